@@ -1,0 +1,2 @@
+export * from './model/codes.js';
+export * from './model/draft.js';

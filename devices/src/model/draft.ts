@@ -1,0 +1,38 @@
+/**
+ * What a codec mapping yields for one reading, before the gateway gives it an identity
+ * (id, seq), a patient and a corrected time. Pure data, no I/O.
+ */
+import type { Code, Component, Lane, Quantity } from '@telecart/protocol';
+
+/** A device timestamp as the device sent it: local wall-clock fields, no time zone. */
+export interface DeviceDateTime {
+  year: number;
+  month: number;
+  day: number;
+  hours: number;
+  minutes: number;
+  seconds: number;
+}
+
+export interface ObservationDraft {
+  code: Code;
+  value?: Quantity;
+  components?: Component[];
+  /** 'preliminary' for live values that must not be stored as final readings (e.g. cuff pressure). */
+  status: 'final' | 'preliminary';
+  /** Device-reported conditions and gateway checks, e.g. 'irregular-pulse', 'implausible:spo2>100'. */
+  flags: string[];
+  /** The device's own timestamp, if it sent a usable one. */
+  deviceTime?: DeviceDateTime;
+  /** The device's user index (multi-user scales, cuffs); 0xFF 'unknown' is left undefined. */
+  userIndex?: number;
+  /** The device's own record number (e.g. glucose sequence number), for the content key. */
+  recordNumber?: number;
+  lane: Lane;
+}
+
+/** Formats a device time as sent, e.g. '2024-05-01T08:15:30' (no offset: devices have none). */
+export function formatDeviceDateTime(t: DeviceDateTime): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(t.year, 4)}-${p(t.month)}-${p(t.day)}T${p(t.hours)}:${p(t.minutes)}:${p(t.seconds)}`;
+}

@@ -1,0 +1,97 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { GatewayId, IsoDateTime, Lane, Uuid } from './common.js';
+
+/** A coded concept: LOINC always, IEEE 11073-10101 (MDC) where the device speaks it. */
+export const Code = Type.Object(
+  {
+    loinc: Type.String({ pattern: '^\\d{1,7}-\\d$' }),
+    display: Type.String({ minLength: 1, maxLength: 200 }),
+    mdc: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export type Code = Static<typeof Code>;
+
+/** A value in UCUM; `original` keeps what the device sent when it was converted (e.g. kPa → mm[Hg]). */
+export const Quantity = Type.Object(
+  {
+    value: Type.Number(),
+    unit: Type.String({ minLength: 1, maxLength: 32, description: 'UCUM code' }),
+    original: Type.Optional(
+      Type.Object({ value: Type.Number(), unit: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Quantity = Static<typeof Quantity>;
+
+export const Component = Type.Object({ code: Code, value: Quantity }, { additionalProperties: false });
+export type Component = Static<typeof Component>;
+
+/** How the patient was decided (contract 5): never a silent guess. */
+export const PATIENT_ASSIGNMENTS = ['nurse-selected', 'home-kit', 'device-user'] as const;
+export const PatientRef = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 64, description: 'local patient id' }),
+    ins: Type.Optional(
+      Type.String({
+        pattern: '^[12378]\\d{2}(0[1-9]|1[0-2]|[2-9]\\d)(\\d{2}|2A|2B)\\d{6}\\d{2}$',
+        description: 'INS matricule (NIR, 15 characters)',
+      }),
+    ),
+    insOid: Type.Optional(Type.String({ pattern: '^1\\.2\\.250\\.1\\.213\\.1\\.4\\.(8|9|10|11)$' })),
+    assignment: Type.Union(PATIENT_ASSIGNMENTS.map((a) => Type.Literal(a))),
+    userIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+  },
+  { additionalProperties: false },
+);
+export type PatientRef = Static<typeof PatientRef>;
+
+export const DeviceRef = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 128, description: 'stable device id, e.g. ble:AA:BB:CC:DD:EE:FF' }),
+    transport: Type.Union([Type.Literal('ble'), Type.Literal('serial'), Type.Literal('audio'), Type.Literal('manual')]),
+    definition: Type.Optional(Type.String({ maxLength: 64, description: 'device definition that decoded it' })),
+    manufacturer: Type.Optional(Type.String({ maxLength: 128 })),
+    model: Type.Optional(Type.String({ maxLength: 128 })),
+    serial: Type.Optional(Type.String({ maxLength: 128 })),
+    firmware: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+export type DeviceRef = Static<typeof DeviceRef>;
+
+/** Contract 4: the device's own time when it has one, the gateway's receive time, and the correction applied. */
+export const TIME_SOURCES = ['device', 'device-corrected', 'gateway'] as const;
+export const ObservationTime = Type.Object(
+  {
+    effective: IsoDateTime,
+    device: Type.Union([Type.String({ maxLength: 40, description: 'device timestamp as sent (local, no offset)' }), Type.Null()]),
+    received: IsoDateTime,
+    correctionMs: Type.Integer({ description: 'added to the device time to get `effective`' }),
+    source: Type.Union(TIME_SOURCES.map((s) => Type.Literal(s))),
+  },
+  { additionalProperties: false },
+);
+export type ObservationTime = Static<typeof ObservationTime>;
+
+/** One reading on the wire. Born at decode time with its id and sequence number (contract 1). */
+export const Observation = Type.Object(
+  {
+    id: Uuid,
+    seq: Type.Integer({ minimum: 1 }),
+    gatewayId: GatewayId,
+    contentKey: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'deterministic key of a re-sendable reading' })),
+    code: Code,
+    value: Type.Optional(Quantity),
+    components: Type.Optional(Type.Array(Component, { maxItems: 16 })),
+    status: Type.Union([Type.Literal('final'), Type.Literal('preliminary')]),
+    flags: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32 }),
+    patient: PatientRef,
+    device: DeviceRef,
+    time: ObservationTime,
+    lane: Lane,
+  },
+  { additionalProperties: false, $id: 'Observation' },
+);
+export type Observation = Static<typeof Observation>;
