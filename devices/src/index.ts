@@ -1,2 +1,3 @@
 export * from './model/codes.js';
 export * from './model/draft.js';
+export * from './model/frame.js';
