@@ -1,0 +1,88 @@
+/**
+ * The AsyncAPI 3 description of the gateway ↔ cloud wire contract, built from the same
+ * TypeBox schemas the code validates with, so the document cannot drift from the code.
+ * `npm run asyncapi -w @telecart/protocol` writes protocol/asyncapi.json; a test checks it is current.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import { BatchAck, ObservationBatch, PROTOCOL_VERSION } from './schemas/batch.js';
+import { LANES } from './schemas/common.js';
+import { GatewayStatus } from './schemas/status.js';
+import { TOPIC_ROOT } from './topics.js';
+
+/** TypeBox schemas carry symbol keys; JSON round-trip leaves plain JSON Schema. */
+export function toJsonSchema(schema: TSchema): Record<string, unknown> {
+  return JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
+}
+
+const gatewayIdParam = { description: 'gateway id, [A-Za-z0-9][A-Za-z0-9_.-]{0,63}' };
+
+export function buildAsyncApiDocument(): Record<string, unknown> {
+  const mqtt1 = { mqtt: { qos: 1, retain: false, bindingVersion: '0.2.0' } };
+  return {
+    asyncapi: '3.0.0',
+    info: {
+      title: 'telecart gateway ↔ cloud',
+      version: `${PROTOCOL_VERSION}.0.0`,
+      description:
+        'Observations are born on the gateway with a UUIDv7 and a per-gateway sequence number, written to SQLite, ' +
+        'sent in batches per priority lane, and deleted only when the cloud acknowledges that it durably stored them. ' +
+        'This document describes the gateway side.',
+    },
+    defaultContentType: 'application/json',
+    servers: {
+      cloud: {
+        host: 'localhost:1883',
+        protocol: 'mqtt',
+        protocolVersion: '5',
+        description: 'the cloud broker (embedded aedes, or an external broker)',
+      },
+    },
+    channels: {
+      uplink: {
+        address: `${TOPIC_ROOT}/gw/{gatewayId}/up/{lane}`,
+        description: 'Observation batches, one lane per topic so alarms are never behind a waveform backlog.',
+        parameters: { gatewayId: gatewayIdParam, lane: { enum: [...LANES], description: 'priority lane' } },
+        messages: { observationBatch: { $ref: '#/components/messages/ObservationBatch' } },
+      },
+      ack: {
+        address: `${TOPIC_ROOT}/gw/{gatewayId}/ack`,
+        description: 'End-to-end acknowledgement, published only after the cloud store committed the batch.',
+        parameters: { gatewayId: gatewayIdParam },
+        messages: { batchAck: { $ref: '#/components/messages/BatchAck' } },
+      },
+      status: {
+        address: `${TOPIC_ROOT}/gw/{gatewayId}/status`,
+        description: 'Retained gateway status; the broker publishes online=false as the last will.',
+        parameters: { gatewayId: gatewayIdParam },
+        messages: { gatewayStatus: { $ref: '#/components/messages/GatewayStatus' } },
+      },
+    },
+    operations: {
+      sendObservations: {
+        action: 'send',
+        channel: { $ref: '#/channels/uplink' },
+        messages: [{ $ref: '#/channels/uplink/messages/observationBatch' }],
+        bindings: mqtt1,
+      },
+      receiveAck: {
+        action: 'receive',
+        channel: { $ref: '#/channels/ack' },
+        messages: [{ $ref: '#/channels/ack/messages/batchAck' }],
+        bindings: mqtt1,
+      },
+      sendStatus: {
+        action: 'send',
+        channel: { $ref: '#/channels/status' },
+        messages: [{ $ref: '#/channels/status/messages/gatewayStatus' }],
+        bindings: { mqtt: { qos: 1, retain: true, bindingVersion: '0.2.0' } },
+      },
+    },
+    components: {
+      messages: {
+        ObservationBatch: { name: 'ObservationBatch', title: 'Observation batch', payload: toJsonSchema(ObservationBatch) },
+        BatchAck: { name: 'BatchAck', title: 'Batch acknowledgement', payload: toJsonSchema(BatchAck) },
+        GatewayStatus: { name: 'GatewayStatus', title: 'Gateway status', payload: toJsonSchema(GatewayStatus) },
+      },
+    },
+  };
+}
