@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine with Node 20 for telecart: system packages, npm packages, build.
+# Idempotent; safe to run again. Uses sudo when not root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+# dbus-daemon: private buses for the BlueZ look-alike; build tools: better-sqlite3 compiles from source on Node 20.
+DEB_PACKAGES=(dbus python3 make g++)
+if command -v apt-get >/dev/null 2>&1; then
+  missing=()
+  for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ "${#missing[@]}" -gt 0 ] || [ "${TELECART_APT_ALWAYS:-0}" = "1" ]; then
+    $SUDO apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${DEB_PACKAGES[@]}" >/dev/null
+  fi
+else
+  echo "setup: no apt-get; make sure these are installed: ${DEB_PACKAGES[*]}" >&2
+fi
+
+node -e 'const [M]=process.versions.node.split(".").map(Number); if (M < 20) { console.error("telecart needs Node.js 20 or later, found " + process.version); process.exit(1) }'
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npx tsc -b
