@@ -23,7 +23,11 @@ function problems(text: string): string[] {
 
 describe('config loader', () => {
   it('applies defaults', () => {
-    expect(parseConfigText(Schema, 'gatewayId: cart-1\n', 'cart.yaml')).toEqual({ gatewayId: 'cart-1', sync: { batchMaxCount: 200 }, patients: [] });
+    expect(parseConfigText(Schema, 'gatewayId: cart-1\n', 'cart.yaml')).toEqual({
+      gatewayId: 'cart-1',
+      sync: { batchMaxCount: 200 },
+      patients: [],
+    });
   });
 
   it('names the line, the key and what was expected', () => {

@@ -64,7 +64,10 @@ export function parseConfigText<S extends TSchema>(schema: S, text: string, file
     result.issues.map((i) => {
       const path = pointerToPath(i.path);
       const key = path.length ? path.join('.') : '(root)';
-      const got = path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), withDefaults);
+      const got = path.reduce<unknown>(
+        (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined),
+        withDefaults,
+      );
       const gotText = got === undefined ? 'missing' : `got ${JSON.stringify(got)?.slice(0, 60)}`;
       return `${lineOf(path)}${key}: ${i.message.toLowerCase()} (${gotText})`;
     }),
