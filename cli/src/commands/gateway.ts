@@ -1,0 +1,82 @@
+/**
+ * `telecart gateway`: the edge service alone. Loads and validates the configuration, starts the
+ * BLE central (standard SIG health profiles) on BlueZ's D-Bus, and the gateway around it.
+ */
+import { resolve } from 'node:path';
+import { BleCentral, type BleWatchRule } from '@telecart/devices';
+import { type GatewayConfig, GatewayConfig as GatewayConfigSchema, startGateway } from '@telecart/gateway';
+import { ConfigError, loadConfigFile } from '../config/load-config.js';
+import { createLogger } from '../runtime/logger.js';
+import { runService } from '../runtime/service.js';
+
+export interface GatewayCommandOptions {
+  config?: string;
+  dataDir?: string;
+  cloud?: string;
+  bleBus?: string;
+  httpPort?: number;
+}
+
+function fail(message: string): never {
+  process.stderr.write(`telecart gateway: ${message}\n`);
+  process.exit(1);
+}
+
+export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void> {
+  if (!o.config) fail('--config <file> is required (examples in configs/)');
+  if (!o.cloud) fail('--cloud <url> is required, e.g. mqtt://127.0.0.1:1883');
+  if (!/^(mqtts?|wss?|tcp):\/\//.test(o.cloud)) fail(`--cloud: expected an mqtt://, mqtts://, ws:// or wss:// URL, got ${JSON.stringify(o.cloud)}`);
+  let config: GatewayConfig;
+  try {
+    config = loadConfigFile(GatewayConfigSchema, o.config);
+  } catch (e) {
+    if (e instanceof ConfigError) fail(e.message);
+    throw e;
+  }
+  if (o.httpPort !== undefined) config = { ...config, http: { ...config.http, port: o.httpPort } };
+  const busAddress = o.bleBus ?? config.ble.busAddress;
+  const dataDir = resolve(o.dataDir ?? `data/gateway-${config.gatewayId}`);
+  const logger = createLogger('gateway');
+  const cloudUrl = o.cloud;
+
+  await runService(
+    'gateway',
+    async () => {
+      const central = config.ble.enabled
+        ? new BleCentral({
+            rules: config.ble.watch.map(
+              (w): BleWatchRule => ({ services: w.services, subscribe: w.subscribe, ...(w.namePattern ? { namePattern: new RegExp(w.namePattern) } : {}) }),
+            ),
+            ...(config.ble.adapter ? { adapter: config.ble.adapter } : {}),
+            ...(busAddress ? { busAddress } : {}),
+            logger: {
+              debug: (m, c) => logger.debug(c ?? {}, m),
+              info: (m, c) => logger.info(c ?? {}, m),
+              warn: (m, c) => logger.warn(c ?? {}, m),
+            },
+          })
+        : undefined;
+      const gateway = await startGateway({ config, dataDir, cloudUrl, logger, ...(central ? { frames: central } : {}) });
+      try {
+        await central?.start();
+      } catch (e) {
+        await gateway.stop();
+        throw e;
+      }
+      return {
+        gateway,
+        async stop() {
+          await central?.stop();
+          await gateway.stop();
+        },
+      };
+    },
+    (s) => ({ httpUrl: s.gateway.httpUrl, gatewayId: config.gatewayId, dataDir }),
+    (info) => {
+      process.stdout.write(`telecart gateway ${String(info.gatewayId)}: nurse UI ${String(info.httpUrl)}/  store ${String(info.dataDir)}  cloud ${cloudUrl}\n`);
+      if (cloudUrl.startsWith('mqtt://') || cloudUrl.startsWith('ws://')) {
+        process.stdout.write('telecart gateway: WARNING: link to the cloud without TLS; use only on loopback or a trusted network\n');
+      }
+    },
+  );
+}

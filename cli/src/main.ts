@@ -1,0 +1,124 @@
+/**
+ * The `telecart` command: one entry point for the demo, each service alone, the simulators
+ * and the tools. Subcommands load their workspace lazily so `telecart decode` stays light.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+const program = new Command('telecart')
+  .description('telecart: telemedicine cart gateway and telemonitoring cloud')
+  .showHelpAfterError()
+  .configureOutput({ outputError: (s, write) => write(s) });
+
+function port(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number 0–65535');
+  return n;
+}
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return n;
+}
+function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
+  return n;
+}
+
+program
+  .command('demo', { isDefault: false })
+  .description('the virtual cart: cloud + simulated devices + gateway, with the dashboard URL printed')
+  .option('--data-dir <dir>', 'where the demo keeps its databases and logs', 'data')
+  .option('--temp', 'use a fresh temporary data directory')
+  .option('--config <file>', 'gateway configuration', 'configs/ehpad-cart.yaml')
+  .addOption(new Option('--http-port <port>', 'dashboard port (another free one if taken)').default(8080).argParser(port))
+  .addOption(new Option('--mqtt-port <port>', 'MQTT broker port (another free one if taken)').default(1883).argParser(port))
+  .addOption(new Option('--gateway-http-port <port>', 'nurse UI port (another free one if taken)').default(8081).argParser(port))
+  .addOption(new Option('--interval <ms>', 'how often each simulated device measures').default(4000).argParser(positiveInt))
+  .addOption(new Option('--room-minutes <m>', 'how long the virtual nurse stays with each patient').default(1).argParser(positiveNumber))
+  .addOption(new Option('--seed <n>', 'simulator random seed').default(1).argParser(positiveInt))
+  .action(async (o) => {
+    const { runDemo } = await import('./commands/demo.js');
+    await runDemo({
+      dataDir: o.dataDir,
+      temp: Boolean(o.temp),
+      config: o.config,
+      httpPort: o.httpPort,
+      mqttPort: o.mqttPort,
+      gatewayHttpPort: o.gatewayHttpPort,
+      intervalMs: o.interval,
+      roomMinutes: o.roomMinutes,
+      seed: o.seed,
+    });
+  });
+
+program
+  .command('cloud')
+  .description('the telemonitoring cloud: embedded MQTT broker, ingest, store, API and dashboard')
+  .option('--config <file>', 'cloud configuration (YAML or JSON)')
+  .option('--data-dir <dir>', 'where the cloud keeps its database')
+  .addOption(new Option('--mqtt-port <port>', 'embedded broker port').argParser(port))
+  .addOption(new Option('--http-port <port>', 'HTTP API and dashboard port').argParser(port))
+  .option('--host <host>', 'address to listen on')
+  .option('--broker <url>', 'use an external MQTT broker instead of the embedded one')
+  .action(async (o) => {
+    const { runCloudCommand } = await import('./commands/cloud.js');
+    await runCloudCommand(o);
+  });
+
+const gateway = program
+  .command('gateway')
+  .description('the edge gateway: devices → SQLite → MQTT sync, local nurse API')
+  .option('--config <file>', 'gateway configuration (YAML or JSON)')
+  .option('--data-dir <dir>', 'where the gateway keeps its store')
+  .option('--cloud <url>', 'cloud MQTT broker URL, e.g. mqtt://127.0.0.1:1883')
+  .option('--ble-bus <address>', 'D-Bus address of BlueZ (default: the system bus)')
+  .addOption(new Option('--http-port <port>', 'local nurse API port').argParser(port))
+  .action(async (o) => {
+    const { runGatewayCommand } = await import('./commands/gateway.js');
+    await runGatewayCommand(o);
+  });
+void gateway;
+
+program
+  .command('sim')
+  .description('simulated BLE devices (BP cuff, scale, pulse oximeter, thermometer) on a private BlueZ look-alike; prints its D-Bus address')
+  .addOption(new Option('--interval <ms>', 'how often each device measures').default(4000).argParser(positiveInt))
+  .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(positiveInt))
+  .option('--time-zone <zone>', 'IANA zone the simulated device clocks are set in', 'Europe/Paris')
+  .action(async (o) => {
+    const { runSimCommand } = await import('./commands/sim.js');
+    await runSimCommand(o);
+  });
+
+program
+  .command('decode')
+  .description('decode a device characteristic value to FHIR R4 Observations, e.g. decode 2A35 1e8a00…')
+  .argument('<characteristic>', 'characteristic, e.g. 2A35, 0x2a35 or a full UUID')
+  .argument('<hex...>', 'the bytes in hex (spaces allowed)')
+  .action(async (characteristic: string, hex: string[]) => {
+    const { decodeCommand } = await import('./commands/decode.js');
+    const r = decodeCommand(characteristic, hex);
+    if (r.ok) {
+      process.stdout.write(`${r.json}\n`);
+    } else {
+      process.stderr.write(`telecart decode: ${r.message}\n`);
+      process.exitCode = 1;
+    }
+  });
+
+program
+  .command('config')
+  .description('configuration tools')
+  .command('check')
+  .description('validate a gateway or cloud configuration file')
+  .argument('<file>')
+  .action(async (file: string) => {
+    const { checkConfigCommand } = await import('./commands/config-check.js');
+    process.exitCode = checkConfigCommand(file);
+  });
+
+program.parseAsync(process.argv).catch((e: Error) => {
+  process.stderr.write(`telecart: ${e.message}\n`);
+  process.exit(1);
+});

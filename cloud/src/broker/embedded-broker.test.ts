@@ -1,0 +1,75 @@
+import { topics } from '@telecart/protocol';
+import mqtt from 'mqtt';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
+
+const logger = pino({ level: 'silent' });
+let broker: EmbeddedBroker | undefined;
+
+afterEach(async () => {
+  await broker?.stop();
+  broker = undefined;
+});
+
+function nextMessage(client: mqtt.MqttClient): Promise<{ topic: string; payload: string; retain: boolean }> {
+  return new Promise((resolve) =>
+    client.once('message', (topic, payload, packet) => resolve({ topic, payload: payload.toString(), retain: packet.retain })),
+  );
+}
+
+describe('embedded broker', () => {
+  it('listens on a free loopback port and keeps retained messages', async () => {
+    broker = await startEmbeddedBroker({ port: 0, logger });
+    expect(broker.url).toBe(`mqtt://127.0.0.1:${broker.port}`);
+    const pub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    await pub.publishAsync(topics.status('cart-1'), 'online', { qos: 1, retain: true });
+    const sub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    const got = nextMessage(sub);
+    await sub.subscribeAsync(topics.allStatuses(), { qos: 1 });
+    expect(await got).toEqual({ topic: topics.status('cart-1'), payload: 'online', retain: true });
+    await pub.endAsync();
+    await sub.endAsync();
+  });
+
+  it('publishes the last will when a client vanishes', async () => {
+    broker = await startEmbeddedBroker({ port: 0, logger });
+    const watcher = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    await watcher.subscribeAsync(topics.status('cart-2'), { qos: 1 });
+    const gateway = await mqtt.connectAsync(broker.url, {
+      reconnectPeriod: 0,
+      will: { topic: topics.status('cart-2'), payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
+    const will = nextMessage(watcher);
+    gateway.stream.destroy(); // no DISCONNECT: the broker must send the will
+    expect(await will).toMatchObject({ topic: topics.status('cart-2'), payload: 'offline' });
+    gateway.end(true);
+    await watcher.endAsync();
+  });
+
+  it('asks the authorizer before publishes and subscriptions', async () => {
+    const own = (clientId: string, topic: string) => topic.startsWith(`telecart/v1/gw/${clientId}/`);
+    broker = await startEmbeddedBroker({
+      port: 0,
+      logger,
+      authorizer: { authorizePublish: (c, t) => own(c.clientId, t), authorizeSubscribe: async (c, t) => own(c.clientId, t) },
+    });
+    const gw = await mqtt.connectAsync(broker.url, { clientId: 'cart-3', reconnectPeriod: 0 });
+    expect((await gw.subscribeAsync(topics.ack('cart-3'), { qos: 1 })).map((g) => g.qos)).toEqual([1]);
+    await expect(gw.subscribeAsync(topics.ack('cart-4'), { qos: 1 })).rejects.toThrow(/Subscribe error/);
+    await gw.publishAsync(topics.uplink('cart-3', 'spot'), 'x', { qos: 1 });
+    const closed = new Promise<void>((r) => gw.once('close', () => r()));
+    gw.publish(topics.uplink('cart-4', 'spot'), 'x', { qos: 1 });
+    await closed; // refused publish: MQTT 3.1.1 can only disconnect
+    gw.end(true);
+  });
+
+  it('closes client connections on stop', async () => {
+    broker = await startEmbeddedBroker({ port: 0, logger });
+    const c = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    const closed = new Promise<void>((r) => c.once('close', () => r()));
+    await broker.stop();
+    await closed;
+    c.end(true);
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * The dashboard's inline script (plain ES2017, no build step, no dependencies). It listens to
+ * /api/events and re-fetches the server-rendered table (debounced), so the browser never
+ * duplicates the server's formatting rules; it also switches the language and remembers it.
+ * Relative URLs keep it working behind a reverse-proxy path prefix.
+ */
+export const CLIENT_SCRIPT = `
+(function () {
+  'use strict';
+  var texts = JSON.parse(document.getElementById('dashboard-texts').textContent);
+  var table = document.getElementById('patients-table');
+  var status = document.getElementById('live-status');
+  var toggle = document.getElementById('lang-toggle');
+  var lang = document.documentElement.lang === 'en' ? 'en' : 'fr';
+  var fresh = [];
+  var timer = null;
+  var state = 'connecting';
+
+  function t(key) { return texts[lang][key]; }
+  function clock() { return new Date().toLocaleTimeString(t('locale')); }
+  function setStatus(s, extra) {
+    state = s;
+    status.setAttribute('data-state', s);
+    status.textContent = s === 'live' ? t('live') + (extra ? ' · ' + t('updated') + ' ' + extra : '')
+      : s === 'reconnecting' ? t('reconnecting') : s === 'failed' ? t('refreshFailed') : '';
+  }
+  function applyChrome() {
+    document.documentElement.lang = lang;
+    var nodes = document.querySelectorAll('[data-i18n]');
+    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute('data-i18n'));
+    toggle.textContent = texts[lang === 'fr' ? 'en' : 'fr'].switchTo;
+    toggle.setAttribute('lang', lang === 'fr' ? 'en' : 'fr');
+  }
+  function refresh() {
+    timer = null;
+    var marked = fresh; fresh = [];
+    fetch('dashboard/patients?lang=' + lang, { headers: { accept: 'text/html' }, cache: 'no-store' })
+      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); })
+      .then(function (html) {
+        table.innerHTML = html;
+        for (var i = 0; i < marked.length; i++) {
+          var cell = table.querySelector('[data-observation="' + CSS.escape(marked[i]) + '"]');
+          if (cell) cell.classList.add('fresh');
+        }
+        if (state !== 'reconnecting') setStatus('live', clock());
+      })
+      .catch(function () { setStatus('failed'); });
+  }
+  function schedule() { if (timer === null) timer = setTimeout(refresh, 250); }
+
+  toggle.addEventListener('click', function () {
+    lang = lang === 'fr' ? 'en' : 'fr';
+    try { localStorage.setItem('telecart.lang', lang); } catch (e) { /* private mode */ }
+    applyChrome();
+    if (state !== 'connecting') setStatus(state);
+    refresh();
+  });
+  try {
+    var saved = localStorage.getItem('telecart.lang');
+    if ((saved === 'fr' || saved === 'en') && saved !== lang) { lang = saved; applyChrome(); refresh(); }
+  } catch (e) { /* storage disabled */ }
+
+  if (!('EventSource' in window)) return;
+  var events = new EventSource('api/events');
+  events.addEventListener('open', function () { setStatus('live'); schedule(); });
+  events.addEventListener('error', function () { setStatus('reconnecting'); });
+  events.addEventListener('observation', function (e) {
+    try { fresh.push(JSON.parse(e.data).observation.id); } catch (err) { /* keep refreshing anyway */ }
+    schedule();
+  });
+})();
+`;

@@ -1,0 +1,55 @@
+/**
+ * The cloud's HTTP side: JSON API, FHIR R4 API, live events and the clinician dashboard,
+ * one fastify app with the service's pino logger. Each route family is its own module.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import { FHIR_JSON, operationOutcome } from '../fhir/operation-outcome.js';
+import type { HttpDeps } from './deps.js';
+import { registerDashboardRoutes } from './routes/dashboard.js';
+import { registerEventRoutes } from './routes/events.js';
+import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
+import { registerPatientRoutes } from './routes/patients.js';
+import { registerStatusRoutes } from './routes/status.js';
+
+export function buildHttpApp(deps: HttpDeps): FastifyInstance {
+  // Widened to fastify's logger type so route modules take a plain FastifyInstance.
+  const logger: FastifyBaseLogger = deps.logger;
+  const app = Fastify({
+    loggerInstance: logger,
+    // The dashboard refreshes on every reading: per-request info logs would drown the service's own.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Unknown query parameters are errors (400), not silently dropped: a filter that is
+    // ignored would show another patient's data.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // SSE streams are long-lived: close them on shutdown instead of waiting.
+    forceCloseConnections: true,
+  });
+
+  registerPatientRoutes(app, deps);
+  registerFhirObservationRoutes(app, deps);
+  registerEventRoutes(app, deps);
+  registerStatusRoutes(app, deps);
+  registerDashboardRoutes(app, deps);
+
+  app.setNotFoundHandler((req, reply) => {
+    if (req.url.startsWith('/fhir/')) {
+      return reply
+        .code(404)
+        .type(FHIR_JSON)
+        .send(operationOutcome('not-supported', `${req.method} ${req.url.split('?')[0]} is not supported`));
+    }
+    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `${req.method} ${req.url.split('?')[0]} not found` });
+  });
+  app.setErrorHandler((err: { statusCode?: number; message: string; validation?: unknown }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) req.log.error({ err }, 'http: request failed');
+    const message = status === 500 ? 'internal error' : err.message;
+    if (req.url.startsWith('/fhir/'))
+      return reply
+        .code(status)
+        .type(FHIR_JSON)
+        .send(operationOutcome(status === 500 ? 'exception' : 'invalid', message));
+    return reply.code(status).send({ statusCode: status, error: status === 500 ? 'Internal Server Error' : 'Bad Request', message });
+  });
+  return app;
+}

@@ -1,0 +1,16 @@
+/** What the HTTP layer needs from the rest of the cloud (narrow, so tests can wire real parts simply). */
+import type { Logger } from 'pino';
+import type { Ingest } from '../ingest/ingest.js';
+import type { CloudStore } from '../store/cloud-store.js';
+
+export interface HttpDeps {
+  store: CloudStore;
+  ingest: Pick<Ingest, 'metrics' | 'onObservation' | 'isConnected'>;
+  logger: Logger;
+  /** Public origin for absolute FHIR URLs behind a reverse proxy, e.g. 'https://telecart.example.org'; default: from the request. */
+  publicBaseUrl?: string;
+  /** IANA zone the dashboard shows times in (default Europe/Paris). */
+  timeZone?: string;
+  /** SSE keep-alive comment interval (default 15 s). */
+  sseHeartbeatMs?: number;
+}

@@ -1,0 +1,41 @@
+/** GET / (the clinician dashboard page) and GET /dashboard/patients?lang= (the table it refreshes). */
+import { createHash } from 'node:crypto';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { CLIENT_SCRIPT } from '../../dashboard/client-script.js';
+import { renderDashboardPage, renderPatientsFragment } from '../../dashboard/render.js';
+import { DASHBOARD_CSS } from '../../dashboard/style.js';
+import { patientOverviews } from '../../vitals/overview.js';
+import type { HttpDeps } from '../deps.js';
+import { DashboardQuery } from '../query-schemas.js';
+
+const HTML = 'text/html; charset=utf-8';
+const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
+/** Only our own inline script and style run (by hash); nothing may load from elsewhere. */
+export const DASHBOARD_CSP = [
+  "default-src 'none'",
+  `script-src ${sha256(CLIENT_SCRIPT)}`,
+  `style-src ${sha256(DASHBOARD_CSS)}`,
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  const timeZone = deps.timeZone ?? 'Europe/Paris';
+
+  app.get<{ Querystring: Static<typeof DashboardQuery> }>('/', { schema: { querystring: DashboardQuery } }, async (req, reply) => {
+    const html = renderDashboardPage(await patientOverviews(deps.store), { lang: req.query.lang, timeZone });
+    return reply.type(HTML).header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-store').send(html);
+  });
+
+  app.get<{ Querystring: Static<typeof DashboardQuery> }>(
+    '/dashboard/patients',
+    { schema: { querystring: DashboardQuery } },
+    async (req, reply) => {
+      const html = renderPatientsFragment(await patientOverviews(deps.store), { lang: req.query.lang, timeZone });
+      return reply.type(HTML).header('cache-control', 'no-store').send(html);
+    },
+  );
+}

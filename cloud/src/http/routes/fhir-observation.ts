@@ -1,0 +1,158 @@
+/**
+ * FHIR R4 read and search for Observation:
+ *   GET /fhir/Observation?patient=&code=&date=&_count=&_offset=  → searchset Bundle
+ *   GET /fhir/Observation/:id                                   → Observation
+ * Unknown parameters and bad values answer 400 with an OperationOutcome naming the parameter
+ * (strict handling: a search that silently ignored a filter would return the wrong patients' data).
+ */
+import type { Static } from '@sinclair/typebox';
+import { searchsetBundle, toFhirId, toFhirObservation } from '@telecart/devices';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
+import { parseCodeParam, parseDateParams, parsePatientParam } from '../../fhir/search-params.js';
+import type { CloudStore, ObservationQuery } from '../../store/cloud-store.js';
+import type { HttpDeps } from '../deps.js';
+import { FhirIdParams, FhirObservationSearch } from '../query-schemas.js';
+
+const DEFAULT_COUNT = 50;
+
+type Search = Static<typeof FhirObservationSearch>;
+
+function baseUrl(req: FastifyRequest, deps: HttpDeps): string {
+  const origin = deps.publicBaseUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.host}`;
+  return `${origin}/fhir`;
+}
+
+interface AjvIssue {
+  keyword: string;
+  instancePath: string;
+  params: { additionalProperty?: unknown };
+}
+
+/** The first schema issue of a fastify validation error (fastify types it loosely). */
+function firstIssue(err: Error & { validation?: unknown }): AjvIssue | undefined {
+  return Array.isArray(err.validation) ? (err.validation[0] as AjvIssue | undefined) : undefined;
+}
+
+/** The parameter an AJV error is about: the offending property, or the one that is not allowed. */
+function parameterOf(v: AjvIssue | undefined): string | undefined {
+  if (!v) return undefined;
+  const extra = v.params.additionalProperty;
+  if (typeof extra === 'string') return extra;
+  const name = v.instancePath.split('/')[1];
+  return name === undefined || name === '' ? undefined : name;
+}
+
+function badRequest(reply: FastifyReply, diagnostics: string, parameter?: string) {
+  return reply
+    .code(400)
+    .type(FHIR_JSON)
+    .send(operationOutcome('invalid', diagnostics, parameter));
+}
+
+/** Search parameters → store query, or the first problem with the parameter it is about. */
+function toQuery(s: Search): { ok: true; query: ObservationQuery } | { ok: false; error: string; parameter: string } {
+  const query: ObservationQuery = {};
+  if (s.patient !== undefined && s.subject !== undefined && s.patient !== s.subject)
+    return { ok: false, error: 'patient and subject disagree', parameter: 'subject' };
+  const patient = s.patient ?? s.subject;
+  if (patient !== undefined) {
+    const r = parsePatientParam(patient);
+    if (!r.ok) return { ok: false, error: r.error, parameter: s.patient !== undefined ? 'patient' : 'subject' };
+    query.patientId = r.value;
+  }
+  if (s.code !== undefined) {
+    const r = parseCodeParam(s.code);
+    if (!r.ok) return { ok: false, error: r.error, parameter: 'code' };
+    if ('loinc' in r.value) query.loinc = r.value.loinc;
+    else query.mdc = r.value.mdc;
+  }
+  if (s.date !== undefined) {
+    const r = parseDateParams(s.date);
+    if (!r.ok) return { ok: false, error: r.error, parameter: 'date' };
+    query.from = r.value.from;
+    query.to = r.value.to;
+  }
+  return { ok: true, query };
+}
+
+/**
+ * Patient references carry toFhirId(localId) ('p_1' → 'p-1'): map a FHIR id back to the local id
+ * when it is not one itself (the scan only runs for ids that differ).
+ */
+async function localPatientId(store: CloudStore, fhirId: string): Promise<string> {
+  if (await store.getPatient(fhirId)) return fhirId;
+  const match = (await store.listPatients()).find((p) => toFhirId(p.id) === fhirId);
+  return match?.id ?? fhirId;
+}
+
+/** This search's URL with another _offset (repeated parameters kept, in order). */
+function pageUrl(base: string, s: Search, count: number, offset: number): string {
+  const p = new URLSearchParams();
+  for (const key of ['patient', 'subject', 'code'] as const) {
+    const v = s[key];
+    if (v !== undefined) p.append(key, v);
+  }
+  for (const d of s.date ?? []) p.append('date', d);
+  p.set('_count', String(count));
+  if (offset > 0) p.set('_offset', String(offset));
+  return `${base}/Observation?${p.toString()}`;
+}
+
+export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.get<{ Querystring: Search }>(
+    '/fhir/Observation',
+    { schema: { querystring: FhirObservationSearch }, attachValidation: true },
+    async (req, reply) => {
+      if (req.validationError) {
+        const issue = firstIssue(req.validationError);
+        const parameter = parameterOf(issue);
+        const unknown = issue?.keyword === 'additionalProperties';
+        return badRequest(
+          reply,
+          unknown
+            ? `unknown search parameter '${parameter}'`
+            : `invalid value for ${parameter ?? 'the query'}: ${req.validationError.message}`,
+          parameter,
+        );
+      }
+      const s = req.query;
+      const q = toQuery(s);
+      if (!q.ok) return badRequest(reply, `invalid ${q.parameter}: ${q.error}`, q.parameter);
+      if (q.query.patientId !== undefined) q.query.patientId = await localPatientId(deps.store, q.query.patientId);
+      const count = s._count ?? DEFAULT_COUNT;
+      const offset = s._offset ?? 0;
+      const base = baseUrl(req, deps);
+      const [total, page] = await Promise.all([
+        deps.store.countObservations(q.query),
+        count > 0 ? deps.store.getObservations({ ...q.query, limit: count, offset }) : Promise.resolve([]),
+      ]);
+      const hasNext = count > 0 && offset + page.length < total;
+      const bundle = searchsetBundle(
+        page.map((o) => toFhirObservation(o, { baseUrl: base })),
+        {
+          total,
+          selfUrl: pageUrl(base, s, count, offset),
+          ...(hasNext ? { nextUrl: pageUrl(base, s, count, offset + count) } : {}),
+          baseUrl: base,
+        },
+      );
+      return reply.type(FHIR_JSON).send(bundle);
+    },
+  );
+
+  app.get<{ Params: Static<typeof FhirIdParams> }>(
+    '/fhir/Observation/:id',
+    { schema: { params: FhirIdParams }, attachValidation: true },
+    async (req, reply) => {
+      if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
+      const obs = await deps.store.getObservation(req.params.id);
+      if (!obs)
+        return reply
+          .code(404)
+          .type(FHIR_JSON)
+          .send(operationOutcome('not-found', `Observation/${req.params.id} is not known`));
+      return reply.type(FHIR_JSON).send(toFhirObservation(obs, { baseUrl: baseUrl(req, deps) }));
+    },
+  );
+}

@@ -1,0 +1,38 @@
+/** GET /api/patients and GET /api/patients/:id/observations. */
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { patientOverviews } from '../../vitals/overview.js';
+import type { HttpDeps } from '../deps.js';
+import { boundOf, ObservationListQuery, PatientIdParams } from '../query-schemas.js';
+
+export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps): void {
+  app.get('/api/patients', async () => ({ patients: await patientOverviews(deps.store) }));
+
+  app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof ObservationListQuery> }>(
+    '/api/patients/:id/observations',
+    { schema: { params: PatientIdParams, querystring: ObservationListQuery } },
+    async (req, reply) => {
+      const { id } = req.params;
+      const q = req.query;
+      const from = q.from === undefined ? undefined : boundOf(q.from, 'start');
+      const to = q.to === undefined ? undefined : boundOf(q.to, 'end');
+      for (const [name, d] of [
+        ['from', from],
+        ['to', to],
+      ] as const) {
+        if (d && Number.isNaN(d.getTime()))
+          return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `querystring/${name} is not a valid date` });
+      }
+      if (from && to && from > to)
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'querystring/from is after querystring/to' });
+      if (!(await deps.store.getPatient(id)))
+        return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${id}` });
+      const query = { patientId: id, loinc: q.code, from, to };
+      const [total, observations] = await Promise.all([
+        deps.store.countObservations(query),
+        deps.store.getObservations({ ...query, limit: q.limit, offset: q.offset }),
+      ]);
+      return { patientId: id, total, limit: q.limit, offset: q.offset, observations };
+    },
+  );
+}

@@ -1,0 +1,97 @@
+/**
+ * The cloud store contract. Promise-returning so a PostgreSQL store can implement it
+ * with the same tests as the SQLite one; every method validates nothing itself: callers
+ * hand it payloads that already passed protocol validation.
+ */
+import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
+
+/** A patient the cloud knows: from configuration (name, birth date) or first seen on a reading. */
+export interface PatientSeed {
+  id: string;
+  /** INS matricule (NIR), when known. */
+  ins?: string;
+  /** OID of the INS kind (1.2.250.1.213.1.4.8 NIR, .9 NIA, .10 test NIR, .11 demo NIA). */
+  insOid?: string;
+  family: string;
+  given: string;
+  /** YYYY-MM-DD */
+  birthDate?: string;
+}
+
+export interface PatientRecord {
+  id: string;
+  ins: string | null;
+  insOid: string | null;
+  family: string | null;
+  given: string | null;
+  birthDate: string | null;
+  /** 'configured' when seeded from configuration, 'observed' when only known from readings. */
+  source: 'configured' | 'observed';
+  lastObservationAt: string | null;
+}
+
+export interface RejectedReading {
+  seq: number;
+  reason: string;
+}
+
+export interface StoreBatchResult {
+  /** Every seq now durably stored: newly inserted or already there (duplicates). */
+  storedSeqs: number[];
+  /** How many of `storedSeqs` were already stored (same id, or same content key). */
+  duplicates: number;
+  rejected: RejectedReading[];
+  /** The observations this call inserted, in batch order (for live updates and alert rules). */
+  inserted: Observation[];
+}
+
+export interface ObservationQuery {
+  patientId?: string;
+  /** LOINC code, or any of several. */
+  loinc?: string | readonly string[];
+  /** IEEE 11073-10101 code, or any of several. */
+  mdc?: number | readonly number[];
+  /** Inclusive lower bound on the effective time. */
+  from?: Date;
+  /** Inclusive upper bound on the effective time. */
+  to?: Date;
+}
+
+export interface ObservationPage extends ObservationQuery {
+  limit?: number;
+  offset?: number;
+}
+
+export interface GatewayRecord {
+  gatewayId: string;
+  online: boolean;
+  /** When the gateway said it (status.at). */
+  statusAt: string | null;
+  version: string | null;
+  backlog: GatewayStatus['backlog'] | null;
+  devices: GatewayStatus['devices'] | null;
+  /** When the cloud last received a status from it. */
+  statusReceivedAt: string | null;
+  /** When the cloud last stored a batch from it. */
+  lastBatchAt: string | null;
+}
+
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+export interface CloudStore {
+  /** One transaction: resolves only after the commit is durable. */
+  storeBatch(batch: ObservationBatch): Promise<StoreBatchResult>;
+  upsertPatients(patients: readonly PatientSeed[]): Promise<void>;
+  listPatients(): Promise<PatientRecord[]>;
+  getPatient(id: string): Promise<PatientRecord | null>;
+  getObservation(id: string): Promise<Observation | null>;
+  /** Newest first (by effective time, then sequence). */
+  getObservations(query: ObservationPage): Promise<Observation[]>;
+  countObservations(query: ObservationQuery): Promise<number>;
+  /** The newest observation of each LOINC code the patient has. */
+  latestVitals(patientId: string): Promise<Observation[]>;
+  upsertGatewayStatus(status: GatewayStatus): Promise<void>;
+  listGateways(): Promise<GatewayRecord[]>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,330 @@
+/**
+ * The default cloud store: one SQLite file in the data directory (better-sqlite3).
+ * WAL for concurrent readers, synchronous=FULL because a BatchAck promises the
+ * readings survive a power cut the moment it is sent.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
+import Database from 'better-sqlite3';
+import {
+  type CloudStore,
+  DEFAULT_PAGE_SIZE,
+  type GatewayRecord,
+  MAX_PAGE_SIZE,
+  type ObservationPage,
+  type ObservationQuery,
+  type PatientRecord,
+  type PatientSeed,
+  type RejectedReading,
+  type StoreBatchResult,
+} from './cloud-store.js';
+import { migrate } from './sqlite-migrations.js';
+
+export interface SqliteStoreOptions {
+  /** Database file; ':memory:' for throwaway stores. */
+  file: string;
+  now?: () => Date;
+}
+
+interface ObservationKeyRow {
+  id: string;
+  gateway_id: string;
+  seq: number;
+}
+
+interface PatientRow {
+  id: string;
+  ins: string | null;
+  ins_oid: string | null;
+  family: string | null;
+  given: string | null;
+  birth_date: string | null;
+  configured: number;
+  last_ms: number | null;
+}
+
+interface GatewayRow {
+  gateway_id: string;
+  online: number;
+  status_at: string | null;
+  version: string | null;
+  backlog_json: string | null;
+  devices_json: string | null;
+  status_received_at: string | null;
+  last_batch_at: string | null;
+}
+
+type SqlParam = string | number | null;
+
+function asArray<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? (v as readonly T[]) : [v as T];
+}
+
+/** WHERE clause and parameters for an observation query; lists go through json_each so one statement fits any length. */
+function whereClause(q: ObservationQuery): { sql: string; params: SqlParam[] } {
+  const conds: string[] = [];
+  const params: SqlParam[] = [];
+  if (q.patientId !== undefined) {
+    conds.push('patient_id = ?');
+    params.push(q.patientId);
+  }
+  const loinc = asArray(q.loinc);
+  if (loinc !== undefined) {
+    conds.push('loinc IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(loinc));
+  }
+  const mdc = asArray(q.mdc);
+  if (mdc !== undefined) {
+    conds.push('mdc IN (SELECT value FROM json_each(?))');
+    params.push(JSON.stringify(mdc));
+  }
+  if (q.from !== undefined) {
+    conds.push('effective_ms >= ?');
+    params.push(q.from.getTime());
+  }
+  if (q.to !== undefined) {
+    conds.push('effective_ms <= ?');
+    params.push(q.to.getTime());
+  }
+  return { sql: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params };
+}
+
+function parseObservation(json: string): Observation {
+  // Written by this store from a validated payload: trusted.
+  return JSON.parse(json) as Observation;
+}
+
+function clampLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_PAGE_SIZE;
+  return Math.max(0, Math.min(MAX_PAGE_SIZE, Math.trunc(limit)));
+}
+
+export class SqliteStore implements CloudStore {
+  private readonly db: Database.Database;
+  private readonly now: () => Date;
+  private readonly statements = new Map<string, Database.Statement>();
+  private closed = false;
+
+  constructor(opts: SqliteStoreOptions) {
+    this.now = opts.now ?? (() => new Date());
+    if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
+    this.db = new Database(opts.file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db, this.now);
+  }
+
+  /** Prepared once per distinct SQL text (the set is small: one per filter combination). */
+  private stmt(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.statements.set(sql, s);
+    }
+    return s;
+  }
+
+  async storeBatch(batch: ObservationBatch): Promise<StoreBatchResult> {
+    return this.storeBatchSync(batch);
+  }
+
+  private storeBatchSync(batch: ObservationBatch): StoreBatchResult {
+    const storedAt = this.now().toISOString();
+    const byId = this.stmt('SELECT id, gateway_id, seq FROM observations WHERE id = ?');
+    const bySeq = this.stmt('SELECT id, gateway_id, seq FROM observations WHERE gateway_id = ? AND seq = ?');
+    const byContentKey = this.stmt('SELECT id, gateway_id, seq FROM observations WHERE content_key = ?');
+    // A reading may teach the INS of a patient known only by local id; it never overwrites one.
+    const upsertPatient = this.stmt(
+      `INSERT INTO patients (id, ins, ins_oid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET ins = excluded.ins, ins_oid = excluded.ins_oid, updated_at = excluded.updated_at
+       WHERE patients.ins IS NULL AND excluded.ins IS NOT NULL`,
+    );
+    const insert = this.stmt(
+      `INSERT INTO observations (id, gateway_id, seq, content_key, patient_id, loinc, mdc, effective, effective_ms, received, stored_at, json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const touchGateway = this.stmt(
+      `INSERT INTO gateways (gateway_id, last_batch_at) VALUES (?, ?)
+       ON CONFLICT (gateway_id) DO UPDATE SET last_batch_at = excluded.last_batch_at`,
+    );
+
+    const run = this.db.transaction((): StoreBatchResult => {
+      const storedSeqs: number[] = [];
+      const rejected: RejectedReading[] = [];
+      const inserted: Observation[] = [];
+      let duplicates = 0;
+      for (const obs of batch.observations) {
+        const sameId = byId.get(obs.id) as ObservationKeyRow | undefined;
+        if (sameId) {
+          if (sameId.gateway_id === batch.gatewayId && sameId.seq === obs.seq) {
+            duplicates++;
+            storedSeqs.push(obs.seq);
+          } else {
+            rejected.push({
+              seq: obs.seq,
+              reason: `id ${obs.id} is already stored as gateway ${sameId.gateway_id} seq ${sameId.seq}`,
+            });
+          }
+          continue;
+        }
+        const sameSeq = bySeq.get(batch.gatewayId, obs.seq) as ObservationKeyRow | undefined;
+        if (sameSeq) {
+          rejected.push({ seq: obs.seq, reason: `seq ${obs.seq} is already stored under another id (${sameSeq.id})` });
+          continue;
+        }
+        if (obs.contentKey !== undefined && byContentKey.get(obs.contentKey)) {
+          // The same device reading read again (records downloaded twice): store nothing, ack it.
+          duplicates++;
+          storedSeqs.push(obs.seq);
+          continue;
+        }
+        upsertPatient.run(obs.patient.id, obs.patient.ins ?? null, obs.patient.insOid ?? null, storedAt, storedAt);
+        insert.run(
+          obs.id,
+          batch.gatewayId,
+          obs.seq,
+          obs.contentKey ?? null,
+          obs.patient.id,
+          obs.code.loinc,
+          obs.code.mdc ?? null,
+          obs.time.effective,
+          Date.parse(obs.time.effective),
+          obs.time.received,
+          storedAt,
+          JSON.stringify(obs),
+        );
+        inserted.push(obs);
+        storedSeqs.push(obs.seq);
+      }
+      touchGateway.run(batch.gatewayId, storedAt);
+      return { storedSeqs, duplicates, rejected, inserted };
+    });
+    return run.immediate();
+  }
+
+  async upsertPatients(patients: readonly PatientSeed[]): Promise<void> {
+    const now = this.now().toISOString();
+    const upsert = this.stmt(
+      `INSERT INTO patients (id, ins, ins_oid, family, given, birth_date, configured, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET
+         ins = COALESCE(excluded.ins, patients.ins),
+         ins_oid = COALESCE(excluded.ins_oid, patients.ins_oid),
+         family = excluded.family, given = excluded.given,
+         birth_date = COALESCE(excluded.birth_date, patients.birth_date),
+         configured = 1, updated_at = excluded.updated_at`,
+    );
+    this.db
+      .transaction(() => {
+        for (const p of patients) {
+          upsert.run(p.id, p.ins ?? null, p.insOid ?? null, p.family, p.given, p.birthDate ?? null, now, now);
+        }
+      })
+      .immediate();
+  }
+
+  private static patientFromRow(r: PatientRow): PatientRecord {
+    return {
+      id: r.id,
+      ins: r.ins,
+      insOid: r.ins_oid,
+      family: r.family,
+      given: r.given,
+      birthDate: r.birth_date,
+      source: r.configured ? 'configured' : 'observed',
+      lastObservationAt: r.last_ms === null ? null : new Date(r.last_ms).toISOString(),
+    };
+  }
+
+  private static readonly PATIENT_SELECT = `SELECT p.*, (SELECT MAX(effective_ms) FROM observations o WHERE o.patient_id = p.id) AS last_ms
+    FROM patients p`;
+
+  async listPatients(): Promise<PatientRecord[]> {
+    const rows = this.stmt(`${SqliteStore.PATIENT_SELECT} ORDER BY p.family IS NULL, p.family, p.given, p.id`).all() as PatientRow[];
+    return rows.map(SqliteStore.patientFromRow);
+  }
+
+  async getPatient(id: string): Promise<PatientRecord | null> {
+    const row = this.stmt(`${SqliteStore.PATIENT_SELECT} WHERE p.id = ?`).get(id) as PatientRow | undefined;
+    return row ? SqliteStore.patientFromRow(row) : null;
+  }
+
+  async getObservation(id: string): Promise<Observation | null> {
+    const json = this.stmt('SELECT json FROM observations WHERE id = ?').pluck().get(id) as string | undefined;
+    return json === undefined ? null : parseObservation(json);
+  }
+
+  async getObservations(query: ObservationPage): Promise<Observation[]> {
+    const { sql, params } = whereClause(query);
+    const rows = this.stmt(`SELECT json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT ? OFFSET ?`)
+      .pluck()
+      .all(...params, clampLimit(query.limit), Math.max(0, Math.trunc(query.offset ?? 0))) as string[];
+    return rows.map(parseObservation);
+  }
+
+  async countObservations(query: ObservationQuery): Promise<number> {
+    const { sql, params } = whereClause(query);
+    return Number(
+      this.stmt(`SELECT COUNT(*) FROM observations ${sql}`)
+        .pluck()
+        .get(...params),
+    );
+  }
+
+  async latestVitals(patientId: string): Promise<Observation[]> {
+    // SQLite returns the bare column from the row holding MAX(): one index walk per code.
+    const rows = this.stmt(
+      `SELECT json, MAX(effective_ms) AS m FROM observations WHERE patient_id = ? AND json_extract(json, '$.status') = 'final'
+       GROUP BY loinc ORDER BY loinc`,
+    ).all(patientId) as { json: string }[];
+    return rows.map((r) => parseObservation(r.json));
+  }
+
+  async upsertGatewayStatus(status: GatewayStatus): Promise<void> {
+    // Last received wins, not latest `at`: the broker publishes the last will with the
+    // timestamp the gateway composed at connect time, older than its later statuses.
+    this.stmt(
+      `INSERT INTO gateways (gateway_id, online, status_at, version, backlog_json, devices_json, status_received_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (gateway_id) DO UPDATE SET
+         online = excluded.online, status_at = excluded.status_at,
+         version = COALESCE(excluded.version, gateways.version),
+         backlog_json = COALESCE(excluded.backlog_json, gateways.backlog_json),
+         devices_json = COALESCE(excluded.devices_json, gateways.devices_json),
+         status_received_at = excluded.status_received_at`,
+    ).run(
+      status.gatewayId,
+      status.online ? 1 : 0,
+      status.at,
+      status.version ?? null,
+      status.backlog ? JSON.stringify(status.backlog) : null,
+      status.devices ? JSON.stringify(status.devices) : null,
+      this.now().toISOString(),
+    );
+  }
+
+  async listGateways(): Promise<GatewayRecord[]> {
+    const rows = this.stmt('SELECT * FROM gateways ORDER BY gateway_id').all() as GatewayRow[];
+    return rows.map((r) => ({
+      gatewayId: r.gateway_id,
+      online: r.online === 1,
+      statusAt: r.status_at,
+      version: r.version,
+      backlog: r.backlog_json === null ? null : (JSON.parse(r.backlog_json) as GatewayRecord['backlog']),
+      devices: r.devices_json === null ? null : (JSON.parse(r.devices_json) as GatewayRecord['devices']),
+      statusReceivedAt: r.status_received_at,
+      lastBatchAt: r.last_batch_at,
+    }));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.statements.clear();
+    this.db.close();
+  }
+}

@@ -1,0 +1,12 @@
+/** Each patient with the latest of their five key vitals: what /api/patients and the dashboard show. */
+import type { CloudStore, PatientRecord } from '../store/cloud-store.js';
+import { summarizeVitals, type VitalsSummary } from './summary.js';
+
+export interface PatientOverview extends PatientRecord {
+  vitals: VitalsSummary;
+}
+
+export async function patientOverviews(store: CloudStore): Promise<PatientOverview[]> {
+  const patients = await store.listPatients();
+  return Promise.all(patients.map(async (p) => ({ ...p, vitals: summarizeVitals(await store.latestVitals(p.id)) })));
+}

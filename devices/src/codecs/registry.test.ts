@@ -1,0 +1,124 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeBloodPressureFeature, decodeBloodPressureMeasurement, decodeIntermediateCuffPressure } from './blood-pressure.js';
+import { decodeCurrentTime, decodeDateTime } from './date-time.js';
+import { decodeFloat, decodeSfloat } from './ieee11073.js';
+import { decodePlxContinuous, decodePlxFeatures, decodePlxSpotCheck } from './plx.js';
+import { CHARACTERISTIC_CODECS, decodeCharacteristic, findCodec, normalizeCharacteristic } from './registry.js';
+import type { CodecResult } from './result.js';
+import { decodeTemperatureMeasurement } from './temperature.js';
+import { decodeWeightMeasurement, decodeWeightScaleFeature } from './weight.js';
+
+const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
+
+const DECODERS: Record<string, (b: Uint8Array) => CodecResult<unknown>> = {
+  decodeBloodPressureMeasurement,
+  decodeIntermediateCuffPressure,
+  decodeBloodPressureFeature,
+  decodeWeightMeasurement,
+  decodeWeightScaleFeature,
+  decodePlxSpotCheck,
+  decodePlxContinuous,
+  decodePlxFeatures,
+  decodeTemperatureMeasurement,
+  decodeDateTime: (b) => decodeDateTime(b),
+  decodeCurrentTime,
+  decodeSfloat: (b) => decodeSfloat(b),
+  decodeFloat: (b) => decodeFloat(b),
+};
+
+function isTypedOutcome(r: CodecResult<unknown>): boolean {
+  if (r.ok) return true;
+  return typeof r.error.field === 'string' && r.error.field.length > 0 && typeof r.error.reason === 'string' && r.error.reason.length > 0;
+}
+
+describe('decoders never throw', () => {
+  it.each(Object.keys(DECODERS))('%s returns ok or a typed error for any bytes', (name) => {
+    const decode = DECODERS[name];
+    if (!decode) throw new Error(name);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 40 }), (bytes) => {
+        expect(isTypedOutcome(decode(bytes))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it.each(Object.keys(CHARACTERISTIC_CODECS))('registry %s: decode and toDrafts never throw, drafts carry no NaN', (uuid) => {
+    const c = CHARACTERISTIC_CODECS[uuid];
+    if (!c) throw new Error(uuid);
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 40 }), (bytes) => {
+        expect(isTypedOutcome(c.decode(bytes))).toBe(true);
+        const r = c.toDrafts(bytes);
+        expect(isTypedOutcome(r)).toBe(true);
+        if (r.ok) {
+          for (const d of r.value) {
+            const values = [d.value?.value, ...(d.components ?? []).map((x) => x.value.value)].filter((v) => v !== undefined);
+            for (const v of values) expect(Number.isFinite(v)).toBe(true);
+            expect(d.flags.length).toBeLessThanOrEqual(32);
+            expect(d.lane).toBe('spot');
+          }
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('registry', () => {
+  it('accepts short, 0x-prefixed and full 128-bit UUIDs', () => {
+    expect(normalizeCharacteristic('2a35')).toBe('2A35');
+    expect(normalizeCharacteristic('0x2A35')).toBe('2A35');
+    expect(normalizeCharacteristic('00002a35-0000-1000-8000-00805f9b34fb')).toBe('2A35');
+    expect(normalizeCharacteristic('233bf001-5a34-1b6d-975c-000d5690abe4')).toBeUndefined();
+    expect(findCodec('0x2a9d')?.name).toBe('Weight Measurement');
+  });
+
+  it('lists the supported characteristics with their service', () => {
+    expect(Object.fromEntries(Object.values(CHARACTERISTIC_CODECS).map((c) => [c.uuid, c.service]))).toMatchObject({
+      '2A35': '1810',
+      '2A36': '1810',
+      '2A9D': '181D',
+      '2A5E': '1822',
+      '2A5F': '1822',
+      '2A1C': '1809',
+      '2A08': '1810',
+    });
+  });
+
+  it('decodes a characteristic straight to drafts', () => {
+    const r = decodeCharacteristic('00002a35-0000-1000-8000-00805f9b34fb', hex('06 78 00 50 00 5D 00 E8 07 05 01 08 0F 1E 40 00'));
+    expect(r.ok && r.value.map((d) => d.code.loinc)).toEqual(['85354-9', '8867-4']);
+  });
+
+  it('maps Intermediate Temperature 0x2A1E to preliminary drafts', () => {
+    const r = decodeCharacteristic('2A1E', hex('00 6C 01 00 FF'));
+    expect(r.ok && r.value.map((d) => [d.code.loinc, d.value?.value, d.status])).toEqual([['8310-5', 36.4, 'preliminary']]);
+  });
+
+  it('returns no drafts for feature and time characteristics', () => {
+    expect(decodeCharacteristic('2A08', hex('E8 07 05 01 08 0F 1E'))).toEqual({ ok: true, value: [] });
+    expect(decodeCharacteristic('2A60', hex('A3 00 40 10 80 01 00'))).toEqual({ ok: true, value: [] });
+    expect(findCodec('2A60')?.measurement).toBe(false);
+    expect(findCodec('2A35')?.measurement).toBe(true);
+  });
+
+  it('reports an unknown characteristic on field "characteristic"', () => {
+    const r = decodeCharacteristic('2A37', hex('00 48'));
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.error.field).toBe('characteristic');
+      expect(r.error.reason).toContain('2A35');
+    }
+    const bad = decodeCharacteristic('not-a-uuid', hex('00'));
+    expect(!bad.ok && bad.error.field).toBe('characteristic');
+  });
+
+  it('passes the decoder error through', () => {
+    expect(decodeCharacteristic('2A35', hex('00 78 00 50'))).toEqual({
+      ok: false,
+      error: { field: 'diastolic', reason: 'truncated: need 2 bytes at offset 3, have 1' },
+    });
+  });
+});

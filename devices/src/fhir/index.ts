@@ -1,0 +1,35 @@
+export { type SearchsetOptions, searchsetBundle } from './bundle.js';
+export {
+  type DraftFhirContext,
+  deviceReference,
+  draftToFhirObservation,
+  type FhirObservationOptions,
+  patientReference,
+  toCodeableConcept,
+  toFhirDevice,
+  toFhirId,
+  toFhirObservation,
+  toFhirQuantity,
+} from './observation.js';
+export { EXTRA_LOINC, SYSTEM as FHIR_SYSTEM, TELECART as TELECART_FHIR, VITAL_PROFILES, VITALSIGNS_PROFILE } from './systems.js';
+export type {
+  Annotation as FhirAnnotation,
+  BundleEntry as FhirBundleEntry,
+  BundleLink as FhirBundleLink,
+  CodeableConcept as FhirCodeableConcept,
+  Coding as FhirCoding,
+  DeviceNameType as FhirDeviceNameType,
+  Extension as FhirExtension,
+  FhirBundle,
+  FhirDevice,
+  FhirObservation,
+  FhirPatient,
+  FhirResource,
+  HumanName as FhirHumanName,
+  Identifier as FhirIdentifier,
+  Meta as FhirMeta,
+  ObservationComponent as FhirObservationComponent,
+  ObservationStatus as FhirObservationStatus,
+  Quantity as FhirQuantity,
+  Reference as FhirReference,
+} from './types.js';

@@ -1,0 +1,229 @@
+/**
+ * telecart Observation / ObservationDraft → FHIR R4 vital-signs Observation.
+ *
+ * Decisions:
+ * - code: LOINC coding first (plus 59408-5 for SpO2, as the oxygensat profile expects), then the MDC
+ *   coding (urn:iso:std:iso:11073:10101) when the code has one; text = display.
+ * - Units: valueQuantity with system http://unitsofmeasure.org, code = UCUM, unit = human form.
+ *   A converted value (kPa → mm[Hg], m → cm) keeps what the device sent in an extension on the Quantity
+ *   (TELECART.originalQuantityExtension).
+ * - Flags (device conditions, gateway checks) are not v3 interpretation codes, so they go into one
+ *   extension per flag (machine-readable, TELECART.flagExtension) and one human note; 'body-site:<site>'
+ *   also fills bodySite.text. Observation.interpretation is left to clinical rules in the cloud.
+ * - A BP panel missing systolic or diastolic (device sent NaN) gets that component with a
+ *   dataAbsentReason, as the bp profile requires both; an observation with neither value nor component
+ *   gets dataAbsentReason 'unknown'.
+ * - meta.profile is set only when subject and effectiveDateTime are present (the profiles require them).
+ * - The device time as sent (local, no offset: not a FHIR dateTime) goes into TELECART.deviceTimeExtension.
+ */
+import type { Code, DeviceRef, Observation, PatientRef, Quantity } from '@telecart/protocol';
+import { UNIT_DISPLAY, VITALS } from '../model/codes.js';
+import { formatDeviceDateTime, type ObservationDraft } from '../model/draft.js';
+import { EXTRA_LOINC, SYSTEM, TELECART, VITAL_PROFILES, VITAL_SIGN_LOINCS, VITALSIGNS_PROFILE } from './systems.js';
+import type {
+  CodeableConcept,
+  Coding,
+  Extension,
+  FhirDevice,
+  FhirObservation,
+  Quantity as FhirQuantity,
+  Identifier,
+  ObservationComponent,
+  Reference,
+} from './types.js';
+
+/** A FHIR id ([A-Za-z0-9.-]{1,64}) from any local id: other characters become '-' ('ble:AA:BB' → 'ble-AA-BB'). */
+export function toFhirId(localId: string): string {
+  const id = localId.replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 64);
+  return id.length > 0 ? id : '-';
+}
+
+function trimBase(baseUrl: string | undefined): string | undefined {
+  return baseUrl?.replace(/\/+$/, '');
+}
+
+function referenceTo(type: 'Patient' | 'Device', localId: string, baseUrl: string | undefined): string {
+  const rel = `${type}/${toFhirId(localId)}`;
+  const base = trimBase(baseUrl);
+  return base ? `${base}/${rel}` : rel;
+}
+
+export function toCodeableConcept(code: Code): CodeableConcept {
+  const coding: Coding[] = [{ system: SYSTEM.loinc, code: code.loinc, display: code.display }];
+  const extra = EXTRA_LOINC[code.loinc];
+  if (extra) coding.push({ system: SYSTEM.loinc, code: extra.code, display: extra.display });
+  if (code.mdc !== undefined) coding.push({ system: SYSTEM.mdc, code: String(code.mdc), display: code.display });
+  return { coding, text: code.display };
+}
+
+export function toFhirQuantity(q: Quantity): FhirQuantity {
+  const out: FhirQuantity = { value: q.value, unit: UNIT_DISPLAY[q.unit] ?? q.unit, system: SYSTEM.ucum, code: q.unit };
+  if (q.original) {
+    out.extension = [
+      {
+        url: TELECART.originalQuantityExtension,
+        valueQuantity: {
+          value: q.original.value,
+          unit: UNIT_DISPLAY[q.original.unit] ?? q.original.unit,
+          system: SYSTEM.ucum,
+          code: q.original.unit,
+        },
+      },
+    ];
+  }
+  return out;
+}
+
+function absent(code: 'unknown' | 'error'): CodeableConcept {
+  return { coding: [{ system: SYSTEM.dataAbsentReason, code, display: code === 'unknown' ? 'Unknown' : 'Error' }] };
+}
+
+function components(core: ObservationCore): ObservationComponent[] | undefined {
+  const list: ObservationComponent[] = (core.components ?? []).map((c) => ({
+    code: toCodeableConcept(c.code),
+    valueQuantity: toFhirQuantity(c.value),
+  }));
+  if (core.code.loinc === VITALS.bloodPressurePanel.loinc) {
+    const has = (loinc: string) => core.components?.some((c) => c.code.loinc === loinc) ?? false;
+    if (!has(VITALS.systolic.loinc)) list.unshift({ code: toCodeableConcept(VITALS.systolic), dataAbsentReason: absent('error') });
+    if (!has(VITALS.diastolic.loinc)) list.splice(1, 0, { code: toCodeableConcept(VITALS.diastolic), dataAbsentReason: absent('error') });
+  }
+  return list.length > 0 ? list : undefined;
+}
+
+/** What an Observation and a draft have in common. */
+interface ObservationCore {
+  code: Code;
+  value?: Quantity;
+  components?: ObservationDraft['components'];
+  status: 'final' | 'preliminary';
+  flags: string[];
+  /** Device time as sent, 'YYYY-MM-DDThh:mm:ss' (no offset). */
+  deviceTime?: string | null;
+}
+
+interface Context {
+  id?: string;
+  identifier?: Identifier[];
+  subject?: Reference;
+  device?: Reference;
+  effective?: string;
+  issued?: string;
+}
+
+function build(core: ObservationCore, ctx: Context): FhirObservation {
+  const vital = VITAL_SIGN_LOINCS.has(core.code.loinc);
+  const extension: Extension[] = core.flags.map((f) => ({ url: TELECART.flagExtension, valueString: f }));
+  if (core.deviceTime) extension.push({ url: TELECART.deviceTimeExtension, valueString: core.deviceTime });
+  const category = vital
+    ? { system: SYSTEM.observationCategory, code: 'vital-signs', display: 'Vital Signs' }
+    : { system: SYSTEM.observationCategory, code: 'laboratory', display: 'Laboratory' };
+  const comps = components(core);
+  const site = core.flags.find((f) => f.startsWith('body-site:'));
+  // Conditional spreads keep the conventional FHIR key order and leave absent elements out entirely.
+  return {
+    resourceType: 'Observation',
+    ...(ctx.id ? { id: ctx.id } : {}),
+    ...(vital && ctx.subject && ctx.effective ? { meta: { profile: [VITAL_PROFILES[core.code.loinc] ?? VITALSIGNS_PROFILE] } } : {}),
+    ...(extension.length > 0 ? { extension } : {}),
+    ...(ctx.identifier && ctx.identifier.length > 0 ? { identifier: ctx.identifier } : {}),
+    status: core.status,
+    category: [{ coding: [category], text: category.display }],
+    code: toCodeableConcept(core.code),
+    ...(ctx.subject ? { subject: ctx.subject } : {}),
+    ...(ctx.effective ? { effectiveDateTime: ctx.effective } : {}),
+    ...(ctx.issued ? { issued: ctx.issued } : {}),
+    ...(core.value ? { valueQuantity: toFhirQuantity(core.value) } : {}),
+    ...(!core.value && !comps ? { dataAbsentReason: absent('unknown') } : {}),
+    ...(core.flags.length > 0 ? { note: [{ text: `telecart flags: ${core.flags.join(', ')}` }] } : {}),
+    ...(site ? { bodySite: { text: site.slice('body-site:'.length) } } : {}),
+    ...(ctx.device ? { device: ctx.device } : {}),
+    ...(comps ? { component: comps } : {}),
+  };
+}
+
+/** Patient reference: Patient/<id>, with the INS as identifier (system urn:oid:<insOid>) when both are known. */
+export function patientReference(p: Pick<PatientRef, 'id' | 'ins' | 'insOid'>, baseUrl?: string): Reference {
+  const ref: Reference = { reference: referenceTo('Patient', p.id, baseUrl), type: 'Patient' };
+  if (p.ins && p.insOid) ref.identifier = { use: 'official', system: `urn:oid:${p.insOid}`, value: p.ins };
+  return ref;
+}
+
+function deviceDisplay(d: Pick<DeviceRef, 'id' | 'manufacturer' | 'model'>): string {
+  const name = [d.manufacturer, d.model].filter((x) => x).join(' ');
+  return name ? `${name} (${d.id})` : d.id;
+}
+
+/** Device reference: Device/<fhir id of the device id>, with the raw device id as identifier and a display. */
+export function deviceReference(d: Pick<DeviceRef, 'id' | 'manufacturer' | 'model'>, baseUrl?: string): Reference {
+  return {
+    reference: referenceTo('Device', d.id, baseUrl),
+    type: 'Device',
+    identifier: { system: TELECART.deviceIdSystem, value: d.id },
+    display: deviceDisplay(d),
+  };
+}
+
+export interface FhirObservationOptions {
+  /** When given, references are absolute (<baseUrl>/Patient/<id>); otherwise relative. */
+  baseUrl?: string;
+}
+
+/** A stored telecart Observation as a FHIR R4 Observation (id = obs.id). */
+export function toFhirObservation(obs: Observation, opts: FhirObservationOptions = {}): FhirObservation {
+  const identifier: Identifier[] = [{ system: SYSTEM.uri, value: `urn:uuid:${obs.id}` }];
+  if (obs.contentKey) identifier.push({ system: TELECART.contentKeySystem, value: obs.contentKey });
+  return build(
+    { ...obs, deviceTime: obs.time.device },
+    {
+      id: obs.id,
+      identifier,
+      subject: patientReference(obs.patient, opts.baseUrl),
+      device: deviceReference(obs.device, opts.baseUrl),
+      effective: obs.time.effective,
+      issued: obs.time.received,
+    },
+  );
+}
+
+export interface DraftFhirContext {
+  /** RFC 3339 instant to use as effectiveDateTime (a device time alone has no offset, so it is not used). */
+  effective?: string;
+  /** RFC 3339 instant to use as issued. */
+  issued?: string;
+  patient?: Pick<PatientRef, 'id' | 'ins' | 'insOid'>;
+  device?: Pick<DeviceRef, 'id' | 'manufacturer' | 'model'>;
+  baseUrl?: string;
+}
+
+/**
+ * A draft (not yet stored: no id, perhaps no patient) as a FHIR R4 Observation, for `telecart decode`.
+ * Elements that do not exist yet are omitted, so the JSON stays valid R4 (id, subject, effective are optional there).
+ */
+export function draftToFhirObservation(draft: ObservationDraft, ctx: DraftFhirContext = {}): FhirObservation {
+  const c: Context = {};
+  if (ctx.patient) c.subject = patientReference(ctx.patient, ctx.baseUrl);
+  if (ctx.device) c.device = deviceReference(ctx.device, ctx.baseUrl);
+  if (ctx.effective) c.effective = ctx.effective;
+  if (ctx.issued) c.issued = ctx.issued;
+  return build({ ...draft, deviceTime: draft.deviceTime ? formatDeviceDateTime(draft.deviceTime) : undefined }, c);
+}
+
+/** A device as a FHIR R4 Device (id from the device id, DIS values as names/numbers). */
+export function toFhirDevice(d: DeviceRef): FhirDevice {
+  const out: FhirDevice = {
+    resourceType: 'Device',
+    id: toFhirId(d.id),
+    identifier: [{ system: TELECART.deviceIdSystem, value: d.id }],
+    status: 'active',
+  };
+  if (d.manufacturer) out.manufacturer = d.manufacturer;
+  const names: NonNullable<FhirDevice['deviceName']> = [];
+  if (d.manufacturer) names.push({ name: d.manufacturer, type: 'manufacturer-name' });
+  if (d.model) names.push({ name: d.model, type: 'model-name' });
+  if (names.length > 0) out.deviceName = names;
+  if (d.model) out.modelNumber = d.model;
+  if (d.serial) out.serialNumber = d.serial;
+  if (d.firmware) out.version = [{ type: { text: 'firmware' }, value: d.firmware }];
+  return out;
+}

@@ -1,0 +1,56 @@
+/** Code systems, identifier systems and profile URLs used by the FHIR export. */
+import { LOINC_PULSE_OXIMETRY, VITALS } from '../model/codes.js';
+
+export const SYSTEM = {
+  loinc: 'http://loinc.org',
+  mdc: 'urn:iso:std:iso:11073:10101',
+  ucum: 'http://unitsofmeasure.org',
+  observationCategory: 'http://terminology.hl7.org/CodeSystem/observation-category',
+  dataAbsentReason: 'http://terminology.hl7.org/CodeSystem/data-absent-reason',
+  /** RFC 3986 URIs as identifiers (urn:uuid:…), as the HL7 PHD guide does for Observation.identifier. */
+  uri: 'urn:ietf:rfc:3986',
+} as const;
+
+/**
+ * telecart's own identifier systems and extensions. They are URNs (names, never fetched): the content
+ * key of a re-sendable reading, the gateway's device id, the flags, the device time as sent, and the
+ * value a device sent before unit conversion (e.g. kPa before mm[Hg]).
+ */
+export const TELECART = {
+  contentKeySystem: 'urn:telecart:content-key',
+  deviceIdSystem: 'urn:telecart:device-id',
+  patientIdSystem: 'urn:telecart:patient-id',
+  flagExtension: 'urn:telecart:fhir:extension:flag',
+  deviceTimeExtension: 'urn:telecart:fhir:extension:device-time',
+  originalQuantityExtension: 'urn:telecart:fhir:extension:original-quantity',
+} as const;
+
+const PROFILE_BASE = 'http://hl7.org/fhir/StructureDefinition/';
+
+/** R4 vital-signs base profile per LOINC code (bp, heartrate, oxygensat, bodytemp, bodyweight, bodyheight, bmi, resprate). */
+export const VITAL_PROFILES: Readonly<Record<string, string>> = {
+  [VITALS.bloodPressurePanel.loinc]: `${PROFILE_BASE}bp`,
+  [VITALS.heartRate.loinc]: `${PROFILE_BASE}heartrate`,
+  [VITALS.spo2.loinc]: `${PROFILE_BASE}oxygensat`,
+  [VITALS.bodyTemperature.loinc]: `${PROFILE_BASE}bodytemp`,
+  [VITALS.bodyWeight.loinc]: `${PROFILE_BASE}bodyweight`,
+  [VITALS.bodyHeight.loinc]: `${PROFILE_BASE}bodyheight`,
+  [VITALS.bmi.loinc]: `${PROFILE_BASE}bmi`,
+  [VITALS.respiratoryRate.loinc]: `${PROFILE_BASE}resprate`,
+};
+
+/** Generic vital-signs profile, for vital-sign codes without a specific profile (e.g. live cuff pressure). */
+export const VITALSIGNS_PROFILE = `${PROFILE_BASE}vitalsigns`;
+
+/** LOINC codes in the vital-signs category; others (glucose) are 'laboratory'. */
+export const VITAL_SIGN_LOINCS: ReadonlySet<string> = new Set([
+  ...Object.keys(VITAL_PROFILES),
+  VITALS.systolic.loinc,
+  VITALS.diastolic.loinc,
+  VITALS.meanArterial.loinc,
+]);
+
+/** Extra codings FHIR profiles expect next to the primary LOINC code. */
+export const EXTRA_LOINC: Readonly<Record<string, { code: string; display: string }>> = {
+  [VITALS.spo2.loinc]: { code: LOINC_PULSE_OXIMETRY, display: 'Oxygen saturation in Arterial blood by Pulse oximetry' },
+};

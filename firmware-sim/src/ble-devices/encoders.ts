@@ -1,0 +1,91 @@
+/**
+ * The simulated devices' readings as GATT PDUs, through the project's codecs (the same ones the
+ * gateway decodes with), so the simulators and the decoders are checked against each other.
+ */
+import {
+  encodeBloodPressureFeature,
+  encodeBloodPressureMeasurement,
+  encodeIntermediateCuffPressure,
+  encodePlxContinuous,
+  encodePlxFeatures,
+  encodePlxSpotCheck,
+  encodeTemperatureMeasurement,
+  encodeWeightMeasurement,
+  encodeWeightScaleFeature,
+  medfloat,
+} from '@telecart/devices';
+import type { VirtualReading } from './virtual-device.js';
+
+type Reading<T extends VirtualReading['type']> = Extract<VirtualReading, { type: T }>;
+
+export function encodeBp(r: Reading<'blood-pressure'>): Uint8Array {
+  return encodeBloodPressureMeasurement({
+    unit: r.unit,
+    systolic: medfloat(r.systolic),
+    diastolic: medfloat(r.diastolic),
+    meanArterialPressure: medfloat(r.meanArterial),
+    timestamp: r.time,
+    pulseRate: medfloat(r.pulse),
+    userId: r.userId,
+  });
+}
+
+export function encodeCuffPressure(pressure: number): Uint8Array {
+  return encodeIntermediateCuffPressure({ unit: 'mmHg', cuffPressure: medfloat(pressure) });
+}
+
+export function encodeWeight(r: Reading<'weight'>): Uint8Array {
+  return encodeWeightMeasurement({ unitSystem: 'SI', weight: r.kg, timestamp: r.time });
+}
+
+export function encodePlxSpot(r: Reading<'spo2-spot-check'>): Uint8Array {
+  return encodePlxSpotCheck({
+    spo2: medfloat(r.spo2),
+    pulseRate: medfloat(r.pulse),
+    timestamp: r.time,
+    deviceClockNotSet: false,
+  });
+}
+
+export function encodePlxContinuousReading(r: Reading<'spo2-continuous'>): Uint8Array {
+  return encodePlxContinuous({ normal: { spo2: medfloat(r.spo2), pulseRate: medfloat(r.pulse) } });
+}
+
+export function encodeTemperature(r: Reading<'temperature'>): Uint8Array {
+  // The site is in Temperature Type (0x2A1D); the spec allows it in one place only.
+  return encodeTemperatureMeasurement({ unit: 'celsius', temperature: medfloat(r.celsius), timestamp: r.time });
+}
+
+/** Blood Pressure Feature: body movement and irregular pulse detection. */
+export const BP_FEATURE = encodeBloodPressureFeature({
+  bodyMovementDetection: true,
+  cuffFitDetection: false,
+  irregularPulseDetection: true,
+  pulseRateRangeDetection: false,
+  measurementPositionDetection: false,
+  multipleBonds: false,
+  e2eCrc: false,
+  userDataService: false,
+  userFacingTime: false,
+  raw: 0,
+});
+
+/** Weight Scale Feature: time stamps, 0.05 kg resolution (code 4). */
+export const WEIGHT_SCALE_FEATURE = encodeWeightScaleFeature({
+  timestampSupported: true,
+  multipleUsersSupported: false,
+  bmiSupported: false,
+  weightResolutionCode: 4,
+  heightResolutionCode: 0,
+});
+
+/** PLX Features: spot-check time stamps. */
+export const PLX_FEATURES = encodePlxFeatures({
+  spotCheckStorage: false,
+  spotCheckTimestamp: true,
+  spo2prFast: false,
+  spo2prSlow: false,
+  pulseAmplitudeIndex: false,
+  multipleBonds: false,
+  raw: 0,
+});

@@ -1,0 +1,2 @@
+export * from './ble-devices/index.js';
+export * from './bluez/index.js';

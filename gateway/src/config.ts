@@ -1,0 +1,188 @@
+/**
+ * The gateway configuration: one TypeBox schema (with documented defaults, applied by
+ * `Value.Default` in the CLI loader or by `resolveGatewayConfig`), plus the cross-field checks a
+ * schema cannot express (home patient exists, INS keys valid, time zone known…).
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { BleWatchRule } from '@telecart/devices';
+import { compile, formatIssues, GatewayId, MAX_BATCH_OBSERVATIONS, MAX_PAYLOAD_BYTES } from '@telecart/protocol';
+import { checkNir, INS_OIDS } from './patient/ins.js';
+
+export const PatientConfig = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 64, description: 'local patient id (unique in this config)' }),
+    ins: Type.Optional(
+      Type.String({
+        pattern: '^[12378]\\d{2}(0[1-9]|1[0-2]|[2-9]\\d)(\\d{2}|2A|2B)\\d{6}\\d{2}$',
+        description: 'INS matricule (NIR, 15 characters); its check key is verified',
+      }),
+    ),
+    insOid: Type.Optional(
+      Type.Union(
+        Object.values(INS_OIDS).map((o) => Type.Literal(o)),
+        { description: 'OID qualifying the INS: .8 NIR, .9 NIA, .10 test, .11 demo; required with `ins`' },
+      ),
+    ),
+    family: Type.String({ minLength: 1, maxLength: 128 }),
+    given: Type.String({ minLength: 1, maxLength: 128 }),
+    birthDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+    room: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'EHPAD room, shown to the nurse' })),
+  },
+  { additionalProperties: false },
+);
+export type PatientConfig = Static<typeof PatientConfig>;
+
+/** A multi-user device (scale, cuff): its user index N belongs to this patient. */
+export const DeviceUserConfig = Type.Object(
+  {
+    deviceId: Type.String({ minLength: 1, maxLength: 128, description: "e.g. 'ble:C0:FF:EE:00:00:02'" }),
+    userIndex: Type.Integer({ minimum: 0, maximum: 254 }),
+    patientId: Type.String({ minLength: 1, maxLength: 64 }),
+  },
+  { additionalProperties: false },
+);
+export type DeviceUserConfig = Static<typeof DeviceUserConfig>;
+
+export const WatchRuleConfig = Type.Object(
+  {
+    services: Type.Array(Type.String({ minLength: 4, maxLength: 36 }), { description: "advertised services, '1810' or full UUID" }),
+    subscribe: Type.Array(Type.String({ minLength: 4, maxLength: 36 }), { minItems: 1 }),
+    namePattern: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'regular expression on the advertised name' })),
+  },
+  { additionalProperties: false },
+);
+export type WatchRuleConfig = Static<typeof WatchRuleConfig>;
+
+/** The standard GATT health profiles the codecs decode. */
+export const DEFAULT_WATCH_RULES: WatchRuleConfig[] = [
+  { services: ['1810'], subscribe: ['2A35', '2A36'] },
+  { services: ['181D'], subscribe: ['2A9D'] },
+  { services: ['1822'], subscribe: ['2A5E', '2A5F'] },
+  { services: ['1809'], subscribe: ['2A1C', '2A1E'] },
+];
+
+export const GatewayConfig = Type.Object(
+  {
+    gatewayId: GatewayId,
+    mode: Type.Union([Type.Literal('cart'), Type.Literal('home')], {
+      description: "'cart': the nurse selects the patient; 'home': every reading belongs to homePatientId",
+    }),
+    patients: Type.Array(PatientConfig, { default: [], maxItems: 2000, description: 'residents (cart) or the kit patient (home)' }),
+    homePatientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'home mode only' })),
+    deviceUsers: Type.Array(DeviceUserConfig, { default: [], description: '(deviceId, userIndex) → patient' }),
+    ble: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        busAddress: Type.Optional(Type.String({ minLength: 1, description: 'D-Bus address of BlueZ; default: the system bus' })),
+        adapter: Type.Optional(Type.String({ minLength: 1, description: "e.g. 'hci0'; default: BlueZ's first adapter" })),
+        watch: Type.Array(WatchRuleConfig, { default: DEFAULT_WATCH_RULES }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    sync: Type.Object(
+      {
+        batchMaxCount: Type.Integer({ minimum: 1, maximum: MAX_BATCH_OBSERVATIONS, default: 200 }),
+        batchMaxBytes: Type.Integer({
+          minimum: 4096,
+          maximum: MAX_PAYLOAD_BYTES,
+          default: 128 * 1024,
+          description: 'whole batch payload; ~10 s of a 100 kbit/s link by default',
+        }),
+        ackTimeoutMs: Type.Integer({ minimum: 50, default: 30_000, description: 'a batch not acked by then is sent again' }),
+        inFlight: Type.Integer({ minimum: 1, maximum: 64, default: 4, description: 'batches awaiting their ack at once' }),
+        statusIntervalMs: Type.Integer({ minimum: 100, default: 60_000, description: 'online status + backlog, retained' }),
+        reconnectPeriodMs: Type.Integer({ minimum: 50, default: 2000, description: 'MQTT reconnect delay' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    http: Type.Object(
+      {
+        host: Type.String({ default: '127.0.0.1', description: 'the nurse API stays on the cart unless told otherwise' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8081, description: '0 = any free port' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    clockDriftToleranceMs: Type.Integer({
+      minimum: 0,
+      default: 120_000,
+      description: 'device clock off by more than this vs the receive time → receive time is used',
+    }),
+    timeZone: Type.String({ minLength: 1, default: 'Europe/Paris', description: 'IANA zone of the device clocks' }),
+  },
+  { additionalProperties: false, $id: 'GatewayConfig' },
+);
+export type GatewayConfig = Static<typeof GatewayConfig>;
+
+export class GatewayConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid gateway configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'GatewayConfigError';
+  }
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Cross-field problems of a schema-valid config, one readable line each; [] when fine. */
+export function checkGatewayConfig(c: GatewayConfig): string[] {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  c.patients.forEach((p, i) => {
+    if (ids.has(p.id)) problems.push(`patients.${i}.id: duplicate patient id "${p.id}"`);
+    ids.add(p.id);
+    if (p.ins !== undefined) {
+      const nir = checkNir(p.ins);
+      if (!nir.ok) problems.push(`patients.${i}.ins: ${nir.reason}`);
+      if (p.insOid === undefined) problems.push(`patients.${i}.insOid: required with ins (e.g. ${INS_OIDS.nir})`);
+    } else if (p.insOid !== undefined) problems.push(`patients.${i}.insOid: given without ins`);
+  });
+  if (c.mode === 'home') {
+    if (c.homePatientId === undefined) problems.push('homePatientId: required in home mode');
+    else if (!ids.has(c.homePatientId)) problems.push(`homePatientId: "${c.homePatientId}" is not in patients`);
+  } else if (c.homePatientId !== undefined) problems.push('homePatientId: only meaningful in home mode');
+  const users = new Set<string>();
+  c.deviceUsers.forEach((u, i) => {
+    if (!ids.has(u.patientId)) problems.push(`deviceUsers.${i}.patientId: "${u.patientId}" is not in patients`);
+    const k = `${u.deviceId}#${u.userIndex}`;
+    if (users.has(k)) problems.push(`deviceUsers.${i}: ${u.deviceId} user ${u.userIndex} is mapped twice`);
+    users.add(k);
+  });
+  c.ble.watch.forEach((r, i) => {
+    if (r.namePattern === undefined) return;
+    try {
+      new RegExp(r.namePattern);
+    } catch (e) {
+      problems.push(`ble.watch.${i}.namePattern: ${(e as Error).message}`);
+    }
+  });
+  if (!isValidTimeZone(c.timeZone)) problems.push(`timeZone: unknown time zone "${c.timeZone}"`);
+  return problems;
+}
+
+const validator = compile(GatewayConfig);
+
+/** Raw (parsed YAML/JSON) → a complete, checked config with defaults; throws GatewayConfigError. */
+export function resolveGatewayConfig(raw: unknown): GatewayConfig {
+  const withDefaults = Value.Default(GatewayConfig, structuredClone(raw));
+  const r = validator.validate(withDefaults);
+  if (!r.ok) throw new GatewayConfigError(formatIssues(r.issues).split('; '));
+  const problems = checkGatewayConfig(r.value);
+  if (problems.length > 0) throw new GatewayConfigError(problems);
+  return r.value;
+}
+
+/** Config watch rules → the BLE driver's rules (name patterns compiled). */
+export function bleWatchRules(c: GatewayConfig): BleWatchRule[] {
+  return c.ble.watch.map((r) => ({
+    services: r.services,
+    subscribe: r.subscribe,
+    ...(r.namePattern === undefined ? {} : { namePattern: new RegExp(r.namePattern) }),
+  }));
+}

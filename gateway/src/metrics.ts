@@ -1,0 +1,99 @@
+/**
+ * Prometheus metrics of one gateway, on its own registry (several gateways can run in one
+ * process, e.g. in tests). Counters are incremented by the parts; backlog gauges read the store
+ * at scrape time so they are never stale.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Clock } from '@telecart/devices';
+import type { StoreStats } from './store/reading-store.js';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly readingsRecorded = new Counter({
+    name: 'telecart_gateway_readings_recorded_total',
+    help: 'Readings committed to the local store',
+    labelNames: ['lane'] as const,
+    registers: [this.registry],
+  });
+  readonly duplicates = new Counter({
+    name: 'telecart_gateway_readings_duplicate_total',
+    help: 'Re-read readings recognised by their content key and not stored again',
+    registers: [this.registry],
+  });
+  readonly malformedFrames = new Counter({
+    name: 'telecart_gateway_malformed_frames_total',
+    help: 'Device frames that could not be decoded or stored, by device and reason',
+    labelNames: ['device', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly liveValues = new Counter({
+    name: 'telecart_gateway_live_values_total',
+    help: 'Preliminary (live) values shown but not stored',
+    registers: [this.registry],
+  });
+  readonly batchesSent = new Counter({
+    name: 'telecart_gateway_batches_sent_total',
+    help: 'Observation batches published (including resends)',
+    labelNames: ['lane'] as const,
+    registers: [this.registry],
+  });
+  readonly batchesAcked = new Counter({
+    name: 'telecart_gateway_batches_acked_total',
+    help: 'Batches the cloud acknowledged as durably stored',
+    registers: [this.registry],
+  });
+  readonly batchesResent = new Counter({
+    name: 'telecart_gateway_batches_timed_out_total',
+    help: 'Batches not acked within the ack timeout (their readings are sent again)',
+    registers: [this.registry],
+  });
+  readonly acksIgnored = new Counter({
+    name: 'telecart_gateway_acks_ignored_total',
+    help: 'Acks ignored: malformed, for another gateway, or for an unknown batch',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly readingsAcked = new Counter({
+    name: 'telecart_gateway_readings_acked_total',
+    help: 'Readings removed from the store after the cloud stored them',
+    registers: [this.registry],
+  });
+  readonly readingsRejected = new Counter({
+    name: 'telecart_gateway_readings_rejected_total',
+    help: 'Readings the cloud rejected (quarantined locally)',
+    registers: [this.registry],
+  });
+
+  /** Backlog gauges, read from the store at each scrape. */
+  observeBacklog(stats: () => StoreStats, clock: Clock): void {
+    new Gauge({
+      name: 'telecart_gateway_backlog_readings',
+      help: 'Readings in the local store, by state (pending = waiting for the cloud, held = waiting for a patient)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = stats();
+        this.set({ state: 'pending' }, s.pending);
+        this.set({ state: 'held' }, s.held);
+        this.set({ state: 'rejected' }, s.rejected);
+      },
+    });
+    new Gauge({
+      name: 'telecart_gateway_backlog_bytes',
+      help: 'JSON bytes of readings not yet in the cloud (pending + held)',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().bytes);
+      },
+    });
+    new Gauge({
+      name: 'telecart_gateway_oldest_unsynced_age_seconds',
+      help: 'Age of the oldest reading not yet in the cloud (0 when none)',
+      registers: [this.registry],
+      collect() {
+        const oldest = stats().oldestUnsyncedAt;
+        this.set(oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000));
+      },
+    });
+  }
+}

@@ -1,0 +1,148 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type ManualClock, manualClock, PATIENT_A, type TempDir, tempDir, weightInput } from '../testing/fixtures.js';
+import { InvalidReadingError, NO_PATIENT_FLAG, ReadingStore } from './reading-store.js';
+import { SCHEMA_VERSION } from './schema.js';
+
+describe('ReadingStore', () => {
+  let dir: TempDir;
+  let clock: ManualClock;
+  const open: ReadingStore[] = [];
+  const openStore = () => {
+    const s = new ReadingStore({ dataDir: dir.path, gatewayId: 'cart-1', clock });
+    open.push(s);
+    return s;
+  };
+
+  beforeEach(() => {
+    dir = tempDir();
+    clock = manualClock();
+  });
+  afterEach(() => {
+    for (const s of open.splice(0)) s.close();
+    dir.remove();
+  });
+
+  it('opens with WAL, synchronous=FULL and the current schema version', () => {
+    const s = openStore();
+    expect(s.pragma('journal_mode')).toBe('wal');
+    expect(s.pragma('synchronous')).toBe(2);
+    expect(s.pragma('user_version')).toBe(SCHEMA_VERSION);
+  });
+
+  it('records readings with a UUIDv7 and increasing sequence numbers', () => {
+    const s = openStore();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = s.record(weightInput(i));
+      if (r.duplicate) throw new Error('unexpected duplicate');
+      expect(r.observation.seq).toBe(i + 1);
+      expect(r.observation.gatewayId).toBe('cart-1');
+      expect(r.observation.id[14]).toBe('7');
+      expect(r.observation.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      ids.push(r.observation.id);
+      if (i === 2) clock.advance(1);
+    }
+    // Time-ordered: the 48-bit prefix is the clock's millisecond, and ids sort like seqs.
+    expect(Number.parseInt(ids[0]!.replace(/-/g, '').slice(0, 12), 16)).toBe(clock.now() - 1);
+    expect([...ids].sort()).toEqual(ids);
+    expect(new Set(ids).size).toBe(5);
+    expect(s.stats()).toMatchObject({ pending: 5, held: 0, rejected: 0, oldestPendingAt: clock.now() - 1 });
+  });
+
+  it('keeps pending readings and continues the sequence after a restart, never reusing a seq', () => {
+    const s1 = openStore();
+    for (let i = 0; i < 4; i++) s1.record(weightInput(i));
+    expect(s1.markStored([[3, 4]])).toBe(2);
+    s1.close();
+
+    const s2 = openStore();
+    expect(s2.stats().pending).toBe(2);
+    expect(s2.list('pending').map((r) => r.seq)).toEqual([2, 1]);
+    const r = s2.record(weightInput(9));
+    expect(r.duplicate).toBe(false);
+    if (!r.duplicate) expect(r.observation.seq).toBe(5);
+  });
+
+  it('refuses a data dir that belongs to another gateway', () => {
+    openStore().close();
+    expect(() => new ReadingStore({ dataDir: dir.path, gatewayId: 'cart-2', clock })).toThrow(/belongs to gateway "cart-1"/);
+  });
+
+  it('recognises a content key while local and after the cloud stored the reading', () => {
+    const s = openStore();
+    const first = s.record(weightInput(1, { keyed: true }));
+    expect(first.duplicate).toBe(false);
+    const again = s.record(weightInput(1, { keyed: true }));
+    expect(again).toMatchObject({ duplicate: true, seq: 1, synced: false });
+    if (again.duplicate) expect(again.observation?.value?.value).toBe(60.1);
+    expect(s.stats().pending).toBe(1);
+
+    s.markStored([[1, 1]]);
+    expect(s.stats().pending).toBe(0);
+    s.close();
+    const reopened = openStore();
+    const afterSync = reopened.record(weightInput(1, { keyed: true }));
+    expect(afterSync).toMatchObject({ duplicate: true, seq: 1, synced: true, observation: null });
+    expect(reopened.stats().pending).toBe(0);
+    // Readings without a content key are never deduplicated.
+    expect(reopened.record(weightInput(1)).duplicate).toBe(false);
+  });
+
+  it('hands out batches by lane priority, oldest first, within count and bytes, skipping in-flight seqs', () => {
+    const s = openStore();
+    s.record(weightInput(1, { lane: 'waveform' })); // 1
+    s.record(weightInput(2, { lane: 'spot' })); // 2
+    s.record(weightInput(3, { lane: 'alarm' })); // 3
+    s.record(weightInput(4, { lane: 'spot' })); // 4
+    s.record(weightInput(5, { lane: 'alarm' })); // 5
+    s.record(weightInput(6, { lane: 'spot' })); // 6
+
+    expect(s.nextBatch(10, 1e6)).toMatchObject({ lane: 'alarm', seqs: [3, 5] });
+    expect(s.nextBatch(10, 1e6, { exclude: new Set([3, 5]) })).toMatchObject({ lane: 'spot', seqs: [2, 4, 6] });
+    expect(s.nextBatch(2, 1e6, { exclude: new Set([3, 5]) })?.seqs).toEqual([2, 4]);
+    const one = s.get(2)!.bytes;
+    expect(s.nextBatch(10, one * 2, { exclude: new Set([3, 5]) })?.seqs).toEqual([2, 4]);
+    // A reading larger than the byte budget still goes, alone.
+    expect(s.nextBatch(10, 1, { exclude: new Set([3, 5]) })?.seqs).toEqual([2]);
+    expect(s.nextBatch(10, 1e6, { lanes: ['waveform'] })).toMatchObject({ lane: 'waveform', seqs: [1] });
+    s.markStored([[1, 6]]);
+    expect(s.nextBatch(10, 1e6)).toBeNull();
+    expect(s.stats()).toMatchObject({ pending: 0, bytes: 0, oldestPendingAt: null });
+  });
+
+  it('quarantines rejected readings: never sent again, still visible', () => {
+    const s = openStore();
+    s.record(weightInput(1));
+    s.record(weightInput(2));
+    expect(s.markRejected(1, 'bad unit')).toBe(true);
+    expect(s.nextBatch(10, 1e6)?.seqs).toEqual([2]);
+    expect(s.list('rejected')).toMatchObject([{ seq: 1, rejectReason: 'bad unit', state: 'rejected' }]);
+    expect(s.markStored([[1, 2]])).toBe(1);
+    expect(s.stats()).toMatchObject({ pending: 0, rejected: 1 });
+  });
+
+  it('holds readings with no patient until the nurse assigns them, then they become pending', () => {
+    const s = openStore();
+    const held = s.record(weightInput(1, { patient: null }));
+    s.record(weightInput(2));
+    if (held.duplicate) throw new Error('unexpected duplicate');
+    expect(held.observation.flags).toContain(NO_PATIENT_FLAG);
+    expect(s.stats()).toMatchObject({ pending: 1, held: 1 });
+    expect(s.nextBatch(10, 1e6)?.seqs).toEqual([2]);
+    expect(s.held().map((r) => r.seq)).toEqual([1]);
+
+    expect(s.assignPatient([1, 2, 99], PATIENT_A)).toEqual({ assigned: [1], skipped: [2, 99] });
+    const b = s.nextBatch(10, 1e6);
+    expect(b?.seqs).toEqual([1, 2]);
+    expect(b?.observations[0]?.patient).toEqual(PATIENT_A);
+    expect(b?.observations[0]?.flags).toEqual(['patient-assigned-later']);
+  });
+
+  it('refuses an invalid reading without writing or consuming a seq', () => {
+    const s = openStore();
+    const bad = { ...weightInput(1), code: { loinc: 'not-loinc', display: 'x' } };
+    expect(() => s.record(bad)).toThrow(InvalidReadingError);
+    expect(s.lastSeq()).toBe(0);
+    expect(s.stats().pending).toBe(0);
+  });
+});
