@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-# dbus-daemon: private buses for the BlueZ look-alike; build tools: better-sqlite3 compiles from source on Node 20.
-DEB_PACKAGES=(dbus python3 make g++)
+# dbus-daemon: private buses for the BlueZ look-alike; build tools: better-sqlite3 compiles from source on
+# Node 20; chromium: the browser tests (playwright-core drives the Debian build, never a downloaded one).
+DEB_PACKAGES=(dbus python3 make g++ chromium)
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

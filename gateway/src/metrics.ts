@@ -3,8 +3,9 @@
  * process, e.g. in tests). Counters are incremented by the parts; backlog gauges read the store
  * at scrape time so they are never stale.
  */
-import { Counter, Gauge, Registry } from 'prom-client';
+
 import type { Clock } from '@telecart/devices';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { StoreStats } from './store/reading-store.js';
 
 export class GatewayMetrics {

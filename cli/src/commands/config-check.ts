@@ -1,7 +1,7 @@
 /** `telecart config check <file>`: validates a gateway or a cloud configuration, prints what it found. */
 import { readFileSync } from 'node:fs';
 import { CloudConfig } from '@telecart/cloud';
-import { GatewayConfig } from '@telecart/gateway';
+import { checkGatewayConfig, GatewayConfig } from '@telecart/gateway';
 import { parse } from 'yaml';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
 
@@ -20,6 +20,8 @@ export function checkConfigCommand(file: string): number {
   try {
     if (kind === 'gateway') {
       const c = loadConfigFile(GatewayConfig, file);
+      const problems = checkGatewayConfig(c);
+      if (problems.length > 0) throw new ConfigError(file, problems);
       process.stdout.write(`${file}: valid gateway configuration (gateway ${c.gatewayId}, ${c.mode} mode, ${c.patients.length} patient(s))\n`);
     } else {
       const c = loadConfigFile(CloudConfig, file);

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { BleCentral, type BleWatchRule } from '@telecart/devices';
-import { type GatewayConfig, GatewayConfig as GatewayConfigSchema, startGateway } from '@telecart/gateway';
+import { checkGatewayConfig, type GatewayConfig, GatewayConfig as GatewayConfigSchema, startGateway } from '@telecart/gateway';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { createLogger } from '../runtime/logger.js';
 import { runService } from '../runtime/service.js';
@@ -29,6 +29,8 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
   let config: GatewayConfig;
   try {
     config = loadConfigFile(GatewayConfigSchema, o.config);
+    const problems = checkGatewayConfig(config);
+    if (problems.length > 0) throw new ConfigError(o.config, problems);
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;

@@ -28,7 +28,7 @@ export const CLIENT_SCRIPT = `
     document.documentElement.lang = lang;
     var nodes = document.querySelectorAll('[data-i18n]');
     for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute('data-i18n'));
-    toggle.textContent = texts[lang === 'fr' ? 'en' : 'fr'].switchTo;
+    toggle.textContent = texts[lang].switchTo;
     toggle.setAttribute('lang', lang === 'fr' ? 'en' : 'fr');
   }
   function refresh() {

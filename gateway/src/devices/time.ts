@@ -40,12 +40,11 @@ export function zoneOffsetMs(epochMs: number, timeZone: string): number {
  */
 export function zonedToEpochMs(t: DeviceDateTime, timeZone: string): number {
   const wall = Date.UTC(t.year, t.month - 1, t.day, t.hours, t.minutes, t.seconds);
-  const o1 = zoneOffsetMs(wall, timeZone);
-  const first = wall - o1;
-  const o2 = zoneOffsetMs(first, timeZone);
-  if (o1 === o2) return first;
-  const second = wall - o2;
-  return zoneOffsetMs(second, timeZone) === o2 ? Math.min(first, second) : first;
+  // Offsets a day before and after cover any single DST change around this wall time.
+  const before = zoneOffsetMs(wall - 86_400_000, timeZone);
+  const after = zoneOffsetMs(wall + 86_400_000, timeZone);
+  const valid = [wall - before, wall - after].filter((c, i) => zoneOffsetMs(c, timeZone) === (i === 0 ? before : after));
+  return valid.length > 0 ? Math.min(...valid) : wall - before;
 }
 
 export interface TimeInputs {

@@ -1,2 +1,10 @@
-export { type Assignment, FixedPatientError, PatientContext, type PatientContextConfig, type PatientContextEvents, patientRef, UnknownPatientError } from './context.js';
+export {
+  type Assignment,
+  FixedPatientError,
+  PatientContext,
+  type PatientContextConfig,
+  type PatientContextEvents,
+  patientRef,
+  UnknownPatientError,
+} from './context.js';
 export { checkNir, INS_OIDS, type InsOid, isInsOid, type NirCheck, nirKey } from './ins.js';

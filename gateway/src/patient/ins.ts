@@ -30,7 +30,9 @@ export function checkNir(nir: string): NirCheck {
   if (!NIR_SHAPE.test(nir)) return { ok: false, reason: 'not a 15-character NIR (sex, year, month, département, commune, order, key)' };
   const expected = nirKey(nir.slice(0, 13));
   const given = Number(nir.slice(13));
-  return given === expected ? { ok: true } : { ok: false, reason: `check key ${nir.slice(13)} is wrong (expected ${String(expected).padStart(2, '0')})` };
+  return given === expected
+    ? { ok: true }
+    : { ok: false, reason: `check key ${nir.slice(13)} is wrong (expected ${String(expected).padStart(2, '0')})` };
 }
 
 export function isInsOid(oid: string): oid is InsOid {

@@ -9,16 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Static, Type } from '@sinclair/typebox';
 import { type Clock, finishFlags, systemClock } from '@telecart/devices';
-import {
-  compile,
-  formatIssues,
-  LANES,
-  type Lane,
-  Observation,
-  PatientRef,
-  type SeqRanges,
-  type ValidationIssue,
-} from '@telecart/protocol';
+import { compile, formatIssues, LANES, type Lane, Observation, PatientRef, type SeqRanges, type ValidationIssue } from '@telecart/protocol';
 import Database from 'better-sqlite3';
 import { type IdGenerator, uuidV7Generator } from './ids.js';
 import { migrate } from './schema.js';
@@ -217,7 +208,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       const seq = Number(this.q.lastSeq.get()?.value ?? '0') + 1;
       const held = input.patient === null;
       const flags = held ? finishFlags([...input.flags, NO_PATIENT_FLAG]) : input.flags;
-      const observation: LocalObservation = { ...input, flags, id: this.newId(), seq, gatewayId: this.gatewayId };
+      const observation: LocalObservation = { id: this.newId(), seq, gatewayId: this.gatewayId, ...input, flags };
       const json = validated(observation);
       this.q.setLastSeq.run(String(seq));
       this.q.insert.run(

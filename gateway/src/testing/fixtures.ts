@@ -61,3 +61,12 @@ export function weightInput(
   if (key !== undefined) input.contentKey = key;
   return input;
 }
+
+/** Resolves once `cond` holds (polled); the timeout only bounds a failing test, it asserts nothing about speed. */
+export async function waitUntil(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

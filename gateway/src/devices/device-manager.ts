@@ -1,0 +1,320 @@
+/**
+ * Device frames → stored readings. For each frame: decode with the pure codecs, then for every
+ * final draft give it its time (device time in the gateway's zone, corrected when the device
+ * clock is off), its patient (explicit, or held), its device reference and content key, and
+ * commit it to the store. Preliminary drafts (cuff pressure while inflating, continuous
+ * oximetry) are only shown live. A bad frame is counted, logged once per kind, and skipped.
+ */
+import { EventEmitter } from 'node:events';
+import {
+  type CodecResult,
+  type DeviceFrame,
+  type DeviceInfo,
+  decodeCharacteristic,
+  normalizeCharacteristic,
+  type ObservationDraft,
+} from '@telecart/devices';
+import type { Code, Component, DeviceRef, Quantity } from '@telecart/protocol';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { PatientContext } from '../patient/context.js';
+import { InvalidReadingError, type LocalObservation, type ReadingStore } from '../store/reading-store.js';
+import { contentKeyOf } from './content-key.js';
+import { attachFrameSource, type FrameSource } from './frame-source.js';
+import { observationTime } from './time.js';
+
+export type Decoder = (characteristic: string, bytes: Uint8Array) => CodecResult<ObservationDraft[]>;
+
+export interface DeviceManagerOptions {
+  store: ReadingStore;
+  patients: PatientContext;
+  /** IANA zone device clocks are set in. */
+  timeZone: string;
+  clockDriftToleranceMs: number;
+  logger?: Logger;
+  metrics?: GatewayMetrics;
+  /** Default: decodeCharacteristic from @telecart/devices. */
+  decode?: Decoder;
+}
+
+export interface ReadingEvent {
+  observation: LocalObservation;
+  duplicate: boolean;
+  /** Waiting for the nurse to name the patient. */
+  held: boolean;
+}
+
+/** A preliminary value for the screen only; never stored, never synced. */
+export interface LiveValue {
+  deviceId: string;
+  deviceName?: string;
+  code: Code;
+  value?: Quantity;
+  components?: Component[];
+  flags: string[];
+  receivedAt: string;
+  patientId: string | null;
+}
+
+export interface MalformedFrame {
+  deviceId: string;
+  characteristic: string;
+  /** Short, bounded label: 'invalid-frame', 'decode:<field>', 'invalid-observation', 'internal-error'. */
+  reason: string;
+  detail: string;
+  hex: string;
+}
+
+export interface DeviceSeen {
+  id: string;
+  name?: string;
+  transport: DeviceFrame['transport'];
+  info?: DeviceInfo;
+  /** Driver-reported connection state when known ('connected', 'disconnected', …), else 'seen'. */
+  state: string;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  frames: number;
+  readings: number;
+  malformed: number;
+}
+
+export interface FrameOutcome {
+  recorded: number;
+  duplicates: number;
+  held: number;
+  live: number;
+  malformed?: string;
+}
+
+export interface DeviceManagerEvents {
+  reading: [ReadingEvent];
+  live: [LiveValue];
+  malformed: [MalformedFrame];
+}
+
+const MAX_HEX_BYTES = 64;
+const MAX_LOGGED_KINDS = 1000;
+const MAX_DEVICES = 256;
+
+function hexOf(bytes: Uint8Array): string {
+  const hex = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, MAX_HEX_BYTES)).toString('hex').toUpperCase();
+  return bytes.byteLength > MAX_HEX_BYTES ? `${hex}…(${bytes.byteLength} bytes)` : hex;
+}
+
+function clip(s: string | undefined, max = 128): string | undefined {
+  return s === undefined ? undefined : s.slice(0, max);
+}
+
+/** The frame comes from another module's driver: check it before trusting any field. */
+function frameProblem(f: DeviceFrame): string | undefined {
+  if (typeof f !== 'object' || f === null) return 'not an object';
+  if (typeof f.deviceId !== 'string' || f.deviceId.length === 0 || f.deviceId.length > 128) return 'deviceId must be 1..128 characters';
+  if (f.transport !== 'ble' && f.transport !== 'serial' && f.transport !== 'audio') return `unknown transport ${String(f.transport)}`;
+  if (typeof f.characteristic !== 'string' || f.characteristic.length === 0) return 'characteristic missing';
+  if (!(f.bytes instanceof Uint8Array)) return 'bytes must be a Uint8Array';
+  if (typeof f.receivedAt !== 'number' || !Number.isFinite(f.receivedAt)) return 'receivedAt must be ms since epoch';
+  return undefined;
+}
+
+export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
+  private readonly decode: Decoder;
+  private readonly logger: Logger;
+  private readonly devices = new Map<string, DeviceSeen>();
+  private readonly malformedCounts = new Map<string, { deviceId: string; reason: string; count: number }>();
+  private readonly logged = new Set<string>();
+  private readonly detachers = new Set<() => void>();
+
+  constructor(private readonly opts: DeviceManagerOptions) {
+    super();
+    this.decode = opts.decode ?? decodeCharacteristic;
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  /** Consumes frames from a source until detached (or stop()). */
+  attach(source: FrameSource): () => void {
+    const detach = attachFrameSource(
+      source,
+      (f) => this.handleFrame(f),
+      (e) => this.logger.error({ err: e }, 'frame source failed; its frames are no longer read'),
+    );
+    const once = () => {
+      if (this.detachers.delete(once)) detach();
+    };
+    this.detachers.add(once);
+    return once;
+  }
+
+  stop(): void {
+    for (const d of [...this.detachers]) d();
+  }
+
+  /** A driver's connection state, for the status page. */
+  setDeviceState(deviceId: string, state: string, name?: string): void {
+    const d = this.devices.get(deviceId);
+    if (d) {
+      d.state = state.slice(0, 32);
+      if (name !== undefined) d.name = clip(name);
+    }
+  }
+
+  seenDevices(): DeviceSeen[] {
+    return [...this.devices.values()].map((d) => ({ ...d }));
+  }
+
+  malformed(): { deviceId: string; reason: string; count: number }[] {
+    return [...this.malformedCounts.values()].map((m) => ({ ...m }));
+  }
+
+  /** Decodes and stores one frame. Never throws: bad input is counted and reported. */
+  handleFrame(frame: DeviceFrame): FrameOutcome {
+    const outcome: FrameOutcome = { recorded: 0, duplicates: 0, held: 0, live: 0 };
+    const problem = frameProblem(frame);
+    if (problem) {
+      const deviceId = typeof frame?.deviceId === 'string' ? frame.deviceId.slice(0, 128) : '?';
+      const characteristic = typeof frame?.characteristic === 'string' ? frame.characteristic.slice(0, 64) : '?';
+      const hex = frame?.bytes instanceof Uint8Array ? hexOf(frame.bytes) : '';
+      this.reportMalformed({ deviceId, characteristic, reason: 'invalid-frame', detail: problem, hex });
+      outcome.malformed = 'invalid-frame';
+      return outcome;
+    }
+    const device = this.noteDevice(frame);
+    try {
+      const decoded = this.decode(frame.characteristic, frame.bytes);
+      if (!decoded.ok) {
+        const reason = `decode:${decoded.error.field}`.slice(0, 64);
+        this.reportMalformed(
+          { deviceId: frame.deviceId, characteristic: frame.characteristic, reason, detail: decoded.error.reason, hex: hexOf(frame.bytes) },
+          device,
+        );
+        outcome.malformed = reason;
+        return outcome;
+      }
+      for (const draft of decoded.value) {
+        if (draft.status === 'final') this.storeDraft(frame, draft, device, outcome);
+        else this.showLive(frame, draft, outcome);
+      }
+    } catch (e) {
+      const reason = e instanceof InvalidReadingError ? 'invalid-observation' : 'internal-error';
+      this.reportMalformed(
+        { deviceId: frame.deviceId, characteristic: frame.characteristic, reason, detail: (e as Error).message, hex: hexOf(frame.bytes) },
+        device,
+      );
+      outcome.malformed = reason;
+    }
+    return outcome;
+  }
+
+  private storeDraft(frame: DeviceFrame, draft: ObservationDraft, device: DeviceSeen, outcome: FrameOutcome): void {
+    const patient = this.opts.patients.resolve(frame.deviceId, draft.userIndex);
+    const contentKey = contentKeyOf(frame.deviceId, draft);
+    const r = this.opts.store.record({
+      ...(contentKey === undefined ? {} : { contentKey }),
+      code: draft.code,
+      ...(draft.value === undefined ? {} : { value: draft.value }),
+      ...(draft.components === undefined ? {} : { components: draft.components }),
+      status: 'final',
+      flags: [...draft.flags],
+      patient,
+      device: this.deviceRef(frame),
+      time: observationTime({
+        deviceTime: draft.deviceTime,
+        receivedAt: frame.receivedAt,
+        timeZone: this.opts.timeZone,
+        toleranceMs: this.opts.clockDriftToleranceMs,
+        fromStorage: draft.flags.includes('data-from-storage'),
+      }),
+      lane: draft.lane,
+    });
+    const held = patient === null;
+    if (r.duplicate) {
+      outcome.duplicates++;
+      this.opts.metrics?.duplicates.inc();
+      this.logger.debug({ deviceId: frame.deviceId, seq: r.seq, synced: r.synced }, 're-read reading recognised, not stored again');
+      if (r.observation) this.emit('reading', { observation: r.observation, duplicate: true, held: r.observation.patient === null });
+      return;
+    }
+    outcome.recorded++;
+    if (held) outcome.held++;
+    device.readings++;
+    this.opts.metrics?.readingsRecorded.inc({ lane: r.observation.lane });
+    this.emit('reading', { observation: r.observation, duplicate: false, held });
+  }
+
+  private showLive(frame: DeviceFrame, draft: ObservationDraft, outcome: FrameOutcome): void {
+    const live: LiveValue = {
+      deviceId: frame.deviceId,
+      code: draft.code,
+      flags: draft.flags,
+      receivedAt: new Date(frame.receivedAt).toISOString(),
+      patientId: this.opts.patients.resolve(frame.deviceId, draft.userIndex)?.id ?? null,
+    };
+    if (frame.name !== undefined) live.deviceName = clip(frame.name);
+    if (draft.value) live.value = draft.value;
+    if (draft.components) live.components = draft.components;
+    outcome.live++;
+    this.opts.metrics?.liveValues.inc();
+    this.emit('live', live);
+  }
+
+  private deviceRef(frame: DeviceFrame): DeviceRef {
+    const ref: DeviceRef = { id: frame.deviceId, transport: frame.transport };
+    const info = frame.info;
+    if (info) {
+      for (const k of ['manufacturer', 'model', 'serial', 'firmware'] as const) {
+        const v = info[k];
+        if (typeof v === 'string' && v.length > 0) ref[k] = clip(v);
+      }
+    }
+    return ref;
+  }
+
+  private noteDevice(frame: DeviceFrame): DeviceSeen {
+    const at = new Date(frame.receivedAt).toISOString();
+    let d = this.devices.get(frame.deviceId);
+    if (!d) {
+      if (this.devices.size >= MAX_DEVICES) {
+        // Forget the longest-silent device rather than grow without bound.
+        const oldest = [...this.devices.values()].sort((a, b) => a.lastSeenAt.localeCompare(b.lastSeenAt))[0];
+        if (oldest) this.devices.delete(oldest.id);
+      }
+      d = {
+        id: frame.deviceId,
+        transport: frame.transport,
+        state: 'seen',
+        firstSeenAt: at,
+        lastSeenAt: at,
+        frames: 0,
+        readings: 0,
+        malformed: 0,
+      };
+      this.devices.set(frame.deviceId, d);
+    }
+    d.frames++;
+    d.lastSeenAt = at;
+    if (frame.name !== undefined) d.name = clip(frame.name);
+    if (frame.info) d.info = { ...frame.info };
+    return d;
+  }
+
+  private reportMalformed(m: MalformedFrame, device?: DeviceSeen): void {
+    if (device) device.malformed++;
+    const key = `${m.deviceId}\u0000${m.reason}`;
+    const c = this.malformedCounts.get(key);
+    if (c) c.count++;
+    else this.malformedCounts.set(key, { deviceId: m.deviceId, reason: m.reason, count: 1 });
+    this.opts.metrics?.malformedFrames.inc({ device: m.deviceId, reason: m.reason });
+    // Logged once per device/characteristic/reason: a device repeating a bad frame must not flood the log.
+    const kind = `${m.deviceId}\u0000${m.characteristic}\u0000${m.reason}`;
+    if (!this.logged.has(kind) && this.logged.size < MAX_LOGGED_KINDS) {
+      this.logged.add(kind);
+      const characteristic = normalizeCharacteristic(m.characteristic) ?? m.characteristic;
+      this.logger.warn(
+        { deviceId: m.deviceId, characteristic, reason: m.reason, detail: m.detail, hex: m.hex },
+        'malformed device frame skipped (further ones of this kind are only counted)',
+      );
+    }
+    this.emit('malformed', m);
+  }
+}

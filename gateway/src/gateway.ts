@@ -1,0 +1,115 @@
+/**
+ * Wires one gateway: store → device manager → sync → nurse API. Frame sources (the BLE central,
+ * a serial reader, a replay) are plugged in as `frames` or later with attachFrames().
+ */
+import { type Clock, systemClock } from '@telecart/devices';
+import { checkGatewayConfig, type GatewayConfig, GatewayConfigError } from './config.js';
+import { DeviceManager } from './devices/device-manager.js';
+import type { FrameSource } from './devices/frame-source.js';
+import { type HttpApi, startHttpApi } from './http/server.js';
+import { type Logger, silentLogger } from './logger.js';
+import { GatewayMetrics } from './metrics.js';
+import { PatientContext } from './patient/context.js';
+import { ReadingStore } from './store/reading-store.js';
+import { SyncClient } from './sync/sync-client.js';
+import { GATEWAY_VERSION } from './version.js';
+
+export interface StartGatewayOptions {
+  /** A complete config (defaults applied, e.g. by resolveGatewayConfig or the CLI loader). */
+  config: GatewayConfig;
+  /** Where the SQLite store lives (created if missing). */
+  dataDir: string;
+  /** The cloud's MQTT broker, e.g. mqtt://127.0.0.1:1883. */
+  cloudUrl: string;
+  frames?: FrameSource | FrameSource[];
+  logger?: Logger;
+  clock?: Clock;
+}
+
+export interface Gateway {
+  /** Base URL of the nurse API, e.g. http://127.0.0.1:8081. */
+  httpUrl: string;
+  config: GatewayConfig;
+  store: ReadingStore;
+  sync: SyncClient;
+  devices: DeviceManager;
+  patients: PatientContext;
+  metrics: GatewayMetrics;
+  /** Plugs in another frame source; returns its detach function. */
+  attachFrames(source: FrameSource): () => void;
+  /** Stops reading devices, the API and the sync (offline status sent), then closes the store. */
+  stop(): Promise<void>;
+}
+
+export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> {
+  const { config } = opts;
+  const problems = checkGatewayConfig(config);
+  if (problems.length > 0) throw new GatewayConfigError(problems);
+  const logger = opts.logger ?? silentLogger;
+  const clock = opts.clock ?? systemClock;
+
+  const store = new ReadingStore({ dataDir: opts.dataDir, gatewayId: config.gatewayId, clock });
+  const metrics = new GatewayMetrics();
+  metrics.observeBacklog(() => store.stats(), clock);
+  const patients = new PatientContext(config);
+  const devices = new DeviceManager({
+    store,
+    patients,
+    timeZone: config.timeZone,
+    clockDriftToleranceMs: config.clockDriftToleranceMs,
+    logger,
+    metrics,
+  });
+  const sync = new SyncClient({
+    ...config.sync,
+    gatewayId: config.gatewayId,
+    url: opts.cloudUrl,
+    store,
+    clock,
+    logger,
+    metrics,
+    version: GATEWAY_VERSION,
+    devices: () =>
+      devices.seenDevices().map((d) => ({ id: d.id.slice(0, 128), name: (d.name ?? d.id).slice(0, 128), state: d.state.slice(0, 32) })),
+  });
+  sync.start();
+
+  let http: HttpApi;
+  try {
+    http = await startHttpApi({ config, store, patients, devices, sync, metrics, logger, version: GATEWAY_VERSION }, config.http);
+  } catch (e) {
+    await sync.stop();
+    store.close();
+    throw e;
+  }
+
+  const sources = opts.frames === undefined ? [] : Array.isArray(opts.frames) ? opts.frames : [opts.frames];
+  for (const s of sources) devices.attach(s);
+  const s = store.stats();
+  logger.info(
+    { gatewayId: config.gatewayId, mode: config.mode, httpUrl: http.url, pending: s.pending, held: s.held, lastSeq: store.lastSeq() },
+    'gateway started',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    httpUrl: http.url,
+    config,
+    store,
+    sync,
+    devices,
+    patients,
+    metrics,
+    attachFrames: (source) => devices.attach(source),
+    stop() {
+      stopping ??= (async () => {
+        devices.stop();
+        await http.close();
+        await sync.stop();
+        store.close();
+        logger.info({ gatewayId: config.gatewayId }, 'gateway stopped');
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { NURSE_PAGE_CSP } from './nurse-page.js';
+export { type HttpApi, type HttpApiDeps, startHttpApi } from './server.js';

@@ -1,0 +1,158 @@
+/**
+ * The minimal nurse page served at /: pick the patient, see the last readings arrive (held ones
+ * flagged), assign held readings, in French or English. Plain DOM, textContent only (device
+ * strings are untrusted), script served from /app.js so the CSP can forbid inline script.
+ */
+export const NURSE_PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'";
+
+export const NURSE_PAGE_HTML = `<!doctype html>
+<html lang="fr">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>telecart</title>
+<style>
+  body { font: 18px system-ui, sans-serif; margin: 0; background: #f4f6f8; color: #111; }
+  header { background: #0b5394; color: #fff; padding: .6em 1em; display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
+  header h1 { font-size: 1.1em; margin: 0; flex: 1; }
+  select, button { font-size: 1em; padding: .35em .6em; }
+  main { padding: 1em; }
+  #who { font-weight: bold; font-size: 1.2em; margin-bottom: .6em; }
+  #who.none { color: #b45309; }
+  #live { color: #555; min-height: 1.4em; }
+  ul { list-style: none; padding: 0; }
+  li { background: #fff; margin: .4em 0; padding: .6em .8em; border-radius: 6px; display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
+  li .v { font-weight: bold; min-width: 10em; }
+  li .held { color: #b45309; font-weight: bold; }
+  li .t { color: #555; font-size: .85em; }
+</style>
+</head>
+<body>
+<header>
+  <h1 data-i18n="title">Chariot de télémédecine</h1>
+  <label><span data-i18n="patient">Patient</span> <select id="patient"></select></label>
+  <button id="clear" data-i18n="clear">Aucun patient</button>
+  <button id="lang">EN</button>
+</header>
+<main>
+  <div id="who"></div>
+  <div id="live"></div>
+  <h2 data-i18n="recent">Dernières mesures</h2>
+  <ul id="readings"></ul>
+</main>
+<script src="/app.js"></script>
+</body>
+</html>
+`;
+
+export const NURSE_PAGE_JS = `'use strict';
+const T = {
+  fr: { title: 'Chariot de télémédecine', patient: 'Patient', clear: 'Aucun patient', recent: 'Dernières mesures',
+        none: 'Aucun patient sélectionné : les mesures sont mises en attente', current: 'Patient : ',
+        held: 'en attente de patient', assign: 'Attribuer au patient sélectionné', recorded: 'enregistrée', choose: '— choisir —' },
+  en: { title: 'Telemedicine cart', patient: 'Patient', clear: 'No patient', recent: 'Latest readings',
+        none: 'No patient selected: readings are held', current: 'Patient: ',
+        held: 'waiting for a patient', assign: 'Assign to the selected patient', recorded: 'recorded', choose: '— choose —' },
+};
+let lang = (navigator.language || 'fr').startsWith('fr') ? 'fr' : 'en';
+let patients = [];
+let current = null;
+const $ = (id) => document.getElementById(id);
+const t = (k) => T[lang][k];
+const name = (p) => p.given + ' ' + p.family + (p.room ? ' (' + p.room + ')' : '');
+
+async function api(method, url, body) {
+  const res = await fetch(url, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  if (!res.ok) throw new Error((await res.json().catch(() => ({}))).message || res.statusText);
+  return res.status === 204 ? null : res.json();
+}
+
+function valueText(o) {
+  const q = (v) => v.value + ' ' + v.unit;
+  if (o.components && o.components.length) return o.components.map((c) => c.value.value).join('/') + ' ' + o.components[0].value.unit;
+  return o.value ? q(o.value) : '';
+}
+
+function renderWho() {
+  const who = $('who');
+  who.className = current ? '' : 'none';
+  who.textContent = current ? t('current') + name(current) : t('none');
+  $('patient').value = current ? current.id : '';
+  document.querySelectorAll('button.assign').forEach((b) => { b.disabled = !current; });
+}
+
+function renderStatic() {
+  document.documentElement.lang = lang;
+  document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  $('lang').textContent = lang === 'fr' ? 'EN' : 'FR';
+  const sel = $('patient');
+  sel.replaceChildren();
+  const blank = document.createElement('option');
+  blank.value = '';
+  blank.textContent = t('choose');
+  sel.append(blank);
+  for (const p of patients) {
+    const o = document.createElement('option');
+    o.value = p.id;
+    o.textContent = name(p);
+    sel.append(o);
+  }
+  renderWho();
+}
+
+function addReading(r, atTop) {
+  const o = r.observation;
+  const li = document.createElement('li');
+  li.id = 'seq-' + o.seq;
+  const v = document.createElement('span');
+  v.className = 'v';
+  v.textContent = o.code.display + ' ' + valueText(o);
+  const when = document.createElement('span');
+  when.className = 't';
+  when.textContent = new Date(o.time.effective).toLocaleString(lang);
+  const who = document.createElement('span');
+  li.append(v, when, who);
+  if (o.patient) {
+    const p = patients.find((x) => x.id === o.patient.id);
+    who.textContent = p ? name(p) : o.patient.id;
+  } else {
+    who.className = 'held';
+    who.textContent = t('held');
+    const b = document.createElement('button');
+    b.className = 'assign';
+    b.textContent = t('assign');
+    b.disabled = !current;
+    b.onclick = async () => {
+      await api('POST', '/api/readings/assign', { seqs: [o.seq], patientId: current.id });
+      li.remove();
+      addReading({ observation: Object.assign({}, o, { patient: { id: current.id } }) }, true);
+    };
+    li.append(b);
+  }
+  const list = $('readings');
+  document.getElementById(li.id)?.remove();
+  if (atTop) list.prepend(li); else list.append(li);
+  while (list.children.length > 50) list.lastChild.remove();
+}
+
+async function main() {
+  patients = await api('GET', '/api/patients');
+  const status = await api('GET', '/api/status');
+  current = status.currentPatient;
+  renderStatic();
+  const [held, pending] = await Promise.all([api('GET', '/api/readings?state=held&limit=25'), api('GET', '/api/readings?state=pending&limit=25')]);
+  [...held.readings, ...pending.readings].sort((a, b) => b.seq - a.seq).forEach((r) => addReading(r, false));
+  $('patient').onchange = async (e) => {
+    const id = e.target.value;
+    current = id ? (await api('PUT', '/api/context/patient', { patientId: id })).patient : (await api('DELETE', '/api/context/patient')).patient;
+    renderWho();
+  };
+  $('clear').onclick = async () => { current = (await api('DELETE', '/api/context/patient')).patient; renderWho(); };
+  $('lang').onclick = () => { lang = lang === 'fr' ? 'en' : 'fr'; renderStatic(); };
+  const es = new EventSource('/api/events');
+  es.addEventListener('reading', (e) => addReading(JSON.parse(e.data), true));
+  es.addEventListener('live', (e) => { const v = JSON.parse(e.data); $('live').textContent = v.code.display + ' ' + valueText(v) + ' …'; });
+  es.addEventListener('context', (e) => { current = JSON.parse(e.data).patient; renderWho(); });
+}
+main().catch((e) => { $('who').textContent = String(e.message || e); });
+`;

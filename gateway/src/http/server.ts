@@ -1,0 +1,192 @@
+/**
+ * The local nurse API (fastify, loopback by default): status, residents, patient selection,
+ * held readings and their assignment, a server-sent event stream of readings and live values,
+ * Prometheus metrics, and the nurse page. Every route has a schema; errors are 400/404/409 with
+ * a message a UI can show.
+ */
+import { type ServerResponse, STATUS_CODES } from 'node:http';
+import { type Static, Type } from '@sinclair/typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { GatewayConfig, PatientConfig } from '../config.js';
+import type { DeviceManager, LiveValue, ReadingEvent } from '../devices/device-manager.js';
+import type { Logger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics.js';
+import { FixedPatientError, type PatientContext } from '../patient/context.js';
+import type { ReadingStore } from '../store/reading-store.js';
+import type { SyncClient } from '../sync/sync-client.js';
+import { NURSE_PAGE_CSP, NURSE_PAGE_HTML, NURSE_PAGE_JS } from './nurse-page.js';
+
+export interface HttpApiDeps {
+  config: GatewayConfig;
+  store: ReadingStore;
+  patients: PatientContext;
+  devices: DeviceManager;
+  sync: SyncClient;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  version: string;
+}
+
+export interface HttpApi {
+  url: string;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+const PatientId = Type.String({ minLength: 1, maxLength: 64 });
+const SelectBody = Type.Object({ patientId: PatientId }, { additionalProperties: false });
+const ReadingsQuery = Type.Object(
+  {
+    state: Type.Union([Type.Literal('held'), Type.Literal('pending'), Type.Literal('rejected')], { default: 'held' }),
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  },
+  { additionalProperties: false },
+);
+const AssignBody = Type.Object(
+  { seqs: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 1000 }), patientId: PatientId },
+  { additionalProperties: false },
+);
+const NoQuery = Type.Object({}, { additionalProperties: false });
+const ErrorReply = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() });
+const PatientSummary = Type.Object({
+  id: Type.String(),
+  family: Type.String(),
+  given: Type.String(),
+  birthDate: Type.Optional(Type.String()),
+  room: Type.Optional(Type.String()),
+  ins: Type.Optional(Type.String()),
+  insOid: Type.Optional(Type.String()),
+});
+const ContextReply = Type.Object({ patient: Type.Union([PatientSummary, Type.Null()]) });
+const AssignReply = Type.Object({ assigned: Type.Array(Type.Integer()), skipped: Type.Array(Type.Integer()) });
+
+const SSE_MAX_BUFFERED = 1024 * 1024;
+const SSE_HEARTBEAT_MS = 25_000;
+
+function problem(statusCode: 404 | 409, message: string) {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+}
+
+export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; port: number }): Promise<HttpApi> {
+  const { store, patients, devices, sync, metrics, config, logger } = deps;
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  const streams = new Set<ServerResponse>();
+
+  app.setNotFoundHandler((req, reply) => {
+    void reply.code(404).send(problem(404, `no route ${req.method} ${req.url.split('?')[0]}`));
+  });
+  app.setErrorHandler((err, _req, reply) => {
+    const e = err as { statusCode?: number; message?: string; validation?: unknown };
+    const status = e.statusCode !== undefined && e.statusCode >= 400 && e.statusCode < 500 ? e.statusCode : 500;
+    if (status === 500) logger.error({ err: e.message }, 'nurse API error');
+    void reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: e.message ?? 'error' });
+  });
+
+  app.get('/api/status', { schema: { querystring: NoQuery } }, async () => {
+    const s = store.stats();
+    return {
+      gatewayId: config.gatewayId,
+      mode: config.mode,
+      version: deps.version,
+      currentPatient: patients.current(),
+      devices: devices.seenDevices(),
+      malformedFrames: devices.malformed(),
+      backlog: {
+        ...s,
+        oldestPendingAt: s.oldestPendingAt === null ? null : new Date(s.oldestPendingAt).toISOString(),
+        oldestUnsyncedAt: s.oldestUnsyncedAt === null ? null : new Date(s.oldestUnsyncedAt).toISOString(),
+      },
+      sync: sync.state(),
+    };
+  });
+
+  app.get('/api/patients', { schema: { querystring: NoQuery, response: { 200: Type.Array(PatientSummary) } } }, async () =>
+    patients.residents(),
+  );
+
+  app.put<{ Body: Static<typeof SelectBody> }>(
+    '/api/context/patient',
+    { schema: { body: SelectBody, response: { 200: ContextReply, 404: ErrorReply, 409: ErrorReply } } },
+    async (req, reply) => {
+      if (patients.mode === 'home') return reply.code(409).send(problem(409, new FixedPatientError().message));
+      if (!patients.find(req.body.patientId)) return reply.code(404).send(problem(404, `unknown patient "${req.body.patientId}"`));
+      return { patient: patients.select(req.body.patientId) };
+    },
+  );
+
+  app.delete(
+    '/api/context/patient',
+    { schema: { querystring: NoQuery, response: { 200: ContextReply, 409: ErrorReply } } },
+    async (_req, reply) => {
+      if (patients.mode === 'home') return reply.code(409).send(problem(409, new FixedPatientError().message));
+      patients.clear();
+      return { patient: null };
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof ReadingsQuery> }>('/api/readings', { schema: { querystring: ReadingsQuery } }, async (req) => ({
+    state: req.query.state,
+    readings: store.list(req.query.state, req.query.limit),
+  }));
+
+  app.post<{ Body: Static<typeof AssignBody> }>(
+    '/api/readings/assign',
+    { schema: { body: AssignBody, response: { 200: AssignReply, 404: ErrorReply } } },
+    async (req, reply) => {
+      if (!patients.find(req.body.patientId)) return reply.code(404).send(problem(404, `unknown patient "${req.body.patientId}"`));
+      const r = store.assignPatient(req.body.seqs, patients.nurseAssigned(req.body.patientId));
+      logger.info({ patientId: req.body.patientId, assigned: r.assigned, skipped: r.skipped }, 'held readings assigned by the nurse');
+      return r;
+    },
+  );
+
+  app.get('/api/events', { schema: { querystring: NoQuery } }, (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (event: string, data: unknown) => {
+      // A client that stopped reading is dropped rather than buffered without bound.
+      if (res.writableLength > SSE_MAX_BUFFERED) return void res.destroy();
+      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const onReading = (e: ReadingEvent) => send('reading', e);
+    const onLive = (v: LiveValue) => send('live', v);
+    const onContext = (p: PatientConfig | null) => send('context', { patient: p });
+    devices.on('reading', onReading);
+    devices.on('live', onLive);
+    patients.on('change', onContext);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+    heartbeat.unref();
+    streams.add(res);
+    res.write('retry: 2000\n\n');
+    send('context', { patient: patients.current() });
+    req.raw.once('close', () => {
+      clearInterval(heartbeat);
+      devices.off('reading', onReading);
+      devices.off('live', onLive);
+      patients.off('change', onContext);
+      streams.delete(res);
+    });
+  });
+
+  app.get('/metrics', { schema: { querystring: NoQuery } }, async (_req, reply) => {
+    const text = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).send(text);
+  });
+
+  app.get('/', { schema: { querystring: Type.Object({}) } }, async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').header('content-security-policy', NURSE_PAGE_CSP).send(NURSE_PAGE_HTML),
+  );
+  app.get('/app.js', { schema: { querystring: NoQuery } }, async (_req, reply) =>
+    reply.type('text/javascript; charset=utf-8').send(NURSE_PAGE_JS),
+  );
+
+  app.addHook('preClose', async () => {
+    for (const res of streams) res.end();
+  });
+
+  const address = await app.listen({ host: listen.host, port: listen.port });
+  const url = address.replace('://[::1]', '://localhost');
+  logger.info({ url }, 'nurse API listening');
+  return { url, app, close: () => app.close() };
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayConfigError, resolveGatewayConfig } from '../config.js';
+import { FixedPatientError, PatientContext, UnknownPatientError } from './context.js';
+import { checkNir, nirKey } from './ins.js';
+
+describe('INS / NIR check key', () => {
+  it.each([
+    ['295109912611193', true],
+    ['295109912611199', false],
+    ['253072B07300470', true],
+    ['253072A07300443', true],
+    ['255081416802538', true],
+  ])('%s valid=%s (device-protocols.md §7.3 vectors)', (nir, valid) => {
+    expect(checkNir(nir).ok).toBe(valid);
+  });
+
+  it('computes keys with Corsica substitutions and rejects malformed numbers', () => {
+    expect(nirKey('2951099126111')).toBe(93);
+    expect(nirKey('253072B073004')).toBe(70);
+    expect(nirKey('253072A073004')).toBe(43);
+    expect(checkNir('253072A07300470')).toEqual({ ok: false, reason: 'check key 70 is wrong (expected 43)' });
+    expect(checkNir('25508141680253').ok).toBe(false);
+    expect(checkNir('455081416802538').ok).toBe(false);
+  });
+});
+
+const residents = [
+  { id: 'p-001', family: 'Martin', given: 'Jeanne', ins: '255081416802538', insOid: '1.2.250.1.213.1.4.10' as const },
+  { id: 'p-002', family: 'Durand', given: 'Paul' },
+];
+
+describe('PatientContext', () => {
+  it('cart: nothing is attributed until the nurse selects, and clearing stops it again', () => {
+    const ctx = new PatientContext({ mode: 'cart', patients: residents, deviceUsers: [] });
+    expect(ctx.resolve('ble:AA')).toBeNull();
+    ctx.select('p-001');
+    expect(ctx.resolve('ble:AA')).toEqual({
+      id: 'p-001',
+      ins: '255081416802538',
+      insOid: '1.2.250.1.213.1.4.10',
+      assignment: 'nurse-selected',
+    });
+    expect(ctx.resolve('ble:AA', 3)).toMatchObject({ id: 'p-001', userIndex: 3 });
+    ctx.clear();
+    expect(ctx.resolve('ble:AA')).toBeNull();
+    expect(() => ctx.select('nobody')).toThrow(UnknownPatientError);
+  });
+
+  it('home: every reading goes to the kit patient; the selection cannot change', () => {
+    const ctx = new PatientContext({ mode: 'home', patients: residents, homePatientId: 'p-002', deviceUsers: [] });
+    expect(ctx.resolve('ble:AA')).toEqual({ id: 'p-002', assignment: 'home-kit' });
+    expect(() => ctx.select('p-001')).toThrow(FixedPatientError);
+    expect(() => ctx.clear()).toThrow(FixedPatientError);
+  });
+
+  it('multi-user device: mapped users go to their patient, unmapped users of that device are held', () => {
+    const deviceUsers = [{ deviceId: 'ble:SCALE', userIndex: 1, patientId: 'p-001' }];
+    const home = new PatientContext({ mode: 'home', patients: residents, homePatientId: 'p-002', deviceUsers });
+    expect(home.resolve('ble:SCALE', 1)).toMatchObject({ id: 'p-001', assignment: 'device-user', userIndex: 1 });
+    expect(home.resolve('ble:SCALE', 2)).toBeNull();
+    expect(home.resolve('ble:SCALE')).toMatchObject({ id: 'p-002', assignment: 'home-kit' });
+    expect(home.resolve('ble:CUFF', 2)).toMatchObject({ id: 'p-002', assignment: 'home-kit', userIndex: 2 });
+  });
+});
+
+describe('GatewayConfig', () => {
+  it('applies the documented defaults', () => {
+    const c = resolveGatewayConfig({ gatewayId: 'cart-1', mode: 'cart', patients: residents });
+    expect(c).toMatchObject({
+      deviceUsers: [],
+      ble: { enabled: false },
+      sync: { batchMaxCount: 200, batchMaxBytes: 131072, ackTimeoutMs: 30000, inFlight: 4 },
+      http: { host: '127.0.0.1', port: 8081 },
+      clockDriftToleranceMs: 120000,
+      timeZone: 'Europe/Paris',
+    });
+    expect(c.ble.watch.map((r) => r.services[0])).toEqual(['1810', '181D', '1822', '1809']);
+  });
+
+  it('reports cross-field problems in one readable line each', () => {
+    const bad = () =>
+      resolveGatewayConfig({
+        gatewayId: 'home-7',
+        mode: 'home',
+        patients: [
+          { id: 'p-1', family: 'A', given: 'B', ins: '295109912611199', insOid: '1.2.250.1.213.1.4.8' },
+          { id: 'p-1', family: 'C', given: 'D', ins: '295109912611193' },
+        ],
+        deviceUsers: [{ deviceId: 'ble:X', userIndex: 1, patientId: 'p-9' }],
+        timeZone: 'Mars/Olympus',
+      });
+    expect(bad).toThrow(GatewayConfigError);
+    try {
+      bad();
+    } catch (e) {
+      expect((e as GatewayConfigError).problems).toEqual([
+        'patients.0.ins: check key 99 is wrong (expected 93)',
+        'patients.1.id: duplicate patient id "p-1"',
+        'patients.1.insOid: required with ins (e.g. 1.2.250.1.213.1.4.8)',
+        'homePatientId: required in home mode',
+        'deviceUsers.0.patientId: "p-9" is not in patients',
+        'timeZone: unknown time zone "Mars/Olympus"',
+      ]);
+    }
+    expect(() => resolveGatewayConfig({ gatewayId: 'bad id', mode: 'cart' })).toThrow(/gatewayId/);
+  });
+});

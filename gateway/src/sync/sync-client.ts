@@ -1,0 +1,403 @@
+/**
+ * Store → cloud over MQTT, deleted only on the cloud's end-to-end ack (contract 2).
+ *
+ * Batches of one lane go to telecart/v1/gw/{id}/up/{lane} with QoS 1; up to `inFlight` batches
+ * wait for their BatchAck at once; a batch not acked within `ackTimeoutMs` is dropped from the
+ * window and its readings go again (the cloud is idempotent, so redelivery is safe). Alarm and
+ * spot lanes go first, and waveforms may never fill the whole window (contract 3). The client
+ * wakes as soon as a reading is committed. Broker down or cloud silent: the store just grows.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { type Clock, systemClock } from '@telecart/devices';
+import {
+  type BatchAck,
+  decodeAck,
+  encodePayload,
+  type GatewayStatus,
+  LANES,
+  type Lane,
+  type ObservationBatch,
+  PROTOCOL_VERSION,
+  topics,
+  toSeqRanges,
+  validators,
+} from '@telecart/protocol';
+import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import { type Logger, silentLogger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { ReadingStore } from '../store/reading-store.js';
+
+export interface SyncOptions {
+  batchMaxCount: number;
+  batchMaxBytes: number;
+  ackTimeoutMs: number;
+  inFlight: number;
+  /** How often the retained online status (with backlog) is refreshed. Default 60 s. */
+  statusIntervalMs?: number;
+  /** MQTT reconnect delay. Default 2 s. */
+  reconnectPeriodMs?: number;
+}
+
+export interface SyncClientOptions extends SyncOptions {
+  gatewayId: string;
+  /** Broker URL, e.g. mqtt://127.0.0.1:1883 or mqtts://… */
+  url: string;
+  store: ReadingStore;
+  clock?: Clock;
+  logger?: Logger;
+  metrics?: GatewayMetrics;
+  /** Software version announced in the status. */
+  version?: string;
+  /** Devices announced in the status. */
+  devices?: () => NonNullable<GatewayStatus['devices']>;
+  /** Extra MQTT options (credentials, TLS); clientId, clean and will are the sync client's. */
+  mqtt?: Omit<IClientOptions, 'clientId' | 'clean' | 'will' | 'reconnectPeriod'>;
+}
+
+export interface SentBatch {
+  batchId: string;
+  lane: Lane;
+  seqs: number[];
+  bytes: number;
+}
+
+export interface AppliedAck {
+  batchId: string;
+  stored: number;
+  rejected: number;
+  duplicates: number;
+}
+
+export type IgnoredAckReason = 'malformed' | 'other-gateway' | 'unknown-batch' | 'unexpected-topic';
+
+export interface SyncCounters {
+  batchesSent: number;
+  batchesAcked: number;
+  batchesTimedOut: number;
+  readingsAcked: number;
+  readingsRejected: number;
+  acksIgnored: number;
+}
+
+export interface SyncState {
+  url: string;
+  connected: boolean;
+  inFlight: number;
+  lastConnectedAt: string | null;
+  lastAckAt: string | null;
+  lastError: string | null;
+  counters: SyncCounters;
+}
+
+export interface SyncClientEvents {
+  connected: [{ sessionPresent: boolean }];
+  disconnected: [];
+  sent: [SentBatch];
+  acked: [AppliedAck];
+  timeout: [SentBatch];
+  ignored: [{ reason: IgnoredAckReason; detail: string }];
+}
+
+interface InFlight extends SentBatch {
+  timer: NodeJS.Timeout;
+}
+
+/** Room left in a batch payload for the envelope (ids, lane, sentAt) around the observations. */
+const ENVELOPE_BYTES = 512;
+/** Timed-out batches whose late ack is still honoured. */
+const MAX_EXPIRED = 1024;
+
+export class SyncClient extends EventEmitter<SyncClientEvents> {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly ackTopic: string;
+  private client: MqttClient | undefined;
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly inFlightSeqs = new Set<number>();
+  private readonly expired = new Map<string, SentBatch>();
+  private pumpScheduled = false;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private readonly counters: SyncCounters = {
+    batchesSent: 0,
+    batchesAcked: 0,
+    batchesTimedOut: 0,
+    readingsAcked: 0,
+    readingsRejected: 0,
+    acksIgnored: 0,
+  };
+  private lastConnectedAt: string | null = null;
+  private lastAckAt: string | null = null;
+  private lastError: string | null = null;
+  private readonly onStoreChange = () => this.wake();
+
+  constructor(private readonly opts: SyncClientOptions) {
+    super();
+    this.clock = opts.clock ?? systemClock;
+    this.logger = opts.logger ?? silentLogger;
+    this.ackTopic = topics.ack(opts.gatewayId);
+  }
+
+  start(): void {
+    if (this.client) return;
+    const o = this.opts;
+    o.store.on('recorded', this.onStoreChange);
+    o.store.on('assigned', this.onStoreChange);
+    const client = connect(o.url, {
+      connectTimeout: 10_000,
+      keepalive: 30,
+      ...o.mqtt,
+      clientId: o.gatewayId,
+      // A persistent session: acks published while we were away are kept for us by the broker.
+      clean: false,
+      reconnectPeriod: o.reconnectPeriodMs ?? 2000,
+      will: this.will(),
+    });
+    this.client = client;
+    client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
+    client.on('reconnect', () => {
+      // The will is sent in the CONNECT packet: refresh its timestamp for this attempt.
+      client.options.will = this.will();
+    });
+    client.on('close', () => {
+      if (this.lastConnectedAt !== null && !this.stopping) this.emit('disconnected');
+    });
+    client.on('offline', () => this.logger.warn({ url: o.url }, 'cloud broker unreachable; readings stay in the local store'));
+    client.on('error', (e) => {
+      this.lastError = e.message;
+      this.logger.warn({ url: o.url, err: e.message }, 'MQTT error');
+    });
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    this.statusTimer = setInterval(() => this.publishStatus(true), o.statusIntervalMs ?? 60_000);
+    this.statusTimer.unref();
+  }
+
+  /** Sends what can be sent now (coalesced: many calls in one tick make one pass). */
+  wake(): void {
+    if (this.pumpScheduled || this.stopping) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  get connected(): boolean {
+    return this.client?.connected === true;
+  }
+
+  state(): SyncState {
+    return {
+      url: this.opts.url,
+      connected: this.connected,
+      inFlight: this.inFlight.size,
+      lastConnectedAt: this.lastConnectedAt,
+      lastAckAt: this.lastAckAt,
+      lastError: this.lastError,
+      counters: { ...this.counters },
+    };
+  }
+
+  /** Announces offline status, closes the connection; readings not acked stay in the store. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.opts.store.off('recorded', this.onStoreChange);
+    this.opts.store.off('assigned', this.onStoreChange);
+    clearInterval(this.statusTimer);
+    for (const b of this.inFlight.values()) clearTimeout(b.timer);
+    this.inFlight.clear();
+    this.inFlightSeqs.clear();
+    const client = this.client;
+    if (!client) return;
+    if (client.connected) {
+      const status = this.status(false);
+      await Promise.race([
+        client.publishAsync(topics.status(this.opts.gatewayId), encodePayload(status), { qos: 1, retain: true }).catch(() => undefined),
+        new Promise((r) => setTimeout(r, 2000).unref()),
+      ]);
+      await client.endAsync().catch(() => undefined);
+    } else {
+      await client.endAsync(true).catch(() => undefined);
+    }
+  }
+
+  private onConnect(sessionPresent: boolean): void {
+    const client = this.client;
+    if (!client) return;
+    this.lastConnectedAt = new Date(this.clock.now()).toISOString();
+    this.lastError = null;
+    this.logger.info({ url: this.opts.url, sessionPresent }, 'connected to the cloud broker');
+    client.subscribe(this.ackTopic, { qos: 1 }, (err) => {
+      if (err) this.logger.warn({ err: err.message }, 'ack subscription failed; will retry on reconnect');
+    });
+    if (!sessionPresent && this.inFlight.size > 0) {
+      // The broker lost our session (restarted without persistence): acks for these may be gone.
+      for (const b of [...this.inFlight.values()]) this.expire(b);
+    }
+    this.publishStatus(true);
+    this.emit('connected', { sessionPresent });
+    this.pump();
+  }
+
+  private pump(): void {
+    const client = this.client;
+    if (!client?.connected || this.stopping) return;
+    const { batchMaxCount, batchMaxBytes, inFlight: window } = this.opts;
+    while (this.inFlight.size < window) {
+      const waveforms = [...this.inFlight.values()].filter((b) => b.lane === 'waveform').length;
+      // Keep one slot free of waveforms so an alarm or a spot reading never waits behind them.
+      const lanes = window > 1 && waveforms >= window - 1 ? LANES.filter((l) => l !== 'waveform') : LANES;
+      const budget = Math.max(1, batchMaxBytes - ENVELOPE_BYTES - batchMaxCount);
+      const batch = this.opts.store.nextBatch(batchMaxCount, budget, { exclude: this.inFlightSeqs, lanes });
+      if (!batch) return;
+      const payload: ObservationBatch = {
+        v: PROTOCOL_VERSION,
+        batchId: randomUUID(),
+        gatewayId: this.opts.gatewayId,
+        lane: batch.lane,
+        sentAt: new Date(this.clock.now()).toISOString(),
+        observations: batch.observations,
+      };
+      const bytes = encodePayload(payload);
+      const sent: SentBatch = { batchId: payload.batchId, lane: batch.lane, seqs: batch.seqs, bytes: bytes.byteLength };
+      const timer = setTimeout(() => {
+        const b = this.inFlight.get(sent.batchId);
+        if (b) this.expire(b);
+      }, this.opts.ackTimeoutMs);
+      this.inFlight.set(sent.batchId, { ...sent, timer });
+      for (const s of sent.seqs) this.inFlightSeqs.add(s);
+      client.publish(topics.uplink(this.opts.gatewayId, batch.lane), bytes, { qos: 1 }, (err) => {
+        if (err) this.logger.warn({ batchId: sent.batchId, err: err.message }, 'batch publish failed; it will be sent again');
+      });
+      this.counters.batchesSent++;
+      this.opts.metrics?.batchesSent.inc({ lane: batch.lane });
+      this.logger.debug({ batchId: sent.batchId, lane: sent.lane, count: sent.seqs.length, bytes: sent.bytes }, 'batch sent');
+      this.emit('sent', sent);
+    }
+  }
+
+  /** No ack in time: free the slot so the readings go again; a late ack is still honoured. */
+  private expire(b: InFlight): void {
+    clearTimeout(b.timer);
+    this.release(b);
+    const { timer: _t, ...sent } = b;
+    this.expired.set(b.batchId, sent);
+    if (this.expired.size > MAX_EXPIRED) {
+      const oldest = this.expired.keys().next().value;
+      if (oldest !== undefined) this.expired.delete(oldest);
+    }
+    this.counters.batchesTimedOut++;
+    this.opts.metrics?.batchesResent.inc();
+    this.logger.info({ batchId: b.batchId, lane: b.lane, count: b.seqs.length }, 'no ack in time; readings will be sent again');
+    this.emit('timeout', sent);
+    this.wake();
+  }
+
+  private release(b: InFlight): void {
+    this.inFlight.delete(b.batchId);
+    for (const s of b.seqs) this.inFlightSeqs.delete(s);
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    if (topic !== this.ackTopic) {
+      this.ignore('unexpected-topic', topic.slice(0, 200));
+      return;
+    }
+    const decoded = decodeAck(payload);
+    if (!decoded.ok) {
+      this.ignore('malformed', decoded.error);
+      return;
+    }
+    const ack = decoded.value;
+    if (ack.gatewayId !== this.opts.gatewayId) {
+      this.ignore('other-gateway', `ack for gateway "${ack.gatewayId}"`);
+      return;
+    }
+    const live = this.inFlight.get(ack.batchId);
+    const batch: SentBatch | undefined = live ?? this.expired.get(ack.batchId);
+    if (!batch) {
+      this.ignore('unknown-batch', `batch ${ack.batchId} (its readings, if any, are sent again)`);
+      return;
+    }
+    this.apply(ack, batch);
+    if (live) {
+      clearTimeout(live.timer);
+      this.release(live);
+    } else this.expired.delete(ack.batchId);
+    this.wake();
+  }
+
+  /** Applies an ack, only to the readings the batch carried: an ack can never drop anything else. */
+  private apply(ack: BatchAck, batch: SentBatch): void {
+    const carried = new Set(batch.seqs);
+    const inRange = (s: number) => ack.stored.some(([a, b]) => s >= a && s <= b);
+    const stored = toSeqRanges(batch.seqs.filter(inRange));
+    const removed = this.opts.store.markStored(stored);
+    let rejected = 0;
+    for (const r of ack.rejected) {
+      if (!carried.has(r.seq)) continue;
+      if (this.opts.store.markRejected(r.seq, r.reason)) {
+        rejected++;
+        this.logger.warn({ seq: r.seq, reason: r.reason, batchId: ack.batchId }, 'the cloud rejected a reading; quarantined');
+      }
+    }
+    this.counters.batchesAcked++;
+    this.counters.readingsAcked += removed;
+    this.counters.readingsRejected += rejected;
+    this.lastAckAt = new Date(this.clock.now()).toISOString();
+    this.opts.metrics?.batchesAcked.inc();
+    this.opts.metrics?.readingsAcked.inc(removed);
+    this.opts.metrics?.readingsRejected.inc(rejected);
+    this.emit('acked', { batchId: ack.batchId, stored: removed, rejected, duplicates: ack.duplicates });
+  }
+
+  private ignore(reason: IgnoredAckReason, detail: string): void {
+    this.counters.acksIgnored++;
+    this.opts.metrics?.acksIgnored.inc({ reason });
+    this.logger.warn({ reason, detail: detail.slice(0, 300) }, 'ack ignored');
+    this.emit('ignored', { reason, detail });
+  }
+
+  private status(online: boolean): GatewayStatus {
+    const s = this.opts.store.stats();
+    const status: GatewayStatus = {
+      v: 1,
+      gatewayId: this.opts.gatewayId,
+      online,
+      at: new Date(this.clock.now()).toISOString(),
+      backlog: {
+        readings: s.pending,
+        bytes: s.bytes,
+        oldestUnsyncedAt: s.oldestUnsyncedAt === null ? null : new Date(s.oldestUnsyncedAt).toISOString(),
+        held: s.held,
+      },
+    };
+    if (this.opts.version !== undefined) status.version = this.opts.version.slice(0, 32);
+    const devices = this.opts.devices?.();
+    if (devices && devices.length > 0) status.devices = devices.slice(0, 64);
+    if (!validators.status.validate(status).ok) {
+      // Never let a device's odd name keep the status from going out.
+      delete status.devices;
+    }
+    return status;
+  }
+
+  private will(): NonNullable<IClientOptions['will']> {
+    const offline: GatewayStatus = { v: 1, gatewayId: this.opts.gatewayId, online: false, at: new Date(this.clock.now()).toISOString() };
+    return { topic: topics.status(this.opts.gatewayId), payload: encodePayload(offline), qos: 1, retain: true };
+  }
+
+  private publishStatus(online: boolean): void {
+    const client = this.client;
+    if (!client?.connected || this.stopping) return;
+    try {
+      client.publish(topics.status(this.opts.gatewayId), encodePayload(this.status(online)), { qos: 1, retain: true }, (err) => {
+        if (err) this.logger.debug({ err: err.message }, 'status publish failed');
+      });
+    } catch (e) {
+      this.logger.warn({ err: (e as Error).message }, 'status not published');
+    }
+  }
+}
