@@ -123,7 +123,15 @@ export async function benchSqliteBindings({ rows = 20_000, singleRows = 1_500, k
         corrupt += k.ok ? 0 : 1;
         reported += k.reported;
       }
-      results.push({ binding: name, perRowCommitsPerS: Math.round(perRow), tx1000RowsPerS: Math.round(tx1000), killTrials, commitsBeforeKill: reported, lostAfterKill: lost, corrupt });
+      results.push({
+        binding: name,
+        perRowCommitsPerS: Math.round(perRow),
+        tx1000RowsPerS: Math.round(tx1000),
+        killTrials,
+        commitsBeforeKill: reported,
+        lostAfterKill: lost,
+        corrupt,
+      });
     }
     return results;
   } finally {
@@ -137,5 +145,7 @@ if (process.argv[2] === '--child') {
   const r = await benchSqliteBindings();
   console.table(r);
   const [b, s] = r;
-  console.log(`ratio better-sqlite3 / sqlite3: per-row commits ${(b.perRowCommitsPerS / s.perRowCommitsPerS).toFixed(2)}x, 1000-row tx ${(b.tx1000RowsPerS / s.tx1000RowsPerS).toFixed(2)}x`);
+  console.log(
+    `ratio better-sqlite3 / sqlite3: per-row commits ${(b.perRowCommitsPerS / s.perRowCommitsPerS).toFixed(2)}x, 1000-row tx ${(b.tx1000RowsPerS / s.tx1000RowsPerS).toFixed(2)}x`,
+  );
 }

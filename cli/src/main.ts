@@ -82,7 +82,9 @@ void gateway;
 
 program
   .command('sim')
-  .description('simulated BLE devices (BP cuff, scale, pulse oximeter, thermometer) on a private BlueZ look-alike; prints its D-Bus address')
+  .description(
+    'simulated BLE devices (BP cuff, scale, pulse oximeter, thermometer) on a private BlueZ look-alike; prints its D-Bus address',
+  )
   .addOption(new Option('--interval <ms>', 'how often each device measures').default(4000).argParser(positiveInt))
   .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(positiveInt))
   .option('--time-zone <zone>', 'IANA zone the simulated device clocks are set in', 'Europe/Paris')

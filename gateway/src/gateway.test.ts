@@ -64,7 +64,7 @@ describe('startGateway', () => {
       mode: 'cart',
       patients: residents,
       http: { port: 0 },
-      sync: { ackTimeoutMs: 2000, reconnectPeriodMs: 50 },
+      sync: { ackTimeoutMs: 2000, reconnectPeriodMs: 50, reconnectMaxMs: 200 },
       ...raw,
     });
     gw = await startGateway({ config, dataDir: dir.path, cloudUrl: broker.url, frames: frames as never });
@@ -154,8 +154,7 @@ describe('startGateway', () => {
   it('streams readings and live values as server-sent events', async () => {
     const g = await start();
     g.patients.select('p-002');
-    const ac = new AbortController();
-    const res = await fetch(`${g.httpUrl}/api/events`, { signal: ac.signal });
+    const res = await fetch(`${g.httpUrl}/api/events`);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();
     let text = '';
@@ -173,8 +172,10 @@ describe('startGateway', () => {
     await readUntil('"loinc":"8867-4"');
     expect(text).toContain('event: live');
     expect(text).toMatch(/event: reading\ndata: \{"observation":\{"id":"[0-9a-f-]{36}","seq":1/);
-    ac.abort();
-    await reader.cancel().catch(() => undefined);
+    // Stopping the gateway ends open event streams instead of hanging on them.
+    await g.stop();
+    gw = undefined;
+    for (;;) if ((await reader.read()).done) break;
   });
 
   it('exposes Prometheus metrics for readings, duplicates, malformed frames, backlog and batches', async () => {

@@ -59,6 +59,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     clockDriftToleranceMs: config.clockDriftToleranceMs,
     logger,
     metrics,
+    clock,
   });
   const sync = new SyncClient({
     ...config.sync,

@@ -30,7 +30,15 @@ describe.skipIf(!existsSync(CHROMIUM))('clinician dashboard in Chromium', () => 
     });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic',
+      ],
     });
   });
 
@@ -55,9 +63,12 @@ describe.skipIf(!existsSync(CHROMIUM))('clinician dashboard in Chromium', () => 
     });
 
     const gw = await TestGateway.connect(cloud.mqttUrl, 'cart-ui');
-    const batch = batchOf([reading('bp', { seq: 1, gatewayId: 'cart-ui', patientId: 'ehpad-r12', value: [142, 91], at: new Date().toISOString() })], {
-      gatewayId: 'cart-ui',
-    });
+    const batch = batchOf(
+      [reading('bp', { seq: 1, gatewayId: 'cart-ui', patientId: 'ehpad-r12', value: [142, 91], at: new Date().toISOString() })],
+      {
+        gatewayId: 'cart-ui',
+      },
+    );
     await gw.send(batch);
 
     const table = page.locator('#patients-table');
@@ -71,7 +82,8 @@ describe.skipIf(!existsSync(CHROMIUM))('clinician dashboard in Chromium', () => 
     await expect.poll(() => page.locator('html').getAttribute('lang')).toBe('en');
     expect(await page.locator('#lang-toggle').textContent()).toBe('Français');
     await expect.poll(() => table.textContent(), { timeout: 10_000 }).toMatch(/142\s*\/\s*91/);
-    if (process.env.TELECART_SCREENSHOTS) await page.screenshot({ path: join(process.env.TELECART_SCREENSHOTS, 'dashboard.png'), fullPage: true });
+    if (process.env.TELECART_SCREENSHOTS)
+      await page.screenshot({ path: join(process.env.TELECART_SCREENSHOTS, 'dashboard.png'), fullPage: true });
     expect(errors).toEqual([]);
     await gw.close();
   }, 60_000);

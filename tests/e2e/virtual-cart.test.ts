@@ -90,10 +90,13 @@ describe('virtual cart end to end', () => {
     for (const loinc of ['85354-9', '8867-4', '29463-7', '2708-6', '8310-5']) expect(codes).toContain(loinc);
 
     // The gateway's store is empty once everything is acknowledged.
-    await waitFor(async () => {
-      const s = (await (await fetch(`${c.gatewayUrl()}/api/status`)).json()) as { backlog?: { pending?: number } };
-      return s.backlog?.pending === 0;
-    }, { what: 'gateway backlog to drain' });
+    await waitFor(
+      async () => {
+        const s = (await (await fetch(`${c.gatewayUrl()}/api/status`)).json()) as { backlog?: { pending?: number } };
+        return s.backlog?.pending === 0;
+      },
+      { what: 'gateway backlog to drain' },
+    );
   }, 120_000);
 
   it('keeps readings exactly once when the gateway is SIGKILLed between store and ack', async () => {
@@ -120,20 +123,26 @@ describe('virtual cart end to end', () => {
     proxy.cutAll();
     measureAll(cart, 1);
     const phase2 = await waitFor(() => (c.expected().length >= phase1 + 4 ? c.expected().length : 0));
-    await waitFor(async () => {
-      const s = (await (await fetch(`${c.gatewayUrl()}/api/status`)).json()) as { backlog?: { pending?: number } };
-      return (s.backlog?.pending ?? 0) >= phase2 - phase1;
-    }, { what: 'gateway to store phase 2 readings' });
+    await waitFor(
+      async () => {
+        const s = (await (await fetch(`${c.gatewayUrl()}/api/status`)).json()) as { backlog?: { pending?: number } };
+        return (s.backlog?.pending ?? 0) >= phase2 - phase1;
+      },
+      { what: 'gateway to store phase 2 readings' },
+    );
     await cart.killGateway('SIGKILL');
     proxy.set('up', 'pass');
 
     // Restart: everything pending is resent; the cloud stores what it lacks and acks the rest.
     await cart.startGateway();
     await waitFor(async () => (await c.cloud.store.countObservations({})) >= phase2, { what: 'all readings in the cloud after restarts' });
-    await waitFor(async () => {
-      const s = (await (await fetch(`${c.gatewayUrl()}/api/status`)).json()) as { backlog?: { pending?: number } };
-      return s.backlog?.pending === 0;
-    }, { what: 'gateway backlog to drain after restart' });
+    await waitFor(
+      async () => {
+        const s = (await (await fetch(`${c.gatewayUrl()}/api/status`)).json()) as { backlog?: { pending?: number } };
+        return s.backlog?.pending === 0;
+      },
+      { what: 'gateway backlog to drain after restart' },
+    );
     await new Promise((r) => setTimeout(r, 500));
     expectExactlyOnce(cart.expected(), await cloudObservations(cart), RESIDENTS[1]!.id);
     expect(cart.cloud.ingest.metrics().duplicates).toBeGreaterThan(0);

@@ -96,7 +96,19 @@ export async function startVirtualCart(opts: { proxy?: boolean; gatewayId?: stri
     async startGateway() {
       cart.gateway = await startChild(
         'gateway',
-        ['gateway', '--config', configFile, '--data-dir', join(dir, 'gateway'), '--cloud', cloudUrl, '--ble-bus', bus.address, '--http-port', '0'],
+        [
+          'gateway',
+          '--config',
+          configFile,
+          '--data-dir',
+          join(dir, 'gateway'),
+          '--cloud',
+          cloudUrl,
+          '--ble-bus',
+          bus.address,
+          '--http-port',
+          '0',
+        ],
         { logFile: join(dir, 'gateway.log'), main: CLI_DIST, env: { TELECART_LOG_LEVEL: 'debug' } },
       );
       return cart.gateway;
@@ -116,7 +128,8 @@ export async function startVirtualCart(opts: { proxy?: boolean; gatewayId?: stri
           if (!pdu.final) continue;
           const r = decodeCharacteristic(pdu.characteristic, pdu.bytes);
           if (!r.ok) throw new Error(`simulator sent undecodable bytes: ${r.error.field}`);
-          for (const draft of r.value) if (draft.status === 'final') out.push({ deviceId: `ble:${d.address}`, characteristic: pdu.characteristic, draft });
+          for (const draft of r.value)
+            if (draft.status === 'final') out.push({ deviceId: `ble:${d.address}`, characteristic: pdu.characteristic, draft });
         }
       }
       return out;

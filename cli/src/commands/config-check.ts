@@ -22,7 +22,9 @@ export function checkConfigCommand(file: string): number {
       const c = loadConfigFile(GatewayConfig, file);
       const problems = checkGatewayConfig(c);
       if (problems.length > 0) throw new ConfigError(file, problems);
-      process.stdout.write(`${file}: valid gateway configuration (gateway ${c.gatewayId}, ${c.mode} mode, ${c.patients.length} patient(s))\n`);
+      process.stdout.write(
+        `${file}: valid gateway configuration (gateway ${c.gatewayId}, ${c.mode} mode, ${c.patients.length} patient(s))\n`,
+      );
     } else {
       const c = loadConfigFile(CloudConfig, file);
       process.stdout.write(`${file}: valid cloud configuration (${c.patients?.length ?? 0} patient(s))\n`);

@@ -6,8 +6,8 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { preferPort } from '../runtime/ports.js';
 import { type StartedChild, startChild, stopChildren } from '../runtime/children.js';
+import { preferPort } from '../runtime/ports.js';
 
 export interface DemoOptions {
   dataDir?: string;
@@ -56,11 +56,23 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     process.stdout.write('telecart demo: starting the cloud, the simulated devices and the gateway…\n');
     const cloud = await startChild(
       'cloud',
-      ['cloud', '--data-dir', join(dataDir, 'cloud'), '--mqtt-port', String(mqttPort), '--http-port', String(httpPort), '--config', 'configs/cloud.yaml'],
+      [
+        'cloud',
+        '--data-dir',
+        join(dataDir, 'cloud'),
+        '--mqtt-port',
+        String(mqttPort),
+        '--http-port',
+        String(httpPort),
+        '--config',
+        'configs/cloud.yaml',
+      ],
       { logFile: join(logs, 'cloud.log') },
     );
     children.push(cloud);
-    const sim = await startChild('sim', ['sim', '--interval', String(o.intervalMs), '--seed', String(o.seed)], { logFile: join(logs, 'sim.log') });
+    const sim = await startChild('sim', ['sim', '--interval', String(o.intervalMs), '--seed', String(o.seed)], {
+      logFile: join(logs, 'sim.log'),
+    });
     children.push(sim);
     const gateway = await startChild(
       'gateway',

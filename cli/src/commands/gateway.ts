@@ -25,7 +25,8 @@ function fail(message: string): never {
 export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void> {
   if (!o.config) fail('--config <file> is required (examples in configs/)');
   if (!o.cloud) fail('--cloud <url> is required, e.g. mqtt://127.0.0.1:1883');
-  if (!/^(mqtts?|wss?|tcp):\/\//.test(o.cloud)) fail(`--cloud: expected an mqtt://, mqtts://, ws:// or wss:// URL, got ${JSON.stringify(o.cloud)}`);
+  if (!/^(mqtts?|wss?|tcp):\/\//.test(o.cloud))
+    fail(`--cloud: expected an mqtt://, mqtts://, ws:// or wss:// URL, got ${JSON.stringify(o.cloud)}`);
   let config: GatewayConfig;
   try {
     config = loadConfigFile(GatewayConfigSchema, o.config);
@@ -47,7 +48,11 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
       const central = config.ble.enabled
         ? new BleCentral({
             rules: config.ble.watch.map(
-              (w): BleWatchRule => ({ services: w.services, subscribe: w.subscribe, ...(w.namePattern ? { namePattern: new RegExp(w.namePattern) } : {}) }),
+              (w): BleWatchRule => ({
+                services: w.services,
+                subscribe: w.subscribe,
+                ...(w.namePattern ? { namePattern: new RegExp(w.namePattern) } : {}),
+              }),
             ),
             ...(config.ble.adapter ? { adapter: config.ble.adapter } : {}),
             ...(busAddress ? { busAddress } : {}),
@@ -75,7 +80,9 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
     },
     (s) => ({ httpUrl: s.gateway.httpUrl, gatewayId: config.gatewayId, dataDir }),
     (info) => {
-      process.stdout.write(`telecart gateway ${String(info.gatewayId)}: nurse UI ${String(info.httpUrl)}/  store ${String(info.dataDir)}  cloud ${cloudUrl}\n`);
+      process.stdout.write(
+        `telecart gateway ${String(info.gatewayId)}: nurse UI ${String(info.httpUrl)}/  store ${String(info.dataDir)}  cloud ${cloudUrl}\n`,
+      );
       if (cloudUrl.startsWith('mqtt://') || cloudUrl.startsWith('ws://')) {
         process.stdout.write('telecart gateway: WARNING: link to the cloud without TLS; use only on loopback or a trusted network\n');
       }

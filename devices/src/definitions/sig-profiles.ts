@@ -30,7 +30,10 @@ export function watchRulesFor(definitions: readonly BleDeviceDefinition[]): BleW
 }
 
 /** The definition a device with these advertised services falls under, for `device.definition`. */
-export function definitionForServices(definitions: readonly BleDeviceDefinition[], advertisedShort: readonly string[]): BleDeviceDefinition | undefined {
+export function definitionForServices(
+  definitions: readonly BleDeviceDefinition[],
+  advertisedShort: readonly string[],
+): BleDeviceDefinition | undefined {
   const set = new Set(advertisedShort.map((s) => s.toUpperCase()));
   return definitions.find((d) => d.match.services.some((s) => set.has(s.toUpperCase())));
 }

@@ -99,9 +99,25 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 export function toDeviceDateTime(ms: number, timeZone = 'UTC'): DeviceDateTime {
   if (timeZone !== 'UTC') {
     const parts: Record<string, number> = {};
-    const f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    const f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
     for (const p of f.formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-    return { year: parts.year ?? 0, month: parts.month ?? 0, day: parts.day ?? 0, hours: parts.hour ?? 0, minutes: parts.minute ?? 0, seconds: parts.second ?? 0 };
+    return {
+      year: parts.year ?? 0,
+      month: parts.month ?? 0,
+      day: parts.day ?? 0,
+      hours: parts.hour ?? 0,
+      minutes: parts.minute ?? 0,
+      seconds: parts.second ?? 0,
+    };
   }
   const d = new Date(ms);
   return {

@@ -183,6 +183,16 @@ describe('DeviceManager', () => {
     expect(dm.seenDevices()).toMatchObject([{ id: CUFF_DEVICE, frames: 4, readings: 2, malformed: 3 }]);
   });
 
+  it('lists devices reported by their driver before any frame, with their connection state', () => {
+    dm.setDeviceState('ble:44:44:44:44:44:44', 'connecting', { name: 'Scale' });
+    dm.handleFrame(frame(BP_HOME));
+    dm.setDeviceState(CUFF_DEVICE, 'disconnected');
+    expect(dm.seenDevices()).toMatchObject([
+      { id: 'ble:44:44:44:44:44:44', name: 'Scale', state: 'connecting', frames: 0 },
+      { id: CUFF_DEVICE, name: 'UA-651BLE', state: 'disconnected', frames: 1, info: { model: 'UA-651BLE' } },
+    ]);
+  });
+
   it('reads frames from an emitter and from an async iterable until detached', async () => {
     ctx.select('p-001');
     const emitter = new EventEmitter();

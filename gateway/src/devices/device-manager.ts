@@ -7,12 +7,14 @@
  */
 import { EventEmitter } from 'node:events';
 import {
+  type Clock,
   type CodecResult,
   type DeviceFrame,
   type DeviceInfo,
   decodeCharacteristic,
   normalizeCharacteristic,
   type ObservationDraft,
+  systemClock,
 } from '@telecart/devices';
 import type { Code, Component, DeviceRef, Quantity } from '@telecart/protocol';
 import type { Logger } from '../logger.js';
@@ -34,6 +36,8 @@ export interface DeviceManagerOptions {
   clockDriftToleranceMs: number;
   logger?: Logger;
   metrics?: GatewayMetrics;
+  /** For devices reported by state only (no frame yet). */
+  clock?: Clock;
   /** Default: decodeCharacteristic from @telecart/devices. */
   decode?: Decoder;
 }
@@ -121,6 +125,7 @@ function frameProblem(f: DeviceFrame): string | undefined {
 export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   private readonly decode: Decoder;
   private readonly logger: Logger;
+  private readonly clock: Clock;
   private readonly devices = new Map<string, DeviceSeen>();
   private readonly malformedCounts = new Map<string, { deviceId: string; reason: string; count: number }>();
   private readonly logged = new Set<string>();
@@ -130,6 +135,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     super();
     this.decode = opts.decode ?? decodeCharacteristic;
     this.logger = opts.logger ?? silentLogger;
+    this.clock = opts.clock ?? systemClock;
   }
 
   /** Consumes frames from a source until detached (or stop()). */
@@ -150,13 +156,27 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     for (const d of [...this.detachers]) d();
   }
 
-  /** A driver's connection state, for the status page. */
-  setDeviceState(deviceId: string, state: string, name?: string): void {
-    const d = this.devices.get(deviceId);
-    if (d) {
-      d.state = state.slice(0, 32);
-      if (name !== undefined) d.name = clip(name);
+  /**
+   * A driver's connection state, for the status page, e.g. from the BLE central:
+   * `ble.on('state', (c) => devices.setDeviceState(c.deviceId, c.state, { name: c.name }))`.
+   */
+  setDeviceState(deviceId: string, state: string, opts: { name?: string; transport?: DeviceFrame['transport'] } = {}): void {
+    let d = this.devices.get(deviceId);
+    if (!d) {
+      const at = new Date(this.clock.now()).toISOString();
+      d = this.addDevice({
+        id: deviceId.slice(0, 128),
+        transport: opts.transport ?? 'ble',
+        state: 'seen',
+        firstSeenAt: at,
+        lastSeenAt: at,
+        frames: 0,
+        readings: 0,
+        malformed: 0,
+      });
     }
+    d.state = state.slice(0, 32);
+    if (opts.name !== undefined) d.name = clip(opts.name);
   }
 
   seenDevices(): DeviceSeen[] {
@@ -273,28 +293,30 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   private noteDevice(frame: DeviceFrame): DeviceSeen {
     const at = new Date(frame.receivedAt).toISOString();
     let d = this.devices.get(frame.deviceId);
-    if (!d) {
-      if (this.devices.size >= MAX_DEVICES) {
-        // Forget the longest-silent device rather than grow without bound.
-        const oldest = [...this.devices.values()].sort((a, b) => a.lastSeenAt.localeCompare(b.lastSeenAt))[0];
-        if (oldest) this.devices.delete(oldest.id);
-      }
-      d = {
-        id: frame.deviceId,
-        transport: frame.transport,
-        state: 'seen',
-        firstSeenAt: at,
-        lastSeenAt: at,
-        frames: 0,
-        readings: 0,
-        malformed: 0,
-      };
-      this.devices.set(frame.deviceId, d);
-    }
+    d ??= this.addDevice({
+      id: frame.deviceId,
+      transport: frame.transport,
+      state: 'seen',
+      firstSeenAt: at,
+      lastSeenAt: at,
+      frames: 0,
+      readings: 0,
+      malformed: 0,
+    });
     d.frames++;
     d.lastSeenAt = at;
     if (frame.name !== undefined) d.name = clip(frame.name);
     if (frame.info) d.info = { ...frame.info };
+    return d;
+  }
+
+  private addDevice(d: DeviceSeen): DeviceSeen {
+    if (this.devices.size >= MAX_DEVICES) {
+      // Forget the longest-silent device rather than grow without bound.
+      const oldest = [...this.devices.values()].sort((a, b) => a.lastSeenAt.localeCompare(b.lastSeenAt))[0];
+      if (oldest) this.devices.delete(oldest.id);
+    }
+    this.devices.set(d.id, d);
     return d;
   }
 

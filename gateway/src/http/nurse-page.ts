@@ -54,6 +54,12 @@ const T = {
         none: 'No patient selected: readings are held', current: 'Patient: ',
         held: 'waiting for a patient', assign: 'Assign to the selected patient', recorded: 'recorded', choose: '— choose —' },
 };
+const LABELS = {
+  '85354-9': { fr: 'Tension artérielle', en: 'Blood pressure' }, '8867-4': { fr: 'Pouls', en: 'Pulse' },
+  '2708-6': { fr: 'SpO₂', en: 'SpO₂' }, '8310-5': { fr: 'Température', en: 'Temperature' },
+  '29463-7': { fr: 'Poids', en: 'Weight' }, '8480-6': { fr: 'Pression du brassard', en: 'Cuff pressure' },
+};
+const UNITS = { 'mm[Hg]': 'mmHg', Cel: '°C', '[degF]': '°F', '[lb_av]': 'lb', 'kg/m2': 'kg/m²' };
 let lang = (navigator.language || 'fr').startsWith('fr') ? 'fr' : 'en';
 let patients = [];
 let current = null;
@@ -67,10 +73,11 @@ async function api(method, url, body) {
   return res.status === 204 ? null : res.json();
 }
 
+const unit = (u) => UNITS[u] || u;
+const label = (code) => (LABELS[code.loinc] ? LABELS[code.loinc][lang] : code.display);
 function valueText(o) {
-  const q = (v) => v.value + ' ' + v.unit;
-  if (o.components && o.components.length) return o.components.map((c) => c.value.value).join('/') + ' ' + o.components[0].value.unit;
-  return o.value ? q(o.value) : '';
+  if (o.components && o.components.length) return o.components.map((c) => c.value.value).join('/') + ' ' + unit(o.components[0].value.unit);
+  return o.value ? o.value.value + ' ' + unit(o.value.unit) : '';
 }
 
 function renderWho() {
@@ -106,7 +113,7 @@ function addReading(r, atTop) {
   li.id = 'seq-' + o.seq;
   const v = document.createElement('span');
   v.className = 'v';
-  v.textContent = o.code.display + ' ' + valueText(o);
+  v.textContent = label(o.code) + ' ' + valueText(o);
   const when = document.createElement('span');
   when.className = 't';
   when.textContent = new Date(o.time.effective).toLocaleString(lang);
@@ -151,7 +158,7 @@ async function main() {
   $('lang').onclick = () => { lang = lang === 'fr' ? 'en' : 'fr'; renderStatic(); };
   const es = new EventSource('/api/events');
   es.addEventListener('reading', (e) => addReading(JSON.parse(e.data), true));
-  es.addEventListener('live', (e) => { const v = JSON.parse(e.data); $('live').textContent = v.code.display + ' ' + valueText(v) + ' …'; });
+  es.addEventListener('live', (e) => { const v = JSON.parse(e.data); $('live').textContent = label(v.code) + ' ' + valueText(v) + ' …'; });
   es.addEventListener('context', (e) => { current = JSON.parse(e.data).patient; renderWho(); });
 }
 main().catch((e) => { $('who').textContent = String(e.message || e); });

@@ -110,7 +110,9 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     async (req, reply) => {
       if (patients.mode === 'home') return reply.code(409).send(problem(409, new FixedPatientError().message));
       if (!patients.find(req.body.patientId)) return reply.code(404).send(problem(404, `unknown patient "${req.body.patientId}"`));
-      return { patient: patients.select(req.body.patientId) };
+      const patient = patients.select(req.body.patientId);
+      logger.info({ patientId: patient.id }, 'nurse selected the patient');
+      return { patient };
     },
   );
 
@@ -120,6 +122,7 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     async (_req, reply) => {
       if (patients.mode === 'home') return reply.code(409).send(problem(409, new FixedPatientError().message));
       patients.clear();
+      logger.info({}, 'nurse cleared the patient selection; readings are held');
       return { patient: null };
     },
   );

@@ -39,6 +39,7 @@ describe('SyncClient', () => {
       ackTimeoutMs: 10_000,
       inFlight: 3,
       reconnectPeriodMs: 50,
+      reconnectMaxMs: 200,
       ...over,
     });
     stops.push(() => sync.stop());

@@ -17,6 +17,7 @@ import {
   type GatewayStatus,
   LANES,
   type Lane,
+  MAX_BATCH_OBSERVATIONS,
   type ObservationBatch,
   PROTOCOL_VERSION,
   topics,
@@ -35,8 +36,10 @@ export interface SyncOptions {
   inFlight: number;
   /** How often the retained online status (with backlog) is refreshed. Default 60 s. */
   statusIntervalMs?: number;
-  /** MQTT reconnect delay. Default 2 s. */
+  /** First MQTT reconnect delay; doubled (with jitter) after each failed attempt. Default 2 s. */
   reconnectPeriodMs?: number;
+  /** Ceiling of the reconnect delay. Default 60 s. */
+  reconnectMaxMs?: number;
 }
 
 export interface SyncClientOptions extends SyncOptions {
@@ -156,9 +159,21 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     });
     this.client = client;
     client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
+    let attempts = 0;
+    const base = o.reconnectPeriodMs ?? 2000;
+    const max = Math.max(base, o.reconnectMaxMs ?? 60_000);
     client.on('reconnect', () => {
       // The will is sent in the CONNECT packet: refresh its timestamp for this attempt.
       client.options.will = this.will();
+      // mqtt.js reads reconnectPeriod for each new timer: exponential backoff, jittered so a fleet
+      // of carts does not reconnect in lockstep after a cloud restart.
+      attempts++;
+      const delay = Math.min(max, base * 2 ** Math.min(attempts, 16));
+      client.options.reconnectPeriod = Math.round(delay * (0.8 + Math.random() * 0.4));
+    });
+    client.on('connect', () => {
+      attempts = 0;
+      client.options.reconnectPeriod = base;
     });
     client.on('close', () => {
       if (this.lastConnectedAt !== null && !this.stopping) this.emit('disconnected');
@@ -244,7 +259,8 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   private pump(): void {
     const client = this.client;
     if (!client?.connected || this.stopping) return;
-    const { batchMaxCount, batchMaxBytes, inFlight: window } = this.opts;
+    const { batchMaxBytes, inFlight: window } = this.opts;
+    const batchMaxCount = Math.min(this.opts.batchMaxCount, MAX_BATCH_OBSERVATIONS);
     while (this.inFlight.size < window) {
       const waveforms = [...this.inFlight.values()].filter((b) => b.lane === 'waveform').length;
       // Keep one slot free of waveforms so an alarm or a spot reading never waits behind them.
