@@ -10,3 +10,7 @@ console.log(
   `better-sqlite3 / sqlite3: ${(b.perRowCommitsPerS / s.perRowCommitsPerS).toFixed(2)}x per-reading commits, ` +
     `${(b.tx1000RowsPerS / s.tx1000RowsPerS).toFixed(2)}x in 1,000-row transactions`,
 );
+
+console.log('\n## Slice throughput (frames → gateway SQLite → MQTT → cloud SQLite → ack → delete), in one process');
+const { benchSliceThroughput } = await import('./slice-throughput.mjs');
+console.table([await benchSliceThroughput()]);

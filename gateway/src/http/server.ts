@@ -184,6 +184,9 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     reply.type('text/javascript; charset=utf-8').send(NURSE_PAGE_JS),
   );
 
+  // Browsers ask for it on every page load; answer without a 404 in the console.
+  app.get('/favicon.ico', { schema: { querystring: Type.Object({}) } }, async (_req, reply) => reply.code(204).send());
+
   app.addHook('preClose', async () => {
     for (const res of streams) res.end();
   });
