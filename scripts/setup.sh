@@ -23,7 +23,10 @@ fi
 
 node -e 'const [M]=process.versions.node.split(".").map(Number); if (M < 20) { console.error("telecart needs Node.js 20 or later, found " + process.version); process.exit(1) }'
 
+# `npm install` with the committed lockfile, not `npm ci`: the registry reached here serves only the
+# Linux builds of some packages' optional platform binaries (biome), so the lockfile cannot list the
+# others and `npm ci` would refuse it. Versions are still those of package-lock.json.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund
+  npm install --no-audit --no-fund
 fi
 npx tsc -b

@@ -6,3 +6,4 @@ export * from './mappings/index.js';
 export * from './model/codes.js';
 export * from './model/draft.js';
 export * from './model/frame.js';
+export * from './model/zoned-time.js';

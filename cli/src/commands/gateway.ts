@@ -3,8 +3,14 @@
  * BLE central (standard SIG health profiles) on BlueZ's D-Bus, and the gateway around it.
  */
 import { resolve } from 'node:path';
-import { BleCentral, type BleWatchRule } from '@telecart/devices';
-import { checkGatewayConfig, type GatewayConfig, GatewayConfig as GatewayConfigSchema, startGateway } from '@telecart/gateway';
+import { BleCentral } from '@telecart/devices';
+import {
+  bleWatchRules,
+  checkGatewayConfig,
+  type GatewayConfig,
+  GatewayConfig as GatewayConfigSchema,
+  startGateway,
+} from '@telecart/gateway';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { createLogger } from '../runtime/logger.js';
 import { runService } from '../runtime/service.js';
@@ -47,13 +53,7 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
     async () => {
       const central = config.ble.enabled
         ? new BleCentral({
-            rules: config.ble.watch.map(
-              (w): BleWatchRule => ({
-                services: w.services,
-                subscribe: w.subscribe,
-                ...(w.namePattern ? { namePattern: new RegExp(w.namePattern) } : {}),
-              }),
-            ),
+            rules: bleWatchRules(config),
             ...(config.ble.adapter ? { adapter: config.ble.adapter } : {}),
             ...(busAddress ? { busAddress } : {}),
             logger: {
@@ -64,6 +64,8 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
           })
         : undefined;
       const gateway = await startGateway({ config, dataDir, cloudUrl, logger, ...(central ? { frames: central } : {}) });
+      // Devices show as connected on the nurse page and in the cloud status before their first reading.
+      central?.on('state', (c) => gateway.devices.setDeviceState(c.deviceId, c.state, c.name ? { name: c.name } : {}));
       try {
         await central?.start();
       } catch (e) {

@@ -3,7 +3,7 @@
  * send its PDUs on the right characteristics, keep final readings in memory until a central
  * subscribes (as real cuffs and scales do), and log every PDU actually delivered.
  */
-import type { Clock, DeviceDateTime } from '@telecart/devices';
+import { type Clock, type DeviceDateTime, epochToZonedFields } from '@telecart/devices';
 import type { PeripheralLink, SimCharacteristic, SimPeripheral, SimService } from '../bluez/types.js';
 import { Prng } from './prng.js';
 
@@ -97,28 +97,7 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
  * so runs are reproducible on any host.
  */
 export function toDeviceDateTime(ms: number, timeZone = 'UTC'): DeviceDateTime {
-  if (timeZone !== 'UTC') {
-    const parts: Record<string, number> = {};
-    const f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    for (const p of f.formatToParts(new Date(ms))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-    return {
-      year: parts.year ?? 0,
-      month: parts.month ?? 0,
-      day: parts.day ?? 0,
-      hours: parts.hour ?? 0,
-      minutes: parts.minute ?? 0,
-      seconds: parts.second ?? 0,
-    };
-  }
+  if (timeZone !== 'UTC') return epochToZonedFields(ms, timeZone);
   const d = new Date(ms);
   return {
     year: d.getUTCFullYear(),
