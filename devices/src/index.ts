@@ -1,6 +1,5 @@
 export * from './ble/index.js';
 export * from './codecs/index.js';
-export * from './definitions/sig-profiles.js';
 export * from './fhir/index.js';
 export * from './mappings/index.js';
 export * from './model/codes.js';

@@ -1,6 +1,7 @@
 /**
- * Bytes ↔ validated payloads. One place decides the wire encoding (JSON today; see
- * docs/wire-encoding.md), and every inbound payload is validated before anyone sees it.
+ * Bytes ↔ validated payloads. One place decides the wire encoding (JSON today; JSON with
+ * compression or CBOR is to be decided from measured bytes per reading), and every inbound
+ * payload is validated before anyone sees it.
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import { BatchAck, ObservationBatch } from './schemas/batch.js';
