@@ -13,14 +13,7 @@ import {
   encodeIntermediateCuffPressure,
 } from './blood-pressure.js';
 import type { Medfloat } from './ieee11073.js';
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
-const toHex = (b: Uint8Array) =>
-  Buffer.from(b)
-    .toString('hex')
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, '$1 ');
-const num = (value: number): Medfloat => ({ kind: 'number', value });
+import { hex, num, toHex } from './test-bytes.js';
 
 describe('Blood Pressure Measurement 0x2A35', () => {
   it('decodes Nordic vector 1 (all fields, year unknown)', () => {

@@ -9,13 +9,7 @@ import {
   encodeCurrentTime,
   encodeDateTime,
 } from './date-time.js';
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
-const toHex = (b: Uint8Array) =>
-  Buffer.from(b)
-    .toString('hex')
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, '$1 ');
+import { hex, toHex } from './test-bytes.js';
 
 describe('Date Time 0x2A08', () => {
   it('decodes the spec example E8 07 05 01 08 0F 1E', () => {

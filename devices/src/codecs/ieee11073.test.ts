@@ -10,17 +10,9 @@ import {
   encodeSfloat,
   encodeSfloatWord,
   MEDFLOAT_SPECIALS,
-  type Medfloat,
   medfloatValue,
 } from './ieee11073.js';
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
-const toHex = (b: Uint8Array) =>
-  Buffer.from(b)
-    .toString('hex')
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, '$1 ');
-const num = (value: number): Medfloat => ({ kind: 'number', value });
+import { hex, num, toHex } from './test-bytes.js';
 
 describe('SFLOAT', () => {
   it.each([

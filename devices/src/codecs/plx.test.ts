@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Medfloat } from './ieee11073.js';
 import {
   decodePlxContinuous,
   decodePlxFeatures,
@@ -15,14 +14,7 @@ import {
   plxMeasurementStatusBits,
   plxMeasurementStatusNames,
 } from './plx.js';
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
-const toHex = (b: Uint8Array) =>
-  Buffer.from(b)
-    .toString('hex')
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, '$1 ');
-const num = (value: number): Medfloat => ({ kind: 'number', value });
+import { hex, num, toHex } from './test-bytes.js';
 
 describe('PLX Spot-Check 0x2A5E', () => {
   const vector = '0F AC F3 BE F5 E8 07 0B 1D 17 08 39 20 40 22 00 00 66 E3';

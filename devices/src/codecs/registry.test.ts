@@ -7,9 +7,8 @@ import { decodePlxContinuous, decodePlxFeatures, decodePlxSpotCheck } from './pl
 import { CHARACTERISTIC_CODECS, decodeCharacteristic, findCodec, normalizeCharacteristic } from './registry.js';
 import type { CodecResult } from './result.js';
 import { decodeTemperatureMeasurement } from './temperature.js';
+import { hex } from './test-bytes.js';
 import { decodeWeightMeasurement, decodeWeightScaleFeature } from './weight.js';
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
 
 const DECODERS: Record<string, (b: Uint8Array) => CodecResult<unknown>> = {
   decodeBloodPressureMeasurement,

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Medfloat } from './ieee11073.js';
 import { decodeTemperatureMeasurement, encodeTemperatureMeasurement, type TemperatureMeasurement } from './temperature.js';
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
-const toHex = (b: Uint8Array) =>
-  Buffer.from(b)
-    .toString('hex')
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, '$1 ');
-const num = (value: number): Medfloat => ({ kind: 'number', value });
+import { hex, num, toHex } from './test-bytes.js';
 
 describe('Temperature Measurement 0x2A1C', () => {
   it('decodes the Nordic vector: 37.60 °C, 2012-12-05 11:50:27, finger', () => {

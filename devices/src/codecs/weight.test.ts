@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { hex, toHex } from './test-bytes.js';
 import {
   decodeWeightMeasurement,
   decodeWeightScaleFeature,
@@ -7,13 +8,6 @@ import {
   encodeWeightScaleFeature,
   type WeightMeasurement,
 } from './weight.js';
-
-const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s/g, ''), 'hex'));
-const toHex = (b: Uint8Array) =>
-  Buffer.from(b)
-    .toString('hex')
-    .toUpperCase()
-    .replace(/(..)(?!$)/g, '$1 ');
 
 describe('Weight Measurement 0x2A9D', () => {
   it('decodes the SI vector with time stamp, user, BMI and height', () => {
