@@ -6,18 +6,14 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { BleWatchRule } from '@telecart/devices';
-import { compile, formatIssues, GatewayId, MAX_BATCH_OBSERVATIONS, MAX_PAYLOAD_BYTES } from '@telecart/protocol';
+import { compile, formatIssues, GatewayId, MAX_BATCH_OBSERVATIONS, MAX_PAYLOAD_BYTES, PatientRef } from '@telecart/protocol';
 import { checkNir, INS_OIDS } from './patient/ins.js';
 
 export const PatientConfig = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 64, description: 'local patient id (unique in this config)' }),
-    ins: Type.Optional(
-      Type.String({
-        pattern: '^[12378]\\d{2}(0[1-9]|1[0-2]|[2-9]\\d)(\\d{2}|2A|2B)\\d{6}\\d{2}$',
-        description: 'INS matricule (NIR, 15 characters); its check key is verified',
-      }),
-    ),
+    // The wire's INS shape; the check key is verified by checkGatewayConfig.
+    ins: Type.Optional(PatientRef.properties.ins),
     insOid: Type.Optional(
       Type.Union(
         Object.values(INS_OIDS).map((o) => Type.Literal(o)),

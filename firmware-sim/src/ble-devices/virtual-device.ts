@@ -97,16 +97,7 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
  * so runs are reproducible on any host.
  */
 export function toDeviceDateTime(ms: number, timeZone = 'UTC'): DeviceDateTime {
-  if (timeZone !== 'UTC') return epochToZonedFields(ms, timeZone);
-  const d = new Date(ms);
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hours: d.getUTCHours(),
-    minutes: d.getUTCMinutes(),
-    seconds: d.getUTCSeconds(),
-  };
+  return epochToZonedFields(ms, timeZone);
 }
 
 export function disService(info: DeviceInformation): SimService {

@@ -164,16 +164,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     let d = this.devices.get(deviceId);
     if (!d) {
       const at = new Date(this.clock.now()).toISOString();
-      d = this.addDevice({
-        id: deviceId.slice(0, 128),
-        transport: opts.transport ?? 'ble',
-        state: 'seen',
-        firstSeenAt: at,
-        lastSeenAt: at,
-        frames: 0,
-        readings: 0,
-        malformed: 0,
-      });
+      d = this.addDevice(deviceId.slice(0, 128), opts.transport ?? 'ble', at);
     }
     d.state = state.slice(0, 32);
     if (opts.name !== undefined) d.name = clip(opts.name);
@@ -293,16 +284,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   private noteDevice(frame: DeviceFrame): DeviceSeen {
     const at = new Date(frame.receivedAt).toISOString();
     let d = this.devices.get(frame.deviceId);
-    d ??= this.addDevice({
-      id: frame.deviceId,
-      transport: frame.transport,
-      state: 'seen',
-      firstSeenAt: at,
-      lastSeenAt: at,
-      frames: 0,
-      readings: 0,
-      malformed: 0,
-    });
+    d ??= this.addDevice(frame.deviceId, frame.transport, at);
     d.frames++;
     d.lastSeenAt = at;
     if (frame.name !== undefined) d.name = clip(frame.name);
@@ -310,7 +292,8 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     return d;
   }
 
-  private addDevice(d: DeviceSeen): DeviceSeen {
+  private addDevice(id: string, transport: DeviceSeen['transport'], at: string): DeviceSeen {
+    const d: DeviceSeen = { id, transport, state: 'seen', firstSeenAt: at, lastSeenAt: at, frames: 0, readings: 0, malformed: 0 };
     if (this.devices.size >= MAX_DEVICES) {
       // Forget the longest-silent device rather than grow without bound.
       const oldest = [...this.devices.values()].sort((a, b) => a.lastSeenAt.localeCompare(b.lastSeenAt))[0];
