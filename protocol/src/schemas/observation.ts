@@ -75,6 +75,51 @@ export const ObservationTime = Type.Object(
 );
 export type ObservationTime = Static<typeof ObservationTime>;
 
+/**
+ * A waveform segment (ECG lead, pleth) in the shape of FHIR R4 SampledData: `data` holds digital
+ * sample values, physical = origin.value + factor × digital; `dimensions` channels are interleaved.
+ */
+export const SampledData = Type.Object(
+  {
+    origin: Type.Object(
+      { value: Type.Number(), unit: Type.String({ minLength: 1, maxLength: 32, description: 'UCUM code' }) },
+      { additionalProperties: false },
+    ),
+    periodMs: Type.Number({ exclusiveMinimum: 0, description: 'time between samples, ms (FHIR period)' }),
+    factor: Type.Optional(Type.Number({ description: 'physical units per digital unit' })),
+    lowerLimit: Type.Optional(Type.Number()),
+    upperLimit: Type.Optional(Type.Number()),
+    dimensions: Type.Integer({ minimum: 1, maximum: 16 }),
+    /** Names of the interleaved channels, e.g. ['II'] or ['pleth']. */
+    channels: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 32 }), { minItems: 1, maxItems: 16 })),
+    data: Type.String({ maxLength: 2_000_000, description: 'space-separated integers; FHIR tokens E, L, U allowed' }),
+  },
+  { additionalProperties: false },
+);
+export type SampledData = Static<typeof SampledData>;
+
+/** A recorded file carried with the reading (stethoscope auscultation as FLAC), like FHIR Attachment. */
+export const Attachment = Type.Object(
+  {
+    contentType: Type.String({ pattern: '^[a-z]+/[a-z0-9.+-]+$', maxLength: 64 }),
+    data: Type.String({ contentEncoding: 'base64', maxLength: 3_000_000 }),
+    size: Type.Integer({ minimum: 0, description: 'bytes before base64' }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    durationMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    sampleRateHz: Type.Optional(Type.Integer({ minimum: 1 })),
+    title: Type.Optional(Type.String({ maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
+export type Attachment = Static<typeof Attachment>;
+
+/** Consecutive segments of one recording (an ECG strip, an auscultation) share `recordingId`. */
+export const Segment = Type.Object(
+  { recordingId: Uuid, index: Type.Integer({ minimum: 0 }), last: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false },
+);
+export type Segment = Static<typeof Segment>;
+
 /** One reading on the wire. Born at decode time with its id and sequence number (contract 1). */
 export const Observation = Type.Object(
   {
@@ -85,6 +130,9 @@ export const Observation = Type.Object(
     code: Code,
     value: Type.Optional(Quantity),
     components: Type.Optional(Type.Array(Component, { maxItems: 16 })),
+    sampledData: Type.Optional(SampledData),
+    attachment: Type.Optional(Attachment),
+    segment: Type.Optional(Segment),
     status: Type.Union([Type.Literal('final'), Type.Literal('preliminary')]),
     flags: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32 }),
     patient: PatientRef,
