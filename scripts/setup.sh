@@ -8,8 +8,16 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # dbus-daemon: private buses for the BlueZ look-alike; build tools: better-sqlite3 compiles from source on
-# Node 20; chromium: the browser tests (playwright-core drives the Debian build, never a downloaded one).
-DEB_PACKAGES=(dbus python3 make g++ chromium)
+# Node 20; chromium: the browser tests (playwright-core drives the Debian build, never a downloaded one);
+# socat: pseudo-terminal pairs for the serial simulators; mosquitto and postgresql: the external broker
+# and the cloud's PostgreSQL store (tests start their own instances on free ports); nftables, iproute2:
+# network namespaces and impaired links in the fault tests; GStreamer (+ dev headers for the Node
+# bindings) and flac: stethoscope and camera media.
+DEB_PACKAGES=(
+  dbus python3 make g++ chromium socat mosquitto mosquitto-clients postgresql nftables iproute2 flac
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+)
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
