@@ -49,10 +49,10 @@ export const NURSE_PAGE_JS = `'use strict';
 const T = {
   fr: { title: 'Chariot de télémédecine', patient: 'Patient', clear: 'Aucun patient', recent: 'Dernières mesures',
         none: 'Aucun patient sélectionné : les mesures sont mises en attente', current: 'Patient : ',
-        held: 'en attente de patient', assign: 'Attribuer au patient sélectionné', recorded: 'enregistrée', choose: '— choisir —' },
+        held: 'en attente de patient', assign: 'Attribuer au patient sélectionné', recorded: 'enregistrée', choose: '— choisir —', map: 'PAM' },
   en: { title: 'Telemedicine cart', patient: 'Patient', clear: 'No patient', recent: 'Latest readings',
         none: 'No patient selected: readings are held', current: 'Patient: ',
-        held: 'waiting for a patient', assign: 'Assign to the selected patient', recorded: 'recorded', choose: '— choose —' },
+        held: 'waiting for a patient', assign: 'Assign to the selected patient', recorded: 'recorded', choose: '— choose —', map: 'MAP' },
 };
 const LABELS = {
   '85354-9': { fr: 'Tension artérielle', en: 'Blood pressure' }, '8867-4': { fr: 'Pouls', en: 'Pulse' },
@@ -76,7 +76,11 @@ async function api(method, url, body) {
 const unit = (u) => UNITS[u] || u;
 const label = (code) => (LABELS[code.loinc] ? LABELS[code.loinc][lang] : code.display);
 function valueText(o) {
-  if (o.components && o.components.length) return o.components.map((c) => c.value.value).join('/') + ' ' + unit(o.components[0].value.unit);
+  if (o.components && o.components.length) {
+    // Blood pressure: systolic/diastolic, then the mean arterial pressure when the cuff sent one.
+    const [a, b, c] = o.components;
+    return a.value.value + (b ? '/' + b.value.value : '') + ' ' + unit(a.value.unit) + (c ? ' (' + t('map') + ' ' + c.value.value + ')' : '');
+  }
   return o.value ? o.value.value + ' ' + unit(o.value.unit) : '';
 }
 
@@ -107,8 +111,10 @@ function renderStatic() {
   renderWho();
 }
 
-function addReading(r, atTop) {
-  const o = r.observation;
+// The readings on screen by seq, newest first when drawn; redrawn whole on a language switch.
+const shown = new Map();
+
+function readingItem(o) {
   const li = document.createElement('li');
   li.id = 'seq-' + o.seq;
   const v = document.createElement('span');
@@ -131,15 +137,22 @@ function addReading(r, atTop) {
     b.disabled = !current;
     b.onclick = async () => {
       await api('POST', '/api/readings/assign', { seqs: [o.seq], patientId: current.id });
-      li.remove();
-      addReading({ observation: Object.assign({}, o, { patient: { id: current.id } }) }, true);
+      addReading({ observation: Object.assign({}, o, { patient: { id: current.id } }) });
     };
     li.append(b);
   }
-  const list = $('readings');
-  document.getElementById(li.id)?.remove();
-  if (atTop) list.prepend(li); else list.append(li);
-  while (list.children.length > 50) list.lastChild.remove();
+  return li;
+}
+
+function renderReadings() {
+  const seqs = [...shown.keys()].sort((a, b) => b - a);
+  for (const seq of seqs.slice(50)) shown.delete(seq);
+  $('readings').replaceChildren(...seqs.slice(0, 50).map((seq) => readingItem(shown.get(seq))));
+}
+
+function addReading(r) {
+  shown.set(r.observation.seq, r.observation);
+  renderReadings();
 }
 
 async function main() {
@@ -148,16 +161,17 @@ async function main() {
   current = status.currentPatient;
   renderStatic();
   const [held, pending] = await Promise.all([api('GET', '/api/readings?state=held&limit=25'), api('GET', '/api/readings?state=pending&limit=25')]);
-  [...held.readings, ...pending.readings].sort((a, b) => b.seq - a.seq).forEach((r) => addReading(r, false));
+  for (const r of [...held.readings, ...pending.readings]) shown.set(r.observation.seq, r.observation);
+  renderReadings();
   $('patient').onchange = async (e) => {
     const id = e.target.value;
     current = id ? (await api('PUT', '/api/context/patient', { patientId: id })).patient : (await api('DELETE', '/api/context/patient')).patient;
     renderWho();
   };
   $('clear').onclick = async () => { current = (await api('DELETE', '/api/context/patient')).patient; renderWho(); };
-  $('lang').onclick = () => { lang = lang === 'fr' ? 'en' : 'fr'; renderStatic(); };
+  $('lang').onclick = () => { lang = lang === 'fr' ? 'en' : 'fr'; renderStatic(); renderReadings(); };
   const es = new EventSource('/api/events');
-  es.addEventListener('reading', (e) => addReading(JSON.parse(e.data), true));
+  es.addEventListener('reading', (e) => addReading(JSON.parse(e.data)));
   es.addEventListener('live', (e) => { const v = JSON.parse(e.data); $('live').textContent = label(v.code) + ' ' + valueText(v) + ' …'; });
   es.addEventListener('context', (e) => { current = JSON.parse(e.data).patient; renderWho(); });
 }

@@ -1,0 +1,111 @@
+/**
+ * The nurse page of the gateway in a real headless Chromium: a reading taken with no patient
+ * selected shows as held, the nurse picks the patient and assigns it, the cuff pressure shows live
+ * while inflating, and the page switches language. The gateway runs in process on free ports
+ * with a real MQTT broker and an acking cloud.
+ */
+import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import type { DeviceFrame } from '@telecart/devices';
+import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AckingCloud, startBroker, type TestBroker } from '../../gateway/src/testing/acking-cloud.mjs';
+import { type TempDir, tempDir } from '../../gateway/src/testing/fixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+/** 0x2A35: 120/80 mmHg, MAP 93, stamped 2024-05-01 08:15:30, pulse 64/min. */
+const BP = hex('06 78 00 50 00 5D 00 E8 07 05 01 08 0F 1E 40 00');
+/** 0x2A36: cuff at 140 mmHg while inflating. */
+const CUFF = hex('00 8C 00 FF 07 FF 07');
+
+function frame(bytes: Uint8Array, characteristic: string): DeviceFrame {
+  return { deviceId: 'ble:A0:B1:C2:D3:E4:F5', transport: 'ble', name: 'UA-651BLE', characteristic, bytes, receivedAt: Date.now() };
+}
+
+describe.skipIf(!existsSync(CHROMIUM))('nurse page in Chromium', () => {
+  let dir: TempDir;
+  let broker: TestBroker;
+  let cloud: AckingCloud;
+  let gw: Gateway;
+  let browser: Browser;
+  const frames = new EventEmitter();
+
+  beforeAll(async () => {
+    dir = tempDir('telecart-nurse-');
+    broker = await startBroker();
+    cloud = await AckingCloud.start(broker.url);
+    const config = resolveGatewayConfig({
+      gatewayId: 'cart-ui',
+      mode: 'cart',
+      timeZone: 'Europe/Paris',
+      patients: [
+        { id: 'p-001', family: 'Martin', given: 'Jeanne', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10', room: '12' },
+        { id: 'p-002', family: 'Durand', given: 'Paul', room: '14' },
+      ],
+      http: { host: '127.0.0.1', port: 0 },
+      sync: { reconnectPeriodMs: 50, reconnectMaxMs: 200 },
+    });
+    gw = await startGateway({ config, dataDir: dir.path, cloudUrl: broker.url, frames: frames as never });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.stop();
+    await cloud?.stop();
+    await broker?.stop();
+    dir?.remove();
+  });
+
+  it('shows a held reading, lets the nurse pick the patient and assign it, shows cuff pressure live, in French then English', async () => {
+    const page = await browser.newPage({ locale: 'fr-FR' });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${gw.httpUrl}/`);
+    await expect.poll(() => page.locator('#who').textContent(), { timeout: 10_000 }).toMatch(/Aucun patient sélectionné/);
+    // The SSE stream is open once the server has a listener; give the page its subscription before the frames.
+    await expect.poll(() => page.evaluate(() => document.querySelectorAll('#patient option').length)).toBe(3);
+
+    frames.emit('frame', frame(CUFF, '2A36'));
+    await expect.poll(() => page.locator('#live').textContent(), { timeout: 10_000 }).toMatch(/Pression du brassard 140 mmHg/);
+
+    frames.emit('frame', frame(BP, '2A35'));
+    const held = page.locator('#readings li', { hasText: 'en attente de patient' });
+    await expect.poll(() => held.count(), { timeout: 10_000 }).toBe(2);
+    expect(await page.locator('#readings li', { hasText: 'Tension artérielle 120/80 mmHg (PAM 93)' }).count()).toBe(1);
+    expect(await page.locator('button.assign').first().isDisabled()).toBe(true);
+    expect(gw.store.stats()).toMatchObject({ held: 2, pending: 0 });
+    expect(cloud.stored.size).toBe(0);
+
+    await page.selectOption('#patient', 'p-001');
+    await expect.poll(() => page.locator('#who').textContent()).toBe('Patient : Jeanne Martin (12)');
+    expect(gw.patients.current()?.id).toBe('p-001');
+
+    await page.locator('#readings li', { hasText: 'Tension artérielle' }).locator('button.assign').click();
+    await expect.poll(() => [...cloud.stored.values()].map((o) => o.code.loinc), { timeout: 10_000 }).toEqual(['85354-9']);
+    const stored = [...cloud.stored.values()][0];
+    expect(stored?.patient).toMatchObject({ id: 'p-001', ins: '238016912304522' });
+    expect(stored?.components?.map((c) => c.value.value)).toEqual([120, 80, 93]);
+    expect(await held.count()).toBe(1);
+    expect(gw.store.stats().held).toBe(1);
+
+    await page.locator('#lang').click();
+    expect(await page.locator('h1').textContent()).toBe('Telemedicine cart');
+    expect(await page.locator('#who').textContent()).toBe('Patient: Jeanne Martin (12)');
+    expect(await page.locator('#readings li', { hasText: 'waiting for a patient' }).count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
