@@ -16,7 +16,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 DEB_PACKAGES=(
   dbus python3 make g++ chromium socat mosquitto mosquitto-clients postgresql nftables iproute2 flac
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x fonts-dejavu-core libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 )
 if command -v apt-get >/dev/null 2>&1; then
   missing=()

@@ -3,6 +3,7 @@
  * and the tools. Subcommands load their workspace lazily so `telecart decode` stays light.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { registerCloudSecurityCommands, registerGatewayEnrollCommand } from './commands/enroll.js';
 
 const program = new Command('telecart')
   .description('telecart: telemedicine cart gateway and telemonitoring cloud')
@@ -52,7 +53,7 @@ program
     });
   });
 
-program
+const cloud = program
   .command('cloud')
   .description('the telemonitoring cloud: embedded MQTT broker, ingest, store, API and dashboard')
   .option('--config <file>', 'cloud configuration (YAML or JSON)')
@@ -61,10 +62,20 @@ program
   .addOption(new Option('--http-port <port>', 'HTTP API and dashboard port').argParser(port))
   .option('--host <host>', 'address to listen on')
   .option('--broker <url>', 'use an external MQTT broker instead of the embedded one')
+  .option('--db <url>', 'keep the store in PostgreSQL (postgres://user:password@host:5432/db) instead of SQLite')
+  .addOption(new Option('--ingest-workers <n>', 'ingest worker processes sharing the uplinks (needs --broker)').argParser(positiveInt))
+  .addOption(new Option('--mqtt-version <v>', 'MQTT protocol of the ingest: 4 (3.1.1) or 5').choices(['4', '5']).argParser((v) => Number(v)))
+  .option('--tls', 'mutual TLS, gateway enrollment and revocation (docs/security.md)')
   .action(async (o) => {
+    if (o.ingestWorkers !== undefined || o.mqttVersion !== undefined || o.tls) {
+      const { runScaledCloud } = await import('./commands/ingest-workers.js');
+      await runScaledCloud(o);
+      return;
+    }
     const { runCloudCommand } = await import('./commands/cloud.js');
     await runCloudCommand(o);
   });
+registerCloudSecurityCommands(cloud);
 
 const gateway = program
   .command('gateway')
@@ -78,7 +89,20 @@ const gateway = program
     const { runGatewayCommand } = await import('./commands/gateway.js');
     await runGatewayCommand(o);
   });
-void gateway;
+registerGatewayEnrollCommand(gateway);
+gateway
+  .command('status')
+  .description("backlog by lane, store fill level and sync state of a gateway (its local API, else its store file, read-only)")
+  .option('--url <url>', 'the gateway local API (default: from --config, else http://127.0.0.1:8081)')
+  .option('--config <file>', 'gateway configuration: gives the API address and the data directory')
+  .option('--data-dir <dir>', 'store to read when the gateway does not answer')
+  .option('--json', 'print JSON instead of a table')
+  .action(async (_o, cmd: Command) => {
+    // --config/--data-dir are also the parent's options: commander may hand them to it.
+    const o = cmd.optsWithGlobals();
+    const { gatewayStatusCommand } = await import('./commands/gateway-status.js');
+    process.exitCode = await gatewayStatusCommand(o, { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) });
+  });
 
 program
   .command('sim')
@@ -91,6 +115,25 @@ program
   .action(async (o) => {
     const { runSimCommand } = await import('./commands/sim.js');
     await runSimCommand(o);
+  });
+
+// `telecart sim camera`: a subcommand of `sim` (the bare `sim` runs the BLE devices).
+program.commands
+  .find((c) => c.name() === 'sim')
+  ?.command('camera')
+  .description('a simulated ONVIF PTZ camera (Device, Media, PTZ, WS-Discovery, snapshots); prints its device service URL')
+  .option('--host <address>', 'address to listen on', '127.0.0.1')
+  .addOption(new Option('--port <port>', 'HTTP port (0: any free port)').default(0).argParser(Number))
+  .option('--user <name>', 'ONVIF user', 'admin')
+  .option('--password <password>', 'ONVIF password', 'admin')
+  .addOption(new Option('--auth <mode>', 'accepted authentication').choices(['none', 'wsse', 'digest', 'any']).default('any'))
+  .option('--refuse-stop', 'quirk: answer Stop with a fault (only a zero-velocity move stops it)', false)
+  .addOption(new Option('--clock-offset <seconds>', 'quirk: the camera clock is this many seconds off').default(0).argParser(Number))
+  .option('--discovery', 'answer WS-Discovery probes on UDP 3702 (multicast group joined)', false)
+  .addOption(new Option('--discovery-port <port>', 'answer WS-Discovery probes on this UDP port of --host instead').argParser(Number))
+  .action(async (o) => {
+    const { runSimCameraCommand } = await import('./commands/sim-camera.js');
+    await runSimCameraCommand(o);
   });
 
 program

@@ -1,0 +1,43 @@
+/** `telecart sim camera`: the simulated ONVIF PTZ camera; prints its device service URL. */
+import { startSimCamera } from '@telecart/firmware-sim';
+import { createLogger } from '../runtime/logger.js';
+import { runService } from '../runtime/service.js';
+
+export interface SimCameraCommandOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  auth: 'none' | 'wsse' | 'digest' | 'any';
+  refuseStop: boolean;
+  clockOffset: number;
+  discovery: boolean;
+  discoveryPort?: number;
+}
+
+export async function runSimCameraCommand(o: SimCameraCommandOptions): Promise<void> {
+  const log = createLogger('sim-camera');
+  await runService(
+    'sim-camera',
+    async () =>
+      startSimCamera({
+        host: o.host,
+        port: o.port,
+        users: [{ username: o.user, password: o.password }],
+        auth: o.auth,
+        refuseStop: o.refuseStop,
+        clockOffsetMs: o.clockOffset * 1000,
+        discovery: o.discoveryPort !== undefined ? { host: o.host, port: o.discoveryPort } : o.discovery,
+        onMalformed: (reason) => log.warn({ reason }, 'malformed request'),
+      }),
+    (c) => ({ deviceServiceUrl: c.deviceServiceUrl, discoveryPort: c.discoveryPort, snapshotUrl: c.snapshotUrl }),
+    (info) => {
+      process.stdout.write(`${String(info.deviceServiceUrl)}\n`);
+      process.stderr.write(
+        `telecart sim camera: ONVIF device service at ${String(info.deviceServiceUrl)} (user ${o.user}, auth ${o.auth}` +
+          `${o.refuseStop ? ', refuses Stop' : ''}${o.clockOffset ? `, clock ${o.clockOffset} s off` : ''})` +
+          `${info.discoveryPort ? `; WS-Discovery on UDP ${String(info.discoveryPort)}` : ''}\n`,
+      );
+    },
+  );
+}

@@ -1,0 +1,3 @@
+export * from './dead-man.js';
+export * from './discovery.js';
+export * from './onvif-camera.js';

@@ -1,0 +1,4 @@
+export { type Credentials, HttpDigestVerifier, passwordDigest, WsseVerifier } from './auth.js';
+export { type DiscoveryResponder, startDiscoveryResponder, WS_DISCOVERY_MULTICAST, WS_DISCOVERY_PORT } from './discovery.js';
+export { type MoveStatus, type Position, type Preset, PtzFault, PtzModel } from './ptz-model.js';
+export { type CameraAuthMode, type SimCamera, type SimCameraOptions, startSimCamera } from './sim-camera.js';
