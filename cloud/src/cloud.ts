@@ -6,12 +6,23 @@ import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.js';
 import { buildHttpApp } from './http/app.js';
-import { type Ingest, startIngest } from './ingest/ingest.js';
+import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
+import type { CloudSecurity } from './security/cloud-security.js';
+import {
+  type CloudTlsOptions,
+  dropRevoked,
+  ingestMqttOptions,
+  openCloudSecurity,
+  securedBrokerOptions,
+  startCloudEnrollment,
+} from './security/cloud-wiring.js';
 import type { CloudStore, PatientSeed } from './store/cloud-store.js';
-import { SqliteStore } from './store/sqlite-store.js';
+import { openCloudStore } from './store/open-store.js';
 
 export interface StartCloudOptions {
   dataDir: string;
+  /** postgres://… to keep the store in PostgreSQL; default SQLite in dataDir. */
+  db?: string;
   /** Embedded broker port (default 1883; 0 = any free port). Ignored with externalBrokerUrl. */
   mqttPort?: number;
   /** HTTP port (default 8080; 0 = any free port). */
@@ -26,6 +37,12 @@ export interface StartCloudOptions {
   publicBaseUrl?: string;
   timeZone?: string;
   brokerAuthorizer?: BrokerAuthorizer;
+  /** MQTT protocol of the ingest: 4 (3.1.1, default) or 5 (external brokers only). */
+  mqttVersion?: 4 | 5;
+  /** Mutual TLS, enrollment and revocation (docs/security.md). */
+  tls?: CloudTlsOptions;
+  /** Runs the ingest elsewhere (e.g. worker processes) instead of in this process. */
+  ingestFactory?: (o: IngestOptions) => Promise<Ingest>;
 }
 
 export interface Cloud {
@@ -33,6 +50,10 @@ export interface Cloud {
   httpUrl: string;
   store: CloudStore;
   ingest: Ingest;
+  /** With tls.enabled: the CA, tokens and revocation. */
+  security?: CloudSecurity;
+  /** With tls.enabled: the HTTPS enrollment endpoint. */
+  enrollUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -60,20 +81,30 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
   };
 
   try {
-    const store = new SqliteStore({ file: join(opts.dataDir, CLOUD_DB_FILE) });
+    const store = await openCloudStore({
+      db: opts.db,
+      sqliteFile: join(opts.dataDir, CLOUD_DB_FILE),
+      onConnectionError: (err) => logger.warn({ err }, 'cloud: database connection lost; the pool reconnects'),
+    });
     undo.push(() => store.close());
     if (opts.patients?.length) await store.upsertPatients(opts.patients);
+
+    const security = opts.tls?.enabled ? await openCloudSecurity(opts.dataDir, host, opts.tls, logger.child({ part: 'security' })) : undefined;
+    if (security) undo.push(async () => security.close());
+    if (opts.mqttVersion === 5 && opts.externalBrokerUrl === undefined) throw new Error('mqttVersion 5 needs an external broker (aedes speaks MQTT 3.1.1)');
 
     let broker: EmbeddedBroker | undefined;
     if (opts.externalBrokerUrl === undefined) {
       broker = await startEmbeddedBroker({
         host,
-        port: opts.mqttPort ?? 1883,
+        port: opts.mqttPort ?? (security ? 8883 : 1883),
         logger: logger.child({ part: 'broker' }),
-        authorizer: opts.brokerAuthorizer,
+        ...(security ? securedBrokerOptions(security) : {}),
+        ...(opts.brokerAuthorizer ? { authorizer: opts.brokerAuthorizer } : {}),
       });
       const b = broker;
       undo.push(() => b.stop());
+      if (security) dropRevoked(security, b, logger.child({ part: 'broker' }));
     }
     const brokerUrl = opts.externalBrokerUrl ?? broker?.url;
     if (brokerUrl === undefined) throw new Error('no MQTT broker');
@@ -81,7 +112,14 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     // aedes has no shared subscriptions: a $share filter would silently match nothing.
     if (broker && opts.ingestShared) logger.warn('cloud: ingestShared ignored with the embedded broker');
     const shared = broker === undefined && (opts.ingestShared ?? false);
-    const ingest = await startIngest({ brokerUrl, store, logger: logger.child({ part: 'ingest' }), shared });
+    const ingestOpts: IngestOptions = {
+      brokerUrl,
+      store,
+      logger: logger.child({ part: 'ingest' }),
+      shared,
+      mqttOptions: await ingestMqttOptions(security, opts.mqttVersion),
+    };
+    const ingest = await (opts.ingestFactory ?? startIngest)(ingestOpts);
     undo.push(() => ingest.stop());
 
     const app = buildHttpApp({
@@ -96,8 +134,10 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const addr = app.server.address();
     if (addr === null || typeof addr === 'string') throw new Error('HTTP server did not bind a TCP port');
     const httpUrl = `http://${urlHost(host)}:${addr.port}`;
-    const mqttUrl = broker ? `mqtt://${urlHost(host)}:${broker.port}` : brokerUrl;
-    logger.info({ httpUrl, mqttUrl }, 'cloud: started');
+    const mqttUrl = broker ? `${security ? 'mqtts' : 'mqtt'}://${urlHost(host)}:${broker.port}` : brokerUrl;
+    const enrollment = security && opts.tls ? await startCloudEnrollment(security, host, opts.tls, mqttUrl, logger.child({ part: 'enroll' })) : undefined;
+    if (enrollment) undo.push(() => enrollment.close());
+    logger.info({ httpUrl, mqttUrl, enrollUrl: enrollment?.url }, 'cloud: started');
 
     let stopping: Promise<void> | undefined;
     return {
@@ -105,6 +145,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       httpUrl,
       store,
       ingest,
+      ...(security ? { security } : {}),
+      ...(enrollment ? { enrollUrl: enrollment.url } : {}),
       stop() {
         stopping ??= unwind();
         return stopping;

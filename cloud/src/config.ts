@@ -4,6 +4,8 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { PatientRef } from '@telecart/protocol';
+import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
+import { DbUrl } from './store/db-url.js';
 
 export const PatientSeedConfig = Type.Object(
   {
@@ -22,6 +24,7 @@ const Port = Type.Integer({ minimum: 0, maximum: 65535 });
 export const CloudConfig = Type.Object(
   {
     dataDir: Type.String({ minLength: 1, default: 'data/cloud', description: 'where the cloud keeps its database' }),
+    db: Type.Optional(DbUrl),
     host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address the broker and the HTTP server listen on' }),
     mqttPort: Type.Optional(Port),
     httpPort: Type.Optional(Port),
@@ -29,6 +32,9 @@ export const CloudConfig = Type.Object(
       Type.String({ pattern: '^(mqtts?|wss?|tcp)://', description: 'use this broker instead of the embedded one' }),
     ),
     ingestShared: Type.Optional(Type.Boolean({ description: 'subscribe with $share so several cloud instances split the uplinks' })),
+    mqttVersion: Type.Optional(MqttVersionConfig),
+    ingestWorkers: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'ingest worker processes sharing the uplinks (external broker)' })),
+    tls: CloudTlsConfig,
     publicBaseUrl: Type.Optional(
       Type.String({ pattern: '^https?://', description: 'public origin for absolute FHIR URLs behind a proxy' }),
     ),

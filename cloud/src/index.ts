@@ -6,12 +6,21 @@ export {
   startEmbeddedBroker,
 } from './broker/embedded-broker.js';
 export { CLOUD_DB_FILE, type Cloud, type StartCloudOptions, startCloud } from './cloud.js';
+export { identityFromCn, mayPublish, maySubscribe, mosquittoAcl } from './security/acl.js';
+export { CloudSecurity, type EnrollResult, ingestCommonName } from './security/cloud-security.js';
+export { type CloudTlsOptions, securityDir, serverHostnames } from './security/cloud-wiring.js';
+export { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
+export { mosquittoListenerConfig, writeMosquittoSecurityFiles } from './security/mosquitto-files.js';
+export { certFingerprint, checkCsr } from './security/pki.js';
+export { TokenError } from './security/registry.js';
 export { CloudConfig, PatientSeedConfig } from './config.js';
 export { buildHttpApp } from './http/app.js';
 export type { HttpDeps } from './http/deps.js';
 export type { MalformedReason } from './ingest/batch-validation.js';
-export { type Ingest, type IngestOptions, type ObservationListener, startIngest } from './ingest/ingest.js';
-export type { IngestMetrics } from './ingest/ingest-metrics.js';
+export { type Ingest, type IngestOptions, isTransientStoreError, type ObservationListener, startIngest } from './ingest/ingest.js';
+export { type IngestWorkerPoolOptions, startIngestWorkerPool } from './ingest/worker-pool.js';
+export { type IngestWorkerOptions, runIngestWorker } from './ingest/worker.js';
+export type { IngestMetrics, IngestWorkerMetrics } from './ingest/ingest-metrics.js';
 export type {
   CloudStore,
   GatewayRecord,
@@ -22,6 +31,9 @@ export type {
   RejectedReading,
   StoreBatchResult,
 } from './store/cloud-store.js';
+export { isPostgresUrl } from './store/db-url.js';
+export { type OpenCloudStoreOptions, openCloudStore } from './store/open-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export { type PatientOverview, patientOverviews } from './vitals/overview.js';
 export { summarizeVitals, VITAL_KEYS, type VitalKey, type VitalReading, type VitalsSummary, vitalOf } from './vitals/summary.js';

@@ -8,3 +8,4 @@ export * from './model/draft.js';
 export * from './model/frame.js';
 export * from './model/zoned-time.js';
 export * from './onvif/index.js';
+export * from './serial/index.js';

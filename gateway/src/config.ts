@@ -7,7 +7,10 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { BleWatchRule } from '@telecart/devices';
 import { compile, formatIssues, GatewayId, MAX_BATCH_OBSERVATIONS, MAX_PAYLOAD_BYTES, PatientRef } from '@telecart/protocol';
+import { GatewayMqttVersion, GatewayTlsConfig } from './enrollment/config.js';
+import { ClockPolicyConfig, PairingConfig } from './devices/ble-config.js';
 import { checkNir, INS_OIDS } from './patient/ins.js';
+import { checkSerialConfig, SerialConfig } from './serial/config.js';
 
 export const PatientConfig = Type.Object(
   {
@@ -73,12 +76,15 @@ export const GatewayConfig = Type.Object(
         busAddress: Type.Optional(Type.String({ minLength: 1, description: 'D-Bus address of BlueZ; default: the system bus' })),
         adapter: Type.Optional(Type.String({ minLength: 1, description: "e.g. 'hci0'; default: BlueZ's first adapter" })),
         watch: Type.Array(WatchRuleConfig, { default: DEFAULT_WATCH_RULES }),
+        pairing: PairingConfig,
+        clock: Type.Array(ClockPolicyConfig, { default: [], description: 'per device/definition clock drift policy overrides' }),
       },
       { default: {}, additionalProperties: false },
     ),
     sync: Type.Object(
       {
         batchMaxCount: Type.Integer({ minimum: 1, maximum: MAX_BATCH_OBSERVATIONS, default: 200 }),
+        mqttVersion: GatewayMqttVersion,
         batchMaxBytes: Type.Integer({
           minimum: 4096,
           maximum: MAX_PAYLOAD_BYTES,
@@ -90,6 +96,27 @@ export const GatewayConfig = Type.Object(
         statusIntervalMs: Type.Integer({ minimum: 100, default: 60_000, description: 'online status + backlog, retained' }),
         reconnectPeriodMs: Type.Integer({ minimum: 50, default: 2000, description: 'first MQTT reconnect delay, doubled per failure' }),
         reconnectMaxMs: Type.Integer({ minimum: 50, default: 60_000, description: 'ceiling of the reconnect delay' }),
+        // Link budget of the lanes (docs/sync-protocol.md): what may be on the wire ahead of an alarm.
+        waveformBatchMaxBytes: Type.Integer({ minimum: 1024, maximum: MAX_PAYLOAD_BYTES, default: 16 * 1024, description: 'one waveform batch (JSON bytes)' }),
+        waveformInFlight: Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'waveform batches awaiting their ack at once' }),
+        maxBufferedBytes: Type.Integer({ minimum: 1024, default: 16 * 1024, description: 'no spot/waveform batch is written while the socket buffers more' }),
+        payloadFormat: Type.Union([Type.Literal('json+deflate'), Type.Literal('json')], { default: 'json+deflate', description: 'batch encoding (docs/encoding.md)' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    store: Type.Object(
+      {
+        maxBytes: Type.Integer({
+          minimum: 1024 * 1024,
+          default: 2 * 1024 ** 3,
+          description: 'hard cap on the JSON bytes of readings kept; past it new readings are refused, never old ones deleted',
+        }),
+        waveformStopRatio: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 1,
+          default: 0.8,
+          description: 'fraction of maxBytes past which waveform capture is refused and the store alarm raised',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),
@@ -106,6 +133,8 @@ export const GatewayConfig = Type.Object(
       description: 'device clock off by more than this vs the receive time → receive time is used',
     }),
     timeZone: Type.String({ minLength: 1, default: 'Europe/Paris', description: 'IANA zone of the device clocks' }),
+    serial: SerialConfig,
+    tls: GatewayTlsConfig,
   },
   { additionalProperties: false, $id: 'GatewayConfig' },
 );
@@ -160,6 +189,7 @@ export function checkGatewayConfig(c: GatewayConfig): string[] {
     }
   });
   if (!isValidTimeZone(c.timeZone)) problems.push(`timeZone: unknown time zone "${c.timeZone}"`);
+  problems.push(...checkSerialConfig(c.serial));
   return problems;
 }
 

@@ -3,13 +3,17 @@
  * a serial reader, a replay) are plugged in as `frames` or later with attachFrames().
  */
 import { type Clock, systemClock } from '@telecart/devices';
+import { criticalVitals, watchStoreCapacity } from './alarms/index.js';
 import { checkGatewayConfig, type GatewayConfig, GatewayConfigError } from './config.js';
+import { wireBleCentrals } from './devices/ble-wiring.js';
 import { DeviceManager } from './devices/device-manager.js';
+import { gatewayMqttOptions } from './enrollment/mqtt-options.js';
 import type { FrameSource } from './devices/frame-source.js';
 import { type HttpApi, startHttpApi } from './http/server.js';
 import { type Logger, silentLogger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
 import { PatientContext } from './patient/context.js';
+import { SerialService } from './serial/serial-service.js';
 import { ReadingStore } from './store/reading-store.js';
 import { SyncClient } from './sync/sync-client.js';
 import { GATEWAY_VERSION } from './version.js';
@@ -35,6 +39,8 @@ export interface Gateway {
   devices: DeviceManager;
   patients: PatientContext;
   metrics: GatewayMetrics;
+  /** Configured serial devices (oximeters, ECG boards): readers, waveform capture, status. */
+  serial: SerialService;
   /** Plugs in another frame source; returns its detach function. */
   attachFrames(source: FrameSource): () => void;
   /** Stops reading devices, the API and the sync (offline status sent), then closes the store. */
@@ -47,10 +53,26 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   if (problems.length > 0) throw new GatewayConfigError(problems);
   const logger = opts.logger ?? silentLogger;
   const clock = opts.clock ?? systemClock;
+  // Before anything opens: missing or wrong TLS credentials fail the start with a clear sentence.
+  const mqtt = gatewayMqttOptions({
+    cloudUrl: opts.cloudUrl,
+    gatewayId: config.gatewayId,
+    dataDir: opts.dataDir,
+    tlsDir: config.tls.dir,
+    mqttVersion: config.sync.mqttVersion,
+  });
 
-  const store = new ReadingStore({ dataDir: opts.dataDir, gatewayId: config.gatewayId, clock });
+  const store = new ReadingStore({
+    dataDir: opts.dataDir,
+    gatewayId: config.gatewayId,
+    clock,
+    maxBytes: config.store.maxBytes,
+    waveformStopRatio: config.store.waveformStopRatio,
+    alarmRule: criticalVitals,
+  });
   const metrics = new GatewayMetrics();
   metrics.observeBacklog(() => store.stats(), clock);
+  const unwatchCapacity = watchStoreCapacity(store, { logger, metrics });
   const patients = new PatientContext(config);
   const devices = new DeviceManager({
     store,
@@ -70,6 +92,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     logger,
     metrics,
     version: GATEWAY_VERSION,
+    mqtt,
     devices: () =>
       devices.seenDevices().map((d) => ({ id: d.id.slice(0, 128), name: (d.name ?? d.id).slice(0, 128), state: d.state.slice(0, 32) })),
   });
@@ -85,7 +108,21 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   }
 
   const sources = opts.frames === undefined ? [] : Array.isArray(opts.frames) ? opts.frames : [opts.frames];
+  // BLE centrals among the sources get the definitions, the pairing agent and the RACP/clock procedures.
+  const ble = wireBleCentrals(sources, { devices, config, dataDir: opts.dataDir, clock, logger });
   for (const s of sources) devices.attach(s);
+  const serial = new SerialService({
+    config: config.serial,
+    timeZone: config.timeZone,
+    clockDriftToleranceMs: config.clockDriftToleranceMs,
+    store,
+    devices,
+    patients,
+    metrics,
+    logger,
+    clock,
+  });
+  serial.start();
   const s = store.stats();
   logger.info(
     { gatewayId: config.gatewayId, mode: config.mode, httpUrl: http.url, pending: s.pending, held: s.held, lastSeq: store.lastSeq() },
@@ -101,12 +138,16 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     devices,
     patients,
     metrics,
+    serial,
     attachFrames: (source) => devices.attach(source),
     stop() {
       stopping ??= (async () => {
         devices.stop();
+        await serial.stop();
+        await ble.close();
         await http.close();
         await sync.stop();
+        unwatchCapacity();
         store.close();
         logger.info({ gatewayId: config.gatewayId }, 'gateway stopped');
       })();

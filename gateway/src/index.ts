@@ -1,10 +1,14 @@
+export * from './alarms/index.js';
 export * from './config.js';
 export * from './devices/index.js';
+export * from './enrollment/index.js';
 export { type Gateway, type StartGatewayOptions, startGateway } from './gateway.js';
 export * from './http/index.js';
 export * from './logger.js';
 export { GatewayMetrics } from './metrics.js';
 export * from './patient/index.js';
+export * from './serial/index.js';
 export * from './store/index.js';
 export * from './sync/index.js';
 export { GATEWAY_VERSION } from './version.js';
+export * from './waveforms/index.js';

@@ -6,6 +6,7 @@
 
 import type { Clock } from '@telecart/devices';
 import { Counter, Gauge, Registry } from 'prom-client';
+import { LANES } from '@telecart/protocol';
 import type { StoreStats } from './store/reading-store.js';
 
 export class GatewayMetrics {
@@ -38,6 +39,12 @@ export class GatewayMetrics {
     labelNames: ['lane'] as const,
     registers: [this.registry],
   });
+  readonly uplinkBytes = new Counter({
+    name: 'telecart_gateway_uplink_bytes_total',
+    help: 'Encoded batch payload bytes published (including resends), by lane',
+    labelNames: ['lane'] as const,
+    registers: [this.registry],
+  });
   readonly batchesAcked = new Counter({
     name: 'telecart_gateway_batches_acked_total',
     help: 'Batches the cloud acknowledged as durably stored',
@@ -62,6 +69,24 @@ export class GatewayMetrics {
   readonly readingsRejected = new Counter({
     name: 'telecart_gateway_readings_rejected_total',
     help: 'Readings the cloud rejected (quarantined locally)',
+    registers: [this.registry],
+  });
+
+  readonly storeAlarm = new Gauge({
+    name: 'telecart_gateway_store_alarm',
+    help: 'Store fill alarm: 0 ok, 1 near full (waveform capture refused), 2 full (every reading refused)',
+    registers: [this.registry],
+  });
+  readonly storeAlarms = new Counter({
+    name: 'telecart_gateway_store_alarms_total',
+    help: 'Times the store crossed into near-full or full',
+    labelNames: ['level'] as const,
+    registers: [this.registry],
+  });
+  readonly readingsRefused = new Counter({
+    name: 'telecart_gateway_readings_refused_total',
+    help: 'Readings refused because the store was past its soft (waveforms) or hard cap',
+    labelNames: ['lane', 'level'] as const,
     registers: [this.registry],
   });
 
@@ -94,6 +119,60 @@ export class GatewayMetrics {
       collect() {
         const oldest = stats().oldestUnsyncedAt;
         this.set(oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'telecart_gateway_lane_backlog_readings',
+      help: 'Readings not yet in the cloud (pending + held), by lane',
+      labelNames: ['lane'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = stats();
+        for (const l of LANES) this.set({ lane: l }, s.lanes[l].pending + s.lanes[l].held);
+      },
+    });
+    new Gauge({
+      name: 'telecart_gateway_lane_backlog_bytes',
+      help: 'JSON bytes of readings not yet in the cloud, by lane',
+      labelNames: ['lane'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = stats();
+        for (const l of LANES) this.set({ lane: l }, s.lanes[l].bytes);
+      },
+    });
+    new Gauge({
+      name: 'telecart_gateway_lane_oldest_unsynced_age_seconds',
+      help: 'Age of the oldest reading not yet in the cloud, by lane (0 when none)',
+      labelNames: ['lane'] as const,
+      registers: [this.registry],
+      collect() {
+        const s = stats();
+        for (const l of LANES) {
+          const oldest = s.lanes[l].oldestUnsyncedAt;
+          this.set({ lane: l }, oldest === null ? 0 : Math.max(0, (clock.now() - oldest) / 1000));
+        }
+      },
+    });
+    new Gauge({
+      name: 'telecart_gateway_store_used_bytes',
+      help: 'JSON bytes of every reading kept (pending, held, rejected): what the store caps count',
+      registers: [this.registry],
+      collect() {
+        this.set(stats().capacity.usedBytes);
+      },
+    });
+    new Gauge({
+      name: 'telecart_gateway_store_cap_bytes',
+      help: 'Store caps: soft (waveforms refused past it) and hard (everything refused); absent when unlimited',
+      labelNames: ['cap'] as const,
+      registers: [this.registry],
+      collect() {
+        const c = stats().capacity;
+        if (Number.isFinite(c.maxBytes)) {
+          this.set({ cap: 'soft' }, c.waveformStopBytes);
+          this.set({ cap: 'hard' }, c.maxBytes);
+        }
       },
     });
   }

@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAck, decodeBatch, encodePayload } from './codec.js';
+import { deflateRawSync } from 'node:zlib';
+import {
+  CBOR_MAGIC,
+  DEFLATE_MAGIC,
+  decodeAck,
+  decodeBatch,
+  decodeStatus,
+  encodeBatchPayload,
+  encodeJsonText,
+  encodePayload,
+  MAX_PAYLOAD_BYTES,
+  payloadFormat,
+} from './codec.js';
 import { expandSeqRanges, seqRangesCount, toSeqRanges } from './seq-ranges.js';
 import { sampleObservation } from './testing/sample.js';
 
@@ -37,6 +49,45 @@ describe('payload codec', () => {
       encodePayload({ v: 1, batchId: batch.batchId, gatewayId: 'cart-1', stored: [], duplicates: 0, rejected: [], storedAt: 'yesterday' }),
     );
     expect(badTime.ok).toBe(false);
+  });
+});
+
+describe('batch wire format (JSON + deflate, told apart by the first byte)', () => {
+  const big = { ...batch, observations: Array.from({ length: 50 }, (_, i) => sampleObservation(i + 1)) };
+
+  it('compresses a batch, marks it, and decodes it to the same value', () => {
+    const packed = encodeBatchPayload(big);
+    expect(packed[0]).toBe(DEFLATE_MAGIC);
+    expect(payloadFormat(packed)).toBe('json+deflate');
+    expect(packed.byteLength * 5).toBeLessThan(encodePayload(big).byteLength);
+    const r = decodeBatch(packed);
+    expect(r).toEqual({ ok: true, value: big });
+  });
+
+  it('keeps plain JSON decodable (older gateways, statuses, acks)', () => {
+    const plain = encodePayload(big);
+    expect(payloadFormat(plain)).toBe('json');
+    expect(decodeBatch(plain)).toEqual({ ok: true, value: big });
+    expect(decodeBatch(encodeBatchPayload(big, 'json'))).toEqual({ ok: true, value: big });
+  });
+
+  it('sends JSON as is when deflate would not make it smaller', () => {
+    const tiny = encodeJsonText('{}');
+    expect(tiny.toString()).toBe('{}');
+    expect(payloadFormat(tiny)).toBe('json');
+  });
+
+  it('refuses a corrupt stream, a zip bomb, CBOR and unknown bytes with a reason, never throwing', () => {
+    const packed = encodeBatchPayload(big);
+    const corrupt = Buffer.from(packed);
+    corrupt.fill(0xff, 5, 40);
+    expect(decodeBatch(corrupt)).toMatchObject({ ok: false, error: expect.stringMatching(/^not JSON: bad deflate payload/) });
+    const bomb = Buffer.concat([Buffer.from([DEFLATE_MAGIC]), deflateRawSync(Buffer.alloc(MAX_PAYLOAD_BYTES + 10, 0x20))]);
+    expect(bomb.byteLength).toBeLessThan(10_000);
+    expect(decodeBatch(bomb)).toMatchObject({ ok: false, error: expect.stringMatching(/inflates past/) });
+    expect(decodeStatus(Buffer.from([CBOR_MAGIC, 0xa0]))).toMatchObject({ ok: false, error: expect.stringMatching(/CBOR/) });
+    expect(decodeBatch(Buffer.from([DEFLATE_MAGIC]))).toMatchObject({ ok: false });
+    expect(payloadFormat(Buffer.from([0x99]))).toBeNull();
   });
 });
 

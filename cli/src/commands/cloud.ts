@@ -12,6 +12,8 @@ export interface CloudCommandOptions {
   httpPort?: number;
   host?: string;
   broker?: string;
+  /** postgres://… for the store (default SQLite in the data directory). */
+  db?: string;
 }
 
 export function resolveCloudConfig(o: CloudCommandOptions): CloudConfig {
@@ -23,6 +25,7 @@ export function resolveCloudConfig(o: CloudCommandOptions): CloudConfig {
     ...(o.httpPort !== undefined ? { httpPort: o.httpPort } : {}),
     ...(o.host !== undefined ? { host: o.host } : {}),
     ...(o.broker !== undefined ? { externalBrokerUrl: o.broker } : {}),
+    ...(o.db !== undefined ? { db: o.db } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
  * BLE central (standard SIG health profiles) on BlueZ's D-Bus, and the gateway around it.
  */
 import { resolve } from 'node:path';
-import { BleCentral } from '@telecart/devices';
+import { BleCentral, type Clock, systemClock } from '@telecart/devices';
 import {
   bleWatchRules,
   checkGatewayConfig,
@@ -28,6 +28,19 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/**
+ * Test-only: TELECART_TEST_CLOCK_OFFSET_MS (whole ms, may be negative) shifts the gateway's clock
+ * (ids, receive times, status) so fault-injection runs (tests/chaos) can jump the clock of a
+ * gateway running as a separate process. Never set in production.
+ */
+export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
+  const raw = env.TELECART_TEST_CLOCK_OFFSET_MS;
+  if (raw === undefined || raw === '') return systemClock;
+  const offset = Number(raw);
+  if (!Number.isSafeInteger(offset)) fail(`TELECART_TEST_CLOCK_OFFSET_MS: expected whole milliseconds, got ${JSON.stringify(raw)}`);
+  return { now: () => Date.now() + offset };
+}
+
 export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void> {
   if (!o.config) fail('--config <file> is required (examples in configs/)');
   if (!o.cloud) fail('--cloud <url> is required, e.g. mqtt://127.0.0.1:1883');
@@ -47,6 +60,7 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
   const dataDir = resolve(o.dataDir ?? `data/gateway-${config.gatewayId}`);
   const logger = createLogger('gateway');
   const cloudUrl = o.cloud;
+  const clock = clockFromEnv();
 
   await runService(
     'gateway',
@@ -56,6 +70,7 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
             rules: bleWatchRules(config),
             ...(config.ble.adapter ? { adapter: config.ble.adapter } : {}),
             ...(busAddress ? { busAddress } : {}),
+            clock,
             logger: {
               debug: (m, c) => logger.debug(c ?? {}, m),
               info: (m, c) => logger.info(c ?? {}, m),
@@ -63,7 +78,7 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
             },
           })
         : undefined;
-      const gateway = await startGateway({ config, dataDir, cloudUrl, logger, ...(central ? { frames: central } : {}) });
+      const gateway = await startGateway({ config, dataDir, cloudUrl, logger, clock, ...(central ? { frames: central } : {}) });
       // Devices show as connected on the nurse page and in the cloud status before their first reading.
       central?.on('state', (c) => gateway.devices.setDeviceState(c.deviceId, c.state, c.name ? { name: c.name } : {}));
       try {

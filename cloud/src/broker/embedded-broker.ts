@@ -5,12 +5,30 @@
  * the gateways re-publish their retained status on reconnect).
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { Aedes } from 'aedes';
+import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from 'node:tls';
+import { MAX_PAYLOAD_BYTES } from '@telecart/protocol';
+import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
+import { PacketSizeGuard } from './packet-size-guard.js';
 
 /** Who is asking, as far as the broker knows. */
 export interface BrokerClientInfo {
   clientId: string;
+  /** Subject CN of the verified client certificate (mutual TLS only). */
+  commonName?: string | null;
+  /** Serial of that certificate, lower-case hex without leading zeros. */
+  serial?: string;
+}
+
+/** Decides whether a connecting client may connect at all; `error` is logged and the client refused. */
+export type BrokerAuthenticator = (client: BrokerClientInfo) => { ok: true } | { ok: false; error: string };
+
+/** Mutual TLS: every client must present a certificate signed by `ca` (and not on `crl`). */
+export interface BrokerTlsOptions {
+  key: string;
+  cert: string;
+  ca: string;
+  crl?: string;
 }
 
 /**
@@ -28,12 +46,26 @@ export interface EmbeddedBrokerOptions {
   port?: number;
   logger: Logger;
   authorizer?: BrokerAuthorizer;
+  authenticate?: BrokerAuthenticator;
+  tls?: BrokerTlsOptions;
+  /** A frame announcing more is refused and its connection closed before the body is read. Default: payload limit + 64 KiB. */
+  maxPacketBytes?: number;
 }
 
 export interface EmbeddedBroker {
   url: string;
   port: number;
+  /** Replaces the TLS material for new handshakes (a new CRL after a revocation). */
+  updateTls(tls: BrokerTlsOptions): void;
+  /** Closes the connections of the clients matching `which`; returns how many. */
+  disconnect(which: (client: BrokerClientInfo) => boolean): number;
+  /** Connections refused so far (authentication, oversize frames). */
+  refusedConnections(): number;
   stop(): Promise<void>;
+}
+
+function secureContext(tls: BrokerTlsOptions): SecureContextOptions & { requestCert: true; rejectUnauthorized: true } {
+  return { key: tls.key, cert: tls.cert, ca: tls.ca, ...(tls.crl ? { crl: tls.crl } : {}), requestCert: true, rejectUnauthorized: true };
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -52,18 +84,35 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const host = opts.host ?? '127.0.0.1';
   const log = opts.logger;
   const auth = opts.authorizer;
+  // The verified peer certificate of each connection, read once after the TLS handshake.
+  const peers = new WeakMap<object, { commonName: string | null; serial: string }>();
+  const info = (client: Client): BrokerClientInfo => {
+    const peer = peers.get(client.conn);
+    return peer ? { clientId: client.id, ...peer } : { clientId: client.id };
+  };
+  let refused = 0;
   const broker = await Aedes.createBroker({
+    authenticate(client, _username, _password, done) {
+      if (!opts.authenticate) return done(null, true);
+      const who = info(client);
+      const verdict = opts.authenticate(who);
+      if (verdict.ok) return done(null, true);
+      refused++;
+      log.warn({ clientId: who.clientId, commonName: who.commonName, serial: who.serial, err: verdict.error }, 'broker: connection refused');
+      // 5 = not authorized (MQTT 3.1.1 CONNACK return code).
+      done(Object.assign(new Error(verdict.error), { returnCode: 5 as const }), false);
+    },
     authorizePublish(client, packet, callback) {
       // client is null for messages the broker publishes itself ($SYS, wills already authorized).
       if (!client || !auth?.authorizePublish) return callback(null);
-      Promise.resolve(auth.authorizePublish({ clientId: client.id }, packet.topic)).then(
+      Promise.resolve(auth.authorizePublish(info(client), packet.topic)).then(
         (ok) => callback(ok ? null : new Error(`publish to ${packet.topic} not authorized`)),
         (e: unknown) => callback(e instanceof Error ? e : new Error(String(e))),
       );
     },
     authorizeSubscribe(client, subscription, callback) {
       if (!auth?.authorizeSubscribe) return callback(null, subscription);
-      Promise.resolve(auth.authorizeSubscribe({ clientId: client.id }, subscription.topic)).then(
+      Promise.resolve(auth.authorizeSubscribe(info(client), subscription.topic)).then(
         (ok) => {
           if (!ok) log.warn({ clientId: client.id, topic: subscription.topic }, 'broker: subscription refused');
           callback(null, ok ? subscription : null);
@@ -76,11 +125,35 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'broker: connection error'));
 
   const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
+  const maxPacketBytes = opts.maxPacketBytes ?? MAX_PAYLOAD_BYTES + 64 * 1024;
+  const onConnection = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
+    socket.on('error', (err) => log.debug({ err: err.message }, 'broker: socket error'));
+    if (opts.tls) {
+      const cert = (socket as TLSSocket).getPeerCertificate();
+      peers.set(socket, {
+        commonName: typeof cert.subject?.CN === 'string' ? cert.subject.CN : null,
+        serial: String(cert.serialNumber ?? '').toLowerCase().replace(/^0+(?=.)/, ''),
+      });
+    }
     broker.handle(socket);
-  });
+    // aedes reads with 'readable' + read(), so this listener sees each chunk as aedes takes it.
+    const guard = new PacketSizeGuard(maxPacketBytes);
+    socket.on('data', (chunk: Buffer) => {
+      const v = guard.push(chunk);
+      if (v.ok) return;
+      refused++;
+      log.warn({ remote: socket.remoteAddress, err: v.error }, 'broker: connection closed');
+      socket.destroy();
+    });
+  };
+  const server: Server = opts.tls
+    ? createTlsServer({ ...secureContext(opts.tls), handshakeTimeout: 10_000 }, onConnection).on('tlsClientError', (err) => {
+        refused++;
+        log.info({ err: err.message }, 'broker: TLS handshake refused');
+      })
+    : createServer(onConnection);
   let port: number;
   try {
     port = await listen(server, opts.port ?? 0, host);
@@ -88,13 +161,30 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     await new Promise<void>((r) => broker.close(() => r()));
     throw e;
   }
-  const url = `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${opts.tls ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url }, 'broker: embedded MQTT broker listening');
 
   let stopped: Promise<void> | undefined;
   return {
     url,
     port,
+    updateTls(tls) {
+      if (!opts.tls) throw new Error('the broker was started without TLS');
+      (server as ReturnType<typeof createTlsServer>).setSecureContext(secureContext(tls));
+    },
+    disconnect(which) {
+      let n = 0;
+      for (const socket of sockets) {
+        const peer = peers.get(socket);
+        // The client id is not known at this level: match on what the certificate says.
+        if (peer && which({ clientId: '', ...peer })) {
+          socket.destroy();
+          n++;
+        }
+      }
+      return n;
+    },
+    refusedConnections: () => refused,
     stop() {
       stopped ??= (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));

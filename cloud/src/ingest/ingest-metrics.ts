@@ -22,8 +22,21 @@ export interface IngestMetrics {
   statusesReceived: number;
   /** Store failures: nothing acked, the gateway resends. */
   storeErrors: number;
+  /** Store transactions run again after a transient conflict (several ingest workers on one database). */
+  storeRetries: number;
   ackPublishErrors: number;
   lastBatchAt: string | null;
+  /** With ingest worker processes: each worker's own counters (the fields above are their sums). */
+  workers?: IngestWorkerMetrics[];
+}
+
+export interface IngestWorkerMetrics {
+  index: number;
+  pid: number | null;
+  connected: boolean;
+  restarts: number;
+  batchesReceived: number;
+  observationsStored: number;
 }
 
 export function emptyMetrics(): IngestMetrics {
@@ -38,6 +51,7 @@ export function emptyMetrics(): IngestMetrics {
     malformedTotal: 0,
     statusesReceived: 0,
     storeErrors: 0,
+    storeRetries: 0,
     ackPublishErrors: 0,
     lastBatchAt: null,
   };

@@ -36,6 +36,17 @@ export interface IngestOptions {
   maxPayloadBytes?: number;
   /** Extra connection options (credentials, TLS) for an external broker. */
   mqttOptions?: Omit<IClientOptions, 'clientId' | 'clean'>;
+  /** MQTT protocol: 4 (3.1.1, default) or 5. */
+  mqttVersion?: 4 | 5;
+  /** Attempts of a batch whose store transaction hit a transient conflict (another worker writing). Default 5. */
+  storeAttempts?: number;
+}
+
+/** Lock or serialization conflicts: the transaction rolled back and may simply be run again. */
+export function isTransientStoreError(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  // SQLite from several processes (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT…); PostgreSQL serialization failure / deadlock.
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED' || code === '40001' || code === '40P01');
 }
 
 export type ObservationListener = (observation: Observation) => void;
@@ -153,7 +164,7 @@ class MqttIngest implements Ingest {
 
     let result: Awaited<ReturnType<CloudStore['storeBatch']>>;
     try {
-      result = await this.opts.store.storeBatch(batch);
+      result = await this.storeWithRetry(batch);
     } catch (e) {
       // Nothing acked: the gateway keeps the batch and resends it.
       this.counters.storeErrors++;
@@ -196,6 +207,20 @@ class MqttIngest implements Ingest {
     });
   }
 
+  private async storeWithRetry(batch: Parameters<CloudStore['storeBatch']>[0]): ReturnType<CloudStore['storeBatch']> {
+    const attempts = Math.max(1, this.opts.storeAttempts ?? 5);
+    for (let i = 1; ; i++) {
+      try {
+        return await this.opts.store.storeBatch(batch);
+      } catch (e) {
+        if (i >= attempts || !isTransientStoreError(e)) throw e;
+        this.counters.storeRetries++;
+        // Jittered so two workers that collided do not collide again.
+        await new Promise((r) => setTimeout(r, 5 * i + Math.random() * 20 * i));
+      }
+    }
+  }
+
   private emit(obs: Observation): void {
     for (const l of this.listeners) {
       try {
@@ -210,6 +235,7 @@ class MqttIngest implements Ingest {
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
   const client = mqtt.connect(opts.brokerUrl, {
     ...opts.mqttOptions,
+    ...(opts.mqttVersion ? { protocolVersion: opts.mqttVersion } : {}),
     clientId: opts.clientId ?? `telecart-ingest-${randomBytes(4).toString('hex')}`,
     clean: opts.clientId === undefined,
     reconnectPeriod: opts.mqttOptions?.reconnectPeriod ?? 1000,
@@ -227,6 +253,6 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     throw e;
   }
   client.on('error', (err) => opts.logger.warn({ err }, 'ingest: MQTT error'));
-  opts.logger.info({ broker: opts.brokerUrl, shared: opts.shared ?? false }, 'ingest: subscribed to uplinks and statuses');
+  opts.logger.info({ broker: opts.brokerUrl, shared: opts.shared ?? false, mqttVersion: client.options.protocolVersion }, 'ingest: subscribed to uplinks and statuses');
   return ingest;
 }

@@ -7,30 +7,23 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import Database from 'better-sqlite3';
-import {
-  type CloudStore,
-  DEFAULT_PAGE_SIZE,
-  type GatewayRecord,
-  MAX_PAGE_SIZE,
-  type ObservationPage,
-  type ObservationQuery,
-  type PatientRecord,
-  type PatientSeed,
-  type RejectedReading,
-  type StoreBatchResult,
+import { batchResult, conflictOutcome, type Outcome, type StoredKey } from './batch-outcome.js';
+import type {
+  CloudStore,
+  GatewayRecord,
+  ObservationPage,
+  ObservationQuery,
+  PatientRecord,
+  PatientSeed,
+  StoreBatchResult,
 } from './cloud-store.js';
+import { asArray, clampLimit, clampOffset, parseObservation } from './query.js';
 import { migrate } from './sqlite-migrations.js';
 
 export interface SqliteStoreOptions {
   /** Database file; ':memory:' for throwaway stores. */
   file: string;
   now?: () => Date;
-}
-
-interface ObservationKeyRow {
-  id: string;
-  gateway_id: string;
-  seq: number;
 }
 
 interface PatientRow {
@@ -56,11 +49,6 @@ interface GatewayRow {
 }
 
 type SqlParam = string | number | null;
-
-function asArray<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
-  if (v === undefined) return undefined;
-  return Array.isArray(v) ? (v as readonly T[]) : [v as T];
-}
 
 /** WHERE clause and parameters for an observation query; lists go through json_each so one statement fits any length. */
 function whereClause(q: ObservationQuery): { sql: string; params: SqlParam[] } {
@@ -89,16 +77,6 @@ function whereClause(q: ObservationQuery): { sql: string; params: SqlParam[] } {
     params.push(q.to.getTime());
   }
   return { sql: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params };
-}
-
-function parseObservation(json: string): Observation {
-  // Written by this store from a validated payload: trusted.
-  return JSON.parse(json) as Observation;
-}
-
-function clampLimit(limit: number | undefined): number {
-  if (limit === undefined) return DEFAULT_PAGE_SIZE;
-  return Math.max(0, Math.min(MAX_PAGE_SIZE, Math.trunc(limit)));
 }
 
 export class SqliteStore implements CloudStore {
@@ -134,18 +112,20 @@ export class SqliteStore implements CloudStore {
 
   private storeBatchSync(batch: ObservationBatch): StoreBatchResult {
     const storedAt = this.now().toISOString();
-    const byId = this.stmt('SELECT id, gateway_id, seq FROM observations WHERE id = ?');
-    const bySeq = this.stmt('SELECT id, gateway_id, seq FROM observations WHERE gateway_id = ? AND seq = ?');
-    const byContentKey = this.stmt('SELECT id, gateway_id, seq FROM observations WHERE content_key = ?');
+    // Insert first: on the common path (a new reading) that is one index probe per unique key;
+    // the lookups below run only for a reading that collided.
+    const insert = this.stmt(
+      `INSERT INTO observations (id, gateway_id, seq, content_key, patient_id, loinc, mdc, effective, effective_ms, received, stored_at, json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    );
+    const byId = this.stmt('SELECT id, gateway_id AS gatewayId, seq FROM observations WHERE id = ?');
+    const bySeq = this.stmt('SELECT id, gateway_id AS gatewayId, seq FROM observations WHERE gateway_id = ? AND seq = ?');
+    const byContentKey = this.stmt('SELECT 1 FROM observations WHERE content_key = ?').pluck();
     // A reading may teach the INS of a patient known only by local id; it never overwrites one.
     const upsertPatient = this.stmt(
       `INSERT INTO patients (id, ins, ins_oid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET ins = excluded.ins, ins_oid = excluded.ins_oid, updated_at = excluded.updated_at
        WHERE patients.ins IS NULL AND excluded.ins IS NOT NULL`,
-    );
-    const insert = this.stmt(
-      `INSERT INTO observations (id, gateway_id, seq, content_key, patient_id, loinc, mdc, effective, effective_ms, received, stored_at, json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const touchGateway = this.stmt(
       `INSERT INTO gateways (gateway_id, last_batch_at) VALUES (?, ?)
@@ -153,37 +133,13 @@ export class SqliteStore implements CloudStore {
     );
 
     const run = this.db.transaction((): StoreBatchResult => {
-      const storedSeqs: number[] = [];
-      const rejected: RejectedReading[] = [];
-      const inserted: Observation[] = [];
-      let duplicates = 0;
+      // The patient row is written after its reading, only when the reading was inserted.
+      this.db.pragma('defer_foreign_keys = ON');
+      const outcomes: Outcome[] = [];
+      // Patients already written in this batch, and whether with an INS (nothing more to teach).
+      const patientsDone = new Map<string, boolean>();
       for (const obs of batch.observations) {
-        const sameId = byId.get(obs.id) as ObservationKeyRow | undefined;
-        if (sameId) {
-          if (sameId.gateway_id === batch.gatewayId && sameId.seq === obs.seq) {
-            duplicates++;
-            storedSeqs.push(obs.seq);
-          } else {
-            rejected.push({
-              seq: obs.seq,
-              reason: `id ${obs.id} is already stored as gateway ${sameId.gateway_id} seq ${sameId.seq}`,
-            });
-          }
-          continue;
-        }
-        const sameSeq = bySeq.get(batch.gatewayId, obs.seq) as ObservationKeyRow | undefined;
-        if (sameSeq) {
-          rejected.push({ seq: obs.seq, reason: `seq ${obs.seq} is already stored under another id (${sameSeq.id})` });
-          continue;
-        }
-        if (obs.contentKey !== undefined && byContentKey.get(obs.contentKey)) {
-          // The same device reading read again (records downloaded twice): store nothing, ack it.
-          duplicates++;
-          storedSeqs.push(obs.seq);
-          continue;
-        }
-        upsertPatient.run(obs.patient.id, obs.patient.ins ?? null, obs.patient.insOid ?? null, storedAt, storedAt);
-        insert.run(
+        const r = insert.run(
           obs.id,
           batch.gatewayId,
           obs.seq,
@@ -197,11 +153,28 @@ export class SqliteStore implements CloudStore {
           storedAt,
           JSON.stringify(obs),
         );
-        inserted.push(obs);
-        storedSeqs.push(obs.seq);
+        if (r.changes === 1) {
+          outcomes.push('inserted');
+          const hasIns = obs.patient.ins !== undefined;
+          const done = patientsDone.get(obs.patient.id);
+          if (done === undefined || (!done && hasIns)) {
+            upsertPatient.run(obs.patient.id, obs.patient.ins ?? null, obs.patient.insOid ?? null, storedAt, storedAt);
+            patientsDone.set(obs.patient.id, hasIns);
+          }
+          continue;
+        }
+        const outcome = conflictOutcome(
+          obs,
+          batch.gatewayId,
+          byId.get(obs.id) as StoredKey | undefined,
+          bySeq.get(batch.gatewayId, obs.seq) as StoredKey | undefined,
+          obs.contentKey !== undefined && byContentKey.get(obs.contentKey) !== undefined,
+        );
+        if (outcome === undefined) throw new Error(`reading ${obs.id} (seq ${obs.seq}) was neither inserted nor found stored`);
+        outcomes.push(outcome);
       }
       touchGateway.run(batch.gatewayId, storedAt);
-      return { storedSeqs, duplicates, rejected, inserted };
+      return batchResult(batch.observations, outcomes);
     });
     return run.immediate();
   }
@@ -262,7 +235,7 @@ export class SqliteStore implements CloudStore {
     const { sql, params } = whereClause(query);
     const rows = this.stmt(`SELECT json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT ? OFFSET ?`)
       .pluck()
-      .all(...params, clampLimit(query.limit), Math.max(0, Math.trunc(query.offset ?? 0))) as string[];
+      .all(...params, clampLimit(query.limit), clampOffset(query.offset)) as string[];
     return rows.map(parseObservation);
   }
 

@@ -21,6 +21,11 @@ export interface MosquittoOptions {
   persistence?: boolean;
   /** Default /usr/sbin/mosquitto. */
   binary?: string;
+  /**
+   * Replaces the default plain, anonymous listener: returns the listener lines for (port, host),
+   * e.g. mosquittoListenerConfig() of cloud/src/security. The URL then says mqtts://.
+   */
+  tlsListener?: (port: number, host: string) => string;
 }
 
 export interface Mosquitto {
@@ -36,6 +41,8 @@ export interface Mosquitto {
   kill(signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same port with the same config. */
   restart(): Promise<void>;
+  /** SIGHUP: Mosquitto re-reads its config, ACL file and (for new connections) the CRL. */
+  reload(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -79,8 +86,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   writeFileSync(
     configPath,
     [
-      `listener ${port} ${host}`,
-      'allow_anonymous true',
+      ...(opts.tlsListener ? [opts.tlsListener(port, host), 'allow_anonymous false'] : [`listener ${port} ${host}`, 'allow_anonymous true']),
+      // Started as root, Mosquitto drops to the 'mosquitto' user, which cannot read 0700 temp dirs.
+      ...(process.getuid?.() === 0 ? ['user root'] : []),
       `persistence ${persistence}`,
       `persistence_location ${dir}/`,
       'log_dest stderr',
@@ -126,13 +134,24 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
 
   await launch();
   return {
-    url: `mqtt://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${opts.tlsListener ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     dir,
     configPath,
     pid: () => proc?.pid ?? null,
     log: () => logText,
     kill,
+    reload: async () => {
+      const p = proc;
+      if (p === null || p.exitCode !== null) throw new Error('mosquitto is not running');
+      const before = logText.length;
+      p.kill('SIGHUP');
+      // Mosquitto logs the reload at notice level; wait for it so callers can rely on the new files.
+      const deadline = Date.now() + 5000;
+      while (!/reloading config/i.test(logText.slice(Math.max(0, before - 200))) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
     restart: async () => {
       await kill('SIGKILL');
       await launch();

@@ -4,14 +4,32 @@
  * nothing; codecs do that later. D-Bus failures are logged and retried, never thrown at the caller.
  */
 import { EventEmitter } from 'node:events';
+import { bleSubscriptions, bondingOf, quirkOf } from '../definitions/define.js';
+import { matchDefinition } from '../definitions/match.js';
+import type { DefinitionChoice, DeviceDefinition, DeviceIdentity } from '../definitions/types.js';
 import { type Clock, type DeviceFrame, systemClock } from '../model/frame.js';
 import { type BackoffPolicy, defaultBackoff, settleWithin, systemTimers, type Timers, withTimeout } from './backoff.js';
-import { type BleDeviceState, type BleLogger, type BleStateChange, DeviceSession } from './device-session.js';
-import { advertisedUuids, deviceName, type NodeBleAdapter, type NodeBleSession, openNodeBle, releaseListeners } from './node-ble-access.js';
+import { type BleDeviceLink, type BleDeviceState, type BleLogger, type BleStateChange, DeviceSession, type SessionPlan } from './device-session.js';
+import {
+  advertisedUuids,
+  busOf,
+  deviceName,
+  manufacturerData,
+  type NodeBleAdapter,
+  type NodeBleSession,
+  openNodeBle,
+  releaseListeners,
+} from './node-ble-access.js';
+import { PairingAgent, type PairingAgentOptions } from './pairing-agent.js';
 import { type BleWatchRule, subscriptionsFor } from './watch-rules.js';
 
 export interface BleCentralOptions {
+  /** Legacy/custom watch rules: used for devices no definition fits. */
   rules: BleWatchRule[];
+  /** Device definitions: the best match picks what to subscribe to, bonding and GATT spacing. */
+  definitions?: readonly DeviceDefinition[];
+  /** Registers an org.bluez.Agent1 on start (capability, passkeys); without it Pair() relies on another agent. */
+  pairing?: PairingAgentOptions;
   /** D-Bus address of the bus BlueZ is on; default: DBUS_SYSTEM_BUS_ADDRESS or the system bus. */
   busAddress?: string;
   /** Adapter name ('hci0'); default: BlueZ's first adapter. */
@@ -30,11 +48,20 @@ export interface BleCentralOptions {
   reprobeMs?: number;
 }
 
+/** Set by the gateway before start(): who picks definitions, and what runs on each connection. */
+export interface BleCentralHooks {
+  /** Picks (and logs) the definition of a device; default: the best of `definitions`. */
+  identify?(deviceId: string, identity: DeviceIdentity): DefinitionChoice | undefined;
+  /** Runs the procedures (RACP download, clock) on a fresh connection; must not throw. */
+  onConnected?(link: BleDeviceLink): void;
+}
+
 export interface BleDeviceStatus {
   deviceId: string;
   address: string;
   name?: string;
   state: BleDeviceState;
+  definition?: string;
 }
 
 export interface BleCentralEvents {
@@ -61,6 +88,11 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
   private scanTimer: unknown;
   private scanning: Promise<void> = Promise.resolve();
   private running = false;
+  private definitions: readonly DeviceDefinition[];
+  private pairingOptions: PairingAgentOptions | undefined;
+  private hooks: BleCentralHooks = {};
+  private agentReady: Promise<PairingAgent | undefined> = Promise.resolve(undefined);
+  private agent: PairingAgent | undefined;
 
   constructor(private readonly opts: BleCentralOptions) {
     super();
@@ -71,6 +103,18 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     this.backoff = { ...defaultBackoff, ...opts.backoff };
     this.scanIntervalMs = opts.scanIntervalMs ?? 1000;
     this.operationTimeoutMs = opts.operationTimeoutMs ?? 15_000;
+    this.definitions = opts.definitions ?? [];
+    this.pairingOptions = opts.pairing;
+  }
+
+  /**
+   * Configures definitions, the pairing agent and the per-connection hooks; call before start()
+   * (the gateway does this for a central it was given).
+   */
+  use(config: { definitions?: readonly DeviceDefinition[]; pairing?: PairingAgentOptions | null; hooks?: BleCentralHooks }): void {
+    if (config.definitions) this.definitions = config.definitions;
+    if (config.pairing !== undefined) this.pairingOptions = config.pairing ?? undefined;
+    if (config.hooks) this.hooks = { ...this.hooks, ...config.hooks };
   }
 
   /** Starts scanning. Returns at once; problems (no BlueZ, no adapter) are logged and retried. */
@@ -80,6 +124,19 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     this.session = openNodeBle(this.opts.busAddress, (e) =>
       this.logger.warn('BLE D-Bus connection error', { error: e instanceof Error ? e.message : String(e) }),
     );
+    const pairing = this.pairingOptions;
+    const bus = busOf(this.session.bluetooth);
+    if (pairing && bus) {
+      const agent = new PairingAgent(bus, pairing, this.logger);
+      this.agent = agent;
+      this.agentReady = this.op('register pairing agent', () => agent.register()).then(
+        () => agent,
+        (e: unknown) => {
+          this.logger.warn('BLE pairing agent registration failed', { error: e instanceof Error ? e.message : String(e) });
+          return undefined;
+        },
+      );
+    }
     this.scanning = this.scan();
   }
 
@@ -88,6 +145,7 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
       deviceId: s.deviceId,
       address: s.address,
       ...(s.name !== undefined ? { name: s.name } : {}),
+      ...(s.definitionId !== undefined ? { definition: s.definitionId } : {}),
       state: s.currentState,
     }));
   }
@@ -129,6 +187,8 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     }
     this.startedDiscovery = false;
     this.adapter = undefined;
+    if (this.agent) await settleWithin(this.agent.unregister(), bound, this.timers);
+    this.agent = undefined;
     this.session?.destroy();
     this.session = undefined;
     this.removeAllListeners();
@@ -188,6 +248,28 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     }
   }
 
+  /** Definition first (most specific match), then the legacy watch rules; undefined = ignore the device. */
+  private planFor(deviceId: string, identity: DeviceIdentity): SessionPlan | undefined {
+    const choice = this.hooks.identify ? this.hooks.identify(deviceId, identity) : matchDefinition(this.definitions, identity);
+    if (choice) {
+      const d = choice.definition;
+      if (!this.hooks.identify) this.logger.info?.('BLE device definition picked', { deviceId, definition: d.id, reason: choice.reason });
+      const bonding = bondingOf(d);
+      const gap = quirkOf(d, 'gatt-op-gap')?.ms;
+      return {
+        subscriptions: new Map(bleSubscriptions(d).map((s) => [s.uuid, s.role])),
+        definition: d,
+        ...(bonding ? { bonding } : {}),
+        ...(gap ? { gapMs: gap } : {}),
+      };
+    }
+    const subscriptions = subscriptionsFor(this.rules, {
+      ...(identity.name !== undefined ? { name: identity.name } : {}),
+      uuids: identity.services ?? [],
+    });
+    return subscriptions ? { subscriptions: new Map([...subscriptions].map((u) => [u, 'reading' as const])) } : undefined;
+  }
+
   private async consider(adapter: NodeBleAdapter, address: string): Promise<void> {
     let device: Awaited<ReturnType<NodeBleAdapter['getDevice']>>;
     try {
@@ -199,12 +281,17 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
     try {
       const name = await deviceName(device);
       const uuids = await advertisedUuids(device);
-      const subscriptions = subscriptionsFor(this.rules, { ...(name !== undefined ? { name } : {}), uuids });
-      if (!subscriptions) {
+      const plan = this.planFor(`ble:${address}`, {
+        transport: 'ble',
+        ...(name !== undefined ? { name } : {}),
+        services: uuids,
+        manufacturerData: await manufacturerData(device),
+      });
+      if (!plan) {
         this.ignored.set(address, this.clock.now() + (this.opts.reprobeMs ?? 30_000));
         return;
       }
-      const session = new DeviceSession(address, name, subscriptions, {
+      const session = new DeviceSession(address, name, plan, {
         adapter: () => this.adapter,
         clock: this.clock,
         timers: this.timers,
@@ -214,6 +301,14 @@ export class BleCentral extends EventEmitter<BleCentralEvents> {
         stopTimeoutMs: this.opts.stopTimeoutMs ?? 2000,
         emitFrame: (f) => this.safeEmit('frame', f),
         emitState: (s) => this.safeEmit('state', s),
+        agent: () => this.agentReady,
+        onConnected: (link) => {
+          try {
+            this.hooks.onConnected?.(link);
+          } catch (e) {
+            this.logger.warn('BLE onConnected hook threw', { deviceId: link.deviceId, error: e instanceof Error ? e.message : String(e) });
+          }
+        },
       });
       this.sessions.set(address, session);
       session.start();

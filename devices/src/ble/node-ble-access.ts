@@ -4,6 +4,7 @@
  * at run time so a node-ble upgrade degrades to a logged warning, not a crash.
  */
 import type { EventEmitter } from 'node:events';
+import type { MessageBus } from 'dbus-next';
 import nodeBle from 'node-ble';
 
 export type NodeBleBluetooth = nodeBle.Bluetooth;
@@ -83,4 +84,26 @@ export async function deviceName(device: NodeBleDevice): Promise<string | undefi
 export function releaseListeners(o: NodeBleDevice | NodeBleCharacteristic): void {
   o.removeAllListeners();
   helperOf(o)?.removeListeners();
+}
+
+/** node-ble's own D-Bus connection (the pairing agent is exported on it, so BlueZ ties it to us). */
+export function busOf(bluetooth: NodeBleBluetooth): MessageBus | undefined {
+  const bus = fieldOf(bluetooth, 'dbus');
+  return typeof bus === 'object' && bus !== null && typeof (bus as MessageBus).export === 'function' ? (bus as MessageBus) : undefined;
+}
+
+/** Device1.ManufacturerData as company id → bytes; {} when absent or unreadable. */
+export async function manufacturerData(device: NodeBleDevice): Promise<Record<number, Uint8Array>> {
+  try {
+    const raw: unknown = await device.getManufacturerData();
+    const out: Record<number, Uint8Array> = {};
+    if (typeof raw !== 'object' || raw === null) return out;
+    for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+      const id = Number(k);
+      if (Number.isInteger(id) && v instanceof Uint8Array) out[id] = Uint8Array.from(v);
+    }
+    return out;
+  } catch {
+    return {}; // optional in Device1
+  }
 }

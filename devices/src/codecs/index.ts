@@ -1,8 +1,11 @@
 export * from './blood-pressure.js';
 export { ByteReader, ByteWriter } from './bytes.js';
 export * from './date-time.js';
+export * from './glucose.js';
+export * from './heart-rate.js';
 export * from './ieee11073.js';
 export * from './plx.js';
+export * from './racp.js';
 export * from './registry.js';
 export { type CodecError, type CodecResult, decodeWith, FieldError, fail as codecFail, ok as codecOk } from './result.js';
 export * from './temperature.js';

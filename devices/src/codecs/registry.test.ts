@@ -1,48 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBloodPressureFeature, decodeBloodPressureMeasurement, decodeIntermediateCuffPressure } from './blood-pressure.js';
-import { decodeCurrentTime, decodeDateTime } from './date-time.js';
-import { decodeFloat, decodeSfloat } from './ieee11073.js';
-import { decodePlxContinuous, decodePlxFeatures, decodePlxSpotCheck } from './plx.js';
 import { CHARACTERISTIC_CODECS, decodeCharacteristic, findCodec, normalizeCharacteristic } from './registry.js';
 import type { CodecResult } from './result.js';
-import { decodeTemperatureMeasurement } from './temperature.js';
 import { hex } from './test-bytes.js';
-import { decodeWeightMeasurement, decodeWeightScaleFeature } from './weight.js';
-
-const DECODERS: Record<string, (b: Uint8Array) => CodecResult<unknown>> = {
-  decodeBloodPressureMeasurement,
-  decodeIntermediateCuffPressure,
-  decodeBloodPressureFeature,
-  decodeWeightMeasurement,
-  decodeWeightScaleFeature,
-  decodePlxSpotCheck,
-  decodePlxContinuous,
-  decodePlxFeatures,
-  decodeTemperatureMeasurement,
-  decodeDateTime: (b) => decodeDateTime(b),
-  decodeCurrentTime,
-  decodeSfloat: (b) => decodeSfloat(b),
-  decodeFloat: (b) => decodeFloat(b),
-};
 
 function isTypedOutcome(r: CodecResult<unknown>): boolean {
   if (r.ok) return true;
   return typeof r.error.field === 'string' && r.error.field.length > 0 && typeof r.error.reason === 'string' && r.error.reason.length > 0;
 }
 
-describe('decoders never throw', () => {
-  it.each(Object.keys(DECODERS))('%s returns ok or a typed error for any bytes', (name) => {
-    const decode = DECODERS[name];
-    if (!decode) throw new Error(name);
-    fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 40 }), (bytes) => {
-        expect(isTypedOutcome(decode(bytes))).toBe(true);
-      }),
-      { numRuns: 2000 },
-    );
-  });
-
+describe('registry entries never throw (per-codec properties: properties.test.ts)', () => {
   it.each(Object.keys(CHARACTERISTIC_CODECS))('registry %s: decode and toDrafts never throw, drafts carry no NaN', (uuid) => {
     const c = CHARACTERISTIC_CODECS[uuid];
     if (!c) throw new Error(uuid);
@@ -83,6 +50,12 @@ describe('registry', () => {
       '2A5F': '1822',
       '2A1C': '1809',
       '2A08': '1810',
+      '2A37': '180D',
+      '2A38': '180D',
+      '2A18': '1808',
+      '2A34': '1808',
+      '2A51': '1808',
+      '2A52': '1808',
     });
   });
 
@@ -104,7 +77,7 @@ describe('registry', () => {
   });
 
   it('reports an unknown characteristic on field "characteristic"', () => {
-    const r = decodeCharacteristic('2A37', hex('00 48'));
+    const r = decodeCharacteristic('2A99', hex('00 48'));
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.error.field).toBe('characteristic');
@@ -112,6 +85,37 @@ describe('registry', () => {
     }
     const bad = decodeCharacteristic('not-a-uuid', hex('00'));
     expect(!bad.ok && bad.error.field).toBe('characteristic');
+  });
+
+  it('applies the decode context: record number, weight resolution, sensor location, glucose context', () => {
+    const bp = decodeCharacteristic('2A35', hex('06 78 00 50 00 5D 00 E8 07 05 01 08 0F 1E 40 00'), { recordNumber: 12 });
+    expect(bp.ok && bp.value.map((d) => d.recordNumber)).toEqual([12, 12]);
+    const feature = {
+      timestampSupported: false,
+      multipleUsersSupported: false,
+      bmiSupported: false,
+      weightResolutionCode: 4,
+      heightResolutionCode: 0,
+    };
+    const w = decodeCharacteristic('2A9D', hex('00 15 37'), {
+      weightScaleFeature: { ...feature, weightResolution: { kg: 0.05, lb: 0.1 } },
+    });
+    expect(w.ok && w.value[0]?.value).toEqual({ value: 70.5, unit: 'kg' }); // raw 14101 = 70.505 kg at 0.05 kg
+    const hr = decodeCharacteristic('2A37', hex('16 48 55 03'), { bodySensorLocation: 1 });
+    expect(hr.ok && hr.value[0]?.flags).toEqual(['body-site:chest']);
+    const g = decodeCharacteristic('2A18', hex('12 07 00 EA 07 01 02 03 04 05 6E B0 11'), {
+      glucoseContext: { sequenceNumber: 7, meal: 3 },
+    });
+    expect(g.ok && g.value[0]?.flags).toContain('meal:fasting');
+    expect(g.ok && g.value[0]?.recordNumber).toBe(7);
+  });
+
+  it('decodes RACP in both directions through the registry, without drafts', () => {
+    expect(findCodec('2A52')?.decode(hex('01 03 01 05 00'))).toEqual({
+      ok: true,
+      value: { direction: 'request', request: { opCode: 'report-stored-records', filter: { operator: 'gte', sequenceNumber: 5 } } },
+    });
+    expect(decodeCharacteristic('2A52', hex('06 00 01 01'))).toEqual({ ok: true, value: [] });
   });
 
   it('passes the decoder error through', () => {

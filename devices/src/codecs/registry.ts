@@ -4,6 +4,9 @@
  * Feature and time characteristics decode but yield no drafts (they are not readings).
  */
 import { bloodPressureToDrafts, intermediateCuffPressureToDrafts } from '../mappings/blood-pressure.js';
+import { withRecordNumber } from '../mappings/common.js';
+import { glucoseToDrafts } from '../mappings/glucose.js';
+import { heartRateToDrafts } from '../mappings/heart-rate.js';
 import { plxContinuousToDrafts, plxSpotCheckToDrafts } from '../mappings/plx.js';
 import { temperatureToDrafts } from '../mappings/temperature.js';
 import { weightToDrafts } from '../mappings/weight.js';
@@ -11,10 +14,33 @@ import type { ObservationDraft } from '../model/draft.js';
 import { shortUuid } from '../model/frame.js';
 import { decodeBloodPressureFeature, decodeBloodPressureMeasurement, decodeIntermediateCuffPressure } from './blood-pressure.js';
 import { decodeCurrentTime, decodeDateTime } from './date-time.js';
+import {
+  decodeGlucoseFeature,
+  decodeGlucoseMeasurement,
+  decodeGlucoseMeasurementContext,
+  type GlucoseMeasurementContext,
+} from './glucose.js';
+import { decodeBodySensorLocation, decodeHeartRateMeasurement } from './heart-rate.js';
 import { decodePlxContinuous, decodePlxFeatures, decodePlxSpotCheck } from './plx.js';
+import { decodeRacp } from './racp.js';
 import { type CodecResult, fail, ok } from './result.js';
 import { decodeTemperatureMeasurement } from './temperature.js';
-import { decodeWeightMeasurement, decodeWeightScaleFeature } from './weight.js';
+import { decodeWeightMeasurement, decodeWeightScaleFeature, type WeightScaleFeature } from './weight.js';
+
+/**
+ * What the caller knows beyond the PDU, read once per connection or carried by a procedure. All optional:
+ * without it the mapping uses the SIG defaults.
+ */
+export interface DecodeContext {
+  /** Record number for devices whose PDUs carry none (e.g. the RACP record being replayed); glucose carries its own. */
+  recordNumber?: number;
+  /** Weight Scale Feature (0x2A9E): weight/height rounded to its declared resolution. */
+  weightScaleFeature?: WeightScaleFeature;
+  /** Body Sensor Location (0x2A38) code of a heart-rate sensor. */
+  bodySensorLocation?: number;
+  /** The Glucose Measurement Context joined to this measurement (see GlucoseContextJoiner). */
+  glucoseContext?: GlucoseMeasurementContext;
+}
 
 export interface CharacteristicCodec {
   /** 16-bit short UUID, upper-case ('2A35'). */
@@ -27,7 +53,7 @@ export interface CharacteristicCodec {
   /** Bytes → typed structure (type erased in the table; import the specific decoder for the static type). */
   decode(bytes: Uint8Array): CodecResult<unknown>;
   /** Bytes → drafts, in one step (decode then map). */
-  toDrafts(bytes: Uint8Array): CodecResult<ObservationDraft[]>;
+  toDrafts(bytes: Uint8Array, context?: DecodeContext): CodecResult<ObservationDraft[]>;
 }
 
 /** Binds a typed decoder to its mapping; the type parameter lives only inside the closures. */
@@ -36,7 +62,7 @@ function codec<T>(
   name: string,
   service: string,
   decode: (bytes: Uint8Array) => CodecResult<T>,
-  map?: (value: T) => ObservationDraft[],
+  map?: (value: T, context: DecodeContext) => ObservationDraft[],
 ): CharacteristicCodec {
   return {
     uuid,
@@ -44,10 +70,10 @@ function codec<T>(
     service,
     measurement: map !== undefined,
     decode,
-    toDrafts(bytes) {
+    toDrafts(bytes, context = {}) {
       const r = decode(bytes);
       if (!r.ok) return r;
-      return ok(map ? map(r.value) : []);
+      return ok(map ? withRecordNumber(map(r.value, context), context.recordNumber) : []);
     },
   };
 }
@@ -56,7 +82,9 @@ const TABLE: readonly CharacteristicCodec[] = [
   codec('2A35', 'Blood Pressure Measurement', '1810', decodeBloodPressureMeasurement, bloodPressureToDrafts),
   codec('2A36', 'Intermediate Cuff Pressure', '1810', decodeIntermediateCuffPressure, intermediateCuffPressureToDrafts),
   codec('2A49', 'Blood Pressure Feature', '1810', decodeBloodPressureFeature),
-  codec('2A9D', 'Weight Measurement', '181D', decodeWeightMeasurement, weightToDrafts),
+  codec('2A9D', 'Weight Measurement', '181D', decodeWeightMeasurement, (m, c) =>
+    weightToDrafts(m, c.weightScaleFeature ? { feature: c.weightScaleFeature } : {}),
+  ),
   codec('2A9E', 'Weight Scale Feature', '181D', decodeWeightScaleFeature),
   codec('2A5E', 'PLX Spot-Check Measurement', '1822', decodePlxSpotCheck, plxSpotCheckToDrafts),
   codec('2A5F', 'PLX Continuous Measurement', '1822', decodePlxContinuous, plxContinuousToDrafts),
@@ -66,6 +94,16 @@ const TABLE: readonly CharacteristicCodec[] = [
   codec('2A1E', 'Intermediate Temperature', '1809', decodeTemperatureMeasurement, (m) =>
     temperatureToDrafts(m).map((d) => ({ ...d, status: 'preliminary' as const })),
   ),
+  codec('2A37', 'Heart Rate Measurement', '180D', decodeHeartRateMeasurement, (m, c) =>
+    heartRateToDrafts(m, c.bodySensorLocation !== undefined ? { sensorLocation: c.bodySensorLocation } : {}),
+  ),
+  codec('2A38', 'Body Sensor Location', '180D', decodeBodySensorLocation),
+  // Context-announcing measurements should go through GlucoseContextJoiner first; alone they map with 'glucose-context-missing'.
+  codec('2A18', 'Glucose Measurement', '1808', decodeGlucoseMeasurement, (m, c) => glucoseToDrafts(m, { context: c.glucoseContext })),
+  codec('2A34', 'Glucose Measurement Context', '1808', decodeGlucoseMeasurementContext),
+  codec('2A51', 'Glucose Feature', '1808', decodeGlucoseFeature),
+  // Requests (op codes 1..4) and indications (5, 6), told apart by the op code.
+  codec('2A52', 'Record Access Control Point', '1808', decodeRacp),
   codec('2A08', 'Date Time', '1810', (b) => decodeDateTime(b)),
   codec('2A2B', 'Current Time', '1805', decodeCurrentTime),
 ];
@@ -86,12 +124,12 @@ export function findCodec(characteristic: string): CharacteristicCodec | undefin
 }
 
 /** Decodes bytes from a characteristic into drafts; an unknown characteristic is an error on field 'characteristic'. */
-export function decodeCharacteristic(characteristic: string, bytes: Uint8Array): CodecResult<ObservationDraft[]> {
+export function decodeCharacteristic(characteristic: string, bytes: Uint8Array, context?: DecodeContext): CodecResult<ObservationDraft[]> {
   const c = findCodec(characteristic);
   if (!c)
     return fail(
       'characteristic',
       `unsupported characteristic "${characteristic.slice(0, 64)}" (supported: ${Object.keys(CHARACTERISTIC_CODECS).join(', ')})`,
     );
-  return c.toDrafts(bytes);
+  return c.toDrafts(bytes, context);
 }

@@ -66,3 +66,12 @@ export function makeDraft(
   if (d.recordNumber !== undefined) out.recordNumber = d.recordNumber;
   return out;
 }
+
+/**
+ * Drafts with the device's record number (a RACP download's sequence number for devices whose PDUs carry
+ * none, e.g. a cuff replaying stored 0x2A35 records); a number the PDU itself carried (glucose) wins.
+ */
+export function withRecordNumber(drafts: readonly ObservationDraft[], recordNumber: number | undefined): ObservationDraft[] {
+  if (recordNumber === undefined) return [...drafts];
+  return drafts.map((d) => (d.recordNumber === undefined ? { ...d, recordNumber } : d));
+}

@@ -1,7 +1,8 @@
 /**
  * Gateway plausibility checks. They FLAG and never drop: a surprising value may be real, and the
  * clinician decides. Limits: SpO2 0–100 %, pulse 20–300 /min, systolic > diastolic and ≤ 300 mm[Hg],
- * body temperature 25–45 °C, body weight > 0 and ≤ 500 kg.
+ * body temperature 25–45 °C, body weight > 0 and ≤ 500 kg, glucose 10–1000 mg/dL (0.55–55.5 mmol/L: beyond
+ * any meter's range, where HI/LO readings stop), HbA1c 3–20 %.
  */
 import type { Quantity } from '@telecart/protocol';
 import { UCUM, VITALS } from '../model/codes.js';
@@ -49,6 +50,15 @@ export function plausibilityFlags(d: ObservationDraft): string[] {
       if (kg !== undefined && (kg <= 0 || kg > 500)) flags.push('implausible:weight');
       break;
     }
+    case VITALS.glucoseMass.loinc:
+      if (v && v.unit === UCUM.mgPerDl && (v.value < 10 || v.value > 1000)) flags.push('implausible:glucose');
+      break;
+    case VITALS.glucoseMolar.loinc:
+      if (v && v.unit === UCUM.mmolPerL && (v.value < 0.55 || v.value > 55.5)) flags.push('implausible:glucose');
+      break;
+    case VITALS.hba1c.loinc:
+      if (v && v.unit === UCUM.percent && (v.value < 3 || v.value > 20)) flags.push('implausible:hba1c');
+      break;
     case VITALS.bloodPressurePanel.loinc: {
       const sys = componentValue(d, VITALS.systolic.loinc);
       const dia = componentValue(d, VITALS.diastolic.loinc);

@@ -2,9 +2,14 @@
  * Weight measurement → a body weight draft (kg or [lb_av], as the scale sent), plus BMI (kg/m2) and
  * body height drafts when present. Height in metres is given in cm (the FHIR vital-signs unit) with the
  * original metres kept on the Quantity; imperial height stays in [in_i].
+ *
+ * Weight Scale Feature resolution: the field units stay the SIG ones (0.005 kg / 0.01 lb, 0.001 m / 0.1 in;
+ * SIG XML, openScale); a declared coarser resolution says which digits are meaningful, so values are rounded
+ * to it (70.505 kg at 0.05 kg → 70.5). Spezi instead multiplies the raw value by the declared resolution;
+ * a scale doing that would read 10× off here, which the weight plausibility flag would show.
  */
 import type { Quantity } from '@telecart/protocol';
-import type { WeightMeasurement } from '../codecs/weight.js';
+import type { WeightMeasurement, WeightScaleFeature } from '../codecs/weight.js';
 import { UCUM, VITALS } from '../model/codes.js';
 import type { ObservationDraft } from '../model/draft.js';
 import { deviceTimeOf, makeDraft, userIndexOf } from './common.js';
@@ -15,7 +20,28 @@ function heightQuantity(height: number, unitSystem: WeightMeasurement['unitSyste
   return { value: Math.round(height * 1000) / 10, unit: UCUM.cm, original: { value: height, unit: UCUM.m } };
 }
 
-export function weightToDrafts(m: WeightMeasurement): ObservationDraft[] {
+/** Rounds to a multiple of `step` without float noise (steps ≥ 0.001). */
+function quantize(v: number, step: number): number {
+  return Number((Math.round(v / step) * step).toFixed(3));
+}
+
+/** The measurement with weight and height rounded to the feature's declared resolutions (pure; unchanged if unspecified). */
+export function applyWeightScaleResolution(m: WeightMeasurement, feature: WeightScaleFeature): WeightMeasurement {
+  const out: WeightMeasurement = { ...m };
+  const wr = feature.weightResolution;
+  if (wr && m.weight !== null) out.weight = quantize(m.weight, m.unitSystem === 'SI' ? wr.kg : wr.lb);
+  const hr = feature.heightResolution;
+  if (hr && m.height !== undefined) out.height = quantize(m.height, m.unitSystem === 'SI' ? hr.m : hr.in);
+  return out;
+}
+
+export interface WeightMappingOptions {
+  /** The scale's Weight Scale Feature (0x2A9E), read once per connection. */
+  feature?: WeightScaleFeature | undefined;
+}
+
+export function weightToDrafts(measurement: WeightMeasurement, opts: WeightMappingOptions = {}): ObservationDraft[] {
+  const m = opts.feature ? applyWeightScaleResolution(measurement, opts.feature) : measurement;
   const { deviceTime, flags: timeFlags } = deviceTimeOf(m.timestamp);
   const userIndex = userIndexOf(m.userId);
   const flags = m.weight === null ? [...timeFlags, 'value-unavailable:weight'] : timeFlags;

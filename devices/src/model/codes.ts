@@ -20,11 +20,28 @@ export const VITALS = {
   bmi: { loinc: '39156-5', display: 'Body mass index (BMI) [Ratio]', mdc: 188752 },
   glucoseMass: { loinc: '2339-0', display: 'Glucose [Mass/volume] in Blood', mdc: 160184 },
   glucoseMolar: { loinc: '15074-8', display: 'Glucose [Moles/volume] in Blood', mdc: 160184 },
+  hba1c: { loinc: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood', mdc: 160220 },
   respiratoryRate: { loinc: '9279-1', display: 'Respiratory rate', mdc: 151562 },
   cuffPressure: { loinc: '8480-6', display: 'Cuff pressure (intermediate)', mdc: 150021 },
 } as const satisfies Record<string, Code>;
 
 export type VitalKey = keyof typeof VITALS;
+
+/**
+ * MDC_CONC_GLU_* by Glucose Measurement type nibble (SCADA partition 2; term codes from Antidote's
+ * nomenclature). Undetermined samples (7, 8) and unknown types use MDC_CONC_GLU_GEN (160020).
+ */
+export const GLUCOSE_MDC_BY_TYPE: Readonly<Record<number, number>> = {
+  1: 160184, // capillary whole blood
+  2: 160188, // capillary plasma
+  3: 160192, // venous whole blood
+  4: 160196, // venous plasma
+  5: 160200, // arterial whole blood
+  6: 160204, // arterial plasma
+  9: 160212, // interstitial fluid
+  10: 160208, // control solution
+};
+export const MDC_CONC_GLU_GEN = 160020;
 
 /** LOINC 59408-5 is the additional pulse-oximetry coding FHIR's oxygensat profile expects. */
 export const LOINC_PULSE_OXIMETRY = '59408-5';

@@ -5,6 +5,10 @@
 import {
   encodeBloodPressureFeature,
   encodeBloodPressureMeasurement,
+  encodeGlucoseFeature,
+  encodeGlucoseMeasurement,
+  encodeGlucoseMeasurementContext,
+  encodeHeartRateMeasurement,
   encodeIntermediateCuffPressure,
   encodePlxContinuous,
   encodePlxFeatures,
@@ -35,7 +39,12 @@ export function encodeCuffPressure(pressure: number): Uint8Array {
 }
 
 export function encodeWeight(r: Reading<'weight'>): Uint8Array {
-  return encodeWeightMeasurement({ unitSystem: 'SI', weight: r.kg, timestamp: r.time });
+  return encodeWeightMeasurement({
+    unitSystem: 'SI',
+    weight: r.kg,
+    timestamp: r.time,
+    ...(r.userId !== undefined ? { userId: r.userId } : {}),
+  });
 }
 
 export function encodePlxSpot(r: Reading<'spo2-spot-check'>): Uint8Array {
@@ -70,13 +79,57 @@ export const BP_FEATURE = encodeBloodPressureFeature({
   raw: 0,
 });
 
-/** Weight Scale Feature: time stamps, 0.05 kg resolution (code 4). */
-export const WEIGHT_SCALE_FEATURE = encodeWeightScaleFeature({
-  timestampSupported: true,
-  multipleUsersSupported: false,
-  bmiSupported: false,
-  weightResolutionCode: 4,
-  heightResolutionCode: 0,
+/** Weight Scale Feature: time stamps, 0.05 kg resolution (code 4); multiple users when asked. */
+export function weightScaleFeature(multipleUsers: boolean): Uint8Array {
+  return encodeWeightScaleFeature({
+    timestampSupported: true,
+    multipleUsersSupported: multipleUsers,
+    bmiSupported: false,
+    weightResolutionCode: 4,
+    heightResolutionCode: 0,
+  });
+}
+export const WEIGHT_SCALE_FEATURE = weightScaleFeature(false);
+
+export function encodeHeartRate(r: Reading<'heart-rate'>): Uint8Array {
+  return encodeHeartRateMeasurement({
+    heartRate: r.bpm,
+    format: 'uint8',
+    sensorContact: 'contact',
+    ...(r.rrIntervals.length > 0 ? { rrIntervals: r.rrIntervals } : {}),
+  });
+}
+
+/** Glucose in mg/dL as kg/L (× 10⁻⁵), capillary whole blood from a finger; context follows when a meal is noted. */
+export function encodeGlucose(r: Reading<'glucose'>): Uint8Array {
+  return encodeGlucoseMeasurement({
+    sequenceNumber: r.sequenceNumber,
+    baseTime: r.time,
+    unit: 'kg/L',
+    concentration: { value: medfloat(Number(`${r.mgdl}e-5`)), type: 1, sampleLocation: 1 },
+    contextFollows: r.meal !== undefined,
+  });
+}
+
+/** The context of a glucose reading: meal, tester self, no health issues. */
+export function encodeGlucoseContext(r: Reading<'glucose'>): Uint8Array {
+  return encodeGlucoseMeasurementContext({ sequenceNumber: r.sequenceNumber, meal: r.meal ?? 0, tester: 1, health: 5 });
+}
+
+/** Glucose Feature: low battery, sample size, strip insertion and time fault detection. */
+export const GLUCOSE_FEATURE = encodeGlucoseFeature({
+  lowBatteryDetection: true,
+  sensorMalfunctionDetection: false,
+  sensorSampleSize: true,
+  stripInsertionErrorDetection: true,
+  stripTypeErrorDetection: false,
+  resultHighLowDetection: true,
+  temperatureHighLowDetection: false,
+  readInterruptDetection: false,
+  generalDeviceFault: false,
+  timeFault: true,
+  multipleBond: false,
+  raw: 0,
 });
 
 /** PLX Features: spot-check time stamps. */

@@ -4,8 +4,10 @@
  * subscribes (as real cuffs and scales do), and log every PDU actually delivered.
  */
 import { type Clock, type DeviceDateTime, epochToZonedFields } from '@telecart/devices';
-import type { PeripheralLink, SimCharacteristic, SimPeripheral, SimService } from '../bluez/types.js';
+import type { PeripheralLink, SimCharacteristic, SimPeripheral, SimSecurity, SimService } from '../bluez/types.js';
+import { type CurrentTimeMode, DeviceClock } from './device-clock.js';
 import { Prng } from './prng.js';
+import { RacpServer, RecordMemory, type StoredRecord } from './record-memory.js';
 
 export type VirtualReading =
   | {
@@ -19,10 +21,12 @@ export type VirtualReading =
       userId: number;
     }
   | { type: 'cuff-pressure'; pressure: number; unit: 'mmHg' }
-  | { type: 'weight'; kg: number; time: DeviceDateTime }
+  | { type: 'weight'; kg: number; time: DeviceDateTime; userId?: number }
   | { type: 'spo2-spot-check'; spo2: number; pulse: number; time: DeviceDateTime }
   | { type: 'spo2-continuous'; spo2: number; pulse: number }
-  | { type: 'temperature'; celsius: number; time: DeviceDateTime; site: number };
+  | { type: 'temperature'; celsius: number; time: DeviceDateTime; site: number }
+  | { type: 'heart-rate'; bpm: number; rrIntervals: number[] }
+  | { type: 'glucose'; mgdl: number; time: DeviceDateTime; sequenceNumber: number; meal?: number };
 
 /** One PDU the device delivered to a subscribed central. */
 export interface SentPdu {
@@ -41,6 +45,8 @@ export interface Pdu {
   bytes: Uint8Array;
   reading: VirtualReading;
   final: boolean;
+  /** Replayed with the record by RACP (default: `final`), e.g. a glucose context. */
+  stored?: boolean;
 }
 
 export interface IntervalTimers {
@@ -75,6 +81,31 @@ export interface VirtualDeviceOptions {
   /** Final readings kept while no central listens (device memory). Default 50; oldest dropped. */
   storeCapacity?: number;
   serial?: string;
+  /**
+   * The device refuses its medical characteristics until bonded (the BlueZ look-alike's pairing honours it:
+   * `security: { bonding: 'required', io: 'NoInputNoOutput' }` unless `security` says otherwise).
+   */
+  requiresBonding?: boolean;
+  /** Full pairing description passed to the look-alike (io capability, passkey). */
+  security?: SimSecurity;
+  /**
+   * Keep a sequence-numbered record memory and serve Record Access Control Point 0x2A52 (write + indicate)
+   * in the primary service: report / delete / count / abort. Glucose meters always do.
+   */
+  keepsRecords?: boolean;
+  /** Records kept (oldest dropped). Default 200. */
+  recordCapacity?: number;
+  /** First sequence number. Default 1. */
+  firstSequenceNumber?: number;
+  /** Pause between records of a RACP report, so an abort can arrive. Default 0 (next macrotask). */
+  recordIntervalMs?: number;
+  /** Device clock after a power loss: it restarts at these wall-clock fields (in timeZone), e.g. 2021-01-01 00:00:00. */
+  clockResetTo?: DeviceDateTime;
+  /**
+   * Current Time Service 0x1805 / 0x2A2B: 'writable' sets the device clock (and records the write),
+   * 'read-only', 'refuses-writes' (ATT 0x80). Default: 'writable' when clockResetTo is set, else no CTS.
+   */
+  currentTime?: CurrentTimeMode;
 }
 
 export interface VirtualDeviceSpec {
@@ -86,8 +117,17 @@ export interface VirtualDeviceSpec {
   /** Primary service UUID (advertised). */
   service: string;
   characteristics: SimCharacteristic[];
-  /** Produces the PDUs of one reading, in sending order. */
-  measure(rng: Prng, deviceTime: DeviceDateTime): Pdu[];
+  /** Produces the PDUs of one reading, in sending order; `sequenceNumber` is the record number it gets. */
+  measure(rng: Prng, deviceTime: DeviceDateTime, sequenceNumber: number): Pdu[];
+  /**
+   * Final readings wait in memory until a central subscribes (default). False: they go out live only
+   * (a glucose meter: stored readings are fetched through RACP).
+   */
+  queueUntilSubscribed?: boolean;
+  /** Serve RACP even without the keepsRecords option. */
+  alwaysKeepsRecords?: boolean;
+  /** Services after the primary one (e.g. a second device-specific service). */
+  extraServices?: SimService[];
 }
 
 const utf8 = (s: string) => new TextEncoder().encode(s);
@@ -125,6 +165,15 @@ export class VirtualBleDevice {
   private readonly pending: Pdu[] = [];
   private link: PeripheralLink | undefined;
   private interval: unknown;
+  /** The device's wall clock (wrong after a reset, set by Current Time writes). */
+  readonly deviceClock: DeviceClock;
+  /** Numbered memory of final readings, when the device keeps records. */
+  readonly memory: RecordMemory | undefined;
+  /** The RACP server, when the device keeps records. */
+  readonly racp: RacpServer | undefined;
+  /** Every PDU the RACP server sent (records replayed and RACP indications). */
+  readonly racpSent: { characteristic: string; bytes: Uint8Array }[] = [];
+  private nextSequenceNumber: number;
 
   constructor(
     private readonly spec: VirtualDeviceSpec,
@@ -141,15 +190,51 @@ export class VirtualBleDevice {
       serial: opts.serial ?? `SIM-${this.address.replace(/:/g, '').slice(-6)}`,
       firmware: spec.firmware,
     };
+    this.deviceClock = new DeviceClock(this.clock, opts.timeZone ?? 'UTC', {
+      ...(opts.clockOffsetMs !== undefined ? { offsetMs: opts.clockOffsetMs } : {}),
+      ...(opts.clockResetTo ? { resetTo: opts.clockResetTo } : {}),
+    });
+    this.nextSequenceNumber = opts.firstSequenceNumber ?? 1;
+    const characteristics = [...spec.characteristics];
+    if (opts.keepsRecords || spec.alwaysKeepsRecords) {
+      const memory = new RecordMemory(opts.recordCapacity ?? 200);
+      const racp = new RacpServer({
+        memory,
+        link: () => this.link,
+        ...(opts.recordIntervalMs !== undefined ? { recordIntervalMs: opts.recordIntervalMs } : {}),
+        onSent: (characteristic, bytes) => this.racpSent.push({ characteristic, bytes }),
+      });
+      characteristics.push({ uuid: '2A52', flags: ['write', 'indicate'], write: (value) => racp.handleWrite(value) });
+      this.memory = memory;
+      this.racp = racp;
+    }
+    const ctsMode = opts.currentTime ?? (opts.clockResetTo ? 'writable' : undefined);
+    const security = opts.security ?? (opts.requiresBonding ? { bonding: 'required' as const, io: 'NoInputNoOutput' as const } : undefined);
     this.peripheral = {
       address: this.address,
       name: spec.name,
       advertisedServices: [spec.service],
-      services: [{ uuid: spec.service, characteristics: spec.characteristics }, disService(this.info)],
+      services: [
+        { uuid: spec.service, characteristics },
+        ...(spec.extraServices ?? []),
+        ...(ctsMode ? [this.deviceClock.service(ctsMode)] : []),
+        disService(this.info),
+      ],
+      ...(security ? { security } : {}),
       onSubscriptionChange: (link, _uuid, subscribed) => {
         if (subscribed) this.flush(link);
       },
     };
+  }
+
+  /** True when the device refuses its characteristics until bonded. */
+  get requiresBonding(): boolean {
+    return this.peripheral.security?.bonding === 'required';
+  }
+
+  /** Stored records (empty unless the device keeps records). */
+  get records(): readonly StoredRecord[] {
+    return this.memory?.records ?? [];
   }
 
   /** Final readings delivered so far. */
@@ -175,6 +260,7 @@ export class VirtualBleDevice {
   stop(): void {
     if (this.interval !== undefined) this.timers.clearInterval(this.interval);
     this.interval = undefined;
+    this.racp?.abort();
   }
 
   /**
@@ -182,18 +268,25 @@ export class VirtualBleDevice {
    * delivered now or kept until one subscribes. Returns the final reading.
    */
   measureNow(): VirtualReading | undefined {
-    const deviceTime = toDeviceDateTime(this.clock.now() + (this.opts.clockOffsetMs ?? 0), this.opts.timeZone);
-    const pdus = this.spec.measure(this.rng, deviceTime);
+    const sequenceNumber = this.nextSequenceNumber;
+    const pdus = this.spec.measure(this.rng, this.deviceClock.now(), sequenceNumber);
+    const queue = this.spec.queueUntilSubscribed ?? true;
     let final: VirtualReading | undefined;
     for (const pdu of pdus) {
-      if (pdu.final) {
+      if (pdu.final && queue) {
         final = pdu.reading;
         this.pending.push(pdu);
         const capacity = this.opts.storeCapacity ?? 50;
         while (this.pending.length > capacity) this.pending.shift();
-      } else if (this.link) {
-        this.send(this.link, pdu);
+      } else {
+        if (pdu.final) final = pdu.reading;
+        if (this.link) this.send(this.link, pdu);
       }
+    }
+    const stored = pdus.filter((p) => p.stored ?? p.final);
+    if (final && stored.length > 0) {
+      this.nextSequenceNumber = (sequenceNumber + 1) & 0xffff;
+      this.memory?.add({ sequenceNumber, reading: final, pdus: stored, takenAt: this.deviceClock.nowMs() });
     }
     if (this.link) this.flush(this.link);
     return final;

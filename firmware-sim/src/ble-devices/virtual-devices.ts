@@ -1,21 +1,36 @@
-/** Starts the BlueZ look-alike with the four simulated medical devices in range. */
+/** Starts the BlueZ look-alike with simulated medical devices in range (by default the cart's four). */
 import type { Clock } from '@telecart/devices';
 import { type BluezSim, startBluezSim } from '../bluez/bluez-sim.js';
 import type { BluezSimLogger } from '../bluez/types.js';
 import { bloodPressureCuff } from './blood-pressure-cuff.js';
+import { glucoseMeter } from './glucose-meter.js';
+import { heartRateMonitor } from './heart-rate-monitor.js';
 import { deriveSeed } from './prng.js';
 import { pulseOximeter } from './pulse-oximeter.js';
 import { thermometer } from './thermometer.js';
 import type { IntervalTimers, VirtualBleDevice, VirtualDeviceOptions } from './virtual-device.js';
-import { weightScale } from './weight-scale.js';
+import { type WeightScaleOptions, weightScale } from './weight-scale.js';
 
-export type VirtualDeviceKind = 'blood-pressure-cuff' | 'weight-scale' | 'pulse-oximeter' | 'thermometer';
+export type VirtualDeviceKind =
+  | 'blood-pressure-cuff'
+  | 'weight-scale'
+  | 'pulse-oximeter'
+  | 'thermometer'
+  | 'heart-rate-monitor'
+  | 'glucose-meter';
 
-export const ALL_VIRTUAL_DEVICE_KINDS: readonly VirtualDeviceKind[] = [
+/** The cart's devices, started when `devices` is not given. */
+export const DEFAULT_VIRTUAL_DEVICE_KINDS: readonly VirtualDeviceKind[] = [
   'blood-pressure-cuff',
   'weight-scale',
   'pulse-oximeter',
   'thermometer',
+];
+
+export const ALL_VIRTUAL_DEVICE_KINDS: readonly VirtualDeviceKind[] = [
+  ...DEFAULT_VIRTUAL_DEVICE_KINDS,
+  'heart-rate-monitor',
+  'glucose-meter',
 ];
 
 export interface VirtualDevicesOptions {
@@ -25,6 +40,10 @@ export interface VirtualDevicesOptions {
   intervalMs?: number;
   devices?: readonly VirtualDeviceKind[];
   patientWeightKg?: number;
+  /** Options for one kind (keepsRecords, clockResetTo, currentTime, requiresBonding, users…), over the shared ones. */
+  perDevice?: Partial<
+    Record<VirtualDeviceKind, Omit<VirtualDeviceOptions, 'clock' | 'timers'> & Omit<WeightScaleOptions, 'clock' | 'timers'>>
+  >;
   /** IANA zone of the devices' clocks (default UTC). */
   timeZone?: string;
   clock?: Clock;
@@ -44,7 +63,7 @@ export interface VirtualDevices {
   stop(): Promise<void>;
 }
 
-export function createVirtualDevice(kind: VirtualDeviceKind, opts: VirtualDeviceOptions & { patientWeightKg?: number }): VirtualBleDevice {
+export function createVirtualDevice(kind: VirtualDeviceKind, opts: WeightScaleOptions): VirtualBleDevice {
   switch (kind) {
     case 'blood-pressure-cuff':
       return bloodPressureCuff(opts);
@@ -54,6 +73,10 @@ export function createVirtualDevice(kind: VirtualDeviceKind, opts: VirtualDevice
       return pulseOximeter(opts);
     case 'thermometer':
       return thermometer(opts);
+    case 'heart-rate-monitor':
+      return heartRateMonitor(opts);
+    case 'glucose-meter':
+      return glucoseMeter(opts);
   }
 }
 
@@ -64,7 +87,7 @@ export async function startVirtualDevices(opts: VirtualDevicesOptions): Promise<
     ...(opts.logger ? { logger: opts.logger } : {}),
   });
   const seed = opts.seed ?? 1;
-  const devices = (opts.devices ?? ALL_VIRTUAL_DEVICE_KINDS).map((kind) =>
+  const devices = (opts.devices ?? DEFAULT_VIRTUAL_DEVICE_KINDS).map((kind) =>
     createVirtualDevice(kind, {
       seed: deriveSeed(seed, kind),
       ...(opts.intervalMs !== undefined ? { intervalMs: opts.intervalMs } : {}),
@@ -72,6 +95,7 @@ export async function startVirtualDevices(opts: VirtualDevicesOptions): Promise<
       ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
       ...(opts.timers ? { timers: opts.timers } : {}),
       ...(opts.patientWeightKg !== undefined ? { patientWeightKg: opts.patientWeightKg } : {}),
+      ...opts.perDevice?.[kind],
     }),
   );
   const restore = (d: VirtualBleDevice) => {

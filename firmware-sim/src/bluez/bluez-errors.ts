@@ -14,6 +14,9 @@ export const bluezErrors = {
   invalidOffset: () => e('InvalidOffset', 'Invalid offset'),
   doesNotExist: (text = 'Does Not Exist') => e('DoesNotExist', text),
   alreadyExists: () => e('AlreadyExists', 'Already Exists'),
+  authenticationFailed: (text = 'Authentication Failed') => e('AuthenticationFailed', text),
+  authenticationRejected: (text = 'Authentication Rejected') => e('AuthenticationRejected', text),
+  insufficientAuthentication: () => e('NotPermitted', 'Insufficient Authentication'),
   authenticationCanceled: () => e('AuthenticationCanceled', 'Authentication Canceled'),
   /** A GATT request the peer answered with an ATT error (gatt-client.c: "Operation failed with ATT error: 0x%02x"). */
   att: (code: number) => e('Failed', `Operation failed with ATT error: 0x${code.toString(16).padStart(2, '0')}`),

@@ -37,6 +37,10 @@ export interface BluezSim {
   /** The next n Connect calls to this device fail (out-of-range simulation for back-off tests). */
   failNextConnects(address: string, n: number): void;
   readonly discovering: boolean;
+  /** Some client registered an org.bluez.Agent1. */
+  readonly agentRegistered: boolean;
+  /** The device is paired (bonded) with the adapter. */
+  isPaired(address: string): boolean;
   stop(): Promise<void>;
 }
 
@@ -53,7 +57,9 @@ class BluezSimImpl implements BluezSim {
   private readonly devices = new Map<string, SimDevice>();
   private readonly discoverySessions = new Set<string>();
   private readonly filters = new Map<string, DiscoveryFilter>();
-  private readonly agents = new Map<string, string>();
+  /** D-Bus sender → its agent; the default one is asked when pairing. */
+  private readonly agents = new Map<string, { path: string; capability: string }>();
+  private defaultAgent: string | undefined;
   private readonly profiles = new Map<string, string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private powered = true;
@@ -104,6 +110,13 @@ class BluezSimImpl implements BluezSim {
       connectDelayMs: this.opts.connectDelayMs,
       sleep: (ms) => this.sleep(ms),
       isPowered: () => this.powered,
+      agent: () => this.currentAgent(),
+      callAgent: async (agent, member, signature, body) => {
+        const reply = await this.bus.call(
+          new Message({ destination: agent.sender, path: agent.path, interface: 'org.bluez.Agent1', member, signature, body }),
+        );
+        return Array.isArray(reply?.body) ? reply.body : [];
+      },
     });
     this.devices.set(address, device);
     this.scheduleScan();
@@ -130,8 +143,26 @@ class BluezSimImpl implements BluezSim {
     device.failNextConnects(n);
   }
 
+  /** The default agent, else the most recently registered one (BlueZ falls back the same way). */
+  private currentAgent(): { sender: string; path: string; capability: string } | undefined {
+    const pick = this.defaultAgent ?? [...this.agents.keys()].pop();
+    const a = pick === undefined ? undefined : this.agents.get(pick);
+    return a && pick !== undefined ? { sender: pick, ...a } : undefined;
+  }
+
+  /** Whether a client registered an agent (for tests and `telecart sim` status). */
+  get agentRegistered(): boolean {
+    return this.agents.size > 0;
+  }
+
+  isPaired(address: string): boolean {
+    return this.devices.get(normalizeAddress(address))?.isPaired === true;
+  }
+
   /** A D-Bus client left the bus: its discovery session, filter and notify sessions end. */
   clientGone(name: string): void {
+    this.agents.delete(name);
+    if (this.defaultAgent === name) this.defaultAgent = undefined;
     this.filters.delete(name);
     if (this.discoverySessions.delete(name) && this.discoverySessions.size === 0) {
       this.server.propertiesChanged(this.adapterPath, ADAPTER1, ['Discovering']);
@@ -175,22 +206,24 @@ class BluezSimImpl implements BluezSim {
                 throw bluezErrors.invalidArguments();
               }
               if (this.agents.has(ctx.sender)) throw bluezErrors.alreadyExists();
-              this.agents.set(ctx.sender, path);
+              this.agents.set(ctx.sender, { path, capability: capability || 'KeyboardDisplay' });
             },
           },
           UnregisterAgent: {
             in: 'o',
             out: '',
             call: (args: unknown[], ctx: { sender: string }) => {
-              if (this.agents.get(ctx.sender) !== args[0]) throw bluezErrors.doesNotExist('No such Agent');
+              if (this.agents.get(ctx.sender)?.path !== args[0]) throw bluezErrors.doesNotExist('No such Agent');
               this.agents.delete(ctx.sender);
+              if (this.defaultAgent === ctx.sender) this.defaultAgent = undefined;
             },
           },
           RequestDefaultAgent: {
             in: 'o',
             out: '',
             call: (args: unknown[], ctx: { sender: string }) => {
-              if (this.agents.get(ctx.sender) !== args[0]) throw bluezErrors.doesNotExist('No such Agent');
+              if (this.agents.get(ctx.sender)?.path !== args[0]) throw bluezErrors.doesNotExist('No such Agent');
+              this.defaultAgent = ctx.sender;
             },
           },
         },

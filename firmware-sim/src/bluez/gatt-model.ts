@@ -71,6 +71,10 @@ export function serviceObject(devicePath: string, s: SimGattService): ObjectDef 
 /** What a characteristic object needs from the device that owns it. */
 export interface CharHost {
   isConnected(): boolean;
+  /** False while the device requires bonding and is not paired (GAP/GATT/DIS stay open). */
+  authorized(c: SimChar): boolean;
+  /** Marks a GATT operation in flight (after the simulated latency); returns its end. Throws InProgress on a collision. */
+  beginOp(): Promise<() => void>;
   subscriptionChanged(c: SimChar, subscribed: boolean): void;
   propertiesChanged(path: string, names: string[]): void;
 }
@@ -97,6 +101,17 @@ export function characteristicObject(c: SimChar, host: CharHost): ObjectDef {
   const requireConnected = () => {
     if (!host.isConnected()) throw bluezErrors.failed('Not connected');
   };
+  const requireAuth = () => {
+    if (!host.authorized(c)) throw bluezErrors.insufficientAuthentication();
+  };
+  const timed = async <T>(fn: () => Promise<T> | T): Promise<T> => {
+    const end = await host.beginOp();
+    try {
+      return await fn();
+    } finally {
+      end();
+    }
+  };
   const properties: NonNullable<ObjectDef[string]['properties']> = {
     UUID: { signature: 's', get: () => c.uuid },
     Service: { signature: 'o', get: () => c.servicePath },
@@ -114,10 +129,11 @@ export function characteristicObject(c: SimChar, host: CharHost): ObjectDef {
         ReadValue: {
           in: 'a{sv}',
           out: 'ay',
-          call: async (args) => {
+          call: (args) => timed(async () => {
             const opts = asOptions(args[0], 'options');
             const offset = optionOf(opts, 'offset', 'q', isUint16) ?? 0;
             requireConnected();
+            requireAuth();
             if (!c.def.flags.some((f) => READ_FLAGS.includes(f))) throw bluezErrors.notPermitted('Read not permitted');
             let value: Uint8Array;
             try {
@@ -128,12 +144,12 @@ export function characteristicObject(c: SimChar, host: CharHost): ObjectDef {
             if (offset > value.length) throw bluezErrors.invalidOffset();
             c.value = value;
             return Buffer.from(value.subarray(offset));
-          },
+          }),
         },
         WriteValue: {
           in: 'aya{sv}',
           out: '',
-          call: async (args) => {
+          call: (args) => timed(async () => {
             const value = asBytes(args[0], 'value');
             const opts = asOptions(args[1], 'options');
             const offset = optionOf(opts, 'offset', 'q', isUint16) ?? 0;
@@ -142,6 +158,7 @@ export function characteristicObject(c: SimChar, host: CharHost): ObjectDef {
               throw bluezErrors.invalidArguments(`unknown write type '${type}'`);
             }
             requireConnected();
+            requireAuth();
             const flags = c.def.flags;
             if (type === 'command' && !flags.includes('write-without-response')) throw bluezErrors.notSupported();
             if (type === 'request' && !flags.some((f) => WRITE_FLAGS.includes(f))) {
@@ -155,14 +172,15 @@ export function characteristicObject(c: SimChar, host: CharHost): ObjectDef {
             } catch (e) {
               throw attFailure(e);
             }
-          },
+          }),
         },
         StartNotify: {
           in: '',
           out: '',
-          call: (_args, ctx: CallContext) => {
+          call: (_args, ctx: CallContext) => timed(() => {
             if (!host.isConnected()) throw bluezErrors.notConnected();
             if (!canNotify(c)) throw bluezErrors.notSupported();
+            requireAuth();
             if (c.subscribers.has(ctx.sender)) throw bluezErrors.inProgress();
             const first = c.subscribers.size === 0;
             c.subscribers.add(ctx.sender);
@@ -170,7 +188,7 @@ export function characteristicObject(c: SimChar, host: CharHost): ObjectDef {
               host.propertiesChanged(c.path, ['Notifying']);
               host.subscriptionChanged(c, true);
             }
-          },
+          }),
         },
         StopNotify: {
           in: '',

@@ -7,6 +7,9 @@ export {
   type PeripheralLink,
   type SimCharacteristic,
   type SimPeripheral,
+  type SimGattTiming,
+  type SimIoCapability,
+  type SimSecurity,
   type SimService,
   type WriteType,
 } from './types.js';

@@ -29,7 +29,22 @@ export interface SimDeviceEnv {
   /** setTimeout that stop() can cancel. */
   sleep(ms: number): Promise<void>;
   isPowered(): boolean;
+  /** The default pairing agent (AgentManager1), if a client registered one. */
+  agent(): SimAgent | undefined;
+  /** Calls a method of the agent (org.bluez.Agent1); rejects with the agent's D-Bus error. */
+  callAgent(agent: SimAgent, member: string, signature: string, body: unknown[]): Promise<unknown[]>;
 }
+
+export interface SimAgent {
+  sender: string;
+  path: string;
+  capability: string;
+}
+
+/** Services that stay open on a device requiring bonding: GAP, GATT, Device Information. */
+const OPEN_SERVICES = new Set(['1800', '1801', '180a'].map((u) => fullUuid(u)));
+const INPUT_CAPS = ['KeyboardOnly', 'KeyboardDisplay'];
+const YESNO_CAPS = ['DisplayYesNo', 'KeyboardDisplay'];
 
 export class SimDevice implements PeripheralLink {
   readonly address: string;
@@ -48,6 +63,7 @@ export class SimDevice implements PeripheralLink {
   private blocked = false;
   private alias: string | undefined;
   private failConnects = 0;
+  private opsInFlight = 0;
 
   constructor(
     readonly def: SimPeripheral,
@@ -163,6 +179,8 @@ export class SimDevice implements PeripheralLink {
       this.env.server.propertiesChanged(this.path, DEVICE1, ['Connected']);
       const host = {
         isConnected: () => this.isConnected,
+        authorized: (c: SimChar) => this.def.security?.bonding !== 'required' || this.paired || this.isOpenChar(c),
+        beginOp: () => this.beginOp(),
         propertiesChanged: (path: string, names: string[]) => this.env.server.propertiesChanged(path, CHARACTERISTIC1, names),
         subscriptionChanged: (c: SimChar, subscribed: boolean) =>
           // After the StartNotify reply, so a hook that notifies at once is seen after it.
@@ -180,6 +198,62 @@ export class SimDevice implements PeripheralLink {
     }
   }
 
+  private isOpenChar(c: SimChar): boolean {
+    const service = this.gatt.find((s) => s.chars.includes(c));
+    return service !== undefined && OPEN_SERVICES.has(service.uuid);
+  }
+
+  private async beginOp(): Promise<() => void> {
+    const timing = this.def.gattTiming;
+    if (timing?.rejectConcurrent && this.opsInFlight > 0) throw bluezErrors.inProgress();
+    this.opsInFlight++;
+    let ended = false;
+    const end = () => {
+      if (!ended) this.opsInFlight--;
+      ended = true;
+    };
+    try {
+      if (timing?.latencyMs) await this.env.sleep(timing.latencyMs);
+    } catch (e) {
+      end();
+      throw e;
+    }
+    return end;
+  }
+
+  /** What BlueZ asks the agent, from the two io capabilities (Core spec pairing method table, simplified). */
+  private async authenticate(): Promise<void> {
+    const agent = this.env.agent();
+    if (!agent) throw bluezErrors.authenticationFailed('No agent available for request');
+    const sec = this.def.security;
+    const passkey = sec?.passkey ?? 123456;
+    const ask = async (member: string, signature: string, body: unknown[]) => {
+      try {
+        return await this.env.callAgent(agent, member, signature, body);
+      } catch (e) {
+        this.env.logger.debug?.('pairing agent refused', { address: this.address, member, error: String(e) });
+        throw bluezErrors.authenticationRejected();
+      }
+    };
+    const io = sec?.io ?? 'NoInputNoOutput';
+    if (io === 'DisplayOnly' || (io === 'DisplayYesNo' && INPUT_CAPS.includes(agent.capability) && !YESNO_CAPS.includes(agent.capability))) {
+      // The device shows a passkey: the central must type it in.
+      if (!INPUT_CAPS.includes(agent.capability)) throw bluezErrors.authenticationRejected();
+      const [typed] = await ask('RequestPasskey', 'o', [this.path]);
+      if (typed !== passkey) throw bluezErrors.authenticationFailed();
+    } else if (io === 'DisplayYesNo' && YESNO_CAPS.includes(agent.capability)) {
+      await ask('RequestConfirmation', 'ou', [this.path, passkey]);
+    } else if ((io === 'KeyboardOnly' || io === 'KeyboardDisplay') && agent.capability !== 'NoInputNoOutput') {
+      await ask('DisplayPasskey', 'ouq', [this.path, passkey, 0]);
+    } else {
+      await ask('RequestAuthorization', 'o', [this.path]);
+    }
+  }
+
+  get isPaired(): boolean {
+    return this.paired;
+  }
+
   private async pair(): Promise<void> {
     if (this.paired) throw bluezErrors.alreadyExists();
     if (this.pairing) throw bluezErrors.inProgress();
@@ -192,6 +266,8 @@ export class SimDevice implements PeripheralLink {
     try {
       if (!this.isConnected) await this.connect();
       await this.env.sleep(this.env.connectDelayMs);
+      if (canceled) throw bluezErrors.authenticationCanceled();
+      await this.authenticate();
       if (canceled) throw bluezErrors.authenticationCanceled();
       this.paired = true;
       this.env.server.propertiesChanged(this.path, DEVICE1, ['Paired', 'Bonded']);

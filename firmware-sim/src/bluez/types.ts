@@ -63,7 +63,33 @@ export interface PeripheralLink {
   disconnect(): void;
 }
 
+/** BlueZ io capabilities (AgentManager1.RegisterAgent), also the peripheral's own in pairing. */
+export type SimIoCapability = 'DisplayOnly' | 'DisplayYesNo' | 'KeyboardOnly' | 'NoInputNoOutput' | 'KeyboardDisplay';
+
+/**
+ * The peripheral's security: with `bonding: 'required'` every characteristic outside GAP, GATT and
+ * Device Information refuses access (org.bluez.Error.NotPermitted "Insufficient Authentication")
+ * until Device1.Pair() succeeded; pairing asks the default agent as the io capabilities require.
+ */
+export interface SimSecurity {
+  bonding: 'required' | 'optional';
+  /** The device's io capability: 'DisplayOnly' shows `passkey` (the agent must type it: RequestPasskey),
+   * 'DisplayYesNo' → RequestConfirmation(passkey), 'NoInputNoOutput' → RequestAuthorization (Just Works). */
+  io: SimIoCapability;
+  /** 0..999999; default 123456. */
+  passkey?: number;
+}
+
+/** GATT timing: how long each operation takes, and whether overlapping ones collide (InProgress). */
+export interface SimGattTiming {
+  latencyMs?: number;
+  /** A second operation while one is in flight fails with org.bluez.Error.InProgress (cheap firmware). */
+  rejectConcurrent?: boolean;
+}
+
 export interface SimPeripheral {
+  security?: SimSecurity;
+  gattTiming?: SimGattTiming;
   /** 'AA:BB:CC:DD:EE:FF' (any case). */
   address: string;
   addressType?: 'public' | 'random';

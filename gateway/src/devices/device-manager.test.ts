@@ -170,7 +170,7 @@ describe('DeviceManager', () => {
     const truncated = hex('06 78 00 50');
     expect(dm.handleFrame(frame(truncated)).malformed).toMatch(/^decode:/);
     dm.handleFrame(frame(truncated));
-    expect(dm.handleFrame(frame(BP_HOME, { characteristic: '2A18' })).malformed).toBe('decode:characteristic');
+    expect(dm.handleFrame(frame(BP_HOME, { characteristic: '2AFF' })).malformed).toBe('decode:characteristic');
     expect(dm.handleFrame({ ...frame(BP_HOME), bytes: 'nope' } as unknown as DeviceFrame).malformed).toBe('invalid-frame');
     expect(dm.handleFrame(frame(BP_HOME)).recorded).toBe(2);
 

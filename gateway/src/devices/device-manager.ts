@@ -9,11 +9,23 @@ import { EventEmitter } from 'node:events';
 import {
   type Clock,
   type CodecResult,
+  DEVICE_DEFINITIONS,
+  type DefinitionChoice,
+  type DeviceDefinition,
   type DeviceFrame,
+  type DeviceIdentity,
   type DeviceInfo,
   decodeCharacteristic,
+  decodeGlucoseMeasurement,
+  decodeGlucoseMeasurementContext,
+  type GlucoseJoinEvent,
+  GlucoseContextJoiner,
+  glucoseToDrafts,
+  matchDefinition,
   normalizeCharacteristic,
   type ObservationDraft,
+  quirkOf,
+  roleOf,
   systemClock,
 } from '@telecart/devices';
 import type { Code, Component, DeviceRef, Quantity } from '@telecart/protocol';
@@ -40,6 +52,17 @@ export interface DeviceManagerOptions {
   clock?: Clock;
   /** Default: decodeCharacteristic from @telecart/devices. */
   decode?: Decoder;
+  /** Device definitions to pick from (default: the built-in DEVICE_DEFINITIONS). */
+  definitions?: readonly DeviceDefinition[];
+}
+
+/** How a device's clock is being handled, for the status page and tests. */
+export interface DeviceClockState {
+  /** Measured device − gateway offset when it exceeded the tolerance, else 0. */
+  offsetMs: number;
+  /** 'ok': within tolerance; 'written': the gateway set it; 'correcting': readings are shifted by the offset. */
+  state: 'ok' | 'written' | 'correcting';
+  checkedAt: string;
 }
 
 export interface ReadingEvent {
@@ -75,6 +98,9 @@ export interface DeviceSeen {
   name?: string;
   transport: DeviceFrame['transport'];
   info?: DeviceInfo;
+  /** The definition serving it and why it was picked. */
+  definition?: { id: string; reason: string };
+  clock?: DeviceClockState;
   /** Driver-reported connection state when known ('connected', 'disconnected', …), else 'seen'. */
   state: string;
   firstSeenAt: string;
@@ -130,12 +156,78 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   private readonly malformedCounts = new Map<string, { deviceId: string; reason: string; count: number }>();
   private readonly logged = new Set<string>();
   private readonly detachers = new Set<() => void>();
+  private readonly definitions: readonly DeviceDefinition[];
+  private readonly chosen = new Map<string, DefinitionChoice>();
+  private readonly joiners = new Map<string, GlucoseContextJoiner>();
+  /** Offsets applied to readings (device clocks that could not be set). */
+  private readonly clockOffsets = new Map<string, number>();
+  /** Highest device record number committed to the store, per device (for the RACP cursor). */
+  private readonly committedRecords = new Map<string, number>();
+  private tickTimer: NodeJS.Timeout | undefined;
+  /** Devices replaying their record memory (RACP report in progress): their readings are old on purpose. */
+  private readonly downloading = new Set<string>();
 
   constructor(private readonly opts: DeviceManagerOptions) {
     super();
     this.decode = opts.decode ?? decodeCharacteristic;
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? systemClock;
+    this.definitions = opts.definitions ?? DEVICE_DEFINITIONS;
+  }
+
+  /** Picks the definition for a device (most specific match), remembers and logs it. */
+  identify(deviceId: string, identity: DeviceIdentity): DefinitionChoice | undefined {
+    const choice = matchDefinition(this.definitions, identity);
+    const before = this.chosen.get(deviceId);
+    if (!choice) {
+      this.logger.debug({ deviceId, name: identity.name, services: identity.services }, 'no device definition fits; device ignored');
+      return undefined;
+    }
+    this.chosen.set(deviceId, choice);
+    if (before?.definition.id !== choice.definition.id) {
+      this.logger.info(
+        { deviceId, name: identity.name, definition: choice.definition.id, model: `${choice.definition.vendor} ${choice.definition.model}`, reason: choice.reason },
+        'device definition picked',
+      );
+    }
+    const d = this.devices.get(deviceId) ?? this.addDevice(deviceId.slice(0, 128), identity.transport, new Date(this.clock.now()).toISOString());
+    d.definition = { id: choice.definition.id, reason: choice.reason.slice(0, 200) };
+    if (identity.name !== undefined) d.name = clip(identity.name);
+    return choice;
+  }
+
+  definitionOf(deviceId: string): DeviceDefinition | undefined {
+    return this.chosen.get(deviceId)?.definition;
+  }
+
+  /**
+   * The device clock check: `offsetMs` is device − gateway. With `correct`, readings of this device are
+   * shifted back by it (and say so) until the clock is set or checked again.
+   */
+  setClockState(deviceId: string, state: DeviceClockState['state'], offsetMs: number): void {
+    if (state === 'correcting') this.clockOffsets.set(deviceId, offsetMs);
+    else this.clockOffsets.delete(deviceId);
+    const d = this.devices.get(deviceId);
+    if (d) d.clock = { state, offsetMs: Math.round(offsetMs), checkedAt: new Date(this.clock.now()).toISOString() };
+  }
+
+  /** A stored-record download starts/ends: device times of its readings are kept however old. */
+  setDownloading(deviceId: string, active: boolean): void {
+    if (active) this.downloading.add(deviceId);
+    else this.downloading.delete(deviceId);
+  }
+
+  /** Highest record number of this device committed to the store since the gateway started. */
+  highestCommittedRecord(deviceId: string): number | undefined {
+    return this.committedRecords.get(deviceId);
+  }
+
+  /** Releases what waits for a context (end of a record download, disconnect): nothing is lost. */
+  flushDevice(deviceId: string): void {
+    const j = this.joiners.get(deviceId);
+    if (!j) return;
+    const events = j.flush();
+    if (events.length > 0) this.storeGlucoseEvents(deviceId, events);
   }
 
   /** Consumes frames from a source until detached (or stop()). */
@@ -154,6 +246,9 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
 
   stop(): void {
     for (const d of [...this.detachers]) d();
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    this.tickTimer = undefined;
+    for (const id of [...this.joiners.keys()]) this.flushDevice(id);
   }
 
   /**
@@ -168,6 +263,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     }
     d.state = state.slice(0, 32);
     if (opts.name !== undefined) d.name = clip(opts.name);
+    if (state === 'disconnected') this.flushDevice(deviceId);
   }
 
   seenDevices(): DeviceSeen[] {
@@ -191,8 +287,15 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
       return outcome;
     }
     const device = this.noteDevice(frame);
+    const definition = this.chosen.get(frame.deviceId)?.definition;
+    const role = definition ? roleOf(definition, frame.characteristic) : undefined;
+    // Control points (RACP, Current Time) belong to the procedures, not to the readings.
+    if (role === 'control') return outcome;
     try {
-      const decoded = this.decode(frame.characteristic, frame.bytes);
+      const { bytes, flags: quirkFlags } = this.applyByteQuirks(definition, frame);
+      const short = normalizeCharacteristic(frame.characteristic);
+      if (short === '2A18' || short === '2A34') return this.handleGlucose(frame, short, bytes, device, outcome);
+      const decoded = this.decode(frame.characteristic, bytes);
       if (!decoded.ok) {
         const reason = `decode:${decoded.error.field}`.slice(0, 64);
         this.reportMalformed(
@@ -202,8 +305,10 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
         outcome.malformed = reason;
         return outcome;
       }
-      for (const draft of decoded.value) {
-        if (draft.status === 'final') this.storeDraft(frame, draft, device, outcome);
+      for (const raw of decoded.value) {
+        const draft = this.applyDraftQuirks(definition, raw, quirkFlags);
+        // A definition's 'live' characteristic is never stored, whatever the mapping says.
+        if (draft.status === 'final' && role !== 'live') this.storeDraft(frame, draft, device, outcome);
         else this.showLive(frame, draft, outcome);
       }
     } catch (e) {
@@ -214,6 +319,97 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
       );
       outcome.malformed = reason;
     }
+    return outcome;
+  }
+
+  /** Byte-level quirks before decoding, e.g. a units bit set the wrong way round. */
+  private applyByteQuirks(definition: DeviceDefinition | undefined, frame: DeviceFrame): { bytes: Uint8Array; flags: string[] } {
+    if (!definition) return { bytes: frame.bytes, flags: [] };
+    const short = normalizeCharacteristic(frame.characteristic);
+    const inverted = definition.quirks.find(
+      (q) => q.kind === 'inverted-unit-flag' && normalizeCharacteristic(q.characteristic) === short,
+    );
+    if (!inverted || frame.bytes.length === 0) return { bytes: frame.bytes, flags: [] };
+    const bytes = Uint8Array.from(frame.bytes);
+    bytes[0] = (bytes[0] ?? 0) ^ 0x01;
+    return { bytes, flags: ['unit-flag-corrected'] };
+  }
+
+  /** Draft-level quirks: a clock known to reset to a fixed year gives no usable device time. */
+  private applyDraftQuirks(definition: DeviceDefinition | undefined, draft: ObservationDraft, extra: string[]): ObservationDraft {
+    const reset = definition ? quirkOf(definition, 'clock-resets') : undefined;
+    let d = extra.length > 0 ? { ...draft, flags: [...draft.flags, ...extra] } : draft;
+    if (reset && d.deviceTime?.year === reset.year) {
+      const { deviceTime: _dropped, ...rest } = d;
+      d = { ...rest, flags: [...d.flags, 'device-clock-reset'] };
+    }
+    return d;
+  }
+
+  private joinerOf(deviceId: string): GlucoseContextJoiner {
+    let j = this.joiners.get(deviceId);
+    if (!j) {
+      j = new GlucoseContextJoiner();
+      this.joiners.set(deviceId, j);
+      // A measurement waiting for a context that never comes is released by the joiner's timeout.
+      this.tickTimer ??= setInterval(() => this.tickJoiners(), 1000).unref();
+    }
+    return j;
+  }
+
+  private tickJoiners(): void {
+    const now = this.clock.now();
+    for (const [id, j] of this.joiners) {
+      const events = j.tick(now);
+      if (events.length > 0) this.storeGlucoseEvents(id, events);
+    }
+  }
+
+  /** Glucose measurement + context (joined by sequence number) → drafts → store. */
+  private handleGlucose(frame: DeviceFrame, short: '2A18' | '2A34', bytes: Uint8Array, device: DeviceSeen, outcome: FrameOutcome): FrameOutcome {
+    const joiner = this.joinerOf(frame.deviceId);
+    const now = this.clock.now();
+    let events: GlucoseJoinEvent[];
+    if (short === '2A18') {
+      const m = decodeGlucoseMeasurement(bytes);
+      if (!m.ok) return this.decodeFailed(frame, m.error, device, outcome);
+      events = joiner.measurement(m.value, now);
+    } else {
+      const c = decodeGlucoseMeasurementContext(bytes);
+      if (!c.ok) return this.decodeFailed(frame, c.error, device, outcome);
+      events = joiner.context(c.value, now);
+    }
+    this.lastGlucoseFrame.set(frame.deviceId, frame);
+    this.storeGlucoseEvents(frame.deviceId, events, outcome);
+    return outcome;
+  }
+
+  private readonly lastGlucoseFrame = new Map<string, DeviceFrame>();
+
+  private storeGlucoseEvents(deviceId: string, events: GlucoseJoinEvent[], outcome?: FrameOutcome): void {
+    const frame = this.lastGlucoseFrame.get(deviceId);
+    const device = this.devices.get(deviceId);
+    if (!frame || !device) return;
+    const out = outcome ?? { recorded: 0, duplicates: 0, held: 0, live: 0 };
+    const definition = this.chosen.get(deviceId)?.definition;
+    for (const e of events) {
+      if (e.kind === 'orphan-context') {
+        this.logger.warn({ deviceId, sequenceNumber: e.context.sequenceNumber }, 'glucose context without its measurement skipped');
+        continue;
+      }
+      for (const draft of glucoseToDrafts(e.measurement, { context: e.context })) {
+        this.storeDraft(frame, this.applyDraftQuirks(definition, draft, []), device, out);
+      }
+    }
+  }
+
+  private decodeFailed(frame: DeviceFrame, error: { field: string; reason: string }, device: DeviceSeen, outcome: FrameOutcome): FrameOutcome {
+    const reason = `decode:${error.field}`.slice(0, 64);
+    this.reportMalformed(
+      { deviceId: frame.deviceId, characteristic: frame.characteristic, reason, detail: error.reason, hex: hexOf(frame.bytes) },
+      device,
+    );
+    outcome.malformed = reason;
     return outcome;
   }
 
@@ -234,11 +430,16 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
         receivedAt: frame.receivedAt,
         timeZone: this.opts.timeZone,
         toleranceMs: this.opts.clockDriftToleranceMs,
-        fromStorage: draft.flags.includes('data-from-storage'),
+        fromStorage: draft.flags.includes('data-from-storage') || this.downloading.has(frame.deviceId),
+        ...(this.clockOffsets.has(frame.deviceId) ? { clockOffsetMs: this.clockOffsets.get(frame.deviceId) } : {}),
       }),
       lane: draft.lane,
     });
     const held = patient === null;
+    if (draft.recordNumber !== undefined && draft.recordNumber > (this.committedRecords.get(frame.deviceId) ?? -1)) {
+      // Committed (or already there): the RACP cursor may move past it.
+      this.committedRecords.set(frame.deviceId, draft.recordNumber);
+    }
     if (r.duplicate) {
       outcome.duplicates++;
       this.opts.metrics?.duplicates.inc();

@@ -20,6 +20,11 @@ export interface TimeInputs {
    * past is kept however old (a device time in the future is still corrected).
    */
   fromStorage?: boolean;
+  /**
+   * The device clock's measured offset (device − gateway, ms) when it was off by more than its
+   * tolerance and could not be set: the device time is shifted back by it, the correction recorded.
+   */
+  clockOffsetMs?: number;
 }
 
 export function observationTime(i: TimeInputs): ObservationTime {
@@ -27,6 +32,10 @@ export function observationTime(i: TimeInputs): ObservationTime {
   if (!i.deviceTime) return { effective: received, device: null, received, correctionMs: 0, source: 'gateway' };
   const device = formatDeviceDateTime(i.deviceTime);
   const deviceMs = zonedToEpochMs(i.deviceTime, i.timeZone);
+  if (i.clockOffsetMs !== undefined) {
+    const correctionMs = -Math.round(i.clockOffsetMs);
+    return { effective: new Date(deviceMs + correctionMs).toISOString(), device, received, correctionMs, source: 'device-corrected' };
+  }
   const drift = Math.round(i.receivedAt - deviceMs);
   const trusted = Math.abs(drift) <= i.toleranceMs || (i.fromStorage === true && drift > 0);
   if (trusted) return { effective: new Date(deviceMs).toISOString(), device, received, correctionMs: 0, source: 'device' };

@@ -95,6 +95,14 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
         ...s,
         oldestPendingAt: s.oldestPendingAt === null ? null : new Date(s.oldestPendingAt).toISOString(),
         oldestUnsyncedAt: s.oldestUnsyncedAt === null ? null : new Date(s.oldestUnsyncedAt).toISOString(),
+        lanes: Object.fromEntries(
+          Object.entries(s.lanes).map(([lane, l]) => [
+            lane,
+            { ...l, oldestUnsyncedAt: l.oldestUnsyncedAt === null ? null : new Date(l.oldestUnsyncedAt).toISOString() },
+          ]),
+        ),
+        // Per-lane counts, the store's fill level and caps (null = unlimited): read by `telecart gateway status`.
+        capacity: { ...s.capacity, maxBytes: Number.isFinite(s.capacity.maxBytes) ? s.capacity.maxBytes : null },
       },
       sync: sync.state(),
     };

@@ -1,7 +1,14 @@
 export { type IdGenerator, uuidV7Generator } from './ids.js';
 export {
+  type AlarmRule,
   ASSIGNED_LATER_FLAG,
   type Batch,
+  type CapacityChange,
+  type CapacityLevel,
+  type LaneStats,
+  type RefusedReading,
+  type StoreCapacity,
+  StoreFullError,
   InvalidReadingError,
   LocalObservation,
   NO_PATIENT_FLAG,
@@ -15,3 +22,4 @@ export {
   type StoreStats,
 } from './reading-store.js';
 export { SCHEMA_VERSION } from './schema.js';
+export { readStoreStatus, type StoreStatusSnapshot } from './store-status.js';

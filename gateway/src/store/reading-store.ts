@@ -3,6 +3,11 @@
  * UUIDv7 and its sequence number and is committed before anything else sees it (contract 1), and
  * leaves only when the cloud's ack says it was durably stored (contract 2). Synchronous
  * transactions mean "pick a batch / apply an ack" can never interleave with a half-done write.
+ *
+ * Group commit: recordMany() and group() put many readings in one transaction (one fsync); the
+ * 'recorded' events (what wakes the sync) fire only after that commit, so nothing leaves before
+ * it is on disk. Size cap: unsynced data is never deleted to make room; past the soft cap
+ * waveform capture is refused (StoreFullError), past the hard cap every reading is.
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -52,10 +57,36 @@ export interface StoredReading {
 
 export interface Batch {
   lane: Lane;
-  observations: Observation[];
+  /** Parsed on first access: the sync client sends `json` as is. */
+  readonly observations: Observation[];
+  /** The stored JSON text of each observation, in `seqs` order. */
+  json: string[];
   seqs: number[];
   /** Sum of the observations' JSON bytes. */
   bytes: number;
+}
+
+export interface LaneStats {
+  pending: number;
+  held: number;
+  rejected: number;
+  /** JSON bytes not yet in the cloud (pending + held). */
+  bytes: number;
+  /** ms since epoch of the oldest pending or held reading of the lane (by sequence), null when none. */
+  oldestUnsyncedAt: number | null;
+}
+
+/** 'ok'; 'near-full': past the soft cap, waveforms refused; 'full': past the hard cap, everything refused. */
+export type CapacityLevel = 'ok' | 'near-full' | 'full';
+
+export interface StoreCapacity {
+  /** JSON bytes of every reading kept (pending, held, rejected): what the caps count. */
+  usedBytes: number;
+  /** Hard cap; Infinity when unlimited. */
+  maxBytes: number;
+  /** Soft cap: waveform-lane readings are refused past it, and the near-full alarm is raised. */
+  waveformStopBytes: number;
+  level: CapacityLevel;
 }
 
 export interface StoreStats {
@@ -68,6 +99,8 @@ export interface StoreStats {
   oldestPendingAt: number | null;
   /** ms since epoch of the oldest pending or held reading, null when none. */
   oldestUnsyncedAt: number | null;
+  lanes: Record<Lane, LaneStats>;
+  capacity: StoreCapacity;
 }
 
 export interface ReadingStoreOptions {
@@ -78,6 +111,26 @@ export interface ReadingStoreOptions {
   fileName?: string;
   /** Synced content keys older than this are forgotten at open. Default 400 days. */
   syncedKeyRetentionMs?: number;
+  /** Hard cap on the JSON bytes of readings kept; past it record() refuses everything. Default unlimited. */
+  maxBytes?: number;
+  /** Fraction of maxBytes past which waveform readings are refused and the near-full alarm raised. Default 0.8. */
+  waveformStopRatio?: number;
+  /** A reading this rule names (e.g. a critical vital sign) is moved to the alarm lane with the returned flag. */
+  alarmRule?: AlarmRule;
+}
+
+/** Returns the flag of the alarm a reading raises (e.g. 'alarm:spo2-low'), or null. */
+export type AlarmRule = (input: RecordInput) => string | null;
+
+export interface CapacityChange {
+  level: CapacityLevel;
+  previous: CapacityLevel;
+  capacity: StoreCapacity;
+}
+
+export interface RefusedReading {
+  lane: Lane;
+  error: StoreFullError;
 }
 
 export interface ReadingStoreEvents {
@@ -87,6 +140,10 @@ export interface ReadingStoreEvents {
   assigned: [number[]];
   /** Readings the cloud stored were removed. */
   stored: [number];
+  /** The fill level crossed a threshold (up or down). */
+  capacity: [CapacityChange];
+  /** A reading was refused because the store is (nearly) full. */
+  refused: [RefusedReading];
 }
 
 export class InvalidReadingError extends Error {
@@ -96,11 +153,56 @@ export class InvalidReadingError extends Error {
   }
 }
 
+/**
+ * The store is too full for this reading. Nothing was written; nothing was deleted to make room.
+ * Callers (device, serial, audio capture) should stop or pause capture and tell the user.
+ */
+export class StoreFullError extends Error {
+  readonly code = 'STORE_FULL';
+  constructor(
+    /** 'near-full': waveforms refused (soft cap); 'full': everything refused (hard cap). */
+    readonly level: Exclude<CapacityLevel, 'ok'>,
+    readonly lane: Lane,
+    readonly usedBytes: number,
+    readonly limitBytes: number,
+  ) {
+    super(
+      level === 'full'
+        ? `gateway store full: ${usedBytes} of ${limitBytes} bytes used by readings not yet in the cloud; ${lane} reading refused (nothing is deleted to make room)`
+        : `gateway store nearly full: ${usedBytes} bytes used, waveform capture stops at ${limitBytes}; ${lane} reading refused`,
+    );
+    this.name = 'StoreFullError';
+  }
+}
+
 export const NO_PATIENT_FLAG = 'no-patient';
 /** Marks a reading whose patient was given by the nurse after the measurement. */
 export const ASSIGNED_LATER_FLAG = 'patient-assigned-later';
 
 const LANE_RANK: Record<Lane, number> = { alarm: 0, spot: 1, waveform: 2 };
+const STATES: readonly ReadingState[] = ['held', 'pending', 'rejected'];
+
+/** Count and bytes of readings per lane and state, kept in memory so caps and stats cost nothing. */
+export type Tally = Record<Lane, Record<ReadingState, { n: number; b: number }>>;
+
+function emptyTally(): Tally {
+  const lane = () => ({ held: { n: 0, b: 0 }, pending: { n: 0, b: 0 }, rejected: { n: 0, b: 0 } });
+  return { alarm: lane(), spot: lane(), waveform: lane() };
+}
+
+function lazyBatch(lane: Lane, json: string[], seqs: number[], bytes: number): Batch {
+  let parsed: Observation[] | undefined;
+  return {
+    lane,
+    json,
+    seqs,
+    bytes,
+    get observations() {
+      parsed ??= json.map((j) => JSON.parse(j) as Observation);
+      return parsed;
+    },
+  };
+}
 const DAY_MS = 86_400_000;
 const checkLocal = compile(LocalObservation);
 
@@ -142,14 +244,27 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   private readonly newId: IdGenerator;
   private readonly q;
   private readonly recordTx: (input: RecordInput) => RecordResult;
+  private readonly groupTx: <T>(fn: () => T) => T;
   private readonly markStoredTx: (ranges: SeqRanges) => number;
   private readonly assignTx: (seqs: readonly number[], patient: PatientRef) => { assigned: number[]; skipped: number[] };
+  private readonly tally: Tally;
+  private readonly maxBytes: number;
+  private readonly waveformStopBytes: number;
+  private readonly alarmRule: AlarmRule | undefined;
+  private level: CapacityLevel = 'ok';
+  /** Inside group(): committed readings whose events wait for the outer commit. */
+  private deferred: LocalObservation[] | null = null;
 
   constructor(opts: ReadingStoreOptions) {
     super();
     this.gatewayId = opts.gatewayId;
     this.clock = opts.clock ?? systemClock;
     this.newId = uuidV7Generator(this.clock);
+    this.alarmRule = opts.alarmRule;
+    this.maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+    const ratio = opts.waveformStopRatio ?? 0.8;
+    if (!(this.maxBytes > 0) || !(ratio > 0 && ratio <= 1)) throw new Error('store maxBytes must be > 0 and waveformStopRatio in (0, 1]');
+    this.waveformStopBytes = Math.floor(this.maxBytes * ratio);
     mkdirSync(opts.dataDir, { recursive: true });
     this.file = join(opts.dataDir, opts.fileName ?? 'gateway.sqlite');
     const db = new Database(this.file);
@@ -179,24 +294,29 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       pendingInLane: db.prepare<[number], Pick<ReadingRow, 'seq' | 'observation' | 'bytes'>>(
         `SELECT seq, observation, bytes FROM readings WHERE state = 'pending' AND lane_rank = ? ORDER BY seq`,
       ),
-      deleteStored: db.prepare<[number, number], { seq: number; id: string; content_key: string | null }>(
-        `DELETE FROM readings WHERE seq BETWEEN ? AND ? AND state = 'pending' RETURNING seq, id, content_key`,
+      deleteStored: db.prepare<[number, number], { seq: number; id: string; content_key: string | null; lane: Lane; bytes: number }>(
+        `DELETE FROM readings WHERE seq BETWEEN ? AND ? AND state = 'pending' RETURNING seq, id, content_key, lane, bytes`,
       ),
       rememberKey: db.prepare<[string, number, string, number]>(
         `INSERT OR IGNORE INTO synced_keys (content_key, seq, id, synced_at) VALUES (?, ?, ?, ?)`,
       ),
-      reject: db.prepare<[string, number]>(`UPDATE readings SET state = 'rejected', reject_reason = ? WHERE seq = ? AND state = 'pending'`),
+      reject: db.prepare<[string, number], { lane: Lane; bytes: number }>(
+        `UPDATE readings SET state = 'rejected', reject_reason = ? WHERE seq = ? AND state = 'pending' RETURNING lane, bytes`,
+      ),
       bySeq: db.prepare<[number], ReadingRow>(`SELECT * FROM readings WHERE seq = ?`),
       heldBySeq: db.prepare<[number], ReadingRow>(`SELECT * FROM readings WHERE seq = ? AND state = 'held'`),
       release: db.prepare<[string, number, number]>(`UPDATE readings SET state = 'pending', observation = ?, bytes = ? WHERE seq = ?`),
       list: db.prepare<[ReadingState, number], ReadingRow>(`SELECT * FROM readings WHERE state = ? ORDER BY seq DESC LIMIT ?`),
-      stats: db.prepare<[], { state: ReadingState; n: number; b: number; oldest: number | null }>(
-        `SELECT state, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b, MIN(created_at) AS oldest FROM readings GROUP BY state`,
+      // Uses the (state, lane_rank, seq) index: the first by sequence is the oldest (seq follows time).
+      oldest: db.prepare<[ReadingState, number], { created_at: number }>(
+        `SELECT created_at FROM readings WHERE state = ? AND lane_rank = ? ORDER BY seq LIMIT 1`,
       ),
       pruneKeys: db.prepare<[number]>(`DELETE FROM synced_keys WHERE synced_at < ?`),
     };
 
     this.q.pruneKeys.run(this.clock.now() - (opts.syncedKeyRetentionMs ?? 400 * DAY_MS));
+    this.tally = readTally(db);
+    this.level = this.levelFor(this.usedBytes());
 
     this.recordTx = db.transaction((input: RecordInput): RecordResult => {
       if (input.contentKey !== undefined) {
@@ -207,23 +327,23 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       }
       const seq = Number(this.q.lastSeq.get()?.value ?? '0') + 1;
       const held = input.patient === null;
-      const flags = held ? finishFlags([...input.flags, NO_PATIENT_FLAG]) : input.flags;
-      const observation: LocalObservation = { id: this.newId(), seq, gatewayId: this.gatewayId, ...input, flags };
+      const alarm = input.lane === 'waveform' ? null : (this.alarmRule?.(input) ?? null);
+      const lane: Lane = alarm === null ? input.lane : 'alarm';
+      const extra = [...(held ? [NO_PATIENT_FLAG] : []), ...(alarm === null ? [] : [alarm])];
+      const flags = extra.length > 0 ? finishFlags([...input.flags, ...extra]) : input.flags;
+      const observation: LocalObservation = { id: this.newId(), seq, gatewayId: this.gatewayId, ...input, flags, lane };
       const json = validated(observation);
+      const bytes = Buffer.byteLength(json);
+      this.checkRoom(lane, bytes);
+      const state: ReadingState = held ? 'held' : 'pending';
       this.q.setLastSeq.run(String(seq));
-      this.q.insert.run(
-        seq,
-        observation.id,
-        input.contentKey ?? null,
-        input.lane,
-        LANE_RANK[input.lane],
-        held ? 'held' : 'pending',
-        json,
-        Buffer.byteLength(json),
-        this.clock.now(),
-      );
+      this.q.insert.run(seq, observation.id, input.contentKey ?? null, lane, LANE_RANK[lane], state, json, bytes, this.clock.now());
+      // Counted only once the transaction commits (see commitTally); a rollback leaves the tally alone.
+      this.pendingTally.push({ lane, state, n: 1, bytes });
       return { duplicate: false, observation };
     });
+
+    this.groupTx = db.transaction(<T>(fn: () => T): T => fn()) as <T>(fn: () => T) => T;
 
     this.markStoredTx = db.transaction((ranges: SeqRanges): number => {
       const now = this.clock.now();
@@ -231,6 +351,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       for (const [first, last] of ranges) {
         for (const row of this.q.deleteStored.all(Math.min(first, last), Math.max(first, last))) {
           removed++;
+          this.pendingTally.push({ lane: row.lane, state: 'pending', n: -1, bytes: -row.bytes });
           if (row.content_key !== null) this.q.rememberKey.run(row.content_key, row.seq, row.id, now);
         }
       }
@@ -249,55 +370,115 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
         const o = JSON.parse(row.observation) as LocalObservation;
         const flags = finishFlags([...o.flags.filter((f) => f !== NO_PATIENT_FLAG), ASSIGNED_LATER_FLAG]);
         const json = validated({ ...o, patient, flags });
-        this.q.release.run(json, Buffer.byteLength(json), seq);
+        const bytes = Buffer.byteLength(json);
+        this.q.release.run(json, bytes, seq);
+        this.pendingTally.push({ lane: row.lane, state: 'held', n: -1, bytes: -row.bytes }, { lane: row.lane, state: 'pending', n: 1, bytes });
         assigned.push(seq);
       }
       return { assigned, skipped };
     });
   }
 
+  /** Tally changes of the transaction under way (applied on commit, dropped on rollback). */
+  private pendingTally: { lane: Lane; state: ReadingState; n: number; bytes: number }[] = [];
+
   /**
    * Gives the reading its identity and commits it, or returns the reading already stored (or
-   * already synced) under the same content key. Throws InvalidReadingError before writing anything.
+   * already synced) under the same content key. Throws InvalidReadingError or StoreFullError
+   * before writing anything. Inside group(), the commit is the group's.
    */
   record(input: RecordInput): RecordResult {
-    const r = this.recordTx(input);
-    if (!r.duplicate) this.emit('recorded', r.observation);
+    let r: RecordResult;
+    try {
+      r = this.deferred !== null ? this.recordTx(input) : this.tracked(() => this.recordTx(input));
+    } catch (e) {
+      if (e instanceof StoreFullError) {
+        this.emit('refused', { lane: e.lane, error: e });
+        this.updateLevel(e.level);
+      }
+      throw e;
+    }
+    if (!r.duplicate) {
+      if (this.deferred !== null) this.deferred.push(r.observation);
+      else this.emit('recorded', r.observation);
+    }
     return r;
+  }
+
+  /**
+   * Records a burst in one transaction: one fsync instead of one per reading. All or nothing:
+   * an invalid reading or a full store throws and leaves nothing written.
+   */
+  recordMany(inputs: readonly RecordInput[]): RecordResult[] {
+    return this.group(() => inputs.map((i) => this.record(i)));
+  }
+
+  /**
+   * Runs `fn` in one transaction: every record() it makes is committed together when it returns
+   * (or rolled back if it throws). 'recorded' events fire after the commit, so the sync client
+   * never sees a reading before it is on disk.
+   */
+  group<T>(fn: () => T): T {
+    if (this.deferred !== null) return fn();
+    const deferred: LocalObservation[] = [];
+    this.deferred = deferred;
+    let result: T;
+    try {
+      result = this.tracked(() => this.groupTx(fn));
+    } finally {
+      this.deferred = null;
+    }
+    for (const o of deferred) this.emit('recorded', o);
+    return result;
   }
 
   /**
    * The next batch to send: pending readings of the highest-priority lane that has any (among
    * `lanes`), oldest first, skipping `exclude` (already in flight), within maxCount and maxBytes
    * (a single reading larger than maxBytes still goes alone, or it would block its lane forever).
+   * `maxBytesByLane` narrows maxBytes for some lanes (small waveform batches keep alarms fast).
    */
-  nextBatch(maxCount: number, maxBytes: number, opts: { exclude?: ReadonlySet<number>; lanes?: readonly Lane[] } = {}): Batch | null {
+  nextBatch(
+    maxCount: number,
+    maxBytes: number,
+    opts: { exclude?: ReadonlySet<number>; lanes?: readonly Lane[]; maxBytesByLane?: Partial<Record<Lane, number>> } = {},
+  ): Batch | null {
     const lanes = opts.lanes ?? LANES;
     for (const lane of LANES) {
-      if (!lanes.includes(lane)) continue;
-      const batch: Batch = { lane, observations: [], seqs: [], bytes: 0 };
+      if (!lanes.includes(lane) || this.tally[lane].pending.n === 0) continue;
+      const limit = Math.min(maxBytes, opts.maxBytesByLane?.[lane] ?? maxBytes);
+      const json: string[] = [];
+      const seqs: number[] = [];
+      let bytes = 0;
       for (const row of this.q.pendingInLane.iterate(LANE_RANK[lane])) {
         if (opts.exclude?.has(row.seq)) continue;
-        if (batch.seqs.length >= maxCount || (batch.seqs.length > 0 && batch.bytes + row.bytes > maxBytes)) break;
-        batch.observations.push(JSON.parse(row.observation) as Observation);
-        batch.seqs.push(row.seq);
-        batch.bytes += row.bytes;
+        if (seqs.length >= maxCount || (seqs.length > 0 && bytes + row.bytes > limit)) break;
+        json.push(row.observation);
+        seqs.push(row.seq);
+        bytes += row.bytes;
       }
-      if (batch.seqs.length > 0) return batch;
+      if (seqs.length > 0) return lazyBatch(lane, json, seqs, bytes);
     }
     return null;
   }
 
   /** The cloud durably stored these: delete them, remembering their content keys. Returns how many left. */
   markStored(ranges: SeqRanges): number {
-    const removed = this.markStoredTx(ranges);
+    const removed = this.tracked(() => this.markStoredTx(ranges));
     if (removed > 0) this.emit('stored', removed);
     return removed;
   }
 
   /** The cloud refused this reading: quarantine it (kept for inspection, never resent silently). */
   markRejected(seq: number, reason: string): boolean {
-    return this.q.reject.run(reason.slice(0, 300), seq).changes > 0;
+    const row = this.q.reject.get(reason.slice(0, 300), seq);
+    if (!row) return false;
+    const t = this.tally[row.lane];
+    t.pending.n--;
+    t.pending.b -= row.bytes;
+    t.rejected.n++;
+    t.rejected.b += row.bytes;
+    return true;
   }
 
   held(limit = 1000): StoredReading[] {
@@ -316,21 +497,48 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
 
   /** The nurse names the patient of held readings: they become pending. Seqs not held are skipped. */
   assignPatient(seqs: readonly number[], patient: PatientRef): { assigned: number[]; skipped: number[] } {
-    const r = this.assignTx(seqs, patient);
+    const r = this.tracked(() => this.assignTx(seqs, patient));
     if (r.assigned.length > 0) this.emit('assigned', r.assigned);
     return r;
   }
 
+  /** Backlog and fill level, from in-memory tallies plus one indexed lookup per lane and state. */
   stats(): StoreStats {
-    const s: StoreStats = { pending: 0, held: 0, rejected: 0, bytes: 0, oldestPendingAt: null, oldestUnsyncedAt: null };
-    for (const row of this.q.stats.all()) {
-      s[row.state] = row.n;
-      if (row.state === 'rejected') continue;
-      s.bytes += row.b;
-      if (row.state === 'pending') s.oldestPendingAt = row.oldest;
-      if (row.oldest !== null && (s.oldestUnsyncedAt === null || row.oldest < s.oldestUnsyncedAt)) s.oldestUnsyncedAt = row.oldest;
+    const lanes = {} as Record<Lane, LaneStats>;
+    const s: StoreStats = {
+      pending: 0,
+      held: 0,
+      rejected: 0,
+      bytes: 0,
+      oldestPendingAt: null,
+      oldestUnsyncedAt: null,
+      lanes,
+      capacity: this.capacity(),
+    };
+    const min = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+    for (const lane of LANES) {
+      const t = this.tally[lane];
+      const oldestPending = t.pending.n > 0 ? (this.q.oldest.get('pending', LANE_RANK[lane])?.created_at ?? null) : null;
+      const oldestHeld = t.held.n > 0 ? (this.q.oldest.get('held', LANE_RANK[lane])?.created_at ?? null) : null;
+      lanes[lane] = {
+        pending: t.pending.n,
+        held: t.held.n,
+        rejected: t.rejected.n,
+        bytes: t.pending.b + t.held.b,
+        oldestUnsyncedAt: min(oldestPending, oldestHeld),
+      };
+      s.pending += t.pending.n;
+      s.held += t.held.n;
+      s.rejected += t.rejected.n;
+      s.bytes += t.pending.b + t.held.b;
+      s.oldestPendingAt = min(s.oldestPendingAt, oldestPending);
+      s.oldestUnsyncedAt = min(s.oldestUnsyncedAt, lanes[lane].oldestUnsyncedAt);
     }
     return s;
+  }
+
+  capacity(): StoreCapacity {
+    return { usedBytes: this.usedBytes(), maxBytes: this.maxBytes, waveformStopBytes: this.waveformStopBytes, level: this.level };
   }
 
   /** The last sequence number given out (0 for a new store). */
@@ -346,6 +554,68 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     if (this.db.open) this.db.close();
   }
 
+  private usedBytes(): number {
+    let used = 0;
+    for (const lane of LANES) for (const st of STATES) used += this.tally[lane][st].b;
+    return used;
+  }
+
+  private levelFor(used: number): CapacityLevel {
+    if (used >= this.maxBytes) return 'full';
+    if (used >= this.waveformStopBytes) return 'near-full';
+    return 'ok';
+  }
+
+  /** Inside the record transaction: refuse (throw, rolling back) rather than grow past a cap. */
+  private checkRoom(lane: Lane, bytes: number): void {
+    if (this.maxBytes === Number.POSITIVE_INFINITY) return;
+    let used = this.usedBytes();
+    for (const p of this.pendingTally) used += p.bytes;
+    if (used + bytes > this.maxBytes) throw new StoreFullError('full', lane, used, this.maxBytes);
+    if (lane === 'waveform' && used + bytes > this.waveformStopBytes)
+      throw new StoreFullError('near-full', lane, used, this.waveformStopBytes);
+  }
+
+  /**
+   * Runs a top-level write transaction, then applies its tally changes (only if it committed) and
+   * announces a change of fill level.
+   */
+  private tracked<T>(fn: () => T): T {
+    this.pendingTally = [];
+    let result: T;
+    try {
+      result = fn();
+    } catch (e) {
+      this.pendingTally = [];
+      throw e;
+    }
+    for (const p of this.pendingTally) {
+      const t = this.tally[p.lane][p.state];
+      t.n += p.n;
+      t.b += p.bytes;
+    }
+    this.pendingTally = [];
+    this.updateLevel();
+    return result;
+  }
+
+  /** `refused`: a reading was just refused at that level, so the store is at least that full even if not to the byte. */
+  private updateLevel(refused?: Exclude<CapacityLevel, 'ok'>): void {
+    const rank: Record<CapacityLevel, number> = { ok: 0, 'near-full': 1, full: 2 };
+    const used = this.usedBytes();
+    let level = this.levelFor(used);
+    if (refused !== undefined && rank[refused] > rank[level]) level = refused;
+    // Hysteresis: the alarm clears only once clearly below its threshold, not at every byte freed.
+    if (rank[level] < rank[this.level]) {
+      const clearBelow = this.level === 'full' ? 0.95 * this.maxBytes : 0.9 * this.waveformStopBytes;
+      if (used >= clearBelow) return;
+    }
+    if (level === this.level) return;
+    const previous = this.level;
+    this.level = level;
+    this.emit('capacity', { level, previous, capacity: this.capacity() });
+  }
+
   /** A data dir belongs to one gateway: its sequence numbers mean nothing under another id. */
   private claimGatewayId(): void {
     const row = this.db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'gateway_id'`).get();
@@ -353,4 +623,16 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     else if (row.value !== this.gatewayId)
       throw new Error(`store ${this.file} belongs to gateway "${row.value}", not "${this.gatewayId}"; use another data directory`);
   }
+}
+
+/** Count and bytes per lane and state, as stored (one scan at open). */
+export function readTally(db: Database.Database): Tally {
+  const tally = emptyTally();
+  const rows = db
+    .prepare<[], { lane: Lane; state: ReadingState; n: number; b: number }>(
+      `SELECT lane, state, COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM readings GROUP BY lane, state`,
+    )
+    .all();
+  for (const r of rows) tally[r.lane][r.state] = { n: r.n, b: r.b };
+  return tally;
 }

@@ -2,6 +2,7 @@ export {
   type AppliedAck,
   type IgnoredAckReason,
   type SentBatch,
+  SYNC_DEFAULTS,
   SyncClient,
   type SyncClientEvents,
   type SyncClientOptions,

@@ -78,17 +78,38 @@ describe('SyncClient', () => {
     ]);
   });
 
-  it('never lets waveform batches take the last in-flight slot', async () => {
+  it('keeps at most one waveform batch unacked, small, while alarm and spot readings go alongside', async () => {
     cloud.acking = false;
+    // ~600-byte readings: a 2 KiB waveform budget holds 3.
     for (let i = 0; i < 10; i++) store.record(weightInput(i, { lane: 'waveform' }));
     const sent: SentBatch[] = [];
-    const sync = startSync({ inFlight: 3, batchMaxCount: 2 });
+    const sync = startSync({ inFlight: 3, batchMaxCount: 50, waveformBatchMaxBytes: 2048 });
     sync.on('sent', (b) => sent.push(b));
-    await waitUntil(() => sent.length === 2, 'two waveform batches');
+    await waitUntil(() => sent.length === 1, 'one waveform batch');
+    const wf = store.nextBatch(50, 2048, { lanes: ['waveform'] });
+    expect(sent[0]?.seqs).toEqual(wf?.seqs);
+    expect(sent[0]?.seqs.length).toBeGreaterThan(1);
+    expect(sent[0]?.seqs.length).toBeLessThan(10);
     store.record(weightInput(99, { lane: 'alarm' }));
-    await waitUntil(() => sent.length === 3, 'the alarm batch');
-    expect(sent.map((b) => b.lane)).toEqual(['waveform', 'waveform', 'alarm']);
+    store.record(weightInput(100, { lane: 'spot' }));
+    await waitUntil(() => sent.length === 3, 'the alarm and the spot batch');
+    // Had the waveform window allowed more, the first pass would have sent them before the alarm existed.
+    expect(sent.map((b) => b.lane)).toEqual(['waveform', 'alarm', 'spot']);
     expect(sync.state().inFlight).toBe(3);
+    cloud.acking = true;
+    await waitUntil(() => store.stats().pending === 0, 'the rest after acks resume');
+    const waveformBatches = sent.filter((b) => b.lane === 'waveform');
+    expect(waveformBatches.flatMap((b) => b.seqs).sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+  });
+
+  it('sends a single waveform reading larger than the batch budget alone instead of stalling the lane', async () => {
+    for (let i = 0; i < 4; i++) store.record(weightInput(i, { lane: 'waveform' }));
+    const sent: SentBatch[] = [];
+    const sync = startSync({ waveformBatchMaxBytes: 100 });
+    sync.on('sent', (b) => sent.push(b));
+    await waitUntil(() => store.stats().pending === 0, 'all waveform readings sent and acked');
+    expect(sent.map((b) => b.seqs)).toEqual([[1], [2], [3], [4]]);
+    expect(sync.state().counters.bytesSent).toBeGreaterThan(0);
   });
 
   it('deletes nothing while the cloud does not ack, resends after the timeout, then drains once acks come', async () => {

@@ -3,9 +3,18 @@
  *
  * Batches of one lane go to telecart/v1/gw/{id}/up/{lane} with QoS 1; up to `inFlight` batches
  * wait for their BatchAck at once; a batch not acked within `ackTimeoutMs` is dropped from the
- * window and its readings go again (the cloud is idempotent, so redelivery is safe). Alarm and
- * spot lanes go first, and waveforms may never fill the whole window (contract 3). The client
+ * window and its readings go again (the cloud is idempotent, so redelivery is safe). The client
  * wakes as soon as a reading is committed. Broker down or cloud silent: the store just grows.
+ *
+ * Link budget (contract 3). MQTT is one TCP stream: bytes already written are ahead of an alarm
+ * whatever its priority, so what may be ahead of it is bounded instead:
+ *   - alarm batches ignore the window (they are small and rare) and leave as soon as committed;
+ *   - waveform batches are small (waveformBatchMaxBytes), at most waveformInFlight (1) unacked,
+ *     and none is written while the socket still buffers more than maxBufferedBytes;
+ *   - spot batches share the window with waveforms but never wait for them.
+ * Worst case ahead of an alarm ≈ waveformBatchMaxBytes (or one larger single observation, which
+ * goes alone) + maxBufferedBytes: ~0.3 s at 1 Mbit/s with the defaults (docs/sync-protocol.md).
+ * Batches go as JSON + deflate (docs/encoding.md), built from the stored JSON without re-parsing.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
@@ -13,12 +22,13 @@ import { type Clock, systemClock } from '@telecart/devices';
 import {
   type BatchAck,
   decodeAck,
+  encodeJsonText,
   encodePayload,
   type GatewayStatus,
   LANES,
   type Lane,
   MAX_BATCH_OBSERVATIONS,
-  type ObservationBatch,
+  type PayloadFormat,
   PROTOCOL_VERSION,
   topics,
   toSeqRanges,
@@ -40,7 +50,22 @@ export interface SyncOptions {
   reconnectPeriodMs?: number;
   /** Ceiling of the reconnect delay. Default 60 s. */
   reconnectMaxMs?: number;
+  /** Byte budget of one waveform batch (JSON): what can be on the wire ahead of an alarm. Default 16 KiB. */
+  waveformBatchMaxBytes?: number;
+  /** Waveform batches awaiting their ack at once. Default 1. */
+  waveformInFlight?: number;
+  /** No spot or waveform batch is written while the socket buffers more than this. Default 16 KiB. */
+  maxBufferedBytes?: number;
+  /** Batch encoding on the wire. Default 'json+deflate'. */
+  payloadFormat?: PayloadFormat;
 }
+
+export const SYNC_DEFAULTS = {
+  waveformBatchMaxBytes: 16 * 1024,
+  waveformInFlight: 1,
+  maxBufferedBytes: 16 * 1024,
+  payloadFormat: 'json+deflate' as PayloadFormat,
+} as const;
 
 export interface SyncClientOptions extends SyncOptions {
   gatewayId: string;
@@ -76,6 +101,9 @@ export type IgnoredAckReason = 'malformed' | 'other-gateway' | 'unknown-batch' |
 
 export interface SyncCounters {
   batchesSent: number;
+  readingsSent: number;
+  /** Payload bytes published (after encoding), resends included. */
+  bytesSent: number;
   batchesAcked: number;
   batchesTimedOut: number;
   readingsAcked: number;
@@ -122,8 +150,11 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   private pumpScheduled = false;
   private statusTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private readonly drainWatched = new WeakSet<object>();
   private readonly counters: SyncCounters = {
     batchesSent: 0,
+    readingsSent: 0,
+    bytesSent: 0,
     batchesAcked: 0,
     batchesTimedOut: 0,
     readingsAcked: 0,
@@ -259,39 +290,69 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   private pump(): void {
     const client = this.client;
     if (!client?.connected || this.stopping) return;
-    const { batchMaxBytes, inFlight: window } = this.opts;
-    const batchMaxCount = Math.min(this.opts.batchMaxCount, MAX_BATCH_OBSERVATIONS);
-    while (this.inFlight.size < window) {
-      const waveforms = [...this.inFlight.values()].filter((b) => b.lane === 'waveform').length;
-      // Keep one slot free of waveforms so an alarm or a spot reading never waits behind them.
-      const lanes = window > 1 && waveforms >= window - 1 ? LANES.filter((l) => l !== 'waveform') : LANES;
-      const budget = Math.max(1, batchMaxBytes - ENVELOPE_BYTES - batchMaxCount);
-      const batch = this.opts.store.nextBatch(batchMaxCount, budget, { exclude: this.inFlightSeqs, lanes });
-      if (!batch) return;
-      const payload: ObservationBatch = {
-        v: PROTOCOL_VERSION,
-        batchId: randomUUID(),
-        gatewayId: this.opts.gatewayId,
-        lane: batch.lane,
-        sentAt: new Date(this.clock.now()).toISOString(),
-        observations: batch.observations,
-      };
-      const bytes = encodePayload(payload);
-      const sent: SentBatch = { batchId: payload.batchId, lane: batch.lane, seqs: batch.seqs, bytes: bytes.byteLength };
-      const timer = setTimeout(() => {
-        const b = this.inFlight.get(sent.batchId);
-        if (b) this.expire(b);
-      }, this.opts.ackTimeoutMs);
-      this.inFlight.set(sent.batchId, { ...sent, timer });
-      for (const s of sent.seqs) this.inFlightSeqs.add(s);
-      client.publish(topics.uplink(this.opts.gatewayId, batch.lane), bytes, { qos: 1 }, (err) => {
-        if (err) this.logger.warn({ batchId: sent.batchId, err: err.message }, 'batch publish failed; it will be sent again');
+    const o = this.opts;
+    const window = o.inFlight;
+    const waveformWindow = Math.max(1, o.waveformInFlight ?? SYNC_DEFAULTS.waveformInFlight);
+    const maxBuffered = o.maxBufferedBytes ?? SYNC_DEFAULTS.maxBufferedBytes;
+    const batchMaxCount = Math.min(o.batchMaxCount, MAX_BATCH_OBSERVATIONS);
+    const budget = Math.max(1, o.batchMaxBytes - ENVELOPE_BYTES - batchMaxCount);
+    const waveformBudget = Math.max(1, Math.min(budget, o.waveformBatchMaxBytes ?? SYNC_DEFAULTS.waveformBatchMaxBytes));
+    for (;;) {
+      const open = { alarm: 0, spot: 0, waveform: 0 };
+      for (const b of this.inFlight.values()) open[b.lane]++;
+      const buffered = this.bufferedBytes(client);
+      const lanes: Lane[] = [];
+      // Alarms: their own window, and written even when the socket is busy (they are tiny).
+      if (open.alarm < window) lanes.push('alarm');
+      if (buffered <= maxBuffered) {
+        if (open.spot + open.waveform < window) lanes.push('spot');
+        if (open.spot + open.waveform < window && open.waveform < waveformWindow) lanes.push('waveform');
+      }
+      if (lanes.length === 0) return;
+      const batch = o.store.nextBatch(batchMaxCount, budget, {
+        exclude: this.inFlightSeqs,
+        lanes,
+        maxBytesByLane: { waveform: waveformBudget },
       });
-      this.counters.batchesSent++;
-      this.opts.metrics?.batchesSent.inc({ lane: batch.lane });
-      this.logger.debug({ batchId: sent.batchId, lane: sent.lane, count: sent.seqs.length, bytes: sent.bytes }, 'batch sent');
-      this.emit('sent', sent);
+      if (!batch) return;
+      this.send(client, batch.lane, batch.seqs, batch.json);
     }
+  }
+
+  private send(client: MqttClient, lane: Lane, seqs: number[], json: string[]): void {
+    const batchId = randomUUID();
+    const sentAt = new Date(this.clock.now()).toISOString();
+    // The envelope of an ObservationBatch around the stored (already validated) observation texts.
+    const text = `{"v":${PROTOCOL_VERSION},"batchId":"${batchId}","gatewayId":${JSON.stringify(this.opts.gatewayId)},"lane":"${lane}","sentAt":"${sentAt}","observations":[${json.join(',')}]}`;
+    const bytes = encodeJsonText(text, this.opts.payloadFormat ?? SYNC_DEFAULTS.payloadFormat);
+    const sent: SentBatch = { batchId, lane, seqs, bytes: bytes.byteLength };
+    const timer = setTimeout(() => {
+      const b = this.inFlight.get(sent.batchId);
+      if (b) this.expire(b);
+    }, this.opts.ackTimeoutMs);
+    this.inFlight.set(sent.batchId, { ...sent, timer });
+    for (const s of sent.seqs) this.inFlightSeqs.add(s);
+    client.publish(topics.uplink(this.opts.gatewayId, lane), bytes, { qos: 1 }, (err) => {
+      if (err) this.logger.warn({ batchId: sent.batchId, err: err.message }, 'batch publish failed; it will be sent again');
+    });
+    this.counters.batchesSent++;
+    this.counters.readingsSent += seqs.length;
+    this.counters.bytesSent += bytes.byteLength;
+    this.opts.metrics?.batchesSent.inc({ lane });
+    this.opts.metrics?.uplinkBytes.inc({ lane }, bytes.byteLength);
+    this.logger.debug({ batchId: sent.batchId, lane, count: seqs.length, bytes: sent.bytes }, 'batch sent');
+    this.emit('sent', sent);
+  }
+
+  /** Bytes the socket still holds (mqtt.js queues in the stream); re-pumps once it drains. */
+  private bufferedBytes(client: MqttClient): number {
+    const stream = (client as unknown as { stream?: NodeJS.WritableStream & { writableLength?: number } }).stream;
+    if (!stream) return 0;
+    if (!this.drainWatched.has(stream)) {
+      this.drainWatched.add(stream);
+      stream.on('drain', () => this.wake());
+    }
+    return stream.writableLength ?? 0;
   }
 
   /** No ack in time: free the slot so the readings go again; a late ack is still honoured. */
@@ -337,7 +398,15 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
       this.ignore('unknown-batch', `batch ${ack.batchId} (its readings, if any, are sent again)`);
       return;
     }
-    this.apply(ack, batch);
+    try {
+      this.apply(ack, batch);
+    } catch (e) {
+      // The store could not take the ack (e.g. SQLITE_FULL: disk full). Its transaction rolled
+      // back, so the readings are still pending: leave the batch to its ack timer, which sends
+      // them again later (acked as duplicates), instead of dying in the MQTT handler.
+      this.logger.warn({ batchId: ack.batchId, err: (e as Error).message }, 'could not apply an ack; its readings will be sent again');
+      return;
+    }
     if (live) {
       clearTimeout(live.timer);
       this.release(live);

@@ -1,0 +1,65 @@
+/**
+ * How startCloud() puts the security pieces together, kept here so cloud.ts only calls in:
+ * open the security directory, secure the embedded broker, drop revoked gateways, give the
+ * ingest its client certificate, serve enrollment.
+ */
+import { join } from 'node:path';
+import type { IClientOptions } from 'mqtt';
+import type { Logger } from 'pino';
+import type { EmbeddedBroker, EmbeddedBrokerOptions } from '../broker/embedded-broker.js';
+import { CloudSecurity } from './cloud-security.js';
+import type { CloudTlsConfig, MqttVersion } from './config.js';
+import { type EnrollmentServer, startEnrollmentServer } from './enrollment-server.js';
+
+export type CloudTlsOptions = Partial<CloudTlsConfig> & { enabled: boolean };
+
+export function securityDir(dataDir: string, tls?: Pick<CloudTlsOptions, 'dir'>): string {
+  return tls?.dir ?? join(dataDir, 'security');
+}
+
+export function serverHostnames(host: string, extra: readonly string[] = []): string[] {
+  const names = [...extra, 'localhost', '127.0.0.1', '::1'];
+  if (host !== '0.0.0.0' && host !== '::') names.unshift(host);
+  return [...new Set(names)];
+}
+
+export async function openCloudSecurity(dataDir: string, host: string, tls: CloudTlsOptions, logger: Logger): Promise<CloudSecurity> {
+  return CloudSecurity.open({ dir: securityDir(dataDir, tls), hostnames: serverHostnames(host, tls.hostnames), logger });
+}
+
+export function securedBrokerOptions(security: CloudSecurity): Pick<EmbeddedBrokerOptions, 'tls' | 'authenticate' | 'authorizer'> {
+  return { tls: security.serverTls(), authenticate: security.authenticate, authorizer: security.authorizer };
+}
+
+/** A revocation (here or from the CLI) reaches the broker: new CRL for handshakes, open connections closed. */
+export function dropRevoked(security: CloudSecurity, broker: EmbeddedBroker, logger: Logger): void {
+  security.on('revoked', ({ gatewayId, serials }) => {
+    broker.updateTls(security.serverTls());
+    const n = broker.disconnect((c) => c.serial !== undefined && serials.includes(c.serial));
+    logger.warn({ gatewayId, serials, closed: n }, 'broker: revoked gateway disconnected');
+  });
+  security.watch();
+}
+
+/** mqtt.js options of the ingest client: protocol version, and its client certificate when TLS is on. */
+export async function ingestMqttOptions(
+  security: CloudSecurity | undefined,
+  mqttVersion: MqttVersion | undefined,
+  workerIndex = 0,
+): Promise<IClientOptions> {
+  const creds = security ? await security.ingestCredentials(workerIndex) : undefined;
+  return {
+    ...(mqttVersion ? { protocolVersion: mqttVersion } : {}),
+    ...(creds ? { key: creds.key, cert: creds.cert, ca: creds.ca, rejectUnauthorized: true } : {}),
+  };
+}
+
+export async function startCloudEnrollment(
+  security: CloudSecurity,
+  host: string,
+  tls: CloudTlsOptions,
+  mqttUrl: string,
+  logger: Logger,
+): Promise<EnrollmentServer> {
+  return startEnrollmentServer({ security, host, port: tls.enrollPort ?? 8443, logger, mqttUrl });
+}

@@ -1,0 +1,33 @@
+/**
+ * Picks the cloud store from the `db` setting: absent → the SQLite file in the data directory;
+ * a postgres:// (or postgresql://) URL → PostgreSQL.
+ */
+import type { CloudStore } from './cloud-store.js';
+import { isPostgresUrl } from './db-url.js';
+import { PostgresStore } from './postgres-store.js';
+import { SqliteStore } from './sqlite-store.js';
+
+export interface OpenCloudStoreOptions {
+  /** postgres://… to use PostgreSQL; undefined for SQLite. */
+  db?: string;
+  /** The SQLite file used when `db` is undefined. */
+  sqliteFile: string;
+  /** PostgreSQL schema for the tables (default: the server's search_path). */
+  schema?: string;
+  /** An idle PostgreSQL connection failed; the pool replaces it. */
+  onConnectionError?: (err: Error) => void;
+}
+
+export async function openCloudStore(opts: OpenCloudStoreOptions): Promise<CloudStore> {
+  if (opts.db === undefined) return new SqliteStore({ file: opts.sqliteFile });
+  if (!isPostgresUrl(opts.db)) throw new Error('db must be a postgres:// or postgresql:// URL');
+  try {
+    return await PostgresStore.open({ url: opts.db, schema: opts.schema, onConnectionError: opts.onConnectionError });
+  } catch (e) {
+    // Name the server without the password the URL may carry.
+    const u = new URL(opts.db);
+    throw new Error(`cannot open the PostgreSQL store at ${u.hostname}:${u.port || 5432}${u.pathname}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * Schema of the PostgreSQL cloud store, as ordered migrations recorded in `schema_migrations`
+ * (same versions and meaning as the SQLite ones). Several ingest processes may open the store
+ * at once: migrations run in one transaction under an advisory lock, so exactly one applies them.
+ */
+import type pg from 'pg';
+
+interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+// Text columns that queries sort on use the "C" collation: byte order, as SQLite sorts, whatever
+// locale the database was created with.
+export const PG_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'observations, patients, gateways',
+    sql: `
+      CREATE TABLE patients (
+        id          text COLLATE "C" PRIMARY KEY,
+        ins         text,
+        ins_oid     text,
+        family      text COLLATE "C",
+        given       text COLLATE "C",
+        birth_date  text,
+        configured  boolean NOT NULL DEFAULT false,
+        created_at  timestamptz NOT NULL,
+        updated_at  timestamptz NOT NULL
+      );
+
+      -- The observation JSON as received (json keeps the text verbatim, jsonb would re-encode it)
+      -- plus the columns the queries need. effective_ms orders and filters readings whatever offset
+      -- the ISO time carries. The patient reference is checked at commit: a batch inserts its
+      -- readings first and then creates the patients of the readings it actually inserted.
+      CREATE TABLE observations (
+        id            uuid PRIMARY KEY,
+        gateway_id    text COLLATE "C" NOT NULL,
+        seq           bigint NOT NULL,
+        content_key   text,
+        patient_id    text COLLATE "C" NOT NULL REFERENCES patients(id) DEFERRABLE INITIALLY DEFERRED,
+        loinc         text COLLATE "C" NOT NULL,
+        mdc           bigint,
+        status        text NOT NULL,
+        effective     text NOT NULL,
+        effective_ms  bigint NOT NULL,
+        received      text NOT NULL,
+        stored_at     timestamptz NOT NULL,
+        json          json NOT NULL
+      );
+      CREATE UNIQUE INDEX observations_gateway_seq ON observations (gateway_id, seq);
+      CREATE UNIQUE INDEX observations_content_key ON observations (content_key) WHERE content_key IS NOT NULL;
+      CREATE INDEX observations_patient_code_time ON observations (patient_id, loinc, effective_ms DESC);
+      CREATE INDEX observations_patient_time ON observations (patient_id, effective_ms DESC);
+      CREATE INDEX observations_code_time ON observations (loinc, effective_ms DESC);
+      CREATE INDEX observations_time ON observations (effective_ms DESC);
+
+      CREATE TABLE gateways (
+        gateway_id          text COLLATE "C" PRIMARY KEY,
+        online              boolean NOT NULL DEFAULT false,
+        status_at           text,
+        version             text,
+        backlog_json        json,
+        devices_json        json,
+        status_received_at  timestamptz,
+        last_batch_at       timestamptz
+      );
+    `,
+  },
+];
+
+/** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */
+const MIGRATION_LOCK = 0x7e1eca27;
+
+export async function migratePostgres(client: pg.ClientBase, now: () => Date, schema?: string): Promise<number[]> {
+  await client.query('BEGIN');
+  try {
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL
+    )`);
+    const applied = new Set(
+      (await client.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)),
+    );
+    const newest = Math.max(0, ...applied);
+    const known = Math.max(0, ...PG_MIGRATIONS.map((m) => m.version));
+    if (newest > known) throw new Error(`database schema version ${newest} is newer than this release knows (${known})`);
+    const done: number[] = [];
+    for (const m of PG_MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      await client.query(m.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        m.version,
+        m.name,
+        now(),
+      ]);
+      done.push(m.version);
+    }
+    await client.query('COMMIT');
+    return done;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
+/** A double-quoted SQL identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}

@@ -1,0 +1,84 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchOf, reading } from '../testing/observations.js';
+import { type Postgres, startPostgres } from '../testing/postgres.js';
+import { openCloudStore } from './open-store.js';
+import { PostgresStore } from './postgres-store.js';
+import { cloudStoreSuite } from './store-suite.js';
+
+// One server for the whole file (or the one given); each test gets its own schema in it.
+let server: Postgres | undefined;
+let url: string;
+beforeAll(async () => {
+  const given = process.env.TELECART_TEST_PG_URL;
+  if (given) url = given;
+  else {
+    server = await startPostgres();
+    url = server.url;
+  }
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+let schemas = 0;
+const freshSchema = () => `telecart_test_${process.pid}_${++schemas}`;
+
+async function sql(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+cloudStoreSuite({
+  name: 'PostgresStore',
+  async fresh() {
+    const schema = freshSchema();
+    return {
+      open: () => PostgresStore.open({ url, schema, poolSize: 4 }),
+      exec: (text) => sql(`SET search_path TO "${schema}"; ${text}`),
+      drop: () => sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
+    };
+  },
+});
+
+describe('PostgresStore server side', () => {
+  it('applies its migrations once when several processes open a new database at once', async () => {
+    const schema = freshSchema();
+    const stores = await Promise.all(Array.from({ length: 4 }, () => PostgresStore.open({ url, schema, poolSize: 2 })));
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const versions = await client.query(`SELECT version FROM "${schema}".schema_migrations`);
+      expect(versions.rows).toEqual([{ version: 1 }]);
+      await stores[0]?.storeBatch(batchOf([reading('pulse', { seq: 1 })]));
+      expect((await client.query(`SELECT count(*)::int AS n FROM "${schema}".observations`)).rows).toEqual([{ n: 1 }]);
+      expect((await client.query('SELECT count(*)::int AS n FROM pg_tables WHERE tablename = $1', ['observations'])).rows[0].n).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(stores.map((s) => s.close()));
+      await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await client.end();
+    }
+  });
+
+  it('is what openCloudStore picks for a postgres:// db, and names the server (not the password) when it cannot connect', async () => {
+    const schema = freshSchema();
+    const store = await openCloudStore({ db: url, schema, sqliteFile: '/nonexistent/never-created.db' });
+    try {
+      expect(store).toBeInstanceOf(PostgresStore);
+      await store.storeBatch(batchOf([reading('pulse', { seq: 1 })]));
+      expect(await store.countObservations({})).toBe(1);
+    } finally {
+      await store.close();
+      await sql(`DROP SCHEMA "${schema}" CASCADE`);
+    }
+    const unreachable = openCloudStore({ db: 'postgresql://telecart:s3cret@127.0.0.1:1/cloud', sqliteFile: 'x' });
+    await expect(unreachable).rejects.toThrow(/cannot open the PostgreSQL store at 127\.0\.0\.1:1\/cloud: .*ECONNREFUSED/);
+    await expect(unreachable).rejects.not.toThrow(/s3cret/);
+    await expect(openCloudStore({ db: 'mysql://x', sqliteFile: 'x' })).rejects.toThrow(/postgres:\/\/ or postgresql:\/\//);
+  });
+});

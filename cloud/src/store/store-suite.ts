@@ -1,0 +1,344 @@
+/**
+ * The one test suite every CloudStore implementation passes (SQLite, PostgreSQL): call
+ * `cloudStoreSuite(harness)` from a store's test file. Each test gets a fresh empty database.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Observation } from '@telecart/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { batchOf, reading, statusOf } from '../testing/observations.js';
+import { type CloudStore, MAX_PAGE_SIZE } from './cloud-store.js';
+
+export interface StoreTestDatabase {
+  /** A new store (its own connection or pool) on this database: several of them are concurrent writers. */
+  open(): Promise<CloudStore>;
+  /** Runs SQL both dialects accept, outside any store. */
+  exec(sql: string): Promise<void>;
+  drop(): Promise<void>;
+}
+
+export interface StoreHarness {
+  name: string;
+  fresh(): Promise<StoreTestDatabase>;
+}
+
+/** A reading carrying a recording: an attachment near the protocol's 3 MB base64 limit and a waveform. */
+function bigReading(seq: number): Observation {
+  const bytes = randomBytes(2_240_000);
+  const samples = Array.from({ length: 250_000 }, (_, i) => String((i * 37) % 2048)).join(' ');
+  return {
+    ...reading('pulse', { seq }),
+    attachment: {
+      contentType: 'audio/flac',
+      data: bytes.toString('base64'),
+      size: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      durationMs: 30_000,
+      sampleRateHz: 4000,
+    },
+    sampledData: {
+      origin: { value: 0, unit: 'mV' },
+      periodMs: 2,
+      factor: 0.005,
+      dimensions: 1,
+      channels: ['II'],
+      data: samples.slice(0, 1_999_000),
+    },
+    segment: { recordingId: randomUUID(), index: seq, last: false },
+  };
+}
+
+export function cloudStoreSuite(harness: StoreHarness): void {
+  let db: StoreTestDatabase;
+  let store: CloudStore;
+  const extra: CloudStore[] = [];
+  /** Another connection to the same database, closed after the test. */
+  const connect = async () => {
+    const s = await db.open();
+    extra.push(s);
+    return s;
+  };
+
+  beforeEach(async () => {
+    db = await harness.fresh();
+    store = await db.open();
+  });
+  afterEach(async () => {
+    await Promise.all([store, ...extra.splice(0)].map((s) => s.close()));
+    await db.drop();
+  });
+
+  describe(`${harness.name}: storeBatch`, () => {
+    it('stores a batch once; the same batch again is all duplicates', async () => {
+      const batch = batchOf([reading('pulse', { seq: 1 }), reading('spo2', { seq: 2 })]);
+      const first = await store.storeBatch(batch);
+      expect(first).toMatchObject({ storedSeqs: [1, 2], duplicates: 0, rejected: [] });
+      expect(first.inserted.map((o) => o.seq)).toEqual([1, 2]);
+
+      const again = await store.storeBatch(batch);
+      expect(again).toMatchObject({ storedSeqs: [1, 2], duplicates: 2, rejected: [], inserted: [] });
+      expect(await store.countObservations({})).toBe(2);
+    });
+
+    it('treats a known content key under a new id and seq as a duplicate, stored once', async () => {
+      await store.storeBatch(batchOf([reading('weight', { seq: 1, contentKey: 'ble:scale|rec:17|29463-7' })]));
+      const reread = await store.storeBatch(batchOf([reading('weight', { seq: 2, contentKey: 'ble:scale|rec:17|29463-7' })]));
+      expect(reread).toMatchObject({ storedSeqs: [2], duplicates: 1, rejected: [], inserted: [] });
+      expect(await store.countObservations({})).toBe(1);
+    });
+
+    it('rejects the same gateway seq under another id, and an id reused with another seq', async () => {
+      const original = reading('pulse', { seq: 5 });
+      await store.storeBatch(batchOf([original]));
+      const r = await store.storeBatch(batchOf([reading('pulse', { seq: 5 }), { ...original, seq: 6 }, reading('spo2', { seq: 7 })]));
+      expect(r.storedSeqs).toEqual([7]);
+      expect(r.rejected).toEqual([
+        { seq: 5, reason: expect.stringMatching(/seq 5 is already stored under another id/) },
+        { seq: 6, reason: expect.stringMatching(/already stored as gateway cart-1 seq 5/) },
+      ]);
+      expect(await store.countObservations({})).toBe(2);
+    });
+
+    it('decides readings that collide inside one batch as a one-by-one loop would', async () => {
+      const a = reading('weight', { seq: 1, contentKey: 'K' });
+      const e = reading('weight', { seq: 4, contentKey: 'K2' });
+      const r = await store.storeBatch(
+        batchOf([
+          a,
+          reading('weight', { seq: 2, contentKey: 'K' }), // same content key as a: duplicate
+          reading('pulse', { seq: 1 }), // a's seq under another id
+          a, // a again: duplicate
+          { ...a, seq: 3, contentKey: undefined }, // a's id with another seq
+          e,
+        ]),
+      );
+      expect(r.storedSeqs).toEqual([1, 2, 1, 4]);
+      expect(r.duplicates).toBe(2);
+      expect(r.rejected).toEqual([
+        { seq: 1, reason: `seq 1 is already stored under another id (${a.id})` },
+        { seq: 3, reason: `id ${a.id} is already stored as gateway cart-1 seq 1` },
+      ]);
+      expect(r.inserted).toEqual([a, e]);
+
+      // f is a duplicate (content key K is stored), so g, sharing only f's id, is new.
+      const f = reading('weight', { seq: 10, contentKey: 'K' });
+      const g = { ...reading('pulse', { seq: 11 }), id: f.id };
+      const r2 = await store.storeBatch(batchOf([f, g]));
+      expect(r2).toMatchObject({ storedSeqs: [10, 11], duplicates: 1, rejected: [] });
+      expect(r2.inserted).toEqual([g]);
+      expect(await store.countObservations({})).toBe(3);
+    });
+
+    it('keeps seqs per gateway: two gateways may both send seq 1', async () => {
+      await store.storeBatch(batchOf([reading('pulse', { seq: 1, gatewayId: 'cart-1' })]));
+      const r = await store.storeBatch(batchOf([reading('pulse', { seq: 1, gatewayId: 'cart-2' })]));
+      expect(r.rejected).toEqual([]);
+      expect(await store.countObservations({})).toBe(2);
+    });
+
+    it('stores one row when several workers store the same batch at once', async () => {
+      const workers = [store, ...(await Promise.all([connect(), connect(), connect()]))];
+      const batch = batchOf(Array.from({ length: 300 }, (_, i) => reading('pulse', { seq: i + 1 })));
+      const results = await Promise.all(workers.map((w) => w.storeBatch(batch)));
+      const seqs = batch.observations.map((o) => o.seq);
+      for (const r of results) {
+        expect(r.storedSeqs).toEqual(seqs);
+        expect(r.rejected).toEqual([]);
+        expect(r.inserted.length + r.duplicates).toBe(300);
+      }
+      expect(results.reduce((n, r) => n + r.inserted.length, 0)).toBe(300);
+      expect(await store.countObservations({})).toBe(300);
+    });
+
+    it('stores one row per content key when workers store re-reads of the same records at once', async () => {
+      const workers = [store, ...(await Promise.all([connect(), connect(), connect()]))];
+      const batches = workers.map((_, w) =>
+        batchOf(
+          Array.from({ length: 150 }, (_, i) =>
+            reading('weight', { seq: i + 1, gatewayId: `cart-${w + 1}`, contentKey: `ble:scale|rec:${i}|29463-7` }),
+          ),
+        ),
+      );
+      const results = await Promise.all(workers.map((w, i) => w.storeBatch(batches[i] ?? batchOf([]))));
+      for (const r of results) {
+        expect(r.storedSeqs).toHaveLength(150);
+        expect(r.rejected).toEqual([]);
+      }
+      expect(results.reduce((n, r) => n + r.inserted.length, 0)).toBe(150);
+      expect(await store.countObservations({})).toBe(150);
+      expect((await store.listGateways()).map((g) => g.gatewayId)).toEqual(['cart-1', 'cart-2', 'cart-3', 'cart-4']);
+    });
+
+    it('keeps recordings whole: ~3 MB base64 attachments and long waveforms', async () => {
+      const big = [bigReading(1), bigReading(2)];
+      const r = await store.storeBatch(batchOf(big));
+      expect(r.inserted).toHaveLength(2);
+      const back = await store.getObservation(big[1]?.id ?? '');
+      expect(back).toEqual(big[1]);
+      expect(back?.attachment?.data).toHaveLength(big[1]?.attachment?.data.length ?? -1);
+      expect((await store.getObservations({ limit: 10 })).map((o) => o.attachment?.sha256).sort()).toEqual(
+        big.map((o) => o.attachment?.sha256).sort(),
+      );
+      expect(await store.storeBatch(batchOf(big))).toMatchObject({ duplicates: 2, inserted: [] });
+    });
+
+    it('creates patients of inserted readings only, and learns an INS without overwriting one', async () => {
+      await store.storeBatch(batchOf([reading('weight', { seq: 1, contentKey: 'K', patientId: 'p-a' })]));
+      await store.storeBatch(
+        batchOf([
+          reading('weight', { seq: 2, contentKey: 'K', patientId: 'p-ghost' }), // duplicate: no patient
+          reading('pulse', { seq: 3, patientId: 'p-b' }),
+          {
+            ...reading('pulse', { seq: 4, patientId: 'p-b' }),
+            patient: { id: 'p-b', ins: '180017510812345', insOid: '1.2.250.1.213.1.4.8', assignment: 'home-kit' },
+          },
+          {
+            ...reading('pulse', { seq: 5, patientId: 'p-b' }),
+            patient: { id: 'p-b', ins: '299999999999999', assignment: 'home-kit' },
+          },
+        ]),
+      );
+      expect((await store.listPatients()).map((p) => [p.id, p.ins, p.insOid])).toEqual([
+        ['p-a', null, null],
+        ['p-b', '180017510812345', '1.2.250.1.213.1.4.8'],
+      ]);
+      expect(await store.getPatient('p-ghost')).toBeNull();
+    });
+
+    it('is durable across reopen', async () => {
+      await store.storeBatch(batchOf([reading('temperature', { seq: 1 })]));
+      await store.close();
+      store = await db.open();
+      expect(await store.countObservations({})).toBe(1);
+    });
+
+    it('refuses a database from a newer release', async () => {
+      await db.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', '2030-01-01T00:00:00Z')");
+      await expect(db.open()).rejects.toThrow(/schema version 99 is newer than this release knows \(1\)/);
+    });
+  });
+
+  describe(`${harness.name}: queries`, () => {
+    beforeEach(async () => {
+      await store.upsertPatients([{ id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', ins: '238042A12345678' }]);
+      await store.storeBatch(
+        batchOf([
+          reading('pulse', { seq: 1, at: '2026-11-20T08:00:00Z', value: 70 }),
+          reading('pulse', { seq: 2, at: '2026-11-21T08:00:00+02:00', value: 75 }),
+          reading('pulse', { seq: 3, at: '2026-11-22T08:00:00Z', value: 80 }),
+          reading('bp', { seq: 4, at: '2026-11-22T08:01:00Z' }),
+          {
+            ...reading('spo2', { seq: 5, at: '2026-11-22T08:02:00Z', patientId: 'p-002' }),
+            patient: { id: 'p-002', ins: '180017510812345', insOid: '1.2.250.1.213.1.4.8', assignment: 'home-kit' },
+          },
+          {
+            ...reading('pulse', { seq: 7, at: '2026-11-01T08:00:00Z' }),
+            patient: { id: 'p-001', ins: '299999999999999', assignment: 'nurse-selected' },
+          },
+          reading('pulse', { seq: 6, at: '2026-11-23T08:00:00Z', status: 'preliminary', value: 150 }),
+        ]),
+      );
+    });
+
+    it('filters by patient, code and inclusive time range, newest first, with paging', async () => {
+      const pulses = await store.getObservations({ patientId: 'p-001', loinc: '8867-4' });
+      expect(pulses.map((o) => o.seq)).toEqual([6, 3, 2, 1, 7]);
+      const window = await store.getObservations({
+        patientId: 'p-001',
+        loinc: '8867-4',
+        from: new Date('2026-11-21T06:00:00Z'),
+        to: new Date('2026-11-22T08:00:00Z'),
+      });
+      expect(window.map((o) => o.seq)).toEqual([3, 2]);
+      expect(await store.countObservations({ patientId: 'p-001' })).toBe(6);
+      expect(await store.countObservations({ patientId: 'p-001', loinc: ['8867-4'], from: new Date('2026-11-21T06:00:00Z') })).toBe(3);
+      expect((await store.getObservations({ patientId: 'p-001', limit: 2, offset: 1 })).map((o) => o.seq)).toEqual([4, 3]);
+      expect((await store.getObservations({ loinc: ['2708-6', '85354-9'] })).map((o) => o.seq)).toEqual([5, 4]);
+      expect((await store.getObservations({ mdc: 150456 })).map((o) => o.seq)).toEqual([5]);
+      expect((await store.getObservations({ mdc: [150456, 149546] })).map((o) => o.seq)).toEqual([6, 5, 3, 2, 1, 7]);
+      expect(await store.getObservations({ loinc: [] })).toEqual([]);
+      expect(await store.getObservation(pulses[0]?.id ?? '')).toEqual(pulses[0]);
+      expect(await store.getObservation('00000000-0000-0000-0000-000000000000')).toBeNull();
+      expect(await store.getObservation('not-a-uuid')).toBeNull();
+    });
+
+    it('clamps paging and breaks time ties by gateway then newest seq', async () => {
+      const at = '2026-11-24T10:00:00Z';
+      await store.storeBatch(batchOf([reading('temperature', { seq: 1, at, gatewayId: 'cart-2' })]));
+      await store.storeBatch(batchOf([reading('temperature', { seq: 20, at }), reading('temperature', { seq: 21, at })]));
+      const tied = await store.getObservations({ loinc: '8310-5' });
+      expect(tied.map((o) => `${o.gatewayId}/${o.seq}`)).toEqual(['cart-1/21', 'cart-1/20', 'cart-2/1']);
+      expect(await store.getObservations({ limit: 0 })).toEqual([]);
+      expect(await store.getObservations({ offset: 1000 })).toEqual([]);
+      expect(await store.getObservations({ limit: 2.9, offset: -5 })).toHaveLength(2);
+      expect(await store.getObservations({ limit: MAX_PAGE_SIZE * 10 })).toHaveLength(10);
+      expect(await store.getObservations({})).toHaveLength(10);
+    });
+
+    it('gives the newest final reading per code', async () => {
+      const latest = await store.latestVitals('p-001');
+      expect(latest.map((o) => [o.code.loinc, o.seq])).toEqual([
+        ['85354-9', 4],
+        ['8867-4', 3],
+      ]);
+      expect(await store.latestVitals('nobody')).toEqual([]);
+    });
+
+    it('lists configured patients and patients first seen on a reading', async () => {
+      const patients = await store.listPatients();
+      expect(patients).toEqual([
+        {
+          id: 'p-001',
+          ins: '238042A12345678',
+          insOid: null,
+          family: 'Martin',
+          given: 'Jeanne',
+          birthDate: '1938-04-02',
+          source: 'configured',
+          lastObservationAt: '2026-11-23T08:00:00.000Z',
+        },
+        {
+          id: 'p-002',
+          ins: '180017510812345',
+          insOid: '1.2.250.1.213.1.4.8',
+          family: null,
+          given: null,
+          birthDate: null,
+          source: 'observed',
+          lastObservationAt: '2026-11-22T08:02:00.000Z',
+        },
+      ]);
+      expect(await store.getPatient('p-002')).toEqual(patients[1]);
+      expect(await store.getPatient('p-404')).toBeNull();
+    });
+
+    it('upserts configured patients: later seeds win, an INS is kept when a seed has none', async () => {
+      await store.upsertPatients([
+        { id: 'p-002', family: 'Durand', given: 'Paul' },
+        { id: 'p-003', family: 'Zola', given: 'Anne', birthDate: '1950-01-01' },
+        { id: 'p-003', family: 'Zola', given: 'Annie' },
+        { id: 'p-001', family: 'MARTIN', given: 'Jeanne' },
+      ]);
+      const patients = await store.listPatients();
+      expect(patients.map((p) => [p.id, p.family, p.given, p.ins, p.birthDate, p.source])).toEqual([
+        ['p-002', 'Durand', 'Paul', '180017510812345', null, 'configured'],
+        ['p-001', 'MARTIN', 'Jeanne', '238042A12345678', '1938-04-02', 'configured'],
+        ['p-003', 'Zola', 'Annie', null, '1950-01-01', 'configured'],
+      ]);
+      await store.upsertPatients([]);
+    });
+
+    it('upserts gateway statuses: the last received wins, batches stamp lastBatchAt', async () => {
+      await store.upsertGatewayStatus(statusOf('cart-1', true, 12));
+      await store.upsertGatewayStatus({ ...statusOf('cart-1', false), backlog: undefined, at: '2020-01-01T00:00:00Z' });
+      const devices = [{ id: 'ble:C0:FF:EE:00:00:01', name: 'cuff', state: 'connected' }];
+      await store.upsertGatewayStatus({ ...statusOf('cart-9', true), devices });
+      const [gw, other] = await store.listGateways();
+      expect(gw).toMatchObject({ gatewayId: 'cart-1', online: false, statusAt: '2020-01-01T00:00:00Z', version: '0.1.0' });
+      expect(gw?.backlog).toMatchObject({ readings: 12 });
+      expect(gw?.lastBatchAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(gw?.statusReceivedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+      expect(other).toMatchObject({ gatewayId: 'cart-9', online: true, lastBatchAt: null });
+      expect(other?.devices).toEqual(devices);
+    });
+  });
+}

@@ -1,0 +1,13 @@
+export * from './capabilities.js';
+export * from './define.js';
+export * from './match.js';
+export * from './types.js';
+export * from './ble/index.js';
+import { BLE_DEFINITIONS } from './ble/index.js';
+import type { DeviceDefinition } from './types.js';
+
+/**
+ * Every built-in definition. Serial and audio definitions (./serial, ./audio) are appended here
+ * with one spread each.
+ */
+export const DEVICE_DEFINITIONS: readonly DeviceDefinition[] = [...BLE_DEFINITIONS];

@@ -1,0 +1,346 @@
+/**
+ * Serial devices → readings. One SerialDeviceReader per configured device; its packets become:
+ * - DF13 spot checks: final SpO2 + pulse readings in device time (content key: device + device time,
+ *   so records the oximeter replays from memory after a reconnect are recognised, not doubled);
+ * - DF2/DF7/DF8 SpO2 and pulse: live values on the DeviceManager's 'live' event, and one final
+ *   reading when a value is held (StableValueDetector: 10 s within ±1 % / ±3 /min, no sensor flag);
+ * - pleth (DF2/DF7, 75 Hz) and ECG (OpenEEG P2, 256 Hz): waveform segments in the 'waveform' lane.
+ * A disconnect ends the current recording (its last segment says so); the replugged device starts
+ * a new one. A store that refuses waveforms (StoreFullError) stops capture for that device, and
+ * the device state says 'capture-refused'; spot readings go on.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  type BackoffPolicy,
+  type Clock,
+  ecgCode,
+  type ListPorts,
+  liveSpo2PulseDrafts,
+  noninDf8Spo2Pulse,
+  noninDisqualified,
+  noninRealtimeSpo2Pulse,
+  noninSpotCheckToDrafts,
+  type ObservationDraft,
+  type OpenPort,
+  PLETH_CODE,
+  SERIAL_FORMATS,
+  SerialDeviceReader,
+  type SerialPacketEvent,
+  type SerialParseErrorEvent,
+  type Spo2Pulse,
+  systemClock,
+  UCUM,
+  VITALS,
+} from '@telecart/devices';
+import type { DeviceRef, SampledData } from '@telecart/protocol';
+import { contentKeyOf } from '../devices/content-key.js';
+import type { DeviceManager, LiveValue } from '../devices/device-manager.js';
+import { observationTime } from '../devices/time.js';
+import { type Logger, silentLogger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { PatientContext } from '../patient/context.js';
+import { type ReadingStore, type RecordInput, StoreFullError } from '../store/reading-store.js';
+import { type WaveformSegment, WaveformSegmenter } from '../waveforms/segmenter.js';
+import { StableValueDetector } from '../waveforms/stable-value.js';
+import type { SerialConfig, SerialDeviceConfig } from './config.js';
+
+export interface SerialServiceOptions {
+  config: SerialConfig;
+  store: ReadingStore;
+  devices: DeviceManager;
+  patients: PatientContext;
+  timeZone: string;
+  clockDriftToleranceMs: number;
+  metrics?: GatewayMetrics;
+  logger?: Logger;
+  clock?: Clock;
+  /** Tests and special setups: how ports are opened and listed (default: serialport). */
+  openPort?: OpenPort;
+  listPorts?: ListPorts;
+}
+
+export interface SerialDeviceStatus {
+  deviceId: string;
+  format: string;
+  state: string;
+  capture: 'on' | 'off' | 'refused';
+  segments: number;
+  readings: number;
+  parseErrors: number;
+}
+
+/** How long waveform capture stays off after the store refused a segment before it tries again. */
+const CAPTURE_RETRY_MS = 60_000;
+const DEFAULT_UV_PER_UNIT = 5_000_000 / 1024 / 2848;
+
+export class SerialService {
+  private readonly devices: SerialDeviceService[];
+
+  constructor(opts: SerialServiceOptions) {
+    this.devices = opts.config.devices.map((d) => new SerialDeviceService(d, opts));
+  }
+
+  start(): void {
+    for (const d of this.devices) d.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.devices.map((d) => d.stop()));
+  }
+
+  status(): SerialDeviceStatus[] {
+    return this.devices.map((d) => d.status());
+  }
+}
+
+class SerialDeviceService {
+  readonly deviceId: string;
+  private readonly reader: SerialDeviceReader;
+  private readonly segmenter: WaveformSegmenter | undefined;
+  private readonly stable = new StableValueDetector();
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly ref: DeviceRef;
+  private readonly sampled: Omit<SampledData, 'data'> | undefined;
+  private readonly leadChannels: number[];
+  private readonly baseline: number;
+  private capture: 'on' | 'off' | 'refused';
+  private refusedAt = 0;
+  private counts = { segments: 0, readings: 0, parseErrors: 0 };
+  private readonly loggedErrors = new Set<string>();
+
+  constructor(
+    private readonly cfg: SerialDeviceConfig,
+    private readonly o: SerialServiceOptions,
+  ) {
+    this.deviceId = `serial:${cfg.id}`;
+    this.logger = o.logger ?? silentLogger;
+    this.clock = o.clock ?? systemClock;
+    const format = SERIAL_FORMATS[cfg.format];
+    this.ref = {
+      id: this.deviceId,
+      transport: 'serial',
+      definition: cfg.format,
+      model: cfg.name ?? format.description.split(':')[0] ?? cfg.format,
+    };
+    if (cfg.usb?.serialNumber) this.ref.serial = cfg.usb.serialNumber;
+    const backoff: BackoffPolicy = { initialMs: o.config.reconnectInitialMs, maxMs: o.config.reconnectMaxMs, factor: 2 };
+    this.reader = new SerialDeviceReader({
+      deviceId: this.deviceId,
+      format: cfg.format,
+      locator: { ...(cfg.path ? { path: cfg.path } : {}), ...(cfg.usb ?? {}) },
+      ...(cfg.baudRate ? { baudRate: cfg.baudRate } : {}),
+      backoff,
+      clock: this.clock,
+      ...(o.openPort ? { openPort: o.openPort } : {}),
+      ...(o.listPorts ? { listPorts: o.listPorts } : {}),
+    });
+    const leads = cfg.leads ?? [{ channel: 1, lead: 'II' }];
+    this.leadChannels = leads.map((l) => l.channel - 1);
+    this.baseline = cfg.baseline ?? 512;
+    const rate = format.sampleRateHz;
+    if (rate !== undefined) {
+      const periodMs = 1000 / rate;
+      if (cfg.format === 'openeeg-p2') {
+        const factor = (cfg.microvoltsPerUnit ?? DEFAULT_UV_PER_UNIT) / 1000;
+        this.sampled = {
+          origin: { value: 0, unit: 'mV' },
+          periodMs,
+          factor,
+          lowerLimit: -this.baseline * factor,
+          upperLimit: (1023 - this.baseline) * factor,
+          dimensions: leads.length,
+          channels: leads.map((l) => l.lead),
+        };
+      } else {
+        this.sampled = { origin: { value: 0, unit: '1' }, periodMs, factor: 1, dimensions: 1, channels: ['pleth'] };
+      }
+      this.segmenter = new WaveformSegmenter({
+        channels: this.sampled.dimensions,
+        periodMs,
+        segmentSamples: Math.max(1, Math.round(o.config.segmentSeconds * rate)),
+        newRecordingId: randomUUID,
+        onSegment: (s) => this.recordSegment(s),
+      });
+    }
+    this.capture = cfg.waveform && this.segmenter ? 'on' : 'off';
+    this.reader.on('packet', (p) => this.onPacket(p));
+    this.reader.on('parse-error', (e) => this.onParseError(e));
+    this.reader.on('state', (s) => {
+      const shown = this.capture === 'refused' && s.state === 'connected' ? 'capture-refused' : s.state;
+      o.devices.setDeviceState(this.deviceId, shown, { name: cfg.name ?? cfg.id, transport: 'serial' });
+      if (s.state !== 'connected') {
+        this.segmenter?.end();
+        this.stable.interrupt();
+      }
+      if (s.reason) this.logger.info({ deviceId: this.deviceId, state: s.state, path: s.path, reason: s.reason }, 'serial device state');
+    });
+  }
+
+  start(): void {
+    this.reader.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.reader.stop();
+    this.segmenter?.end();
+  }
+
+  status(): SerialDeviceStatus {
+    return { deviceId: this.deviceId, format: this.cfg.format, state: this.reader.state, capture: this.capture, ...this.counts };
+  }
+
+  private onPacket(ev: SerialPacketEvent): void {
+    try {
+      switch (ev.format) {
+        case 'nonin-df13':
+          for (const d of noninSpotCheckToDrafts(ev.packet)) this.recordDraft(d, ev.receivedAt, undefined);
+          break;
+        case 'nonin-df2':
+        case 'nonin-df7': {
+          const rows = ev.packet.frames.map((f) => [f ? f.pleth : null]);
+          this.waveform(rows, ev.receivedAt);
+          if (ev.packet.hr !== undefined || ev.packet.spo2 !== undefined) this.spo2Pulse(noninRealtimeSpo2Pulse(ev.packet), ev.receivedAt);
+          break;
+        }
+        case 'nonin-df8':
+          this.spo2Pulse(noninDf8Spo2Pulse(ev.packet), ev.receivedAt);
+          break;
+        case 'openeeg-p2': {
+          const p = ev.packet;
+          // A counter gap of up to a second is filled with lost-sample markers; longer ends the recording.
+          if (p.lostBefore > 0) {
+            if (p.lostBefore <= 255)
+              this.waveform(
+                new Array(p.lostBefore).fill(this.leadChannels.map(() => null)),
+                ev.receivedAt - (p.lostBefore + 1) * this.periodMs(),
+              );
+            else this.segmenter?.end();
+          }
+          this.waveform([this.leadChannels.map((c) => (p.channels[c] ?? this.baseline) - this.baseline)], ev.receivedAt);
+          break;
+        }
+      }
+    } catch (e) {
+      this.logger.error({ err: e, deviceId: this.deviceId }, 'serial packet could not be recorded');
+    }
+  }
+
+  private periodMs(): number {
+    return this.sampled?.periodMs ?? 1;
+  }
+
+  private waveform(rows: (number | null)[][], receivedAt: number): void {
+    if (!this.segmenter || this.capture === 'off') return;
+    if (this.capture === 'refused') {
+      if (this.clock.now() - this.refusedAt < CAPTURE_RETRY_MS) return;
+      this.capture = 'on';
+      this.o.devices.setDeviceState(this.deviceId, this.reader.state, { transport: 'serial' });
+    }
+    // The last sample arrived just now; the first one rows.length − 1 periods before.
+    this.segmenter.push(rows, receivedAt - (rows.length - 1) * this.periodMs());
+  }
+
+  private recordSegment(s: WaveformSegment): void {
+    if (!this.sampled || this.capture !== 'on') return;
+    const code = this.cfg.format === 'openeeg-p2' ? ecgCode(this.sampled.channels ?? []) : PLETH_CODE;
+    const received = new Date(this.clock.now()).toISOString();
+    const input: RecordInput = {
+      contentKey: `${this.deviceId}|rec:${s.recordingId}|${s.index}`,
+      code,
+      sampledData: { ...this.sampled, data: s.data },
+      segment: { recordingId: s.recordingId, index: s.index, ...(s.last ? { last: true } : {}) },
+      status: 'final',
+      flags: s.data.includes('E') ? ['samples-lost'] : [],
+      patient: this.o.patients.resolve(this.deviceId),
+      device: this.ref,
+      time: { effective: new Date(Math.round(s.startMs)).toISOString(), device: null, received, correctionMs: 0, source: 'gateway' },
+      lane: 'waveform',
+    };
+    try {
+      const r = this.o.store.record(input);
+      if (!r.duplicate) {
+        this.counts.segments++;
+        this.o.metrics?.readingsRecorded.inc({ lane: 'waveform' });
+        this.o.devices.emit('reading', { observation: r.observation, duplicate: false, held: r.observation.patient === null });
+      }
+    } catch (e) {
+      if (!(e instanceof StoreFullError)) throw e;
+      this.capture = 'refused';
+      this.refusedAt = this.clock.now();
+      this.segmenter?.end();
+      this.o.devices.setDeviceState(this.deviceId, 'capture-refused', { transport: 'serial' });
+      this.logger.warn({ deviceId: this.deviceId, level: e.level, usedBytes: e.usedBytes }, `waveform capture stopped: ${e.message}`);
+    }
+  }
+
+  private spo2Pulse(v: Spo2Pulse, receivedAt: number): void {
+    const patientId = this.o.patients.resolve(this.deviceId)?.id ?? null;
+    for (const d of liveSpo2PulseDrafts(v)) {
+      const live: LiveValue = {
+        deviceId: this.deviceId,
+        deviceName: this.cfg.name ?? this.cfg.id,
+        code: d.code,
+        flags: d.flags,
+        receivedAt: new Date(receivedAt).toISOString(),
+        patientId,
+      };
+      if (d.value) live.value = d.value;
+      this.o.metrics?.liveValues.inc();
+      this.o.devices.emit('live', live);
+    }
+    const held = this.stable.push(receivedAt, v.spo2, v.hr, v.flags, !noninDisqualified(v.flags));
+    if (!held) return;
+    const flags = [...held.flags, `held-${Math.round((held.toMs - held.fromMs) / 1000)}s`];
+    for (const [code, value, unit] of [
+      [VITALS.spo2, held.spo2, UCUM.percent],
+      [VITALS.oximetryPulseRate, held.pulse, UCUM.perMin],
+    ] as const) {
+      this.recordDraft({ code, value: { value, unit }, status: 'final', flags, lane: 'spot' }, held.toMs, held.toMs);
+    }
+  }
+
+  private recordDraft(d: ObservationDraft, receivedAt: number, _heldAt: number | undefined): void {
+    const contentKey = contentKeyOf(this.deviceId, d);
+    try {
+      const r = this.o.store.record({
+        ...(contentKey === undefined ? {} : { contentKey }),
+        code: d.code,
+        ...(d.value ? { value: d.value } : {}),
+        status: 'final',
+        flags: [...d.flags],
+        patient: this.o.patients.resolve(this.deviceId),
+        device: this.ref,
+        time: observationTime({
+          deviceTime: d.deviceTime,
+          receivedAt,
+          timeZone: this.o.timeZone,
+          toleranceMs: this.o.clockDriftToleranceMs,
+          fromStorage: d.flags.includes('data-from-storage'),
+        }),
+        lane: d.lane,
+      });
+      if (r.duplicate) {
+        this.o.metrics?.duplicates.inc();
+        return;
+      }
+      this.counts.readings++;
+      this.o.metrics?.readingsRecorded.inc({ lane: r.observation.lane });
+      this.o.devices.emit('reading', { observation: r.observation, duplicate: false, held: r.observation.patient === null });
+    } catch (e) {
+      this.logger.error({ err: e, deviceId: this.deviceId, code: d.code.loinc }, 'serial reading refused by the store');
+    }
+  }
+
+  private onParseError(e: SerialParseErrorEvent): void {
+    this.counts.parseErrors++;
+    this.o.metrics?.malformedFrames.inc({ device: this.deviceId, reason: `serial:${e.kind}` });
+    if (!this.loggedErrors.has(e.kind)) {
+      this.loggedErrors.add(e.kind);
+      this.logger.warn(
+        { deviceId: this.deviceId, format: e.format, kind: e.kind, detail: e.detail },
+        'serial stream error (further ones of this kind are only counted)',
+      );
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { type SegmenterOptions, type WaveformSegment, WaveformSegmenter } from './segmenter.js';
+export { type StableRule, type StableValue, StableValueDetector } from './stable-value.js';

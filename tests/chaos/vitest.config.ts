@@ -1,0 +1,15 @@
+/** `npm run chaos`: the long fault-injection run, on the repo's vitest setup (aliases, forks). */
+import { defineConfig } from 'vitest/config';
+import base from '../../vitest.config.js';
+
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: ['tests/chaos/full-run.chaos.ts'],
+    testTimeout: 30 * 60_000,
+    hookTimeout: 120_000,
+    // The table and the per-trial lines go straight to the terminal.
+    silent: false,
+  },
+});

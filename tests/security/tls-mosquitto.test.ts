@@ -1,0 +1,121 @@
+/**
+ * The same security model on a real Mosquitto: mutual TLS with certificates from the cloud CA,
+ * CN as username and client id, the generated pattern ACL, the CRL. The cloud's ingest (its own
+ * client certificate) and an enrolled gateway talk MQTT 5 through it.
+ */
+import { type Cloud, CloudSecurity, mosquittoListenerConfig, serverHostnames } from '@telecart/cloud';
+import { startCloud } from '@telecart/cloud';
+import { credentialPaths, enrollGateway, loadGatewayCredentials } from '@telecart/gateway';
+import { encodePayload, topics } from '@telecart/protocol';
+import mqtt from 'mqtt';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Mosquitto, startMosquitto } from '../../cloud/src/testing/mosquitto.js';
+import { batchOf, reading } from '../../cloud/src/testing/observations.js';
+import { waitFor } from '../support/wait.js';
+import { type HomeGateway, homeGateway, quiet, tempDir } from './support.js';
+
+const dir = tempDir();
+const secDir = `${dir.path}/security`;
+let mosquitto: Mosquitto;
+let cloud: Cloud;
+let gwA: HomeGateway;
+const creds: Record<string, { key: string; cert: string; ca: string }> = {};
+
+function refused(url: string, opts: mqtt.IClientOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(url, { ...opts, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 5 });
+    const done = (why: string) => {
+      c.end(true);
+      resolve(why);
+    };
+    c.once('connect', () => {
+      c.end(true);
+      reject(new Error('connection accepted'));
+    });
+    c.once('error', (e) => done(e.message));
+    c.once('close', () => done('closed'));
+  });
+}
+
+beforeAll(async () => {
+  // The operator's steps: the cloud CA exists, Mosquitto gets its files, the cloud points at it.
+  const sec = await CloudSecurity.open({ dir: secDir, hostnames: serverHostnames('127.0.0.1') });
+  await sec.ingestCredentials(0);
+  const files = sec.writeMosquittoFiles(`${dir.path}/mosquitto`, 1);
+  sec.close();
+  mosquitto = await startMosquitto({ tlsListener: (port, host) => mosquittoListenerConfig(files, port, host) });
+  cloud = await startCloud({
+    dataDir: dir.path,
+    externalBrokerUrl: mosquitto.url,
+    mqttVersion: 5,
+    httpPort: 0,
+    tls: { enabled: true, dir: secDir, enrollPort: 0 },
+    logger: quiet(),
+  });
+  for (const id of ['gw-a', 'gw-b']) {
+    const t = cloud.security!.createToken(id, 60_000);
+    const paths = credentialPaths(`${dir.path}/${id}`);
+    await enrollGateway({ url: cloud.enrollUrl!, token: t.token, caFingerprint: cloud.security!.caFingerprint(), gatewayId: id, paths });
+    creds[id] = loadGatewayCredentials(paths, id);
+  }
+  gwA = await homeGateway({ gatewayId: 'gw-a', cloudUrl: mosquitto.url, dataDir: `${dir.path}/gw-a`, mqttVersion: 5 });
+  await waitFor(() => gwA.gateway.sync.connected, { what: 'A to connect to Mosquitto over mutual TLS' });
+}, 60_000);
+
+afterAll(async () => {
+  await gwA?.stop();
+  await cloud?.stop();
+  await mosquitto?.stop();
+  dir.remove();
+});
+
+it('an enrolled gateway syncs through Mosquitto; B can neither publish as A nor read its acks', async () => {
+  gwA.measure(3);
+  await waitFor(async () => (await cloud.store.countObservations({})) === 3 && gwA.gateway.store.stats().pending === 0, {
+    what: 'A readings stored and acked',
+  });
+
+  const b = await mqtt.connectAsync(mosquitto.url, { ...creds['gw-b']!, protocolVersion: 5, reconnectPeriod: 0, clientId: 'ignored' });
+  const seen: string[] = [];
+  b.on('message', (t) => seen.push(t));
+  await b.subscribeAsync([topics.ack('gw-a'), topics.command('gw-a'), 'telecart/#'], { qos: 1 });
+  await expect(
+    b.publishAsync(topics.uplink('gw-a', 'spot'), encodePayload(batchOf([reading('pulse', { seq: 7000, gatewayId: 'gw-a' })])), { qos: 1 }),
+  ).rejects.toThrow(/Not authorized/);
+  // A's next batch and its ack flow while B listens on everything it could name.
+  gwA.measure(1);
+  await waitFor(async () => (await cloud.store.countObservations({})) === 4 && gwA.gateway.store.stats().pending === 0, { what: 'A again' });
+  await new Promise((r) => setTimeout(r, 200));
+  expect(seen).toEqual([]);
+  // B's own uplink works, with its ack.
+  const batch = batchOf([reading('pulse', { seq: 1, gatewayId: 'gw-b' })]);
+  await b.subscribeAsync(topics.ack('gw-b'), { qos: 1 });
+  await b.publishAsync(topics.uplink('gw-b', 'spot'), encodePayload(batch), { qos: 1 });
+  await waitFor(() => seen.includes(topics.ack('gw-b')), { what: "B's ack" });
+  await b.endAsync();
+});
+
+it('refuses clients without a certificate; a 5 MB publish is dropped by the ingest and good traffic continues', async () => {
+  expect(await refused(mosquitto.url, { ca: creds['gw-a']!.ca })).toBeTruthy();
+  const b = await mqtt.connectAsync(mosquitto.url, { ...creds['gw-b']!, protocolVersion: 5, reconnectPeriod: 0 });
+  await b.publishAsync(topics.uplink('gw-b', 'spot'), Buffer.alloc(5 * 1024 * 1024, 0x7b), { qos: 1 });
+  await b.publishAsync(topics.uplink('gw-b', 'spot'), Buffer.from([0xff, 0x00, 0x13]), { qos: 1 });
+  await b.endAsync();
+  await waitFor(() => cloud.ingest.metrics().malformed.oversize === 1 && cloud.ingest.metrics().malformedTotal === 2, { what: 'both dropped' });
+  const n = await cloud.store.countObservations({});
+  gwA.measure(1);
+  await waitFor(async () => (await cloud.store.countObservations({})) === n + 1, { what: 'A still syncing' });
+});
+
+it('revocation: the CRL refuses the reconnection, the ACL silences the open session', async () => {
+  await cloud.security!.revoke('gw-a');
+  cloud.security!.writeMosquittoFiles(`${dir.path}/mosquitto`, 1);
+  await mosquitto.reload();
+  expect(await refused(mosquitto.url, { ...creds['gw-a']!, clientId: 'gw-a' })).toMatch(/revoked|closed|alert/i);
+  // Mosquitto keeps the open TLS session, but every topic is now denied to gw-a.
+  const n = await cloud.store.countObservations({});
+  gwA.measure(1);
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(await cloud.store.countObservations({})).toBe(n);
+  expect(gwA.gateway.store.stats().pending).toBe(1);
+});
