@@ -49,6 +49,7 @@ export function benchEncoding() {
     ['spot ×1', batchOf([spotInput(0)], 'spot')],
     ['spot ×10', batchOf(Array.from({ length: 10 }, (_, i) => spotInput(i)), 'spot')],
     ['spot ×200', batchOf(Array.from({ length: 200 }, (_, i) => spotInput(i)), 'spot')],
+    ['spot ×1000', batchOf(Array.from({ length: 1000 }, (_, i) => spotInput(i)), 'spot')],
     ['ECG 4 s ×1', batchOf([ecgSegmentInput(0)], 'waveform')],
     ['ECG 4 s ×4', batchOf(Array.from({ length: 4 }, (_, i) => ecgSegmentInput(i)), 'waveform')],
     ['steth 48 KiB FLAC ×1', batchOf([attachmentInput(0)], 'waveform')],

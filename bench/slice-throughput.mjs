@@ -1,7 +1,8 @@
-// The whole slice in one process: BLE-shaped frames → gateway (decode, SQLite commit, batches
-// over MQTT as JSON + deflate) → embedded aedes → cloud ingest (validate, SQLite transaction,
-// ack) → gateway deletes on ack. Baseline in the same run: the same broker's raw per-message
-// QoS 1 rate (one publisher, one subscriber, one 400-byte reading per message).
+// The whole slice: BLE-shaped frames → gateway (decode, SQLite commit, batches over MQTT as
+// JSON + deflate) → cloud in its own process (embedded aedes, ingest: validate, SQLite
+// transaction, ack) → gateway deletes on ack. Baseline in the same run: the same broker's raw
+// per-message QoS 1 rate (one publisher and one subscriber in this process, one 400-byte reading
+// per message).
 //
 //  - per-frame commits: each frame handed alone (one fsync'd transaction per reading);
 //  - group commit: frames handed in bursts inside store.group() (one transaction per burst),
@@ -11,10 +12,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCloud } from '@telecart/cloud';
 import { resolveGatewayConfig, startGateway } from '@telecart/gateway';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
+import { spawnCloud } from './support/spawn-cloud.mjs';
 
 const silent = pino({ level: 'silent' });
 
@@ -60,8 +61,9 @@ export async function rawQos1Rate(url, n) {
   return n / s;
 }
 
-function gatewayConfig(id) {
+function gatewayConfig(id, sync = {}) {
   return resolveGatewayConfig({
+    sync,
     gatewayId: id,
     mode: 'home',
     homePatientId: 'p1',
@@ -81,13 +83,9 @@ function quantile(sorted, q) {
 }
 
 /** One gateway against `cloud`: hands `frames` frames in bursts of `burst` (1 = per frame). */
-async function throughputRun(cloud, dir, { id, frames, burst, base }) {
-  const gw = await startGateway({ config: gatewayConfig(id), dataDir: join(dir, id), cloudUrl: cloud.mqttUrl, logger: silent });
+export async function throughputRun(cloud, dir, { id, frames, burst, base, sync }) {
+  const gw = await startGateway({ config: gatewayConfig(id, sync), dataDir: join(dir, id), cloudUrl: cloud.mqttUrl, logger: silent });
   try {
-    let stored = 0;
-    const off = cloud.ingest.onObservation((o) => {
-      if (o.gatewayId === id) stored++;
-    });
     const expected = frames * 2; // BP panel + pulse per frame
     const t0 = performance.now();
     for (let i = 0; i < frames; i += burst) {
@@ -100,9 +98,9 @@ async function throughputRun(cloud, dir, { id, frames, burst, base }) {
       await new Promise((r) => setImmediate(r));
     }
     const recordedS = (performance.now() - t0) / 1000;
-    await until(() => stored >= expected && gw.store.stats().pending === 0);
+    // Acked = the cloud committed them (the ack is sent after its transaction).
+    await until(() => gw.sync.state().counters.readingsAcked >= expected);
     const totalS = (performance.now() - t0) / 1000;
-    off();
     const c = gw.sync.state().counters;
     return {
       readings: expected,
@@ -123,14 +121,14 @@ async function latencyRun(cloud, dir, { id, frames, intervalMs, base }) {
     const lat = [];
     let current = 0;
     gw.devices.on('reading', (e) => handedAt.set(e.observation.seq, current));
-    const off = cloud.ingest.onObservation((o) => {
-      if (o.gatewayId !== id) return;
-      const t = handedAt.get(o.seq);
-      if (t !== undefined) lat.push(performance.now() - t);
+    const off = cloud.onStored((gatewayId, seq, at) => {
+      if (gatewayId !== id) return;
+      const t = handedAt.get(seq);
+      if (t !== undefined) lat.push(at - t);
     });
     await until(() => gw.sync.connected);
     for (let i = 0; i < frames; i++) {
-      current = performance.now();
+      current = performance.timeOrigin + performance.now();
       gw.devices.handleFrame(bpFrame(base + i, Date.UTC(2026, 0, 1)));
       await new Promise((r) => setTimeout(r, intervalMs));
     }
@@ -145,7 +143,7 @@ async function latencyRun(cloud, dir, { id, frames, intervalMs, base }) {
 
 export async function benchSliceThroughput({ perFrame = 1500, grouped = 20000, burst = 500, latencyFrames = 500, intervalMs = 10 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'telecart-bench-slice-'));
-  const cloud = await startCloud({ dataDir: join(dir, 'cloud'), mqttPort: 0, httpPort: 0, logger: silent });
+  const cloud = await spawnCloud(join(dir, 'cloud'), { reportStored: true });
   try {
     const raw = await rawQos1Rate(cloud.mqttUrl, 10_000);
     const a = await throughputRun(cloud, dir, { id: 'bench-frame', frames: perFrame, burst: 1, base: 0 });

@@ -64,7 +64,9 @@ const cloud = program
   .option('--broker <url>', 'use an external MQTT broker instead of the embedded one')
   .option('--db <url>', 'keep the store in PostgreSQL (postgres://user:password@host:5432/db) instead of SQLite')
   .addOption(new Option('--ingest-workers <n>', 'ingest worker processes sharing the uplinks (needs --broker)').argParser(positiveInt))
-  .addOption(new Option('--mqtt-version <v>', 'MQTT protocol of the ingest: 4 (3.1.1) or 5').choices(['4', '5']).argParser((v) => Number(v)))
+  .addOption(
+    new Option('--mqtt-version <v>', 'MQTT protocol of the ingest: 4 (3.1.1) or 5').choices(['4', '5']).argParser((v) => Number(v)),
+  )
   .option('--tls', 'mutual TLS, gateway enrollment and revocation (docs/security.md)')
   .action(async (o) => {
     if (o.ingestWorkers !== undefined || o.mqttVersion !== undefined || o.tls) {
@@ -112,6 +114,7 @@ program
   .addOption(new Option('--interval <ms>', 'how often each device measures').default(4000).argParser(positiveInt))
   .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(positiveInt))
   .option('--time-zone <zone>', 'IANA zone the simulated device clocks are set in', 'Europe/Paris')
+  .option('--devices <kinds>', 'comma-separated kinds, or "all" (adds heart-rate-monitor, glucose-meter)', 'default')
   .action(async (o) => {
     const { runSimCommand } = await import('./commands/sim.js');
     await runSimCommand(o);

@@ -89,9 +89,12 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     undo.push(() => store.close());
     if (opts.patients?.length) await store.upsertPatients(opts.patients);
 
-    const security = opts.tls?.enabled ? await openCloudSecurity(opts.dataDir, host, opts.tls, logger.child({ part: 'security' })) : undefined;
+    const security = opts.tls?.enabled
+      ? await openCloudSecurity(opts.dataDir, host, opts.tls, logger.child({ part: 'security' }))
+      : undefined;
     if (security) undo.push(async () => security.close());
-    if (opts.mqttVersion === 5 && opts.externalBrokerUrl === undefined) throw new Error('mqttVersion 5 needs an external broker (aedes speaks MQTT 3.1.1)');
+    if (opts.mqttVersion === 5 && opts.externalBrokerUrl === undefined)
+      throw new Error('mqttVersion 5 needs an external broker (aedes speaks MQTT 3.1.1)');
 
     let broker: EmbeddedBroker | undefined;
     if (opts.externalBrokerUrl === undefined) {
@@ -135,7 +138,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     if (addr === null || typeof addr === 'string') throw new Error('HTTP server did not bind a TCP port');
     const httpUrl = `http://${urlHost(host)}:${addr.port}`;
     const mqttUrl = broker ? `${security ? 'mqtts' : 'mqtt'}://${urlHost(host)}:${broker.port}` : brokerUrl;
-    const enrollment = security && opts.tls ? await startCloudEnrollment(security, host, opts.tls, mqttUrl, logger.child({ part: 'enroll' })) : undefined;
+    const enrollment =
+      security && opts.tls ? await startCloudEnrollment(security, host, opts.tls, mqttUrl, logger.child({ part: 'enroll' })) : undefined;
     if (enrollment) undo.push(() => enrollment.close());
     logger.info({ httpUrl, mqttUrl, enrollUrl: enrollment?.url }, 'cloud: started');
 

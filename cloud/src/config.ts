@@ -33,7 +33,9 @@ export const CloudConfig = Type.Object(
     ),
     ingestShared: Type.Optional(Type.Boolean({ description: 'subscribe with $share so several cloud instances split the uplinks' })),
     mqttVersion: Type.Optional(MqttVersionConfig),
-    ingestWorkers: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'ingest worker processes sharing the uplinks (external broker)' })),
+    ingestWorkers: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 64, description: 'ingest worker processes sharing the uplinks (external broker)' }),
+    ),
     tls: CloudTlsConfig,
     publicBaseUrl: Type.Optional(
       Type.String({ pattern: '^https?://', description: 'public origin for absolute FHIR URLs behind a proxy' }),

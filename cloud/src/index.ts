@@ -6,6 +6,14 @@ export {
   startEmbeddedBroker,
 } from './broker/embedded-broker.js';
 export { CLOUD_DB_FILE, type Cloud, type StartCloudOptions, startCloud } from './cloud.js';
+export { CloudConfig, PatientSeedConfig } from './config.js';
+export { buildHttpApp } from './http/app.js';
+export type { HttpDeps } from './http/deps.js';
+export type { MalformedReason } from './ingest/batch-validation.js';
+export { type Ingest, type IngestOptions, isTransientStoreError, type ObservationListener, startIngest } from './ingest/ingest.js';
+export type { IngestMetrics, IngestWorkerMetrics } from './ingest/ingest-metrics.js';
+export { type IngestWorkerOptions, runIngestWorker } from './ingest/worker.js';
+export { type IngestWorkerPoolOptions, startIngestWorkerPool } from './ingest/worker-pool.js';
 export { identityFromCn, mayPublish, maySubscribe, mosquittoAcl } from './security/acl.js';
 export { CloudSecurity, type EnrollResult, ingestCommonName } from './security/cloud-security.js';
 export { type CloudTlsOptions, securityDir, serverHostnames } from './security/cloud-wiring.js';
@@ -13,14 +21,6 @@ export { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 export { mosquittoListenerConfig, writeMosquittoSecurityFiles } from './security/mosquitto-files.js';
 export { certFingerprint, checkCsr } from './security/pki.js';
 export { TokenError } from './security/registry.js';
-export { CloudConfig, PatientSeedConfig } from './config.js';
-export { buildHttpApp } from './http/app.js';
-export type { HttpDeps } from './http/deps.js';
-export type { MalformedReason } from './ingest/batch-validation.js';
-export { type Ingest, type IngestOptions, isTransientStoreError, type ObservationListener, startIngest } from './ingest/ingest.js';
-export { type IngestWorkerPoolOptions, startIngestWorkerPool } from './ingest/worker-pool.js';
-export { type IngestWorkerOptions, runIngestWorker } from './ingest/worker.js';
-export type { IngestMetrics, IngestWorkerMetrics } from './ingest/ingest-metrics.js';
 export type {
   CloudStore,
   GatewayRecord,

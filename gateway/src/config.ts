@@ -7,8 +7,9 @@ import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { BleWatchRule } from '@telecart/devices';
 import { compile, formatIssues, GatewayId, MAX_BATCH_OBSERVATIONS, MAX_PAYLOAD_BYTES, PatientRef } from '@telecart/protocol';
+import { AudioConfig } from './audio/config.js';
+import { ClockPolicyConfig, DefinitionsConfig, PairingConfig } from './devices/ble-config.js';
 import { GatewayMqttVersion, GatewayTlsConfig } from './enrollment/config.js';
-import { ClockPolicyConfig, PairingConfig } from './devices/ble-config.js';
 import { checkNir, INS_OIDS } from './patient/ins.js';
 import { checkSerialConfig, SerialConfig } from './serial/config.js';
 
@@ -59,6 +60,8 @@ export const DEFAULT_WATCH_RULES: WatchRuleConfig[] = [
   { services: ['181D'], subscribe: ['2A9D'] },
   { services: ['1822'], subscribe: ['2A5E', '2A5F'] },
   { services: ['1809'], subscribe: ['2A1C', '2A1E'] },
+  { services: ['180D'], subscribe: ['2A37'] },
+  { services: ['1808'], subscribe: ['2A18', '2A34', '2A52'] },
 ];
 
 export const GatewayConfig = Type.Object(
@@ -76,6 +79,7 @@ export const GatewayConfig = Type.Object(
         busAddress: Type.Optional(Type.String({ minLength: 1, description: 'D-Bus address of BlueZ; default: the system bus' })),
         adapter: Type.Optional(Type.String({ minLength: 1, description: "e.g. 'hci0'; default: BlueZ's first adapter" })),
         watch: Type.Array(WatchRuleConfig, { default: DEFAULT_WATCH_RULES }),
+        definitions: DefinitionsConfig,
         pairing: PairingConfig,
         clock: Type.Array(ClockPolicyConfig, { default: [], description: 'per device/definition clock drift policy overrides' }),
       },
@@ -83,13 +87,14 @@ export const GatewayConfig = Type.Object(
     ),
     sync: Type.Object(
       {
-        batchMaxCount: Type.Integer({ minimum: 1, maximum: MAX_BATCH_OBSERVATIONS, default: 200 }),
+        // 1,000 readings ≈ 36 B/reading on the wire with deflate (200: 40 B); larger batches amortise the cloud's commit (docs/encoding.md).
+        batchMaxCount: Type.Integer({ minimum: 1, maximum: MAX_BATCH_OBSERVATIONS, default: 1000 }),
         mqttVersion: GatewayMqttVersion,
         batchMaxBytes: Type.Integer({
           minimum: 4096,
           maximum: MAX_PAYLOAD_BYTES,
-          default: 128 * 1024,
-          description: 'whole batch payload; ~10 s of a 100 kbit/s link by default',
+          default: 1024 * 1024,
+          description: 'whole batch payload as JSON, before deflate (~36 KB on the wire for 1,000 spot readings)',
         }),
         ackTimeoutMs: Type.Integer({ minimum: 50, default: 30_000, description: 'a batch not acked by then is sent again' }),
         inFlight: Type.Integer({ minimum: 1, maximum: 64, default: 4, description: 'batches awaiting their ack at once' }),
@@ -100,6 +105,7 @@ export const GatewayConfig = Type.Object(
         waveformBatchMaxBytes: Type.Integer({ minimum: 1024, maximum: MAX_PAYLOAD_BYTES, default: 16 * 1024, description: 'one waveform batch (JSON bytes)' }),
         waveformInFlight: Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'waveform batches awaiting their ack at once' }),
         maxBufferedBytes: Type.Integer({ minimum: 1024, default: 16 * 1024, description: 'no spot/waveform batch is written while the socket buffers more' }),
+        maxUnackedBytes: Type.Integer({ minimum: 1024, default: 64 * 1024, description: 'encoded spot+waveform bytes awaiting their ack' }),
         payloadFormat: Type.Union([Type.Literal('json+deflate'), Type.Literal('json')], { default: 'json+deflate', description: 'batch encoding (docs/encoding.md)' }),
       },
       { default: {}, additionalProperties: false },
@@ -135,6 +141,7 @@ export const GatewayConfig = Type.Object(
     timeZone: Type.String({ minLength: 1, default: 'Europe/Paris', description: 'IANA zone of the device clocks' }),
     serial: SerialConfig,
     tls: GatewayTlsConfig,
+    audio: AudioConfig,
   },
   { additionalProperties: false, $id: 'GatewayConfig' },
 );

@@ -2,13 +2,15 @@
  * Wires one gateway: store → device manager → sync → nurse API. Frame sources (the BLE central,
  * a serial reader, a replay) are plugged in as `frames` or later with attachFrames().
  */
+import { join } from 'node:path';
 import { type Clock, systemClock } from '@telecart/devices';
 import { criticalVitals, watchStoreCapacity } from './alarms/index.js';
+import { StethoscopeRecorder } from './audio/index.js';
 import { checkGatewayConfig, type GatewayConfig, GatewayConfigError } from './config.js';
 import { wireBleCentrals } from './devices/ble-wiring.js';
 import { DeviceManager } from './devices/device-manager.js';
-import { gatewayMqttOptions } from './enrollment/mqtt-options.js';
 import type { FrameSource } from './devices/frame-source.js';
+import { gatewayMqttOptions } from './enrollment/mqtt-options.js';
 import { type HttpApi, startHttpApi } from './http/server.js';
 import { type Logger, silentLogger } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
@@ -41,6 +43,8 @@ export interface Gateway {
   metrics: GatewayMetrics;
   /** Configured serial devices (oximeters, ECG boards): readers, waveform capture, status. */
   serial: SerialService;
+  /** The stethoscope recorder, when audio.stethoscope is enabled. */
+  stethoscope: StethoscopeRecorder | undefined;
   /** Plugs in another frame source; returns its detach function. */
   attachFrames(source: FrameSource): () => void;
   /** Stops reading devices, the API and the sync (offline status sent), then closes the store. */
@@ -98,9 +102,17 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   });
   sync.start();
 
+  const steth = config.audio.stethoscope;
+  const stethoscope = steth.enabled
+    ? new StethoscopeRecorder({ config: steth, store, patients, tmpDir: join(opts.dataDir, 'audio-tmp'), logger, clock })
+    : undefined;
+
   let http: HttpApi;
   try {
-    http = await startHttpApi({ config, store, patients, devices, sync, metrics, logger, version: GATEWAY_VERSION }, config.http);
+    http = await startHttpApi(
+      { config, store, patients, devices, sync, metrics, logger, version: GATEWAY_VERSION, ...(stethoscope ? { stethoscope } : {}) },
+      config.http,
+    );
   } catch (e) {
     await sync.stop();
     store.close();
@@ -139,10 +151,12 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     patients,
     metrics,
     serial,
+    stethoscope,
     attachFrames: (source) => devices.attach(source),
     stop() {
       stopping ??= (async () => {
         devices.stop();
+        await stethoscope?.close();
         await serial.stop();
         await ble.close();
         await http.close();

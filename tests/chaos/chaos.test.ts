@@ -9,12 +9,16 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { expect, it } from 'vitest';
 import { formatTable, runChaos } from './run.js';
+import { KINDS, NEEDS_ROOT } from './trials.js';
+
+// Network namespaces, nftables and tmpfs need root (the project's test machines run as root).
+const kinds = process.getuid?.() === 0 ? KINDS : KINDS.filter((k) => !NEEDS_ROOT.includes(k));
 
 it('one trial of each fault kind loses nothing and duplicates nothing', async () => {
   const lines: string[] = [];
-  const report = await runChaos({ trialsPerKind: 1, seed: 7, log: (l) => lines.push(l) });
+  const report = await runChaos({ kinds, trialsPerKind: 1, seed: 7, log: (l) => lines.push(l) });
   const table = formatTable(report.summary);
-  expect(report.trials).toHaveLength(8);
+  expect(report.trials).toHaveLength(kinds.length);
   for (const t of report.trials) expect(t.readings, `${t.kind} produced readings`).toBeGreaterThan(0);
   expect(
     report.summary.map((s) => [s.kind, s.lost, s.duplicated, s.notDrained, s.crashes]),

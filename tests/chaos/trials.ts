@@ -16,6 +16,8 @@ export const KINDS = [
   'disk-full',
 ] as const;
 export type Kind = (typeof KINDS)[number];
+/** Kinds that create network namespaces or mount a tmpfs. */
+export const NEEDS_ROOT: readonly Kind[] = ['packet-loss', 'disk-full'];
 
 /** mulberry32: a tiny seeded PRNG, so a run is replayed from its seed. */
 export function prng(seed: number): () => number {

@@ -29,7 +29,9 @@ describe('BLE bonding through the BlueZ pairing agent', () => {
     meter.measureNow();
 
     await r.startGateway({ ble: { pairing: { agent: false } } });
-    await waitFor(() => r.logs.filter((l) => l.msg === 'BLE connect attempt failed' && l.obj.deviceId === id).length >= 2, { what: 'failed attempts' });
+    await waitFor(() => r.logs.filter((l) => l.msg === 'BLE connect attempt failed' && l.obj.deviceId === id).length >= 2, {
+      what: 'failed attempts',
+    });
     const failure = r.logs.find((l) => l.msg === 'BLE connect attempt failed')?.obj.error;
     expect(String(failure)).toMatch(/No agent available/);
     expect(r.sims.sim.isPaired(meter.address)).toBe(false);
@@ -38,7 +40,9 @@ describe('BLE bonding through the BlueZ pairing agent', () => {
     expect(await r.cloud.store.countObservations({})).toBe(0);
     await r.stopGateway();
 
-    await r.startGateway({ ble: { pairing: { agent: true, capability: 'KeyboardDisplay', passkeys: [{ deviceId: id, passkey: PASSKEY }] } } });
+    await r.startGateway({
+      ble: { pairing: { agent: true, capability: 'KeyboardDisplay', passkeys: [{ deviceId: id, passkey: PASSKEY }] } },
+    });
     await connected(r, id);
     expect(r.sims.sim.isPaired(meter.address)).toBe(true);
     expect(r.logs.some((l) => l.msg === 'BLE pairing' && /StartNotify refused/.test(String(l.obj.why)))).toBe(true);

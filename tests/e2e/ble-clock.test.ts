@@ -60,7 +60,10 @@ describe('device clock: written where allowed, corrected where not', () => {
         },
         { what: `${n} readings of ${d.kind}` },
       );
-    const [old, fresh] = (await byDevice(meter, 2)).sort((a, b) => a.time.device!.localeCompare(b.time.device!)) as [Observation, Observation];
+    const [old, fresh] = (await byDevice(meter, 2)).sort((a, b) => a.time.device!.localeCompare(b.time.device!)) as [
+      Observation,
+      Observation,
+    ];
     expect(old.time).toMatchObject({ source: 'device-corrected', device: expect.stringMatching(/^2021-01-01T/) });
     // Corrected by the offset measured before the write: the effective time is about when it was taken.
     expect(Math.abs(old.time.correctionMs + errorBefore)).toBeLessThan(10_000);

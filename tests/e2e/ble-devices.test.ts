@@ -35,7 +35,10 @@ function expectedCount(d: VirtualBleDevice): number {
 }
 
 /** Reads the gateway's SSE stream, collecting `live` events, until aborted. */
-function liveEvents(url: string, signal: AbortSignal): { events: { code: { loinc: string }; value?: { value: number } }[]; ready: Promise<void> } {
+function liveEvents(
+  url: string,
+  signal: AbortSignal,
+): { events: { code: { loinc: string }; value?: { value: number } }[]; ready: Promise<void> } {
   const events: { code: { loinc: string }; value?: { value: number } }[] = [];
   const ready = (async () => {
     const res = await fetch(`${url}/api/events`, { signal });
@@ -156,7 +159,9 @@ describe('BLE devices end to end, one per kind', () => {
     cuff.measureNow();
     const obs = await byDevice(cuff.address, 2);
     expect(obs.map((o) => o.code.loinc).sort()).toEqual(['85354-9', '8867-4']);
-    await waitFor(() => live.events.filter((e) => e.code.loinc === '8478-0' || e.value !== undefined).length >= 3, { what: 'ICP live events' });
+    await waitFor(() => live.events.filter((e) => e.code.loinc === '8478-0' || e.value !== undefined).length >= 3, {
+      what: 'ICP live events',
+    });
     const icp = cuff.sent.filter((p) => p.characteristic === '2A36');
     expect(icp.length).toBe(3);
     expect(live.events.length).toBeGreaterThanOrEqual(icp.length);

@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Cloud, startCloud } from '@telecart/cloud';
 import { BleCentral } from '@telecart/devices';
-import { startPrivateBus, startVirtualDevices, type PrivateBus, type VirtualDeviceKind, type VirtualDevices, type VirtualDevicesOptions } from '@telecart/firmware-sim';
+import {
+  type PrivateBus,
+  startPrivateBus,
+  startVirtualDevices,
+  type VirtualDeviceKind,
+  type VirtualDevices,
+  type VirtualDevicesOptions,
+} from '@telecart/firmware-sim';
 import { bleWatchRules, type Gateway, type GatewayConfig, resolveGatewayConfig, startGateway } from '@telecart/gateway';
 import type { Observation } from '@telecart/protocol';
 import { pino } from 'pino';
@@ -60,7 +67,13 @@ export async function startBleRig(opts: BleRigOptions): Promise<BleRig> {
     devices: opts.devices,
     ...(opts.perDevice ? { perDevice: opts.perDevice } : {}),
   });
-  const cloud = await startCloud({ dataDir: join(dir, 'cloud'), mqttPort: 0, httpPort: 0, patients: RESIDENTS, logger: pino({ level: 'silent' }) });
+  const cloud = await startCloud({
+    dataDir: join(dir, 'cloud'),
+    mqttPort: 0,
+    httpPort: 0,
+    patients: RESIDENTS,
+    logger: pino({ level: 'silent' }),
+  });
   const logs: LogEntry[] = [];
   const log =
     (level: string) =>
@@ -95,7 +108,11 @@ export async function startBleRig(opts: BleRigOptions): Promise<BleRig> {
         scanIntervalMs: 100,
         backoff: { initialMs: 100, maxMs: 500 },
         operationTimeoutMs: 5000,
-        logger: { debug: (m, x) => logger.debug(x ?? {}, m), info: (m, x) => logger.info(x ?? {}, m), warn: (m, x) => logger.warn(x ?? {}, m) },
+        logger: {
+          debug: (m, x) => logger.debug(x ?? {}, m),
+          info: (m, x) => logger.info(x ?? {}, m),
+          warn: (m, x) => logger.warn(x ?? {}, m),
+        },
       });
       const gw = await startGateway({ config, dataDir: rig.dataDir, cloudUrl: cloud.mqttUrl, frames: c, logger });
       c.on('state', (s) => gw.devices.setDeviceState(s.deviceId, s.state, s.name ? { name: s.name } : {}));
@@ -112,7 +129,10 @@ export async function startBleRig(opts: BleRigOptions): Promise<BleRig> {
     },
     observations: () => cloud.store.getObservations({ limit: 1000 }),
     async cloudHas(n, what) {
-      await waitFor(async () => (await cloud.store.countObservations({})) >= n, { timeoutMs: 20_000, what: what ?? `${n} observations in the cloud` });
+      await waitFor(async () => (await cloud.store.countObservations({})) >= n, {
+        timeoutMs: 20_000,
+        what: what ?? `${n} observations in the cloud`,
+      });
       return rig.observations();
     },
     deviceState: (deviceId) => rig.gateway?.devices.seenDevices().find((d) => d.id === deviceId),

@@ -39,7 +39,12 @@ describe('RACP stored-record download', () => {
     await r.startGateway();
     await r.cloudHas(5);
     await waitFor(() => downloads(r).length >= 2, { what: 'second download' });
-    expect(downloads(r)[1]?.obj).toMatchObject({ filter: { operator: 'gte', sequenceNumber: 4 }, count: 2, cursorBefore: 3, cursorAfter: 5 });
+    expect(downloads(r)[1]?.obj).toMatchObject({
+      filter: { operator: 'gte', sequenceNumber: 4 },
+      count: 2,
+      cursorBefore: 3,
+      cursorAfter: 5,
+    });
     expect(replayed(meter, '2A18')).toBe(5);
     await r.stopGateway();
 

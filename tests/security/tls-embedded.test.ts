@@ -100,9 +100,9 @@ describe('enrollment', () => {
 
     const short = cloud.security!.createToken('gw-d', 1);
     await new Promise((r) => setTimeout(r, 20));
-    await expect(enrollGateway({ ...base, gatewayId: 'gw-d', paths: credentialPaths(`${dir.path}/gw-d`), token: short.token })).rejects.toThrow(
-      /\(410\).*expired/,
-    );
+    await expect(
+      enrollGateway({ ...base, gatewayId: 'gw-d', paths: credentialPaths(`${dir.path}/gw-d`), token: short.token }),
+    ).rejects.toThrow(/\(410\).*expired/);
     const forged = `${t.token.slice(0, 22)}${'A'.repeat(43)}`;
     await expect(enrollGateway({ ...base, gatewayId: 'gw-e', paths: credentialPaths(`${dir.path}/gw-e`), token: forged })).rejects.toThrow(
       /\(401\).*not known/,
@@ -161,7 +161,9 @@ describe('broker authorization (embedded aedes, mutual TLS)', () => {
     expect(await refused(cloud.mqttUrl, { ca })).toMatch(/certificate|closed|socket/i);
     const other = await CertificateAuthority.load(await createCa('impostor CA'));
     const fake = await other.issueWithNewKey('gw-a', 'client');
-    expect(await refused(cloud.mqttUrl, { ca, key: fake.keyPem, cert: fake.certPem, clientId: 'gw-a' })).toMatch(/certificate|closed|socket|alert/i);
+    expect(await refused(cloud.mqttUrl, { ca, key: fake.keyPem, cert: fake.certPem, clientId: 'gw-a' })).toMatch(
+      /certificate|closed|socket|alert/i,
+    );
     // Plain MQTT on the TLS port goes nowhere either.
     await refused(cloud.mqttUrl.replace('mqtts', 'mqtt'), {});
     expect(gwA.gateway.sync.connected).toBe(true);

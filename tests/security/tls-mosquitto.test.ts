@@ -3,8 +3,7 @@
  * CN as username and client id, the generated pattern ACL, the CRL. The cloud's ingest (its own
  * client certificate) and an enrolled gateway talk MQTT 5 through it.
  */
-import { type Cloud, CloudSecurity, mosquittoListenerConfig, serverHostnames } from '@telecart/cloud';
-import { startCloud } from '@telecart/cloud';
+import { type Cloud, CloudSecurity, mosquittoListenerConfig, serverHostnames, startCloud } from '@telecart/cloud';
 import { credentialPaths, enrollGateway, loadGatewayCredentials } from '@telecart/gateway';
 import { encodePayload, topics } from '@telecart/protocol';
 import mqtt from 'mqtt';
@@ -84,7 +83,9 @@ it('an enrolled gateway syncs through Mosquitto; B can neither publish as A nor 
   ).rejects.toThrow(/Not authorized/);
   // A's next batch and its ack flow while B listens on everything it could name.
   gwA.measure(1);
-  await waitFor(async () => (await cloud.store.countObservations({})) === 4 && gwA.gateway.store.stats().pending === 0, { what: 'A again' });
+  await waitFor(async () => (await cloud.store.countObservations({})) === 4 && gwA.gateway.store.stats().pending === 0, {
+    what: 'A again',
+  });
   await new Promise((r) => setTimeout(r, 200));
   expect(seen).toEqual([]);
   // B's own uplink works, with its ack.
@@ -101,7 +102,9 @@ it('refuses clients without a certificate; a 5 MB publish is dropped by the inge
   await b.publishAsync(topics.uplink('gw-b', 'spot'), Buffer.alloc(5 * 1024 * 1024, 0x7b), { qos: 1 });
   await b.publishAsync(topics.uplink('gw-b', 'spot'), Buffer.from([0xff, 0x00, 0x13]), { qos: 1 });
   await b.endAsync();
-  await waitFor(() => cloud.ingest.metrics().malformed.oversize === 1 && cloud.ingest.metrics().malformedTotal === 2, { what: 'both dropped' });
+  await waitFor(() => cloud.ingest.metrics().malformed.oversize === 1 && cloud.ingest.metrics().malformedTotal === 2, {
+    what: 'both dropped',
+  });
   const n = await cloud.store.countObservations({});
   gwA.measure(1);
   await waitFor(async () => (await cloud.store.countObservations({})) === n + 1, { what: 'A still syncing' });

@@ -7,6 +7,8 @@
  */
 import { CHARACTERISTIC_CODECS, type CodecResult, draftToFhirObservation, findCodec, type ObservationDraft } from '@telecart/devices';
 
+import { SERIAL_DECODE_FORMATS } from './decode-serial.js';
+
 export type DecodeOutcome = { ok: true; json: string } | { ok: false; message: string };
 
 /** A named decoder: bytes → drafts (printed as FHIR Observations) or a decoded structure (printed as is). */
@@ -16,7 +18,7 @@ export interface DecodeFormat {
 }
 
 /** Decoders by name, next to the GATT characteristics. Add a line here to register one. */
-export const DECODE_FORMATS: ReadonlyMap<string, DecodeFormat> = new Map<string, DecodeFormat>([]);
+export const DECODE_FORMATS: ReadonlyMap<string, DecodeFormat> = new Map<string, DecodeFormat>([...SERIAL_DECODE_FORMATS]);
 
 export function parseHex(hex: string): Uint8Array | string {
   const clean = hex.replace(/[\s:]/g, '').replace(/^0x/i, '');

@@ -8,7 +8,7 @@
  * They work on the data directory (the cloud may be running: the registry is a shared SQLite file).
  */
 import { resolve } from 'node:path';
-import { CloudSecurity, mosquittoListenerConfig, serverHostnames, securityDir } from '@telecart/cloud';
+import { CloudSecurity, mosquittoListenerConfig, securityDir, serverHostnames } from '@telecart/cloud';
 import { credentialPaths, EnrollmentError, enrollGateway, GatewayConfig as GatewayConfigSchema } from '@telecart/gateway';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
@@ -24,6 +24,7 @@ function need<T>(cmd: string, value: T | undefined, flag: string): T {
   if (value === undefined || value === '') fail(cmd, `${flag} is required`);
   return value;
 }
+
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { type CloudCommandOptions, resolveCloudConfig } from './cloud.js';
 
@@ -61,7 +62,9 @@ export function registerCloudSecurityCommands(cloud: Command): void {
     .command('enroll-token')
     .description('create a one-time, expiring enrollment token for a gateway')
     .requiredOption('--gateway <id>', 'the gateway id (its certificate CN)')
-    .addOption(new Option('--ttl <duration>', 'lifetime, e.g. 30m, 24h, 7d (at most 7d)').default(24 * 3_600_000, '24h').argParser(parseDuration))
+    .addOption(
+      new Option('--ttl <duration>', 'lifetime, e.g. 30m, 24h, 7d (at most 7d)').default(24 * 3_600_000, '24h').argParser(parseDuration),
+    )
     .option('--config <file>', 'cloud configuration')
     .option('--data-dir <dir>', 'the cloud data directory')
     .option('--json', 'print JSON')
@@ -73,7 +76,9 @@ export function registerCloudSecurityCommands(cloud: Command): void {
         const fp = security.caFingerprint();
         const url = `https://${host === '0.0.0.0' || host === '::' ? '<cloud-host>' : host}:${enrollPort}`;
         if (o.json) {
-          process.stdout.write(`${JSON.stringify({ token: t.token, gatewayId: t.gatewayId, expiresAt: t.expiresAt.toISOString(), caFingerprint: fp })}\n`);
+          process.stdout.write(
+            `${JSON.stringify({ token: t.token, gatewayId: t.gatewayId, expiresAt: t.expiresAt.toISOString(), caFingerprint: fp })}\n`,
+          );
         } else {
           process.stdout.write(
             `token          ${t.token}\ngateway        ${t.gatewayId}\nexpires        ${t.expiresAt.toISOString()} (single use)\nCA fingerprint ${fp}\n\n` +
@@ -89,7 +94,7 @@ export function registerCloudSecurityCommands(cloud: Command): void {
 
   cloud
     .command('revoke')
-    .description("revoke every certificate of a gateway: refused by the broker at once, listed on the CRL")
+    .description('revoke every certificate of a gateway: refused by the broker at once, listed on the CRL')
     .requiredOption('--gateway <id>', 'the gateway id')
     .option('--config <file>', 'cloud configuration')
     .option('--data-dir <dir>', 'the cloud data directory')
@@ -118,7 +123,9 @@ export function registerCloudSecurityCommands(cloud: Command): void {
       const { security } = await openSecurity(o);
       try {
         for (const c of security.registry.certs())
-          process.stdout.write(`${c.gatewayId}\t${c.serial}\tissued ${c.issuedAt}\tuntil ${c.notAfter}\t${c.revokedAt ? `REVOKED ${c.revokedAt}` : 'valid'}\n`);
+          process.stdout.write(
+            `${c.gatewayId}\t${c.serial}\tissued ${c.issuedAt}\tuntil ${c.notAfter}\t${c.revokedAt ? `REVOKED ${c.revokedAt}` : 'valid'}\n`,
+          );
       } finally {
         security.close();
       }
@@ -137,7 +144,9 @@ export function registerCloudSecurityCommands(cloud: Command): void {
       const { security, host } = await openSecurity(o);
       try {
         const files = security.writeMosquittoFiles(resolve(o.out), o.ingestWorkers);
-        process.stdout.write(`${mosquittoListenerConfig(files, o.port, host)}\n# after a revocation: run this again, then reload Mosquitto (SIGHUP)\n`);
+        process.stdout.write(
+          `${mosquittoListenerConfig(files, o.port, host)}\n# after a revocation: run this again, then reload Mosquitto (SIGHUP)\n`,
+        );
       } finally {
         security.close();
       }

@@ -87,7 +87,13 @@ export async function runScaledCloud(o: ScaledCloudOptions): Promise<void> {
             }
           : {}),
       }),
-    (c) => ({ httpUrl: c.httpUrl, mqttUrl: c.mqttUrl, dashboardUrl: `${c.httpUrl}/`, enrollUrl: c.enrollUrl ?? null, ingestWorkers: workers }),
+    (c) => ({
+      httpUrl: c.httpUrl,
+      mqttUrl: c.mqttUrl,
+      dashboardUrl: `${c.httpUrl}/`,
+      enrollUrl: c.enrollUrl ?? null,
+      ingestWorkers: workers,
+    }),
     (info) => {
       const plain = !String(info.mqttUrl).startsWith('mqtts');
       process.stdout.write(

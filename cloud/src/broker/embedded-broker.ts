@@ -48,7 +48,10 @@ export interface EmbeddedBrokerOptions {
   authorizer?: BrokerAuthorizer;
   authenticate?: BrokerAuthenticator;
   tls?: BrokerTlsOptions;
-  /** A frame announcing more is refused and its connection closed before the body is read. Default: payload limit + 64 KiB. */
+  /**
+   * A frame announcing more is refused and its connection closed before the body is read.
+   * Default 16 MiB (MQTT allows 256 MiB); the secured cloud uses the payload limit + 64 KiB.
+   */
   maxPacketBytes?: number;
 }
 
@@ -63,6 +66,10 @@ export interface EmbeddedBroker {
   refusedConnections(): number;
   stop(): Promise<void>;
 }
+
+const DEFAULT_MAX_PACKET_BYTES = 16 * 1024 * 1024;
+/** What an authenticated gateway may send at most: a full batch payload plus topic and headers. */
+export const SECURED_MAX_PACKET_BYTES = MAX_PAYLOAD_BYTES + 64 * 1024;
 
 function secureContext(tls: BrokerTlsOptions): SecureContextOptions & { requestCert: true; rejectUnauthorized: true } {
   return { key: tls.key, cert: tls.cert, ca: tls.ca, ...(tls.crl ? { crl: tls.crl } : {}), requestCert: true, rejectUnauthorized: true };
@@ -98,7 +105,10 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       const verdict = opts.authenticate(who);
       if (verdict.ok) return done(null, true);
       refused++;
-      log.warn({ clientId: who.clientId, commonName: who.commonName, serial: who.serial, err: verdict.error }, 'broker: connection refused');
+      log.warn(
+        { clientId: who.clientId, commonName: who.commonName, serial: who.serial, err: verdict.error },
+        'broker: connection refused',
+      );
       // 5 = not authorized (MQTT 3.1.1 CONNACK return code).
       done(Object.assign(new Error(verdict.error), { returnCode: 5 as const }), false);
     },
@@ -125,7 +135,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'broker: connection error'));
 
   const sockets = new Set<Socket>();
-  const maxPacketBytes = opts.maxPacketBytes ?? MAX_PAYLOAD_BYTES + 64 * 1024;
+  const maxPacketBytes = opts.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
   const onConnection = (socket: Socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -134,7 +144,9 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       const cert = (socket as TLSSocket).getPeerCertificate();
       peers.set(socket, {
         commonName: typeof cert.subject?.CN === 'string' ? cert.subject.CN : null,
-        serial: String(cert.serialNumber ?? '').toLowerCase().replace(/^0+(?=.)/, ''),
+        serial: String(cert.serialNumber ?? '')
+          .toLowerCase()
+          .replace(/^0+(?=.)/, ''),
       });
     }
     broker.handle(socket);

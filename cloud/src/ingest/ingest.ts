@@ -253,6 +253,9 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     throw e;
   }
   client.on('error', (err) => opts.logger.warn({ err }, 'ingest: MQTT error'));
-  opts.logger.info({ broker: opts.brokerUrl, shared: opts.shared ?? false, mqttVersion: client.options.protocolVersion }, 'ingest: subscribed to uplinks and statuses');
+  opts.logger.info(
+    { broker: opts.brokerUrl, shared: opts.shared ?? false, mqttVersion: client.options.protocolVersion },
+    'ingest: subscribed to uplinks and statuses',
+  );
   return ingest;
 }

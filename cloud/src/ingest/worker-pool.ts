@@ -54,7 +54,14 @@ class IngestWorkerPool implements Ingest {
   private stopping = false;
 
   constructor(private readonly opts: IngestWorkerPoolOptions) {
-    this.slots = Array.from({ length: opts.count }, (_, index) => ({ index, proc: null, metrics: emptyMetrics(), before: emptyMetrics(), connected: false, restarts: 0 }));
+    this.slots = Array.from({ length: opts.count }, (_, index) => ({
+      index,
+      proc: null,
+      metrics: emptyMetrics(),
+      before: emptyMetrics(),
+      connected: false,
+      restarts: 0,
+    }));
   }
 
   async start(): Promise<void> {

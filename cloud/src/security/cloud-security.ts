@@ -15,7 +15,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { BrokerAuthenticator, BrokerAuthorizer, BrokerTlsOptions } from '../broker/embedded-broker.js';
-import { identityFromCn, INGEST_CN_PREFIX, mayPublish, maySubscribe } from './acl.js';
+import { INGEST_CN_PREFIX, identityFromCn, mayPublish, maySubscribe } from './acl.js';
 import { type MosquittoSecurityFiles, writeFileAtomic, writeMosquittoSecurityFiles } from './mosquitto-files.js';
 import { CertificateAuthority, commonNameOf, createCa, type KeyAndCert, normalizeSerial, parseCertificate } from './pki.js';
 import { DEFAULT_TOKEN_TTL_MS, type IssuedToken, SecurityRegistry, TokenError, type TokenFailure } from './registry.js';
@@ -146,7 +146,8 @@ export class CloudSecurity extends EventEmitter<CloudSecurityEvents> {
 
   /** Token + CSR → certificate. Every failure is a clear message with an HTTP status; nothing throws. */
   async enroll(token: unknown, csrPem: unknown): Promise<EnrollResult> {
-    if (typeof token !== 'string' || token.length > 200) return { ok: false, status: 400, reason: 'malformed', error: 'token must be a string' };
+    if (typeof token !== 'string' || token.length > 200)
+      return { ok: false, status: 400, reason: 'malformed', error: 'token must be a string' };
     if (typeof csrPem !== 'string') return { ok: false, status: 400, reason: 'bad-csr', error: 'csr must be a PEM string' };
     let gatewayId: string;
     try {

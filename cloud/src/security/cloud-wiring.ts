@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
-import type { EmbeddedBroker, EmbeddedBrokerOptions } from '../broker/embedded-broker.js';
+import { type EmbeddedBroker, type EmbeddedBrokerOptions, SECURED_MAX_PACKET_BYTES } from '../broker/embedded-broker.js';
 import { CloudSecurity } from './cloud-security.js';
 import type { CloudTlsConfig, MqttVersion } from './config.js';
 import { type EnrollmentServer, startEnrollmentServer } from './enrollment-server.js';
@@ -27,8 +27,15 @@ export async function openCloudSecurity(dataDir: string, host: string, tls: Clou
   return CloudSecurity.open({ dir: securityDir(dataDir, tls), hostnames: serverHostnames(host, tls.hostnames), logger });
 }
 
-export function securedBrokerOptions(security: CloudSecurity): Pick<EmbeddedBrokerOptions, 'tls' | 'authenticate' | 'authorizer'> {
-  return { tls: security.serverTls(), authenticate: security.authenticate, authorizer: security.authorizer };
+export function securedBrokerOptions(
+  security: CloudSecurity,
+): Pick<EmbeddedBrokerOptions, 'tls' | 'authenticate' | 'authorizer' | 'maxPacketBytes'> {
+  return {
+    tls: security.serverTls(),
+    authenticate: security.authenticate,
+    authorizer: security.authorizer,
+    maxPacketBytes: SECURED_MAX_PACKET_BYTES,
+  };
 }
 
 /** A revocation (here or from the CLI) reaches the broker: new CRL for handshakes, open connections closed. */

@@ -13,9 +13,15 @@ export const CloudTlsConfig = Type.Object(
     hostnames: Type.Array(Type.String({ minLength: 1, maxLength: 253 }), {
       default: [],
       maxItems: 32,
-      description: 'extra DNS names / IPs the gateways use to reach the cloud (the listen host, localhost, 127.0.0.1 and ::1 are always in)',
+      description:
+        'extra DNS names / IPs the gateways use to reach the cloud (the listen host, localhost, 127.0.0.1 and ::1 are always in)',
     }),
-    enrollPort: Type.Integer({ minimum: 0, maximum: 65535, default: 8443, description: 'HTTPS port of the enrollment endpoint (0 = any free port)' }),
+    enrollPort: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 8443,
+      description: 'HTTPS port of the enrollment endpoint (0 = any free port)',
+    }),
   },
   { default: {}, additionalProperties: false },
 );

@@ -57,12 +57,15 @@ async function importPrivateKeyPem(keyPem: string): Promise<CryptoKey> {
 /** 16 random bytes, top bit clear so the DER integer stays positive and 16 bytes long. */
 function randomSerial(): string {
   const b = webcrypto.getRandomValues(new Uint8Array(16));
-  b[0] = (b[0] ?? 0) & 0x7f | 0x01;
+  b[0] = ((b[0] ?? 0) & 0x7f) | 0x01;
   return Buffer.from(b).toString('hex');
 }
 
 export function normalizeSerial(serial: string): string {
-  return serial.replace(/:/g, '').toLowerCase().replace(/^0+(?=.)/, '');
+  return serial
+    .replace(/:/g, '')
+    .toLowerCase()
+    .replace(/^0+(?=.)/, '');
 }
 
 /** SHA-256 of the DER certificate, as `sha256:` + lower-case hex: what an operator pins. */
@@ -170,7 +173,11 @@ export class CertificateAuthority {
    * Signs a gateway's CSR. The subject is set from the enrollment token's gateway id, never
    * taken from the CSR; a CSR naming another CN is refused so a mix-up is caught, not papered over.
    */
-  async signGatewayCsr(csrPem: string, gatewayId: string, opts: { validityDays?: number; now?: Date } = {}): Promise<PkiResult<IssuedCert>> {
+  async signGatewayCsr(
+    csrPem: string,
+    gatewayId: string,
+    opts: { validityDays?: number; now?: Date } = {},
+  ): Promise<PkiResult<IssuedCert>> {
     const csr = await checkCsr(csrPem, gatewayId);
     if (!csr.ok) return csr;
     const issued = await this.issue(gatewayId, csr.value.publicKey, 'client', opts.validityDays ?? 397, opts.now ?? new Date());
@@ -211,9 +218,12 @@ export async function checkCsr(csrPem: string, expectedCn: string): Promise<PkiR
   }
   if (!signed) return { ok: false, error: 'CSR signature does not match its public key' };
   const alg = csr.publicKey.algorithm as { name?: string; namedCurve?: string; modulusLength?: number };
-  const keyOk = (alg.name === 'ECDSA' && alg.namedCurve === 'P-256') || (alg.name === 'RSASSA-PKCS1-v1_5' && (alg.modulusLength ?? 0) >= 2048);
-  if (!keyOk) return { ok: false, error: `unsupported CSR key ${alg.name ?? '?'} ${alg.namedCurve ?? alg.modulusLength ?? ''}: use ECDSA P-256` };
+  const keyOk =
+    (alg.name === 'ECDSA' && alg.namedCurve === 'P-256') || (alg.name === 'RSASSA-PKCS1-v1_5' && (alg.modulusLength ?? 0) >= 2048);
+  if (!keyOk)
+    return { ok: false, error: `unsupported CSR key ${alg.name ?? '?'} ${alg.namedCurve ?? alg.modulusLength ?? ''}: use ECDSA P-256` };
   const cn = csr.subjectName.getField('CN')[0];
-  if (cn !== expectedCn) return { ok: false, error: `CSR names CN ${JSON.stringify(cn ?? null)}, the token is for gateway ${JSON.stringify(expectedCn)}` };
+  if (cn !== expectedCn)
+    return { ok: false, error: `CSR names CN ${JSON.stringify(cn ?? null)}, the token is for gateway ${JSON.stringify(expectedCn)}` };
   return { ok: true, value: csr };
 }

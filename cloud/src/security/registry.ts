@@ -100,12 +100,17 @@ export class SecurityRegistry {
     const m = TOKEN_RE.exec(token);
     if (!m) throw new TokenError('malformed', 'enrollment token is malformed (expected tct1.<id>.<secret>)');
     const [, id = '', secret = ''] = m;
-    const row = this.db.prepare('SELECT id, hash, gateway_id, expires_ms, used_ms FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
+    const row = this.db.prepare('SELECT id, hash, gateway_id, expires_ms, used_ms FROM tokens WHERE id = ?').get(id) as
+      | TokenRow
+      | undefined;
     if (!row || !timingSafeEqual(row.hash, sha256(secret))) throw new TokenError('unknown', 'enrollment token is not known');
     const now = this.now().getTime();
     if (row.used_ms !== null) throw new TokenError('used', `enrollment token for gateway ${row.gateway_id} was already used`);
     if (now >= row.expires_ms)
-      throw new TokenError('expired', `enrollment token for gateway ${row.gateway_id} expired at ${new Date(row.expires_ms).toISOString()}`);
+      throw new TokenError(
+        'expired',
+        `enrollment token for gateway ${row.gateway_id} expired at ${new Date(row.expires_ms).toISOString()}`,
+      );
     const r = this.db.prepare('UPDATE tokens SET used_ms = ? WHERE id = ? AND used_ms IS NULL AND expires_ms > ?').run(now, id, now);
     if (r.changes !== 1) throw new TokenError('used', `enrollment token for gateway ${row.gateway_id} was already used`);
     return row.gateway_id;
@@ -121,7 +126,9 @@ export class SecurityRegistry {
   revokeGateway(gatewayId: string): string[] {
     const at = this.now().toISOString();
     return this.db.transaction(() => {
-      const rows = this.db.prepare('SELECT serial FROM certs WHERE gateway_id = ? AND revoked_at IS NULL').all(gatewayId) as { serial: string }[];
+      const rows = this.db.prepare('SELECT serial FROM certs WHERE gateway_id = ? AND revoked_at IS NULL').all(gatewayId) as {
+        serial: string;
+      }[];
       this.db.prepare('UPDATE certs SET revoked_at = ? WHERE gateway_id = ? AND revoked_at IS NULL').run(at, gatewayId);
       // Unused tokens of a revoked gateway die with it.
       this.db.prepare('UPDATE tokens SET used_ms = ? WHERE gateway_id = ? AND used_ms IS NULL').run(Date.parse(at), gatewayId);
@@ -130,7 +137,9 @@ export class SecurityRegistry {
   }
 
   revoked(): { serial: string; gatewayId: string; revokedAt: Date }[] {
-    const rows = this.db.prepare('SELECT serial, gateway_id, revoked_at FROM certs WHERE revoked_at IS NOT NULL ORDER BY serial').all() as CertRow[];
+    const rows = this.db
+      .prepare('SELECT serial, gateway_id, revoked_at FROM certs WHERE revoked_at IS NOT NULL ORDER BY serial')
+      .all() as CertRow[];
     return rows.map((r) => ({ serial: r.serial, gatewayId: r.gateway_id, revokedAt: new Date(r.revoked_at ?? 0) }));
   }
 
@@ -151,7 +160,13 @@ export class SecurityRegistry {
         ? this.db.prepare('SELECT * FROM certs ORDER BY issued_at').all()
         : this.db.prepare('SELECT * FROM certs WHERE gateway_id = ? ORDER BY issued_at').all(gatewayId)
     ) as CertRow[];
-    return rows.map((r) => ({ serial: r.serial, gatewayId: r.gateway_id, issuedAt: r.issued_at, notAfter: r.not_after, revokedAt: r.revoked_at }));
+    return rows.map((r) => ({
+      serial: r.serial,
+      gatewayId: r.gateway_id,
+      issuedAt: r.issued_at,
+      notAfter: r.not_after,
+      revokedAt: r.revoked_at,
+    }));
   }
 
   /** Changes whenever another connection (the CLI) committed: cheap to poll. */

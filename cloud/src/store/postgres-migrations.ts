@@ -91,11 +91,7 @@ export async function migratePostgres(client: pg.ClientBase, now: () => Date, sc
     for (const m of PG_MIGRATIONS) {
       if (applied.has(m.version)) continue;
       await client.query(m.sql);
-      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
-        m.version,
-        m.name,
-        now(),
-      ]);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, now()]);
       done.push(m.version);
     }
     await client.query('COMMIT');

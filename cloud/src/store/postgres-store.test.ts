@@ -57,7 +57,9 @@ describe('PostgresStore server side', () => {
       expect(versions.rows).toEqual([{ version: 1 }]);
       await stores[0]?.storeBatch(batchOf([reading('pulse', { seq: 1 })]));
       expect((await client.query(`SELECT count(*)::int AS n FROM "${schema}".observations`)).rows).toEqual([{ n: 1 }]);
-      expect((await client.query('SELECT count(*)::int AS n FROM pg_tables WHERE tablename = $1', ['observations'])).rows[0].n).toBeGreaterThan(0);
+      expect(
+        (await client.query('SELECT count(*)::int AS n FROM pg_tables WHERE tablename = $1', ['observations'])).rows[0].n,
+      ).toBeGreaterThan(0);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
       await client.query(`DROP SCHEMA "${schema}" CASCADE`);

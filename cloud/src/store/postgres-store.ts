@@ -166,9 +166,7 @@ function mergeSeeds(patients: readonly PatientSeed[]): PatientSeed[] {
     const prev = byId.get(p.id);
     byId.set(
       p.id,
-      prev === undefined
-        ? p
-        : { ...p, ins: p.ins ?? prev.ins, insOid: p.insOid ?? prev.insOid, birthDate: p.birthDate ?? prev.birthDate },
+      prev === undefined ? p : { ...p, ins: p.ins ?? prev.ins, insOid: p.insOid ?? prev.insOid, birthDate: p.birthDate ?? prev.birthDate },
     );
   }
   // Sorted: concurrent upserts lock rows in the same order and cannot deadlock.
@@ -193,9 +191,9 @@ export class PostgresStore implements CloudStore {
     // order). A batch is acked once committed, so the commit must be flushed whatever the server
     // default; and the tables live in the chosen schema.
     const setup =
-      'SELECT CASE WHEN current_setting(\'synchronous_commit\') IN (\'off\', \'local\') ' +
-      'THEN set_config(\'synchronous_commit\', \'on\', false) END' +
-      (opts.schema !== undefined ? ', set_config(\'search_path\', $1, false)' : '');
+      "SELECT CASE WHEN current_setting('synchronous_commit') IN ('off', 'local') " +
+      "THEN set_config('synchronous_commit', 'on', false) END" +
+      (opts.schema !== undefined ? ", set_config('search_path', $1, false)" : '');
     const setupParams = opts.schema !== undefined ? [quoteIdent(opts.schema)] : [];
     pool.on('connect', (client) => {
       client.query(setup, setupParams).catch((e: Error) => onError(e));
@@ -216,7 +214,10 @@ export class PostgresStore implements CloudStore {
   }
 
   private async transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    let retry = false;
     for (let attempt = 1; ; attempt++) {
+      // Jittered pause before a retry, so the transactions that collided do not collide again.
+      if (retry) await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
       const client = await this.pool.connect();
       let broken: Error | undefined;
       try {
@@ -229,7 +230,10 @@ export class PostgresStore implements CloudStore {
           broken = rollbackError;
         });
         const code = (e as { code?: unknown }).code;
-        if (broken === undefined && attempt < MAX_ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) continue;
+        if (broken === undefined && attempt < MAX_ATTEMPTS && typeof code === 'string' && RETRYABLE.has(code)) {
+          retry = true;
+          continue;
+        }
         throw e;
       } finally {
         // A connection that cannot even roll back is destroyed, not pooled.
@@ -270,7 +274,10 @@ export class PostgresStore implements CloudStore {
     outcomes: Outcome[],
   ): Promise<void> {
     if (indices.length === 0) return;
-    const rows = indices.map((i) => all[i] as Observation);
+    // In seq order: workers inserting overlapping sets of a gateway's readings (a redelivery
+    // re-batched differently) take the unique-index locks in the same order, so they wait for
+    // each other instead of deadlocking.
+    const rows = indices.map((i) => all[i] as Observation).sort((x, y) => x.seq - y.seq);
     const res = await c.query<{ id: string }>({
       name: 'telecart_insert_observations',
       text: SQL.insertObservations,
@@ -321,13 +328,7 @@ export class PostgresStore implements CloudStore {
     }
     for (const i of skipped) {
       const o = all[i] as Observation;
-      const outcome = conflictOutcome(
-        o,
-        gatewayId,
-        byId.get(o.id),
-        bySeq.get(o.seq),
-        o.contentKey !== undefined && keys.has(o.contentKey),
-      );
+      const outcome = conflictOutcome(o, gatewayId, byId.get(o.id), bySeq.get(o.seq), o.contentKey !== undefined && keys.has(o.contentKey));
       // Rows are never deleted, so a skipped reading always finds what it collided with.
       if (outcome === undefined) throw new Error(`reading ${o.id} (seq ${o.seq}) was neither inserted nor found stored`);
       outcomes[i] = outcome;
@@ -425,4 +426,3 @@ export class PostgresStore implements CloudStore {
     await this.pool.end();
   }
 }
-

@@ -149,6 +149,29 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect(await store.countObservations({})).toBe(300);
     });
 
+    it('stores each reading once when workers store overlapping, differently ordered batches at once', async () => {
+      const workers = [store, ...(await Promise.all([connect(), connect(), connect()]))];
+      const pool = Array.from({ length: 300 }, (_, i) => reading('weight', { seq: i + 1, contentKey: `rec:${i}` }));
+      // A deterministic shuffle per worker and round: each takes 200 of the 300 in its own order.
+      const pick = (salt: number) =>
+        pool
+          .map((o, i) => ({ o, k: (i * 7919 + salt * 104_729) % 300 }))
+          .sort((a, b) => a.k - b.k)
+          .slice(0, 200)
+          .map((x) => x.o);
+      let inserted = 0;
+      for (const round of [1, 2]) {
+        const results = await Promise.all(workers.map((w, i) => w.storeBatch(batchOf(pick(round * 10 + i)))));
+        for (const r of results) {
+          expect(r.rejected).toEqual([]);
+          expect(r.storedSeqs).toHaveLength(200);
+          inserted += r.inserted.length;
+        }
+      }
+      expect(await store.countObservations({})).toBe(inserted);
+      expect(inserted).toBeLessThanOrEqual(300);
+    });
+
     it('stores one row per content key when workers store re-reads of the same records at once', async () => {
       const workers = [store, ...(await Promise.all([connect(), connect(), connect()]))];
       const batches = workers.map((_, w) =>

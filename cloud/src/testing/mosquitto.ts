@@ -86,7 +86,9 @@ export async function startMosquitto(opts: MosquittoOptions = {}): Promise<Mosqu
   writeFileSync(
     configPath,
     [
-      ...(opts.tlsListener ? [opts.tlsListener(port, host), 'allow_anonymous false'] : [`listener ${port} ${host}`, 'allow_anonymous true']),
+      ...(opts.tlsListener
+        ? [opts.tlsListener(port, host), 'allow_anonymous false']
+        : [`listener ${port} ${host}`, 'allow_anonymous true']),
       // Started as root, Mosquitto drops to the 'mosquitto' user, which cannot read 0700 temp dirs.
       ...(process.getuid?.() === 0 ? ['user root'] : []),
       `persistence ${persistence}`,

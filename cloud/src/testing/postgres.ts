@@ -125,7 +125,8 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   } catch (e) {
     cleanup();
     const err = e as Error & { stderr?: string };
-    throw new Error(`initdb failed in ${data}: ${err.stderr || err.message}`);
+    const hint = user ? ' (it runs as the postgres user, which must be able to reach the temp directory: set TMPDIR)' : '';
+    throw new Error(`initdb failed in ${data}${hint}: ${err.stderr || err.message}`);
   }
 
   const port = opts.port ?? (await freePort());

@@ -9,7 +9,14 @@ import { matchDefinition } from '../definitions/match.js';
 import type { DefinitionChoice, DeviceDefinition, DeviceIdentity } from '../definitions/types.js';
 import { type Clock, type DeviceFrame, systemClock } from '../model/frame.js';
 import { type BackoffPolicy, defaultBackoff, settleWithin, systemTimers, type Timers, withTimeout } from './backoff.js';
-import { type BleDeviceLink, type BleDeviceState, type BleLogger, type BleStateChange, DeviceSession, type SessionPlan } from './device-session.js';
+import {
+  type BleDeviceLink,
+  type BleDeviceState,
+  type BleLogger,
+  type BleStateChange,
+  DeviceSession,
+  type SessionPlan,
+} from './device-session.js';
 import {
   advertisedUuids,
   busOf,

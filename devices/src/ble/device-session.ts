@@ -122,11 +122,7 @@ export class DeviceSession {
   ) {
     this.deviceId = `ble:${address}`;
     const gapMs = plan.gapMs;
-    this.queue = new GattQueue(
-      gapMs
-        ? { gapMs, sleep: (ms) => new Promise<void>((r) => void env.timers.setTimeout(r, ms)) }
-        : {},
-    );
+    this.queue = new GattQueue(gapMs ? { gapMs, sleep: (ms) => new Promise<void>((r) => void env.timers.setTimeout(r, ms)) } : {});
   }
 
   get currentState(): BleDeviceState {
@@ -340,10 +336,10 @@ export class DeviceSession {
       write: (uuid, bytes) => withAuth(`write ${uuid}`, () => this.write(uuid, bytes)),
       onNotification: (uuid, listener) => {
         const key = fullUuid(uuid);
-        let set = this.controlListeners.get(key);
-        if (!set) this.controlListeners.set(key, (set = new Set()));
+        const set = this.controlListeners.get(key) ?? new Set<(bytes: Uint8Array) => void>();
+        this.controlListeners.set(key, set);
         set.add(listener);
-        return () => set?.delete(listener);
+        return () => set.delete(listener);
       },
     };
   }

@@ -96,12 +96,18 @@ export class PairingAgent {
 
   private async manager(): Promise<AgentManager> {
     const iface = (await this.bus.getProxyObject('org.bluez', '/org/bluez')).getInterface('org.bluez.AgentManager1');
-    const call = (name: string) => async (...args: unknown[]) => {
-      const fn = (iface as unknown as Record<string, unknown>)[name];
-      if (typeof fn !== 'function') throw new Error(`org.bluez.AgentManager1 has no ${name}`);
-      await (fn as (...a: unknown[]) => Promise<unknown>).apply(iface, args);
+    const call =
+      (name: string) =>
+      async (...args: unknown[]) => {
+        const fn = (iface as unknown as Record<string, unknown>)[name];
+        if (typeof fn !== 'function') throw new Error(`org.bluez.AgentManager1 has no ${name}`);
+        await (fn as (...a: unknown[]) => Promise<unknown>).apply(iface, args);
+      };
+    return {
+      RegisterAgent: call('RegisterAgent'),
+      RequestDefaultAgent: call('RequestDefaultAgent'),
+      UnregisterAgent: call('UnregisterAgent'),
     };
-    return { RegisterAgent: call('RegisterAgent'), RequestDefaultAgent: call('RequestDefaultAgent'), UnregisterAgent: call('UnregisterAgent') };
   }
 
   async register(): Promise<void> {

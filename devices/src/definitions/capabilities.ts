@@ -97,7 +97,9 @@ export function glucose(opts: { context?: boolean } = {}): MeasurementCapability
 }
 
 /** Record Access Control Point 0x2A52 (write + indicate): stored-record download on connect. */
-export function recordAccess(opts: { filter?: 'sequence' | 'all'; countFirst?: boolean; responseTimeoutMs?: number } = {}): RecordAccessCapability {
+export function recordAccess(
+  opts: { filter?: 'sequence' | 'all'; countFirst?: boolean; responseTimeoutMs?: number } = {},
+): RecordAccessCapability {
   return {
     kind: 'record-access',
     uuid: '2A52',

@@ -47,8 +47,8 @@ describe('device definitions', () => {
       capabilities: [deviceInformation()],
     });
     const defs = [...BLE_DEFINITIONS, acme];
-    expect(matchDefinition(defs, ble('x', ['180D'], { 0x0fff: Uint8Array.of(1, 2, 3) }))?.definition.id).toBe('acme-hr');
-    expect(matchDefinition(defs, ble('x', ['180D'], { 0x0fff: Uint8Array.of(9) }))?.definition.id).toBe('generic-sig-ble');
+    expect(matchDefinition(defs, ble('x', ['180D'], { 4095: Uint8Array.of(1, 2, 3) }))?.definition.id).toBe('acme-hr');
+    expect(matchDefinition(defs, ble('x', ['180D'], { 4095: Uint8Array.of(9) }))?.definition.id).toBe('generic-sig-ble');
     const serial = defineDevice({
       id: 'acme-serial-oximeter',
       vendor: 'Acme',
@@ -56,9 +56,18 @@ describe('device definitions', () => {
       description: 'test',
       transport: 'serial',
       match: { usb: [{ vid: 0x0403, pid: 0x6001, productPattern: /Acme/ }] },
-      capabilities: [streamDecoder({ id: 'acme-so1', create: () => ({ push: (b: Uint8Array) => [b.length] }), serial: { baudRate: 9600 }, lane: 'spot' })],
+      capabilities: [
+        streamDecoder({
+          id: 'acme-so1',
+          create: () => ({ push: (b: Uint8Array) => [b.length] }),
+          serial: { baudRate: 9600 },
+          lane: 'spot',
+        }),
+      ],
     });
-    expect(matchDefinition([serial], { transport: 'serial', usb: { vid: 0x0403, pid: 0x6001, product: 'Acme SO-1' } })?.reason).toBe('usb 0403:6001');
+    expect(matchDefinition([serial], { transport: 'serial', usb: { vid: 0x0403, pid: 0x6001, product: 'Acme SO-1' } })?.reason).toBe(
+      'usb 0403:6001',
+    );
     expect(matchDefinition([serial], { transport: 'serial', usb: { vid: 0x0403, pid: 0x6001, product: 'FT232R' } })).toBeUndefined();
     expect(matchDefinition([serial], ble('Acme', ['1822']))).toBeUndefined();
   });

@@ -1,8 +1,9 @@
+export * from './ble/index.js';
 export * from './capabilities.js';
 export * from './define.js';
 export * from './match.js';
 export * from './types.js';
-export * from './ble/index.js';
+
 import { BLE_DEFINITIONS } from './ble/index.js';
 import type { DeviceDefinition } from './types.js';
 

@@ -66,7 +66,8 @@ export function scoreDefinition(d: DeviceDefinition, id: DeviceIdentity): Defini
   if (d.generic) r = scoreGeneric(d, id);
   else if (id.transport === 'ble' && d.match.ble) r = scoreBle(d.match.ble, id);
   else if (id.transport === 'serial' && d.match.usb) r = scoreUsb(d.match.usb, id);
-  else if (id.transport === 'audio' && d.match.audio && d.match.audio.namePattern.test(id.name ?? '')) r = { score: 20, reason: ['audio name'] };
+  else if (id.transport === 'audio' && d.match.audio && d.match.audio.namePattern.test(id.name ?? ''))
+    r = { score: 20, reason: ['audio name'] };
   return r ? { definition: d, score: r.score, reason: r.reason.join(' + ') } : undefined;
 }
 

@@ -129,66 +129,69 @@ export function characteristicObject(c: SimChar, host: CharHost): ObjectDef {
         ReadValue: {
           in: 'a{sv}',
           out: 'ay',
-          call: (args) => timed(async () => {
-            const opts = asOptions(args[0], 'options');
-            const offset = optionOf(opts, 'offset', 'q', isUint16) ?? 0;
-            requireConnected();
-            requireAuth();
-            if (!c.def.flags.some((f) => READ_FLAGS.includes(f))) throw bluezErrors.notPermitted('Read not permitted');
-            let value: Uint8Array;
-            try {
-              value = c.def.read ? await c.def.read() : c.value;
-            } catch (e) {
-              throw attFailure(e);
-            }
-            if (offset > value.length) throw bluezErrors.invalidOffset();
-            c.value = value;
-            return Buffer.from(value.subarray(offset));
-          }),
+          call: (args) =>
+            timed(async () => {
+              const opts = asOptions(args[0], 'options');
+              const offset = optionOf(opts, 'offset', 'q', isUint16) ?? 0;
+              requireConnected();
+              requireAuth();
+              if (!c.def.flags.some((f) => READ_FLAGS.includes(f))) throw bluezErrors.notPermitted('Read not permitted');
+              let value: Uint8Array;
+              try {
+                value = c.def.read ? await c.def.read() : c.value;
+              } catch (e) {
+                throw attFailure(e);
+              }
+              if (offset > value.length) throw bluezErrors.invalidOffset();
+              c.value = value;
+              return Buffer.from(value.subarray(offset));
+            }),
         },
         WriteValue: {
           in: 'aya{sv}',
           out: '',
-          call: (args) => timed(async () => {
-            const value = asBytes(args[0], 'value');
-            const opts = asOptions(args[1], 'options');
-            const offset = optionOf(opts, 'offset', 'q', isUint16) ?? 0;
-            const type = optionOf(opts, 'type', 's', isString) ?? defaultWriteType(c);
-            if (type !== 'command' && type !== 'request' && type !== 'reliable') {
-              throw bluezErrors.invalidArguments(`unknown write type '${type}'`);
-            }
-            requireConnected();
-            requireAuth();
-            const flags = c.def.flags;
-            if (type === 'command' && !flags.includes('write-without-response')) throw bluezErrors.notSupported();
-            if (type === 'request' && !flags.some((f) => WRITE_FLAGS.includes(f))) {
-              throw bluezErrors.notPermitted('Write not permitted');
-            }
-            // A peer without Prepare/Execute Write answers "Request Not Supported" (0x06).
-            if (type === 'reliable' && !flags.includes('reliable-write')) throw bluezErrors.att(0x06);
-            if (!c.def.write) throw bluezErrors.notPermitted('Write not permitted');
-            try {
-              await c.def.write(value, { type, offset });
-            } catch (e) {
-              throw attFailure(e);
-            }
-          }),
+          call: (args) =>
+            timed(async () => {
+              const value = asBytes(args[0], 'value');
+              const opts = asOptions(args[1], 'options');
+              const offset = optionOf(opts, 'offset', 'q', isUint16) ?? 0;
+              const type = optionOf(opts, 'type', 's', isString) ?? defaultWriteType(c);
+              if (type !== 'command' && type !== 'request' && type !== 'reliable') {
+                throw bluezErrors.invalidArguments(`unknown write type '${type}'`);
+              }
+              requireConnected();
+              requireAuth();
+              const flags = c.def.flags;
+              if (type === 'command' && !flags.includes('write-without-response')) throw bluezErrors.notSupported();
+              if (type === 'request' && !flags.some((f) => WRITE_FLAGS.includes(f))) {
+                throw bluezErrors.notPermitted('Write not permitted');
+              }
+              // A peer without Prepare/Execute Write answers "Request Not Supported" (0x06).
+              if (type === 'reliable' && !flags.includes('reliable-write')) throw bluezErrors.att(0x06);
+              if (!c.def.write) throw bluezErrors.notPermitted('Write not permitted');
+              try {
+                await c.def.write(value, { type, offset });
+              } catch (e) {
+                throw attFailure(e);
+              }
+            }),
         },
         StartNotify: {
           in: '',
           out: '',
-          call: (_args, ctx: CallContext) => timed(() => {
-            if (!host.isConnected()) throw bluezErrors.notConnected();
-            if (!canNotify(c)) throw bluezErrors.notSupported();
-            requireAuth();
-            if (c.subscribers.has(ctx.sender)) throw bluezErrors.inProgress();
-            const first = c.subscribers.size === 0;
-            c.subscribers.add(ctx.sender);
-            if (first) {
-              host.propertiesChanged(c.path, ['Notifying']);
-              host.subscriptionChanged(c, true);
-            }
-          }),
+          call: (_args, ctx: CallContext) =>
+            timed(() => {
+              if (!host.isConnected()) throw bluezErrors.notConnected();
+              if (!canNotify(c)) throw bluezErrors.notSupported();
+              requireAuth();
+              if (c.subscribers.has(ctx.sender)) throw bluezErrors.inProgress();
+              const first = c.subscribers.size === 0;
+              c.subscribers.add(ctx.sender);
+              if (first) {
+                host.propertiesChanged(c.path, ['Notifying']);
+                host.subscriptionChanged(c, true);
+              }
+            }),
         },
         StopNotify: {
           in: '',

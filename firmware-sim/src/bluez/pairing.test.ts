@@ -4,7 +4,15 @@
  * org.bluez.Agent1 as the io capabilities require, pairing fails without an agent, and the
  * per-device GATT queue keeps a device that rejects overlapping requests working.
  */
-import { BleCentral, type BleDeviceLink, type BleStateChange, type DeviceFrame, defineDevice, bloodPressure, bonding } from '@telecart/devices';
+import {
+  BleCentral,
+  type BleDeviceLink,
+  type BleStateChange,
+  bloodPressure,
+  bonding,
+  type DeviceFrame,
+  defineDevice,
+} from '@telecart/devices';
 import nodeBle from 'node-ble';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collector } from '../testing/collector.js';

@@ -236,7 +236,10 @@ export class SimDevice implements PeripheralLink {
       }
     };
     const io = sec?.io ?? 'NoInputNoOutput';
-    if (io === 'DisplayOnly' || (io === 'DisplayYesNo' && INPUT_CAPS.includes(agent.capability) && !YESNO_CAPS.includes(agent.capability))) {
+    if (
+      io === 'DisplayOnly' ||
+      (io === 'DisplayYesNo' && INPUT_CAPS.includes(agent.capability) && !YESNO_CAPS.includes(agent.capability))
+    ) {
       // The device shows a passkey: the central must type it in.
       if (!INPUT_CAPS.includes(agent.capability)) throw bluezErrors.authenticationRejected();
       const [typed] = await ask('RequestPasskey', 'o', [this.path]);

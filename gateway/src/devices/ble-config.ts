@@ -3,7 +3,21 @@
  * the pairing agent BlueZ asks for passkeys/confirmations, and per-device clock drift policies.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import type { DriftPolicy, PairingAgentOptions } from '@telecart/devices';
+import {
+  type BleWatchRule,
+  type DefinitionChoice,
+  type DeviceIdentity,
+  type DriftPolicy,
+  type PairingAgentOptions,
+  ruleMatches,
+} from '@telecart/devices';
+
+export const DefinitionsConfig = Type.Optional(
+  Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,63}$' }), {
+    description:
+      "device definition ids the gateway may use (default: all built-in ones); the generic one ('generic-sig-ble') serves only devices the `watch` rules also accept",
+  }),
+);
 
 export const PairingConfig = Type.Object(
   {
@@ -44,7 +58,9 @@ export function pairingAgentOptions(c: PairingConfig): PairingAgentOptions | nul
 }
 
 /** Device-id entries win over definition-id entries. */
-export function driftPolicyLookup(policies: ClockPolicyConfig[]): (deviceId: string, definitionId: string | undefined) => Partial<DriftPolicy> | undefined {
+export function driftPolicyLookup(
+  policies: ClockPolicyConfig[],
+): (deviceId: string, definitionId: string | undefined) => Partial<DriftPolicy> | undefined {
   const strip = (p: ClockPolicyConfig): Partial<DriftPolicy> => ({
     ...(p.toleranceMs !== undefined ? { toleranceMs: p.toleranceMs } : {}),
     ...(p.action !== undefined ? { action: p.action } : {}),
@@ -53,5 +69,24 @@ export function driftPolicyLookup(policies: ClockPolicyConfig[]): (deviceId: str
     const byDevice = policies.find((p) => p.match.toUpperCase() === deviceId.toUpperCase());
     const byDefinition = definitionId === undefined ? undefined : policies.find((p) => p.match === definitionId);
     return byDevice || byDefinition ? { ...(byDefinition ? strip(byDefinition) : {}), ...(byDevice ? strip(byDevice) : {}) } : undefined;
+  };
+}
+
+/**
+ * Which definition choices the gateway accepts: a model definition when the allow-list (if any)
+ * names it; the generic one only for a device the watch rules accept too, so a home kit limited to
+ * its scale and cuff does not start reading a neighbour's heart-rate strap.
+ */
+export function definitionPolicy(
+  allowed: readonly string[] | undefined,
+  watch: readonly BleWatchRule[],
+): (choice: DefinitionChoice, identity: DeviceIdentity) => boolean {
+  const allow = allowed === undefined ? undefined : new Set(allowed);
+  return (choice, identity) => {
+    const d = choice.definition;
+    if (allow && !allow.has(d.id)) return false;
+    if (!d.generic) return true;
+    const device = { ...(identity.name !== undefined ? { name: identity.name } : {}), uuids: identity.services ?? [] };
+    return watch.some((r) => ruleMatches(r, device));
   };
 }

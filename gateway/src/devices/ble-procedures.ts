@@ -13,14 +13,14 @@ import {
   type BleDeviceLink,
   type Clock,
   type CurrentTimeCapability,
+  capabilityOf,
   currentTimeFromEpoch,
   currentTimeOf,
-  capabilityOf,
+  type DeviceDateTime,
+  type DriftPolicy,
   decodeCurrentTime,
   decodeDateTime,
   decodeRacpIndication,
-  type DeviceDateTime,
-  type DriftPolicy,
   encodeCurrentTime,
   encodeDateTime,
   encodeRacpRequest,
@@ -134,7 +134,10 @@ export class BleProcedures {
     try {
       await link.write(cts.uuid, bytes);
     } catch (e) {
-      this.opts.logger.warn({ deviceId: link.deviceId, offsetMs, err: errorText(e) }, 'device refused the clock write; readings stay corrected');
+      this.opts.logger.warn(
+        { deviceId: link.deviceId, offsetMs, err: errorText(e) },
+        'device refused the clock write; readings stay corrected',
+      );
       return;
     }
     this.opts.devices.setClockState(link.deviceId, 'written', offsetMs);
@@ -149,7 +152,10 @@ export class BleProcedures {
       const off = link.onNotification(racp.uuid, (pdu) => {
         const r = decodeRacpIndication(pdu);
         if (!r.ok) {
-          this.opts.logger.warn({ deviceId: link.deviceId, err: `${r.error.field}: ${r.error.reason}` }, 'malformed RACP indication skipped');
+          this.opts.logger.warn(
+            { deviceId: link.deviceId, err: `${r.error.field}: ${r.error.reason}` },
+            'malformed RACP indication skipped',
+          );
           return;
         }
         finish(undefined, r.value);
@@ -171,7 +177,9 @@ export class BleProcedures {
     const cursorBefore = state.cursor(link.deviceId);
     const allOnly = racp.filter === 'all' || (link.definition !== undefined && quirkOf(link.definition, 'racp-all-only') !== undefined);
     let filter: RacpFilter =
-      !allOnly && cursorBefore !== undefined ? { operator: 'gte', sequenceNumber: Math.min(cursorBefore + 1, 0xffff) } : { operator: 'all' };
+      !allOnly && cursorBefore !== undefined
+        ? { operator: 'gte', sequenceNumber: Math.min(cursorBefore + 1, 0xffff) }
+        : { operator: 'all' };
     let count: number | undefined;
     if (racp.countFirst) {
       let answer = await this.request(link, racp, encodeRacpRequest({ opCode: 'report-number-of-stored-records', filter }));
@@ -184,7 +192,12 @@ export class BleProcedures {
       if (answer.kind === 'number-of-records') count = answer.count;
       if (count === 0) {
         logger.info({ deviceId: link.deviceId, filter, cursor: cursorBefore }, 'RACP: no new stored records');
-        return { requested: filter, count, response: 'no-records', ...(cursorBefore !== undefined ? { cursorBefore, cursorAfter: cursorBefore } : {}) };
+        return {
+          requested: filter,
+          count,
+          response: 'no-records',
+          ...(cursorBefore !== undefined ? { cursorBefore, cursorAfter: cursorBefore } : {}),
+        };
       }
     }
     devices.setDownloading(link.deviceId, true);
@@ -199,7 +212,12 @@ export class BleProcedures {
     const response = answer.kind === 'response' ? String(answer.code) : answer.kind;
     if (answer.kind === 'response' && answer.code !== 'success' && answer.code !== 'no-records-found') {
       logger.warn({ deviceId: link.deviceId, filter, response }, 'RACP download not completed; cursor kept');
-      return { requested: filter, ...(count !== undefined ? { count } : {}), response, ...(cursorBefore !== undefined ? { cursorBefore } : {}) };
+      return {
+        requested: filter,
+        ...(count !== undefined ? { count } : {}),
+        response,
+        ...(cursorBefore !== undefined ? { cursorBefore } : {}),
+      };
     }
     const highest = devices.highestCommittedRecord(link.deviceId);
     const cursorAfter = highest !== undefined ? state.advance(link.deviceId, highest) : cursorBefore;

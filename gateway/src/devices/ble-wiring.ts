@@ -4,8 +4,9 @@
  */
 import { BleCentral, type Clock } from '@telecart/devices';
 import type { GatewayConfig } from '../config.js';
+import { bleWatchRules } from '../config.js';
 import type { Logger } from '../logger.js';
-import { driftPolicyLookup, pairingAgentOptions } from './ble-config.js';
+import { definitionPolicy, driftPolicyLookup, pairingAgentOptions } from './ble-config.js';
 import { BleProcedures } from './ble-procedures.js';
 import type { DeviceManager } from './device-manager.js';
 import { DeviceStateStore } from './device-state-store.js';
@@ -30,12 +31,13 @@ export function wireBleCentrals(
     logger: ctx.logger,
     driftPolicyFor: driftPolicyLookup(ctx.config.ble.clock),
   });
+  const accept = definitionPolicy(ctx.config.ble.definitions, bleWatchRules(ctx.config));
   for (const s of sources) {
     if (!(s instanceof BleCentral)) continue;
     s.use({
       pairing: pairingAgentOptions(ctx.config.ble.pairing),
       hooks: {
-        identify: (deviceId, identity) => ctx.devices.identify(deviceId, identity),
+        identify: (deviceId, identity) => ctx.devices.identify(deviceId, identity, accept),
         onConnected: (link) => procedures.onConnected(link),
       },
     });

@@ -14,6 +14,7 @@ import type { Logger } from '../logger.js';
 import { PatientContext } from '../patient/context.js';
 import { ReadingStore } from '../store/reading-store.js';
 import { type TempDir, tempDir } from '../testing/fixtures.js';
+import { definitionPolicy } from './ble-config.js';
 import { DeviceManager, type LiveValue } from './device-manager.js';
 import { DeviceStateStore } from './device-state-store.js';
 
@@ -43,8 +44,20 @@ describe('DeviceManager with device definitions', () => {
   beforeEach(() => {
     dir = tempDir();
     store = new ReadingStore({ dataDir: dir.path, gatewayId: 'cart-1' });
-    const patients = new PatientContext({ mode: 'home', patients: [{ id: 'p-1', family: 'A', given: 'B' }], homePatientId: 'p-1', deviceUsers: [] });
-    dm = new DeviceManager({ store, patients, timeZone: 'UTC', clockDriftToleranceMs: 120_000, logger: quiet, clock: { now: () => RECEIVED } });
+    const patients = new PatientContext({
+      mode: 'home',
+      patients: [{ id: 'p-1', family: 'A', given: 'B' }],
+      homePatientId: 'p-1',
+      deviceUsers: [],
+    });
+    dm = new DeviceManager({
+      store,
+      patients,
+      timeZone: 'UTC',
+      clockDriftToleranceMs: 120_000,
+      logger: quiet,
+      clock: { now: () => RECEIVED },
+    });
   });
   afterEach(() => {
     dm.stop();
@@ -66,7 +79,10 @@ describe('DeviceManager with device definitions', () => {
     dm.handleFrame(frame(METER, '2A18', glucose(8, true)));
     expect(store.stats().pending).toBe(1);
     dm.flushDevice(METER);
-    const [first, second] = store.list('pending').map((r) => r.observation).sort((a, b) => a.seq - b.seq);
+    const [first, second] = store
+      .list('pending')
+      .map((r) => r.observation)
+      .sort((a, b) => a.seq - b.seq);
     expect(first).toMatchObject({ code: { loinc: expect.any(String) }, contentKey: expect.stringContaining('|n7|') });
     expect(first?.flags).toContain('meal:preprandial');
     expect(second?.flags).toContain('glucose-context-missing');
@@ -79,7 +95,11 @@ describe('DeviceManager with device definitions', () => {
     dm.identify(METER, { transport: 'ble', name: 'meter+0001', services: [fullUuid('1808')] });
     dm.setClockState(METER, 'correcting', -3 * 365 * 86_400_000);
     dm.handleFrame(frame(METER, '2A18', glucose(1, false)));
-    const bySeq = () => store.list('pending').map((r) => r.observation).sort((a, b) => a.seq - b.seq);
+    const bySeq = () =>
+      store
+        .list('pending')
+        .map((r) => r.observation)
+        .sort((a, b) => a.seq - b.seq);
     expect(bySeq()[0]?.time).toMatchObject({
       device: '2024-05-01T08:01:00',
       correctionMs: 3 * 365 * 86_400_000,
@@ -107,7 +127,12 @@ describe('DeviceManager with device definitions', () => {
     });
     const d = new DeviceManager({
       store,
-      patients: new PatientContext({ mode: 'home', patients: [{ id: 'p-1', family: 'A', given: 'B' }], homePatientId: 'p-1', deviceUsers: [] }),
+      patients: new PatientContext({
+        mode: 'home',
+        patients: [{ id: 'p-1', family: 'A', given: 'B' }],
+        homePatientId: 'p-1',
+        deviceUsers: [],
+      }),
       timeZone: 'UTC',
       clockDriftToleranceMs: 120_000,
       logger: quiet,
@@ -127,6 +152,31 @@ describe('DeviceManager with device definitions', () => {
     expect(d.handleFrame(frame('ble:11:11:11:11:11:11', '2A1E', Uint8Array.of(0, 0x6e, 0x01, 0, 0xff))).live).toBe(1);
     expect(store.stats().pending).toBe(1);
     d.stop();
+  });
+});
+
+describe('definition policy from the configuration', () => {
+  it('limits the generic definition to the watch rules, and models to the allow-list when given', () => {
+    const hr = { transport: 'ble' as const, name: 'NoName', services: [fullUuid('180D')] };
+    const polar = { transport: 'ble' as const, name: 'Polar H10 1', services: [fullUuid('180D')] };
+    const quietDm = () =>
+      new DeviceManager({
+        store: undefined as unknown as ReadingStore,
+        patients: new PatientContext({ mode: 'cart', patients: [], deviceUsers: [] }),
+        timeZone: 'UTC',
+        clockDriftToleranceMs: 1,
+        logger: quiet,
+      });
+    const dm = quietDm();
+    const homeKit = definitionPolicy(undefined, [{ services: ['181D'], subscribe: ['2A9D'] }]);
+    expect(dm.identify('ble:00:00:00:00:00:01', hr, homeKit)).toBeUndefined();
+    expect(dm.identify('ble:00:00:00:00:00:02', polar, homeKit)?.definition.id).toBe('polar-h10');
+    const onlyScales = definitionPolicy(['and-uc-352ble'], [{ services: ['180D'], subscribe: ['2A37'] }]);
+    expect(dm.identify('ble:00:00:00:00:00:03', polar, onlyScales)).toBeUndefined();
+    expect(
+      dm.identify('ble:00:00:00:00:00:04', hr, definitionPolicy(undefined, [{ services: ['180D'], subscribe: ['2A37'] }]))?.definition.id,
+    ).toBe('generic-sig-ble');
+    dm.stop();
   });
 });
 

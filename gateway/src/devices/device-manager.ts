@@ -18,8 +18,8 @@ import {
   decodeCharacteristic,
   decodeGlucoseMeasurement,
   decodeGlucoseMeasurementContext,
-  type GlucoseJoinEvent,
   GlucoseContextJoiner,
+  type GlucoseJoinEvent,
   glucoseToDrafts,
   matchDefinition,
   normalizeCharacteristic,
@@ -176,9 +176,20 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   }
 
   /** Picks the definition for a device (most specific match), remembers and logs it. */
-  identify(deviceId: string, identity: DeviceIdentity): DefinitionChoice | undefined {
+  identify(
+    deviceId: string,
+    identity: DeviceIdentity,
+    accept: (choice: DefinitionChoice, identity: DeviceIdentity) => boolean = () => true,
+  ): DefinitionChoice | undefined {
     const choice = matchDefinition(this.definitions, identity);
     const before = this.chosen.get(deviceId);
+    if (choice && !accept(choice, identity)) {
+      this.logger.debug(
+        { deviceId, name: identity.name, definition: choice.definition.id },
+        'device definition not allowed by the configuration; device ignored',
+      );
+      return undefined;
+    }
     if (!choice) {
       this.logger.debug({ deviceId, name: identity.name, services: identity.services }, 'no device definition fits; device ignored');
       return undefined;
@@ -186,11 +197,18 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     this.chosen.set(deviceId, choice);
     if (before?.definition.id !== choice.definition.id) {
       this.logger.info(
-        { deviceId, name: identity.name, definition: choice.definition.id, model: `${choice.definition.vendor} ${choice.definition.model}`, reason: choice.reason },
+        {
+          deviceId,
+          name: identity.name,
+          definition: choice.definition.id,
+          model: `${choice.definition.vendor} ${choice.definition.model}`,
+          reason: choice.reason,
+        },
         'device definition picked',
       );
     }
-    const d = this.devices.get(deviceId) ?? this.addDevice(deviceId.slice(0, 128), identity.transport, new Date(this.clock.now()).toISOString());
+    const d =
+      this.devices.get(deviceId) ?? this.addDevice(deviceId.slice(0, 128), identity.transport, new Date(this.clock.now()).toISOString());
     d.definition = { id: choice.definition.id, reason: choice.reason.slice(0, 200) };
     if (identity.name !== undefined) d.name = clip(identity.name);
     return choice;
@@ -326,9 +344,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   private applyByteQuirks(definition: DeviceDefinition | undefined, frame: DeviceFrame): { bytes: Uint8Array; flags: string[] } {
     if (!definition) return { bytes: frame.bytes, flags: [] };
     const short = normalizeCharacteristic(frame.characteristic);
-    const inverted = definition.quirks.find(
-      (q) => q.kind === 'inverted-unit-flag' && normalizeCharacteristic(q.characteristic) === short,
-    );
+    const inverted = definition.quirks.find((q) => q.kind === 'inverted-unit-flag' && normalizeCharacteristic(q.characteristic) === short);
     if (!inverted || frame.bytes.length === 0) return { bytes: frame.bytes, flags: [] };
     const bytes = Uint8Array.from(frame.bytes);
     bytes[0] = (bytes[0] ?? 0) ^ 0x01;
@@ -366,7 +382,13 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   }
 
   /** Glucose measurement + context (joined by sequence number) → drafts → store. */
-  private handleGlucose(frame: DeviceFrame, short: '2A18' | '2A34', bytes: Uint8Array, device: DeviceSeen, outcome: FrameOutcome): FrameOutcome {
+  private handleGlucose(
+    frame: DeviceFrame,
+    short: '2A18' | '2A34',
+    bytes: Uint8Array,
+    device: DeviceSeen,
+    outcome: FrameOutcome,
+  ): FrameOutcome {
     const joiner = this.joinerOf(frame.deviceId);
     const now = this.clock.now();
     let events: GlucoseJoinEvent[];
@@ -403,7 +425,12 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     }
   }
 
-  private decodeFailed(frame: DeviceFrame, error: { field: string; reason: string }, device: DeviceSeen, outcome: FrameOutcome): FrameOutcome {
+  private decodeFailed(
+    frame: DeviceFrame,
+    error: { field: string; reason: string },
+    device: DeviceSeen,
+    outcome: FrameOutcome,
+  ): FrameOutcome {
     const reason = `decode:${error.field}`.slice(0, 64);
     this.reportMalformed(
       { deviceId: frame.deviceId, characteristic: frame.characteristic, reason, detail: error.reason, hex: hexOf(frame.bytes) },

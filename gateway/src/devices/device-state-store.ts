@@ -30,7 +30,9 @@ export class DeviceStateStore {
   private readonly now: () => string;
 
   cursor(deviceId: string): number | undefined {
-    const row = this.db.prepare('SELECT record_number AS n FROM racp_cursor WHERE device_id = ?').get(deviceId) as { n: number } | undefined;
+    const row = this.db.prepare('SELECT record_number AS n FROM racp_cursor WHERE device_id = ?').get(deviceId) as
+      | { n: number }
+      | undefined;
     return row?.n;
   }
 
@@ -53,11 +55,13 @@ export class DeviceStateStore {
   }
 
   list(): DeviceCursor[] {
-    return (this.db.prepare('SELECT device_id, record_number, updated_at FROM racp_cursor ORDER BY device_id').all() as {
-      device_id: string;
-      record_number: number;
-      updated_at: string;
-    }[]).map((r) => ({ deviceId: r.device_id, recordNumber: r.record_number, updatedAt: r.updated_at }));
+    return (
+      this.db.prepare('SELECT device_id, record_number, updated_at FROM racp_cursor ORDER BY device_id').all() as {
+        device_id: string;
+        record_number: number;
+        updated_at: string;
+      }[]
+    ).map((r) => ({ deviceId: r.device_id, recordNumber: r.record_number, updatedAt: r.updated_at }));
   }
 
   close(): void {

@@ -55,11 +55,14 @@ export function loadGatewayCredentials(paths: CredentialPaths, gatewayId: string
     throw new GatewayCredentialsError(`TLS credentials: ${paths.key} is not a PEM private key: ${(e as Error).message}`);
   }
   const cn = subjectCn(cert);
-  if (cn !== gatewayId) throw new GatewayCredentialsError(`TLS credentials: certificate is for ${JSON.stringify(cn)}, this gateway is ${gatewayId}; ${hint}`);
+  if (cn !== gatewayId)
+    throw new GatewayCredentialsError(`TLS credentials: certificate is for ${JSON.stringify(cn)}, this gateway is ${gatewayId}; ${hint}`);
   if (!cert.checkPrivateKey(privateKey)) throw new GatewayCredentialsError(`TLS credentials: ${paths.key} does not match ${paths.cert}`);
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) throw new GatewayCredentialsError(`TLS credentials: ${paths.cert} was not issued by ${paths.ca}`);
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey))
+    throw new GatewayCredentialsError(`TLS credentials: ${paths.cert} was not issued by ${paths.ca}`);
   const from = new Date(cert.validFrom);
   const to = new Date(cert.validTo);
-  if (now < from || now > to) throw new GatewayCredentialsError(`TLS credentials: certificate valid ${from.toISOString()} – ${to.toISOString()}, not now; ${hint}`);
+  if (now < from || now > to)
+    throw new GatewayCredentialsError(`TLS credentials: certificate valid ${from.toISOString()} – ${to.toISOString()}, not now; ${hint}`);
   return { key, cert: certPem, ca: caPem, notAfter: to, serial: cert.serialNumber.toLowerCase() };
 }

@@ -10,7 +10,10 @@ import * as x509 from '@peculiar/x509';
 x509.cryptoProvider.set(webcrypto);
 
 export async function generateKeyAndCsr(commonName: string): Promise<{ keyPem: string; csrPem: string }> {
-  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+  const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as webcrypto.CryptoKeyPair;
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
     name: [{ CN: [commonName] }],
     keys,

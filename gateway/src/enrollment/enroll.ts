@@ -53,7 +53,10 @@ const EnrollResponse = compile(
 );
 
 export function normalizeFingerprint(fp: string): string | null {
-  const hex = fp.replace(/^sha256:/i, '').replace(/:/g, '').toLowerCase();
+  const hex = fp
+    .replace(/^sha256:/i, '')
+    .replace(/:/g, '')
+    .toLowerCase();
   return /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : null;
 }
 
@@ -83,7 +86,8 @@ function call(
         let size = 0;
         res.on('data', (c: Buffer) => {
           size += c.length;
-          if (size > MAX_RESPONSE_BYTES) req.destroy(new EnrollmentError(`response from ${url.origin} exceeds ${MAX_RESPONSE_BYTES} bytes`));
+          if (size > MAX_RESPONSE_BYTES)
+            req.destroy(new EnrollmentError(`response from ${url.origin} exceeds ${MAX_RESPONSE_BYTES} bytes`));
           else chunks.push(c);
         });
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
@@ -105,7 +109,8 @@ export async function enrollGateway(o: EnrollOptions): Promise<EnrollOutcome> {
   }
   if (base.protocol !== 'https:') throw new EnrollmentError(`enrollment needs https://, got ${base.protocol}//`);
   if (!isValidGatewayId(o.gatewayId)) throw new EnrollmentError(`invalid gateway id ${JSON.stringify(o.gatewayId)}`);
-  if (!/^tct1\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/.test(o.token)) throw new EnrollmentError('token is malformed (expected tct1.<id>.<secret>)');
+  if (!/^tct1\.[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/.test(o.token))
+    throw new EnrollmentError('token is malformed (expected tct1.<id>.<secret>)');
   const pinned = normalizeFingerprint(o.caFingerprint);
   if (!pinned) throw new EnrollmentError(`CA fingerprint ${JSON.stringify(o.caFingerprint)} is not sha256:<64 hex digits>`);
   if (!o.force && [o.paths.key, o.paths.cert].some((f) => existsSync(f)))
@@ -121,10 +126,18 @@ export async function enrollGateway(o: EnrollOptions): Promise<EnrollOutcome> {
     throw new EnrollmentError(`the cloud's CA is not a PEM certificate: ${(e as Error).message}`);
   }
   if (caFp !== pinned)
-    throw new EnrollmentError(`the cloud's CA has fingerprint ${caFp}, expected ${pinned}: wrong cloud, or someone in between; nothing was sent`);
+    throw new EnrollmentError(
+      `the cloud's CA has fingerprint ${caFp}, expected ${pinned}: wrong cloud, or someone in between; nothing was sent`,
+    );
 
   const { keyPem, csrPem } = await generateKeyAndCsr(o.gatewayId);
-  const res = await call(new URL('/api/v1/enroll', base), 'POST', { ca: caRes.text }, JSON.stringify({ token: o.token, csr: csrPem }), timeoutMs);
+  const res = await call(
+    new URL('/api/v1/enroll', base),
+    'POST',
+    { ca: caRes.text },
+    JSON.stringify({ token: o.token, csr: csrPem }),
+    timeoutMs,
+  );
   let json: unknown;
   try {
     json = JSON.parse(res.text);

@@ -7,6 +7,7 @@
 import { type ServerResponse, STATUS_CODES } from 'node:http';
 import { type Static, Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { StethoscopeRecorder } from '../audio/index.js';
 import type { GatewayConfig, PatientConfig } from '../config.js';
 import type { DeviceManager, LiveValue, ReadingEvent } from '../devices/device-manager.js';
 import type { Logger } from '../logger.js';
@@ -15,6 +16,7 @@ import { FixedPatientError, type PatientContext } from '../patient/context.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import type { SyncClient } from '../sync/sync-client.js';
 import { NURSE_PAGE_CSP, NURSE_PAGE_HTML, NURSE_PAGE_JS } from './nurse-page.js';
+import { registerStethoscopeRoutes } from './routes/stethoscope.js';
 
 export interface HttpApiDeps {
   config: GatewayConfig;
@@ -25,6 +27,8 @@ export interface HttpApiDeps {
   metrics: GatewayMetrics;
   logger: Logger;
   version: string;
+  /** The stethoscope recorder, when audio.stethoscope is enabled. */
+  stethoscope?: StethoscopeRecorder;
 }
 
 export interface HttpApi {
@@ -81,6 +85,8 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     if (status === 500) logger.error({ err: e.message }, 'nurse API error');
     void reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: e.message ?? 'error' });
   });
+
+  registerStethoscopeRoutes(app, deps.stethoscope);
 
   app.get('/api/status', { schema: { querystring: NoQuery } }, async () => {
     const s = store.stats();

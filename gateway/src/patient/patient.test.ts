@@ -74,7 +74,7 @@ describe('GatewayConfig', () => {
       clockDriftToleranceMs: 120000,
       timeZone: 'Europe/Paris',
     });
-    expect(c.ble.watch.map((r) => r.services[0])).toEqual(['1810', '181D', '1822', '1809']);
+    expect(c.ble.watch.map((r) => r.services[0])).toEqual(['1810', '181D', '1822', '1809', '180D', '1808']);
   });
 
   it('reports cross-field problems in one readable line each', () => {

@@ -41,7 +41,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { PatientContext } from '../patient/context.js';
 import { type ReadingStore, type RecordInput, StoreFullError } from '../store/reading-store.js';
 import { type WaveformSegment, WaveformSegmenter } from '../waveforms/segmenter.js';
-import { StableValueDetector } from '../waveforms/stable-value.js';
+import { DEFAULT_STABLE_RULE, StableValueDetector } from '../waveforms/stable-value.js';
 import type { SerialConfig, SerialDeviceConfig } from './config.js';
 
 export interface SerialServiceOptions {
@@ -97,7 +97,7 @@ class SerialDeviceService {
   readonly deviceId: string;
   private readonly reader: SerialDeviceReader;
   private readonly segmenter: WaveformSegmenter | undefined;
-  private readonly stable = new StableValueDetector();
+  private readonly stable: StableValueDetector;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly ref: DeviceRef;
@@ -164,6 +164,7 @@ class SerialDeviceService {
       });
     }
     this.capture = cfg.waveform && this.segmenter ? 'on' : 'off';
+    this.stable = new StableValueDetector({ ...DEFAULT_STABLE_RULE, holdMs: o.config.stableSeconds * 1000 });
     this.reader.on('packet', (p) => this.onPacket(p));
     this.reader.on('parse-error', (e) => this.onParseError(e));
     this.reader.on('state', (s) => {

@@ -11,7 +11,8 @@
  *   - alarm batches ignore the window (they are small and rare) and leave as soon as committed;
  *   - waveform batches are small (waveformBatchMaxBytes), at most waveformInFlight (1) unacked,
  *     and none is written while the socket still buffers more than maxBufferedBytes;
- *   - spot batches share the window with waveforms but never wait for them.
+ *   - spot batches share the window with waveforms but never wait for them;
+ *   - spot + waveform batches awaiting their ack stay under maxUnackedBytes on the wire.
  * Worst case ahead of an alarm ≈ waveformBatchMaxBytes (or one larger single observation, which
  * goes alone) + maxBufferedBytes: ~0.3 s at 1 Mbit/s with the defaults (docs/sync-protocol.md).
  * Batches go as JSON + deflate (docs/encoding.md), built from the stored JSON without re-parsing.
@@ -58,12 +59,15 @@ export interface SyncOptions {
   maxBufferedBytes?: number;
   /** Batch encoding on the wire. Default 'json+deflate'. */
   payloadFormat?: PayloadFormat;
+  /** Encoded bytes of spot + waveform batches awaiting their ack (one batch may always go). Default 64 KiB. */
+  maxUnackedBytes?: number;
 }
 
 export const SYNC_DEFAULTS = {
   waveformBatchMaxBytes: 16 * 1024,
   waveformInFlight: 1,
   maxBufferedBytes: 16 * 1024,
+  maxUnackedBytes: 64 * 1024,
   payloadFormat: 'json+deflate' as PayloadFormat,
 } as const;
 
@@ -297,14 +301,20 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     const batchMaxCount = Math.min(o.batchMaxCount, MAX_BATCH_OBSERVATIONS);
     const budget = Math.max(1, o.batchMaxBytes - ENVELOPE_BYTES - batchMaxCount);
     const waveformBudget = Math.max(1, Math.min(budget, o.waveformBatchMaxBytes ?? SYNC_DEFAULTS.waveformBatchMaxBytes));
+    const maxUnacked = o.maxUnackedBytes ?? SYNC_DEFAULTS.maxUnackedBytes;
     for (;;) {
       const open = { alarm: 0, spot: 0, waveform: 0 };
-      for (const b of this.inFlight.values()) open[b.lane]++;
+      let unacked = 0;
+      for (const b of this.inFlight.values()) {
+        open[b.lane]++;
+        if (b.lane !== 'alarm') unacked += b.bytes;
+      }
       const buffered = this.bufferedBytes(client);
       const lanes: Lane[] = [];
       // Alarms: their own window, and written even when the socket is busy (they are tiny).
       if (open.alarm < window) lanes.push('alarm');
-      if (buffered <= maxBuffered) {
+      // Spot and waveform: bounded in batches, in unacked wire bytes and in bytes still in the socket.
+      if (buffered <= maxBuffered && (unacked === 0 || unacked < maxUnacked)) {
         if (open.spot + open.waveform < window) lanes.push('spot');
         if (open.spot + open.waveform < window && open.waveform < waveformWindow) lanes.push('waveform');
       }

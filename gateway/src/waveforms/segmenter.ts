@@ -59,6 +59,13 @@ export class WaveformSegmenter {
       if (Math.abs(firstAt - expected) > (this.opts.maxDriftMs ?? 1000)) this.end();
     }
     if (this.recordingId === undefined) {
+      // A recording starts at its first real sample, not with markers for samples before it.
+      const skip = rows.findIndex((r) => r.some((v) => v !== null));
+      if (skip < 0) return;
+      if (skip > 0) {
+        this.push(rows.slice(skip), firstAt + skip * this.opts.periodMs);
+        return;
+      }
       this.recordingId = this.opts.newRecordingId();
       this.index = 0;
       this.recordingStart = firstAt;

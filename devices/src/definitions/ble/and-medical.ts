@@ -3,7 +3,16 @@
  * (obniz UA651BLE matches local names starting 'A&D_UA-651'); the clock is set through Date Time
  * 0x2A08 inside the profile service (device-protocols.md §1.2). Bonding is required by these devices.
  */
-import { bloodPressure, bonding, currentTime, deviceInformation, intermediateCuffPressure, recordAccess, temperature, weight } from '../capabilities.js';
+import {
+  bloodPressure,
+  bonding,
+  currentTime,
+  deviceInformation,
+  intermediateCuffPressure,
+  recordAccess,
+  temperature,
+  weight,
+} from '../capabilities.js';
 import { defineDevice } from '../define.js';
 
 export const andUa651ble = defineDevice({

@@ -8,4 +8,12 @@ import { accuChekGuide } from './roche.js';
 export { accuChekGuide, andUa651ble, andUc352ble, andUt201ble, genericSigBle, nonin3230, polarH10 };
 
 /** BLE model definitions, most specific first; the generic one comes last. */
-export const BLE_DEFINITIONS: readonly DeviceDefinition[] = [andUa651ble, andUc352ble, andUt201ble, nonin3230, accuChekGuide, polarH10, genericSigBle];
+export const BLE_DEFINITIONS: readonly DeviceDefinition[] = [
+  andUa651ble,
+  andUc352ble,
+  andUt201ble,
+  nonin3230,
+  accuChekGuide,
+  polarH10,
+  genericSigBle,
+];
