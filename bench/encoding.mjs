@@ -47,11 +47,35 @@ function timePerReading(fn, readings, minMs = 150) {
 export function benchEncoding() {
   const cases = [
     ['spot ×1', batchOf([spotInput(0)], 'spot')],
-    ['spot ×10', batchOf(Array.from({ length: 10 }, (_, i) => spotInput(i)), 'spot')],
-    ['spot ×200', batchOf(Array.from({ length: 200 }, (_, i) => spotInput(i)), 'spot')],
-    ['spot ×1000', batchOf(Array.from({ length: 1000 }, (_, i) => spotInput(i)), 'spot')],
+    [
+      'spot ×10',
+      batchOf(
+        Array.from({ length: 10 }, (_, i) => spotInput(i)),
+        'spot',
+      ),
+    ],
+    [
+      'spot ×200',
+      batchOf(
+        Array.from({ length: 200 }, (_, i) => spotInput(i)),
+        'spot',
+      ),
+    ],
+    [
+      'spot ×1000',
+      batchOf(
+        Array.from({ length: 1000 }, (_, i) => spotInput(i)),
+        'spot',
+      ),
+    ],
     ['ECG 4 s ×1', batchOf([ecgSegmentInput(0)], 'waveform')],
-    ['ECG 4 s ×4', batchOf(Array.from({ length: 4 }, (_, i) => ecgSegmentInput(i)), 'waveform')],
+    [
+      'ECG 4 s ×4',
+      batchOf(
+        Array.from({ length: 4 }, (_, i) => ecgSegmentInput(i)),
+        'waveform',
+      ),
+    ],
     ['steth 48 KiB FLAC ×1', batchOf([attachmentInput(0)], 'waveform')],
   ];
   const rows = [];
@@ -72,8 +96,22 @@ export function benchEncoding() {
 
 /** zlib level vs size and CPU on the largest spot batch and an ECG batch (the level codec.ts uses is 6). */
 export function benchDeflateLevels() {
-  const spot = Buffer.from(JSON.stringify(batchOf(Array.from({ length: 200 }, (_, i) => spotInput(i)), 'spot')));
-  const ecg = Buffer.from(JSON.stringify(batchOf(Array.from({ length: 4 }, (_, i) => ecgSegmentInput(i)), 'waveform')));
+  const spot = Buffer.from(
+    JSON.stringify(
+      batchOf(
+        Array.from({ length: 200 }, (_, i) => spotInput(i)),
+        'spot',
+      ),
+    ),
+  );
+  const ecg = Buffer.from(
+    JSON.stringify(
+      batchOf(
+        Array.from({ length: 4 }, (_, i) => ecgSegmentInput(i)),
+        'waveform',
+      ),
+    ),
+  );
   return [1, 6, 9].map((level) => ({
     level,
     'spot ×200 B/reading': Math.round(deflateRawSync(spot, { level }).byteLength / 200),

@@ -1,5 +1,6 @@
 // `npm run bench`: every benchmark, each printing its own table. Figures are ratios against a
 // baseline measured in the same run where possible: the machines are shared and noisy.
+// docs/benchmarks.md says how each figure is measured; docs/encoding.md records the encoding choice.
 import { benchSqliteBindings } from './sqlite-bindings.mjs';
 
 console.log('\n## SQLite bindings (gateway write pattern: WAL, synchronous=FULL, UUID key, ~400-byte JSON)');
@@ -11,6 +12,29 @@ console.log(
     `${(b.tx1000RowsPerS / s.tx1000RowsPerS).toFixed(2)}x in 1,000-row transactions`,
 );
 
-console.log('\n## Slice throughput (frames → gateway SQLite → MQTT → cloud SQLite → ack → delete), in one process');
+console.log('\n## Payload encoding: bytes per reading on the wire, and encode+decode µs per reading');
+const { benchEncoding, benchDeflateLevels } = await import('./encoding.mjs');
+const enc = benchEncoding();
+const cols = ['json', 'json+deflate', 'cbor', 'cbor+deflate'];
+console.table(enc.map((r) => Object.fromEntries([['batch', r.batch], ...cols.map((c) => [`${c} B`, r[`${c} B/reading`]])])));
+console.table(enc.map((r) => Object.fromEntries([['batch', r.batch], ...cols.map((c) => [`${c} µs`, r[`${c} µs/reading`]])])));
+console.table(benchDeflateLevels());
+
+console.log('\n## Gateway store: per-reading commits vs group commit (recordMany)');
+const { benchGroupCommit } = await import('./group-commit.mjs');
+console.table(await benchGroupCommit());
+
+console.log('\n## Slice: frames → gateway → MQTT → cloud (own process) → ack; vs the raw QoS 1 rate of the same broker');
 const { benchSliceThroughput } = await import('./slice-throughput.mjs');
-console.table([await benchSliceThroughput()]);
+const slice = await benchSliceThroughput();
+console.table(slice.throughput);
+console.log('latency, frame handed to the device manager → committed in the cloud store:');
+console.table([slice.latency]);
+
+console.log('\n## Backlog drain (bulk-generated backlog → cloud store; capped, extrapolated past the cap)');
+const { benchDrainBacklog } = await import('./drain-backlog.mjs');
+console.table([await benchDrainBacklog()]);
+
+console.log('\n## Alarm latency on a 1 Mbit/s link while a waveform backlog drains (record() → cloud commit)');
+const { benchAlarmLatency } = await import('./alarm-latency.mjs');
+console.table(await benchAlarmLatency());

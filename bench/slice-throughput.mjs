@@ -91,9 +91,10 @@ export async function throughputRun(cloud, dir, { id, frames, burst, base, sync 
     for (let i = 0; i < frames; i += burst) {
       const n = Math.min(burst, frames - i);
       if (burst === 1) gw.devices.handleFrame(bpFrame(base + i, Date.UTC(2026, 0, 1)));
-      else gw.store.group(() => {
-        for (let k = 0; k < n; k++) gw.devices.handleFrame(bpFrame(base + i + k, Date.UTC(2026, 0, 1)));
-      });
+      else
+        gw.store.group(() => {
+          for (let k = 0; k < n; k++) gw.devices.handleFrame(bpFrame(base + i + k, Date.UTC(2026, 0, 1)));
+        });
       // Let the sync and the cloud run between bursts, as frames arriving from a device would.
       await new Promise((r) => setImmediate(r));
     }
@@ -135,7 +136,12 @@ async function latencyRun(cloud, dir, { id, frames, intervalMs, base }) {
     await until(() => lat.length >= frames * 2);
     off();
     lat.sort((a, b) => a - b);
-    return { readings: lat.length, p50Ms: Number(quantile(lat, 0.5).toFixed(1)), p99Ms: Number(quantile(lat, 0.99).toFixed(1)), maxMs: Number(lat.at(-1).toFixed(1)) };
+    return {
+      readings: lat.length,
+      p50Ms: Number(quantile(lat, 0.5).toFixed(1)),
+      p99Ms: Number(quantile(lat, 0.99).toFixed(1)),
+      maxMs: Number(lat.at(-1).toFixed(1)),
+    };
   } finally {
     await gw.stop();
   }
@@ -151,7 +157,12 @@ export async function benchSliceThroughput({ perFrame = 1500, grouped = 20000, b
     const lat = await latencyRun(cloud, dir, { id: 'bench-latency', frames: latencyFrames, intervalMs, base: 2_000_000 });
     const rows = [
       { path: 'per-frame commits', ...a, rawQos1MsgPerS: Math.round(raw), ratioVsRawQos1: Number((a.ackedPerS / raw).toFixed(2)) },
-      { path: `group commit (${burst} frames)`, ...b, rawQos1MsgPerS: Math.round(raw), ratioVsRawQos1: Number((b.ackedPerS / raw).toFixed(2)) },
+      {
+        path: `group commit (${burst} frames)`,
+        ...b,
+        rawQos1MsgPerS: Math.round(raw),
+        ratioVsRawQos1: Number((b.ackedPerS / raw).toFixed(2)),
+      },
     ];
     return { throughput: rows, latency: { ...lat, rate: `${Math.round(2000 / intervalMs)} readings/s offered` } };
   } finally {

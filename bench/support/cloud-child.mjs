@@ -11,10 +11,11 @@ if (process.env.TELECART_BENCH_STORED === '1' && process.send) {
   let buf = [];
   cloud.ingest.onObservation((o) => {
     buf.push([o.gatewayId, o.seq, performance.timeOrigin + performance.now()]);
-    if (buf.length === 1) setImmediate(() => {
-      process.send(buf);
-      buf = [];
-    });
+    if (buf.length === 1)
+      setImmediate(() => {
+        process.send(buf);
+        buf = [];
+      });
   });
 }
 process.stdout.write(`${JSON.stringify({ mqttUrl: cloud.mqttUrl })}\n`);

@@ -102,7 +102,14 @@ export function ecgSegmentInput(i, { seconds = 4, hz = 250, base = Date.UTC(2026
     patient: PATIENTS[0],
     device: DEVICES.ecg,
     time: time(base + i * seconds * 1000),
-    sampledData: { origin: { value: 0, unit: 'uV' }, periodMs: 1000 / hz, factor: 5, dimensions: 1, channels: ['II'], data: samples.join(' ') },
+    sampledData: {
+      origin: { value: 0, unit: 'uV' },
+      periodMs: 1000 / hz,
+      factor: 5,
+      dimensions: 1,
+      channels: ['II'],
+      data: samples.join(' '),
+    },
     segment: { recordingId: '0190a0b0-0000-7000-8000-000000000ec1', index: i },
     lane: 'waveform',
   };

@@ -82,7 +82,9 @@ export async function startSlowLink(brokerPort, rateKbit = 1000, opts = {}) {
     run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     // burst 32 kbit and a 400 ms queue: measured 0.96 Mbit/s between namespaces at 1mbit.
     run('tc', ['qdisc', 'replace', 'dev', vr, 'root', 'tbf', 'rate', `${rateKbit}kbit`, 'burst', '32kbit', 'latency', '400ms']);
-    children.push(spawn('socat', [`TCP-LISTEN:${port},bind=${rootAddr},reuseaddr,fork`, `TCP:127.0.0.1:${brokerPort}`], { stdio: 'ignore' }));
+    children.push(
+      spawn('socat', [`TCP-LISTEN:${port},bind=${rootAddr},reuseaddr,fork`, `TCP:127.0.0.1:${brokerPort}`], { stdio: 'ignore' }),
+    );
     await waitForPort(rootAddr, port);
     children.push(
       spawn('ip', ['netns', 'exec', ns, 'socat', `TCP-LISTEN:${port},bind=${nsAddr},reuseaddr,fork`, `TCP:${rootAddr}:${port}`], {

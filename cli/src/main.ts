@@ -94,7 +94,7 @@ const gateway = program
 registerGatewayEnrollCommand(gateway);
 gateway
   .command('status')
-  .description("backlog by lane, store fill level and sync state of a gateway (its local API, else its store file, read-only)")
+  .description('backlog by lane, store fill level and sync state of a gateway (its local API, else its store file, read-only)')
   .option('--url <url>', 'the gateway local API (default: from --config, else http://127.0.0.1:8081)')
   .option('--config <file>', 'gateway configuration: gives the API address and the data directory')
   .option('--data-dir <dir>', 'store to read when the gateway does not answer')

@@ -102,11 +102,23 @@ export const GatewayConfig = Type.Object(
         reconnectPeriodMs: Type.Integer({ minimum: 50, default: 2000, description: 'first MQTT reconnect delay, doubled per failure' }),
         reconnectMaxMs: Type.Integer({ minimum: 50, default: 60_000, description: 'ceiling of the reconnect delay' }),
         // Link budget of the lanes (docs/sync-protocol.md): what may be on the wire ahead of an alarm.
-        waveformBatchMaxBytes: Type.Integer({ minimum: 1024, maximum: MAX_PAYLOAD_BYTES, default: 16 * 1024, description: 'one waveform batch (JSON bytes)' }),
+        waveformBatchMaxBytes: Type.Integer({
+          minimum: 1024,
+          maximum: MAX_PAYLOAD_BYTES,
+          default: 16 * 1024,
+          description: 'one waveform batch (JSON bytes)',
+        }),
         waveformInFlight: Type.Integer({ minimum: 1, maximum: 16, default: 1, description: 'waveform batches awaiting their ack at once' }),
-        maxBufferedBytes: Type.Integer({ minimum: 1024, default: 16 * 1024, description: 'no spot/waveform batch is written while the socket buffers more' }),
+        maxBufferedBytes: Type.Integer({
+          minimum: 1024,
+          default: 16 * 1024,
+          description: 'no spot/waveform batch is written while the socket buffers more',
+        }),
         maxUnackedBytes: Type.Integer({ minimum: 1024, default: 64 * 1024, description: 'encoded spot+waveform bytes awaiting their ack' }),
-        payloadFormat: Type.Union([Type.Literal('json+deflate'), Type.Literal('json')], { default: 'json+deflate', description: 'batch encoding (docs/encoding.md)' }),
+        payloadFormat: Type.Union([Type.Literal('json+deflate'), Type.Literal('json')], {
+          default: 'json+deflate',
+          description: 'batch encoding (docs/encoding.md)',
+        }),
       },
       { default: {}, additionalProperties: false },
     ),

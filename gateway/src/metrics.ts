@@ -5,8 +5,8 @@
  */
 
 import type { Clock } from '@telecart/devices';
-import { Counter, Gauge, Registry } from 'prom-client';
 import { LANES } from '@telecart/protocol';
+import { Counter, Gauge, Registry } from 'prom-client';
 import type { StoreStats } from './store/reading-store.js';
 
 export class GatewayMetrics {

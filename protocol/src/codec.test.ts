@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { deflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
 import {
   CBOR_MAGIC,
   DEFLATE_MAGIC,

@@ -5,6 +5,8 @@
  *   telecart/v1/gw/{gatewayId}/ack         cloud → gateway   end-to-end "durably stored" acks (QoS 1)
  *   telecart/v1/gw/{gatewayId}/status      gateway → cloud   retained status, "offline" as last will
  *   telecart/v1/gw/{gatewayId}/cmd         cloud → gateway   commands (QoS 1)
+ *   telecart/v1/gw/{gatewayId}/rtc/up      gateway → cloud   teleconsultation calls and WebRTC signaling (QoS 1)
+ *   telecart/v1/gw/{gatewayId}/rtc/down    cloud → gateway   teleconsultation sessions and WebRTC signaling (QoS 1)
  */
 import { LANES, type Lane } from './schemas/common.js';
 
@@ -27,12 +29,18 @@ export const topics = {
   ack: (gatewayId: string) => `${gw(gatewayId)}/ack`,
   status: (gatewayId: string) => `${gw(gatewayId)}/status`,
   command: (gatewayId: string) => `${gw(gatewayId)}/cmd`,
+  rtcUp: (gatewayId: string) => `${gw(gatewayId)}/rtc/up`,
+  rtcDown: (gatewayId: string) => `${gw(gatewayId)}/rtc/down`,
+  /** What the cloud's signaling relay subscribes to. */
+  allRtcUp: () => `${TOPIC_ROOT}/gw/+/rtc/up`,
   /** What the cloud ingest subscribes to; `shared` makes N ingest workers split the load. */
   allUplinks: (shared = false) => `${shared ? `$share/${INGEST_SHARE_GROUP}/` : ''}${TOPIC_ROOT}/gw/+/up/+`,
   allStatuses: () => `${TOPIC_ROOT}/gw/+/status`,
 } as const;
 
-export type ParsedTopic = { kind: 'uplink'; gatewayId: string; lane: Lane } | { kind: 'ack' | 'status' | 'command'; gatewayId: string };
+export type ParsedTopic =
+  | { kind: 'uplink'; gatewayId: string; lane: Lane }
+  | { kind: 'ack' | 'status' | 'command' | 'rtc-up' | 'rtc-down'; gatewayId: string };
 
 /** Parses a concrete topic; returns null for anything outside the tree (never throws). */
 export function parseTopic(topic: string): ParsedTopic | null {
@@ -44,6 +52,11 @@ export function parseTopic(topic: string): ParsedTopic | null {
   if (rest.length === 2 && rest[0] === 'up') {
     const lane = rest[1] as Lane;
     return (LANES as readonly string[]).includes(lane) ? { kind: 'uplink', gatewayId, lane } : null;
+  }
+  if (rest.length === 2 && rest[0] === 'rtc') {
+    if (rest[1] === 'up') return { kind: 'rtc-up', gatewayId };
+    if (rest[1] === 'down') return { kind: 'rtc-down', gatewayId };
+    return null;
   }
   if (rest.length === 1) {
     if (rest[0] === 'ack') return { kind: 'ack', gatewayId };

@@ -12,11 +12,10 @@ import { type Cloud, startCloud } from '@telecart/cloud';
 import { type Gateway, ReadingStore, resolveGatewayConfig, startGateway } from '@telecart/gateway';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../support/wait.js';
-
-import { criticalSpo2, ecgSegment, HOME_CONFIG } from './lane-fixtures.js';
 import { startSlowLink } from '../../bench/support/slow-link.mjs';
 import { startTcpProxy } from '../support/tcp-proxy.js';
+import { waitFor } from '../support/wait.js';
+import { criticalSpo2, ecgSegment, HOME_CONFIG } from './lane-fixtures.js';
 
 const BACKLOG = 400;
 

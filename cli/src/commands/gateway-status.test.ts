@@ -12,7 +12,13 @@ const reading = (lane: 'spot' | 'waveform', n: number) => ({
   flags: [],
   patient: { id: 'p1', assignment: 'home-kit' as const },
   device: { id: 'ble:C0:FF:EE:00:00:02', transport: 'ble' as const },
-  time: { effective: '2026-11-23T09:00:00.000Z', device: null, received: '2026-11-23T09:00:00.000Z', correctionMs: 0, source: 'gateway' as const },
+  time: {
+    effective: '2026-11-23T09:00:00.000Z',
+    device: null,
+    received: '2026-11-23T09:00:00.000Z',
+    correctionMs: 0,
+    source: 'gateway' as const,
+  },
   lane,
 });
 

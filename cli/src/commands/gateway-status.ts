@@ -83,7 +83,10 @@ export function formatStatus(v: StatusView, now = Date.now()): string {
   const lines = [head, '', ...table, ''];
   const cap = v.maxBytes === null ? 'no cap' : `cap ${bytes(v.maxBytes)}, waveforms refused past ${bytes(v.waveformStopBytes)}`;
   lines.push(`store: ${bytes(v.usedBytes)} used (${cap})${v.level === null ? '' : `, level ${v.level.toUpperCase()}`}`);
-  if (v.sync) lines.push(`sync: ${v.sync.connected ? 'connected' : 'DISCONNECTED'}, ${v.sync.inFlight} batch(es) in flight, last ack ${v.sync.lastAckAt ?? 'never'}`);
+  if (v.sync)
+    lines.push(
+      `sync: ${v.sync.connected ? 'connected' : 'DISCONNECTED'}, ${v.sync.inFlight} batch(es) in flight, last ack ${v.sync.lastAckAt ?? 'never'}`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -157,7 +160,8 @@ export async function gatewayStatusCommand(o: GatewayStatusOptions, io: Out): Pr
   try {
     view = await fetchLive(url, o.timeoutMs ?? 3000);
   } catch (e) {
-    const why = (e as Error).name === 'TimeoutError' ? 'no answer in time' : ((e as { cause?: Error }).cause?.message ?? (e as Error).message);
+    const why =
+      (e as Error).name === 'TimeoutError' ? 'no answer in time' : ((e as { cause?: Error }).cause?.message ?? (e as Error).message);
     io.err(`telecart gateway status: gateway not reachable at ${url} (${why})\n`);
     if (!dataDir) {
       io.err('telecart gateway status: give --data-dir (or --config) to read the backlog from the store file instead\n');

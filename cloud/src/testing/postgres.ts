@@ -149,6 +149,9 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   // If the test process dies without stop(), do not leave a server behind.
   const onExit = () => {
     proc.kill('SIGQUIT');
+    try {
+      cleanup(); // best effort: the server may still be writing as it dies
+    } catch {}
   };
   process.once('exit', onExit);
 

@@ -23,4 +23,17 @@ describe('GattQueue', () => {
     expect(log).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
     await q.idle();
   });
+
+  it("waits the quirk's gap between operations, on the injected sleep", async () => {
+    const log: string[] = [];
+    const q = new GattQueue({
+      gapMs: 20,
+      sleep: async (ms) => {
+        log.push(`gap ${ms}`);
+      },
+    });
+    await Promise.all([q.run(async () => log.push('a')), q.run(async () => log.push('b'))]);
+    await q.idle();
+    expect(log).toEqual(['a', 'gap 20', 'b', 'gap 20']);
+  });
 });

@@ -75,6 +75,55 @@ export interface ObservationComponent {
   interpretation?: CodeableConcept[];
 }
 
+/** R4 SampledData: physical value = origin + factor × data value; period in milliseconds. */
+export interface SampledData {
+  origin: Quantity;
+  period: number;
+  factor?: number;
+  lowerLimit?: number;
+  upperLimit?: number;
+  dimensions: number;
+  data?: string;
+}
+
+/** R4 Attachment; `hash` is the base64 SHA-1 of the data, `size` its byte count before base64. */
+export interface Attachment {
+  contentType?: string;
+  language?: string;
+  data?: string;
+  url?: string;
+  size?: number;
+  hash?: string;
+  title?: string;
+  creation?: string;
+}
+
+export type MediaStatus = 'preparation' | 'in-progress' | 'not-done' | 'on-hold' | 'stopped' | 'completed' | 'entered-in-error' | 'unknown';
+
+/** R4 Media (replaced by DocumentReference in R5): a photo, video or audio recording. */
+export interface FhirMedia {
+  resourceType: 'Media';
+  id?: string;
+  meta?: Meta;
+  extension?: Extension[];
+  identifier?: Identifier[];
+  partOf?: Reference[];
+  status: MediaStatus;
+  type?: CodeableConcept;
+  modality?: CodeableConcept;
+  subject?: Reference;
+  createdDateTime?: string;
+  issued?: string;
+  reasonCode?: CodeableConcept[];
+  bodySite?: CodeableConcept;
+  deviceName?: string;
+  device?: Reference;
+  /** Seconds. */
+  duration?: number;
+  content: Attachment;
+  note?: Annotation[];
+}
+
 export interface FhirObservation {
   resourceType: 'Observation';
   id?: string;
@@ -88,11 +137,14 @@ export interface FhirObservation {
   effectiveDateTime?: string;
   issued?: string;
   valueQuantity?: Quantity;
+  valueSampledData?: SampledData;
   dataAbsentReason?: CodeableConcept;
   interpretation?: CodeableConcept[];
   note?: Annotation[];
   bodySite?: CodeableConcept;
+  method?: CodeableConcept;
   device?: Reference;
+  derivedFrom?: Reference[];
   component?: ObservationComponent[];
 }
 
@@ -137,7 +189,7 @@ export interface FhirDevice {
   parent?: Reference;
 }
 
-export type FhirResource = FhirObservation | FhirPatient | FhirDevice;
+export type FhirResource = FhirObservation | FhirPatient | FhirDevice | FhirMedia;
 
 export interface BundleLink {
   relation: string;

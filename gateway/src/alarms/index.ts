@@ -1,2 +1,2 @@
-export { watchStoreCapacity, type StoreAlarmOptions } from './store-alarms.js';
+export { type StoreAlarmOptions, watchStoreCapacity } from './store-alarms.js';
 export { ALARM_FLAGS, CRITICAL_THRESHOLDS, criticalVitals } from './vital-alarms.js';

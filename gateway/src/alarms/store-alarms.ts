@@ -41,7 +41,11 @@ export function watchStoreCapacity(store: ReadingStore, opts: StoreAlarmOptions)
   };
   const now = store.capacity();
   metrics?.storeAlarm.set(now.level === 'ok' ? 0 : now.level === 'near-full' ? 1 : 2);
-  if (now.level !== 'ok') logger.error({ usedBytes: now.usedBytes, maxBytes: now.maxBytes, level: now.level }, 'STORE ALARM at start: gateway store past its soft cap');
+  if (now.level !== 'ok')
+    logger.error(
+      { usedBytes: now.usedBytes, maxBytes: now.maxBytes, level: now.level },
+      'STORE ALARM at start: gateway store past its soft cap',
+    );
   store.on('capacity', onCapacity);
   store.on('refused', onRefused);
   return () => {

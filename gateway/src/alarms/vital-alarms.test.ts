@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { weightInput } from '../testing/fixtures.js';
 import { criticalVitals } from './vital-alarms.js';
 
-const reading = (loinc: string, value: number, unit: string) => ({ ...weightInput(0), code: { loinc, display: loinc }, value: { value, unit } });
+const reading = (loinc: string, value: number, unit: string) => ({
+  ...weightInput(0),
+  code: { loinc, display: loinc },
+  value: { value, unit },
+});
 const bp = (sys: number, pulse?: number) => ({
   ...weightInput(0),
   code: { loinc: '85354-9', display: 'Blood pressure panel' },

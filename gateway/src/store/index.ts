@@ -5,11 +5,8 @@ export {
   type Batch,
   type CapacityChange,
   type CapacityLevel,
-  type LaneStats,
-  type RefusedReading,
-  type StoreCapacity,
-  StoreFullError,
   InvalidReadingError,
+  type LaneStats,
   LocalObservation,
   NO_PATIENT_FLAG,
   type ReadingState,
@@ -18,7 +15,10 @@ export {
   type ReadingStoreOptions,
   type RecordInput,
   type RecordResult,
+  type RefusedReading,
+  type StoreCapacity,
   type StoredReading,
+  StoreFullError,
   type StoreStats,
 } from './reading-store.js';
 export { SCHEMA_VERSION } from './schema.js';

@@ -372,7 +372,10 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
         const json = validated({ ...o, patient, flags });
         const bytes = Buffer.byteLength(json);
         this.q.release.run(json, bytes, seq);
-        this.pendingTally.push({ lane: row.lane, state: 'held', n: -1, bytes: -row.bytes }, { lane: row.lane, state: 'pending', n: 1, bytes });
+        this.pendingTally.push(
+          { lane: row.lane, state: 'held', n: -1, bytes: -row.bytes },
+          { lane: row.lane, state: 'pending', n: 1, bytes },
+        );
         assigned.push(seq);
       }
       return { assigned, skipped };

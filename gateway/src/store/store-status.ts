@@ -53,7 +53,13 @@ export function readStoreStatus(dataDir: string, fileName = 'gateway.sqlite'): S
       const t = tally[lane];
       const times = [oldest.get('pending', lane)?.t ?? null, oldest.get('held', lane)?.t ?? null].filter((x): x is number => x !== null);
       const laneOldest = times.length > 0 ? Math.min(...times) : null;
-      snap.lanes[lane] = { pending: t.pending.n, held: t.held.n, rejected: t.rejected.n, bytes: t.pending.b + t.held.b, oldestUnsyncedAt: laneOldest };
+      snap.lanes[lane] = {
+        pending: t.pending.n,
+        held: t.held.n,
+        rejected: t.rejected.n,
+        bytes: t.pending.b + t.held.b,
+        oldestUnsyncedAt: laneOldest,
+      };
       snap.pending += t.pending.n;
       snap.held += t.held.n;
       snap.rejected += t.rejected.n;

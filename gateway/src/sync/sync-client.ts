@@ -26,7 +26,6 @@ import {
   encodeJsonText,
   encodePayload,
   type GatewayStatus,
-  LANES,
   type Lane,
   MAX_BATCH_OBSERVATIONS,
   type PayloadFormat,

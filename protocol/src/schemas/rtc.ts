@@ -1,0 +1,195 @@
+/**
+ * Live teleconsultation: the signaling the cloud relays between a specialist's browser (WebSocket)
+ * and a cart's gateway (MQTT), and the data-channel messages between the browser and the gateway.
+ *
+ *   telecart/v1/gw/{gatewayId}/rtc/up     gateway → cloud   RtcUp (QoS 1)
+ *   telecart/v1/gw/{gatewayId}/rtc/down   cloud → gateway   RtcDown (QoS 1)
+ *
+ * The gateway is the WebRTC offerer (its media are send-only); candidates trickle both ways.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { Uuid } from './common.js';
+
+export const RTC_VERSION = 1;
+
+/** The statuses of a teleconsultation act, as the regional platforms name them. */
+export const TELECONSULT_STATUSES = ['scheduled', 'waiting', 'in-progress', 'completed', 'not-done', 'cancelled'] as const;
+export const TeleconsultStatus = Type.Union(
+  TELECONSULT_STATUSES.map((s) => Type.Literal(s)),
+  { description: 'à venir, en salle d’attente, en cours, finalisée, non réalisée, annulée' },
+);
+export type TeleconsultStatus = Static<typeof TeleconsultStatus>;
+
+const Sdp = Type.String({ minLength: 1, maxLength: 65_536 });
+export const IceCandidate = Type.Object(
+  {
+    candidate: Type.String({ maxLength: 1024 }),
+    sdpMid: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+    sdpMLineIndex: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 64 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+export type IceCandidate = Static<typeof IceCandidate>;
+
+export const IceServer = Type.Object(
+  {
+    urls: Type.Union([Type.String({ maxLength: 256 }), Type.Array(Type.String({ maxLength: 256 }), { maxItems: 8 })]),
+    username: Type.Optional(Type.String({ maxLength: 256 })),
+    credential: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  { additionalProperties: false },
+);
+
+const Person = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64 }), name: Type.String({ minLength: 1, maxLength: 128 }) },
+  { additionalProperties: false },
+);
+const v = Type.Literal(RTC_VERSION);
+
+/** Cloud → gateway. */
+export const RtcDown = Type.Union(
+  [
+    Type.Object(
+      {
+        v,
+        type: Type.Literal('start'),
+        sessionId: Uuid,
+        specialist: Person,
+        patientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        iceServers: Type.Optional(Type.Array(IceServer, { maxItems: 8 })),
+        /** What the specialist's page wants; the gateway sends what it has. */
+        media: Type.Object({ video: Type.Boolean(), audio: Type.Boolean(), ecg: Type.Boolean() }, { additionalProperties: false }),
+        maxBitrateKbps: Type.Optional(Type.Integer({ minimum: 32, maximum: 20_000 })),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object({ v, type: Type.Literal('answer'), sessionId: Uuid, sdp: Sdp }, { additionalProperties: false }),
+    Type.Object({ v, type: Type.Literal('ice'), sessionId: Uuid, candidate: IceCandidate }, { additionalProperties: false }),
+    Type.Object(
+      { v, type: Type.Literal('hangup'), sessionId: Uuid, reason: Type.Optional(Type.String({ maxLength: 200 })) },
+      { additionalProperties: false },
+    ),
+    /** The act's status changed (the nurse's screen shows it). */
+    Type.Object(
+      { v, type: Type.Literal('session'), sessionId: Uuid, status: TeleconsultStatus, specialist: Type.Optional(Person) },
+      { additionalProperties: false },
+    ),
+  ],
+  { $id: 'RtcDown' },
+);
+export type RtcDown = Static<typeof RtcDown>;
+
+/** Gateway → cloud. */
+export const RtcUp = Type.Union(
+  [
+    /** The nurse at the cart calls a specialist: the act enters the waiting room. */
+    Type.Object(
+      {
+        v,
+        type: Type.Literal('call'),
+        sessionId: Uuid,
+        patient: Type.Object(
+          { id: Type.String({ minLength: 1, maxLength: 64 }), ins: Type.Optional(Type.String({ maxLength: 15 })) },
+          { additionalProperties: false },
+        ),
+        specialistId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        reason: Type.Optional(Type.String({ maxLength: 200 })),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object({ v, type: Type.Literal('call-cancel'), sessionId: Uuid }, { additionalProperties: false }),
+    Type.Object({ v, type: Type.Literal('offer'), sessionId: Uuid, sdp: Sdp }, { additionalProperties: false }),
+    Type.Object({ v, type: Type.Literal('ice'), sessionId: Uuid, candidate: IceCandidate }, { additionalProperties: false }),
+    Type.Object(
+      {
+        v,
+        type: Type.Literal('state'),
+        sessionId: Uuid,
+        state: Type.Union(['connecting', 'connected', 'disconnected', 'failed', 'closed'].map((s) => Type.Literal(s))),
+        detail: Type.Optional(Type.String({ maxLength: 200 })),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { v, type: Type.Literal('error'), sessionId: Uuid, message: Type.String({ maxLength: 300 }) },
+      { additionalProperties: false },
+    ),
+  ],
+  { $id: 'RtcUp' },
+);
+export type RtcUp = Static<typeof RtcUp>;
+
+// ── Data channels between the specialist's browser and the gateway ──
+
+/** Data channel labels. */
+export const PTZ_CHANNEL = 'ptz';
+export const ECG_CHANNEL = 'ecg';
+
+const Velocity = Type.Number({ minimum: -1, maximum: 1 });
+const Seq = Type.Integer({ minimum: 0 });
+
+/** Browser → gateway on the 'ptz' channel. `move` is a continuous velocity, kept alive by repeating it (dead-man rule). */
+export const PtzCommand = Type.Union(
+  [
+    Type.Object({ op: Type.Literal('move'), seq: Seq, pan: Velocity, tilt: Velocity, zoom: Velocity }, { additionalProperties: false }),
+    Type.Object({ op: Type.Literal('stop'), seq: Seq }, { additionalProperties: false }),
+    Type.Object({ op: Type.Literal('relative'), seq: Seq, pan: Velocity, tilt: Velocity, zoom: Velocity }, { additionalProperties: false }),
+    Type.Object(
+      { op: Type.Literal('absolute'), seq: Seq, pan: Velocity, tilt: Velocity, zoom: Type.Number({ minimum: 0, maximum: 1 }) },
+      { additionalProperties: false },
+    ),
+    Type.Object({ op: Type.Literal('status'), seq: Seq }, { additionalProperties: false }),
+    Type.Object({ op: Type.Literal('presets'), seq: Seq }, { additionalProperties: false }),
+    Type.Object(
+      { op: Type.Literal('preset-goto'), seq: Seq, token: Type.String({ minLength: 1, maxLength: 64 }) },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { op: Type.Literal('preset-set'), seq: Seq, name: Type.String({ minLength: 1, maxLength: 64 }) },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      { op: Type.Literal('preset-remove'), seq: Seq, token: Type.String({ minLength: 1, maxLength: 64 }) },
+      { additionalProperties: false },
+    ),
+  ],
+  { $id: 'PtzCommand' },
+);
+export type PtzCommand = Static<typeof PtzCommand>;
+
+/** Gateway → browser on the 'ptz' channel: one reply per command, same seq (the browser measures the round trip). */
+export const PtzReply = Type.Object(
+  {
+    seq: Seq,
+    ok: Type.Boolean(),
+    error: Type.Optional(Type.String({ maxLength: 300 })),
+    status: Type.Optional(
+      Type.Object(
+        { pan: Type.Number(), tilt: Type.Number(), zoom: Type.Number(), moving: Type.Boolean() },
+        { additionalProperties: false },
+      ),
+    ),
+    presets: Type.Optional(
+      Type.Array(Type.Object({ token: Type.String(), name: Type.String() }, { additionalProperties: false }), { maxItems: 256 }),
+    ),
+    token: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false, $id: 'PtzReply' },
+);
+export type PtzReply = Static<typeof PtzReply>;
+
+/** Gateway → browser on the 'ecg' channel (unordered-tolerant: seq and t0 let the page put chunks in order). */
+export const EcgChunk = Type.Object(
+  {
+    seq: Seq,
+    /** ms since epoch of the first sample. */
+    t0: Type.Number(),
+    periodMs: Type.Number({ exclusiveMinimum: 0 }),
+    lead: Type.String({ maxLength: 16 }),
+    /** mV per digital unit. */
+    factor: Type.Number(),
+    samples: Type.Array(Type.Integer(), { maxItems: 4096 }),
+  },
+  { additionalProperties: false, $id: 'EcgChunk' },
+);
+export type EcgChunk = Static<typeof EcgChunk>;
