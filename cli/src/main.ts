@@ -139,6 +139,22 @@ program.commands
     await runSimCameraCommand(o);
   });
 
+// `telecart sim serial`: the serial devices on pseudo-terminals.
+program.commands
+  .find((c) => c.name() === 'sim')
+  ?.command('serial')
+  .description('a Nonin pulse oximeter and an OpenEEG-P2 ECG board on pseudo-terminal pairs (socat); prints the port paths')
+  .option('--dir <path>', 'where the port links are made (default: a new temp directory)')
+  .addOption(new Option('--nonin <format>', 'oximeter data format').choices(['nonin-df2', 'nonin-df7', 'nonin-df8', 'nonin-df13', 'none']).default('nonin-df7'))
+  .option('--no-ecg', 'no ECG board')
+  .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(positiveInt))
+  .addOption(new Option('--spo2 <percent>', 'simulated SpO2').default(97).argParser(positiveInt))
+  .addOption(new Option('--hr <bpm>', 'simulated heart rate').default(72).argParser(positiveInt))
+  .action(async (o) => {
+    const { runSimSerialCommand } = await import('./commands/sim-serial.js');
+    await runSimSerialCommand(o);
+  });
+
 program
   .command('decode')
   .description('decode a device characteristic value to FHIR R4 Observations, e.g. decode 2A35 1e8a00…')

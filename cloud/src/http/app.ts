@@ -5,10 +5,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { FHIR_JSON, operationOutcome } from '../fhir/operation-outcome.js';
 import type { HttpDeps } from './deps.js';
+import { registerAttachmentRoutes } from './routes/attachments.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerEventRoutes } from './routes/events.js';
+import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerPatientRoutes } from './routes/patients.js';
+import { registerRecordingRoutes } from './routes/recordings.js';
 import { registerStatusRoutes } from './routes/status.js';
 
 export function buildHttpApp(deps: HttpDeps): FastifyInstance {
@@ -27,6 +30,9 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
 
   registerPatientRoutes(app, deps);
   registerFhirObservationRoutes(app, deps);
+  registerFhirMediaRoutes(app, deps);
+  registerRecordingRoutes(app, deps);
+  registerAttachmentRoutes(app, deps);
   registerEventRoutes(app, deps);
   registerStatusRoutes(app, deps);
   registerDashboardRoutes(app, deps);

@@ -15,8 +15,14 @@
  *   gets dataAbsentReason 'unknown'.
  * - meta.profile is set only when subject and effectiveDateTime are present (the profiles require them).
  * - The device time as sent (local, no offset: not a FHIR dateTime) goes into TELECART.deviceTimeExtension.
+ * - A waveform segment (sampledData) becomes valueSampledData (origin as a UCUM Quantity, period in ms,
+ *   factor, limits, dimensions, data), category 'procedure'. A recording carried as an attachment
+ *   (stethoscope FLAC) cannot be an R4 value (valueAttachment is R5): the Observation points to a
+ *   Media resource with derivedFrom (R4 allows Reference(Media) there; hasMember does not), its method
+ *   is auscultation, category 'exam'; see toFhirMedia. Neither gets a dataAbsentReason.
+ * - Segments of one recording carry TELECART.recordingSegmentSystem identifiers '<recordingId>/<index>'.
  */
-import type { Code, DeviceRef, Observation, PatientRef, Quantity } from '@telecart/protocol';
+import type { Code, DeviceRef, Observation, PatientRef, Quantity, SampledData } from '@telecart/protocol';
 import { UNIT_DISPLAY, VITALS } from '../model/codes.js';
 import { formatDeviceDateTime, type ObservationDraft } from '../model/draft.js';
 import { EXTRA_LOINC, SYSTEM, TELECART, VITAL_PROFILES, VITAL_SIGN_LOINCS, VITALSIGNS_PROFILE } from './systems.js';
@@ -30,6 +36,7 @@ import type {
   Identifier,
   ObservationComponent,
   Reference,
+  SampledData as FhirSampledData,
 } from './types.js';
 
 /** A FHIR id ([A-Za-z0-9.-]{1,64}) from any local id: other characters become '-' ('ble:AA:BB' → 'ble-AA-BB'). */
@@ -42,7 +49,13 @@ function trimBase(baseUrl: string | undefined): string | undefined {
   return baseUrl?.replace(/\/+$/, '');
 }
 
-function referenceTo(type: 'Patient' | 'Device', localId: string, baseUrl: string | undefined): string {
+/** SNOMED CT 37931006 Auscultation (procedure), as in the vital-signs IG's measurement-method value set. */
+export const AUSCULTATION_METHOD: CodeableConcept = {
+  coding: [{ system: SYSTEM.snomed, code: '37931006', display: 'Auscultation (procedure)' }],
+  text: 'Auscultation',
+};
+
+function referenceTo(type: 'Patient' | 'Device' | 'Media', localId: string, baseUrl: string | undefined): string {
   const rel = `${type}/${toFhirId(localId)}`;
   const base = trimBase(baseUrl);
   return base ? `${base}/${rel}` : rel;
@@ -74,6 +87,19 @@ export function toFhirQuantity(q: Quantity): FhirQuantity {
   return out;
 }
 
+/** A telecart waveform segment as R4 SampledData (digital values kept, scaled by origin and factor). */
+export function toFhirSampledData(sd: SampledData): FhirSampledData {
+  return {
+    origin: { value: sd.origin.value, unit: UNIT_DISPLAY[sd.origin.unit] ?? sd.origin.unit, system: SYSTEM.ucum, code: sd.origin.unit },
+    period: sd.periodMs,
+    ...(sd.factor !== undefined ? { factor: sd.factor } : {}),
+    ...(sd.lowerLimit !== undefined ? { lowerLimit: sd.lowerLimit } : {}),
+    ...(sd.upperLimit !== undefined ? { upperLimit: sd.upperLimit } : {}),
+    dimensions: sd.dimensions,
+    data: sd.data,
+  };
+}
+
 function absent(code: 'unknown' | 'error'): CodeableConcept {
   return { coding: [{ system: SYSTEM.dataAbsentReason, code, display: code === 'unknown' ? 'Unknown' : 'Error' }] };
 }
@@ -100,6 +126,9 @@ interface ObservationCore {
   flags: string[];
   /** Device time as sent, 'YYYY-MM-DDThh:mm:ss' (no offset). */
   deviceTime?: string | null;
+  sampledData?: SampledData;
+  /** The reading is a recording exported as a Media resource. */
+  hasMedia?: boolean;
 }
 
 interface Context {
@@ -109,15 +138,21 @@ interface Context {
   device?: Reference;
   effective?: string;
   issued?: string;
+  derivedFrom?: Reference[];
 }
 
 function build(core: ObservationCore, ctx: Context): FhirObservation {
   const vital = VITAL_SIGN_LOINCS.has(core.code.loinc);
   const extension: Extension[] = core.flags.map((f) => ({ url: TELECART.flagExtension, valueString: f }));
   if (core.deviceTime) extension.push({ url: TELECART.deviceTimeExtension, valueString: core.deviceTime });
-  const category = vital
-    ? { system: SYSTEM.observationCategory, code: 'vital-signs', display: 'Vital Signs' }
-    : { system: SYSTEM.observationCategory, code: 'laboratory', display: 'Laboratory' };
+  const category = core.hasMedia
+    ? { system: SYSTEM.observationCategory, code: 'exam', display: 'Exam' }
+    : core.sampledData
+      ? { system: SYSTEM.observationCategory, code: 'procedure', display: 'Procedure' }
+      : vital
+        ? { system: SYSTEM.observationCategory, code: 'vital-signs', display: 'Vital Signs' }
+        : { system: SYSTEM.observationCategory, code: 'laboratory', display: 'Laboratory' };
+  const hasResult = core.value !== undefined || core.sampledData !== undefined || core.hasMedia === true;
   const comps = components(core);
   const site = core.flags.find((f) => f.startsWith('body-site:'));
   // Conditional spreads keep the conventional FHIR key order and leave absent elements out entirely.
@@ -134,10 +169,13 @@ function build(core: ObservationCore, ctx: Context): FhirObservation {
     ...(ctx.effective ? { effectiveDateTime: ctx.effective } : {}),
     ...(ctx.issued ? { issued: ctx.issued } : {}),
     ...(core.value ? { valueQuantity: toFhirQuantity(core.value) } : {}),
-    ...(!core.value && !comps ? { dataAbsentReason: absent('unknown') } : {}),
+    ...(core.sampledData && !core.value ? { valueSampledData: toFhirSampledData(core.sampledData) } : {}),
+    ...(!hasResult && !comps ? { dataAbsentReason: absent('unknown') } : {}),
     ...(core.flags.length > 0 ? { note: [{ text: `telecart flags: ${core.flags.join(', ')}` }] } : {}),
     ...(site ? { bodySite: { text: site.slice('body-site:'.length) } } : {}),
+    ...(core.hasMedia ? { method: AUSCULTATION_METHOD } : {}),
     ...(ctx.device ? { device: ctx.device } : {}),
+    ...(ctx.derivedFrom && ctx.derivedFrom.length > 0 ? { derivedFrom: ctx.derivedFrom } : {}),
     ...(comps ? { component: comps } : {}),
   };
 }
@@ -164,6 +202,11 @@ export function deviceReference(d: Pick<DeviceRef, 'id' | 'manufacturer' | 'mode
   };
 }
 
+/** '<recordingId>/<index>' under TELECART.recordingSegmentSystem: groups a recording's segments. */
+export function recordingSegmentIdentifier(seg: NonNullable<Observation['segment']>): Identifier {
+  return { system: TELECART.recordingSegmentSystem, value: `${seg.recordingId}/${seg.index}` };
+}
+
 export interface FhirObservationOptions {
   /** When given, references are absolute (<baseUrl>/Patient/<id>); otherwise relative. */
   baseUrl?: string;
@@ -173,8 +216,10 @@ export interface FhirObservationOptions {
 export function toFhirObservation(obs: Observation, opts: FhirObservationOptions = {}): FhirObservation {
   const identifier: Identifier[] = [{ system: SYSTEM.uri, value: `urn:uuid:${obs.id}` }];
   if (obs.contentKey) identifier.push({ system: TELECART.contentKeySystem, value: obs.contentKey });
+  if (obs.segment) identifier.push(recordingSegmentIdentifier(obs.segment));
+  const hasMedia = obs.attachment !== undefined;
   return build(
-    { ...obs, deviceTime: obs.time.device },
+    { ...obs, deviceTime: obs.time.device, hasMedia },
     {
       id: obs.id,
       identifier,
@@ -182,6 +227,9 @@ export function toFhirObservation(obs: Observation, opts: FhirObservationOptions
       device: deviceReference(obs.device, opts.baseUrl),
       effective: obs.time.effective,
       issued: obs.time.received,
+      ...(hasMedia
+        ? { derivedFrom: [{ reference: referenceTo('Media', obs.id, opts.baseUrl), type: 'Media', display: obs.attachment?.title ?? 'recording' }] }
+        : {}),
     },
   );
 }

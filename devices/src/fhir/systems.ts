@@ -5,6 +5,8 @@ export const SYSTEM = {
   loinc: 'http://loinc.org',
   mdc: 'urn:iso:std:iso:11073:10101',
   ucum: 'http://unitsofmeasure.org',
+  snomed: 'http://snomed.info/sct',
+  mediaType: 'http://terminology.hl7.org/CodeSystem/media-type',
   observationCategory: 'http://terminology.hl7.org/CodeSystem/observation-category',
   dataAbsentReason: 'http://terminology.hl7.org/CodeSystem/data-absent-reason',
   /** RFC 3986 URIs as identifiers (urn:uuid:…), as the HL7 PHD guide does for Observation.identifier. */
@@ -23,6 +25,10 @@ export const TELECART = {
   flagExtension: 'urn:telecart:fhir:extension:flag',
   deviceTimeExtension: 'urn:telecart:fhir:extension:device-time',
   originalQuantityExtension: 'urn:telecart:fhir:extension:original-quantity',
+  /** '<recordingId>/<index>' of a waveform or audio segment. */
+  recordingSegmentSystem: 'urn:telecart:recording-segment',
+  /** The attachment's SHA-256 (hex), as the gateway computed it; R4's Attachment.hash is SHA-1. */
+  sha256Extension: 'urn:telecart:fhir:extension:sha256',
 } as const;
 
 const PROFILE_BASE = 'http://hl7.org/fhir/StructureDefinition/';
