@@ -41,7 +41,7 @@ function bulkBacklog(dataDir, readings) {
   return readings / ((performance.now() - t0) / 1000);
 }
 
-export async function benchDrainBacklog({ readings = Number(process.env.BENCH_DRAIN_READINGS ?? 1_000_000), capS = 150 } = {}) {
+export async function benchDrainBacklog({ readings = Number(process.env.BENCH_DRAIN_READINGS ?? 1_000_000), capS = 150, sync = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'telecart-bench-drain-'));
   const cloud = await spawnCloud(join(dir, 'cloud'));
   try {
@@ -53,6 +53,7 @@ export async function benchDrainBacklog({ readings = Number(process.env.BENCH_DR
       timeZone: 'UTC',
       patients: [{ id: 'p-001', family: 'BENCH', given: 'Patient' }],
       http: { port: 0 },
+      sync,
     });
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();

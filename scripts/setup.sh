@@ -14,7 +14,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # network namespaces and impaired links in the fault tests; GStreamer (+ dev headers for the Node
 # bindings) and flac: stethoscope and camera media.
 DEB_PACKAGES=(
-  dbus python3 make g++ chromium socat mosquitto mosquitto-clients postgresql nftables iproute2 flac
+  dbus python3 make g++ chromium socat mosquitto mosquitto-clients postgresql nftables iproute2 flac pulseaudio
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x fonts-dejavu-core libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
 )

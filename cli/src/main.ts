@@ -134,6 +134,8 @@ program.commands
   .addOption(new Option('--clock-offset <seconds>', 'quirk: the camera clock is this many seconds off').default(0).argParser(Number))
   .option('--discovery', 'answer WS-Discovery probes on UDP 3702 (multicast group joined)', false)
   .addOption(new Option('--discovery-port <port>', 'answer WS-Discovery probes on this UDP port of --host instead').argParser(Number))
+  .option('--no-stream', 'no live RTSP video stream (by default an H.264 stream shows the current pan/tilt/zoom)')
+  .addOption(new Option('--rtsp-port <port>', 'RTSP port of the live stream (0: any free port)').default(0).argParser(Number))
   .action(async (o) => {
     const { runSimCameraCommand } = await import('./commands/sim-camera.js');
     await runSimCameraCommand(o);
@@ -153,6 +155,21 @@ program.commands
   .action(async (o) => {
     const { runSimSerialCommand } = await import('./commands/sim-serial.js');
     await runSimSerialCommand(o);
+  });
+
+// `telecart sim stethoscope`: heart sounds played into a private PulseAudio server's null sink.
+program.commands
+  .find((c) => c.name() === 'sim')
+  ?.command('stethoscope')
+  .description('a simulated stethoscope: heart sounds into a private PulseAudio server; prints the server and the source to record')
+  .option('--dir <path>', "PulseAudio's socket and state directory (default: a new temp directory)")
+  .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(positiveInt))
+  .addOption(new Option('--hr <bpm>', 'heart rate').default(72).argParser(positiveInt))
+  .addOption(new Option('--rate <hz>', 'sample rate').default(16000).argParser(positiveInt))
+  .option('--murmur', 'add a systolic murmur', false)
+  .action(async (o) => {
+    const { runSimStethoscopeCommand } = await import('./commands/sim-stethoscope.js');
+    await runSimStethoscopeCommand(o);
   });
 
 program

@@ -114,7 +114,12 @@ export const GatewayConfig = Type.Object(
           default: 16 * 1024,
           description: 'no spot/waveform batch is written while the socket buffers more',
         }),
-        maxUnackedBytes: Type.Integer({ minimum: 1024, default: 64 * 1024, description: 'encoded spot+waveform bytes awaiting their ack' }),
+        maxUnackedBytes: Type.Integer({ minimum: 1024, default: 32 * 1024, description: 'floor of the encoded spot+waveform bytes unacked' }),
+        unackedTargetMs: Type.Integer({
+          minimum: 10,
+          default: 250,
+          description: 'unacked spot+waveform bytes may reach what the link clears in this time (measured delivery rate)',
+        }),
         payloadFormat: Type.Union([Type.Literal('json+deflate'), Type.Literal('json')], {
           default: 'json+deflate',
           description: 'batch encoding (docs/encoding.md)',

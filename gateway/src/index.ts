@@ -1,4 +1,5 @@
 export * from './alarms/index.js';
+export * from './audio/index.js';
 export * from './config.js';
 export * from './devices/index.js';
 export * from './enrollment/index.js';

@@ -156,8 +156,11 @@ async function runKind(kind: Kind, opts: ChaosOptions, seed: number, log: (s: st
         `${bad ? 'FAIL' : 'ok  '} ${kind} #${trial}: ${keys.length} readings, lost ${lost}, dup ${duplicated}` +
           `${unexpected ? `, unexpected ${unexpected}` : ''}${drained ? '' : ', backlog not drained'}, ${r.ms} ms [${notes.join('; ')}]`,
       );
-      if (bad) log(`     rig kept for inspection in ${rig.dir}`);
-      if (bad) rig.opts.keep = true;
+      // Keep a failing rig's logs and stores for inspection (not when the failure was staged).
+      if (bad && !opts.tamper) {
+        log(`     rig kept for inspection in ${rig.dir}`);
+        rig.opts.keep = true;
+      }
     }
   } finally {
     await rig.stop();

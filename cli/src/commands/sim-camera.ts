@@ -13,6 +13,9 @@ export interface SimCameraCommandOptions {
   clockOffset: number;
   discovery: boolean;
   discoveryPort?: number;
+  /** Serve the live RTSP stream (default true; `--no-stream` turns it off). */
+  stream?: boolean;
+  rtspPort?: number;
 }
 
 export async function runSimCameraCommand(o: SimCameraCommandOptions): Promise<void> {
@@ -28,15 +31,17 @@ export async function runSimCameraCommand(o: SimCameraCommandOptions): Promise<v
         refuseStop: o.refuseStop,
         clockOffsetMs: o.clockOffset * 1000,
         discovery: o.discoveryPort !== undefined ? { host: o.host, port: o.discoveryPort } : o.discovery,
+        stream: o.stream === false ? false : { port: o.rtspPort ?? 0 },
         onMalformed: (reason) => log.warn({ reason }, 'malformed request'),
       }),
-    (c) => ({ deviceServiceUrl: c.deviceServiceUrl, discoveryPort: c.discoveryPort, snapshotUrl: c.snapshotUrl }),
+    (c) => ({ deviceServiceUrl: c.deviceServiceUrl, discoveryPort: c.discoveryPort, snapshotUrl: c.snapshotUrl, streamUri: c.streamUri }),
     (info) => {
       process.stdout.write(`${String(info.deviceServiceUrl)}\n`);
       process.stderr.write(
         `telecart sim camera: ONVIF device service at ${String(info.deviceServiceUrl)} (user ${o.user}, auth ${o.auth}` +
           `${o.refuseStop ? ', refuses Stop' : ''}${o.clockOffset ? `, clock ${o.clockOffset} s off` : ''})` +
-          `${info.discoveryPort ? `; WS-Discovery on UDP ${String(info.discoveryPort)}` : ''}\n`,
+          `${info.discoveryPort ? `; WS-Discovery on UDP ${String(info.discoveryPort)}` : ''}` +
+          `${info.streamUri ? `; live video at ${String(info.streamUri)}` : ''}\n`,
       );
     },
   );

@@ -4,6 +4,16 @@
  * hand it payloads that already passed protocol validation.
  */
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
+import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
+
+export type {
+  AuditActorRole,
+  AuditEvent,
+  AuditEventInput,
+  AuditQuery,
+  TeleconsultationQuery,
+  TeleconsultationRecord,
+} from './teleconsult-records.js';
 
 /** A patient the cloud knows: from configuration (name, birth date) or first seen on a reading. */
 export interface PatientSeed {
@@ -93,5 +103,14 @@ export interface CloudStore {
   latestVitals(patientId: string): Promise<Observation[]>;
   upsertGatewayStatus(status: GatewayStatus): Promise<void>;
   listGateways(): Promise<GatewayRecord[]>;
+  /** Creates or updates a teleconsultation act (by sessionId). */
+  upsertTeleconsultation(record: TeleconsultationRecord): Promise<void>;
+  getTeleconsultation(sessionId: string): Promise<TeleconsultationRecord | null>;
+  /** Newest first. */
+  listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]>;
+  /** Appends to the audit trail (never updated nor deleted). */
+  appendAudit(event: AuditEventInput): Promise<void>;
+  /** Oldest first (the order things happened). */
+  listAudit(query: AuditQuery): Promise<AuditEvent[]>;
   close(): Promise<void>;
 }

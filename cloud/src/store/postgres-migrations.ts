@@ -68,6 +68,54 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'teleconsultations, audit trail',
+    sql: `
+      CREATE TABLE teleconsultations (
+        session_id               uuid PRIMARY KEY,
+        gateway_id               text COLLATE "C" NOT NULL,
+        patient_id               text COLLATE "C" NOT NULL,
+        patient_ins              text,
+        requested_specialist_id  text,
+        specialist_id            text COLLATE "C",
+        specialist_name          text,
+        reason                   text,
+        status                   text NOT NULL,
+        outcome                  text,
+        created_at               timestamptz NOT NULL,
+        joined_at                timestamptz,
+        connected_at             timestamptz,
+        ended_at                 timestamptz,
+        duration_ms              bigint,
+        updated_at               timestamptz NOT NULL
+      );
+      CREATE INDEX teleconsultations_time ON teleconsultations (created_at DESC);
+      CREATE INDEX teleconsultations_gateway_time ON teleconsultations (gateway_id, created_at DESC);
+      CREATE INDEX teleconsultations_patient_time ON teleconsultations (patient_id, created_at DESC);
+      CREATE INDEX teleconsultations_status ON teleconsultations (status);
+
+      -- Who did what, when: append-only (the trigger refuses changes and deletions).
+      CREATE TABLE audit_events (
+        id          bigserial PRIMARY KEY,
+        at          timestamptz NOT NULL,
+        actor       text COLLATE "C" NOT NULL,
+        actor_role  text NOT NULL,
+        action      text NOT NULL,
+        session_id  uuid,
+        gateway_id  text COLLATE "C",
+        patient_id  text COLLATE "C",
+        detail      text
+      );
+      CREATE INDEX audit_events_session ON audit_events (session_id, id);
+      CREATE INDEX audit_events_time ON audit_events (at);
+      CREATE INDEX audit_events_actor_time ON audit_events (actor, at);
+      CREATE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'audit events are append-only'; END $$;
+      CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
+        FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

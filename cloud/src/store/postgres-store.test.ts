@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
 import { type Postgres, startPostgres } from '../testing/postgres.js';
 import { openCloudStore } from './open-store.js';
+import { PG_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresStore } from './postgres-store.js';
-import { cloudStoreSuite } from './store-suite.js';
+import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
+import { teleconsultStoreSuite } from './teleconsult-suite.js';
 
 // One server for the whole file (or the one given); each test gets its own schema in it.
 let server: Postgres | undefined;
@@ -34,7 +36,7 @@ async function sql(text: string): Promise<void> {
   }
 }
 
-cloudStoreSuite({
+const harness: StoreHarness = {
   name: 'PostgresStore',
   async fresh() {
     const schema = freshSchema();
@@ -44,7 +46,9 @@ cloudStoreSuite({
       drop: () => sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`),
     };
   },
-});
+};
+cloudStoreSuite(harness);
+teleconsultStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {
@@ -54,7 +58,7 @@ describe('PostgresStore server side', () => {
     await client.connect();
     try {
       const versions = await client.query(`SELECT version FROM "${schema}".schema_migrations`);
-      expect(versions.rows).toEqual([{ version: 1 }]);
+      expect(versions.rows).toEqual(PG_MIGRATIONS.map((m) => ({ version: m.version })));
       await stores[0]?.storeBatch(batchOf([reading('pulse', { seq: 1 })]));
       expect((await client.query(`SELECT count(*)::int AS n FROM "${schema}".observations`)).rows).toEqual([{ n: 1 }]);
       expect(

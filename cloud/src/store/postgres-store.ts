@@ -20,6 +20,8 @@ import type {
 } from './cloud-store.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
+import { PostgresTeleconsultTables } from './teleconsult-postgres.js';
+import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database (libpq-style parameters allowed). */
@@ -175,11 +177,14 @@ function mergeSeeds(patients: readonly PatientSeed[]): PatientSeed[] {
 
 export class PostgresStore implements CloudStore {
   private closed = false;
+  private readonly teleconsult: PostgresTeleconsultTables;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.teleconsult = new PostgresTeleconsultTables(pool);
+  }
 
   /** Connects, brings the schema forward (once, even with several processes opening at once). */
   static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
@@ -418,6 +423,26 @@ export class PostgresStore implements CloudStore {
       statusReceivedAt: r.status_received_at?.toISOString() ?? null,
       lastBatchAt: r.last_batch_at?.toISOString() ?? null,
     }));
+  }
+
+  upsertTeleconsultation(record: TeleconsultationRecord): Promise<void> {
+    return this.teleconsult.upsert(record);
+  }
+
+  getTeleconsultation(sessionId: string): Promise<TeleconsultationRecord | null> {
+    return this.teleconsult.get(sessionId);
+  }
+
+  listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]> {
+    return this.teleconsult.list(query);
+  }
+
+  appendAudit(event: AuditEventInput): Promise<void> {
+    return this.teleconsult.append(event);
+  }
+
+  listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.teleconsult.audit(query);
   }
 
   async close(): Promise<void> {

@@ -62,6 +62,57 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'teleconsultations, audit trail',
+    sql: `
+      -- One row per teleconsultation act (docs/teleconsultation.md); created_ms orders and filters.
+      CREATE TABLE teleconsultations (
+        session_id               TEXT PRIMARY KEY,
+        gateway_id               TEXT NOT NULL,
+        patient_id               TEXT NOT NULL,
+        patient_ins              TEXT,
+        requested_specialist_id  TEXT,
+        specialist_id            TEXT,
+        specialist_name          TEXT,
+        reason                   TEXT,
+        status                   TEXT NOT NULL,
+        outcome                  TEXT,
+        created_at               TEXT NOT NULL,
+        created_ms               INTEGER NOT NULL,
+        joined_at                TEXT,
+        connected_at             TEXT,
+        ended_at                 TEXT,
+        duration_ms              INTEGER,
+        updated_at               TEXT NOT NULL
+      );
+      CREATE INDEX teleconsultations_time ON teleconsultations (created_ms DESC);
+      CREATE INDEX teleconsultations_gateway_time ON teleconsultations (gateway_id, created_ms DESC);
+      CREATE INDEX teleconsultations_patient_time ON teleconsultations (patient_id, created_ms DESC);
+      CREATE INDEX teleconsultations_status ON teleconsultations (status);
+
+      -- Who did what, when: append-only (the triggers refuse changes and deletions).
+      CREATE TABLE audit_events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        at          TEXT NOT NULL,
+        at_ms       INTEGER NOT NULL,
+        actor       TEXT NOT NULL,
+        actor_role  TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        session_id  TEXT,
+        gateway_id  TEXT,
+        patient_id  TEXT,
+        detail      TEXT
+      );
+      CREATE INDEX audit_events_session ON audit_events (session_id, id);
+      CREATE INDEX audit_events_time ON audit_events (at_ms);
+      CREATE INDEX audit_events_actor_time ON audit_events (actor, at_ms);
+      CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+      CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+        BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

@@ -5,10 +5,12 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
+import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
-import { cloudStoreSuite } from './store-suite.js';
+import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
+import { teleconsultStoreSuite } from './teleconsult-suite.js';
 
-cloudStoreSuite({
+const harness: StoreHarness = {
   name: 'SqliteStore',
   async fresh() {
     const dir = mkdtempSync(join(tmpdir(), 'telecart-cloud-store-'));
@@ -29,7 +31,9 @@ cloudStoreSuite({
       },
     };
   },
-});
+};
+cloudStoreSuite(harness);
+teleconsultStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;
@@ -44,7 +48,7 @@ describe('SqliteStore file', () => {
     await store.close();
     const raw = new Database(join(dir, 'cloud.db'));
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(raw.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual([1]);
+    expect(raw.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual(MIGRATIONS.map((m) => m.version));
     raw.close();
   });
 

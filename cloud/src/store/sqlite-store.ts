@@ -19,6 +19,8 @@ import type {
 } from './cloud-store.js';
 import { asArray, clampLimit, clampOffset, parseObservation } from './query.js';
 import { migrate } from './sqlite-migrations.js';
+import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
+import { SqliteTeleconsultTables } from './teleconsult-sqlite.js';
 
 export interface SqliteStoreOptions {
   /** Database file; ':memory:' for throwaway stores. */
@@ -83,6 +85,7 @@ export class SqliteStore implements CloudStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly teleconsult: SqliteTeleconsultTables;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
@@ -94,6 +97,7 @@ export class SqliteStore implements CloudStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db, this.now);
+    this.teleconsult = new SqliteTeleconsultTables(this.db);
   }
 
   /** Prepared once per distinct SQL text (the set is small: one per filter combination). */
@@ -292,6 +296,26 @@ export class SqliteStore implements CloudStore {
       statusReceivedAt: r.status_received_at,
       lastBatchAt: r.last_batch_at,
     }));
+  }
+
+  async upsertTeleconsultation(record: TeleconsultationRecord): Promise<void> {
+    this.teleconsult.upsert(record);
+  }
+
+  async getTeleconsultation(sessionId: string): Promise<TeleconsultationRecord | null> {
+    return this.teleconsult.get(sessionId);
+  }
+
+  async listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]> {
+    return this.teleconsult.list(query);
+  }
+
+  async appendAudit(event: AuditEventInput): Promise<void> {
+    this.teleconsult.append(event);
+  }
+
+  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
+    return this.teleconsult.audit(query);
   }
 
   async close(): Promise<void> {

@@ -41,7 +41,9 @@ export function toFhirMedia(obs: Observation, opts: FhirMediaOptions): FhirMedia
     identifier,
     status: 'completed',
     type: {
-      coding: [{ system: SYSTEM.mediaType, code: kind === 'image' ? 'image' : kind === 'video' ? 'video' : 'audio', display: kind ?? 'audio' }],
+      coding: [
+        { system: SYSTEM.mediaType, code: kind === 'image' ? 'image' : kind === 'video' ? 'video' : 'audio', display: kind ?? 'audio' },
+      ],
     },
     subject: patientReference(obs.patient, opts.baseUrl),
     createdDateTime: obs.time.effective,

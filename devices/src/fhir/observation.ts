@@ -33,10 +33,10 @@ import type {
   FhirDevice,
   FhirObservation,
   Quantity as FhirQuantity,
+  SampledData as FhirSampledData,
   Identifier,
   ObservationComponent,
   Reference,
-  SampledData as FhirSampledData,
 } from './types.js';
 
 /** A FHIR id ([A-Za-z0-9.-]{1,64}) from any local id: other characters become '-' ('ble:AA:BB' → 'ble-AA-BB'). */
@@ -228,7 +228,11 @@ export function toFhirObservation(obs: Observation, opts: FhirObservationOptions
       effective: obs.time.effective,
       issued: obs.time.received,
       ...(hasMedia
-        ? { derivedFrom: [{ reference: referenceTo('Media', obs.id, opts.baseUrl), type: 'Media', display: obs.attachment?.title ?? 'recording' }] }
+        ? {
+            derivedFrom: [
+              { reference: referenceTo('Media', obs.id, opts.baseUrl), type: 'Media', display: obs.attachment?.title ?? 'recording' },
+            ],
+          }
         : {}),
     },
   );

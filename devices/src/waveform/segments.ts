@@ -58,13 +58,17 @@ export function segmentsToWfdb(segments: readonly WaveformSegment[], opts: Segme
     if (!sameShape(first, sd)) return fail(`segments.${i}`, 'period, factor, origin, dimensions or channels differ from segment 0');
     const values = parseSampledData(sd.data);
     if (!values.ok) return fail(`segments.${i}.${values.error.field}`, values.error.reason);
-    if (values.value.length % nsig !== 0) return fail(`segments.${i}.data`, `${values.value.length} values for ${nsig} interleaved channels`);
-    values.value.forEach((v, k) => (channels[k % nsig] as (number | null)[]).push(v));
+    if (values.value.length % nsig !== 0)
+      return fail(`segments.${i}.data`, `${values.value.length} values for ${nsig} interleaved channels`);
+    values.value.forEach((v, k) => {
+      (channels[k % nsig] as (number | null)[]).push(v);
+    });
   }
   const factor = first.factor ?? 1;
   if (!(factor > 0)) return fail('factor', `${factor}: must be > 0`);
   const baseline = -first.origin.value / factor;
-  if (Math.abs(baseline - Math.round(baseline)) > 1e-6) return fail('origin', `origin ${first.origin.value} is not a whole number of factor ${factor}`);
+  if (Math.abs(baseline - Math.round(baseline)) > 1e-6)
+    return fail('origin', `origin ${first.origin.value} is not a whole number of factor ${factor}`);
   const fits12 = channels.every((ch) => ch.every((v) => v === null || (v >= -2047 && v <= 2047)));
   const format: WfdbFormat = opts.format ?? (fits12 ? 212 : 16);
   const invalid = WFDB_INVALID[format];

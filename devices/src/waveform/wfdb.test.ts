@@ -5,7 +5,13 @@ import { segmentsToWfdb } from './segments.js';
 import { parseWfdbHeader, readWfdbSamples, wfdbChecksum, writeWfdb } from './wfdb.js';
 
 // MIT-BIH Arrhythmia Database record 100 (wfdb-python sample-data/100.hea, first bytes of 100.dat).
-const HEADER_100 = ['100 2 360 650000', '100.dat 212 200 11 1024 995 -22131 0 MLII', '100.dat 212 200 11 1024 1011 20052 0 V5', '# 69 M 1085 1629 x1', ''].join('\n');
+const HEADER_100 = [
+  '100 2 360 650000',
+  '100.dat 212 200 11 1024 995 -22131 0 MLII',
+  '100.dat 212 200 11 1024 1011 20052 0 V5',
+  '# 69 M 1085 1629 x1',
+  '',
+].join('\n');
 const DAT_100_FIRST_FRAME = Uint8Array.from([0xe3, 0x33, 0xf3]);
 
 describe('WFDB against MIT-BIH record 100', () => {
@@ -13,7 +19,20 @@ describe('WFDB against MIT-BIH record 100', () => {
     const h = parseWfdbHeader(HEADER_100);
     if (!h.ok) throw new Error(h.error.reason);
     expect(h.value).toMatchObject({ name: '100', signalCount: 2, samplingFrequency: 360, sampleCount: 650000 });
-    expect(h.value.signals.map((s) => [s.fileName, s.format, s.gain, s.baseline, s.units, s.adcResolution, s.adcZero, s.initialValue, s.checksum, s.description])).toEqual([
+    expect(
+      h.value.signals.map((s) => [
+        s.fileName,
+        s.format,
+        s.gain,
+        s.baseline,
+        s.units,
+        s.adcResolution,
+        s.adcZero,
+        s.initialValue,
+        s.checksum,
+        s.description,
+      ]),
+    ).toEqual([
       ['100.dat', 212, 200, 1024, 'mV', 11, 1024, 995, -22131, 'MLII'],
       ['100.dat', 212, 200, 1024, 'mV', 11, 1024, 1011, 20052, 'V5'],
     ]);
@@ -61,7 +80,9 @@ describe('WFDB writer ↔ reader', () => {
     it(`round-trips any samples in format ${format}, checksum and initial value included`, () => {
       fc.assert(
         fc.property(record(format, lo, hi), ({ nsig, n, seed }) => {
-          const samples = Array.from({ length: nsig }, (_, s) => Int32Array.from({ length: n }, (_, i) => seed[(s * 60 + i) % seed.length] ?? 0));
+          const samples = Array.from({ length: nsig }, (_, s) =>
+            Int32Array.from({ length: n }, (_, i) => seed[(s * 60 + i) % seed.length] ?? 0),
+          );
           const w = writeWfdb({
             name: 'rt',
             samplingFrequency: 500,
@@ -87,7 +108,13 @@ describe('WFDB writer ↔ reader', () => {
   }
 
   it('refuses a value that does not fit the format instead of wrapping it', () => {
-    const r = writeWfdb({ name: 'x', samplingFrequency: 250, format: 212, signals: [{ description: 'II', gain: 200, baseline: 0, units: 'mV' }], samples: [Int32Array.of(0, 2048)] });
+    const r = writeWfdb({
+      name: 'x',
+      samplingFrequency: 250,
+      format: 212,
+      signals: [{ description: 'II', gain: 200, baseline: 0, units: 'mV' }],
+      samples: [Int32Array.of(0, 2048)],
+    });
     expect(r).toEqual({ ok: false, error: { field: 'samples.0.1', reason: '2048 does not fit format 212 (-2048…2047)' } });
   });
 });

@@ -109,7 +109,8 @@ export function writeWfdb(rec: WfdbRecord): CodecResult<WfdbFiles> {
   if (rec.format === 16) {
     dat = new Uint8Array(total * 2);
     const view = new DataView(dat.buffer);
-    for (let i = 0; i < n; i++) for (let s = 0; s < nsig; s++) view.setInt16((i * nsig + s) * 2, (rec.samples[s] as Int32Array)[i] as number, true);
+    for (let i = 0; i < n; i++)
+      for (let s = 0; s < nsig; s++) view.setInt16((i * nsig + s) * 2, (rec.samples[s] as Int32Array)[i] as number, true);
   } else {
     dat = new Uint8Array(Math.ceil(total / 2) * 3);
     for (let k = 0; k < total; k += 2) {
@@ -190,7 +191,15 @@ export function parseWfdbHeader(text: string): CodecResult<WfdbHeader> {
   }
   return {
     ok: true,
-    value: { name, signalCount: nsig, samplingFrequency: fs, sampleCount: nsamp, baseTime: rl[4] ?? null, baseDate: rl[5] ?? null, signals },
+    value: {
+      name,
+      signalCount: nsig,
+      samplingFrequency: fs,
+      sampleCount: nsamp,
+      baseTime: rl[4] ?? null,
+      baseDate: rl[5] ?? null,
+      signals,
+    },
   };
 }
 

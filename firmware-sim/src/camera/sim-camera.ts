@@ -10,6 +10,7 @@ import { type Clock, systemClock } from '@telecart/devices';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type Credentials, HttpDigestVerifier, WsseVerifier } from './auth.js';
 import { type DiscoveryResponder, startDiscoveryResponder } from './discovery.js';
+import { type LiveStream, startLiveStream } from './live-stream.js';
 import { type Position, PtzModel } from './ptz-model.js';
 import type { CameraContext, CameraIdentity, OperationHandler } from './services/context.js';
 import { PRE_AUTH_OPERATIONS } from './services/context.js';
@@ -38,6 +39,8 @@ export interface SimCameraOptions {
   discovery?: boolean | { host: string; port: number };
   /** RTSP URI announced by GetStreamUri; null when the camera has no stream (GetStreamUri faults). */
   streamUri?: string | null;
+  /** Serve a live H.264 RTSP stream showing the current pan/tilt/zoom (live-stream.ts); GetStreamUri announces it. */
+  stream?: boolean | { port?: number; width?: number; height?: number; fps?: number; bitrateKbps?: number };
   /** Serve /onvif/snapshot.jpg (rendered with gst-launch-1.0). Default true. */
   snapshots?: boolean;
   identity?: Partial<CameraIdentity>;
@@ -52,6 +55,8 @@ export interface SimCamera {
   readonly mediaServiceUrl: string;
   readonly ptzServiceUrl: string;
   readonly snapshotUrl: string | null;
+  /** The RTSP stream, when started with `stream`. */
+  readonly streamUri: string | null;
   readonly discoveryPort: number | null;
   readonly identity: CameraIdentity;
   readonly ptz: PtzModel;
@@ -225,6 +230,22 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
   ctx.urls.ptz = `${base}/onvif/ptz_service`;
   ctx.urls.snapshot = snapshots ? `${base}/onvif/snapshot.jpg` : null;
 
+  let live: LiveStream | null = null;
+  if (opts.stream) {
+    try {
+      live = await startLiveStream({
+        host,
+        ...(opts.stream === true ? {} : opts.stream),
+        position: () => ptz.position(),
+        onError: malformed,
+      });
+    } catch (e) {
+      await app.close();
+      throw e;
+    }
+    ctx.urls.stream = live.uri;
+  }
+
   let discovery: DiscoveryResponder | null = null;
   if (opts.discovery) {
     const where = opts.discovery === true ? {} : { host: opts.discovery.host, port: opts.discovery.port };
@@ -237,6 +258,7 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
         ...where,
       });
     } catch (e) {
+      await live?.stop();
       await app.close();
       throw e;
     }
@@ -247,6 +269,7 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
     mediaServiceUrl: ctx.urls.media,
     ptzServiceUrl: ctx.urls.ptz,
     snapshotUrl: ctx.urls.snapshot,
+    streamUri: ctx.urls.stream,
     discoveryPort: discovery?.port ?? null,
     identity,
     ptz,
@@ -254,6 +277,7 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
     cameraNow,
     stop: async () => {
       await discovery?.close();
+      await live?.stop();
       await app.close();
     },
   };

@@ -13,16 +13,29 @@ export const StethoscopeConfig = Type.Object(
     manufacturer: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     pulseServer: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 256, description: "PulseAudio server, e.g. 'unix:/run/user/1000/pulse/native'; default: the user's" }),
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: "PulseAudio server, e.g. 'unix:/run/user/1000/pulse/native'; default: the user's",
+      }),
     ),
     pulseDevice: Type.Optional(
-      Type.String({ minLength: 1, maxLength: 256, description: 'PulseAudio source name (pactl list short sources); default: the default source' }),
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description: 'PulseAudio source name (pactl list short sources); default: the default source',
+      }),
     ),
     sampleRateHz: Type.Union(
       STETHOSCOPE_RATES.map((r) => Type.Literal(r)),
       { default: 16000, description: 'recorded rate; ≥ 8000 keeps ≥ 4 kHz of bandwidth' },
     ),
-    segmentSeconds: Type.Integer({ minimum: 1, maximum: 10, default: 10, description: 'one observation per segment, sized for a weak link' }),
+    segmentSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 10,
+      default: 10,
+      description: 'one observation per segment, sized for a weak link',
+    }),
     maxDurationSeconds: Type.Integer({ minimum: 1, maximum: 600, default: 120, description: 'a recording stops by itself after this' }),
   },
   { default: {}, additionalProperties: false },

@@ -8,8 +8,8 @@
  * fails, or when the store refuses waveform data (store full): the reason is kept and shown.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
 import { type Clock, systemClock } from '@telecart/devices';
 import type { Code, DeviceRef, PatientRef } from '@telecart/protocol';
 import type { Logger } from '../logger.js';
@@ -157,10 +157,17 @@ export class StethoscopeRecorder extends EventEmitter<StethoscopeRecorderEvents>
       // The capture ended without being asked to: the source failed or vanished.
       if (a.summary.state === 'recording') {
         const error = exit.error ?? `capture stopped (${exit.signal ?? `exit ${exit.code}`})`;
-        await this.end(a, exit.code === 0 ? 'capture-ended' : 'capture-error', exit.code === 0 ? null : `stethoscope capture failed: ${error}`);
+        await this.end(
+          a,
+          exit.code === 0 ? 'capture-ended' : 'capture-error',
+          exit.code === 0 ? null : `stethoscope capture failed: ${error}`,
+        );
       }
     });
-    this.deps.logger.info({ recordingId: summary.recordingId, site: opts.site, patientId: summary.patientId, maxDurationSeconds }, 'stethoscope recording started');
+    this.deps.logger.info(
+      { recordingId: summary.recordingId, site: opts.site, patientId: summary.patientId, maxDurationSeconds },
+      'stethoscope recording started',
+    );
     return { ...summary };
   }
 
@@ -255,11 +262,20 @@ export class StethoscopeRecorder extends EventEmitter<StethoscopeRecorderEvents>
       r = this.deps.store.record(input);
     } catch (e) {
       // Near the cap the store refuses waveforms so spot readings and alarms keep their room.
-      if (e instanceof StoreFullError) this.fail(a, 'refused', 'store-full', `recording stopped, store full: waveform capture refused (${e.message})`);
+      if (e instanceof StoreFullError)
+        this.fail(a, 'refused', 'store-full', `recording stopped, store full: waveform capture refused (${e.message})`);
       else this.fail(a, 'failed', 'store-error', `recording stopped: the store refused the segment: ${(e as Error).message}`);
       return;
     }
-    s.segments.push({ index: seg.index, seq: r.duplicate ? r.seq : r.observation.seq, observationId: r.duplicate ? r.id : r.observation.id, bytes: flac.length, durationMs, sha256, last });
+    s.segments.push({
+      index: seg.index,
+      seq: r.duplicate ? r.seq : r.observation.seq,
+      observationId: r.duplicate ? r.id : r.observation.id,
+      bytes: flac.length,
+      durationMs,
+      sha256,
+      last,
+    });
     s.durationMs += durationMs;
     if (!r.duplicate) this.emit('segment', r.observation);
   }

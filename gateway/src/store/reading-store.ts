@@ -291,9 +291,12 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
         `INSERT INTO readings (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      pendingInLane: db.prepare<[number], Pick<ReadingRow, 'seq' | 'observation' | 'bytes'>>(
-        `SELECT seq, observation, bytes FROM readings WHERE state = 'pending' AND lane_rank = ? ORDER BY seq`,
+      // Sequence numbers only, from the (state, lane_rank, seq) index: skipping the readings already
+      // in flight costs no row reads; the chosen rows are then read by primary key.
+      pendingSeqsInLane: db.prepare<[number], { seq: number }>(
+        `SELECT seq FROM readings WHERE state = 'pending' AND lane_rank = ? ORDER BY seq`,
       ),
+      payloadBySeq: db.prepare<[number], Pick<ReadingRow, 'observation' | 'bytes'>>(`SELECT observation, bytes FROM readings WHERE seq = ?`),
       deleteStored: db.prepare<[number, number], { seq: number; id: string; content_key: string | null; lane: Lane; bytes: number }>(
         `DELETE FROM readings WHERE seq BETWEEN ? AND ? AND state = 'pending' RETURNING seq, id, content_key, lane, bytes`,
       ),
@@ -453,11 +456,14 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       const json: string[] = [];
       const seqs: number[] = [];
       let bytes = 0;
-      for (const row of this.q.pendingInLane.iterate(LANE_RANK[lane])) {
-        if (opts.exclude?.has(row.seq)) continue;
-        if (seqs.length >= maxCount || (seqs.length > 0 && bytes + row.bytes > limit)) break;
+      for (const { seq } of this.q.pendingSeqsInLane.iterate(LANE_RANK[lane])) {
+        if (opts.exclude?.has(seq)) continue;
+        if (seqs.length >= maxCount) break;
+        const row = this.q.payloadBySeq.get(seq);
+        if (!row) continue;
+        if (seqs.length > 0 && bytes + row.bytes > limit) break;
         json.push(row.observation);
-        seqs.push(row.seq);
+        seqs.push(seq);
         bytes += row.bytes;
       }
       if (seqs.length > 0) return lazyBatch(lane, json, seqs, bytes);

@@ -12,7 +12,8 @@
  *   - waveform batches are small (waveformBatchMaxBytes), at most waveformInFlight (1) unacked,
  *     and none is written while the socket still buffers more than maxBufferedBytes;
  *   - spot batches share the window with waveforms but never wait for them;
- *   - spot + waveform batches awaiting their ack stay under maxUnackedBytes on the wire.
+ *   - spot + waveform batches awaiting their ack stay under what the link clears in
+ *     unackedTargetMs at the measured delivery rate (floor maxUnackedBytes).
  * Worst case ahead of an alarm ≈ waveformBatchMaxBytes (or one larger single observation, which
  * goes alone) + maxBufferedBytes: ~0.3 s at 1 Mbit/s with the defaults (docs/sync-protocol.md).
  * Batches go as JSON + deflate (docs/encoding.md), built from the stored JSON without re-parsing.
@@ -58,15 +59,22 @@ export interface SyncOptions {
   maxBufferedBytes?: number;
   /** Batch encoding on the wire. Default 'json+deflate'. */
   payloadFormat?: PayloadFormat;
-  /** Encoded bytes of spot + waveform batches awaiting their ack (one batch may always go). Default 64 KiB. */
+  /** Floor of the unacked spot + waveform bytes (one batch may always go). Default 32 KiB. */
   maxUnackedBytes?: number;
+  /**
+   * Unacked spot + waveform bytes may reach the measured delivery rate × this (what the link
+   * clears in that time), above the floor: fast links pipeline deeply, slow links keep alarms
+   * close to the front. Default 250 ms.
+   */
+  unackedTargetMs?: number;
 }
 
 export const SYNC_DEFAULTS = {
   waveformBatchMaxBytes: 16 * 1024,
   waveformInFlight: 1,
   maxBufferedBytes: 16 * 1024,
-  maxUnackedBytes: 64 * 1024,
+  maxUnackedBytes: 32 * 1024,
+  unackedTargetMs: 250,
   payloadFormat: 'json+deflate' as PayloadFormat,
 } as const;
 
@@ -137,6 +145,9 @@ interface InFlight extends SentBatch {
   timer: NodeJS.Timeout;
 }
 
+/** Acks of spot/waveform batches kept to measure the delivery rate. */
+const RATE_SAMPLES = 8;
+
 /** Room left in a batch payload for the envelope (ids, lane, sentAt) around the observations. */
 const ENVELOPE_BYTES = 512;
 /** Timed-out batches whose late ack is still honoured. */
@@ -154,6 +165,8 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   private statusTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly drainWatched = new WeakSet<object>();
+  /** (time, encoded bytes) of the last spot/waveform acks: the link's delivery rate. */
+  private readonly delivered: { at: number; bytes: number }[] = [];
   private readonly counters: SyncCounters = {
     batchesSent: 0,
     readingsSent: 0,
@@ -277,6 +290,9 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     if (!client) return;
     this.lastConnectedAt = new Date(this.clock.now()).toISOString();
     this.lastError = null;
+    // No Nagle: a lone alarm or spot batch must not wait for the ack of the previous segment
+    // (with delayed ACKs that costs ~40 ms per small publish).
+    (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
     this.logger.info({ url: this.opts.url, sessionPresent }, 'connected to the cloud broker');
     client.subscribe(this.ackTopic, { qos: 1 }, (err) => {
       if (err) this.logger.warn({ err: err.message }, 'ack subscription failed; will retry on reconnect');
@@ -300,7 +316,10 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     const batchMaxCount = Math.min(o.batchMaxCount, MAX_BATCH_OBSERVATIONS);
     const budget = Math.max(1, o.batchMaxBytes - ENVELOPE_BYTES - batchMaxCount);
     const waveformBudget = Math.max(1, Math.min(budget, o.waveformBatchMaxBytes ?? SYNC_DEFAULTS.waveformBatchMaxBytes));
-    const maxUnacked = o.maxUnackedBytes ?? SYNC_DEFAULTS.maxUnackedBytes;
+    const maxUnacked = Math.max(
+      o.maxUnackedBytes ?? SYNC_DEFAULTS.maxUnackedBytes,
+      this.deliveryRate() * ((o.unackedTargetMs ?? SYNC_DEFAULTS.unackedTargetMs) / 1000),
+    );
     for (;;) {
       const open = { alarm: 0, spot: 0, waveform: 0 };
       let unacked = 0;
@@ -351,6 +370,18 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     this.opts.metrics?.uplinkBytes.inc({ lane }, bytes.byteLength);
     this.logger.debug({ batchId: sent.batchId, lane, count: seqs.length, bytes: sent.bytes }, 'batch sent');
     this.emit('sent', sent);
+  }
+
+  /** Bytes/s acknowledged over the last few spot/waveform acks; 0 until measured. */
+  private deliveryRate(): number {
+    const d = this.delivered;
+    if (d.length < 2) return 0;
+    const first = d[0] as { at: number };
+    const span = (d[d.length - 1] as { at: number }).at - first.at;
+    if (span < 5) return 0;
+    let bytes = 0;
+    for (let i = 1; i < d.length; i++) bytes += (d[i] as { bytes: number }).bytes;
+    return (bytes * 1000) / span;
   }
 
   /** Bytes the socket still holds (mqtt.js queues in the stream); re-pumps once it drains. */
@@ -419,6 +450,10 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     if (live) {
       clearTimeout(live.timer);
       this.release(live);
+      if (live.lane !== 'alarm') {
+        this.delivered.push({ at: this.clock.now(), bytes: live.bytes });
+        if (this.delivered.length > RATE_SAMPLES) this.delivered.shift();
+      }
     } else this.expired.delete(ack.batchId);
     this.wake();
   }

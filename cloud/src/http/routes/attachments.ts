@@ -11,7 +11,12 @@ import type { HttpDeps } from '../deps.js';
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }) });
 const NoQuery = Type.Object({}, { additionalProperties: false });
 
-const EXTENSIONS: Readonly<Record<string, string>> = { 'audio/flac': 'flac', 'audio/wav': 'wav', 'audio/ogg': 'ogg', 'application/pdf': 'pdf' };
+const EXTENSIONS: Readonly<Record<string, string>> = {
+  'audio/flac': 'flac',
+  'audio/wav': 'wav',
+  'audio/ogg': 'ogg',
+  'application/pdf': 'pdf',
+};
 
 export function registerAttachmentRoutes(app: FastifyInstance, deps: HttpDeps): void {
   app.get<{ Params: Static<typeof IdParams> }>(

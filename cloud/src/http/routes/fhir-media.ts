@@ -25,7 +25,9 @@ export function registerFhirMediaRoutes(app: FastifyInstance, deps: HttpDeps): v
           .send(operationOutcome('invalid', `'${req.params.id}' is not a FHIR id`, 'id'));
       const obs = await deps.store.getObservation(req.params.id);
       const base = origin(req, deps);
-      const media = obs ? toFhirMedia(obs, { baseUrl: `${base}/fhir`, attachmentUrl: `${base}/api/observations/${obs.id}/attachment` }) : undefined;
+      const media = obs
+        ? toFhirMedia(obs, { baseUrl: `${base}/fhir`, attachmentUrl: `${base}/api/observations/${obs.id}/attachment` })
+        : undefined;
       if (!media)
         return reply
           .code(404)

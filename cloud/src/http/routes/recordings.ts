@@ -129,9 +129,11 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps): v
       const format: WfdbFormat | undefined = req.query.format;
       const r = segmentsToWfdb(segs, { name, ...(format ? { format } : {}) });
       if (!r.ok) {
-        return reply
-          .code(409)
-          .send({ statusCode: 409, error: 'Conflict', message: `recording ${recordingId} cannot be written as WFDB: ${r.error.field}: ${r.error.reason}` });
+        return reply.code(409).send({
+          statusCode: 409,
+          error: 'Conflict',
+          message: `recording ${recordingId} cannot be written as WFDB: ${r.error.field}: ${r.error.reason}`,
+        });
       }
       void reply.header('cache-control', 'private, no-store').header('x-content-type-options', 'nosniff');
       if (file.endsWith('.hea')) return reply.type('text/plain; charset=utf-8').send(r.value.header);

@@ -17,7 +17,8 @@ const SECONDS = Number(process.env.GST_BENCH_SECONDS ?? 15);
 const RATE = 16_000;
 const BYTES_PER_S = RATE * 2;
 const AUDIO = `audiotestsrc is-live=true samplesperbuffer=160 wave=sine freq=440 ! audio/x-raw,format=S16LE,rate=${RATE},channels=1`;
-const VIDEO = 'videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=480,framerate=30/1 ! vp8enc deadline=1 cpu-used=8 keyframe-max-dist=30 error-resilient=partitions ! rtpvp8pay mtu=1200';
+const VIDEO =
+  'videotestsrc is-live=true pattern=ball ! video/x-raw,width=640,height=480,framerate=30/1 ! vp8enc deadline=1 cpu-used=8 keyframe-max-dist=30 error-resilient=partitions ! rtpvp8pay mtu=1200';
 const TICK = 100; // CLK_TCK on Linux
 
 const binding = process.argv[2] ? createRequire(import.meta.url)(process.argv[2]) : undefined;
@@ -40,7 +41,9 @@ function lagStats(arrivals) {
 async function audioChild() {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const child = spawn('gst-launch-1.0', ['-q', '--no-fault', ...AUDIO.split(' '), '!', 'fdsink', 'fd=1', 'sync=false'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('gst-launch-1.0', ['-q', '--no-fault', ...AUDIO.split(' '), '!', 'fdsink', 'fd=1', 'sync=false'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let bytes = 0;
   let first;
   const arrivals = [];
@@ -55,7 +58,15 @@ async function audioChild() {
   const nodeCpu = cpuMs(process.cpuUsage(cpu0));
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
-  return { mode: 'child', firstBufferMs: first.toFixed(0), bytes, nodeCpuPct: ((nodeCpu / (SECONDS * 1000)) * 100).toFixed(2), gstCpuPct: ((childCpu / (SECONDS * 1000)) * 100).toFixed(2), deliveries: arrivals.length, lagMs: lagStats(arrivals) };
+  return {
+    mode: 'child',
+    firstBufferMs: first.toFixed(0),
+    bytes,
+    nodeCpuPct: ((nodeCpu / (SECONDS * 1000)) * 100).toFixed(2),
+    gstCpuPct: ((childCpu / (SECONDS * 1000)) * 100).toFixed(2),
+    deliveries: arrivals.length,
+    lagMs: lagStats(arrivals),
+  };
 }
 
 async function audioBinding() {
@@ -81,7 +92,15 @@ async function audioBinding() {
   const nodeCpu = cpuMs(process.cpuUsage(cpu0));
   running = false;
   p.stop();
-  return { mode: 'binding', firstBufferMs: first.toFixed(0), bytes, nodeCpuPct: ((nodeCpu / (SECONDS * 1000)) * 100).toFixed(2), gstCpuPct: '(in node)', deliveries: arrivals.length, lagMs: lagStats(arrivals) };
+  return {
+    mode: 'binding',
+    firstBufferMs: first.toFixed(0),
+    bytes,
+    nodeCpuPct: ((nodeCpu / (SECONDS * 1000)) * 100).toFixed(2),
+    gstCpuPct: '(in node)',
+    deliveries: arrivals.length,
+    lagMs: lagStats(arrivals),
+  };
 }
 
 async function videoChild() {
@@ -101,7 +120,13 @@ async function videoChild() {
   const nodeCpu = cpuMs(process.cpuUsage(cpu0));
   child.kill('SIGTERM');
   sock.close();
-  return { mode: 'child → udp', packetsPerS: (packets / SECONDS).toFixed(0), kbitPerS: ((bytes * 8) / SECONDS / 1000).toFixed(0), nodeCpuPct: ((nodeCpu / (SECONDS * 1000)) * 100).toFixed(2), gstCpuPct: ((childCpu / (SECONDS * 1000)) * 100).toFixed(2) };
+  return {
+    mode: 'child → udp',
+    packetsPerS: (packets / SECONDS).toFixed(0),
+    kbitPerS: ((bytes * 8) / SECONDS / 1000).toFixed(0),
+    nodeCpuPct: ((nodeCpu / (SECONDS * 1000)) * 100).toFixed(2),
+    gstCpuPct: ((childCpu / (SECONDS * 1000)) * 100).toFixed(2),
+  };
 }
 
 async function videoBinding() {
@@ -123,18 +148,31 @@ async function videoBinding() {
   const nodeCpu = cpuMs(process.cpuUsage(cpu0));
   running = false;
   p.stop();
-  return { mode: 'binding appsink', packetsPerS: (packets / SECONDS).toFixed(0), kbitPerS: ((bytes * 8) / SECONDS / 1000).toFixed(0), nodeCpuPct: ((nodeCpu / (SECONDS * 1000)) * 100).toFixed(2), gstCpuPct: '(in node)' };
+  return {
+    mode: 'binding appsink',
+    packetsPerS: (packets / SECONDS).toFixed(0),
+    kbitPerS: ((bytes * 8) / SECONDS / 1000).toFixed(0),
+    nodeCpuPct: ((nodeCpu / (SECONDS * 1000)) * 100).toFixed(2),
+    gstCpuPct: '(in node)',
+  };
 }
 
 /** A source that cannot open: how long until the error reaches Node, and what it says. */
 async function errorChild() {
   const t0 = performance.now();
-  const child = spawn('gst-launch-1.0', ['--no-fault', 'pulsesrc', 'server=unix:/nonexistent/native', '!', 'fakesink'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('gst-launch-1.0', ['--no-fault', 'pulsesrc', 'server=unix:/nonexistent/native', '!', 'fakesink'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stdout.on('data', (b) => (err += b));
   child.stderr.on('data', (b) => (err += b));
   const code = await new Promise((r) => child.once('exit', (c) => r(c)));
-  return { mode: 'child', detectMs: (performance.now() - t0).toFixed(0), exitCode: code, message: err.match(/ERROR: from element [^\n]*/)?.[0] ?? err.trim().split('\n').pop() };
+  return {
+    mode: 'child',
+    detectMs: (performance.now() - t0).toFixed(0),
+    exitCode: code,
+    message: err.match(/ERROR: from element [^\n]*/)?.[0] ?? err.trim().split('\n').pop(),
+  };
 }
 
 async function errorBinding() {
@@ -156,7 +194,8 @@ async function errorBinding() {
 
 /** The child dies (a plugin fault is a SIGSEGV): the parent sees it and restarts the pipeline. */
 async function crashChild() {
-  const start = () => spawn('gst-launch-1.0', ['-q', '--no-fault', ...AUDIO.split(' '), '!', 'fdsink', 'fd=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const start = () =>
+    spawn('gst-launch-1.0', ['-q', '--no-fault', ...AUDIO.split(' '), '!', 'fdsink', 'fd=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
   const child = start();
   await new Promise((r) => child.stdout.once('data', r));
   const t0 = performance.now();
@@ -183,7 +222,13 @@ async function poolStarvation() {
       const pull = (b) => on && b && sink.pull(pull);
       sink.pull(pull);
       p.play();
-      ps.push({ p, stop: () => { on = false; p.stop(); } });
+      ps.push({
+        p,
+        stop: () => {
+          on = false;
+          p.stop();
+        },
+      });
     }
     await new Promise((r) => setTimeout(r, 300));
     const t0 = performance.now();

@@ -1,0 +1,61 @@
+import { LANES, topics } from '@telecart/protocol';
+import { describe, expect, it } from 'vitest';
+import { identityFromCn, mayPublish, maySubscribe, mosquittoAcl, SIGNALING_CN } from './acl.js';
+
+const gwA = identityFromCn('cart-a');
+const gwB = identityFromCn('cart-b');
+const ingest = identityFromCn('telecart-cloud:ingest:0');
+const signaling = identityFromCn(SIGNALING_CN);
+
+describe('topic rules', () => {
+  it('names identities from the certificate CN', () => {
+    expect(gwA).toEqual({ role: 'gateway', gatewayId: 'cart-a' });
+    expect(signaling).toEqual({ role: 'signaling', name: SIGNALING_CN });
+    expect(identityFromCn('telecart-cloud:signaling:2').role).toBe('signaling');
+    expect(identityFromCn('telecart-cloud:admin').role).toBe('none');
+    expect(identityFromCn('').role).toBe('none');
+  });
+
+  it('a gateway publishes only its own uplinks, status and rtc/up', () => {
+    for (const lane of LANES) expect(mayPublish(gwA, topics.uplink('cart-a', lane))).toBe(true);
+    expect(mayPublish(gwA, topics.status('cart-a'))).toBe(true);
+    expect(mayPublish(gwA, topics.rtcUp('cart-a'))).toBe(true);
+    // Never another gateway's, never the cloud's direction.
+    expect(mayPublish(gwB, topics.rtcUp('cart-a'))).toBe(false);
+    expect(mayPublish(gwB, topics.uplink('cart-a', 'spot'))).toBe(false);
+    expect(mayPublish(gwA, topics.rtcDown('cart-a'))).toBe(false);
+    expect(mayPublish(gwA, topics.ack('cart-a'))).toBe(false);
+    expect(mayPublish(gwA, `${topics.rtcUp('cart-a')}/x`)).toBe(false);
+    expect(mayPublish(gwA, 'telecart/v1/gw/cart-a/rtc/sideways')).toBe(false);
+  });
+
+  it('a gateway subscribes only to its own ack, cmd and rtc/down', () => {
+    expect(maySubscribe(gwA, topics.rtcDown('cart-a'))).toBe(true);
+    expect(maySubscribe(gwA, topics.ack('cart-a'))).toBe(true);
+    expect(maySubscribe(gwB, topics.rtcDown('cart-a'))).toBe(false);
+    expect(maySubscribe(gwA, topics.rtcUp('cart-a'))).toBe(false);
+    for (const f of ['telecart/v1/gw/+/rtc/down', 'telecart/v1/gw/cart-a/rtc/+', 'telecart/v1/gw/cart-a/#', `$share/g/${topics.rtcDown('cart-a')}`])
+      expect(maySubscribe(gwA, f), f).toBe(false);
+  });
+
+  it('the signaling relay reads every rtc/up and writes every rtc/down, nothing else', () => {
+    expect(maySubscribe(signaling, topics.allRtcUp())).toBe(true);
+    expect(mayPublish(signaling, topics.rtcDown('cart-a'))).toBe(true);
+    expect(mayPublish(signaling, topics.rtcUp('cart-a'))).toBe(false);
+    expect(mayPublish(signaling, topics.ack('cart-a'))).toBe(false);
+    expect(mayPublish(signaling, 'telecart/v1/gw/+/rtc/down')).toBe(false);
+    expect(maySubscribe(signaling, topics.allUplinks())).toBe(false);
+    expect(maySubscribe(signaling, `$share/x/${topics.allRtcUp()}`)).toBe(false);
+    expect(maySubscribe(signaling, 'telecart/v1/gw/+/rtc/down')).toBe(false);
+    // The ingest gets no signaling rights.
+    expect(maySubscribe(ingest, topics.allRtcUp())).toBe(false);
+    expect(mayPublish(ingest, topics.rtcDown('cart-a'))).toBe(false);
+  });
+
+  it('writes the same rules as a Mosquitto ACL', () => {
+    const acl = mosquittoAcl(['telecart-cloud:ingest:0'], ['cart-z']);
+    expect(acl).toContain(`user ${SIGNALING_CN}\ntopic read telecart/v1/gw/+/rtc/up\ntopic write telecart/v1/gw/+/rtc/down\n`);
+    expect(acl).toContain('pattern write telecart/v1/gw/%u/rtc/up\npattern read telecart/v1/gw/%u/rtc/down');
+    expect(acl).toContain('user cart-z\ntopic deny telecart/v1/#');
+  });
+});

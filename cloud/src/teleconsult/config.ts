@@ -1,0 +1,76 @@
+/** The `teleconsult` section of the cloud configuration: specialist accounts, sites, timeouts, ICE servers. */
+import { type Static, Type } from '@sinclair/typebox';
+import { IceServer } from '@telecart/protocol';
+
+const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]*$' });
+const GatewayPattern = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^(\\*|[A-Za-z0-9][A-Za-z0-9_.-]*\\*?)$',
+  description: 'a gateway id, a prefix ending in *, or * for every cart',
+});
+
+export const SpecialistConfig = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1, maxLength: 128, description: 'shown to the nurse, e.g. "Dr Anne Roux (cardiologie)"' }),
+    passwordHash: Type.Optional(
+      Type.String({ pattern: '^\\$scrypt\\$', description: 'from `telecart cloud hash-password`; never the password itself' }),
+    ),
+    tokenSha256: Type.Optional(
+      Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of an API token (Authorization: Bearer), from `telecart cloud specialist-token`' }),
+    ),
+    gateways: Type.Array(GatewayPattern, { default: [], maxItems: 1000, description: 'carts this specialist may see and join' }),
+    sites: Type.Array(Id, { default: [], maxItems: 100, description: 'sites (below) whose carts this specialist may see' }),
+    audit: Type.Boolean({ default: false, description: 'may read the audit trail (GET /api/audit) of every cart' }),
+  },
+  { additionalProperties: false },
+);
+export type SpecialistConfig = Static<typeof SpecialistConfig>;
+
+export const SiteConfig = Type.Object(
+  {
+    id: Id,
+    name: Type.String({ minLength: 1, maxLength: 128 }),
+    gateways: Type.Array(GatewayPattern, { maxItems: 1000 }),
+  },
+  { additionalProperties: false },
+);
+export type SiteConfig = Static<typeof SiteConfig>;
+
+export const TeleconsultConfig = Type.Object(
+  {
+    specialists: Type.Array(SpecialistConfig, { default: [], maxItems: 10_000 }),
+    sites: Type.Array(SiteConfig, { default: [], maxItems: 1000 }),
+    waitingTimeoutMinutes: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 24 * 60,
+      default: 15,
+      description: 'a call nobody joined within this time is closed as not done',
+    }),
+    connectTimeoutSeconds: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 600,
+      default: 60,
+      description: 'after a join, the media must come up within this time, else the act is not done',
+    }),
+    loginHours: Type.Number({ exclusiveMinimum: 0, maximum: 72, default: 12, description: 'lifetime of a specialist login' }),
+    iceServers: Type.Array(IceServer, { default: [], maxItems: 8, description: 'STUN/TURN servers for both peers' }),
+    maxBitrateKbps: Type.Optional(Type.Integer({ minimum: 32, maximum: 20_000 })),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type TeleconsultConfig = Static<typeof TeleconsultConfig>;
+
+/** Defaults for a config built in code (tests, embedding) rather than loaded through the schema. */
+export function teleconsultDefaults(partial: Partial<TeleconsultConfig> = {}): TeleconsultConfig {
+  return {
+    specialists: [],
+    sites: [],
+    waitingTimeoutMinutes: 15,
+    connectTimeoutSeconds: 60,
+    loginHours: 12,
+    iceServers: [],
+    ...partial,
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * Who the specialists are and which carts each may see: configured accounts, checked against the
+ * site map. A pattern is a gateway id, a prefix ending in `*`, or `*`.
+ */
+import type { SiteConfig, SpecialistConfig } from './config.js';
+import { tokenMatches, verifyPassword } from './passwords.js';
+
+export interface Specialist {
+  id: string;
+  name: string;
+  /** May read every cart's audit trail. */
+  audit: boolean;
+}
+
+function matches(pattern: string, gatewayId: string): boolean {
+  if (pattern === '*') return true;
+  return pattern.endsWith('*') ? gatewayId.startsWith(pattern.slice(0, -1)) : pattern === gatewayId;
+}
+
+export class SpecialistDirectory {
+  private readonly byId = new Map<string, SpecialistConfig>();
+  private readonly sites = new Map<string, SiteConfig>();
+
+  constructor(specialists: readonly SpecialistConfig[], sites: readonly SiteConfig[] = []) {
+    for (const s of sites) this.sites.set(s.id, s);
+    for (const s of specialists) {
+      if (this.byId.has(s.id)) throw new Error(`teleconsult.specialists: the id ${s.id} is used twice`);
+      for (const site of s.sites)
+        if (!this.sites.has(site)) throw new Error(`teleconsult.specialists[${s.id}]: unknown site ${JSON.stringify(site)}`);
+      this.byId.set(s.id, s);
+    }
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(id: string): Specialist | null {
+    const s = this.byId.get(id);
+    return s ? { id: s.id, name: s.name, audit: s.audit } : null;
+  }
+
+  /** Checks id + password; null if either is wrong (same cost whether the id exists or not). */
+  async login(id: string, password: string): Promise<Specialist | null> {
+    const s = this.byId.get(id);
+    const ok = await verifyPassword(password, s?.passwordHash);
+    return ok && s ? this.get(s.id) : null;
+  }
+
+  /** The specialist an API token belongs to, if any. */
+  byToken(token: string): Specialist | null {
+    for (const s of this.byId.values()) if (s.tokenSha256 !== undefined && tokenMatches(token, s.tokenSha256)) return this.get(s.id);
+    return null;
+  }
+
+  /** Whether the specialist may see (and join) the teleconsultations of this cart. */
+  maySee(specialistId: string, gatewayId: string): boolean {
+    const s = this.byId.get(specialistId);
+    if (!s) return false;
+    if (s.gateways.some((p) => matches(p, gatewayId))) return true;
+    return s.sites.some((id) => this.sites.get(id)?.gateways.some((p) => matches(p, gatewayId)) ?? false);
+  }
+
+  /** Auditors see every cart's trail; others only their carts'. */
+  mayAudit(specialistId: string): boolean {
+    return this.byId.get(specialistId)?.audit ?? false;
+  }
+}

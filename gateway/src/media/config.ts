@@ -1,0 +1,75 @@
+/**
+ * The gateway's `camera:` and `media:` sections: which ONVIF camera the specialist drives, and what
+ * the live teleconsultation sends (video source and codec, stethoscope audio, ICE confinement).
+ * Figures behind the defaults: docs/teleconsult-media.md.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+export const CameraConfig = Type.Object(
+  {
+    url: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'ONVIF device service URL, e.g. http://10.0.0.5/onvif/device_service' })),
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    profileToken: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: "media profile; default: the camera's first" })),
+    streamUri: Type.Optional(Type.String({ pattern: '^rtsps?://', maxLength: 512, description: 'RTSP URI; default: asked with GetStreamUri' })),
+    deadManMs: Type.Integer({ minimum: 200, maximum: 10_000, default: 1000, description: 'a continuous move stops when not repeated within this' }),
+  },
+  { default: {}, additionalProperties: false },
+);
+export type CameraConfig = Static<typeof CameraConfig>;
+
+export const VIDEO_SOURCES = ['camera', 'webcam', 'test'] as const;
+export type VideoSourceKind = (typeof VIDEO_SOURCES)[number];
+
+export const MediaConfig = Type.Object(
+  {
+    video: Type.Object(
+      {
+        source: Type.Union(
+          VIDEO_SOURCES.map((s) => Type.Literal(s)),
+          { default: 'camera', description: "'camera': the ONVIF camera's RTSP stream; 'webcam': v4l2src; 'test': videotestsrc" },
+        ),
+        webcamDevice: Type.String({ pattern: '^/dev/[A-Za-z0-9_./-]{1,64}$', default: '/dev/video0', description: 'V4L2 device of the USB webcam' }),
+        codec: Type.Union([Type.Literal('auto'), Type.Literal('h264'), Type.Literal('vp8')], {
+          default: 'auto',
+          description: "'auto' offers H.264 (camera passed through) then VP8; 'vp8' forces transcoding",
+        }),
+        width: Type.Integer({ minimum: 160, maximum: 1920, default: 640 }),
+        height: Type.Integer({ minimum: 120, maximum: 1080, default: 360 }),
+        fps: Type.Integer({ minimum: 1, maximum: 30, default: 15 }),
+        startBitrateKbps: Type.Integer({ minimum: 32, maximum: 8000, default: 500 }),
+        minBitrateKbps: Type.Integer({ minimum: 16, maximum: 2000, default: 40, description: 'video never goes below (audio and ECG first)' }),
+        maxBitrateKbps: Type.Integer({ minimum: 32, maximum: 8000, default: 1500 }),
+        rtspTransport: Type.Union([Type.Literal('tcp'), Type.Literal('udp')], { default: 'tcp' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    audio: Type.Object(
+      {
+        source: Type.Union([Type.Literal('stethoscope'), Type.Literal('test'), Type.Literal('none')], {
+          default: 'stethoscope',
+          description: "'stethoscope': the PulseAudio source of audio.stethoscope, unprocessed; 'test': audiotestsrc",
+        }),
+        channels: Type.Union([Type.Literal(1), Type.Literal(2)], { default: 1 }),
+        bitrateKbps: Type.Integer({ minimum: 16, maximum: 256, default: 32 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    ice: Type.Object(
+      {
+        hostAddresses: Type.Array(Type.String({ minLength: 2, maxLength: 64 }), {
+          default: [],
+          maxItems: 8,
+          description: 'gather host candidates on these addresses only (e.g. 127.0.0.1 in tests); [] = every interface',
+        }),
+        portMin: Type.Optional(Type.Integer({ minimum: 1024, maximum: 65535 })),
+        portMax: Type.Optional(Type.Integer({ minimum: 1024, maximum: 65535 })),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { default: {}, additionalProperties: false },
+);
+export type MediaConfig = Static<typeof MediaConfig>;
+export type VideoConfig = MediaConfig['video'];
+export type MediaAudioConfig = MediaConfig['audio'];
