@@ -18,6 +18,8 @@ import {
 } from './security/cloud-wiring.js';
 import type { CloudStore, PatientSeed } from './store/cloud-store.js';
 import { openCloudStore } from './store/open-store.js';
+import { type TeleconsultOptions, teleconsultDefaults } from './teleconsult/config.js';
+import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
 
 export interface StartCloudOptions {
   dataDir: string;
@@ -43,6 +45,8 @@ export interface StartCloudOptions {
   tls?: CloudTlsOptions;
   /** Runs the ingest elsewhere (e.g. worker processes) instead of in this process. */
   ingestFactory?: (o: IngestOptions) => Promise<Ingest>;
+  /** Specialist accounts, waiting-room timeouts, ICE servers (docs/teleconsultation.md). */
+  teleconsult?: TeleconsultOptions;
 }
 
 export interface Cloud {
@@ -50,6 +54,8 @@ export interface Cloud {
   httpUrl: string;
   store: CloudStore;
   ingest: Ingest;
+  /** The teleconsultation relay, accounts and logins. */
+  teleconsult: Teleconsult;
   /** With tls.enabled: the CA, tokens and revocation. */
   security?: CloudSecurity;
   /** With tls.enabled: the HTTPS enrollment endpoint. */
@@ -125,9 +131,20 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const ingest = await (opts.ingestFactory ?? startIngest)(ingestOpts);
     undo.push(() => ingest.stop());
 
+    // The signaling relay lives here, not in the ingest workers: it holds the live sessions and the pages' sockets.
+    const teleconsult = await startTeleconsult({
+      brokerUrl,
+      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
+      store,
+      config: teleconsultDefaults(opts.teleconsult),
+      logger: logger.child({ part: 'teleconsult' }),
+    });
+    undo.push(() => teleconsult.stop());
+
     const app = buildHttpApp({
       store,
       ingest,
+      teleconsult,
       logger: logger.child({ part: 'http' }),
       publicBaseUrl: opts.publicBaseUrl,
       timeZone: opts.timeZone,
@@ -149,6 +166,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       httpUrl,
       store,
       ingest,
+      teleconsult,
       ...(security ? { security } : {}),
       ...(enrollment ? { enrollUrl: enrollment.url } : {}),
       stop() {

@@ -6,6 +6,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { PatientRef } from '@telecart/protocol';
 import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 import { DbUrl } from './store/db-url.js';
+import { TeleconsultConfig } from './teleconsult/config.js';
 
 export const PatientSeedConfig = Type.Object(
   {
@@ -44,6 +45,7 @@ export const CloudConfig = Type.Object(
       Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone of the dashboard, default Europe/Paris' }),
     ),
     patients: Type.Array(PatientSeedConfig, { default: [], maxItems: 100_000 }),
+    teleconsult: TeleconsultConfig,
   },
   { additionalProperties: false, $id: 'CloudConfig' },
 );

@@ -14,7 +14,7 @@ export { type Ingest, type IngestOptions, isTransientStoreError, type Observatio
 export type { IngestMetrics, IngestWorkerMetrics } from './ingest/ingest-metrics.js';
 export { type IngestWorkerOptions, runIngestWorker } from './ingest/worker.js';
 export { type IngestWorkerPoolOptions, startIngestWorkerPool } from './ingest/worker-pool.js';
-export { identityFromCn, mayPublish, maySubscribe, mosquittoAcl } from './security/acl.js';
+export { identityFromCn, mayPublish, maySubscribe, mosquittoAcl, SIGNALING_CN } from './security/acl.js';
 export { CloudSecurity, type EnrollResult, ingestCommonName } from './security/cloud-security.js';
 export { type CloudTlsOptions, securityDir, serverHostnames } from './security/cloud-wiring.js';
 export { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
@@ -31,9 +31,22 @@ export type {
   RejectedReading,
   StoreBatchResult,
 } from './store/cloud-store.js';
+export type {
+  AuditEvent,
+  AuditEventInput,
+  AuditQuery,
+  TeleconsultationQuery,
+  TeleconsultationRecord,
+} from './store/teleconsult-records.js';
 export { isPostgresUrl } from './store/db-url.js';
 export { type OpenCloudStoreOptions, openCloudStore } from './store/open-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
+export { SiteConfig, SpecialistConfig, TeleconsultConfig, type TeleconsultOptions } from './teleconsult/config.js';
+export { hashPassword, newToken, verifyPassword } from './teleconsult/passwords.js';
+export type { PeerHandle, RelayPeer, TeleconsultMetrics, TeleconsultRelay } from './teleconsult/relay.js';
+export type { Teleconsult } from './teleconsult/service.js';
+export { canMove, FINAL_STATUSES, isFinal, STATUS_LABELS, transition } from './teleconsult/status-machine.js';
+export type { BrowserMessage, CloudMessage, SessionView } from './teleconsult/ws-messages.js';
 export { type PatientOverview, patientOverviews } from './vitals/overview.js';
 export { summarizeVitals, VITAL_KEYS, type VitalKey, type VitalReading, type VitalsSummary, vitalOf } from './vitals/summary.js';

@@ -10,6 +10,7 @@ import { compile, formatIssues, GatewayId, MAX_BATCH_OBSERVATIONS, MAX_PAYLOAD_B
 import { AudioConfig } from './audio/config.js';
 import { ClockPolicyConfig, DefinitionsConfig, PairingConfig } from './devices/ble-config.js';
 import { GatewayMqttVersion, GatewayTlsConfig } from './enrollment/config.js';
+import { CameraConfig, MediaConfig } from './media/config.js';
 import { checkNir, INS_OIDS } from './patient/ins.js';
 import { checkSerialConfig, SerialConfig } from './serial/config.js';
 
@@ -97,7 +98,7 @@ export const GatewayConfig = Type.Object(
           description: 'whole batch payload as JSON, before deflate (~36 KB on the wire for 1,000 spot readings)',
         }),
         ackTimeoutMs: Type.Integer({ minimum: 50, default: 30_000, description: 'a batch not acked by then is sent again' }),
-        inFlight: Type.Integer({ minimum: 1, maximum: 64, default: 4, description: 'batches awaiting their ack at once' }),
+        inFlight: Type.Integer({ minimum: 1, maximum: 64, default: 8, description: 'batches awaiting their ack (bytes bounded apart)' }),
         statusIntervalMs: Type.Integer({ minimum: 100, default: 60_000, description: 'online status + backlog, retained' }),
         reconnectPeriodMs: Type.Integer({ minimum: 50, default: 2000, description: 'first MQTT reconnect delay, doubled per failure' }),
         reconnectMaxMs: Type.Integer({ minimum: 50, default: 60_000, description: 'ceiling of the reconnect delay' }),
@@ -114,7 +115,11 @@ export const GatewayConfig = Type.Object(
           default: 16 * 1024,
           description: 'no spot/waveform batch is written while the socket buffers more',
         }),
-        maxUnackedBytes: Type.Integer({ minimum: 1024, default: 32 * 1024, description: 'floor of the encoded spot+waveform bytes unacked' }),
+        maxUnackedBytes: Type.Integer({
+          minimum: 1024,
+          default: 32 * 1024,
+          description: 'floor of the encoded spot+waveform bytes unacked',
+        }),
         unackedTargetMs: Type.Integer({
           minimum: 10,
           default: 250,
@@ -159,6 +164,8 @@ export const GatewayConfig = Type.Object(
     serial: SerialConfig,
     tls: GatewayTlsConfig,
     audio: AudioConfig,
+    camera: CameraConfig,
+    media: MediaConfig,
   },
   { additionalProperties: false, $id: 'GatewayConfig' },
 );

@@ -13,11 +13,14 @@ import type { FrameSource } from './devices/frame-source.js';
 import { gatewayMqttOptions } from './enrollment/mqtt-options.js';
 import { type HttpApi, startHttpApi } from './http/server.js';
 import { type Logger, silentLogger } from './logger.js';
+import { LiveSampleBus } from './media/live-samples.js';
 import { GatewayMetrics } from './metrics.js';
 import { PatientContext } from './patient/context.js';
 import { SerialService } from './serial/serial-service.js';
 import { ReadingStore } from './store/reading-store.js';
 import { SyncClient } from './sync/sync-client.js';
+import { TeleconsultAgent } from './teleconsult/agent.js';
+import { mqttSignalingLink } from './teleconsult/mqtt-link.js';
 import { GATEWAY_VERSION } from './version.js';
 
 export interface StartGatewayOptions {
@@ -45,6 +48,10 @@ export interface Gateway {
   serial: SerialService;
   /** The stethoscope recorder, when audio.stethoscope is enabled. */
   stethoscope: StethoscopeRecorder | undefined;
+  /** Live teleconsultation: rtc/down signaling, werift media, PTZ relay. */
+  teleconsult: TeleconsultAgent;
+  /** Live waveform samples as read (the teleconsultation's ECG channel listens). */
+  liveSamples: LiveSampleBus;
   /** Plugs in another frame source; returns its detach function. */
   attachFrames(source: FrameSource): () => void;
   /** Stops reading devices, the API and the sync (offline status sent), then closes the store. */
@@ -107,10 +114,22 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     ? new StethoscopeRecorder({ config: steth, store, patients, tmpDir: join(opts.dataDir, 'audio-tmp'), logger, clock })
     : undefined;
 
+  const liveSamples = new LiveSampleBus();
+  const teleconsult = new TeleconsultAgent({
+    gatewayId: config.gatewayId,
+    link: mqttSignalingLink(sync, config.gatewayId),
+    media: config.media,
+    camera: config.camera,
+    stethoscope: { ...(steth.pulseServer ? { pulseServer: steth.pulseServer } : {}), ...(steth.pulseDevice ? { pulseDevice: steth.pulseDevice } : {}) },
+    live: liveSamples,
+    logger,
+    clock,
+  });
+
   let http: HttpApi;
   try {
     http = await startHttpApi(
-      { config, store, patients, devices, sync, metrics, logger, version: GATEWAY_VERSION, ...(stethoscope ? { stethoscope } : {}) },
+      { config, store, patients, devices, sync, metrics, logger, version: GATEWAY_VERSION, ...(stethoscope ? { stethoscope } : {}), teleconsult },
       config.http,
     );
   } catch (e) {
@@ -124,6 +143,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   const ble = wireBleCentrals(sources, { devices, config, dataDir: opts.dataDir, clock, logger });
   for (const s of sources) devices.attach(s);
   const serial = new SerialService({
+    live: liveSamples,
     config: config.serial,
     timeZone: config.timeZone,
     clockDriftToleranceMs: config.clockDriftToleranceMs,
@@ -152,10 +172,13 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     metrics,
     serial,
     stethoscope,
+    teleconsult,
+    liveSamples,
     attachFrames: (source) => devices.attach(source),
     stop() {
       stopping ??= (async () => {
         devices.stop();
+        await teleconsult.close();
         await stethoscope?.close();
         await serial.stop();
         await ble.close();

@@ -2,17 +2,22 @@
  * The cloud's HTTP side: JSON API, FHIR R4 API, live events and the clinician dashboard,
  * one fastify app with the service's pino logger. Each route family is its own module.
  */
+import fastifyCookie from '@fastify/cookie';
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { FHIR_JSON, operationOutcome } from '../fhir/operation-outcome.js';
 import type { HttpDeps } from './deps.js';
 import { registerAttachmentRoutes } from './routes/attachments.js';
+import { CONSULT_WS_OPTIONS, registerConsultRoutes } from './routes/consult.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerPatientRoutes } from './routes/patients.js';
 import { registerRecordingRoutes } from './routes/recordings.js';
+import { registerSpecialistAuthRoutes } from './routes/specialist-auth.js';
 import { registerStatusRoutes } from './routes/status.js';
+import { registerTeleconsultApiRoutes } from './routes/teleconsult-api.js';
 
 export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   // Widened to fastify's logger type so route modules take a plain FastifyInstance.
@@ -36,6 +41,17 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   registerEventRoutes(app, deps);
   registerStatusRoutes(app, deps);
   registerDashboardRoutes(app, deps);
+  const tc = deps.teleconsult;
+  if (tc) {
+    // Cookies and WebSockets only where the teleconsultation routes need them.
+    void app.register(async (scope) => {
+      await scope.register(fastifyCookie);
+      await scope.register(fastifyWebsocket, { options: CONSULT_WS_OPTIONS });
+      registerSpecialistAuthRoutes(scope, deps, tc);
+      registerTeleconsultApiRoutes(scope, deps, tc);
+      registerConsultRoutes(scope, deps, tc);
+    });
+  }
 
   app.setNotFoundHandler((req, reply) => {
     if (req.url.startsWith('/fhir/')) {

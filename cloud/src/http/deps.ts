@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Ingest } from '../ingest/ingest.js';
 import type { CloudStore } from '../store/cloud-store.js';
+import type { Teleconsult } from '../teleconsult/service.js';
 
 export interface HttpDeps {
   store: CloudStore;
@@ -13,4 +14,8 @@ export interface HttpDeps {
   timeZone?: string;
   /** SSE keep-alive comment interval (default 15 s). */
   sseHeartbeatMs?: number;
+  /** Specialist accounts, logins and the signaling relay: enables /consult, its WebSocket and the teleconsultation API. */
+  teleconsult?: Pick<Teleconsult, 'relay' | 'directory' | 'logins'>;
+  /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
+  secureCookies?: boolean | 'auto';
 }

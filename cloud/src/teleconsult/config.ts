@@ -62,15 +62,21 @@ export const TeleconsultConfig = Type.Object(
 );
 export type TeleconsultConfig = Static<typeof TeleconsultConfig>;
 
-/** Defaults for a config built in code (tests, embedding) rather than loaded through the schema. */
-export function teleconsultDefaults(partial: Partial<TeleconsultConfig> = {}): TeleconsultConfig {
+/** The section as code may give it (tests, embedding): every defaulted field optional. */
+export type TeleconsultOptions = Partial<Omit<TeleconsultConfig, 'specialists'>> & {
+  specialists?: (Omit<SpecialistConfig, 'gateways' | 'sites' | 'audit'> & Partial<Pick<SpecialistConfig, 'gateways' | 'sites' | 'audit'>>)[];
+};
+
+/** Defaults for a config built in code rather than loaded through the schema. */
+export function teleconsultDefaults(partial: TeleconsultOptions = {}): TeleconsultConfig {
+  const specialists = (partial.specialists ?? []).map((s) => ({ ...s, gateways: s.gateways ?? [], sites: s.sites ?? [], audit: s.audit ?? false }));
   return {
-    specialists: [],
     sites: [],
     waitingTimeoutMinutes: 15,
     connectTimeoutSeconds: 60,
     loginHours: 12,
     iceServers: [],
     ...partial,
+    specialists,
   };
 }

@@ -61,6 +61,13 @@ export class SpecialistDirectory {
     return s.sites.some((id) => this.sites.get(id)?.gateways.some((p) => matches(p, gatewayId)) ?? false);
   }
 
+  /** Every gateway pattern the specialist's carts match (own patterns and their sites'). */
+  patternsFor(specialistId: string): string[] {
+    const s = this.byId.get(specialistId);
+    if (!s) return [];
+    return [...new Set([...s.gateways, ...s.sites.flatMap((id) => this.sites.get(id)?.gateways ?? [])])];
+  }
+
   /** Auditors see every cart's trail; others only their carts'. */
   mayAudit(specialistId: string): boolean {
     return this.byId.get(specialistId)?.audit ?? false;

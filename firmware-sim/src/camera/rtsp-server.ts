@@ -162,7 +162,7 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
 
   const server: Server = createServer((conn) => {
     connections.add(conn);
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     conn.on('data', (d: Buffer) => {
       buf = Buffer.concat([buf, d]);
       for (;;) {

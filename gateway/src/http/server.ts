@@ -15,8 +15,10 @@ import type { GatewayMetrics } from '../metrics.js';
 import { FixedPatientError, type PatientContext } from '../patient/context.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import type { SyncClient } from '../sync/sync-client.js';
+import type { TeleconsultAgent } from '../teleconsult/agent.js';
 import { NURSE_PAGE_CSP, NURSE_PAGE_HTML, NURSE_PAGE_JS } from './nurse-page.js';
 import { registerStethoscopeRoutes } from './routes/stethoscope.js';
+import { registerTeleconsultRoutes } from './routes/teleconsult.js';
 
 export interface HttpApiDeps {
   config: GatewayConfig;
@@ -29,6 +31,8 @@ export interface HttpApiDeps {
   version: string;
   /** The stethoscope recorder, when audio.stethoscope is enabled. */
   stethoscope?: StethoscopeRecorder;
+  /** The teleconsultation agent (nurse calls a specialist). */
+  teleconsult?: TeleconsultAgent;
 }
 
 export interface HttpApi {
@@ -87,6 +91,7 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
   });
 
   registerStethoscopeRoutes(app, deps.stethoscope);
+  registerTeleconsultRoutes(app, deps.teleconsult, patients);
 
   app.get('/api/status', { schema: { querystring: NoQuery } }, async () => {
     const s = store.stats();

@@ -39,6 +39,7 @@ import { observationTime } from '../devices/time.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { PatientContext } from '../patient/context.js';
+import type { LiveSampleBus } from '../media/live-samples.js';
 import { type ReadingStore, type RecordInput, StoreFullError } from '../store/reading-store.js';
 import { type WaveformSegment, WaveformSegmenter } from '../waveforms/segmenter.js';
 import { DEFAULT_STABLE_RULE, StableValueDetector } from '../waveforms/stable-value.js';
@@ -57,6 +58,8 @@ export interface SerialServiceOptions {
   /** Tests and special setups: how ports are opened and listed (default: serialport). */
   openPort?: OpenPort;
   listPorts?: ListPorts;
+  /** Live ECG samples as read (the teleconsultation's 'ecg' channel). */
+  live?: LiveSampleBus;
 }
 
 export interface SerialDeviceStatus {
@@ -218,7 +221,10 @@ class SerialDeviceService {
               );
             else this.segmenter?.end();
           }
-          this.waveform([this.leadChannels.map((c) => (p.channels[c] ?? this.baseline) - this.baseline)], ev.receivedAt);
+          const row = this.leadChannels.map((c) => (p.channels[c] ?? this.baseline) - this.baseline);
+          this.waveform([row], ev.receivedAt);
+          const s = this.sampled;
+          if (s) this.o.live?.emit('samples', { deviceId: this.deviceId, leads: s.channels ?? [], t0: ev.receivedAt, periodMs: s.periodMs, factor: s.factor ?? 1, rows: [row] });
           break;
         }
       }

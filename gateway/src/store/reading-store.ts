@@ -296,7 +296,9 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       pendingSeqsInLane: db.prepare<[number], { seq: number }>(
         `SELECT seq FROM readings WHERE state = 'pending' AND lane_rank = ? ORDER BY seq`,
       ),
-      payloadBySeq: db.prepare<[number], Pick<ReadingRow, 'observation' | 'bytes'>>(`SELECT observation, bytes FROM readings WHERE seq = ?`),
+      payloadBySeq: db.prepare<[number], Pick<ReadingRow, 'observation' | 'bytes'>>(
+        `SELECT observation, bytes FROM readings WHERE seq = ?`,
+      ),
       deleteStored: db.prepare<[number, number], { seq: number; id: string; content_key: string | null; lane: Lane; bytes: number }>(
         `DELETE FROM readings WHERE seq BETWEEN ? AND ? AND state = 'pending' RETURNING seq, id, content_key, lane, bytes`,
       ),

@@ -181,6 +181,8 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   private lastAckAt: string | null = null;
   private lastError: string | null = null;
   private readonly onStoreChange = () => this.wake();
+  /** Other topics on this connection (the teleconsult agent's rtc/down): subscribed at each connect. */
+  private readonly routes = new Map<string, (payload: Buffer) => void>();
 
   constructor(private readonly opts: SyncClientOptions) {
     super();
@@ -245,6 +247,23 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     });
   }
 
+  /** Receives `topic` on this connection (the broker knows one client per gateway id); returns the undo. */
+  route(topic: string, onMessage: (payload: Buffer) => void): () => void {
+    this.routes.set(topic, onMessage);
+    if (this.client?.connected) this.client.subscribe(topic, { qos: 1 });
+    return () => {
+      this.routes.delete(topic);
+      if (this.client?.connected) this.client.unsubscribe(topic);
+    };
+  }
+
+  /** Publishes another module's message (QoS 1) on this connection; rejects when offline. */
+  async publishOther(topic: string, payload: string | Buffer): Promise<void> {
+    const client = this.client;
+    if (!client?.connected || this.stopping) throw new Error('not connected to the cloud broker');
+    await client.publishAsync(topic, payload, { qos: 1 });
+  }
+
   get connected(): boolean {
     return this.client?.connected === true;
   }
@@ -294,6 +313,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     // (with delayed ACKs that costs ~40 ms per small publish).
     (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
     this.logger.info({ url: this.opts.url, sessionPresent }, 'connected to the cloud broker');
+    for (const topic of this.routes.keys()) client.subscribe(topic, { qos: 1 });
     client.subscribe(this.ackTopic, { qos: 1 }, (err) => {
       if (err) this.logger.warn({ err: err.message }, 'ack subscription failed; will retry on reconnect');
     });
@@ -418,6 +438,8 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
+    const routed = this.routes.get(topic);
+    if (routed) return routed(payload);
     if (topic !== this.ackTopic) {
       this.ignore('unexpected-topic', topic.slice(0, 200));
       return;

@@ -1,0 +1,87 @@
+/**
+ * The specialist's consultation page and its WebSocket:
+ *   GET /consult      the page (login form, waiting room, the consultation); CSP by hash like the dashboard
+ *   GET /consult/ws   WebSocket to the signaling relay; needs the login cookie and a same-origin page
+ */
+import { createHash } from 'node:crypto';
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { CONSULT_SCRIPT } from '../../specialist-page/client-script.js';
+import { renderConsultPage } from '../../specialist-page/render.js';
+import { CONSULT_CSS } from '../../specialist-page/style.js';
+import { MAX_SIGNALING_BYTES } from '../../teleconsult/relay.js';
+import type { CloudMessage } from '../../teleconsult/ws-messages.js';
+import type { HttpDeps } from '../deps.js';
+import { DashboardQuery } from '../query-schemas.js';
+import { requireSpecialist } from './specialist-auth.js';
+
+const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
+/** Our own inline script and style by hash; media only from WebRTC streams; connections to this origin. */
+export const CONSULT_CSP = [
+  "default-src 'none'",
+  `script-src ${sha256(CONSULT_SCRIPT)}`,
+  `style-src ${sha256(CONSULT_CSS)}`,
+  "connect-src 'self'",
+  "media-src 'self' blob: mediastream:",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** A page that cannot keep up is closed rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+export function registerConsultRoutes(app: FastifyInstance, deps: HttpDeps, tc: NonNullable<HttpDeps['teleconsult']>): void {
+  app.get<{ Querystring: Static<typeof DashboardQuery> }>('/consult', { schema: { querystring: DashboardQuery } }, async (req, reply) =>
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', CONSULT_CSP)
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .header('permissions-policy', 'camera=(), microphone=(), geolocation=()')
+      .send(renderConsultPage({ lang: req.query.lang, timeZone: deps.timeZone ?? 'Europe/Paris' })),
+  );
+
+  app.get(
+    '/consult/ws',
+    {
+      websocket: true,
+      preValidation: [
+        async (req, reply) => {
+          // Cross-site WebSocket hijacking: browsers send Origin; it must be this very host.
+          const origin = req.headers.origin;
+          if (origin !== undefined && new URL(origin).host !== req.headers.host) {
+            return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'cross-origin WebSocket refused' });
+          }
+        },
+        requireSpecialist(tc),
+      ],
+    },
+    (socket: WebSocket, req) => {
+      const specialist = (req as typeof req & { specialist: NonNullable<ReturnType<typeof tc.directory.get>> }).specialist;
+      const handle = tc.relay.attach({
+        specialist,
+        send(message: CloudMessage) {
+          if (socket.readyState !== socket.OPEN) return;
+          if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+            req.log.warn({ specialist: specialist.id }, 'consult: page too slow, closing its WebSocket');
+            socket.close(1013, 'too slow');
+            return;
+          }
+          socket.send(JSON.stringify(message));
+        },
+      });
+      socket.on('message', (data, isBinary) => {
+        if (isBinary) return handle.receive('\u0000binary');
+        const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+        handle.receive(text);
+      });
+      socket.on('close', () => handle.close());
+      socket.on('error', () => handle.close());
+    },
+  );
+}
+
+/** ws server options: frames larger than any signaling message are refused by ws itself (close 1009). */
+export const CONSULT_WS_OPTIONS = { maxPayload: MAX_SIGNALING_BYTES + 1024 };

@@ -1,0 +1,80 @@
+/**
+ * Specialist login for the consultation page, its WebSocket and the teleconsultation API:
+ *   POST /api/specialist/login {id, password} → 200 {specialist} + HttpOnly SameSite=Strict cookie
+ *   POST /api/specialist/logout → 204
+ *   GET  /api/specialist/me → {specialist} | 401
+ * API clients may instead send `Authorization: Bearer <token>` (a token configured by its SHA-256).
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LOGIN_COOKIE } from '../../teleconsult/logins.js';
+import type { Specialist } from '../../teleconsult/specialists.js';
+import type { HttpDeps } from '../deps.js';
+
+type TeleconsultDeps = NonNullable<HttpDeps['teleconsult']>;
+
+const LoginBody = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  { additionalProperties: false },
+);
+
+const publicView = (s: Specialist) => ({ id: s.id, name: s.name, audit: s.audit });
+
+/** The specialist behind a request (login cookie or bearer token), or null. */
+export function specialistOf(req: FastifyRequest, tc: TeleconsultDeps): Specialist | null {
+  const auth = req.headers.authorization;
+  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return tc.directory.byToken(auth.slice(7).trim());
+  const id = tc.logins.resolve(req.cookies[LOGIN_COOKIE]);
+  return id === null ? null : tc.directory.get(id);
+}
+
+/** preHandler that answers 401 unless a specialist is logged in; the specialist is then on `req`. */
+export function requireSpecialist(tc: TeleconsultDeps) {
+  return async (req: FastifyRequest, reply: FastifyReply) => {
+    const s = specialistOf(req, tc);
+    if (!s) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'log in first (POST /api/specialist/login)' });
+    (req as FastifyRequest & { specialist?: Specialist }).specialist = s;
+  };
+}
+
+export function currentSpecialist(req: FastifyRequest): Specialist {
+  const s = (req as FastifyRequest & { specialist?: Specialist }).specialist;
+  if (!s) throw new Error('route without requireSpecialist');
+  return s;
+}
+
+export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc: TeleconsultDeps): void {
+  const secure = deps.secureCookies ?? 'auto';
+
+  app.post<{ Body: Static<typeof LoginBody> }>('/api/specialist/login', { schema: { body: LoginBody } }, async (req, reply) => {
+    const { id, password } = req.body;
+    if (tc.logins.locked(id)) {
+      tc.relay.recordAudit({ actor: id, actorRole: 'anonymous', action: 'login-refused', detail: 'too many failures' });
+      return reply.code(429).send({ statusCode: 429, error: 'Too Many Requests', message: 'too many failed attempts; try again in 15 minutes' });
+    }
+    const s = await tc.directory.login(id, password);
+    if (!s) {
+      tc.logins.failed(id);
+      tc.relay.recordAudit({ actor: id, actorRole: 'anonymous', action: 'login-failed', detail: req.ip });
+      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown id or wrong password' });
+    }
+    const { token, expiresAt } = tc.logins.create(s);
+    tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'login', detail: req.ip });
+    return reply
+      .setCookie(LOGIN_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure, expires: expiresAt })
+      .header('cache-control', 'no-store')
+      .send({ specialist: publicView(s) });
+  });
+
+  app.post('/api/specialist/logout', async (req, reply) => {
+    const token = req.cookies[LOGIN_COOKIE];
+    const id = tc.logins.resolve(token);
+    tc.logins.end(token);
+    if (id !== null) tc.relay.recordAudit({ actor: id, actorRole: 'specialist', action: 'logout' });
+    return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
+  });
+
+  app.get('/api/specialist/me', { preHandler: requireSpecialist(tc) }, async (req, reply) =>
+    reply.header('cache-control', 'no-store').send({ specialist: publicView(currentSpecialist(req)) }),
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * The teleconsultation record and the audit trail, for specialists (their carts) and auditors (all):
+ *   GET /api/teleconsultations?status=&gateway=&patient=&specialist=&from=&to=&limit=&offset=
+ *   GET /api/audit?session=&actor=&gateway=&patient=&from=&to=&limit=&offset=   (auditors only)
+ *   GET /api/metrics/teleconsult   relay counters (no personal data)
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { TeleconsultStatus } from '@telecart/protocol';
+import type { FastifyInstance } from 'fastify';
+import { MAX_PAGE_SIZE } from '../../store/cloud-store.js';
+import type { HttpDeps } from '../deps.js';
+import { DateOrDateTime } from '../query-schemas.js';
+import { currentSpecialist, requireSpecialist } from './specialist-auth.js';
+
+const Text = Type.String({ minLength: 1, maxLength: 64 });
+const Paging = {
+  from: Type.Optional(DateOrDateTime),
+  to: Type.Optional(DateOrDateTime),
+  limit: Type.Integer({ minimum: 1, maximum: MAX_PAGE_SIZE, default: 100 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+};
+const TeleconsultQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Array(TeleconsultStatus, { maxItems: 6 })),
+    gateway: Type.Optional(Text),
+    patient: Type.Optional(Text),
+    specialist: Type.Optional(Text),
+    ...Paging,
+  },
+  { additionalProperties: false },
+);
+const AuditQuery = Type.Object(
+  { session: Type.Optional(Text), actor: Type.Optional(Text), gateway: Type.Optional(Text), patient: Type.Optional(Text), ...Paging },
+  { additionalProperties: false },
+);
+
+const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
+
+export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDeps, tc: NonNullable<HttpDeps['teleconsult']>): void {
+  const store = _deps.store;
+  const auth = requireSpecialist(tc);
+
+  app.get<{ Querystring: Static<typeof TeleconsultQuery> }>(
+    '/api/teleconsultations',
+    { schema: { querystring: TeleconsultQuery }, preHandler: auth },
+    async (req, reply) => {
+      const s = currentSpecialist(req);
+      const q = req.query;
+      const teleconsultations = await store.listTeleconsultations({
+        ...(s.audit ? {} : { gatewayPatterns: tc.directory.patternsFor(s.id) }),
+        ...(q.gateway !== undefined ? { gatewayIds: [q.gateway] } : {}),
+        ...(q.status ? { status: q.status } : {}),
+        ...(q.patient !== undefined ? { patientId: q.patient } : {}),
+        ...(q.specialist !== undefined ? { specialistId: q.specialist } : {}),
+        from: date(q.from),
+        to: date(q.to),
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return reply.header('cache-control', 'no-store').send({ teleconsultations });
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof AuditQuery> }>(
+    '/api/audit',
+    { schema: { querystring: AuditQuery }, preHandler: auth },
+    async (req, reply) => {
+      const s = currentSpecialist(req);
+      if (!s.audit) {
+        tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'audit-refused' });
+        return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'reading the audit trail needs the audit right' });
+      }
+      const q = req.query;
+      const events = await store.listAudit({
+        sessionId: q.session,
+        actor: q.actor,
+        gatewayId: q.gateway,
+        patientId: q.patient,
+        from: date(q.from),
+        to: date(q.to),
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return reply.header('cache-control', 'no-store').send({ events });
+    },
+  );
+
+  app.get('/api/metrics/teleconsult', async () => tc.relay.metrics());
+}

@@ -1,0 +1,501 @@
+/**
+ * The teleconsultation relay, in the main cloud process (not in the ingest workers: it holds live
+ * sessions and the specialists' WebSockets). One MQTT client subscribed to every gateway's rtc/up
+ * and publishing to rtc/down; one `RelayPeer` per open specialist page.
+ *
+ *   nurse calls   gateway ─call─▶ relay: act `waiting`, shown in the waiting rooms of the specialists allowed on that cart
+ *   join          page ─join─▶ relay ─start─▶ gateway; act `in-progress`
+ *   signaling     gateway ─offer/ice/state─▶ page;  page ─answer/ice─▶ gateway
+ *   end           page hangup, nurse cancel, cart closed/failed, timeouts → completed / not-done / cancelled
+ *
+ * Every status change goes to the gateway (RtcDown `session`), to the pages, to the store (the
+ * act's row) and to the audit trail. Bad messages on either side are counted, logged once per
+ * (sender, reason) and dropped; nothing a peer sends can stop the relay.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  compile,
+  formatIssues,
+  parseTopic,
+  RtcDown,
+  type RtcDown as RtcDownMsg,
+  RtcUp,
+  type RtcUp as RtcUpMsg,
+  type TeleconsultStatus,
+  topics,
+} from '@telecart/protocol';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { OnceLogger } from '../ingest/ingest-metrics.js';
+import type { CloudStore } from '../store/cloud-store.js';
+import type { AuditEventInput, TeleconsultationRecord } from '../store/teleconsult-records.js';
+import type { TeleconsultConfig } from './config.js';
+import type { Specialist, SpecialistDirectory } from './specialists.js';
+import { ACTIVE_STATUSES, endStatus, isFinal, transition } from './status-machine.js';
+import { BrowserMessage, type CloudMessage, type SessionView } from './ws-messages.js';
+
+/** Signaling messages are SDP-sized; anything much larger is not signaling. */
+export const MAX_SIGNALING_BYTES = 128 * 1024;
+
+const checkUp = compile(RtcUp);
+const checkDown = compile(RtcDown);
+const checkBrowser = compile(BrowserMessage);
+
+export type MqttMalformed = 'oversize' | 'not-json' | 'schema' | 'unknown-topic' | 'unknown-session' | 'wrong-gateway' | 'bad-state';
+export type WsMalformed = 'oversize' | 'not-json' | 'schema' | 'unknown-session' | 'forbidden' | 'bad-state';
+
+export interface TeleconsultMetrics {
+  connected: boolean;
+  activeSessions: number;
+  openPages: number;
+  fromGateways: number;
+  fromPages: number;
+  toGateways: number;
+  malformed: { mqtt: Record<MqttMalformed, number>; ws: Record<WsMalformed, number> };
+  storeErrors: number;
+}
+
+/** An open specialist page, as the relay sees it. */
+export interface RelayPeer {
+  readonly specialist: Specialist;
+  send(message: CloudMessage): void;
+}
+
+export interface PeerHandle {
+  /** A raw WebSocket text frame from the page. */
+  receive(data: string): void;
+  /** The page went away: any act it was in ends. */
+  close(): void;
+}
+
+export interface TeleconsultRelayOptions {
+  brokerUrl: string;
+  mqttOptions?: Omit<IClientOptions, 'clientId'>;
+  store: CloudStore;
+  directory: SpecialistDirectory;
+  config: TeleconsultConfig;
+  logger: Logger;
+  now?: () => Date;
+}
+
+interface Live {
+  rec: TeleconsultationRecord;
+  patient: SessionView['patient'];
+  peer?: RelayPeer;
+  timer?: NodeJS.Timeout;
+}
+
+export class TeleconsultRelay {
+  private readonly live = new Map<string, Live>();
+  private readonly peers = new Set<RelayPeer>();
+  private readonly once: OnceLogger;
+  private readonly now: () => Date;
+  private writes: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private readonly counters: Omit<TeleconsultMetrics, 'connected' | 'activeSessions' | 'openPages'> = {
+    fromGateways: 0,
+    fromPages: 0,
+    toGateways: 0,
+    malformed: {
+      mqtt: { oversize: 0, 'not-json': 0, schema: 0, 'unknown-topic': 0, 'unknown-session': 0, 'wrong-gateway': 0, 'bad-state': 0 },
+      ws: { oversize: 0, 'not-json': 0, schema: 0, 'unknown-session': 0, forbidden: 0, 'bad-state': 0 },
+    },
+    storeErrors: 0,
+  };
+
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly opts: TeleconsultRelayOptions,
+  ) {
+    this.once = new OnceLogger(opts.logger);
+    this.now = opts.now ?? (() => new Date());
+    client.on('message', (topic, payload) => {
+      try {
+        this.fromGateway(topic, payload);
+      } catch (e) {
+        opts.logger.error({ err: e, topic }, 'teleconsult: unexpected error on a gateway message');
+      }
+    });
+  }
+
+  static async start(opts: TeleconsultRelayOptions): Promise<TeleconsultRelay> {
+    const client = mqtt.connect(opts.brokerUrl, {
+      ...opts.mqttOptions,
+      clientId: `telecart-signaling-${randomBytes(4).toString('hex')}`,
+      reconnectPeriod: opts.mqttOptions?.reconnectPeriod ?? 1000,
+    });
+    const relay = new TeleconsultRelay(client, opts);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        client.once('connect', () => resolve());
+        client.once('error', reject);
+      });
+      // Re-subscribed by mqtt.js after a reconnect (clean session).
+      await client.subscribeAsync(topics.allRtcUp(), { qos: 1 });
+      client.on('error', (err) => opts.logger.warn({ err }, 'teleconsult: MQTT error'));
+      await relay.closeInterrupted();
+    } catch (e) {
+      client.end(true);
+      throw e;
+    }
+    return relay;
+  }
+
+  isConnected(): boolean {
+    return this.client.connected;
+  }
+
+  metrics(): TeleconsultMetrics {
+    return {
+      connected: this.client.connected,
+      activeSessions: this.live.size,
+      openPages: this.peers.size,
+      ...structuredClone(this.counters),
+    };
+  }
+
+  /** Waits for the store writes queued so far (tests, shutdown). */
+  flush(): Promise<void> {
+    return this.writes;
+  }
+
+  attach(peer: RelayPeer): PeerHandle {
+    this.peers.add(peer);
+    this.audit({ actor: peer.specialist.id, actorRole: 'specialist', action: 'page-open' });
+    peer.send({ type: 'hello', specialist: { id: peer.specialist.id, name: peer.specialist.name } });
+    peer.send({ type: 'waiting-room', sessions: this.roomFor(peer.specialist) });
+    return {
+      receive: (data) => {
+        try {
+          this.fromPage(peer, data);
+        } catch (e) {
+          this.opts.logger.error({ err: e, specialist: peer.specialist.id }, 'teleconsult: unexpected error on a page message');
+        }
+      },
+      close: () => {
+        if (!this.peers.delete(peer)) return;
+        for (const l of this.live.values()) {
+          if (l.peer === peer) this.end(l, 'specialist-disconnected', { hangupGateway: true });
+        }
+      },
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const l of [...this.live.values()]) {
+      if (l.rec.status === 'in-progress') this.end(l, 'cloud-stopped', { hangupGateway: true });
+      else clearTimeout(l.timer);
+    }
+    await this.writes;
+    await this.client.endAsync();
+    this.peers.clear();
+  }
+
+  // ── gateway side ──
+
+  private mqttMalformed(reason: MqttMalformed, gatewayId: string, topic: string, payload: Uint8Array | undefined, error: string): void {
+    this.counters.malformed.mqtt[reason]++;
+    this.once.warn(gatewayId, `rtc-${reason}`, { topic, ...(payload ? { payload } : {}), error }, 'teleconsult: dropped a gateway message');
+  }
+
+  private fromGateway(topic: string, payload: Buffer): void {
+    const parsed = parseTopic(topic);
+    if (parsed?.kind !== 'rtc-up') return this.mqttMalformed('unknown-topic', parsed?.gatewayId ?? '?', topic, payload, 'not an rtc/up topic');
+    const gw = parsed.gatewayId;
+    if (payload.byteLength > MAX_SIGNALING_BYTES)
+      return this.mqttMalformed('oversize', gw, topic, payload, `${payload.byteLength} bytes > ${MAX_SIGNALING_BYTES}`);
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch (e) {
+      return this.mqttMalformed('not-json', gw, topic, payload, (e as Error).message);
+    }
+    const v = checkUp.validate(json);
+    if (!v.ok) return this.mqttMalformed('schema', gw, topic, payload, formatIssues(v.issues));
+    this.counters.fromGateways++;
+    const msg = v.value;
+    if (msg.type === 'call') return this.onCall(gw, msg);
+    const l = this.live.get(msg.sessionId);
+    if (!l) return this.mqttMalformed('unknown-session', gw, topic, undefined, `${msg.type} for session ${msg.sessionId}, not active here`);
+    if (l.rec.gatewayId !== gw)
+      return this.mqttMalformed('wrong-gateway', gw, topic, undefined, `session ${msg.sessionId} belongs to ${l.rec.gatewayId}`);
+    switch (msg.type) {
+      case 'call-cancel':
+        if (l.rec.status === 'in-progress') this.end(l, 'hangup-nurse', { hangupGateway: false });
+        else this.move(l, 'cancelled', 'cancelled-by-nurse', { actor: gw, actorRole: 'gateway', action: 'call-cancel' });
+        return;
+      case 'offer':
+      case 'ice':
+        if (l.rec.status !== 'in-progress' || !l.peer)
+          return this.mqttMalformed('bad-state', gw, topic, undefined, `${msg.type} while the session is ${l.rec.status}`);
+        if (msg.type === 'offer') l.peer.send({ type: 'offer', sessionId: msg.sessionId, sdp: msg.sdp });
+        else l.peer.send({ type: 'ice', sessionId: msg.sessionId, candidate: msg.candidate });
+        return;
+      case 'state':
+        return this.onState(l, msg);
+      case 'error':
+        this.opts.logger.warn({ gatewayId: gw, sessionId: msg.sessionId, error: msg.message }, 'teleconsult: the cart reports an error');
+        l.peer?.send({ type: 'error', sessionId: msg.sessionId, message: msg.message });
+        if (l.rec.status === 'in-progress' && l.rec.connectedAt === null) this.end(l, `cart-error: ${msg.message}`.slice(0, 200), { hangupGateway: true });
+        return;
+    }
+  }
+
+  private onCall(gatewayId: string, msg: Extract<RtcUpMsg, { type: 'call' }>): void {
+    const existing = this.live.get(msg.sessionId);
+    if (existing) {
+      // A QoS 1 redelivery or a retry of the same call: say where it stands.
+      if (existing.rec.gatewayId === gatewayId) this.toGateway(existing.rec.gatewayId, this.sessionDown(existing));
+      else this.mqttMalformed('wrong-gateway', gatewayId, topics.rtcUp(gatewayId), undefined, `session ${msg.sessionId} is another cart's`);
+      return;
+    }
+    const at = this.now().toISOString();
+    const rec: TeleconsultationRecord = {
+      sessionId: msg.sessionId,
+      gatewayId,
+      patientId: msg.patient.id,
+      patientIns: msg.patient.ins ?? null,
+      requestedSpecialistId: msg.specialistId ?? null,
+      specialistId: null,
+      specialistName: null,
+      reason: msg.reason ?? null,
+      status: 'waiting',
+      outcome: null,
+      createdAt: at,
+      joinedAt: null,
+      connectedAt: null,
+      endedAt: null,
+      durationMs: null,
+      updatedAt: at,
+    };
+    const l: Live = { rec, patient: { id: msg.patient.id, ins: msg.patient.ins ?? null, family: null, given: null, birthDate: null } };
+    this.live.set(rec.sessionId, l);
+    this.write(() => this.opts.store.upsertTeleconsultation({ ...rec }));
+    this.audit({ actor: gatewayId, actorRole: 'gateway', action: 'call', ...this.about(l), detail: msg.reason ?? null });
+    this.arm(l, this.opts.config.waitingTimeoutMinutes * 60_000, () => this.move(l, 'not-done', 'no-join-timeout', { actor: 'cloud', actorRole: 'system', action: 'timeout' }));
+    this.toGateway(gatewayId, this.sessionDown(l));
+    // The names shown in the waiting room come from the cloud's patient list; the call carries ids only.
+    void this.opts.store.getPatient(msg.patient.id).then(
+      (p) => {
+        if (p) l.patient = { id: p.id, ins: l.patient.ins ?? p.ins, family: p.family, given: p.given, birthDate: p.birthDate };
+        this.broadcastRoom();
+      },
+      () => this.broadcastRoom(),
+    );
+  }
+
+  private onState(l: Live, msg: Extract<RtcUpMsg, { type: 'state' }>): void {
+    l.peer?.send({ type: 'state', sessionId: msg.sessionId, state: msg.state, ...(msg.detail ? { detail: msg.detail } : {}) });
+    if (l.rec.status !== 'in-progress') return;
+    if (msg.state === 'connected' && l.rec.connectedAt === null) {
+      clearTimeout(l.timer);
+      l.rec = { ...l.rec, connectedAt: this.now().toISOString(), updatedAt: this.now().toISOString() };
+      this.write(() => this.opts.store.upsertTeleconsultation({ ...l.rec }));
+      this.audit({ actor: l.rec.gatewayId, actorRole: 'gateway', action: 'connected', ...this.about(l) });
+    } else if (msg.state === 'failed' || msg.state === 'closed') {
+      this.end(l, msg.state === 'failed' ? 'connection-failed' : 'closed-by-cart', { hangupGateway: msg.state === 'failed' });
+    }
+  }
+
+  // ── page side ──
+
+  private wsMalformed(peer: RelayPeer, reason: WsMalformed, error: string, sessionId?: string): void {
+    this.counters.malformed.ws[reason]++;
+    this.once.warn(`specialist:${peer.specialist.id}`, `ws-${reason}`, { topic: 'consult/ws', error }, 'teleconsult: dropped a page message');
+    peer.send({ type: 'error', message: error, ...(sessionId ? { sessionId } : {}) });
+  }
+
+  private fromPage(peer: RelayPeer, data: string): void {
+    if (data.length > MAX_SIGNALING_BYTES) return this.wsMalformed(peer, 'oversize', `message of ${data.length} characters`);
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch (e) {
+      return this.wsMalformed(peer, 'not-json', (e as Error).message);
+    }
+    const v = checkBrowser.validate(json);
+    if (!v.ok) return this.wsMalformed(peer, 'schema', formatIssues(v.issues));
+    this.counters.fromPages++;
+    const msg = v.value;
+    const l = this.live.get(msg.sessionId);
+    const who = peer.specialist;
+    if (!l || !this.opts.directory.maySee(who.id, l.rec.gatewayId)) {
+      // Unknown and not-yours look the same, so a page cannot probe other carts' sessions.
+      if (l) this.audit({ actor: who.id, actorRole: 'specialist', action: 'refused', ...this.about(l), detail: `${msg.type}: cart not allowed` });
+      return this.wsMalformed(peer, l ? 'forbidden' : 'unknown-session', `no active session ${msg.sessionId}`, msg.sessionId);
+    }
+    if (msg.type === 'join') return this.join(peer, l, msg.media);
+    if (l.peer !== peer) return this.wsMalformed(peer, 'forbidden', `you have not joined session ${msg.sessionId}`, msg.sessionId);
+    switch (msg.type) {
+      case 'answer':
+        return this.toGateway(l.rec.gatewayId, { v: 1, type: 'answer', sessionId: msg.sessionId, sdp: msg.sdp });
+      case 'ice':
+        return this.toGateway(l.rec.gatewayId, { v: 1, type: 'ice', sessionId: msg.sessionId, candidate: msg.candidate });
+      case 'hangup':
+        return this.end(l, 'hangup-specialist', { hangupGateway: true, reason: msg.reason });
+    }
+  }
+
+  private join(peer: RelayPeer, l: Live, media: { video: boolean; audio: boolean; ecg: boolean } | undefined): void {
+    const who = peer.specialist;
+    if (l.rec.status !== 'waiting') {
+      const by = l.rec.specialistName ? ` (${l.rec.specialistName})` : '';
+      this.audit({ actor: who.id, actorRole: 'specialist', action: 'join-refused', ...this.about(l), detail: `status ${l.rec.status}` });
+      return this.wsMalformed(peer, 'bad-state', `session ${l.rec.sessionId} is ${l.rec.status}${by}`, l.rec.sessionId);
+    }
+    l.peer = peer;
+    const t = this.now().toISOString();
+    l.rec = { ...l.rec, specialistId: who.id, specialistName: who.name, joinedAt: t };
+    const { config } = this.opts;
+    peer.send({ type: 'joined', sessionId: l.rec.sessionId, iceServers: config.iceServers });
+    this.toGateway(l.rec.gatewayId, {
+      v: 1,
+      type: 'start',
+      sessionId: l.rec.sessionId,
+      specialist: { id: who.id, name: who.name },
+      patientId: l.rec.patientId,
+      ...(config.iceServers.length ? { iceServers: config.iceServers } : {}),
+      media: media ?? { video: true, audio: true, ecg: true },
+      ...(config.maxBitrateKbps ? { maxBitrateKbps: config.maxBitrateKbps } : {}),
+    });
+    this.move(l, 'in-progress', null, { actor: who.id, actorRole: 'specialist', action: 'join' });
+    this.arm(l, config.connectTimeoutSeconds * 1000, () => this.end(l, 'connect-timeout', { hangupGateway: true }));
+  }
+
+  // ── transitions ──
+
+  /** Ends an in-progress act: finalised if the media ever came up, else not done. */
+  private end(l: Live, outcome: string, o: { hangupGateway: boolean; reason?: string }): void {
+    if (l.rec.status !== 'in-progress') return;
+    if (o.hangupGateway) this.toGateway(l.rec.gatewayId, { v: 1, type: 'hangup', sessionId: l.rec.sessionId, reason: (o.reason ?? outcome).slice(0, 200) });
+    const actor =
+      outcome === 'hangup-specialist'
+        ? { actor: l.rec.specialistId ?? '?', actorRole: 'specialist' as const }
+        : outcome === 'hangup-nurse' || outcome === 'closed-by-cart'
+          ? { actor: l.rec.gatewayId, actorRole: 'gateway' as const }
+          : { actor: 'cloud', actorRole: 'system' as const };
+    this.move(l, endStatus(l.rec.connectedAt !== null), outcome, { ...actor, action: 'end' });
+  }
+
+  private move(
+    l: Live,
+    to: TeleconsultStatus,
+    outcome: string | null,
+    by: Pick<AuditEventInput, 'actor' | 'actorRole' | 'action'>,
+  ): void {
+    const t = transition(l.rec.status, to);
+    if (!t.ok) {
+      this.opts.logger.warn({ sessionId: l.rec.sessionId, err: t.error }, 'teleconsult: transition refused');
+      return;
+    }
+    const at = this.now();
+    const final = isFinal(to);
+    const durationMs = final && l.rec.connectedAt !== null ? at.getTime() - Date.parse(l.rec.connectedAt) : null;
+    l.rec = {
+      ...l.rec,
+      status: to,
+      outcome: outcome ?? l.rec.outcome,
+      updatedAt: at.toISOString(),
+      ...(final ? { endedAt: at.toISOString(), durationMs } : {}),
+    };
+    const rec = { ...l.rec };
+    this.write(() => this.opts.store.upsertTeleconsultation(rec));
+    this.audit({ ...by, ...this.about(l), detail: outcome === null ? `→ ${to}` : `→ ${to} (${outcome})` });
+    this.toGateway(l.rec.gatewayId, this.sessionDown(l));
+    l.peer?.send({ type: 'session', session: this.view(l, l.peer.specialist), outcome: l.rec.outcome });
+    if (final) {
+      clearTimeout(l.timer);
+      this.live.delete(l.rec.sessionId);
+    }
+    this.broadcastRoom();
+  }
+
+  private arm(l: Live, ms: number, fire: () => void): void {
+    clearTimeout(l.timer);
+    l.timer = setTimeout(fire, ms);
+    l.timer.unref();
+  }
+
+  /** Acts left open by a previous run (crash, restart) cannot resume: close them as not done. */
+  private async closeInterrupted(): Promise<void> {
+    const open = await this.opts.store.listTeleconsultations({ status: ACTIVE_STATUSES, limit: 1000 });
+    for (const rec of open) {
+      const l: Live = { rec, patient: { id: rec.patientId, ins: rec.patientIns, family: null, given: null, birthDate: null } };
+      if (rec.status === 'in-progress') this.end(l, 'interrupted-cloud-restart', { hangupGateway: true });
+      else this.move(l, 'not-done', 'interrupted-cloud-restart', { actor: 'cloud', actorRole: 'system', action: 'restart' });
+    }
+  }
+
+  // ── helpers ──
+
+  private about(l: Live): Pick<AuditEventInput, 'sessionId' | 'gatewayId' | 'patientId'> {
+    return { sessionId: l.rec.sessionId, gatewayId: l.rec.gatewayId, patientId: l.rec.patientId };
+  }
+
+  private sessionDown(l: Live): RtcDownMsg {
+    return {
+      v: 1,
+      type: 'session',
+      sessionId: l.rec.sessionId,
+      status: l.rec.status,
+      ...(l.rec.specialistId && l.rec.specialistName ? { specialist: { id: l.rec.specialistId, name: l.rec.specialistName } } : {}),
+    };
+  }
+
+  private toGateway(gatewayId: string, msg: RtcDownMsg): void {
+    const v = checkDown.validate(msg);
+    if (!v.ok) {
+      // Our own bug: say it, send nothing the gateway would have to reject.
+      this.opts.logger.error({ gatewayId, type: msg.type, err: formatIssues(v.issues) }, 'teleconsult: refusing to send an invalid RtcDown');
+      return;
+    }
+    this.counters.toGateways++;
+    this.client.publish(topics.rtcDown(gatewayId), JSON.stringify(msg), { qos: 1 }, (err) => {
+      if (err) this.opts.logger.warn({ err, gatewayId, type: msg.type }, 'teleconsult: could not publish to the cart');
+    });
+  }
+
+  private view(l: Live, viewer: Specialist): SessionView {
+    return {
+      sessionId: l.rec.sessionId,
+      gatewayId: l.rec.gatewayId,
+      patient: { ...l.patient },
+      reason: l.rec.reason,
+      status: l.rec.status,
+      createdAt: l.rec.createdAt,
+      specialist: l.rec.specialistId && l.rec.specialistName ? { id: l.rec.specialistId, name: l.rec.specialistName } : null,
+      forYou: l.rec.requestedSpecialistId === viewer.id,
+    };
+  }
+
+  private roomFor(s: Specialist): SessionView[] {
+    return [...this.live.values()]
+      .filter((l) => this.opts.directory.maySee(s.id, l.rec.gatewayId))
+      .sort((a, b) => (a.rec.createdAt < b.rec.createdAt ? -1 : 1))
+      .map((l) => this.view(l, s));
+  }
+
+  private broadcastRoom(): void {
+    for (const p of this.peers) p.send({ type: 'waiting-room', sessions: this.roomFor(p.specialist) });
+  }
+
+  /** Adds an event to the audit trail, in order with the relay's own (logins, logouts, refusals from the HTTP side). */
+  recordAudit(e: Omit<AuditEventInput, 'at'>): void {
+    this.audit(e);
+  }
+
+  private audit(e: Omit<AuditEventInput, 'at'>): void {
+    const event = { at: this.now().toISOString(), ...e };
+    this.write(() => this.opts.store.appendAudit(event));
+  }
+
+  /** Store writes in order, one after the other; a failure is logged and counted, the relay goes on. */
+  private write(op: () => Promise<void>): void {
+    this.writes = this.writes.then(op).catch((e: unknown) => {
+      this.counters.storeErrors++;
+      this.opts.logger.error({ err: e }, 'teleconsult: store write failed');
+    });
+  }
+}

@@ -1,0 +1,41 @@
+/** Puts the teleconsultation side of the cloud together: accounts, logins, the signaling relay. */
+import type { IClientOptions } from 'mqtt';
+import type { CloudSecurity } from '../security/cloud-security.js';
+import type { Logger } from 'pino';
+import type { CloudStore } from '../store/cloud-store.js';
+import type { TeleconsultConfig } from './config.js';
+import { LoginSessions } from './logins.js';
+import { TeleconsultRelay } from './relay.js';
+import { SpecialistDirectory } from './specialists.js';
+
+export interface Teleconsult {
+  relay: TeleconsultRelay;
+  directory: SpecialistDirectory;
+  logins: LoginSessions;
+  stop(): Promise<void>;
+}
+
+export interface StartTeleconsultOptions {
+  brokerUrl: string;
+  mqttOptions?: Omit<IClientOptions, 'clientId'>;
+  store: CloudStore;
+  config: TeleconsultConfig;
+  logger: Logger;
+}
+
+export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {
+  const directory = new SpecialistDirectory(o.config.specialists, o.config.sites);
+  const logins = new LoginSessions(o.config.loginHours * 3_600_000);
+  const relay = await TeleconsultRelay.start({ ...o, directory });
+  if (directory.size === 0) o.logger.info('teleconsult: no specialist configured; calls from carts will wait unanswered');
+  return { relay, directory, logins, stop: () => relay.stop() };
+}
+
+/** The relay's MQTT options: its own client certificate (CN telecart-cloud:signaling) when TLS is on. */
+export async function signalingMqttOptions(security: CloudSecurity | undefined, mqttVersion: 4 | 5 | undefined): Promise<IClientOptions> {
+  const creds = security ? await security.signalingCredentials() : undefined;
+  return {
+    ...(mqttVersion ? { protocolVersion: mqttVersion } : {}),
+    ...(creds ? { key: creds.key, cert: creds.cert, ca: creds.ca, rejectUnauthorized: true } : {}),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The WebSocket between the specialist's page and the cloud (GET /consult/ws, after login).
+ * Browser → cloud messages are validated here; cloud → browser ones are typed for the relay.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { IceCandidate, type TeleconsultStatus, Uuid } from '@telecart/protocol';
+
+const Sdp = Type.String({ minLength: 1, maxLength: 65_536 });
+
+export const BrowserMessage = Type.Union(
+  [
+    /** Take the call out of the waiting room: the cloud tells the cart to start (RtcDown `start`). */
+    Type.Object(
+      {
+        type: Type.Literal('join'),
+        sessionId: Uuid,
+        media: Type.Optional(Type.Object({ video: Type.Boolean(), audio: Type.Boolean(), ecg: Type.Boolean() }, { additionalProperties: false })),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object({ type: Type.Literal('answer'), sessionId: Uuid, sdp: Sdp }, { additionalProperties: false }),
+    Type.Object({ type: Type.Literal('ice'), sessionId: Uuid, candidate: IceCandidate }, { additionalProperties: false }),
+    /** Finish (finalise) the act, or give up on it. */
+    Type.Object(
+      { type: Type.Literal('hangup'), sessionId: Uuid, reason: Type.Optional(Type.String({ maxLength: 200 })) },
+      { additionalProperties: false },
+    ),
+  ],
+  { $id: 'ConsultBrowserMessage' },
+);
+export type BrowserMessage = Static<typeof BrowserMessage>;
+
+/** What the waiting room shows of an act (patient names come from the cloud's patient list). */
+export interface SessionView {
+  sessionId: string;
+  gatewayId: string;
+  patient: { id: string; ins: string | null; family: string | null; given: string | null; birthDate: string | null };
+  reason: string | null;
+  status: TeleconsultStatus;
+  createdAt: string;
+  specialist: { id: string; name: string } | null;
+  /** True when this act was asked of the specialist reading it. */
+  forYou: boolean;
+}
+
+export type CloudMessage =
+  | { type: 'hello'; specialist: { id: string; name: string } }
+  | { type: 'waiting-room'; sessions: SessionView[] }
+  | { type: 'joined'; sessionId: string; iceServers: unknown[] }
+  | { type: 'session'; session: SessionView; outcome: string | null }
+  | { type: 'offer'; sessionId: string; sdp: string }
+  | { type: 'ice'; sessionId: string; candidate: Static<typeof IceCandidate> }
+  | { type: 'state'; sessionId: string; state: string; detail?: string }
+  | { type: 'error'; message: string; sessionId?: string };

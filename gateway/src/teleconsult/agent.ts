@@ -1,0 +1,331 @@
+/**
+ * The gateway's teleconsultation agent. It speaks the rtc/up ↔ rtc/down contract
+ * (protocol/src/schemas/rtc.ts) over a SignalingLink (the gateway's MQTT connection in service,
+ * direct calls in tests):
+ *
+ *   nurse calls  → RtcUp call (the act enters the waiting room)     RtcDown session → status for the nurse
+ *   RtcDown start → a MediaSession (werift), RtcUp state 'connecting', RtcUp offer, trickled RtcUp ice
+ *   RtcDown answer / ice → applied (candidates that come before the answer wait for it)
+ *   RtcDown hangup, a new start, or close() → the session is freed (children killed, sockets closed)
+ *
+ * One live session at a time (a cart has one camera). Every payload from the cloud is validated;
+ * a malformed one or one for another session is counted, logged once per kind, and dropped.
+ */
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { type Clock, OnvifCamera, systemClock } from '@telecart/devices';
+import { formatIssues, type IceCandidate, RTC_VERSION, type RtcDown, type RtcUp, type TeleconsultStatus } from '@telecart/protocol';
+import type { CaptureSource } from '../audio/pipelines.js';
+import { type Logger, silentLogger } from '../logger.js';
+import type { CameraConfig, MediaConfig } from '../media/config.js';
+import type { LiveSampleBus } from '../media/live-samples.js';
+import { MediaSession, type MediaSessionStats, type PeerState } from '../media/media-session.js';
+import type { VideoInput } from '../media/pipelines.js';
+import { PtzRelay } from './ptz-relay.js';
+import { rtcValidators } from './validators.js';
+
+/** How the agent reaches the cloud: publish RtcUp, receive raw RtcDown payloads. */
+export interface SignalingLink {
+  publish(up: RtcUp): Promise<void>;
+  onDown(handler: (payload: Buffer) => void): () => void;
+}
+
+export interface TeleconsultAgentOptions {
+  gatewayId: string;
+  link: SignalingLink;
+  media: MediaConfig;
+  camera: CameraConfig;
+  /** The stethoscope's PulseAudio source (audio.stethoscope). */
+  stethoscope: CaptureSource;
+  live?: LiveSampleBus;
+  logger?: Logger;
+  clock?: Clock;
+  /** Tests: how the ONVIF camera is reached (default OnvifCamera.connect with `camera`). */
+  connectCamera?: () => Promise<OnvifCamera>;
+}
+
+export interface CallRequest {
+  patient: { id: string; ins?: string };
+  specialistId?: string;
+  reason?: string;
+}
+
+export interface TeleconsultView {
+  /** The act as the cloud last described it (RtcDown session), or the call just placed. */
+  session: { sessionId: string; status: TeleconsultStatus; specialist: { id: string; name: string } | null; patientId: string | null } | null;
+  peer: { sessionId: string; state: PeerState | 'new'; stats: MediaSessionStats } | null;
+  counters: TeleconsultCounters;
+}
+
+export interface TeleconsultCounters {
+  downMessages: number;
+  malformed: number;
+  otherSession: number;
+  sessionsStarted: number;
+  sessionsClosed: number;
+}
+
+interface Live {
+  sessionId: string;
+  media: MediaSession;
+  answered: boolean;
+  pendingIce: IceCandidate[];
+}
+
+export class TeleconsultAgent extends EventEmitter<{ session: [TeleconsultView['session']]; peer: [{ sessionId: string; state: PeerState }] }> {
+  private readonly logger: Logger;
+  private readonly clock: Clock;
+  private readonly unsubscribe: () => void;
+  private live: Live | null = null;
+  private view: TeleconsultView['session'] = null;
+  private camera: Promise<OnvifCamera> | null = null;
+  private readonly ptz: PtzRelay;
+  private readonly logged = new Set<string>();
+  private chain: Promise<void> = Promise.resolve();
+  private closed = false;
+  readonly counters: TeleconsultCounters = { downMessages: 0, malformed: 0, otherSession: 0, sessionsStarted: 0, sessionsClosed: 0 };
+
+  constructor(private readonly o: TeleconsultAgentOptions) {
+    super();
+    this.logger = o.logger ?? silentLogger;
+    this.clock = o.clock ?? systemClock;
+    this.ptz = new PtzRelay(
+      () => this.cameraClient(),
+      (reason) => this.warnOnce('ptz', reason),
+    );
+    // Handled one at a time, in arrival order: an answer never overtakes its start.
+    this.unsubscribe = o.link.onDown((payload) => {
+      this.chain = this.chain.then(() => this.onDown(payload)).catch((e: unknown) => this.fail(e));
+    });
+  }
+
+  get ptzCounters(): PtzRelay['counters'] {
+    return this.ptz.counters;
+  }
+
+  /** The nurse calls a specialist for this patient: the act enters the waiting room. */
+  async call(req: CallRequest): Promise<{ sessionId: string }> {
+    const sessionId = randomUUID();
+    await this.o.link.publish({
+      v: RTC_VERSION,
+      type: 'call',
+      sessionId,
+      patient: { id: req.patient.id, ...(req.patient.ins ? { ins: req.patient.ins } : {}) },
+      ...(req.specialistId ? { specialistId: req.specialistId } : {}),
+      ...(req.reason ? { reason: req.reason } : {}),
+    });
+    this.setView({ sessionId, status: 'waiting', specialist: null, patientId: req.patient.id });
+    return { sessionId };
+  }
+
+  async cancelCall(sessionId: string): Promise<void> {
+    await this.o.link.publish({ v: RTC_VERSION, type: 'call-cancel', sessionId });
+    if (this.view?.sessionId === sessionId) this.setView({ ...this.view, status: 'cancelled' });
+    if (this.live?.sessionId === sessionId) await this.endLive('cancelled by the nurse');
+  }
+
+  status(): TeleconsultView {
+    const l = this.live;
+    return {
+      session: this.view,
+      peer: l ? { sessionId: l.sessionId, state: l.media.stats().state, stats: l.media.stats() } : null,
+      counters: { ...this.counters },
+    };
+  }
+
+  /** Pids of the live session's GStreamer children (tests check none is left). */
+  mediaPids(): number[] {
+    return this.live?.media.pids() ?? [];
+  }
+
+  private setView(v: NonNullable<TeleconsultView['session']>): void {
+    this.view = v;
+    this.emit('session', v);
+  }
+
+  private warnOnce(kind: string, detail: string): void {
+    if (this.logged.has(kind)) return;
+    this.logged.add(kind);
+    this.logger.warn({ kind, detail }, 'teleconsult: bad input dropped (further ones of this kind are only counted)');
+  }
+
+  private async onDown(payload: Buffer): Promise<void> {
+    if (this.closed) return;
+    this.counters.downMessages++;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(payload.toString('utf8'));
+    } catch {
+      this.counters.malformed++;
+      this.warnOnce('rtc-down-json', `not JSON: ${payload.subarray(0, 60).toString('utf8')}`);
+      return;
+    }
+    const r = rtcValidators.down.validate(parsed);
+    if (!r.ok) {
+      this.counters.malformed++;
+      this.warnOnce('rtc-down-schema', formatIssues(r.issues).slice(0, 300));
+      return;
+    }
+    await this.apply(r.value);
+  }
+
+  private async apply(m: RtcDown): Promise<void> {
+    switch (m.type) {
+      case 'session': {
+        const patientId = this.view?.sessionId === m.sessionId ? this.view.patientId : null;
+        this.setView({ sessionId: m.sessionId, status: m.status, specialist: m.specialist ?? this.view?.specialist ?? null, patientId });
+        if ((m.status === 'completed' || m.status === 'cancelled' || m.status === 'not-done') && this.live?.sessionId === m.sessionId) {
+          await this.endLive(`session ${m.status}`);
+        }
+        return;
+      }
+      case 'start':
+        return this.start(m);
+      case 'answer': {
+        const l = this.liveFor(m.sessionId);
+        if (!l || l.answered) return;
+        l.answered = true;
+        await l.media.applyAnswer(m.sdp);
+        for (const c of l.pendingIce.splice(0)) await this.addIce(l, c);
+        return;
+      }
+      case 'ice': {
+        const l = this.liveFor(m.sessionId);
+        if (!l) return;
+        if (l.answered) await this.addIce(l, m.candidate);
+        else if (l.pendingIce.length < 64) l.pendingIce.push(m.candidate);
+        return;
+      }
+      case 'hangup': {
+        if (!this.liveFor(m.sessionId)) return;
+        await this.endLive(m.reason ?? 'hung up');
+        return;
+      }
+    }
+  }
+
+  private liveFor(sessionId: string): Live | null {
+    if (this.live?.sessionId === sessionId) return this.live;
+    this.counters.otherSession++;
+    this.warnOnce('other-session', `message for session ${sessionId}, live: ${this.live?.sessionId ?? 'none'}`);
+    return null;
+  }
+
+  private async addIce(l: Live, c: IceCandidate): Promise<void> {
+    try {
+      await l.media.addRemoteCandidate(c);
+    } catch (e) {
+      this.counters.malformed++;
+      this.warnOnce('ice', `candidate refused: ${(e as Error).message}`);
+    }
+  }
+
+  private async start(m: Extract<RtcDown, { type: 'start' }>): Promise<void> {
+    if (this.live) await this.endLive(this.live.sessionId === m.sessionId ? 'restarted' : 'another session started');
+    const sessionId = m.sessionId;
+    const up = (msg: RtcUp) => this.o.link.publish(msg).catch((e: unknown) => this.warnOnce('publish', (e as Error).message));
+    const video = m.media.video ? await this.videoInput() : null;
+    const media = new MediaSession({
+      media: this.o.media,
+      want: m.media,
+      video,
+      stethoscope: this.o.stethoscope,
+      ...(m.iceServers ? { iceServers: m.iceServers } : {}),
+      ...(m.maxBitrateKbps !== undefined ? { maxBitrateKbps: m.maxBitrateKbps } : {}),
+      ...(this.o.live ? { live: this.o.live } : {}),
+      onPtz: (text, reply) => this.ptz.handle(text, reply),
+      onIceCandidate: (candidate) => void up({ v: RTC_VERSION, type: 'ice', sessionId, candidate }),
+      onState: (state) => {
+        void up({ v: RTC_VERSION, type: 'state', sessionId, state });
+        this.emit('peer', { sessionId, state });
+        if (state === 'failed' && this.live?.sessionId === sessionId) {
+          this.chain = this.chain.then(() => this.endLive('ICE/DTLS failed')).catch((e: unknown) => this.fail(e));
+        }
+      },
+      logger: this.logger,
+      clock: this.clock,
+    });
+    this.live = { sessionId, media, answered: false, pendingIce: [] };
+    this.counters.sessionsStarted++;
+    if (this.view?.sessionId !== sessionId || this.view.status !== 'in-progress') {
+      this.setView({ sessionId, status: 'in-progress', specialist: m.specialist, patientId: m.patientId ?? this.view?.patientId ?? null });
+    }
+    this.logger.info({ sessionId, specialist: m.specialist.id, media: m.media, video: video?.kind ?? 'none' }, 'teleconsultation starting');
+    await up({ v: RTC_VERSION, type: 'state', sessionId, state: 'connecting' });
+    const sdp = await media.createOffer();
+    await up({ v: RTC_VERSION, type: 'offer', sessionId, sdp });
+  }
+
+  /** The configured video input; the camera's stream URI comes from configuration or GetStreamUri. */
+  private async videoInput(): Promise<VideoInput | null> {
+    const v = this.o.media.video;
+    if (v.source === 'test') return { kind: 'test' };
+    if (v.source === 'webcam') return { kind: 'webcam', device: v.webcamDevice };
+    const c = this.o.camera;
+    try {
+      const uri = c.streamUri ?? (await (await this.cameraClient()).streamUri(c.profileToken));
+      return {
+        kind: 'rtsp',
+        uri,
+        transport: v.rtspTransport,
+        ...(c.username ? { username: c.username } : {}),
+        ...(c.password ? { password: c.password } : {}),
+      };
+    } catch (e) {
+      this.warnOnce('camera-stream', `no camera stream, the session goes without video: ${(e as Error).message}`);
+      return null;
+    }
+  }
+
+  private cameraClient(): Promise<OnvifCamera> {
+    if (this.o.connectCamera) {
+      this.camera ??= this.o.connectCamera();
+    } else {
+      const c = this.o.camera;
+      if (!c.url) return Promise.reject(new Error('no camera is configured (camera.url)'));
+      this.camera ??= OnvifCamera.connect({
+        url: c.url,
+        ...(c.username ? { username: c.username } : {}),
+        ...(c.password ? { password: c.password } : {}),
+        deadManMs: c.deadManMs,
+        onError: (e) => this.logger.warn({ err: e.message }, 'camera: dead-man stop failed'),
+      });
+    }
+    const p = this.camera;
+    // A failed connection is tried again on the next command.
+    p.catch(() => {
+      if (this.camera === p) this.camera = null;
+    });
+    return p;
+  }
+
+  private async endLive(reason: string): Promise<void> {
+    const l = this.live;
+    if (!l) return;
+    this.live = null;
+    this.logger.info({ sessionId: l.sessionId, reason }, 'teleconsultation media closed');
+    await l.media.close();
+    this.counters.sessionsClosed++;
+    // The camera stops with the session, whatever the dead-man was doing.
+    if (this.camera) await this.camera.then((c) => c.stop()).catch(() => undefined);
+  }
+
+  private fail(e: unknown): void {
+    const message = (e instanceof Error ? e.message : String(e)).slice(0, 300);
+    this.logger.error({ err: message }, 'teleconsult: could not apply a signaling message');
+    const l = this.live;
+    if (l) void this.o.link.publish({ v: RTC_VERSION, type: 'error', sessionId: l.sessionId, message }).catch(() => undefined);
+  }
+
+  /** Hangs up and frees everything; no more messages are handled. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.unsubscribe();
+    await this.chain.catch(() => undefined);
+    this.closed = true;
+    await this.endLive('gateway stopping');
+    const cam = this.camera;
+    this.camera = null;
+    await cam?.then((c) => c.close()).catch(() => undefined);
+  }
+}

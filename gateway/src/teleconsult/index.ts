@@ -1,0 +1,11 @@
+export {
+  type CallRequest,
+  type SignalingLink,
+  TeleconsultAgent,
+  type TeleconsultAgentOptions,
+  type TeleconsultCounters,
+  type TeleconsultView,
+} from './agent.js';
+export { mqttSignalingLink } from './mqtt-link.js';
+export { PtzRelay, type PtzRelayCounters } from './ptz-relay.js';
+export { rtcValidators } from './validators.js';

@@ -1,0 +1,364 @@
+/**
+ * The teleconsultation media path end to end, with real parts: the simulated ONVIF PTZ camera and
+ * its RTSP H.264 stream (gst-launch), the gateway's TeleconsultAgent (werift, gst-launch children,
+ * the PTZ relay through OnvifCamera), and a real headless Chromium as the specialist's browser.
+ * Signaling is a direct in-test harness (the cloud relay is tested on its side).
+ *
+ * WebRTC gathers every interface it sees: the test re-runs itself inside a network namespace whose
+ * only interface is `lo`. The throttled link is a veth pair into a second namespace where Chromium
+ * runs, shaped with tc tbf at 100 kbit/s then 1 Mbit/s: stethoscope audio (audiotestsrc stands in
+ * for the PulseAudio source here) and ECG keep flowing while video gives way.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EcgSyn, type SimCamera, startSimCamera } from '@telecart/firmware-sim';
+import { LiveSampleBus, MediaConfig, type SignalingLink, TeleconsultAgent } from '@telecart/gateway';
+import type { EcgChunk, PtzReply, RtcDown, RtcUp } from '@telecart/protocol';
+import { Value } from '@sinclair/typebox/value';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  canUseNetns,
+  chromiumInNetns,
+  createNamespaces,
+  IN_NETNS_ENV,
+  linkToPeer,
+  PEER_NETNS_ENV,
+  runIn,
+  type ShapedLink,
+} from '../support/netns-media.js';
+import { waitFor } from '../support/wait.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const inside = process.env[IN_NETNS_ENV];
+const usable = existsSync(CHROMIUM) && (inside !== undefined || (await canUseNetns()));
+
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--autoplay-policy=no-user-gesture-required',
+  '--allow-loopback-in-peer-connection',
+];
+
+describe.skipIf(!usable || inside !== undefined)('teleconsult media (re-run inside a network namespace with only lo)', () => {
+  it('passes inside the namespace', async () => {
+    const ns = await createNamespaces(`tcm${process.pid % 100_000}`);
+    try {
+      const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', 'tests/teleconsult/media.test.ts'], {
+        [IN_NETNS_ENV]: ns.main,
+        [PEER_NETNS_ENV]: ns.peer,
+      });
+      if (r.code !== 0) console.error(r.output);
+      expect(r.code).toBe(0);
+      expect(r.output).toMatch(/Tests\s+.*3 passed/);
+    } finally {
+      await ns.destroy();
+    }
+  }, 170_000);
+});
+
+interface PageStats {
+  framesDecoded: number;
+  videoBytes: number;
+  videoCodec: string;
+  audioSamples: number;
+  audioPackets: number;
+  ecg: number;
+  ecgSamples: number;
+  ecgInOrder: boolean;
+}
+
+/** The specialist's side, in the page: answers the offer, collects ECG chunks and PTZ replies. */
+const PAGE_SETUP = `
+  window.pc = new RTCPeerConnection();
+  window.cands = []; window.ecg = []; window.replies = [];
+  pc.onicecandidate = (e) => { if (e.candidate) cands.push(e.candidate.toJSON()); };
+  pc.ontrack = (e) => {
+    const el = document.createElement(e.track.kind === 'video' ? 'video' : 'audio');
+    el.autoplay = true; el.muted = true; el.srcObject = new MediaStream([e.track]); document.body.appendChild(el);
+  };
+  pc.ondatachannel = (e) => {
+    const dc = e.channel;
+    if (dc.label === 'ecg') dc.onmessage = (m) => ecg.push(JSON.parse(m.data));
+    if (dc.label === 'ptz') { window.ptz = dc; dc.onmessage = (m) => replies.push(JSON.parse(m.data)); }
+  };
+`;
+
+async function pageStats(page: Page): Promise<PageStats> {
+  return page.evaluate(async () => {
+    const w = window as unknown as { pc: RTCPeerConnection; ecg: { seq: number; samples: number[] }[] };
+    const out = { framesDecoded: 0, videoBytes: 0, videoCodec: '', audioSamples: 0, audioPackets: 0, ecg: w.ecg.length, ecgSamples: 0, ecgInOrder: true };
+    const stats = await w.pc.getStats();
+    const codecs = new Map<string, string>();
+    stats.forEach((s: { type: string; id: string; mimeType?: string }) => {
+      if (s.type === 'codec' && s.mimeType) codecs.set(s.id, s.mimeType);
+    });
+    stats.forEach((s: Record<string, unknown>) => {
+      if (s.type !== 'inbound-rtp') return;
+      if (s.kind === 'video') {
+        out.framesDecoded += Number(s.framesDecoded ?? 0);
+        out.videoBytes += Number(s.bytesReceived ?? 0);
+        out.videoCodec = codecs.get(String(s.codecId)) ?? '';
+      } else {
+        out.audioSamples += Number(s.totalSamplesReceived ?? 0);
+        out.audioPackets += Number(s.packetsReceived ?? 0);
+      }
+    });
+    w.ecg.forEach((c, i) => {
+      out.ecgSamples += c.samples.length;
+      if (i > 0 && c.seq !== (w.ecg[i - 1]?.seq ?? -2) + 1) out.ecgInOrder = false;
+    });
+    return out;
+  });
+}
+
+/** Direct signaling: the agent's RtcUp go to the page; the page's answer and candidates come back as RtcDown. */
+class Harness implements SignalingLink {
+  private handler: ((p: Buffer) => void) | null = null;
+  readonly ups: RtcUp[] = [];
+  page: Page | null = null;
+  private sentCands = 0;
+
+  async publish(up: RtcUp): Promise<void> {
+    this.ups.push(up);
+    const page = this.page;
+    if (!page) return;
+    if (up.type === 'offer') {
+      const answer = await page.evaluate(async (sdp) => {
+        const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
+        await pc.setRemoteDescription({ type: 'offer', sdp });
+        const a = await pc.createAnswer();
+        await pc.setLocalDescription(a);
+        return a.sdp ?? '';
+      }, up.sdp);
+      this.down({ v: 1, type: 'answer', sessionId: up.sessionId, sdp: answer });
+      void this.pumpCandidates(up.sessionId);
+    } else if (up.type === 'ice') {
+      await page.evaluate(async (c) => {
+        await (window as unknown as { pc: RTCPeerConnection }).pc.addIceCandidate(c);
+      }, up.candidate);
+    }
+  }
+
+  private async pumpCandidates(sessionId: string): Promise<void> {
+    for (let i = 0; i < 40 && this.page; i++) {
+      const cands = (await this.page.evaluate(() => (window as unknown as { cands: RTCIceCandidateInit[] }).cands)) ?? [];
+      for (const c of cands.slice(this.sentCands)) {
+        this.down({
+          v: 1,
+          type: 'ice',
+          sessionId,
+          candidate: { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null },
+        });
+      }
+      this.sentCands = cands.length;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  onDown(handler: (payload: Buffer) => void): () => void {
+    this.handler = handler;
+    return () => {
+      this.handler = null;
+    };
+  }
+
+  down(m: RtcDown): void {
+    this.handler?.(Buffer.from(JSON.stringify(m)));
+  }
+
+  reset(page: Page): void {
+    this.page = page;
+    this.sentCands = 0;
+  }
+}
+
+/** ECG at 256 Hz in 8-sample packets, as the serial service emits them (the ECG board sim's signal). */
+function driveEcg(bus: LiveSampleBus): () => void {
+  const syn = new EcgSyn({ seed: 7, hrMean: 72 });
+  const factor = 0.001714;
+  let t = Date.now();
+  const timer = setInterval(() => {
+    const rows = Array.from({ length: 8 }, () => [Math.round(syn.next() / factor)]);
+    bus.emit('samples', { deviceId: 'serial:ecg-1', leads: ['II'], t0: t, periodMs: 1000 / 256, factor, rows });
+    t += (8 * 1000) / 256;
+  }, 31);
+  return () => clearInterval(timer);
+}
+
+async function grows(page: Page, key: keyof PageStats, timeoutMs = 10_000): Promise<void> {
+  const before = Number((await pageStats(page))[key]);
+  await waitFor(async () => Number((await pageStats(page))[key]) > before, { timeoutMs, what: `${key} to grow past ${before}` });
+}
+
+describe.skipIf(!usable || inside === undefined)('teleconsult media inside the namespace', () => {
+  let dir: string;
+  let camera: SimCamera;
+  let browser: Browser;
+  let live: LiveSampleBus;
+  let stopEcg: () => void;
+
+  const agentFor = (harness: Harness, hostAddresses: string[], media: Partial<MediaConfig['video']> = {}) =>
+    new TeleconsultAgent({
+      gatewayId: 'cart-media',
+      link: harness,
+      media: Value.Default(MediaConfig, {
+        video: { width: 320, height: 240, fps: 10, startBitrateKbps: 300, ...media },
+        audio: { source: 'test' },
+        ice: { hostAddresses },
+      }) as MediaConfig,
+      camera: { url: camera.deviceServiceUrl, username: 'admin', password: 'admin', deadManMs: 600 },
+      stethoscope: {},
+      live,
+    });
+
+  const start = (h: Harness, sessionId: string): void =>
+    h.down({
+      v: 1,
+      type: 'start',
+      sessionId,
+      specialist: { id: 'dr-card', name: 'Dr Cardio' },
+      patientId: 'p-001',
+      media: { video: true, audio: true, ecg: true },
+    });
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'telecart-media-'));
+    camera = await startSimCamera({ stream: { width: 320, height: 240, fps: 10, bitrateKbps: 300 }, snapshots: false });
+    live = new LiveSampleBus();
+    stopEcg = driveEcg(live);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  }, 30_000);
+
+  afterAll(async () => {
+    stopEcg?.();
+    await browser?.close();
+    await camera?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('camera H.264 passed through, stethoscope audio and ECG reach Chromium; a PTZ move over the data channel moves the camera', async () => {
+    const h = new Harness();
+    const agent = agentFor(h, ['127.0.0.1']);
+    const page = await browser.newPage();
+    try {
+      await page.evaluate(PAGE_SETUP);
+      h.reset(page);
+      const sessionId = crypto.randomUUID();
+      start(h, sessionId);
+      await waitFor(() => agent.status().peer?.state === 'connected', { timeoutMs: 15_000, what: 'peer connected' });
+      await grows(page, 'framesDecoded');
+      await grows(page, 'audioSamples');
+      await grows(page, 'ecg');
+      const s = await pageStats(page);
+      expect(s.videoCodec).toBe('video/H264');
+      expect(agent.status().peer?.stats.videoMode).toBe('pass-through');
+      expect(s.ecgInOrder).toBe(true);
+      // Only loopback candidates were offered.
+      const cands = h.ups.filter((u) => u.type === 'ice').map((u) => (u.type === 'ice' ? u.candidate.candidate : ''));
+      expect(cands.length).toBeGreaterThan(0);
+      for (const c of cands) expect(c).toMatch(/ 127\.0\.0\.1 /);
+
+      // PTZ: a move repeated by the page keeps the camera moving; each command gets its reply.
+      const pan0 = camera.ptz.position().pan;
+      await page.evaluate(async () => {
+        const w = window as unknown as { ptz: RTCDataChannel };
+        for (let seq = 1; seq <= 5; seq++) {
+          w.ptz.send(JSON.stringify({ op: 'move', seq, pan: 0.5, tilt: 0, zoom: 0 }));
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        w.ptz.send(JSON.stringify({ op: 'status', seq: 6 }));
+      });
+      await waitFor(async () => (await page.evaluate(() => (window as unknown as { replies: PtzReply[] }).replies.length)) >= 6, {
+        timeoutMs: 10_000,
+        what: 'six PTZ replies',
+      });
+      const replies = await page.evaluate(() => (window as unknown as { replies: PtzReply[] }).replies);
+      expect(replies.map((r) => r.seq).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(replies.every((r) => r.ok)).toBe(true);
+      expect(camera.ptz.position().pan).toBeGreaterThan(pan0);
+      const status = replies.find((r) => r.seq === 6)?.status;
+      expect(status?.pan).toBeGreaterThan(pan0);
+      // The page stopped repeating: the dead-man stops the camera.
+      await waitFor(() => camera.ptz.moveStatus().panTilt === 'IDLE', { timeoutMs: 5_000, what: 'dead-man stop' });
+
+      // Hang-up frees everything: no GStreamer child left.
+      const pids = agent.mediaPids();
+      expect(pids.length).toBe(2);
+      h.down({ v: 1, type: 'hangup', sessionId });
+      await waitFor(() => agent.status().peer === null, { timeoutMs: 10_000, what: 'session closed' });
+      for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    } finally {
+      await agent.close();
+      await page.close();
+    }
+  }, 60_000);
+
+  it('a browser taking only VP8 gets the camera transcoded', async () => {
+    const h = new Harness();
+    const agent = agentFor(h, ['127.0.0.1'], { codec: 'vp8' });
+    const page = await browser.newPage();
+    try {
+      await page.evaluate(PAGE_SETUP);
+      h.reset(page);
+      start(h, crypto.randomUUID());
+      await waitFor(() => agent.status().peer?.state === 'connected', { timeoutMs: 15_000, what: 'peer connected' });
+      await grows(page, 'framesDecoded');
+      expect((await pageStats(page)).videoCodec).toBe('video/VP8');
+      expect(agent.status().peer?.stats.videoMode).toBe('encode');
+    } finally {
+      await agent.close();
+      await page.close();
+    }
+  }, 40_000);
+
+  it('over a 100 kbit/s then 1 Mbit/s link, audio and ECG keep flowing while video gives way', async () => {
+    const peerNs = process.env[PEER_NETNS_ENV];
+    if (!peerNs) throw new Error(`${PEER_NETNS_ENV} is not set`);
+    let link: ShapedLink | null = null;
+    let remote: Browser | null = null;
+    const h = new Harness();
+    let agent: TeleconsultAgent | null = null;
+    try {
+      link = await linkToPeer(peerNs);
+      await link.setRate('100kbit');
+      remote = await chromium.launch({ executablePath: chromiumInNetns(dir, peerNs), args: FLAGS });
+      agent = agentFor(h, [link.localAddr], { source: 'test', startBitrateKbps: 400 });
+      const a = agent;
+      const page = await remote.newPage();
+      await page.evaluate(PAGE_SETUP);
+      h.reset(page);
+      start(h, crypto.randomUUID());
+      await waitFor(() => a.status().peer?.state === 'connected', { timeoutMs: 20_000, what: 'peer connected over the shaped link' });
+      // 100 kbit/s: the video target comes down; audio packets and ECG chunks keep arriving.
+      await waitFor(() => (a.status().peer?.stats.videoBitrateKbps ?? 400) < 100, { timeoutMs: 20_000, what: 'video bitrate below 100 kbit/s' });
+      const slow0 = await pageStats(page);
+      await grows(page, 'audioPackets');
+      await grows(page, 'ecg');
+      await new Promise((r) => setTimeout(r, 3000));
+      const slow1 = await pageStats(page);
+      expect(slow1.audioPackets).toBeGreaterThan(slow0.audioPackets);
+      expect(slow1.ecg).toBeGreaterThan(slow0.ecg);
+      expect(slow1.ecgInOrder).toBe(true);
+
+      // 1 Mbit/s: video comes back (frames decoded), audio and ECG still flow.
+      await link.setRate('1mbit');
+      await grows(page, 'framesDecoded', 15_000);
+      await grows(page, 'audioPackets');
+      await grows(page, 'ecg');
+    } finally {
+      await agent?.close();
+      await remote?.close();
+      await link?.remove();
+    }
+  }, 90_000);
+});
