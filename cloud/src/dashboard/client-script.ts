@@ -47,6 +47,15 @@ export const CLIENT_SCRIPT = `
       .catch(function () { setStatus('failed'); });
   }
   function schedule() { if (timer === null) timer = setTimeout(refresh, 250); }
+  // Gateways report their status every minute and at once on a store alarm: poll their panel.
+  var gateways = document.getElementById('gateways-table');
+  function refreshGateways() {
+    fetch('dashboard/gateways?lang=' + lang, { headers: { accept: 'text/html' }, cache: 'no-store' })
+      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); })
+      .then(function (html) { gateways.innerHTML = html; })
+      .catch(function () { /* next tick */ });
+  }
+  setInterval(refreshGateways, 10000);
 
   toggle.addEventListener('click', function () {
     lang = lang === 'fr' ? 'en' : 'fr';
@@ -54,6 +63,7 @@ export const CLIENT_SCRIPT = `
     applyChrome();
     if (state !== 'connecting') setStatus(state);
     refresh();
+    refreshGateways();
   });
   try {
     var saved = localStorage.getItem('telecart.lang');

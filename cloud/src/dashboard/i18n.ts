@@ -25,6 +25,21 @@ export interface Texts {
   noScript: string;
   /** Label of the button that switches to the other language (written in that language). */
   switchTo: string;
+  /** The carts and home boxes panel (operator view). */
+  gateways: {
+    heading: string;
+    gateway: string;
+    connection: string;
+    online: string;
+    offline: string;
+    backlog: string;
+    held: string;
+    oldest: string;
+    store: string;
+    storeLevels: Record<'ok' | 'near-full' | 'full', string>;
+    none: string;
+    lastSeen: string;
+  };
 }
 
 export const TEXTS: Record<Lang, Texts> = {
@@ -47,6 +62,24 @@ export const TEXTS: Record<Lang, Texts> = {
     refreshFailed: 'Mise à jour impossible, nouvel essai à la prochaine mesure',
     noScript: 'JavaScript est désactivé : rechargez la page pour voir les nouvelles mesures.',
     switchTo: 'English',
+    gateways: {
+      heading: 'Chariots et box',
+      gateway: 'Passerelle',
+      connection: 'Connexion',
+      online: 'en ligne',
+      offline: 'hors ligne',
+      backlog: 'Mesures à transmettre',
+      held: 'en attente de patient',
+      oldest: 'la plus ancienne',
+      store: 'Stockage local',
+      storeLevels: {
+        ok: 'normal',
+        'near-full': 'presque plein : enregistrement des tracés suspendu',
+        full: 'plein : plus aucune mesure enregistrée',
+      },
+      none: 'Aucune passerelle ne s’est encore annoncée.',
+      lastSeen: 'dernier signe de vie',
+    },
   },
   en: {
     locale: 'en-GB',
@@ -67,6 +100,20 @@ export const TEXTS: Record<Lang, Texts> = {
     refreshFailed: 'Could not refresh, will retry on the next reading',
     noScript: 'JavaScript is off: reload the page to see new readings.',
     switchTo: 'Français',
+    gateways: {
+      heading: 'Carts and home boxes',
+      gateway: 'Gateway',
+      connection: 'Connection',
+      online: 'online',
+      offline: 'offline',
+      backlog: 'Readings to send',
+      held: 'waiting for a patient',
+      oldest: 'oldest',
+      store: 'Local store',
+      storeLevels: { ok: 'normal', 'near-full': 'nearly full: waveform capture paused', full: 'full: no new reading is recorded' },
+      none: 'No gateway has reported yet.',
+      lastSeen: 'last heard',
+    },
   },
 };
 

@@ -4,6 +4,7 @@
  * arrives on /api/events and switches language. No external resources: hospital networks are
  * often offline from the Internet.
  */
+import type { GatewayRecord } from '../store/cloud-store.js';
 import type { PatientOverview } from '../vitals/overview.js';
 import { VITAL_KEYS, type VitalReading } from '../vitals/summary.js';
 import { CLIENT_SCRIPT } from './client-script.js';
@@ -85,7 +86,40 @@ export function renderPatientsFragment(patients: readonly PatientOverview[], o: 
   return `<table><caption>${escapeHtml(t.caption)}</caption><thead>${head}</thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
-export function renderDashboardPage(patients: readonly PatientOverview[], o: RenderOptions): string {
+/** The carts/home boxes panel: connection, backlog and the store-full alarm each gateway reported. */
+export function renderGatewaysFragment(gateways: readonly GatewayRecord[], o: RenderOptions): string {
+  const t = TEXTS[o.lang];
+  const g = t.gateways;
+  if (gateways.length === 0) return `<p class="none">${escapeHtml(g.none)}</p>`;
+  const nf = new Intl.NumberFormat(t.locale);
+  const rows = gateways.map((gw) => {
+    const level = gw.backlog?.capacity?.level ?? 'ok';
+    const alarm = level !== 'ok';
+    const backlog = gw.backlog
+      ? `${nf.format(gw.backlog.readings)}${gw.backlog.held ? ` (+${nf.format(gw.backlog.held)} ${escapeHtml(g.held)})` : ''}` +
+        (gw.backlog.oldestUnsyncedAt
+          ? `<time datetime="${escapeHtml(gw.backlog.oldestUnsyncedAt)}">${escapeHtml(g.oldest)} ${escapeHtml(formatTime(gw.backlog.oldestUnsyncedAt, t, o.timeZone))}</time>`
+          : '')
+      : '—';
+    const seen = gw.statusReceivedAt
+      ? `<time datetime="${escapeHtml(gw.statusReceivedAt)}">${escapeHtml(g.lastSeen)} ${escapeHtml(formatTime(gw.statusReceivedAt, t, o.timeZone))}</time>`
+      : '';
+    return (
+      `<tr data-gateway="${escapeHtml(gw.gatewayId)}" data-store="${level}"${alarm ? ' class="flagged"' : ''}>` +
+      `<th scope="row">${escapeHtml(gw.gatewayId)}</th>` +
+      `<td>${escapeHtml(gw.online ? g.online : g.offline)}${seen}</td>` +
+      `<td>${backlog}</td>` +
+      `<td>${alarm ? '<span aria-hidden="true">⚠ </span>' : ''}${escapeHtml(g.storeLevels[level])}</td></tr>`
+    );
+  });
+  return `<table><caption>${escapeHtml(g.heading)}</caption><thead><tr><th scope="col">${escapeHtml(g.gateway)}</th><th scope="col">${escapeHtml(g.connection)}</th><th scope="col">${escapeHtml(g.backlog)}</th><th scope="col">${escapeHtml(g.store)}</th></tr></thead><tbody>\n${rows.join('\n')}\n</tbody></table>`;
+}
+
+export function renderDashboardPage(
+  patients: readonly PatientOverview[],
+  o: RenderOptions,
+  gateways: readonly GatewayRecord[] = [],
+): string {
   const t = TEXTS[o.lang];
   const other: Lang = o.lang === 'fr' ? 'en' : 'fr';
   const chrome = Object.fromEntries(
@@ -125,6 +159,10 @@ export function renderDashboardPage(patients: readonly PatientOverview[], o: Ren
   <section id="patients" aria-labelledby="patients-heading">
     <h2 id="patients-heading" class="visually-hidden" data-i18n="heading">${escapeHtml(t.heading)}</h2>
     <div id="patients-table">${renderPatientsFragment(patients, o)}</div>
+  </section>
+  <section id="gateways" aria-labelledby="gateways-heading">
+    <h2 id="gateways-heading" class="visually-hidden">${escapeHtml(t.gateways.heading)}</h2>
+    <div id="gateways-table">${renderGatewaysFragment(gateways, o)}</div>
   </section>
 </main>
 <script id="dashboard-texts" type="application/json">${scriptJson(chrome)}</script>

@@ -181,6 +181,8 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   private lastAckAt: string | null = null;
   private lastError: string | null = null;
   private readonly onStoreChange = () => this.wake();
+  /** A store fill-level change (the store-full alarm) is told to the cloud at once, not at the next status tick. */
+  private readonly onCapacity = () => this.publishStatus(true);
   /** Other topics on this connection (the teleconsult agent's rtc/down): subscribed at each connect. */
   private readonly routes = new Map<string, (payload: Buffer) => void>();
 
@@ -196,6 +198,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     const o = this.opts;
     o.store.on('recorded', this.onStoreChange);
     o.store.on('assigned', this.onStoreChange);
+    o.store.on('capacity', this.onCapacity);
     const client = connect(o.url, {
       connectTimeout: 10_000,
       keepalive: 30,
@@ -286,6 +289,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     this.stopping = true;
     this.opts.store.off('recorded', this.onStoreChange);
     this.opts.store.off('assigned', this.onStoreChange);
+    this.opts.store.off('capacity', this.onCapacity);
     clearInterval(this.statusTimer);
     for (const b of this.inFlight.values()) clearTimeout(b.timer);
     this.inFlight.clear();
@@ -523,6 +527,11 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
         bytes: s.bytes,
         oldestUnsyncedAt: s.oldestUnsyncedAt === null ? null : new Date(s.oldestUnsyncedAt).toISOString(),
         held: s.held,
+        capacity: {
+          level: s.capacity.level,
+          usedBytes: s.capacity.usedBytes,
+          maxBytes: Number.isFinite(s.capacity.maxBytes) ? s.capacity.maxBytes : null,
+        },
       },
     };
     if (this.opts.version !== undefined) status.version = this.opts.version.slice(0, 32);

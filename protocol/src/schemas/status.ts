@@ -16,6 +16,17 @@ export const GatewayStatus = Type.Object(
           bytes: Type.Integer({ minimum: 0 }),
           oldestUnsyncedAt: Type.Union([IsoDateTime, Type.Null()]),
           held: Type.Integer({ minimum: 0, description: 'readings waiting for a patient' }),
+          /** The store's fill level: 'near-full' refuses new waveforms, 'full' refuses every reading (nothing is ever deleted). */
+          capacity: Type.Optional(
+            Type.Object(
+              {
+                level: Type.Union([Type.Literal('ok'), Type.Literal('near-full'), Type.Literal('full')]),
+                usedBytes: Type.Integer({ minimum: 0 }),
+                maxBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()], { description: 'null when unlimited' }),
+              },
+              { additionalProperties: false },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

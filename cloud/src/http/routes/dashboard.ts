@@ -1,9 +1,9 @@
-/** GET / (the clinician dashboard page) and GET /dashboard/patients?lang= (the table it refreshes). */
+/** GET / (the clinician dashboard page), GET /dashboard/patients?lang= and /dashboard/gateways?lang= (the tables it refreshes). */
 import { createHash } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_SCRIPT } from '../../dashboard/client-script.js';
-import { renderDashboardPage, renderPatientsFragment } from '../../dashboard/render.js';
+import { renderDashboardPage, renderGatewaysFragment, renderPatientsFragment } from '../../dashboard/render.js';
 import { DASHBOARD_CSS } from '../../dashboard/style.js';
 import { patientOverviews } from '../../vitals/overview.js';
 import type { HttpDeps } from '../deps.js';
@@ -26,7 +26,11 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps): v
   const timeZone = deps.timeZone ?? 'Europe/Paris';
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>('/', { schema: { querystring: DashboardQuery } }, async (req, reply) => {
-    const html = renderDashboardPage(await patientOverviews(deps.store), { lang: req.query.lang, timeZone });
+    const html = renderDashboardPage(
+      await patientOverviews(deps.store),
+      { lang: req.query.lang, timeZone },
+      await deps.store.listGateways(),
+    );
     return reply.type(HTML).header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-store').send(html);
   });
 
@@ -35,6 +39,15 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps): v
     { schema: { querystring: DashboardQuery } },
     async (req, reply) => {
       const html = renderPatientsFragment(await patientOverviews(deps.store), { lang: req.query.lang, timeZone });
+      return reply.type(HTML).header('cache-control', 'no-store').send(html);
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof DashboardQuery> }>(
+    '/dashboard/gateways',
+    { schema: { querystring: DashboardQuery } },
+    async (req, reply) => {
+      const html = renderGatewaysFragment(await deps.store.listGateways(), { lang: req.query.lang, timeZone });
       return reply.type(HTML).header('cache-control', 'no-store').send(html);
     },
   );
