@@ -2,19 +2,18 @@
  * The clinician dashboard in a real headless Chromium: a reading published by a gateway over
  * MQTT appears in the page without a reload, and the language toggle switches the labels.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Cloud, startCloud } from '@telecart/cloud';
 import { pino } from 'pino';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { TestGateway } from '../../cloud/src/testing/test-gateway.js';
+import { hasChromium, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-describe.skipIf(!existsSync(CHROMIUM))('clinician dashboard in Chromium', () => {
+describe.skipIf(!hasChromium)('clinician dashboard in Chromium', () => {
   let dir: string;
   let cloud: Cloud;
   let browser: Browser;
@@ -28,18 +27,7 @@ describe.skipIf(!existsSync(CHROMIUM))('clinician dashboard in Chromium', () => 
       patients: [{ id: 'ehpad-r12', family: 'MARTIN', given: 'Jeanne', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10' }],
       logger: pino({ level: 'silent' }),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

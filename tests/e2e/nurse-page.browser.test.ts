@@ -5,15 +5,14 @@
  * with a real MQTT broker and an acking cloud.
  */
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
 import type { DeviceFrame } from '@telecart/devices';
 import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AckingCloud, startBroker, type TestBroker } from '../../gateway/src/testing/acking-cloud.mjs';
 import { type TempDir, tempDir } from '../../gateway/src/testing/fixtures.js';
+import { hasChromium, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 /** 0x2A35: 120/80 mmHg, MAP 93, stamped 2024-05-01 08:15:30, pulse 64/min. */
 const BP = hex('06 78 00 50 00 5D 00 E8 07 05 01 08 0F 1E 40 00');
@@ -24,7 +23,7 @@ function frame(bytes: Uint8Array, characteristic: string): DeviceFrame {
   return { deviceId: 'ble:A0:B1:C2:D3:E4:F5', transport: 'ble', name: 'UA-651BLE', characteristic, bytes, receivedAt: Date.now() };
 }
 
-describe.skipIf(!existsSync(CHROMIUM))('nurse page in Chromium', () => {
+describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
   let dir: TempDir;
   let broker: TestBroker;
   let cloud: AckingCloud;
@@ -48,17 +47,7 @@ describe.skipIf(!existsSync(CHROMIUM))('nurse page in Chromium', () => {
       sync: { reconnectPeriodMs: 50, reconnectMaxMs: 200 },
     });
     gw = await startGateway({ config, dataDir: dir.path, cloudUrl: broker.url, frames: frames as never });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
