@@ -91,10 +91,7 @@ export async function throughputRun(cloud, dir, { id, frames, burst, base, sync 
     for (let i = 0; i < frames; i += burst) {
       const n = Math.min(burst, frames - i);
       if (burst === 1) gw.devices.handleFrame(bpFrame(base + i, Date.UTC(2026, 0, 1)));
-      else
-        gw.store.group(() => {
-          for (let k = 0; k < n; k++) gw.devices.handleFrame(bpFrame(base + i + k, Date.UTC(2026, 0, 1)));
-        });
+      else gw.devices.handleFrames(Array.from({ length: n }, (_, k) => bpFrame(base + i + k, Date.UTC(2026, 0, 1))));
       // Let the sync and the cloud run between bursts, as frames arriving from a device would.
       await new Promise((r) => setImmediate(r));
     }

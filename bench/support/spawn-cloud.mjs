@@ -8,6 +8,8 @@ export async function spawnCloud(dataDir, { reportStored = false } = {}) {
   const child = fork(fileURLToPath(new URL('./cloud-child.mjs', import.meta.url)), [dataDir], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, TELECART_BENCH_STORED: reportStored ? '1' : '0' },
+    // BENCH_CLOUD_PROF=<dir>: a V8 CPU profile of the cloud process (summarise: node bench/support/cpu-profile-top.mjs <file>).
+    execArgv: process.env.BENCH_CLOUD_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CLOUD_PROF] : [],
   });
   const listeners = new Set();
   child.on('message', (batch) => {

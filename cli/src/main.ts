@@ -78,6 +78,20 @@ const cloud = program
     await runCloudCommand(o);
   });
 registerCloudSecurityCommands(cloud);
+cloud
+  .command('hash-password')
+  .description('read a specialist password on stdin, print its scrypt hash for teleconsult.specialists[].passwordHash')
+  .action(async () => {
+    const { hashPasswordCommand } = await import('./commands/cloud.js');
+    await hashPasswordCommand();
+  });
+cloud
+  .command('specialist-token')
+  .description('make an API token for a specialist (Authorization: Bearer); prints the token once and its SHA-256 for the config')
+  .action(async () => {
+    const { specialistTokenCommand } = await import('./commands/cloud.js');
+    await specialistTokenCommand();
+  });
 
 const gateway = program
   .command('gateway')

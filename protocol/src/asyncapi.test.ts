@@ -3,6 +3,7 @@ import { Parser } from '@asyncapi/parser';
 import { describe, expect, it } from 'vitest';
 import { buildAsyncApiDocument, toJsonSchema } from './asyncapi.js';
 import { BatchAck, ObservationBatch } from './schemas/batch.js';
+import { RtcDown, RtcUp } from './schemas/rtc.js';
 import { GatewayStatus } from './schemas/status.js';
 import { topics } from './topics.js';
 
@@ -33,11 +34,15 @@ describe('AsyncAPI document', () => {
     expect(strip(payload('uplink'))).toEqual(toJsonSchema(ObservationBatch));
     expect(strip(payload('ack'))).toEqual(toJsonSchema(BatchAck));
     expect(strip(payload('status'))).toEqual(toJsonSchema(GatewayStatus));
+    expect(strip(payload('rtcUp'))).toEqual(toJsonSchema(RtcUp));
+    expect(strip(payload('rtcDown'))).toEqual(toJsonSchema(RtcDown));
 
     const addr = (channel: string, params: Record<string, string>) =>
       Object.entries(params).reduce((a, [k, v]) => a.replace(`{${k}}`, v), document.channels().get(channel)?.address() ?? '');
     expect(addr('uplink', { gatewayId: 'cart-7', lane: 'alarm' })).toBe(topics.uplink('cart-7', 'alarm'));
     expect(addr('ack', { gatewayId: 'cart-7' })).toBe(topics.ack('cart-7'));
     expect(addr('status', { gatewayId: 'cart-7' })).toBe(topics.status('cart-7'));
+    expect(addr('rtcUp', { gatewayId: 'cart-7' })).toBe(topics.rtcUp('cart-7'));
+    expect(addr('rtcDown', { gatewayId: 'cart-7' })).toBe(topics.rtcDown('cart-7'));
   });
 });

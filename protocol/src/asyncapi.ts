@@ -6,6 +6,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { BatchAck, ObservationBatch, PROTOCOL_VERSION } from './schemas/batch.js';
 import { LANES } from './schemas/common.js';
+import { RtcDown, RtcUp } from './schemas/rtc.js';
 import { GatewayStatus } from './schemas/status.js';
 import { TOPIC_ROOT } from './topics.js';
 
@@ -56,6 +57,22 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         parameters: { gatewayId: gatewayIdParam },
         messages: { gatewayStatus: { $ref: '#/components/messages/GatewayStatus' } },
       },
+      rtcUp: {
+        address: `${TOPIC_ROOT}/gw/{gatewayId}/rtc/up`,
+        description:
+          'Teleconsultation, gateway → cloud: the nurse calls a specialist (call, call-cancel), then WebRTC signaling ' +
+          '(the gateway is the offerer: offer, trickled ice) and the peer state. Only the gateway itself may publish here.',
+        parameters: { gatewayId: gatewayIdParam },
+        messages: { rtcUp: { $ref: '#/components/messages/RtcUp' } },
+      },
+      rtcDown: {
+        address: `${TOPIC_ROOT}/gw/{gatewayId}/rtc/down`,
+        description:
+          'Teleconsultation, cloud → gateway: start (a specialist joined), answer, trickled ice, hangup, and every status ' +
+          'change of the act (session: scheduled, waiting, in-progress, completed, not-done, cancelled).',
+        parameters: { gatewayId: gatewayIdParam },
+        messages: { rtcDown: { $ref: '#/components/messages/RtcDown' } },
+      },
     },
     operations: {
       sendObservations: {
@@ -76,12 +93,26 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         messages: [{ $ref: '#/channels/status/messages/gatewayStatus' }],
         bindings: { mqtt: { qos: 1, retain: true, bindingVersion: '0.2.0' } },
       },
+      sendRtc: {
+        action: 'send',
+        channel: { $ref: '#/channels/rtcUp' },
+        messages: [{ $ref: '#/channels/rtcUp/messages/rtcUp' }],
+        bindings: mqtt1,
+      },
+      receiveRtc: {
+        action: 'receive',
+        channel: { $ref: '#/channels/rtcDown' },
+        messages: [{ $ref: '#/channels/rtcDown/messages/rtcDown' }],
+        bindings: mqtt1,
+      },
     },
     components: {
       messages: {
         ObservationBatch: { name: 'ObservationBatch', title: 'Observation batch', payload: toJsonSchema(ObservationBatch) },
         BatchAck: { name: 'BatchAck', title: 'Batch acknowledgement', payload: toJsonSchema(BatchAck) },
         GatewayStatus: { name: 'GatewayStatus', title: 'Gateway status', payload: toJsonSchema(GatewayStatus) },
+        RtcUp: { name: 'RtcUp', title: 'Teleconsultation call and signaling (gateway → cloud)', payload: toJsonSchema(RtcUp) },
+        RtcDown: { name: 'RtcDown', title: 'Teleconsultation session and signaling (cloud → gateway)', payload: toJsonSchema(RtcDown) },
       },
     },
   };

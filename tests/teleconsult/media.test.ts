@@ -12,10 +12,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
 import { EcgSyn, type SimCamera, startSimCamera } from '@telecart/firmware-sim';
 import { LiveSampleBus, MediaConfig, type SignalingLink, TeleconsultAgent } from '@telecart/gateway';
-import type { EcgChunk, PtzReply, RtcDown, RtcUp } from '@telecart/protocol';
-import { Value } from '@sinclair/typebox/value';
+import type { PtzReply, RtcDown, RtcUp } from '@telecart/protocol';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -77,7 +77,23 @@ interface PageStats {
   ecgInOrder: boolean;
 }
 
-/** The specialist's side, in the page: answers the offer, collects ECG chunks and PTZ replies. */
+/**
+ * The specialist's side, in the page: answers the offer, collects ECG chunks and PTZ replies.
+ * Chromium only gathers non-default-route interfaces (here: lo) for a page allowed the microphone,
+ * which needs a secure context: the page is http://localhost/, served by Playwright (no socket).
+ */
+async function openPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage();
+  await page.route('http://localhost/**', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>specialist</title>' }));
+  await page.goto('http://localhost/');
+  await page.evaluate(async () => {
+    const s = await navigator.mediaDevices.getUserMedia({ audio: true });
+    for (const t of s.getTracks()) t.stop();
+  });
+  await page.evaluate(PAGE_SETUP);
+  return page;
+}
+
 const PAGE_SETUP = `
   window.pc = new RTCPeerConnection();
   window.cands = []; window.ecg = []; window.replies = [];
@@ -96,7 +112,16 @@ const PAGE_SETUP = `
 async function pageStats(page: Page): Promise<PageStats> {
   return page.evaluate(async () => {
     const w = window as unknown as { pc: RTCPeerConnection; ecg: { seq: number; samples: number[] }[] };
-    const out = { framesDecoded: 0, videoBytes: 0, videoCodec: '', audioSamples: 0, audioPackets: 0, ecg: w.ecg.length, ecgSamples: 0, ecgInOrder: true };
+    const out = {
+      framesDecoded: 0,
+      videoBytes: 0,
+      videoCodec: '',
+      audioSamples: 0,
+      audioPackets: 0,
+      ecg: w.ecg.length,
+      ecgSamples: 0,
+      ecgInOrder: true,
+    };
     const stats = await w.pc.getStats();
     const codecs = new Map<string, string>();
     stats.forEach((s: { type: string; id: string; mimeType?: string }) => {
@@ -151,7 +176,8 @@ class Harness implements SignalingLink {
 
   private async pumpCandidates(sessionId: string): Promise<void> {
     for (let i = 0; i < 40 && this.page; i++) {
-      const cands = (await this.page.evaluate(() => (window as unknown as { cands: RTCIceCandidateInit[] }).cands)) ?? [];
+      const cands = await this.page.evaluate(() => (window as unknown as { cands: RTCIceCandidateInit[] }).cands).catch(() => null);
+      if (cands === null) return;
       for (const c of cands.slice(this.sentCands)) {
         this.down({
           v: 1,
@@ -186,11 +212,9 @@ class Harness implements SignalingLink {
 function driveEcg(bus: LiveSampleBus): () => void {
   const syn = new EcgSyn({ seed: 7, hrMean: 72 });
   const factor = 0.001714;
-  let t = Date.now();
   const timer = setInterval(() => {
     const rows = Array.from({ length: 8 }, () => [Math.round(syn.next() / factor)]);
-    bus.emit('samples', { deviceId: 'serial:ecg-1', leads: ['II'], t0: t, periodMs: 1000 / 256, factor, rows });
-    t += (8 * 1000) / 256;
+    bus.emit('samples', { deviceId: 'serial:ecg-1', leads: ['II'], t0: Date.now() - 7000 / 256, periodMs: 1000 / 256, factor, rows });
   }, 31);
   return () => clearInterval(timer);
 }
@@ -219,6 +243,16 @@ describe.skipIf(!usable || inside === undefined)('teleconsult media inside the n
       camera: { url: camera.deviceServiceUrl, username: 'admin', password: 'admin', deadManMs: 600 },
       stethoscope: {},
       live,
+      ...(process.env.MEDIA_DEBUG
+        ? {
+            logger: {
+              debug: () => {},
+              info: (o: object, m: string) => console.log(m, o),
+              warn: (o: object, m: string) => console.log(m, o),
+              error: (o: object, m: string) => console.log(m, o),
+            },
+          }
+        : {}),
     });
 
   const start = (h: Harness, sessionId: string): void =>
@@ -249,13 +283,21 @@ describe.skipIf(!usable || inside === undefined)('teleconsult media inside the n
   it('camera H.264 passed through, stethoscope audio and ECG reach Chromium; a PTZ move over the data channel moves the camera', async () => {
     const h = new Harness();
     const agent = agentFor(h, ['127.0.0.1']);
-    const page = await browser.newPage();
+    const page = await openPage(browser);
     try {
-      await page.evaluate(PAGE_SETUP);
       h.reset(page);
       const sessionId = crypto.randomUUID();
       start(h, sessionId);
-      await waitFor(() => agent.status().peer?.state === 'connected', { timeoutMs: 15_000, what: 'peer connected' });
+      await waitFor(() => agent.status().peer?.state === 'connected', { timeoutMs: 15_000, what: 'peer connected' }).catch(async (e) => {
+        console.log(JSON.stringify(h.ups.map((u) => (u.type === 'ice' ? u.candidate.candidate : u.type))), agent.status());
+        console.log(
+          await page.evaluate(() => {
+            const w = window as unknown as { pc: RTCPeerConnection; cands: unknown[] };
+            return JSON.stringify({ s: w.pc.connectionState, i: w.pc.iceConnectionState, c: w.cands });
+          }),
+        );
+        throw e;
+      });
       await grows(page, 'framesDecoded');
       await grows(page, 'audioSamples');
       await grows(page, 'ecg');
@@ -306,9 +348,8 @@ describe.skipIf(!usable || inside === undefined)('teleconsult media inside the n
   it('a browser taking only VP8 gets the camera transcoded', async () => {
     const h = new Harness();
     const agent = agentFor(h, ['127.0.0.1'], { codec: 'vp8' });
-    const page = await browser.newPage();
+    const page = await openPage(browser);
     try {
-      await page.evaluate(PAGE_SETUP);
       h.reset(page);
       start(h, crypto.randomUUID());
       await waitFor(() => agent.status().peer?.state === 'connected', { timeoutMs: 15_000, what: 'peer connected' });
@@ -334,13 +375,15 @@ describe.skipIf(!usable || inside === undefined)('teleconsult media inside the n
       remote = await chromium.launch({ executablePath: chromiumInNetns(dir, peerNs), args: FLAGS });
       agent = agentFor(h, [link.localAddr], { source: 'test', startBitrateKbps: 400 });
       const a = agent;
-      const page = await remote.newPage();
-      await page.evaluate(PAGE_SETUP);
+      const page = await openPage(remote);
       h.reset(page);
       start(h, crypto.randomUUID());
       await waitFor(() => a.status().peer?.state === 'connected', { timeoutMs: 20_000, what: 'peer connected over the shaped link' });
       // 100 kbit/s: the video target comes down; audio packets and ECG chunks keep arriving.
-      await waitFor(() => (a.status().peer?.stats.videoBitrateKbps ?? 400) < 100, { timeoutMs: 20_000, what: 'video bitrate below 100 kbit/s' });
+      await waitFor(() => (a.status().peer?.stats.videoBitrateKbps ?? 400) < 100, {
+        timeoutMs: 20_000,
+        what: 'video bitrate below 100 kbit/s',
+      });
       const slow0 = await pageStats(page);
       await grows(page, 'audioPackets');
       await grows(page, 'ecg');

@@ -77,7 +77,10 @@ export class TestCart {
   }
 
   /** The first RtcDown (already received or to come) matching. */
-  next<T extends RtcDown['type']>(type: T, match: (m: Extract<RtcDown, { type: T }>) => boolean = () => true): Promise<Extract<RtcDown, { type: T }>> {
+  next<T extends RtcDown['type']>(
+    type: T,
+    match: (m: Extract<RtcDown, { type: T }>) => boolean = () => true,
+  ): Promise<Extract<RtcDown, { type: T }>> {
     const m = (x: RtcDown): boolean => x.type === type && match(x as Extract<RtcDown, { type: T }>);
     const have = this.down.find(m);
     if (have) return Promise.resolve(have as Extract<RtcDown, { type: T }>);
@@ -161,6 +164,8 @@ export class PageSocket {
 
 /** The waiting room as last received (sessions by id → status). */
 export function room(page: PageSocket): Record<string, string> {
-  const last = [...page.received].reverse().find((m) => m.type === 'waiting-room') as { sessions: { sessionId: string; status: string }[] } | undefined;
+  const last = [...page.received].reverse().find((m) => m.type === 'waiting-room') as
+    | { sessions: { sessionId: string; status: string }[] }
+    | undefined;
   return Object.fromEntries((last?.sessions ?? []).map((s) => [s.sessionId, s.status]));
 }

@@ -54,3 +54,24 @@ export async function runCloudCommand(o: CloudCommandOptions): Promise<void> {
     },
   );
 }
+
+/** `telecart cloud hash-password`: reads a password on stdin, prints the scrypt hash for teleconsult.specialists[].passwordHash. */
+export async function hashPasswordCommand(): Promise<void> {
+  const { hashPassword } = await import('@telecart/cloud');
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  try {
+    process.stdout.write(`${await hashPassword(password)}\n`);
+  } catch (e) {
+    process.stderr.write(`telecart cloud hash-password: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** `telecart cloud specialist-token`: a new API token (shown once) and its SHA-256 for teleconsult.specialists[].tokenSha256. */
+export async function specialistTokenCommand(): Promise<void> {
+  const { newToken } = await import('@telecart/cloud');
+  const t = newToken();
+  process.stdout.write(`token:       ${t.token}\ntokenSha256: ${t.tokenSha256}\n`);
+}

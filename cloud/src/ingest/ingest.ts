@@ -253,6 +253,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     throw e;
   }
   client.on('error', (err) => opts.logger.warn({ err }, 'ingest: MQTT error'));
+  // No Nagle on the ingest's socket either: each ack goes out as soon as its batch committed.
+  const noDelay = () => (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
+  noDelay();
+  client.on('connect', noDelay);
   opts.logger.info(
     { broker: opts.brokerUrl, shared: opts.shared ?? false, mqttVersion: client.options.protocolVersion },
     'ingest: subscribed to uplinks and statuses',

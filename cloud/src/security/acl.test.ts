@@ -34,7 +34,12 @@ describe('topic rules', () => {
     expect(maySubscribe(gwA, topics.ack('cart-a'))).toBe(true);
     expect(maySubscribe(gwB, topics.rtcDown('cart-a'))).toBe(false);
     expect(maySubscribe(gwA, topics.rtcUp('cart-a'))).toBe(false);
-    for (const f of ['telecart/v1/gw/+/rtc/down', 'telecart/v1/gw/cart-a/rtc/+', 'telecart/v1/gw/cart-a/#', `$share/g/${topics.rtcDown('cart-a')}`])
+    for (const f of [
+      'telecart/v1/gw/+/rtc/down',
+      'telecart/v1/gw/cart-a/rtc/+',
+      'telecart/v1/gw/cart-a/#',
+      `$share/g/${topics.rtcDown('cart-a')}`,
+    ])
       expect(maySubscribe(gwA, f), f).toBe(false);
   });
 

@@ -91,7 +91,8 @@ export function mosquittoAcl(
       '',
     );
   }
-  for (const u of signalingUsers) lines.push(`user ${u}`, `topic read ${TOPIC_ROOT}/gw/+/rtc/up`, `topic write ${TOPIC_ROOT}/gw/+/rtc/down`, '');
+  for (const u of signalingUsers)
+    lines.push(`user ${u}`, `topic read ${TOPIC_ROOT}/gw/+/rtc/up`, `topic write ${TOPIC_ROOT}/gw/+/rtc/down`, '');
   lines.push(
     '# every other user: its own subtree',
     ...LANES.map((l) => `pattern write ${TOPIC_ROOT}/gw/%u/up/${l}`),

@@ -218,6 +218,7 @@ export const CONSULT_SCRIPT = `
   function renderConn() {
     var s = pc ? pc.connectionState : (act && act.gatewayState) || '';
     $('conn-state').setAttribute('data-state', s);
+    $('conn-state').setAttribute('data-cart-state', (act && act.gatewayState) || '');
     $('conn-state').textContent = s ? (t('states')[s] || s) : '';
   }
   $('hangup').addEventListener('click', function () {
@@ -406,7 +407,8 @@ export const CONSULT_SCRIPT = `
   var PX_PER_MM = 96 / 25.4;
   var ecg = null;
   function resetEcg() {
-    ecg = { next: null, buffer: {}, count: 0, origin: null, last: null, drawn: 0, dropped: 0 };
+    if (ecg) clearTimeout(ecg.startTimer);
+    ecg = { next: null, buffer: {}, count: 0, origin: null, last: null, drawn: 0, dropped: 0, startTimer: null };
     g.clearRect(0, 0, canvas.width, canvas.height);
     canvas.setAttribute('data-chunks', '0');
     canvas.setAttribute('data-last-seq', '');
@@ -421,12 +423,22 @@ export const CONSULT_SCRIPT = `
     var c;
     try { c = JSON.parse(data); } catch (e) { return; }
     if (!validChunk(c)) return;
-    if (ecg.next === null) ecg.next = c.seq;
-    if (c.seq < ecg.next || ecg.buffer[c.seq]) { ecg.dropped++; canvas.setAttribute('data-dropped', String(ecg.dropped)); return; }
+    if (ecg.next !== null && c.seq < ecg.next || ecg.buffer[c.seq]) { ecg.dropped++; canvas.setAttribute('data-dropped', String(ecg.dropped)); return; }
     ecg.buffer[c.seq] = c; ecg.count++;
+    if (ecg.next === null) {
+      // The channel is unordered: the first chunk to arrive may not be the first sent. Wait briefly for the others.
+      if (!ecg.startTimer) ecg.startTimer = setTimeout(function () { ecg.next = lowest(); drain(); }, 150);
+      if (ecg.count <= 4) return;
+      clearTimeout(ecg.startTimer);
+      ecg.next = lowest();
+    }
+    drain();
+  }
+  function lowest() { return Math.min.apply(null, Object.keys(ecg.buffer).map(Number)); }
+  function drain() {
     // A chunk that never comes must not stall the trace: skip it once a few later ones wait.
     if (!ecg.buffer[ecg.next] && ecg.count > 4) {
-      ecg.next = Math.min.apply(null, Object.keys(ecg.buffer).map(Number));
+      ecg.next = lowest();
       ecg.last = null;
     }
     while (ecg.buffer[ecg.next]) {

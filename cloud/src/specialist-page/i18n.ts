@@ -107,8 +107,22 @@ const EN: ConsultTexts = {
 };
 
 const STATES = {
-  fr: { new: 'préparation', connecting: 'connexion…', connected: 'connecté', disconnected: 'coupure, reprise…', failed: 'échec de la connexion', closed: 'fermé' },
-  en: { new: 'preparing', connecting: 'connecting…', connected: 'connected', disconnected: 'interrupted, recovering…', failed: 'connection failed', closed: 'closed' },
+  fr: {
+    new: 'préparation',
+    connecting: 'connexion…',
+    connected: 'connecté',
+    disconnected: 'coupure, reprise…',
+    failed: 'échec de la connexion',
+    closed: 'fermé',
+  },
+  en: {
+    new: 'preparing',
+    connecting: 'connecting…',
+    connected: 'connected',
+    disconnected: 'interrupted, recovering…',
+    failed: 'connection failed',
+    closed: 'closed',
+  },
 };
 
 export const CONSULT_TEXTS: Record<ConsultLang, ConsultTexts> = {

@@ -10,7 +10,10 @@ import { CONSULT_CSS } from './style.js';
 
 /** JSON safe inside a <script> element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 export function renderConsultPage(o: { lang: ConsultLang; timeZone: string }): string {
@@ -57,7 +60,7 @@ export function renderConsultPage(o: { lang: ConsultLang; timeZone: string }): s
   <section id="consult" hidden aria-labelledby="consult-patient">
     <div class="top">
       <h2 id="consult-patient"></h2>
-      <span>${s('colStatus')} : <span id="act-status" class="status"></span></span>
+      <span><span ${i('colStatus')}>${s('colStatus')}</span> : <span id="act-status" class="status"></span></span>
       <span id="conn-state" role="status" aria-live="polite"></span>
       <button type="button" id="hangup" class="danger" ${i('hangup')}>${s('hangup')}</button>
       <button type="button" id="back" ${i('back')} hidden>${s('back')}</button>

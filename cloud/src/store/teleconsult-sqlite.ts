@@ -143,7 +143,17 @@ export class SqliteTeleconsultTables {
         `INSERT INTO audit_events (at, at_ms, actor, actor_role, action, session_id, gateway_id, patient_id, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(e.at, Date.parse(e.at), e.actor, e.actorRole, e.action, e.sessionId ?? null, e.gatewayId ?? null, e.patientId ?? null, e.detail ?? null);
+      .run(
+        e.at,
+        Date.parse(e.at),
+        e.actor,
+        e.actorRole,
+        e.action,
+        e.sessionId ?? null,
+        e.gatewayId ?? null,
+        e.patientId ?? null,
+        e.detail ?? null,
+      );
   }
 
   audit(q: AuditQuery): AuditEvent[] {

@@ -95,11 +95,35 @@ export function teleconsultStoreSuite(harness: StoreHarness): void {
     it('appends audit events in order, queries them, and refuses to change or delete one', async () => {
       const sid = randomUUID();
       await store.appendAudit({ at: at(0), actor: 'dr-roux', actorRole: 'specialist', action: 'login' });
-      await store.appendAudit({ at: at(1), actor: 'cart-1', actorRole: 'gateway', action: 'call', sessionId: sid, gatewayId: 'cart-1', patientId: 'p-001' });
-      await store.appendAudit({ at: at(2), actor: 'dr-roux', actorRole: 'specialist', action: 'join', sessionId: sid, gatewayId: 'cart-1', patientId: 'p-001', detail: 'x' });
+      await store.appendAudit({
+        at: at(1),
+        actor: 'cart-1',
+        actorRole: 'gateway',
+        action: 'call',
+        sessionId: sid,
+        gatewayId: 'cart-1',
+        patientId: 'p-001',
+      });
+      await store.appendAudit({
+        at: at(2),
+        actor: 'dr-roux',
+        actorRole: 'specialist',
+        action: 'join',
+        sessionId: sid,
+        gatewayId: 'cart-1',
+        patientId: 'p-001',
+        detail: 'x',
+      });
       const all = await store.listAudit({});
       expect(all.map((e) => e.action)).toEqual(['login', 'call', 'join']);
-      expect(all[0]).toMatchObject({ actor: 'dr-roux', actorRole: 'specialist', sessionId: null, gatewayId: null, patientId: null, detail: null });
+      expect(all[0]).toMatchObject({
+        actor: 'dr-roux',
+        actorRole: 'specialist',
+        sessionId: null,
+        gatewayId: null,
+        patientId: null,
+        detail: null,
+      });
       expect(all[1]?.id).toBeGreaterThan(all[0]?.id ?? Infinity);
       expect(all[2]).toMatchObject({ at: at(2), sessionId: sid, detail: 'x' });
       expect((await store.listAudit({ sessionId: sid })).map((e) => e.action)).toEqual(['call', 'join']);

@@ -18,7 +18,10 @@ export const SpecialistConfig = Type.Object(
       Type.String({ pattern: '^\\$scrypt\\$', description: 'from `telecart cloud hash-password`; never the password itself' }),
     ),
     tokenSha256: Type.Optional(
-      Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 of an API token (Authorization: Bearer), from `telecart cloud specialist-token`' }),
+      Type.String({
+        pattern: '^[0-9a-f]{64}$',
+        description: 'SHA-256 of an API token (Authorization: Bearer), from `telecart cloud specialist-token`',
+      }),
     ),
     gateways: Type.Array(GatewayPattern, { default: [], maxItems: 1000, description: 'carts this specialist may see and join' }),
     sites: Type.Array(Id, { default: [], maxItems: 100, description: 'sites (below) whose carts this specialist may see' }),
@@ -64,12 +67,18 @@ export type TeleconsultConfig = Static<typeof TeleconsultConfig>;
 
 /** The section as code may give it (tests, embedding): every defaulted field optional. */
 export type TeleconsultOptions = Partial<Omit<TeleconsultConfig, 'specialists'>> & {
-  specialists?: (Omit<SpecialistConfig, 'gateways' | 'sites' | 'audit'> & Partial<Pick<SpecialistConfig, 'gateways' | 'sites' | 'audit'>>)[];
+  specialists?: (Omit<SpecialistConfig, 'gateways' | 'sites' | 'audit'> &
+    Partial<Pick<SpecialistConfig, 'gateways' | 'sites' | 'audit'>>)[];
 };
 
 /** Defaults for a config built in code rather than loaded through the schema. */
 export function teleconsultDefaults(partial: TeleconsultOptions = {}): TeleconsultConfig {
-  const specialists = (partial.specialists ?? []).map((s) => ({ ...s, gateways: s.gateways ?? [], sites: s.sites ?? [], audit: s.audit ?? false }));
+  const specialists = (partial.specialists ?? []).map((s) => ({
+    ...s,
+    gateways: s.gateways ?? [],
+    sites: s.sites ?? [],
+    audit: s.audit ?? false,
+  }));
   return {
     sites: [],
     waitingTimeoutMinutes: 15,

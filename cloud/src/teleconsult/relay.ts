@@ -202,25 +202,42 @@ export class TeleconsultRelay {
 
   private fromGateway(topic: string, payload: Buffer): void {
     const parsed = parseTopic(topic);
-    if (parsed?.kind !== 'rtc-up') return this.mqttMalformed('unknown-topic', parsed?.gatewayId ?? '?', topic, payload, 'not an rtc/up topic');
+    if (parsed?.kind !== 'rtc-up') {
+      this.mqttMalformed('unknown-topic', parsed?.gatewayId ?? '?', topic, payload, 'not an rtc/up topic');
+      return;
+    }
     const gw = parsed.gatewayId;
-    if (payload.byteLength > MAX_SIGNALING_BYTES)
-      return this.mqttMalformed('oversize', gw, topic, payload, `${payload.byteLength} bytes > ${MAX_SIGNALING_BYTES}`);
+    if (payload.byteLength > MAX_SIGNALING_BYTES) {
+      this.mqttMalformed('oversize', gw, topic, payload, `${payload.byteLength} bytes > ${MAX_SIGNALING_BYTES}`);
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));
     } catch (e) {
-      return this.mqttMalformed('not-json', gw, topic, payload, (e as Error).message);
+      this.mqttMalformed('not-json', gw, topic, payload, (e as Error).message);
+      return;
     }
     const v = checkUp.validate(json);
-    if (!v.ok) return this.mqttMalformed('schema', gw, topic, payload, formatIssues(v.issues));
+    if (!v.ok) {
+      this.mqttMalformed('schema', gw, topic, payload, formatIssues(v.issues));
+      return;
+    }
     this.counters.fromGateways++;
     const msg = v.value;
-    if (msg.type === 'call') return this.onCall(gw, msg);
+    if (msg.type === 'call') {
+      this.onCall(gw, msg);
+      return;
+    }
     const l = this.live.get(msg.sessionId);
-    if (!l) return this.mqttMalformed('unknown-session', gw, topic, undefined, `${msg.type} for session ${msg.sessionId}, not active here`);
-    if (l.rec.gatewayId !== gw)
-      return this.mqttMalformed('wrong-gateway', gw, topic, undefined, `session ${msg.sessionId} belongs to ${l.rec.gatewayId}`);
+    if (!l) {
+      this.mqttMalformed('unknown-session', gw, topic, undefined, `${msg.type} for session ${msg.sessionId}, not active here`);
+      return;
+    }
+    if (l.rec.gatewayId !== gw) {
+      this.mqttMalformed('wrong-gateway', gw, topic, undefined, `session ${msg.sessionId} belongs to ${l.rec.gatewayId}`);
+      return;
+    }
     switch (msg.type) {
       case 'call-cancel':
         if (l.rec.status === 'in-progress') this.end(l, 'hangup-nurse', { hangupGateway: false });
@@ -228,18 +245,23 @@ export class TeleconsultRelay {
         return;
       case 'offer':
       case 'ice':
-        if (l.rec.status !== 'in-progress' || !l.peer)
-          return this.mqttMalformed('bad-state', gw, topic, undefined, `${msg.type} while the session is ${l.rec.status}`);
+        if (l.rec.status !== 'in-progress' || !l.peer) {
+          this.mqttMalformed('bad-state', gw, topic, undefined, `${msg.type} while the session is ${l.rec.status}`);
+          return;
+        }
         if (msg.type === 'offer') l.peer.send({ type: 'offer', sessionId: msg.sessionId, sdp: msg.sdp });
         else l.peer.send({ type: 'ice', sessionId: msg.sessionId, candidate: msg.candidate });
         return;
       case 'state':
-        return this.onState(l, msg);
+        this.onState(l, msg);
+        return;
       case 'error':
         this.opts.logger.warn({ gatewayId: gw, sessionId: msg.sessionId, error: msg.message }, 'teleconsult: the cart reports an error');
         l.peer?.send({ type: 'error', sessionId: msg.sessionId, message: msg.message });
-        if (l.rec.status === 'in-progress' && l.rec.connectedAt === null) this.end(l, `cart-error: ${msg.message}`.slice(0, 200), { hangupGateway: true });
-        return;
+        if (l.rec.status === 'in-progress' && l.rec.connectedAt === null) {
+          this.end(l, `cart-error: ${msg.message}`.slice(0, 200), { hangupGateway: true });
+          return;
+        }
     }
   }
 
@@ -274,7 +296,9 @@ export class TeleconsultRelay {
     this.live.set(rec.sessionId, l);
     this.write(() => this.opts.store.upsertTeleconsultation({ ...rec }));
     this.audit({ actor: gatewayId, actorRole: 'gateway', action: 'call', ...this.about(l), detail: msg.reason ?? null });
-    this.arm(l, this.opts.config.waitingTimeoutMinutes * 60_000, () => this.move(l, 'not-done', 'no-join-timeout', { actor: 'cloud', actorRole: 'system', action: 'timeout' }));
+    this.arm(l, this.opts.config.waitingTimeoutMinutes * 60_000, () =>
+      this.move(l, 'not-done', 'no-join-timeout', { actor: 'cloud', actorRole: 'system', action: 'timeout' }),
+    );
     this.toGateway(gatewayId, this.sessionDown(l));
     // The names shown in the waiting room come from the cloud's patient list; the call carries ids only.
     void this.opts.store.getPatient(msg.patient.id).then(
@@ -303,38 +327,67 @@ export class TeleconsultRelay {
 
   private wsMalformed(peer: RelayPeer, reason: WsMalformed, error: string, sessionId?: string): void {
     this.counters.malformed.ws[reason]++;
-    this.once.warn(`specialist:${peer.specialist.id}`, `ws-${reason}`, { topic: 'consult/ws', error }, 'teleconsult: dropped a page message');
+    this.once.warn(
+      `specialist:${peer.specialist.id}`,
+      `ws-${reason}`,
+      { topic: 'consult/ws', error },
+      'teleconsult: dropped a page message',
+    );
     peer.send({ type: 'error', message: error, ...(sessionId ? { sessionId } : {}) });
   }
 
   private fromPage(peer: RelayPeer, data: string): void {
-    if (data.length > MAX_SIGNALING_BYTES) return this.wsMalformed(peer, 'oversize', `message of ${data.length} characters`);
+    if (data.length > MAX_SIGNALING_BYTES) {
+      this.wsMalformed(peer, 'oversize', `message of ${data.length} characters`);
+      return;
+    }
     let json: unknown;
     try {
       json = JSON.parse(data);
     } catch (e) {
-      return this.wsMalformed(peer, 'not-json', (e as Error).message);
+      this.wsMalformed(peer, 'not-json', (e as Error).message);
+      return;
     }
     const v = checkBrowser.validate(json);
-    if (!v.ok) return this.wsMalformed(peer, 'schema', formatIssues(v.issues));
+    if (!v.ok) {
+      this.wsMalformed(peer, 'schema', formatIssues(v.issues));
+      return;
+    }
     this.counters.fromPages++;
     const msg = v.value;
     const l = this.live.get(msg.sessionId);
     const who = peer.specialist;
     if (!l || !this.opts.directory.maySee(who.id, l.rec.gatewayId)) {
       // Unknown and not-yours look the same, so a page cannot probe other carts' sessions.
-      if (l) this.audit({ actor: who.id, actorRole: 'specialist', action: 'refused', ...this.about(l), detail: `${msg.type}: cart not allowed` });
-      return this.wsMalformed(peer, l ? 'forbidden' : 'unknown-session', `no active session ${msg.sessionId}`, msg.sessionId);
+      if (l)
+        this.audit({
+          actor: who.id,
+          actorRole: 'specialist',
+          action: 'refused',
+          ...this.about(l),
+          detail: `${msg.type}: cart not allowed`,
+        });
+      this.wsMalformed(peer, l ? 'forbidden' : 'unknown-session', `no active session ${msg.sessionId}`, msg.sessionId);
+      return;
     }
-    if (msg.type === 'join') return this.join(peer, l, msg.media);
-    if (l.peer !== peer) return this.wsMalformed(peer, 'forbidden', `you have not joined session ${msg.sessionId}`, msg.sessionId);
+    if (msg.type === 'join') {
+      this.join(peer, l, msg.media);
+      return;
+    }
+    if (l.peer !== peer) {
+      this.wsMalformed(peer, 'forbidden', `you have not joined session ${msg.sessionId}`, msg.sessionId);
+      return;
+    }
     switch (msg.type) {
       case 'answer':
-        return this.toGateway(l.rec.gatewayId, { v: 1, type: 'answer', sessionId: msg.sessionId, sdp: msg.sdp });
+        this.toGateway(l.rec.gatewayId, { v: 1, type: 'answer', sessionId: msg.sessionId, sdp: msg.sdp });
+        return;
       case 'ice':
-        return this.toGateway(l.rec.gatewayId, { v: 1, type: 'ice', sessionId: msg.sessionId, candidate: msg.candidate });
+        this.toGateway(l.rec.gatewayId, { v: 1, type: 'ice', sessionId: msg.sessionId, candidate: msg.candidate });
+        return;
       case 'hangup':
-        return this.end(l, 'hangup-specialist', { hangupGateway: true, reason: msg.reason });
+        this.end(l, 'hangup-specialist', { hangupGateway: true, reason: msg.reason });
+        return;
     }
   }
 
@@ -343,7 +396,8 @@ export class TeleconsultRelay {
     if (l.rec.status !== 'waiting') {
       const by = l.rec.specialistName ? ` (${l.rec.specialistName})` : '';
       this.audit({ actor: who.id, actorRole: 'specialist', action: 'join-refused', ...this.about(l), detail: `status ${l.rec.status}` });
-      return this.wsMalformed(peer, 'bad-state', `session ${l.rec.sessionId} is ${l.rec.status}${by}`, l.rec.sessionId);
+      this.wsMalformed(peer, 'bad-state', `session ${l.rec.sessionId} is ${l.rec.status}${by}`, l.rec.sessionId);
+      return;
     }
     l.peer = peer;
     const t = this.now().toISOString();
@@ -369,7 +423,8 @@ export class TeleconsultRelay {
   /** Ends an in-progress act: finalised if the media ever came up, else not done. */
   private end(l: Live, outcome: string, o: { hangupGateway: boolean; reason?: string }): void {
     if (l.rec.status !== 'in-progress') return;
-    if (o.hangupGateway) this.toGateway(l.rec.gatewayId, { v: 1, type: 'hangup', sessionId: l.rec.sessionId, reason: (o.reason ?? outcome).slice(0, 200) });
+    if (o.hangupGateway)
+      this.toGateway(l.rec.gatewayId, { v: 1, type: 'hangup', sessionId: l.rec.sessionId, reason: (o.reason ?? outcome).slice(0, 200) });
     const actor =
       outcome === 'hangup-specialist'
         ? { actor: l.rec.specialistId ?? '?', actorRole: 'specialist' as const }
@@ -379,12 +434,7 @@ export class TeleconsultRelay {
     this.move(l, endStatus(l.rec.connectedAt !== null), outcome, { ...actor, action: 'end' });
   }
 
-  private move(
-    l: Live,
-    to: TeleconsultStatus,
-    outcome: string | null,
-    by: Pick<AuditEventInput, 'actor' | 'actorRole' | 'action'>,
-  ): void {
+  private move(l: Live, to: TeleconsultStatus, outcome: string | null, by: Pick<AuditEventInput, 'actor' | 'actorRole' | 'action'>): void {
     const t = transition(l.rec.status, to);
     if (!t.ok) {
       this.opts.logger.warn({ sessionId: l.rec.sessionId, err: t.error }, 'teleconsult: transition refused');
@@ -448,7 +498,10 @@ export class TeleconsultRelay {
     const v = checkDown.validate(msg);
     if (!v.ok) {
       // Our own bug: say it, send nothing the gateway would have to reject.
-      this.opts.logger.error({ gatewayId, type: msg.type, err: formatIssues(v.issues) }, 'teleconsult: refusing to send an invalid RtcDown');
+      this.opts.logger.error(
+        { gatewayId, type: msg.type, err: formatIssues(v.issues) },
+        'teleconsult: refusing to send an invalid RtcDown',
+      );
       return;
     }
     this.counters.toGateways++;

@@ -1,7 +1,7 @@
 /** Puts the teleconsultation side of the cloud together: accounts, logins, the signaling relay. */
 import type { IClientOptions } from 'mqtt';
-import type { CloudSecurity } from '../security/cloud-security.js';
 import type { Logger } from 'pino';
+import type { CloudSecurity } from '../security/cloud-security.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { TeleconsultConfig } from './config.js';
 import { LoginSessions } from './logins.js';

@@ -14,7 +14,9 @@ export const BrowserMessage = Type.Union(
       {
         type: Type.Literal('join'),
         sessionId: Uuid,
-        media: Type.Optional(Type.Object({ video: Type.Boolean(), audio: Type.Boolean(), ecg: Type.Boolean() }, { additionalProperties: false })),
+        media: Type.Optional(
+          Type.Object({ video: Type.Boolean(), audio: Type.Boolean(), ecg: Type.Boolean() }, { additionalProperties: false }),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -101,13 +101,13 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
     ].join('\r\n');
   };
 
-  const handle = (conn: Socket, req: Request): void => {
+  const handle = (conn: Socket, req: Request): boolean => {
     const cseq = req.headers.get('cseq') ?? '0';
     const reply = (code: number, reason: string, headers: Record<string, string> = {}, body = '') => {
       const lines = [`RTSP/1.0 ${code} ${reason}`, `CSeq: ${cseq}`, 'Server: telecart-sim-camera'];
       for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
       if (body) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-      conn.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
+      return conn.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
     };
     let path: string;
     try {
@@ -133,7 +133,10 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
         if (tcp) {
           const ch = Number(tcp[1]);
           sessions.set(id, { id, conn, transport: { kind: 'tcp', channel: ch }, playing: false });
-          return reply(200, 'OK', { Transport: `RTP/AVP/TCP;unicast;interleaved=${ch}-${ch + 1};ssrc=${ssrc}`, Session: `${id};timeout=60` });
+          return reply(200, 'OK', {
+            Transport: `RTP/AVP/TCP;unicast;interleaved=${ch}-${ch + 1};ssrc=${ssrc}`,
+            Session: `${id};timeout=60`,
+          });
         }
         if (udp && /RTP\/AVP(\/UDP)?;/.test(`${t};`)) {
           const host = conn.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';

@@ -33,7 +33,7 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { PatientContext } from '../patient/context.js';
-import { InvalidReadingError, type LocalObservation, type ReadingStore } from '../store/reading-store.js';
+import { InvalidReadingError, type LocalObservation, type ReadingStore, StoreFullError } from '../store/reading-store.js';
 import { contentKeyOf } from './content-key.js';
 import { attachFrameSource, type FrameSource } from './frame-source.js';
 import { observationTime } from './time.js';
@@ -115,6 +115,8 @@ export interface FrameOutcome {
   duplicates: number;
   held: number;
   live: number;
+  /** Readings refused because the store is (nearly) full: not malformed, nothing written (StoreFullError). */
+  refused?: number;
   malformed?: string;
 }
 
@@ -155,6 +157,8 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   private readonly devices = new Map<string, DeviceSeen>();
   private readonly malformedCounts = new Map<string, { deviceId: string; reason: string; count: number }>();
   private readonly logged = new Set<string>();
+  /** Devices whose last reading the full store refused: logged once until one is accepted again. */
+  private readonly refusing = new Set<string>();
   private readonly detachers = new Set<() => void>();
   private readonly definitions: readonly DeviceDefinition[];
   private readonly chosen = new Map<string, DefinitionChoice>();
@@ -290,6 +294,16 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
 
   malformed(): { deviceId: string; reason: string; count: number }[] {
     return [...this.malformedCounts.values()].map((m) => ({ ...m }));
+  }
+
+  /**
+   * A burst of frames (a record download, a serial block, what a source delivered at once) in one
+   * store transaction: one fsync for all, 'recorded' events after that commit. Each frame is
+   * handled as by handleFrame(): a bad or refused one is skipped and its neighbours are stored.
+   */
+  handleFrames(frames: readonly DeviceFrame[]): FrameOutcome[] {
+    if (frames.length === 1) return [this.handleFrame(frames[0] as DeviceFrame)];
+    return this.opts.store.group(() => frames.map((f) => this.handleFrame(f)));
   }
 
   /** Decodes and stores one frame. Never throws: bad input is counted and reported. */
@@ -443,25 +457,39 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   private storeDraft(frame: DeviceFrame, draft: ObservationDraft, device: DeviceSeen, outcome: FrameOutcome): void {
     const patient = this.opts.patients.resolve(frame.deviceId, draft.userIndex);
     const contentKey = contentKeyOf(frame.deviceId, draft);
-    const r = this.opts.store.record({
-      ...(contentKey === undefined ? {} : { contentKey }),
-      code: draft.code,
-      ...(draft.value === undefined ? {} : { value: draft.value }),
-      ...(draft.components === undefined ? {} : { components: draft.components }),
-      status: 'final',
-      flags: [...draft.flags],
-      patient,
-      device: this.deviceRef(frame),
-      time: observationTime({
-        deviceTime: draft.deviceTime,
-        receivedAt: frame.receivedAt,
-        timeZone: this.opts.timeZone,
-        toleranceMs: this.opts.clockDriftToleranceMs,
-        fromStorage: draft.flags.includes('data-from-storage') || this.downloading.has(frame.deviceId),
-        ...(this.clockOffsets.has(frame.deviceId) ? { clockOffsetMs: this.clockOffsets.get(frame.deviceId) } : {}),
-      }),
-      lane: draft.lane,
-    });
+    let r: ReturnType<ReadingStore['record']>;
+    try {
+      r = this.opts.store.record({
+        ...(contentKey === undefined ? {} : { contentKey }),
+        code: draft.code,
+        ...(draft.value === undefined ? {} : { value: draft.value }),
+        ...(draft.components === undefined ? {} : { components: draft.components }),
+        status: 'final',
+        flags: [...draft.flags],
+        patient,
+        device: this.deviceRef(frame),
+        time: observationTime({
+          deviceTime: draft.deviceTime,
+          receivedAt: frame.receivedAt,
+          timeZone: this.opts.timeZone,
+          toleranceMs: this.opts.clockDriftToleranceMs,
+          fromStorage: draft.flags.includes('data-from-storage') || this.downloading.has(frame.deviceId),
+          ...(this.clockOffsets.has(frame.deviceId) ? { clockOffsetMs: this.clockOffsets.get(frame.deviceId) } : {}),
+        }),
+        lane: draft.lane,
+      });
+    } catch (e) {
+      if (!(e instanceof StoreFullError)) throw e;
+      // A refusal, not a bad frame: the store alarm is raised and counted by the store; the
+      // device's other readings (e.g. spot readings when only waveforms are refused) still go in.
+      outcome.refused = (outcome.refused ?? 0) + 1;
+      if (!this.refusing.has(frame.deviceId)) {
+        this.refusing.add(frame.deviceId);
+        this.logger.warn({ deviceId: frame.deviceId, level: e.level, lane: e.lane, err: e.message }, 'reading refused: gateway store full');
+      }
+      return;
+    }
+    this.refusing.delete(frame.deviceId);
     const held = patient === null;
     if (draft.recordNumber !== undefined && draft.recordNumber > (this.committedRecords.get(frame.deviceId) ?? -1)) {
       // Committed (or already there): the RACP cursor may move past it.

@@ -1,6 +1,7 @@
 /**
  * The minimal nurse page served at /: pick the patient, see the last readings arrive (held ones
- * flagged), assign held readings, in French or English. Plain DOM, textContent only (device
+ * flagged), assign held readings, call the specialist for the current patient and follow the act's
+ * status (POST/DELETE /api/teleconsult/call, GET /api/teleconsult), in French or English. Plain DOM, textContent only (device
  * strings are untrusted), script served from /app.js so the CSP can forbid inline script.
  */
 export const NURSE_PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'";
@@ -25,6 +26,12 @@ export const NURSE_PAGE_HTML = `<!doctype html>
   li .v { font-weight: bold; min-width: 10em; }
   li .held { color: #b45309; font-weight: bold; }
   li .t { color: #555; font-size: .85em; }
+  #tc { background: #fff; border-radius: 6px; padding: .6em .8em; margin-bottom: 1em; display: flex; gap: .8em; align-items: center; flex-wrap: wrap; }
+  #tc-call { background: #0b5394; color: #fff; border: 0; border-radius: 4px; }
+  #tc-call:disabled { background: #9fb3c8; }
+  #tc-status { font-weight: bold; }
+  #tc-status[data-status="in-progress"] { color: #15803d; }
+  #tc-status[data-status="waiting"] { color: #b45309; }
 </style>
 </head>
 <body>
@@ -36,6 +43,12 @@ export const NURSE_PAGE_HTML = `<!doctype html>
 </header>
 <main>
   <div id="who"></div>
+  <section id="tc" aria-live="polite">
+    <input id="tc-reason" maxlength="200" data-i18n-placeholder="reason" placeholder="Motif (facultatif)">
+    <button id="tc-call" data-i18n="call">Appeler le spécialiste</button>
+    <button id="tc-cancel" data-i18n="cancelCall" hidden>Annuler l’appel</button>
+    <span id="tc-status" data-status=""></span>
+  </section>
   <div id="live"></div>
   <h2 data-i18n="recent">Dernières mesures</h2>
   <ul id="readings"></ul>
@@ -49,10 +62,16 @@ export const NURSE_PAGE_JS = `'use strict';
 const T = {
   fr: { title: 'Chariot de télémédecine', patient: 'Patient', clear: 'Aucun patient', recent: 'Dernières mesures',
         none: 'Aucun patient sélectionné : les mesures sont mises en attente', current: 'Patient : ',
-        held: 'en attente de patient', assign: 'Attribuer au patient sélectionné', recorded: 'enregistrée', choose: '— choisir —', map: 'PAM' },
+        held: 'en attente de patient', assign: 'Attribuer au patient sélectionné', recorded: 'enregistrée', choose: '— choisir —', map: 'PAM',
+        call: 'Appeler le spécialiste', cancelCall: 'Annuler l’appel', reason: 'Motif (facultatif)', with: 'avec', needPatient: 'Choisissez d’abord le patient',
+        st: { scheduled: 'Téléconsultation à venir', waiting: 'Patient en salle d’attente', 'in-progress': 'Téléconsultation en cours',
+              completed: 'Téléconsultation finalisée', 'not-done': 'Téléconsultation non réalisée', cancelled: 'Appel annulé' } },
   en: { title: 'Telemedicine cart', patient: 'Patient', clear: 'No patient', recent: 'Latest readings',
         none: 'No patient selected: readings are held', current: 'Patient: ',
-        held: 'waiting for a patient', assign: 'Assign to the selected patient', recorded: 'recorded', choose: '— choose —', map: 'MAP' },
+        held: 'waiting for a patient', assign: 'Assign to the selected patient', recorded: 'recorded', choose: '— choose —', map: 'MAP',
+        call: 'Call the specialist', cancelCall: 'Cancel the call', reason: 'Reason (optional)', with: 'with', needPatient: 'Select the patient first',
+        st: { scheduled: 'Teleconsultation scheduled', waiting: 'Patient in the waiting room', 'in-progress': 'Teleconsultation in progress',
+              completed: 'Teleconsultation completed', 'not-done': 'Teleconsultation not done', cancelled: 'Call cancelled' } },
 };
 const LABELS = {
   '85354-9': { fr: 'Tension artérielle', en: 'Blood pressure' }, '8867-4': { fr: 'Pouls', en: 'Pulse' },
@@ -84,7 +103,39 @@ function valueText(o) {
   return o.value ? o.value.value + ' ' + unit(o.value.unit) : '';
 }
 
+// The teleconsultation act of this cart, as GET /api/teleconsult last described it.
+let act = null;
+let actError = '';
+const ACTIVE = ['scheduled', 'waiting', 'in-progress'];
+const actActive = () => act !== null && ACTIVE.includes(act.status);
+
+function renderCall() {
+  const st = $('tc-status');
+  st.dataset.status = act ? act.status : '';
+  st.textContent = actError || (act ? (T[lang].st[act.status] || act.status) + (act.specialist ? ' — ' + t('with') + ' ' + act.specialist.name : '') : '');
+  $('tc-call').disabled = actActive() || !current;
+  $('tc-call').title = current ? '' : t('needPatient');
+  $('tc-cancel').hidden = !(act && (act.status === 'waiting' || act.status === 'scheduled'));
+}
+
+async function refreshCall() {
+  try {
+    const r = await api('GET', '/api/teleconsult');
+    act = r && r.session ? r.session : act && !ACTIVE.includes(act.status) ? act : null;
+    actError = '';
+  } catch (e) {
+    actError = '';
+    act = null;
+  }
+  renderCall();
+}
+
+function pollCall() {
+  refreshCall().finally(() => setTimeout(pollCall, actActive() ? 1500 : 5000));
+}
+
 function renderWho() {
+  renderCall();
   const who = $('who');
   who.className = current ? '' : 'none';
   who.textContent = current ? t('current') + name(current) : t('none');
@@ -95,6 +146,8 @@ function renderWho() {
 function renderStatic() {
   document.documentElement.lang = lang;
   document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  document.querySelectorAll('[data-i18n-placeholder]').forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
+  renderCall();
   $('lang').textContent = lang === 'fr' ? 'EN' : 'FR';
   const sel = $('patient');
   sel.replaceChildren();
@@ -169,6 +222,26 @@ async function main() {
     renderWho();
   };
   $('clear').onclick = async () => { current = (await api('DELETE', '/api/context/patient')).patient; renderWho(); };
+  $('tc-call').onclick = async () => {
+    const reason = $('tc-reason').value.trim();
+    $('tc-call').disabled = true;
+    try {
+      const r = await api('POST', '/api/teleconsult/call', reason ? { reason: reason } : {});
+      act = { sessionId: r.sessionId, status: r.status || 'waiting', specialist: null };
+      actError = '';
+      $('tc-reason').value = '';
+    } catch (e) {
+      actError = String(e.message || e);
+    }
+    renderCall();
+    refreshCall();
+  };
+  $('tc-cancel').onclick = async () => {
+    if (!act) return;
+    try { await api('DELETE', '/api/teleconsult/call/' + encodeURIComponent(act.sessionId)); } catch (e) { actError = String(e.message || e); }
+    refreshCall();
+  };
+  pollCall();
   $('lang').onclick = () => { lang = lang === 'fr' ? 'en' : 'fr'; renderStatic(); renderReadings(); };
   const es = new EventSource('/api/events');
   es.addEventListener('reading', (e) => addReading(JSON.parse(e.data)));

@@ -7,12 +7,23 @@ import { type Static, Type } from '@sinclair/typebox';
 
 export const CameraConfig = Type.Object(
   {
-    url: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'ONVIF device service URL, e.g. http://10.0.0.5/onvif/device_service' })),
+    url: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 512, description: 'ONVIF device service URL, e.g. http://10.0.0.5/onvif/device_service' }),
+    ),
     username: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-    profileToken: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: "media profile; default: the camera's first" })),
-    streamUri: Type.Optional(Type.String({ pattern: '^rtsps?://', maxLength: 512, description: 'RTSP URI; default: asked with GetStreamUri' })),
-    deadManMs: Type.Integer({ minimum: 200, maximum: 10_000, default: 1000, description: 'a continuous move stops when not repeated within this' }),
+    profileToken: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: "media profile; default: the camera's first" }),
+    ),
+    streamUri: Type.Optional(
+      Type.String({ pattern: '^rtsps?://', maxLength: 512, description: 'RTSP URI; default: asked with GetStreamUri' }),
+    ),
+    deadManMs: Type.Integer({
+      minimum: 200,
+      maximum: 10_000,
+      default: 1000,
+      description: 'a continuous move stops when not repeated within this',
+    }),
   },
   { default: {}, additionalProperties: false },
 );
@@ -29,7 +40,11 @@ export const MediaConfig = Type.Object(
           VIDEO_SOURCES.map((s) => Type.Literal(s)),
           { default: 'camera', description: "'camera': the ONVIF camera's RTSP stream; 'webcam': v4l2src; 'test': videotestsrc" },
         ),
-        webcamDevice: Type.String({ pattern: '^/dev/[A-Za-z0-9_./-]{1,64}$', default: '/dev/video0', description: 'V4L2 device of the USB webcam' }),
+        webcamDevice: Type.String({
+          pattern: '^/dev/[A-Za-z0-9_./-]{1,64}$',
+          default: '/dev/video0',
+          description: 'V4L2 device of the USB webcam',
+        }),
         codec: Type.Union([Type.Literal('auto'), Type.Literal('h264'), Type.Literal('vp8')], {
           default: 'auto',
           description: "'auto' offers H.264 (camera passed through) then VP8; 'vp8' forces transcoding",
@@ -38,7 +53,12 @@ export const MediaConfig = Type.Object(
         height: Type.Integer({ minimum: 120, maximum: 1080, default: 360 }),
         fps: Type.Integer({ minimum: 1, maximum: 30, default: 15 }),
         startBitrateKbps: Type.Integer({ minimum: 32, maximum: 8000, default: 500 }),
-        minBitrateKbps: Type.Integer({ minimum: 16, maximum: 2000, default: 40, description: 'video never goes below (audio and ECG first)' }),
+        minBitrateKbps: Type.Integer({
+          minimum: 16,
+          maximum: 2000,
+          default: 40,
+          description: 'video never goes below (audio and ECG first)',
+        }),
         maxBitrateKbps: Type.Integer({ minimum: 32, maximum: 8000, default: 1500 }),
         rtspTransport: Type.Union([Type.Literal('tcp'), Type.Literal('udp')], { default: 'tcp' }),
       },

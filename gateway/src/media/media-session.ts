@@ -20,12 +20,12 @@ import { type Clock, systemClock } from '@telecart/devices';
 import { ECG_CHANNEL, type EcgChunk, type IceCandidate, PTZ_CHANNEL } from '@telecart/protocol';
 import {
   MediaStreamTrack,
+  ReceiverEstimatedMaxBitrate,
   type RTCDataChannel,
   type RTCIceServer,
   RTCPeerConnection,
   RTCRtpCodecParameters,
   type RTCRtpTransceiver,
-  ReceiverEstimatedMaxBitrate,
   RtcpPayloadSpecificFeedback,
   RtcpRrPacket,
   RtcpSrPacket,
@@ -297,9 +297,12 @@ export class MediaSession {
 
   private applyBitrate(kbps: number): void {
     const startKbps = this.o.media.video.startBitrateKbps;
-    // The camera's stream has its own rate: below the start rate, transcode it to follow the link.
+    // The camera's stream has its own rate: below the start rate, transcode it to follow the link;
+    // back above it, pass it through again. A camera passed through is left alone otherwise.
+    const cameraH264 = this.o.video?.kind === 'rtsp' && this.codec === 'h264';
+    if (this.passThrough && kbps >= startKbps) return;
     if (this.passThrough && kbps < startKbps) this.passThrough = false;
-    else if (!this.passThrough && this.o.video?.kind === 'rtsp' && this.codec === 'h264' && kbps >= startKbps) this.passThrough = true;
+    else if (!this.passThrough && cameraH264 && kbps >= startKbps) this.passThrough = true;
     this.logger.info({ kbps, passThrough: this.passThrough, fractionLost: this.fractionLost, remb: this.remb }, 'video bitrate changed');
     this.restartVideo('bitrate');
   }
@@ -312,7 +315,7 @@ export class MediaSession {
 
   private sendEcg(c: EcgChunk): void {
     const dc = this.ecg;
-    if (!dc || dc.readyState !== 'open') return;
+    if (dc?.readyState !== 'open') return;
     this.ecgQueue.push(JSON.stringify(c));
     // A live view wants the newest samples: when the link is too slow, drop the oldest waiting chunks.
     while (this.ecgQueue.length > 0) {

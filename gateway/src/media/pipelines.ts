@@ -32,7 +32,8 @@ export interface VideoPipeline {
 
 /** gst-launch gets each property as one argv item (no shell): refuse what would split a stage. */
 function prop(name: string, value: string): string {
-  if (/[\s!]/.test(value) || value.length === 0) throw new Error(`${name} must be non-empty, without spaces or '!': ${JSON.stringify(value)}`);
+  if (/[\s!]/.test(value) || value.length === 0)
+    throw new Error(`${name} must be non-empty, without spaces or '!': ${JSON.stringify(value)}`);
   return `${name}=${value}`;
 }
 

@@ -9,8 +9,8 @@
  * packet (docs/teleconsult-media.md).
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { type GstExit, type GstProcess, spawnGst } from '../audio/gst.js';
 import { type Clock, systemClock } from '@telecart/devices';
+import { type GstExit, type GstProcess, spawnGst } from '../audio/gst.js';
 
 export type RtpPayloadKind = 'h264' | 'vp8' | 'opus';
 
@@ -117,6 +117,9 @@ export class RtpRelay {
   private spawnedAt = 0;
   private waitingFirst = false;
   private lastKeyframeAt = 0;
+  private currentSsrc: number | null = null;
+  /** The SSRC of the child being replaced: its last packets are dropped once the new one speaks. */
+  private retiredSsrc: number | null = null;
   private closed = false;
   readonly counters: RelayCounters = { packets: 0, bytes: 0, keyframes: 0, restarts: 0, restartToFirstPacketMs: [] };
 
@@ -165,6 +168,7 @@ export class RtpRelay {
     const old = this.gst;
     this.gst = null;
     this.counters.restarts++;
+    this.retiredSsrc = this.currentSsrc;
     // The new child starts while the old one ends: the gap is the new one's start-up, not both.
     this.launch();
     await old?.stop(500);
@@ -173,13 +177,24 @@ export class RtpRelay {
   private onPacket(m: Buffer): void {
     if (m.length < 12 || (m[0] ?? 0) >> 6 !== 2) return;
     const now = this.clock.now();
+    const ssrc = m.readUInt32BE(8);
+    // While the old child winds down both send: keep the old stream until the new one starts, then only the new.
+    if (ssrc === this.retiredSsrc) {
+      if (this.waitingFirst) this.forward(m, now);
+      return;
+    }
     if (this.waitingFirst) {
       this.waitingFirst = false;
+      this.currentSsrc = ssrc;
       if (this.counters.restarts > 0 || this.counters.packets > 0) {
         this.counters.restartToFirstPacketMs.push(now - this.spawnedAt);
         if (this.counters.restartToFirstPacketMs.length > 32) this.counters.restartToFirstPacketMs.shift();
       }
     }
+    this.forward(m, now);
+  }
+
+  private forward(m: Buffer, now: number): void {
     const header = { ssrc: m.readUInt32BE(8), sequenceNumber: m.readUInt16BE(2), timestamp: m.readUInt32BE(4) };
     this.rebaser.rewrite(header, now);
     m.writeUInt16BE(header.sequenceNumber, 2);

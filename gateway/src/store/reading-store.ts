@@ -243,6 +243,8 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   private readonly clock: Clock;
   private readonly newId: IdGenerator;
   private readonly q;
+  /** One reading's work inside an open transaction; its only write is the INSERT (atomic alone: no savepoint needed). */
+  private readonly recordBody: (input: RecordInput) => RecordResult;
   private readonly recordTx: (input: RecordInput) => RecordResult;
   private readonly groupTx: <T>(fn: () => T) => T;
   private readonly markStoredTx: (ranges: SeqRanges) => number;
@@ -252,6 +254,9 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   private readonly waveformStopBytes: number;
   private readonly alarmRule: AlarmRule | undefined;
   private level: CapacityLevel = 'ok';
+  /** The last sequence number given out, and the one meta.last_seq holds (written once per transaction). */
+  private seq: number;
+  private committedSeq: number;
   /** Inside group(): committed readings whose events wait for the outer commit. */
   private deferred: LocalObservation[] | null = null;
 
@@ -322,15 +327,17 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     this.q.pruneKeys.run(this.clock.now() - (opts.syncedKeyRetentionMs ?? 400 * DAY_MS));
     this.tally = readTally(db);
     this.level = this.levelFor(this.usedBytes());
+    this.seq = Number(this.q.lastSeq.get()?.value ?? '0');
+    this.committedSeq = this.seq;
 
-    this.recordTx = db.transaction((input: RecordInput): RecordResult => {
+    this.recordBody = (input: RecordInput): RecordResult => {
       if (input.contentKey !== undefined) {
         const local = this.q.byKey.get(input.contentKey);
         if (local) return { duplicate: true, id: local.id, seq: local.seq, observation: toStored(local).observation, synced: false };
         const synced = this.q.syncedKey.get(input.contentKey);
         if (synced) return { duplicate: true, id: synced.id, seq: synced.seq, observation: null, synced: true };
       }
-      const seq = Number(this.q.lastSeq.get()?.value ?? '0') + 1;
+      const seq = this.seq + 1;
       const held = input.patient === null;
       const alarm = input.lane === 'waveform' ? null : (this.alarmRule?.(input) ?? null);
       const lane: Lane = alarm === null ? input.lane : 'alarm';
@@ -341,14 +348,28 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       const bytes = Buffer.byteLength(json);
       this.checkRoom(lane, bytes);
       const state: ReadingState = held ? 'held' : 'pending';
-      this.q.setLastSeq.run(String(seq));
       this.q.insert.run(seq, observation.id, input.contentKey ?? null, lane, LANE_RANK[lane], state, json, bytes, this.clock.now());
-      // Counted only once the transaction commits (see commitTally); a rollback leaves the tally alone.
+      this.seq = seq;
+      // Counted only once the transaction commits (see tracked()); a rollback leaves the tally alone.
       this.pendingTally.push({ lane, state, n: 1, bytes });
       return { duplicate: false, observation };
+    };
+
+    // meta.last_seq is written once per transaction, before its commit: a seq is never reused.
+    const saveSeq = () => {
+      if (this.seq !== this.committedSeq) this.q.setLastSeq.run(String(this.seq));
+    };
+    this.recordTx = db.transaction((input: RecordInput): RecordResult => {
+      const r = this.recordBody(input);
+      saveSeq();
+      return r;
     });
 
-    this.groupTx = db.transaction(<T>(fn: () => T): T => fn()) as <T>(fn: () => T) => T;
+    this.groupTx = db.transaction(<T>(fn: () => T): T => {
+      const r = fn();
+      saveSeq();
+      return r;
+    }) as <T>(fn: () => T) => T;
 
     this.markStoredTx = db.transaction((ranges: SeqRanges): number => {
       const now = this.clock.now();
@@ -398,7 +419,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   record(input: RecordInput): RecordResult {
     let r: RecordResult;
     try {
-      r = this.deferred !== null ? this.recordTx(input) : this.tracked(() => this.recordTx(input));
+      r = this.deferred !== null ? this.recordBody(input) : this.tracked(() => this.recordTx(input));
     } catch (e) {
       if (e instanceof StoreFullError) {
         this.emit('refused', { lane: e.lane, error: e });
@@ -554,7 +575,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
 
   /** The last sequence number given out (0 for a new store). */
   lastSeq(): number {
-    return Number(this.q.lastSeq.get()?.value ?? '0');
+    return this.seq;
   }
 
   pragma(name: 'journal_mode' | 'synchronous' | 'user_version'): unknown {
@@ -598,8 +619,10 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       result = fn();
     } catch (e) {
       this.pendingTally = [];
+      this.seq = this.committedSeq;
       throw e;
     }
+    this.committedSeq = this.seq;
     for (const p of this.pendingTally) {
       const t = this.tally[p.lane][p.state];
       t.n += p.n;

@@ -52,7 +52,12 @@ export interface CallRequest {
 
 export interface TeleconsultView {
   /** The act as the cloud last described it (RtcDown session), or the call just placed. */
-  session: { sessionId: string; status: TeleconsultStatus; specialist: { id: string; name: string } | null; patientId: string | null } | null;
+  session: {
+    sessionId: string;
+    status: TeleconsultStatus;
+    specialist: { id: string; name: string } | null;
+    patientId: string | null;
+  } | null;
   peer: { sessionId: string; state: PeerState | 'new'; stats: MediaSessionStats } | null;
   counters: TeleconsultCounters;
 }
@@ -72,7 +77,10 @@ interface Live {
   pendingIce: IceCandidate[];
 }
 
-export class TeleconsultAgent extends EventEmitter<{ session: [TeleconsultView['session']]; peer: [{ sessionId: string; state: PeerState }] }> {
+export class TeleconsultAgent extends EventEmitter<{
+  session: [TeleconsultView['session']];
+  peer: [{ sessionId: string; state: PeerState }];
+}> {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly unsubscribe: () => void;
@@ -223,8 +231,18 @@ export class TeleconsultAgent extends EventEmitter<{ session: [TeleconsultView['
   private async start(m: Extract<RtcDown, { type: 'start' }>): Promise<void> {
     if (this.live) await this.endLive(this.live.sessionId === m.sessionId ? 'restarted' : 'another session started');
     const sessionId = m.sessionId;
-    const up = (msg: RtcUp) => this.o.link.publish(msg).catch((e: unknown) => this.warnOnce('publish', (e as Error).message));
+    const up = (msg: RtcUp) =>
+      this.o.link.publish(msg).catch((e: unknown) => {
+        this.logger.warn({ sessionId, type: msg.type, err: (e as Error).message }, 'teleconsult: signaling message not sent');
+      });
     const video = m.media.video ? await this.videoInput() : null;
+    // werift gathers while the offer is made: candidates wait until the offer has gone, so the
+    // browser never gets a candidate for a description it does not have yet.
+    let early: IceCandidate[] | null = [];
+    const sendIce = (candidate: IceCandidate) => {
+      if (early) early.push(candidate);
+      else void up({ v: RTC_VERSION, type: 'ice', sessionId, candidate });
+    };
     const media = new MediaSession({
       media: this.o.media,
       want: m.media,
@@ -234,7 +252,7 @@ export class TeleconsultAgent extends EventEmitter<{ session: [TeleconsultView['
       ...(m.maxBitrateKbps !== undefined ? { maxBitrateKbps: m.maxBitrateKbps } : {}),
       ...(this.o.live ? { live: this.o.live } : {}),
       onPtz: (text, reply) => this.ptz.handle(text, reply),
-      onIceCandidate: (candidate) => void up({ v: RTC_VERSION, type: 'ice', sessionId, candidate }),
+      onIceCandidate: sendIce,
       onState: (state) => {
         void up({ v: RTC_VERSION, type: 'state', sessionId, state });
         this.emit('peer', { sessionId, state });
@@ -254,6 +272,9 @@ export class TeleconsultAgent extends EventEmitter<{ session: [TeleconsultView['
     await up({ v: RTC_VERSION, type: 'state', sessionId, state: 'connecting' });
     const sdp = await media.createOffer();
     await up({ v: RTC_VERSION, type: 'offer', sessionId, sdp });
+    const waiting = early;
+    early = null;
+    for (const c of waiting) await up({ v: RTC_VERSION, type: 'ice', sessionId, candidate: c });
   }
 
   /** The configured video input; the camera's stream URI comes from configuration or GetStreamUri. */

@@ -39,7 +39,7 @@ export function registerConsultRoutes(app: FastifyInstance, deps: HttpDeps, tc: 
       .header('content-security-policy', CONSULT_CSP)
       .header('cache-control', 'no-store')
       .header('referrer-policy', 'no-referrer')
-      .header('permissions-policy', 'camera=(), microphone=(), geolocation=()')
+      .header('permissions-policy', 'camera=(), geolocation=()')
       .send(renderConsultPage({ lang: req.query.lang, timeZone: deps.timeZone ?? 'Europe/Paris' })),
   );
 

@@ -50,7 +50,9 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
     const { id, password } = req.body;
     if (tc.logins.locked(id)) {
       tc.relay.recordAudit({ actor: id, actorRole: 'anonymous', action: 'login-refused', detail: 'too many failures' });
-      return reply.code(429).send({ statusCode: 429, error: 'Too Many Requests', message: 'too many failed attempts; try again in 15 minutes' });
+      return reply
+        .code(429)
+        .send({ statusCode: 429, error: 'Too Many Requests', message: 'too many failed attempts; try again in 15 minutes' });
     }
     const s = await tc.directory.login(id, password);
     if (!s) {

@@ -1,0 +1,122 @@
+/**
+ * The specialist's page in a real headless Chromium, with no media: login (wrong then right
+ * password), the waiting room filled live by a cart publishing a call over MQTT, join → the cart
+ * gets `start`, the statuses as they change, hang-up → finalised, a call cancelled by the nurse
+ * leaving the room, the language switch, and no CSP violation or script error on the way.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ConsultCloud, PASSWORDS, startConsultCloud, TestCart } from './support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe.skipIf(!existsSync(CHROMIUM))('consultation page in Chromium', () => {
+  let c: ConsultCloud;
+  let cart: TestCart;
+  let browser: Browser;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    c = await startConsultCloud({ teleconsult: { connectTimeoutSeconds: 120 } });
+    cart = await TestCart.connect(c.cloud.mqttUrl, 'cart-1');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    page = await browser.newPage({ locale: 'fr-FR' });
+    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      // The login attempts answer 401 on purpose; anything else (a CSP refusal above all) is a fault.
+      if (m.type() === 'error' && !/status of 401/.test(m.text())) problems.push(`console: ${m.text()}`);
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await cart?.close();
+    await c?.stop();
+  });
+
+  const view = () => page.evaluate(() => document.body.dataset.view);
+  const actStatus = () => page.locator('#act-status').getAttribute('data-status');
+
+  it('asks for a login, refuses a wrong password, then shows the empty waiting room', async () => {
+    await page.goto(`${c.cloud.httpUrl}/consult`);
+    await expect.poll(view).toBe('login');
+    await page.fill('#login-id', 'dr-roux');
+    await page.fill('#login-password', 'not-the-password');
+    await page.click('#login-form button[type=submit]');
+    await expect.poll(() => page.textContent('#login-error')).toBe('Identifiant ou mot de passe incorrect.');
+    await page.fill('#login-password', PASSWORDS['dr-roux']);
+    await page.click('#login-form button[type=submit]');
+    await expect.poll(view).toBe('room');
+    expect(await page.textContent('#who')).toBe('Dr Anne Roux');
+    await expect.poll(() => page.locator('#ws-state').getAttribute('data-state')).toBe('live');
+    expect(await page.isVisible('#room-empty')).toBe(true);
+    // The cookie is HttpOnly: the page's script cannot read it.
+    expect(await page.evaluate(() => document.cookie)).toBe('');
+  });
+
+  it('shows a call live, joins it (the cart gets start), follows the statuses, hangs up: finalised', async () => {
+    const sid = randomUUID();
+    await cart.call(sid, 'p-001', { reason: 'essoufflement <b>depuis</b> hier' });
+    const row = page.locator(`tr[data-session="${sid}"]`);
+    await expect.poll(() => row.count()).toBe(1);
+    const text = await row.textContent();
+    expect(text).toContain('MARTIN Jeanne');
+    expect(text).toContain('en salle d’attente');
+    expect(text).toContain('essoufflement <b>depuis</b> hier'); // shown as text, never as markup
+    expect(await row.locator('b').count()).toBe(0);
+
+    await row.locator('button.join').click();
+    const start = await cart.next('start', (m) => m.sessionId === sid);
+    expect(start.specialist).toEqual({ id: 'dr-roux', name: 'Dr Anne Roux' });
+    await expect.poll(view).toBe('consult');
+    await expect.poll(actStatus).toBe('in-progress');
+    expect(await page.textContent('#consult-patient')).toBe('MARTIN Jeanne — cart-1');
+    expect(await page.textContent('#act-status')).toBe('en cours');
+
+    await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connected' });
+    await expect.poll(() => page.locator('#conn-state').getAttribute('data-cart-state')).toBe('connected');
+
+    await page.click('#lang-toggle');
+    await expect.poll(() => page.textContent('#act-status')).toBe('in progress');
+    expect(await page.textContent('#hangup')).toBe('End the teleconsultation');
+    await page.click('#lang-toggle');
+
+    await page.click('#hangup');
+    await cart.next('hangup', (m) => m.sessionId === sid);
+    await cart.status(sid, 'completed');
+    await expect.poll(actStatus).toBe('completed');
+    expect(await page.textContent('#act-status')).toBe('finalisée');
+    expect(await page.isVisible('#back')).toBe(true);
+    await page.click('#back');
+    await expect.poll(view).toBe('room');
+  });
+
+  it('a call the nurse cancels leaves the waiting room; a call for another site never shows', async () => {
+    const sid = randomUUID();
+    const other = await TestCart.connect(c.cloud.mqttUrl, 'home-3');
+    await other.call(randomUUID());
+    await cart.call(sid);
+    const row = page.locator(`tr[data-session="${sid}"]`);
+    await expect.poll(() => row.count()).toBe(1);
+    expect(await page.locator('#room-list tr').count()).toBe(1); // home-3 is dr-blanc's
+    await cart.send({ v: 1, type: 'call-cancel', sessionId: sid });
+    await cart.status(sid, 'cancelled');
+    await expect.poll(() => row.count()).toBe(0);
+    expect(await page.isVisible('#room-empty')).toBe(true);
+    await other.close();
+    expect(problems).toEqual([]);
+  });
+});
