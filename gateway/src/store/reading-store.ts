@@ -305,7 +305,9 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
         `SELECT observation, bytes FROM readings WHERE seq = ?`,
       ),
       deleteStored: db.prepare<[number, number], { seq: number; id: string; content_key: string | null; lane: Lane; bytes: number }>(
-        `DELETE FROM readings WHERE seq BETWEEN ? AND ? AND state = 'pending' RETURNING seq, id, content_key, lane, bytes`,
+        // `+state`: by primary key range. Left to itself the planner took the (state, …) index and
+        // walked every pending reading per ack: O(backlog), 43 µs per reading on a 1M backlog.
+        `DELETE FROM readings WHERE seq BETWEEN ? AND ? AND +state = 'pending' RETURNING seq, id, content_key, lane, bytes`,
       ),
       rememberKey: db.prepare<[string, number, string, number]>(
         `INSERT OR IGNORE INTO synced_keys (content_key, seq, id, synced_at) VALUES (?, ?, ?, ?)`,
