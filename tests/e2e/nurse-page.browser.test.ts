@@ -44,7 +44,8 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
         { id: 'p-002', family: 'Durand', given: 'Paul', room: '14' },
       ],
       http: { host: '127.0.0.1', port: 0 },
-      sync: { reconnectPeriodMs: 50, reconnectMaxMs: 200 },
+      sync: { reconnectPeriodMs: 50, reconnectMaxMs: 200, ackTimeoutMs: 1500 },
+      store: { maxBytes: 1_048_576, waveformStopRatio: 0.1 },
     });
     gw = await startGateway({ config, dataDir: dir.path, cloudUrl: broker.url, frames: frames as never });
     browser = await launchChromium();
@@ -64,8 +65,9 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${gw.httpUrl}/`);
     await expect.poll(() => page.locator('#who').textContent(), { timeout: 10_000 }).toMatch(/Aucun patient sélectionné/);
-    // The SSE stream is open once the server has a listener; give the page its subscription before the frames.
     await expect.poll(() => page.evaluate(() => document.querySelectorAll('#patient option').length)).toBe(3);
+    // Frames only after the page's live stream is open, or the live cuff pressure would be missed.
+    await expect.poll(() => page.evaluate(() => document.body.dataset.events), { timeout: 10_000 }).toBe('open');
 
     frames.emit('frame', frame(CUFF, '2A36'));
     await expect.poll(() => page.locator('#live').textContent(), { timeout: 10_000 }).toMatch(/Pression du brassard 140 mmHg/);
@@ -97,4 +99,28 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+
+  it('warns the nurse when the cart storage is nearly full, and clears the warning once synced', async () => {
+    const page = await browser.newPage({ locale: 'fr-FR' });
+    await page.goto(`${gw.httpUrl}/`);
+    await expect.poll(() => page.locator('#patient option').count(), { timeout: 10_000 }).toBe(3);
+    expect(await page.locator('#store').isHidden()).toBe(true);
+    // The cloud stops acking (out of reach): readings pile up on the cart past the soft cap.
+    cloud.acking = false;
+    for (let i = 0; gw.store.capacity().level === 'ok'; i++) {
+      frames.emit('frame', { ...frame(hexWeight(6000 + i), '2A9D'), deviceId: 'ble:C0:FF:EE:00:00:02' });
+    }
+    await page.reload();
+    await expect.poll(() => page.locator('#store').textContent(), { timeout: 10_000 }).toMatch(/presque pleine.*ne sont plus enregistrés/);
+    cloud.acking = true;
+    await expect.poll(() => gw.store.capacity().level, { timeout: 20_000 }).toBe('ok');
+    await page.reload();
+    await expect.poll(() => page.locator('#store').isHidden(), { timeout: 10_000 }).toBe(true);
+    await page.close();
+  });
 });
+
+/** 0x2A9D, SI, no time stamp: `units` × 0.005 kg. */
+function hexWeight(units: number): Uint8Array {
+  return Uint8Array.from([0x00, units & 0xff, (units >> 8) & 0xff]);
+}

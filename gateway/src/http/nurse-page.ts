@@ -30,6 +30,7 @@ export const NURSE_PAGE_HTML = `<!doctype html>
   #tc-call { background: #0b5394; color: #fff; border: 0; border-radius: 4px; }
   #tc-call:disabled { background: #9fb3c8; }
   #tc-status { font-weight: bold; }
+  #store { background: #b91c1c; color: #fff; padding: .6em .8em; border-radius: 6px; margin-bottom: .6em; font-weight: bold; }
   #tc-status[data-status="in-progress"] { color: #15803d; }
   #tc-status[data-status="waiting"] { color: #b45309; }
 </style>
@@ -42,6 +43,7 @@ export const NURSE_PAGE_HTML = `<!doctype html>
   <button id="lang">EN</button>
 </header>
 <main>
+  <div id="store" role="alert" hidden></div>
   <div id="who"></div>
   <section id="tc" aria-live="polite">
     <input id="tc-reason" maxlength="200" data-i18n-placeholder="reason" placeholder="Motif (facultatif)">
@@ -64,12 +66,16 @@ const T = {
         none: 'Aucun patient sélectionné : les mesures sont mises en attente', current: 'Patient : ',
         held: 'en attente de patient', assign: 'Attribuer au patient sélectionné', recorded: 'enregistrée', choose: '— choisir —', map: 'PAM',
         call: 'Appeler le spécialiste', cancelCall: 'Annuler l’appel', reason: 'Motif (facultatif)', with: 'avec', needPatient: 'Choisissez d’abord le patient',
+        store: { 'near-full': 'Mémoire du chariot presque pleine : les tracés (ECG, stéthoscope) ne sont plus enregistrés. Reconnectez le chariot au réseau.',
+                 full: 'Mémoire du chariot pleine : plus aucune mesure n’est enregistrée. Reconnectez le chariot au réseau.' },
         st: { scheduled: 'Téléconsultation à venir', waiting: 'Patient en salle d’attente', 'in-progress': 'Téléconsultation en cours',
               completed: 'Téléconsultation finalisée', 'not-done': 'Téléconsultation non réalisée', cancelled: 'Appel annulé' } },
   en: { title: 'Telemedicine cart', patient: 'Patient', clear: 'No patient', recent: 'Latest readings',
         none: 'No patient selected: readings are held', current: 'Patient: ',
         held: 'waiting for a patient', assign: 'Assign to the selected patient', recorded: 'recorded', choose: '— choose —', map: 'MAP',
         call: 'Call the specialist', cancelCall: 'Cancel the call', reason: 'Reason (optional)', with: 'with', needPatient: 'Select the patient first',
+        store: { 'near-full': 'Cart storage nearly full: waveforms (ECG, stethoscope) are no longer recorded. Bring the cart back on the network.',
+                 full: 'Cart storage full: no new reading is recorded. Bring the cart back on the network.' },
         st: { scheduled: 'Teleconsultation scheduled', waiting: 'Patient in the waiting room', 'in-progress': 'Teleconsultation in progress',
               completed: 'Teleconsultation completed', 'not-done': 'Teleconsultation not done', cancelled: 'Call cancelled' } },
 };
@@ -208,11 +214,30 @@ function addReading(r) {
   renderReadings();
 }
 
+// The store's fill level (nothing is ever deleted to make room: the nurse must know when it refuses).
+let storeLevel = 'ok';
+function renderStore() {
+  const el = $('store');
+  el.hidden = storeLevel === 'ok';
+  el.dataset.level = storeLevel;
+  el.textContent = storeLevel === 'ok' ? '' : T[lang].store[storeLevel] || storeLevel;
+}
+function noteStatus(status) {
+  const c = status && status.backlog && status.backlog.capacity;
+  storeLevel = c && c.level ? c.level : 'ok';
+  renderStore();
+}
+function pollStatus() {
+  setInterval(() => { api('GET', '/api/status').then(noteStatus).catch(() => {}); }, 10000);
+}
+
 async function main() {
   patients = await api('GET', '/api/patients');
   const status = await api('GET', '/api/status');
   current = status.currentPatient;
   renderStatic();
+  noteStatus(status);
+  pollStatus();
   const [held, pending] = await Promise.all([api('GET', '/api/readings?state=held&limit=25'), api('GET', '/api/readings?state=pending&limit=25')]);
   for (const r of [...held.readings, ...pending.readings]) shown.set(r.observation.seq, r.observation);
   renderReadings();
@@ -242,8 +267,11 @@ async function main() {
     refreshCall();
   };
   pollCall();
-  $('lang').onclick = () => { lang = lang === 'fr' ? 'en' : 'fr'; renderStatic(); renderReadings(); };
+  $('lang').onclick = () => { lang = lang === 'fr' ? 'en' : 'fr'; renderStatic(); renderReadings(); renderStore(); };
   const es = new EventSource('/api/events');
+  // Marks the live stream as open (readings and live values from now on reach this page).
+  es.addEventListener('open', () => { document.body.dataset.events = 'open'; });
+  es.addEventListener('error', () => { document.body.dataset.events = 'reconnecting'; });
   es.addEventListener('reading', (e) => addReading(JSON.parse(e.data)));
   es.addEventListener('live', (e) => { const v = JSON.parse(e.data); $('live').textContent = label(v.code) + ' ' + valueText(v) + ' …'; });
   es.addEventListener('context', (e) => { current = JSON.parse(e.data).patient; renderWho(); });
