@@ -1,10 +1,13 @@
 /**
- * `telecart demo` (= `npm start`): the virtual cart. Starts a cloud, the device simulators and
+ * `telecart demo` (= `npm start`): the virtual cart. Starts a cloud, the device simulators (BLE,
+ * serial, the ONVIF PTZ camera with its live stream, the stethoscope when PulseAudio is there) and
  * a gateway as separate processes with the embedded defaults, plays the nurse who selects the
- * patient of each room in turn, prints the dashboard URL, and stops everything on Ctrl-C.
+ * patient of each room in turn and calls the specialist once, prints the dashboard and specialist
+ * page URLs, and stops everything on Ctrl-C.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { type StartedChild, startChild, stopChildren } from '../runtime/children.js';
@@ -20,7 +23,12 @@ export interface DemoOptions {
   intervalMs: number;
   roomMinutes: number;
   seed: number;
+  /** When the virtual nurse calls the specialist (once); 0: never. Default 60 s. */
+  callAfterMs?: number;
 }
+
+/** The demo's specialist account (configs/cloud.yaml; its password is public: demo only). */
+const DEMO_SPECIALIST = { id: 'dr-demo', password: 'demo-cardio-2026' };
 
 interface Resident {
   id: string;
@@ -30,22 +38,79 @@ interface Resident {
 }
 
 /**
- * The demo's gateway configuration: the given one, plus the simulated serial oximeter and ECG board
- * when it names no serial device of its own (the file itself is left untouched).
+ * Where the demo gateway offers WebRTC host candidates: this machine's own non-loopback IPv4
+ * addresses. A desktop Chromium gathers no loopback candidate (it needs
+ * --allow-loopback-in-peer-connection) and hides its own addresses behind mDNS names, but its
+ * connectivity checks reach these addresses, and the gateway learns the browser's address from
+ * them (peer-reflexive). Loopback only when the machine has nothing else. Demo only: a real cart
+ * lists the interfaces the specialists reach (media.ice.hostAddresses).
  */
-function demoGatewayConfig(configPath: string, dataDir: string, ports: { nonin: string | null; ecg: string | null }): string {
+export function demoIceAddresses(ifaces: ReturnType<typeof networkInterfaces> = networkInterfaces()): string[] {
+  const v4 = Object.values(ifaces)
+    .flatMap((list) => list ?? [])
+    .filter((a) => a.family === 'IPv4' && !a.internal)
+    .map((a) => a.address);
+  return v4.length > 0 ? [...new Set(v4)].slice(0, 8) : ['127.0.0.1'];
+}
+
+interface DemoDevices {
+  serial: { nonin: string | null; ecg: string | null };
+  camera: { url: string; username: string; password: string };
+  /** The simulated stethoscope's PulseAudio server and source; null: none (a test tone is sent instead). */
+  stethoscope: { server: string; source: string } | null;
+}
+
+type Section = Record<string, unknown>;
+const section = (v: unknown): Section => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Section) : {});
+
+/**
+ * The demo's gateway configuration, derived from the given one (the file itself is left untouched)
+ * and written to the data directory: the simulated serial oximeter and ECG board when it names no
+ * serial device of its own; always the simulated camera (the demo is the virtual cart); the
+ * simulated stethoscope as the teleconsultation's sound (or a test tone); and, unless it sets its
+ * own, WebRTC host candidates on this machine's addresses. Returns the file and the ICE addresses.
+ */
+function demoGatewayConfig(configPath: string, dataDir: string, d: DemoDevices): { file: string; iceAddresses: string[] } {
   const raw: unknown = parseYaml(readFileSync(configPath, 'utf8'));
-  if (typeof raw !== 'object' || raw === null) return configPath;
-  const config = raw as { serial?: { devices?: unknown[] } };
-  if ((config.serial?.devices?.length ?? 0) > 0) return configPath;
-  const devices = [
-    ...(ports.nonin ? [{ id: 'demo-oximeter', name: 'Nonin (simulated)', format: 'nonin-df7', path: ports.nonin }] : []),
-    ...(ports.ecg ? [{ id: 'demo-ecg', name: 'ECG board (simulated)', format: 'openeeg-p2', path: ports.ecg }] : []),
-  ];
-  config.serial = { ...config.serial, devices };
+  const config = section(raw);
+  const serial = section(config.serial);
+  if (!Array.isArray(serial.devices) || serial.devices.length === 0) {
+    const { nonin, ecg } = d.serial;
+    serial.devices = [
+      ...(nonin ? [{ id: 'demo-oximeter', name: 'Nonin (simulated)', format: 'nonin-df7', path: nonin }] : []),
+      ...(ecg ? [{ id: 'demo-ecg', name: 'ECG board (simulated)', format: 'openeeg-p2', path: ecg }] : []),
+    ];
+    config.serial = serial;
+  }
+  config.camera = { ...section(config.camera), url: d.camera.url, username: d.camera.username, password: d.camera.password };
+  delete (config.camera as Section).streamUri; // asked with GetStreamUri from the simulated camera
+  const media = section(config.media);
+  const audio = section(media.audio);
+  if (d.stethoscope) {
+    const audioConfig = section(config.audio);
+    audioConfig.stethoscope = {
+      ...section(audioConfig.stethoscope),
+      enabled: true,
+      pulseServer: d.stethoscope.server,
+      pulseDevice: d.stethoscope.source,
+    };
+    config.audio = audioConfig;
+  } else if (audio.source === undefined || audio.source === 'stethoscope') {
+    audio.source = 'test';
+  }
+  media.audio = audio;
+  const ice = section(media.ice);
+  const given = Array.isArray(ice.hostAddresses) ? ice.hostAddresses.filter((a): a is string => typeof a === 'string') : [];
+  const iceAddresses = given.length > 0 ? given : demoIceAddresses();
+  ice.hostAddresses = iceAddresses;
+  media.ice = ice;
+  config.media = media;
   const out = join(dataDir, 'gateway.demo.yaml');
-  writeFileSync(out, `# Generated by telecart demo from ${configPath}, with the simulated serial devices.\n${stringifyYaml(config)}`);
-  return out;
+  writeFileSync(
+    out,
+    `# Generated by telecart demo from ${configPath}, with the simulated devices (serial, camera, stethoscope).\n${stringifyYaml(config)}`,
+  );
+  return { file: out, iceAddresses };
 }
 
 async function json<T>(url: string, init?: RequestInit): Promise<T> {
@@ -98,9 +163,31 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       logFile: join(logs, 'sim-serial.log'),
     });
     children.push(serial);
-    const gatewayConfig = demoGatewayConfig(o.config, dataDir, {
-      nonin: typeof serial.info.nonin === 'string' ? serial.info.nonin : null,
-      ecg: typeof serial.info.ecg === 'string' ? serial.info.ecg : null,
+    // The cart's PTZ camera with its live H.264 stream, behind a password made for this run.
+    const cameraUser = { username: 'telecart', password: randomBytes(12).toString('base64url') };
+    const camera = await startChild('sim-camera', ['sim', 'camera', '--user', cameraUser.username, '--password', cameraUser.password], {
+      logFile: join(logs, 'sim-camera.log'),
+    });
+    children.push(camera);
+    // The stethoscope needs PulseAudio (a private server); without it the consultation sends a test tone.
+    const steth = await startChild('sim-stethoscope', ['sim', 'stethoscope', '--seed', String(o.seed)], {
+      logFile: join(logs, 'sim-stethoscope.log'),
+      timeoutMs: 20_000,
+    }).catch((e: Error) => {
+      process.stdout.write(`(no simulated stethoscope: ${e.message.split('\n')[0] ?? ''}; the consultation sends a test tone)\n`);
+      return null;
+    });
+    if (steth) children.push(steth);
+    const { file: gatewayConfig, iceAddresses } = demoGatewayConfig(o.config, dataDir, {
+      serial: {
+        nonin: typeof serial.info.nonin === 'string' ? serial.info.nonin : null,
+        ecg: typeof serial.info.ecg === 'string' ? serial.info.ecg : null,
+      },
+      camera: { url: String(camera.info.deviceServiceUrl), ...cameraUser },
+      stethoscope:
+        steth && typeof steth.info.server === 'string' && typeof steth.info.source === 'string'
+          ? { server: steth.info.server, source: steth.info.source }
+          : null,
     });
     const gateway = await startChild(
       'gateway',
@@ -131,9 +218,15 @@ export async function runDemo(o: DemoOptions): Promise<void> {
         'telecart demo is running: plain MQTT and HTTP on loopback, no TLS (demonstration only).',
         `  clinician dashboard:  ${String(cloud.info.httpUrl)}/`,
         `  nurse UI (the cart):  ${gwUrl}/`,
+        `  specialist page:      ${String(cloud.info.httpUrl)}/consult  (demo login: ${DEMO_SPECIALIST.id} / ${DEMO_SPECIALIST.password})`,
         `  MQTT broker:          ${String(cloud.info.mqttUrl)}`,
         `  simulated BLE bus:    ${String(sim.info.busAddress)}`,
         `  serial oximeter, ECG: ${String(serial.info.nonin)}, ${String(serial.info.ecg)}`,
+        `  PTZ camera (ONVIF):   ${String(camera.info.deviceServiceUrl)}, live video ${String(camera.info.streamUri)}`,
+        `  stethoscope sound:    ${steth ? `simulated heart sounds (${String(steth.info.source)})` : 'a test tone (PulseAudio not available)'}`,
+        `  WebRTC:               the cart offers ${iceAddresses.join(', ')} (this machine's addresses, demo only): open the specialist page on this machine${
+          iceAddresses.includes('127.0.0.1') ? '; loopback needs Chromium started with --allow-loopback-in-peer-connection' : ''
+        }`,
         `  data and logs:        ${dataDir}`,
         '',
       ].join('\n'),
@@ -150,6 +243,23 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     };
     await visit();
     setInterval(() => void visit().catch((e: Error) => process.stdout.write(`nurse: ${e.message}\n`)), o.roomMinutes * 60_000).unref();
+
+    // Once, after a minute: the nurse asks for the specialist, so the waiting room has someone in it.
+    const callAfterMs = o.callAfterMs ?? 60_000;
+    if (callAfterMs > 0) {
+      setTimeout(() => {
+        json<{ sessionId: string }>(`${gwUrl}/api/teleconsult/call`, {
+          method: 'POST',
+          body: JSON.stringify({ reason: 'Avis cardiologique (démo)' }),
+        }).then(
+          () =>
+            process.stdout.write(
+              `nurse: called the specialist; the act waits at ${String(cloud.info.httpUrl)}/consult (login ${DEMO_SPECIALIST.id})\n`,
+            ),
+          (e: Error) => process.stdout.write(`nurse: the call failed: ${e.message}\n`),
+        );
+      }, callAfterMs).unref();
+    }
 
     let last = -1;
     setInterval(async () => {

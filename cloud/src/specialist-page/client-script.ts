@@ -408,11 +408,14 @@ export const CONSULT_SCRIPT = `
   var ecg = null;
   function resetEcg() {
     if (ecg) clearTimeout(ecg.startTimer);
-    ecg = { next: null, buffer: {}, count: 0, origin: null, last: null, drawn: 0, dropped: 0, startTimer: null };
+    ecg = { next: null, buffer: {}, count: 0, origin: null, last: null, drawn: 0, dropped: 0, skipped: 0, startTimer: null };
     g.clearRect(0, 0, canvas.width, canvas.height);
+    // The trace's state, readable from outside (tests, support): chunks drawn, first and last seq, gaps skipped.
     canvas.setAttribute('data-chunks', '0');
+    canvas.setAttribute('data-first-seq', '');
     canvas.setAttribute('data-last-seq', '');
     canvas.setAttribute('data-dropped', '0');
+    canvas.setAttribute('data-skipped', '0');
   }
   resetEcg();
   function validChunk(c) {
@@ -438,7 +441,10 @@ export const CONSULT_SCRIPT = `
   function drain() {
     // A chunk that never comes must not stall the trace: skip it once a few later ones wait.
     if (!ecg.buffer[ecg.next] && ecg.count > 4) {
-      ecg.next = lowest();
+      var low = lowest();
+      ecg.skipped += low - ecg.next;
+      canvas.setAttribute('data-skipped', String(ecg.skipped));
+      ecg.next = low;
       ecg.last = null;
     }
     while (ecg.buffer[ecg.next]) {
@@ -472,6 +478,7 @@ export const CONSULT_SCRIPT = `
       ecg.last = { x: x, y: y };
     }
     g.stroke();
+    if (ecg.drawn === 0) canvas.setAttribute('data-first-seq', String(c.seq));
     ecg.drawn++;
     canvas.setAttribute('data-chunks', String(ecg.drawn));
     canvas.setAttribute('data-last-seq', String(c.seq));

@@ -69,7 +69,7 @@ export function renderConsultPage(o: { lang: ConsultLang; timeZone: string }): s
     <div class="grid">
       <div>
         <video id="video" autoplay playsinline muted></video>
-        <canvas id="ecg" width="1000" height="220" aria-label="${s('ecg')}" data-chunks="0" data-last-seq="" data-dropped="0"></canvas>
+        <canvas id="ecg" width="1000" height="220" aria-label="${s('ecg')}" data-chunks="0" data-first-seq="" data-last-seq="" data-dropped="0" data-skipped="0"></canvas>
         <p class="muted" ${i('ecg')}>${s('ecg')}</p>
       </div>
       <div class="panel">

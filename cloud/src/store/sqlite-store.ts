@@ -17,6 +17,7 @@ import type {
   PatientSeed,
   StoreBatchResult,
 } from './cloud-store.js';
+import { observationText } from './observation-text.js';
 import { asArray, clampLimit, clampOffset, parseObservation } from './query.js';
 import { migrate } from './sqlite-migrations.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
@@ -155,7 +156,7 @@ export class SqliteStore implements CloudStore {
           Date.parse(obs.time.effective),
           obs.time.received,
           storedAt,
-          JSON.stringify(obs),
+          observationText(obs),
         );
         if (r.changes === 1) {
           outcomes.push('inserted');

@@ -109,6 +109,62 @@ describe('DeviceManager', () => {
     expect(store.stats().pending).toBe(2);
   });
 
+  it('commits a burst of frames in one transaction: readings announced after the commit, a bad frame skipped alone', () => {
+    ctx.select('p-001');
+    const at = (second: number) => {
+      const b = Uint8Array.from(BP_HOME);
+      b[13] = second;
+      return frame(b);
+    };
+    let recordedDuringBurst = -1;
+    let recorded = 0;
+    store.on('recorded', () => recorded++);
+    dm.on('reading', () => {
+      if (recordedDuringBurst < 0) recordedDuringBurst = recorded;
+    });
+    const outcomes = dm.handleFrames([at(1), frame(hex('06 78 00 50')), at(2)]);
+    expect(outcomes.map((o) => o.recorded)).toEqual([2, 0, 2]);
+    expect(outcomes[1]?.malformed).toMatch(/^decode:/);
+    expect(recordedDuringBurst).toBe(0); // nothing announced to the sync before the commit
+    expect(recorded).toBe(4);
+    expect(store.stats().pending).toBe(4);
+  });
+
+  it('reports a reading the full store refuses as refused, not as a malformed frame, and logs it once', () => {
+    ctx.select('p-001');
+    dm.handleFrame(frame(BP_HOME));
+    const oneFrame = store.stats().bytes;
+    const small = new ReadingStore({ dataDir: `${dir.path}/small`, gatewayId: 'cart-1', maxBytes: oneFrame + 10 });
+    const smallLog = captureLogger();
+    const full = new DeviceManager({
+      store: small,
+      patients: ctx,
+      timeZone: 'Europe/Paris',
+      clockDriftToleranceMs: 120_000,
+      logger: smallLog.logger,
+    });
+    try {
+      const at = (second: number) => {
+        const b = Uint8Array.from(BP_HOME);
+        b[13] = second;
+        return frame(b);
+      };
+      expect(full.handleFrame(at(1))).toEqual({ recorded: 2, duplicates: 0, held: 0, live: 0 });
+      const refused = full.handleFrames([at(2), at(3)]);
+      expect(refused).toEqual([
+        { recorded: 0, duplicates: 0, held: 0, live: 0, refused: 2 },
+        { recorded: 0, duplicates: 0, held: 0, live: 0, refused: 2 },
+      ]);
+      expect(full.malformed()).toEqual([]);
+      expect(smallLog.warnings.map((w) => w.msg)).toEqual(['reading refused: gateway store full']);
+      expect(smallLog.warnings[0]?.obj).toMatchObject({ deviceId: CUFF_DEVICE, level: 'full' });
+      expect(small.stats().pending).toBe(2);
+    } finally {
+      full.stop();
+      small.close();
+    }
+  });
+
   it('recognises the same indication sent again after a reconnect', async () => {
     ctx.select('p-001');
     dm.handleFrame(frame(BP_HOME));

@@ -1,6 +1,7 @@
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock, PATIENT_A, type TempDir, tempDir, weightInput } from '../testing/fixtures.js';
-import { InvalidReadingError, NO_PATIENT_FLAG, ReadingStore } from './reading-store.js';
+import { ACK_DELETE_SQL, InvalidReadingError, NO_PATIENT_FLAG, ReadingStore } from './reading-store.js';
 import { SCHEMA_VERSION } from './schema.js';
 
 describe('ReadingStore', () => {
@@ -136,6 +137,48 @@ describe('ReadingStore', () => {
     expect(b?.seqs).toEqual([1, 2]);
     expect(b?.observations[0]?.patient).toEqual(PATIENT_A);
     expect(b?.observations[0]?.flags).toEqual(['patient-assigned-later']);
+  });
+
+  it('never reuses a seq: a rolled-back group gives its seqs again, a committed one never', () => {
+    const s = openStore();
+    s.recordMany([weightInput(1), weightInput(2)]);
+    const bad = { ...weightInput(4), code: { loinc: 'not-loinc', display: 'x' } };
+    expect(() => s.recordMany([weightInput(3), bad])).toThrow(InvalidReadingError);
+    expect(s.lastSeq()).toBe(2);
+    expect(s.markStored([[1, 2]])).toBe(2);
+    s.close();
+    const again = openStore();
+    expect(again.lastSeq()).toBe(2);
+    const r = again.record(weightInput(3));
+    expect(r.duplicate ? null : r.observation.seq).toBe(3);
+  });
+
+  it('skips readings in flight, also past long runs of them, oldest first', () => {
+    const s = openStore();
+    s.recordMany(Array.from({ length: 300 }, (_, i) => weightInput(i)));
+    const inFlight = new Set<number>();
+    for (let seq = 1; seq <= 100; seq++) inFlight.add(seq); // a long run: skipped with one index seek
+    for (let seq = 102; seq <= 104; seq++) inFlight.add(seq); // a short run: stepped over
+    const b = s.nextBatch(5, 1e6, { exclude: inFlight });
+    expect(b?.seqs).toEqual([101, 105, 106, 107, 108]);
+    expect(b?.observations.map((o) => o.seq)).toEqual([101, 105, 106, 107, 108]);
+  });
+
+  it('deletes acked readings by primary key range, not by walking the pending index (O(batch), not O(backlog))', () => {
+    const s = openStore();
+    const file = s.file;
+    s.record(weightInput(1));
+    const db = new Database(file, { readonly: true });
+    try {
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN ${ACK_DELETE_SQL}`)
+        .all(1, 2)
+        .map((r) => (r as { detail: string }).detail);
+      expect(plan.join(' | ')).toMatch(/USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/);
+      expect(plan.join(' | ')).not.toContain('readings_by_state');
+    } finally {
+      db.close();
+    }
   });
 
   it('refuses an invalid reading without writing or consuming a seq', () => {

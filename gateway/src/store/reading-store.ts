@@ -203,7 +203,15 @@ function lazyBatch(lane: Lane, json: string[], seqs: number[], bytes: number): B
     },
   };
 }
+/**
+ * Readings the cloud stored, by sequence range. `+state` keeps the planner on the primary key:
+ * left to itself it took the (state, lane_rank, seq) index and walked every pending reading for
+ * each ack — O(backlog): 43 µs per reading deleted on a 1,000,000-reading backlog, 11 µs now.
+ */
+export const ACK_DELETE_SQL = `DELETE FROM readings WHERE seq BETWEEN ? AND ? AND +state = 'pending' RETURNING seq, id, content_key, lane, bytes`;
 const DAY_MS = 86_400_000;
+/** A run of at least this many in-flight seqs is skipped with a new index seek rather than stepped over. */
+const RESEEK_RUN = 32;
 const checkLocal = compile(LocalObservation);
 
 interface ReadingRow {
@@ -296,18 +304,15 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
         `INSERT INTO readings (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      // Sequence numbers only, from the (state, lane_rank, seq) index: skipping the readings already
-      // in flight costs no row reads; the chosen rows are then read by primary key.
-      pendingSeqsInLane: db.prepare<[number], { seq: number }>(
-        `SELECT seq FROM readings WHERE state = 'pending' AND lane_rank = ? ORDER BY seq`,
-      ),
-      payloadBySeq: db.prepare<[number], Pick<ReadingRow, 'observation' | 'bytes'>>(
-        `SELECT observation, bytes FROM readings WHERE seq = ?`,
-      ),
+      // Pending readings of a lane from the (state, lane_rank, seq) index, oldest first, after a seq
+      // (nextBatch re-seeks past runs of readings already in flight instead of stepping over them).
+      pendingInLane: db
+        .prepare<[number, number], [number, string, number]>(
+          `SELECT seq, observation, bytes FROM readings WHERE state = 'pending' AND lane_rank = ? AND seq > ? ORDER BY seq`,
+        )
+        .raw(),
       deleteStored: db.prepare<[number, number], { seq: number; id: string; content_key: string | null; lane: Lane; bytes: number }>(
-        // `+state`: by primary key range. Left to itself the planner took the (state, …) index and
-        // walked every pending reading per ack: O(backlog), 43 µs per reading on a 1M backlog.
-        `DELETE FROM readings WHERE seq BETWEEN ? AND ? AND +state = 'pending' RETURNING seq, id, content_key, lane, bytes`,
+        ACK_DELETE_SQL,
       ),
       rememberKey: db.prepare<[string, number, string, number]>(
         `INSERT OR IGNORE INTO synced_keys (content_key, seq, id, synced_at) VALUES (?, ?, ?, ?)`,
@@ -481,15 +486,33 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       const json: string[] = [];
       const seqs: number[] = [];
       let bytes = 0;
-      for (const { seq } of this.q.pendingSeqsInLane.iterate(LANE_RANK[lane])) {
-        if (opts.exclude?.has(seq)) continue;
-        if (seqs.length >= maxCount) break;
-        const row = this.q.payloadBySeq.get(seq);
-        if (!row) continue;
-        if (seqs.length > 0 && bytes + row.bytes > limit) break;
-        json.push(row.observation);
-        seqs.push(seq);
-        bytes += row.bytes;
+      const exclude = opts.exclude;
+      let after = 0;
+      let full = false;
+      while (!full) {
+        let reseek = false;
+        for (const [seq, observation, size] of this.q.pendingInLane.iterate(LANE_RANK[lane], after)) {
+          if (exclude?.has(seq)) {
+            // In-flight readings come in runs of consecutive seqs (whole batches): probing the set
+            // is far cheaper than stepping the index over each (8 batches of 1,000 on a drain).
+            let next = seq + 1;
+            while (exclude.has(next)) next++;
+            if (next - seq >= RESEEK_RUN) {
+              after = next - 1;
+              reseek = true;
+              break;
+            }
+            continue;
+          }
+          if (seqs.length >= maxCount || (seqs.length > 0 && bytes + size > limit)) {
+            full = true;
+            break;
+          }
+          json.push(observation);
+          seqs.push(seq);
+          bytes += size;
+        }
+        if (!reseek) break;
       }
       if (seqs.length > 0) return lazyBatch(lane, json, seqs, bytes);
     }
