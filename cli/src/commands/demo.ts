@@ -53,7 +53,7 @@ export function demoIceAddresses(ifaces: ReturnType<typeof networkInterfaces> = 
   return v4.length > 0 ? [...new Set(v4)].slice(0, 8) : ['127.0.0.1'];
 }
 
-interface DemoDevices {
+export interface DemoDevices {
   serial: { nonin: string | null; ecg: string | null };
   camera: { url: string; username: string; password: string };
   /** The simulated stethoscope's PulseAudio server and source; null: none (a test tone is sent instead). */
@@ -70,7 +70,7 @@ const section = (v: unknown): Section => (typeof v === 'object' && v !== null &&
  * simulated stethoscope as the teleconsultation's sound (or a test tone); and, unless it sets its
  * own, WebRTC host candidates on this machine's addresses. Returns the file and the ICE addresses.
  */
-function demoGatewayConfig(configPath: string, dataDir: string, d: DemoDevices): { file: string; iceAddresses: string[] } {
+export function demoGatewayConfig(configPath: string, dataDir: string, d: DemoDevices): { file: string; iceAddresses: string[] } {
   const raw: unknown = parseYaml(readFileSync(configPath, 'utf8'));
   const config = section(raw);
   const serial = section(config.serial);
