@@ -34,6 +34,9 @@ export function startChild(
   const proc = spawn(process.execPath, [opts.main ?? MAIN_JS, ...args], {
     stdio: ['ignore', fd, fd, 'ipc'],
     env: { ...process.env, ...opts.env },
+    // Its own process group: a Ctrl-C in the terminal reaches only the parent, which stops the
+    // children in order; if the parent dies, the IPC channel closes and each child stops itself.
+    detached: true,
   });
   closeSync(fd);
   return new Promise((resolve, reject) => {
@@ -57,18 +60,17 @@ export function startChild(
 
 /** Asks every child to stop (SIGTERM), then kills what is left after `graceMs`. */
 export async function stopChildren(children: readonly StartedChild[], graceMs = 12_000): Promise<void> {
-  await Promise.all(
-    [...children].reverse().map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.proc.exitCode !== null || c.proc.signalCode !== null) return resolve();
-          const kill = setTimeout(() => c.proc.kill('SIGKILL'), graceMs);
-          c.proc.once('exit', () => {
-            clearTimeout(kill);
-            resolve();
-          });
-          c.proc.kill('SIGTERM');
-        }),
-    ),
-  );
+  // Last started first, one after the other: the gateway goes before the simulators and the cloud it
+  // talks to, so it does not log their disappearance as faults while stopping.
+  for (const c of [...children].reverse()) {
+    await new Promise<void>((resolve) => {
+      if (c.proc.exitCode !== null || c.proc.signalCode !== null) return resolve();
+      const kill = setTimeout(() => c.proc.kill('SIGKILL'), graceMs);
+      c.proc.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      c.proc.kill('SIGTERM');
+    });
+  }
 }
