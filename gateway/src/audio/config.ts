@@ -33,7 +33,9 @@ export const StethoscopeConfig = Type.Object(
     segmentSeconds: Type.Integer({
       minimum: 1,
       maximum: 10,
-      default: 10,
+      // 1 s of 16 kHz FLAC is ~18 KB: within the sync's 32 KiB per-observation budget, so an alarm
+      // never waits behind more than ~0.2 s of stethoscope data on a 1 Mbit/s link (docs/sync-protocol.md).
+      default: 1,
       description: 'one observation per segment, sized for a weak link',
     }),
     maxDurationSeconds: Type.Integer({ minimum: 1, maximum: 600, default: 120, description: 'a recording stops by itself after this' }),
