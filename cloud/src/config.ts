@@ -2,7 +2,7 @@
  * The cloud's configuration schema (TypeBox), for the CLI's config loader. Field names match
  * `startCloud()` options so a loaded config can be passed straight through.
  */
-import { type Static, Type } from '@sinclair/typebox';
+import { CloneType, type Static, Type } from '@sinclair/typebox';
 import { PatientRef } from '@telecart/protocol';
 import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 import { DbUrl } from './store/db-url.js';
@@ -12,9 +12,11 @@ export const PatientSeedConfig = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 64, description: 'local patient id, as the gateways use it' }),
     ins: Type.Optional(PatientRef.properties.ins),
-    insOid: Type.Optional(PatientRef.properties.insOid),
-    family: Type.String({ minLength: 1, maxLength: 100 }),
-    given: Type.String({ minLength: 1, maxLength: 100 }),
+    insOid: Type.Optional(
+      CloneType(PatientRef.properties.insOid, { description: 'OID qualifying the INS: …4.8 NIR, .9 NIA, .10 test, .11 demo' }),
+    ),
+    family: Type.String({ minLength: 1, maxLength: 100, description: 'family name' }),
+    given: Type.String({ minLength: 1, maxLength: 100, description: 'given name' }),
     birthDate: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', description: 'YYYY-MM-DD' })),
   },
   { additionalProperties: false },
@@ -27,8 +29,10 @@ export const CloudConfig = Type.Object(
     dataDir: Type.String({ minLength: 1, default: 'data/cloud', description: 'where the cloud keeps its database' }),
     db: Type.Optional(DbUrl),
     host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address the broker and the HTTP server listen on' }),
-    mqttPort: Type.Optional(Port),
-    httpPort: Type.Optional(Port),
+    mqttPort: Type.Optional(
+      CloneType(Port, { description: 'embedded broker port (0 = any free port); default 1883, 8883 with tls.enabled' }),
+    ),
+    httpPort: Type.Optional(CloneType(Port, { description: 'HTTP API, dashboard and /consult port (0 = any free port); default 8080' })),
     externalBrokerUrl: Type.Optional(
       Type.String({ pattern: '^(mqtts?|wss?|tcp)://', description: 'use this broker instead of the embedded one' }),
     ),
@@ -44,7 +48,11 @@ export const CloudConfig = Type.Object(
     timeZone: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone of the dashboard, default Europe/Paris' }),
     ),
-    patients: Type.Array(PatientSeedConfig, { default: [], maxItems: 100_000 }),
+    patients: Type.Array(PatientSeedConfig, {
+      default: [],
+      maxItems: 100_000,
+      description: 'patients known to the care team, written to the store at start',
+    }),
     teleconsult: TeleconsultConfig,
   },
   { additionalProperties: false, $id: 'CloudConfig' },

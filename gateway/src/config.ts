@@ -3,7 +3,7 @@
  * `Value.Default` in the CLI loader or by `resolveGatewayConfig`), plus the cross-field checks a
  * schema cannot express (home patient exists, INS keys valid, time zone known…).
  */
-import { type Static, Type } from '@sinclair/typebox';
+import { CloneType, type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { BleWatchRule } from '@telecart/devices';
 import { compile, formatIssues, GatewayId, MAX_BATCH_OBSERVATIONS, MAX_PAYLOAD_BYTES, PatientRef } from '@telecart/protocol';
@@ -25,9 +25,9 @@ export const PatientConfig = Type.Object(
         { description: 'OID qualifying the INS: .8 NIR, .9 NIA, .10 test, .11 demo; required with `ins`' },
       ),
     ),
-    family: Type.String({ minLength: 1, maxLength: 128 }),
-    given: Type.String({ minLength: 1, maxLength: 128 }),
-    birthDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+    family: Type.String({ minLength: 1, maxLength: 128, description: 'family name' }),
+    given: Type.String({ minLength: 1, maxLength: 128, description: 'given name' }),
+    birthDate: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD' })),
     room: Type.Optional(Type.String({ minLength: 1, maxLength: 32, description: 'EHPAD room, shown to the nurse' })),
   },
   { additionalProperties: false },
@@ -38,8 +38,8 @@ export type PatientConfig = Static<typeof PatientConfig>;
 export const DeviceUserConfig = Type.Object(
   {
     deviceId: Type.String({ minLength: 1, maxLength: 128, description: "e.g. 'ble:C0:FF:EE:00:00:02'" }),
-    userIndex: Type.Integer({ minimum: 0, maximum: 254 }),
-    patientId: Type.String({ minLength: 1, maxLength: 64 }),
+    userIndex: Type.Integer({ minimum: 0, maximum: 254, description: 'the user number the device puts on the reading' }),
+    patientId: Type.String({ minLength: 1, maxLength: 64, description: 'a patients[].id' }),
   },
   { additionalProperties: false },
 );
@@ -48,7 +48,10 @@ export type DeviceUserConfig = Static<typeof DeviceUserConfig>;
 export const WatchRuleConfig = Type.Object(
   {
     services: Type.Array(Type.String({ minLength: 4, maxLength: 36 }), { description: "advertised services, '1810' or full UUID" }),
-    subscribe: Type.Array(Type.String({ minLength: 4, maxLength: 36 }), { minItems: 1 }),
+    subscribe: Type.Array(Type.String({ minLength: 4, maxLength: 36 }), {
+      minItems: 1,
+      description: "characteristics to listen to, '2A35' or full UUID",
+    }),
     namePattern: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'regular expression on the advertised name' })),
   },
   { additionalProperties: false },
@@ -67,19 +70,22 @@ export const DEFAULT_WATCH_RULES: WatchRuleConfig[] = [
 
 export const GatewayConfig = Type.Object(
   {
-    gatewayId: GatewayId,
+    gatewayId: CloneType(GatewayId, { description: "this gateway's id: its MQTT client id and topic segment" }),
     mode: Type.Union([Type.Literal('cart'), Type.Literal('home')], {
       description: "'cart': the nurse selects the patient; 'home': every reading belongs to homePatientId",
     }),
     patients: Type.Array(PatientConfig, { default: [], maxItems: 2000, description: 'residents (cart) or the kit patient (home)' }),
-    homePatientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'home mode only' })),
+    homePatientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'home mode: the patient of all readings' })),
     deviceUsers: Type.Array(DeviceUserConfig, { default: [], description: '(deviceId, userIndex) → patient' }),
     ble: Type.Object(
       {
-        enabled: Type.Boolean({ default: false }),
+        enabled: Type.Boolean({ default: false, description: 'read BLE devices through BlueZ' }),
         busAddress: Type.Optional(Type.String({ minLength: 1, description: 'D-Bus address of BlueZ; default: the system bus' })),
         adapter: Type.Optional(Type.String({ minLength: 1, description: "e.g. 'hci0'; default: BlueZ's first adapter" })),
-        watch: Type.Array(WatchRuleConfig, { default: DEFAULT_WATCH_RULES }),
+        watch: Type.Array(WatchRuleConfig, {
+          default: DEFAULT_WATCH_RULES,
+          description: 'devices advertising one of `services` are connected and their `subscribe` characteristics listened to',
+        }),
         definitions: DefinitionsConfig,
         pairing: PairingConfig,
         clock: Type.Array(ClockPolicyConfig, { default: [], description: 'per device/definition clock drift policy overrides' }),
@@ -89,7 +95,7 @@ export const GatewayConfig = Type.Object(
     sync: Type.Object(
       {
         // 1,000 readings ≈ 36 B/reading on the wire with deflate (200: 40 B); larger batches amortise the cloud's commit (docs/encoding.md).
-        batchMaxCount: Type.Integer({ minimum: 1, maximum: MAX_BATCH_OBSERVATIONS, default: 1000 }),
+        batchMaxCount: Type.Integer({ minimum: 1, maximum: MAX_BATCH_OBSERVATIONS, default: 1000, description: 'readings per batch' }),
         mqttVersion: GatewayMqttVersion,
         batchMaxBytes: Type.Integer({
           minimum: 4096,
@@ -150,8 +156,8 @@ export const GatewayConfig = Type.Object(
     ),
     http: Type.Object(
       {
-        host: Type.String({ default: '127.0.0.1', description: 'the nurse API stays on the cart unless told otherwise' }),
-        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8081, description: '0 = any free port' }),
+        host: Type.String({ default: '127.0.0.1', description: 'nurse page and API address; loopback keeps it on the cart' }),
+        port: Type.Integer({ minimum: 0, maximum: 65535, default: 8081, description: 'nurse page and API port; 0 = any free port' }),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -6,11 +6,15 @@
  *
  *   outer process: createNamespaces() → runIn(ns, argv) re-runs the test inside, → destroy()
  *   inside:        linkToPeer() adds the veth pair; setRate() shapes both directions
+ *   the page:      openSpecialistPage() + DirectSignaling (the agent's signaling straight to the page)
  */
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { SignalingLink } from '@telecart/gateway';
+import type { RtcDown, RtcUp } from '@telecart/protocol';
+import type { Browser, Page } from 'playwright-core';
 
 const run = promisify(execFile);
 
@@ -108,4 +112,119 @@ export function chromiumInNetns(dir: string, ns: string, chromium = '/usr/bin/ch
   writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ${chromium} "$@"\n`);
   chmodSync(path, 0o755);
   return path;
+}
+
+// ── The specialist's side for WebRTC tests: a page in Chromium and direct signaling ──
+
+/** A test file that must run inside a namespace re-runs itself there; resolves with the inner run's output. */
+export async function rerunInNamespace(file: string, prefix: string): Promise<{ code: number | null; output: string }> {
+  const ns = await createNamespaces(`${prefix}${process.pid % 100_000}`);
+  try {
+    return await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', file], {
+      [IN_NETNS_ENV]: ns.main,
+      [PEER_NETNS_ENV]: ns.peer,
+    });
+  } finally {
+    await ns.destroy();
+  }
+}
+
+/** In the page: the peer connection, its candidates, ECG chunks and PTZ replies as they arrive. */
+export const SPECIALIST_PAGE_SETUP = `
+  window.pc = new RTCPeerConnection();
+  window.cands = []; window.ecg = []; window.replies = [];
+  pc.onicecandidate = (e) => { if (e.candidate) cands.push(e.candidate.toJSON()); };
+  pc.ontrack = (e) => {
+    const el = document.createElement(e.track.kind === 'video' ? 'video' : 'audio');
+    el.autoplay = true; el.muted = true; el.srcObject = new MediaStream([e.track]); document.body.appendChild(el);
+  };
+  pc.ondatachannel = (e) => {
+    const dc = e.channel;
+    if (dc.label === 'ecg') dc.onmessage = (m) => ecg.push(JSON.parse(m.data));
+    if (dc.label === 'ptz') { window.ptz = dc; dc.onmessage = (m) => replies.push(JSON.parse(m.data)); }
+  };
+`;
+
+/**
+ * The specialist's page. Chromium only gathers non-default-route interfaces (here: lo) for a page
+ * allowed the microphone, which needs a secure context: the page is http://localhost/, served by
+ * Playwright (no socket).
+ */
+export async function openSpecialistPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage();
+  await page.route('http://localhost/**', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>specialist</title>' }));
+  await page.goto('http://localhost/');
+  await page.evaluate(async () => {
+    const s = await navigator.mediaDevices.getUserMedia({ audio: true });
+    for (const t of s.getTracks()) t.stop();
+  });
+  await page.evaluate(SPECIALIST_PAGE_SETUP);
+  return page;
+}
+
+/** Direct signaling: the agent's RtcUp go to the page; the page's answer and candidates come back as RtcDown. */
+export class DirectSignaling implements SignalingLink {
+  private handler: ((p: Buffer) => void) | null = null;
+  readonly ups: RtcUp[] = [];
+  page: Page | null = null;
+  private sentCands = 0;
+
+  async publish(up: RtcUp): Promise<void> {
+    this.ups.push(up);
+    const page = this.page;
+    if (!page) return;
+    if (up.type === 'offer') {
+      const answer = await page.evaluate(async (sdp) => {
+        const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
+        await pc.setRemoteDescription({ type: 'offer', sdp });
+        const a = await pc.createAnswer();
+        await pc.setLocalDescription(a);
+        return a.sdp ?? '';
+      }, up.sdp);
+      this.down({ v: 1, type: 'answer', sessionId: up.sessionId, sdp: answer });
+      void this.pumpCandidates(up.sessionId);
+    } else if (up.type === 'ice') {
+      await page.evaluate(async (c) => {
+        await (window as unknown as { pc: RTCPeerConnection }).pc.addIceCandidate(c);
+      }, up.candidate);
+    }
+  }
+
+  private async pumpCandidates(sessionId: string): Promise<void> {
+    for (let i = 0; i < 40 && this.page; i++) {
+      const cands = await this.page.evaluate(() => (window as unknown as { cands: RTCIceCandidateInit[] }).cands).catch(() => null);
+      if (cands === null) return;
+      for (const c of cands.slice(this.sentCands)) {
+        this.down({
+          v: 1,
+          type: 'ice',
+          sessionId,
+          candidate: { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null },
+        });
+      }
+      this.sentCands = cands.length;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  onDown(handler: (payload: Buffer) => void): () => void {
+    this.handler = handler;
+    return () => {
+      this.handler = null;
+    };
+  }
+
+  down(m: RtcDown): void {
+    this.handler?.(Buffer.from(JSON.stringify(m)));
+  }
+
+  reset(page: Page): void {
+    this.page = page;
+    this.sentCands = 0;
+  }
+
+  /** The specialist starts the session. */
+  start(sessionId: string, media = { video: true, audio: true, ecg: true }): void {
+    this.down({ v: 1, type: 'start', sessionId, specialist: { id: 'dr-card', name: 'Dr Cardio' }, patientId: 'p-001', media });
+  }
 }

@@ -14,18 +14,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { EcgSyn, type SimCamera, startSimCamera } from '@telecart/firmware-sim';
-import { LiveSampleBus, MediaConfig, type SignalingLink, TeleconsultAgent } from '@telecart/gateway';
-import type { PtzReply, RtcDown, RtcUp } from '@telecart/protocol';
+import { LiveSampleBus, MediaConfig, TeleconsultAgent } from '@telecart/gateway';
+import type { PtzReply } from '@telecart/protocol';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   canUseNetns,
   chromiumInNetns,
-  createNamespaces,
+  DirectSignaling,
   IN_NETNS_ENV,
   linkToPeer,
+  openSpecialistPage,
   PEER_NETNS_ENV,
-  runIn,
+  rerunInNamespace,
   type ShapedLink,
 } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
@@ -51,18 +52,10 @@ const FLAGS = [
 
 describe.skipIf(!usable || inside !== undefined)('teleconsult media (re-run inside a network namespace with only lo)', () => {
   it('passes inside the namespace', async () => {
-    const ns = await createNamespaces(`tcm${process.pid % 100_000}`);
-    try {
-      const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', 'tests/teleconsult/media.test.ts'], {
-        [IN_NETNS_ENV]: ns.main,
-        [PEER_NETNS_ENV]: ns.peer,
-      });
-      if (r.code !== 0) console.error(r.output);
-      expect(r.code).toBe(0);
-      expect(r.output).toMatch(/Tests\s+.*3 passed/);
-    } finally {
-      await ns.destroy();
-    }
+    const r = await rerunInNamespace('tests/teleconsult/media.test.ts', 'tcm');
+    if (r.code !== 0) console.error(r.output);
+    expect(r.code).toBe(0);
+    expect(r.output).toMatch(/Tests\s+.*3 passed/);
   }, 170_000);
 });
 
@@ -76,38 +69,6 @@ interface PageStats {
   ecgSamples: number;
   ecgInOrder: boolean;
 }
-
-/**
- * The specialist's side, in the page: answers the offer, collects ECG chunks and PTZ replies.
- * Chromium only gathers non-default-route interfaces (here: lo) for a page allowed the microphone,
- * which needs a secure context: the page is http://localhost/, served by Playwright (no socket).
- */
-async function openPage(browser: Browser): Promise<Page> {
-  const page = await browser.newPage();
-  await page.route('http://localhost/**', (r) => r.fulfill({ contentType: 'text/html', body: '<!doctype html><title>specialist</title>' }));
-  await page.goto('http://localhost/');
-  await page.evaluate(async () => {
-    const s = await navigator.mediaDevices.getUserMedia({ audio: true });
-    for (const t of s.getTracks()) t.stop();
-  });
-  await page.evaluate(PAGE_SETUP);
-  return page;
-}
-
-const PAGE_SETUP = `
-  window.pc = new RTCPeerConnection();
-  window.cands = []; window.ecg = []; window.replies = [];
-  pc.onicecandidate = (e) => { if (e.candidate) cands.push(e.candidate.toJSON()); };
-  pc.ontrack = (e) => {
-    const el = document.createElement(e.track.kind === 'video' ? 'video' : 'audio');
-    el.autoplay = true; el.muted = true; el.srcObject = new MediaStream([e.track]); document.body.appendChild(el);
-  };
-  pc.ondatachannel = (e) => {
-    const dc = e.channel;
-    if (dc.label === 'ecg') dc.onmessage = (m) => ecg.push(JSON.parse(m.data));
-    if (dc.label === 'ptz') { window.ptz = dc; dc.onmessage = (m) => replies.push(JSON.parse(m.data)); }
-  };
-`;
 
 async function pageStats(page: Page): Promise<PageStats> {
   return page.evaluate(async () => {
@@ -146,68 +107,6 @@ async function pageStats(page: Page): Promise<PageStats> {
   });
 }
 
-/** Direct signaling: the agent's RtcUp go to the page; the page's answer and candidates come back as RtcDown. */
-class Harness implements SignalingLink {
-  private handler: ((p: Buffer) => void) | null = null;
-  readonly ups: RtcUp[] = [];
-  page: Page | null = null;
-  private sentCands = 0;
-
-  async publish(up: RtcUp): Promise<void> {
-    this.ups.push(up);
-    const page = this.page;
-    if (!page) return;
-    if (up.type === 'offer') {
-      const answer = await page.evaluate(async (sdp) => {
-        const pc = (window as unknown as { pc: RTCPeerConnection }).pc;
-        await pc.setRemoteDescription({ type: 'offer', sdp });
-        const a = await pc.createAnswer();
-        await pc.setLocalDescription(a);
-        return a.sdp ?? '';
-      }, up.sdp);
-      this.down({ v: 1, type: 'answer', sessionId: up.sessionId, sdp: answer });
-      void this.pumpCandidates(up.sessionId);
-    } else if (up.type === 'ice') {
-      await page.evaluate(async (c) => {
-        await (window as unknown as { pc: RTCPeerConnection }).pc.addIceCandidate(c);
-      }, up.candidate);
-    }
-  }
-
-  private async pumpCandidates(sessionId: string): Promise<void> {
-    for (let i = 0; i < 40 && this.page; i++) {
-      const cands = await this.page.evaluate(() => (window as unknown as { cands: RTCIceCandidateInit[] }).cands).catch(() => null);
-      if (cands === null) return;
-      for (const c of cands.slice(this.sentCands)) {
-        this.down({
-          v: 1,
-          type: 'ice',
-          sessionId,
-          candidate: { candidate: c.candidate ?? '', sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null },
-        });
-      }
-      this.sentCands = cands.length;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  onDown(handler: (payload: Buffer) => void): () => void {
-    this.handler = handler;
-    return () => {
-      this.handler = null;
-    };
-  }
-
-  down(m: RtcDown): void {
-    this.handler?.(Buffer.from(JSON.stringify(m)));
-  }
-
-  reset(page: Page): void {
-    this.page = page;
-    this.sentCands = 0;
-  }
-}
-
 /** ECG at 256 Hz in 8-sample packets, as the serial service emits them (the ECG board sim's signal). */
 function driveEcg(bus: LiveSampleBus): () => void {
   const syn = new EcgSyn({ seed: 7, hrMean: 72 });
@@ -231,7 +130,7 @@ describe.skipIf(!usable || inside === undefined)('teleconsult media inside the n
   let live: LiveSampleBus;
   let stopEcg: () => void;
 
-  const agentFor = (harness: Harness, hostAddresses: string[], media: Partial<MediaConfig['video']> = {}) =>
+  const agentFor = (harness: DirectSignaling, hostAddresses: string[], media: Partial<MediaConfig['video']> = {}) =>
     new TeleconsultAgent({
       gatewayId: 'cart-media',
       link: harness,
@@ -255,7 +154,7 @@ describe.skipIf(!usable || inside === undefined)('teleconsult media inside the n
         : {}),
     });
 
-  const start = (h: Harness, sessionId: string): void =>
+  const start = (h: DirectSignaling, sessionId: string): void =>
     h.down({
       v: 1,
       type: 'start',
@@ -281,9 +180,9 @@ describe.skipIf(!usable || inside === undefined)('teleconsult media inside the n
   });
 
   it('camera H.264 passed through, stethoscope audio and ECG reach Chromium; a PTZ move over the data channel moves the camera', async () => {
-    const h = new Harness();
+    const h = new DirectSignaling();
     const agent = agentFor(h, ['127.0.0.1']);
-    const page = await openPage(browser);
+    const page = await openSpecialistPage(browser);
     try {
       h.reset(page);
       const sessionId = crypto.randomUUID();
@@ -346,9 +245,9 @@ describe.skipIf(!usable || inside === undefined)('teleconsult media inside the n
   }, 60_000);
 
   it('a browser taking only VP8 gets the camera transcoded', async () => {
-    const h = new Harness();
+    const h = new DirectSignaling();
     const agent = agentFor(h, ['127.0.0.1'], { codec: 'vp8' });
-    const page = await openPage(browser);
+    const page = await openSpecialistPage(browser);
     try {
       h.reset(page);
       start(h, crypto.randomUUID());
@@ -367,7 +266,7 @@ describe.skipIf(!usable || inside === undefined)('teleconsult media inside the n
     if (!peerNs) throw new Error(`${PEER_NETNS_ENV} is not set`);
     let link: ShapedLink | null = null;
     let remote: Browser | null = null;
-    const h = new Harness();
+    const h = new DirectSignaling();
     let agent: TeleconsultAgent | null = null;
     try {
       link = await linkToPeer(peerNs);
@@ -375,7 +274,7 @@ describe.skipIf(!usable || inside === undefined)('teleconsult media inside the n
       remote = await chromium.launch({ executablePath: chromiumInNetns(dir, peerNs), args: FLAGS });
       agent = agentFor(h, [link.localAddr], { source: 'test', startBitrateKbps: 400 });
       const a = agent;
-      const page = await openPage(remote);
+      const page = await openSpecialistPage(remote);
       h.reset(page);
       start(h, crypto.randomUUID());
       await waitFor(() => a.status().peer?.state === 'connected', { timeoutMs: 20_000, what: 'peer connected over the shaped link' });

@@ -1,5 +1,5 @@
 /** The `teleconsult` section of the cloud configuration: specialist accounts, sites, timeouts, ICE servers. */
-import { type Static, Type } from '@sinclair/typebox';
+import { CloneType, type Static, Type } from '@sinclair/typebox';
 import { IceServer } from '@telecart/protocol';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]*$' });
@@ -12,7 +12,7 @@ const GatewayPattern = Type.String({
 
 export const SpecialistConfig = Type.Object(
   {
-    id: Id,
+    id: CloneType(Id, { description: 'login id, recorded in the audit trail' }),
     name: Type.String({ minLength: 1, maxLength: 128, description: 'shown to the nurse, e.g. "Dr Anne Roux (cardiologie)"' }),
     passwordHash: Type.Optional(
       Type.String({ pattern: '^\\$scrypt\\$', description: 'from `telecart cloud hash-password`; never the password itself' }),
@@ -33,9 +33,9 @@ export type SpecialistConfig = Static<typeof SpecialistConfig>;
 
 export const SiteConfig = Type.Object(
   {
-    id: Id,
-    name: Type.String({ minLength: 1, maxLength: 128 }),
-    gateways: Type.Array(GatewayPattern, { maxItems: 1000 }),
+    id: CloneType(Id, { description: 'referenced by specialists[].sites' }),
+    name: Type.String({ minLength: 1, maxLength: 128, description: 'display name' }),
+    gateways: Type.Array(GatewayPattern, { maxItems: 1000, description: "the site's carts" }),
   },
   { additionalProperties: false },
 );
@@ -43,8 +43,8 @@ export type SiteConfig = Static<typeof SiteConfig>;
 
 export const TeleconsultConfig = Type.Object(
   {
-    specialists: Type.Array(SpecialistConfig, { default: [], maxItems: 10_000 }),
-    sites: Type.Array(SiteConfig, { default: [], maxItems: 1000 }),
+    specialists: Type.Array(SpecialistConfig, { default: [], maxItems: 10_000, description: 'accounts that may see and join calls' }),
+    sites: Type.Array(SiteConfig, { default: [], maxItems: 1000, description: 'named groups of carts, granted to specialists at once' }),
     waitingTimeoutMinutes: Type.Number({
       exclusiveMinimum: 0,
       maximum: 24 * 60,
@@ -58,8 +58,14 @@ export const TeleconsultConfig = Type.Object(
       description: 'after a join, the media must come up within this time, else the act is not done',
     }),
     loginHours: Type.Number({ exclusiveMinimum: 0, maximum: 72, default: 12, description: 'lifetime of a specialist login' }),
-    iceServers: Type.Array(IceServer, { default: [], maxItems: 8, description: 'STUN/TURN servers for both peers' }),
-    maxBitrateKbps: Type.Optional(Type.Integer({ minimum: 32, maximum: 20_000 })),
+    iceServers: Type.Array(IceServer, {
+      default: [],
+      maxItems: 8,
+      description: 'STUN/TURN servers for both peers, as in WebRTC: `urls` (one or a list), `username` and `credential` for TURN',
+    }),
+    maxBitrateKbps: Type.Optional(
+      Type.Integer({ minimum: 32, maximum: 20_000, description: "caps the carts' video bitrate in every call (below their own maximum)" }),
+    ),
   },
   { additionalProperties: false, default: {} },
 );

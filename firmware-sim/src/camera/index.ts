@@ -2,5 +2,5 @@ export { type Credentials, HttpDigestVerifier, passwordDigest, WsseVerifier } fr
 export { type DiscoveryResponder, startDiscoveryResponder, WS_DISCOVERY_MULTICAST, WS_DISCOVERY_PORT } from './discovery.js';
 export { type MoveStatus, type Position, type Preset, PtzFault, PtzModel } from './ptz-model.js';
 export { type CameraAuthMode, type SimCamera, type SimCameraOptions, startSimCamera } from './sim-camera.js';
-export { type LiveStream, type LiveStreamOptions, liveStreamPipeline, overlayLine, startLiveStream } from './live-stream.js';
+export { flashText, GAUGE_CELLS, type LiveStream, type LiveStreamOptions, liveStreamPipeline, overlayLine, panGauge, startLiveStream } from './live-stream.js';
 export { type RtspServer, type RtspServerOptions, startRtspServer } from './rtsp-server.js';

@@ -4,13 +4,23 @@
  * RTP-packetises it to a loopback UDP port; the RTSP server fans the packets out to its clients.
  *
  * How the overlay follows the PTZ model while streaming: textoverlay's text pad is fed by
- * `fdsrc fd=0` (untimestamped text, `wait-text=false`: each buffer replaces the shown text until
- * the next one). The simulator writes a fixed 64-byte line to the child's stdin every
- * `textIntervalMs`; writes of ≤ PIPE_BUF bytes are atomic and fdsrc reads 64 bytes at a time, so
- * one write is one text buffer — no property changes at runtime, no bindings needed.
+ * `fdsrc fd=0` (writes of ≤ PIPE_BUF bytes are atomic and fdsrc reads exactly one write's size, so
+ * one write is one text buffer — no property changes at runtime, no bindings needed). Seen here:
+ * an untimestamped text buffer is drawn on ONE video frame and then dropped, and the text pad
+ * blocks meanwhile. So the simulator writes faster than the frame rate (3 per frame) through a
+ * one-buffer leaky queue: every frame gets text (no flicker) and it is the newest (no backlog —
+ * writes slower than frames made the text blink, faster ones without the queue made it lag
+ * further and further behind). The text has
+ * two lines: the numbers, and a gauge whose marker's place encodes pan (so a test can check the
+ * picture follows the camera by pixels alone, no OCR).
+ *
+ * `flash: true` adds a second overlay, fed the same way through fd 3, that shows a large white
+ * block in the bottom-right corner on demand (`LiveStream.flash`): the glass-to-glass benchmark
+ * lights it at known instants and finds it again in the browser's <video>.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import type { Writable } from 'node:stream';
 import type { Position } from './ptz-model.js';
 import { type RtspServer, startRtspServer } from './rtsp-server.js';
 
@@ -23,9 +33,11 @@ export interface LiveStreamOptions {
   fps?: number;
   /** H.264 bitrate, kbit/s. Default 600. */
   bitrateKbps?: number;
-  /** How often the overlay text is refreshed. Default 100 ms. */
+  /** How often the overlay text is written: faster than the frame rate. Default a third of a frame. */
   textIntervalMs?: number;
   position: () => Position;
+  /** A second overlay: a white block in the bottom-right corner, lit by `LiveStream.flash(true)`. */
+  flash?: boolean;
   onError?: (reason: string) => void;
 }
 
@@ -34,23 +46,70 @@ export interface LiveStream {
   readonly rtsp: RtspServer;
   /** RTP packets the encoder has produced so far. */
   readonly packets: number;
+  /**
+   * Lights (or clears) the flash block; returns the wall-clock time (ms since epoch, sub-ms)
+   * at which the text went to the encoder child. Throws without the `flash` option.
+   */
+  flash(on: boolean): number;
   stop(): Promise<void>;
 }
 
 const TEXT_BYTES = 64;
+const FLASH_BYTES = 16;
+/** Keeps only the newest text buffer for the overlay to take at the next frame. */
+const NEWEST = ['queue', 'max-size-buffers=1', 'max-size-bytes=0', 'max-size-time=0', 'leaky=downstream'];
+/** Gauge cells: the marker sits in cell round((pan + 1) / 2 × (GAUGE_CELLS − 1)). */
+export const GAUGE_CELLS = 21;
 
-/** The overlay line for a position, padded to exactly TEXT_BYTES bytes (ASCII). */
+/** The pan gauge: `[----#----]`, one '#' where pan is (−1 left, +1 right). */
+export function panGauge(pan: number): string {
+  const clamped = Math.max(-1, Math.min(1, Number.isFinite(pan) ? pan : 0));
+  const at = Math.round(((clamped + 1) / 2) * (GAUGE_CELLS - 1));
+  return `[${'-'.repeat(at)}#${'-'.repeat(GAUGE_CELLS - 1 - at)}]`;
+}
+
+/** The overlay text for a position: numbers, then the pan gauge; exactly TEXT_BYTES bytes (ASCII). */
 export function overlayLine(p: Position): Buffer {
   const s = (v: number) => (v >= 0 ? '+' : '') + v.toFixed(3);
-  const text = `pan ${s(p.pan)} tilt ${s(p.tilt)} zoom ${p.zoom.toFixed(3)}`;
+  const text = `pan ${s(p.pan)} tilt ${s(p.tilt)} zoom ${p.zoom.toFixed(3)}\n${panGauge(p.pan)}`;
   return Buffer.from(text.padEnd(TEXT_BYTES, ' ').slice(0, TEXT_BYTES), 'ascii');
 }
 
-export function liveStreamPipeline(o: { width: number; height: number; fps: number; bitrateKbps: number; rtpPort: number }): string[] {
+/** The flash overlay's text: four full blocks (U+2588), or nothing; exactly FLASH_BYTES bytes. */
+export function flashText(on: boolean): Buffer {
+  const b = Buffer.alloc(FLASH_BYTES, 0x20);
+  if (on) b.write('\u2588'.repeat(4), 0, 'utf8');
+  return b;
+}
+
+export function liveStreamPipeline(o: {
+  width: number;
+  height: number;
+  fps: number;
+  bitrateKbps: number;
+  rtpPort: number;
+  flash?: boolean;
+}): string[] {
+  const flash = o.flash
+    ? [
+        '!',
+        'textoverlay',
+        'name=flash',
+        'wait-text=false',
+        'valignment=bottom',
+        'halignment=right',
+        'font-desc=Sans 48',
+        'shaded-background=false',
+      ]
+    : [];
+  const flashText = o.flash
+    ? ['fdsrc', 'fd=3', `blocksize=${FLASH_BYTES}`, '!', ...NEWEST, '!', 'text/x-raw,format=utf8', '!', 'flash.text_sink']
+    : [];
   return [
     'videotestsrc',
     'is-live=true',
-    'pattern=smpte',
+    // Colour bars without smpte's moving noise block: only the overlay changes from frame to frame.
+    'pattern=smpte75',
     '!',
     `video/x-raw,width=${o.width},height=${o.height},framerate=${o.fps}/1`,
     '!',
@@ -59,8 +118,10 @@ export function liveStreamPipeline(o: { width: number; height: number; fps: numb
     'wait-text=false',
     'valignment=top',
     'halignment=left',
-    'font-desc=Sans 14',
+    'font-desc=Monospace 14',
+    'line-alignment=left',
     'shaded-background=true',
+    ...flash,
     '!',
     'videoconvert',
     '!',
@@ -87,9 +148,12 @@ export function liveStreamPipeline(o: { width: number; height: number; fps: numb
     'fd=0',
     `blocksize=${TEXT_BYTES}`,
     '!',
+    ...NEWEST,
+    '!',
     'text/x-raw,format=utf8',
     '!',
     'ptz.text_sink',
+    ...flashText,
   ];
 }
 
@@ -115,9 +179,22 @@ export async function startLiveStream(o: LiveStreamOptions): Promise<LiveStream>
 
   const child: ChildProcess = spawn(
     'gst-launch-1.0',
-    ['-q', '--no-fault', ...liveStreamPipeline({ width, height, fps, bitrateKbps: o.bitrateKbps ?? 600, rtpPort: rtp.address().port })],
-    { stdio: ['pipe', 'ignore', 'pipe'] },
+    [
+      '-q',
+      '--no-fault',
+      ...liveStreamPipeline({
+        width,
+        height,
+        fps,
+        bitrateKbps: o.bitrateKbps ?? 600,
+        rtpPort: rtp.address().port,
+        flash: o.flash === true,
+      }),
+    ],
+    { stdio: ['pipe', 'ignore', 'pipe', o.flash ? 'pipe' : 'ignore'] },
   );
+  const flashPipe = o.flash ? (child.stdio[3] as Writable | null) : null;
+  flashPipe?.on('error', () => undefined);
   let stopping = false;
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -134,11 +211,13 @@ export async function startLiveStream(o: LiveStreamOptions): Promise<LiveStream>
       resolve();
     });
   });
+  let flashOn = false;
   const write = () => {
     if (child.stdin?.writable) child.stdin.write(overlayLine(o.position()));
+    if (flashPipe?.writable) flashPipe.write(flashText(flashOn));
   };
   write();
-  const timer = setInterval(write, o.textIntervalMs ?? 100);
+  const timer = setInterval(write, o.textIntervalMs ?? Math.max(10, Math.floor(1000 / fps / 3)));
   timer.unref();
 
   return {
@@ -146,6 +225,13 @@ export async function startLiveStream(o: LiveStreamOptions): Promise<LiveStream>
     rtsp,
     get packets() {
       return packets;
+    },
+    flash(on) {
+      if (!flashPipe) throw new Error('the live stream was started without the flash option');
+      flashOn = on;
+      const at = performance.timeOrigin + performance.now();
+      if (flashPipe.writable) flashPipe.write(flashText(on));
+      return at;
     },
     async stop() {
       stopping = true;

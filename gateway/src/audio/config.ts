@@ -8,10 +8,10 @@ export const STETHOSCOPE_RATES = [8000, 11025, 16000, 22050, 32000, 44100, 48000
 
 export const StethoscopeConfig = Type.Object(
   {
-    enabled: Type.Boolean({ default: false }),
+    enabled: Type.Boolean({ default: false, description: 'record auscultations (nurse page, /api/stethoscope)' }),
     deviceId: Type.String({ minLength: 1, maxLength: 128, default: 'audio:stethoscope', description: 'device id on the readings' }),
-    manufacturer: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-    model: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    manufacturer: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'recorded on the readings' })),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'recorded on the readings' })),
     pulseServer: Type.Optional(
       Type.String({
         minLength: 1,
@@ -40,7 +40,7 @@ export const StethoscopeConfig = Type.Object(
     }),
     maxDurationSeconds: Type.Integer({ minimum: 1, maximum: 600, default: 120, description: 'a recording stops by itself after this' }),
   },
-  { default: {}, additionalProperties: false },
+  { default: {}, additionalProperties: false, description: 'the digital stethoscope, a PulseAudio/PipeWire source' },
 );
 export type StethoscopeConfig = Static<typeof StethoscopeConfig>;
 

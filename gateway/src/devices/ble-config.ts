@@ -34,18 +34,22 @@ export const PairingConfig = Type.Object(
         },
         { additionalProperties: false },
       ),
-      { default: [] },
+      { default: [], description: 'fixed passkeys of devices that expect the gateway to type one' },
     ),
   },
-  { default: {}, additionalProperties: false },
+  { default: {}, additionalProperties: false, description: 'the BlueZ pairing agent: passkeys and confirmations' },
 );
 export type PairingConfig = Static<typeof PairingConfig>;
 
 export const ClockPolicyConfig = Type.Object(
   {
     match: Type.String({ minLength: 1, maxLength: 128, description: "a device id ('ble:…') or a definition id ('nonin-3230')" }),
-    toleranceMs: Type.Optional(Type.Integer({ minimum: 0 })),
-    action: Type.Optional(Type.Union([Type.Literal('write-then-correct'), Type.Literal('correct-only')])),
+    toleranceMs: Type.Optional(Type.Integer({ minimum: 0, description: 'replaces clockDriftToleranceMs for these devices' })),
+    action: Type.Optional(
+      Type.Union([Type.Literal('write-then-correct'), Type.Literal('correct-only')], {
+        description: "'write-then-correct': set the device clock when allowed, else correct the readings; 'correct-only': never write it",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -3,7 +3,10 @@
  *   - loss (RTCP receiver reports, ~1/s): above 10 % the rate drops by half the loss, below 2 % it
  *     grows by 8 % a report (the loss-based half of Google Congestion Control);
  *   - REMB (the receiver's own estimate of the link, when it sends one), less the audio and ECG
- *     budget, so stethoscope sound and ECG keep their share and video gives way first.
+ *     budget, so stethoscope sound and ECG keep their share and video gives way first. It counts
+ *     only while the link also loses packets (≥ 2 %): Chromium's estimate starts low and only
+ *     climbs to ~1.5× what it receives, so on a clean link taken alone it pulled a 600 kbit/s
+ *     camera stream down to 74 kbit/s on loopback (bench, docs/teleconsult-media.md).
  * An encoder change is a restart of a gst-launch child (~0.2–0.5 s without video, measured in
  * docs/teleconsult-media.md), so a new target is applied only when it differs by ≥ 25 % and not
  * more often than every `decreaseIntervalMs` (down) / `increaseIntervalMs` (up).
@@ -22,6 +25,7 @@ export interface BitrateControllerOptions {
 export class VideoBitrateController {
   private estimate: number;
   private ceiling = Number.POSITIVE_INFINITY;
+  private lossy = false;
   private applied: number;
   private appliedAt = Number.NEGATIVE_INFINITY;
   private maxKbps: number;
@@ -44,7 +48,8 @@ export class VideoBitrateController {
 
   /** A receiver report's fraction lost (0..1) for the video stream. */
   onLoss(fractionLost: number, now: number): number | null {
-    if (!Number.isFinite(fractionLost) || fractionLost < 0) return null;
+    if (!Number.isFinite(fractionLost) || fractionLost < 0 || fractionLost > 1) return null;
+    this.lossy = fractionLost >= 0.02;
     if (fractionLost > 0.1) this.estimate = this.estimate * (1 - 0.5 * fractionLost);
     else if (fractionLost < 0.02) this.estimate = this.estimate * 1.08;
     this.estimate = this.clamp(this.estimate);
@@ -60,11 +65,13 @@ export class VideoBitrateController {
 
   /** The target now; null when the running encoder should be left alone. */
   private decide(now: number): number | null {
-    const target = this.clamp(Math.min(this.estimate, this.ceiling));
+    const target = this.clamp(Math.min(this.estimate, this.lossy ? this.ceiling : Number.POSITIVE_INFINITY));
     const down = target < this.applied;
     const change = Math.abs(target - this.applied) / this.applied;
     const interval = down ? (this.o.decreaseIntervalMs ?? 1500) : (this.o.increaseIntervalMs ?? 4000);
-    if (change < 0.25 || now - this.appliedAt < interval) return null;
+    // A cap the page set is obeyed at once, however small the step; the rest waits for a real change.
+    const overCap = this.applied > this.maxKbps;
+    if (!overCap && (change < 0.25 || now - this.appliedAt < interval)) return null;
     this.applied = Math.round(target);
     this.appliedAt = now;
     // Losses measured at the old rate say nothing about the new one.

@@ -10,8 +10,8 @@ export const CameraConfig = Type.Object(
     url: Type.Optional(
       Type.String({ minLength: 1, maxLength: 512, description: 'ONVIF device service URL, e.g. http://10.0.0.5/onvif/device_service' }),
     ),
-    username: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-    password: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    username: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'ONVIF and RTSP user' })),
+    password: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'ONVIF and RTSP password' })),
     profileToken: Type.Optional(
       Type.String({ pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: "media profile; default: the camera's first" }),
     ),
@@ -49,20 +49,28 @@ export const MediaConfig = Type.Object(
           default: 'auto',
           description: "'auto' offers H.264 (camera passed through) then VP8; 'vp8' forces transcoding",
         }),
-        width: Type.Integer({ minimum: 160, maximum: 1920, default: 640 }),
-        height: Type.Integer({ minimum: 120, maximum: 1080, default: 360 }),
-        fps: Type.Integer({ minimum: 1, maximum: 30, default: 15 }),
-        startBitrateKbps: Type.Integer({ minimum: 32, maximum: 8000, default: 500 }),
+        width: Type.Integer({ minimum: 160, maximum: 1920, default: 640, description: 'encoded width in pixels (when transcoding)' }),
+        height: Type.Integer({ minimum: 120, maximum: 1080, default: 360, description: 'encoded height in pixels (when transcoding)' }),
+        fps: Type.Integer({ minimum: 1, maximum: 30, default: 15, description: 'encoded frame rate (when transcoding)' }),
+        startBitrateKbps: Type.Integer({
+          minimum: 32,
+          maximum: 8000,
+          default: 500,
+          description: 'video bitrate at the start of a call, then adapted to the link',
+        }),
         minBitrateKbps: Type.Integer({
           minimum: 16,
           maximum: 2000,
           default: 40,
           description: 'video never goes below (audio and ECG first)',
         }),
-        maxBitrateKbps: Type.Integer({ minimum: 32, maximum: 8000, default: 1500 }),
-        rtspTransport: Type.Union([Type.Literal('tcp'), Type.Literal('udp')], { default: 'tcp' }),
+        maxBitrateKbps: Type.Integer({ minimum: 32, maximum: 8000, default: 1500, description: 'video never goes above' }),
+        rtspTransport: Type.Union([Type.Literal('tcp'), Type.Literal('udp')], {
+          default: 'tcp',
+          description: "transport of the camera's RTSP stream",
+        }),
       },
-      { default: {}, additionalProperties: false },
+      { default: {}, additionalProperties: false, description: 'the video of a teleconsultation' },
     ),
     audio: Type.Object(
       {
@@ -70,10 +78,10 @@ export const MediaConfig = Type.Object(
           default: 'stethoscope',
           description: "'stethoscope': the PulseAudio source of audio.stethoscope, unprocessed; 'test': audiotestsrc",
         }),
-        channels: Type.Union([Type.Literal(1), Type.Literal(2)], { default: 1 }),
-        bitrateKbps: Type.Integer({ minimum: 16, maximum: 256, default: 32 }),
+        channels: Type.Union([Type.Literal(1), Type.Literal(2)], { default: 1, description: 'audio channels sent' }),
+        bitrateKbps: Type.Integer({ minimum: 16, maximum: 256, default: 32, description: 'Opus bitrate' }),
       },
-      { default: {}, additionalProperties: false },
+      { default: {}, additionalProperties: false, description: 'the sound of a teleconsultation (Opus)' },
     ),
     ice: Type.Object(
       {
@@ -82,10 +90,14 @@ export const MediaConfig = Type.Object(
           maxItems: 8,
           description: 'gather host candidates on these addresses only (e.g. 127.0.0.1 in tests); [] = every interface',
         }),
-        portMin: Type.Optional(Type.Integer({ minimum: 1024, maximum: 65535 })),
-        portMax: Type.Optional(Type.Integer({ minimum: 1024, maximum: 65535 })),
+        portMin: Type.Optional(
+          Type.Integer({ minimum: 1024, maximum: 65535, description: 'lowest local UDP port for ICE (used with portMax)' }),
+        ),
+        portMax: Type.Optional(
+          Type.Integer({ minimum: 1024, maximum: 65535, description: 'highest local UDP port for ICE (used with portMin)' }),
+        ),
       },
-      { default: {}, additionalProperties: false },
+      { default: {}, additionalProperties: false, description: "the gateway peer's ICE candidates" },
     ),
   },
   { default: {}, additionalProperties: false },

@@ -39,6 +39,15 @@ import type { MediaConfig } from './config.js';
 import { EcgChunker, type LiveSampleBus, type LiveSamples } from './live-samples.js';
 import { type AudioInput, audioArgs, type VideoCodec, type VideoInput, videoArgs } from './pipelines.js';
 import { RtpRelay } from './rtp-relay.js';
+import { checkAnswerSdp } from './sdp-check.js';
+
+/** The browser's answer does not answer the offer (malformed input: the session waits for a good one). */
+export class BadAnswerError extends Error {
+  constructor(reason: string) {
+    super(`SDP answer refused: ${reason}`);
+    this.name = 'BadAnswerError';
+  }
+}
 
 export type PeerState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
@@ -194,6 +203,8 @@ export class MediaSession {
 
   /** Applies the browser's answer, then starts the pipelines in the negotiated codecs. */
   async applyAnswer(sdp: string): Promise<void> {
+    const problem = checkAnswerSdp(this.pc.localDescription?.sdp ?? '', sdp);
+    if (problem) throw new BadAnswerError(problem);
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
     if (this.closed) return;
     if (this.videoTx && this.videoTrack && this.o.video) {

@@ -117,6 +117,7 @@ export class RtpRelay {
   private spawnedAt = 0;
   private waitingFirst = false;
   private lastKeyframeAt = 0;
+  private lastKeyframeTs: number | null = null;
   private currentSsrc: number | null = null;
   /** The SSRC of the child being replaced: its last packets are dropped once the new one speaks. */
   private retiredSsrc: number | null = null;
@@ -202,9 +203,12 @@ export class RtpRelay {
     const cc = (m[0] ?? 0) & 0x0f;
     let off = 12 + cc * 4;
     if ((m[0] ?? 0) & 0x10 && m.length >= off + 4) off += 4 + m.readUInt16BE(off + 2) * 4;
-    if (isKeyframeStart(this.o.kind, m.subarray(off))) {
+    // A keyframe spans several packets that may each look like its start (SPS, then the IDR's first
+    // fragment): count it once per frame, i.e. per RTP timestamp.
+    if (isKeyframeStart(this.o.kind, m.subarray(off)) && header.timestamp !== this.lastKeyframeTs) {
       this.counters.keyframes++;
       this.lastKeyframeAt = now;
+      this.lastKeyframeTs = header.timestamp;
     }
     this.counters.packets++;
     this.counters.bytes += m.length;

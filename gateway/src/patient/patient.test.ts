@@ -69,7 +69,7 @@ describe('GatewayConfig', () => {
     expect(c).toMatchObject({
       deviceUsers: [],
       ble: { enabled: false },
-      sync: { batchMaxCount: 200, batchMaxBytes: 131072, ackTimeoutMs: 30000, inFlight: 4 },
+      sync: { batchMaxCount: 1000, batchMaxBytes: 1048576, ackTimeoutMs: 30000, inFlight: 8 },
       http: { host: '127.0.0.1', port: 8081 },
       clockDriftToleranceMs: 120000,
       timeZone: 'Europe/Paris',

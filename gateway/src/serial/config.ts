@@ -5,7 +5,9 @@ import { SERIAL_FORMAT_NAMES } from '@telecart/devices';
 export const SerialDeviceConfig = Type.Object(
   {
     id: Type.String({ pattern: '^[A-Za-z0-9._-]{1,64}$', description: "device id suffix: readings carry 'serial:<id>'" }),
-    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    name: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 64, description: 'shown to the nurse (default: the id) and recorded as the device model' }),
+    ),
     format: Type.Union(
       SERIAL_FORMAT_NAMES.map((f) => Type.Literal(f)),
       { description: 'data format spoken on the port' },
@@ -14,9 +16,9 @@ export const SerialDeviceConfig = Type.Object(
     usb: Type.Optional(
       Type.Object(
         {
-          serialNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-          vendorId: Type.Optional(Type.String({ pattern: '^(0x)?[0-9a-fA-F]{4}$' })),
-          productId: Type.Optional(Type.String({ pattern: '^(0x)?[0-9a-fA-F]{4}$' })),
+          serialNumber: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'USB serial number of the adapter' })),
+          vendorId: Type.Optional(Type.String({ pattern: '^(0x)?[0-9a-fA-F]{4}$', description: "USB vendor id, hex, e.g. '0403'" })),
+          productId: Type.Optional(Type.String({ pattern: '^(0x)?[0-9a-fA-F]{4}$', description: "USB product id, hex, e.g. '6001'" })),
         },
         { additionalProperties: false, description: 'found through the port list (udev) when no path is given' },
       ),
@@ -27,10 +29,13 @@ export const SerialDeviceConfig = Type.Object(
     leads: Type.Optional(
       Type.Array(
         Type.Object(
-          { channel: Type.Integer({ minimum: 1, maximum: 6 }), lead: Type.String({ minLength: 1, maxLength: 8 }) },
+          {
+            channel: Type.Integer({ minimum: 1, maximum: 6, description: 'P2 channel number' }),
+            lead: Type.String({ minLength: 1, maxLength: 8, description: "lead name, e.g. 'II'" }),
+          },
           { additionalProperties: false },
         ),
-        { minItems: 1, maxItems: 6 },
+        { minItems: 1, maxItems: 6, description: 'ECG boards: which P2 channels are which leads; default: channel 1 = lead II' },
       ),
     ),
     microvoltsPerUnit: Type.Optional(
@@ -47,7 +52,7 @@ export type SerialDeviceConfig = Static<typeof SerialDeviceConfig>;
 
 export const SerialConfig = Type.Object(
   {
-    devices: Type.Array(SerialDeviceConfig, { default: [], maxItems: 16 }),
+    devices: Type.Array(SerialDeviceConfig, { default: [], maxItems: 16, description: 'serial devices to read (oximeters, ECG boards)' }),
     segmentSeconds: Type.Number({ minimum: 0.1, maximum: 60, default: 10, description: 'length of each waveform segment' }),
     stableSeconds: Type.Number({
       minimum: 1,
@@ -55,8 +60,8 @@ export const SerialConfig = Type.Object(
       default: 10,
       description: 'a continuous SpO2/pulse held this long becomes a reading',
     }),
-    reconnectInitialMs: Type.Integer({ minimum: 10, default: 250 }),
-    reconnectMaxMs: Type.Integer({ minimum: 10, default: 5000 }),
+    reconnectInitialMs: Type.Integer({ minimum: 10, default: 250, description: 'first reopen delay of a lost port, doubled per failure' }),
+    reconnectMaxMs: Type.Integer({ minimum: 10, default: 5000, description: 'ceiling of the reopen delay' }),
   },
   { default: {}, additionalProperties: false },
 );

@@ -37,9 +37,9 @@ import { contentKeyOf } from '../devices/content-key.js';
 import type { DeviceManager, LiveValue } from '../devices/device-manager.js';
 import { observationTime } from '../devices/time.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { LiveSampleBus } from '../media/live-samples.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { PatientContext } from '../patient/context.js';
-import type { LiveSampleBus } from '../media/live-samples.js';
 import { type ReadingStore, type RecordInput, StoreFullError } from '../store/reading-store.js';
 import { type WaveformSegment, WaveformSegmenter } from '../waveforms/segmenter.js';
 import { DEFAULT_STABLE_RULE, StableValueDetector } from '../waveforms/stable-value.js';
@@ -224,7 +224,18 @@ class SerialDeviceService {
           const row = this.leadChannels.map((c) => (p.channels[c] ?? this.baseline) - this.baseline);
           this.waveform([row], ev.receivedAt);
           const s = this.sampled;
-          if (s) this.o.live?.emit('samples', { deviceId: this.deviceId, leads: s.channels ?? [], t0: ev.receivedAt, periodMs: s.periodMs, factor: s.factor ?? 1, rows: [row] });
+          // Lost samples go live as gaps too (at most a second's worth), so the live trace breaks there.
+          const lost = Math.min(p.lostBefore, 256);
+          const gap: (number | null)[][] = new Array(lost).fill(this.leadChannels.map(() => null));
+          if (s)
+            this.o.live?.emit('samples', {
+              deviceId: this.deviceId,
+              leads: s.channels ?? [],
+              t0: ev.receivedAt - lost * s.periodMs,
+              periodMs: s.periodMs,
+              factor: s.factor ?? 1,
+              rows: [...gap, row],
+            });
           break;
         }
       }

@@ -19,7 +19,7 @@ import type { CaptureSource } from '../audio/pipelines.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { CameraConfig, MediaConfig } from '../media/config.js';
 import type { LiveSampleBus } from '../media/live-samples.js';
-import { MediaSession, type MediaSessionStats, type PeerState } from '../media/media-session.js';
+import { BadAnswerError, MediaSession, type MediaSessionStats, type PeerState } from '../media/media-session.js';
 import type { VideoInput } from '../media/pipelines.js';
 import { PtzRelay } from './ptz-relay.js';
 import { rtcValidators } from './validators.js';
@@ -193,7 +193,17 @@ export class TeleconsultAgent extends EventEmitter<{
         const l = this.liveFor(m.sessionId);
         if (!l || l.answered) return;
         l.answered = true;
-        await l.media.applyAnswer(m.sdp);
+        try {
+          await l.media.applyAnswer(m.sdp);
+        } catch (e) {
+          if (!(e instanceof BadAnswerError)) throw e;
+          // Counted and dropped; the page is told, and a good answer may still come.
+          l.answered = false;
+          this.counters.malformed++;
+          this.warnOnce('sdp-answer', e.message);
+          await this.o.link.publish({ v: RTC_VERSION, type: 'error', sessionId: m.sessionId, message: e.message.slice(0, 300) });
+          return;
+        }
         for (const c of l.pendingIce.splice(0)) await this.addIce(l, c);
         return;
       }

@@ -7,5 +7,5 @@ export {
   type TeleconsultView,
 } from './agent.js';
 export { mqttSignalingLink } from './mqtt-link.js';
-export { PtzRelay, type PtzRelayCounters } from './ptz-relay.js';
+export { PTZ_MAX_MESSAGE_BYTES, type PtzCamera, PtzRelay, type PtzRelayCounters } from './ptz-relay.js';
 export { rtcValidators } from './validators.js';
