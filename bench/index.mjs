@@ -38,3 +38,11 @@ console.table([await benchDrainBacklog()]);
 console.log('\n## Alarm latency on a 1 Mbit/s link while a waveform backlog drains (record() → cloud commit)');
 const { benchAlarmLatency } = await import('./alarm-latency.mjs');
 console.table(await benchAlarmLatency());
+
+console.log('\n## Cloud store: storeBatch throughput, SQLite and PostgreSQL (quick run; `node bench/cloud-store.mjs` for the full table)');
+const { benchCloudStore } = await import('./cloud-store.mjs');
+console.table(await benchCloudStore({ quick: true }));
+
+console.log('\n## Teleconsultation: PTZ round trip, ECG latency, glass to glass, gateway CPU/RSS (root + Chromium)');
+const { benchTeleconsult, printTeleconsult } = await import('./teleconsult.mjs');
+printTeleconsult(await benchTeleconsult());

@@ -161,7 +161,11 @@ program.commands
   ?.command('serial')
   .description('a Nonin pulse oximeter and an OpenEEG-P2 ECG board on pseudo-terminal pairs (socat); prints the port paths')
   .option('--dir <path>', 'where the port links are made (default: a new temp directory)')
-  .addOption(new Option('--nonin <format>', 'oximeter data format').choices(['nonin-df2', 'nonin-df7', 'nonin-df8', 'nonin-df13', 'none']).default('nonin-df7'))
+  .addOption(
+    new Option('--nonin <format>', 'oximeter data format')
+      .choices(['nonin-df2', 'nonin-df7', 'nonin-df8', 'nonin-df13', 'none'])
+      .default('nonin-df7'),
+  )
   .option('--no-ecg', 'no ECG board')
   .addOption(new Option('--seed <n>', 'random seed').default(1).argParser(positiveInt))
   .addOption(new Option('--spo2 <percent>', 'simulated SpO2').default(97).argParser(positiveInt))

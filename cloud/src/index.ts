@@ -31,6 +31,10 @@ export type {
   RejectedReading,
   StoreBatchResult,
 } from './store/cloud-store.js';
+export { isPostgresUrl } from './store/db-url.js';
+export { type OpenCloudStoreOptions, openCloudStore } from './store/open-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
+export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export type {
   AuditEvent,
   AuditEventInput,
@@ -38,10 +42,6 @@ export type {
   TeleconsultationQuery,
   TeleconsultationRecord,
 } from './store/teleconsult-records.js';
-export { isPostgresUrl } from './store/db-url.js';
-export { type OpenCloudStoreOptions, openCloudStore } from './store/open-store.js';
-export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
-export { SqliteStore, type SqliteStoreOptions } from './store/sqlite-store.js';
 export { SiteConfig, SpecialistConfig, TeleconsultConfig, type TeleconsultOptions } from './teleconsult/config.js';
 export { hashPassword, newToken, verifyPassword } from './teleconsult/passwords.js';
 export type { PeerHandle, RelayPeer, TeleconsultMetrics, TeleconsultRelay } from './teleconsult/relay.js';

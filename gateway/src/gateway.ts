@@ -120,7 +120,10 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     link: mqttSignalingLink(sync, config.gatewayId),
     media: config.media,
     camera: config.camera,
-    stethoscope: { ...(steth.pulseServer ? { pulseServer: steth.pulseServer } : {}), ...(steth.pulseDevice ? { pulseDevice: steth.pulseDevice } : {}) },
+    stethoscope: {
+      ...(steth.pulseServer ? { pulseServer: steth.pulseServer } : {}),
+      ...(steth.pulseDevice ? { pulseDevice: steth.pulseDevice } : {}),
+    },
     live: liveSamples,
     logger,
     clock,
@@ -129,7 +132,18 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   let http: HttpApi;
   try {
     http = await startHttpApi(
-      { config, store, patients, devices, sync, metrics, logger, version: GATEWAY_VERSION, ...(stethoscope ? { stethoscope } : {}), teleconsult },
+      {
+        config,
+        store,
+        patients,
+        devices,
+        sync,
+        metrics,
+        logger,
+        version: GATEWAY_VERSION,
+        ...(stethoscope ? { stethoscope } : {}),
+        teleconsult,
+      },
       config.http,
     );
   } catch (e) {

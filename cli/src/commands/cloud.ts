@@ -40,6 +40,12 @@ export async function runCloudCommand(o: CloudCommandOptions): Promise<void> {
     }
     throw e;
   }
+  // Workers, TLS or MQTT 5 set in the file (not only on the command line) take the scaled path too.
+  if ((config.ingestWorkers ?? 1) > 1 || config.tls.enabled || config.mqttVersion === 5) {
+    const { runScaledCloud } = await import('./ingest-workers.js');
+    await runScaledCloud(o);
+    return;
+  }
   const logger = createLogger('cloud');
   await runService(
     'cloud',
@@ -60,7 +66,9 @@ export async function hashPasswordCommand(): Promise<void> {
   const { hashPassword } = await import('@telecart/cloud');
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  const password = Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
   try {
     process.stdout.write(`${await hashPassword(password)}\n`);
   } catch (e) {

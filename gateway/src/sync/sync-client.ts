@@ -443,7 +443,15 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
 
   private onMessage(topic: string, payload: Buffer): void {
     const routed = this.routes.get(topic);
-    if (routed) return routed(payload);
+    if (routed) {
+      // Another module's topic (the teleconsult agent): its failure must not take the sync down.
+      try {
+        routed(payload);
+      } catch (e) {
+        this.logger.warn({ topic, err: (e as Error).message }, 'routed message handler failed');
+      }
+      return;
+    }
     if (topic !== this.ackTopic) {
       this.ignore('unexpected-topic', topic.slice(0, 200));
       return;
