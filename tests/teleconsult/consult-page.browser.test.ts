@@ -5,14 +5,12 @@
  * leaving the room, the language switch, and no CSP violation or script error on the way.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../support/chromium.js';
 import { type ConsultCloud, PASSWORDS, startConsultCloud, TestCart } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-describe.skipIf(!existsSync(CHROMIUM))('consultation page in Chromium', () => {
+describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
   let c: ConsultCloud;
   let cart: TestCart;
   let browser: Browser;
@@ -22,17 +20,7 @@ describe.skipIf(!existsSync(CHROMIUM))('consultation page in Chromium', () => {
   beforeAll(async () => {
     c = await startConsultCloud({ teleconsult: { connectTimeoutSeconds: 120 } });
     cart = await TestCart.connect(c.cloud.mqttUrl, 'cart-1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ locale: 'fr-FR' });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {

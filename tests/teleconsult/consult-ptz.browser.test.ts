@@ -10,18 +10,17 @@
  * only interface is `lo` (Chromium --allow-loopback-in-peer-connection, werift 127.0.0.1 only).
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { compile, type EcgChunk, PtzCommand, type PtzReply } from '@telecart/protocol';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RTCDataChannel, RTCPeerConnection } from 'werift';
+import { hasChromium, launchChromium } from '../support/chromium.js';
 import { canUseNetns, createNamespaces, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultCloud, PASSWORDS, startConsultCloud, TestCart } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-const usable = existsSync(CHROMIUM) && (inside || (await canUseNetns()));
+const usable = hasChromium && (inside || (await canUseNetns()));
 const checkPtz = compile(PtzCommand);
 
 describe.skipIf(!usable || inside)('consultation page with a WebRTC cart (re-run inside a network namespace with only lo)', () => {
@@ -130,21 +129,7 @@ describe.skipIf(!usable || !inside)('inside the namespace', () => {
     c = await startConsultCloud({ teleconsult: { connectTimeoutSeconds: 60 } });
     cart = await TestCart.connect(c.cloud.mqttUrl, 'cart-1');
     gw = new WeriftCart(cart);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-        '--allow-loopback-in-peer-connection',
-        '--use-fake-ui-for-media-stream',
-        '--use-fake-device-for-media-stream',
-      ],
-    });
+    browser = await launchChromium({ webrtc: true });
     page = await browser.newPage({ locale: 'en-GB' });
   }, 60_000);
 

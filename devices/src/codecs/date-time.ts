@@ -2,7 +2,7 @@
  * Date Time (0x2A08, 7 bytes) and Current Time (0x2A2B, 10 bytes). Year, month or day 0 means
  * "unknown": such a stamp is reported as such and never turned into an epoch date.
  */
-import type { DeviceDateTime } from '../model/draft.js';
+import { type DeviceDateTime, utcDateFields } from '../model/draft.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { type CodecResult, decodeWith, FieldError } from './result.js';
 
@@ -137,14 +137,7 @@ export function encodeCurrentTime(t: CurrentTime): Uint8Array {
  */
 export function deviceDateTimeFromEpoch(ms: number, utcOffsetMinutes = 0): DeviceDateTime {
   const d = new Date(ms + utcOffsetMinutes * 60_000);
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hours: d.getUTCHours(),
-    minutes: d.getUTCMinutes(),
-    seconds: d.getUTCSeconds(),
-  };
+  return utcDateFields(d);
 }
 
 /** Current Time value to write to a device clock, for an instant at a UTC offset. */

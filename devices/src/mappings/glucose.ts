@@ -24,7 +24,7 @@ import {
 } from '../codecs/glucose.js';
 import { type Medfloat, medfloatValue } from '../codecs/ieee11073.js';
 import { GLUCOSE_MDC_BY_TYPE, MDC_CONC_GLU_GEN, UCUM, VITALS } from '../model/codes.js';
-import type { DeviceDateTime, ObservationDraft } from '../model/draft.js';
+import { type DeviceDateTime, type ObservationDraft, utcDateFields } from '../model/draft.js';
 import { deviceTimeOf, makeDraft, numberOrFlag } from './common.js';
 import { applyPlausibility } from './plausibility.js';
 
@@ -32,14 +32,7 @@ import { applyPlausibility } from './plausibility.js';
 export function addMinutes(t: DeviceDateTime, minutes: number): DeviceDateTime {
   const d = new Date(Date.UTC(t.year, t.month - 1, t.day, t.hours, t.minutes + minutes, t.seconds));
   // Date.UTC maps years 0..99 to 1900+; the classifier rejects those years before we get here.
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hours: d.getUTCHours(),
-    minutes: d.getUTCMinutes(),
-    seconds: d.getUTCSeconds(),
-  };
+  return utcDateFields(d);
 }
 
 /** The reading's device time (base + offset) or the flag saying why there is none. */

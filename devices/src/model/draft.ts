@@ -31,6 +31,18 @@ export interface ObservationDraft {
   lane: Lane;
 }
 
+/** The UTC fields of a Date as device wall-clock fields (callers shift the instant by the zone first). */
+export function utcDateFields(d: Date): DeviceDateTime {
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hours: d.getUTCHours(),
+    minutes: d.getUTCMinutes(),
+    seconds: d.getUTCSeconds(),
+  };
+}
+
 /** Formats a device time as sent, e.g. '2024-05-01T08:15:30' (no offset: devices have none). */
 export function formatDeviceDateTime(t: DeviceDateTime): string {
   const p = (n: number, w = 2) => String(n).padStart(w, '0');

@@ -9,7 +9,7 @@
  * cached only when they agree (a quarter holding a change is always computed exactly). Fields are
  * then plain UTC arithmetic on the shifted instant.
  */
-import type { DeviceDateTime } from './draft.js';
+import { type DeviceDateTime, utcDateFields } from './draft.js';
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -79,14 +79,7 @@ export function zoneOffsetMs(epochMs: number, timeZone: string): number {
 export function epochToZonedFields(epochMs: number, timeZone: string): DeviceDateTime {
   if (!Number.isFinite(epochMs)) return intlFields(epochMs, timeZone); // Intl throws the usual RangeError
   const d = new Date(epochMs + zoneOffsetMs(epochMs, timeZone));
-  return {
-    year: d.getUTCFullYear(),
-    month: d.getUTCMonth() + 1,
-    day: d.getUTCDate(),
-    hours: d.getUTCHours(),
-    minutes: d.getUTCMinutes(),
-    seconds: d.getUTCSeconds(),
-  };
+  return utcDateFields(d);
 }
 
 /**
