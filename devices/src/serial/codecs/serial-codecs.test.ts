@@ -152,15 +152,22 @@ describe('Nonin DF2/DF7 (real-time) parser', () => {
           (ps, garbage, lossAt, lossLen) => {
             const built = ps.map((p) => buildFrames(format, p.frames, p.hr, p.spo2));
             const enc = built.map((f) => encodeNoninRealtimePacket(format, f));
-            // Garbage after packet 0: every packet still comes out whole, in order. (A garbage run that
-            // happens to hold a checksum-valid frame may add one partial packet; it never alters a whole one.)
+            // Garbage after packet 0: every packet comes out in order, and nothing is ever misplaced.
+            // Packet 0 and the last ones are whole. The packet right after the garbage is whole too,
+            // except when the garbage and its first bytes happen to form checksum-valid frames (a
+            // misaligned re-lock, seen once in CI): then frames it could not place are empty slots (E),
+            // never values read at the wrong place. (A garbage run may also add one partial packet.)
             const g = run(new NoninRealtimeParser(format), concat([enc[0]!, garbage, ...enc.slice(1), syncFrame(format)]));
-            expect(
-              isSubsequence(
-                built,
-                g.packets.map((p) => p.frames),
-              ),
-            ).toBe(true);
+            const gotFrames = g.packets.map((p) => p.frames);
+            if (!isSubsequence(built, gotFrames)) {
+              expect(isSubsequence([built[0], ...built.slice(2)], gotFrames)).toBe(true);
+              const same = (f: unknown, i: number) => JSON.stringify(f) === JSON.stringify(built[1]![i]);
+              const damaged = gotFrames.filter((fs) => {
+                const empty = fs.filter((f) => f === null).length;
+                return fs.length === 25 && empty > 0 && empty <= LOCK_FRAMES_IN_TEST && fs.every((f, i) => f === null || same(f, i));
+              });
+              expect(damaged.length).toBeGreaterThan(0);
+            }
             // Bytes lost inside packet 1 (its SYNC frame kept).
             const start = 5 + lossAt;
             const end = Math.min(125, start + lossLen);
@@ -352,6 +359,9 @@ describe('every serial format', () => {
 });
 
 /** `want` appears in `got` in order (other items may sit in between). */
+/** The parser re-locks on this many consecutive valid frames (nonin-realtime.ts). */
+const LOCK_FRAMES_IN_TEST = 3;
+
 function isSubsequence<T>(want: T[], got: T[]): boolean {
   let i = 0;
   for (const g of got) if (i < want.length && JSON.stringify(g) === JSON.stringify(want[i])) i++;
