@@ -1,10 +1,23 @@
-/** Shared pieces of the security and external-broker tests: a home-kit gateway fed weight frames, quiet loggers, temp dirs. */
+/**
+ * Shared pieces of the security and external-broker tests: a home-kit gateway fed weight frames, quiet loggers, temp dirs,
+ * gateway enrollment and the refused-connection probe.
+ */
 import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Cloud } from '@telecart/cloud';
 import type { DeviceFrame } from '@telecart/devices';
-import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
+import {
+  credentialPaths,
+  enrollGateway,
+  type Gateway,
+  type GatewayCredentials,
+  loadGatewayCredentials,
+  resolveGatewayConfig,
+  startGateway,
+} from '@telecart/gateway';
+import mqtt from 'mqtt';
 import { pino } from 'pino';
 
 export const quiet = () => pino({ level: 'silent' });
@@ -53,4 +66,32 @@ export async function homeGateway(o: { gatewayId: string; cloudUrl: string; data
     },
     stop: () => gateway.stop(),
   };
+}
+
+/** Enrolls `gatewayId` with a fresh one-time token over the cloud's HTTPS enrollment; its files go under `<dir>/<gatewayId>`. */
+export async function enrollWith(cloud: Cloud, dir: string, gatewayId: string): Promise<GatewayCredentials> {
+  const security = cloud.security;
+  const url = cloud.enrollUrl;
+  if (!security || url === undefined) throw new Error(`cannot enroll ${gatewayId}: the cloud runs without TLS`);
+  const token = security.createToken(gatewayId, 60_000).token;
+  const paths = credentialPaths(`${dir}/${gatewayId}`);
+  await enrollGateway({ url, token, caFingerprint: security.caFingerprint(), gatewayId, paths });
+  return loadGatewayCredentials(paths, gatewayId);
+}
+
+/** Resolves with the reason when the broker refuses the connection (TLS or CONNACK); rejects if it is accepted. */
+export function refused(url: string, opts: mqtt.IClientOptions): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = mqtt.connect(url, { ...opts, reconnectPeriod: 0, connectTimeout: 5000 });
+    const done = (why: string) => {
+      c.end(true);
+      resolve(why);
+    };
+    c.once('connect', () => {
+      c.end(true);
+      reject(new Error('connection accepted'));
+    });
+    c.once('error', (e) => done(e.message));
+    c.once('close', () => done('closed'));
+  });
 }

@@ -7,53 +7,23 @@ import { statSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { type Cloud, startCloud } from '@telecart/cloud';
-import { credentialPaths, enrollGateway, loadGatewayCredentials } from '@telecart/gateway';
+import { credentialPaths, enrollGateway, type GatewayCredentials } from '@telecart/gateway';
 import { encodePayload, topics } from '@telecart/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority, createCa } from '../../cloud/src/security/pki.js';
 import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { waitFor } from '../support/wait.js';
-import { type HomeGateway, homeGateway, quiet, tempDir } from './support.js';
+import { enrollWith, type HomeGateway, homeGateway, quiet, refused, tempDir } from './support.js';
 
 const dir = tempDir();
 let cloud: Cloud;
 let gwA: HomeGateway;
-const creds: Record<string, { key: string; cert: string; ca: string }> = {};
-
-async function enroll(gatewayId: string) {
-  const t = cloud.security!.createToken(gatewayId, 60_000);
-  await enrollGateway({
-    url: cloud.enrollUrl!,
-    token: t.token,
-    caFingerprint: cloud.security!.caFingerprint(),
-    gatewayId,
-    paths: credentialPaths(`${dir.path}/${gatewayId}`),
-  });
-  creds[gatewayId] = loadGatewayCredentials(credentialPaths(`${dir.path}/${gatewayId}`), gatewayId);
-  return t.token;
-}
+const creds: Record<string, GatewayCredentials> = {};
 
 function client(gatewayId: string, clientId = gatewayId): Promise<MqttClient> {
   const c = creds[gatewayId]!;
   return mqtt.connectAsync(cloud.mqttUrl, { ...c, clientId, reconnectPeriod: 0, connectTimeout: 5000 });
-}
-
-/** Resolves with the reason when the broker refuses the connection (TLS or CONNACK); rejects if it is accepted. */
-function refused(url: string, opts: mqtt.IClientOptions): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect(url, { ...opts, reconnectPeriod: 0, connectTimeout: 5000 });
-    const done = (why: string) => {
-      c.end(true);
-      resolve(why);
-    };
-    c.once('connect', () => {
-      c.end(true);
-      reject(new Error('connection accepted'));
-    });
-    c.once('error', (e) => done(e.message));
-    c.once('close', () => done('closed'));
-  });
 }
 
 /** Resolves when the connection closes (or fails), rejects if it is still up after `ms`. */
@@ -70,8 +40,7 @@ function closed(c: MqttClient, ms = 5000): Promise<void> {
 
 beforeAll(async () => {
   cloud = await startCloud({ dataDir: dir.path, mqttPort: 0, httpPort: 0, tls: { enabled: true, enrollPort: 0 }, logger: quiet() });
-  await enroll('gw-a');
-  await enroll('gw-b');
+  for (const id of ['gw-a', 'gw-b']) creds[id] = await enrollWith(cloud, dir.path, id);
   gwA = await homeGateway({ gatewayId: 'gw-a', cloudUrl: cloud.mqttUrl, dataDir: `${dir.path}/gw-a` });
   await waitFor(() => gwA.gateway.sync.connected, { what: 'gateway A to connect over mutual TLS' });
 }, 60_000);

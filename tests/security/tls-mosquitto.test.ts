@@ -4,37 +4,21 @@
  * client certificate) and an enrolled gateway talk MQTT 5 through it.
  */
 import { type Cloud, CloudSecurity, mosquittoListenerConfig, serverHostnames, startCloud } from '@telecart/cloud';
-import { credentialPaths, enrollGateway, loadGatewayCredentials } from '@telecart/gateway';
+import type { GatewayCredentials } from '@telecart/gateway';
 import { encodePayload, topics } from '@telecart/protocol';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Mosquitto, startMosquitto } from '../../cloud/src/testing/mosquitto.js';
 import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { waitFor } from '../support/wait.js';
-import { type HomeGateway, homeGateway, quiet, tempDir } from './support.js';
+import { enrollWith, type HomeGateway, homeGateway, quiet, refused, tempDir } from './support.js';
 
 const dir = tempDir();
 const secDir = `${dir.path}/security`;
 let mosquitto: Mosquitto;
 let cloud: Cloud;
 let gwA: HomeGateway;
-const creds: Record<string, { key: string; cert: string; ca: string }> = {};
-
-function refused(url: string, opts: mqtt.IClientOptions): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const c = mqtt.connect(url, { ...opts, reconnectPeriod: 0, connectTimeout: 5000, protocolVersion: 5 });
-    const done = (why: string) => {
-      c.end(true);
-      resolve(why);
-    };
-    c.once('connect', () => {
-      c.end(true);
-      reject(new Error('connection accepted'));
-    });
-    c.once('error', (e) => done(e.message));
-    c.once('close', () => done('closed'));
-  });
-}
+const creds: Record<string, GatewayCredentials> = {};
 
 beforeAll(async () => {
   // The operator's steps: the cloud CA exists, Mosquitto gets its files, the cloud points at it.
@@ -51,12 +35,7 @@ beforeAll(async () => {
     tls: { enabled: true, dir: secDir, enrollPort: 0 },
     logger: quiet(),
   });
-  for (const id of ['gw-a', 'gw-b']) {
-    const t = cloud.security!.createToken(id, 60_000);
-    const paths = credentialPaths(`${dir.path}/${id}`);
-    await enrollGateway({ url: cloud.enrollUrl!, token: t.token, caFingerprint: cloud.security!.caFingerprint(), gatewayId: id, paths });
-    creds[id] = loadGatewayCredentials(paths, id);
-  }
+  for (const id of ['gw-a', 'gw-b']) creds[id] = await enrollWith(cloud, dir.path, id);
   gwA = await homeGateway({ gatewayId: 'gw-a', cloudUrl: mosquitto.url, dataDir: `${dir.path}/gw-a`, mqttVersion: 5 });
   await waitFor(() => gwA.gateway.sync.connected, { what: 'A to connect to Mosquitto over mutual TLS' });
 }, 60_000);
@@ -97,7 +76,7 @@ it('an enrolled gateway syncs through Mosquitto; B can neither publish as A nor 
 });
 
 it('refuses clients without a certificate; a 5 MB publish is dropped by the ingest and good traffic continues', async () => {
-  expect(await refused(mosquitto.url, { ca: creds['gw-a']!.ca })).toBeTruthy();
+  expect(await refused(mosquitto.url, { ca: creds['gw-a']!.ca, protocolVersion: 5 })).toBeTruthy();
   const b = await mqtt.connectAsync(mosquitto.url, { ...creds['gw-b']!, protocolVersion: 5, reconnectPeriod: 0 });
   await b.publishAsync(topics.uplink('gw-b', 'spot'), Buffer.alloc(5 * 1024 * 1024, 0x7b), { qos: 1 });
   await b.publishAsync(topics.uplink('gw-b', 'spot'), Buffer.from([0xff, 0x00, 0x13]), { qos: 1 });
@@ -114,7 +93,7 @@ it('revocation: the CRL refuses the reconnection, the ACL silences the open sess
   await cloud.security!.revoke('gw-a');
   cloud.security!.writeMosquittoFiles(`${dir.path}/mosquitto`, 1);
   await mosquitto.reload();
-  expect(await refused(mosquitto.url, { ...creds['gw-a']!, clientId: 'gw-a' })).toMatch(/revoked|closed|alert/i);
+  expect(await refused(mosquitto.url, { ...creds['gw-a']!, clientId: 'gw-a', protocolVersion: 5 })).toMatch(/revoked|closed|alert/i);
   // Mosquitto keeps the open TLS session, but every topic is now denied to gw-a.
   const n = await cloud.store.countObservations({});
   gwA.measure(1);

@@ -3,7 +3,6 @@
  * RACP procedure bytes on the wire, record memory semantics, Current Time writes, multi-user scale,
  * heart-rate notifications.
  */
-import { createRequire } from 'node:module';
 import {
   currentTimeFromEpoch,
   decodeCharacteristic,
@@ -22,8 +21,7 @@ import {
 } from '@telecart/devices';
 import type NodeBle from 'node-ble';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BluezSim, startBluezSim } from '../bluez/bluez-sim.js';
-import { type PrivateBus, startPrivateBus } from '../bluez/private-bus.js';
+import { type BluezRig, type NodeBleSession, startBluezRig } from '../testing/bluez-rig.js';
 import { collector } from '../testing/collector.js';
 import { bloodPressureCuff } from './blood-pressure-cuff.js';
 import { glucoseMeter } from './glucose-meter.js';
@@ -32,8 +30,6 @@ import { pulseOximeter } from './pulse-oximeter.js';
 import type { VirtualBleDevice } from './virtual-device.js';
 import { weightScale } from './weight-scale.js';
 
-const requireFromDevices = createRequire(new URL('../../../devices/package.json', import.meta.url));
-const { createBluetooth } = requireFromDevices('node-ble') as typeof NodeBle;
 type Characteristic = NodeBle.GattCharacteristic;
 
 const HOST_NOW = Date.UTC(2026, 2, 1, 7, 30, 0);
@@ -41,14 +37,13 @@ const clock = { now: () => HOST_NOW };
 const hex = (b: Uint8Array | Buffer) => Buffer.from(b).toString('hex');
 
 describe('simulated record-keeping devices and clocks through node-ble', () => {
-  let bus: PrivateBus;
-  let sim: BluezSim;
-  let bt: ReturnType<typeof createBluetooth>;
+  let rig: BluezRig;
+  let bt: NodeBleSession;
   let adapter: NodeBle.Adapter;
   const devices: VirtualBleDevice[] = [];
 
   function add(d: VirtualBleDevice): VirtualBleDevice {
-    d.attach(sim.addPeripheral(d.peripheral));
+    d.attach(rig.sim.addPeripheral(d.peripheral));
     devices.push(d);
     return d;
   }
@@ -74,13 +69,8 @@ describe('simulated record-keeping devices and clocks through node-ble', () => {
   }
 
   beforeAll(async () => {
-    bus = await startPrivateBus();
-    sim = await startBluezSim({ busAddress: bus.address });
-    const saved = process.env.DBUS_SYSTEM_BUS_ADDRESS;
-    process.env.DBUS_SYSTEM_BUS_ADDRESS = bus.address;
-    bt = createBluetooth();
-    if (saved === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
-    else process.env.DBUS_SYSTEM_BUS_ADDRESS = saved;
+    rig = await startBluezRig();
+    bt = rig.nodeBle();
     adapter = await bt.bluetooth.defaultAdapter();
     await adapter.startDiscovery();
   });
@@ -88,8 +78,7 @@ describe('simulated record-keeping devices and clocks through node-ble', () => {
   afterAll(async () => {
     for (const d of devices) d.stop();
     bt?.destroy();
-    await sim?.stop();
-    await bus?.stop();
+    await rig?.stop();
   });
 
   it('glucose meter: RACP count, report ≥ N with contexts, report all, delete, errors — bytes on the wire', async () => {

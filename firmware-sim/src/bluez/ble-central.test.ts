@@ -1,8 +1,7 @@
-import { BleCentral, type BleStateChange, type DeviceFrame } from '@telecart/devices';
+import type { BleCentral } from '@telecart/devices';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type BluezRig, startBluezRig } from '../testing/bluez-rig.js';
 import { collector } from '../testing/collector.js';
-import { type BluezSim, startBluezSim } from './bluez-sim.js';
-import { type PrivateBus, startPrivateBus } from './private-bus.js';
 import type { PeripheralLink, SimPeripheral } from './types.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -54,60 +53,44 @@ const thermometer: SimPeripheral = {
 };
 
 describe('BleCentral on the BlueZ look-alike', () => {
-  let bus: PrivateBus;
-  let sim: BluezSim;
-  let central: BleCentral | undefined;
-  const frames = collector<DeviceFrame>();
-  const states = collector<BleStateChange>();
+  let rig: BluezRig;
 
   beforeEach(async () => {
-    frames.clear();
-    states.clear();
-    bus = await startPrivateBus();
-    sim = await startBluezSim({ busAddress: bus.address });
+    rig = await startBluezRig();
   });
 
-  afterEach(async () => {
-    await central?.stop();
-    central = undefined;
-    await sim.stop();
-    await bus.stop();
-  });
+  afterEach(() => rig.stop());
 
   function startCentral(): BleCentral {
-    const c = new BleCentral({
-      busAddress: bus.address,
+    const c = rig.central({
       rules: [{ services: ['1810'], subscribe: ['2A35', '2A36'] }],
       scanIntervalMs: 50,
       backoff: { initialMs: 20, maxMs: 200 },
       operationTimeoutMs: 5000,
     });
-    c.on('frame', (f) => frames.push(f));
-    c.on('state', (s) => states.push(s));
     c.start();
-    central = c;
     return c;
   }
 
   it('connects matching devices only, attaches DIS info and forwards every PDU, identical ones included', async () => {
     const pdus = [Uint8Array.of(1, 2, 3), Uint8Array.of(1, 2, 3), Uint8Array.of(4)];
-    sim.addPeripheral(
+    rig.sim.addPeripheral(
       cuff('C0:FF:EE:00:00:01', (link) => {
         for (const p of pdus) link.notify('2A35', p);
         link.notify('2A36', Uint8Array.of(9, 9));
       }),
     );
-    sim.addPeripheral(thermometer);
-    startCentral();
-    await frames.until((xs) => xs.length === 4);
-    await states.until((xs) => xs.at(-1)?.state === 'connected');
-    expect(frames.items.map((f) => [f.characteristic, [...f.bytes]])).toEqual([
+    rig.sim.addPeripheral(thermometer);
+    const c = startCentral();
+    await rig.frames.until((xs) => xs.length === 4);
+    await rig.states.until((xs) => xs.at(-1)?.state === 'connected');
+    expect(rig.frames.items.map((f) => [f.characteristic, [...f.bytes]])).toEqual([
       ['2A35', [1, 2, 3]],
       ['2A35', [1, 2, 3]],
       ['2A35', [4]],
       ['2A36', [9, 9]],
     ]);
-    const f = frames.items[0];
+    const f = rig.frames.items[0];
     expect(f).toMatchObject({
       deviceId: 'ble:C0:FF:EE:00:00:01',
       transport: 'ble',
@@ -115,48 +98,48 @@ describe('BleCentral on the BlueZ look-alike', () => {
       service: '1810',
       info: { manufacturer: 'Telecart Sim', model: 'BP-1', serial: 'SN-01', firmware: '1.0.3' },
     });
-    expect(central?.devices()).toEqual([
+    expect(c.devices()).toEqual([
       { deviceId: 'ble:C0:FF:EE:00:00:01', address: 'C0:FF:EE:00:00:01', name: 'SIM-CUFF', state: 'connected' },
     ]);
-    expect(states.items.map((s) => s.state)).toEqual(['discovered', 'connecting', 'connected']);
+    expect(rig.states.items.map((s) => s.state)).toEqual(['discovered', 'connecting', 'connected']);
   });
 
   it('reconnects with back-off after the device walks away and comes back, and resumes frames', async () => {
     let n = 0;
     const def = cuff('C0:FF:EE:00:00:02', (link) => link.notify('2A35', Uint8Array.of(++n)));
-    sim.addPeripheral(def);
+    rig.sim.addPeripheral(def);
     startCentral();
-    await frames.until((xs) => xs.length === 1);
-    sim.removePeripheral(def.address);
+    await rig.frames.until((xs) => xs.length === 1);
+    rig.sim.removePeripheral(def.address);
     // Absent: attempts fail and the delay grows.
-    await states.until((xs) => xs.filter((s) => s.state === 'backoff').length >= 3);
-    const delays = states.items.filter((s) => s.state === 'backoff').map((s) => s.delayMs ?? 0);
+    await rig.states.until((xs) => xs.filter((s) => s.state === 'backoff').length >= 3);
+    const delays = rig.states.items.filter((s) => s.state === 'backoff').map((s) => s.delayMs ?? 0);
     expect(delays.slice(0, 3)).toEqual([20, 40, 80]);
-    expect(states.items.some((s) => s.state === 'disconnected')).toBe(true);
-    sim.addPeripheral(def);
-    await frames.until((xs) => xs.length === 2);
-    expect(frames.items.map((f) => [...f.bytes])).toEqual([[1], [2]]);
-    expect(frames.items[1]?.info?.serial).toBe('SN-02');
+    expect(rig.states.items.some((s) => s.state === 'disconnected')).toBe(true);
+    rig.sim.addPeripheral(def);
+    await rig.frames.until((xs) => xs.length === 2);
+    expect(rig.frames.items.map((f) => [...f.bytes])).toEqual([[1], [2]]);
+    expect(rig.frames.items[1]?.info?.serial).toBe('SN-02');
   });
 
   it('backs off when Connect fails and the device is still there', async () => {
     const def = cuff('C0:FF:EE:00:00:03', (link) => link.notify('2A35', Uint8Array.of(7)));
-    sim.addPeripheral(def);
-    sim.failNextConnects(def.address, 2);
+    rig.sim.addPeripheral(def);
+    rig.sim.failNextConnects(def.address, 2);
     startCentral();
-    await frames.until((xs) => xs.length === 1);
-    await states.until((xs) => xs.at(-1)?.state === 'connected');
-    const seq = states.items.map((s) => s.state);
+    await rig.frames.until((xs) => xs.length === 1);
+    await rig.states.until((xs) => xs.at(-1)?.state === 'connected');
+    const seq = rig.states.items.map((s) => s.state);
     expect(seq.filter((s) => s === 'backoff')).toHaveLength(2);
     expect(seq.at(-1)).toBe('connected');
-    expect(states.items.find((s) => s.state === 'backoff')?.reason).toMatch(/le-connection-abort-by-local/);
+    expect(rig.states.items.find((s) => s.state === 'backoff')?.reason).toMatch(/le-connection-abort-by-local/);
   });
 
   it('writes control points with response and reads through the device queue', async () => {
     const def = cuff('C0:FF:EE:00:00:05');
-    sim.addPeripheral(def);
+    rig.sim.addPeripheral(def);
     const c = startCentral();
-    await states.until((xs) => xs.at(-1)?.state === 'connected');
+    await rig.states.until((xs) => xs.at(-1)?.state === 'connected');
     controlPointWrites.length = 0;
     await c.write(def.address, '2A52', Uint8Array.of(0x01, 0x01));
     expect(controlPointWrites).toEqual([{ bytes: [1, 1], type: 'request' }]);
@@ -167,39 +150,34 @@ describe('BleCentral on the BlueZ look-alike', () => {
 
   it('survives the bus dying under it, and stop() still returns', async () => {
     const def = cuff('C0:FF:EE:00:00:06', (link) => link.notify('2A35', Uint8Array.of(1)));
-    sim.addPeripheral(def);
+    rig.sim.addPeripheral(def);
     const warnings = collector<string>();
-    const c = new BleCentral({
-      busAddress: bus.address,
+    const c = rig.central({
       rules: [{ services: ['1810'], subscribe: ['2A35', '2A36'] }],
       scanIntervalMs: 50,
       operationTimeoutMs: 300,
       stopTimeoutMs: 100,
       logger: { warn: (m) => warnings.push(m) },
     });
-    c.on('frame', (f) => frames.push(f));
     c.start();
-    central = c;
-    await frames.until((xs) => xs.length === 1);
-    await bus.stop(); // dbus-daemon gone: every call now fails or never answers
+    await rig.frames.until((xs) => xs.length === 1);
+    await rig.bus.stop(); // dbus-daemon gone: every call now fails or never answers
     const scanFailures = (xs: string[]) => xs.filter((w) => w === 'BLE scan failed').length;
     const before = scanFailures(warnings.items);
     await warnings.until((xs) => scanFailures(xs) >= before + 2); // logged, retried, not thrown
-    await c.stop();
-    central = undefined;
+    await rig.stopCentral();
     expect(c.devices()).toEqual([]);
   });
 
   it('stop() disconnects, ends its discovery and closes its bus connection', async () => {
     const def = cuff('C0:FF:EE:00:00:04', (link) => link.notify('2A35', Uint8Array.of(1)));
-    const link = sim.addPeripheral(def);
+    const link = rig.sim.addPeripheral(def);
     const c = startCentral();
-    await frames.until((xs) => xs.length === 1);
-    expect(sim.discovering).toBe(true);
-    await c.stop();
-    central = undefined;
+    await rig.frames.until((xs) => xs.length === 1);
+    expect(rig.sim.discovering).toBe(true);
+    await rig.stopCentral();
     expect(link.connected).toBe(false);
-    expect(sim.discovering).toBe(false);
+    expect(rig.sim.discovering).toBe(false);
     expect(c.listenerCount('frame')).toBe(0);
   });
 });

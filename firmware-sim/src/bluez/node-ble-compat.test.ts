@@ -1,27 +1,8 @@
-import { createRequire } from 'node:module';
 import { fullUuid } from '@telecart/devices';
 import { sessionBus, Variant } from 'dbus-next';
-import type NodeBle from 'node-ble';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BluezSim, startBluezSim } from './bluez-sim.js';
-import { type PrivateBus, startPrivateBus } from './private-bus.js';
+import { type BluezRig, startBluezRig } from '../testing/bluez-rig.js';
 import type { PeripheralLink, SimPeripheral } from './types.js';
-
-// node-ble is a dependency of @telecart/devices; resolve it from there.
-const requireFromDevices = createRequire(new URL('../../../devices/package.json', import.meta.url));
-const { createBluetooth } = requireFromDevices('node-ble') as typeof NodeBle;
-
-/** node-ble reads DBUS_SYSTEM_BUS_ADDRESS when createBluetooth() runs. */
-function bluetoothOn(address: string): ReturnType<typeof createBluetooth> {
-  const saved = process.env.DBUS_SYSTEM_BUS_ADDRESS;
-  process.env.DBUS_SYSTEM_BUS_ADDRESS = address;
-  try {
-    return createBluetooth();
-  } finally {
-    if (saved === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
-    else process.env.DBUS_SYSTEM_BUS_ADDRESS = saved;
-  }
-}
 
 const ADDRESS = 'C0:FF:EE:00:00:01';
 const written: { value: number[]; type: string }[] = [];
@@ -49,23 +30,18 @@ const thing: SimPeripheral = {
 };
 
 describe('node-ble against the BlueZ look-alike', () => {
-  let bus: PrivateBus;
-  let sim: BluezSim;
+  let rig: BluezRig;
   let link: PeripheralLink;
 
   beforeAll(async () => {
-    bus = await startPrivateBus();
-    sim = await startBluezSim({ busAddress: bus.address });
-    link = sim.addPeripheral(thing);
+    rig = await startBluezRig();
+    link = rig.sim.addPeripheral(thing);
   });
 
-  afterAll(async () => {
-    await sim?.stop();
-    await bus?.stop();
-  });
+  afterAll(() => rig?.stop());
 
   it('discovers, connects, reads, writes and receives every indication, identical ones included', async () => {
-    const { bluetooth, destroy } = bluetoothOn(bus.address);
+    const { bluetooth, destroy } = rig.nodeBle();
     try {
       const adapter = await bluetooth.defaultAdapter();
       expect(await adapter.devices()).toEqual([]); // not discovering yet: nothing known
@@ -109,7 +85,7 @@ describe('node-ble against the BlueZ look-alike', () => {
       expect(received).toEqual([[7, 7], [7, 7], [8]]);
 
       const disconnected = new Promise((resolve) => device.once('disconnect', resolve));
-      sim.removePeripheral(ADDRESS);
+      rig.sim.removePeripheral(ADDRESS);
       await disconnected;
       expect(await adapter.devices()).toEqual([]);
       await adapter.stopDiscovery();
@@ -119,8 +95,8 @@ describe('node-ble against the BlueZ look-alike', () => {
   });
 
   it('serves the ObjectManager and BlueZ error names to other clients', async () => {
-    sim.addPeripheral({ ...thing, address: 'C0:FF:EE:00:00:02' });
-    const client = sessionBus({ busAddress: bus.address });
+    rig.sim.addPeripheral({ ...thing, address: 'C0:FF:EE:00:00:02' });
+    const client = sessionBus({ busAddress: rig.bus.address });
     try {
       const root = await client.getProxyObject('org.bluez', '/');
       const om = root.getInterface('org.freedesktop.DBus.ObjectManager');

@@ -4,20 +4,10 @@
  * org.bluez.Agent1 as the io capabilities require, pairing fails without an agent, and the
  * per-device GATT queue keeps a device that rejects overlapping requests working.
  */
-import {
-  BleCentral,
-  type BleDeviceLink,
-  type BleStateChange,
-  bloodPressure,
-  bonding,
-  type DeviceFrame,
-  defineDevice,
-} from '@telecart/devices';
-import nodeBle from 'node-ble';
+import { type BleCentral, type BleDeviceLink, bloodPressure, bonding, defineDevice } from '@telecart/devices';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type BluezRig, startBluezRig } from '../testing/bluez-rig.js';
 import { collector } from '../testing/collector.js';
-import { type BluezSim, startBluezSim } from './bluez-sim.js';
-import { type PrivateBus, startPrivateBus } from './private-bus.js';
 import type { SimPeripheral, SimSecurity } from './types.js';
 
 const ADDRESS = 'C0:FF:EE:00:00:42';
@@ -57,31 +47,18 @@ const definition = (mode: 'required' | 'optional') =>
   });
 
 describe('pairing and bonding on the BlueZ look-alike', () => {
-  let bus: PrivateBus;
-  let sim: BluezSim;
-  let central: BleCentral | undefined;
-  const frames = collector<DeviceFrame>();
-  const states = collector<BleStateChange>();
+  let rig: BluezRig;
   const links = collector<BleDeviceLink>();
 
   beforeEach(async () => {
-    frames.clear();
-    states.clear();
     links.clear();
-    bus = await startPrivateBus();
-    sim = await startBluezSim({ busAddress: bus.address });
+    rig = await startBluezRig();
   });
 
-  afterEach(async () => {
-    await central?.stop();
-    central = undefined;
-    await sim.stop();
-    await bus.stop();
-  });
+  afterEach(() => rig.stop());
 
   function start(opts: { mode: 'required' | 'optional'; agent?: 'KeyboardDisplay' | 'NoInputNoOutput'; passkey?: number }): BleCentral {
-    const c = new BleCentral({
-      busAddress: bus.address,
+    const c = rig.central({
       rules: [],
       definitions: [definition(opts.mode)],
       ...(opts.agent ? { pairing: { capability: opts.agent, passkeyFor: () => opts.passkey } } : {}),
@@ -90,54 +67,46 @@ describe('pairing and bonding on the BlueZ look-alike', () => {
       operationTimeoutMs: 5000,
     });
     c.use({ hooks: { onConnected: (l) => links.push(l) } });
-    c.on('frame', (f) => frames.push(f));
-    c.on('state', (s) => states.push(s));
     c.start();
-    central = c;
     return c;
   }
 
   it('pairs a device whose definition requires bonding, typing the configured passkey', async () => {
-    sim.addPeripheral(securedCuff({ bonding: 'required', io: 'DisplayOnly', passkey: 654321 }));
+    rig.sim.addPeripheral(securedCuff({ bonding: 'required', io: 'DisplayOnly', passkey: 654321 }));
     start({ mode: 'required', agent: 'KeyboardDisplay', passkey: 654321 });
-    await frames.until((xs) => xs.length >= 1);
-    expect(sim.isPaired(ADDRESS)).toBe(true);
-    expect(sim.agentRegistered).toBe(true);
-    expect(states.items.map((s) => s.state)).toContain('pairing');
-    expect(frames.items[0]?.bytes).toEqual(Uint8Array.of(0xaa));
+    await rig.frames.until((xs) => xs.length >= 1);
+    expect(rig.sim.isPaired(ADDRESS)).toBe(true);
+    expect(rig.sim.agentRegistered).toBe(true);
+    expect(rig.states.items.map((s) => s.state)).toContain('pairing');
+    expect(rig.frames.items[0]?.bytes).toEqual(Uint8Array.of(0xaa));
   });
 
   it('pairs on "Insufficient Authentication" when the definition only allows bonding (numeric comparison)', async () => {
-    sim.addPeripheral(securedCuff({ bonding: 'required', io: 'DisplayYesNo', passkey: 111111 }));
+    rig.sim.addPeripheral(securedCuff({ bonding: 'required', io: 'DisplayYesNo', passkey: 111111 }));
     start({ mode: 'optional', agent: 'KeyboardDisplay' });
-    await frames.until((xs) => xs.length >= 1);
-    expect(sim.isPaired(ADDRESS)).toBe(true);
-    expect(states.items.find((s) => s.state === 'pairing')?.reason).toMatch(/StartNotify refused: 2A35/);
+    await rig.frames.until((xs) => xs.length >= 1);
+    expect(rig.sim.isPaired(ADDRESS)).toBe(true);
+    expect(rig.states.items.find((s) => s.state === 'pairing')?.reason).toMatch(/StartNotify refused: 2A35/);
   });
 
   it('fails to pair without an agent and with a wrong passkey, and never subscribes', async () => {
-    sim.addPeripheral(securedCuff({ bonding: 'required', io: 'DisplayOnly', passkey: 654321 }));
-    const c = start({ mode: 'required' });
-    await states.until((xs) => xs.filter((s) => s.state === 'backoff').length >= 2);
-    expect(states.items.filter((s) => s.state === 'backoff').map((s) => s.reason)).toContainEqual(expect.stringMatching(/No agent/));
-    expect(sim.isPaired(ADDRESS)).toBe(false);
-    expect(frames.items).toHaveLength(0);
-    await c.stop();
-    central = undefined;
-    states.clear();
+    rig.sim.addPeripheral(securedCuff({ bonding: 'required', io: 'DisplayOnly', passkey: 654321 }));
+    start({ mode: 'required' });
+    await rig.states.until((xs) => xs.filter((s) => s.state === 'backoff').length >= 2);
+    expect(rig.states.items.filter((s) => s.state === 'backoff').map((s) => s.reason)).toContainEqual(expect.stringMatching(/No agent/));
+    expect(rig.sim.isPaired(ADDRESS)).toBe(false);
+    expect(rig.frames.items).toHaveLength(0);
+    await rig.stopCentral();
+    rig.states.clear();
     start({ mode: 'required', agent: 'KeyboardDisplay', passkey: 1 });
-    await states.until((xs) => xs.filter((s) => s.state === 'backoff').length >= 1);
-    expect(sim.isPaired(ADDRESS)).toBe(false);
-    expect(frames.items).toHaveLength(0);
+    await rig.states.until((xs) => xs.filter((s) => s.state === 'backoff').length >= 1);
+    expect(rig.sim.isPaired(ADDRESS)).toBe(false);
+    expect(rig.frames.items).toHaveLength(0);
   });
 
   it('refuses reads of a bonding device until paired (NotPermitted), Device Information stays readable', async () => {
-    sim.addPeripheral(securedCuff({ bonding: 'required', io: 'NoInputNoOutput' }));
-    const saved = process.env.DBUS_SYSTEM_BUS_ADDRESS;
-    process.env.DBUS_SYSTEM_BUS_ADDRESS = bus.address;
-    const { bluetooth, destroy } = nodeBle.createBluetooth();
-    if (saved === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
-    else process.env.DBUS_SYSTEM_BUS_ADDRESS = saved;
+    rig.sim.addPeripheral(securedCuff({ bonding: 'required', io: 'NoInputNoOutput' }));
+    const { bluetooth, destroy } = rig.nodeBle();
     try {
       const adapter = await bluetooth.defaultAdapter();
       await adapter.startDiscovery();
@@ -161,7 +130,7 @@ describe('pairing and bonding on the BlueZ look-alike', () => {
   });
 
   it('serializes GATT operations on a device that rejects overlapping requests', async () => {
-    sim.addPeripheral(securedCuff(undefined, { latencyMs: 10, rejectConcurrent: true }));
+    rig.sim.addPeripheral(securedCuff(undefined, { latencyMs: 10, rejectConcurrent: true }));
     const c = start({ mode: 'optional' });
     await links.until((xs) => xs.length >= 1);
     const link = links.items[0] as BleDeviceLink;
@@ -174,11 +143,7 @@ describe('pairing and bonding on the BlueZ look-alike', () => {
     expect(await c.read(ADDRESS, '2A49')).toEqual(Uint8Array.of(1, 0));
 
     async function rawRead(): Promise<void> {
-      const saved = process.env.DBUS_SYSTEM_BUS_ADDRESS;
-      process.env.DBUS_SYSTEM_BUS_ADDRESS = bus.address;
-      const { bluetooth, destroy } = nodeBle.createBluetooth();
-      if (saved === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
-      else process.env.DBUS_SYSTEM_BUS_ADDRESS = saved;
+      const { bluetooth, destroy } = rig.nodeBle();
       try {
         const adapter = await bluetooth.defaultAdapter();
         const device = await adapter.getDevice(ADDRESS);
