@@ -28,6 +28,8 @@ console.log('\n## Slice: frames → gateway → MQTT → cloud (own process) →
 const { benchSliceThroughput } = await import('./slice-throughput.mjs');
 const slice = await benchSliceThroughput();
 console.table(slice.throughput);
+console.log('CPU µs per raw QoS 1 message (clients, broker) and per acked reading (gateway, cloud + broker), burst path:');
+console.table([slice.cpu]);
 console.log('latency, frame handed to the device manager → committed in the cloud store:');
 console.table([slice.latency]);
 

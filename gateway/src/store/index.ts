@@ -1,14 +1,17 @@
 export { type IdGenerator, uuidV7Generator } from './ids.js';
 export {
+  ACK_DELETE_SQL,
   type AlarmRule,
   ASSIGNED_LATER_FLAG,
   type Batch,
   type CapacityChange,
   type CapacityLevel,
+  INSERT_READING_SQL,
   InvalidReadingError,
   type LaneStats,
   LocalObservation,
   NO_PATIENT_FLAG,
+  REMEMBER_KEY_SQL,
   type ReadingState,
   ReadingStore,
   type ReadingStoreEvents,

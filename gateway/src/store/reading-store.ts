@@ -209,6 +209,11 @@ function lazyBatch(lane: Lane, json: string[], seqs: number[], bytes: number): B
  * each ack — O(backlog): 43 µs per reading deleted on a 1,000,000-reading backlog, 11 µs now.
  */
 export const ACK_DELETE_SQL = `DELETE FROM readings WHERE seq BETWEEN ? AND ? AND +state = 'pending' RETURNING seq, id, content_key, lane, bytes`;
+/** A new reading's row (bench/slice-throughput.mjs times this and ACK_DELETE_SQL alone: the store's floor). */
+export const INSERT_READING_SQL = `INSERT INTO readings (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** The content key of a reading the cloud stored, kept so a re-read after sync is still a duplicate. */
+export const REMEMBER_KEY_SQL = `INSERT OR IGNORE INTO synced_keys (content_key, seq, id, synced_at) VALUES (?, ?, ?, ?)`;
 const DAY_MS = 86_400_000;
 /** A run of at least this many in-flight seqs is skipped with a new index seek rather than stepped over. */
 const RESEEK_RUN = 32;
@@ -300,10 +305,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       setLastSeq: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'last_seq'`),
       byKey: db.prepare<[string], ReadingRow>(`SELECT * FROM readings WHERE content_key = ?`),
       syncedKey: db.prepare<[string], { seq: number; id: string }>(`SELECT seq, id FROM synced_keys WHERE content_key = ?`),
-      insert: db.prepare<[number, string, string | null, Lane, number, ReadingState, string, number, number]>(
-        `INSERT INTO readings (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
+      insert: db.prepare<[number, string, string | null, Lane, number, ReadingState, string, number, number]>(INSERT_READING_SQL),
       // Pending readings of a lane from the (state, lane_rank, seq) index, oldest first, after a seq
       // (nextBatch re-seeks past runs of readings already in flight instead of stepping over them).
       pendingInLane: db
@@ -314,9 +316,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       deleteStored: db.prepare<[number, number], { seq: number; id: string; content_key: string | null; lane: Lane; bytes: number }>(
         ACK_DELETE_SQL,
       ),
-      rememberKey: db.prepare<[string, number, string, number]>(
-        `INSERT OR IGNORE INTO synced_keys (content_key, seq, id, synced_at) VALUES (?, ?, ?, ?)`,
-      ),
+      rememberKey: db.prepare<[string, number, string, number]>(REMEMBER_KEY_SQL),
       reject: db.prepare<[string, number], { lane: Lane; bytes: number }>(
         `UPDATE readings SET state = 'rejected', reject_reason = ? WHERE seq = ? AND state = 'pending' RETURNING lane, bytes`,
       ),
