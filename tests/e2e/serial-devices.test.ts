@@ -155,6 +155,39 @@ describe('serial devices → gateway → cloud (socat ptys)', () => {
     expect(spo2[0]?.flags).toContain('held-2s');
   }, 40_000);
 
+  it('fills packets lost on the wire with E at their place, in the same recording', async () => {
+    rig = await startRig();
+    const r = rig;
+    const ecgSegments = async () => (await cloudObservations(r)).filter((o) => o.code.mdc === 131330);
+    await waitFor(async () => (await ecgSegments()).length >= 1, { timeoutMs: 15_000, what: 'a first ECG segment' });
+    // 250 packets (0.98 s at 256 Hz): the longest gap the P2 counter can tell (it wraps at 256).
+    const lostFrom = r.sims.ecg!.sim.timeline.length;
+    r.sims.ecg!.sim.dropPackets(250);
+    const obs = await waitFor(
+      async () => {
+        const all = await ecgSegments();
+        const e = all.flatMap(samplesOf).filter(Number.isNaN).length;
+        return e >= 250 && all.length >= 5 ? all : undefined;
+      },
+      { timeoutMs: 20_000, what: 'ECG segments past the lost packets' },
+    );
+    const recs = [...recordings(obs, 131330).values()];
+    // One recording: a gap the counter tells is not a new recording.
+    expect(recs).toHaveLength(1);
+    const run = recs[0]!.flatMap(samplesOf);
+    const E = Number.NaN;
+    expect(run.filter(Number.isNaN)).toHaveLength(250);
+    // The recording is exactly what the board produced, with E where the packets were lost.
+    const timeline = r.sims.ecg!.sim.timeline.map((v) => (v === null ? E : v - 512));
+    const key = (xs: readonly number[]) => xs.map((x) => (Number.isNaN(x) ? 'E' : String(x))).join(' ');
+    const at = key(timeline).indexOf(key(run));
+    expect(at).toBeGreaterThanOrEqual(0);
+    expect(timeline.slice(lostFrom).findIndex((v) => Number.isNaN(v))).toBeGreaterThanOrEqual(0);
+    // Segment times stay on the sample clock across the gap: 1 s apart (256 samples).
+    const t = recs[0]!.map((o) => Date.parse(o.time.effective));
+    for (let i = 1; i < t.length; i++) expect(Math.abs(t[i]! - t[i - 1]! - 1000)).toBeLessThanOrEqual(1);
+  }, 45_000);
+
   it('survives an unplug/replug mid-stream: a new recording starts, nothing is recorded twice', async () => {
     rig = await startRig();
     const r = rig;

@@ -2,7 +2,8 @@
  * A simulated open ECG board (Olimex SHIELD-EKG-EMG on an Arduino, OpenEEG P2 firmware) on a pty:
  * 256 packets/s, channel 1 = the ECGSYN signal digitised as the shield does (gain 2848, 10-bit
  * ADC on 5 V, 0 V at mid-scale 512), channels 2–6 floating near mid-scale. It keeps every
- * channel-1 sample it actually wrote, with its packet counter.
+ * channel-1 sample it actually wrote, with its packet counter, and can lose packets on the wire
+ * (as a USB-serial adapter overrun does): their counters still advance, so the receiver sees a gap.
  */
 import { encodeOpenEegP2, P2_RATE_HZ } from '@telecart/devices';
 import { deriveSeed, Prng } from '../ble-devices/prng.js';
@@ -24,7 +25,10 @@ export const OLIMEX_UV_PER_UNIT = 5_000_000 / 1024 / 2848;
 export class SimulatedEcgBoard {
   /** Channel-1 samples written, in order (ADC values 0..1023), with their packet counters. */
   readonly written: { counter: number; value: number }[] = [];
+  /** Channel-1 samples in the order the board produced them while connected; null = a packet lost on the wire. */
+  readonly timeline: (number | null)[] = [];
   private readonly writer: PacedWriter;
+  private toDrop = 0;
   private readonly ecg: EcgSyn;
 
   constructor(o: EcgBoardOptions) {
@@ -37,8 +41,23 @@ export class SimulatedEcgBoard {
       const value = Math.max(0, Math.min(1023, Math.round(512 + (mv * 1000) / uv)));
       const counter = n & 0xff;
       const channels = [value, ...Array.from({ length: 5 }, () => 512 + noise.int(-3, 3))];
-      return { bytes: encodeOpenEegP2({ counter, channels, switches: 0 }), onWritten: () => this.written.push({ counter, value }) };
+      if (this.toDrop > 0) {
+        this.toDrop--;
+        return { bytes: new Uint8Array(0), onWritten: () => this.timeline.push(null) };
+      }
+      return {
+        bytes: encodeOpenEegP2({ counter, channels, switches: 0 }),
+        onWritten: () => {
+          this.written.push({ counter, value });
+          this.timeline.push(value);
+        },
+      };
     });
+  }
+
+  /** The next `packets` packets are lost on the wire: produced (time and counter go on) but never written. */
+  dropPackets(packets: number): void {
+    this.toDrop += packets;
   }
 
   start(): void {

@@ -214,11 +214,9 @@ class SerialDeviceService {
           const p = ev.packet;
           // A counter gap of up to a second is filled with lost-sample markers; longer ends the recording.
           if (p.lostBefore > 0) {
+            // The last lost sample was due one period before this packet (waveform() takes the last row's time).
             if (p.lostBefore <= 255)
-              this.waveform(
-                new Array(p.lostBefore).fill(this.leadChannels.map(() => null)),
-                ev.receivedAt - (p.lostBefore + 1) * this.periodMs(),
-              );
+              this.waveform(new Array(p.lostBefore).fill(this.leadChannels.map(() => null)), ev.receivedAt - this.periodMs());
             else this.segmenter?.end();
           }
           const row = this.leadChannels.map((c) => (p.channels[c] ?? this.baseline) - this.baseline);
