@@ -10,15 +10,17 @@ import type { Observation } from '@telecart/protocol';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, startCloud } from './cloud.js';
+import { testClinician } from './testing/clinician.js';
 import { batchOf, reading } from './testing/observations.js';
 import { TestGateway } from './testing/test-gateway.js';
 
 let dir: string;
 let cloud: Cloud;
 let gw: TestGateway;
+const clinician = testClinician();
 
 const get = async (path: string) => {
-  const res = await fetch(`${cloud.httpUrl}${path}`);
+  const res = await fetch(`${cloud.httpUrl}${path}`, { headers: clinician.headers });
   const text = await res.text();
   return { status: res.status, type: res.headers.get('content-type') ?? '', text, json: () => JSON.parse(text) as unknown };
 };
@@ -30,6 +32,7 @@ beforeAll(async () => {
     mqttPort: 0,
     httpPort: 0,
     logger: pino({ level: 'silent' }),
+    teleconsult: { specialists: [clinician.account] },
     patients: [
       { id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', ins: '238042A12345678', insOid: '1.2.250.1.213.1.4.10' },
       { id: 'p-002', family: 'Durand', given: 'Paul <script>' },
@@ -184,7 +187,7 @@ describe('FHIR API', () => {
 describe('live events and dashboard', () => {
   it('streams a newly stored observation over SSE', async () => {
     const ac = new AbortController();
-    const res = await fetch(`${cloud.httpUrl}/api/events?patient=p-002`, { signal: ac.signal });
+    const res = await fetch(`${cloud.httpUrl}/api/events?patient=p-002`, { signal: ac.signal, headers: clinician.headers });
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reader = res.body?.getReader();
     if (!reader) throw new Error('no body');

@@ -38,6 +38,8 @@ export interface StartCloudOptions {
   ingestShared?: boolean;
   publicBaseUrl?: string;
   timeZone?: string;
+  /** Who reads patient data over HTTP (default 'clinicians'; 'open' only on a closed network, warned at start). */
+  dataAccess?: 'clinicians' | 'open';
   brokerAuthorizer?: BrokerAuthorizer;
   /** MQTT protocol of the ingest: 4 (3.1.1, default) or 5 (external brokers only). */
   mqttVersion?: 4 | 5;
@@ -148,7 +150,12 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       logger: logger.child({ part: 'http' }),
       publicBaseUrl: opts.publicBaseUrl,
       timeZone: opts.timeZone,
+      dataAccess: opts.dataAccess ?? 'clinicians',
     });
+    if (opts.dataAccess === 'open')
+      logger.warn('cloud: dataAccess is open: the dashboard and the patient-data API answer anyone who reaches the HTTP port, without login');
+    else if (teleconsult.directory.size === 0)
+      logger.warn('cloud: no clinician account (teleconsult.specialists): the dashboard and the patient-data API refuse every request');
     undo.push(() => app.close());
     await app.listen({ host, port: opts.httpPort ?? 8080 });
     const addr = app.server.address();

@@ -45,6 +45,11 @@ export const CloudConfig = Type.Object(
     publicBaseUrl: Type.Optional(
       Type.String({ pattern: '^https?://', description: 'public origin for absolute FHIR URLs behind a proxy' }),
     ),
+    dataAccess: Type.Union([Type.Literal('clinicians'), Type.Literal('open')], {
+      default: 'clinicians',
+      description:
+        "who reads patient data over HTTP: 'clinicians' = logged-in teleconsult.specialists accounts, each seeing the patients of its carts; 'open' = anyone who reaches the port (closed networks only; logged as a warning)",
+    }),
     timeZone: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone of the dashboard, default Europe/Paris' }),
     ),

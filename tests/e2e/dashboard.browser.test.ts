@@ -5,13 +5,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Cloud, startCloud } from '@telecart/cloud';
+import { type Cloud, hashPassword, startCloud } from '@telecart/cloud';
 import { pino } from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { TestGateway } from '../../cloud/src/testing/test-gateway.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
+
+const PASSWORD = 'dashboard-test-password';
 
 describe.skipIf(!hasChromium)('clinician dashboard in Chromium', () => {
   let dir: string;
@@ -26,6 +28,9 @@ describe.skipIf(!hasChromium)('clinician dashboard in Chromium', () => {
       httpPort: 0,
       patients: [{ id: 'ehpad-r12', family: 'MARTIN', given: 'Jeanne', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10' }],
       logger: pino({ level: 'silent' }),
+      teleconsult: {
+        specialists: [{ id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORD, 10), gateways: ['cart-*'] }],
+      },
     });
     browser = await launchChromium();
   });
@@ -40,11 +45,20 @@ describe.skipIf(!hasChromium)('clinician dashboard in Chromium', () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    let navigations = 0;
+    // The dashboard sends an unknown visitor to the sign-in page, and back after it.
+    await page.goto(`${cloud.httpUrl}/`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.fill('#login-id', 'dr-roux');
+    await page.fill('#login-password', 'wrong');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.locator('#login-message').textContent()).toContain('incorrect');
+    await page.fill('#login-password', PASSWORD);
+    await Promise.all([page.waitForURL(`${cloud.httpUrl}/`), page.click('button[type=submit]')]);
+    await expect.poll(() => page.locator('#reader').textContent()).toContain('Dr Anne Roux');
+    let navigations = 1;
     page.on('framenavigated', (f) => {
       if (f === page.mainFrame()) navigations++;
     });
-    await page.goto(`${cloud.httpUrl}/`);
     await expect.poll(() => page.locator('#live-status').getAttribute('data-state'), { timeout: 10_000 }).toBe('live');
     await page.evaluate(() => {
       (window as unknown as { marker: number }).marker = 42;
@@ -72,6 +86,10 @@ describe.skipIf(!hasChromium)('clinician dashboard in Chromium', () => {
     await expect.poll(() => table.textContent(), { timeout: 10_000 }).toMatch(/142\s*\/\s*91/);
     if (process.env.TELECART_SCREENSHOTS)
       await page.screenshot({ path: join(process.env.TELECART_SCREENSHOTS, 'dashboard.png'), fullPage: true });
+    // Signing out ends the session: the dashboard is behind the sign-in page again.
+    await Promise.all([page.waitForURL(/\/login/), page.locator('#logout').click()]);
+    await page.goto(`${cloud.httpUrl}/`);
+    expect(new URL(page.url()).pathname).toBe('/login');
     expect(errors).toEqual([]);
     await gw.close();
   }, 60_000);

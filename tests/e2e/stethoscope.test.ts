@@ -18,6 +18,7 @@ import { type PulseServer, startPulseServer, startVirtualStethoscope, type Virtu
 import { type Gateway, type RecordingSummary, resolveGatewayConfig, startGateway } from '@telecart/gateway';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testClinician } from '../../cloud/src/testing/clinician.js';
 import { waitFor } from '../support/wait.js';
 
 const RATE = 16_000;
@@ -51,6 +52,10 @@ function gatewayConfig(id: string, extra: Record<string, unknown> = {}) {
     ...extra,
   });
 }
+
+/** The cloud's patient-data routes need a logged-in clinician. */
+const clinician = testClinician();
+const cloudFetch = (url: string) => fetch(url, { headers: clinician.headers });
 
 async function post(url: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, {
@@ -103,6 +108,7 @@ beforeAll(async () => {
     httpPort: 0,
     patients: [PATIENT],
     logger: pino({ level: 'silent' }),
+    teleconsult: { specialists: [clinician.account] },
   });
   gw = await startGateway({ config: gatewayConfig('cart-steth'), dataDir: join(dir, 'gateway'), cloudUrl: cloud.mqttUrl });
   gw.patients.select(PATIENT.id);
@@ -145,7 +151,7 @@ describe('stethoscope capture → FLAC attachments → cloud', () => {
   it('syncs every segment to the cloud; downloads are byte-identical (sha256) FLAC with the right headers', async () => {
     const summary = await waitFor(
       async () => {
-        const res = await fetch(`${cloud.httpUrl}/api/recordings/${rec.recordingId}`);
+        const res = await cloudFetch(`${cloud.httpUrl}/api/recordings/${rec.recordingId}`);
         const body = res.ok
           ? ((await res.json()) as { complete: boolean; kind: string; segments: { observationId: string; attachment: string }[] })
           : null;
@@ -157,7 +163,7 @@ describe('stethoscope capture → FLAC attachments → cloud', () => {
     expect(summary.segments.map((s) => s.observationId)).toEqual(rec.segments.map((s) => s.observationId));
     const pcm: Int16Array[] = [];
     for (const [i, seg] of summary.segments.entries()) {
-      const res = await fetch(seg.attachment);
+      const res = await cloudFetch(seg.attachment);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('audio/flac');
       expect(res.headers.get('etag')).toBe(`"${rec.segments[i]?.sha256}"`);
@@ -208,7 +214,7 @@ describe('stethoscope capture → FLAC attachments → cloud', () => {
   it('exports FHIR R4: the Observation derives from a Media whose url, size and SHA-1 match the download', async () => {
     const seg = rec.segments[0];
     if (!seg) throw new Error('no segment');
-    const obsRes = await fetch(`${cloud.httpUrl}/fhir/Observation/${seg.observationId}`);
+    const obsRes = await cloudFetch(`${cloud.httpUrl}/fhir/Observation/${seg.observationId}`);
     const obs = (await obsRes.json()) as {
       derivedFrom?: { reference: string }[];
       method?: unknown;
@@ -216,7 +222,7 @@ describe('stethoscope capture → FLAC attachments → cloud', () => {
     };
     expect(obs.derivedFrom?.[0]?.reference).toMatch(new RegExp(`/fhir/Media/${seg.observationId}$`));
     expect(obs.category?.[0]?.coding[0]?.code).toBe('exam');
-    const mediaRes = await fetch(obs.derivedFrom?.[0]?.reference ?? '');
+    const mediaRes = await cloudFetch(obs.derivedFrom?.[0]?.reference ?? '');
     expect(mediaRes.headers.get('content-type')).toMatch(/^application\/fhir\+json/);
     const media = (await mediaRes.json()) as {
       resourceType: string;
@@ -224,9 +230,9 @@ describe('stethoscope capture → FLAC attachments → cloud', () => {
       content: { url: string; size: number; hash: string; contentType: string };
     };
     expect(media).toMatchObject({ resourceType: 'Media', status: 'completed', content: { contentType: 'audio/flac', size: seg.bytes } });
-    const bytes = Buffer.from(await (await fetch(media.content.url)).arrayBuffer());
+    const bytes = Buffer.from(await (await cloudFetch(media.content.url)).arrayBuffer());
     expect(media.content.hash).toBe(createHash('sha1').update(bytes).digest('base64'));
-    expect((await fetch(`${cloud.httpUrl}/fhir/Media/${randomUUID()}`)).status).toBe(404);
+    expect((await cloudFetch(`${cloud.httpUrl}/fhir/Media/${randomUUID()}`)).status).toBe(404);
   });
 
   it('exports a recording of ECG segments as a WFDB record (.hea + .dat) that reads back sample for sample', async () => {
@@ -261,15 +267,15 @@ describe('stethoscope capture → FLAC attachments → cloud', () => {
     }
     const index = await waitFor(
       async () => {
-        const res = await fetch(`${cloud.httpUrl}/api/recordings/${recordingId}/wfdb`);
+        const res = await cloudFetch(`${cloud.httpUrl}/api/recordings/${recordingId}/wfdb`);
         const body = res.ok ? ((await res.json()) as { complete: boolean; record: string; files: string[] }) : null;
         return body?.complete ? body : null;
       },
       { timeoutMs: 20_000, what: 'the ECG recording in the cloud' },
     );
     const [heaUrl, datUrl] = index.files;
-    const hea = await (await fetch(heaUrl ?? '')).text();
-    const dat = new Uint8Array(await (await fetch(datUrl ?? '')).arrayBuffer());
+    const hea = await (await cloudFetch(heaUrl ?? '')).text();
+    const dat = new Uint8Array(await (await cloudFetch(datUrl ?? '')).arrayBuffer());
     expect(hea.split('\n')[0]).toBe(`${index.record} 1 500 1500 09:00:00 23/11/2026`);
     const h = parseWfdbHeader(hea);
     if (!h.ok) throw new Error(h.error.reason);
@@ -284,7 +290,7 @@ describe('stethoscope capture → FLAC attachments → cloud', () => {
     const s = readWfdbSamples(h.value, dat);
     if (!s.ok) throw new Error(s.error.reason);
     expect([...(s.value[0] ?? [])]).toEqual([...lead(0), ...lead(1), ...lead(2)]);
-    const f16 = new Uint8Array(await (await fetch(`${datUrl}?format=16`)).arrayBuffer());
+    const f16 = new Uint8Array(await (await cloudFetch(`${datUrl}?format=16`)).arrayBuffer());
     expect(f16.length).toBe(1500 * 2);
   });
 });

@@ -216,7 +216,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       [
         '',
         'telecart demo is running: plain MQTT and HTTP on loopback, no TLS (demonstration only).',
-        `  clinician dashboard:  ${String(cloud.info.httpUrl)}/`,
+        `  clinician dashboard:  ${String(cloud.info.httpUrl)}/  (sign in: ${DEMO_SPECIALIST.id} / ${DEMO_SPECIALIST.password})`,
         `  nurse UI (the cart):  ${gwUrl}/`,
         `  specialist page:      ${String(cloud.info.httpUrl)}/consult  (demo login: ${DEMO_SPECIALIST.id} / ${DEMO_SPECIALIST.password})`,
         `  MQTT broker:          ${String(cloud.info.mqttUrl)}`,

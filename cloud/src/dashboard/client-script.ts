@@ -17,6 +17,8 @@ export const CLIENT_SCRIPT = `
   var state = 'connecting';
 
   function t(key) { return texts[lang][key]; }
+  // Signed out elsewhere or the login expired: reloading the page leads to the login page.
+  function ok(r) { if (r.status === 401) location.reload(); if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); }
   function clock() { return new Date().toLocaleTimeString(t('locale')); }
   function setStatus(s, extra) {
     state = s;
@@ -35,7 +37,7 @@ export const CLIENT_SCRIPT = `
     timer = null;
     var marked = fresh; fresh = [];
     fetch('dashboard/patients?lang=' + lang, { headers: { accept: 'text/html' }, cache: 'no-store' })
-      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); })
+      .then(ok)
       .then(function (html) {
         table.innerHTML = html;
         for (var i = 0; i < marked.length; i++) {
@@ -51,11 +53,15 @@ export const CLIENT_SCRIPT = `
   var gateways = document.getElementById('gateways-table');
   function refreshGateways() {
     fetch('dashboard/gateways?lang=' + lang, { headers: { accept: 'text/html' }, cache: 'no-store' })
-      .then(function (r) { if (!r.ok) throw new Error('HTTP ' + r.status); return r.text(); })
+      .then(ok)
       .then(function (html) { gateways.innerHTML = html; })
       .catch(function () { /* next tick */ });
   }
   setInterval(refreshGateways, 10000);
+  var logout = document.getElementById('logout');
+  if (logout) logout.addEventListener('click', function () {
+    fetch('api/specialist/logout', { method: 'POST' }).then(function () { location.assign('login?lang=' + lang); }, function () { location.reload(); });
+  });
 
   toggle.addEventListener('click', function () {
     lang = lang === 'fr' ? 'en' : 'fr';

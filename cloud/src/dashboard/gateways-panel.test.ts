@@ -10,7 +10,10 @@ import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, startCloud } from '../cloud.js';
+import { testClinician } from '../testing/clinician.js';
 import { statusOf } from '../testing/observations.js';
+
+const clinician = testClinician();
 
 describe('dashboard gateways panel', () => {
   let dir: string;
@@ -18,7 +21,13 @@ describe('dashboard gateways panel', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'telecart-gwpanel-'));
-    cloud = await startCloud({ dataDir: dir, mqttPort: 0, httpPort: 0, logger: pino({ level: 'silent' }) });
+    cloud = await startCloud({
+      dataDir: dir,
+      mqttPort: 0,
+      httpPort: 0,
+      logger: pino({ level: 'silent' }),
+      teleconsult: { specialists: [clinician.account] },
+    });
   });
   afterAll(async () => {
     await cloud?.stop();
@@ -38,7 +47,8 @@ describe('dashboard gateways panel', () => {
     await client.publishAsync(topics.status('home-hf-1'), encodePayload(statusOf('home-hf-1', false, 0)), { qos: 1, retain: true });
     await client.endAsync();
 
-    const fetchPanel = async (lang: string) => (await fetch(`${cloud.httpUrl}/dashboard/gateways?lang=${lang}`)).text();
+    const fetchPanel = async (lang: string) =>
+      (await fetch(`${cloud.httpUrl}/dashboard/gateways?lang=${lang}`, { headers: clinician.headers })).text();
     await expect.poll(async () => (await fetchPanel('fr')).includes('home-hf-1'), { timeout: 10_000 }).toBe(true);
     const fr = await fetchPanel('fr');
     expect(fr).toMatch(/<tr data-gateway="cart-ehpad-2" data-store="near-full" class="flagged">/);
@@ -47,7 +57,7 @@ describe('dashboard gateways panel', () => {
     expect(fr).toMatch(/<tr data-gateway="home-hf-1" data-store="ok">.*hors ligne/);
     const en = await fetchPanel('en');
     expect(en).toContain('nearly full: waveform capture paused');
-    const page = await (await fetch(`${cloud.httpUrl}/?lang=en`)).text();
+    const page = await (await fetch(`${cloud.httpUrl}/?lang=en`, { headers: clinician.headers })).text();
     expect(page).toContain('id="gateways-table"');
     expect(page).toContain('cart-ehpad-2');
   });

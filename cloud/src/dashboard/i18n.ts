@@ -25,6 +25,11 @@ export interface Texts {
   noScript: string;
   /** Label of the button that switches to the other language (written in that language). */
   switchTo: string;
+  /** The signed-in clinician and the sign-out button. */
+  signedInAs: string;
+  logout: string;
+  /** The login page in front of patient data. */
+  login: { title: string; heading: string; id: string; password: string; submit: string; failed: string; locked: string; error: string };
   /** The carts and home boxes panel (operator view). */
   gateways: {
     heading: string;
@@ -62,6 +67,18 @@ export const TEXTS: Record<Lang, Texts> = {
     refreshFailed: 'Mise à jour impossible, nouvel essai à la prochaine mesure',
     noScript: 'JavaScript est désactivé : rechargez la page pour voir les nouvelles mesures.',
     switchTo: 'English',
+    signedInAs: 'Connecté(e) :',
+    logout: 'Se déconnecter',
+    login: {
+      title: 'telecart — connexion',
+      heading: 'Connexion de l’équipe soignante',
+      id: 'Identifiant',
+      password: 'Mot de passe',
+      submit: 'Se connecter',
+      failed: 'Identifiant ou mot de passe incorrect.',
+      locked: 'Trop d’essais : réessayez dans 15 minutes.',
+      error: 'Connexion impossible pour le moment, réessayez.',
+    },
     gateways: {
       heading: 'Chariots et box',
       gateway: 'Passerelle',
@@ -100,6 +117,18 @@ export const TEXTS: Record<Lang, Texts> = {
     refreshFailed: 'Could not refresh, will retry on the next reading',
     noScript: 'JavaScript is off: reload the page to see new readings.',
     switchTo: 'Français',
+    signedInAs: 'Signed in:',
+    logout: 'Sign out',
+    login: {
+      title: 'telecart — sign in',
+      heading: 'Care team sign-in',
+      id: 'User id',
+      password: 'Password',
+      submit: 'Sign in',
+      failed: 'Unknown id or wrong password.',
+      locked: 'Too many attempts: try again in 15 minutes.',
+      error: 'Cannot sign in right now, try again.',
+    },
     gateways: {
       heading: 'Carts and home boxes',
       gateway: 'Gateway',

@@ -26,6 +26,8 @@ function scriptJson(value: unknown): string {
 export interface RenderOptions {
   lang: Lang;
   timeZone: string;
+  /** The signed-in clinician, shown with a sign-out button (none in open access). */
+  reader?: { name: string } | null;
 }
 
 function formatTime(iso: string, t: Texts, timeZone: string): string {
@@ -135,6 +137,8 @@ export function renderDashboardPage(
           updated: x.updated,
           refreshFailed: x.refreshFailed,
           switchTo: x.switchTo,
+          signedInAs: x.signedInAs,
+          logout: x.logout,
           locale: x.locale,
         },
       ];
@@ -153,7 +157,13 @@ export function renderDashboardPage(
   <h1 data-i18n="heading">${escapeHtml(t.heading)}</h1>
   <p id="live-status" role="status" aria-live="polite"></p>
   <button type="button" id="lang-toggle" lang="${other}">${escapeHtml(t.switchTo)}</button>
-</header>
+${
+  o.reader
+    ? `  <p id="reader"><span data-i18n="signedInAs">${escapeHtml(t.signedInAs)}</span> ${escapeHtml(o.reader.name)}</p>
+  <button type="button" id="logout" data-i18n="logout">${escapeHtml(t.logout)}</button>
+`
+    : ''
+}</header>
 <main>
   <noscript><p>${escapeHtml(t.noScript)}</p></noscript>
   <section id="patients" aria-labelledby="patients-heading">

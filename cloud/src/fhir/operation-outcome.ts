@@ -1,6 +1,7 @@
 /** FHIR R4 OperationOutcome: how the FHIR API says what went wrong, naming the parameter. */
 
-export type IssueCode = 'invalid' | 'not-found' | 'not-supported' | 'exception';
+/** FHIR R4 issue-type codes used here (http://hl7.org/fhir/R4/valueset-issue-type.html). */
+export type IssueCode = 'invalid' | 'not-found' | 'not-supported' | 'exception' | 'login' | 'forbidden';
 
 export interface OperationOutcome {
   resourceType: 'OperationOutcome';

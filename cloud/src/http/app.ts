@@ -6,6 +6,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { FHIR_JSON, operationOutcome } from '../fhir/operation-outcome.js';
+import { DataAccess } from './access/data-access.js';
 import type { HttpDeps } from './deps.js';
 import { registerAttachmentRoutes } from './routes/attachments.js';
 import { CONSULT_WS_OPTIONS, registerConsultRoutes } from './routes/consult.js';
@@ -13,6 +14,7 @@ import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
+import { registerLoginPageRoutes } from './routes/login-page.js';
 import { registerPatientRoutes } from './routes/patients.js';
 import { registerRecordingRoutes } from './routes/recordings.js';
 import { registerSpecialistAuthRoutes } from './routes/specialist-auth.js';
@@ -33,19 +35,22 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     forceCloseConnections: true,
   });
 
-  registerPatientRoutes(app, deps);
-  registerFhirObservationRoutes(app, deps);
-  registerFhirMediaRoutes(app, deps);
-  registerRecordingRoutes(app, deps);
-  registerAttachmentRoutes(app, deps);
-  registerEventRoutes(app, deps);
-  registerStatusRoutes(app, deps);
-  registerDashboardRoutes(app, deps);
+  // The login cookie is read by every patient-data route (docs/security.md, "Who reads patient data").
+  void app.register(fastifyCookie);
+  const access = new DataAccess({ mode: deps.dataAccess ?? 'clinicians', store: deps.store, teleconsult: deps.teleconsult });
+  registerPatientRoutes(app, deps, access);
+  registerFhirObservationRoutes(app, deps, access);
+  registerFhirMediaRoutes(app, deps, access);
+  registerRecordingRoutes(app, deps, access);
+  registerAttachmentRoutes(app, deps, access);
+  registerEventRoutes(app, deps, access);
+  registerStatusRoutes(app, deps, access);
+  registerDashboardRoutes(app, deps, access);
+  registerLoginPageRoutes(app, access);
   const tc = deps.teleconsult;
   if (tc) {
-    // Cookies and WebSockets only where the teleconsultation routes need them.
+    // WebSockets only where the teleconsultation routes need them.
     void app.register(async (scope) => {
-      await scope.register(fastifyCookie);
       await scope.register(fastifyWebsocket, { options: CONSULT_WS_OPTIONS });
       registerSpecialistAuthRoutes(scope, deps, tc);
       registerTeleconsultApiRoutes(scope, deps, tc);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Ingest } from '../ingest/ingest.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { Teleconsult } from '../teleconsult/service.js';
+import type { DataAccessMode } from './access/data-access.js';
 
 export interface HttpDeps {
   store: CloudStore;
@@ -16,6 +17,8 @@ export interface HttpDeps {
   sseHeartbeatMs?: number;
   /** Specialist accounts, logins and the signaling relay: enables /consult, its WebSocket and the teleconsultation API. */
   teleconsult?: Pick<Teleconsult, 'relay' | 'directory' | 'logins'>;
+  /** 'clinicians' (default): patient data only for logged-in clinicians, by cart; 'open': no login (says so at start). */
+  dataAccess?: DataAccessMode;
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

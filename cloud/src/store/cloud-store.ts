@@ -95,6 +95,8 @@ export interface CloudStore {
   upsertPatients(patients: readonly PatientSeed[]): Promise<void>;
   listPatients(): Promise<PatientRecord[]>;
   getPatient(id: string): Promise<PatientRecord | null>;
+  /** The gateways (carts) that sent readings of this patient, sorted; [] for an unknown patient. */
+  patientGateways(patientId: string): Promise<string[]>;
   getObservation(id: string): Promise<Observation | null>;
   /** Newest first (by effective time, then sequence). */
   getObservations(query: ObservationPage): Promise<Observation[]>;

@@ -116,6 +116,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
     `,
   },
+  {
+    version: 3,
+    name: 'patient gateways (which carts saw a patient: clinician access by cart)',
+    sql: `
+      CREATE TABLE patient_gateways (
+        patient_id  text COLLATE "C" NOT NULL,
+        gateway_id  text COLLATE "C" NOT NULL,
+        PRIMARY KEY (patient_id, gateway_id)
+      );
+      INSERT INTO patient_gateways (patient_id, gateway_id) SELECT DISTINCT patient_id, gateway_id FROM observations
+        ON CONFLICT DO NOTHING;
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

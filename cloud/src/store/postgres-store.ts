@@ -100,6 +100,9 @@ const SQL = {
     UPDATE patients p SET ins = t.ins, ins_oid = t.ins_oid, updated_at = $4
     FROM t WHERE p.id = t.id AND p.ins IS NULL AND t.ins IS NOT NULL`,
   // Last in the transaction: it locks the gateway's row until commit.
+  linkGateway: `
+    INSERT INTO patient_gateways (patient_id, gateway_id) SELECT id, $2 FROM unnest($1::text[]) AS t(id) ORDER BY id
+    ON CONFLICT DO NOTHING`,
   touchGateway: `
     INSERT INTO gateways (gateway_id, last_batch_at) VALUES ($1, $2)
     ON CONFLICT (gateway_id) DO UPDATE SET last_batch_at = GREATEST(gateways.last_batch_at, excluded.last_batch_at)`,
@@ -263,6 +266,7 @@ export class PostgresStore implements CloudStore {
           text: SQL.observedPatients,
           values: [patients.map((p) => p.id), patients.map((p) => p.ins ?? null), patients.map((p) => p.insOid ?? null), storedAt],
         });
+        await c.query({ name: 'telecart_link_gateway', text: SQL.linkGateway, values: [patients.map((p) => p.id), batch.gatewayId] });
       }
       await c.query({ name: 'telecart_touch_gateway', text: SQL.touchGateway, values: [batch.gatewayId, storedAt] });
       return batchResult(obs, outcomes);
@@ -366,6 +370,14 @@ export class PostgresStore implements CloudStore {
     const res = await this.pool.query<PatientRow>(`${SQL.patientSelect} WHERE p.id = $1`, [id]);
     const row = res.rows[0];
     return row ? patientFromRow(row) : null;
+  }
+
+  async patientGateways(patientId: string): Promise<string[]> {
+    const res = await this.pool.query<{ gateway_id: string }>(
+      'SELECT gateway_id FROM patient_gateways WHERE patient_id = $1 ORDER BY gateway_id',
+      [patientId],
+    );
+    return res.rows.map((r) => r.gateway_id);
   }
 
   async getObservation(id: string): Promise<Observation | null> {

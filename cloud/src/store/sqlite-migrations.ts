@@ -113,6 +113,20 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
     `,
   },
+  {
+    version: 3,
+    name: 'patient gateways (which carts saw a patient: clinician access by cart)',
+    sql: `
+      -- Written with the readings (once per patient per batch): answers "may this clinician, who
+      -- sees these carts, read this patient?" with one index probe instead of a scan of the readings.
+      CREATE TABLE patient_gateways (
+        patient_id  TEXT NOT NULL,
+        gateway_id  TEXT NOT NULL,
+        PRIMARY KEY (patient_id, gateway_id)
+      ) WITHOUT ROWID;
+      INSERT OR IGNORE INTO patient_gateways (patient_id, gateway_id) SELECT DISTINCT patient_id, gateway_id FROM observations;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

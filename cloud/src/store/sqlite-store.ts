@@ -132,6 +132,7 @@ export class SqliteStore implements CloudStore {
        ON CONFLICT (id) DO UPDATE SET ins = excluded.ins, ins_oid = excluded.ins_oid, updated_at = excluded.updated_at
        WHERE patients.ins IS NULL AND excluded.ins IS NOT NULL`,
     );
+    const linkGateway = this.stmt('INSERT OR IGNORE INTO patient_gateways (patient_id, gateway_id) VALUES (?, ?)');
     const touchGateway = this.stmt(
       `INSERT INTO gateways (gateway_id, last_batch_at) VALUES (?, ?)
        ON CONFLICT (gateway_id) DO UPDATE SET last_batch_at = excluded.last_batch_at`,
@@ -162,6 +163,7 @@ export class SqliteStore implements CloudStore {
           outcomes.push('inserted');
           const hasIns = obs.patient.ins !== undefined;
           const done = patientsDone.get(obs.patient.id);
+          if (done === undefined) linkGateway.run(obs.patient.id, batch.gatewayId);
           if (done === undefined || (!done && hasIns)) {
             upsertPatient.run(obs.patient.id, obs.patient.ins ?? null, obs.patient.insOid ?? null, storedAt, storedAt);
             patientsDone.set(obs.patient.id, hasIns);
@@ -234,6 +236,10 @@ export class SqliteStore implements CloudStore {
   async getObservation(id: string): Promise<Observation | null> {
     const json = this.stmt('SELECT json FROM observations WHERE id = ?').pluck().get(id) as string | undefined;
     return json === undefined ? null : parseObservation(json);
+  }
+
+  async patientGateways(patientId: string): Promise<string[]> {
+    return this.stmt('SELECT gateway_id FROM patient_gateways WHERE patient_id = ? ORDER BY gateway_id').pluck().all(patientId) as string[];
   }
 
   async getObservations(query: ObservationPage): Promise<Observation[]> {

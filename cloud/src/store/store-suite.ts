@@ -227,6 +227,23 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect(await store.getPatient('p-ghost')).toBeNull();
     });
 
+    it('records which gateways sent readings of each patient (inserted readings only)', async () => {
+      const from = (gatewayId: string, obs: Observation[]) =>
+        batchOf(
+          obs.map((o) => ({ ...o, gatewayId })),
+          { gatewayId },
+        );
+      await store.storeBatch(from('gw-2', [reading('weight', { seq: 1, contentKey: 'K', patientId: 'p-a' })]));
+      await store.storeBatch(
+        from('gw-1', [reading('pulse', { seq: 1, patientId: 'p-a' }), reading('pulse', { seq: 2, patientId: 'p-b' })]),
+      );
+      // A duplicate (same content key) from a third gateway does not link it.
+      await store.storeBatch(from('gw-3', [reading('weight', { seq: 9, contentKey: 'K', patientId: 'p-a' })]));
+      expect(await store.patientGateways('p-a')).toEqual(['gw-1', 'gw-2']);
+      expect(await store.patientGateways('p-b')).toEqual(['gw-1']);
+      expect(await store.patientGateways('p-none')).toEqual([]);
+    });
+
     it('is durable across reopen', async () => {
       await store.storeBatch(batchOf([reading('temperature', { seq: 1 })]));
       await store.close();
@@ -236,7 +253,7 @@ export function cloudStoreSuite(harness: StoreHarness): void {
 
     it('refuses a database from a newer release', async () => {
       await db.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', '2030-01-01T00:00:00Z')");
-      await expect(db.open()).rejects.toThrow(/schema version 99 is newer than this release knows \(2\)/);
+      await expect(db.open()).rejects.toThrow(/schema version 99 is newer than this release knows \(3\)/);
     });
   });
 

@@ -6,6 +6,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { type DataAccess, readableObservation } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' }) });
@@ -18,12 +19,12 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
   'application/pdf': 'pdf',
 };
 
-export function registerAttachmentRoutes(app: FastifyInstance, deps: HttpDeps): void {
+export function registerAttachmentRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/observations/:id/attachment',
-    { schema: { params: IdParams, querystring: NoQuery } },
+    { schema: { params: IdParams, querystring: NoQuery }, preHandler: access.requireApi },
     async (req, reply) => {
-      const obs = await deps.store.getObservation(req.params.id);
+      const obs = await readableObservation(access, req, deps, req.params.id, 'download-attachment');
       const a = obs?.attachment;
       if (!a) {
         const message = obs ? `observation ${req.params.id} has no attachment` : `no observation ${req.params.id}`;

@@ -6,6 +6,7 @@ import { CLIENT_SCRIPT } from '../../dashboard/client-script.js';
 import { renderDashboardPage, renderGatewaysFragment, renderPatientsFragment } from '../../dashboard/render.js';
 import { DASHBOARD_CSS } from '../../dashboard/style.js';
 import { patientOverviews } from '../../vitals/overview.js';
+import { currentReader, type DataAccess, type Reader } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
 import { DashboardQuery } from '../query-schemas.js';
 
@@ -22,32 +23,39 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps): void {
+export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   const timeZone = deps.timeZone ?? 'Europe/Paris';
+  // What this reader may see: the patients of their carts, and those carts.
+  const patients = async (r: Reader) => access.visible(r, await patientOverviews(deps.store), (p) => p.id);
+  const gateways = async (r: Reader) => (await deps.store.listGateways()).filter((g) => access.mayReadGateway(r, g.gatewayId));
 
-  app.get<{ Querystring: Static<typeof DashboardQuery> }>('/', { schema: { querystring: DashboardQuery } }, async (req, reply) => {
-    const html = renderDashboardPage(
-      await patientOverviews(deps.store),
-      { lang: req.query.lang, timeZone },
-      await deps.store.listGateways(),
-    );
-    return reply.type(HTML).header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-store').send(html);
-  });
+  app.get<{ Querystring: Static<typeof DashboardQuery> }>(
+    '/',
+    { schema: { querystring: DashboardQuery }, preHandler: access.requirePage },
+    async (req, reply) => {
+      const r = currentReader(req);
+      access.recordRead(req, 'view-dashboard');
+      const reader = r.role === 'specialist' ? { name: r.name } : null;
+      const html = renderDashboardPage(await patients(r), { lang: req.query.lang, timeZone, reader }, await gateways(r));
+      return reply.type(HTML).header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-store').send(html);
+    },
+  );
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(
     '/dashboard/patients',
-    { schema: { querystring: DashboardQuery } },
+    { schema: { querystring: DashboardQuery }, preHandler: access.requireApi },
     async (req, reply) => {
-      const html = renderPatientsFragment(await patientOverviews(deps.store), { lang: req.query.lang, timeZone });
+      access.recordRead(req, 'view-dashboard');
+      const html = renderPatientsFragment(await patients(currentReader(req)), { lang: req.query.lang, timeZone });
       return reply.type(HTML).header('cache-control', 'no-store').send(html);
     },
   );
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(
     '/dashboard/gateways',
-    { schema: { querystring: DashboardQuery } },
+    { schema: { querystring: DashboardQuery }, preHandler: access.requireApi },
     async (req, reply) => {
-      const html = renderGatewaysFragment(await deps.store.listGateways(), { lang: req.query.lang, timeZone });
+      const html = renderGatewaysFragment(await gateways(currentReader(req)), { lang: req.query.lang, timeZone });
       return reply.type(HTML).header('cache-control', 'no-store').send(html);
     },
   );

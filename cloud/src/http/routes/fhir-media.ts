@@ -6,6 +6,7 @@ import type { Static } from '@sinclair/typebox';
 import { toFhirMedia } from '@telecart/devices';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
+import { type DataAccess, readableObservation } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
 import { FhirIdParams } from '../query-schemas.js';
 
@@ -13,17 +14,17 @@ function origin(req: FastifyRequest, deps: HttpDeps): string {
   return deps.publicBaseUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.host}`;
 }
 
-export function registerFhirMediaRoutes(app: FastifyInstance, deps: HttpDeps): void {
+export function registerFhirMediaRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Media/:id',
-    { schema: { params: FhirIdParams }, attachValidation: true },
+    { schema: { params: FhirIdParams }, attachValidation: true, preHandler: access.requireApi },
     async (req, reply) => {
       if (req.validationError)
         return reply
           .code(400)
           .type(FHIR_JSON)
           .send(operationOutcome('invalid', `'${req.params.id}' is not a FHIR id`, 'id'));
-      const obs = await deps.store.getObservation(req.params.id);
+      const obs = await readableObservation(access, req, deps, req.params.id, 'fhir-read');
       const base = origin(req, deps);
       const media = obs
         ? toFhirMedia(obs, { baseUrl: `${base}/fhir`, attachmentUrl: `${base}/api/observations/${obs.id}/attachment` })

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import { parseCodeParam, parseDateParams, parsePatientParam } from '../../fhir/search-params.js';
 import type { CloudStore, ObservationQuery } from '../../store/cloud-store.js';
+import { currentReader, type DataAccess, readableObservation } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
 import { FhirIdParams, FhirObservationSearch } from '../query-schemas.js';
 
@@ -99,10 +100,10 @@ function pageUrl(base: string, s: Search, count: number, offset: number): string
   return `${base}/Observation?${p.toString()}`;
 }
 
-export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDeps): void {
+export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Querystring: Search }>(
     '/fhir/Observation',
-    { schema: { querystring: FhirObservationSearch }, attachValidation: true },
+    { schema: { querystring: FhirObservationSearch }, attachValidation: true, preHandler: access.requireApi },
     async (req, reply) => {
       if (req.validationError) {
         const issue = firstIssue(req.validationError);
@@ -120,13 +121,26 @@ export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDe
       const q = toQuery(s);
       if (!q.ok) return badRequest(reply, `invalid ${q.parameter}: ${q.error}`, q.parameter);
       if (q.query.patientId !== undefined) q.query.patientId = await localPatientId(deps.store, q.query.patientId);
+      const reader = currentReader(req);
+      if (q.query.patientId === undefined && !access.seesEveryCart(reader))
+        return reply
+          .code(403)
+          .type(FHIR_JSON)
+          .send(
+            operationOutcome('forbidden', 'a search across patients needs access to every cart: name a patient (patient=…)', 'patient'),
+          );
+      // Another cart's patient: an empty result, as for an unknown patient.
+      const allowed = q.query.patientId === undefined || (await access.mayReadPatient(reader, q.query.patientId));
+      if (allowed) access.recordRead(req, 'fhir-search', q.query.patientId ?? null);
       const count = s._count ?? DEFAULT_COUNT;
       const offset = s._offset ?? 0;
       const base = baseUrl(req, deps);
-      const [total, page] = await Promise.all([
-        deps.store.countObservations(q.query),
-        count > 0 ? deps.store.getObservations({ ...q.query, limit: count, offset }) : Promise.resolve([]),
-      ]);
+      const [total, page] = allowed
+        ? await Promise.all([
+            deps.store.countObservations(q.query),
+            count > 0 ? deps.store.getObservations({ ...q.query, limit: count, offset }) : Promise.resolve([]),
+          ])
+        : [0, []];
       const hasNext = count > 0 && offset + page.length < total;
       const bundle = searchsetBundle(
         page.map((o) => toFhirObservation(o, { baseUrl: base })),
@@ -143,10 +157,10 @@ export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDe
 
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Observation/:id',
-    { schema: { params: FhirIdParams }, attachValidation: true },
+    { schema: { params: FhirIdParams }, attachValidation: true, preHandler: access.requireApi },
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
-      const obs = await deps.store.getObservation(req.params.id);
+      const obs = await readableObservation(access, req, deps, req.params.id, 'fhir-read');
       if (!obs)
         return reply
           .code(404)

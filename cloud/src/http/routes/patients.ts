@@ -2,15 +2,19 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { patientOverviews } from '../../vitals/overview.js';
+import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
 import { boundOf, ObservationListQuery, PatientIdParams } from '../query-schemas.js';
 
-export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  app.get('/api/patients', async () => ({ patients: await patientOverviews(deps.store) }));
+export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
+  app.get('/api/patients', { preHandler: access.requireApi }, async (req) => {
+    access.recordRead(req, 'read-patient-list');
+    return { patients: await access.visible(currentReader(req), await patientOverviews(deps.store), (p) => p.id) };
+  });
 
   app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof ObservationListQuery> }>(
     '/api/patients/:id/observations',
-    { schema: { params: PatientIdParams, querystring: ObservationListQuery } },
+    { schema: { params: PatientIdParams, querystring: ObservationListQuery }, preHandler: access.requireApi },
     async (req, reply) => {
       const { id } = req.params;
       const q = req.query;
@@ -25,8 +29,10 @@ export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps): voi
       }
       if (from && to && from > to)
         return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'querystring/from is after querystring/to' });
-      if (!(await deps.store.getPatient(id)))
+      // A patient of another cart answers like an unknown one: no hint that it exists.
+      if (!(await access.mayReadPatient(currentReader(req), id)) || !(await deps.store.getPatient(id)))
         return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${id}` });
+      access.recordRead(req, 'read-observations', id);
       const query = { patientId: id, loinc: q.code, from, to };
       const [total, observations] = await Promise.all([
         deps.store.countObservations(query),

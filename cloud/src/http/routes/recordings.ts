@@ -12,6 +12,7 @@ import { segmentsToWfdb, type WfdbFormat } from '@telecart/devices';
 import type { Observation } from '@telecart/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CloudStore } from '../../store/cloud-store.js';
+import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
 
 const UUID = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
@@ -73,13 +74,22 @@ function notFound(recordingId: string) {
   return { statusCode: 404, error: 'Not Found', message: `no recording ${recordingId}` };
 }
 
-export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps): void {
+/** The recording's segments if this reader may read its patient ([] otherwise: answered as not found). */
+async function readableSegments(access: DataAccess, req: FastifyRequest, deps: HttpDeps, recordingId: string, action: string) {
+  const segs = await findRecordingSegments(deps.store, recordingId);
+  const patientId = segs[0]?.patient.id;
+  if (patientId === undefined || !(await access.mayReadPatient(currentReader(req), patientId))) return [];
+  access.recordRead(req, action, patientId, `recording ${recordingId}`);
+  return segs;
+}
+
+export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof RecordingParams> }>(
     '/api/recordings/:recordingId',
-    { schema: { params: RecordingParams, querystring: NoQuery } },
+    { schema: { params: RecordingParams, querystring: NoQuery }, preHandler: access.requireApi },
     async (req, reply) => {
       const { recordingId } = req.params;
-      const segs = await findRecordingSegments(deps.store, recordingId);
+      const segs = await readableSegments(access, req, deps, recordingId, 'read-recording');
       const first = segs[0];
       if (!first) return reply.code(404).send(notFound(recordingId));
       const base = origin(req, deps);
@@ -106,10 +116,10 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps): v
 
   app.get<{ Params: Static<typeof RecordingParams> }>(
     '/api/recordings/:recordingId/wfdb',
-    { schema: { params: RecordingParams, querystring: NoQuery } },
+    { schema: { params: RecordingParams, querystring: NoQuery }, preHandler: access.requireApi },
     async (req, reply) => {
       const { recordingId } = req.params;
-      const segs = await findRecordingSegments(deps.store, recordingId);
+      const segs = await readableSegments(access, req, deps, recordingId, 'read-recording');
       if (!segs.some((o) => o.sampledData)) return reply.code(404).send(notFound(recordingId));
       const name = wfdbRecordName(recordingId);
       const dir = `${origin(req, deps)}/api/recordings/${recordingId}/wfdb`;
@@ -119,12 +129,12 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps): v
 
   app.get<{ Params: Static<typeof FileParams>; Querystring: Static<typeof FormatQuery> }>(
     '/api/recordings/:recordingId/wfdb/:file',
-    { schema: { params: FileParams, querystring: FormatQuery } },
+    { schema: { params: FileParams, querystring: FormatQuery }, preHandler: access.requireApi },
     async (req, reply) => {
       const { recordingId, file } = req.params;
       const name = wfdbRecordName(recordingId);
       if (!file.startsWith(`${name}.`)) return reply.code(404).send(notFound(`${recordingId} file ${file}`));
-      const segs = (await findRecordingSegments(deps.store, recordingId)).filter((o) => o.sampledData);
+      const segs = (await readableSegments(access, req, deps, recordingId, 'export-wfdb')).filter((o) => o.sampledData);
       if (segs.length === 0) return reply.code(404).send(notFound(recordingId));
       const format: WfdbFormat | undefined = req.query.format;
       const r = segmentsToWfdb(segs, { name, ...(format ? { format } : {}) });

@@ -1,9 +1,14 @@
 /** Operator endpoints: GET /api/gateways, GET /api/metrics/ingest, GET /healthz. */
 import type { FastifyInstance } from 'fastify';
+import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
 
-export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps): void {
-  app.get('/api/gateways', async () => ({ gateways: await deps.store.listGateways() }));
+export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
+  // Carts' status (devices, backlog): for readers who see those carts.
+  app.get('/api/gateways', { preHandler: access.requireApi }, async (req) => {
+    const r = currentReader(req);
+    return { gateways: (await deps.store.listGateways()).filter((g) => access.mayReadGateway(r, g.gatewayId)) };
+  });
 
   app.get('/api/metrics/ingest', async () => ({
     ...deps.ingest.metrics(),

@@ -1,0 +1,40 @@
+/** GET /login?next=/…&lang=: the care team's sign-in page (see dashboard/login-page.ts). */
+import { createHash } from 'node:crypto';
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { LOGIN_SCRIPT, renderLoginPage } from '../../dashboard/login-page.js';
+import { DASHBOARD_CSS } from '../../dashboard/style.js';
+import { type DataAccess, safeNext } from '../access/data-access.js';
+
+const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
+export const LOGIN_CSP = [
+  "default-src 'none'",
+  `script-src ${sha256(LOGIN_SCRIPT)}`,
+  `style-src ${sha256(DASHBOARD_CSS)}`,
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+const LoginQuery = Type.Object(
+  {
+    lang: Type.Union([Type.Literal('fr'), Type.Literal('en')], { default: 'fr' }),
+    next: Type.Optional(Type.String({ maxLength: 512 })),
+  },
+  { additionalProperties: false },
+);
+
+export function registerLoginPageRoutes(app: FastifyInstance, access: DataAccess): void {
+  app.get<{ Querystring: Static<typeof LoginQuery> }>('/login', { schema: { querystring: LoginQuery } }, async (req, reply) => {
+    const next = safeNext(req.query.next);
+    // Already signed in (or open access): straight on.
+    if (access.readerOf(req)) return reply.code(303).header('cache-control', 'no-store').redirect(next);
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', LOGIN_CSP)
+      .header('cache-control', 'no-store')
+      .header('referrer-policy', 'no-referrer')
+      .send(renderLoginPage({ lang: req.query.lang, next }));
+  });
+}
