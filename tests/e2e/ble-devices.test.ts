@@ -6,7 +6,7 @@
  * glucose contexts are joined; a multi-user scale's users go to their configured patients and an
  * unmapped user is held, never guessed.
  */
-import { decodeCharacteristic } from '@telecart/devices';
+import { decodeCharacteristic, formatDeviceDateTime } from '@telecart/devices';
 import type { VirtualBleDevice } from '@telecart/firmware-sim';
 import type { Observation } from '@telecart/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -144,11 +144,15 @@ describe('BLE devices end to end, one per kind', () => {
     meter.measureNow();
     meter.measureNow();
     const obs = await byDevice(meter.address, 4);
-    const keys = obs.map((o) => o.contentKey).sort();
-    expect(keys).toEqual([1, 2, 3, 4].map((n) => expect.stringContaining(`|n${n}|`)));
+    // Keys name the measurement (device time, code, value): four records, four keys.
+    expect(new Set(obs.map((o) => o.contentKey)).size).toBe(4);
+    expect(obs.every((o) => o.contentKey?.includes(`|t${o.time.device}|`))).toBe(true);
     const withMeal = obs.filter((o) => o.flags.some((f) => f.startsWith('meal:')));
     // The simulator notes a meal on every second reading (sequence numbers 2 and 4).
-    expect(withMeal.map((o) => o.contentKey?.split('|')[1]).sort()).toEqual(['n2', 'n4']);
+    const mealTimes = meter.records.filter((x) => x.sequenceNumber % 2 === 0 && x.reading.type === 'glucose');
+    expect(withMeal.map((o) => o.time.device).sort()).toEqual(
+      mealTimes.map((x) => (x.reading.type === 'glucose' ? formatDeviceDateTime(x.reading.time) : '')).sort(),
+    );
     expect(obs.every((o) => !o.flags.includes('glucose-context-missing'))).toBe(true);
     expect(obs[0]?.value?.unit).toBe('mg/dL');
   });

@@ -1,7 +1,8 @@
 /**
  * Record Access Control Point downloads across gateway restarts, on real transports: a restarted
- * gateway asks the meter only for records after its persisted cursor ("≥ cursor+1"), and the cloud
- * ends with every record exactly once. A device that only supports "all records" is re-read whole,
+ * gateway asks the meter only for records from its persisted cursor on ("≥ cursor": the record at the
+ * cursor comes back once more, as the proof that the meter's numbering did not restart), and the
+ * cloud ends with every record exactly once. A device that only supports "all records" is re-read whole,
  * and content keys keep the re-read records out of the cloud a second time.
  */
 import type { VirtualBleDevice } from '@telecart/firmware-sim';
@@ -40,24 +41,27 @@ describe('RACP stored-record download', () => {
     await r.cloudHas(5);
     await waitFor(() => downloads(r).length >= 2, { what: 'second download' });
     expect(downloads(r)[1]?.obj).toMatchObject({
-      filter: { operator: 'gte', sequenceNumber: 4 },
-      count: 2,
+      filter: { operator: 'gte', sequenceNumber: 3 },
+      count: 3,
+      fresh: 2,
       cursorBefore: 3,
       cursorAfter: 5,
     });
-    expect(replayed(meter, '2A18')).toBe(5);
+    // Records 3 (known: the numbering check), 4 and 5.
+    expect(replayed(meter, '2A18')).toBe(6);
     await r.stopGateway();
 
-    // Nothing new: the count answer is 0 and no record is replayed.
+    // Nothing new: only the record at the cursor is replayed, and the store knows it.
     await r.startGateway();
     await waitFor(() => downloads(r).length >= 3, { what: 'third check' });
-    expect(downloads(r)[2]?.msg).toBe('RACP: no new stored records');
-    expect(replayed(meter, '2A18')).toBe(5);
+    expect(downloads(r)[2]).toMatchObject({ msg: 'RACP: no new stored records', obj: { count: 1, fresh: 0, cursor: 5 } });
+    expect(replayed(meter, '2A18')).toBe(7);
 
     const obs = await r.observations();
     expect(obs).toHaveLength(5);
     expect(new Set(obs.map((o) => o.contentKey)).size).toBe(5);
-    expect(obs.map((o) => o.contentKey?.split('|')[1]).sort()).toEqual(['n1', 'n2', 'n3', 'n4', 'n5']);
+    // Keys name the measurement (device time, code, value), not the meter's record number.
+    expect(obs.every((o) => o.contentKey?.startsWith(`${id}|t${o.time.device}|`))).toBe(true);
     // Stored records keep their own (old) device time.
     expect(obs.every((o) => o.time.source === 'device')).toBe(true);
   }, 60_000);

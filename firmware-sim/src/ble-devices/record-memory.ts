@@ -45,6 +45,11 @@ export class RecordMemory {
     return selectRacpRecords(this.items, filter);
   }
 
+  /** Forgets every record (a meter's memory cleared by a factory reset); returns how many. */
+  clear(): number {
+    return this.items.splice(0).length;
+  }
+
   /** Removes the selected records; returns how many. */
   delete(filter: RacpFilter): number {
     const gone = new Set(this.select(filter));

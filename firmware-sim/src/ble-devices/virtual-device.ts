@@ -292,6 +292,24 @@ export class VirtualBleDevice {
     return final;
   }
 
+  /** The sequence number the next stored reading gets. */
+  get sequenceNumber(): number {
+    return this.nextSequenceNumber;
+  }
+
+  /**
+   * What a battery change, factory reset or a replacement meter does to record numbering: numbering
+   * restarts at `firstSequenceNumber` (default 1), and the memory is cleared unless `keepRecords`
+   * (a device that keeps its memory but restarts, or wraps, its counter). Any running report stops.
+   */
+  resetRecords(opts: { firstSequenceNumber?: number; keepRecords?: boolean } = {}): void {
+    const first = opts.firstSequenceNumber ?? 1;
+    if (!Number.isInteger(first) || first < 0 || first > 0xffff) throw new RangeError(`invalid first sequence number ${first}`);
+    this.racp?.abort();
+    if (!opts.keepRecords) this.memory?.clear();
+    this.nextSequenceNumber = first;
+  }
+
   private send(link: PeripheralLink, pdu: Pdu): boolean {
     if (!link.notify(pdu.characteristic, pdu.bytes)) return false;
     this.sent.push({

@@ -1,12 +1,58 @@
 /**
  * The deterministic key of a reading a device can send again (stored records downloaded twice,
- * an indication repeated after a reconnect): device + its record number or its own timestamp +
- * LOINC code [+ user index]. Without either a record number or a device time there is no key:
- * two such readings cannot be told apart from two real measurements, so both are kept.
+ * an indication repeated after a reconnect). It names the measurement itself: device + its own
+ * timestamp + LOINC code [+ user index] + the values. The device's record number stands in for the
+ * timestamp only when there is none: record numbers restart (battery change, memory cleared,
+ * replacement meter, uint16 wrap), so a key built on them would take a new reading for an old one
+ * (data loss) or an old record renumbered by the meter for a new one (duplicate). With the values
+ * in the key, two readings that share a timestamp (a clock reset to a fixed date) stay apart unless
+ * they are the same measurement. Without a timestamp or a record number there is no key: two such
+ * readings cannot be told apart from two real measurements, so both are kept.
  */
+import { createHash } from 'node:crypto';
 import { formatDeviceDateTime, type ObservationDraft } from '@telecart/devices';
+import type { Quantity } from '@telecart/protocol';
+
+/** The observation schema's bound on contentKey. */
+const MAX_KEY_LENGTH = 256;
+
+const quantity = (q: Quantity) => `${q.value}${q.unit}`;
+
+/** The measured values in their mapping order (component codes are fixed by the panel's code). */
+function valuesOf(draft: ObservationDraft): string {
+  const parts = [...(draft.value ? [quantity(draft.value)] : []), ...(draft.components ?? []).map((c) => quantity(c.value))];
+  return parts.length > 0 ? parts.join('/') : '-';
+}
 
 export function contentKeyOf(deviceId: string, draft: ObservationDraft): string | undefined {
+  let when: string;
+  if (draft.deviceTime) when = `t${formatDeviceDateTime(draft.deviceTime)}`;
+  else if (draft.recordNumber !== undefined) when = `n${draft.recordNumber}`;
+  else return undefined;
+  const user = draft.userIndex === undefined ? '' : `|u${draft.userIndex}`;
+  const head = `${deviceId}|${when}|${draft.code.loinc}${user}`;
+  const values = valuesOf(draft);
+  const key = `${head}|v${values}`;
+  if (key.length <= MAX_KEY_LENGTH) return key;
+  // Long panels (or long device ids): the values as a digest keep the key within the schema's bound.
+  return `${head}|h${createHash('sha256').update(values).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Content-key formats: 1 = releases before the value-bearing key (record number first, no values;
+ * `legacyContentKeyOf`), 2 = `contentKeyOf`. A device's RACP cursor remembers the format it was built with.
+ */
+export type ContentKeyFormat = 1 | 2;
+export const CONTENT_KEY_FORMAT: ContentKeyFormat = 2;
+
+/**
+ * UPGRADE-ONLY. The key format 1 gave a reading: `device|n<record number>|loinc[|u<user>]`, else
+ * `device|t<device time>|loinc[|u<user>]`. A gateway upgraded from such a release holds these keys
+ * in its store (readings, synced_keys); the first RACP download after the upgrade uses this to
+ * recognise the records it already sent (record-numbering.ts `knownUnderLegacyKey`). Never use it
+ * to dedup anything else: it is the key that took a reset meter's new readings for old ones.
+ */
+export function legacyContentKeyOf(deviceId: string, draft: ObservationDraft): string | undefined {
   let when: string;
   if (draft.recordNumber !== undefined) when = `n${draft.recordNumber}`;
   else if (draft.deviceTime) when = `t${formatDeviceDateTime(draft.deviceTime)}`;

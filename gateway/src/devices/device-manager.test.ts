@@ -101,11 +101,11 @@ describe('DeviceManager', () => {
         correctionMs: 0,
         source: 'device',
       },
-      contentKey: `${CUFF_DEVICE}|t2024-05-01T08:15:30|85354-9`,
+      contentKey: `${CUFF_DEVICE}|t2024-05-01T08:15:30|85354-9|v120mm[Hg]/80mm[Hg]/93mm[Hg]`,
       lane: 'spot',
     });
     expect(pulse).toMatchObject({ seq: 2, code: { loinc: '8867-4' }, value: { value: 64, unit: '/min' } });
-    expect(pulse?.contentKey).toBe(`${CUFF_DEVICE}|t2024-05-01T08:15:30|8867-4`);
+    expect(pulse?.contentKey).toBe(`${CUFF_DEVICE}|t2024-05-01T08:15:30|8867-4|v64/min`);
     expect(store.stats().pending).toBe(2);
   });
 
@@ -171,6 +171,34 @@ describe('DeviceManager', () => {
     expect(dm.handleFrame(frame(BP_HOME, { receivedAt: RECEIVED + 60_000 }))).toMatchObject({ recorded: 0, duplicates: 2 });
     expect(store.stats().pending).toBe(2);
     expect(await metrics.registry.getSingleMetricAsString('telecart_gateway_readings_duplicate_total')).toMatch(/ 2$/m);
+  });
+
+  it('takes an indication the previous release stored under its time key (no values) for the same reading', () => {
+    ctx.select('p-001');
+    dm.handleFrame(frame(BP_HOME));
+    const stored = store.list('pending');
+    // Format 1 keyed a time-stamped reading without its values: the format-2 key minus '|v…'.
+    const legacy = stored.map((r) => (r.observation.contentKey ?? '').replace(/\|v[^|]*$/, ''));
+    expect(legacy.every((k) => k.length > 0 && !k.includes('|v'))).toBe(true);
+    const old = new ReadingStore({ dataDir: `${dir.path}/old`, gatewayId: 'cart-1' });
+    const upgraded = new DeviceManager({
+      store: old,
+      patients: ctx,
+      timeZone: 'Europe/Paris',
+      clockDriftToleranceMs: 120_000,
+      logger: log.logger,
+    });
+    try {
+      stored.forEach((r, i) => {
+        const { id: _id, seq: _seq, gatewayId: _gw, ...input } = r.observation;
+        old.record({ ...input, contentKey: legacy[i] });
+      });
+      expect(upgraded.handleFrame(frame(BP_HOME, { receivedAt: RECEIVED + 60_000 }))).toMatchObject({ recorded: 0, duplicates: 2 });
+      expect(old.stats().pending).toBe(2);
+    } finally {
+      upgraded.stop();
+      old.close();
+    }
   });
 
   it('uses the receive time when the device clock is off, recording the correction', () => {

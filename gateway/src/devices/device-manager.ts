@@ -34,8 +34,9 @@ import { silentLogger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { PatientContext } from '../patient/context.js';
 import { InvalidReadingError, type LocalObservation, type ReadingStore, StoreFullError } from '../store/reading-store.js';
-import { contentKeyOf } from './content-key.js';
+import { contentKeyOf, legacyContentKeyOf } from './content-key.js';
 import { attachFrameSource, type FrameSource } from './frame-source.js';
+import { knownUnderLegacyKey, type RecordNumberingReset, type RecordOutcome } from './record-numbering.js';
 import { observationTime } from './time.js';
 
 export type Decoder = (characteristic: string, bytes: Uint8Array) => CodecResult<ObservationDraft[]>;
@@ -101,6 +102,8 @@ export interface DeviceSeen {
   /** The definition serving it and why it was picked. */
   definition?: { id: string; reason: string };
   clock?: DeviceClockState;
+  /** The latest restart of the device's record numbering the RACP procedure saw (reset meter, wrap). */
+  numberingReset?: RecordNumberingReset & { resets: number };
   /** Driver-reported connection state when known ('connected', 'disconnected', …), else 'seen'. */
   state: string;
   firstSeenAt: string;
@@ -170,6 +173,10 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   private tickTimer: NodeJS.Timeout | undefined;
   /** Devices replaying their record memory (RACP report in progress): their readings are old on purpose. */
   private readonly downloading = new Set<string>();
+  /** Record numbers committed during the latest download of each device: 'known' when already stored. */
+  private readonly downloaded = new Map<string, Map<number, RecordOutcome>>();
+  /** UPGRADE-ONLY: format-1 cursors of devices whose first download after the upgrade is under way. */
+  private readonly legacyKeyCursors = new Map<string, number>();
 
   constructor(private readonly opts: DeviceManagerOptions) {
     super();
@@ -235,8 +242,31 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
 
   /** A stored-record download starts/ends: device times of its readings are kept however old. */
   setDownloading(deviceId: string, active: boolean): void {
-    if (active) this.downloading.add(deviceId);
-    else this.downloading.delete(deviceId);
+    if (active) {
+      this.downloading.add(deviceId);
+      this.downloaded.set(deviceId, new Map());
+    } else this.downloading.delete(deviceId);
+  }
+
+  /** The records the latest download of this device committed: record number → known (already stored) or new. */
+  downloadedRecords(deviceId: string): ReadonlyMap<number, RecordOutcome> {
+    return this.downloaded.get(deviceId) ?? new Map();
+  }
+
+  /**
+   * UPGRADE-ONLY (content-key format 1 → 2): while this device downloads, a record at or behind
+   * `cursor` whose legacy key the store knows is a duplicate (record-numbering.ts knownUnderLegacyKey).
+   * undefined ends it.
+   */
+  setLegacyKeyCursor(deviceId: string, cursor: number | undefined): void {
+    if (cursor === undefined) this.legacyKeyCursors.delete(deviceId);
+    else this.legacyKeyCursors.set(deviceId, cursor);
+  }
+
+  /** The device's record numbering restarted (seen by the RACP procedure): shown with the device. */
+  noteNumberingReset(deviceId: string, reset: RecordNumberingReset & { resets: number }): void {
+    const d = this.devices.get(deviceId);
+    if (d) d.numberingReset = { ...reset };
   }
 
   /** Highest record number of this device committed to the store since the gateway started. */
@@ -457,6 +487,16 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   private storeDraft(frame: DeviceFrame, draft: ObservationDraft, device: DeviceSeen, outcome: FrameOutcome): void {
     const patient = this.opts.patients.resolve(frame.deviceId, draft.userIndex);
     const contentKey = contentKeyOf(frame.deviceId, draft);
+    if (this.storedByOldRelease(frame.deviceId, draft)) {
+      this.noteRecord(frame.deviceId, draft, true);
+      outcome.duplicates++;
+      this.opts.metrics?.duplicates.inc();
+      this.logger.debug(
+        { deviceId: frame.deviceId, recordNumber: draft.recordNumber },
+        'record stored before the upgrade (legacy key), not stored again',
+      );
+      return;
+    }
     let r: ReturnType<ReadingStore['record']>;
     try {
       r = this.opts.store.record({
@@ -491,10 +531,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     }
     this.refusing.delete(frame.deviceId);
     const held = patient === null;
-    if (draft.recordNumber !== undefined && draft.recordNumber > (this.committedRecords.get(frame.deviceId) ?? -1)) {
-      // Committed (or already there): the RACP cursor may move past it.
-      this.committedRecords.set(frame.deviceId, draft.recordNumber);
-    }
+    this.noteRecord(frame.deviceId, draft, r.duplicate);
     if (r.duplicate) {
       outcome.duplicates++;
       this.opts.metrics?.duplicates.inc();
@@ -507,6 +544,35 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     device.readings++;
     this.opts.metrics?.readingsRecorded.inc({ lane: r.observation.lane });
     this.emit('reading', { observation: r.observation, duplicate: false, held });
+  }
+
+  /** A record committed (or already there): the RACP cursor may move past it; the download notes what it was. */
+  private noteRecord(deviceId: string, draft: ObservationDraft, duplicate: boolean): void {
+    if (draft.recordNumber !== undefined && draft.recordNumber > (this.committedRecords.get(deviceId) ?? -1)) {
+      this.committedRecords.set(deviceId, draft.recordNumber);
+    }
+    const downloaded = this.downloading.has(deviceId) ? this.downloaded.get(deviceId) : undefined;
+    if (downloaded && draft.recordNumber !== undefined) {
+      // A record is known only if all its readings were (a glucose record can give two: value and HbA1c).
+      const known = duplicate && downloaded.get(draft.recordNumber) !== 'new';
+      downloaded.set(draft.recordNumber, known ? 'known' : 'new');
+    }
+  }
+
+  /** UPGRADE-ONLY: a downloaded record the previous release stored under its format-1 key. */
+  private storedByOldRelease(deviceId: string, draft: ObservationDraft): boolean {
+    if (draft.recordNumber === undefined) {
+      // Keyed by device time in both formats; format 1 lacked the values. Its only false match is the
+      // same device, second, code and user, which format 1 took for the same reading too; the old
+      // keys age out with the synced keys' retention (400 days).
+      const legacyKey = draft.deviceTime ? legacyContentKeyOf(deviceId, draft) : undefined;
+      return legacyKey !== undefined && this.opts.store.hasContentKey(legacyKey);
+    }
+    const cursor = this.downloading.has(deviceId) ? this.legacyKeyCursors.get(deviceId) : undefined;
+    return knownUnderLegacyKey(cursor, draft.recordNumber, () => {
+      const legacyKey = legacyContentKeyOf(deviceId, draft);
+      return legacyKey !== undefined && this.opts.store.hasContentKey(legacyKey);
+    });
   }
 
   private showLive(frame: DeviceFrame, draft: ObservationDraft, outcome: FrameOutcome): void {

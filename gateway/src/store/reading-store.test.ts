@@ -89,6 +89,20 @@ describe('ReadingStore', () => {
     expect(reopened.record(weightInput(1)).duplicate).toBe(false);
   });
 
+  it('hasContentKey: true for a kept reading and for a synced one, false for an unknown key', () => {
+    const s = openStore();
+    const r = s.record(weightInput(1, { keyed: true }));
+    const key = r.duplicate ? undefined : r.observation.contentKey;
+    if (key === undefined) throw new Error('keyed input without a content key');
+    expect(s.hasContentKey(key)).toBe(true);
+    expect(s.hasContentKey(`${key}-other`)).toBe(false);
+    s.markStored([[1, 1]]);
+    expect(s.get(1)).toBeUndefined();
+    // Only synced_keys has it now.
+    expect(s.hasContentKey(key)).toBe(true);
+    expect(s.hasContentKey(`${key}-other`)).toBe(false);
+  });
+
   it('hands out batches by lane priority, oldest first, within count and bytes, skipping in-flight seqs', () => {
     const s = openStore();
     s.record(weightInput(1, { lane: 'waveform' })); // 1

@@ -552,6 +552,11 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     return row ? toStored(row) : undefined;
   }
 
+  /** Whether a reading with this content key is kept, or was synced and its key remembered. */
+  hasContentKey(key: string): boolean {
+    return this.q.byKey.get(key) !== undefined || this.q.syncedKey.get(key) !== undefined;
+  }
+
   /** The nurse names the patient of held readings: they become pending. Seqs not held are skipped. */
   assignPatient(seqs: readonly number[], patient: PatientRef): { assigned: number[]; skipped: number[] } {
     const r = this.tracked(() => this.assignTx(seqs, patient));
