@@ -22,30 +22,23 @@
  * needed; skipped otherwise, with the reason).
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { type Cloud, hashPassword, startCloud } from '@telecart/cloud';
-import {
-  type PulseServer,
-  type SerialSimulators,
-  type SimCamera,
-  startPulseServer,
-  startSerialSimulators,
-  startSimCamera,
-  startVirtualStethoscope,
-  type VirtualStethoscope,
-} from '@telecart/firmware-sim';
+import type { Cloud } from '@telecart/cloud';
+import type { SimCamera } from '@telecart/firmware-sim';
 import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
 import { pino } from 'pino';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoIceAddresses } from '../../cli/src/commands/demo.js';
-import { CHROMIUM_FLAGS, hasChromium, launchChromium } from '../support/chromium.js';
+import { CHROMIUM_FLAGS, hasChromium } from '../support/chromium.js';
 import { canUseNetns, createNamespaces, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
+import { type ConsultChain, specialistCloud, startConsultChain } from './chain.js';
+import { CAPTURE_PEER, ecgState, grows, gstChildren, mediaStats } from './page-media.js';
 
 const FILE = 'tests/teleconsult/consult-e2e.browser.test.ts';
 /** Which inner run this is: the whole chain (only lo) or the demo's ICE default (a desktop-like namespace). */
@@ -108,178 +101,28 @@ describe.skipIf(skipReason !== null || inside)('teleconsultation end to end (re-
   }, 90_000);
 });
 
-/** Direct children of this process that are gst-launch-1.0 (the pipelines of the camera and the gateway). */
-function gstChildren(): number[] {
-  const out: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && comm.startsWith('gst-launch')) out.push(Number(entry));
-    } catch {
-      /* gone meanwhile */
-    }
-  }
-  return out;
-}
-
-/**
- * Init script: the page keeps its RTCPeerConnection in a closure; keep a reference for getStats,
- * and the remote candidates it is given.
- */
-function CAPTURE_PEER(): void {
-  const w = window as unknown as { __pcs: RTCPeerConnection[]; __remote: string[]; RTCPeerConnection: typeof RTCPeerConnection };
-  const Base = w.RTCPeerConnection;
-  w.__pcs = [];
-  w.__remote = [];
-  w.RTCPeerConnection = class extends Base {
-    constructor(config?: RTCConfiguration) {
-      super(config);
-      w.__pcs.push(this);
-    }
-    override addIceCandidate(c?: RTCIceCandidateInit | null): Promise<void> {
-      if (c?.candidate) w.__remote.push(c.candidate);
-      return super.addIceCandidate(c ?? undefined);
-    }
-  };
-}
-
-interface MediaStats {
-  framesDecoded: number;
-  videoCodec: string;
-  audioSamples: number;
-  state: string;
-}
-
-/** getStats of the page's peer connection (captured by the init script below; the page keeps it in a closure). */
-function mediaStats(page: Page): Promise<MediaStats> {
-  return page.evaluate(async () => {
-    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
-    const pc = pcs[pcs.length - 1];
-    const out = { framesDecoded: 0, videoCodec: '', audioSamples: 0, state: pc?.connectionState ?? 'none' };
-    if (!pc) return out;
-    const stats = await pc.getStats();
-    const codecs = new Map<string, string>();
-    stats.forEach((s: { type: string; id: string; mimeType?: string }) => {
-      if (s.type === 'codec' && s.mimeType) codecs.set(s.id, s.mimeType);
-    });
-    stats.forEach((s: Record<string, unknown>) => {
-      if (s.type !== 'inbound-rtp') return;
-      if (s.kind === 'video') {
-        out.framesDecoded += Number(s.framesDecoded ?? 0);
-        out.videoCodec = codecs.get(String(s.codecId)) ?? '';
-      } else out.audioSamples += Number(s.totalSamplesReceived ?? 0);
-    });
-    return out;
-  });
-}
-
-async function grows(page: Page, key: 'framesDecoded' | 'audioSamples', what: string): Promise<void> {
-  const before = (await mediaStats(page))[key];
-  await waitFor(async () => (await mediaStats(page))[key] > before, { timeoutMs: 10_000, what: `${what} to grow past ${before}` });
-}
-
-interface EcgState {
-  chunks: number;
-  first: number;
-  last: number;
-  skipped: number;
-  dropped: number;
-}
-
-async function ecgState(page: Page): Promise<EcgState> {
-  return page.locator('#ecg').evaluate((el) => ({
-    chunks: Number(el.getAttribute('data-chunks')),
-    first: Number(el.getAttribute('data-first-seq') || -1),
-    last: Number(el.getAttribute('data-last-seq') || -1),
-    skipped: Number(el.getAttribute('data-skipped')),
-    dropped: Number(el.getAttribute('data-dropped')),
-  }));
-}
-
 describe.skipIf(skipReason !== null || !inside || mode !== 'chain')('the teleconsultation chain, inside the namespace', () => {
-  let dir: string;
-  let serial: SerialSimulators;
-  let pulse: PulseServer;
-  let steth: VirtualStethoscope;
-  let camera: SimCamera;
+  let chain: ConsultChain;
   let cloud: Cloud;
   let gw: Gateway;
-  let browser: Browser;
+  let camera: SimCamera;
   let page: Page;
+  let problems: string[];
   let sessionId = '';
   let mediaPids: number[] = [];
-  let stopped = false;
-  const problems: string[] = [];
-
-  const stopAll = async () => {
-    if (stopped) return;
-    stopped = true;
-    await browser?.close();
-    await gw?.stop();
-    await cloud?.stop();
-    await camera?.stop();
-    await steth?.stop();
-    await pulse?.stop();
-    await serial?.stop();
-  };
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'telecart-consult-e2e-'));
-    const logger = pino({ level: process.env.TELECART_TEST_LOG ?? 'silent' });
-    [serial, pulse, camera] = await Promise.all([
-      startSerialSimulators({ dir: join(dir, 'pty'), seed: 5, nonin: null, ecg: true }),
-      startPulseServer({ dir: join(dir, 'pulse'), rateHz: 16_000 }),
-      startSimCamera({ stream: { width: 320, height: 240, fps: 10, bitrateKbps: 300 }, snapshots: false }),
-    ]);
-    steth = await startVirtualStethoscope({ server: pulse.server, sink: pulse.sink, seed: 7, heartRateBpm: 72, sampleRateHz: 16_000 });
-    cloud = await startCloud({
-      dataDir: join(dir, 'cloud'),
-      mqttPort: 0,
-      httpPort: 0,
-      patients: [PATIENT],
-      logger,
-      teleconsult: {
-        specialists: [{ ...SPECIALIST, passwordHash: await hashPassword(SPECIALIST.password, 10), gateways: ['cart-*'], audit: true }],
-      },
-    });
-    const ecgPort = serial.ecg?.port;
-    if (!ecgPort) throw new Error('no ECG simulator');
-    const config = resolveGatewayConfig({
+    chain = await startConsultChain({
+      dirPrefix: 'telecart-consult-e2e-',
       gatewayId: GATEWAY_ID,
-      mode: 'cart',
-      timeZone: 'Europe/Paris',
-      patients: [PATIENT],
-      http: { port: 0 },
-      sync: { ackTimeoutMs: 5000, reconnectPeriodMs: 50, reconnectMaxMs: 500 },
-      serial: {
-        devices: [{ id: 'ecg-1', name: 'ECG board sim', format: 'openeeg-p2', path: ecgPort, leads: [{ channel: 1, lead: 'II' }] }],
-      },
-      audio: { stethoscope: { enabled: true, pulseServer: pulse.server, pulseDevice: pulse.source } },
-      camera: { url: camera.deviceServiceUrl, username: 'admin', password: 'admin', deadManMs: 10_000 }, // long: a Stop seen after a release is the page's, not the dead-man's
-      media: {
-        video: { source: 'camera', width: 320, height: 240, fps: 10, startBitrateKbps: 300 },
-        audio: { source: 'stethoscope' },
-        ice: { hostAddresses: ['127.0.0.1'] },
-      },
+      specialist: SPECIALIST,
+      patient: PATIENT,
+      stethoscope: true,
+      serialSeed: 5,
     });
-    gw = await startGateway({ config, dataDir: join(dir, 'gateway'), cloudUrl: cloud.mqttUrl, logger });
-    gw.patients.select(PATIENT.id);
-    await waitFor(() => gw.sync.connected, { what: 'the gateway connected to the cloud broker' });
-
-    browser = await launchChromium({ webrtc: true });
-    page = await browser.newPage({ locale: 'fr-FR' });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-    // The page keeps its RTCPeerConnection in a closure: keep a reference for getStats.
-    await page.addInitScript(CAPTURE_PEER);
+    ({ cloud, gw, camera, page, problems } = chain);
   }, 60_000);
-
-  afterAll(async () => {
-    await stopAll();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => chain?.stop());
 
   it('the nurse calls: the act waits in the specialistâ€™s waiting room', async () => {
     await page.goto(`${cloud.httpUrl}/consult?lang=fr`);
@@ -448,7 +291,7 @@ describe.skipIf(skipReason !== null || !inside || mode !== 'chain')('the telecon
 
   it('stopping everything leaves no GStreamer process behind', async () => {
     expect(gstChildren().length).toBeGreaterThan(0); // the camera's stream is still up until now
-    await stopAll();
+    await chain.stop();
     await waitFor(() => gstChildren().length === 0, { timeoutMs: 5_000, what: 'no gst-launch child left' });
   });
 });
@@ -459,14 +302,7 @@ describe.skipIf(skipReason !== null || !inside || mode !== 'desktop')('the demoâ
     const logger = pino({ level: process.env.TELECART_TEST_LOG ?? 'silent' });
     const addresses = demoIceAddresses();
     expect(addresses).not.toContain('127.0.0.1');
-    const cloud = await startCloud({
-      dataDir: join(dir, 'cloud'),
-      mqttPort: 0,
-      httpPort: 0,
-      patients: [PATIENT],
-      logger,
-      teleconsult: { specialists: [{ ...SPECIALIST, passwordHash: await hashPassword(SPECIALIST.password, 10), gateways: ['cart-*'] }] },
-    });
+    const cloud = await specialistCloud({ specialist: SPECIALIST, patient: PATIENT, dataDir: join(dir, 'cloud'), logger });
     const config = resolveGatewayConfig({
       gatewayId: GATEWAY_ID,
       mode: 'cart',

@@ -2,12 +2,14 @@
  * The specialist's page in a real headless Chromium, with no media: login (wrong then right
  * password), the waiting room filled live by a cart publishing a call over MQTT, join → the cart
  * gets `start`, the statuses as they change, hang-up → finalised, a call cancelled by the nurse
- * leaving the room, the language switch, and no CSP violation or script error on the way.
+ * leaving the room, the language switch, a lost WebSocket during an act (shown interrupted, rejoined
+ * by the page itself once the socket is back), and no CSP violation or script error on the way.
  */
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
+import { waitFor } from '../support/wait.js';
 import { type ConsultCloud, PASSWORDS, startConsultCloud, TestCart } from './support.js';
 
 describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
@@ -22,6 +24,18 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
     cart = await TestCart.connect(c.cloud.mqttUrl, 'cart-1');
     browser = await launchChromium();
     page = await browser.newPage({ locale: 'fr-FR' });
+    // Keep a handle on the page's WebSockets, to drop one as a flaky network would.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __sockets: WebSocket[]; WebSocket: typeof WebSocket };
+      const Base = w.WebSocket;
+      w.__sockets = [];
+      w.WebSocket = class extends Base {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          w.__sockets.push(this);
+        }
+      };
+    });
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
       // The login attempts answer 401 on purpose; anything else (a CSP refusal above all) is a fault.
@@ -88,6 +102,36 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
     await expect.poll(actStatus).toBe('completed');
     expect(await page.textContent('#act-status')).toBe('finalisée');
     expect(await page.isVisible('#back')).toBe(true);
+    await page.click('#back');
+    await expect.poll(view).toBe('room');
+  });
+
+  it('a lost WebSocket during an act: shown interrupted, then the page rejoins by itself (the cart gets a new start)', async () => {
+    const sid = randomUUID();
+    await cart.call(sid);
+    await page.locator(`tr[data-session="${sid}"] button.join`).click();
+    await cart.next('start', (m) => m.sessionId === sid);
+    await expect.poll(actStatus).toBe('in-progress');
+
+    await page.evaluate(() => {
+      const sockets = (window as unknown as { __sockets: WebSocket[] }).__sockets;
+      sockets[sockets.length - 1]?.close();
+    });
+    await expect.poll(() => page.locator('#act-status').getAttribute('data-link')).toBe('reconnecting');
+    expect(await page.textContent('#act-status')).toBe('en cours — interrompue, reconnexion du spécialiste…');
+    await cart.next('session', (m) => m.sessionId === sid && m.specialistLink === 'reconnecting');
+
+    // The page reconnects (2 s later) and rejoins: a second start, the act present again.
+    await waitFor(() => cart.down.filter((m) => m.type === 'start' && m.sessionId === sid).length === 2, { what: 'a second start' });
+    await waitFor(() => cart.lastSession(sid)?.specialistLink === 'present', {
+      what: 'the cart told the specialist is back',
+    });
+    await expect.poll(() => page.locator('#act-status').getAttribute('data-link')).toBe('');
+    expect(await page.textContent('#act-status')).toBe('en cours');
+
+    await page.click('#hangup');
+    await cart.status(sid, 'not-done'); // the media never came up
+    await expect.poll(actStatus).toBe('not-done');
     await page.click('#back');
     await expect.poll(view).toBe('room');
   });

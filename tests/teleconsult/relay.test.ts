@@ -146,10 +146,20 @@ describe('the act', () => {
     // The second page cannot inject signaling into the first one's act.
     second.send({ type: 'answer', sessionId: sid, sdp: 'v=0 x' });
     await second.next((m) => m.type === 'error' && String(m.message).includes('not joined'));
-    // Closing the joined page ends the act; the media never came up: not done.
+    // Closing the joined page does not end the act: it waits for the same specialist (the cart is told).
     await page.close();
+    await cart.next('session', (m) => m.sessionId === sid && m.specialistLink === 'reconnecting');
+    await waitFor(() => second.received.some((m) => m.type === 'waiting-room' && JSON.stringify(m).includes('"rejoin":true')), {
+      what: 'the rejoin offered to the same login',
+    });
+    // Rejoined from the other page: the cart starts afresh; the media never come up: not done (connect timeout).
+    second.send({ type: 'join', sessionId: sid });
+    await waitFor(() => cart.lastSession(sid)?.specialistLink === 'present', {
+      what: 'the cart told the specialist is back',
+    });
+    await waitFor(() => cart.down.filter((m) => m.type === 'start' && m.sessionId === sid).length === 2, { what: 'a second start' });
     await cart.status(sid, 'not-done');
-    expect(await cart.next('hangup', (m) => m.sessionId === sid)).toMatchObject({ reason: 'specialist-disconnected' });
+    expect(await cart.next('hangup', (m) => m.sessionId === sid)).toMatchObject({ reason: 'connect-timeout' });
     await Promise.all([blanc.close(), second.close()]);
   });
 

@@ -87,6 +87,11 @@ export class TestCart {
     return new Promise((resolve) => this.waiters.push({ match: m, resolve: resolve as (x: RtcDown) => void }));
   }
 
+  /** The last `session` message received for this act (what the nurse's screen shows now). */
+  lastSession(sessionId: string): Extract<RtcDown, { type: 'session' }> | undefined {
+    return this.down.findLast((m): m is Extract<RtcDown, { type: 'session' }> => m.type === 'session' && m.sessionId === sessionId);
+  }
+
   status(sessionId: string, status: string): Promise<RtcDown> {
     return this.next('session', (m) => m.sessionId === sessionId && m.status === status);
   }

@@ -4,6 +4,9 @@
  * controls on the 'ptz' data channel (a held control repeats `move` every 200 ms: the gateway
  * stops the camera when the repeats stop), presets, keyboard, and the ECG trace at 25 mm/s from
  * the 'ecg' channel, chunks put back in order by seq. Untrusted strings only via textContent.
+ * A lost WebSocket during an act leaves the media as they are (they go peer to peer) and marks the
+ * act reconnecting; once the socket is back the page rejoins by itself (a fresh negotiation). After
+ * a reload, the waiting room offers "Rejoin" for the act this specialist left.
  */
 export const CONSULT_SCRIPT = `
 (function () {
@@ -24,7 +27,7 @@ export const CONSULT_SCRIPT = `
   var ws = null;
   var wsRetry = null;
   var sessions = [];
-  var act = null;        // { sessionId, view, status }
+  var act = null;        // { sessionId, view, status, outcome, gatewayState, away }
   var pc = null;
   var pendingIce = [];
   var ptz = null;
@@ -103,8 +106,8 @@ export const CONSULT_SCRIPT = `
     ws.onclose = function () {
       $('ws-state').textContent = t('wsLost');
       $('ws-state').setAttribute('data-state', 'lost');
-      // The relay ends an act whose page went away: say so here too.
-      if (act && act.status === 'in-progress') { act.status = 'not-done'; closePeer(); renderAct(); }
+      // The relay keeps the act for a grace period: the media may still flow; rejoin when the socket is back.
+      if (act && act.status === 'in-progress') { act.away = true; renderAct(); }
       if (me) wsRetry = setTimeout(function () {
         api('GET', 'api/specialist/me').then(function (r) { if (r.ok) connect(); else show('login'); }, function () { connect(); });
       }, 2000);
@@ -118,7 +121,7 @@ export const CONSULT_SCRIPT = `
   }
 
   function onMessage(m) {
-    if (m.type === 'waiting-room' && Array.isArray(m.sessions)) { sessions = m.sessions; renderRoom(); return; }
+    if (m.type === 'waiting-room' && Array.isArray(m.sessions)) { sessions = m.sessions; renderRoom(); resumeAct(); return; }
     if (m.type === 'hello') return;
     if (m.type === 'error') {
       if (act && (!m.sessionId || m.sessionId === act.sessionId)) $('consult-message').textContent = String(m.message);
@@ -177,13 +180,15 @@ export const CONSULT_SCRIPT = `
       cell(tr, s.gatewayId);
       cell(tr, s.reason || '');
       cell(tr, when(s.createdAt));
-      cell(tr, t('statuses')[s.status] + (s.specialist ? ' (' + t('with') + ' ' + s.specialist.name + ')' : ''), 'status');
+      tr.setAttribute('data-link', s.specialistLink || '');
+      cell(tr, t('statuses')[s.status] + (s.specialist ? ' (' + t('with') + ' ' + s.specialist.name + ')' : '') +
+        (s.specialistLink === 'reconnecting' ? ' — ' + t('reconnecting') : ''), 'status');
       var action = document.createElement('td');
-      if (s.status === 'waiting') {
+      if (s.status === 'waiting' || s.rejoin) {
         var j = document.createElement('button');
         j.type = 'button';
-        j.className = 'primary join';
-        j.textContent = t('join');
+        j.className = s.rejoin ? 'primary rejoin' : 'primary join';
+        j.textContent = s.rejoin ? t('rejoin') : t('join');
         j.addEventListener('click', function () { join(s); });
         action.appendChild(j);
       }
@@ -193,8 +198,17 @@ export const CONSULT_SCRIPT = `
   }
 
   // ── the act ──
+  // Back online after losing the socket during an act: rejoin it, or say it ended meanwhile.
+  function resumeAct() {
+    if (!act || !act.away) return;
+    var mine = null;
+    sessions.forEach(function (s) { if (s.sessionId === act.sessionId) mine = s; });
+    if (mine && mine.rejoin) return join(mine);
+    if (!mine) { act.away = false; act.status = 'over'; closePeer(); renderAct(); }
+    // Still listed but not rejoinable yet: the relay has not seen the old socket go; it will say so.
+  }
   function join(s) {
-    act = { sessionId: s.sessionId, view: s, status: s.status, outcome: null, gatewayState: null };
+    act = { sessionId: s.sessionId, view: s, status: s.status, outcome: null, gatewayState: null, away: false };
     $('consult-message').textContent = '';
     presets = [];
     camera = null;
@@ -207,12 +221,14 @@ export const CONSULT_SCRIPT = `
   function renderAct() {
     var v = act.view;
     $('consult-patient').textContent = patientName(v.patient) + ' — ' + v.gatewayId;
-    $('act-status').textContent = t('statuses')[act.status] || act.status;
+    $('act-status').textContent = (t('statuses')[act.status] || act.status) + (act.away ? ' — ' + t('reconnecting') : '');
     $('act-status').setAttribute('data-status', act.status);
+    $('act-status').setAttribute('data-link', act.away ? 'reconnecting' : '');
     var over = act.status !== 'in-progress' && act.status !== 'waiting';
     $('hangup').hidden = over;
     $('back').hidden = !over;
-    if (over) $('consult-message').textContent = t('ended') + (t('statuses')[act.status] || act.status) + (act.outcome ? ' (' + act.outcome + ')' : '');
+    if (act.status === 'over') $('consult-message').textContent = t('endedAway');
+    else if (over) $('consult-message').textContent = t('ended') + (t('statuses')[act.status] || act.status) + (act.outcome ? ' (' + act.outcome + ')' : '');
     renderConn();
   }
   function renderConn() {

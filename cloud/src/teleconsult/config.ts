@@ -57,6 +57,13 @@ export const TeleconsultConfig = Type.Object(
       default: 60,
       description: 'after a join, the media must come up within this time, else the act is not done',
     }),
+    rejoinGraceSeconds: Type.Number({
+      minimum: 0,
+      maximum: 600,
+      default: 60,
+      description:
+        'when the specialist’s page goes away during an act (reload, lost connection), the act waits this long for the same specialist to rejoin before it ends (specialist-lost); 0 ends it at once',
+    }),
     loginHours: Type.Number({ exclusiveMinimum: 0, maximum: 72, default: 12, description: 'lifetime of a specialist login' }),
     iceServers: Type.Array(IceServer, {
       default: [],
@@ -89,6 +96,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     sites: [],
     waitingTimeoutMinutes: 15,
     connectTimeoutSeconds: 60,
+    rejoinGraceSeconds: 60,
     loginHours: 12,
     iceServers: [],
     ...partial,

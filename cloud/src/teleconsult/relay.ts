@@ -6,7 +6,11 @@
  *   nurse calls   gateway ─call─▶ relay: act `waiting`, shown in the waiting rooms of the specialists allowed on that cart
  *   join          page ─join─▶ relay ─start─▶ gateway; act `in-progress`
  *   signaling     gateway ─offer/ice/state─▶ page;  page ─answer/ice─▶ gateway
- *   end           page hangup, nurse cancel, cart closed/failed, timeouts → completed / not-done / cancelled
+ *   page lost     the joined page's socket closes (reload, dropped connection): the act stays in progress,
+ *                 the specialist `reconnecting` (the cart is told, the nurse sees it) for rejoinGraceSeconds
+ *   rejoin        the same specialist joins again: a fresh `start` to the cart (new offer/answer)
+ *   end           page hangup, nurse cancel, cart closed/failed, timeouts, no rejoin in time
+ *                 → completed / not-done / cancelled
  *
  * Every status change goes to the gateway (RtcDown `session`), to the pages, to the store (the
  * act's row) and to the audit trail. Bad messages on either side are counted, logged once per
@@ -21,6 +25,7 @@ import {
   type RtcDown as RtcDownMsg,
   RtcUp,
   type RtcUp as RtcUpMsg,
+  type SpecialistLink,
   type TeleconsultStatus,
   topics,
 } from '@telecart/protocol';
@@ -31,8 +36,13 @@ import type { CloudStore } from '../store/cloud-store.js';
 import type { AuditEventInput, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import type { TeleconsultConfig } from './config.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
-import { ACTIVE_STATUSES, endStatus, isFinal, transition } from './status-machine.js';
+import { ACTIVE_STATUSES, endStatus, isFinal, linkStep, transition } from './status-machine.js';
 import { BrowserMessage, type CloudMessage, type SessionView } from './ws-messages.js';
+
+type MediaWanted = { video: boolean; audio: boolean; ecg: boolean };
+
+/** A new act's link fields: nobody joined yet. */
+const NEW_LINK = { link: 'present', negotiating: false, awaitingCart: false } as const satisfies Partial<Live>;
 
 /** Signaling messages are SDP-sized; anything much larger is not signaling. */
 export const MAX_SIGNALING_BYTES = 128 * 1024;
@@ -48,11 +58,17 @@ export interface TeleconsultMetrics {
   connected: boolean;
   activeSessions: number;
   openPages: number;
+  /** Acts waiting for their specialist to rejoin. */
+  reconnecting: number;
   fromGateways: number;
   fromPages: number;
   toGateways: number;
   malformed: { mqtt: Record<MqttMalformed, number>; ws: Record<WsMalformed, number> };
   storeErrors: number;
+  /** Pages lost during an act, rejoins, and acts ended because nobody rejoined in time. */
+  pagesLost: number;
+  rejoins: number;
+  specialistsLost: number;
 }
 
 /** An open specialist page, as the relay sees it. */
@@ -64,7 +80,7 @@ export interface RelayPeer {
 export interface PeerHandle {
   /** A raw WebSocket text frame from the page. */
   receive(data: string): void;
-  /** The page went away: any act it was in ends. */
+  /** The page went away: any act it was in waits for its specialist to rejoin (or ends, grace 0). */
   close(): void;
 }
 
@@ -83,6 +99,17 @@ interface Live {
   patient: SessionView['patient'];
   peer?: RelayPeer;
   timer?: NodeJS.Timeout;
+  /** In progress: the joined specialist's page is there, or gone and awaited. */
+  link: SpecialistLink;
+  /** When the page went away (reconnecting): the act's end time if nobody rejoins. */
+  lostAt?: Date;
+  /** A join or rejoin waits for the media to come up (the connect timeout runs). */
+  negotiating: boolean;
+  /**
+   * After a rejoin, until the cart's new peer reports `connecting`: the old peer's last states
+   * (failed, closed) may still be on their way and must not end the act.
+   */
+  awaitingCart: boolean;
 }
 
 export class TeleconsultRelay {
@@ -92,7 +119,7 @@ export class TeleconsultRelay {
   private readonly now: () => Date;
   private writes: Promise<void> = Promise.resolve();
   private stopped = false;
-  private readonly counters: Omit<TeleconsultMetrics, 'connected' | 'activeSessions' | 'openPages'> = {
+  private readonly counters: Omit<TeleconsultMetrics, 'connected' | 'activeSessions' | 'openPages' | 'reconnecting'> = {
     fromGateways: 0,
     fromPages: 0,
     toGateways: 0,
@@ -101,6 +128,9 @@ export class TeleconsultRelay {
       ws: { oversize: 0, 'not-json': 0, schema: 0, 'unknown-session': 0, forbidden: 0, 'bad-state': 0 },
     },
     storeErrors: 0,
+    pagesLost: 0,
+    rejoins: 0,
+    specialistsLost: 0,
   };
 
   private constructor(
@@ -150,6 +180,7 @@ export class TeleconsultRelay {
       connected: this.client.connected,
       activeSessions: this.live.size,
       openPages: this.peers.size,
+      reconnecting: [...this.live.values()].filter((l) => l.rec.status === 'in-progress' && l.link === 'reconnecting').length,
       ...structuredClone(this.counters),
     };
   }
@@ -174,8 +205,8 @@ export class TeleconsultRelay {
       },
       close: () => {
         if (!this.peers.delete(peer)) return;
-        for (const l of this.live.values()) {
-          if (l.peer === peer) this.end(l, 'specialist-disconnected', { hangupGateway: true });
+        for (const l of [...this.live.values()]) {
+          if (l.peer === peer) this.pageLost(l);
         }
       },
     };
@@ -258,7 +289,7 @@ export class TeleconsultRelay {
       case 'error':
         this.opts.logger.warn({ gatewayId: gw, sessionId: msg.sessionId, error: msg.message }, 'teleconsult: the cart reports an error');
         l.peer?.send({ type: 'error', sessionId: msg.sessionId, message: msg.message });
-        if (l.rec.status === 'in-progress' && l.rec.connectedAt === null) {
+        if (l.rec.status === 'in-progress' && l.link === 'present' && l.rec.connectedAt === null) {
           this.end(l, `cart-error: ${msg.message}`.slice(0, 200), { hangupGateway: true });
           return;
         }
@@ -292,7 +323,11 @@ export class TeleconsultRelay {
       durationMs: null,
       updatedAt: at,
     };
-    const l: Live = { rec, patient: { id: msg.patient.id, ins: msg.patient.ins ?? null, family: null, given: null, birthDate: null } };
+    const l: Live = {
+      rec,
+      patient: { id: msg.patient.id, ins: msg.patient.ins ?? null, family: null, given: null, birthDate: null },
+      ...NEW_LINK,
+    };
     this.live.set(rec.sessionId, l);
     this.write(() => this.opts.store.upsertTeleconsultation({ ...rec }));
     this.audit({ actor: gatewayId, actorRole: 'gateway', action: 'call', ...this.about(l), detail: msg.reason ?? null });
@@ -311,13 +346,28 @@ export class TeleconsultRelay {
   }
 
   private onState(l: Live, msg: Extract<RtcUpMsg, { type: 'state' }>): void {
+    if (l.rec.status === 'in-progress' && l.awaitingCart) {
+      // Until the cart's fresh peer speaks, what comes is the old peer's end: not this page's business.
+      if (msg.state !== 'connecting' && msg.state !== 'connected') return;
+      l.awaitingCart = false;
+    }
     l.peer?.send({ type: 'state', sessionId: msg.sessionId, state: msg.state, ...(msg.detail ? { detail: msg.detail } : {}) });
     if (l.rec.status !== 'in-progress') return;
-    if (msg.state === 'connected' && l.rec.connectedAt === null) {
-      clearTimeout(l.timer);
-      l.rec = { ...l.rec, connectedAt: this.now().toISOString(), updatedAt: this.now().toISOString() };
-      this.write(() => this.opts.store.upsertTeleconsultation({ ...l.rec }));
-      this.audit({ actor: l.rec.gatewayId, actorRole: 'gateway', action: 'connected', ...this.about(l) });
+    if (msg.state === 'connected') {
+      const rejoined = l.negotiating && l.rec.connectedAt !== null;
+      if (l.negotiating && l.link === 'present') {
+        clearTimeout(l.timer);
+        l.negotiating = false;
+      }
+      if (l.rec.connectedAt === null) {
+        l.rec = { ...l.rec, connectedAt: this.now().toISOString(), updatedAt: this.now().toISOString() };
+        this.write(() => this.opts.store.upsertTeleconsultation({ ...l.rec }));
+        this.audit({ actor: l.rec.gatewayId, actorRole: 'gateway', action: 'connected', ...this.about(l) });
+      } else if (rejoined) {
+        this.audit({ actor: l.rec.gatewayId, actorRole: 'gateway', action: 'reconnected', ...this.about(l) });
+      }
+    } else if (l.link === 'reconnecting') {
+      // The cart's peer towards the page that went away goes down, as expected: the act waits for the rejoin.
     } else if (msg.state === 'failed' || msg.state === 'closed') {
       this.end(l, msg.state === 'failed' ? 'connection-failed' : 'closed-by-cart', { hangupGateway: msg.state === 'failed' });
     }
@@ -391,8 +441,12 @@ export class TeleconsultRelay {
     }
   }
 
-  private join(peer: RelayPeer, l: Live, media: { video: boolean; audio: boolean; ecg: boolean } | undefined): void {
+  private join(peer: RelayPeer, l: Live, media: MediaWanted | undefined): void {
     const who = peer.specialist;
+    if (l.rec.status === 'in-progress' && linkStep(this.linkState(l), { type: 'rejoin', specialistId: who.id }).ok) {
+      this.rejoin(peer, l, media);
+      return;
+    }
     if (l.rec.status !== 'waiting') {
       const by = l.rec.specialistName ? ` (${l.rec.specialistName})` : '';
       this.audit({ actor: who.id, actorRole: 'specialist', action: 'join-refused', ...this.about(l), detail: `status ${l.rec.status}` });
@@ -402,9 +456,86 @@ export class TeleconsultRelay {
     l.peer = peer;
     const t = this.now().toISOString();
     l.rec = { ...l.rec, specialistId: who.id, specialistName: who.name, joinedAt: t };
+    peer.send({ type: 'joined', sessionId: l.rec.sessionId, iceServers: this.opts.config.iceServers });
+    this.toGateway(l.rec.gatewayId, this.startDown(l, who, media));
+    this.move(l, 'in-progress', null, { actor: who.id, actorRole: 'specialist', action: 'join' });
+    this.armConnect(l);
+  }
+
+  /** The same specialist is back within the grace period: the cart starts a fresh peer connection for the new page. */
+  private rejoin(peer: RelayPeer, l: Live, media: MediaWanted | undefined): void {
+    const who = peer.specialist;
+    const awaySeconds = l.lostAt ? Math.round((this.now().getTime() - l.lostAt.getTime()) / 1000) : 0;
+    l.peer = peer;
+    l.link = 'present';
+    l.lostAt = undefined;
+    l.awaitingCart = true;
+    this.counters.rejoins++;
+    peer.send({ type: 'joined', sessionId: l.rec.sessionId, iceServers: this.opts.config.iceServers });
+    // The cart's agent tears its old peer down (children, sockets) and offers anew.
+    this.toGateway(l.rec.gatewayId, this.startDown(l, who, media));
+    this.audit({ actor: who.id, actorRole: 'specialist', action: 'rejoin', ...this.about(l), detail: `after ${awaySeconds} s away` });
+    this.linkChanged(l);
+    this.armConnect(l);
+  }
+
+  /** The joined page went away: wait for its specialist to rejoin (grace period), or end now (grace 0). */
+  private pageLost(l: Live): void {
+    const graceSeconds = this.opts.config.rejoinGraceSeconds;
+    const d = linkStep(this.linkState(l), { type: 'page-lost', graceSeconds });
+    if (!d.ok) return;
+    this.counters.pagesLost++;
+    if ('end' in d) {
+      this.end(l, d.end, { hangupGateway: true });
+      return;
+    }
+    l.peer = undefined;
+    l.link = d.link;
+    const lostAt = this.now();
+    l.lostAt = lostAt;
+    l.negotiating = false;
+    l.awaitingCart = false;
+    this.audit(
+      {
+        actor: l.rec.specialistId ?? '?',
+        actorRole: 'specialist',
+        action: 'disconnected',
+        ...this.about(l),
+        detail: `page gone; the act waits ${graceSeconds} s for a rejoin`,
+      },
+      lostAt,
+    );
+    this.linkChanged(l);
+    this.arm(l, graceSeconds * 1000, () => this.graceExpired(l));
+  }
+
+  private graceExpired(l: Live): void {
+    const d = linkStep(this.linkState(l), { type: 'grace-expired' });
+    if (!d.ok || !('end' in d)) return;
+    this.counters.specialistsLost++;
+    // The act really stopped when the page went away, not when the cloud gave up waiting (unless
+    // the media came up only after that: then the end is now, and the duration never negative).
+    const lost = l.lostAt;
+    const connectedAt = l.rec.connectedAt === null ? null : Date.parse(l.rec.connectedAt);
+    const endedAt = lost && (connectedAt === null || lost.getTime() >= connectedAt) ? lost : undefined;
+    this.end(l, d.end, { hangupGateway: true, ...(endedAt ? { endedAt } : {}) });
+  }
+
+  /** The cart (nurse's screen), the page and the waiting rooms learn the specialist left or came back. */
+  private linkChanged(l: Live): void {
+    this.toGateway(l.rec.gatewayId, this.sessionDown(l));
+    l.peer?.send({ type: 'session', session: this.view(l, l.peer.specialist), outcome: l.rec.outcome });
+    this.broadcastRoom();
+  }
+
+  private armConnect(l: Live): void {
+    l.negotiating = true;
+    this.arm(l, this.opts.config.connectTimeoutSeconds * 1000, () => this.end(l, 'connect-timeout', { hangupGateway: true }));
+  }
+
+  private startDown(l: Live, who: Specialist, media: MediaWanted | undefined): RtcDownMsg {
     const { config } = this.opts;
-    peer.send({ type: 'joined', sessionId: l.rec.sessionId, iceServers: config.iceServers });
-    this.toGateway(l.rec.gatewayId, {
+    return {
       v: 1,
       type: 'start',
       sessionId: l.rec.sessionId,
@@ -413,15 +544,17 @@ export class TeleconsultRelay {
       ...(config.iceServers.length ? { iceServers: config.iceServers } : {}),
       media: media ?? { video: true, audio: true, ecg: true },
       ...(config.maxBitrateKbps ? { maxBitrateKbps: config.maxBitrateKbps } : {}),
-    });
-    this.move(l, 'in-progress', null, { actor: who.id, actorRole: 'specialist', action: 'join' });
-    this.arm(l, config.connectTimeoutSeconds * 1000, () => this.end(l, 'connect-timeout', { hangupGateway: true }));
+    };
+  }
+
+  private linkState(l: Live): { status: TeleconsultStatus; link: SpecialistLink; specialistId: string | null } {
+    return { status: l.rec.status, link: l.link, specialistId: l.rec.specialistId };
   }
 
   // ── transitions ──
 
   /** Ends an in-progress act: finalised if the media ever came up, else not done. */
-  private end(l: Live, outcome: string, o: { hangupGateway: boolean; reason?: string }): void {
+  private end(l: Live, outcome: string, o: { hangupGateway: boolean; reason?: string; endedAt?: Date }): void {
     if (l.rec.status !== 'in-progress') return;
     if (o.hangupGateway)
       this.toGateway(l.rec.gatewayId, { v: 1, type: 'hangup', sessionId: l.rec.sessionId, reason: (o.reason ?? outcome).slice(0, 200) });
@@ -431,23 +564,29 @@ export class TeleconsultRelay {
         : outcome === 'hangup-nurse' || outcome === 'closed-by-cart'
           ? { actor: l.rec.gatewayId, actorRole: 'gateway' as const }
           : { actor: 'cloud', actorRole: 'system' as const };
-    this.move(l, endStatus(l.rec.connectedAt !== null), outcome, { ...actor, action: 'end' });
+    this.move(l, endStatus(l.rec.connectedAt !== null), outcome, { ...actor, action: 'end' }, o.endedAt);
   }
 
-  private move(l: Live, to: TeleconsultStatus, outcome: string | null, by: Pick<AuditEventInput, 'actor' | 'actorRole' | 'action'>): void {
+  private move(
+    l: Live,
+    to: TeleconsultStatus,
+    outcome: string | null,
+    by: Pick<AuditEventInput, 'actor' | 'actorRole' | 'action'>,
+    endedAt?: Date,
+  ): void {
     const t = transition(l.rec.status, to);
     if (!t.ok) {
       this.opts.logger.warn({ sessionId: l.rec.sessionId, err: t.error }, 'teleconsult: transition refused');
       return;
     }
-    const at = this.now();
+    const at = endedAt ?? this.now();
     const final = isFinal(to);
     const durationMs = final && l.rec.connectedAt !== null ? at.getTime() - Date.parse(l.rec.connectedAt) : null;
     l.rec = {
       ...l.rec,
       status: to,
       outcome: outcome ?? l.rec.outcome,
-      updatedAt: at.toISOString(),
+      updatedAt: this.now().toISOString(),
       ...(final ? { endedAt: at.toISOString(), durationMs } : {}),
     };
     const rec = { ...l.rec };
@@ -472,7 +611,7 @@ export class TeleconsultRelay {
   private async closeInterrupted(): Promise<void> {
     const open = await this.opts.store.listTeleconsultations({ status: ACTIVE_STATUSES, limit: 1000 });
     for (const rec of open) {
-      const l: Live = { rec, patient: { id: rec.patientId, ins: rec.patientIns, family: null, given: null, birthDate: null } };
+      const l: Live = { rec, patient: { id: rec.patientId, ins: rec.patientIns, family: null, given: null, birthDate: null }, ...NEW_LINK };
       if (rec.status === 'in-progress') this.end(l, 'interrupted-cloud-restart', { hangupGateway: true });
       else this.move(l, 'not-done', 'interrupted-cloud-restart', { actor: 'cloud', actorRole: 'system', action: 'restart' });
     }
@@ -491,6 +630,7 @@ export class TeleconsultRelay {
       sessionId: l.rec.sessionId,
       status: l.rec.status,
       ...(l.rec.specialistId && l.rec.specialistName ? { specialist: { id: l.rec.specialistId, name: l.rec.specialistName } } : {}),
+      ...(l.rec.status === 'in-progress' ? { specialistLink: l.link } : {}),
     };
   }
 
@@ -520,6 +660,8 @@ export class TeleconsultRelay {
       createdAt: l.rec.createdAt,
       specialist: l.rec.specialistId && l.rec.specialistName ? { id: l.rec.specialistId, name: l.rec.specialistName } : null,
       forYou: l.rec.requestedSpecialistId === viewer.id,
+      specialistLink: l.rec.status === 'in-progress' ? l.link : null,
+      rejoin: l.rec.status === 'in-progress' && linkStep(this.linkState(l), { type: 'rejoin', specialistId: viewer.id }).ok,
     };
   }
 
@@ -539,8 +681,8 @@ export class TeleconsultRelay {
     this.audit(e);
   }
 
-  private audit(e: Omit<AuditEventInput, 'at'>): void {
-    const event = { at: this.now().toISOString(), ...e };
+  private audit(e: Omit<AuditEventInput, 'at'>, at = this.now()): void {
+    const event = { at: at.toISOString(), ...e };
     this.write(() => this.opts.store.appendAudit(event));
   }
 

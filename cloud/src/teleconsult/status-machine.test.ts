@@ -2,7 +2,7 @@ import { TELECONSULT_STATUSES, type TeleconsultStatus } from '@telecart/protocol
 import { describe, expect, it } from 'vitest';
 import { hashPassword, isPasswordHash, newToken, tokenMatches, verifyPassword } from './passwords.js';
 import { SpecialistDirectory } from './specialists.js';
-import { canMove, endStatus, FINAL_STATUSES, isFinal, STATUS_LABELS, transition } from './status-machine.js';
+import { canMove, endStatus, FINAL_STATUSES, isFinal, type LinkEvent, linkStep, STATUS_LABELS, transition } from './status-machine.js';
 
 describe('teleconsultation status machine', () => {
   it('allows exactly the moves of the act', () => {
@@ -38,6 +38,76 @@ describe('teleconsultation status machine', () => {
   it('names every status in French and English as the platforms do', () => {
     const fr = TELECONSULT_STATUSES.map((s: TeleconsultStatus) => STATUS_LABELS[s].fr);
     expect(fr).toEqual(['à venir', 'en salle d’attente', 'en cours', 'finalisée', 'non réalisée', 'annulée']);
+  });
+});
+
+describe('the specialist’s link while the act is in progress', () => {
+  const present = { status: 'in-progress', link: 'present', specialistId: 'dr-a' } as const;
+  const away = { ...present, link: 'reconnecting' } as const;
+
+  it('a lost page puts the act in reconnecting for the grace period, or ends it at once with no grace', () => {
+    expect(linkStep(present, { type: 'page-lost', graceSeconds: 60 })).toEqual({ ok: true, link: 'reconnecting' });
+    expect(linkStep(present, { type: 'page-lost', graceSeconds: 0 })).toEqual({ ok: true, end: 'specialist-disconnected' });
+    expect(linkStep(away, { type: 'page-lost', graceSeconds: 60 }).ok).toBe(false);
+  });
+
+  it('only the specialist who joined may rejoin, and only while reconnecting', () => {
+    expect(linkStep(away, { type: 'rejoin', specialistId: 'dr-a' })).toEqual({ ok: true, link: 'present' });
+    expect(linkStep(away, { type: 'rejoin', specialistId: 'dr-b' })).toEqual({ ok: false, error: 'the act is another specialist’s' });
+    expect(linkStep({ ...away, specialistId: null }, { type: 'rejoin', specialistId: 'dr-a' }).ok).toBe(false);
+    expect(linkStep(present, { type: 'rejoin', specialistId: 'dr-a' })).toEqual({
+      ok: false,
+      error: 'the specialist is still connected to this act',
+    });
+  });
+
+  it('the grace period over without a rejoin ends the act as specialist-lost; a rejoin first makes the expiry a no-op', () => {
+    expect(linkStep(away, { type: 'grace-expired' })).toEqual({ ok: true, end: 'specialist-lost' });
+    expect(linkStep(present, { type: 'grace-expired' }).ok).toBe(false);
+  });
+
+  it('nothing moves the link of an act that is not in progress', () => {
+    const events: LinkEvent[] = [
+      { type: 'page-lost', graceSeconds: 60 },
+      { type: 'rejoin', specialistId: 'dr-a' },
+      { type: 'grace-expired' },
+    ];
+    for (const status of TELECONSULT_STATUSES.filter((s) => s !== 'in-progress'))
+      for (const link of ['present', 'reconnecting'] as const)
+        for (const e of events)
+          expect(linkStep({ status, link, specialistId: 'dr-a' }, e)).toEqual({
+            ok: false,
+            error: `the act is ${status}, not in progress`,
+          });
+  });
+
+  it('a sequence of events ends only through the grace expiry, and every rejoin is by the joined specialist', () => {
+    // Walk: lose, rejoin by someone else (refused), rejoin, lose, expire.
+    let link: 'present' | 'reconnecting' = 'present';
+    const seen: string[] = [];
+    const steps: LinkEvent[] = [
+      { type: 'page-lost', graceSeconds: 30 },
+      { type: 'rejoin', specialistId: 'dr-b' },
+      { type: 'rejoin', specialistId: 'dr-a' },
+      { type: 'page-lost', graceSeconds: 30 },
+      { type: 'grace-expired' },
+    ];
+    for (const e of steps) {
+      const d = linkStep({ status: 'in-progress', link, specialistId: 'dr-a' }, e);
+      if (!d.ok) seen.push(`${e.type}:refused`);
+      else if ('end' in d) seen.push(`${e.type}:end ${d.end}`);
+      else {
+        link = d.link;
+        seen.push(`${e.type}:${d.link}`);
+      }
+    }
+    expect(seen).toEqual([
+      'page-lost:reconnecting',
+      'rejoin:refused',
+      'rejoin:present',
+      'page-lost:reconnecting',
+      'grace-expired:end specialist-lost',
+    ]);
   });
 });
 

@@ -8,8 +8,15 @@
  *       └──cancel / missed──▶ cancelled / not-done
  *
  * completed, not-done and cancelled are final: an act is never reopened (a new call is a new act).
+ *
+ * Inside in-progress, the joined specialist's link (a sub-state: the status stays `in-progress`,
+ * the platforms have no name for it):
+ *
+ *   present ──page lost (reload, dropped socket)──▶ reconnecting ──same specialist rejoins──▶ present
+ *      │          (grace 0: end at once)               └──grace period over──▶ end (specialist-lost)
+ *      └──hang-up, nurse, cart, timeouts: end as usual (from reconnecting too)
  */
-import type { TeleconsultStatus } from '@telecart/protocol';
+import type { SpecialistLink, TeleconsultStatus } from '@telecart/protocol';
 
 const NEXT: Readonly<Record<TeleconsultStatus, readonly TeleconsultStatus[]>> = {
   scheduled: ['waiting', 'cancelled', 'not-done'],
@@ -51,3 +58,34 @@ export const STATUS_LABELS: Readonly<Record<TeleconsultStatus, { fr: string; en:
   'not-done': { fr: 'non réalisée', en: 'not done' },
   cancelled: { fr: 'annulée', en: 'cancelled' },
 };
+
+/** What happens to the specialist's link of an act (pure: the relay applies the decision). */
+export type LinkEvent = { type: 'page-lost'; graceSeconds: number } | { type: 'rejoin'; specialistId: string } | { type: 'grace-expired' };
+
+export type LinkDecision =
+  | { ok: true; link: SpecialistLink }
+  | { ok: true; end: 'specialist-disconnected' | 'specialist-lost' }
+  | { ok: false; error: string };
+
+export interface LinkState {
+  status: TeleconsultStatus;
+  link: SpecialistLink;
+  /** Who joined the act (the only one who may rejoin it). */
+  specialistId: string | null;
+}
+
+export function linkStep(s: LinkState, e: LinkEvent): LinkDecision {
+  if (s.status !== 'in-progress') return { ok: false, error: `the act is ${s.status}, not in progress` };
+  switch (e.type) {
+    case 'page-lost':
+      if (s.link !== 'present') return { ok: false, error: 'the specialist is already away' };
+      return e.graceSeconds > 0 ? { ok: true, link: 'reconnecting' } : { ok: true, end: 'specialist-disconnected' };
+    case 'rejoin':
+      if (s.link !== 'reconnecting') return { ok: false, error: 'the specialist is still connected to this act' };
+      // Only the login that joined: another specialist cannot take the act over.
+      if (s.specialistId === null || e.specialistId !== s.specialistId) return { ok: false, error: 'the act is another specialist’s' };
+      return { ok: true, link: 'present' };
+    case 'grace-expired':
+      return s.link === 'reconnecting' ? { ok: true, end: 'specialist-lost' } : { ok: false, error: 'the specialist came back' };
+  }
+}

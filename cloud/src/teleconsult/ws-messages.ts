@@ -3,13 +3,17 @@
  * Browser → cloud messages are validated here; cloud → browser ones are typed for the relay.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { IceCandidate, type TeleconsultStatus, Uuid } from '@telecart/protocol';
+import { IceCandidate, type SpecialistLink, type TeleconsultStatus, Uuid } from '@telecart/protocol';
 
 const Sdp = Type.String({ minLength: 1, maxLength: 65_536 });
 
 export const BrowserMessage = Type.Union(
   [
-    /** Take the call out of the waiting room: the cloud tells the cart to start (RtcDown `start`). */
+    /**
+     * Take the call out of the waiting room: the cloud tells the cart to start (RtcDown `start`).
+     * Also the rejoin of an act whose page went away (same specialist, within the grace period):
+     * the cart starts a fresh peer connection.
+     */
     Type.Object(
       {
         type: Type.Literal('join'),
@@ -43,6 +47,10 @@ export interface SessionView {
   specialist: { id: string; name: string } | null;
   /** True when this act was asked of the specialist reading it. */
   forYou: boolean;
+  /** In progress: whether the specialist who joined is there or reconnecting; null otherwise. */
+  specialistLink: SpecialistLink | null;
+  /** True when the specialist reading it joined this act, left (reload, lost connection) and may rejoin it now. */
+  rejoin: boolean;
 }
 
 export type CloudMessage =

@@ -32,7 +32,7 @@ export const NURSE_PAGE_HTML = `<!doctype html>
   #tc-status { font-weight: bold; }
   #store { background: #b91c1c; color: #fff; padding: .6em .8em; border-radius: 6px; margin-bottom: .6em; font-weight: bold; }
   #tc-status[data-status="in-progress"] { color: #15803d; }
-  #tc-status[data-status="waiting"] { color: #b45309; }
+  #tc-status[data-status="waiting"], #tc-status[data-status="reconnecting"] { color: #b45309; }
 </style>
 </head>
 <body>
@@ -69,7 +69,8 @@ const T = {
         store: { 'near-full': 'Mémoire du chariot presque pleine : les tracés (ECG, stéthoscope) ne sont plus enregistrés. Reconnectez le chariot au réseau.',
                  full: 'Mémoire du chariot pleine : plus aucune mesure n’est enregistrée. Reconnectez le chariot au réseau.' },
         st: { scheduled: 'Téléconsultation à venir', waiting: 'Patient en salle d’attente', 'in-progress': 'Téléconsultation en cours',
-              completed: 'Téléconsultation finalisée', 'not-done': 'Téléconsultation non réalisée', cancelled: 'Appel annulé' } },
+              completed: 'Téléconsultation finalisée', 'not-done': 'Téléconsultation non réalisée', cancelled: 'Appel annulé',
+              reconnecting: 'Téléconsultation interrompue : reconnexion du spécialiste…' } },
   en: { title: 'Telemedicine cart', patient: 'Patient', clear: 'No patient', recent: 'Latest readings',
         none: 'No patient selected: readings are held', current: 'Patient: ',
         held: 'waiting for a patient', assign: 'Assign to the selected patient', recorded: 'recorded', choose: '— choose —', map: 'MAP',
@@ -77,7 +78,8 @@ const T = {
         store: { 'near-full': 'Cart storage nearly full: waveforms (ECG, stethoscope) are no longer recorded. Bring the cart back on the network.',
                  full: 'Cart storage full: no new reading is recorded. Bring the cart back on the network.' },
         st: { scheduled: 'Teleconsultation scheduled', waiting: 'Patient in the waiting room', 'in-progress': 'Teleconsultation in progress',
-              completed: 'Teleconsultation completed', 'not-done': 'Teleconsultation not done', cancelled: 'Call cancelled' } },
+              completed: 'Teleconsultation completed', 'not-done': 'Teleconsultation not done', cancelled: 'Call cancelled',
+              reconnecting: 'Teleconsultation interrupted: specialist reconnecting…' } },
 };
 const LABELS = {
   '85354-9': { fr: 'Tension artérielle', en: 'Blood pressure' }, '8867-4': { fr: 'Pouls', en: 'Pulse' },
@@ -117,8 +119,10 @@ const actActive = () => act !== null && ACTIVE.includes(act.status);
 
 function renderCall() {
   const st = $('tc-status');
-  st.dataset.status = act ? act.status : '';
-  st.textContent = actError || (act ? (T[lang].st[act.status] || act.status) + (act.specialist ? ' — ' + t('with') + ' ' + act.specialist.name : '') : '');
+  // In progress with the specialist's page gone (reload, lost connection): the act waits for them.
+  const shown = act && act.status === 'in-progress' && act.specialistLink === 'reconnecting' ? 'reconnecting' : act ? act.status : '';
+  st.dataset.status = shown;
+  st.textContent = actError || (act ? (T[lang].st[shown] || act.status) + (act.specialist ? ' — ' + t('with') + ' ' + act.specialist.name : '') : '');
   $('tc-call').disabled = actActive() || !current;
   $('tc-call').title = current ? '' : t('needPatient');
   $('tc-cancel').hidden = !(act && (act.status === 'waiting' || act.status === 'scheduled'));

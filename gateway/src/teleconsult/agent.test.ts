@@ -141,21 +141,8 @@ describe('TeleconsultAgent — RtcDown validation', () => {
       expect(agent.status().counters.malformed).toBe(1);
 
       // The real answer from a peer on loopback: connected.
-      const browser = new RTCPeerConnection({ iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'] });
+      const browser = await answerLastOffer(link, sessionId);
       try {
-        await browser.setRemoteDescription({ type: 'offer', sdp: offer?.type === 'offer' ? offer.sdp : '' });
-        await browser.setLocalDescription(await browser.createAnswer());
-        link.down({ v: 1, type: 'answer', sessionId, sdp: browser.localDescription?.sdp ?? '' });
-        for (const u of link.ups) if (u.type === 'ice') await browser.addIceCandidate(u.candidate);
-        browser.onIceCandidate.subscribe((c) => {
-          if (c?.candidate)
-            link.down({
-              v: 1,
-              type: 'ice',
-              sessionId,
-              candidate: { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null },
-            });
-        });
         await until(() => agent.status().peer?.state === 'connected', 'connected');
         expect(agent.status().counters.malformed).toBe(1);
       } finally {
@@ -167,6 +154,72 @@ describe('TeleconsultAgent — RtcDown validation', () => {
       expect(agent.status().counters).toMatchObject({ sessionsStarted: 1, sessionsClosed: 1 });
       expect(agent.mediaPids()).toEqual([]);
     } finally {
+      await agent.close();
+    }
+  });
+});
+
+/** A werift peer on loopback answering the agent's last offer, as a browser page would. */
+async function answerLastOffer(link: Link, sessionId: string): Promise<RTCPeerConnection> {
+  const offers = link.ups.filter((u) => u.type === 'offer');
+  const offer = offers[offers.length - 1];
+  const from = link.ups.indexOf(offer as RtcUp);
+  const browser = new RTCPeerConnection({ iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'] });
+  await browser.setRemoteDescription({ type: 'offer', sdp: offer?.type === 'offer' ? offer.sdp : '' });
+  await browser.setLocalDescription(await browser.createAnswer());
+  link.down({ v: 1, type: 'answer', sessionId, sdp: browser.localDescription?.sdp ?? '' });
+  for (const u of link.ups.slice(from)) if (u.type === 'ice') await browser.addIceCandidate(u.candidate);
+  browser.onIceCandidate.subscribe((c) => {
+    if (c?.candidate)
+      link.down({
+        v: 1,
+        type: 'ice',
+        sessionId,
+        candidate: { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null },
+      });
+  });
+  return browser;
+}
+
+describe('TeleconsultAgent — the specialist rejoins the live act', () => {
+  it('shows reconnecting to the nurse; a new start for the same act replaces the peer quietly and offers anew', async () => {
+    const { link, agent } = agentRig();
+    const browsers: RTCPeerConnection[] = [];
+    try {
+      const sessionId = randomUUID();
+      const specialist = { id: 'dr', name: 'Dr' };
+      const start = { v: 1, type: 'start', sessionId, specialist, media: { video: false, audio: false, ecg: false } } as const;
+      link.down(start);
+      await until(() => link.ups.some((u) => u.type === 'offer'), 'the offer');
+      browsers.push(await answerLastOffer(link, sessionId));
+      await until(() => agent.status().peer?.state === 'connected', 'connected');
+
+      // The page went away: the nurse's view says so, the media stay.
+      link.down({ v: 1, type: 'session', sessionId, status: 'in-progress', specialist, specialistLink: 'reconnecting' });
+      await until(() => agent.status().session?.specialistLink === 'reconnecting', 'reconnecting shown');
+      expect(agent.status().peer).toMatchObject({ sessionId, state: 'connected' });
+
+      // Rejoin: a fresh start for the same act.
+      const before = link.ups.length;
+      link.down(start);
+      link.down({ v: 1, type: 'session', sessionId, status: 'in-progress', specialist, specialistLink: 'present' });
+      await until(() => link.ups.slice(before).some((u) => u.type === 'offer'), 'the new offer');
+      // The old peer's 'closed' was not reported: the act is not over.
+      const states = link.ups.slice(before).flatMap((u) => (u.type === 'state' ? [u.state] : []));
+      expect(states[0]).toBe('connecting');
+      expect(states).not.toContain('closed');
+      expect(agent.status().counters).toMatchObject({ sessionsStarted: 2, sessionsClosed: 1 });
+      expect(agent.status().session?.specialistLink).toBe('present');
+
+      browsers.push(await answerLastOffer(link, sessionId));
+      await until(() => agent.status().peer?.state === 'connected', 'connected again');
+
+      link.down({ v: 1, type: 'hangup', sessionId });
+      await until(() => agent.status().peer === null, 'the hang-up');
+      // A normal end still reports 'closed'.
+      expect(link.ups.slice(before).flatMap((u) => (u.type === 'state' ? [u.state] : []))).toContain('closed');
+    } finally {
+      for (const b of browsers) await b.close();
       await agent.close();
     }
   });

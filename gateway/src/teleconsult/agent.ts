@@ -7,6 +7,9 @@
  *   RtcDown start → a MediaSession (werift), RtcUp state 'connecting', RtcUp offer, trickled RtcUp ice
  *   RtcDown answer / ice → applied (candidates that come before the answer wait for it)
  *   RtcDown hangup, a new start, or close() → the session is freed (children killed, sockets closed)
+ *   RtcDown session with specialistLink 'reconnecting' → the nurse sees it; the media stay as they are
+ *   a new start for the live session (the specialist rejoined after a reload) → the old peer is torn
+ *     down quietly (its last states are not reported: the act goes on) and a fresh one offers
  *
  * One live session at a time (a cart has one camera). Every payload from the cloud is validated;
  * a malformed one or one for another session is counted, logged once per kind, and dropped.
@@ -14,7 +17,15 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Clock, OnvifCamera, systemClock } from '@telecart/devices';
-import { formatIssues, type IceCandidate, RTC_VERSION, type RtcDown, type RtcUp, type TeleconsultStatus } from '@telecart/protocol';
+import {
+  formatIssues,
+  type IceCandidate,
+  RTC_VERSION,
+  type RtcDown,
+  type RtcUp,
+  type SpecialistLink,
+  type TeleconsultStatus,
+} from '@telecart/protocol';
 import type { CaptureSource } from '../audio/pipelines.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { CameraConfig, MediaConfig } from '../media/config.js';
@@ -57,6 +68,8 @@ export interface TeleconsultView {
     status: TeleconsultStatus;
     specialist: { id: string; name: string } | null;
     patientId: string | null;
+    /** In progress: 'reconnecting' while the specialist's page is away (the nurse's screen says so). */
+    specialistLink?: SpecialistLink;
   } | null;
   peer: { sessionId: string; state: PeerState | 'new'; stats: MediaSessionStats } | null;
   counters: TeleconsultCounters;
@@ -75,6 +88,8 @@ interface Live {
   media: MediaSession;
   answered: boolean;
   pendingIce: IceCandidate[];
+  /** Torn down for a fresh start of the same act: its last states are not reported. */
+  superseded: boolean;
 }
 
 export class TeleconsultAgent extends EventEmitter<{
@@ -181,7 +196,13 @@ export class TeleconsultAgent extends EventEmitter<{
     switch (m.type) {
       case 'session': {
         const patientId = this.view?.sessionId === m.sessionId ? this.view.patientId : null;
-        this.setView({ sessionId: m.sessionId, status: m.status, specialist: m.specialist ?? this.view?.specialist ?? null, patientId });
+        this.setView({
+          sessionId: m.sessionId,
+          status: m.status,
+          specialist: m.specialist ?? this.view?.specialist ?? null,
+          patientId,
+          ...(m.specialistLink ? { specialistLink: m.specialistLink } : {}),
+        });
         if ((m.status === 'completed' || m.status === 'cancelled' || m.status === 'not-done') && this.live?.sessionId === m.sessionId) {
           await this.endLive(`session ${m.status}`);
         }
@@ -239,13 +260,18 @@ export class TeleconsultAgent extends EventEmitter<{
   }
 
   private async start(m: Extract<RtcDown, { type: 'start' }>): Promise<void> {
-    if (this.live) await this.endLive(this.live.sessionId === m.sessionId ? 'restarted' : 'another session started');
+    if (this.live) {
+      const same = this.live.sessionId === m.sessionId;
+      await this.endLive(same ? 'restarted (the specialist rejoined)' : 'another session started', { superseded: same });
+    }
     const sessionId = m.sessionId;
     const up = (msg: RtcUp) =>
       this.o.link.publish(msg).catch((e: unknown) => {
         this.logger.warn({ sessionId, type: msg.type, err: (e as Error).message }, 'teleconsult: signaling message not sent');
       });
     const video = m.media.video ? await this.videoInput() : null;
+    // Set once the peer exists; its callbacks need to know whether they still belong to the live act.
+    let live: Live | undefined;
     // werift gathers while the offer is made: candidates wait until the offer has gone, so the
     // browser never gets a candidate for a description it does not have yet.
     let early: IceCandidate[] | null = [];
@@ -264,16 +290,21 @@ export class TeleconsultAgent extends EventEmitter<{
       onPtz: (text, reply) => this.ptz.handle(text, reply),
       onIceCandidate: sendIce,
       onState: (state) => {
+        // A peer replaced by a rejoin goes quietly: its 'closed' would end the act it is no longer part of.
+        if (live?.superseded) return;
         void up({ v: RTC_VERSION, type: 'state', sessionId, state });
         this.emit('peer', { sessionId, state });
-        if (state === 'failed' && this.live?.sessionId === sessionId) {
-          this.chain = this.chain.then(() => this.endLive('ICE/DTLS failed')).catch((e: unknown) => this.fail(e));
+        if (state === 'failed' && live && this.live === live) {
+          this.chain = this.chain
+            .then(() => (this.live === live ? this.endLive('ICE/DTLS failed') : undefined))
+            .catch((e: unknown) => this.fail(e));
         }
       },
       logger: this.logger,
       clock: this.clock,
     });
-    this.live = { sessionId, media, answered: false, pendingIce: [] };
+    live = { sessionId, media, answered: false, pendingIce: [], superseded: false };
+    this.live = live;
     this.counters.sessionsStarted++;
     if (this.view?.sessionId !== sessionId || this.view.status !== 'in-progress') {
       this.setView({ sessionId, status: 'in-progress', specialist: m.specialist, patientId: m.patientId ?? this.view?.patientId ?? null });
@@ -330,10 +361,11 @@ export class TeleconsultAgent extends EventEmitter<{
     return p;
   }
 
-  private async endLive(reason: string): Promise<void> {
+  private async endLive(reason: string, o: { superseded?: boolean } = {}): Promise<void> {
     const l = this.live;
     if (!l) return;
     this.live = null;
+    l.superseded = o.superseded ?? false;
     this.logger.info({ sessionId: l.sessionId, reason }, 'teleconsultation media closed');
     await l.media.close();
     this.counters.sessionsClosed++;

@@ -20,6 +20,17 @@ export const TeleconsultStatus = Type.Union(
 );
 export type TeleconsultStatus = Static<typeof TeleconsultStatus>;
 
+/**
+ * While an act is in progress: whether the specialist who joined is there, or their page went
+ * away (reload, lost connection) and the act waits for them to rejoin.
+ */
+export const SPECIALIST_LINKS = ['present', 'reconnecting'] as const;
+export const SpecialistLink = Type.Union(
+  SPECIALIST_LINKS.map((s) => Type.Literal(s)),
+  { description: 'present, or reconnecting: the specialist’s page went away and the act waits for them to rejoin' },
+);
+export type SpecialistLink = Static<typeof SpecialistLink>;
+
 const Sdp = Type.String({ minLength: 1, maxLength: 65_536 });
 export const IceCandidate = Type.Object(
   {
@@ -71,7 +82,15 @@ export const RtcDown = Type.Union(
     ),
     /** The act's status changed (the nurse's screen shows it). */
     Type.Object(
-      { v, type: Type.Literal('session'), sessionId: Uuid, status: TeleconsultStatus, specialist: Type.Optional(Person) },
+      {
+        v,
+        type: Type.Literal('session'),
+        sessionId: Uuid,
+        status: TeleconsultStatus,
+        specialist: Type.Optional(Person),
+        /** In progress only: absent means present (older clouds). */
+        specialistLink: Type.Optional(SpecialistLink),
+      },
       { additionalProperties: false },
     ),
   ],
