@@ -4,7 +4,9 @@
  * CHK = sum of the first four bytes mod 256; STATUS bit 7 is always 1, bit 0 (SYNC) only in frame 1.
  * The FLOAT byte carries a different value in each frame of the packet (HR, SpO2, …).
  *
- * Resync: the parser locks on two consecutive valid frames, and after any skipped bytes places
+ * Resync: the parser locks on three consecutive valid frames of packet shape, preferring among
+ * overlapping alignments the one that puts a SYNC frame at a packet start (findLock), so noise that
+ * reads as frames a few bytes off the stream cannot swallow the real SYNC frame. After any skipped bytes it places
  * the frames it got in time using the SYNC frames on both sides: frames after a SYNC count
  * forward, frames before the next SYNC count backward. So a packet always has 25 slots, a lost
  * frame is an empty slot (never a made-up sample), and FLOAT values are read only from frames
@@ -172,9 +174,28 @@ function frameAt(q: ByteQueue, i: number, format: NoninRealtimeFormat): NoninFra
 
 const BREAK = Symbol('break');
 const LOCK_FRAMES = 3;
+const LOCK_BYTES = LOCK_FRAMES * NONIN_FRAME_BYTES;
 type GroupItem = NoninFrame | typeof BREAK;
 /** Frames held while waiting for a SYNC to place them: 4 packets (1.3 s) at most. */
 const MAX_GROUP = 4 * NONIN_FRAMES_PER_PACKET;
+/** How far one alignment is followed: a packet and one frame, enough for a real one to show a SYNC with a valid successor. */
+const CHAIN_CAP = NONIN_FRAMES_PER_PACKET + 1;
+
+/** One byte alignment followed from a position: its run of valid frames (capped) and its first SYNC frame. */
+interface Chain {
+  len: number;
+  /** Index in the run of the first SYNC frame that has a valid successor (as the locked parser requires); -1: none. */
+  sync: number;
+  /** False when the run reached the end of the buffer before an invalid frame or the cap: wait for more bytes. */
+  known: boolean;
+}
+
+/** A SYNC counts once the frame after it is valid too (as in the locked parser). */
+function syncOf(anchor: number, len: number): number {
+  return anchor >= 0 && anchor + 1 < len ? anchor : -1;
+}
+
+type LockSearch = { kind: 'lock'; at: number } | { kind: 'wait' | 'none'; at: number };
 
 export class NoninRealtimeParser implements StreamParser<NoninRealtimePacket> {
   private readonly q = new ByteQueue();
@@ -196,39 +217,13 @@ export class NoninRealtimeParser implements StreamParser<NoninRealtimePacket> {
     const out = emptyOutput<NoninRealtimePacket>();
     this.acc.stats.bytesIn += chunk.length;
     this.q.push(chunk);
-    while (this.q.length >= NONIN_FRAME_BYTES) {
-      if (!this.locked) {
-        // Re-acquire on three consecutive valid frames: one checksum alone matches noise 1 time in 256.
-        if (this.q.length < LOCK_FRAMES * NONIN_FRAME_BYTES) break;
-        if (this.validRun(LOCK_FRAMES)) {
-          const skipped = this.acc.endSkip(out, 'a frame');
-          if (skipped > 0 && this.group.length > 0) this.mark();
-          this.locked = true;
-        } else {
-          this.q.skip(1);
-          this.acc.skip();
-          continue;
-        }
-      }
-      // Locked: a SYNC frame counts only when the next frame is valid too, so a loss that happens to
-      // leave a checksum-valid remnant (1 in 256) with bit 0 set cannot split a packet.
-      if (this.q.length < 2 * NONIN_FRAME_BYTES) break;
-      const f = frameAt(this.q, 0, this.format);
-      if (typeof f !== 'object' || (f.status & 0x01 && typeof frameAt(this.q, NONIN_FRAME_BYTES, this.format) !== 'object')) {
-        const why = typeof f === 'object' ? 'SYNC followed by an invalid frame' : f === 'checksum' ? 'checksum mismatch' : 'header invalid';
-        this.acc.error(out, typeof f === 'object' ? 'checksum' : f, `${this.format} frame ${why}: ${hex5(this.q)}`, 0);
-        this.locked = false;
-        this.mark();
-        continue;
-      }
-      this.q.skip(NONIN_FRAME_BYTES);
-      this.onFrame(f, out);
-    }
+    this.drain(out, false);
     return out;
   }
 
   flush(): ParseOutput<NoninRealtimePacket> {
     const out = emptyOutput<NoninRealtimePacket>();
+    this.drain(out, true);
     // The last frame has no successor to vouch for it: take it on its own checksum.
     if (this.locked && this.q.length >= NONIN_FRAME_BYTES) {
       const f = frameAt(this.q, 0, this.format);
@@ -246,9 +241,118 @@ export class NoninRealtimeParser implements StreamParser<NoninRealtimePacket> {
     return out;
   }
 
-  private validRun(n: number): boolean {
-    for (let k = 0; k < n; k++) if (typeof frameAt(this.q, k * NONIN_FRAME_BYTES, this.format) !== 'object') return false;
-    return true;
+  /** Reads frames while the buffer allows; `final` (end of stream) judges runs cut short by the end as they are. */
+  private drain(out: ParseOutput<NoninRealtimePacket>, final: boolean): void {
+    while (this.q.length >= NONIN_FRAME_BYTES) {
+      if (!this.locked) {
+        if (this.q.length < LOCK_BYTES) break;
+        const r = this.findLock(0, final);
+        this.q.skip(r.at);
+        this.acc.skip(r.at);
+        if (r.kind !== 'lock') break;
+        const skipped = this.acc.endSkip(out, 'a frame');
+        if (skipped > 0 && this.group.length > 0) this.mark();
+        this.locked = true;
+      }
+      // Locked: a SYNC frame counts only when the next frame is valid and not a SYNC (as frame 2 of a
+      // packet is), so a loss or noise that happens to leave a checksum-valid remnant (1 in 256) with
+      // bit 0 set can neither split a packet nor stand in for the real SYNC a few bytes further on.
+      if (this.q.length < 2 * NONIN_FRAME_BYTES) break;
+      const f = frameAt(this.q, 0, this.format);
+      const next = frameAt(this.q, NONIN_FRAME_BYTES, this.format);
+      if (typeof f !== 'object' || (f.status & 0x01 && (typeof next !== 'object' || next.status & 0x01))) {
+        const why =
+          typeof f === 'object' ? 'SYNC not followed by a valid frame 2' : f === 'checksum' ? 'checksum mismatch' : 'header invalid';
+        this.acc.error(out, typeof f === 'object' ? 'checksum' : f, `${this.format} frame ${why}: ${hex5(this.q)}`, 0);
+        this.locked = false;
+        this.mark();
+        continue;
+      }
+      // A frame followed by an invalid one, or without SYNC where a SYNC is due (frame 26), may be
+      // noise or a loss remnant whose checksum happened to match over the start of the real SYNC
+      // frame (1 in 256–512). If a SYNC-led run of LOCK_FRAMES starts inside it, it was: skip it and
+      // re-lock on the SYNC, so the packet keeps its first frame instead of losing it to a misaligned read.
+      if (typeof next !== 'object' || (this.expectSync && !(f.status & 0x01))) {
+        const at = this.syncInside(final);
+        if (at === 'wait') break;
+        if (at > 0) {
+          this.acc.skip(at);
+          this.q.skip(at);
+          this.locked = false;
+          this.mark();
+          continue;
+        }
+      }
+      this.q.skip(NONIN_FRAME_BYTES);
+      this.onFrame(f, out);
+    }
+  }
+
+  /**
+   * Where to lock, searching from `from`: the first position that starts LOCK_FRAMES valid frames,
+   * unless another alignment starting inside its run puts a SYNC frame inside that run and is the
+   * better account of those bytes (the first run has no SYNC, or the other one is longer). So noise
+   * that forms valid-looking frames a few bytes off the real stream loses to the real SYNC frame
+   * instead of winning because it came first, while a run of real frames keeps its lock even if a
+   * misaligned read near its end happens to lead into the next packet. Looks ahead at most
+   * 2 × CHAIN_CAP frames. `at`: where to lock, or (wait/none) the first position not ruled out.
+   */
+  private findLock(from: number, final: boolean): LockSearch {
+    let p = from;
+    for (; p + LOCK_BYTES <= this.q.length; p++) {
+      // The same shape rules as the locked parser, or a frame it rejects could be locked on again.
+      const mine = this.chain(p, final);
+      if (mine.len < LOCK_FRAMES) continue;
+      if (!mine.known) return { kind: 'wait', at: p };
+      const end = p + mine.len * NONIN_FRAME_BYTES;
+      let beaten = false;
+      for (let r = p + 1; r < end && !beaten; r++) {
+        if ((r - p) % NONIN_FRAME_BYTES === 0) continue;
+        if (r + LOCK_BYTES > this.q.length) {
+          if (final) break;
+          return { kind: 'wait', at: p };
+        }
+        const other = this.chain(r, final);
+        if (other.len < LOCK_FRAMES) continue;
+        if (!other.known) return { kind: 'wait', at: p };
+        const syncInRun = other.sync >= 0 && r + other.sync * NONIN_FRAME_BYTES < end;
+        beaten = syncInRun && (mine.sync < 0 || other.len > mine.len);
+      }
+      if (!beaten) return { kind: 'lock', at: p };
+    }
+    return { kind: final ? 'none' : 'wait', at: p };
+  }
+
+  /** Offset (1..4) of a SYNC frame inside the frame at the head that starts LOCK_FRAMES frames of packet shape; 0 if none. */
+  private syncInside(final: boolean): number | 'wait' {
+    for (let r = 1; r < NONIN_FRAME_BYTES; r++) {
+      if (r + LOCK_BYTES > this.q.length) return final ? 0 : 'wait';
+      const f = frameAt(this.q, r, this.format);
+      if (typeof f === 'object' && f.status & 0x01 && this.chain(r, true).len >= LOCK_FRAMES) return r;
+    }
+    return 0;
+  }
+
+  /**
+   * The run of valid frames from `at` that also fits the packet shape: once a SYNC frame is seen,
+   * SYNC bits must fall exactly every 25 frames (a noise frame with bit 0 set next to a real SYNC
+   * ends the run there rather than lengthening it).
+   */
+  private chain(at: number, final: boolean): Chain {
+    let len = 0;
+    let anchor = -1;
+    while (len < CHAIN_CAP) {
+      const pos = at + len * NONIN_FRAME_BYTES;
+      if (pos + NONIN_FRAME_BYTES > this.q.length) return { len, sync: syncOf(anchor, len), known: final };
+      const f = frameAt(this.q, pos, this.format);
+      if (typeof f !== 'object') break;
+      const isSync = (f.status & 0x01) !== 0;
+      if (anchor < 0) {
+        if (isSync) anchor = len;
+      } else if (isSync !== ((len - anchor) % NONIN_FRAMES_PER_PACKET === 0)) break;
+      len++;
+    }
+    return { len, sync: syncOf(anchor, len), known: true };
   }
 
   private mark(): void {
