@@ -4,6 +4,8 @@
  */
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
+import type { AlertEngine } from './alerts/engine.js';
+import { checkEnrollments, type EnrolledPatientSeed, startAlertEngine, type TelemonitoringOptions } from './alerts/wiring.js';
 import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
@@ -16,7 +18,7 @@ import {
   securedBrokerOptions,
   startCloudEnrollment,
 } from './security/cloud-wiring.js';
-import type { CloudStore, PatientSeed } from './store/cloud-store.js';
+import type { CloudStore } from './store/cloud-store.js';
 import { openCloudStore } from './store/open-store.js';
 import { type TeleconsultOptions, teleconsultDefaults } from './teleconsult/config.js';
 import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
@@ -31,7 +33,10 @@ export interface StartCloudOptions {
   httpPort?: number;
   /** Listen address of the broker and the HTTP server (default 127.0.0.1). */
   host?: string;
-  patients?: PatientSeed[];
+  /** Configured patients; `telemonitoring` enrolls one in a programme whose alerts the cloud raises. */
+  patients?: EnrolledPatientSeed[];
+  /** The telemonitoring alert engine (docs/telemonitoring-alerts.md). */
+  telemonitoring?: TelemonitoringOptions;
   logger?: Logger;
   externalBrokerUrl?: string;
   /** With an external broker: share the uplinks with other cloud instances ($share). */
@@ -56,6 +61,8 @@ export interface Cloud {
   httpUrl: string;
   store: CloudStore;
   ingest: Ingest;
+  /** Telemonitoring alerts: rules on new readings, non-transmission checks. */
+  alerts: AlertEngine;
   /** The teleconsultation relay, accounts and logins. */
   teleconsult: Teleconsult;
   /** With tls.enabled: the CA, tokens and revocation. */
@@ -89,6 +96,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
   };
 
   try {
+    // Refused enrollments (a mandatory alert turned off…) stop the start before anything opens.
+    const enrollments = checkEnrollments(opts.patients);
     const store = await openCloudStore({
       db: opts.db,
       sqliteFile: join(opts.dataDir, CLOUD_DB_FILE),
@@ -132,6 +141,14 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     };
     const ingest = await (opts.ingestFactory ?? startIngest)(ingestOpts);
     undo.push(() => ingest.stop());
+    const alerts = await startAlertEngine({
+      store,
+      ingest,
+      enrollments,
+      options: opts.telemonitoring,
+      logger: logger.child({ part: 'alerts' }),
+    });
+    undo.push(() => alerts.stop());
 
     // The signaling relay lives here, not in the ingest workers: it holds the live sessions and the pages' sockets.
     const teleconsult = await startTeleconsult({
@@ -147,13 +164,16 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       store,
       ingest,
       teleconsult,
+      alerts: alerts.engine,
       logger: logger.child({ part: 'http' }),
       publicBaseUrl: opts.publicBaseUrl,
       timeZone: opts.timeZone,
       dataAccess: opts.dataAccess ?? 'clinicians',
     });
     if (opts.dataAccess === 'open')
-      logger.warn('cloud: dataAccess is open: the dashboard and the patient-data API answer anyone who reaches the HTTP port, without login');
+      logger.warn(
+        'cloud: dataAccess is open: the dashboard and the patient-data API answer anyone who reaches the HTTP port, without login',
+      );
     else if (teleconsult.directory.size === 0)
       logger.warn('cloud: no clinician account (teleconsult.specialists): the dashboard and the patient-data API refuse every request');
     undo.push(() => app.close());
@@ -173,6 +193,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       httpUrl,
       store,
       ingest,
+      alerts: alerts.engine,
       teleconsult,
       ...(security ? { security } : {}),
       ...(enrollment ? { enrollUrl: enrollment.url } : {}),

@@ -4,6 +4,7 @@
  */
 import { CloneType, type Static, Type } from '@sinclair/typebox';
 import { PatientRef } from '@telecart/protocol';
+import { TelemonitoringConfig, TelemonitoringEnrollment } from './alerts/config.js';
 import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 import { DbUrl } from './store/db-url.js';
 import { TeleconsultConfig } from './teleconsult/config.js';
@@ -18,6 +19,7 @@ export const PatientSeedConfig = Type.Object(
     family: Type.String({ minLength: 1, maxLength: 100, description: 'family name' }),
     given: Type.String({ minLength: 1, maxLength: 100, description: 'given name' }),
     birthDate: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', description: 'YYYY-MM-DD' })),
+    telemonitoring: Type.Optional(TelemonitoringEnrollment),
   },
   { additionalProperties: false },
 );
@@ -59,6 +61,7 @@ export const CloudConfig = Type.Object(
       description: 'patients known to the care team, written to the store at start',
     }),
     teleconsult: TeleconsultConfig,
+    telemonitoring: TelemonitoringConfig,
   },
   { additionalProperties: false, $id: 'CloudConfig' },
 );

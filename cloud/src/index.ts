@@ -1,3 +1,5 @@
+export { EnrollmentError, PROGRAMME_RULES, TelemonitoringConfig, TelemonitoringEnrollment } from './alerts/config.js';
+export { AlertEngine, type AlertEvent, type Scheduler } from './alerts/engine.js';
 export {
   type BrokerAuthorizer,
   type BrokerClientInfo,

@@ -58,6 +58,38 @@ export const CLIENT_SCRIPT = `
       .catch(function () { /* next tick */ });
   }
   setInterval(refreshGateways, 10000);
+  // Telemonitoring alerts: re-fetched on every alert event; acknowledged with an optional note.
+  var alertsList = document.getElementById('alerts-list');
+  var alertsTimer = null;
+  function refreshAlerts() {
+    alertsTimer = null;
+    if (!alertsList) return;
+    fetch('dashboard/alerts?lang=' + lang, { headers: { accept: 'text/html' }, cache: 'no-store' })
+      .then(ok)
+      .then(function (html) { alertsList.innerHTML = html; })
+      .catch(function () { setStatus('failed'); });
+  }
+  function scheduleAlerts() { if (alertsTimer === null) alertsTimer = setTimeout(refreshAlerts, 250); }
+  if (alertsList) {
+    refreshAlerts();
+    alertsList.addEventListener('click', function (e) {
+      var button = e.target.closest ? e.target.closest('button[data-ack]') : null;
+      if (!button) return;
+      var id = button.getAttribute('data-ack');
+      var input = alertsList.querySelector('input[data-note-for="' + CSS.escape(id) + '"]');
+      var note = input && input.value.trim() ? input.value.trim() : null;
+      button.disabled = true;
+      fetch('api/alerts/' + encodeURIComponent(id) + '/ack', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(note ? { note: note } : {})
+      }).then(function (r) {
+        // 409: acknowledged by someone else meanwhile; either way the panel is re-read.
+        if (r.status === 401) location.reload();
+        refreshAlerts();
+      }, function () { button.disabled = false; setStatus('failed'); });
+    });
+  }
   var logout = document.getElementById('logout');
   if (logout) logout.addEventListener('click', function () {
     fetch('api/specialist/logout', { method: 'POST' }).then(function () { location.assign('login?lang=' + lang); }, function () { location.reload(); });
@@ -70,15 +102,17 @@ export const CLIENT_SCRIPT = `
     if (state !== 'connecting') setStatus(state);
     refresh();
     refreshGateways();
+    refreshAlerts();
   });
   try {
     var saved = localStorage.getItem('telecart.lang');
-    if ((saved === 'fr' || saved === 'en') && saved !== lang) { lang = saved; applyChrome(); refresh(); }
+    if ((saved === 'fr' || saved === 'en') && saved !== lang) { lang = saved; applyChrome(); refresh(); refreshAlerts(); }
   } catch (e) { /* storage disabled */ }
 
   if (!('EventSource' in window)) return;
   var events = new EventSource('api/events');
-  events.addEventListener('open', function () { setStatus('live'); schedule(); });
+  events.addEventListener('open', function () { setStatus('live'); schedule(); scheduleAlerts(); });
+  events.addEventListener('alert', function () { scheduleAlerts(); });
   events.addEventListener('error', function () { setStatus('reconnecting'); });
   events.addEventListener('observation', function (e) {
     try { fresh.push(JSON.parse(e.data).observation.id); } catch (err) { /* keep refreshing anyway */ }

@@ -7,6 +7,7 @@
 import type { GatewayRecord } from '../store/cloud-store.js';
 import type { PatientOverview } from '../vitals/overview.js';
 import { VITAL_KEYS, type VitalReading } from '../vitals/summary.js';
+import { ALERT_TEXTS, renderAlertsSection } from './alerts-panel.js';
 import { CLIENT_SCRIPT } from './client-script.js';
 import { type Lang, TEXTS, type Texts } from './i18n.js';
 import { DASHBOARD_CSS } from './style.js';
@@ -61,14 +62,15 @@ function vitalCell(v: VitalReading | undefined, t: Texts, o: RenderOptions): str
   );
 }
 
-function patientHeader(p: PatientOverview, t: Texts): string {
+function patientHeader(p: PatientOverview, t: Texts, lang: Lang): string {
   const name = p.family || p.given ? `${(p.family ?? '').toUpperCase()} ${p.given ?? ''}`.trim() : p.id;
   const details: string[] = [];
   if (p.birthDate) details.push(`${t.born} ${formatDate(p.birthDate, t)}`);
   if (p.ins) details.push(`${t.ins} ${p.ins}`);
   if (p.source === 'observed') details.push(t.unregistered);
   return (
-    `<th scope="row"><span class="name">${escapeHtml(name)}</span>` +
+    // The name opens the patient's trends page (cloud/src/patient-page).
+    `<th scope="row"><a class="name" href="patients/${escapeHtml(encodeURIComponent(p.id))}?lang=${lang}">${escapeHtml(name)}</a>` +
     (details.length ? `<span class="details">${escapeHtml(details.join(' · '))}</span>` : '') +
     '</th>'
   );
@@ -82,7 +84,7 @@ export function renderPatientsFragment(patients: readonly PatientOverview[], o: 
   const rows = patients
     .map(
       (p) =>
-        `<tr data-patient="${escapeHtml(p.id)}">${patientHeader(p, t)}${VITAL_KEYS.map((k) => vitalCell(p.vitals[k], t, o)).join('')}</tr>`,
+        `<tr data-patient="${escapeHtml(p.id)}">${patientHeader(p, t, o.lang)}${VITAL_KEYS.map((k) => vitalCell(p.vitals[k], t, o)).join('')}</tr>`,
     )
     .join('\n');
   return `<table><caption>${escapeHtml(t.caption)}</caption><thead>${head}</thead><tbody>\n${rows}\n</tbody></table>`;
@@ -140,6 +142,7 @@ export function renderDashboardPage(
           signedInAs: x.signedInAs,
           logout: x.logout,
           locale: x.locale,
+          alertsHeading: ALERT_TEXTS[l].heading,
         },
       ];
     }),
@@ -166,6 +169,7 @@ ${
 }</header>
 <main>
   <noscript><p>${escapeHtml(t.noScript)}</p></noscript>
+  ${renderAlertsSection(o.lang)}
   <section id="patients" aria-labelledby="patients-heading">
     <h2 id="patients-heading" class="visually-hidden" data-i18n="heading">${escapeHtml(t.heading)}</h2>
     <div id="patients-table">${renderPatientsFragment(patients, o)}</div>

@@ -1,4 +1,6 @@
 /** Dashboard CSS: readable on a laptop, high contrast, no web fonts (offline networks). */
+import { ALERTS_CSS } from './alerts-panel.js';
+
 export const DASHBOARD_CSS = `
 :root { color-scheme: light; --fg: #1b1f24; --muted: #57606a; --line: #d0d7de; --accent: #0b5cad; --warn: #8a4600; --fresh: #fff4c2; }
 * { box-sizing: border-box; }
@@ -26,4 +28,4 @@ td.empty { color: var(--muted); }
 td.fresh { background: var(--fresh); transition: background 2s; }
 .visually-hidden { position: absolute; width: 1px; height: 1px; padding: 0; margin: -1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 @media (prefers-reduced-motion: reduce) { td.fresh { transition: none; } }
-`;
+${ALERTS_CSS}`;

@@ -8,6 +8,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { FHIR_JSON, operationOutcome } from '../fhir/operation-outcome.js';
 import { DataAccess } from './access/data-access.js';
 import type { HttpDeps } from './deps.js';
+import { registerAlertRoutes } from './routes/alerts.js';
+import { registerAssetRoutes } from './routes/assets.js';
 import { registerAttachmentRoutes } from './routes/attachments.js';
 import { CONSULT_WS_OPTIONS, registerConsultRoutes } from './routes/consult.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
@@ -15,11 +17,13 @@ import { registerEventRoutes } from './routes/events.js';
 import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerLoginPageRoutes } from './routes/login-page.js';
+import { registerPatientPageRoutes } from './routes/patient-page.js';
 import { registerPatientRoutes } from './routes/patients.js';
 import { registerRecordingRoutes } from './routes/recordings.js';
 import { registerSpecialistAuthRoutes } from './routes/specialist-auth.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerTeleconsultApiRoutes } from './routes/teleconsult-api.js';
+import { registerTrendRoutes } from './routes/trends.js';
 
 export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   // Widened to fastify's logger type so route modules take a plain FastifyInstance.
@@ -44,9 +48,13 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   registerRecordingRoutes(app, deps, access);
   registerAttachmentRoutes(app, deps, access);
   registerEventRoutes(app, deps, access);
+  registerAlertRoutes(app, deps, access);
   registerStatusRoutes(app, deps, access);
   registerDashboardRoutes(app, deps, access);
   registerLoginPageRoutes(app, access);
+  registerTrendRoutes(app, deps, access);
+  registerPatientPageRoutes(app, deps, access);
+  registerAssetRoutes(app);
   const tc = deps.teleconsult;
   if (tc) {
     // WebSockets only where the teleconsultation routes need them.

@@ -1,5 +1,6 @@
 /** What the HTTP layer needs from the rest of the cloud (narrow, so tests can wire real parts simply). */
 import type { Logger } from 'pino';
+import type { AlertEngine } from '../alerts/engine.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { Teleconsult } from '../teleconsult/service.js';
@@ -19,6 +20,8 @@ export interface HttpDeps {
   teleconsult?: Pick<Teleconsult, 'relay' | 'directory' | 'logins'>;
   /** 'clinicians' (default): patient data only for logged-in clinicians, by cart; 'open': no login (says so at start). */
   dataAccess?: DataAccessMode;
+  /** Telemonitoring alerts: live `alert` events and acknowledgements (without it, acks go to the store directly). */
+  alerts?: Pick<AlertEngine, 'onAlert' | 'acknowledge'>;
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

@@ -4,7 +4,10 @@
  * hand it payloads that already passed protocol validation.
  */
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
+import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
+
+export type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertSeverity, AlertStatus, AlertTrigger } from './alert-records.js';
 
 export type {
   AuditActorRole,
@@ -114,5 +117,14 @@ export interface CloudStore {
   appendAudit(event: AuditEventInput): Promise<void>;
   /** Oldest first (the order things happened). */
   listAudit(query: AuditQuery): Promise<AuditEvent[]>;
+  /** Opens the (patient, rule) alert, or updates the open one (last values, time, count): atomic, never two open. */
+  upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }>;
+  getAlert(id: string): Promise<AlertRecord | null>;
+  /** Critical first, then the latest trigger first. */
+  listAlerts(query: AlertQuery): Promise<AlertPage>;
+  /** open → acknowledged, with who and an optional note. */
+  acknowledgeAlert(id: string, by: string, note: string | null, at: Date): Promise<AckResult>;
+  /** Resolves the open (patient, rule) alert, if any: the condition ended. */
+  resolveOpenAlert(patientId: string, rule: string, by: string, at: Date): Promise<AlertRecord | null>;
   close(): Promise<void>;
 }

@@ -129,6 +129,36 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         ON CONFLICT DO NOTHING;
     `,
   },
+  {
+    version: 4,
+    name: 'telemonitoring alerts',
+    sql: `
+      -- At most one open alert per (patient, rule): the partial unique index is the upsert's target.
+      CREATE TABLE alerts (
+        id                     uuid PRIMARY KEY,
+        patient_id             text COLLATE "C" NOT NULL,
+        rule                   text COLLATE "C" NOT NULL,
+        severity               text NOT NULL CHECK (severity IN ('critical', 'warning')),
+        status                 text NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+        opened_at              timestamptz NOT NULL,
+        last_at                timestamptz NOT NULL,
+        count                  integer NOT NULL DEFAULT 1,
+        first_observation_ids  json NOT NULL,
+        last_observation_ids   json NOT NULL,
+        text_key               text NOT NULL,
+        values_json            json NOT NULL,
+        ack_by                 text,
+        ack_at                 timestamptz,
+        ack_note               text,
+        resolved_at            timestamptz,
+        resolved_by            text
+      );
+      CREATE UNIQUE INDEX alerts_open_patient_rule ON alerts (patient_id, rule) WHERE status = 'open';
+      CREATE INDEX alerts_status_time ON alerts (status, last_at DESC);
+      CREATE INDEX alerts_patient_time ON alerts (patient_id, last_at DESC);
+      CREATE INDEX alerts_time ON alerts (last_at DESC);
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

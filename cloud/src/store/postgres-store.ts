@@ -8,6 +8,8 @@
  */
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import pg from 'pg';
+import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
+import { PostgresAlertTables } from './alerts-postgres.js';
 import { batchResult, conflictOutcome, type Outcome, patientsOf, type StoredKey, splitBatch } from './batch-outcome.js';
 import type {
   CloudStore,
@@ -181,12 +183,14 @@ function mergeSeeds(patients: readonly PatientSeed[]): PatientSeed[] {
 export class PostgresStore implements CloudStore {
   private closed = false;
   private readonly teleconsult: PostgresTeleconsultTables;
+  private readonly alerts: PostgresAlertTables;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly now: () => Date,
   ) {
     this.teleconsult = new PostgresTeleconsultTables(pool);
+    this.alerts = new PostgresAlertTables(pool);
   }
 
   /** Connects, brings the schema forward (once, even with several processes opening at once). */
@@ -455,6 +459,26 @@ export class PostgresStore implements CloudStore {
 
   listAudit(query: AuditQuery): Promise<AuditEvent[]> {
     return this.teleconsult.audit(query);
+  }
+
+  upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {
+    return this.alerts.upsertOpen(trigger);
+  }
+
+  getAlert(id: string): Promise<AlertRecord | null> {
+    return this.alerts.get(id);
+  }
+
+  listAlerts(query: AlertQuery): Promise<AlertPage> {
+    return this.alerts.list(query);
+  }
+
+  acknowledgeAlert(id: string, by: string, note: string | null, at: Date): Promise<AckResult> {
+    return this.alerts.acknowledge(id, by, note, at);
+  }
+
+  resolveOpenAlert(patientId: string, rule: string, by: string, at: Date): Promise<AlertRecord | null> {
+    return this.alerts.resolveOpen(patientId, rule, by, at);
   }
 
   async close(): Promise<void> {

@@ -127,6 +127,39 @@ export const MIGRATIONS: readonly Migration[] = [
       INSERT OR IGNORE INTO patient_gateways (patient_id, gateway_id) SELECT DISTINCT patient_id, gateway_id FROM observations;
     `,
   },
+  {
+    version: 4,
+    name: 'telemonitoring alerts',
+    sql: `
+      -- One row per alert; at most one open per (patient, rule): the partial unique index makes
+      -- "open or update" one atomic upsert, whichever process raises it.
+      CREATE TABLE alerts (
+        id                     TEXT PRIMARY KEY,
+        patient_id             TEXT NOT NULL,
+        rule                   TEXT NOT NULL,
+        severity               TEXT NOT NULL CHECK (severity IN ('critical', 'warning')),
+        status                 TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+        opened_at              TEXT NOT NULL,
+        opened_ms              INTEGER NOT NULL,
+        last_at                TEXT NOT NULL,
+        last_ms                INTEGER NOT NULL,
+        count                  INTEGER NOT NULL DEFAULT 1,
+        first_observation_ids  TEXT NOT NULL,
+        last_observation_ids   TEXT NOT NULL,
+        text_key               TEXT NOT NULL,
+        values_json            TEXT NOT NULL,
+        ack_by                 TEXT,
+        ack_at                 TEXT,
+        ack_note               TEXT,
+        resolved_at            TEXT,
+        resolved_by            TEXT
+      );
+      CREATE UNIQUE INDEX alerts_open_patient_rule ON alerts (patient_id, rule) WHERE status = 'open';
+      CREATE INDEX alerts_status_time ON alerts (status, last_ms DESC);
+      CREATE INDEX alerts_patient_time ON alerts (patient_id, last_ms DESC);
+      CREATE INDEX alerts_time ON alerts (last_ms DESC);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

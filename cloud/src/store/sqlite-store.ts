@@ -7,6 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import Database from 'better-sqlite3';
+import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
+import { SqliteAlertTables } from './alerts-sqlite.js';
 import { batchResult, conflictOutcome, type Outcome, type StoredKey } from './batch-outcome.js';
 import type {
   CloudStore,
@@ -87,6 +89,7 @@ export class SqliteStore implements CloudStore {
   private readonly now: () => Date;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly teleconsult: SqliteTeleconsultTables;
+  private readonly alerts: SqliteAlertTables;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
@@ -99,6 +102,7 @@ export class SqliteStore implements CloudStore {
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db, this.now);
     this.teleconsult = new SqliteTeleconsultTables(this.db);
+    this.alerts = new SqliteAlertTables(this.db);
   }
 
   /** Prepared once per distinct SQL text (the set is small: one per filter combination). */
@@ -323,6 +327,26 @@ export class SqliteStore implements CloudStore {
 
   async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
     return this.teleconsult.audit(query);
+  }
+
+  async upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {
+    return this.alerts.upsertOpen(trigger);
+  }
+
+  async getAlert(id: string): Promise<AlertRecord | null> {
+    return this.alerts.get(id);
+  }
+
+  async listAlerts(query: AlertQuery): Promise<AlertPage> {
+    return this.alerts.list(query);
+  }
+
+  async acknowledgeAlert(id: string, by: string, note: string | null, at: Date): Promise<AckResult> {
+    return this.alerts.acknowledge(id, by, note, at);
+  }
+
+  async resolveOpenAlert(patientId: string, rule: string, by: string, at: Date): Promise<AlertRecord | null> {
+    return this.alerts.resolveOpen(patientId, rule, by, at);
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { Observation } from '@telecart/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { batchOf, reading, statusOf } from '../testing/observations.js';
-import { type CloudStore, MAX_PAGE_SIZE } from './cloud-store.js';
+import { type AlertTrigger, type CloudStore, MAX_PAGE_SIZE } from './cloud-store.js';
 
 export interface StoreTestDatabase {
   /** A new store (its own connection or pool) on this database: several of them are concurrent writers. */
@@ -253,7 +253,7 @@ export function cloudStoreSuite(harness: StoreHarness): void {
 
     it('refuses a database from a newer release', async () => {
       await db.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', '2030-01-01T00:00:00Z')");
-      await expect(db.open()).rejects.toThrow(/schema version 99 is newer than this release knows \(3\)/);
+      await expect(db.open()).rejects.toThrow(/schema version 99 is newer than this release knows \(4\)/);
     });
   });
 
@@ -379,6 +379,109 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect(gw?.statusReceivedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
       expect(other).toMatchObject({ gatewayId: 'cart-9', online: true, lastBatchAt: null });
       expect(other?.devices).toEqual(devices);
+    });
+  });
+
+  describe(`${harness.name}: alerts`, () => {
+    const trigger = (o: Partial<AlertTrigger> = {}): AlertTrigger => ({
+      patientId: 'p-hf',
+      rule: 'hf-weight-gain-3d',
+      severity: 'warning',
+      at: new Date('2026-11-20T08:00:00Z'),
+      observationIds: [randomUUID()],
+      textKey: 'hf-weight-gain-3d',
+      values: { gainKg: 2.1, fromKg: 68.4, toKg: 70.5 },
+      ...o,
+    });
+
+    it('keeps one open alert per (patient, rule): a new trigger updates it', async () => {
+      const first = await store.upsertOpenAlert(trigger());
+      expect(first.created).toBe(true);
+      expect(first.alert).toMatchObject({ status: 'open', count: 1, severity: 'warning', openedAt: '2026-11-20T08:00:00.000Z' });
+      const second = await store.upsertOpenAlert(
+        trigger({ at: new Date('2026-11-21T08:00:00Z'), severity: 'critical', values: { gainKg: 2.6, fromKg: 68.4, toKg: 71 } }),
+      );
+      expect(second.created).toBe(false);
+      expect(second.alert).toMatchObject({
+        id: first.alert.id,
+        count: 2,
+        severity: 'critical',
+        openedAt: '2026-11-20T08:00:00.000Z',
+        lastAt: '2026-11-21T08:00:00.000Z',
+        values: { gainKg: 2.6, fromKg: 68.4, toKg: 71 },
+        firstObservationIds: first.alert.firstObservationIds,
+      });
+      // A later warning does not lower the severity.
+      expect((await store.upsertOpenAlert(trigger({ at: new Date('2026-11-22T08:00:00Z') }))).alert).toMatchObject({
+        severity: 'critical',
+        count: 3,
+      });
+      const other = await store.upsertOpenAlert(trigger({ rule: 'hf-weight-gain-1d', textKey: 'hf-weight-gain-1d' }));
+      expect(other.created).toBe(true);
+      expect((await store.listAlerts({ status: 'open' })).total).toBe(2);
+      expect(await store.getAlert(first.alert.id)).toEqual((await store.listAlerts({ rule: 'hf-weight-gain-3d' })).alerts[0]);
+    });
+
+    it('opens one alert when two processes raise the same (patient, rule) at once', async () => {
+      const others = await Promise.all([connect(), connect(), connect()]);
+      const results = await Promise.all([store, ...others].flatMap((s) => [s.upsertOpenAlert(trigger()), s.upsertOpenAlert(trigger())]));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.alert.id)).size).toBe(1);
+      const page = await store.listAlerts({ patientId: 'p-hf' });
+      expect(page.total).toBe(1);
+      expect(page.alerts[0]?.count).toBe(8);
+    });
+
+    it('acknowledges an open alert once; a new trigger then opens a new one', async () => {
+      const { alert } = await store.upsertOpenAlert(trigger());
+      const at = new Date('2026-11-20T09:00:00Z');
+      const ack = await store.acknowledgeAlert(alert.id, 'dr-roux', 'called the patient', at);
+      expect(ack).toMatchObject({
+        outcome: 'acknowledged',
+        alert: { status: 'acknowledged', ackBy: 'dr-roux', ackNote: 'called the patient', ackAt: at.toISOString() },
+      });
+      expect(await store.acknowledgeAlert(alert.id, 'dr-other', null, at)).toMatchObject({
+        outcome: 'not-open',
+        alert: { ackBy: 'dr-roux' },
+      });
+      expect(await store.acknowledgeAlert(randomUUID(), 'dr-roux', null, at)).toEqual({ outcome: 'not-found' });
+      expect(await store.acknowledgeAlert('not-a-uuid', 'dr-roux', null, at)).toEqual({ outcome: 'not-found' });
+      expect(await store.getAlert('not-a-uuid')).toBeNull();
+      const again = await store.upsertOpenAlert(trigger({ at: new Date('2026-11-21T08:00:00Z') }));
+      expect(again.created).toBe(true);
+      expect(again.alert.id).not.toBe(alert.id);
+    });
+
+    it('resolves the open alert of a (patient, rule) only', async () => {
+      const silence = { rule: 'hf-no-weight', textKey: 'hf-no-weight', observationIds: [], values: { days: 2 } };
+      const { alert } = await store.upsertOpenAlert(trigger(silence));
+      await store.upsertOpenAlert(trigger());
+      const at = new Date('2026-11-22T10:00:00Z');
+      expect(await store.resolveOpenAlert('p-hf', 'hf-no-weight', 'system', at)).toMatchObject({
+        id: alert.id,
+        status: 'resolved',
+        resolvedBy: 'system',
+        resolvedAt: at.toISOString(),
+        firstObservationIds: [],
+      });
+      expect(await store.resolveOpenAlert('p-hf', 'hf-no-weight', 'system', at)).toBeNull();
+      expect((await store.listAlerts({ status: 'open' })).alerts.map((a) => a.rule)).toEqual(['hf-weight-gain-3d']);
+    });
+
+    it('lists critical first then newest, with filters and paging', async () => {
+      await store.upsertOpenAlert(trigger({ patientId: 'p-1', at: new Date('2026-11-20T08:00:00Z') }));
+      await store.upsertOpenAlert(trigger({ patientId: 'p-2', at: new Date('2026-11-21T08:00:00Z') }));
+      await store.upsertOpenAlert(trigger({ patientId: 'p-3', at: new Date('2026-11-19T08:00:00Z'), severity: 'critical' }));
+      const order = (await store.listAlerts({})).alerts.map((a) => a.patientId);
+      expect(order).toEqual(['p-3', 'p-2', 'p-1']);
+      expect((await store.listAlerts({ patientIds: ['p-1', 'p-2'] })).alerts.map((a) => a.patientId)).toEqual(['p-2', 'p-1']);
+      expect(await store.listAlerts({ patientIds: [] })).toEqual({ total: 0, alerts: [] });
+      const page = await store.listAlerts({ limit: 1, offset: 1 });
+      expect(page.total).toBe(3);
+      expect(page.alerts.map((a) => a.patientId)).toEqual(['p-2']);
+      const window = await store.listAlerts({ from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-20T23:59:59Z') });
+      expect(window.alerts.map((a) => a.patientId)).toEqual(['p-1']);
+      expect((await store.listAlerts({ status: 'acknowledged' })).total).toBe(0);
     });
   });
 }

@@ -1,6 +1,8 @@
 /**
  * Specialist logins: an opaque 256-bit cookie value, kept server side only as its SHA-256, with an
- * absolute lifetime; and a brake on password guessing (per account id, in memory).
+ * absolute lifetime; and a brake on password guessing (per account id, in memory). With a store,
+ * logins are written through to it and read back at start, so a restart or an upgrade of the cloud
+ * does not sign the care team out; lookups stay in memory (a request never waits for the database).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Specialist } from './specialists.js';
@@ -16,23 +18,67 @@ interface Login {
   expiresAt: number;
 }
 
+/** A login as kept in the store: the token's SHA-256 (base64url), never the token. */
+export interface StoredLogin {
+  tokenSha256: string;
+  specialistId: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** Where logins outlive the process (the cloud store). */
+export interface LoginStore {
+  saveLogin(l: StoredLogin): Promise<void>;
+  deleteLogin(tokenSha256: string): Promise<void>;
+  /** Logins not expired at `now`; expired ones may be deleted on the way. */
+  liveLogins(now: Date): Promise<StoredLogin[]>;
+}
+
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest('base64url');
 
 export class LoginSessions {
   private readonly logins = new Map<string, Login>();
   private readonly failures = new Map<string, { count: number; since: number }>();
+  /** Store writes in order; a failure is reported, the login still works until this process ends. */
+  private writes: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly lifetimeMs: number,
     private readonly now: () => number = Date.now,
+    private readonly store?: LoginStore,
+    private readonly onStoreError: (e: unknown) => void = () => undefined,
   ) {}
+
+  /** Reads back the logins the store kept (call once, before serving requests). */
+  async restore(): Promise<number> {
+    if (!this.store) return 0;
+    const live = await this.store.liveLogins(new Date(this.now()));
+    for (const l of live) this.logins.set(l.tokenSha256, { specialistId: l.specialistId, expiresAt: l.expiresAt.getTime() });
+    return live.length;
+  }
+
+  /** Resolves when every store write issued so far is done (tests, shutdown). */
+  flushed(): Promise<void> {
+    return this.writes;
+  }
+
+  private persist(op: (s: LoginStore) => Promise<void>): void {
+    const store = this.store;
+    if (!store) return;
+    this.writes = this.writes.then(() => op(store)).catch(this.onStoreError);
+  }
 
   create(s: Specialist): { token: string; expiresAt: Date } {
     this.sweep();
     if (this.logins.size >= MAX_LOGINS) throw new Error('too many open logins');
     const token = randomBytes(32).toString('base64url');
-    const expiresAt = this.now() + this.lifetimeMs;
-    this.logins.set(digest(token), { specialistId: s.id, expiresAt });
+    const createdAt = this.now();
+    const expiresAt = createdAt + this.lifetimeMs;
+    const key = digest(token);
+    this.logins.set(key, { specialistId: s.id, expiresAt });
+    this.persist((st) =>
+      st.saveLogin({ tokenSha256: key, specialistId: s.id, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt) }),
+    );
     this.failures.delete(s.id);
     return { token, expiresAt: new Date(expiresAt) };
   }
@@ -51,7 +97,10 @@ export class LoginSessions {
   }
 
   end(token: string | undefined): void {
-    if (token !== undefined) this.logins.delete(digest(token));
+    if (token === undefined || token.length > 100) return;
+    const key = digest(token);
+    this.logins.delete(key);
+    this.persist((st) => st.deleteLogin(key));
   }
 
   /** Whether the id is locked out after too many recent failures. */

@@ -80,6 +80,7 @@ describe('patient data needs a logged-in clinician', () => {
   const routes = [
     '/api/patients',
     '/api/patients/p-a/observations',
+    '/api/patients/p-a/trends',
     '/api/events',
     '/api/gateways',
     `/api/recordings/${uuid}`,
@@ -109,6 +110,9 @@ describe('patient data needs a logged-in clinician', () => {
     const page = await get('/?lang=en');
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe(`/login?next=${encodeURIComponent('/?lang=en')}`);
+    const patientPage = await get('/patients/p-a?days=7');
+    expect(patientPage.status).toBe(303);
+    expect(patientPage.headers.get('location')).toBe(`/login?next=${encodeURIComponent('/patients/p-a?days=7')}`);
     const login = await get('/login?next=%2F%3Flang%3Den&lang=en');
     expect(login.status).toBe(200);
     expect(login.headers.get('content-security-policy')).toMatch(/script-src 'sha256-/);

@@ -3,7 +3,6 @@
  *   GET /consult      the page (login form, waiting room, the consultation); CSP by hash like the dashboard
  *   GET /consult/ws   WebSocket to the signaling relay; needs the login cookie and a same-origin page
  */
-import { createHash } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -12,22 +11,13 @@ import { renderConsultPage } from '../../specialist-page/render.js';
 import { CONSULT_CSS } from '../../specialist-page/style.js';
 import { MAX_SIGNALING_BYTES } from '../../teleconsult/relay.js';
 import type { CloudMessage } from '../../teleconsult/ws-messages.js';
+import { pageCsp } from '../csp.js';
 import type { HttpDeps } from '../deps.js';
 import { DashboardQuery } from '../query-schemas.js';
 import { requireSpecialist } from './specialist-auth.js';
 
-const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
 /** Our own inline script and style by hash; media only from WebRTC streams; connections to this origin. */
-export const CONSULT_CSP = [
-  "default-src 'none'",
-  `script-src ${sha256(CONSULT_SCRIPT)}`,
-  `style-src ${sha256(CONSULT_CSS)}`,
-  "connect-src 'self'",
-  "media-src 'self' blob: mediastream:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const CONSULT_CSP = pageCsp({ scripts: [CONSULT_SCRIPT], styles: [CONSULT_CSS], extra: ["media-src 'self' blob: mediastream:"] });
 
 /** A page that cannot keep up is closed rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;

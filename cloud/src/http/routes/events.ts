@@ -1,12 +1,15 @@
 /**
  * GET /api/events[?patient=<id>]: Server-Sent Events, one `observation` event per newly stored
- * reading ({ observation, vital }), for the live dashboard and any other watcher. After a
+ * reading ({ observation, vital }), and one `alert` event ({ change, alert }) each time a
+ * telemonitoring alert opens, updates, is acknowledged or resolves, for the live dashboard and
+ * any other watcher. After a
  * reconnect the client re-reads /api/patients: events missed while away are not replayed.
  */
 import type { ServerResponse } from 'node:http';
 import type { Static } from '@sinclair/typebox';
 import type { Observation } from '@telecart/protocol';
 import type { FastifyInstance } from 'fastify';
+import type { AlertEvent } from '../../alerts/engine.js';
 import { vitalOf } from '../../vitals/summary.js';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
@@ -17,6 +20,10 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export function observationEvent(obs: Observation): string {
   return `id: ${obs.id}\nevent: observation\ndata: ${JSON.stringify({ observation: obs, vital: vitalOf(obs) })}\n\n`;
+}
+
+export function alertEvent(e: AlertEvent): string {
+  return `event: alert\ndata: ${JSON.stringify(e)}\n\n`;
 }
 
 export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
@@ -65,19 +72,21 @@ export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps, access
 
       const close = () => {
         unsubscribe();
+        unsubscribeAlerts();
         clearInterval(heartbeat);
         open.delete(res);
         if (!res.writableEnded) res.end();
       };
-      const send = (obs: Observation) => {
+      const write = (text: string) => {
         if (res.writableEnded) return;
         if (res.writableLength > MAX_BUFFERED_BYTES) {
           req.log.warn('events: watcher too slow, closing its stream');
           close();
           return;
         }
-        res.write(observationEvent(obs));
+        res.write(text);
       };
+      const send = (obs: Observation) => write(observationEvent(obs));
       const unsubscribe = deps.ingest.onObservation((obs) => {
         if (patient !== undefined && obs.patient.id !== patient) return;
         if (access.seesEveryCart(reader)) return send(obs);
@@ -87,6 +96,16 @@ export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps, access
           () => undefined,
         );
       });
+      // Alerts of the same patients only, filtered like the readings.
+      const unsubscribeAlerts =
+        deps.alerts?.onAlert((e) => {
+          if (patient !== undefined && e.alert.patientId !== patient) return;
+          if (access.seesEveryCart(reader)) return write(alertEvent(e));
+          void mayRead(e.alert.patientId).then(
+            (ok) => ok && write(alertEvent(e)),
+            () => undefined,
+          );
+        }) ?? (() => undefined);
       const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
       heartbeat.unref();
       req.raw.once('close', close);

@@ -1,21 +1,12 @@
 /** GET /login?next=/…&lang=: the care team's sign-in page (see dashboard/login-page.ts). */
-import { createHash } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { LOGIN_SCRIPT, renderLoginPage } from '../../dashboard/login-page.js';
 import { DASHBOARD_CSS } from '../../dashboard/style.js';
 import { type DataAccess, safeNext } from '../access/data-access.js';
+import { pageCsp } from '../csp.js';
 
-const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
-export const LOGIN_CSP = [
-  "default-src 'none'",
-  `script-src ${sha256(LOGIN_SCRIPT)}`,
-  `style-src ${sha256(DASHBOARD_CSS)}`,
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const LOGIN_CSP = pageCsp({ scripts: [LOGIN_SCRIPT], styles: [DASHBOARD_CSS] });
 
 const LoginQuery = Type.Object(
   {

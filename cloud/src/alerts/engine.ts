@@ -1,0 +1,199 @@
+/**
+ * The alert engine: evaluates each newly stored reading of an enrolled patient against its
+ * programme's rules (history fetched by effective time, so a cart that was offline for days is
+ * judged at the time of its readings), keeps one open alert per (patient, rule) in the store,
+ * checks non-transmission on a schedule, and tells listeners (the SSE stream) what changed.
+ *
+ * Duplicates never reach it: the ingest emits only the readings a batch newly inserted.
+ * Work is serialized (one evaluation at a time) so a batch's readings see each other.
+ */
+import type { Observation } from '@telecart/protocol';
+import type { Logger } from 'pino';
+import type { AckResult, AlertRecord, CloudStore } from '../store/cloud-store.js';
+import { MAX_PAGE_SIZE } from '../store/cloud-store.js';
+import type { PatientEnrollment } from './config.js';
+import { nonTransmission } from './rules/non-transmission.js';
+import { PROGRAMME_EVALUATION, silenceRuleOf } from './rules/programmes.js';
+import type { Finding } from './rules/types.js';
+
+export type AlertChange = 'opened' | 'updated' | 'acknowledged' | 'resolved';
+export interface AlertEvent {
+  change: AlertChange;
+  alert: AlertRecord;
+}
+export type AlertListener = (e: AlertEvent) => void;
+
+/** Starts a repeating task; returns its cancel. Injected so tests drive time themselves. */
+export type Scheduler = (task: () => void, everyMs: number) => () => void;
+
+const intervalScheduler: Scheduler = (task, everyMs) => {
+  const t = setInterval(task, everyMs);
+  t.unref();
+  return () => clearInterval(t);
+};
+
+export interface AlertEngineOptions {
+  store: Pick<CloudStore, 'getObservations' | 'upsertOpenAlert' | 'listAlerts' | 'acknowledgeAlert' | 'resolveOpenAlert'>;
+  enrollments: ReadonlyMap<string, PatientEnrollment>;
+  /** Non-transmission check period (also run once at start). */
+  checkEveryMinutes: number;
+  logger: Logger;
+  /** Epoch ms; default Date.now. */
+  now?: () => number;
+  schedule?: Scheduler;
+}
+
+export const SYSTEM_ACTOR = 'system';
+
+export class AlertEngine {
+  private readonly now: () => number;
+  private readonly listeners = new Set<AlertListener>();
+  private queue: Promise<void> = Promise.resolve();
+  private cancel: (() => void) | null = null;
+  private stopped = false;
+  /** Follow-up start of patients enrolled without `since`: when this engine started. */
+  private startedAt = 0;
+
+  constructor(private readonly o: AlertEngineOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  get enrolledCount(): number {
+    return this.o.enrollments.size;
+  }
+
+  /** Checks non-transmission now, then every checkEveryMinutes. */
+  start(): Promise<void> {
+    this.startedAt = this.now();
+    if (this.o.enrollments.size > 0)
+      this.cancel = (this.o.schedule ?? intervalScheduler)(() => void this.checkSilence(), this.o.checkEveryMinutes * 60_000);
+    return this.checkSilence();
+  }
+
+  /** Waits for the queued work (in flight when stopping), then ignores new readings. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancel?.();
+    this.cancel = null;
+    await this.queue;
+    this.listeners.clear();
+  }
+
+  onAlert(listener: AlertListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** For the ingest's onObservation: queues the evaluation of a newly stored reading. */
+  readonly observe = (obs: Observation): void => {
+    if (this.stopped || !this.o.enrollments.has(obs.patient.id)) return;
+    void this.enqueue(() => this.evaluate(obs));
+  };
+
+  /** Resolves once every evaluation and check queued so far is done (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  /** Runs the non-transmission rules of every enrolled patient. */
+  checkSilence(): Promise<void> {
+    if (this.stopped) return this.queue;
+    return this.enqueue(async () => {
+      for (const e of this.o.enrollments.values()) await this.checkPatientSilence(e);
+    });
+  }
+
+  /** A clinician acknowledges: open → acknowledged, told to the live listeners. */
+  async acknowledge(id: string, by: string, note: string | null): Promise<AckResult> {
+    const r = await this.o.store.acknowledgeAlert(id, by, note, new Date(this.now()));
+    if (r.outcome === 'acknowledged') this.emit('acknowledged', r.alert);
+    return r;
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(work).catch((err: unknown) => this.o.logger.error({ err }, 'alerts: evaluation failed'));
+    return this.queue;
+  }
+
+  private async evaluate(obs: Observation): Promise<void> {
+    const e = this.o.enrollments.get(obs.patient.id);
+    if (!e || obs.lane === 'waveform') return;
+    const prog = PROGRAMME_EVALUATION[e.programme];
+    if (!prog.accepts(obs)) return;
+    const at = Date.parse(obs.time.effective);
+    // Data arrived: the non-transmission alert may end (decided on the newest reading, not this one).
+    await this.checkPatientSilence(e);
+    if (e.sinceMs !== null && at < e.sinceMs) return;
+    const lookback = prog.lookbackMs(e.rules);
+    const history =
+      lookback > 0
+        ? await this.o.store.getObservations({
+            patientId: e.patientId,
+            loinc: prog.codes,
+            from: new Date(at - lookback),
+            to: new Date(at),
+            limit: MAX_PAGE_SIZE,
+          })
+        : [];
+    for (const f of prog.evaluate(obs, history, e.rules)) await this.raise(e.patientId, f);
+  }
+
+  private async raise(patientId: string, f: Finding): Promise<void> {
+    const { alert, created } = await this.o.store.upsertOpenAlert({
+      patientId,
+      rule: f.rule,
+      severity: f.severity,
+      at: new Date(this.now()),
+      observationIds: f.observationIds,
+      textKey: f.textKey,
+      values: f.values,
+    });
+    this.o.logger.info(
+      { alertId: alert.id, patientId, rule: f.rule, severity: alert.severity, count: alert.count },
+      created ? 'alerts: opened' : 'alerts: updated',
+    );
+    this.emit(created ? 'opened' : 'updated', alert);
+  }
+
+  private async checkPatientSilence(e: PatientEnrollment): Promise<void> {
+    const silence = silenceRuleOf(e);
+    if (!silence) return;
+    const prog = PROGRAMME_EVALUATION[e.programme];
+    const now = this.now();
+    // Newest usable reading by effective time (a few recent ones: the newest might be in an unknown unit).
+    const recent = await this.o.store.getObservations({ patientId: e.patientId, loinc: prog.codes, to: new Date(now), limit: 10 });
+    const last = recent.find((o) => o.lane !== 'waveform' && prog.accepts(o));
+    const lastAt = last ? Date.parse(last.time.effective) : null;
+    const followedSince = e.sinceMs ?? this.startedAt;
+    const f = nonTransmission({ rule: silence.rule, days: silence.days, lastAt, followedSince, now });
+    if (!f) {
+      const resolved = await this.o.store.resolveOpenAlert(e.patientId, silence.rule, SYSTEM_ACTOR, new Date(now));
+      if (resolved) {
+        this.o.logger.info({ alertId: resolved.id, patientId: e.patientId, rule: silence.rule }, 'alerts: resolved (data received)');
+        this.emit('resolved', resolved);
+      }
+      return;
+    }
+    const episodeStart = new Date(Math.max(lastAt ?? Number.NEGATIVE_INFINITY, followedSince));
+    const [open, acked] = await Promise.all([
+      this.o.store.listAlerts({ patientId: e.patientId, rule: silence.rule, status: 'open', limit: 1 }),
+      this.o.store.listAlerts({ patientId: e.patientId, rule: silence.rule, status: 'acknowledged', from: episodeStart, limit: 1 }),
+    ]);
+    // Acknowledged during this silence: the care team knows; the next alert waits for the next silence.
+    if (acked.total > 0) return;
+    const current = open.alerts[0];
+    // Still silent: touch the open alert once per additional whole day, not on every check.
+    if (current && Math.floor(Number(current.values.silentDays)) >= Math.floor(Number(f.values.silentDays))) return;
+    await this.raise(e.patientId, f);
+  }
+
+  private emit(change: AlertChange, alert: AlertRecord): void {
+    for (const l of this.listeners) {
+      try {
+        l({ change, alert });
+      } catch (err) {
+        this.o.logger.error({ err }, 'alerts: listener failed');
+      }
+    }
+  }
+}

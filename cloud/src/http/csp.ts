@@ -1,0 +1,36 @@
+/**
+ * Content-Security-Policy of the cloud's pages: nothing runs or loads unless named. Inline script
+ * and style are allowed by their SHA-256 (so no 'unsafe-inline'), connections go to this origin
+ * only, and no page can be framed. Each page adds only what it needs (e.g. 'self' for the chart
+ * library served from /assets, media from WebRTC streams).
+ */
+import { createHash } from 'node:crypto';
+
+export function cspHash(source: string): string {
+  return `'sha256-${createHash('sha256').update(source, 'utf8').digest('base64')}'`;
+}
+
+export interface PagePolicy {
+  /** Inline scripts of the page, allowed by hash. */
+  scripts: readonly string[];
+  /** Inline styles of the page, allowed by hash. */
+  styles: readonly string[];
+  /** Also allow scripts and styles from this origin ('self'). */
+  selfAssets?: boolean;
+  /** Extra directives, e.g. "media-src 'self' blob: mediastream:". */
+  extra?: readonly string[];
+}
+
+export function pageCsp(p: PagePolicy): string {
+  const self = p.selfAssets ? "'self' " : '';
+  return [
+    "default-src 'none'",
+    `script-src ${self}${p.scripts.map(cspHash).join(' ')}`,
+    `style-src ${self}${p.styles.map(cspHash).join(' ')}`,
+    "connect-src 'self'",
+    ...(p.extra ?? []),
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}

@@ -1,0 +1,57 @@
+/** GET /patients/:id?lang=&days=: a patient's trends page (charts drawn by the page from /api/patients/:id/trends). */
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { PATIENT_PAGE_SCRIPT } from '../../patient-page/client-script.js';
+import { PERIODS } from '../../patient-page/i18n.js';
+import { renderPatientNotFound, renderPatientPage } from '../../patient-page/render.js';
+import { PATIENT_PAGE_CSS } from '../../patient-page/style.js';
+import { latestTrendReadings } from '../../patient-page/trends.js';
+import { currentReader, type DataAccess } from '../access/data-access.js';
+import { pageCsp } from '../csp.js';
+import type { HttpDeps } from '../deps.js';
+import { PatientIdParams } from '../query-schemas.js';
+import { assetHref, uplotAssets } from './assets.js';
+
+const HTML = 'text/html; charset=utf-8';
+
+/**
+ * As strict as the dashboard's: the inline script and style by hash; 'self' adds only the uPlot
+ * files of /assets (loaded with Subresource Integrity). Nothing from another origin.
+ */
+export const PATIENT_PAGE_CSP = pageCsp({ scripts: [PATIENT_PAGE_SCRIPT], styles: [PATIENT_PAGE_CSS], selfAssets: true });
+
+export const PatientPageQuery = Type.Object(
+  {
+    lang: Type.Union([Type.Literal('fr'), Type.Literal('en')], { default: 'fr' }),
+    days: Type.Union(
+      PERIODS.map((n) => Type.Literal(n)),
+      { default: 30 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export function registerPatientPageRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
+  const timeZone = deps.timeZone ?? 'Europe/Paris';
+  const { js, css } = uplotAssets();
+  const uplot = {
+    js: { href: assetHref(js), integrity: js.integrity },
+    css: { href: assetHref(css), integrity: css.integrity },
+  };
+
+  app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof PatientPageQuery> }>(
+    '/patients/:id',
+    { schema: { params: PatientIdParams, querystring: PatientPageQuery }, preHandler: access.requirePage },
+    async (req, reply) => {
+      const { id } = req.params;
+      const { lang, days } = req.query;
+      void reply.type(HTML).header('content-security-policy', PATIENT_PAGE_CSP).header('cache-control', 'no-store');
+      // Another cart's patient gets the page an unknown one gets: no hint that it exists.
+      const patient = (await access.mayReadPatient(currentReader(req), id)) ? await deps.store.getPatient(id) : null;
+      if (!patient) return reply.code(404).send(renderPatientNotFound({ lang }));
+      access.recordRead(req, 'view-patient', id);
+      const latest = latestTrendReadings(await deps.store.latestVitals(id));
+      return reply.send(renderPatientPage(patient, latest, { lang, days, timeZone, now: Date.now(), uplot }));
+    },
+  );
+}
