@@ -19,6 +19,12 @@ export const PatientSeedConfig = Type.Object(
     family: Type.String({ minLength: 1, maxLength: 100, description: 'family name' }),
     given: Type.String({ minLength: 1, maxLength: 100, description: 'given name' }),
     birthDate: Type.Optional(Type.String({ pattern: '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$', description: 'YYYY-MM-DD' })),
+    gateways: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }), {
+        maxItems: 100,
+        description: 'carts or home kits (gateway ids) that serve this patient: their clinicians see the patient, and its alerts, before any reading',
+      }),
+    ),
     telemonitoring: Type.Optional(TelemonitoringEnrollment),
   },
   { additionalProperties: false },

@@ -29,6 +29,8 @@ export interface PatientSeed {
   given: string;
   /** YYYY-MM-DD */
   birthDate?: string;
+  /** Carts or home kits that serve this patient: clinicians of those carts see the patient before any reading. */
+  gateways?: readonly string[];
 }
 
 export interface PatientRecord {

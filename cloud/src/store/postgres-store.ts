@@ -352,8 +352,11 @@ export class PostgresStore implements CloudStore {
     if (patients.length === 0) return;
     const seeds = mergeSeeds(patients);
     const now = this.now();
-    await this.transaction((c) =>
-      c.query(SQL.configuredPatients, [
+    const links = [...new Set(patients.flatMap((p) => (p.gateways ?? []).map((g) => `${p.id}\u0000${g}`)))]
+      .sort()
+      .map((k) => k.split('\u0000') as [string, string]);
+    await this.transaction(async (c) => {
+      await c.query(SQL.configuredPatients, [
         seeds.map((p) => p.id),
         seeds.map((p) => p.ins ?? null),
         seeds.map((p) => p.insOid ?? null),
@@ -361,8 +364,13 @@ export class PostgresStore implements CloudStore {
         seeds.map((p) => p.given),
         seeds.map((p) => p.birthDate ?? null),
         now,
-      ]),
-    );
+      ]);
+      if (links.length > 0)
+        await c.query(
+          `INSERT INTO patient_gateways (patient_id, gateway_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
+          [links.map((l) => l[0]), links.map((l) => l[1])],
+        );
+    });
   }
 
   async listPatients(): Promise<PatientRecord[]> {

@@ -202,10 +202,12 @@ export class SqliteStore implements CloudStore {
          birth_date = COALESCE(excluded.birth_date, patients.birth_date),
          configured = 1, updated_at = excluded.updated_at`,
     );
+    const link = this.stmt('INSERT OR IGNORE INTO patient_gateways (patient_id, gateway_id) VALUES (?, ?)');
     this.db
       .transaction(() => {
         for (const p of patients) {
           upsert.run(p.id, p.ins ?? null, p.insOid ?? null, p.family, p.given, p.birthDate ?? null, now, now);
+          for (const g of p.gateways ?? []) link.run(p.id, g);
         }
       })
       .immediate();

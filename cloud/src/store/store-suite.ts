@@ -242,6 +242,10 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect(await store.patientGateways('p-a')).toEqual(['gw-1', 'gw-2']);
       expect(await store.patientGateways('p-b')).toEqual(['gw-1']);
       expect(await store.patientGateways('p-none')).toEqual([]);
+      // A configured patient's own carts or kits count before any reading.
+      await store.upsertPatients([{ id: 'p-home', family: 'A', given: 'B', gateways: ['kit-9', 'kit-9', 'kit-1'] }]);
+      await store.upsertPatients([{ id: 'p-home', family: 'A', given: 'B', gateways: ['kit-9'] }]);
+      expect(await store.patientGateways('p-home')).toEqual(['kit-1', 'kit-9']);
     });
 
     it('is durable across reopen', async () => {

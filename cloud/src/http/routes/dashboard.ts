@@ -1,5 +1,4 @@
 /** GET / (the clinician dashboard page), GET /dashboard/patients?lang= and /dashboard/gateways?lang= (the tables it refreshes). */
-import { createHash } from 'node:crypto';
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { CLIENT_SCRIPT } from '../../dashboard/client-script.js';
@@ -7,21 +6,13 @@ import { renderDashboardPage, renderGatewaysFragment, renderPatientsFragment } f
 import { DASHBOARD_CSS } from '../../dashboard/style.js';
 import { patientOverviews } from '../../vitals/overview.js';
 import { currentReader, type DataAccess, type Reader } from '../access/data-access.js';
+import { pageCsp } from '../csp.js';
 import type { HttpDeps } from '../deps.js';
 import { DashboardQuery } from '../query-schemas.js';
 
 const HTML = 'text/html; charset=utf-8';
-const sha256 = (s: string) => `'sha256-${createHash('sha256').update(s, 'utf8').digest('base64')}'`;
 /** Only our own inline script and style run (by hash); nothing may load from elsewhere. */
-export const DASHBOARD_CSP = [
-  "default-src 'none'",
-  `script-src ${sha256(CLIENT_SCRIPT)}`,
-  `style-src ${sha256(DASHBOARD_CSS)}`,
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export const DASHBOARD_CSP = pageCsp({ scripts: [CLIENT_SCRIPT], styles: [DASHBOARD_CSS] });
 
 export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   const timeZone = deps.timeZone ?? 'Europe/Paris';
