@@ -22,7 +22,8 @@ export const PatientSeedConfig = Type.Object(
     gateways: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }), {
         maxItems: 100,
-        description: 'carts or home kits (gateway ids) that serve this patient: their clinicians see the patient, and its alerts, before any reading',
+        description:
+          'carts or home kits (gateway ids) that serve this patient: their clinicians see the patient, and its alerts, before any reading',
       }),
     ),
     telemonitoring: Type.Optional(TelemonitoringEnrollment),

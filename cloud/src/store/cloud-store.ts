@@ -3,7 +3,9 @@
  * with the same tests as the SQLite one; every method validates nothing itself: callers
  * hand it payloads that already passed protocol validation.
  */
+
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
+import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 
@@ -117,6 +119,11 @@ export interface CloudStore {
   listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]>;
   /** Appends to the audit trail (never updated nor deleted). */
   appendAudit(event: AuditEventInput): Promise<void>;
+  /** Clinician logins, by the SHA-256 of their token (teleconsult/logins.ts). */
+  saveLogin(login: StoredLogin): Promise<void>;
+  deleteLogin(tokenSha256: string): Promise<void>;
+  /** Logins not expired at `now`; the expired ones are deleted. */
+  liveLogins(now: Date): Promise<StoredLogin[]>;
   /** Oldest first (the order things happened). */
   listAudit(query: AuditQuery): Promise<AuditEvent[]>;
   /** Opens the (patient, rule) alert, or updates the open one (last values, time, count): atomic, never two open. */

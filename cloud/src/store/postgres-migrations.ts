@@ -159,6 +159,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alerts_time ON alerts (last_at DESC);
     `,
   },
+  {
+    version: 5,
+    name: 'login sessions (clinicians stay signed in across restarts)',
+    sql: `
+      CREATE TABLE login_sessions (
+        token_sha256   text COLLATE "C" PRIMARY KEY,
+        specialist_id  text COLLATE "C" NOT NULL,
+        created_at     timestamptz NOT NULL,
+        expires_at     timestamptz NOT NULL
+      );
+      CREATE INDEX login_sessions_expiry ON login_sessions (expires_at);
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

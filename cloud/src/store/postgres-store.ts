@@ -6,8 +6,10 @@
  * key to commit and then skips it, so a reading is never stored twice; deadlocks and
  * serialization failures are retried.
  */
+
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import pg from 'pg';
+import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import { PostgresAlertTables } from './alerts-postgres.js';
 import { batchResult, conflictOutcome, type Outcome, patientsOf, type StoredKey, splitBatch } from './batch-outcome.js';
@@ -467,6 +469,31 @@ export class PostgresStore implements CloudStore {
 
   listAudit(query: AuditQuery): Promise<AuditEvent[]> {
     return this.teleconsult.audit(query);
+  }
+
+  async saveLogin(l: StoredLogin): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO login_sessions (token_sha256, specialist_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (token_sha256) DO UPDATE SET specialist_id = excluded.specialist_id, expires_at = excluded.expires_at`,
+      [l.tokenSha256, l.specialistId, l.createdAt, l.expiresAt],
+    );
+  }
+
+  async deleteLogin(tokenSha256: string): Promise<void> {
+    await this.pool.query('DELETE FROM login_sessions WHERE token_sha256 = $1', [tokenSha256]);
+  }
+
+  async liveLogins(now: Date): Promise<StoredLogin[]> {
+    await this.pool.query('DELETE FROM login_sessions WHERE expires_at <= $1', [now]);
+    const res = await this.pool.query<{ token_sha256: string; specialist_id: string; created_at: Date; expires_at: Date }>(
+      'SELECT token_sha256, specialist_id, created_at, expires_at FROM login_sessions',
+    );
+    return res.rows.map((r) => ({
+      tokenSha256: r.token_sha256,
+      specialistId: r.specialist_id,
+      createdAt: r.created_at,
+      expiresAt: r.expires_at,
+    }));
   }
 
   upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {

@@ -160,6 +160,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alerts_time ON alerts (last_ms DESC);
     `,
   },
+  {
+    version: 5,
+    name: 'login sessions (clinicians stay signed in across restarts)',
+    sql: `
+      -- Only the SHA-256 of each login token: the table alone cannot sign anyone in.
+      CREATE TABLE login_sessions (
+        token_sha256   TEXT PRIMARY KEY,
+        specialist_id  TEXT NOT NULL,
+        created_at     TEXT NOT NULL,
+        expires_ms     INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX login_sessions_expiry ON login_sessions (expires_ms);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

@@ -3,10 +3,12 @@
  * WAL for concurrent readers, synchronous=FULL because a BatchAck promises the
  * readings survive a power cut the moment it is sent.
  */
+
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import Database from 'better-sqlite3';
+import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import { SqliteAlertTables } from './alerts-sqlite.js';
 import { batchResult, conflictOutcome, type Outcome, type StoredKey } from './batch-outcome.js';
@@ -329,6 +331,35 @@ export class SqliteStore implements CloudStore {
 
   async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
     return this.teleconsult.audit(query);
+  }
+
+  async saveLogin(l: StoredLogin): Promise<void> {
+    this.stmt('INSERT OR REPLACE INTO login_sessions (token_sha256, specialist_id, created_at, expires_ms) VALUES (?, ?, ?, ?)').run(
+      l.tokenSha256,
+      l.specialistId,
+      l.createdAt.toISOString(),
+      l.expiresAt.getTime(),
+    );
+  }
+
+  async deleteLogin(tokenSha256: string): Promise<void> {
+    this.stmt('DELETE FROM login_sessions WHERE token_sha256 = ?').run(tokenSha256);
+  }
+
+  async liveLogins(now: Date): Promise<StoredLogin[]> {
+    this.stmt('DELETE FROM login_sessions WHERE expires_ms <= ?').run(now.getTime());
+    const rows = this.stmt('SELECT token_sha256, specialist_id, created_at, expires_ms FROM login_sessions').all() as {
+      token_sha256: string;
+      specialist_id: string;
+      created_at: string;
+      expires_ms: number;
+    }[];
+    return rows.map((r) => ({
+      tokenSha256: r.token_sha256,
+      specialistId: r.specialist_id,
+      createdAt: new Date(r.created_at),
+      expiresAt: new Date(r.expires_ms),
+    }));
   }
 
   async upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {

@@ -248,6 +248,23 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect(await store.patientGateways('p-home')).toEqual(['kit-1', 'kit-9']);
     });
 
+    it('keeps clinician logins by token hash across reopen, forgets logged-out and expired ones', async () => {
+      const at = new Date('2026-11-23T08:00:00Z');
+      const h = (i: number) => createHash('sha256').update(`token-${i}`).digest('base64url');
+      await store.saveLogin({ tokenSha256: h(1), specialistId: 'dr-a', createdAt: at, expiresAt: new Date(at.getTime() + 3_600_000) });
+      await store.saveLogin({ tokenSha256: h(2), specialistId: 'dr-b', createdAt: at, expiresAt: new Date(at.getTime() + 60_000) });
+      await store.saveLogin({ tokenSha256: h(3), specialistId: 'dr-c', createdAt: at, expiresAt: new Date(at.getTime() + 3_600_000) });
+      await store.deleteLogin(h(3));
+      await store.close();
+      store = await db.open();
+      const live = await store.liveLogins(new Date(at.getTime() + 120_000));
+      expect(live.map((l) => [l.tokenSha256, l.specialistId, l.expiresAt.toISOString()])).toEqual([
+        [h(1), 'dr-a', '2026-11-23T09:00:00.000Z'],
+      ]);
+      // The expired one was deleted on the way: even an earlier clock no longer sees it.
+      expect((await store.liveLogins(at)).map((l) => l.specialistId)).toEqual(['dr-a']);
+    });
+
     it('is durable across reopen', async () => {
       await store.storeBatch(batchOf([reading('temperature', { seq: 1 })]));
       await store.close();
@@ -257,7 +274,7 @@ export function cloudStoreSuite(harness: StoreHarness): void {
 
     it('refuses a database from a newer release', async () => {
       await db.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', '2030-01-01T00:00:00Z')");
-      await expect(db.open()).rejects.toThrow(/schema version 99 is newer than this release knows \(4\)/);
+      await expect(db.open()).rejects.toThrow(/schema version 99 is newer than this release knows \(5\)/);
     });
   });
 

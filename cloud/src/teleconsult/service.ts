@@ -25,10 +25,23 @@ export interface StartTeleconsultOptions {
 
 export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {
   const directory = new SpecialistDirectory(o.config.specialists, o.config.sites);
-  const logins = new LoginSessions(o.config.loginHours * 3_600_000);
+  // Logins are written through to the store and read back here: a restart signs nobody out.
+  const logins = new LoginSessions(o.config.loginHours * 3_600_000, Date.now, o.store, (e) =>
+    o.logger.error({ err: e }, 'teleconsult: a login could not be saved; it lasts until this process ends'),
+  );
+  const restored = await logins.restore();
+  if (restored > 0) o.logger.info({ logins: restored }, 'teleconsult: clinician logins restored');
   const relay = await TeleconsultRelay.start({ ...o, directory });
   if (directory.size === 0) o.logger.info('teleconsult: no specialist configured; calls from carts will wait unanswered');
-  return { relay, directory, logins, stop: () => relay.stop() };
+  return {
+    relay,
+    directory,
+    logins,
+    async stop() {
+      await relay.stop();
+      await logins.flushed(); // logins saved before the store closes
+    },
+  };
 }
 
 /** The relay's MQTT options: its own client certificate (CN telecart-cloud:signaling) when TLS is on. */

@@ -216,6 +216,43 @@ describe('every read of patient data is in the audit trail', () => {
   });
 });
 
+describe('a login survives a restart of the cloud', () => {
+  it('keeps a signed-in cookie valid after a restart, and a signed-out one refused', async () => {
+    const restartDir = mkdtempSync(join(tmpdir(), 'telecart-access-restart-'));
+    const opts = {
+      dataDir: restartDir,
+      mqttPort: 0,
+      httpPort: 0,
+      logger: pino({ level: 'silent' }),
+      teleconsult: {
+        specialists: [{ id: 'dr-pw', name: 'Dr Mot de Passe', passwordHash: await hashPassword(PASSWORD, 10), gateways: ['*'] }],
+      },
+    };
+    const signIn = async (url: string) => {
+      const res = await fetch(`${url}/api/specialist/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'dr-pw', password: PASSWORD }),
+      });
+      return (res.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    };
+    let c = await startCloud(opts);
+    try {
+      const kept = await signIn(c.httpUrl);
+      const ended = await signIn(c.httpUrl);
+      await fetch(`${c.httpUrl}/api/specialist/logout`, { method: 'POST', headers: { cookie: ended } });
+      await c.teleconsult.logins.flushed();
+      await c.stop();
+      c = await startCloud(opts);
+      expect((await fetch(`${c.httpUrl}/api/patients`, { headers: { cookie: kept } })).status).toBe(200);
+      expect((await fetch(`${c.httpUrl}/api/patients`, { headers: { cookie: ended } })).status).toBe(401);
+    } finally {
+      await c.stop();
+      rmSync(restartDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("dataAccess: 'open'", () => {
   it('serves patient data without a login, and the trail names the reader anonymous', async () => {
     const openDir = mkdtempSync(join(tmpdir(), 'telecart-access-open-'));
