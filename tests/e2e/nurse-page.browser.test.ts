@@ -1,12 +1,15 @@
 /**
  * The nurse page of the gateway in a real headless Chromium: a reading taken with no patient
  * selected shows as held, the nurse picks the patient and assigns it, the cuff pressure shows live
- * while inflating, and the page switches language. The gateway runs in process on free ports
- * with a real MQTT broker and an acking cloud.
+ * while inflating, and the page switches language; the call button waits for the consent, and the
+ * call carries it to the cloud (read on the broker's rtc/up topic). The gateway runs in process on
+ * free ports with a real MQTT broker and an acking cloud.
  */
 import { EventEmitter } from 'node:events';
 import type { DeviceFrame } from '@telecart/devices';
 import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
+import { compile, RtcUp, topics } from '@telecart/protocol';
+import mqtt from 'mqtt';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AckingCloud, startBroker, type TestBroker } from '../../gateway/src/testing/acking-cloud.mjs';
@@ -98,6 +101,78 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
     expect(await page.locator('#readings li', { hasText: 'waiting for a patient' }).count()).toBe(1);
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('keeps the call button disabled until the consent is recorded and confirmed; the call carries it to the cloud', async () => {
+    const ups: unknown[] = [];
+    const spy = await mqtt.connectAsync(broker.url, { clientId: 'nurse-test-spy', reconnectPeriod: 0 });
+    spy.on('message', (_t, p) => ups.push(JSON.parse(p.toString('utf8'))));
+    await spy.subscribeAsync(topics.rtcUp('cart-ui'), { qos: 1 });
+    const page = await browser.newPage({ locale: 'fr-FR' });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await page.goto(`${gw.httpUrl}/`);
+      await expect.poll(() => page.locator('#patient option').count(), { timeout: 10_000 }).toBe(3);
+      await page.selectOption('#patient', 'p-002');
+      await expect.poll(() => page.locator('#who').textContent()).toBe('Patient : Paul Durand (14)');
+      const callButton = page.locator('#tc-call');
+      // Patient selected, no consent yet.
+      expect(await callButton.isDisabled()).toBe(true);
+      expect(await callButton.getAttribute('title')).toBe('Recueillez d’abord le consentement');
+      expect(await page.locator('#tc-rep').isHidden()).toBe(true);
+      // A representative: the button waits for the confirmation, their name and their relation.
+      await page.check('#tc-by-rep');
+      expect(await page.locator('#tc-rep').isVisible()).toBe(true);
+      await page.check('#tc-confirm');
+      expect(await callButton.isDisabled()).toBe(true);
+      await page.fill('#tc-rep-name', 'Mme Claire Durand');
+      expect(await callButton.isDisabled()).toBe(true);
+      await page.fill('#tc-rep-relation', '   ');
+      expect(await callButton.isDisabled()).toBe(true);
+      await page.fill('#tc-rep-relation', 'fille, personne de confiance');
+      expect(await callButton.isDisabled()).toBe(false);
+      await page.uncheck('#tc-confirm');
+      expect(await callButton.isDisabled()).toBe(true);
+      await page.check('#tc-confirm');
+      await page.selectOption('#tc-method', 'written');
+      expect(ups).toEqual([]);
+
+      const before = Date.now();
+      await callButton.click();
+      await expect.poll(() => page.locator('#tc-status').textContent(), { timeout: 10_000 }).toBe('Patient en salle d’attente');
+      await expect.poll(() => ups.length, { timeout: 10_000 }).toBe(1);
+      const up = ups[0];
+      expect(compile(RtcUp).validate(up).ok).toBe(true);
+      expect(up).toMatchObject({
+        type: 'call',
+        patient: { id: 'p-002' },
+        consent: {
+          by: 'representative',
+          method: 'written',
+          representative: { name: 'Mme Claire Durand', relation: 'fille, personne de confiance' },
+        },
+      });
+      const collectedAt = Date.parse((up as { consent: { collectedAt: string } }).consent.collectedAt);
+      expect(collectedAt).toBeGreaterThanOrEqual(before - 1000);
+      expect(collectedAt).toBeLessThanOrEqual(Date.now() + 1000);
+      // Consent is per act: the form is cleared for the next call.
+      expect(await page.locator('#tc-confirm').isChecked()).toBe(false);
+      expect(await page.locator('#tc-by-patient').isChecked()).toBe(true);
+
+      // The cloud refuses a call it finds without consent (an older gateway's): the nurse sees why.
+      const sessionId = (up as { sessionId: string }).sessionId;
+      await spy.publishAsync(topics.rtcDown('cart-ui'), JSON.stringify({ v: 1, type: 'hangup', sessionId, reason: 'no-consent' }), {
+        qos: 1,
+      });
+      await expect
+        .poll(() => page.locator('#tc-status').textContent(), { timeout: 10_000 })
+        .toBe('Appel refusé : consentement non transmis');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await spy.endAsync();
+    }
   });
 
   it('warns the nurse when the cart storage is nearly full, and clears the warning once synced', async () => {

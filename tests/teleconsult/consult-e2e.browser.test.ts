@@ -39,6 +39,7 @@ import { canUseNetns, createNamespaces, IN_NETNS_ENV, runIn } from '../support/n
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, specialistCloud, startConsultChain } from './chain.js';
 import { CAPTURE_PEER, ecgState, grows, gstChildren, mediaStats } from './page-media.js';
+import { PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/consult-e2e.browser.test.ts';
 /** Which inner run this is: the whole chain (only lo) or the demo's ICE default (a desktop-like namespace). */
@@ -140,7 +141,7 @@ describe.skipIf(skipReason !== null || !inside || mode !== 'chain')('the telecon
     const res = await fetch(`${gw.httpUrl}/api/teleconsult/call`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ reason: 'Souffle cardiaque à l’auscultation' }),
+      body: JSON.stringify({ reason: 'Souffle cardiaque à l’auscultation', consent: PATIENT_CONSENT }),
     });
     expect(res.status).toBe(201);
     sessionId = ((await res.json()) as { sessionId: string }).sessionId;
@@ -279,6 +280,7 @@ describe.skipIf(skipReason !== null || !inside || mode !== 'chain')('the telecon
     const trail = events.map((e) => [e.action, e.actor, e.gatewayId, e.patientId]);
     expect(trail).toEqual([
       ['call', GATEWAY_ID, GATEWAY_ID, PATIENT.id],
+      ['consent', GATEWAY_ID, GATEWAY_ID, PATIENT.id],
       ['join', SPECIALIST.id, GATEWAY_ID, PATIENT.id],
       ['connected', GATEWAY_ID, GATEWAY_ID, PATIENT.id],
       ['end', SPECIALIST.id, GATEWAY_ID, PATIENT.id],
@@ -331,7 +333,7 @@ describe.skipIf(skipReason !== null || !inside || mode !== 'desktop')('the demo�
       const res = await fetch(`${gw.httpUrl}/api/teleconsult/call`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: '{}',
+        body: JSON.stringify({ consent: PATIENT_CONSENT }),
       });
       const { sessionId } = (await res.json()) as { sessionId: string };
       await page.locator(`tr[data-session="${sessionId}"] button.join`).click();

@@ -79,6 +79,12 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
     expect(text).toContain('en salle d’attente');
     expect(text).toContain('essoufflement <b>depuis</b> hier'); // shown as text, never as markup
     expect(await row.locator('b').count()).toBe(0);
+    // The consent recorded with the act (the support cart sends the patient's, given orally, now).
+    const hhmm = new Date().toLocaleTimeString('fr-FR', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Paris' });
+    const consentCell = row.locator('.consent');
+    expect(await consentCell.getAttribute('data-consent')).toBe('patient');
+    expect((await consentCell.textContent())?.replace(/\d\d:\d\d$/, 'HH:MM')).toBe('Consentement oral du patient, recueilli à HH:MM');
+    expect([0, 1, 1439]).toContain((minutes(await consentCell.textContent()) - minutes(hhmm) + 1440) % 1440);
 
     await row.locator('button.join').click();
     const start = await cart.next('start', (m) => m.sessionId === sid);
@@ -87,12 +93,14 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
     await expect.poll(actStatus).toBe('in-progress');
     expect(await page.textContent('#consult-patient')).toBe('MARTIN Jeanne — cart-1');
     expect(await page.textContent('#act-status')).toBe('en cours');
+    expect(await page.textContent('#consult-consent')).toMatch(/^Consentement oral du patient, recueilli à \d\d:\d\d$/);
 
     await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connected' });
     await expect.poll(() => page.locator('#conn-state').getAttribute('data-cart-state')).toBe('connected');
 
     await page.click('#lang-toggle');
     await expect.poll(() => page.textContent('#act-status')).toBe('in progress');
+    expect(await page.textContent('#consult-consent')).toMatch(/^Oral consent from the patient, collected at \d\d:\d\d$/);
     expect(await page.textContent('#hangup')).toBe('End the teleconsultation');
     await page.click('#lang-toggle');
 
@@ -140,10 +148,21 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
     const sid = randomUUID();
     const other = await TestCart.connect(c.cloud.mqttUrl, 'home-3');
     await other.call(randomUUID());
-    await cart.call(sid);
+    // A resident who cannot consent: their representative did, in writing (the name is shown as text).
+    const consent = {
+      by: 'representative',
+      method: 'written',
+      representative: { name: 'Mme <i>Claire</i> Martin', relation: 'fille, personne de confiance' },
+      collectedAt: '2026-11-23T13:02:00.000Z',
+    } as const;
+    await cart.call(sid, 'p-001', { consent });
     const row = page.locator(`tr[data-session="${sid}"]`);
     await expect.poll(() => row.count()).toBe(1);
     expect(await page.locator('#room-list tr').count()).toBe(1); // home-3 is dr-blanc's
+    expect(await row.locator('.consent').textContent()).toBe(
+      'Consentement écrit de son représentant : Mme <i>Claire</i> Martin (fille, personne de confiance), recueilli à 14:02',
+    );
+    expect(await row.locator('i').count()).toBe(0);
     await cart.send({ v: 1, type: 'call-cancel', sessionId: sid });
     await cart.status(sid, 'cancelled');
     await expect.poll(() => row.count()).toBe(0);
@@ -152,3 +171,9 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
     expect(problems).toEqual([]);
   });
 });
+
+/** Minutes of the day of the last HH:MM in a text. */
+function minutes(text: string | null): number {
+  const m = /(\d\d):(\d\d)$/.exec(text ?? '');
+  return m ? Number(m[1]) * 60 + Number(m[2]) : Number.NaN;
+}

@@ -29,6 +29,7 @@ import { canUseNetns, createNamespaces, IN_NETNS_ENV, runIn } from '../support/n
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, specialistCloud, startConsultChain } from './chain.js';
 import { ecgState, grows, gstChildren, mediaStats } from './page-media.js';
+import { PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/consult-rejoin.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
@@ -83,7 +84,7 @@ async function call(gw: Gateway): Promise<string> {
   const res = await fetch(`${gw.httpUrl}/api/teleconsult/call`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ reason: 'Dyspnée' }),
+    body: JSON.stringify({ reason: 'Dyspnée', consent: PATIENT_CONSENT }),
   });
   expect(res.status).toBe(201);
   return ((await res.json()) as { sessionId: string }).sessionId;
@@ -202,6 +203,7 @@ describe.skipIf(skipReason !== null || !inside)('the rejoin, inside the namespac
     const events = await cloud.store.listAudit({ sessionId });
     expect(events.map((ev) => `${ev.actor}:${ev.action}`)).toEqual([
       'cart-rejoin:call',
+      'cart-rejoin:consent',
       `${SPECIALIST.id}:join`,
       'cart-rejoin:connected',
       `${SPECIALIST.id}:disconnected`,
@@ -259,7 +261,7 @@ describe.skipIf(skipReason !== null || !inside)('the rejoin, inside the namespac
       await lostCloud.teleconsult.relay.flush();
       expect(await lostCloud.store.getTeleconsultation(sid)).toMatchObject({ status: 'completed', outcome: 'specialist-lost' });
       const actions = (await lostCloud.store.listAudit({ sessionId: sid })).map((ev) => ev.action);
-      expect(actions).toEqual(['call', 'join', 'connected', 'disconnected', 'end']);
+      expect(actions).toEqual(['call', 'consent', 'join', 'connected', 'disconnected', 'end']);
     } finally {
       await lostBrowser.close();
       await lostGw.stop();

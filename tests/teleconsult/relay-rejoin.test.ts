@@ -117,6 +117,7 @@ describe('a specialist rejoining after the page went away', () => {
     const trail = (await c.cloud.store.listAudit({ sessionId: sid })).map((e) => `${e.actor}:${e.action}`);
     expect(trail).toEqual([
       'cart-1:call',
+      'cart-1:consent',
       'dr-roux:join',
       'cart-1:connected',
       'dr-roux:disconnected',
@@ -168,6 +169,7 @@ describe('nobody rejoining in time', () => {
     const events = await c.cloud.store.listAudit({ sessionId: sid });
     expect(events.map((e) => `${e.actor}:${e.action}`)).toEqual([
       'cart-2:call',
+      'cart-2:consent',
       'dr-roux:join',
       'cart-2:connected',
       'dr-roux:disconnected',

@@ -125,7 +125,7 @@ describe('the act', () => {
     expect(rec?.durationMs).toBeGreaterThanOrEqual(0);
     expect(rec?.connectedAt).not.toBeNull();
     const trail = (await c.cloud.store.listAudit({ sessionId: sid })).map((e) => `${e.actor}:${e.action}`);
-    expect(trail).toEqual(['cart-1:call', 'dr-roux:join', 'cart-1:connected', 'dr-roux:end']);
+    expect(trail).toEqual(['cart-1:call', 'cart-1:consent', 'dr-roux:join', 'cart-1:connected', 'dr-roux:end']);
     await page.close();
   });
 
@@ -187,6 +187,77 @@ describe('the act', () => {
     expect(await c.cloud.store.getTeleconsultation(noMedia)).toMatchObject({ outcome: 'connect-timeout', durationMs: null });
     await waitFor(() => room(page)[noMedia] === undefined, { what: 'room emptied' });
     await page.close();
+  });
+});
+
+describe('consent (CSP R.6316-2)', () => {
+  it('refuses a call without consent (an older gateway): no act, the cart told no-consent, audited', async () => {
+    const page = await PageSocket.open(url, roux);
+    const m0 = c.cloud.teleconsult.relay.metrics();
+    const sid = randomUUID();
+    await cart.call(sid, 'p-001', { consent: undefined, reason: 'sans consentement' });
+    expect(await cart.next('hangup', (m) => m.sessionId === sid)).toEqual({ v: 1, type: 'hangup', sessionId: sid, reason: 'no-consent' });
+    await cart.status(sid, 'not-done');
+    await c.cloud.teleconsult.relay.flush();
+    expect(await c.cloud.store.getTeleconsultation(sid)).toBeNull();
+    expect(room(page)[sid]).toBeUndefined();
+    expect(c.cloud.teleconsult.relay.metrics()).toMatchObject({ callsRefused: m0.callsRefused + 1, activeSessions: m0.activeSessions });
+    const trail = await c.cloud.store.listAudit({ sessionId: sid });
+    expect(trail.map((e) => [e.actor, e.action, e.gatewayId, e.patientId, e.detail])).toEqual([
+      ['cart-1', 'call-refused', 'cart-1', 'p-001', 'no-consent'],
+    ]);
+    // Nobody can join what was never created.
+    page.send({ type: 'join', sessionId: sid });
+    expect(await page.next((m) => m.type === 'error' && m.sessionId === sid)).toMatchObject({ message: `no active session ${sid}` });
+    await page.close();
+  });
+
+  it("records a representative's consent with the act, shows it in the waiting room and the API, and audits it", async () => {
+    const page = await PageSocket.open(url, roux);
+    const sid = randomUUID();
+    const consent = {
+      by: 'representative',
+      method: 'written',
+      representative: { name: 'Mme Claire Martin', relation: 'fille, personne de confiance' },
+      collectedAt: '2026-11-23T13:02:00.000Z',
+      collectedBy: 'ide-dupont',
+    } as const;
+    await cart.call(sid, 'p-001', { consent });
+    await cart.status(sid, 'waiting');
+    const listed = await page.next((m) => m.type === 'waiting-room' && JSON.stringify(m).includes(sid));
+    const s = (listed.sessions as { sessionId: string; consent: unknown }[]).find((x) => x.sessionId === sid);
+    expect(s?.consent).toEqual(consent);
+    await c.cloud.teleconsult.relay.flush();
+    expect((await c.cloud.store.getTeleconsultation(sid))?.consent).toEqual(consent);
+    const api = (await (await fetch(`${url}/api/teleconsultations?patient=p-001`, { headers: { cookie: roux } })).json()) as {
+      teleconsultations: { sessionId: string; consent: unknown }[];
+    };
+    expect(api.teleconsultations.find((t) => t.sessionId === sid)?.consent).toEqual(consent);
+    const trail = await c.cloud.store.listAudit({ sessionId: sid });
+    expect(trail.map((e) => [e.action, e.detail])).toEqual([
+      ['call', null],
+      [
+        'consent',
+        'written consent by representative Mme Claire Martin (fille, personne de confiance), collected 2026-11-23T13:02:00.000Z by ide-dupont',
+      ],
+    ]);
+    await cart.send({ v: 1, type: 'call-cancel', sessionId: sid });
+    await cart.status(sid, 'cancelled');
+    await c.cloud.teleconsult.relay.flush();
+    // The cancel (an update of the row) keeps the consent.
+    expect((await c.cloud.store.getTeleconsultation(sid))?.consent).toEqual(consent);
+    await page.close();
+  });
+
+  it('drops as malformed a call whose consent is invalid (a representative without a name): no act', async () => {
+    const m0 = c.cloud.teleconsult.relay.metrics();
+    const sid = randomUUID();
+    await cart.call(sid, 'p-001', {
+      consent: { by: 'representative', method: 'oral', collectedAt: new Date().toISOString() } as never,
+    });
+    await waitFor(() => c.cloud.teleconsult.relay.metrics().malformed.mqtt.schema > m0.malformed.mqtt.schema, { what: 'counted' });
+    await c.cloud.teleconsult.relay.flush();
+    expect(await c.cloud.store.getTeleconsultation(sid)).toBeNull();
   });
 });
 
@@ -255,7 +326,7 @@ describe('record and audit API', () => {
     const all = await get('/api/teleconsultations', auditor);
     expect(new Set(all.body.teleconsultations?.map((t) => t.gatewayId))).toEqual(new Set(['cart-1', 'home-7']));
     const trail = await get(`/api/audit?session=${sid}`, auditor);
-    expect(trail.body.events?.map((e) => e.action)).toEqual(['call', 'call-cancel']);
+    expect(trail.body.events?.map((e) => e.action)).toEqual(['call', 'consent', 'call-cancel']);
     expect((await get('/api/audit?actor=dr-roux', auditor)).body.events?.map((e) => e.action)).toContain('audit-refused');
   });
 });

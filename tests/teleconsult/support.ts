@@ -100,14 +100,19 @@ export class TestCart {
     await this.client.publishAsync(topics.rtcUp(gatewayId), typeof msg === 'string' ? msg : JSON.stringify(msg), { qos: 1 });
   }
 
+  /** A call with the patient's oral consent unless `extra.consent` says otherwise (`consent: undefined`: none, as an older gateway). */
   call(sessionId: string, patientId = 'p-001', extra: Partial<Extract<RtcUp, { type: 'call' }>> = {}): Promise<void> {
-    return this.send({ v: 1, type: 'call', sessionId, patient: { id: patientId }, ...extra });
+    const consent = { by: 'patient', method: 'oral', collectedAt: new Date().toISOString() } as const;
+    return this.send({ v: 1, type: 'call', sessionId, patient: { id: patientId }, consent, ...extra });
   }
 
   close(): Promise<void> {
     return this.client.endAsync();
   }
 }
+
+/** The consent a nurse's POST /api/teleconsult/call carries (the patient's, given orally). */
+export const PATIENT_CONSENT = { by: 'patient', method: 'oral' } as const;
 
 /** Logs in as a page would; returns the Cookie header value. */
 export async function login(httpUrl: string, id: string, password: string): Promise<string> {

@@ -250,7 +250,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       setTimeout(() => {
         json<{ sessionId: string }>(`${gwUrl}/api/teleconsult/call`, {
           method: 'POST',
-          body: JSON.stringify({ reason: 'Avis cardiologique (démo)' }),
+          // The virtual nurse has collected the resident's oral consent (CSP R.6316-2) before calling.
+          body: JSON.stringify({ reason: 'Avis cardiologique (démo)', consent: { by: 'patient', method: 'oral' } }),
         }).then(
           () =>
             process.stdout.write(

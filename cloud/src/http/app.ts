@@ -16,6 +16,7 @@ import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
+import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
 import { registerLoginPageRoutes } from './routes/login-page.js';
 import { registerPatientPageRoutes } from './routes/patient-page.js';
 import { registerPatientRoutes } from './routes/patients.js';
@@ -45,6 +46,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   registerPatientRoutes(app, deps, access);
   registerFhirObservationRoutes(app, deps, access);
   registerFhirMediaRoutes(app, deps, access);
+  registerFhirPatientRoutes(app, deps, access);
   registerRecordingRoutes(app, deps, access);
   registerAttachmentRoutes(app, deps, access);
   registerEventRoutes(app, deps, access);

@@ -155,6 +155,14 @@ export const CONSULT_SCRIPT = `
     try { return new Date(iso).toLocaleTimeString(t('locale'), { hour: '2-digit', minute: '2-digit', timeZone: cfg.timeZone }); }
     catch (e) { return iso; }
   }
+  // « Consentement oral du patient, recueilli à 14:02 » / « … de son représentant : Mme X (fille), … »
+  function consentText(c) {
+    if (!c) return t('consentNone');
+    var who = c.by === 'representative' && c.representative
+      ? t('consentRep') + ' ' + c.representative.name + ' (' + c.representative.relation + ')'
+      : t('consentPatient');
+    return t(c.method === 'written' ? 'consentWritten' : 'consentOral') + ' ' + who + ', ' + t('consentAt') + ' ' + when(c.collectedAt);
+  }
   function cell(tr, text, cls) {
     var td = document.createElement('td');
     if (cls) td.className = cls;
@@ -176,6 +184,11 @@ export const CONSULT_SCRIPT = `
       if (s.patient.birthDate) details.push(t('born') + ' ' + s.patient.birthDate);
       if (s.patient.ins) details.push(t('ins') + ' ' + s.patient.ins);
       if (details.length) { var d = document.createElement('span'); d.className = 'details'; d.textContent = details.join(' · '); td.appendChild(d); }
+      var cs = document.createElement('span');
+      cs.className = 'details consent';
+      cs.setAttribute('data-consent', s.consent ? s.consent.by : '');
+      cs.textContent = consentText(s.consent);
+      td.appendChild(cs);
       if (s.forYou) { var b = document.createElement('span'); b.className = 'badge'; b.textContent = t('forYou'); td.appendChild(b); }
       cell(tr, s.gatewayId);
       cell(tr, s.reason || '');
@@ -221,6 +234,7 @@ export const CONSULT_SCRIPT = `
   function renderAct() {
     var v = act.view;
     $('consult-patient').textContent = patientName(v.patient) + ' — ' + v.gatewayId;
+    $('consult-consent').textContent = consentText(v.consent);
     $('act-status').textContent = (t('statuses')[act.status] || act.status) + (act.away ? ' — ' + t('reconnecting') : '');
     $('act-status').setAttribute('data-status', act.status);
     $('act-status').setAttribute('data-link', act.away ? 'reconnecting' : '');

@@ -65,6 +65,7 @@ export function renderConsultPage(o: { lang: ConsultLang; timeZone: string }): s
       <button type="button" id="hangup" class="danger" ${i('hangup')}>${s('hangup')}</button>
       <button type="button" id="back" ${i('back')} hidden>${s('back')}</button>
     </div>
+    <p id="consult-consent" class="muted"></p>
     <p id="consult-message" class="error" role="alert"></p>
     <div class="grid">
       <div>

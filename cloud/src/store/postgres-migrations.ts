@@ -172,6 +172,20 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX login_sessions_expiry ON login_sessions (expires_at);
     `,
   },
+  {
+    version: 6,
+    name: 'teleconsultation consent (CSP R.6316-2)',
+    sql: `
+      -- Null on acts recorded before this release; every new act has consent_by and the rest.
+      ALTER TABLE teleconsultations
+        ADD COLUMN consent_by text CHECK (consent_by IN ('patient', 'representative')),
+        ADD COLUMN consent_method text CHECK (consent_method IN ('oral', 'written')),
+        ADD COLUMN consent_representative_name text,
+        ADD COLUMN consent_representative_relation text,
+        ADD COLUMN consent_collected_at timestamptz,
+        ADD COLUMN consent_collected_by text;
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

@@ -174,6 +174,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX login_sessions_expiry ON login_sessions (expires_ms);
     `,
   },
+  {
+    version: 6,
+    name: 'teleconsultation consent (CSP R.6316-2)',
+    sql: `
+      -- Null on acts recorded before this release; every new act has consent_by and the rest.
+      ALTER TABLE teleconsultations ADD COLUMN consent_by TEXT CHECK (consent_by IN ('patient', 'representative'));
+      ALTER TABLE teleconsultations ADD COLUMN consent_method TEXT CHECK (consent_method IN ('oral', 'written'));
+      ALTER TABLE teleconsultations ADD COLUMN consent_representative_name TEXT;
+      ALTER TABLE teleconsultations ADD COLUMN consent_representative_relation TEXT;
+      ALTER TABLE teleconsultations ADD COLUMN consent_collected_at TEXT;
+      ALTER TABLE teleconsultations ADD COLUMN consent_collected_by TEXT;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

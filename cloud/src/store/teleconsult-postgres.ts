@@ -1,4 +1,4 @@
-/** The teleconsultation and audit tables of the PostgreSQL store (migration 2). */
+/** The teleconsultation and audit tables of the PostgreSQL store (migration 2; consent columns, migration 6). */
 import type { TeleconsultStatus } from '@telecart/protocol';
 import type pg from 'pg';
 import { clampLimit, clampOffset } from './query.js';
@@ -6,6 +6,8 @@ import {
   type AuditEvent,
   type AuditEventInput,
   type AuditQuery,
+  consentFromColumns,
+  consentToColumns,
   gatewayLike,
   type TeleconsultationQuery,
   type TeleconsultationRecord,
@@ -30,6 +32,12 @@ interface TeleconsultRow {
   ended_at: Date | null;
   duration_ms: string | null;
   updated_at: Date;
+  consent_by: string | null;
+  consent_method: string | null;
+  consent_representative_name: string | null;
+  consent_representative_relation: string | null;
+  consent_collected_at: Date | null;
+  consent_collected_by: string | null;
 }
 
 interface AuditRow {
@@ -57,6 +65,7 @@ function fromRow(r: TeleconsultRow): TeleconsultationRecord {
     specialistId: r.specialist_id,
     specialistName: r.specialist_name,
     reason: r.reason,
+    consent: consentFromColumns({ ...r, consent_collected_at: iso(r.consent_collected_at) }),
     status: r.status as TeleconsultStatus,
     outcome: r.outcome,
     createdAt: r.created_at.toISOString(),
@@ -86,8 +95,10 @@ export class PostgresTeleconsultTables {
   async upsert(t: TeleconsultationRecord): Promise<void> {
     await this.pool.query(
       `INSERT INTO teleconsultations (session_id, gateway_id, patient_id, patient_ins, requested_specialist_id, specialist_id,
-         specialist_name, reason, status, outcome, created_at, joined_at, connected_at, ended_at, duration_ms, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         specialist_name, reason, status, outcome, created_at, joined_at, connected_at, ended_at, duration_ms, updated_at,
+         consent_by, consent_method, consent_representative_name, consent_representative_relation, consent_collected_at,
+         consent_collected_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
        ON CONFLICT (session_id) DO UPDATE SET
          specialist_id = excluded.specialist_id, specialist_name = excluded.specialist_name, status = excluded.status,
          outcome = excluded.outcome, joined_at = excluded.joined_at, connected_at = excluded.connected_at,
@@ -109,6 +120,7 @@ export class PostgresTeleconsultTables {
         t.endedAt,
         t.durationMs,
         t.updatedAt,
+        ...consentToColumns(t.consent),
       ],
     );
   }

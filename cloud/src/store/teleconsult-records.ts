@@ -5,6 +5,19 @@
  */
 import type { TeleconsultStatus } from '@telecart/protocol';
 
+/**
+ * The consent recorded with the act (CSP R.6316-2): the patient's, or their representative's (legal
+ * representative, personne de confiance) with name and relation; oral or written; when the nurse
+ * confirmed it, and who did when the cart knows. Null only for acts recorded before migration 6.
+ */
+export interface ConsentRecord {
+  by: 'patient' | 'representative';
+  method: 'oral' | 'written';
+  representative: { name: string; relation: string } | null;
+  collectedAt: string;
+  collectedBy: string | null;
+}
+
 export interface TeleconsultationRecord {
   sessionId: string;
   gatewayId: string;
@@ -16,6 +29,7 @@ export interface TeleconsultationRecord {
   specialistId: string | null;
   specialistName: string | null;
   reason: string | null;
+  consent: ConsentRecord | null;
   status: TeleconsultStatus;
   /** Why it ended as it did, e.g. `hangup-specialist`, `no-join-timeout`, `connect-timeout`, `cancelled-by-nurse`. */
   outcome: string | null;
@@ -49,7 +63,7 @@ export interface AuditEventInput {
   at: string;
   actor: string;
   actorRole: AuditActorRole;
-  /** e.g. login, login-failed, logout, call, call-cancel, join, join-refused, connected, hangup, status, timeout */
+  /** e.g. login, login-failed, logout, call, call-refused, consent, call-cancel, join, join-refused, connected, hangup, status, timeout */
   action: string;
   sessionId?: string | null;
   gatewayId?: string | null;
@@ -80,4 +94,43 @@ export interface AuditQuery {
 export function gatewayLike(pattern: string): string {
   const esc = pattern.replace(/[\\%_]/g, (c) => `\\${c}`);
   return esc.endsWith('*') ? `${esc.slice(0, -1)}%` : esc;
+}
+
+/** The consent columns of a teleconsultations row (both stores; timestamps already ISO strings). */
+export interface ConsentColumns {
+  consent_by: string | null;
+  consent_method: string | null;
+  consent_representative_name: string | null;
+  consent_representative_relation: string | null;
+  consent_collected_at: string | null;
+  consent_collected_by: string | null;
+}
+
+/** The row's consent; null for an act recorded before migration 6 (the columns are all null there). */
+export function consentFromColumns(c: ConsentColumns): ConsentRecord | null {
+  if (c.consent_by === null || c.consent_method === null || c.consent_collected_at === null) return null;
+  return {
+    by: c.consent_by === 'representative' ? 'representative' : 'patient',
+    method: c.consent_method === 'written' ? 'written' : 'oral',
+    representative:
+      c.consent_representative_name !== null && c.consent_representative_relation !== null
+        ? { name: c.consent_representative_name, relation: c.consent_representative_relation }
+        : null,
+    collectedAt: c.consent_collected_at,
+    collectedBy: c.consent_collected_by,
+  };
+}
+
+/** The values of the six consent columns, in their order in the INSERTs. */
+export function consentToColumns(
+  c: ConsentRecord | null,
+): [string | null, string | null, string | null, string | null, string | null, string | null] {
+  return [
+    c?.by ?? null,
+    c?.method ?? null,
+    c?.representative?.name ?? null,
+    c?.representative?.relation ?? null,
+    c?.collectedAt ?? null,
+    c?.collectedBy ?? null,
+  ];
 }

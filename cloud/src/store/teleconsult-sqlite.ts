@@ -1,8 +1,16 @@
-/** The teleconsultation and audit tables of the SQLite store (migration 2). */
+/** The teleconsultation and audit tables of the SQLite store (migration 2; consent columns, migration 6). */
 import type { TeleconsultStatus } from '@telecart/protocol';
 import type Database from 'better-sqlite3';
 import { clampLimit, clampOffset } from './query.js';
-import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
+import {
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditQuery,
+  consentFromColumns,
+  consentToColumns,
+  type TeleconsultationQuery,
+  type TeleconsultationRecord,
+} from './teleconsult-records.js';
 
 type SqlParam = string | number | null;
 
@@ -23,6 +31,12 @@ interface TeleconsultRow {
   ended_at: string | null;
   duration_ms: number | null;
   updated_at: string;
+  consent_by: string | null;
+  consent_method: string | null;
+  consent_representative_name: string | null;
+  consent_representative_relation: string | null;
+  consent_collected_at: string | null;
+  consent_collected_by: string | null;
 }
 
 interface AuditRow {
@@ -47,6 +61,7 @@ function fromRow(r: TeleconsultRow): TeleconsultationRecord {
     specialistId: r.specialist_id,
     specialistName: r.specialist_name,
     reason: r.reason,
+    consent: consentFromColumns(r),
     status: r.status as TeleconsultStatus,
     outcome: r.outcome,
     createdAt: r.created_at,
@@ -65,8 +80,10 @@ export class SqliteTeleconsultTables {
     this.db
       .prepare(
         `INSERT INTO teleconsultations (session_id, gateway_id, patient_id, patient_ins, requested_specialist_id, specialist_id,
-           specialist_name, reason, status, outcome, created_at, created_ms, joined_at, connected_at, ended_at, duration_ms, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           specialist_name, reason, status, outcome, created_at, created_ms, joined_at, connected_at, ended_at, duration_ms, updated_at,
+           consent_by, consent_method, consent_representative_name, consent_representative_relation, consent_collected_at,
+           consent_collected_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (session_id) DO UPDATE SET
            specialist_id = excluded.specialist_id, specialist_name = excluded.specialist_name, status = excluded.status,
            outcome = excluded.outcome, joined_at = excluded.joined_at, connected_at = excluded.connected_at,
@@ -90,6 +107,7 @@ export class SqliteTeleconsultTables {
         t.endedAt,
         t.durationMs,
         t.updatedAt,
+        ...consentToColumns(t.consent),
       );
   }
 

@@ -20,6 +20,7 @@ function act(over: Partial<TeleconsultationRecord> = {}): TeleconsultationRecord
     specialistId: null,
     specialistName: null,
     reason: null,
+    consent: { by: 'patient', method: 'oral', representative: null, collectedAt: at(0), collectedBy: null },
     status: 'waiting',
     outcome: null,
     createdAt: at(0),
@@ -66,6 +67,35 @@ export function teleconsultStoreSuite(harness: StoreHarness): void {
       expect(await store.getTeleconsultation(a.sessionId)).toEqual({ ...done, reason: 'dyspnée' });
       expect(await store.getTeleconsultation(randomUUID())).toBeNull();
       expect(await store.getTeleconsultation('not-a-uuid')).toBeNull();
+    });
+
+    it('records the consent with the act (patient or named representative), never changed by later updates', async () => {
+      const own = act();
+      const rep = act({
+        consent: {
+          by: 'representative',
+          method: 'written',
+          representative: { name: 'Mme Claire Martin', relation: 'fille, personne de confiance' },
+          collectedAt: '2026-11-23T09:00:30.250Z',
+          collectedBy: 'ide-dupont',
+        },
+      });
+      // An act recorded before consent was modelled (migration 6): no consent, and it reads back as null.
+      const legacy = act({ consent: null });
+      for (const a of [own, rep, legacy]) await store.upsertTeleconsultation(a);
+      expect(await store.getTeleconsultation(own.sessionId)).toEqual(own);
+      expect(await store.getTeleconsultation(rep.sessionId)).toEqual(rep);
+      expect((await store.getTeleconsultation(legacy.sessionId))?.consent).toBeNull();
+      await store.upsertTeleconsultation({ ...rep, status: 'cancelled', consent: null, outcome: 'cancelled-by-nurse', updatedAt: at(5) });
+      const after = await store.getTeleconsultation(rep.sessionId);
+      expect(after).toMatchObject({ status: 'cancelled', consent: rep.consent });
+      const listed = await store.listTeleconsultations({});
+      expect(listed.find((r) => r.sessionId === rep.sessionId)?.consent).toEqual(rep.consent);
+      expect(listed.find((r) => r.sessionId === legacy.sessionId)?.consent).toBeNull();
+      // The columns refuse values outside the model.
+      await expect(db.exec(`UPDATE teleconsultations SET consent_method = 'implied' WHERE consent_by IS NOT NULL`)).rejects.toThrow(
+        /check/i,
+      );
     });
 
     it('lists newest first, filtered by carts (ids or patterns), status, patient, specialist and time, with paging', async () => {

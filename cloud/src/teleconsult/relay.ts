@@ -3,7 +3,9 @@
  * sessions and the specialists' WebSockets). One MQTT client subscribed to every gateway's rtc/up
  * and publishing to rtc/down; one `RelayPeer` per open specialist page.
  *
- *   nurse calls   gateway ─call─▶ relay: act `waiting`, shown in the waiting rooms of the specialists allowed on that cart
+ *   nurse calls   gateway ─call─▶ relay: act `waiting`, shown in the waiting rooms of the specialists allowed on that cart;
+ *                 a call without the patient's consent (R.6316-2; an older gateway) creates no act: the cart gets
+ *                 `hangup` 'no-consent' and `session` not-done, the audit `call-refused`
  *   join          page ─join─▶ relay ─start─▶ gateway; act `in-progress`
  *   signaling     gateway ─offer/ice/state─▶ page;  page ─answer/ice─▶ gateway
  *   page lost     the joined page's socket closes (reload, dropped connection): the act stays in progress,
@@ -33,7 +35,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { OnceLogger } from '../ingest/ingest-metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
-import type { AuditEventInput, TeleconsultationRecord } from '../store/teleconsult-records.js';
+import type { AuditEventInput, ConsentRecord, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import type { TeleconsultConfig } from './config.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
 import { ACTIVE_STATUSES, endStatus, isFinal, linkStep, transition } from './status-machine.js';
@@ -65,6 +67,8 @@ export interface TeleconsultMetrics {
   toGateways: number;
   malformed: { mqtt: Record<MqttMalformed, number>; ws: Record<WsMalformed, number> };
   storeErrors: number;
+  /** Calls refused before any act was created (no consent). */
+  callsRefused: number;
   /** Pages lost during an act, rejoins, and acts ended because nobody rejoined in time. */
   pagesLost: number;
   rejoins: number;
@@ -128,6 +132,7 @@ export class TeleconsultRelay {
       ws: { oversize: 0, 'not-json': 0, schema: 0, 'unknown-session': 0, forbidden: 0, 'bad-state': 0 },
     },
     storeErrors: 0,
+    callsRefused: 0,
     pagesLost: 0,
     rejoins: 0,
     specialistsLost: 0,
@@ -304,6 +309,18 @@ export class TeleconsultRelay {
       else this.mqttMalformed('wrong-gateway', gatewayId, topics.rtcUp(gatewayId), undefined, `session ${msg.sessionId} is another cart's`);
       return;
     }
+    if (!msg.consent) {
+      this.refuseCall(gatewayId, msg, 'no-consent');
+      return;
+    }
+    const c = msg.consent;
+    const consent: ConsentRecord = {
+      by: c.by,
+      method: c.method,
+      representative: c.by === 'representative' ? { ...c.representative } : null,
+      collectedAt: new Date(c.collectedAt).toISOString(),
+      collectedBy: c.collectedBy ?? null,
+    };
     const at = this.now().toISOString();
     const rec: TeleconsultationRecord = {
       sessionId: msg.sessionId,
@@ -314,6 +331,7 @@ export class TeleconsultRelay {
       specialistId: null,
       specialistName: null,
       reason: msg.reason ?? null,
+      consent,
       status: 'waiting',
       outcome: null,
       createdAt: at,
@@ -331,6 +349,7 @@ export class TeleconsultRelay {
     this.live.set(rec.sessionId, l);
     this.write(() => this.opts.store.upsertTeleconsultation({ ...rec }));
     this.audit({ actor: gatewayId, actorRole: 'gateway', action: 'call', ...this.about(l), detail: msg.reason ?? null });
+    this.audit({ actor: gatewayId, actorRole: 'gateway', action: 'consent', ...this.about(l), detail: consentDetail(consent) });
     this.arm(l, this.opts.config.waitingTimeoutMinutes * 60_000, () =>
       this.move(l, 'not-done', 'no-join-timeout', { actor: 'cloud', actorRole: 'system', action: 'timeout' }),
     );
@@ -343,6 +362,26 @@ export class TeleconsultRelay {
       },
       () => this.broadcastRoom(),
     );
+  }
+
+  /**
+   * No act is created: the cart hears why (`hangup` with the reason, for this release's nurse page)
+   * and that the call is over (`session` not-done, which older gateways show too).
+   */
+  private refuseCall(gatewayId: string, msg: Extract<RtcUpMsg, { type: 'call' }>, reason: 'no-consent'): void {
+    this.counters.callsRefused++;
+    this.once.warn(gatewayId, `call-${reason}`, { topic: topics.rtcUp(gatewayId), error: reason }, 'teleconsult: call refused');
+    this.audit({
+      actor: gatewayId,
+      actorRole: 'gateway',
+      action: 'call-refused',
+      sessionId: msg.sessionId,
+      gatewayId,
+      patientId: msg.patient.id,
+      detail: reason,
+    });
+    this.toGateway(gatewayId, { v: 1, type: 'hangup', sessionId: msg.sessionId, reason });
+    this.toGateway(gatewayId, { v: 1, type: 'session', sessionId: msg.sessionId, status: 'not-done' });
   }
 
   private onState(l: Live, msg: Extract<RtcUpMsg, { type: 'state' }>): void {
@@ -656,6 +695,7 @@ export class TeleconsultRelay {
       gatewayId: l.rec.gatewayId,
       patient: { ...l.patient },
       reason: l.rec.reason,
+      consent: l.rec.consent && { ...l.rec.consent, representative: l.rec.consent.representative && { ...l.rec.consent.representative } },
       status: l.rec.status,
       createdAt: l.rec.createdAt,
       specialist: l.rec.specialistId && l.rec.specialistName ? { id: l.rec.specialistId, name: l.rec.specialistName } : null,
@@ -693,4 +733,10 @@ export class TeleconsultRelay {
       this.opts.logger.error({ err: e }, 'teleconsult: store write failed');
     });
   }
+}
+
+/** The audit line of a consent: who, how, when (the representative named, as the record has it). */
+export function consentDetail(c: ConsentRecord): string {
+  const who = c.representative ? `representative ${c.representative.name} (${c.representative.relation})` : 'patient';
+  return `${c.method} consent by ${who}, collected ${c.collectedAt}${c.collectedBy ? ` by ${c.collectedBy}` : ''}`.slice(0, 300);
 }

@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { IceCandidate, type SpecialistLink, type TeleconsultStatus, Uuid } from '@telecart/protocol';
+import type { ConsentRecord } from '../store/teleconsult-records.js';
 
 const Sdp = Type.String({ minLength: 1, maxLength: 65_536 });
 
@@ -42,6 +43,8 @@ export interface SessionView {
   gatewayId: string;
   patient: { id: string; ins: string | null; family: string | null; given: string | null; birthDate: string | null };
   reason: string | null;
+  /** The consent recorded with the act (null only for acts from before consent was recorded). */
+  consent: ConsentRecord | null;
   status: TeleconsultStatus;
   createdAt: string;
   specialist: { id: string; name: string } | null;

@@ -15,6 +15,7 @@ export {
   toFhirQuantity,
   toFhirSampledData,
 } from './observation.js';
+export { INS_OIDS, type PatientFacts, toFhirPatient } from './patient.js';
 export { EXTRA_LOINC, SYSTEM as FHIR_SYSTEM, TELECART as TELECART_FHIR, VITAL_PROFILES, VITALSIGNS_PROFILE } from './systems.js';
 export type {
   Annotation as FhirAnnotation,

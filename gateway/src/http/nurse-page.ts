@@ -1,7 +1,9 @@
 /**
  * The minimal nurse page served at /: pick the patient, see the last readings arrive (held ones
  * flagged), assign held readings, call the specialist for the current patient and follow the act's
- * status (POST/DELETE /api/teleconsult/call, GET /api/teleconsult), in French or English. Plain DOM, textContent only (device
+ * status (POST/DELETE /api/teleconsult/call, GET /api/teleconsult), in French or English. The call
+ * button stays disabled until the nurse has recorded the consent (the patient's, or a named
+ * representative's; oral or written) and confirmed it (CSP R.6316-2). Plain DOM, textContent only (device
  * strings are untrusted), script served from /app.js so the CSP can forbid inline script.
  */
 export const NURSE_PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'";
@@ -33,6 +35,8 @@ export const NURSE_PAGE_HTML = `<!doctype html>
   #store { background: #b91c1c; color: #fff; padding: .6em .8em; border-radius: 6px; margin-bottom: .6em; font-weight: bold; }
   #tc-status[data-status="in-progress"] { color: #15803d; }
   #tc-status[data-status="waiting"], #tc-status[data-status="reconnecting"] { color: #b45309; }
+  #tc-consent { flex-basis: 100%; border: 1px solid #cbd5e1; border-radius: 6px; display: flex; gap: .4em 1em; flex-wrap: wrap; align-items: center; }
+  #tc-consent input[type=text] { font-size: .9em; }
 </style>
 </head>
 <body>
@@ -46,6 +50,17 @@ export const NURSE_PAGE_HTML = `<!doctype html>
   <div id="store" role="alert" hidden></div>
   <div id="who"></div>
   <section id="tc" aria-live="polite">
+    <fieldset id="tc-consent">
+      <legend data-i18n="consent">Consentement à la téléconsultation</legend>
+      <label><input type="radio" name="tc-by" id="tc-by-patient" value="patient" checked> <span data-i18n="byPatient">du patient</span></label>
+      <label><input type="radio" name="tc-by" id="tc-by-rep" value="representative"> <span data-i18n="byRep">de son représentant (patient hors d’état de consentir)</span></label>
+      <span id="tc-rep" hidden>
+        <input type="text" id="tc-rep-name" maxlength="128" data-i18n-placeholder="repName" placeholder="Nom du représentant">
+        <input type="text" id="tc-rep-relation" maxlength="64" data-i18n-placeholder="repRelation" placeholder="Lien (fille, tuteur, personne de confiance…)">
+      </span>
+      <label><span data-i18n="method">Recueilli</span> <select id="tc-method"><option value="oral" data-i18n="oral">oralement</option><option value="written" data-i18n="written">par écrit</option></select></label>
+      <label><input type="checkbox" id="tc-confirm"> <span data-i18n="confirm">J’ai informé la personne et recueilli son consentement libre et éclairé</span></label>
+    </fieldset>
     <input id="tc-reason" maxlength="200" data-i18n-placeholder="reason" placeholder="Motif (facultatif)">
     <button id="tc-call" data-i18n="call">Appeler le spécialiste</button>
     <button id="tc-cancel" data-i18n="cancelCall" hidden>Annuler l’appel</button>
@@ -66,6 +81,10 @@ const T = {
         none: 'Aucun patient sélectionné : les mesures sont mises en attente', current: 'Patient : ',
         held: 'en attente de patient', assign: 'Attribuer au patient sélectionné', recorded: 'enregistrée', choose: '— choisir —', map: 'PAM',
         call: 'Appeler le spécialiste', cancelCall: 'Annuler l’appel', reason: 'Motif (facultatif)', with: 'avec', needPatient: 'Choisissez d’abord le patient',
+        consent: 'Consentement à la téléconsultation', byPatient: 'du patient', byRep: 'de son représentant (patient hors d’état de consentir)',
+        repName: 'Nom du représentant', repRelation: 'Lien (fille, tuteur, personne de confiance…)', method: 'Recueilli', oral: 'oralement', written: 'par écrit',
+        confirm: 'J’ai informé la personne et recueilli son consentement libre et éclairé', needConsent: 'Recueillez d’abord le consentement',
+        refused: { 'no-consent': 'Appel refusé : consentement non transmis' },
         store: { 'near-full': 'Mémoire du chariot presque pleine : les tracés (ECG, stéthoscope) ne sont plus enregistrés. Reconnectez le chariot au réseau.',
                  full: 'Mémoire du chariot pleine : plus aucune mesure n’est enregistrée. Reconnectez le chariot au réseau.' },
         st: { scheduled: 'Téléconsultation à venir', waiting: 'Patient en salle d’attente', 'in-progress': 'Téléconsultation en cours',
@@ -75,6 +94,10 @@ const T = {
         none: 'No patient selected: readings are held', current: 'Patient: ',
         held: 'waiting for a patient', assign: 'Assign to the selected patient', recorded: 'recorded', choose: '— choose —', map: 'MAP',
         call: 'Call the specialist', cancelCall: 'Cancel the call', reason: 'Reason (optional)', with: 'with', needPatient: 'Select the patient first',
+        consent: 'Consent to the teleconsultation', byPatient: 'by the patient', byRep: 'by their representative (patient unable to consent)',
+        repName: 'Representative’s name', repRelation: 'Relation (daughter, guardian, trusted person…)', method: 'Given', oral: 'orally', written: 'in writing',
+        confirm: 'I informed them and obtained their free and informed consent', needConsent: 'Record the consent first',
+        refused: { 'no-consent': 'Call refused: no consent sent' },
         store: { 'near-full': 'Cart storage nearly full: waveforms (ECG, stethoscope) are no longer recorded. Bring the cart back on the network.',
                  full: 'Cart storage full: no new reading is recorded. Bring the cart back on the network.' },
         st: { scheduled: 'Teleconsultation scheduled', waiting: 'Patient in the waiting room', 'in-progress': 'Teleconsultation in progress',
@@ -117,14 +140,37 @@ let actError = '';
 const ACTIVE = ['scheduled', 'waiting', 'in-progress'];
 const actActive = () => act !== null && ACTIVE.includes(act.status);
 
+// The consent for the next call (R.6316-2): the patient's, or a named representative's, confirmed by the nurse.
+let consentFor = null;
+function consentValue() {
+  const rep = $('tc-by-rep').checked;
+  $('tc-rep').hidden = !rep;
+  if (!$('tc-confirm').checked) return null;
+  const c = { by: rep ? 'representative' : 'patient', method: $('tc-method').value === 'written' ? 'written' : 'oral' };
+  if (!rep) return c;
+  const name = $('tc-rep-name').value.trim();
+  const relation = $('tc-rep-relation').value.trim();
+  return name && relation ? Object.assign(c, { representative: { name: name, relation: relation } }) : null;
+}
+// Consent is per act and per patient: cleared after a call and when the patient changes.
+function resetConsent() {
+  $('tc-by-patient').checked = true;
+  $('tc-method').value = 'oral';
+  $('tc-rep-name').value = '';
+  $('tc-rep-relation').value = '';
+  $('tc-confirm').checked = false;
+}
+
 function renderCall() {
   const st = $('tc-status');
   // In progress with the specialist's page gone (reload, lost connection): the act waits for them.
   const shown = act && act.status === 'in-progress' && act.specialistLink === 'reconnecting' ? 'reconnecting' : act ? act.status : '';
   st.dataset.status = shown;
-  st.textContent = actError || (act ? (T[lang].st[shown] || act.status) + (act.specialist ? ' — ' + t('with') + ' ' + act.specialist.name : '') : '');
-  $('tc-call').disabled = actActive() || !current;
-  $('tc-call').title = current ? '' : t('needPatient');
+  const refused = act && act.refused ? T[lang].refused[act.refused] || act.refused : '';
+  st.textContent = actError || refused || (act ? (T[lang].st[shown] || act.status) + (act.specialist ? ' — ' + t('with') + ' ' + act.specialist.name : '') : '');
+  const consent = consentValue();
+  $('tc-call').disabled = actActive() || !current || !consent;
+  $('tc-call').title = !current ? t('needPatient') : consent ? '' : t('needConsent');
   $('tc-cancel').hidden = !(act && (act.status === 'waiting' || act.status === 'scheduled'));
 }
 
@@ -145,6 +191,8 @@ function pollCall() {
 }
 
 function renderWho() {
+  const id = current ? current.id : null;
+  if (id !== consentFor) { consentFor = id; resetConsent(); }
   renderCall();
   const who = $('who');
   who.className = current ? '' : 'none';
@@ -253,18 +301,25 @@ async function main() {
   $('clear').onclick = async () => { current = (await api('DELETE', '/api/context/patient')).patient; renderWho(); };
   $('tc-call').onclick = async () => {
     const reason = $('tc-reason').value.trim();
+    const consent = consentValue();
+    if (!consent) return;
     $('tc-call').disabled = true;
     try {
-      const r = await api('POST', '/api/teleconsult/call', reason ? { reason: reason } : {});
+      const r = await api('POST', '/api/teleconsult/call', reason ? { reason: reason, consent: consent } : { consent: consent });
       act = { sessionId: r.sessionId, status: r.status || 'waiting', specialist: null };
       actError = '';
       $('tc-reason').value = '';
+      resetConsent();
     } catch (e) {
       actError = String(e.message || e);
     }
     renderCall();
     refreshCall();
   };
+  for (const id of ['tc-by-patient', 'tc-by-rep', 'tc-method', 'tc-confirm', 'tc-rep-name', 'tc-rep-relation']) {
+    $(id).addEventListener('input', renderCall);
+    $(id).addEventListener('change', renderCall);
+  }
   $('tc-cancel').onclick = async () => {
     if (!act) return;
     try { await api('DELETE', '/api/teleconsult/call/' + encodeURIComponent(act.sessionId)); } catch (e) { actError = String(e.message || e); }

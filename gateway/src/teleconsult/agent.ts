@@ -24,6 +24,7 @@ import {
   type RtcDown,
   type RtcUp,
   type SpecialistLink,
+  type TeleconsultConsent,
   type TeleconsultStatus,
 } from '@telecart/protocol';
 import type { CaptureSource } from '../audio/pipelines.js';
@@ -59,6 +60,8 @@ export interface CallRequest {
   patient: { id: string; ins?: string };
   specialistId?: string;
   reason?: string;
+  /** The patient's (or their representative's) consent, collected by the nurse before calling. */
+  consent: TeleconsultConsent;
 }
 
 export interface TeleconsultView {
@@ -70,6 +73,8 @@ export interface TeleconsultView {
     patientId: string | null;
     /** In progress: 'reconnecting' while the specialist's page is away (the nurse's screen says so). */
     specialistLink?: SpecialistLink;
+    /** The cloud refused the call (e.g. 'no-consent'): no act was created. */
+    refused?: string;
   } | null;
   peer: { sessionId: string; state: PeerState | 'new'; stats: MediaSessionStats } | null;
   counters: TeleconsultCounters;
@@ -136,6 +141,7 @@ export class TeleconsultAgent extends EventEmitter<{
       patient: { id: req.patient.id, ...(req.patient.ins ? { ins: req.patient.ins } : {}) },
       ...(req.specialistId ? { specialistId: req.specialistId } : {}),
       ...(req.reason ? { reason: req.reason } : {}),
+      consent: req.consent,
     });
     this.setView({ sessionId, status: 'waiting', specialist: null, patientId: req.patient.id });
     return { sessionId };
@@ -195,13 +201,14 @@ export class TeleconsultAgent extends EventEmitter<{
   private async apply(m: RtcDown): Promise<void> {
     switch (m.type) {
       case 'session': {
-        const patientId = this.view?.sessionId === m.sessionId ? this.view.patientId : null;
+        const same = this.view?.sessionId === m.sessionId ? this.view : null;
         this.setView({
           sessionId: m.sessionId,
           status: m.status,
           specialist: m.specialist ?? this.view?.specialist ?? null,
-          patientId,
+          patientId: same?.patientId ?? null,
           ...(m.specialistLink ? { specialistLink: m.specialistLink } : {}),
+          ...(same?.refused ? { refused: same.refused } : {}),
         });
         if ((m.status === 'completed' || m.status === 'cancelled' || m.status === 'not-done') && this.live?.sessionId === m.sessionId) {
           await this.endLive(`session ${m.status}`);
@@ -236,6 +243,11 @@ export class TeleconsultAgent extends EventEmitter<{
         return;
       }
       case 'hangup': {
+        if (this.view?.sessionId === m.sessionId && this.view.status === 'waiting' && this.live?.sessionId !== m.sessionId) {
+          // The cloud refused the call itself (no act): the nurse sees why.
+          this.setView({ ...this.view, status: 'not-done', refused: m.reason ?? 'refused' });
+          return;
+        }
         if (!this.liveFor(m.sessionId)) return;
         await this.endLive(m.reason ?? 'hung up');
         return;

@@ -8,7 +8,7 @@
  * The gateway is the WebRTC offerer (its media are send-only); candidates trickle both ways.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { Uuid } from './common.js';
+import { IsoDateTime, Uuid } from './common.js';
 
 export const RTC_VERSION = 1;
 
@@ -56,6 +56,51 @@ const Person = Type.Object(
   { additionalProperties: false },
 );
 const v = Type.Literal(RTC_VERSION);
+
+/** A name or relation typed by the nurse: at least one non-blank character. */
+const Typed = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' });
+
+export const CONSENT_METHODS = ['oral', 'written'] as const;
+export const ConsentMethod = Type.Union(
+  CONSENT_METHODS.map((m) => Type.Literal(m)),
+  { description: 'oral (noted by the nurse) or written (a signed form)' },
+);
+/** Who consented for a patient who cannot: their legal representative or personne de confiance. */
+export const ConsentRepresentative = Type.Object(
+  {
+    name: Typed(128),
+    /** e.g. « fille, personne de confiance », « tuteur ». */
+    relation: Typed(64),
+  },
+  { additionalProperties: false },
+);
+const consentCommon = {
+  method: ConsentMethod,
+  /** When the nurse confirmed it (stamped by the gateway). */
+  collectedAt: IsoDateTime,
+  /** The nurse / gateway user who collected it, when the gateway knows one. */
+  collectedBy: Type.Optional(Typed(128)),
+};
+/**
+ * The patient's free and informed consent to the teleconsultation, collected before the call
+ * (Code de la santé publique R.6316-2): from the patient, or from their legal representative or
+ * personne de confiance when the patient cannot give it (then their name and relation are required).
+ */
+export const TeleconsultConsent = Type.Union(
+  [
+    Type.Object({ by: Type.Literal('patient'), ...consentCommon }, { additionalProperties: false }),
+    Type.Object(
+      {
+        by: Type.Literal('representative'),
+        representative: ConsentRepresentative,
+        ...consentCommon,
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'the patient’s consent to the act (R.6316-2), or their representative’s' },
+);
+export type TeleconsultConsent = Static<typeof TeleconsultConsent>;
 
 /** Cloud → gateway. */
 export const RtcDown = Type.Union(
@@ -113,6 +158,8 @@ export const RtcUp = Type.Union(
         ),
         specialistId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         reason: Type.Optional(Type.String({ maxLength: 200 })),
+        /** Optional in the schema (older gateways omit it), required by the cloud: a call without it is refused ('no-consent'). */
+        consent: Type.Optional(TeleconsultConsent),
       },
       { additionalProperties: false },
     ),

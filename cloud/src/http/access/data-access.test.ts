@@ -51,7 +51,7 @@ beforeAll(async () => {
     mqttPort: 0,
     httpPort: 0,
     logger: pino({ level: 'silent' }),
-    patients: [{ id: 'p-quiet', family: 'SANS', given: 'Mesure' }],
+    patients: [{ id: 'p-quiet', family: 'SANS', given: 'Mesure', ins: '255081416802538', insOid: '1.2.250.1.213.1.4.10' }],
     teleconsult: {
       specialists: [
         all.account,
@@ -91,6 +91,8 @@ describe('patient data needs a logged-in clinician', () => {
     '/fhir/Observation?patient=p-a',
     `/fhir/Observation/${uuid}`,
     `/fhir/Media/${uuid}`,
+    '/fhir/Patient/p-a',
+    '/fhir/Patient?identifier=p-a',
   ];
 
   it.each(routes)('GET %s: 401 without a login, and with an unknown token', async (path) => {
@@ -177,6 +179,31 @@ describe('a clinician sees the patients of their carts only', () => {
     expect(across.status).toBe(403);
     expect(across.json()).toMatchObject({ issue: [{ code: 'forbidden' }] });
     expect((await get('/fhir/Observation?code=8867-4', all.headers)).json()).toMatchObject({ total: 2 });
+  });
+
+  it('FHIR Patient: the subject of an exported Observation resolves, within the carts; INS search', async () => {
+    const obs = (await get(`/fhir/Observation/${obsA.id}`, cartA.headers)).json() as { subject: { reference: string } };
+    const subject = await fetch(obs.subject.reference, { headers: cartA.headers });
+    expect(subject.status).toBe(200);
+    expect(subject.headers.get('content-type')).toContain('application/fhir+json');
+    expect(await subject.json()).toMatchObject({
+      resourceType: 'Patient',
+      id: 'p-a',
+      identifier: [{ system: 'urn:telecart:patient-id', value: 'p-a' }],
+    });
+    expect((await get('/fhir/Patient/p-b', cartA.headers)).status).toBe(404);
+    expect((await get('/fhir/Patient', cartA.headers)).json()).toMatchObject({ total: 1, entry: [{ resource: { id: 'p-a' } }] });
+    const ins = await get(`/fhir/Patient?identifier=${encodeURIComponent('urn:oid:1.2.250.1.213.1.4.10|255081416802538')}`, all.headers);
+    expect(ins.json()).toMatchObject({
+      total: 1,
+      entry: [{ fullUrl: expect.stringMatching(/\/fhir\/Patient\/p-quiet$/), resource: { name: [{ family: 'SANS', given: ['Mesure'] }] } }],
+    });
+    expect(
+      (await get(`/fhir/Patient?identifier=${encodeURIComponent('urn:oid:1.2.250.1.213.1.4.8|255081416802538')}`, all.headers)).json(),
+    ).toMatchObject({
+      total: 0,
+    });
+    expect((await get('/fhir/Patient?name=x', all.headers)).status).toBe(400);
   });
 
   it('streams live readings of their patients only', async () => {

@@ -6,50 +6,19 @@
  * (strict handling: a search that silently ignored a filter would return the wrong patients' data).
  */
 import type { Static } from '@sinclair/typebox';
-import { searchsetBundle, toFhirId, toFhirObservation } from '@telecart/devices';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { searchsetBundle, toFhirObservation } from '@telecart/devices';
+import type { FastifyInstance } from 'fastify';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import { parseCodeParam, parseDateParams, parsePatientParam } from '../../fhir/search-params.js';
-import type { CloudStore, ObservationQuery } from '../../store/cloud-store.js';
+import type { ObservationQuery } from '../../store/cloud-store.js';
 import { currentReader, type DataAccess, readableObservation } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
+import { badRequest, baseUrl, firstIssue, localPatientId, parameterOf } from '../fhir-helpers.js';
 import { FhirIdParams, FhirObservationSearch } from '../query-schemas.js';
 
 const DEFAULT_COUNT = 50;
 
 type Search = Static<typeof FhirObservationSearch>;
-
-function baseUrl(req: FastifyRequest, deps: HttpDeps): string {
-  const origin = deps.publicBaseUrl?.replace(/\/+$/, '') ?? `${req.protocol}://${req.host}`;
-  return `${origin}/fhir`;
-}
-
-interface AjvIssue {
-  keyword: string;
-  instancePath: string;
-  params: { additionalProperty?: unknown };
-}
-
-/** The first schema issue of a fastify validation error (fastify types it loosely). */
-function firstIssue(err: Error & { validation?: unknown }): AjvIssue | undefined {
-  return Array.isArray(err.validation) ? (err.validation[0] as AjvIssue | undefined) : undefined;
-}
-
-/** The parameter an AJV error is about: the offending property, or the one that is not allowed. */
-function parameterOf(v: AjvIssue | undefined): string | undefined {
-  if (!v) return undefined;
-  const extra = v.params.additionalProperty;
-  if (typeof extra === 'string') return extra;
-  const name = v.instancePath.split('/')[1];
-  return name === undefined || name === '' ? undefined : name;
-}
-
-function badRequest(reply: FastifyReply, diagnostics: string, parameter?: string) {
-  return reply
-    .code(400)
-    .type(FHIR_JSON)
-    .send(operationOutcome('invalid', diagnostics, parameter));
-}
 
 /** Search parameters → store query, or the first problem with the parameter it is about. */
 function toQuery(s: Search): { ok: true; query: ObservationQuery } | { ok: false; error: string; parameter: string } {
@@ -81,11 +50,6 @@ function toQuery(s: Search): { ok: true; query: ObservationQuery } | { ok: false
  * Patient references carry toFhirId(localId) ('p_1' → 'p-1'): map a FHIR id back to the local id
  * when it is not one itself (the scan only runs for ids that differ).
  */
-async function localPatientId(store: CloudStore, fhirId: string): Promise<string> {
-  if (await store.getPatient(fhirId)) return fhirId;
-  const match = (await store.listPatients()).find((p) => toFhirId(p.id) === fhirId);
-  return match?.id ?? fhirId;
-}
 
 /** This search's URL with another _offset (repeated parameters kept, in order). */
 function pageUrl(base: string, s: Search, count: number, offset: number): string {

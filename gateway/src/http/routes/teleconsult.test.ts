@@ -1,0 +1,144 @@
+/**
+ * POST /api/teleconsult/call at its trust boundary: the consent is required and checked (400 with a
+ * clear message, nothing sent to the cloud), then stamped with the gateway's time and carried by the
+ * RtcUp call (validated against the contract, as mqtt-link does). A call the cloud refuses reaches
+ * the nurse's view with its reason. Real Fastify (inject) and a real TeleconsultAgent.
+ */
+import { Value } from '@sinclair/typebox/value';
+import { formatIssues, type RtcDown, type RtcUp } from '@telecart/protocol';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MediaConfig } from '../../media/config.js';
+import { PatientContext } from '../../patient/context.js';
+import { type SignalingLink, TeleconsultAgent } from '../../teleconsult/agent.js';
+import { rtcValidators } from '../../teleconsult/validators.js';
+import { registerTeleconsultRoutes } from './teleconsult.js';
+
+class Link implements SignalingLink {
+  readonly ups: RtcUp[] = [];
+  private handler: ((p: Buffer) => void) | null = null;
+  async publish(up: RtcUp): Promise<void> {
+    const r = rtcValidators.up.validate(up);
+    if (!r.ok) throw new Error(`RtcUp ${up.type} does not match the contract: ${formatIssues(r.issues)}`);
+    this.ups.push(up);
+  }
+  onDown(h: (p: Buffer) => void): () => void {
+    this.handler = h;
+    return () => {
+      this.handler = null;
+    };
+  }
+  down(m: RtcDown): void {
+    this.handler?.(Buffer.from(JSON.stringify(m)));
+  }
+}
+
+const NOW = new Date('2026-11-23T14:02:07.123Z');
+
+describe('POST /api/teleconsult/call — consent', () => {
+  let app: FastifyInstance;
+  let link: Link;
+  let agent: TeleconsultAgent;
+  beforeEach(async () => {
+    link = new Link();
+    agent = new TeleconsultAgent({
+      gatewayId: 'cart-unit',
+      link,
+      media: Value.Default(MediaConfig, { audio: { source: 'none' }, ice: { hostAddresses: ['127.0.0.1'] } }) as MediaConfig,
+      camera: { deadManMs: 500 },
+      stethoscope: {},
+    });
+    const patients = new PatientContext({
+      mode: 'ehpad',
+      patients: [{ id: 'p-001', family: 'Durand', given: 'Jeanne' }],
+      deviceUsers: [],
+    });
+    patients.select('p-001');
+    app = Fastify({ logger: false });
+    registerTeleconsultRoutes(app, agent, patients, () => NOW);
+    await app.ready();
+  });
+  afterEach(async () => {
+    await agent.close();
+    await app.close();
+  });
+
+  const call = (body: unknown) => app.inject({ method: 'POST', url: '/api/teleconsult/call', payload: body as object });
+
+  it('refuses a call without a valid consent, with a message saying what is missing, and sends nothing', async () => {
+    const cases: [unknown, RegExp][] = [
+      [{}, /required property 'consent'/],
+      [{ reason: 'dyspnée' }, /consent/],
+      [{ consent: { method: 'oral' } }, /required property 'by'/],
+      [{ consent: { by: 'patient' } }, /required property 'method'/],
+      [{ consent: { by: 'patient', method: 'implied' } }, /method/],
+      [{ consent: { by: 'family', method: 'oral' } }, /by/],
+      [{ consent: { by: 'representative', method: 'oral' } }, /representative.*name and relation/],
+      [{ consent: { by: 'representative', method: 'oral', representative: { relation: 'fille' } } }, /required property 'name'/],
+      [{ consent: { by: 'representative', method: 'oral', representative: { name: '   ', relation: 'fille' } } }, /name/],
+      [{ consent: { by: 'representative', method: 'oral', representative: { name: 'Mme Martin', relation: '' } } }, /relation/],
+      [
+        { consent: { by: 'patient', method: 'oral', representative: { name: 'Mme Martin', relation: 'fille' } } },
+        /only for consent given by a representative/,
+      ],
+    ];
+    for (const [body, message] of cases) {
+      const res = await call(body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.json().message, JSON.stringify(body)).toMatch(message);
+    }
+    expect(link.ups).toEqual([]);
+    expect(agent.status().session).toBeNull();
+  });
+
+  it("carries the patient's consent, stamped with the gateway's time, in the RtcUp call", async () => {
+    const res = await call({ reason: 'dyspnée', consent: { by: 'patient', method: 'oral' } });
+    expect(res.statusCode).toBe(201);
+    const { sessionId } = res.json() as { sessionId: string };
+    expect(link.ups).toEqual([
+      {
+        v: 1,
+        type: 'call',
+        sessionId,
+        patient: { id: 'p-001' },
+        reason: 'dyspnée',
+        consent: { by: 'patient', method: 'oral', collectedAt: NOW.toISOString() },
+      },
+    ]);
+  });
+
+  it("stamps the gateway's time: a time sent by the page is not taken", async () => {
+    const res = await call({ consent: { by: 'patient', method: 'oral', collectedAt: '2020-01-01T00:00:00Z' } });
+    expect(res.statusCode).toBe(201);
+    const up = link.ups[0];
+    expect(up?.type === 'call' && up.consent?.collectedAt).toBe(NOW.toISOString());
+  });
+
+  it("carries a representative's consent with their name and relation (trimmed)", async () => {
+    const res = await call({
+      consent: {
+        by: 'representative',
+        method: 'written',
+        representative: { name: ' Mme Claire Martin ', relation: 'fille, personne de confiance' },
+      },
+    });
+    expect(res.statusCode).toBe(201);
+    const up = link.ups[0];
+    expect(up?.type === 'call' && up.consent).toEqual({
+      by: 'representative',
+      method: 'written',
+      representative: { name: 'Mme Claire Martin', relation: 'fille, personne de confiance' },
+      collectedAt: NOW.toISOString(),
+    });
+  });
+
+  it("shows the nurse the cloud's refusal of a call (hangup with a reason before any act), then not-done", async () => {
+    const { sessionId } = (await call({ consent: { by: 'patient', method: 'oral' } })).json() as { sessionId: string };
+    link.down({ v: 1, type: 'hangup', sessionId, reason: 'no-consent' });
+    link.down({ v: 1, type: 'session', sessionId, status: 'not-done' });
+    for (let i = 0; i < 100 && agent.status().session?.status !== 'not-done'; i++) await new Promise((r) => setTimeout(r, 10));
+    const view = (await app.inject({ method: 'GET', url: '/api/teleconsult' })).json() as ReturnType<TeleconsultAgent['status']>;
+    expect(view.session).toMatchObject({ sessionId, status: 'not-done', refused: 'no-consent' });
+    expect(view.counters.otherSession).toBe(0);
+  });
+});
