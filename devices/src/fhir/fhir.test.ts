@@ -71,19 +71,28 @@ describe('toFhirObservation', () => {
     expect(f.extension?.find((e) => e.url === TELECART.deviceTimeExtension)?.valueString).toBe(obs.time.device);
   });
 
-  it('names the patient by reference and INS, and the device by reference, identifier and display', () => {
+  it('names the patient by reference and INS, and the device as a contained resource with identifier and display', () => {
     const f = toFhirObservation(sampleObservation(1));
     expect(f.subject).toEqual({
       reference: 'Patient/p-001',
       type: 'Patient',
       identifier: { use: 'official', system: 'urn:oid:1.2.250.1.213.1.4.10', value: '255081416802538' },
     });
+    // The device travels inside the resource: no Device endpoint to resolve.
     expect(f.device).toEqual({
-      reference: 'Device/ble-C0-FF-EE-00-00-02',
+      reference: '#device',
       type: 'Device',
       identifier: { system: TELECART.deviceIdSystem, value: 'ble:C0:FF:EE:00:00:02' },
       display: 'telecart-sim SIM-SCALE (ble:C0:FF:EE:00:00:02)',
     });
+    expect(f.contained).toEqual([
+      expect.objectContaining({
+        resourceType: 'Device',
+        id: 'device',
+        identifier: [{ system: TELECART.deviceIdSystem, value: 'ble:C0:FF:EE:00:00:02' }],
+        manufacturer: 'telecart-sim',
+      }),
+    ]);
     const noIns = toFhirObservation(sampleObservation(2, { patient: { id: 'p 2', assignment: 'home-kit' } }), {
       baseUrl: 'http://127.0.0.1:8080/fhir/',
     });

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Observation } from '@telecart/protocol';
-import { deviceReference, patientReference, recordingSegmentIdentifier, toFhirId } from './observation.js';
+import { containedDevice, patientReference, recordingSegmentIdentifier, toFhirId } from './observation.js';
 import { SYSTEM, TELECART } from './systems.js';
 import type { FhirMedia, Identifier } from './types.js';
 
@@ -34,9 +34,11 @@ export function toFhirMedia(obs: Observation, opts: FhirMediaOptions): FhirMedia
   if (obs.segment) identifier.push(recordingSegmentIdentifier(obs.segment));
   const kind = a.contentType.split('/')[0];
   const site = obs.flags.find((f) => f.startsWith('body-site:'));
+  const dev = containedDevice(obs.device);
   return {
     resourceType: 'Media',
     id: toFhirId(obs.id),
+    contained: dev.contained,
     extension: [{ url: TELECART.sha256Extension, valueString: a.sha256 }],
     identifier,
     status: 'completed',
@@ -50,7 +52,7 @@ export function toFhirMedia(obs: Observation, opts: FhirMediaOptions): FhirMedia
     issued: obs.time.received,
     ...(site ? { bodySite: { text: site.slice('body-site:'.length) } } : {}),
     deviceName: obs.device.model ?? obs.device.id,
-    device: deviceReference(obs.device, opts.baseUrl),
+    device: dev.device,
     ...(a.durationMs !== undefined ? { duration: a.durationMs / 1000 } : {}),
     content: {
       contentType: a.contentType,

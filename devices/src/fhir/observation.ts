@@ -133,6 +133,7 @@ interface ObservationCore {
 
 interface Context {
   id?: string;
+  contained?: FhirDevice[];
   identifier?: Identifier[];
   subject?: Reference;
   device?: Reference;
@@ -160,6 +161,7 @@ function build(core: ObservationCore, ctx: Context): FhirObservation {
     resourceType: 'Observation',
     ...(ctx.id ? { id: ctx.id } : {}),
     ...(vital && ctx.subject && ctx.effective ? { meta: { profile: [VITAL_PROFILES[core.code.loinc] ?? VITALSIGNS_PROFILE] } } : {}),
+    ...(ctx.contained ? { contained: ctx.contained } : {}),
     ...(extension.length > 0 ? { extension } : {}),
     ...(ctx.identifier && ctx.identifier.length > 0 ? { identifier: ctx.identifier } : {}),
     status: core.status,
@@ -202,6 +204,23 @@ export function deviceReference(d: Pick<DeviceRef, 'id' | 'manufacturer' | 'mode
   };
 }
 
+/**
+ * The device as a contained Device ('#device') and the reference to it: an exported resource names
+ * its device completely (manufacturer, model, serial, firmware) without pointing to a Device
+ * endpoint the cloud does not serve.
+ */
+export function containedDevice(d: DeviceRef): { contained: FhirDevice[]; device: Reference } {
+  return {
+    contained: [{ ...toFhirDevice(d), id: 'device' }],
+    device: {
+      reference: '#device',
+      type: 'Device',
+      identifier: { system: TELECART.deviceIdSystem, value: d.id },
+      display: deviceDisplay(d),
+    },
+  };
+}
+
 /** '<recordingId>/<index>' under TELECART.recordingSegmentSystem: groups a recording's segments. */
 export function recordingSegmentIdentifier(seg: NonNullable<Observation['segment']>): Identifier {
   return { system: TELECART.recordingSegmentSystem, value: `${seg.recordingId}/${seg.index}` };
@@ -224,7 +243,7 @@ export function toFhirObservation(obs: Observation, opts: FhirObservationOptions
       id: obs.id,
       identifier,
       subject: patientReference(obs.patient, opts.baseUrl),
-      device: deviceReference(obs.device, opts.baseUrl),
+      ...containedDevice(obs.device),
       effective: obs.time.effective,
       issued: obs.time.received,
       ...(hasMedia

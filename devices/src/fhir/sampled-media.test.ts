@@ -105,7 +105,8 @@ describe('stethoscope attachments → Media (R4), linked by Observation.derivedF
     expect(m.status).toBe('completed');
     expect(m.type?.coding?.[0]).toMatchObject({ system: 'http://terminology.hl7.org/CodeSystem/media-type', code: 'audio' });
     expect(m.subject?.reference).toBe('https://cloud.example/fhir/Patient/p-001');
-    expect(m.device?.reference).toBe('https://cloud.example/fhir/Device/audio-stethoscope');
+    expect(m.device?.reference).toBe('#device');
+    expect(m.contained?.[0]).toMatchObject({ resourceType: 'Device', id: 'device', identifier: [{ value: obs.device.id }] });
     expect(m.duration).toBe(10);
     expect(m.createdDateTime).toBe(obs.time.effective);
     expect(m.content).toEqual({

@@ -105,6 +105,8 @@ export interface FhirMedia {
   resourceType: 'Media';
   id?: string;
   meta?: Meta;
+  /** The recording device, carried inside the resource (referenced as '#device'). */
+  contained?: FhirDevice[];
   extension?: Extension[];
   identifier?: Identifier[];
   partOf?: Reference[];
@@ -128,6 +130,8 @@ export interface FhirObservation {
   resourceType: 'Observation';
   id?: string;
   meta?: Meta;
+  /** The measuring device, carried inside the resource (referenced as '#device'). */
+  contained?: FhirDevice[];
   extension?: Extension[];
   identifier?: Identifier[];
   status: ObservationStatus;
