@@ -56,3 +56,13 @@ export function boundOf(value: string, edge: 'start' | 'end'): Date {
   }
   return new Date(value);
 }
+
+/** `from`/`to` of a list query as bounds, or the 400 message naming the bad parameter. */
+export function rangeOf(q: { from?: string; to?: string }): { ok: true; from?: Date; to?: Date } | { ok: false; message: string } {
+  const from = q.from === undefined ? undefined : boundOf(q.from, 'start');
+  const to = q.to === undefined ? undefined : boundOf(q.to, 'end');
+  if (from && Number.isNaN(from.getTime())) return { ok: false, message: 'querystring/from is not a valid date' };
+  if (to && Number.isNaN(to.getTime())) return { ok: false, message: 'querystring/to is not a valid date' };
+  if (from && to && from > to) return { ok: false, message: 'querystring/from is after querystring/to' };
+  return { ok: true, ...(from ? { from } : {}), ...(to ? { to } : {}) };
+}

@@ -10,7 +10,7 @@ import { ALERT_STATUSES } from '../../store/alert-records.js';
 import { MAX_PAGE_SIZE } from '../../store/cloud-store.js';
 import { currentReader, type DataAccess, type Reader } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
-import { boundOf, DashboardQuery, DateOrDateTime } from '../query-schemas.js';
+import { DashboardQuery, DateOrDateTime, rangeOf } from '../query-schemas.js';
 
 export const AlertListQuery = Type.Object(
   {
@@ -43,15 +43,9 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access
     async (req, reply) => {
       const q = req.query;
       const reader = currentReader(req);
-      const from = q.from === undefined ? undefined : boundOf(q.from, 'start');
-      const to = q.to === undefined ? undefined : boundOf(q.to, 'end');
-      for (const [name, d] of [
-        ['from', from],
-        ['to', to],
-      ] as const) {
-        if (d && Number.isNaN(d.getTime()))
-          return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `querystring/${name} is not a valid date` });
-      }
+      const range = rangeOf(q);
+      if (!range.ok) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: range.message });
+      const { from, to } = range;
       if (q.patient !== undefined && !(await access.mayReadPatient(reader, q.patient)))
         return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${q.patient}` });
       const patientIds = q.patient === undefined ? (await scope(reader)).ids : undefined;

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { patientOverviews } from '../../vitals/overview.js';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
-import { boundOf, ObservationListQuery, PatientIdParams } from '../query-schemas.js';
+import { ObservationListQuery, PatientIdParams, rangeOf } from '../query-schemas.js';
 
 export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get('/api/patients', { preHandler: access.requireApi }, async (req) => {
@@ -18,17 +18,9 @@ export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps, acce
     async (req, reply) => {
       const { id } = req.params;
       const q = req.query;
-      const from = q.from === undefined ? undefined : boundOf(q.from, 'start');
-      const to = q.to === undefined ? undefined : boundOf(q.to, 'end');
-      for (const [name, d] of [
-        ['from', from],
-        ['to', to],
-      ] as const) {
-        if (d && Number.isNaN(d.getTime()))
-          return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `querystring/${name} is not a valid date` });
-      }
-      if (from && to && from > to)
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'querystring/from is after querystring/to' });
+      const range = rangeOf(q);
+      if (!range.ok) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: range.message });
+      const { from, to } = range;
       // A patient of another cart answers like an unknown one: no hint that it exists.
       if (!(await access.mayReadPatient(currentReader(req), id)) || !(await deps.store.getPatient(id)))
         return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${id}` });
