@@ -561,6 +561,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
 
   /** UPGRADE-ONLY: a downloaded record the previous release stored under its format-1 key. */
   private storedByOldRelease(deviceId: string, draft: ObservationDraft): boolean {
+    if (!this.opts.store.hasLegacyContentKeys()) return false;
     if (draft.recordNumber === undefined) {
       // Keyed by device time in both formats; format 1 lacked the values. Its only false match is the
       // same device, second, code and user, which format 1 took for the same reading too; the old

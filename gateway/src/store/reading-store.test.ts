@@ -103,6 +103,18 @@ describe('ReadingStore', () => {
     expect(s.hasContentKey(`${key}-other`)).toBe(false);
   });
 
+  it('tells whether any content key predates format 2 (no values part), so upgrade checks can be skipped', () => {
+    const fresh = openStore();
+    fresh.record({ ...weightInput(1), contentKey: 'ble:AA|t2026-11-23T08:00:00|29463-7|v70.5kg' });
+    expect(fresh.hasLegacyContentKeys()).toBe(false);
+    fresh.close();
+    const upgraded = openStore();
+    upgraded.record({ ...weightInput(2), contentKey: 'ble:AA|n12|29463-7' });
+    upgraded.markStored([[2, 2]]); // synced: only synced_keys holds it
+    upgraded.close();
+    expect(openStore().hasLegacyContentKeys()).toBe(true);
+  });
+
   it('hands out batches by lane priority, oldest first, within count and bytes, skipping in-flight seqs', () => {
     const s = openStore();
     s.record(weightInput(1, { lane: 'waveform' })); // 1

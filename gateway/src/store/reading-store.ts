@@ -270,6 +270,8 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   /** The last sequence number given out, and the one meta.last_seq holds (written once per transaction). */
   private seq: number;
   private committedSeq: number;
+  /** Cached answer of hasLegacyContentKeys(). */
+  private legacyKeys: boolean | undefined;
   /** Inside group(): committed readings whose events wait for the outer commit. */
   private deferred: LocalObservation[] | null = null;
 
@@ -555,6 +557,23 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   /** Whether a reading with this content key is kept, or was synced and its key remembered. */
   hasContentKey(key: string): boolean {
     return this.q.byKey.get(key) !== undefined || this.q.syncedKey.get(key) !== undefined;
+  }
+
+  /**
+   * Whether the store holds any content key of format 1 (no '|v' or '|h' part: written by a release
+   * before the keys carried the values). Only then do the upgrade-only checks run; a new gateway, or
+   * one whose old keys have aged out, never pays for them. Read once: old keys are never written again.
+   */
+  hasLegacyContentKeys(): boolean {
+    this.legacyKeys ??=
+      this.db
+        .prepare(
+          `SELECT EXISTS (SELECT 1 FROM readings WHERE content_key NOT LIKE '%|v%' AND content_key NOT LIKE '%|h%')
+              OR EXISTS (SELECT 1 FROM synced_keys WHERE content_key NOT LIKE '%|v%' AND content_key NOT LIKE '%|h%')`,
+        )
+        .pluck()
+        .get() === 1;
+    return this.legacyKeys;
   }
 
   /** The nurse names the patient of held readings: they become pending. Seqs not held are skipped. */
