@@ -28,6 +28,8 @@ interface AlertTexts {
 }
 
 const sign = (f: Fmt, n: unknown) => `+${f(n, 1)}`;
+/** Days of silence as a whole number: "depuis 322 jours", not 322,6. */
+const wholeDays = (n: unknown) => (typeof n === 'number' ? Math.floor(n) : n);
 
 export const ALERT_TEXTS: Record<Lang, AlertTexts> = {
   fr: {
@@ -47,21 +49,23 @@ export const ALERT_TEXTS: Record<Lang, AlertTexts> = {
     rules: {
       'hf-weight-gain-3d': (v, f) => `Poids ${sign(f, v.gainKg)} kg en 3 jours (${f(v.fromKg, 1)} → ${f(v.toKg, 1)} kg)`,
       'hf-weight-gain-1d': (v, f) => `Poids ${sign(f, v.gainKg)} kg en 24 h (${f(v.fromKg, 1)} → ${f(v.toKg, 1)} kg)`,
-      'hf-no-weight': (v, f, d) => `Aucun poids reçu depuis ${f(v.silentDays, 1)} jours${v.lastAt ? ` (dernier : ${d(v.lastAt)})` : ''}`,
+      'hf-no-weight': (v, f, d) =>
+        `Aucun poids reçu depuis ${f(wholeDays(v.silentDays), 0)} jours${v.lastAt ? ` (dernier : ${d(v.lastAt)})` : ''}`,
       'bp-severe': (v, f) =>
         `Tension sévère ${f(v.systolic, 0)}/${f(v.diastolic, 0)} mmHg (seuil ${f(v.thresholdSystolic, 0)}/${f(v.thresholdDiastolic, 0)})`,
       'bp-above-target': (v, f) =>
         `Tension moyenne ${f(v.meanSystolic, 0)}/${f(v.meanDiastolic, 0)} mmHg sur ${f(v.days, 0)} jours (${f(v.readings, 0)} mesures ; cible < ${f(v.thresholdSystolic, 0)}/${f(v.thresholdDiastolic, 0)})`,
       'bp-no-reading': (v, f, d) =>
-        `Aucune tension reçue depuis ${f(v.silentDays, 1)} jours${v.lastAt ? ` (dernière : ${d(v.lastAt)})` : ''}`,
+        `Aucune tension reçue depuis ${f(wholeDays(v.silentDays), 0)} jours${v.lastAt ? ` (dernière : ${d(v.lastAt)})` : ''}`,
       'spo2-low': (v, f) => `SpO2 ${f(v.spo2, 0)} % (seuil ${f(v.threshold, 0)} %)`,
       'spo2-drop': (v, f) => `SpO2 ${f(v.spo2, 0)} %, −${f(v.drop, 1)} points sous la référence de ${f(v.baseline, 1)} %`,
-      'copd-no-spo2': (v, f, d) => `Aucune SpO2 reçue depuis ${f(v.silentDays, 1)} jours${v.lastAt ? ` (dernière : ${d(v.lastAt)})` : ''}`,
+      'copd-no-spo2': (v, f, d) =>
+        `Aucune SpO2 reçue depuis ${f(wholeDays(v.silentDays), 0)} jours${v.lastAt ? ` (dernière : ${d(v.lastAt)})` : ''}`,
       'glucose-severe-hypo': (v, f) => `Hypoglycémie sévère ${f(v.mgdl, 0)} mg/dL (${f(v.mmoll, 1)} mmol/L ; seuil ${f(v.threshold, 0)})`,
       'glucose-hypo': (v, f) => `Hypoglycémie ${f(v.mgdl, 0)} mg/dL (${f(v.mmoll, 1)} mmol/L ; seuil ${f(v.threshold, 0)})`,
       'glucose-hyper': (v, f) => `Hyperglycémie ${f(v.mgdl, 0)} mg/dL (${f(v.mmoll, 1)} mmol/L ; seuil ${f(v.threshold, 0)})`,
       'diabetes-no-glucose': (v, f, d) =>
-        `Aucune glycémie reçue depuis ${f(v.silentDays, 1)} jours${v.lastAt ? ` (dernière : ${d(v.lastAt)})` : ''}`,
+        `Aucune glycémie reçue depuis ${f(wholeDays(v.silentDays), 0)} jours${v.lastAt ? ` (dernière : ${d(v.lastAt)})` : ''}`,
     },
   },
   en: {
@@ -81,20 +85,23 @@ export const ALERT_TEXTS: Record<Lang, AlertTexts> = {
     rules: {
       'hf-weight-gain-3d': (v, f) => `Weight ${sign(f, v.gainKg)} kg in 3 days (${f(v.fromKg, 1)} → ${f(v.toKg, 1)} kg)`,
       'hf-weight-gain-1d': (v, f) => `Weight ${sign(f, v.gainKg)} kg in 24 h (${f(v.fromKg, 1)} → ${f(v.toKg, 1)} kg)`,
-      'hf-no-weight': (v, f, d) => `No weight received for ${f(v.silentDays, 1)} days${v.lastAt ? ` (last: ${d(v.lastAt)})` : ''}`,
+      'hf-no-weight': (v, f, d) =>
+        `No weight received for ${f(wholeDays(v.silentDays), 0)} days${v.lastAt ? ` (last: ${d(v.lastAt)})` : ''}`,
       'bp-severe': (v, f) =>
         `Severe blood pressure ${f(v.systolic, 0)}/${f(v.diastolic, 0)} mmHg (threshold ${f(v.thresholdSystolic, 0)}/${f(v.thresholdDiastolic, 0)})`,
       'bp-above-target': (v, f) =>
         `Mean blood pressure ${f(v.meanSystolic, 0)}/${f(v.meanDiastolic, 0)} mmHg over ${f(v.days, 0)} days (${f(v.readings, 0)} readings; target < ${f(v.thresholdSystolic, 0)}/${f(v.thresholdDiastolic, 0)})`,
-      'bp-no-reading': (v, f, d) => `No blood pressure received for ${f(v.silentDays, 1)} days${v.lastAt ? ` (last: ${d(v.lastAt)})` : ''}`,
+      'bp-no-reading': (v, f, d) =>
+        `No blood pressure received for ${f(wholeDays(v.silentDays), 0)} days${v.lastAt ? ` (last: ${d(v.lastAt)})` : ''}`,
       'spo2-low': (v, f) => `SpO2 ${f(v.spo2, 0)} % (threshold ${f(v.threshold, 0)} %)`,
       'spo2-drop': (v, f) => `SpO2 ${f(v.spo2, 0)} %, ${f(v.drop, 1)} points below the baseline of ${f(v.baseline, 1)} %`,
-      'copd-no-spo2': (v, f, d) => `No SpO2 received for ${f(v.silentDays, 1)} days${v.lastAt ? ` (last: ${d(v.lastAt)})` : ''}`,
+      'copd-no-spo2': (v, f, d) => `No SpO2 received for ${f(wholeDays(v.silentDays), 0)} days${v.lastAt ? ` (last: ${d(v.lastAt)})` : ''}`,
       'glucose-severe-hypo': (v, f) =>
         `Severe hypoglycaemia ${f(v.mgdl, 0)} mg/dL (${f(v.mmoll, 1)} mmol/L; threshold ${f(v.threshold, 0)})`,
       'glucose-hypo': (v, f) => `Hypoglycaemia ${f(v.mgdl, 0)} mg/dL (${f(v.mmoll, 1)} mmol/L; threshold ${f(v.threshold, 0)})`,
       'glucose-hyper': (v, f) => `Hyperglycaemia ${f(v.mgdl, 0)} mg/dL (${f(v.mmoll, 1)} mmol/L; threshold ${f(v.threshold, 0)})`,
-      'diabetes-no-glucose': (v, f, d) => `No glucose received for ${f(v.silentDays, 1)} days${v.lastAt ? ` (last: ${d(v.lastAt)})` : ''}`,
+      'diabetes-no-glucose': (v, f, d) =>
+        `No glucose received for ${f(wholeDays(v.silentDays), 0)} days${v.lastAt ? ` (last: ${d(v.lastAt)})` : ''}`,
     },
   },
 };
@@ -179,7 +186,8 @@ export function renderAlertsFragment(
     const noteId = `note-${a.id}`;
     return (
       `<tr data-alert="${esc(a.id)}" data-rule="${esc(a.rule)}" data-severity="${a.severity}" data-patient="${esc(a.patientId)}">` +
-      `<th scope="row">${esc(patientName(patients.get(a.patientId), a.patientId))}</th>` +
+      // The name opens the patient's trends, where the alert's readings are.
+      `<th scope="row"><a class="name" href="patients/${esc(encodeURIComponent(a.patientId))}?lang=${o.lang}">${esc(patientName(patients.get(a.patientId), a.patientId))}</a></th>` +
       `<td><span class="severity">${esc(a.severity === 'critical' ? t.critical : t.warning)}</span><span class="alert-text">${esc(alertText(a, o))}</span>${count}</td>` +
       `<td><time datetime="${esc(a.openedAt)}">${esc(since)}</time></td>` +
       `<td><div class="ack"><label class="visually-hidden" for="${esc(noteId)}">${esc(t.note)}</label>` +
