@@ -160,6 +160,16 @@ describe.skipIf(!hasChromium)('patient trends page in Chromium', () => {
     }, href);
     expect(bundle).toEqual({ status: 200, type: 'Bundle', entries: 74 });
 
+    // Live: a new weight arrives while the page is open and its chart redraws without a reload.
+    const gw = await TestGateway.connect(cloud.mqttUrl, 'cart-tp');
+    await gw.send(
+      batchOf([reading('weight', { seq: 1000, gatewayId: 'cart-tp', patientId: PATIENT, value: 62.3, at: new Date().toISOString() })], {
+        gatewayId: 'cart-tp',
+      }),
+    );
+    await gw.close();
+    await expect.poll(async () => (await chartState(page)).series.weight, { timeout: 10_000 }).toEqual([2, 2]);
+
     // The latest readings table needs no script; the back link returns to the dashboard.
     expect(await page.locator('#latest tr[data-vital="spo2"]').textContent()).toContain('89');
     if (process.env.TELECART_SCREENSHOTS)

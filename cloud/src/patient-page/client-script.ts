@@ -3,7 +3,8 @@
  * from /api/patients/:id/trends and draws one uPlot chart per vital that has readings (blood
  * pressure: systolic and diastolic on one chart), with threshold lines and a text alternative
  * (count, lowest, highest and latest value in words). Times are shown in the service's zone.
- * State for tests and debugging: window.telecartTrends = { days, charts: {key: uPlot}, points: {key: n} }.
+ * Live: each new reading of the patient (SSE /api/events?patient=) redraws the period shown.
+ * State for tests and debugging: window.telecartTrends = { days, charts: {key: uPlot}, points: {key: n}, live: redraws }.
  */
 export const PATIENT_PAGE_SCRIPT = `
 (function () {
@@ -197,5 +198,14 @@ export const PATIENT_PAGE_SCRIPT = `
     return;
   }
   load(cfg.days, true);
+  // Live: a new reading of this patient redraws the period shown (debounced: a burst is one redraw).
+  if ('EventSource' in window) {
+    var pending = null;
+    var events = new EventSource(cfg.eventsUrl);
+    events.addEventListener('observation', function () {
+      if (pending !== null) return;
+      pending = setTimeout(function () { pending = null; state.live = (state.live || 0) + 1; load(state.days); }, 500);
+    });
+  }
 })();
 `;

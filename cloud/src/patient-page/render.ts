@@ -111,6 +111,7 @@ export function renderPatientPage(patient: PatientRecord, latest: readonly Lates
     periods: PERIODS,
     timeZone: o.timeZone,
     trendsUrl: `../api/patients/${idPath}/trends`,
+    eventsUrl: `../api/events?patient=${idPath}`,
     exportBase: `../fhir/Observation?patient=${idPath}`,
     exportCount: EXPORT_COUNT,
     thresholds: TREND_THRESHOLDS,
