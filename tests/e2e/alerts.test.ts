@@ -117,6 +117,10 @@ describe('telemonitoring alerts end to end', () => {
     const ack = await send(batchOf((batches[3] as ObservationBatch).observations, { gatewayId: 'home-42' }));
     expect(ack.duplicates).toBe(1);
     expect(await list('?status=open')).toMatchObject({ total: 1, alerts: [{ count: 1 }] });
+
+    // The patient's trends page lists the open alert in words above the charts.
+    const page = await (await api('/patients/hf-1')).text();
+    expect(page).toMatch(/<section id="patient-alerts"[\s\S]*Critique[\s\S]*Poids \+2,1 kg en 3 jours \(68,0 → 70,1 kg\)/);
   });
 
   it('opens a non-transmission alert after 2 days without weight, resolved by the system when one arrives', async () => {

@@ -20,6 +20,8 @@ export interface TrendTexts {
   /** Button label: {n} days. */
   days: string;
   latest: string;
+  /** Link under the patient's open alerts. */
+  acknowledgeOnDashboard: string;
   colVital: string;
   colValue: string;
   colTime: string;
@@ -57,6 +59,7 @@ export const TREND_TEXTS: Record<Lang, TrendTexts> = {
     period: 'Période',
     days: '{n} jours',
     latest: 'Dernières mesures',
+    acknowledgeOnDashboard: 'Acquitter depuis le tableau de bord',
     colVital: 'Constante',
     colValue: 'Valeur',
     colTime: 'Date',
@@ -98,6 +101,7 @@ export const TREND_TEXTS: Record<Lang, TrendTexts> = {
     period: 'Period',
     days: '{n} days',
     latest: 'Latest readings',
+    acknowledgeOnDashboard: 'Acknowledge on the dashboard',
     colVital: 'Vital sign',
     colValue: 'Value',
     colTime: 'Time',

@@ -4,9 +4,10 @@
  * the latest readings as a plain table that needs no script. URLs are relative to /patients/:id
  * so the page works behind a reverse-proxy path prefix; nothing loads from another origin.
  */
+import { ALERT_TEXTS, alertText, sortAlerts } from '../dashboard/alerts-panel.js';
 import type { Lang } from '../dashboard/i18n.js';
 import { escapeHtml } from '../dashboard/render.js';
-import type { PatientRecord } from '../store/cloud-store.js';
+import type { AlertRecord, PatientRecord } from '../store/cloud-store.js';
 import { PATIENT_PAGE_SCRIPT } from './client-script.js';
 import { PERIODS, type Period, TREND_TEXTS, type TrendTexts } from './i18n.js';
 import { PATIENT_PAGE_CSS } from './style.js';
@@ -31,6 +32,26 @@ export interface PatientPageOptions {
   /** Now, for the export link's period start. */
   now: number;
   uplot: { js: ScriptAsset; css: ScriptAsset };
+  /** The patient's open telemonitoring alerts (acknowledged from the dashboard). */
+  alerts?: readonly AlertRecord[];
+}
+
+/** The open alerts above the charts: what to look for in them; acknowledged on the dashboard. */
+function alertsSection(alerts: readonly AlertRecord[], o: PatientPageOptions): string {
+  if (alerts.length === 0) return '';
+  const t = ALERT_TEXTS[o.lang];
+  const since = (iso: string) =>
+    new Intl.DateTimeFormat(t.locale, { dateStyle: 'short', timeStyle: 'short', timeZone: o.timeZone }).format(new Date(iso));
+  const items = sortAlerts(alerts).map(
+    (a) =>
+      `<li data-alert="${escapeHtml(a.id)}" data-severity="${a.severity}"><strong>${escapeHtml(a.severity === 'critical' ? t.critical : t.warning)}</strong> ` +
+      `${escapeHtml(alertText(a, o))} <time datetime="${escapeHtml(a.openedAt)}">(${escapeHtml(t.since)} ${escapeHtml(since(a.openedAt))})</time></li>`,
+  );
+  return `<section id="patient-alerts" aria-labelledby="patient-alerts-heading">
+    <h2 id="patient-alerts-heading">${escapeHtml(t.heading)}</h2>
+    <ul>${items.join('')}</ul>
+    <p><a href="../?lang=${o.lang}#alerts">${escapeHtml(TREND_TEXTS[o.lang].acknowledgeOnDashboard)}</a></p>
+  </section>`;
 }
 
 /** JSON safe inside a <script> element. */
@@ -133,6 +154,7 @@ ${details.length ? `  <p class="details" id="patient-details">${escapeHtml(detai
   <a id="lang-link" href="?lang=${other}&amp;days=${o.days}" hreflang="${other}" lang="${other}">${escapeHtml(t.switchTo)}</a>
 </header>
 <main id="patient-main" data-state="loading" data-days="${o.days}">
+  ${alertsSection(o.alerts ?? [], o)}
   <section id="trends" aria-labelledby="trends-heading">
     <h2 id="trends-heading">${escapeHtml(t.trends)}</h2>
     <div id="periods" role="group" aria-label="${escapeHtml(t.period)}">

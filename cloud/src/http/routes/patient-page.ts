@@ -51,7 +51,8 @@ export function registerPatientPageRoutes(app: FastifyInstance, deps: HttpDeps, 
       if (!patient) return reply.code(404).send(renderPatientNotFound({ lang }));
       access.recordRead(req, 'view-patient', id);
       const latest = latestTrendReadings(await deps.store.latestVitals(id));
-      return reply.send(renderPatientPage(patient, latest, { lang, days, timeZone, now: Date.now(), uplot }));
+      const { alerts } = await deps.store.listAlerts({ patientId: id, status: 'open', limit: 50 });
+      return reply.send(renderPatientPage(patient, latest, { lang, days, timeZone, now: Date.now(), uplot, alerts }));
     },
   );
 }
