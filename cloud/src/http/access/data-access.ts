@@ -13,6 +13,7 @@
 import type { Observation } from '@telecart/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
+import type { PatientRecord } from '../../store/cloud-store.js';
 import type { AuditEventInput } from '../../store/teleconsult-records.js';
 import type { HttpDeps } from '../deps.js';
 import { specialistOf } from '../routes/specialist-auth.js';
@@ -30,7 +31,7 @@ export interface Reader {
 
 export interface DataAccessOptions {
   mode: DataAccessMode;
-  store: Pick<HttpDeps['store'], 'patientGateways'>;
+  store: Pick<HttpDeps['store'], 'patientGateways' | 'listPatients'>;
   teleconsult?: HttpDeps['teleconsult'];
   now?: () => number;
   /** One audit line per (reader, action, patient) per window. Default 15 min. */
@@ -111,6 +112,11 @@ export class DataAccess {
     if (this.seesEveryCart(r)) return true;
     const gateways = await this.o.store.patientGateways(patientId);
     return gateways.some((g) => this.mayReadGateway(r, g));
+  }
+
+  /** The patients this reader may read, in the store's order. */
+  async visiblePatients(r: Reader): Promise<PatientRecord[]> {
+    return this.visible(r, await this.o.store.listPatients(), (p) => p.id);
   }
 
   /** The items whose patient this reader may read, in their order. */

@@ -32,8 +32,7 @@ const notFound = (id: string) => ({ statusCode: 404, error: 'Not Found', message
 export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   /** The patients this reader may see (undefined: every patient), with their names for the panel. */
   const scope = async (r: Reader): Promise<{ ids: string[] | undefined; patients: Map<string, AlertPatient> }> => {
-    const all = await deps.store.listPatients();
-    const visible = await access.visible(r, all, (p) => p.id);
+    const visible = await access.visiblePatients(r);
     return { ids: access.seesEveryCart(r) ? undefined : visible.map((p) => p.id), patients: new Map(visible.map((p) => [p.id, p])) };
   };
 

@@ -17,7 +17,7 @@ export const DASHBOARD_CSP = pageCsp({ scripts: [CLIENT_SCRIPT], styles: [DASHBO
 export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   const timeZone = deps.timeZone ?? 'Europe/Paris';
   // What this reader may see: the patients of their carts, and those carts.
-  const patients = async (r: Reader) => access.visible(r, await patientOverviews(deps.store), (p) => p.id);
+  const patients = async (r: Reader) => patientOverviews(deps.store, await access.visiblePatients(r));
   const gateways = async (r: Reader) => (await deps.store.listGateways()).filter((g) => access.mayReadGateway(r, g.gatewayId));
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(

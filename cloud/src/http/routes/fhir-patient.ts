@@ -73,7 +73,7 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
       }
       const s = req.query;
       const reader = currentReader(req);
-      let found = await access.visible(reader, await deps.store.listPatients(), (p) => p.id);
+      let found = await access.visiblePatients(reader);
       if (s._id !== undefined) found = found.filter((p) => toFhirId(p.id) === s._id);
       if (s.identifier !== undefined) {
         const token = s.identifier;

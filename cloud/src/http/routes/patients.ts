@@ -9,7 +9,7 @@ import { ObservationListQuery, PatientIdParams, rangeOf } from '../query-schemas
 export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get('/api/patients', { preHandler: access.requireApi }, async (req) => {
     access.recordRead(req, 'read-patient-list');
-    return { patients: await access.visible(currentReader(req), await patientOverviews(deps.store), (p) => p.id) };
+    return { patients: await patientOverviews(deps.store, await access.visiblePatients(currentReader(req))) };
   });
 
   app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof ObservationListQuery> }>(
