@@ -1,4 +1,4 @@
-// Alarm latency on a slow link (contract 3): a waveform backlog drains over 1 Mbit/s (tc tbf
+// Alarm latency on a slow link (contract 3, docs/architecture.md): a waveform backlog drains over 1 Mbit/s (tc tbf
 // in a network namespace, bench/support/slow-link.mjs; needs root), then critical SpO2 readings
 // are measured one after another; each one's time from record() to the cloud's commit.
 // Scenarios: the defaults (small waveform batches, one unacked); the same link without a

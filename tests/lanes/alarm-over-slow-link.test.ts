@@ -1,5 +1,5 @@
 /**
- * Contract 3 on a real slow link: a waveform backlog drains over 1 Mbit/s (tc tbf in a network
+ * Contract 3 (docs/architecture.md) on a real slow link: a waveform backlog drains over 1 Mbit/s (tc tbf in a network
  * namespace), a critical SpO2 is measured, and it must reach the cloud store ahead of the
  * backlog. Asserted as ordering, not time: when the alarm is stored, most of the backlog is still
  * on the gateway, and at most one waveform batch (the one already on the wire) got in ahead of

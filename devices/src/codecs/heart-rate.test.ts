@@ -9,7 +9,7 @@ import {
 import { hex, toHex } from './test-bytes.js';
 
 describe('Heart Rate Measurement 0x2A37', () => {
-  // Nordic HeartRateMeasurementDataCallbackTest vectors + the constructed one (device-protocols.md §1.8).
+  // Nordic HeartRateMeasurementDataCallbackTest vectors + the constructed one (built to the SIG layout).
   const vectors: [string, HeartRateMeasurement][] = [
     ['00 55', { heartRate: 85, format: 'uint8', sensorContact: 'not-supported' }],
     ['04 FF', { heartRate: 255, format: 'uint8', sensorContact: 'no-contact' }],

@@ -13,7 +13,7 @@ import {
 import { hex, toHex } from './test-bytes.js';
 
 describe('Record Access Control Point 0x2A52', () => {
-  // device-protocols.md §1.9 vectors (built to the SIG / Nordic / Spezi layout).
+  // Vectors built to the SIG / Nordic / Spezi RACP layout.
   const requests: [string, RacpRequest][] = [
     ['01 01', { opCode: 'report-stored-records', filter: { operator: 'all' } }],
     ['04 01', { opCode: 'report-number-of-stored-records', filter: { operator: 'all' } }],

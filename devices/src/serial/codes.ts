@@ -3,7 +3,7 @@
  * (required by the wire schema) carries the closest study term, chosen so that a waveform never
  * shares a LOINC code with a vital sign (the cloud picks "latest SpO2/pulse" by LOINC).
  * MDC_ECG_ELEC_POTL* from the FHIR R4 SampledData example and the HL7 PoCD IG (131328, 131329
- * lead I, 131330 lead II); MDC_PULS_OXIM_PLETH 150452 from the HL7 PHD IG (device-protocols.md §6).
+ * lead I, 131330 lead II); MDC_PULS_OXIM_PLETH 150452 from the HL7 PHD IG (docs/codes.md).
  */
 import type { Code } from '@telecart/protocol';
 

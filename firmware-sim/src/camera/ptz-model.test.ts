@@ -83,7 +83,7 @@ describe('PtzModel', () => {
 });
 
 describe('camera helpers', () => {
-  it('WS-UsernameToken PasswordDigest matches the digest vector', () => {
+  it('WS-UsernameToken PasswordDigest matches Base64(SHA-1(nonce + created + password)) for a fixed nonce', () => {
     const nonce = Uint8Array.from({ length: 16 }, (_, i) => i);
     expect(passwordDigest(nonce, '2024-01-01T12:00:00.000Z', 'secret')).toBe('udEEwxejPtpGjcQVcnXdvFfGYHQ=');
   });

@@ -1,6 +1,6 @@
 /**
- * ECGSYN (McSharry et al., IEEE TBME 50(3):289–294, 2003), after PhysioNet ecgsyn.m / derivsecgsyn.m
- * (device-protocols.md §5.1): a point circling the unit circle in (x, y) at ω = 2π/RR(t); z is
+ * ECGSYN (McSharry et al., IEEE TBME 50(3):289–294, 2003), after PhysioNet ecgsyn.m / derivsecgsyn.m:
+ * a point circling the unit circle in (x, y) at ω = 2π/RR(t); z is
  * pushed by five Gaussian "events" (P, Q, R, S, T) at fixed angles, with a 0.25 Hz respiratory
  * baseline. RR(t) comes from a bimodal spectrum (Mayer waves at 0.1 Hz, RSA at 0.25 Hz) with
  * random phases, scaled to the mean and standard deviation asked for. RK4 at the internal rate,

@@ -1,6 +1,6 @@
 /**
- * Synthetic heart sounds (phonocardiogram) for the simulated stethoscope, after the design guidance
- * of device-protocols §5.3: S1 as two Gaussian-windowed sinusoids (M1, T1 ~25 ms apart, 30–150 Hz)
+ * Synthetic heart sounds (phonocardiogram) for the simulated stethoscope, from textbook timings (no
+ * published synthesis model is followed): S1 as two Gaussian-windowed sinusoids (M1, T1 ~25 ms apart, 30–150 Hz)
  * ~50 ms after the beat's QRS, S2 as A2 + P2 (50–250 Hz) at end-systole with a split that widens on
  * inspiration, band-limited noise (20–400 Hz), and an optional systolic murmur (crescendo–decrescendo
  * band-passed noise). Seeded: the same options give the same samples.

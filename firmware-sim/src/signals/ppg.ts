@@ -1,5 +1,5 @@
 /**
- * Pleth (PPG) after NeuroKit2 ppg_simulate (device-protocols.md §5.2): each beat drawn through
+ * Pleth (PPG) after NeuroKit2's ppg_simulate (neurokit2/ppg/ppg_simulate.py): each beat drawn through
  * onset → systolic peak (~0.175 T, onset + N(1.5, 0.15)) → dicrotic notch (~0.40 T, 0.49 × peak)
  * → diastolic peak (~0.45 T, 0.51 × peak) → next onset, joined by Akima interpolation. Beat
  * periods carry a slow respiratory modulation; the inter-beat interval never drops below 300 ms.

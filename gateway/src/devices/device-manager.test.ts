@@ -11,11 +11,11 @@ import { DeviceManager, type LiveValue, type ReadingEvent } from './device-manag
 import { observationTime, zonedToEpochMs } from './time.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
-/** device-protocols.md §1.4 vector 3: 120/80 mmHg, MAP 93, 2024-05-01 08:15:30, pulse 64. */
+/** Built to the SIG 0x2A35 layout (a typical home cuff): 120/80 mmHg, MAP 93, 2024-05-01 08:15:30, pulse 64. */
 const BP_HOME = hex('06 78 00 50 00 5D 00 E8 07 05 01 08 0F 1E 40 00');
-/** §1.4 vector 1: 138/88/120, year unknown, pulse 60, user 1, status 0x0027. */
+/** Nordic BloodPressureMeasurementDataCallbackTest vector: 138/88/120, year unknown, pulse 60, user 1, status 0x0027. */
 const BP_USER1 = hex('1E 8A 00 58 00 78 00 00 00 04 11 14 29 3B 3C 00 01 27 00');
-/** §1.4 intermediate cuff pressure: 140 mmHg. */
+/** Intermediate cuff pressure (0x2A36) built to the SIG layout: 140 mmHg. */
 const CUFF = hex('00 8C 00 FF 07 FF 07');
 const CUFF_DEVICE = 'ble:A0:B1:C2:D3:E4:F5';
 /** 2024-05-01 08:15:30 in Paris (CEST) is 06:15:30Z; received 30 s later. */

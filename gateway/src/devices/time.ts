@@ -1,5 +1,5 @@
 /**
- * Device time → observation time (contract 4). Devices send local wall-clock fields with no
+ * Device time → observation time (contract 4, docs/architecture.md). Devices send local wall-clock fields with no
  * offset; the gateway's configured zone turns them into an instant. A device clock that is off
  * by more than the tolerance is not trusted: the receive time is used and the correction kept.
  */

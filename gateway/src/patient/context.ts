@@ -1,5 +1,5 @@
 /**
- * Who a reading belongs to, decided explicitly (contract 5) and never guessed:
+ * Who a reading belongs to, decided explicitly (contract 5, docs/architecture.md) and never guessed:
  *  1. a configured multi-user mapping (deviceId, userIndex) → 'device-user';
  *  2. home mode → the kit's patient ('home-kit'), unless the device reports a user index that the
  *     configuration maps for that device to nobody (a spouse on a shared scale is not the patient);

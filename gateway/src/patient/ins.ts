@@ -1,7 +1,7 @@
 /**
  * INS (Identifiant National de Santé) checks: the NIR matricule's check key and the INS OIDs.
  * Key = 97 − (first 13 characters mod 97), with Corsica's 2A → 19 and 2B → 18 for the
- * computation only (device-protocols.md §7.3, after python-stdnum).
+ * computation only (after python-stdnum's stdnum/fr/nir.py; OIDs and sources in docs/codes.md).
  */
 
 /** OIDs an INS matricule may be qualified with. */

@@ -10,7 +10,7 @@ describe('INS / NIR check key', () => {
     ['253072B07300470', true],
     ['253072A07300443', true],
     ['255081416802538', true],
-  ])('%s valid=%s (device-protocols.md §7.3 vectors)', (nir, valid) => {
+  ])('%s valid=%s (python-stdnum vectors)', (nir, valid) => {
     expect(checkNir(nir).ok).toBe(valid);
   });
 

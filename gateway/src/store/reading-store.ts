@@ -1,7 +1,7 @@
 /**
  * Store-and-forward on SQLite (better-sqlite3, WAL, synchronous=FULL): every reading gets its
  * UUIDv7 and its sequence number and is committed before anything else sees it (contract 1), and
- * leaves only when the cloud's ack says it was durably stored (contract 2). Synchronous
+ * leaves only when the cloud's ack says it was durably stored (contract 2; both in docs/architecture.md). Synchronous
  * transactions mean "pick a batch / apply an ack" can never interleave with a half-done write.
  *
  * Group commit: recordMany() and group() put many readings in one transaction (one fsync); the

@@ -1,12 +1,12 @@
 /**
- * Store → cloud over MQTT, deleted only on the cloud's end-to-end ack (contract 2).
+ * Store → cloud over MQTT, deleted only on the cloud's end-to-end ack (contract 2, docs/architecture.md).
  *
  * Batches of one lane go to telecart/v1/gw/{id}/up/{lane} with QoS 1; up to `inFlight` batches
  * wait for their BatchAck at once; a batch not acked within `ackTimeoutMs` is dropped from the
  * window and its readings go again (the cloud is idempotent, so redelivery is safe). The client
  * wakes as soon as a reading is committed. Broker down or cloud silent: the store just grows.
  *
- * Link budget (contract 3). MQTT is one TCP stream: bytes already written are ahead of an alarm
+ * Link budget (contract 3, docs/architecture.md). MQTT is one TCP stream: bytes already written are ahead of an alarm
  * whatever its priority, so what may be ahead of it is bounded instead:
  *   - alarm batches ignore the window (they are small and rare) and leave as soon as committed;
  *   - waveform batches are small (waveformBatchMaxBytes), at most waveformInFlight (1) unacked,

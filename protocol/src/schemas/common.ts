@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 
-/** Priority lanes (contract 3): alarms first, then spot readings, then waveforms. */
+/** Priority lanes (contract 3, docs/architecture.md): alarms first, then spot readings, then waveforms. */
 export const LANES = ['alarm', 'spot', 'waveform'] as const;
 export const Lane = Type.Union(
   LANES.map((l) => Type.Literal(l)),

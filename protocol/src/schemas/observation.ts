@@ -28,7 +28,7 @@ export type Quantity = Static<typeof Quantity>;
 export const Component = Type.Object({ code: Code, value: Quantity }, { additionalProperties: false });
 export type Component = Static<typeof Component>;
 
-/** How the patient was decided (contract 5): never a silent guess. */
+/** How the patient was decided (contract 5, docs/architecture.md): never a silent guess. */
 export const PATIENT_ASSIGNMENTS = ['nurse-selected', 'home-kit', 'device-user'] as const;
 export const PatientRef = Type.Object(
   {
@@ -61,7 +61,7 @@ export const DeviceRef = Type.Object(
 );
 export type DeviceRef = Static<typeof DeviceRef>;
 
-/** Contract 4: the device's own time when it has one, the gateway's receive time, and the correction applied. */
+/** Contract 4 (docs/architecture.md): the device's own time when it has one, the gateway's receive time, and the correction applied. */
 export const TIME_SOURCES = ['device', 'device-corrected', 'gateway'] as const;
 export const ObservationTime = Type.Object(
   {
@@ -120,7 +120,7 @@ export const Segment = Type.Object(
 );
 export type Segment = Static<typeof Segment>;
 
-/** One reading on the wire. Born at decode time with its id and sequence number (contract 1). */
+/** One reading on the wire. Born at decode time with its id and sequence number (contract 1, docs/architecture.md). */
 export const Observation = Type.Object(
   {
     id: Uuid,

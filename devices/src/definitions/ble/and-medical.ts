@@ -1,7 +1,7 @@
 /**
  * A&D Medical BLE devices. The advertised names follow the vendor's pattern seen in public drivers
  * (obniz UA651BLE matches local names starting 'A&D_UA-651'); the clock is set through Date Time
- * 0x2A08 inside the profile service (device-protocols.md §1.2). Bonding is required by these devices.
+ * 0x2A08 inside the profile service, as obniz's UA651BLE driver does. Bonding is required by these devices.
  */
 import {
   bloodPressure,

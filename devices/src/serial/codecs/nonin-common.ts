@@ -1,8 +1,7 @@
 /**
  * What Nonin data formats 2, 7, 8 and 13 share: the missing-data sentinels (HR 511, SpO2 127)
  * and the status bits. Source: Nonin 9560 Bluetooth Specification, cross-checked against
- * mattjlewis/NoninPulseOx (DataFormat*Serialiser.java) and Pufferfish PacketReceiver.cpp
- * (device-protocols.md §3.1).
+ * mattjlewis/NoninPulseOx (DataFormat*Serialiser.java) and Pufferfish PacketReceiver.cpp.
  */
 
 /** "No pulse rate" sentinel of every format (9-bit field all ones). */

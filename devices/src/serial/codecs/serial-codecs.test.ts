@@ -290,7 +290,7 @@ describe('Nonin DF2/DF7 (real-time) parser', () => {
 });
 
 describe('Nonin DF8 parser', () => {
-  it('decodes the digest vector 80 48 61 00 → HR 72, SpO2 97; 511/127 are missing, not numbers', () => {
+  it('decodes the vector 80 48 61 00 (built to the DF8 layout) → HR 72, SpO2 97; 511/127 are missing, not numbers', () => {
     const { packets } = run(new NoninDf8Parser(), hex('80 48 61 00 83 7F 7F 09'));
     expect(packets).toEqual([
       { status: 0, hr: 72, spo2: 97, stat2: 0 },
@@ -319,7 +319,7 @@ describe('Nonin DF8 parser', () => {
 const DF13_VECTOR = hex('00 02 00 0D 00 0E 20 24 05 01 08 15 30 00 02 00 00 48 00 61 42 03');
 
 describe('Nonin DF13 parser', () => {
-  it('decodes the digest vector: 2024-05-01 08:15:30, SPA, HR 72, SpO2 97 → two final drafts', () => {
+  it('decodes a vector built to the DF13 layout: 2024-05-01 08:15:30, SPA, HR 72, SpO2 97 → two final drafts', () => {
     const { packets, errors } = run(new NoninDf13Parser(), concat([hex('06'), DF13_VECTOR]), [5]);
     expect(errors).toEqual(['garbage']);
     expect(packets).toEqual([
