@@ -7,7 +7,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { anchorsOf, type BrokenLink, brokenReason, docMentions, extractLinks, githubSlug, type RepoView } from './markdown-links.js';
+import {
+  anchorsOf,
+  type BrokenLink,
+  brokenReason,
+  docMentions,
+  extractLinks,
+  githubSlug,
+  namedPaths,
+  type RepoView,
+} from './markdown-links.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const tracked = execFileSync('git', ['ls-files', '-z'], { cwd: root, encoding: 'utf8' })
@@ -57,6 +66,14 @@ describe('the link checker itself', () => {
     expect(broken).toEqual(['b.md', 'a.md#part-three', '../../elsewhere/x.md', 'missing.md']);
   });
 
+  it('reads repository paths named in code spans, placeholders and globs as their directory', () => {
+    const named = namedPaths(
+      'docs/x.md',
+      '`gateway/src/a.ts`, `cloud/src/routes/<name>.ts`, `tests/e2e/ble-*.test.ts`, `sync.*`, `/dev/ttyUSB0`',
+    );
+    expect(named.map((l) => l.target)).toEqual(['/gateway/src/a.ts', '/cloud/src/routes/', '/tests/e2e/']);
+  });
+
   it('reads docs/… mentions in code as paths from the root', () => {
     const mentions = docMentions('x.ts', ` * see ${'docs'}/codes.md#lanes, not gateway/${'docs'}/x.md`);
     expect(mentions.map((m) => m.target)).toEqual(['/docs/codes.md#lanes']);
@@ -86,6 +103,19 @@ describe('the repository explains itself', () => {
     // This directory's own fixtures name files that do not exist, on purpose.
     for (const file of textFiles.filter((f) => !f.startsWith('tests/docs/'))) {
       for (const link of docMentions(file, readFileSync(join(root, file), 'utf8'))) {
+        const why = brokenReason(link, repo);
+        if (why !== null) broken.push({ ...link, why });
+      }
+    }
+    expect(show(broken)).toBe('');
+  });
+
+  it('every repository path the architecture and codes pages name exists (the map stays true as code moves)', () => {
+    const broken: BrokenLink[] = [];
+    for (const file of ['docs/architecture.md', 'docs/codes.md']) {
+      const links = namedPaths(file, readFileSync(join(root, file), 'utf8'));
+      expect(links.length).toBeGreaterThan(20);
+      for (const link of links) {
         const why = brokenReason(link, repo);
         if (why !== null) broken.push({ ...link, why });
       }

@@ -150,3 +150,24 @@ export function docMentions(from: string, text: string): Link[] {
   });
   return out;
 }
+
+const TOP_LEVEL = /^(?:protocol|devices|gateway|cloud|firmware-sim|cli|tests|bench|configs|systemd|docs|scripts)\//;
+
+/**
+ * Repository paths a map page names in code spans (`gateway/src/sync/sync-client.ts`), as links from
+ * the root. A placeholder (`cloud/src/http/routes/<name>.ts`) or a glob (`tests/e2e/ble-racp*.test.ts`)
+ * stands for its directory, which must exist.
+ */
+export function namedPaths(from: string, text: string): Link[] {
+  const out: Link[] = [];
+  proseLines(text).forEach((line, i) => {
+    for (const m of line.matchAll(/`([^`\s]+)`/g)) {
+      const p = m[1] ?? '';
+      if (!TOP_LEVEL.test(p)) continue;
+      const wild = p.search(/[<*]/);
+      const path = wild < 0 ? p : p.slice(0, p.lastIndexOf('/', wild) + 1);
+      out.push({ from, line: i + 1, target: `/${path}` });
+    }
+  });
+  return out;
+}
