@@ -45,7 +45,9 @@ export class ConventionalHeadersResponse extends ServerResponse {
     headers?: OutgoingHttpHeaders | OutgoingHttpHeader[],
   ): this {
     if (typeof reasonOrHeaders === 'string') {
-      return headers === undefined ? super.writeHead(statusCode, reasonOrHeaders) : super.writeHead(statusCode, reasonOrHeaders, conventional(headers));
+      return headers === undefined
+        ? super.writeHead(statusCode, reasonOrHeaders)
+        : super.writeHead(statusCode, reasonOrHeaders, conventional(headers));
     }
     return reasonOrHeaders === undefined ? super.writeHead(statusCode) : super.writeHead(statusCode, conventional(reasonOrHeaders));
   }

@@ -140,12 +140,15 @@ export function liveStreamPipeline(o: VideoEncoderSettings & { rtpPort: number; 
     `key-int-max=${o.govLength}`,
     // One slice per picture whatever the core count (see the top of this file).
     'threads=1',
+    // No access unit delimiters: RTP marks picture ends itself (RFC 6184), cameras do not send them.
+    'aud=false',
     '!',
     'video/x-h264,profile=constrained-baseline',
     '!',
     'rtph264pay',
     'pt=96',
-    'config-interval=-1',
+    // x264 already puts SPS and PPS before every IDR; -1 made the payloader add a second copy.
+    'config-interval=0',
     'aggregate-mode=zero-latency',
     'mtu=1200',
     '!',
@@ -213,11 +216,7 @@ export async function startLiveStream(o: LiveStreamOptions): Promise<LiveStream>
 
   const child: ChildProcess = spawn(
     'gst-launch-1.0',
-    [
-      '-q',
-      '--no-fault',
-      ...liveStreamPipeline({ ...encoder, rtpPort: rtp.address().port, flash: o.flash === true }),
-    ],
+    ['-q', '--no-fault', ...liveStreamPipeline({ ...encoder, rtpPort: rtp.address().port, flash: o.flash === true })],
     { stdio: ['pipe', 'ignore', 'pipe', o.flash ? 'pipe' : 'ignore'] },
   );
   const flashPipe = o.flash ? (child.stdio[3] as Writable | null) : null;

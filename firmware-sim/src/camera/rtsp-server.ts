@@ -155,7 +155,12 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
       case 'OPTIONS':
         return reply(200, 'OK', { Public: METHODS });
       case 'DESCRIBE':
-        return reply(200, 'OK', { 'Content-Base': `${urlAt(local)}/`, 'Content-Type': 'application/sdp' }, sdp(local.replace(/^::ffff:/, '')));
+        return reply(
+          200,
+          'OK',
+          { 'Content-Base': `${urlAt(local)}/`, 'Content-Type': 'application/sdp' },
+          sdp(local.replace(/^::ffff:/, '')),
+        );
       case 'SETUP': {
         const t = req.headers.get('transport') ?? '';
         const udp = /client_port=(\d+)(?:-(\d+))?/.exec(t);

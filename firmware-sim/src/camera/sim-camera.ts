@@ -71,6 +71,8 @@ export interface SimCamera {
   readonly streamUri: string | null;
   /** The video encoder configuration the Media service reports and the stream runs with. */
   readonly video: VideoEncoderSettings;
+  /** The stream's encoder process (gst-launch-1.0), when streaming. */
+  readonly streamEncoderPid: number | null;
   readonly discoveryPort: number | null;
   readonly identity: CameraIdentity;
   readonly ptz: PtzModel;
@@ -315,6 +317,7 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
     snapshotUrl: ctx.urls.snapshot,
     streamUri: ctx.urls.stream,
     video,
+    streamEncoderPid: live?.pid ?? null,
     discoveryPort: discovery?.port ?? null,
     identity,
     ptz,

@@ -22,7 +22,8 @@ function profileXml(tag: string, ctx: CameraContext): string {
 
 function checkEncoderToken(body: XmlNode): void {
   const token = requiredText(body, 'ConfigurationToken');
-  if (token !== ENCODER_TOKEN) throw new SoapFault('Sender', ['ter:InvalidArgVal', 'ter:NoConfig'], `no video encoder configuration ${token}`);
+  if (token !== ENCODER_TOKEN)
+    throw new SoapFault('Sender', ['ter:InvalidArgVal', 'ter:NoConfig'], `no video encoder configuration ${token}`);
 }
 
 /**
