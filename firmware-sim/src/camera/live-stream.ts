@@ -50,6 +50,8 @@ export interface LiveStreamOptions {
   /** A second overlay: a white block in the bottom-right corner, lit by `LiveStream.flash(true)`. */
   flash?: boolean;
   onError?: (reason: string) => void;
+  /** The camera's clock, for the RTSP Date header. Default Date.now. */
+  now?: () => number;
 }
 
 export interface LiveStream {
@@ -198,6 +200,7 @@ export async function startLiveStream(o: LiveStreamOptions): Promise<LiveStream>
       fmtp: () => (sps && pps ? h264Fmtp(sps, pps) : 'packetization-mode=1'),
     },
     ...(o.onError ? { onMalformed: o.onError } : {}),
+    ...(o.now ? { now: o.now } : {}),
   });
   const rtp = createSocket('udp4');
   let packets = 0;

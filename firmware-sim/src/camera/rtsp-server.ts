@@ -23,6 +23,8 @@ export interface RtspServerOptions {
   media: { type: 'video' | 'audio'; payloadType: number; rtpmap: string; fmtp?: string | (() => string) };
   /** Told once per malformed request, with context. */
   onMalformed?: (reason: string) => void;
+  /** The clock of the Date header (the camera's own). Default Date.now. */
+  now?: () => number;
 }
 
 export interface RtspServer {
@@ -94,8 +96,8 @@ function parseRequest(buf: Buffer): { req: Request | { error: string }; rest: Bu
 }
 
 /** One RTSP reply, header names in their usual form (`CSeq`, `Content-Base`, …). */
-export function rtspReply(code: number, reason: string, headers: Record<string, string>, body = ''): string {
-  const all: Record<string, string> = { ...headers, Server: 'telecart-sim-camera', Date: new Date().toUTCString() };
+export function rtspReply(code: number, reason: string, headers: Record<string, string>, now: number, body = ''): string {
+  const all: Record<string, string> = { ...headers, Server: 'telecart-sim-camera', Date: new Date(now).toUTCString() };
   if (body) all['Content-Length'] = String(Buffer.byteLength(body));
   const lines = [`RTSP/1.0 ${code} ${reason}`, ...Object.entries(all).map(([k, v]) => `${conventionalHeaderName(k)}: ${v}`)];
   return `${lines.join('\r\n')}\r\n\r\n${body}`;
@@ -105,6 +107,7 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
   const sessions = new Map<string, Session>();
   const connections = new Set<Socket>();
   const malformed = (r: string) => opts.onMalformed?.(r);
+  const now = opts.now ?? Date.now;
   // One UDP socket pair sends RTP (even port) and would take RTCP (odd): what SETUP announces.
   const rtpSocket: UdpSocket = createSocket('udp4');
   const rtcpSocket: UdpSocket = createSocket('udp4');
@@ -138,7 +141,7 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
   const handle = (conn: Socket, req: Request): boolean => {
     const cseq = req.headers.get('cseq') ?? '0';
     const reply = (code: number, reason: string, headers: Record<string, string> = {}, body = '') =>
-      conn.write(rtspReply(code, reason, { CSeq: cseq, ...headers }, body));
+      conn.write(rtspReply(code, reason, { CSeq: cseq, ...headers }, now(), body));
     // The address this client reached us at: what every URL we hand it must carry.
     const local = conn.localAddress ?? opts.host;
     let path: string;
@@ -225,7 +228,7 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
         buf = p.rest;
         if ('error' in p.req) {
           malformed(p.req.error);
-          conn.write(rtspReply(400, 'Bad Request', {}));
+          conn.write(rtspReply(400, 'Bad Request', {}, now()));
           continue;
         }
         handle(conn, p.req);

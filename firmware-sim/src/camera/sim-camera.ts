@@ -282,6 +282,7 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
         ...video,
         position: () => ptz.position(),
         onError: malformed,
+        now: cameraNow,
       });
     } catch (e) {
       await app.close();
