@@ -41,7 +41,9 @@ export async function runSimCameraCommand(o: SimCameraCommandOptions): Promise<v
         `telecart sim camera: ONVIF device service at ${String(info.deviceServiceUrl)} (user ${o.user}, auth ${o.auth}` +
           `${o.refuseStop ? ', refuses Stop' : ''}${o.clockOffset ? `, clock ${o.clockOffset} s off` : ''})` +
           `${info.discoveryPort ? `; WS-Discovery on UDP ${String(info.discoveryPort)}` : ''}` +
-          `${info.streamUri ? `; live video at ${String(info.streamUri)}` : ''}\n`,
+          `${info.streamUri ? `; live video at ${String(info.streamUri)}` : ''}` +
+          // On every address, each client is handed URLs with the address it reached the camera at.
+          `${o.host === '0.0.0.0' || o.host === '::' ? `; listening on all addresses (${o.host}), each client gets URLs with the address it used` : ''}\n`,
       );
     },
   );

@@ -4,6 +4,7 @@
  * 239.255.255.250:3702; tests bind it to a loopback port and send directed probes.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import type { NetworkInterfaceInfo } from 'node:os';
 import { XMLParser } from 'fast-xml-parser';
 import { escapeXml as x } from './soap.js';
 
@@ -12,7 +13,8 @@ export const WS_DISCOVERY_PORT = 3702;
 
 export interface DiscoveryResponderOptions {
   endpointReference: string;
-  xaddrs: readonly string[];
+  /** The device service URLs, or how to find them for a given prober's address. */
+  xaddrs: readonly string[] | ((sender: string) => readonly string[]);
   scopes: readonly string[];
   /** Default 0.0.0.0 (joins the multicast group) ; a loopback address for tests. */
   host?: string;
@@ -64,6 +66,32 @@ function matches(types: string[]): boolean {
   return types.some((t) => /(^|:)(NetworkVideoTransmitter|Device)$/.test(t));
 }
 
+function ipv4ToInt(a: string): number | null {
+  const p = a.split('.').map(Number);
+  if (p.length !== 4 || p.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) return null;
+  return (((p[0] ?? 0) << 24) | ((p[1] ?? 0) << 16) | ((p[2] ?? 0) << 8) | (p[3] ?? 0)) >>> 0;
+}
+
+/**
+ * The host's IPv4 addresses a prober at `sender` can reach: those of the interface on its subnet
+ * (127.0.0.1 for a local prober), else every external one. (Which local address a multicast probe
+ * arrived at is not told to a Node socket; the subnet says the same for a prober on the LAN.)
+ */
+export function addressesFacing(sender: string, interfaces: NodeJS.Dict<NetworkInterfaceInfo[]>): string[] {
+  const from = ipv4ToInt(sender.replace(/^::ffff:/, ''));
+  const v4 = Object.values(interfaces)
+    .flatMap((l) => l ?? [])
+    .filter((i) => i.family === 'IPv4');
+  const onLink = v4.filter((i) => {
+    const a = ipv4ToInt(i.address);
+    const m = ipv4ToInt(i.netmask);
+    return from !== null && a !== null && m !== null && (a & m) >>> 0 === (from & m) >>> 0;
+  });
+  if (onLink.length > 0) return onLink.map((i) => i.address);
+  const external = v4.filter((i) => !i.internal).map((i) => i.address);
+  return external.length > 0 ? external : ['127.0.0.1'];
+}
+
 export async function startDiscoveryResponder(opts: DiscoveryResponderOptions): Promise<DiscoveryResponder> {
   const host = opts.host ?? '0.0.0.0';
   const socket: Socket = createSocket({ type: 'udp4', reuseAddr: true });
@@ -79,7 +107,7 @@ export async function startDiscoveryResponder(opts: DiscoveryResponderOptions): 
       relatesTo: probe.messageId,
       messageId: `urn:uuid:${crypto.randomUUID()}`,
       endpointReference: opts.endpointReference,
-      xaddrs: opts.xaddrs,
+      xaddrs: typeof opts.xaddrs === 'function' ? opts.xaddrs(rinfo.address) : opts.xaddrs,
       scopes: opts.scopes,
       messageNumber: ++messageNumber,
     });

@@ -13,3 +13,4 @@ export {
 export { type MoveStatus, type Position, type Preset, PtzFault, PtzModel } from './ptz-model.js';
 export { type RtspServer, type RtspServerOptions, startRtspServer } from './rtsp-server.js';
 export { type CameraAuthMode, type SimCamera, type SimCameraOptions, startSimCamera } from './sim-camera.js';
+export { DEFAULT_VIDEO_ENCODER, type VideoEncoderSettings, videoEncoderSettings } from './video-encoder.js';

@@ -14,6 +14,12 @@
  * two lines: the numbers, and a gauge whose marker's place encodes pan (so a test can check the
  * picture follows the camera by pixels alone, no OCR).
  *
+ * The encoder makes ONE slice per picture (`threads=1`): x264's sliced threads otherwise cut each
+ * picture into as many slices as the machine has cores, rtph264pay then repeats SPS/PPS before every
+ * IDR slice, and ffmpeg splits the picture there ("corrupt decoded frame", half a picture smeared).
+ * The SDP carries the encoder's own SPS/PPS (`sprop-parameter-sets`), and a client's first packet is
+ * the start of a keyframe, so a decoder that joins has everything it needs from its first picture.
+ *
  * `flash: true` adds a second overlay, fed the same way through fd 3, that shows a large white
  * block in the bottom-right corner on demand (`LiveStream.flash`): the glass-to-glass benchmark
  * lights it at known instants and finds it again in the browser's <video>.
@@ -21,29 +27,40 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import type { Writable } from 'node:stream';
+import { h264Fmtp, nalStarts, rtpPayload, startsKeyframe } from './h264-rtp.js';
 import type { Position } from './ptz-model.js';
 import { type RtspServer, startRtspServer } from './rtsp-server.js';
+import { type VideoEncoderSettings, videoEncoderSettings } from './video-encoder.js';
 
 export interface LiveStreamOptions {
   host: string;
   /** RTSP port; 0 (default) picks a free one. */
   port?: number;
+  /** Encoder settings not given take DEFAULT_VIDEO_ENCODER's (video-encoder.ts); bad ones are refused. */
   width?: number;
   height?: number;
   fps?: number;
-  /** H.264 bitrate, kbit/s. Default 600. */
+  /** H.264 bitrate, kbit/s. */
   bitrateKbps?: number;
+  /** Pictures from one IDR to the next. */
+  govLength?: number;
   /** How often the overlay text is written: faster than the frame rate. Default a third of a frame. */
   textIntervalMs?: number;
   position: () => Position;
   /** A second overlay: a white block in the bottom-right corner, lit by `LiveStream.flash(true)`. */
   flash?: boolean;
   onError?: (reason: string) => void;
+  /** The camera's clock, for the RTSP Date header. Default Date.now. */
+  now?: () => number;
 }
 
 export interface LiveStream {
   readonly uri: string;
   readonly rtsp: RtspServer;
+  /** The settings the running encoder was started with. */
+  readonly encoder: VideoEncoderSettings;
+  /** The encoder child's process id. */
+  readonly pid: number | undefined;
   /** RTP packets the encoder has produced so far. */
   readonly packets: number;
   /**
@@ -82,14 +99,7 @@ export function flashText(on: boolean): Buffer {
   return b;
 }
 
-export function liveStreamPipeline(o: {
-  width: number;
-  height: number;
-  fps: number;
-  bitrateKbps: number;
-  rtpPort: number;
-  flash?: boolean;
-}): string[] {
+export function liveStreamPipeline(o: VideoEncoderSettings & { rtpPort: number; flash?: boolean }): string[] {
   const flash = o.flash
     ? [
         '!',
@@ -129,14 +139,18 @@ export function liveStreamPipeline(o: {
     'tune=zerolatency',
     'speed-preset=ultrafast',
     `bitrate=${o.bitrateKbps}`,
-    // One IDR a second: a client that joins (or a gateway that lost packets) waits at most that.
-    `key-int-max=${o.fps}`,
+    `key-int-max=${o.govLength}`,
+    // One slice per picture whatever the core count (see the top of this file).
+    'threads=1',
+    // No access unit delimiters: RTP marks picture ends itself (RFC 6184), cameras do not send them.
+    'aud=false',
     '!',
     'video/x-h264,profile=constrained-baseline',
     '!',
     'rtph264pay',
     'pt=96',
-    'config-interval=-1',
+    // x264 already puts SPS and PPS before every IDR; -1 made the payloader add a second copy.
+    'config-interval=0',
     'aggregate-mode=zero-latency',
     'mtu=1200',
     '!',
@@ -157,40 +171,55 @@ export function liveStreamPipeline(o: {
   ];
 }
 
+/** How long the encoder may take to produce its first SPS/PPS. */
+const FIRST_KEYFRAME_TIMEOUT_MS = 10_000;
+
 export async function startLiveStream(o: LiveStreamOptions): Promise<LiveStream> {
-  const width = o.width ?? 640;
-  const height = o.height ?? 360;
-  const fps = o.fps ?? 15;
+  const encoder = videoEncoderSettings({
+    ...(o.width !== undefined ? { width: o.width } : {}),
+    ...(o.height !== undefined ? { height: o.height } : {}),
+    ...(o.fps !== undefined ? { fps: o.fps } : {}),
+    ...(o.bitrateKbps !== undefined ? { bitrateKbps: o.bitrateKbps } : {}),
+    ...(o.govLength !== undefined ? { govLength: o.govLength } : {}),
+  });
+  const { fps } = encoder;
+  let sps: Buffer | null = null;
+  let pps: Buffer | null = null;
+  let parameterSetsSeen: () => void = () => undefined;
+  const parameterSets = new Promise<void>((resolve) => {
+    parameterSetsSeen = resolve;
+  });
   const rtsp = await startRtspServer({
     host: o.host,
     ...(o.port !== undefined ? { port: o.port } : {}),
     path: '/stream',
-    media: { type: 'video', payloadType: 96, rtpmap: 'H264/90000', fmtp: 'packetization-mode=1;profile-level-id=42e01f' },
+    media: {
+      type: 'video',
+      payloadType: 96,
+      rtpmap: 'H264/90000',
+      fmtp: () => (sps && pps ? h264Fmtp(sps, pps) : 'packetization-mode=1'),
+    },
     ...(o.onError ? { onMalformed: o.onError } : {}),
+    ...(o.now ? { now: o.now } : {}),
   });
   const rtp = createSocket('udp4');
   let packets = 0;
   rtp.on('message', (m) => {
     packets++;
-    rtsp.feed(m);
+    const starts = nalStarts(rtpPayload(m) ?? Buffer.alloc(0));
+    for (const s of starts) {
+      if (s.type === 7 && s.nal) sps = Buffer.from(s.nal);
+      if (s.type === 8 && s.nal) pps = Buffer.from(s.nal);
+    }
+    if (sps && pps) parameterSetsSeen();
+    rtsp.feed(m, startsKeyframe(starts));
   });
   rtp.on('error', (e) => o.onError?.(`rtp socket: ${e.message}`));
   await new Promise<void>((r) => rtp.bind(0, '127.0.0.1', r));
 
   const child: ChildProcess = spawn(
     'gst-launch-1.0',
-    [
-      '-q',
-      '--no-fault',
-      ...liveStreamPipeline({
-        width,
-        height,
-        fps,
-        bitrateKbps: o.bitrateKbps ?? 600,
-        rtpPort: rtp.address().port,
-        flash: o.flash === true,
-      }),
-    ],
+    ['-q', '--no-fault', ...liveStreamPipeline({ ...encoder, rtpPort: rtp.address().port, flash: o.flash === true })],
     { stdio: ['pipe', 'ignore', 'pipe', o.flash ? 'pipe' : 'ignore'] },
   );
   const flashPipe = o.flash ? (child.stdio[3] as Writable | null) : null;
@@ -201,13 +230,16 @@ export async function startLiveStream(o: LiveStreamOptions): Promise<LiveStream>
     stderr = (stderr + d.toString()).slice(-2000);
   });
   child.stdin?.on('error', () => undefined);
+  let failure: string | null = null;
   const exited = new Promise<void>((resolve) => {
     child.once('error', (e) => {
-      o.onError?.(`gst-launch-1.0 could not start: ${e.message}`);
+      failure = `gst-launch-1.0 could not start: ${e.message}`;
+      o.onError?.(failure);
       resolve();
     });
     child.once('close', (code, signal) => {
-      if (!stopping) o.onError?.(`camera stream encoder exited (${code ?? signal}): ${stderr.trim().split('\n').pop() ?? ''}`);
+      failure = `camera stream encoder exited (${code ?? signal}): ${stderr.trim().split('\n').pop() ?? ''}`;
+      if (!stopping) o.onError?.(failure);
       resolve();
     });
   });
@@ -220,9 +252,35 @@ export async function startLiveStream(o: LiveStreamOptions): Promise<LiveStream>
   const timer = setInterval(write, o.textIntervalMs ?? Math.max(10, Math.floor(1000 / fps / 3)));
   timer.unref();
 
+  const stop = async () => {
+    stopping = true;
+    clearInterval(timer);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+    rtp.close();
+    await rtsp.close();
+  };
+  // DESCRIBE must carry the encoder's parameter sets: serve only once they are known.
+  let waited: ReturnType<typeof setTimeout> | undefined;
+  const ready = await Promise.race([
+    parameterSets.then(() => true),
+    exited.then(() => false),
+    new Promise<false>((r) => {
+      waited = setTimeout(() => r(false), FIRST_KEYFRAME_TIMEOUT_MS);
+    }),
+  ]);
+  clearTimeout(waited);
+  if (!ready) {
+    const why = failure ?? `no SPS/PPS from the encoder within ${FIRST_KEYFRAME_TIMEOUT_MS} ms`;
+    await stop();
+    throw new Error(`the simulated camera's stream did not start: ${why}`);
+  }
+
   return {
     uri: rtsp.url,
     rtsp,
+    encoder,
+    pid: child.pid,
     get packets() {
       return packets;
     },
@@ -233,13 +291,6 @@ export async function startLiveStream(o: LiveStreamOptions): Promise<LiveStream>
       if (flashPipe.writable) flashPipe.write(flashText(on));
       return at;
     },
-    async stop() {
-      stopping = true;
-      clearInterval(timer);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-      rtp.close();
-      await rtsp.close();
-    },
+    stop,
   };
 }

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server, type Socket } from 'node:net';
+import { conventionalHeaderName } from './header-names.js';
 
 export interface RtspServerOptions {
   host: string;
@@ -15,19 +16,31 @@ export interface RtspServerOptions {
   port?: number;
   /** Stream path, e.g. '/stream'. */
   path: string;
-  /** The one media of the stream, as the SDP of DESCRIBE announces it. */
-  media: { type: 'video' | 'audio'; payloadType: number; rtpmap: string; fmtp?: string };
+  /**
+   * The one media of the stream, as the SDP of DESCRIBE announces it; `fmtp` may be read at each
+   * DESCRIBE (the H.264 parameter sets are those the running encoder produced).
+   */
+  media: { type: 'video' | 'audio'; payloadType: number; rtpmap: string; fmtp?: string | (() => string) };
   /** Told once per malformed request, with context. */
   onMalformed?: (reason: string) => void;
+  /** The clock of the Date header (the camera's own). Default Date.now. */
+  now?: () => number;
 }
 
 export interface RtspServer {
+  /** The stream's URL; when bound to a wildcard address, with 127.0.0.1 (or ::1) in its place. */
   readonly url: string;
+  /** The stream's URL as a client that reached this host at `address` must use it. */
+  urlAt(address: string): string;
   readonly port: number;
   /** Sessions currently playing. */
   readonly playing: number;
-  /** Sends one RTP packet to every playing session. */
-  feed(rtp: Buffer): void;
+  /**
+   * Sends one RTP packet to every playing session. A session starts with the first packet marked
+   * `startsKeyframe` after its PLAY (default true: every packet), so a decoder that joins mid-GOP
+   * is not fed pictures it has no reference for.
+   */
+  feed(rtp: Buffer, startsKeyframe?: boolean): void;
   close(): Promise<void>;
 }
 
@@ -36,10 +49,23 @@ interface Session {
   conn: Socket;
   transport: { kind: 'udp'; host: string; rtpPort: number } | { kind: 'tcp'; channel: number };
   playing: boolean;
+  /** A keyframe has been sent since PLAY. */
+  started: boolean;
 }
 
 const MAX_REQUEST_BYTES = 16 * 1024;
 const METHODS = 'OPTIONS, DESCRIBE, SETUP, PLAY, GET_PARAMETER, TEARDOWN';
+
+/** 0.0.0.0 and :: listen everywhere; a URL needs the address a client actually reaches. */
+export function isWildcardAddress(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+/** A host for a URL: IPv4-mapped IPv6 unwrapped, IPv6 bracketed. */
+export function urlHost(address: string): string {
+  const a = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  return a.includes(':') && !a.startsWith('[') ? `[${a}]` : a;
+}
 
 interface Request {
   method: string;
@@ -69,10 +95,19 @@ function parseRequest(buf: Buffer): { req: Request | { error: string }; rest: Bu
   return { req: { method: m[1], uri: m[2], headers }, rest };
 }
 
+/** One RTSP reply, header names in their usual form (`CSeq`, `Content-Base`, …). */
+export function rtspReply(code: number, reason: string, headers: Record<string, string>, now: number, body = ''): string {
+  const all: Record<string, string> = { ...headers, Server: 'telecart-sim-camera', Date: new Date(now).toUTCString() };
+  if (body) all['Content-Length'] = String(Buffer.byteLength(body));
+  const lines = [`RTSP/1.0 ${code} ${reason}`, ...Object.entries(all).map(([k, v]) => `${conventionalHeaderName(k)}: ${v}`)];
+  return `${lines.join('\r\n')}\r\n\r\n${body}`;
+}
+
 export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServer> {
   const sessions = new Map<string, Session>();
   const connections = new Set<Socket>();
   const malformed = (r: string) => opts.onMalformed?.(r);
+  const now = opts.now ?? Date.now;
   // One UDP socket pair sends RTP (even port) and would take RTCP (odd): what SETUP announces.
   const rtpSocket: UdpSocket = createSocket('udp4');
   const rtcpSocket: UdpSocket = createSocket('udp4');
@@ -81,7 +116,9 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
   await new Promise<void>((r) => rtpSocket.bind(0, opts.host, r));
   await new Promise<void>((r) => rtcpSocket.bind(0, opts.host, r));
   const serverPorts = `${rtpSocket.address().port}-${rtcpSocket.address().port}`;
-  let url = '';
+  let port = 0;
+  const urlAt = (address: string) => `rtsp://${urlHost(address)}:${port}${opts.path}`;
+  const fmtp = () => (typeof opts.media.fmtp === 'function' ? opts.media.fmtp() : opts.media.fmtp);
 
   const sdp = (host: string) => {
     const m = opts.media;
@@ -95,7 +132,7 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
       'a=range:npt=0-',
       `m=${m.type} 0 RTP/AVP ${m.payloadType}`,
       `a=rtpmap:${m.payloadType} ${m.rtpmap}`,
-      ...(m.fmtp ? [`a=fmtp:${m.payloadType} ${m.fmtp}`] : []),
+      ...(fmtp() ? [`a=fmtp:${m.payloadType} ${fmtp()}`] : []),
       'a=control:track1',
       '',
     ].join('\r\n');
@@ -103,12 +140,10 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
 
   const handle = (conn: Socket, req: Request): boolean => {
     const cseq = req.headers.get('cseq') ?? '0';
-    const reply = (code: number, reason: string, headers: Record<string, string> = {}, body = '') => {
-      const lines = [`RTSP/1.0 ${code} ${reason}`, `CSeq: ${cseq}`, 'Server: telecart-sim-camera'];
-      for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
-      if (body) lines.push(`Content-Length: ${Buffer.byteLength(body)}`);
-      return conn.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
-    };
+    const reply = (code: number, reason: string, headers: Record<string, string> = {}, body = '') =>
+      conn.write(rtspReply(code, reason, { CSeq: cseq, ...headers }, now(), body));
+    // The address this client reached us at: what every URL we hand it must carry.
+    const local = conn.localAddress ?? opts.host;
     let path: string;
     try {
       path = req.uri === '*' ? '*' : new URL(req.uri).pathname;
@@ -123,7 +158,12 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
       case 'OPTIONS':
         return reply(200, 'OK', { Public: METHODS });
       case 'DESCRIBE':
-        return reply(200, 'OK', { 'Content-Base': `${url}/`, 'Content-Type': 'application/sdp' }, sdp(conn.localAddress ?? opts.host));
+        return reply(
+          200,
+          'OK',
+          { 'Content-Base': `${urlAt(local)}/`, 'Content-Type': 'application/sdp' },
+          sdp(local.replace(/^::ffff:/, '')),
+        );
       case 'SETUP': {
         const t = req.headers.get('transport') ?? '';
         const udp = /client_port=(\d+)(?:-(\d+))?/.exec(t);
@@ -132,7 +172,7 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
         const ssrc = 'DEADBEEF';
         if (tcp) {
           const ch = Number(tcp[1]);
-          sessions.set(id, { id, conn, transport: { kind: 'tcp', channel: ch }, playing: false });
+          sessions.set(id, { id, conn, transport: { kind: 'tcp', channel: ch }, playing: false, started: false });
           return reply(200, 'OK', {
             Transport: `RTP/AVP/TCP;unicast;interleaved=${ch}-${ch + 1};ssrc=${ssrc}`,
             Session: `${id};timeout=60`,
@@ -141,7 +181,7 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
         if (udp && /RTP\/AVP(\/UDP)?;/.test(`${t};`)) {
           const host = conn.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1';
           const a = Number(udp[1]);
-          sessions.set(id, { id, conn, transport: { kind: 'udp', host, rtpPort: a }, playing: false });
+          sessions.set(id, { id, conn, transport: { kind: 'udp', host, rtpPort: a }, playing: false, started: false });
           return reply(200, 'OK', {
             Transport: `RTP/AVP;unicast;client_port=${a}-${udp[2] ?? a + 1};server_port=${serverPorts};ssrc=${ssrc}`,
             Session: `${id};timeout=60`,
@@ -188,7 +228,7 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
         buf = p.rest;
         if ('error' in p.req) {
           malformed(p.req.error);
-          conn.write('RTSP/1.0 400 Bad Request\r\n\r\n');
+          conn.write(rtspReply(400, 'Bad Request', {}, now()));
           continue;
         }
         handle(conn, p.req);
@@ -206,18 +246,21 @@ export async function startRtspServer(opts: RtspServerOptions): Promise<RtspServ
     server.listen(opts.port ?? 0, opts.host, () => resolve());
   });
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  url = `rtsp://${opts.host}:${port}${opts.path}`;
+  port = typeof addr === 'object' && addr ? addr.port : 0;
+  const url = urlAt(isWildcardAddress(opts.host) ? (opts.host.includes(':') ? '::1' : '127.0.0.1') : opts.host);
 
   return {
     url,
+    urlAt,
     port,
     get playing() {
       return [...sessions.values()].filter((s) => s.playing).length;
     },
-    feed(rtp) {
+    feed(rtp, startsKeyframe = true) {
       for (const s of sessions.values()) {
         if (!s.playing) continue;
+        if (!s.started && !startsKeyframe) continue;
+        s.started = true;
         if (s.transport.kind === 'udp') rtpSocket.send(rtp, s.transport.rtpPort, s.transport.host);
         else if (s.conn.writableLength < 1024 * 1024) {
           // A stalled TCP reader loses packets rather than growing our buffers without bound.

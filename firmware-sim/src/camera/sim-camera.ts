@@ -6,23 +6,31 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import { type Clock, systemClock } from '@telecart/devices';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { type Credentials, HttpDigestVerifier, WsseVerifier } from './auth.js';
-import { type DiscoveryResponder, startDiscoveryResponder } from './discovery.js';
+import { addressesFacing, type DiscoveryResponder, startDiscoveryResponder } from './discovery.js';
+import { ConventionalHeadersResponse } from './header-names.js';
 import { type LiveStream, startLiveStream } from './live-stream.js';
 import { type Position, PtzModel } from './ptz-model.js';
-import type { CameraContext, CameraIdentity, OperationHandler } from './services/context.js';
+import { isWildcardAddress, urlHost } from './rtsp-server.js';
+import type { CameraContext, CameraIdentity, CameraUrls, OperationHandler } from './services/context.js';
 import { PRE_AUTH_OPERATIONS } from './services/context.js';
 import { cameraScopes, deviceOperations } from './services/device-service.js';
 import { mediaOperations } from './services/media-service.js';
 import { ptzOperations } from './services/ptz-service.js';
 import { envelope, faultEnvelope, parseSoapRequest, SoapFault } from './soap.js';
+import { type VideoEncoderSettings, videoEncoderSettings } from './video-encoder.js';
 
 export type CameraAuthMode = 'none' | 'wsse' | 'digest' | 'any';
 
 export interface SimCameraOptions {
-  /** Default 127.0.0.1. */
+  /**
+   * Default 127.0.0.1. On 0.0.0.0 (or ::) every URL the camera hands out (XAddrs, stream and snapshot
+   * URIs, WS-Discovery XAddrs) carries the address the client reached it at, as a real camera's do.
+   */
   host?: string;
   /** Default 0: a free port. */
   port?: number;
@@ -39,8 +47,12 @@ export interface SimCameraOptions {
   discovery?: boolean | { host: string; port: number };
   /** RTSP URI announced by GetStreamUri; null when the camera has no stream (GetStreamUri faults). */
   streamUri?: string | null;
-  /** Serve a live H.264 RTSP stream showing the current pan/tilt/zoom (live-stream.ts); GetStreamUri announces it. */
-  stream?: boolean | { port?: number; width?: number; height?: number; fps?: number; bitrateKbps?: number };
+  /**
+   * Serve a live H.264 RTSP stream showing the current pan/tilt/zoom (live-stream.ts); GetStreamUri
+   * announces it. The encoder settings (DEFAULT_VIDEO_ENCODER where not given) are also what the
+   * Media service reports, with or without a stream.
+   */
+  stream?: boolean | ({ port?: number } & Partial<VideoEncoderSettings>);
   /** Serve /onvif/snapshot.jpg (rendered with gst-launch-1.0). Default true. */
   snapshots?: boolean;
   identity?: Partial<CameraIdentity>;
@@ -57,6 +69,10 @@ export interface SimCamera {
   readonly snapshotUrl: string | null;
   /** The RTSP stream, when started with `stream`. */
   readonly streamUri: string | null;
+  /** The video encoder configuration the Media service reports and the stream runs with. */
+  readonly video: VideoEncoderSettings;
+  /** The stream's encoder process (gst-launch-1.0), when streaming. */
+  readonly streamEncoderPid: number | null;
   readonly discoveryPort: number | null;
   readonly identity: CameraIdentity;
   readonly ptz: PtzModel;
@@ -132,8 +148,22 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
   const digest = new HttpDigestVerifier(users, cameraNow);
   const calls = new Map<string, number>();
   const malformed = (reason: string) => opts.onMalformed?.(reason);
+  const { port: rtspPort, ...encoderOptions } = typeof opts.stream === 'object' ? opts.stream : {};
+  const video = videoEncoderSettings(encoderOptions);
 
-  const app: FastifyInstance = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const app: FastifyInstance = Fastify({
+    logger: false,
+    bodyLimit: 256 * 1024,
+    // Header names as cameras write them, on every reply (Fastify's own errors included).
+    serverFactory: (handler) => {
+      const server = createServer({ ServerResponse: ConventionalHeadersResponse }, handler);
+      server.keepAliveTimeout = 72_000; // Fastify's default, which it does not apply to a server it is given
+      return server;
+    },
+  });
+  app.addHook('onSend', async (_req, reply) => {
+    reply.header('Server', 'telecart-sim-camera');
+  });
   for (const type of ['application/soap+xml', 'text/xml', 'application/xml']) {
     app.addContentTypeParser(type, { parseAs: 'string' }, (_req, body, done) => done(null, body));
   }
@@ -144,8 +174,26 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
     cameraNow,
     refusesStop: opts.refuseStop ?? false,
     profileToken: 'main',
+    video,
     urls: { device: '', media: '', ptz: '', stream: opts.streamUri ?? null, snapshot: null },
   };
+  let httpPort = 0;
+  let live: LiveStream | null = null;
+  const snapshots = opts.snapshots ?? true;
+  const wildcard = isWildcardAddress(host);
+  /** The URLs as a client that reached the camera at `address` must use them. */
+  const urlsAt = (address: string): CameraUrls => {
+    const base = `http://${urlHost(address)}:${httpPort}`;
+    return {
+      device: `${base}/onvif/device_service`,
+      media: `${base}/onvif/media_service`,
+      ptz: `${base}/onvif/ptz_service`,
+      stream: opts.streamUri ?? live?.rtsp.urlAt(address) ?? null,
+      snapshot: snapshots ? `${base}/onvif/snapshot.jpg` : null,
+    };
+  };
+  /** Bound to one address: that one. Bound to all: the one this request arrived at. */
+  const addressOf = (req: FastifyRequest) => (wildcard ? (req.socket.localAddress ?? host) : host);
 
   const sendFault = (reply: FastifyReply, f: SoapFault) => reply.code(f.httpStatus).type(SOAP_TYPE).send(faultEnvelope(f));
 
@@ -195,7 +243,7 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
         return sendFault(reply, new SoapFault('Receiver', ['ter:ActionNotSupported'], `${parsed.operation} is not supported on ${path}`));
       }
       try {
-        const body = handler(parsed.body, ctx);
+        const body = handler(parsed.body, { ...ctx, urls: urlsAt(addressOf(req)) });
         calls.set(parsed.operation, (calls.get(parsed.operation) ?? 0) + 1);
         return reply.type(SOAP_TYPE).send(envelope(body));
       } catch (e) {
@@ -211,7 +259,6 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
   service('/onvif/media_service', mediaOperations);
   service('/onvif/ptz_service', ptzOperations(opts.maxPresets ?? 16));
 
-  const snapshots = opts.snapshots ?? true;
   if (snapshots) {
     app.get('/onvif/snapshot.jpg', async (req, reply) => {
       if (authMode !== 'none') {
@@ -223,28 +270,27 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
     });
   }
 
-  const address = await app.listen({ host, port: opts.port ?? 0 });
-  const base = address.replace('0.0.0.0', '127.0.0.1');
-  ctx.urls.device = `${base}/onvif/device_service`;
-  ctx.urls.media = `${base}/onvif/media_service`;
-  ctx.urls.ptz = `${base}/onvif/ptz_service`;
-  ctx.urls.snapshot = snapshots ? `${base}/onvif/snapshot.jpg` : null;
+  await app.listen({ host, port: opts.port ?? 0 });
+  const bound = app.server.address();
+  httpPort = typeof bound === 'object' && bound ? bound.port : 0;
 
-  let live: LiveStream | null = null;
   if (opts.stream) {
     try {
       live = await startLiveStream({
         host,
-        ...(opts.stream === true ? {} : opts.stream),
+        ...(rtspPort !== undefined ? { port: rtspPort } : {}),
+        ...video,
         position: () => ptz.position(),
         onError: malformed,
+        now: cameraNow,
       });
     } catch (e) {
       await app.close();
       throw e;
     }
-    ctx.urls.stream = live.uri;
   }
+  // What this process itself uses (and prints): loopback when bound to every address.
+  ctx.urls = urlsAt(wildcard ? (host.includes(':') ? '::1' : '127.0.0.1') : host);
 
   let discovery: DiscoveryResponder | null = null;
   if (opts.discovery) {
@@ -252,7 +298,8 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
     try {
       discovery = await startDiscoveryResponder({
         endpointReference: identity.endpointReference,
-        xaddrs: [ctx.urls.device],
+        // Bound to all addresses: the device service on the addresses the prober can reach.
+        xaddrs: wildcard ? (sender) => addressesFacing(sender, networkInterfaces()).map((a) => urlsAt(a).device) : [ctx.urls.device],
         scopes: cameraScopes(ctx),
         onMalformed: malformed,
         ...where,
@@ -270,6 +317,8 @@ export async function startSimCamera(opts: SimCameraOptions = {}): Promise<SimCa
     ptzServiceUrl: ctx.urls.ptz,
     snapshotUrl: ctx.urls.snapshot,
     streamUri: ctx.urls.stream,
+    video,
+    streamEncoderPid: live?.pid ?? null,
     discoveryPort: discovery?.port ?? null,
     identity,
     ptz,

@@ -1,6 +1,7 @@
 /** What every simulated ONVIF service handler sees: the camera's state, identity, clock and URLs. */
 import type { PtzModel } from '../ptz-model.js';
 import type { XmlNode } from '../soap.js';
+import type { VideoEncoderSettings } from '../video-encoder.js';
 
 export interface CameraIdentity {
   manufacturer: string;
@@ -23,6 +24,7 @@ export interface CameraUrls {
   snapshot: string | null;
 }
 
+/** A handler's context: `urls` are those of the address the request arrived at. */
 export interface CameraContext {
   identity: CameraIdentity;
   ptz: PtzModel;
@@ -33,6 +35,8 @@ export interface CameraContext {
   refusesStop: boolean;
   /** Profile token served. */
   profileToken: string;
+  /** The one encoder configuration: the stream runs with it, the Media service reports it. */
+  video: VideoEncoderSettings;
 }
 
 export type OperationHandler = (body: XmlNode, ctx: CameraContext) => string;
