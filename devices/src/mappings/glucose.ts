@@ -26,7 +26,7 @@ import { type Medfloat, medfloatValue } from '../codecs/ieee11073.js';
 import { GLUCOSE_MDC_BY_TYPE, MDC_CONC_GLU_GEN, UCUM, VITALS } from '../model/codes.js';
 import { type DeviceDateTime, type ObservationDraft, utcDateFields } from '../model/draft.js';
 import { deviceTimeOf, makeDraft, numberOrFlag } from './common.js';
-import { applyPlausibility } from './plausibility.js';
+import { checkDraft } from './status-meaning.js';
 
 /** Base time + offset minutes on wall-clock fields (no zone: the device has none). */
 export function addMinutes(t: DeviceDateTime, minutes: number): DeviceDateTime {
@@ -106,5 +106,5 @@ export function glucoseToDrafts(m: GlucoseMeasurement, opts: GlucoseMappingOptio
     const v = numberOrFlag(context.hba1c, 'hba1c', own);
     if (v !== undefined) drafts.push(makeDraft({ ...base, code: VITALS.hba1c, value: { value: v, unit: UCUM.percent }, flags: own }));
   }
-  return drafts.map(applyPlausibility);
+  return drafts.map(checkDraft);
 }

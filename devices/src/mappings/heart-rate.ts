@@ -8,7 +8,7 @@ import { bodySensorLocationName, type HeartRateMeasurement, RR_UNITS_PER_SECOND 
 import { UCUM, VITALS } from '../model/codes.js';
 import type { ObservationDraft } from '../model/draft.js';
 import { makeDraft } from './common.js';
-import { applyPlausibility } from './plausibility.js';
+import { checkDraft } from './status-meaning.js';
 
 /** RR interval bounds in seconds: 300 /min and 20 /min, the pulse plausibility limits. */
 export const RR_PLAUSIBLE_SECONDS = { min: 0.2, max: 3 } as const;
@@ -28,6 +28,6 @@ export function heartRateToDrafts(m: HeartRateMeasurement, opts: HeartRateMappin
   if (m.rrIntervals && rrIntervalsImplausible(m.rrIntervals)) flags.push('implausible:rr-interval');
   if (opts.sensorLocation !== undefined) flags.push(`body-site:${bodySensorLocationName(opts.sensorLocation)}`);
   return [makeDraft({ code: VITALS.heartRate, value: { value: m.heartRate, unit: UCUM.perMin }, status: 'final', flags })].map(
-    applyPlausibility,
+    checkDraft,
   );
 }

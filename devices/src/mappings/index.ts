@@ -14,3 +14,4 @@ export { applyPlausibility, plausibilityFlags } from './plausibility.js';
 export { plxContinuousToDrafts, plxSpotCheckToDrafts, plxStatusFlags } from './plx.js';
 export { bodySiteFlag, temperatureToDrafts } from './temperature.js';
 export { applyWeightScaleResolution, type WeightMappingOptions, weightToDrafts } from './weight.js';
+export { applyStatusMeaning, type BitMeaning, checkDraft, meaningOf, STATUS_FLAG_MEANING, type StatusFlag } from './status-meaning.js';

@@ -16,7 +16,7 @@ import {
 import { UCUM, VITALS } from '../model/codes.js';
 import type { DeviceDateTime, ObservationDraft } from '../model/draft.js';
 import { deviceTimeOf, makeDraft, numberOrFlag } from './common.js';
-import { applyPlausibility } from './plausibility.js';
+import { checkDraft } from './status-meaning.js';
 
 export function plxStatusFlags(measurementStatus: number | undefined, deviceSensorStatus: number | undefined): string[] {
   return [
@@ -39,7 +39,7 @@ function pairToDrafts(
   const drafts: ObservationDraft[] = [];
   if (spo2 !== undefined) drafts.push(one(VITALS.spo2, spo2, UCUM.percent));
   if (pulse !== undefined) drafts.push(one(VITALS.oximetryPulseRate, pulse, UCUM.perMin));
-  return drafts.map(applyPlausibility);
+  return drafts.map(checkDraft);
 }
 
 export function plxSpotCheckToDrafts(m: PlxSpotCheck): ObservationDraft[] {
