@@ -27,7 +27,5 @@ export function heartRateToDrafts(m: HeartRateMeasurement, opts: HeartRateMappin
   if (m.sensorContact === 'no-contact') flags.push('sensor-no-contact');
   if (m.rrIntervals && rrIntervalsImplausible(m.rrIntervals)) flags.push('implausible:rr-interval');
   if (opts.sensorLocation !== undefined) flags.push(`body-site:${bodySensorLocationName(opts.sensorLocation)}`);
-  return [makeDraft({ code: VITALS.heartRate, value: { value: m.heartRate, unit: UCUM.perMin }, status: 'final', flags })].map(
-    checkDraft,
-  );
+  return [makeDraft({ code: VITALS.heartRate, value: { value: m.heartRate, unit: UCUM.perMin }, status: 'final', flags })].map(checkDraft);
 }

@@ -139,7 +139,7 @@ export function applyStatusMeaning(d: ObservationDraft): ObservationDraft {
     out.status = 'preliminary';
     changed = true;
   }
-  if (out.value && (above !== below)) {
+  if (out.value && above !== below) {
     const comparator: Comparator = above ? '>' : '<';
     out.value = { ...out.value, comparator };
     changed = true;

@@ -20,7 +20,5 @@ export function temperatureToDrafts(m: TemperatureMeasurement): ObservationDraft
   const v = numberOrFlag(m.temperature, 'temperature', flags);
   if (v === undefined) return [];
   const unit = m.unit === 'celsius' ? UCUM.celsius : UCUM.fahrenheit;
-  return [makeDraft({ code: VITALS.bodyTemperature, value: { value: v, unit }, status: 'final', flags, deviceTime })].map(
-    checkDraft,
-  );
+  return [makeDraft({ code: VITALS.bodyTemperature, value: { value: v, unit }, status: 'final', flags, deviceTime })].map(checkDraft);
 }
