@@ -3,10 +3,11 @@
  * LOINC 2339-0 / 15074-8, MDC by sample type, with the meter's sequence number as `recordNumber`, and an
  * HbA1c draft (4548-4, %) when the context carries one. Device time = base time + time offset.
  * Flags: sensor status names ('battery-low', 'result-above-range', …), 'body-site:<sample location>',
- * 'specimen:<type>', 'control-solution' (a control test, not the patient), context as
+ * 'specimen:<type>', 'control-solution' (a control test, not the patient: `notPatientData`, never stored), context as
  * 'meal:<m>', 'tester:<t>', 'health:<h>', 'carbohydrate:<id>:<amount>', 'exercise:<s>s:<pct>%',
  * 'medication:<id>:<amount><unit>', and 'glucose-context-missing' when the context announced never came.
  * Context amounts are kept as sent: the SIG XML says kg / L, Nordic reads g / mg / mL (see README).
+ * Sensor status: HI / LO → value comparator '>' / '<'; strip and sensor errors → 'entered-in-error'.
  */
 import type { Code, Quantity } from '@telecart/protocol';
 import {

@@ -1,6 +1,7 @@
 /**
  * Heart Rate Measurement → one heart-rate draft (8867-4, MDC_ECG_HEART_RATE: chest straps measure the ECG).
- * Sensor contact "supported, not detected" → flag 'sensor-no-contact' (the value may be meaningless; kept).
+ * Sensor contact "supported, not detected" → flag 'sensor-no-contact' and status 'entered-in-error' (no skin, no
+ * heart to count: the value is kept as sent, never a vital sign; status-meaning.ts).
  * RR intervals are not mapped to drafts (no vital-signs code); any outside 0.2–3 s (300–20 /min) flags
  * 'implausible:rr-interval'. Energy expended is not a vital sign and is not mapped.
  */

@@ -1,5 +1,7 @@
 /**
- * Pulse oximetry → SpO2 (%) and pulse rate (/min) drafts. Set status bits become flags on both
+ * Pulse oximetry → SpO2 (%) and pulse rate (/min) drafts. Set status bits become flags on both, and change the
+ * status where they change the meaning (invalid / unavailable → entered-in-error, demonstration / testing → not
+ * patient data, ongoing → preliminary: status-meaning.ts);
  * ('questionable-measurement', 'low-perfusion', 'data-from-storage', …, names from codecs/plx.ts).
  * Spot-check: 'final'; flag bit 4 "device clock is not set" → flag 'device-clock-not-set' and no device time
  * (the gateway uses its receive time). Continuous: 'preliminary' live values, SpO2PR-Normal only
