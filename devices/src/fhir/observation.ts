@@ -26,7 +26,7 @@
  */
 import type { Code, DeviceRef, Observation, ObservationStatus, PatientRef, Quantity, SampledData } from '@telecart/protocol';
 import { meaningOf } from '../mappings/status-meaning.js';
-import { UNIT_DISPLAY, VITALS } from '../model/codes.js';
+import { isLoincPlaceholder, UNIT_DISPLAY, VITALS } from '../model/codes.js';
 import { formatDeviceDateTime, type ObservationDraft } from '../model/draft.js';
 import { EXTRA_LOINC, SYSTEM, TELECART, VITAL_PROFILES, VITAL_SIGN_LOINCS, VITALSIGNS_PROFILE } from './systems.js';
 import type {
@@ -65,7 +65,8 @@ function referenceTo(type: 'Patient' | 'Device' | 'Media', localId: string, base
 }
 
 export function toCodeableConcept(code: Code): CodeableConcept {
-  const coding: Coding[] = [{ system: SYSTEM.loinc, code: code.loinc, display: code.display }];
+  // A LOINC field that only fills the wire schema (the pleth's) is not exported: MDC names the signal.
+  const coding: Coding[] = isLoincPlaceholder(code) ? [] : [{ system: SYSTEM.loinc, code: code.loinc, display: code.display }];
   const extra = EXTRA_LOINC[code.loinc];
   if (extra) coding.push({ system: SYSTEM.loinc, code: extra.code, display: extra.display });
   if (code.mdc !== undefined) coding.push({ system: SYSTEM.mdc, code: String(code.mdc), display: code.display });
