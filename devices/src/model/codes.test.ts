@@ -26,7 +26,7 @@ describe('waveform codes', () => {
   });
 
   it('never share a LOINC code with a vital sign', () => {
-    const vitals = new Set(Object.values(VITALS).map((c) => c.loinc));
+    const vitals = new Set<string>(Object.values(VITALS).map((c) => c.loinc));
     for (const c of [PLETH_CODE, HEART_SOUNDS_CODE, ecgCode(['II'])]) expect(vitals.has(c.loinc), c.display).toBe(false);
   });
 
