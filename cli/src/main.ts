@@ -200,6 +200,7 @@ program
     const r = decodeCommand(characteristic, hex);
     if (r.ok) {
       process.stdout.write(`${r.json}\n`);
+      for (const note of r.notes ?? []) process.stderr.write(`telecart decode: ${note}\n`);
     } else {
       process.stderr.write(`telecart decode: ${r.message}\n`);
       process.exitCode = 1;

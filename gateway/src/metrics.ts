@@ -28,6 +28,12 @@ export class GatewayMetrics {
     labelNames: ['device', 'reason'] as const,
     registers: [this.registry],
   });
+  readonly notPatientData = new Counter({
+    name: 'telecart_gateway_not_patient_data_total',
+    help: 'Device readings that are not patient data (control solution, demonstration / test data), not recorded',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly liveValues = new Counter({
     name: 'telecart_gateway_live_values_total',
     help: 'Preliminary (live) values shown but not stored',

@@ -12,6 +12,7 @@ import {
   MAX_PAYLOAD_BYTES,
   payloadFormat,
 } from './codec.js';
+import type { Observation } from './schemas/observation.js';
 import { expandSeqRanges, seqRangesCount, toSeqRanges } from './seq-ranges.js';
 import { sampleObservation } from './testing/sample.js';
 
@@ -28,6 +29,20 @@ describe('payload codec', () => {
   it('round-trips a valid batch', () => {
     const r = decodeBatch(encodePayload(batch));
     expect(r.ok).toBe(true);
+  });
+
+  it('carries what a device meant: entered-in-error, a value comparator; nothing else', () => {
+    const meant = structuredClone(batch);
+    const [a, b] = meant.observations as [Observation, Observation];
+    a.status = 'entered-in-error';
+    b.value = { value: 600, unit: 'mg/dL', comparator: '>' };
+    expect(decodeBatch(encodePayload(meant)).ok).toBe(true);
+    const bad = structuredClone(meant);
+    (bad.observations[1] as { value: { comparator: string } }).value.comparator = '~';
+    const r = decodeBatch(encodePayload(bad));
+    expect(!r.ok && r.error).toMatch(/\/observations\/1\/value\/comparator/);
+    (bad.observations[0] as { status: string }).status = 'amended';
+    expect(decodeBatch(encodePayload(bad)).ok).toBe(false);
   });
 
   it('names the offending field of an invalid batch', () => {

@@ -52,6 +52,8 @@ export interface BleRigOptions {
   perDevice?: VirtualDevicesOptions['perDevice'];
   /** Gateway config fields over the defaults (home mode, patient RESIDENTS[0], UTC). */
   config?: Record<string, unknown>;
+  /** The cloud's patients (default RESIDENTS), e.g. with a telemonitoring programme. */
+  cloudPatients?: NonNullable<Parameters<typeof startCloud>[0]['patients']>;
 }
 
 export async function startBleRig(opts: BleRigOptions): Promise<BleRig> {
@@ -71,7 +73,7 @@ export async function startBleRig(opts: BleRigOptions): Promise<BleRig> {
     dataDir: join(dir, 'cloud'),
     mqttPort: 0,
     httpPort: 0,
-    patients: RESIDENTS,
+    patients: opts.cloudPatients ?? RESIDENTS,
     logger: pino({ level: 'silent' }),
   });
   const logs: LogEntry[] = [];

@@ -92,6 +92,63 @@ describe('telecart decode', () => {
     expect(!unknown.ok && unknown.message).toMatch(/byte-sum, spo2-byte\)$/);
   });
 
+  describe('status bits that change what a value means (docs/devices.md)', () => {
+    const status = (obs: unknown) => (obs as { status: string }[]).map((o) => o.status);
+    it('glucose control solution is no Observation, only a note saying it is not recorded', () => {
+      for (const hex of ['02 07 00 EA 07 01 02 03 04 05 6E B0 1A', '02 07 00 EA 07 01 02 03 04 05 6E B0 41']) {
+        const r = decodeCommand('2A18', [hex]);
+        expect(r).toEqual({
+          ok: true,
+          json: '[]',
+          notes: ['not patient data (control-solution), not recorded: Glucose [Mass/volume] in Blood 2339-0 110 mg/dL'],
+        });
+      }
+    });
+    it('glucose above / below the meter range carries valueQuantity.comparator', () => {
+      const [hi] = ok('2A18', '0A 07 00 EA 07 01 02 03 04 05 58 B2 11 20 00') as Json[];
+      expect(hi?.valueQuantity).toMatchObject({ value: 600, comparator: '>', code: 'mg/dL' });
+      expect(hi?.status).toBe('final');
+      const [lo] = ok('2A18', '0A 07 00 EA 07 01 02 03 04 05 14 B0 11 40 00') as Json[];
+      expect(lo?.valueQuantity).toMatchObject({ value: 20, comparator: '<' });
+    });
+    it('glucose strip / sensor errors give entered-in-error', () => {
+      for (const word of ['02 00', '04 00', '08 00', '10 00', '00 02', '00 04'])
+        expect(status(ok('2A18', `0A 07 00 EA 07 01 02 03 04 05 6E B0 11 ${word}`)), word).toEqual(['entered-in-error']);
+      expect(status(ok('2A18', '0A 07 00 EA 07 01 02 03 04 05 6E B0 11 01 00'))).toEqual(['final']);
+    });
+    it('PLX invalid measurement and measurement unavailable give entered-in-error SpO2 and pulse', () => {
+      expect(status(ok('2A5E', '02 61 00 48 00 00 80'))).toEqual(['entered-in-error', 'entered-in-error']);
+      expect(status(ok('2A5E', '02 61 00 48 00 00 20'))).toEqual(['entered-in-error', 'entered-in-error']);
+      expect(status(ok('2A5E', '04 61 00 48 00 00 08 00'))).toEqual(['entered-in-error', 'entered-in-error']);
+      expect(status(ok('2A5E', '02 61 00 48 00 00 40'))).toEqual(['final', 'final']);
+      expect(status(ok('2A5E', '02 61 00 48 00 20 00'))).toEqual(['preliminary', 'preliminary']);
+    });
+    it('PLX demonstration and testing data are not patient data', () => {
+      for (const [word, reason] of [
+        ['00 04', 'demonstration-data'],
+        ['00 08', 'testing-data'],
+      ]) {
+        const r = decodeCommand('2A5E', [`02 61 00 48 00 ${word}`]);
+        expect(r.ok && r.json).toBe('[]');
+        expect(r.ok && r.notes).toEqual([
+          `not patient data (${reason}), not recorded: Oxygen saturation in Arterial blood 2708-6 97 %`,
+          `not patient data (${reason}), not recorded: Heart rate 8867-4 72 /min`,
+        ]);
+      }
+    });
+    it('heart rate with sensor contact not detected is entered-in-error, with contact final', () => {
+      expect(status(ok('2A37', '04 00'))).toEqual(['entered-in-error']);
+      expect(status(ok('2A37', '06 48'))).toEqual(['final']);
+    });
+    it('a cuff pulse above / below its range gets interpretation H / L', () => {
+      const [panel, pulse] = ok('2A35', '14 78 00 50 00 5D 00 40 00 08 00') as Json[];
+      expect(panel?.interpretation).toBeUndefined();
+      expect(pulse?.interpretation).toMatchObject([{ coding: [{ code: 'H' }] }]);
+      const [, low] = ok('2A35', '14 78 00 50 00 5D 00 40 00 10 00') as Json[];
+      expect(low?.interpretation).toMatchObject([{ coding: [{ code: 'L' }] }]);
+    });
+  });
+
   const cli = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
   it.runIf(existsSync(cli))('the built CLI exits 0 with JSON, 1 with one line on stderr', async () => {
     const run = promisify(execFile);
@@ -103,5 +160,10 @@ describe('telecart decode', () => {
     );
     expect(bad?.code).toBe(1);
     expect(bad?.stderr).toBe('telecart decode: sequenceNumber: truncated: need 2 bytes at offset 1, have 1\n');
+    const control = await run(process.execPath, [cli, 'decode', '2A18', '02 07 00 EA 07 01 02 03 04 05 6E B0 1A']);
+    expect(JSON.parse(control.stdout)).toEqual([]);
+    expect(control.stderr).toBe(
+      'telecart decode: not patient data (control-solution), not recorded: Glucose [Mass/volume] in Blood 2339-0 110 mg/dL\n',
+    );
   });
 });

@@ -9,7 +9,11 @@ import { CHARACTERISTIC_CODECS, type CodecResult, draftToFhirObservation, findCo
 
 import { SERIAL_DECODE_FORMATS } from './decode-serial.js';
 
-export type DecodeOutcome = { ok: true; json: string } | { ok: false; message: string };
+/**
+ * `notes`: one line per decoded reading that is not patient data (glucose control solution, oximeter
+ * demonstration / test data), left out of the Observations because the gateway never records them.
+ */
+export type DecodeOutcome = { ok: true; json: string; notes?: string[] } | { ok: false; message: string };
 
 /** A named decoder: bytes → drafts (printed as FHIR Observations) or a decoded structure (printed as is). */
 export interface DecodeFormat {
@@ -28,12 +32,24 @@ export function parseHex(hex: string): Uint8Array | string {
   return Uint8Array.from(Buffer.from(clean, 'hex'));
 }
 
-const observations = (drafts: ObservationDraft[]) =>
-  JSON.stringify(
-    drafts.map((d) => draftToFhirObservation(d)),
+function quantityText(d: ObservationDraft): string {
+  if (!d.value) return '';
+  return ` ${d.value.comparator ?? ''}${d.value.value} ${d.value.unit}`;
+}
+
+/** Patient readings as FHIR Observations; the others as notes saying why they are not recorded. */
+function observations(drafts: ObservationDraft[]): { ok: true; json: string; notes?: string[] } {
+  const patient = drafts.filter((d) => !d.notPatientData);
+  const notes = drafts
+    .filter((d) => d.notPatientData)
+    .map((d) => `not patient data (${d.notPatientData}), not recorded: ${d.code.display} ${d.code.loinc}${quantityText(d)}`);
+  const json = JSON.stringify(
+    patient.map((d) => draftToFhirObservation(d)),
     null,
     2,
   );
+  return notes.length > 0 ? { ok: true, json, notes } : { ok: true, json };
+}
 const structure = (value: unknown) => JSON.stringify(value, null, 2);
 const failed = (r: { error: { field: string; reason: string } }): DecodeOutcome => ({
   ok: false,
@@ -56,7 +72,7 @@ export function decodeCommand(
   if (format) {
     const r = format.decode(bytes);
     if (!r.ok) return failed(r);
-    return { ok: true, json: 'drafts' in r.value ? observations(r.value.drafts) : structure(r.value.decoded) };
+    return 'drafts' in r.value ? observations(r.value.drafts) : { ok: true, json: structure(r.value.decoded) };
   }
   const codec = findCodec(characteristic);
   if (!codec)
@@ -66,5 +82,5 @@ export function decodeCommand(
     return r.ok ? { ok: true, json: structure(r.value) } : failed(r);
   }
   const r = codec.toDrafts(bytes);
-  return r.ok ? { ok: true, json: observations(r.value) } : failed(r);
+  return r.ok ? observations(r.value) : failed(r);
 }

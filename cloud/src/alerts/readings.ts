@@ -4,7 +4,7 @@
  * know is ignored (never compared as if it were in the expected unit).
  */
 import { MMHG_PER_KPA, UCUM, VITALS } from '@telecart/devices';
-import type { Observation } from '@telecart/protocol';
+import type { Comparator, Observation } from '@telecart/protocol';
 import { vitalOf } from '../vitals/summary.js';
 
 export const KG_PER_LB = 0.45359237;
@@ -17,6 +17,8 @@ export interface Point {
   /** Effective time, epoch ms. */
   at: number;
   value: number;
+  /** The true value is beyond `value` (a glucose meter's HI / LO): only comparisons it decides may fire. */
+  comparator?: Comparator;
 }
 
 export interface BpPoint {
@@ -52,8 +54,9 @@ export function spo2Percent(obs: Observation): Point | null {
 
 export function glucoseMgdl(obs: Observation): Point | null {
   if (obs.status !== 'final' || !obs.value || !(GLUCOSE_CODES as readonly string[]).includes(obs.code.loinc)) return null;
-  const { value, unit } = obs.value;
-  return point(obs, unit === UCUM.mgPerDl ? value : unit === UCUM.mmolPerL ? value * MGDL_PER_MMOLL : null);
+  const { value, unit, comparator } = obs.value;
+  const p = point(obs, unit === UCUM.mgPerDl ? value : unit === UCUM.mmolPerL ? value * MGDL_PER_MMOLL : null);
+  return p && comparator ? { ...p, comparator } : p;
 }
 
 export function bloodPressure(obs: Observation): BpPoint | null {

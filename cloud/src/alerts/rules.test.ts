@@ -151,6 +151,21 @@ describe('diabetes rules', () => {
     const found = PROGRAMME_EVALUATION.diabetes.evaluate(glucose(2.9, UCUM.mmolPerL), [], r);
     expect(found).toMatchObject([{ rule: 'glucose-severe-hypo', values: { mgdl: 52, mmoll: 2.9 } }]);
   });
+
+  it('a meter HI / LO (comparator) fires only what the bound proves', () => {
+    const hi = (value: number) => ({ ...glucose(value, UCUM.mgPerDl), value: { value, unit: UCUM.mgPerDl, comparator: '>' as const } });
+    const lo = (value: number) => ({ ...glucose(value, UCUM.mgPerDl), value: { value, unit: UCUM.mgPerDl, comparator: '<' as const } });
+    expect(PROGRAMME_EVALUATION.diabetes.evaluate(hi(600), [], r)).toMatchObject([{ rule: 'glucose-hyper' }]);
+    expect(PROGRAMME_EVALUATION.diabetes.evaluate(lo(20), [], r)).toMatchObject([{ rule: 'glucose-severe-hypo' }]);
+    // '> 40' says nothing about a hypo; '< 300' nothing about a hyper.
+    expect(PROGRAMME_EVALUATION.diabetes.evaluate(hi(40), [], r)).toEqual([]);
+    expect(PROGRAMME_EVALUATION.diabetes.evaluate(lo(300), [], r)).toEqual([]);
+  });
+
+  it('a glucose the meter marked entered-in-error is no rule input', () => {
+    expect(glucoseMgdl({ ...glucose(30, UCUM.mgPerDl), status: 'entered-in-error' })).toBeNull();
+    expect(PROGRAMME_EVALUATION.diabetes.accepts({ ...glucose(30, UCUM.mgPerDl), status: 'entered-in-error' })).toBe(false);
+  });
 });
 
 describe('non-transmission', () => {

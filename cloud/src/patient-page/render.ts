@@ -83,7 +83,8 @@ function formatTime(iso: string, t: TrendTexts, timeZone: string): string {
 function formatValue(r: LatestTrendReading, t: TrendTexts): string {
   const digits = r.key === 'weight' || r.key === 'temperature' ? 1 : 0;
   const nf = new Intl.NumberFormat(t.locale, { maximumFractionDigits: digits, minimumFractionDigits: digits });
-  return r.v.map((n) => nf.format(n)).join('/');
+  // A meter's HI / LO is a bound, never shown as an exact value: '> 600'.
+  return `${r.comparator ? `${r.comparator} ` : ''}${r.v.map((n) => nf.format(n)).join('/')}`;
 }
 
 function latestTable(latest: readonly LatestTrendReading[], t: TrendTexts, timeZone: string): string {

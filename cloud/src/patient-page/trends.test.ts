@@ -70,6 +70,14 @@ describe('trendPoint', () => {
     expect(trendPoint(TREND_DEFS.pulse, { ...base, attachment: file })).toBeNull();
   });
 
+  it('leaves out what a device said is invalid, and keeps a meter HI as a bound', () => {
+    expect(trendPoint(TREND_DEFS.pulse, { ...base, status: 'entered-in-error' })).toBeNull();
+    const hi: Observation = { ...base, code: VITALS.glucoseMass, value: { value: 600, unit: UCUM.mgPerDl, comparator: '>' } };
+    expect(trendPoint(TREND_DEFS.glucose, hi)).toMatchObject({ v: [600], comparator: '>' });
+    const [latest] = latestTrendReadings([hi]);
+    expect(latest).toMatchObject({ key: 'glucose', v: [600], comparator: '>' });
+  });
+
   it('latestTrendReadings: the newest of each vital, in page order', () => {
     const older = reading('spo2', { seq: 3, value: 91, at: '2026-06-01T08:00:00Z' });
     const newer: Observation = {

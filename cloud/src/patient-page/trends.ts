@@ -5,7 +5,7 @@
  * in a unit we cannot convert is counted as skipped rather than drawn on the wrong scale.
  */
 import { LOINC_PULSE_OXIMETRY, MMHG_PER_KPA, UCUM, UNIT_DISPLAY, VITALS } from '@telecart/devices';
-import type { Observation } from '@telecart/protocol';
+import type { Comparator, Observation } from '@telecart/protocol';
 import { type CloudStore, MAX_PAGE_SIZE } from '../store/cloud-store.js';
 
 export const TREND_KEYS = ['weight', 'bp', 'pulse', 'spo2', 'temperature', 'glucose', 'respiratoryRate'] as const;
@@ -23,6 +23,8 @@ export interface TrendPoint {
   /** One value per series of the vital (systolic and diastolic for blood pressure). */
   v: number[];
   flags: string[];
+  /** The true value is beyond `v` (a glucose meter's HI '>' / LO '<'). */
+  comparator?: Comparator;
 }
 
 export interface VitalTrend {
@@ -115,7 +117,8 @@ export function trendPoint(def: TrendDef, obs: Observation): TrendPoint | 'unit'
     v = [inUnit(def, obs.value)];
   }
   if (v.some((x) => x === null)) return 'unit';
-  return { t: obs.time.effective, v: v as number[], flags: obs.flags };
+  const comparator = obs.value?.comparator;
+  return { t: obs.time.effective, v: v as number[], flags: obs.flags, ...(comparator ? { comparator } : {}) };
 }
 
 export interface TrendQuery {

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { UCUM, VITALS } from '@telecart/devices';
-import type { GatewayStatus, Lane, Observation, ObservationBatch } from '@telecart/protocol';
+import type { GatewayStatus, Lane, Observation, ObservationBatch, ObservationStatus } from '@telecart/protocol';
 
 export type VitalKind = 'bp' | 'pulse' | 'spo2' | 'weight' | 'temperature';
 
@@ -19,7 +19,7 @@ export interface ReadingOptions {
   lane?: Lane;
   /** For bp: [systolic, diastolic]; otherwise the single value. */
   value?: number | [number, number];
-  status?: 'final' | 'preliminary';
+  status?: ObservationStatus;
 }
 
 const DEFAULTS: Record<VitalKind, number | [number, number]> = {

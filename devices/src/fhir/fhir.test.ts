@@ -123,6 +123,31 @@ describe('toFhirObservation', () => {
     expect(p.valueQuantity?.code).toBe('/min');
   });
 
+  it('a stored reading keeps what its status bits meant: entered-in-error, a HI comparator, pulse H', () => {
+    // This vector's Device and Sensor Status has "equipment malfunction": not a valid measurement.
+    const [spo2] = drafts('2A5E', '0F AC F3 BE F5 E8 07 0B 1D 17 08 39 20 40 22 00 00 66 E3');
+    if (!spo2) throw new Error('no drafts');
+    expect(toFhirObservation(observationFrom(spo2, 6)).status).toBe('entered-in-error');
+    const [hi] = drafts('2A18', '0A 07 00 EA 07 01 02 03 04 05 58 B2 11 20 00');
+    if (!hi) throw new Error('no glucose');
+    expect(toFhirObservation(observationFrom(hi, 7)).valueQuantity).toEqual({
+      value: 600,
+      comparator: '>',
+      unit: 'mg/dL',
+      system: 'http://unitsofmeasure.org',
+      code: 'mg/dL',
+      extension: [
+        {
+          url: TELECART.originalQuantityExtension,
+          valueQuantity: { value: 0.006, unit: 'kg/L', system: 'http://unitsofmeasure.org', code: 'kg/L' },
+        },
+      ],
+    });
+    const [, pulse] = drafts('2A35', '14 78 00 50 00 5D 00 40 00 08 00');
+    if (!pulse) throw new Error('no pulse');
+    expect(toFhirObservation(observationFrom(pulse, 8)).interpretation?.[0]?.coding?.[0]?.code).toBe('H');
+  });
+
   it('uses the profile per vital: bodytemp, bodyheight, bmi; preliminary status kept', () => {
     const [temp] = drafts('2A1C', '06 B0 0E 00 FE DC 07 0C 05 0B 32 1B 04');
     const [, bmi, height] = drafts('2A9D', '0E 14 37 E8 07 03 0F 07 1E 00 01 E2 00 E5 06');

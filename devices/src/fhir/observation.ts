@@ -9,7 +9,9 @@
  *   (TELECART.originalQuantityExtension).
  * - Flags (device conditions, gateway checks) are not v3 interpretation codes, so they go into one
  *   extension per flag (machine-readable, TELECART.flagExtension) and one human note; 'body-site:<site>'
- *   also fills bodySite.text. Observation.interpretation is left to clinical rules in the cloud.
+ *   also fills bodySite.text. Status bits that change what a value means change the Observation itself
+ *   (mappings/status-meaning.ts, docs/devices.md): status 'entered-in-error' / 'preliminary', a Quantity
+ *   comparator ('>' for a glucose meter's HI), interpretation H / L on a pulse the cuff found out of range.
  * - A BP panel missing systolic or diastolic (device sent NaN) gets that component with a
  *   dataAbsentReason, as the bp profile requires both; an observation with neither value nor component
  *   gets dataAbsentReason 'unknown'.
@@ -22,8 +24,9 @@
  *   is auscultation, category 'exam'; see toFhirMedia. Neither gets a dataAbsentReason.
  * - Segments of one recording carry TELECART.recordingSegmentSystem identifiers '<recordingId>/<index>'.
  */
-import type { Code, DeviceRef, Observation, PatientRef, Quantity, SampledData } from '@telecart/protocol';
-import { UNIT_DISPLAY, VITALS } from '../model/codes.js';
+import type { Code, DeviceRef, Observation, ObservationStatus, PatientRef, Quantity, SampledData } from '@telecart/protocol';
+import { meaningOf } from '../mappings/status-meaning.js';
+import { isLoincPlaceholder, UNIT_DISPLAY, VITALS } from '../model/codes.js';
 import { formatDeviceDateTime, type ObservationDraft } from '../model/draft.js';
 import { EXTRA_LOINC, SYSTEM, TELECART, VITAL_PROFILES, VITAL_SIGN_LOINCS, VITALSIGNS_PROFILE } from './systems.js';
 import type {
@@ -62,7 +65,8 @@ function referenceTo(type: 'Patient' | 'Device' | 'Media', localId: string, base
 }
 
 export function toCodeableConcept(code: Code): CodeableConcept {
-  const coding: Coding[] = [{ system: SYSTEM.loinc, code: code.loinc, display: code.display }];
+  // A LOINC field that only fills the wire schema (the pleth's) is not exported: MDC names the signal.
+  const coding: Coding[] = isLoincPlaceholder(code) ? [] : [{ system: SYSTEM.loinc, code: code.loinc, display: code.display }];
   const extra = EXTRA_LOINC[code.loinc];
   if (extra) coding.push({ system: SYSTEM.loinc, code: extra.code, display: extra.display });
   if (code.mdc !== undefined) coding.push({ system: SYSTEM.mdc, code: String(code.mdc), display: code.display });
@@ -70,7 +74,13 @@ export function toCodeableConcept(code: Code): CodeableConcept {
 }
 
 export function toFhirQuantity(q: Quantity): FhirQuantity {
-  const out: FhirQuantity = { value: q.value, unit: UNIT_DISPLAY[q.unit] ?? q.unit, system: SYSTEM.ucum, code: q.unit };
+  const out: FhirQuantity = {
+    value: q.value,
+    ...(q.comparator ? { comparator: q.comparator } : {}),
+    unit: UNIT_DISPLAY[q.unit] ?? q.unit,
+    system: SYSTEM.ucum,
+    code: q.unit,
+  };
   if (q.original) {
     out.extension = [
       {
@@ -122,13 +132,32 @@ interface ObservationCore {
   code: Code;
   value?: Quantity;
   components?: ObservationDraft['components'];
-  status: 'final' | 'preliminary';
+  status: ObservationStatus;
   flags: string[];
   /** Device time as sent, 'YYYY-MM-DDThh:mm:ss' (no offset). */
   deviceTime?: string | null;
   sampledData?: SampledData;
   /** The reading is a recording exported as a Media resource. */
   hasMedia?: boolean;
+}
+
+const INTERPRETATION = {
+  H: { system: SYSTEM.interpretation, code: 'H', display: 'High' },
+  L: { system: SYSTEM.interpretation, code: 'L', display: 'Low' },
+} as const;
+
+/**
+ * v3 interpretation from the status bits that carry one (mappings/status-meaning.ts): the BP cuff's
+ * pulse-rate range bits say H / L about the pulse, so only the pulse observation gets it.
+ */
+export function interpretationOf(core: Pick<ObservationCore, 'code' | 'flags'>): CodeableConcept[] | undefined {
+  if (core.code.loinc !== VITALS.pulseRateNonInvasive.loinc) return undefined;
+  const meanings = new Set(core.flags.map(meaningOf));
+  const high = meanings.has('interpretation-high');
+  const low = meanings.has('interpretation-low');
+  if (high === low) return undefined;
+  const c = high ? INTERPRETATION.H : INTERPRETATION.L;
+  return [{ coding: [c], text: c.display }];
 }
 
 interface Context {
@@ -156,6 +185,7 @@ function build(core: ObservationCore, ctx: Context): FhirObservation {
   const hasResult = core.value !== undefined || core.sampledData !== undefined || core.hasMedia === true;
   const comps = components(core);
   const site = core.flags.find((f) => f.startsWith('body-site:'));
+  const interpretation = interpretationOf(core);
   // Conditional spreads keep the conventional FHIR key order and leave absent elements out entirely.
   return {
     resourceType: 'Observation',
@@ -173,6 +203,7 @@ function build(core: ObservationCore, ctx: Context): FhirObservation {
     ...(core.value ? { valueQuantity: toFhirQuantity(core.value) } : {}),
     ...(core.sampledData && !core.value ? { valueSampledData: toFhirSampledData(core.sampledData) } : {}),
     ...(!hasResult && !comps ? { dataAbsentReason: absent('unknown') } : {}),
+    ...(interpretation ? { interpretation } : {}),
     ...(core.flags.length > 0 ? { note: [{ text: `telecart flags: ${core.flags.join(', ')}` }] } : {}),
     ...(site ? { bodySite: { text: site.slice('body-site:'.length) } } : {}),
     ...(core.hasMedia ? { method: AUSCULTATION_METHOD } : {}),

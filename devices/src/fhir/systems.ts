@@ -9,6 +9,7 @@ export const SYSTEM = {
   mediaType: 'http://terminology.hl7.org/CodeSystem/media-type',
   observationCategory: 'http://terminology.hl7.org/CodeSystem/observation-category',
   dataAbsentReason: 'http://terminology.hl7.org/CodeSystem/data-absent-reason',
+  interpretation: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation',
   /** RFC 3986 URIs as identifiers (urn:uuid:…), as the HL7 PHD guide does for Observation.identifier. */
   uri: 'urn:ietf:rfc:3986',
 } as const;

@@ -8,7 +8,7 @@ import type { BloodPressureMeasurement, BloodPressureStatus, IntermediateCuffPre
 import { UCUM, VITALS } from '../model/codes.js';
 import type { ObservationDraft } from '../model/draft.js';
 import { deviceTimeOf, makeDraft, numberOrFlag, pressureQuantity, userIndexOf } from './common.js';
-import { applyPlausibility } from './plausibility.js';
+import { checkDraft } from './status-meaning.js';
 
 /** Device-reported measurement conditions as flags. */
 export function bloodPressureStatusFlags(s: BloodPressureStatus | undefined): string[] {
@@ -67,7 +67,7 @@ export function bloodPressureToDrafts(m: BloodPressureMeasurement): ObservationD
       }),
     );
   }
-  return drafts.map(applyPlausibility);
+  return drafts.map(checkDraft);
 }
 
 export function intermediateCuffPressureToDrafts(m: IntermediateCuffPressure): ObservationDraft[] {

@@ -64,6 +64,7 @@ export function makeDraft(
   if (d.deviceTime) out.deviceTime = d.deviceTime;
   if (d.userIndex !== undefined) out.userIndex = d.userIndex;
   if (d.recordNumber !== undefined) out.recordNumber = d.recordNumber;
+  if (d.notPatientData !== undefined) out.notPatientData = d.notPatientData;
   return out;
 }
 

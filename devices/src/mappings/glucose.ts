@@ -3,10 +3,11 @@
  * LOINC 2339-0 / 15074-8, MDC by sample type, with the meter's sequence number as `recordNumber`, and an
  * HbA1c draft (4548-4, %) when the context carries one. Device time = base time + time offset.
  * Flags: sensor status names ('battery-low', 'result-above-range', …), 'body-site:<sample location>',
- * 'specimen:<type>', 'control-solution' (a control test, not the patient), context as
+ * 'specimen:<type>', 'control-solution' (a control test, not the patient: `notPatientData`, never stored), context as
  * 'meal:<m>', 'tester:<t>', 'health:<h>', 'carbohydrate:<id>:<amount>', 'exercise:<s>s:<pct>%',
  * 'medication:<id>:<amount><unit>', and 'glucose-context-missing' when the context announced never came.
  * Context amounts are kept as sent: the SIG XML says kg / L, Nordic reads g / mg / mL (see README).
+ * Sensor status: HI / LO → value comparator '>' / '<'; strip and sensor errors → 'entered-in-error'.
  */
 import type { Code, Quantity } from '@telecart/protocol';
 import {
@@ -26,7 +27,7 @@ import { type Medfloat, medfloatValue } from '../codecs/ieee11073.js';
 import { GLUCOSE_MDC_BY_TYPE, MDC_CONC_GLU_GEN, UCUM, VITALS } from '../model/codes.js';
 import { type DeviceDateTime, type ObservationDraft, utcDateFields } from '../model/draft.js';
 import { deviceTimeOf, makeDraft, numberOrFlag } from './common.js';
-import { applyPlausibility } from './plausibility.js';
+import { checkDraft } from './status-meaning.js';
 
 /** Base time + offset minutes on wall-clock fields (no zone: the device has none). */
 export function addMinutes(t: DeviceDateTime, minutes: number): DeviceDateTime {
@@ -106,5 +107,5 @@ export function glucoseToDrafts(m: GlucoseMeasurement, opts: GlucoseMappingOptio
     const v = numberOrFlag(context.hba1c, 'hba1c', own);
     if (v !== undefined) drafts.push(makeDraft({ ...base, code: VITALS.hba1c, value: { value: v, unit: UCUM.percent }, flags: own }));
   }
-  return drafts.map(applyPlausibility);
+  return drafts.map(checkDraft);
 }

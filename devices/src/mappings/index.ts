@@ -12,5 +12,6 @@ export { GlucoseContextJoiner, type GlucoseJoinEvent, type GlucoseJoinerOptions 
 export { type HeartRateMappingOptions, heartRateToDrafts, RR_PLAUSIBLE_SECONDS, rrIntervalsImplausible } from './heart-rate.js';
 export { applyPlausibility, plausibilityFlags } from './plausibility.js';
 export { plxContinuousToDrafts, plxSpotCheckToDrafts, plxStatusFlags } from './plx.js';
+export { applyStatusMeaning, type BitMeaning, checkDraft, meaningOf, STATUS_FLAG_MEANING, type StatusFlag } from './status-meaning.js';
 export { bodySiteFlag, temperatureToDrafts } from './temperature.js';
 export { applyWeightScaleResolution, type WeightMappingOptions, weightToDrafts } from './weight.js';

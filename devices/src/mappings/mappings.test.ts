@@ -168,9 +168,11 @@ describe('pulse oximetry → drafts', () => {
     const drafts = plxSpotCheckToDrafts(decoded(decodePlxSpotCheck(hex('0F AC F3 BE F5 E8 07 0B 1D 17 08 39 20 40 22 00 00 66 E3'))));
     const flags = ['measurement-ongoing', 'questionable-measurement', 'equipment-malfunction', 'low-perfusion'];
     const deviceTime = { year: 2024, month: 11, day: 29, hours: 23, minutes: 8, seconds: 57 };
+    // Equipment malfunction: the device says these are not valid measurements (docs/devices.md).
+    const status = 'entered-in-error';
     expect(drafts).toEqual<ObservationDraft[]>([
-      { code: VITALS.spo2, value: { value: 94, unit: '%' }, status: 'final', flags, deviceTime, lane: 'spot' },
-      { code: VITALS.oximetryPulseRate, value: { value: 147, unit: '/min' }, status: 'final', flags, deviceTime, lane: 'spot' },
+      { code: VITALS.spo2, value: { value: 94, unit: '%' }, status, flags, deviceTime, lane: 'spot' },
+      { code: VITALS.oximetryPulseRate, value: { value: 147, unit: '/min' }, status, flags, deviceTime, lane: 'spot' },
     ]);
   });
 

@@ -1,5 +1,7 @@
 /**
- * Pulse oximetry → SpO2 (%) and pulse rate (/min) drafts. Set status bits become flags on both
+ * Pulse oximetry → SpO2 (%) and pulse rate (/min) drafts. Set status bits become flags on both, and change the
+ * status where they change the meaning (invalid / unavailable → entered-in-error, demonstration / testing → not
+ * patient data, ongoing → preliminary: status-meaning.ts);
  * ('questionable-measurement', 'low-perfusion', 'data-from-storage', …, names from codecs/plx.ts).
  * Spot-check: 'final'; flag bit 4 "device clock is not set" → flag 'device-clock-not-set' and no device time
  * (the gateway uses its receive time). Continuous: 'preliminary' live values, SpO2PR-Normal only
@@ -16,7 +18,7 @@ import {
 import { UCUM, VITALS } from '../model/codes.js';
 import type { DeviceDateTime, ObservationDraft } from '../model/draft.js';
 import { deviceTimeOf, makeDraft, numberOrFlag } from './common.js';
-import { applyPlausibility } from './plausibility.js';
+import { checkDraft } from './status-meaning.js';
 
 export function plxStatusFlags(measurementStatus: number | undefined, deviceSensorStatus: number | undefined): string[] {
   return [
@@ -39,7 +41,7 @@ function pairToDrafts(
   const drafts: ObservationDraft[] = [];
   if (spo2 !== undefined) drafts.push(one(VITALS.spo2, spo2, UCUM.percent));
   if (pulse !== undefined) drafts.push(one(VITALS.oximetryPulseRate, pulse, UCUM.perMin));
-  return drafts.map(applyPlausibility);
+  return drafts.map(checkDraft);
 }
 
 export function plxSpotCheckToDrafts(m: PlxSpotCheck): ObservationDraft[] {

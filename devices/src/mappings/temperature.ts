@@ -8,7 +8,7 @@ import { TEMPERATURE_SITES, type TemperatureMeasurement } from '../codecs/temper
 import { UCUM, VITALS } from '../model/codes.js';
 import type { ObservationDraft } from '../model/draft.js';
 import { deviceTimeOf, makeDraft, numberOrFlag } from './common.js';
-import { applyPlausibility } from './plausibility.js';
+import { checkDraft } from './status-meaning.js';
 
 export function bodySiteFlag(temperatureType: number): string {
   return `body-site:${TEMPERATURE_SITES[temperatureType] ?? `reserved-${temperatureType}`}`;
@@ -20,7 +20,5 @@ export function temperatureToDrafts(m: TemperatureMeasurement): ObservationDraft
   const v = numberOrFlag(m.temperature, 'temperature', flags);
   if (v === undefined) return [];
   const unit = m.unit === 'celsius' ? UCUM.celsius : UCUM.fahrenheit;
-  return [makeDraft({ code: VITALS.bodyTemperature, value: { value: v, unit }, status: 'final', flags, deviceTime })].map(
-    applyPlausibility,
-  );
+  return [makeDraft({ code: VITALS.bodyTemperature, value: { value: v, unit }, status: 'final', flags, deviceTime })].map(checkDraft);
 }

@@ -13,7 +13,7 @@ import type { WeightMeasurement, WeightScaleFeature } from '../codecs/weight.js'
 import { UCUM, VITALS } from '../model/codes.js';
 import type { ObservationDraft } from '../model/draft.js';
 import { deviceTimeOf, makeDraft, userIndexOf } from './common.js';
-import { applyPlausibility } from './plausibility.js';
+import { checkDraft } from './status-meaning.js';
 
 function heightQuantity(height: number, unitSystem: WeightMeasurement['unitSystem']): Quantity {
   if (unitSystem === 'imperial') return { value: height, unit: UCUM.in };
@@ -54,5 +54,5 @@ export function weightToDrafts(measurement: WeightMeasurement, opts: WeightMappi
   }
   if (m.bmi !== undefined) drafts.push(makeDraft({ ...base, code: VITALS.bmi, value: { value: m.bmi, unit: UCUM.kgPerM2 } }));
   if (m.height !== undefined) drafts.push(makeDraft({ ...base, code: VITALS.bodyHeight, value: heightQuantity(m.height, m.unitSystem) }));
-  return drafts.map(applyPlausibility);
+  return drafts.map(checkDraft);
 }

@@ -2,7 +2,7 @@
  * What a codec mapping yields for one reading, before the gateway gives it an identity
  * (id, seq), a patient and a corrected time. Pure data, no I/O.
  */
-import type { Code, Component, Lane, Quantity } from '@telecart/protocol';
+import type { Code, Component, Lane, ObservationStatus, Quantity } from '@telecart/protocol';
 
 /** A device timestamp as the device sent it: local wall-clock fields, no time zone. */
 export interface DeviceDateTime {
@@ -14,12 +14,24 @@ export interface DeviceDateTime {
   seconds: number;
 }
 
+export type NotPatientDataReason = 'control-solution' | 'demonstration-data' | 'testing-data';
+
 export interface ObservationDraft {
   code: Code;
   value?: Quantity;
   components?: Component[];
-  /** 'preliminary' for live values that must not be stored as final readings (e.g. cuff pressure). */
-  status: 'final' | 'preliminary';
+  /**
+   * 'preliminary' for live values that must not be stored as final readings (e.g. cuff pressure);
+   * 'entered-in-error' when the device said the value is not a valid measurement of the patient
+   * (mappings/status-meaning.ts decides from the status bits).
+   */
+  status: ObservationStatus;
+  /**
+   * Set when the reading is not about the patient at all (glucose control solution, PLX demonstration or
+   * testing data): it must never become the patient's observation. The gateway drops it with a log and a
+   * counter; `telecart decode` shows it with this reason.
+   */
+  notPatientData?: NotPatientDataReason;
   /** Device-reported conditions and gateway checks, e.g. 'irregular-pulse', 'implausible:spo2>100'. */
   flags: string[];
   /** The device's own timestamp, if it sent a usable one. */

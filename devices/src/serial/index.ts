@@ -4,7 +4,6 @@ export * from './codecs/nonin-df13.js';
 export * from './codecs/nonin-realtime.js';
 export * from './codecs/openeeg-p2.js';
 export * from './codecs/stream.js';
-export * from './codes.js';
 export * from './formats.js';
 export * from './mappings.js';
 export * from './serial-reader.js';

@@ -52,6 +52,8 @@ export function encodePlxSpot(r: Reading<'spo2-spot-check'>): Uint8Array {
     spo2: medfloat(r.spo2),
     pulseRate: medfloat(r.pulse),
     timestamp: r.time,
+    ...(r.measurementStatus !== undefined ? { measurementStatus: r.measurementStatus } : {}),
+    ...(r.deviceSensorStatus !== undefined ? { deviceSensorStatus: r.deviceSensorStatus } : {}),
     deviceClockNotSet: false,
   });
 }
@@ -95,18 +97,22 @@ export function encodeHeartRate(r: Reading<'heart-rate'>): Uint8Array {
   return encodeHeartRateMeasurement({
     heartRate: r.bpm,
     format: 'uint8',
-    sensorContact: 'contact',
+    sensorContact: r.contact ?? 'contact',
     ...(r.rrIntervals.length > 0 ? { rrIntervals: r.rrIntervals } : {}),
   });
 }
 
-/** Glucose in mg/dL as kg/L (× 10⁻⁵), capillary whole blood from a finger; context follows when a meal is noted. */
+/**
+ * Glucose in mg/dL as kg/L (× 10⁻⁵), capillary whole blood from a finger (or the reading's sample type),
+ * with its sensor status word when it has one; context follows when a meal is noted.
+ */
 export function encodeGlucose(r: Reading<'glucose'>): Uint8Array {
   return encodeGlucoseMeasurement({
     sequenceNumber: r.sequenceNumber,
     baseTime: r.time,
     unit: 'kg/L',
-    concentration: { value: medfloat(Number(`${r.mgdl}e-5`)), type: 1, sampleLocation: 1 },
+    concentration: { value: medfloat(Number(`${r.mgdl}e-5`)), type: r.sampleType ?? 1, sampleLocation: 1 },
+    ...(r.sensorStatus !== undefined ? { sensorStatus: r.sensorStatus } : {}),
     contextFollows: r.meal !== undefined,
   });
 }

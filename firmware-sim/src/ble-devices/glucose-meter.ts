@@ -30,12 +30,21 @@ export function glucoseMeter(opts: GlucoseMeterOptions = {}): VirtualBleDevice {
         { uuid: '2A34', flags: ['notify'] },
         { uuid: '2A51', flags: ['read'], value: GLUCOSE_FEATURE },
       ],
-      measure: (rng, time, sequenceNumber): Pdu[] => {
+      measure: (rng, time, sequenceNumber, condition): Pdu[] => {
         const withContext = every > 0 && sequenceNumber % every === 0;
         // Fasting 80–130, after a meal up to 180 mg/dL.
         const meal = withContext ? rng.int(1, 3) : undefined; // preprandial, postprandial, fasting
-        const mgdl = meal === 2 ? rng.int(110, 180) : rng.int(80, 130);
-        const reading = { type: 'glucose' as const, mgdl, time, sequenceNumber, ...(meal !== undefined ? { meal } : {}) };
+        const drawn = meal === 2 ? rng.int(110, 180) : rng.int(80, 130);
+        const mgdl = condition?.mgdl ?? drawn;
+        const reading = {
+          type: 'glucose' as const,
+          mgdl,
+          time,
+          sequenceNumber,
+          ...(meal !== undefined ? { meal } : {}),
+          ...(condition?.glucoseSensorStatus !== undefined ? { sensorStatus: condition.glucoseSensorStatus } : {}),
+          ...(condition?.controlSolution ? { sampleType: 10 } : {}),
+        };
         const pdus: Pdu[] = [{ characteristic: '2A18', bytes: encodeGlucose(reading), reading, final: true }];
         if (meal !== undefined)
           pdus.push({ characteristic: '2A34', bytes: encodeGlucoseContext(reading), reading, final: false, stored: true });

@@ -34,7 +34,7 @@ export function heartRateMonitor(opts: HeartRateMonitorOptions = {}): VirtualBle
         { uuid: '2A37', flags: ['notify'] },
         { uuid: '2A38', flags: ['read'], value: encodeBodySensorLocation(CHEST) },
       ],
-      measure: (rng): Pdu[] => {
+      measure: (rng, _time, _sequenceNumber, condition): Pdu[] => {
         // Mean-reverting walk: ±2 /min steps pulled back toward the centre, kept within 40..180.
         bpm = Math.min(180, Math.max(40, Math.round(bpm + rng.int(-2, 2) + (centre - bpm) * 0.2)));
         const rrIntervals: number[] = [];
@@ -45,7 +45,11 @@ export function heartRateMonitor(opts: HeartRateMonitorOptions = {}): VirtualBle
           carry -= rrSeconds;
           rrIntervals.push(Math.round(rrSeconds * 1024));
         }
-        const reading = { type: 'heart-rate' as const, bpm, rrIntervals };
+        // Without skin contact a strap has no beats to count: it sends the condition's value (often 0).
+        const reading =
+          condition?.contact === 'no-contact'
+            ? { type: 'heart-rate' as const, bpm: condition.bpm ?? 0, rrIntervals: [], contact: 'no-contact' as const }
+            : { type: 'heart-rate' as const, bpm: condition?.bpm ?? bpm, rrIntervals };
         return [{ characteristic: '2A37', bytes: encodeHeartRate(reading), reading, final: false }];
       },
     },

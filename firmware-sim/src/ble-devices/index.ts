@@ -18,6 +18,7 @@ export {
   type DeviceInformation,
   type IntervalTimers,
   type Pdu,
+  type ReadingCondition,
   type SentPdu,
   systemIntervalTimers,
   toDeviceDateTime,

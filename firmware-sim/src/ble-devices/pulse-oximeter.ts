@@ -17,9 +17,10 @@ export function pulseOximeter(opts: VirtualDeviceOptions = {}): VirtualBleDevice
         { uuid: '2A5F', flags: ['notify'] },
         { uuid: '2A60', flags: ['read'], value: PLX_FEATURES },
       ],
-      measure: (rng, time): Pdu[] => {
-        const spo2 = rng.int(93, 99);
-        const pulse = rng.int(55, 95);
+      measure: (rng, time, _sequenceNumber, condition): Pdu[] => {
+        const drawn = { spo2: rng.int(93, 99), pulse: rng.int(55, 95) };
+        const spo2 = condition?.spo2 ?? drawn.spo2;
+        const pulse = condition?.pulse ?? drawn.pulse;
         // The display settles over a few seconds before the spot-check is stored.
         const live = [0, 1, 2].map((): Pdu => {
           const reading = {
@@ -29,7 +30,14 @@ export function pulseOximeter(opts: VirtualDeviceOptions = {}): VirtualBleDevice
           };
           return { characteristic: '2A5F', bytes: encodePlxContinuousReading(reading), reading, final: false };
         });
-        const reading = { type: 'spo2-spot-check' as const, spo2, pulse, time };
+        const reading = {
+          type: 'spo2-spot-check' as const,
+          spo2,
+          pulse,
+          time,
+          ...(condition?.plxMeasurementStatus !== undefined ? { measurementStatus: condition.plxMeasurementStatus } : {}),
+          ...(condition?.plxDeviceSensorStatus !== undefined ? { deviceSensorStatus: condition.plxDeviceSensorStatus } : {}),
+        };
         return [...live, { characteristic: '2A5E', bytes: encodePlxSpot(reading), reading, final: true }];
       },
     },

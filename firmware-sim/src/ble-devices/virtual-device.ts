@@ -22,11 +22,54 @@ export type VirtualReading =
     }
   | { type: 'cuff-pressure'; pressure: number; unit: 'mmHg' }
   | { type: 'weight'; kg: number; time: DeviceDateTime; userId?: number }
-  | { type: 'spo2-spot-check'; spo2: number; pulse: number; time: DeviceDateTime }
+  | {
+      type: 'spo2-spot-check';
+      spo2: number;
+      pulse: number;
+      time: DeviceDateTime;
+      /** PLX Measurement Status / Device and Sensor Status words, when a condition asked for them. */
+      measurementStatus?: number;
+      deviceSensorStatus?: number;
+    }
   | { type: 'spo2-continuous'; spo2: number; pulse: number }
   | { type: 'temperature'; celsius: number; time: DeviceDateTime; site: number }
-  | { type: 'heart-rate'; bpm: number; rrIntervals: number[] }
-  | { type: 'glucose'; mgdl: number; time: DeviceDateTime; sequenceNumber: number; meal?: number };
+  | { type: 'heart-rate'; bpm: number; rrIntervals: number[]; contact?: 'contact' | 'no-contact' }
+  | {
+      type: 'glucose';
+      mgdl: number;
+      time: DeviceDateTime;
+      sequenceNumber: number;
+      meal?: number;
+      /** Sensor Status Annunciation word, when a condition asked for one. */
+      sensorStatus?: number;
+      /** Sample type nibble (default 1, capillary whole blood; 10 = control solution). */
+      sampleType?: number;
+    };
+
+/**
+ * A device condition for one reading (measureNow(condition)): the status bits a real device sets on a
+ * meter quality check, a HI / LO result, a probe off the finger, a strap without skin contact.
+ * Each simulator uses the fields of its profile and ignores the others.
+ */
+export interface ReadingCondition {
+  /** Glucose: a control-solution test (sample type 10) instead of the patient's blood. */
+  controlSolution?: boolean;
+  /** Glucose Sensor Status Annunciation word. */
+  glucoseSensorStatus?: number;
+  /** Glucose value to report instead of a random one (e.g. the meter's limit for HI / LO). */
+  mgdl?: number;
+  /** PLX spot-check Measurement Status word. */
+  plxMeasurementStatus?: number;
+  /** PLX spot-check Device and Sensor Status word. */
+  plxDeviceSensorStatus?: number;
+  /** SpO2 / pulse to report instead of random ones. */
+  spo2?: number;
+  pulse?: number;
+  /** Heart rate: skin contact detected or not (default 'contact'). */
+  contact?: 'contact' | 'no-contact';
+  /** Heart rate to report instead of the walk's next value. */
+  bpm?: number;
+}
 
 /** One PDU the device delivered to a subscribed central. */
 export interface SentPdu {
@@ -118,7 +161,7 @@ export interface VirtualDeviceSpec {
   service: string;
   characteristics: SimCharacteristic[];
   /** Produces the PDUs of one reading, in sending order; `sequenceNumber` is the record number it gets. */
-  measure(rng: Prng, deviceTime: DeviceDateTime, sequenceNumber: number): Pdu[];
+  measure(rng: Prng, deviceTime: DeviceDateTime, sequenceNumber: number, condition?: ReadingCondition): Pdu[];
   /**
    * Final readings wait in memory until a central subscribes (default). False: they go out live only
    * (a glucose meter: stored readings are fetched through RACP).
@@ -267,9 +310,9 @@ export class VirtualBleDevice {
    * Takes one reading now. Live PDUs go out only if a central listens; the final reading is
    * delivered now or kept until one subscribes. Returns the final reading.
    */
-  measureNow(): VirtualReading | undefined {
+  measureNow(condition?: ReadingCondition): VirtualReading | undefined {
     const sequenceNumber = this.nextSequenceNumber;
-    const pdus = this.spec.measure(this.rng, this.deviceClock.now(), sequenceNumber);
+    const pdus = this.spec.measure(this.rng, this.deviceClock.now(), sequenceNumber, condition);
     const queue = this.spec.queueUntilSubscribed ?? true;
     let final: VirtualReading | undefined;
     for (const pdu of pdus) {

@@ -10,8 +10,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { type Clock, systemClock } from '@telecart/devices';
-import type { Code, DeviceRef, PatientRef } from '@telecart/protocol';
+import { type Clock, HEART_SOUNDS_CODE, systemClock } from '@telecart/devices';
+import type { DeviceRef, PatientRef } from '@telecart/protocol';
 import type { Logger } from '../logger.js';
 import { type LocalObservation, type RecordInput, type RecordResult, StoreFullError } from '../store/reading-store.js';
 import type { StethoscopeConfig } from './config.js';
@@ -20,11 +20,8 @@ import { type GstProcess, spawnGst } from './gst.js';
 import { type PcmSegment, PcmSegmenter } from './pcm-segmenter.js';
 import { captureArgs } from './pipelines.js';
 
-/**
- * LOINC 8702-3 (physical findings of heart, as used for heart examination findings); no MDC term
- * for a phonocardiogram recording was found. See docs/waveforms.md.
- */
-export const HEART_SOUNDS_CODE: Code = { loinc: '8702-3', display: 'Heart sounds (auscultation recording)' };
+/** The recording's code lives with the other waveform codes (devices model/codes.ts, docs/waveforms.md). */
+export { HEART_SOUNDS_CODE };
 
 export const AUSCULTATION_SITES = ['aortic', 'pulmonic', 'erb', 'tricuspid', 'mitral', 'lung-left', 'lung-right', 'other'] as const;
 export type AuscultationSite = (typeof AUSCULTATION_SITES)[number];

@@ -120,6 +120,8 @@ export interface FrameOutcome {
   live: number;
   /** Readings refused because the store is (nearly) full: not malformed, nothing written (StoreFullError). */
   refused?: number;
+  /** Readings that are not patient data (control solution, demonstration / test data): not recorded. */
+  notPatientData?: number;
   malformed?: string;
 }
 
@@ -369,8 +371,12 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
       }
       for (const raw of decoded.value) {
         const draft = this.applyDraftQuirks(definition, raw, quirkFlags);
+        if (draft.notPatientData) {
+          this.skipNotPatientData(frame.deviceId, draft, outcome);
+          continue;
+        }
         // A definition's 'live' characteristic is never stored, whatever the mapping says.
-        if (draft.status === 'final' && role !== 'live') this.storeDraft(frame, draft, device, outcome);
+        if (draft.status !== 'preliminary' && role !== 'live') this.storeDraft(frame, draft, device, outcome);
         else this.showLive(frame, draft, outcome);
       }
     } catch (e) {
@@ -464,9 +470,27 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
         continue;
       }
       for (const draft of glucoseToDrafts(e.measurement, { context: e.context })) {
+        if (draft.notPatientData) {
+          this.skipNotPatientData(deviceId, draft, out);
+          continue;
+        }
         this.storeDraft(frame, this.applyDraftQuirks(definition, draft, []), device, out);
       }
     }
+  }
+
+  /**
+   * A reading that is not about the patient (glucose control solution, oximeter demonstration or test
+   * data) never becomes the patient's observation: counted, logged, not stored, not shown live.
+   */
+  private skipNotPatientData(deviceId: string, draft: ObservationDraft, outcome: FrameOutcome): void {
+    const reason = draft.notPatientData ?? 'not-patient-data';
+    outcome.notPatientData = (outcome.notPatientData ?? 0) + 1;
+    this.opts.metrics?.notPatientData.inc({ reason });
+    this.logger.info(
+      { deviceId, reason, code: draft.code.loinc, value: draft.value, recordNumber: draft.recordNumber },
+      'reading is not patient data, not recorded',
+    );
   }
 
   private decodeFailed(
@@ -504,7 +528,8 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
         code: draft.code,
         ...(draft.value === undefined ? {} : { value: draft.value }),
         ...(draft.components === undefined ? {} : { components: draft.components }),
-        status: 'final',
+        // Preliminary drafts never get here; 'entered-in-error' is kept as the device meant it.
+        status: draft.status === 'entered-in-error' ? 'entered-in-error' : 'final',
         flags: [...draft.flags],
         patient,
         device: this.deviceRef(frame),

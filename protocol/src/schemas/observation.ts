@@ -12,10 +12,18 @@ export const Code = Type.Object(
 );
 export type Code = Static<typeof Code>;
 
+/**
+ * FHIR Quantity.comparator: the true value is beyond `value`, e.g. a glucose meter's "HI" reading
+ * ('>' its upper limit). Absent: the value is what it says.
+ */
+export const COMPARATORS = ['<', '<=', '>=', '>'] as const;
+export type Comparator = (typeof COMPARATORS)[number];
+
 /** A value in UCUM; `original` keeps what the device sent when it was converted (e.g. kPa → mm[Hg]). */
 export const Quantity = Type.Object(
   {
     value: Type.Number(),
+    comparator: Type.Optional(Type.Union(COMPARATORS.map((c) => Type.Literal(c)))),
     unit: Type.String({ minLength: 1, maxLength: 32, description: 'UCUM code' }),
     original: Type.Optional(
       Type.Object({ value: Type.Number(), unit: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
@@ -120,6 +128,14 @@ export const Segment = Type.Object(
 );
 export type Segment = Static<typeof Segment>;
 
+/**
+ * FHIR Observation.status subset. 'entered-in-error': the device itself said the value is not a valid
+ * measurement of the patient (PLX invalid measurement, heart-rate sensor without skin contact, glucose
+ * strip error, …): kept for the record, never a vital sign, trend point or alert (docs/devices.md).
+ */
+export const OBSERVATION_STATUSES = ['final', 'preliminary', 'entered-in-error'] as const;
+export type ObservationStatus = (typeof OBSERVATION_STATUSES)[number];
+
 /** One reading on the wire. Born at decode time with its id and sequence number (contract 1, docs/architecture.md). */
 export const Observation = Type.Object(
   {
@@ -133,7 +149,7 @@ export const Observation = Type.Object(
     sampledData: Type.Optional(SampledData),
     attachment: Type.Optional(Attachment),
     segment: Type.Optional(Segment),
-    status: Type.Union([Type.Literal('final'), Type.Literal('preliminary')]),
+    status: Type.Union(OBSERVATION_STATUSES.map((s) => Type.Literal(s))),
     flags: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32 }),
     patient: PatientRef,
     device: DeviceRef,

@@ -20,8 +20,11 @@ export function glucoseOutOfRange(trigger: Point, r: Partial<DiabetesRules>): Fi
   const severe = r['glucose-severe-hypo'];
   const hypo = r['glucose-hypo'];
   const hyper = r['glucose-hyper'];
+  // A meter's HI ('>' its limit) proves only "above", its LO ('<') only "below".
+  const mayBeLow = trigger.comparator !== '>' && trigger.comparator !== '>=';
+  const mayBeHigh = trigger.comparator !== '<' && trigger.comparator !== '<=';
   // Compared unrounded: 53.9 mg/dL (2.99 mmol/L) is below 54.
-  if (severe?.enabled && trigger.value < severe.mgdl)
+  if (mayBeLow && severe?.enabled && trigger.value < severe.mgdl)
     return {
       rule: 'glucose-severe-hypo',
       severity: 'critical',
@@ -29,7 +32,7 @@ export function glucoseOutOfRange(trigger: Point, r: Partial<DiabetesRules>): Fi
       values: values(severe.mgdl),
       observationIds: [trigger.observationId],
     };
-  if (hypo?.enabled && trigger.value < hypo.mgdl)
+  if (mayBeLow && hypo?.enabled && trigger.value < hypo.mgdl)
     return {
       rule: 'glucose-hypo',
       severity: 'warning',
@@ -37,7 +40,7 @@ export function glucoseOutOfRange(trigger: Point, r: Partial<DiabetesRules>): Fi
       values: values(hypo.mgdl),
       observationIds: [trigger.observationId],
     };
-  if (hyper?.enabled && trigger.value > hyper.mgdl)
+  if (mayBeHigh && hyper?.enabled && trigger.value > hyper.mgdl)
     return {
       rule: 'glucose-hyper',
       severity: 'warning',
