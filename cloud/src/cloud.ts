@@ -54,6 +54,8 @@ export interface StartCloudOptions {
   ingestFactory?: (o: IngestOptions) => Promise<Ingest>;
   /** Specialist accounts, waiting-room timeouts, ICE servers (docs/teleconsultation.md). */
   teleconsult?: TeleconsultOptions;
+  /** Clock of the login and enrollment throttle (tests move it; default Date.now). */
+  throttleClock?: () => number;
 }
 
 export interface Cloud {
@@ -157,6 +159,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       store,
       config: teleconsultDefaults(opts.teleconsult),
       logger: logger.child({ part: 'teleconsult' }),
+      ...(opts.throttleClock ? { throttleClock: opts.throttleClock } : {}),
     });
     undo.push(() => teleconsult.stop());
 
