@@ -186,7 +186,9 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const httpUrl = `http://${urlHost(host)}:${addr.port}`;
     const mqttUrl = broker ? `${security ? 'mqtts' : 'mqtt'}://${urlHost(host)}:${broker.port}` : brokerUrl;
     const enrollment =
-      security && opts.tls ? await startCloudEnrollment(security, host, opts.tls, mqttUrl, logger.child({ part: 'enroll' })) : undefined;
+      security && opts.tls
+        ? await startCloudEnrollment(security, host, opts.tls, mqttUrl, logger.child({ part: 'enroll' }), teleconsult.throttle)
+        : undefined;
     if (enrollment) undo.push(() => enrollment.close());
     logger.info({ httpUrl, mqttUrl, enrollUrl: enrollment?.url }, 'cloud: started');
 
