@@ -43,6 +43,8 @@ export interface StartCloudOptions {
   ingestShared?: boolean;
   publicBaseUrl?: string;
   timeZone?: string;
+  /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For is believed: the login throttle counts clients, not the proxy. */
+  trustProxy?: string[];
   /** Who reads patient data over HTTP (default 'clinicians'; 'open' only on a closed network, warned at start). */
   dataAccess?: 'clinicians' | 'open';
   brokerAuthorizer?: BrokerAuthorizer;
@@ -172,6 +174,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       publicBaseUrl: opts.publicBaseUrl,
       timeZone: opts.timeZone,
       dataAccess: opts.dataAccess ?? 'clinicians',
+      ...(opts.trustProxy?.length ? { trustProxy: opts.trustProxy } : {}),
     });
     if (opts.dataAccess === 'open')
       logger.warn(

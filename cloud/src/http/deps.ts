@@ -22,6 +22,8 @@ export interface HttpDeps {
   dataAccess?: DataAccessMode;
   /** Telemonitoring alerts: live `alert` events and acknowledgements (without it, acks go to the store directly). */
   alerts?: Pick<AlertEngine, 'onAlert' | 'acknowledge'>;
+  /** Reverse proxies whose X-Forwarded-For names the client (req.ip): the login throttle counts per client address. */
+  trustProxy?: readonly string[];
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

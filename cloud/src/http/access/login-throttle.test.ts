@@ -25,8 +25,8 @@ interface Answer {
   retryAfter: number | null;
 }
 
-/** POST /api/specialist/login on a fresh connection, from `from` (a loopback address). */
-function login(url: string, id: string, password: string, from = '127.0.0.1'): Promise<Answer> {
+/** POST /api/specialist/login on a fresh connection, from `from` (a loopback address), optionally via a "proxy". */
+function login(url: string, id: string, password: string, from = '127.0.0.1', forwardedFor?: string): Promise<Answer> {
   const u = new URL('/api/specialist/login', url);
   const body = JSON.stringify({ id, password });
   return new Promise((resolve, reject) => {
@@ -38,7 +38,11 @@ function login(url: string, id: string, password: string, from = '127.0.0.1'): P
         method: 'POST',
         localAddress: from,
         agent: false,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+        },
       },
       (res) => {
         res.resume();
@@ -169,5 +173,31 @@ describe('login throttling', () => {
     const ghost = await Promise.all(Array.from({ length: 8 }, (_, i) => login(url, 'dr-ghost', `w${i}`, '127.0.0.6')));
     expect(known.map((a) => a.status).sort()).toEqual(ghost.map((a) => a.status).sort());
     expect(count(ghost, 401)).toBe(SOURCE_FREE);
+  });
+
+  it('ignores X-Forwarded-For unless the peer is a configured proxy; behind one, counts each client', async () => {
+    const url = (cloud as Cloud).httpUrl;
+    // Not trusted: a forged header does not buy fresh attempts (another account, to leave dr-pw's count alone).
+    const forged = await Promise.all(Array.from({ length: 12 }, (_, i) => login(url, 'dr-other', `f${i}`, '127.0.0.7', `198.51.100.${i}`)));
+    expect(count(forged, 401)).toBe(SOURCE_FREE);
+    await (cloud as Cloud).stop();
+    opts = { ...opts, trustProxy: ['127.0.0.8'] };
+    cloud = await startCloud(opts);
+    const proxied = cloud.httpUrl;
+    // Behind the proxy: one client's guesses do not block another client of the same proxy.
+    const guesses = await Promise.all(Array.from({ length: 12 }, (_, i) => login(proxied, 'dr-pw', `g${i}`, '127.0.0.8', '198.51.100.7')));
+    expect(count(guesses, 401)).toBe(SOURCE_FREE);
+    expect((await login(proxied, 'dr-pw', PASSWORD, '127.0.0.8', '198.51.100.8')).status).toBe(200);
+  });
+
+  it('refuses a trustProxy entry that is not an address or a CIDR range, naming the key', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'telecart-throttle-bad-'));
+    try {
+      await expect(startCloud({ ...opts, dataDir: other, trustProxy: ['10.0.0.0/33'] })).rejects.toThrow(
+        /trustProxy: "10.0.0.0\/33" is not an IP address or CIDR range/,
+      );
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 });
