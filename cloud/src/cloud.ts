@@ -43,6 +43,8 @@ export interface StartCloudOptions {
   ingestShared?: boolean;
   publicBaseUrl?: string;
   timeZone?: string;
+  /** Reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For is believed: the login throttle counts clients, not the proxy. */
+  trustProxy?: string[];
   /** Who reads patient data over HTTP (default 'clinicians'; 'open' only on a closed network, warned at start). */
   dataAccess?: 'clinicians' | 'open';
   brokerAuthorizer?: BrokerAuthorizer;
@@ -54,6 +56,8 @@ export interface StartCloudOptions {
   ingestFactory?: (o: IngestOptions) => Promise<Ingest>;
   /** Specialist accounts, waiting-room timeouts, ICE servers (docs/teleconsultation.md). */
   teleconsult?: TeleconsultOptions;
+  /** Clock of the login and enrollment throttle (tests move it; default Date.now). */
+  throttleClock?: () => number;
 }
 
 export interface Cloud {
@@ -157,6 +161,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       store,
       config: teleconsultDefaults(opts.teleconsult),
       logger: logger.child({ part: 'teleconsult' }),
+      ...(opts.throttleClock ? { throttleClock: opts.throttleClock } : {}),
     });
     undo.push(() => teleconsult.stop());
 
@@ -169,6 +174,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       publicBaseUrl: opts.publicBaseUrl,
       timeZone: opts.timeZone,
       dataAccess: opts.dataAccess ?? 'clinicians',
+      ...(opts.trustProxy?.length ? { trustProxy: opts.trustProxy } : {}),
     });
     if (opts.dataAccess === 'open')
       logger.warn(
@@ -183,7 +189,9 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const httpUrl = `http://${urlHost(host)}:${addr.port}`;
     const mqttUrl = broker ? `${security ? 'mqtts' : 'mqtt'}://${urlHost(host)}:${broker.port}` : brokerUrl;
     const enrollment =
-      security && opts.tls ? await startCloudEnrollment(security, host, opts.tls, mqttUrl, logger.child({ part: 'enroll' })) : undefined;
+      security && opts.tls
+        ? await startCloudEnrollment(security, host, opts.tls, mqttUrl, logger.child({ part: 'enroll' }), teleconsult.throttle)
+        : undefined;
     if (enrollment) undo.push(() => enrollment.close());
     logger.info({ httpUrl, mqttUrl, enrollUrl: enrollment?.url }, 'cloud: started');
 

@@ -54,6 +54,13 @@ export const CloudConfig = Type.Object(
     publicBaseUrl: Type.Optional(
       Type.String({ pattern: '^https?://', description: 'public origin for absolute FHIR URLs behind a proxy' }),
     ),
+    trustProxy: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$', maxLength: 64 }), {
+        maxItems: 64,
+        description:
+          'addresses or CIDR ranges of the reverse proxies in front of the HTTP port: their X-Forwarded-For names the client, whom the login throttle counts (default none: the peer address counts)',
+      }),
+    ),
     dataAccess: Type.Union([Type.Literal('clinicians'), Type.Literal('open')], {
       default: 'clinicians',
       description:

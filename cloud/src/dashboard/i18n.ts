@@ -76,7 +76,7 @@ export const TEXTS: Record<Lang, Texts> = {
       password: 'Mot de passe',
       submit: 'Se connecter',
       failed: 'Identifiant ou mot de passe incorrect.',
-      locked: 'Trop d’essais : réessayez dans 15 minutes.',
+      locked: 'Trop d’essais : réessayez dans {s} s.',
       error: 'Connexion impossible pour le moment, réessayez.',
     },
     gateways: {
@@ -126,7 +126,7 @@ export const TEXTS: Record<Lang, Texts> = {
       password: 'Password',
       submit: 'Sign in',
       failed: 'Unknown id or wrong password.',
-      locked: 'Too many attempts: try again in 15 minutes.',
+      locked: 'Too many attempts: try again in {s} s.',
       error: 'Cannot sign in right now, try again.',
     },
     gateways: {

@@ -21,7 +21,9 @@ export const LOGIN_SCRIPT = `
     fetch('api/specialist/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: body })
       .then(function (r) {
         if (r.ok) { location.assign(form.getAttribute('data-next')); return; }
-        message.textContent = r.status === 401 ? texts.failed : r.status === 429 ? texts.locked : texts.error;
+        // 429: the wait the server asks for (Retry-After, seconds).
+        message.textContent = r.status === 401 ? texts.failed
+          : r.status === 429 ? texts.locked.replace('{s}', r.headers.get('retry-after') || '60') : texts.error;
       }, function () { message.textContent = texts.error; });
   });
 })();

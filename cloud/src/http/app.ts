@@ -2,6 +2,7 @@
  * The cloud's HTTP side: JSON API, FHIR R4 API, live events and the clinician dashboard,
  * one fastify app with the service's pino logger. Each route family is its own module.
  */
+import { isIP } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
@@ -26,6 +27,18 @@ import { registerStatusRoutes } from './routes/status.js';
 import { registerTeleconsultApiRoutes } from './routes/teleconsult-api.js';
 import { registerTrendRoutes } from './routes/trends.js';
 
+/** trustProxy entries as fastify takes them, each an IP address or CIDR range, or a clear error naming the key. */
+function checkedProxies(list: readonly string[]): string[] {
+  for (const p of list) {
+    const [addr = '', bits, extra] = p.split('/');
+    const v = isIP(addr);
+    const max = v === 4 ? 32 : 128;
+    if (v === 0 || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= max)))
+      throw new Error(`trustProxy: ${JSON.stringify(p)} is not an IP address or CIDR range`);
+  }
+  return [...list];
+}
+
 export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   // Widened to fastify's logger type so route modules take a plain FastifyInstance.
   const logger: FastifyBaseLogger = deps.logger;
@@ -38,6 +51,8 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     // SSE streams are long-lived: close them on shutdown instead of waiting.
     forceCloseConnections: true,
+    // Only named proxies: a client's own X-Forwarded-For must not choose its throttle key.
+    ...(deps.trustProxy?.length ? { trustProxy: checkedProxies(deps.trustProxy) } : {}),
   });
 
   // The login cookie is read by every patient-data route (docs/security.md, "Who reads patient data").

@@ -17,11 +17,13 @@ export interface HttpDeps {
   /** SSE keep-alive comment interval (default 15 s). */
   sseHeartbeatMs?: number;
   /** Specialist accounts, logins and the signaling relay: enables /consult, its WebSocket and the teleconsultation API. */
-  teleconsult?: Pick<Teleconsult, 'relay' | 'directory' | 'logins'>;
+  teleconsult?: Pick<Teleconsult, 'relay' | 'directory' | 'logins' | 'throttle'>;
   /** 'clinicians' (default): patient data only for logged-in clinicians, by cart; 'open': no login (says so at start). */
   dataAccess?: DataAccessMode;
   /** Telemonitoring alerts: live `alert` events and acknowledgements (without it, acks go to the store directly). */
   alerts?: Pick<AlertEngine, 'onAlert' | 'acknowledge'>;
+  /** Reverse proxies whose X-Forwarded-For names the client (req.ip): the login throttle counts per client address. */
+  trustProxy?: readonly string[];
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
 import { type EmbeddedBroker, type EmbeddedBrokerOptions, SECURED_MAX_PACKET_BYTES } from '../broker/embedded-broker.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import { CloudSecurity } from './cloud-security.js';
 import type { CloudTlsConfig, MqttVersion } from './config.js';
 import { type EnrollmentServer, startEnrollmentServer } from './enrollment-server.js';
@@ -67,6 +68,7 @@ export async function startCloudEnrollment(
   tls: CloudTlsOptions,
   mqttUrl: string,
   logger: Logger,
+  throttle?: AuthThrottle,
 ): Promise<EnrollmentServer> {
-  return startEnrollmentServer({ security, host, port: tls.enrollPort ?? 8443, logger, mqttUrl });
+  return startEnrollmentServer({ security, host, port: tls.enrollPort ?? 8443, logger, mqttUrl, ...(throttle ? { throttle } : {}) });
 }

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { registerEnrollmentRoutes } from '../http/routes/enrollment.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import type { CloudSecurity } from './cloud-security.js';
 
 export interface EnrollmentServer {
@@ -21,11 +22,16 @@ export async function startEnrollmentServer(opts: {
   logger: Logger;
   /** Announced to enrolled gateways. */
   mqttUrl?: string;
+  /** Brake on token guessing per source address (the cloud's store-backed throttle). */
+  throttle?: AuthThrottle;
 }): Promise<EnrollmentServer> {
   const tls = opts.security.serverTls();
   const logger: FastifyBaseLogger = opts.logger;
   const app = Fastify({ https: { key: tls.key, cert: tls.cert }, loggerInstance: logger, disableRequestLogging: true });
-  registerEnrollmentRoutes(app, opts.security, { ...(opts.mqttUrl ? { mqttUrl: opts.mqttUrl } : {}) });
+  registerEnrollmentRoutes(app, opts.security, {
+    ...(opts.mqttUrl ? { mqttUrl: opts.mqttUrl } : {}),
+    ...(opts.throttle ? { throttle: opts.throttle } : {}),
+  });
   await app.listen({ host: opts.host, port: opts.port });
   const addr = app.server.address();
   if (addr === null || typeof addr === 'string') throw new Error('enrollment server did not bind a TCP port');

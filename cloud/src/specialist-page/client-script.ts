@@ -66,7 +66,7 @@ export const CONSULT_SCRIPT = `
     $('login-error').textContent = '';
     api('POST', 'api/specialist/login', { id: $('login-id').value, password: $('login-password').value })
       .then(function (r) {
-        if (r.status === 429) throw new Error(t('loginLocked'));
+        if (r.status === 429) throw new Error(t('loginLocked').replace('{s}', r.headers.get('retry-after') || '60'));
         if (!r.ok) throw new Error(t('loginFailed'));
         return r.json();
       })

@@ -8,9 +8,9 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
+import type { ThrottleDecide } from './throttle-records.js';
 
 export type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertSeverity, AlertStatus, AlertTrigger } from './alert-records.js';
-
 export type {
   AuditActorRole,
   AuditEvent,
@@ -19,6 +19,7 @@ export type {
   TeleconsultationQuery,
   TeleconsultationRecord,
 } from './teleconsult-records.js';
+export type { ThrottleChange, ThrottleDecide, ThrottleRow } from './throttle-records.js';
 
 /** A patient the cloud knows: from configuration (name, birth date) or first seen on a reading. */
 export interface PatientSeed {
@@ -124,6 +125,15 @@ export interface CloudStore {
   deleteLogin(tokenSha256: string): Promise<void>;
   /** Logins not expired at `now`; the expired ones are deleted. */
   liveLogins(now: Date): Promise<StoredLogin[]>;
+  /**
+   * Authentication throttle (security/auth-throttle.ts): reads the rows of `keys` (absent keys have
+   * none), lets `decide` (synchronous) compute the change, writes it. One step, serialized with
+   * every other call that shares a key, in this process and any other on the same database: N
+   * parallel attempts are decided one after the other, each seeing the counts the previous wrote.
+   */
+  updateThrottle<T>(keys: readonly string[], decide: ThrottleDecide<T>): Promise<T>;
+  /** Deletes the throttle rows whose last failure is before `before` and that block nothing after it. */
+  pruneThrottle(before: Date): Promise<number>;
   /** Oldest first (the order things happened). */
   listAudit(query: AuditQuery): Promise<AuditEvent[]>;
   /** Opens the (patient, rule) alert, or updates the open one (last values, time, count): atomic, never two open. */

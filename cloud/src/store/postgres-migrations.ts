@@ -186,6 +186,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         ADD COLUMN consent_collected_by text;
     `,
   },
+  {
+    version: 9,
+    name: 'authentication throttle (failed attempts per account and per source)',
+    sql: `
+      CREATE TABLE auth_throttle (
+        key               text COLLATE "C" PRIMARY KEY,
+        failures          integer NOT NULL,
+        last_failure_ms   bigint NOT NULL,
+        blocked_until_ms  bigint NOT NULL
+      );
+      CREATE INDEX auth_throttle_last ON auth_throttle (last_failure_ms);
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

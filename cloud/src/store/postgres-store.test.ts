@@ -7,6 +7,7 @@ import { PG_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresStore } from './postgres-store.js';
 import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
 import { teleconsultStoreSuite } from './teleconsult-suite.js';
+import { throttleStoreSuite } from './throttle-suite.js';
 
 // One server for the whole file (or the one given); each test gets its own schema in it.
 let server: Postgres | undefined;
@@ -49,6 +50,7 @@ const harness: StoreHarness = {
 };
 cloudStoreSuite(harness);
 teleconsultStoreSuite(harness);
+throttleStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {

@@ -26,6 +26,7 @@ import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { PostgresTeleconsultTables } from './teleconsult-postgres.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
+import type { ThrottleDecide, ThrottleRow } from './throttle-records.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database (libpq-style parameters allowed). */
@@ -42,6 +43,8 @@ export interface PostgresStoreOptions {
 /** Transient failures a retry of the whole transaction fixes: serialization failure, deadlock. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_ATTEMPTS = 5;
+/** First half of the advisory lock of a throttle key (the second is the key's hash). */
+const THROTTLE_LOCK_CLASS = 0x7e1e7401;
 
 type SqlParam = string | number | boolean | Date | null | readonly (string | number | null)[];
 
@@ -494,6 +497,47 @@ export class PostgresStore implements CloudStore {
       createdAt: r.created_at,
       expiresAt: r.expires_at,
     }));
+  }
+
+  updateThrottle<T>(keys: readonly string[], decide: ThrottleDecide<T>): Promise<T> {
+    // A row lock cannot hold a key that has no row yet: a transaction advisory lock per key does,
+    // taken in one order so two calls on the same keys cannot deadlock.
+    const sorted = [...new Set(keys)].sort();
+    return this.transaction(async (c) => {
+      for (const k of sorted) await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [THROTTLE_LOCK_CLASS, k]);
+      const res = await c.query<{ key: string; failures: number; last_failure_ms: string; blocked_until_ms: string }>(
+        'SELECT key, failures, last_failure_ms, blocked_until_ms FROM auth_throttle WHERE key = ANY($1::text[])',
+        [sorted],
+      );
+      const current = new Map<string, ThrottleRow>(
+        res.rows.map((r) => [
+          r.key,
+          { key: r.key, failures: r.failures, lastFailureMs: Number(r.last_failure_ms), blockedUntilMs: Number(r.blocked_until_ms) },
+        ]),
+      );
+      const change = decide(current);
+      if (change.write.length > 0)
+        await c.query(
+          `INSERT INTO auth_throttle (key, failures, last_failure_ms, blocked_until_ms)
+           SELECT * FROM unnest($1::text[], $2::int[], $3::int8[], $4::int8[])
+           ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure_ms = excluded.last_failure_ms,
+             blocked_until_ms = excluded.blocked_until_ms`,
+          [
+            change.write.map((w) => w.key),
+            change.write.map((w) => w.failures),
+            change.write.map((w) => w.lastFailureMs),
+            change.write.map((w) => w.blockedUntilMs),
+          ],
+        );
+      if (change.remove.length > 0) await c.query('DELETE FROM auth_throttle WHERE key = ANY($1::text[])', [change.remove]);
+      return change.result;
+    });
+  }
+
+  async pruneThrottle(before: Date): Promise<number> {
+    const t = before.getTime();
+    const res = await this.pool.query('DELETE FROM auth_throttle WHERE last_failure_ms < $1 AND blocked_until_ms < $1', [t]);
+    return res.rowCount ?? 0;
   }
 
   upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {

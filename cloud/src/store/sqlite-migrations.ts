@@ -187,6 +187,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE teleconsultations ADD COLUMN consent_collected_by TEXT;
     `,
   },
+  {
+    version: 9,
+    name: 'authentication throttle (failed attempts per account and per source)',
+    sql: `
+      -- One row per account id or source address with recent failures (security/auth-throttle.ts):
+      -- kept here so a restart of the cloud does not hand an attacker fresh attempts.
+      CREATE TABLE auth_throttle (
+        key               TEXT PRIMARY KEY,
+        failures          INTEGER NOT NULL,
+        last_failure_ms   INTEGER NOT NULL,
+        blocked_until_ms  INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX auth_throttle_last ON auth_throttle (last_failure_ms);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

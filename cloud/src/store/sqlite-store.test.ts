@@ -9,6 +9,7 @@ import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
 import { teleconsultStoreSuite } from './teleconsult-suite.js';
+import { throttleStoreSuite } from './throttle-suite.js';
 
 const harness: StoreHarness = {
   name: 'SqliteStore',
@@ -34,6 +35,7 @@ const harness: StoreHarness = {
 };
 cloudStoreSuite(harness);
 teleconsultStoreSuite(harness);
+throttleStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;

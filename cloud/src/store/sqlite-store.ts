@@ -26,6 +26,7 @@ import { asArray, clampLimit, clampOffset, parseObservation } from './query.js';
 import { migrate } from './sqlite-migrations.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 import { SqliteTeleconsultTables } from './teleconsult-sqlite.js';
+import type { ThrottleDecide, ThrottleRow } from './throttle-records.js';
 
 export interface SqliteStoreOptions {
   /** Database file; ':memory:' for throwaway stores. */
@@ -360,6 +361,36 @@ export class SqliteStore implements CloudStore {
       createdAt: new Date(r.created_at),
       expiresAt: new Date(r.expires_ms),
     }));
+  }
+
+  async updateThrottle<T>(keys: readonly string[], decide: ThrottleDecide<T>): Promise<T> {
+    // IMMEDIATE takes the write lock before reading: another process cannot slip in between.
+    return this.db
+      .transaction(() => {
+        const rows = this.stmt(
+          'SELECT key, failures, last_failure_ms, blocked_until_ms FROM auth_throttle WHERE key IN (SELECT value FROM json_each(?))',
+        ).all(JSON.stringify(keys)) as { key: string; failures: number; last_failure_ms: number; blocked_until_ms: number }[];
+        const current = new Map<string, ThrottleRow>(
+          rows.map((r) => [
+            r.key,
+            { key: r.key, failures: r.failures, lastFailureMs: r.last_failure_ms, blockedUntilMs: r.blocked_until_ms },
+          ]),
+        );
+        const change = decide(current);
+        const put = this.stmt(
+          'INSERT OR REPLACE INTO auth_throttle (key, failures, last_failure_ms, blocked_until_ms) VALUES (?, ?, ?, ?)',
+        );
+        for (const w of change.write) put.run(w.key, w.failures, w.lastFailureMs, w.blockedUntilMs);
+        const del = this.stmt('DELETE FROM auth_throttle WHERE key = ?');
+        for (const k of change.remove) del.run(k);
+        return change.result;
+      })
+      .immediate();
+  }
+
+  async pruneThrottle(before: Date): Promise<number> {
+    const t = before.getTime();
+    return this.stmt('DELETE FROM auth_throttle WHERE last_failure_ms < ? AND blocked_until_ms < ?').run(t, t).changes;
   }
 
   async upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {

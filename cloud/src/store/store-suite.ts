@@ -274,7 +274,7 @@ export function cloudStoreSuite(harness: StoreHarness): void {
 
     it('refuses a database from a newer release', async () => {
       await db.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', '2030-01-01T00:00:00Z')");
-      await expect(db.open()).rejects.toThrow(/schema version 99 is newer than this release knows \(6\)/);
+      await expect(db.open()).rejects.toThrow(/schema version 99 is newer than this release knows \(9\)/);
     });
   });
 

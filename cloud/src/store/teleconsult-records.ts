@@ -63,7 +63,7 @@ export interface AuditEventInput {
   at: string;
   actor: string;
   actorRole: AuditActorRole;
-  /** e.g. login, login-failed, logout, call, call-refused, consent, call-cancel, join, join-refused, connected, hangup, status, timeout */
+  /** e.g. login, login-failed, login-throttled, logout, call, call-refused, consent, call-cancel, join, join-refused, connected, hangup, status, timeout */
   action: string;
   sessionId?: string | null;
   gatewayId?: string | null;

@@ -1,6 +1,6 @@
 /**
  * Specialist logins: an opaque 256-bit cookie value, kept server side only as its SHA-256, with an
- * absolute lifetime; and a brake on password guessing (per account id, in memory). With a store,
+ * absolute lifetime (the brake on password guessing is security/auth-throttle.ts). With a store,
  * logins are written through to it and read back at start, so a restart or an upgrade of the cloud
  * does not sign the care team out; lookups stay in memory (a request never waits for the database).
  */
@@ -9,8 +9,6 @@ import type { Specialist } from './specialists.js';
 
 export const LOGIN_COOKIE = 'telecart_consult';
 
-const MAX_FAILURES = 5;
-const FAILURE_WINDOW_MS = 15 * 60_000;
 const MAX_LOGINS = 10_000;
 
 interface Login {
@@ -38,7 +36,6 @@ const digest = (token: string) => createHash('sha256').update(token, 'utf8').dig
 
 export class LoginSessions {
   private readonly logins = new Map<string, Login>();
-  private readonly failures = new Map<string, { count: number; since: number }>();
   /** Store writes in order; a failure is reported, the login still works until this process ends. */
   private writes: Promise<void> = Promise.resolve();
 
@@ -79,7 +76,6 @@ export class LoginSessions {
     this.persist((st) =>
       st.saveLogin({ tokenSha256: key, specialistId: s.id, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt) }),
     );
-    this.failures.delete(s.id);
     return { token, expiresAt: new Date(expiresAt) };
   }
 
@@ -101,24 +97,6 @@ export class LoginSessions {
     const key = digest(token);
     this.logins.delete(key);
     this.persist((st) => st.deleteLogin(key));
-  }
-
-  /** Whether the id is locked out after too many recent failures. */
-  locked(id: string): boolean {
-    const f = this.failures.get(id);
-    if (!f) return false;
-    if (this.now() - f.since > FAILURE_WINDOW_MS) {
-      this.failures.delete(id);
-      return false;
-    }
-    return f.count >= MAX_FAILURES;
-  }
-
-  failed(id: string): void {
-    const f = this.failures.get(id);
-    if (!f || this.now() - f.since > FAILURE_WINDOW_MS) this.failures.set(id.slice(0, 64), { count: 1, since: this.now() });
-    else f.count++;
-    if (this.failures.size > MAX_LOGINS) this.failures.delete(this.failures.keys().next().value as string);
   }
 
   private sweep(): void {

@@ -1,6 +1,7 @@
 /** Puts the teleconsultation side of the cloud together: accounts, logins, the signaling relay. */
 import type { IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
+import { AuthThrottle } from '../security/auth-throttle.js';
 import type { CloudSecurity } from '../security/cloud-security.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { TeleconsultConfig } from './config.js';
@@ -12,6 +13,8 @@ export interface Teleconsult {
   relay: TeleconsultRelay;
   directory: SpecialistDirectory;
   logins: LoginSessions;
+  /** The brake on password guessing, kept in the store (docs/security.md). */
+  throttle: AuthThrottle;
   stop(): Promise<void>;
 }
 
@@ -21,6 +24,8 @@ export interface StartTeleconsultOptions {
   store: CloudStore;
   config: TeleconsultConfig;
   logger: Logger;
+  /** Clock of the login throttle (tests move it; default Date.now). */
+  throttleClock?: () => number;
 }
 
 export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {
@@ -31,12 +36,18 @@ export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Tele
   );
   const restored = await logins.restore();
   if (restored > 0) o.logger.info({ logins: restored }, 'teleconsult: clinician logins restored');
+  const throttle = new AuthThrottle({
+    store: o.store,
+    ...(o.throttleClock ? { now: o.throttleClock } : {}),
+    onError: (e) => o.logger.warn({ err: e }, 'teleconsult: old login throttle rows could not be pruned'),
+  });
   const relay = await TeleconsultRelay.start({ ...o, directory });
   if (directory.size === 0) o.logger.info('teleconsult: no specialist configured; calls from carts will wait unanswered');
   return {
     relay,
     directory,
     logins,
+    throttle,
     async stop() {
       await relay.stop();
       await logins.flushed(); // logins saved before the store closes

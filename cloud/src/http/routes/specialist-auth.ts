@@ -1,12 +1,14 @@
 /**
  * Specialist login for the consultation page, its WebSocket and the teleconsultation API:
- *   POST /api/specialist/login {id, password} → 200 {specialist} + HttpOnly SameSite=Strict cookie
+ *   POST /api/specialist/login {id, password} → 200 {specialist} + HttpOnly SameSite=Strict cookie;
+ *     401 wrong id or password; 429 + Retry-After while the account or the address is throttled
  *   POST /api/specialist/logout → 204
  *   GET  /api/specialist/me → {specialist} | 401
  * API clients may instead send `Authorization: Bearer <token>` (a token configured by its SHA-256).
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { retryAfterSeconds, sourceOf, type ThrottleSubject } from '../../security/auth-throttle.js';
 import { LOGIN_COOKIE } from '../../teleconsult/logins.js';
 import type { Specialist } from '../../teleconsult/specialists.js';
 import type { HttpDeps } from '../deps.js';
@@ -48,18 +50,37 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
 
   app.post<{ Body: Static<typeof LoginBody> }>('/api/specialist/login', { schema: { body: LoginBody } }, async (req, reply) => {
     const { id, password } = req.body;
-    if (tc.logins.locked(id)) {
-      tc.relay.recordAudit({ actor: id, actorRole: 'anonymous', action: 'login-refused', detail: 'too many failures' });
+    const source = sourceOf(req.ip);
+    // Same keys whether the account exists or not: the answer tells nothing about the id.
+    const subjects: ThrottleSubject[] = [
+      { scope: 'source', id: source },
+      { scope: 'account', id },
+    ];
+    const gate = await tc.throttle.attempt(subjects);
+    if (!gate.allowed) {
+      const seconds = retryAfterSeconds(gate.retryAfterMs);
+      req.log.warn({ account: id, source, by: gate.by.scope, retryAfterS: seconds }, 'login refused: too many failed attempts');
       return reply
         .code(429)
-        .send({ statusCode: 429, error: 'Too Many Requests', message: 'too many failed attempts; try again in 15 minutes' });
+        .header('retry-after', String(seconds))
+        .header('cache-control', 'no-store')
+        .send({ statusCode: 429, error: 'Too Many Requests', message: `too many failed attempts; try again in ${seconds} s` });
     }
+    // Scrypt with a decoy hash for an unknown id, constant-time compare (teleconsult/passwords.ts).
     const s = await tc.directory.login(id, password);
     if (!s) {
-      tc.logins.failed(id);
       tc.relay.recordAudit({ actor: id, actorRole: 'anonymous', action: 'login-failed', detail: req.ip });
+      // One audit line when a block starts; the refusals during it are only logged (a flood stays out of the trail).
+      for (const b of gate.blocked)
+        tc.relay.recordAudit({
+          actor: id,
+          actorRole: 'anonymous',
+          action: 'login-throttled',
+          detail: `${b.scope === 'source' ? `source ${source}` : 'account'}: ${b.failures} failures in a row; next attempt in ${retryAfterSeconds(b.delayMs)} s`,
+        });
       return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown id or wrong password' });
     }
+    await tc.throttle.succeeded(subjects);
     const { token, expiresAt } = tc.logins.create(s);
     tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'login', detail: req.ip });
     return reply
