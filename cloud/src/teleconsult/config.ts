@@ -1,6 +1,6 @@
 /** The `teleconsult` section of the cloud configuration: specialist accounts, sites, timeouts, ICE servers. */
 import { CloneType, type Static, Type } from '@sinclair/typebox';
-import { IceServer } from '@telecart/protocol';
+import { type ConfigIssue, IceServer } from '@telecart/protocol';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]*$' });
 const GatewayPattern = Type.String({
@@ -102,4 +102,33 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     ...partial,
     specialists,
   };
+}
+
+/**
+ * Account rules the schema cannot express: unique specialist and site ids, granted sites that exist.
+ * Part of the cloud's config validation; the specialist directory refuses the same.
+ */
+export function checkTeleconsultAccounts(
+  specialists: readonly { id: string; sites?: readonly string[] }[],
+  sites: readonly { id: string }[] = [],
+): ConfigIssue[] {
+  const problems: ConfigIssue[] = [];
+  const siteIds = new Set<string>();
+  sites.forEach((s, i) => {
+    if (siteIds.has(s.id)) problems.push({ path: ['teleconsult', 'sites', i, 'id'], message: `the site id ${s.id} is used twice` });
+    siteIds.add(s.id);
+  });
+  const ids = new Set<string>();
+  specialists.forEach((s, i) => {
+    if (ids.has(s.id)) problems.push({ path: ['teleconsult', 'specialists', i, 'id'], message: `the id ${s.id} is used twice` });
+    ids.add(s.id);
+    (s.sites ?? []).forEach((site, j) => {
+      if (!siteIds.has(site))
+        problems.push({
+          path: ['teleconsult', 'specialists', i, 'sites', j],
+          message: `unknown site ${JSON.stringify(site)} (teleconsult.sites has: ${[...siteIds].join(', ') || 'none'})`,
+        });
+    });
+  });
+  return problems;
 }
