@@ -82,19 +82,22 @@ export function pointerToPath(pointer: string): ConfigPath {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-/** Damerau-free Levenshtein distance, case-insensitive: enough for "gatwayId" vs "gatewayId". */
+/** Edit distance with adjacent transpositions (optimal string alignment), case-insensitive: "prot" is 1 from "port". */
 function distance(a: string, b: string): number {
   const x = a.toLowerCase();
   const y = b.toLowerCase();
-  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: x.length + 1 }, (_, i) =>
+    Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  const at = (i: number, j: number) => d[i]?.[j] ?? 0;
   for (let i = 1; i <= x.length; i++) {
-    const cur = [i];
+    const row = d[i] as number[];
     for (let j = 1; j <= y.length; j++) {
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + (x[i - 1] === y[j - 1] ? 0 : 1));
+      row[j] = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (x[i - 1] === y[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) row[j] = Math.min(at(i, j), at(i - 2, j - 2) + 1);
     }
-    prev = cur;
   }
-  return prev[y.length] ?? 0;
+  return at(x.length, y.length);
 }
 
 /** The closest of `candidates` to `key` if it is a plausible misspelling of it. */
