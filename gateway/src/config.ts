@@ -22,7 +22,7 @@ import {
 import { AudioConfig } from './audio/config.js';
 import { ClockPolicyConfig, DefinitionsConfig, PairingConfig } from './devices/ble-config.js';
 import { GatewayMqttVersion, GatewayTlsConfig } from './enrollment/config.js';
-import { CameraConfig, checkMediaConfig, MediaConfig } from './media/config.js';
+import { CameraConfig, checkMediaConfig, MediaConfig, pipelineValueProblem } from './media/config.js';
 import { checkNir, INS_OIDS } from './patient/ins.js';
 import { checkSerialConfig, SerialConfig } from './serial/config.js';
 
@@ -251,6 +251,10 @@ export function checkGatewayConfig(c: GatewayConfig): ConfigIssue[] {
   if (!isTimeZone(c.timeZone)) add(['timeZone'], `unknown time zone "${c.timeZone}" (expected an IANA zone such as Europe/Paris)`);
   problems.push(...checkSerialConfig(c.serial));
   problems.push(...checkMediaConfig(c.camera, c.media));
+  for (const key of ['pulseServer', 'pulseDevice'] as const) {
+    const p = pipelineValueProblem(c.audio.stethoscope[key]);
+    if (p) add(['audio', 'stethoscope', key], p);
+  }
   return problems;
 }
 

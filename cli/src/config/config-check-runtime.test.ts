@@ -178,6 +178,20 @@ const CASES: Case[] = [
     line: 4,
   },
   {
+    name: 'camera password the GStreamer pipeline cannot take',
+    kind: 'gateway',
+    yaml: cart('camera:\n  url: http://10.0.0.5/onvif/device_service\n  password: "two words"\n'),
+    problem: /^camera\.password: must not contain spaces or '!'/,
+    line: 5,
+  },
+  {
+    name: 'stethoscope source name the pipeline cannot take',
+    kind: 'gateway',
+    yaml: cart('audio:\n  stethoscope: { enabled: true, pulseDevice: "USB Steth!" }\n'),
+    problem: /^audio\.stethoscope\.pulseDevice: must not contain spaces or '!'/,
+    line: 4,
+  },
+  {
     name: 'unknown time zone',
     kind: 'gateway',
     yaml: cart('timeZone: Paris\n'),

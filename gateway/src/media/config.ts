@@ -107,6 +107,15 @@ export type MediaConfig = Static<typeof MediaConfig>;
 export type VideoConfig = MediaConfig['video'];
 export type MediaAudioConfig = MediaConfig['audio'];
 
+/**
+ * Values handed to gst-launch as one `name=value` argument each: the pipelines refuse spaces and '!'
+ * (they would split a stage), so such a value could never be used; say so at load instead of at the call.
+ */
+export function pipelineValueProblem(value: string | undefined): string | undefined {
+  if (value === undefined || !/[\s!]/.test(value)) return undefined;
+  return "must not contain spaces or '!' (GStreamer pipeline argument)";
+}
+
 /** What the camera and media sections need beyond their schema (part of checkGatewayConfig); [] when fine. */
 export function checkMediaConfig(camera: CameraConfig, media: MediaConfig): ConfigIssue[] {
   const problems: ConfigIssue[] = [];
@@ -116,6 +125,10 @@ export function checkMediaConfig(camera: CameraConfig, media: MediaConfig): Conf
   };
   url(['camera', 'url'], camera.url, ['http:', 'https:']);
   url(['camera', 'streamUri'], camera.streamUri, ['rtsp:', 'rtsps:']);
+  for (const key of ['streamUri', 'username', 'password'] as const) {
+    const p = pipelineValueProblem(camera[key]);
+    if (p) problems.push({ path: ['camera', key], message: p });
+  }
   const { portMin, portMax } = media.ice;
   // The ICE port range is applied only with both ends: one alone would be silently ignored.
   if ((portMin === undefined) !== (portMax === undefined))
