@@ -33,7 +33,7 @@ describe('config validation', () => {
     expect(issues({ Mdoe: 'cart' })).toEqual([
       {
         path: ['mode'],
-        message: 'required key is missing (expected "cart" or "home"); "Mdoe" looks like a misspelling of it',
+        message: 'required key is missing (expected one of "cart", "home"); "Mdoe" looks like a misspelling of it',
         at: ['Mdoe'],
       },
     ]);

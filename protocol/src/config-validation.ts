@@ -123,7 +123,12 @@ function got(value: unknown): string {
 
 function schemaKind(s: TSchema): string {
   if ('const' in s) return JSON.stringify(s.const);
-  if (s.anyOf) return (s.anyOf as TSchema[]).map(schemaKind).join(' or ');
+  if (s.anyOf) {
+    const variants = s.anyOf as TSchema[];
+    return variants.every((v) => 'const' in v)
+      ? `one of ${variants.map((v) => JSON.stringify(v.const)).join(', ')}`
+      : variants.map(schemaKind).join(' or ');
+  }
   switch (s.type) {
     case 'string':
       return 'a string';
@@ -148,10 +153,7 @@ function expected(e: ValueError): string {
   const description = typeof s.description === 'string' ? s.description : undefined;
   switch (e.type) {
     case ValueErrorType.Union: {
-      const variants = (s.anyOf ?? []) as TSchema[];
-      if (variants.length > 0 && variants.every((v) => 'const' in v))
-        return `expected one of ${variants.map((v) => JSON.stringify(v.const)).join(', ')}`;
-      return `expected ${variants.map(schemaKind).join(' or ')}`;
+      return `expected ${schemaKind(s)}`;
     }
     case ValueErrorType.Literal:
       return `expected ${JSON.stringify(s.const)}${description ? ` (${description})` : ''}`;

@@ -16,7 +16,7 @@ const keysOf = (schema: TSchema) => Object.keys((schema.properties ?? {}) as Rec
 
 /**
  * Which kind a parsed file is: the one more of its top-level keys (or near misspellings of them)
- * belong to alone; a tie (no telling key, or an empty file) is a cloud config, whose keys are all optional.
+ * belong to alone, required keys counting double; a tie (no telling key, or an empty file) is a cloud config, whose keys are all optional.
  */
 export function kindOfConfig(raw: unknown): ConfigKind {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return 'cloud';
@@ -24,13 +24,17 @@ export function kindOfConfig(raw: unknown): ConfigKind {
   const cloud = keysOf(CloudConfig);
   const gatewayOnly = gateway.filter((k) => !cloud.includes(k));
   const cloudOnly = cloud.filter((k) => !gateway.includes(k));
+  // A key the file must give (gatewayId, mode) says more than one with a default.
+  const required = new Set<string>(
+    [GatewayConfig, CloudConfig].flatMap((schema: TSchema) =>
+      ((schema.required ?? []) as string[]).filter((k) => (schema.properties as Record<string, TSchema>)[k]?.default === undefined),
+    ),
+  );
+  const weight = (k: string) => (gatewayOnly.includes(k) ? 1 : cloudOnly.includes(k) ? -1 : 0) * (required.has(k) ? 2 : 1);
   let score = 0;
   for (const key of Object.keys(raw)) {
-    if (gateway.includes(key) || cloud.includes(key)) score += gatewayOnly.includes(key) ? 1 : cloudOnly.includes(key) ? -1 : 0;
-    else {
-      const near = nearestKey(key, [...gatewayOnly, ...cloudOnly]);
-      if (near !== undefined) score += gatewayOnly.includes(near) ? 1 : -1;
-    }
+    const known = gateway.includes(key) || cloud.includes(key) ? key : nearestKey(key, [...gatewayOnly, ...cloudOnly]);
+    if (known !== undefined) score += weight(known);
   }
   return score > 0 ? 'gateway' : 'cloud';
 }

@@ -157,6 +157,13 @@ const CASES: Case[] = [
     line: 1,
   },
   {
+    name: 'a gateway file with a stray cloud key is still checked as a gateway file',
+    kind: 'gateway',
+    yaml: 'gatewayId: cart-1\ndataDir: data\n',
+    problem: /^mode: required key is missing \(expected one of "cart", "home"\)$/,
+    line: 1,
+  },
+  {
     name: 'wrong mode lists the modes',
     kind: 'gateway',
     yaml: 'gatewayId: cart-1\nmode: kart\n',
