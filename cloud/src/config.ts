@@ -17,7 +17,7 @@ import {
 import { EnrollmentError, resolveEnrollment, TelemonitoringConfig, TelemonitoringEnrollment } from './alerts/config.js';
 import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 import { DbUrl } from './store/db-url.js';
-import { checkTeleconsultAccounts, TeleconsultConfig } from './teleconsult/config.js';
+import { checkIceServers, checkTeleconsultAccounts, TeleconsultConfig } from './teleconsult/config.js';
 
 export const PatientSeedConfig = Type.Object(
   {
@@ -93,7 +93,13 @@ export interface CloudConfigSemantics {
   mqttVersion?: 4 | 5 | undefined;
   ingestWorkers?: number | undefined;
   patients?: readonly { id: string; birthDate?: string | undefined; telemonitoring?: TelemonitoringEnrollment | undefined }[] | undefined;
-  teleconsult?: { specialists?: readonly { id: string; sites?: readonly string[] }[]; sites?: readonly { id: string }[] } | undefined;
+  teleconsult?:
+    | {
+        specialists?: readonly { id: string; sites?: readonly string[] }[];
+        sites?: readonly { id: string }[];
+        iceServers?: readonly { urls: string | readonly string[]; username?: string | undefined; credential?: string | undefined }[];
+      }
+    | undefined;
 }
 
 /**
@@ -137,6 +143,7 @@ export function checkCloudConfig(c: CloudConfigSemantics): ConfigIssue[] {
     }
   });
   problems.push(...checkTeleconsultAccounts(c.teleconsult?.specialists ?? [], c.teleconsult?.sites ?? []));
+  problems.push(...checkIceServers(c.teleconsult?.iceServers ?? []));
   return problems;
 }
 

@@ -90,6 +90,20 @@ const CASES: Case[] = [
     line: 4,
   },
   {
+    name: 'ICE server that is no STUN/TURN URL',
+    kind: 'cloud',
+    yaml: 'teleconsult:\n  iceServers:\n    - urls: [stun:stun.example.org:3478, "https://turn.example.org"]\n',
+    problem: /^teleconsult\.iceServers\.0\.urls\.1: expected a stun:, stuns:, turn: or turns: URL/,
+    line: 3,
+  },
+  {
+    name: 'TURN server without its credential',
+    kind: 'cloud',
+    yaml: 'teleconsult:\n  iceServers:\n    - { urls: "turn:turn.example.org:3478", username: cart }\n',
+    problem: /^teleconsult\.iceServers\.0: a TURN server needs username and credential/,
+    line: 3,
+  },
+  {
     name: 'MQTT 5 with the embedded broker',
     kind: 'cloud',
     yaml: 'mqttVersion: 5\n',

@@ -132,3 +132,29 @@ export function checkTeleconsultAccounts(
   });
   return problems;
 }
+
+/**
+ * ICE servers as WebRTC takes them: each URL stun:, stuns:, turn: or turns: with a host, and a TURN
+ * server with its username and credential (RTCPeerConnection refuses the call otherwise, in the
+ * specialist's browser and on the cart).
+ */
+export function checkIceServers(
+  servers: readonly { urls: string | readonly string[]; username?: string | undefined; credential?: string | undefined }[],
+): ConfigIssue[] {
+  const problems: ConfigIssue[] = [];
+  servers.forEach((s, i) => {
+    const urls = typeof s.urls === 'string' ? [s.urls] : s.urls;
+    urls.forEach((u, j) => {
+      const path = ['teleconsult', 'iceServers', i, 'urls', ...(typeof s.urls === 'string' ? [] : [j])];
+      const m = /^(stuns?|turns?):([^?]+)/.exec(u);
+      if (!m)
+        problems.push({
+          path,
+          message: `expected a stun:, stuns:, turn: or turns: URL with a host, e.g. stun:stun.example.org:3478 (got ${JSON.stringify(u)})`,
+        });
+      else if (m[1]?.startsWith('turn') && (s.username === undefined || s.credential === undefined))
+        problems.push({ path: ['teleconsult', 'iceServers', i], message: `a TURN server needs username and credential (${u})` });
+    });
+  });
+  return problems;
+}
