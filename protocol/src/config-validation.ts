@@ -152,13 +152,12 @@ function expected(e: ValueError): string {
   const s = e.schema;
   const description = typeof s.description === 'string' ? s.description : undefined;
   switch (e.type) {
-    case ValueErrorType.Union: {
+    case ValueErrorType.Union:
       return `expected ${schemaKind(s)}`;
-    }
     case ValueErrorType.Literal:
       return `expected ${JSON.stringify(s.const)}${description ? ` (${description})` : ''}`;
     case ValueErrorType.StringPattern:
-      return `expected ${description ?? 'a string'} matching ${s.pattern as string}`;
+      return `expected a string matching ${s.pattern as string}${description ? ` (${description})` : ''}`;
     case ValueErrorType.StringFormat:
       return `expected ${description ?? `a ${s.format as string}`}`;
     default:
