@@ -32,9 +32,10 @@ fi
 
 node -e 'const [M]=process.versions.node.split(".").map(Number); if (M < 20) { console.error("telecart needs Node.js 20 or later, found " + process.version); process.exit(1) }'
 
-# `npm install` with the committed lockfile, not `npm ci`: the registry reached here serves only the
-# Linux builds of some packages' optional platform binaries (biome), so the lockfile cannot list the
-# others and `npm ci` would refuse it. Versions are still those of package-lock.json.
+# `npm install` with the committed lockfile (versions are those of package-lock.json), skipped when
+# node_modules is current so a second run changes nothing. The lockfile must be committed exactly as
+# `npm install` writes it, every platform's optional binaries included (biome's @biomejs/cli-*):
+# one that lacks some is rewritten here and leaves the work tree dirty (.ci/run fails on that).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm install --no-audit --no-fund
 fi

@@ -211,11 +211,12 @@ program
   .command('config')
   .description('configuration tools')
   .command('check')
-  .description('validate a gateway or cloud configuration file')
+  .description('validate a gateway or cloud configuration file with the checks the gateway or cloud runs at start')
   .argument('<file>')
-  .action(async (file: string) => {
+  .option('--kind <kind>', "'gateway' or 'cloud' (default: guessed from the file's keys)")
+  .action(async (file: string, o: { kind?: string }) => {
     const { checkConfigCommand } = await import('./commands/config-check.js');
-    process.exitCode = checkConfigCommand(file);
+    process.exitCode = checkConfigCommand(file, o.kind);
   });
 
 program.parseAsync(process.argv).catch((e: Error) => {

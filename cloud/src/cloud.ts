@@ -7,6 +7,7 @@ import { type Logger, pino } from 'pino';
 import type { AlertEngine } from './alerts/engine.js';
 import { checkEnrollments, type EnrolledPatientSeed, startAlertEngine, type TelemonitoringOptions } from './alerts/wiring.js';
 import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.js';
+import { assertCloudConfig } from './config.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
 import type { CloudSecurity } from './security/cloud-security.js';
@@ -100,7 +101,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
   };
 
   try {
-    // Refused enrollments (a mandatory alert turned off…) stop the start before anything opens.
+    // The checks of `config check` (time zone, enrollments, accounts…) stop the start before anything opens.
+    assertCloudConfig(opts);
     const enrollments = checkEnrollments(opts.patients);
     const store = await openCloudStore({
       db: opts.db,
@@ -114,8 +116,6 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ? await openCloudSecurity(opts.dataDir, host, opts.tls, logger.child({ part: 'security' }))
       : undefined;
     if (security) undo.push(async () => security.close());
-    if (opts.mqttVersion === 5 && opts.externalBrokerUrl === undefined)
-      throw new Error('mqttVersion 5 needs an external broker (aedes speaks MQTT 3.1.1)');
 
     let broker: EmbeddedBroker | undefined;
     if (opts.externalBrokerUrl === undefined) {

@@ -1,13 +1,23 @@
 /**
- * The cloud's configuration schema (TypeBox), for the CLI's config loader. Field names match
- * `startCloud()` options so a loaded config can be passed straight through.
+ * The cloud's configuration schema (TypeBox) and its one validation, `validateCloudConfig`
+ * (schema + `checkCloudConfig`), shared by `telecart config check` and the runtime. Field names
+ * match `startCloud()` options so a loaded config can be passed straight through.
  */
 import { CloneType, type Static, Type } from '@sinclair/typebox';
-import { PatientRef } from '@telecart/protocol';
-import { TelemonitoringConfig, TelemonitoringEnrollment } from './alerts/config.js';
+import {
+  type ConfigIssue,
+  type ConfigValidation,
+  formatConfigIssue,
+  isCalendarDate,
+  isTimeZone,
+  PatientRef,
+  urlProblem,
+  validateConfig,
+} from '@telecart/protocol';
+import { EnrollmentError, resolveEnrollment, TelemonitoringConfig, TelemonitoringEnrollment } from './alerts/config.js';
 import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 import { DbUrl } from './store/db-url.js';
-import { TeleconsultConfig } from './teleconsult/config.js';
+import { checkIceServers, checkTeleconsultAccounts, TeleconsultConfig } from './teleconsult/config.js';
 
 export const PatientSeedConfig = Type.Object(
   {
@@ -80,3 +90,84 @@ export const CloudConfig = Type.Object(
   { additionalProperties: false, $id: 'CloudConfig' },
 );
 export type CloudConfig = Static<typeof CloudConfig>;
+
+/** The fields `checkCloudConfig` reads: a loaded CloudConfig and startCloud's options both fit. */
+export interface CloudConfigSemantics {
+  timeZone?: string | undefined;
+  db?: string | undefined;
+  externalBrokerUrl?: string | undefined;
+  publicBaseUrl?: string | undefined;
+  mqttVersion?: 4 | 5 | undefined;
+  ingestWorkers?: number | undefined;
+  patients?: readonly { id: string; birthDate?: string | undefined; telemonitoring?: TelemonitoringEnrollment | undefined }[] | undefined;
+  teleconsult?:
+    | {
+        specialists?: readonly { id: string; sites?: readonly string[] }[];
+        sites?: readonly { id: string }[];
+        iceServers?: readonly { urls: string | readonly string[]; username?: string | undefined; credential?: string | undefined }[];
+      }
+    | undefined;
+}
+
+/**
+ * Everything the cloud refuses beyond the schema's structure, one issue per problem; [] when fine.
+ * `validateCloudConfig` (config check, `telecart cloud`) and `startCloud` both run it.
+ */
+export function checkCloudConfig(c: CloudConfigSemantics): ConfigIssue[] {
+  const problems: ConfigIssue[] = [];
+  const add = (path: (string | number)[], message: string) => problems.push({ path, message });
+  // The dashboard, patient and alert pages format every time in this zone: an unknown one answers 500.
+  if (c.timeZone !== undefined && !isTimeZone(c.timeZone))
+    add(['timeZone'], `unknown time zone "${c.timeZone}" (expected an IANA zone such as Europe/Paris)`);
+  const url = (key: string, value: string | undefined, protocols: string[]) => {
+    const p = value === undefined ? undefined : urlProblem(value, protocols);
+    if (p) add([key], p);
+  };
+  url('db', c.db, ['postgres:', 'postgresql:']);
+  url('externalBrokerUrl', c.externalBrokerUrl, ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:']);
+  url('publicBaseUrl', c.publicBaseUrl, ['http:', 'https:']);
+  if (c.externalBrokerUrl === undefined) {
+    if (c.mqttVersion === 5)
+      add(['mqttVersion'], 'MQTT 5 needs an external broker (externalBrokerUrl): the embedded aedes speaks MQTT 3.1.1');
+    if ((c.ingestWorkers ?? 1) > 1)
+      add(
+        ['ingestWorkers'],
+        'several ingest workers need an external broker (externalBrokerUrl): the embedded one has no shared subscriptions',
+      );
+  }
+  const ids = new Set<string>();
+  (c.patients ?? []).forEach((p, i) => {
+    if (ids.has(p.id)) add(['patients', i, 'id'], `duplicate patient id "${p.id}"`);
+    ids.add(p.id);
+    if (p.birthDate !== undefined && !isCalendarDate(p.birthDate))
+      add(['patients', i, 'birthDate'], `expected a real calendar date YYYY-MM-DD (got "${p.birthDate}")`);
+    if (p.telemonitoring === undefined) return;
+    try {
+      resolveEnrollment(p.id, p.telemonitoring);
+    } catch (e) {
+      if (!(e instanceof EnrollmentError)) throw e;
+      add(['patients', i, 'telemonitoring', ...e.path], e.reason);
+    }
+  });
+  problems.push(...checkTeleconsultAccounts(c.teleconsult?.specialists ?? [], c.teleconsult?.sites ?? []));
+  problems.push(...checkIceServers(c.teleconsult?.iceServers ?? []));
+  return problems;
+}
+
+/** Raw (parsed YAML/JSON) → a complete config with defaults, or every issue: the one cloud validation. */
+export function validateCloudConfig(raw: unknown): ConfigValidation<CloudConfig> {
+  return validateConfig(CloudConfig, raw, checkCloudConfig);
+}
+
+export class CloudConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid cloud configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'CloudConfigError';
+  }
+}
+
+/** Throws CloudConfigError listing every problem (startCloud's guard for options built in code). */
+export function assertCloudConfig(c: CloudConfigSemantics): void {
+  const problems = checkCloudConfig(c);
+  if (problems.length > 0) throw new CloudConfigError(problems.map(formatConfigIssue));
+}

@@ -8,7 +8,15 @@ export {
   startEmbeddedBroker,
 } from './broker/embedded-broker.js';
 export { CLOUD_DB_FILE, type Cloud, type StartCloudOptions, startCloud } from './cloud.js';
-export { CloudConfig, PatientSeedConfig } from './config.js';
+export {
+  assertCloudConfig,
+  CloudConfig,
+  CloudConfigError,
+  type CloudConfigSemantics,
+  checkCloudConfig,
+  PatientSeedConfig,
+  validateCloudConfig,
+} from './config.js';
 export { buildHttpApp } from './http/app.js';
 export type { HttpDeps } from './http/deps.js';
 export type { MalformedReason } from './ingest/batch-validation.js';

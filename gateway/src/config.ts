@@ -1,16 +1,28 @@
 /**
- * The gateway configuration: one TypeBox schema (with documented defaults, applied by
- * `Value.Default` in the CLI loader or by `resolveGatewayConfig`), plus the cross-field checks a
- * schema cannot express (home patient exists, INS keys valid, time zone known…).
+ * The gateway configuration: one TypeBox schema (with documented defaults), plus the checks a
+ * schema cannot express (home patient exists, INS keys valid, time zone known…), joined in
+ * `validateGatewayConfig`, the one validation `config check` and the runtime share.
  */
 import { CloneType, type Static, Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import type { BleWatchRule } from '@telecart/devices';
-import { compile, formatIssues, GatewayId, MAX_BATCH_OBSERVATIONS, MAX_PAYLOAD_BYTES, PatientRef } from '@telecart/protocol';
+import { type BleWatchRule, DEVICE_DEFINITIONS } from '@telecart/devices';
+import {
+  type ConfigIssue,
+  type ConfigPath,
+  type ConfigValidation,
+  formatConfigIssue,
+  GatewayId,
+  isCalendarDate,
+  isTimeZone,
+  MAX_BATCH_OBSERVATIONS,
+  MAX_PAYLOAD_BYTES,
+  nearestKey,
+  PatientRef,
+  validateConfig,
+} from '@telecart/protocol';
 import { AudioConfig } from './audio/config.js';
 import { ClockPolicyConfig, DefinitionsConfig, PairingConfig } from './devices/ble-config.js';
 import { GatewayMqttVersion, GatewayTlsConfig } from './enrollment/config.js';
-import { CameraConfig, MediaConfig } from './media/config.js';
+import { CameraConfig, checkMediaConfig, MediaConfig, pipelineValueProblem } from './media/config.js';
 import { checkNir, INS_OIDS } from './patient/ins.js';
 import { checkSerialConfig, SerialConfig } from './serial/config.js';
 
@@ -184,37 +196,38 @@ export class GatewayConfigError extends Error {
   }
 }
 
-export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** @deprecated the shared check: `isTimeZone` from @telecart/protocol. */
+export const isValidTimeZone = isTimeZone;
 
-/** Cross-field problems of a schema-valid config, one readable line each; [] when fine. */
-export function checkGatewayConfig(c: GatewayConfig): string[] {
-  const problems: string[] = [];
+/**
+ * Everything the gateway refuses beyond the schema's structure, one issue per problem, on a
+ * schema-valid config; [] when fine. `telecart config check`, `resolveGatewayConfig` and
+ * `startGateway` all run this, so the check accepts exactly what the runtime accepts.
+ */
+export function checkGatewayConfig(c: GatewayConfig): ConfigIssue[] {
+  const problems: ConfigIssue[] = [];
+  const add = (path: ConfigPath, message: string) => problems.push({ path, message });
   const ids = new Set<string>();
   c.patients.forEach((p, i) => {
-    if (ids.has(p.id)) problems.push(`patients.${i}.id: duplicate patient id "${p.id}"`);
+    if (ids.has(p.id)) add(['patients', i, 'id'], `duplicate patient id "${p.id}"`);
     ids.add(p.id);
     if (p.ins !== undefined) {
       const nir = checkNir(p.ins);
-      if (!nir.ok) problems.push(`patients.${i}.ins: ${nir.reason}`);
-      if (p.insOid === undefined) problems.push(`patients.${i}.insOid: required with ins (e.g. ${INS_OIDS.nir})`);
-    } else if (p.insOid !== undefined) problems.push(`patients.${i}.insOid: given without ins`);
+      if (!nir.ok) add(['patients', i, 'ins'], nir.reason);
+      if (p.insOid === undefined) add(['patients', i, 'insOid'], `required with ins (e.g. ${INS_OIDS.nir})`);
+    } else if (p.insOid !== undefined) add(['patients', i, 'insOid'], 'given without ins');
+    if (p.birthDate !== undefined && !isCalendarDate(p.birthDate))
+      add(['patients', i, 'birthDate'], `expected a real calendar date YYYY-MM-DD (got "${p.birthDate}")`);
   });
   if (c.mode === 'home') {
-    if (c.homePatientId === undefined) problems.push('homePatientId: required in home mode');
-    else if (!ids.has(c.homePatientId)) problems.push(`homePatientId: "${c.homePatientId}" is not in patients`);
-  } else if (c.homePatientId !== undefined) problems.push('homePatientId: only meaningful in home mode');
+    if (c.homePatientId === undefined) add(['homePatientId'], 'required in home mode');
+    else if (!ids.has(c.homePatientId)) add(['homePatientId'], `"${c.homePatientId}" is not in patients`);
+  } else if (c.homePatientId !== undefined) add(['homePatientId'], 'only meaningful in home mode');
   const users = new Set<string>();
   c.deviceUsers.forEach((u, i) => {
-    if (!ids.has(u.patientId)) problems.push(`deviceUsers.${i}.patientId: "${u.patientId}" is not in patients`);
+    if (!ids.has(u.patientId)) add(['deviceUsers', i, 'patientId'], `"${u.patientId}" is not in patients`);
     const k = `${u.deviceId}#${u.userIndex}`;
-    if (users.has(k)) problems.push(`deviceUsers.${i}: ${u.deviceId} user ${u.userIndex} is mapped twice`);
+    if (users.has(k)) add(['deviceUsers', i], `${u.deviceId} user ${u.userIndex} is mapped twice`);
     users.add(k);
   });
   c.ble.watch.forEach((r, i) => {
@@ -222,23 +235,38 @@ export function checkGatewayConfig(c: GatewayConfig): string[] {
     try {
       new RegExp(r.namePattern);
     } catch (e) {
-      problems.push(`ble.watch.${i}.namePattern: ${(e as Error).message}`);
+      add(['ble', 'watch', i, 'namePattern'], (e as Error).message);
     }
   });
-  if (!isValidTimeZone(c.timeZone)) problems.push(`timeZone: unknown time zone "${c.timeZone}"`);
+  // An unknown id would silently match no device.
+  const definitionIds = DEVICE_DEFINITIONS.map((d) => d.id);
+  c.ble.definitions?.forEach((id, i) => {
+    if (definitionIds.includes(id)) return;
+    const near = nearestKey(id, definitionIds);
+    add(
+      ['ble', 'definitions', i],
+      `unknown device definition "${id}"${near ? `; did you mean "${near}"?` : ` (known: ${definitionIds.join(', ')})`}`,
+    );
+  });
+  if (!isTimeZone(c.timeZone)) add(['timeZone'], `unknown time zone "${c.timeZone}" (expected an IANA zone such as Europe/Paris)`);
   problems.push(...checkSerialConfig(c.serial));
+  problems.push(...checkMediaConfig(c.camera, c.media));
+  for (const key of ['pulseServer', 'pulseDevice'] as const) {
+    const p = pipelineValueProblem(c.audio.stethoscope[key]);
+    if (p) add(['audio', 'stethoscope', key], p);
+  }
   return problems;
 }
 
-const validator = compile(GatewayConfig);
+/** Raw (parsed YAML/JSON) → a complete config with defaults, or every issue: the one gateway validation. */
+export function validateGatewayConfig(raw: unknown): ConfigValidation<GatewayConfig> {
+  return validateConfig(GatewayConfig, raw, checkGatewayConfig);
+}
 
 /** Raw (parsed YAML/JSON) → a complete, checked config with defaults; throws GatewayConfigError. */
 export function resolveGatewayConfig(raw: unknown): GatewayConfig {
-  const withDefaults = Value.Default(GatewayConfig, structuredClone(raw));
-  const r = validator.validate(withDefaults);
-  if (!r.ok) throw new GatewayConfigError(formatIssues(r.issues).split('; '));
-  const problems = checkGatewayConfig(r.value);
-  if (problems.length > 0) throw new GatewayConfigError(problems);
+  const r = validateGatewayConfig(raw);
+  if (!r.ok) throw new GatewayConfigError(r.issues.map(formatConfigIssue));
   return r.value;
 }
 

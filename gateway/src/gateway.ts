@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { type Clock, systemClock } from '@telecart/devices';
+import { formatConfigIssue } from '@telecart/protocol';
 import { criticalVitals, watchStoreCapacity } from './alarms/index.js';
 import { StethoscopeRecorder } from './audio/index.js';
 import { checkGatewayConfig, type GatewayConfig, GatewayConfigError } from './config.js';
@@ -60,8 +61,9 @@ export interface Gateway {
 
 export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> {
   const { config } = opts;
+  // The same checks as `config check` (a config built in code skips the file loader).
   const problems = checkGatewayConfig(config);
-  if (problems.length > 0) throw new GatewayConfigError(problems);
+  if (problems.length > 0) throw new GatewayConfigError(problems.map(formatConfigIssue));
   const logger = opts.logger ?? silentLogger;
   const clock = opts.clock ?? systemClock;
   // Before anything opens: missing or wrong TLS credentials fail the start with a clear sentence.

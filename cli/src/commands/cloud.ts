@@ -1,6 +1,6 @@
 /** `telecart cloud`: the telemonitoring service alone, from a config file and/or options. */
 import { resolve } from 'node:path';
-import { type CloudConfig, CloudConfig as CloudConfigSchema, startCloud } from '@telecart/cloud';
+import { type CloudConfig, startCloud, validateCloudConfig } from '@telecart/cloud';
 import { ConfigError, loadConfigFile, parseConfigText } from '../config/load-config.js';
 import { createLogger } from '../runtime/logger.js';
 import { runService } from '../runtime/service.js';
@@ -16,10 +16,9 @@ export interface CloudCommandOptions {
   db?: string;
 }
 
+/** The file (or the defaults) with the command-line options over it, validated together as `config check` does. */
 export function resolveCloudConfig(o: CloudCommandOptions): CloudConfig {
-  const base = o.config ? loadConfigFile(CloudConfigSchema, o.config) : parseConfigText(CloudConfigSchema, '{}', '(defaults)');
-  return {
-    ...base,
+  const overrides = {
     ...(o.dataDir !== undefined ? { dataDir: o.dataDir } : {}),
     ...(o.mqttPort !== undefined ? { mqttPort: o.mqttPort } : {}),
     ...(o.httpPort !== undefined ? { httpPort: o.httpPort } : {}),
@@ -27,6 +26,9 @@ export function resolveCloudConfig(o: CloudCommandOptions): CloudConfig {
     ...(o.broker !== undefined ? { externalBrokerUrl: o.broker } : {}),
     ...(o.db !== undefined ? { db: o.db } : {}),
   };
+  return o.config
+    ? loadConfigFile(validateCloudConfig, o.config, overrides)
+    : parseConfigText(validateCloudConfig, '{}', '(defaults)', overrides);
 }
 
 export async function runCloudCommand(o: CloudCommandOptions): Promise<void> {

@@ -9,7 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { CloudSecurity, mosquittoListenerConfig, securityDir, serverHostnames } from '@telecart/cloud';
-import { credentialPaths, EnrollmentError, enrollGateway, GatewayConfig as GatewayConfigSchema } from '@telecart/gateway';
+import { credentialPaths, EnrollmentError, enrollGateway, type GatewayConfig, validateGatewayConfig } from '@telecart/gateway';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 /**
@@ -186,9 +186,9 @@ export function registerGatewayEnrollCommand(gateway: Command): void {
       const o = merged<{ config?: string; cloud?: string; token: string; caFingerprint: string; dataDir?: string; force?: boolean }>(cmd);
       const configFile = need('gateway enroll', o.config, '--config <file>');
       const cloudUrl = need('gateway enroll', o.cloud, '--cloud <https url>');
-      let config: GatewayConfigSchema;
+      let config: GatewayConfig;
       try {
-        config = loadConfigFile(GatewayConfigSchema, configFile);
+        config = loadConfigFile(validateGatewayConfig, configFile);
       } catch (e) {
         if (e instanceof ConfigError) fail('gateway enroll', e.message);
         throw e;

@@ -5,7 +5,7 @@
  * unreachable (store shown from the file when there is one), 1 usage or read error.
  */
 import { resolve } from 'node:path';
-import { GatewayConfig as GatewayConfigSchema, type LaneStats, readStoreStatus } from '@telecart/gateway';
+import { type LaneStats, readStoreStatus, validateGatewayConfig } from '@telecart/gateway';
 import { LANES, type Lane } from '@telecart/protocol';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
 
@@ -144,7 +144,7 @@ export async function gatewayStatusCommand(o: GatewayStatusOptions, io: Out): Pr
   let caps: { maxBytes: number; waveformStopBytes: number } | undefined;
   if (o.config) {
     try {
-      const c = loadConfigFile(GatewayConfigSchema, o.config);
+      const c = loadConfigFile(validateGatewayConfig, o.config);
       const host = c.http.host === '0.0.0.0' ? '127.0.0.1' : c.http.host === '::' ? '[::1]' : c.http.host;
       url ??= `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${c.http.port}`;
       dataDir ??= `data/gateway-${c.gatewayId}`;

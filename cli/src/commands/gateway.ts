@@ -4,13 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { BleCentral, type Clock, systemClock } from '@telecart/devices';
-import {
-  bleWatchRules,
-  checkGatewayConfig,
-  type GatewayConfig,
-  GatewayConfig as GatewayConfigSchema,
-  startGateway,
-} from '@telecart/gateway';
+import { bleWatchRules, type GatewayConfig, startGateway, validateGatewayConfig } from '@telecart/gateway';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { createLogger } from '../runtime/logger.js';
 import { runService } from '../runtime/service.js';
@@ -48,9 +42,7 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
     fail(`--cloud: expected an mqtt://, mqtts://, ws:// or wss:// URL, got ${JSON.stringify(o.cloud)}`);
   let config: GatewayConfig;
   try {
-    config = loadConfigFile(GatewayConfigSchema, o.config);
-    const problems = checkGatewayConfig(config);
-    if (problems.length > 0) throw new ConfigError(o.config, problems);
+    config = loadConfigFile(validateGatewayConfig, o.config);
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;

@@ -7,7 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { type CloudConfig, runIngestWorker, securityDir, startCloud, startIngestWorkerPool } from '@telecart/cloud';
+import { type CloudConfig, runIngestWorker, securityDir, startCloud, startIngestWorkerPool, validateCloudConfig } from '@telecart/cloud';
+import { formatConfigIssue } from '@telecart/protocol';
 import { ConfigError } from '../config/load-config.js';
 import { MAIN_JS } from '../runtime/children.js';
 import { createLogger } from '../runtime/logger.js';
@@ -27,12 +28,16 @@ function fail(message: string): never {
 
 export function resolveScaledConfig(o: ScaledCloudOptions): CloudConfig {
   const base = resolveCloudConfig(o);
-  return {
+  const merged = {
     ...base,
     ...(o.ingestWorkers !== undefined ? { ingestWorkers: o.ingestWorkers } : {}),
     ...(o.mqttVersion !== undefined ? { mqttVersion: o.mqttVersion } : {}),
     ...(o.tls ? { tls: { ...base.tls, enabled: true } } : {}),
   };
+  // The options change cross-field rules (MQTT 5 or workers need a broker): validated again, together.
+  const r = validateCloudConfig(merged);
+  if (!r.ok) throw new ConfigError(o.config ?? '(command line)', r.issues.map(formatConfigIssue));
+  return r.value;
 }
 
 /** The cloud with its extra options; used by `telecart cloud` when --ingest-workers, --mqtt-version or --tls is given. */

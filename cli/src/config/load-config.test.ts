@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { validateConfig } from '@telecart/protocol';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfigText } from './load-config.js';
 
@@ -10,10 +11,11 @@ const Schema = Type.Object(
   },
   { additionalProperties: false },
 );
+const validate = (raw: unknown) => validateConfig(Schema, raw);
 
 function problems(text: string): string[] {
   try {
-    parseConfigText(Schema, text, 'cart.yaml');
+    parseConfigText(validate, text, 'cart.yaml');
   } catch (e) {
     if (e instanceof ConfigError) return e.problems;
     throw e;
@@ -23,7 +25,7 @@ function problems(text: string): string[] {
 
 describe('config loader', () => {
   it('applies defaults', () => {
-    expect(parseConfigText(Schema, 'gatewayId: cart-1\n', 'cart.yaml')).toEqual({
+    expect(parseConfigText(validate, 'gatewayId: cart-1\n', 'cart.yaml')).toEqual({
       gatewayId: 'cart-1',
       sync: { batchMaxCount: 200 },
       patients: [],
@@ -36,9 +38,24 @@ describe('config loader', () => {
   });
 
   it('reports missing keys, unknown keys and array items by index', () => {
-    expect(problems('sync: {}\n').join('\n')).toMatch(/gatewayId: .*required.*\(missing\)/i);
-    expect(problems('gatewayId: a\ncolour: blue\n').join('\n')).toMatch(/unexpected property|additional/i);
+    expect(problems('sync: {}\n').join('\n')).toMatch(/gatewayId: required key is missing/i);
+    expect(problems('gatewayId: a\ncolour: blue\n').join('\n')).toMatch(/line 2: colour: unknown key/);
     expect(problems('gatewayId: a\npatients:\n  - id: x\n  - nom: y\n').join('\n')).toMatch(/line 4: patients\.1/);
+  });
+
+  it('points a missing key at its misspelling, once', () => {
+    expect(problems('sync: {}\ngatwayid: cart-1\n')).toEqual([
+      'line 2: gatewayId: required key is missing (expected a string); "gatwayid" looks like a misspelling of it',
+    ]);
+  });
+
+  it('refuses an empty file, and one with only comments', () => {
+    expect(problems('')).toEqual([expect.stringMatching(/the file is empty/)]);
+    expect(problems('# nothing yet\n')).toEqual([expect.stringMatching(/the file is empty/)]);
+  });
+
+  it('checks command-line overrides with the file', () => {
+    expect(() => parseConfigText(validate, 'gatewayId: cart-1\n', 'cart.yaml', { gatewayId: 'Bad Id' })).toThrow(/gatewayId: expected/);
   });
 
   it('reports YAML syntax errors with a line', () => {
@@ -46,6 +63,6 @@ describe('config loader', () => {
   });
 
   it('the error message starts with the file name', () => {
-    expect(() => parseConfigText(Schema, 'x: 1', 'cart.yaml')).toThrow(/^cart\.yaml: invalid configuration/);
+    expect(() => parseConfigText(validate, 'x: 1', 'cart.yaml')).toThrow(/^cart\.yaml: invalid configuration/);
   });
 });

@@ -1,12 +1,10 @@
 /**
- * Loads a YAML or JSON configuration file and validates it against a TypeBox schema.
- * Errors name the file, the line, the key and what was expected, in one line each,
- * so an IT team can fix a config without reading code.
+ * Loads a YAML or JSON configuration file and runs its kind's validation on it. Errors name the
+ * file, the line, the key and what was expected, in one line each, so an IT team can fix a config
+ * without reading code.
  */
 import { readFileSync } from 'node:fs';
-import type { Static, TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { compile } from '@telecart/protocol';
+import { type ConfigPath, type ConfigValidator, formatConfigIssue } from '@telecart/protocol';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 
 export class ConfigError extends Error {
@@ -19,17 +17,20 @@ export class ConfigError extends Error {
   }
 }
 
-/** JSON pointer '/sync/batchMaxCount' → ['sync', 'batchMaxCount'] (array indices as numbers). */
-function pointerToPath(pointer: string): (string | number)[] {
-  if (!pointer) return [];
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
+/** What an empty file (or one with only comments) is told: both runtimes need at least their required keys. */
+export const EMPTY_FILE = 'the file is empty: expected a YAML mapping of keys (see docs/configuration.md)';
 
-export function parseConfigText<S extends TSchema>(schema: S, text: string, file: string): Static<S> {
+/**
+ * Parses YAML/JSON text and runs the kind's one validation (`validateGatewayConfig`,
+ * `validateCloudConfig`: the same the runtime runs). `overrides` (command-line options) replace
+ * top-level keys before validation, so they are checked like the file.
+ */
+export function parseConfigText<T>(
+  validate: ConfigValidator<T>,
+  text: string,
+  file: string,
+  overrides: Readonly<Record<string, unknown>> = {},
+): T {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -41,13 +42,13 @@ export function parseConfigText<S extends TSchema>(schema: S, text: string, file
       }),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
-  const withDefaults = Value.Default(schema, structuredClone(raw));
-  const validator = compile(schema);
-  const result = validator.validate(withDefaults);
+  const raw: unknown = doc.toJS();
+  if (raw === null || raw === undefined) throw new ConfigError(file, [EMPTY_FILE]);
+  const merged = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? { ...raw, ...overrides } : raw;
+  const result = validate(merged);
   if (result.ok) return result.value;
 
-  const lineOf = (path: (string | number)[]): string => {
+  const lineOf = (path: ConfigPath): string => {
     // Walk up until a node with a position exists (a missing key has none: point at its parent).
     for (let n = path.length; n >= 0; n--) {
       const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
@@ -61,25 +62,16 @@ export function parseConfigText<S extends TSchema>(schema: S, text: string, file
   };
   throw new ConfigError(
     file,
-    result.issues.map((i) => {
-      const path = pointerToPath(i.path);
-      const key = path.length ? path.join('.') : '(root)';
-      const got = path.reduce<unknown>(
-        (v, k) => (v !== null && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined),
-        withDefaults,
-      );
-      const gotText = got === undefined ? 'missing' : `got ${JSON.stringify(got)?.slice(0, 60)}`;
-      return `${lineOf(path)}${key}: ${i.message.toLowerCase()} (${gotText})`;
-    }),
+    result.issues.map((i) => `${lineOf(i.at ?? i.path)}${formatConfigIssue(i)}`),
   );
 }
 
-export function loadConfigFile<S extends TSchema>(schema: S, file: string): Static<S> {
+export function loadConfigFile<T>(validate: ConfigValidator<T>, file: string, overrides?: Readonly<Record<string, unknown>>): T {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     throw new ConfigError(file, [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
   }
-  return parseConfigText(schema, text, file);
+  return parseConfigText(validate, text, file, overrides);
 }

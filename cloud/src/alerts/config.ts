@@ -5,6 +5,7 @@
  * docs/telemonitoring-alerts.md.
  */
 import { CloneType, type Static, type TObject, type TProperties, Type } from '@sinclair/typebox';
+import { parseCalendarInstant } from '@telecart/protocol';
 
 export const PROGRAMMES = ['heart-failure', 'hypertension', 'copd', 'diabetes'] as const;
 export type Programme = (typeof PROGRAMMES)[number];
@@ -163,6 +164,14 @@ export const MANDATORY_RULES: ReadonlySet<RuleId> = new Set<RuleId>(['hf-no-weig
 
 export class EnrollmentError extends Error {
   override readonly name = 'EnrollmentError';
+  constructor(
+    message: string,
+    /** Key path below the patient's `telemonitoring` section, and the problem alone: for config issues. */
+    readonly path: (string | number)[] = [],
+    readonly reason: string = message,
+  ) {
+    super(message);
+  }
 }
 
 export interface PatientEnrollment {
@@ -180,28 +189,41 @@ export function resolveEnrollment(patientId: string, e: TelemonitoringEnrollment
   for (const [id, d] of Object.entries(defaults)) rules[id] = { ...d };
   for (const [id, override] of Object.entries(e.thresholds ?? {})) {
     if (override === undefined) continue;
-    if (!(id in defaults))
+    if (!(id in defaults)) {
+      const reason = `not a rule of programme ${e.programme} (its rules: ${Object.keys(defaults).join(', ')})`;
+      throw new EnrollmentError(`patient ${patientId}: telemonitoring.thresholds.${id} is ${reason}`, ['thresholds', id], reason);
+    }
+    if (MANDATORY_RULES.has(id as RuleId) && (override as { enabled?: boolean }).enabled === false) {
+      const reason =
+        `the non-transmission alert of programme ${e.programme} is mandatory ` +
+        '(arrêté of 22 June 2023: it cannot be disabled by the operator); adjust its "days" instead';
       throw new EnrollmentError(
-        `patient ${patientId}: telemonitoring.thresholds.${id} is not a rule of programme ${e.programme} (its rules: ${Object.keys(defaults).join(', ')})`,
+        `patient ${patientId}: telemonitoring.thresholds.${id}.enabled: ${reason}`,
+        ['thresholds', id, 'enabled'],
+        reason,
       );
-    if (MANDATORY_RULES.has(id as RuleId) && (override as { enabled?: boolean }).enabled === false)
-      throw new EnrollmentError(
-        `patient ${patientId}: telemonitoring.thresholds.${id}.enabled: the non-transmission alert of programme ${e.programme} is mandatory ` +
-          '(arrêté of 22 June 2023: it cannot be disabled by the operator); adjust its "days" instead',
-      );
+    }
     rules[id] = { ...rules[id], ...override };
   }
   const r = rules as Partial<ResolvedRules>;
   const hypo = r['glucose-hypo'];
   const severe = r['glucose-severe-hypo'];
-  if (hypo && severe && severe.mgdl > hypo.mgdl)
+  if (hypo && severe && severe.mgdl > hypo.mgdl) {
+    const reason = `glucose-severe-hypo.mgdl (${severe.mgdl}) is above glucose-hypo.mgdl (${hypo.mgdl})`;
     throw new EnrollmentError(
-      `patient ${patientId}: telemonitoring.thresholds: glucose-severe-hypo.mgdl (${severe.mgdl}) is above glucose-hypo.mgdl (${hypo.mgdl})`,
+      `patient ${patientId}: telemonitoring.thresholds: ${reason}`,
+      ['thresholds', 'glucose-severe-hypo', 'mgdl'],
+      reason,
     );
+  }
   let sinceMs: number | null = null;
   if (e.since !== undefined) {
-    sinceMs = Date.parse(e.since.length === 10 ? `${e.since}T00:00:00Z` : e.since);
-    if (Number.isNaN(sinceMs)) throw new EnrollmentError(`patient ${patientId}: telemonitoring.since is not a valid date (${e.since})`);
+    // Strict: Date.parse would take 2026-02-30 for 2 March and count non-transmission from there.
+    sinceMs = parseCalendarInstant(e.since);
+    if (sinceMs === null) {
+      const reason = `not a valid date (expected a real YYYY-MM-DD or date-time with offset, got "${e.since}")`;
+      throw new EnrollmentError(`patient ${patientId}: telemonitoring.since is ${reason}`, ['since'], reason);
+    }
   }
   return { patientId, programme: e.programme, sinceMs, rules: r };
 }

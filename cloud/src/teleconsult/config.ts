@@ -1,6 +1,6 @@
 /** The `teleconsult` section of the cloud configuration: specialist accounts, sites, timeouts, ICE servers. */
 import { CloneType, type Static, Type } from '@sinclair/typebox';
-import { IceServer } from '@telecart/protocol';
+import { type ConfigIssue, IceServer } from '@telecart/protocol';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]*$' });
 const GatewayPattern = Type.String({
@@ -102,4 +102,59 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     ...partial,
     specialists,
   };
+}
+
+/**
+ * Account rules the schema cannot express: unique specialist and site ids, granted sites that exist.
+ * Part of the cloud's config validation; the specialist directory refuses the same.
+ */
+export function checkTeleconsultAccounts(
+  specialists: readonly { id: string; sites?: readonly string[] }[],
+  sites: readonly { id: string }[] = [],
+): ConfigIssue[] {
+  const problems: ConfigIssue[] = [];
+  const siteIds = new Set<string>();
+  sites.forEach((s, i) => {
+    if (siteIds.has(s.id)) problems.push({ path: ['teleconsult', 'sites', i, 'id'], message: `the site id ${s.id} is used twice` });
+    siteIds.add(s.id);
+  });
+  const ids = new Set<string>();
+  specialists.forEach((s, i) => {
+    if (ids.has(s.id)) problems.push({ path: ['teleconsult', 'specialists', i, 'id'], message: `the id ${s.id} is used twice` });
+    ids.add(s.id);
+    (s.sites ?? []).forEach((site, j) => {
+      if (!siteIds.has(site))
+        problems.push({
+          path: ['teleconsult', 'specialists', i, 'sites', j],
+          message: `unknown site ${JSON.stringify(site)} (teleconsult.sites has: ${[...siteIds].join(', ') || 'none'})`,
+        });
+    });
+  });
+  return problems;
+}
+
+/**
+ * ICE servers as WebRTC takes them: each URL stun:, stuns:, turn: or turns: with a host, and a TURN
+ * server with its username and credential (RTCPeerConnection refuses the call otherwise, in the
+ * specialist's browser and on the cart).
+ */
+export function checkIceServers(
+  servers: readonly { urls: string | readonly string[]; username?: string | undefined; credential?: string | undefined }[],
+): ConfigIssue[] {
+  const problems: ConfigIssue[] = [];
+  servers.forEach((s, i) => {
+    const urls = typeof s.urls === 'string' ? [s.urls] : s.urls;
+    urls.forEach((u, j) => {
+      const path = ['teleconsult', 'iceServers', i, 'urls', ...(typeof s.urls === 'string' ? [] : [j])];
+      const m = /^(stuns?|turns?):([^?]+)/.exec(u);
+      if (!m)
+        problems.push({
+          path,
+          message: `expected a stun:, stuns:, turn: or turns: URL with a host, e.g. stun:stun.example.org:3478 (got ${JSON.stringify(u)})`,
+        });
+      else if (m[1]?.startsWith('turn') && (s.username === undefined || s.credential === undefined))
+        problems.push({ path: ['teleconsult', 'iceServers', i], message: `a TURN server needs username and credential (${u})` });
+    });
+  });
+  return problems;
 }

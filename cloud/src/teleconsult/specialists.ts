@@ -2,7 +2,8 @@
  * Who the specialists are and which carts each may see: configured accounts, checked against the
  * site map. A pattern is a gateway id, a prefix ending in `*`, or `*`.
  */
-import type { SiteConfig, SpecialistConfig } from './config.js';
+import { formatConfigIssue } from '@telecart/protocol';
+import { checkTeleconsultAccounts, type SiteConfig, type SpecialistConfig } from './config.js';
 import { tokenMatches, verifyPassword } from './passwords.js';
 
 export interface Specialist {
@@ -22,13 +23,10 @@ export class SpecialistDirectory {
   private readonly sites = new Map<string, SiteConfig>();
 
   constructor(specialists: readonly SpecialistConfig[], sites: readonly SiteConfig[] = []) {
+    const problems = checkTeleconsultAccounts(specialists, sites);
+    if (problems.length > 0) throw new Error(problems.map(formatConfigIssue).join('; '));
     for (const s of sites) this.sites.set(s.id, s);
-    for (const s of specialists) {
-      if (this.byId.has(s.id)) throw new Error(`teleconsult.specialists: the id ${s.id} is used twice`);
-      for (const site of s.sites)
-        if (!this.sites.has(site)) throw new Error(`teleconsult.specialists[${s.id}]: unknown site ${JSON.stringify(site)}`);
-      this.byId.set(s.id, s);
-    }
+    for (const s of specialists) this.byId.set(s.id, s);
   }
 
   get size(): number {

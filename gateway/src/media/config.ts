@@ -4,6 +4,7 @@
  * Figures behind the defaults: docs/teleconsult-media.md.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { type ConfigIssue, urlProblem } from '@telecart/protocol';
 
 export const CameraConfig = Type.Object(
   {
@@ -105,3 +106,48 @@ export const MediaConfig = Type.Object(
 export type MediaConfig = Static<typeof MediaConfig>;
 export type VideoConfig = MediaConfig['video'];
 export type MediaAudioConfig = MediaConfig['audio'];
+
+/**
+ * Values handed to gst-launch as one `name=value` argument each: the pipelines refuse spaces and '!'
+ * (they would split a stage), so such a value could never be used; say so at load instead of at the call.
+ */
+export function pipelineValueProblem(value: string | undefined): string | undefined {
+  if (value === undefined || !/[\s!]/.test(value)) return undefined;
+  return "must not contain spaces or '!' (GStreamer pipeline argument)";
+}
+
+/** What the camera and media sections need beyond their schema (part of checkGatewayConfig); [] when fine. */
+export function checkMediaConfig(camera: CameraConfig, media: MediaConfig): ConfigIssue[] {
+  const problems: ConfigIssue[] = [];
+  const url = (path: (string | number)[], value: string | undefined, protocols: string[]) => {
+    const p = value === undefined ? undefined : urlProblem(value, protocols);
+    if (p) problems.push({ path, message: p });
+  };
+  url(['camera', 'url'], camera.url, ['http:', 'https:']);
+  url(['camera', 'streamUri'], camera.streamUri, ['rtsp:', 'rtsps:']);
+  for (const key of ['streamUri', 'username', 'password'] as const) {
+    const p = pipelineValueProblem(camera[key]);
+    if (p) problems.push({ path: ['camera', key], message: p });
+  }
+  const { portMin, portMax } = media.ice;
+  // The ICE port range is applied only with both ends: one alone would be silently ignored.
+  if ((portMin === undefined) !== (portMax === undefined))
+    problems.push({
+      path: ['media', 'ice', portMin === undefined ? 'portMin' : 'portMax'],
+      message: 'required with portMin/portMax (give both ends of the range)',
+    });
+  else if (portMin !== undefined && portMax !== undefined && portMin > portMax)
+    problems.push({ path: ['media', 'ice', 'portMin'], message: `above portMax (${portMin} > ${portMax})` });
+  const v = media.video;
+  if (v.minBitrateKbps > v.maxBitrateKbps)
+    problems.push({
+      path: ['media', 'video', 'minBitrateKbps'],
+      message: `above maxBitrateKbps (${v.minBitrateKbps} > ${v.maxBitrateKbps})`,
+    });
+  else if (v.startBitrateKbps < v.minBitrateKbps || v.startBitrateKbps > v.maxBitrateKbps)
+    problems.push({
+      path: ['media', 'video', 'startBitrateKbps'],
+      message: `expected between minBitrateKbps and maxBitrateKbps (${v.minBitrateKbps}-${v.maxBitrateKbps}, got ${v.startBitrateKbps})`,
+    });
+  return problems;
+}

@@ -99,7 +99,7 @@ describe('GatewayConfig', () => {
         'patients.1.insOid: required with ins (e.g. 1.2.250.1.213.1.4.8)',
         'homePatientId: required in home mode',
         'deviceUsers.0.patientId: "p-9" is not in patients',
-        'timeZone: unknown time zone "Mars/Olympus"',
+        'timeZone: unknown time zone "Mars/Olympus" (expected an IANA zone such as Europe/Paris)',
       ]);
     }
     expect(() => resolveGatewayConfig({ gatewayId: 'bad id', mode: 'cart' })).toThrow(/gatewayId/);

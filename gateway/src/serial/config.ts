@@ -1,6 +1,7 @@
 /** The `serial:` section of the gateway config: which serial devices to read and how to record them. */
 import { type Static, Type } from '@sinclair/typebox';
 import { SERIAL_FORMAT_NAMES } from '@telecart/devices';
+import type { ConfigIssue } from '@telecart/protocol';
 
 export const SerialDeviceConfig = Type.Object(
   {
@@ -67,15 +68,17 @@ export const SerialConfig = Type.Object(
 );
 export type SerialConfig = Static<typeof SerialConfig>;
 
-export function checkSerialConfig(c: SerialConfig): string[] {
-  const problems: string[] = [];
+/** The serial section's cross-field problems (part of checkGatewayConfig); [] when fine. */
+export function checkSerialConfig(c: SerialConfig): ConfigIssue[] {
+  const problems: ConfigIssue[] = [];
   const ids = new Set<string>();
   c.devices.forEach((d, i) => {
-    if (ids.has(d.id)) problems.push(`serial.devices.${i}.id: duplicate "${d.id}"`);
+    const at = ['serial', 'devices', i];
+    if (ids.has(d.id)) problems.push({ path: [...at, 'id'], message: `duplicate "${d.id}"` });
     ids.add(d.id);
     if (!d.path && !d.usb?.serialNumber && !d.usb?.vendorId)
-      problems.push(`serial.devices.${i}: give a path or usb.serialNumber / usb.vendorId`);
-    if (d.leads && d.format !== 'openeeg-p2') problems.push(`serial.devices.${i}.leads: only for openeeg-p2`);
+      problems.push({ path: at, message: 'give a path or usb.serialNumber / usb.vendorId' });
+    if (d.leads && d.format !== 'openeeg-p2') problems.push({ path: [...at, 'leads'], message: 'only for openeeg-p2' });
   });
   return problems;
 }
