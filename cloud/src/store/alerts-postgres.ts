@@ -79,11 +79,12 @@ function whereClause(q: AlertQuery): { sql: string; params: SqlParam[] } {
 export class PostgresAlertTables {
   constructor(private readonly pool: pg.Pool) {}
 
-  async upsertOpen(t: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {
+  /** `db`: a transaction's client, to raise alerts atomically with other writes (the alert queue). */
+  async upsertOpen(t: AlertTrigger, db: pg.Pool | pg.PoolClient = this.pool): Promise<{ alert: AlertRecord; created: boolean }> {
     const ids = JSON.stringify(t.observationIds.slice(-MAX_TRIGGER_IDS));
     // ON CONFLICT on the partial unique index: a concurrent insert of the same (patient, rule)
     // waits for the first to commit, then updates it. Never two open alerts.
-    const res = await this.pool.query<AlertRow>(
+    const res = await db.query<AlertRow>(
       `INSERT INTO alerts (id, patient_id, rule, severity, status, opened_at, last_at, count,
          first_observation_ids, last_observation_ids, text_key, values_json)
        VALUES ($1, $2, $3, $4, 'open', $5, $5, 1, $6, $6, $7, $8)

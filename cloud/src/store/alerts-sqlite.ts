@@ -142,6 +142,17 @@ export class SqliteAlertTables {
     return current ? { outcome: 'not-open', alert: current } : { outcome: 'not-found' };
   }
 
+  /** Takes the reading off the alert queue and applies its triggers, in one transaction (migration 8). */
+  judge(queueId: number, triggers: readonly AlertTrigger[]): { judged: boolean; alerts: { alert: AlertRecord; created: boolean }[] } {
+    const dequeue = this.db.prepare('DELETE FROM alert_queue WHERE n = ?');
+    return this.db
+      .transaction(() => {
+        if (dequeue.run(queueId).changes === 0) return { judged: false, alerts: [] };
+        return { judged: true, alerts: triggers.map((t) => this.upsertOpen(t)) };
+      })
+      .immediate();
+  }
+
   resolveOpen(patientId: string, rule: string, by: string, at: Date): AlertRecord | null {
     const row = this.db
       .prepare(

@@ -7,6 +7,7 @@
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
+import type { UnreadableRowCounts } from './row-decoder.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 
 export type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertSeverity, AlertStatus, AlertTrigger } from './alert-records.js';
@@ -93,6 +94,22 @@ export interface GatewayRecord {
   lastBatchAt: string | null;
 }
 
+/** A stored reading the alert engine has not judged yet (migration 8). */
+export interface PendingJudgement {
+  /** Position in the queue: store order. */
+  queueId: number;
+  observationId: string;
+  /** Null if the reading's row is gone (nothing left to judge). */
+  patientId: string | null;
+}
+
+export interface JudgeResult {
+  /** False when the reading was no longer queued (judged by another engine): nothing was applied. */
+  judged: boolean;
+  /** The alerts opened or updated, in trigger order. */
+  alerts: { alert: AlertRecord; created: boolean }[];
+}
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -135,5 +152,19 @@ export interface CloudStore {
   acknowledgeAlert(id: string, by: string, note: string | null, at: Date): Promise<AckResult>;
   /** Resolves the open (patient, rule) alert, if any: the condition ended. */
   resolveOpenAlert(patientId: string, rule: string, by: string, at: Date): Promise<AlertRecord | null>;
+  /**
+   * The alert engine's queue: every reading storeBatch inserts is queued in the same transaction,
+   * so a crash after the commit cannot lose its evaluation. Oldest first.
+   */
+  pendingJudgements(limit: number): Promise<PendingJudgement[]>;
+  /**
+   * One transaction: takes the reading off the queue and opens or updates the alerts its
+   * evaluation found, so a crash neither loses nor repeats them.
+   */
+  judgeObservation(queueId: number, triggers: readonly AlertTrigger[]): Promise<JudgeResult>;
+  /** Takes readings with nothing to raise off the queue (not monitored, unreadable). */
+  markJudged(queueIds: readonly number[]): Promise<void>;
+  /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
+  unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;
 }

@@ -186,6 +186,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         ADD COLUMN consent_collected_by text;
     `,
   },
+  {
+    version: 8,
+    name: 'alert queue (every stored reading judged once by the alert engine, across crashes)',
+    sql: `
+      -- A row per reading stored but not yet judged: inserted in the reading's transaction, deleted in
+      -- the transaction that records the alerts its evaluation raised. Readings stored before this
+      -- release were judged by the in-memory engine of their time: the queue starts empty.
+      CREATE TABLE alert_queue (
+        n               bigserial PRIMARY KEY,
+        observation_id  uuid NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

@@ -187,6 +187,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE teleconsultations ADD COLUMN consent_collected_by TEXT;
     `,
   },
+  {
+    version: 8,
+    name: 'alert queue (every stored reading judged once by the alert engine, across crashes)',
+    sql: `
+      -- A row per reading stored but not yet judged: inserted in the reading's transaction, deleted in
+      -- the transaction that records the alerts its evaluation raised. Readings stored before this
+      -- release were judged by the in-memory engine of their time: the queue starts empty.
+      CREATE TABLE alert_queue (
+        n               INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: a stale n cannot name a newer reading
+        observation_id  TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

@@ -15,14 +15,17 @@ import { batchResult, conflictOutcome, type Outcome, type StoredKey } from './ba
 import type {
   CloudStore,
   GatewayRecord,
+  JudgeResult,
   ObservationPage,
   ObservationQuery,
   PatientRecord,
   PatientSeed,
+  PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
 import { observationText } from './observation-text.js';
-import { asArray, clampLimit, clampOffset, parseObservation } from './query.js';
+import { asArray, clampLimit, clampOffset } from './query.js';
+import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { migrate } from './sqlite-migrations.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 import { SqliteTeleconsultTables } from './teleconsult-sqlite.js';
@@ -31,6 +34,8 @@ export interface SqliteStoreOptions {
   /** Database file; ':memory:' for throwaway stores. */
   file: string;
   now?: () => Date;
+  /** A read skipped a stored row it cannot serve (reported once per row). */
+  onUnreadableRow?: UnreadableRowListener;
 }
 
 interface PatientRow {
@@ -92,10 +97,12 @@ export class SqliteStore implements CloudStore {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly teleconsult: SqliteTeleconsultTables;
   private readonly alerts: SqliteAlertTables;
+  private readonly rows: RowDecoder;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.rows = new RowDecoder(opts.onUnreadableRow);
     if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
     this.db = new Database(opts.file);
     this.db.pragma('journal_mode = WAL');
@@ -139,6 +146,8 @@ export class SqliteStore implements CloudStore {
        WHERE patients.ins IS NULL AND excluded.ins IS NOT NULL`,
     );
     const linkGateway = this.stmt('INSERT OR IGNORE INTO patient_gateways (patient_id, gateway_id) VALUES (?, ?)');
+    // Migration 8: the alert engine judges every inserted reading, even after a crash right after this commit.
+    const queueForAlerts = this.stmt('INSERT INTO alert_queue (observation_id) VALUES (?)');
     const touchGateway = this.stmt(
       `INSERT INTO gateways (gateway_id, last_batch_at) VALUES (?, ?)
        ON CONFLICT (gateway_id) DO UPDATE SET last_batch_at = excluded.last_batch_at`,
@@ -167,6 +176,7 @@ export class SqliteStore implements CloudStore {
         );
         if (r.changes === 1) {
           outcomes.push('inserted');
+          queueForAlerts.run(obs.id);
           const hasIns = obs.patient.ins !== undefined;
           const done = patientsDone.get(obs.patient.id);
           if (done === undefined) linkGateway.run(obs.patient.id, batch.gatewayId);
@@ -243,7 +253,7 @@ export class SqliteStore implements CloudStore {
 
   async getObservation(id: string): Promise<Observation | null> {
     const json = this.stmt('SELECT json FROM observations WHERE id = ?').pluck().get(id) as string | undefined;
-    return json === undefined ? null : parseObservation(json);
+    return json === undefined ? null : this.rows.observation(id, json);
   }
 
   async patientGateways(patientId: string): Promise<string[]> {
@@ -252,10 +262,10 @@ export class SqliteStore implements CloudStore {
 
   async getObservations(query: ObservationPage): Promise<Observation[]> {
     const { sql, params } = whereClause(query);
-    const rows = this.stmt(`SELECT json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT ? OFFSET ?`)
-      .pluck()
-      .all(...params, clampLimit(query.limit), clampOffset(query.offset)) as string[];
-    return rows.map(parseObservation);
+    const rows = this.stmt(
+      `SELECT id, json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT ? OFFSET ?`,
+    ).all(...params, clampLimit(query.limit), clampOffset(query.offset)) as { id: string; json: string }[];
+    return this.rows.observations(rows);
   }
 
   async countObservations(query: ObservationQuery): Promise<number> {
@@ -269,11 +279,13 @@ export class SqliteStore implements CloudStore {
 
   async latestVitals(patientId: string): Promise<Observation[]> {
     // SQLite returns the bare column from the row holding MAX(): one index walk per code.
+    // json_extract fails on text that is not JSON: json_valid keeps one corrupt row from failing the summary.
     const rows = this.stmt(
-      `SELECT json, MAX(effective_ms) AS m FROM observations WHERE patient_id = ? AND json_extract(json, '$.status') = 'final'
+      `SELECT id, json, MAX(effective_ms) AS m FROM observations WHERE patient_id = ?
+         AND CASE WHEN json_valid(json) THEN json_extract(json, '$.status') END = 'final'
        GROUP BY loinc ORDER BY loinc`,
-    ).all(patientId) as { json: string }[];
-    return rows.map((r) => parseObservation(r.json));
+    ).all(patientId) as { id: string; json: string }[];
+    return this.rows.observations(rows);
   }
 
   async upsertGatewayStatus(status: GatewayStatus): Promise<void> {
@@ -380,6 +392,26 @@ export class SqliteStore implements CloudStore {
 
   async resolveOpenAlert(patientId: string, rule: string, by: string, at: Date): Promise<AlertRecord | null> {
     return this.alerts.resolveOpen(patientId, rule, by, at);
+  }
+
+  async pendingJudgements(limit: number): Promise<PendingJudgement[]> {
+    return this.stmt(
+      `SELECT q.n AS queueId, q.observation_id AS observationId, o.patient_id AS patientId
+       FROM alert_queue q LEFT JOIN observations o ON o.id = q.observation_id ORDER BY q.n LIMIT ?`,
+    ).all(clampLimit(limit)) as PendingJudgement[];
+  }
+
+  async judgeObservation(queueId: number, triggers: readonly AlertTrigger[]): Promise<JudgeResult> {
+    return this.alerts.judge(queueId, triggers);
+  }
+
+  async markJudged(queueIds: readonly number[]): Promise<void> {
+    if (queueIds.length === 0) return;
+    this.stmt('DELETE FROM alert_queue WHERE n IN (SELECT value FROM json_each(?))').run(JSON.stringify(queueIds));
+  }
+
+  unreadableRows(): UnreadableRowCounts {
+    return this.rows.unreadable();
   }
 
   async close(): Promise<void> {
