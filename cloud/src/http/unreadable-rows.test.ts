@@ -1,7 +1,7 @@
 /**
  * One broken stored row must not break a patient's reads: the cloud runs for real (HTTP on
  * loopback, SQLite file), two of a patient's rows are corrupted behind its back (one not JSON,
- * one JSON that is not a reading), and every read path that parses stored rows answers 200
+ * one JSON that is not a reading) and one alert row, and every read path that parses stored rows answers 200
  * without them; a read of a broken one by id is 404; /api/metrics/store counts the skips.
  */
 import { randomUUID } from 'node:crypto';
@@ -45,10 +45,14 @@ describe('reads skip stored rows they cannot serve', () => {
     });
     await cloud.store.storeBatch(batchOf(weights));
     await cloud.store.storeBatch(batchOf(segments, { lane: 'waveform' }));
+    const alert = { patientId: PATIENT, severity: 'critical' as const, at: new Date(), observationIds: [newest.id], values: { gainKg: 2 } };
+    await cloud.store.upsertOpenAlert({ ...alert, rule: 'hf-weight-gain-3d', textKey: 'hf-weight-gain-3d' });
+    await cloud.store.upsertOpenAlert({ ...alert, rule: 'hf-weight-gain-1d', textKey: 'hf-weight-gain-1d' });
     // Behind the cloud's back, as a disk fault or a hand edit would.
     const raw = new Database(join(dir, CLOUD_DB_FILE));
     raw.prepare('UPDATE observations SET json = substr(json, 1, 30) WHERE id = ?').run(notJson.id);
     raw.prepare(`UPDATE observations SET json = '{"id": "x", "status": "final"}' WHERE id = ?`).run(notReading.id);
+    raw.prepare(`UPDATE alerts SET first_observation_ids = '[broken' WHERE rule = 'hf-weight-gain-1d'`).run();
     raw.close();
   });
   afterAll(async () => {
@@ -84,10 +88,18 @@ describe('reads skip stored rows they cannot serve', () => {
     expect((await get(`/fhir/Media/${notJson.id}`)).status).toBe(404);
   });
 
+  it('alerts: the list and the dashboard panel', async () => {
+    const list = await get(`/api/alerts?patient=${PATIENT}`);
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { alerts: { rule: string }[] }).alerts.map((a) => a.rule)).toEqual(['hf-weight-gain-3d']);
+    expect((await get('/dashboard/alerts')).status).toBe(200);
+  });
+
   it('recordings, and the skips counted in /api/metrics/store', async () => {
     const rec = await get(`/api/recordings/${recordingId}`);
     expect(rec.status).toBe(200);
-    const metrics = (await (await get('/api/metrics/store')).json()) as { unreadableRows: { observations: number } };
+    const metrics = (await (await get('/api/metrics/store')).json()) as { unreadableRows: { observations: number; alerts: number } };
     expect(metrics.unreadableRows.observations).toBeGreaterThan(0);
+    expect(metrics.unreadableRows.alerts).toBeGreaterThan(0);
   });
 });

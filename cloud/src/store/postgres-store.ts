@@ -204,7 +204,7 @@ export class PostgresStore implements CloudStore {
   ) {
     this.rows = new RowDecoder(onUnreadableRow);
     this.teleconsult = new PostgresTeleconsultTables(pool);
-    this.alerts = new PostgresAlertTables(pool);
+    this.alerts = new PostgresAlertTables(pool, this.rows);
   }
 
   /** Connects, brings the schema forward (once, even with several processes opening at once). */

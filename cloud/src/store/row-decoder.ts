@@ -9,11 +9,11 @@ import { compile, formatIssues, Observation } from '@telecart/protocol';
 
 const observationCheck = compile(Observation);
 
-export type StoredTable = 'observations';
+export type StoredTable = 'observations' | 'alerts';
 
 export interface UnreadableRow {
   table: StoredTable;
-  /** The row's key (observation id). */
+  /** The row's key (observation or alert id). */
   id: string;
   /** Why it cannot be served: the JSON error or the schema issues. */
   error: string;
@@ -24,11 +24,31 @@ export type UnreadableRowListener = (row: UnreadableRow) => void;
 /** Skips so far, by table (since this store was opened). */
 export type UnreadableRowCounts = Record<StoredTable, number>;
 
+export interface AlertJsonFields {
+  firstObservationIds: string[];
+  lastObservationIds: string[];
+  values: Record<string, number | string>;
+}
+
+function parsed(v: unknown): unknown {
+  return typeof v === 'string' ? JSON.parse(v) : v;
+}
+
+function isIdList(v: unknown): v is string[] {
+  return Array.isArray(v) && v.every((x) => typeof x === 'string');
+}
+
+function isAlertValues(v: unknown): v is Record<string, number | string> {
+  return (
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number' || typeof x === 'string')
+  );
+}
+
 /** Past this many distinct bad rows, new ones are only counted (bounded memory, bounded log). */
 const MAX_REPORTED = 10_000;
 
 export class RowDecoder {
-  private readonly counts: UnreadableRowCounts = { observations: 0 };
+  private readonly counts: UnreadableRowCounts = { observations: 0, alerts: 0 };
   private readonly reported = new Set<string>();
 
   constructor(private readonly onUnreadable: UnreadableRowListener = () => undefined) {}
@@ -56,6 +76,23 @@ export class RowDecoder {
       if (o !== null) out.push(o);
     }
     return out;
+  }
+
+  /**
+   * The JSON columns of an alert row (text in SQLite, parsed in PostgreSQL): trigger reading ids
+   * and the values its text is drawn from. Null when they are not what the alert needs.
+   */
+  alertFields(id: string, raw: { first: unknown; last: unknown; values: unknown }): AlertJsonFields | null {
+    try {
+      const first = parsed(raw.first);
+      const last = parsed(raw.last);
+      const values = parsed(raw.values);
+      if (!isIdList(first) || !isIdList(last)) throw new Error('trigger observation ids are not a list of strings');
+      if (!isAlertValues(values)) throw new Error('values are not an object of numbers and strings');
+      return { firstObservationIds: first, lastObservationIds: last, values };
+    } catch (e) {
+      return this.skip({ table: 'alerts', id, error: (e as Error).message });
+    }
   }
 
   unreadable(): UnreadableRowCounts {

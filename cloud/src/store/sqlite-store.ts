@@ -111,7 +111,7 @@ export class SqliteStore implements CloudStore {
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db, this.now);
     this.teleconsult = new SqliteTeleconsultTables(this.db);
-    this.alerts = new SqliteAlertTables(this.db);
+    this.alerts = new SqliteAlertTables(this.db, this.rows);
   }
 
   /** Prepared once per distinct SQL text (the set is small: one per filter combination). */

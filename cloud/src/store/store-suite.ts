@@ -567,10 +567,27 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect((await reader.getObservations({ patientId: 'p-001' })).map((o) => o.seq)).toEqual([3, 1]);
       expect(await reader.getObservation(bad.id)).toBeNull();
       expect(await reader.getObservation((good[0] as Observation).id)).toEqual(good[0]);
-      expect(reader.unreadableRows()).toEqual({ observations: 2 });
+      expect(reader.unreadableRows()).toEqual({ observations: 2, alerts: 0 });
       // The newest pulse is the broken one: the summary leaves it out rather than failing.
       expect(await reader.latestVitals('p-001')).toEqual([]);
-      expect(reader.unreadableRows()).toEqual({ observations: 3 });
+      expect(reader.unreadableRows()).toEqual({ observations: 3, alerts: 0 });
+    });
+
+    it('skips and counts an alert row whose JSON columns are not what an alert needs', async () => {
+      const base = {
+        patientId: 'p-hf',
+        severity: 'warning' as const,
+        at: new Date('2026-11-20T08:00:00Z'),
+        observationIds: [randomUUID()],
+        values: { gainKg: 2.1 },
+      };
+      const good = await store.upsertOpenAlert({ ...base, rule: 'hf-weight-gain-3d', textKey: 'hf-weight-gain-3d' });
+      const bad = await store.upsertOpenAlert({ ...base, rule: 'hf-weight-gain-1d', textKey: 'hf-weight-gain-1d' });
+      await db.exec(`UPDATE alerts SET values_json = '"broken"' WHERE rule = 'hf-weight-gain-1d'`);
+      const reader = await connect();
+      expect((await reader.listAlerts({})).alerts.map((a) => a.id)).toEqual([good.alert.id]);
+      expect(await reader.getAlert(bad.alert.id)).toBeNull();
+      expect(reader.unreadableRows()).toEqual({ observations: 0, alerts: 2 });
     });
   });
 }
