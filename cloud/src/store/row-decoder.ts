@@ -40,7 +40,10 @@ function isIdList(v: unknown): v is string[] {
 
 function isAlertValues(v: unknown): v is Record<string, number | string> {
   return (
-    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'number' || typeof x === 'string')
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    Object.values(v).every((x) => typeof x === 'number' || typeof x === 'string')
   );
 }
 
