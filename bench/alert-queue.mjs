@@ -1,8 +1,8 @@
 // The alert queue's cost per reading after the store's commit (migration 8; the queue row written
 // inside storeBatch is measured by cloud-store.mjs): what the alert engine pays to take readings
-// off the queue. Readings of patients not enrolled go in bulk (pendingJudgements + markJudged, as
-// the engine does for them); readings of enrolled patients one transaction each
-// (judgeObservation, here with no alert to raise), before any rule work.
+// off the queue, rule work aside: a round of 200 read (pendingJudgements) then judged in one
+// transaction (judge, nothing to raise), as the engine does; and, for comparison, a transaction
+// per reading.
 // Run: `npx tsc -b && node bench/alert-queue.mjs` (starts its own PostgreSQL unless
 // TELECART_TEST_PG_URL is set). `--quick` for a short run.
 import { randomUUID } from 'node:crypto';
@@ -52,20 +52,22 @@ async function fill(store, total) {
   }
 }
 
+/** As the engine's drain with nothing to raise: a round read, then one judge transaction (or one per reading). */
 async function drain(store, oneByOne) {
   for (;;) {
     const pending = await store.pendingJudgements(ROUND);
     if (pending.length === 0) return;
-    if (oneByOne) for (const p of pending) await store.judgeObservation(p.queueId, []);
-    else await store.markJudged(pending.map((p) => p.queueId));
+    const round = pending.map((p) => ({ queueId: p.queueId, triggers: [] }));
+    if (oneByOne) for (const j of round) await store.judge([j]);
+    else await store.judge(round);
   }
 }
 
 async function measure(name, store, total, serverPid) {
   const rows = [];
   for (const [how, oneByOne] of [
-    ['not enrolled: bulk markJudged', false],
-    ['enrolled: judgeObservation each', true],
+    ['a round per transaction (the engine)', false],
+    ['a transaction per reading (for comparison)', true],
   ]) {
     await fill(store, total);
     const t = await timed(serverPid, () => drain(store, oneByOne));

@@ -6,14 +6,14 @@
  *
  * Durable: the readings to judge come from the store's alert queue, written in the same
  * transaction as the readings, and each is taken off it in the transaction that records the
- * alerts it raised. A crash at any point neither loses nor repeats an evaluation; on start the
+ * alerts it raised (one transaction per round of readings). A crash at any point neither loses nor repeats an evaluation; on start the
  * engine catches up on what was queued. The ingest's onObservation only wakes it up.
  * Duplicates never reach it: the store queues only the readings it newly inserted.
  * Work is serialized (one evaluation at a time) so a batch's readings see each other.
  */
 import type { Observation } from '@telecart/protocol';
 import type { Logger } from 'pino';
-import type { AckResult, AlertRecord, AlertTrigger, CloudStore } from '../store/cloud-store.js';
+import type { AckResult, AlertRecord, AlertTrigger, CloudStore, Judgement } from '../store/cloud-store.js';
 import { MAX_PAGE_SIZE } from '../store/cloud-store.js';
 import type { PatientEnrollment } from './config.js';
 import { killPoint } from './kill-point.js';
@@ -47,8 +47,7 @@ export interface AlertEngineOptions {
     | 'acknowledgeAlert'
     | 'resolveOpenAlert'
     | 'pendingJudgements'
-    | 'judgeObservation'
-    | 'markJudged'
+    | 'judge'
   >;
   enrollments: ReadonlyMap<string, PatientEnrollment>;
   /** Non-transmission check period (also run once at start). */
@@ -150,47 +149,35 @@ export class AlertEngine {
     return this.queue;
   }
 
-  /** Judges the queued readings, oldest first, until the queue is empty or a round had failures. */
+  /**
+   * Judges the queued readings, oldest first, a round at a time: every reading of the round is
+   * evaluated, then one store transaction takes them all off the queue with the alerts they
+   * raised (one commit per round, not per reading). Stops when the queue is empty or a round had
+   * failures (those readings stay queued for the next drain).
+   */
   private async judgeQueued(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
       const pending = await this.o.store.pendingJudgements(DRAIN_ROUND);
       if (pending.length === 0) return;
       killPoint('alert-evaluation');
-      const nothingToRaise: number[] = [];
+      const judgements: Judgement[] = [];
       let failed = 0;
       let firstError: unknown;
       for (const p of pending) {
-        const e = p.patientId === null ? undefined : this.o.enrollments.get(p.patientId);
-        if (!e) {
-          nothingToRaise.push(p.queueId);
-          continue;
-        }
+        const e = this.o.enrollments.get(p.patientId);
         try {
-          const obs = await this.o.store.getObservation(p.observationId);
-          if (obs === null) {
-            // The store logged why (row-decoder.ts); there is nothing here the rules could read.
-            this.o.logger.warn(
-              { observationId: p.observationId, patientId: p.patientId },
-              'alerts: a stored reading cannot be read; not judged',
-            );
-            nothingToRaise.push(p.queueId);
-            continue;
-          }
-          const findings = await this.evaluate(e, obs);
-          const judged = await this.o.store.judgeObservation(
-            p.queueId,
-            findings.map((f) => this.triggerOf(e.patientId, f)),
-          );
-          killPoint('alert-judged');
-          for (const { alert, created } of judged.alerts) this.announce(alert, created);
+          const triggers = e ? await this.judgeOne(e, p.observationId) : [];
+          judgements.push({ queueId: p.queueId, triggers });
         } catch (err) {
-          // Left queued: judged at the next drain. Others are not held up by one that fails.
+          // Left queued: judged at the next drain. The others are not held up by one that fails.
           failed++;
           firstError ??= err;
         }
       }
-      await this.o.store.markJudged(nothingToRaise);
+      const results = await this.o.store.judge(judgements);
+      killPoint('alert-judged');
+      for (const r of results) for (const { alert, created } of r.alerts) this.announce(alert, created);
       if (failed > 0) {
         this.o.logger.error(
           { err: firstError, failed },
@@ -200,6 +187,17 @@ export class AlertEngine {
       }
       if (pending.length < DRAIN_ROUND) return;
     }
+  }
+
+  /** The triggers of one queued reading of an enrolled patient. */
+  private async judgeOne(e: PatientEnrollment, observationId: string): Promise<AlertTrigger[]> {
+    const obs = await this.o.store.getObservation(observationId);
+    if (obs === null) {
+      // The store logged why (row-decoder.ts): there is nothing here the rules could read.
+      this.o.logger.warn({ observationId, patientId: e.patientId }, 'alerts: a stored reading cannot be read; not judged');
+      return [];
+    }
+    return (await this.evaluate(e, obs)).map((f) => this.triggerOf(e.patientId, f));
   }
 
   /** The findings of one stored reading of an enrolled patient (none if its programme does not use it). */

@@ -11,6 +11,7 @@ import {
   type AlertTrigger,
   MAX_TRIGGER_IDS,
 } from './alert-records.js';
+import type { Judgement, JudgeResult } from './cloud-store.js';
 import { clampLimit, clampOffset } from './query.js';
 import type { AlertJsonFields, RowDecoder } from './row-decoder.js';
 
@@ -159,14 +160,17 @@ export class SqliteAlertTables {
     return current ? { outcome: 'not-open', alert: current } : { outcome: 'not-found' };
   }
 
-  /** Takes the reading off the alert queue and applies its triggers, in one transaction (migration 8). */
-  judge(queueId: number, triggers: readonly AlertTrigger[]): { judged: boolean; alerts: { alert: AlertRecord; created: boolean }[] } {
+  /** Takes the readings off the alert queue and applies their triggers, in one transaction (migration 8). */
+  judge(judgements: readonly Judgement[]): JudgeResult[] {
     const dequeue = this.db.prepare('DELETE FROM alert_queue WHERE n = ?');
     return this.db
-      .transaction(() => {
-        if (dequeue.run(queueId).changes === 0) return { judged: false, alerts: [] };
-        return { judged: true, alerts: triggers.map((t) => this.upsertOpen(t)) };
-      })
+      .transaction(() =>
+        judgements.map(({ queueId, triggers }) =>
+          dequeue.run(queueId).changes === 0
+            ? { queueId, judged: false, alerts: [] }
+            : { queueId, judged: true, alerts: triggers.map((t) => this.upsertOpen(t)) },
+        ),
+      )
       .immediate();
   }
 

@@ -99,11 +99,17 @@ export interface PendingJudgement {
   /** Position in the queue: store order. */
   queueId: number;
   observationId: string;
-  /** Null if the reading's row is gone (nothing left to judge). */
-  patientId: string | null;
+  patientId: string;
+}
+
+/** What the evaluation of a queued reading found: the alerts to open or update (often none). */
+export interface Judgement {
+  queueId: number;
+  triggers: readonly AlertTrigger[];
 }
 
 export interface JudgeResult {
+  queueId: number;
   /** False when the reading was no longer queued (judged by another engine): nothing was applied. */
   judged: boolean;
   /** The alerts opened or updated, in trigger order. */
@@ -158,12 +164,11 @@ export interface CloudStore {
    */
   pendingJudgements(limit: number): Promise<PendingJudgement[]>;
   /**
-   * One transaction: takes the reading off the queue and opens or updates the alerts its
-   * evaluation found, so a crash neither loses nor repeats them.
+   * One transaction for the lot: takes each reading off the queue and opens or updates the alerts
+   * its evaluation found, so a crash neither loses nor repeats them. A reading no longer queued
+   * (judged by another engine) has nothing applied. In the given order.
    */
-  judgeObservation(queueId: number, triggers: readonly AlertTrigger[]): Promise<JudgeResult>;
-  /** Takes readings with nothing to raise off the queue (not monitored, unreadable). */
-  markJudged(queueIds: readonly number[]): Promise<void>;
+  judge(judgements: readonly Judgement[]): Promise<JudgeResult[]>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

@@ -195,7 +195,8 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       -- release were judged by the in-memory engine of their time: the queue starts empty.
       CREATE TABLE alert_queue (
         n               bigserial PRIMARY KEY,
-        observation_id  uuid NOT NULL
+        observation_id  uuid NOT NULL,
+        patient_id      text COLLATE "C" NOT NULL  -- readings of patients not enrolled are dropped without reading them
       );
     `,
   },

@@ -16,6 +16,7 @@ import { batchResult, conflictOutcome, type Outcome, patientsOf, type StoredKey,
 import type {
   CloudStore,
   GatewayRecord,
+  Judgement,
   JudgeResult,
   ObservationPage,
   ObservationQuery,
@@ -94,8 +95,8 @@ const SQL = {
       unnest($9::text[]), unnest($10::text[]), unnest($11::int8[]), unnest($12::text[]), json_array_elements($13::json)
     ) AS t(id, seq, content_key, patient_id, loinc, mdc, status, effective, effective_ms, received, json)
     ON CONFLICT DO NOTHING
-    RETURNING id
-    ), queued AS (INSERT INTO alert_queue (observation_id) SELECT id FROM inserted)
+    RETURNING id, patient_id
+    ), queued AS (INSERT INTO alert_queue (observation_id, patient_id) SELECT id, patient_id FROM inserted)
     SELECT id FROM inserted`,
   conflicts: `
     SELECT id, gateway_id, seq, content_key FROM observations
@@ -530,28 +531,29 @@ export class PostgresStore implements CloudStore {
   }
 
   async pendingJudgements(limit: number): Promise<PendingJudgement[]> {
-    const res = await this.pool.query<{ n: string; observation_id: string; patient_id: string | null }>(
-      `SELECT q.n, q.observation_id, o.patient_id FROM alert_queue q LEFT JOIN observations o ON o.id = q.observation_id
-       ORDER BY q.n LIMIT $1`,
+    const res = await this.pool.query<{ n: string; observation_id: string; patient_id: string }>(
+      'SELECT n, observation_id, patient_id FROM alert_queue ORDER BY n LIMIT $1',
       [clampLimit(limit)],
     );
     return res.rows.map((r) => ({ queueId: Number(r.n), observationId: r.observation_id, patientId: r.patient_id }));
   }
 
-  judgeObservation(queueId: number, triggers: readonly AlertTrigger[]): Promise<JudgeResult> {
+  async judge(judgements: readonly Judgement[]): Promise<JudgeResult[]> {
+    if (judgements.length === 0) return [];
     return this.transaction(async (c) => {
-      // The row lock makes a second engine judging the same reading wait, then find nothing.
-      const dequeued = await c.query('DELETE FROM alert_queue WHERE n = $1', [queueId]);
-      if (dequeued.rowCount === 0) return { judged: false, alerts: [] };
-      const alerts: JudgeResult['alerts'] = [];
-      for (const t of triggers) alerts.push(await this.alerts.upsertOpen(t, c));
-      return { judged: true, alerts };
+      // The row locks make a second engine judging the same readings wait, then find them gone.
+      const dequeued = await c.query<{ n: string }>('DELETE FROM alert_queue WHERE n = ANY($1::int8[]) RETURNING n', [
+        judgements.map((j) => j.queueId),
+      ]);
+      const ours = new Set(dequeued.rows.map((r) => Number(r.n)));
+      const results: JudgeResult[] = [];
+      for (const { queueId, triggers } of judgements) {
+        const alerts: JudgeResult['alerts'] = [];
+        if (ours.has(queueId)) for (const t of triggers) alerts.push(await this.alerts.upsertOpen(t, c));
+        results.push({ queueId, judged: ours.has(queueId), alerts });
+      }
+      return results;
     });
-  }
-
-  async markJudged(queueIds: readonly number[]): Promise<void> {
-    if (queueIds.length === 0) return;
-    await this.pool.query('DELETE FROM alert_queue WHERE n = ANY($1::int8[])', [queueIds]);
   }
 
   unreadableRows(): UnreadableRowCounts {

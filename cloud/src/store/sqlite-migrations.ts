@@ -196,7 +196,8 @@ export const MIGRATIONS: readonly Migration[] = [
       -- release were judged by the in-memory engine of their time: the queue starts empty.
       CREATE TABLE alert_queue (
         n               INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: a stale n cannot name a newer reading
-        observation_id  TEXT NOT NULL
+        observation_id  TEXT NOT NULL,
+        patient_id      TEXT NOT NULL  -- readings of patients not enrolled are dropped without reading them
       );
     `,
   },

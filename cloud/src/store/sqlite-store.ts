@@ -15,6 +15,7 @@ import { batchResult, conflictOutcome, type Outcome, type StoredKey } from './ba
 import type {
   CloudStore,
   GatewayRecord,
+  Judgement,
   JudgeResult,
   ObservationPage,
   ObservationQuery,
@@ -147,7 +148,7 @@ export class SqliteStore implements CloudStore {
     );
     const linkGateway = this.stmt('INSERT OR IGNORE INTO patient_gateways (patient_id, gateway_id) VALUES (?, ?)');
     // Migration 8: the alert engine judges every inserted reading, even after a crash right after this commit.
-    const queueForAlerts = this.stmt('INSERT INTO alert_queue (observation_id) VALUES (?)');
+    const queueForAlerts = this.stmt('INSERT INTO alert_queue (observation_id, patient_id) VALUES (?, ?)');
     const touchGateway = this.stmt(
       `INSERT INTO gateways (gateway_id, last_batch_at) VALUES (?, ?)
        ON CONFLICT (gateway_id) DO UPDATE SET last_batch_at = excluded.last_batch_at`,
@@ -176,7 +177,7 @@ export class SqliteStore implements CloudStore {
         );
         if (r.changes === 1) {
           outcomes.push('inserted');
-          queueForAlerts.run(obs.id);
+          queueForAlerts.run(obs.id, obs.patient.id);
           const hasIns = obs.patient.ins !== undefined;
           const done = patientsDone.get(obs.patient.id);
           if (done === undefined) linkGateway.run(obs.patient.id, batch.gatewayId);
@@ -396,18 +397,12 @@ export class SqliteStore implements CloudStore {
 
   async pendingJudgements(limit: number): Promise<PendingJudgement[]> {
     return this.stmt(
-      `SELECT q.n AS queueId, q.observation_id AS observationId, o.patient_id AS patientId
-       FROM alert_queue q LEFT JOIN observations o ON o.id = q.observation_id ORDER BY q.n LIMIT ?`,
+      'SELECT n AS queueId, observation_id AS observationId, patient_id AS patientId FROM alert_queue ORDER BY n LIMIT ?',
     ).all(clampLimit(limit)) as PendingJudgement[];
   }
 
-  async judgeObservation(queueId: number, triggers: readonly AlertTrigger[]): Promise<JudgeResult> {
-    return this.alerts.judge(queueId, triggers);
-  }
-
-  async markJudged(queueIds: readonly number[]): Promise<void> {
-    if (queueIds.length === 0) return;
-    this.stmt('DELETE FROM alert_queue WHERE n IN (SELECT value FROM json_each(?))').run(JSON.stringify(queueIds));
+  async judge(judgements: readonly Judgement[]): Promise<JudgeResult[]> {
+    return judgements.length === 0 ? [] : this.alerts.judge(judgements);
   }
 
   unreadableRows(): UnreadableRowCounts {

@@ -532,25 +532,34 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect(await store.pendingJudgements(1)).toEqual(pending.slice(0, 1));
     });
 
-    it('judges a reading once: its alerts and its dequeue commit together, a second judgement applies nothing', async () => {
+    it('judges readings once: their alerts and their dequeue commit together, a second judgement applies nothing', async () => {
       const w = reading('weight', { seq: 1, patientId: 'p-hf' });
       await store.storeBatch(batchOf([w, reading('pulse', { seq: 2 })]));
       const [first, second] = await store.pendingJudgements(10);
-      const judged = await store.judgeObservation(first?.queueId ?? 0, [trigger(w.id)]);
-      expect(judged).toMatchObject({ judged: true, alerts: [{ created: true, alert: { rule: 'hf-weight-gain-3d', count: 1 } }] });
-      expect(await store.judgeObservation(first?.queueId ?? 0, [trigger(w.id)])).toEqual({ judged: false, alerts: [] });
-      expect((await store.listAlerts({})).alerts.map((a) => a.count)).toEqual([1]);
-      await store.markJudged([second?.queueId ?? 0]);
+      const round = [
+        { queueId: first?.queueId ?? 0, triggers: [trigger(w.id)] },
+        { queueId: second?.queueId ?? 0, triggers: [] },
+      ];
+      expect(await store.judge(round)).toMatchObject([
+        { queueId: first?.queueId, judged: true, alerts: [{ created: true, alert: { rule: 'hf-weight-gain-3d', count: 1 } }] },
+        { queueId: second?.queueId, judged: true, alerts: [] },
+      ]);
       expect(await store.pendingJudgements(10)).toEqual([]);
+      expect(await store.judge(round)).toEqual([
+        { queueId: first?.queueId, judged: false, alerts: [] },
+        { queueId: second?.queueId, judged: false, alerts: [] },
+      ]);
+      expect((await store.listAlerts({})).alerts.map((a) => a.count)).toEqual([1]);
     });
 
-    it('applies a reading judged by two processes at once only once', async () => {
+    it('applies a reading judged by several processes at once only once', async () => {
       const w = reading('weight', { seq: 1, patientId: 'p-hf' });
-      await store.storeBatch(batchOf([w]));
-      const [p] = await store.pendingJudgements(1);
+      await store.storeBatch(batchOf([w, reading('pulse', { seq: 2 })]));
+      const pending = await store.pendingJudgements(10);
+      const round = pending.map((p) => ({ queueId: p.queueId, triggers: p.patientId === 'p-hf' ? [trigger(w.id)] : [] }));
       const others = await Promise.all([connect(), connect(), connect()]);
-      const results = await Promise.all([store, ...others].map((s) => s.judgeObservation(p?.queueId ?? 0, [trigger(w.id)])));
-      expect(results.filter((r) => r.judged)).toHaveLength(1);
+      const results = await Promise.all([store, ...others].map((s) => s.judge(round)));
+      expect(results.flat().filter((r) => r.judged)).toHaveLength(2);
       expect((await store.listAlerts({})).alerts.map((a) => a.count)).toEqual([1]);
     });
   });
