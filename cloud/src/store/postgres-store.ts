@@ -67,8 +67,8 @@ interface GatewayRow {
   online: boolean;
   status_at: string | null;
   version: string | null;
-  backlog_json: GatewayRecord['backlog'];
-  devices_json: GatewayRecord['devices'];
+  backlog_json: unknown;
+  devices_json: unknown;
   status_received_at: Date | null;
   last_batch_at: Date | null;
 }
@@ -458,8 +458,8 @@ export class PostgresStore implements CloudStore {
       online: r.online,
       statusAt: r.status_at,
       version: r.version,
-      backlog: r.backlog_json,
-      devices: r.devices_json,
+      backlog: this.rows.gatewayField(r.gateway_id, 'backlog', r.backlog_json),
+      devices: this.rows.gatewayField(r.gateway_id, 'devices', r.devices_json),
       statusReceivedAt: r.status_received_at?.toISOString() ?? null,
       lastBatchAt: r.last_batch_at?.toISOString() ?? null,
     }));

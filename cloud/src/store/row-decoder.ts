@@ -5,15 +5,16 @@
  * patient's whole list, export or trend into an error. Such a row is skipped (a read by id
  * answers "not found"), counted, and reported once per row to the listener (the cloud logs it).
  */
-import { compile, formatIssues, Observation } from '@telecart/protocol';
+import { compile, formatIssues, GatewayStatus, Observation } from '@telecart/protocol';
 
 const observationCheck = compile(Observation);
+const gatewayChecks = { backlog: compile(GatewayStatus.properties.backlog), devices: compile(GatewayStatus.properties.devices) };
 
-export type StoredTable = 'observations' | 'alerts';
+export type StoredTable = 'observations' | 'alerts' | 'gateways';
 
 export interface UnreadableRow {
   table: StoredTable;
-  /** The row's key (observation or alert id). */
+  /** The row's key (observation id, alert id, gateway id). */
   id: string;
   /** Why it cannot be served: the JSON error or the schema issues. */
   error: string;
@@ -51,7 +52,7 @@ function isAlertValues(v: unknown): v is Record<string, number | string> {
 const MAX_REPORTED = 10_000;
 
 export class RowDecoder {
-  private readonly counts: UnreadableRowCounts = { observations: 0, alerts: 0 };
+  private readonly counts: UnreadableRowCounts = { observations: 0, alerts: 0, gateways: 0 };
   private readonly reported = new Set<string>();
 
   constructor(private readonly onUnreadable: UnreadableRowListener = () => undefined) {}
@@ -95,6 +96,21 @@ export class RowDecoder {
       return { firstObservationIds: first, lastObservationIds: last, values };
     } catch (e) {
       return this.skip({ table: 'alerts', id, error: (e as Error).message });
+    }
+  }
+
+  /**
+   * A gateway's last backlog or device list (text in SQLite, parsed in PostgreSQL), or null when
+   * unreadable: the cart is still listed, its backlog or devices shown as unknown.
+   */
+  gatewayField<K extends 'backlog' | 'devices'>(gatewayId: string, field: K, raw: unknown): GatewayStatus[K] | null {
+    if (raw === null) return null;
+    try {
+      const checked = gatewayChecks[field].validate(parsed(raw));
+      if (!checked.ok) throw new Error(`${field}: ${formatIssues(checked.issues)}`);
+      return checked.value as GatewayStatus[K];
+    } catch (e) {
+      return this.skip({ table: 'gateways', id: `${gatewayId} ${field}`, error: (e as Error).message });
     }
   }
 

@@ -67,7 +67,7 @@ describe('SqliteStore file', () => {
     expect(await store.getObservation(readings[1]?.id ?? '')).toBeNull();
     // json_extract would fail on the broken row: the summary falls back on the one before.
     expect((await store.latestVitals('p-7')).map((o) => o.seq)).toEqual([1]);
-    expect(store.unreadableRows()).toEqual({ observations: 2, alerts: 0 });
+    expect(store.unreadableRows()).toEqual({ observations: 2, alerts: 0, gateways: 0 });
     expect(reported).toEqual([{ table: 'observations', id: readings[1]?.id, error: expect.stringMatching(/^not JSON: /) }]);
     await store.close();
   });

@@ -319,8 +319,8 @@ export class SqliteStore implements CloudStore {
       online: r.online === 1,
       statusAt: r.status_at,
       version: r.version,
-      backlog: r.backlog_json === null ? null : (JSON.parse(r.backlog_json) as GatewayRecord['backlog']),
-      devices: r.devices_json === null ? null : (JSON.parse(r.devices_json) as GatewayRecord['devices']),
+      backlog: this.rows.gatewayField(r.gateway_id, 'backlog', r.backlog_json),
+      devices: this.rows.gatewayField(r.gateway_id, 'devices', r.devices_json),
       statusReceivedAt: r.status_received_at,
       lastBatchAt: r.last_batch_at,
     }));

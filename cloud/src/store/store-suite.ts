@@ -576,10 +576,10 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect((await reader.getObservations({ patientId: 'p-001' })).map((o) => o.seq)).toEqual([3, 1]);
       expect(await reader.getObservation(bad.id)).toBeNull();
       expect(await reader.getObservation((good[0] as Observation).id)).toEqual(good[0]);
-      expect(reader.unreadableRows()).toEqual({ observations: 2, alerts: 0 });
+      expect(reader.unreadableRows()).toEqual({ observations: 2, alerts: 0, gateways: 0 });
       // The newest pulse is the broken one: the summary leaves it out rather than failing.
       expect(await reader.latestVitals('p-001')).toEqual([]);
-      expect(reader.unreadableRows()).toEqual({ observations: 3, alerts: 0 });
+      expect(reader.unreadableRows()).toEqual({ observations: 3, alerts: 0, gateways: 0 });
     });
 
     it('skips and counts an alert row whose JSON columns are not what an alert needs', async () => {
@@ -596,7 +596,16 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       const reader = await connect();
       expect((await reader.listAlerts({})).alerts.map((a) => a.id)).toEqual([good.alert.id]);
       expect(await reader.getAlert(bad.alert.id)).toBeNull();
-      expect(reader.unreadableRows()).toEqual({ observations: 0, alerts: 2 });
+      expect(reader.unreadableRows()).toEqual({ observations: 0, alerts: 2, gateways: 0 });
+    });
+
+    it('lists a gateway whose stored backlog is unreadable, with that backlog unknown', async () => {
+      const devices = [{ id: 'ble:C0:FF:EE:00:00:01', name: 'cuff', state: 'connected' }];
+      await store.upsertGatewayStatus({ ...statusOf('cart-1', true, 12), devices });
+      await db.exec(`UPDATE gateways SET backlog_json = '{"readings": "many"}' WHERE gateway_id = 'cart-1'`);
+      const reader = await connect();
+      expect(await reader.listGateways()).toMatchObject([{ gatewayId: 'cart-1', online: true, backlog: null, devices }]);
+      expect(reader.unreadableRows()).toEqual({ observations: 0, alerts: 0, gateways: 1 });
     });
   });
 }
