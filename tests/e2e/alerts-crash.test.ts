@@ -4,15 +4,18 @@
  * after a batch of weights committed and before the alert engine judged them, or right after it
  * judged them. Restarted without the hook, the cloud must have raised the weight-gain alert
  * exactly once, and the gateway's resend of the batch (a duplicate) must change nothing.
+ * Both stores: the SQLite file, and PostgreSQL (a database per test in one local server).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ObservationBatch } from '@telecart/protocol';
-import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../cloud/src/testing/mosquitto.js';
 import { batchOf, reading } from '../../cloud/src/testing/observations.js';
+import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
 import { TestGateway } from '../../cloud/src/testing/test-gateway.js';
 import { type ServiceChild, startServiceChild } from '../support/service-child.js';
 
@@ -28,6 +31,31 @@ describe('alert evaluation across a cloud crash', () => {
   let dir: string | undefined;
   let cloud: ServiceChild | undefined;
   let gw: TestGateway | undefined;
+  let server: Postgres | undefined;
+  let databases = 0;
+
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  /** A new empty PostgreSQL database; its URL. */
+  async function freshDatabase(): Promise<string> {
+    const url = (server as Postgres).url;
+    const name = `alerts_crash_${process.pid}_${++databases}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      await admin.query(`CREATE DATABASE ${name}`);
+    } finally {
+      await admin.end();
+    }
+    const u = new URL(url);
+    u.pathname = `/${name}`;
+    return u.toString();
+  }
 
   afterEach(async () => {
     await gw?.close();
@@ -67,8 +95,13 @@ describe('alert evaluation across a cloud crash', () => {
     return (await res.json()) as AlertList;
   }
 
-  for (const killAt of ['alert-evaluation', 'alert-judged']) {
-    it(`raises the alert once when killed at ${killAt}`, async () => {
+  for (const [storeKind, killAt] of [
+    ['sqlite', 'alert-evaluation'],
+    ['sqlite', 'alert-judged'],
+    ['postgres', 'alert-evaluation'],
+    ['postgres', 'alert-judged'],
+  ] as const) {
+    it(`raises the alert once when killed at ${killAt} (${storeKind})`, async () => {
       dir = mkdtempSync(join(tmpdir(), 'telecart-alerts-crash-'));
       const ports = { http: await freePort(), mqtt: await freePort() };
       writeFileSync(
@@ -76,6 +109,7 @@ describe('alert evaluation across a cloud crash', () => {
         JSON.stringify({
           mqttPort: ports.mqtt,
           dataAccess: 'open',
+          ...(storeKind === 'postgres' ? { db: await freshDatabase() } : {}),
           patients: [
             {
               id: 'hf-7',
