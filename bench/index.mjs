@@ -45,6 +45,12 @@ console.log('\n## Cloud store: storeBatch throughput, SQLite and PostgreSQL (qui
 const { benchCloudStore } = await import('./cloud-store.mjs');
 console.table(await benchCloudStore({ quick: true }));
 
+console.log(
+  '\n## Alert queue: taking stored readings off the queue, µs per reading (quick run; `node bench/alert-queue.mjs` for the full one)',
+);
+const { benchAlertQueue } = await import('./alert-queue.mjs');
+console.table(await benchAlertQueue({ quick: true }));
+
 console.log('\n## Teleconsultation: PTZ round trip, ECG latency, glass to glass, gateway CPU/RSS (root + Chromium)');
 const { benchTeleconsult, printTeleconsult } = await import('./teleconsult.mjs');
 printTeleconsult(await benchTeleconsult());

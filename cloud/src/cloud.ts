@@ -108,6 +108,11 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       db: opts.db,
       sqliteFile: join(opts.dataDir, CLOUD_DB_FILE),
       onConnectionError: (err) => logger.warn({ err }, 'cloud: database connection lost; the pool reconnects'),
+      onUnreadableRow: (row) =>
+        logger.error(
+          { table: row.table, id: row.id, error: row.error },
+          'cloud: a stored row cannot be read; every read skips it (counted in /api/metrics/store, logged once per row)',
+        ),
     });
     undo.push(() => store.close());
     if (opts.patients?.length) await store.upsertPatients(opts.patients);

@@ -91,6 +91,21 @@ describe('AlertEngine (real SQLite store, injected clock and scheduler)', () => 
     expect(await open()).toHaveLength(2);
   });
 
+  it('judges on start the readings stored but not judged before (a crash), once, and empties the queue', async () => {
+    // Stored while no engine ran: the store queued them with the readings.
+    await store.storeBatch(batchOf([68.0, 68.7, 69.4, 70.1].map((kg, i) => weight(START + i * DAY_MS, kg))));
+    await store.storeBatch(batchOf([weight(START, 90, 'p-other')]));
+    now = START + 3 * DAY_MS + HOUR_MS;
+    await start([{ id: 'p-hf', telemonitoring: { programme: 'heart-failure' } }]);
+    expect(await open()).toMatchObject([{ rule: 'hf-weight-gain-3d', count: 1, values: { gainKg: 2.1 } }]);
+    expect(events.map((e) => e.change)).toEqual(['opened']);
+    expect(await store.pendingJudgements(10)).toEqual([]);
+    // Another engine starting on the same store finds nothing left to judge.
+    await engine.stop();
+    await start([{ id: 'p-hf', telemonitoring: { programme: 'heart-failure' } }]);
+    expect(await open()).toMatchObject([{ count: 1 }]);
+  });
+
   it('judges a late batch at the readings’ own time, and a re-delivered duplicate raises nothing', async () => {
     await start([{ id: 'p-hf', telemonitoring: { programme: 'heart-failure' } }]);
     now = START + 10 * DAY_MS;

@@ -4,14 +4,19 @@
  * judged at the time of its readings), keeps one open alert per (patient, rule) in the store,
  * checks non-transmission on a schedule, and tells listeners (the SSE stream) what changed.
  *
- * Duplicates never reach it: the ingest emits only the readings a batch newly inserted.
+ * Durable: the readings to judge come from the store's alert queue, written in the same
+ * transaction as the readings, and each is taken off it in the transaction that records the
+ * alerts it raised (one transaction per round of readings). A crash at any point neither loses nor repeats an evaluation; on start the
+ * engine catches up on what was queued. The ingest's onObservation only wakes it up.
+ * Duplicates never reach it: the store queues only the readings it newly inserted.
  * Work is serialized (one evaluation at a time) so a batch's readings see each other.
  */
 import type { Observation } from '@telecart/protocol';
 import type { Logger } from 'pino';
-import type { AckResult, AlertRecord, CloudStore } from '../store/cloud-store.js';
+import type { AckResult, AlertRecord, AlertTrigger, CloudStore, Judgement } from '../store/cloud-store.js';
 import { MAX_PAGE_SIZE } from '../store/cloud-store.js';
 import type { PatientEnrollment } from './config.js';
+import { killPoint } from './kill-point.js';
 import { nonTransmission } from './rules/non-transmission.js';
 import { PROGRAMME_EVALUATION, silenceRuleOf } from './rules/programmes.js';
 import type { Finding } from './rules/types.js';
@@ -33,7 +38,17 @@ const intervalScheduler: Scheduler = (task, everyMs) => {
 };
 
 export interface AlertEngineOptions {
-  store: Pick<CloudStore, 'getObservations' | 'upsertOpenAlert' | 'listAlerts' | 'acknowledgeAlert' | 'resolveOpenAlert'>;
+  store: Pick<
+    CloudStore,
+    | 'getObservation'
+    | 'getObservations'
+    | 'upsertOpenAlert'
+    | 'listAlerts'
+    | 'acknowledgeAlert'
+    | 'resolveOpenAlert'
+    | 'pendingJudgements'
+    | 'judge'
+  >;
   enrollments: ReadonlyMap<string, PatientEnrollment>;
   /** Non-transmission check period (also run once at start). */
   checkEveryMinutes: number;
@@ -45,12 +60,17 @@ export interface AlertEngineOptions {
 
 export const SYSTEM_ACTOR = 'system';
 
+/** Queued readings read per round of a drain. */
+const DRAIN_ROUND = 200;
+
 export class AlertEngine {
   private readonly now: () => number;
   private readonly listeners = new Set<AlertListener>();
   private queue: Promise<void> = Promise.resolve();
   private cancel: (() => void) | null = null;
   private stopped = false;
+  /** A drain is queued and has not started yet: later wake-ups need no other. */
+  private drainQueued = false;
   /** Follow-up start of patients enrolled without `since`: when this engine started. */
   private startedAt = 0;
 
@@ -62,11 +82,16 @@ export class AlertEngine {
     return this.o.enrollments.size;
   }
 
-  /** Checks non-transmission now, then every checkEveryMinutes. */
-  start(): Promise<void> {
+  /** Judges what was queued before this start (a crash, a stop), checks non-transmission now, then every checkEveryMinutes. */
+  async start(): Promise<void> {
     this.startedAt = this.now();
     if (this.o.enrollments.size > 0)
-      this.cancel = (this.o.schedule ?? intervalScheduler)(() => void this.checkSilence(), this.o.checkEveryMinutes * 60_000);
+      this.cancel = (this.o.schedule ?? intervalScheduler)(() => {
+        // Also retries readings a failed drain left queued.
+        void this.drain();
+        void this.checkSilence();
+      }, this.o.checkEveryMinutes * 60_000);
+    await this.drain();
     return this.checkSilence();
   }
 
@@ -84,11 +109,20 @@ export class AlertEngine {
     return () => this.listeners.delete(listener);
   }
 
-  /** For the ingest's onObservation: queues the evaluation of a newly stored reading. */
-  readonly observe = (obs: Observation): void => {
-    if (this.stopped || !this.o.enrollments.has(obs.patient.id)) return;
-    void this.enqueue(() => this.evaluate(obs));
+  /** For the ingest's onObservation: a reading was stored (and queued by the store): judge the queue. */
+  readonly observe = (_obs: Observation): void => {
+    void this.drain();
   };
+
+  /** Queues one drain of the store's alert queue, unless one is queued and not started yet. */
+  drain(): Promise<void> {
+    if (this.stopped || this.drainQueued) return this.queue;
+    this.drainQueued = true;
+    return this.enqueue(() => {
+      this.drainQueued = false;
+      return this.judgeQueued();
+    });
+  }
 
   /** Resolves once every evaluation and check queued so far is done (tests, shutdown). */
   idle(): Promise<void> {
@@ -115,15 +149,66 @@ export class AlertEngine {
     return this.queue;
   }
 
-  private async evaluate(obs: Observation): Promise<void> {
-    const e = this.o.enrollments.get(obs.patient.id);
-    if (!e || obs.lane === 'waveform') return;
+  /**
+   * Judges the queued readings, oldest first, a round at a time: every reading of the round is
+   * evaluated, then one store transaction takes them all off the queue with the alerts they
+   * raised (one commit per round, not per reading). Stops when the queue is empty or a round had
+   * failures (those readings stay queued for the next drain).
+   */
+  private async judgeQueued(): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const pending = await this.o.store.pendingJudgements(DRAIN_ROUND);
+      if (pending.length === 0) return;
+      killPoint('alert-evaluation');
+      const judgements: Judgement[] = [];
+      let failed = 0;
+      let firstError: unknown;
+      for (const p of pending) {
+        const e = this.o.enrollments.get(p.patientId);
+        try {
+          const triggers = e ? await this.judgeOne(e, p.observationId) : [];
+          judgements.push({ queueId: p.queueId, triggers });
+        } catch (err) {
+          // Left queued: judged at the next drain. The others are not held up by one that fails.
+          failed++;
+          firstError ??= err;
+        }
+      }
+      const results = await this.o.store.judge(judgements);
+      killPoint('alert-judged');
+      for (const r of results) for (const { alert, created } of r.alerts) this.announce(alert, created);
+      if (failed > 0) {
+        this.o.logger.error(
+          { err: firstError, failed },
+          'alerts: could not judge some stored readings; they stay queued for the next check',
+        );
+        return;
+      }
+      if (pending.length < DRAIN_ROUND) return;
+    }
+  }
+
+  /** The triggers of one queued reading of an enrolled patient. */
+  private async judgeOne(e: PatientEnrollment, observationId: string): Promise<AlertTrigger[]> {
+    const obs = await this.o.store.getObservation(observationId);
+    if (obs === null) {
+      // The store logged why (row-decoder.ts): there is nothing here the rules could read.
+      this.o.logger.warn({ observationId, patientId: e.patientId }, 'alerts: a stored reading cannot be read; not judged');
+      return [];
+    }
+    return (await this.evaluate(e, obs)).map((f) => this.triggerOf(e.patientId, f));
+  }
+
+  /** The findings of one stored reading of an enrolled patient (none if its programme does not use it). */
+  private async evaluate(e: PatientEnrollment, obs: Observation): Promise<Finding[]> {
+    if (obs.lane === 'waveform') return [];
     const prog = PROGRAMME_EVALUATION[e.programme];
-    if (!prog.accepts(obs)) return;
+    if (!prog.accepts(obs)) return [];
     const at = Date.parse(obs.time.effective);
     // Data arrived: the non-transmission alert may end (decided on the newest reading, not this one).
     await this.checkPatientSilence(e);
-    if (e.sinceMs !== null && at < e.sinceMs) return;
+    if (e.sinceMs !== null && at < e.sinceMs) return [];
     const lookback = prog.lookbackMs(e.rules);
     const history =
       lookback > 0
@@ -135,11 +220,11 @@ export class AlertEngine {
             limit: MAX_PAGE_SIZE,
           })
         : [];
-    for (const f of prog.evaluate(obs, history, e.rules)) await this.raise(e.patientId, f);
+    return prog.evaluate(obs, history, e.rules);
   }
 
-  private async raise(patientId: string, f: Finding): Promise<void> {
-    const { alert, created } = await this.o.store.upsertOpenAlert({
+  private triggerOf(patientId: string, f: Finding): AlertTrigger {
+    return {
       patientId,
       rule: f.rule,
       severity: f.severity,
@@ -147,9 +232,17 @@ export class AlertEngine {
       observationIds: f.observationIds,
       textKey: f.textKey,
       values: f.values,
-    });
+    };
+  }
+
+  private async raise(patientId: string, f: Finding): Promise<void> {
+    const { alert, created } = await this.o.store.upsertOpenAlert(this.triggerOf(patientId, f));
+    this.announce(alert, created);
+  }
+
+  private announce(alert: AlertRecord, created: boolean): void {
     this.o.logger.info(
-      { alertId: alert.id, patientId, rule: f.rule, severity: alert.severity, count: alert.count },
+      { alertId: alert.id, patientId: alert.patientId, rule: alert.rule, severity: alert.severity, count: alert.count },
       created ? 'alerts: opened' : 'alerts: updated',
     );
     this.emit(created ? 'opened' : 'updated', alert);

@@ -12,6 +12,7 @@ import {
   MAX_TRIGGER_IDS,
 } from './alert-records.js';
 import { clampLimit, clampOffset } from './query.js';
+import type { AlertJsonFields, RowDecoder } from './row-decoder.js';
 
 type SqlParam = string | number | Date | null | readonly string[];
 
@@ -35,7 +36,7 @@ interface AlertRow {
   resolved_by: string | null;
 }
 
-function fromRow(r: AlertRow): AlertRecord {
+function fromRow(r: AlertRow, f: AlertJsonFields): AlertRecord {
   return {
     id: r.id,
     patientId: r.patient_id,
@@ -45,10 +46,10 @@ function fromRow(r: AlertRow): AlertRecord {
     openedAt: r.opened_at.toISOString(),
     lastAt: r.last_at.toISOString(),
     count: r.count,
-    firstObservationIds: r.first_observation_ids,
-    lastObservationIds: r.last_observation_ids,
+    firstObservationIds: f.firstObservationIds,
+    lastObservationIds: f.lastObservationIds,
     textKey: r.text_key,
-    values: r.values_json,
+    values: f.values,
     ackBy: r.ack_by,
     ackAt: r.ack_at?.toISOString() ?? null,
     ackNote: r.ack_note,
@@ -77,13 +78,30 @@ function whereClause(q: AlertQuery): { sql: string; params: SqlParam[] } {
 }
 
 export class PostgresAlertTables {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly rows: RowDecoder,
+  ) {}
 
-  async upsertOpen(t: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {
+  /** The alert of a stored row, or null (skipped, counted) when its JSON columns cannot be read. */
+  private read(r: AlertRow): AlertRecord | null {
+    const f = this.rows.alertFields(r.id, { first: r.first_observation_ids, last: r.last_observation_ids, values: r.values_json });
+    return f === null ? null : fromRow(r, f);
+  }
+
+  /** A row a write just returned: an unreadable one is an error naming the alert. */
+  private written(r: AlertRow): AlertRecord {
+    const a = this.read(r);
+    if (a === null) throw new Error(`alert ${r.id}: the stored row cannot be read (logged)`);
+    return a;
+  }
+
+  /** `db`: a transaction's client, to raise alerts atomically with other writes (the alert queue). */
+  async upsertOpen(t: AlertTrigger, db: pg.Pool | pg.PoolClient = this.pool): Promise<{ alert: AlertRecord; created: boolean }> {
     const ids = JSON.stringify(t.observationIds.slice(-MAX_TRIGGER_IDS));
     // ON CONFLICT on the partial unique index: a concurrent insert of the same (patient, rule)
     // waits for the first to commit, then updates it. Never two open alerts.
-    const res = await this.pool.query<AlertRow>(
+    const res = await db.query<AlertRow>(
       `INSERT INTO alerts (id, patient_id, rule, severity, status, opened_at, last_at, count,
          first_observation_ids, last_observation_ids, text_key, values_json)
        VALUES ($1, $2, $3, $4, 'open', $5, $5, 1, $6, $6, $7, $8)
@@ -94,14 +112,14 @@ export class PostgresAlertTables {
        RETURNING *`,
       [randomUUID(), t.patientId, t.rule, t.severity, t.at, ids, t.textKey, JSON.stringify(t.values)],
     );
-    const alert = fromRow(res.rows[0] as AlertRow);
+    const alert = this.written(res.rows[0] as AlertRow);
     return { alert, created: alert.count === 1 };
   }
 
   async get(id: string): Promise<AlertRecord | null> {
     if (!UUID.test(id)) return null;
     const res = await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE id = $1', [id]);
-    return res.rows[0] ? fromRow(res.rows[0]) : null;
+    return res.rows[0] ? this.read(res.rows[0]) : null;
   }
 
   async list(q: AlertQuery): Promise<AlertPage> {
@@ -115,7 +133,7 @@ export class PostgresAlertTables {
         clampOffset(q.offset),
       ]),
     ]);
-    return { total: Number(count.rows[0]?.n ?? 0), alerts: rows.rows.map(fromRow) };
+    return { total: Number(count.rows[0]?.n ?? 0), alerts: rows.rows.flatMap((r) => this.read(r) ?? []) };
   }
 
   async acknowledge(id: string, by: string, note: string | null, at: Date): Promise<AckResult> {
@@ -124,7 +142,7 @@ export class PostgresAlertTables {
       `UPDATE alerts SET status = 'acknowledged', ack_by = $1, ack_at = $2, ack_note = $3 WHERE id = $4 AND status = 'open' RETURNING *`,
       [by, at, note, id],
     );
-    if (res.rows[0]) return { outcome: 'acknowledged', alert: fromRow(res.rows[0]) };
+    if (res.rows[0]) return { outcome: 'acknowledged', alert: this.written(res.rows[0]) };
     const current = await this.get(id);
     return current ? { outcome: 'not-open', alert: current } : { outcome: 'not-found' };
   }
@@ -134,6 +152,6 @@ export class PostgresAlertTables {
       `UPDATE alerts SET status = 'resolved', resolved_at = $1, resolved_by = $2 WHERE patient_id = $3 AND rule = $4 AND status = 'open' RETURNING *`,
       [at, by, patientId, rule],
     );
-    return res.rows[0] ? fromRow(res.rows[0]) : null;
+    return res.rows[0] ? this.written(res.rows[0]) : null;
   }
 }

@@ -11,7 +11,9 @@ import {
   type AlertTrigger,
   MAX_TRIGGER_IDS,
 } from './alert-records.js';
+import type { Judgement, JudgeResult } from './cloud-store.js';
 import { clampLimit, clampOffset } from './query.js';
+import type { AlertJsonFields, RowDecoder } from './row-decoder.js';
 
 type SqlParam = string | number | null;
 
@@ -35,7 +37,7 @@ interface AlertRow {
   resolved_by: string | null;
 }
 
-function fromRow(r: AlertRow): AlertRecord {
+function fromRow(r: AlertRow, f: AlertJsonFields): AlertRecord {
   return {
     id: r.id,
     patientId: r.patient_id,
@@ -45,10 +47,10 @@ function fromRow(r: AlertRow): AlertRecord {
     openedAt: r.opened_at,
     lastAt: r.last_at,
     count: r.count,
-    firstObservationIds: JSON.parse(r.first_observation_ids) as string[],
-    lastObservationIds: JSON.parse(r.last_observation_ids) as string[],
+    firstObservationIds: f.firstObservationIds,
+    lastObservationIds: f.lastObservationIds,
     textKey: r.text_key,
-    values: JSON.parse(r.values_json) as AlertRecord['values'],
+    values: f.values,
     ackBy: r.ack_by,
     ackAt: r.ack_at,
     ackNote: r.ack_note,
@@ -77,7 +79,23 @@ function whereClause(q: AlertQuery): { sql: string; params: SqlParam[] } {
 }
 
 export class SqliteAlertTables {
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    private readonly rows: RowDecoder,
+  ) {}
+
+  /** The alert of a stored row, or null (skipped, counted) when its JSON columns cannot be read. */
+  private read(r: AlertRow): AlertRecord | null {
+    const f = this.rows.alertFields(r.id, { first: r.first_observation_ids, last: r.last_observation_ids, values: r.values_json });
+    return f === null ? null : fromRow(r, f);
+  }
+
+  /** A row a write just returned: an unreadable one is an error naming the alert. */
+  private written(r: AlertRow): AlertRecord {
+    const a = this.read(r);
+    if (a === null) throw new Error(`alert ${r.id}: the stored row cannot be read (logged)`);
+    return a;
+  }
 
   upsertOpen(t: AlertTrigger): { alert: AlertRecord; created: boolean } {
     const at = t.at.toISOString();
@@ -108,13 +126,13 @@ export class SqliteAlertTables {
         t.textKey,
         JSON.stringify(t.values),
       ) as AlertRow;
-    const alert = fromRow(row);
+    const alert = this.written(row);
     return { alert, created: alert.count === 1 };
   }
 
   get(id: string): AlertRecord | null {
     const row = this.db.prepare('SELECT * FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
-    return row ? fromRow(row) : null;
+    return row ? this.read(row) : null;
   }
 
   list(q: AlertQuery): AlertPage {
@@ -128,7 +146,7 @@ export class SqliteAlertTables {
     const rows = this.db
       .prepare(`SELECT * FROM alerts ${sql} ${ORDER} LIMIT ? OFFSET ?`)
       .all(...params, clampLimit(q.limit), clampOffset(q.offset)) as AlertRow[];
-    return { total, alerts: rows.map(fromRow) };
+    return { total, alerts: rows.flatMap((r) => this.read(r) ?? []) };
   }
 
   acknowledge(id: string, by: string, note: string | null, at: Date): AckResult {
@@ -137,9 +155,23 @@ export class SqliteAlertTables {
         `UPDATE alerts SET status = 'acknowledged', ack_by = ?, ack_at = ?, ack_note = ? WHERE id = ? AND status = 'open' RETURNING *`,
       )
       .get(by, at.toISOString(), note, id) as AlertRow | undefined;
-    if (row) return { outcome: 'acknowledged', alert: fromRow(row) };
+    if (row) return { outcome: 'acknowledged', alert: this.written(row) };
     const current = this.get(id);
     return current ? { outcome: 'not-open', alert: current } : { outcome: 'not-found' };
+  }
+
+  /** Takes the readings off the alert queue and applies their triggers, in one transaction (migration 8). */
+  judge(judgements: readonly Judgement[]): JudgeResult[] {
+    const dequeue = this.db.prepare('DELETE FROM alert_queue WHERE n = ?');
+    return this.db
+      .transaction(() =>
+        judgements.map(({ queueId, triggers }) =>
+          dequeue.run(queueId).changes === 0
+            ? { queueId, judged: false, alerts: [] }
+            : { queueId, judged: true, alerts: triggers.map((t) => this.upsertOpen(t)) },
+        ),
+      )
+      .immediate();
   }
 
   resolveOpen(patientId: string, rule: string, by: string, at: Date): AlertRecord | null {
@@ -148,6 +180,6 @@ export class SqliteAlertTables {
         `UPDATE alerts SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE patient_id = ? AND rule = ? AND status = 'open' RETURNING *`,
       )
       .get(at.toISOString(), by, patientId, rule) as AlertRow | undefined;
-    return row ? fromRow(row) : null;
+    return row ? this.written(row) : null;
   }
 }

@@ -7,6 +7,7 @@
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
+import type { UnreadableRowCounts } from './row-decoder.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 import type { ThrottleDecide } from './throttle-records.js';
 
@@ -94,6 +95,28 @@ export interface GatewayRecord {
   lastBatchAt: string | null;
 }
 
+/** A stored reading the alert engine has not judged yet (migration 8). */
+export interface PendingJudgement {
+  /** Position in the queue: store order. */
+  queueId: number;
+  observationId: string;
+  patientId: string;
+}
+
+/** What the evaluation of a queued reading found: the alerts to open or update (often none). */
+export interface Judgement {
+  queueId: number;
+  triggers: readonly AlertTrigger[];
+}
+
+export interface JudgeResult {
+  queueId: number;
+  /** False when the reading was no longer queued (judged by another engine): nothing was applied. */
+  judged: boolean;
+  /** The alerts opened or updated, in trigger order. */
+  alerts: { alert: AlertRecord; created: boolean }[];
+}
+
 export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
@@ -145,5 +168,18 @@ export interface CloudStore {
   acknowledgeAlert(id: string, by: string, note: string | null, at: Date): Promise<AckResult>;
   /** Resolves the open (patient, rule) alert, if any: the condition ended. */
   resolveOpenAlert(patientId: string, rule: string, by: string, at: Date): Promise<AlertRecord | null>;
+  /**
+   * The alert engine's queue: every reading storeBatch inserts is queued in the same transaction,
+   * so a crash after the commit cannot lose its evaluation. Oldest first.
+   */
+  pendingJudgements(limit: number): Promise<PendingJudgement[]>;
+  /**
+   * One transaction for the lot: takes each reading off the queue and opens or updates the alerts
+   * its evaluation found, so a crash neither loses nor repeats them. A reading no longer queued
+   * (judged by another engine) has nothing applied. In the given order.
+   */
+  judge(judgements: readonly Judgement[]): Promise<JudgeResult[]>;
+  /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
+  unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;
 }

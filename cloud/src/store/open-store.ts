@@ -5,6 +5,7 @@
 import type { CloudStore } from './cloud-store.js';
 import { isPostgresUrl } from './db-url.js';
 import { PostgresStore } from './postgres-store.js';
+import type { UnreadableRowListener } from './row-decoder.js';
 import { SqliteStore } from './sqlite-store.js';
 
 export interface OpenCloudStoreOptions {
@@ -16,13 +17,20 @@ export interface OpenCloudStoreOptions {
   schema?: string;
   /** An idle PostgreSQL connection failed; the pool replaces it. */
   onConnectionError?: (err: Error) => void;
+  /** A read skipped a stored row it cannot serve (reported once per row). */
+  onUnreadableRow?: UnreadableRowListener;
 }
 
 export async function openCloudStore(opts: OpenCloudStoreOptions): Promise<CloudStore> {
-  if (opts.db === undefined) return new SqliteStore({ file: opts.sqliteFile });
+  if (opts.db === undefined) return new SqliteStore({ file: opts.sqliteFile, onUnreadableRow: opts.onUnreadableRow });
   if (!isPostgresUrl(opts.db)) throw new Error('db must be a postgres:// or postgresql:// URL');
   try {
-    return await PostgresStore.open({ url: opts.db, schema: opts.schema, onConnectionError: opts.onConnectionError });
+    return await PostgresStore.open({
+      url: opts.db,
+      schema: opts.schema,
+      onConnectionError: opts.onConnectionError,
+      onUnreadableRow: opts.onUnreadableRow,
+    });
   } catch (e) {
     // Name the server without the password the URL may carry.
     const u = new URL(opts.db);

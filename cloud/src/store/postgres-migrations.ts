@@ -187,6 +187,20 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 8,
+    name: 'alert queue (every stored reading judged once by the alert engine, across crashes)',
+    sql: `
+      -- A row per reading stored but not yet judged: inserted in the reading's transaction, deleted in
+      -- the transaction that records the alerts its evaluation raised. Readings stored before this
+      -- release were judged by the in-memory engine of their time: the queue starts empty.
+      CREATE TABLE alert_queue (
+        n               bigserial PRIMARY KEY,
+        observation_id  uuid NOT NULL,
+        patient_id      text COLLATE "C" NOT NULL  -- readings of patients not enrolled are dropped without reading them
+      );
+    `,
+  },
+  {
     version: 9,
     name: 'authentication throttle (failed attempts per account and per source)',
     sql: `

@@ -16,14 +16,18 @@ import { batchResult, conflictOutcome, type Outcome, patientsOf, type StoredKey,
 import type {
   CloudStore,
   GatewayRecord,
+  Judgement,
+  JudgeResult,
   ObservationPage,
   ObservationQuery,
   PatientRecord,
   PatientSeed,
+  PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
+import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { PostgresTeleconsultTables } from './teleconsult-postgres.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 import type { ThrottleDecide, ThrottleRow } from './throttle-records.js';
@@ -38,6 +42,8 @@ export interface PostgresStoreOptions {
   now?: () => Date;
   /** An idle pooled connection failed (server restart, network): the pool drops it and opens another. */
   onConnectionError?: (err: Error) => void;
+  /** A read skipped a stored row it cannot serve (reported once per row). */
+  onUnreadableRow?: UnreadableRowListener;
 }
 
 /** Transient failures a retry of the whole transaction fixes: serialization failure, deadlock. */
@@ -64,8 +70,8 @@ interface GatewayRow {
   online: boolean;
   status_at: string | null;
   version: string | null;
-  backlog_json: GatewayRecord['backlog'];
-  devices_json: GatewayRecord['devices'];
+  backlog_json: unknown;
+  devices_json: unknown;
   status_received_at: Date | null;
   last_batch_at: Date | null;
 }
@@ -82,7 +88,9 @@ const SQL = {
   // Columns as arrays, the bodies as one JSON array: json_array_elements hands each element's text
   // over verbatim and spares the client escaping every body into an array literal (half the
   // client CPU per row, measured in bench/cloud-store.mjs).
+  // The alert queue row (migration 8) goes in the same statement: one round trip, same transaction.
   insertObservations: `
+    WITH inserted AS (
     INSERT INTO observations (id, gateway_id, seq, content_key, patient_id, loinc, mdc, status, effective, effective_ms, received, stored_at, json)
     SELECT t.id, $1, t.seq, t.content_key, t.patient_id, t.loinc, t.mdc, t.status, t.effective, t.effective_ms, t.received, $2, t.json
     FROM ROWS FROM (
@@ -90,7 +98,9 @@ const SQL = {
       unnest($9::text[]), unnest($10::text[]), unnest($11::int8[]), unnest($12::text[]), json_array_elements($13::json)
     ) AS t(id, seq, content_key, patient_id, loinc, mdc, status, effective, effective_ms, received, json)
     ON CONFLICT DO NOTHING
-    RETURNING id`,
+    RETURNING id, patient_id
+    ), queued AS (INSERT INTO alert_queue (observation_id, patient_id) SELECT id, patient_id FROM inserted)
+    SELECT id FROM inserted`,
   conflicts: `
     SELECT id, gateway_id, seq, content_key FROM observations
     WHERE id = ANY($1::uuid[]) OR (gateway_id = $2 AND seq = ANY($3::int8[])) OR content_key = ANY($4::text[])`,
@@ -127,7 +137,7 @@ const SQL = {
       (SELECT MAX(effective_ms) FROM observations o WHERE o.patient_id = p.id) AS last_ms
     FROM patients p`,
   latestVitals: `
-    SELECT DISTINCT ON (loinc) json FROM observations WHERE patient_id = $1 AND status = 'final'
+    SELECT DISTINCT ON (loinc) id, json FROM observations WHERE patient_id = $1 AND status = 'final'
     ORDER BY loinc, effective_ms DESC, gateway_id, seq DESC`,
   gatewayStatus: `
     INSERT INTO gateways (gateway_id, online, status_at, version, backlog_json, devices_json, status_received_at)
@@ -189,13 +199,16 @@ export class PostgresStore implements CloudStore {
   private closed = false;
   private readonly teleconsult: PostgresTeleconsultTables;
   private readonly alerts: PostgresAlertTables;
+  private readonly rows: RowDecoder;
 
   private constructor(
     private readonly pool: pg.Pool,
     private readonly now: () => Date,
+    onUnreadableRow: UnreadableRowListener | undefined,
   ) {
+    this.rows = new RowDecoder(onUnreadableRow);
     this.teleconsult = new PostgresTeleconsultTables(pool);
-    this.alerts = new PostgresAlertTables(pool);
+    this.alerts = new PostgresAlertTables(pool, this.rows);
   }
 
   /** Connects, brings the schema forward (once, even with several processes opening at once). */
@@ -223,7 +236,7 @@ export class PostgresStore implements CloudStore {
       } finally {
         client.release();
       }
-      return new PostgresStore(pool, now);
+      return new PostgresStore(pool, now, opts.onUnreadableRow);
     } catch (e) {
       await pool.end().catch(() => undefined);
       throw e;
@@ -399,21 +412,22 @@ export class PostgresStore implements CloudStore {
 
   async getObservation(id: string): Promise<Observation | null> {
     // uuid rejects a malformed id with an error; the contract answers "not found".
-    const res = await this.pool.query<{ json: Observation }>(
-      'SELECT json FROM observations WHERE id = CASE WHEN $1 ~ $2 THEN $1::uuid END',
-      [id, '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'],
-    );
-    return res.rows[0]?.json ?? null;
+    const res = await this.pool.query<{ json: unknown }>('SELECT json FROM observations WHERE id = CASE WHEN $1 ~ $2 THEN $1::uuid END', [
+      id,
+      '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+    ]);
+    const row = res.rows[0];
+    return row === undefined ? null : this.rows.observation(id, row.json);
   }
 
   async getObservations(query: ObservationPage): Promise<Observation[]> {
     const { sql, params } = whereClause(query);
     const n = params.length;
-    const res = await this.pool.query<{ json: Observation }>(
-      `SELECT json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+    const res = await this.pool.query<{ id: string; json: unknown }>(
+      `SELECT id, json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
       [...params, clampLimit(query.limit), clampOffset(query.offset)],
     );
-    return res.rows.map((r) => r.json);
+    return this.rows.observations(res.rows);
   }
 
   async countObservations(query: ObservationQuery): Promise<number> {
@@ -423,8 +437,8 @@ export class PostgresStore implements CloudStore {
   }
 
   async latestVitals(patientId: string): Promise<Observation[]> {
-    const res = await this.pool.query<{ json: Observation }>(SQL.latestVitals, [patientId]);
-    return res.rows.map((r) => r.json);
+    const res = await this.pool.query<{ id: string; json: unknown }>(SQL.latestVitals, [patientId]);
+    return this.rows.observations(res.rows);
   }
 
   async upsertGatewayStatus(status: GatewayStatus): Promise<void> {
@@ -447,8 +461,8 @@ export class PostgresStore implements CloudStore {
       online: r.online,
       statusAt: r.status_at,
       version: r.version,
-      backlog: r.backlog_json,
-      devices: r.devices_json,
+      backlog: this.rows.gatewayField(r.gateway_id, 'backlog', r.backlog_json),
+      devices: this.rows.gatewayField(r.gateway_id, 'devices', r.devices_json),
       statusReceivedAt: r.status_received_at?.toISOString() ?? null,
       lastBatchAt: r.last_batch_at?.toISOString() ?? null,
     }));
@@ -558,6 +572,36 @@ export class PostgresStore implements CloudStore {
 
   resolveOpenAlert(patientId: string, rule: string, by: string, at: Date): Promise<AlertRecord | null> {
     return this.alerts.resolveOpen(patientId, rule, by, at);
+  }
+
+  async pendingJudgements(limit: number): Promise<PendingJudgement[]> {
+    const res = await this.pool.query<{ n: string; observation_id: string; patient_id: string }>(
+      'SELECT n, observation_id, patient_id FROM alert_queue ORDER BY n LIMIT $1',
+      [clampLimit(limit)],
+    );
+    return res.rows.map((r) => ({ queueId: Number(r.n), observationId: r.observation_id, patientId: r.patient_id }));
+  }
+
+  async judge(judgements: readonly Judgement[]): Promise<JudgeResult[]> {
+    if (judgements.length === 0) return [];
+    return this.transaction(async (c) => {
+      // The row locks make a second engine judging the same readings wait, then find them gone.
+      const dequeued = await c.query<{ n: string }>('DELETE FROM alert_queue WHERE n = ANY($1::int8[]) RETURNING n', [
+        judgements.map((j) => j.queueId),
+      ]);
+      const ours = new Set(dequeued.rows.map((r) => Number(r.n)));
+      const results: JudgeResult[] = [];
+      for (const { queueId, triggers } of judgements) {
+        const alerts: JudgeResult['alerts'] = [];
+        if (ours.has(queueId)) for (const t of triggers) alerts.push(await this.alerts.upsertOpen(t, c));
+        results.push({ queueId, judged: ours.has(queueId), alerts });
+      }
+      return results;
+    });
+  }
+
+  unreadableRows(): UnreadableRowCounts {
+    return this.rows.unreadable();
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,4 @@
 /** Small pieces of observation queries shared by the SQLite and PostgreSQL stores. */
-import type { Observation } from '@telecart/protocol';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './cloud-store.js';
 
 export function asArray<T>(v: T | readonly T[] | undefined): readonly T[] | undefined {
@@ -14,9 +13,4 @@ export function clampLimit(limit: number | undefined): number {
 
 export function clampOffset(offset: number | undefined): number {
   return Math.max(0, Math.trunc(offset ?? 0));
-}
-
-export function parseObservation(json: string): Observation {
-  // Written by the store from a validated payload: trusted.
-  return JSON.parse(json) as Observation;
 }

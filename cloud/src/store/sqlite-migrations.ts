@@ -188,6 +188,20 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 8,
+    name: 'alert queue (every stored reading judged once by the alert engine, across crashes)',
+    sql: `
+      -- A row per reading stored but not yet judged: inserted in the reading's transaction, deleted in
+      -- the transaction that records the alerts its evaluation raised. Readings stored before this
+      -- release were judged by the in-memory engine of their time: the queue starts empty.
+      CREATE TABLE alert_queue (
+        n               INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: a stale n cannot name a newer reading
+        observation_id  TEXT NOT NULL,
+        patient_id      TEXT NOT NULL  -- readings of patients not enrolled are dropped without reading them
+      );
+    `,
+  },
+  {
     version: 9,
     name: 'authentication throttle (failed attempts per account and per source)',
     sql: `

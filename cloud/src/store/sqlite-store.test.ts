@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
+import type { UnreadableRow } from './row-decoder.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
@@ -52,6 +53,25 @@ describe('SqliteStore file', () => {
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual(MIGRATIONS.map((m) => m.version));
     raw.close();
+  });
+
+  it('skips a stored row that is not even JSON, and reports it once to the listener', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'telecart-cloud-store-'));
+    const file = join(dir, 'cloud.db');
+    const reported: UnreadableRow[] = [];
+    const store = new SqliteStore({ file, onUnreadableRow: (r) => reported.push(r) });
+    const readings = [1, 2].map((seq) => reading('weight', { seq, patientId: 'p-7', at: `2026-11-2${seq}T08:00:00.000Z` }));
+    await store.storeBatch(batchOf(readings));
+    const raw = new Database(file);
+    raw.prepare('UPDATE observations SET json = substr(json, 1, 40) WHERE seq = 2').run();
+    raw.close();
+    expect((await store.getObservations({ patientId: 'p-7' })).map((o) => o.seq)).toEqual([1]);
+    expect(await store.getObservation(readings[1]?.id ?? '')).toBeNull();
+    // json_extract would fail on the broken row: the summary falls back on the one before.
+    expect((await store.latestVitals('p-7')).map((o) => o.seq)).toEqual([1]);
+    expect(store.unreadableRows()).toEqual({ observations: 2, alerts: 0, gateways: 0 });
+    expect(reported).toEqual([{ table: 'observations', id: readings[1]?.id, error: expect.stringMatching(/^not JSON: /) }]);
+    await store.close();
   });
 
   it('waits for another writer holding the database instead of failing with SQLITE_BUSY', async () => {

@@ -15,14 +15,18 @@ import { batchResult, conflictOutcome, type Outcome, type StoredKey } from './ba
 import type {
   CloudStore,
   GatewayRecord,
+  Judgement,
+  JudgeResult,
   ObservationPage,
   ObservationQuery,
   PatientRecord,
   PatientSeed,
+  PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
 import { observationText } from './observation-text.js';
-import { asArray, clampLimit, clampOffset, parseObservation } from './query.js';
+import { asArray, clampLimit, clampOffset } from './query.js';
+import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { migrate } from './sqlite-migrations.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 import { SqliteTeleconsultTables } from './teleconsult-sqlite.js';
@@ -32,6 +36,8 @@ export interface SqliteStoreOptions {
   /** Database file; ':memory:' for throwaway stores. */
   file: string;
   now?: () => Date;
+  /** A read skipped a stored row it cannot serve (reported once per row). */
+  onUnreadableRow?: UnreadableRowListener;
 }
 
 interface PatientRow {
@@ -93,10 +99,12 @@ export class SqliteStore implements CloudStore {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly teleconsult: SqliteTeleconsultTables;
   private readonly alerts: SqliteAlertTables;
+  private readonly rows: RowDecoder;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.rows = new RowDecoder(opts.onUnreadableRow);
     if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
     this.db = new Database(opts.file);
     this.db.pragma('journal_mode = WAL');
@@ -105,7 +113,7 @@ export class SqliteStore implements CloudStore {
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db, this.now);
     this.teleconsult = new SqliteTeleconsultTables(this.db);
-    this.alerts = new SqliteAlertTables(this.db);
+    this.alerts = new SqliteAlertTables(this.db, this.rows);
   }
 
   /** Prepared once per distinct SQL text (the set is small: one per filter combination). */
@@ -140,6 +148,8 @@ export class SqliteStore implements CloudStore {
        WHERE patients.ins IS NULL AND excluded.ins IS NOT NULL`,
     );
     const linkGateway = this.stmt('INSERT OR IGNORE INTO patient_gateways (patient_id, gateway_id) VALUES (?, ?)');
+    // Migration 8: the alert engine judges every inserted reading, even after a crash right after this commit.
+    const queueForAlerts = this.stmt('INSERT INTO alert_queue (observation_id, patient_id) VALUES (?, ?)');
     const touchGateway = this.stmt(
       `INSERT INTO gateways (gateway_id, last_batch_at) VALUES (?, ?)
        ON CONFLICT (gateway_id) DO UPDATE SET last_batch_at = excluded.last_batch_at`,
@@ -168,6 +178,7 @@ export class SqliteStore implements CloudStore {
         );
         if (r.changes === 1) {
           outcomes.push('inserted');
+          queueForAlerts.run(obs.id, obs.patient.id);
           const hasIns = obs.patient.ins !== undefined;
           const done = patientsDone.get(obs.patient.id);
           if (done === undefined) linkGateway.run(obs.patient.id, batch.gatewayId);
@@ -244,7 +255,7 @@ export class SqliteStore implements CloudStore {
 
   async getObservation(id: string): Promise<Observation | null> {
     const json = this.stmt('SELECT json FROM observations WHERE id = ?').pluck().get(id) as string | undefined;
-    return json === undefined ? null : parseObservation(json);
+    return json === undefined ? null : this.rows.observation(id, json);
   }
 
   async patientGateways(patientId: string): Promise<string[]> {
@@ -253,10 +264,10 @@ export class SqliteStore implements CloudStore {
 
   async getObservations(query: ObservationPage): Promise<Observation[]> {
     const { sql, params } = whereClause(query);
-    const rows = this.stmt(`SELECT json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT ? OFFSET ?`)
-      .pluck()
-      .all(...params, clampLimit(query.limit), clampOffset(query.offset)) as string[];
-    return rows.map(parseObservation);
+    const rows = this.stmt(
+      `SELECT id, json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT ? OFFSET ?`,
+    ).all(...params, clampLimit(query.limit), clampOffset(query.offset)) as { id: string; json: string }[];
+    return this.rows.observations(rows);
   }
 
   async countObservations(query: ObservationQuery): Promise<number> {
@@ -270,11 +281,13 @@ export class SqliteStore implements CloudStore {
 
   async latestVitals(patientId: string): Promise<Observation[]> {
     // SQLite returns the bare column from the row holding MAX(): one index walk per code.
+    // json_extract fails on text that is not JSON: json_valid keeps one corrupt row from failing the summary.
     const rows = this.stmt(
-      `SELECT json, MAX(effective_ms) AS m FROM observations WHERE patient_id = ? AND json_extract(json, '$.status') = 'final'
+      `SELECT id, json, MAX(effective_ms) AS m FROM observations WHERE patient_id = ?
+         AND CASE WHEN json_valid(json) THEN json_extract(json, '$.status') END = 'final'
        GROUP BY loinc ORDER BY loinc`,
-    ).all(patientId) as { json: string }[];
-    return rows.map((r) => parseObservation(r.json));
+    ).all(patientId) as { id: string; json: string }[];
+    return this.rows.observations(rows);
   }
 
   async upsertGatewayStatus(status: GatewayStatus): Promise<void> {
@@ -307,8 +320,8 @@ export class SqliteStore implements CloudStore {
       online: r.online === 1,
       statusAt: r.status_at,
       version: r.version,
-      backlog: r.backlog_json === null ? null : (JSON.parse(r.backlog_json) as GatewayRecord['backlog']),
-      devices: r.devices_json === null ? null : (JSON.parse(r.devices_json) as GatewayRecord['devices']),
+      backlog: this.rows.gatewayField(r.gateway_id, 'backlog', r.backlog_json),
+      devices: this.rows.gatewayField(r.gateway_id, 'devices', r.devices_json),
       statusReceivedAt: r.status_received_at,
       lastBatchAt: r.last_batch_at,
     }));
@@ -411,6 +424,20 @@ export class SqliteStore implements CloudStore {
 
   async resolveOpenAlert(patientId: string, rule: string, by: string, at: Date): Promise<AlertRecord | null> {
     return this.alerts.resolveOpen(patientId, rule, by, at);
+  }
+
+  async pendingJudgements(limit: number): Promise<PendingJudgement[]> {
+    return this.stmt(
+      'SELECT n AS queueId, observation_id AS observationId, patient_id AS patientId FROM alert_queue ORDER BY n LIMIT ?',
+    ).all(clampLimit(limit)) as PendingJudgement[];
+  }
+
+  async judge(judgements: readonly Judgement[]): Promise<JudgeResult[]> {
+    return judgements.length === 0 ? [] : this.alerts.judge(judgements);
+  }
+
+  unreadableRows(): UnreadableRowCounts {
+    return this.rows.unreadable();
   }
 
   async close(): Promise<void> {

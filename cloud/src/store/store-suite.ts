@@ -274,7 +274,7 @@ export function cloudStoreSuite(harness: StoreHarness): void {
 
     it('refuses a database from a newer release', async () => {
       await db.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', '2030-01-01T00:00:00Z')");
-      await expect(db.open()).rejects.toThrow(/schema version 99 is newer than this release knows \(9\)/);
+      await expect(db.open()).rejects.toThrow(/schema version 99 is newer than this release knows \(\d+\)/);
     });
   });
 
@@ -503,6 +503,109 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       const window = await store.listAlerts({ from: new Date('2026-11-20T00:00:00Z'), to: new Date('2026-11-20T23:59:59Z') });
       expect(window.alerts.map((a) => a.patientId)).toEqual(['p-1']);
       expect((await store.listAlerts({ status: 'acknowledged' })).total).toBe(0);
+    });
+  });
+
+  describe(`${harness.name}: alert queue (migration 8)`, () => {
+    const trigger = (observationId: string): AlertTrigger => ({
+      patientId: 'p-hf',
+      rule: 'hf-weight-gain-3d',
+      severity: 'critical',
+      at: new Date('2026-11-20T08:00:00Z'),
+      observationIds: [observationId],
+      textKey: 'hf-weight-gain-3d',
+      values: { gainKg: 2.1 },
+    });
+
+    it('queues each newly inserted reading once, in store order; duplicates are not queued again', async () => {
+      const a = [reading('weight', { seq: 1, patientId: 'p-hf' }), reading('pulse', { seq: 2, patientId: 'p-2' })];
+      await store.storeBatch(batchOf(a));
+      await store.storeBatch(batchOf(a));
+      await store.storeBatch(batchOf([reading('spo2', { seq: 3 })]));
+      const pending = await store.pendingJudgements(10);
+      expect(pending.map((p) => [p.observationId, p.patientId])).toEqual([
+        [a[0]?.id, 'p-hf'],
+        [a[1]?.id, 'p-2'],
+        [expect.any(String), 'p-001'],
+      ]);
+      expect(pending.map((p) => p.queueId)).toEqual([...pending.map((p) => p.queueId)].sort((x, y) => x - y));
+      expect(await store.pendingJudgements(1)).toEqual(pending.slice(0, 1));
+    });
+
+    it('judges readings once: their alerts and their dequeue commit together, a second judgement applies nothing', async () => {
+      const w = reading('weight', { seq: 1, patientId: 'p-hf' });
+      await store.storeBatch(batchOf([w, reading('pulse', { seq: 2 })]));
+      const [first, second] = await store.pendingJudgements(10);
+      const round = [
+        { queueId: first?.queueId ?? 0, triggers: [trigger(w.id)] },
+        { queueId: second?.queueId ?? 0, triggers: [] },
+      ];
+      expect(await store.judge(round)).toMatchObject([
+        { queueId: first?.queueId, judged: true, alerts: [{ created: true, alert: { rule: 'hf-weight-gain-3d', count: 1 } }] },
+        { queueId: second?.queueId, judged: true, alerts: [] },
+      ]);
+      expect(await store.pendingJudgements(10)).toEqual([]);
+      expect(await store.judge(round)).toEqual([
+        { queueId: first?.queueId, judged: false, alerts: [] },
+        { queueId: second?.queueId, judged: false, alerts: [] },
+      ]);
+      expect((await store.listAlerts({})).alerts.map((a) => a.count)).toEqual([1]);
+    });
+
+    it('applies a reading judged by several processes at once only once', async () => {
+      const w = reading('weight', { seq: 1, patientId: 'p-hf' });
+      await store.storeBatch(batchOf([w, reading('pulse', { seq: 2 })]));
+      const pending = await store.pendingJudgements(10);
+      const round = pending.map((p) => ({ queueId: p.queueId, triggers: p.patientId === 'p-hf' ? [trigger(w.id)] : [] }));
+      const others = await Promise.all([connect(), connect(), connect()]);
+      const results = await Promise.all([store, ...others].map((s) => s.judge(round)));
+      expect(results.flat().filter((r) => r.judged)).toHaveLength(2);
+      expect((await store.listAlerts({})).alerts.map((a) => a.count)).toEqual([1]);
+    });
+  });
+
+  describe(`${harness.name}: rows that cannot be read`, () => {
+    it('skips and counts a stored row that is not an Observation, on every read, instead of failing', async () => {
+      // The broken one (seq 2) is the newest.
+      const good = [1, 2, 3].map((seq) => reading('pulse', { seq, at: `2026-11-23T09:0${[0, 1, 5, 3][seq]}:00.000Z` }));
+      await store.storeBatch(batchOf(good));
+      const bad = good[1] as Observation;
+      // Valid JSON (PostgreSQL's json type accepts nothing else) but not a reading.
+      await db.exec(`UPDATE observations SET json = '{"id": "${bad.id}", "status": "final", "value": "broken"}' WHERE seq = 2`);
+      const reader = await connect();
+      expect((await reader.getObservations({ patientId: 'p-001' })).map((o) => o.seq)).toEqual([3, 1]);
+      expect(await reader.getObservation(bad.id)).toBeNull();
+      expect(await reader.getObservation((good[0] as Observation).id)).toEqual(good[0]);
+      expect(reader.unreadableRows()).toEqual({ observations: 2, alerts: 0, gateways: 0 });
+      // The newest pulse is the broken one: the summary leaves it out rather than failing.
+      expect(await reader.latestVitals('p-001')).toEqual([]);
+      expect(reader.unreadableRows()).toEqual({ observations: 3, alerts: 0, gateways: 0 });
+    });
+
+    it('skips and counts an alert row whose JSON columns are not what an alert needs', async () => {
+      const base = {
+        patientId: 'p-hf',
+        severity: 'warning' as const,
+        at: new Date('2026-11-20T08:00:00Z'),
+        observationIds: [randomUUID()],
+        values: { gainKg: 2.1 },
+      };
+      const good = await store.upsertOpenAlert({ ...base, rule: 'hf-weight-gain-3d', textKey: 'hf-weight-gain-3d' });
+      const bad = await store.upsertOpenAlert({ ...base, rule: 'hf-weight-gain-1d', textKey: 'hf-weight-gain-1d' });
+      await db.exec(`UPDATE alerts SET values_json = '"broken"' WHERE rule = 'hf-weight-gain-1d'`);
+      const reader = await connect();
+      expect((await reader.listAlerts({})).alerts.map((a) => a.id)).toEqual([good.alert.id]);
+      expect(await reader.getAlert(bad.alert.id)).toBeNull();
+      expect(reader.unreadableRows()).toEqual({ observations: 0, alerts: 2, gateways: 0 });
+    });
+
+    it('lists a gateway whose stored backlog is unreadable, with that backlog unknown', async () => {
+      const devices = [{ id: 'ble:C0:FF:EE:00:00:01', name: 'cuff', state: 'connected' }];
+      await store.upsertGatewayStatus({ ...statusOf('cart-1', true, 12), devices });
+      await db.exec(`UPDATE gateways SET backlog_json = '{"readings": "many"}' WHERE gateway_id = 'cart-1'`);
+      const reader = await connect();
+      expect(await reader.listGateways()).toMatchObject([{ gatewayId: 'cart-1', online: true, backlog: null, devices }]);
+      expect(reader.unreadableRows()).toEqual({ observations: 0, alerts: 0, gateways: 1 });
     });
   });
 }

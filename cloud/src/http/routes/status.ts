@@ -1,4 +1,4 @@
-/** Operator endpoints: GET /api/gateways, GET /api/metrics/ingest, GET /healthz. */
+/** Operator endpoints: GET /api/gateways, GET /api/metrics/ingest, GET /api/metrics/store, GET /healthz. */
 import type { FastifyInstance } from 'fastify';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
@@ -14,6 +14,9 @@ export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps, acces
     ...deps.ingest.metrics(),
     observationsInStore: await deps.store.countObservations({}),
   }));
+
+  // Stored rows the reads skipped because they cannot be served (store/row-decoder.ts): counts only, no patient data.
+  app.get('/api/metrics/store', async () => ({ unreadableRows: deps.store.unreadableRows() }));
 
   app.get('/healthz', async (_req, reply) => {
     let store = 'ok';
