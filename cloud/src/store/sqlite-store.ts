@@ -21,7 +21,6 @@ import type {
   PatientSeed,
   StoreBatchResult,
 } from './cloud-store.js';
-import { observationText } from './observation-text.js';
 import { asArray, clampLimit, clampOffset, parseObservation } from './query.js';
 import { migrate } from './sqlite-migrations.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
@@ -163,7 +162,8 @@ export class SqliteStore implements CloudStore {
           Date.parse(obs.time.effective),
           obs.time.received,
           storedAt,
-          observationText(obs),
+          // The validated object's own serialization, never text taken from the payload.
+          JSON.stringify(obs),
         );
         if (r.changes === 1) {
           outcomes.push('inserted');
