@@ -48,10 +48,7 @@ function str(s: string, c: Choices): string {
   let out = '"';
   for (const ch of s) {
     const lit = JSON.stringify(ch).slice(1, -1);
-    out +=
-      c.next(2) === 0
-        ? [...ch].map((_, k) => `\\u${(ch.charCodeAt(k) ?? 0).toString(16).padStart(4, '0')}`).join('')
-        : lit;
+    out += c.next(2) === 0 ? [...ch].map((_, k) => `\\u${(ch.charCodeAt(k) ?? 0).toString(16).padStart(4, '0')}`).join('') : lit;
   }
   return `${out}"`;
 }
