@@ -15,7 +15,8 @@ import type { GatewayCredentials } from '@telecart/gateway';
 import { type BatchAck, topics } from '@telecart/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollWith, quiet, tempDir } from './support.js';
+import { waitFor } from '../support/wait.js';
+import { enrollWith, homeGateway, quiet, tempDir } from './support.js';
 
 const dir = tempDir();
 let cloud: Cloud;
@@ -126,6 +127,37 @@ describe('attribution by the cloud, not by the cart', () => {
     const { batchId, text } = batchText('cart-a', `[${readingText({ seq: 1, gatewayId: 'cart-a', patientId: 'r12' })}]`);
     expect(await a.send(text, batchId)).toMatchObject({ stored: [[1, 1]], rejected: [] });
     expect(await cloud.store.countObservations({ patientId: 'r12' })).toBe(1);
+  });
+});
+
+describe('the gateway keeps and shows what the cloud refused', () => {
+  it('a real gateway whose patient the cloud does not serve: kept rejected with the reason, shown, never resent', async () => {
+    creds['kit-x'] = await enrollWith(cloud, dir.path, 'kit-x');
+    // Its home patient (home-1) is in no cloud configuration.
+    const kit = await homeGateway({ gatewayId: 'kit-x', cloudUrl: cloud.mqttUrl, dataDir: `${dir.path}/kit-x` });
+    try {
+      const before = cloud.ingest.metrics().readingsNotServed;
+      kit.measure(1);
+      await waitFor(() => kit.gateway.store.stats().rejected === 1, { what: 'the refused reading quarantined' });
+      kit.measure(1);
+      await waitFor(() => kit.gateway.store.stats().rejected === 2, { what: 'the second refused reading quarantined' });
+      expect(kit.gateway.store.stats()).toMatchObject({ pending: 0, rejected: 2 });
+      // Each was sent once: a resent reading would be refused (and counted) again.
+      expect(cloud.ingest.metrics().readingsNotServed - before).toBe(2);
+      expect(await cloud.store.getPatient('home-1')).toBeNull();
+      const status = (await (await fetch(`${kit.gateway.httpUrl}/api/status`)).json()) as {
+        backlog: { rejected: number };
+        rejectedByCloud: { seq: number; patientId: string; reason: string }[];
+      };
+      expect(status.backlog.rejected).toBe(2);
+      expect(status.rejectedByCloud).toHaveLength(2);
+      for (const r of status.rejectedByCloud) {
+        expect(r.patientId).toBe('home-1');
+        expect(r.reason).toMatch(/^patient-not-served: patient "home-1" is not assigned to gateway kit-x/);
+      }
+    } finally {
+      await kit.stop();
+    }
   });
 });
 
