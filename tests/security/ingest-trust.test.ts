@@ -130,6 +130,18 @@ describe('attribution by the cloud, not by the cart', () => {
   });
 });
 
+describe('one configured patient per id', () => {
+  it('refuses to start with the same patient id configured twice (two sites would merge)', async () => {
+    const twice = [
+      { id: 'r12', family: 'MARTIN', given: 'Jeanne', gateways: ['cart-a'] },
+      { id: 'r12', family: 'DUBOIS', given: 'Henri', gateways: ['cart-b'] },
+    ];
+    await expect(startCloud({ dataDir: `${dir.path}/twice`, mqttPort: 0, httpPort: 0, logger: quiet(), patients: twice })).rejects.toThrow(
+      /patients: id "r12" is configured twice/,
+    );
+  });
+});
+
 describe('the gateway keeps and shows what the cloud refused', () => {
   it('a real gateway whose patient the cloud does not serve: kept rejected with the reason, shown, never resent', async () => {
     creds['kit-x'] = await enrollWith(cloud, dir.path, 'kit-x');
