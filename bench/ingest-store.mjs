@@ -1,13 +1,18 @@
 // The cloud ingest's own CPU per reading, without the broker: validate an uplink payload
-// (checkUplink) and store it (SQLite storeBatch, as the ingest calls it), for batches of 500
+// (checkUplink), check its patients' attribution (servedPatients, where the store has it) and store
+// it (SQLite storeBatch, as the ingest calls them), for batches of 500
 // spot readings. CPU µs of this process per reading, median of several rounds (the machine is
 // shared and noisy). Run: `npx tsc -b && node bench/ingest-store.mjs`.
+// Relative to this file, dist is ../cloud/dist; BENCH_CLOUD_DIST takes an absolute path.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkUplink } from '../cloud/dist/ingest/batch-validation.js';
-import { SqliteStore } from '../cloud/dist/store/sqlite-store.js';
-import { batchOf, reading } from '../cloud/dist/testing/observations.js';
+
+// BENCH_CLOUD_DIST=<dir>: another build of cloud/ (e.g. the previous release's, to compare in one sitting).
+const dist = process.env.BENCH_CLOUD_DIST ? `file://${process.env.BENCH_CLOUD_DIST.replace(/\/$/, '')}` : '../cloud/dist';
+const { checkUplink } = await import(`${dist}/ingest/batch-validation.js`);
+const { SqliteStore } = await import(`${dist}/store/sqlite-store.js`);
+const { batchOf, reading } = await import(`${dist}/testing/observations.js`);
 
 const KINDS = ['bp', 'pulse', 'spo2', 'weight', 'temperature'];
 const PATIENTS = 20;
@@ -56,6 +61,11 @@ export async function benchIngestStore({ rounds = 7, batches = 8 } = {}) {
       for (const p of fresh) {
         const c = checkUplink(p, { gatewayId: 'cart-bench', lane: 'spot' }, 64 << 20);
         if (!c.ok) throw new Error(c.error);
+        // As the ingest does: which of the batch's patients the configuration assigns to the cart.
+        if (store.servedPatients) {
+          const served = await store.servedPatients('cart-bench', [...new Set(c.batch.observations.map((o) => o.patient.id))]);
+          if (served.size !== PATIENTS) throw new Error(`${served.size} of ${PATIENTS} patients served`);
+        }
         const res = await store.storeBatch(c.batch);
         if (res.inserted.length !== SIZE) throw new Error(`stored ${res.inserted.length} of ${SIZE}`);
       }
