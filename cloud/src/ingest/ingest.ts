@@ -193,6 +193,8 @@ class MqttIngest implements Ingest {
       this.opts.logger.error({ gatewayId, batchId: batch.batchId, seq: r.seq, reason: r.reason }, 'ingest: reading rejected by the store');
     }
 
+    // Counted once acked: a batch whose store failed comes again and is decided again.
+    this.counters.readingsNotServed += notServed.length;
     this.counters.observationsStored += result.inserted.length;
     this.counters.duplicates += result.duplicates;
     const rejected: RejectedReading[] = [...checked.rejected, ...notServed, ...result.rejected].map((r) => ({
@@ -226,8 +228,8 @@ class MqttIngest implements Ingest {
 
   /**
    * Splits the batch by the cloud's own records: readings of patients the configuration assigns to
-   * this gateway are stored; the others are refused (named in the ack, counted, audited once per
-   * gateway and patient) and never create nor link a patient, whatever the reading claims.
+   * this gateway are stored; the others are refused (named in the ack, audited once per gateway and
+   * patient) and never create nor link a patient, whatever the reading claims.
    */
   private async attribute(gatewayId: string, batch: ObservationBatch): Promise<{ served: ObservationBatch; refused: RejectedReading[] }> {
     const ids = [...new Set(batch.observations.map((o) => o.patient.id))];
@@ -244,7 +246,6 @@ class MqttIngest implements Ingest {
       if (!firstSeq.has(o.patient.id)) firstSeq.set(o.patient.id, o.seq);
       return false;
     });
-    this.counters.readingsNotServed += refused.length;
     for (const [patientId, seq] of firstSeq) await this.auditRefusal(gatewayId, patientId, batch.batchId, seq);
     return { served: { ...batch, observations: kept }, refused };
   }
