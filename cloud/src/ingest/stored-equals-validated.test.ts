@@ -3,6 +3,7 @@
  *
  * The batch texts are written by hand, as an outside client could: duplicate keys at every level
  * (an attacker's value before the real one, which JSON.parse ignores, or after it, which it keeps),
+ * keys the schema does not know,
  * key names and string characters written with \u escapes, unicode, deep nesting and huge numbers
  * in the duplicates. Each text goes through the ingest's own check and a real SQLite store; every
  * reading the store says it stored must read back equal to the object that passed validation.
@@ -85,6 +86,8 @@ function write(v: unknown, c: Choices, junkAfter: boolean): string {
     if (dupe === 2 && junkAfter) parts.push(`${str(k, c)}:${junk(val, c)}`);
     if (dupe === 3) parts.push(`${str(k, c)}:${write(val, c, junkAfter)}`);
   }
+  // A key the schema does not know, carrying markup: the reading must be refused, not stored with it.
+  if (junkAfter && c.next(20) === 0) parts.splice(c.next(parts.length + 1), 0, '"note":"<img src=x onerror=alert(1)>"');
   return `{${parts.join(',')}}`;
 }
 
