@@ -29,8 +29,15 @@ function spo2(at) {
   };
 }
 
+const gatewayIdOf = (name) => `bench-alarm-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.slice(0, 60);
+const SCENARIOS = [
+  'defaults (16 KiB waveform batches, 1 unacked)',
+  'no link budget (1 MiB batches, 3 unacked)',
+  '1 MiB stethoscope attachment on the wire',
+];
+
 async function scenario(cloud, link, dir, { name, sync, backlog, alarms = 5, gapMs = 700 }) {
-  const id = `bench-alarm-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`.slice(0, 60);
+  const id = gatewayIdOf(name);
   const dataDir = join(dir, id);
   const pre = new ReadingStore({ dataDir, gatewayId: id });
   pre.recordMany(backlog);
@@ -78,7 +85,8 @@ async function scenario(cloud, link, dir, { name, sync, backlog, alarms = 5, gap
 
 export async function benchAlarmLatency() {
   const dir = mkdtempSync(join(tmpdir(), 'telecart-bench-alarm-'));
-  const cloud = await spawnCloud(join(dir, 'cloud'), { reportStored: true });
+  const patients = [{ id: 'p-001', family: 'BENCH', given: 'Patient', gateways: SCENARIOS.map(gatewayIdOf) }];
+  const cloud = await spawnCloud(join(dir, 'cloud'), { reportStored: true, patients });
   let link;
   try {
     link = await startSlowLink(Number(new URL(cloud.mqttUrl).port), 1000);

@@ -43,7 +43,7 @@ function bulkBacklog(dataDir, readings) {
 
 export async function benchDrainBacklog({ readings = Number(process.env.BENCH_DRAIN_READINGS ?? 1_000_000), capS = 150, sync = {} } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'telecart-bench-drain-'));
-  const cloud = await spawnCloud(join(dir, 'cloud'));
+  const cloud = await spawnCloud(join(dir, 'cloud'), { patients: [{ id: 'p-001', family: 'BENCH', given: 'Patient', gateways: [GW] }] });
   try {
     const insertPerS = bulkBacklog(join(dir, 'gw'), readings);
     const config = resolveGatewayConfig({

@@ -51,6 +51,10 @@ console.log(
 const { benchAlertQueue } = await import('./alert-queue.mjs');
 console.table(await benchAlertQueue({ quick: true }));
 
+console.log('\n## Cloud ingest without the broker: validate + attribution + SQLite store, CPU µs per reading');
+const { benchIngestStore } = await import('./ingest-store.mjs');
+console.table([await benchIngestStore()]);
+
 console.log('\n## Teleconsultation: PTZ round trip, ECG latency, glass to glass, gateway CPU/RSS (root + Chromium)');
 const { benchTeleconsult, printTeleconsult } = await import('./teleconsult.mjs');
 printTeleconsult(await benchTeleconsult());

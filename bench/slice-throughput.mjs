@@ -167,7 +167,8 @@ async function latencyRun(cloud, dir, { id, frames, intervalMs, base }) {
 
 export async function benchSliceThroughput({ perFrame = 1500, grouped = 20000, burst = 500, latencyFrames = 500, intervalMs = 10 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'telecart-bench-slice-'));
-  const cloud = await spawnCloud(join(dir, 'cloud'), { reportStored: true });
+  const patients = [{ id: 'p1', family: 'BENCH', given: 'Patient', gateways: ['bench-frame', 'bench-group', 'bench-latency'] }];
+  const cloud = await spawnCloud(join(dir, 'cloud'), { reportStored: true, patients });
   try {
     const raw0 = await withCpu(cloud, 10_000, () => rawQos1Rate(cloud.mqttUrl, 10_000));
     const a = await throughputRun(cloud, dir, { id: 'bench-frame', frames: perFrame, burst: 1, base: 0 });

@@ -6,7 +6,8 @@ import { startCloud } from '@telecart/cloud';
 import { pino } from 'pino';
 
 const dataDir = process.argv[2];
-const cloud = await startCloud({ dataDir, mqttPort: 0, httpPort: 0, logger: pino({ level: 'silent' }) });
+const patients = JSON.parse(process.env.TELECART_BENCH_PATIENTS ?? '[]');
+const cloud = await startCloud({ dataDir, mqttPort: 0, httpPort: 0, patients, logger: pino({ level: 'silent' }) });
 if (process.env.TELECART_BENCH_STORED === '1' && process.send) {
   let buf = [];
   cloud.ingest.onObservation((o) => {

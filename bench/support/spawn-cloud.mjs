@@ -4,10 +4,11 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export async function spawnCloud(dataDir, { reportStored = false } = {}) {
+/** `patients`: the cloud's configured patients; it stores readings only for those assigned to the sending gateway. */
+export async function spawnCloud(dataDir, { reportStored = false, patients = [] } = {}) {
   const child = fork(fileURLToPath(new URL('./cloud-child.mjs', import.meta.url)), [dataDir], {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: { ...process.env, TELECART_BENCH_STORED: reportStored ? '1' : '0' },
+    env: { ...process.env, TELECART_BENCH_STORED: reportStored ? '1' : '0', TELECART_BENCH_PATIENTS: JSON.stringify(patients) },
     // BENCH_CLOUD_PROF=<dir>: a V8 CPU profile of the cloud process (summarise: node bench/support/cpu-profile-top.mjs <file>).
     execArgv: process.env.BENCH_CLOUD_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CLOUD_PROF] : [],
   });

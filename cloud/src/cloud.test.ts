@@ -34,9 +34,17 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     teleconsult: { specialists: [clinician.account] },
     patients: [
-      { id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', ins: '238042A12345678', insOid: '1.2.250.1.213.1.4.10' },
-      { id: 'p-002', family: 'Durand', given: 'Paul <script>' },
-      { id: 'p_004', family: 'Petit', given: 'Louise' },
+      {
+        id: 'p-001',
+        family: 'Martin',
+        given: 'Jeanne',
+        birthDate: '1938-04-02',
+        ins: '238042A12345678',
+        insOid: '1.2.250.1.213.1.4.10',
+        gateways: ['cart-1'],
+      },
+      { id: 'p-002', family: 'Durand', given: 'Paul <script>', gateways: ['cart-1'] },
+      { id: 'p_004', family: 'Petit', given: 'Louise', gateways: ['cart-1'] },
     ],
   });
   gw = await TestGateway.connect(cloud.mqttUrl, 'cart-1');
@@ -48,6 +56,7 @@ beforeAll(async () => {
       reading('spo2', { seq: 7, at: '2026-11-23T08:02:00Z' }),
       reading('weight', { seq: 8, at: '2026-11-23T08:03:00Z', value: 71.25 }),
       reading('temperature', { seq: 9, at: '2026-11-23T08:04:00Z', value: 37.9 }),
+      // Not a configured patient of cart-1: refused, never becomes a patient.
       reading('pulse', { seq: 10, at: '2026-11-23T09:00:00Z', patientId: 'p-003' }),
       reading('pulse', { seq: 11, at: '2026-11-23T09:00:00Z', patientId: 'p_004' }),
     ]),
@@ -71,7 +80,6 @@ describe('JSON API', () => {
       ['p-002', 'configured'],
       ['p-001', 'configured'],
       ['p_004', 'configured'],
-      ['p-003', 'observed'],
     ]);
     const martin = patients.find((p) => p.id === 'p-001');
     expect(martin?.vitals.bp).toMatchObject({ values: [131, 84], unitDisplay: 'mmHg', effective: '2026-11-23T08:01:00Z' });
@@ -103,7 +111,13 @@ describe('JSON API', () => {
     const gws = (await get('/api/gateways')).json() as { gateways: { gatewayId: string; lastBatchAt: string | null }[] };
     expect(gws.gateways).toEqual([expect.objectContaining({ gatewayId: 'cart-1', lastBatchAt: expect.any(String) })]);
     const m = (await get('/api/metrics/ingest')).json() as Record<string, unknown>;
-    expect(m).toMatchObject({ batchesReceived: 1, observationsStored: 11, observationsInStore: 11, malformed: expect.any(Object) });
+    expect(m).toMatchObject({
+      batchesReceived: 1,
+      observationsStored: 10,
+      observationsInStore: 10,
+      readingsNotServed: 1,
+      malformed: expect.any(Object),
+    });
     const h = await get('/healthz');
     expect(h.status).toBe(200);
     expect(h.json()).toEqual({ status: 'ok', store: 'ok', mqtt: 'connected' });
@@ -141,7 +155,7 @@ describe('FHIR API', () => {
     const none = (await get('/fhir/Observation?patient=p-001&date=2026-11-24')).json() as Bundle;
     expect(none).toMatchObject({ total: 0, entry: [] });
     const countOnly = (await get('/fhir/Observation?_count=0')).json() as Bundle;
-    expect(countOnly).toMatchObject({ total: 11, entry: [] });
+    expect(countOnly).toMatchObject({ total: 10, entry: [] });
     // The FHIR id of local patient 'p_004' is 'p-004' (as in the Observation's subject reference).
     const petit = (await get('/fhir/Observation?patient=Patient/p-004')).json() as Bundle;
     expect(petit.total).toBe(1);

@@ -33,7 +33,7 @@ export const PatientSeedConfig = Type.Object(
       Type.Array(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }), {
         maxItems: 100,
         description:
-          'carts or home kits (gateway ids) that serve this patient: their clinicians see the patient, and its alerts, before any reading',
+          'carts or home kits (gateway ids) that serve this patient: the only gateways whose readings of it the cloud stores; their clinicians see the patient and its alerts',
       }),
     ),
     telemonitoring: Type.Optional(TelemonitoringEnrollment),

@@ -132,7 +132,10 @@ export class Rig {
   }
 
   async startCloud(): Promise<void> {
-    const args = ['cloud', '--data-dir', join(this.dir, 'cloud'), '--http-port', String(this.httpPort)];
+    // The cloud stores readings only for patients its configuration assigns to the sending gateway.
+    const cloudConfig = join(this.dir, 'cloud.yaml');
+    writeFileSync(cloudConfig, `patients: [{ id: ${PATIENT}, family: CHAOS, given: Trial, gateways: [${this.gatewayId}] }]\n`);
+    const args = ['cloud', '--config', cloudConfig, '--data-dir', join(this.dir, 'cloud'), '--http-port', String(this.httpPort)];
     if (this.mosquitto) args.push('--broker', this.mosquitto.url);
     else args.push('--mqtt-port', String(this.mqttPort));
     args.push('--host', this.net ? this.net.addrB : '127.0.0.1');

@@ -28,7 +28,7 @@ describe.skipIf(!hasChromium)('alerts panel in Chromium', () => {
       dataDir: dir,
       mqttPort: 0,
       httpPort: 0,
-      patients: [{ id: 'hf-7', family: 'Martin', given: 'Jeanne', telemonitoring: { programme: 'heart-failure' } }],
+      patients: [{ id: 'hf-7', family: 'Martin', given: 'Jeanne', gateways: ['home-7'], telemonitoring: { programme: 'heart-failure' } }],
       logger: pino({ level: 'silent' }),
       teleconsult: {
         specialists: [{ id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORD, 10), gateways: ['home-*'] }],

@@ -74,8 +74,10 @@ describe('telemonitoring alerts end to end', () => {
           id: 'hf-1',
           family: 'Durand',
           given: 'Paul',
+          gateways: ['home-42'],
           telemonitoring: { programme: 'heart-failure', since: new Date(START).toISOString() },
         },
+        { id: 'ehpad-9', family: 'Petit', given: 'Louis', gateways: ['cart-b1'] },
       ],
       telemonitoring: {
         now: () => now,

@@ -73,7 +73,8 @@ export async function startBleRig(opts: BleRigOptions): Promise<BleRig> {
     dataDir: join(dir, 'cloud'),
     mqttPort: 0,
     httpPort: 0,
-    patients: opts.cloudPatients ?? RESIDENTS,
+    // The cloud stores readings only for patients it assigns to the sending gateway.
+    patients: (opts.cloudPatients ?? RESIDENTS).map((r) => ({ ...r, gateways: r.gateways ?? ['ble-e2e'] })),
     logger: pino({ level: 'silent' }),
   });
   const logs: LogEntry[] = [];

@@ -26,7 +26,16 @@ describe.skipIf(!hasChromium)('clinician dashboard in Chromium', () => {
       dataDir: dir,
       mqttPort: 0,
       httpPort: 0,
-      patients: [{ id: 'ehpad-r12', family: 'MARTIN', given: 'Jeanne', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10' }],
+      patients: [
+        {
+          id: 'ehpad-r12',
+          family: 'MARTIN',
+          given: 'Jeanne',
+          ins: '238016912304522',
+          insOid: '1.2.250.1.213.1.4.10',
+          gateways: ['cart-ui'],
+        },
+      ],
       logger: pino({ level: 'silent' }),
       teleconsult: {
         specialists: [{ id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORD, 10), gateways: ['cart-*'] }],

@@ -193,6 +193,31 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
     await expect.poll(() => page.locator('#store').isHidden(), { timeout: 10_000 }).toBe(true);
     await page.close();
   });
+
+  it('tells the nurse when the cloud refuses a reading, with its reason (kept on the cart, not resent)', async () => {
+    const reason = 'patient-not-served: patient "p-002" is not assigned to gateway cart-ui in the cloud\'s configuration';
+    cloud.reject = (o) => (o.patient.id === 'p-002' ? reason : undefined);
+    const page = await browser.newPage({ locale: 'fr-FR' });
+    try {
+      await page.goto(`${gw.httpUrl}/`);
+      expect(await page.locator('#refused-readings').isHidden()).toBe(true);
+      gw.patients.select('p-002');
+      frames.emit('frame', { ...frame(hexWeight(14_000), '2A9D'), deviceId: 'ble:C0:FF:EE:00:00:02' });
+      await expect.poll(() => gw.store.stats().rejected, { timeout: 10_000 }).toBe(1);
+      await page.reload();
+      const banner = page.locator('#refused-readings');
+      await expect
+        .poll(() => banner.textContent(), { timeout: 10_000 })
+        .toBe(
+          `1 mesure refusée par le serveur (conservée sur le chariot, non renvoyée) ; prévenez l’administrateur. Dernier motif : ${reason}`,
+        );
+      await page.locator('#lang').click();
+      expect(await banner.textContent()).toMatch(/^1 reading refused by the server .*Latest reason: patient-not-served/);
+    } finally {
+      cloud.reject = () => undefined;
+      await page.close();
+    }
+  });
 });
 
 /** 0x2A9D, SI, no time stamp: `units` × 0.005 kg. */

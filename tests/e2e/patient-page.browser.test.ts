@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)('patient trends page in Chromium', () => {
       mqttPort: 0,
       httpPort: 0,
       timeZone: 'Europe/Paris',
-      patients: [{ id: PATIENT, family: 'BERNARD', given: 'Lucie', birthDate: '1936-05-14' }],
+      patients: [{ id: PATIENT, family: 'BERNARD', given: 'Lucie', birthDate: '1936-05-14', gateways: ['cart-tp'] }],
       logger: pino({ level: 'silent' }),
       teleconsult: {
         specialists: [{ id: 'dr-leroy', name: 'Dr Paul Leroy', passwordHash: await hashPassword(PASSWORD, 10), gateways: ['cart-*'] }],

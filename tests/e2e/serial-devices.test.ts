@@ -33,7 +33,7 @@ async function startRig(): Promise<Rig> {
     dataDir: join(dir, 'cloud'),
     mqttPort: 0,
     httpPort: 0,
-    patients: [PATIENT],
+    patients: [{ ...PATIENT, gateways: ['cart-serial'] }],
     logger: pino({ level: 'silent' }),
   });
   const config = resolveGatewayConfig({

@@ -106,7 +106,7 @@ beforeAll(async () => {
     dataDir: join(dir, 'cloud'),
     mqttPort: 0,
     httpPort: 0,
-    patients: [PATIENT],
+    patients: [{ ...PATIENT, gateways: ['cart-steth', 'cart-steth-full'] }],
     logger: pino({ level: 'silent' }),
     teleconsult: { specialists: [clinician.account] },
   });

@@ -75,7 +75,9 @@ describe('alarm over a 1 Mbit/s link with a waveform backlog draining', () => {
   const links: SlowLink[] = [];
 
   beforeAll(async () => {
-    cloud = await startCloud({ dataDir: join(dir, 'cloud'), mqttPort: 0, httpPort: 0, logger: silent });
+    // The cloud stores readings only for patients it assigns to the sending gateway.
+    const patients = HOME_CONFIG.patients.map((p) => ({ ...p, gateways: ['lanes-tbf', 'lanes-proxy'] }));
+    cloud = await startCloud({ dataDir: join(dir, 'cloud'), mqttPort: 0, httpPort: 0, patients, logger: silent });
   });
   afterAll(async () => {
     for (const g of gateways) await g.stop();

@@ -7,7 +7,7 @@ import { type Cloud, startCloud } from '@telecart/cloud';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Mosquitto, startMosquitto } from '../../cloud/src/testing/mosquitto.js';
 import { waitFor } from '../support/wait.js';
-import { type HomeGateway, homeGateway, quiet, tempDir } from './support.js';
+import { type HomeGateway, homeGateway, quiet, servedPatients, tempDir } from './support.js';
 
 describe.each([5, 4] as const)('gateway → Mosquitto → cloud over MQTT protocol level %i', (v) => {
   let mosquitto: Mosquitto | undefined;
@@ -24,8 +24,15 @@ describe.each([5, 4] as const)('gateway → Mosquitto → cloud over MQTT protoc
 
   it('delivers every reading exactly once and drains the gateway backlog', async () => {
     mosquitto = await startMosquitto();
-    cloud = await startCloud({ dataDir: dir.path, externalBrokerUrl: mosquitto.url, mqttVersion: v, httpPort: 0, logger: quiet() });
     const gatewayId = `home-v${v}`;
+    cloud = await startCloud({
+      dataDir: dir.path,
+      externalBrokerUrl: mosquitto.url,
+      mqttVersion: v,
+      httpPort: 0,
+      patients: servedPatients([gatewayId]),
+      logger: quiet(),
+    });
     gw = await homeGateway({ gatewayId, cloudUrl: mosquitto.url, dataDir: `${dir.path}/gw`, mqttVersion: v });
     await waitFor(() => gw?.gateway.sync.connected, { what: 'the gateway to connect' });
     gw.measure(12);

@@ -4,6 +4,7 @@
  * subscription, every reading is stored exactly once, and more than one worker did work.
  * Needs the build (npx tsc -b): the workers are forked from cli/dist/main.js.
  */
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 import { startChild, stopChildren } from '../../cli/src/runtime/children.js';
@@ -26,9 +27,26 @@ interface IngestMetricsBody {
 it('3 ingest workers share the uplinks: each reading stored once, load spread', { timeout: 90_000 }, async () => {
   const dir = tempDir();
   const mosquitto = await startMosquitto();
+  // The readings' patient (the builders' p-001), served by the four test carts: the cloud stores assigned patients only.
+  const config = `${dir.path}/cloud.yaml`;
+  writeFileSync(config, 'patients: [{ id: p-001, family: MARTIN, given: Jeanne, gateways: [cart-0, cart-1, cart-2, cart-3] }]\n');
   const cloud = await startChild(
     'cloud',
-    ['cloud', '--broker', mosquitto.url, '--ingest-workers', '3', '--mqtt-version', '5', '--data-dir', dir.path, '--http-port', '0'],
+    [
+      'cloud',
+      '--config',
+      config,
+      '--broker',
+      mosquitto.url,
+      '--ingest-workers',
+      '3',
+      '--mqtt-version',
+      '5',
+      '--data-dir',
+      dir.path,
+      '--http-port',
+      '0',
+    ],
     { logFile: `${dir.path}/cloud.log`, main: MAIN, timeoutMs: 60_000 },
   );
   const gateways: TestGateway[] = [];

@@ -47,6 +47,17 @@ export interface HomeGateway {
   stop(): Promise<void>;
 }
 
+/**
+ * The cloud's patients for these tests: the home gateways' patient served by `home`, the test
+ * builders' default patient (p-001) by `other` (the cloud stores readings of assigned patients only).
+ */
+export function servedPatients(home: string[], other: string[] = []) {
+  return [
+    { id: 'home-1', family: 'LEROY', given: 'Paul', gateways: home },
+    { id: 'p-001', family: 'MARTIN', given: 'Jeanne', gateways: other },
+  ];
+}
+
 /** A real gateway in home mode (every reading belongs to its patient) on `cloudUrl`. */
 export async function homeGateway(o: { gatewayId: string; cloudUrl: string; dataDir: string; mqttVersion?: 4 | 5 }): Promise<HomeGateway> {
   const config = resolveGatewayConfig({

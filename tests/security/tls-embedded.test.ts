@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CertificateAuthority, createCa } from '../../cloud/src/security/pki.js';
 import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { waitFor } from '../support/wait.js';
-import { enrollWith, type HomeGateway, homeGateway, quiet, refused, tempDir } from './support.js';
+import { enrollWith, type HomeGateway, homeGateway, quiet, refused, servedPatients, tempDir } from './support.js';
 
 const dir = tempDir();
 let cloud: Cloud;
@@ -39,7 +39,14 @@ function closed(c: MqttClient, ms = 5000): Promise<void> {
 }
 
 beforeAll(async () => {
-  cloud = await startCloud({ dataDir: dir.path, mqttPort: 0, httpPort: 0, tls: { enabled: true, enrollPort: 0 }, logger: quiet() });
+  cloud = await startCloud({
+    dataDir: dir.path,
+    mqttPort: 0,
+    httpPort: 0,
+    tls: { enabled: true, enrollPort: 0 },
+    patients: servedPatients(['gw-a'], ['gw-b']),
+    logger: quiet(),
+  });
   for (const id of ['gw-a', 'gw-b']) creds[id] = await enrollWith(cloud, dir.path, id);
   gwA = await homeGateway({ gatewayId: 'gw-a', cloudUrl: cloud.mqttUrl, dataDir: `${dir.path}/gw-a` });
   await waitFor(() => gwA.gateway.sync.connected, { what: 'gateway A to connect over mutual TLS' });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Mosquitto, startMosquitto } from '../../cloud/src/testing/mosquitto.js';
 import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { waitFor } from '../support/wait.js';
-import { enrollWith, type HomeGateway, homeGateway, quiet, refused, tempDir } from './support.js';
+import { enrollWith, type HomeGateway, homeGateway, quiet, refused, servedPatients, tempDir } from './support.js';
 
 const dir = tempDir();
 const secDir = `${dir.path}/security`;
@@ -33,6 +33,7 @@ beforeAll(async () => {
     mqttVersion: 5,
     httpPort: 0,
     tls: { enabled: true, dir: secDir, enrollPort: 0 },
+    patients: servedPatients(['gw-a'], ['gw-b']),
     logger: quiet(),
   });
   for (const id of ['gw-a', 'gw-b']) creds[id] = await enrollWith(cloud, dir.path, id);

@@ -59,11 +59,13 @@ export async function startVirtualCart(opts: { proxy?: boolean; gatewayId?: stri
   const dir = mkdtempSync(join(tmpdir(), 'telecart-e2e-'));
   const bus = await startPrivateBus();
   const devices = await startVirtualDevices({ busAddress: bus.address, seed: 7, intervalMs: 0, timeZone: 'UTC', clock: steppingClock() });
+  const gatewayId = opts.gatewayId ?? 'cart-e2e';
   const cloud = await startCloud({
     dataDir: join(dir, 'cloud'),
     mqttPort: 0,
     httpPort: 0,
-    patients: RESIDENTS,
+    // The cloud stores readings only for patients it assigns to the sending cart.
+    patients: RESIDENTS.map((r) => ({ ...r, gateways: [gatewayId] })),
     logger: pino({ level: 'silent' }),
   });
   const brokerPort = Number(new URL(cloud.mqttUrl).port);
@@ -73,7 +75,7 @@ export async function startVirtualCart(opts: { proxy?: boolean; gatewayId?: stri
   writeFileSync(
     configFile,
     [
-      `gatewayId: ${opts.gatewayId ?? 'cart-e2e'}`,
+      `gatewayId: ${gatewayId}`,
       'mode: cart',
       'timeZone: UTC',
       'ble: { enabled: true }',

@@ -63,15 +63,16 @@ export interface ConsultChain {
   stop(): Promise<void>;
 }
 
-/** A cloud with `specialist` (an auditor too) allowed on cart-*. */
+/** A cloud with `specialist` (an auditor too) allowed on cart-*, and the patient served by cart `gatewayId`. */
 export async function specialistCloud(
-  o: Pick<ChainOptions, 'specialist' | 'patient' | 'rejoinGraceSeconds'> & { dataDir: string; logger: Logger },
+  o: Pick<ChainOptions, 'specialist' | 'patient' | 'rejoinGraceSeconds' | 'gatewayId'> & { dataDir: string; logger: Logger },
 ): Promise<Cloud> {
   return startCloud({
     dataDir: o.dataDir,
     mqttPort: 0,
     httpPort: 0,
-    patients: [o.patient],
+    // The cloud stores readings only for patients it assigns to the sending cart.
+    patients: [{ ...o.patient, gateways: [o.gatewayId] }],
     logger: o.logger,
     teleconsult: {
       ...(o.rejoinGraceSeconds !== undefined ? { rejoinGraceSeconds: o.rejoinGraceSeconds } : {}),

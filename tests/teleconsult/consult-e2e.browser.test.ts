@@ -304,7 +304,13 @@ describe.skipIf(skipReason !== null || !inside || mode !== 'desktop')('the demoâ
     const logger = pino({ level: process.env.TELECART_TEST_LOG ?? 'silent' });
     const addresses = demoIceAddresses();
     expect(addresses).not.toContain('127.0.0.1');
-    const cloud = await specialistCloud({ specialist: SPECIALIST, patient: PATIENT, dataDir: join(dir, 'cloud'), logger });
+    const cloud = await specialistCloud({
+      specialist: SPECIALIST,
+      patient: PATIENT,
+      gatewayId: GATEWAY_ID,
+      dataDir: join(dir, 'cloud'),
+      logger,
+    });
     const config = resolveGatewayConfig({
       gatewayId: GATEWAY_ID,
       mode: 'cart',

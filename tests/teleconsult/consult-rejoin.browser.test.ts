@@ -222,6 +222,7 @@ describe.skipIf(skipReason !== null || !inside)('the rejoin, inside the namespac
     const lostCloud = await specialistCloud({
       specialist: SPECIALIST,
       patient: PATIENT,
+      gatewayId: 'cart-lost',
       rejoinGraceSeconds: 1,
       dataDir: join(lostDir, 'cloud'),
       logger,

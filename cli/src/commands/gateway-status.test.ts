@@ -59,6 +59,15 @@ describe('telecart gateway status', () => {
     expect(text).toMatch(/^total\s+3\s/m);
     expect(text).toMatch(/cap 64\.0 MiB, waveforms refused past 51\.2 MiB\), level OK/);
     expect(text).toMatch(/sync: DISCONNECTED/);
+    expect(text).not.toMatch(/refused by the cloud/);
+  });
+
+  it('names the newest reading the cloud refused, with its reason', async () => {
+    const seq = gw.store.list('pending', 10).find((r) => r.lane === 'spot')?.seq ?? 0;
+    expect(gw.store.markRejected(seq, 'patient-not-served: patient "p1" is not assigned to gateway status-gw')).toBe(true);
+    const c = capture();
+    expect(await gatewayStatusCommand({ url: gw.httpUrl }, c.io)).toBe(0);
+    expect(c.out.join('')).toContain(`refused by the cloud, latest: seq ${seq}: patient-not-served: patient "p1" is not assigned`);
   });
 
   it('reads the store file read-only when the gateway is down, says so, and exits non-zero', async () => {
@@ -67,7 +76,11 @@ describe('telecart gateway status', () => {
     expect(await gatewayStatusCommand({ url: gw.httpUrl, dataDir: dir, json: true }, c.io)).toBe(EXIT_UNREACHABLE);
     expect(c.err.join('')).toMatch(/not reachable/);
     const view = JSON.parse(c.out.join(''));
-    expect(view).toMatchObject({ source: 'store-file', gatewayId: 'status-gw', lanes: { spot: { pending: 2 }, waveform: { pending: 1 } } });
+    expect(view).toMatchObject({
+      source: 'store-file',
+      gatewayId: 'status-gw',
+      lanes: { spot: { pending: 1, rejected: 1 }, waveform: { pending: 1 } },
+    });
     const none = capture();
     expect(await gatewayStatusCommand({ url: gw.httpUrl }, none.io)).toBe(EXIT_UNREACHABLE);
     expect(none.out).toEqual([]);

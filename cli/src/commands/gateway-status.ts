@@ -28,6 +28,8 @@ export interface StatusView {
   waveformStopBytes: number | null;
   level: string | null;
   sync: { connected: boolean; inFlight: number; lastAckAt: string | null } | null;
+  /** The newest reading the cloud refused, with its reason (live answers only). */
+  latestRejected?: { seq: number; reason: string | null } | null;
 }
 
 export const EXIT_UNREACHABLE = 2;
@@ -87,6 +89,8 @@ export function formatStatus(v: StatusView, now = Date.now()): string {
     lines.push(
       `sync: ${v.sync.connected ? 'connected' : 'DISCONNECTED'}, ${v.sync.inFlight} batch(es) in flight, last ack ${v.sync.lastAckAt ?? 'never'}`,
     );
+  if (v.latestRejected)
+    lines.push(`refused by the cloud, latest: seq ${v.latestRejected.seq}: ${v.latestRejected.reason ?? '(no reason)'}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -101,6 +105,7 @@ async function fetchLive(url: string, timeoutMs: number): Promise<StatusView> {
     gatewayId?: string;
     backlog?: { lanes?: Record<Lane, LaneStats & { oldestUnsyncedAt: string | null }>; capacity?: Record<string, unknown> };
     sync?: { connected: boolean; inFlight: number; lastAckAt: string | null };
+    rejectedByCloud?: { seq: number; reason: string | null }[];
   };
   const lanes = body.backlog?.lanes;
   if (!lanes || LANES.some((l) => typeof lanes[l]?.pending !== 'number'))
@@ -117,6 +122,7 @@ async function fetchLive(url: string, timeoutMs: number): Promise<StatusView> {
     waveformStopBytes: num(cap.waveformStopBytes),
     level: typeof cap.level === 'string' ? cap.level : null,
     sync: body.sync ?? null,
+    latestRejected: body.rejectedByCloud?.[0] ? { seq: body.rejectedByCloud[0].seq, reason: body.rejectedByCloud[0].reason } : null,
   };
 }
 

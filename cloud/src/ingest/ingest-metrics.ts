@@ -14,6 +14,8 @@ export interface IngestMetrics {
   duplicates: number;
   /** Readings rejected inside otherwise valid batches (named in the ack). */
   readingsRejected: number;
+  /** Of `readingsRejected`: readings of a patient the configuration does not assign to the sending gateway. */
+  readingsNotServed: number;
   /** Readings so broken their seq is unknown: dropped, cannot be acked. */
   readingsUnaddressable: number;
   /** Whole messages dropped, by reason. */
@@ -46,6 +48,7 @@ export function emptyMetrics(): IngestMetrics {
     observationsStored: 0,
     duplicates: 0,
     readingsRejected: 0,
+    readingsNotServed: 0,
     readingsUnaddressable: 0,
     malformed: { oversize: 0, 'not-json': 0, schema: 0, 'topic-mismatch': 0, 'unknown-topic': 0 },
     malformedTotal: 0,

@@ -22,6 +22,8 @@ const stored: Observation[] = [];
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'telecart-ingest-'));
   store = new SqliteStore({ file: join(dir, 'cloud.db') });
+  // The readings' patient, served by the test cart (the ingest stores only assigned patients).
+  await store.upsertPatients([{ id: 'p-001', family: 'MARTIN', given: 'Jeanne', gateways: ['cart-1'] }]);
   logLines = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

@@ -15,6 +15,7 @@ import {
   type Lane,
   MAX_PAYLOAD_BYTES,
   type Observation,
+  type ObservationBatch,
   parseTopic,
   topics,
   toSeqRanges,
@@ -62,10 +63,20 @@ export interface Ingest {
 
 const REASON_MAX = 300;
 
+/**
+ * Machine-readable start of the ack reason for a reading whose patient the cloud's configuration
+ * does not assign to the sending gateway (unknown patient, or one served by other carts).
+ */
+export const PATIENT_NOT_SERVED = 'patient-not-served';
+/** Bounds the (gateway, patient) pairs remembered for the once-only audit line. */
+const AUDITED_MAX = 10_000;
+
 class MqttIngest implements Ingest {
   private readonly counters = emptyMetrics();
   private readonly listeners = new Set<ObservationListener>();
   private readonly once: OnceLogger;
+  /** (gateway, patient) pairs already written to the audit trail as refused. */
+  private readonly auditedRefusals = new Set<string>();
   private readonly maxBytes: number;
   private inFlight: Promise<void> = Promise.resolve();
   private stopping = false;
@@ -163,8 +174,14 @@ class MqttIngest implements Ingest {
     }
 
     let result: Awaited<ReturnType<CloudStore['storeBatch']>>;
+    let notServed: RejectedReading[];
     try {
-      result = await this.storeWithRetry(batch);
+      const attributed = await this.attribute(gatewayId, batch);
+      notServed = attributed.refused;
+      result =
+        attributed.served.observations.length > 0
+          ? await this.withRetry(() => this.opts.store.storeBatch(attributed.served))
+          : { storedSeqs: [], duplicates: 0, rejected: [], inserted: [] };
     } catch (e) {
       // Nothing acked: the gateway keeps the batch and resends it.
       this.counters.storeErrors++;
@@ -176,9 +193,11 @@ class MqttIngest implements Ingest {
       this.opts.logger.error({ gatewayId, batchId: batch.batchId, seq: r.seq, reason: r.reason }, 'ingest: reading rejected by the store');
     }
 
+    // Counted once acked: a batch whose store failed comes again and is decided again.
+    this.counters.readingsNotServed += notServed.length;
     this.counters.observationsStored += result.inserted.length;
     this.counters.duplicates += result.duplicates;
-    const rejected: RejectedReading[] = [...checked.rejected, ...result.rejected].map((r) => ({
+    const rejected: RejectedReading[] = [...checked.rejected, ...notServed, ...result.rejected].map((r) => ({
       seq: r.seq,
       reason: r.reason.slice(0, REASON_MAX),
     }));
@@ -207,11 +226,56 @@ class MqttIngest implements Ingest {
     });
   }
 
-  private async storeWithRetry(batch: Parameters<CloudStore['storeBatch']>[0]): ReturnType<CloudStore['storeBatch']> {
+  /**
+   * Splits the batch by the cloud's own records: readings of patients the configuration assigns to
+   * this gateway are stored; the others are refused (named in the ack, audited once per gateway and
+   * patient) and never create nor link a patient, whatever the reading claims.
+   */
+  private async attribute(gatewayId: string, batch: ObservationBatch): Promise<{ served: ObservationBatch; refused: RejectedReading[] }> {
+    const ids = [...new Set(batch.observations.map((o) => o.patient.id))];
+    const served = await this.withRetry(() => this.opts.store.servedPatients(gatewayId, ids));
+    if (served.size === ids.length) return { served: batch, refused: [] };
+    const refused: RejectedReading[] = [];
+    const firstSeq = new Map<string, number>();
+    const kept = batch.observations.filter((o) => {
+      if (served.has(o.patient.id)) return true;
+      refused.push({
+        seq: o.seq,
+        reason: `${PATIENT_NOT_SERVED}: patient ${JSON.stringify(o.patient.id)} is not assigned to gateway ${gatewayId} in the cloud's configuration`,
+      });
+      if (!firstSeq.has(o.patient.id)) firstSeq.set(o.patient.id, o.seq);
+      return false;
+    });
+    for (const [patientId, seq] of firstSeq) await this.auditRefusal(gatewayId, patientId, batch.batchId, seq);
+    return { served: { ...batch, observations: kept }, refused };
+  }
+
+  private async auditRefusal(gatewayId: string, patientId: string, batchId: string, seq: number): Promise<void> {
+    const key = `${gatewayId}\u0000${patientId}`;
+    if (this.auditedRefusals.has(key) || this.auditedRefusals.size >= AUDITED_MAX) return;
+    this.auditedRefusals.add(key);
+    this.opts.logger.warn({ gatewayId, patientId, batchId, seq }, 'ingest: reading of a patient not served by this gateway refused');
+    try {
+      await this.opts.store.appendAudit({
+        at: new Date().toISOString(),
+        actor: gatewayId,
+        actorRole: 'gateway',
+        action: 'reading-refused',
+        gatewayId,
+        patientId,
+        detail: `${PATIENT_NOT_SERVED}: batch ${batchId}, first seq ${seq}; later refusals of this pair are only counted`.slice(0, 512),
+      });
+    } catch (e) {
+      // The refusal itself stands (nothing is stored); only its trail line is missing.
+      this.opts.logger.error({ err: e, gatewayId, patientId }, 'ingest: could not audit a refused reading');
+    }
+  }
+
+  private async withRetry<T>(op: () => Promise<T>): Promise<T> {
     const attempts = Math.max(1, this.opts.storeAttempts ?? 5);
     for (let i = 1; ; i++) {
       try {
-        return await this.opts.store.storeBatch(batch);
+        return await op();
       } catch (e) {
         if (i >= attempts || !isTransientStoreError(e)) throw e;
         this.counters.storeRetries++;

@@ -33,7 +33,7 @@ export interface PatientSeed {
   given: string;
   /** YYYY-MM-DD */
   birthDate?: string;
-  /** Carts or home kits that serve this patient: clinicians of those carts see the patient before any reading. */
+  /** Carts or home kits that serve this patient: the only gateways whose readings of it are stored, and whose clinicians see it. Replaces the stored list. */
   gateways?: readonly string[];
 }
 
@@ -121,13 +121,21 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
 export interface CloudStore {
-  /** One transaction: resolves only after the commit is durable. */
+  /**
+   * One transaction: resolves only after the commit is durable. Stores what it is given: the
+   * ingest has already refused readings of patients not served by the batch's gateway.
+   */
   storeBatch(batch: ObservationBatch): Promise<StoreBatchResult>;
   upsertPatients(patients: readonly PatientSeed[]): Promise<void>;
   listPatients(): Promise<PatientRecord[]>;
   getPatient(id: string): Promise<PatientRecord | null>;
-  /** The gateways (carts) that sent readings of this patient, sorted; [] for an unknown patient. */
+  /** The gateways (carts) the configuration assigns to this patient, sorted; [] for an unknown patient. */
   patientGateways(patientId: string): Promise<string[]>;
+  /**
+   * Which of these patient ids the cloud's own records (configured patients, their `gateways`)
+   * assign to this gateway: the ingest stores a reading only for those. Readings never assign.
+   */
+  servedPatients(gatewayId: string, patientIds: readonly string[]): Promise<Set<string>>;
   getObservation(id: string): Promise<Observation | null>;
   /** Newest first (by effective time, then sequence). */
   getObservations(query: ObservationPage): Promise<Observation[]>;

@@ -117,9 +117,6 @@ const SQL = {
     UPDATE patients p SET ins = t.ins, ins_oid = t.ins_oid, updated_at = $4
     FROM t WHERE p.id = t.id AND p.ins IS NULL AND t.ins IS NOT NULL`,
   // Last in the transaction: it locks the gateway's row until commit.
-  linkGateway: `
-    INSERT INTO patient_gateways (patient_id, gateway_id) SELECT id, $2 FROM unnest($1::text[]) AS t(id) ORDER BY id
-    ON CONFLICT DO NOTHING`,
   touchGateway: `
     INSERT INTO gateways (gateway_id, last_batch_at) VALUES ($1, $2)
     ON CONFLICT (gateway_id) DO UPDATE SET last_batch_at = GREATEST(gateways.last_batch_at, excluded.last_batch_at)`,
@@ -288,7 +285,7 @@ export class PostgresStore implements CloudStore {
           text: SQL.observedPatients,
           values: [patients.map((p) => p.id), patients.map((p) => p.ins ?? null), patients.map((p) => p.insOid ?? null), storedAt],
         });
-        await c.query({ name: 'telecart_link_gateway', text: SQL.linkGateway, values: [patients.map((p) => p.id), batch.gatewayId] });
+        // No link to the sending gateway: only the configuration assigns patients (upsertPatients).
       }
       await c.query({ name: 'telecart_touch_gateway', text: SQL.touchGateway, values: [batch.gatewayId, storedAt] });
       return batchResult(obs, outcomes);
@@ -383,6 +380,8 @@ export class PostgresStore implements CloudStore {
         seeds.map((p) => p.birthDate ?? null),
         now,
       ]);
+      // The configuration is the only authority on who serves a patient: its list replaces the stored one.
+      await c.query('DELETE FROM patient_gateways WHERE patient_id = ANY($1::text[])', [seeds.map((p) => p.id)]);
       if (links.length > 0)
         await c.query(
           `INSERT INTO patient_gateways (patient_id, gateway_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
@@ -400,6 +399,16 @@ export class PostgresStore implements CloudStore {
     const res = await this.pool.query<PatientRow>(`${SQL.patientSelect} WHERE p.id = $1`, [id]);
     const row = res.rows[0];
     return row ? patientFromRow(row) : null;
+  }
+
+  async servedPatients(gatewayId: string, patientIds: readonly string[]): Promise<Set<string>> {
+    const res = await this.pool.query<{ patient_id: string }>({
+      name: 'telecart_served_patients',
+      text: `SELECT l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
+        WHERE l.gateway_id = $1 AND p.configured AND l.patient_id = ANY($2::text[])`,
+      values: [gatewayId, patientIds],
+    });
+    return new Set(res.rows.map((r) => r.patient_id));
   }
 
   async patientGateways(patientId: string): Promise<string[]> {

@@ -24,7 +24,6 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
-import { observationText } from './observation-text.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { migrate } from './sqlite-migrations.js';
@@ -142,12 +141,12 @@ export class SqliteStore implements CloudStore {
     const bySeq = this.stmt('SELECT id, gateway_id AS gatewayId, seq FROM observations WHERE gateway_id = ? AND seq = ?');
     const byContentKey = this.stmt('SELECT 1 FROM observations WHERE content_key = ?').pluck();
     // A reading may teach the INS of a patient known only by local id; it never overwrites one.
+    // It never links its patient to the sending gateway: only the configuration does (upsertPatients).
     const upsertPatient = this.stmt(
       `INSERT INTO patients (id, ins, ins_oid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET ins = excluded.ins, ins_oid = excluded.ins_oid, updated_at = excluded.updated_at
        WHERE patients.ins IS NULL AND excluded.ins IS NOT NULL`,
     );
-    const linkGateway = this.stmt('INSERT OR IGNORE INTO patient_gateways (patient_id, gateway_id) VALUES (?, ?)');
     // Migration 8: the alert engine judges every inserted reading, even after a crash right after this commit.
     const queueForAlerts = this.stmt('INSERT INTO alert_queue (observation_id, patient_id) VALUES (?, ?)');
     const touchGateway = this.stmt(
@@ -174,14 +173,14 @@ export class SqliteStore implements CloudStore {
           Date.parse(obs.time.effective),
           obs.time.received,
           storedAt,
-          observationText(obs),
+          // The validated object's own serialization, never text taken from the payload.
+          JSON.stringify(obs),
         );
         if (r.changes === 1) {
           outcomes.push('inserted');
           queueForAlerts.run(obs.id, obs.patient.id);
           const hasIns = obs.patient.ins !== undefined;
           const done = patientsDone.get(obs.patient.id);
-          if (done === undefined) linkGateway.run(obs.patient.id, batch.gatewayId);
           if (done === undefined || (!done && hasIns)) {
             upsertPatient.run(obs.patient.id, obs.patient.ins ?? null, obs.patient.insOid ?? null, storedAt, storedAt);
             patientsDone.set(obs.patient.id, hasIns);
@@ -216,9 +215,12 @@ export class SqliteStore implements CloudStore {
          birth_date = COALESCE(excluded.birth_date, patients.birth_date),
          configured = 1, updated_at = excluded.updated_at`,
     );
+    const unlink = this.stmt('DELETE FROM patient_gateways WHERE patient_id = ?');
     const link = this.stmt('INSERT OR IGNORE INTO patient_gateways (patient_id, gateway_id) VALUES (?, ?)');
     this.db
       .transaction(() => {
+        // The configuration is the only authority on who serves a patient: its list replaces the stored one.
+        for (const id of new Set(patients.map((p) => p.id))) unlink.run(id);
         for (const p of patients) {
           upsert.run(p.id, p.ins ?? null, p.insOid ?? null, p.family, p.given, p.birthDate ?? null, now, now);
           for (const g of p.gateways ?? []) link.run(p.id, g);
@@ -256,6 +258,16 @@ export class SqliteStore implements CloudStore {
   async getObservation(id: string): Promise<Observation | null> {
     const json = this.stmt('SELECT json FROM observations WHERE id = ?').pluck().get(id) as string | undefined;
     return json === undefined ? null : this.rows.observation(id, json);
+  }
+
+  async servedPatients(gatewayId: string, patientIds: readonly string[]): Promise<Set<string>> {
+    const rows = this.stmt(
+      `SELECT l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
+       WHERE l.gateway_id = ? AND p.configured = 1 AND l.patient_id IN (SELECT value FROM json_each(?))`,
+    )
+      .pluck()
+      .all(gatewayId, JSON.stringify(patientIds)) as string[];
+    return new Set(rows);
   }
 
   async patientGateways(patientId: string): Promise<string[]> {

@@ -227,25 +227,35 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect(await store.getPatient('p-ghost')).toBeNull();
     });
 
-    it('records which gateways sent readings of each patient (inserted readings only)', async () => {
+    it('assigns patients to gateways from the configuration only: readings never link, a new list replaces the old', async () => {
       const from = (gatewayId: string, obs: Observation[]) =>
         batchOf(
           obs.map((o) => ({ ...o, gatewayId })),
           { gatewayId },
         );
-      await store.storeBatch(from('gw-2', [reading('weight', { seq: 1, contentKey: 'K', patientId: 'p-a' })]));
-      await store.storeBatch(
-        from('gw-1', [reading('pulse', { seq: 1, patientId: 'p-a' }), reading('pulse', { seq: 2, patientId: 'p-b' })]),
-      );
-      // A duplicate (same content key) from a third gateway does not link it.
-      await store.storeBatch(from('gw-3', [reading('weight', { seq: 9, contentKey: 'K', patientId: 'p-a' })]));
-      expect(await store.patientGateways('p-a')).toEqual(['gw-1', 'gw-2']);
-      expect(await store.patientGateways('p-b')).toEqual(['gw-1']);
+      await store.upsertPatients([
+        { id: 'p-a', family: 'A', given: 'A', gateways: ['gw-1'] },
+        { id: 'p-home', family: 'H', given: 'H', gateways: ['kit-9', 'kit-9', 'kit-1'] },
+      ]);
+      await store.storeBatch(from('gw-2', [reading('weight', { seq: 1, patientId: 'p-a' })]));
+      await store.storeBatch(from('gw-2', [reading('pulse', { seq: 2, patientId: 'p-b' })]));
+      expect(await store.patientGateways('p-a')).toEqual(['gw-1']);
+      expect(await store.patientGateways('p-b')).toEqual([]);
       expect(await store.patientGateways('p-none')).toEqual([]);
-      // A configured patient's own carts or kits count before any reading.
-      await store.upsertPatients([{ id: 'p-home', family: 'A', given: 'B', gateways: ['kit-9', 'kit-9', 'kit-1'] }]);
-      await store.upsertPatients([{ id: 'p-home', family: 'A', given: 'B', gateways: ['kit-9'] }]);
       expect(await store.patientGateways('p-home')).toEqual(['kit-1', 'kit-9']);
+      expect([...(await store.servedPatients('gw-1', ['p-a', 'p-b', 'p-home', 'p-none']))]).toEqual(['p-a']);
+      expect([...(await store.servedPatients('gw-2', ['p-a', 'p-b']))]).toEqual([]);
+      expect([...(await store.servedPatients('kit-9', ['p-home']))]).toEqual(['p-home']);
+      expect((await store.servedPatients('kit-9', [])).size).toBe(0);
+      // The configuration changed: the kit-1 link goes, and a patient with no list is served by none.
+      await store.upsertPatients([
+        { id: 'p-home', family: 'H', given: 'H', gateways: ['kit-9'] },
+        { id: 'p-a', family: 'A', given: 'A' },
+      ]);
+      expect(await store.patientGateways('p-home')).toEqual(['kit-9']);
+      expect((await store.servedPatients('kit-1', ['p-home'])).size).toBe(0);
+      expect(await store.patientGateways('p-a')).toEqual([]);
+      expect((await store.servedPatients('gw-1', ['p-a'])).size).toBe(0);
     });
 
     it('keeps clinician logins by token hash across reopen, forgets logged-out and expired ones', async () => {

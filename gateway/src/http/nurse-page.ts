@@ -32,6 +32,7 @@ export const NURSE_PAGE_HTML = `<!doctype html>
   #tc-call { background: #0b5394; color: #fff; border: 0; border-radius: 4px; }
   #tc-call:disabled { background: #9fb3c8; }
   #tc-status { font-weight: bold; }
+  #refused-readings { background: #fef3c7; color: #78350f; padding: .6em .8em; border-radius: 6px; margin-bottom: .6em; }
   #store { background: #b91c1c; color: #fff; padding: .6em .8em; border-radius: 6px; margin-bottom: .6em; font-weight: bold; }
   #tc-status[data-status="in-progress"] { color: #15803d; }
   #tc-status[data-status="waiting"], #tc-status[data-status="reconnecting"] { color: #b45309; }
@@ -48,6 +49,7 @@ export const NURSE_PAGE_HTML = `<!doctype html>
 </header>
 <main>
   <div id="store" role="alert" hidden></div>
+  <div id="refused-readings" role="alert" hidden></div>
   <div id="who"></div>
   <section id="tc" aria-live="polite">
     <fieldset id="tc-consent">
@@ -85,6 +87,7 @@ const T = {
         repName: 'Nom du représentant', repRelation: 'Lien (fille, tuteur, personne de confiance…)', method: 'Recueilli', oral: 'oralement', written: 'par écrit',
         confirm: 'J’ai informé la personne et recueilli son consentement libre et éclairé', needConsent: 'Recueillez d’abord le consentement',
         refused: { 'no-consent': 'Appel refusé : consentement non transmis' },
+        refusedReadings: (n) => n + (n > 1 ? ' mesures refusées par le serveur (conservées sur le chariot, non renvoyées)' : ' mesure refusée par le serveur (conservée sur le chariot, non renvoyée)') + ' ; prévenez l’administrateur. Dernier motif : ',
         store: { 'near-full': 'Mémoire du chariot presque pleine : les tracés (ECG, stéthoscope) ne sont plus enregistrés. Reconnectez le chariot au réseau.',
                  full: 'Mémoire du chariot pleine : plus aucune mesure n’est enregistrée. Reconnectez le chariot au réseau.' },
         st: { scheduled: 'Téléconsultation à venir', waiting: 'Patient en salle d’attente', 'in-progress': 'Téléconsultation en cours',
@@ -98,6 +101,7 @@ const T = {
         repName: 'Representative’s name', repRelation: 'Relation (daughter, guardian, trusted person…)', method: 'Given', oral: 'orally', written: 'in writing',
         confirm: 'I informed them and obtained their free and informed consent', needConsent: 'Record the consent first',
         refused: { 'no-consent': 'Call refused: no consent sent' },
+        refusedReadings: (n) => n + (n > 1 ? ' readings' : ' reading') + ' refused by the server (kept on the cart, not resent); tell the administrator. Latest reason: ',
         store: { 'near-full': 'Cart storage nearly full: waveforms (ECG, stethoscope) are no longer recorded. Bring the cart back on the network.',
                  full: 'Cart storage full: no new reading is recorded. Bring the cart back on the network.' },
         st: { scheduled: 'Teleconsultation scheduled', waiting: 'Patient in the waiting room', 'in-progress': 'Teleconsultation in progress',
@@ -274,10 +278,22 @@ function renderStore() {
   el.dataset.level = storeLevel;
   el.textContent = storeLevel === 'ok' ? '' : T[lang].store[storeLevel] || storeLevel;
 }
+let refusedCount = 0;
+let refusedReason = '';
+function renderRefused() {
+  const el = $('refused-readings');
+  el.hidden = refusedCount === 0;
+  // Text only: the reason comes from the server.
+  el.textContent = refusedCount === 0 ? '' : T[lang].refusedReadings(refusedCount) + refusedReason;
+}
 function noteStatus(status) {
   const c = status && status.backlog && status.backlog.capacity;
   storeLevel = c && c.level ? c.level : 'ok';
   renderStore();
+  refusedCount = (status && status.backlog && status.backlog.rejected) || 0;
+  const latest = status && status.rejectedByCloud && status.rejectedByCloud[0];
+  refusedReason = latest && latest.reason ? latest.reason : '';
+  renderRefused();
 }
 function pollStatus() {
   setInterval(() => { api('GET', '/api/status').then(noteStatus).catch(() => {}); }, 10000);
@@ -326,7 +342,7 @@ async function main() {
     refreshCall();
   };
   pollCall();
-  $('lang').onclick = () => { lang = lang === 'fr' ? 'en' : 'fr'; renderStatic(); renderReadings(); renderStore(); };
+  $('lang').onclick = () => { lang = lang === 'fr' ? 'en' : 'fr'; renderStatic(); renderReadings(); renderStore(); renderRefused(); };
   const es = new EventSource('/api/events');
   // Marks the live stream as open (readings and live values from now on reach this page).
   es.addEventListener('open', () => { document.body.dataset.events = 'open'; });

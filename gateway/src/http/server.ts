@@ -20,6 +20,9 @@ import { NURSE_PAGE_CSP, NURSE_PAGE_HTML, NURSE_PAGE_JS } from './nurse-page.js'
 import { registerStethoscopeRoutes } from './routes/stethoscope.js';
 import { registerTeleconsultRoutes } from './routes/teleconsult.js';
 
+/** How many of the readings the cloud refused /api/status names (the newest). */
+const REJECTED_SHOWN = 5;
+
 export interface HttpApiDeps {
   config: GatewayConfig;
   store: ReadingStore;
@@ -116,6 +119,15 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
         capacity: { ...s.capacity, maxBytes: Number.isFinite(s.capacity.maxBytes) ? s.capacity.maxBytes : null },
       },
       sync: sync.state(),
+      // Readings the cloud refused (e.g. patient-not-served), newest first: kept here, never resent;
+      // `backlog.rejected` counts them all, GET /api/readings?state=rejected lists more.
+      rejectedByCloud: store.list('rejected', REJECTED_SHOWN).map((r) => ({
+        seq: r.seq,
+        patientId: r.observation.patient?.id ?? null,
+        loinc: r.observation.code.loinc,
+        recordedAt: new Date(r.createdAt).toISOString(),
+        reason: r.rejectReason,
+      })),
     };
   });
 

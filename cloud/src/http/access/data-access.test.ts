@@ -51,7 +51,12 @@ beforeAll(async () => {
     mqttPort: 0,
     httpPort: 0,
     logger: pino({ level: 'silent' }),
-    patients: [{ id: 'p-quiet', family: 'SANS', given: 'Mesure', ins: '255081416802538', insOid: '1.2.250.1.213.1.4.10' }],
+    patients: [
+      { id: 'p-quiet', family: 'SANS', given: 'Mesure', ins: '255081416802538', insOid: '1.2.250.1.213.1.4.10' },
+      // Each cart's patient, assigned by the configuration (readings never assign).
+      { id: 'p-a', family: 'ALPHA', given: 'Anne', gateways: ['cart-a1'] },
+      { id: 'p-b', family: 'BETA', given: 'Bruno', gateways: ['cart-b1'] },
+    ],
     teleconsult: {
       specialists: [
         all.account,
@@ -148,7 +153,7 @@ describe('patient data needs a logged-in clinician', () => {
 });
 
 describe('a clinician sees the patients of their carts only', () => {
-  it('lists and reads only the patients whose readings came from their carts', async () => {
+  it('lists and reads only the patients the configuration assigns to their carts', async () => {
     const mine = await get('/api/patients', cartA.headers);
     expect((mine.json().patients as { id: string }[]).map((p) => p.id)).toEqual(['p-a']);
     const everyone = await get('/api/patients', all.headers);

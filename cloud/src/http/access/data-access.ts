@@ -3,7 +3,8 @@
  *
  * - 'clinicians' (default): every patient-data route needs a logged-in clinician (the accounts of
  *   teleconsult.specialists: login cookie or `Authorization: Bearer`). A clinician sees the
- *   patients whose readings came from the carts their account or sites grant ('*' = every cart).
+ *   patients the configuration assigns (patients[].gateways) to the carts their account or sites
+ *   grant ('*' = every cart); readings never assign a patient (the ingest refuses the others).
  * - 'open': no login (a closed lab network, the demo); the cloud says so at start.
  *
  * Each read of patient data is written to the append-only audit trail (who, what, which patient),

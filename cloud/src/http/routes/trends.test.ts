@@ -58,7 +58,10 @@ beforeAll(async () => {
     mqttPort: 0,
     httpPort: 0,
     logger: pino({ level: 'silent' }),
-    patients: [{ id: 'p-t', family: 'DUPONT', given: 'Paul', birthDate: '1941-03-02', ins: '141037512345678' }],
+    patients: [
+      { id: 'p-t', family: 'DUPONT', given: 'Paul', birthDate: '1941-03-02', ins: '141037512345678', gateways: ['cart-t1'] },
+      { id: 'p-b', family: 'BETA', given: 'Bruno', gateways: ['cart-b1'] },
+    ],
     teleconsult: { specialists: [all.account, cartT.account, cartB.account] },
   });
   const g = 'cart-t1';
