@@ -104,14 +104,6 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     // The checks of `config check` (time zone, enrollments, accounts…) stop the start before anything opens.
     assertCloudConfig(opts);
     const enrollments = checkEnrollments(opts.patients);
-    // One configured patient per id: two entries (say two sites' residents both called r12) would
-    // merge into one patient served by both sites' carts.
-    const ids = new Set<string>();
-    for (const p of opts.patients ?? []) {
-      if (ids.has(p.id))
-        throw new Error(`patients: id "${p.id}" is configured twice; give each site's patient its own id (e.g. a site prefix)`);
-      ids.add(p.id);
-    }
     const store = await openCloudStore({
       db: opts.db,
       sqliteFile: join(opts.dataDir, CLOUD_DB_FILE),

@@ -137,7 +137,11 @@ export function checkCloudConfig(c: CloudConfigSemantics): ConfigIssue[] {
   }
   const ids = new Set<string>();
   (c.patients ?? []).forEach((p, i) => {
-    if (ids.has(p.id)) add(['patients', i, 'id'], `duplicate patient id "${p.id}"`);
+    if (ids.has(p.id))
+      add(
+        ['patients', i, 'id'],
+        `duplicate patient id "${p.id}": two entries would merge into one patient served by both sites' carts; give each site's patient its own id (e.g. a site prefix)`,
+      );
     ids.add(p.id);
     if (p.birthDate !== undefined && !isCalendarDate(p.birthDate))
       add(['patients', i, 'birthDate'], `expected a real calendar date YYYY-MM-DD (got "${p.birthDate}")`);

@@ -115,6 +115,7 @@ describe('alert evaluation across a cloud crash', () => {
               id: 'hf-7',
               family: 'Martin',
               given: 'Jeanne',
+              gateways: ['home-7'],
               telemonitoring: { programme: 'heart-failure', since: new Date(Date.now() - 10 * DAY).toISOString() },
             },
           ],

@@ -137,7 +137,7 @@ describe('one configured patient per id', () => {
       { id: 'r12', family: 'DUBOIS', given: 'Henri', gateways: ['cart-b'] },
     ];
     await expect(startCloud({ dataDir: `${dir.path}/twice`, mqttPort: 0, httpPort: 0, logger: quiet(), patients: twice })).rejects.toThrow(
-      /patients: id "r12" is configured twice/,
+      /patients\.1\.id: duplicate patient id "r12"/,
     );
   });
 });

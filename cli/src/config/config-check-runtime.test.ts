@@ -135,7 +135,7 @@ const CASES: Case[] = [
     name: 'one patient id twice',
     kind: 'cloud',
     yaml: `${patient()}  - { id: p1, family: BERNARD, given: Louis }\n`,
-    problem: /^patients\.1\.id: duplicate patient id "p1"$/,
+    problem: /^patients\.1\.id: duplicate patient id "p1": two entries would merge/,
     line: 5,
   },
   // Cloud: the schema's errors, in words.
