@@ -153,6 +153,17 @@ describe('serial devices → gateway → cloud (socat ptys)', () => {
     expect(spo2[0]).toMatchObject({ lane: 'spot', status: 'final', value: { value: 97, unit: '%' }, device: { id: 'serial:nonin-1' } });
     expect(pulse[0]).toMatchObject({ value: { value: 72, unit: '/min' }, code: { mdc: 149530 } });
     expect(spo2[0]?.flags).toContain('held-2s');
+
+    // /api/status counts serial traffic as it does BLE's: packets as frames, committed readings.
+    const status = (await (await fetch(`${r.gw.httpUrl}/api/status`)).json()) as {
+      devices: { id: string; transport: string; frames: number; readings: number }[];
+    };
+    for (const id of ['serial:nonin-1', 'serial:ecg-1']) {
+      const d = status.devices.find((x) => x.id === id);
+      expect(d, id).toMatchObject({ transport: 'serial' });
+      expect(d?.frames, `${id} frames`).toBeGreaterThan(0);
+      expect(d?.readings, `${id} readings`).toBeGreaterThanOrEqual(obs.filter((o) => o.device.id === id).length);
+    }
   }, 40_000);
 
   it('fills packets lost on the wire with E at their place, in the same recording', async () => {
