@@ -1,7 +1,8 @@
 /**
  * The minimal nurse page served at /: pick the patient, see the last readings arrive (held ones
  * flagged), assign held readings, call the specialist for the current patient and follow the act's
- * status (POST/DELETE /api/teleconsult/call, GET /api/teleconsult), in French or English. The call
+ * status (POST/DELETE /api/teleconsult/call, GET /api/teleconsult) with the act's own patient
+ * (captured at call time, never the selection of the moment), in French or English. The call
  * button stays disabled until the nurse has recorded the consent (the patient's, or a named
  * representative's; oral or written) and confirmed it (CSP R.6316-2). Plain DOM, textContent only (device
  * strings are untrusted), script served from /app.js so the CSP can forbid inline script.
@@ -32,6 +33,8 @@ export const NURSE_PAGE_HTML = `<!doctype html>
   #tc-call { background: #0b5394; color: #fff; border: 0; border-radius: 4px; }
   #tc-call:disabled { background: #9fb3c8; }
   #tc-status { font-weight: bold; }
+  #tc-patient { font-weight: bold; }
+  #tc-patient .other { font-weight: normal; color: #b45309; }
   #store { background: #b91c1c; color: #fff; padding: .6em .8em; border-radius: 6px; margin-bottom: .6em; font-weight: bold; }
   #tc-status[data-status="in-progress"] { color: #15803d; }
   #tc-status[data-status="waiting"], #tc-status[data-status="reconnecting"] { color: #b45309; }
@@ -65,6 +68,7 @@ export const NURSE_PAGE_HTML = `<!doctype html>
     <button id="tc-call" data-i18n="call">Appeler le spécialiste</button>
     <button id="tc-cancel" data-i18n="cancelCall" hidden>Annuler l’appel</button>
     <span id="tc-status" data-status=""></span>
+    <span id="tc-patient" hidden></span>
   </section>
   <div id="live"></div>
   <h2 data-i18n="recent">Dernières mesures</h2>
@@ -84,6 +88,7 @@ const T = {
         consent: 'Consentement à la téléconsultation', byPatient: 'du patient', byRep: 'de son représentant (patient hors d’état de consentir)',
         repName: 'Nom du représentant', repRelation: 'Lien (fille, tuteur, personne de confiance…)', method: 'Recueilli', oral: 'oralement', written: 'par écrit',
         confirm: 'J’ai informé la personne et recueilli son consentement libre et éclairé', needConsent: 'Recueillez d’abord le consentement',
+        actPatient: 'Patient de l’appel : ', otherSelected: 'les nouvelles mesures vont au patient sélectionné',
         refused: { 'no-consent': 'Appel refusé : consentement non transmis' },
         store: { 'near-full': 'Mémoire du chariot presque pleine : les tracés (ECG, stéthoscope) ne sont plus enregistrés. Reconnectez le chariot au réseau.',
                  full: 'Mémoire du chariot pleine : plus aucune mesure n’est enregistrée. Reconnectez le chariot au réseau.' },
@@ -97,6 +102,7 @@ const T = {
         consent: 'Consent to the teleconsultation', byPatient: 'by the patient', byRep: 'by their representative (patient unable to consent)',
         repName: 'Representative’s name', repRelation: 'Relation (daughter, guardian, trusted person…)', method: 'Given', oral: 'orally', written: 'in writing',
         confirm: 'I informed them and obtained their free and informed consent', needConsent: 'Record the consent first',
+        actPatient: 'Patient of the call: ', otherSelected: 'new readings go to the selected patient',
         refused: { 'no-consent': 'Call refused: no consent sent' },
         store: { 'near-full': 'Cart storage nearly full: waveforms (ECG, stethoscope) are no longer recorded. Bring the cart back on the network.',
                  full: 'Cart storage full: no new reading is recorded. Bring the cart back on the network.' },
@@ -172,6 +178,25 @@ function renderCall() {
   $('tc-call').disabled = actActive() || !current || !consent;
   $('tc-call').title = !current ? t('needPatient') : consent ? '' : t('needConsent');
   $('tc-cancel').hidden = !(act && (act.status === 'waiting' || act.status === 'scheduled'));
+  renderActPatient();
+}
+
+// The act's patient, as the gateway captured it when the nurse called: never the selection, which
+// may change during the call (the next resident's readings) without touching the act.
+function renderActPatient() {
+  const el = $('tc-patient');
+  const id = act && !act.refused ? act.patientId : null;
+  el.hidden = !id;
+  if (!id) { el.replaceChildren(); return; }
+  const p = patients.find((x) => x.id === id);
+  el.dataset.patientId = id;
+  el.textContent = t('actPatient') + (p ? name(p) : id);
+  if (actActive() && current && current.id !== id) {
+    const other = document.createElement('span');
+    other.className = 'other';
+    other.textContent = ' (' + t('otherSelected') + ')';
+    el.append(other);
+  }
 }
 
 async function refreshCall() {
@@ -306,7 +331,7 @@ async function main() {
     $('tc-call').disabled = true;
     try {
       const r = await api('POST', '/api/teleconsult/call', reason ? { reason: reason, consent: consent } : { consent: consent });
-      act = { sessionId: r.sessionId, status: r.status || 'waiting', specialist: null };
+      act = { sessionId: r.sessionId, status: r.status || 'waiting', specialist: null, patientId: current ? current.id : null };
       actError = '';
       $('tc-reason').value = '';
       resetConsent();
