@@ -9,12 +9,18 @@
  */
 export const NURSE_PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'";
 
+/** The page icon (GET /favicon.svg and /favicon.ico): a white cross on the page's blue, allowed by img-src 'self'. */
+export const NURSE_PAGE_ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5394"/>' +
+  '<path d="M13 6h6v7h7v6h-7v7h-6v-7H6v-6h7z" fill="#fff"/></svg>';
+
 export const NURSE_PAGE_HTML = `<!doctype html>
 <html lang="fr">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>telecart</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>
   body { font: 18px system-ui, sans-serif; margin: 0; background: #f4f6f8; color: #111; }
   header { background: #0b5394; color: #fff; padding: .6em 1em; display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
