@@ -72,7 +72,7 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
   }
   if (o.httpPort !== undefined) config = { ...config, http: { ...config.http, port: o.httpPort } };
   const busAddress = o.bleBus ?? config.ble.busAddress;
-  const dataDir = resolve(o.dataDir ?? `data/gateway-${config.gatewayId}`);
+  const dataDir = resolve(o.dataDir ?? config.dataDir ?? `data/gateway-${config.gatewayId}`);
   const logger = createLogger('gateway');
   const cloudUrl = o.cloud;
   const clock = clockFromEnv();
