@@ -134,7 +134,7 @@ describe('POST /api/teleconsult/call — consent', () => {
 
   it("keeps the act's patient from the call: a new selection, a cloud message or a second call cannot change it", async () => {
     const patients2 = new PatientContext({
-      mode: 'ehpad',
+      mode: 'cart',
       patients: [
         { id: 'p-001', family: 'Durand', given: 'Jeanne' },
         { id: 'p-002', family: 'Martin', given: 'Louis' },
