@@ -7,8 +7,9 @@
  * Group commit: recordMany() and group() put many readings in one transaction (one fsync); the
  * readings of one device notification or record always go in together (recordMany), so a crash
  * never leaves half of them stored. The 'recorded' events (what wakes the sync) fire only after
- * that commit, so nothing leaves before it is on disk. Size cap: unsynced data is never deleted to make room; past the soft cap
- * waveform capture is refused (StoreFullError), past the hard cap every reading is.
+ * that commit, so nothing leaves before it is on disk. Size cap: unsynced data is never deleted
+ * to make room; past the soft cap waveform capture is refused (StoreFullError), past the hard cap
+ * every reading is.
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
