@@ -4,9 +4,11 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { registerCloudSecurityCommands, registerGatewayEnrollCommand } from './commands/enroll.js';
+import { CLI_VERSION } from './version.js';
 
 const program = new Command('telecart')
   .description('telecart: telemedicine cart gateway and telemonitoring cloud')
+  .version(`telecart ${CLI_VERSION}`, '-V, --version', 'print the version of telecart')
   .showHelpAfterError()
   .configureOutput({ outputError: (s, write) => write(s) });
 

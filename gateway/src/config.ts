@@ -83,6 +83,14 @@ export const DEFAULT_WATCH_RULES: WatchRuleConfig[] = [
 export const GatewayConfig = Type.Object(
   {
     gatewayId: CloneType(GatewayId, { description: "this gateway's id: its MQTT client id and topic segment" }),
+    dataDir: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description:
+          'where the store (gateway.sqlite) lives, relative to the working directory; `--data-dir` overrides it; default data/gateway-<gatewayId>',
+      }),
+    ),
     mode: Type.Union([Type.Literal('cart'), Type.Literal('home')], {
       description: "'cart': the nurse selects the patient; 'home': every reading belongs to homePatientId",
     }),

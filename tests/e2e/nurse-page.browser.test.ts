@@ -175,6 +175,75 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
     }
   });
 
+  it("names the act's patient during the call, whoever the nurse selects meanwhile; a call for another patient is refused", async () => {
+    const ups: { type: string; sessionId: string }[] = [];
+    const spy = await mqtt.connectAsync(broker.url, { clientId: 'nurse-test-act', reconnectPeriod: 0 });
+    spy.on('message', (_t, p) => ups.push(JSON.parse(p.toString('utf8'))));
+    await spy.subscribeAsync(topics.rtcUp('cart-ui'), { qos: 1 });
+    const down = (m: object) => spy.publishAsync(topics.rtcDown('cart-ui'), JSON.stringify({ v: 1, ...m }), { qos: 1 });
+    const page = await browser.newPage({ locale: 'fr-FR' });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const actPatient = page.locator('#tc-patient');
+    try {
+      await page.goto(`${gw.httpUrl}/`);
+      await expect.poll(() => page.locator('#patient option').count(), { timeout: 10_000 }).toBe(3);
+      await page.selectOption('#patient', 'p-001');
+      await expect.poll(() => page.locator('#who').textContent()).toBe('Patient : Jeanne Martin (12)');
+      await page.check('#tc-confirm');
+      await page.locator('#tc-call').click();
+      await expect.poll(() => ups.filter((u) => u.type === 'call').length, { timeout: 10_000 }).toBe(1);
+      const sessionId = ups[0]?.sessionId ?? '';
+      await down({ type: 'session', sessionId, status: 'in-progress', specialist: { id: 'dr-leroy', name: 'Dr Alice Leroy' } });
+      await expect
+        .poll(() => page.locator('#tc-status').textContent(), { timeout: 10_000 })
+        .toBe('Téléconsultation en cours — avec Dr Alice Leroy');
+      expect(await actPatient.textContent()).toBe('Patient de l’appel : Jeanne Martin (12)');
+
+      // The nurse moves on to the next resident during the call.
+      await page.selectOption('#patient', 'p-002');
+      await expect.poll(() => page.locator('#who').textContent()).toBe('Patient : Paul Durand (14)');
+      expect(gw.patients.current()?.id).toBe('p-002');
+      expect(await actPatient.textContent()).toBe(
+        'Patient de l’appel : Jeanne Martin (12) (les nouvelles mesures vont au patient sélectionné)',
+      );
+      // The cloud describes the act again (the specialist's link flickers): still Jeanne Martin's.
+      await down({
+        type: 'session',
+        sessionId,
+        status: 'in-progress',
+        specialist: { id: 'dr-leroy', name: 'Dr Alice Leroy' },
+        specialistLink: 'reconnecting',
+      });
+      await expect
+        .poll(() => page.locator('#tc-status').textContent(), { timeout: 10_000 })
+        .toBe('Téléconsultation interrompue : reconnexion du spécialiste… — avec Dr Alice Leroy');
+      expect(await actPatient.getAttribute('data-patient-id')).toBe('p-001');
+      expect(gw.teleconsult.status().session).toMatchObject({ sessionId, patientId: 'p-001' });
+
+      // A second call (for the selected Paul Durand) cannot take over the act's screen.
+      const second = await fetch(`${gw.httpUrl}/api/teleconsult/call`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ consent: { by: 'patient', method: 'oral' } }),
+      });
+      expect(second.status).toBe(409);
+      expect(((await second.json()) as { message: string }).message).toMatch(/already under way.*patient p-001/);
+      expect(ups.filter((u) => u.type === 'call')).toHaveLength(1);
+      expect(gw.teleconsult.status().session).toMatchObject({ sessionId, patientId: 'p-001' });
+      await page.reload();
+      await expect.poll(() => actPatient.getAttribute('data-patient-id'), { timeout: 10_000 }).toBe('p-001');
+      expect(await page.locator('#tc-call').isDisabled()).toBe(true);
+
+      await down({ type: 'session', sessionId, status: 'completed' });
+      await expect.poll(() => gw.teleconsult.status().session?.status, { timeout: 10_000 }).toBe('completed');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+      await spy.endAsync();
+    }
+  });
+
   it('warns the nurse when the cart storage is nearly full, and clears the warning once synced', async () => {
     const page = await browser.newPage({ locale: 'fr-FR' });
     await page.goto(`${gw.httpUrl}/`);

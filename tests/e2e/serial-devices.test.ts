@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Cloud, startCloud } from '@telecart/cloud';
 import { type SerialSimulators, startSerialSimulators } from '@telecart/firmware-sim';
-import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
+import { type Gateway, ReadingStore, resolveGatewayConfig, startGateway } from '@telecart/gateway';
 import type { Observation } from '@telecart/protocol';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { weightInput } from '../../gateway/src/testing/fixtures.js';
 import { waitFor } from '../support/wait.js';
 
 const PATIENT = { id: 'ehpad-r12', family: 'MARTIN', given: 'Jeanne' };
@@ -153,6 +154,17 @@ describe('serial devices → gateway → cloud (socat ptys)', () => {
     expect(spo2[0]).toMatchObject({ lane: 'spot', status: 'final', value: { value: 97, unit: '%' }, device: { id: 'serial:nonin-1' } });
     expect(pulse[0]).toMatchObject({ value: { value: 72, unit: '/min' }, code: { mdc: 149530 } });
     expect(spo2[0]?.flags).toContain('held-2s');
+
+    // /api/status counts serial traffic as it does BLE's: packets as frames, committed readings.
+    const status = (await (await fetch(`${r.gw.httpUrl}/api/status`)).json()) as {
+      devices: { id: string; transport: string; frames: number; readings: number }[];
+    };
+    for (const id of ['serial:nonin-1', 'serial:ecg-1']) {
+      const d = status.devices.find((x) => x.id === id);
+      expect(d, id).toMatchObject({ transport: 'serial' });
+      expect(d?.frames, `${id} frames`).toBeGreaterThan(0);
+      expect(d?.readings, `${id} readings`).toBeGreaterThanOrEqual(obs.filter((o) => o.device.id === id).length);
+    }
   }, 40_000);
 
   it('fills packets lost on the wire with E at their place, in the same recording', async () => {
@@ -235,4 +247,77 @@ describe('serial devices → gateway → cloud (socat ptys)', () => {
     // The gateway was never restarted: same serial service, device back to connected.
     expect(r.gw.serial.status().find((s) => s.deviceId === 'serial:ecg-1')).toMatchObject({ state: 'connected', capture: 'on' });
   }, 45_000);
+});
+
+describe('a DF13 spot check (SpO2 and pulse rate of one record) on a real pty', () => {
+  it('is stored whole or not at all: a store with room for its SpO2 but not its pulse keeps neither', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'telecart-serial-df13-'));
+    const sims = await startSerialSimulators({ dir: join(dir, 'pty'), seed: 3, nonin: 'nonin-df13', ecg: false });
+    const nonin = sims.nonin!;
+    const spot = (minute: number) =>
+      nonin.sim.spotCheck({
+        timestamp: { year: 2026, month: 3, day: 2, hours: 8, minutes: minute, seconds: 0 },
+        status: 0,
+        hr: 72,
+        spo2: 97,
+      });
+    const gateway = (name: string, maxBytes?: number) =>
+      startGateway({
+        config: resolveGatewayConfig({
+          gatewayId: 'cart-df13',
+          mode: 'cart',
+          patients: [PATIENT],
+          http: { port: 0 },
+          ...(maxBytes === undefined ? {} : { store: { maxBytes } }),
+          serial: {
+            reconnectInitialMs: 50,
+            reconnectMaxMs: 200,
+            devices: [{ id: 'spot-1', name: 'Nonin spot check', format: 'nonin-df13', path: nonin.port }],
+          },
+        }),
+        dataDir: join(dir, name),
+        // Nothing listens there: every reading stays in the store.
+        cloudUrl: 'mqtt://127.0.0.1:9',
+      });
+    const connected = (gw: Gateway) =>
+      waitFor(() => gw.serial.status()[0]?.state === 'connected', { timeoutMs: 10_000, what: 'the oximeter port open' });
+    let gw: Gateway | undefined;
+    try {
+      // The size of one spot check's two readings, measured on a store without a cap.
+      gw = await gateway('measure');
+      gw.patients.select(PATIENT.id);
+      await connected(gw);
+      await spot(0);
+      await waitFor(() => gw!.store.stats().pending === 2, { timeoutMs: 10_000, what: 'the first spot check stored' });
+      const [pulse, spo2] = gw.store.list('pending');
+      expect([spo2?.observation.code.loinc, pulse?.observation.code.loinc]).toEqual(['2708-6', '8867-4']);
+      const pair = (spo2?.bytes ?? 0) + (pulse?.bytes ?? 0);
+      await gw.stop();
+
+      // A store already holding 1 MiB of other readings (the smallest cap allowed), with room left
+      // for one whole spot check and the SpO2 of the next, not for its pulse rate.
+      const filler = new ReadingStore({ dataDir: join(dir, 'nearly-full'), gatewayId: 'cart-df13' });
+      for (let i = 0; filler.stats().bytes < 1_048_576; i += 100)
+        filler.recordMany(Array.from({ length: 100 }, (_, k) => weightInput(i + k)));
+      const used = filler.stats().bytes;
+      filler.close();
+      gw = await gateway('nearly-full', used + pair + (spo2?.bytes ?? 0) + 10);
+      gw.patients.select(PATIENT.id);
+      await connected(gw);
+      await spot(1);
+      const fromOximeter = () => gw!.store.list('pending', 10).filter((r) => r.observation.device.id === 'serial:spot-1');
+      await waitFor(() => fromOximeter().length === 2, { timeoutMs: 10_000, what: 'the second spot check stored' });
+      await spot(2);
+      await waitFor(() => gw!.store.capacity().level === 'full', { timeoutMs: 10_000, what: 'the third spot check refused' });
+      const kept = fromOximeter()
+        .map((r) => `${r.observation.time.device} ${r.observation.code.loinc}`)
+        .sort();
+      expect(kept).toEqual(['2026-03-02T08:01:00 2708-6', '2026-03-02T08:01:00 8867-4']);
+      expect(gw.devices.seenDevices().find((d) => d.id === 'serial:spot-1')).toMatchObject({ readings: 2 });
+    } finally {
+      await gw?.stop();
+      await sims.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

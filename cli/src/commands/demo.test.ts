@@ -1,13 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveGatewayConfig } from '@telecart/gateway';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { type DemoDevices, demoGatewayConfig, demoIceAddresses } from './demo.js';
+import { type StartedChild, startChild, stopChildren } from '../runtime/children.js';
+import { resolveCloudConfig } from './cloud.js';
+import { type DemoDevices, type DemoGatewayRun, demoCloudConfig, demoGatewayConfig, demoIceAddresses } from './demo.js';
+import { EXIT_UNREACHABLE, gatewayStatusCommand } from './gateway-status.js';
 
 const EHPAD = fileURLToPath(new URL('../../../configs/ehpad-cart.yaml', import.meta.url));
+const CLOUD = fileURLToPath(new URL('../../../configs/cloud.yaml', import.meta.url));
+const CLI_DIST = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'telecart-demo-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -17,9 +23,22 @@ const devices: DemoDevices = {
   stethoscope: { server: 'unix:/run/pulse-demo/native', source: 'telecart-stethoscope.monitor' },
 };
 
+const run: DemoGatewayRun = { httpPort: 18_081, storeDir: join(dir, 'gateway') };
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 describe('the demo gateway configuration', () => {
   it('puts the simulated camera, stethoscope and serial devices in the example cart config, and it validates', () => {
-    const { file, iceAddresses } = demoGatewayConfig(EHPAD, dir, devices);
+    const { file, iceAddresses } = demoGatewayConfig(EHPAD, dir, devices, run);
     const config = resolveGatewayConfig(parse(readFileSync(file, 'utf8')));
     // The example's own camera address is replaced: the demo is the virtual cart.
     expect(config.camera).toMatchObject(devices.camera);
@@ -46,13 +65,48 @@ describe('the demo gateway configuration', () => {
       own,
       'gatewayId: cart-own\nmode: cart\npatients: [{ id: p1, family: A, given: B }]\nmedia: { ice: { hostAddresses: [192.0.2.10] } }\n',
     );
-    const { file, iceAddresses } = demoGatewayConfig(own, dir, { ...devices, stethoscope: null });
+    const { file, iceAddresses } = demoGatewayConfig(own, dir, { ...devices, stethoscope: null }, run);
     const config = resolveGatewayConfig(parse(readFileSync(file, 'utf8')));
     expect(config.media.audio.source).toBe('test');
     expect(config.audio.stethoscope.enabled).toBe(false);
     expect(iceAddresses).toEqual(['192.0.2.10']);
     expect(config.media.ice.hostAddresses).toEqual(['192.0.2.10']);
   });
+
+  it('carries the port and store the gateway runs with: `telecart gateway status --config` on it finds both', async () => {
+    const own = join(dir, 'status.yaml');
+    writeFileSync(own, 'gatewayId: cart-demo-status\nmode: cart\npatients: [{ id: p1, family: A, given: B }]\n');
+    const storeDir = join(dir, 'status-store');
+    const { file } = demoGatewayConfig(
+      own,
+      dir,
+      { ...devices, serial: { nonin: null, ecg: null }, stethoscope: null },
+      {
+        httpPort: await freePort(),
+        storeDir,
+      },
+    );
+    const out: string[] = [];
+    const err: string[] = [];
+    const io = { out: (s: string) => out.push(s), err: (s: string) => err.push(s) };
+    let gateway: StartedChild | undefined;
+    try {
+      // As the demo starts it: the port and the data directory come from the file alone.
+      gateway = await startChild('gateway', ['gateway', '--config', file, '--cloud', `mqtt://127.0.0.1:${await freePort()}`], {
+        logFile: join(dir, 'status-gateway.log'),
+        main: CLI_DIST,
+      });
+      expect(await gatewayStatusCommand({ config: file }, io), err.join('')).toBe(0);
+      expect(out.join('')).toMatch(/^gateway cart-demo-status: running, status from http:\/\/127\.0\.0\.1:\d+/);
+      expect(existsSync(join(storeDir, 'gateway.sqlite'))).toBe(true);
+    } finally {
+      if (gateway) await stopChildren([gateway]);
+    }
+    // Stopped: the backlog is read from the store the file names.
+    out.length = 0;
+    expect(await gatewayStatusCommand({ config: file, timeoutMs: 500 }, io)).toBe(EXIT_UNREACHABLE);
+    expect(out.join('')).toContain(`NOT REACHABLE; backlog read from the store file ${join(storeDir, 'gateway.sqlite')}`);
+  }, 60_000);
 
   it('offers the non-loopback IPv4 addresses, loopback only when there is none', () => {
     const lo = {
@@ -82,5 +136,22 @@ describe('the demo gateway configuration', () => {
     } as const;
     expect(demoIceAddresses({ lo: [lo], eth0: [eth, v6] })).toEqual(['192.0.2.7']);
     expect(demoIceAddresses({ lo: [lo] })).toEqual(['127.0.0.1']);
+  });
+});
+
+describe('the demo cloud configuration', () => {
+  it('dates every telemonitoring enrolment the day the demo starts, with the ports and data directory of the run', () => {
+    const startedAt = new Date('2026-12-05T23:30:00Z'); // already the 6th in Paris
+    const { file, enrolledOn } = demoCloudConfig(CLOUD, dir, { httpPort: 18_080, mqttPort: 11_883, startedAt });
+    expect(enrolledOn).toBe('2026-12-06');
+    const config = resolveCloudConfig({ config: file });
+    const enrolled = config.patients.filter((p) => p.telemonitoring !== undefined);
+    expect(enrolled.length).toBeGreaterThan(0);
+    // No enrolment older than the demo: no "no weight for N days" for a patient it never measured.
+    expect(enrolled.map((p) => p.telemonitoring?.since)).toEqual(enrolled.map(() => '2026-12-06'));
+    expect(config).toMatchObject({ httpPort: 18_080, mqttPort: 11_883, dataDir: join(dir, 'cloud') });
+    // Thresholds and everything else are the shipped ones; the shipped file is left untouched.
+    expect(enrolled[0]?.telemonitoring?.thresholds).toMatchObject({ 'hf-no-weight': { days: 2 } });
+    expect(readFileSync(CLOUD, 'utf8')).toContain('since: "2026-01-05"');
   });
 });

@@ -153,7 +153,7 @@ export async function gatewayStatusCommand(o: GatewayStatusOptions, io: Out): Pr
       const c = loadConfigFile(validateGatewayConfig, o.config);
       const host = c.http.host === '0.0.0.0' ? '127.0.0.1' : c.http.host === '::' ? '[::1]' : c.http.host;
       url ??= `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${c.http.port}`;
-      dataDir ??= `data/gateway-${c.gatewayId}`;
+      dataDir ??= c.dataDir ?? `data/gateway-${c.gatewayId}`;
       caps = { maxBytes: c.store.maxBytes, waveformStopBytes: Math.floor(c.store.maxBytes * c.store.waveformStopRatio) };
     } catch (e) {
       io.err(`telecart gateway status: ${e instanceof ConfigError ? e.message : (e as Error).message}\n`);

@@ -35,6 +35,21 @@ export function clockFromEnv(env: NodeJS.ProcessEnv = process.env): Clock {
   return { now: () => Date.now() + offset };
 }
 
+/**
+ * Test-only fault hook: TELECART_TEST_SIGKILL_AFTER_READINGS=N makes the gateway SIGKILL itself
+ * right after its Nth reading is committed (at the first 'recorded' event that reaches N), so a
+ * test (tests/e2e/notification-atomic.test.ts) can check that a kill at a commit boundary never
+ * leaves part of a device notification stored. Never set in production.
+ */
+export function killAfterReadingsFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const raw = env.TELECART_TEST_SIGKILL_AFTER_READINGS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1)
+    fail(`TELECART_TEST_SIGKILL_AFTER_READINGS: expected a whole number ≥ 1, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void> {
   if (!o.config) fail('--config <file> is required (examples in configs/)');
   if (!o.cloud) fail('--cloud <url> is required, e.g. mqtt://127.0.0.1:1883');
@@ -49,10 +64,11 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
   }
   if (o.httpPort !== undefined) config = { ...config, http: { ...config.http, port: o.httpPort } };
   const busAddress = o.bleBus ?? config.ble.busAddress;
-  const dataDir = resolve(o.dataDir ?? `data/gateway-${config.gatewayId}`);
+  const dataDir = resolve(o.dataDir ?? config.dataDir ?? `data/gateway-${config.gatewayId}`);
   const logger = createLogger('gateway');
   const cloudUrl = o.cloud;
   const clock = clockFromEnv();
+  const killAfterReadings = killAfterReadingsFromEnv();
 
   await runService(
     'gateway',
@@ -71,6 +87,12 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
           })
         : undefined;
       const gateway = await startGateway({ config, dataDir, cloudUrl, logger, clock, ...(central ? { frames: central } : {}) });
+      if (killAfterReadings !== undefined) {
+        let committed = 0;
+        gateway.store.on('recorded', () => {
+          if (++committed >= killAfterReadings) process.kill(process.pid, 'SIGKILL');
+        });
+      }
       // Devices show as connected on the nurse page and in the cloud status before their first reading.
       central?.on('state', (c) => gateway.devices.setDeviceState(c.deviceId, c.state, c.name ? { name: c.name } : {}));
       try {

@@ -4,6 +4,8 @@
  * of this site checked on the server. Inline script and style only, allowed by hash (no eval, no
  * third-party origin), like the dashboard.
  */
+
+import { FAVICON_LINK } from '../http/routes/favicon.js';
 import { type Lang, TEXTS } from './i18n.js';
 import { escapeHtml } from './render.js';
 import { DASHBOARD_CSS } from './style.js';
@@ -38,6 +40,7 @@ export function renderLoginPage(o: { lang: Lang; next: string }): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(t.title)}</title>
+${FAVICON_LINK}
 <style>${DASHBOARD_CSS}</style>
 </head>
 <body>

@@ -4,6 +4,8 @@
  * arrives on /api/events and switches language. No external resources: hospital networks are
  * often offline from the Internet.
  */
+
+import { FAVICON_LINK } from '../http/routes/favicon.js';
 import type { GatewayRecord } from '../store/cloud-store.js';
 import type { PatientOverview } from '../vitals/overview.js';
 import { VITAL_KEYS, type VitalReading } from '../vitals/summary.js';
@@ -153,6 +155,7 @@ export function renderDashboardPage(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title data-i18n="title">${escapeHtml(t.title)}</title>
+${FAVICON_LINK}
 <style>${DASHBOARD_CSS}</style>
 </head>
 <body>

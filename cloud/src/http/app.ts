@@ -15,6 +15,7 @@ import { registerAttachmentRoutes } from './routes/attachments.js';
 import { CONSULT_WS_OPTIONS, registerConsultRoutes } from './routes/consult.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerEventRoutes } from './routes/events.js';
+import { registerFaviconRoutes } from './routes/favicon.js';
 import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
@@ -72,6 +73,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   registerTrendRoutes(app, deps, access);
   registerPatientPageRoutes(app, deps, access);
   registerAssetRoutes(app);
+  registerFaviconRoutes(app);
   const tc = deps.teleconsult;
   if (tc) {
     // WebSockets only where the teleconsultation routes need them.

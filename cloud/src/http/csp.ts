@@ -28,6 +28,8 @@ export function pageCsp(p: PagePolicy): string {
     `script-src ${self}${p.scripts.map(cspHash).join(' ')}`,
     `style-src ${self}${p.styles.map(cspHash).join(' ')}`,
     "connect-src 'self'",
+    // The page icon (/favicon.svg); nothing else of a page is an image from elsewhere.
+    "img-src 'self'",
     ...(p.extra ?? []),
     "base-uri 'none'",
     "form-action 'none'",

@@ -7,6 +7,7 @@
 import { ALERT_TEXTS, alertText, sortAlerts } from '../dashboard/alerts-panel.js';
 import type { Lang } from '../dashboard/i18n.js';
 import { escapeHtml } from '../dashboard/render.js';
+import { FAVICON_LINK } from '../http/routes/favicon.js';
 import type { AlertRecord, PatientRecord } from '../store/cloud-store.js';
 import { PATIENT_PAGE_SCRIPT } from './client-script.js';
 import { PERIODS, type Period, TREND_TEXTS, type TrendTexts } from './i18n.js';
@@ -108,6 +109,7 @@ function head(title: string, o: Pick<PatientPageOptions, 'uplot'> | null): strin
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+${FAVICON_LINK}
 ${o ? `<link rel="stylesheet" href="${escapeHtml(o.uplot.css.href)}" integrity="${o.uplot.css.integrity}">\n` : ''}<style>${PATIENT_PAGE_CSS}</style>
 </head>`;
 }

@@ -4,6 +4,7 @@
  * external resources.
  */
 import { escapeHtml } from '../dashboard/render.js';
+import { FAVICON_LINK } from '../http/routes/favicon.js';
 import { CONSULT_SCRIPT } from './client-script.js';
 import { CONSULT_TEXTS, type ConsultLang } from './i18n.js';
 import { CONSULT_CSS } from './style.js';
@@ -27,6 +28,7 @@ export function renderConsultPage(o: { lang: ConsultLang; timeZone: string }): s
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title ${i('title')}>${s('title')}</title>
+${FAVICON_LINK}
 <style>${CONSULT_CSS}</style>
 </head>
 <body data-view="loading">

@@ -668,6 +668,7 @@ export class TeleconsultRelay {
       type: 'session',
       sessionId: l.rec.sessionId,
       status: l.rec.status,
+      patientId: l.rec.patientId,
       ...(l.rec.specialistId && l.rec.specialistName ? { specialist: { id: l.rec.specialistId, name: l.rec.specialistName } } : {}),
       ...(l.rec.status === 'in-progress' ? { specialistLink: l.link } : {}),
     };

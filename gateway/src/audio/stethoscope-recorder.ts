@@ -65,7 +65,8 @@ export class RecorderBusyError extends Error {
 
 export interface StethoscopeRecorderDeps {
   config: StethoscopeConfig;
-  store: { record(input: RecordInput): RecordResult };
+  /** recordMany, as every source: the readings of one capture step are committed together. */
+  store: { recordMany(inputs: readonly RecordInput[]): RecordResult[] };
   patients: { resolve(deviceId: string): PatientRef | null };
   /** Where FLAC files live while they are encoded (e.g. <dataDir>/audio-tmp). */
   tmpDir: string;
@@ -256,7 +257,9 @@ export class StethoscopeRecorder extends EventEmitter<StethoscopeRecorderEvents>
     };
     let r: RecordResult;
     try {
-      r = this.deps.store.record(input);
+      const [one] = this.deps.store.recordMany([input]);
+      if (!one) throw new Error('the store returned no result for the segment');
+      r = one;
     } catch (e) {
       // Near the cap the store refuses waveforms so spot readings and alarms keep their room.
       if (e instanceof StoreFullError)

@@ -165,6 +165,38 @@ describe('DeviceManager', () => {
     }
   });
 
+  it('stores the readings of one notification together or not at all (room for the BP panel but not its pulse: neither)', () => {
+    ctx.select('p-001');
+    dm.handleFrame(frame(BP_HOME));
+    const [pulse, panel] = store.list('pending');
+    if (!panel || !pulse) throw new Error('expected the panel and the pulse');
+    // Room for one whole notification and the next one's panel, not for its pulse.
+    const maxBytes = panel.bytes + pulse.bytes + panel.bytes + 10;
+    const small = new ReadingStore({ dataDir: `${dir.path}/half`, gatewayId: 'cart-1', maxBytes });
+    const half = new DeviceManager({ store: small, patients: ctx, timeZone: 'Europe/Paris', clockDriftToleranceMs: 120_000 });
+    try {
+      const at = (second: number) => {
+        const b = Uint8Array.from(BP_HOME);
+        b[13] = second;
+        return frame(b);
+      };
+      // In a burst (one transaction, a savepoint per notification) and alone (a transaction of its own).
+      const burst = half.handleFrames([at(1), at(2)]);
+      expect(burst.map((o) => [o.recorded, o.refused ?? 0])).toEqual([
+        [2, 0],
+        [0, 2],
+      ]);
+      expect(half.handleFrame(at(3))).toMatchObject({ recorded: 0, refused: 2 });
+      const kept = small.list('pending').map((r) => `${r.observation.time.device} ${r.observation.code.loinc}`);
+      expect(kept.sort()).toEqual(['2024-05-01T08:15:01 85354-9', '2024-05-01T08:15:01 8867-4']);
+      expect(small.stats()).toMatchObject({ pending: 2, bytes: panel.bytes + pulse.bytes });
+      expect(small.lastSeq()).toBe(2);
+    } finally {
+      half.stop();
+      small.close();
+    }
+  });
+
   it('recognises the same indication sent again after a reconnect', async () => {
     ctx.select('p-001');
     dm.handleFrame(frame(BP_HOME));

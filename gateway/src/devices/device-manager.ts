@@ -33,7 +33,14 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { PatientContext } from '../patient/context.js';
-import { InvalidReadingError, type LocalObservation, type ReadingStore, StoreFullError } from '../store/reading-store.js';
+import {
+  InvalidReadingError,
+  type LocalObservation,
+  type ReadingStore,
+  type RecordInput,
+  type RecordResult,
+  StoreFullError,
+} from '../store/reading-store.js';
 import { contentKeyOf, legacyContentKeyOf } from './content-key.js';
 import { attachFrameSource, type FrameSource } from './frame-source.js';
 import { knownUnderLegacyKey, type RecordNumberingReset, type RecordOutcome } from './record-numbering.js';
@@ -320,6 +327,28 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     if (state === 'disconnected') this.flushDevice(deviceId);
   }
 
+  /**
+   * Sources that decode their own frames (serial readers) count them here, so the device's frames,
+   * readings and malformed counts on /api/status are those of its traffic, as for BLE.
+   */
+  countFrame(deviceId: string, transport: DeviceFrame['transport'], receivedAt: number): void {
+    const at = new Date(receivedAt).toISOString();
+    const d = this.devices.get(deviceId) ?? this.addDevice(deviceId.slice(0, 128), transport, at);
+    d.frames++;
+    d.lastSeenAt = at;
+  }
+
+  countReading(deviceId: string): void {
+    const d = this.devices.get(deviceId);
+    if (d) d.readings++;
+  }
+
+  countMalformed(deviceId: string, transport: DeviceFrame['transport']): void {
+    const at = new Date(this.clock.now()).toISOString();
+    const d = this.devices.get(deviceId) ?? this.addDevice(deviceId.slice(0, 128), transport, at);
+    d.malformed++;
+  }
+
   seenDevices(): DeviceSeen[] {
     return [...this.devices.values()].map((d) => ({ ...d }));
   }
@@ -369,6 +398,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
         outcome.malformed = reason;
         return outcome;
       }
+      const finals: ObservationDraft[] = [];
       for (const raw of decoded.value) {
         const draft = this.applyDraftQuirks(definition, raw, quirkFlags);
         if (draft.notPatientData) {
@@ -376,9 +406,10 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
           continue;
         }
         // A definition's 'live' characteristic is never stored, whatever the mapping says.
-        if (draft.status !== 'preliminary' && role !== 'live') this.storeDraft(frame, draft, device, outcome);
+        if (draft.status !== 'preliminary' && role !== 'live') finals.push(draft);
         else this.showLive(frame, draft, outcome);
       }
+      this.storeDrafts(frame, finals, device, outcome);
     } catch (e) {
       const reason = e instanceof InvalidReadingError ? 'invalid-observation' : 'internal-error';
       this.reportMalformed(
@@ -469,13 +500,13 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
         this.logger.warn({ deviceId, sequenceNumber: e.context.sequenceNumber }, 'glucose context without its measurement skipped');
         continue;
       }
+      // One record (measurement + context) may give two readings (glucose, HbA1c): stored together.
+      const drafts: ObservationDraft[] = [];
       for (const draft of glucoseToDrafts(e.measurement, { context: e.context })) {
-        if (draft.notPatientData) {
-          this.skipNotPatientData(deviceId, draft, out);
-          continue;
-        }
-        this.storeDraft(frame, this.applyDraftQuirks(definition, draft, []), device, out);
+        if (draft.notPatientData) this.skipNotPatientData(deviceId, draft, out);
+        else drafts.push(this.applyDraftQuirks(definition, draft, []));
       }
+      this.storeDrafts(frame, drafts, device, out);
     }
   }
 
@@ -508,46 +539,34 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     return outcome;
   }
 
-  private storeDraft(frame: DeviceFrame, draft: ObservationDraft, device: DeviceSeen, outcome: FrameOutcome): void {
-    const patient = this.opts.patients.resolve(frame.deviceId, draft.userIndex);
-    const contentKey = contentKeyOf(frame.deviceId, draft);
-    if (this.storedByOldRelease(frame.deviceId, draft)) {
-      this.noteRecord(frame.deviceId, draft, true);
-      outcome.duplicates++;
-      this.opts.metrics?.duplicates.inc();
-      this.logger.debug(
-        { deviceId: frame.deviceId, recordNumber: draft.recordNumber },
-        'record stored before the upgrade (legacy key), not stored again',
-      );
-      return;
+  /**
+   * Commits the final readings of one notification (or one record) in one transaction: all of them
+   * or none (a pulse oximeter's SpO2 is never stored without the pulse rate it came with).
+   */
+  private storeDrafts(frame: DeviceFrame, drafts: readonly ObservationDraft[], device: DeviceSeen, outcome: FrameOutcome): void {
+    const prepared: { draft: ObservationDraft; input: RecordInput }[] = [];
+    for (const draft of drafts) {
+      if (this.storedByOldRelease(frame.deviceId, draft)) {
+        this.noteRecord(frame.deviceId, draft, true);
+        outcome.duplicates++;
+        this.opts.metrics?.duplicates.inc();
+        this.logger.debug(
+          { deviceId: frame.deviceId, recordNumber: draft.recordNumber },
+          'record stored before the upgrade (legacy key), not stored again',
+        );
+        continue;
+      }
+      prepared.push({ draft, input: this.inputOf(frame, draft) });
     }
-    let r: ReturnType<ReadingStore['record']>;
+    if (prepared.length === 0) return;
+    let results: RecordResult[];
     try {
-      r = this.opts.store.record({
-        ...(contentKey === undefined ? {} : { contentKey }),
-        code: draft.code,
-        ...(draft.value === undefined ? {} : { value: draft.value }),
-        ...(draft.components === undefined ? {} : { components: draft.components }),
-        // Preliminary drafts never get here; 'entered-in-error' is kept as the device meant it.
-        status: draft.status === 'entered-in-error' ? 'entered-in-error' : 'final',
-        flags: [...draft.flags],
-        patient,
-        device: this.deviceRef(frame),
-        time: observationTime({
-          deviceTime: draft.deviceTime,
-          receivedAt: frame.receivedAt,
-          timeZone: this.opts.timeZone,
-          toleranceMs: this.opts.clockDriftToleranceMs,
-          fromStorage: draft.flags.includes('data-from-storage') || this.downloading.has(frame.deviceId),
-          ...(this.clockOffsets.has(frame.deviceId) ? { clockOffsetMs: this.clockOffsets.get(frame.deviceId) } : {}),
-        }),
-        lane: draft.lane,
-      });
+      results = this.opts.store.recordMany(prepared.map((p) => p.input));
     } catch (e) {
       if (!(e instanceof StoreFullError)) throw e;
       // A refusal, not a bad frame: the store alarm is raised and counted by the store; the
-      // device's other readings (e.g. spot readings when only waveforms are refused) still go in.
-      outcome.refused = (outcome.refused ?? 0) + 1;
+      // device's other notifications (e.g. spot readings when only waveforms are refused) still go in.
+      outcome.refused = (outcome.refused ?? 0) + prepared.length;
       if (!this.refusing.has(frame.deviceId)) {
         this.refusing.add(frame.deviceId);
         this.logger.warn({ deviceId: frame.deviceId, level: e.level, lane: e.lane, err: e.message }, 'reading refused: gateway store full');
@@ -555,7 +574,38 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
       return;
     }
     this.refusing.delete(frame.deviceId);
-    const held = patient === null;
+    results.forEach((r, i) => {
+      const p = prepared[i];
+      if (p) this.noteStored(frame, p.draft, r, device, outcome);
+    });
+  }
+
+  private inputOf(frame: DeviceFrame, draft: ObservationDraft): RecordInput {
+    const contentKey = contentKeyOf(frame.deviceId, draft);
+    return {
+      ...(contentKey === undefined ? {} : { contentKey }),
+      code: draft.code,
+      ...(draft.value === undefined ? {} : { value: draft.value }),
+      ...(draft.components === undefined ? {} : { components: draft.components }),
+      // Preliminary drafts never get here; 'entered-in-error' is kept as the device meant it.
+      status: draft.status === 'entered-in-error' ? 'entered-in-error' : 'final',
+      flags: [...draft.flags],
+      patient: this.opts.patients.resolve(frame.deviceId, draft.userIndex),
+      device: this.deviceRef(frame),
+      time: observationTime({
+        deviceTime: draft.deviceTime,
+        receivedAt: frame.receivedAt,
+        timeZone: this.opts.timeZone,
+        toleranceMs: this.opts.clockDriftToleranceMs,
+        fromStorage: draft.flags.includes('data-from-storage') || this.downloading.has(frame.deviceId),
+        ...(this.clockOffsets.has(frame.deviceId) ? { clockOffsetMs: this.clockOffsets.get(frame.deviceId) } : {}),
+      }),
+      lane: draft.lane,
+    };
+  }
+
+  /** After the commit: counters, the RACP cursor, and the 'reading' event. */
+  private noteStored(frame: DeviceFrame, draft: ObservationDraft, r: RecordResult, device: DeviceSeen, outcome: FrameOutcome): void {
     this.noteRecord(frame.deviceId, draft, r.duplicate);
     if (r.duplicate) {
       outcome.duplicates++;
@@ -564,6 +614,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
       if (r.observation) this.emit('reading', { observation: r.observation, duplicate: true, held: r.observation.patient === null });
       return;
     }
+    const held = r.observation.patient === null;
     outcome.recorded++;
     if (held) outcome.held++;
     device.readings++;

@@ -1,12 +1,18 @@
 /**
  * The minimal nurse page served at /: pick the patient, see the last readings arrive (held ones
  * flagged), assign held readings, call the specialist for the current patient and follow the act's
- * status (POST/DELETE /api/teleconsult/call, GET /api/teleconsult), in French or English. The call
+ * status (POST/DELETE /api/teleconsult/call, GET /api/teleconsult) with the act's own patient
+ * (captured at call time, never the selection of the moment), in French or English. The call
  * button stays disabled until the nurse has recorded the consent (the patient's, or a named
  * representative's; oral or written) and confirmed it (CSP R.6316-2). Plain DOM, textContent only (device
  * strings are untrusted), script served from /app.js so the CSP can forbid inline script.
  */
 export const NURSE_PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'";
+
+/** The page icon (GET /favicon.svg and /favicon.ico): a white cross on the page's blue, allowed by img-src 'self'. */
+export const NURSE_PAGE_ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5394"/>' +
+  '<path d="M13 6h6v7h7v6h-7v7h-6v-7H6v-6h7z" fill="#fff"/></svg>';
 
 export const NURSE_PAGE_HTML = `<!doctype html>
 <html lang="fr">
@@ -14,6 +20,7 @@ export const NURSE_PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>telecart</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
 <style>
   body { font: 18px system-ui, sans-serif; margin: 0; background: #f4f6f8; color: #111; }
   header { background: #0b5394; color: #fff; padding: .6em 1em; display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
@@ -33,6 +40,8 @@ export const NURSE_PAGE_HTML = `<!doctype html>
   #tc-call:disabled { background: #9fb3c8; }
   #tc-status { font-weight: bold; }
   #refused-readings { background: #fef3c7; color: #78350f; padding: .6em .8em; border-radius: 6px; margin-bottom: .6em; }
+  #tc-patient { font-weight: bold; }
+  #tc-patient .other { font-weight: normal; color: #b45309; }
   #store { background: #b91c1c; color: #fff; padding: .6em .8em; border-radius: 6px; margin-bottom: .6em; font-weight: bold; }
   #tc-status[data-status="in-progress"] { color: #15803d; }
   #tc-status[data-status="waiting"], #tc-status[data-status="reconnecting"] { color: #b45309; }
@@ -67,6 +76,7 @@ export const NURSE_PAGE_HTML = `<!doctype html>
     <button id="tc-call" data-i18n="call">Appeler le spécialiste</button>
     <button id="tc-cancel" data-i18n="cancelCall" hidden>Annuler l’appel</button>
     <span id="tc-status" data-status=""></span>
+    <span id="tc-patient" hidden></span>
   </section>
   <div id="live"></div>
   <h2 data-i18n="recent">Dernières mesures</h2>
@@ -86,6 +96,7 @@ const T = {
         consent: 'Consentement à la téléconsultation', byPatient: 'du patient', byRep: 'de son représentant (patient hors d’état de consentir)',
         repName: 'Nom du représentant', repRelation: 'Lien (fille, tuteur, personne de confiance…)', method: 'Recueilli', oral: 'oralement', written: 'par écrit',
         confirm: 'J’ai informé la personne et recueilli son consentement libre et éclairé', needConsent: 'Recueillez d’abord le consentement',
+        actPatient: 'Patient de l’appel : ', otherSelected: 'les nouvelles mesures vont au patient sélectionné',
         refused: { 'no-consent': 'Appel refusé : consentement non transmis' },
         refusedReadings: (n) => n + (n > 1 ? ' mesures refusées par le serveur (conservées sur le chariot, non renvoyées)' : ' mesure refusée par le serveur (conservée sur le chariot, non renvoyée)') + ' ; prévenez l’administrateur. Dernier motif : ',
         store: { 'near-full': 'Mémoire du chariot presque pleine : les tracés (ECG, stéthoscope) ne sont plus enregistrés. Reconnectez le chariot au réseau.',
@@ -100,6 +111,7 @@ const T = {
         consent: 'Consent to the teleconsultation', byPatient: 'by the patient', byRep: 'by their representative (patient unable to consent)',
         repName: 'Representative’s name', repRelation: 'Relation (daughter, guardian, trusted person…)', method: 'Given', oral: 'orally', written: 'in writing',
         confirm: 'I informed them and obtained their free and informed consent', needConsent: 'Record the consent first',
+        actPatient: 'Patient of the call: ', otherSelected: 'new readings go to the selected patient',
         refused: { 'no-consent': 'Call refused: no consent sent' },
         refusedReadings: (n) => n + (n > 1 ? ' readings' : ' reading') + ' refused by the server (kept on the cart, not resent); tell the administrator. Latest reason: ',
         store: { 'near-full': 'Cart storage nearly full: waveforms (ECG, stethoscope) are no longer recorded. Bring the cart back on the network.',
@@ -176,6 +188,25 @@ function renderCall() {
   $('tc-call').disabled = actActive() || !current || !consent;
   $('tc-call').title = !current ? t('needPatient') : consent ? '' : t('needConsent');
   $('tc-cancel').hidden = !(act && (act.status === 'waiting' || act.status === 'scheduled'));
+  renderActPatient();
+}
+
+// The act's patient, as the gateway captured it when the nurse called: never the selection, which
+// may change during the call (the next resident's readings) without touching the act.
+function renderActPatient() {
+  const el = $('tc-patient');
+  const id = act && !act.refused ? act.patientId : null;
+  el.hidden = !id;
+  if (!id) { el.replaceChildren(); return; }
+  const p = patients.find((x) => x.id === id);
+  el.dataset.patientId = id;
+  el.textContent = t('actPatient') + (p ? name(p) : id);
+  if (actActive() && current && current.id !== id) {
+    const other = document.createElement('span');
+    other.className = 'other';
+    other.textContent = ' (' + t('otherSelected') + ')';
+    el.append(other);
+  }
 }
 
 async function refreshCall() {
@@ -322,7 +353,7 @@ async function main() {
     $('tc-call').disabled = true;
     try {
       const r = await api('POST', '/api/teleconsult/call', reason ? { reason: reason, consent: consent } : { consent: consent });
-      act = { sessionId: r.sessionId, status: r.status || 'waiting', specialist: null };
+      act = { sessionId: r.sessionId, status: r.status || 'waiting', specialist: null, patientId: current ? current.id : null };
       actError = '';
       $('tc-reason').value = '';
       resetConsent();

@@ -16,7 +16,7 @@ import { FixedPatientError, type PatientContext } from '../patient/context.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import type { SyncClient } from '../sync/sync-client.js';
 import type { TeleconsultAgent } from '../teleconsult/agent.js';
-import { NURSE_PAGE_CSP, NURSE_PAGE_HTML, NURSE_PAGE_JS } from './nurse-page.js';
+import { NURSE_PAGE_CSP, NURSE_PAGE_HTML, NURSE_PAGE_ICON, NURSE_PAGE_JS } from './nurse-page.js';
 import { registerStethoscopeRoutes } from './routes/stethoscope.js';
 import { registerTeleconsultRoutes } from './routes/teleconsult.js';
 
@@ -211,12 +211,15 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
   app.get('/', { schema: { querystring: Type.Object({}) } }, async (_req, reply) =>
     reply.type('text/html; charset=utf-8').header('content-security-policy', NURSE_PAGE_CSP).send(NURSE_PAGE_HTML),
   );
+  // /favicon.ico too: what a browser asks for when a page names no icon (no 404 in its console).
+  for (const path of ['/favicon.svg', '/favicon.ico']) {
+    app.get(path, { schema: { querystring: NoQuery } }, async (_req, reply) =>
+      reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(NURSE_PAGE_ICON),
+    );
+  }
   app.get('/app.js', { schema: { querystring: NoQuery } }, async (_req, reply) =>
     reply.type('text/javascript; charset=utf-8').send(NURSE_PAGE_JS),
   );
-
-  // Browsers ask for it on every page load; answer without a 404 in the console.
-  app.get('/favicon.ico', { schema: { querystring: Type.Object({}) } }, async (_req, reply) => reply.code(204).send());
 
   app.addHook('preClose', async () => {
     for (const res of streams) res.end();

@@ -40,7 +40,7 @@ import { type Logger, silentLogger } from '../logger.js';
 import type { LiveSampleBus } from '../media/live-samples.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { PatientContext } from '../patient/context.js';
-import { type ReadingStore, type RecordInput, StoreFullError } from '../store/reading-store.js';
+import { type ReadingStore, type RecordInput, type RecordResult, StoreFullError } from '../store/reading-store.js';
 import { type WaveformSegment, WaveformSegmenter } from '../waveforms/segmenter.js';
 import { DEFAULT_STABLE_RULE, StableValueDetector } from '../waveforms/stable-value.js';
 import type { SerialConfig, SerialDeviceConfig } from './config.js';
@@ -195,10 +195,13 @@ class SerialDeviceService {
   }
 
   private onPacket(ev: SerialPacketEvent): void {
+    // Counted like a BLE notification, so /api/status shows the device's traffic.
+    this.o.devices.countFrame(this.deviceId, 'serial', ev.receivedAt);
     try {
       switch (ev.format) {
         case 'nonin-df13':
-          for (const d of noninSpotCheckToDrafts(ev.packet)) this.recordDraft(d, ev.receivedAt, undefined);
+          // The SpO2 and pulse rate of one spot check are stored together or not at all.
+          this.recordDrafts(noninSpotCheckToDrafts(ev.packet), ev.receivedAt);
           break;
         case 'nonin-df2':
         case 'nonin-df7': {
@@ -274,12 +277,9 @@ class SerialDeviceService {
       lane: 'waveform',
     };
     try {
-      const r = this.o.store.record(input);
-      if (!r.duplicate) {
-        this.counts.segments++;
-        this.o.metrics?.readingsRecorded.inc({ lane: 'waveform' });
-        this.o.devices.emit('reading', { observation: r.observation, duplicate: false, held: r.observation.patient === null });
-      }
+      // One segment is one reading; recordMany like every source, so a notification is never split.
+      const [r] = this.o.store.recordMany([input]);
+      if (r) this.noteRecorded(r);
     } catch (e) {
       if (!(e instanceof StoreFullError)) throw e;
       this.capture = 'refused';
@@ -308,24 +308,28 @@ class SerialDeviceService {
     const held = this.stable.push(receivedAt, v.spo2, v.hr, v.flags, !noninDisqualified(v.flags));
     if (!held) return;
     const flags = [...held.flags, `held-${Math.round((held.toMs - held.fromMs) / 1000)}s`];
-    for (const [code, value, unit] of [
-      [VITALS.spo2, held.spo2, UCUM.percent],
-      [VITALS.oximetryPulseRate, held.pulse, UCUM.perMin],
-    ] as const) {
-      this.recordDraft({ code, value: { value, unit }, status: 'final', flags, lane: 'spot' }, held.toMs, held.toMs);
-    }
+    const drafts = (
+      [
+        [VITALS.spo2, held.spo2, UCUM.percent],
+        [VITALS.oximetryPulseRate, held.pulse, UCUM.perMin],
+      ] as const
+    ).map(([code, value, unit]): ObservationDraft => ({ code, value: { value, unit }, status: 'final', flags, lane: 'spot' }));
+    this.recordDrafts(drafts, held.toMs);
   }
 
-  private recordDraft(d: ObservationDraft, receivedAt: number, _heldAt: number | undefined): void {
-    const contentKey = contentKeyOf(this.deviceId, d);
-    try {
-      const r = this.o.store.record({
+  /** The readings of one packet (or one held value) in one transaction: all stored, or none. */
+  private recordDrafts(drafts: readonly ObservationDraft[], receivedAt: number): void {
+    if (drafts.length === 0) return;
+    const patient = this.o.patients.resolve(this.deviceId);
+    const inputs = drafts.map((d): RecordInput => {
+      const contentKey = contentKeyOf(this.deviceId, d);
+      return {
         ...(contentKey === undefined ? {} : { contentKey }),
         code: d.code,
         ...(d.value ? { value: d.value } : {}),
         status: 'final',
         flags: [...d.flags],
-        patient: this.o.patients.resolve(this.deviceId),
+        patient,
         device: this.ref,
         time: observationTime({
           deviceTime: d.deviceTime,
@@ -335,21 +339,35 @@ class SerialDeviceService {
           fromStorage: d.flags.includes('data-from-storage'),
         }),
         lane: d.lane,
-      });
-      if (r.duplicate) {
-        this.o.metrics?.duplicates.inc();
-        return;
-      }
-      this.counts.readings++;
-      this.o.metrics?.readingsRecorded.inc({ lane: r.observation.lane });
-      this.o.devices.emit('reading', { observation: r.observation, duplicate: false, held: r.observation.patient === null });
+      };
+    });
+    let results: RecordResult[];
+    try {
+      results = this.o.store.recordMany(inputs);
     } catch (e) {
-      this.logger.error({ err: e, deviceId: this.deviceId, code: d.code.loinc }, 'serial reading refused by the store');
+      const codes = drafts.map((d) => d.code.loinc).join(',');
+      this.logger.error({ err: e, deviceId: this.deviceId, codes }, 'serial readings refused by the store (none of them stored)');
+      return;
     }
+    for (const r of results) this.noteRecorded(r);
+  }
+
+  /** A committed reading: counted here and on the device (the status page), and announced. */
+  private noteRecorded(r: RecordResult): void {
+    if (r.duplicate) {
+      this.o.metrics?.duplicates.inc();
+      return;
+    }
+    if (r.observation.lane === 'waveform') this.counts.segments++;
+    else this.counts.readings++;
+    this.o.devices.countReading(this.deviceId);
+    this.o.metrics?.readingsRecorded.inc({ lane: r.observation.lane });
+    this.o.devices.emit('reading', { observation: r.observation, duplicate: false, held: r.observation.patient === null });
   }
 
   private onParseError(e: SerialParseErrorEvent): void {
     this.counts.parseErrors++;
+    this.o.devices.countMalformed(this.deviceId, 'serial');
     this.o.metrics?.malformedFrames.inc({ device: this.deviceId, reason: `serial:${e.kind}` });
     if (!this.loggedErrors.has(e.kind)) {
       this.loggedErrors.add(e.kind);

@@ -179,6 +179,33 @@ describe('ReadingStore', () => {
     expect(r.duplicate ? null : r.observation.seq).toBe(3);
   });
 
+  it('recordMany inside group() is all or nothing on its own: a bad reading drops its siblings, not the group', () => {
+    const s = openStore();
+    const recorded: number[] = [];
+    s.on('recorded', (o) => recorded.push(o.seq));
+    const bad = { ...weightInput(4), code: { loinc: 'not-loinc', display: 'x' } };
+    const outcome = s.group(() => {
+      s.recordMany([weightInput(1), weightInput(2)]);
+      let refused = false;
+      try {
+        s.recordMany([weightInput(3), bad]);
+      } catch (e) {
+        refused = e instanceof InvalidReadingError;
+      }
+      s.recordMany([weightInput(5)]);
+      return refused;
+    });
+    expect(outcome).toBe(true);
+    expect(s.list('pending').map((r) => [r.seq, r.observation.value?.value])).toEqual([
+      [3, weightInput(5).value?.value],
+      [2, weightInput(2).value?.value],
+      [1, weightInput(1).value?.value],
+    ]);
+    expect(recorded).toEqual([1, 2, 3]);
+    expect(s.stats()).toMatchObject({ pending: 3 });
+    expect(s.lastSeq()).toBe(3);
+  });
+
   it('skips readings in flight, also past long runs of them, oldest first', () => {
     const s = openStore();
     s.recordMany(Array.from({ length: 300 }, (_, i) => weightInput(i)));

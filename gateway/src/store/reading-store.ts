@@ -5,9 +5,11 @@
  * transactions mean "pick a batch / apply an ack" can never interleave with a half-done write.
  *
  * Group commit: recordMany() and group() put many readings in one transaction (one fsync); the
- * 'recorded' events (what wakes the sync) fire only after that commit, so nothing leaves before
- * it is on disk. Size cap: unsynced data is never deleted to make room; past the soft cap
- * waveform capture is refused (StoreFullError), past the hard cap every reading is.
+ * readings of one device notification or record always go in together (recordMany), so a crash
+ * never leaves half of them stored. The 'recorded' events (what wakes the sync) fire only after
+ * that commit, so nothing leaves before it is on disk. Size cap: unsynced data is never deleted
+ * to make room; past the soft cap waveform capture is refused (StoreFullError), past the hard cap
+ * every reading is.
  */
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
@@ -260,6 +262,8 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   private readonly recordBody: (input: RecordInput) => RecordResult;
   private readonly recordTx: (input: RecordInput) => RecordResult;
   private readonly groupTx: <T>(fn: () => T) => T;
+  /** Called inside groupTx only: better-sqlite3 makes a nested transaction a savepoint. */
+  private readonly savepointTx: <T>(fn: () => T) => T;
   private readonly markStoredTx: (ranges: SeqRanges) => number;
   private readonly assignTx: (seqs: readonly number[], patient: PatientRef) => { assigned: number[]; skipped: number[] };
   private readonly tally: Tally;
@@ -380,6 +384,8 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       return r;
     }) as <T>(fn: () => T) => T;
 
+    this.savepointTx = db.transaction(<T>(fn: () => T): T => fn()) as <T>(fn: () => T) => T;
+
     this.markStoredTx = db.transaction((ranges: SeqRanges): number => {
       const now = this.clock.now();
       let removed = 0;
@@ -444,11 +450,28 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   }
 
   /**
-   * Records a burst in one transaction: one fsync instead of one per reading. All or nothing:
-   * an invalid reading or a full store throws and leaves nothing written.
+   * Records readings that belong together (the SpO2 and pulse rate of one notification, the value
+   * and HbA1c of one glucose record, a burst) in one transaction: all or nothing. An invalid
+   * reading or a full store throws and leaves none of them written, also inside group(), where
+   * they get a savepoint of their own: the group's other readings are kept.
    */
   recordMany(inputs: readonly RecordInput[]): RecordResult[] {
-    return this.group(() => inputs.map((i) => this.record(i)));
+    const deferred = this.deferred;
+    if (deferred === null) return this.group(() => inputs.map((i) => this.record(i)));
+    // One reading's only write is its INSERT, atomic alone: no savepoint (the burst path's cost).
+    if (inputs.length === 1) return [this.record(inputs[0] as RecordInput)];
+    const tallyMark = this.pendingTally.length;
+    const seqMark = this.seq;
+    const deferredMark = deferred.length;
+    try {
+      return this.savepointTx(() => inputs.map((i) => this.record(i)));
+    } catch (e) {
+      // The savepoint was rolled back: forget what its readings had counted and announced.
+      this.pendingTally.length = tallyMark;
+      this.seq = seqMark;
+      deferred.length = deferredMark;
+      throw e;
+    }
   }
 
   /**

@@ -56,6 +56,21 @@ export interface TeleconsultAgentOptions {
   connectCamera?: () => Promise<OnvifCamera>;
 }
 
+/** Statuses of an act that is not over: the cart has one act at a time. */
+const ACTIVE_STATUSES: readonly TeleconsultStatus[] = ['scheduled', 'waiting', 'in-progress'];
+
+export class CallInProgressError extends Error {
+  constructor(
+    readonly sessionId: string,
+    readonly patientId: string | null,
+  ) {
+    super(
+      `a teleconsultation is already under way on this cart (session ${sessionId}${patientId ? `, patient ${patientId}` : ''}): end or cancel it first`,
+    );
+    this.name = 'CallInProgressError';
+  }
+}
+
 export interface CallRequest {
   patient: { id: string; ins?: string };
   specialistId?: string;
@@ -131,8 +146,14 @@ export class TeleconsultAgent extends EventEmitter<{
     return this.ptz.counters;
   }
 
-  /** The nurse calls a specialist for this patient: the act enters the waiting room. */
+  /**
+   * The nurse calls a specialist for this patient: the act enters the waiting room. Refused
+   * (CallInProgressError) while another act is waiting or under way: its view, and so the patient
+   * the nurse's screen names for it, must not be replaced by a call for someone else.
+   */
   async call(req: CallRequest): Promise<{ sessionId: string }> {
+    const v = this.view;
+    if (v && !v.refused && ACTIVE_STATUSES.includes(v.status)) throw new CallInProgressError(v.sessionId, v.patientId);
     const sessionId = randomUUID();
     await this.o.link.publish({
       v: RTC_VERSION,
@@ -206,7 +227,8 @@ export class TeleconsultAgent extends EventEmitter<{
           sessionId: m.sessionId,
           status: m.status,
           specialist: m.specialist ?? this.view?.specialist ?? null,
-          patientId: same?.patientId ?? null,
+          // The patient captured when the nurse called; the cloud's copy only for an act this process did not place.
+          patientId: same?.patientId ?? m.patientId ?? null,
           ...(m.specialistLink ? { specialistLink: m.specialistLink } : {}),
           ...(same?.refused ? { refused: same.refused } : {}),
         });
@@ -319,7 +341,9 @@ export class TeleconsultAgent extends EventEmitter<{
     this.live = live;
     this.counters.sessionsStarted++;
     if (this.view?.sessionId !== sessionId || this.view.status !== 'in-progress') {
-      this.setView({ sessionId, status: 'in-progress', specialist: m.specialist, patientId: m.patientId ?? this.view?.patientId ?? null });
+      // Never another act's patient: the view of a different session gives nothing to this one.
+      const same = this.view?.sessionId === sessionId ? this.view : null;
+      this.setView({ sessionId, status: 'in-progress', specialist: m.specialist, patientId: same?.patientId ?? m.patientId ?? null });
     }
     this.logger.info({ sessionId, specialist: m.specialist.id, media: m.media, video: video?.kind ?? 'none' }, 'teleconsultation starting');
     await up({ v: RTC_VERSION, type: 'state', sessionId, state: 'connecting' });

@@ -133,6 +133,8 @@ export const RtcDown = Type.Union(
         sessionId: Uuid,
         status: TeleconsultStatus,
         specialist: Type.Optional(Person),
+        /** The act's patient, fixed when the nurse called (absent from older clouds). */
+        patientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         /** In progress only: absent means present (older clouds). */
         specialistLink: Type.Optional(SpecialistLink),
       },

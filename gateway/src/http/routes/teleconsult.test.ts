@@ -132,6 +132,62 @@ describe('POST /api/teleconsult/call — consent', () => {
     });
   });
 
+  it("keeps the act's patient from the call: a new selection, a cloud message or a second call cannot change it", async () => {
+    const patients2 = new PatientContext({
+      mode: 'cart',
+      patients: [
+        { id: 'p-001', family: 'Durand', given: 'Jeanne' },
+        { id: 'p-002', family: 'Martin', given: 'Louis' },
+      ],
+      deviceUsers: [],
+    });
+    patients2.select('p-001');
+    const app2 = Fastify({ logger: false });
+    registerTeleconsultRoutes(app2, agent, patients2, () => NOW);
+    await app2.ready();
+    try {
+      const first = await app2.inject({
+        method: 'POST',
+        url: '/api/teleconsult/call',
+        payload: { consent: { by: 'patient', method: 'oral' } },
+      });
+      const { sessionId } = first.json() as { sessionId: string };
+      patients2.select('p-002');
+      // The cloud's view of the act (a wrong patient id here must not win over the one captured at call time).
+      link.down({ v: 1, type: 'session', sessionId, status: 'in-progress', specialist: { id: 'dr-1', name: 'Dr Un' }, patientId: 'p-002' });
+      for (let i = 0; i < 100 && agent.status().session?.status !== 'in-progress'; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(agent.status().session).toMatchObject({ sessionId, status: 'in-progress', patientId: 'p-001' });
+      const second = await app2.inject({
+        method: 'POST',
+        url: '/api/teleconsult/call',
+        payload: { consent: { by: 'patient', method: 'oral' } },
+      });
+      expect(second.statusCode).toBe(409);
+      expect(second.json().message).toMatch(/already under way .*patient p-001/);
+      expect(link.ups.filter((u) => u.type === 'call')).toHaveLength(1);
+      expect(agent.status().session).toMatchObject({ sessionId, patientId: 'p-001' });
+      // Once the act is over, the next call goes out.
+      link.down({ v: 1, type: 'session', sessionId, status: 'completed' });
+      for (let i = 0; i < 100 && agent.status().session?.status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 10));
+      const third = await app2.inject({
+        method: 'POST',
+        url: '/api/teleconsult/call',
+        payload: { consent: { by: 'patient', method: 'oral' } },
+      });
+      expect(third.statusCode).toBe(201);
+      expect(agent.status().session).toMatchObject({ status: 'waiting', patientId: 'p-002' });
+    } finally {
+      await app2.close();
+    }
+  });
+
+  it("names the cloud's patient for an act this gateway did not place (e.g. after a restart)", async () => {
+    const sessionId = '0193a4c2-7d1e-7c3a-9f00-000000000001';
+    link.down({ v: 1, type: 'session', sessionId, status: 'in-progress', patientId: 'p-001' });
+    for (let i = 0; i < 100 && agent.status().session === null; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(agent.status().session).toMatchObject({ sessionId, patientId: 'p-001' });
+  });
+
   it("shows the nurse the cloud's refusal of a call (hangup with a reason before any act), then not-done", async () => {
     const { sessionId } = (await call({ consent: { by: 'patient', method: 'oral' } })).json() as { sessionId: string };
     link.down({ v: 1, type: 'hangup', sessionId, reason: 'no-consent' });

@@ -5,7 +5,8 @@
  *   GET    /api/teleconsult             → the act as the cloud describes it (RtcDown session) and the live peer
  * The consent (R.6316-2: the patient's, or their representative's, collected before the act) is
  * required: 400 without it; the gateway stamps when it was collected (the nurse's confirmation).
- * 409 when no patient is selected; 503 when the cloud broker is unreachable (the call is not queued:
+ * 409 when no patient is selected, or while another act is waiting or under way (one act at a time:
+ * a call for another patient must not take over the screen of the act in progress); 503 when the cloud broker is unreachable (the call is not queued:
  * a teleconsultation is live or not at all).
  */
 import { STATUS_CODES } from 'node:http';
@@ -13,7 +14,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { ConsentMethod, ConsentRepresentative, type TeleconsultConsent } from '@telecart/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { PatientContext } from '../../patient/context.js';
-import type { TeleconsultAgent } from '../../teleconsult/agent.js';
+import { CallInProgressError, type TeleconsultAgent } from '../../teleconsult/agent.js';
 
 /**
  * What the nurse confirms on the page; collectedAt is the gateway's, on receipt. Flat (not a union)
@@ -91,6 +92,7 @@ export function registerTeleconsultRoutes(
       });
       return reply.code(201).send(r);
     } catch (e) {
+      if (e instanceof CallInProgressError) return problem(reply, 409, e.message);
       return problem(reply, 503, `the call could not reach the cloud: ${(e as Error).message}`);
     }
   });
