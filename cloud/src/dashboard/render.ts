@@ -4,6 +4,7 @@
  * arrives on /api/events and switches language. No external resources: hospital networks are
  * often offline from the Internet.
  */
+import { VITAL_CATALOGUE } from '@telecart/devices';
 import type { GatewayRecord } from '../store/cloud-store.js';
 import type { PatientOverview } from '../vitals/overview.js';
 import { VITAL_KEYS, type VitalReading } from '../vitals/summary.js';
@@ -45,7 +46,7 @@ function formatDate(ymd: string, t: Texts): string {
 }
 
 function formatValue(v: VitalReading, t: Texts): string {
-  const digits = v.key === 'weight' || v.key === 'temperature' ? 1 : 0;
+  const digits = VITAL_CATALOGUE[v.key].digits;
   const nf = new Intl.NumberFormat(t.locale, { maximumFractionDigits: digits, minimumFractionDigits: digits });
   return v.values.map((n) => nf.format(n)).join('/');
 }
