@@ -82,6 +82,11 @@ export interface VitalEntry {
   alarms?: readonly AlarmThreshold[];
   /** On the trends page; `lines` are the values drawn across the chart (where a reading starts to worry). */
   trend?: { lines?: readonly number[] };
+  /**
+   * FHIR export: the Observation category ('laboratory' when absent) and, for vital signs, the R4 vital-signs
+   * profile name (under http://hl7.org/fhir/StructureDefinition/; the generic 'vitalsigns' when absent).
+   */
+  fhir?: { category: 'vital-signs' | 'exam'; profile?: string };
 }
 
 export const VITAL_CATALOGUE = {
@@ -94,6 +99,7 @@ export const VITAL_CATALOGUE = {
     convert: { [UCUM.lb]: CONVERSIONS.lbToKg, [UCUM.g]: CONVERSIONS.gToKg },
     plausible: { flag: 'implausible:weight', min: 0, minExclusive: true, max: 500 },
     trend: {},
+    fhir: { category: 'vital-signs', profile: 'bodyweight' },
   },
   bp: {
     code: VITALS.bloodPressurePanel,
@@ -109,6 +115,7 @@ export const VITAL_CATALOGUE = {
     plausible: { flag: 'implausible:systolic', component: 'systolic', max: 300 },
     alarms: [{ flag: 'alarm:systolic-high', component: 'systolic', atOrAbove: 180 }],
     trend: {},
+    fhir: { category: 'vital-signs', profile: 'bp' },
   },
   pulse: {
     code: VITALS.pulseRateNonInvasive,
@@ -122,6 +129,7 @@ export const VITAL_CATALOGUE = {
       { flag: 'alarm:pulse-low', below: 40 },
     ],
     trend: {},
+    fhir: { category: 'vital-signs', profile: 'heartrate' },
   },
   spo2: {
     code: VITALS.spo2,
@@ -132,6 +140,7 @@ export const VITAL_CATALOGUE = {
     plausible: { flag: 'implausible:spo2', min: 0, max: 100 },
     alarms: [{ flag: 'alarm:spo2-low', below: 88 }],
     trend: { lines: [90] },
+    fhir: { category: 'vital-signs', profile: 'oxygensat' },
   },
   temperature: {
     code: VITALS.bodyTemperature,
@@ -142,6 +151,7 @@ export const VITAL_CATALOGUE = {
     convert: { [UCUM.fahrenheit]: CONVERSIONS.fahrenheitToCelsius },
     plausible: { flag: 'implausible:temperature', min: 25, max: 45 },
     trend: { lines: [38] },
+    fhir: { category: 'vital-signs', profile: 'bodytemp' },
   },
   glucose: {
     code: VITALS.glucoseMass,
@@ -161,6 +171,7 @@ export const VITAL_CATALOGUE = {
     unit: UCUM.perMin,
     digits: 0,
     trend: {},
+    fhir: { category: 'vital-signs', profile: 'resprate' },
   },
   hba1c: {
     code: VITALS.hba1c,
@@ -176,6 +187,7 @@ export const VITAL_CATALOGUE = {
     labels: { fr: 'Taille', en: 'Height' },
     unit: UCUM.cm,
     digits: 1,
+    fhir: { category: 'vital-signs', profile: 'bodyheight' },
   },
   bmi: {
     code: VITALS.bmi,
@@ -183,6 +195,7 @@ export const VITAL_CATALOGUE = {
     labels: { fr: 'IMC', en: 'BMI' },
     unit: UCUM.kgPerM2,
     digits: 1,
+    fhir: { category: 'vital-signs', profile: 'bmi' },
   },
   cuffPressure: {
     code: VITALS.cuffPressure,
@@ -191,6 +204,7 @@ export const VITAL_CATALOGUE = {
     unit: UCUM.mmHg,
     digits: 0,
     convert: { [UCUM.kPa]: CONVERSIONS.kPaToMmHg },
+    fhir: { category: 'vital-signs' },
   },
 } as const satisfies Record<string, VitalEntry>;
 
