@@ -31,6 +31,8 @@ export const VITALS = {
   hba1c: { loinc: '4548-4', display: 'Hemoglobin A1c/Hemoglobin.total in Blood', mdc: 160220 },
   respiratoryRate: { loinc: '9279-1', display: 'Respiratory rate', mdc: 151562 },
   cuffPressure: { loinc: '8480-6', display: 'Cuff pressure (intermediate)', mdc: 150021 },
+  // MDC_BODY_FAT: SCADA partition 2, term 57676 (IEEE 11073-10415, next to body mass 57664 and BMI 57680).
+  bodyFat: { loinc: '41982-0', display: 'Percentage of body fat Measured', mdc: 188748 },
 } as const satisfies Record<string, Code>;
 
 export type VitalCodeKey = keyof typeof VITALS;
@@ -205,6 +207,16 @@ export const VITAL_CATALOGUE = {
     digits: 0,
     convert: { [UCUM.kPa]: CONVERSIONS.kPaToMmHg },
     fhir: { category: 'vital-signs' },
+  },
+  bodyFat: {
+    code: VITALS.bodyFat,
+    loinc: [VITALS.bodyFat.loinc],
+    labels: { fr: 'Masse grasse', en: 'Body fat' },
+    unit: UCUM.percent,
+    digits: 1,
+    // A bioimpedance estimate: flagged only where no body can be (0 %, or beyond 80 %).
+    plausible: { flag: 'implausible:body-fat', min: 0, minExclusive: true, max: 80 },
+    fhir: { category: 'exam' },
   },
 } as const satisfies Record<string, VitalEntry>;
 
