@@ -144,6 +144,8 @@ export function renderPatientPage(patient: PatientRecord, latest: readonly Lates
     exportCount: EXPORT_COUNT,
     thresholds: TREND_THRESHOLDS,
     keys: TREND_KEYS,
+    /** Fraction digits shown per vital (the catalogue's). */
+    digits: Object.fromEntries(TREND_KEYS.map((k) => [k, VITAL_CATALOGUE[k].digits])),
     lang: o.lang,
     texts: t,
   };
