@@ -250,20 +250,13 @@ export function toVitalUnit(entry: VitalEntry, value: number, unit: string): num
   return c ? c.toUnit(value) : null;
 }
 
-/** A value in the vital's unit expressed in `unit`; null when not convertible. */
-export function fromVitalUnit(entry: VitalEntry, value: number, unit: string): number | null {
-  if (unit === entry.unit) return value;
-  const c = entry.convert?.[unit];
-  return c ? c.fromUnit(value) : null;
-}
-
 /** True when `value` lies outside the limits. */
 export function outside(l: Limits, value: number): boolean {
   if (l.min !== undefined && (l.minExclusive ? value <= l.min : value < l.min)) return true;
   return l.max !== undefined && value > l.max;
 }
 
-/** Labels per LOINC in one language (every LOINC of every vital), for pages that label by code. */
+/** Both labels per LOINC (every LOINC of every vital), for pages that label readings by code. */
 export function labelsByLoinc(): Record<string, { fr: string; en: string }> {
   const out: Record<string, { fr: string; en: string }> = {};
   for (const id of VITAL_IDS) for (const l of VITAL_CATALOGUE[id].loinc) out[l] ??= VITAL_CATALOGUE[id].labels;
