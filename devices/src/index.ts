@@ -9,4 +9,5 @@ export * from './model/frame.js';
 export * from './model/zoned-time.js';
 export * from './onvif/index.js';
 export * from './serial/index.js';
+export * from './vitals/index.js';
 export * from './waveform/index.js';

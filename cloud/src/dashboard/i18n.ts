@@ -1,4 +1,5 @@
 /** Dashboard wording in French (default: the users are French care teams) and English. */
+import { SUMMARY_VITALS, vitalLabels } from '@telecart/devices';
 import type { VitalKey } from '../vitals/summary.js';
 
 export const LANGS = ['fr', 'en'] as const;
@@ -60,7 +61,7 @@ export const TEXTS: Record<Lang, Texts> = {
     born: 'né(e) le',
     ins: 'INS',
     unregistered: 'patient non enregistré',
-    vitals: { bp: 'Tension artérielle', pulse: 'Pouls', spo2: 'SpO₂', weight: 'Poids', temperature: 'Température' },
+    vitals: vitalLabels(SUMMARY_VITALS, 'fr'),
     live: 'En direct',
     reconnecting: 'Connexion perdue, nouvelle tentative…',
     updated: 'Mis à jour à',
@@ -110,7 +111,7 @@ export const TEXTS: Record<Lang, Texts> = {
     born: 'born',
     ins: 'INS',
     unregistered: 'unregistered patient',
-    vitals: { bp: 'Blood pressure', pulse: 'Pulse', spo2: 'SpO₂', weight: 'Weight', temperature: 'Temperature' },
+    vitals: vitalLabels(SUMMARY_VITALS, 'en'),
     live: 'Live',
     reconnecting: 'Connection lost, retrying…',
     updated: 'Updated at',

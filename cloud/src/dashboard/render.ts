@@ -5,6 +5,7 @@
  * often offline from the Internet.
  */
 
+import { VITAL_CATALOGUE } from '@telecart/devices';
 import { FAVICON_LINK } from '../http/routes/favicon.js';
 import type { GatewayRecord } from '../store/cloud-store.js';
 import type { PatientOverview } from '../vitals/overview.js';
@@ -47,7 +48,7 @@ function formatDate(ymd: string, t: Texts): string {
 }
 
 function formatValue(v: VitalReading, t: Texts): string {
-  const digits = v.key === 'weight' || v.key === 'temperature' ? 1 : 0;
+  const digits = VITAL_CATALOGUE[v.key].digits;
   const nf = new Intl.NumberFormat(t.locale, { maximumFractionDigits: digits, minimumFractionDigits: digits });
   return v.values.map((n) => nf.format(n)).join('/');
 }

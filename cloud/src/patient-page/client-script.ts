@@ -33,7 +33,7 @@ export const PATIENT_PAGE_SCRIPT = `
   var plural = new Intl.PluralRules(t.locale);
   var numbers = {};
   function fmt(key, v) {
-    var d = key === 'weight' || key === 'temperature' ? 1 : 0;
+    var d = cfg.digits[key] || 0;
     if (!numbers[d]) numbers[d] = new Intl.NumberFormat(t.locale, { maximumFractionDigits: d, minimumFractionDigits: d });
     return numbers[d].format(v);
   }

@@ -1,4 +1,5 @@
 /** Wording of the patient trends page, French (default) and English. Placeholders {x} are filled by the page script. */
+import { TREND_VITALS, vitalLabels } from '@telecart/devices';
 import type { Lang } from '../dashboard/i18n.js';
 import type { TrendKey } from './trends.js';
 
@@ -65,15 +66,7 @@ export const TREND_TEXTS: Record<Lang, TrendTexts> = {
     colTime: 'Date',
     colFlags: 'Alertes',
     noLatest: 'Aucune mesure enregistrée.',
-    vitals: {
-      weight: 'Poids',
-      bp: 'Tension artérielle',
-      pulse: 'Pouls',
-      spo2: 'SpO₂',
-      temperature: 'Température',
-      glucose: 'Glycémie',
-      respiratoryRate: 'Fréquence respiratoire',
-    },
+    vitals: vitalLabels(TREND_VITALS, 'fr'),
     series: { systolic: 'Systolique', diastolic: 'Diastolique' },
     loading: 'Chargement des mesures…',
     loadFailed: 'Chargement impossible. Rechargez la page pour réessayer.',
@@ -107,15 +100,7 @@ export const TREND_TEXTS: Record<Lang, TrendTexts> = {
     colTime: 'Time',
     colFlags: 'Alerts',
     noLatest: 'No reading recorded.',
-    vitals: {
-      weight: 'Weight',
-      bp: 'Blood pressure',
-      pulse: 'Pulse',
-      spo2: 'SpO₂',
-      temperature: 'Temperature',
-      glucose: 'Blood glucose',
-      respiratoryRate: 'Respiratory rate',
-    },
+    vitals: vitalLabels(TREND_VITALS, 'en'),
     series: { systolic: 'Systolic', diastolic: 'Diastolic' },
     loading: 'Loading readings…',
     loadFailed: 'Could not load the readings. Reload the page to try again.',

@@ -4,6 +4,7 @@
  * the latest readings as a plain table that needs no script. URLs are relative to /patients/:id
  * so the page works behind a reverse-proxy path prefix; nothing loads from another origin.
  */
+import { VITAL_CATALOGUE } from '@telecart/devices';
 import { ALERT_TEXTS, alertText, sortAlerts } from '../dashboard/alerts-panel.js';
 import type { Lang } from '../dashboard/i18n.js';
 import { escapeHtml } from '../dashboard/render.js';
@@ -14,8 +15,13 @@ import { PERIODS, type Period, TREND_TEXTS, type TrendTexts } from './i18n.js';
 import { PATIENT_PAGE_CSS } from './style.js';
 import { type LatestTrendReading, TREND_KEYS, type TrendKey } from './trends.js';
 
-/** Lines drawn across a chart: where a reading starts to be worrying. */
-export const TREND_THRESHOLDS: Partial<Record<TrendKey, readonly number[]>> = { spo2: [90], temperature: [38] };
+/** Lines drawn across a chart: where a reading starts to be worrying (the catalogue's trend lines). */
+export const TREND_THRESHOLDS: Partial<Record<TrendKey, readonly number[]>> = Object.fromEntries(
+  TREND_KEYS.flatMap((k) => {
+    const t: { lines?: readonly number[] } = VITAL_CATALOGUE[k].trend;
+    return t.lines ? [[k, t.lines] as const] : [];
+  }),
+);
 
 const DAY_MS = 86_400_000;
 /** Rows the "Export FHIR" link asks for (the FHIR search's page size limit). */
@@ -82,7 +88,7 @@ function formatTime(iso: string, t: TrendTexts, timeZone: string): string {
 }
 
 function formatValue(r: LatestTrendReading, t: TrendTexts): string {
-  const digits = r.key === 'weight' || r.key === 'temperature' ? 1 : 0;
+  const digits = VITAL_CATALOGUE[r.key].digits;
   const nf = new Intl.NumberFormat(t.locale, { maximumFractionDigits: digits, minimumFractionDigits: digits });
   // A meter's HI / LO is a bound, never shown as an exact value: '> 600'.
   return `${r.comparator ? `${r.comparator} ` : ''}${r.v.map((n) => nf.format(n)).join('/')}`;
@@ -140,6 +146,8 @@ export function renderPatientPage(patient: PatientRecord, latest: readonly Lates
     exportCount: EXPORT_COUNT,
     thresholds: TREND_THRESHOLDS,
     keys: TREND_KEYS,
+    /** Fraction digits shown per vital (the catalogue's). */
+    digits: Object.fromEntries(TREND_KEYS.map((k) => [k, VITAL_CATALOGUE[k].digits])),
     lang: o.lang,
     texts: t,
   };

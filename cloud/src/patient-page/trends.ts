@@ -4,12 +4,13 @@
  * recorded files and preliminary values are not spot readings and never become points; a value
  * in a unit we cannot convert is counted as skipped rather than drawn on the wrong scale.
  */
-import { LOINC_PULSE_OXIMETRY, MMHG_PER_KPA, UCUM, UNIT_DISPLAY, VITALS } from '@telecart/devices';
+import { TREND_VITALS, type TrendVitalId, UNIT_DISPLAY, VITAL_CATALOGUE } from '@telecart/devices';
 import type { Comparator, Observation } from '@telecart/protocol';
 import { type CloudStore, MAX_PAGE_SIZE } from '../store/cloud-store.js';
 
-export const TREND_KEYS = ['weight', 'bp', 'pulse', 'spo2', 'temperature', 'glucose', 'respiratoryRate'] as const;
-export type TrendKey = (typeof TREND_KEYS)[number];
+/** The vitals the catalogue puts on the trends page, in its order. */
+export const TREND_KEYS: readonly TrendVitalId[] = TREND_VITALS;
+export type TrendKey = TrendVitalId;
 
 /** Points per vital a response carries at most (the newest are kept). */
 export const TREND_POINTS_MAX = 5000;
@@ -57,35 +58,19 @@ interface TrendDef {
 
 const same: Convert = (v) => v;
 
-export const TREND_DEFS: Readonly<Record<TrendKey, TrendDef>> = {
-  weight: { key: 'weight', codes: [VITALS.bodyWeight.loinc], unit: UCUM.kg, from: { [UCUM.lb]: (v) => v * 0.45359237 } },
-  bp: {
-    key: 'bp',
-    codes: [VITALS.bloodPressurePanel.loinc],
-    unit: UCUM.mmHg,
-    components: [
-      { name: 'systolic', loinc: VITALS.systolic.loinc },
-      { name: 'diastolic', loinc: VITALS.diastolic.loinc },
-    ],
-    from: { [UCUM.kPa]: (v) => v * MMHG_PER_KPA },
-  },
-  pulse: { key: 'pulse', codes: [VITALS.pulseRateNonInvasive.loinc], unit: UCUM.perMin },
-  spo2: { key: 'spo2', codes: [VITALS.spo2.loinc, LOINC_PULSE_OXIMETRY], unit: UCUM.percent },
-  temperature: {
-    key: 'temperature',
-    codes: [VITALS.bodyTemperature.loinc],
-    unit: UCUM.celsius,
-    from: { [UCUM.fahrenheit]: (v) => ((v - 32) * 5) / 9 },
-  },
-  // Glucose: molar mass 180.16 g/mol, so 1 mmol/L = 18.016 mg/dL.
-  glucose: {
-    key: 'glucose',
-    codes: [VITALS.glucoseMass.loinc, VITALS.glucoseMolar.loinc],
-    unit: UCUM.mgPerDl,
-    from: { [UCUM.mmolPerL]: (v) => v * 18.016 },
-  },
-  respiratoryRate: { key: 'respiratoryRate', codes: [VITALS.respiratoryRate.loinc], unit: UCUM.perMin },
-};
+function trendDef(key: TrendKey): TrendDef {
+  const e = VITAL_CATALOGUE[key];
+  const def: TrendDef = { key, codes: e.loinc, unit: e.unit };
+  if ('components' in e) def.components = e.components.map((c) => ({ name: c.name, loinc: c.code.loinc }));
+  if ('convert' in e) def.from = Object.fromEntries(Object.entries(e.convert).map(([u, c]) => [u, c.toUnit]));
+  return def;
+}
+
+/** Derived from the vitals catalogue (codes, unit, series, conversions). */
+export const TREND_DEFS: Readonly<Record<TrendKey, TrendDef>> = Object.fromEntries(TREND_KEYS.map((k) => [k, trendDef(k)])) as Record<
+  TrendKey,
+  TrendDef
+>;
 
 const CODE_TO_KEY: ReadonlyMap<string, TrendKey> = new Map(TREND_KEYS.flatMap((k) => TREND_DEFS[k].codes.map((c) => [c, k] as const)));
 

@@ -1,13 +1,13 @@
 /**
- * The five vitals a clinician scans first (BP, pulse, SpO2, weight, temperature), picked out
- * of stored observations by LOINC code. One place, used by the API, the live event stream
+ * The five vitals a clinician scans first (the catalogue's SUMMARY_VITALS: BP, pulse, SpO2, weight,
+ * temperature), picked out of stored observations by LOINC code. One place, used by the API, the live event stream
  * and the dashboard, so they never disagree on what "latest pulse" is.
  */
-import { LOINC_PULSE_OXIMETRY, UNIT_DISPLAY, VITALS } from '@telecart/devices';
+import { SUMMARY_VITALS, type SummaryVitalId, UNIT_DISPLAY, VITAL_CATALOGUE } from '@telecart/devices';
 import type { Observation } from '@telecart/protocol';
 
-export const VITAL_KEYS = ['bp', 'pulse', 'spo2', 'weight', 'temperature'] as const;
-export type VitalKey = (typeof VITAL_KEYS)[number];
+export const VITAL_KEYS = SUMMARY_VITALS;
+export type VitalKey = SummaryVitalId;
 
 export interface VitalReading {
   key: VitalKey;
@@ -25,13 +25,17 @@ export interface VitalReading {
 
 export type VitalsSummary = Partial<Record<VitalKey, VitalReading>>;
 
-const SINGLE_VALUE: Record<string, VitalKey> = {
-  [VITALS.pulseRateNonInvasive.loinc]: 'pulse',
-  [VITALS.spo2.loinc]: 'spo2',
-  [LOINC_PULSE_OXIMETRY]: 'spo2',
-  [VITALS.bodyWeight.loinc]: 'weight',
-  [VITALS.bodyTemperature.loinc]: 'temperature',
-};
+const SINGLE_VALUE: Readonly<Record<string, VitalKey>> = Object.fromEntries(
+  VITAL_KEYS.flatMap((k) => {
+    const e = VITAL_CATALOGUE[k];
+    return 'components' in e ? [] : e.loinc.map((l) => [l, k] as const);
+  }),
+);
+
+const PANELS = VITAL_KEYS.flatMap((k) => {
+  const e = VITAL_CATALOGUE[k];
+  return 'components' in e ? [{ key: k, loinc: e.code.loinc, parts: e.components.map((c) => c.code.loinc) }] : [];
+});
 
 function reading(obs: Observation, key: VitalKey, values: number[], unit: string): VitalReading {
   return {
@@ -49,12 +53,18 @@ function reading(obs: Observation, key: VitalKey, values: number[], unit: string
 /** The vital an observation shows, or null (other codes, preliminary values, incomplete panels). */
 export function vitalOf(obs: Observation): VitalReading | null {
   if (obs.status !== 'final') return null;
-  if (obs.code.loinc === VITALS.bloodPressurePanel.loinc) {
-    const part = (loinc: string) => obs.components?.find((c) => c.code.loinc === loinc)?.value;
-    const sys = part(VITALS.systolic.loinc);
-    const dia = part(VITALS.diastolic.loinc);
-    if (!sys || !dia || sys.unit !== dia.unit) return null;
-    return reading(obs, 'bp', [sys.value, dia.value], sys.unit);
+  const panel = PANELS.find((p) => p.loinc === obs.code.loinc);
+  if (panel) {
+    // Every series present, all in one unit (systolic and diastolic for blood pressure).
+    const values: number[] = [];
+    let unit: string | undefined;
+    for (const loinc of panel.parts) {
+      const q = obs.components?.find((c) => c.code.loinc === loinc)?.value;
+      if (!q || (unit !== undefined && q.unit !== unit)) return null;
+      unit = q.unit;
+      values.push(q.value);
+    }
+    return unit === undefined ? null : reading(obs, panel.key, values, unit);
   }
   const key = SINGLE_VALUE[obs.code.loinc];
   if (!key || !obs.value) return null;

@@ -9,7 +9,7 @@ import { glucoseToDrafts } from '../mappings/glucose.js';
 import { heartRateToDrafts } from '../mappings/heart-rate.js';
 import { plxContinuousToDrafts, plxSpotCheckToDrafts } from '../mappings/plx.js';
 import { temperatureToDrafts } from '../mappings/temperature.js';
-import { weightToDrafts } from '../mappings/weight.js';
+import { bodyCompositionToDrafts, weightToDrafts } from '../mappings/weight.js';
 import type { ObservationDraft } from '../model/draft.js';
 import { shortUuid } from '../model/frame.js';
 import { decodeBloodPressureFeature, decodeBloodPressureMeasurement, decodeIntermediateCuffPressure } from './blood-pressure.js';
@@ -25,7 +25,7 @@ import { decodePlxContinuous, decodePlxFeatures, decodePlxSpotCheck } from './pl
 import { decodeRacp } from './racp.js';
 import { type CodecResult, fail, ok } from './result.js';
 import { decodeTemperatureMeasurement } from './temperature.js';
-import { decodeWeightMeasurement, decodeWeightScaleFeature, type WeightScaleFeature } from './weight.js';
+import { decodeBodyCompositionMeasurement, decodeWeightMeasurement, decodeWeightScaleFeature, type WeightScaleFeature } from './weight.js';
 
 /**
  * What the caller knows beyond the PDU, read once per connection or carried by a procedure. All optional:
@@ -86,6 +86,7 @@ const TABLE: readonly CharacteristicCodec[] = [
     weightToDrafts(m, c.weightScaleFeature ? { feature: c.weightScaleFeature } : {}),
   ),
   codec('2A9E', 'Weight Scale Feature', '181D', decodeWeightScaleFeature),
+  codec('2A9C', 'Body Composition Measurement', '181B', decodeBodyCompositionMeasurement, bodyCompositionToDrafts),
   codec('2A5E', 'PLX Spot-Check Measurement', '1822', decodePlxSpotCheck, plxSpotCheckToDrafts),
   codec('2A5F', 'PLX Continuous Measurement', '1822', decodePlxContinuous, plxContinuousToDrafts),
   codec('2A60', 'PLX Features', '1822', decodePlxFeatures),

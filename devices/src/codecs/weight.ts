@@ -161,3 +161,114 @@ export function encodeWeightScaleFeature(f: WeightScaleFeature): Uint8Array {
     ((f.reservedBits ?? 0) & ~0x3ff);
   return new ByteWriter().uint32(raw >>> 0).bytes();
 }
+
+/**
+ * Body Composition Measurement (0x2A9C, Body Composition Service 0x181B), the weight family's companion:
+ * 16-bit flags, body fat in 0.1 % (0xFFFF: measurement unsuccessful, then the scale sends no other value),
+ * then per flag: time stamp, user ID, basal metabolism (kJ), muscle % (0.1 %), muscle, fat-free, soft lean
+ * and body water masses (the Weight Measurement's mass resolution), impedance (0.1 Ω), weight, height.
+ * A measurement split over packets (flag bit 12) is decoded packet by packet: `multiplePacket` says so.
+ */
+const BC_IMPERIAL = 0x0001;
+const BC_TIMESTAMP = 0x0002;
+const BC_USER = 0x0004;
+const BC_BASAL_METABOLISM = 0x0008;
+const BC_MUSCLE_PERCENT = 0x0010;
+const BC_MUSCLE_MASS = 0x0020;
+const BC_FAT_FREE_MASS = 0x0040;
+const BC_SOFT_LEAN_MASS = 0x0080;
+const BC_BODY_WATER_MASS = 0x0100;
+const BC_IMPEDANCE = 0x0200;
+const BC_WEIGHT = 0x0400;
+const BC_HEIGHT = 0x0800;
+const BC_MULTIPLE_PACKET = 0x1000;
+const BC_RESERVED = 0xe000;
+
+/** Raw body fat 0xFFFF: "measurement unsuccessful". */
+export const BODY_FAT_UNSUCCESSFUL = 0xffff;
+
+export interface BodyCompositionMeasurement {
+  /** SI: masses in kg, height in m. Imperial: masses in lb, height in inches. */
+  unitSystem: UnitSystem;
+  /** Body fat, %; null when the scale sent 0xFFFF (measurement unsuccessful). */
+  bodyFatPercent: number | null;
+  timestamp?: DeviceDateTime;
+  /** User ID as sent; 0xFF means "unknown user". */
+  userId?: number;
+  /** kJ. */
+  basalMetabolism?: number;
+  musclePercent?: number;
+  muscleMass?: number;
+  fatFreeMass?: number;
+  softLeanMass?: number;
+  bodyWaterMass?: number;
+  /** Ω. */
+  impedance?: number;
+  weight?: number;
+  height?: number;
+  /** Flag bit 12: this packet is part of a measurement split over several. */
+  multiplePacket?: boolean;
+  /** Flag bits 13..15 as received (reserved). */
+  reservedFlags?: number;
+}
+
+const BC_MASSES = [
+  [BC_MUSCLE_MASS, 'muscleMass'],
+  [BC_FAT_FREE_MASS, 'fatFreeMass'],
+  [BC_SOFT_LEAN_MASS, 'softLeanMass'],
+  [BC_BODY_WATER_MASS, 'bodyWaterMass'],
+] as const;
+
+export function decodeBodyCompositionMeasurement(bytes: Uint8Array): CodecResult<BodyCompositionMeasurement> {
+  return decodeWith(() => {
+    const r = new ByteReader(bytes);
+    const flags = r.uint16('flags');
+    const unitSystem: UnitSystem = flags & BC_IMPERIAL ? 'imperial' : 'SI';
+    const res = RES[unitSystem];
+    const fat = r.uint16('bodyFatPercent');
+    const m: BodyCompositionMeasurement = { unitSystem, bodyFatPercent: fat === BODY_FAT_UNSUCCESSFUL ? null : fat / 10 };
+    if (flags & BC_TIMESTAMP) m.timestamp = r.dateTime('timestamp');
+    if (flags & BC_USER) m.userId = r.uint8('userId');
+    if (flags & BC_BASAL_METABOLISM) m.basalMetabolism = r.uint16('basalMetabolism');
+    if (flags & BC_MUSCLE_PERCENT) m.musclePercent = r.uint16('musclePercent') / 10;
+    for (const [bit, field] of BC_MASSES) if (flags & bit) m[field] = r.uint16(field) / res.weight;
+    if (flags & BC_IMPEDANCE) m.impedance = r.uint16('impedance') / 10;
+    if (flags & BC_WEIGHT) m.weight = r.uint16('weight') / res.weight;
+    if (flags & BC_HEIGHT) m.height = r.uint16('height') / res.height;
+    if (flags & BC_MULTIPLE_PACKET) m.multiplePacket = true;
+    if (flags & BC_RESERVED) m.reservedFlags = flags & BC_RESERVED;
+    return m;
+  });
+}
+
+/** Throws RangeError when a value does not fit its field. */
+export function encodeBodyCompositionMeasurement(m: BodyCompositionMeasurement): Uint8Array {
+  const res = RES[m.unitSystem];
+  const has = (v: unknown, bit: number) => (v !== undefined ? bit : 0);
+  const flags =
+    (m.unitSystem === 'imperial' ? BC_IMPERIAL : 0) |
+    has(m.timestamp, BC_TIMESTAMP) |
+    has(m.userId, BC_USER) |
+    has(m.basalMetabolism, BC_BASAL_METABOLISM) |
+    has(m.musclePercent, BC_MUSCLE_PERCENT) |
+    BC_MASSES.reduce((f, [bit, field]) => f | has(m[field], bit), 0) |
+    has(m.impedance, BC_IMPEDANCE) |
+    has(m.weight, BC_WEIGHT) |
+    has(m.height, BC_HEIGHT) |
+    (m.multiplePacket ? BC_MULTIPLE_PACKET : 0) |
+    ((m.reservedFlags ?? 0) & BC_RESERVED);
+  const w = new ByteWriter().uint16(flags);
+  w.uint16(m.bodyFatPercent === null ? BODY_FAT_UNSUCCESSFUL : scaled('bodyFatPercent', m.bodyFatPercent, 10, 0xfffe));
+  if (m.timestamp) w.dateTime(m.timestamp);
+  if (m.userId !== undefined) w.uint8(m.userId, 'userId');
+  if (m.basalMetabolism !== undefined) w.uint16(scaled('basalMetabolism', m.basalMetabolism, 1, 0xffff));
+  if (m.musclePercent !== undefined) w.uint16(scaled('musclePercent', m.musclePercent, 10, 0xffff));
+  for (const [, field] of BC_MASSES) {
+    const v = m[field];
+    if (v !== undefined) w.uint16(scaled(field, v, res.weight, 0xffff));
+  }
+  if (m.impedance !== undefined) w.uint16(scaled('impedance', m.impedance, 10, 0xffff));
+  if (m.weight !== undefined) w.uint16(scaled('weight', m.weight, res.weight, 0xffff));
+  if (m.height !== undefined) w.uint16(scaled('height', m.height, res.height, 0xffff));
+  return w.bytes();
+}

@@ -45,6 +45,17 @@ export function weight(opts: { multiUser?: boolean } = {}): MeasurementCapabilit
   };
 }
 
+/** Body Composition Service 0x181B, the weight family's companion: 0x2A9C (indicate). multiUser as for weight. */
+export function bodyComposition(opts: { multiUser?: boolean } = {}): MeasurementCapability {
+  return {
+    kind: 'measurement',
+    profile: 'body-composition',
+    service: '181B',
+    characteristics: [{ uuid: '2A9C', role: 'reading' }],
+    ...(opts.multiUser ? { multiUser: true } : {}),
+  };
+}
+
 /** Pulse Oximeter Service 0x1822, spot-check 0x2A5E (indicate): stored readings. */
 export function plxSpot(): MeasurementCapability {
   return {

@@ -28,7 +28,7 @@ import type { Code, DeviceRef, Observation, ObservationStatus, PatientRef, Quant
 import { meaningOf } from '../mappings/status-meaning.js';
 import { isLoincPlaceholder, UNIT_DISPLAY, VITALS } from '../model/codes.js';
 import { formatDeviceDateTime, type ObservationDraft } from '../model/draft.js';
-import { EXTRA_LOINC, SYSTEM, TELECART, VITAL_PROFILES, VITAL_SIGN_LOINCS, VITALSIGNS_PROFILE } from './systems.js';
+import { CATEGORY_BY_LOINC, EXTRA_LOINC, SYSTEM, TELECART, VITAL_PROFILES, VITALSIGNS_PROFILE } from './systems.js';
 import type {
   CodeableConcept,
   Coding,
@@ -172,16 +172,18 @@ interface Context {
 }
 
 function build(core: ObservationCore, ctx: Context): FhirObservation {
-  const vital = VITAL_SIGN_LOINCS.has(core.code.loinc);
+  const listed = CATEGORY_BY_LOINC.get(core.code.loinc);
+  const vital = listed === 'vital-signs';
   const extension: Extension[] = core.flags.map((f) => ({ url: TELECART.flagExtension, valueString: f }));
   if (core.deviceTime) extension.push({ url: TELECART.deviceTimeExtension, valueString: core.deviceTime });
-  const category = core.hasMedia
-    ? { system: SYSTEM.observationCategory, code: 'exam', display: 'Exam' }
-    : core.sampledData
-      ? { system: SYSTEM.observationCategory, code: 'procedure', display: 'Procedure' }
-      : vital
-        ? { system: SYSTEM.observationCategory, code: 'vital-signs', display: 'Vital Signs' }
-        : { system: SYSTEM.observationCategory, code: 'laboratory', display: 'Laboratory' };
+  const category =
+    core.hasMedia || listed === 'exam'
+      ? { system: SYSTEM.observationCategory, code: 'exam', display: 'Exam' }
+      : core.sampledData
+        ? { system: SYSTEM.observationCategory, code: 'procedure', display: 'Procedure' }
+        : vital
+          ? { system: SYSTEM.observationCategory, code: 'vital-signs', display: 'Vital Signs' }
+          : { system: SYSTEM.observationCategory, code: 'laboratory', display: 'Laboratory' };
   const hasResult = core.value !== undefined || core.sampledData !== undefined || core.hasMedia === true;
   const comps = components(core);
   const site = core.flags.find((f) => f.startsWith('body-site:'));

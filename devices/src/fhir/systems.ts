@@ -1,5 +1,6 @@
 /** Code systems, identifier systems and profile URLs used by the FHIR export. */
 import { LOINC_PULSE_OXIMETRY, VITALS } from '../model/codes.js';
+import { VITAL_CATALOGUE, VITAL_IDS, type VitalEntry } from '../vitals/catalogue.js';
 
 export const SYSTEM = {
   loinc: 'http://loinc.org',
@@ -34,27 +35,25 @@ export const TELECART = {
 
 const PROFILE_BASE = 'http://hl7.org/fhir/StructureDefinition/';
 
-/** R4 vital-signs base profile per LOINC code (bp, heartrate, oxygensat, bodytemp, bodyweight, bodyheight, bmi, resprate). */
-export const VITAL_PROFILES: Readonly<Record<string, string>> = {
-  [VITALS.bloodPressurePanel.loinc]: `${PROFILE_BASE}bp`,
-  [VITALS.heartRate.loinc]: `${PROFILE_BASE}heartrate`,
-  [VITALS.spo2.loinc]: `${PROFILE_BASE}oxygensat`,
-  [VITALS.bodyTemperature.loinc]: `${PROFILE_BASE}bodytemp`,
-  [VITALS.bodyWeight.loinc]: `${PROFILE_BASE}bodyweight`,
-  [VITALS.bodyHeight.loinc]: `${PROFILE_BASE}bodyheight`,
-  [VITALS.bmi.loinc]: `${PROFILE_BASE}bmi`,
-  [VITALS.respiratoryRate.loinc]: `${PROFILE_BASE}resprate`,
-};
+const FHIR_ENTRIES: readonly VitalEntry[] = VITAL_IDS.map((id) => VITAL_CATALOGUE[id]);
+
+/** R4 vital-signs base profile per LOINC code, from the vitals catalogue (bp, heartrate, oxygensat, bodytemp, …). */
+export const VITAL_PROFILES: Readonly<Record<string, string>> = Object.fromEntries(
+  FHIR_ENTRIES.flatMap((e) => (e.fhir?.profile ? [[e.code.loinc, `${PROFILE_BASE}${e.fhir.profile}`]] : [])),
+);
 
 /** Generic vital-signs profile, for vital-sign codes without a specific profile (e.g. live cuff pressure). */
 export const VITALSIGNS_PROFILE = `${PROFILE_BASE}vitalsigns`;
 
-/** LOINC codes in the vital-signs category; others (glucose) are 'laboratory'. */
-export const VITAL_SIGN_LOINCS: ReadonlySet<string> = new Set([
-  ...Object.keys(VITAL_PROFILES),
-  VITALS.systolic.loinc,
-  VITALS.diastolic.loinc,
-  VITALS.meanArterial.loinc,
+/** Observation category per LOINC code (the catalogue's, its panel components included); others (glucose) are 'laboratory'. */
+export const CATEGORY_BY_LOINC: ReadonlyMap<string, 'vital-signs' | 'exam'> = new Map([
+  ...FHIR_ENTRIES.flatMap((e) => {
+    const category = e.fhir?.category;
+    if (!category) return [];
+    return [e.code.loinc, ...(e.components ?? []).map((c) => c.code.loinc)].map((l) => [l, category] as const);
+  }),
+  // The panel's mean arterial pressure: a component, though no series of its own.
+  [VITALS.meanArterial.loinc, 'vital-signs'] as const,
 ]);
 
 /** Extra codings FHIR profiles expect next to the primary LOINC code. */

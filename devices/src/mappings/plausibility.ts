@@ -1,72 +1,46 @@
 /**
  * Gateway plausibility checks. They FLAG and never drop: a surprising value may be real, and the
- * clinician decides. Limits: SpO2 0–100 %, pulse 20–300 /min, systolic > diastolic and ≤ 300 mm[Hg],
- * body temperature 25–45 °C, body weight > 0 and ≤ 500 kg, glucose 10–1000 mg/dL (0.55–55.5 mmol/L: beyond
- * any meter's range, where HI/LO readings stop), HbA1c 3–20 %.
+ * clinician decides. The limits are the vitals catalogue's (SpO2 0–100 %, pulse 20–300 /min, systolic ≤ 300 mm[Hg],
+ * body temperature 25–45 °C, body weight > 0 and ≤ 500 kg, glucose 10–1000 mg/dL or 0.55–55.5 mmol/L, HbA1c 3–20 %);
+ * a blood pressure panel's systolic must also exceed its diastolic.
  */
 import type { Quantity } from '@telecart/protocol';
-import { UCUM, VITALS } from '../model/codes.js';
 import type { ObservationDraft } from '../model/draft.js';
+import { outside, type VitalEntry, vitalEntry, vitalIdOfLoinc } from '../vitals/catalogue.js';
 import { finishFlags } from './common.js';
 
-const LB_IN_KG = 0.45359237;
-
-function celsius(q: Quantity): number | undefined {
-  if (q.unit === UCUM.celsius) return q.value;
-  if (q.unit === UCUM.fahrenheit) return ((q.value - 32) * 5) / 9;
-  return undefined;
+/** True when the quantity is outside the vital's plausible range; unknown units are not judged. */
+function implausible(entry: VitalEntry, q: Quantity): boolean {
+  const p = entry.plausible;
+  if (!p) return false;
+  const own = p.in?.[q.unit];
+  if (own) return outside(own, q.value);
+  const v = entry.unit === q.unit ? q.value : entry.convert?.[q.unit]?.toUnit(q.value);
+  return v !== undefined && outside(p, v);
 }
 
-function kilograms(q: Quantity): number | undefined {
-  if (q.unit === UCUM.kg) return q.value;
-  if (q.unit === UCUM.lb) return q.value * LB_IN_KG;
-  if (q.unit === 'g') return q.value / 1000;
-  return undefined;
-}
-
-function componentValue(d: ObservationDraft, loinc: string): number | undefined {
-  const c = d.components?.find((x) => x.code.loinc === loinc && x.value.unit === UCUM.mmHg);
-  return c?.value.value;
+function component(d: ObservationDraft, code: string, unit: string): Quantity | undefined {
+  return d.components?.find((x) => x.code.loinc === code && x.value.unit === unit)?.value;
 }
 
 /** The 'implausible:*' flags a draft deserves (empty when all is plausible or the code is not checked). */
 export function plausibilityFlags(d: ObservationDraft): string[] {
+  const id = vitalIdOfLoinc(d.code.loinc);
+  if (id === undefined) return [];
+  const entry = vitalEntry(id);
+  const p = entry.plausible;
+  if (!p) return [];
+  if (!entry.components) return d.value && implausible(entry, d.value) ? [p.flag] : [];
+  // Panels: components are compared in the panel's own unit only (the mappings convert before).
   const flags: string[] = [];
-  const v = d.value;
-  switch (d.code.loinc) {
-    case VITALS.spo2.loinc:
-      if (v && v.unit === UCUM.percent && (v.value < 0 || v.value > 100)) flags.push('implausible:spo2');
-      break;
-    case VITALS.heartRate.loinc:
-      if (v && v.unit === UCUM.perMin && (v.value < 20 || v.value > 300)) flags.push('implausible:pulse');
-      break;
-    case VITALS.bodyTemperature.loinc: {
-      const c = v ? celsius(v) : undefined;
-      if (c !== undefined && (c < 25 || c > 45)) flags.push('implausible:temperature');
-      break;
-    }
-    case VITALS.bodyWeight.loinc: {
-      const kg = v ? kilograms(v) : undefined;
-      if (kg !== undefined && (kg <= 0 || kg > 500)) flags.push('implausible:weight');
-      break;
-    }
-    case VITALS.glucoseMass.loinc:
-      if (v && v.unit === UCUM.mgPerDl && (v.value < 10 || v.value > 1000)) flags.push('implausible:glucose');
-      break;
-    case VITALS.glucoseMolar.loinc:
-      if (v && v.unit === UCUM.mmolPerL && (v.value < 0.55 || v.value > 55.5)) flags.push('implausible:glucose');
-      break;
-    case VITALS.hba1c.loinc:
-      if (v && v.unit === UCUM.percent && (v.value < 3 || v.value > 20)) flags.push('implausible:hba1c');
-      break;
-    case VITALS.bloodPressurePanel.loinc: {
-      const sys = componentValue(d, VITALS.systolic.loinc);
-      const dia = componentValue(d, VITALS.diastolic.loinc);
-      if (sys !== undefined && dia !== undefined && sys <= dia) flags.push('implausible:systolic<=diastolic');
-      if (sys !== undefined && sys > 300) flags.push('implausible:systolic');
-      break;
-    }
-  }
+  const [first, second] = entry.components;
+  const a = first && component(d, first.code.loinc, entry.unit);
+  const b = second && component(d, second.code.loinc, entry.unit);
+  // Blood pressure: the first series (systolic) must exceed the second (diastolic).
+  if (id === 'bp' && a && b && a.value <= b.value) flags.push(`implausible:${first?.name}<=${second?.name}`);
+  const limited = entry.components.find((c) => c.name === p.component);
+  const q = limited && component(d, limited.code.loinc, entry.unit);
+  if (q && outside(p, q.value)) flags.push(p.flag);
   return flags;
 }
 

@@ -9,7 +9,7 @@
  * a scale doing that would read 10× off here, which the weight plausibility flag would show.
  */
 import type { Quantity } from '@telecart/protocol';
-import type { WeightMeasurement, WeightScaleFeature } from '../codecs/weight.js';
+import type { BodyCompositionMeasurement, WeightMeasurement, WeightScaleFeature } from '../codecs/weight.js';
 import { UCUM, VITALS } from '../model/codes.js';
 import type { ObservationDraft } from '../model/draft.js';
 import { deviceTimeOf, makeDraft, userIndexOf } from './common.js';
@@ -55,4 +55,16 @@ export function weightToDrafts(measurement: WeightMeasurement, opts: WeightMappi
   if (m.bmi !== undefined) drafts.push(makeDraft({ ...base, code: VITALS.bmi, value: { value: m.bmi, unit: UCUM.kgPerM2 } }));
   if (m.height !== undefined) drafts.push(makeDraft({ ...base, code: VITALS.bodyHeight, value: heightQuantity(m.height, m.unitSystem) }));
   return drafts.map(checkDraft);
+}
+
+/**
+ * Body Composition Measurement → a body fat draft (%). The other values (muscle, water, impedance…) are
+ * decoded but not yet mapped: they have no catalogue entry; a scale sends its weight on 0x2A9D as well.
+ */
+export function bodyCompositionToDrafts(m: BodyCompositionMeasurement): ObservationDraft[] {
+  if (m.bodyFatPercent === null) return [];
+  const { deviceTime, flags } = deviceTimeOf(m.timestamp);
+  if (m.multiplePacket) flags.push('multiple-packet');
+  const value = { value: m.bodyFatPercent, unit: UCUM.percent };
+  return [makeDraft({ code: VITALS.bodyFat, value, status: 'final', flags, deviceTime, userIndex: userIndexOf(m.userId) })].map(checkDraft);
 }

@@ -3,8 +3,10 @@
  * gateway decodes with), so the simulators and the decoders are checked against each other.
  */
 import {
+  type DeviceDateTime,
   encodeBloodPressureFeature,
   encodeBloodPressureMeasurement,
+  encodeBodyCompositionMeasurement,
   encodeGlucoseFeature,
   encodeGlucoseMeasurement,
   encodeGlucoseMeasurementContext,
@@ -42,6 +44,16 @@ export function encodeWeight(r: Reading<'weight'>): Uint8Array {
   return encodeWeightMeasurement({
     unitSystem: 'SI',
     weight: r.kg,
+    timestamp: r.time,
+    ...(r.userId !== undefined ? { userId: r.userId } : {}),
+  });
+}
+
+/** Body Composition Measurement (0x2A9C): body fat with the scale's time stamp and user, SI units. */
+export function encodeBodyComposition(r: { bodyFatPercent: number; time: DeviceDateTime; userId?: number }): Uint8Array {
+  return encodeBodyCompositionMeasurement({
+    unitSystem: 'SI',
+    bodyFatPercent: r.bodyFatPercent,
     timestamp: r.time,
     ...(r.userId !== undefined ? { userId: r.userId } : {}),
   });

@@ -3,19 +3,49 @@
  * naming the rule, so it overtakes any spot or waveform backlog and the cloud's alert rules see
  * why. One reading, no synthetic copy: the FHIR export and the dashboard show the real value.
  *
- * Thresholds (adult, in the range of early-warning scores such as NEWS2's red band) are fixed
- * here and documented in docs/sync-protocol.md. Readings downloaded from a device's memory
- * ('data-from-storage') are history, not an emergency: they stay on their lane.
+ * Thresholds (adult, in the range of early-warning scores such as NEWS2's red band) are the vitals
+ * catalogue's (@telecart/devices) and documented in docs/sync-protocol.md. A value is compared only in the
+ * vital's own unit. Readings downloaded from a device's memory ('data-from-storage') are history, not an
+ * emergency: they stay on their lane.
  */
+import { type AlarmThreshold, VITAL_CATALOGUE, VITAL_IDS, type VitalEntry } from '@telecart/devices';
 import type { Component, Quantity } from '@telecart/protocol';
 import type { AlarmRule, RecordInput } from '../store/reading-store.js';
 
-export const CRITICAL_THRESHOLDS = {
-  spo2LowPercent: 88,
-  systolicHighMmHg: 180,
-  pulseHighPerMin: 130,
-  pulseLowPerMin: 40,
-} as const;
+interface Armed {
+  unit: string;
+  thresholds: AlarmThreshold[];
+}
+
+/** LOINC (of a reading or of a panel's component) → the thresholds that apply to it, in catalogue order. */
+const BY_LOINC: ReadonlyMap<string, Armed> = (() => {
+  const out = new Map<string, Armed>();
+  const arm = (loinc: string, unit: string, t: AlarmThreshold) => {
+    const a = out.get(loinc) ?? { unit, thresholds: [] };
+    a.thresholds.push(t);
+    out.set(loinc, a);
+  };
+  for (const id of VITAL_IDS) {
+    const e: VitalEntry = VITAL_CATALOGUE[id];
+    for (const t of e.alarms ?? []) {
+      if (t.component === undefined) for (const l of e.loinc) arm(l, e.unit, t);
+      else {
+        const c = e.components?.find((x) => x.name === t.component);
+        if (c) arm(c.code.loinc, e.unit, t);
+      }
+    }
+  }
+  return out;
+})();
+
+function thresholdOf(flag: string): number {
+  for (const a of BY_LOINC.values()) {
+    const t = a.thresholds.find((x) => x.flag === flag);
+    const v = t?.below ?? t?.above ?? t?.atOrAbove;
+    if (v !== undefined) return v;
+  }
+  throw new Error(`no alarm threshold raises ${flag} in the vitals catalogue`);
+}
 
 export const ALARM_FLAGS = {
   spo2Low: 'alarm:spo2-low',
@@ -24,19 +54,25 @@ export const ALARM_FLAGS = {
   pulseLow: 'alarm:pulse-low',
 } as const;
 
-const SPO2 = new Set(['2708-6', '59408-5']);
-const SYSTOLIC = '8480-6';
-const PULSE = '8867-4';
+/** The catalogue's thresholds under the names the gateway's docs and tests use. */
+export const CRITICAL_THRESHOLDS = {
+  spo2LowPercent: thresholdOf(ALARM_FLAGS.spo2Low),
+  systolicHighMmHg: thresholdOf(ALARM_FLAGS.systolicHigh),
+  pulseHighPerMin: thresholdOf(ALARM_FLAGS.pulseHigh),
+  pulseLowPerMin: thresholdOf(ALARM_FLAGS.pulseLow),
+} as const;
+
+function crosses(t: AlarmThreshold, v: number): boolean {
+  return (
+    (t.below !== undefined && v < t.below) || (t.above !== undefined && v > t.above) || (t.atOrAbove !== undefined && v >= t.atOrAbove)
+  );
+}
 
 function check(loinc: string, q: Quantity | undefined): string | null {
   if (q === undefined || !Number.isFinite(q.value)) return null;
-  if (SPO2.has(loinc) && q.unit === '%' && q.value < CRITICAL_THRESHOLDS.spo2LowPercent) return ALARM_FLAGS.spo2Low;
-  if (loinc === SYSTOLIC && q.unit === 'mm[Hg]' && q.value >= CRITICAL_THRESHOLDS.systolicHighMmHg) return ALARM_FLAGS.systolicHigh;
-  if (loinc === PULSE && q.unit === '/min') {
-    if (q.value > CRITICAL_THRESHOLDS.pulseHighPerMin) return ALARM_FLAGS.pulseHigh;
-    if (q.value < CRITICAL_THRESHOLDS.pulseLowPerMin) return ALARM_FLAGS.pulseLow;
-  }
-  return null;
+  const armed = BY_LOINC.get(loinc);
+  if (!armed || q.unit !== armed.unit) return null;
+  return armed.thresholds.find((t) => crosses(t, q.value))?.flag ?? null;
 }
 
 /** The store's alarm rule: the first critical value of a final, freshly measured reading. */

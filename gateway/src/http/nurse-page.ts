@@ -7,6 +7,8 @@
  * representative's; oral or written) and confirmed it (CSP R.6316-2). Plain DOM, textContent only (device
  * strings are untrusted), script served from /app.js so the CSP can forbid inline script.
  */
+import { labelsByLoinc, UNIT_DISPLAY } from '@telecart/devices';
+
 export const NURSE_PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self'";
 
 /** The page icon (GET /favicon.svg and /favicon.ico): a white cross on the page's blue, allowed by img-src 'self'. */
@@ -120,12 +122,9 @@ const T = {
               completed: 'Teleconsultation completed', 'not-done': 'Teleconsultation not done', cancelled: 'Call cancelled',
               reconnecting: 'Teleconsultation interrupted: specialist reconnecting…' } },
 };
-const LABELS = {
-  '85354-9': { fr: 'Tension artérielle', en: 'Blood pressure' }, '8867-4': { fr: 'Pouls', en: 'Pulse' },
-  '2708-6': { fr: 'SpO₂', en: 'SpO₂' }, '8310-5': { fr: 'Température', en: 'Temperature' },
-  '29463-7': { fr: 'Poids', en: 'Weight' }, '8480-6': { fr: 'Pression du brassard', en: 'Cuff pressure' },
-};
-const UNITS = { 'mm[Hg]': 'mmHg', Cel: '°C', '[degF]': '°F', '[lb_av]': 'lb', 'kg/m2': 'kg/m²' };
+// Vital labels by LOINC and display units by UCUM code, from the vitals catalogue.
+const LABELS = ${JSON.stringify(labelsByLoinc())};
+const UNITS = ${JSON.stringify(UNIT_DISPLAY)};
 let lang = (navigator.language || 'fr').startsWith('fr') ? 'fr' : 'en';
 let patients = [];
 let current = null;

@@ -3,6 +3,7 @@
  * arrêté leaves it to them); defaults are the ADA levels (< 54 mg/dL level 2, < 70 level 1) and a
  * common > 250 mg/dL hyperglycaemia alert. One finding per reading: a severe hypo is not also a hypo.
  */
+import { MGDL_PER_MMOLL } from '@telecart/devices';
 import type { ResolvedRules } from '../config.js';
 import type { Point } from '../readings.js';
 import { type Finding, round } from './types.js';
@@ -13,7 +14,7 @@ export function glucoseOutOfRange(trigger: Point, r: Partial<DiabetesRules>): Fi
   const mgdl = round(trigger.value, 0);
   const values = (threshold: number) => ({
     mgdl,
-    mmoll: round(trigger.value / 18.0156, 1),
+    mmoll: round(trigger.value / MGDL_PER_MMOLL, 1),
     threshold,
     at: new Date(trigger.at).toISOString(),
   });

@@ -5,6 +5,7 @@
  */
 import {
   bloodPressure,
+  bodyComposition,
   bonding,
   currentTime,
   deviceInformation,
@@ -23,7 +24,7 @@ export const genericSigBle = defineDevice({
   id: 'generic-sig-ble',
   vendor: 'any',
   model: 'standard SIG health profile',
-  description: 'any device speaking the Bluetooth SIG BP, weight, PLX, thermometer, heart-rate or glucose profile',
+  description: 'any device speaking the Bluetooth SIG BP, weight, body composition, PLX, thermometer, heart-rate or glucose profile',
   transport: 'ble',
   generic: true,
   match: {},
@@ -31,6 +32,7 @@ export const genericSigBle = defineDevice({
     bloodPressure({ multiUser: true }),
     intermediateCuffPressure(),
     weight({ multiUser: true }),
+    bodyComposition({ multiUser: true }),
     plxSpot(),
     plxContinuous(),
     temperature(),
