@@ -7,6 +7,5 @@ export * from './schemas/observation.js';
 export * from './schemas/rtc.js';
 export * from './schemas/status.js';
 export * from './seq-ranges.js';
-export { sampleObservation } from './testing/sample.js';
 export * from './topics.js';
 export * from './validate.js';

@@ -1,5 +1,7 @@
-import { type Observation, sampleObservation } from '@telecart/protocol';
+import type { Observation } from '@telecart/protocol';
 import { describe, expect, it } from 'vitest';
+// A test helper, not part of @telecart/protocol's exports.
+import { sampleObservation } from '../../../protocol/src/testing/sample.js';
 import { decodeCharacteristic } from '../codecs/registry.js';
 import { VITALS } from '../model/codes.js';
 import type { ObservationDraft } from '../model/draft.js';

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
-import { type Observation, sampleObservation } from '@telecart/protocol';
+import type { Observation } from '@telecart/protocol';
 import { describe, expect, it } from 'vitest';
+// A test helper, not part of @telecart/protocol's exports.
+import { sampleObservation } from '../../../protocol/src/testing/sample.js';
 import { toFhirMedia } from './media.js';
 import { toFhirObservation } from './observation.js';
 import { SYSTEM, TELECART } from './systems.js';

@@ -1,5 +1,7 @@
-import { sampleObservation } from '@telecart/protocol';
+// A test helper, not part of @telecart/protocol's exports.
+
 import { describe, expect, it } from 'vitest';
+import { sampleObservation } from '../../../protocol/src/testing/sample.js';
 import { toFhirObservation } from '../fhir/observation.js';
 import {
   ECG_LEAD_MDC,

@@ -1,6 +1,8 @@
-import { sampleObservation } from '@telecart/protocol';
+// A test helper, not part of @telecart/protocol's exports.
+
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { sampleObservation } from '../../../protocol/src/testing/sample.js';
 import { segmentsToWfdb } from './segments.js';
 import { parseWfdbHeader, readWfdbSamples, wfdbChecksum, writeWfdb } from './wfdb.js';
 

@@ -107,7 +107,7 @@ describe('RtpRebaser', () => {
         let prev: { seq: number; ts: number; at: number } | null = null;
         let lastSsrc: number | null = null;
         for (const s of sources) {
-          const ssrc = s.ssrc === lastSsrc ? (s.ssrc + 1) >>> 0 : s.ssrc;
+          const ssrc: number = s.ssrc === lastSsrc ? (s.ssrc + 1) >>> 0 : s.ssrc;
           now += s.gapMs;
           let seq = s.seq0;
           let ts = s.ts0;

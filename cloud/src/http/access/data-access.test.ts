@@ -101,7 +101,8 @@ describe('patient data needs a logged-in clinician', () => {
   ];
 
   it.each(routes)('GET %s: 401 without a login, and with an unknown token', async (path) => {
-    for (const headers of [{}, { authorization: 'Bearer not-a-token' }]) {
+    const attempts: Record<string, string>[] = [{}, { authorization: 'Bearer not-a-token' }];
+    for (const headers of attempts) {
       const r = await get(path, headers);
       expect(r.status).toBe(401);
       expect(r.headers.get('www-authenticate')).toMatch(/^Bearer/);

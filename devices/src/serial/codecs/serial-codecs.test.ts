@@ -97,7 +97,7 @@ describe('Nonin DF2/DF7 (real-time) parser', () => {
     const good = encodeNoninRealtimePacket('df2', frames(1, 75, 97, 'df2'));
     expect(sumCheck(hex('01 81 80 00'))).toBe(0x02);
     const bad = Uint8Array.from(good);
-    bad[5 * 7 + 4] ^= 0xff; // frame 8 (STAT2) checksum broken
+    bad[5 * 7 + 4] = bad[5 * 7 + 4]! ^ 0xff; // frame 8 (STAT2) checksum broken
     const { packets, errors } = run(new NoninRealtimeParser('df2'), concat([good, bad, good]));
     expect(errors).toContain('checksum');
     expect(packets).toHaveLength(3);

@@ -49,7 +49,7 @@ describe('POST /api/teleconsult/call — consent', () => {
       stethoscope: {},
     });
     const patients = new PatientContext({
-      mode: 'ehpad',
+      mode: 'cart',
       patients: [{ id: 'p-001', family: 'Durand', given: 'Jeanne' }],
       deviceUsers: [],
     });

@@ -1,8 +1,11 @@
 import { fullUuid } from '@telecart/devices';
-import { sessionBus, Variant } from 'dbus-next';
+import { type ClientInterface, sessionBus, Variant } from 'dbus-next';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type BluezRig, startBluezRig } from '../testing/bluez-rig.js';
 import type { PeripheralLink, SimPeripheral } from './types.js';
+
+/** The D-Bus methods a test calls: dbus-next types a proxy interface's members as an untyped index. */
+type Methods<M extends string> = ClientInterface & { [K in M]: (...args: unknown[]) => Promise<unknown> };
 
 const ADDRESS = 'C0:FF:EE:00:00:01';
 const written: { value: number[]; type: string }[] = [];
@@ -99,9 +102,11 @@ describe('node-ble against the BlueZ look-alike', () => {
     const client = sessionBus({ busAddress: rig.bus.address });
     try {
       const root = await client.getProxyObject('org.bluez', '/');
-      const om = root.getInterface('org.freedesktop.DBus.ObjectManager');
+      const om = root.getInterface('org.freedesktop.DBus.ObjectManager') as Methods<'GetManagedObjects'>;
       const adapterObj = await client.getProxyObject('org.bluez', '/org/bluez/hci0');
-      const adapter = adapterObj.getInterface('org.bluez.Adapter1');
+      const adapter = adapterObj.getInterface('org.bluez.Adapter1') as Methods<
+        'SetDiscoveryFilter' | 'StartDiscovery' | 'StopDiscovery' | 'RemoveDevice'
+      >;
       const added = new Promise<string>((resolve) => {
         om.on('InterfacesAdded', (path: string) => resolve(path));
       });
@@ -114,7 +119,7 @@ describe('node-ble against the BlueZ look-alike', () => {
         expect.arrayContaining(['/org/bluez', '/org/bluez/hci0', '/org/bluez/hci0/dev_C0_FF_EE_00_00_02']),
       );
       const devObj = await client.getProxyObject('org.bluez', '/org/bluez/hci0/dev_C0_FF_EE_00_00_02');
-      const dev = devObj.getInterface('org.bluez.Device1');
+      const dev = devObj.getInterface('org.bluez.Device1') as Methods<'Disconnect' | 'CancelPairing'>;
       await expect(dev.Disconnect()).rejects.toMatchObject({ type: 'org.bluez.Error.NotConnected' });
       await expect(dev.CancelPairing()).rejects.toMatchObject({ type: 'org.bluez.Error.DoesNotExist' });
       await adapter.StopDiscovery(); // so the removed device is not found again
