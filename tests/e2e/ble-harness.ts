@@ -69,12 +69,13 @@ export async function startBleRig(opts: BleRigOptions): Promise<BleRig> {
     devices: opts.devices,
     ...(opts.perDevice ? { perDevice: opts.perDevice } : {}),
   });
+  const seeds: NonNullable<BleRigOptions['cloudPatients']> = opts.cloudPatients ?? RESIDENTS;
   const cloud = await startCloud({
     dataDir: join(dir, 'cloud'),
     mqttPort: 0,
     httpPort: 0,
     // The cloud stores readings only for patients it assigns to the sending gateway.
-    patients: (opts.cloudPatients ?? RESIDENTS).map((r) => ({ ...r, gateways: r.gateways ?? ['ble-e2e'] })),
+    patients: seeds.map((r) => ({ ...r, gateways: r.gateways ?? ['ble-e2e'] })),
     logger: pino({ level: 'silent' }),
   });
   const logs: LogEntry[] = [];
