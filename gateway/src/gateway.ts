@@ -113,7 +113,14 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
 
   const steth = config.audio.stethoscope;
   const stethoscope = steth.enabled
-    ? new StethoscopeRecorder({ config: steth, store, patients, tmpDir: join(opts.dataDir, 'audio-tmp'), logger, clock })
+    ? new StethoscopeRecorder({
+        config: steth,
+        pipeline: devices.pipeline,
+        patients,
+        tmpDir: join(opts.dataDir, 'audio-tmp'),
+        logger,
+        clock,
+      })
     : undefined;
 
   const liveSamples = new LiveSampleBus();
@@ -161,9 +168,6 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   const serial = new SerialService({
     live: liveSamples,
     config: config.serial,
-    timeZone: config.timeZone,
-    clockDriftToleranceMs: config.clockDriftToleranceMs,
-    store,
     devices,
     patients,
     metrics,

@@ -20,7 +20,8 @@ import { type BleRig, idOf, startBleRig } from './ble-harness.js';
 const previousRelease = vi.hoisted(() => ({ keys: false }));
 vi.mock(import('../../gateway/src/devices/content-key.js'), async (importOriginal) => {
   const m = await importOriginal();
-  return { ...m, contentKeyOf: (id, draft) => (previousRelease.keys ? m.legacyContentKeyOf(id, draft) : m.contentKeyOf(id, draft)) };
+  const { legacyContentKeyOf } = await import('../../gateway/src/pipeline/legacy-keys.js');
+  return { ...m, contentKeyOf: (id, draft) => (previousRelease.keys ? legacyContentKeyOf(id, draft) : m.contentKeyOf(id, draft)) };
 });
 
 const RESET_MSG = 'RACP record numbering restarted on the meter (reset, replaced or wrapped): cursor cleared, downloading all records';

@@ -13,7 +13,8 @@ import { mkdirSync } from 'node:fs';
 import { type Clock, HEART_SOUNDS_CODE, systemClock } from '@telecart/devices';
 import type { DeviceRef, PatientRef } from '@telecart/protocol';
 import type { Logger } from '../logger.js';
-import { type LocalObservation, type RecordInput, type RecordResult, StoreFullError } from '../store/reading-store.js';
+import type { ReadingPipeline } from '../pipeline/reading-pipeline.js';
+import type { LocalObservation, RecordResult } from '../store/reading-store.js';
 import type { StethoscopeConfig } from './config.js';
 import { encodeFlac } from './flac.js';
 import { type GstProcess, spawnGst } from './gst.js';
@@ -65,8 +66,8 @@ export class RecorderBusyError extends Error {
 
 export interface StethoscopeRecorderDeps {
   config: StethoscopeConfig;
-  /** recordMany, as every source: the readings of one capture step are committed together. */
-  store: { recordMany(inputs: readonly RecordInput[]): RecordResult[] };
+  /** The reading pipeline every source shares (DeviceManager.pipeline): one segment, one batch. */
+  pipeline: Pick<ReadingPipeline, 'record'>;
   patients: { resolve(deviceId: string): PatientRef | null };
   /** Where FLAC files live while they are encoded (e.g. <dataDir>/audio-tmp). */
   tmpDir: string;
@@ -229,42 +230,46 @@ export class StethoscopeRecorder extends EventEmitter<StethoscopeRecorderEvents>
     const device: DeviceRef = { id: config.deviceId, transport: 'audio', definition: 'stethoscope' };
     if (config.manufacturer) device.manufacturer = config.manufacturer;
     if (config.model) device.model = config.model;
-    const input: RecordInput = {
-      contentKey: `${config.deviceId}|${s.recordingId}|${seg.index}`,
-      code: HEART_SOUNDS_CODE,
-      attachment: {
-        contentType: 'audio/flac',
-        data: flac.toString('base64'),
-        size: flac.length,
-        sha256,
-        durationMs,
-        sampleRateHz: rate,
-        title: `Auscultation ${s.site} ${seg.index + 1}${last ? ' (last)' : ''}`,
-      },
-      segment: { recordingId: s.recordingId, index: seg.index, last },
-      status: 'final',
-      flags: [`body-site:${s.site}`],
-      patient: a.patient,
-      device,
-      time: {
-        effective: new Date(startMs).toISOString(),
-        device: null,
-        received: new Date(now).toISOString(),
-        correctionMs: 0,
-        source: 'gateway',
-      },
-      lane: 'waveform',
-    };
     let r: RecordResult;
     try {
-      const [one] = this.deps.store.recordMany([input]);
+      const result = this.deps.pipeline.record({
+        device,
+        receivedAt: now,
+        // The patient is the recording's, fixed when it started.
+        patient: a.patient,
+        drafts: [
+          {
+            contentKey: `${config.deviceId}|${s.recordingId}|${seg.index}`,
+            code: HEART_SOUNDS_CODE,
+            attachment: {
+              contentType: 'audio/flac',
+              data: flac.toString('base64'),
+              size: flac.length,
+              sha256,
+              durationMs,
+              sampleRateHz: rate,
+              title: `Auscultation ${s.site} ${seg.index + 1}${last ? ' (last)' : ''}`,
+            },
+            segment: { recordingId: s.recordingId, index: seg.index, last },
+            status: 'final',
+            flags: [`body-site:${s.site}`],
+            startedAt: startMs,
+            lane: 'waveform',
+          },
+        ],
+        // Announced as 'segment' below, to the recording's page.
+        announce: 'none',
+      });
+      // Near the cap the store refuses waveforms so spot readings and alarms keep their room.
+      if (result.refused) {
+        this.fail(a, 'refused', 'store-full', `recording stopped, store full: waveform capture refused (${result.refused.message})`);
+        return;
+      }
+      const one = result.stored[0]?.result;
       if (!one) throw new Error('the store returned no result for the segment');
       r = one;
     } catch (e) {
-      // Near the cap the store refuses waveforms so spot readings and alarms keep their room.
-      if (e instanceof StoreFullError)
-        this.fail(a, 'refused', 'store-full', `recording stopped, store full: waveform capture refused (${e.message})`);
-      else this.fail(a, 'failed', 'store-error', `recording stopped: the store refused the segment: ${(e as Error).message}`);
+      this.fail(a, 'failed', 'store-error', `recording stopped: the store refused the segment: ${(e as Error).message}`);
       return;
     }
     s.segments.push({

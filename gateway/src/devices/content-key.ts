@@ -40,23 +40,7 @@ export function contentKeyOf(deviceId: string, draft: ObservationDraft): string 
 
 /**
  * Content-key formats: 1 = releases before the value-bearing key (record number first, no values;
- * `legacyContentKeyOf`), 2 = `contentKeyOf`. A device's RACP cursor remembers the format it was built with.
+ * pipeline/legacy-keys.ts), 2 = `contentKeyOf`. A device's RACP cursor remembers the format it was built with.
  */
 export type ContentKeyFormat = 1 | 2;
 export const CONTENT_KEY_FORMAT: ContentKeyFormat = 2;
-
-/**
- * UPGRADE-ONLY. The key format 1 gave a reading: `device|n<record number>|loinc[|u<user>]`, else
- * `device|t<device time>|loinc[|u<user>]`. A gateway upgraded from such a release holds these keys
- * in its store (readings, synced_keys); the first RACP download after the upgrade uses this to
- * recognise the records it already sent (record-numbering.ts `knownUnderLegacyKey`). Never use it
- * to dedup anything else: it is the key that took a reset meter's new readings for old ones.
- */
-export function legacyContentKeyOf(deviceId: string, draft: ObservationDraft): string | undefined {
-  let when: string;
-  if (draft.recordNumber !== undefined) when = `n${draft.recordNumber}`;
-  else if (draft.deviceTime) when = `t${formatDeviceDateTime(draft.deviceTime)}`;
-  else return undefined;
-  const user = draft.userIndex === undefined ? '' : `|u${draft.userIndex}`;
-  return `${deviceId}|${when}|${draft.code.loinc}${user}`;
-}

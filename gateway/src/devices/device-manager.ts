@@ -33,18 +33,12 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { PatientContext } from '../patient/context.js';
-import {
-  InvalidReadingError,
-  type LocalObservation,
-  type ReadingStore,
-  type RecordInput,
-  type RecordResult,
-  StoreFullError,
-} from '../store/reading-store.js';
-import { contentKeyOf, legacyContentKeyOf } from './content-key.js';
+import { type ReadingEvent, ReadingPipeline } from '../pipeline/reading-pipeline.js';
+import { InvalidReadingError, type ReadingStore } from '../store/reading-store.js';
 import { attachFrameSource, type FrameSource } from './frame-source.js';
-import { knownUnderLegacyKey, type RecordNumberingReset, type RecordOutcome } from './record-numbering.js';
-import { observationTime } from './time.js';
+import type { RecordNumberingReset, RecordOutcome } from './record-numbering.js';
+
+export type { ReadingEvent } from '../pipeline/reading-pipeline.js';
 
 export type Decoder = (characteristic: string, bytes: Uint8Array) => CodecResult<ObservationDraft[]>;
 
@@ -71,13 +65,6 @@ export interface DeviceClockState {
   /** 'ok': within tolerance; 'written': the gateway set it; 'correcting': readings are shifted by the offset. */
   state: 'ok' | 'written' | 'correcting';
   checkedAt: string;
-}
-
-export interface ReadingEvent {
-  observation: LocalObservation;
-  duplicate: boolean;
-  /** Waiting for the nurse to name the patient. */
-  held: boolean;
 }
 
 /** A preliminary value for the screen only; never stored, never synced. */
@@ -169,8 +156,6 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   private readonly devices = new Map<string, DeviceSeen>();
   private readonly malformedCounts = new Map<string, { deviceId: string; reason: string; count: number }>();
   private readonly logged = new Set<string>();
-  /** Devices whose last reading the full store refused: logged once until one is accepted again. */
-  private readonly refusing = new Set<string>();
   private readonly detachers = new Set<() => void>();
   private readonly definitions: readonly DeviceDefinition[];
   private readonly chosen = new Map<string, DefinitionChoice>();
@@ -187,8 +172,20 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   /** UPGRADE-ONLY: format-1 cursors of devices whose first download after the upgrade is under way. */
   private readonly legacyKeyCursors = new Map<string, number>();
 
+  /** The store path every source shares (serial and the stethoscope use it too). */
+  readonly pipeline: ReadingPipeline;
+
   constructor(private readonly opts: DeviceManagerOptions) {
     super();
+    this.pipeline = new ReadingPipeline({
+      store: opts.store,
+      patients: opts.patients,
+      timeZone: opts.timeZone,
+      clockDriftToleranceMs: opts.clockDriftToleranceMs,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
+      ...(opts.logger ? { logger: opts.logger } : {}),
+      onReading: (e) => this.emit('reading', e),
+    });
     this.decode = opts.decode ?? decodeCharacteristic;
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? systemClock;
@@ -540,86 +537,42 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   }
 
   /**
-   * Commits the final readings of one notification (or one record) in one transaction: all of them
-   * or none (a pulse oximeter's SpO2 is never stored without the pulse rate it came with).
+   * Commits the final readings of one notification (or one record) through the pipeline, in one
+   * transaction: all of them or none. Then the outcome, the device's counts and the RACP cursor.
    */
   private storeDrafts(frame: DeviceFrame, drafts: readonly ObservationDraft[], device: DeviceSeen, outcome: FrameOutcome): void {
-    const prepared: { draft: ObservationDraft; input: RecordInput }[] = [];
-    for (const draft of drafts) {
-      if (this.storedByOldRelease(frame.deviceId, draft)) {
-        this.noteRecord(frame.deviceId, draft, true);
+    if (drafts.length === 0) return;
+    const deviceId = frame.deviceId;
+    const downloading = this.downloading.has(deviceId);
+    const clockOffsetMs = this.clockOffsets.get(deviceId);
+    const r = this.pipeline.record({
+      device: this.deviceRef(frame),
+      receivedAt: frame.receivedAt,
+      drafts,
+      fromStorage: downloading,
+      ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
+      legacyKeys: { cursor: downloading ? this.legacyKeyCursors.get(deviceId) : undefined },
+      announce: 'all',
+    });
+    for (const draft of r.legacy) {
+      this.noteRecord(deviceId, draft, true);
+      outcome.duplicates++;
+    }
+    if (r.refused) {
+      // A refusal, not a bad frame: nothing of the notification was written.
+      outcome.refused = (outcome.refused ?? 0) + drafts.length - r.legacy.length;
+      return;
+    }
+    for (const { draft, result } of r.stored) {
+      this.noteRecord(deviceId, draft, result.duplicate);
+      if (result.duplicate) {
         outcome.duplicates++;
-        this.opts.metrics?.duplicates.inc();
-        this.logger.debug(
-          { deviceId: frame.deviceId, recordNumber: draft.recordNumber },
-          'record stored before the upgrade (legacy key), not stored again',
-        );
         continue;
       }
-      prepared.push({ draft, input: this.inputOf(frame, draft) });
+      outcome.recorded++;
+      if (result.observation.patient === null) outcome.held++;
+      device.readings++;
     }
-    if (prepared.length === 0) return;
-    let results: RecordResult[];
-    try {
-      results = this.opts.store.recordMany(prepared.map((p) => p.input));
-    } catch (e) {
-      if (!(e instanceof StoreFullError)) throw e;
-      // A refusal, not a bad frame: the store alarm is raised and counted by the store; the
-      // device's other notifications (e.g. spot readings when only waveforms are refused) still go in.
-      outcome.refused = (outcome.refused ?? 0) + prepared.length;
-      if (!this.refusing.has(frame.deviceId)) {
-        this.refusing.add(frame.deviceId);
-        this.logger.warn({ deviceId: frame.deviceId, level: e.level, lane: e.lane, err: e.message }, 'reading refused: gateway store full');
-      }
-      return;
-    }
-    this.refusing.delete(frame.deviceId);
-    results.forEach((r, i) => {
-      const p = prepared[i];
-      if (p) this.noteStored(frame, p.draft, r, device, outcome);
-    });
-  }
-
-  private inputOf(frame: DeviceFrame, draft: ObservationDraft): RecordInput {
-    const contentKey = contentKeyOf(frame.deviceId, draft);
-    return {
-      ...(contentKey === undefined ? {} : { contentKey }),
-      code: draft.code,
-      ...(draft.value === undefined ? {} : { value: draft.value }),
-      ...(draft.components === undefined ? {} : { components: draft.components }),
-      // Preliminary drafts never get here; 'entered-in-error' is kept as the device meant it.
-      status: draft.status === 'entered-in-error' ? 'entered-in-error' : 'final',
-      flags: [...draft.flags],
-      patient: this.opts.patients.resolve(frame.deviceId, draft.userIndex),
-      device: this.deviceRef(frame),
-      time: observationTime({
-        deviceTime: draft.deviceTime,
-        receivedAt: frame.receivedAt,
-        timeZone: this.opts.timeZone,
-        toleranceMs: this.opts.clockDriftToleranceMs,
-        fromStorage: draft.flags.includes('data-from-storage') || this.downloading.has(frame.deviceId),
-        ...(this.clockOffsets.has(frame.deviceId) ? { clockOffsetMs: this.clockOffsets.get(frame.deviceId) } : {}),
-      }),
-      lane: draft.lane,
-    };
-  }
-
-  /** After the commit: counters, the RACP cursor, and the 'reading' event. */
-  private noteStored(frame: DeviceFrame, draft: ObservationDraft, r: RecordResult, device: DeviceSeen, outcome: FrameOutcome): void {
-    this.noteRecord(frame.deviceId, draft, r.duplicate);
-    if (r.duplicate) {
-      outcome.duplicates++;
-      this.opts.metrics?.duplicates.inc();
-      this.logger.debug({ deviceId: frame.deviceId, seq: r.seq, synced: r.synced }, 're-read reading recognised, not stored again');
-      if (r.observation) this.emit('reading', { observation: r.observation, duplicate: true, held: r.observation.patient === null });
-      return;
-    }
-    const held = r.observation.patient === null;
-    outcome.recorded++;
-    if (held) outcome.held++;
-    device.readings++;
-    this.opts.metrics?.readingsRecorded.inc({ lane: r.observation.lane });
-    this.emit('reading', { observation: r.observation, duplicate: false, held });
   }
 
   /** A record committed (or already there): the RACP cursor may move past it; the download notes what it was. */
@@ -633,23 +586,6 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
       const known = duplicate && downloaded.get(draft.recordNumber) !== 'new';
       downloaded.set(draft.recordNumber, known ? 'known' : 'new');
     }
-  }
-
-  /** UPGRADE-ONLY: a downloaded record the previous release stored under its format-1 key. */
-  private storedByOldRelease(deviceId: string, draft: ObservationDraft): boolean {
-    if (!this.opts.store.hasLegacyContentKeys()) return false;
-    if (draft.recordNumber === undefined) {
-      // Keyed by device time in both formats; format 1 lacked the values. Its only false match is the
-      // same device, second, code and user, which format 1 took for the same reading too; the old
-      // keys age out with the synced keys' retention (400 days).
-      const legacyKey = draft.deviceTime ? legacyContentKeyOf(deviceId, draft) : undefined;
-      return legacyKey !== undefined && this.opts.store.hasContentKey(legacyKey);
-    }
-    const cursor = this.downloading.has(deviceId) ? this.legacyKeyCursors.get(deviceId) : undefined;
-    return knownUnderLegacyKey(cursor, draft.recordNumber, () => {
-      const legacyKey = legacyContentKeyOf(deviceId, draft);
-      return legacyKey !== undefined && this.opts.store.hasContentKey(legacyKey);
-    });
   }
 
   private showLive(frame: DeviceFrame, draft: ObservationDraft, outcome: FrameOutcome): void {

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import type { ObservationDraft } from '@telecart/devices';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { contentKeyOf, legacyContentKeyOf } from './content-key.js';
+import { knownUnderLegacyKey, legacyContentKeyOf } from '../pipeline/legacy-keys.js';
+import { contentKeyOf } from './content-key.js';
 import { DeviceStateStore } from './device-state-store.js';
 import {
   cursorAfter,
   judgeRecordNumbering,
-  knownUnderLegacyKey,
   type NumberingFacts,
   type RecordOutcome,
   sequenceDistance,

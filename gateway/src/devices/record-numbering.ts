@@ -97,27 +97,6 @@ export function cursorAfter(from: number | undefined, seen: Iterable<number>): n
   return best;
 }
 
-/**
- * UPGRADE-ONLY (content-key format 1 → 2, see content-key.ts). The store of a gateway upgraded from
- * a release with format-1 keys knows its records by `device|n<record number>|…`, so their new keys
- * are unknown to it. During the first download after the upgrade (the cursor is still format 1), a
- * record at or behind that cursor (serial-number order) whose legacy key the store knows was stored
- * by the old release: it counts as known, is not stored again, and as the proof record it says
- * "numbering unchanged". A record ahead of the cursor never reached the old release: stored
- * normally. The caller drops `legacyCursor` after a 'renumbered' verdict (an old number then names
- * another measurement) and rewrites the cursor as format 2 after the download, so this never runs
- * again for the device: a legacy match on a later reset would drop a new reading.
- */
-export function knownUnderLegacyKey(
-  legacyCursor: number | undefined,
-  recordNumber: number | undefined,
-  legacyKeyKnown: () => boolean,
-): boolean {
-  if (legacyCursor === undefined || recordNumber === undefined) return false;
-  if (sequenceDistance(recordNumber, legacyCursor) < 0) return false;
-  return legacyKeyKnown();
-}
-
 /** What the gateway keeps about the latest numbering reset of a device (device state, status page). */
 export interface RecordNumberingReset {
   reason: NumberingReason;

@@ -33,25 +33,22 @@ import {
   VITALS,
 } from '@telecart/devices';
 import type { DeviceRef, SampledData } from '@telecart/protocol';
-import { contentKeyOf } from '../devices/content-key.js';
 import type { DeviceManager, LiveValue } from '../devices/device-manager.js';
-import { observationTime } from '../devices/time.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { LiveSampleBus } from '../media/live-samples.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { PatientContext } from '../patient/context.js';
-import { type ReadingStore, type RecordInput, type RecordResult, StoreFullError } from '../store/reading-store.js';
+import type { PipelineDraft } from '../pipeline/reading-pipeline.js';
+import type { RecordResult } from '../store/reading-store.js';
 import { type WaveformSegment, WaveformSegmenter } from '../waveforms/segmenter.js';
 import { DEFAULT_STABLE_RULE, StableValueDetector } from '../waveforms/stable-value.js';
 import type { SerialConfig, SerialDeviceConfig } from './config.js';
 
 export interface SerialServiceOptions {
   config: SerialConfig;
-  store: ReadingStore;
+  /** Its reading pipeline stores the readings; its events and device counts show them. */
   devices: DeviceManager;
   patients: PatientContext;
-  timeZone: string;
-  clockDriftToleranceMs: number;
   metrics?: GatewayMetrics;
   logger?: Logger;
   clock?: Clock;
@@ -263,31 +260,30 @@ class SerialDeviceService {
   private recordSegment(s: WaveformSegment): void {
     if (!this.sampled || this.capture !== 'on') return;
     const code = this.cfg.format === 'openeeg-p2' ? ecgCode(this.sampled.channels ?? []) : PLETH_CODE;
-    const received = new Date(this.clock.now()).toISOString();
-    const input: RecordInput = {
+    const segment: PipelineDraft = {
       contentKey: `${this.deviceId}|rec:${s.recordingId}|${s.index}`,
       code,
       sampledData: { ...this.sampled, data: s.data },
       segment: { recordingId: s.recordingId, index: s.index, ...(s.last ? { last: true } : {}) },
       status: 'final',
       flags: s.data.includes('E') ? ['samples-lost'] : [],
-      patient: this.o.patients.resolve(this.deviceId),
-      device: this.ref,
-      time: { effective: new Date(Math.round(s.startMs)).toISOString(), device: null, received, correctionMs: 0, source: 'gateway' },
+      startedAt: Math.round(s.startMs),
       lane: 'waveform',
     };
-    try {
-      // One segment is one reading; recordMany like every source, so a notification is never split.
-      const [r] = this.o.store.recordMany([input]);
-      if (r) this.noteRecorded(r);
-    } catch (e) {
-      if (!(e instanceof StoreFullError)) throw e;
+    // One segment is one reading, through the pipeline like every source.
+    const r = this.o.devices.pipeline.record({ device: this.ref, receivedAt: this.clock.now(), drafts: [segment], announce: 'new' });
+    if (r.refused) {
       this.capture = 'refused';
       this.refusedAt = this.clock.now();
       this.segmenter?.end();
       this.o.devices.setDeviceState(this.deviceId, 'capture-refused', { transport: 'serial' });
-      this.logger.warn({ deviceId: this.deviceId, level: e.level, usedBytes: e.usedBytes }, `waveform capture stopped: ${e.message}`);
+      this.logger.warn(
+        { deviceId: this.deviceId, level: r.refused.level, usedBytes: r.refused.usedBytes },
+        `waveform capture stopped: ${r.refused.message}`,
+      );
+      return;
     }
+    for (const { result } of r.stored) this.noteRecorded(result);
   }
 
   private spo2Pulse(v: Spo2Pulse, receivedAt: number): void {
@@ -320,49 +316,22 @@ class SerialDeviceService {
   /** The readings of one packet (or one held value) in one transaction: all stored, or none. */
   private recordDrafts(drafts: readonly ObservationDraft[], receivedAt: number): void {
     if (drafts.length === 0) return;
-    const patient = this.o.patients.resolve(this.deviceId);
-    const inputs = drafts.map((d): RecordInput => {
-      const contentKey = contentKeyOf(this.deviceId, d);
-      return {
-        ...(contentKey === undefined ? {} : { contentKey }),
-        code: d.code,
-        ...(d.value ? { value: d.value } : {}),
-        status: 'final',
-        flags: [...d.flags],
-        patient,
-        device: this.ref,
-        time: observationTime({
-          deviceTime: d.deviceTime,
-          receivedAt,
-          timeZone: this.o.timeZone,
-          toleranceMs: this.o.clockDriftToleranceMs,
-          fromStorage: d.flags.includes('data-from-storage'),
-        }),
-        lane: d.lane,
-      };
-    });
-    let results: RecordResult[];
     try {
-      results = this.o.store.recordMany(inputs);
+      // A full store is logged by the pipeline (once per device until it accepts again).
+      const r = this.o.devices.pipeline.record({ device: this.ref, receivedAt, drafts, announce: 'new' });
+      for (const { result } of r.stored) this.noteRecorded(result);
     } catch (e) {
       const codes = drafts.map((d) => d.code.loinc).join(',');
       this.logger.error({ err: e, deviceId: this.deviceId, codes }, 'serial readings refused by the store (none of them stored)');
-      return;
     }
-    for (const r of results) this.noteRecorded(r);
   }
 
-  /** A committed reading: counted here and on the device (the status page), and announced. */
+  /** A committed reading (the pipeline counted and announced it): counted here and on the device (the status page). */
   private noteRecorded(r: RecordResult): void {
-    if (r.duplicate) {
-      this.o.metrics?.duplicates.inc();
-      return;
-    }
+    if (r.duplicate) return;
     if (r.observation.lane === 'waveform') this.counts.segments++;
     else this.counts.readings++;
     this.o.devices.countReading(this.deviceId);
-    this.o.metrics?.readingsRecorded.inc({ lane: r.observation.lane });
-    this.o.devices.emit('reading', { observation: r.observation, duplicate: false, held: r.observation.patient === null });
   }
 
   private onParseError(e: SerialParseErrorEvent): void {

@@ -1,0 +1,184 @@
+/**
+ * The one path from a source's decoded readings to the store, shared by BLE (notifications and
+ * downloaded records), serial (spot checks, held values, waveform segments) and the stethoscope
+ * (audio segments). For the final readings of one notification, record or segment:
+ * time (device time in the gateway's zone, corrected when the device clock is off) → patient
+ * (fixed by the source, explicit user, or held) → content key → UPGRADE-ONLY legacy-key check →
+ * one store transaction (all of them or none: a pulse oximeter's SpO2 is never stored without the
+ * pulse rate it came with) → metrics and 'reading' events.
+ * A full store (StoreFullError) is a refusal, not bad input: it is returned, logged once per device
+ * until that device's readings are accepted again, and nothing of the batch is written. Any other
+ * store error (an invalid reading) is thrown to the source, which reports it as it reports bad input.
+ */
+import type { ObservationDraft } from '@telecart/devices';
+import type { DeviceRef, ObservationTime, PatientRef } from '@telecart/protocol';
+import { contentKeyOf } from '../devices/content-key.js';
+import { observationTime } from '../devices/time.js';
+import { type Logger, silentLogger } from '../logger.js';
+import type { GatewayMetrics } from '../metrics.js';
+import { type LocalObservation, type ReadingStore, type RecordInput, type RecordResult, StoreFullError } from '../store/reading-store.js';
+import { storedByOldRelease } from './legacy-keys.js';
+
+/** A committed reading, as announced to the screen (server-sent events) and tests. */
+export interface ReadingEvent {
+  observation: LocalObservation;
+  duplicate: boolean;
+  /** Waiting for the nurse to name the patient. */
+  held: boolean;
+}
+
+/**
+ * One reading a source hands over: a decoded draft, optionally carrying what a recording segment
+ * adds (its samples or file, its place in the recording, its own key and start instant).
+ */
+export interface PipelineDraft extends ObservationDraft, Pick<RecordInput, 'sampledData' | 'attachment' | 'segment'> {
+  /** The source's own key (a recording's id + segment index) instead of the content key. */
+  contentKey?: string;
+  /** Gateway-timed readings (segments): when the measurement began, ms since epoch. */
+  startedAt?: number;
+}
+
+export interface ReadingBatch {
+  device: DeviceRef;
+  /** Gateway receive time of the notification / packet / segment, ms since epoch. */
+  receivedAt: number;
+  /** The final readings of one notification, record or segment: committed together or not at all. */
+  drafts: readonly PipelineDraft[];
+  /** The readings come from the device's memory (record download): old device times are kept. */
+  fromStorage?: boolean;
+  /** The device clock's measured offset (device − gateway, ms) when readings are being corrected. */
+  clockOffsetMs?: number;
+  /** A patient the source fixed (a recording keeps the patient it started with); else resolved per reading. */
+  patient?: PatientRef | null;
+  /**
+   * UPGRADE-ONLY: run the format-1 key check (BLE readings). `cursor`: the device's format-1 RACP
+   * cursor while its first download after the upgrade runs.
+   */
+  legacyKeys?: { cursor: number | undefined };
+  /**
+   * Which committed readings become 'reading' events: 'all' (BLE: a re-read record is shown too),
+   * 'new' (serial), 'none' (the stethoscope announces its segments itself).
+   */
+  announce: 'all' | 'new' | 'none';
+}
+
+export interface BatchResult {
+  /** The committed readings with the store's answer (new or duplicate), in the batch's order. */
+  stored: { draft: PipelineDraft; result: RecordResult }[];
+  /** Readings the previous release stored under their format-1 key: duplicates, not stored again. */
+  legacy: PipelineDraft[];
+  /** The full store refused the batch: nothing of it was written. */
+  refused?: StoreFullError;
+}
+
+export interface ReadingPipelineOptions {
+  store: Pick<ReadingStore, 'recordMany' | 'hasLegacyContentKeys' | 'hasContentKey'>;
+  patients: { resolve(deviceId: string, userIndex?: number): PatientRef | null };
+  /** IANA zone device clocks are set in. */
+  timeZone: string;
+  clockDriftToleranceMs: number;
+  metrics?: GatewayMetrics;
+  logger?: Logger;
+  /** Receives the 'reading' events (the DeviceManager re-emits them). */
+  onReading?: (e: ReadingEvent) => void;
+}
+
+export class ReadingPipeline {
+  private readonly logger: Logger;
+  /** Devices whose last batch the full store refused: logged once until one is accepted again. */
+  private readonly refusing = new Set<string>();
+
+  constructor(private readonly opts: ReadingPipelineOptions) {
+    this.logger = opts.logger ?? silentLogger;
+  }
+
+  /** Commits one batch; see the module comment. Throws only what is not a store-full refusal. */
+  record(batch: ReadingBatch): BatchResult {
+    const deviceId = batch.device.id;
+    const out: BatchResult = { stored: [], legacy: [] };
+    const prepared: { draft: PipelineDraft; input: RecordInput }[] = [];
+    for (const draft of batch.drafts) {
+      if (batch.legacyKeys && storedByOldRelease(this.opts.store, deviceId, draft, batch.legacyKeys.cursor)) {
+        out.legacy.push(draft);
+        this.opts.metrics?.duplicates.inc();
+        this.logger.debug(
+          { deviceId, recordNumber: draft.recordNumber },
+          'record stored before the upgrade (legacy key), not stored again',
+        );
+        continue;
+      }
+      prepared.push({ draft, input: this.inputOf(batch, draft) });
+    }
+    if (prepared.length === 0) return out;
+    let results: RecordResult[];
+    try {
+      results = this.opts.store.recordMany(prepared.map((p) => p.input));
+    } catch (e) {
+      if (!(e instanceof StoreFullError)) throw e;
+      // The store raises and counts its alarm; the device's other batches (e.g. spot readings when
+      // only waveforms are refused) still go in.
+      out.refused = e;
+      if (!this.refusing.has(deviceId)) {
+        this.refusing.add(deviceId);
+        this.logger.warn({ deviceId, level: e.level, lane: e.lane, err: e.message }, 'reading refused: gateway store full');
+      }
+      return out;
+    }
+    this.refusing.delete(deviceId);
+    results.forEach((result, i) => {
+      const p = prepared[i];
+      if (!p) return;
+      out.stored.push({ draft: p.draft, result });
+      this.announce(batch, result);
+    });
+    return out;
+  }
+
+  private inputOf(batch: ReadingBatch, draft: PipelineDraft): RecordInput {
+    const contentKey = draft.contentKey ?? contentKeyOf(batch.device.id, draft);
+    return {
+      ...(contentKey === undefined ? {} : { contentKey }),
+      code: draft.code,
+      ...(draft.value === undefined ? {} : { value: draft.value }),
+      ...(draft.components === undefined ? {} : { components: draft.components }),
+      ...(draft.sampledData === undefined ? {} : { sampledData: draft.sampledData }),
+      ...(draft.attachment === undefined ? {} : { attachment: draft.attachment }),
+      ...(draft.segment === undefined ? {} : { segment: draft.segment }),
+      // Preliminary drafts never get here; 'entered-in-error' is kept as the device meant it.
+      status: draft.status === 'entered-in-error' ? 'entered-in-error' : 'final',
+      flags: [...draft.flags],
+      patient: batch.patient !== undefined ? batch.patient : this.opts.patients.resolve(batch.device.id, draft.userIndex),
+      device: batch.device,
+      time: this.timeOf(batch, draft),
+      lane: draft.lane,
+    };
+  }
+
+  private timeOf(batch: ReadingBatch, draft: PipelineDraft): ObservationTime {
+    if (draft.startedAt !== undefined) {
+      const received = new Date(batch.receivedAt).toISOString();
+      return { effective: new Date(draft.startedAt).toISOString(), device: null, received, correctionMs: 0, source: 'gateway' };
+    }
+    return observationTime({
+      deviceTime: draft.deviceTime,
+      receivedAt: batch.receivedAt,
+      timeZone: this.opts.timeZone,
+      toleranceMs: this.opts.clockDriftToleranceMs,
+      fromStorage: draft.flags.includes('data-from-storage') || batch.fromStorage === true,
+      ...(batch.clockOffsetMs === undefined ? {} : { clockOffsetMs: batch.clockOffsetMs }),
+    });
+  }
+
+  private announce(batch: ReadingBatch, r: RecordResult): void {
+    if (r.duplicate) {
+      this.opts.metrics?.duplicates.inc();
+      this.logger.debug({ deviceId: batch.device.id, seq: r.seq, synced: r.synced }, 're-read reading recognised, not stored again');
+      if (batch.announce === 'all' && r.observation)
+        this.opts.onReading?.({ observation: r.observation, duplicate: true, held: r.observation.patient === null });
+      return;
+    }
+    this.opts.metrics?.readingsRecorded.inc({ lane: r.observation.lane });
+    if (batch.announce !== 'none')
+      this.opts.onReading?.({ observation: r.observation, duplicate: false, held: r.observation.patient === null });
+  }
+}
