@@ -21,7 +21,19 @@ import { checkIceServers, checkTeleconsultAccounts, TeleconsultConfig } from './
 
 export const PatientSeedConfig = Type.Object(
   {
-    id: Type.String({ minLength: 1, maxLength: 64, description: 'local patient id, as the gateways use it' }),
+    id: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: "the cloud's patient id, unique across sites (FHIR Patient id, dashboard, store)",
+    }),
+    localId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          "what this patient's carts or home kits call it on their readings (default: id); unique only among patients sharing a gateway",
+      }),
+    ),
     ins: Type.Optional(PatientRef.properties.ins),
     insOid: Type.Optional(
       CloneType(PatientRef.properties.insOid, { description: 'OID qualifying the INS: …4.8 NIR, .9 NIA, .10 test, .11 demo' }),
@@ -99,7 +111,15 @@ export interface CloudConfigSemantics {
   publicBaseUrl?: string | undefined;
   mqttVersion?: 4 | 5 | undefined;
   ingestWorkers?: number | undefined;
-  patients?: readonly { id: string; birthDate?: string | undefined; telemonitoring?: TelemonitoringEnrollment | undefined }[] | undefined;
+  patients?:
+    | readonly {
+        id: string;
+        localId?: string | undefined;
+        gateways?: readonly string[] | undefined;
+        birthDate?: string | undefined;
+        telemonitoring?: TelemonitoringEnrollment | undefined;
+      }[]
+    | undefined;
   teleconsult?:
     | {
         specialists?: readonly { id: string; sites?: readonly string[] }[];
@@ -136,13 +156,29 @@ export function checkCloudConfig(c: CloudConfigSemantics): ConfigIssue[] {
       );
   }
   const ids = new Set<string>();
+  // gateway → local id → index of the patient that gateway's readings of that local id belong to.
+  const localIds = new Map<string, Map<string, number>>();
   (c.patients ?? []).forEach((p, i) => {
-    if (ids.has(p.id))
+    const duplicate = ids.has(p.id);
+    if (duplicate)
       add(
         ['patients', i, 'id'],
-        `duplicate patient id "${p.id}": two entries would merge into one patient served by both sites' carts; give each site's patient its own id (e.g. a site prefix)`,
+        `duplicate patient id "${p.id}": two entries would merge into one patient served by both sites' carts; give each site's patient its own id (e.g. a site prefix) and keep what the carts call it in localId`,
       );
     ids.add(p.id);
+    const localId = p.localId ?? p.id;
+    // A duplicate id is already refused above: one message per mistake.
+    for (const g of duplicate ? [] : new Set(p.gateways ?? [])) {
+      const byLocal = localIds.get(g) ?? new Map<string, number>();
+      localIds.set(g, byLocal);
+      const other = byLocal.get(localId);
+      if (other === undefined) byLocal.set(localId, i);
+      else
+        add(
+          ['patients', i, p.localId === undefined ? 'id' : 'localId'],
+          `local id "${localId}" on gateway "${g}" already names patient ${JSON.stringify(c.patients?.[other]?.id)} (patients[${other}]): a reading of it from that gateway could not be attributed; give one of them another localId`,
+        );
+    }
     if (p.birthDate !== undefined && !isCalendarDate(p.birthDate))
       add(['patients', i, 'birthDate'], `expected a real calendar date YYYY-MM-DD (got "${p.birthDate}")`);
     if (p.telemonitoring === undefined) return;

@@ -2,10 +2,12 @@
  * The cloud's ingest trusts nothing a cart says, tested the way an outside client would talk to
  * it: a plain mqtt.js client over mutual TLS publishing hand-written JSON (not the gateway's sync).
  *
- * - Attribution comes from the cloud's configuration: a reading naming a patient the configuration
- *   does not assign to the sending cart (another site's patient, the same local id used at another
- *   site, an unknown id) is refused in the ack as `patient-not-served`, counted, audited once, and
- *   never stored, never creates a patient nor links one to the cart.
+ * - Attribution comes from the cloud's configuration: a reading names its patient by the cart's
+ *   local id, which the configuration maps, for that cart, to the cloud's patient. A local id the
+ *   configuration does not assign to the sending cart (another site's patient, an unknown id) is
+ *   refused in the ack as `patient-not-served`, counted, audited once, and never stored, never
+ *   creates a patient nor links one to the cart. Two sites that both call a resident `r12` keep two
+ *   patients: each cart's readings land in its own site's, and each site's clinicians see only theirs.
  * - What is stored is the validated object: a batch whose text hides another array behind a
  *   duplicate, escaped "observations" key stores exactly what JSON.parse gave the validator.
  */
@@ -15,6 +17,7 @@ import type { GatewayCredentials } from '@telecart/gateway';
 import { type BatchAck, topics } from '@telecart/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testClinician } from '../../cloud/src/testing/clinician.js';
 import { waitFor } from '../support/wait.js';
 import { enrollWith, homeGateway, quiet, tempDir } from './support.js';
 
@@ -22,6 +25,8 @@ const dir = tempDir();
 let cloud: Cloud;
 const creds: Record<string, GatewayCredentials> = {};
 const clients: MqttClient[] = [];
+const drA = testClinician({ id: 'dr-a', gateways: [], sites: ['site-a'] });
+const drC = testClinician({ id: 'dr-c', gateways: [], sites: ['site-c'] });
 
 /** One reading as JSON text, written by hand (a pulse rate of `value`). */
 function readingText(o: { id?: string; seq: number; gatewayId: string; patientId: string; value?: number | string }): string {
@@ -68,12 +73,21 @@ beforeAll(async () => {
     tls: { enabled: true, enrollPort: 0 },
     logger: quiet(),
     patients: [
-      // Site A's resident, known there by local id r12; site B also has an "r12" the cloud does not know.
-      { id: 'r12', family: 'MARTIN', given: 'Jeanne', birthDate: '1938-03-14', gateways: ['cart-a'] },
+      // Site A's resident, known there by local id r12; site B's carts have no r12 the cloud knows;
+      // site C has a resident of its own it also calls r12.
+      { id: 'a-r12', localId: 'r12', family: 'MARTIN', given: 'Jeanne', birthDate: '1938-03-14', gateways: ['cart-a'] },
       { id: 'b-7', family: 'PETIT', given: 'Louis', gateways: ['cart-b'] },
+      { id: 'c-r12', localId: 'r12', family: 'DUBOIS', given: 'Henri', birthDate: '1941-07-02', gateways: ['cart-c'] },
     ],
+    teleconsult: {
+      specialists: [drA.account, drC.account],
+      sites: [
+        { id: 'site-a', name: 'Les Tilleuls', gateways: ['cart-a'] },
+        { id: 'site-c', name: 'Les Glycines', gateways: ['cart-c'] },
+      ],
+    },
   });
-  for (const id of ['cart-a', 'cart-b']) creds[id] = await enrollWith(cloud, dir.path, id);
+  for (const id of ['cart-a', 'cart-b', 'cart-c']) creds[id] = await enrollWith(cloud, dir.path, id);
 }, 60_000);
 
 afterAll(async () => {
@@ -97,11 +111,12 @@ describe('attribution by the cloud, not by the cart', () => {
     for (const r of ack.rejected)
       expect(r.reason).toMatch(/^patient-not-served: patient "(r12|nobody-known)" is not assigned to gateway cart-b/);
 
-    expect(await cloud.store.countObservations({ patientId: 'r12' })).toBe(0);
+    expect(await cloud.store.countObservations({ patientId: 'a-r12' })).toBe(0);
     expect(await cloud.store.countObservations({ patientId: 'b-7' })).toBe(1);
     expect(await cloud.store.getPatient('nobody-known')).toBeNull();
-    // B's clinicians see the patients of B's carts: r12 stays A's alone.
-    expect(await cloud.store.patientGateways('r12')).toEqual(['cart-a']);
+    expect(await cloud.store.getPatient('r12')).toBeNull();
+    // B's clinicians see the patients of B's carts: A's r12 stays A's alone.
+    expect(await cloud.store.patientGateways('a-r12')).toEqual(['cart-a']);
     expect(cloud.ingest.metrics()).toMatchObject({ readingsNotServed: 2, readingsRejected: 2, observationsStored: 1 });
   });
 
@@ -119,14 +134,53 @@ describe('attribution by the cloud, not by the cart', () => {
       ['cart-b', 'gateway', 'nobody-known'],
     ]);
     expect(cloud.ingest.metrics().readingsNotServed).toBe(4);
-    expect(await cloud.store.countObservations({ patientId: 'r12' })).toBe(0);
+    expect(await cloud.store.countObservations({ patientId: 'a-r12' })).toBe(0);
   });
 
-  it("stores cart A's readings of its own patient as before", async () => {
+  it("stores each cart's readings of local id r12 under its own site's patient; each site's clinicians see theirs only", async () => {
     const a = await cart('cart-a');
-    const { batchId, text } = batchText('cart-a', `[${readingText({ seq: 1, gatewayId: 'cart-a', patientId: 'r12' })}]`);
-    expect(await a.send(text, batchId)).toMatchObject({ stored: [[1, 1]], rejected: [] });
-    expect(await cloud.store.countObservations({ patientId: 'r12' })).toBe(1);
+    const c = await cart('cart-c');
+    const idA = randomUUID();
+    const idC = randomUUID();
+    const fromA = batchText('cart-a', `[${readingText({ id: idA, seq: 1, gatewayId: 'cart-a', patientId: 'r12', value: 71 })}]`);
+    const fromC = batchText('cart-c', `[${readingText({ id: idC, seq: 1, gatewayId: 'cart-c', patientId: 'r12', value: 96 })}]`);
+    expect(await a.send(fromA.text, fromA.batchId)).toMatchObject({ stored: [[1, 1]], rejected: [] });
+    expect(await c.send(fromC.text, fromC.batchId)).toMatchObject({ stored: [[1, 1]], rejected: [] });
+
+    // Stored as validated, under the cloud's patient id (what the cart calls it is in the configuration).
+    const sentA = (JSON.parse(fromA.text) as { observations: { patient: object }[] }).observations[0];
+    expect(await cloud.store.getObservation(idA)).toEqual({ ...sentA, patient: { ...sentA?.patient, id: 'a-r12' } });
+    expect(await cloud.store.getObservation(idC)).toMatchObject({ gatewayId: 'cart-c', patient: { id: 'c-r12' }, value: { value: 96 } });
+    expect(await cloud.store.countObservations({ patientId: 'a-r12' })).toBe(1);
+    expect(await cloud.store.countObservations({ patientId: 'c-r12' })).toBe(1);
+    expect(await cloud.store.getPatient('r12')).toBeNull();
+
+    const get = async (path: string, headers: Record<string, string>) => {
+      const res = await fetch(`${cloud.httpUrl}${path}`, { headers });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    const patients = async (headers: Record<string, string>) =>
+      ((await get('/api/patients', headers)).json.patients as { id: string; family: string }[]).map((p) => [p.id, p.family]);
+    expect(await patients(drA.headers)).toEqual([['a-r12', 'MARTIN']]);
+    expect(await patients(drC.headers)).toEqual([['c-r12', 'DUBOIS']]);
+    // Site C's clinician never reaches site A's r12, whatever way is asked.
+    expect((await get('/fhir/Patient/a-r12', drC.headers)).status).toBe(404);
+    expect((await get(`/fhir/Observation/${idA}`, drC.headers)).status).toBe(404);
+    expect((await get('/fhir/Observation?patient=a-r12', drC.headers)).json).toMatchObject({ total: 0 });
+    expect((await get('/api/patients/a-r12/observations', drC.headers)).status).toBe(404);
+
+    // Each FHIR Observation names its own site's patient as subject, and that subject resolves.
+    for (const [dr, id, patient, family] of [
+      [drA, idA, 'a-r12', 'MARTIN'],
+      [drC, idC, 'c-r12', 'DUBOIS'],
+    ] as const) {
+      const obs = await get(`/fhir/Observation/${id}`, dr.headers);
+      expect(obs.status).toBe(200);
+      const subject = obs.json.subject as { reference: string };
+      expect(subject.reference).toMatch(new RegExp(`/fhir/Patient/${patient}$`));
+      const resolved = await fetch(subject.reference, { headers: dr.headers });
+      expect(await resolved.json()).toMatchObject({ resourceType: 'Patient', id: patient, name: [{ family }] });
+    }
   });
 });
 
@@ -187,6 +241,6 @@ describe('what is stored is what was validated', () => {
     const stored = await cloud.store.getObservation(id);
     expect(stored).toEqual((JSON.parse(text) as { observations: unknown[] }).observations[0]);
     expect(stored).toMatchObject({ gatewayId: 'cart-b', patient: { id: 'b-7' }, value: { value: 64 } });
-    expect(await cloud.store.countObservations({ patientId: 'r12' })).toBe(1); // A's own reading only
+    expect(await cloud.store.countObservations({ patientId: 'a-r12' })).toBe(1); // A's own reading only
   });
 });

@@ -138,6 +138,26 @@ const CASES: Case[] = [
     problem: /^patients\.1\.id: duplicate patient id "p1": two entries would merge/,
     line: 5,
   },
+  {
+    name: "one cart's local id given to two patients",
+    kind: 'cloud',
+    yaml: `patients:
+  - { id: a-r12, localId: r12, family: MARTIN, given: Jeanne, gateways: [cart-a, cart-b] }
+  - { id: b-r12, localId: r12, family: DUBOIS, given: Henri, gateways: [cart-b] }
+`,
+    problem: /^patients\.1\.localId: local id "r12" on gateway "cart-b" already names patient "a-r12" \(patients\[0\]\)/,
+    line: 3,
+  },
+  {
+    name: "a local id that is another patient's id on the same cart",
+    kind: 'cloud',
+    yaml: `patients:
+  - { id: r12, family: MARTIN, given: Jeanne, gateways: [cart-a] }
+  - { id: a-r13, localId: r12, family: DUBOIS, given: Henri, gateways: [cart-a] }
+`,
+    problem: /^patients\.1\.localId: local id "r12" on gateway "cart-a" already names patient "r12"/,
+    line: 3,
+  },
   // Cloud: the schema's errors, in words.
   {
     name: 'wrong enum value lists the allowed ones',

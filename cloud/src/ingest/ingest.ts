@@ -227,25 +227,31 @@ class MqttIngest implements Ingest {
   }
 
   /**
-   * Splits the batch by the cloud's own records: readings of patients the configuration assigns to
-   * this gateway are stored; the others are refused (named in the ack, audited once per gateway and
-   * patient) and never create nor link a patient, whatever the reading claims.
+   * Splits the batch by the cloud's own records: a reading names its patient by the cart's local id,
+   * which the configuration maps, for this gateway, to the cloud's patient id; the reading is stored
+   * under that id (the mapping stays in patient_gateways: the wire format has no second id). Readings
+   * of local ids not assigned to this gateway are refused (named in the ack, audited once per gateway
+   * and local id) and never create nor link a patient, whatever the reading claims.
    */
   private async attribute(gatewayId: string, batch: ObservationBatch): Promise<{ served: ObservationBatch; refused: RejectedReading[] }> {
     const ids = [...new Set(batch.observations.map((o) => o.patient.id))];
     const served = await this.withRetry(() => this.opts.store.servedPatients(gatewayId, ids));
-    if (served.size === ids.length) return { served: batch, refused: [] };
     const refused: RejectedReading[] = [];
     const firstSeq = new Map<string, number>();
-    const kept = batch.observations.filter((o) => {
-      if (served.has(o.patient.id)) return true;
+    const kept: Observation[] = [];
+    for (const o of batch.observations) {
+      const patientId = served.get(o.patient.id);
+      if (patientId !== undefined) {
+        // A new object: the store writes exactly what it is given, the validated reading under the cloud's id.
+        kept.push(patientId === o.patient.id ? o : { ...o, patient: { ...o.patient, id: patientId } });
+        continue;
+      }
       refused.push({
         seq: o.seq,
         reason: `${PATIENT_NOT_SERVED}: patient ${JSON.stringify(o.patient.id)} is not assigned to gateway ${gatewayId} in the cloud's configuration`,
       });
       if (!firstSeq.has(o.patient.id)) firstSeq.set(o.patient.id, o.seq);
-      return false;
-    });
+    }
     for (const [patientId, seq] of firstSeq) await this.auditRefusal(gatewayId, patientId, batch.batchId, seq);
     return { served: { ...batch, observations: kept }, refused };
   }

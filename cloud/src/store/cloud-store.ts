@@ -35,6 +35,11 @@ export interface PatientSeed {
   birthDate?: string;
   /** Carts or home kits that serve this patient: the only gateways whose readings of it are stored, and whose clinicians see it. Replaces the stored list. */
   gateways?: readonly string[];
+  /**
+   * What these gateways call the patient on their readings (default: `id`). A gateway's local id
+   * names one patient: linking it to this one takes it from any patient it named before.
+   */
+  localId?: string;
 }
 
 export interface PatientRecord {
@@ -132,10 +137,11 @@ export interface CloudStore {
   /** The gateways (carts) the configuration assigns to this patient, sorted; [] for an unknown patient. */
   patientGateways(patientId: string): Promise<string[]>;
   /**
-   * Which of these patient ids the cloud's own records (configured patients, their `gateways`)
-   * assign to this gateway: the ingest stores a reading only for those. Readings never assign.
+   * Which of these local ids (what the gateway calls its patients) the cloud's own records
+   * (configured patients, their `gateways` and `localId`) assign to this gateway, each mapped to the
+   * cloud's patient id: the ingest stores a reading only for those, under that id. Readings never assign.
    */
-  servedPatients(gatewayId: string, patientIds: readonly string[]): Promise<Set<string>>;
+  servedPatients(gatewayId: string, localIds: readonly string[]): Promise<Map<string, string>>;
   getObservation(id: string): Promise<Observation | null>;
   /** Newest first (by effective time, then sequence). */
   getObservations(query: ObservationPage): Promise<Observation[]>;

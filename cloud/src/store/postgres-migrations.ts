@@ -213,6 +213,17 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX auth_throttle_last ON auth_throttle (last_failure_ms);
     `,
   },
+  {
+    version: 10,
+    name: 'site-scoped local patient ids (what each cart calls the patient)',
+    sql: `
+      -- (gateway, local id) → patient: two sites may both have an "r12". Before, the local id was the patient id.
+      ALTER TABLE patient_gateways ADD COLUMN local_id text COLLATE "C";
+      UPDATE patient_gateways SET local_id = patient_id;
+      ALTER TABLE patient_gateways ALTER COLUMN local_id SET NOT NULL;
+      CREATE UNIQUE INDEX patient_gateways_local ON patient_gateways (gateway_id, local_id);
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

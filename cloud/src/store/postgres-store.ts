@@ -367,9 +367,12 @@ export class PostgresStore implements CloudStore {
     if (patients.length === 0) return;
     const seeds = mergeSeeds(patients);
     const now = this.now();
-    const links = [...new Set(patients.flatMap((p) => (p.gateways ?? []).map((g) => `${p.id}\u0000${g}`)))]
-      .sort()
-      .map((k) => k.split('\u0000') as [string, string]);
+    // (patient, gateway) → local id; a later seed of the same patient overrides, as in the SQLite store.
+    const byLink = new Map<string, string>();
+    for (const p of patients) for (const g of p.gateways ?? []) byLink.set(`${p.id}\u0000${g}`, p.localId ?? p.id);
+    const links = [...byLink]
+      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .map(([k, localId]) => [...(k.split('\u0000') as [string, string]), localId] as const);
     await this.transaction(async (c) => {
       await c.query(SQL.configuredPatients, [
         seeds.map((p) => p.id),
@@ -380,13 +383,21 @@ export class PostgresStore implements CloudStore {
         seeds.map((p) => p.birthDate ?? null),
         now,
       ]);
-      // The configuration is the only authority on who serves a patient: its list replaces the stored one.
+      // The configuration is the only authority on who serves a patient: its list replaces the stored one,
+      // and a (gateway, local id) it names is taken from whichever patient held it before.
       await c.query('DELETE FROM patient_gateways WHERE patient_id = ANY($1::text[])', [seeds.map((p) => p.id)]);
-      if (links.length > 0)
+      if (links.length > 0) {
         await c.query(
-          `INSERT INTO patient_gateways (patient_id, gateway_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`,
-          [links.map((l) => l[0]), links.map((l) => l[1])],
+          `DELETE FROM patient_gateways l USING unnest($1::text[], $2::text[]) AS n(gateway_id, local_id)
+           WHERE l.gateway_id = n.gateway_id AND l.local_id = n.local_id`,
+          [links.map((l) => l[1]), links.map((l) => l[2])],
         );
+        // Two patients given one gateway's local id in one call break the unique index: an error, never a silent pick.
+        await c.query(
+          `INSERT INTO patient_gateways (patient_id, gateway_id, local_id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])`,
+          [links.map((l) => l[0]), links.map((l) => l[1]), links.map((l) => l[2])],
+        );
+      }
     });
   }
 
@@ -401,14 +412,14 @@ export class PostgresStore implements CloudStore {
     return row ? patientFromRow(row) : null;
   }
 
-  async servedPatients(gatewayId: string, patientIds: readonly string[]): Promise<Set<string>> {
-    const res = await this.pool.query<{ patient_id: string }>({
-      name: 'telecart_served_patients',
-      text: `SELECT l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
-        WHERE l.gateway_id = $1 AND p.configured AND l.patient_id = ANY($2::text[])`,
-      values: [gatewayId, patientIds],
+  async servedPatients(gatewayId: string, localIds: readonly string[]): Promise<Map<string, string>> {
+    const res = await this.pool.query<{ local_id: string; patient_id: string }>({
+      name: 'telecart_served_local_ids',
+      text: `SELECT l.local_id, l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
+        WHERE l.gateway_id = $1 AND p.configured AND l.local_id = ANY($2::text[])`,
+      values: [gatewayId, localIds],
     });
-    return new Set(res.rows.map((r) => r.patient_id));
+    return new Map(res.rows.map((r) => [r.local_id, r.patient_id]));
   }
 
   async patientGateways(patientId: string): Promise<string[]> {

@@ -216,6 +216,25 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX auth_throttle_last ON auth_throttle (last_failure_ms);
     `,
   },
+  {
+    version: 10,
+    name: 'site-scoped local patient ids (what each cart calls the patient)',
+    sql: `
+      -- A cart names a patient by its site's local id; the cloud resolves (gateway, local id) to its
+      -- own patient id here, so two sites may both have an "r12". Before this release the local id
+      -- was the patient id. The unique index: one gateway's local id names one patient.
+      CREATE TABLE patient_gateways_v10 (
+        patient_id  TEXT NOT NULL,
+        gateway_id  TEXT NOT NULL,
+        local_id    TEXT NOT NULL,
+        PRIMARY KEY (patient_id, gateway_id)
+      ) WITHOUT ROWID;
+      INSERT INTO patient_gateways_v10 (patient_id, gateway_id, local_id) SELECT patient_id, gateway_id, patient_id FROM patient_gateways;
+      DROP TABLE patient_gateways;
+      ALTER TABLE patient_gateways_v10 RENAME TO patient_gateways;
+      CREATE UNIQUE INDEX patient_gateways_local ON patient_gateways (gateway_id, local_id);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

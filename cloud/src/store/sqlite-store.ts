@@ -216,15 +216,21 @@ export class SqliteStore implements CloudStore {
          configured = 1, updated_at = excluded.updated_at`,
     );
     const unlink = this.stmt('DELETE FROM patient_gateways WHERE patient_id = ?');
-    const link = this.stmt('INSERT OR IGNORE INTO patient_gateways (patient_id, gateway_id) VALUES (?, ?)');
+    const release = this.stmt('DELETE FROM patient_gateways WHERE gateway_id = ? AND local_id = ?');
+    // Two patients given one gateway's local id in one call break the unique index: an error, never a silent pick.
+    const link = this.stmt('INSERT INTO patient_gateways (patient_id, gateway_id, local_id) VALUES (?, ?, ?)');
+    // (patient, gateway) → local id; a later seed of the same patient overrides, as in the PostgreSQL store.
+    const links = new Map<string, { patientId: string; gatewayId: string; localId: string }>();
+    for (const p of patients)
+      for (const g of p.gateways ?? []) links.set(`${p.id}\u0000${g}`, { patientId: p.id, gatewayId: g, localId: p.localId ?? p.id });
     this.db
       .transaction(() => {
-        // The configuration is the only authority on who serves a patient: its list replaces the stored one.
+        // The configuration is the only authority on who serves a patient: its list replaces the stored one,
+        // and a (gateway, local id) it names is taken from whichever patient held it before.
         for (const id of new Set(patients.map((p) => p.id))) unlink.run(id);
-        for (const p of patients) {
-          upsert.run(p.id, p.ins ?? null, p.insOid ?? null, p.family, p.given, p.birthDate ?? null, now, now);
-          for (const g of p.gateways ?? []) link.run(p.id, g);
-        }
+        for (const l of links.values()) release.run(l.gatewayId, l.localId);
+        for (const p of patients) upsert.run(p.id, p.ins ?? null, p.insOid ?? null, p.family, p.given, p.birthDate ?? null, now, now);
+        for (const l of links.values()) link.run(l.patientId, l.gatewayId, l.localId);
       })
       .immediate();
   }
@@ -260,14 +266,12 @@ export class SqliteStore implements CloudStore {
     return json === undefined ? null : this.rows.observation(id, json);
   }
 
-  async servedPatients(gatewayId: string, patientIds: readonly string[]): Promise<Set<string>> {
+  async servedPatients(gatewayId: string, localIds: readonly string[]): Promise<Map<string, string>> {
     const rows = this.stmt(
-      `SELECT l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
-       WHERE l.gateway_id = ? AND p.configured = 1 AND l.patient_id IN (SELECT value FROM json_each(?))`,
-    )
-      .pluck()
-      .all(gatewayId, JSON.stringify(patientIds)) as string[];
-    return new Set(rows);
+      `SELECT l.local_id, l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
+       WHERE l.gateway_id = ? AND p.configured = 1 AND l.local_id IN (SELECT value FROM json_each(?))`,
+    ).all(gatewayId, JSON.stringify(localIds)) as { local_id: string; patient_id: string }[];
+    return new Map(rows.map((r) => [r.local_id, r.patient_id]));
   }
 
   async patientGateways(patientId: string): Promise<string[]> {

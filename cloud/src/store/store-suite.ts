@@ -243,9 +243,9 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect(await store.patientGateways('p-b')).toEqual([]);
       expect(await store.patientGateways('p-none')).toEqual([]);
       expect(await store.patientGateways('p-home')).toEqual(['kit-1', 'kit-9']);
-      expect([...(await store.servedPatients('gw-1', ['p-a', 'p-b', 'p-home', 'p-none']))]).toEqual(['p-a']);
+      expect([...(await store.servedPatients('gw-1', ['p-a', 'p-b', 'p-home', 'p-none']))]).toEqual([['p-a', 'p-a']]);
       expect([...(await store.servedPatients('gw-2', ['p-a', 'p-b']))]).toEqual([]);
-      expect([...(await store.servedPatients('kit-9', ['p-home']))]).toEqual(['p-home']);
+      expect([...(await store.servedPatients('kit-9', ['p-home']))]).toEqual([['p-home', 'p-home']]);
       expect((await store.servedPatients('kit-9', [])).size).toBe(0);
       // The configuration changed: the kit-1 link goes, and a patient with no list is served by none.
       await store.upsertPatients([
@@ -256,6 +256,39 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect((await store.servedPatients('kit-1', ['p-home'])).size).toBe(0);
       expect(await store.patientGateways('p-a')).toEqual([]);
       expect((await store.servedPatients('gw-1', ['p-a'])).size).toBe(0);
+    });
+
+    it("maps each gateway's local ids to the cloud's patients: two sites' r12 stay two patients", async () => {
+      await store.upsertPatients([
+        { id: 'site-a-r12', localId: 'r12', family: 'MARTIN', given: 'Jeanne', gateways: ['cart-a1', 'cart-a2'] },
+        { id: 'site-b-r12', localId: 'r12', family: 'DUBOIS', given: 'Henri', gateways: ['cart-b1'] },
+        { id: 'b-7', family: 'PETIT', given: 'Louis', gateways: ['cart-b1'] },
+      ]);
+      expect([...(await store.servedPatients('cart-a1', ['r12', 'b-7', 'site-a-r12']))]).toEqual([['r12', 'site-a-r12']]);
+      expect([...(await store.servedPatients('cart-a2', ['r12']))]).toEqual([['r12', 'site-a-r12']]);
+      expect(new Map(await store.servedPatients('cart-b1', ['r12', 'b-7', 'site-a-r12']))).toEqual(
+        new Map([
+          ['r12', 'site-b-r12'],
+          ['b-7', 'b-7'],
+        ]),
+      );
+      expect(await store.patientGateways('site-a-r12')).toEqual(['cart-a1', 'cart-a2']);
+      expect(await store.patientGateways('site-b-r12')).toEqual(['cart-b1']);
+      expect(await store.patientGateways('r12')).toEqual([]);
+      // The configuration gives cart-b1's r12 to another patient: the old one loses it, nobody has it twice.
+      await store.upsertPatients([{ id: 'site-b-r12-new', localId: 'r12', family: 'LEROY', given: 'Anne', gateways: ['cart-b1'] }]);
+      expect([...(await store.servedPatients('cart-b1', ['r12']))]).toEqual([['r12', 'site-b-r12-new']]);
+      expect(await store.patientGateways('site-b-r12')).toEqual([]);
+      expect([...(await store.servedPatients('cart-a1', ['r12']))]).toEqual([['r12', 'site-a-r12']]);
+      // One call giving one gateway's local id to two patients is refused whole, never a silent pick.
+      await expect(
+        store.upsertPatients([
+          { id: 'x-1', localId: 'r99', family: 'X', given: 'Un', gateways: ['cart-a1'] },
+          { id: 'x-2', localId: 'r99', family: 'X', given: 'Deux', gateways: ['cart-a1'] },
+        ]),
+      ).rejects.toThrow();
+      expect(await store.getPatient('x-1')).toBeNull();
+      expect((await store.servedPatients('cart-a1', ['r99'])).size).toBe(0);
     });
 
     it('keeps clinician logins by token hash across reopen, forgets logged-out and expired ones', async () => {
@@ -280,6 +313,18 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       await store.close();
       store = await db.open();
       expect(await store.countObservations({})).toBe(1);
+    });
+
+    it('migration 10 gives the assignments of an older database their patient id as local id', async () => {
+      await store.upsertPatients([{ id: 'p-old', family: 'A', given: 'A', gateways: ['gw-1', 'gw-2'] }]);
+      await store.close();
+      // Back to the shape of release 9: assignments without local ids.
+      await db.exec(
+        'DROP INDEX patient_gateways_local; ALTER TABLE patient_gateways DROP COLUMN local_id; DELETE FROM schema_migrations WHERE version = 10',
+      );
+      store = await db.open();
+      expect([...(await store.servedPatients('gw-2', ['p-old']))]).toEqual([['p-old', 'p-old']]);
+      expect(await store.patientGateways('p-old')).toEqual(['gw-1', 'gw-2']);
     });
 
     it('refuses a database from a newer release', async () => {

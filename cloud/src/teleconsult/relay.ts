@@ -354,14 +354,19 @@ export class TeleconsultRelay {
       this.move(l, 'not-done', 'no-join-timeout', { actor: 'cloud', actorRole: 'system', action: 'timeout' }),
     );
     this.toGateway(gatewayId, this.sessionDown(l));
-    // The names shown in the waiting room come from the cloud's patient list; the call carries ids only.
-    void this.opts.store.getPatient(msg.patient.id).then(
-      (p) => {
-        if (p) l.patient = { id: p.id, ins: l.patient.ins ?? p.ins, family: p.family, given: p.given, birthDate: p.birthDate };
-        this.broadcastRoom();
-      },
-      () => this.broadcastRoom(),
-    );
+    // The names shown in the waiting room come from the cloud's patient list; the call carries the cart's
+    // local id, which the configuration maps, for this cart, to the cloud's patient (two sites' "r12"
+    // are two patients). An id the cart is not assigned is looked up as sent, as before.
+    void this.opts.store
+      .servedPatients(gatewayId, [msg.patient.id])
+      .then((served) => this.opts.store.getPatient(served.get(msg.patient.id) ?? msg.patient.id))
+      .then(
+        (p) => {
+          if (p) l.patient = { id: p.id, ins: l.patient.ins ?? p.ins, family: p.family, given: p.given, birthDate: p.birthDate };
+          this.broadcastRoom();
+        },
+        () => this.broadcastRoom(),
+      );
   }
 
   /**
