@@ -38,7 +38,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access
 
   app.get<{ Querystring: Static<typeof AlertListQuery> }>(
     '/api/alerts',
-    { schema: { querystring: AlertListQuery }, preHandler: access.requireApi },
+    { schema: { querystring: AlertListQuery } },
     async (req, reply) => {
       const q = req.query;
       const reader = currentReader(req);
@@ -64,7 +64,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access
 
   app.post<{ Params: Static<typeof AlertIdParams>; Body: Static<typeof AckBody> }>(
     '/api/alerts/:id/ack',
-    { schema: { params: AlertIdParams, body: AckBody }, preHandler: access.requireApi },
+    { schema: { params: AlertIdParams, body: AckBody } },
     async (req, reply) => {
       const { id } = req.params;
       const reader = currentReader(req);
@@ -86,7 +86,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(
     '/dashboard/alerts',
-    { schema: { querystring: DashboardQuery }, preHandler: access.requireApi },
+    { schema: { querystring: DashboardQuery } },
     async (req, reply) => {
       const reader = currentReader(req);
       access.recordRead(req, 'view-alerts');

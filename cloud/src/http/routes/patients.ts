@@ -7,14 +7,14 @@ import type { HttpDeps } from '../deps.js';
 import { ObservationListQuery, PatientIdParams, rangeOf } from '../query-schemas.js';
 
 export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
-  app.get('/api/patients', { preHandler: access.requireApi }, async (req) => {
+  app.get('/api/patients', async (req) => {
     access.recordRead(req, 'read-patient-list');
     return { patients: await patientOverviews(deps.store, await access.visiblePatients(currentReader(req))) };
   });
 
   app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof ObservationListQuery> }>(
     '/api/patients/:id/observations',
-    { schema: { params: PatientIdParams, querystring: ObservationListQuery }, preHandler: access.requireApi },
+    { schema: { params: PatientIdParams, querystring: ObservationListQuery } },
     async (req, reply) => {
       const { id } = req.params;
       const q = req.query;

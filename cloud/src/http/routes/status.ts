@@ -5,20 +5,20 @@ import type { HttpDeps } from '../deps.js';
 
 export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   // Carts' status (devices, backlog): for readers who see those carts.
-  app.get('/api/gateways', { preHandler: access.requireApi }, async (req) => {
+  app.get('/api/gateways', async (req) => {
     const r = currentReader(req);
     return { gateways: (await deps.store.listGateways()).filter((g) => access.mayReadGateway(r, g.gatewayId)) };
   });
 
-  app.get('/api/metrics/ingest', async () => ({
+  app.get('/api/metrics/ingest', { config: { access: 'public' } }, async () => ({
     ...deps.ingest.metrics(),
     observationsInStore: await deps.store.countObservations({}),
   }));
 
   // Stored rows the reads skipped because they cannot be served (store/row-decoder.ts): counts only, no patient data.
-  app.get('/api/metrics/store', async () => ({ unreadableRows: deps.store.unreadableRows() }));
+  app.get('/api/metrics/store', { config: { access: 'public' } }, async () => ({ unreadableRows: deps.store.unreadableRows() }));
 
-  app.get('/healthz', async (_req, reply) => {
+  app.get('/healthz', { config: { access: 'public' } }, async (_req, reply) => {
     let store = 'ok';
     try {
       await deps.store.countObservations({ patientId: '' });

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_PAGE_SIZE } from '../../store/cloud-store.js';
 import type { HttpDeps } from '../deps.js';
 import { DateOrDateTime } from '../query-schemas.js';
-import { currentSpecialist, requireSpecialist } from './specialist-auth.js';
+import { currentSpecialist } from './specialist-auth.js';
 
 const Text = Type.String({ minLength: 1, maxLength: 64 });
 const Paging = {
@@ -38,11 +38,10 @@ const date = (s: string | undefined) => (s === undefined ? undefined : new Date(
 
 export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDeps, tc: NonNullable<HttpDeps['teleconsult']>): void {
   const store = _deps.store;
-  const auth = requireSpecialist(tc);
 
   app.get<{ Querystring: Static<typeof TeleconsultQuery> }>(
     '/api/teleconsultations',
-    { schema: { querystring: TeleconsultQuery }, preHandler: auth },
+    { schema: { querystring: TeleconsultQuery }, config: { access: 'specialist' } },
     async (req, reply) => {
       const s = currentSpecialist(req);
       const q = req.query;
@@ -63,7 +62,7 @@ export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDe
 
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
     '/api/audit',
-    { schema: { querystring: AuditQuery }, preHandler: auth },
+    { schema: { querystring: AuditQuery }, config: { access: 'specialist' } },
     async (req, reply) => {
       const s = currentSpecialist(req);
       if (!s.audit) {
@@ -85,5 +84,5 @@ export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDe
     },
   );
 
-  app.get('/api/metrics/teleconsult', async () => tc.relay.metrics());
+  app.get('/api/metrics/teleconsult', { config: { access: 'public' } }, async () => tc.relay.metrics());
 }

@@ -31,7 +31,7 @@ export function trendRange(
 export function registerTrendRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess, now: () => number = Date.now): void {
   app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof TrendsQuery> }>(
     '/api/patients/:id/trends',
-    { schema: { params: PatientIdParams, querystring: TrendsQuery }, preHandler: access.requireApi },
+    { schema: { params: PatientIdParams, querystring: TrendsQuery } },
     async (req, reply) => {
       const { id } = req.params;
       const range = trendRange(req.query, now());
