@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { FHIR_JSON, operationOutcome } from '../fhir/operation-outcome.js';
 import { DataAccess } from './access/data-access.js';
 import { closedByDefault } from './access/route-access.js';
+import { CloudMetrics } from './cloud-metrics.js';
 import type { HttpDeps } from './deps.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerAssetRoutes } from './routes/assets.js';
@@ -70,7 +71,9 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   registerAttachmentRoutes(app, deps, access);
   registerEventRoutes(app, deps, access);
   registerAlertRoutes(app, deps, access);
-  registerStatusRoutes(app, deps, access);
+  const metrics = new CloudMetrics(deps);
+  app.addHook('onClose', async () => metrics.close());
+  registerStatusRoutes(app, deps, access, metrics);
   registerDashboardRoutes(app, deps, access);
   registerLoginPageRoutes(app, access);
   registerTrendRoutes(app, deps, access);

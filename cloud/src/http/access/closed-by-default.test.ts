@@ -29,6 +29,7 @@ const PUBLIC_GET = [
   '/favicon.svg',
   '/healthz',
   '/login',
+  '/metrics',
 ];
 const PUBLIC_POST = ['/api/specialist/login', '/api/specialist/logout'];
 const EXPECTED_PUBLIC = [...PUBLIC_GET.flatMap((u) => [`GET ${u}`, `HEAD ${u}`]), ...PUBLIC_POST.map((u) => `POST ${u}`)].sort();

@@ -1,14 +1,20 @@
-/** Operator endpoints: GET /api/gateways, GET /api/metrics/ingest, GET /api/metrics/store, GET /healthz. */
+/** Operator endpoints: GET /api/gateways, GET /metrics (Prometheus), GET /api/metrics/ingest, GET /api/metrics/store, GET /healthz. */
 import type { FastifyInstance } from 'fastify';
 import { currentReader, type DataAccess } from '../access/data-access.js';
+import type { CloudMetrics } from '../cloud-metrics.js';
 import type { HttpDeps } from '../deps.js';
 
-export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
+export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess, metrics: CloudMetrics): void {
   // Carts' status (devices, backlog): for readers who see those carts.
   app.get('/api/gateways', async (req) => {
     const r = currentReader(req);
     return { gateways: (await deps.store.listGateways()).filter((g) => access.mayReadGateway(r, g.gatewayId)) };
   });
+
+  // Counts only, no patient data: open like the JSON metrics below, for a Prometheus scraper.
+  app.get('/metrics', { config: { access: 'public' } }, async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
 
   app.get('/api/metrics/ingest', { config: { access: 'public' } }, async () => ({
     ...deps.ingest.metrics(),
