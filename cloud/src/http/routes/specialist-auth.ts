@@ -21,6 +21,11 @@ const LoginBody = Type.Object(
 );
 
 const publicView = (s: Specialist) => ({ id: s.id, name: s.name, audit: s.audit });
+/** What a login and /me answer: never the account's hashes or carts. */
+const SpecialistReply = Type.Object(
+  { specialist: Type.Object({ id: Type.String(), name: Type.String(), audit: Type.Boolean() }, { additionalProperties: false }) },
+  { additionalProperties: false },
+);
 
 /** The specialist behind a request (login cookie or bearer token), or null. */
 export function specialistOf(req: FastifyRequest, tc: TeleconsultDeps): Specialist | null {
@@ -50,7 +55,7 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
 
   app.post<{ Body: Static<typeof LoginBody> }>(
     '/api/specialist/login',
-    { schema: { body: LoginBody }, config: { access: 'public' } },
+    { schema: { body: LoginBody, response: { 200: SpecialistReply } }, config: { access: 'public' } },
     async (req, reply) => {
       const { id, password } = req.body;
       const source = sourceOf(req.ip);
@@ -101,7 +106,7 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
     return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
   });
 
-  app.get('/api/specialist/me', { config: { access: 'specialist' } }, async (req, reply) =>
+  app.get('/api/specialist/me', { schema: { response: { 200: SpecialistReply } }, config: { access: 'specialist' } }, async (req, reply) =>
     reply.header('cache-control', 'no-store').send({ specialist: publicView(currentSpecialist(req)) }),
   );
 }

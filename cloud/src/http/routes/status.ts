@@ -1,8 +1,23 @@
 /** Operator endpoints: GET /api/gateways, GET /metrics (Prometheus), GET /api/metrics/ingest, GET /api/metrics/store, GET /healthz. */
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { CloudMetrics } from '../cloud-metrics.js';
 import type { HttpDeps } from '../deps.js';
+
+const Health = Type.Object(
+  {
+    status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')]),
+    store: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+    mqtt: Type.Union([Type.Literal('connected'), Type.Literal('disconnected')]),
+  },
+  { additionalProperties: false },
+);
+const Count = Type.Integer({ minimum: 0 });
+const StoreMetrics = Type.Object(
+  { unreadableRows: Type.Object({ observations: Count, alerts: Count, gateways: Count }, { additionalProperties: false }) },
+  { additionalProperties: false },
+);
 
 export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess, metrics: CloudMetrics): void {
   // Carts' status (devices, backlog): for readers who see those carts.
@@ -22,9 +37,11 @@ export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps, acces
   }));
 
   // Stored rows the reads skipped because they cannot be served (store/row-decoder.ts): counts only, no patient data.
-  app.get('/api/metrics/store', { config: { access: 'public' } }, async () => ({ unreadableRows: deps.store.unreadableRows() }));
+  app.get('/api/metrics/store', { config: { access: 'public' }, schema: { response: { 200: StoreMetrics } } }, async () => ({
+    unreadableRows: deps.store.unreadableRows(),
+  }));
 
-  app.get('/healthz', { config: { access: 'public' } }, async (_req, reply) => {
+  app.get('/healthz', { config: { access: 'public' }, schema: { response: { 200: Health, 503: Health } } }, async (_req, reply) => {
     let store = 'ok';
     try {
       await deps.store.countObservations({ patientId: '' });
