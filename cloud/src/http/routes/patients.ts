@@ -1,10 +1,18 @@
 /** GET /api/patients and GET /api/patients/:id/observations. */
-import type { Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
+import { Observation } from '@telecart/protocol';
 import type { FastifyInstance } from 'fastify';
 import { patientOverviews } from '../../vitals/overview.js';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
 import { ObservationListQuery, PatientIdParams, rangeOf } from '../query-schemas.js';
+
+const Count = Type.Integer({ minimum: 0 });
+/** A page of a patient's stored readings, each exactly as the protocol defines it. */
+const ObservationPage = Type.Object(
+  { patientId: Type.String(), total: Count, limit: Count, offset: Count, observations: Type.Array(Observation) },
+  { additionalProperties: false },
+);
 
 export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get('/api/patients', async (req) => {
@@ -14,7 +22,7 @@ export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps, acce
 
   app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof ObservationListQuery> }>(
     '/api/patients/:id/observations',
-    { schema: { params: PatientIdParams, querystring: ObservationListQuery } },
+    { schema: { params: PatientIdParams, querystring: ObservationListQuery, response: { 200: ObservationPage } } },
     async (req, reply) => {
       const { id } = req.params;
       const q = req.query;

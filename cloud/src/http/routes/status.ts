@@ -1,5 +1,6 @@
 /** Operator endpoints: GET /api/gateways, GET /metrics (Prometheus), GET /api/metrics/ingest, GET /api/metrics/store, GET /healthz. */
 import { Type } from '@sinclair/typebox';
+import { GatewayStatus } from '@telecart/protocol';
 import type { FastifyInstance } from 'fastify';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { CloudMetrics } from '../cloud-metrics.js';
@@ -14,6 +15,28 @@ const Health = Type.Object(
   { additionalProperties: false },
 );
 const Count = Type.Integer({ minimum: 0 });
+const OrNull = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+/** The carts' last status as the store keeps it; backlog and devices as the protocol defines them. */
+const Gateways = Type.Object(
+  {
+    gateways: Type.Array(
+      Type.Object(
+        {
+          gatewayId: Type.String(),
+          online: Type.Boolean(),
+          statusAt: OrNull(Type.String()),
+          version: OrNull(Type.String()),
+          backlog: OrNull(Type.Required(GatewayStatus).properties.backlog),
+          devices: OrNull(Type.Required(GatewayStatus).properties.devices),
+          statusReceivedAt: OrNull(Type.String()),
+          lastBatchAt: OrNull(Type.String()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 const StoreMetrics = Type.Object(
   { unreadableRows: Type.Object({ observations: Count, alerts: Count, gateways: Count }, { additionalProperties: false }) },
   { additionalProperties: false },
@@ -21,7 +44,7 @@ const StoreMetrics = Type.Object(
 
 export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess, metrics: CloudMetrics): void {
   // Carts' status (devices, backlog): for readers who see those carts.
-  app.get('/api/gateways', async (req) => {
+  app.get('/api/gateways', { schema: { response: { 200: Gateways } } }, async (req) => {
     const r = currentReader(req);
     return { gateways: (await deps.store.listGateways()).filter((g) => access.mayReadGateway(r, g.gatewayId)) };
   });

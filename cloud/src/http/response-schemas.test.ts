@@ -1,0 +1,91 @@
+/**
+ * The JSON routes that declare a response schema answer exactly what the store holds: fastify
+ * serialises by the schema and drops what it does not name, so each is compared whole with the
+ * store's own answer (whole cloud: embedded aedes, SQLite, fastify, real sockets).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodePayload, topics } from '@telecart/protocol';
+import mqtt from 'mqtt';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Cloud, startCloud } from '../cloud.js';
+import { testClinician } from '../testing/clinician.js';
+import { batchOf, reading, statusOf } from '../testing/observations.js';
+import { TestGateway } from '../testing/test-gateway.js';
+
+const dr = testClinician({ id: 'dr-schemas' });
+let dir: string;
+let cloud: Cloud;
+
+const getJson = async (path: string, headers: Record<string, string> = dr.headers) => {
+  const res = await fetch(`${cloud.httpUrl}${path}`, { headers });
+  expect(res.status, path).toBe(200);
+  return (await res.json()) as unknown;
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'telecart-schemas-'));
+  cloud = await startCloud({
+    dataDir: dir,
+    mqttPort: 0,
+    httpPort: 0,
+    logger: pino({ level: 'silent' }),
+    patients: [{ id: 'p-s', family: 'SCHEMA', given: 'Sam', gateways: ['cart-s1'] }],
+    teleconsult: { specialists: [dr.account] },
+  });
+  const gw = await TestGateway.connect(cloud.mqttUrl, 'cart-s1');
+  const obs = [
+    reading('bp', { seq: 1, patientId: 'p-s', gatewayId: 'cart-s1', contentKey: 'bp-1' }),
+    reading('pulse', { seq: 2, patientId: 'p-s', gatewayId: 'cart-s1', status: 'entered-in-error' }),
+    reading('weight', { seq: 3, patientId: 'p-s', gatewayId: 'cart-s1' }),
+  ];
+  await gw.send(batchOf(obs, { gatewayId: 'cart-s1' }));
+  await gw.close();
+  const status = statusOf('cart-s1', true, 12);
+  status.backlog = {
+    ...(status.backlog ?? { readings: 12, bytes: 0, oldestUnsyncedAt: null, held: 0 }),
+    held: 2,
+    capacity: { level: 'ok', usedBytes: 1000, maxBytes: null },
+  };
+  status.devices = [{ id: 'bpm-1', name: 'Tensiomètre', state: 'connected' }];
+  const client = await mqtt.connectAsync(cloud.mqttUrl, { reconnectPeriod: 0 });
+  await client.publishAsync(topics.status('cart-s1'), encodePayload(status), { qos: 1, retain: true });
+  await client.endAsync();
+  for (let i = 0; (await cloud.store.listGateways())[0]?.backlog?.held !== 2; i++) {
+    if (i > 400) throw new Error('the status never reached the store');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}, 30_000);
+
+afterAll(async () => {
+  await cloud?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('response schemas drop nothing', () => {
+  it('GET /api/patients/:id/observations', async () => {
+    const stored = await cloud.store.getObservations({ patientId: 'p-s', limit: 100, offset: 0 });
+    expect(stored.length).toBe(3);
+    expect(await getJson('/api/patients/p-s/observations')).toEqual({
+      patientId: 'p-s',
+      total: 3,
+      limit: 100,
+      offset: 0,
+      observations: stored,
+    });
+  });
+
+  it('GET /api/gateways', async () => {
+    const gateways = await cloud.store.listGateways();
+    expect(gateways[0]?.devices?.length).toBeGreaterThan(0);
+    expect(await getJson('/api/gateways')).toEqual({ gateways });
+  });
+
+  it('GET /api/specialist/me, GET /healthz, GET /api/metrics/store', async () => {
+    expect(await getJson('/api/specialist/me')).toEqual({ specialist: { id: 'dr-schemas', name: 'Dr dr-schemas', audit: true } });
+    expect(await getJson('/healthz', {})).toEqual({ status: 'ok', store: 'ok', mqtt: 'connected' });
+    expect(await getJson('/api/metrics/store', {})).toEqual({ unreadableRows: cloud.store.unreadableRows() });
+  });
+});
