@@ -83,6 +83,28 @@ describe('response schemas drop nothing', () => {
     expect(await getJson('/api/gateways')).toEqual({ gateways });
   });
 
+  it('GET /api/alerts and POST /api/alerts/:id/ack', async () => {
+    const { alert } = await cloud.store.upsertOpenAlert({
+      patientId: 'p-s',
+      rule: 'hf-weight-gain-1d',
+      severity: 'warning',
+      at: new Date('2026-11-23T09:00:00.000Z'),
+      observationIds: ['o-1', 'o-2'],
+      textKey: 'weightGain',
+      values: { gainKg: 1.6, fromKg: 69.4, unit: 'kg' },
+    });
+    expect(await getJson('/api/alerts')).toEqual({ total: 1, limit: 100, offset: 0, alerts: [alert] });
+    const res = await fetch(`${cloud.httpUrl}/api/alerts/${alert.id}/ack`, {
+      method: 'POST',
+      headers: { ...dr.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ note: 'called the patient' }),
+    });
+    expect(res.status).toBe(200);
+    const acked = await cloud.store.getAlert(alert.id);
+    expect(acked?.ackNote).toBe('called the patient');
+    expect(await res.json()).toEqual({ alert: acked });
+  });
+
   it('GET /api/specialist/me, GET /healthz, GET /api/metrics/store', async () => {
     expect(await getJson('/api/specialist/me')).toEqual({ specialist: { id: 'dr-schemas', name: 'Dr dr-schemas', audit: true } });
     expect(await getJson('/healthz', {})).toEqual({ status: 'ok', store: 'ok', mqtt: 'connected' });
