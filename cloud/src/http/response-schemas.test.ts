@@ -105,6 +105,14 @@ describe('response schemas drop nothing', () => {
     expect(await res.json()).toEqual({ alert: acked });
   });
 
+  it('GET /api/audit', async () => {
+    await cloud.teleconsult.relay.flush();
+    const body = await getJson('/api/audit?limit=1000');
+    const events = await cloud.store.listAudit({ limit: 1000, offset: 0 });
+    expect(events.length).toBeGreaterThan(0);
+    expect(body).toEqual({ events });
+  });
+
   it('GET /api/specialist/me, GET /healthz, GET /api/metrics/store', async () => {
     expect(await getJson('/api/specialist/me')).toEqual({ specialist: { id: 'dr-schemas', name: 'Dr dr-schemas', audit: true } });
     expect(await getJson('/healthz', {})).toEqual({ status: 'ok', store: 'ok', mqtt: 'connected' });

@@ -34,6 +34,24 @@ const AuditQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const OrNull = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
+/** An audit line as the store keeps it (store/teleconsult-records.ts). */
+const AuditEventReply = Type.Object(
+  {
+    id: Type.Integer(),
+    at: Type.String(),
+    actor: Type.String(),
+    actorRole: Type.Union(['specialist', 'gateway', 'system', 'anonymous'].map((r) => Type.Literal(r))),
+    action: Type.String(),
+    sessionId: OrNull(Type.String()),
+    gatewayId: OrNull(Type.String()),
+    patientId: OrNull(Type.String()),
+    detail: OrNull(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const AuditReply = Type.Object({ events: Type.Array(AuditEventReply) }, { additionalProperties: false });
+
 const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
 
 export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDeps, tc: NonNullable<HttpDeps['teleconsult']>): void {
@@ -62,7 +80,7 @@ export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDe
 
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
     '/api/audit',
-    { schema: { querystring: AuditQuery }, config: { access: 'specialist' } },
+    { schema: { querystring: AuditQuery, response: { 200: AuditReply } }, config: { access: 'specialist' } },
     async (req, reply) => {
       const s = currentSpecialist(req);
       if (!s.audit) {
