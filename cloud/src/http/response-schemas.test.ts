@@ -14,6 +14,7 @@ import { type Cloud, startCloud } from '../cloud.js';
 import { testClinician } from '../testing/clinician.js';
 import { batchOf, reading, statusOf } from '../testing/observations.js';
 import { TestGateway } from '../testing/test-gateway.js';
+import { patientOverviews } from '../vitals/overview.js';
 
 const dr = testClinician({ id: 'dr-schemas' });
 let dir: string;
@@ -75,6 +76,12 @@ describe('response schemas drop nothing', () => {
       offset: 0,
       observations: stored,
     });
+  });
+
+  it('GET /api/patients', async () => {
+    const patients = await patientOverviews(cloud.store, await cloud.store.listPatients());
+    expect(Object.keys(patients[0]?.vitals ?? {}).length).toBeGreaterThan(0);
+    expect(await getJson('/api/patients')).toEqual({ patients });
   });
 
   it('GET /api/gateways', async () => {

@@ -8,6 +8,43 @@ import type { HttpDeps } from '../deps.js';
 import { ObservationListQuery, PatientIdParams, rangeOf } from '../query-schemas.js';
 
 const Count = Type.Integer({ minimum: 0 });
+const OrNull = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
+/** The latest reading of one summary vital (vitals/summary.ts). */
+const VitalReading = Type.Object(
+  {
+    key: Type.String(),
+    values: Type.Array(Type.Number()),
+    unit: Type.String(),
+    unitDisplay: Type.String(),
+    effective: Type.String(),
+    observationId: Type.String(),
+    patientId: Type.String(),
+    flags: Type.Array(Type.String()),
+  },
+  { additionalProperties: false },
+);
+/** A patient with the latest of each summary vital (vitals/overview.ts). */
+const PatientOverviews = Type.Object(
+  {
+    patients: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          ins: OrNull(Type.String()),
+          insOid: OrNull(Type.String()),
+          family: OrNull(Type.String()),
+          given: OrNull(Type.String()),
+          birthDate: OrNull(Type.String()),
+          source: Type.Union([Type.Literal('configured'), Type.Literal('observed')]),
+          lastObservationAt: OrNull(Type.String()),
+          vitals: Type.Record(Type.String(), VitalReading),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 /** A page of a patient's stored readings, each exactly as the protocol defines it. */
 const ObservationPage = Type.Object(
   { patientId: Type.String(), total: Count, limit: Count, offset: Count, observations: Type.Array(Observation) },
@@ -15,7 +52,7 @@ const ObservationPage = Type.Object(
 );
 
 export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
-  app.get('/api/patients', async (req) => {
+  app.get('/api/patients', { schema: { response: { 200: PatientOverviews } } }, async (req) => {
     access.recordRead(req, 'read-patient-list');
     return { patients: await patientOverviews(deps.store, await access.visiblePatients(currentReader(req))) };
   });
