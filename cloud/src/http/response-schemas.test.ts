@@ -11,6 +11,7 @@ import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, startCloud } from '../cloud.js';
+import { patientTrends } from '../patient-page/trends.js';
 import { testClinician } from '../testing/clinician.js';
 import { batchOf, reading, statusOf } from '../testing/observations.js';
 import { TestGateway } from '../testing/test-gateway.js';
@@ -82,6 +83,14 @@ describe('response schemas drop nothing', () => {
     const patients = await patientOverviews(cloud.store, await cloud.store.listPatients());
     expect(Object.keys(patients[0]?.vitals ?? {}).length).toBeGreaterThan(0);
     expect(await getJson('/api/patients')).toEqual({ patients });
+  });
+
+  it('GET /api/patients/:id/trends', async () => {
+    const [from, to] = ['2026-11-01T00:00:00.000Z', '2026-11-30T00:00:00.000Z'];
+    const vitals = await patientTrends(cloud.store, { patientId: 'p-s', from: new Date(from), to: new Date(to) });
+    expect(vitals.some((v) => v.points.length > 0)).toBe(true);
+    const body = (await getJson(`/api/patients/p-s/trends?from=${from}&to=${to}`)) as { vitals: unknown };
+    expect(body.vitals).toEqual(vitals);
   });
 
   it('GET /api/gateways', async () => {
