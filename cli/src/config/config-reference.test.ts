@@ -112,9 +112,9 @@ function documentedRoutes(heading: string): string[] {
 
 describe('HTTP route tables of docs/configuration.md', () => {
   it('list every route of the cloud, and only those', async () => {
-    const deps = { store: {}, ingest: {}, logger: pino({ level: 'silent' }), teleconsult: {} } as unknown as Parameters<
-      typeof buildHttpApp
-    >[0];
+    // The app's metrics subscribe to stored readings when it is built (http/cloud-metrics.ts).
+    const ingest = { onObservation: () => () => undefined };
+    const deps = { store: {}, ingest, logger: pino({ level: 'silent' }), teleconsult: {} } as unknown as Parameters<typeof buildHttpApp>[0];
     const app = buildHttpApp(deps);
     try {
       await app.ready();

@@ -8,6 +8,8 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { FHIR_JSON, operationOutcome } from '../fhir/operation-outcome.js';
 import { DataAccess } from './access/data-access.js';
+import { closedByDefault } from './access/route-access.js';
+import { CloudMetrics } from './cloud-metrics.js';
 import type { HttpDeps } from './deps.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerAssetRoutes } from './routes/assets.js';
@@ -59,6 +61,8 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   // The login cookie is read by every patient-data route (docs/security.md, "Who reads patient data").
   void app.register(fastifyCookie);
   const access = new DataAccess({ mode: deps.dataAccess ?? 'clinicians', store: deps.store, teleconsult: deps.teleconsult });
+  // Before any route: every route needs a signed-in reader unless its config.access says otherwise.
+  closedByDefault(app, access, deps.teleconsult);
   registerPatientRoutes(app, deps, access);
   registerFhirObservationRoutes(app, deps, access);
   registerFhirMediaRoutes(app, deps, access);
@@ -67,7 +71,9 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   registerAttachmentRoutes(app, deps, access);
   registerEventRoutes(app, deps, access);
   registerAlertRoutes(app, deps, access);
-  registerStatusRoutes(app, deps, access);
+  const metrics = new CloudMetrics(deps);
+  app.addHook('onClose', async () => metrics.close());
+  registerStatusRoutes(app, deps, access, metrics);
   registerDashboardRoutes(app, deps, access);
   registerLoginPageRoutes(app, access);
   registerTrendRoutes(app, deps, access);

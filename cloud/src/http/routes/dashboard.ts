@@ -22,7 +22,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps, ac
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(
     '/',
-    { schema: { querystring: DashboardQuery }, preHandler: access.requirePage },
+    { schema: { querystring: DashboardQuery }, config: { access: 'page' } },
     async (req, reply) => {
       const r = currentReader(req);
       access.recordRead(req, 'view-dashboard');
@@ -34,7 +34,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps, ac
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(
     '/dashboard/patients',
-    { schema: { querystring: DashboardQuery }, preHandler: access.requireApi },
+    { schema: { querystring: DashboardQuery } },
     async (req, reply) => {
       access.recordRead(req, 'view-dashboard');
       const html = renderPatientsFragment(await patients(currentReader(req)), { lang: req.query.lang, timeZone });
@@ -44,7 +44,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps, ac
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(
     '/dashboard/gateways',
-    { schema: { querystring: DashboardQuery }, preHandler: access.requireApi },
+    { schema: { querystring: DashboardQuery } },
     async (req, reply) => {
       const html = renderGatewaysFragment(await gateways(currentReader(req)), { lang: req.query.lang, timeZone });
       return reply.type(HTML).header('cache-control', 'no-store').send(html);

@@ -19,8 +19,10 @@ const NoQuery = Type.Object({}, { additionalProperties: false });
 
 export function registerFaviconRoutes(app: FastifyInstance): void {
   for (const path of ['/favicon.svg', '/favicon.ico']) {
-    app.get<{ Querystring: Static<typeof NoQuery> }>(path, { schema: { querystring: NoQuery } }, async (_req, reply) =>
-      reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON_SVG),
+    app.get<{ Querystring: Static<typeof NoQuery> }>(
+      path,
+      { schema: { querystring: NoQuery }, config: { access: 'public' } },
+      async (_req, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON_SVG),
     );
   }
 }

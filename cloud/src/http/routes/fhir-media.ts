@@ -17,7 +17,7 @@ function origin(req: FastifyRequest, deps: HttpDeps): string {
 export function registerFhirMediaRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Media/:id',
-    { schema: { params: FhirIdParams }, attachValidation: true, preHandler: access.requireApi },
+    { schema: { params: FhirIdParams }, attachValidation: true },
     async (req, reply) => {
       if (req.validationError)
         return reply

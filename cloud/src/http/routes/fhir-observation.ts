@@ -67,7 +67,7 @@ function pageUrl(base: string, s: Search, count: number, offset: number): string
 export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Querystring: Search }>(
     '/fhir/Observation',
-    { schema: { querystring: FhirObservationSearch }, attachValidation: true, preHandler: access.requireApi },
+    { schema: { querystring: FhirObservationSearch }, attachValidation: true },
     async (req, reply) => {
       if (req.validationError) {
         const issue = firstIssue(req.validationError);
@@ -121,7 +121,7 @@ export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDe
 
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Observation/:id',
-    { schema: { params: FhirIdParams }, attachValidation: true, preHandler: access.requireApi },
+    { schema: { params: FhirIdParams }, attachValidation: true },
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
       const obs = await readableObservation(access, req, deps, req.params.id, 'fhir-read');

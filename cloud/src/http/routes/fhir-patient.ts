@@ -41,7 +41,7 @@ function identifierMatches(p: PatientRecord, token: string): boolean {
 export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Patient/:id',
-    { schema: { params: FhirIdParams }, attachValidation: true, preHandler: access.requireApi },
+    { schema: { params: FhirIdParams }, attachValidation: true },
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
       const id = await localPatientId(deps.store, req.params.id);
@@ -58,7 +58,7 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
 
   app.get<{ Querystring: Search }>(
     '/fhir/Patient',
-    { schema: { querystring: FhirPatientSearch }, attachValidation: true, preHandler: access.requireApi },
+    { schema: { querystring: FhirPatientSearch }, attachValidation: true },
     async (req, reply) => {
       if (req.validationError) {
         const issue = firstIssue(req.validationError);

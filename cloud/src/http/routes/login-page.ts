@@ -17,15 +17,19 @@ const LoginQuery = Type.Object(
 );
 
 export function registerLoginPageRoutes(app: FastifyInstance, access: DataAccess): void {
-  app.get<{ Querystring: Static<typeof LoginQuery> }>('/login', { schema: { querystring: LoginQuery } }, async (req, reply) => {
-    const next = safeNext(req.query.next);
-    // Already signed in (or open access): straight on.
-    if (access.readerOf(req)) return reply.code(303).header('cache-control', 'no-store').redirect(next);
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', LOGIN_CSP)
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .send(renderLoginPage({ lang: req.query.lang, next }));
-  });
+  app.get<{ Querystring: Static<typeof LoginQuery> }>(
+    '/login',
+    { schema: { querystring: LoginQuery }, config: { access: 'public' } },
+    async (req, reply) => {
+      const next = safeNext(req.query.next);
+      // Already signed in (or open access): straight on.
+      if (access.readerOf(req)) return reply.code(303).header('cache-control', 'no-store').redirect(next);
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', LOGIN_CSP)
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .send(renderLoginPage({ lang: req.query.lang, next }));
+    },
+  );
 }

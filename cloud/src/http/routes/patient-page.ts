@@ -41,7 +41,7 @@ export function registerPatientPageRoutes(app: FastifyInstance, deps: HttpDeps, 
 
   app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof PatientPageQuery> }>(
     '/patients/:id',
-    { schema: { params: PatientIdParams, querystring: PatientPageQuery }, preHandler: access.requirePage },
+    { schema: { params: PatientIdParams, querystring: PatientPageQuery }, config: { access: 'page' } },
     async (req, reply) => {
       const { id } = req.params;
       const { lang, days } = req.query;

@@ -86,7 +86,7 @@ async function readableSegments(access: DataAccess, req: FastifyRequest, deps: H
 export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof RecordingParams> }>(
     '/api/recordings/:recordingId',
-    { schema: { params: RecordingParams, querystring: NoQuery }, preHandler: access.requireApi },
+    { schema: { params: RecordingParams, querystring: NoQuery } },
     async (req, reply) => {
       const { recordingId } = req.params;
       const segs = await readableSegments(access, req, deps, recordingId, 'read-recording');
@@ -116,7 +116,7 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps, ac
 
   app.get<{ Params: Static<typeof RecordingParams> }>(
     '/api/recordings/:recordingId/wfdb',
-    { schema: { params: RecordingParams, querystring: NoQuery }, preHandler: access.requireApi },
+    { schema: { params: RecordingParams, querystring: NoQuery } },
     async (req, reply) => {
       const { recordingId } = req.params;
       const segs = await readableSegments(access, req, deps, recordingId, 'read-recording');
@@ -129,7 +129,7 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps, ac
 
   app.get<{ Params: Static<typeof FileParams>; Querystring: Static<typeof FormatQuery> }>(
     '/api/recordings/:recordingId/wfdb/:file',
-    { schema: { params: FileParams, querystring: FormatQuery }, preHandler: access.requireApi },
+    { schema: { params: FileParams, querystring: FormatQuery } },
     async (req, reply) => {
       const { recordingId, file } = req.params;
       const name = wfdbRecordName(recordingId);

@@ -21,6 +21,11 @@ const LoginBody = Type.Object(
 );
 
 const publicView = (s: Specialist) => ({ id: s.id, name: s.name, audit: s.audit });
+/** What a login and /me answer: never the account's hashes or carts. */
+const SpecialistReply = Type.Object(
+  { specialist: Type.Object({ id: Type.String(), name: Type.String(), audit: Type.Boolean() }, { additionalProperties: false }) },
+  { additionalProperties: false },
+);
 
 /** The specialist behind a request (login cookie or bearer token), or null. */
 export function specialistOf(req: FastifyRequest, tc: TeleconsultDeps): Specialist | null {
@@ -30,7 +35,7 @@ export function specialistOf(req: FastifyRequest, tc: TeleconsultDeps): Speciali
   return id === null ? null : tc.directory.get(id);
 }
 
-/** preHandler that answers 401 unless a specialist is logged in; the specialist is then on `req`. */
+/** Guard that answers 401 unless a specialist is logged in; the specialist is then on `req` (routes with config.access 'specialist'). */
 export function requireSpecialist(tc: TeleconsultDeps) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const s = specialistOf(req, tc);
@@ -41,55 +46,59 @@ export function requireSpecialist(tc: TeleconsultDeps) {
 
 export function currentSpecialist(req: FastifyRequest): Specialist {
   const s = (req as FastifyRequest & { specialist?: Specialist }).specialist;
-  if (!s) throw new Error('route without requireSpecialist');
+  if (!s) throw new Error('route without config.access "specialist"');
   return s;
 }
 
 export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc: TeleconsultDeps): void {
   const secure = deps.secureCookies ?? 'auto';
 
-  app.post<{ Body: Static<typeof LoginBody> }>('/api/specialist/login', { schema: { body: LoginBody } }, async (req, reply) => {
-    const { id, password } = req.body;
-    const source = sourceOf(req.ip);
-    // Same keys whether the account exists or not: the answer tells nothing about the id.
-    const subjects: ThrottleSubject[] = [
-      { scope: 'source', id: source },
-      { scope: 'account', id },
-    ];
-    const gate = await tc.throttle.attempt(subjects);
-    if (!gate.allowed) {
-      const seconds = retryAfterSeconds(gate.retryAfterMs);
-      req.log.warn({ account: id, source, by: gate.by.scope, retryAfterS: seconds }, 'login refused: too many failed attempts');
+  app.post<{ Body: Static<typeof LoginBody> }>(
+    '/api/specialist/login',
+    { schema: { body: LoginBody, response: { 200: SpecialistReply } }, config: { access: 'public' } },
+    async (req, reply) => {
+      const { id, password } = req.body;
+      const source = sourceOf(req.ip);
+      // Same keys whether the account exists or not: the answer tells nothing about the id.
+      const subjects: ThrottleSubject[] = [
+        { scope: 'source', id: source },
+        { scope: 'account', id },
+      ];
+      const gate = await tc.throttle.attempt(subjects);
+      if (!gate.allowed) {
+        const seconds = retryAfterSeconds(gate.retryAfterMs);
+        req.log.warn({ account: id, source, by: gate.by.scope, retryAfterS: seconds }, 'login refused: too many failed attempts');
+        return reply
+          .code(429)
+          .header('retry-after', String(seconds))
+          .header('cache-control', 'no-store')
+          .send({ statusCode: 429, error: 'Too Many Requests', message: `too many failed attempts; try again in ${seconds} s` });
+      }
+      // Scrypt with a decoy hash for an unknown id, constant-time compare (teleconsult/passwords.ts).
+      const s = await tc.directory.login(id, password);
+      if (!s) {
+        tc.relay.recordAudit({ actor: id, actorRole: 'anonymous', action: 'login-failed', detail: req.ip });
+        // One audit line when a block starts; the refusals during it are only logged (a flood stays out of the trail).
+        for (const b of gate.blocked)
+          tc.relay.recordAudit({
+            actor: id,
+            actorRole: 'anonymous',
+            action: 'login-throttled',
+            detail: `${b.scope === 'source' ? `source ${source}` : 'account'}: ${b.failures} failures in a row; next attempt in ${retryAfterSeconds(b.delayMs)} s`,
+          });
+        return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown id or wrong password' });
+      }
+      await tc.throttle.succeeded(subjects);
+      const { token, expiresAt } = tc.logins.create(s);
+      tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'login', detail: req.ip });
       return reply
-        .code(429)
-        .header('retry-after', String(seconds))
+        .setCookie(LOGIN_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure, expires: expiresAt })
         .header('cache-control', 'no-store')
-        .send({ statusCode: 429, error: 'Too Many Requests', message: `too many failed attempts; try again in ${seconds} s` });
-    }
-    // Scrypt with a decoy hash for an unknown id, constant-time compare (teleconsult/passwords.ts).
-    const s = await tc.directory.login(id, password);
-    if (!s) {
-      tc.relay.recordAudit({ actor: id, actorRole: 'anonymous', action: 'login-failed', detail: req.ip });
-      // One audit line when a block starts; the refusals during it are only logged (a flood stays out of the trail).
-      for (const b of gate.blocked)
-        tc.relay.recordAudit({
-          actor: id,
-          actorRole: 'anonymous',
-          action: 'login-throttled',
-          detail: `${b.scope === 'source' ? `source ${source}` : 'account'}: ${b.failures} failures in a row; next attempt in ${retryAfterSeconds(b.delayMs)} s`,
-        });
-      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown id or wrong password' });
-    }
-    await tc.throttle.succeeded(subjects);
-    const { token, expiresAt } = tc.logins.create(s);
-    tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'login', detail: req.ip });
-    return reply
-      .setCookie(LOGIN_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure, expires: expiresAt })
-      .header('cache-control', 'no-store')
-      .send({ specialist: publicView(s) });
-  });
+        .send({ specialist: publicView(s) });
+    },
+  );
 
-  app.post('/api/specialist/logout', async (req, reply) => {
+  app.post('/api/specialist/logout', { config: { access: 'public' } }, async (req, reply) => {
     const token = req.cookies[LOGIN_COOKIE];
     const id = tc.logins.resolve(token);
     tc.logins.end(token);
@@ -97,7 +106,7 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
     return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
   });
 
-  app.get('/api/specialist/me', { preHandler: requireSpecialist(tc) }, async (req, reply) =>
+  app.get('/api/specialist/me', { schema: { response: { 200: SpecialistReply } }, config: { access: 'specialist' } }, async (req, reply) =>
     reply.header('cache-control', 'no-store').send({ specialist: publicView(currentSpecialist(req)) }),
   );
 }

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_PAGE_SIZE } from '../../store/cloud-store.js';
 import type { HttpDeps } from '../deps.js';
 import { DateOrDateTime } from '../query-schemas.js';
-import { currentSpecialist, requireSpecialist } from './specialist-auth.js';
+import { currentSpecialist } from './specialist-auth.js';
 
 const Text = Type.String({ minLength: 1, maxLength: 64 });
 const Paging = {
@@ -34,15 +34,32 @@ const AuditQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const OrNull = (t: ReturnType<typeof Type.String>) => Type.Union([t, Type.Null()]);
+/** An audit line as the store keeps it (store/teleconsult-records.ts). */
+const AuditEventReply = Type.Object(
+  {
+    id: Type.Integer(),
+    at: Type.String(),
+    actor: Type.String(),
+    actorRole: Type.Union(['specialist', 'gateway', 'system', 'anonymous'].map((r) => Type.Literal(r))),
+    action: Type.String(),
+    sessionId: OrNull(Type.String()),
+    gatewayId: OrNull(Type.String()),
+    patientId: OrNull(Type.String()),
+    detail: OrNull(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const AuditReply = Type.Object({ events: Type.Array(AuditEventReply) }, { additionalProperties: false });
+
 const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
 
 export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDeps, tc: NonNullable<HttpDeps['teleconsult']>): void {
   const store = _deps.store;
-  const auth = requireSpecialist(tc);
 
   app.get<{ Querystring: Static<typeof TeleconsultQuery> }>(
     '/api/teleconsultations',
-    { schema: { querystring: TeleconsultQuery }, preHandler: auth },
+    { schema: { querystring: TeleconsultQuery }, config: { access: 'specialist' } },
     async (req, reply) => {
       const s = currentSpecialist(req);
       const q = req.query;
@@ -63,7 +80,7 @@ export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDe
 
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
     '/api/audit',
-    { schema: { querystring: AuditQuery }, preHandler: auth },
+    { schema: { querystring: AuditQuery, response: { 200: AuditReply } }, config: { access: 'specialist' } },
     async (req, reply) => {
       const s = currentSpecialist(req);
       if (!s.audit) {
@@ -85,5 +102,5 @@ export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDe
     },
   );
 
-  app.get('/api/metrics/teleconsult', async () => tc.relay.metrics());
+  app.get('/api/metrics/teleconsult', { config: { access: 'public' } }, async () => tc.relay.metrics());
 }

@@ -28,10 +28,45 @@ export function trendRange(
   return { ok: true, from, to };
 }
 
+/** Per vital, its points oldest first (patient-page/trends.ts). */
+const TrendsReply = Type.Object(
+  {
+    patientId: Type.String(),
+    from: Type.String(),
+    to: Type.String(),
+    maxPoints: Type.Integer(),
+    vitals: Type.Array(
+      Type.Object(
+        {
+          key: Type.String(),
+          unit: Type.String(),
+          unitDisplay: Type.String(),
+          series: Type.Array(Type.String()),
+          points: Type.Array(
+            Type.Object(
+              {
+                t: Type.String(),
+                v: Type.Array(Type.Number()),
+                flags: Type.Array(Type.String()),
+                comparator: Type.Optional(Type.String()),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          truncated: Type.Boolean(),
+          skipped: Type.Integer({ minimum: 0 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export function registerTrendRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess, now: () => number = Date.now): void {
   app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof TrendsQuery> }>(
     '/api/patients/:id/trends',
-    { schema: { params: PatientIdParams, querystring: TrendsQuery }, preHandler: access.requireApi },
+    { schema: { params: PatientIdParams, querystring: TrendsQuery, response: { 200: TrendsReply } } },
     async (req, reply) => {
       const { id } = req.params;
       const range = trendRange(req.query, now());
