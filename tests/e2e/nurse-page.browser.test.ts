@@ -244,6 +244,27 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
     }
   });
 
+  it('marks a reading the device said is not valid (heart rate without skin contact), in both languages', async () => {
+    const page = await browser.newPage({ locale: 'fr-FR' });
+    try {
+      await page.goto(`${gw.httpUrl}/`);
+      await expect.poll(() => page.evaluate(() => document.body.dataset.events), { timeout: 10_000 }).toBe('open');
+      gw.patients.select('p-001');
+      // 0x2A37: uint8 rate, sensor contact supported but not detected (flags bits 1–2 = 2), 77 /min.
+      frames.emit('frame', { ...frame(hex('04 4D'), '2A37'), deviceId: 'ble:C0:FF:EE:00:00:07', name: 'Polar H10 1A2B3C4D' });
+      const item = page.locator('#readings li', { hasText: '77 /min' });
+      await expect.poll(() => item.count(), { timeout: 10_000 }).toBe(1);
+      expect(await item.getAttribute('class')).toBe('invalid');
+      expect(await item.locator('.invalid-note').textContent()).toBe('non valide selon l’appareil : exclue des tendances et des alertes');
+      await page.locator('#lang').click();
+      expect(await page.locator('#readings li.invalid .invalid-note').first().textContent()).toBe(
+        'not valid, as the device said: left out of trends and alerts',
+      );
+    } finally {
+      await page.close();
+    }
+  });
+
   it('warns the nurse when the cart storage is nearly full, and clears the warning once synced', async () => {
     const page = await browser.newPage({ locale: 'fr-FR' });
     await page.goto(`${gw.httpUrl}/`);

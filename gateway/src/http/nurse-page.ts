@@ -36,6 +36,8 @@ export const NURSE_PAGE_HTML = `<!doctype html>
   li { background: #fff; margin: .4em 0; padding: .6em .8em; border-radius: 6px; display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
   li .v { font-weight: bold; min-width: 10em; }
   li .held { color: #b45309; font-weight: bold; }
+  li.invalid .v { color: #6b7280; text-decoration: line-through; }
+  li .invalid-note { color: #b91c1c; }
   li .t { color: #555; font-size: .85em; }
   #tc { background: #fff; border-radius: 6px; padding: .6em .8em; margin-bottom: 1em; display: flex; gap: .8em; align-items: center; flex-wrap: wrap; }
   #tc-call { background: #0b5394; color: #fff; border: 0; border-radius: 4px; }
@@ -93,7 +95,7 @@ export const NURSE_PAGE_JS = `'use strict';
 const T = {
   fr: { title: 'Chariot de télémédecine', patient: 'Patient', clear: 'Aucun patient', recent: 'Dernières mesures',
         none: 'Aucun patient sélectionné : les mesures sont mises en attente', current: 'Patient : ',
-        held: 'en attente de patient', assign: 'Attribuer au patient sélectionné', recorded: 'enregistrée', choose: '— choisir —', map: 'PAM',
+        held: 'en attente de patient', invalid: 'non valide selon l’appareil : exclue des tendances et des alertes', assign: 'Attribuer au patient sélectionné', recorded: 'enregistrée', choose: '— choisir —', map: 'PAM',
         call: 'Appeler le spécialiste', cancelCall: 'Annuler l’appel', reason: 'Motif (facultatif)', with: 'avec', needPatient: 'Choisissez d’abord le patient',
         consent: 'Consentement à la téléconsultation', byPatient: 'du patient', byRep: 'de son représentant (patient hors d’état de consentir)',
         repName: 'Nom du représentant', repRelation: 'Lien (fille, tuteur, personne de confiance…)', method: 'Recueilli', oral: 'oralement', written: 'par écrit',
@@ -108,7 +110,7 @@ const T = {
               reconnecting: 'Téléconsultation interrompue : reconnexion du spécialiste…' } },
   en: { title: 'Telemedicine cart', patient: 'Patient', clear: 'No patient', recent: 'Latest readings',
         none: 'No patient selected: readings are held', current: 'Patient: ',
-        held: 'waiting for a patient', assign: 'Assign to the selected patient', recorded: 'recorded', choose: '— choose —', map: 'MAP',
+        held: 'waiting for a patient', invalid: 'not valid, as the device said: left out of trends and alerts', assign: 'Assign to the selected patient', recorded: 'recorded', choose: '— choose —', map: 'MAP',
         call: 'Call the specialist', cancelCall: 'Cancel the call', reason: 'Reason (optional)', with: 'with', needPatient: 'Select the patient first',
         consent: 'Consent to the teleconsultation', byPatient: 'by the patient', byRep: 'by their representative (patient unable to consent)',
         repName: 'Representative’s name', repRelation: 'Relation (daughter, guardian, trusted person…)', method: 'Given', oral: 'orally', written: 'in writing',
@@ -140,13 +142,15 @@ async function api(method, url, body) {
 
 const unit = (u) => UNITS[u] || u;
 const label = (code) => (LABELS[code.loinc] ? LABELS[code.loinc][lang] : code.display);
+// A meter's HI / LO reading is a bound, not a value: '> 600', never '600'.
+const num = (q) => (q.comparator ? q.comparator + ' ' : '') + q.value;
 function valueText(o) {
   if (o.components && o.components.length) {
     // Blood pressure: systolic/diastolic, then the mean arterial pressure when the cuff sent one.
     const [a, b, c] = o.components;
-    return a.value.value + (b ? '/' + b.value.value : '') + ' ' + unit(a.value.unit) + (c ? ' (' + t('map') + ' ' + c.value.value + ')' : '');
+    return num(a.value) + (b ? '/' + num(b.value) : '') + ' ' + unit(a.value.unit) + (c ? ' (' + t('map') + ' ' + num(c.value) + ')' : '');
   }
-  return o.value ? o.value.value + ' ' + unit(o.value.unit) : '';
+  return o.value ? num(o.value) + ' ' + unit(o.value.unit) : '';
 }
 
 // The teleconsultation act of this cart, as GET /api/teleconsult last described it.
@@ -270,6 +274,14 @@ function readingItem(o) {
   when.textContent = new Date(o.time.effective).toLocaleString(lang);
   const who = document.createElement('span');
   li.append(v, when, who);
+  if (o.status === 'entered-in-error') {
+    // The device said the value is not a valid measurement (no skin contact, invalid PLX…): say so.
+    li.classList.add('invalid');
+    const note = document.createElement('span');
+    note.className = 'invalid-note';
+    note.textContent = t('invalid');
+    li.append(note);
+  }
   if (o.patient) {
     const p = patients.find((x) => x.id === o.patient.id);
     who.textContent = p ? name(p) : o.patient.id;
