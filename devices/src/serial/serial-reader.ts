@@ -98,11 +98,20 @@ export function findPort(ports: readonly PortInfo[], l: SerialLocator): PortInfo
   );
 }
 
+/**
+ * serialport's stream over its native binding; on Linux the binding that reports a hung-up port
+ * (an unplugged USB adapter) as a disconnect instead of reading it forever (hangup-aware-binding.ts).
+ */
 async function defaultOpenPortFactory(): Promise<{ open: OpenPort; list: ListPorts }> {
-  const { SerialPort } = await import('serialport');
+  const [{ SerialPortStream }, { autoDetect }, { HangupAwareLinuxBinding }] = await Promise.all([
+    import('@serialport/stream'),
+    import('@serialport/bindings-cpp'),
+    import('./hangup-aware-binding.js'),
+  ]);
+  const binding = process.platform === 'linux' ? HangupAwareLinuxBinding : autoDetect();
   return {
-    open: (s) => new SerialPort({ ...s, autoOpen: false, rtscts: false }) as unknown as SerialPortLike,
-    list: () => SerialPort.list(),
+    open: (s) => new SerialPortStream({ binding, ...s, autoOpen: false, rtscts: false }) as unknown as SerialPortLike,
+    list: () => binding.list(),
   };
 }
 
