@@ -16,6 +16,7 @@ export default defineConfig({
     alias: {
       '@telecart/protocol': src('protocol'),
       '@telecart/devices': src('devices'),
+      '@telecart/ui': src('ui'),
       '@telecart/gateway': src('gateway'),
       '@telecart/cloud': src('cloud'),
       '@telecart/firmware-sim': src('firmware-sim'),

@@ -39,4 +39,4 @@ node -e 'const [M]=process.versions.node.split(".").map(Number); if (M < 20) { c
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm install --no-audit --no-fund
 fi
-npx tsc -b
+npm run build --silent

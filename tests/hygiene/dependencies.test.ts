@@ -11,9 +11,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { filesUnder, type PackageJson, ROOT, readPackage, rootFiles, rootPackage, workspaces } from './workspace-files.js';
 
-const SOURCE = /\.(?:m|c)?[jt]s$/;
+const SOURCE = /\.(?:m|c)?[jt]sx?$/;
 /** Test-only files: tests, the shared store suites, and the `testing/` helpers. */
-const TEST_ONLY = /\.test\.ts$|-suite\.ts$|(?:^|\/)testing\//;
+const TEST_ONLY = /\.test\.tsx?$|-suite\.ts$|(?:^|\/)testing\//;
 const BUILTINS = new Set(builtinModules);
 
 /** import/export … from, import '…', import(…), require(…), require.resolve(…). */
@@ -50,6 +50,8 @@ function references(file: string): Reference[] {
       if (name) out.push({ name, file, typeOnly: TYPE_ONLY.test(line) });
     }
   }
+  // JSX compiles to imports of the runtime named by tsconfig.base.json's jsxImportSource.
+  if (file.endsWith('.tsx') && /<[A-Za-z>]/.test(text)) out.push({ name: 'preact', file, typeOnly: false });
   for (const m of text.matchAll(PACKAGE_FILE)) {
     const name = packageOf(m[1] ?? '');
     if (name) out.push({ name, file, typeOnly: false, byPath: true });

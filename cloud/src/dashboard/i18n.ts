@@ -29,8 +29,6 @@ export interface Texts {
   /** The signed-in clinician and the sign-out button. */
   signedInAs: string;
   logout: string;
-  /** The login page in front of patient data. */
-  login: { title: string; heading: string; id: string; password: string; submit: string; failed: string; locked: string; error: string };
   /** The carts and home boxes panel (operator view). */
   gateways: {
     heading: string;
@@ -70,16 +68,6 @@ export const TEXTS: Record<Lang, Texts> = {
     switchTo: 'English',
     signedInAs: 'Connecté(e) :',
     logout: 'Se déconnecter',
-    login: {
-      title: 'telecart — connexion',
-      heading: 'Connexion de l’équipe soignante',
-      id: 'Identifiant',
-      password: 'Mot de passe',
-      submit: 'Se connecter',
-      failed: 'Identifiant ou mot de passe incorrect.',
-      locked: 'Trop d’essais : réessayez dans {s} s.',
-      error: 'Connexion impossible pour le moment, réessayez.',
-    },
     gateways: {
       heading: 'Chariots et box',
       gateway: 'Passerelle',
@@ -120,16 +108,6 @@ export const TEXTS: Record<Lang, Texts> = {
     switchTo: 'Français',
     signedInAs: 'Signed in:',
     logout: 'Sign out',
-    login: {
-      title: 'telecart — sign in',
-      heading: 'Care team sign-in',
-      id: 'User id',
-      password: 'Password',
-      submit: 'Sign in',
-      failed: 'Unknown id or wrong password.',
-      locked: 'Too many attempts: try again in {s} s.',
-      error: 'Cannot sign in right now, try again.',
-    },
     gateways: {
       heading: 'Carts and home boxes',
       gateway: 'Gateway',

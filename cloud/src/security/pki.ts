@@ -15,7 +15,9 @@ import * as x509 from '@peculiar/x509';
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-x509.cryptoProvider.set(webcrypto);
+// Node's webcrypto is the Web Crypto API x509 expects; the page components' JSX types bring the DOM
+// library's Crypto into this compilation, whose newer Ed25519 overloads Node 20's typings lack.
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
 const SIGN = { name: 'ECDSA', hash: 'SHA-256' } as const;

@@ -7,7 +7,9 @@ import { webcrypto } from 'node:crypto';
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto);
+// Node's webcrypto is the Web Crypto API x509 expects; the page components' JSX types bring the DOM
+// library's Crypto into this compilation, whose newer Ed25519 overloads Node 20's typings lack.
+x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 export async function generateKeyAndCsr(commonName: string): Promise<{ keyPem: string; csrPem: string }> {
   const keys = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [

@@ -12,8 +12,11 @@ export const FAVICON_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#0b5394"/>' +
   '<path d="M13 6h6v7h7v6h-7v7h-6v-7H6v-6h7z" fill="#fff"/></svg>';
 
-/** The <link> every cloud page puts in its <head>. */
-export const FAVICON_LINK = '<link rel="icon" href="/favicon.svg" type="image/svg+xml">';
+/** Where every cloud page's <link rel="icon"> points. */
+export const FAVICON_HREF = '/favicon.svg';
+
+/** The <link> of the pages still written as template strings. */
+export const FAVICON_LINK = `<link rel="icon" href="${FAVICON_HREF}" type="image/svg+xml">`;
 
 const NoQuery = Type.Object({}, { additionalProperties: false });
 

@@ -1,12 +1,8 @@
-/** GET /login?next=/…&lang=: the care team's sign-in page (see dashboard/login-page.ts). */
+/** GET /login?next=/…&lang=: the care team's sign-in page (pages/login/). */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { LOGIN_SCRIPT, renderLoginPage } from '../../dashboard/login-page.js';
-import { DASHBOARD_CSS } from '../../dashboard/style.js';
+import { loginPageCsp, renderLoginPage } from '../../pages/login/page.js';
 import { type DataAccess, safeNext } from '../access/data-access.js';
-import { pageCsp } from '../csp.js';
-
-export const LOGIN_CSP = pageCsp({ scripts: [LOGIN_SCRIPT], styles: [DASHBOARD_CSS] });
 
 const LoginQuery = Type.Object(
   {
@@ -26,7 +22,7 @@ export function registerLoginPageRoutes(app: FastifyInstance, access: DataAccess
       if (access.readerOf(req)) return reply.code(303).header('cache-control', 'no-store').redirect(next);
       return reply
         .type('text/html; charset=utf-8')
-        .header('content-security-policy', LOGIN_CSP)
+        .header('content-security-policy', loginPageCsp())
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
         .send(renderLoginPage({ lang: req.query.lang, next }));

@@ -1,0 +1,26 @@
+/**
+ * "No page mixes languages": the words a page shows in one language must not include a catalogue
+ * message of the other one. Given the page's visible text (document.body.innerText, the title and
+ * the accessible labels), returns the other language's messages found in it. Messages that are
+ * the same in both languages, or too short to tell (≤ 3 letters: "ID", "ECG"), are not evidence.
+ */
+import { CATALOGUE, type Lang, type Message } from '../../ui/src/i18n/index.js';
+
+export function otherLanguageMessages(visibleText: string, lang: Lang): string[] {
+  const other: Lang = lang === 'fr' ? 'en' : 'fr';
+  const found: string[] = [];
+  for (const [ns, messages] of Object.entries(CATALOGUE)) {
+    for (const [key, m] of Object.entries(messages as Record<string, Message>)) {
+      const foreign = m[other];
+      if (foreign === m[lang] || foreign.replace(/\{\w+\}/g, '').trim().length <= 3) continue;
+      // A message with placeholders is looked for by its longest fixed part.
+      const part =
+        foreign
+          .split(/\{\w+\}/)
+          .sort((a, b) => b.length - a.length)[0]
+          ?.trim() ?? '';
+      if (part.length > 3 && visibleText.includes(part)) found.push(`${ns}.${key}: ${foreign}`);
+    }
+  }
+  return found;
+}

@@ -1,0 +1,1 @@
+export { byId, el, readJson } from './dom.js';

@@ -1,0 +1,15 @@
+/**
+ * The one French/English catalogue of every page, gateway and cloud: a namespace per page (and
+ * `common`). Server-side page shells and browser bundles import the same objects, so a page is
+ * rendered and updated with the same words; esbuild keeps only what a bundle imports.
+ * Vital-sign labels are not here: they live with each vital in @telecart/devices' catalogue.
+ */
+import { common } from './messages/common.js';
+import { consult } from './messages/consult.js';
+import { dashboard } from './messages/dashboard.js';
+import { login } from './messages/login.js';
+import { nurse } from './messages/nurse.js';
+import { patient } from './messages/patient.js';
+
+export const CATALOGUE = { common, login, dashboard, patient, consult, nurse } as const;
+export type Namespace = keyof typeof CATALOGUE;

@@ -1,0 +1,9 @@
+export { CATALOGUE, type Namespace } from './catalogue.js';
+// Each namespace on its own too: a browser bundle that imports one carries only that one.
+export { common } from './messages/common.js';
+export { consult } from './messages/consult.js';
+export { dashboard } from './messages/dashboard.js';
+export { login } from './messages/login.js';
+export { nurse } from './messages/nurse.js';
+export { patient } from './messages/patient.js';
+export { format, isLang, LANGS, type Lang, type Message, type Messages, type TextsOf, textsIn } from './types.js';
