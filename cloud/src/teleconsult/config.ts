@@ -1,4 +1,4 @@
-/** The `teleconsult` section of the cloud configuration: specialist accounts, sites, timeouts, ICE servers. */
+/** The `teleconsult` section of the cloud configuration: specialist accounts, sites, timeouts, ICE servers, the TURN relay. */
 import { CloneType, type Static, Type } from '@sinclair/typebox';
 import { type ConfigIssue, IceServer } from '@telecart/protocol';
 
@@ -41,6 +41,31 @@ export const SiteConfig = Type.Object(
 );
 export type SiteConfig = Static<typeof SiteConfig>;
 
+/** A TURN relay the cloud issues short-lived credentials for (TURN REST API, coturn's use-auth-secret). */
+export const TurnRelayConfig = Type.Object(
+  {
+    urls: Type.Array(Type.String({ pattern: '^turns?:[^\\s]+$', maxLength: 256 }), {
+      minItems: 1,
+      maxItems: 4,
+      description: 'the relay as both peers reach it, e.g. turn:turn.example.org:3478?transport=udp, turns:turn.example.org:5349',
+    }),
+    sharedSecretFile: Type.String({
+      minLength: 1,
+      maxLength: 1024,
+      description:
+        'file holding the secret the TURN server has as static-auth-secret (coturn: use-auth-secret); read at start, at least 16 characters',
+    }),
+    ttlSeconds: Type.Integer({
+      minimum: 300,
+      maximum: 172_800,
+      default: 21_600,
+      description: 'lifetime of the credentials of one act; TURN refreshes reuse them, so it must outlast the longest act',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type TurnRelayConfig = Static<typeof TurnRelayConfig>;
+
 export const TeleconsultConfig = Type.Object(
   {
     specialists: Type.Array(SpecialistConfig, { default: [], maxItems: 10_000, description: 'accounts that may see and join calls' }),
@@ -70,6 +95,11 @@ export const TeleconsultConfig = Type.Object(
       maxItems: 8,
       description: 'STUN/TURN servers for both peers, as in WebRTC: `urls` (one or a list), `username` and `credential` for TURN',
     }),
+    turn: Type.Optional(
+      CloneType(TurnRelayConfig, {
+        description: 'a TURN relay given to both peers of each act with credentials for that act only, valid ttlSeconds',
+      }),
+    ),
     maxBitrateKbps: Type.Optional(
       Type.Integer({ minimum: 32, maximum: 20_000, description: "caps the carts' video bitrate in every call (below their own maximum)" }),
     ),

@@ -39,6 +39,7 @@ import type { AuditEventInput, ConsentRecord, TeleconsultationRecord } from '../
 import type { TeleconsultConfig } from './config.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
 import { ACTIVE_STATUSES, endStatus, isFinal, linkStep, transition } from './status-machine.js';
+import { issueTurnCredentials, type TurnRestOptions } from './turn-credentials.js';
 import { BrowserMessage, type CloudMessage, type SessionView } from './ws-messages.js';
 
 type MediaWanted = { video: boolean; audio: boolean; ecg: boolean };
@@ -94,6 +95,8 @@ export interface TeleconsultRelayOptions {
   store: CloudStore;
   directory: SpecialistDirectory;
   config: TeleconsultConfig;
+  /** A TURN relay to hand each party credentials for (with the secret read); none: only config.iceServers. */
+  turn?: TurnRestOptions;
   logger: Logger;
   now?: () => Date;
 }
@@ -500,7 +503,7 @@ export class TeleconsultRelay {
     l.peer = peer;
     const t = this.now().toISOString();
     l.rec = { ...l.rec, specialistId: who.id, specialistName: who.name, joinedAt: t };
-    peer.send({ type: 'joined', sessionId: l.rec.sessionId, iceServers: this.opts.config.iceServers });
+    peer.send({ type: 'joined', sessionId: l.rec.sessionId, iceServers: this.iceServers(l, 'specialist') });
     this.toGateway(l.rec.gatewayId, this.startDown(l, who, media));
     this.move(l, 'in-progress', null, { actor: who.id, actorRole: 'specialist', action: 'join' });
     this.armConnect(l);
@@ -515,7 +518,7 @@ export class TeleconsultRelay {
     l.lostAt = undefined;
     l.awaitingCart = true;
     this.counters.rejoins++;
-    peer.send({ type: 'joined', sessionId: l.rec.sessionId, iceServers: this.opts.config.iceServers });
+    peer.send({ type: 'joined', sessionId: l.rec.sessionId, iceServers: this.iceServers(l, 'specialist') });
     // The cart's agent tears its old peer down (children, sockets) and offers anew.
     this.toGateway(l.rec.gatewayId, this.startDown(l, who, media));
     this.audit({ actor: who.id, actorRole: 'specialist', action: 'rejoin', ...this.about(l), detail: `after ${awaySeconds} s away` });
@@ -577,15 +580,28 @@ export class TeleconsultRelay {
     this.arm(l, this.opts.config.connectTimeoutSeconds * 1000, () => this.end(l, 'connect-timeout', { hangupGateway: true }));
   }
 
+  /**
+   * The ICE servers of one party of an act: the configured ones, and the TURN relay with
+   * credentials for this act and party only (`<expiry>:<session>.<party>`), issued afresh at each
+   * join or rejoin.
+   */
+  private iceServers(l: Live, party: 'cart' | 'specialist'): TeleconsultConfig['iceServers'] {
+    const { turn, config } = this.opts;
+    if (!turn) return config.iceServers;
+    const { urls, username, credential } = issueTurnCredentials(turn, `${l.rec.sessionId}.${party}`, this.now().getTime());
+    return [...config.iceServers, { urls, username, credential }];
+  }
+
   private startDown(l: Live, who: Specialist, media: MediaWanted | undefined): RtcDownMsg {
     const { config } = this.opts;
+    const iceServers = this.iceServers(l, 'cart');
     return {
       v: 1,
       type: 'start',
       sessionId: l.rec.sessionId,
       specialist: { id: who.id, name: who.name },
       patientId: l.rec.patientId,
-      ...(config.iceServers.length ? { iceServers: config.iceServers } : {}),
+      ...(iceServers.length ? { iceServers } : {}),
       media: media ?? { video: true, audio: true, ecg: true },
       ...(config.maxBitrateKbps ? { maxBitrateKbps: config.maxBitrateKbps } : {}),
     };

@@ -1,13 +1,16 @@
 /** Puts the teleconsultation side of the cloud together: accounts, logins, the signaling relay. */
+
+import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
 import { AuthThrottle } from '../security/auth-throttle.js';
 import type { CloudSecurity } from '../security/cloud-security.js';
 import type { CloudStore } from '../store/cloud-store.js';
-import type { TeleconsultConfig } from './config.js';
+import type { TeleconsultConfig, TurnRelayConfig } from './config.js';
 import { LoginSessions } from './logins.js';
 import { TeleconsultRelay } from './relay.js';
 import { SpecialistDirectory } from './specialists.js';
+import type { TurnRestOptions } from './turn-credentials.js';
 
 export interface Teleconsult {
   relay: TeleconsultRelay;
@@ -41,7 +44,8 @@ export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Tele
     ...(o.throttleClock ? { now: o.throttleClock } : {}),
     onError: (e) => o.logger.warn({ err: e }, 'teleconsult: old login throttle rows could not be pruned'),
   });
-  const relay = await TeleconsultRelay.start({ ...o, directory });
+  const turn = o.config.turn ? turnRestOptions(o.config.turn) : undefined;
+  const relay = await TeleconsultRelay.start({ ...o, directory, ...(turn ? { turn } : {}) });
   if (directory.size === 0) o.logger.info('teleconsult: no specialist configured; calls from carts will wait unanswered');
   return {
     relay,
@@ -53,6 +57,21 @@ export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Tele
       await logins.flushed(); // logins saved before the store closes
     },
   };
+}
+
+/** The TURN relay's options with its secret read from its file; a missing or short secret stops the start. */
+export function turnRestOptions(c: TurnRelayConfig, read: (path: string) => string = (p) => readFileSync(p, 'utf8')): TurnRestOptions {
+  let secret: string;
+  try {
+    secret = read(c.sharedSecretFile).trim();
+  } catch (e) {
+    throw new Error(`teleconsult.turn.sharedSecretFile ${c.sharedSecretFile}: ${(e as Error).message}`);
+  }
+  if (secret.length < 16)
+    throw new Error(
+      `teleconsult.turn.sharedSecretFile ${c.sharedSecretFile}: the secret has ${secret.length} characters, at least 16 are needed`,
+    );
+  return { urls: c.urls, sharedSecret: secret, ttlSeconds: c.ttlSeconds };
 }
 
 /** The relay's MQTT options: its own client certificate (CN telecart-cloud:signaling) when TLS is on. */
