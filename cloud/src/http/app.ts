@@ -11,6 +11,7 @@ import { DataAccess } from './access/data-access.js';
 import { closedByDefault } from './access/route-access.js';
 import { CloudMetrics } from './cloud-metrics.js';
 import type { HttpDeps } from './deps.js';
+import { registerActsExportRoute } from './routes/acts-export.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerAssetRoutes } from './routes/assets.js';
 import { registerAttachmentRoutes } from './routes/attachments.js';
@@ -87,6 +88,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       await scope.register(fastifyWebsocket, { options: CONSULT_WS_OPTIONS });
       registerSpecialistAuthRoutes(scope, deps, tc);
       registerTeleconsultApiRoutes(scope, deps, tc);
+      registerActsExportRoute(scope, deps, tc);
       registerConsultRoutes(scope, deps, tc);
     });
   }

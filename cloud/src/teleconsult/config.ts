@@ -95,6 +95,19 @@ export const TeleconsultConfig = Type.Object(
       maxItems: 8,
       description: 'STUN/TURN servers for both peers, as in WebRTC: `urls` (one or a list), `username` and `credential` for TURN',
     }),
+    actCodes: Type.Object(
+      {
+        teleconsultation: Type.String({
+          minLength: 1,
+          maxLength: 16,
+          pattern: '^[A-Z0-9+.-]+$',
+          default: 'TC',
+          description:
+            'billing code of a completed teleconsultation in the activity export (NGAP: TC for a specialist, TCG for a general practitioner)',
+        }),
+      },
+      { additionalProperties: false, default: {}, description: 'act codes written in GET /api/acts.csv' },
+    ),
     turn: Type.Optional(
       CloneType(TurnRelayConfig, {
         description: 'a TURN relay given to both peers of each act with credentials for that act only, valid ttlSeconds',
@@ -129,6 +142,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     rejoinGraceSeconds: 60,
     loginHours: 12,
     iceServers: [],
+    actCodes: { teleconsultation: 'TC' },
     ...partial,
     specialists,
   };

@@ -18,6 +18,8 @@ export interface Teleconsult {
   logins: LoginSessions;
   /** The brake on password guessing, kept in the store (docs/security.md). */
   throttle: AuthThrottle;
+  /** The section it was started with (act codes of the activity export, …). */
+  config: TeleconsultConfig;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Tele
     directory,
     logins,
     throttle,
+    config: o.config,
     async stop() {
       await relay.stop();
       await logins.flushed(); // logins saved before the store closes

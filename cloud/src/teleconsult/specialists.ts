@@ -66,6 +66,16 @@ export class SpecialistDirectory {
     return [...new Set([...s.gateways, ...s.sites.flatMap((id) => this.sites.get(id)?.gateways ?? [])])];
   }
 
+  /** The configured site a cart belongs to (the first whose patterns match it). */
+  siteOf(gatewayId: string): { id: string; name: string } | undefined {
+    for (const site of this.sites.values()) if (site.gateways.some((p) => matches(p, gatewayId))) return { id: site.id, name: site.name };
+    return undefined;
+  }
+
+  hasSite(siteId: string): boolean {
+    return this.sites.has(siteId);
+  }
+
   /** Auditors see every cart's trail; others only their carts'. */
   mayAudit(specialistId: string): boolean {
     return this.byId.get(specialistId)?.audit ?? false;
