@@ -7,5 +7,6 @@ export * from './schemas/observation.js';
 export * from './schemas/rtc.js';
 export * from './schemas/status.js';
 export * from './seq-ranges.js';
+export * from './sse.js';
 export * from './topics.js';
 export * from './validate.js';

@@ -4,8 +4,9 @@
  * Prometheus metrics, and the nurse page. Every route has a schema; errors are 400/404/409 with
  * a message a UI can show.
  */
-import { type ServerResponse, STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from 'node:http';
 import { type Static, Type } from '@sinclair/typebox';
+import { SseStreams } from '@telecart/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { StethoscopeRecorder } from '../audio/index.js';
 import type { GatewayConfig, PatientConfig } from '../config.js';
@@ -71,7 +72,7 @@ const PatientSummary = Type.Object({
 const ContextReply = Type.Object({ patient: Type.Union([PatientSummary, Type.Null()]) });
 const AssignReply = Type.Object({ assigned: Type.Array(Type.Integer()), skipped: Type.Array(Type.Integer()) });
 
-const SSE_MAX_BUFFERED = 1024 * 1024;
+const SSE_RETRY_MS = 2000;
 const SSE_HEARTBEAT_MS = 25_000;
 
 function problem(statusCode: 404 | 409, message: string) {
@@ -81,7 +82,7 @@ function problem(statusCode: 404 | 409, message: string) {
 export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; port: number }): Promise<HttpApi> {
   const { store, patients, devices, sync, metrics, config, logger } = deps;
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
-  const streams = new Set<ServerResponse>();
+  const streams = new SseStreams();
 
   app.setNotFoundHandler((req, reply) => {
     void reply.code(404).send(problem(404, `no route ${req.method} ${req.url.split('?')[0]}`));
@@ -176,31 +177,23 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
 
   app.get('/api/events', { schema: { querystring: NoQuery } }, (req, reply) => {
     reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const send = (event: string, data: unknown) => {
-      // A client that stopped reading is dropped rather than buffered without bound.
-      if (res.writableLength > SSE_MAX_BUFFERED) return void res.destroy();
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-    const onReading = (e: ReadingEvent) => send('reading', e);
-    const onLive = (v: LiveValue) => send('live', v);
-    const onContext = (p: PatientConfig | null) => send('context', { patient: p });
+    const stream = streams.start(req.raw, reply.raw, {
+      retryMs: SSE_RETRY_MS,
+      heartbeatMs: SSE_HEARTBEAT_MS,
+      onSlow: (bytes) => logger.warn({ bufferedBytes: bytes }, 'nurse API: event watcher too slow, closing its stream'),
+    });
+    const onReading = (e: ReadingEvent) => stream.send('reading', e);
+    const onLive = (v: LiveValue) => stream.send('live', v);
+    const onContext = (p: PatientConfig | null) => stream.send('context', { patient: p });
     devices.on('reading', onReading);
     devices.on('live', onLive);
     patients.on('change', onContext);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
-    heartbeat.unref();
-    streams.add(res);
-    res.write('retry: 2000\n\n');
-    send('context', { patient: patients.current() });
-    req.raw.once('close', () => {
-      clearInterval(heartbeat);
+    stream.onClose(() => {
       devices.off('reading', onReading);
       devices.off('live', onLive);
       patients.off('change', onContext);
-      streams.delete(res);
     });
+    stream.send('context', { patient: patients.current() });
   });
 
   app.get('/metrics', { schema: { querystring: NoQuery } }, async (_req, reply) => {
@@ -221,9 +214,7 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     reply.type('text/javascript; charset=utf-8').send(NURSE_PAGE_JS),
   );
 
-  app.addHook('preClose', async () => {
-    for (const res of streams) res.end();
-  });
+  app.addHook('preClose', async () => streams.closeAll());
 
   const address = await app.listen({ host: listen.host, port: listen.port });
   const url = address.replace('://[::1]', '://localhost');

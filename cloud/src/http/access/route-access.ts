@@ -27,6 +27,8 @@ export interface RouteAccessEntry {
   method: string;
   url: string;
   access: RouteAccess;
+  /** The status codes (or ranges, '2xx') the route declares a response schema for. */
+  responseSchemas: string[];
 }
 
 const tables = new WeakMap<FastifyInstance, RouteAccessEntry[]>();
@@ -47,7 +49,8 @@ export function closedByDefault(app: FastifyInstance, access: DataAccess, tc: Ht
     // A typo must not leave a route open or closed by accident: refuse it at start.
     if (!ROUTE_ACCESS.includes(a as RouteAccess))
       throw new Error(`route ${route.url}: config.access ${JSON.stringify(a)} is not one of ${ROUTE_ACCESS.join(', ')}`);
-    for (const method of [route.method].flat()) table.push({ method, url: route.url, access: a as RouteAccess });
+    const responseSchemas = Object.keys((route.schema?.response as Record<string, unknown> | undefined) ?? {});
+    for (const method of [route.method].flat()) table.push({ method, url: route.url, access: a as RouteAccess, responseSchemas });
   });
 
   const specialist = tc ? requireSpecialist(tc) : undefined;

@@ -5,9 +5,8 @@
  * any other watcher. After a
  * reconnect the client re-reads /api/patients: events missed while away are not replayed.
  */
-import type { ServerResponse } from 'node:http';
 import type { Static } from '@sinclair/typebox';
-import type { Observation } from '@telecart/protocol';
+import { type Observation, SseStreams } from '@telecart/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { AlertEvent } from '../../alerts/engine.js';
 import { vitalOf } from '../../vitals/summary.js';
@@ -15,25 +14,13 @@ import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
 import { EventsQuery } from '../query-schemas.js';
 
-/** A watcher this far behind is cut off rather than buffered without bound (it reconnects and re-reads). */
-const MAX_BUFFERED_BYTES = 1024 * 1024;
-
-export function observationEvent(obs: Observation): string {
-  return `id: ${obs.id}\nevent: observation\ndata: ${JSON.stringify({ observation: obs, vital: vitalOf(obs) })}\n\n`;
-}
-
-export function alertEvent(e: AlertEvent): string {
-  return `event: alert\ndata: ${JSON.stringify(e)}\n\n`;
-}
+const RETRY_MS = 3000;
 
 export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
-  const open = new Set<ServerResponse>();
+  const streams = new SseStreams();
   const heartbeatMs = deps.sseHeartbeatMs ?? 15_000;
 
-  app.addHook('preClose', async () => {
-    for (const res of open) res.end();
-    open.clear();
-  });
+  app.addHook('preClose', async () => streams.closeAll());
 
   app.get<{ Querystring: Static<typeof EventsQuery> }>('/api/events', { schema: { querystring: EventsQuery } }, async (req, reply) => {
     const reader = currentReader(req);
@@ -57,36 +44,18 @@ export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps, access
       return p;
     };
     reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
+    // Slow watchers are cut off by the stream (protocol/src/sse.ts): they reconnect and re-read /api/patients.
+    const stream = streams.start(req.raw, reply.raw, {
+      retryMs: RETRY_MS,
+      heartbeatMs,
+      greeting: 'connected',
+      onSlow: (bytes) => req.log.warn({ bufferedBytes: bytes }, 'events: watcher too slow, closing its stream'),
     });
-    res.write('retry: 3000\n: connected\n\n');
-    open.add(res);
-
-    const close = () => {
-      unsubscribe();
-      unsubscribeAlerts();
-      clearInterval(heartbeat);
-      open.delete(res);
-      if (!res.writableEnded) res.end();
-    };
-    const write = (text: string) => {
-      if (res.writableEnded) return;
-      if (res.writableLength > MAX_BUFFERED_BYTES) {
-        req.log.warn('events: watcher too slow, closing its stream');
-        close();
-        return;
-      }
-      res.write(text);
-    };
-    const send = (obs: Observation) => write(observationEvent(obs));
+    const send = (obs: Observation) => stream.send('observation', { observation: obs, vital: vitalOf(obs) }, obs.id);
+    const sendAlert = (e: AlertEvent) => stream.send('alert', e);
     const unsubscribe = deps.ingest.onObservation((obs) => {
       if (patient !== undefined && obs.patient.id !== patient) return;
-      if (access.seesEveryCart(reader)) return send(obs);
+      if (access.seesEveryCart(reader)) return void send(obs);
       // Another cart's patient is never sent. The check is async; events of one patient keep their order.
       void mayRead(obs.patient.id).then(
         (ok) => ok && send(obs),
@@ -97,16 +66,16 @@ export function registerEventRoutes(app: FastifyInstance, deps: HttpDeps, access
     const unsubscribeAlerts =
       deps.alerts?.onAlert((e) => {
         if (patient !== undefined && e.alert.patientId !== patient) return;
-        if (access.seesEveryCart(reader)) return write(alertEvent(e));
+        if (access.seesEveryCart(reader)) return void sendAlert(e);
         void mayRead(e.alert.patientId).then(
-          (ok) => ok && write(alertEvent(e)),
+          (ok) => ok && sendAlert(e),
           () => undefined,
         );
       }) ?? (() => undefined);
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), heartbeatMs);
-    heartbeat.unref();
-    req.raw.once('close', close);
-    res.once('close', close);
+    stream.onClose(() => {
+      unsubscribe();
+      unsubscribeAlerts();
+    });
     return reply;
   });
 }

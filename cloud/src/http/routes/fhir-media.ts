@@ -6,6 +6,7 @@ import type { Static } from '@sinclair/typebox';
 import { toFhirMedia } from '@telecart/devices';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
+import { FhirMediaSchema, fhirResponses } from '../../fhir/response-schemas.js';
 import { type DataAccess, readableObservation } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
 import { FhirIdParams } from '../query-schemas.js';
@@ -17,7 +18,7 @@ function origin(req: FastifyRequest, deps: HttpDeps): string {
 export function registerFhirMediaRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Media/:id',
-    { schema: { params: FhirIdParams }, attachValidation: true },
+    { schema: { params: FhirIdParams, response: fhirResponses(FhirMediaSchema) }, attachValidation: true },
     async (req, reply) => {
       if (req.validationError)
         return reply

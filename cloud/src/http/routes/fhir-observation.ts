@@ -9,6 +9,7 @@ import type { Static } from '@sinclair/typebox';
 import { searchsetBundle, toFhirObservation } from '@telecart/devices';
 import type { FastifyInstance } from 'fastify';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
+import { FhirObservationSchema, fhirResponses, ObservationSearchsetSchema } from '../../fhir/response-schemas.js';
 import { parseCodeParam, parseDateParams, parsePatientParam } from '../../fhir/search-params.js';
 import type { ObservationQuery } from '../../store/cloud-store.js';
 import { currentReader, type DataAccess, readableObservation } from '../access/data-access.js';
@@ -67,7 +68,7 @@ function pageUrl(base: string, s: Search, count: number, offset: number): string
 export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Querystring: Search }>(
     '/fhir/Observation',
-    { schema: { querystring: FhirObservationSearch }, attachValidation: true },
+    { schema: { querystring: FhirObservationSearch, response: fhirResponses(ObservationSearchsetSchema) }, attachValidation: true },
     async (req, reply) => {
       if (req.validationError) {
         const issue = firstIssue(req.validationError);
@@ -121,7 +122,7 @@ export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDe
 
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Observation/:id',
-    { schema: { params: FhirIdParams }, attachValidation: true },
+    { schema: { params: FhirIdParams, response: fhirResponses(FhirObservationSchema) }, attachValidation: true },
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
       const obs = await readableObservation(access, req, deps, req.params.id, 'fhir-read');

@@ -8,6 +8,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { searchsetBundle, TELECART_FHIR, toFhirId, toFhirPatient } from '@telecart/devices';
 import type { FastifyInstance } from 'fastify';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
+import { FhirPatientSchema, fhirResponses, PatientSearchsetSchema } from '../../fhir/response-schemas.js';
 import type { PatientRecord } from '../../store/cloud-store.js';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
@@ -41,7 +42,7 @@ function identifierMatches(p: PatientRecord, token: string): boolean {
 export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Patient/:id',
-    { schema: { params: FhirIdParams }, attachValidation: true },
+    { schema: { params: FhirIdParams, response: fhirResponses(FhirPatientSchema) }, attachValidation: true },
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
       const id = await localPatientId(deps.store, req.params.id);
@@ -58,7 +59,7 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
 
   app.get<{ Querystring: Search }>(
     '/fhir/Patient',
-    { schema: { querystring: FhirPatientSearch }, attachValidation: true },
+    { schema: { querystring: FhirPatientSearch, response: fhirResponses(PatientSearchsetSchema) }, attachValidation: true },
     async (req, reply) => {
       if (req.validationError) {
         const issue = firstIssue(req.validationError);

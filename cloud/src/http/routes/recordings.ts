@@ -9,8 +9,8 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { segmentsToWfdb, type WfdbFormat } from '@telecart/devices';
-import type { Observation } from '@telecart/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Code, type Observation } from '@telecart/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CloudStore } from '../../store/cloud-store.js';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
@@ -26,6 +26,37 @@ const FormatQuery = Type.Object(
   { additionalProperties: false },
 );
 const NoQuery = Type.Object({}, { additionalProperties: false });
+
+const RecordingReply = Type.Object(
+  {
+    recordingId: Type.String(),
+    kind: Type.Union([Type.Literal('audio'), Type.Literal('waveform')]),
+    patientId: Type.String(),
+    code: Code,
+    complete: Type.Boolean(),
+    segments: Type.Array(
+      Type.Object(
+        {
+          index: Type.Integer({ minimum: 0 }),
+          last: Type.Boolean(),
+          observationId: Type.String(),
+          effective: Type.String(),
+          /** An audio segment's download URL and length. */
+          attachment: Type.Optional(Type.String()),
+          durationMs: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** A waveform recording's WFDB export (GET …/wfdb). */
+    wfdb: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+const WfdbReply = Type.Object(
+  { record: Type.String(), directory: Type.String(), files: Type.Array(Type.String()), complete: Type.Boolean() },
+  { additionalProperties: false },
+);
 
 /** A store that can list a recording's segments by an index (preferred over the scan below). */
 export interface RecordingIndex {
@@ -86,8 +117,8 @@ async function readableSegments(access: DataAccess, req: FastifyRequest, deps: H
 export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof RecordingParams> }>(
     '/api/recordings/:recordingId',
-    { schema: { params: RecordingParams, querystring: NoQuery } },
-    async (req, reply) => {
+    { schema: { params: RecordingParams, querystring: NoQuery, response: { 200: RecordingReply } } },
+    async (req, reply): Promise<Static<typeof RecordingReply> | FastifyReply> => {
       const { recordingId } = req.params;
       const segs = await readableSegments(access, req, deps, recordingId, 'read-recording');
       const first = segs[0];
@@ -116,8 +147,8 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps, ac
 
   app.get<{ Params: Static<typeof RecordingParams> }>(
     '/api/recordings/:recordingId/wfdb',
-    { schema: { params: RecordingParams, querystring: NoQuery } },
-    async (req, reply) => {
+    { schema: { params: RecordingParams, querystring: NoQuery, response: { 200: WfdbReply } } },
+    async (req, reply): Promise<Static<typeof WfdbReply> | FastifyReply> => {
       const { recordingId } = req.params;
       const segs = await readableSegments(access, req, deps, recordingId, 'read-recording');
       if (!segs.some((o) => o.sampledData)) return reply.code(404).send(notFound(recordingId));

@@ -1,10 +1,12 @@
 /** Operator endpoints: GET /api/gateways, GET /metrics (Prometheus), GET /api/metrics/ingest, GET /api/metrics/store, GET /healthz. */
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { GatewayStatus } from '@telecart/protocol';
 import type { FastifyInstance } from 'fastify';
+import type { IngestMetrics } from '../../ingest/ingest-metrics.js';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { CloudMetrics } from '../cloud-metrics.js';
 import type { HttpDeps } from '../deps.js';
+import type { AllFit, Fits } from '../schema-fit.js';
 
 const Health = Type.Object(
   {
@@ -37,10 +39,53 @@ const Gateways = Type.Object(
   },
   { additionalProperties: false },
 );
+/** Ingest counters (ingest/ingest-metrics.ts) and the stored readings; every key named, so a new counter must be added here. */
+const Malformed = Type.Object(
+  { oversize: Count, 'not-json': Count, schema: Count, 'topic-mismatch': Count, 'unknown-topic': Count },
+  { additionalProperties: false },
+);
+const IngestMetricsReply = Type.Object(
+  {
+    batchesReceived: Count,
+    batchesAcked: Count,
+    observationsStored: Count,
+    duplicates: Count,
+    readingsRejected: Count,
+    readingsNotServed: Count,
+    readingsUnaddressable: Count,
+    malformed: Malformed,
+    malformedTotal: Count,
+    statusesReceived: Count,
+    storeErrors: Count,
+    storeRetries: Count,
+    ackPublishErrors: Count,
+    lastBatchAt: OrNull(Type.String()),
+    workers: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            index: Count,
+            pid: OrNull(Type.Integer()),
+            connected: Type.Boolean(),
+            restarts: Count,
+            batchesReceived: Count,
+            observationsStored: Count,
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    observationsInStore: Count,
+  },
+  { additionalProperties: false },
+);
 const StoreMetrics = Type.Object(
   { unreadableRows: Type.Object({ observations: Count, alerts: Count, gateways: Count }, { additionalProperties: false }) },
   { additionalProperties: false },
 );
+
+/** Compile-time: the reply schema names every ingest counter (a counter added to IngestMetrics and not here fails the build). */
+export type IngestMetricsFit = AllFit<[Fits<Static<typeof IngestMetricsReply>, IngestMetrics & { observationsInStore: number }>]>;
 
 export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess, metrics: CloudMetrics): void {
   // Carts' status (devices, backlog): for readers who see those carts.
@@ -54,7 +99,7 @@ export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps, acces
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
-  app.get('/api/metrics/ingest', { config: { access: 'public' } }, async () => ({
+  app.get('/api/metrics/ingest', { config: { access: 'public' }, schema: { response: { 200: IngestMetricsReply } } }, async () => ({
     ...deps.ingest.metrics(),
     observationsInStore: await deps.store.countObservations({}),
   }));

@@ -8,8 +8,11 @@ import { type Static, Type } from '@sinclair/typebox';
 import { TeleconsultStatus } from '@telecart/protocol';
 import type { FastifyInstance } from 'fastify';
 import { MAX_PAGE_SIZE } from '../../store/cloud-store.js';
+import type { AuditEvent, ConsentRecord, TeleconsultationRecord } from '../../store/teleconsult-records.js';
+import type { TeleconsultMetrics } from '../../teleconsult/relay.js';
 import type { HttpDeps } from '../deps.js';
 import { DateOrDateTime } from '../query-schemas.js';
+import type { AllFit, Fits } from '../schema-fit.js';
 import { currentSpecialist } from './specialist-auth.js';
 
 const Text = Type.String({ minLength: 1, maxLength: 64 });
@@ -52,6 +55,87 @@ const AuditEventReply = Type.Object(
 );
 const AuditReply = Type.Object({ events: Type.Array(AuditEventReply) }, { additionalProperties: false });
 
+const Count = Type.Integer({ minimum: 0 });
+const NullableString = OrNull(Type.String());
+/** A teleconsultation as the store keeps it (store/teleconsult-records.ts). */
+const TeleconsultationReply = Type.Object(
+  {
+    sessionId: Type.String(),
+    gatewayId: Type.String(),
+    patientId: Type.String(),
+    patientIns: NullableString,
+    requestedSpecialistId: NullableString,
+    specialistId: NullableString,
+    specialistName: NullableString,
+    reason: NullableString,
+    consent: Type.Union([
+      Type.Object(
+        {
+          by: Type.Union([Type.Literal('patient'), Type.Literal('representative')]),
+          method: Type.Union([Type.Literal('oral'), Type.Literal('written')]),
+          representative: Type.Union([
+            Type.Object({ name: Type.String(), relation: Type.String() }, { additionalProperties: false }),
+            Type.Null(),
+          ]),
+          collectedAt: Type.String(),
+          collectedBy: NullableString,
+        },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
+    status: TeleconsultStatus,
+    outcome: NullableString,
+    createdAt: Type.String(),
+    joinedAt: NullableString,
+    connectedAt: NullableString,
+    endedAt: NullableString,
+    durationMs: Type.Union([Type.Number(), Type.Null()]),
+    updatedAt: Type.String(),
+  },
+  { additionalProperties: false },
+);
+const TeleconsultationsReply = Type.Object({ teleconsultations: Type.Array(TeleconsultationReply) }, { additionalProperties: false });
+const counts = <const K extends readonly string[]>(keys: K) =>
+  Type.Object(Object.fromEntries(keys.map((k) => [k, Count])) as { [P in K[number]]: typeof Count }, { additionalProperties: false });
+/** The relay's counters (teleconsult/relay.ts), every key named. */
+const TeleconsultMetricsReply = Type.Object(
+  {
+    connected: Type.Boolean(),
+    activeSessions: Count,
+    openPages: Count,
+    reconnecting: Count,
+    fromGateways: Count,
+    fromPages: Count,
+    toGateways: Count,
+    malformed: Type.Object(
+      {
+        mqtt: counts(['oversize', 'not-json', 'schema', 'unknown-topic', 'unknown-session', 'wrong-gateway', 'bad-state'] as const),
+        ws: counts(['oversize', 'not-json', 'schema', 'unknown-session', 'forbidden', 'bad-state'] as const),
+      },
+      { additionalProperties: false },
+    ),
+    storeErrors: Count,
+    callsRefused: Count,
+    pagesLost: Count,
+    rejoins: Count,
+    specialistsLost: Count,
+  },
+  { additionalProperties: false },
+);
+
+/** Compile-time: each reply schema names every field of what the store and the relay return. */
+export type TeleconsultRepliesFit = AllFit<
+  [
+    Fits<Static<typeof TeleconsultationReply>, TeleconsultationRecord>,
+    Fits<NonNullable<Static<typeof TeleconsultationReply>['consent']>, ConsentRecord>,
+    Fits<Static<typeof TeleconsultMetricsReply>, TeleconsultMetrics>,
+    Fits<Static<typeof TeleconsultMetricsReply>['malformed']['mqtt'], TeleconsultMetrics['malformed']['mqtt']>,
+    Fits<Static<typeof TeleconsultMetricsReply>['malformed']['ws'], TeleconsultMetrics['malformed']['ws']>,
+    Fits<Static<typeof AuditEventReply>, AuditEvent>,
+  ]
+>;
+
 const date = (s: string | undefined) => (s === undefined ? undefined : new Date(s));
 
 export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDeps, tc: NonNullable<HttpDeps['teleconsult']>): void {
@@ -59,7 +143,7 @@ export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDe
 
   app.get<{ Querystring: Static<typeof TeleconsultQuery> }>(
     '/api/teleconsultations',
-    { schema: { querystring: TeleconsultQuery }, config: { access: 'specialist' } },
+    { schema: { querystring: TeleconsultQuery, response: { 200: TeleconsultationsReply } }, config: { access: 'specialist' } },
     async (req, reply) => {
       const s = currentSpecialist(req);
       const q = req.query;
@@ -102,5 +186,7 @@ export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDe
     },
   );
 
-  app.get('/api/metrics/teleconsult', { config: { access: 'public' } }, async () => tc.relay.metrics());
+  app.get('/api/metrics/teleconsult', { config: { access: 'public' }, schema: { response: { 200: TeleconsultMetricsReply } } }, async () =>
+    tc.relay.metrics(),
+  );
 }
