@@ -7,3 +7,4 @@ export * from './codecs/stream.js';
 export * from './formats.js';
 export * from './mappings.js';
 export * from './serial-reader.js';
+export * from './readings.js';
