@@ -8,7 +8,10 @@ import type { Code, SampledData } from '@telecart/protocol';
 import { ecgCode, PLETH_CODE } from '../model/codes.js';
 import type { ObservationDraft } from '../model/draft.js';
 import { SERIAL_FORMATS, type SerialFormatName, type SerialPacket } from './formats.js';
-import { noninDf8Spo2Pulse, noninRealtimeSpo2Pulse, noninSpotCheckToDrafts, type Spo2Pulse } from './mappings.js';
+import { noninDf8Spo2Pulse, noninDisqualified, noninRealtimeSpo2Pulse, noninSpotCheckToDrafts, type Spo2Pulse } from './mappings.js';
+
+/** Nonin values carry the device's own verdict in their flags. */
+const noninHoldable = (v: Spo2Pulse) => ({ ...v, holdable: !noninDisqualified(v.flags) });
 
 /** A device's configured options (serial.devices[] in the gateway config). */
 export interface StreamOptions {
@@ -31,8 +34,11 @@ export interface StreamWaveform {
 export interface StreamItem {
   /** Final readings of one record, stored together or not at all (a spot check). */
   readings?: ObservationDraft[];
-  /** A continuous SpO2/pulse: shown live; a value held long enough becomes a reading. */
-  spo2Pulse?: Spo2Pulse;
+  /**
+   * A continuous SpO2/pulse: shown live; a value held long enough becomes a reading. Not `holdable`
+   * when the device says it is not a measurement (sensor off, out of track).
+   */
+  spo2Pulse?: Spo2Pulse & { holdable: boolean };
   /** Samples lost before `rows`: filled with lost-sample markers, or 'break' (too many: the recording ends). */
   lost?: number | 'break';
   /** Waveform rows (one per sample, one value per channel, null = lost); the last one was received now. */
@@ -69,7 +75,7 @@ function noninRealtime(format: 'nonin-df2' | 'nonin-df7'): StreamReadings<Serial
     read(p) {
       if (p.format !== format) return {};
       const item: StreamItem = { rows: p.packet.frames.map((f) => [f ? f.pleth : null]) };
-      if (p.packet.hr !== undefined || p.packet.spo2 !== undefined) item.spo2Pulse = noninRealtimeSpo2Pulse(p.packet);
+      if (p.packet.hr !== undefined || p.packet.spo2 !== undefined) item.spo2Pulse = noninHoldable(noninRealtimeSpo2Pulse(p.packet));
       return item;
     },
   };
@@ -112,7 +118,7 @@ function openEegP2(opts: StreamOptions): StreamReadings<SerialPacket> {
 export const SERIAL_READINGS: Record<SerialFormatName, (opts: StreamOptions) => StreamReadings<SerialPacket>> = {
   'nonin-df2': () => noninRealtime('nonin-df2'),
   'nonin-df7': () => noninRealtime('nonin-df7'),
-  'nonin-df8': () => ({ read: (p) => (p.format === 'nonin-df8' ? { spo2Pulse: noninDf8Spo2Pulse(p.packet) } : {}) }),
+  'nonin-df8': () => ({ read: (p) => (p.format === 'nonin-df8' ? { spo2Pulse: noninHoldable(noninDf8Spo2Pulse(p.packet)) } : {}) }),
   // The SpO2 and pulse rate of one spot check are stored together or not at all.
   'nonin-df13': () => ({ read: (p) => (p.format === 'nonin-df13' ? { readings: noninSpotCheckToDrafts(p.packet) } : {}) }),
   'openeeg-p2': openEegP2,

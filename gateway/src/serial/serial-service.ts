@@ -20,7 +20,6 @@ import {
   type DeviceDefinition,
   type ListPorts,
   liveSpo2PulseDrafts,
-  noninDisqualified,
   type ObservationDraft,
   type OpenPort,
   SERIAL_FORMATS,
@@ -266,7 +265,7 @@ class SerialDeviceService {
     for (const { result } of r.stored) this.noteRecorded(result);
   }
 
-  private spo2Pulse(v: Spo2Pulse, receivedAt: number): void {
+  private spo2Pulse(v: Spo2Pulse & { holdable: boolean }, receivedAt: number): void {
     const patientId = this.o.patients.resolve(this.deviceId)?.id ?? null;
     for (const d of liveSpo2PulseDrafts(v)) {
       const live: LiveValue = {
@@ -281,7 +280,7 @@ class SerialDeviceService {
       this.o.metrics?.liveValues.inc();
       this.o.devices.emit('live', live);
     }
-    const held = this.stable.push(receivedAt, v.spo2, v.hr, v.flags, !noninDisqualified(v.flags));
+    const held = this.stable.push(receivedAt, v.spo2, v.hr, v.flags, v.holdable);
     if (!held) return;
     const flags = [...held.flags, `held-${Math.round((held.toMs - held.fromMs) / 1000)}s`];
     const drafts = (
