@@ -1,7 +1,9 @@
 /**
- * Reusable capability pieces: each returns the declarative description of one thing a device can
- * do. Definitions compose them; drivers and the gateway act on them.
+ * Reusable capability pieces: each returns one thing a device can do, with the code that does it
+ * where the gateway must not know the profile (the glucose record join, a stream's readings).
+ * Definitions compose them; drivers and the gateway act on them.
  */
+import { glucoseRecordJoiner } from './glucose-join.js';
 import type {
   BondingCapability,
   CurrentTimeCapability,
@@ -92,7 +94,10 @@ export function heartRate(): MeasurementCapability {
   return { kind: 'measurement', profile: 'heart-rate', service: '180D', characteristics: [{ uuid: '2A37', role: 'reading' }] };
 }
 
-/** Glucose Service 0x1808: measurement 0x2A18, context 0x2A34 joined by sequence number when `context`. */
+/**
+ * Glucose Service 0x1808: measurement 0x2A18, context 0x2A34 (subscribed when `context`). Both go
+ * through the record joiner, which joins a context to the measurement of the same sequence number.
+ */
 export function glucose(opts: { context?: boolean } = {}): MeasurementCapability {
   return {
     kind: 'measurement',
@@ -104,6 +109,7 @@ export function glucose(opts: { context?: boolean } = {}): MeasurementCapability
       { uuid: '2A51', role: 'feature' },
     ],
     ...(opts.context ? { context: true } : {}),
+    join: { characteristics: ['2A18', '2A34'], create: glucoseRecordJoiner },
   };
 }
 

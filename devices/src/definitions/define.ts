@@ -52,6 +52,22 @@ export function roleOf(d: DeviceDefinition, characteristic: string): Characteris
   return undefined;
 }
 
+/** The measurement capability whose record joiner takes this characteristic ('2A18' or full UUID), if any. */
+export function recordJoinOf(d: DeviceDefinition, characteristic: string): MeasurementCapability | undefined {
+  const s = shortUuid(fullUuid(characteristic));
+  return measurements(d).find((m) => m.join?.characteristics.some((c) => shortUuid(fullUuid(c)) === s));
+}
+
+/** The decoder a definition gives for a characteristic (vendor characteristics); undefined: the SIG codec table's. */
+export function characteristicDecoderOf(d: DeviceDefinition, characteristic: string): CharacteristicUse['decode'] {
+  const s = shortUuid(fullUuid(characteristic));
+  for (const m of measurements(d)) {
+    const use = m.characteristics.find((c) => shortUuid(fullUuid(c.uuid)) === s);
+    if (use?.decode) return use.decode;
+  }
+  return undefined;
+}
+
 /** True when readings from this characteristic carry a user index that must map to a patient. */
 export function isMultiUser(d: DeviceDefinition): boolean {
   return measurements(d).some((m) => m.multiUser === true);

@@ -19,6 +19,9 @@
  * `streamDecoder(...)` capability; audio devices (…/audio/) `transport: 'audio'` and an `audio` match.
  */
 import type { Lane } from '@telecart/protocol';
+import type { CodecResult } from '../codecs/result.js';
+import type { ObservationDraft } from '../model/draft.js';
+import type { StreamOptions, StreamReadings } from '../serial/readings.js';
 
 /** The transports a definition can describe (same values as DeviceFrame.transport). */
 export type DefinitionTransport = 'ble' | 'serial' | 'audio';
@@ -82,6 +85,32 @@ export interface CharacteristicUse {
    * description (not subscribed).
    */
   role: 'reading' | 'live' | 'context' | 'feature';
+  /**
+   * How this characteristic's bytes become drafts. Absent for the SIG characteristics: the codec table
+   * (codecs/registry.ts) decodes them by UUID. A vendor characteristic brings its own decoder here.
+   */
+  decode?: (bytes: Uint8Array) => CodecResult<ObservationDraft[]>;
+}
+
+/** What a record joiner completed: each inner array is one record's drafts (stored together), plus what it dropped. */
+export interface JoinOutput {
+  records: ObservationDraft[][];
+  /** Dropped input, for the log: one line each (e.g. a glucose context whose measurement never came). */
+  skipped: { message: string; detail: Record<string, unknown> }[];
+}
+
+/**
+ * Records that span several characteristics (glucose measurement + its context, joined by sequence
+ * number). One joiner per device; the caller passes the time (its injected clock), ticks it (about
+ * every second) and flushes it at the end of a download or at disconnect. Nothing is dropped silently.
+ */
+export interface RecordJoiner {
+  /** Decodes one PDU of the joined characteristics (short UUID) and returns the records it completes. */
+  take(characteristic: string, bytes: Uint8Array, now: number): CodecResult<JoinOutput>;
+  /** Records that waited too long for their other part, released incomplete. */
+  tick(now: number): JoinOutput;
+  /** Releases whatever is held. */
+  flush(): JoinOutput;
 }
 
 /** The SIG profiles the codecs understand. */
@@ -105,6 +134,11 @@ export interface MeasurementCapability {
   multiUser?: boolean;
   /** Measurements announce a following context record that is joined to them (glucose). */
   context?: boolean;
+  /**
+   * The characteristics of a record that spans several PDUs (short UUIDs) and a factory of the
+   * per-device joiner that assembles them; their frames go to the joiner, not to `decode`.
+   */
+  join?: { characteristics: string[]; create(): RecordJoiner };
 }
 
 /** Record Access Control Point: download of stored records on connect. */
@@ -186,6 +220,13 @@ export interface StreamDecoderCapability<Out = unknown> {
   serial?: SerialSettings;
   /** Lane for what it yields ('waveform' for ECG/pleth, 'spot' for spot checks). */
   lane: Lane;
+  /**
+   * What the decoded items become (readings, live values, waveform rows), for one device with its
+   * configured options. The gateway's serial service runs it; it holds no per-format code.
+   */
+  readings?: (opts: StreamOptions) => StreamReadings<Out>;
+  /** The device's channels are ECG leads chosen in the configuration (serial.devices[].leads). */
+  leads?: boolean;
 }
 
 export type Capability =
@@ -206,7 +247,6 @@ export type CapabilityKind = Capability['kind'];
  *   year are treated as having no device time (receive time used, flagged 'device-clock-reset').
  * - refuses-time-write: the device answers a clock write with an ATT error although it has the write
  *   property; the gateway does not try and corrects readings by the offset instead.
- * - control-point-write-type: the write type control points need ('request' = Write Request).
  * - inverted-unit-flag: the device sets the units bit the wrong way round in `characteristic`'s flags
  *   byte (bit 0 for 2A35/2A9D/2A1C); the gateway flips it before decoding and flags 'unit-flag-corrected'.
  * - gatt-op-gap: the device drops an ATT request that comes too soon after the previous one; the
@@ -217,7 +257,6 @@ export type CapabilityKind = Capability['kind'];
 export type Quirk =
   | { kind: 'clock-resets'; year: number }
   | { kind: 'refuses-time-write' }
-  | { kind: 'control-point-write-type'; type: 'request' | 'command' }
   | { kind: 'inverted-unit-flag'; characteristic: string }
   | { kind: 'gatt-op-gap'; ms: number }
   | { kind: 'racp-all-only' };

@@ -6,4 +6,5 @@ export * from './codecs/openeeg-p2.js';
 export * from './codecs/stream.js';
 export * from './formats.js';
 export * from './mappings.js';
+export * from './readings.js';
 export * from './serial-reader.js';

@@ -4,25 +4,31 @@
  * preliminary drafts live (cuff pressure while inflating, continuous oximetry), and hand the final
  * drafts of the frame to the reading pipeline (time, patient, content key, one transaction). A bad
  * frame is counted, logged once per kind, and skipped. The parts live in their own modules:
- * malformed-frames, definition-quirks, glucose-records, live-values, record-downloads, seen-devices,
- * and pipeline/reading-pipeline.
+ * malformed-frames, definition-quirks, record-joins, live-values, record-downloads, seen-devices,
+ * and pipeline/reading-pipeline. What is profile-specific comes from the device's definition: a
+ * characteristic's decoder, and the record joiner of a capability whose records span several
+ * characteristics (glucose measurement + context).
  */
 import { EventEmitter } from 'node:events';
 import {
   type Clock,
   type CodecResult,
+  characteristicDecoderOf,
   DEVICE_DEFINITIONS,
   type DefinitionChoice,
   type DeviceDefinition,
   type DeviceFrame,
   type DeviceIdentity,
   decodeCharacteristic,
-  type GlucoseJoinEvent,
-  glucoseToDrafts,
+  fullUuid,
+  genericSigBle,
+  type JoinOutput,
   matchDefinition,
   normalizeCharacteristic,
   type ObservationDraft,
+  recordJoinOf,
   roleOf,
+  shortUuid,
   systemClock,
 } from '@telecart/devices';
 import type { DeviceRef } from '@telecart/protocol';
@@ -34,10 +40,10 @@ import { type ReadingEvent, ReadingPipeline } from '../pipeline/reading-pipeline
 import { InvalidReadingError, type ReadingStore } from '../store/reading-store.js';
 import { applyByteQuirks, applyDraftQuirks } from './definition-quirks.js';
 import { attachFrameSource, type FrameSource } from './frame-source.js';
-import { GlucoseRecords } from './glucose-records.js';
 import { type LiveValue, liveValueOf } from './live-values.js';
 import { frameProblem, hexOf, type MalformedFrame, MalformedFrames } from './malformed-frames.js';
 import { RecordDownloads } from './record-downloads.js';
+import { RecordJoins } from './record-joins.js';
 import type { RecordNumberingReset, RecordOutcome } from './record-numbering.js';
 import { clip, type DeviceClockState, type DeviceSeen, SeenDevices } from './seen-devices.js';
 
@@ -47,6 +53,9 @@ export type { MalformedFrame } from './malformed-frames.js';
 export type { DeviceClockState, DeviceSeen } from './seen-devices.js';
 
 export type Decoder = (characteristic: string, bytes: Uint8Array) => CodecResult<ObservationDraft[]>;
+
+/** How a characteristic no definition describes is read: as the standard SIG profiles say. */
+const STANDARD_PROFILES: DeviceDefinition = genericSigBle;
 
 export interface DeviceManagerOptions {
   store: ReadingStore;
@@ -58,7 +67,7 @@ export interface DeviceManagerOptions {
   metrics?: GatewayMetrics;
   /** For devices reported by state only (no frame yet). */
   clock?: Clock;
-  /** Default: decodeCharacteristic from @telecart/devices. */
+  /** Default: the definition's decoder for the characteristic, else decodeCharacteristic from @telecart/devices. */
   decode?: Decoder;
   /** Device definitions to pick from (default: the built-in DEVICE_DEFINITIONS). */
   definitions?: readonly DeviceDefinition[];
@@ -85,13 +94,13 @@ export interface DeviceManagerEvents {
 export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
   /** The store path every source shares (serial and the stethoscope use it too). */
   readonly pipeline: ReadingPipeline;
-  private readonly decode: Decoder;
+  private readonly decode: Decoder | undefined;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly devices = new SeenDevices();
   private readonly malformedFrames: MalformedFrames;
   private readonly records = new RecordDownloads();
-  private readonly glucose: GlucoseRecords;
+  private readonly joins: RecordJoins;
   private readonly detachers = new Set<() => void>();
   private readonly definitions: readonly DeviceDefinition[];
   private readonly chosen = new Map<string, DefinitionChoice>();
@@ -109,12 +118,12 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
       ...(opts.logger ? { logger: opts.logger } : {}),
       onReading: (e) => this.emit('reading', e),
     });
-    this.decode = opts.decode ?? decodeCharacteristic;
+    this.decode = opts.decode;
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? systemClock;
     this.definitions = opts.definitions ?? DEVICE_DEFINITIONS;
     this.malformedFrames = new MalformedFrames(this.logger, opts.metrics, (m) => this.emit('malformed', m));
-    this.glucose = new GlucoseRecords(this.clock, (frame, events) => this.storeGlucoseEvents(frame, events));
+    this.joins = new RecordJoins(this.clock, (frame, out) => this.storeJoined(frame, out));
   }
 
   /** Picks the definition for a device (most specific match), remembers and logs it. */
@@ -200,9 +209,9 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     return this.records.highestCommitted(deviceId);
   }
 
-  /** Releases what waits for a context (end of a record download, disconnect): nothing is lost. */
+  /** Releases what waits for its other part, e.g. a glucose context (end of a record download, disconnect): nothing is lost. */
   flushDevice(deviceId: string): void {
-    this.glucose.flush(deviceId);
+    this.joins.flush(deviceId);
   }
 
   /** Consumes frames from a source until detached (or stop()). */
@@ -221,7 +230,7 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
 
   stop(): void {
     for (const d of [...this.detachers]) d();
-    this.glucose.stop();
+    this.joins.stop();
   }
 
   /**
@@ -292,14 +301,17 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     if (role === 'control') return outcome;
     try {
       const { bytes, flags: quirkFlags } = applyByteQuirks(definition, frame);
-      const short = normalizeCharacteristic(frame.characteristic);
-      if (short === '2A18' || short === '2A34') {
-        const joined = this.glucose.take(frame, short, bytes);
+      // '2A18' for a SIG characteristic (any spelling), the lower-case UUID for a vendor one.
+      const uuid = normalizeCharacteristic(frame.characteristic) ?? shortUuid(fullUuid(frame.characteristic));
+      // A characteristic the definition does not describe is read as its standard profile says.
+      const join = ((definition && recordJoinOf(definition, uuid)) ?? recordJoinOf(STANDARD_PROFILES, uuid))?.join;
+      if (join) {
+        const joined = this.joins.take(frame, join, uuid, bytes);
         if (!joined.ok) return this.decodeFailed(frame, joined.error, device, outcome);
-        this.storeGlucoseEvents(frame, joined.events, outcome);
+        this.storeJoined(frame, joined.value, outcome);
         return outcome;
       }
-      const decoded = this.decode(frame.characteristic, bytes);
+      const decoded = this.decodeFrame(definition, frame.characteristic, bytes);
       if (!decoded.ok) return this.decodeFailed(frame, decoded.error, device, outcome);
       const finals: ObservationDraft[] = [];
       for (const raw of decoded.value) {
@@ -324,20 +336,28 @@ export class DeviceManager extends EventEmitter<DeviceManagerEvents> {
     return outcome;
   }
 
-  /** Joined glucose records (measurement + context) → drafts → store. */
-  private storeGlucoseEvents(frame: DeviceFrame, events: GlucoseJoinEvent[], outcome?: FrameOutcome): void {
+  /** The injected decoder, else the definition's decoder for the characteristic, else the SIG codec table. */
+  private decodeFrame(
+    definition: DeviceDefinition | undefined,
+    characteristic: string,
+    bytes: Uint8Array,
+  ): CodecResult<ObservationDraft[]> {
+    if (this.decode) return this.decode(characteristic, bytes);
+    const own = definition && characteristicDecoderOf(definition, characteristic);
+    return own ? own(bytes) : decodeCharacteristic(characteristic, bytes);
+  }
+
+  /** Records a capability's joiner completed (glucose measurement + context) → store. */
+  private storeJoined(frame: DeviceFrame, joined: JoinOutput, outcome?: FrameOutcome): void {
     const deviceId = frame.deviceId;
     if (!this.devices.get(deviceId)) return;
     const out = outcome ?? { recorded: 0, duplicates: 0, held: 0, live: 0 };
     const definition = this.chosen.get(deviceId)?.definition;
-    for (const e of events) {
-      if (e.kind === 'orphan-context') {
-        this.logger.warn({ deviceId, sequenceNumber: e.context.sequenceNumber }, 'glucose context without its measurement skipped');
-        continue;
-      }
+    for (const s of joined.skipped) this.logger.warn({ deviceId, ...s.detail }, s.message);
+    for (const record of joined.records) {
       // One record (measurement + context) may give two readings (glucose, HbA1c): stored together.
       const drafts: ObservationDraft[] = [];
-      for (const draft of glucoseToDrafts(e.measurement, { context: e.context })) {
+      for (const draft of record) {
         if (draft.notPatientData) this.skipNotPatientData(deviceId, draft, out);
         else drafts.push(applyDraftQuirks(definition, draft, []));
       }

@@ -1,7 +1,8 @@
 /** The `serial:` section of the gateway config: which serial devices to read and how to record them. */
 import { type Static, Type } from '@sinclair/typebox';
-import { SERIAL_FORMAT_NAMES } from '@telecart/devices';
+import { DEVICE_DEFINITIONS, type DeviceDefinition, SERIAL_DEFINITIONS, SERIAL_FORMAT_NAMES } from '@telecart/devices';
 import type { ConfigIssue } from '@telecart/protocol';
+import { resolveSerialDefinition } from './serial-definitions.js';
 
 export const SerialDeviceConfig = Type.Object(
   {
@@ -9,9 +10,17 @@ export const SerialDeviceConfig = Type.Object(
     name: Type.Optional(
       Type.String({ minLength: 1, maxLength: 64, description: 'shown to the nurse (default: the id) and recorded as the device model' }),
     ),
-    format: Type.Union(
-      SERIAL_FORMAT_NAMES.map((f) => Type.Literal(f)),
-      { description: 'data format spoken on the port' },
+    definition: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9][a-z0-9-]{1,63}$',
+        description: `serial device definition that reads it (its format, readings, waveform), one of ${SERIAL_DEFINITIONS.map((d) => d.id).join(', ')}; default: the first one reading \`format\``,
+      }),
+    ),
+    format: Type.Optional(
+      Type.Union(
+        SERIAL_FORMAT_NAMES.map((f) => Type.Literal(f)),
+        { description: 'data format spoken on the port; with `definition`, must be its format' },
+      ),
     ),
     path: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'stable path, e.g. /dev/telecart/nonin-501234567' })),
     usb: Type.Optional(
@@ -69,7 +78,7 @@ export const SerialConfig = Type.Object(
 export type SerialConfig = Static<typeof SerialConfig>;
 
 /** The serial section's cross-field problems (part of checkGatewayConfig); [] when fine. */
-export function checkSerialConfig(c: SerialConfig): ConfigIssue[] {
+export function checkSerialConfig(c: SerialConfig, definitions: readonly DeviceDefinition[] = DEVICE_DEFINITIONS): ConfigIssue[] {
   const problems: ConfigIssue[] = [];
   const ids = new Set<string>();
   c.devices.forEach((d, i) => {
@@ -78,7 +87,10 @@ export function checkSerialConfig(c: SerialConfig): ConfigIssue[] {
     ids.add(d.id);
     if (!d.path && !d.usb?.serialNumber && !d.usb?.vendorId)
       problems.push({ path: at, message: 'give a path or usb.serialNumber / usb.vendorId' });
-    if (d.leads && d.format !== 'openeeg-p2') problems.push({ path: [...at, 'leads'], message: 'only for openeeg-p2' });
+    const r = resolveSerialDefinition(d, definitions);
+    if (!r.ok) problems.push({ path: [...at, r.field], message: r.message });
+    else if (d.leads && !r.choice.stream.leads)
+      problems.push({ path: [...at, 'leads'], message: `only for an ECG board (definition ${r.choice.definition.id} has no leads)` });
   });
   return problems;
 }

@@ -1,10 +1,13 @@
 /**
- * Serial devices → readings. One SerialDeviceReader per configured device; its packets become:
- * - DF13 spot checks: final SpO2 + pulse readings in device time (content key: device + device time,
- *   so records the oximeter replays from memory after a reconnect are recognised, not doubled);
- * - DF2/DF7/DF8 SpO2 and pulse: live values on the DeviceManager's 'live' event, and one final
+ * Serial devices → readings. One SerialDeviceReader per configured device, read as its device
+ * definition says (serial-definitions.ts): the definition's stream-decoder capability names the
+ * format the port is opened with and turns each packet into a StreamItem, whose parts become:
+ * - readings (DF13 spot checks): final readings in device time, stored together (content key:
+ *   device + device time, so records the oximeter replays from memory after a reconnect are recognised);
+ * - a continuous SpO2/pulse (DF2/DF7/DF8): live values on the DeviceManager's 'live' event, and one final
  *   reading when a value is held (StableValueDetector: 10 s within ±1 % / ±3 /min, no sensor flag);
- * - pleth (DF2/DF7, 75 Hz) and ECG (OpenEEG P2, 256 Hz): waveform segments in the 'waveform' lane.
+ * - waveform rows (pleth 75 Hz, ECG 256 Hz): segments in the 'waveform' lane, described by the
+ *   capability's waveform header; rows marked live also go to the teleconsultation as they come.
  * A disconnect ends the current recording (its last segment says so); the replugged device starts
  * a new one. A store that refuses waveforms (StoreFullError) stops capture for that device, and
  * the device state says 'capture-refused'; spot readings go on.
@@ -13,21 +16,18 @@ import { randomUUID } from 'node:crypto';
 import {
   type BackoffPolicy,
   type Clock,
-  ecgCode,
+  DEVICE_DEFINITIONS,
+  type DeviceDefinition,
   type ListPorts,
   liveSpo2PulseDrafts,
-  noninDf8Spo2Pulse,
-  noninDisqualified,
-  noninRealtimeSpo2Pulse,
-  noninSpotCheckToDrafts,
   type ObservationDraft,
   type OpenPort,
-  PLETH_CODE,
   SERIAL_FORMATS,
   SerialDeviceReader,
   type SerialPacketEvent,
   type SerialParseErrorEvent,
   type Spo2Pulse,
+  type StreamReadings,
   systemClock,
   UCUM,
   VITALS,
@@ -43,6 +43,7 @@ import type { RecordResult } from '../store/reading-store.js';
 import { type WaveformSegment, WaveformSegmenter } from '../waveforms/segmenter.js';
 import { DEFAULT_STABLE_RULE, StableValueDetector } from '../waveforms/stable-value.js';
 import type { SerialConfig, SerialDeviceConfig } from './config.js';
+import { resolveSerialDefinition } from './serial-definitions.js';
 
 export interface SerialServiceOptions {
   config: SerialConfig;
@@ -57,6 +58,8 @@ export interface SerialServiceOptions {
   listPorts?: ListPorts;
   /** Live ECG samples as read (the teleconsultation's 'ecg' channel). */
   live?: LiveSampleBus;
+  /** Device definitions the configured devices name (default: the built-in DEVICE_DEFINITIONS). */
+  definitions?: readonly DeviceDefinition[];
 }
 
 export interface SerialDeviceStatus {
@@ -71,7 +74,6 @@ export interface SerialDeviceStatus {
 
 /** How long waveform capture stays off after the store refused a segment before it tries again. */
 const CAPTURE_RETRY_MS = 60_000;
-const DEFAULT_UV_PER_UNIT = 5_000_000 / 1024 / 2848;
 
 export class SerialService {
   private readonly devices: SerialDeviceService[];
@@ -101,9 +103,9 @@ class SerialDeviceService {
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly ref: DeviceRef;
+  private readonly format: string;
+  private readonly readings: StreamReadings<unknown>;
   private readonly sampled: Omit<SampledData, 'data'> | undefined;
-  private readonly leadChannels: number[];
-  private readonly baseline: number;
   private capture: 'on' | 'off' | 'refused';
   private refusedAt = 0;
   private counts = { segments: 0, readings: 0, parseErrors: 0 };
@@ -116,49 +118,41 @@ class SerialDeviceService {
     this.deviceId = `serial:${cfg.id}`;
     this.logger = o.logger ?? silentLogger;
     this.clock = o.clock ?? systemClock;
-    const format = SERIAL_FORMATS[cfg.format];
-    this.ref = {
-      id: this.deviceId,
-      transport: 'serial',
-      definition: cfg.format,
-      model: cfg.name ?? format.description.split(':')[0] ?? cfg.format,
-    };
+    const resolved = resolveSerialDefinition(cfg, o.definitions ?? DEVICE_DEFINITIONS);
+    // checkSerialConfig refuses such a config before the gateway starts; this is for direct callers.
+    if (!resolved.ok) throw new Error(`serial.devices "${cfg.id}": ${resolved.field}: ${resolved.message}`);
+    const { definition, stream, format, readings } = resolved.choice;
+    this.format = format;
+    this.readings = readings(cfg);
+    // A device configured by format alone is recorded as before definitions were used: format and its description.
+    this.ref = cfg.definition
+      ? { id: this.deviceId, transport: 'serial', definition: definition.id, model: cfg.name ?? `${definition.vendor} ${definition.model}` }
+      : {
+          id: this.deviceId,
+          transport: 'serial',
+          definition: format,
+          model: cfg.name ?? SERIAL_FORMATS[format].description.split(':')[0] ?? format,
+        };
     if (cfg.usb?.serialNumber) this.ref.serial = cfg.usb.serialNumber;
     const backoff: BackoffPolicy = { initialMs: o.config.reconnectInitialMs, maxMs: o.config.reconnectMaxMs, factor: 2 };
+    const baudRate = cfg.baudRate ?? stream.serial?.baudRate;
     this.reader = new SerialDeviceReader({
       deviceId: this.deviceId,
-      format: cfg.format,
+      format,
       locator: { ...(cfg.path ? { path: cfg.path } : {}), ...(cfg.usb ?? {}) },
-      ...(cfg.baudRate ? { baudRate: cfg.baudRate } : {}),
+      ...(baudRate ? { baudRate } : {}),
       backoff,
       clock: this.clock,
       ...(o.openPort ? { openPort: o.openPort } : {}),
       ...(o.listPorts ? { listPorts: o.listPorts } : {}),
     });
-    const leads = cfg.leads ?? [{ channel: 1, lead: 'II' }];
-    this.leadChannels = leads.map((l) => l.channel - 1);
-    this.baseline = cfg.baseline ?? 512;
-    const rate = format.sampleRateHz;
-    if (rate !== undefined) {
-      const periodMs = 1000 / rate;
-      if (cfg.format === 'openeeg-p2') {
-        const factor = (cfg.microvoltsPerUnit ?? DEFAULT_UV_PER_UNIT) / 1000;
-        this.sampled = {
-          origin: { value: 0, unit: 'mV' },
-          periodMs,
-          factor,
-          lowerLimit: -this.baseline * factor,
-          upperLimit: (1023 - this.baseline) * factor,
-          dimensions: leads.length,
-          channels: leads.map((l) => l.lead),
-        };
-      } else {
-        this.sampled = { origin: { value: 0, unit: '1' }, periodMs, factor: 1, dimensions: 1, channels: ['pleth'] };
-      }
+    const waveform = this.readings.waveform;
+    if (waveform) {
+      this.sampled = waveform.sampled;
       this.segmenter = new WaveformSegmenter({
-        channels: this.sampled.dimensions,
-        periodMs,
-        segmentSamples: Math.max(1, Math.round(o.config.segmentSeconds * rate)),
+        channels: waveform.sampled.dimensions,
+        periodMs: waveform.sampled.periodMs,
+        segmentSamples: Math.max(1, Math.round(o.config.segmentSeconds * waveform.sampleRateHz)),
         newRecordingId: randomUUID,
         onSegment: (s) => this.recordSegment(s),
       });
@@ -188,58 +182,42 @@ class SerialDeviceService {
   }
 
   status(): SerialDeviceStatus {
-    return { deviceId: this.deviceId, format: this.cfg.format, state: this.reader.state, capture: this.capture, ...this.counts };
+    return { deviceId: this.deviceId, format: this.format, state: this.reader.state, capture: this.capture, ...this.counts };
   }
 
   private onPacket(ev: SerialPacketEvent): void {
     // Counted like a BLE notification, so /api/status shows the device's traffic.
     this.o.devices.countFrame(this.deviceId, 'serial', ev.receivedAt);
     try {
-      switch (ev.format) {
-        case 'nonin-df13':
-          // The SpO2 and pulse rate of one spot check are stored together or not at all.
-          this.recordDrafts(noninSpotCheckToDrafts(ev.packet), ev.receivedAt);
-          break;
-        case 'nonin-df2':
-        case 'nonin-df7': {
-          const rows = ev.packet.frames.map((f) => [f ? f.pleth : null]);
-          this.waveform(rows, ev.receivedAt);
-          if (ev.packet.hr !== undefined || ev.packet.spo2 !== undefined) this.spo2Pulse(noninRealtimeSpo2Pulse(ev.packet), ev.receivedAt);
-          break;
-        }
-        case 'nonin-df8':
-          this.spo2Pulse(noninDf8Spo2Pulse(ev.packet), ev.receivedAt);
-          break;
-        case 'openeeg-p2': {
-          const p = ev.packet;
-          // A counter gap of up to a second is filled with lost-sample markers; longer ends the recording.
-          if (p.lostBefore > 0) {
-            // The last lost sample was due one period before this packet (waveform() takes the last row's time).
-            if (p.lostBefore <= 255)
-              this.waveform(new Array(p.lostBefore).fill(this.leadChannels.map(() => null)), ev.receivedAt - this.periodMs());
-            else this.segmenter?.end();
-          }
-          const row = this.leadChannels.map((c) => (p.channels[c] ?? this.baseline) - this.baseline);
-          this.waveform([row], ev.receivedAt);
-          const s = this.sampled;
-          // Lost samples go live as gaps too (at most a second's worth), so the live trace breaks there.
-          const lost = Math.min(p.lostBefore, 256);
-          const gap: (number | null)[][] = new Array(lost).fill(this.leadChannels.map(() => null));
-          if (s)
-            this.o.live?.emit('samples', {
-              deviceId: this.deviceId,
-              leads: s.channels ?? [],
-              t0: ev.receivedAt - lost * s.periodMs,
-              periodMs: s.periodMs,
-              factor: s.factor ?? 1,
-              rows: [...gap, row],
-            });
-          break;
-        }
+      const item = this.readings.read(ev);
+      // The readings of one record (a spot check) are stored together or not at all.
+      if (item.readings) this.recordDrafts(item.readings, ev.receivedAt);
+      // A counter gap of up to a second is filled with lost-sample markers; longer ends the recording.
+      if (item.lost === 'break') this.segmenter?.end();
+      // The last lost sample was due one period before this packet (waveform() takes the last row's time).
+      else if (item.lost) this.waveform(this.lostRows(item.lost), ev.receivedAt - this.periodMs());
+      if (item.rows) {
+        this.waveform(item.rows, ev.receivedAt);
+        const s = this.sampled;
+        if (item.liveGap !== undefined && s)
+          this.o.live?.emit('samples', {
+            deviceId: this.deviceId,
+            leads: s.channels ?? [],
+            t0: ev.receivedAt - item.liveGap * s.periodMs,
+            periodMs: s.periodMs,
+            factor: s.factor ?? 1,
+            rows: [...this.lostRows(item.liveGap), ...item.rows],
+          });
       }
+      if (item.spo2Pulse) this.spo2Pulse(item.spo2Pulse, ev.receivedAt);
     } catch (e) {
       this.logger.error({ err: e, deviceId: this.deviceId }, 'serial packet could not be recorded');
     }
+  }
+
+  /** `n` rows of lost-sample markers, one per channel. */
+  private lostRows(n: number): (number | null)[][] {
+    return new Array(n).fill(new Array(this.sampled?.dimensions ?? 1).fill(null));
   }
 
   private periodMs(): number {
@@ -259,7 +237,8 @@ class SerialDeviceService {
 
   private recordSegment(s: WaveformSegment): void {
     if (!this.sampled || this.capture !== 'on') return;
-    const code = this.cfg.format === 'openeeg-p2' ? ecgCode(this.sampled.channels ?? []) : PLETH_CODE;
+    const code = this.readings.waveform?.code;
+    if (!code) return;
     const segment: PipelineDraft = {
       contentKey: `${this.deviceId}|rec:${s.recordingId}|${s.index}`,
       code,
@@ -286,7 +265,7 @@ class SerialDeviceService {
     for (const { result } of r.stored) this.noteRecorded(result);
   }
 
-  private spo2Pulse(v: Spo2Pulse, receivedAt: number): void {
+  private spo2Pulse(v: Spo2Pulse & { holdable: boolean }, receivedAt: number): void {
     const patientId = this.o.patients.resolve(this.deviceId)?.id ?? null;
     for (const d of liveSpo2PulseDrafts(v)) {
       const live: LiveValue = {
@@ -301,7 +280,7 @@ class SerialDeviceService {
       this.o.metrics?.liveValues.inc();
       this.o.devices.emit('live', live);
     }
-    const held = this.stable.push(receivedAt, v.spo2, v.hr, v.flags, !noninDisqualified(v.flags));
+    const held = this.stable.push(receivedAt, v.spo2, v.hr, v.flags, v.holdable);
     if (!held) return;
     const flags = [...held.flags, `held-${Math.round((held.toMs - held.fromMs) / 1000)}s`];
     const drafts = (

@@ -30,10 +30,7 @@ export const andUa651ble = defineDevice({
     deviceInformation(),
     bonding('optional'),
   ],
-  quirks: [
-    { kind: 'clock-resets', year: 2000 },
-    { kind: 'control-point-write-type', type: 'request' },
-  ],
+  quirks: [{ kind: 'clock-resets', year: 2000 }],
 });
 
 export const andUc352ble = defineDevice({

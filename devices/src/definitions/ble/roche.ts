@@ -17,5 +17,4 @@ export const accuChekGuide = defineDevice({
     deviceInformation(),
     bonding('required'),
   ],
-  quirks: [{ kind: 'control-point-write-type', type: 'request' }],
 });

@@ -6,15 +6,22 @@
  * configured by path needs no match at all.
  */
 import { SERIAL_FORMATS, type SerialFormatName, type SerialPacket } from '../../serial/formats.js';
+import { SERIAL_READINGS } from '../../serial/readings.js';
 import { streamDecoder } from '../capabilities.js';
 import { defineDevice } from '../define.js';
 import type { DeviceDefinition, StreamDecoderCapability } from '../types.js';
 
-function serialDecoder(format: SerialFormatName, lane: 'spot' | 'waveform'): StreamDecoderCapability<SerialPacket> {
+/**
+ * A serial format as a capability: its link settings, its stream parser, and what its packets become
+ * (SERIAL_READINGS). `id` is the format name the serial reader opens the port with.
+ */
+export function serialDecoder(format: SerialFormatName, lane: 'spot' | 'waveform'): StreamDecoderCapability<SerialPacket> {
   const f = SERIAL_FORMATS[format];
   return streamDecoder<SerialPacket>({
     id: format,
     lane,
+    readings: SERIAL_READINGS[format],
+    ...(format === 'openeeg-p2' ? { leads: true } : {}),
     serial: { baudRate: f.baudRate, dataBits: f.dataBits, parity: f.parity, stopBits: f.stopBits },
     create() {
       let parser = f.createParser();
@@ -50,6 +57,26 @@ export const noninContinuousSerial = defineDevice({
   capabilities: [serialDecoder('nonin-df7', 'waveform')],
 });
 
+export const noninRealtimeSerial = defineDevice({
+  id: 'nonin-df2-serial',
+  vendor: 'Nonin Medical',
+  model: 'serial OEM (data format 2)',
+  description: 'pulse oximeter streaming SpO2, pulse and an 8-bit pleth at 75 Hz',
+  transport: 'serial',
+  match: { usb: [{ ...FTDI_FT232R, productPattern: /nonin/i }] },
+  capabilities: [serialDecoder('nonin-df2', 'waveform')],
+});
+
+export const noninOnceASecondSerial = defineDevice({
+  id: 'nonin-df8-serial',
+  vendor: 'Nonin Medical',
+  model: 'serial OEM (data format 8)',
+  description: 'pulse oximeter sending SpO2, pulse and status once a second (no waveform)',
+  transport: 'serial',
+  match: { usb: [{ ...FTDI_FT232R, productPattern: /nonin/i }] },
+  capabilities: [serialDecoder('nonin-df8', 'spot')],
+});
+
 export const olimexEkgEmg = defineDevice({
   id: 'olimex-ekg-emg-p2',
   vendor: 'Olimex',
@@ -65,4 +92,14 @@ export const olimexEkgEmg = defineDevice({
   capabilities: [serialDecoder('openeeg-p2', 'waveform')],
 });
 
-export const SERIAL_DEFINITIONS: readonly DeviceDefinition[] = [noninSpotCheckSerial, noninContinuousSerial, olimexEkgEmg];
+/**
+ * A gateway config entry naming only a format gets the first definition here reading that format,
+ * so each format has one (the generic entries for DF2 and DF8 come after the model ones).
+ */
+export const SERIAL_DEFINITIONS: readonly DeviceDefinition[] = [
+  noninSpotCheckSerial,
+  noninContinuousSerial,
+  olimexEkgEmg,
+  noninRealtimeSerial,
+  noninOnceASecondSerial,
+];
