@@ -12,12 +12,12 @@ import type { GatewayConfig, PatientConfig } from '../config.js';
 import type { DeviceManager, LiveValue, ReadingEvent } from '../devices/device-manager.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { NURSE_PAGE_ICON } from '../pages/nurse/icon.js';
+import { NURSE_PAGE_CSP, NURSE_PAGE_SCRIPT_PATH, nursePageBundle, renderNursePage } from '../pages/nurse/page.js';
 import { FixedPatientError, type PatientContext } from '../patient/context.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import type { SyncClient } from '../sync/sync-client.js';
 import type { TeleconsultAgent } from '../teleconsult/agent.js';
-import { NURSE_PAGE_ICON } from '../pages/nurse/icon.js';
-import { NURSE_PAGE_CSP, NURSE_PAGE_SCRIPT_PATH, nursePageBundle, renderNursePage } from '../pages/nurse/page.js';
 import { registerStethoscopeRoutes } from './routes/stethoscope.js';
 import { registerTeleconsultRoutes } from './routes/teleconsult.js';
 

@@ -9,8 +9,8 @@
 import { createHash } from 'node:crypto';
 import { labelsByLoinc, UNIT_DISPLAY } from '@telecart/devices';
 import { InlineStyle, JsonData, type Lang, loadPageBundle, nurse, type PageBundle, renderDocument, textsIn } from '@telecart/ui';
-import type { NurseVitals } from './vitals-data.js';
 import { NURSE_PAGE_CSS } from './style.js';
+import type { NurseVitals } from './vitals-data.js';
 
 /** The URL of the page's bundle (served by the nurse API). */
 export const NURSE_PAGE_SCRIPT_PATH = '/app.js';
@@ -57,10 +57,10 @@ export function renderNursePage(lang: Lang = 'fr'): string {
           <label>
             <span data-i18n="patient">{t.patient}</span> <select id="patient" />
           </label>
-          <button id="clear" data-i18n="clear">
+          <button type="button" id="clear" data-i18n="clear">
             {t.clear}
           </button>
-          <button id="lang" data-i18n="switchLang">
+          <button type="button" id="lang" data-i18n="switchLang">
             {t.switchLang}
           </button>
         </header>
@@ -98,10 +98,10 @@ export function renderNursePage(lang: Lang = 'fr'): string {
               </label>
             </fieldset>
             <input id="tc-reason" maxLength={200} data-i18n-placeholder="reason" placeholder={t.reason} />
-            <button id="tc-call" data-i18n="call">
+            <button type="button" id="tc-call" data-i18n="call">
               {t.call}
             </button>
-            <button id="tc-cancel" data-i18n="cancelCall" hidden>
+            <button type="button" id="tc-cancel" data-i18n="cancelCall" hidden>
               {t.cancelCall}
             </button>
             <span id="tc-status" data-status="" />

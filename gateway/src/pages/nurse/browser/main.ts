@@ -6,9 +6,9 @@
 import { byId, el } from '@telecart/ui/browser';
 import { format } from '@telecart/ui/i18n';
 import { api, errorText } from './api.js';
-import { cancelCall, pollCall, placeCall, renderCall } from './call.js';
-import { CONSENT_FIELDS, resetConsent } from './consent.js';
 import { noteStatus, pollStatus, renderRefused, renderStore } from './banners.js';
+import { cancelCall, placeCall, pollCall, renderCall } from './call.js';
+import { CONSENT_FIELDS, resetConsent } from './consent.js';
 import { addReading, keepReadings, renderAssignButtons, renderReadings } from './readings.js';
 import { isTextKey, patientName, state, t } from './state.js';
 import type { Coded, Patient, ReadingEvent, ReadingList, Status } from './types.js';
