@@ -224,7 +224,8 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     const bundle = nursePageBundle();
     const etag = `"${bundle.sha256}"`;
     void reply.header('etag', etag).header('cache-control', 'no-cache');
-    if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+    const known = req.headers['if-none-match']?.split(',').map((t) => t.trim().replace(/^W\//, ''));
+    if (known?.includes(etag)) return reply.code(304).send();
     return reply.type('text/javascript; charset=utf-8').send(bundle.source);
   });
 
