@@ -282,7 +282,9 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
 
-    // A held reading on screen: its "waiting for a patient" and assign button are words too.
+    // A held reading on screen: its "waiting for a patient" and assign button are words too. The
+    // selection is given back afterwards (the next tests' readings must reach the cloud).
+    const selected = gw.patients.current();
     gw.patients.clear();
     frames.emit('frame', { ...frame(hexWeight(14_400), '2A9D'), deviceId: 'ble:C0:FF:EE:00:00:03' });
     await expect.poll(() => gw.store.stats().held, { timeout: 10_000 }).toBeGreaterThan(0);
@@ -329,6 +331,7 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
         await page.close();
       }
     }
+    if (selected) gw.patients.select(selected.id);
   });
 
   it('warns the nurse when the cart storage is nearly full, and clears the warning once synced', async () => {
