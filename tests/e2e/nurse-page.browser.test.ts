@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AckingCloud, startBroker, type TestBroker } from '../../gateway/src/testing/acking-cloud.mjs';
 import { type TempDir, tempDir } from '../../gateway/src/testing/fixtures.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
+import { otherLanguageMessages } from '../support/language-mix.js';
 
 const hex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 /** 0x2A35: 120/80 mmHg, MAP 93, stamped 2024-05-01 08:15:30, pulse 64/min. */
@@ -263,6 +264,74 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
     } finally {
       await page.close();
     }
+  });
+
+  it('shows one language at a time, in French and in English, under a CSP without inline script, with no violation', async () => {
+    const res = await fetch(`${gw.httpUrl}/`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    const directive = (name: string) => csp.split(';').find((d) => d.trim().startsWith(`${name} `)) ?? '';
+    expect(directive('script-src').trim()).toBe("script-src 'self'");
+    expect(directive('style-src')).toMatch(/^ style-src 'sha256-[A-Za-z0-9+/]+=*'$/);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
+    // The bundle is revalidated, not fetched again, when unchanged (a reload on the cart's Wi-Fi).
+    const script = await fetch(`${gw.httpUrl}/app.js`);
+    const etag = script.headers.get('etag') ?? '';
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    expect((await script.text()).length).toBeGreaterThan(0);
+    const again = await fetch(`${gw.httpUrl}/app.js`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+
+    // A held reading on screen: its "waiting for a patient" and assign button are words too. The
+    // selection is given back afterwards (the next tests' readings must reach the cloud).
+    const selected = gw.patients.current();
+    gw.patients.clear();
+    frames.emit('frame', { ...frame(hexWeight(14_400), '2A9D'), deviceId: 'ble:C0:FF:EE:00:00:03' });
+    await expect.poll(() => gw.store.stats().held, { timeout: 10_000 }).toBeGreaterThan(0);
+    for (const [locale, lang, other] of [
+      ['fr-FR', 'fr', 'en'],
+      ['en-GB', 'en', 'fr'],
+    ] as const) {
+      const page = await browser.newPage({ locale });
+      const problems: string[] = [];
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      await page.addInitScript(() => {
+        document.addEventListener('securitypolicyviolation', (e) => {
+          (document.documentElement.dataset as Record<string, string>).cspViolation = `${e.violatedDirective} ${e.blockedURI}`;
+        });
+      });
+      try {
+        await page.goto(`${gw.httpUrl}/`);
+        await expect.poll(() => page.evaluate(() => document.body.dataset.events), { timeout: 10_000 }).toBe('open');
+        await expect.poll(() => page.locator('#patient option').count()).toBe(3);
+        await expect.poll(() => page.locator('#readings li .held').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+        // What the nurse reads: the text, the title, the placeholders and the tooltips.
+        const visible = () =>
+          page.evaluate(() =>
+            [
+              document.title,
+              // biome-ignore lint/performance/useDomNodeTextContent: what is shown, not the hidden elements' text
+              document.body.innerText,
+              ...[...document.querySelectorAll<HTMLInputElement>('[placeholder]')].map((e) => e.placeholder),
+              ...[...document.querySelectorAll<HTMLElement>('[title]')].map((e) => e.title),
+            ].join('\n'),
+          );
+        expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
+        expect(otherLanguageMessages(await visible(), lang), locale).toEqual([]);
+        // The switch gives the other language whole.
+        await page.locator('#lang').click();
+        expect(await page.evaluate(() => document.documentElement.lang)).toBe(other);
+        expect(otherLanguageMessages(await visible(), other), `${locale} switched`).toEqual([]);
+        expect(await page.evaluate(() => document.documentElement.dataset.cspViolation ?? null), locale).toBeNull();
+        expect(problems, locale).toEqual([]);
+      } finally {
+        await page.close();
+      }
+    }
+    if (selected) gw.patients.select(selected.id);
   });
 
   it('warns the nurse when the cart storage is nearly full, and clears the warning once synced', async () => {

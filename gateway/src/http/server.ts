@@ -13,11 +13,12 @@ import type { GatewayConfig, PatientConfig } from '../config.js';
 import type { DeviceManager, LiveValue, ReadingEvent } from '../devices/device-manager.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { NURSE_PAGE_ICON } from '../pages/nurse/icon.js';
+import { NURSE_PAGE_CSP, NURSE_PAGE_SCRIPT_PATH, nursePageBundle, renderNursePage } from '../pages/nurse/page.js';
 import { FixedPatientError, type PatientContext } from '../patient/context.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import type { SyncClient } from '../sync/sync-client.js';
 import type { TeleconsultAgent } from '../teleconsult/agent.js';
-import { NURSE_PAGE_CSP, NURSE_PAGE_HTML, NURSE_PAGE_ICON, NURSE_PAGE_JS } from './nurse-page.js';
 import { registerStethoscopeRoutes } from './routes/stethoscope.js';
 import { registerTeleconsultRoutes } from './routes/teleconsult.js';
 
@@ -202,7 +203,7 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
   });
 
   app.get('/', { schema: { querystring: Type.Object({}) } }, async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').header('content-security-policy', NURSE_PAGE_CSP).send(NURSE_PAGE_HTML),
+    reply.type('text/html; charset=utf-8').header('content-security-policy', NURSE_PAGE_CSP).send(renderNursePage()),
   );
   // /favicon.ico too: what a browser asks for when a page names no icon (no 404 in its console).
   for (const path of ['/favicon.svg', '/favicon.ico']) {
@@ -210,9 +211,16 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
       reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(NURSE_PAGE_ICON),
     );
   }
-  app.get('/app.js', { schema: { querystring: NoQuery } }, async (_req, reply) =>
-    reply.type('text/javascript; charset=utf-8').send(NURSE_PAGE_JS),
-  );
+  // The page's bundle: revalidated on each load (a new gateway version brings a new one), a 304
+  // when unchanged, so a reload over the cart's weak Wi-Fi costs a round trip, not the script.
+  app.get(NURSE_PAGE_SCRIPT_PATH, { schema: { querystring: NoQuery } }, async (req, reply) => {
+    const bundle = nursePageBundle();
+    const etag = `"${bundle.sha256}"`;
+    void reply.header('etag', etag).header('cache-control', 'no-cache');
+    const known = req.headers['if-none-match']?.split(',').map((t) => t.trim().replace(/^W\//, ''));
+    if (known?.includes(etag)) return reply.code(304).send();
+    return reply.type('text/javascript; charset=utf-8').send(bundle.source);
+  });
 
   app.addHook('preClose', async () => streams.closeAll());
 

@@ -1,0 +1,17 @@
+/** JSON calls to the nurse API; a refusal throws with the server's message (shown to the nurse). */
+export async function api<T>(method: string, url: string, body?: unknown): Promise<T> {
+  const res = await fetch(url, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) {
+    const problem = (await res.json().catch(() => ({}))) as { message?: unknown };
+    throw new Error(typeof problem.message === 'string' && problem.message ? problem.message : res.statusText);
+  }
+  return (res.status === 204 ? null : await res.json()) as T;
+}
+
+export function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

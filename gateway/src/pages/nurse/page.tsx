@@ -1,0 +1,121 @@
+/**
+ * The nurse page served at / on the cart: pick the patient, see the last readings arrive (held ones
+ * flagged), assign held readings, call the specialist for the current patient and follow the act's
+ * status, in French or English (browser/main.ts picks the browser's language; the switch flips it).
+ * The server renders the document; its browser code is the bundle served at /app.js (script-src
+ * 'self', no inline script), its stylesheet is inline and allowed by hash. Vital labels and units
+ * come from @telecart/devices' vitals catalogue, handed to the bundle as JSON data.
+ */
+import { createHash } from 'node:crypto';
+import { labelsByLoinc, UNIT_DISPLAY } from '@telecart/devices';
+import { InlineStyle, JsonData, type Lang, loadPageBundle, nurse, type PageBundle, renderDocument, textsIn } from '@telecart/ui';
+import { NURSE_PAGE_CSS } from './style.js';
+import type { NurseVitals } from './vitals-data.js';
+
+/** The URL of the page's bundle (served by the nurse API). */
+export const NURSE_PAGE_SCRIPT_PATH = '/app.js';
+
+const styleHash = `'sha256-${createHash('sha256').update(NURSE_PAGE_CSS, 'utf8').digest('base64')}'`;
+
+/** Its own script file only (no inline script, no eval), its own stylesheet by hash, its own origin. */
+export const NURSE_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  `style-src ${styleHash}`,
+  "connect-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** The page's browser code, built by `npm run build` (scripts/build-pages.mjs). */
+export function nursePageBundle(): PageBundle {
+  return loadPageBundle(import.meta.url);
+}
+
+const pages = new Map<Lang, string>();
+
+/** The document, in the language the page starts in before its script runs (the same for every request). */
+export function renderNursePage(lang: Lang = 'fr'): string {
+  const hit = pages.get(lang);
+  if (hit) return hit;
+  const t = textsIn(nurse, lang);
+  const vitals: NurseVitals = { labels: labelsByLoinc(), units: UNIT_DISPLAY };
+  const html = renderDocument(
+    <html lang={lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>telecart</title>
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <InlineStyle css={NURSE_PAGE_CSS} />
+      </head>
+      <body>
+        <header>
+          <h1 data-i18n="title">{t.title}</h1>
+          <label>
+            <span data-i18n="patient">{t.patient}</span> <select id="patient" />
+          </label>
+          <button type="button" id="clear" data-i18n="clear">
+            {t.clear}
+          </button>
+          <button type="button" id="lang" data-i18n="switchLang">
+            {t.switchLang}
+          </button>
+        </header>
+        <main>
+          <div id="store" role="alert" hidden />
+          <div id="refused-readings" role="alert" hidden />
+          <div id="who" />
+          <section id="tc" aria-live="polite">
+            <fieldset id="tc-consent">
+              <legend data-i18n="consent">{t.consent}</legend>
+              <label>
+                <input type="radio" name="tc-by" id="tc-by-patient" value="patient" checked />{' '}
+                <span data-i18n="byPatient">{t.byPatient}</span>
+              </label>
+              <label>
+                <input type="radio" name="tc-by" id="tc-by-rep" value="representative" /> <span data-i18n="byRep">{t.byRep}</span>
+              </label>
+              <span id="tc-rep" hidden>
+                <input type="text" id="tc-rep-name" maxLength={128} data-i18n-placeholder="repName" placeholder={t.repName} />
+                <input type="text" id="tc-rep-relation" maxLength={64} data-i18n-placeholder="repRelation" placeholder={t.repRelation} />
+              </span>
+              <label>
+                <span data-i18n="method">{t.method}</span>{' '}
+                <select id="tc-method">
+                  <option value="oral" data-i18n="oral">
+                    {t.oral}
+                  </option>
+                  <option value="written" data-i18n="written">
+                    {t.written}
+                  </option>
+                </select>
+              </label>
+              <label>
+                <input type="checkbox" id="tc-confirm" /> <span data-i18n="confirm">{t.confirm}</span>
+              </label>
+            </fieldset>
+            <input id="tc-reason" maxLength={200} data-i18n-placeholder="reason" placeholder={t.reason} />
+            <button type="button" id="tc-call" data-i18n="call">
+              {t.call}
+            </button>
+            <button type="button" id="tc-cancel" data-i18n="cancelCall" hidden>
+              {t.cancelCall}
+            </button>
+            <span id="tc-status" data-status="" />
+            <span id="tc-patient" hidden />
+          </section>
+          <div id="live" />
+          <h2 data-i18n="recent">{t.recent}</h2>
+          <ul id="readings" />
+        </main>
+        <JsonData id="nurse-vitals" value={vitals} />
+        <script src={NURSE_PAGE_SCRIPT_PATH} />
+      </body>
+    </html>,
+  );
+  pages.set(lang, html);
+  return html;
+}
