@@ -10,6 +10,7 @@ import type { Observation } from '@telecart/protocol';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, startCloud } from './cloud.js';
+import { dashboardBundle } from './pages/dashboard/page.js';
 import { testClinician } from './testing/clinician.js';
 import { batchOf, reading } from './testing/observations.js';
 import { TestGateway } from './testing/test-gateway.js';
@@ -239,9 +240,11 @@ describe('live events and dashboard', () => {
     expect(page.text).toContain('MARTIN Jeanne');
     expect(page.text).toContain('131/84');
     expect(page.text).toContain('71,3'); // French decimal comma
-    expect(page.text).toContain('Paul &#60;script&#62;'); // names are escaped
+    expect(page.text).toContain('Paul &lt;script'); // names are escaped
+    expect(page.text).not.toContain('Paul <script>');
     expect(page.text).not.toMatch(/(src|href)="(https?:)?\/\//); // nothing loaded from elsewhere
-    expect(page.text).toContain("new EventSource('api/events')");
+    // The page carries its built browser code (which listens to api/events: tests/e2e/dashboard.browser.test.ts).
+    expect(page.text).toContain(dashboardBundle().source);
 
     const en = await get('/dashboard/patients?lang=en');
     expect(en.text).toContain('Blood pressure');

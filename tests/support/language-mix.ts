@@ -6,6 +6,12 @@
  */
 import { CATALOGUE, type Lang, type Message } from '../../ui/src/i18n/index.js';
 
+/** `part` as whole words: English "Alert" is not found in French "Alertes". */
+function containsWords(text: string, part: string): boolean {
+  const escaped = part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'u').test(text);
+}
+
 export function otherLanguageMessages(visibleText: string, lang: Lang): string[] {
   const other: Lang = lang === 'fr' ? 'en' : 'fr';
   const found: string[] = [];
@@ -19,7 +25,7 @@ export function otherLanguageMessages(visibleText: string, lang: Lang): string[]
           .split(/\{\w+\}/)
           .sort((a, b) => b.length - a.length)[0]
           ?.trim() ?? '';
-      if (part.length > 3 && visibleText.includes(part)) found.push(`${ns}.${key}: ${foreign}`);
+      if (part.length > 3 && containsWords(visibleText, part)) found.push(`${ns}.${key}: ${foreign}`);
     }
   }
   return found;

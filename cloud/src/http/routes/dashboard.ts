@@ -1,19 +1,13 @@
-/** GET / (the clinician dashboard page), GET /dashboard/patients?lang= and /dashboard/gateways?lang= (the tables it refreshes). */
+/** GET / (the clinician dashboard page, pages/dashboard/), GET /dashboard/patients?lang= and /dashboard/gateways?lang= (the tables it refreshes). */
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { CLIENT_SCRIPT } from '../../dashboard/client-script.js';
-import { renderDashboardPage, renderGatewaysFragment, renderPatientsFragment } from '../../dashboard/render.js';
-import { DASHBOARD_CSS } from '../../dashboard/style.js';
+import { dashboardPageCsp, renderDashboardPage, renderGatewaysFragment, renderPatientsFragment } from '../../pages/dashboard/page.js';
 import { patientOverviews } from '../../vitals/overview.js';
 import { currentReader, type DataAccess, type Reader } from '../access/data-access.js';
-import { pageCsp } from '../csp.js';
 import type { HttpDeps } from '../deps.js';
 import { DashboardQuery } from '../query-schemas.js';
 
 const HTML = 'text/html; charset=utf-8';
-/** Only our own inline script and style run (by hash); nothing may load from elsewhere. */
-export const DASHBOARD_CSP = pageCsp({ scripts: [CLIENT_SCRIPT], styles: [DASHBOARD_CSS] });
-
 export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   const timeZone = deps.timeZone ?? 'Europe/Paris';
   // What this reader may see: the patients of their carts, and those carts.
@@ -28,7 +22,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps, ac
       access.recordRead(req, 'view-dashboard');
       const reader = r.role === 'specialist' ? { name: r.name } : null;
       const html = renderDashboardPage(await patients(r), { lang: req.query.lang, timeZone, reader }, await gateways(r));
-      return reply.type(HTML).header('content-security-policy', DASHBOARD_CSP).header('cache-control', 'no-store').send(html);
+      return reply.type(HTML).header('content-security-policy', dashboardPageCsp()).header('cache-control', 'no-store').send(html);
     },
   );
 

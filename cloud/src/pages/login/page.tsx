@@ -4,9 +4,9 @@
  * are inline, allowed by hash: no eval, no third-party origin.
  */
 import { CATALOGUE, InlineScript, InlineStyle, type Lang, loadPageBundle, renderDocument, textsIn } from '@telecart/ui';
-import { DASHBOARD_CSS } from '../../dashboard/style.js';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
+import { DASHBOARD_CSS } from '../dashboard/style.js';
 
 const bundle = () => loadPageBundle(import.meta.url);
 

@@ -9,9 +9,9 @@ import { encodePayload, topics } from '@telecart/protocol';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cloud, startCloud } from '../cloud.js';
-import { testClinician } from '../testing/clinician.js';
-import { statusOf } from '../testing/observations.js';
+import { type Cloud, startCloud } from '../../cloud.js';
+import { testClinician } from '../../testing/clinician.js';
+import { statusOf } from '../../testing/observations.js';
 
 const clinician = testClinician();
 

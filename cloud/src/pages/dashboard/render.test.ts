@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DASHBOARD_CSP } from '../http/routes/dashboard.js';
-import { batchOf, reading } from '../testing/observations.js';
-import type { PatientOverview } from '../vitals/overview.js';
-import { summarizeVitals } from '../vitals/summary.js';
-import { CLIENT_SCRIPT } from './client-script.js';
-import { renderDashboardPage, renderPatientsFragment } from './render.js';
+import { batchOf, reading } from '../../testing/observations.js';
+import type { PatientOverview } from '../../vitals/overview.js';
+import { summarizeVitals } from '../../vitals/summary.js';
+import { dashboardBundle, dashboardPageCsp, renderDashboardPage, renderPatientsFragment } from './page.js';
 
 const patient = (over: Partial<PatientOverview>): PatientOverview => ({
   id: 'p-001',
@@ -57,11 +55,12 @@ describe('dashboard rendering', () => {
   });
 
   it('embeds a script that parses and is allowed by the page CSP, and nothing external', () => {
-    expect(() => new Function(CLIENT_SCRIPT)).not.toThrow();
+    expect(() => new Function(dashboardBundle().source)).not.toThrow();
     const page = renderDashboardPage([], { lang: 'fr', timeZone: 'UTC' });
     const script = /<script>([\s\S]*?)<\/script>/.exec(page)?.[1] ?? '';
+    expect(script).toBe(dashboardBundle().source);
     const hash = createHash('sha256').update(script, 'utf8').digest('base64');
-    expect(DASHBOARD_CSP).toContain(`'sha256-${hash}'`);
+    expect(dashboardPageCsp()).toContain(`'sha256-${hash}'`);
     expect(page).not.toMatch(/https?:\/\//);
   });
 });
