@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { TestGateway } from '../../cloud/src/testing/test-gateway.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
+import { otherLanguageMessages } from '../support/language-mix.js';
 
 const PASSWORD = 'trends-test-password';
 const DAY = 86_400_000;
@@ -178,5 +179,49 @@ describe.skipIf(!hasChromium)('patient trends page in Chromium', () => {
 
     expect(await violations()).toEqual([]);
     expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('speaks one language, French or English, and runs under a CSP without unsafe-inline with no violation', async () => {
+    for (const lang of ['fr', 'en'] as const) {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+      });
+      await page.addInitScript(() => {
+        const w = window as unknown as { cspViolations: string[] };
+        w.cspViolations = [];
+        document.addEventListener('securitypolicyviolation', (e) => w.cspViolations.push(`${e.violatedDirective} ${e.blockedURI}`));
+      });
+      const path = `/patients/${PATIENT}?lang=${lang}`;
+      await page.goto(`${cloud.httpUrl}/login?lang=${lang}&next=${encodeURIComponent(path)}`);
+      await page.fill('#login-id', 'dr-leroy');
+      await page.fill('#login-password', PASSWORD);
+      await Promise.all([page.waitForURL(`${cloud.httpUrl}${path}`), page.click('button[type=submit]')]);
+      // The page's own answer (a reload: the sign-in's redirect is not the page's response).
+      const response = await page.reload();
+      const scriptSrc = (response?.headers()['content-security-policy'] ?? '')
+        .split(';')
+        .map((d) => d.trim())
+        .find((d) => d.startsWith('script-src'));
+      expect(scriptSrc, lang).toMatch(/^script-src 'self' 'sha256-[A-Za-z0-9+/=]+'$/);
+      await expect.poll(() => page.locator('#patient-main').getAttribute('data-state'), { timeout: 15_000 }).toBe('ready');
+      expect(await page.locator('#charts figure').count(), lang).toBeGreaterThan(0);
+      // What a person sees or hears: the title, the rendered text (innerText: not hidden elements), the accessible labels.
+      const visible = await page.evaluate(() =>
+        [
+          document.title,
+          // biome-ignore lint/performance/useDomNodeTextContent: the visible text is the point (textContent would include the data JSON and hidden text)
+          document.body.innerText,
+          ...Array.from(document.querySelectorAll('[aria-label]'), (e) => e.getAttribute('aria-label')),
+        ].join('\n'),
+      );
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
+      expect(otherLanguageMessages(visible, lang), lang).toEqual([]);
+      expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations), lang).toEqual([]);
+      expect(errors, lang).toEqual([]);
+      await page.close();
+    }
   }, 90_000);
 });

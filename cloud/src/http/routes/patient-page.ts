@@ -1,24 +1,14 @@
-/** GET /patients/:id?lang=&days=: a patient's trends page (charts drawn by the page from /api/patients/:id/trends). */
+/** GET /patients/:id?lang=&days=: a patient's trends page (pages/patient/; charts drawn by the page from /api/patients/:id/trends). */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { PATIENT_PAGE_SCRIPT } from '../../patient-page/client-script.js';
-import { PERIODS } from '../../patient-page/i18n.js';
-import { renderPatientNotFound, renderPatientPage } from '../../patient-page/render.js';
-import { PATIENT_PAGE_CSS } from '../../patient-page/style.js';
+import { PERIODS, patientPageCsp, renderPatientNotFound, renderPatientPage } from '../../pages/patient/page.js';
 import { latestTrendReadings } from '../../patient-page/trends.js';
 import { currentReader, type DataAccess } from '../access/data-access.js';
-import { pageCsp } from '../csp.js';
 import type { HttpDeps } from '../deps.js';
 import { PatientIdParams } from '../query-schemas.js';
 import { assetHref, uplotAssets } from './assets.js';
 
 const HTML = 'text/html; charset=utf-8';
-
-/**
- * As strict as the dashboard's: the inline script and style by hash; 'self' adds only the uPlot
- * files of /assets (loaded with Subresource Integrity). Nothing from another origin.
- */
-export const PATIENT_PAGE_CSP = pageCsp({ scripts: [PATIENT_PAGE_SCRIPT], styles: [PATIENT_PAGE_CSS], selfAssets: true });
 
 export const PatientPageQuery = Type.Object(
   {
@@ -38,6 +28,8 @@ export function registerPatientPageRoutes(app: FastifyInstance, deps: HttpDeps, 
     js: { href: assetHref(js), integrity: js.integrity },
     css: { href: assetHref(css), integrity: css.integrity },
   };
+  // As strict as the dashboard's: the inline bundle and style by hash, 'self' only for uPlot's /assets files.
+  const csp = patientPageCsp();
 
   app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof PatientPageQuery> }>(
     '/patients/:id',
@@ -45,7 +37,7 @@ export function registerPatientPageRoutes(app: FastifyInstance, deps: HttpDeps, 
     async (req, reply) => {
       const { id } = req.params;
       const { lang, days } = req.query;
-      void reply.type(HTML).header('content-security-policy', PATIENT_PAGE_CSP).header('cache-control', 'no-store');
+      void reply.type(HTML).header('content-security-policy', csp).header('cache-control', 'no-store');
       // Another cart's patient gets the page an unknown one gets: no hint that it exists.
       const patient = (await access.mayReadPatient(currentReader(req), id)) ? await deps.store.getPatient(id) : null;
       if (!patient) return reply.code(404).send(renderPatientNotFound({ lang }));
