@@ -46,7 +46,7 @@ function prefixed(prefix, obj) {
 
 function flatRows(rows, label) {
   const out = {};
-  rows.forEach((r, i) => Object.assign(out, prefixed(String(label(r) ?? i), r)));
+  for (const [i, r] of rows.entries()) Object.assign(out, prefixed(String(label(r) ?? i), r));
   return out;
 }
 
