@@ -28,8 +28,9 @@ import type {
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
-import { PostgresTeleconsultTables } from './teleconsult-postgres.js';
+import { postgresDialect, postgresKysely } from './store-dialect.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
+import { TeleconsultTables } from './teleconsult-tables.js';
 import type { ThrottleDecide, ThrottleRow } from './throttle-records.js';
 
 export interface PostgresStoreOptions {
@@ -194,7 +195,7 @@ function mergeSeeds(patients: readonly PatientSeed[]): PatientSeed[] {
 
 export class PostgresStore implements CloudStore {
   private closed = false;
-  private readonly teleconsult: PostgresTeleconsultTables;
+  private readonly teleconsult: TeleconsultTables;
   private readonly alerts: PostgresAlertTables;
   private readonly rows: RowDecoder;
 
@@ -204,7 +205,7 @@ export class PostgresStore implements CloudStore {
     onUnreadableRow: UnreadableRowListener | undefined,
   ) {
     this.rows = new RowDecoder(onUnreadableRow);
-    this.teleconsult = new PostgresTeleconsultTables(pool);
+    this.teleconsult = new TeleconsultTables(postgresKysely(pool), postgresDialect);
     this.alerts = new PostgresAlertTables(pool, this.rows);
   }
 

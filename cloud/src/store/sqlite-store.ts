@@ -27,8 +27,9 @@ import type {
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { migrate } from './sqlite-migrations.js';
+import { sqliteDialect, sqliteKysely } from './store-dialect.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
-import { SqliteTeleconsultTables } from './teleconsult-sqlite.js';
+import { TeleconsultTables } from './teleconsult-tables.js';
 import type { ThrottleDecide, ThrottleRow } from './throttle-records.js';
 
 export interface SqliteStoreOptions {
@@ -96,7 +97,7 @@ export class SqliteStore implements CloudStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly teleconsult: SqliteTeleconsultTables;
+  private readonly teleconsult: TeleconsultTables;
   private readonly alerts: SqliteAlertTables;
   private readonly rows: RowDecoder;
   private closed = false;
@@ -111,7 +112,7 @@ export class SqliteStore implements CloudStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db, this.now);
-    this.teleconsult = new SqliteTeleconsultTables(this.db);
+    this.teleconsult = new TeleconsultTables(sqliteKysely(this.db), sqliteDialect);
     this.alerts = new SqliteAlertTables(this.db, this.rows);
   }
 
@@ -344,7 +345,7 @@ export class SqliteStore implements CloudStore {
   }
 
   async upsertTeleconsultation(record: TeleconsultationRecord): Promise<void> {
-    this.teleconsult.upsert(record);
+    return this.teleconsult.upsert(record);
   }
 
   async getTeleconsultation(sessionId: string): Promise<TeleconsultationRecord | null> {
@@ -356,7 +357,7 @@ export class SqliteStore implements CloudStore {
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {
-    this.teleconsult.append(event);
+    return this.teleconsult.append(event);
   }
 
   async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
