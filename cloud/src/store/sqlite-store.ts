@@ -457,7 +457,7 @@ export class SqliteStore implements CloudStore {
     const dequeue = this.stmt('DELETE FROM alert_queue WHERE n = ?');
     const upsert = (t: AlertTrigger) => {
       const q = this.alerts.upsertStatement(t);
-      return this.alerts.upserted(this.db.prepare(q.sql).get(...q.parameters) as Parameters<AlertTables['upserted']>[0]);
+      return this.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as Parameters<AlertTables['upserted']>[0]);
     };
     return this.db
       .transaction(() =>
