@@ -53,7 +53,8 @@ export interface AlertDatabase {
   alerts: AlertsTable;
 }
 
-type AlertRow = Selectable<AlertsTable>;
+/** A row of the alerts table as either database returns it. */
+export type AlertRow = Selectable<AlertsTable>;
 
 export class AlertTables {
   constructor(

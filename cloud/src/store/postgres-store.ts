@@ -11,7 +11,7 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import pg from 'pg';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
-import { type AlertDatabase, AlertTables } from './alert-tables.js';
+import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
 import { batchResult, conflictOutcome, type Outcome, patientsOf, type StoredKey, splitBatch } from './batch-outcome.js';
 import type {
   CloudStore,
@@ -618,11 +618,7 @@ export class PostgresStore implements CloudStore {
         for (const t of ours.has(queueId) ? triggers : []) {
           // The shared alert upsert, run as SQL text on this transaction's connection.
           const q = this.alerts.upsertStatement(t);
-          alerts.push(
-            this.alerts.upserted(
-              (await c.query<Parameters<AlertTables['upserted']>[0] & pg.QueryResultRow>(q.sql, [...q.parameters])).rows[0],
-            ),
-          );
+          alerts.push(this.alerts.upserted((await c.query<AlertRow & pg.QueryResultRow>(q.sql, [...q.parameters])).rows[0]));
         }
         results.push({ queueId, judged: ours.has(queueId), alerts });
       }

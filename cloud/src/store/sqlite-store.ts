@@ -10,7 +10,7 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import Database from 'better-sqlite3';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
-import { type AlertDatabase, AlertTables } from './alert-tables.js';
+import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
 import { batchResult, conflictOutcome, type Outcome, type StoredKey } from './batch-outcome.js';
 import type {
   CloudStore,
@@ -457,7 +457,7 @@ export class SqliteStore implements CloudStore {
     const dequeue = this.stmt('DELETE FROM alert_queue WHERE n = ?');
     const upsert = (t: AlertTrigger) => {
       const q = this.alerts.upsertStatement(t);
-      return this.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as Parameters<AlertTables['upserted']>[0]);
+      return this.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined);
     };
     return this.db
       .transaction(() =>
