@@ -11,7 +11,7 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import pg from 'pg';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
-import { PostgresAlertTables } from './alerts-postgres.js';
+import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
 import { batchResult, conflictOutcome, type Outcome, patientsOf, type StoredKey, splitBatch } from './batch-outcome.js';
 import type {
   CloudStore,
@@ -28,8 +28,9 @@ import type {
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
-import { PostgresTeleconsultTables } from './teleconsult-postgres.js';
+import { postgresDialect, postgresKysely } from './store-dialect.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
+import { type TeleconsultDatabase, TeleconsultTables } from './teleconsult-tables.js';
 import type { ThrottleDecide, ThrottleRow } from './throttle-records.js';
 
 export interface PostgresStoreOptions {
@@ -194,8 +195,8 @@ function mergeSeeds(patients: readonly PatientSeed[]): PatientSeed[] {
 
 export class PostgresStore implements CloudStore {
   private closed = false;
-  private readonly teleconsult: PostgresTeleconsultTables;
-  private readonly alerts: PostgresAlertTables;
+  private readonly teleconsult: TeleconsultTables;
+  private readonly alerts: AlertTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -204,8 +205,9 @@ export class PostgresStore implements CloudStore {
     onUnreadableRow: UnreadableRowListener | undefined,
   ) {
     this.rows = new RowDecoder(onUnreadableRow);
-    this.teleconsult = new PostgresTeleconsultTables(pool);
-    this.alerts = new PostgresAlertTables(pool, this.rows);
+    // No Kysely transaction is used (the stores run their own), so each set of tables has its own.
+    this.teleconsult = new TeleconsultTables(postgresKysely<TeleconsultDatabase>(pool), postgresDialect);
+    this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
   }
 
   /** Connects, brings the schema forward (once, even with several processes opening at once). */
@@ -613,7 +615,11 @@ export class PostgresStore implements CloudStore {
       const results: JudgeResult[] = [];
       for (const { queueId, triggers } of judgements) {
         const alerts: JudgeResult['alerts'] = [];
-        if (ours.has(queueId)) for (const t of triggers) alerts.push(await this.alerts.upsertOpen(t, c));
+        for (const t of ours.has(queueId) ? triggers : []) {
+          // The shared alert upsert, run as SQL text on this transaction's connection.
+          const q = this.alerts.upsertStatement(t);
+          alerts.push(this.alerts.upserted((await c.query<AlertRow & pg.QueryResultRow>(q.sql, [...q.parameters])).rows[0]));
+        }
         results.push({ queueId, judged: ours.has(queueId), alerts });
       }
       return results;

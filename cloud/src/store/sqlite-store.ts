@@ -10,7 +10,7 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import Database from 'better-sqlite3';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
-import { SqliteAlertTables } from './alerts-sqlite.js';
+import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
 import { batchResult, conflictOutcome, type Outcome, type StoredKey } from './batch-outcome.js';
 import type {
   CloudStore,
@@ -27,8 +27,9 @@ import type {
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { migrate } from './sqlite-migrations.js';
+import { sqliteDialect, sqliteKysely } from './store-dialect.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
-import { SqliteTeleconsultTables } from './teleconsult-sqlite.js';
+import { type TeleconsultDatabase, TeleconsultTables } from './teleconsult-tables.js';
 import type { ThrottleDecide, ThrottleRow } from './throttle-records.js';
 
 export interface SqliteStoreOptions {
@@ -96,8 +97,8 @@ export class SqliteStore implements CloudStore {
   private readonly db: Database.Database;
   private readonly now: () => Date;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly teleconsult: SqliteTeleconsultTables;
-  private readonly alerts: SqliteAlertTables;
+  private readonly teleconsult: TeleconsultTables;
+  private readonly alerts: AlertTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -111,8 +112,9 @@ export class SqliteStore implements CloudStore {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db, this.now);
-    this.teleconsult = new SqliteTeleconsultTables(this.db);
-    this.alerts = new SqliteAlertTables(this.db, this.rows);
+    // No Kysely transaction is used (the stores run their own), so each set of tables has its own.
+    this.teleconsult = new TeleconsultTables(sqliteKysely<TeleconsultDatabase>(this.db), sqliteDialect);
+    this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
   }
 
   /** Prepared once per distinct SQL text (the set is small: one per filter combination). */
@@ -344,7 +346,7 @@ export class SqliteStore implements CloudStore {
   }
 
   async upsertTeleconsultation(record: TeleconsultationRecord): Promise<void> {
-    this.teleconsult.upsert(record);
+    return this.teleconsult.upsert(record);
   }
 
   async getTeleconsultation(sessionId: string): Promise<TeleconsultationRecord | null> {
@@ -356,7 +358,7 @@ export class SqliteStore implements CloudStore {
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {
-    this.teleconsult.append(event);
+    return this.teleconsult.append(event);
   }
 
   async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
@@ -449,7 +451,23 @@ export class SqliteStore implements CloudStore {
   }
 
   async judge(judgements: readonly Judgement[]): Promise<JudgeResult[]> {
-    return judgements.length === 0 ? [] : this.alerts.judge(judgements);
+    if (judgements.length === 0) return [];
+    // Synchronous, IMMEDIATE: nothing else on this connection (a storeBatch) can run inside it, and
+    // it holds the write lock from the start. The alert upsert is the shared one, run as SQL text.
+    const dequeue = this.stmt('DELETE FROM alert_queue WHERE n = ?');
+    const upsert = (t: AlertTrigger) => {
+      const q = this.alerts.upsertStatement(t);
+      return this.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined);
+    };
+    return this.db
+      .transaction(() =>
+        judgements.map(({ queueId, triggers }) =>
+          dequeue.run(queueId).changes === 0
+            ? { queueId, judged: false, alerts: [] }
+            : { queueId, judged: true, alerts: triggers.map(upsert) },
+        ),
+      )
+      .immediate();
   }
 
   unreadableRows(): UnreadableRowCounts {
