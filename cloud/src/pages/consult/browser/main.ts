@@ -17,9 +17,17 @@ import { show } from './view.js';
 
 let me: Specialist | null = null;
 let sessions: SessionView[] = [];
+/** The WebSocket's state as shown (redrawn in the other language on a switch); null: a message of the cloud shows instead. */
+let socketShown: 'live' | 'lost' | null = null;
 
 const drawRoom = () => renderRoom(sessions, join);
 const wsState = () => byId('ws-state');
+
+function showSocket(state: 'live' | 'lost'): void {
+  socketShown = state;
+  wsState().textContent = state === 'live' ? t().wsLive : t().wsLost;
+  wsState().dataset.state = state;
+}
 
 function onMessage(m: CloudMessage): void {
   if (m.type === 'waiting-room') {
@@ -33,7 +41,10 @@ function onMessage(m: CloudMessage): void {
   if (m.type === 'error') {
     const act = currentAct();
     if (act && (!m.sessionId || m.sessionId === act.sessionId)) byId('consult-message').textContent = String(m.message);
-    else wsState().textContent = String(m.message);
+    else {
+      socketShown = null;
+      wsState().textContent = String(m.message);
+    }
     return;
   }
   onActMessage(m);
@@ -45,12 +56,10 @@ function start(specialist: Specialist): void {
   show(currentAct() ? 'consult' : 'room');
   connect({
     onOpen() {
-      wsState().textContent = t().wsLive;
-      wsState().dataset.state = 'live';
+      showSocket('live');
     },
     onLost() {
-      wsState().textContent = t().wsLost;
-      wsState().dataset.state = 'lost';
+      showSocket('lost');
       // The relay keeps the act for a grace period: the media may still flow; rejoin when the socket is back.
       markAway();
     },
@@ -90,6 +99,7 @@ byId('logout').addEventListener('click', () => {
     disconnect();
     dropAct();
     byId('who').textContent = '';
+    socketShown = null;
     wsState().textContent = '';
     show('login');
   });
@@ -99,6 +109,7 @@ const canvas = byId<HTMLCanvasElement>('ecg');
 initAct(ecgTrace(canvas), drawRoom);
 initPtzControls(actLive);
 initLanguage(() => {
+  if (socketShown) showSocket(socketShown);
   drawRoom();
   if (currentAct()) renderAct();
   renderPresets();
