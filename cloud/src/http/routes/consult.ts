@@ -1,22 +1,16 @@
 /**
  * The specialist's consultation page and its WebSocket:
- *   GET /consult      the page (login form, waiting room, the consultation); CSP by hash like the dashboard
+ *   GET /consult      the page (pages/consult/: login form, waiting room, the consultation); CSP by hash
  *   GET /consult/ws   WebSocket to the signaling relay; needs the login cookie and a same-origin page
  */
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
-import { CONSULT_SCRIPT } from '../../specialist-page/client-script.js';
-import { renderConsultPage } from '../../specialist-page/render.js';
-import { CONSULT_CSS } from '../../specialist-page/style.js';
+import { consultPageCsp, renderConsultPage } from '../../pages/consult/page.js';
 import { MAX_SIGNALING_BYTES } from '../../teleconsult/relay.js';
 import type { CloudMessage } from '../../teleconsult/ws-messages.js';
-import { pageCsp } from '../csp.js';
 import type { HttpDeps } from '../deps.js';
 import { DashboardQuery } from '../query-schemas.js';
-
-/** Our own inline script and style by hash; media only from WebRTC streams; connections to this origin. */
-export const CONSULT_CSP = pageCsp({ scripts: [CONSULT_SCRIPT], styles: [CONSULT_CSS], extra: ["media-src 'self' blob: mediastream:"] });
 
 /** A page that cannot keep up is closed rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -28,7 +22,7 @@ export function registerConsultRoutes(app: FastifyInstance, deps: HttpDeps, tc: 
     async (req, reply) =>
       reply
         .type('text/html; charset=utf-8')
-        .header('content-security-policy', CONSULT_CSP)
+        .header('content-security-policy', consultPageCsp())
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
         .header('permissions-policy', 'camera=(), geolocation=()')

@@ -1,4 +1,74 @@
-/** The consult page's wording (filled when the page moves to consult's pages/ folder). */
+/**
+ * The specialist's consultation page (cloud: GET /consult). The page switches language in the
+ * browser (data-i18n), so its bundle carries both languages of these. The act statuses are the
+ * cloud's (teleconsult/status-machine.ts STATUS_LABELS), sent with the page.
+ */
 import type { Messages } from '../types.js';
 
-export const consult = {} as const satisfies Messages;
+export const consult = {
+  title: { fr: 'telecart — téléconsultation', en: 'telecart — teleconsultation' },
+  heading: { fr: 'Téléconsultation', en: 'Teleconsultation' },
+  /** The language toggle names the other language, in that language. */
+  switchTo: { fr: 'English', en: 'Français' },
+  logout: { fr: 'Se déconnecter', en: 'Log out' },
+  loginHeading: { fr: 'Connexion du spécialiste', en: 'Specialist login' },
+  loginId: { fr: 'Identifiant', en: 'User id' },
+  loginPassword: { fr: 'Mot de passe', en: 'Password' },
+  loginSubmit: { fr: 'Se connecter', en: 'Log in' },
+  loginFailed: { fr: 'Identifiant ou mot de passe incorrect.', en: 'Wrong user id or password.' },
+  loginLocked: { fr: 'Trop d’essais : réessayez dans {s} s.', en: 'Too many attempts: try again in {s} s.' },
+  roomHeading: { fr: 'Salle d’attente', en: 'Waiting room' },
+  roomEmpty: { fr: 'Aucun patient en attente.', en: 'Nobody is waiting.' },
+  colPatient: { fr: 'Patient', en: 'Patient' },
+  colCart: { fr: 'Chariot', en: 'Cart' },
+  colReason: { fr: 'Motif', en: 'Reason' },
+  colSince: { fr: 'Depuis', en: 'Since' },
+  colStatus: { fr: 'Statut', en: 'Status' },
+  join: { fr: 'Rejoindre', en: 'Join' },
+  rejoin: { fr: 'Reprendre la téléconsultation', en: 'Rejoin the teleconsultation' },
+  reconnecting: { fr: 'interrompue, reconnexion du spécialiste…', en: 'interrupted, specialist reconnecting…' },
+  endedAway: {
+    fr: 'La téléconsultation s’est terminée pendant la coupure.',
+    en: 'The teleconsultation ended while the connection was lost.',
+  },
+  forYou: { fr: 'pour vous', en: 'for you' },
+  consentOral: { fr: 'Consentement oral', en: 'Oral consent' },
+  consentWritten: { fr: 'Consentement écrit', en: 'Written consent' },
+  consentPatient: { fr: 'du patient', en: 'from the patient' },
+  consentRep: { fr: 'de son représentant :', en: 'from their representative:' },
+  consentAt: { fr: 'recueilli à', en: 'collected at' },
+  consentNone: { fr: 'Consentement non enregistré', en: 'No consent recorded' },
+  born: { fr: 'né(e) le', en: 'born' },
+  ins: { fr: 'INS', en: 'INS' },
+  with: { fr: 'avec', en: 'with' },
+  wsLive: { fr: 'En ligne', en: 'Online' },
+  wsLost: { fr: 'Connexion au serveur perdue, nouvelle tentative…', en: 'Lost the server connection, retrying…' },
+  hangup: { fr: 'Terminer la téléconsultation', en: 'End the teleconsultation' },
+  back: { fr: 'Retour à la salle d’attente', en: 'Back to the waiting room' },
+  camera: { fr: 'Caméra', en: 'Camera' },
+  zoom: { fr: 'Zoom', en: 'Zoom' },
+  zoomIn: { fr: 'Zoom avant', en: 'Zoom in' },
+  zoomOut: { fr: 'Zoom arrière', en: 'Zoom out' },
+  stop: { fr: 'Arrêt', en: 'Stop' },
+  joystick: {
+    fr: 'Orienter la caméra : glisser, ou flèches du clavier ; + et − pour le zoom ; espace pour arrêter ; chiffres pour les positions',
+    en: 'Aim the camera: drag, or the arrow keys; + and − to zoom; space to stop; digits for the presets',
+  },
+  presets: { fr: 'Positions enregistrées', en: 'Saved positions' },
+  presetName: { fr: 'Nom de la position', en: 'Position name' },
+  presetSave: { fr: 'Enregistrer la position', en: 'Save the position' },
+  presetGo: { fr: 'Aller', en: 'Go' },
+  presetRemove: { fr: 'Supprimer', en: 'Remove' },
+  stethoscope: { fr: 'Stéthoscope', en: 'Stethoscope' },
+  ecg: { fr: 'ECG (25 mm/s, 10 mm/mV)', en: 'ECG (25 mm/s, 10 mm/mV)' },
+  rtt: { fr: 'aller-retour', en: 'round trip' },
+  ptzError: { fr: 'Caméra : {error}', en: 'Camera: {error}' },
+  ended: { fr: 'Téléconsultation terminée : {status}', en: 'Teleconsultation over: {status}' },
+  // The peer connection's state (RTCPeerConnection.connectionState).
+  stateNew: { fr: 'préparation', en: 'preparing' },
+  stateConnecting: { fr: 'connexion…', en: 'connecting…' },
+  stateConnected: { fr: 'connecté', en: 'connected' },
+  stateDisconnected: { fr: 'coupure, reprise…', en: 'interrupted, recovering…' },
+  stateFailed: { fr: 'échec de la connexion', en: 'connection failed' },
+  stateClosed: { fr: 'fermé', en: 'closed' },
+} as const satisfies Messages;

@@ -1,0 +1,48 @@
+/**
+ * What the consultation page reads of the WebSocket, as the cloud sends it
+ * (teleconsult/ws-messages.ts), and what it sends back.
+ * Types only: the browser checks what it relies on before use.
+ */
+
+export interface Specialist {
+  id: string;
+  name: string;
+}
+
+export interface Consent {
+  by: 'patient' | 'representative';
+  method: 'oral' | 'written';
+  representative?: { name: string; relation: string } | null;
+  collectedAt: string;
+}
+
+/** An act as the waiting room shows it. */
+export interface SessionView {
+  sessionId: string;
+  gatewayId: string;
+  patient: { id: string; ins: string | null; family: string | null; given: string | null; birthDate: string | null };
+  reason: string | null;
+  consent: Consent | null;
+  status: string;
+  createdAt: string;
+  specialist: Specialist | null;
+  forYou: boolean;
+  specialistLink: string | null;
+  rejoin: boolean;
+}
+
+export type CloudMessage =
+  | { type: 'hello'; specialist: Specialist }
+  | { type: 'waiting-room'; sessions: SessionView[] }
+  | { type: 'joined'; sessionId: string; iceServers?: RTCIceServer[] }
+  | { type: 'session'; sessionId?: undefined; session: SessionView; outcome: string | null }
+  | { type: 'offer'; sessionId: string; sdp: string }
+  | { type: 'ice'; sessionId: string; candidate: RTCIceCandidateInit }
+  | { type: 'state'; sessionId: string; state: string }
+  | { type: 'error'; message: string; sessionId?: string };
+
+export type BrowserMessage =
+  | { type: 'join'; sessionId: string; media: { video: boolean; audio: boolean; ecg: boolean } }
+  | { type: 'answer'; sessionId: string; sdp: string }
+  | { type: 'ice'; sessionId: string; candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } }
+  | { type: 'hangup'; sessionId: string };

@@ -1,0 +1,179 @@
+/**
+ * The specialist's consultation page (GET /consult): one static document (login, waiting room,
+ * the consultation) driven by browser/main.ts; every string from the network goes in with
+ * textContent. No external resources: the bundle and the stylesheet are inline, allowed by hash.
+ * The page switches language in the browser: each translated text carries its catalogue key
+ * (data-i18n for the text, data-i18n-aria for an accessible name).
+ */
+import type { TeleconsultStatus } from '@telecart/protocol';
+import { CATALOGUE, InlineScript, InlineStyle, JsonData, type Lang, loadPageBundle, renderDocument, textsIn } from '@telecart/ui';
+import { pageCsp } from '../../http/csp.js';
+import { FAVICON_HREF } from '../../http/routes/favicon.js';
+import { STATUS_LABELS } from '../../teleconsult/status-machine.js';
+import type { ConsultConfig } from './config.js';
+import { CONSULT_CSS } from './style.js';
+
+const bundle = () => loadPageBundle(import.meta.url);
+
+/** Our own inline script and style by hash; media only from WebRTC streams; connections to this origin. */
+export function consultPageCsp(): string {
+  return pageCsp({ scripts: [bundle().source], styles: [CONSULT_CSS], extra: ["media-src 'self' blob: mediastream:"] });
+}
+
+type Key = keyof typeof CATALOGUE.consult;
+
+function statusesIn(lang: Lang): Record<TeleconsultStatus, string> {
+  return Object.fromEntries(Object.entries(STATUS_LABELS).map(([k, v]) => [k, v[lang]])) as Record<TeleconsultStatus, string>;
+}
+
+export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
+  const t = textsIn(CATALOGUE.consult, o.lang);
+  const other: Lang = o.lang === 'fr' ? 'en' : 'fr';
+  /** A text the browser re-translates when the language is switched. */
+  const T = (p: { k: Key }) => <span data-i18n={p.k}>{t[p.k]}</span>;
+  const config: ConsultConfig = {
+    timeZone: o.timeZone,
+    statuses: { fr: statusesIn('fr'), en: statusesIn('en') },
+  };
+  return renderDocument(
+    <html lang={o.lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title data-i18n="title">{t.title}</title>
+        <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
+        <InlineStyle css={CONSULT_CSS} />
+      </head>
+      <body data-view="loading">
+        <header>
+          <h1 data-i18n="heading">{t.heading}</h1>
+          <span id="who" />
+          <span id="ws-state" role="status" aria-live="polite" />
+          <button type="button" id="lang-toggle" lang={other}>
+            {t.switchTo}
+          </button>
+          <button type="button" id="logout" data-i18n="logout" hidden>
+            {t.logout}
+          </button>
+        </header>
+        <main>
+          <section id="login" hidden aria-labelledby="login-heading">
+            <h2 id="login-heading" data-i18n="loginHeading">
+              {t.loginHeading}
+            </h2>
+            <form class="login" id="login-form" novalidate>
+              <label>
+                <T k="loginId" />
+                <br />
+                <input id="login-id" name="id" autocomplete="username" required maxLength={64} />
+              </label>
+              <label>
+                <T k="loginPassword" />
+                <br />
+                <input id="login-password" name="password" type="password" autocomplete="current-password" required maxLength={256} />
+              </label>
+              <button type="submit" class="primary" data-i18n="loginSubmit">
+                {t.loginSubmit}
+              </button>
+              <p id="login-error" class="error" role="alert" />
+            </form>
+          </section>
+
+          <section id="room" hidden aria-labelledby="room-heading">
+            <h2 id="room-heading" data-i18n="roomHeading">
+              {t.roomHeading}
+            </h2>
+            <p id="room-empty" data-i18n="roomEmpty">
+              {t.roomEmpty}
+            </p>
+            <table id="room-table" hidden>
+              <thead>
+                <tr>
+                  {(['colPatient', 'colCart', 'colReason', 'colSince', 'colStatus'] as const).map((k) => (
+                    <th scope="col" data-i18n={k}>
+                      {t[k]}
+                    </th>
+                  ))}
+                  <th scope="col" />
+                </tr>
+              </thead>
+              <tbody id="room-list" />
+            </table>
+          </section>
+
+          <section id="consult" hidden aria-labelledby="consult-patient">
+            <div class="top">
+              {/* biome-ignore lint/a11y/useHeadingContent: the act's patient, filled in by the page's script */}
+              <h2 id="consult-patient" />
+              <span>
+                <T k="colStatus" /> : <span id="act-status" class="status" />
+              </span>
+              <span id="conn-state" role="status" aria-live="polite" />
+              <button type="button" id="hangup" class="danger" data-i18n="hangup">
+                {t.hangup}
+              </button>
+              <button type="button" id="back" data-i18n="back" hidden>
+                {t.back}
+              </button>
+            </div>
+            <p id="consult-consent" class="muted" />
+            <p id="consult-message" class="error" role="alert" />
+            <div class="grid">
+              <div>
+                <video id="video" autoplay playsInline muted />
+                <canvas
+                  id="ecg"
+                  width={1000}
+                  height={220}
+                  aria-label={t.ecg}
+                  data-i18n-aria="ecg"
+                  data-chunks="0"
+                  data-first-seq=""
+                  data-last-seq=""
+                  data-dropped="0"
+                  data-skipped="0"
+                />
+                <p class="muted" data-i18n="ecg">
+                  {t.ecg}
+                </p>
+              </div>
+              <div class="panel">
+                <h3 data-i18n="camera">{t.camera}</h3>
+                {/* biome-ignore lint/a11y/noNoninteractiveTabindex: role=application, driven by the keyboard (arrows, +/−, space, digits) */}
+                <div id="joystick" tabIndex={0} role="application" aria-label={t.joystick} data-i18n-aria="joystick">
+                  <div id="knob" />
+                </div>
+                <div class="zoom">
+                  <button type="button" id="zoom-out" aria-label={t.zoomOut} data-i18n-aria="zoomOut">
+                    −
+                  </button>
+                  <input type="range" id="zoom" min="0" max="1" step="0.01" value="0" aria-label={t.zoom} data-i18n-aria="zoom" />
+                  <button type="button" id="zoom-in" aria-label={t.zoomIn} data-i18n-aria="zoomIn">
+                    +
+                  </button>
+                  <button type="button" id="ptz-stop" data-i18n="stop">
+                    {t.stop}
+                  </button>
+                </div>
+                <p id="ptz-info" class="muted" />
+                <h3 data-i18n="presets">{t.presets}</h3>
+                <ol id="presets" />
+                <div class="zoom">
+                  <input id="preset-name" maxLength={64} aria-label={t.presetName} data-i18n-aria="presetName" />
+                  <button type="button" id="preset-save" data-i18n="presetSave">
+                    {t.presetSave}
+                  </button>
+                </div>
+                <h3 data-i18n="stethoscope">{t.stethoscope}</h3>
+                {/* biome-ignore lint/a11y/useMediaCaption: the live stethoscope sound, no speech to caption */}
+                <audio id="steth" autoplay controls />
+              </div>
+            </div>
+          </section>
+        </main>
+        <JsonData id="consult-config" value={config} />
+        <InlineScript source={bundle().source} />
+      </body>
+    </html>,
+  );
+}
