@@ -5,7 +5,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type AlertPatient, renderAlertsFragment } from '../../dashboard/alerts-panel.js';
+import { type AlertPatient, renderAlertsFragment } from '../../pages/dashboard/alerts-panel.js';
 import { ALERT_STATUSES } from '../../store/alert-records.js';
 import { MAX_PAGE_SIZE } from '../../store/cloud-store.js';
 import { currentReader, type DataAccess, type Reader } from '../access/data-access.js';

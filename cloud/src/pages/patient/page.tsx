@@ -20,7 +20,7 @@ import {
   type TextsOf,
   textsIn,
 } from '@telecart/ui';
-import { alertText, sortAlerts } from '../../dashboard/alerts-panel.js';
+import { alertText, sortAlerts } from '../../pages/dashboard/alerts-panel.js';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
 import { type LatestTrendReading, TREND_KEYS, type TrendKey } from '../../patient-page/trends.js';

@@ -1,5 +1,5 @@
 /** The trends page's CSS: the dashboard's, plus the chart grid. uPlot's own stylesheet comes from /assets. */
-import { DASHBOARD_CSS } from '../../dashboard/style.js';
+import { DASHBOARD_CSS } from '../dashboard/style.js';
 
 export const PATIENT_PAGE_CSS = `${DASHBOARD_CSS}
 header a { color: var(--accent); }
