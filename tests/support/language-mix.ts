@@ -19,12 +19,15 @@ export function otherLanguageMessages(visibleText: string, lang: Lang): string[]
     for (const [key, m] of Object.entries(messages as Record<string, Message>)) {
       const foreign = m[other];
       if (foreign === m[lang] || foreign.replace(/\{\w+\}/g, '').trim().length <= 3) continue;
-      // A message with placeholders is looked for by its longest fixed part.
+      // A message with placeholders is looked for by its longest fixed part that the page's own
+      // language does not also use ('HR {bpm} /min' is not told by its '/min': 'FC {bpm} /min' has it too).
+      const own = m[lang];
       const part =
         foreign
           .split(/\{\w+\}/)
-          .sort((a, b) => b.length - a.length)[0]
-          ?.trim() ?? '';
+          .map((p) => p.trim())
+          .filter((p) => !own.includes(p))
+          .sort((a, b) => b.length - a.length)[0] ?? '';
       if (part.length > 3 && containsWords(visibleText, part)) found.push(`${ns}.${key}: ${foreign}`);
     }
   }

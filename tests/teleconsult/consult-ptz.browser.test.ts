@@ -14,6 +14,7 @@ import { compile, type EcgChunk, PtzCommand, type PtzReply } from '@telecart/pro
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RTCDataChannel, RTCPeerConnection } from 'werift';
+import { EcgSyn } from '../../firmware-sim/src/signals/ecgsyn.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import { canUseNetns, createNamespaces, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
@@ -218,6 +219,39 @@ describe.skipIf(!usable || !inside)('inside the namespace', () => {
     gw.ecg?.send('{"broken"');
     await expect.poll(() => page.locator('#ecg').getAttribute('data-chunks')).toBe('5');
     expect(await page.locator('#ecg').getAttribute('data-last-seq')).toBe('4');
+  });
+
+  it('draws the ECG true to scale on a calibrated screen, with the grid, and gives the heart rate', async () => {
+    // 12 s of ECGSYN at 72 /min, 256 Hz, in chunks of 64 samples following the five above.
+    const syn = new EcgSyn({ sampleRateHz: 256, hrMean: 72, hrStd: 1, seed: 11 });
+    const factor = 0.005;
+    for (let k = 0; k < 48; k++) {
+      const seq = 5 + k;
+      const samples = Array.from({ length: 64 }, () => Math.round(syn.next() / factor));
+      gw.ecg?.send(
+        JSON.stringify({ seq, t0: 1_700_000_001_000 + k * 250, periodMs: 1000 / 256, lead: 'II', factor, samples } satisfies EcgChunk),
+      );
+    }
+    await expect.poll(() => page.locator('#ecg').getAttribute('data-chunks'), { timeout: 10_000 }).toBe('53');
+    await expect
+      .poll(async () => Math.abs(Number(await page.locator('#ecg').getAttribute('data-hr')) - 72), { timeout: 5000 })
+      .toBeLessThanOrEqual(3);
+    expect(await page.locator('#ecg-hr').textContent()).toMatch(/^(FC|HR) \d+ \/min$/);
+    // Not calibrated: CSS's millimetre, 200 mm of paper; the grid canvas lies exactly under the trace.
+    const size = (id: string) => page.locator(id).evaluate((e) => e.getBoundingClientRect().width);
+    expect(Math.abs((await size('#ecg')) - (200 * 96) / 25.4)).toBeLessThanOrEqual(1);
+    expect(await size('#ecg-grid')).toBe(await size('#ecg'));
+    // Calibrated with a card matched at 342 CSS px (4.0 px per mm): 200 mm of paper is 799 px.
+    await page.click('#ecg-calibrate');
+    await page.locator('#ecg-card-width').evaluate((e) => {
+      (e as HTMLInputElement).value = '342';
+      e.dispatchEvent(new Event('input'));
+    });
+    await page.click('#ecg-calibration-save');
+    expect(Math.abs((await size('#ecg')) - (200 * 342) / 85.6)).toBeLessThanOrEqual(1);
+    expect(await page.locator('#ecg').getAttribute('data-px-per-mm')).toBe((342 / 85.6).toFixed(3));
+    expect(await page.evaluate(() => localStorage.getItem('telecart.ecg.cssPxPerMm'))).toBe(String(342 / 85.6));
+    expect(await page.locator('#ecg-calibration').isHidden()).toBe(true);
   });
 
   it('hangs up: the cart is told, the act is finalised', async () => {

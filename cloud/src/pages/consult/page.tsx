@@ -121,21 +121,40 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
             <div class="grid">
               <div>
                 <video id="video" autoplay playsInline muted />
-                <canvas
-                  id="ecg"
-                  width={1000}
-                  height={220}
-                  aria-label={t.ecg}
-                  data-i18n-aria="ecg"
-                  data-chunks="0"
-                  data-first-seq=""
-                  data-last-seq=""
-                  data-dropped="0"
-                  data-skipped="0"
-                />
-                <p class="muted" data-i18n="ecg">
-                  {t.ecg}
+                <div class="ecg-paper">
+                  <canvas id="ecg-grid" role="presentation" />
+                  <canvas
+                    id="ecg"
+                    aria-label={t.ecg}
+                    data-i18n-aria="ecg"
+                    data-chunks="0"
+                    data-first-seq=""
+                    data-last-seq=""
+                    data-dropped="0"
+                    data-skipped="0"
+                    data-hr=""
+                  />
+                </div>
+                <p class="muted ecg-info">
+                  <span data-i18n="ecg">{t.ecg}</span> · <strong id="ecg-hr">{t.ecgRateNone}</strong> · <span id="ecg-scale" />{' '}
+                  <button type="button" id="ecg-calibrate" data-i18n="ecgCalibrate">
+                    {t.ecgCalibrate}
+                  </button>
                 </p>
+                <div id="ecg-calibration" class="panel" hidden>
+                  <p data-i18n="ecgCalibrationHelp">{t.ecgCalibrationHelp}</p>
+                  <div id="ecg-card-bar" />
+                  <label>
+                    <span data-i18n="ecgCardWidth">{t.ecgCardWidth}</span>{' '}
+                    <input id="ecg-card-width" type="range" min="150" max="900" step="1" />
+                  </label>{' '}
+                  <button type="button" id="ecg-calibration-save" data-i18n="ecgCalibrationSave">
+                    {t.ecgCalibrationSave}
+                  </button>{' '}
+                  <button type="button" id="ecg-calibration-reset" data-i18n="ecgCalibrationReset">
+                    {t.ecgCalibrationReset}
+                  </button>
+                </div>
               </div>
               <div class="panel">
                 <h3 data-i18n="camera">{t.camera}</h3>

@@ -23,7 +23,13 @@ td .details { display: block; color: #555; font-size: .85em; }
 .grid { display: grid; grid-template-columns: minmax(0, 3fr) minmax(16em, 1fr); gap: 1em; margin-top: .6em; }
 @media (max-width: 900px) { .grid { grid-template-columns: 1fr; } }
 video { width: 100%; background: #000; aspect-ratio: 16 / 9; border-radius: 6px; }
-canvas { width: 100%; height: auto; background: #fff8f8; border: 1px solid #f0c4c4; border-radius: 4px; margin-top: .6em; }
+/* ECG paper: its size in millimetres is set by the page (true to scale); wider than the column, it scrolls. */
+.ecg-paper { position: relative; overflow-x: auto; margin-top: .6em; background: #fff; border: 1px solid #f0c4c4; border-radius: 4px; }
+.ecg-paper canvas { display: block; }
+#ecg-grid { position: absolute; left: 0; top: 0; }
+#ecg { position: relative; }
+#ecg-hr { font-size: 1.1em; }
+#ecg-card-bar { height: 1.2em; background: #0b5394; border-radius: 4px; margin: .4em 0; width: 323px; }
 .panel { background: #fff; border-radius: 6px; padding: .6em .8em; display: grid; gap: .6em; align-content: start; }
 .panel h3 { margin: 0; font-size: 1em; }
 #joystick { position: relative; width: 160px; height: 160px; border-radius: 50%; background: #e8eef5; border: 2px solid #9fb3c8;

@@ -8,6 +8,8 @@ import { format } from '@telecart/ui/i18n';
 import { actLive, currentAct, dropAct, initAct, join, markAway, onActMessage, renderAct, resumeAct } from './act.js';
 import { api } from './api.js';
 import { ecgTrace } from './ecg.js';
+import { initEcgCalibration, showEcgInfo, storedScale } from './ecg-calibration.js';
+import { NOMINAL_CSS_PX_PER_MM } from './ecg-paper.js';
 import { initLanguage, t } from './i18n.js';
 import { initPtzControls, renderPresets } from './ptz.js';
 import { renderRoom } from './room.js';
@@ -105,14 +107,20 @@ byId('logout').addEventListener('click', () => {
   });
 });
 
-const canvas = byId<HTMLCanvasElement>('ecg');
-initAct(ecgTrace(canvas), drawRoom);
+const trace = ecgTrace(byId<HTMLCanvasElement>('ecg'), {
+  grid: byId<HTMLCanvasElement>('ecg-grid'),
+  cssPxPerMm: storedScale() ?? NOMINAL_CSS_PX_PER_MM,
+  onRate: (bpm) => showEcgInfo(bpm),
+});
+initAct(trace, drawRoom);
+initEcgCalibration((cssPxPerMm) => trace.rescale(cssPxPerMm));
 initPtzControls(actLive);
 initLanguage(() => {
   if (socketShown) showSocket(socketShown);
   drawRoom();
   if (currentAct()) renderAct();
   renderPresets();
+  showEcgInfo();
 });
 
 api('GET', 'api/specialist/me')
