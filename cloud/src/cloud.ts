@@ -59,6 +59,8 @@ export interface StartCloudOptions {
   teleconsult?: TeleconsultOptions;
   /** Clock of the login and enrollment throttle (tests move it; default Date.now). */
   throttleClock?: () => number;
+  /** How often an act's page gets the patient's latest vitals again (default 15 s; tests shorten it). */
+  vitalsEveryMs?: number;
 }
 
 export interface Cloud {
@@ -167,6 +169,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       config: teleconsultDefaults(opts.teleconsult),
       logger: logger.child({ part: 'teleconsult' }),
       ...(opts.throttleClock ? { throttleClock: opts.throttleClock } : {}),
+      ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}),
     });
     undo.push(() => teleconsult.stop());
 

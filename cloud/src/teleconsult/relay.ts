@@ -36,6 +36,7 @@ import type { Logger } from 'pino';
 import { OnceLogger } from '../ingest/ingest-metrics.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { AuditEventInput, ConsentRecord, TeleconsultationRecord } from '../store/teleconsult-records.js';
+import { summarizeVitals } from '../vitals/summary.js';
 import type { TeleconsultConfig } from './config.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
 import { ACTIVE_STATUSES, endStatus, isFinal, linkStep, transition } from './status-machine.js';
@@ -97,12 +98,18 @@ export interface TeleconsultRelayOptions {
   config: TeleconsultConfig;
   /** A TURN relay to hand each party credentials for (with the secret read); none: only config.iceServers. */
   turn?: TurnRestOptions;
+  /** How often the page of an act in progress gets the patient's latest vitals again (default 15 s). */
+  vitalsEveryMs?: number;
   logger: Logger;
   now?: () => Date;
 }
 
 interface Live {
   rec: TeleconsultationRecord;
+  /** The latest vitals last sent to the page (JSON), so an unchanged summary is not sent again. */
+  vitalsSent?: string;
+  /** A read of them is under way (the periodic refresh skips the act meanwhile). */
+  vitalsReading?: boolean;
   patient: SessionView['patient'];
   peer?: RelayPeer;
   timer?: NodeJS.Timeout;
@@ -126,6 +133,7 @@ export class TeleconsultRelay {
   private readonly now: () => Date;
   private writes: Promise<void> = Promise.resolve();
   private stopped = false;
+  private vitalsTimer: NodeJS.Timeout | undefined;
   private readonly counters: Omit<TeleconsultMetrics, 'connected' | 'activeSessions' | 'openPages' | 'reconnecting'> = {
     fromGateways: 0,
     fromPages: 0,
@@ -163,6 +171,8 @@ export class TeleconsultRelay {
       reconnectPeriod: opts.mqttOptions?.reconnectPeriod ?? 1000,
     });
     const relay = new TeleconsultRelay(client, opts);
+    relay.vitalsTimer = setInterval(() => relay.refreshVitals(), opts.vitalsEveryMs ?? 15_000);
+    relay.vitalsTimer.unref();
     try {
       await new Promise<void>((resolve, reject) => {
         client.once('connect', () => resolve());
@@ -223,6 +233,7 @@ export class TeleconsultRelay {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.vitalsTimer);
     for (const l of [...this.live.values()]) {
       if (l.rec.status === 'in-progress') this.end(l, 'cloud-stopped', { hangupGateway: true });
       else clearTimeout(l.timer);
@@ -504,6 +515,8 @@ export class TeleconsultRelay {
     const t = this.now().toISOString();
     l.rec = { ...l.rec, specialistId: who.id, specialistName: who.name, joinedAt: t };
     peer.send({ type: 'joined', sessionId: l.rec.sessionId, iceServers: this.iceServers(l, 'specialist') });
+    l.vitalsSent = undefined;
+    this.sendVitals(l);
     this.toGateway(l.rec.gatewayId, this.startDown(l, who, media));
     this.move(l, 'in-progress', null, { actor: who.id, actorRole: 'specialist', action: 'join' });
     this.armConnect(l);
@@ -519,6 +532,8 @@ export class TeleconsultRelay {
     l.awaitingCart = true;
     this.counters.rejoins++;
     peer.send({ type: 'joined', sessionId: l.rec.sessionId, iceServers: this.iceServers(l, 'specialist') });
+    l.vitalsSent = undefined;
+    this.sendVitals(l);
     // The cart's agent tears its old peer down (children, sockets) and offers anew.
     this.toGateway(l.rec.gatewayId, this.startDown(l, who, media));
     this.audit({ actor: who.id, actorRole: 'specialist', action: 'rejoin', ...this.about(l), detail: `after ${awaySeconds} s away` });
@@ -578,6 +593,42 @@ export class TeleconsultRelay {
   private armConnect(l: Live): void {
     l.negotiating = true;
     this.arm(l, this.opts.config.connectTimeoutSeconds * 1000, () => this.end(l, 'connect-timeout', { hangupGateway: true }));
+  }
+
+  /** The page of each act in progress gets the patient's latest vitals when they changed. */
+  private refreshVitals(): void {
+    for (const l of this.live.values()) if (l.rec.status === 'in-progress' && l.peer && !l.vitalsReading) this.sendVitals(l);
+  }
+
+  /**
+   * The act's patient's latest vitals to the specialist's page: only for a patient the cloud
+   * assigns to this cart under the local id the cart called with (never an id taken as sent).
+   */
+  private sendVitals(l: Live): void {
+    const { store } = this.opts;
+    const { gatewayId, patientId, sessionId } = l.rec;
+    l.vitalsReading = true;
+    void store
+      .servedPatients(gatewayId, [patientId])
+      .then(async (served) => {
+        const cloudId = served.get(patientId);
+        const vitals = cloudId === undefined ? {} : summarizeVitals(await store.latestVitals(cloudId));
+        const text = JSON.stringify(vitals);
+        if (!l.peer || text === l.vitalsSent || l.rec.status !== 'in-progress') return;
+        l.vitalsSent = text;
+        l.peer.send({ type: 'vitals', sessionId, vitals });
+      })
+      .catch((e: unknown) =>
+        this.once.warn(
+          gatewayId,
+          'vitals-read',
+          { topic: 'store', error: (e as Error).message },
+          'teleconsult: the patient’s vitals could not be read',
+        ),
+      )
+      .finally(() => {
+        l.vitalsReading = false;
+      });
   }
 
   /**

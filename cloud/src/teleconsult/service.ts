@@ -31,6 +31,8 @@ export interface StartTeleconsultOptions {
   logger: Logger;
   /** Clock of the login throttle (tests move it; default Date.now). */
   throttleClock?: () => number;
+  /** How often an act's page gets the patient's latest vitals again (default 15 s). */
+  vitalsEveryMs?: number;
 }
 
 export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {

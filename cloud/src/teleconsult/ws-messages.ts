@@ -5,6 +5,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { IceCandidate, type SpecialistLink, type TeleconsultStatus, Uuid } from '@telecart/protocol';
 import type { ConsentRecord } from '../store/teleconsult-records.js';
+import type { VitalsSummary } from '../vitals/summary.js';
 
 const Sdp = Type.String({ minLength: 1, maxLength: 65_536 });
 
@@ -64,4 +65,6 @@ export type CloudMessage =
   | { type: 'offer'; sessionId: string; sdp: string }
   | { type: 'ice'; sessionId: string; candidate: Static<typeof IceCandidate> }
   | { type: 'state'; sessionId: string; state: string; detail?: string }
+  /** The act's patient's latest vitals (vitals/summary.ts), on join and when they change. */
+  | { type: 'vitals'; sessionId: string; vitals: VitalsSummary }
   | { type: 'error'; message: string; sessionId?: string };

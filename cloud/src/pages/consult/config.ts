@@ -4,4 +4,6 @@ export interface ConsultConfig {
   timeZone: string;
   /** The act statuses' wording, in both languages (the cloud's: teleconsult/status-machine.ts). */
   statuses: Readonly<Record<'fr' | 'en', Readonly<Record<string, string>>>>;
+  /** The vitals shown during the act, in order, from the vitals catalogue: labels and digits. */
+  vitals: readonly { key: string; labels: { fr: string; en: string }; digits: number }[];
 }

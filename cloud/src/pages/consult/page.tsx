@@ -5,6 +5,7 @@
  * The page switches language in the browser: each translated text carries its catalogue key
  * (data-i18n for the text, data-i18n-aria for an accessible name).
  */
+import { SUMMARY_VITALS, VITAL_CATALOGUE } from '@telecart/devices';
 import type { TeleconsultStatus } from '@telecart/protocol';
 import { CATALOGUE, InlineScript, InlineStyle, JsonData, type Lang, loadPageBundle, renderDocument, textsIn } from '@telecart/ui';
 import { pageCsp } from '../../http/csp.js';
@@ -34,6 +35,7 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
   const config: ConsultConfig = {
     timeZone: o.timeZone,
     statuses: { fr: statusesIn('fr'), en: statusesIn('en') },
+    vitals: SUMMARY_VITALS.map((key) => ({ key, labels: VITAL_CATALOGUE[key].labels, digits: VITAL_CATALOGUE[key].digits })),
   };
   return renderDocument(
     <html lang={o.lang}>
@@ -118,6 +120,15 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
             </div>
             <p id="consult-consent" class="muted" />
             <p id="consult-message" class="error" role="alert" />
+            <section id="act-vitals" class="vitals" aria-labelledby="act-vitals-heading">
+              <h3 id="act-vitals-heading" data-i18n="vitalsHeading">
+                {t.vitalsHeading}
+              </h3>
+              <ul id="act-vitals-list" />
+              <p id="act-vitals-none" class="muted" data-i18n="vitalsNone">
+                {t.vitalsNone}
+              </p>
+            </section>
             <div class="grid">
               <div>
                 <video id="video" autoplay playsInline muted />

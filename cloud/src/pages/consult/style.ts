@@ -29,6 +29,9 @@ video { width: 100%; background: #000; aspect-ratio: 16 / 9; border-radius: 6px;
 #ecg-grid { position: absolute; left: 0; top: 0; }
 #ecg { position: relative; }
 #ecg-hr { font-size: 1.1em; }
+.vitals { background: #fff; border-radius: 6px; padding: .4em .8em; margin: .4em 0; }
+.vitals h3 { font-size: 1em; margin: .2em 0; }
+.vitals ul { list-style: none; padding: 0; margin: 0; display: flex; flex-wrap: wrap; gap: .3em 1.4em; }
 #ecg-card-bar { height: 1.2em; background: #0b5394; border-radius: 4px; margin: .4em 0; width: 323px; }
 .panel { background: #fff; border-radius: 6px; padding: .6em .8em; display: grid; gap: .6em; align-content: start; }
 .panel h3 { margin: 0; font-size: 1em; }

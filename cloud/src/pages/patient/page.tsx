@@ -20,9 +20,9 @@ import {
   type TextsOf,
   textsIn,
 } from '@telecart/ui';
-import { alertText, sortAlerts } from '../../pages/dashboard/alerts-panel.js';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
+import { alertText, sortAlerts } from '../../pages/dashboard/alerts-panel.js';
 import { type LatestTrendReading, TREND_KEYS, type TrendKey } from '../../patient-page/trends.js';
 import type { AlertRecord, PatientRecord } from '../../store/cloud-store.js';
 import type { PatientPageData } from './page-data.js';

@@ -14,6 +14,7 @@ import { consentText, patientName } from './room.js';
 import { send } from './signaling.js';
 import type { CloudMessage, SessionView } from './types.js';
 import { show } from './view.js';
+import { clearVitals, showVitals } from './vitals.js';
 
 interface Act {
   sessionId: string;
@@ -81,6 +82,7 @@ export function join(s: SessionView): void {
   byId('consult-message').textContent = '';
   resetPtz();
   ecg?.reset();
+  clearVitals();
   renderAct();
   show('consult');
   send({ type: 'join', sessionId: s.sessionId, media: { video: true, audio: true, ecg: true } });
@@ -155,6 +157,9 @@ export function onActMessage(m: Exclude<CloudMessage, { type: 'hello' | 'waiting
     case 'state':
       current.gatewayState = m.state;
       renderConn();
+      return;
+    case 'vitals':
+      if (typeof m.vitals === 'object' && m.vitals !== null) showVitals(m.vitals);
       return;
   }
 }

@@ -13,26 +13,30 @@ const STORAGE_KEY = 'telecart.lang';
 const LOCALES: Readonly<Record<Lang, string>> = { fr: 'fr-FR', en: 'en-GB' };
 
 export const config = readJson<ConsultConfig>('consult-config');
-let lang: Lang = isLang(document.documentElement.lang) ? document.documentElement.lang : 'fr';
-let texts = textsIn(consult, lang);
+let current: Lang = isLang(document.documentElement.lang) ? document.documentElement.lang : 'fr';
+let texts = textsIn(consult, current);
 
 export function t(): TextsOf<typeof consult> {
   return texts;
 }
 
+export function lang(): Lang {
+  return current;
+}
+
 export function locale(): string {
-  return LOCALES[lang];
+  return LOCALES[current];
 }
 
 /** An act status in the page's language (the cloud's wording), or the status itself if unknown. */
 export function statusLabel(status: string): string {
-  return config.statuses[lang][status] ?? status;
+  return config.statuses[current][status] ?? status;
 }
 
 const isKey = (k: string | undefined): k is Key => k !== undefined && Object.hasOwn(consult, k);
 
 function applyChrome(redraw: () => void): void {
-  document.documentElement.lang = lang;
+  document.documentElement.lang = current;
   for (const node of document.querySelectorAll<HTMLElement>('[data-i18n]')) {
     const key = node.dataset.i18n;
     if (isKey(key)) node.textContent = texts[key];
@@ -43,7 +47,7 @@ function applyChrome(redraw: () => void): void {
   }
   const toggle = byId('lang-toggle');
   toggle.textContent = texts.switchTo;
-  toggle.setAttribute('lang', lang === 'fr' ? 'en' : 'fr');
+  toggle.setAttribute('lang', current === 'fr' ? 'en' : 'fr');
   redraw();
 }
 
@@ -51,16 +55,16 @@ function applyChrome(redraw: () => void): void {
 export function initLanguage(redraw: () => void): void {
   try {
     const saved = localStorage.getItem(STORAGE_KEY);
-    if (isLang(saved)) lang = saved;
+    if (isLang(saved)) current = saved;
   } catch {
     /* storage off */
   }
-  texts = textsIn(consult, lang);
+  texts = textsIn(consult, current);
   byId('lang-toggle').addEventListener('click', () => {
-    lang = lang === 'fr' ? 'en' : 'fr';
-    texts = textsIn(consult, lang);
+    current = current === 'fr' ? 'en' : 'fr';
+    texts = textsIn(consult, current);
     try {
-      localStorage.setItem(STORAGE_KEY, lang);
+      localStorage.setItem(STORAGE_KEY, current);
     } catch {
       /* storage off */
     }

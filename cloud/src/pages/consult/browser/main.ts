@@ -16,6 +16,7 @@ import { renderRoom } from './room.js';
 import { connect, disconnect } from './signaling.js';
 import type { CloudMessage, SessionView, Specialist } from './types.js';
 import { show } from './view.js';
+import { showVitals } from './vitals.js';
 
 let me: Specialist | null = null;
 let sessions: SessionView[] = [];
@@ -121,6 +122,7 @@ initLanguage(() => {
   if (currentAct()) renderAct();
   renderPresets();
   showEcgInfo();
+  showVitals();
 });
 
 api('GET', 'api/specialist/me')

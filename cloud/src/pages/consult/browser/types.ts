@@ -31,6 +31,16 @@ export interface SessionView {
   rejoin: boolean;
 }
 
+/** One of the act's patient's latest vitals (cloud: vitals/summary.ts). */
+export interface VitalReading {
+  key: string;
+  /** One number, or [systolic, diastolic]. */
+  values: number[];
+  unitDisplay: string;
+  effective: string;
+  flags: string[];
+}
+
 export type CloudMessage =
   | { type: 'hello'; specialist: Specialist }
   | { type: 'waiting-room'; sessions: SessionView[] }
@@ -39,6 +49,7 @@ export type CloudMessage =
   | { type: 'offer'; sessionId: string; sdp: string }
   | { type: 'ice'; sessionId: string; candidate: RTCIceCandidateInit }
   | { type: 'state'; sessionId: string; state: string }
+  | { type: 'vitals'; sessionId: string; vitals: Record<string, VitalReading | undefined> }
   | { type: 'error'; message: string; sessionId?: string };
 
 export type BrowserMessage =
