@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import { waitFor } from '../support/wait.js';
+import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { type ConsultCloud, PASSWORDS, startConsultCloud, TestCart } from './support.js';
 
 describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
@@ -20,7 +21,17 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    c = await startConsultCloud({ teleconsult: { connectTimeoutSeconds: 120 } });
+    c = await startConsultCloud({
+      teleconsult: { connectTimeoutSeconds: 120 },
+      patients: [{ id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', ins: '238016912304522', gateways: ['cart-1'] }],
+    });
+    // What the specialist sees of the patient during the act: the cloud's latest vitals.
+    await c.cloud.store.storeBatch(
+      batchOf([
+        reading('pulse', { seq: 1, gatewayId: 'cart-1', patientId: 'p-001', at: '2026-12-06T08:00:00.000Z', value: 88 }),
+        reading('bp', { seq: 2, gatewayId: 'cart-1', patientId: 'p-001', at: '2026-12-06T08:01:00.000Z', value: [152, 91] }),
+      ]),
+    );
     cart = await TestCart.connect(c.cloud.mqttUrl, 'cart-1');
     browser = await launchChromium();
     page = await browser.newPage({ locale: 'fr-FR' });
@@ -94,6 +105,10 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
     expect(await page.textContent('#consult-patient')).toBe('MARTIN Jeanne — cart-1');
     expect(await page.textContent('#act-status')).toBe('en cours');
     expect(await page.textContent('#consult-consent')).toMatch(/^Consentement oral du patient, recueilli à \d\d:\d\d$/);
+    const vital = (key: string) => page.locator(`#act-vitals-list li[data-vital="${key}"]`);
+    await expect.poll(() => vital('pulse').textContent()).toBe('Pouls 88 /min le 06/12 à 09:00');
+    expect(await vital('bp').textContent()).toBe('Tension artérielle 152/91 mmHg le 06/12 à 09:01');
+    expect(await page.isHidden('#act-vitals-none')).toBe(true);
 
     await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connected' });
     await expect.poll(() => page.locator('#conn-state').getAttribute('data-cart-state')).toBe('connected');
@@ -102,6 +117,7 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
     await expect.poll(() => page.textContent('#act-status')).toBe('in progress');
     expect(await page.textContent('#consult-consent')).toMatch(/^Oral consent from the patient, collected at \d\d:\d\d$/);
     expect(await page.textContent('#hangup')).toBe('End the teleconsultation');
+    expect(await vital('pulse').textContent()).toBe('Pulse 88 /min on 06/12 at 09:00');
     await page.click('#lang-toggle');
 
     await page.click('#hangup');
