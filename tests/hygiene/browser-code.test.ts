@@ -40,7 +40,9 @@ describe('browser code', () => {
   it('is the only way pages are written: no HTML markup in a .ts string outside page components (.tsx)', () => {
     // Markup in a template string is what the pages were before (hand-escaped, untyped); comments may name a tag.
     const MARKUP = /<(!doctype html|html|head|body|script|style|table|tbody|div|form|section|main|button|input|label)[\s>]/i;
-    const files = workspaces.flatMap((ws) => filesUnder(ws, /\.ts$/)).filter((f) => /\/src\//.test(f) && !/\.test\.ts$|\/testing\//.test(f));
+    const files = workspaces
+      .flatMap((ws) => filesUnder(ws, /\.ts$/))
+      .filter((f) => /\/src\//.test(f) && !/\.test\.ts$|\/testing\//.test(f));
     const offenders = files.flatMap((f) =>
       readFileSync(join(ROOT, f), 'utf8')
         .replace(/\/\*[\s\S]*?\*\//g, (c) => c.replace(/[^\n]/g, ' '))

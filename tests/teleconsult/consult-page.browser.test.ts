@@ -8,9 +8,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import { waitFor } from '../support/wait.js';
-import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { type ConsultCloud, PASSWORDS, startConsultCloud, TestCart } from './support.js';
 
 describe.skipIf(!hasChromium)('consultation page in Chromium', () => {

@@ -133,7 +133,7 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
               <div>
                 <video id="video" autoplay playsInline muted />
                 <div class="ecg-paper">
-                  <canvas id="ecg-grid" role="presentation" />
+                  <canvas id="ecg-grid" />
                   <canvas
                     id="ecg"
                     aria-label={t.ecg}
