@@ -47,4 +47,21 @@ describe('waiting room names by (cart, local id)', () => {
       expect(s?.patient).toMatchObject({ id, family });
     }
   });
+
+  it("shows nothing of a patient the calling cart is not assigned, even named by another site's cloud id", async () => {
+    const p = page ?? (await PageSocket.open(c.cloud.httpUrl, await login(c.cloud.httpUrl, 'dr-roux', PASSWORDS['dr-roux'])));
+    page = p;
+    const cart = await TestCart.connect(c.cloud.mqttUrl, 'cart-a2');
+    carts.push(cart);
+    const sid = randomUUID();
+    await cart.call(sid, 'glycines-r12', { patient: { id: 'glycines-r12', ins: '238016912304522' } });
+    await cart.status(sid, 'waiting');
+    await p.next((m) => m.type === 'waiting-room' && (m.sessions as { sessionId: string }[]).some((s) => s.sessionId === sid));
+    // Give the cloud's lookup time to (wrongly) fill the names in, then read the latest room.
+    await new Promise((r) => setTimeout(r, 500));
+    const latest = p.received.filter((m) => m.type === 'waiting-room').at(-1);
+    const sessions = (latest?.sessions ?? []) as { sessionId: string; patient: Record<string, unknown> }[];
+    const s = sessions.find((x) => x.sessionId === sid);
+    expect(s?.patient).toEqual({ id: 'glycines-r12', ins: null, family: null, given: null, birthDate: null });
+  });
 });

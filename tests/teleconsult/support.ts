@@ -27,7 +27,17 @@ export async function startConsultCloud(extra: Partial<StartCloudOptions> = {}):
     mqttPort: 0,
     httpPort: 0,
     logger: pino({ level: process.env.TELECART_TEST_LOG ?? 'silent' }),
-    patients: [{ id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', ins: '238016912304522' }],
+    // Served by every cart these tests connect (the waiting room shows only a patient the calling cart is assigned).
+    patients: [
+      {
+        id: 'p-001',
+        family: 'Martin',
+        given: 'Jeanne',
+        birthDate: '1938-04-02',
+        ins: '238016912304522',
+        gateways: ['cart-1', 'cart-2', 'cart-3', 'cart-a', 'cart-b', 'home-1', 'home-3', 'home-7'],
+      },
+    ],
     ...extra,
     teleconsult: {
       specialists: [

@@ -357,7 +357,8 @@ export class TeleconsultRelay {
     };
     const l: Live = {
       rec,
-      patient: { id: msg.patient.id, ins: msg.patient.ins ?? null, family: null, given: null, birthDate: null },
+      // Until the cloud's own record is found: the cart's local id only (a cart's INS or names are not shown).
+      patient: { id: msg.patient.id, ins: null, family: null, given: null, birthDate: null },
       ...NEW_LINK,
     };
     this.live.set(rec.sessionId, l);
@@ -368,15 +369,19 @@ export class TeleconsultRelay {
       this.move(l, 'not-done', 'no-join-timeout', { actor: 'cloud', actorRole: 'system', action: 'timeout' }),
     );
     this.toGateway(gatewayId, this.sessionDown(l));
-    // The names shown in the waiting room come from the cloud's patient list; the call carries the cart's
-    // local id, which the configuration maps, for this cart, to the cloud's patient (two sites' "r12"
-    // are two patients). An id the cart is not assigned is looked up as sent, as before.
+    // The identity shown in the waiting room comes from the cloud's patient list only: the call carries the
+    // cart's local id, which the configuration maps, for this cart, to the cloud's patient (two sites' "r12"
+    // are two patients). An id this cart is not assigned shows as the bare id: a cart naming another cart's
+    // patient (by its cloud id) learns and shows nothing of them.
     void this.opts.store
       .servedPatients(gatewayId, [msg.patient.id])
-      .then((served) => this.opts.store.getPatient(served.get(msg.patient.id) ?? msg.patient.id))
+      .then((served) => {
+        const cloudId = served.get(msg.patient.id);
+        return cloudId === undefined ? null : this.opts.store.getPatient(cloudId);
+      })
       .then(
         (p) => {
-          if (p) l.patient = { id: p.id, ins: l.patient.ins ?? p.ins, family: p.family, given: p.given, birthDate: p.birthDate };
+          if (p) l.patient = { id: p.id, ins: p.ins, family: p.family, given: p.given, birthDate: p.birthDate };
           this.broadcastRoom();
         },
         () => this.broadcastRoom(),
@@ -722,7 +727,7 @@ export class TeleconsultRelay {
   private async closeInterrupted(): Promise<void> {
     const open = await this.opts.store.listTeleconsultations({ status: ACTIVE_STATUSES, limit: 1000 });
     for (const rec of open) {
-      const l: Live = { rec, patient: { id: rec.patientId, ins: rec.patientIns, family: null, given: null, birthDate: null }, ...NEW_LINK };
+      const l: Live = { rec, patient: { id: rec.patientId, ins: null, family: null, given: null, birthDate: null }, ...NEW_LINK };
       if (rec.status === 'in-progress') this.end(l, 'interrupted-cloud-restart', { hangupGateway: true });
       else this.move(l, 'not-done', 'interrupted-cloud-restart', { actor: 'cloud', actorRole: 'system', action: 'restart' });
     }
