@@ -61,8 +61,9 @@ export function csvField(value: string): string {
   return /[";\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
-function localParts(iso: string, timeZone: string): Record<string, string> {
-  const parts = new Intl.DateTimeFormat('en-GB', {
+/** Local date and time fields in the service's time zone; one formatter for a whole export. */
+function localPartsIn(timeZone: string): (iso: string) => Record<string, string> {
+  const f = new Intl.DateTimeFormat('en-GB', {
     timeZone,
     year: 'numeric',
     month: '2-digit',
@@ -70,17 +71,18 @@ function localParts(iso: string, timeZone: string): Record<string, string> {
     hour: '2-digit',
     minute: '2-digit',
     hourCycle: 'h23',
-  }).formatToParts(new Date(iso));
-  return Object.fromEntries(parts.map((p) => [p.type, p.value]));
+  });
+  return (iso) => Object.fromEntries(f.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
 }
 
 const lineInsOf = (l: ActLine) => l.patient?.ins ?? '';
 
 export function actsCsv(lines: readonly ActLine[], o: { lang: CsvLang; timeZone: string }): string {
   const out = [HEADERS[o.lang].map(csvField).join(';')];
+  const localParts = localPartsIn(o.timeZone);
   for (const l of lines) {
     const { act, site, actCode } = l;
-    const d = localParts(act.createdAt, o.timeZone);
+    const d = localParts(act.createdAt);
     const date = o.lang === 'fr' ? `${d.day}/${d.month}/${d.year}` : `${d.year}-${d.month}-${d.day}`;
     const minutes = act.durationMs === null ? '' : (act.durationMs / 60_000).toFixed(1);
     out.push(

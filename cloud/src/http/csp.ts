@@ -4,11 +4,9 @@
  * only, and no page can be framed. Each page adds only what it needs (e.g. 'self' for the chart
  * library served from /assets, media from WebRTC streams).
  */
-import { createHash } from 'node:crypto';
+import { cspHash } from '@telecart/ui';
 
-export function cspHash(source: string): string {
-  return `'sha256-${createHash('sha256').update(source, 'utf8').digest('base64')}'`;
-}
+export { cspHash };
 
 export interface PagePolicy {
   /** Inline scripts of the page, allowed by hash. */

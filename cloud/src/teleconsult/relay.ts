@@ -110,6 +110,8 @@ interface Live {
   vitalsSent?: string;
   /** A read of them is under way (the periodic refresh skips the act meanwhile). */
   vitalsReading?: boolean;
+  /** The cloud's patient the cart's local id maps to: null when not assigned, undefined until looked up. */
+  cloudPatientId?: string | null;
   patient: SessionView['patient'];
   peer?: RelayPeer;
   timer?: NodeJS.Timeout;
@@ -377,6 +379,7 @@ export class TeleconsultRelay {
       .servedPatients(gatewayId, [msg.patient.id])
       .then((served) => {
         const cloudId = served.get(msg.patient.id);
+        l.cloudPatientId = cloudId ?? null;
         return cloudId === undefined ? null : this.opts.store.getPatient(cloudId);
       })
       .then(
@@ -613,11 +616,13 @@ export class TeleconsultRelay {
     const { store } = this.opts;
     const { gatewayId, patientId, sessionId } = l.rec;
     l.vitalsReading = true;
-    void store
-      .servedPatients(gatewayId, [patientId])
-      .then(async (served) => {
-        const cloudId = served.get(patientId);
-        const vitals = cloudId === undefined ? {} : summarizeVitals(await store.latestVitals(cloudId));
+    const cloudPatient = async () => {
+      l.cloudPatientId ??= (await store.servedPatients(gatewayId, [patientId])).get(patientId) ?? null;
+      return l.cloudPatientId;
+    };
+    void cloudPatient()
+      .then(async (cloudId) => {
+        const vitals = cloudId === null ? {} : summarizeVitals(await store.latestVitals(cloudId));
         const text = JSON.stringify(vitals);
         if (!l.peer || text === l.vitalsSent || l.rec.status !== 'in-progress') return;
         l.vitalsSent = text;

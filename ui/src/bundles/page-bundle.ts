@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cspHash } from '../html/csp-hash.js';
 
 export interface PageBundle {
   /** The bundle's JavaScript. */
@@ -42,7 +43,7 @@ export function loadPageBundle(pageModuleUrl: string): PageBundle {
   const digest = createHash('sha256').update(source, 'utf8').digest();
   const bundle: PageBundle = {
     source,
-    cspHash: `'sha256-${digest.toString('base64')}'`,
+    cspHash: cspHash(source),
     sha256: digest.toString('base64url'),
     bytes: Buffer.byteLength(source, 'utf8'),
   };

@@ -6,16 +6,15 @@
  * 'self', no inline script), its stylesheet is inline and allowed by hash. Vital labels and units
  * come from @telecart/devices' vitals catalogue, handed to the bundle as JSON data.
  */
-import { createHash } from 'node:crypto';
 import { labelsByLoinc, UNIT_DISPLAY } from '@telecart/devices';
-import { InlineStyle, JsonData, type Lang, loadPageBundle, nurse, type PageBundle, renderDocument, textsIn } from '@telecart/ui';
+import { cspHash, InlineStyle, JsonData, type Lang, loadPageBundle, nurse, type PageBundle, renderDocument, textsIn } from '@telecart/ui';
 import { NURSE_PAGE_CSS } from './style.js';
 import type { NurseVitals } from './vitals-data.js';
 
 /** The URL of the page's bundle (served by the nurse API). */
 export const NURSE_PAGE_SCRIPT_PATH = '/app.js';
 
-const styleHash = `'sha256-${createHash('sha256').update(NURSE_PAGE_CSS, 'utf8').digest('base64')}'`;
+const styleHash = cspHash(NURSE_PAGE_CSS);
 
 /** Its own script file only (no inline script, no eval), its own stylesheet by hash, its own origin. */
 export const NURSE_PAGE_CSP = [
