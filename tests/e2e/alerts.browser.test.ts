@@ -1,7 +1,7 @@
 /**
  * The dashboard's alerts panel in a real headless Chromium: after sign-in, a heart-failure alert
  * raised by readings published over MQTT appears without a reload, and the clinician acknowledges
- * it with a note.
+ * it with a note — a live refresh while the note is being typed (another patient's alert) keeps it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,7 +28,10 @@ describe.skipIf(!hasChromium)('alerts panel in Chromium', () => {
       dataDir: dir,
       mqttPort: 0,
       httpPort: 0,
-      patients: [{ id: 'hf-7', family: 'Martin', given: 'Jeanne', gateways: ['home-7'], telemonitoring: { programme: 'heart-failure' } }],
+      patients: [
+        { id: 'hf-7', family: 'Martin', given: 'Jeanne', gateways: ['home-7'], telemonitoring: { programme: 'heart-failure' } },
+        { id: 'hf-8', family: 'Durand', given: 'Paul', gateways: ['home-7'], telemonitoring: { programme: 'heart-failure' } },
+      ],
       logger: pino({ level: 'silent' }),
       teleconsult: {
         specialists: [{ id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORD, 10), gateways: ['home-*'] }],
@@ -57,26 +60,34 @@ describe.skipIf(!hasChromium)('alerts panel in Chromium', () => {
 
     const gw = await TestGateway.connect(cloud.mqttUrl, 'home-7');
     const today = Date.now();
-    const weights = [68.0, 68.7, 69.4, 70.1].map((value, i) =>
-      reading('weight', { seq: i + 1, gatewayId: 'home-7', patientId: 'hf-7', value, at: new Date(today - (3 - i) * DAY).toISOString() }),
-    );
-    await gw.send(batchOf(weights, { gatewayId: 'home-7' }));
+    const weightsOf = (patientId: string, firstSeq: number) =>
+      [68.0, 68.7, 69.4, 70.1].map((value, i) =>
+        reading('weight', { seq: firstSeq + i, gatewayId: 'home-7', patientId, value, at: new Date(today - (3 - i) * DAY).toISOString() }),
+      );
+    await gw.send(batchOf(weightsOf('hf-7', 1), { gatewayId: 'home-7' }));
 
-    const row = panel.locator('tr[data-rule="hf-weight-gain-3d"]');
+    const row = panel.locator('tr[data-rule="hf-weight-gain-3d"][data-patient="hf-7"]');
     await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
     expect(await row.locator('th').textContent()).toBe('MARTIN Jeanne');
     expect(await row.locator('.alert-text').textContent()).toBe('Poids +2,1 kg en 3 jours (68,0 → 70,1 kg)');
     expect(await row.getAttribute('data-severity')).toBe('critical');
 
-    await row.locator('input[data-note-for]').fill('rappel infirmier demain');
+    const note = row.locator('input[data-note-for]');
+    await note.fill('rappel infirmier demain');
+    // Another patient's alert re-renders the panel while the note is being written: the note stays.
+    await gw.send(batchOf(weightsOf('hf-8', 5), { gatewayId: 'home-7' }));
+    await expect.poll(() => panel.locator('tr[data-rule="hf-weight-gain-3d"]').count(), { timeout: 10_000 }).toBe(2);
+    expect(await note.inputValue()).toBe('rappel infirmier demain');
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-note-for') ?? null)).not.toBeNull();
+
     await row.locator('button[data-ack]').click();
-    await expect.poll(() => panel.textContent(), { timeout: 10_000 }).toContain('Aucune alerte ouverte');
+    await expect.poll(() => panel.locator('tr[data-rule="hf-weight-gain-3d"]').count(), { timeout: 10_000 }).toBe(1);
     const { alerts } = await cloud.store.listAlerts({ patientId: 'hf-7' });
     expect(alerts).toMatchObject([{ status: 'acknowledged', ackBy: 'dr-roux', ackNote: 'rappel infirmier demain' }]);
 
     await page.locator('#lang-toggle').click();
     await expect.poll(() => page.locator('#alerts-heading').textContent()).toBe('Telemonitoring alerts');
-    await expect.poll(() => panel.textContent()).toContain('No open alert');
+    await expect.poll(() => panel.locator('tr[data-rule="hf-weight-gain-3d"] th').textContent()).toBe('DURAND Paul');
     expect(errors).toEqual([]);
     await gw.close();
   }, 60_000);
