@@ -1,6 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { GATEWAY_NODE_FLAGS } from '../cli/src/runtime/gateway-node-flags.js';
 
 const dir = new URL('../systemd/', import.meta.url).pathname;
 const units = readdirSync(dir).filter((f) => f.endsWith('.service'));
@@ -9,6 +10,12 @@ const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version']).status ===
 describe.skipIf(!hasSystemdAnalyze)('systemd units', () => {
   it('ships a gateway and a cloud unit', () => {
     expect(units.sort()).toEqual(['telecart-cloud.service', 'telecart-gateway.service']);
+  });
+
+  it('starts the gateway with the Node flags telecart demo uses', () => {
+    const unit = readFileSync(`${dir}telecart-gateway.service`, 'utf8');
+    const exec = /^ExecStart=\/usr\/bin\/node (.*?) \/opt\/telecart\/cli\/bin\/telecart\.js gateway /m.exec(unit);
+    expect(exec?.[1]?.split(' ')).toEqual(GATEWAY_NODE_FLAGS);
   });
 
   it.each(units)('%s passes systemd-analyze verify', (unit) => {

@@ -11,6 +11,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { type StartedChild, startChild, stopChildren } from '../runtime/children.js';
+import { GATEWAY_NODE_FLAGS } from '../runtime/gateway-node-flags.js';
 import { concretePort } from '../runtime/ports.js';
 
 export interface DemoOptions {
@@ -255,7 +256,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       'gateway',
       // The port and data directory come from the generated config (as for `telecart gateway status`).
       ['gateway', '--config', gatewayConfig, '--cloud', String(cloud.info.mqttUrl), '--ble-bus', String(sim.info.busAddress)],
-      { logFile: join(logs, 'gateway.log') },
+      { logFile: join(logs, 'gateway.log'), nodeFlags: GATEWAY_NODE_FLAGS },
     );
     children.push(gateway);
 

@@ -112,7 +112,8 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
     (s) => ({ httpUrl: s.gateway.httpUrl, gatewayId: config.gatewayId, dataDir }),
     (info) => {
       process.stdout.write(
-        `telecart gateway ${String(info.gatewayId)}: nurse UI ${String(info.httpUrl)}/  store ${String(info.dataDir)}  cloud ${cloudUrl}\n`,
+        `telecart gateway ${String(info.gatewayId)}: nurse UI ${String(info.httpUrl)}/  store ${String(info.dataDir)}  cloud ${cloudUrl}  ` +
+          `(ready ${String(info.readyAfterMs)} ms after start)\n`,
       );
       if (cloudUrl.startsWith('mqtt://') || cloudUrl.startsWith('ws://')) {
         process.stdout.write('telecart gateway: WARNING: link to the cloud without TLS; use only on loopback or a trusted network\n');

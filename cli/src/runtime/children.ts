@@ -28,10 +28,10 @@ function tail(file: string, lines = 15): string {
 export function startChild(
   name: string,
   args: string[],
-  opts: { logFile: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; main?: string },
+  opts: { logFile: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; main?: string; nodeFlags?: readonly string[] },
 ): Promise<StartedChild> {
   const fd = openSync(opts.logFile, 'a');
-  const proc = spawn(process.execPath, [opts.main ?? MAIN_JS, ...args], {
+  const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), opts.main ?? MAIN_JS, ...args], {
     stdio: ['ignore', fd, fd, 'ipc'],
     env: { ...process.env, ...opts.env },
     // Its own process group: a Ctrl-C in the terminal reaches only the parent, which stops the

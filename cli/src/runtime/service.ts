@@ -26,7 +26,8 @@ export async function runService<S extends RunningService>(
     console.error(`telecart ${name}: failed to start: ${(e as Error).message}`);
     process.exit(1);
   }
-  const info = describe(service);
+  // From the process's own start (performance.now() counts from it): module loading included.
+  const info = { ...describe(service), readyAfterMs: Math.round(performance.now()) };
   print(info);
   if (process.send) process.send({ type: 'ready', service: name, info } satisfies ReadyMessage);
 

@@ -8,7 +8,7 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { XMLParser } from 'fast-xml-parser';
-import onvif from 'onvif';
+import type onvifModule from 'onvif';
 import { systemTimers, type Timers } from '../ble/backoff.js';
 import { type Clock, systemClock } from '../model/frame.js';
 import { DeadMan } from './dead-man.js';
@@ -126,7 +126,14 @@ function presetTokenOf(xml: string): string {
   }
 }
 
-type CallbackCam = InstanceType<typeof onvif.Cam>;
+type CallbackCam = InstanceType<typeof onvifModule.Cam>;
+
+/** The `onvif` package (and its XML stack, ~10 MiB resident) is loaded at the first camera connect, not with @telecart/devices. */
+let onvifLoaded: Promise<typeof onvifModule> | undefined;
+const loadOnvif = () => {
+  onvifLoaded ??= import('onvif').then((m) => m.default);
+  return onvifLoaded;
+};
 
 export class OnvifCamera {
   private readonly deadMan: DeadMan;
@@ -158,6 +165,7 @@ export class OnvifCamera {
       throw new OnvifError('connect', `invalid device service URL ${JSON.stringify(opts.url)}`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OnvifError('connect', `unsupported scheme ${url.protocol}`);
+    const onvif = await loadOnvif();
     const cam = new onvif.Cam({
       hostname: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80,

@@ -34,20 +34,13 @@ import {
 import type { GstExit } from '../audio/gst.js';
 import type { CaptureSource } from '../audio/pipelines.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { BadAnswerError } from './bad-answer.js';
 import { VideoBitrateController } from './bitrate.js';
 import type { MediaConfig } from './config.js';
 import { EcgChunker, type LiveSampleBus, type LiveSamples } from './live-samples.js';
 import { type AudioInput, audioArgs, type VideoCodec, type VideoInput, videoArgs } from './pipelines.js';
 import { RtpRelay } from './rtp-relay.js';
 import { checkAnswerSdp } from './sdp-check.js';
-
-/** The browser's answer does not answer the offer (malformed input: the session waits for a good one). */
-export class BadAnswerError extends Error {
-  constructor(reason: string) {
-    super(`SDP answer refused: ${reason}`);
-    this.name = 'BadAnswerError';
-  }
-}
 
 export type PeerState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 

@@ -29,9 +29,10 @@ import {
 } from '@telecart/protocol';
 import type { CaptureSource } from '../audio/pipelines.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { BadAnswerError } from '../media/bad-answer.js';
 import type { CameraConfig, MediaConfig } from '../media/config.js';
 import type { LiveSampleBus } from '../media/live-samples.js';
-import { BadAnswerError, MediaSession, type MediaSessionStats, type PeerState } from '../media/media-session.js';
+import type { MediaSession, MediaSessionStats, PeerState } from '../media/media-session.js';
 import type { VideoInput } from '../media/pipelines.js';
 import { PtzRelay } from './ptz-relay.js';
 import { rtcValidators } from './validators.js';
@@ -313,6 +314,7 @@ export class TeleconsultAgent extends EventEmitter<{
       if (early) early.push(candidate);
       else void up({ v: RTC_VERSION, type: 'ice', sessionId, candidate });
     };
+    const { MediaSession } = await loadMediaSession();
     const media = new MediaSession({
       media: this.o.media,
       want: m.media,
@@ -427,4 +429,14 @@ export class TeleconsultAgent extends EventEmitter<{
     this.camera = null;
     await cam?.then((c) => c.close()).catch(() => undefined);
   }
+}
+
+/**
+ * werift (the WebRTC stack) is loaded at the first act, not at start: ~30 MiB resident and about a
+ * second of start-up that an idle cart or home kit never needs (docs/footprint.md).
+ */
+let mediaModule: Promise<typeof import('../media/media-session.js')> | undefined;
+function loadMediaSession(): Promise<typeof import('../media/media-session.js')> {
+  mediaModule ??= import('../media/media-session.js');
+  return mediaModule;
 }
