@@ -10,12 +10,17 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { type Static, Type } from '@sinclair/typebox';
-import { ConvoFromCart, type ConvoFromSpecialist, SseStreams, Uuid } from '@telecart/protocol';
+import { ConvoFromCart, type ConvoFromSpecialist, compile, formatIssues, SseStreams, Uuid } from '@telecart/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ConvoNotLiveError, type TeleconsultAgent, type TeleconsultView } from '../../teleconsult/agent.js';
 
 const ConvoBody = Type.Object({ sessionId: Uuid, signal: ConvoFromCart }, { additionalProperties: false });
 const NoQuery = Type.Object({}, { additionalProperties: false });
+/**
+ * Checked here rather than by fastify's schema: fastify would strip an unknown field and pass the
+ * rest on; a signal that is not exactly the protocol's is refused instead.
+ */
+const checkBody = compile(ConvoBody);
 
 const SSE_RETRY_MS = 1000;
 const SSE_HEARTBEAT_MS = 25_000;
@@ -28,20 +33,19 @@ export function registerConversationRoutes(app: FastifyInstance, agent: Telecons
   const streams = new SseStreams();
   app.addHook('onClose', async () => streams.closeAll());
 
-  app.post<{ Body: Static<typeof ConvoBody> }>(
-    '/api/teleconsult/convo',
-    { schema: { body: ConvoBody, querystring: NoQuery } },
-    async (req, reply) => {
-      if (!agent) return problem(reply, 503, 'teleconsultation is not available on this gateway');
-      try {
-        await agent.sendConvo(req.body.sessionId, req.body.signal);
-        return reply.code(202).send({ sessionId: req.body.sessionId });
-      } catch (e) {
-        if (e instanceof ConvoNotLiveError) return problem(reply, 409, e.message);
-        return problem(reply, 503, `the conversation could not reach the cloud: ${(e as Error).message}`);
-      }
-    },
-  );
+  app.post<{ Body: unknown }>('/api/teleconsult/convo', { schema: { querystring: NoQuery } }, async (req, reply) => {
+    if (!agent) return problem(reply, 503, 'teleconsultation is not available on this gateway');
+    const v = checkBody.validate(req.body);
+    if (!v.ok) return problem(reply, 400, `not a conversation signal: ${formatIssues(v.issues)}`.slice(0, 500));
+    const body: Static<typeof ConvoBody> = v.value;
+    try {
+      await agent.sendConvo(body.sessionId, body.signal);
+      return reply.code(202).send({ sessionId: body.sessionId });
+    } catch (e) {
+      if (e instanceof ConvoNotLiveError) return problem(reply, 409, e.message);
+      return problem(reply, 503, `the conversation could not reach the cloud: ${(e as Error).message}`);
+    }
+  });
 
   app.get('/api/teleconsult/convo/events', { schema: { querystring: NoQuery } }, (req, reply) => {
     if (!agent) return problem(reply, 503, 'teleconsultation is not available on this gateway');
