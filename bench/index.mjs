@@ -58,3 +58,7 @@ console.table([await benchIngestStore()]);
 console.log('\n## Teleconsultation: PTZ round trip, ECG latency, glass to glass, gateway CPU/RSS (root + Chromium)');
 const { benchTeleconsult, printTeleconsult } = await import('./teleconsult.mjs');
 printTeleconsult(await benchTeleconsult());
+
+console.log('\n## Conversation both ways: join → first frame, glass to glass, send rates, browser CPU (root + Chromium)');
+const { benchConversation, printConversation } = await import('./conversation.mjs');
+printConversation(await benchConversation());

@@ -155,6 +155,8 @@ export function initConversation(): void {
     const live = next?.status === 'in-progress' ? next : null;
     if (!live || live.sessionId !== act?.sessionId) stop();
     act = live ?? (next ? { ...next } : null);
+    // The microphone and camera open as the act starts, not when the specialist's ready comes: the offer goes sooner.
+    if (live) local ??= LocalMedia.open();
     renderConvo();
   });
   events.addEventListener('convo', (e) => {
