@@ -17,6 +17,8 @@ let opened: LocalMedia | null = null;
 let peer: ConversationPeer | null = null;
 let remote: { mic: boolean; camera: boolean } | null = null;
 let note = '';
+/** This side has neither microphone nor camera (said in the language shown). */
+let noMedia = false;
 
 function post(signal: ConvoSignal): void {
   if (!sessionId) return;
@@ -39,7 +41,8 @@ export function startConvo(id: string, servers: RTCIceServer[]): void {
     if (sessionId !== id) return;
     opened = m;
     byId<HTMLVideoElement>('convo-self').srcObject = m.video ? new MediaStream([m.video]) : null;
-    note = m.audio ? '' : t().convoNoMedia;
+    note = '';
+    noMedia = !m.audio;
     renderConvo();
     post({ kind: 'ready' });
     sendState();
@@ -57,6 +60,7 @@ export function stopConvo(): void {
   remote = null;
   sessionId = null;
   note = '';
+  noMedia = false;
   const v = byId<HTMLVideoElement>('convo-video');
   v.srcObject = null;
   v.dataset.tracks = '0';
@@ -131,7 +135,7 @@ export function renderConvo(): void {
   st.textContent = remote
     ? [remote.mic ? '' : w.convoRemoteMicOff, remote.camera ? '' : w.convoRemoteCamOff].filter(Boolean).join(' · ')
     : '';
-  byId('convo-note').textContent = note;
+  byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : '');
 }
 
 export function initConversation(): void {

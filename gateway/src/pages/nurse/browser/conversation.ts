@@ -24,6 +24,8 @@ let opened: LocalMedia | null = null;
 let peer: ConversationPeer | null = null;
 let remote: { mic: boolean; camera: boolean } | null = null;
 let note = '';
+/** This side has neither microphone nor camera (said in the language shown). */
+let noMedia = false;
 
 function post(signal: ConvoSignal): void {
   const sessionId = act?.sessionId;
@@ -46,6 +48,7 @@ function stop(): void {
   opened = null;
   remote = null;
   note = '';
+  noMedia = false;
   const r = byId<HTMLVideoElement>('convo-remote');
   r.srcObject = null;
   r.dataset.tracks = '0';
@@ -83,7 +86,8 @@ async function start(sessionId: string): Promise<void> {
     },
   });
   peer = p;
-  note = media.audio ? '' : t().convoNoMedia;
+  note = '';
+  noMedia = !media.audio;
   renderConvo();
   await p.offer();
   await sendState();
@@ -130,7 +134,7 @@ export function renderConvo(): void {
   st.textContent = remote
     ? [remote.mic ? '' : w.convoRemoteMicOff, remote.camera ? '' : w.convoRemoteCamOff].filter(Boolean).join(' · ')
     : '';
-  byId('convo-note').textContent = note;
+  byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : '');
 }
 
 async function toggle(which: 'mic' | 'camera'): Promise<void> {
