@@ -119,7 +119,7 @@ function onSignal(sessionId: string, s: ConvoSignal): void {
 export function renderConvo(): void {
   const w = t();
   const section = byId('convo');
-  section.hidden = !act || act.status !== 'in-progress';
+  section.hidden = act?.status !== 'in-progress';
   // Before the microphone and camera are open, the buttons say what they will do to them.
   const s = opened?.state() ?? { mic: true, camera: true };
   const mic = byId('convo-mic');
