@@ -6,7 +6,7 @@
  *   signaling: nurse page ─HTTP/SSE─ gateway ─MQTT─ relay ─WebSocket─ specialist's page
  *
  * Checked on both pages with getStats: video frames decoded and audio energy received from the
- * other side; the gateway's own peer (PTZ video) still there beside it; the nurse's mute and the
+ * other side; the gateway's own peer (PTZ video, the stethoscope in its own element) still there beside it; the nurse's mute and the
  * specialist's camera-off shown on the other side (and the muted voice's energy stops growing); a
  * specialist with no camera still talks (audio only) and sees the cart.
  *
@@ -177,6 +177,22 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
       return frames;
     });
     expect(ptzFrames).toBeGreaterThan(0);
+    // The stethoscope keeps its own element, fed by the gateway's peer only; the cart's voice goes to the conversation's.
+    const elements = await specialist.evaluate(() => {
+      const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+      const convo = pcs.findLast((p) => p.connectionState !== 'closed' && p.getSenders().some((s) => s.track !== null));
+      const convoIds = new Set(convo?.getReceivers().map((r) => r.track.id));
+      const ids = (id: string) =>
+        ((document.getElementById(id) as HTMLMediaElement).srcObject as MediaStream | null)?.getTracks().map((t) => t.id) ?? [];
+      return {
+        steth: ids('steth'),
+        stethInConvo: ids('steth').some((t) => convoIds.has(t)),
+        convoAll: ids('convo-video').every((t) => convoIds.has(t)),
+      };
+    });
+    expect(elements.steth).toHaveLength(1);
+    expect(elements.stethInConvo).toBe(false);
+    expect(elements.convoAll).toBe(true);
     // The conversation's microphone asks for the browser's voice processing.
     const constraints = await nurse.evaluate(() => {
       const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
