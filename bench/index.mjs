@@ -65,3 +65,7 @@ const importCosts = benchImportCosts(3);
 console.table(importCosts);
 const idle = await benchDemoGateway({ idleSeconds: 20 });
 console.table([{ ...idle, 'idle RSS / bare node': Number((idle['idle RSS p50 MiB'] / importCosts[0]['RSS after MiB']).toFixed(2)) }]);
+
+console.log('\n## Conversation both ways: join → first frame, glass to glass, send rates, browser CPU (root + Chromium)');
+const { benchConversation, printConversation } = await import('./conversation.mjs');
+printConversation(await benchConversation());

@@ -52,11 +52,12 @@ export interface MediaStats {
   state: string;
 }
 
-/** getStats of the page's peer connection (captured by the init script below; the page keeps it in a closure). */
+/** getStats of the page's peer connection with the gateway (captured by the init script below; the page keeps it in a closure). */
 export function mediaStats(page: Page): Promise<MediaStats> {
   return page.evaluate(async () => {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
-    const pc = pcs[pcs.length - 1];
+    // The gateway's peer: it sends nothing of the page's (the conversation's peer sends the camera and microphone).
+    const pc = pcs.findLast((p) => p.getSenders().every((s) => s.track === null));
     const out = { framesDecoded: 0, videoCodec: '', audioSamples: 0, state: pc?.connectionState ?? 'none' };
     if (!pc) return out;
     const stats = await pc.getStats();

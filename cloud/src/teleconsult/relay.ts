@@ -8,6 +8,7 @@
  *                 `hangup` 'no-consent' and `session` not-done, the audit `call-refused`
  *   join          page ─join─▶ relay ─start─▶ gateway; act `in-progress`
  *   signaling     gateway ─offer/ice/state─▶ page;  page ─answer/ice─▶ gateway
+ *   conversation  cart's page ─convo (via its gateway)─▶ the joined page; the joined page ─convo─▶ that cart only
  *   page lost     the joined page's socket closes (reload, dropped connection): the act stays in progress,
  *                 the specialist `reconnecting` (the cart is told, the nurse sees it) for rejoinGraceSeconds
  *   rejoin        the same specialist joins again: a fresh `start` to the cart (new offer/answer)
@@ -307,6 +308,14 @@ export class TeleconsultRelay {
       case 'state':
         this.onState(l, msg);
         return;
+      case 'convo':
+        // Only to the specialist who joined this act, while it is under way and their page is there.
+        if (l.rec.status !== 'in-progress' || !l.peer) {
+          this.mqttMalformed('bad-state', gw, topic, undefined, `convo ${msg.signal.kind} while the session is ${l.rec.status}`);
+          return;
+        }
+        l.peer.send({ type: 'convo', sessionId: msg.sessionId, signal: msg.signal });
+        return;
       case 'error':
         this.opts.logger.warn({ gatewayId: gw, sessionId: msg.sessionId, error: msg.message }, 'teleconsult: the cart reports an error');
         l.peer?.send({ type: 'error', sessionId: msg.sessionId, message: msg.message });
@@ -503,6 +512,13 @@ export class TeleconsultRelay {
         return;
       case 'hangup':
         this.end(l, 'hangup-specialist', { hangupGateway: true, reason: msg.reason });
+        return;
+      case 'convo':
+        if (l.rec.status !== 'in-progress') {
+          this.wsMalformed(peer, 'bad-state', `session ${msg.sessionId} is ${l.rec.status}`, msg.sessionId);
+          return;
+        }
+        this.toGateway(l.rec.gatewayId, { v: 1, type: 'convo', sessionId: msg.sessionId, signal: msg.signal });
         return;
     }
   }

@@ -3,7 +3,14 @@
  * Browser → cloud messages are validated here; cloud → browser ones are typed for the relay.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { IceCandidate, type SpecialistLink, type TeleconsultStatus, Uuid } from '@telecart/protocol';
+import {
+  type ConvoFromCart,
+  ConvoFromSpecialist,
+  IceCandidate,
+  type SpecialistLink,
+  type TeleconsultStatus,
+  Uuid,
+} from '@telecart/protocol';
 import type { ConsentRecord } from '../store/teleconsult-records.js';
 import type { VitalsSummary } from '../vitals/summary.js';
 
@@ -33,6 +40,8 @@ export const BrowserMessage = Type.Union(
       { type: Type.Literal('hangup'), sessionId: Uuid, reason: Type.Optional(Type.String({ maxLength: 200 })) },
       { additionalProperties: false },
     ),
+    /** Conversation signaling for the cart's page (the joined specialist only). */
+    Type.Object({ type: Type.Literal('convo'), sessionId: Uuid, signal: ConvoFromSpecialist }, { additionalProperties: false }),
   ],
   { $id: 'ConsultBrowserMessage' },
 );
@@ -67,4 +76,6 @@ export type CloudMessage =
   | { type: 'state'; sessionId: string; state: string; detail?: string }
   /** The act's patient's latest vitals (vitals/summary.ts), on join and when they change. */
   | { type: 'vitals'; sessionId: string; vitals: VitalsSummary }
+  /** The cart's page's conversation signaling (validated by the relay as RtcUp). */
+  | { type: 'convo'; sessionId: string; signal: ConvoFromCart }
   | { type: 'error'; message: string; sessionId?: string };

@@ -19,6 +19,7 @@ import { FixedPatientError, type PatientContext } from '../patient/context.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import type { SyncClient } from '../sync/sync-client.js';
 import type { TeleconsultAgent } from '../teleconsult/agent.js';
+import { registerConversationRoutes } from './routes/conversation.js';
 import { registerStethoscopeRoutes } from './routes/stethoscope.js';
 import { registerTeleconsultRoutes } from './routes/teleconsult.js';
 
@@ -97,6 +98,7 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
 
   registerStethoscopeRoutes(app, deps.stethoscope);
   registerTeleconsultRoutes(app, deps.teleconsult, patients);
+  registerConversationRoutes(app, deps.teleconsult);
 
   app.get('/api/status', { schema: { querystring: NoQuery } }, async () => {
     const s = store.stats();

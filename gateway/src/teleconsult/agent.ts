@@ -10,6 +10,8 @@
  *   RtcDown session with specialistLink 'reconnecting' → the nurse sees it; the media stay as they are
  *   a new start for the live session (the specialist rejoined after a reload) → the old peer is torn
  *     down quietly (its last states are not reported: the act goes on) and a fresh one offers
+ *   RtcDown convo ↔ RtcUp convo → the conversation between the cart's page and the specialist's page
+ *     (their own peer connection, docs/conversation.md), for the act in progress only
  *
  * One live session at a time (a cart has one camera). Every payload from the cloud is validated;
  * a malformed one or one for another session is counted, logged once per kind, and dropped.
@@ -18,6 +20,8 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Clock, OnvifCamera, systemClock } from '@telecart/devices';
 import {
+  type ConvoFromCart,
+  type ConvoFromSpecialist,
   formatIssues,
   type IceCandidate,
   RTC_VERSION,
@@ -36,6 +40,8 @@ import type { MediaSession, MediaSessionStats, PeerState } from '../media/media-
 import type { VideoInput } from '../media/pipelines.js';
 import { PtzRelay } from './ptz-relay.js';
 import { rtcValidators } from './validators.js';
+
+type IceServerConfig = NonNullable<Extract<RtcDown, { type: 'start' }>['iceServers']>[number];
 
 /** How the agent reaches the cloud: publish RtcUp, receive raw RtcDown payloads. */
 export interface SignalingLink {
@@ -69,6 +75,14 @@ export class CallInProgressError extends Error {
       `a teleconsultation is already under way on this cart (session ${sessionId}${patientId ? `, patient ${patientId}` : ''}): end or cancel it first`,
     );
     this.name = 'CallInProgressError';
+  }
+}
+
+/** The conversation (cart's page ↔ specialist's page) goes only with the act in progress on this cart. */
+export class ConvoNotLiveError extends Error {
+  constructor(sessionId: string, live: string | null) {
+    super(`session ${sessionId} is not the act in progress on this cart (${live ? `in progress: ${live}` : 'none in progress'})`);
+    this.name = 'ConvoNotLiveError';
   }
 }
 
@@ -116,6 +130,8 @@ interface Live {
 export class TeleconsultAgent extends EventEmitter<{
   session: [TeleconsultView['session']];
   peer: [{ sessionId: string; state: PeerState }];
+  /** Conversation signaling from the act's specialist, for the cart's page. */
+  convo: [{ sessionId: string; signal: ConvoFromSpecialist }];
 }> {
   private readonly logger: Logger;
   private readonly clock: Clock;
@@ -127,6 +143,10 @@ export class TeleconsultAgent extends EventEmitter<{
   private readonly logged = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The act whose specialist last asked for the conversation: a page (re)opened later is told too. */
+  private convoReadyFor: string | null = null;
+  /** The ICE servers the cloud gave for the act's media (with its TURN credentials): the cart's page uses them too. */
+  private iceFor: { sessionId: string; servers: IceServerConfig[] } | null = null;
   readonly counters: TeleconsultCounters = { downMessages: 0, malformed: 0, otherSession: 0, sessionsStarted: 0, sessionsClosed: 0 };
 
   constructor(private readonly o: TeleconsultAgentOptions) {
@@ -173,6 +193,30 @@ export class TeleconsultAgent extends EventEmitter<{
     await this.o.link.publish({ v: RTC_VERSION, type: 'call-cancel', sessionId });
     if (this.view?.sessionId === sessionId) this.setView({ ...this.view, status: 'cancelled' });
     if (this.live?.sessionId === sessionId) await this.endLive('cancelled by the nurse');
+  }
+
+  /** The act in progress, if any (the conversation goes with it only). */
+  private inProgress(): string | null {
+    const v = this.view;
+    return v && v.status === 'in-progress' && !v.refused ? v.sessionId : null;
+  }
+
+  /** The act in progress whose specialist waits for the cart's page to offer the conversation. */
+  convoReady(): string | null {
+    const id = this.inProgress();
+    return id !== null && this.convoReadyFor === id ? id : null;
+  }
+
+  /** The ICE servers for the conversation of the act in progress (none known: host candidates only). */
+  convoIceServers(sessionId: string): IceServerConfig[] {
+    return this.iceFor?.sessionId === sessionId ? this.iceFor.servers : [];
+  }
+
+  /** The cart's page's conversation signaling, to the act's specialist; refused for any other act. */
+  async sendConvo(sessionId: string, signal: ConvoFromCart): Promise<void> {
+    const live = this.inProgress();
+    if (live !== sessionId) throw new ConvoNotLiveError(sessionId, live);
+    await this.o.link.publish({ v: RTC_VERSION, type: 'convo', sessionId, signal });
   }
 
   status(): TeleconsultView {
@@ -240,6 +284,19 @@ export class TeleconsultAgent extends EventEmitter<{
       }
       case 'start':
         return this.start(m);
+      case 'convo': {
+        if (this.inProgress() !== m.sessionId) {
+          this.counters.otherSession++;
+          this.warnOnce(
+            'convo-other-session',
+            `conversation ${m.signal.kind} for session ${m.sessionId}, in progress: ${this.inProgress() ?? 'none'}`,
+          );
+          return;
+        }
+        if (m.signal.kind === 'ready') this.convoReadyFor = m.sessionId;
+        this.emit('convo', { sessionId: m.sessionId, signal: m.signal });
+        return;
+      }
       case 'answer': {
         const l = this.liveFor(m.sessionId);
         if (!l || l.answered) return;
@@ -300,6 +357,7 @@ export class TeleconsultAgent extends EventEmitter<{
       await this.endLive(same ? 'restarted (the specialist rejoined)' : 'another session started', { superseded: same });
     }
     const sessionId = m.sessionId;
+    this.iceFor = { sessionId, servers: m.iceServers ?? [] };
     const up = (msg: RtcUp) =>
       this.o.link.publish(msg).catch((e: unknown) => {
         this.logger.warn({ sessionId, type: msg.type, err: (e as Error).message }, 'teleconsult: signaling message not sent');

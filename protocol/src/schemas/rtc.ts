@@ -102,6 +102,43 @@ export const TeleconsultConsent = Type.Union(
 );
 export type TeleconsultConsent = Static<typeof TeleconsultConsent>;
 
+// ── The conversation (issue 12): the cart's browser and the specialist's page, face to face ──
+
+/**
+ * Which conversation peer connection a message belongs to: the cart's page makes a new one at each
+ * (re)start, so answers and candidates of an older one are told apart and dropped.
+ */
+const ConvoPc = Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_-]+$' });
+/** What a side sends now: its microphone live (not muted), its camera on. */
+const ConvoMedia = Type.Object(
+  { kind: Type.Literal('media'), mic: Type.Boolean(), camera: Type.Boolean() },
+  { additionalProperties: false },
+);
+const ConvoIce = Type.Object({ kind: Type.Literal('ice'), pc: ConvoPc, candidate: IceCandidate }, { additionalProperties: false });
+
+/**
+ * The cart's page → the specialist's page (through the gateway and the cloud). The cart's page is
+ * always the offerer of the conversation peer (its microphone and room camera, the specialist's
+ * camera and microphone back); the gateway's own peer (PTZ video, stethoscope, ECG) is untouched.
+ */
+export const ConvoFromCart = Type.Union(
+  [Type.Object({ kind: Type.Literal('offer'), pc: ConvoPc, sdp: Sdp }, { additionalProperties: false }), ConvoIce, ConvoMedia],
+  { description: 'conversation signaling from the cart’s page' },
+);
+export type ConvoFromCart = Static<typeof ConvoFromCart>;
+
+/** The specialist's page → the cart's page. `ready`: (re)start the conversation (a join, a rejoin). */
+export const ConvoFromSpecialist = Type.Union(
+  [
+    Type.Object({ kind: Type.Literal('ready') }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('answer'), pc: ConvoPc, sdp: Sdp }, { additionalProperties: false }),
+    ConvoIce,
+    ConvoMedia,
+  ],
+  { description: 'conversation signaling from the specialist’s page' },
+);
+export type ConvoFromSpecialist = Static<typeof ConvoFromSpecialist>;
+
 /** Cloud → gateway. */
 export const RtcDown = Type.Union(
   [
@@ -140,6 +177,8 @@ export const RtcDown = Type.Union(
       },
       { additionalProperties: false },
     ),
+    /** The joined specialist's page to the cart's page: conversation signaling, relayed as is. */
+    Type.Object({ v, type: Type.Literal('convo'), sessionId: Uuid, signal: ConvoFromSpecialist }, { additionalProperties: false }),
   ],
   { $id: 'RtcDown' },
 );
@@ -182,6 +221,8 @@ export const RtcUp = Type.Union(
       { v, type: Type.Literal('error'), sessionId: Uuid, message: Type.String({ maxLength: 300 }) },
       { additionalProperties: false },
     ),
+    /** The cart's page to the act's joined specialist: conversation signaling, relayed as is. */
+    Type.Object({ v, type: Type.Literal('convo'), sessionId: Uuid, signal: ConvoFromCart }, { additionalProperties: false }),
   ],
   { $id: 'RtcUp' },
 );

@@ -25,7 +25,8 @@ export function registerConsultRoutes(app: FastifyInstance, deps: HttpDeps, tc: 
         .header('content-security-policy', consultPageCsp())
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
-        .header('permissions-policy', 'camera=(), geolocation=()')
+        // The conversation sends this page's camera and microphone (docs/conversation.md); no embedded origin gets them.
+        .header('permissions-policy', 'camera=(self), microphone=(self), geolocation=()')
         .send(renderConsultPage({ lang: req.query.lang, timeZone: deps.timeZone ?? 'Europe/Paris' })),
   );
 

@@ -199,6 +199,22 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
                 <audio id="steth" autoplay controls />
               </div>
             </div>
+            <section id="convo" class="panel" hidden aria-labelledby="convo-heading">
+              <h3 id="convo-heading" data-i18n="convoHeading">
+                {t.convoHeading}
+              </h3>
+              {/* biome-ignore lint/a11y/useMediaCaption: the cart's live conversation (voice and room), no captions exist for a live call */}
+              <video id="convo-video" autoplay playsInline data-tracks="0" />
+              <p id="convo-remote-state" data-mic="" data-camera="" />
+              <video id="convo-self" autoplay playsInline muted aria-label={t.convoSelf} data-i18n-aria="convoSelf" />
+              <button type="button" id="convo-mic" aria-pressed="false">
+                {t.convoMicOff}
+              </button>
+              <button type="button" id="convo-cam" aria-pressed="false">
+                {t.convoCamOff}
+              </button>
+              <p id="convo-note" class="muted" />
+            </section>
           </section>
         </main>
         <JsonData id="consult-config" value={config} />

@@ -23,6 +23,8 @@ export const NURSE_PAGE_CSP = [
   `style-src ${styleHash}`,
   "connect-src 'self'",
   "img-src 'self'",
+  // The conversation's streams (srcObject), nothing fetched.
+  "media-src 'self' blob: mediastream:",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",
@@ -105,6 +107,22 @@ export function renderNursePage(lang: Lang = 'fr'): string {
             </button>
             <span id="tc-status" data-status="" />
             <span id="tc-patient" hidden />
+          </section>
+          <section id="convo" hidden aria-labelledby="convo-heading">
+            <h2 id="convo-heading" data-i18n="convoHeading">
+              {t.convoHeading}
+            </h2>
+            {/* biome-ignore lint/a11y/useMediaCaption: the specialist's live voice and face, no captions exist for a live call */}
+            <video id="convo-remote" autoplay playsInline data-tracks="0" />
+            <p id="convo-remote-state" data-mic="" data-camera="" />
+            <video id="convo-self" autoplay playsInline muted />
+            <button type="button" id="convo-mic" aria-pressed="false">
+              {t.convoMicOff}
+            </button>
+            <button type="button" id="convo-cam" aria-pressed="false">
+              {t.convoCamOff}
+            </button>
+            <p id="convo-note" />
           </section>
           <div id="live" />
           <h2 data-i18n="recent">{t.recent}</h2>

@@ -86,4 +86,16 @@ export const consult = {
   stateDisconnected: { fr: 'coupure, reprise…', en: 'interrupted, recovering…' },
   stateFailed: { fr: 'échec de la connexion', en: 'connection failed' },
   stateClosed: { fr: 'fermé', en: 'closed' },
+  convoHeading: { fr: 'Conversation avec le chariot', en: 'Conversation with the cart' },
+  convoSelf: { fr: 'Vous', en: 'You' },
+  convoMicOff: { fr: 'Couper le micro', en: 'Mute the microphone' },
+  convoMicOn: { fr: 'Rétablir le micro', en: 'Unmute the microphone' },
+  convoCamOff: { fr: 'Couper la caméra', en: 'Turn the camera off' },
+  convoCamOn: { fr: 'Rétablir la caméra', en: 'Turn the camera on' },
+  convoRemoteMicOff: { fr: 'micro coupé', en: 'microphone muted' },
+  convoRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
+  convoNoMedia: {
+    fr: 'Ni micro ni caméra : vous entendez et voyez sans être entendu',
+    en: 'No microphone or camera: you see and hear without being heard',
+  },
 } as const satisfies Messages;

@@ -65,4 +65,16 @@ export const nurse = {
     fr: 'Téléconsultation interrompue : reconnexion du spécialiste…',
     en: 'Teleconsultation interrupted: specialist reconnecting…',
   },
+  convoHeading: { fr: 'Conversation avec le spécialiste', en: 'Conversation with the specialist' },
+  convoSelf: { fr: 'Chariot', en: 'Cart' },
+  convoMicOff: { fr: 'Couper le micro', en: 'Mute the microphone' },
+  convoMicOn: { fr: 'Rétablir le micro', en: 'Unmute the microphone' },
+  convoCamOff: { fr: 'Couper la caméra', en: 'Turn the camera off' },
+  convoCamOn: { fr: 'Rétablir la caméra', en: 'Turn the camera on' },
+  convoRemoteMicOff: { fr: 'micro coupé', en: 'microphone muted' },
+  convoRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
+  convoNoMedia: {
+    fr: 'Ni micro ni caméra : vous entendez et voyez sans être entendu',
+    en: 'No microphone or camera: you see and hear without being heard',
+  },
 } as const satisfies Messages;

@@ -6,6 +6,7 @@
  */
 import { byId } from '@telecart/ui/browser';
 import { format } from '@telecart/ui/i18n';
+import { onConvo, startConvo, stopConvo } from './conversation.js';
 import type { EcgTrace } from './ecg.js';
 import { statusLabel, t } from './i18n.js';
 import { closePeer, onOffer, onRemoteIce, openPeer, peerState } from './peer.js';
@@ -108,6 +109,7 @@ export function resumeAct(sessions: readonly SessionView[]): void {
     act.away = false;
     act.status = 'over';
     closePeer();
+    stopConvo();
     renderAct();
   }
   // Still listed but not rejoinable yet: the relay has not seen the old socket go; it will say so.
@@ -116,6 +118,7 @@ export function resumeAct(sessions: readonly SessionView[]): void {
 /** Leaves the act without a word to the cloud (logout). */
 export function dropAct(): void {
   closePeer();
+  stopConvo();
   act = null;
 }
 
@@ -140,12 +143,19 @@ export function onActMessage(m: Exclude<CloudMessage, { type: 'hello' | 'waiting
         },
       });
       renderConn();
+      startConvo(m.sessionId, Array.isArray(m.iceServers) ? m.iceServers : []);
+      return;
+    case 'convo':
+      onConvo(m.sessionId, m.signal);
       return;
     case 'session':
       current.view = m.session;
       current.status = m.session.status;
       current.outcome = m.outcome;
-      if (isOver(current.status)) closePeer();
+      if (isOver(current.status)) {
+        closePeer();
+        stopConvo();
+      }
       renderAct();
       return;
     case 'offer':
@@ -174,6 +184,7 @@ export function initAct(trace: EcgTrace, onBack: () => void): void {
   byId('back').addEventListener('click', () => {
     act = null;
     closePeer();
+    stopConvo();
     show('room');
     onBack();
   });

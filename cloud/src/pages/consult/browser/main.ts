@@ -7,6 +7,7 @@ import { byId } from '@telecart/ui/browser';
 import { format } from '@telecart/ui/i18n';
 import { actLive, currentAct, dropAct, initAct, join, markAway, onActMessage, renderAct, resumeAct } from './act.js';
 import { api } from './api.js';
+import { initConversation, renderConvo } from './conversation.js';
 import { ecgTrace } from './ecg.js';
 import { initEcgCalibration, showEcgInfo, storedScale } from './ecg-calibration.js';
 import { NOMINAL_CSS_PX_PER_MM } from './ecg-paper.js';
@@ -116,6 +117,7 @@ const trace = ecgTrace(byId<HTMLCanvasElement>('ecg'), {
 initAct(trace, drawRoom);
 initEcgCalibration((cssPxPerMm) => trace.rescale(cssPxPerMm));
 initPtzControls(actLive);
+initConversation();
 initLanguage(() => {
   if (socketShown) showSocket(socketShown);
   drawRoom();
@@ -123,6 +125,7 @@ initLanguage(() => {
   renderPresets();
   showEcgInfo();
   showVitals();
+  renderConvo();
 });
 
 api('GET', 'api/specialist/me')

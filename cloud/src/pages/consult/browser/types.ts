@@ -4,6 +4,8 @@
  * Types only: the browser checks what it relies on before use.
  */
 
+import type { ConvoSignal } from '@telecart/ui/browser';
+
 export interface Specialist {
   id: string;
   name: string;
@@ -50,10 +52,12 @@ export type CloudMessage =
   | { type: 'ice'; sessionId: string; candidate: RTCIceCandidateInit }
   | { type: 'state'; sessionId: string; state: string }
   | { type: 'vitals'; sessionId: string; vitals: Record<string, VitalReading | undefined> }
+  | { type: 'convo'; sessionId: string; signal: ConvoSignal }
   | { type: 'error'; message: string; sessionId?: string };
 
 export type BrowserMessage =
   | { type: 'join'; sessionId: string; media: { video: boolean; audio: boolean; ecg: boolean } }
   | { type: 'answer'; sessionId: string; sdp: string }
   | { type: 'ice'; sessionId: string; candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } }
-  | { type: 'hangup'; sessionId: string };
+  | { type: 'hangup'; sessionId: string }
+  | { type: 'convo'; sessionId: string; signal: Exclude<ConvoSignal, { kind: 'offer' }> };

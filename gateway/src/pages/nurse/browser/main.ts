@@ -9,6 +9,7 @@ import { api, errorText } from './api.js';
 import { noteStatus, pollStatus, renderRefused, renderStore } from './banners.js';
 import { cancelCall, placeCall, pollCall, renderCall } from './call.js';
 import { CONSENT_FIELDS, resetConsent } from './consent.js';
+import { initConversation, renderConvo } from './conversation.js';
 import { addReading, keepReadings, renderAssignButtons, renderReadings } from './readings.js';
 import { isTextKey, patientName, state, t } from './state.js';
 import type { Coded, Patient, ReadingEvent, ReadingList, Status } from './types.js';
@@ -83,12 +84,14 @@ async function main(): Promise<void> {
   }
   byId('tc-cancel').addEventListener('click', () => void cancelCall());
   pollCall();
+  initConversation();
   byId('lang').addEventListener('click', () => {
     state.lang = state.lang === 'fr' ? 'en' : 'fr';
     renderStatic();
     renderReadings();
     renderStore();
     renderRefused();
+    renderConvo();
   });
 
   const events = new EventSource('/api/events');

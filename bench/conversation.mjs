@@ -1,0 +1,370 @@
+// The conversation both ways (docs/conversation.md): the cart's page (nurse page served by the
+// gateway) and the specialist's page (cloud /consult), each in its own headless Chromium, through
+// the real signaling chain (gateway HTTP/SSE → MQTT → cloud relay → WebSocket), on lo inside a
+// network namespace made for the run. Needs root (ip netns) and the Debian chromium; without them
+// it says so and measures nothing.
+//
+//   `node bench/conversation.mjs` (after `npm run build`) prints the table; bench/index.mjs calls
+//   `benchConversation()`, which re-runs this file inside the namespace.
+//
+// Each page's camera is a canvas (640×360, 15 frames/s) in place of the fake device, with a white
+// block in its bottom-right corner lit at known instants; the other page draws every frame of the
+// conversation video into a canvas (requestVideoFrameCallback) and notes when that corner turns
+// bright. Both browsers read the same machine clock. The microphones are Chromium's fake ones.
+// Measured:
+//   - join → first conversation frame shown, each way (the click on « Rejoindre » to the frame)
+//   - glass to glass, each way (flash painted → flash shown)
+//   - what each side sends (outbound-rtp, kbit/s, audio and video) and each browser's CPU
+//     (its whole process tree) while the conversation runs
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CHROMIUM = '/usr/bin/chromium';
+const INSIDE = 'TELECART_BENCH_NETNS';
+const MARK = '@@conversation-result ';
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? Number(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))].toFixed(1)) : null;
+};
+const row = (xs) => ({ p50: pct(xs, 50), p95: pct(xs, 95), n: xs.length });
+
+/** Runs the measurement in a fresh namespace; { skipped } when this machine cannot. */
+export async function benchConversation(opts = {}) {
+  if (process.getuid?.() !== 0) return { skipped: 'conversation: skipped (needs root for a network namespace with only lo)' };
+  if (!existsSync(CHROMIUM)) return { skipped: `conversation: skipped (no Chromium at ${CHROMIUM})` };
+  const ns = `cvbench${process.pid % 10_000}`;
+  spawnSync('ip', ['netns', 'del', ns]);
+  try {
+    execFileSync('ip', ['netns', 'add', ns]);
+    execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+  } catch (e) {
+    return { skipped: `conversation: skipped (ip netns failed: ${e.message.split('\n')[0]})` };
+  }
+  try {
+    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, fileURLToPath(import.meta.url)], {
+      env: {
+        ...process.env,
+        [INSIDE]: ns,
+        TELECART_BENCH_FLASHES: String(opts.flashes ?? 20),
+        TELECART_BENCH_JOINS: String(opts.joins ?? 3),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d.toString();
+    });
+    const code = await new Promise((r) => child.once('close', r));
+    const line = out.split('\n').find((l) => l.startsWith(MARK));
+    if (code !== 0 || !line) return { skipped: `conversation: failed (exit ${code}): ${out.slice(-500)}` };
+    return JSON.parse(line.slice(MARK.length));
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
+}
+
+export function printConversation(r) {
+  console.log('\n## Conversation both ways (cart page ⇄ specialist page, Chromium on lo; canvas camera 640x360@15, fake microphones)');
+  if (r.skipped) {
+    console.log(r.skipped);
+    return;
+  }
+  console.table(r.table);
+  console.table(r.sides);
+}
+
+// ── inside the namespace ──
+
+/** In both pages: the camera is a canvas with a flash block; the received conversation video is watched. */
+const INIT = () => {
+  const w = window;
+  w.__pcs = [];
+  const Base = w.RTCPeerConnection;
+  w.RTCPeerConnection = class extends Base {
+    constructor(c) {
+      super(c);
+      w.__pcs.push(this);
+      // The conversation peer's milestones (the gateway's peer on the specialist's page too: the last one wins on the cart's page only).
+      w.__created = performance.timeOrigin + performance.now();
+      this.addEventListener('connectionstatechange', () => {
+        if (this.connectionState === 'connected') w.__connected = performance.timeOrigin + performance.now();
+      });
+    }
+  };
+  w.__flashes = [];
+  w.__luma = [];
+  w.__firstFrame = null;
+  let lit = false;
+  let wantLit = false;
+  const canvas = document.createElement('canvas');
+  canvas.width = 640;
+  canvas.height = 360;
+  const ctx = canvas.getContext('2d');
+  let n = 0;
+  const paint = () => {
+    ctx.fillStyle = '#303840';
+    ctx.fillRect(0, 0, 640, 360);
+    ctx.fillStyle = '#8090a0';
+    ctx.fillRect((n++ * 7) % 600, 150, 40, 40); // motion, so the encoder works as for a face
+    ctx.fillStyle = wantLit ? '#ffffff' : '#000000';
+    ctx.fillRect(460, 252, 180, 108);
+    if (wantLit && !lit) w.__flashes.push(performance.timeOrigin + performance.now());
+    lit = wantLit;
+  };
+  setInterval(paint, 1000 / 15);
+  w.__flash = (on) => {
+    wantLit = on;
+  };
+  const md = navigator.mediaDevices;
+  const real = md.getUserMedia.bind(md);
+  md.getUserMedia = async (c) => {
+    const audio = c?.audio ? (await real({ audio: c.audio })).getAudioTracks() : [];
+    const video = c?.video ? canvas.captureStream(15).getVideoTracks() : [];
+    return new MediaStream([...audio, ...video]);
+  };
+  w.__watch = (id) => {
+    const el = document.getElementById(id);
+    const probe = document.createElement('canvas');
+    probe.width = 32;
+    probe.height = 18;
+    const p = probe.getContext('2d', { willReadFrequently: true });
+    const onFrame = (now, meta) => {
+      const t = performance.timeOrigin + (meta.presentationTime ?? now);
+      const vw = el.videoWidth;
+      const vh = el.videoHeight;
+      if (vw > 0 && vh > 0) {
+        w.__firstFrame ??= t;
+        p.drawImage(el, vw * 0.75, vh * 0.75, vw * 0.25, vh * 0.25, 0, 0, 32, 18);
+        const d = p.getImageData(0, 0, 32, 18).data;
+        let sum = 0;
+        for (let i = 0; i < d.length; i += 4) sum += 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
+        w.__luma.push([t, sum / (d.length / 4)]);
+      }
+      el.requestVideoFrameCallback(onFrame);
+    };
+    el.requestVideoFrameCallback(onFrame);
+  };
+};
+
+function glassToGlass(flashes, luma, windowMs) {
+  const lat = [];
+  for (const t of flashes) {
+    const hit = luma.find(([at, l]) => at >= t && at < t + windowMs && l >= 128);
+    if (hit) lat.push(hit[0] - t);
+  }
+  return lat;
+}
+
+const TICK = 100;
+function childrenOf(pid) {
+  const out = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const s = readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(e));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+function treeTicks(rootPid) {
+  if (rootPid === undefined) return 0;
+  const kids = new Map();
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const s = readFileSync(`/proc/${e}/stat`, 'utf8');
+      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      kids.set(Number(e), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      /* gone */
+    }
+  }
+  let total = 0;
+  const walk = (pid) => {
+    total += kids.get(pid)?.ticks ?? 0;
+    for (const [p, k] of kids) if (k.ppid === pid) walk(p);
+  };
+  walk(rootPid);
+  return total;
+}
+
+/** kbit/s sent by the page's conversation peer, per kind, between two getStats. */
+const SENT = () => {
+  const pc = window.__pcs.findLast((p) => p.connectionState !== 'closed' && p.getSenders().some((s) => s.track));
+  return pc.getStats().then((st) => {
+    const out = { audio: 0, video: 0, at: performance.now(), width: 0 };
+    st.forEach((s) => {
+      if (s.type === 'outbound-rtp') {
+        out[s.kind] += s.bytesSent;
+        if (s.kind === 'video') out.width = s.frameWidth ?? 0;
+      }
+    });
+    return out;
+  });
+};
+
+async function inside() {
+  const { startCloud, hashPassword } = await import('@telecart/cloud');
+  const { resolveGatewayConfig, startGateway } = await import('@telecart/gateway');
+  const { chromium } = await import('playwright-core');
+  const { pino } = await import('pino');
+  const flashes = Number(process.env.TELECART_BENCH_FLASHES ?? 20);
+  const joins = Number(process.env.TELECART_BENCH_JOINS ?? 3);
+  const dir = mkdtempSync(join(tmpdir(), 'telecart-convo-bench-'));
+  const logger = pino({ level: 'silent' });
+  const specialist = { id: 'dr-bench', name: 'Dr Bench', password: 'bench-convo-2026!' };
+  const patient = { id: 'r-1', family: 'BENCH', given: 'Anne', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10' };
+  const cloud = await startCloud({
+    dataDir: join(dir, 'cloud'),
+    mqttPort: 0,
+    httpPort: 0,
+    patients: [{ ...patient, gateways: ['cart-bench'] }],
+    logger,
+    teleconsult: { specialists: [{ ...specialist, passwordHash: await hashPassword(specialist.password, 10), gateways: ['cart-*'] }] },
+  });
+  const config = resolveGatewayConfig({
+    gatewayId: 'cart-bench',
+    mode: 'cart',
+    timeZone: 'Europe/Paris',
+    patients: [patient],
+    http: { port: 0 },
+    media: {
+      video: { source: 'test', width: 320, height: 240, fps: 10 },
+      audio: { source: 'test' },
+      ice: { hostAddresses: ['127.0.0.1'] },
+    },
+  });
+  const gw = await startGateway({ config, dataDir: join(dir, 'gateway'), cloudUrl: cloud.mqttUrl, logger });
+  gw.patients.select(patient.id);
+  while (!gw.sync.connected) await sleep(50);
+  const args = [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    '--allow-loopback-in-peer-connection',
+    '--autoplay-policy=no-user-gesture-required',
+  ];
+  // One after the other, to tell their process trees apart (the new child of this process).
+  const kids = () => new Set(childrenOf(process.pid));
+  const before = kids();
+  const cartBrowser = await chromium.launch({ executablePath: CHROMIUM, args });
+  const cartPid = [...kids()].find((p) => !before.has(p));
+  const mid = kids();
+  const specBrowser = await chromium.launch({ executablePath: CHROMIUM, args });
+  const specPid = [...kids()].find((p) => !mid.has(p));
+  try {
+    const firstCart = [];
+    const firstSpec = [];
+    const offered = [];
+    const connected = [];
+    let last = null;
+    for (let j = 0; j < joins; j++) {
+      const nurse = await cartBrowser.newPage({ locale: 'fr-FR' });
+      await nurse.addInitScript(INIT);
+      await nurse.goto(`${gw.httpUrl}/`);
+      await nurse.evaluate(() => window.__watch('convo-remote'));
+      const spec = await specBrowser.newPage({ locale: 'fr-FR' });
+      await spec.addInitScript(INIT);
+      await spec.goto(`${cloud.httpUrl}/consult?lang=fr`);
+      await spec.fill('#login-id', specialist.id);
+      await spec.fill('#login-password', specialist.password);
+      await spec.click('#login-form button[type=submit]');
+      await spec.waitForFunction(() => document.body.dataset.view === 'room');
+      await spec.evaluate(() => window.__watch('convo-video'));
+      const res = await fetch(`${gw.httpUrl}/api/teleconsult/call`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ consent: { by: 'patient', method: 'oral' } }),
+      });
+      const { sessionId } = await res.json();
+      const join = spec.locator(`tr[data-session="${sessionId}"] button.join`);
+      await join.waitFor();
+      const clicked = Date.now();
+      await join.click();
+      await spec.waitForFunction(() => window.__firstFrame !== null, null, { timeout: 30_000 });
+      await nurse.waitForFunction(() => window.__firstFrame !== null, null, { timeout: 30_000 });
+      firstSpec.push((await spec.evaluate(() => window.__firstFrame)) - clicked);
+      firstCart.push((await nurse.evaluate(() => window.__firstFrame)) - clicked);
+      // On the cart's page the only peer is the conversation's: when the specialist's ready reached it, when ICE+DTLS were up.
+      offered.push((await nurse.evaluate(() => window.__created)) - clicked);
+      connected.push((await nurse.evaluate(() => window.__connected)) - clicked);
+      if (j < joins - 1) {
+        await spec.click('#hangup');
+        await spec.waitForFunction(() => document.getElementById('act-status')?.dataset.status === 'completed');
+        await Promise.all([nurse.close(), spec.close()]);
+        while (gw.teleconsult.status().session?.status === 'in-progress') await sleep(50);
+      } else last = { nurse, spec };
+    }
+
+    // Glass to glass and the steady state, on the last act.
+    const { nurse, spec } = last;
+    await sleep(3000);
+    const cart0 = treeTicks(cartPid);
+    const spec0 = treeTicks(specPid);
+    const sentCart0 = await nurse.evaluate(SENT);
+    const sentSpec0 = await spec.evaluate(SENT);
+    const at0 = Date.now();
+    await Promise.all([nurse.evaluate(() => (window.__luma.length = 0)), spec.evaluate(() => (window.__luma.length = 0))]);
+    for (let i = 0; i < flashes; i++) {
+      await sleep(Math.random() * 67);
+      await Promise.all([nurse.evaluate(() => window.__flash(true)), spec.evaluate(() => window.__flash(true))]);
+      await sleep(300);
+      await Promise.all([nurse.evaluate(() => window.__flash(false)), spec.evaluate(() => window.__flash(false))]);
+      await sleep(500);
+    }
+    await sleep(600);
+    const seconds = (Date.now() - at0) / 1000;
+    const cartCpu = ((treeTicks(cartPid) - cart0) / TICK / seconds) * 100;
+    const specCpu = ((treeTicks(specPid) - spec0) / TICK / seconds) * 100;
+    const sentCart1 = await nurse.evaluate(SENT);
+    const sentSpec1 = await spec.evaluate(SENT);
+    const kbps = (a, b, k) => Number((((b[k] - a[k]) * 8) / (b.at - a.at)).toFixed(1));
+    const cartToSpec = glassToGlass(await nurse.evaluate(() => window.__flashes), await spec.evaluate(() => window.__luma), 800);
+    const specToCart = glassToGlass(await spec.evaluate(() => window.__flashes), await nurse.evaluate(() => window.__luma), 800);
+    const table = {
+      'join → the cart page starts its offer (ms)': row(offered),
+      'join → conversation peer connected, cart side (ms)': row(connected),
+      'join → first frame at the specialist (ms)': row(firstSpec),
+      'join → first frame at the cart (ms)': row(firstCart),
+      'glass to glass, cart → specialist (ms)': row(cartToSpec),
+      'glass to glass, specialist → cart (ms)': row(specToCart),
+    };
+    const sides = {
+      'cart page': {
+        'audio sent kbit/s': kbps(sentCart0, sentCart1, 'audio'),
+        'video sent kbit/s': kbps(sentCart0, sentCart1, 'video'),
+        'video width sent': sentCart1.width,
+        'browser CPU % of one core': Number(cartCpu.toFixed(0)),
+      },
+      'specialist page': {
+        'audio sent kbit/s': kbps(sentSpec0, sentSpec1, 'audio'),
+        'video sent kbit/s': kbps(sentSpec0, sentSpec1, 'video'),
+        'video width sent': sentSpec1.width,
+        'browser CPU % of one core': Number(specCpu.toFixed(0)),
+      },
+    };
+    process.stdout.write(`${MARK}${JSON.stringify({ table, sides })}\n`);
+  } catch (e) {
+    console.error(`conversation bench: ${e.stack ?? e}`);
+    process.exitCode = 1;
+  } finally {
+    await Promise.race([Promise.all([cartBrowser.close(), specBrowser.close(), gw.stop(), cloud.stop()]), sleep(8000)]);
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(process.exitCode ?? 0);
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  if (process.env[INSIDE]) await inside();
+  else printConversation(await benchConversation());
+}

@@ -1,0 +1,153 @@
+/**
+ * The conversation with the cart (docs/conversation.md): the specialist's camera and microphone go
+ * to the cart's page (its own peer connection, which the cart's page offers), the cart's room camera
+ * and conversation microphone come back to #convo-video, apart from the stethoscope (#steth, its
+ * own element and volume) and the PTZ video (#video). No camera, or the camera refused: the
+ * microphone alone (audio only still talks). Mute and camera-off are told to the cart's page, and
+ * what the cart's page sends is shown here.
+ */
+import { byId, ConversationPeer, type ConvoSignal, LocalMedia } from '@telecart/ui/browser';
+import { t } from './i18n.js';
+import { send } from './signaling.js';
+
+let sessionId: string | null = null;
+let iceServers: RTCIceServer[] = [];
+let local: Promise<LocalMedia> | null = null;
+let opened: LocalMedia | null = null;
+let peer: ConversationPeer | null = null;
+let remote: { mic: boolean; camera: boolean } | null = null;
+let note = '';
+/** This side has neither microphone nor camera (said in the language shown). */
+let noMedia = false;
+
+function post(signal: ConvoSignal): void {
+  if (!sessionId) return;
+  send({ type: 'convo', sessionId, signal: signal as Exclude<ConvoSignal, { kind: 'offer' }> });
+}
+
+function sendState(): void {
+  if (opened) post({ kind: 'media', ...opened.state() });
+}
+
+/** Joined (or rejoined) the act: open the microphone and camera, then ask the cart's page to offer. */
+export function startConvo(id: string, servers: RTCIceServer[]): void {
+  if (sessionId !== id) stopConvo();
+  sessionId = id;
+  iceServers = servers;
+  peer?.close();
+  peer = null;
+  local ??= LocalMedia.open();
+  void local.then((m) => {
+    if (sessionId !== id) return;
+    opened = m;
+    byId<HTMLVideoElement>('convo-self').srcObject = m.video ? new MediaStream([m.video]) : null;
+    note = '';
+    noMedia = !m.audio;
+    renderConvo();
+    post({ kind: 'ready' });
+    sendState();
+  });
+  renderConvo();
+}
+
+/** The act is over or left: the microphone and camera are released. */
+export function stopConvo(): void {
+  peer?.close();
+  peer = null;
+  void local?.then((m) => m.stop());
+  local = null;
+  opened = null;
+  remote = null;
+  sessionId = null;
+  note = '';
+  noMedia = false;
+  const v = byId<HTMLVideoElement>('convo-video');
+  v.srcObject = null;
+  v.dataset.tracks = '0';
+  byId<HTMLVideoElement>('convo-self').srcObject = null;
+  renderConvo();
+}
+
+async function answer(id: string, pc: string, sdp: string): Promise<void> {
+  if (!local) return;
+  const m = await local;
+  if (sessionId !== id) return;
+  peer?.close();
+  const shown = new MediaStream();
+  const v = byId<HTMLVideoElement>('convo-video');
+  v.srcObject = shown;
+  v.dataset.tracks = '0';
+  const p = new ConversationPeer({
+    id: pc,
+    iceServers,
+    local: m,
+    send: post,
+    onTrack: (track) => {
+      shown.addTrack(track);
+      v.dataset.tracks = String(shown.getTracks().length);
+    },
+    onState: (s) => {
+      byId('convo').dataset.state = s;
+    },
+    onError: (message) => {
+      note = message;
+      renderConvo();
+    },
+  });
+  peer = p;
+  await p.answer(sdp);
+  sendState();
+}
+
+/** A conversation message of the cart's page, for the act on screen. */
+export function onConvo(id: string, s: ConvoSignal): void {
+  if (id !== sessionId || typeof s !== 'object' || s === null) return;
+  switch (s.kind) {
+    case 'offer':
+      answer(id, s.pc, s.sdp).catch((e: unknown) => {
+        note = String((e instanceof Error && e.message) || e);
+        renderConvo();
+      });
+      return;
+    case 'ice':
+      if (peer?.id === s.pc) peer.ice(s.candidate);
+      return;
+    case 'media':
+      remote = { mic: s.mic === true, camera: s.camera === true };
+      renderConvo();
+      return;
+  }
+}
+
+export function renderConvo(): void {
+  const w = t();
+  byId('convo').hidden = sessionId === null;
+  const s = opened?.state() ?? { mic: true, camera: true };
+  const mic = byId('convo-mic');
+  mic.textContent = s.mic ? w.convoMicOff : w.convoMicOn;
+  mic.setAttribute('aria-pressed', String(!s.mic));
+  const cam = byId('convo-cam');
+  cam.textContent = s.camera ? w.convoCamOff : w.convoCamOn;
+  cam.setAttribute('aria-pressed', String(!s.camera));
+  const st = byId('convo-remote-state');
+  st.dataset.mic = remote ? String(remote.mic) : '';
+  st.dataset.camera = remote ? String(remote.camera) : '';
+  st.textContent = remote
+    ? [remote.mic ? '' : w.convoRemoteMicOff, remote.camera ? '' : w.convoRemoteCamOff].filter(Boolean).join(' · ')
+    : '';
+  byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : '');
+}
+
+export function initConversation(): void {
+  const toggle = (which: 'mic' | 'camera') => {
+    const m = opened;
+    if (!m) return;
+    const s = m.state();
+    if (which === 'mic') m.setMic(!s.mic);
+    else m.setCamera(!s.camera);
+    renderConvo();
+    sendState();
+  };
+  byId('convo-mic').addEventListener('click', () => toggle('mic'));
+  byId('convo-cam').addEventListener('click', () => toggle('camera'));
+}

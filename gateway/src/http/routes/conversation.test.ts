@@ -1,0 +1,148 @@
+/**
+ * The conversation's signaling at the gateway, its trust boundary with the cart's browser: POST
+ * /api/teleconsult/convo takes only the protocol's ConvoFromCart for the act in progress (400 off
+ * the schema, 409 for any other act, nothing sent), and the event stream gives the cart's page the
+ * act and the specialist's signals, with their `ready` again for a page that (re)connects later.
+ * Real Fastify on loopback and a real TeleconsultAgent on a recording signaling link.
+ */
+import { randomUUID } from 'node:crypto';
+import { Value } from '@sinclair/typebox/value';
+import { formatIssues, type RtcDown, type RtcUp } from '@telecart/protocol';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MediaConfig } from '../../media/config.js';
+import { type SignalingLink, TeleconsultAgent } from '../../teleconsult/agent.js';
+import { rtcValidators } from '../../teleconsult/validators.js';
+import { registerConversationRoutes } from './conversation.js';
+
+class Link implements SignalingLink {
+  readonly ups: RtcUp[] = [];
+  private handler: ((p: Buffer) => void) | null = null;
+  async publish(up: RtcUp): Promise<void> {
+    const r = rtcValidators.up.validate(up);
+    if (!r.ok) throw new Error(`RtcUp ${up.type} does not match the contract: ${formatIssues(r.issues)}`);
+    this.ups.push(up);
+  }
+  onDown(h: (p: Buffer) => void): () => void {
+    this.handler = h;
+    return () => {
+      this.handler = null;
+    };
+  }
+  down(m: RtcDown): void {
+    this.handler?.(Buffer.from(JSON.stringify(m)));
+  }
+}
+
+/** Reads server-sent events until `until` matches one of them. */
+async function eventsUntil(url: string, until: (e: { event: string; data: unknown }) => boolean) {
+  const ac = new AbortController();
+  const res = await fetch(url, { signal: ac.signal });
+  const reader = res.body?.getReader();
+  if (!reader) throw new Error('no body');
+  const seen: { event: string; data: unknown }[] = [];
+  let text = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return seen;
+      text += Buffer.from(value).toString('utf8');
+      const blocks = text.split('\n\n');
+      text = blocks.pop() ?? '';
+      for (const b of blocks) {
+        const event = /^event: (.*)$/m.exec(b)?.[1];
+        const data = /^data: (.*)$/m.exec(b)?.[1];
+        if (!event || data === undefined) continue;
+        const e = { event, data: JSON.parse(data) as unknown };
+        seen.push(e);
+        if (until(e)) return seen;
+      }
+    }
+  } finally {
+    ac.abort();
+  }
+}
+
+describe('the conversation routes', () => {
+  let app: FastifyInstance;
+  let link: Link;
+  let agent: TeleconsultAgent;
+  let url: string;
+  const sid = randomUUID();
+  const other = randomUUID();
+  const inProgress = (sessionId: string) =>
+    link.down({ v: 1, type: 'session', sessionId, status: 'in-progress', specialist: { id: 'dr-x', name: 'Dr X' } });
+
+  beforeEach(async () => {
+    link = new Link();
+    agent = new TeleconsultAgent({
+      gatewayId: 'cart-unit',
+      link,
+      media: Value.Default(MediaConfig, { audio: { source: 'none' }, ice: { hostAddresses: ['127.0.0.1'] } }) as MediaConfig,
+      camera: { deadManMs: 500 },
+      stethoscope: {},
+    });
+    app = Fastify({ logger: false });
+    registerConversationRoutes(app, agent);
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterEach(async () => {
+    await agent.close();
+    await app.close();
+  });
+
+  const post = (body: unknown) => app.inject({ method: 'POST', url: '/api/teleconsult/convo', payload: body as object });
+  const settle = () => new Promise((r) => setImmediate(r));
+
+  it('sends the cart page’s signals for the act in progress only; refuses the rest with a reason, sending nothing', async () => {
+    const media = { kind: 'media', mic: true, camera: true };
+    // No act in progress yet.
+    let r = await post({ sessionId: sid, signal: media });
+    expect(r.statusCode).toBe(409);
+    expect(r.json().message).toMatch(/not the act in progress.*none in progress/);
+    inProgress(sid);
+    await settle();
+    r = await post({ sessionId: sid, signal: { kind: 'offer', pc: 'pc1', sdp: 'v=0' } });
+    expect(r.statusCode).toBe(202);
+    // Another act, what only the specialist sends, an unknown field, a bad id, a bad candidate.
+    expect((await post({ sessionId: other, signal: media })).statusCode).toBe(409);
+    for (const signal of [
+      { kind: 'ready' },
+      { kind: 'answer', pc: 'pc1', sdp: 'v=0' },
+      { kind: 'media', mic: true, camera: true, volume: 2 },
+      { kind: 'offer', pc: 'pc 1 <b>', sdp: 'v=0' },
+      { kind: 'ice', pc: 'pc1', candidate: { candidate: 'x'.repeat(2000) } },
+    ]) {
+      const bad = await post({ sessionId: sid, signal });
+      expect(bad.statusCode, JSON.stringify(signal)).toBe(400);
+    }
+    expect((await post({ sessionId: 'not-a-uuid', signal: media })).statusCode).toBe(400);
+    expect(link.ups).toEqual([{ v: 1, type: 'convo', sessionId: sid, signal: { kind: 'offer', pc: 'pc1', sdp: 'v=0' } }]);
+    // The act ends: nothing more goes.
+    link.down({ v: 1, type: 'session', sessionId: sid, status: 'completed' });
+    await settle();
+    expect((await post({ sessionId: sid, signal: media })).statusCode).toBe(409);
+    expect(link.ups).toHaveLength(1);
+  });
+
+  it('streams the act and the specialist’s signals; a page connecting later gets their ready again; other acts’ are dropped', async () => {
+    inProgress(sid);
+    link.down({ v: 1, type: 'convo', sessionId: other, signal: { kind: 'ready' } });
+    link.down({ v: 1, type: 'convo', sessionId: sid, signal: { kind: 'ready' } });
+    await settle();
+    expect(agent.counters.otherSession).toBe(1);
+    const seen = await eventsUntil(`${url}/api/teleconsult/convo/events`, (e) => e.event === 'convo');
+    expect(seen).toEqual([
+      { event: 'act', data: { sessionId: sid, status: 'in-progress', iceServers: [] } },
+      { event: 'convo', data: { sessionId: sid, signal: { kind: 'ready' } } },
+    ]);
+    // Live: the answer comes as it arrives (sent once this stream has had the replayed ready).
+    const answer = { kind: 'answer', pc: 'pc1', sdp: 'v=0' } as const;
+    const live = await eventsUntil(`${url}/api/teleconsult/convo/events`, (e) => {
+      const kind = (e.data as { signal?: { kind: string } } | null)?.signal?.kind;
+      if (kind === 'ready') link.down({ v: 1, type: 'convo', sessionId: sid, signal: answer });
+      return kind === 'answer';
+    });
+    expect(live.at(-1)).toEqual({ event: 'convo', data: { sessionId: sid, signal: answer } });
+  });
+});

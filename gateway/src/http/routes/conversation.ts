@@ -1,0 +1,67 @@
+/**
+ * The conversation's signaling for the cart's page (its own WebRTC peer with the specialist's page,
+ * docs/conversation.md), through the gateway's MQTT link and the cloud relay:
+ *   POST /api/teleconsult/convo           {sessionId, signal: ConvoFromCart} → 202 (RtcUp convo)
+ *   GET  /api/teleconsult/convo/events    server-sent events: `act` {sessionId, status, iceServers} when the act
+ *                                          changes, `convo` {sessionId, signal} from the specialist
+ * The body is checked against the protocol's schema (the cart's browser is not trusted either);
+ * 409 for any act but the one in progress on this cart, 503 without teleconsultation or broker.
+ * A page that (re)connects while the specialist waits for an offer gets their `ready` again.
+ */
+import { STATUS_CODES } from 'node:http';
+import { type Static, Type } from '@sinclair/typebox';
+import { ConvoFromCart, type ConvoFromSpecialist, compile, formatIssues, SseStreams, Uuid } from '@telecart/protocol';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { ConvoNotLiveError, type TeleconsultAgent, type TeleconsultView } from '../../teleconsult/agent.js';
+
+const ConvoBody = Type.Object({ sessionId: Uuid, signal: ConvoFromCart }, { additionalProperties: false });
+const NoQuery = Type.Object({}, { additionalProperties: false });
+/**
+ * Checked here rather than by fastify's schema: fastify would strip an unknown field and pass the
+ * rest on; a signal that is not exactly the protocol's is refused instead.
+ */
+const checkBody = compile(ConvoBody);
+
+const SSE_RETRY_MS = 1000;
+const SSE_HEARTBEAT_MS = 25_000;
+
+function problem(reply: FastifyReply, statusCode: number, message: string) {
+  return reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message });
+}
+
+export function registerConversationRoutes(app: FastifyInstance, agent: TeleconsultAgent | undefined): void {
+  const streams = new SseStreams();
+  app.addHook('onClose', async () => streams.closeAll());
+
+  app.post<{ Body: unknown }>('/api/teleconsult/convo', { schema: { querystring: NoQuery } }, async (req, reply) => {
+    if (!agent) return problem(reply, 503, 'teleconsultation is not available on this gateway');
+    const v = checkBody.validate(req.body);
+    if (!v.ok) return problem(reply, 400, `not a conversation signal: ${formatIssues(v.issues)}`.slice(0, 500));
+    const body: Static<typeof ConvoBody> = v.value;
+    try {
+      await agent.sendConvo(body.sessionId, body.signal);
+      return reply.code(202).send({ sessionId: body.sessionId });
+    } catch (e) {
+      if (e instanceof ConvoNotLiveError) return problem(reply, 409, e.message);
+      return problem(reply, 503, `the conversation could not reach the cloud: ${(e as Error).message}`);
+    }
+  });
+
+  app.get('/api/teleconsult/convo/events', { schema: { querystring: NoQuery } }, (req, reply) => {
+    if (!agent) return problem(reply, 503, 'teleconsultation is not available on this gateway');
+    reply.hijack();
+    const stream = streams.start(req.raw, reply.raw, { retryMs: SSE_RETRY_MS, heartbeatMs: SSE_HEARTBEAT_MS });
+    const act = (v: TeleconsultView['session']) =>
+      stream.send('act', v ? { sessionId: v.sessionId, status: v.status, iceServers: agent.convoIceServers(v.sessionId) } : null);
+    const convo = (e: { sessionId: string; signal: ConvoFromSpecialist }) => stream.send('convo', e);
+    agent.on('session', act);
+    agent.on('convo', convo);
+    stream.onClose(() => {
+      agent.off('session', act);
+      agent.off('convo', convo);
+    });
+    act(agent.status().session);
+    const ready = agent.convoReady();
+    if (ready) convo({ sessionId: ready, signal: { kind: 'ready' } });
+  });
+}

@@ -1,0 +1,171 @@
+/**
+ * The conversation on the cart (docs/conversation.md): while an act is in progress, this page (the
+ * cart's browser) sends its microphone (echo cancellation, noise suppression, gain control) and the
+ * room camera to the specialist's page, shows the specialist and plays their voice. It offers a new
+ * peer connection each time the specialist's page says `ready` (a join, a rejoin, this page
+ * reloaded). Signaling: GET /api/teleconsult/convo/events (from the specialist, through the cloud
+ * and the gateway), POST /api/teleconsult/convo (to them). The gateway's own peer (PTZ camera,
+ * stethoscope, ECG) is not touched.
+ */
+import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia } from '@telecart/ui/browser';
+import { api, errorText } from './api.js';
+import { t } from './state.js';
+
+interface ActEvent {
+  sessionId: string;
+  status: string;
+  iceServers?: RTCIceServer[];
+}
+
+let act: ActEvent | null = null;
+let local: Promise<LocalMedia> | null = null;
+/** The same once open (what the buttons show). */
+let opened: LocalMedia | null = null;
+let peer: ConversationPeer | null = null;
+let remote: { mic: boolean; camera: boolean } | null = null;
+let note = '';
+/** This side has neither microphone nor camera (said in the language shown). */
+let noMedia = false;
+
+function post(signal: ConvoSignal): void {
+  const sessionId = act?.sessionId;
+  if (!sessionId) return;
+  api('POST', '/api/teleconsult/convo', { sessionId, signal }).catch((e: unknown) => {
+    note = errorText(e);
+    renderConvo();
+  });
+}
+
+async function sendState(): Promise<void> {
+  if (local) post({ kind: 'media', ...(await local).state() });
+}
+
+function stop(): void {
+  peer?.close();
+  peer = null;
+  void local?.then((m) => m.stop());
+  local = null;
+  opened = null;
+  remote = null;
+  note = '';
+  noMedia = false;
+  const r = byId<HTMLVideoElement>('convo-remote');
+  r.srcObject = null;
+  r.dataset.tracks = '0';
+  byId<HTMLVideoElement>('convo-self').srcObject = null;
+}
+
+/** The specialist is ready: a fresh peer connection, offered with what this cart has. */
+async function start(sessionId: string): Promise<void> {
+  if (!act || act.sessionId !== sessionId) return;
+  peer?.close();
+  local ??= LocalMedia.open();
+  const media = await local;
+  if (!act || act.sessionId !== sessionId) return;
+  opened = media;
+  byId<HTMLVideoElement>('convo-self').srcObject = media.video ? new MediaStream([media.video]) : null;
+  const shown = new MediaStream();
+  const r = byId<HTMLVideoElement>('convo-remote');
+  r.srcObject = shown;
+  r.dataset.tracks = '0';
+  const p = new ConversationPeer({
+    id: convoPcId(),
+    iceServers: act.iceServers ?? [],
+    local: media,
+    send: post,
+    onTrack: (track) => {
+      shown.addTrack(track);
+      r.dataset.tracks = String(shown.getTracks().length);
+    },
+    onState: (s) => {
+      byId('convo').dataset.state = s;
+    },
+    onError: (message) => {
+      note = message;
+      renderConvo();
+    },
+  });
+  peer = p;
+  note = '';
+  noMedia = !media.audio;
+  renderConvo();
+  await p.offer();
+  await sendState();
+}
+
+function onSignal(sessionId: string, s: ConvoSignal): void {
+  if (!act || act.sessionId !== sessionId) return;
+  switch (s.kind) {
+    case 'ready':
+      start(sessionId).catch((e: unknown) => {
+        note = errorText(e);
+        renderConvo();
+      });
+      return;
+    case 'answer':
+      if (peer?.id === s.pc) peer.accept(s.sdp).catch((e: unknown) => (note = errorText(e)));
+      return;
+    case 'ice':
+      if (peer?.id === s.pc) peer.ice(s.candidate);
+      return;
+    case 'media':
+      remote = { mic: s.mic === true, camera: s.camera === true };
+      renderConvo();
+      return;
+  }
+}
+
+/** The section, the buttons and what the specialist sends, in the language shown. */
+export function renderConvo(): void {
+  const w = t();
+  const section = byId('convo');
+  section.hidden = act?.status !== 'in-progress';
+  // Before the microphone and camera are open, the buttons say what they will do to them.
+  const s = opened?.state() ?? { mic: true, camera: true };
+  const mic = byId('convo-mic');
+  mic.textContent = s.mic ? w.convoMicOff : w.convoMicOn;
+  mic.setAttribute('aria-pressed', String(!s.mic));
+  const cam = byId('convo-cam');
+  cam.textContent = s.camera ? w.convoCamOff : w.convoCamOn;
+  cam.setAttribute('aria-pressed', String(!s.camera));
+  const st = byId('convo-remote-state');
+  st.dataset.mic = remote ? String(remote.mic) : '';
+  st.dataset.camera = remote ? String(remote.camera) : '';
+  st.textContent = remote
+    ? [remote.mic ? '' : w.convoRemoteMicOff, remote.camera ? '' : w.convoRemoteCamOff].filter(Boolean).join(' · ')
+    : '';
+  byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : '');
+}
+
+async function toggle(which: 'mic' | 'camera'): Promise<void> {
+  if (!local) return;
+  const m = await local;
+  const s = m.state();
+  if (which === 'mic') m.setMic(!s.mic);
+  else m.setCamera(!s.camera);
+  renderConvo();
+  await sendState();
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+export function initConversation(): void {
+  byId('convo-mic').addEventListener('click', () => void toggle('mic'));
+  byId('convo-cam').addEventListener('click', () => void toggle('camera'));
+  const events = new EventSource('/api/teleconsult/convo/events');
+  events.addEventListener('act', (e) => {
+    const a: unknown = JSON.parse((e as MessageEvent<string>).data);
+    const next = isObject(a) && typeof a.sessionId === 'string' && typeof a.status === 'string' ? (a as unknown as ActEvent) : null;
+    const live = next?.status === 'in-progress' ? next : null;
+    if (!live || live.sessionId !== act?.sessionId) stop();
+    act = live ?? (next ? { ...next } : null);
+    // The microphone and camera open as the act starts, not when the specialist's ready comes: the offer goes sooner.
+    if (live) local ??= LocalMedia.open();
+    renderConvo();
+  });
+  events.addEventListener('convo', (e) => {
+    const m: unknown = JSON.parse((e as MessageEvent<string>).data);
+    if (!isObject(m) || typeof m.sessionId !== 'string' || !isObject(m.signal) || typeof m.signal.kind !== 'string') return;
+    onSignal(m.sessionId, m.signal as ConvoSignal);
+  });
+}

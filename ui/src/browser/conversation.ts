@@ -1,0 +1,203 @@
+/**
+ * The conversation between the cart's page and the specialist's page (docs/conversation.md): their
+ * own WebRTC peer connection, separate from the gateway's (PTZ video, stethoscope, ECG). Both pages
+ * use this module: the cart's page offers, the specialist's page answers. Each side sends its
+ * microphone (the browser's echo cancellation, noise suppression and gain control on) and its
+ * camera when it has one; mute and camera-off stop the track's content (track.enabled) and are
+ * told to the other side by a `media` signal. The wire format is the protocol's ConvoFromCart /
+ * ConvoFromSpecialist (checked by the gateway and the cloud); this module trusts neither side's
+ * messages beyond what it reads.
+ */
+
+export interface ConvoCandidate {
+  candidate: string;
+  sdpMid: string | null;
+  sdpMLineIndex: number | null;
+}
+
+export type ConvoSignal =
+  | { kind: 'ready' }
+  | { kind: 'offer' | 'answer'; pc: string; sdp: string }
+  | { kind: 'ice'; pc: string; candidate: ConvoCandidate }
+  | { kind: 'media'; mic: boolean; camera: boolean };
+
+/** The voice processing every conversation microphone asks for (the stethoscope never goes here). */
+export const CONVO_AUDIO: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+/** 640×360 at 15 frames/s at most: a face and a room, not a diagnosis image (the PTZ camera is for that). */
+export const CONVO_VIDEO: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 15 } };
+
+/**
+ * The send caps, for carts on 100 kbit/s to 4 Mbit/s links: the voice first (Opus up to 32 kbit/s,
+ * high priority), the face after it (up to 250 kbit/s, 15 frames/s, never above 360 lines). The
+ * browser's congestion control lowers the video further on a weaker link; the audio keeps its share.
+ */
+export const CONVO_CAPS = { audioMaxBitrate: 32_000, videoMaxBitrate: 250_000, videoMaxFramerate: 15, videoMaxHeight: 360 } as const;
+
+/** The side's microphone and camera, and whether each is on. */
+export class LocalMedia {
+  private micOn = true;
+  private camOn = true;
+
+  private constructor(readonly stream: MediaStream) {}
+
+  /** Microphone and camera; the microphone alone when there is no camera (or it is refused); nothing when neither. */
+  static async open(): Promise<LocalMedia> {
+    const md = navigator.mediaDevices;
+    for (const c of [
+      { audio: CONVO_AUDIO, video: CONVO_VIDEO },
+      { audio: CONVO_AUDIO, video: false },
+    ]) {
+      try {
+        return new LocalMedia(await md.getUserMedia(c));
+      } catch {
+        /* the next, smaller ask */
+      }
+    }
+    return new LocalMedia(new MediaStream());
+  }
+
+  get audio(): MediaStreamTrack | null {
+    return this.stream.getAudioTracks()[0] ?? null;
+  }
+
+  get video(): MediaStreamTrack | null {
+    return this.stream.getVideoTracks()[0] ?? null;
+  }
+
+  /** What the other side is told: a muted or missing microphone is off, a stopped or missing camera is off. */
+  state(): { mic: boolean; camera: boolean } {
+    return { mic: this.audio !== null && this.micOn, camera: this.video !== null && this.camOn };
+  }
+
+  setMic(on: boolean): void {
+    this.micOn = on;
+    if (this.audio) this.audio.enabled = on;
+  }
+
+  setCamera(on: boolean): void {
+    this.camOn = on;
+    if (this.video) this.video.enabled = on;
+  }
+
+  stop(): void {
+    for (const t of this.stream.getTracks()) t.stop();
+  }
+}
+
+async function capSender(sender: RTCRtpSender, kind: string, height: number | undefined): Promise<void> {
+  const p = sender.getParameters();
+  if (!p.encodings?.length) p.encodings = [{}];
+  const e = p.encodings[0] as RTCRtpEncodingParameters & { networkPriority?: RTCPriorityType };
+  if (kind === 'audio') {
+    e.maxBitrate = CONVO_CAPS.audioMaxBitrate;
+    e.priority = 'high';
+    e.networkPriority = 'high';
+  } else {
+    e.maxBitrate = CONVO_CAPS.videoMaxBitrate;
+    e.maxFramerate = CONVO_CAPS.videoMaxFramerate;
+    e.scaleResolutionDownBy = height && height > CONVO_CAPS.videoMaxHeight ? height / CONVO_CAPS.videoMaxHeight : 1;
+  }
+  await sender.setParameters(p);
+}
+
+export interface ConversationPeerOptions {
+  /** The id both sides tag this peer connection's messages with. */
+  id: string;
+  iceServers: RTCIceServer[];
+  local: LocalMedia;
+  send(signal: ConvoSignal): void;
+  /** A track of the other side arrived (audio and video go to one element). */
+  onTrack(track: MediaStreamTrack): void;
+  onState(state: RTCPeerConnectionState): void;
+  onError(message: string): void;
+}
+
+/** One conversation peer connection, either side. Candidates that arrive before the remote description wait for it. */
+export class ConversationPeer {
+  readonly pc: RTCPeerConnection;
+  private pending: RTCIceCandidateInit[] = [];
+
+  constructor(private readonly o: ConversationPeerOptions) {
+    const pc = new RTCPeerConnection({ iceServers: o.iceServers });
+    this.pc = pc;
+    pc.onicecandidate = (e) => {
+      if (e.candidate)
+        o.send({
+          kind: 'ice',
+          pc: o.id,
+          candidate: { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex },
+        });
+    };
+    pc.ontrack = (e) => o.onTrack(e.track);
+    pc.onconnectionstatechange = () => o.onState(pc.connectionState);
+  }
+
+  get id(): string {
+    return this.o.id;
+  }
+
+  /** The cart's side: one audio and one video transceiver, sending what it has, receiving the other side's. */
+  async offer(): Promise<void> {
+    const { local } = this.o;
+    for (const kind of ['audio', 'video'] as const) {
+      const track = kind === 'audio' ? local.audio : local.video;
+      this.pc.addTransceiver(track ?? kind, { direction: track ? 'sendrecv' : 'recvonly', streams: [local.stream] });
+    }
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    await this.capAll();
+    this.o.send({ kind: 'offer', pc: this.o.id, sdp: this.pc.localDescription?.sdp ?? '' });
+  }
+
+  /** The specialist's side: answers with its microphone and camera on the offered transceivers (receive only without them). */
+  async answer(sdp: string): Promise<void> {
+    const { local } = this.o;
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    for (const t of this.pc.getTransceivers()) {
+      const kind = t.receiver.track.kind;
+      const track = kind === 'audio' ? local.audio : kind === 'video' ? local.video : null;
+      if (track) {
+        await t.sender.replaceTrack(track);
+        t.sender.setStreams(local.stream);
+      }
+      t.direction = track ? 'sendrecv' : 'recvonly';
+    }
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    await this.capAll();
+    this.o.send({ kind: 'answer', pc: this.o.id, sdp: this.pc.localDescription?.sdp ?? '' });
+    this.flush();
+  }
+
+  /** The cart's side: the specialist's answer. */
+  async accept(sdp: string): Promise<void> {
+    if (this.pc.signalingState !== 'have-local-offer') return;
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    this.flush();
+  }
+
+  ice(candidate: RTCIceCandidateInit): void {
+    if (this.pc.remoteDescription) this.pc.addIceCandidate(candidate).catch(() => undefined /* stale */);
+    else if (this.pending.length < 64) this.pending.push(candidate);
+  }
+
+  close(): void {
+    this.pc.close();
+    this.pending = [];
+  }
+
+  private flush(): void {
+    for (const c of this.pending.splice(0)) this.pc.addIceCandidate(c).catch(() => undefined /* stale */);
+  }
+
+  private async capAll(): Promise<void> {
+    const height = this.o.local.video?.getSettings().height;
+    for (const s of this.pc.getSenders()) {
+      if (!s.track) continue;
+      await capSender(s, s.track.kind, height).catch((e: unknown) => this.o.onError(`bitrate cap not applied: ${String(e)}`));
+    }
+  }
+}
+
+/** A fresh id for a conversation peer connection. */
+export function convoPcId(): string {
+  return crypto.randomUUID().replace(/-/g, '').slice(0, 16);
+}
