@@ -17,7 +17,7 @@ export interface AppointmentRecord {
   gatewayId: string;
   /** The cloud's patient id. */
   patientId: string;
-  /** What the cart calls the patient (the act's patientId). */
+  /** The act's patientId: the cloud's id until the cart's call claims it, then the cart's own id for the patient. */
   localPatientId: string;
   start: string;
   end: string;
@@ -85,6 +85,8 @@ export interface AppointmentClaim {
   gatewayId: string;
   /** The cloud's patient id the cart's local id maps to. */
   patientId: string;
+  /** The id the cart called with: the act's patientId from now on (what the cart knows the patient by). */
+  localPatientId: string;
   sessionId: string;
   consent: ConsentRecord;
   at: Date;

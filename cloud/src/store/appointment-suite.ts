@@ -16,7 +16,7 @@ function booking(over: Partial<AppointmentBooking> = {}): AppointmentBooking {
     id: randomUUID(),
     gatewayId: 'cart-1',
     patientId: 'pat-1',
-    localPatientId: 'r12',
+    localPatientId: 'pat-1',
     patientIns: null,
     start: at(10),
     end: at(10, 30),
@@ -52,7 +52,7 @@ export function appointmentStoreSuite(harness: StoreHarness): void {
         sessionId: b.id,
         gatewayId: 'cart-1',
         patientId: 'pat-1',
-        localPatientId: 'r12',
+        localPatientId: 'pat-1',
         start: at(10),
         end: at(10, 30),
         specialistId: 'dr-roux',
@@ -66,7 +66,7 @@ export function appointmentStoreSuite(harness: StoreHarness): void {
       });
       // The act's own row: the acts list and the relay see it as any act.
       const act = await store.getTeleconsultation(b.id);
-      expect(act).toMatchObject({ status: 'scheduled', patientId: 'r12', requestedSpecialistId: 'dr-roux', consent: null });
+      expect(act).toMatchObject({ status: 'scheduled', patientId: 'pat-1', requestedSpecialistId: 'dr-roux', consent: null });
       expect(await store.appointmentOfSession(b.id)).toEqual(a);
       expect((await store.listAppointments({ from: new Date(at(9)), to: new Date(at(11)) })).map((x) => x.id)).toEqual([b.id]);
       expect(await store.listAppointments({ from: new Date(at(11)) })).toEqual([]);
@@ -136,6 +136,7 @@ export function appointmentStoreSuite(harness: StoreHarness): void {
       const claim = (over: { at?: Date; patientId?: string; gatewayId?: string } = {}) => ({
         gatewayId: 'cart-1',
         patientId: 'pat-1',
+        localPatientId: 'r12',
         sessionId: randomUUID(),
         consent,
         at: new Date(at(9, 50)),
@@ -149,9 +150,14 @@ export function appointmentStoreSuite(harness: StoreHarness): void {
       expect(await store.claimAppointment(claim({ gatewayId: 'cart-2' }))).toBeNull();
       const c = claim();
       const claimed = await store.claimAppointment(c);
-      expect(claimed).toMatchObject({ id: a.id, sessionId: c.sessionId, status: 'waiting' });
+      expect(claimed).toMatchObject({ id: a.id, sessionId: c.sessionId, status: 'waiting', patientId: 'pat-1', localPatientId: 'r12' });
       const act = await store.getTeleconsultation(c.sessionId);
-      expect(act).toMatchObject({ status: 'waiting', consent: { by: 'patient', method: 'oral' }, requestedSpecialistId: 'dr-roux' });
+      expect(act).toMatchObject({
+        status: 'waiting',
+        patientId: 'r12',
+        consent: { by: 'patient', method: 'oral' },
+        requestedSpecialistId: 'dr-roux',
+      });
       expect(await store.getTeleconsultation(a.id)).toBeNull();
       expect((await store.appointmentOfSession(c.sessionId))?.id).toBe(a.id);
       // Claimed once: a second call is a new act, not this appointment.

@@ -174,6 +174,7 @@ export class AppointmentTables {
         .updateTable('teleconsultations')
         .set({
           session_id: c.sessionId,
+          patient_id: c.localPatientId,
           status: 'waiting',
           updated_at: at,
           consent_by: by,
