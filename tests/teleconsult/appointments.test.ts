@@ -6,6 +6,7 @@
  * the act ends finalised and its Encounter refers to the Appointment. "Call now" stays an urgent act.
  */
 import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { type AuditEvent, hashPassword } from '@telecart/cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsultCloud, login, PageSocket, room, startConsultCloud, TestCart } from './support.js';
@@ -249,6 +250,40 @@ describe('the call and the act', () => {
       await cart.status(sessionId, 'cancelled');
     } finally {
       await cart.close();
+    }
+  });
+});
+
+describe('a cloud restart', () => {
+  it('keeps scheduled appointments scheduled (only acts that had started are closed as interrupted)', async () => {
+    const first = await startConsultCloud();
+    const id = randomUUID();
+    const start = inMinutes(120);
+    try {
+      const booked = await first.cloud.store.bookAppointment({
+        id,
+        gatewayId: 'cart-1',
+        patientId: 'p-001',
+        localPatientId: 'p-001',
+        patientIns: null,
+        start,
+        end: inMinutes(140),
+        specialistId: 'dr-roux',
+        specialty: null,
+        reason: null,
+        bookedBy: 'dr-roux',
+        at: new Date().toISOString(),
+      });
+      expect(booked.ok).toBe(true);
+    } finally {
+      await first.cloud.stop();
+    }
+    const second = await startConsultCloud({ dataDir: first.dir });
+    try {
+      expect(await second.cloud.store.getAppointment(id)).toMatchObject({ status: 'scheduled', start, outcome: null });
+    } finally {
+      await second.stop();
+      rmSync(first.dir, { recursive: true, force: true });
     }
   });
 });
