@@ -40,6 +40,11 @@ export class SpecialistDirectory {
     return s ? { id: s.id, name: s.name, audit: s.audit, ...(s.specialty !== undefined ? { specialty: s.specialty } : {}) } : null;
   }
 
+  /** Every account, in configuration order. */
+  all(): Specialist[] {
+    return [...this.byId.keys()].flatMap((id) => this.get(id) ?? []);
+  }
+
   /** Checks id + password; null if either is wrong (same cost whether the id exists or not). */
   async login(id: string, password: string): Promise<Specialist | null> {
     const s = this.byId.get(id);
@@ -78,6 +83,11 @@ export class SpecialistDirectory {
   poolServes(specialty: string, gatewayId: string): boolean {
     for (const s of this.byId.values()) if (s.specialty === specialty && this.maySee(s.id, gatewayId)) return true;
     return false;
+  }
+
+  /** The configured sites, in configuration order. */
+  siteList(): { id: string; name: string }[] {
+    return [...this.sites.values()].map((s) => ({ id: s.id, name: s.name }));
   }
 
   hasSite(siteId: string): boolean {
