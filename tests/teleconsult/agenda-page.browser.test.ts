@@ -10,6 +10,7 @@ import { hashPassword } from '@telecart/cloud';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
+import { otherLanguageMessages } from '../support/language-mix.js';
 import { type ConsultCloud, login, startConsultCloud, TestCart } from './support.js';
 
 const TZ = 'Europe/Paris';
@@ -133,4 +134,19 @@ describe.skipIf(!hasChromium)('agenda and acts pages', () => {
     expect(await page.locator('#acts-empty').textContent()).toBe('Aucun acte pour ces filtres.');
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it.each(['fr', 'en'] as const)('in %s: the agenda (week) and the list of acts show no word of the other language', async (lang) => {
+    const page = await context.newPage();
+    for (const path of [`/agenda?view=week&lang=${lang}`, `/acts?lang=${lang}`, `/acts?lang=${lang}&status=cancelled`]) {
+      await page.goto(`${c.cloud.httpUrl}${path}`);
+      const words = await page.evaluate(() => {
+        const labels = [...document.querySelectorAll('[aria-label]')].map((e) => e.getAttribute('aria-label') ?? '');
+        // biome-ignore lint/performance/useDomNodeTextContent: the visible text is wanted
+        return [document.title, document.body.innerText, ...labels].join('\n');
+      });
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
+      expect(otherLanguageMessages(words, lang), path).toEqual([]);
+    }
+    await page.close();
+  });
 });
