@@ -334,6 +334,28 @@ describe('FHIR Appointment', () => {
     expect(failed.json).toMatchObject({ status: 'cancelled', cancelationReason: { text: 'technical-failure' } });
     expect(await c.cloud.store.getAppointment(id)).toMatchObject({ status: 'not-done', outcome: 'technical-failure' });
     expect(await search('status=cancelled&patient=Patient/p-001')).toContain(id);
+    // A cancellation for another reason stays a cancellation, with its reason.
+    const other = await api(roux, 'POST', '/fhir/Appointment', {
+      resourceType: 'Appointment',
+      status: 'booked',
+      start: inMinutes(nextSlot()),
+      minutesDuration: 15,
+      participant: [
+        { actor: { reference: 'Patient/p-001' } },
+        { actor: { reference: 'Device/cart-1' } },
+        { actor: { reference: 'Practitioner/dr-roux' } },
+      ],
+    });
+    expect(other.status).toBe(201);
+    const otherId = String(other.json.id);
+    const hosp = await api(roux, 'PUT', `/fhir/Appointment/${otherId}`, {
+      ...other.json,
+      status: 'cancelled',
+      cancelationReason: { text: 'patient hospitalisé' },
+    });
+    expect(hosp.json).toMatchObject({ status: 'cancelled', cancelationReason: { text: 'patient hospitalisé' } });
+    expect(await c.cloud.store.getAppointment(otherId)).toMatchObject({ status: 'cancelled', outcome: 'patient hospitalisé' });
+    expect(await search('practitioner=Practitioner/dr-roux&status=cancelled')).toContain(otherId);
     // Bad input: an OperationOutcome naming the problem, an audit line.
     const missing = await api(roux, 'POST', '/fhir/Appointment', {
       resourceType: 'Appointment',

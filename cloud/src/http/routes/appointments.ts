@@ -32,7 +32,7 @@ import { fhirResponses, OperationOutcomeSchema } from '../../fhir/response-schem
 import { parseDateParams, parsePatientParam } from '../../fhir/search-params.js';
 import type { AppointmentRecord } from '../../store/appointment-records.js';
 import { MAX_PAGE_SIZE } from '../../store/cloud-store.js';
-import { type AppointmentOutcome, AppointmentService, MAX_MINUTES, MIN_MINUTES } from '../../teleconsult/appointments.js';
+import { type AppointmentOutcome, AppointmentService, MAX_MINUTES, MIN_MINUTES, NOT_DONE_REASONS } from '../../teleconsult/appointments.js';
 import type { Specialist } from '../../teleconsult/specialists.js';
 import type { HttpDeps } from '../deps.js';
 import { badRequest, baseUrl, firstIssue, localPatientId, parameterOf } from '../fhir-helpers.js';
@@ -357,11 +357,9 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
       if (u.status === 'cancelled' || u.status === 'noshow') {
         if (u.status !== current) {
           const reason = u.status === 'noshow' ? 'no-show' : (u.cancelationReason?.text ?? 'cancelled');
-          // A cancellation for a reason that is not the patient's or the clinician's choice (technical failure…) is "not done".
-          const to =
-            u.status === 'noshow' || (u.cancelationReason?.text !== undefined && u.cancelationReason.text !== 'cancelled')
-              ? 'not-done'
-              : 'cancelled';
+          // A cancellation for a reason of the act not taking place (no-show, technical failure…) is "not done".
+          const text = u.cancelationReason?.text;
+          const to = u.status === 'noshow' || (NOT_DONE_REASONS as readonly string[]).includes(text ?? '') ? 'not-done' : 'cancelled';
           r = await service.close(s, a.id, to, reason);
         }
       } else if (u.status === 'booked' && current === 'booked') {
