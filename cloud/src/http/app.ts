@@ -12,7 +12,9 @@ import { closedByDefault } from './access/route-access.js';
 import { CloudMetrics } from './cloud-metrics.js';
 import type { HttpDeps } from './deps.js';
 import { registerActsExportRoute } from './routes/acts-export.js';
+import { registerAgendaPageRoutes } from './routes/agenda-pages.js';
 import { registerAlertRoutes } from './routes/alerts.js';
+import { registerAppointmentRoutes } from './routes/appointments.js';
 import { registerAssetRoutes } from './routes/assets.js';
 import { registerAttachmentRoutes } from './routes/attachments.js';
 import { CONSULT_WS_OPTIONS, registerConsultRoutes } from './routes/consult.js';
@@ -89,6 +91,8 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerSpecialistAuthRoutes(scope, deps, tc);
       registerTeleconsultApiRoutes(scope, deps, tc);
       registerActsExportRoute(scope, deps, tc);
+      registerAppointmentRoutes(scope, deps, tc);
+      registerAgendaPageRoutes(scope, deps, access, tc);
       registerConsultRoutes(scope, deps, tc);
     });
   }

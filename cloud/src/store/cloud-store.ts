@@ -7,11 +7,27 @@
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
+import type {
+  AppointmentBooking,
+  AppointmentClaim,
+  AppointmentQuery,
+  AppointmentRecord,
+  BookResult,
+  ChangeResult,
+} from './appointment-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 import type { ThrottleDecide } from './throttle-records.js';
 
 export type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertSeverity, AlertStatus, AlertTrigger } from './alert-records.js';
+export type {
+  AppointmentBooking,
+  AppointmentClaim,
+  AppointmentQuery,
+  AppointmentRecord,
+  BookResult,
+  ChangeResult,
+} from './appointment-records.js';
 export type {
   AuditActorRole,
   AuditEvent,
@@ -155,6 +171,19 @@ export interface CloudStore {
   getTeleconsultation(sessionId: string): Promise<TeleconsultationRecord | null>;
   /** Newest first. */
   listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]>;
+  /** Books an act ahead (status scheduled), unless another active appointment holds the cart or the patient then. */
+  bookAppointment(booking: AppointmentBooking): Promise<BookResult>;
+  /** Moves a scheduled appointment to another slot, unless that one overlaps another. */
+  rescheduleAppointment(id: string, start: string, end: string, at: string): Promise<ChangeResult>;
+  /** A scheduled appointment cancelled, or not done (no-show, technical failure), with the reason. */
+  closeAppointment(id: string, to: 'cancelled' | 'not-done', outcome: string, at: string): Promise<ChangeResult>;
+  /** The scheduled appointment a cart's call for this patient takes now (it becomes the waiting act), if one is due. */
+  claimAppointment(claim: AppointmentClaim): Promise<AppointmentRecord | null>;
+  getAppointment(id: string): Promise<AppointmentRecord | null>;
+  /** The appointment an act was booked as (by the act's session id), if it was. */
+  appointmentOfSession(sessionId: string): Promise<AppointmentRecord | null>;
+  /** Earliest first. */
+  listAppointments(query: AppointmentQuery): Promise<AppointmentRecord[]>;
   /** Appends to the audit trail (never updated nor deleted). */
   appendAudit(event: AuditEventInput): Promise<void>;
   /** Clinician logins, by the SHA-256 of their token (teleconsult/logins.ts). */

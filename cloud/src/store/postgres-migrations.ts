@@ -224,6 +224,24 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX patient_gateways_local ON patient_gateways (gateway_id, local_id);
     `,
   },
+  {
+    version: 11,
+    name: 'appointments (a scheduled act: the teleconsultation row, status scheduled, with its booked slot)',
+    sql: `
+      -- The act's own row booked ahead: one status for both (see the SQLite twin).
+      ALTER TABLE teleconsultations
+        ADD COLUMN appointment_id uuid,
+        ADD COLUMN appointment_patient_id text COLLATE "C",
+        ADD COLUMN appointment_start timestamptz,
+        ADD COLUMN appointment_end timestamptz,
+        ADD COLUMN appointment_specialty text,
+        ADD COLUMN appointment_booked_by text;
+      CREATE UNIQUE INDEX teleconsultations_appointment ON teleconsultations (appointment_id) WHERE appointment_id IS NOT NULL;
+      CREATE INDEX teleconsultations_appointment_gateway ON teleconsultations (gateway_id, appointment_start) WHERE appointment_id IS NOT NULL;
+      CREATE INDEX teleconsultations_appointment_patient ON teleconsultations (appointment_patient_id, appointment_start) WHERE appointment_id IS NOT NULL;
+      CREATE INDEX teleconsultations_appointment_start ON teleconsultations (appointment_start) WHERE appointment_id IS NOT NULL;
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

@@ -12,6 +12,15 @@ import pg from 'pg';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
+import type {
+  AppointmentBooking,
+  AppointmentClaim,
+  AppointmentQuery,
+  AppointmentRecord,
+  BookResult,
+  ChangeResult,
+} from './appointment-records.js';
+import { type AppointmentDatabase, AppointmentTables } from './appointment-tables.js';
 import { batchResult, conflictOutcome, type Outcome, patientsOf, type StoredKey, splitBatch } from './batch-outcome.js';
 import type {
   CloudStore,
@@ -196,6 +205,7 @@ function mergeSeeds(patients: readonly PatientSeed[]): PatientSeed[] {
 export class PostgresStore implements CloudStore {
   private closed = false;
   private readonly teleconsult: TeleconsultTables;
+  private readonly appointments: AppointmentTables;
   private readonly alerts: AlertTables;
   private readonly rows: RowDecoder;
 
@@ -207,6 +217,7 @@ export class PostgresStore implements CloudStore {
     this.rows = new RowDecoder(onUnreadableRow);
     // No Kysely transaction is used (the stores run their own), so each set of tables has its own.
     this.teleconsult = new TeleconsultTables(postgresKysely<TeleconsultDatabase>(pool), postgresDialect);
+    this.appointments = new AppointmentTables(postgresKysely<AppointmentDatabase>(pool), postgresDialect);
     this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
   }
 
@@ -500,6 +511,34 @@ export class PostgresStore implements CloudStore {
 
   listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]> {
     return this.teleconsult.list(query);
+  }
+
+  bookAppointment(booking: AppointmentBooking): Promise<BookResult> {
+    return this.appointments.book(booking);
+  }
+
+  rescheduleAppointment(id: string, start: string, end: string, at: string): Promise<ChangeResult> {
+    return this.appointments.reschedule(id, start, end, at);
+  }
+
+  closeAppointment(id: string, to: 'cancelled' | 'not-done', outcome: string, at: string): Promise<ChangeResult> {
+    return this.appointments.close(id, to, outcome, at);
+  }
+
+  claimAppointment(claim: AppointmentClaim): Promise<AppointmentRecord | null> {
+    return this.appointments.claim(claim);
+  }
+
+  getAppointment(id: string): Promise<AppointmentRecord | null> {
+    return this.appointments.get(id);
+  }
+
+  appointmentOfSession(sessionId: string): Promise<AppointmentRecord | null> {
+    return this.appointments.ofSession(sessionId);
+  }
+
+  listAppointments(query: AppointmentQuery): Promise<AppointmentRecord[]> {
+    return this.appointments.list(query);
   }
 
   appendAudit(event: AuditEventInput): Promise<void> {

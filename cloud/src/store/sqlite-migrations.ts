@@ -235,6 +235,27 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX patient_gateways_local ON patient_gateways (gateway_id, local_id);
     `,
   },
+  {
+    version: 11,
+    name: 'appointments (a scheduled act: the teleconsultation row, status scheduled, with its booked slot)',
+    sql: `
+      -- An appointment is the act's own row booked ahead (docs/teleconsultation.md): one status for
+      -- both. appointment_id names it for ever (FHIR Appointment id); session_id becomes the cart's
+      -- call id when the call claims it. Null on acts that were never booked (urgent calls).
+      ALTER TABLE teleconsultations ADD COLUMN appointment_id TEXT;
+      ALTER TABLE teleconsultations ADD COLUMN appointment_patient_id TEXT;  -- the cloud's patient id (patient_id is the cart's)
+      ALTER TABLE teleconsultations ADD COLUMN appointment_start TEXT;
+      ALTER TABLE teleconsultations ADD COLUMN appointment_start_ms INTEGER;
+      ALTER TABLE teleconsultations ADD COLUMN appointment_end TEXT;
+      ALTER TABLE teleconsultations ADD COLUMN appointment_end_ms INTEGER;
+      ALTER TABLE teleconsultations ADD COLUMN appointment_specialty TEXT;
+      ALTER TABLE teleconsultations ADD COLUMN appointment_booked_by TEXT;
+      CREATE UNIQUE INDEX teleconsultations_appointment ON teleconsultations (appointment_id) WHERE appointment_id IS NOT NULL;
+      CREATE INDEX teleconsultations_appointment_gateway ON teleconsultations (gateway_id, appointment_start_ms) WHERE appointment_id IS NOT NULL;
+      CREATE INDEX teleconsultations_appointment_patient ON teleconsultations (appointment_patient_id, appointment_start_ms) WHERE appointment_id IS NOT NULL;
+      CREATE INDEX teleconsultations_appointment_start ON teleconsultations (appointment_start_ms) WHERE appointment_id IS NOT NULL;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

@@ -11,6 +11,15 @@ import Database from 'better-sqlite3';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
+import type {
+  AppointmentBooking,
+  AppointmentClaim,
+  AppointmentQuery,
+  AppointmentRecord,
+  BookResult,
+  ChangeResult,
+} from './appointment-records.js';
+import { type AppointmentDatabase, AppointmentTables } from './appointment-tables.js';
 import { batchResult, conflictOutcome, type Outcome, type StoredKey } from './batch-outcome.js';
 import type {
   CloudStore,
@@ -98,6 +107,7 @@ export class SqliteStore implements CloudStore {
   private readonly now: () => Date;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly teleconsult: TeleconsultTables;
+  private readonly appointments: AppointmentTables;
   private readonly alerts: AlertTables;
   private readonly rows: RowDecoder;
   private closed = false;
@@ -114,6 +124,7 @@ export class SqliteStore implements CloudStore {
     migrate(this.db, this.now);
     // No Kysely transaction is used (the stores run their own), so each set of tables has its own.
     this.teleconsult = new TeleconsultTables(sqliteKysely<TeleconsultDatabase>(this.db), sqliteDialect);
+    this.appointments = new AppointmentTables(sqliteKysely<AppointmentDatabase>(this.db), sqliteDialect);
     this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
   }
 
@@ -355,6 +366,34 @@ export class SqliteStore implements CloudStore {
 
   async listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]> {
     return this.teleconsult.list(query);
+  }
+
+  async bookAppointment(booking: AppointmentBooking): Promise<BookResult> {
+    return this.appointments.book(booking);
+  }
+
+  async rescheduleAppointment(id: string, start: string, end: string, at: string): Promise<ChangeResult> {
+    return this.appointments.reschedule(id, start, end, at);
+  }
+
+  async closeAppointment(id: string, to: 'cancelled' | 'not-done', outcome: string, at: string): Promise<ChangeResult> {
+    return this.appointments.close(id, to, outcome, at);
+  }
+
+  async claimAppointment(claim: AppointmentClaim): Promise<AppointmentRecord | null> {
+    return this.appointments.claim(claim);
+  }
+
+  async getAppointment(id: string): Promise<AppointmentRecord | null> {
+    return this.appointments.get(id);
+  }
+
+  async appointmentOfSession(sessionId: string): Promise<AppointmentRecord | null> {
+    return this.appointments.ofSession(sessionId);
+  }
+
+  async listAppointments(query: AppointmentQuery): Promise<AppointmentRecord[]> {
+    return this.appointments.list(query);
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {

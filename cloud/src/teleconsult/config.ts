@@ -14,6 +14,13 @@ export const SpecialistConfig = Type.Object(
   {
     id: CloneType(Id, { description: 'login id, recorded in the audit trail' }),
     name: Type.String({ minLength: 1, maxLength: 128, description: 'shown to the nurse, e.g. "Dr Anne Roux (cardiologie)"' }),
+    specialty: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'e.g. "cardiologie": appointments booked for this specialty’s pool (no one named) are this specialist’s too',
+      }),
+    ),
     passwordHash: Type.Optional(
       Type.String({ pattern: '^\\$scrypt\\$', description: 'from `telecart cloud hash-password`; never the password itself' }),
     ),
@@ -76,6 +83,18 @@ export const TeleconsultConfig = Type.Object(
       default: 15,
       description: 'a call nobody joined within this time is closed as not done',
     }),
+    appointmentWindowMinutes: Type.Object(
+      {
+        early: Type.Integer({ minimum: 0, maximum: 240, default: 15, description: 'a call this long before the slot starts takes it' }),
+        late: Type.Integer({ minimum: 0, maximum: 240, default: 30, description: 'and this long after it started' }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description:
+          'a cart’s call for a patient with a scheduled appointment in this window around its start is that appointment (not a new act)',
+      },
+    ),
     connectTimeoutSeconds: Type.Number({
       exclusiveMinimum: 0,
       maximum: 600,
@@ -138,6 +157,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
   return {
     sites: [],
     waitingTimeoutMinutes: 15,
+    appointmentWindowMinutes: { early: 15, late: 30 },
     connectTimeoutSeconds: 60,
     rejoinGraceSeconds: 60,
     loginHours: 12,

@@ -35,6 +35,7 @@ import {
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { OnceLogger } from '../ingest/ingest-metrics.js';
+import type { AppointmentRecord } from '../store/appointment-records.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { AuditEventInput, ConsentRecord, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import { summarizeVitals } from '../vitals/summary.js';
@@ -113,6 +114,8 @@ interface Live {
   vitalsReading?: boolean;
   /** The cloud's patient the cart's local id maps to: null when not assigned, undefined until looked up. */
   cloudPatientId?: string | null;
+  /** The appointment this act was booked as: its pool's specialty when no one was named. */
+  specialty?: string | null;
   patient: SessionView['patient'];
   peer?: RelayPeer;
   timer?: NodeJS.Timeout;
@@ -131,6 +134,8 @@ interface Live {
 
 export class TeleconsultRelay {
   private readonly live = new Map<string, Live>();
+  /** Calls whose appointment is being looked up (a redelivered call meanwhile is not a second act). */
+  private readonly calling = new Set<string>();
   private readonly peers = new Set<RelayPeer>();
   private readonly once: OnceLogger;
   private readonly now: () => Date;
@@ -327,6 +332,7 @@ export class TeleconsultRelay {
   }
 
   private onCall(gatewayId: string, msg: Extract<RtcUpMsg, { type: 'call' }>): void {
+    if (this.calling.has(msg.sessionId)) return;
     const existing = this.live.get(msg.sessionId);
     if (existing) {
       // A QoS 1 redelivery or a retry of the same call: say where it stands.
@@ -346,20 +352,68 @@ export class TeleconsultRelay {
       collectedAt: new Date(c.collectedAt).toISOString(),
       collectedBy: c.collectedBy ?? null,
     };
+    // A call for a patient with an appointment due now is that appointment, not a new act.
+    this.calling.add(msg.sessionId);
+    void this.dueAppointment(gatewayId, msg, consent).then((claimed) => {
+      this.calling.delete(msg.sessionId);
+      if (!this.stopped) this.openAct(gatewayId, msg, consent, claimed);
+    });
+  }
+
+  /**
+   * The scheduled appointment of this cart and patient (the cloud's patient the cart's local id maps
+   * to) whose start is in the window around now, claimed for this call; null: none (or the store
+   * failed: the call still becomes an act, an urgent one).
+   */
+  private async dueAppointment(
+    gatewayId: string,
+    msg: Extract<RtcUpMsg, { type: 'call' }>,
+    consent: ConsentRecord,
+  ): Promise<{ appointment: AppointmentRecord; cloudPatientId: string } | null> {
+    const { store, config } = this.opts;
+    try {
+      const cloudPatientId = (await store.servedPatients(gatewayId, [msg.patient.id])).get(msg.patient.id);
+      if (cloudPatientId === undefined) return null;
+      const w = config.appointmentWindowMinutes;
+      const appointment = await store.claimAppointment({
+        gatewayId,
+        patientId: cloudPatientId,
+        localPatientId: msg.patient.id,
+        sessionId: msg.sessionId,
+        consent,
+        at: this.now(),
+        earlyMs: w.early * 60_000,
+        lateMs: w.late * 60_000,
+      });
+      return appointment ? { appointment, cloudPatientId } : null;
+    } catch (e) {
+      this.counters.storeErrors++;
+      this.opts.logger.error({ err: e, gatewayId }, 'teleconsult: appointments could not be looked up; the call is a new act');
+      return null;
+    }
+  }
+
+  private openAct(
+    gatewayId: string,
+    msg: Extract<RtcUpMsg, { type: 'call' }>,
+    consent: ConsentRecord,
+    claimed: { appointment: AppointmentRecord; cloudPatientId: string } | null,
+  ): void {
     const at = this.now().toISOString();
+    const a = claimed?.appointment;
     const rec: TeleconsultationRecord = {
       sessionId: msg.sessionId,
       gatewayId,
       patientId: msg.patient.id,
       patientIns: msg.patient.ins ?? null,
-      requestedSpecialistId: msg.specialistId ?? null,
+      requestedSpecialistId: a ? a.specialistId : (msg.specialistId ?? null),
       specialistId: null,
       specialistName: null,
-      reason: msg.reason ?? null,
+      reason: a?.reason ?? msg.reason ?? null,
       consent,
       status: 'waiting',
       outcome: null,
-      createdAt: at,
+      createdAt: a ? a.bookedAt : at,
       joinedAt: null,
       connectedAt: null,
       endedAt: null,
@@ -370,11 +424,19 @@ export class TeleconsultRelay {
       rec,
       // Until the cloud's own record is found: the cart's local id only (a cart's INS or names are not shown).
       patient: { id: msg.patient.id, ins: null, family: null, given: null, birthDate: null },
+      ...(a ? { specialty: a.specialty } : {}),
       ...NEW_LINK,
     };
     this.live.set(rec.sessionId, l);
-    this.write(() => this.opts.store.upsertTeleconsultation({ ...rec }));
-    this.audit({ actor: gatewayId, actorRole: 'gateway', action: 'call', ...this.about(l), detail: msg.reason ?? null });
+    // A claimed appointment's row is already the waiting act (the claim wrote it): the call's facts are kept as booked.
+    if (!a) this.write(() => this.opts.store.upsertTeleconsultation({ ...rec }));
+    this.audit({
+      actor: gatewayId,
+      actorRole: 'gateway',
+      action: 'call',
+      ...this.about(l),
+      detail: a ? `appointment ${a.id} (${a.start})${msg.reason ? `: ${msg.reason}` : ''}` : (msg.reason ?? null),
+    });
     this.audit({ actor: gatewayId, actorRole: 'gateway', action: 'consent', ...this.about(l), detail: consentDetail(consent) });
     this.arm(l, this.opts.config.waitingTimeoutMinutes * 60_000, () =>
       this.move(l, 'not-done', 'no-join-timeout', { actor: 'cloud', actorRole: 'system', action: 'timeout' }),
@@ -746,7 +808,8 @@ export class TeleconsultRelay {
 
   /** Acts left open by a previous run (crash, restart) cannot resume: close them as not done. */
   private async closeInterrupted(): Promise<void> {
-    const open = await this.opts.store.listTeleconsultations({ status: ACTIVE_STATUSES, limit: 1000 });
+    // Scheduled acts (appointments) wait for their call: only what had started is interrupted.
+    const open = await this.opts.store.listTeleconsultations({ status: ACTIVE_STATUSES.filter((s) => s !== 'scheduled'), limit: 1000 });
     for (const rec of open) {
       const l: Live = { rec, patient: { id: rec.patientId, ins: null, family: null, given: null, birthDate: null }, ...NEW_LINK };
       if (rec.status === 'in-progress') this.end(l, 'interrupted-cloud-restart', { hangupGateway: true });
@@ -798,7 +861,7 @@ export class TeleconsultRelay {
       status: l.rec.status,
       createdAt: l.rec.createdAt,
       specialist: l.rec.specialistId && l.rec.specialistName ? { id: l.rec.specialistId, name: l.rec.specialistName } : null,
-      forYou: l.rec.requestedSpecialistId === viewer.id,
+      forYou: l.rec.requestedSpecialistId === viewer.id || (l.specialty != null && l.specialty === viewer.specialty),
       specialistLink: l.rec.status === 'in-progress' ? l.link : null,
       rejoin: l.rec.status === 'in-progress' && linkStep(this.linkState(l), { type: 'rejoin', specialistId: viewer.id }).ok,
     };

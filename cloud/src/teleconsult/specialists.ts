@@ -11,6 +11,8 @@ export interface Specialist {
   name: string;
   /** May read every cart's audit trail. */
   audit: boolean;
+  /** Their pool: appointments booked for the specialty without a name. */
+  specialty?: string;
 }
 
 function matches(pattern: string, gatewayId: string): boolean {
@@ -35,7 +37,12 @@ export class SpecialistDirectory {
 
   get(id: string): Specialist | null {
     const s = this.byId.get(id);
-    return s ? { id: s.id, name: s.name, audit: s.audit } : null;
+    return s ? { id: s.id, name: s.name, audit: s.audit, ...(s.specialty !== undefined ? { specialty: s.specialty } : {}) } : null;
+  }
+
+  /** Every account, in configuration order. */
+  all(): Specialist[] {
+    return [...this.byId.keys()].flatMap((id) => this.get(id) ?? []);
   }
 
   /** Checks id + password; null if either is wrong (same cost whether the id exists or not). */
@@ -70,6 +77,17 @@ export class SpecialistDirectory {
   siteOf(gatewayId: string): { id: string; name: string } | undefined {
     for (const site of this.sites.values()) if (site.gateways.some((p) => matches(p, gatewayId))) return { id: site.id, name: site.name };
     return undefined;
+  }
+
+  /** Whether some specialist of this specialty may see this cart (a pool appointment there has someone to answer it). */
+  poolServes(specialty: string, gatewayId: string): boolean {
+    for (const s of this.byId.values()) if (s.specialty === specialty && this.maySee(s.id, gatewayId)) return true;
+    return false;
+  }
+
+  /** The configured sites, in configuration order. */
+  siteList(): { id: string; name: string }[] {
+    return [...this.sites.values()].map((s) => ({ id: s.id, name: s.name }));
   }
 
   hasSite(siteId: string): boolean {

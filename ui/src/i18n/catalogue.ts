@@ -4,6 +4,7 @@
  * rendered and updated with the same words; esbuild keeps only what a bundle imports.
  * Vital-sign labels are not here: they live with each vital in @telecart/devices' catalogue.
  */
+import { agenda } from './messages/agenda.js';
 import { common } from './messages/common.js';
 import { consult } from './messages/consult.js';
 import { dashboard } from './messages/dashboard.js';
@@ -11,5 +12,5 @@ import { login } from './messages/login.js';
 import { nurse } from './messages/nurse.js';
 import { patient } from './messages/patient.js';
 
-export const CATALOGUE = { common, login, dashboard, patient, consult, nurse } as const;
+export const CATALOGUE = { common, login, dashboard, patient, consult, nurse, agenda } as const;
 export type Namespace = keyof typeof CATALOGUE;

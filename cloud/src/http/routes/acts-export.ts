@@ -33,7 +33,7 @@ const ActsQuery = Type.Object(
  * The cloud's patient of each act, by (cart, the cart's local id) through the configured
  * assignments; an act whose patient this cart is not assigned has none.
  */
-async function cloudPatients(
+export async function cloudPatients(
   store: CloudStore,
   acts: readonly TeleconsultationRecord[],
 ): Promise<Map<string, { id: string; ins: string | null }>> {

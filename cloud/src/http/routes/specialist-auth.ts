@@ -8,6 +8,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import { retryAfterSeconds, sourceOf, type ThrottleSubject } from '../../security/auth-throttle.js';
 import { LOGIN_COOKIE } from '../../teleconsult/logins.js';
 import type { Specialist } from '../../teleconsult/specialists.js';
@@ -39,7 +40,10 @@ export function specialistOf(req: FastifyRequest, tc: TeleconsultDeps): Speciali
 export function requireSpecialist(tc: TeleconsultDeps) {
   return async (req: FastifyRequest, reply: FastifyReply) => {
     const s = specialistOf(req, tc);
-    if (!s) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'log in first (POST /api/specialist/login)' });
+    const message = 'log in first (POST /api/specialist/login)';
+    // Under /fhir/ every answer is a FHIR resource: the refusal is an OperationOutcome.
+    if (!s && req.url.startsWith('/fhir/')) return reply.code(401).type(FHIR_JSON).send(operationOutcome('login', message));
+    if (!s) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message });
     (req as FastifyRequest & { specialist?: Specialist }).specialist = s;
   };
 }
