@@ -64,6 +64,29 @@ describe('embedded broker', () => {
     gw.end(true);
   });
 
+  it('sheds connections beyond its connect rate with CONNACK 3 (server unavailable), then admits again', async () => {
+    let now = 1_000_000;
+    broker = await startEmbeddedBroker({ port: 0, logger, connectRate: { perSecond: 1, burst: 2 }, now: () => now });
+    const opts = { reconnectPeriod: 0, connectTimeout: 5000 };
+    const a = await mqtt.connectAsync(broker.url, opts);
+    const b = await mqtt.connectAsync(broker.url, opts);
+    await expect(mqtt.connectAsync(broker.url, opts)).rejects.toThrow(/Server unavailable/);
+    expect(broker.shedConnections()).toBe(1);
+    // The admitted ones still work while the door is shut.
+    await a.publishAsync(topics.status('cart-9'), 'online', { qos: 1 });
+    now += 1000; // one more token
+    const c = await mqtt.connectAsync(broker.url, opts);
+    expect(c.connected).toBe(true);
+    for (const x of [a, b, c]) await x.endAsync();
+  });
+
+  it('has no limit with connectRate false', async () => {
+    broker = await startEmbeddedBroker({ port: 0, logger, connectRate: false });
+    const clients = await Promise.all(Array.from({ length: 20 }, () => mqtt.connectAsync(broker!.url, { reconnectPeriod: 0 })));
+    expect(broker.shedConnections()).toBe(0);
+    for (const x of clients) await x.endAsync();
+  });
+
   it('closes client connections on stop', async () => {
     broker = await startEmbeddedBroker({ port: 0, logger });
     const c = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
