@@ -194,6 +194,7 @@ program.commands
   )
   .addOption(new Option('--reconnect-max <ms>', 'ceiling of the reconnect delay').default(8000).argParser(positiveInt))
   .option('--id-prefix <prefix>', 'gateway ids are <prefix>-00001…', 'fleet')
+  .option('--identities <dir>', 'keep the cloud CA and the enrolled gateway identities here, reused by the next runs')
   .addOption(new Option('--fleet-seed <n>', 'random seed of the fleet (kinds, rates, timings)').default(1).argParser(positiveInt))
   .action(async (_o, cmd: Command) => {
     const o = cmd.opts();
@@ -217,6 +218,7 @@ program.commands
         reconnectMaxMs: o.reconnectMax,
         idPrefix: o.idPrefix,
         seed: o.fleetSeed,
+        ...(o.identities ? { identities: o.identities } : {}),
       },
       { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
     );

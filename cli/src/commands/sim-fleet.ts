@@ -4,12 +4,12 @@
  * gateway holds --storm-readings unsynced readings while the cloud restarts, then all come back.
  * Prints readings sent / acked / stored, lost and duplicated, send → ack latency, cloud CPU and RSS.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CLOUD_DB_FILE, openCloudStore } from '@telecart/cloud';
 import { type FleetCloud, startFleetCloud } from './fleet/cloud-process.js';
-import { enrollFleet, makeTokens } from './fleet/identities.js';
+import { cachedIdentities, enrollFleet, type Identity, makeTokens } from './fleet/identities.js';
 import { LatencyHistogram } from './fleet/latency.js';
 import { type FleetCounters, LightGateway, newCounters } from './fleet/light-gateway.js';
 import { type ProcSample, sampleProcess } from './fleet/proc-stats.js';
@@ -39,6 +39,8 @@ export interface FleetOptions {
   reconnectMaxMs: number;
   idPrefix: string;
   seed: number;
+  /** Keep the cloud CA and the enrolled identities here between runs (own cloud only). */
+  identities?: string;
 }
 
 export interface FleetIo {
@@ -84,6 +86,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
   };
   if (o.cloud && (!o.enrollUrl || !o.cloudDataDir))
     throw new Error('--cloud needs --enroll-url and --cloud-data-dir (where its enrollment tokens are made)');
+  if (o.cloud && o.identities) throw new Error('--identities keeps the CA of the cloud started here: not with --cloud');
   if (o.cloud && o.storm) throw new Error('--storm restarts the cloud: it runs only against the cloud it starts (no --cloud)');
   const limit = openFileLimit();
   if (limit !== null && o.gateways + 200 > limit)
@@ -100,11 +103,12 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
   try {
     if (tmp) {
       log(`starting a cloud (embedded broker, SQLite) in ${tmp}`);
-      cloud = await startFleetCloud(tmp, patients);
+      if (o.identities) mkdirSync(join(o.identities, 'security'), { recursive: true, mode: 0o700 });
+      cloud = await startFleetCloud(tmp, patients, o.identities ? resolve(o.identities, 'security') : undefined);
     }
     const mqttUrl = cloud?.mqttUrl ?? (o.cloud as string);
     const enrollUrl = cloud?.enrollUrl ?? (o.enrollUrl as string);
-    const securityDir = join(cloud?.dataDir ?? (o.cloudDataDir as string), 'security');
+    const securityDir = o.identities ? resolve(o.identities, 'security') : join(cloud?.dataDir ?? (o.cloudDataDir as string), 'security');
     const countStored = async (): Promise<number | null> => {
       const db = o.cloudDb;
       if (!cloud && !db) return null;
@@ -124,8 +128,15 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
 
     const t0 = performance.now();
     log(`enrolling ${o.gateways} gateways through ${enrollUrl}`);
-    const { tokens, ca } = await makeTokens(securityDir, ids);
-    const identities = await enrollFleet({ enrollUrl, ca, gatewayIds: ids, tokens });
+    let identities: Identity[];
+    if (o.identities) {
+      const c = await cachedIdentities(resolve(o.identities), securityDir, enrollUrl, ids);
+      identities = c.identities;
+      log(`${c.enrolled} enrolled now, ${ids.length - c.enrolled} reused from ${o.identities}`);
+    } else {
+      const { tokens, ca } = await makeTokens(securityDir, ids);
+      identities = await enrollFleet({ enrollUrl, ca, gatewayIds: ids, tokens });
+    }
     const enrollS = (performance.now() - t0) / 1000;
 
     const counters: FleetCounters = newCounters();

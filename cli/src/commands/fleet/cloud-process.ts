@@ -25,9 +25,11 @@ export interface FleetPatient {
   gateways: string[];
 }
 
-export async function startFleetCloud(dataDir: string, patients: FleetPatient[]): Promise<FleetCloud> {
+/** `securityDir`: keep the CA and the certificate registry there instead of in `dataDir` (reused identities). */
+export async function startFleetCloud(dataDir: string, patients: FleetPatient[], securityDir?: string): Promise<FleetCloud> {
   const configFile = join(dataDir, 'cloud.json');
-  writeFileSync(configFile, JSON.stringify({ dataDir, host: '127.0.0.1', httpPort: 0, tls: { enabled: true, enrollPort: 0 }, patients }));
+  const tls = { enabled: true, enrollPort: 0, ...(securityDir ? { dir: securityDir } : {}) };
+  writeFileSync(configFile, JSON.stringify({ dataDir, host: '127.0.0.1', httpPort: 0, tls, patients }));
   const logFile = join(dataDir, 'cloud.log');
   let mqttPort = 0;
   let child: StartedChild | undefined;

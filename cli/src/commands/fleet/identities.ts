@@ -4,7 +4,9 @@
  * then for each gateway a P-256 key and CSR made here and POST /api/v1/enroll over HTTPS verified
  * against the cloud CA. A few requests at a time over one keep-alive agent.
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+import { join } from 'node:path';
 import { Type } from '@sinclair/typebox';
 import { CloudSecurity, serverHostnames } from '@telecart/cloud';
 import { generateKeyAndCsr } from '@telecart/gateway';
@@ -105,4 +107,50 @@ export async function enrollFleet(o: {
     agent.destroy();
   }
   return out;
+}
+
+const IdentityCache = compile(
+  Type.Object({
+    ca: Type.String({ maxLength: 16_384 }),
+    gateways: Type.Record(
+      Type.String({ maxLength: 64 }),
+      Type.Object({ key: Type.String({ maxLength: 16_384 }), cert: Type.String({ maxLength: 16_384 }) }),
+    ),
+  }),
+);
+const CACHE_FILE = 'fleet-identities.json';
+
+/**
+ * Identities kept between runs in `dir` (next to the cloud security directory that issued them):
+ * enrolling 10,000 gateways takes minutes, a measurement run should not. Those missing are enrolled.
+ */
+export async function cachedIdentities(
+  dir: string,
+  securityDir: string,
+  enrollUrl: string,
+  gatewayIds: readonly string[],
+): Promise<{ identities: Identity[]; enrolled: number }> {
+  const file = join(dir, CACHE_FILE);
+  const { ca } = await makeTokens(securityDir, []);
+  let cache: { ca: string; gateways: Record<string, { key: string; cert: string }> } = { ca, gateways: {} };
+  if (existsSync(file)) {
+    const v = IdentityCache.validate(JSON.parse(readFileSync(file, 'utf8')));
+    if (!v.ok) throw new Error(`${file} is not a fleet identity cache: ${formatIssues(v.issues)}`);
+    // Another CA (the security directory was replaced): the old certificates are worthless.
+    if (v.value.ca === ca) cache = v.value;
+  }
+  const missing = gatewayIds.filter((id) => !cache.gateways[id]);
+  if (missing.length > 0) {
+    const { tokens } = await makeTokens(securityDir, missing);
+    for (const id of await enrollFleet({ enrollUrl, ca, gatewayIds: missing, tokens }))
+      cache.gateways[id.gatewayId] = { key: id.credentials.key, cert: id.credentials.cert };
+    writeFileSync(file, JSON.stringify(cache), { mode: 0o600 });
+  }
+  return {
+    identities: gatewayIds.map((gatewayId) => {
+      const c = cache.gateways[gatewayId] as { key: string; cert: string };
+      return { gatewayId, credentials: { key: c.key, cert: c.cert, ca } };
+    }),
+    enrolled: missing.length,
+  };
 }
