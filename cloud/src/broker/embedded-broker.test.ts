@@ -2,6 +2,7 @@ import { topics } from '@telecart/protocol';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CertificateAuthority, createCa } from '../security/pki.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
 
 const logger = pino({ level: 'silent' });
@@ -78,6 +79,36 @@ describe('embedded broker', () => {
     const c = await mqtt.connectAsync(broker.url, opts);
     expect(c.connected).toBe(true);
     for (const x of [a, b, c]) await x.endAsync();
+  });
+
+  it('with mutual TLS, closes the connections over its rate before their handshake', async () => {
+    const caPair = await createCa('test CA');
+    const ca = await CertificateAuthority.load(caPair);
+    const server = await ca.issueWithNewKey('localhost', 'server', { altNames: ['127.0.0.1', 'localhost'] });
+    const client = await ca.issueWithNewKey('cart-7', 'client');
+    let now = 1_000_000;
+    broker = await startEmbeddedBroker({
+      port: 0,
+      logger,
+      tls: { key: server.keyPem, cert: server.certPem, ca: caPair.certPem },
+      connectRate: { perSecond: 1, burst: 1 },
+      now: () => now,
+    });
+    const opts = {
+      key: client.keyPem,
+      cert: client.certPem,
+      ca: caPair.certPem,
+      clientId: 'cart-7',
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    };
+    const a = await mqtt.connectAsync(broker.url, opts);
+    await expect(mqtt.connectAsync(broker.url, { ...opts, clientId: 'cart-8' })).rejects.toThrow(/socket|closed|ECONNRESET|disconnect/i);
+    expect(broker.shedConnections()).toBe(1);
+    now += 1000;
+    const b = await mqtt.connectAsync(broker.url, { ...opts, clientId: 'cart-8' });
+    expect(b.connected).toBe(true);
+    for (const x of [a, b]) await x.endAsync();
   });
 
   it('has no limit with connectRate false', async () => {
