@@ -13,6 +13,18 @@ describe('ConnectGate', () => {
     expect(gate.shedCount()).toBe(4);
   });
 
+  it('sheds while maxPending handshakes are unsettled, whatever the rate allows', () => {
+    const gate = new ConnectGate({ perSecond: 1000, burst: 1000, maxPending: 2 }, () => 0);
+    expect([gate.admit(), gate.admit(), gate.admit()]).toEqual([true, true, false]);
+    gate.settled();
+    expect([gate.admit(), gate.admit()]).toEqual([true, false]);
+    gate.settled();
+    gate.settled();
+    gate.settled(); // more settles than admits never open more room than maxPending
+    expect([gate.admit(), gate.admit(), gate.admit()]).toEqual([true, true, false]);
+    expect(gate.shedCount()).toBe(3);
+  });
+
   it('refuses nonsense limits with the values', () => {
     expect(() => new ConnectGate({ perSecond: 0, burst: 1 })).toThrow(/perSecond > 0.*"perSecond":0/);
     expect(() => new ConnectGate({ perSecond: 5, burst: 0 })).toThrow(/burst ≥ 1/);

@@ -10,10 +10,16 @@ export interface ConnectRateOptions {
   perSecond: number;
   /** Connections accepted at once after a quiet period. */
   burst: number;
+  /**
+   * Accepted connections still in their TLS handshake at most. A fixed rate cannot know how fast
+   * this machine handshakes right now (a busy host does it 10× slower); this bound can: beyond it
+   * new connections are shed instead of queueing until they all time out and retry together.
+   */
+  maxPending?: number;
 }
 
-/** Enough for 10,000 gateways back within ~15 s, while the handshakes leave the ingest room on 2 cores. */
-export const DEFAULT_CONNECT_RATE: ConnectRateOptions = { perSecond: 800, burst: 400 };
+/** 10,000 gateways back within ~15 s when the host keeps up; never more than 64 handshakes queued when it does not. */
+export const DEFAULT_CONNECT_RATE: ConnectRateOptions = { perSecond: 800, burst: 400, maxPending: 64 };
 
 export class ConnectGate {
   private tokens: number;
@@ -29,17 +35,29 @@ export class ConnectGate {
     this.last = now();
   }
 
-  /** True: accept this connection. False: shed it (counted). */
+  private pending = 0;
+
+  /** True: accept this connection (pending until settled()). False: shed it (counted). */
   admit(): boolean {
+    if (this.o.maxPending !== undefined && this.pending >= this.o.maxPending) {
+      this.shed++;
+      return false;
+    }
     const t = this.now();
     this.tokens = Math.min(this.o.burst, this.tokens + (Math.max(0, t - this.last) * this.o.perSecond) / 1000);
     this.last = t;
     if (this.tokens >= 1) {
       this.tokens -= 1;
+      this.pending++;
       return true;
     }
     this.shed++;
     return false;
+  }
+
+  /** An admitted connection finished its handshake, or closed before. */
+  settled(): void {
+    if (this.pending > 0) this.pending--;
   }
 
   /** Connections refused so far. */

@@ -1,3 +1,4 @@
+import { connect as netConnect } from 'node:net';
 import { topics } from '@telecart/protocol';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
@@ -109,6 +110,43 @@ describe('embedded broker', () => {
     const b = await mqtt.connectAsync(broker.url, { ...opts, clientId: 'cart-8' });
     expect(b.connected).toBe(true);
     for (const x of [a, b]) await x.endAsync();
+  });
+
+  it('with mutual TLS, sheds while maxPending handshakes are unfinished, admits once one ends', async () => {
+    const caPair = await createCa('test CA');
+    const ca = await CertificateAuthority.load(caPair);
+    const server = await ca.issueWithNewKey('localhost', 'server', { altNames: ['127.0.0.1', 'localhost'] });
+    const client = await ca.issueWithNewKey('cart-7', 'client');
+    broker = await startEmbeddedBroker({
+      port: 0,
+      logger,
+      tls: { key: server.keyPem, cert: server.certPem, ca: caPair.certPem },
+      connectRate: { perSecond: 1000, burst: 1000, maxPending: 1 },
+    });
+    // A peer that opens TCP and never says ClientHello holds the one handshake slot.
+    const stalled = netConnect(broker.port, '127.0.0.1');
+    await new Promise<void>((r) => stalled.once('connect', () => r()));
+    const opts = {
+      key: client.keyPem,
+      cert: client.certPem,
+      ca: caPair.certPem,
+      clientId: 'cart-7',
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    };
+    await expect(mqtt.connectAsync(broker.url, opts)).rejects.toThrow(/socket|closed|ECONNRESET|disconnect/i);
+    expect(broker.shedConnections()).toBe(1);
+    const gone = new Promise<void>((r) => stalled.once('close', () => r()));
+    stalled.destroy();
+    await gone;
+    // The slot is freed when the server sees the close: retry as a gateway would.
+    let a: mqtt.MqttClient | undefined;
+    for (let i = 0; i < 50 && !a; i++) a = await mqtt.connectAsync(broker.url, opts).catch(() => undefined);
+    expect(a?.connected).toBe(true);
+    // Its handshake finished: the slot is free again for the next one.
+    const b = await mqtt.connectAsync(broker.url, { ...opts, clientId: 'cart-8' });
+    expect(b.connected).toBe(true);
+    for (const x of [a, b]) await x?.endAsync();
   });
 
   it('has no limit with connectRate false', async () => {

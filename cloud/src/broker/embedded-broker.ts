@@ -167,9 +167,18 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     else socket.destroy();
     return true;
   };
+  /** TLS connections admitted and still in their handshake, by remote address and port. */
+  const handshaking = new Set<string>();
+  const endpoint = (s: Socket) => `${s.remoteAddress}|${s.remotePort}`;
+  const settle = (key: string) => {
+    if (handshaking.delete(key)) gate?.settled();
+  };
   const onConnection = (socket: Socket) => {
     // Plain MQTT: refused with a CONNACK the client understands. (TLS is refused before its handshake, below.)
-    if (!opts.tls && shed(socket, true)) return;
+    if (!opts.tls) {
+      if (shed(socket, true)) return;
+      gate?.settled();
+    } else settle(endpoint(socket));
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     // No Nagle: a small PUBLISH (an ack, a lone alarm batch) is not held back waiting for the
@@ -203,7 +212,13 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       })
     : createServer(onConnection);
   // The raw TCP socket of a TLS connection, before the handshake: shedding here saves its CPU.
-  if (opts.tls) server.on('connection', (raw: Socket) => void shed(raw, false));
+  if (opts.tls)
+    server.on('connection', (raw: Socket) => {
+      if (shed(raw, false) || !gate) return;
+      const key = endpoint(raw);
+      handshaking.add(key);
+      raw.once('close', () => settle(key));
+    });
   let port: number;
   try {
     port = await listen(server, opts.port ?? 0, host);
