@@ -1,6 +1,6 @@
 /**
  * One simulated gateway of the fleet: an mqtt.js client over mutual TLS with its enrolled
- * certificate, speaking the real protocol (contract 2, docs/sync-protocol.md): batches of one lane
+ * certificate, speaking the real protocol (contract 2, docs/architecture.md; docs/sync-protocol.md): batches of one lane
  * on up/{lane} with QoS 1, readings kept until the cloud's end-to-end ack, a retained status with
  * its backlog and an "offline" last will, and the gateway's own jittered reconnect backoff.
  * No SQLite: the backlog is in memory, which is what lets one process hold thousands of them.
