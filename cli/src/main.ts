@@ -157,6 +157,73 @@ program.commands
     await runSimCameraCommand(o);
   });
 
+// `telecart sim fleet`: thousands of light gateways against one cloud (docs/benchmarks.md, "Fleet").
+program.commands
+  .find((c) => c.name() === 'sim')
+  ?.command('fleet')
+  .description('many simulated gateways (enrolled, mutual TLS, real batches and acks) against one cloud; prints what it measured')
+  .addOption(new Option('--gateways <n>', 'how many gateways').default(100).argParser(positiveInt))
+  .addOption(new Option('--duration <s>', 'seconds of readings (steady mode)').default(60).argParser(positiveNumber))
+  .addOption(
+    new Option('--rate <x>', 'multiplier of the real rates (home kit 5–20 a day, cart ~200 a day + ECG strips)')
+      .default(1)
+      .argParser(positiveNumber),
+  )
+  .addOption(
+    new Option('--carts <share>', 'share of carts in the fleet, 0–1 (the rest are home kits)').default(0.2).argParser((v) => {
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a number from 0 to 1');
+      return n;
+    }),
+  )
+  .option('--json', 'print the report as one JSON object')
+  .option('--cloud <url>', 'a running cloud broker (mqtts://…); default: a cloud started here in a temporary directory')
+  .option('--enroll-url <url>', 'with --cloud: its enrollment endpoint (https://…)')
+  .option('--cloud-data-dir <dir>', 'with --cloud: its data directory (enrollment tokens are made in its security registry)')
+  .option('--cloud-db <url|file>', 'with --cloud: its store (SQLite file or postgres://…), to count what was stored')
+  .option('--storm', 'reconnect storm: the cloud restarts while every gateway holds --storm-readings unsynced readings')
+  .addOption(new Option('--storm-readings <n>', 'unsynced readings per gateway in the storm').default(100).argParser(positiveInt))
+  .addOption(
+    new Option('--ramp <s>', 'seconds over which the first connections are spread (default gateways/400)').argParser(positiveNumber),
+  )
+  .addOption(new Option('--drain-timeout <s>', 'seconds the last readings may take to be acked').default(120).argParser(positiveNumber))
+  .addOption(
+    new Option('--reconnect-base <ms>', 'first reconnect delay of each gateway (doubled, ±20 % jitter)')
+      .default(1000)
+      .argParser(positiveInt),
+  )
+  .addOption(new Option('--reconnect-max <ms>', 'ceiling of the reconnect delay').default(8000).argParser(positiveInt))
+  .option('--id-prefix <prefix>', 'gateway ids are <prefix>-00001…', 'fleet')
+  .option('--identities <dir>', 'keep the cloud CA and the enrolled gateway identities here, reused by the next runs')
+  .addOption(new Option('--fleet-seed <n>', 'random seed of the fleet (kinds, rates, timings)').default(1).argParser(positiveInt))
+  .action(async (_o, cmd: Command) => {
+    const o = cmd.opts();
+    const { simFleetCommand } = await import('./commands/sim-fleet.js');
+    process.exitCode = await simFleetCommand(
+      {
+        gateways: o.gateways,
+        duration: o.duration,
+        rate: o.rate,
+        carts: o.carts,
+        json: Boolean(o.json),
+        cloud: o.cloud,
+        enrollUrl: o.enrollUrl,
+        cloudDataDir: o.cloudDataDir,
+        cloudDb: o.cloudDb,
+        storm: Boolean(o.storm),
+        stormReadings: o.stormReadings,
+        ramp: o.ramp,
+        drainTimeout: o.drainTimeout,
+        reconnectBaseMs: o.reconnectBase,
+        reconnectMaxMs: o.reconnectMax,
+        idPrefix: o.idPrefix,
+        seed: o.fleetSeed,
+        ...(o.identities ? { identities: o.identities } : {}),
+      },
+      { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+    );
+  });
+
 // `telecart sim serial`: the serial devices on pseudo-terminals.
 program.commands
   .find((c) => c.name() === 'sim')

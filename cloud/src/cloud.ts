@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import type { AlertEngine } from './alerts/engine.js';
 import { checkEnrollments, type EnrolledPatientSeed, startAlertEngine, type TelemonitoringOptions } from './alerts/wiring.js';
+import type { ConnectRateOptions } from './broker/connect-gate.js';
 import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.js';
 import { assertCloudConfig } from './config.js';
 import { buildHttpApp } from './http/app.js';
@@ -49,6 +50,8 @@ export interface StartCloudOptions {
   /** Who reads patient data over HTTP (default 'clinicians'; 'open' only on a closed network, warned at start). */
   dataAccess?: 'clinicians' | 'open';
   brokerAuthorizer?: BrokerAuthorizer;
+  /** Embedded broker: connections accepted per second before it sheds load (default DEFAULT_CONNECT_RATE; false: none). */
+  brokerConnectRate?: ConnectRateOptions | false;
   /** MQTT protocol of the ingest: 4 (3.1.1, default) or 5 (external brokers only). */
   mqttVersion?: 4 | 5;
   /** Mutual TLS, enrollment and revocation (docs/security.md). */
@@ -132,6 +135,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
         logger: logger.child({ part: 'broker' }),
         ...(security ? securedBrokerOptions(security) : {}),
         ...(opts.brokerAuthorizer ? { authorizer: opts.brokerAuthorizer } : {}),
+        ...(opts.brokerConnectRate !== undefined ? { connectRate: opts.brokerConnectRate } : {}),
       });
       const b = broker;
       undo.push(() => b.stop());

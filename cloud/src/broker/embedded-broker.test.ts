@@ -1,7 +1,9 @@
+import { connect as netConnect } from 'node:net';
 import { topics } from '@telecart/protocol';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CertificateAuthority, createCa } from '../security/pki.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
 
 const logger = pino({ level: 'silent' });
@@ -62,6 +64,96 @@ describe('embedded broker', () => {
     gw.publish(topics.uplink('cart-4', 'spot'), 'x', { qos: 1 });
     await closed; // refused publish: MQTT 3.1.1 can only disconnect
     gw.end(true);
+  });
+
+  it('sheds connections beyond its connect rate with CONNACK 3 (server unavailable), then admits again', async () => {
+    let now = 1_000_000;
+    broker = await startEmbeddedBroker({ port: 0, logger, connectRate: { perSecond: 1, burst: 2 }, now: () => now });
+    const opts = { reconnectPeriod: 0, connectTimeout: 5000 };
+    const a = await mqtt.connectAsync(broker.url, opts);
+    const b = await mqtt.connectAsync(broker.url, opts);
+    await expect(mqtt.connectAsync(broker.url, opts)).rejects.toThrow(/Server unavailable/);
+    expect(broker.shedConnections()).toBe(1);
+    // The admitted ones still work while the door is shut.
+    await a.publishAsync(topics.status('cart-9'), 'online', { qos: 1 });
+    now += 1000; // one more token
+    const c = await mqtt.connectAsync(broker.url, opts);
+    expect(c.connected).toBe(true);
+    for (const x of [a, b, c]) await x.endAsync();
+  });
+
+  it('with mutual TLS, closes the connections over its rate before their handshake', async () => {
+    const caPair = await createCa('test CA');
+    const ca = await CertificateAuthority.load(caPair);
+    const server = await ca.issueWithNewKey('localhost', 'server', { altNames: ['127.0.0.1', 'localhost'] });
+    const client = await ca.issueWithNewKey('cart-7', 'client');
+    let now = 1_000_000;
+    broker = await startEmbeddedBroker({
+      port: 0,
+      logger,
+      tls: { key: server.keyPem, cert: server.certPem, ca: caPair.certPem },
+      connectRate: { perSecond: 1, burst: 1 },
+      now: () => now,
+    });
+    const opts = {
+      key: client.keyPem,
+      cert: client.certPem,
+      ca: caPair.certPem,
+      clientId: 'cart-7',
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    };
+    const a = await mqtt.connectAsync(broker.url, opts);
+    await expect(mqtt.connectAsync(broker.url, { ...opts, clientId: 'cart-8' })).rejects.toThrow(/socket|closed|ECONNRESET|disconnect/i);
+    expect(broker.shedConnections()).toBe(1);
+    now += 1000;
+    const b = await mqtt.connectAsync(broker.url, { ...opts, clientId: 'cart-8' });
+    expect(b.connected).toBe(true);
+    for (const x of [a, b]) await x.endAsync();
+  });
+
+  it('with mutual TLS, sheds while maxPending handshakes are unfinished, admits once one ends', async () => {
+    const caPair = await createCa('test CA');
+    const ca = await CertificateAuthority.load(caPair);
+    const server = await ca.issueWithNewKey('localhost', 'server', { altNames: ['127.0.0.1', 'localhost'] });
+    const client = await ca.issueWithNewKey('cart-7', 'client');
+    broker = await startEmbeddedBroker({
+      port: 0,
+      logger,
+      tls: { key: server.keyPem, cert: server.certPem, ca: caPair.certPem },
+      connectRate: { perSecond: 1000, burst: 1000, maxPending: 1 },
+    });
+    // A peer that opens TCP and never says ClientHello holds the one handshake slot.
+    const stalled = netConnect(broker.port, '127.0.0.1');
+    await new Promise<void>((r) => stalled.once('connect', () => r()));
+    const opts = {
+      key: client.keyPem,
+      cert: client.certPem,
+      ca: caPair.certPem,
+      clientId: 'cart-7',
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+    };
+    await expect(mqtt.connectAsync(broker.url, opts)).rejects.toThrow(/socket|closed|ECONNRESET|disconnect/i);
+    expect(broker.shedConnections()).toBe(1);
+    const gone = new Promise<void>((r) => stalled.once('close', () => r()));
+    stalled.destroy();
+    await gone;
+    // The slot is freed when the server sees the close: retry as a gateway would.
+    let a: mqtt.MqttClient | undefined;
+    for (let i = 0; i < 50 && !a; i++) a = await mqtt.connectAsync(broker.url, opts).catch(() => undefined);
+    expect(a?.connected).toBe(true);
+    // Its handshake finished: the slot is free again for the next one.
+    const b = await mqtt.connectAsync(broker.url, { ...opts, clientId: 'cart-8' });
+    expect(b.connected).toBe(true);
+    for (const x of [a, b]) await x?.endAsync();
+  });
+
+  it('has no limit with connectRate false', async () => {
+    broker = await startEmbeddedBroker({ port: 0, logger, connectRate: false });
+    const clients = await Promise.all(Array.from({ length: 20 }, () => mqtt.connectAsync(broker!.url, { reconnectPeriod: 0 })));
+    expect(broker.shedConnections()).toBe(0);
+    for (const x of clients) await x.endAsync();
   });
 
   it('closes client connections on stop', async () => {

@@ -9,6 +9,7 @@ import { createServer as createTlsServer, type SecureContextOptions, type TLSSoc
 import { MAX_PAYLOAD_BYTES } from '@telecart/protocol';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
+import { ConnectGate, type ConnectRateOptions, DEFAULT_CONNECT_RATE } from './connect-gate.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 
 /** Who is asking, as far as the broker knows. */
@@ -53,6 +54,14 @@ export interface EmbeddedBrokerOptions {
    * Default 16 MiB (MQTT allows 256 MiB); the secured cloud uses the payload limit + 64 KiB.
    */
   maxPacketBytes?: number;
+  /**
+   * Connections accepted per second beyond which new ones are refused at once (load shedding
+   * during a reconnect storm; docs/benchmarks.md "Fleet"): plain MQTT gets CONNACK 3 "server
+   * unavailable", TLS is closed before its handshake. Default DEFAULT_CONNECT_RATE; false: no limit.
+   */
+  connectRate?: ConnectRateOptions | false;
+  /** Clock of the connect rate (tests). Default Date.now. */
+  now?: () => number;
 }
 
 export interface EmbeddedBroker {
@@ -64,10 +73,14 @@ export interface EmbeddedBroker {
   disconnect(which: (client: BrokerClientInfo) => boolean): number;
   /** Connections refused so far (authentication, oversize frames). */
   refusedConnections(): number;
+  /** Connections refused by the connect rate (load shed) so far. */
+  shedConnections(): number;
   stop(): Promise<void>;
 }
 
 const DEFAULT_MAX_PACKET_BYTES = 16 * 1024 * 1024;
+/** CONNACK, return code 3: "server unavailable" (MQTT 3.1.1 §3.2.2.3). */
+const CONNACK_SERVER_UNAVAILABLE = Buffer.from([0x20, 0x02, 0x00, 0x03]);
 /** What an authenticated gateway may send at most: a full batch payload plus topic and headers. */
 export const SECURED_MAX_PACKET_BYTES = MAX_PAYLOAD_BYTES + 64 * 1024;
 
@@ -136,7 +149,36 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
 
   const sockets = new Set<Socket>();
   const maxPacketBytes = opts.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  const rate = opts.connectRate === undefined ? DEFAULT_CONNECT_RATE : opts.connectRate;
+  const gate = rate === false ? undefined : new ConnectGate(rate, opts.now);
+  let lastShedLog = 0;
+  /** True when the connection is over the rate: it is closed here and counted. */
+  const shed = (socket: Socket, polite: boolean): boolean => {
+    if (!gate || gate.admit()) return false;
+    const now = (opts.now ?? Date.now)();
+    // One line per second at most: a storm must not also flood the log.
+    if (now - lastShedLog >= 1000) {
+      lastShedLog = now;
+      log.warn({ shed: gate.shedCount() }, 'broker: connection rate exceeded, new connections refused (server unavailable)');
+    }
+    socket.on('error', () => undefined);
+    // Closed as soon as the CONNACK is handed to the kernel: a shed client holds nothing here.
+    if (polite) socket.write(CONNACK_SERVER_UNAVAILABLE, () => socket.destroy());
+    else socket.destroy();
+    return true;
+  };
+  /** TLS connections admitted and still in their handshake, by remote address and port. */
+  const handshaking = new Set<string>();
+  const endpoint = (s: Socket) => `${s.remoteAddress}|${s.remotePort}`;
+  const settle = (key: string) => {
+    if (handshaking.delete(key)) gate?.settled();
+  };
   const onConnection = (socket: Socket) => {
+    // Plain MQTT: refused with a CONNACK the client understands. (TLS is refused before its handshake, below.)
+    if (!opts.tls) {
+      if (shed(socket, true)) return;
+      gate?.settled();
+    } else settle(endpoint(socket));
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     // No Nagle: a small PUBLISH (an ack, a lone alarm batch) is not held back waiting for the
@@ -169,6 +211,14 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
         log.info({ err: err.message }, 'broker: TLS handshake refused');
       })
     : createServer(onConnection);
+  // The raw TCP socket of a TLS connection, before the handshake: shedding here saves its CPU.
+  if (opts.tls)
+    server.on('connection', (raw: Socket) => {
+      if (shed(raw, false) || !gate) return;
+      const key = endpoint(raw);
+      handshaking.add(key);
+      raw.once('close', () => settle(key));
+    });
   let port: number;
   try {
     port = await listen(server, opts.port ?? 0, host);
@@ -200,6 +250,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       return n;
     },
     refusedConnections: () => refused,
+    shedConnections: () => gate?.shedCount() ?? 0,
     stop() {
       stopped ??= (async () => {
         const closed = new Promise<void>((r) => server.close(() => r()));

@@ -1,3 +1,4 @@
+export { type BackoffOptions, reconnectDelay } from './backoff.js';
 export {
   type AppliedAck,
   type IgnoredAckReason,

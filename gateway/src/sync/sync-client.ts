@@ -39,6 +39,7 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { type Logger, silentLogger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { ReadingStore } from '../store/reading-store.js';
+import { reconnectDelay } from './backoff.js';
 
 export interface SyncOptions {
   batchMaxCount: number;
@@ -84,6 +85,8 @@ export interface SyncClientOptions extends SyncOptions {
   url: string;
   store: ReadingStore;
   clock?: Clock;
+  /** Random source of the reconnect jitter (tests inject one). Default Math.random. */
+  random?: () => number;
   logger?: Logger;
   metrics?: GatewayMetrics;
   /** Software version announced in the status. */
@@ -155,6 +158,7 @@ const MAX_EXPIRED = 1024;
 
 export class SyncClient extends EventEmitter<SyncClientEvents> {
   private readonly clock: Clock;
+  private readonly random: () => number;
   private readonly logger: Logger;
   private readonly ackTopic: string;
   private client: MqttClient | undefined;
@@ -189,6 +193,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   constructor(private readonly opts: SyncClientOptions) {
     super();
     this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? Math.random;
     this.logger = opts.logger ?? silentLogger;
     this.ackTopic = topics.ack(opts.gatewayId);
   }
@@ -220,8 +225,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
       // mqtt.js reads reconnectPeriod for each new timer: exponential backoff, jittered so a fleet
       // of carts does not reconnect in lockstep after a cloud restart.
       attempts++;
-      const delay = Math.min(max, base * 2 ** Math.min(attempts, 16));
-      client.options.reconnectPeriod = Math.round(delay * (0.8 + Math.random() * 0.4));
+      client.options.reconnectPeriod = reconnectDelay(attempts, { baseMs: base, maxMs: max }, this.random);
     });
     client.on('connect', () => {
       attempts = 0;

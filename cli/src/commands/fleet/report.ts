@@ -1,0 +1,99 @@
+/** What `telecart sim fleet` prints: one object (--json), or the same as a table. */
+import { type Static, Type } from '@sinclair/typebox';
+
+const Count = Type.Integer({ minimum: 0 });
+const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const FleetReport = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('steady'), Type.Literal('storm')]),
+    gateways: Count,
+    carts: Count,
+    homeKits: Count,
+    rateMultiplier: Type.Number({ exclusiveMinimum: 0 }),
+    /** Measured phase, seconds (storm: from the cloud's restart to the end of the drain). */
+    durationS: Type.Number({ minimum: 0 }),
+    enrollS: Type.Number({ minimum: 0 }),
+    /** Gateways connected at the end of the measured phase. */
+    connected: Count,
+    connectFailures: Count,
+    sent: Count,
+    acked: Count,
+    /** Readings the cloud store holds for the fleet (null when it cannot be read: --cloud without --cloud-db). */
+    stored: Type.Union([Count, Type.Null()]),
+    /** Acked but not in the store. */
+    lost: Type.Union([Count, Type.Null()]),
+    /** Rows beyond one per acked reading. */
+    duplicated: Type.Union([Count, Type.Null()]),
+    /** Readings still waiting for their ack when the run ended. */
+    pending: Count,
+    resent: Count,
+    duplicateAcks: Count,
+    rejected: Count,
+    latencyMs: Type.Object({
+      samples: Count,
+      p50: Nullable(Type.Number()),
+      p99: Nullable(Type.Number()),
+      max: Nullable(Type.Number()),
+    }),
+    cloud: Type.Object({
+      pid: Type.Union([Count, Type.Null()]),
+      cpuPercent: Nullable(Type.Number()),
+      rssMiB: Nullable(Type.Number()),
+      peakRssMiB: Nullable(Type.Number()),
+      /** Cloud CPU over the measured phase × 1000 / gateways. */
+      cpuPercentPer1000: Nullable(Type.Number()),
+      /** (RSS at the end − RSS of the idle cloud before enrollment) × 1000 / gateways. */
+      rssMiBPer1000: Nullable(Type.Number()),
+    }),
+    simulator: Type.Object({ rssMiB: Type.Number(), cpuPercent: Type.Number() }),
+    storm: Type.Optional(
+      Type.Object({
+        readingsPerGateway: Count,
+        restartS: Type.Number({ minimum: 0 }),
+        /** Seconds from the cloud's restart until every gateway was connected again (null: not all were). */
+        reconnectedS: Nullable(Type.Number()),
+        /** Seconds from the cloud's restart until every reading was acked (null: not all were). */
+        drainedS: Nullable(Type.Number()),
+      }),
+    ),
+  },
+  { additionalProperties: false, $id: 'FleetReport' },
+);
+export type FleetReport = Static<typeof FleetReport>;
+
+const fmt = (v: number | null, unit = '', digits = 1): string => (v === null ? '—' : `${Number(v.toFixed(digits))}${unit}`);
+
+export function formatReport(r: FleetReport): string {
+  const rows: [string, string][] = [
+    ['mode', r.mode],
+    ['gateways', `${r.gateways} (${r.carts} carts, ${r.homeKits} home kits), rate ×${r.rateMultiplier}`],
+    ['enrollment', fmt(r.enrollS, ' s')],
+    ['measured', fmt(r.durationS, ' s')],
+    ['connected', `${r.connected}  (failed attempts ${r.connectFailures})`],
+    ['readings sent', String(r.sent)],
+    ['acked', String(r.acked)],
+    ['stored', r.stored === null ? '— (no store access)' : String(r.stored)],
+    ['lost', r.lost === null ? '—' : String(r.lost)],
+    ['duplicated', r.duplicated === null ? '—' : String(r.duplicated)],
+    ['pending at end', String(r.pending)],
+    ['resent / dup acks', `${r.resent} / ${r.duplicateAcks}`],
+    ['rejected', String(r.rejected)],
+    [
+      'ingest latency',
+      `p50 ${fmt(r.latencyMs.p50, ' ms', 0)}  p99 ${fmt(r.latencyMs.p99, ' ms', 0)}  max ${fmt(r.latencyMs.max, ' ms', 0)}`,
+    ],
+    ['cloud', `CPU ${fmt(r.cloud.cpuPercent, ' %')}  RSS ${fmt(r.cloud.rssMiB, ' MiB', 0)} (peak ${fmt(r.cloud.peakRssMiB, ' MiB', 0)})`],
+    ['per 1,000 gateways', `CPU ${fmt(r.cloud.cpuPercentPer1000, ' %', 2)}  RSS ${fmt(r.cloud.rssMiBPer1000, ' MiB')}`],
+    ['simulator', `CPU ${fmt(r.simulator.cpuPercent, ' %')}  RSS ${fmt(r.simulator.rssMiB, ' MiB', 0)}`],
+  ];
+  if (r.storm)
+    rows.push(
+      ['storm backlog', `${r.storm.readingsPerGateway} readings per gateway`],
+      ['cloud restart', fmt(r.storm.restartS, ' s')],
+      ['all reconnected', r.storm.reconnectedS === null ? 'not all' : fmt(r.storm.reconnectedS, ' s after restart')],
+      ['all drained', r.storm.drainedS === null ? 'not all' : fmt(r.storm.drainedS, ' s after restart')],
+    );
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return `${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`;
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { reconnectDelay } from './backoff.js';
+
+describe('reconnectDelay', () => {
+  const o = { baseMs: 2000, maxMs: 60_000 };
+
+  it('doubles per attempt up to the ceiling', () => {
+    const mid = () => 0.5;
+    expect([0, 1, 2, 3, 4, 5, 6].map((a) => reconnectDelay(a, o, mid))).toEqual([2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000]);
+    expect(reconnectDelay(1000, o, mid)).toBe(60_000);
+  });
+
+  it('spreads each delay by ±20 % with the injected random source', () => {
+    expect(reconnectDelay(1, o, () => 0)).toBe(3200);
+    expect(reconnectDelay(1, o, () => 0.999_999)).toBe(4800);
+    // A fleet drawing different randoms does not come back at one instant.
+    const draws = [0.1, 0.3, 0.5, 0.7, 0.9];
+    const delays = draws.map((r) => reconnectDelay(2, o, () => r));
+    expect(new Set(delays).size).toBe(draws.length);
+    for (const d of delays) {
+      expect(d).toBeGreaterThanOrEqual(6400);
+      expect(d).toBeLessThanOrEqual(9600);
+    }
+  });
+
+  it('takes another spread, clamped to [0, 1]', () => {
+    expect(reconnectDelay(0, { ...o, spread: 1 }, () => 0)).toBe(0);
+    expect(reconnectDelay(0, { ...o, spread: 5 }, () => 0.75)).toBe(3000);
+    expect(reconnectDelay(0, { ...o, spread: 0 }, () => 0.9)).toBe(2000);
+  });
+});
