@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
 import { type Postgres, startPostgres } from '../testing/postgres.js';
 import { openCloudStore } from './open-store.js';
+import { outboxStoreSuite } from './outbox-suite.js';
 import { PG_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresStore } from './postgres-store.js';
 import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
@@ -51,6 +52,7 @@ const harness: StoreHarness = {
 cloudStoreSuite(harness);
 teleconsultStoreSuite(harness);
 throttleStoreSuite(harness);
+outboxStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {
