@@ -23,8 +23,10 @@ export type QuietHours = Static<typeof QuietHours>;
 
 export const NotifyContact = Type.Object(
   {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
-    email: Type.Optional(Type.String({ pattern: '^[^@\\s<>]+@[^@\\s<>]+$', maxLength: 320 })),
+    name: Type.String({ minLength: 1, maxLength: 100, description: 'who (shown in the logs, never sent)' }),
+    email: Type.Optional(
+      Type.String({ pattern: '^[^@\\s<>]+@[^@\\s<>]+$', maxLength: 320, description: 'e-mail address (needs outbox.email)' }),
+    ),
     phone: Type.Optional(Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'E.164 mobile number for SMS, e.g. +33612345678' })),
     quietHours: Type.Optional(QuietHours),
   },
@@ -40,14 +42,19 @@ export const NotifyLevel = Type.Object(
       default: 0,
       description: 'minutes after the previous level without acknowledgement (ignored for the first level: it is told at once)',
     }),
-    contacts: Type.Array(NotifyContact, { minItems: 1, maxItems: 50 }),
+    contacts: Type.Array(NotifyContact, { minItems: 1, maxItems: 50, description: 'who is told at this level' }),
   },
   { additionalProperties: false },
 );
 
 export const NotifyTeam = Type.Object(
   {
-    id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$' }),
+    id: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
+      description: 'unique team id (in the logs and the digest keys)',
+    }),
     programmes: Type.Array(Type.Union(PROGRAMMES.map((p) => Type.Literal(p))), {
       minItems: 1,
       uniqueItems: true,
@@ -59,7 +66,7 @@ export const NotifyTeam = Type.Object(
       default: 'Europe/Paris',
       description: 'IANA zone of the quiet hours and the digest',
     }),
-    lang: Type.Union([Type.Literal('fr'), Type.Literal('en')], { default: 'fr' }),
+    lang: Type.Union([Type.Literal('fr'), Type.Literal('en')], { default: 'fr', description: 'language of the messages' }),
     quietHours: Type.Optional(QuietHours),
     digestAt: Type.Optional(HHMM('local time of the daily e-mail digest of open alerts to the first level (none without it)')),
     levels: Type.Array(NotifyLevel, {
@@ -86,7 +93,7 @@ export const AlertNotificationsConfig = Type.Object(
       default: 30,
       description: 'how often escalations and digests are looked for',
     }),
-    teams: Type.Array(NotifyTeam, { default: [], maxItems: 100 }),
+    teams: Type.Array(NotifyTeam, { default: [], maxItems: 100, description: 'on-call teams; none = no alert notification' }),
   },
   { additionalProperties: false, default: {}, description: 'alert notifications by e-mail and SMS (docs/notifications.md)' },
 );
