@@ -27,6 +27,10 @@ export function smtpSender(c: SmtpConfig, env: NodeJS.ProcessEnv = process.env):
   if (c.passwordEnv !== undefined && (password === undefined || password === ''))
     throw new Error(`outbox.email.passwordEnv: environment variable ${c.passwordEnv} is not set`);
   const transport = nodemailer.createTransport({
+    // One connection kept open and reused: a new SMTP session (TCP, greeting, STARTTLS, login) per
+    // message is what bounded the rate (docs/notifications.md, figures).
+    pool: true,
+    maxConnections: 1,
     host: c.host,
     port: c.port,
     secure: c.tls === 'implicit',

@@ -50,6 +50,8 @@ export async function startSmtpSink(
       });
     },
     logger: false,
+    // No reverse DNS of 127.0.0.1 per connection: a test measures the cloud, not the resolver.
+    disableReverseLookup: true,
   };
   const server = new SMTPServer(options);
   await new Promise<void>((resolve, reject) => {
