@@ -5,12 +5,15 @@
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import type { AlertEngine } from './alerts/engine.js';
+import type { NotifyTeam } from './alerts/notify/config.js';
 import { checkEnrollments, type EnrolledPatientSeed, startAlertEngine, type TelemonitoringOptions } from './alerts/wiring.js';
 import type { ConnectRateOptions } from './broker/connect-gate.js';
 import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.js';
 import { assertCloudConfig } from './config.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
+import type { OutboxMetrics } from './outbox/sender.js';
+import { startNotifications } from './outbox/wiring.js';
 import type { CloudSecurity } from './security/cloud-security.js';
 import {
   type CloudTlsOptions,
@@ -64,6 +67,12 @@ export interface StartCloudOptions {
   throttleClock?: () => number;
   /** How often an act's page gets the patient's latest vitals again (default 15 s; tests shorten it). */
   vitalsEveryMs?: number;
+  /** The durable outbox's transports and retry policy (docs/notifications.md). */
+  outbox?: { email?: unknown; sms?: unknown; [key: string]: unknown };
+  /** Who is told of alerts, by e-mail and SMS (docs/notifications.md). */
+  alertNotifications?: { teams?: readonly NotifyTeam[]; [key: string]: unknown };
+  /** Clock of the outbox sender and the alert notifier (tests move it; default Date.now). */
+  notifyClock?: () => number;
 }
 
 export interface Cloud {
@@ -177,7 +186,10 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     });
     undo.push(() => teleconsult.stop());
 
+    // The sender and the notifier need the dashboard's origin for their links: known once listening.
+    let outboxMetrics: (() => OutboxMetrics) | undefined;
     const app = buildHttpApp({
+      outbox: { metrics: () => outboxMetrics?.() ?? null },
       store,
       ingest,
       teleconsult,
@@ -199,6 +211,21 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const addr = app.server.address();
     if (addr === null || typeof addr === 'string') throw new Error('HTTP server did not bind a TCP port');
     const httpUrl = `http://${urlHost(host)}:${addr.port}`;
+    const notifications = await startNotifications({
+      store,
+      alerts: alerts.engine,
+      enrollments,
+      dashboardUrl: opts.publicBaseUrl ?? httpUrl,
+      options: {
+        outbox: opts.outbox,
+        alertNotifications: opts.alertNotifications,
+        ...(opts.notifyClock ? { clock: opts.notifyClock } : {}),
+      },
+      logger,
+    });
+    undo.push(() => notifications.stop());
+    const sender = notifications.sender;
+    if (sender) outboxMetrics = () => sender.metrics();
     const mqttUrl = broker ? `${security ? 'mqtts' : 'mqtt'}://${urlHost(host)}:${broker.port}` : brokerUrl;
     const enrollment =
       security && opts.tls

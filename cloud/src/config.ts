@@ -15,6 +15,8 @@ import {
   validateConfig,
 } from '@telecart/protocol';
 import { EnrollmentError, resolveEnrollment, TelemonitoringConfig, TelemonitoringEnrollment } from './alerts/config.js';
+import { AlertNotificationsConfig, checkAlertNotifications, type NotifyTeam } from './alerts/notify/config.js';
+import { OutboxConfig } from './outbox/config.js';
 import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 import { DbUrl } from './store/db-url.js';
 import { checkIceServers, checkTeleconsultAccounts, TeleconsultConfig } from './teleconsult/config.js';
@@ -98,6 +100,8 @@ export const CloudConfig = Type.Object(
     }),
     teleconsult: TeleconsultConfig,
     telemonitoring: TelemonitoringConfig,
+    outbox: Type.Optional(OutboxConfig),
+    alertNotifications: AlertNotificationsConfig,
   },
   { additionalProperties: false, $id: 'CloudConfig' },
 );
@@ -127,6 +131,8 @@ export interface CloudConfigSemantics {
         iceServers?: readonly { urls: string | readonly string[]; username?: string | undefined; credential?: string | undefined }[];
       }
     | undefined;
+  outbox?: { email?: unknown; sms?: unknown } | undefined;
+  alertNotifications?: { teams?: readonly NotifyTeam[] } | undefined;
 }
 
 /**
@@ -191,6 +197,7 @@ export function checkCloudConfig(c: CloudConfigSemantics): ConfigIssue[] {
   });
   problems.push(...checkTeleconsultAccounts(c.teleconsult?.specialists ?? [], c.teleconsult?.sites ?? []));
   problems.push(...checkIceServers(c.teleconsult?.iceServers ?? []));
+  problems.push(...checkAlertNotifications(c.alertNotifications, c.outbox));
   return problems;
 }
 

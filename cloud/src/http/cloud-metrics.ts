@@ -28,7 +28,7 @@ export class CloudMetrics {
   readonly registry = new Registry();
   private readonly unsubscribe: (() => unknown)[] = [];
 
-  constructor(deps: Pick<HttpDeps, 'ingest' | 'store' | 'alerts' | 'teleconsult'>) {
+  constructor(deps: Pick<HttpDeps, 'ingest' | 'store' | 'alerts' | 'teleconsult' | 'outbox'>) {
     const r = [this.registry];
     const stored = new Counter({
       name: 'telecart_cloud_observations_stored_total',
@@ -87,6 +87,37 @@ export class CloudMetrics {
         registers: r,
       });
       this.unsubscribe.push(alerts.onAlert((e) => changes.inc({ change: e.change, severity: e.alert.severity })));
+    }
+
+    const outbox = deps.outbox;
+    if (outbox) {
+      new Counter({
+        name: 'telecart_cloud_outbox_messages_total',
+        help: 'Outbox messages settled by the sender since start, by channel (email, sms) and outcome (sent, retried, failed)',
+        labelNames: ['channel', 'outcome'] as const,
+        registers: r,
+        collect() {
+          this.reset();
+          for (const [channel, outcomes] of Object.entries(outbox.metrics()?.settled ?? {}))
+            for (const [outcome, n] of Object.entries(outcomes)) this.inc({ channel, outcome }, n);
+        },
+      });
+      new Gauge({
+        name: 'telecart_cloud_outbox_pending',
+        help: "Messages waiting in the outbox (due or not) after the sender's last round",
+        registers: r,
+        collect() {
+          this.set(outbox.metrics()?.pending ?? 0);
+        },
+      });
+      new Gauge({
+        name: 'telecart_cloud_outbox_failed',
+        help: 'Messages recorded as failed for good (in the store), as of the last round',
+        registers: r,
+        collect() {
+          this.set(outbox.metrics()?.failedTotal ?? 0);
+        },
+      });
     }
 
     const tc = deps.teleconsult;

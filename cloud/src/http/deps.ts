@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { Ingest } from '../ingest/ingest.js';
+import type { OutboxMetrics } from '../outbox/sender.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { Teleconsult } from '../teleconsult/service.js';
 import type { DataAccessMode } from './access/data-access.js';
@@ -24,6 +25,8 @@ export interface HttpDeps {
   alerts?: Pick<AlertEngine, 'onAlert' | 'acknowledge'>;
   /** Reverse proxies whose X-Forwarded-For names the client (req.ip): the login throttle counts per client address. */
   trustProxy?: readonly string[];
+  /** The outbox sender's counters (null: no transport configured), exported on /metrics. */
+  outbox?: { metrics(): OutboxMetrics | null };
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

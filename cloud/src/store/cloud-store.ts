@@ -15,6 +15,16 @@ import type {
   BookResult,
   ChangeResult,
 } from './appointment-records.js';
+import type {
+  AlertEscalation,
+  EscalationStep,
+  OutboxInput,
+  OutboxLease,
+  OutboxMessage,
+  OutboxQuery,
+  OutboxSettlement,
+  OutboxStatus,
+} from './outbox-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 import type { ThrottleDecide } from './throttle-records.js';
@@ -28,6 +38,17 @@ export type {
   BookResult,
   ChangeResult,
 } from './appointment-records.js';
+export type {
+  AlertEscalation,
+  EscalationStep,
+  OutboxInput,
+  OutboxLease,
+  OutboxMessage,
+  OutboxPayload,
+  OutboxQuery,
+  OutboxSettlement,
+  OutboxStatus,
+} from './outbox-records.js';
 export type {
   AuditActorRole,
   AuditEvent,
@@ -202,7 +223,10 @@ export interface CloudStore {
   pruneThrottle(before: Date): Promise<number>;
   /** Oldest first (the order things happened). */
   listAudit(query: AuditQuery): Promise<AuditEvent[]>;
-  /** Opens the (patient, rule) alert, or updates the open one (last values, time, count): atomic, never two open. */
+  /**
+   * Opens the (patient, rule) alert, or updates the open one (last values, time, count): atomic, never two open.
+   * An alert it opens gets its escalation row (level 1 due at once) in the same transaction.
+   */
   upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }>;
   getAlert(id: string): Promise<AlertRecord | null>;
   /** Critical first, then the latest trigger first. */
@@ -219,9 +243,31 @@ export interface CloudStore {
   /**
    * One transaction for the lot: takes each reading off the queue and opens or updates the alerts
    * its evaluation found, so a crash neither loses nor repeats them. A reading no longer queued
-   * (judged by another engine) has nothing applied. In the given order.
+   * (judged by another engine) has nothing applied. In the given order. Each alert it opens gets its
+   * escalation row (level 1 due at once) in the same transaction: its notifications cannot be lost.
    */
   judge(judgements: readonly Judgement[]): Promise<JudgeResult[]>;
+  /** Durable outbox (migration 12): adds the messages whose idempotency key is new; how many it added. */
+  enqueueOutbox(messages: readonly OutboxInput[], at: Date): Promise<number>;
+  /** Takes up to `limit` due messages for `leaseMs` (one attempt each); concurrent callers get disjoint sets. */
+  leaseOutbox(now: Date, leaseMs: number, limit: number): Promise<OutboxLease[]>;
+  /** Sent, retry later, or failed for good; false when the lease was lost (nothing written). */
+  settleOutbox(id: string, leaseToken: string, settlement: OutboxSettlement): Promise<boolean>;
+  /** The topic's unsent messages are withdrawn; how many. */
+  cancelOutbox(topic: string, at: Date): Promise<number>;
+  /** Earliest not-before first. */
+  listOutbox(query: OutboxQuery): Promise<OutboxMessage[]>;
+  outboxCounts(): Promise<Record<OutboxStatus, number>>;
+  /** Alert escalations due at `now`, earliest first. */
+  dueEscalations(now: Date, limit: number): Promise<AlertEscalation[]>;
+  getEscalation(alertId: string): Promise<AlertEscalation | null>;
+  /**
+   * One transaction: if the alert's escalation is still at `fromLevel`, enqueues the messages and
+   * moves it to the next level (or ends it). False when another notifier already took this step.
+   */
+  escalate(step: EscalationStep, at: Date): Promise<boolean>;
+  /** Ends an alert's escalation (acknowledged, resolved); false when there was none. */
+  endEscalation(alertId: string): Promise<boolean>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

@@ -242,6 +242,38 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX teleconsultations_appointment_start ON teleconsultations (appointment_start) WHERE appointment_id IS NOT NULL;
     `,
   },
+  {
+    version: 12,
+    name: 'durable outbox (e-mail, SMS) and alert escalations',
+    sql: `
+      CREATE TABLE outbox (
+        id               uuid PRIMARY KEY,
+        idempotency_key  text COLLATE "C" NOT NULL,
+        topic            text COLLATE "C" NOT NULL,
+        channel          text NOT NULL CHECK (channel IN ('email', 'sms')),
+        recipient        text NOT NULL,
+        payload_json     json NOT NULL,
+        status           text NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'cancelled')),
+        attempts         integer NOT NULL DEFAULT 0,
+        not_before_ms    bigint NOT NULL,
+        lease_token      text,
+        lease_until_ms   bigint,
+        created_at       timestamptz NOT NULL,
+        settled_at       timestamptz,
+        last_error       text,
+        provider_ref     text
+      );
+      CREATE UNIQUE INDEX outbox_idempotency ON outbox (idempotency_key);
+      CREATE INDEX outbox_due ON outbox (not_before_ms) WHERE status = 'pending';
+      CREATE INDEX outbox_topic ON outbox (topic, status);
+      CREATE TABLE alert_escalations (
+        alert_id  uuid PRIMARY KEY,
+        level     integer NOT NULL,
+        due_ms    bigint NOT NULL
+      );
+      CREATE INDEX alert_escalations_due ON alert_escalations (due_ms);
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

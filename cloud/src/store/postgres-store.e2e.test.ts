@@ -4,6 +4,7 @@ import { batchOf, reading } from '../testing/observations.js';
 import { type Postgres, startPostgres } from '../testing/postgres.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
 import { openCloudStore } from './open-store.js';
+import { outboxStoreSuite } from './outbox-suite.js';
 import { PG_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresStore } from './postgres-store.js';
 import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
@@ -53,6 +54,7 @@ cloudStoreSuite(harness);
 teleconsultStoreSuite(harness);
 throttleStoreSuite(harness);
 appointmentStoreSuite(harness);
+outboxStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {

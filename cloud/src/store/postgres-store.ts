@@ -8,6 +8,7 @@
  */
 
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
+import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
@@ -34,6 +35,17 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import type {
+  AlertEscalation,
+  EscalationStep,
+  OutboxInput,
+  OutboxLease,
+  OutboxMessage,
+  OutboxQuery,
+  OutboxSettlement,
+  OutboxStatus,
+} from './outbox-records.js';
+import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
@@ -207,6 +219,7 @@ export class PostgresStore implements CloudStore {
   private readonly teleconsult: TeleconsultTables;
   private readonly appointments: AppointmentTables;
   private readonly alerts: AlertTables;
+  private readonly outbox: OutboxTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -219,6 +232,20 @@ export class PostgresStore implements CloudStore {
     this.teleconsult = new TeleconsultTables(postgresKysely<TeleconsultDatabase>(pool), postgresDialect);
     this.appointments = new AppointmentTables(postgresKysely<AppointmentDatabase>(pool), postgresDialect);
     this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
+    this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
+  }
+
+  /** Runs a compiled statement on a transaction's connection; rows changed. */
+  private async runCompiled(c: pg.PoolClient, q: CompiledQuery): Promise<number> {
+    return (await c.query(q.sql, [...q.parameters])).rowCount ?? 0;
+  }
+
+  /** The alert upsert plus, for an alert it opens, its escalation row (migration 12): same transaction. */
+  private async upsertAlertIn(c: pg.PoolClient, t: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {
+    const q = this.alerts.upsertStatement(t);
+    const r = this.alerts.upserted((await c.query<AlertRow & pg.QueryResultRow>(q.sql, [...q.parameters])).rows[0]);
+    if (r.created) await this.runCompiled(c, this.outbox.escalationInsert(r.alert.id, new Date(r.alert.openedAt)));
+    return r;
   }
 
   /** Connects, brings the schema forward (once, even with several processes opening at once). */
@@ -616,7 +643,7 @@ export class PostgresStore implements CloudStore {
   }
 
   upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {
-    return this.alerts.upsertOpen(trigger);
+    return this.transaction((c) => this.upsertAlertIn(c, trigger));
   }
 
   getAlert(id: string): Promise<AlertRecord | null> {
@@ -654,15 +681,64 @@ export class PostgresStore implements CloudStore {
       const results: JudgeResult[] = [];
       for (const { queueId, triggers } of judgements) {
         const alerts: JudgeResult['alerts'] = [];
-        for (const t of ours.has(queueId) ? triggers : []) {
-          // The shared alert upsert, run as SQL text on this transaction's connection.
-          const q = this.alerts.upsertStatement(t);
-          alerts.push(this.alerts.upserted((await c.query<AlertRow & pg.QueryResultRow>(q.sql, [...q.parameters])).rows[0]));
-        }
+        // The shared alert upsert, run as SQL text on this transaction's connection.
+        for (const t of ours.has(queueId) ? triggers : []) alerts.push(await this.upsertAlertIn(c, t));
         results.push({ queueId, judged: ours.has(queueId), alerts });
       }
       return results;
     });
+  }
+
+  async enqueueOutbox(messages: readonly OutboxInput[], at: Date): Promise<number> {
+    const statements = this.outbox.enqueueStatements(messages, at);
+    return this.transaction(async (c) => {
+      let n = 0;
+      for (const q of statements) n += await this.runCompiled(c, q);
+      return n;
+    });
+  }
+
+  leaseOutbox(now: Date, leaseMs: number, limit: number): Promise<OutboxLease[]> {
+    return this.outbox.lease(now, leaseMs, limit);
+  }
+
+  settleOutbox(id: string, leaseToken: string, settlement: OutboxSettlement): Promise<boolean> {
+    return this.outbox.settle(id, leaseToken, settlement);
+  }
+
+  cancelOutbox(topic: string, at: Date): Promise<number> {
+    return this.outbox.cancel(topic, at);
+  }
+
+  listOutbox(query: OutboxQuery): Promise<OutboxMessage[]> {
+    return this.outbox.list(query);
+  }
+
+  outboxCounts(): Promise<Record<OutboxStatus, number>> {
+    return this.outbox.counts();
+  }
+
+  dueEscalations(now: Date, limit: number): Promise<AlertEscalation[]> {
+    return this.outbox.dueEscalations(now, limit);
+  }
+
+  getEscalation(alertId: string): Promise<AlertEscalation | null> {
+    return this.outbox.escalationOf(alertId);
+  }
+
+  escalate(step: EscalationStep, at: Date): Promise<boolean> {
+    const advance = this.outbox.escalationAdvance(step);
+    const inserts = this.outbox.enqueueStatements(step.messages, at);
+    return this.transaction(async (c) => {
+      // Compare-and-set first (its row lock makes a concurrent step wait, then find nothing to change).
+      if ((await this.runCompiled(c, advance)) === 0) return false;
+      for (const q of inserts) await this.runCompiled(c, q);
+      return true;
+    });
+  }
+
+  endEscalation(alertId: string): Promise<boolean> {
+    return this.outbox.dropEscalation(alertId);
   }
 
   unreadableRows(): UnreadableRowCounts {

@@ -256,6 +256,41 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX teleconsultations_appointment_start ON teleconsultations (appointment_start_ms) WHERE appointment_id IS NOT NULL;
     `,
   },
+  {
+    version: 12,
+    name: 'durable outbox (e-mail, SMS) and alert escalations',
+    sql: `
+      -- One row per message to send: written in the transaction of what causes it, so a crash
+      -- neither loses it nor (idempotency_key) writes it twice; sent and settled by the sender loop.
+      CREATE TABLE outbox (
+        id               TEXT PRIMARY KEY,
+        idempotency_key  TEXT NOT NULL,
+        topic            TEXT NOT NULL,
+        channel          TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+        recipient        TEXT NOT NULL,
+        payload_json     TEXT NOT NULL,
+        status           TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'cancelled')),
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        not_before_ms    INTEGER NOT NULL,
+        lease_token      TEXT,
+        lease_until_ms   INTEGER,
+        created_at       TEXT NOT NULL,
+        settled_at       TEXT,
+        last_error       TEXT,
+        provider_ref     TEXT
+      );
+      CREATE UNIQUE INDEX outbox_idempotency ON outbox (idempotency_key);
+      CREATE INDEX outbox_due ON outbox (not_before_ms) WHERE status = 'pending';
+      CREATE INDEX outbox_topic ON outbox (topic, status);
+      -- An open alert's next notification level and when it is due; inserted with the alert.
+      CREATE TABLE alert_escalations (
+        alert_id  TEXT PRIMARY KEY,
+        level     INTEGER NOT NULL,
+        due_ms    INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX alert_escalations_due ON alert_escalations (due_ms);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

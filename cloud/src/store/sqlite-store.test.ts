@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
+import { outboxStoreSuite } from './outbox-suite.js';
 import type { UnreadableRow } from './row-decoder.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -39,6 +40,7 @@ cloudStoreSuite(harness);
 teleconsultStoreSuite(harness);
 throttleStoreSuite(harness);
 appointmentStoreSuite(harness);
+outboxStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;

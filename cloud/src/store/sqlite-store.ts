@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import Database from 'better-sqlite3';
+import type { CompiledQuery } from 'kysely';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
@@ -33,6 +34,17 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import type {
+  AlertEscalation,
+  EscalationStep,
+  OutboxInput,
+  OutboxLease,
+  OutboxMessage,
+  OutboxQuery,
+  OutboxSettlement,
+  OutboxStatus,
+} from './outbox-records.js';
+import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { migrate } from './sqlite-migrations.js';
@@ -109,6 +121,7 @@ export class SqliteStore implements CloudStore {
   private readonly teleconsult: TeleconsultTables;
   private readonly appointments: AppointmentTables;
   private readonly alerts: AlertTables;
+  private readonly outbox: OutboxTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -126,6 +139,18 @@ export class SqliteStore implements CloudStore {
     this.teleconsult = new TeleconsultTables(sqliteKysely<TeleconsultDatabase>(this.db), sqliteDialect);
     this.appointments = new AppointmentTables(sqliteKysely<AppointmentDatabase>(this.db), sqliteDialect);
     this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
+    this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
+  }
+
+  /** Runs a compiled statement on this connection (inside the caller's synchronous transaction); rows changed. */
+  private runCompiled(q: CompiledQuery): number {
+    return this.stmt(q.sql).run(...q.parameters).changes;
+  }
+
+  /** The escalation row of an alert the upsert just opened (migration 12), in the same transaction. */
+  private escalateOpened(r: { alert: AlertRecord; created: boolean }): { alert: AlertRecord; created: boolean } {
+    if (r.created) this.runCompiled(this.outbox.escalationInsert(r.alert.id, new Date(r.alert.openedAt)));
+    return r;
   }
 
   /** Prepared once per distinct SQL text (the set is small: one per filter combination). */
@@ -464,7 +489,10 @@ export class SqliteStore implements CloudStore {
   }
 
   async upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {
-    return this.alerts.upsertOpen(trigger);
+    const q = this.alerts.upsertStatement(trigger);
+    return this.db
+      .transaction(() => this.escalateOpened(this.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined)))
+      .immediate();
   }
 
   async getAlert(id: string): Promise<AlertRecord | null> {
@@ -496,7 +524,7 @@ export class SqliteStore implements CloudStore {
     const dequeue = this.stmt('DELETE FROM alert_queue WHERE n = ?');
     const upsert = (t: AlertTrigger) => {
       const q = this.alerts.upsertStatement(t);
-      return this.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined);
+      return this.escalateOpened(this.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined));
     };
     return this.db
       .transaction(() =>
@@ -507,6 +535,56 @@ export class SqliteStore implements CloudStore {
         ),
       )
       .immediate();
+  }
+
+  async enqueueOutbox(messages: readonly OutboxInput[], at: Date): Promise<number> {
+    const statements = this.outbox.enqueueStatements(messages, at);
+    return this.db.transaction(() => statements.reduce((n, q) => n + this.runCompiled(q), 0)).immediate();
+  }
+
+  leaseOutbox(now: Date, leaseMs: number, limit: number): Promise<OutboxLease[]> {
+    return this.outbox.lease(now, leaseMs, limit);
+  }
+
+  settleOutbox(id: string, leaseToken: string, settlement: OutboxSettlement): Promise<boolean> {
+    return this.outbox.settle(id, leaseToken, settlement);
+  }
+
+  cancelOutbox(topic: string, at: Date): Promise<number> {
+    return this.outbox.cancel(topic, at);
+  }
+
+  listOutbox(query: OutboxQuery): Promise<OutboxMessage[]> {
+    return this.outbox.list(query);
+  }
+
+  outboxCounts(): Promise<Record<OutboxStatus, number>> {
+    return this.outbox.counts();
+  }
+
+  dueEscalations(now: Date, limit: number): Promise<AlertEscalation[]> {
+    return this.outbox.dueEscalations(now, limit);
+  }
+
+  getEscalation(alertId: string): Promise<AlertEscalation | null> {
+    return this.outbox.escalationOf(alertId);
+  }
+
+  async escalate(step: EscalationStep, at: Date): Promise<boolean> {
+    const advance = this.outbox.escalationAdvance(step);
+    const inserts = this.outbox.enqueueStatements(step.messages, at);
+    return this.db
+      .transaction(() => {
+        // Compare-and-set first: a step another notifier took adds no message.
+        if (this.runCompiled(advance) === 0) return false;
+        for (const q of inserts) this.runCompiled(q);
+        return true;
+      })
+      .immediate();
+  }
+
+  endEscalation(alertId: string): Promise<boolean> {
+    return this.outbox.dropEscalation(alertId);
   }
 
   unreadableRows(): UnreadableRowCounts {

@@ -9,8 +9,9 @@ import { common } from './messages/common.js';
 import { consult } from './messages/consult.js';
 import { dashboard } from './messages/dashboard.js';
 import { login } from './messages/login.js';
+import { notify } from './messages/notify.js';
 import { nurse } from './messages/nurse.js';
 import { patient } from './messages/patient.js';
 
-export const CATALOGUE = { common, login, dashboard, patient, consult, nurse, agenda } as const;
+export const CATALOGUE = { common, login, dashboard, patient, consult, nurse, agenda, notify } as const;
 export type Namespace = keyof typeof CATALOGUE;

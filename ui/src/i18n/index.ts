@@ -5,6 +5,7 @@ export { common } from './messages/common.js';
 export { consult } from './messages/consult.js';
 export { dashboard } from './messages/dashboard.js';
 export { login } from './messages/login.js';
+export { notify } from './messages/notify.js';
 export { nurse } from './messages/nurse.js';
 export { patient } from './messages/patient.js';
 export { format, isLang, LANGS, type Lang, type Message, type Messages, type TextsOf, textsIn } from './types.js';

@@ -1,0 +1,98 @@
+/** Starts the outbox sender and the alert notifier inside the cloud, from their config sections. */
+import type { Static, TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { Logger } from 'pino';
+import type { PatientEnrollment } from '../alerts/config.js';
+import type { AlertEngine, Scheduler } from '../alerts/engine.js';
+import { AlertNotificationsConfig } from '../alerts/notify/config.js';
+import { AlertNotifier } from '../alerts/notify/notifier.js';
+import type { CloudStore } from '../store/cloud-store.js';
+import { brevoSmsSender } from './brevo-sms.js';
+import { OutboxConfig } from './config.js';
+import { OutboxSender } from './sender.js';
+import { smtpSender } from './smtp.js';
+
+/** A section given in code (tests, embedders) gets the schema's defaults, as a loaded file does. */
+export function withDefaults<S extends TSchema>(schema: S, value: unknown, key: string): Static<S> {
+  const v = Value.Default(schema, structuredClone(value ?? {}));
+  const first = Value.Errors(schema, v).First();
+  if (first) throw new Error(`${key}${first.path.replaceAll('/', '.')}: ${first.message}`);
+  return v as Static<S>;
+}
+
+export interface NotificationsOptions {
+  outbox?: unknown;
+  alertNotifications?: unknown;
+  /** Clock of the sender and the notifier (tests move it; default Date.now), and their scheduler. */
+  clock?: () => number;
+  schedule?: Scheduler;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface Notifications {
+  sender: OutboxSender | null;
+  notifier: AlertNotifier | null;
+  stop(): Promise<void>;
+}
+
+export async function startNotifications(o: {
+  store: CloudStore;
+  alerts: Pick<AlertEngine, 'onAlert'>;
+  enrollments: ReadonlyMap<string, PatientEnrollment>;
+  dashboardUrl: string;
+  options: NotificationsOptions;
+  logger: Logger;
+}): Promise<Notifications> {
+  const outbox = withDefaults(OutboxConfig, o.options.outbox, 'outbox');
+  const notify = withDefaults(AlertNotificationsConfig, o.options.alertNotifications, 'alertNotifications');
+  const env = o.options.env ?? process.env;
+  const clock = o.options.clock ? { now: o.options.clock } : {};
+  const schedule = o.options.schedule ? { schedule: o.options.schedule } : {};
+  const email = outbox.email ? smtpSender(outbox.email, env) : undefined;
+  const sms = outbox.sms ? brevoSmsSender(outbox.sms, env) : undefined;
+  const sender =
+    email || sms
+      ? new OutboxSender({
+          store: o.store,
+          ...(email ? { email } : {}),
+          ...(sms ? { sms } : {}),
+          policy: {
+            maxAttempts: outbox.maxAttempts,
+            retryMs: outbox.retrySeconds * 1000,
+            maxRetryMs: outbox.maxRetrySeconds * 1000,
+            leaseMs: outbox.leaseSeconds * 1000,
+            everyMs: outbox.everySeconds * 1000,
+          },
+          logger: o.logger.child({ part: 'outbox' }),
+          ...clock,
+          ...schedule,
+        })
+      : null;
+  const notifier =
+    notify.teams.length > 0
+      ? new AlertNotifier({
+          store: o.store,
+          teams: notify.teams,
+          enrollments: o.enrollments,
+          dashboardUrl: (notify.dashboardUrl ?? o.dashboardUrl).replace(/\/+$/, ''),
+          onEnqueued: () => void sender?.wake(),
+          everyMs: notify.checkEverySeconds * 1000,
+          logger: o.logger.child({ part: 'notify' }),
+          ...clock,
+          ...schedule,
+        })
+      : null;
+  const unsubscribe = notifier ? o.alerts.onAlert(notifier.onAlert) : () => undefined;
+  await sender?.start();
+  await notifier?.start();
+  if (notifier) o.logger.info({ teams: notify.teams.length }, 'notify: alert notifications active');
+  return {
+    sender,
+    notifier,
+    async stop() {
+      unsubscribe();
+      await notifier?.stop();
+      await sender?.stop();
+    },
+  };
+}
