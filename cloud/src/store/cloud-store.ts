@@ -7,6 +7,7 @@
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
+import type { NewReportDraft, ReportContent, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 import type { ThrottleDecide } from './throttle-records.js';
@@ -193,6 +194,18 @@ export interface CloudStore {
    * (judged by another engine) has nothing applied. In the given order.
    */
   judge(judgements: readonly Judgement[]): Promise<JudgeResult[]>;
+  /**
+   * Teleconsultation reports (migration 13, report-records.ts). Every write to a signed version is
+   * refused with ReportWriteRefused, here and by the tables' triggers.
+   */
+  reportVersions(sessionId: string): Promise<ReportVersion[]>;
+  getReportVersion(id: string): Promise<ReportVersion | null>;
+  createReportDraft(draft: NewReportDraft): Promise<ReportVersion>;
+  updateReportDraft(sessionId: string, version: number, content: ReportContent, at: string): Promise<ReportVersion>;
+  signReport(signing: ReportSigning): Promise<ReportVersion>;
+  correctReport(sessionId: string, id: string, authorId: string, at: string): Promise<ReportVersion>;
+  /** Signed versions, newest act first. */
+  listReports(query: ReportQuery): Promise<ReportVersion[]>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

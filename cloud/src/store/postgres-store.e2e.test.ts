@@ -5,6 +5,7 @@ import { type Postgres, startPostgres } from '../testing/postgres.js';
 import { openCloudStore } from './open-store.js';
 import { PG_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresStore } from './postgres-store.js';
+import { reportStoreSuite } from './report-suite.js';
 import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
 import { teleconsultStoreSuite } from './teleconsult-suite.js';
 import { throttleStoreSuite } from './throttle-suite.js';
@@ -51,6 +52,7 @@ const harness: StoreHarness = {
 cloudStoreSuite(harness);
 teleconsultStoreSuite(harness);
 throttleStoreSuite(harness);
+reportStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {

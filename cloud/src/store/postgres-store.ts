@@ -27,6 +27,8 @@ import type {
 } from './cloud-store.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
+import type { NewReportDraft, ReportContent, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
+import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { postgresDialect, postgresKysely } from './store-dialect.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
@@ -197,6 +199,7 @@ export class PostgresStore implements CloudStore {
   private closed = false;
   private readonly teleconsult: TeleconsultTables;
   private readonly alerts: AlertTables;
+  private readonly reports: ReportTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -208,6 +211,7 @@ export class PostgresStore implements CloudStore {
     // No Kysely transaction is used (the stores run their own), so each set of tables has its own.
     this.teleconsult = new TeleconsultTables(postgresKysely<TeleconsultDatabase>(pool), postgresDialect);
     this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
+    this.reports = new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect);
   }
 
   /** Connects, brings the schema forward (once, even with several processes opening at once). */
@@ -500,6 +504,34 @@ export class PostgresStore implements CloudStore {
 
   listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]> {
     return this.teleconsult.list(query);
+  }
+
+  reportVersions(sessionId: string): Promise<ReportVersion[]> {
+    return this.reports.versions(sessionId);
+  }
+
+  getReportVersion(id: string): Promise<ReportVersion | null> {
+    return this.reports.get(id);
+  }
+
+  createReportDraft(draft: NewReportDraft): Promise<ReportVersion> {
+    return this.reports.createDraft(draft);
+  }
+
+  updateReportDraft(sessionId: string, version: number, content: ReportContent, at: string): Promise<ReportVersion> {
+    return this.reports.updateDraft(sessionId, version, content, at);
+  }
+
+  signReport(signing: ReportSigning): Promise<ReportVersion> {
+    return this.reports.sign(signing);
+  }
+
+  correctReport(sessionId: string, id: string, authorId: string, at: string): Promise<ReportVersion> {
+    return this.reports.correct(sessionId, id, authorId, at);
+  }
+
+  listReports(query: ReportQuery): Promise<ReportVersion[]> {
+    return this.reports.list(query);
   }
 
   appendAudit(event: AuditEventInput): Promise<void> {

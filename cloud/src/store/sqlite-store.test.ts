@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
+import { reportStoreSuite } from './report-suite.js';
 import type { UnreadableRow } from './row-decoder.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -37,6 +38,7 @@ const harness: StoreHarness = {
 cloudStoreSuite(harness);
 teleconsultStoreSuite(harness);
 throttleStoreSuite(harness);
+reportStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;

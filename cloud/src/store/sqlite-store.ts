@@ -25,6 +25,8 @@ import type {
   StoreBatchResult,
 } from './cloud-store.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
+import type { NewReportDraft, ReportContent, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
+import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteDialect, sqliteKysely } from './store-dialect.js';
@@ -99,6 +101,7 @@ export class SqliteStore implements CloudStore {
   private readonly statements = new Map<string, Database.Statement>();
   private readonly teleconsult: TeleconsultTables;
   private readonly alerts: AlertTables;
+  private readonly reports: ReportTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -115,6 +118,7 @@ export class SqliteStore implements CloudStore {
     // No Kysely transaction is used (the stores run their own), so each set of tables has its own.
     this.teleconsult = new TeleconsultTables(sqliteKysely<TeleconsultDatabase>(this.db), sqliteDialect);
     this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
+    this.reports = new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect);
   }
 
   /** Prepared once per distinct SQL text (the set is small: one per filter combination). */
@@ -355,6 +359,34 @@ export class SqliteStore implements CloudStore {
 
   async listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]> {
     return this.teleconsult.list(query);
+  }
+
+  reportVersions(sessionId: string): Promise<ReportVersion[]> {
+    return this.reports.versions(sessionId);
+  }
+
+  getReportVersion(id: string): Promise<ReportVersion | null> {
+    return this.reports.get(id);
+  }
+
+  createReportDraft(draft: NewReportDraft): Promise<ReportVersion> {
+    return this.reports.createDraft(draft);
+  }
+
+  updateReportDraft(sessionId: string, version: number, content: ReportContent, at: string): Promise<ReportVersion> {
+    return this.reports.updateDraft(sessionId, version, content, at);
+  }
+
+  signReport(signing: ReportSigning): Promise<ReportVersion> {
+    return this.reports.sign(signing);
+  }
+
+  correctReport(sessionId: string, id: string, authorId: string, at: string): Promise<ReportVersion> {
+    return this.reports.correct(sessionId, id, authorId, at);
+  }
+
+  listReports(query: ReportQuery): Promise<ReportVersion[]> {
+    return this.reports.list(query);
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {
