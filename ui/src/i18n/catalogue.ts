@@ -10,6 +10,7 @@ import { dashboard } from './messages/dashboard.js';
 import { login } from './messages/login.js';
 import { nurse } from './messages/nurse.js';
 import { patient } from './messages/patient.js';
+import { report } from './messages/report.js';
 
-export const CATALOGUE = { common, login, dashboard, patient, consult, nurse } as const;
+export const CATALOGUE = { common, login, dashboard, patient, consult, nurse, report } as const;
 export type Namespace = keyof typeof CATALOGUE;

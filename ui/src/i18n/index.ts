@@ -6,4 +6,5 @@ export { dashboard } from './messages/dashboard.js';
 export { login } from './messages/login.js';
 export { nurse } from './messages/nurse.js';
 export { patient } from './messages/patient.js';
+export { report } from './messages/report.js';
 export { format, isLang, LANGS, type Lang, type Message, type Messages, type TextsOf, textsIn } from './types.js';
