@@ -26,6 +26,7 @@ import { registerLoginPageRoutes } from './routes/login-page.js';
 import { registerPatientPageRoutes } from './routes/patient-page.js';
 import { registerPatientRoutes } from './routes/patients.js';
 import { registerRecordingRoutes } from './routes/recordings.js';
+import { registerReportRoutes } from './routes/reports.js';
 import { registerSpecialistAuthRoutes } from './routes/specialist-auth.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerTeleconsultApiRoutes } from './routes/teleconsult-api.js';
@@ -89,6 +90,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerSpecialistAuthRoutes(scope, deps, tc);
       registerTeleconsultApiRoutes(scope, deps, tc);
       registerActsExportRoute(scope, deps, tc);
+      registerReportRoutes(scope, deps, tc);
       registerConsultRoutes(scope, deps, tc);
     });
   }

@@ -45,6 +45,7 @@ const NOT_JSON = [
   'GET /api/recordings/:recordingId/wfdb/:file', // WFDB header (text) or signal file (bytes)
   'POST /api/specialist/logout', // 204, no body
   'GET /api/acts.csv', // the activity export (text/csv)
+  'GET /api/teleconsultations/:sessionId/report/:version/pdf', // a signed report (application/pdf)
 ];
 
 const dr = testClinician({ id: 'dr-schemas' });

@@ -13,13 +13,15 @@ export function actWindow(act: TeleconsultationRecord, now: Date): { from: Date;
   return { from, to };
 }
 
+/** `patientId`: the cloud's id of the act's patient (the act keeps the cart's local id). */
 export async function actVitals(
   store: Pick<CloudStore, 'getObservations'>,
   act: TeleconsultationRecord,
+  patientId: string,
   now: Date,
 ): Promise<VitalReading[]> {
   const { from, to } = actWindow(act, now);
-  const observations = await store.getObservations({ patientId: act.patientId, from, to, limit: MAX_PAGE_SIZE });
+  const observations = await store.getObservations({ patientId, from, to, limit: MAX_PAGE_SIZE });
   return observations
     .map(vitalOf)
     .filter((v): v is VitalReading => v !== null)

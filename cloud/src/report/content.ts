@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
-import type { Fits } from '../http/schema-fit.js';
+import type { AllFit, Fits } from '../http/schema-fit.js';
 import type { ReportContent, ReportVersion } from '../store/report-records.js';
 
 /** A section's text: a page or two at most (the PDF lays out any length, the limit bounds abuse). */
@@ -21,7 +21,7 @@ export const ReportContentSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export type ReportContentFits = Fits<Static<typeof ReportContentSchema>, ReportContent>;
+export type ReportContentFits = AllFit<[Fits<Static<typeof ReportContentSchema>, ReportContent>]>;
 
 /** The sections in reading order, with their LOINC section codes where LOINC has one (FHIR Composition). */
 export const REPORT_SECTIONS = [
