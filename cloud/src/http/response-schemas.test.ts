@@ -46,6 +46,7 @@ const NOT_JSON = [
   'POST /api/specialist/logout', // 204, no body
   'GET /api/acts.csv', // the activity export (text/csv)
   'GET /api/teleconsultations/:sessionId/report/:version/pdf', // a signed report (application/pdf)
+  'GET /fhir/Binary/:id', // the same PDF, as FHIR Binary's native content
 ];
 
 const dr = testClinician({ id: 'dr-schemas' });
