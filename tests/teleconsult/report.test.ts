@@ -266,3 +266,31 @@ describe('teleconsultation report as FHIR R4', () => {
     expect(line.actor).toBe('dr-roux');
   });
 });
+
+describe('download links for the patient at home and the referring GP', () => {
+  it('gives a link that opens the signed PDF without a login, every download audited; a stranger’s token opens nothing', async () => {
+    const made = await call('POST', '/2/links', 'dr-roux', { audience: 'gp', recipient: 'Dr Paul Médecin', days: 7 });
+    expect(made.status).toBe(201);
+    const url = String(made.json.url);
+    expect(url).toMatch(new RegExp(`^${c.cloud.httpUrl}/r/[A-Za-z0-9_-]{43}$`));
+    expect((await call('POST', '/2/links', 'dr-blanc', { audience: 'patient' })).status).toBe(404);
+
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    expect(await pdftotext(Buffer.from(await res.arrayBuffer()))).toContain('Œdème pulmonaire, corrigé');
+    const line = await waitFor(async () =>
+      (await c.cloud.store.listAudit({ sessionId: sid })).find((e) => e.action === 'report-link-download'),
+    );
+    expect(line).toMatchObject({
+      actor: 'link:gp',
+      actorRole: 'anonymous',
+      detail: expect.stringMatching(/^report version 2 for Dr Paul Médecin/),
+    });
+
+    const forged = await fetch(`${url.slice(0, -4)}AAAA`);
+    expect(forged.status).toBe(404);
+    expect(await forged.json()).toMatchObject({ message: 'no report at this link' });
+    await waitFor(async () => (await c.cloud.store.listAudit({ actor: 'link:?' })).find((e) => e.action === 'report-link-refused'));
+  });
+});

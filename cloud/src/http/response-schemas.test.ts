@@ -47,6 +47,7 @@ const NOT_JSON = [
   'GET /api/acts.csv', // the activity export (text/csv)
   'GET /api/teleconsultations/:sessionId/report/:version/pdf', // a signed report (application/pdf)
   'GET /fhir/Binary/:id', // the same PDF, as FHIR Binary's native content
+  'GET /r/:token', // the same PDF, through a download link
 ];
 
 const dr = testClinician({ id: 'dr-schemas' });

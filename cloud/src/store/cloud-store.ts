@@ -7,7 +7,7 @@
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
-import type { NewReportDraft, ReportContent, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
+import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 import type { ThrottleDecide } from './throttle-records.js';
@@ -206,6 +206,10 @@ export interface CloudStore {
   correctReport(sessionId: string, id: string, authorId: string, at: string): Promise<ReportVersion>;
   /** Signed versions, newest act first. */
   listReports(query: ReportQuery): Promise<ReportVersion[]>;
+  /** A download link to a signed version (report/links.ts); refused for a draft. */
+  saveReportLink(link: ReportLinkRecord): Promise<void>;
+  /** The link whose token hashes to this, expired or not. */
+  getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

@@ -260,6 +260,16 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         END $$;
       CREATE TRIGGER report_versions_signed_no_change BEFORE UPDATE OR DELETE ON report_versions
         FOR EACH ROW EXECUTE FUNCTION report_versions_signed_frozen();
+      -- Download links to one signed version: only the token's SHA-256 is kept.
+      CREATE TABLE report_links (
+        token_sha256  text COLLATE "C" PRIMARY KEY,
+        version_id    uuid NOT NULL REFERENCES report_versions (id),
+        audience      text NOT NULL CHECK (audience IN ('patient', 'gp')),
+        recipient     text,
+        created_by    text COLLATE "C" NOT NULL,
+        created_at    timestamptz NOT NULL,
+        expires_ms    bigint NOT NULL
+      );
     `,
   },
 ];

@@ -27,7 +27,7 @@ import type {
 } from './cloud-store.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
-import type { NewReportDraft, ReportContent, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
+import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { postgresDialect, postgresKysely } from './store-dialect.js';
@@ -532,6 +532,14 @@ export class PostgresStore implements CloudStore {
 
   listReports(query: ReportQuery): Promise<ReportVersion[]> {
     return this.reports.list(query);
+  }
+
+  saveReportLink(link: ReportLinkRecord): Promise<void> {
+    return this.reports.saveLink(link);
+  }
+
+  getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null> {
+    return this.reports.link(tokenSha256);
   }
 
   appendAudit(event: AuditEventInput): Promise<void> {

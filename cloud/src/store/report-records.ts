@@ -88,3 +88,17 @@ export interface ReportQuery {
   limit?: number;
   offset?: number;
 }
+
+export type ReportLinkAudience = 'patient' | 'gp';
+
+/** A download link to one signed version, as stored: the token's hash, never the token. */
+export interface ReportLinkRecord {
+  tokenSha256: string;
+  versionId: string;
+  audience: ReportLinkAudience;
+  /** Whom it was made for (the GP's name or address), for the audit trail. */
+  recipient: string | null;
+  createdBy: string;
+  createdAt: string;
+  expiresAt: string;
+}

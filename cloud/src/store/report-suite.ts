@@ -121,5 +121,23 @@ export function reportStoreSuite(harness: StoreHarness): void {
       expect(await store.reportVersions(sessionId)).toHaveLength(1);
       expect(await store.getReportVersion('not-a-uuid')).toBeNull();
     });
+
+    it('keeps a download link by its token hash, to a signed version only', async () => {
+      const d = await draft({ ...EMPTY_CONTENT, conclusion: 'ok' });
+      const link = {
+        tokenSha256: 'a'.repeat(64),
+        versionId: d.id,
+        audience: 'gp' as const,
+        recipient: 'Dr Paul Médecin',
+        createdBy: 'dr-roux',
+        createdAt: at(30),
+        expiresAt: at(50),
+      };
+      expect((await refused(store.saveReportLink(link))).reason).toBe('not-found');
+      await sign(1);
+      await store.saveReportLink(link);
+      expect(await store.getReportLink(link.tokenSha256)).toEqual(link);
+      expect(await store.getReportLink('b'.repeat(64))).toBeNull();
+    });
   });
 }

@@ -9,6 +9,7 @@ import { clampLimit, clampOffset } from './query.js';
 import {
   type NewReportDraft,
   type ReportContent,
+  type ReportLinkRecord,
   type ReportQuery,
   type ReportSigning,
   type ReportVersion,
@@ -38,8 +39,20 @@ export interface ReportVersionsTable {
   content_sha256: string | null;
 }
 
+export interface ReportLinksTable {
+  token_sha256: string;
+  version_id: string;
+  audience: string;
+  recipient: string | null;
+  created_by: string;
+  created_at: Time;
+  /** int8 on PostgreSQL: read back as text. */
+  expires_ms: ColumnType<number | string, number, number>;
+}
+
 export interface ReportDatabase {
   report_versions: ReportVersionsTable;
+  report_links: ReportLinksTable;
 }
 
 const signedMessage = (sessionId: string, version: number) =>
@@ -150,6 +163,39 @@ export class ReportTables {
       throw e;
     }
     return this.mustGet(id);
+  }
+
+  /** Links are made to signed versions only. */
+  async saveLink(l: ReportLinkRecord): Promise<void> {
+    const v = await this.get(l.versionId);
+    if (v === null || v.status !== 'signed')
+      throw new ReportWriteRefused('not-found', `report version ${l.versionId} is not a signed report: no link is made to a draft`);
+    await this.db
+      .insertInto('report_links')
+      .values({
+        token_sha256: l.tokenSha256,
+        version_id: l.versionId,
+        audience: l.audience,
+        recipient: l.recipient,
+        created_by: l.createdBy,
+        created_at: l.createdAt,
+        expires_ms: Date.parse(l.expiresAt),
+      })
+      .execute();
+  }
+
+  async link(tokenSha256: string): Promise<ReportLinkRecord | null> {
+    const r = await this.db.selectFrom('report_links').selectAll().where('token_sha256', '=', tokenSha256).executeTakeFirst();
+    if (!r) return null;
+    return {
+      tokenSha256: r.token_sha256,
+      versionId: r.version_id,
+      audience: r.audience === 'gp' ? 'gp' : 'patient',
+      recipient: r.recipient,
+      createdBy: r.created_by,
+      createdAt: this.d.iso(r.created_at),
+      expiresAt: new Date(this.d.int(r.expires_ms)).toISOString(),
+    };
   }
 
   /** Signed versions only. */

@@ -266,6 +266,18 @@ export const MIGRATIONS: readonly Migration[] = [
         BEGIN SELECT RAISE(ABORT, 'a signed report version is immutable: a correction is a new version'); END;
       CREATE TRIGGER report_versions_signed_no_delete BEFORE DELETE ON report_versions WHEN OLD.status = 'signed'
         BEGIN SELECT RAISE(ABORT, 'a signed report version is immutable: a correction is a new version'); END;
+
+      -- Download links to one signed version (the patient at home, the referring GP): only the token's
+      -- SHA-256 is kept, so the table alone opens nothing.
+      CREATE TABLE report_links (
+        token_sha256  TEXT PRIMARY KEY,
+        version_id    TEXT NOT NULL REFERENCES report_versions (id),
+        audience      TEXT NOT NULL CHECK (audience IN ('patient', 'gp')),
+        recipient     TEXT,
+        created_by    TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        expires_ms    INTEGER NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -25,7 +25,7 @@ import type {
   StoreBatchResult,
 } from './cloud-store.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
-import type { NewReportDraft, ReportContent, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
+import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { migrate } from './sqlite-migrations.js';
@@ -387,6 +387,14 @@ export class SqliteStore implements CloudStore {
 
   listReports(query: ReportQuery): Promise<ReportVersion[]> {
     return this.reports.list(query);
+  }
+
+  saveReportLink(link: ReportLinkRecord): Promise<void> {
+    return this.reports.saveLink(link);
+  }
+
+  getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null> {
+    return this.reports.link(tokenSha256);
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {

@@ -7,6 +7,8 @@
  *   POST /api/teleconsultations/:sessionId/report/:version/sign       → the version, signed (act vitals frozen)
  *   POST /api/teleconsultations/:sessionId/report/corrections         → 201 version n+1, a draft
  *   GET  /api/teleconsultations/:sessionId/report/:version/pdf        → application/pdf (signed versions)
+ *   POST /api/teleconsultations/:sessionId/report/:version/links {audience, recipient?, days?} → 201 {url, expiresAt}
+ *   GET  /r/:token   (public)  the PDF a download link opens, until it expires (410 after, 404 unknown)
  * A write to a signed version is refused (409) with the store's message; every refusal and every
  * read, write and download is a line of the audit trail.
  */
@@ -15,6 +17,7 @@ import { SUMMARY_VITALS } from '@telecart/devices';
 import { isLang } from '@telecart/ui';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ReportContentSchema } from '../../report/content.js';
+import { issueReportLink, useReportLink } from '../../report/links.js';
 import { DEBIAN_DEJAVU, type ReportFonts, renderReportPdf } from '../../report/pdf.js';
 import { type ReportActor, ReportRequestRefused, ReportService } from '../../report/service.js';
 import { type ReportVersion, ReportWriteRefused } from '../../store/report-records.js';
@@ -29,6 +32,16 @@ const VersionParams = Type.Object(
   { additionalProperties: false },
 );
 const ContentBody = Type.Object({ content: ReportContentSchema }, { additionalProperties: false });
+const LinkBody = Type.Object(
+  {
+    audience: Type.Union([Type.Literal('patient'), Type.Literal('gp')]),
+    recipient: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    days: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 })),
+  },
+  { additionalProperties: false },
+);
+const LinkReply = Type.Object({ url: Type.String(), expiresAt: Type.String() }, { additionalProperties: false });
+const TokenParams = Type.Object({ token: Type.String({ maxLength: 128 }) }, { additionalProperties: false });
 const PdfQuery = Type.Object(
   { lang: Type.Optional(Type.Union([Type.Literal('fr'), Type.Literal('en')])) },
   { additionalProperties: false },
@@ -249,6 +262,83 @@ export function registerReportRoutes(
         .type('application/pdf')
         .header('cache-control', 'no-store')
         .header('content-disposition', `inline; filename="compte-rendu-${sessionId}-v${version}.pdf"`)
+        .send(pdf);
+    },
+  );
+
+  app.post<{ Params: Static<typeof VersionParams>; Body: Static<typeof LinkBody> }>(
+    '/api/teleconsultations/:sessionId/report/:version/links',
+    { schema: { params: VersionParams, body: LinkBody, response: { 201: LinkReply, ...errors } }, config: { access: 'specialist' } },
+    async (req, reply) => {
+      const { sessionId, version } = req.params;
+      const found = await answer(req, reply, sessionId, `link to version ${version}`, () =>
+        service.signedVersion(sessionId, version, actor(req)),
+      );
+      if (found === undefined) return reply;
+      const b = req.body;
+      const link = await issueReportLink({
+        store,
+        versionId: found.version.id,
+        audience: b.audience,
+        recipient: b.recipient ?? null,
+        createdBy: currentSpecialist(req).id,
+        publicBaseUrl: deps.publicBaseUrl ?? `${req.protocol}://${req.host}`,
+        now: new Date(),
+        ...(b.days !== undefined ? { ttlMs: b.days * 86_400_000 } : {}),
+      });
+      audit(req, {
+        action: 'report-link',
+        sessionId,
+        patientId: found.version.patientId,
+        detail: `report version ${version} for the ${b.audience}${b.recipient ? ` (${b.recipient})` : ''}, until ${link.expiresAt}`.slice(
+          0,
+          512,
+        ),
+      });
+      return reply.code(201).header('cache-control', 'no-store').send({ url: link.url, expiresAt: link.expiresAt });
+    },
+  );
+
+  // Public: the token is the right (256 random bits, compared by its hash). Every use is audited.
+  app.get<{ Params: Static<typeof TokenParams> }>(
+    '/r/:token',
+    { schema: { params: TokenParams }, config: { access: 'public' } },
+    async (req, reply) => {
+      const use = await useReportLink(store, req.params.token, new Date());
+      const who = use.link ? `link:${use.link.audience}` : 'link:?';
+      if (!use.ok) {
+        tc.relay.recordAudit({
+          actor: who,
+          actorRole: 'anonymous',
+          action: 'report-link-refused',
+          detail: `${use.reason} link, from ${req.ip}`,
+        });
+        const code = use.reason === 'expired' ? 410 : 404;
+        const message =
+          use.reason === 'expired' ? `this link expired on ${use.link?.expiresAt}: ask for a new one` : 'no report at this link';
+        return reply
+          .code(code)
+          .header('cache-control', 'no-store')
+          .send({ statusCode: code, error: code === 410 ? 'Gone' : 'Not Found', message });
+      }
+      const { version } = use;
+      const act = await store.getTeleconsultation(version.sessionId);
+      if (act === null) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'no report at this link' });
+      const patient = await store.getPatient(version.patientId);
+      const pdf = await renderReportPdf({ version, act, patient, lang: 'fr', timeZone: deps.timeZone ?? 'Europe/Paris', fonts });
+      tc.relay.recordAudit({
+        actor: who,
+        actorRole: 'anonymous',
+        action: 'report-link-download',
+        sessionId: version.sessionId,
+        patientId: version.patientId,
+        detail: `report version ${version.version}${use.link.recipient ? ` for ${use.link.recipient}` : ''}, from ${req.ip}`.slice(0, 512),
+      });
+      return reply
+        .type('application/pdf')
+        .header('cache-control', 'no-store')
+        .header('referrer-policy', 'no-referrer')
+        .header('content-disposition', `inline; filename="compte-rendu-v${version.version}.pdf"`)
         .send(pdf);
     },
   );
