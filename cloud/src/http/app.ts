@@ -27,6 +27,7 @@ import { registerLoginPageRoutes } from './routes/login-page.js';
 import { registerPatientPageRoutes } from './routes/patient-page.js';
 import { registerPatientRoutes } from './routes/patients.js';
 import { registerRecordingRoutes } from './routes/recordings.js';
+import { registerReportPageRoutes } from './routes/report-page.js';
 import { registerReportRoutes } from './routes/reports.js';
 import { registerSpecialistAuthRoutes } from './routes/specialist-auth.js';
 import { registerStatusRoutes } from './routes/status.js';
@@ -93,6 +94,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerActsExportRoute(scope, deps, tc);
       registerReportRoutes(scope, deps, tc);
       registerFhirReportRoutes(scope, deps, access, tc);
+      registerReportPageRoutes(scope);
       registerConsultRoutes(scope, deps, tc);
     });
   }

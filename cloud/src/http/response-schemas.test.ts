@@ -31,6 +31,7 @@ const NOT_JSON = [
   'GET /login', // sign-in page (HTML)
   'GET /patients/:id', // patient page (HTML)
   'GET /consult', // specialist page (HTML)
+  'GET /consult/acts/:sessionId/report', // the report page (HTML)
   'GET /dashboard/patients', // dashboard fragments (HTML), refreshed by the page
   'GET /dashboard/gateways',
   'GET /dashboard/alerts',

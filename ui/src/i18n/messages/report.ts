@@ -25,4 +25,17 @@ export const report = {
   empty: { fr: '(non renseigné)', en: '(not filled in)' },
   signedBy: { fr: 'Signé par {name} le {at}', en: 'Signed by {name} on {at}' },
   sha: { fr: 'Empreinte SHA-256 : {sha}', en: 'SHA-256 fingerprint: {sha}' },
+  // The specialist's report page (cloud: GET /consult/acts/:sessionId/report).
+  pageTitle: { fr: 'telecart — compte-rendu', en: 'telecart — report' },
+  save: { fr: 'Enregistrer le brouillon', en: 'Save the draft' },
+  sign: { fr: 'Signer', en: 'Sign' },
+  correct: { fr: 'Corriger (nouvelle version)', en: 'Correct (new version)' },
+  saved: { fr: 'Brouillon enregistré.', en: 'Draft saved.' },
+  signedOk: { fr: 'Version {n} signée.', en: 'Version {n} signed.' },
+  draftOf: { fr: 'Brouillon — version {n}', en: 'Draft — version {n}' },
+  signedOf: { fr: 'Version {n} signée par {name} le {at}', en: 'Version {n} signed by {name} on {at}' },
+  none: { fr: 'Pas encore de compte-rendu.', en: 'No report yet.' },
+  readOnly: { fr: 'Seul le spécialiste de l’acte peut écrire ce compte-rendu.', en: 'Only the act’s specialist can write this report.' },
+  pdf: { fr: 'PDF', en: 'PDF' },
+  failed: { fr: 'Refusé : {message}', en: 'Refused: {message}' },
 } as const satisfies Messages;
