@@ -102,4 +102,24 @@ describe.skipIf(!hasChromium)('report page (Chromium)', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  it('is opened from the consultation page, beside the call, for the act joined', async () => {
+    const context = await browser.newContext();
+    const [name, value] = cookie.split('=');
+    await context.addCookies([{ name: name ?? '', value: value ?? '', url: c.cloud.httpUrl }]);
+    const page = await context.newPage();
+    await page.goto(`${c.cloud.httpUrl}/consult`);
+    const sid2 = randomUUID();
+    await cart.call(sid2, 'r12', { reason: 'chute' });
+    const row = page.locator(`tr[data-session="${sid2}"]`);
+    await expect.poll(() => row.count()).toBe(1);
+    await row.locator('button.join').click();
+    await cart.next('start', (m) => m.sessionId === sid2);
+    const link = page.locator('#consult-report');
+    expect(await link.getAttribute('href')).toBe(`/consult/acts/${sid2}/report?lang=fr`);
+    const [popup] = await Promise.all([context.waitForEvent('page'), link.click()]);
+    await popup.locator('#report-state', { hasText: 'Pas encore de compte-rendu.' }).waitFor();
+    await page.click('#hangup');
+    await context.close();
+  });
 });

@@ -4,12 +4,14 @@
  * (they go peer to peer) and marks the act reconnecting; once the socket is back the page rejoins
  * by itself (a fresh negotiation), or says the act ended meanwhile.
  */
+
 import { byId } from '@telecart/ui/browser';
 import { format } from '@telecart/ui/i18n';
 import type { EcgTrace } from './ecg.js';
 import { statusLabel, t } from './i18n.js';
 import { closePeer, onOffer, onRemoteIce, openPeer, peerState } from './peer.js';
 import { releaseAll, resetPtz } from './ptz.js';
+import { linkReport } from './report.js';
 import { consentText, patientName } from './room.js';
 import { send } from './signaling.js';
 import type { CloudMessage, SessionView } from './types.js';
@@ -80,6 +82,7 @@ export function renderAct(): void {
 export function join(s: SessionView): void {
   act = { sessionId: s.sessionId, view: s, status: s.status, outcome: null, gatewayState: null, away: false };
   byId('consult-message').textContent = '';
+  linkReport(s.sessionId);
   resetPtz();
   ecg?.reset();
   clearVitals();
