@@ -24,10 +24,13 @@ import { registerFaviconRoutes } from './routes/favicon.js';
 import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
+import { registerFhirReportRoutes } from './routes/fhir-report.js';
 import { registerLoginPageRoutes } from './routes/login-page.js';
 import { registerPatientPageRoutes } from './routes/patient-page.js';
 import { registerPatientRoutes } from './routes/patients.js';
 import { registerRecordingRoutes } from './routes/recordings.js';
+import { registerReportPageRoutes } from './routes/report-page.js';
+import { registerReportRoutes } from './routes/reports.js';
 import { registerSpecialistAuthRoutes } from './routes/specialist-auth.js';
 import { registerStatusRoutes } from './routes/status.js';
 import { registerTeleconsultApiRoutes } from './routes/teleconsult-api.js';
@@ -93,6 +96,9 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerActsExportRoute(scope, deps, tc);
       registerAppointmentRoutes(scope, deps, tc);
       registerAgendaPageRoutes(scope, deps, access, tc);
+      registerReportRoutes(scope, deps, tc);
+      registerFhirReportRoutes(scope, deps, access, tc);
+      registerReportPageRoutes(scope);
       registerConsultRoutes(scope, deps, tc);
     });
   }

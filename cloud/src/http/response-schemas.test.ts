@@ -33,6 +33,7 @@ const NOT_JSON = [
   'GET /consult', // specialist page (HTML)
   'GET /agenda', // agenda page (HTML)
   'GET /acts', // list of acts page (HTML)
+  'GET /consult/acts/:sessionId/report', // the report page (HTML)
   'GET /dashboard/patients', // dashboard fragments (HTML), refreshed by the page
   'GET /dashboard/gateways',
   'GET /dashboard/alerts',
@@ -47,6 +48,9 @@ const NOT_JSON = [
   'GET /api/recordings/:recordingId/wfdb/:file', // WFDB header (text) or signal file (bytes)
   'POST /api/specialist/logout', // 204, no body
   'GET /api/acts.csv', // the activity export (text/csv)
+  'GET /api/teleconsultations/:sessionId/report/:version/pdf', // a signed report (application/pdf)
+  'GET /fhir/Binary/:id', // the same PDF, as FHIR Binary's native content
+  'GET /r/:token', // the same PDF, through a download link
 ];
 
 const dr = testClinician({ id: 'dr-schemas' });

@@ -25,6 +25,7 @@ import type {
   OutboxSettlement,
   OutboxStatus,
 } from './outbox-records.js';
+import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
 import type { ThrottleDecide } from './throttle-records.js';
@@ -268,6 +269,22 @@ export interface CloudStore {
   escalate(step: EscalationStep, at: Date): Promise<boolean>;
   /** Ends an alert's escalation (acknowledged, resolved); false when there was none. */
   endEscalation(alertId: string): Promise<boolean>;
+  /**
+   * Teleconsultation reports (migration 13, report-records.ts). Every write to a signed version is
+   * refused with ReportWriteRefused, here and by the tables' triggers.
+   */
+  reportVersions(sessionId: string): Promise<ReportVersion[]>;
+  getReportVersion(id: string): Promise<ReportVersion | null>;
+  createReportDraft(draft: NewReportDraft): Promise<ReportVersion>;
+  updateReportDraft(sessionId: string, version: number, content: ReportContent, at: string): Promise<ReportVersion>;
+  signReport(signing: ReportSigning): Promise<ReportVersion>;
+  correctReport(sessionId: string, id: string, authorId: string, at: string): Promise<ReportVersion>;
+  /** Signed versions, newest act first. */
+  listReports(query: ReportQuery): Promise<ReportVersion[]>;
+  /** A download link to a signed version (report/links.ts); refused for a draft. */
+  saveReportLink(link: ReportLinkRecord): Promise<void>;
+  /** The link whose token hashes to this, expired or not. */
+  getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

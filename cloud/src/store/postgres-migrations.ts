@@ -274,6 +274,54 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alert_escalations_due ON alert_escalations (due_ms);
     `,
   },
+  {
+    version: 13,
+    name: 'teleconsultation reports (compte-rendu): versions, signed ones frozen',
+    sql: `
+      -- One row per version of an act's report. A signed row is never changed nor deleted (the
+      -- trigger refuses it, whatever the query): a correction is a new row, version n+1.
+      CREATE TABLE report_versions (
+        id              uuid PRIMARY KEY,
+        session_id      uuid NOT NULL,
+        version         integer NOT NULL CHECK (version >= 1),
+        patient_id      text COLLATE "C" NOT NULL,
+        author_id       text COLLATE "C" NOT NULL,
+        status          text NOT NULL CHECK (status IN ('draft', 'signed')),
+        content_json    text NOT NULL,
+        vitals_json     text NOT NULL,
+        created_at      timestamptz NOT NULL,
+        updated_at      timestamptz NOT NULL,
+        signed_at       timestamptz,
+        signed_by       text COLLATE "C",
+        signed_name     text,
+        content_sha256  text,
+        CHECK (status = 'draft' OR (signed_at IS NOT NULL AND signed_by IS NOT NULL AND content_sha256 IS NOT NULL)),
+        UNIQUE (session_id, version)
+      );
+      CREATE UNIQUE INDEX report_versions_one_draft ON report_versions (session_id) WHERE status = 'draft';
+      CREATE INDEX report_versions_patient ON report_versions (patient_id, created_at DESC);
+      CREATE FUNCTION report_versions_signed_frozen() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF OLD.status = 'signed' THEN
+            RAISE EXCEPTION 'a signed report version is immutable: a correction is a new version';
+          END IF;
+          IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+          RETURN NEW;
+        END $$;
+      CREATE TRIGGER report_versions_signed_no_change BEFORE UPDATE OR DELETE ON report_versions
+        FOR EACH ROW EXECUTE FUNCTION report_versions_signed_frozen();
+      -- Download links to one signed version: only the token's SHA-256 is kept.
+      CREATE TABLE report_links (
+        token_sha256  text COLLATE "C" PRIMARY KEY,
+        version_id    uuid NOT NULL REFERENCES report_versions (id),
+        audience      text NOT NULL CHECK (audience IN ('patient', 'gp')),
+        recipient     text,
+        created_by    text COLLATE "C" NOT NULL,
+        created_at    timestamptz NOT NULL,
+        expires_ms    bigint NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

@@ -7,6 +7,7 @@ import { openCloudStore } from './open-store.js';
 import { outboxStoreSuite } from './outbox-suite.js';
 import { PG_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresStore } from './postgres-store.js';
+import { reportStoreSuite } from './report-suite.js';
 import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
 import { teleconsultStoreSuite } from './teleconsult-suite.js';
 import { throttleStoreSuite } from './throttle-suite.js';
@@ -55,6 +56,7 @@ teleconsultStoreSuite(harness);
 throttleStoreSuite(harness);
 appointmentStoreSuite(harness);
 outboxStoreSuite(harness);
+reportStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {

@@ -48,6 +48,8 @@ import type {
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
+import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
+import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { postgresDialect, postgresKysely } from './store-dialect.js';
 import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
@@ -220,6 +222,7 @@ export class PostgresStore implements CloudStore {
   private readonly appointments: AppointmentTables;
   private readonly alerts: AlertTables;
   private readonly outbox: OutboxTables;
+  private readonly reports: ReportTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -232,6 +235,7 @@ export class PostgresStore implements CloudStore {
     this.teleconsult = new TeleconsultTables(postgresKysely<TeleconsultDatabase>(pool), postgresDialect);
     this.appointments = new AppointmentTables(postgresKysely<AppointmentDatabase>(pool), postgresDialect);
     this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
+    this.reports = new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect);
     this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
   }
 
@@ -566,6 +570,42 @@ export class PostgresStore implements CloudStore {
 
   listAppointments(query: AppointmentQuery): Promise<AppointmentRecord[]> {
     return this.appointments.list(query);
+  }
+
+  reportVersions(sessionId: string): Promise<ReportVersion[]> {
+    return this.reports.versions(sessionId);
+  }
+
+  getReportVersion(id: string): Promise<ReportVersion | null> {
+    return this.reports.get(id);
+  }
+
+  createReportDraft(draft: NewReportDraft): Promise<ReportVersion> {
+    return this.reports.createDraft(draft);
+  }
+
+  updateReportDraft(sessionId: string, version: number, content: ReportContent, at: string): Promise<ReportVersion> {
+    return this.reports.updateDraft(sessionId, version, content, at);
+  }
+
+  signReport(signing: ReportSigning): Promise<ReportVersion> {
+    return this.reports.sign(signing);
+  }
+
+  correctReport(sessionId: string, id: string, authorId: string, at: string): Promise<ReportVersion> {
+    return this.reports.correct(sessionId, id, authorId, at);
+  }
+
+  listReports(query: ReportQuery): Promise<ReportVersion[]> {
+    return this.reports.list(query);
+  }
+
+  saveReportLink(link: ReportLinkRecord): Promise<void> {
+    return this.reports.saveLink(link);
+  }
+
+  getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null> {
+    return this.reports.link(tokenSha256);
   }
 
   appendAudit(event: AuditEventInput): Promise<void> {

@@ -291,6 +291,51 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alert_escalations_due ON alert_escalations (due_ms);
     `,
   },
+  {
+    version: 13,
+    name: 'teleconsultation reports (compte-rendu): versions, signed ones frozen',
+    sql: `
+      -- One row per version of an act's report. A signed row is never changed nor deleted (the
+      -- triggers refuse it, whatever the query): a correction is a new row, version n+1.
+      CREATE TABLE report_versions (
+        id              TEXT PRIMARY KEY,
+        session_id      TEXT NOT NULL,
+        version         INTEGER NOT NULL CHECK (version >= 1),
+        patient_id      TEXT NOT NULL,
+        author_id       TEXT NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('draft', 'signed')),
+        content_json    TEXT NOT NULL,
+        vitals_json     TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        created_ms      INTEGER NOT NULL,
+        updated_at      TEXT NOT NULL,
+        signed_at       TEXT,
+        signed_by       TEXT,
+        signed_name     TEXT,
+        content_sha256  TEXT,
+        CHECK (status = 'draft' OR (signed_at IS NOT NULL AND signed_by IS NOT NULL AND content_sha256 IS NOT NULL)),
+        UNIQUE (session_id, version)
+      );
+      CREATE UNIQUE INDEX report_versions_one_draft ON report_versions (session_id) WHERE status = 'draft';
+      CREATE INDEX report_versions_patient ON report_versions (patient_id, created_ms DESC);
+      CREATE TRIGGER report_versions_signed_no_update BEFORE UPDATE ON report_versions WHEN OLD.status = 'signed'
+        BEGIN SELECT RAISE(ABORT, 'a signed report version is immutable: a correction is a new version'); END;
+      CREATE TRIGGER report_versions_signed_no_delete BEFORE DELETE ON report_versions WHEN OLD.status = 'signed'
+        BEGIN SELECT RAISE(ABORT, 'a signed report version is immutable: a correction is a new version'); END;
+
+      -- Download links to one signed version (the patient at home, the referring GP): only the token's
+      -- SHA-256 is kept, so the table alone opens nothing.
+      CREATE TABLE report_links (
+        token_sha256  TEXT PRIMARY KEY,
+        version_id    TEXT NOT NULL REFERENCES report_versions (id),
+        audience      TEXT NOT NULL CHECK (audience IN ('patient', 'gp')),
+        recipient     TEXT,
+        created_by    TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        expires_ms    INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

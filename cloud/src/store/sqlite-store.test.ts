@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
 import { outboxStoreSuite } from './outbox-suite.js';
+import { reportStoreSuite } from './report-suite.js';
 import type { UnreadableRow } from './row-decoder.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
@@ -41,6 +42,7 @@ teleconsultStoreSuite(harness);
 throttleStoreSuite(harness);
 appointmentStoreSuite(harness);
 outboxStoreSuite(harness);
+reportStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;

@@ -46,6 +46,8 @@ import type {
 } from './outbox-records.js';
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
+import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
+import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteDialect, sqliteKysely } from './store-dialect.js';
@@ -122,6 +124,7 @@ export class SqliteStore implements CloudStore {
   private readonly appointments: AppointmentTables;
   private readonly alerts: AlertTables;
   private readonly outbox: OutboxTables;
+  private readonly reports: ReportTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -139,6 +142,7 @@ export class SqliteStore implements CloudStore {
     this.teleconsult = new TeleconsultTables(sqliteKysely<TeleconsultDatabase>(this.db), sqliteDialect);
     this.appointments = new AppointmentTables(sqliteKysely<AppointmentDatabase>(this.db), sqliteDialect);
     this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
+    this.reports = new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect);
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
   }
 
@@ -419,6 +423,42 @@ export class SqliteStore implements CloudStore {
 
   async listAppointments(query: AppointmentQuery): Promise<AppointmentRecord[]> {
     return this.appointments.list(query);
+  }
+
+  reportVersions(sessionId: string): Promise<ReportVersion[]> {
+    return this.reports.versions(sessionId);
+  }
+
+  getReportVersion(id: string): Promise<ReportVersion | null> {
+    return this.reports.get(id);
+  }
+
+  createReportDraft(draft: NewReportDraft): Promise<ReportVersion> {
+    return this.reports.createDraft(draft);
+  }
+
+  updateReportDraft(sessionId: string, version: number, content: ReportContent, at: string): Promise<ReportVersion> {
+    return this.reports.updateDraft(sessionId, version, content, at);
+  }
+
+  signReport(signing: ReportSigning): Promise<ReportVersion> {
+    return this.reports.sign(signing);
+  }
+
+  correctReport(sessionId: string, id: string, authorId: string, at: string): Promise<ReportVersion> {
+    return this.reports.correct(sessionId, id, authorId, at);
+  }
+
+  listReports(query: ReportQuery): Promise<ReportVersion[]> {
+    return this.reports.list(query);
+  }
+
+  saveReportLink(link: ReportLinkRecord): Promise<void> {
+    return this.reports.saveLink(link);
+  }
+
+  getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null> {
+    return this.reports.link(tokenSha256);
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {

@@ -12,6 +12,7 @@ import { login } from './messages/login.js';
 import { notify } from './messages/notify.js';
 import { nurse } from './messages/nurse.js';
 import { patient } from './messages/patient.js';
+import { report } from './messages/report.js';
 
-export const CATALOGUE = { common, login, dashboard, patient, consult, nurse, agenda, notify } as const;
+export const CATALOGUE = { common, login, dashboard, patient, consult, nurse, agenda, notify, report } as const;
 export type Namespace = keyof typeof CATALOGUE;

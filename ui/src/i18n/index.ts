@@ -8,4 +8,5 @@ export { login } from './messages/login.js';
 export { notify } from './messages/notify.js';
 export { nurse } from './messages/nurse.js';
 export { patient } from './messages/patient.js';
+export { report } from './messages/report.js';
 export { format, isLang, LANGS, type Lang, type Message, type Messages, type TextsOf, textsIn } from './types.js';

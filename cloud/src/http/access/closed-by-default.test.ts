@@ -17,7 +17,7 @@ import { type RouteAccessEntry, routeAccessTable } from './route-access.js';
 
 const dr = testClinician({ id: 'dr-closed', gateways: ['*'] });
 
-/** What anyone may call: health, metrics (counts only), the sign-in page and API, static files. */
+/** What anyone may call: health, metrics (counts only), the sign-in page and API, static files, a report's download link (the token is the right). */
 const PUBLIC_GET = [
   '/api/metrics/ingest',
   '/api/metrics/store',
@@ -30,6 +30,7 @@ const PUBLIC_GET = [
   '/healthz',
   '/login',
   '/metrics',
+  '/r/:token',
 ];
 const PUBLIC_POST = ['/api/specialist/login', '/api/specialist/logout'];
 const EXPECTED_PUBLIC = [...PUBLIC_GET.flatMap((u) => [`GET ${u}`, `HEAD ${u}`]), ...PUBLIC_POST.map((u) => `POST ${u}`)].sort();

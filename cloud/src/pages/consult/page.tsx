@@ -114,6 +114,9 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
               <button type="button" id="hangup" class="danger" data-i18n="hangup">
                 {t.hangup}
               </button>
+              <a id="consult-report" href="/consult" target="_blank" rel="noopener" data-i18n="reportLink">
+                {t.reportLink}
+              </a>
               <button type="button" id="back" data-i18n="back" hidden>
                 {t.back}
               </button>

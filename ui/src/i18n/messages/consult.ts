@@ -44,6 +44,7 @@ export const consult = {
   wsLive: { fr: 'En ligne', en: 'Online' },
   wsLost: { fr: 'Connexion au serveur perdue, nouvelle tentative…', en: 'Lost the server connection, retrying…' },
   hangup: { fr: 'Terminer la téléconsultation', en: 'End the teleconsultation' },
+  reportLink: { fr: 'Compte-rendu', en: 'Report' },
   back: { fr: 'Retour à la salle d’attente', en: 'Back to the waiting room' },
   camera: { fr: 'Caméra', en: 'Camera' },
   zoom: { fr: 'Zoom', en: 'Zoom' },

@@ -4,6 +4,7 @@
  * (they go peer to peer) and marks the act reconnecting; once the socket is back the page rejoins
  * by itself (a fresh negotiation), or says the act ended meanwhile.
  */
+
 import { byId } from '@telecart/ui/browser';
 import { format } from '@telecart/ui/i18n';
 import { onConvo, startConvo, stopConvo } from './conversation.js';
@@ -11,6 +12,7 @@ import type { EcgTrace } from './ecg.js';
 import { statusLabel, t } from './i18n.js';
 import { closePeer, onOffer, onRemoteIce, openPeer, peerState } from './peer.js';
 import { releaseAll, resetPtz } from './ptz.js';
+import { linkReport } from './report.js';
 import { consentText, patientName } from './room.js';
 import { send } from './signaling.js';
 import type { CloudMessage, SessionView } from './types.js';
@@ -81,6 +83,7 @@ export function renderAct(): void {
 export function join(s: SessionView): void {
   act = { sessionId: s.sessionId, view: s, status: s.status, outcome: null, gatewayState: null, away: false };
   byId('consult-message').textContent = '';
+  linkReport(s.sessionId);
   resetPtz();
   ecg?.reset();
   clearVitals();

@@ -1,0 +1,76 @@
+/**
+ * Download links to one signed report version, for the patient at home and the referring GP: a
+ * random 256-bit token in the URL, only its SHA-256 at rest, an expiry, one version per link.
+ * `issueReportLink` returns the URL: the e-mail/SMS outbox sends it (this module sends nothing).
+ * Every use of a link, refused or not, is for the caller to audit (the route does).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { CloudStore } from '../store/cloud-store.js';
+import type { ReportLinkAudience, ReportLinkRecord, ReportVersion } from '../store/report-records.js';
+
+/** Default lifetime of a link: long enough for a GP's inbox, short enough to limit a forwarded e-mail. */
+export const DEFAULT_LINK_TTL_MS = 7 * 24 * 3600_000;
+export const MAX_LINK_TTL_MS = 90 * 24 * 3600_000;
+/** The public path a link opens: `<publicBaseUrl>/r/<token>`. */
+export const LINK_PATH = '/r/';
+
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+export const tokenSha256 = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+export interface IssueLinkInput {
+  store: Pick<CloudStore, 'saveReportLink'>;
+  versionId: string;
+  audience: ReportLinkAudience;
+  recipient: string | null;
+  createdBy: string;
+  /** Origin the recipient opens, e.g. 'https://telecart.example.org'. */
+  publicBaseUrl: string;
+  now: Date;
+  ttlMs?: number;
+  /** Injected in tests; 32 random bytes otherwise. */
+  random?: () => Buffer;
+}
+
+export interface IssuedLink {
+  url: string;
+  expiresAt: string;
+  record: ReportLinkRecord;
+}
+
+export async function issueReportLink(i: IssueLinkInput): Promise<IssuedLink> {
+  const ttl = i.ttlMs ?? DEFAULT_LINK_TTL_MS;
+  if (!(ttl > 0 && ttl <= MAX_LINK_TTL_MS))
+    throw new RangeError(`a link lives between 1 ms and ${MAX_LINK_TTL_MS / 86_400_000} days, not ${ttl} ms`);
+  const token = (i.random ?? (() => randomBytes(32)))().toString('base64url');
+  const record: ReportLinkRecord = {
+    tokenSha256: tokenSha256(token),
+    versionId: i.versionId,
+    audience: i.audience,
+    recipient: i.recipient,
+    createdBy: i.createdBy,
+    createdAt: i.now.toISOString(),
+    expiresAt: new Date(i.now.getTime() + ttl).toISOString(),
+  };
+  await i.store.saveReportLink(record);
+  return { url: `${i.publicBaseUrl.replace(/\/+$/, '')}${LINK_PATH}${token}`, expiresAt: record.expiresAt, record };
+}
+
+export type LinkUse =
+  | { ok: true; link: ReportLinkRecord; version: ReportVersion }
+  | { ok: false; reason: 'malformed' | 'unknown' | 'expired'; link: ReportLinkRecord | null };
+
+/** What a token opens at `now`: its signed version, or why not. */
+export async function useReportLink(
+  store: Pick<CloudStore, 'getReportLink' | 'getReportVersion'>,
+  token: string,
+  now: Date,
+): Promise<LinkUse> {
+  if (!TOKEN.test(token)) return { ok: false, reason: 'malformed', link: null };
+  const link = await store.getReportLink(tokenSha256(token));
+  if (link === null) return { ok: false, reason: 'unknown', link: null };
+  if (now.getTime() >= Date.parse(link.expiresAt)) return { ok: false, reason: 'expired', link };
+  const version = await store.getReportVersion(link.versionId);
+  if (version === null || version.status !== 'signed') return { ok: false, reason: 'unknown', link };
+  return { ok: true, link, version };
+}
