@@ -8,6 +8,8 @@ import type { AlertEngine } from './alerts/engine.js';
 import { checkEnrollments, type EnrolledPatientSeed, startAlertEngine, type TelemonitoringOptions } from './alerts/wiring.js';
 import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.js';
 import { assertCloudConfig } from './config.js';
+import type { OidcConfig } from './auth/config.js';
+import { OidcSignIn, readClientSecret } from './auth/oidc.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
 import type { CloudSecurity } from './security/cloud-security.js';
@@ -57,6 +59,8 @@ export interface StartCloudOptions {
   ingestFactory?: (o: IngestOptions) => Promise<Ingest>;
   /** Specialist accounts, waiting-room timeouts, ICE servers (docs/teleconsultation.md). */
   teleconsult?: TeleconsultOptions;
+  /** Sign-in with an OpenID Connect provider (docs/security.md, "Sign-in"). */
+  auth?: { oidc?: OidcConfig | undefined };
   /** Clock of the login and enrollment throttle (tests move it; default Date.now). */
   throttleClock?: () => number;
   /** How often an act's page gets the patient's latest vitals again (default 15 s; tests shorten it). */
@@ -172,8 +176,13 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}),
     });
     undo.push(() => teleconsult.stop());
+    const oidcConfig = opts.auth?.oidc;
+    const oidc = oidcConfig
+      ? await OidcSignIn.discover({ config: oidcConfig, clientSecret: readClientSecret(oidcConfig.clientSecretFile) })
+      : undefined;
 
     const app = buildHttpApp({
+      ...(oidc ? { oidc } : {}),
       store,
       ingest,
       teleconsult,

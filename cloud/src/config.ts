@@ -14,6 +14,7 @@ import {
   urlProblem,
   validateConfig,
 } from '@telecart/protocol';
+import { AuthConfig } from './auth/config.js';
 import { EnrollmentError, resolveEnrollment, TelemonitoringConfig, TelemonitoringEnrollment } from './alerts/config.js';
 import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 import { DbUrl } from './store/db-url.js';
@@ -97,6 +98,7 @@ export const CloudConfig = Type.Object(
       description: 'patients known to the care team, written to the store at start',
     }),
     teleconsult: TeleconsultConfig,
+    auth: AuthConfig,
     telemonitoring: TelemonitoringConfig,
   },
   { additionalProperties: false, $id: 'CloudConfig' },
@@ -122,7 +124,7 @@ export interface CloudConfigSemantics {
     | undefined;
   teleconsult?:
     | {
-        specialists?: readonly { id: string; sites?: readonly string[] }[];
+        specialists?: readonly { id: string; sites?: readonly string[]; oidcSubject?: string | undefined }[];
         sites?: readonly { id: string }[];
         iceServers?: readonly { urls: string | readonly string[]; username?: string | undefined; credential?: string | undefined }[];
       }

@@ -23,6 +23,7 @@ import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
 import { registerLoginPageRoutes } from './routes/login-page.js';
+import { registerOidcAuthRoutes } from './routes/oidc-auth.js';
 import { registerPatientPageRoutes } from './routes/patient-page.js';
 import { registerPatientRoutes } from './routes/patients.js';
 import { registerRecordingRoutes } from './routes/recordings.js';
@@ -76,17 +77,18 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   app.addHook('onClose', async () => metrics.close());
   registerStatusRoutes(app, deps, access, metrics);
   registerDashboardRoutes(app, deps, access);
-  registerLoginPageRoutes(app, access);
+  const tc = deps.teleconsult;
+  registerLoginPageRoutes(app, access, tc && deps.oidc ? deps.oidc.config.name : undefined);
   registerTrendRoutes(app, deps, access);
   registerPatientPageRoutes(app, deps, access);
   registerAssetRoutes(app);
   registerFaviconRoutes(app);
-  const tc = deps.teleconsult;
   if (tc) {
     // WebSockets only where the teleconsultation routes need them.
     void app.register(async (scope) => {
       await scope.register(fastifyWebsocket, { options: CONSULT_WS_OPTIONS });
       registerSpecialistAuthRoutes(scope, deps, tc);
+      if (deps.oidc) registerOidcAuthRoutes(scope, deps, tc, deps.oidc);
       registerTeleconsultApiRoutes(scope, deps, tc);
       registerActsExportRoute(scope, deps, tc);
       registerConsultRoutes(scope, deps, tc);

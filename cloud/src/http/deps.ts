@@ -1,6 +1,7 @@
 /** What the HTTP layer needs from the rest of the cloud (narrow, so tests can wire real parts simply). */
 import type { Logger } from 'pino';
 import type { AlertEngine } from '../alerts/engine.js';
+import type { OidcSignIn } from '../auth/oidc.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { Teleconsult } from '../teleconsult/service.js';
@@ -24,6 +25,8 @@ export interface HttpDeps {
   alerts?: Pick<AlertEngine, 'onAlert' | 'acknowledge'>;
   /** Reverse proxies whose X-Forwarded-For names the client (req.ip): the login throttle counts per client address. */
   trustProxy?: readonly string[];
+  /** Sign-in with the OpenID Connect provider (auth.oidc): /auth/oidc/start and /auth/oidc/callback, a button on /login. */
+  oidc?: OidcSignIn;
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

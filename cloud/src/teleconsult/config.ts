@@ -23,6 +23,14 @@ export const SpecialistConfig = Type.Object(
         description: 'SHA-256 of an API token (Authorization: Bearer), from `telecart cloud specialist-token`',
       }),
     ),
+    oidcSubject: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description:
+          'the value of auth.oidc.subjectClaim that names this clinician at the OpenID Connect provider (sub, RPPS-based SubjectNameID, …); without it the account cannot sign in with the provider',
+      }),
+    ),
     gateways: Type.Array(GatewayPattern, { default: [], maxItems: 1000, description: 'carts this specialist may see and join' }),
     sites: Type.Array(Id, { default: [], maxItems: 100, description: 'sites (below) whose carts this specialist may see' }),
     audit: Type.Boolean({ default: false, description: 'may read the audit trail (GET /api/audit) of every cart' }),
@@ -153,7 +161,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
  * Part of the cloud's config validation; the specialist directory refuses the same.
  */
 export function checkTeleconsultAccounts(
-  specialists: readonly { id: string; sites?: readonly string[] }[],
+  specialists: readonly { id: string; sites?: readonly string[]; oidcSubject?: string | undefined }[],
   sites: readonly { id: string }[] = [],
 ): ConfigIssue[] {
   const problems: ConfigIssue[] = [];
@@ -163,9 +171,18 @@ export function checkTeleconsultAccounts(
     siteIds.add(s.id);
   });
   const ids = new Set<string>();
+  const subjects = new Map<string, string>();
   specialists.forEach((s, i) => {
     if (ids.has(s.id)) problems.push({ path: ['teleconsult', 'specialists', i, 'id'], message: `the id ${s.id} is used twice` });
     ids.add(s.id);
+    if (s.oidcSubject !== undefined) {
+      if (subjects.has(s.oidcSubject))
+        problems.push({
+          path: ['teleconsult', 'specialists', i, 'oidcSubject'],
+          message: `the OpenID Connect subject ${JSON.stringify(s.oidcSubject)} is already ${subjects.get(s.oidcSubject)}'s`,
+        });
+      else subjects.set(s.oidcSubject, s.id);
+    }
     (s.sites ?? []).forEach((site, j) => {
       if (!siteIds.has(site))
         problems.push({

@@ -45,6 +45,12 @@ export class SpecialistDirectory {
     return ok && s ? this.get(s.id) : null;
   }
 
+  /** The account an OpenID Connect subject is configured for (specialists[].oidcSubject), if any. */
+  byOidcSubject(subject: string): Specialist | null {
+    for (const s of this.byId.values()) if (s.oidcSubject === subject) return this.get(s.id);
+    return null;
+  }
+
   /** The specialist an API token belongs to, if any. */
   byToken(token: string): Specialist | null {
     for (const s of this.byId.values()) if (s.tokenSha256 !== undefined && tokenMatches(token, s.tokenSha256)) return this.get(s.id);
