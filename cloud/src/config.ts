@@ -14,8 +14,8 @@ import {
   urlProblem,
   validateConfig,
 } from '@telecart/protocol';
-import { AuthConfig } from './auth/config.js';
 import { EnrollmentError, resolveEnrollment, TelemonitoringConfig, TelemonitoringEnrollment } from './alerts/config.js';
+import { AuthConfig } from './auth/config.js';
 import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 import { DbUrl } from './store/db-url.js';
 import { checkIceServers, checkTeleconsultAccounts, TeleconsultConfig } from './teleconsult/config.js';

@@ -5,8 +5,9 @@
  * authentication level (acr) against the site's policy and names the clinician by a configured
  * claim. Nothing here touches HTTP: the routes (http/routes/oidc-auth.ts) carry the values.
  */
-import { readFileSync } from 'node:fs';
+
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import * as client from 'openid-client';
 import type { OidcConfig } from './config.js';
 

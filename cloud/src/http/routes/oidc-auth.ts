@@ -33,8 +33,7 @@ const StartQuery = Type.Object(
 export function refusalText(r: OidcRefusal, lang: Lang, accepted: readonly string[]): string {
   const t = textsIn(CATALOGUE.login, lang);
   const acr = /level ("[^"]*"|\(none\))/.exec(r.message)?.[1] ?? '';
-  const detail =
-    r.reason === 'acr' ? acr : r.reason === 'unknown-account' ? (r.subject ?? '') : r.reason === 'provider' ? r.message : '';
+  const detail = r.reason === 'acr' ? acr : r.reason === 'unknown-account' ? (r.subject ?? '') : r.reason === 'provider' ? r.message : '';
   return format(t.refused, { why: format(t[r.reason], { detail, accepted: accepted.join(', ') }) });
 }
 
@@ -73,11 +72,7 @@ export function registerOidcAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc:
       return refuse(refusalOf(e));
     }
     const s = tc.directory.byOidcSubject(id.subject);
-    if (!s)
-      return refuse(
-        new OidcRefusal('unknown-account', `no account has oidcSubject ${JSON.stringify(id.subject)}`, id.subject),
-        id,
-      );
+    if (!s) return refuse(new OidcRefusal('unknown-account', `no account has oidcSubject ${JSON.stringify(id.subject)}`, id.subject), id);
     const { token, expiresAt } = tc.logins.create(s);
     tc.relay.recordAudit({
       actor: s.id,
@@ -101,9 +96,7 @@ export function registerOidcAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc:
       return reply
         .code(401)
         .header('content-security-policy', loginPageCsp())
-        .send(
-          renderLoginPage({ lang, next, oidcName: oidc.config.name, error: refusalText(r, lang, oidc.config.acr.accept) }),
-        );
+        .send(renderLoginPage({ lang, next, oidcName: oidc.config.name, error: refusalText(r, lang, oidc.config.acr.accept) }));
     }
   });
 }
