@@ -1,5 +1,5 @@
 /** The `auth` section of the cloud configuration: sign-in with the hospital's OpenID Connect provider. */
-import { type Static, Type } from '@sinclair/typebox';
+import { CloneType, type Static, Type } from '@sinclair/typebox';
 
 const AcrValue = Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' });
 
@@ -62,7 +62,12 @@ export type OidcConfig = Static<typeof OidcConfig>;
 
 export const AuthConfig = Type.Object(
   {
-    oidc: Type.Optional(OidcConfig),
+    oidc: Type.Optional(
+      CloneType(OidcConfig, {
+        description:
+          'sign-in with the hospital’s OpenID Connect provider or Pro Santé Connect (authorization code + PKCE); without it, passwords only',
+      }),
+    ),
   },
   { additionalProperties: false, default: {}, description: 'how clinicians sign in (docs/security.md, "Sign-in")' },
 );
