@@ -63,6 +63,8 @@ export interface StartCloudOptions {
   auth?: { oidc?: OidcConfig | undefined };
   /** Clock of the login and enrollment throttle (tests move it; default Date.now). */
   throttleClock?: () => number;
+  /** Clock of the clinicians' login lifetimes, absolute and idle (tests move it; default Date.now). */
+  loginClock?: () => number;
   /** How often an act's page gets the patient's latest vitals again (default 15 s; tests shorten it). */
   vitalsEveryMs?: number;
 }
@@ -173,6 +175,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       config: teleconsultDefaults(opts.teleconsult),
       logger: logger.child({ part: 'teleconsult' }),
       ...(opts.throttleClock ? { throttleClock: opts.throttleClock } : {}),
+      ...(opts.loginClock ? { loginClock: opts.loginClock } : {}),
       ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}),
     });
     undo.push(() => teleconsult.stop());

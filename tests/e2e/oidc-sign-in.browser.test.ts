@@ -3,7 +3,7 @@
  * loopback, the whole cloud, and headless Chromium going through the provider's own login and
  * consent pages. A good sign-in lands on the dashboard with an audit line carrying acr and amr;
  * an ID token for another client, an expired one, one of another sign-in (nonce), a lower level
- * than the site policy (acr), a forged state and a subject no account has are each refused with
+ * than the site policy (acr), a forged state, a subject no account has and a disabled account's are each refused with
  * their own message, an audit line, and no login.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -37,7 +37,12 @@ describe.skipIf(!hasChromium)('sign-in with OpenID Connect in Chromium', () => {
       mqttPort: 0,
       httpPort: port,
       logger: pino({ level: 'silent' }),
-      teleconsult: { specialists: [{ id: 'dr-roux', name: 'Dr Anne Roux', oidcSubject: 'anne.roux', gateways: ['*'] }] },
+      teleconsult: {
+        specialists: [
+          { id: 'dr-roux', name: 'Dr Anne Roux', oidcSubject: 'anne.roux', gateways: ['*'] },
+          { id: 'dr-blanc', name: 'Dr Paul Blanc', oidcSubject: 'paul.blanc', gateways: ['*'], disabled: true },
+        ],
+      },
       auth: {
         oidc: {
           issuer: provider.issuer,
@@ -173,6 +178,11 @@ describe.skipIf(!hasChromium)('sign-in with OpenID Connect in Chromium', () => {
       'Sign-in refused: no account of this site is linked to this identity (someone.else).',
       'someone.else oidc unknown-account:',
     );
+  });
+
+  it('refuses the subject of a disabled account', async () => {
+    const page = await signIn('paul.blanc');
+    await expectRefused(page, 'Sign-in refused: this account is disabled.', 'paul.blanc oidc disabled: the account dr-blanc is disabled');
   });
 
   it('refuses a callback no sign-in was started for (no cookie), over plain HTTP', async () => {

@@ -22,7 +22,8 @@ export type OidcRefusalReason =
   | 'token' // any other check of the token exchange or the ID token
   | 'acr' // authentication level below the site's policy
   | 'subject' // the naming claim is missing
-  | 'unknown-account'; // no configured account has this subject
+  | 'unknown-account' // no configured account has this subject
+  | 'disabled'; // the account of this subject is disabled
 
 export class OidcRefusal extends Error {
   constructor(

@@ -34,6 +34,12 @@ export const SpecialistConfig = Type.Object(
     gateways: Type.Array(GatewayPattern, { default: [], maxItems: 1000, description: 'carts this specialist may see and join' }),
     sites: Type.Array(Id, { default: [], maxItems: 100, description: 'sites (below) whose carts this specialist may see' }),
     audit: Type.Boolean({ default: false, description: 'may read the audit trail (GET /api/audit) of every cart' }),
+    disabled: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: the account can no longer sign in (password, token, OpenID Connect) and its open logins are ended when the cloud starts with this configuration',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -97,7 +103,18 @@ export const TeleconsultConfig = Type.Object(
       description:
         'when the specialist’s page goes away during an act (reload, lost connection), the act waits this long for the same specialist to rejoin before it ends (specialist-lost); 0 ends it at once',
     }),
-    loginHours: Type.Number({ exclusiveMinimum: 0, maximum: 72, default: 12, description: 'lifetime of a specialist login' }),
+    loginHours: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 72,
+      default: 12,
+      description: 'lifetime of a specialist login, however much it is used',
+    }),
+    loginIdleMinutes: Type.Number({
+      minimum: 0,
+      maximum: 72 * 60,
+      default: 0,
+      description: 'a login not used for this long ends (0 = only loginHours ends it); the idle clock restarts when the cloud does',
+    }),
     iceServers: Type.Array(IceServer, {
       default: [],
       maxItems: 8,
@@ -149,6 +166,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     connectTimeoutSeconds: 60,
     rejoinGraceSeconds: 60,
     loginHours: 12,
+    loginIdleMinutes: 0,
     iceServers: [],
     actCodes: { teleconsultation: 'TC' },
     ...partial,

@@ -33,9 +33,15 @@ export class SpecialistDirectory {
     return this.byId.size;
   }
 
+  /** The account, or null when unknown or disabled: every way in (cookie, token, sign-in) goes through here. */
   get(id: string): Specialist | null {
     const s = this.byId.get(id);
-    return s ? { id: s.id, name: s.name, audit: s.audit } : null;
+    return s && s.disabled !== true ? { id: s.id, name: s.name, audit: s.audit } : null;
+  }
+
+  /** Accounts configured with `disabled: true`. */
+  disabledIds(): string[] {
+    return [...this.byId.values()].filter((s) => s.disabled === true).map((s) => s.id);
   }
 
   /** Checks id + password; null if either is wrong (same cost whether the id exists or not). */
@@ -49,6 +55,12 @@ export class SpecialistDirectory {
   byOidcSubject(subject: string): Specialist | null {
     for (const s of this.byId.values()) if (s.oidcSubject === subject) return this.get(s.id);
     return null;
+  }
+
+  /** The id of the disabled account an OpenID Connect subject is configured for, if any (to say why it is refused). */
+  disabledBySubject(subject: string): string | undefined {
+    for (const s of this.byId.values()) if (s.oidcSubject === subject && s.disabled === true) return s.id;
+    return undefined;
   }
 
   /** The specialist an API token belongs to, if any. */

@@ -72,6 +72,8 @@ export function registerOidcAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc:
       return refuse(refusalOf(e));
     }
     const s = tc.directory.byOidcSubject(id.subject);
+    const disabled = s ? undefined : tc.directory.disabledBySubject(id.subject);
+    if (disabled !== undefined) return refuse(new OidcRefusal('disabled', `the account ${disabled} is disabled`, id.subject), id);
     if (!s) return refuse(new OidcRefusal('unknown-account', `no account has oidcSubject ${JSON.stringify(id.subject)}`, id.subject), id);
     const { token, expiresAt } = tc.logins.create(s);
     tc.relay.recordAudit({

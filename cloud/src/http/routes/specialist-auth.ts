@@ -3,6 +3,7 @@
  *   POST /api/specialist/login {id, password} → 200 {specialist} + HttpOnly SameSite=Strict cookie;
  *     401 wrong id or password; 429 + Retry-After while the account or the address is throttled
  *   POST /api/specialist/logout → 204
+ *   POST /api/specialist/logout-everywhere → 204, every login of the account ended (other browsers, other devices)
  *   GET  /api/specialist/me → {specialist} | 401
  * API clients may instead send `Authorization: Bearer <token>` (a token configured by its SHA-256).
  */
@@ -103,6 +104,13 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
     const id = tc.logins.resolve(token);
     tc.logins.end(token);
     if (id !== null) tc.relay.recordAudit({ actor: id, actorRole: 'specialist', action: 'logout' });
+    return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
+  });
+
+  app.post('/api/specialist/logout-everywhere', { config: { access: 'specialist' } }, async (req, reply) => {
+    const s = currentSpecialist(req);
+    const ended = tc.logins.endAll(s.id);
+    tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'logout-everywhere', detail: `${ended} logins ended` });
     return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
   });
 

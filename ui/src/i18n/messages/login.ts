@@ -36,6 +36,7 @@ export const login = {
     fr: 'le fournisseur d’identité n’a pas transmis l’identifiant du soignant.',
     en: 'the identity provider did not send the clinician’s identifier.',
   },
+  disabled: { fr: 'ce compte est désactivé.', en: 'this account is disabled.' },
   'unknown-account': {
     fr: 'aucun compte de ce site n’est associé à cette identité ({detail}).',
     en: 'no account of this site is linked to this identity ({detail}).',
