@@ -78,7 +78,11 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   registerStatusRoutes(app, deps, access, metrics);
   registerDashboardRoutes(app, deps, access);
   const tc = deps.teleconsult;
-  registerLoginPageRoutes(app, access, tc && deps.oidc ? deps.oidc.config.name : undefined);
+  registerLoginPageRoutes(app, access, {
+    oidcName: tc && deps.oidc ? deps.oidc.config.name : undefined,
+    // Optional chaining: route-listing tests build the app with an empty teleconsult part.
+    totp: tc?.directory?.hasTotp === true || tc?.config?.requireTotp === true,
+  });
   registerTrendRoutes(app, deps, access);
   registerPatientPageRoutes(app, deps, access);
   registerAssetRoutes(app);

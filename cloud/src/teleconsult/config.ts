@@ -34,6 +34,14 @@ export const SpecialistConfig = Type.Object(
     gateways: Type.Array(GatewayPattern, { default: [], maxItems: 1000, description: 'carts this specialist may see and join' }),
     sites: Type.Array(Id, { default: [], maxItems: 100, description: 'sites (below) whose carts this specialist may see' }),
     audit: Type.Boolean({ default: false, description: 'may read the audit trail (GET /api/audit) of every cart' }),
+    totp: Type.Optional(
+      Type.String({
+        pattern: '^totp1\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+        maxLength: 256,
+        description:
+          'the account’s TOTP secret encrypted with teleconsult.totpKeyFile, from `telecart cloud totp-enroll <id>`; with it the password login also needs the 6-digit code',
+      }),
+    ),
     disabled: Type.Optional(
       Type.Boolean({
         description:
@@ -109,6 +117,18 @@ export const TeleconsultConfig = Type.Object(
       default: 12,
       description: 'lifetime of a specialist login, however much it is used',
     }),
+    totpKeyFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: 'file of the 32-byte key (64 hex characters) that encrypts specialists[].totp; read at start, keep it 0600',
+      }),
+    ),
+    requireTotp: Type.Boolean({
+      default: false,
+      description:
+        'the site policy: a password login without a second factor is refused (accounts without totp cannot use the password form)',
+    }),
     loginIdleMinutes: Type.Number({
       minimum: 0,
       maximum: 72 * 60,
@@ -167,6 +187,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     rejoinGraceSeconds: 60,
     loginHours: 12,
     loginIdleMinutes: 0,
+    requireTotp: false,
     iceServers: [],
     actCodes: { teleconsultation: 'TC' },
     ...partial,

@@ -10,6 +10,7 @@ import type { TeleconsultConfig, TurnRelayConfig } from './config.js';
 import { LoginSessions } from './logins.js';
 import { TeleconsultRelay } from './relay.js';
 import { SpecialistDirectory } from './specialists.js';
+import { readTotpKey, TotpVerifier } from './totp.js';
 import type { TurnRestOptions } from './turn-credentials.js';
 
 export interface Teleconsult {
@@ -18,6 +19,8 @@ export interface Teleconsult {
   logins: LoginSessions;
   /** The brake on password guessing, kept in the store (docs/security.md). */
   throttle: AuthThrottle;
+  /** Second-factor codes of local accounts, each accepted once. */
+  totp: TotpVerifier;
   /** The section it was started with (act codes of the activity export, …). */
   config: TeleconsultConfig;
   stop(): Promise<void>;
@@ -38,7 +41,9 @@ export interface StartTeleconsultOptions {
 }
 
 export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {
-  const directory = new SpecialistDirectory(o.config.specialists, o.config.sites);
+  const totpKey = o.config.totpKeyFile === undefined ? undefined : readTotpKey(o.config.totpKeyFile);
+  const directory = new SpecialistDirectory(o.config.specialists, o.config.sites, totpKey);
+  const totp = new TotpVerifier(o.loginClock);
   // Logins are written through to the store and read back here: a restart signs nobody out.
   const logins = new LoginSessions(
     o.config.loginHours * 3_600_000,
@@ -67,6 +72,7 @@ export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Tele
     directory,
     logins,
     throttle,
+    totp,
     config: o.config,
     async stop() {
       await relay.stop();

@@ -5,6 +5,7 @@
 import { formatConfigIssue } from '@telecart/protocol';
 import { checkTeleconsultAccounts, type SiteConfig, type SpecialistConfig } from './config.js';
 import { tokenMatches, verifyPassword } from './passwords.js';
+import { decryptTotpSecret } from './totp.js';
 
 export interface Specialist {
   id: string;
@@ -21,12 +22,30 @@ function matches(pattern: string, gatewayId: string): boolean {
 export class SpecialistDirectory {
   private readonly byId = new Map<string, SpecialistConfig>();
   private readonly sites = new Map<string, SiteConfig>();
+  /** Decrypted TOTP secrets, in memory only. */
+  private readonly totpSecrets = new Map<string, string>();
 
-  constructor(specialists: readonly SpecialistConfig[], sites: readonly SiteConfig[] = []) {
+  /** `totpKey`: the key of teleconsult.totpKeyFile, needed when an account has `totp`. */
+  constructor(specialists: readonly SpecialistConfig[], sites: readonly SiteConfig[] = [], totpKey?: Buffer) {
     const problems = checkTeleconsultAccounts(specialists, sites);
     if (problems.length > 0) throw new Error(problems.map(formatConfigIssue).join('; '));
     for (const s of sites) this.sites.set(s.id, s);
-    for (const s of specialists) this.byId.set(s.id, s);
+    for (const s of specialists) {
+      this.byId.set(s.id, s);
+      if (s.totp === undefined) continue;
+      if (!totpKey) throw new Error(`teleconsult.specialists ${s.id}: totp is set but teleconsult.totpKeyFile is not`);
+      this.totpSecrets.set(s.id, decryptTotpSecret(s.totp, s.id, totpKey));
+    }
+  }
+
+  /** The account's TOTP secret (base32), if it has a second factor. */
+  totpSecret(id: string): string | undefined {
+    return this.totpSecrets.get(id);
+  }
+
+  /** Whether any account has a second factor (the sign-in page then shows the code field). */
+  get hasTotp(): boolean {
+    return this.totpSecrets.size > 0;
   }
 
   get size(): number {

@@ -12,8 +12,12 @@ const LoginQuery = Type.Object(
   { additionalProperties: false },
 );
 
-/** `oidcName`: the OpenID Connect provider's name, when sign-in with it is configured. */
-export function registerLoginPageRoutes(app: FastifyInstance, access: DataAccess, oidcName?: string): void {
+/** `oidcName`: the OpenID Connect provider's name, when sign-in with it is configured; `totp`: show the code field. */
+export function registerLoginPageRoutes(
+  app: FastifyInstance,
+  access: DataAccess,
+  o: { oidcName?: string | undefined; totp?: boolean | undefined } = {},
+): void {
   app.get<{ Querystring: Static<typeof LoginQuery> }>(
     '/login',
     { schema: { querystring: LoginQuery }, config: { access: 'public' } },
@@ -26,7 +30,7 @@ export function registerLoginPageRoutes(app: FastifyInstance, access: DataAccess
         .header('content-security-policy', loginPageCsp())
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
-        .send(renderLoginPage({ lang: req.query.lang, next, oidcName }));
+        .send(renderLoginPage({ lang: req.query.lang, next, oidcName: o.oidcName, totp: o.totp }));
     },
   );
 }

@@ -98,7 +98,15 @@ export function registerOidcAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc:
       return reply
         .code(401)
         .header('content-security-policy', loginPageCsp())
-        .send(renderLoginPage({ lang, next, oidcName: oidc.config.name, error: refusalText(r, lang, oidc.config.acr.accept) }));
+        .send(
+          renderLoginPage({
+            lang,
+            next,
+            oidcName: oidc.config.name,
+            totp: tc.directory.hasTotp || tc.config.requireTotp,
+            error: refusalText(r, lang, oidc.config.acr.accept),
+          }),
+        );
     }
   });
 }

@@ -1,7 +1,8 @@
 /**
  * Specialist login for the consultation page, its WebSocket and the teleconsultation API:
  *   POST /api/specialist/login {id, password} → 200 {specialist} + HttpOnly SameSite=Strict cookie;
- *     401 wrong id or password; 429 + Retry-After while the account or the address is throttled
+ *     401 wrong id or password, or a second factor missing, wrong or reused (`reason` says which);
+ *     429 + Retry-After while the account or the address is throttled
  *   POST /api/specialist/logout → 204
  *   POST /api/specialist/logout-everywhere → 204, every login of the account ended (other browsers, other devices)
  *   GET  /api/specialist/me → {specialist} | 401
@@ -17,7 +18,12 @@ import type { HttpDeps } from '../deps.js';
 type TeleconsultDeps = NonNullable<HttpDeps['teleconsult']>;
 
 const LoginBody = Type.Object(
-  { id: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  {
+    id: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+    /** The 6-digit code of the account's authenticator app (accounts with teleconsult.specialists[].totp). */
+    totp: Type.Optional(Type.String({ maxLength: 16 })),
+  },
   { additionalProperties: false },
 );
 
@@ -49,6 +55,28 @@ export function currentSpecialist(req: FastifyRequest): Specialist {
   const s = (req as FastifyRequest & { specialist?: Specialist }).specialist;
   if (!s) throw new Error('route without config.access "specialist"');
   return s;
+}
+
+/** Why a right password is not enough, or null: the account's TOTP code, or the site policy (requireTotp). */
+function checkSecondFactor(
+  tc: TeleconsultDeps,
+  accountId: string,
+  code: string | undefined,
+): { reason: string; message: string; audit: string } | null {
+  const secret = tc.directory.totpSecret(accountId);
+  if (secret === undefined)
+    return tc.config.requireTotp
+      ? {
+          reason: 'totp-not-enrolled',
+          message: 'this site requires a second factor and this account has none: ask for `telecart cloud totp-enroll`',
+          audit: 'password alone refused by the site policy (requireTotp): no second factor enrolled',
+        }
+      : null;
+  if (code === undefined || code === '')
+    return { reason: 'totp-required', message: 'enter the 6-digit code of your authenticator app', audit: 'second-factor code missing' };
+  if (!tc.totp || !tc.totp.verify(accountId, secret, code))
+    return { reason: 'totp-wrong', message: 'wrong or already used code', audit: 'second-factor code wrong or reused' };
+  return null;
 }
 
 export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc: TeleconsultDeps): void {
@@ -88,6 +116,12 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
             detail: `${b.scope === 'source' ? `source ${source}` : 'account'}: ${b.failures} failures in a row; next attempt in ${retryAfterSeconds(b.delayMs)} s`,
           });
         return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown id or wrong password' });
+      }
+      // Second factor: a refusal here stays counted as a failure by the throttle (no succeeded()).
+      const totpRefusal = checkSecondFactor(tc, s.id, req.body.totp);
+      if (totpRefusal) {
+        tc.relay.recordAudit({ actor: id, actorRole: 'anonymous', action: 'login-failed', detail: `${totpRefusal.audit}; ${req.ip}` });
+        return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: totpRefusal.message, reason: totpRefusal.reason });
       }
       await tc.throttle.succeeded(subjects);
       const { token, expiresAt } = tc.logins.create(s);

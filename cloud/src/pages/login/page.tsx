@@ -19,6 +19,8 @@ export interface LoginPageOptions {
   next: string;
   /** The OpenID Connect provider's display name: a "Se connecter avec <name>" link above the form. */
   oidcName?: string | undefined;
+  /** Show the second-factor code field (some account has TOTP, or the site requires it). */
+  totp?: boolean | undefined;
   /** Why the last sign-in was refused, shown in the message line. */
   error?: string | undefined;
 }
@@ -59,6 +61,13 @@ export function renderLoginPage(o: LoginPageOptions): string {
               <br />
               <input id="login-password" name="password" type="password" autocomplete="current-password" required maxLength={256} />
             </p>
+            {o.totp === true && (
+              <p>
+                <label for="login-totp">{t.totp}</label>
+                <br />
+                <input id="login-totp" name="totp" autocomplete="one-time-code" inputMode="numeric" pattern="[0-9]{6}" maxLength={6} />
+              </p>
+            )}
             <p>
               <button type="submit">{t.submit}</button>
             </p>

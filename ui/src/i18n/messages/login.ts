@@ -10,6 +10,16 @@ export const login = {
   failed: { fr: 'Identifiant ou mot de passe incorrect.', en: 'Unknown id or wrong password.' },
   locked: { fr: 'Trop d’essais : réessayez dans {s} s.', en: 'Too many attempts: try again in {s} s.' },
   error: { fr: 'Connexion impossible pour le moment, réessayez.', en: 'Cannot sign in right now, try again.' },
+  totp: { fr: 'Code à 6 chiffres (application d’authentification)', en: '6-digit code (authenticator app)' },
+  'totp-required': {
+    fr: 'Saisissez le code à 6 chiffres de votre application d’authentification.',
+    en: 'Enter the 6-digit code of your authenticator app.',
+  },
+  'totp-wrong': { fr: 'Code incorrect ou déjà utilisé.', en: 'Wrong or already used code.' },
+  'totp-not-enrolled': {
+    fr: 'Ce site exige un second facteur et ce compte n’en a pas : demandez son inscription.',
+    en: 'This site requires a second factor and this account has none: ask for one to be enrolled.',
+  },
   oidc: { fr: 'Se connecter avec {name}', en: 'Sign in with {name}' },
   or: { fr: 'ou avec un compte local :', en: 'or with a local account:' },
   signedIn: { fr: 'Connecté·e : {name}.', en: 'Signed in: {name}.' },
