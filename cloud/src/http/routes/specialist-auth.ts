@@ -74,7 +74,7 @@ function checkSecondFactor(
       : null;
   if (code === undefined || code === '')
     return { reason: 'totp-required', message: 'enter the 6-digit code of your authenticator app', audit: 'second-factor code missing' };
-  if (!tc.totp || !tc.totp.verify(accountId, secret, code))
+  if (!tc.totp?.verify(accountId, secret, code))
     return { reason: 'totp-wrong', message: 'wrong or already used code', audit: 'second-factor code wrong or reused' };
   return null;
 }
