@@ -144,7 +144,11 @@ export class OidcSignIn {
   /** Starts a sign-in: the provider's URL to send the browser to, and the key of what the callback checks (its cookie). */
   async begin(next: string, lang: string): Promise<{ url: URL; key: string }> {
     this.sweep();
-    if (this.pending.size >= MAX_PENDING) throw new Error('too many sign-ins in progress');
+    // /auth/oidc/start is public: a flood of starts pushes out the oldest, never blocks new sign-ins.
+    if (this.pending.size >= MAX_PENDING) {
+      const oldest = this.pending.keys().next().value;
+      if (oldest !== undefined) this.pending.delete(oldest);
+    }
     const verifier = client.randomPKCECodeVerifier();
     const state = client.randomState();
     const nonce = client.randomNonce();
