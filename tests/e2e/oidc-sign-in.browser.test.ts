@@ -126,7 +126,15 @@ describe.skipIf(!hasChromium)('sign-in with OpenID Connect in Chromium', () => {
       .poll(() => audit('login'))
       .toContainEqual(expect.stringMatching(new RegExp(`^dr-roux oidc ${provider.issuer} acr=eidas2 amr=pwd,otp `)));
     await cloud.teleconsult.logins.flushed();
-    expect(await cloud.store.liveLogins(new Date())).toHaveLength(loginsBefore + 1);
+    const logins = await cloud.store.liveLogins(new Date());
+    expect(logins).toHaveLength(loginsBefore + 1);
+    // The level is kept with the login itself (migration 14), not only in the trail.
+    expect(logins.map((l) => ({ id: l.specialistId, method: l.method, acr: l.acr, amr: l.amr }))).toContainEqual({
+      id: 'dr-roux',
+      method: 'oidc',
+      acr: 'eidas2',
+      amr: ['pwd', 'otp'],
+    });
   });
 
   it('refuses a lower authentication level than the site policy', async () => {

@@ -235,6 +235,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX patient_gateways_local ON patient_gateways (gateway_id, local_id);
     `,
   },
+  {
+    version: 14,
+    name: 'how each login was made (password, OpenID Connect with its acr and amr)',
+    sql: `
+      -- Older rows keep NULL: logins made before this release, by password or token.
+      ALTER TABLE login_sessions ADD COLUMN method TEXT;
+      ALTER TABLE login_sessions ADD COLUMN acr TEXT;
+      ALTER TABLE login_sessions ADD COLUMN amr TEXT; -- JSON array of strings
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

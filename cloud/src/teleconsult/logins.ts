@@ -19,12 +19,28 @@ interface Login {
   seenAt: number;
 }
 
+/** How a login was made: the method, and what an OpenID Connect provider vouched for. */
+export interface LoginHow {
+  method?: 'password' | 'oidc';
+  acr?: string | null;
+  amr?: string[];
+}
+
 /** A login as kept in the store: the token's SHA-256 (base64url), never the token. */
-export interface StoredLogin {
+export interface StoredLogin extends LoginHow {
   tokenSha256: string;
   specialistId: string;
   createdAt: Date;
   expiresAt: Date;
+}
+
+/** LoginHow from stored columns, anything unexpected left out (rows written before migration 14 have none). */
+export function loginHow(method: unknown, acr: unknown, amr: unknown): LoginHow {
+  return {
+    ...(method === 'password' || method === 'oidc' ? { method } : {}),
+    ...(typeof acr === 'string' ? { acr } : {}),
+    ...(Array.isArray(amr) && amr.every((a) => typeof a === 'string') ? { amr: amr as string[] } : {}),
+  };
 }
 
 /** Where logins outlive the process (the cloud store). */
@@ -71,7 +87,7 @@ export class LoginSessions {
     this.writes = this.writes.then(() => op(store)).catch(this.onStoreError);
   }
 
-  create(s: Specialist): { token: string; expiresAt: Date } {
+  create(s: Specialist, how: LoginHow = {}): { token: string; expiresAt: Date } {
     this.sweep();
     if (this.logins.size >= MAX_LOGINS) throw new Error('too many open logins');
     const token = randomBytes(32).toString('base64url');
@@ -80,7 +96,7 @@ export class LoginSessions {
     const key = digest(token);
     this.logins.set(key, { specialistId: s.id, expiresAt, seenAt: createdAt });
     this.persist((st) =>
-      st.saveLogin({ tokenSha256: key, specialistId: s.id, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt) }),
+      st.saveLogin({ tokenSha256: key, specialistId: s.id, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt), ...how }),
     );
     return { token, expiresAt: new Date(expiresAt) };
   }

@@ -75,7 +75,7 @@ export function registerOidcAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc:
     const disabled = s ? undefined : tc.directory.disabledBySubject(id.subject);
     if (disabled !== undefined) return refuse(new OidcRefusal('disabled', `the account ${disabled} is disabled`, id.subject), id);
     if (!s) return refuse(new OidcRefusal('unknown-account', `no account has oidcSubject ${JSON.stringify(id.subject)}`, id.subject), id);
-    const { token, expiresAt } = tc.logins.create(s);
+    const { token, expiresAt } = tc.logins.create(s, { method: 'oidc', acr: id.acr, amr: id.amr });
     tc.relay.recordAudit({
       actor: s.id,
       actorRole: 'specialist',

@@ -124,7 +124,10 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
         return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: totpRefusal.message, reason: totpRefusal.reason });
       }
       await tc.throttle.succeeded(subjects);
-      const { token, expiresAt } = tc.logins.create(s);
+      const { token, expiresAt } = tc.logins.create(s, {
+        method: 'password',
+        ...(tc.directory.totpSecret(s.id) ? { amr: ['pwd', 'otp'] } : { amr: ['pwd'] }),
+      });
       tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'login', detail: req.ip });
       return reply
         .setCookie(LOGIN_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure, expires: expiresAt })
