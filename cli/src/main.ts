@@ -88,6 +88,16 @@ cloud
     await hashPasswordCommand();
   });
 cloud
+  .command('totp-enroll <id>')
+  .description(
+    'a new TOTP second factor for a local account: prints once the otpauth:// URI (for the authenticator app) and the secret, and the encrypted value for teleconsult.specialists[].totp',
+  )
+  .requiredOption('--key-file <path>', 'the 32-byte key file of teleconsult.totpKeyFile (create it with: openssl rand -hex 32 > file)')
+  .action(async (id: string, o: { keyFile: string }) => {
+    const { totpEnrollCommand } = await import('./commands/cloud.js');
+    await totpEnrollCommand(id, o.keyFile);
+  });
+cloud
   .command('specialist-token')
   .description('make an API token for a specialist (Authorization: Bearer); prints the token once and its SHA-256 for the config')
   .action(async () => {

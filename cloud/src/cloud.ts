@@ -8,6 +8,8 @@ import type { AlertEngine } from './alerts/engine.js';
 import type { NotifyTeam } from './alerts/notify/config.js';
 import { checkEnrollments, type EnrolledPatientSeed, startAlertEngine, type TelemonitoringOptions } from './alerts/wiring.js';
 import type { ConnectRateOptions } from './broker/connect-gate.js';
+import type { OidcConfig } from './auth/config.js';
+import { OidcSignIn, readClientSecret } from './auth/oidc.js';
 import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.js';
 import { assertCloudConfig } from './config.js';
 import { buildHttpApp } from './http/app.js';
@@ -63,8 +65,12 @@ export interface StartCloudOptions {
   ingestFactory?: (o: IngestOptions) => Promise<Ingest>;
   /** Specialist accounts, waiting-room timeouts, ICE servers (docs/teleconsultation.md). */
   teleconsult?: TeleconsultOptions;
+  /** Sign-in with an OpenID Connect provider (docs/security.md, "Sign-in"). */
+  auth?: { oidc?: OidcConfig | undefined };
   /** Clock of the login and enrollment throttle (tests move it; default Date.now). */
   throttleClock?: () => number;
+  /** Clock of the clinicians' login lifetimes, absolute and idle (tests move it; default Date.now). */
+  loginClock?: () => number;
   /** How often an act's page gets the patient's latest vitals again (default 15 s; tests shorten it). */
   vitalsEveryMs?: number;
   /** The durable outbox's transports and retry policy (docs/notifications.md). */
@@ -182,14 +188,20 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       config: teleconsultDefaults(opts.teleconsult),
       logger: logger.child({ part: 'teleconsult' }),
       ...(opts.throttleClock ? { throttleClock: opts.throttleClock } : {}),
+      ...(opts.loginClock ? { loginClock: opts.loginClock } : {}),
       ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}),
     });
     undo.push(() => teleconsult.stop());
+    const oidcConfig = opts.auth?.oidc;
+    const oidc = oidcConfig
+      ? await OidcSignIn.discover({ config: oidcConfig, clientSecret: readClientSecret(oidcConfig.clientSecretFile) })
+      : undefined;
 
     // The sender and the notifier need the dashboard's origin for their links: known once listening.
     let outboxMetrics: (() => OutboxMetrics) | undefined;
     const app = buildHttpApp({
       outbox: { metrics: () => outboxMetrics?.() ?? null },
+      ...(oidc ? { oidc } : {}),
       store,
       ingest,
       teleconsult,

@@ -17,6 +17,7 @@ import {
 import { EnrollmentError, resolveEnrollment, TelemonitoringConfig, TelemonitoringEnrollment } from './alerts/config.js';
 import { AlertNotificationsConfig, checkAlertNotifications, type NotifyTeam } from './alerts/notify/config.js';
 import { OutboxConfig } from './outbox/config.js';
+import { AuthConfig } from './auth/config.js';
 import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 import { DbUrl } from './store/db-url.js';
 import { checkIceServers, checkTeleconsultAccounts, TeleconsultConfig } from './teleconsult/config.js';
@@ -99,6 +100,7 @@ export const CloudConfig = Type.Object(
       description: 'patients known to the care team, written to the store at start',
     }),
     teleconsult: TeleconsultConfig,
+    auth: AuthConfig,
     telemonitoring: TelemonitoringConfig,
     outbox: Type.Optional(OutboxConfig),
     alertNotifications: AlertNotificationsConfig,
@@ -126,7 +128,7 @@ export interface CloudConfigSemantics {
     | undefined;
   teleconsult?:
     | {
-        specialists?: readonly { id: string; sites?: readonly string[] }[];
+        specialists?: readonly { id: string; sites?: readonly string[]; oidcSubject?: string | undefined }[];
         sites?: readonly { id: string }[];
         iceServers?: readonly { urls: string | readonly string[]; username?: string | undefined; credential?: string | undefined }[];
       }

@@ -57,6 +57,7 @@ export { hashPassword, newToken, verifyPassword } from './teleconsult/passwords.
 export type { PeerHandle, RelayPeer, TeleconsultMetrics, TeleconsultRelay } from './teleconsult/relay.js';
 export type { Teleconsult } from './teleconsult/service.js';
 export { canMove, FINAL_STATUSES, isFinal, STATUS_LABELS, transition } from './teleconsult/status-machine.js';
+export { enrollTotp, readTotpKey } from './teleconsult/totp.js';
 export type { BrowserMessage, CloudMessage, SessionView } from './teleconsult/ws-messages.js';
 export { type PatientOverview, patientOverviews } from './vitals/overview.js';
 export { summarizeVitals, VITAL_KEYS, type VitalKey, type VitalReading, type VitalsSummary, vitalOf } from './vitals/summary.js';

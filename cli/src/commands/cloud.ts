@@ -85,3 +85,15 @@ export async function specialistTokenCommand(): Promise<void> {
   const t = newToken();
   process.stdout.write(`token:       ${t.token}\ntokenSha256: ${t.tokenSha256}\n`);
 }
+
+/** `telecart cloud totp-enroll <id> --key-file f`: a new TOTP secret, shown once, and its encrypted form for the config. */
+export async function totpEnrollCommand(id: string, keyFile: string): Promise<void> {
+  const { enrollTotp, readTotpKey } = await import('@telecart/cloud');
+  try {
+    const e = enrollTotp(id, readTotpKey(keyFile));
+    process.stdout.write(`uri:    ${e.uri}\nsecret: ${e.secret}\ntotp:   ${e.encrypted}\n`);
+  } catch (e) {
+    process.stderr.write(`telecart cloud totp-enroll: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -114,7 +114,11 @@ describe('HTTP route tables of docs/configuration.md', () => {
   it('list every route of the cloud, and only those', async () => {
     // The app's metrics subscribe to stored readings when it is built (http/cloud-metrics.ts).
     const ingest = { onObservation: () => () => undefined };
-    const deps = { store: {}, ingest, logger: pino({ level: 'silent' }), teleconsult: {} } as unknown as Parameters<typeof buildHttpApp>[0];
+    // With OpenID Connect configured, so its sign-in routes are registered too.
+    const oidc = { config: { name: 'provider' } };
+    const deps = { store: {}, ingest, logger: pino({ level: 'silent' }), teleconsult: {}, oidc } as unknown as Parameters<
+      typeof buildHttpApp
+    >[0];
     const app = buildHttpApp(deps);
     try {
       await app.ready();

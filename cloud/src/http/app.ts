@@ -26,6 +26,7 @@ import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
 import { registerFhirReportRoutes } from './routes/fhir-report.js';
 import { registerLoginPageRoutes } from './routes/login-page.js';
+import { registerOidcAuthRoutes } from './routes/oidc-auth.js';
 import { registerPatientPageRoutes } from './routes/patient-page.js';
 import { registerPatientRoutes } from './routes/patients.js';
 import { registerRecordingRoutes } from './routes/recordings.js';
@@ -81,17 +82,22 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   app.addHook('onClose', async () => metrics.close());
   registerStatusRoutes(app, deps, access, metrics);
   registerDashboardRoutes(app, deps, access);
-  registerLoginPageRoutes(app, access);
+  const tc = deps.teleconsult;
+  registerLoginPageRoutes(app, access, {
+    oidcName: tc && deps.oidc ? deps.oidc.config.name : undefined,
+    // Optional chaining: route-listing tests build the app with an empty teleconsult part.
+    totp: tc?.directory?.hasTotp === true || tc?.config?.requireTotp === true,
+  });
   registerTrendRoutes(app, deps, access);
   registerPatientPageRoutes(app, deps, access);
   registerAssetRoutes(app);
   registerFaviconRoutes(app);
-  const tc = deps.teleconsult;
   if (tc) {
     // WebSockets only where the teleconsultation routes need them.
     void app.register(async (scope) => {
       await scope.register(fastifyWebsocket, { options: CONSULT_WS_OPTIONS });
       registerSpecialistAuthRoutes(scope, deps, tc);
+      if (deps.oidc) registerOidcAuthRoutes(scope, deps, tc, deps.oidc);
       registerTeleconsultApiRoutes(scope, deps, tc);
       registerActsExportRoute(scope, deps, tc);
       registerAppointmentRoutes(scope, deps, tc);

@@ -1,6 +1,7 @@
 /** What the HTTP layer needs from the rest of the cloud (narrow, so tests can wire real parts simply). */
 import type { Logger } from 'pino';
 import type { AlertEngine } from '../alerts/engine.js';
+import type { OidcSignIn } from '../auth/oidc.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { OutboxMetrics } from '../outbox/sender.js';
 import type { CloudStore } from '../store/cloud-store.js';
@@ -18,7 +19,7 @@ export interface HttpDeps {
   /** SSE keep-alive comment interval (default 15 s). */
   sseHeartbeatMs?: number;
   /** Specialist accounts, logins and the signaling relay: enables /consult, its WebSocket and the teleconsultation API. */
-  teleconsult?: Pick<Teleconsult, 'relay' | 'directory' | 'logins' | 'throttle' | 'config'>;
+  teleconsult?: Pick<Teleconsult, 'relay' | 'directory' | 'logins' | 'throttle' | 'config'> & Partial<Pick<Teleconsult, 'totp'>>;
   /** 'clinicians' (default): patient data only for logged-in clinicians, by cart; 'open': no login (says so at start). */
   dataAccess?: DataAccessMode;
   /** Telemonitoring alerts: live `alert` events and acknowledgements (without it, acks go to the store directly). */
@@ -27,6 +28,8 @@ export interface HttpDeps {
   trustProxy?: readonly string[];
   /** The outbox sender's counters (null: no transport configured), exported on /metrics. */
   outbox?: { metrics(): OutboxMetrics | null };
+  /** Sign-in with the OpenID Connect provider (auth.oidc): /auth/oidc/start and /auth/oidc/callback, a button on /login. */
+  oidc?: OidcSignIn;
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

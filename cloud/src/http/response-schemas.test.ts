@@ -47,6 +47,7 @@ const NOT_JSON = [
   'GET /api/observations/:id/attachment', // a recording's bytes (audio/flac, …)
   'GET /api/recordings/:recordingId/wfdb/:file', // WFDB header (text) or signal file (bytes)
   'POST /api/specialist/logout', // 204, no body
+  'POST /api/specialist/logout-everywhere', // 204, no body
   'GET /api/acts.csv', // the activity export (text/csv)
   'GET /api/teleconsultations/:sessionId/report/:version/pdf', // a signed report (application/pdf)
   'GET /fhir/Binary/:id', // the same PDF, as FHIR Binary's native content

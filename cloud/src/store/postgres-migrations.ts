@@ -322,6 +322,16 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 14,
+    name: 'how each login was made (password, OpenID Connect with its acr and amr)',
+    sql: `
+      -- Older rows keep NULL: logins made before this release, by password or token.
+      ALTER TABLE login_sessions ADD COLUMN method text;
+      ALTER TABLE login_sessions ADD COLUMN acr text;
+      ALTER TABLE login_sessions ADD COLUMN amr jsonb;
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

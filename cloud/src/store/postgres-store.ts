@@ -10,7 +10,7 @@
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
-import type { StoredLogin } from '../teleconsult/logins.js';
+import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
 import type {
@@ -618,9 +618,17 @@ export class PostgresStore implements CloudStore {
 
   async saveLogin(l: StoredLogin): Promise<void> {
     await this.pool.query(
-      `INSERT INTO login_sessions (token_sha256, specialist_id, created_at, expires_at) VALUES ($1, $2, $3, $4)
+      `INSERT INTO login_sessions (token_sha256, specialist_id, created_at, expires_at, method, acr, amr) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (token_sha256) DO UPDATE SET specialist_id = excluded.specialist_id, expires_at = excluded.expires_at`,
-      [l.tokenSha256, l.specialistId, l.createdAt, l.expiresAt],
+      [
+        l.tokenSha256,
+        l.specialistId,
+        l.createdAt,
+        l.expiresAt,
+        l.method ?? null,
+        l.acr ?? null,
+        l.amr === undefined ? null : JSON.stringify(l.amr),
+      ],
     );
   }
 
@@ -630,14 +638,21 @@ export class PostgresStore implements CloudStore {
 
   async liveLogins(now: Date): Promise<StoredLogin[]> {
     await this.pool.query('DELETE FROM login_sessions WHERE expires_at <= $1', [now]);
-    const res = await this.pool.query<{ token_sha256: string; specialist_id: string; created_at: Date; expires_at: Date }>(
-      'SELECT token_sha256, specialist_id, created_at, expires_at FROM login_sessions',
-    );
+    const res = await this.pool.query<{
+      token_sha256: string;
+      specialist_id: string;
+      created_at: Date;
+      expires_at: Date;
+      method: string | null;
+      acr: string | null;
+      amr: unknown;
+    }>('SELECT token_sha256, specialist_id, created_at, expires_at, method, acr, amr FROM login_sessions');
     return res.rows.map((r) => ({
       tokenSha256: r.token_sha256,
       specialistId: r.specialist_id,
       createdAt: r.created_at,
       expiresAt: r.expires_at,
+      ...loginHow(r.method, r.acr, r.amr),
     }));
   }
 

@@ -336,6 +336,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 14,
+    name: 'how each login was made (password, OpenID Connect with its acr and amr)',
+    sql: `
+      -- Older rows keep NULL: logins made before this release, by password or token.
+      ALTER TABLE login_sessions ADD COLUMN method TEXT;
+      ALTER TABLE login_sessions ADD COLUMN acr TEXT;
+      ALTER TABLE login_sessions ADD COLUMN amr TEXT; -- JSON array of strings
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import Database from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
-import type { StoredLogin } from '../teleconsult/logins.js';
+import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
 import type {
@@ -470,11 +470,16 @@ export class SqliteStore implements CloudStore {
   }
 
   async saveLogin(l: StoredLogin): Promise<void> {
-    this.stmt('INSERT OR REPLACE INTO login_sessions (token_sha256, specialist_id, created_at, expires_ms) VALUES (?, ?, ?, ?)').run(
+    this.stmt(
+      'INSERT OR REPLACE INTO login_sessions (token_sha256, specialist_id, created_at, expires_ms, method, acr, amr) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(
       l.tokenSha256,
       l.specialistId,
       l.createdAt.toISOString(),
       l.expiresAt.getTime(),
+      l.method ?? null,
+      l.acr ?? null,
+      l.amr === undefined ? null : JSON.stringify(l.amr),
     );
   }
 
@@ -484,17 +489,21 @@ export class SqliteStore implements CloudStore {
 
   async liveLogins(now: Date): Promise<StoredLogin[]> {
     this.stmt('DELETE FROM login_sessions WHERE expires_ms <= ?').run(now.getTime());
-    const rows = this.stmt('SELECT token_sha256, specialist_id, created_at, expires_ms FROM login_sessions').all() as {
+    const rows = this.stmt('SELECT token_sha256, specialist_id, created_at, expires_ms, method, acr, amr FROM login_sessions').all() as {
       token_sha256: string;
       specialist_id: string;
       created_at: string;
       expires_ms: number;
+      method: string | null;
+      acr: string | null;
+      amr: string | null;
     }[];
     return rows.map((r) => ({
       tokenSha256: r.token_sha256,
       specialistId: r.specialist_id,
       createdAt: new Date(r.created_at),
       expiresAt: new Date(r.expires_ms),
+      ...loginHow(r.method, r.acr, r.amr === null ? null : (JSON.parse(r.amr) as unknown)),
     }));
   }
 

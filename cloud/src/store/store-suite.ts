@@ -308,6 +308,33 @@ export function cloudStoreSuite(harness: StoreHarness): void {
       expect((await store.liveLogins(at)).map((l) => l.specialistId)).toEqual(['dr-a']);
     });
 
+    it('keeps how a login was made: method, and the acr and amr an OpenID Connect provider vouched for', async () => {
+      const at = new Date('2026-11-23T08:00:00Z');
+      const until = new Date(at.getTime() + 3_600_000);
+      const h = (i: number) => createHash('sha256').update(`how-${i}`).digest('base64url');
+      await store.saveLogin({
+        tokenSha256: h(1),
+        specialistId: 'dr-o',
+        createdAt: at,
+        expiresAt: until,
+        method: 'oidc',
+        acr: 'eidas2',
+        amr: ['pwd', 'otp'],
+      });
+      await store.saveLogin({ tokenSha256: h(2), specialistId: 'dr-p', createdAt: at, expiresAt: until, method: 'password', amr: ['pwd'] });
+      await store.saveLogin({ tokenSha256: h(3), specialistId: 'dr-old', createdAt: at, expiresAt: until });
+      await store.close();
+      store = await db.open();
+      const live = await store.liveLogins(at);
+      const of = (id: string) => {
+        const l = live.find((x) => x.specialistId === id);
+        return l && { method: l.method, acr: l.acr, amr: l.amr };
+      };
+      expect(of('dr-o')).toEqual({ method: 'oidc', acr: 'eidas2', amr: ['pwd', 'otp'] });
+      expect(of('dr-p')).toEqual({ method: 'password', acr: undefined, amr: ['pwd'] });
+      expect(of('dr-old')).toEqual({ method: undefined, acr: undefined, amr: undefined });
+    });
+
     it('is durable across reopen', async () => {
       await store.storeBatch(batchOf([reading('temperature', { seq: 1 })]));
       await store.close();

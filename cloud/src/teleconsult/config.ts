@@ -30,9 +30,31 @@ export const SpecialistConfig = Type.Object(
         description: 'SHA-256 of an API token (Authorization: Bearer), from `telecart cloud specialist-token`',
       }),
     ),
+    oidcSubject: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 256,
+        description:
+          'the value of auth.oidc.subjectClaim that names this clinician at the OpenID Connect provider (sub, RPPS-based SubjectNameID, …); without it the account cannot sign in with the provider',
+      }),
+    ),
     gateways: Type.Array(GatewayPattern, { default: [], maxItems: 1000, description: 'carts this specialist may see and join' }),
     sites: Type.Array(Id, { default: [], maxItems: 100, description: 'sites (below) whose carts this specialist may see' }),
     audit: Type.Boolean({ default: false, description: 'may read the audit trail (GET /api/audit) of every cart' }),
+    totp: Type.Optional(
+      Type.String({
+        pattern: '^totp1\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+        maxLength: 256,
+        description:
+          'the account’s TOTP secret encrypted with teleconsult.totpKeyFile, from `telecart cloud totp-enroll <id>`; with it the password login also needs the 6-digit code',
+      }),
+    ),
+    disabled: Type.Optional(
+      Type.Boolean({
+        description:
+          'true: the account can no longer sign in (password, token, OpenID Connect) and its open logins are ended when the cloud starts with this configuration',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -108,7 +130,30 @@ export const TeleconsultConfig = Type.Object(
       description:
         'when the specialist’s page goes away during an act (reload, lost connection), the act waits this long for the same specialist to rejoin before it ends (specialist-lost); 0 ends it at once',
     }),
-    loginHours: Type.Number({ exclusiveMinimum: 0, maximum: 72, default: 12, description: 'lifetime of a specialist login' }),
+    loginHours: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 72,
+      default: 12,
+      description: 'lifetime of a specialist login, however much it is used',
+    }),
+    totpKeyFile: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 1024,
+        description: 'file of the 32-byte key (64 hex characters) that encrypts specialists[].totp; read at start, keep it 0600',
+      }),
+    ),
+    requireTotp: Type.Boolean({
+      default: false,
+      description:
+        'the site policy: a password login without a second factor is refused (accounts without totp cannot use the password form)',
+    }),
+    loginIdleMinutes: Type.Number({
+      minimum: 0,
+      maximum: 72 * 60,
+      default: 0,
+      description: 'a login not used for this long ends (0 = only loginHours ends it); the idle clock restarts when the cloud does',
+    }),
     iceServers: Type.Array(IceServer, {
       default: [],
       maxItems: 8,
@@ -161,6 +206,8 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     connectTimeoutSeconds: 60,
     rejoinGraceSeconds: 60,
     loginHours: 12,
+    loginIdleMinutes: 0,
+    requireTotp: false,
     iceServers: [],
     actCodes: { teleconsultation: 'TC' },
     ...partial,
@@ -173,7 +220,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
  * Part of the cloud's config validation; the specialist directory refuses the same.
  */
 export function checkTeleconsultAccounts(
-  specialists: readonly { id: string; sites?: readonly string[] }[],
+  specialists: readonly { id: string; sites?: readonly string[]; oidcSubject?: string | undefined }[],
   sites: readonly { id: string }[] = [],
 ): ConfigIssue[] {
   const problems: ConfigIssue[] = [];
@@ -183,9 +230,18 @@ export function checkTeleconsultAccounts(
     siteIds.add(s.id);
   });
   const ids = new Set<string>();
+  const subjects = new Map<string, string>();
   specialists.forEach((s, i) => {
     if (ids.has(s.id)) problems.push({ path: ['teleconsult', 'specialists', i, 'id'], message: `the id ${s.id} is used twice` });
     ids.add(s.id);
+    if (s.oidcSubject !== undefined) {
+      if (subjects.has(s.oidcSubject))
+        problems.push({
+          path: ['teleconsult', 'specialists', i, 'oidcSubject'],
+          message: `the OpenID Connect subject ${JSON.stringify(s.oidcSubject)} is already ${subjects.get(s.oidcSubject)}'s`,
+        });
+      else subjects.set(s.oidcSubject, s.id);
+    }
     (s.sites ?? []).forEach((site, j) => {
       if (!siteIds.has(site))
         problems.push({

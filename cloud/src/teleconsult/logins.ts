@@ -1,6 +1,7 @@
 /**
  * Specialist logins: an opaque 256-bit cookie value, kept server side only as its SHA-256, with an
- * absolute lifetime (the brake on password guessing is security/auth-throttle.ts). With a store,
+ * absolute lifetime and optionally an idle one (the brake on password guessing is
+ * security/auth-throttle.ts). The idle clock is kept in memory: a restart starts it again. With a store,
  * logins are written through to it and read back at start, so a restart or an upgrade of the cloud
  * does not sign the care team out; lookups stay in memory (a request never waits for the database).
  */
@@ -14,14 +15,32 @@ const MAX_LOGINS = 10_000;
 interface Login {
   specialistId: string;
   expiresAt: number;
+  /** Last time the login was used (idle expiry). */
+  seenAt: number;
+}
+
+/** How a login was made: the method, and what an OpenID Connect provider vouched for. */
+export interface LoginHow {
+  method?: 'password' | 'oidc';
+  acr?: string | null;
+  amr?: string[];
 }
 
 /** A login as kept in the store: the token's SHA-256 (base64url), never the token. */
-export interface StoredLogin {
+export interface StoredLogin extends LoginHow {
   tokenSha256: string;
   specialistId: string;
   createdAt: Date;
   expiresAt: Date;
+}
+
+/** LoginHow from stored columns, anything unexpected left out (rows written before migration 14 have none). */
+export function loginHow(method: unknown, acr: unknown, amr: unknown): LoginHow {
+  return {
+    ...(method === 'password' || method === 'oidc' ? { method } : {}),
+    ...(typeof acr === 'string' ? { acr } : {}),
+    ...(Array.isArray(amr) && amr.every((a) => typeof a === 'string') ? { amr: amr as string[] } : {}),
+  };
 }
 
 /** Where logins outlive the process (the cloud store). */
@@ -44,13 +63,16 @@ export class LoginSessions {
     private readonly now: () => number = Date.now,
     private readonly store?: LoginStore,
     private readonly onStoreError: (e: unknown) => void = () => undefined,
+    /** A login unused this long ends (0 = no idle expiry). */
+    private readonly idleMs = 0,
   ) {}
 
   /** Reads back the logins the store kept (call once, before serving requests). */
   async restore(): Promise<number> {
     if (!this.store) return 0;
-    const live = await this.store.liveLogins(new Date(this.now()));
-    for (const l of live) this.logins.set(l.tokenSha256, { specialistId: l.specialistId, expiresAt: l.expiresAt.getTime() });
+    const t = this.now();
+    const live = await this.store.liveLogins(new Date(t));
+    for (const l of live) this.logins.set(l.tokenSha256, { specialistId: l.specialistId, expiresAt: l.expiresAt.getTime(), seenAt: t });
     return live.length;
   }
 
@@ -65,16 +87,16 @@ export class LoginSessions {
     this.writes = this.writes.then(() => op(store)).catch(this.onStoreError);
   }
 
-  create(s: Specialist): { token: string; expiresAt: Date } {
+  create(s: Specialist, how: LoginHow = {}): { token: string; expiresAt: Date } {
     this.sweep();
     if (this.logins.size >= MAX_LOGINS) throw new Error('too many open logins');
     const token = randomBytes(32).toString('base64url');
     const createdAt = this.now();
     const expiresAt = createdAt + this.lifetimeMs;
     const key = digest(token);
-    this.logins.set(key, { specialistId: s.id, expiresAt });
+    this.logins.set(key, { specialistId: s.id, expiresAt, seenAt: createdAt });
     this.persist((st) =>
-      st.saveLogin({ tokenSha256: key, specialistId: s.id, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt) }),
+      st.saveLogin({ tokenSha256: key, specialistId: s.id, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt), ...how }),
     );
     return { token, expiresAt: new Date(expiresAt) };
   }
@@ -85,11 +107,30 @@ export class LoginSessions {
     const key = digest(token);
     const l = this.logins.get(key);
     if (!l) return null;
-    if (l.expiresAt <= this.now()) {
+    const t = this.now();
+    if (l.expiresAt <= t || this.idle(l, t)) {
       this.logins.delete(key);
+      this.persist((st) => st.deleteLogin(key));
       return null;
     }
+    l.seenAt = t;
     return l.specialistId;
+  }
+
+  /** Ends every login of an account ("sign out everywhere", an account disabled); returns how many. */
+  endAll(specialistId: string): number {
+    let n = 0;
+    for (const [key, l] of this.logins)
+      if (l.specialistId === specialistId) {
+        this.logins.delete(key);
+        this.persist((st) => st.deleteLogin(key));
+        n++;
+      }
+    return n;
+  }
+
+  private idle(l: Login, t: number): boolean {
+    return this.idleMs > 0 && t - l.seenAt >= this.idleMs;
   }
 
   end(token: string | undefined): void {
@@ -101,6 +142,10 @@ export class LoginSessions {
 
   private sweep(): void {
     const t = this.now();
-    for (const [k, l] of this.logins) if (l.expiresAt <= t) this.logins.delete(k);
+    for (const [k, l] of this.logins)
+      if (l.expiresAt <= t || this.idle(l, t)) {
+        this.logins.delete(k);
+        this.persist((st) => st.deleteLogin(k));
+      }
   }
 }

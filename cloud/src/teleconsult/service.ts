@@ -10,6 +10,7 @@ import type { TeleconsultConfig, TurnRelayConfig } from './config.js';
 import { LoginSessions } from './logins.js';
 import { TeleconsultRelay } from './relay.js';
 import { SpecialistDirectory } from './specialists.js';
+import { readTotpKey, TotpVerifier } from './totp.js';
 import type { TurnRestOptions } from './turn-credentials.js';
 
 export interface Teleconsult {
@@ -18,6 +19,8 @@ export interface Teleconsult {
   logins: LoginSessions;
   /** The brake on password guessing, kept in the store (docs/security.md). */
   throttle: AuthThrottle;
+  /** Second-factor codes of local accounts, each accepted once. */
+  totp: TotpVerifier;
   /** The section it was started with (act codes of the activity export, …). */
   config: TeleconsultConfig;
   stop(): Promise<void>;
@@ -31,18 +34,31 @@ export interface StartTeleconsultOptions {
   logger: Logger;
   /** Clock of the login throttle (tests move it; default Date.now). */
   throttleClock?: () => number;
+  /** Clock of the logins' lifetimes (tests move it; default Date.now). */
+  loginClock?: () => number;
   /** How often an act's page gets the patient's latest vitals again (default 15 s). */
   vitalsEveryMs?: number;
 }
 
 export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {
-  const directory = new SpecialistDirectory(o.config.specialists, o.config.sites);
+  const totpKey = o.config.totpKeyFile === undefined ? undefined : readTotpKey(o.config.totpKeyFile);
+  const directory = new SpecialistDirectory(o.config.specialists, o.config.sites, totpKey);
+  const totp = new TotpVerifier(o.loginClock);
   // Logins are written through to the store and read back here: a restart signs nobody out.
-  const logins = new LoginSessions(o.config.loginHours * 3_600_000, Date.now, o.store, (e) =>
-    o.logger.error({ err: e }, 'teleconsult: a login could not be saved; it lasts until this process ends'),
+  const logins = new LoginSessions(
+    o.config.loginHours * 3_600_000,
+    o.loginClock ?? Date.now,
+    o.store,
+    (e) => o.logger.error({ err: e }, 'teleconsult: a login could not be saved; it lasts until this process ends'),
+    o.config.loginIdleMinutes * 60_000,
   );
   const restored = await logins.restore();
   if (restored > 0) o.logger.info({ logins: restored }, 'teleconsult: clinician logins restored');
+  // A disabled account's logins end now, not when they expire (the directory refuses them anyway).
+  for (const id of directory.disabledIds()) {
+    const ended = logins.endAll(id);
+    if (ended > 0) o.logger.warn({ account: id, logins: ended }, 'teleconsult: account disabled: its logins are ended');
+  }
   const throttle = new AuthThrottle({
     store: o.store,
     ...(o.throttleClock ? { now: o.throttleClock } : {}),
@@ -56,6 +72,7 @@ export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Tele
     directory,
     logins,
     throttle,
+    totp,
     config: o.config,
     async stop() {
       await relay.stop();

@@ -5,6 +5,7 @@
 import { formatConfigIssue } from '@telecart/protocol';
 import { checkTeleconsultAccounts, type SiteConfig, type SpecialistConfig } from './config.js';
 import { tokenMatches, verifyPassword } from './passwords.js';
+import { decryptTotpSecret } from './totp.js';
 
 export interface Specialist {
   id: string;
@@ -23,26 +24,52 @@ function matches(pattern: string, gatewayId: string): boolean {
 export class SpecialistDirectory {
   private readonly byId = new Map<string, SpecialistConfig>();
   private readonly sites = new Map<string, SiteConfig>();
+  /** Decrypted TOTP secrets, in memory only. */
+  private readonly totpSecrets = new Map<string, string>();
 
-  constructor(specialists: readonly SpecialistConfig[], sites: readonly SiteConfig[] = []) {
+  /** `totpKey`: the key of teleconsult.totpKeyFile, needed when an account has `totp`. */
+  constructor(specialists: readonly SpecialistConfig[], sites: readonly SiteConfig[] = [], totpKey?: Buffer) {
     const problems = checkTeleconsultAccounts(specialists, sites);
     if (problems.length > 0) throw new Error(problems.map(formatConfigIssue).join('; '));
     for (const s of sites) this.sites.set(s.id, s);
-    for (const s of specialists) this.byId.set(s.id, s);
+    for (const s of specialists) {
+      this.byId.set(s.id, s);
+      if (s.totp === undefined) continue;
+      if (!totpKey) throw new Error(`teleconsult.specialists ${s.id}: totp is set but teleconsult.totpKeyFile is not`);
+      this.totpSecrets.set(s.id, decryptTotpSecret(s.totp, s.id, totpKey));
+    }
+  }
+
+  /** The account's TOTP secret (base32), if it has a second factor. */
+  totpSecret(id: string): string | undefined {
+    return this.totpSecrets.get(id);
+  }
+
+  /** Whether any account has a second factor (the sign-in page then shows the code field). */
+  get hasTotp(): boolean {
+    return this.totpSecrets.size > 0;
   }
 
   get size(): number {
     return this.byId.size;
   }
 
+  /** The account, or null when unknown or disabled: every way in (cookie, token, sign-in) goes through here. */
   get(id: string): Specialist | null {
     const s = this.byId.get(id);
-    return s ? { id: s.id, name: s.name, audit: s.audit, ...(s.specialty !== undefined ? { specialty: s.specialty } : {}) } : null;
+    return s && s.disabled !== true
+      ? { id: s.id, name: s.name, audit: s.audit, ...(s.specialty !== undefined ? { specialty: s.specialty } : {}) }
+      : null;
   }
 
-  /** Every account, in configuration order. */
+  /** Every account that may sign in, in configuration order. */
   all(): Specialist[] {
     return [...this.byId.keys()].flatMap((id) => this.get(id) ?? []);
+  }
+
+  /** Accounts configured with `disabled: true`. */
+  disabledIds(): string[] {
+    return [...this.byId.values()].filter((s) => s.disabled === true).map((s) => s.id);
   }
 
   /** Checks id + password; null if either is wrong (same cost whether the id exists or not). */
@@ -50,6 +77,18 @@ export class SpecialistDirectory {
     const s = this.byId.get(id);
     const ok = await verifyPassword(password, s?.passwordHash);
     return ok && s ? this.get(s.id) : null;
+  }
+
+  /** The account an OpenID Connect subject is configured for (specialists[].oidcSubject), if any. */
+  byOidcSubject(subject: string): Specialist | null {
+    for (const s of this.byId.values()) if (s.oidcSubject === subject) return this.get(s.id);
+    return null;
+  }
+
+  /** The id of the disabled account an OpenID Connect subject is configured for, if any (to say why it is refused). */
+  disabledBySubject(subject: string): string | undefined {
+    for (const s of this.byId.values()) if (s.oidcSubject === subject && s.disabled === true) return s.id;
+    return undefined;
   }
 
   /** The specialist an API token belongs to, if any. */

@@ -12,7 +12,12 @@ const LoginQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerLoginPageRoutes(app: FastifyInstance, access: DataAccess): void {
+/** `oidcName`: the OpenID Connect provider's name, when sign-in with it is configured; `totp`: show the code field. */
+export function registerLoginPageRoutes(
+  app: FastifyInstance,
+  access: DataAccess,
+  o: { oidcName?: string | undefined; totp?: boolean | undefined } = {},
+): void {
   app.get<{ Querystring: Static<typeof LoginQuery> }>(
     '/login',
     { schema: { querystring: LoginQuery }, config: { access: 'public' } },
@@ -25,7 +30,7 @@ export function registerLoginPageRoutes(app: FastifyInstance, access: DataAccess
         .header('content-security-policy', loginPageCsp())
         .header('cache-control', 'no-store')
         .header('referrer-policy', 'no-referrer')
-        .send(renderLoginPage({ lang: req.query.lang, next }));
+        .send(renderLoginPage({ lang: req.query.lang, next, oidcName: o.oidcName, totp: o.totp }));
     },
   );
 }

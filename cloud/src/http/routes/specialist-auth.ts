@@ -1,8 +1,10 @@
 /**
  * Specialist login for the consultation page, its WebSocket and the teleconsultation API:
  *   POST /api/specialist/login {id, password} → 200 {specialist} + HttpOnly SameSite=Strict cookie;
- *     401 wrong id or password; 429 + Retry-After while the account or the address is throttled
+ *     401 wrong id or password, or a second factor missing, wrong or reused (`reason` says which);
+ *     429 + Retry-After while the account or the address is throttled
  *   POST /api/specialist/logout → 204
+ *   POST /api/specialist/logout-everywhere → 204, every login of the account ended (other browsers, other devices)
  *   GET  /api/specialist/me → {specialist} | 401
  * API clients may instead send `Authorization: Bearer <token>` (a token configured by its SHA-256).
  */
@@ -17,7 +19,12 @@ import type { HttpDeps } from '../deps.js';
 type TeleconsultDeps = NonNullable<HttpDeps['teleconsult']>;
 
 const LoginBody = Type.Object(
-  { id: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 256 }) },
+  {
+    id: Type.String({ minLength: 1, maxLength: 64 }),
+    password: Type.String({ minLength: 1, maxLength: 256 }),
+    /** The 6-digit code of the account's authenticator app (accounts with teleconsult.specialists[].totp). */
+    totp: Type.Optional(Type.String({ maxLength: 16 })),
+  },
   { additionalProperties: false },
 );
 
@@ -52,6 +59,28 @@ export function currentSpecialist(req: FastifyRequest): Specialist {
   const s = (req as FastifyRequest & { specialist?: Specialist }).specialist;
   if (!s) throw new Error('route without config.access "specialist"');
   return s;
+}
+
+/** Why a right password is not enough, or null: the account's TOTP code, or the site policy (requireTotp). */
+function checkSecondFactor(
+  tc: TeleconsultDeps,
+  accountId: string,
+  code: string | undefined,
+): { reason: string; message: string; audit: string } | null {
+  const secret = tc.directory.totpSecret(accountId);
+  if (secret === undefined)
+    return tc.config.requireTotp
+      ? {
+          reason: 'totp-not-enrolled',
+          message: 'this site requires a second factor and this account has none: ask for `telecart cloud totp-enroll`',
+          audit: 'password alone refused by the site policy (requireTotp): no second factor enrolled',
+        }
+      : null;
+  if (code === undefined || code === '')
+    return { reason: 'totp-required', message: 'enter the 6-digit code of your authenticator app', audit: 'second-factor code missing' };
+  if (!tc.totp?.verify(accountId, secret, code))
+    return { reason: 'totp-wrong', message: 'wrong or already used code', audit: 'second-factor code wrong or reused' };
+  return null;
 }
 
 export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc: TeleconsultDeps): void {
@@ -92,8 +121,17 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
           });
         return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown id or wrong password' });
       }
+      // Second factor: a refusal here stays counted as a failure by the throttle (no succeeded()).
+      const totpRefusal = checkSecondFactor(tc, s.id, req.body.totp);
+      if (totpRefusal) {
+        tc.relay.recordAudit({ actor: id, actorRole: 'anonymous', action: 'login-failed', detail: `${totpRefusal.audit}; ${req.ip}` });
+        return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: totpRefusal.message, reason: totpRefusal.reason });
+      }
       await tc.throttle.succeeded(subjects);
-      const { token, expiresAt } = tc.logins.create(s);
+      const { token, expiresAt } = tc.logins.create(s, {
+        method: 'password',
+        ...(tc.directory.totpSecret(s.id) ? { amr: ['pwd', 'otp'] } : { amr: ['pwd'] }),
+      });
       tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'login', detail: req.ip });
       return reply
         .setCookie(LOGIN_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure, expires: expiresAt })
@@ -107,6 +145,13 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
     const id = tc.logins.resolve(token);
     tc.logins.end(token);
     if (id !== null) tc.relay.recordAudit({ actor: id, actorRole: 'specialist', action: 'logout' });
+    return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
+  });
+
+  app.post('/api/specialist/logout-everywhere', { config: { access: 'specialist' } }, async (req, reply) => {
+    const s = currentSpecialist(req);
+    const ended = tc.logins.endAll(s.id);
+    tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'logout-everywhere', detail: `${ended} logins ended` });
     return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
   });
 
