@@ -16,8 +16,8 @@ import {
 } from '@telecart/protocol';
 import { EnrollmentError, resolveEnrollment, TelemonitoringConfig, TelemonitoringEnrollment } from './alerts/config.js';
 import { AlertNotificationsConfig, checkAlertNotifications, type NotifyTeam } from './alerts/notify/config.js';
-import { OutboxConfig } from './outbox/config.js';
 import { AuthConfig } from './auth/config.js';
+import { OutboxConfig } from './outbox/config.js';
 import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 import { DbUrl } from './store/db-url.js';
 import { checkIceServers, checkTeleconsultAccounts, TeleconsultConfig } from './teleconsult/config.js';
