@@ -35,109 +35,112 @@ async function refused(p: Promise<unknown>): Promise<{ reason: ReportRefusal; me
 }
 
 export function reportStoreSuite(harness: StoreHarness): void {
-  let db: StoreTestDatabase;
-  let store: CloudStore;
-  beforeEach(async () => {
-    db = await harness.fresh();
-    store = await db.open();
-  });
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
-
-  const sessionId = randomUUID();
-  const draft = (content = { ...EMPTY_CONTENT, reason: 'dyspnée' }) =>
-    store.createReportDraft({ id: randomUUID(), sessionId, patientId: 'p-001', authorId: 'dr-roux', content, at: at(5) });
-  const sign = (version: number, min = 20) =>
-    store.signReport({ sessionId, version, vitals: [pulse], by: 'dr-roux', name: 'Dr Anne Roux', at: at(min), hash: reportSha256 });
-
-  describe(`${harness.name}: teleconsultation reports`, () => {
-    it('keeps a draft editable, then signing freezes it with its signer, vitals and hash', async () => {
-      const v1 = await draft();
-      expect(v1).toMatchObject({ version: 1, status: 'draft', vitals: [], signature: null, content: { reason: 'dyspnée' } });
-      const edited = await store.updateReportDraft(
-        sessionId,
-        1,
-        { ...v1.content, conclusion: 'Œdème aigu, pas de signe de gravité' },
-        at(10),
-      );
-      expect(edited.content.conclusion).toBe('Œdème aigu, pas de signe de gravité');
-      expect(edited.updatedAt).toBe(at(10));
-
-      const signed = await sign(1);
-      expect(signed).toMatchObject({ status: 'signed', vitals: [pulse], content: edited.content });
-      expect(signed.signature).toEqual({ by: 'dr-roux', name: 'Dr Anne Roux', at: at(20), contentSha256: reportSha256(signed) });
-      expect(await store.listReports({ patientId: 'p-001' })).toEqual([signed]);
-      expect(await store.listReports({ patientId: 'p-002' })).toEqual([]);
+  // Its own describe: hooks at the file's top level would run before every test of the file, every suite's.
+  describe(`${harness.name}: reports`, () => {
+    let db: StoreTestDatabase;
+    let store: CloudStore;
+    beforeEach(async () => {
+      db = await harness.fresh();
+      store = await db.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await db.drop();
     });
 
-    it('refuses any write to a signed version, with a message that says so, and keeps it as signed', async () => {
-      await draft();
-      const signed = await sign(1);
-      const change = await refused(store.updateReportDraft(sessionId, 1, { ...EMPTY_CONTENT, conclusion: 'autre' }, at(30)));
-      expect(change).toEqual({ reason: 'signed', message: expect.stringMatching(/version 1 .* is signed .*correction/) });
-      expect((await refused(sign(1, 31))).reason).toBe('signed');
-      expect(await store.getReportVersion(signed.id)).toEqual(signed);
-    });
+    const sessionId = randomUUID();
+    const draft = (content = { ...EMPTY_CONTENT, reason: 'dyspnée' }) =>
+      store.createReportDraft({ id: randomUUID(), sessionId, patientId: 'p-001', authorId: 'dr-roux', content, at: at(5) });
+    const sign = (version: number, min = 20) =>
+      store.signReport({ sessionId, version, vitals: [pulse], by: 'dr-roux', name: 'Dr Anne Roux', at: at(min), hash: reportSha256 });
 
-    it('refuses raw SQL that changes or deletes a signed version (triggers), while a draft can still be changed', async () => {
-      const v1 = await draft();
-      await db.exec(`UPDATE report_versions SET content_json = '{}' WHERE status = 'draft'`);
-      await db.exec(`UPDATE report_versions SET content_json = '${JSON.stringify(v1.content)}' WHERE status = 'draft'`);
-      const signed = await sign(1);
-      await expect(db.exec(`UPDATE report_versions SET content_json = '{}'`)).rejects.toThrow(/signed report version is immutable/);
-      await expect(db.exec('DELETE FROM report_versions')).rejects.toThrow(/signed report version is immutable/);
-      expect(await store.getReportVersion(signed.id)).toEqual(signed);
-    });
+    describe(`${harness.name}: teleconsultation reports`, () => {
+      it('keeps a draft editable, then signing freezes it with its signer, vitals and hash', async () => {
+        const v1 = await draft();
+        expect(v1).toMatchObject({ version: 1, status: 'draft', vitals: [], signature: null, content: { reason: 'dyspnée' } });
+        const edited = await store.updateReportDraft(
+          sessionId,
+          1,
+          { ...v1.content, conclusion: 'Œdème aigu, pas de signe de gravité' },
+          at(10),
+        );
+        expect(edited.content.conclusion).toBe('Œdème aigu, pas de signe de gravité');
+        expect(edited.updatedAt).toBe(at(10));
 
-    it('corrects by a new version n+1 that supersedes n, which stays readable', async () => {
-      await draft({ ...EMPTY_CONTENT, conclusion: 'première' });
-      const v1 = await sign(1);
-      const v2 = await store.correctReport(sessionId, randomUUID(), 'dr-roux', at(40));
-      expect(v2).toMatchObject({ version: 2, status: 'draft', content: v1.content, signature: null });
-      expect((await refused(store.correctReport(sessionId, randomUUID(), 'dr-roux', at(41)))).reason).toBe('draft-exists');
-      await store.updateReportDraft(sessionId, 2, { ...v1.content, conclusion: 'corrigée' }, at(42));
-      // The draft is no document yet: v1 is still the current one.
-      expect((await store.listReports({ sessionId, currentOnly: true })).map((v) => v.version)).toEqual([1]);
-      const signed2 = await sign(2, 45);
-      expect(signed2.content.conclusion).toBe('corrigée');
-      expect(await store.getReportVersion(v1.id)).toEqual(v1);
-      expect((await store.reportVersions(sessionId)).map((v) => [v.version, v.status])).toEqual([
-        [1, 'signed'],
-        [2, 'signed'],
-      ]);
-      expect((await store.listReports({ sessionId, currentOnly: true })).map((v) => v.version)).toEqual([2]);
-      expect((await store.listReports({ patientId: 'p-001' })).map((v) => v.version)).toEqual([2, 1]);
-    });
+        const signed = await sign(1);
+        expect(signed).toMatchObject({ status: 'signed', vitals: [pulse], content: edited.content });
+        expect(signed.signature).toEqual({ by: 'dr-roux', name: 'Dr Anne Roux', at: at(20), contentSha256: reportSha256(signed) });
+        expect(await store.listReports({ patientId: 'p-001' })).toEqual([signed]);
+        expect(await store.listReports({ patientId: 'p-002' })).toEqual([]);
+      });
 
-    it('refuses a second first draft, a correction of nothing signed, and versions that do not exist', async () => {
-      expect((await refused(store.correctReport(sessionId, randomUUID(), 'dr-roux', at(1)))).reason).toBe('nothing-signed');
-      await draft();
-      expect((await refused(draft())).reason).toBe('exists');
-      expect((await refused(store.correctReport(sessionId, randomUUID(), 'dr-roux', at(1)))).reason).toBe('draft-exists');
-      expect((await refused(store.updateReportDraft(sessionId, 7, EMPTY_CONTENT, at(2)))).reason).toBe('not-found');
-      expect((await refused(store.updateReportDraft('not-a-uuid', 1, EMPTY_CONTENT, at(2)))).reason).toBe('not-found');
-      expect(await store.reportVersions(sessionId)).toHaveLength(1);
-      expect(await store.getReportVersion('not-a-uuid')).toBeNull();
-    });
+      it('refuses any write to a signed version, with a message that says so, and keeps it as signed', async () => {
+        await draft();
+        const signed = await sign(1);
+        const change = await refused(store.updateReportDraft(sessionId, 1, { ...EMPTY_CONTENT, conclusion: 'autre' }, at(30)));
+        expect(change).toEqual({ reason: 'signed', message: expect.stringMatching(/version 1 .* is signed .*correction/) });
+        expect((await refused(sign(1, 31))).reason).toBe('signed');
+        expect(await store.getReportVersion(signed.id)).toEqual(signed);
+      });
 
-    it('keeps a download link by its token hash, to a signed version only', async () => {
-      const d = await draft({ ...EMPTY_CONTENT, conclusion: 'ok' });
-      const link = {
-        tokenSha256: 'a'.repeat(64),
-        versionId: d.id,
-        audience: 'gp' as const,
-        recipient: 'Dr Paul Médecin',
-        createdBy: 'dr-roux',
-        createdAt: at(30),
-        expiresAt: at(50),
-      };
-      expect((await refused(store.saveReportLink(link))).reason).toBe('not-found');
-      await sign(1);
-      await store.saveReportLink(link);
-      expect(await store.getReportLink(link.tokenSha256)).toEqual(link);
-      expect(await store.getReportLink('b'.repeat(64))).toBeNull();
+      it('refuses raw SQL that changes or deletes a signed version (triggers), while a draft can still be changed', async () => {
+        const v1 = await draft();
+        await db.exec(`UPDATE report_versions SET content_json = '{}' WHERE status = 'draft'`);
+        await db.exec(`UPDATE report_versions SET content_json = '${JSON.stringify(v1.content)}' WHERE status = 'draft'`);
+        const signed = await sign(1);
+        await expect(db.exec(`UPDATE report_versions SET content_json = '{}'`)).rejects.toThrow(/signed report version is immutable/);
+        await expect(db.exec('DELETE FROM report_versions')).rejects.toThrow(/signed report version is immutable/);
+        expect(await store.getReportVersion(signed.id)).toEqual(signed);
+      });
+
+      it('corrects by a new version n+1 that supersedes n, which stays readable', async () => {
+        await draft({ ...EMPTY_CONTENT, conclusion: 'première' });
+        const v1 = await sign(1);
+        const v2 = await store.correctReport(sessionId, randomUUID(), 'dr-roux', at(40));
+        expect(v2).toMatchObject({ version: 2, status: 'draft', content: v1.content, signature: null });
+        expect((await refused(store.correctReport(sessionId, randomUUID(), 'dr-roux', at(41)))).reason).toBe('draft-exists');
+        await store.updateReportDraft(sessionId, 2, { ...v1.content, conclusion: 'corrigée' }, at(42));
+        // The draft is no document yet: v1 is still the current one.
+        expect((await store.listReports({ sessionId, currentOnly: true })).map((v) => v.version)).toEqual([1]);
+        const signed2 = await sign(2, 45);
+        expect(signed2.content.conclusion).toBe('corrigée');
+        expect(await store.getReportVersion(v1.id)).toEqual(v1);
+        expect((await store.reportVersions(sessionId)).map((v) => [v.version, v.status])).toEqual([
+          [1, 'signed'],
+          [2, 'signed'],
+        ]);
+        expect((await store.listReports({ sessionId, currentOnly: true })).map((v) => v.version)).toEqual([2]);
+        expect((await store.listReports({ patientId: 'p-001' })).map((v) => v.version)).toEqual([2, 1]);
+      });
+
+      it('refuses a second first draft, a correction of nothing signed, and versions that do not exist', async () => {
+        expect((await refused(store.correctReport(sessionId, randomUUID(), 'dr-roux', at(1)))).reason).toBe('nothing-signed');
+        await draft();
+        expect((await refused(draft())).reason).toBe('exists');
+        expect((await refused(store.correctReport(sessionId, randomUUID(), 'dr-roux', at(1)))).reason).toBe('draft-exists');
+        expect((await refused(store.updateReportDraft(sessionId, 7, EMPTY_CONTENT, at(2)))).reason).toBe('not-found');
+        expect((await refused(store.updateReportDraft('not-a-uuid', 1, EMPTY_CONTENT, at(2)))).reason).toBe('not-found');
+        expect(await store.reportVersions(sessionId)).toHaveLength(1);
+        expect(await store.getReportVersion('not-a-uuid')).toBeNull();
+      });
+
+      it('keeps a download link by its token hash, to a signed version only', async () => {
+        const d = await draft({ ...EMPTY_CONTENT, conclusion: 'ok' });
+        const link = {
+          tokenSha256: 'a'.repeat(64),
+          versionId: d.id,
+          audience: 'gp' as const,
+          recipient: 'Dr Paul Médecin',
+          createdBy: 'dr-roux',
+          createdAt: at(30),
+          expiresAt: at(50),
+        };
+        expect((await refused(store.saveReportLink(link))).reason).toBe('not-found');
+        await sign(1);
+        await store.saveReportLink(link);
+        expect(await store.getReportLink(link.tokenSha256)).toEqual(link);
+        expect(await store.getReportLink('b'.repeat(64))).toBeNull();
+      });
     });
   });
 }

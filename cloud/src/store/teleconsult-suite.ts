@@ -34,135 +34,138 @@ function act(over: Partial<TeleconsultationRecord> = {}): TeleconsultationRecord
 }
 
 export function teleconsultStoreSuite(harness: StoreHarness): void {
-  let db: StoreTestDatabase;
-  let store: CloudStore;
-  beforeEach(async () => {
-    db = await harness.fresh();
-    store = await db.open();
-  });
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
-
+  // Its own describe: hooks at the file's top level would run before every test of the file, every suite's.
   describe(`${harness.name}: teleconsultations and audit`, () => {
-    it('creates an act, then updates its status, specialist, times and outcome; the call facts stay', async () => {
-      const a = act({ patientIns: '238016912304522', reason: 'dyspnée', requestedSpecialistId: 'dr-roux' });
-      await store.upsertTeleconsultation(a);
-      expect(await store.getTeleconsultation(a.sessionId)).toEqual(a);
-      const done = {
-        ...a,
-        reason: 'changed?',
-        status: 'completed' as const,
-        specialistId: 'dr-roux',
-        specialistName: 'Dr Anne Roux',
-        joinedAt: at(2),
-        connectedAt: at(3),
-        endedAt: at(13),
-        durationMs: 600_000,
-        outcome: 'hangup-specialist',
-        updatedAt: at(13),
-      };
-      await store.upsertTeleconsultation(done);
-      expect(await store.getTeleconsultation(a.sessionId)).toEqual({ ...done, reason: 'dyspnée' });
-      expect(await store.getTeleconsultation(randomUUID())).toBeNull();
-      expect(await store.getTeleconsultation('not-a-uuid')).toBeNull();
+    let db: StoreTestDatabase;
+    let store: CloudStore;
+    beforeEach(async () => {
+      db = await harness.fresh();
+      store = await db.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await db.drop();
     });
 
-    it('records the consent with the act (patient or named representative), never changed by later updates', async () => {
-      const own = act();
-      const rep = act({
-        consent: {
-          by: 'representative',
-          method: 'written',
-          representative: { name: 'Mme Claire Martin', relation: 'fille, personne de confiance' },
-          collectedAt: '2026-11-23T09:00:30.250Z',
-          collectedBy: 'ide-dupont',
-        },
+    describe(`${harness.name}: teleconsultations and audit`, () => {
+      it('creates an act, then updates its status, specialist, times and outcome; the call facts stay', async () => {
+        const a = act({ patientIns: '238016912304522', reason: 'dyspnée', requestedSpecialistId: 'dr-roux' });
+        await store.upsertTeleconsultation(a);
+        expect(await store.getTeleconsultation(a.sessionId)).toEqual(a);
+        const done = {
+          ...a,
+          reason: 'changed?',
+          status: 'completed' as const,
+          specialistId: 'dr-roux',
+          specialistName: 'Dr Anne Roux',
+          joinedAt: at(2),
+          connectedAt: at(3),
+          endedAt: at(13),
+          durationMs: 600_000,
+          outcome: 'hangup-specialist',
+          updatedAt: at(13),
+        };
+        await store.upsertTeleconsultation(done);
+        expect(await store.getTeleconsultation(a.sessionId)).toEqual({ ...done, reason: 'dyspnée' });
+        expect(await store.getTeleconsultation(randomUUID())).toBeNull();
+        expect(await store.getTeleconsultation('not-a-uuid')).toBeNull();
       });
-      // An act recorded before consent was modelled (migration 6): no consent, and it reads back as null.
-      const legacy = act({ consent: null });
-      for (const a of [own, rep, legacy]) await store.upsertTeleconsultation(a);
-      expect(await store.getTeleconsultation(own.sessionId)).toEqual(own);
-      expect(await store.getTeleconsultation(rep.sessionId)).toEqual(rep);
-      expect((await store.getTeleconsultation(legacy.sessionId))?.consent).toBeNull();
-      await store.upsertTeleconsultation({ ...rep, status: 'cancelled', consent: null, outcome: 'cancelled-by-nurse', updatedAt: at(5) });
-      const after = await store.getTeleconsultation(rep.sessionId);
-      expect(after).toMatchObject({ status: 'cancelled', consent: rep.consent });
-      const listed = await store.listTeleconsultations({});
-      expect(listed.find((r) => r.sessionId === rep.sessionId)?.consent).toEqual(rep.consent);
-      expect(listed.find((r) => r.sessionId === legacy.sessionId)?.consent).toBeNull();
-      // The columns refuse values outside the model.
-      await expect(db.exec(`UPDATE teleconsultations SET consent_method = 'implied' WHERE consent_by IS NOT NULL`)).rejects.toThrow(
-        /check/i,
-      );
-    });
 
-    it('lists newest first, filtered by carts (ids or patterns), status, patient, specialist and time, with paging', async () => {
-      const rows = [
-        act({ gatewayId: 'cart-1', createdAt: at(1), status: 'completed', specialistId: 'dr-a' }),
-        act({ gatewayId: 'cart-2', createdAt: at(2), status: 'waiting', patientId: 'p-002' }),
-        act({ gatewayId: 'home_1', createdAt: at(3), status: 'cancelled' }),
-        act({ gatewayId: 'cart-10', createdAt: at(4), status: 'not-done' }),
-      ];
-      for (const r of rows) await store.upsertTeleconsultation(r);
-      const ids = (l: TeleconsultationRecord[]) => l.map((r) => r.gatewayId);
-      expect(ids(await store.listTeleconsultations({}))).toEqual(['cart-10', 'home_1', 'cart-2', 'cart-1']);
-      expect(ids(await store.listTeleconsultations({ gatewayIds: ['cart-1', 'home_1'] }))).toEqual(['home_1', 'cart-1']);
-      expect(ids(await store.listTeleconsultations({ gatewayPatterns: ['cart-*'] }))).toEqual(['cart-10', 'cart-2', 'cart-1']);
-      // An exact pattern is exact; `_` is no wildcard; `*` is everything; no pattern, nothing.
-      expect(ids(await store.listTeleconsultations({ gatewayPatterns: ['cart-1'] }))).toEqual(['cart-1']);
-      expect(ids(await store.listTeleconsultations({ gatewayPatterns: ['home_*', 'CART-*'] }))).toEqual(['home_1']);
-      expect(await store.listTeleconsultations({ gatewayPatterns: ['*'] })).toHaveLength(4);
-      expect(await store.listTeleconsultations({ gatewayPatterns: [] })).toEqual([]);
-      expect(ids(await store.listTeleconsultations({ status: ['waiting', 'not-done'] }))).toEqual(['cart-10', 'cart-2']);
-      expect(ids(await store.listTeleconsultations({ patientId: 'p-002' }))).toEqual(['cart-2']);
-      expect(ids(await store.listTeleconsultations({ specialistId: 'dr-a' }))).toEqual(['cart-1']);
-      expect(ids(await store.listTeleconsultations({ from: new Date(at(2)), to: new Date(at(3)) }))).toEqual(['home_1', 'cart-2']);
-      expect(ids(await store.listTeleconsultations({ limit: 2, offset: 1 }))).toEqual(['home_1', 'cart-2']);
-    });
+      it('records the consent with the act (patient or named representative), never changed by later updates', async () => {
+        const own = act();
+        const rep = act({
+          consent: {
+            by: 'representative',
+            method: 'written',
+            representative: { name: 'Mme Claire Martin', relation: 'fille, personne de confiance' },
+            collectedAt: '2026-11-23T09:00:30.250Z',
+            collectedBy: 'ide-dupont',
+          },
+        });
+        // An act recorded before consent was modelled (migration 6): no consent, and it reads back as null.
+        const legacy = act({ consent: null });
+        for (const a of [own, rep, legacy]) await store.upsertTeleconsultation(a);
+        expect(await store.getTeleconsultation(own.sessionId)).toEqual(own);
+        expect(await store.getTeleconsultation(rep.sessionId)).toEqual(rep);
+        expect((await store.getTeleconsultation(legacy.sessionId))?.consent).toBeNull();
+        await store.upsertTeleconsultation({ ...rep, status: 'cancelled', consent: null, outcome: 'cancelled-by-nurse', updatedAt: at(5) });
+        const after = await store.getTeleconsultation(rep.sessionId);
+        expect(after).toMatchObject({ status: 'cancelled', consent: rep.consent });
+        const listed = await store.listTeleconsultations({});
+        expect(listed.find((r) => r.sessionId === rep.sessionId)?.consent).toEqual(rep.consent);
+        expect(listed.find((r) => r.sessionId === legacy.sessionId)?.consent).toBeNull();
+        // The columns refuse values outside the model.
+        await expect(db.exec(`UPDATE teleconsultations SET consent_method = 'implied' WHERE consent_by IS NOT NULL`)).rejects.toThrow(
+          /check/i,
+        );
+      });
 
-    it('appends audit events in order, queries them, and refuses to change or delete one', async () => {
-      const sid = randomUUID();
-      await store.appendAudit({ at: at(0), actor: 'dr-roux', actorRole: 'specialist', action: 'login' });
-      await store.appendAudit({
-        at: at(1),
-        actor: 'cart-1',
-        actorRole: 'gateway',
-        action: 'call',
-        sessionId: sid,
-        gatewayId: 'cart-1',
-        patientId: 'p-001',
+      it('lists newest first, filtered by carts (ids or patterns), status, patient, specialist and time, with paging', async () => {
+        const rows = [
+          act({ gatewayId: 'cart-1', createdAt: at(1), status: 'completed', specialistId: 'dr-a' }),
+          act({ gatewayId: 'cart-2', createdAt: at(2), status: 'waiting', patientId: 'p-002' }),
+          act({ gatewayId: 'home_1', createdAt: at(3), status: 'cancelled' }),
+          act({ gatewayId: 'cart-10', createdAt: at(4), status: 'not-done' }),
+        ];
+        for (const r of rows) await store.upsertTeleconsultation(r);
+        const ids = (l: TeleconsultationRecord[]) => l.map((r) => r.gatewayId);
+        expect(ids(await store.listTeleconsultations({}))).toEqual(['cart-10', 'home_1', 'cart-2', 'cart-1']);
+        expect(ids(await store.listTeleconsultations({ gatewayIds: ['cart-1', 'home_1'] }))).toEqual(['home_1', 'cart-1']);
+        expect(ids(await store.listTeleconsultations({ gatewayPatterns: ['cart-*'] }))).toEqual(['cart-10', 'cart-2', 'cart-1']);
+        // An exact pattern is exact; `_` is no wildcard; `*` is everything; no pattern, nothing.
+        expect(ids(await store.listTeleconsultations({ gatewayPatterns: ['cart-1'] }))).toEqual(['cart-1']);
+        expect(ids(await store.listTeleconsultations({ gatewayPatterns: ['home_*', 'CART-*'] }))).toEqual(['home_1']);
+        expect(await store.listTeleconsultations({ gatewayPatterns: ['*'] })).toHaveLength(4);
+        expect(await store.listTeleconsultations({ gatewayPatterns: [] })).toEqual([]);
+        expect(ids(await store.listTeleconsultations({ status: ['waiting', 'not-done'] }))).toEqual(['cart-10', 'cart-2']);
+        expect(ids(await store.listTeleconsultations({ patientId: 'p-002' }))).toEqual(['cart-2']);
+        expect(ids(await store.listTeleconsultations({ specialistId: 'dr-a' }))).toEqual(['cart-1']);
+        expect(ids(await store.listTeleconsultations({ from: new Date(at(2)), to: new Date(at(3)) }))).toEqual(['home_1', 'cart-2']);
+        expect(ids(await store.listTeleconsultations({ limit: 2, offset: 1 }))).toEqual(['home_1', 'cart-2']);
       });
-      await store.appendAudit({
-        at: at(2),
-        actor: 'dr-roux',
-        actorRole: 'specialist',
-        action: 'join',
-        sessionId: sid,
-        gatewayId: 'cart-1',
-        patientId: 'p-001',
-        detail: 'x',
+
+      it('appends audit events in order, queries them, and refuses to change or delete one', async () => {
+        const sid = randomUUID();
+        await store.appendAudit({ at: at(0), actor: 'dr-roux', actorRole: 'specialist', action: 'login' });
+        await store.appendAudit({
+          at: at(1),
+          actor: 'cart-1',
+          actorRole: 'gateway',
+          action: 'call',
+          sessionId: sid,
+          gatewayId: 'cart-1',
+          patientId: 'p-001',
+        });
+        await store.appendAudit({
+          at: at(2),
+          actor: 'dr-roux',
+          actorRole: 'specialist',
+          action: 'join',
+          sessionId: sid,
+          gatewayId: 'cart-1',
+          patientId: 'p-001',
+          detail: 'x',
+        });
+        const all = await store.listAudit({});
+        expect(all.map((e) => e.action)).toEqual(['login', 'call', 'join']);
+        expect(all[0]).toMatchObject({
+          actor: 'dr-roux',
+          actorRole: 'specialist',
+          sessionId: null,
+          gatewayId: null,
+          patientId: null,
+          detail: null,
+        });
+        expect(all[1]?.id).toBeGreaterThan(all[0]?.id ?? Infinity);
+        expect(all[2]).toMatchObject({ at: at(2), sessionId: sid, detail: 'x' });
+        expect((await store.listAudit({ sessionId: sid })).map((e) => e.action)).toEqual(['call', 'join']);
+        expect((await store.listAudit({ actor: 'dr-roux', from: new Date(at(1)) })).map((e) => e.action)).toEqual(['join']);
+        expect(await store.listAudit({ gatewayId: 'cart-1', limit: 1, offset: 1 })).toHaveLength(1);
+        expect(await store.listAudit({ sessionId: 'nope' })).toEqual([]);
+        await expect(db.exec("UPDATE audit_events SET actor = 'someone-else'")).rejects.toThrow(/append-only/);
+        await expect(db.exec('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
+        expect(await store.listAudit({})).toHaveLength(3);
       });
-      const all = await store.listAudit({});
-      expect(all.map((e) => e.action)).toEqual(['login', 'call', 'join']);
-      expect(all[0]).toMatchObject({
-        actor: 'dr-roux',
-        actorRole: 'specialist',
-        sessionId: null,
-        gatewayId: null,
-        patientId: null,
-        detail: null,
-      });
-      expect(all[1]?.id).toBeGreaterThan(all[0]?.id ?? Infinity);
-      expect(all[2]).toMatchObject({ at: at(2), sessionId: sid, detail: 'x' });
-      expect((await store.listAudit({ sessionId: sid })).map((e) => e.action)).toEqual(['call', 'join']);
-      expect((await store.listAudit({ actor: 'dr-roux', from: new Date(at(1)) })).map((e) => e.action)).toEqual(['join']);
-      expect(await store.listAudit({ gatewayId: 'cart-1', limit: 1, offset: 1 })).toHaveLength(1);
-      expect(await store.listAudit({ sessionId: 'nope' })).toEqual([]);
-      await expect(db.exec("UPDATE audit_events SET actor = 'someone-else'")).rejects.toThrow(/append-only/);
-      await expect(db.exec('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
-      expect(await store.listAudit({})).toHaveLength(3);
     });
   });
 }

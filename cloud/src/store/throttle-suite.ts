@@ -19,65 +19,68 @@ const read = (store: CloudStore, keys: string[]) =>
   store.updateThrottle(keys, (rows) => ({ write: [], remove: [], result: keys.map((k) => rows.get(k) ?? null) }));
 
 export function throttleStoreSuite(harness: StoreHarness): void {
-  let db: StoreTestDatabase;
-  let stores: CloudStore[] = [];
-  beforeEach(async () => {
-    db = await harness.fresh();
-    stores = [await db.open()];
-  });
-  afterEach(async () => {
-    await Promise.all(stores.map((s) => s.close()));
-    await db.drop();
-  });
-
-  describe(`${harness.name}: authentication throttle`, () => {
-    it('decides parallel attempts one after the other, from several connections, on shared and new keys', async () => {
-      stores.push(await db.open(), await db.open());
-      const calls = Array.from({ length: 60 }, (_, i) => {
-        const s = stores[i % stores.length] as CloudStore;
-        // Two keys per call, in both orders: shared account, one of two sources.
-        const keys = i % 2 === 0 ? ['account:dr-x', `source:10.0.0.${i % 4}`] : [`source:10.0.0.${i % 4}`, 'account:dr-x'];
-        return bump(s, keys, 1_000 + i);
-      });
-      const seen = await Promise.all(calls);
-      // Every call saw a different account count: no two were decided on the same state.
-      const accountCounts = seen.map((r, i) => (i % 2 === 0 ? r[0] : r[1]));
-      expect([...accountCounts].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(Array.from({ length: 60 }, (_, i) => i));
-      const [account, ...sources] = await read(stores[0] as CloudStore, [
-        'account:dr-x',
-        'source:10.0.0.0',
-        'source:10.0.0.1',
-        'source:10.0.0.2',
-        'source:10.0.0.3',
-      ]);
-      expect(account?.failures).toBe(60);
-      expect(sources.map((s) => s?.failures)).toEqual([15, 15, 15, 15]);
+  // Its own describe: hooks at the file's top level would run before every test of the file, every suite's.
+  describe(`${harness.name}: throttle`, () => {
+    let db: StoreTestDatabase;
+    let stores: CloudStore[] = [];
+    beforeEach(async () => {
+      db = await harness.fresh();
+      stores = [await db.open()];
+    });
+    afterEach(async () => {
+      await Promise.all(stores.map((s) => s.close()));
+      await db.drop();
     });
 
-    it('writes, removes and keeps rows across reopen; prunes only old rows that block nothing', async () => {
-      const store = stores[0] as CloudStore;
-      await store.updateThrottle(['a', 'b', 'c', 'd'], () => ({
-        write: [
+    describe(`${harness.name}: authentication throttle`, () => {
+      it('decides parallel attempts one after the other, from several connections, on shared and new keys', async () => {
+        stores.push(await db.open(), await db.open());
+        const calls = Array.from({ length: 60 }, (_, i) => {
+          const s = stores[i % stores.length] as CloudStore;
+          // Two keys per call, in both orders: shared account, one of two sources.
+          const keys = i % 2 === 0 ? ['account:dr-x', `source:10.0.0.${i % 4}`] : [`source:10.0.0.${i % 4}`, 'account:dr-x'];
+          return bump(s, keys, 1_000 + i);
+        });
+        const seen = await Promise.all(calls);
+        // Every call saw a different account count: no two were decided on the same state.
+        const accountCounts = seen.map((r, i) => (i % 2 === 0 ? r[0] : r[1]));
+        expect([...accountCounts].sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(Array.from({ length: 60 }, (_, i) => i));
+        const [account, ...sources] = await read(stores[0] as CloudStore, [
+          'account:dr-x',
+          'source:10.0.0.0',
+          'source:10.0.0.1',
+          'source:10.0.0.2',
+          'source:10.0.0.3',
+        ]);
+        expect(account?.failures).toBe(60);
+        expect(sources.map((s) => s?.failures)).toEqual([15, 15, 15, 15]);
+      });
+
+      it('writes, removes and keeps rows across reopen; prunes only old rows that block nothing', async () => {
+        const store = stores[0] as CloudStore;
+        await store.updateThrottle(['a', 'b', 'c', 'd'], () => ({
+          write: [
+            { key: 'a', failures: 3, lastFailureMs: 1_000, blockedUntilMs: 0 },
+            { key: 'b', failures: 9, lastFailureMs: 1_000, blockedUntilMs: 9_000_000_000_000 },
+            { key: 'c', failures: 1, lastFailureMs: 5_000_000_000_000, blockedUntilMs: 0 },
+            { key: 'd', failures: 1, lastFailureMs: 1_000, blockedUntilMs: 0 },
+          ],
+          remove: [],
+          result: undefined,
+        }));
+        await store.updateThrottle(['d'], () => ({ write: [], remove: ['d'], result: undefined }));
+        await store.close();
+        const again = await db.open();
+        stores = [again];
+        expect(await read(again, ['a', 'b', 'c', 'd'])).toEqual([
           { key: 'a', failures: 3, lastFailureMs: 1_000, blockedUntilMs: 0 },
           { key: 'b', failures: 9, lastFailureMs: 1_000, blockedUntilMs: 9_000_000_000_000 },
           { key: 'c', failures: 1, lastFailureMs: 5_000_000_000_000, blockedUntilMs: 0 },
-          { key: 'd', failures: 1, lastFailureMs: 1_000, blockedUntilMs: 0 },
-        ],
-        remove: [],
-        result: undefined,
-      }));
-      await store.updateThrottle(['d'], () => ({ write: [], remove: ['d'], result: undefined }));
-      await store.close();
-      const again = await db.open();
-      stores = [again];
-      expect(await read(again, ['a', 'b', 'c', 'd'])).toEqual([
-        { key: 'a', failures: 3, lastFailureMs: 1_000, blockedUntilMs: 0 },
-        { key: 'b', failures: 9, lastFailureMs: 1_000, blockedUntilMs: 9_000_000_000_000 },
-        { key: 'c', failures: 1, lastFailureMs: 5_000_000_000_000, blockedUntilMs: 0 },
-        null,
-      ]);
-      expect(await again.pruneThrottle(new Date(2_000_000_000_000))).toBe(1);
-      expect((await read(again, ['a', 'b', 'c'])).map((r) => r?.key ?? null)).toEqual([null, 'b', 'c']);
+          null,
+        ]);
+        expect(await again.pruneThrottle(new Date(2_000_000_000_000))).toBe(1);
+        expect((await read(again, ['a', 'b', 'c'])).map((r) => r?.key ?? null)).toEqual([null, 'b', 'c']);
+      });
     });
   });
 }
