@@ -211,6 +211,7 @@ describe('serial devices → gateway → cloud (socat ptys)', () => {
     await r.sims.ecg!.pty.unplug();
     await waitFor(() => ecgState() === 'disconnected', { what: 'the gateway to see the unplug' });
     await new Promise((res) => setTimeout(res, 300));
+    const replugAt = new Date().toISOString();
     await r.sims.ecg!.pty.replug();
     await waitFor(() => ecgState() === 'connected', { what: 'the gateway to reopen the replugged port' });
     const obs = await waitFor(
@@ -233,17 +234,21 @@ describe('serial devices → gateway → cloud (socat ptys)', () => {
       { timeoutMs: 15_000, what: 'a second ECG recording after the replug' },
     );
     const recs = [...recordings(obs, 131330).values()].sort((a, b) => a[0]!.time.effective.localeCompare(b[0]!.time.effective));
-    expect(recs).toHaveLength(2);
-    // The first recording was closed at the unplug.
-    expect(recs[0]!.at(-1)?.segment?.last).toBe(true);
-    // Every segment is in the cloud once, and the two recordings are disjoint runs of what the board wrote.
+    // At least the one before the unplug and the one after the replug. A loaded machine may split one
+    // more (the simulator stalled over a second: samples that do not fit the recording's clock start
+    // a new one, by design), so the count is not fixed; what each recording holds is.
+    expect(recs.length).toBeGreaterThanOrEqual(2);
+    expect(recs.at(-1)![0]!.time.effective >= replugAt).toBe(true);
+    // Every recording but the one still streaming was closed (the unplug closes the one it cuts).
+    for (const segs of recs.slice(0, -1)) expect(segs.at(-1)?.segment?.last).toBe(true);
+    // Every segment is in the cloud once, and the recordings are disjoint runs of what the board wrote, in order.
     const ids = obs.map((o) => o.id);
     expect(new Set(ids).size).toBe(ids.length);
     const written = r.sims.ecg!.sim.written.map((w) => w.value - 512);
     const runs = recs.map((segs) => segs.flatMap(samplesOf));
     const starts = runs.map((run) => indexOfRun(written, run));
     expect(starts.every((s) => s >= 0)).toBe(true);
-    expect(starts[1]!).toBeGreaterThanOrEqual(starts[0]! + runs[0]!.length);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]!).toBeGreaterThanOrEqual(starts[i - 1]! + runs[i - 1]!.length);
     // The gateway was never restarted: same serial service, device back to connected.
     expect(r.gw.serial.status().find((s) => s.deviceId === 'serial:ecg-1')).toMatchObject({ state: 'connected', capture: 'on' });
   }, 45_000);
