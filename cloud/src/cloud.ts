@@ -28,6 +28,7 @@ import {
 import type { CloudStore } from './store/cloud-store.js';
 import { openCloudStore } from './store/open-store.js';
 import { type Telecom, type TeleconsultOptions, teleconsultDefaults } from './teleconsult/config.js';
+import { JOIN_KEY_FILE, loadJoinKey } from './teleconsult/join-links.js';
 import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
 
 export interface StartCloudOptions {
@@ -79,6 +80,8 @@ export interface StartCloudOptions {
   alertNotifications?: { teams?: readonly NotifyTeam[]; [key: string]: unknown };
   /** Clock of the outbox sender and the alert notifier (tests move it; default Date.now). */
   notifyClock?: () => number;
+  /** Clock of the patients' join links' expiry (tests move it; default the system's). */
+  joinClock?: () => Date;
 }
 
 export interface Cloud {
@@ -202,6 +205,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     let wakeInviter: (() => void) | undefined;
     const app = buildHttpApp({
       appointmentsChanged: () => wakeInviter?.(),
+      ...(opts.joinClock ? { joinClock: opts.joinClock } : {}),
       outbox: { metrics: () => outboxMetrics?.() ?? null },
       ...(oidc ? { oidc } : {}),
       store,
@@ -239,6 +243,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
           leads: teleconsult.config.appointmentReminders,
           checkEverySeconds: teleconsult.config.appointmentReminders.checkEverySeconds,
           timeZone: opts.timeZone ?? 'Europe/Paris',
+          joinKey: loadJoinKey(join(opts.dataDir, JOIN_KEY_FILE)),
         },
       },
       logger,

@@ -14,6 +14,7 @@ import type { Scheduler } from '../alerts/engine.js';
 import type { AppointmentRecord } from '../store/appointment-records.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { Telecom } from '../teleconsult/config.js';
+import { issueJoinLink } from '../teleconsult/join-links.js';
 import {
   appointmentMessages,
   dueReminder,
@@ -35,7 +36,9 @@ export interface AppointmentContacts {
 }
 
 export interface AppointmentInviterOptions {
-  store: Pick<CloudStore, 'listAppointments' | 'enqueueOutbox' | 'cancelOutbox' | 'listOutbox'>;
+  store: Pick<CloudStore, 'listAppointments' | 'enqueueOutbox' | 'cancelOutbox' | 'listOutbox' | 'saveActLink'>;
+  /** Puts the patient's join link in a home act's messages: the key of the tokens and the origin patients open. */
+  joinLinks?: { key: Buffer; publicBaseUrl: string };
   contacts: AppointmentContacts;
   leads: ReminderLeads;
   organizer: CalendarParty;
@@ -61,19 +64,24 @@ function matches(pattern: string, gatewayId: string): boolean {
   return pattern.endsWith('*') ? gatewayId.startsWith(pattern.slice(0, -1)) : pattern === gatewayId;
 }
 
+/** The site of the appointment's cart, if it has a contact (then the act is a cart act, not a home one). */
+function siteContactOf(a: AppointmentRecord, c: AppointmentContacts) {
+  return c.sites.find((x) => x.contact !== undefined && x.gateways.some((p) => matches(p, a.gatewayId)));
+}
+
 /**
  * The appointment's recipients: its named specialist, and the site's contact when the cart is in a
  * site that has one (a nursing home's desk), else the patient's own (a home kit).
  */
-export function recipientsOf(a: AppointmentRecord, c: AppointmentContacts): Recipient[] {
+export function recipientsOf(a: AppointmentRecord, c: AppointmentContacts, patientLink?: string): Recipient[] {
   const out: Recipient[] = [];
   const s = a.specialistId === null ? undefined : c.specialists.find((x) => x.id === a.specialistId);
   if (s && (s.email !== undefined || s.phone !== undefined)) out.push({ name: s.name, email: s.email, phone: s.phone });
-  const site = c.sites.find((x) => x.contact !== undefined && x.gateways.some((p) => matches(p, a.gatewayId)));
+  const site = siteContactOf(a, c);
   if (site?.contact) out.push({ name: site.name, ...site.contact });
   else {
     const p = c.patients.find((x) => x.id === a.patientId);
-    if (p?.telecom) out.push({ name: `${p.given} ${p.family}`, ...p.telecom });
+    if (p?.telecom) out.push({ name: `${p.given} ${p.family}`, ...p.telecom, link: patientLink });
   }
   return out;
 }
@@ -118,12 +126,12 @@ export class AppointmentInviter {
     return this.queue;
   }
 
-  private context(a: AppointmentRecord, now: Date): MessageContext {
+  private async context(a: AppointmentRecord, now: Date): Promise<MessageContext> {
     const t = textsIn(invite, this.o.lang);
     const s = a.specialistId === null ? undefined : this.o.contacts.specialists.find((x) => x.id === a.specialistId);
     return {
       appointment: a,
-      recipients: recipientsOf(a, this.o.contacts),
+      recipients: recipientsOf(a, this.o.contacts, await this.patientLink(a, now)),
       withWhom: s?.name ?? format(t.pool, { specialty: a.specialty ?? '?' }),
       organizer: this.o.organizer,
       uidDomain: this.o.uidDomain,
@@ -133,12 +141,19 @@ export class AppointmentInviter {
     };
   }
 
+  /** A home act's join link (none for a cart act: the nurse starts the call; none once cancelled). */
+  private async patientLink(a: AppointmentRecord, now: Date): Promise<string | undefined> {
+    const j = this.o.joinLinks;
+    if (!j || a.status !== 'scheduled' || siteContactOf(a, this.o.contacts)) return undefined;
+    return issueJoinLink({ store: this.o.store, key: j.key, appointment: a, publicBaseUrl: j.publicBaseUrl, now });
+  }
+
   private async round(): Promise<void> {
     const now = new Date(this.now());
     const { store } = this.o;
     let added = 0;
     for await (const a of this.appointments(['scheduled'], now)) {
-      const c = this.context(a, now);
+      const c = await this.context(a, now);
       const messages = appointmentMessages(c, 'invitation');
       const due = dueReminder(a, this.o.leads, now);
       if (due) messages.push(...appointmentMessages(c, { reminder: due }));
@@ -150,7 +165,7 @@ export class AppointmentInviter {
       await store.cancelOutbox(invitationTopic(a.id), now);
       const sent = await store.listOutbox({ topic: invitationTopic(a.id), status: 'sent', limit: 1 });
       if (sent.length === 0) continue;
-      const messages = appointmentMessages(this.context(a, now), 'cancellation');
+      const messages = appointmentMessages(await this.context(a, now), 'cancellation');
       if (messages.length > 0) added += await store.enqueueOutbox(messages, now);
     }
     if (added > 0) {

@@ -15,6 +15,8 @@ export interface Recipient {
   name: string;
   email?: string | undefined;
   phone?: string | undefined;
+  /** The patient's join link of a home act (teleconsult/join-links.ts): in the patient's messages only. */
+  link?: string | undefined;
 }
 
 export interface MessageContext {
@@ -88,6 +90,8 @@ export function appointmentMessages(c: MessageContext, kind: AppointmentMessageK
           : [t.subject, t.body, t.sms];
   const out: OutboxInput[] = [];
   for (const r of c.recipients) {
+    // No link in a cancellation: there is nothing to join.
+    const link = kind === 'cancellation' ? undefined : r.link;
     if (r.email !== undefined) {
       const calendar =
         typeof kind === 'string'
@@ -102,6 +106,7 @@ export function appointmentMessages(c: MessageContext, kind: AppointmentMessageK
                 summary: t.summary,
                 organizer: c.organizer,
                 attendee: { name: r.name, email: r.email },
+                ...(link ? { url: link, location: link } : {}),
                 stamp: new Date(a.updatedAt),
               }),
             }
@@ -110,7 +115,12 @@ export function appointmentMessages(c: MessageContext, kind: AppointmentMessageK
         idempotencyKey: key('email', r.email),
         topic,
         recipient: r.email,
-        payload: { kind: 'email', subject: format(subject, v), text: format(body, v), ...(calendar ? { calendar } : {}) },
+        payload: {
+          kind: 'email',
+          subject: format(subject, v),
+          text: link ? `${format(body, v)}\n\n${format(t.linkLine, { link })}` : format(body, v),
+          ...(calendar ? { calendar } : {}),
+        },
         notBefore: c.now,
       });
     }
@@ -119,7 +129,7 @@ export function appointmentMessages(c: MessageContext, kind: AppointmentMessageK
         idempotencyKey: key('sms', r.phone),
         topic,
         recipient: r.phone,
-        payload: { kind: 'sms', text: format(sms, v) },
+        payload: { kind: 'sms', text: link ? `${format(sms, v)} ${link}` : format(sms, v) },
         notBefore: c.now,
       });
   }

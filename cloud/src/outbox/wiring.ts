@@ -30,7 +30,14 @@ export interface NotificationsOptions {
   schedule?: Scheduler;
   env?: NodeJS.ProcessEnv;
   /** Who gets appointment invitations and reminders, and when (teleconsult.appointmentReminders). */
-  appointments?: { contacts: AppointmentContacts; leads: ReminderLeads; checkEverySeconds: number; timeZone: string };
+  appointments?: {
+    contacts: AppointmentContacts;
+    leads: ReminderLeads;
+    checkEverySeconds: number;
+    timeZone: string;
+    /** The key of the patients' join links (teleconsult/join-links.ts); without it, no link in the messages. */
+    joinKey?: Buffer;
+  };
 }
 
 export interface Notifications {
@@ -98,6 +105,7 @@ export async function startNotifications(o: {
           // The invitation comes from the address the e-mails leave from (SMS only: a no-reply of the cloud's host).
           organizer: { name: outbox.email?.fromName ?? 'Telecart', email: outbox.email?.from ?? `no-reply@${hostOf(o.dashboardUrl)}` },
           uidDomain: hostOf(o.dashboardUrl),
+          ...(appts.joinKey ? { joinLinks: { key: appts.joinKey, publicBaseUrl: o.dashboardUrl } } : {}),
           timeZone: appts.timeZone,
           lang: 'fr',
           everyMs: appts.checkEverySeconds * 1000,

@@ -39,5 +39,9 @@ export const invite = {
     fr: 'Telecart rappel : téléconsultation le {when} avec {with}.',
     en: 'Telecart reminder: teleconsultation on {when} with {with}.',
   },
+  linkLine: {
+    fr: 'Pour rejoindre la téléconsultation, ouvrez ce lien sur l’appareil que vous utiliserez (il ne s’ouvrira que sur celui-là) :\n{link}',
+    en: 'To join the teleconsultation, open this link on the device you will use (it will open on that one only):\n{link}',
+  },
   pool: { fr: 'un spécialiste ({specialty})', en: 'a specialist ({specialty})' },
 } as const satisfies Messages;
