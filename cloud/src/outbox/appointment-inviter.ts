@@ -27,6 +27,8 @@ import {
 import type { CalendarParty } from './ical.js';
 
 const PAGE = 500;
+/** Bounds the memo of offered states (cleared past it: the next round offers everything again). */
+const MAX_OFFERED = 100_000;
 
 /** Who is told of an appointment, from the configuration (docs/notifications.md). */
 export interface AppointmentContacts {
@@ -92,6 +94,12 @@ export class AppointmentInviter {
   private queued = false;
   private stopped = false;
   private cancel: (() => void) | null = null;
+  /**
+   * States already offered to the outbox by this process (appointment, last change, status, reminder
+   * due): a later round skips building their messages again. Only a saving: the idempotency keys are
+   * the guarantee, and a restart offers everything once more.
+   */
+  private readonly offered = new Set<string>();
 
   constructor(private readonly o: AppointmentInviterOptions) {
     this.now = o.now ?? Date.now;
@@ -152,21 +160,29 @@ export class AppointmentInviter {
     const now = new Date(this.now());
     const { store } = this.o;
     let added = 0;
+    if (this.offered.size > MAX_OFFERED) this.offered.clear();
     for await (const a of this.appointments(['scheduled'], now)) {
+      const due = dueReminder(a, this.o.leads, now);
+      const state = `${a.id}|${a.updatedAt}|${a.status}|${due ?? ''}`;
+      if (this.offered.has(state)) continue;
       const c = await this.context(a, now);
       const messages = appointmentMessages(c, 'invitation');
-      const due = dueReminder(a, this.o.leads, now);
       if (due) messages.push(...appointmentMessages(c, { reminder: due }));
       if (messages.length > 0) added += await store.enqueueOutbox(messages, now);
+      this.offered.add(state);
     }
     for await (const a of this.appointments(['cancelled', 'not-done'], now)) {
+      const state = `${a.id}|${a.updatedAt}|${a.status}`;
+      if (this.offered.has(state)) continue;
       // Nothing more to remind; unsent invitations withdrawn; who may have it in a calendar gets the CANCEL.
       await store.cancelOutbox(reminderTopic(a.id), now);
       await store.cancelOutbox(invitationTopic(a.id), now);
       const sent = await store.listOutbox({ topic: invitationTopic(a.id), status: 'sent', limit: 1 });
+      // Not memoised before an invitation is seen sent: one leased at the cancellation may settle as sent later.
       if (sent.length === 0) continue;
       const messages = appointmentMessages(await this.context(a, now), 'cancellation');
       if (messages.length > 0) added += await store.enqueueOutbox(messages, now);
+      this.offered.add(state);
     }
     if (added > 0) {
       this.o.logger.info({ added }, 'invite: messages enqueued');
