@@ -27,7 +27,8 @@ import {
 } from './security/cloud-wiring.js';
 import type { CloudStore } from './store/cloud-store.js';
 import { openCloudStore } from './store/open-store.js';
-import { type TeleconsultOptions, teleconsultDefaults } from './teleconsult/config.js';
+import { type Telecom, type TeleconsultOptions, teleconsultDefaults } from './teleconsult/config.js';
+import { JOIN_KEY_FILE, loadJoinKey } from './teleconsult/join-links.js';
 import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
 
 export interface StartCloudOptions {
@@ -41,7 +42,7 @@ export interface StartCloudOptions {
   /** Listen address of the broker and the HTTP server (default 127.0.0.1). */
   host?: string;
   /** Configured patients; `telemonitoring` enrolls one in a programme whose alerts the cloud raises. */
-  patients?: EnrolledPatientSeed[];
+  patients?: (EnrolledPatientSeed & { telecom?: Telecom })[];
   /** The telemonitoring alert engine (docs/telemonitoring-alerts.md). */
   telemonitoring?: TelemonitoringOptions;
   logger?: Logger;
@@ -79,6 +80,8 @@ export interface StartCloudOptions {
   alertNotifications?: { teams?: readonly NotifyTeam[]; [key: string]: unknown };
   /** Clock of the outbox sender and the alert notifier (tests move it; default Date.now). */
   notifyClock?: () => number;
+  /** Clock of the patients' join links' expiry (tests move it; default the system's). */
+  joinClock?: () => Date;
 }
 
 export interface Cloud {
@@ -199,7 +202,10 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
 
     // The sender and the notifier need the dashboard's origin for their links: known once listening.
     let outboxMetrics: (() => OutboxMetrics) | undefined;
+    let wakeInviter: (() => void) | undefined;
     const app = buildHttpApp({
+      appointmentsChanged: () => wakeInviter?.(),
+      ...(opts.joinClock ? { joinClock: opts.joinClock } : {}),
       outbox: { metrics: () => outboxMetrics?.() ?? null },
       ...(oidc ? { oidc } : {}),
       store,
@@ -232,12 +238,21 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
         outbox: opts.outbox,
         alertNotifications: opts.alertNotifications,
         ...(opts.notifyClock ? { clock: opts.notifyClock } : {}),
+        appointments: {
+          contacts: { patients: opts.patients ?? [], specialists: teleconsult.config.specialists, sites: teleconsult.config.sites },
+          leads: teleconsult.config.appointmentReminders,
+          checkEverySeconds: teleconsult.config.appointmentReminders.checkEverySeconds,
+          timeZone: opts.timeZone ?? 'Europe/Paris',
+          joinKey: loadJoinKey(join(opts.dataDir, JOIN_KEY_FILE)),
+        },
       },
       logger,
     });
     undo.push(() => notifications.stop());
     const sender = notifications.sender;
     if (sender) outboxMetrics = () => sender.metrics();
+    const inviter = notifications.inviter;
+    if (inviter) wakeInviter = () => void inviter.wake();
     const mqttUrl = broker ? `${security ? 'mqtts' : 'mqtt'}://${urlHost(host)}:${broker.port}` : brokerUrl;
     const enrollment =
       security && opts.tls

@@ -20,7 +20,7 @@ import { AuthConfig } from './auth/config.js';
 import { OutboxConfig } from './outbox/config.js';
 import { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 import { DbUrl } from './store/db-url.js';
-import { checkIceServers, checkTeleconsultAccounts, TeleconsultConfig } from './teleconsult/config.js';
+import { checkIceServers, checkTeleconsultAccounts, Telecom, TeleconsultConfig } from './teleconsult/config.js';
 
 export const PatientSeedConfig = Type.Object(
   {
@@ -52,6 +52,12 @@ export const PatientSeedConfig = Type.Object(
       }),
     ),
     telemonitoring: Type.Optional(TelemonitoringEnrollment),
+    telecom: Type.Optional(
+      CloneType(Telecom, {
+        description:
+          "where this patient's appointment invitations and reminders go when its cart is in no teleconsult.sites[] with a contact (a home kit)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -28,6 +28,10 @@ export interface HttpDeps {
   trustProxy?: readonly string[];
   /** The outbox sender's counters (null: no transport configured), exported on /metrics. */
   outbox?: { metrics(): OutboxMetrics | null };
+  /** Told after an appointment was booked, moved or closed: the invitations loop enqueues at once. */
+  appointmentsChanged?: () => void;
+  /** Clock of the join links' expiry (tests move it; default the system's). */
+  joinClock?: () => Date;
   /** Sign-in with the OpenID Connect provider (auth.oidc): /auth/oidc/start and /auth/oidc/callback, a button on /login. */
   oidc?: OidcSignIn;
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */

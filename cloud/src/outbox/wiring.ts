@@ -7,6 +7,8 @@ import type { AlertEngine, Scheduler } from '../alerts/engine.js';
 import { AlertNotificationsConfig } from '../alerts/notify/config.js';
 import { AlertNotifier } from '../alerts/notify/notifier.js';
 import type { CloudStore } from '../store/cloud-store.js';
+import { type AppointmentContacts, AppointmentInviter } from './appointment-inviter.js';
+import type { ReminderLeads } from './appointment-messages.js';
 import { brevoSmsSender } from './brevo-sms.js';
 import { OutboxConfig } from './config.js';
 import { OutboxSender } from './sender.js';
@@ -27,11 +29,22 @@ export interface NotificationsOptions {
   clock?: () => number;
   schedule?: Scheduler;
   env?: NodeJS.ProcessEnv;
+  /** Who gets appointment invitations and reminders, and when (teleconsult.appointmentReminders). */
+  appointments?: {
+    contacts: AppointmentContacts;
+    leads: ReminderLeads;
+    checkEverySeconds: number;
+    timeZone: string;
+    /** The key of the patients' join links (teleconsult/join-links.ts); without it, no link in the messages. */
+    joinKey?: Buffer;
+  };
 }
 
 export interface Notifications {
   sender: OutboxSender | null;
   notifier: AlertNotifier | null;
+  /** Null without an outbox transport or without appointments options. */
+  inviter: AppointmentInviter | null;
   stop(): Promise<void>;
 }
 
@@ -82,17 +95,48 @@ export async function startNotifications(o: {
           ...schedule,
         })
       : null;
+  const appts = o.options.appointments;
+  const inviter =
+    sender && appts
+      ? new AppointmentInviter({
+          store: o.store,
+          contacts: appts.contacts,
+          leads: appts.leads,
+          // The invitation comes from the address the e-mails leave from (SMS only: a no-reply of the cloud's host).
+          organizer: { name: outbox.email?.fromName ?? 'Telecart', email: outbox.email?.from ?? `no-reply@${hostOf(o.dashboardUrl)}` },
+          uidDomain: hostOf(o.dashboardUrl),
+          ...(appts.joinKey ? { joinLinks: { key: appts.joinKey, publicBaseUrl: o.dashboardUrl } } : {}),
+          timeZone: appts.timeZone,
+          lang: 'fr',
+          everyMs: appts.checkEverySeconds * 1000,
+          onEnqueued: () => void sender.wake(),
+          logger: o.logger.child({ part: 'invite' }),
+          ...clock,
+          ...schedule,
+        })
+      : null;
   const unsubscribe = notifier ? o.alerts.onAlert(notifier.onAlert) : () => undefined;
   await sender?.start();
   await notifier?.start();
+  await inviter?.start();
   if (notifier) o.logger.info({ teams: notify.teams.length }, 'notify: alert notifications active');
   return {
     sender,
     notifier,
+    inviter,
     async stop() {
       unsubscribe();
+      await inviter?.stop();
       await notifier?.stop();
       await sender?.stop();
     },
   };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname || 'telecart.invalid';
+  } catch {
+    return 'telecart.invalid';
+  }
 }

@@ -6,6 +6,7 @@
 
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { StoredLogin } from '../teleconsult/logins.js';
+import type { ActLinkRecord } from './act-link-records.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import type {
   AppointmentBooking,
@@ -285,6 +286,11 @@ export interface CloudStore {
   saveReportLink(link: ReportLinkRecord): Promise<void>;
   /** The link whose token hashes to this, expired or not. */
   getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null>;
+  /** Join links of home acts (migration 15): saved once per token (saving it again changes nothing). */
+  saveActLink(link: ActLinkRecord): Promise<void>;
+  getActLink(tokenSha256: string): Promise<ActLinkRecord | null>;
+  /** Binds the link to a device unless one has it already; the link as it is after. */
+  bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

@@ -332,6 +332,22 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE login_sessions ADD COLUMN amr jsonb;
     `,
   },
+  {
+    version: 15,
+    name: 'join links of home acts (single-use per device)',
+    sql: `
+      CREATE TABLE act_links (
+        token_sha256    text COLLATE "C" PRIMARY KEY,
+        appointment_id  uuid NOT NULL,
+        patient_id      text COLLATE "C" NOT NULL,
+        created_at      timestamptz NOT NULL,
+        expires_ms      bigint NOT NULL,
+        device_sha256   text COLLATE "C",
+        bound_at        timestamptz
+      );
+      CREATE INDEX act_links_appointment ON act_links (appointment_id);
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
 import { type Postgres, startPostgres } from '../testing/postgres.js';
+import { actLinkStoreSuite } from './act-link-suite.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
 import { openCloudStore } from './open-store.js';
 import { outboxStoreSuite } from './outbox-suite.js';
@@ -59,6 +60,7 @@ throttleStoreSuite(harness);
 appointmentStoreSuite(harness);
 outboxStoreSuite(harness);
 reportStoreSuite(harness);
+actLinkStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {

@@ -11,6 +11,8 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
+import type { ActLinkRecord } from './act-link-records.js';
+import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
 import type {
@@ -223,6 +225,7 @@ export class PostgresStore implements CloudStore {
   private readonly alerts: AlertTables;
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
+  private readonly actLinks: ActLinkTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -236,6 +239,7 @@ export class PostgresStore implements CloudStore {
     this.appointments = new AppointmentTables(postgresKysely<AppointmentDatabase>(pool), postgresDialect);
     this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
     this.reports = new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect);
+    this.actLinks = new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect);
     this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
   }
 
@@ -606,6 +610,18 @@ export class PostgresStore implements CloudStore {
 
   getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null> {
     return this.reports.link(tokenSha256);
+  }
+
+  saveActLink(link: ActLinkRecord): Promise<void> {
+    return this.actLinks.save(link);
+  }
+
+  getActLink(tokenSha256: string): Promise<ActLinkRecord | null> {
+    return this.actLinks.get(tokenSha256);
+  }
+
+  bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null> {
+    return this.actLinks.bind(tokenSha256, deviceSha256, at);
   }
 
   appendAudit(event: AuditEventInput): Promise<void> {

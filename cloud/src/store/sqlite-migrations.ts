@@ -346,6 +346,24 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE login_sessions ADD COLUMN amr TEXT; -- JSON array of strings
     `,
   },
+  {
+    version: 15,
+    name: 'join links of home acts (single-use per device)',
+    sql: `
+      -- The patient's link to a home act: only the token's SHA-256 is kept; the first device that opens
+      -- it is bound (the SHA-256 of its cookie secret), and only that device may open it again.
+      CREATE TABLE act_links (
+        token_sha256    TEXT PRIMARY KEY,
+        appointment_id  TEXT NOT NULL,
+        patient_id      TEXT NOT NULL,
+        created_at      TEXT NOT NULL,
+        expires_ms      INTEGER NOT NULL,
+        device_sha256   TEXT,
+        bound_at        TEXT
+      ) WITHOUT ROWID;
+      CREATE INDEX act_links_appointment ON act_links (appointment_id);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

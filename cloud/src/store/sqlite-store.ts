@@ -10,6 +10,8 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import Database from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
 import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
+import type { ActLinkRecord } from './act-link-records.js';
+import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
 import type {
@@ -125,6 +127,7 @@ export class SqliteStore implements CloudStore {
   private readonly alerts: AlertTables;
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
+  private readonly actLinks: ActLinkTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -143,6 +146,7 @@ export class SqliteStore implements CloudStore {
     this.appointments = new AppointmentTables(sqliteKysely<AppointmentDatabase>(this.db), sqliteDialect);
     this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
     this.reports = new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect);
+    this.actLinks = new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect);
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
   }
 
@@ -459,6 +463,18 @@ export class SqliteStore implements CloudStore {
 
   getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null> {
     return this.reports.link(tokenSha256);
+  }
+
+  saveActLink(link: ActLinkRecord): Promise<void> {
+    return this.actLinks.save(link);
+  }
+
+  getActLink(tokenSha256: string): Promise<ActLinkRecord | null> {
+    return this.actLinks.get(tokenSha256);
+  }
+
+  bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null> {
+    return this.actLinks.bind(tokenSha256, deviceSha256, at);
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {

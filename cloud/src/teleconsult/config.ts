@@ -3,6 +3,24 @@ import { CloneType, type Static, Type } from '@sinclair/typebox';
 import { type ConfigIssue, IceServer } from '@telecart/protocol';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]*$' });
+/** Where appointment invitations and reminders go: an e-mail address, a mobile number (E.164), or both. */
+export const Telecom = Type.Object(
+  {
+    email: Type.Optional(
+      Type.String({
+        pattern: '^[^@\\s<>]+@[^@\\s<>]+$',
+        maxLength: 320,
+        description: 'receives the invitation with its .ics and the reminders',
+      }),
+    ),
+    phone: Type.Optional(
+      Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'mobile number in E.164 (e.g. +33612345678): receives the SMS' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type Telecom = Static<typeof Telecom>;
+
 const GatewayPattern = Type.String({
   minLength: 1,
   maxLength: 64,
@@ -49,6 +67,16 @@ export const SpecialistConfig = Type.Object(
           'the account’s TOTP secret encrypted with teleconsult.totpKeyFile, from `telecart cloud totp-enroll <id>`; with it the password login also needs the 6-digit code',
       }),
     ),
+    email: Type.Optional(
+      Type.String({
+        pattern: '^[^@\\s<>]+@[^@\\s<>]+$',
+        maxLength: 320,
+        description: 'receives the invitations (.ics) and reminders of appointments named to this specialist',
+      }),
+    ),
+    phone: Type.Optional(
+      Type.String({ pattern: '^\\+[1-9][0-9]{6,14}$', description: 'mobile number in E.164: receives the same messages by SMS' }),
+    ),
     disabled: Type.Optional(
       Type.Boolean({
         description:
@@ -65,6 +93,11 @@ export const SiteConfig = Type.Object(
     id: CloneType(Id, { description: 'referenced by specialists[].sites' }),
     name: Type.String({ minLength: 1, maxLength: 128, description: 'display name' }),
     gateways: Type.Array(GatewayPattern, { maxItems: 1000, description: "the site's carts" }),
+    contact: Type.Optional(
+      CloneType(Telecom, {
+        description: "where invitations and reminders of appointments on the site's carts go (the nursing home's desk)",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -115,6 +148,33 @@ export const TeleconsultConfig = Type.Object(
         default: {},
         description:
           'a cart’s call for a patient with a scheduled appointment in this window around its start is that appointment (not a new act)',
+      },
+    ),
+    appointmentReminders: Type.Object(
+      {
+        dayBeforeMinutes: Type.Integer({
+          minimum: 0,
+          maximum: 7 * 24 * 60,
+          default: 24 * 60,
+          description: 'the first reminder, this long before the start (0: none)',
+        }),
+        hourBeforeMinutes: Type.Integer({
+          minimum: 0,
+          maximum: 24 * 60,
+          default: 60,
+          description: 'the last reminder, this long before the start (0: none)',
+        }),
+        checkEverySeconds: Type.Integer({
+          minimum: 5,
+          maximum: 3600,
+          default: 30,
+          description: 'how often the cloud looks for invitations, cancellations and reminders to enqueue',
+        }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'invitations and reminders of appointments, sent through the outbox (docs/notifications.md)',
       },
     ),
     connectTimeoutSeconds: Type.Number({
@@ -203,6 +263,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     sites: [],
     waitingTimeoutMinutes: 15,
     appointmentWindowMinutes: { early: 15, late: 30 },
+    appointmentReminders: { dayBeforeMinutes: 24 * 60, hourBeforeMinutes: 60, checkEverySeconds: 30 },
     connectTimeoutSeconds: 60,
     rejoinGraceSeconds: 60,
     loginHours: 12,

@@ -28,6 +28,7 @@ const PUBLIC_GET = [
   '/favicon.ico',
   '/favicon.svg',
   '/healthz',
+  '/join/:token',
   '/login',
   '/metrics',
   '/r/:token',

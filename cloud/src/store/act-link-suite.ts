@@ -1,0 +1,60 @@
+/**
+ * The join links part of the store contract (migration 15), run on every CloudStore (SQLite,
+ * PostgreSQL) from its test file next to the other suites.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ActLinkRecord } from './act-link-records.js';
+import type { CloudStore } from './cloud-store.js';
+import type { StoreHarness, StoreTestDatabase } from './store-suite.js';
+
+const link = (over: Partial<ActLinkRecord> = {}): ActLinkRecord => ({
+  tokenSha256: 'a'.repeat(64),
+  appointmentId: randomUUID(),
+  patientId: 'pat-1',
+  createdAt: '2026-12-06T08:00:00.000Z',
+  expiresAt: '2026-12-08T15:00:00.000Z',
+  deviceSha256: null,
+  boundAt: null,
+  ...over,
+});
+
+export function actLinkStoreSuite(harness: StoreHarness): void {
+  let db: StoreTestDatabase;
+  let store: CloudStore;
+  beforeEach(async () => {
+    db = await harness.fresh();
+    store = await db.open();
+  });
+  afterEach(async () => {
+    await store.close();
+    await db.drop();
+  });
+
+  describe(`${harness.name}: act join links`, () => {
+    it('saves a link once (saving it again changes nothing) and reads it back by the token’s hash', async () => {
+      const l = link();
+      await store.saveActLink(l);
+      await store.saveActLink({ ...l, expiresAt: '2030-01-01T00:00:00.000Z' });
+      expect(await store.getActLink(l.tokenSha256)).toEqual(l);
+      expect(await store.getActLink('b'.repeat(64))).toBeNull();
+    });
+
+    it('binds the first device only: a second bind leaves the first, also from another connection', async () => {
+      const l = link();
+      await store.saveActLink(l);
+      const at = new Date('2026-12-08T14:55:00Z');
+      const first = await store.bindActLink(l.tokenSha256, 'd1'.repeat(32), at);
+      expect(first).toEqual({ ...l, deviceSha256: 'd1'.repeat(32), boundAt: at.toISOString() });
+      const other = await db.open();
+      try {
+        const second = await other.bindActLink(l.tokenSha256, 'd2'.repeat(32), new Date(at.getTime() + 1000));
+        expect(second?.deviceSha256).toBe('d1'.repeat(32));
+        expect(second?.boundAt).toBe(at.toISOString());
+      } finally {
+        await other.close();
+      }
+      expect(await store.bindActLink('c'.repeat(64), 'd3'.repeat(32), at)).toBeNull();
+    });
+  });
+}
