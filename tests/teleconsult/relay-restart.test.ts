@@ -31,7 +31,8 @@ interface Act {
   connectedAt: string | null;
 }
 
-describe('teleconsultation acts across a cloud crash', () => {
+// Two cloud starts, logins (bcrypt) and an act each: more than the default 30 s on a busy machine.
+describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () => {
   let dir: string | undefined;
   let cloud: ServiceChild | undefined;
   let cart: TestCart | undefined;
