@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hashPassword } from '@telecart/cloud';
+import { hashPassword, type TeleconsultationRecord } from '@telecart/cloud';
 import { encodePayload, topics } from '@telecart/protocol';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import { freePort } from '../../cloud/src/testing/mosquitto.js';
 import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
 import { type ServiceChild, startServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
-import { type Json, login, PASSWORDS, PageSocket, TestCart } from './support.js';
+import { type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
 
 const CLI_MAIN = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
 const CART = 'cart-1';
@@ -247,5 +247,54 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
     ]);
     const actions = (await audit(c, sid)).map((e) => e.action);
     expect(actions.slice(actions.indexOf('restart'))).toEqual(['restart', 'end']);
+  });
+});
+
+describe('waiting acts stored before the relay kept its state (no waiting deadline on the row)', () => {
+  it('the wait counts from the call: one over its wait ends not done at start, a recent one is back in the waiting room', async () => {
+    const first = await startConsultCloud();
+    const ago = (min: number) => new Date(Date.now() - min * 60_000).toISOString();
+    const waiting = (sessionId: string, createdAt: string): TeleconsultationRecord => ({
+      sessionId,
+      gatewayId: CART,
+      patientId: 'p-001',
+      patientIns: null,
+      requestedSpecialistId: null,
+      specialistId: null,
+      specialistName: null,
+      reason: null,
+      consent: { by: 'patient', method: 'oral', representative: null, collectedAt: createdAt, collectedBy: null },
+      status: 'waiting',
+      outcome: null,
+      createdAt,
+      joinedAt: null,
+      connectedAt: null,
+      endedAt: null,
+      durationMs: null,
+      updatedAt: createdAt,
+    });
+    const old = randomUUID();
+    const recent = randomUUID();
+    try {
+      // As an older release left them: the act's row only (waitingTimeoutMinutes is 15 by default).
+      await first.cloud.store.upsertTeleconsultation(waiting(old, ago(20)));
+      await first.cloud.store.upsertTeleconsultation(waiting(recent, ago(1)));
+    } finally {
+      await first.cloud.stop();
+    }
+    const second = await startConsultCloud({ dataDir: first.dir });
+    try {
+      const { store } = second.cloud;
+      await waitFor(async () => (await store.getTeleconsultation(old))?.status === 'not-done', { what: 'the old wait ended' });
+      expect(await store.getTeleconsultation(old)).toMatchObject({ status: 'not-done', outcome: 'no-join-timeout' });
+      await second.cloud.teleconsult.relay.flush();
+      expect(await store.getTeleconsultation(recent)).toMatchObject({ status: 'waiting', outcome: null });
+      expect(second.cloud.teleconsult.relay.metrics().activeSessions).toBe(1);
+      const until = (await store.openRelayStates()).get(recent)?.waitingUntil;
+      expect(until && Date.parse(until) - Date.parse(ago(1))).toBeGreaterThan(13 * 60_000);
+    } finally {
+      await second.stop();
+      rmSync(first.dir, { recursive: true, force: true });
+    }
   });
 });
