@@ -124,11 +124,30 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
     return ((await r.json()) as { teleconsultations: Act[] }).teleconsultations;
   }
 
+  /** The act's rows once it has ended: the cart hears of the end before the relay's queued store write lands. */
+  async function endedRows(c: ServiceChild, cookie: string, sid: string): Promise<Act[]> {
+    const rows = () => acts(c, cookie).then((all) => all.filter((a) => a.sessionId === sid));
+    await waitFor(async () => (await rows()).every((a) => a.status !== 'waiting' && a.status !== 'in-progress'), {
+      what: 'the end in the store',
+    });
+    return rows();
+  }
+
+  /** The act's audit trail, once it has its `end` (written after the row, in the same queue). */
   async function audit(c: ServiceChild, sid: string): Promise<{ action: string; actor: string; detail: string | null }[]> {
     const cookie = await login(String(c.info.httpUrl), 'auditor', PASSWORDS.auditor);
-    const r = await fetch(`${String(c.info.httpUrl)}/api/audit?session=${sid}`, { headers: { cookie } });
-    expect(r.status).toBe(200);
-    return ((await r.json()) as { events: { action: string; actor: string; detail: string | null }[] }).events;
+    const read = async () => {
+      const r = await fetch(`${String(c.info.httpUrl)}/api/audit?session=${sid}`, { headers: { cookie } });
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { events: { action: string; actor: string; detail: string | null }[] }).events;
+    };
+    return waitFor(
+      async () => {
+        const events = await read();
+        return events.some((e) => e.action === 'end') ? events : undefined;
+      },
+      { what: 'the end in the audit trail' },
+    );
   }
 
   /** Call, join, media up, and the act's row says so (the relay's writes are in order: its state is stored). */
@@ -183,7 +202,7 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
       page.send({ type: 'hangup', sessionId: sid });
       await back.status(sid, 'completed');
 
-      const rows = (await acts(c, cookie)).filter((a) => a.sessionId === sid);
+      const rows = await endedRows(c, cookie, sid);
       expect(rows).toEqual([expect.objectContaining({ status: 'completed', outcome: 'hangup-specialist' })]);
       const actions = (await audit(c, sid)).map((e) => e.action);
       expect(actions).toContain('restart');
@@ -218,9 +237,7 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
     page.send({ type: 'hangup', sessionId: sid });
     await back.status(sid, 'completed');
 
-    expect((await acts(c, cookie)).filter((a) => a.sessionId === sid)).toEqual([
-      expect.objectContaining({ status: 'completed', outcome: 'hangup-specialist' }),
-    ]);
+    expect(await endedRows(c, cookie, sid)).toEqual([expect.objectContaining({ status: 'completed', outcome: 'hangup-specialist' })]);
     const events = await audit(c, sid);
     expect(events.find((e) => e.action === 'restart')?.detail).toMatch(/^restored waiting, \d+ s left to join$/);
   });
@@ -242,9 +259,7 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
     const hangup = await cart.next('hangup', (m) => m.sessionId === sid);
     expect(hangup.reason).toBe('specialist-lost');
     await cart.status(sid, 'completed');
-    expect((await acts(c, cookie)).filter((a) => a.sessionId === sid)).toEqual([
-      expect.objectContaining({ status: 'completed', outcome: 'specialist-lost' }),
-    ]);
+    expect(await endedRows(c, cookie, sid)).toEqual([expect.objectContaining({ status: 'completed', outcome: 'specialist-lost' })]);
     const actions = (await audit(c, sid)).map((e) => e.action);
     expect(actions.slice(actions.indexOf('restart'))).toEqual(['restart', 'end']);
   });
