@@ -14,6 +14,9 @@
  *   rejoin        the same specialist joins again: a fresh `start` to the cart (new offer/answer)
  *   end           page hangup, nurse cancel, cart closed/failed, timeouts, no rejoin in time
  *                 → completed / not-done / cancelled
+ *   cloud restart the open acts' state is on their rows (migration 16): at start a waiting act is
+ *                 back in the waiting rooms, an act in progress waits `reconnecting` for a rejoin;
+ *                 the cart is told again when its status says it is back
  *
  * Every status change goes to the gateway (RtcDown `session`), to the pages, to the store (the
  * act's row) and to the audit trail. Bad messages on either side are counted, logged once per
