@@ -255,7 +255,7 @@ describe('the call and the act', () => {
 });
 
 describe('a cloud restart', () => {
-  it('keeps scheduled appointments scheduled (only acts that had started are closed as interrupted)', async () => {
+  it('keeps scheduled appointments scheduled across a restart (the relay takes back only acts that had started)', async () => {
     const first = await startConsultCloud();
     const id = randomUUID();
     const start = inMinutes(120);

@@ -43,8 +43,12 @@ describe('topic rules', () => {
       expect(maySubscribe(gwA, f), f).toBe(false);
   });
 
-  it('the signaling relay reads every rtc/up and writes every rtc/down, nothing else', () => {
+  it('the signaling relay reads every rtc/up and status and writes every rtc/down, nothing else', () => {
     expect(maySubscribe(signaling, topics.allRtcUp())).toBe(true);
+    // The carts' statuses: when a cart is back after a cloud restart (its acts are told to it again).
+    expect(maySubscribe(signaling, topics.allStatuses())).toBe(true);
+    expect(maySubscribe(signaling, `$share/x/${topics.allStatuses()}`)).toBe(false);
+    expect(mayPublish(signaling, topics.status('cart-a'))).toBe(false);
     expect(mayPublish(signaling, topics.rtcDown('cart-a'))).toBe(true);
     expect(mayPublish(signaling, topics.rtcUp('cart-a'))).toBe(false);
     expect(mayPublish(signaling, topics.ack('cart-a'))).toBe(false);
@@ -59,7 +63,9 @@ describe('topic rules', () => {
 
   it('writes the same rules as a Mosquitto ACL', () => {
     const acl = mosquittoAcl(['telecart-cloud:ingest:0'], ['cart-z']);
-    expect(acl).toContain(`user ${SIGNALING_CN}\ntopic read telecart/v1/gw/+/rtc/up\ntopic write telecart/v1/gw/+/rtc/down\n`);
+    expect(acl).toContain(
+      `user ${SIGNALING_CN}\ntopic read telecart/v1/gw/+/rtc/up\ntopic read telecart/v1/gw/+/status\ntopic write telecart/v1/gw/+/rtc/down\n`,
+    );
     expect(acl).toContain('pattern write telecart/v1/gw/%u/rtc/up\npattern read telecart/v1/gw/%u/rtc/down');
     expect(acl).toContain('user cart-z\ntopic deny telecart/v1/#');
   });

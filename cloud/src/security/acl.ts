@@ -8,7 +8,7 @@
  *                 subscribe telecart/v1/gw/+/up/+ (also through $share), telecart/v1/gw/+/status
  *   cloud signaling (the teleconsultation relay in the main cloud process)
  *                 publish   telecart/v1/gw/+/rtc/down
- *                 subscribe telecart/v1/gw/+/rtc/up
+ *                 subscribe telecart/v1/gw/+/rtc/up, telecart/v1/gw/+/status (when a cart is back)
  *   anyone else   nothing
  *
  * Identities come from the client certificate's CN. Gateway ids cannot contain ':', so the
@@ -67,7 +67,12 @@ export function maySubscribe(who: Identity, filter: string): boolean {
       (!shared && rest.length === 2 && rest[0] === '+' && rest[1] === 'status')
     );
   }
-  if (who.role === 'signaling') return !shared && rest.length === 3 && rest[0] === '+' && rest[1] === 'rtc' && rest[2] === 'up';
+  if (who.role === 'signaling')
+    return (
+      !shared &&
+      rest[0] === '+' &&
+      ((rest.length === 3 && rest[1] === 'rtc' && rest[2] === 'up') || (rest.length === 2 && rest[1] === 'status'))
+    );
   if (who.role !== 'gateway' || shared || rest[0] !== who.gatewayId) return false;
   if (rest.length === 3) return rest[1] === 'rtc' && rest[2] === 'down';
   return rest.length === 2 && (rest[1] === 'ack' || rest[1] === 'cmd');
@@ -92,7 +97,13 @@ export function mosquittoAcl(
     );
   }
   for (const u of signalingUsers)
-    lines.push(`user ${u}`, `topic read ${TOPIC_ROOT}/gw/+/rtc/up`, `topic write ${TOPIC_ROOT}/gw/+/rtc/down`, '');
+    lines.push(
+      `user ${u}`,
+      `topic read ${TOPIC_ROOT}/gw/+/rtc/up`,
+      `topic read ${TOPIC_ROOT}/gw/+/status`,
+      `topic write ${TOPIC_ROOT}/gw/+/rtc/down`,
+      '',
+    );
   lines.push(
     '# every other user: its own subtree',
     ...LANES.map((l) => `pattern write ${TOPIC_ROOT}/gw/%u/up/${l}`),

@@ -28,7 +28,14 @@ import type {
 } from './outbox-records.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';
-import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
+import type {
+  AuditEvent,
+  AuditEventInput,
+  AuditQuery,
+  RelayState,
+  TeleconsultationQuery,
+  TeleconsultationRecord,
+} from './teleconsult-records.js';
 import type { ThrottleDecide } from './throttle-records.js';
 
 export type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertSeverity, AlertStatus, AlertTrigger } from './alert-records.js';
@@ -194,6 +201,10 @@ export interface CloudStore {
   getTeleconsultation(sessionId: string): Promise<TeleconsultationRecord | null>;
   /** Newest first. */
   listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]>;
+  /** The relay's state of an act (migration 16); null clears it (a final act). No row: nothing written. */
+  setRelayState(sessionId: string, state: RelayState | null): Promise<void>;
+  /** The relay's state of each waiting or in-progress act that has one, by session id. */
+  openRelayStates(): Promise<Map<string, RelayState>>;
   /** Books an act ahead (status scheduled), unless another active appointment holds the cart or the patient then. */
   bookAppointment(booking: AppointmentBooking): Promise<BookResult>;
   /** Moves a scheduled appointment to another slot, unless that one overlaps another. */

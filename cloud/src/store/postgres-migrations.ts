@@ -348,6 +348,17 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX act_links_appointment ON act_links (appointment_id);
     `,
   },
+  {
+    version: 16,
+    name: 'the teleconsultation relay state of open acts (survives a cloud restart)',
+    sql: `
+      -- NULL on final acts and on rows written before this release (those restart with the defaults).
+      ALTER TABLE teleconsultations ADD COLUMN relay_link text CHECK (relay_link IN ('present', 'reconnecting'));
+      ALTER TABLE teleconsultations ADD COLUMN relay_lost_at timestamptz;
+      ALTER TABLE teleconsultations ADD COLUMN relay_rejoin_until timestamptz;
+      ALTER TABLE teleconsultations ADD COLUMN relay_waiting_until timestamptz;
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

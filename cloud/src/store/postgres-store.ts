@@ -54,7 +54,14 @@ import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, Repo
 import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { postgresDialect, postgresKysely } from './store-dialect.js';
-import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
+import type {
+  AuditEvent,
+  AuditEventInput,
+  AuditQuery,
+  RelayState,
+  TeleconsultationQuery,
+  TeleconsultationRecord,
+} from './teleconsult-records.js';
 import { type TeleconsultDatabase, TeleconsultTables } from './teleconsult-tables.js';
 import type { ThrottleDecide, ThrottleRow } from './throttle-records.js';
 
@@ -546,6 +553,14 @@ export class PostgresStore implements CloudStore {
 
   listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]> {
     return this.teleconsult.list(query);
+  }
+
+  setRelayState(sessionId: string, state: RelayState | null): Promise<void> {
+    return this.teleconsult.setRelayState(sessionId, state);
+  }
+
+  openRelayStates(): Promise<Map<string, RelayState>> {
+    return this.teleconsult.openRelayStates();
   }
 
   bookAppointment(booking: AppointmentBooking): Promise<BookResult> {

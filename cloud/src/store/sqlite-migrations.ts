@@ -364,6 +364,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX act_links_appointment ON act_links (appointment_id);
     `,
   },
+  {
+    version: 16,
+    name: 'the teleconsultation relay state of open acts (survives a cloud restart)',
+    sql: `
+      -- NULL on final acts and on rows written before this release (those restart with the defaults).
+      ALTER TABLE teleconsultations ADD COLUMN relay_link TEXT CHECK (relay_link IN ('present', 'reconnecting'));
+      ALTER TABLE teleconsultations ADD COLUMN relay_lost_at TEXT;
+      ALTER TABLE teleconsultations ADD COLUMN relay_rejoin_until TEXT;
+      ALTER TABLE teleconsultations ADD COLUMN relay_waiting_until TEXT;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

@@ -53,7 +53,14 @@ import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteDialect, sqliteKysely } from './store-dialect.js';
-import type { AuditEvent, AuditEventInput, AuditQuery, TeleconsultationQuery, TeleconsultationRecord } from './teleconsult-records.js';
+import type {
+  AuditEvent,
+  AuditEventInput,
+  AuditQuery,
+  RelayState,
+  TeleconsultationQuery,
+  TeleconsultationRecord,
+} from './teleconsult-records.js';
 import { type TeleconsultDatabase, TeleconsultTables } from './teleconsult-tables.js';
 import type { ThrottleDecide, ThrottleRow } from './throttle-records.js';
 
@@ -399,6 +406,14 @@ export class SqliteStore implements CloudStore {
 
   async listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]> {
     return this.teleconsult.list(query);
+  }
+
+  async setRelayState(sessionId: string, state: RelayState | null): Promise<void> {
+    return this.teleconsult.setRelayState(sessionId, state);
+  }
+
+  async openRelayStates(): Promise<Map<string, RelayState>> {
+    return this.teleconsult.openRelayStates();
   }
 
   async bookAppointment(booking: AppointmentBooking): Promise<BookResult> {

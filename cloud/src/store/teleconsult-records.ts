@@ -43,6 +43,21 @@ export interface TeleconsultationRecord {
   updatedAt: string;
 }
 
+/**
+ * What the relay needs to take an open act (waiting, in progress) back after a restart
+ * (migration 16): kept on the act's row, written on every change the relay makes.
+ */
+export interface RelayState {
+  /** In progress: the joined specialist's page is there or awaited; null while waiting. */
+  link: 'present' | 'reconnecting' | null;
+  /** When the page went away (reconnecting). */
+  lostAt: string | null;
+  /** When the rejoin window ends (reconnecting). */
+  rejoinUntil: string | null;
+  /** When a waiting act ends unjoined. */
+  waitingUntil: string | null;
+}
+
 export interface TeleconsultationQuery {
   /** Only these carts (the specialist's); undefined = all. */
   gatewayIds?: readonly string[];

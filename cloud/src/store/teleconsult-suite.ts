@@ -167,5 +167,38 @@ export function teleconsultStoreSuite(harness: StoreHarness): void {
         expect(await store.listAudit({})).toHaveLength(3);
       });
     });
+
+    it('keeps the relay state of open acts (migration 16): written, read back for waiting and in-progress acts only, cleared', async () => {
+      const waiting = act();
+      const live = act({ status: 'in-progress', specialistId: 'dr-roux', specialistName: 'Dr Anne Roux', joinedAt: at(1) });
+      const done = act({ status: 'completed', endedAt: at(9) });
+      for (const a of [waiting, live, done]) await store.upsertTeleconsultation(a);
+      expect(await store.openRelayStates()).toEqual(
+        new Map([
+          [waiting.sessionId, { link: null, lostAt: null, rejoinUntil: null, waitingUntil: null }],
+          [live.sessionId, { link: null, lostAt: null, rejoinUntil: null, waitingUntil: null }],
+        ]),
+      );
+      const away = { link: 'reconnecting' as const, lostAt: at(4), rejoinUntil: at(5), waitingUntil: null };
+      await store.setRelayState(waiting.sessionId, { link: null, lostAt: null, rejoinUntil: null, waitingUntil: at(15) });
+      await store.setRelayState(live.sessionId, away);
+      await store.setRelayState(done.sessionId, away);
+      // An update of the act's row (a status change) leaves the relay's columns as they are.
+      await store.upsertTeleconsultation({ ...live, connectedAt: at(3), updatedAt: at(3) });
+      const states = await store.openRelayStates();
+      expect(states.get(waiting.sessionId)).toEqual({ link: null, lostAt: null, rejoinUntil: null, waitingUntil: at(15) });
+      expect(states.get(live.sessionId)).toEqual(away);
+      expect(states.has(done.sessionId)).toBe(false);
+      await store.setRelayState(live.sessionId, null);
+      expect((await store.openRelayStates()).get(live.sessionId)).toEqual({
+        link: null,
+        lostAt: null,
+        rejoinUntil: null,
+        waitingUntil: null,
+      });
+      // No row: nothing is written, nothing fails.
+      await store.setRelayState(randomUUID(), away);
+      expect((await store.openRelayStates()).size).toBe(2);
+    });
   });
 }

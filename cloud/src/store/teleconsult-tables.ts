@@ -1,5 +1,6 @@
 /**
- * The teleconsultation and audit tables of both stores (migration 2; consent columns, migration 6),
+ * The teleconsultation and audit tables of both stores (migration 2; consent columns, migration 6;
+ * the relay's state of open acts, migration 16),
  * through Kysely: one set of queries, the dialect's differences in store-dialect.ts.
  */
 import type { TeleconsultStatus } from '@telecart/protocol';
@@ -12,6 +13,7 @@ import {
   type AuditQuery,
   consentFromColumns,
   consentToColumns,
+  type RelayState,
   type TeleconsultationQuery,
   type TeleconsultationRecord,
 } from './teleconsult-records.js';
@@ -47,6 +49,11 @@ export interface TeleconsultationsTable {
   consent_representative_relation: string | null;
   consent_collected_at: NullableTime;
   consent_collected_by: string | null;
+  /** The relay's state of an open act (migration 16). */
+  relay_link: string | null;
+  relay_lost_at: NullableTime;
+  relay_rejoin_until: NullableTime;
+  relay_waiting_until: NullableTime;
 }
 
 export interface AuditEventsTable {
@@ -148,6 +155,41 @@ export class TeleconsultTables {
       .offset(clampOffset(q.offset))
       .execute();
     return rows.map((r) => this.fromRow(r));
+  }
+
+  async setRelayState(sessionId: string, s: RelayState | null): Promise<void> {
+    if (!this.d.canBeKey(sessionId)) return;
+    await this.db
+      .updateTable('teleconsultations')
+      .set({
+        relay_link: s?.link ?? null,
+        relay_lost_at: s?.lostAt ?? null,
+        relay_rejoin_until: s?.rejoinUntil ?? null,
+        relay_waiting_until: s?.waitingUntil ?? null,
+      })
+      .where('session_id', '=', sessionId)
+      .execute();
+  }
+
+  async openRelayStates(): Promise<Map<string, RelayState>> {
+    const d = this.d;
+    const isoOrNull = (v: string | Date | null) => (v === null ? null : d.iso(v));
+    const rows = await this.db
+      .selectFrom('teleconsultations')
+      .select(['session_id', 'relay_link', 'relay_lost_at', 'relay_rejoin_until', 'relay_waiting_until'])
+      .where(() => d.inList('status', ['waiting', 'in-progress']))
+      .execute();
+    const out = new Map<string, RelayState>();
+    for (const r of rows) {
+      const link = r.relay_link === 'present' || r.relay_link === 'reconnecting' ? r.relay_link : null;
+      out.set(r.session_id, {
+        link,
+        lostAt: isoOrNull(r.relay_lost_at),
+        rejoinUntil: isoOrNull(r.relay_rejoin_until),
+        waitingUntil: isoOrNull(r.relay_waiting_until),
+      });
+    }
+    return out;
   }
 
   async append(e: AuditEventInput): Promise<void> {

@@ -14,6 +14,9 @@
  *   rejoin        the same specialist joins again: a fresh `start` to the cart (new offer/answer)
  *   end           page hangup, nurse cancel, cart closed/failed, timeouts, no rejoin in time
  *                 → completed / not-done / cancelled
+ *   cloud restart the open acts' state is on their rows (migration 16): at start a waiting act is
+ *                 back in the waiting rooms, an act in progress waits `reconnecting` for a rejoin;
+ *                 the cart is told again when its status says it is back
  *
  * Every status change goes to the gateway (RtcDown `session`), to the pages, to the store (the
  * act's row) and to the audit trail. Bad messages on either side are counted, logged once per
@@ -22,6 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   compile,
+  decodeStatus,
   formatIssues,
   parseTopic,
   RtcDown,
@@ -37,11 +41,11 @@ import type { Logger } from 'pino';
 import { OnceLogger } from '../ingest/ingest-metrics.js';
 import type { AppointmentRecord } from '../store/appointment-records.js';
 import type { CloudStore } from '../store/cloud-store.js';
-import type { AuditEventInput, ConsentRecord, TeleconsultationRecord } from '../store/teleconsult-records.js';
+import type { AuditEventInput, ConsentRecord, RelayState, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import { summarizeVitals } from '../vitals/summary.js';
 import type { TeleconsultConfig } from './config.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
-import { ACTIVE_STATUSES, endStatus, isFinal, linkStep, transition } from './status-machine.js';
+import { endStatus, isFinal, linkStep, transition } from './status-machine.js';
 import { issueTurnCredentials, type TurnRestOptions } from './turn-credentials.js';
 import { BrowserMessage, type CloudMessage, type SessionView } from './ws-messages.js';
 
@@ -123,6 +127,12 @@ interface Live {
   link: SpecialistLink;
   /** When the page went away (reconnecting): the act's end time if nobody rejoins. */
   lostAt?: Date;
+  /** When the rejoin window ends (reconnecting). */
+  rejoinUntil?: Date;
+  /** When a waiting act ends unjoined. */
+  waitingUntil?: Date;
+  /** Taken back after a restart: the cart is told again where the act stands when its status says it is online. */
+  untold?: boolean;
   /** A join or rejoin waits for the media to come up (the connect timeout runs). */
   negotiating: boolean;
   /**
@@ -188,13 +198,30 @@ export class TeleconsultRelay {
       });
       // Re-subscribed by mqtt.js after a reconnect (clean session).
       await client.subscribeAsync(topics.allRtcUp(), { qos: 1 });
+      await relay.subscribeStatuses();
       client.on('error', (err) => opts.logger.warn({ err }, 'teleconsult: MQTT error'));
-      await relay.closeInterrupted();
+      await relay.restore();
     } catch (e) {
       client.end(true);
       throw e;
     }
     return relay;
+  }
+
+  /**
+   * The carts' statuses say when a cart is back: an act taken back after a restart is told to it
+   * then (see restore()). A broker whose ACL predates this right refuses it: the relay works
+   * without, the cart just hears of such an act only from what was published at restore.
+   */
+  private async subscribeStatuses(): Promise<void> {
+    const refused = (why: string) =>
+      this.opts.logger.warn({ topic: topics.allStatuses(), why }, 'teleconsult: the carts’ statuses are not readable (broker ACL)');
+    try {
+      const granted = await this.client.subscribeAsync(topics.allStatuses(), { qos: 1 });
+      if (granted.some((g) => g.qos === 128)) refused('subscription refused');
+    } catch (e) {
+      refused((e as Error).message);
+    }
   }
 
   isConnected(): boolean {
@@ -260,6 +287,10 @@ export class TeleconsultRelay {
 
   private fromGateway(topic: string, payload: Buffer): void {
     const parsed = parseTopic(topic);
+    if (parsed?.kind === 'status') {
+      this.onStatus(parsed.gatewayId, payload);
+      return;
+    }
     if (parsed?.kind !== 'rtc-up') {
       this.mqttMalformed('unknown-topic', parsed?.gatewayId ?? '?', topic, payload, 'not an rtc/up topic');
       return;
@@ -328,6 +359,23 @@ export class TeleconsultRelay {
           this.end(l, `cart-error: ${msg.message}`.slice(0, 200), { hangupGateway: true });
           return;
         }
+    }
+  }
+
+  /**
+   * A cart's status (its sync client publishes one at each connect): when it says the cart is
+   * online, the acts taken back after a restart that the cart has not been told of yet are told
+   * now (what was published while the cart was away may be lost with the old broker). The
+   * ingest workers validate and store statuses; anything else here is left to them.
+   */
+  private onStatus(gatewayId: string, payload: Buffer): void {
+    const untold = [...this.live.values()].filter((l) => l.untold && l.rec.gatewayId === gatewayId);
+    if (untold.length === 0 || payload.byteLength === 0 || payload.byteLength > MAX_SIGNALING_BYTES) return;
+    const r = decodeStatus(payload);
+    if (!r.ok || r.value.gatewayId !== gatewayId || !r.value.online) return;
+    for (const l of untold) {
+      l.untold = false;
+      this.toGateway(gatewayId, this.sessionDown(l));
     }
   }
 
@@ -438,18 +486,30 @@ export class TeleconsultRelay {
       detail: a ? `appointment ${a.id} (${a.start})${msg.reason ? `: ${msg.reason}` : ''}` : (msg.reason ?? null),
     });
     this.audit({ actor: gatewayId, actorRole: 'gateway', action: 'consent', ...this.about(l), detail: consentDetail(consent) });
-    this.arm(l, this.opts.config.waitingTimeoutMinutes * 60_000, () =>
+    this.armWaiting(l, new Date(this.now().getTime() + this.opts.config.waitingTimeoutMinutes * 60_000));
+    this.toGateway(gatewayId, this.sessionDown(l));
+    this.lookUpPatient(l);
+  }
+
+  /** A waiting act ends unjoined at `until` (kept in the store: a restart counts the rest of the wait only). */
+  private armWaiting(l: Live, until: Date): void {
+    l.waitingUntil = until;
+    this.persistRelayState(l);
+    this.arm(l, Math.max(0, until.getTime() - this.now().getTime()), () =>
       this.move(l, 'not-done', 'no-join-timeout', { actor: 'cloud', actorRole: 'system', action: 'timeout' }),
     );
-    this.toGateway(gatewayId, this.sessionDown(l));
+  }
+
+  private lookUpPatient(l: Live): void {
+    const { gatewayId, patientId } = l.rec;
     // The identity shown in the waiting room comes from the cloud's patient list only: the call carries the
     // cart's local id, which the configuration maps, for this cart, to the cloud's patient (two sites' "r12"
     // are two patients). An id this cart is not assigned shows as the bare id: a cart naming another cart's
     // patient (by its cloud id) learns and shows nothing of them.
     void this.opts.store
-      .servedPatients(gatewayId, [msg.patient.id])
+      .servedPatients(gatewayId, [patientId])
       .then((served) => {
-        const cloudId = served.get(msg.patient.id);
+        const cloudId = served.get(patientId);
         l.cloudPatientId = cloudId ?? null;
         return cloudId === undefined ? null : this.opts.store.getPatient(cloudId);
       })
@@ -615,6 +675,7 @@ export class TeleconsultRelay {
     l.peer = peer;
     l.link = 'present';
     l.lostAt = undefined;
+    l.rejoinUntil = undefined;
     l.awaitingCart = true;
     this.counters.rejoins++;
     peer.send({ type: 'joined', sessionId: l.rec.sessionId, iceServers: this.iceServers(l, 'specialist') });
@@ -641,6 +702,7 @@ export class TeleconsultRelay {
     l.link = d.link;
     const lostAt = this.now();
     l.lostAt = lostAt;
+    l.rejoinUntil = new Date(lostAt.getTime() + graceSeconds * 1000);
     l.negotiating = false;
     l.awaitingCart = false;
     this.audit(
@@ -671,6 +733,7 @@ export class TeleconsultRelay {
 
   /** The cart (nurse's screen), the page and the waiting rooms learn the specialist left or came back. */
   private linkChanged(l: Live): void {
+    this.persistRelayState(l);
     this.toGateway(l.rec.gatewayId, this.sessionDown(l));
     l.peer?.send({ type: 'session', session: this.view(l, l.peer.specialist), outcome: l.rec.outcome });
     this.broadcastRoom();
@@ -790,6 +853,7 @@ export class TeleconsultRelay {
     };
     const rec = { ...l.rec };
     this.write(() => this.opts.store.upsertTeleconsultation(rec));
+    this.persistRelayState(l);
     this.audit({ ...by, ...this.about(l), detail: outcome === null ? `→ ${to}` : `→ ${to} (${outcome})` });
     this.toGateway(l.rec.gatewayId, this.sessionDown(l));
     l.peer?.send({ type: 'session', session: this.view(l, l.peer.specialist), outcome: l.rec.outcome });
@@ -806,14 +870,67 @@ export class TeleconsultRelay {
     l.timer.unref();
   }
 
-  /** Acts left open by a previous run (crash, restart) cannot resume: close them as not done. */
-  private async closeInterrupted(): Promise<void> {
-    // Scheduled acts (appointments) wait for their call: only what had started is interrupted.
-    const open = await this.opts.store.listTeleconsultations({ status: ACTIVE_STATUSES.filter((s) => s !== 'scheduled'), limit: 1000 });
+  /** The relay's state of the act, next to its row (in write order, so after the row's insert). */
+  private persistRelayState(l: Live): void {
+    const { sessionId, status } = l.rec;
+    const iso = (d: Date | undefined) => d?.toISOString() ?? null;
+    const state: RelayState | null =
+      status === 'waiting'
+        ? { link: null, lostAt: null, rejoinUntil: null, waitingUntil: iso(l.waitingUntil) }
+        : status === 'in-progress'
+          ? { link: l.link, lostAt: iso(l.lostAt), rejoinUntil: iso(l.rejoinUntil), waitingUntil: null }
+          : null;
+    this.write(() => this.opts.store.setRelayState(sessionId, state));
+  }
+
+  /**
+   * Acts left open by a previous run (crash, restart, failover) are taken back from the store: a
+   * waiting act returns to the waiting rooms for the rest of its wait; an act in progress waits
+   * `reconnecting` for its specialist, whose page lost its socket with the restart, for
+   * rejoinGraceSeconds from now (grace 0: it ends, as before). Scheduled acts (appointments) wait
+   * for their call and are not the relay's.
+   */
+  private async restore(): Promise<void> {
+    const { store, config } = this.opts;
+    const open = await store.listTeleconsultations({ status: ['waiting', 'in-progress'], limit: 1000 });
+    const states = await store.openRelayStates();
+    const now = this.now();
     for (const rec of open) {
+      const saved = states.get(rec.sessionId);
       const l: Live = { rec, patient: { id: rec.patientId, ins: null, family: null, given: null, birthDate: null }, ...NEW_LINK };
-      if (rec.status === 'in-progress') this.end(l, 'interrupted-cloud-restart', { hangupGateway: true });
-      else this.move(l, 'not-done', 'interrupted-cloud-restart', { actor: 'cloud', actorRole: 'system', action: 'restart' });
+      l.untold = true;
+      this.live.set(rec.sessionId, l);
+      const restart = { actor: 'cloud', actorRole: 'system', action: 'restart', ...this.about(l) } as const;
+      if (rec.status === 'waiting') {
+        // A row from before the state was kept: the wait counts from the call.
+        const until = saved?.waitingUntil
+          ? new Date(saved.waitingUntil)
+          : new Date(Date.parse(rec.createdAt) + config.waitingTimeoutMinutes * 60_000);
+        const left = Math.max(0, Math.round((until.getTime() - now.getTime()) / 1000));
+        this.audit({ ...restart, detail: `restored waiting, ${left} s left to join` });
+        this.armWaiting(l, until);
+        this.toGateway(rec.gatewayId, this.sessionDown(l));
+        this.lookUpPatient(l);
+        continue;
+      }
+      const graceSeconds = config.rejoinGraceSeconds;
+      if (graceSeconds <= 0) {
+        this.end(l, 'interrupted-cloud-restart', { hangupGateway: true });
+        continue;
+      }
+      // The page's socket went with the old process: the specialist is away since then (or since
+      // they left, if they were already away), and may rejoin from a page opened on this one.
+      const lostAt = saved?.link === 'reconnecting' && saved.lostAt ? new Date(saved.lostAt) : now;
+      l.link = 'reconnecting';
+      l.lostAt = lostAt;
+      l.rejoinUntil = new Date(now.getTime() + graceSeconds * 1000);
+      this.audit({
+        ...restart,
+        detail: `restored in progress (specialist ${saved?.link ?? 'unknown'} before the restart); the act waits ${graceSeconds} s for a rejoin`,
+      });
+      this.linkChanged(l);
+      this.arm(l, graceSeconds * 1000, () => this.graceExpired(l));
+      this.lookUpPatient(l);
     }
   }
 
