@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compile } from '../validate.js';
-import { type CartAgenda as CartAgendaMsg, CartAgenda } from './agenda.js';
+import { CartAgenda, type CartAgenda as CartAgendaMsg } from './agenda.js';
 
 const check = compile(CartAgenda);
 
