@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
+import { CartAgendaPublisher } from './agenda/publisher.js';
 import type { AlertEngine } from './alerts/engine.js';
 import type { NotifyTeam } from './alerts/notify/config.js';
 import { checkEnrollments, type EnrolledPatientSeed, startAlertEngine, type TelemonitoringOptions } from './alerts/wiring.js';
@@ -79,6 +80,8 @@ export interface StartCloudOptions {
   alertNotifications?: { teams?: readonly NotifyTeam[]; [key: string]: unknown };
   /** Clock of the outbox sender and the alert notifier (tests move it; default Date.now). */
   notifyClock?: () => number;
+  /** Clock of the carts' days (which day it is, when midnight comes; tests move it; default now). */
+  agendaClock?: () => Date;
 }
 
 export interface Cloud {
@@ -90,6 +93,8 @@ export interface Cloud {
   alerts: AlertEngine;
   /** The teleconsultation relay, accounts and logins. */
   teleconsult: Teleconsult;
+  /** Each cart's acts of the day and its patients' documents, retained on its agenda topic. */
+  agenda: CartAgendaPublisher;
   /** With tls.enabled: the CA, tokens and revocation. */
   security?: CloudSecurity;
   /** With tls.enabled: the HTTPS enrollment endpoint. */
@@ -180,8 +185,23 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     });
     undo.push(() => alerts.stop());
 
+    // The carts' days: published with the relay's identity, once the links' origin is known (after listen).
+    let directory: Teleconsult['directory'] | undefined;
+    let relayFlush: (() => Promise<void>) | undefined;
+    const agenda = await CartAgendaPublisher.connect({
+      brokerUrl,
+      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
+      store,
+      nameOf: (id) => directory?.get(id)?.name ?? null,
+      timeZone: opts.timeZone ?? 'Europe/Paris',
+      logger: logger.child({ part: 'agenda' }),
+      settled: () => relayFlush?.() ?? Promise.resolve(),
+      ...(opts.agendaClock ? { now: opts.agendaClock } : {}),
+    });
+    undo.push(() => agenda.stop());
     // The signaling relay lives here, not in the ingest workers: it holds the live sessions and the pages' sockets.
     const teleconsult = await startTeleconsult({
+      onActChange: (gw) => agenda.changed(gw),
       brokerUrl,
       mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
       store,
@@ -192,6 +212,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}),
     });
     undo.push(() => teleconsult.stop());
+    directory = teleconsult.directory;
+    relayFlush = () => teleconsult.relay.flush();
     const oidcConfig = opts.auth?.oidc;
     const oidc = oidcConfig
       ? await OidcSignIn.discover({ config: oidcConfig, clientSecret: readClientSecret(oidcConfig.clientSecretFile) })
@@ -205,6 +227,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       store,
       ingest,
       teleconsult,
+      agenda,
       alerts: alerts.engine,
       logger: logger.child({ part: 'http' }),
       publicBaseUrl: opts.publicBaseUrl,
@@ -223,6 +246,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const addr = app.server.address();
     if (addr === null || typeof addr === 'string') throw new Error('HTTP server did not bind a TCP port');
     const httpUrl = `http://${urlHost(host)}:${addr.port}`;
+    await agenda.begin(opts.publicBaseUrl ?? httpUrl);
     const notifications = await startNotifications({
       store,
       alerts: alerts.engine,
@@ -254,6 +278,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ingest,
       alerts: alerts.engine,
       teleconsult,
+      agenda,
       ...(security ? { security } : {}),
       ...(enrollment ? { enrollUrl: enrollment.url } : {}),
       stop() {

@@ -199,7 +199,12 @@ function fhirOutcome(reply: FastifyReply, r: Extract<AppointmentOutcome, { ok: f
 
 export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, tc: NonNullable<HttpDeps['teleconsult']>): void {
   const { store } = deps;
-  const service = new AppointmentService({ store, directory: tc.directory, audit: (e) => tc.relay.recordAudit(e) });
+  const service = new AppointmentService({
+    store,
+    directory: tc.directory,
+    audit: (e) => tc.relay.recordAudit(e),
+    onChange: (gw) => deps.agenda?.changed(gw),
+  });
   const scope = (s: Specialist) => (s.audit ? {} : { gatewayPatterns: tc.directory.patternsFor(s.id) });
   const nameOf = (id: string | null) => (id === null ? null : (tc.directory.get(id)?.name ?? null));
 
