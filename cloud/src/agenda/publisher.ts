@@ -41,6 +41,8 @@ export interface CartAgendaOptions {
   linkTtlMs?: number;
   /** Resolves when the relay's pending store writes landed (an act's status is read after it). */
   settled?: () => Promise<void>;
+  /** Arms the midnight rebuild (tests fire it themselves); setTimeout otherwise. */
+  setTimer?: (fn: () => void, ms: number) => { cancel(): void };
 }
 
 export interface AgendaMetrics {
@@ -53,7 +55,7 @@ export class CartAgendaPublisher {
   private readonly pending = new Set<string>();
   private readonly links = new Map<string, { url: string; expiresAt: string }>();
   private timer: NodeJS.Timeout | undefined;
-  private midnight: NodeJS.Timeout | undefined;
+  private midnight: { cancel(): void } | undefined;
   private running: Promise<void> = Promise.resolve();
   private baseUrl: string | undefined;
   private stopped = false;
@@ -130,7 +132,7 @@ export class CartAgendaPublisher {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.midnight);
+    this.midnight?.cancel();
     await this.flush().catch(() => undefined);
     await this.client.endAsync();
   }
@@ -223,11 +225,17 @@ export class CartAgendaPublisher {
   private armMidnight(): void {
     if (this.stopped) return;
     const ms = Math.max(1000, this.dayBounds().to.getTime() + 1 - this.now().getTime());
-    this.midnight = setTimeout(() => {
+    const fire = () => {
       this.refreshAll()
         .catch((e: unknown) => this.o.logger.error({ err: e }, 'agenda: the midnight rebuild failed'))
         .finally(() => this.armMidnight());
-    }, ms);
-    this.midnight.unref();
+    };
+    this.midnight = (this.o.setTimer ?? unrefTimer)(fire, ms);
   }
+}
+
+function unrefTimer(fn: () => void, ms: number): { cancel(): void } {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return { cancel: () => clearTimeout(t) };
 }
