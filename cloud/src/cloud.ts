@@ -246,7 +246,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const addr = app.server.address();
     if (addr === null || typeof addr === 'string') throw new Error('HTTP server did not bind a TCP port');
     const httpUrl = `http://${urlHost(host)}:${addr.port}`;
-    await agenda.begin(opts.publicBaseUrl ?? httpUrl);
+    // In the background: a slow broker does not hold the start (the carts get their day when it lands).
+    agenda.begin(opts.publicBaseUrl ?? httpUrl).catch((e: unknown) => logger.error({ err: e }, 'agenda: the first days failed'));
     const notifications = await startNotifications({
       store,
       alerts: alerts.engine,

@@ -97,7 +97,7 @@ export class CartAgendaPublisher {
     if (this.baseUrl === undefined || this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.running = this.running.then(() => this.drain());
+      this.enqueue();
     }, COALESCE_MS);
   }
 
@@ -112,7 +112,7 @@ export class CartAgendaPublisher {
     const { from, to } = this.dayBounds();
     for (const a of await store.listAppointments({ from, to, limit: 1000 })) ids.add(a.gatewayId);
     for (const id of ids) this.pending.add(id);
-    this.running = this.running.then(() => this.drain());
+    this.enqueue();
     await this.running;
   }
 
@@ -121,7 +121,7 @@ export class CartAgendaPublisher {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = undefined;
-      this.running = this.running.then(() => this.drain());
+      this.enqueue();
     }
     await this.running;
   }
@@ -133,8 +133,19 @@ export class CartAgendaPublisher {
   async stop(): Promise<void> {
     this.stopped = true;
     this.midnight?.cancel();
-    await this.flush().catch(() => undefined);
-    await this.client.endAsync();
+    // What is under way ends (published or logged); a broker already gone does not hold the stop.
+    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await this.client.endAsync(true);
+  }
+
+  /** One rebuild after the other; a failure is logged, never left unhandled. */
+  private enqueue(): void {
+    this.running = this.running
+      .then(() => this.drain())
+      .catch((e: unknown) => {
+        this.counts.failures++;
+        this.o.logger.error({ err: e }, 'agenda: the carts’ days could not be rebuilt');
+      });
   }
 
   private async drain(): Promise<void> {
