@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
+import { CartAgendaPublisher } from './agenda/publisher.js';
 import type { AlertEngine } from './alerts/engine.js';
 import type { NotifyTeam } from './alerts/notify/config.js';
 import { checkEnrollments, type EnrolledPatientSeed, startAlertEngine, type TelemonitoringOptions } from './alerts/wiring.js';
@@ -82,6 +83,8 @@ export interface StartCloudOptions {
   notifyClock?: () => number;
   /** Clock of the patients' join links' expiry (tests move it; default the system's). */
   joinClock?: () => Date;
+  /** Clock of the carts' days (which day it is, when midnight comes; tests move it; default now). */
+  agendaClock?: () => Date;
 }
 
 export interface Cloud {
@@ -93,6 +96,8 @@ export interface Cloud {
   alerts: AlertEngine;
   /** The teleconsultation relay, accounts and logins. */
   teleconsult: Teleconsult;
+  /** Each cart's acts of the day and its patients' documents, retained on its agenda topic. */
+  agenda: CartAgendaPublisher;
   /** With tls.enabled: the CA, tokens and revocation. */
   security?: CloudSecurity;
   /** With tls.enabled: the HTTPS enrollment endpoint. */
@@ -183,8 +188,23 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     });
     undo.push(() => alerts.stop());
 
+    // The carts' days: published with the relay's identity, once the links' origin is known (after listen).
+    let directory: Teleconsult['directory'] | undefined;
+    let relayFlush: (() => Promise<void>) | undefined;
+    const agenda = await CartAgendaPublisher.connect({
+      brokerUrl,
+      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
+      store,
+      nameOf: (id) => directory?.get(id)?.name ?? null,
+      timeZone: opts.timeZone ?? 'Europe/Paris',
+      logger: logger.child({ part: 'agenda' }),
+      settled: () => relayFlush?.() ?? Promise.resolve(),
+      ...(opts.agendaClock ? { now: opts.agendaClock } : {}),
+    });
+    undo.push(() => agenda.stop());
     // The signaling relay lives here, not in the ingest workers: it holds the live sessions and the pages' sockets.
     const teleconsult = await startTeleconsult({
+      onActChange: (gw) => agenda.changed(gw),
       brokerUrl,
       mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
       store,
@@ -195,6 +215,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}),
     });
     undo.push(() => teleconsult.stop());
+    directory = teleconsult.directory;
+    relayFlush = () => teleconsult.relay.flush();
     const oidcConfig = opts.auth?.oidc;
     const oidc = oidcConfig
       ? await OidcSignIn.discover({ config: oidcConfig, clientSecret: readClientSecret(oidcConfig.clientSecretFile) })
@@ -211,6 +233,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       store,
       ingest,
       teleconsult,
+      agenda,
       alerts: alerts.engine,
       logger: logger.child({ part: 'http' }),
       publicBaseUrl: opts.publicBaseUrl,
@@ -229,6 +252,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const addr = app.server.address();
     if (addr === null || typeof addr === 'string') throw new Error('HTTP server did not bind a TCP port');
     const httpUrl = `http://${urlHost(host)}:${addr.port}`;
+    // In the background: a slow broker does not hold the start (the carts get their day when it lands).
+    agenda.begin(opts.publicBaseUrl ?? httpUrl).catch((e: unknown) => logger.error({ err: e }, 'agenda: the first days failed'));
     const notifications = await startNotifications({
       store,
       alerts: alerts.engine,
@@ -269,6 +294,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ingest,
       alerts: alerts.engine,
       teleconsult,
+      agenda,
       ...(security ? { security } : {}),
       ...(enrollment ? { enrollUrl: enrollment.url } : {}),
       stop() {

@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import { type Clock, systemClock } from '@telecart/devices';
-import { formatConfigIssue } from '@telecart/protocol';
+import { formatConfigIssue, topics } from '@telecart/protocol';
+import { CartDay } from './agenda/cart-day.js';
 import { criticalVitals, watchStoreCapacity } from './alarms/index.js';
 import { StethoscopeRecorder } from './audio/index.js';
 import { checkGatewayConfig, type GatewayConfig, GatewayConfigError } from './config.js';
@@ -51,6 +52,8 @@ export interface Gateway {
   stethoscope: StethoscopeRecorder | undefined;
   /** Live teleconsultation: rtc/down signaling, werift media, PTZ relay. */
   teleconsult: TeleconsultAgent;
+  /** The cart's day from the cloud (its agenda topic), kept in the store across restarts. */
+  cartDay: CartDay;
   /** Live waveform samples as read (the teleconsultation's ECG channel listens). */
   liveSamples: LiveSampleBus;
   /** Plugs in another frame source; returns its detach function. */
@@ -109,6 +112,9 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     devices: () =>
       devices.seenDevices().map((d) => ({ id: d.id.slice(0, 128), name: (d.name ?? d.id).slice(0, 128), state: d.state.slice(0, 32) })),
   });
+  // Routed before the connection opens: the retained day arrives with the first subscription.
+  const cartDay = new CartDay({ gatewayId: config.gatewayId, store, logger });
+  sync.route(topics.agenda(config.gatewayId), (payload) => cartDay.receive(payload));
   sync.start();
 
   const steth = config.audio.stethoscope;
@@ -152,6 +158,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
         version: GATEWAY_VERSION,
         ...(stethoscope ? { stethoscope } : {}),
         teleconsult,
+        cartDay,
       },
       config.http,
     );
@@ -193,6 +200,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     serial,
     stethoscope,
     teleconsult,
+    cartDay,
     liveSamples,
     attachFrames: (source) => devices.attach(source),
     stop() {

@@ -4,6 +4,7 @@
  * `npm run asyncapi -w @telecart/protocol` writes protocol/asyncapi.json; a test checks it is current.
  */
 import type { TSchema } from '@sinclair/typebox';
+import { CartAgenda } from './schemas/agenda.js';
 import { BatchAck, ObservationBatch, PROTOCOL_VERSION } from './schemas/batch.js';
 import { LANES } from './schemas/common.js';
 import { RtcDown, RtcUp } from './schemas/rtc.js';
@@ -73,6 +74,14 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         parameters: { gatewayId: gatewayIdParam },
         messages: { rtcDown: { $ref: '#/components/messages/RtcDown' } },
       },
+      agenda: {
+        address: `${TOPIC_ROOT}/gw/{gatewayId}/agenda`,
+        description:
+          "Retained, cloud → gateway: the cart's acts of the day and the signed documents of the patients it serves, " +
+          "named by the cart's own patient ids, each document with a download link issued for this cart. Replaced whole on every change.",
+        parameters: { gatewayId: gatewayIdParam },
+        messages: { cartAgenda: { $ref: '#/components/messages/CartAgenda' } },
+      },
     },
     operations: {
       sendObservations: {
@@ -105,6 +114,12 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         messages: [{ $ref: '#/channels/rtcDown/messages/rtcDown' }],
         bindings: mqtt1,
       },
+      receiveAgenda: {
+        action: 'receive',
+        channel: { $ref: '#/channels/agenda' },
+        messages: [{ $ref: '#/channels/agenda/messages/cartAgenda' }],
+        bindings: { mqtt: { qos: 1, retain: true, bindingVersion: '0.2.0' } },
+      },
     },
     components: {
       messages: {
@@ -112,6 +127,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         BatchAck: { name: 'BatchAck', title: 'Batch acknowledgement', payload: toJsonSchema(BatchAck) },
         GatewayStatus: { name: 'GatewayStatus', title: 'Gateway status', payload: toJsonSchema(GatewayStatus) },
         RtcUp: { name: 'RtcUp', title: 'Teleconsultation call and signaling (gateway → cloud)', payload: toJsonSchema(RtcUp) },
+        CartAgenda: { name: 'CartAgenda', title: "The cart's day (cloud → gateway)", payload: toJsonSchema(CartAgenda) },
         RtcDown: { name: 'RtcDown', title: 'Teleconsultation session and signaling (cloud → gateway)', payload: toJsonSchema(RtcDown) },
       },
     },

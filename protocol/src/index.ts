@@ -1,6 +1,7 @@
 export * from './asyncapi.js';
 export * from './codec.js';
 export * from './config-validation.js';
+export * from './schemas/agenda.js';
 export * from './schemas/batch.js';
 export * from './schemas/common.js';
 export * from './schemas/observation.js';

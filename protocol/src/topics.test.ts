@@ -7,6 +7,8 @@ describe('topic tree', () => {
     expect(parseTopic(topics.ack('gw-1'))).toEqual({ kind: 'ack', gatewayId: 'gw-1' });
     expect(parseTopic(topics.status('gw-1'))).toEqual({ kind: 'status', gatewayId: 'gw-1' });
     expect(parseTopic(topics.command('gw-1'))).toEqual({ kind: 'command', gatewayId: 'gw-1' });
+    expect(topics.agenda('gw-1')).toBe('telecart/v1/gw/gw-1/agenda');
+    expect(parseTopic(topics.agenda('gw-1'))).toEqual({ kind: 'agenda', gatewayId: 'gw-1' });
     expect(topics.allUplinks(true)).toBe('$share/telecart-ingest/telecart/v1/gw/+/up/+');
   });
 

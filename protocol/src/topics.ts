@@ -31,6 +31,7 @@ export const topics = {
   command: (gatewayId: string) => `${gw(gatewayId)}/cmd`,
   rtcUp: (gatewayId: string) => `${gw(gatewayId)}/rtc/up`,
   rtcDown: (gatewayId: string) => `${gw(gatewayId)}/rtc/down`,
+  agenda: (gatewayId: string) => `${gw(gatewayId)}/agenda`,
   /** What the cloud's signaling relay subscribes to. */
   allRtcUp: () => `${TOPIC_ROOT}/gw/+/rtc/up`,
   /** What the cloud ingest subscribes to; `shared` makes N ingest workers split the load. */
@@ -40,7 +41,7 @@ export const topics = {
 
 export type ParsedTopic =
   | { kind: 'uplink'; gatewayId: string; lane: Lane }
-  | { kind: 'ack' | 'status' | 'command' | 'rtc-up' | 'rtc-down'; gatewayId: string };
+  | { kind: 'ack' | 'status' | 'command' | 'rtc-up' | 'rtc-down' | 'agenda'; gatewayId: string };
 
 /** Parses a concrete topic; returns null for anything outside the tree (never throws). */
 export function parseTopic(topic: string): ParsedTopic | null {
@@ -62,6 +63,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
     if (rest[0] === 'ack') return { kind: 'ack', gatewayId };
     if (rest[0] === 'status') return { kind: 'status', gatewayId };
     if (rest[0] === 'cmd') return { kind: 'command', gatewayId };
+    if (rest[0] === 'agenda') return { kind: 'agenda', gatewayId };
   }
   return null;
 }

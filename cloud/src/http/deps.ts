@@ -34,6 +34,8 @@ export interface HttpDeps {
   joinClock?: () => Date;
   /** Sign-in with the OpenID Connect provider (auth.oidc): /auth/oidc/start and /auth/oidc/callback, a button on /login. */
   oidc?: OidcSignIn;
+  /** The carts' days (agenda/publisher.ts): told when an appointment or a report of a cart changes. */
+  agenda?: { changed(gatewayId: string): void };
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

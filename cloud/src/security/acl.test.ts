@@ -25,6 +25,7 @@ describe('topic rules', () => {
     expect(mayPublish(gwB, topics.uplink('cart-a', 'spot'))).toBe(false);
     expect(mayPublish(gwA, topics.rtcDown('cart-a'))).toBe(false);
     expect(mayPublish(gwA, topics.ack('cart-a'))).toBe(false);
+    expect(mayPublish(gwA, topics.agenda('cart-a'))).toBe(false);
     expect(mayPublish(gwA, `${topics.rtcUp('cart-a')}/x`)).toBe(false);
     expect(mayPublish(gwA, 'telecart/v1/gw/cart-a/rtc/sideways')).toBe(false);
   });
@@ -33,6 +34,10 @@ describe('topic rules', () => {
     expect(maySubscribe(gwA, topics.rtcDown('cart-a'))).toBe(true);
     expect(maySubscribe(gwA, topics.ack('cart-a'))).toBe(true);
     expect(maySubscribe(gwB, topics.rtcDown('cart-a'))).toBe(false);
+    // The cart's day: its own only (another cart's patients and document links are not for it).
+    expect(maySubscribe(gwA, topics.agenda('cart-a'))).toBe(true);
+    expect(maySubscribe(gwB, topics.agenda('cart-a'))).toBe(false);
+    expect(maySubscribe(gwA, 'telecart/v1/gw/+/agenda')).toBe(false);
     expect(maySubscribe(gwA, topics.rtcUp('cart-a'))).toBe(false);
     for (const f of [
       'telecart/v1/gw/+/rtc/down',
@@ -50,6 +55,9 @@ describe('topic rules', () => {
     expect(maySubscribe(signaling, `$share/x/${topics.allStatuses()}`)).toBe(false);
     expect(mayPublish(signaling, topics.status('cart-a'))).toBe(false);
     expect(mayPublish(signaling, topics.rtcDown('cart-a'))).toBe(true);
+    expect(mayPublish(signaling, topics.agenda('cart-a'))).toBe(true);
+    expect(mayPublish(signaling, 'telecart/v1/gw/+/agenda')).toBe(false);
+    expect(mayPublish(ingest, topics.agenda('cart-a'))).toBe(false);
     expect(mayPublish(signaling, topics.rtcUp('cart-a'))).toBe(false);
     expect(mayPublish(signaling, topics.ack('cart-a'))).toBe(false);
     expect(mayPublish(signaling, 'telecart/v1/gw/+/rtc/down')).toBe(false);
@@ -64,9 +72,11 @@ describe('topic rules', () => {
   it('writes the same rules as a Mosquitto ACL', () => {
     const acl = mosquittoAcl(['telecart-cloud:ingest:0'], ['cart-z']);
     expect(acl).toContain(
-      `user ${SIGNALING_CN}\ntopic read telecart/v1/gw/+/rtc/up\ntopic read telecart/v1/gw/+/status\ntopic write telecart/v1/gw/+/rtc/down\n`,
+      `user ${SIGNALING_CN}\ntopic read telecart/v1/gw/+/rtc/up\ntopic read telecart/v1/gw/+/status\ntopic write telecart/v1/gw/+/rtc/down\ntopic write telecart/v1/gw/+/agenda\n`,
     );
-    expect(acl).toContain('pattern write telecart/v1/gw/%u/rtc/up\npattern read telecart/v1/gw/%u/rtc/down');
+    expect(acl).toContain(
+      'pattern write telecart/v1/gw/%u/rtc/up\npattern read telecart/v1/gw/%u/rtc/down\npattern read telecart/v1/gw/%u/agenda',
+    );
     expect(acl).toContain('user cart-z\ntopic deny telecart/v1/#');
   });
 });

@@ -3,11 +3,12 @@
  * Mosquitto ACL file generated from it (mosquitto-files.ts):
  *
  *   gateway {id}  publish   telecart/v1/gw/{id}/up/{lane}, telecart/v1/gw/{id}/status, telecart/v1/gw/{id}/rtc/up
- *                 subscribe telecart/v1/gw/{id}/ack, telecart/v1/gw/{id}/cmd, telecart/v1/gw/{id}/rtc/down
+ *                 subscribe telecart/v1/gw/{id}/ack, telecart/v1/gw/{id}/cmd, telecart/v1/gw/{id}/rtc/down,
+ *                           telecart/v1/gw/{id}/agenda
  *   cloud ingest  publish   telecart/v1/gw/+/ack, telecart/v1/gw/+/cmd
  *                 subscribe telecart/v1/gw/+/up/+ (also through $share), telecart/v1/gw/+/status
- *   cloud signaling (the teleconsultation relay in the main cloud process)
- *                 publish   telecart/v1/gw/+/rtc/down
+ *   cloud signaling (the teleconsultation relay and the agenda publisher, in the main cloud process)
+ *                 publish   telecart/v1/gw/+/rtc/down, telecart/v1/gw/+/agenda (retained)
  *                 subscribe telecart/v1/gw/+/rtc/up, telecart/v1/gw/+/status (when a cart is back)
  *   anyone else   nothing
  *
@@ -48,7 +49,7 @@ export function mayPublish(who: Identity, topic: string): boolean {
   const [, , , gw, kind, lane, ...more] = parts;
   if (more.length > 0 || gw === undefined || !isValidGatewayId(gw)) return false;
   if (who.role === 'ingest') return lane === undefined && (kind === 'ack' || kind === 'cmd');
-  if (who.role === 'signaling') return kind === 'rtc' && lane === 'down';
+  if (who.role === 'signaling') return (kind === 'rtc' && lane === 'down') || (kind === 'agenda' && lane === undefined);
   if (who.role !== 'gateway' || gw !== who.gatewayId) return false;
   if (kind === 'status') return lane === undefined;
   if (kind === 'rtc') return lane === 'up';
@@ -75,7 +76,7 @@ export function maySubscribe(who: Identity, filter: string): boolean {
     );
   if (who.role !== 'gateway' || shared || rest[0] !== who.gatewayId) return false;
   if (rest.length === 3) return rest[1] === 'rtc' && rest[2] === 'down';
-  return rest.length === 2 && (rest[1] === 'ack' || rest[1] === 'cmd');
+  return rest.length === 2 && (rest[1] === 'ack' || rest[1] === 'cmd' || rest[1] === 'agenda');
 }
 
 /** The same rules as a Mosquitto acl_file (%u is the username = certificate CN). */
@@ -102,6 +103,7 @@ export function mosquittoAcl(
       `topic read ${TOPIC_ROOT}/gw/+/rtc/up`,
       `topic read ${TOPIC_ROOT}/gw/+/status`,
       `topic write ${TOPIC_ROOT}/gw/+/rtc/down`,
+      `topic write ${TOPIC_ROOT}/gw/+/agenda`,
       '',
     );
   lines.push(
@@ -112,6 +114,7 @@ export function mosquittoAcl(
     `pattern read ${TOPIC_ROOT}/gw/%u/cmd`,
     `pattern write ${TOPIC_ROOT}/gw/%u/rtc/up`,
     `pattern read ${TOPIC_ROOT}/gw/%u/rtc/down`,
+    `pattern read ${TOPIC_ROOT}/gw/%u/agenda`,
     '',
   );
   return lines.join('\n');

@@ -188,6 +188,8 @@ export interface CloudStore {
    * cloud's patient id: the ingest stores a reading only for those, under that id. Readings never assign.
    */
   servedPatients(gatewayId: string, localIds: readonly string[]): Promise<Map<string, string>>;
+  /** Every patient the cloud's records assign to this gateway: its local id → the cloud's id (the cart's day, agenda/). */
+  patientsServedBy(gatewayId: string): Promise<Map<string, string>>;
   getObservation(id: string): Promise<Observation | null>;
   /** Newest first (by effective time, then sequence). */
   getObservations(query: ObservationPage): Promise<Observation[]>;

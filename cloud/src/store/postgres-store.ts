@@ -477,6 +477,16 @@ export class PostgresStore implements CloudStore {
     return new Map(res.rows.map((r) => [r.local_id, r.patient_id]));
   }
 
+  async patientsServedBy(gatewayId: string): Promise<Map<string, string>> {
+    const res = await this.pool.query<{ local_id: string; patient_id: string }>({
+      name: 'telecart_patients_served_by',
+      text: `SELECT l.local_id, l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
+        WHERE l.gateway_id = $1 AND p.configured ORDER BY l.local_id`,
+      values: [gatewayId],
+    });
+    return new Map(res.rows.map((r) => [r.local_id, r.patient_id]));
+  }
+
   async patientGateways(patientId: string): Promise<string[]> {
     const res = await this.pool.query<{ gateway_id: string }>(
       'SELECT gateway_id FROM patient_gateways WHERE patient_id = $1 ORDER BY gateway_id',

@@ -327,6 +327,14 @@ export class SqliteStore implements CloudStore {
     return new Map(rows.map((r) => [r.local_id, r.patient_id]));
   }
 
+  async patientsServedBy(gatewayId: string): Promise<Map<string, string>> {
+    const rows = this.stmt(
+      `SELECT l.local_id, l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
+       WHERE l.gateway_id = ? AND p.configured = 1 ORDER BY l.local_id`,
+    ).all(gatewayId) as { local_id: string; patient_id: string }[];
+    return new Map(rows.map((r) => [r.local_id, r.patient_id]));
+  }
+
   async patientGateways(patientId: string): Promise<string[]> {
     return this.stmt('SELECT gateway_id FROM patient_gateways WHERE patient_id = ? ORDER BY gateway_id').pluck().all(patientId) as string[];
   }

@@ -275,6 +275,13 @@ export function cloudStoreSuite(harness: StoreHarness): void {
           ]),
         );
         expect(await store.patientGateways('site-a-r12')).toEqual(['cart-a1', 'cart-a2']);
+        // A cart's whole list (its day's documents): its own local ids only.
+        expect([...(await store.patientsServedBy('cart-b1'))]).toEqual([
+          ['b-7', 'b-7'],
+          ['r12', 'site-b-r12'],
+        ]);
+        expect([...(await store.patientsServedBy('cart-a2'))]).toEqual([['r12', 'site-a-r12']]);
+        expect((await store.patientsServedBy('cart-none')).size).toBe(0);
         expect(await store.patientGateways('site-b-r12')).toEqual(['cart-b1']);
         expect(await store.patientGateways('r12')).toEqual([]);
         // The configuration gives cart-b1's r12 to another patient: the old one loses it, nobody has it twice.

@@ -35,8 +35,8 @@ export interface AppointmentServiceOptions {
   /** In order with the relay's own audit lines. */
   audit: (e: Omit<AuditEventInput, 'at'>) => void;
   now?: () => Date;
-  /** Told after a booking, a reschedule or a close was stored (wakes the invitations loop). */
-  onChange?: () => void;
+  /** Told after a booking, a reschedule or a close was stored: wakes the invitations loop, rebuilds that cart's day (agenda/). */
+  onChange?: (gatewayId: string) => void;
 }
 
 /** Why an appointment did not take place, as the pages offer them (any other short text is kept as given). */
@@ -97,7 +97,7 @@ export class AppointmentService {
       patientId: r.patientId,
       detail: `booked ${start} for ${r.minutes} min with ${r.specialistId ?? `the ${r.specialty} pool`}`,
     });
-    this.o.onChange?.();
+    this.o.onChange?.(r.gatewayId);
     return { ok: true, appointment: res.appointment };
   }
 
@@ -149,7 +149,7 @@ export class AppointmentService {
   ): AppointmentOutcome {
     if (res.ok) {
       this.o.audit({ actor: by.id, actorRole: 'specialist', action, sessionId: id, ...about, detail });
-      this.o.onChange?.();
+      this.o.onChange?.(about.gatewayId);
       return { ok: true, appointment: res.appointment };
     }
     const [status, message] =

@@ -108,6 +108,8 @@ export interface TeleconsultRelayOptions {
   vitalsEveryMs?: number;
   logger: Logger;
   now?: () => Date;
+  /** An act of this cart changed status or an appointment was claimed (the cart's day is rebuilt, agenda/). */
+  onActChange?: (gatewayId: string) => void;
 }
 
 interface Live {
@@ -433,6 +435,7 @@ export class TeleconsultRelay {
         earlyMs: w.early * 60_000,
         lateMs: w.late * 60_000,
       });
+      if (appointment) this.opts.onActChange?.(gatewayId);
       return appointment ? { appointment, cloudPatientId } : null;
     } catch (e) {
       this.counters.storeErrors++;
@@ -854,6 +857,7 @@ export class TeleconsultRelay {
     const rec = { ...l.rec };
     this.write(() => this.opts.store.upsertTeleconsultation(rec));
     this.persistRelayState(l);
+    this.opts.onActChange?.(rec.gatewayId);
     this.audit({ ...by, ...this.about(l), detail: outcome === null ? `→ ${to}` : `→ ${to} (${outcome})` });
     this.toGateway(l.rec.gatewayId, this.sessionDown(l));
     l.peer?.send({ type: 'session', session: this.view(l, l.peer.specialist), outcome: l.rec.outcome });

@@ -38,6 +38,8 @@ export interface StartTeleconsultOptions {
   loginClock?: () => number;
   /** How often an act's page gets the patient's latest vitals again (default 15 s). */
   vitalsEveryMs?: number;
+  /** An act of this cart changed status or an appointment was claimed (the cart's day is rebuilt). */
+  onActChange?: (gatewayId: string) => void;
 }
 
 export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {

@@ -8,6 +8,7 @@ import { STATUS_CODES } from 'node:http';
 import { type Static, Type } from '@sinclair/typebox';
 import { SseStreams } from '@telecart/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { CartDay } from '../agenda/cart-day.js';
 import type { StethoscopeRecorder } from '../audio/index.js';
 import type { GatewayConfig, PatientConfig } from '../config.js';
 import type { DeviceManager, LiveValue, ReadingEvent } from '../devices/device-manager.js';
@@ -19,6 +20,7 @@ import { FixedPatientError, type PatientContext } from '../patient/context.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import type { SyncClient } from '../sync/sync-client.js';
 import type { TeleconsultAgent } from '../teleconsult/agent.js';
+import { registerAgendaRoutes } from './routes/agenda.js';
 import { registerConversationRoutes } from './routes/conversation.js';
 import { registerStethoscopeRoutes } from './routes/stethoscope.js';
 import { registerTeleconsultRoutes } from './routes/teleconsult.js';
@@ -39,6 +41,8 @@ export interface HttpApiDeps {
   stethoscope?: StethoscopeRecorder;
   /** The teleconsultation agent (nurse calls a specialist). */
   teleconsult?: TeleconsultAgent;
+  /** The cart's day from the cloud: acts of the day, the patients' documents. */
+  cartDay?: CartDay;
 }
 
 export interface HttpApi {
@@ -99,6 +103,7 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
   registerStethoscopeRoutes(app, deps.stethoscope);
   registerTeleconsultRoutes(app, deps.teleconsult, patients);
   registerConversationRoutes(app, deps.teleconsult);
+  registerAgendaRoutes(app, deps.cartDay);
 
   app.get('/api/status', { schema: { querystring: NoQuery } }, async () => {
     const s = store.stats();

@@ -650,6 +650,15 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     return this.seq;
   }
 
+  /** A small document the gateway keeps across restarts (the cloud's last good agenda, …), by key; undefined when none. */
+  loadMeta(key: `doc:${string}`): string | undefined {
+    return this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key)?.value;
+  }
+
+  saveMeta(key: `doc:${string}`, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
   pragma(name: 'journal_mode' | 'synchronous' | 'user_version'): unknown {
     return this.db.pragma(name, { simple: true });
   }

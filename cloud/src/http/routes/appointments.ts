@@ -203,7 +203,10 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
     store,
     directory: tc.directory,
     audit: (e) => tc.relay.recordAudit(e),
-    ...(deps.appointmentsChanged ? { onChange: deps.appointmentsChanged } : {}),
+    onChange: (gw) => {
+      deps.appointmentsChanged?.();
+      deps.agenda?.changed(gw);
+    },
   });
   const scope = (s: Specialist) => (s.audit ? {} : { gatewayPatterns: tc.directory.patternsFor(s.id) });
   const nameOf = (id: string | null) => (id === null ? null : (tc.directory.get(id)?.name ?? null));

@@ -121,6 +121,10 @@ export function registerReportRoutes(
   const { store } = deps;
   const service = new ReportService({ store, maySee: (id, gw) => tc.directory.maySee(id, gw) });
   const fonts = o.fonts ?? DEBIAN_DEJAVU;
+  // A signed report goes to the days of the carts serving its patient (their nurse pages list it).
+  const toCarts = async (patientId: string) => {
+    if (deps.agenda) for (const gw of await store.patientGateways(patientId)) deps.agenda.changed(gw);
+  };
   const actor = (req: FastifyRequest): ReportActor => {
     const s = currentSpecialist(req);
     return { id: s.id, name: s.name, audit: s.audit };
@@ -222,6 +226,7 @@ export function registerReportRoutes(
         patientId: v.patientId,
         detail: `report version ${v.version}, sha256 ${v.signature?.contentSha256 ?? '?'}, ${v.vitals.length} vital(s)`,
       });
+      await toCarts(v.patientId);
       return reply.send(v);
     },
   );

@@ -124,6 +124,19 @@ export function renderNursePage(lang: Lang = 'fr'): string {
             </button>
             <p id="convo-note" />
           </section>
+          <section id="acts" aria-labelledby="acts-heading">
+            <h2 id="acts-heading" data-i18n="actsHeading">
+              {t.actsHeading}
+            </h2>
+            <p id="acts-asof" />
+            <ul id="acts-list" />
+          </section>
+          <section id="docs" aria-labelledby="docs-heading">
+            <h2 id="docs-heading" data-i18n="docsHeading">
+              {t.docsHeading}
+            </h2>
+            <ul id="docs-list" />
+          </section>
           <div id="live" />
           <h2 data-i18n="recent">{t.recent}</h2>
           <ul id="readings" />

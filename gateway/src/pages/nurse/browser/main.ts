@@ -5,11 +5,13 @@
  */
 import { byId, el } from '@telecart/ui/browser';
 import { format } from '@telecart/ui/i18n';
+import { pollAgenda, renderAgenda } from './agenda.js';
 import { api, errorText } from './api.js';
 import { noteStatus, pollStatus, renderRefused, renderStore } from './banners.js';
 import { cancelCall, placeCall, pollCall, renderCall } from './call.js';
 import { CONSENT_FIELDS, resetConsent } from './consent.js';
 import { initConversation, renderConvo } from './conversation.js';
+import { loadDocuments, renderDocuments } from './documents.js';
 import { addReading, keepReadings, renderAssignButtons, renderReadings } from './readings.js';
 import { isTextKey, patientName, state, t } from './state.js';
 import type { Coded, Patient, ReadingEvent, ReadingList, Status } from './types.js';
@@ -30,6 +32,7 @@ function renderWho(): void {
   who.textContent = state.current ? format(t().current, { name: patientName(state.current) }) : t().none;
   byId<HTMLSelectElement>('patient').value = state.current?.id ?? '';
   renderAssignButtons();
+  void loadDocuments();
 }
 
 function renderStatic(): void {
@@ -85,6 +88,9 @@ async function main(): Promise<void> {
   byId('tc-cancel').addEventListener('click', () => void cancelCall());
   pollCall();
   initConversation();
+  pollAgenda();
+  // The day's refresh also brings new documents of the current patient.
+  setInterval(() => void loadDocuments(), 15_000);
   byId('lang').addEventListener('click', () => {
     state.lang = state.lang === 'fr' ? 'en' : 'fr';
     renderStatic();
@@ -92,6 +98,8 @@ async function main(): Promise<void> {
     renderStore();
     renderRefused();
     renderConvo();
+    renderAgenda();
+    renderDocuments();
   });
 
   const events = new EventSource('/api/events');

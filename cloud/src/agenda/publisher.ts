@@ -1,0 +1,252 @@
+/**
+ * Publishes each cart's day (protocol CartAgenda), retained on telecart/v1/gw/{id}/agenda, with
+ * the signaling identity (the broker ACL lets it write every agenda topic, a gateway read only its
+ * own). Rebuilt whole for one cart when something of that cart changes (an appointment booked,
+ * moved, closed or claimed, an act's status, a report signed), for every cart at start and at local
+ * midnight. Changes close together are coalesced into one rebuild per cart.
+ *
+ * Each document gets a download link issued for the cart (report/links.ts: random token, hash at
+ * rest, expiring, one version; every use audited by the /r/ route). A link is reused while more
+ * than half its life is left, so rebuilding does not mint a token each time.
+ */
+import { randomBytes } from 'node:crypto';
+import { CartAgenda, type CartAgenda as CartAgendaMsg, compile, formatIssues, topics } from '@telecart/protocol';
+import { report as reportTexts, textsIn } from '@telecart/ui';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { localClock } from '../alerts/notify/plan.js';
+import { zonedMidnight } from '../http/routes/agenda-pages.js';
+import { DEFAULT_LINK_TTL_MS, issueReportLink } from '../report/links.js';
+import type { CloudStore } from '../store/cloud-store.js';
+import { buildCartAgenda } from './cart-agenda.js';
+
+const checkAgenda = compile(CartAgenda);
+
+/** How long after a change the cart's day is rebuilt: changes of one request land in one message. */
+const COALESCE_MS = 50;
+/** A cart's documents: the newest signed versions, at most this many per patient. */
+const DOCUMENTS_PER_PATIENT = 20;
+
+export interface CartAgendaOptions {
+  brokerUrl: string;
+  mqttOptions?: Omit<IClientOptions, 'clientId'>;
+  store: CloudStore;
+  /** The specialist's display name (the directory), null when unknown. */
+  nameOf(specialistId: string): string | null;
+  /** IANA zone of "the day" and of midnight. */
+  timeZone: string;
+  logger: Logger;
+  now?: () => Date;
+  /** Lifetime of a cart's document link (default 7 days). */
+  linkTtlMs?: number;
+  /** Resolves when the relay's pending store writes landed (an act's status is read after it). */
+  settled?: () => Promise<void>;
+  /** Arms the midnight rebuild (tests fire it themselves); setTimeout otherwise. */
+  setTimer?: (fn: () => void, ms: number) => { cancel(): void };
+}
+
+export interface AgendaMetrics {
+  published: number;
+  failures: number;
+}
+
+export class CartAgendaPublisher {
+  private readonly now: () => Date;
+  private readonly pending = new Set<string>();
+  private readonly links = new Map<string, { url: string; expiresAt: string }>();
+  private timer: NodeJS.Timeout | undefined;
+  private midnight: { cancel(): void } | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private baseUrl: string | undefined;
+  private stopped = false;
+  private readonly counts: AgendaMetrics = { published: 0, failures: 0 };
+
+  private constructor(
+    private readonly o: CartAgendaOptions,
+    private readonly client: MqttClient,
+  ) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  /** Connects; nothing is published before `begin` gives the links' origin. */
+  static async connect(o: CartAgendaOptions): Promise<CartAgendaPublisher> {
+    const client = mqtt.connect(o.brokerUrl, {
+      ...o.mqttOptions,
+      clientId: `telecart-agenda-${randomBytes(4).toString('hex')}`,
+      reconnectPeriod: o.mqttOptions?.reconnectPeriod ?? 1000,
+    });
+    client.on('error', (e) => o.logger.warn({ err: e }, 'agenda: MQTT error'));
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    return new CartAgendaPublisher(o, client);
+  }
+
+  /** The origin the carts fetch documents from is known: every cart's day now, then at each local midnight. */
+  async begin(baseUrl: string): Promise<void> {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    await this.refreshAll();
+    this.armMidnight();
+  }
+
+  /** Something of this cart changed: its day is rebuilt shortly. */
+  changed(gatewayId: string): void {
+    if (this.stopped) return;
+    this.pending.add(gatewayId);
+    if (this.baseUrl === undefined || this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.enqueue();
+    }, COALESCE_MS);
+  }
+
+  /** Every cart's day: the carts seen, those with patients, those with an appointment today. */
+  async refreshAll(): Promise<void> {
+    const { store } = this.o;
+    const ids = new Set((await store.listGateways()).map((g) => g.gatewayId));
+    for (const p of await store.listPatients()) {
+      if (p.source !== 'configured') continue;
+      for (const g of await store.patientGateways(p.id)) ids.add(g);
+    }
+    const { from, to } = this.dayBounds();
+    for (const a of await store.listAppointments({ from, to, limit: 1000 })) ids.add(a.gatewayId);
+    for (const id of ids) this.pending.add(id);
+    this.enqueue();
+    await this.running;
+  }
+
+  /** Resolves once every change asked for so far is published (tests, shutdown). */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.enqueue();
+    }
+    await this.running;
+  }
+
+  metrics(): AgendaMetrics {
+    return { ...this.counts };
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.midnight?.cancel();
+    // What is under way ends (published or logged); a broker already gone does not hold the stop.
+    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await this.client.endAsync(true);
+  }
+
+  /** One rebuild after the other; a failure is logged, never left unhandled. */
+  private enqueue(): void {
+    this.running = this.running
+      .then(() => this.drain())
+      .catch((e: unknown) => {
+        this.counts.failures++;
+        this.o.logger.error({ err: e }, 'agenda: the carts’ days could not be rebuilt');
+      });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.baseUrl === undefined) return;
+    await this.o.settled?.();
+    const ids = [...this.pending];
+    this.pending.clear();
+    for (const id of ids) {
+      try {
+        await this.publish(await this.build(id));
+        this.counts.published++;
+      } catch (e) {
+        this.counts.failures++;
+        // The cart keeps the last day it got; the next change or midnight tries again.
+        this.o.logger.error({ err: e, gatewayId: id }, 'agenda: the cart’s day could not be published');
+      }
+    }
+  }
+
+  /** The cart's day at this instant, checked against the schema the gateway checks it with. */
+  private async build(gatewayId: string): Promise<CartAgendaMsg> {
+    const { store, timeZone } = this.o;
+    const now = this.now();
+    const { day, from, to } = this.dayBounds();
+    const served = await store.patientsServedBy(gatewayId);
+    const appointments = await store.listAppointments({ gatewayIds: [gatewayId], from, to, limit: 500 });
+    const documents: {
+      localId: string;
+      version: Awaited<ReturnType<CloudStore['listReports']>>[number];
+      url: string;
+      expiresAt: string;
+    }[] = [];
+    for (const [localId, patientId] of served) {
+      const versions = await store.listReports({ patientId, currentOnly: true, limit: DOCUMENTS_PER_PATIENT });
+      for (const version of versions) {
+        const link = await this.linkFor(gatewayId, version.id, now);
+        documents.push({ localId, version, ...link });
+      }
+    }
+    const agenda = buildCartAgenda({
+      gatewayId,
+      at: now,
+      day,
+      timeZone,
+      appointments,
+      served,
+      nameOf: this.o.nameOf,
+      documents,
+      title: textsIn(reportTexts, 'fr').title,
+    });
+    const v = checkAgenda.validate(agenda);
+    if (!v.ok) throw new Error(`agenda for ${gatewayId} does not fit CartAgenda: ${formatIssues(v.issues)}`);
+    return agenda;
+  }
+
+  private async linkFor(gatewayId: string, versionId: string, now: Date): Promise<{ url: string; expiresAt: string }> {
+    const ttl = this.o.linkTtlMs ?? DEFAULT_LINK_TTL_MS;
+    const key = `${gatewayId}\n${versionId}`;
+    const known = this.links.get(key);
+    if (known && Date.parse(known.expiresAt) - now.getTime() > ttl / 2) return known;
+    const issued = await issueReportLink({
+      store: this.o.store,
+      versionId,
+      // The stored audiences are the patient's and the GP's: the cart hands the document to the patient's carers.
+      audience: 'patient',
+      recipient: `cart ${gatewayId}`,
+      createdBy: 'cloud',
+      publicBaseUrl: this.baseUrl ?? '',
+      now,
+      ttlMs: ttl,
+    });
+    const link = { url: issued.url, expiresAt: issued.expiresAt };
+    this.links.set(key, link);
+    return link;
+  }
+
+  private async publish(agenda: CartAgendaMsg): Promise<void> {
+    await this.client.publishAsync(topics.agenda(agenda.gatewayId), JSON.stringify(agenda), { qos: 1, retain: true });
+  }
+
+  private dayBounds(): { day: string; from: Date; to: Date } {
+    const day = localClock(this.now(), this.o.timeZone).date;
+    const next = new Date(Date.parse(`${day}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+    const from = zonedMidnight(day, this.o.timeZone);
+    return { day, from, to: new Date(zonedMidnight(next, this.o.timeZone).getTime() - 1) };
+  }
+
+  private armMidnight(): void {
+    if (this.stopped) return;
+    const ms = Math.max(1000, this.dayBounds().to.getTime() + 1 - this.now().getTime());
+    const fire = () => {
+      this.refreshAll()
+        .catch((e: unknown) => this.o.logger.error({ err: e }, 'agenda: the midnight rebuild failed'))
+        .finally(() => this.armMidnight());
+    };
+    this.midnight = (this.o.setTimer ?? unrefTimer)(fire, ms);
+  }
+}
+
+function unrefTimer(fn: () => void, ms: number): { cancel(): void } {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return { cancel: () => clearTimeout(t) };
+}
