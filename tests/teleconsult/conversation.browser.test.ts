@@ -166,17 +166,18 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
     await convoGrows(nurse, 'audioEnergy', 'the specialist’s voice at the cart');
     expect(await nurse.locator('#convo-remote').getAttribute('data-tracks')).toBe('2');
     expect(await specialist.locator('#convo-video').getAttribute('data-tracks')).toBe('2');
-    // The gateway's own peer (PTZ video) goes on beside it.
-    const ptzFrames = await specialist.evaluate(async () => {
-      const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
-      const g = pcs.findLast((p) => p.connectionState !== 'closed' && p.getSenders().every((s) => s.track === null));
-      let frames = 0;
-      (await g?.getStats())?.forEach((s: Record<string, unknown>) => {
-        if (s.type === 'inbound-rtp' && s.kind === 'video') frames += Number(s.framesDecoded ?? 0);
+    // The gateway's own peer (PTZ video) goes on beside it (its camera pipeline may start after the conversation's).
+    const ptzFrames = () =>
+      specialist.evaluate(async () => {
+        const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+        const g = pcs.findLast((p) => p.connectionState !== 'closed' && p.getSenders().every((s) => s.track === null));
+        let frames = 0;
+        (await g?.getStats())?.forEach((s: Record<string, unknown>) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video') frames += Number(s.framesDecoded ?? 0);
+        });
+        return frames;
       });
-      return frames;
-    });
-    expect(ptzFrames).toBeGreaterThan(0);
+    await expect.poll(ptzFrames, { timeout: 20_000 }).toBeGreaterThan(0);
     // The stethoscope keeps its own element, fed by the gateway's peer only; the cart's voice goes to the conversation's.
     const elements = await specialist.evaluate(() => {
       const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;

@@ -10,7 +10,8 @@
  * opening the act. The key stays in the cloud's data directory: the table alone opens nothing.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { ActLinkRecord } from '../store/act-link-records.js';
 import type { AppointmentRecord } from '../store/appointment-records.js';
 import type { CloudStore } from '../store/cloud-store.js';
@@ -32,8 +33,10 @@ export const joinExpiry = (a: Pick<AppointmentRecord, 'end'>) => new Date(Date.p
 /**
  * The key of the join tokens, in the cloud's data directory: made (32 random bytes, hex, mode 0600)
  * on the first start, read afterwards. Losing it only stops the links already sent from opening.
+ * The directory is made if missing: with a PostgreSQL store nothing else has created it yet.
  */
 export function loadJoinKey(file: string): Buffer {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   try {
     writeFileSync(file, `${randomBytes(32).toString('hex')}\n`, { flag: 'wx', mode: 0o600 });
   } catch (e) {
