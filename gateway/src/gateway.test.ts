@@ -143,6 +143,13 @@ describe('startGateway', () => {
     expect(
       (await json(`${base}/api/readings/assign`, { method: 'POST', body: JSON.stringify({ seqs: [1], patientId: 'x' }) })).status,
     ).toBe(404);
+    // A field the schema does not name is refused, not stripped: the nurse's selection does not change.
+    const extra = await json(`${base}/api/context/patient`, {
+      method: 'PUT',
+      body: JSON.stringify({ patientId: 'p-002', selectedBy: 'someone' }),
+    });
+    expect(extra.status).toBe(400);
+    expect(JSON.stringify(extra.body)).toMatch(/additional/i);
     expect(await json(`${base}/api/nothing`)).toMatchObject({ status: 404, body: { error: 'Not Found' } });
 
     const page = await fetch(`${base}/`);

@@ -87,7 +87,12 @@ function problem(statusCode: 404 | 409, message: string) {
 
 export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; port: number }): Promise<HttpApi> {
   const { store, patients, devices, sync, metrics, config, logger } = deps;
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  // As the cloud's: a body with a field its schema does not name is refused (400), never stripped and passed on.
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+  });
   const streams = new SseStreams();
 
   app.setNotFoundHandler((req, reply) => {

@@ -16,10 +16,7 @@ import { ConvoNotLiveError, type TeleconsultAgent, type TeleconsultView } from '
 
 const ConvoBody = Type.Object({ sessionId: Uuid, signal: ConvoFromCart }, { additionalProperties: false });
 const NoQuery = Type.Object({}, { additionalProperties: false });
-/**
- * Checked here rather than by fastify's schema: fastify would strip an unknown field and pass the
- * rest on; a signal that is not exactly the protocol's is refused instead.
- */
+/** Checked with the protocol's own validator: the refusal names the protocol's issues. */
 const checkBody = compile(ConvoBody);
 
 const SSE_RETRY_MS = 1000;
