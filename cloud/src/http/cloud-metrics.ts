@@ -21,6 +21,7 @@ const INGEST: readonly [IngestCounter, string, string][] = [
   ['statusesReceived', 'statuses_received', 'Gateway status messages received'],
   ['storeErrors', 'store_errors', 'Store failures while ingesting (nothing acked, the gateway resends)'],
   ['storeRetries', 'store_retries', 'Store transactions run again after a transient conflict'],
+  ['storeCommits', 'store_commits', 'Store transactions committed by the ingest (one per intake round: its group commit)'],
   ['ackPublishErrors', 'ack_publish_errors', 'Acks that could not be published'],
 ];
 

@@ -26,6 +26,8 @@ export interface IngestMetrics {
   storeErrors: number;
   /** Store transactions run again after a transient conflict (several ingest workers on one database). */
   storeRetries: number;
+  /** Store transactions the ingest committed: one per intake round (its group commit), so batchesReceived ÷ this is the mean round. */
+  storeCommits: number;
   ackPublishErrors: number;
   lastBatchAt: string | null;
   /** With ingest worker processes: each worker's own counters (the fields above are their sums). */
@@ -55,6 +57,7 @@ export function emptyMetrics(): IngestMetrics {
     statusesReceived: 0,
     storeErrors: 0,
     storeRetries: 0,
+    storeCommits: 0,
     ackPublishErrors: 0,
     lastBatchAt: null,
   };

@@ -177,6 +177,14 @@ export interface CloudStore {
    * ingest has already refused readings of patients not served by the batch's gateway.
    */
   storeBatch(batch: ObservationBatch): Promise<StoreBatchResult>;
+  /**
+   * The ingest's group commit: the statuses and batches of one intake round in ONE transaction
+   * (one durable commit instead of one per message), each decided exactly as storeBatch and
+   * upsertGatewayStatus would, statuses first then batches in the order given; results in the
+   * batches' order. All or nothing: on an error nothing is stored and the caller stores the round
+   * message by message.
+   */
+  storeIntake(batches: readonly ObservationBatch[], statuses: readonly GatewayStatus[]): Promise<StoreBatchResult[]>;
   upsertPatients(patients: readonly PatientSeed[]): Promise<void>;
   listPatients(): Promise<PatientRecord[]>;
   getPatient(id: string): Promise<PatientRecord | null>;

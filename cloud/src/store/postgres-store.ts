@@ -225,6 +225,10 @@ function mergeSeeds(patients: readonly PatientSeed[]): PatientSeed[] {
   return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export class PostgresStore implements CloudStore {
   private closed = false;
   private readonly teleconsult: TeleconsultTables;
@@ -325,26 +329,41 @@ export class PostgresStore implements CloudStore {
   }
 
   async storeBatch(batch: ObservationBatch): Promise<StoreBatchResult> {
-    const obs = batch.observations;
+    return this.transaction((c) => this.storeBatchIn(c, batch));
+  }
+
+  async storeIntake(batches: readonly ObservationBatch[], statuses: readonly GatewayStatus[]): Promise<StoreBatchResult[]> {
     return this.transaction(async (c) => {
-      const storedAt = this.now();
-      const outcomes: Outcome[] = new Array(obs.length);
-      const { independent, dependent } = splitBatch(obs);
-      await this.insertSet(c, batch.gatewayId, storedAt, independent, obs, outcomes);
-      for (const i of dependent) await this.insertSet(c, batch.gatewayId, storedAt, [i], obs, outcomes);
-      const inserted = obs.filter((_, i) => outcomes[i] === 'inserted');
-      if (inserted.length > 0) {
-        const patients = patientsOf(inserted);
-        await c.query({
-          name: 'telecart_observed_patients',
-          text: SQL.observedPatients,
-          values: [patients.map((p) => p.id), patients.map((p) => p.ins ?? null), patients.map((p) => p.insOid ?? null), storedAt],
-        });
-        // No link to the sending gateway: only the configuration assigns patients (upsertPatients).
-      }
-      await c.query({ name: 'telecart_touch_gateway', text: SQL.touchGateway, values: [batch.gatewayId, storedAt] });
-      return batchResult(obs, outcomes);
+      for (const s of statuses) await c.query(SQL.gatewayStatus, this.gatewayStatusValues(s));
+      // By gateway (stable: a gateway's batches keep their order): ingest workers committing rounds
+      // that share gateways take the row locks in the same order, and wait rather than deadlock.
+      const order = batches.map((_, i) => i).sort((x, y) => compareText(batches[x]?.gatewayId ?? '', batches[y]?.gatewayId ?? '') || x - y);
+      const results: StoreBatchResult[] = new Array(batches.length);
+      for (const i of order) results[i] = await this.storeBatchIn(c, batches[i] as ObservationBatch);
+      return results;
     });
+  }
+
+  /** One batch's statements on the caller's transaction. */
+  private async storeBatchIn(c: pg.PoolClient, batch: ObservationBatch): Promise<StoreBatchResult> {
+    const obs = batch.observations;
+    const storedAt = this.now();
+    const outcomes: Outcome[] = new Array(obs.length);
+    const { independent, dependent } = splitBatch(obs);
+    await this.insertSet(c, batch.gatewayId, storedAt, independent, obs, outcomes);
+    for (const i of dependent) await this.insertSet(c, batch.gatewayId, storedAt, [i], obs, outcomes);
+    const inserted = obs.filter((_, i) => outcomes[i] === 'inserted');
+    if (inserted.length > 0) {
+      const patients = patientsOf(inserted);
+      await c.query({
+        name: 'telecart_observed_patients',
+        text: SQL.observedPatients,
+        values: [patients.map((p) => p.id), patients.map((p) => p.ins ?? null), patients.map((p) => p.insOid ?? null), storedAt],
+      });
+      // No link to the sending gateway: only the configuration assigns patients (upsertPatients).
+    }
+    await c.query({ name: 'telecart_touch_gateway', text: SQL.touchGateway, values: [batch.gatewayId, storedAt] });
+    return batchResult(obs, outcomes);
   }
 
   /** Inserts the readings at `indices` in one statement and decides each one's outcome. */
@@ -527,8 +546,12 @@ export class PostgresStore implements CloudStore {
   }
 
   async upsertGatewayStatus(status: GatewayStatus): Promise<void> {
-    // Last received wins, not latest `at` (see the SQLite store).
-    await this.pool.query(SQL.gatewayStatus, [
+    await this.pool.query(SQL.gatewayStatus, this.gatewayStatusValues(status));
+  }
+
+  /** Last received wins, not latest `at` (see the SQLite store). */
+  private gatewayStatusValues(status: GatewayStatus): unknown[] {
+    return [
       status.gatewayId,
       status.online,
       status.at,
@@ -536,7 +559,7 @@ export class PostgresStore implements CloudStore {
       status.backlog ? JSON.stringify(status.backlog) : null,
       status.devices ? JSON.stringify(status.devices) : null,
       this.now(),
-    ]);
+    ];
   }
 
   async listGateways(): Promise<GatewayRecord[]> {

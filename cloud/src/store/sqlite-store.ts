@@ -179,10 +179,20 @@ export class SqliteStore implements CloudStore {
   }
 
   async storeBatch(batch: ObservationBatch): Promise<StoreBatchResult> {
-    return this.storeBatchSync(batch);
+    return this.db.transaction(() => this.storeBatchBody(batch)).immediate();
   }
 
-  private storeBatchSync(batch: ObservationBatch): StoreBatchResult {
+  async storeIntake(batches: readonly ObservationBatch[], statuses: readonly GatewayStatus[]): Promise<StoreBatchResult[]> {
+    return this.db
+      .transaction(() => {
+        for (const s of statuses) this.gatewayStatusBody(s);
+        return batches.map((b) => this.storeBatchBody(b));
+      })
+      .immediate();
+  }
+
+  /** One batch's statements, inside the caller's transaction. */
+  private storeBatchBody(batch: ObservationBatch): StoreBatchResult {
     const storedAt = this.now().toISOString();
     // Insert first: on the common path (a new reading) that is one index probe per unique key;
     // the lookups below run only for a reading that collided.
@@ -207,53 +217,50 @@ export class SqliteStore implements CloudStore {
        ON CONFLICT (gateway_id) DO UPDATE SET last_batch_at = excluded.last_batch_at`,
     );
 
-    const run = this.db.transaction((): StoreBatchResult => {
-      // The patient row is written after its reading, only when the reading was inserted.
-      this.db.pragma('defer_foreign_keys = ON');
-      const outcomes: Outcome[] = [];
-      // Patients already written in this batch, and whether with an INS (nothing more to teach).
-      const patientsDone = new Map<string, boolean>();
-      for (const obs of batch.observations) {
-        const r = insert.run(
-          obs.id,
-          batch.gatewayId,
-          obs.seq,
-          obs.contentKey ?? null,
-          obs.patient.id,
-          obs.code.loinc,
-          obs.code.mdc ?? null,
-          obs.time.effective,
-          Date.parse(obs.time.effective),
-          obs.time.received,
-          storedAt,
-          // The validated object's own serialization, never text taken from the payload.
-          JSON.stringify(obs),
-        );
-        if (r.changes === 1) {
-          outcomes.push('inserted');
-          queueForAlerts.run(obs.id, obs.patient.id);
-          const hasIns = obs.patient.ins !== undefined;
-          const done = patientsDone.get(obs.patient.id);
-          if (done === undefined || (!done && hasIns)) {
-            upsertPatient.run(obs.patient.id, obs.patient.ins ?? null, obs.patient.insOid ?? null, storedAt, storedAt);
-            patientsDone.set(obs.patient.id, hasIns);
-          }
-          continue;
+    // The patient row is written after its reading, only when the reading was inserted.
+    this.db.pragma('defer_foreign_keys = ON');
+    const outcomes: Outcome[] = [];
+    // Patients already written in this batch, and whether with an INS (nothing more to teach).
+    const patientsDone = new Map<string, boolean>();
+    for (const obs of batch.observations) {
+      const r = insert.run(
+        obs.id,
+        batch.gatewayId,
+        obs.seq,
+        obs.contentKey ?? null,
+        obs.patient.id,
+        obs.code.loinc,
+        obs.code.mdc ?? null,
+        obs.time.effective,
+        Date.parse(obs.time.effective),
+        obs.time.received,
+        storedAt,
+        // The validated object's own serialization, never text taken from the payload.
+        JSON.stringify(obs),
+      );
+      if (r.changes === 1) {
+        outcomes.push('inserted');
+        queueForAlerts.run(obs.id, obs.patient.id);
+        const hasIns = obs.patient.ins !== undefined;
+        const done = patientsDone.get(obs.patient.id);
+        if (done === undefined || (!done && hasIns)) {
+          upsertPatient.run(obs.patient.id, obs.patient.ins ?? null, obs.patient.insOid ?? null, storedAt, storedAt);
+          patientsDone.set(obs.patient.id, hasIns);
         }
-        const outcome = conflictOutcome(
-          obs,
-          batch.gatewayId,
-          byId.get(obs.id) as StoredKey | undefined,
-          bySeq.get(batch.gatewayId, obs.seq) as StoredKey | undefined,
-          obs.contentKey !== undefined && byContentKey.get(obs.contentKey) !== undefined,
-        );
-        if (outcome === undefined) throw new Error(`reading ${obs.id} (seq ${obs.seq}) was neither inserted nor found stored`);
-        outcomes.push(outcome);
+        continue;
       }
-      touchGateway.run(batch.gatewayId, storedAt);
-      return batchResult(batch.observations, outcomes);
-    });
-    return run.immediate();
+      const outcome = conflictOutcome(
+        obs,
+        batch.gatewayId,
+        byId.get(obs.id) as StoredKey | undefined,
+        bySeq.get(batch.gatewayId, obs.seq) as StoredKey | undefined,
+        obs.contentKey !== undefined && byContentKey.get(obs.contentKey) !== undefined,
+      );
+      if (outcome === undefined) throw new Error(`reading ${obs.id} (seq ${obs.seq}) was neither inserted nor found stored`);
+      outcomes.push(outcome);
+    }
+    touchGateway.run(batch.gatewayId, storedAt);
+    return batchResult(batch.observations, outcomes);
   }
 
   async upsertPatients(patients: readonly PatientSeed[]): Promise<void> {
@@ -368,6 +375,10 @@ export class SqliteStore implements CloudStore {
   }
 
   async upsertGatewayStatus(status: GatewayStatus): Promise<void> {
+    this.gatewayStatusBody(status);
+  }
+
+  private gatewayStatusBody(status: GatewayStatus): void {
     // Last received wins, not latest `at`: the broker publishes the last will with the
     // timestamp the gateway composed at connect time, older than its later statuses.
     this.stmt(

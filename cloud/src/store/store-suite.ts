@@ -130,6 +130,24 @@ export function cloudStoreSuite(harness: StoreHarness): void {
         expect(await store.countObservations({})).toBe(3);
       });
 
+      it('storeIntake: one round decides each batch as storeBatch would, in order, with the statuses', async () => {
+        const b1 = batchOf([reading('pulse', { seq: 1, gatewayId: 'cart-2' }), reading('spo2', { seq: 2, gatewayId: 'cart-2' })]);
+        const b2 = batchOf([reading('pulse', { seq: 1, gatewayId: 'cart-1' })]);
+        const reread = batchOf([reading('pulse', { seq: 3, gatewayId: 'cart-2' }), b1.observations[1] as Observation]);
+        const results = await store.storeIntake([b1, b2, b1, reread], [statusOf('cart-1', true), statusOf('cart-2', false, 7)]);
+        expect(results.map((r) => [r.storedSeqs, r.duplicates, r.rejected.length, r.inserted.length])).toEqual([
+          [[1, 2], 0, 0, 2],
+          [[1], 0, 0, 1],
+          [[1, 2], 2, 0, 0], // the same batch later in the round: all duplicates
+          [[3, 2], 1, 0, 1],
+        ]);
+        expect(await store.countObservations({})).toBe(4);
+        const gws = new Map((await store.listGateways()).map((g) => [g.gatewayId, g]));
+        expect(gws.get('cart-1')).toMatchObject({ online: true });
+        expect(gws.get('cart-2')).toMatchObject({ online: false, backlog: { readings: 7 } });
+        expect(gws.get('cart-2')?.lastBatchAt).not.toBeNull();
+      });
+
       it('keeps seqs per gateway: two gateways may both send seq 1', async () => {
         await store.storeBatch(batchOf([reading('pulse', { seq: 1, gatewayId: 'cart-1' })]));
         const r = await store.storeBatch(batchOf([reading('pulse', { seq: 1, gatewayId: 'cart-2' })]));

@@ -58,6 +58,7 @@ const IngestMetricsReply = Type.Object(
     statusesReceived: Count,
     storeErrors: Count,
     storeRetries: Count,
+    storeCommits: Count,
     ackPublishErrors: Count,
     lastBatchAt: OrNull(Type.String()),
     workers: Type.Optional(

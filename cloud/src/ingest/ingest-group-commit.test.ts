@@ -1,0 +1,138 @@
+/**
+ * The ingest's group commit (ingest.ts): batches waiting while a round is stored go together in
+ * the next transaction, each acked as if alone; a round the store refuses whole is stored message
+ * by message, so one bad batch does not hold up the others; the intake queue's bound pauses the
+ * broker's flow instead of growing.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodePayload, type ObservationBatch, topics } from '@telecart/protocol';
+import mqtt from 'mqtt';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import { batchOf, reading, statusOf } from '../testing/observations.js';
+import { TestGateway } from '../testing/test-gateway.js';
+import { type Ingest, type IngestOptions, startIngest } from './ingest.js';
+
+let dir: string;
+let store: SqliteStore;
+let broker: EmbeddedBroker;
+let ingest: Ingest | undefined;
+let gws: TestGateway[];
+const logger = pino({ level: 'silent' });
+const GATEWAYS = ['cart-1', 'cart-2', 'cart-3', 'cart-4'];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'telecart-ingest-group-'));
+  store = new SqliteStore({ file: join(dir, 'cloud.db') });
+  await store.upsertPatients(GATEWAYS.map((g, i) => ({ id: `p-${i}`, family: 'GROUP', given: g, gateways: [g], localId: 'p-001' })));
+  broker = await startEmbeddedBroker({ port: 0, logger });
+  gws = await Promise.all(GATEWAYS.map((g) => TestGateway.connect(broker.url, g)));
+});
+
+afterEach(async () => {
+  for (const g of gws) await g.close();
+  await ingest?.stop();
+  ingest = undefined;
+  await broker.stop();
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function start(opts: Partial<IngestOptions> = {}): Promise<Ingest> {
+  ingest = await startIngest({ brokerUrl: broker.url, store, logger, ...opts });
+  return ingest;
+}
+
+function batchesOf(gatewayId: string, n: number): ObservationBatch[] {
+  return Array.from({ length: n }, (_, i) => batchOf([reading('pulse', { seq: i + 1, gatewayId })], { gatewayId }));
+}
+
+describe('ingest group commit', () => {
+  it('stores batches that arrive together in fewer transactions than batches, and acks each with its own seqs', async () => {
+    // Hold the store while the batches pile up: they must then go in one or a few rounds.
+    const ing = await start();
+    const perGateway = 25;
+    const all = GATEWAYS.map((g) => batchesOf(g, perGateway));
+    const acks = await Promise.all(gws.flatMap((gw, k) => (all[k] ?? []).map((b) => gw.send(b))));
+    for (const [k, g] of GATEWAYS.entries())
+      for (const [i, b] of (all[k] ?? []).entries()) {
+        const ack = acks[k * perGateway + i];
+        expect(ack).toMatchObject({ batchId: b.batchId, gatewayId: g, stored: [[i + 1, i + 1]], duplicates: 0, rejected: [] });
+      }
+    expect(await store.countObservations({})).toBe(GATEWAYS.length * perGateway);
+    const m = ing.metrics();
+    expect(m.batchesReceived).toBe(100);
+    expect(m.observationsStored).toBe(100);
+    // Published without waiting for each other's acks: rounds of several batches.
+    expect(m.storeCommits).toBeGreaterThan(0);
+    expect(m.storeCommits).toBeLessThan(m.batchesReceived);
+  });
+
+  it('stores a round the store refuses whole message by message: the good batches are acked, the bad one is not', async () => {
+    const real = store.storeIntake.bind(store);
+    let calls = 0;
+    let refusedMixed = 0;
+    // A store that fails any transaction holding cart-3's batch (as a constraint error would); its
+    // first transaction is slow (a busy disk), so the batches sent meanwhile make one round.
+    store.storeIntake = async (batches, statuses) => {
+      if (calls++ === 0) await new Promise((r) => setTimeout(r, 500));
+      if (batches.some((b) => b.gatewayId === 'cart-3')) {
+        if (batches.some((b) => b.gatewayId !== 'cart-3')) refusedMixed++;
+        throw new Error('constraint failed');
+      }
+      return real(batches, statuses);
+    };
+    const realOne = store.storeBatch.bind(store);
+    store.storeBatch = async (b) => {
+      if (b.gatewayId === 'cart-3') throw new Error('constraint failed');
+      return realOne(b);
+    };
+    const ing = await start();
+    const [g1, g2, g3] = gws as [TestGateway, TestGateway, TestGateway];
+    const bad = batchOf([reading('pulse', { seq: 1, gatewayId: 'cart-3' })], { gatewayId: 'cart-3' });
+    const good = [...batchesOf('cart-1', 11).slice(1), ...batchesOf('cart-2', 10)];
+    const first = g1.send(batchesOf('cart-1', 1)[0] as ObservationBatch);
+    await expect.poll(() => calls).toBe(1);
+    void g3.publishRaw('spot', encodePayload(bad));
+    const acks = await Promise.all([first, ...good.map((b) => (b.gatewayId === 'cart-1' ? g1 : g2).send(b))]);
+    expect(acks.every((a) => a.rejected.length === 0 && a.stored.length === 1)).toBe(true);
+    await expect.poll(() => ing.metrics().storeErrors).toBe(1);
+    // The bad batch shared a round with good ones: that round fell back to one transaction each.
+    expect(refusedMixed).toBeGreaterThan(0);
+    expect(g3.acks.find((a) => a.batchId === bad.batchId)).toBeUndefined();
+    expect(await store.countObservations({})).toBe(21);
+  });
+
+  it('keeps only the last status of a gateway in a round, and stores statuses with the batches', async () => {
+    const ing = await start();
+    const [g1] = gws as [TestGateway];
+    const c = await mqtt.connectAsync(broker.url, { clientId: 'status-sender', reconnectPeriod: 0 });
+    try {
+      await Promise.all(
+        ['1.0.0', '1.0.1', '1.0.2'].map((version) =>
+          c.publishAsync(topics.status('cart-1'), encodePayload({ ...statusOf('cart-1', true), version }), { qos: 1 }),
+        ),
+      );
+    } finally {
+      await c.endAsync();
+    }
+    await g1.send(batchesOf('cart-1', 1)[0] as ObservationBatch);
+    await expect.poll(async () => (await store.listGateways()).find((g) => g.gatewayId === 'cart-1')?.version).toBe('1.0.2');
+    const m = ing.metrics();
+    expect(m.statusesReceived).toBeGreaterThanOrEqual(1);
+    expect(m.statusesReceived).toBeLessThanOrEqual(3);
+  });
+
+  it('pauses the broker flow at the queue bound and resumes it: every batch is still stored and acked', async () => {
+    const ing = await start({ maxQueued: 2, maxRound: 1 });
+    const [g1] = gws as [TestGateway];
+    const batches = batchesOf('cart-1', 30);
+    const acks = await Promise.all(batches.map((b) => g1.send(b)));
+    expect(acks.map((a) => a.stored)).toEqual(batches.map((_, i) => [[i + 1, i + 1]]));
+    expect(ing.metrics().storeCommits).toBe(30);
+  });
+});
