@@ -17,7 +17,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rig?.stop();
-}, 60_000);
+}, 150_000);
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -39,11 +39,23 @@ export function rotated(urls: string, start: number): string {
   return [...list.slice(k), ...list.slice(0, k)].join(',');
 }
 
-export async function startClusterRig(o: { nodes: number; clouds: number; gateways: number }): Promise<ClusterRig> {
+/** `loadGateways`: ids of protocol-level gateways whose readings (the builders' patient p-001) the cloud stores too. */
+export async function startClusterRig(o: {
+  nodes: number;
+  clouds: number;
+  gateways: number;
+  loadGateways?: string[];
+}): Promise<ClusterRig> {
   const dir = tempDir('telecart-cluster-');
   const stops: (() => Promise<void>)[] = [];
+  // Each part gets 15 s to stop (a client still reconnecting to a dead node may never finish), so
+  // PostgreSQL and the broker nodes, stopped last, are always stopped.
   const stop = async () => {
-    for (const s of stops.reverse()) await s().catch(() => undefined);
+    for (const s of stops.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([s().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 15_000)))]);
+      clearTimeout(timer);
+    }
     dir.remove();
   };
   try {
@@ -70,7 +82,7 @@ export async function startClusterRig(o: { nodes: number; clouds: number; gatewa
         externalBrokerUrl: rotated(rabbit.urls, c),
         mqttVersion: 4,
         httpPort: 0,
-        patients: servedPatients(ids),
+        patients: servedPatients(ids, o.loadGateways ?? []),
         logger: quiet(),
       });
       clouds.push(cloud);
