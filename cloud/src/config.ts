@@ -163,10 +163,12 @@ export function checkCloudConfig(c: CloudConfigSemantics): ConfigIssue[] {
     if (p) add([key], p);
   };
   url('db', c.db, ['postgres:', 'postgresql:']);
-  // A comma-separated list names the nodes of one broker cluster (docs/region.md): each one checked.
-  for (const u of c.externalBrokerUrl === undefined ? [] : splitBrokerUrls(c.externalBrokerUrl))
-    url('externalBrokerUrl', u, ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:']);
-  if (c.externalBrokerUrl !== undefined && splitBrokerUrls(c.externalBrokerUrl).length > 1) {
+  // A comma-separated list names the nodes of one broker cluster (docs/region.md): each one checked,
+  // then the list as a whole (TLS and plain nodes mixed) once every entry is a URL.
+  const brokers = c.externalBrokerUrl === undefined ? [] : splitBrokerUrls(c.externalBrokerUrl);
+  const before = problems.length;
+  for (const u of brokers) url('externalBrokerUrl', u, ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:']);
+  if (brokers.length > 1 && problems.length === before && c.externalBrokerUrl !== undefined) {
     try {
       brokerConnectArgs(c.externalBrokerUrl);
     } catch (e) {
