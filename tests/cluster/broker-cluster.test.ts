@@ -28,7 +28,7 @@ it('a broker node SIGKILLed mid-run: nothing lost, nothing twice, backlogs drain
     r.measureAll();
     await pause(20);
   }
-  const killed = r.rabbit.nodes[0];
+  const killed = r.rabbit?.nodes[0];
   if (killed === undefined) throw new Error('no node');
   const killing = killed.kill('SIGKILL');
   // Readings go on being recorded while the node dies and its clients find another one.

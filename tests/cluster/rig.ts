@@ -9,18 +9,22 @@
  * content keys) makes one of them insert it and the others count a duplicate, and each one acks it.
  */
 import { type Cloud, startCloud } from '@telecart/cloud';
+import { startMosquitto } from '../../cloud/src/testing/mosquitto.js';
 import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
 import { type RabbitCluster, startRabbitCluster } from '../../cloud/src/testing/rabbitmq.js';
 import { type HomeGateway, homeGateway, quiet, servedPatients, tempDir } from '../security/support.js';
 import { waitFor } from '../support/wait.js';
 
 export interface ClusterRig {
-  rabbit: RabbitCluster;
+  /** The RabbitMQ cluster; undefined when the rig runs on one Mosquitto (the comparison). */
+  rabbit: RabbitCluster | undefined;
+  /** Each broker node's URL. */
+  brokerUrls: string[];
   postgres: Postgres;
   clouds: Cloud[];
   gateways: HomeGateway[];
   /** How long each part took to start (ms): the broker cluster, PostgreSQL, the cloud instances, the gateways. */
-  startMs: { rabbit: number; postgres: number; clouds: number; gateways: number };
+  startMs: { broker: number; postgres: number; clouds: number; gateways: number };
   /** Readings recorded per gateway so far (frames fed). */
   produced: number[];
   /** Feeds one reading to every gateway. */
@@ -45,6 +49,8 @@ export async function startClusterRig(o: {
   clouds: number;
   gateways: number;
   loadGateways?: string[];
+  /** Default 'rabbitmq'; 'mosquitto': one Mosquitto node instead, to compare what the cluster costs. */
+  broker?: 'rabbitmq' | 'mosquitto';
 }): Promise<ClusterRig> {
   const dir = tempDir('telecart-cluster-');
   const stops: (() => Promise<void>)[] = [];
@@ -66,9 +72,19 @@ export async function startClusterRig(o: {
       t = now;
       return ms;
     };
-    const rabbit = await startRabbitCluster({ nodes: o.nodes });
-    stops.push(() => rabbit.stop());
-    const rabbitMs = lap();
+    let rabbit: RabbitCluster | undefined;
+    let urls: string;
+    if (o.broker === 'mosquitto') {
+      const mosquitto = await startMosquitto();
+      stops.push(() => mosquitto.stop());
+      urls = mosquitto.url;
+    } else {
+      const cluster = await startRabbitCluster({ nodes: o.nodes });
+      stops.push(() => cluster.stop());
+      rabbit = cluster;
+      urls = cluster.urls;
+    }
+    const brokerMs = lap();
     const postgres = await startPostgres();
     stops.push(() => postgres.stop());
     const postgresMs = lap();
@@ -79,7 +95,7 @@ export async function startClusterRig(o: {
       const cloud = await startCloud({
         dataDir: `${dir.path}/cloud-${c}`,
         db: postgres.url,
-        externalBrokerUrl: rotated(rabbit.urls, c),
+        externalBrokerUrl: rotated(urls, c),
         mqttVersion: 4,
         httpPort: 0,
         patients: servedPatients(ids, o.loadGateways ?? []),
@@ -93,7 +109,7 @@ export async function startClusterRig(o: {
     for (let g = 0; g < o.gateways; g++) {
       const gw = await homeGateway({
         gatewayId: ids[g] as string,
-        cloudUrl: rotated(rabbit.urls, g),
+        cloudUrl: rotated(urls, g),
         dataDir: `${dir.path}/gw-${g}`,
         mqttVersion: 4,
       });
@@ -101,12 +117,13 @@ export async function startClusterRig(o: {
       stops.push(() => gw.stop());
     }
     await waitFor(() => gateways.every((g) => g.gateway.sync.connected), { what: 'every gateway to connect', timeoutMs: 30_000 });
-    const startMs = { rabbit: rabbitMs, postgres: postgresMs, clouds: cloudsMs, gateways: lap() };
+    const startMs = { broker: brokerMs, postgres: postgresMs, clouds: cloudsMs, gateways: lap() };
     const produced = gateways.map(() => 0);
     const store = clouds[0]?.store;
     if (store === undefined) throw new Error('the rig needs at least one cloud instance');
     return {
       rabbit,
+      brokerUrls: urls.split(','),
       postgres,
       startMs,
       clouds,
