@@ -19,6 +19,7 @@ DEB_PACKAGES=(
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x fonts-dejavu-core libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   coturn # TURN relay for teleconsultation media behind NAT (tests start their own on loopback)
   poppler-utils # pdftotext: the report PDF tests read back what the cloud rendered
+  rabbitmq-server # clustered MQTT broker (its MQTT plugin) for the cluster tests: tests start their own nodes on loopback
   ffmpeg onvif-tools # outside tools the simulated camera is tested with: ffmpeg plays its RTSP stream, onvif-util (libonvif) reads its ONVIF replies
 )
 if command -v apt-get >/dev/null 2>&1; then

@@ -5,12 +5,14 @@
  */
 import { CloneType, type Static, Type } from '@sinclair/typebox';
 import {
+  brokerConnectArgs,
   type ConfigIssue,
   type ConfigValidation,
   formatConfigIssue,
   isCalendarDate,
   isTimeZone,
   PatientRef,
+  splitBrokerUrls,
   urlProblem,
   validateConfig,
 } from '@telecart/protocol';
@@ -74,7 +76,10 @@ export const CloudConfig = Type.Object(
     ),
     httpPort: Type.Optional(CloneType(Port, { description: 'HTTP API, dashboard and /consult port (0 = any free port); default 8080' })),
     externalBrokerUrl: Type.Optional(
-      Type.String({ pattern: '^(mqtts?|wss?|tcp)://', description: 'use this broker instead of the embedded one' }),
+      Type.String({
+        pattern: '^(mqtts?|wss?|tcp)://',
+        description: 'use this broker instead of the embedded one; several nodes of one cluster as a comma-separated list',
+      }),
     ),
     ingestShared: Type.Optional(Type.Boolean({ description: 'subscribe with $share so several cloud instances split the uplinks' })),
     mqttVersion: Type.Optional(MqttVersionConfig),
@@ -158,7 +163,18 @@ export function checkCloudConfig(c: CloudConfigSemantics): ConfigIssue[] {
     if (p) add([key], p);
   };
   url('db', c.db, ['postgres:', 'postgresql:']);
-  url('externalBrokerUrl', c.externalBrokerUrl, ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:']);
+  // A comma-separated list names the nodes of one broker cluster (docs/region.md): each one checked,
+  // then the list as a whole (TLS and plain nodes mixed) once every entry is a URL.
+  const brokers = c.externalBrokerUrl === undefined ? [] : splitBrokerUrls(c.externalBrokerUrl);
+  const before = problems.length;
+  for (const u of brokers) url('externalBrokerUrl', u, ['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:']);
+  if (brokers.length > 1 && problems.length === before && c.externalBrokerUrl !== undefined) {
+    try {
+      brokerConnectArgs(c.externalBrokerUrl);
+    } catch (e) {
+      add(['externalBrokerUrl'], (e as Error).message);
+    }
+  }
   url('publicBaseUrl', c.publicBaseUrl, ['http:', 'https:']);
   if (c.externalBrokerUrl === undefined) {
     if (c.mqttVersion === 5)

@@ -1,4 +1,5 @@
 export * from './asyncapi.js';
+export * from './broker-urls.js';
 export * from './codec.js';
 export * from './config-validation.js';
 export * from './schemas/agenda.js';

@@ -9,7 +9,7 @@ export default defineConfig({
   ...base,
   test: {
     ...baseTest,
-    include: ['tests/chaos/full-run.chaos.ts'],
+    include: ['tests/chaos/full-run.chaos.ts', 'tests/cluster/cluster-run.chaos.ts'],
     testTimeout: 30 * 60_000,
     hookTimeout: 120_000,
     // The table and the per-trial lines go straight to the terminal.

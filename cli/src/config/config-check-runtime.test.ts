@@ -118,6 +118,20 @@ const CASES: Case[] = [
     line: 1,
   },
   {
+    name: 'broker list naming something that is not an MQTT URL',
+    kind: 'cloud',
+    yaml: 'externalBrokerUrl: "mqtt://n1:1883,http://n2:1883"\n',
+    problem: /^externalBrokerUrl: expected a URL starting mqtt:\/\/ .*"http:\/\/n2:1883"/,
+    line: 1,
+  },
+  {
+    name: 'broker list mixing TLS and plain nodes',
+    kind: 'cloud',
+    yaml: 'externalBrokerUrl: "mqtts://n1:8883,mqtt://n2:1883"\n',
+    problem: /^externalBrokerUrl: broker list .* mixes TLS and plain nodes/,
+    line: 1,
+  },
+  {
     name: 'public base URL with no host',
     kind: 'cloud',
     yaml: 'publicBaseUrl: "https://"\n',

@@ -10,7 +10,7 @@
  * than half its life is left, so rebuilding does not mint a token each time.
  */
 import { randomBytes } from 'node:crypto';
-import { CartAgenda, type CartAgenda as CartAgendaMsg, compile, formatIssues, topics } from '@telecart/protocol';
+import { brokerConnectArgs, CartAgenda, type CartAgenda as CartAgendaMsg, compile, formatIssues, topics } from '@telecart/protocol';
 import { report as reportTexts, textsIn } from '@telecart/ui';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -70,7 +70,9 @@ export class CartAgendaPublisher {
 
   /** Connects; nothing is published before `begin` gives the links' origin. */
   static async connect(o: CartAgendaOptions): Promise<CartAgendaPublisher> {
-    const client = mqtt.connect(o.brokerUrl, {
+    const target = brokerConnectArgs(o.brokerUrl);
+    const client = mqtt.connect(target.url, {
+      ...(target.servers ? { servers: target.servers } : {}),
       ...o.mqttOptions,
       clientId: `telecart-agenda-${randomBytes(4).toString('hex')}`,
       reconnectPeriod: o.mqttOptions?.reconnectPeriod ?? 1000,

@@ -15,6 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type BatchAck,
+  brokerConnectArgs,
   decodeStatus,
   encodePayload,
   type GatewayStatus,
@@ -459,7 +460,9 @@ class MqttIngest implements Ingest {
 }
 
 export async function startIngest(opts: IngestOptions): Promise<Ingest> {
-  const client = mqtt.connect(opts.brokerUrl, {
+  const target = brokerConnectArgs(opts.brokerUrl);
+  const client = mqtt.connect(target.url, {
+    ...(target.servers ? { servers: target.servers } : {}),
     ...opts.mqttOptions,
     ...(opts.mqttVersion ? { protocolVersion: opts.mqttVersion } : {}),
     clientId: opts.clientId ?? `telecart-ingest-${randomBytes(4).toString('hex')}`,

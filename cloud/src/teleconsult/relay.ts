@@ -24,6 +24,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  brokerConnectArgs,
   compile,
   decodeStatus,
   formatIssues,
@@ -185,7 +186,9 @@ export class TeleconsultRelay {
   }
 
   static async start(opts: TeleconsultRelayOptions): Promise<TeleconsultRelay> {
-    const client = mqtt.connect(opts.brokerUrl, {
+    const target = brokerConnectArgs(opts.brokerUrl);
+    const client = mqtt.connect(target.url, {
+      ...(target.servers ? { servers: target.servers } : {}),
       ...opts.mqttOptions,
       clientId: `telecart-signaling-${randomBytes(4).toString('hex')}`,
       reconnectPeriod: opts.mqttOptions?.reconnectPeriod ?? 1000,

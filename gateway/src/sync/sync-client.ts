@@ -23,6 +23,7 @@ import { EventEmitter } from 'node:events';
 import { type Clock, systemClock } from '@telecart/devices';
 import {
   type BatchAck,
+  brokerConnectArgs,
   decodeAck,
   encodeJsonText,
   encodePayload,
@@ -204,7 +205,10 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     o.store.on('recorded', this.onStoreChange);
     o.store.on('assigned', this.onStoreChange);
     o.store.on('capacity', this.onCapacity);
-    const client = connect(o.url, {
+    // A list of cluster nodes: mqtt.js moves to the next one on each reconnection.
+    const target = brokerConnectArgs(o.url);
+    const client = connect(target.url, {
+      ...(target.servers ? { servers: target.servers } : {}),
       connectTimeout: 10_000,
       keepalive: 30,
       ...o.mqtt,
