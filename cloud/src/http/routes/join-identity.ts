@@ -76,10 +76,54 @@ const ErrorReply = Type.Object(
 const replies = { 200: IdentityReply, '4xx': ErrorReply, '5xx': ErrorReply };
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export const JoinParams = Params;
+export const JoinQuery = Query;
+export const JoinErrorReply = ErrorReply;
+
+/**
+ * The link and its act, if the request comes from the device the link is bound to (its cookie); else
+ * a 403/404/410 JSON reply is sent, the refusal audited as `action`, and null returned. Never binds a
+ * device: the join page's GET did that.
+ */
+export async function boundLink(
+  deps: HttpDeps,
+  tc: NonNullable<HttpDeps['teleconsult']>,
+  now: () => Date,
+  req: JoinRequest,
+  reply: FastifyReply,
+  action: string,
+): Promise<{ link: ActLinkRecord; appointment: AppointmentRecord } | null> {
+  const refuse = (statusCode: number, message: string, reason: string) =>
+    reply
+      .code(statusCode)
+      .header('cache-control', 'no-store')
+      .send({ statusCode, error: statusCode === 403 ? 'Forbidden' : 'Refused', message, reason });
+  const cookie = req.cookies[DEVICE_COOKIE];
+  const link = /^[A-Za-z0-9_-]{43}$/.test(req.params.token) ? await deps.store.getActLink(sha256(req.params.token)) : null;
+  if (cookie === undefined || link === null || link.deviceSha256 === null) {
+    await refuse(403, 'open the link of the invitation on this device first', 'not-bound');
+    return null;
+  }
+  const r = await openJoinLink(deps.store, req.params.token, req.query.act, cookie, now());
+  if (!r.ok) {
+    tc.relay.recordAudit({
+      actor: 'link:patient',
+      actorRole: 'anonymous',
+      action,
+      sessionId: link.appointmentId,
+      patientId: link.patientId,
+      detail: `${r.reason}: ${r.message}; from ${req.ip}`.slice(0, 512),
+    });
+    await refuse(r.status, r.message, r.reason);
+    return null;
+  }
+  return { link: r.link, appointment: r.appointment };
+}
 /** A lost compare-and-set is retried with the fresh state this many times (two tabs at once). */
 const CAS_TRIES = 5;
 
-type Req = FastifyRequest<{ Params: Static<typeof Params>; Querystring: Static<typeof Query> }>;
+export type JoinRequest = FastifyRequest<{ Params: Static<typeof Params>; Querystring: Static<typeof Query> }>;
 
 export function registerJoinIdentityRoutes(
   app: FastifyInstance,
@@ -111,30 +155,7 @@ export function registerJoinIdentityRoutes(
       detail: detail.slice(0, 512),
     });
 
-  /** The link and its act, if this device holds it; else the reply is sent and null returned. */
-  async function linkOf(req: Req, reply: FastifyReply): Promise<{ link: ActLinkRecord; appointment: AppointmentRecord } | null> {
-    const cookie = req.cookies[DEVICE_COOKIE];
-    const link = /^[A-Za-z0-9_-]{43}$/.test(req.params.token) ? await store.getActLink(sha256(req.params.token)) : null;
-    // Never binds: the page's GET did that; a device without the cookie has no say here.
-    if (cookie === undefined || link === null || link.deviceSha256 === null) {
-      await fail(reply, 403, 'open the link of the invitation on this device first', 'not-bound');
-      return null;
-    }
-    const r = await openJoinLink(store, req.params.token, req.query.act, cookie, now());
-    if (!r.ok) {
-      tc.relay.recordAudit({
-        actor: 'link:patient',
-        actorRole: 'anonymous',
-        action: 'identity-refused',
-        sessionId: link.appointmentId,
-        patientId: link.patientId,
-        detail: `${r.reason}: ${r.message}; from ${req.ip}`.slice(0, 512),
-      });
-      await fail(reply, r.status, r.message, r.reason);
-      return null;
-    }
-    return { link: r.link, appointment: r.appointment };
-  }
+  const linkOf = (req: JoinRequest, reply: FastifyReply) => boundLink(deps, tc, now, req, reply, 'identity-refused');
 
   async function view(link: ActLinkRecord, s: LinkIdentityRecord): Promise<IdentityReply> {
     const patient = await store.getPatient(link.patientId);
