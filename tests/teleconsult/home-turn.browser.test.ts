@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTurnCredentials } from '../../cloud/src/teleconsult/turn-credentials.js';
-import { chromiumArgs, hasChromium } from '../support/chromium.js';
+import { CHROMIUM, chromiumArgs, hasChromium } from '../support/chromium.js';
 import { type Coturn, startCoturn } from '../support/coturn.js';
 import {
   canUseNetns,
@@ -169,7 +169,7 @@ describe.skipIf(skipReason !== null || !inside)('inside the namespace', () => {
       ].join('\n'),
     );
     patientBrowser = await chromium.launch({ executablePath: chromiumInNetns(dir, peerNs), args: chromiumArgs({ webrtc: true }) });
-    specialistBrowser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs({ webrtc: true }) });
+    specialistBrowser = await chromium.launch({ executablePath: CHROMIUM, args: chromiumArgs({ webrtc: true }) });
   }, 60_000);
   afterAll(async () => {
     await patientBrowser?.close();
