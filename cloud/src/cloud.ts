@@ -225,7 +225,13 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     // The sender and the notifier need the dashboard's origin for their links: known once listening.
     let outboxMetrics: (() => OutboxMetrics) | undefined;
     let wakeInviter: (() => void) | undefined;
+    let wakeSender: (() => void) | undefined;
     const app = buildHttpApp({
+      homeIdentity: {
+        telecomOf: (id) => opts.patients?.find((p) => p.id === id)?.telecom,
+        channels: [...(opts.outbox?.email ? ['email' as const] : []), ...(opts.outbox?.sms ? ['sms' as const] : [])],
+        wake: () => wakeSender?.(),
+      },
       appointmentsChanged: () => wakeInviter?.(),
       ...(opts.joinClock ? { joinClock: opts.joinClock } : {}),
       outbox: { metrics: () => outboxMetrics?.() ?? null },
@@ -275,7 +281,10 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     });
     undo.push(() => notifications.stop());
     const sender = notifications.sender;
-    if (sender) outboxMetrics = () => sender.metrics();
+    if (sender) {
+      outboxMetrics = () => sender.metrics();
+      wakeSender = () => void sender.wake();
+    }
     const inviter = notifications.inviter;
     if (inviter) wakeInviter = () => void inviter.wake();
     const mqttUrl = broker ? `${security ? 'mqtts' : 'mqtt'}://${urlHost(host)}:${broker.port}` : brokerUrl;

@@ -38,7 +38,8 @@ async function freeTcpPort(): Promise<number> {
   });
 }
 
-export async function startCoturn(): Promise<Coturn> {
+/** `listenOn`: addresses to listen on besides 127.0.0.1 (a veth's, for a peer in another namespace). */
+export async function startCoturn(opts: { listenOn?: readonly string[] } = {}): Promise<Coturn> {
   const dir = mkdtempSync(join(tmpdir(), 'telecart-coturn-'));
   const secret = randomBytes(24).toString('base64url');
   const secretFile = join(dir, 'turn-secret');
@@ -51,6 +52,7 @@ export async function startCoturn(): Promise<Coturn> {
     [
       '-n',
       '--listening-ip=127.0.0.1',
+      ...(opts.listenOn ?? []).map((a) => `--listening-ip=${a}`),
       `--listening-port=${port}`,
       '--relay-ip=127.0.0.1',
       `--min-port=${minPort}`,

@@ -26,6 +26,8 @@ import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
 import { registerFhirReportRoutes } from './routes/fhir-report.js';
 import { registerJoinRoutes } from './routes/join.js';
+import { registerJoinDeviceRoutes } from './routes/join-device.js';
+import { registerJoinIdentityRoutes } from './routes/join-identity.js';
 import { registerLoginPageRoutes } from './routes/login-page.js';
 import { registerOidcAuthRoutes } from './routes/oidc-auth.js';
 import { registerPatientPageRoutes } from './routes/patient-page.js';
@@ -103,6 +105,8 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerActsExportRoute(scope, deps, tc);
       registerAppointmentRoutes(scope, deps, tc);
       registerJoinRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
+      registerJoinIdentityRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
+      registerJoinDeviceRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerAgendaPageRoutes(scope, deps, access, tc);
       registerReportRoutes(scope, deps, tc);
       registerFhirReportRoutes(scope, deps, access, tc);

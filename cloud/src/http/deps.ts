@@ -5,6 +5,8 @@ import type { OidcSignIn } from '../auth/oidc.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { OutboxMetrics } from '../outbox/sender.js';
 import type { CloudStore } from '../store/cloud-store.js';
+import type { CodeChannel } from '../store/link-identity-records.js';
+import type { Telecom } from '../teleconsult/config.js';
 import type { Teleconsult } from '../teleconsult/service.js';
 import type { DataAccessMode } from './access/data-access.js';
 
@@ -36,6 +38,12 @@ export interface HttpDeps {
   oidc?: OidcSignIn;
   /** The carts' days (agenda/publisher.ts): told when an appointment or a report of a cart changes. */
   agenda?: { changed(gatewayId: string): void };
+  /**
+   * The home patient's identity check under the join link (routes/join-identity.ts): where a code can
+   * go (the patient's telecom from the configuration), which channels the outbox has, and waking its
+   * sender. Without it, only the date of birth confirms.
+   */
+  homeIdentity?: { telecomOf(patientId: string): Telecom | undefined; channels: readonly CodeChannel[]; wake(): void };
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

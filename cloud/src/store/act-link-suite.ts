@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ActLinkRecord } from './act-link-records.js';
 import type { CloudStore } from './cloud-store.js';
+import type { LinkIdentityRecord } from './link-identity-records.js';
 import type { StoreHarness, StoreTestDatabase } from './store-suite.js';
 
 const link = (over: Partial<ActLinkRecord> = {}): ActLinkRecord => ({
@@ -55,6 +56,40 @@ export function actLinkStoreSuite(harness: StoreHarness): void {
         await other.close();
       }
       expect(await store.bindActLink('c'.repeat(64), 'd3'.repeat(32), at)).toBeNull();
+    });
+
+    it('keeps a link’s identity state (migration 22) with a compare-and-set: of two writes from the same version, one wins', async () => {
+      const l = link();
+      await store.saveActLink(l);
+      expect(await store.getLinkIdentity(l.tokenSha256)).toBeNull();
+      const first: LinkIdentityRecord = {
+        tokenSha256: l.tokenSha256,
+        version: 1,
+        codeHmac: 'f'.repeat(64),
+        codeChannel: 'sms',
+        codeSentAt: '2026-12-08T14:50:00.000Z',
+        codeExpiresAt: '2026-12-08T15:00:00.000Z',
+        codesSent: 1,
+        attempts: 0,
+        lockedAt: null,
+        confirmedAt: null,
+        confirmedBy: null,
+      };
+      expect(await store.putLinkIdentity(first)).toBe(true);
+      // A second first write (another tab) loses.
+      expect(await store.putLinkIdentity({ ...first, codeChannel: 'email' })).toBe(false);
+      expect(await store.getLinkIdentity(l.tokenSha256)).toEqual(first);
+      const wrong = { ...first, version: 2, attempts: 1 };
+      const other = await db.open();
+      try {
+        expect(await other.putLinkIdentity(wrong)).toBe(true);
+        expect(await store.putLinkIdentity({ ...first, version: 2, attempts: 1, codeHmac: null })).toBe(false);
+      } finally {
+        await other.close();
+      }
+      const done = { ...wrong, version: 3, codeHmac: null, confirmedAt: '2026-12-08T14:52:00.000Z', confirmedBy: 'code' as const };
+      expect(await store.putLinkIdentity(done)).toBe(true);
+      expect(await store.getLinkIdentity(l.tokenSha256)).toEqual(done);
     });
   });
 }

@@ -16,6 +16,7 @@ import type {
   BookResult,
   ChangeResult,
 } from './appointment-records.js';
+import type { LinkIdentityRecord } from './link-identity-records.js';
 import type {
   AlertEscalation,
   EscalationStep,
@@ -312,6 +313,10 @@ export interface CloudStore {
   getActLink(tokenSha256: string): Promise<ActLinkRecord | null>;
   /** Binds the link to a device unless one has it already; the link as it is after. */
   bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null>;
+  /** The identity state of a join link (migration 22), null until the patient starts confirming. */
+  getLinkIdentity(tokenSha256: string): Promise<LinkIdentityRecord | null>;
+  /** Writes the state if still at `next.version - 1` (absent: 0); false when another write came first. */
+  putLinkIdentity(next: LinkIdentityRecord): Promise<boolean>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

@@ -359,6 +359,25 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE teleconsultations ADD COLUMN relay_waiting_until timestamptz;
     `,
   },
+  {
+    version: 22,
+    name: 'identity confirmation of the join links (date of birth or a code)',
+    sql: `
+      CREATE TABLE act_link_identity (
+        token_sha256     text COLLATE "C" PRIMARY KEY REFERENCES act_links (token_sha256),
+        version          integer NOT NULL,
+        code_hmac        text COLLATE "C",
+        code_channel     text CHECK (code_channel IN ('sms', 'email')),
+        code_sent_at     timestamptz,
+        code_expires_at  timestamptz,
+        codes_sent       integer NOT NULL DEFAULT 0,
+        attempts         integer NOT NULL DEFAULT 0,
+        locked_at        timestamptz,
+        confirmed_at     timestamptz,
+        confirmed_by     text CHECK (confirmed_by IN ('birth-date', 'code'))
+      );
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

@@ -37,6 +37,8 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import type { LinkIdentityRecord } from './link-identity-records.js';
+import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import type {
   AlertEscalation,
   EscalationStep,
@@ -237,6 +239,7 @@ export class PostgresStore implements CloudStore {
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
+  private readonly linkIdentity: LinkIdentityTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -251,6 +254,7 @@ export class PostgresStore implements CloudStore {
     this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
     this.reports = new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect);
     this.actLinks = new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect);
+    this.linkIdentity = new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect);
     this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
   }
 
@@ -670,6 +674,14 @@ export class PostgresStore implements CloudStore {
 
   bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null> {
     return this.actLinks.bind(tokenSha256, deviceSha256, at);
+  }
+
+  getLinkIdentity(tokenSha256: string): Promise<LinkIdentityRecord | null> {
+    return this.linkIdentity.get(tokenSha256);
+  }
+
+  putLinkIdentity(next: LinkIdentityRecord): Promise<boolean> {
+    return this.linkIdentity.put(next);
   }
 
   appendAudit(event: AuditEventInput): Promise<void> {

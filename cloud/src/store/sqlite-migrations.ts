@@ -375,6 +375,27 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE teleconsultations ADD COLUMN relay_waiting_until TEXT;
     `,
   },
+  {
+    version: 22,
+    name: 'identity confirmation of the join links (date of birth or a code)',
+    sql: `
+      -- One row per join link once its patient starts confirming who they are. The code is kept only
+      -- as an HMAC keyed by the link's token (which the store does not hold); version: compare-and-set.
+      CREATE TABLE act_link_identity (
+        token_sha256     TEXT PRIMARY KEY REFERENCES act_links (token_sha256),
+        version          INTEGER NOT NULL,
+        code_hmac        TEXT,
+        code_channel     TEXT CHECK (code_channel IN ('sms', 'email')),
+        code_sent_at     TEXT,
+        code_expires_at  TEXT,
+        codes_sent       INTEGER NOT NULL DEFAULT 0,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        locked_at        TEXT,
+        confirmed_at     TEXT,
+        confirmed_by     TEXT CHECK (confirmed_by IN ('birth-date', 'code'))
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

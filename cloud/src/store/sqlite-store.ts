@@ -36,6 +36,8 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import type { LinkIdentityRecord } from './link-identity-records.js';
+import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import type {
   AlertEscalation,
   EscalationStep,
@@ -135,6 +137,7 @@ export class SqliteStore implements CloudStore {
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
+  private readonly linkIdentity: LinkIdentityTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -154,6 +157,7 @@ export class SqliteStore implements CloudStore {
     this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
     this.reports = new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect);
     this.actLinks = new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect);
+    this.linkIdentity = new LinkIdentityTables(sqliteKysely<LinkIdentityDatabase>(this.db), sqliteDialect);
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
   }
 
@@ -509,6 +513,14 @@ export class SqliteStore implements CloudStore {
 
   bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null> {
     return this.actLinks.bind(tokenSha256, deviceSha256, at);
+  }
+
+  getLinkIdentity(tokenSha256: string): Promise<LinkIdentityRecord | null> {
+    return this.linkIdentity.get(tokenSha256);
+  }
+
+  putLinkIdentity(next: LinkIdentityRecord): Promise<boolean> {
+    return this.linkIdentity.put(next);
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {

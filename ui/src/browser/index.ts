@@ -8,4 +8,17 @@ export {
   convoPcId,
   LocalMedia,
 } from './conversation.js';
+export {
+  type CheckName,
+  type CheckReason,
+  type CheckResult,
+  checkCamera,
+  checkMicrophone,
+  checkNetwork,
+  checkRelay,
+  mediaErrorReason,
+  openDevice,
+  playTestSound,
+  speakerResult,
+} from './device-check.js';
 export { byId, el, readJson } from './dom.js';

@@ -8,6 +8,7 @@ import { agenda } from './messages/agenda.js';
 import { common } from './messages/common.js';
 import { consult } from './messages/consult.js';
 import { dashboard } from './messages/dashboard.js';
+import { home } from './messages/home.js';
 import { invite } from './messages/invite.js';
 import { join } from './messages/join.js';
 import { login } from './messages/login.js';
@@ -16,5 +17,5 @@ import { nurse } from './messages/nurse.js';
 import { patient } from './messages/patient.js';
 import { report } from './messages/report.js';
 
-export const CATALOGUE = { common, login, dashboard, patient, consult, nurse, agenda, notify, invite, join, report } as const;
+export const CATALOGUE = { common, login, dashboard, patient, consult, nurse, agenda, notify, invite, join, home, report } as const;
 export type Namespace = keyof typeof CATALOGUE;

@@ -4,6 +4,7 @@ export { agenda } from './messages/agenda.js';
 export { common } from './messages/common.js';
 export { consult } from './messages/consult.js';
 export { dashboard } from './messages/dashboard.js';
+export { home } from './messages/home.js';
 export { invite } from './messages/invite.js';
 export { join } from './messages/join.js';
 export { login } from './messages/login.js';

@@ -29,11 +29,19 @@ const PUBLIC_GET = [
   '/favicon.svg',
   '/healthz',
   '/join/:token',
+  '/join/:token/ice-servers',
+  '/join/:token/identity',
   '/login',
   '/metrics',
   '/r/:token',
 ];
-const PUBLIC_POST = ['/api/specialist/login', '/api/specialist/logout'];
+const PUBLIC_POST = [
+  '/api/specialist/login',
+  '/api/specialist/logout',
+  '/join/:token/identity',
+  '/join/:token/identity/code',
+  '/join/:token/net-probe',
+];
 const EXPECTED_PUBLIC = [...PUBLIC_GET.flatMap((u) => [`GET ${u}`, `HEAD ${u}`]), ...PUBLIC_POST.map((u) => `POST ${u}`)].sort();
 
 let dir: string;

@@ -34,6 +34,8 @@ export function registerJoinRoutes(app: FastifyInstance, deps: HttpDeps, tc: Non
           .header('content-security-policy', joinPageCsp())
           .header('cache-control', 'no-store')
           .header('referrer-policy', 'no-referrer')
+          // The device check asks for the camera and the microphone of this page only.
+          .header('permissions-policy', 'camera=(self), microphone=(self), geolocation=()')
           .send(html);
       if (req.validationError) {
         tc.relay.recordAudit({

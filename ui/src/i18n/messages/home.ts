@@ -1,0 +1,76 @@
+/**
+ * The patient at home before the waiting room (cloud/src/http/routes/join-identity.ts, the join
+ * page's device check): the identity code's message and the checks' verdicts and advice.
+ */
+import type { Messages } from '../types.js';
+
+export const home = {
+  codeSubject: { fr: '[Telecart] Votre code de confirmation', en: '[Telecart] Your confirmation code' },
+  codeMessage: {
+    fr: 'Telecart : votre code de confirmation est {code} (valable {minutes} minutes). Ne le communiquez à personne.',
+    en: 'Telecart: your confirmation code is {code} (valid {minutes} minutes). Do not share it with anyone.',
+  },
+  checkTitle: { fr: 'Vérifier votre appareil', en: 'Check your device' },
+  checkIntro: {
+    fr: 'Avant la consultation, vérifions la caméra, le micro, le haut-parleur et la connexion.',
+    en: 'Before the consultation, let us check the camera, the microphone, the speaker and the connection.',
+  },
+  checkStart: { fr: 'Commencer la vérification', en: 'Start the check' },
+  checkRunning: { fr: 'Vérification en cours…', en: 'Checking…' },
+  checkLevel: { fr: 'Niveau du micro : parlez pour le voir bouger', en: 'Microphone level: speak to see it move' },
+  playSound: { fr: 'Jouer un son', en: 'Play a sound' },
+  heard: { fr: 'Je l’ai entendu', en: 'I heard it' },
+  notHeard: { fr: 'Je n’ai rien entendu', en: 'I heard nothing' },
+  'check:camera': { fr: 'Caméra', en: 'Camera' },
+  'check:microphone': { fr: 'Micro', en: 'Microphone' },
+  'check:speaker': { fr: 'Haut-parleur', en: 'Speaker' },
+  'check:network': { fr: 'Connexion', en: 'Connection' },
+  'check:relay': { fr: 'Passage de la vidéo', en: 'Video path' },
+  'status:ok': { fr: 'OK', en: 'OK' },
+  'status:problem': { fr: 'Problème', en: 'Problem' },
+  'advice:ok': { fr: 'Tout va bien.', en: 'All good.' },
+  'advice:denied': {
+    fr: 'L’accès a été refusé : autorisez la caméra et le micro pour ce site (icône à gauche de l’adresse), puis recommencez.',
+    en: 'Access was refused: allow the camera and the microphone for this site (icon left of the address), then start again.',
+  },
+  'advice:no-device': {
+    fr: 'Aucun appareil trouvé : branchez-le ou utilisez un téléphone ou une tablette.',
+    en: 'No device found: plug one in, or use a phone or a tablet.',
+  },
+  'advice:busy': {
+    fr: 'L’appareil est utilisé par une autre application : fermez-la, puis recommencez.',
+    en: 'The device is used by another application: close it, then start again.',
+  },
+  'advice:no-frames': {
+    fr: 'La caméra ne donne pas d’image : vérifiez qu’elle n’est pas cachée ou éteinte.',
+    en: 'The camera gives no picture: check it is not covered or switched off.',
+  },
+  'advice:silent': {
+    fr: 'Le micro n’entend rien : vérifiez qu’il n’est pas coupé, parlez, puis recommencez.',
+    en: 'The microphone hears nothing: check it is not muted, speak, then start again.',
+  },
+  'advice:not-heard': {
+    fr: 'Montez le volume ou branchez des écouteurs, puis rejouez le son.',
+    en: 'Turn the volume up or plug in earphones, then play the sound again.',
+  },
+  'advice:no-sound': {
+    fr: 'Le navigateur n’a pas pu jouer de son : touchez la page, puis rejouez le son.',
+    en: 'The browser could not play a sound: touch the page, then play the sound again.',
+  },
+  'advice:slow': {
+    fr: 'La connexion est lente : rapprochez-vous de la box, ou arrêtez les autres usages (vidéos, téléchargements).',
+    en: 'The connection is slow: move closer to the router, or stop other uses (videos, downloads).',
+  },
+  'advice:offline': {
+    fr: 'Le service ne répond pas : vérifiez la connexion à internet, puis recommencez.',
+    en: 'The service does not answer: check the internet connection, then start again.',
+  },
+  'advice:no-relay': {
+    fr: 'Votre réseau bloque la vidéo : essayez un autre réseau (par exemple le partage de connexion du téléphone).',
+    en: 'Your network blocks the video: try another network (for example the phone’s hotspot).',
+  },
+  'advice:error': {
+    fr: 'Une erreur inattendue : rechargez la page, puis recommencez.',
+    en: 'An unexpected error: reload the page, then start again.',
+  },
+} as const satisfies Messages;
