@@ -304,6 +304,10 @@ export interface CloudStore {
   getActLink(tokenSha256: string): Promise<ActLinkRecord | null>;
   /** Binds the link to a device unless one has it already; the link as it is after. */
   bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null>;
+  /** Withdraws the link (migration 21: the participant was removed); the link as it is after. */
+  revokeActLink(tokenSha256: string, at: Date): Promise<ActLinkRecord | null>;
+  /** The guests' links of an act (migration 21), oldest first. */
+  guestLinksOf(actId: string): Promise<ActLinkRecord[]>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

@@ -359,6 +359,15 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE teleconsultations ADD COLUMN relay_waiting_until timestamptz;
     `,
   },
+  {
+    version: 21,
+    name: 'join links of guests invited into a running act, and links withdrawn',
+    sql: `
+      ALTER TABLE act_links ADD COLUMN role text NOT NULL DEFAULT 'patient' CHECK (role IN ('patient', 'guest'));
+      ALTER TABLE act_links ADD COLUMN guest_name text;
+      ALTER TABLE act_links ADD COLUMN revoked_at timestamptz;
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */
