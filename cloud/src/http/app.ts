@@ -25,6 +25,7 @@ import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
 import { registerFhirReportRoutes } from './routes/fhir-report.js';
+import { registerGuestRoutes } from './routes/guests.js';
 import { registerJoinRoutes } from './routes/join.js';
 import { registerLoginPageRoutes } from './routes/login-page.js';
 import { registerOidcAuthRoutes } from './routes/oidc-auth.js';
@@ -103,6 +104,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerActsExportRoute(scope, deps, tc);
       registerAppointmentRoutes(scope, deps, tc);
       registerJoinRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
+      registerGuestRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerAgendaPageRoutes(scope, deps, access, tc);
       registerReportRoutes(scope, deps, tc);
       registerFhirReportRoutes(scope, deps, access, tc);
