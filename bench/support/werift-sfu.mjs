@@ -20,8 +20,6 @@ const codecs = {
 
 /** id → { pc, others, rx: {audio, video} (the transceivers it sends on), pli() } */
 const members = new Map();
-/** The last send queued on each outgoing transceiver. */
-const chains = new WeakMap();
 /** The next sequence number of each outgoing transceiver. */
 const seqs = new WeakMap();
 let rxBytes = 0;
@@ -58,19 +56,14 @@ async function join({ id, others, sdp }) {
         const out = slotOf(viewer, id, track.kind);
         if (!out) continue;
         txBytes += size;
-        // One packet at a time per sender: werift's sendRtp is async, and packets sent side by side
-        // leave out of order.
         const copy = rtp.clone();
         // Numbered afresh per outgoing stream: werift drops the browsers' padding-only packets, and
         // the gaps they would leave read as losses that stall the viewer's decoder until a key frame.
+        // (sendRtp numbers the packet before its first await: the order is kept.)
         const n = (seqs.get(out) ?? rtp.header.sequenceNumber) & 0xffff;
         copy.header.sequenceNumber = n;
         seqs.set(out, n + 1);
-        const prev = chains.get(out) ?? Promise.resolve();
-        chains.set(
-          out,
-          prev.then(() => out.sender.sendRtp(copy)).catch(() => {}),
-        );
+        out.sender.sendRtp(copy).catch(() => {});
       }
     });
   });
