@@ -6,16 +6,19 @@
  * specialist, an unknown act, an act not under way and a bad body are refused (403/404/409/400);
  * the specialist removes the guest and the link is refused from then on (403). Each invitation,
  * removal and refusal is a line of the audit trail. The act's row is written as the relay writes
- * it when the specialist joins (status in progress, the specialist named).
+ * it when the specialist joins (status in progress, the specialist named). With an address, the
+ * link is e-mailed through the outbox to a real SMTP server: who invites and the link, never the patient.
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '@telecart/cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
 import { GUEST_LINK_MS } from '../../cloud/src/teleconsult/join-links.js';
+import { type SmtpSink, startSmtpSink } from '../../cloud/src/testing/smtp-sink.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
 let c: ConsultCloud;
+let sink: SmtpSink;
 let blanc: string;
 let roux: string;
 let clock = Date.now();
@@ -66,12 +69,17 @@ async function running(over: Partial<TeleconsultationRecord> = {}): Promise<Tele
 }
 
 beforeAll(async () => {
-  c = await startConsultCloud({ joinClock: () => new Date(clock) });
+  sink = await startSmtpSink();
+  c = await startConsultCloud({
+    joinClock: () => new Date(clock),
+    outbox: { email: { host: '127.0.0.1', port: sink.port, tls: 'none', from: 'rdv@telecart.example' }, everySeconds: 1 },
+  });
   blanc = await login(c.cloud.httpUrl, 'dr-blanc', PASSWORDS['dr-blanc']);
   roux = await login(c.cloud.httpUrl, 'dr-roux', PASSWORDS['dr-roux']);
 });
 afterAll(async () => {
   await c?.stop();
+  await sink?.close();
 });
 
 describe('guests invited into a running act', () => {
@@ -177,5 +185,21 @@ describe('guests invited into a running act', () => {
     } finally {
       clock = Date.now();
     }
+  });
+
+  it('e-mails the link through the outbox when an address is given: who invites and the link, not the patient', async () => {
+    const rec = await running();
+    const bad = await invite(blanc, rec.sessionId, { name: 'Dr Martin', email: 'not an address' });
+    expect(bad.status).toBe(400);
+    const r = await invite(blanc, rec.sessionId, { name: 'Dr Martin', email: 'gp@example.org' });
+    expect(r.status).toBe(201);
+    const { url, emailQueued } = (await r.json()) as { url: string; emailQueued: boolean };
+    expect(emailQueued).toBe(true);
+    const mails = await sink.waitFor(1);
+    const mail = mails.find((m) => m.text?.includes(new URL(url).pathname));
+    expect(mail?.subject).toBe('[Telecart] Dr Marc Blanc vous invite à une téléconsultation');
+    expect(mail?.text).toContain('Bonjour Dr Martin');
+    expect(mail?.text).not.toMatch(/Jeanne|p-001/);
+    expect((await audit('guest-invited', rec.sessionId))[0]?.detail).toContain('e-mailed');
   });
 });

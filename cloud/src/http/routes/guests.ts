@@ -1,8 +1,9 @@
 /**
  * Guests invited into a running act (issue 12 part 2; teleconsult/join-links.ts):
  *
- *   POST   /api/teleconsult/acts/:sessionId/guests       {name}  the joined specialist invites someone (the
- *          patient's GP, a relative, an interpreter): 201 with the link to copy, valid GUEST_LINK_MS at most
+ *   POST   /api/teleconsult/acts/:sessionId/guests       {name, email?, lang?}  the joined specialist invites
+ *          someone (the patient's GP, a relative, an interpreter): 201 with the link to copy, valid
+ *          GUEST_LINK_MS at most, also e-mailed through the outbox when an address is given
  *   GET    /api/teleconsult/acts/:sessionId/guests               who was invited, opened their link, was removed
  *   DELETE /api/teleconsult/acts/:sessionId/guests/:id           removes a guest: their link is refused from then on
  *   GET    /guest/:token?act=                                    public: the guest opens the link (first device bound)
@@ -13,6 +14,7 @@
  * now: the participant page (waiting for admission, then the conversation) is not built yet.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { format, invite, textsIn } from '@telecart/ui';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { joinPageCsp, renderJoinPage } from '../../pages/join/page.js';
 import type { ActLinkRecord } from '../../store/act-link-records.js';
@@ -25,8 +27,18 @@ import { currentSpecialist } from './specialist-auth.js';
 const Uuid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
 const ActParams = Type.Object({ sessionId: Uuid }, { additionalProperties: false });
 const GuestParams = Type.Object({ sessionId: Uuid, id: Type.String({ pattern: '^[0-9a-f]{64}$' }) }, { additionalProperties: false });
-/** The name the specialist gives the guest: shown to the others in the act and written in the audit trail. */
-const Invite = Type.Object({ name: Type.String({ minLength: 1, maxLength: 80, pattern: '\\S' }) }, { additionalProperties: false });
+/**
+ * The name the specialist gives the guest (shown to the others in the act, written in the audit
+ * trail) and, optionally, an address the link is e-mailed to through the outbox (in `lang`).
+ */
+const Invite = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 80, pattern: '\\S' }),
+    email: Type.Optional(Type.String({ maxLength: 254, pattern: '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$' })),
+    lang: Type.Optional(Type.Union([Type.Literal('fr'), Type.Literal('en')])),
+  },
+  { additionalProperties: false },
+);
 
 const Guest = Type.Object(
   {
@@ -40,7 +52,7 @@ const Guest = Type.Object(
   },
   { additionalProperties: false },
 );
-const InviteReply = Type.Object({ guest: Guest, url: Type.String() }, { additionalProperties: false });
+const InviteReply = Type.Object({ guest: Guest, url: Type.String(), emailQueued: Type.Boolean() }, { additionalProperties: false });
 const ListReply = Type.Object({ guests: Type.Array(Guest) }, { additionalProperties: false });
 const ErrorReply = Type.Object(
   { statusCode: Type.Integer(), error: Type.String(), message: Type.String() },
@@ -56,6 +68,8 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 const TokenParams = Type.Object({ token: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
+
+const guestTopic = (tokenSha256: string) => `guest:${tokenSha256}`;
 
 const view = (l: ActLinkRecord): GuestView => ({
   id: l.tokenSha256,
@@ -127,7 +141,30 @@ export function registerGuestRoutes(app: FastifyInstance, deps: HttpDeps, tc: No
       if (!rec) return reply;
       const name = req.body.name.trim();
       const base = deps.publicBaseUrl ?? `${req.protocol}://${req.host}`;
-      const { url, link } = await issueGuestLink({ store, act: rec, guestName: name, publicBaseUrl: base, now: now() });
+      const at = now();
+      const { url, link } = await issueGuestLink({ store, act: rec, guestName: name, publicBaseUrl: base, now: at });
+      const email = req.body.email;
+      if (email !== undefined) {
+        // Who invites and the link, never the patient nor why (docs/notifications.md).
+        const t = textsIn(invite, req.body.lang ?? 'fr');
+        const v = { specialist: s.name, name };
+        await store.enqueueOutbox(
+          [
+            {
+              idempotencyKey: `guest-invitation:${link.tokenSha256}`,
+              topic: guestTopic(link.tokenSha256),
+              recipient: email,
+              payload: {
+                kind: 'email',
+                subject: format(t.guestSubject, v),
+                text: `${format(t.guestBody, v)}\n\n${format(t.linkLine, { link: url })}`,
+              },
+              notBefore: at,
+            },
+          ],
+          at,
+        );
+      }
       tc.relay.recordAudit({
         actor: s.id,
         actorRole: 'specialist',
@@ -135,12 +172,12 @@ export function registerGuestRoutes(app: FastifyInstance, deps: HttpDeps, tc: No
         sessionId: rec.sessionId,
         gatewayId: rec.gatewayId,
         patientId: rec.patientId,
-        detail: `${name} (link ${link.tokenSha256.slice(0, 12)}…, until ${link.expiresAt})`.slice(0, 512),
+        detail: `${name} (link ${link.tokenSha256.slice(0, 12)}…, until ${link.expiresAt})${email ? ', e-mailed' : ''}`.slice(0, 512),
       });
       return reply
         .code(201)
         .header('cache-control', 'no-store')
-        .send({ guest: view(link), url });
+        .send({ guest: view(link), url, emailQueued: email !== undefined });
     },
   );
 
@@ -176,6 +213,8 @@ export function registerGuestRoutes(app: FastifyInstance, deps: HttpDeps, tc: No
       if (link === null || link.role !== 'guest' || link.appointmentId !== rec.sessionId)
         return fail(reply, 404, 'Not Found', `no guest ${req.params.id.slice(0, 12)}… in this teleconsultation`);
       const removed = (await store.revokeActLink(link.tokenSha256, now())) ?? link;
+      // An invitation not sent yet is withdrawn.
+      await store.cancelOutbox(guestTopic(link.tokenSha256), now());
       tc.relay.recordAudit({
         actor: s.id,
         actorRole: 'specialist',
