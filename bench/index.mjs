@@ -69,3 +69,7 @@ console.table([{ ...idle, 'idle RSS / bare node': Number((idle['idle RSS p50 MiB
 console.log('\n## Conversation both ways: join → first frame, glass to glass, send rates, browser CPU (root + Chromium)');
 const { benchConversation, printConversation } = await import('./conversation.mjs');
 printConversation(await benchConversation());
+
+console.log('\n## Four participants in an act: mesh vs a werift forwarding unit, uplink and CPU per participant (root + Chromium)');
+const { benchParticipants, printParticipants } = await import('./participants.mjs');
+printParticipants(await benchParticipants());

@@ -25,6 +25,7 @@ import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
 import { registerFhirReportRoutes } from './routes/fhir-report.js';
+import { registerGuestRoutes } from './routes/guests.js';
 import { registerJoinRoutes } from './routes/join.js';
 import { registerJoinDeviceRoutes } from './routes/join-device.js';
 import { registerJoinIdentityRoutes } from './routes/join-identity.js';
@@ -107,6 +108,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerJoinRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerJoinIdentityRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerJoinDeviceRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
+      registerGuestRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerAgendaPageRoutes(scope, deps, access, tc);
       registerReportRoutes(scope, deps, tc);
       registerFhirReportRoutes(scope, deps, access, tc);

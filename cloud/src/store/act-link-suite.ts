@@ -1,5 +1,5 @@
 /**
- * The join links part of the store contract (migration 15), run on every CloudStore (SQLite,
+ * The join links part of the store contract (migrations 15 and 21), run on every CloudStore (SQLite,
  * PostgreSQL) from its test file next to the other suites.
  */
 import { randomUUID } from 'node:crypto';
@@ -17,6 +17,9 @@ const link = (over: Partial<ActLinkRecord> = {}): ActLinkRecord => ({
   expiresAt: '2026-12-08T15:00:00.000Z',
   deviceSha256: null,
   boundAt: null,
+  role: 'patient',
+  guestName: null,
+  revokedAt: null,
   ...over,
 });
 
@@ -90,6 +93,30 @@ export function actLinkStoreSuite(harness: StoreHarness): void {
       const done = { ...wrong, version: 3, codeHmac: null, confirmedAt: '2026-12-08T14:52:00.000Z', confirmedBy: 'code' as const };
       expect(await store.putLinkIdentity(done)).toBe(true);
       expect(await store.getLinkIdentity(l.tokenSha256)).toEqual(done);
+    });
+
+    it('keeps a guest’s role and name, lists an act’s guests only, and withdraws a link once', async () => {
+      const act = randomUUID();
+      const patient = link({ appointmentId: act });
+      const gp = link({ tokenSha256: 'e'.repeat(64), appointmentId: act, role: 'guest', guestName: 'Dr Martin (médecin traitant)' });
+      const interpreter = link({
+        tokenSha256: 'f'.repeat(64),
+        appointmentId: act,
+        role: 'guest',
+        guestName: 'Interprète',
+        createdAt: '2026-12-06T08:05:00.000Z',
+      });
+      const elsewhere = link({ tokenSha256: '9'.repeat(64), role: 'guest', guestName: 'Autre acte' });
+      for (const l of [interpreter, patient, elsewhere, gp]) await store.saveActLink(l);
+      expect(await store.getActLink(gp.tokenSha256)).toEqual(gp);
+      expect(await store.guestLinksOf(act)).toEqual([gp, interpreter]);
+      expect(await store.guestLinksOf(randomUUID())).toEqual([]);
+      const at = new Date('2026-12-06T08:20:00Z');
+      expect(await store.revokeActLink(gp.tokenSha256, at)).toEqual({ ...gp, revokedAt: at.toISOString() });
+      const again = await store.revokeActLink(gp.tokenSha256, new Date(at.getTime() + 60_000));
+      expect(again?.revokedAt).toBe(at.toISOString());
+      expect(await store.revokeActLink('c'.repeat(64), at)).toBeNull();
+      expect((await store.getActLink(interpreter.tokenSha256))?.revokedAt).toBeNull();
     });
   });
 }

@@ -15,6 +15,10 @@ export interface ActLinksTable {
   expires_ms: ColumnType<number | string, number, number>;
   device_sha256: string | null;
   bound_at: NullableTime;
+  /** Migration 21; rows from before it are the patient's. */
+  role: ColumnType<string, string | undefined, string>;
+  guest_name: string | null;
+  revoked_at: NullableTime;
 }
 
 export interface ActLinkDatabase {
@@ -40,6 +44,9 @@ export class ActLinkTables {
         expires_ms: Date.parse(l.expiresAt),
         device_sha256: l.deviceSha256,
         bound_at: l.boundAt,
+        role: l.role,
+        guest_name: l.guestName,
+        revoked_at: l.revokedAt,
       })
       .onConflict((oc) => oc.column('token_sha256').doNothing())
       .execute();
@@ -56,7 +63,40 @@ export class ActLinkTables {
       expiresAt: new Date(this.d.int(r.expires_ms)).toISOString(),
       deviceSha256: r.device_sha256,
       boundAt: r.bound_at === null ? null : this.d.iso(r.bound_at),
+      role: r.role === 'guest' ? 'guest' : 'patient',
+      guestName: r.guest_name,
+      revokedAt: r.revoked_at === null ? null : this.d.iso(r.revoked_at),
     };
+  }
+
+  /** Withdraws the link (the participant was removed); the first withdrawal's time is kept. */
+  async revoke(tokenSha256: string, at: Date): Promise<ActLinkRecord | null> {
+    await this.db
+      .updateTable('act_links')
+      .set({ revoked_at: at.toISOString() })
+      .where('token_sha256', '=', tokenSha256)
+      .where('revoked_at', 'is', null)
+      .execute();
+    return this.get(tokenSha256);
+  }
+
+  /** The guests' links of an act, oldest first (who was invited, who opened their link, who was removed). */
+  async guestsOf(actId: string): Promise<ActLinkRecord[]> {
+    if (!this.d.canBeKey(actId)) return [];
+    const rows = await this.db
+      .selectFrom('act_links')
+      .select('token_sha256')
+      .where('appointment_id', '=', actId)
+      .where('role', '=', 'guest')
+      .orderBy('created_at')
+      .orderBy('token_sha256')
+      .execute();
+    const out: ActLinkRecord[] = [];
+    for (const r of rows) {
+      const l = await this.get(r.token_sha256);
+      if (l) out.push(l);
+    }
+    return out;
   }
 
   /**

@@ -317,6 +317,10 @@ export interface CloudStore {
   getLinkIdentity(tokenSha256: string): Promise<LinkIdentityRecord | null>;
   /** Writes the state if still at `next.version - 1` (absent: 0); false when another write came first. */
   putLinkIdentity(next: LinkIdentityRecord): Promise<boolean>;
+  /** Withdraws the link (migration 21: the participant was removed); the link as it is after. */
+  revokeActLink(tokenSha256: string, at: Date): Promise<ActLinkRecord | null>;
+  /** The guests' links of an act (migration 21), oldest first. */
+  guestLinksOf(actId: string): Promise<ActLinkRecord[]>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

@@ -360,6 +360,15 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 21,
+    name: 'join links of guests invited into a running act, and links withdrawn',
+    sql: `
+      ALTER TABLE act_links ADD COLUMN role text NOT NULL DEFAULT 'patient' CHECK (role IN ('patient', 'guest'));
+      ALTER TABLE act_links ADD COLUMN guest_name text;
+      ALTER TABLE act_links ADD COLUMN revoked_at timestamptz;
+    `,
+  },
+  {
     version: 22,
     name: 'identity confirmation of the join links (date of birth or a code)',
     sql: `

@@ -684,6 +684,14 @@ export class PostgresStore implements CloudStore {
     return this.linkIdentity.put(next);
   }
 
+  revokeActLink(tokenSha256: string, at: Date): Promise<ActLinkRecord | null> {
+    return this.actLinks.revoke(tokenSha256, at);
+  }
+
+  guestLinksOf(actId: string): Promise<ActLinkRecord[]> {
+    return this.actLinks.guestsOf(actId);
+  }
+
   appendAudit(event: AuditEventInput): Promise<void> {
     return this.teleconsult.append(event);
   }

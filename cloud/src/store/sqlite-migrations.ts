@@ -376,6 +376,18 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 21,
+    name: 'join links of guests invited into a running act, and links withdrawn',
+    sql: `
+      -- patient: the home act's patient (appointment_id is the appointment); guest: someone the
+      -- specialist invited into a running act (appointment_id is the act's session id), named by them.
+      ALTER TABLE act_links ADD COLUMN role TEXT NOT NULL DEFAULT 'patient' CHECK (role IN ('patient', 'guest'));
+      ALTER TABLE act_links ADD COLUMN guest_name TEXT;
+      -- Set when the specialist removes the participant: the link is refused from then on.
+      ALTER TABLE act_links ADD COLUMN revoked_at TEXT;
+    `,
+  },
+  {
     version: 22,
     name: 'identity confirmation of the join links (date of birth or a code)',
     sql: `

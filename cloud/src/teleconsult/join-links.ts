@@ -15,10 +15,13 @@ import { dirname } from 'node:path';
 import type { ActLinkRecord } from '../store/act-link-records.js';
 import type { AppointmentRecord } from '../store/appointment-records.js';
 import type { CloudStore } from '../store/cloud-store.js';
+import type { TeleconsultationRecord } from '../store/teleconsult-records.js';
 
 /** After the slot's end, the link still opens the act this long (an act that runs over). */
 export const JOIN_GRACE_MS = 30 * 60_000;
 export const JOIN_PATH = '/join/';
+/** A guest's link (the participant page, not built yet: see docs/conversation.md). */
+export const GUEST_PATH = '/guest/';
 /** In the cloud's data directory. */
 export const JOIN_KEY_FILE = 'join-links.key';
 /** The device cookie of one link, its path that link's only. */
@@ -71,6 +74,9 @@ export async function issueJoinLink(o: {
     expiresAt: joinExpiry(a),
     deviceSha256: null,
     boundAt: null,
+    role: 'patient',
+    guestName: null,
+    revokedAt: null,
   });
   return `${o.publicBaseUrl.replace(/\/+$/, '')}${JOIN_PATH}${token}?act=${encodeURIComponent(a.id)}`;
 }
@@ -85,7 +91,7 @@ export type JoinOutcome =
   | {
       ok: false;
       status: 403 | 404 | 410;
-      reason: 'malformed' | 'unknown' | 'other-act' | 'expired' | 'superseded' | 'closed' | 'other-device';
+      reason: 'malformed' | 'unknown' | 'other-act' | 'expired' | 'superseded' | 'closed' | 'other-device' | 'removed';
       message: string;
       link: ActLinkRecord | null;
     };
@@ -107,7 +113,9 @@ export async function openJoinLink(
   ) => ({ ok: false, status, reason, message, link }) as const;
   if (!TOKEN.test(token)) return refuse(404, 'malformed', 'this link is not a Telecart link: check it was copied whole', null);
   const link = await store.getActLink(sha256(token));
-  if (link === null) return refuse(404, 'unknown', 'no teleconsultation at this link', null);
+  // A guest's link opens a running act (openGuestLink), never the patient's page.
+  if (link === null || link.role !== 'patient') return refuse(404, 'unknown', 'no teleconsultation at this link', null);
+  if (link.revokedAt !== null) return refuse(403, 'removed', REMOVED, link);
   if (link.appointmentId !== act)
     return refuse(403, 'other-act', 'this link is for another teleconsultation: open the link of this one', link);
   if (now.getTime() >= Date.parse(link.expiresAt))
@@ -128,6 +136,93 @@ export async function openJoinLink(
   if (bound?.deviceSha256 !== sha256(secret))
     return refuse(403, 'other-device', 'this link was already opened on another device: use that device, or ask for a new link', link);
   return { ok: true, link: bound, appointment, newDeviceSecret: secret };
+}
+
+const REMOVED = 'the specialist removed this participant from the teleconsultation: this link no longer opens it';
+const OTHER_DEVICE = 'this link was already opened on another device: use that device, or ask for a new link';
+
+/** A guest's link stays valid this long at most; it also stops when the act ends or the guest is removed. */
+export const GUEST_LINK_MS = 4 * 60 * 60_000;
+
+/**
+ * A link for a guest the specialist invites into a running act (the patient's GP, a relative, an
+ * interpreter): a random 256-bit token (not derived: each invitation is a new guest), act-scoped,
+ * bound to the first device that opens it, valid GUEST_LINK_MS at most. Returns its URL and record.
+ */
+export async function issueGuestLink(o: {
+  store: Pick<CloudStore, 'saveActLink'>;
+  act: Pick<TeleconsultationRecord, 'sessionId' | 'patientId'>;
+  guestName: string;
+  publicBaseUrl: string;
+  now: Date;
+  token?: string;
+}): Promise<{ url: string; link: ActLinkRecord }> {
+  const token = o.token ?? randomBytes(32).toString('base64url');
+  const link: ActLinkRecord = {
+    tokenSha256: sha256(token),
+    appointmentId: o.act.sessionId,
+    patientId: o.act.patientId,
+    createdAt: o.now.toISOString(),
+    expiresAt: new Date(o.now.getTime() + GUEST_LINK_MS).toISOString(),
+    deviceSha256: null,
+    boundAt: null,
+    role: 'guest',
+    guestName: o.guestName,
+    revokedAt: null,
+  };
+  await o.store.saveActLink(link);
+  return { url: `${o.publicBaseUrl.replace(/\/+$/, '')}${GUEST_PATH}${token}?act=${encodeURIComponent(o.act.sessionId)}`, link };
+}
+
+export type GuestOutcome =
+  | { ok: true; link: ActLinkRecord; act: TeleconsultationRecord; newDeviceSecret: string | null }
+  | {
+      ok: false;
+      status: 403 | 404 | 410;
+      reason: 'malformed' | 'unknown' | 'other-act' | 'expired' | 'closed' | 'other-device' | 'removed';
+      message: string;
+      link: ActLinkRecord | null;
+    };
+
+/**
+ * What opening a guest's `token` for act `act` from a device holding `deviceSecret` gives at `now`:
+ * refused when malformed or unknown (404), for another act, removed by the specialist, or already
+ * bound to another device (403), expired or for an act no longer in progress (410).
+ */
+export async function openGuestLink(
+  store: Pick<CloudStore, 'getActLink' | 'bindActLink' | 'getTeleconsultation'>,
+  token: string,
+  act: string,
+  deviceSecret: string | undefined,
+  now: Date,
+  newSecret: () => string = () => randomBytes(32).toString('base64url'),
+): Promise<GuestOutcome> {
+  const refuse = (
+    status: 403 | 404 | 410,
+    reason: Extract<GuestOutcome, { ok: false }>['reason'],
+    message: string,
+    link: ActLinkRecord | null,
+  ) => ({ ok: false, status, reason, message, link }) as const;
+  if (!TOKEN.test(token)) return refuse(404, 'malformed', 'this link is not a Telecart link: check it was copied whole', null);
+  const link = await store.getActLink(sha256(token));
+  if (link === null || link.role !== 'guest') return refuse(404, 'unknown', 'no teleconsultation at this link', null);
+  if (link.appointmentId !== act)
+    return refuse(403, 'other-act', 'this link is for another teleconsultation: open the link you were sent for this one', link);
+  if (link.revokedAt !== null) return refuse(403, 'removed', REMOVED, link);
+  if (now.getTime() >= Date.parse(link.expiresAt))
+    return refuse(410, 'expired', `this link expired on ${link.expiresAt}: ask the specialist for a new one`, link);
+  const rec = await store.getTeleconsultation(link.appointmentId);
+  if (rec === null) return refuse(404, 'unknown', 'no teleconsultation at this link', link);
+  if (rec.status !== 'in-progress') return refuse(410, 'closed', `this teleconsultation is ${rec.status}, not under way`, link);
+  const mine = deviceSecret !== undefined && SECRET.test(deviceSecret) ? sha256(deviceSecret) : null;
+  if (link.deviceSha256 !== null) {
+    if (mine !== null && same(mine, link.deviceSha256)) return { ok: true, link, act: rec, newDeviceSecret: null };
+    return refuse(403, 'other-device', OTHER_DEVICE, link);
+  }
+  const secret = newSecret();
+  const bound = await store.bindActLink(link.tokenSha256, sha256(secret), now);
+  if (bound?.deviceSha256 !== sha256(secret)) return refuse(403, 'other-device', OTHER_DEVICE, link);
+  return { ok: true, link: bound, act: rec, newDeviceSecret: secret };
 }
 
 function same(a: string, b: string): boolean {

@@ -27,6 +27,7 @@ const PUBLIC_GET = [
   '/consult',
   '/favicon.ico',
   '/favicon.svg',
+  '/guest/:token',
   '/healthz',
   '/join/:token',
   '/join/:token/ice-servers',

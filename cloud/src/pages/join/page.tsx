@@ -16,7 +16,7 @@ export function joinPageCsp(): string {
   return pageCsp({ scripts: [bundle().source], styles: [DASHBOARD_CSS], extra: ['media-src mediastream: blob:'] });
 }
 
-export type JoinRefusal = 'malformed' | 'unknown' | 'other-act' | 'expired' | 'superseded' | 'closed' | 'other-device';
+export type JoinRefusal = 'malformed' | 'unknown' | 'other-act' | 'expired' | 'superseded' | 'closed' | 'other-device' | 'removed';
 
 export function renderJoinPage(
   o: { lang: Lang } & ({ ok: true; when: string; withWhom: string } | { ok: false; reason: JoinRefusal }),

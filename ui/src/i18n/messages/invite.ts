@@ -39,6 +39,14 @@ export const invite = {
     fr: 'Telecart rappel : téléconsultation le {when} avec {with}.',
     en: 'Telecart reminder: teleconsultation on {when} with {with}.',
   },
+  guestSubject: {
+    fr: '[Telecart] {specialist} vous invite à une téléconsultation',
+    en: '[Telecart] {specialist} invites you to a teleconsultation',
+  },
+  guestBody: {
+    fr: 'Bonjour {name},\n{specialist} vous invite à rejoindre une téléconsultation en cours.\nLe lien est valable quelques heures, tant que la téléconsultation dure ; le spécialiste vous fera entrer.',
+    en: 'Hello {name},\n{specialist} invites you to join a teleconsultation under way.\nThe link is valid for a few hours, while the teleconsultation lasts; the specialist will let you in.',
+  },
   linkLine: {
     fr: 'Pour rejoindre la téléconsultation, ouvrez ce lien sur l’appareil que vous utiliserez (il ne s’ouvrira que sur celui-là) :\n{link}',
     en: 'To join the teleconsultation, open this link on the device you will use (it will open on that one only):\n{link}',

@@ -43,4 +43,8 @@ export const join = {
     fr: 'Ce lien a déjà été ouvert sur un autre appareil : utilisez cet appareil, ou demandez un nouveau lien.',
     en: 'This link was already opened on another device: use that device, or ask for a new link.',
   },
+  'reason:removed': {
+    fr: 'Le spécialiste vous a retiré de cette téléconsultation : ce lien ne l’ouvre plus.',
+    en: 'The specialist removed you from this teleconsultation: this link no longer opens it.',
+  },
 } as const satisfies Messages;
