@@ -7,6 +7,7 @@ export { dashboard } from './messages/dashboard.js';
 export { invite } from './messages/invite.js';
 export { join } from './messages/join.js';
 export { login } from './messages/login.js';
+export { mailbox } from './messages/mailbox.js';
 export { notify } from './messages/notify.js';
 export { nurse } from './messages/nurse.js';
 export { patient } from './messages/patient.js';
