@@ -5,14 +5,17 @@
  * patient of each room in turn and calls the specialist once, prints the dashboard and specialist
  * page URLs, and stops everything on Ctrl-C.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { bookDemoActs, type DemoPatient, demoActs } from '../demo/demo-agenda.js';
+import { Mailbox, type SmtpCatcher, startSmtpCatcher } from '../demo/mail-catcher.js';
+import { type MailboxHttp, startMailboxHttp } from '../demo/mailbox-http.js';
 import { type StartedChild, startChild, stopChildren } from '../runtime/children.js';
 import { GATEWAY_NODE_FLAGS } from '../runtime/gateway-node-flags.js';
-import { concretePort } from '../runtime/ports.js';
+import { concretePort, preferPort } from '../runtime/ports.js';
 
 export interface DemoOptions {
   dataDir?: string;
@@ -21,6 +24,8 @@ export interface DemoOptions {
   httpPort: number;
   mqttPort: number;
   gatewayHttpPort: number;
+  /** The mailbox page's preferred port (another free one if taken). Default 8025. */
+  mailboxPort?: number;
   intervalMs: number;
   roomMinutes: number;
   seed: number;
@@ -131,6 +136,60 @@ export function demoGatewayConfig(
   return { file: out, iceAddresses };
 }
 
+/** Where the demo's cloud sends its e-mail and SMS: the mail catcher of this run. */
+export interface DemoMail {
+  smtpPort: number;
+  smsUrl: string;
+  /** The environment variable the cloud reads the SMS stand-in's key from. */
+  smsKeyEnv: string;
+  /** The demo cart's gateway id: its site's desk gets the contact below. */
+  cart: string;
+}
+
+/** A site's gateway pattern (an id, a prefix ending in *, or *) matches the gateway. */
+function gatewayMatches(pattern: unknown, gatewayId: string): boolean {
+  if (typeof pattern !== 'string') return false;
+  return pattern.endsWith('*') ? gatewayId.startsWith(pattern.slice(0, -1)) : pattern === gatewayId;
+}
+
+/**
+ * Fictitious contacts of the demo (example.org addresses, +33 6 39 98 numbers: the range ARCEP
+ * keeps for fiction), so appointment invitations and reminders have somewhere to go: the demo
+ * specialist, the nursing home's desk (the cart's site), the patient at home.
+ */
+export const DEMO_CONTACTS = {
+  specialist: { email: 'dr.demo@cardiologie.example.org', phone: '+33639980001' },
+  site: { email: 'infirmerie@ehpad-demo.example.org', phone: '+33639980002' },
+  homePatient: { email: 'paul.leroy@example.org', phone: '+33639980003' },
+} as const;
+
+/** The outbox pointed at the mail catcher, and the contacts above (those the config sets are kept). */
+function withDemoMail(config: Section, mail: DemoMail): void {
+  config.outbox = {
+    ...section(config.outbox),
+    email: { host: '127.0.0.1', port: mail.smtpPort, tls: 'none', from: 'telecart-demo@example.org', fromName: 'Telecart (démo)' },
+    sms: { provider: 'brevo', apiKeyEnv: mail.smsKeyEnv, sender: 'Telecart', url: mail.smsUrl },
+    // The demo's messages show up in the mailbox within seconds.
+    everySeconds: 2,
+  };
+  const tc = section(config.teleconsult);
+  tc.specialists = (Array.isArray(tc.specialists) ? tc.specialists : []).map((s: unknown) =>
+    section(s).id === DEMO_SPECIALIST.id ? { ...DEMO_CONTACTS.specialist, ...section(s) } : s,
+  );
+  tc.sites = (Array.isArray(tc.sites) ? tc.sites : []).map((s: unknown) => {
+    const site = section(s);
+    const ofCart = Array.isArray(site.gateways) && site.gateways.some((g) => gatewayMatches(g, mail.cart));
+    return ofCart && site.contact === undefined ? { ...site, contact: DEMO_CONTACTS.site } : s;
+  });
+  tc.appointmentReminders = { checkEverySeconds: 5, ...section(tc.appointmentReminders) };
+  config.teleconsult = tc;
+  if (Array.isArray(config.patients))
+    config.patients = config.patients.map((p: unknown) => {
+      const patient = section(p);
+      return patient.telemonitoring !== undefined && patient.telecom === undefined ? { ...patient, telecom: DEMO_CONTACTS.homePatient } : p;
+    });
+}
+
 /** The date (YYYY-MM-DD) of an instant in a time zone. */
 function dateIn(at: Date, timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(at);
@@ -148,12 +207,20 @@ function dateIn(at: Date, timeZone: string): string {
 export function demoCloudConfig(
   configPath: string,
   dataDir: string,
-  run: { httpPort: number; mqttPort: number; startedAt: Date },
+  run: { httpPort: number; mqttPort: number; startedAt: Date; mail?: DemoMail; specialistTokenSha256?: string },
 ): { file: string; enrolledOn: string } {
   const config = section(parseYaml(readFileSync(configPath, 'utf8')));
   config.dataDir = join(dataDir, 'cloud');
   config.httpPort = run.httpPort;
   config.mqttPort = run.mqttPort;
+  if (run.mail) withDemoMail(config, run.mail);
+  if (run.specialistTokenSha256 !== undefined) {
+    const tc = section(config.teleconsult);
+    tc.specialists = (Array.isArray(tc.specialists) ? tc.specialists : []).map((s: unknown) =>
+      section(s).id === DEMO_SPECIALIST.id ? { ...section(s), tokenSha256: run.specialistTokenSha256 } : s,
+    );
+    config.teleconsult = tc;
+  }
   const timeZone = typeof config.timeZone === 'string' ? config.timeZone : 'UTC';
   const enrolledOn = dateIn(run.startedAt, timeZone);
   if (Array.isArray(config.patients)) {
@@ -177,17 +244,38 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** The environment variable the demo's cloud reads the SMS stand-in's key from (a key made per run). */
+const DEMO_SMS_KEY_ENV = 'TELECART_DEMO_SMS_KEY';
+/** How many e-mails and SMS the mailbox keeps (the newest). */
+const MAILBOX_MAX = 500;
+
+/** The cloud's patients served by the cart (from the demo's cloud config), in the config's order. */
+function patientsOfCart(cloudConfigFile: string, gatewayId: string): DemoPatient[] {
+  const config = section(parseYaml(readFileSync(cloudConfigFile, 'utf8')));
+  return (Array.isArray(config.patients) ? config.patients : [])
+    .map(section)
+    .filter((p) => typeof p.id === 'string' && Array.isArray(p.gateways) && p.gateways.includes(gatewayId))
+    .map((p) => ({
+      id: String(p.id),
+      given: typeof p.given === 'string' ? p.given : undefined,
+      family: typeof p.family === 'string' ? p.family : undefined,
+    }));
+}
+
 export async function runDemo(o: DemoOptions): Promise<void> {
   const dataDir = o.temp ? mkdtempSync(join(tmpdir(), 'telecart-demo-')) : resolve(o.dataDir ?? 'data');
   const logs = join(dataDir, 'logs');
   mkdirSync(logs, { recursive: true });
   const children: StartedChild[] = [];
+  let smtpCatcher: SmtpCatcher | null = null;
+  let mailboxWeb: MailboxHttp | null = null;
   let shuttingDown = false;
   const shutdown = async (code: number) => {
     if (shuttingDown) return;
     shuttingDown = true;
     process.stdout.write('\nstopping gateway, simulators and cloud…\n');
     await stopChildren(children);
+    await Promise.all([smtpCatcher?.close(), mailboxWeb?.close()]);
     if (o.temp && code === 0) {
       // A --temp run leaves nothing behind; after a failure its logs are kept to say why.
       rmSync(dataDir, { recursive: true, force: true });
@@ -209,8 +297,29 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       concretePort(o.gatewayHttpPort),
     ]);
     process.stdout.write('telecart demo: starting the cloud, the simulated devices and the gateway…\n');
-    const cloudConfig = demoCloudConfig('configs/cloud.yaml', dataDir, { httpPort, mqttPort, startedAt: new Date() });
-    const cloud = await startChild('cloud', ['cloud', '--config', cloudConfig.file], { logFile: join(logs, 'cloud.log') });
+    // The mail catcher first: the cloud's outbox is pointed at it.
+    const mailbox = new Mailbox(MAILBOX_MAX);
+    const smsKey = randomBytes(16).toString('base64url');
+    smtpCatcher = await startSmtpCatcher(mailbox, {
+      host: '127.0.0.1',
+      port: 0,
+      onError: (e) => process.stdout.write(`mail catcher: ${e.message}\n`),
+    });
+    mailboxWeb = await startMailboxHttp(mailbox, { host: '127.0.0.1', port: await preferPort(o.mailboxPort ?? 8025), smsApiKey: smsKey });
+    const cartId = String(section(parseYaml(readFileSync(o.config, 'utf8'))).gatewayId ?? '');
+    // The demo books the virtual nurse's acts as the demo specialist, with an API token made for this run.
+    const apiToken = `tcs1.${randomBytes(32).toString('base64url')}`;
+    const cloudConfig = demoCloudConfig('configs/cloud.yaml', dataDir, {
+      httpPort,
+      mqttPort,
+      startedAt: new Date(),
+      mail: { smtpPort: smtpCatcher.port, smsUrl: mailboxWeb.smsUrl, smsKeyEnv: DEMO_SMS_KEY_ENV, cart: cartId },
+      specialistTokenSha256: createHash('sha256').update(apiToken, 'utf8').digest('hex'),
+    });
+    const cloud = await startChild('cloud', ['cloud', '--config', cloudConfig.file], {
+      logFile: join(logs, 'cloud.log'),
+      env: { [DEMO_SMS_KEY_ENV]: smsKey },
+    });
     children.push(cloud);
     const sim = await startChild('sim', ['sim', '--interval', String(o.intervalMs), '--seed', String(o.seed)], {
       logFile: join(logs, 'sim.log'),
@@ -262,6 +371,15 @@ export async function runDemo(o: DemoOptions): Promise<void> {
 
     const gwUrl = String(gateway.info.httpUrl);
     const residents = await json<Resident[]>(`${gwUrl}/api/patients`);
+    // The nurse's day: a few acts with the demo specialist (their invitations go to the mailbox).
+    const startedAt = new Date();
+    const agendaLines = await bookDemoActs({
+      cloudUrl: String(cloud.info.httpUrl),
+      token: apiToken,
+      gateway: cartId,
+      acts: demoActs(startedAt, cartId, patientsOfCart(cloudConfig.file, cartId), DEMO_SPECIALIST.id),
+      now: startedAt,
+    }).catch((e: Error) => [`agenda: booking failed: ${e.message}`]);
     const name = (r: Resident) => `${r.given ?? ''} ${r.family ?? r.id}`.trim() + (r.room ? ` (room ${r.room})` : '');
 
     process.stdout.write(
@@ -271,6 +389,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
         `  clinician dashboard:  ${String(cloud.info.httpUrl)}/  (sign in: ${DEMO_SPECIALIST.id} / ${DEMO_SPECIALIST.password})`,
         `  nurse UI (the cart):  ${gwUrl}/`,
         `  specialist page:      ${String(cloud.info.httpUrl)}/consult  (demo login: ${DEMO_SPECIALIST.id} / ${DEMO_SPECIALIST.password})`,
+        `  specialist's agenda:  ${String(cloud.info.httpUrl)}/agenda  (the acts booked below; the nurse page shows the cart's day)`,
+        `  mailbox (e-mail/SMS): ${mailboxWeb.url}/  (invitations and reminders the cloud sent; nothing leaves this machine)`,
         `  MQTT broker:          ${String(cloud.info.mqttUrl)}`,
         `  simulated BLE bus:    ${String(sim.info.busAddress)}`,
         `  serial oximeter, ECG: ${String(serial.info.nonin)}, ${String(serial.info.ecg)}`,
@@ -281,6 +401,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
         }`,
         `  data and logs:        ${dataDir}${o.temp ? ' (removed when the demo stops)' : ''}`,
         `  configs of this run:  ${cloudConfig.file}, ${gatewayConfig} (e.g. telecart gateway status --config ${gatewayConfig})`,
+        ...agendaLines,
         '',
       ].join('\n'),
     );
