@@ -45,6 +45,7 @@ describe('the demo gateway configuration', () => {
     expect(config.camera).toMatchObject(devices.camera);
     expect(config.media.video.source).toBe('camera');
     expect(config.media.audio.source).toBe('stethoscope');
+    expect(config.media.conversation.simulated).toBe(true);
     expect(config.audio.stethoscope).toMatchObject({
       enabled: true,
       pulseServer: devices.stethoscope?.server,

@@ -127,6 +127,8 @@ export function demoGatewayConfig(
   const iceAddresses = given.length > 0 ? given : demoIceAddresses();
   ice.hostAddresses = iceAddresses;
   media.ice = ice;
+  // The virtual cart's conversation camera and microphone are simulated too (a generated picture and voice).
+  media.conversation = { ...section(media.conversation), simulated: true };
   config.media = media;
   const out = join(dataDir, 'gateway.demo.yaml');
   writeFileSync(
