@@ -37,6 +37,11 @@ program
   .addOption(new Option('--http-port <port>', 'dashboard port (another free one if taken)').default(8080).argParser(port))
   .addOption(new Option('--mqtt-port <port>', 'MQTT broker port (another free one if taken)').default(1883).argParser(port))
   .addOption(new Option('--gateway-http-port <port>', 'nurse UI port (another free one if taken)').default(8081).argParser(port))
+  .addOption(
+    new Option('--mailbox-port <port>', "port of the mailbox page (the demo's e-mails and SMS; another free one if taken)")
+      .default(8025)
+      .argParser(port),
+  )
   .addOption(new Option('--interval <ms>', 'how often each simulated device measures').default(4000).argParser(positiveInt))
   .addOption(new Option('--room-minutes <m>', 'how long the virtual nurse stays with each patient').default(1).argParser(positiveNumber))
   .addOption(new Option('--seed <n>', 'simulator random seed').default(1).argParser(positiveInt))
@@ -49,6 +54,7 @@ program
       httpPort: o.httpPort,
       mqttPort: o.mqttPort,
       gatewayHttpPort: o.gatewayHttpPort,
+      mailboxPort: o.mailboxPort,
       intervalMs: o.interval,
       roomMinutes: o.roomMinutes,
       seed: o.seed,

@@ -24,6 +24,9 @@ export { type Ingest, type IngestOptions, isTransientStoreError, type Observatio
 export type { IngestMetrics, IngestWorkerMetrics } from './ingest/ingest-metrics.js';
 export { type IngestWorkerOptions, runIngestWorker } from './ingest/worker.js';
 export { type IngestWorkerPoolOptions, startIngestWorkerPool } from './ingest/worker-pool.js';
+export { brevoSmsSender } from './outbox/brevo-sms.js';
+export { smtpSender } from './outbox/smtp.js';
+export { TransportError } from './outbox/transport.js';
 export { identityFromCn, mayPublish, maySubscribe, mosquittoAcl, SIGNALING_CN } from './security/acl.js';
 export { CloudSecurity, type EnrollResult, ingestCommonName } from './security/cloud-security.js';
 export { type CloudTlsOptions, securityDir, serverHostnames } from './security/cloud-wiring.js';

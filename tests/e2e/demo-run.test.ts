@@ -1,8 +1,9 @@
 /**
  * `telecart demo --temp` as a person runs it (the built CLI, from the repository root, every
  * simulator and service as its own process): while it runs, `telecart gateway status --config`
- * on the gateway config it generated reaches the running gateway; Ctrl-C (SIGINT) stops it and
- * leaves no temporary directory behind.
+ * on the gateway config it generated reaches the running gateway; the acts it booked are the
+ * cart's day on the nurse page, and their invitations (e-mail with the .ics, SMS) are in the
+ * mailbox it prints; Ctrl-C (SIGINT) stops it and leaves no temporary directory behind.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -26,10 +27,14 @@ it('runs with --temp: gateway status works on its generated config, and Ctrl-C r
   let stdout = '';
   let stderr = '';
   // Ports 0: whatever is free (the demo turns them into concrete numbers for its configs).
-  demo = spawn(process.execPath, [CLI, 'demo', '--temp', '--http-port', '0', '--mqtt-port', '0', '--gateway-http-port', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  demo = spawn(
+    process.execPath,
+    [CLI, 'demo', '--temp', '--http-port', '0', '--mqtt-port', '0', '--gateway-http-port', '0', '--mailbox-port', '0'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   demo.stdout?.on('data', (b: Buffer) => {
     stdout += b.toString('utf8');
   });
@@ -57,9 +62,46 @@ it('runs with --temp: gateway status works on its generated config, and Ctrl-C r
   });
   expect(status.stdout).toMatch(/^gateway \S+: running, status from http:\/\/[^:]+:\d+/);
 
+  // The virtual nurse's day: three acts booked through the cloud's API with the demo specialist.
+  const booked = [...stdout.matchAll(/agenda: booked (\S+) for (\S+) at (\S+)/g)].map((m) => ({ id: m[1], start: m[3] }));
+  expect(booked, stdout).toHaveLength(3);
+  // The cart's day (what the nurse page shows) holds those of them that fall today where the cart is.
+  const nurseUrl = /nurse UI \(the cart\): +(\S+)\//.exec(stdout)?.[1];
+  let day: { day: string; timeZone: string; acts: { id: string }[] | null } | undefined;
+  await waitFor(
+    async () => {
+      const r = await fetch(`${nurseUrl}/api/agenda`);
+      day = r.ok ? ((await r.json()) as typeof day) : undefined;
+      return (day?.acts?.length ?? 0) > 0;
+    },
+    { timeoutMs: 30_000, intervalMs: 500, what: "the cart's day" },
+  );
+  const dateIn = (iso: string, timeZone: string) => new Date(iso).toLocaleDateString('en-CA', { timeZone });
+  const today = booked.filter((b) => dateIn(b.start as string, day?.timeZone ?? 'UTC') === day?.day).map((b) => b.id);
+  expect(day?.acts?.map((a) => a.id).sort()).toEqual(today.sort());
+
+  // Their invitations, in the mailbox: the nursing home's desk and the specialist, by e-mail and SMS.
+  const mailboxUrl = /mailbox \(e-mail\/SMS\): +(\S+)\//.exec(stdout)?.[1];
+  expect(mailboxUrl, stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  let list = '';
+  await waitFor(
+    async () => {
+      list = await (await fetch(`${mailboxUrl}/`)).text();
+      return (list.match(/data-kind="email"/g) ?? []).length >= 6 && (list.match(/data-kind="sms"/g) ?? []).length >= 6;
+    },
+    { timeoutMs: 60_000, intervalMs: 500, what: 'the invitations in the mailbox' },
+  );
+  expect(list).toContain('infirmerie@ehpad-demo.example.org');
+  expect(list).toContain('dr.demo@cardiologie.example.org');
+  const firstEmail = /<tr data-id="(\d+)" data-kind="email">/.exec(list)?.[1];
+  const message = await (await fetch(`${mailboxUrl}/m/${firstEmail}`)).text();
+  const ics = /href="(\/m\/\d+\/attachments\/\d+)" download="[^"]*\.ics"/.exec(message)?.[1];
+  expect(ics, message).toBeDefined();
+  expect(await (await fetch(`${mailboxUrl}${ics}`)).text()).toContain('BEGIN:VCALENDAR');
+
   demo.kill('SIGINT');
   const end = await exited;
   expect(end, `${stdout}\n${stderr}`).toEqual({ code: 0, signal: null });
   expect(stdout).toContain(`removed ${dataDir}`);
   expect(existsSync(dataDir as string)).toBe(false);
-}, 180_000);
+}, 240_000);

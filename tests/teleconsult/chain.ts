@@ -45,6 +45,8 @@ export interface ChainOptions {
   stethoscope: boolean;
   serialSeed: number;
   rejoinGraceSeconds?: number;
+  /** The gateway's media.conversation.simulated: the nurse page sends a generated picture and sound. */
+  conversationSimulated?: boolean;
 }
 
 export interface ConsultChain {
@@ -131,6 +133,7 @@ export async function startConsultChain(o: ChainOptions): Promise<ConsultChain> 
         video: { source: 'camera', width: 320, height: 240, fps: 10, startBitrateKbps: 300 },
         audio: { source: pulse ? 'stethoscope' : 'test' },
         ice: { hostAddresses: ['127.0.0.1'] },
+        ...(o.conversationSimulated ? { conversation: { simulated: true } } : {}),
       },
     });
     const g = await startGateway({ config, dataDir: join(dir, 'gateway'), cloudUrl: cloud.mqttUrl, logger });

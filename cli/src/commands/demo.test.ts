@@ -6,9 +6,10 @@ import { fileURLToPath } from 'node:url';
 import { resolveGatewayConfig } from '@telecart/gateway';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { demoActs } from '../demo/demo-agenda.js';
 import { type StartedChild, startChild, stopChildren } from '../runtime/children.js';
 import { resolveCloudConfig } from './cloud.js';
-import { type DemoDevices, type DemoGatewayRun, demoCloudConfig, demoGatewayConfig, demoIceAddresses } from './demo.js';
+import { DEMO_CONTACTS, type DemoDevices, type DemoGatewayRun, demoCloudConfig, demoGatewayConfig, demoIceAddresses } from './demo.js';
 import { EXIT_UNREACHABLE, gatewayStatusCommand } from './gateway-status.js';
 
 const EHPAD = fileURLToPath(new URL('../../../configs/ehpad-cart.yaml', import.meta.url));
@@ -44,6 +45,7 @@ describe('the demo gateway configuration', () => {
     expect(config.camera).toMatchObject(devices.camera);
     expect(config.media.video.source).toBe('camera');
     expect(config.media.audio.source).toBe('stethoscope');
+    expect(config.media.conversation.simulated).toBe(true);
     expect(config.audio.stethoscope).toMatchObject({
       enabled: true,
       pulseServer: devices.stethoscope?.server,
@@ -153,5 +155,44 @@ describe('the demo cloud configuration', () => {
     // Thresholds and everything else are the shipped ones; the shipped file is left untouched.
     expect(enrolled[0]?.telemonitoring?.thresholds).toMatchObject({ 'hf-no-weight': { days: 2 } });
     expect(readFileSync(CLOUD, 'utf8')).toContain('since: "2026-01-05"');
+  });
+
+  it("sends the outbox to the run's mail catcher, gives the cart's site, the specialist and the home patient contacts, and the specialist the run's API token", () => {
+    const token = 'a'.repeat(64);
+    const { file } = demoCloudConfig(CLOUD, dir, {
+      httpPort: 18_080,
+      mqttPort: 11_883,
+      startedAt: new Date('2026-12-06T08:00:00Z'),
+      mail: { smtpPort: 2525, smsUrl: 'http://127.0.0.1:8025/sms', smsKeyEnv: 'TELECART_DEMO_SMS_KEY', cart: 'ehpad-les-tilleuls-cart-1' },
+      specialistTokenSha256: token,
+    });
+    const config = resolveCloudConfig({ config: file });
+    expect(config.outbox?.email).toMatchObject({ host: '127.0.0.1', port: 2525, tls: 'none' });
+    expect(config.outbox?.sms).toMatchObject({ provider: 'brevo', url: 'http://127.0.0.1:8025/sms', apiKeyEnv: 'TELECART_DEMO_SMS_KEY' });
+    const tc = config.teleconsult;
+    expect(tc?.specialists?.find((x) => x.id === 'dr-demo')).toMatchObject({ ...DEMO_CONTACTS.specialist, tokenSha256: token });
+    // The desk of the cart's site only: the home kit's site has none, so the patient at home is told directly.
+    expect(tc?.sites?.map((x) => [x.id, x.contact])).toEqual([
+      ['ehpad-demo', DEMO_CONTACTS.site],
+      ['home-demo', undefined],
+    ]);
+    expect(config.patients.filter((p) => p.telecom !== undefined).map((p) => [p.id, p.telecom])).toEqual([
+      ['home-hf-001', DEMO_CONTACTS.homePatient],
+    ]);
+  });
+});
+
+describe("the virtual nurse's day", () => {
+  it('books one act in about 10 minutes, one later today and one tomorrow, on whole 5 minutes, for the first patients', () => {
+    const acts = demoActs(new Date('2026-12-06T08:52:51Z'), 'cart-1', [{ id: 'a' }, { id: 'b' }, { id: 'c' }, { id: 'd' }], 'dr-x');
+    expect(acts.map((a) => [a.patient, a.start, a.minutes])).toEqual([
+      ['a', '2026-12-06T09:05:00.000Z', 20],
+      ['b', '2026-12-06T10:55:00.000Z', 20],
+      ['c', '2026-12-07T08:55:00.000Z', 30],
+    ]);
+    expect(new Set(acts.map((a) => `${a.gateway} ${a.specialist}`))).toEqual(new Set(['cart-1 dr-x']));
+    expect(demoActs(new Date('2026-12-06T08:50:00Z'), 'cart-1', [{ id: 'a' }], 'dr-x').map((a) => a.start)).toEqual([
+      '2026-12-06T09:00:00.000Z',
+    ]);
   });
 });

@@ -29,7 +29,15 @@ const contacts: AppointmentContacts = {
     { id: 'pat-home', given: 'Jeanne', family: 'Martin', telecom: { email: 'jeanne@example.org', phone: '+33612345678' } },
     { id: 'pat-ehpad', given: 'Louis', family: 'Petit', telecom: { email: 'louis@example.org' } },
   ],
-  specialists: [{ id: 'dr-roux', name: 'Dr Anne Roux', email: 'roux@example.org' }],
+  specialists: [
+    { id: 'dr-roux', name: 'Dr Anne Roux', email: 'roux@example.org' },
+    // The cardiology pool: who may see cart-1 is told of a pool appointment there; the others are not.
+    { id: 'dr-vert', name: 'Dr Vert', specialty: 'cardiologie', sites: ['tilleuls'], email: 'vert@example.org', phone: '+33639980011' },
+    { id: 'dr-cart', name: 'Dr Cart', specialty: 'cardiologie', gateways: ['cart-1'], email: 'cart@example.org' },
+    { id: 'dr-home', name: 'Dr Home', specialty: 'cardiologie', gateways: ['kit-*'], email: 'home@example.org' },
+    { id: 'dr-gone', name: 'Dr Gone', specialty: 'cardiologie', sites: ['tilleuls'], email: 'gone@example.org', disabled: true },
+    { id: 'dr-geria', name: 'Dr Geria', specialty: 'gériatrie', sites: ['tilleuls'], email: 'geria@example.org' },
+  ],
   sites: [
     { id: 'tilleuls', name: 'EHPAD Les Tilleuls', gateways: ['cart-*'], contact: { email: 'ide@tilleuls.example', phone: '+33698765432' } },
   ],
@@ -95,7 +103,13 @@ describe('AppointmentInviter + OutboxSender (SQLite, SMTP server, Brevo stand-in
     await inviter?.wake();
     await sender?.wake();
   };
-  const book = async (patientId: string, gatewayId: string, start: number, minutes = 20) => {
+  const book = async (
+    patientId: string,
+    gatewayId: string,
+    start: number,
+    minutes = 20,
+    who: { specialistId: string | null; specialty: string | null } = { specialistId: 'dr-roux', specialty: null },
+  ) => {
     const r = await store.bookAppointment({
       id: randomUUID(),
       gatewayId,
@@ -104,8 +118,7 @@ describe('AppointmentInviter + OutboxSender (SQLite, SMTP server, Brevo stand-in
       patientIns: null,
       start: new Date(start).toISOString(),
       end: new Date(start + minutes * MIN).toISOString(),
-      specialistId: 'dr-roux',
-      specialty: null,
+      ...who,
       reason: REASON,
       bookedBy: 'dr-roux',
       at: new Date(now).toISOString(),
@@ -174,6 +187,19 @@ describe('AppointmentInviter + OutboxSender (SQLite, SMTP server, Brevo stand-in
     await open();
     expect(sink.received.map(toOf).sort()).toEqual(['ide@tilleuls.example', 'roux@example.org']);
     expect(sms().map((s) => s.recipient)).toEqual(['33698765432']);
+  });
+
+  it("a pool appointment goes to the pool's members who may see the cart (not to a disabled account, another specialty or another site's)", async () => {
+    await book('pat-ehpad', 'cart-1', Date.parse('2026-12-08T10:00:00Z'), 20, { specialistId: null, specialty: 'cardiologie' });
+    await open();
+    expect(sink.received.map(toOf).sort()).toEqual(['cart@example.org', 'ide@tilleuls.example', 'vert@example.org']);
+    expect(
+      sms()
+        .map((s) => s.recipient)
+        .sort(),
+    ).toEqual(['33639980011', '33698765432']);
+    await step();
+    expect(sink.received).toHaveLength(3);
   });
 
   it('a reschedule sends an update (same UID, higher SEQUENCE); reminders the day before and the hour before for the new slot only, once across a restart', async () => {

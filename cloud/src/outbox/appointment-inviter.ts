@@ -33,7 +33,17 @@ const MAX_OFFERED = 100_000;
 /** Who is told of an appointment, from the configuration (docs/notifications.md). */
 export interface AppointmentContacts {
   patients: readonly { id: string; given: string; family: string; telecom?: Telecom | undefined }[];
-  specialists: readonly { id: string; name: string; email?: string | undefined; phone?: string | undefined }[];
+  specialists: readonly {
+    id: string;
+    name: string;
+    email?: string | undefined;
+    phone?: string | undefined;
+    /** A pool appointment of this specialty (no one named) goes to its members (below). */
+    specialty?: string | undefined;
+    gateways?: readonly string[] | undefined;
+    sites?: readonly string[] | undefined;
+    disabled?: boolean | undefined;
+  }[];
   sites: readonly { id: string; name: string; gateways: readonly string[]; contact?: Telecom | undefined }[];
 }
 
@@ -72,13 +82,30 @@ function siteContactOf(a: AppointmentRecord, c: AppointmentContacts) {
 }
 
 /**
- * The appointment's recipients: its named specialist, and the site's contact when the cart is in a
- * site that has one (a nursing home's desk), else the patient's own (a home kit).
+ * The members of the appointment's specialty pool told of it: the enabled accounts of that
+ * specialty that may see its cart (their own carts, or their sites'), as the pool's booking required.
+ */
+function poolOf(a: AppointmentRecord, c: AppointmentContacts): AppointmentContacts['specialists'] {
+  if (a.specialistId !== null || a.specialty === null) return [];
+  return c.specialists.filter(
+    (s) =>
+      s.specialty === a.specialty &&
+      s.disabled !== true &&
+      ((s.gateways ?? []).some((p) => matches(p, a.gatewayId)) ||
+        c.sites.some((site) => (s.sites ?? []).includes(site.id) && site.gateways.some((p) => matches(p, a.gatewayId)))),
+  );
+}
+
+/**
+ * The appointment's recipients: its named specialist (or, booked for a specialty's pool, the
+ * pool's members), and the site's contact when the cart is in a site that has one (a nursing
+ * home's desk), else the patient's own (a home kit).
  */
 export function recipientsOf(a: AppointmentRecord, c: AppointmentContacts, patientLink?: string): Recipient[] {
   const out: Recipient[] = [];
-  const s = a.specialistId === null ? undefined : c.specialists.find((x) => x.id === a.specialistId);
-  if (s && (s.email !== undefined || s.phone !== undefined)) out.push({ name: s.name, email: s.email, phone: s.phone });
+  const named = a.specialistId === null ? undefined : c.specialists.find((x) => x.id === a.specialistId);
+  for (const s of named ? [named] : poolOf(a, c))
+    if (s.email !== undefined || s.phone !== undefined) out.push({ name: s.name, email: s.email, phone: s.phone });
   const site = siteContactOf(a, c);
   if (site?.contact) out.push({ name: site.name, ...site.contact });
   else {

@@ -215,7 +215,10 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
   });
 
   app.get('/', { schema: { querystring: Type.Object({}) } }, async (_req, reply) =>
-    reply.type('text/html; charset=utf-8').header('content-security-policy', NURSE_PAGE_CSP).send(renderNursePage()),
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', NURSE_PAGE_CSP)
+      .send(renderNursePage('fr', { simulated: config.media.conversation.simulated })),
   );
   // /favicon.ico too: what a browser asks for when a page names no icon (no 404 in its console).
   for (const path of ['/favicon.svg', '/favicon.ico']) {

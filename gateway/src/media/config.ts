@@ -100,6 +100,16 @@ export const MediaConfig = Type.Object(
       },
       { default: {}, additionalProperties: false, description: "the gateway peer's ICE candidates" },
     ),
+    conversation: Type.Object(
+      {
+        simulated: Type.Boolean({
+          default: false,
+          description:
+            "true: the nurse page's conversation sends a generated picture (a moving test pattern with the resident's name and the time) and a generated voice-like sound instead of the cart browser's camera and microphone (demos and tests without those devices; `telecart demo` sets it)",
+        }),
+      },
+      { default: {}, additionalProperties: false, description: "the conversation between the nurse page and the specialist's page" },
+    ),
   },
   { default: {}, additionalProperties: false },
 );

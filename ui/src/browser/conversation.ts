@@ -8,6 +8,7 @@
  * ConvoFromSpecialist (checked by the gateway and the cloud); this module trusts neither side's
  * messages beyond what it reads.
  */
+import { simulatedMedia } from './simulated-media.js';
 
 export interface ConvoCandidate {
   candidate: string;
@@ -38,10 +39,21 @@ export class LocalMedia {
   private micOn = true;
   private camOn = true;
 
-  private constructor(readonly stream: MediaStream) {}
+  private constructor(
+    readonly stream: MediaStream,
+    private readonly release: () => void = () => undefined,
+  ) {}
 
-  /** Microphone and camera; the microphone alone when there is no camera (or it is refused); nothing when neither. */
-  static async open(): Promise<LocalMedia> {
+  /**
+   * Microphone and camera; the microphone alone when there is no camera (or it is refused); nothing
+   * when neither. With `simulated`, a generated picture (captioned with its text) and sound instead
+   * (simulated-media.ts).
+   */
+  static async open(o: { simulated?: () => string } = {}): Promise<LocalMedia> {
+    if (o.simulated) {
+      const sim = simulatedMedia(o.simulated);
+      return new LocalMedia(sim.stream, sim.stop);
+    }
     const md = navigator.mediaDevices;
     for (const c of [
       { audio: CONVO_AUDIO, video: CONVO_VIDEO },
@@ -81,6 +93,7 @@ export class LocalMedia {
 
   stop(): void {
     for (const t of this.stream.getTracks()) t.stop();
+    this.release();
   }
 }
 

@@ -12,10 +12,25 @@ import { home } from './messages/home.js';
 import { invite } from './messages/invite.js';
 import { join } from './messages/join.js';
 import { login } from './messages/login.js';
+import { mailbox } from './messages/mailbox.js';
 import { notify } from './messages/notify.js';
 import { nurse } from './messages/nurse.js';
 import { patient } from './messages/patient.js';
 import { report } from './messages/report.js';
 
-export const CATALOGUE = { common, login, dashboard, patient, consult, nurse, agenda, notify, invite, join, home, report } as const;
+export const CATALOGUE = {
+  common,
+  login,
+  dashboard,
+  patient,
+  consult,
+  nurse,
+  agenda,
+  notify,
+  invite,
+  join,
+  home,
+  report,
+  mailbox,
+} as const;
 export type Namespace = keyof typeof CATALOGUE;

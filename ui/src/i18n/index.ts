@@ -8,6 +8,7 @@ export { home } from './messages/home.js';
 export { invite } from './messages/invite.js';
 export { join } from './messages/join.js';
 export { login } from './messages/login.js';
+export { mailbox } from './messages/mailbox.js';
 export { notify } from './messages/notify.js';
 export { nurse } from './messages/nurse.js';
 export { patient } from './messages/patient.js';

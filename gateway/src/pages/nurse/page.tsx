@@ -35,11 +35,17 @@ export function nursePageBundle(): PageBundle {
   return loadPageBundle(import.meta.url);
 }
 
-const pages = new Map<Lang, string>();
+const pages = new Map<string, string>();
+
+/** What the page's conversation sends: the browser's camera and microphone, or generated ones (media.conversation.simulated). */
+export interface NurseConversationSetup {
+  simulated: boolean;
+}
 
 /** The document, in the language the page starts in before its script runs (the same for every request). */
-export function renderNursePage(lang: Lang = 'fr'): string {
-  const hit = pages.get(lang);
+export function renderNursePage(lang: Lang = 'fr', convo: NurseConversationSetup = { simulated: false }): string {
+  const key = `${lang}:${convo.simulated}`;
+  const hit = pages.get(key);
   if (hit) return hit;
   const t = textsIn(nurse, lang);
   const vitals: NurseVitals = { labels: labelsByLoinc(), units: UNIT_DISPLAY };
@@ -142,10 +148,11 @@ export function renderNursePage(lang: Lang = 'fr'): string {
           <ul id="readings" />
         </main>
         <JsonData id="nurse-vitals" value={vitals} />
+        <JsonData id="nurse-convo" value={convo} />
         <script src={NURSE_PAGE_SCRIPT_PATH} />
       </body>
     </html>,
   );
-  pages.set(lang, html);
+  pages.set(key, html);
   return html;
 }

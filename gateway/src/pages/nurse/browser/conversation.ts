@@ -7,9 +7,18 @@
  * and the gateway), POST /api/teleconsult/convo (to them). The gateway's own peer (PTZ camera,
  * stethoscope, ECG) is not touched.
  */
-import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia } from '@telecart/ui/browser';
+import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia, readJson } from '@telecart/ui/browser';
 import { api, errorText } from './api.js';
-import { t } from './state.js';
+import { patientName, state, t } from './state.js';
+
+/** The gateway's media.conversation.simulated: a generated picture and sound instead of this browser's devices. */
+const simulated = readJson<{ simulated: boolean }>('nurse-convo').simulated;
+/** The simulated picture's caption: the resident the cart is with. */
+const caption = () => (state.current ? patientName(state.current) : 'telecart');
+
+function openMedia(): Promise<LocalMedia> {
+  return LocalMedia.open(simulated ? { simulated: caption } : {});
+}
 
 interface ActEvent {
   sessionId: string;
@@ -59,7 +68,7 @@ function stop(): void {
 async function start(sessionId: string): Promise<void> {
   if (!act || act.sessionId !== sessionId) return;
   peer?.close();
-  local ??= LocalMedia.open();
+  local ??= openMedia();
   const media = await local;
   if (!act || act.sessionId !== sessionId) return;
   opened = media;
@@ -160,7 +169,7 @@ export function initConversation(): void {
     if (!live || live.sessionId !== act?.sessionId) stop();
     act = live ?? (next ? { ...next } : null);
     // The microphone and camera open as the act starts, not when the specialist's ready comes: the offer goes sooner.
-    if (live) local ??= LocalMedia.open();
+    if (live) local ??= openMedia();
     renderConvo();
   });
   events.addEventListener('convo', (e) => {
