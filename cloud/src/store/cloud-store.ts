@@ -17,6 +17,15 @@ import type {
   ChangeResult,
 } from './appointment-records.js';
 import type {
+  Admission,
+  DirectoryPatient,
+  DirectoryResult,
+  IdentityFields,
+  LikelyDuplicate,
+  NewDirectoryPatient,
+  PatientMovement,
+} from './directory-records.js';
+import type {
   AlertEscalation,
   EscalationStep,
   OutboxInput,
@@ -47,6 +56,17 @@ export type {
   BookResult,
   ChangeResult,
 } from './appointment-records.js';
+export type {
+  Admission,
+  DirectoryPatient,
+  DirectoryResult,
+  IdentityFields,
+  IdentityStatus,
+  LikelyDuplicate,
+  MovementKind,
+  NewDirectoryPatient,
+  PatientMovement,
+} from './directory-records.js';
 export type {
   AlertEscalation,
   EscalationStep,
@@ -304,6 +324,27 @@ export interface CloudStore {
   getActLink(tokenSha256: string): Promise<ActLinkRecord | null>;
   /** Binds the link to a device unless one has it already; the link as it is after. */
   bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null>;
+  /**
+   * The patient directory (migration 18, directory-tables.ts): each change is one transaction and
+   * says which carts' patient lists it altered. Refusals (unknown patient, merge of two qualified
+   * INS, a cart's local id already taken) change nothing.
+   */
+  createDirectoryPatient(p: NewDirectoryPatient): Promise<DirectoryResult>;
+  updateDirectoryPatient(id: string, fields: IdentityFields, by: string, at: string): Promise<DirectoryResult>;
+  admitPatient(a: Admission): Promise<DirectoryResult>;
+  transferPatient(a: Admission): Promise<DirectoryResult>;
+  dischargePatient(patientId: string, by: string, at: string, reason: string | null): Promise<DirectoryResult>;
+  /** The duplicate's readings, alerts, appointments go to the survivor; the duplicate stays, merged into it. */
+  mergePatients(survivorId: string, duplicateId: string, by: string, at: string): Promise<DirectoryResult>;
+  getDirectoryPatient(id: string): Promise<DirectoryPatient | null>;
+  /** Every patient, merged ones included; by name. */
+  listDirectory(): Promise<DirectoryPatient[]>;
+  /** The patients a cart serves now, with what it calls them (the cart's list, patients/). */
+  cartPatients(gatewayId: string): Promise<(DirectoryPatient & { localId: string })[]>;
+  /** Same INS, or same names and birth date, among patients not merged: for review. */
+  likelyDuplicates(): Promise<LikelyDuplicate[]>;
+  /** Oldest first. */
+  patientMovements(patientId: string): Promise<PatientMovement[]>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

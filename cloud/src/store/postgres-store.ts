@@ -38,6 +38,16 @@ import type {
   StoreBatchResult,
 } from './cloud-store.js';
 import type {
+  Admission,
+  DirectoryPatient,
+  DirectoryResult,
+  IdentityFields,
+  LikelyDuplicate,
+  NewDirectoryPatient,
+  PatientMovement,
+} from './directory-records.js';
+import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
+import type {
   AlertEscalation,
   EscalationStep,
   OutboxInput,
@@ -233,6 +243,7 @@ export class PostgresStore implements CloudStore {
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
+  private readonly directory: DirectoryTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -247,6 +258,7 @@ export class PostgresStore implements CloudStore {
     this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
     this.reports = new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect);
     this.actLinks = new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect);
+    this.directory = new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect);
     this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
   }
 
@@ -485,6 +497,50 @@ export class PostgresStore implements CloudStore {
       values: [gatewayId],
     });
     return new Map(res.rows.map((r) => [r.local_id, r.patient_id]));
+  }
+
+  createDirectoryPatient(p: NewDirectoryPatient): Promise<DirectoryResult> {
+    return this.directory.create(p);
+  }
+
+  updateDirectoryPatient(id: string, fields: IdentityFields, by: string, at: string): Promise<DirectoryResult> {
+    return this.directory.update(id, fields, by, at);
+  }
+
+  admitPatient(a: Admission): Promise<DirectoryResult> {
+    return this.directory.admit(a);
+  }
+
+  transferPatient(a: Admission): Promise<DirectoryResult> {
+    return this.directory.transfer(a);
+  }
+
+  dischargePatient(patientId: string, by: string, at: string, reason: string | null): Promise<DirectoryResult> {
+    return this.directory.discharge(patientId, by, at, reason);
+  }
+
+  mergePatients(survivorId: string, duplicateId: string, by: string, at: string): Promise<DirectoryResult> {
+    return this.directory.merge(survivorId, duplicateId, by, at);
+  }
+
+  getDirectoryPatient(id: string): Promise<DirectoryPatient | null> {
+    return this.directory.get(id);
+  }
+
+  listDirectory(): Promise<DirectoryPatient[]> {
+    return this.directory.list();
+  }
+
+  cartPatients(gatewayId: string): Promise<(DirectoryPatient & { localId: string })[]> {
+    return this.directory.onCart(gatewayId);
+  }
+
+  likelyDuplicates(): Promise<LikelyDuplicate[]> {
+    return this.directory.duplicates();
+  }
+
+  patientMovements(patientId: string): Promise<PatientMovement[]> {
+    return this.directory.movements(patientId);
   }
 
   async patientGateways(patientId: string): Promise<string[]> {

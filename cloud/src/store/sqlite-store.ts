@@ -37,6 +37,16 @@ import type {
   StoreBatchResult,
 } from './cloud-store.js';
 import type {
+  Admission,
+  DirectoryPatient,
+  DirectoryResult,
+  IdentityFields,
+  LikelyDuplicate,
+  NewDirectoryPatient,
+  PatientMovement,
+} from './directory-records.js';
+import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
+import type {
   AlertEscalation,
   EscalationStep,
   OutboxInput,
@@ -135,6 +145,7 @@ export class SqliteStore implements CloudStore {
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
+  private readonly directory: DirectoryTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -154,6 +165,13 @@ export class SqliteStore implements CloudStore {
     this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
     this.reports = new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect);
     this.actLinks = new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect);
+    this.directory = new DirectoryTables(sqliteKysely<DirectoryDatabase>(this.db), sqliteDialect, (qs) =>
+      this.db
+        .transaction(() => {
+          for (const q of qs) this.runCompiled(q);
+        })
+        .immediate(),
+    );
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
   }
 
@@ -333,6 +351,50 @@ export class SqliteStore implements CloudStore {
        WHERE l.gateway_id = ? AND p.configured = 1 ORDER BY l.local_id`,
     ).all(gatewayId) as { local_id: string; patient_id: string }[];
     return new Map(rows.map((r) => [r.local_id, r.patient_id]));
+  }
+
+  createDirectoryPatient(p: NewDirectoryPatient): Promise<DirectoryResult> {
+    return this.directory.create(p);
+  }
+
+  updateDirectoryPatient(id: string, fields: IdentityFields, by: string, at: string): Promise<DirectoryResult> {
+    return this.directory.update(id, fields, by, at);
+  }
+
+  admitPatient(a: Admission): Promise<DirectoryResult> {
+    return this.directory.admit(a);
+  }
+
+  transferPatient(a: Admission): Promise<DirectoryResult> {
+    return this.directory.transfer(a);
+  }
+
+  dischargePatient(patientId: string, by: string, at: string, reason: string | null): Promise<DirectoryResult> {
+    return this.directory.discharge(patientId, by, at, reason);
+  }
+
+  mergePatients(survivorId: string, duplicateId: string, by: string, at: string): Promise<DirectoryResult> {
+    return this.directory.merge(survivorId, duplicateId, by, at);
+  }
+
+  getDirectoryPatient(id: string): Promise<DirectoryPatient | null> {
+    return this.directory.get(id);
+  }
+
+  listDirectory(): Promise<DirectoryPatient[]> {
+    return this.directory.list();
+  }
+
+  cartPatients(gatewayId: string): Promise<(DirectoryPatient & { localId: string })[]> {
+    return this.directory.onCart(gatewayId);
+  }
+
+  likelyDuplicates(): Promise<LikelyDuplicate[]> {
+    return this.directory.duplicates();
+  }
+
+  patientMovements(patientId: string): Promise<PatientMovement[]> {
+    return this.directory.movements(patientId);
   }
 
   async patientGateways(patientId: string): Promise<string[]> {
