@@ -36,6 +36,8 @@ export interface HttpDeps {
   oidc?: OidcSignIn;
   /** The carts' days (agenda/publisher.ts): told when an appointment or a report of a cart changes. */
   agenda?: { changed(gatewayId: string): void };
+  /** The carts' patient lists (patients/publisher.ts): told when the directory changes a cart's patients. */
+  patientLists?: { changed(gatewayId: string): void };
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }
