@@ -17,6 +17,7 @@ import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
 import type { OutboxMetrics } from './outbox/sender.js';
 import { startNotifications } from './outbox/wiring.js';
+import { CartPatientsPublisher } from './patients/publisher.js';
 import type { CloudSecurity } from './security/cloud-security.js';
 import {
   type CloudTlsOptions,
@@ -98,6 +99,8 @@ export interface Cloud {
   teleconsult: Teleconsult;
   /** Each cart's acts of the day and its patients' documents, retained on its agenda topic. */
   agenda: CartAgendaPublisher;
+  /** Each cart's patient list from the directory, retained on its patients topic. */
+  patientLists: CartPatientsPublisher;
   /** With tls.enabled: the CA, tokens and revocation. */
   security?: CloudSecurity;
   /** With tls.enabled: the HTTPS enrollment endpoint. */
@@ -202,6 +205,13 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ...(opts.agendaClock ? { now: opts.agendaClock } : {}),
     });
     undo.push(() => agenda.stop());
+    const patientLists = await CartPatientsPublisher.connect({
+      brokerUrl,
+      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
+      store,
+      logger: logger.child({ part: 'patient-lists' }),
+    });
+    undo.push(() => patientLists.stop());
     // The signaling relay lives here, not in the ingest workers: it holds the live sessions and the pages' sockets.
     const teleconsult = await startTeleconsult({
       onActChange: (gw) => agenda.changed(gw),
@@ -234,6 +244,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ingest,
       teleconsult,
       agenda,
+      patientLists,
       alerts: alerts.engine,
       logger: logger.child({ part: 'http' }),
       publicBaseUrl: opts.publicBaseUrl,
@@ -254,6 +265,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const httpUrl = `http://${urlHost(host)}:${addr.port}`;
     // In the background: a slow broker does not hold the start (the carts get their day when it lands).
     agenda.begin(opts.publicBaseUrl ?? httpUrl).catch((e: unknown) => logger.error({ err: e }, 'agenda: the first days failed'));
+    patientLists.refreshAll().catch((e: unknown) => logger.error({ err: e }, 'patient lists: the first lists failed'));
     const notifications = await startNotifications({
       store,
       alerts: alerts.engine,
@@ -295,6 +307,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       alerts: alerts.engine,
       teleconsult,
       agenda,
+      patientLists,
       ...(security ? { security } : {}),
       ...(enrollment ? { enrollUrl: enrollment.url } : {}),
       stop() {
