@@ -146,7 +146,22 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
         ),
     });
     undo.push(() => store.close());
-    if (opts.patients?.length) await store.upsertPatients(opts.patients);
+    if (opts.patients?.length) {
+      // The directory is the authority on a patient it has managed (identity status, admission, merge):
+      // the configuration no longer re-seeds it, or a restart would undo a transfer (docs/patient-directory.md).
+      const managed = new Set(
+        (await store.listDirectory())
+          .filter((p) => p.identityStatus !== null || p.admittedAt !== null || p.mergedInto !== null)
+          .map((p) => p.id),
+      );
+      const seeds = opts.patients.filter((p) => !managed.has(p.id));
+      if (seeds.length < opts.patients.length)
+        logger.info(
+          { patients: opts.patients.filter((p) => managed.has(p.id)).map((p) => p.id) },
+          'cloud: configured patients the directory manages are not re-seeded from the configuration',
+        );
+      if (seeds.length > 0) await store.upsertPatients(seeds);
+    }
 
     const security = opts.tls?.enabled
       ? await openCloudSecurity(opts.dataDir, host, opts.tls, logger.child({ part: 'security' }))
