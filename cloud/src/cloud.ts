@@ -17,6 +17,7 @@ import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
 import type { OutboxMetrics } from './outbox/sender.js';
 import { startNotifications } from './outbox/wiring.js';
+import { CartPatientsPublisher } from './patients/publisher.js';
 import type { CloudSecurity } from './security/cloud-security.js';
 import {
   type CloudTlsOptions,
@@ -98,6 +99,8 @@ export interface Cloud {
   teleconsult: Teleconsult;
   /** Each cart's acts of the day and its patients' documents, retained on its agenda topic. */
   agenda: CartAgendaPublisher;
+  /** Each cart's patient list from the directory, retained on its patients topic. */
+  patientLists: CartPatientsPublisher;
   /** With tls.enabled: the CA, tokens and revocation. */
   security?: CloudSecurity;
   /** With tls.enabled: the HTTPS enrollment endpoint. */
@@ -143,7 +146,22 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
         ),
     });
     undo.push(() => store.close());
-    if (opts.patients?.length) await store.upsertPatients(opts.patients);
+    if (opts.patients?.length) {
+      // The directory is the authority on a patient it has managed (identity status, admission, merge):
+      // the configuration no longer re-seeds it, or a restart would undo a transfer (docs/patient-directory.md).
+      const managed = new Set(
+        (await store.listDirectory())
+          .filter((p) => p.identityStatus !== null || p.admittedAt !== null || p.mergedInto !== null)
+          .map((p) => p.id),
+      );
+      const seeds = opts.patients.filter((p) => !managed.has(p.id));
+      if (seeds.length < opts.patients.length)
+        logger.info(
+          { patients: opts.patients.filter((p) => managed.has(p.id)).map((p) => p.id) },
+          'cloud: configured patients the directory manages are not re-seeded from the configuration',
+        );
+      if (seeds.length > 0) await store.upsertPatients(seeds);
+    }
 
     const security = opts.tls?.enabled
       ? await openCloudSecurity(opts.dataDir, host, opts.tls, logger.child({ part: 'security' }))
@@ -202,6 +220,13 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ...(opts.agendaClock ? { now: opts.agendaClock } : {}),
     });
     undo.push(() => agenda.stop());
+    const patientLists = await CartPatientsPublisher.connect({
+      brokerUrl,
+      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
+      store,
+      logger: logger.child({ part: 'patient-lists' }),
+    });
+    undo.push(() => patientLists.stop());
     // The signaling relay lives here, not in the ingest workers: it holds the live sessions and the pages' sockets.
     const teleconsult = await startTeleconsult({
       onActChange: (gw) => agenda.changed(gw),
@@ -240,6 +265,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ingest,
       teleconsult,
       agenda,
+      patientLists,
       alerts: alerts.engine,
       logger: logger.child({ part: 'http' }),
       publicBaseUrl: opts.publicBaseUrl,
@@ -260,6 +286,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const httpUrl = `http://${urlHost(host)}:${addr.port}`;
     // In the background: a slow broker does not hold the start (the carts get their day when it lands).
     agenda.begin(opts.publicBaseUrl ?? httpUrl).catch((e: unknown) => logger.error({ err: e }, 'agenda: the first days failed'));
+    patientLists.refreshAll().catch((e: unknown) => logger.error({ err: e }, 'patient lists: the first lists failed'));
     const notifications = await startNotifications({
       store,
       alerts: alerts.engine,
@@ -304,6 +331,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       alerts: alerts.engine,
       teleconsult,
       agenda,
+      patientLists,
       ...(security ? { security } : {}),
       ...(enrollment ? { enrollUrl: enrollment.url } : {}),
       stop() {

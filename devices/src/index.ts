@@ -2,6 +2,7 @@ export * from './ble/index.js';
 export * from './codecs/index.js';
 export * from './definitions/index.js';
 export * from './fhir/index.js';
+export { checkNir, type NirCheck, nirKey } from './identity/nir.js';
 export * from './mappings/index.js';
 export * from './model/codes.js';
 export * from './model/draft.js';

@@ -17,6 +17,7 @@ import { type HttpApi, startHttpApi } from './http/server.js';
 import { type Logger, silentLogger } from './logger.js';
 import { LiveSampleBus } from './media/live-samples.js';
 import { GatewayMetrics } from './metrics.js';
+import { CartPatientList } from './patient/cart-patients.js';
 import { PatientContext } from './patient/context.js';
 import { SerialService } from './serial/serial-service.js';
 import { ReadingStore } from './store/reading-store.js';
@@ -54,6 +55,8 @@ export interface Gateway {
   teleconsult: TeleconsultAgent;
   /** The cart's day from the cloud (its agenda topic), kept in the store across restarts. */
   cartDay: CartDay;
+  /** The cart's patient list from the cloud's directory (its patients topic), kept in the store; the configuration's until one came. */
+  cartPatients: CartPatientList;
   /** Live waveform samples as read (the teleconsultation's ECG channel listens). */
   liveSamples: LiveSampleBus;
   /** Plugs in another frame source; returns its detach function. */
@@ -115,6 +118,19 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   // Routed before the connection opens: the retained day arrives with the first subscription.
   const cartDay = new CartDay({ gatewayId: config.gatewayId, store, logger });
   sync.route(topics.agenda(config.gatewayId), (payload) => cartDay.receive(payload));
+  const cartPatients = new CartPatientList({
+    gatewayId: config.gatewayId,
+    store,
+    logger,
+    configured: config.patients.map((p) => ({
+      localId: p.id,
+      family: p.family,
+      given: p.given,
+      birthDate: p.birthDate ?? null,
+      ...(p.ins !== undefined && p.insOid !== undefined ? { ins: p.ins, insOid: p.insOid } : {}),
+    })),
+  });
+  sync.route(topics.patients(config.gatewayId), (payload) => cartPatients.receive(payload));
   sync.start();
 
   const steth = config.audio.stethoscope;
@@ -201,6 +217,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     stethoscope,
     teleconsult,
     cartDay,
+    cartPatients,
     liveSamples,
     attachFrames: (source) => devices.attach(source),
     stop() {

@@ -6,6 +6,7 @@
 import type { TSchema } from '@sinclair/typebox';
 import { CartAgenda } from './schemas/agenda.js';
 import { BatchAck, ObservationBatch, PROTOCOL_VERSION } from './schemas/batch.js';
+import { CartPatients } from './schemas/cart-patients.js';
 import { LANES } from './schemas/common.js';
 import { RtcDown, RtcUp } from './schemas/rtc.js';
 import { GatewayStatus } from './schemas/status.js';
@@ -82,6 +83,14 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         parameters: { gatewayId: gatewayIdParam },
         messages: { cartAgenda: { $ref: '#/components/messages/CartAgenda' } },
       },
+      patients: {
+        address: `${TOPIC_ROOT}/gw/{gatewayId}/patients`,
+        description:
+          "Retained, cloud → gateway: the cart's patient list from the cloud's directory, by the cart's own patient ids, " +
+          'with the INS only when the identity is qualified. Replaced whole when a patient of the cart is admitted, transferred, discharged, merged or updated.',
+        parameters: { gatewayId: gatewayIdParam },
+        messages: { cartPatients: { $ref: '#/components/messages/CartPatients' } },
+      },
     },
     operations: {
       sendObservations: {
@@ -120,6 +129,12 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         messages: [{ $ref: '#/channels/agenda/messages/cartAgenda' }],
         bindings: { mqtt: { qos: 1, retain: true, bindingVersion: '0.2.0' } },
       },
+      receivePatients: {
+        action: 'receive',
+        channel: { $ref: '#/channels/patients' },
+        messages: [{ $ref: '#/channels/patients/messages/cartPatients' }],
+        bindings: { mqtt: { qos: 1, retain: true, bindingVersion: '0.2.0' } },
+      },
     },
     components: {
       messages: {
@@ -128,6 +143,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         GatewayStatus: { name: 'GatewayStatus', title: 'Gateway status', payload: toJsonSchema(GatewayStatus) },
         RtcUp: { name: 'RtcUp', title: 'Teleconsultation call and signaling (gateway → cloud)', payload: toJsonSchema(RtcUp) },
         CartAgenda: { name: 'CartAgenda', title: "The cart's day (cloud → gateway)", payload: toJsonSchema(CartAgenda) },
+        CartPatients: { name: 'CartPatients', title: "The cart's patient list (cloud → gateway)", payload: toJsonSchema(CartPatients) },
         RtcDown: { name: 'RtcDown', title: 'Teleconsultation session and signaling (cloud → gateway)', payload: toJsonSchema(RtcDown) },
       },
     },

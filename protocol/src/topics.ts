@@ -32,6 +32,8 @@ export const topics = {
   rtcUp: (gatewayId: string) => `${gw(gatewayId)}/rtc/up`,
   rtcDown: (gatewayId: string) => `${gw(gatewayId)}/rtc/down`,
   agenda: (gatewayId: string) => `${gw(gatewayId)}/agenda`,
+  /** The cart's patient list from the cloud's directory (retained). */
+  patients: (gatewayId: string) => `${gw(gatewayId)}/patients`,
   /** What the cloud's signaling relay subscribes to. */
   allRtcUp: () => `${TOPIC_ROOT}/gw/+/rtc/up`,
   /** What the cloud ingest subscribes to; `shared` makes N ingest workers split the load. */
@@ -41,7 +43,7 @@ export const topics = {
 
 export type ParsedTopic =
   | { kind: 'uplink'; gatewayId: string; lane: Lane }
-  | { kind: 'ack' | 'status' | 'command' | 'rtc-up' | 'rtc-down' | 'agenda'; gatewayId: string };
+  | { kind: 'ack' | 'status' | 'command' | 'rtc-up' | 'rtc-down' | 'agenda' | 'patients'; gatewayId: string };
 
 /** Parses a concrete topic; returns null for anything outside the tree (never throws). */
 export function parseTopic(topic: string): ParsedTopic | null {
@@ -64,6 +66,7 @@ export function parseTopic(topic: string): ParsedTopic | null {
     if (rest[0] === 'status') return { kind: 'status', gatewayId };
     if (rest[0] === 'cmd') return { kind: 'command', gatewayId };
     if (rest[0] === 'agenda') return { kind: 'agenda', gatewayId };
+    if (rest[0] === 'patients') return { kind: 'patients', gatewayId };
   }
   return null;
 }

@@ -61,7 +61,7 @@ const Identifier = open({
   value: opt(str()),
 });
 const Reference = open({ reference: opt(str()), type: opt(str()), identifier: opt(Identifier), display: opt(str()) });
-const Meta = open({ versionId: opt(str()), lastUpdated: opt(str()), profile: opt(Type.Array(str())) });
+const Meta = open({ versionId: opt(str()), lastUpdated: opt(str()), profile: opt(Type.Array(str())), tag: opt(Type.Array(Coding)) });
 const Annotation = open({ text: str(), time: opt(str()) });
 const SampledData = open({
   origin: Quantity,
@@ -176,6 +176,7 @@ export const FhirPatientSchema = open({
   ),
   gender: opt(oneOf(['male', 'female', 'other', 'unknown'] as const)),
   birthDate: opt(str()),
+  link: opt(Type.Array(open({ other: Reference, type: oneOf(['replaced-by', 'replaces', 'refer', 'seealso'] as const) }))),
 });
 
 /** A searchset Bundle of one resource type, as searchsetBundle builds it. */

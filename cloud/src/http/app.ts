@@ -19,6 +19,7 @@ import { registerAssetRoutes } from './routes/assets.js';
 import { registerAttachmentRoutes } from './routes/attachments.js';
 import { CONSULT_WS_OPTIONS, registerConsultRoutes } from './routes/consult.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
+import { registerDirectoryRoutes } from './routes/directory.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerFaviconRoutes } from './routes/favicon.js';
 import { registerFhirMediaRoutes } from './routes/fhir-media.js';
@@ -105,6 +106,11 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerTeleconsultApiRoutes(scope, deps, tc);
       registerActsExportRoute(scope, deps, tc);
       registerAppointmentRoutes(scope, deps, tc);
+      registerDirectoryRoutes(scope, deps, tc, {
+        onChange: (carts) => {
+          for (const g of carts) deps.patientLists?.changed(g);
+        },
+      });
       registerJoinRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerJoinIdentityRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerJoinDeviceRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));

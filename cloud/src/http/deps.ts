@@ -44,6 +44,8 @@ export interface HttpDeps {
    * sender. Without it, only the date of birth confirms.
    */
   homeIdentity?: { telecomOf(patientId: string): Telecom | undefined; channels: readonly CodeChannel[]; wake(): void };
+  /** The carts' patient lists (patients/publisher.ts): told when the directory changes a cart's patients. */
+  patientLists?: { changed(gatewayId: string): void };
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

@@ -38,6 +38,9 @@ describe('topic rules', () => {
     expect(maySubscribe(gwA, topics.agenda('cart-a'))).toBe(true);
     expect(maySubscribe(gwB, topics.agenda('cart-a'))).toBe(false);
     expect(maySubscribe(gwA, 'telecart/v1/gw/+/agenda')).toBe(false);
+    expect(maySubscribe(gwA, topics.patients('cart-a'))).toBe(true);
+    expect(maySubscribe(gwB, topics.patients('cart-a'))).toBe(false);
+    expect(mayPublish(gwA, topics.patients('cart-a'))).toBe(false);
     expect(maySubscribe(gwA, topics.rtcUp('cart-a'))).toBe(false);
     for (const f of [
       'telecart/v1/gw/+/rtc/down',
@@ -58,6 +61,8 @@ describe('topic rules', () => {
     expect(mayPublish(signaling, topics.agenda('cart-a'))).toBe(true);
     expect(mayPublish(signaling, 'telecart/v1/gw/+/agenda')).toBe(false);
     expect(mayPublish(ingest, topics.agenda('cart-a'))).toBe(false);
+    expect(mayPublish(signaling, topics.patients('cart-a'))).toBe(true);
+    expect(mayPublish(ingest, topics.patients('cart-a'))).toBe(false);
     expect(mayPublish(signaling, topics.rtcUp('cart-a'))).toBe(false);
     expect(mayPublish(signaling, topics.ack('cart-a'))).toBe(false);
     expect(mayPublish(signaling, 'telecart/v1/gw/+/rtc/down')).toBe(false);
@@ -72,10 +77,10 @@ describe('topic rules', () => {
   it('writes the same rules as a Mosquitto ACL', () => {
     const acl = mosquittoAcl(['telecart-cloud:ingest:0'], ['cart-z']);
     expect(acl).toContain(
-      `user ${SIGNALING_CN}\ntopic read telecart/v1/gw/+/rtc/up\ntopic read telecart/v1/gw/+/status\ntopic write telecart/v1/gw/+/rtc/down\ntopic write telecart/v1/gw/+/agenda\n`,
+      `user ${SIGNALING_CN}\ntopic read telecart/v1/gw/+/rtc/up\ntopic read telecart/v1/gw/+/status\ntopic write telecart/v1/gw/+/rtc/down\ntopic write telecart/v1/gw/+/agenda\ntopic write telecart/v1/gw/+/patients\n`,
     );
     expect(acl).toContain(
-      'pattern write telecart/v1/gw/%u/rtc/up\npattern read telecart/v1/gw/%u/rtc/down\npattern read telecart/v1/gw/%u/agenda',
+      'pattern write telecart/v1/gw/%u/rtc/up\npattern read telecart/v1/gw/%u/rtc/down\npattern read telecart/v1/gw/%u/agenda\npattern read telecart/v1/gw/%u/patients',
     );
     expect(acl).toContain('user cart-z\ntopic deny telecart/v1/#');
   });

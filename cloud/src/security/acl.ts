@@ -4,11 +4,11 @@
  *
  *   gateway {id}  publish   telecart/v1/gw/{id}/up/{lane}, telecart/v1/gw/{id}/status, telecart/v1/gw/{id}/rtc/up
  *                 subscribe telecart/v1/gw/{id}/ack, telecart/v1/gw/{id}/cmd, telecart/v1/gw/{id}/rtc/down,
- *                           telecart/v1/gw/{id}/agenda
+ *                           telecart/v1/gw/{id}/agenda, telecart/v1/gw/{id}/patients
  *   cloud ingest  publish   telecart/v1/gw/+/ack, telecart/v1/gw/+/cmd
  *                 subscribe telecart/v1/gw/+/up/+ (also through $share), telecart/v1/gw/+/status
- *   cloud signaling (the teleconsultation relay and the agenda publisher, in the main cloud process)
- *                 publish   telecart/v1/gw/+/rtc/down, telecart/v1/gw/+/agenda (retained)
+ *   cloud signaling (the teleconsultation relay, the agenda and patient-list publishers, in the main cloud process)
+ *                 publish   telecart/v1/gw/+/rtc/down, telecart/v1/gw/+/agenda, telecart/v1/gw/+/patients (retained)
  *                 subscribe telecart/v1/gw/+/rtc/up, telecart/v1/gw/+/status (when a cart is back)
  *   anyone else   nothing
  *
@@ -49,7 +49,8 @@ export function mayPublish(who: Identity, topic: string): boolean {
   const [, , , gw, kind, lane, ...more] = parts;
   if (more.length > 0 || gw === undefined || !isValidGatewayId(gw)) return false;
   if (who.role === 'ingest') return lane === undefined && (kind === 'ack' || kind === 'cmd');
-  if (who.role === 'signaling') return (kind === 'rtc' && lane === 'down') || (kind === 'agenda' && lane === undefined);
+  if (who.role === 'signaling')
+    return (kind === 'rtc' && lane === 'down') || ((kind === 'agenda' || kind === 'patients') && lane === undefined);
   if (who.role !== 'gateway' || gw !== who.gatewayId) return false;
   if (kind === 'status') return lane === undefined;
   if (kind === 'rtc') return lane === 'up';
@@ -76,7 +77,7 @@ export function maySubscribe(who: Identity, filter: string): boolean {
     );
   if (who.role !== 'gateway' || shared || rest[0] !== who.gatewayId) return false;
   if (rest.length === 3) return rest[1] === 'rtc' && rest[2] === 'down';
-  return rest.length === 2 && (rest[1] === 'ack' || rest[1] === 'cmd' || rest[1] === 'agenda');
+  return rest.length === 2 && (rest[1] === 'ack' || rest[1] === 'cmd' || rest[1] === 'agenda' || rest[1] === 'patients');
 }
 
 /** The same rules as a Mosquitto acl_file (%u is the username = certificate CN). */
@@ -104,6 +105,7 @@ export function mosquittoAcl(
       `topic read ${TOPIC_ROOT}/gw/+/status`,
       `topic write ${TOPIC_ROOT}/gw/+/rtc/down`,
       `topic write ${TOPIC_ROOT}/gw/+/agenda`,
+      `topic write ${TOPIC_ROOT}/gw/+/patients`,
       '',
     );
   lines.push(
@@ -115,6 +117,7 @@ export function mosquittoAcl(
     `pattern write ${TOPIC_ROOT}/gw/%u/rtc/up`,
     `pattern read ${TOPIC_ROOT}/gw/%u/rtc/down`,
     `pattern read ${TOPIC_ROOT}/gw/%u/agenda`,
+    `pattern read ${TOPIC_ROOT}/gw/%u/patients`,
     '',
   );
   return lines.join('\n');

@@ -16,6 +16,15 @@ import type {
   BookResult,
   ChangeResult,
 } from './appointment-records.js';
+import type {
+  Admission,
+  DirectoryPatient,
+  DirectoryResult,
+  IdentityFields,
+  LikelyDuplicate,
+  NewDirectoryPatient,
+  PatientMovement,
+} from './directory-records.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import type {
   AlertEscalation,
@@ -48,6 +57,17 @@ export type {
   BookResult,
   ChangeResult,
 } from './appointment-records.js';
+export type {
+  Admission,
+  DirectoryPatient,
+  DirectoryResult,
+  IdentityFields,
+  IdentityStatus,
+  LikelyDuplicate,
+  MovementKind,
+  NewDirectoryPatient,
+  PatientMovement,
+} from './directory-records.js';
 export type {
   AlertEscalation,
   EscalationStep,
@@ -321,6 +341,27 @@ export interface CloudStore {
   revokeActLink(tokenSha256: string, at: Date): Promise<ActLinkRecord | null>;
   /** The guests' links of an act (migration 21), oldest first. */
   guestLinksOf(actId: string): Promise<ActLinkRecord[]>;
+  /**
+   * The patient directory (migration 18, directory-tables.ts): each change is one transaction and
+   * says which carts' patient lists it altered. Refusals (unknown patient, merge of two qualified
+   * INS, a cart's local id already taken) change nothing.
+   */
+  createDirectoryPatient(p: NewDirectoryPatient): Promise<DirectoryResult>;
+  updateDirectoryPatient(id: string, fields: IdentityFields, by: string, at: string): Promise<DirectoryResult>;
+  admitPatient(a: Admission): Promise<DirectoryResult>;
+  transferPatient(a: Admission): Promise<DirectoryResult>;
+  dischargePatient(patientId: string, by: string, at: string, reason: string | null): Promise<DirectoryResult>;
+  /** The duplicate's readings, alerts, appointments go to the survivor; the duplicate stays, merged into it. */
+  mergePatients(survivorId: string, duplicateId: string, by: string, at: string): Promise<DirectoryResult>;
+  getDirectoryPatient(id: string): Promise<DirectoryPatient | null>;
+  /** Every patient, merged ones included; by name. */
+  listDirectory(): Promise<DirectoryPatient[]>;
+  /** The patients a cart serves now, with what it calls them (the cart's list, patients/). */
+  cartPatients(gatewayId: string): Promise<(DirectoryPatient & { localId: string })[]>;
+  /** Same INS, or same names and birth date, among patients not merged: for review. */
+  likelyDuplicates(): Promise<LikelyDuplicate[]>;
+  /** Oldest first. */
+  patientMovements(patientId: string): Promise<PatientMovement[]>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

@@ -360,6 +360,38 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 18,
+    name: 'the patient directory: identity status, site, cart, admission, merges, movements',
+    sql: `
+      -- Who a patient is and where: the identity status of its INS (only a qualified one is shared as
+      -- the INS), its site and the cart it is on now (patient_gateways keeps what the cart calls it),
+      -- admission and discharge, and the patient a duplicate was merged into. NULL status: not recorded
+      -- (rows written before this release, patients only seen on readings).
+      ALTER TABLE patients ADD COLUMN identity_status text CHECK (identity_status IN ('provisional', 'recovered', 'validated', 'qualified'));
+      ALTER TABLE patients ADD COLUMN site_id text COLLATE "C";
+      ALTER TABLE patients ADD COLUMN gateway_id text COLLATE "C";
+      ALTER TABLE patients ADD COLUMN admitted_at timestamptz;
+      ALTER TABLE patients ADD COLUMN discharged_at timestamptz;
+      ALTER TABLE patients ADD COLUMN merged_into text COLLATE "C" REFERENCES patients(id);
+      CREATE INDEX patients_ins ON patients (ins) WHERE ins IS NOT NULL;
+      CREATE INDEX patients_gateway ON patients (gateway_id) WHERE gateway_id IS NOT NULL;
+      -- Every movement, never updated nor deleted: the patient's history in the directory.
+      CREATE TABLE patient_movements (
+        id                bigserial PRIMARY KEY,
+        patient_id        text COLLATE "C" NOT NULL,
+        kind              text NOT NULL CHECK (kind IN ('create', 'update', 'admit', 'transfer', 'discharge', 'merge')),
+        at                timestamptz NOT NULL,
+        actor             text NOT NULL,
+        from_gateway      text,
+        to_gateway        text,
+        site_id           text,
+        other_patient_id  text,
+        detail            text
+      );
+      CREATE INDEX patient_movements_patient ON patient_movements (patient_id, id);
+    `,
+  },
+  {
     version: 21,
     name: 'join links of guests invited into a running act, and links withdrawn',
     sql: `

@@ -37,6 +37,16 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import type {
+  Admission,
+  DirectoryPatient,
+  DirectoryResult,
+  IdentityFields,
+  LikelyDuplicate,
+  NewDirectoryPatient,
+  PatientMovement,
+} from './directory-records.js';
+import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import type {
@@ -240,6 +250,7 @@ export class PostgresStore implements CloudStore {
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
   private readonly linkIdentity: LinkIdentityTables;
+  private readonly directory: DirectoryTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -255,6 +266,7 @@ export class PostgresStore implements CloudStore {
     this.reports = new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect);
     this.actLinks = new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect);
     this.linkIdentity = new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect);
+    this.directory = new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect);
     this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
   }
 
@@ -508,6 +520,50 @@ export class PostgresStore implements CloudStore {
       values: [gatewayId],
     });
     return new Map(res.rows.map((r) => [r.local_id, r.patient_id]));
+  }
+
+  createDirectoryPatient(p: NewDirectoryPatient): Promise<DirectoryResult> {
+    return this.directory.create(p);
+  }
+
+  updateDirectoryPatient(id: string, fields: IdentityFields, by: string, at: string): Promise<DirectoryResult> {
+    return this.directory.update(id, fields, by, at);
+  }
+
+  admitPatient(a: Admission): Promise<DirectoryResult> {
+    return this.directory.admit(a);
+  }
+
+  transferPatient(a: Admission): Promise<DirectoryResult> {
+    return this.directory.transfer(a);
+  }
+
+  dischargePatient(patientId: string, by: string, at: string, reason: string | null): Promise<DirectoryResult> {
+    return this.directory.discharge(patientId, by, at, reason);
+  }
+
+  mergePatients(survivorId: string, duplicateId: string, by: string, at: string): Promise<DirectoryResult> {
+    return this.directory.merge(survivorId, duplicateId, by, at);
+  }
+
+  getDirectoryPatient(id: string): Promise<DirectoryPatient | null> {
+    return this.directory.get(id);
+  }
+
+  listDirectory(): Promise<DirectoryPatient[]> {
+    return this.directory.list();
+  }
+
+  cartPatients(gatewayId: string): Promise<(DirectoryPatient & { localId: string })[]> {
+    return this.directory.onCart(gatewayId);
+  }
+
+  likelyDuplicates(): Promise<LikelyDuplicate[]> {
+    return this.directory.duplicates();
+  }
+
+  patientMovements(patientId: string): Promise<PatientMovement[]> {
+    return this.directory.movements(patientId);
   }
 
   async patientGateways(patientId: string): Promise<string[]> {

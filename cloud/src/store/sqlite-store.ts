@@ -36,6 +36,16 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import type {
+  Admission,
+  DirectoryPatient,
+  DirectoryResult,
+  IdentityFields,
+  LikelyDuplicate,
+  NewDirectoryPatient,
+  PatientMovement,
+} from './directory-records.js';
+import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import type {
@@ -138,6 +148,7 @@ export class SqliteStore implements CloudStore {
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
   private readonly linkIdentity: LinkIdentityTables;
+  private readonly directory: DirectoryTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -158,6 +169,13 @@ export class SqliteStore implements CloudStore {
     this.reports = new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect);
     this.actLinks = new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect);
     this.linkIdentity = new LinkIdentityTables(sqliteKysely<LinkIdentityDatabase>(this.db), sqliteDialect);
+    this.directory = new DirectoryTables(sqliteKysely<DirectoryDatabase>(this.db), sqliteDialect, (qs) =>
+      this.db
+        .transaction(() => {
+          for (const q of qs) this.runCompiled(q);
+        })
+        .immediate(),
+    );
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
   }
 
@@ -344,6 +362,50 @@ export class SqliteStore implements CloudStore {
        WHERE l.gateway_id = ? AND p.configured = 1 ORDER BY l.local_id`,
     ).all(gatewayId) as { local_id: string; patient_id: string }[];
     return new Map(rows.map((r) => [r.local_id, r.patient_id]));
+  }
+
+  createDirectoryPatient(p: NewDirectoryPatient): Promise<DirectoryResult> {
+    return this.directory.create(p);
+  }
+
+  updateDirectoryPatient(id: string, fields: IdentityFields, by: string, at: string): Promise<DirectoryResult> {
+    return this.directory.update(id, fields, by, at);
+  }
+
+  admitPatient(a: Admission): Promise<DirectoryResult> {
+    return this.directory.admit(a);
+  }
+
+  transferPatient(a: Admission): Promise<DirectoryResult> {
+    return this.directory.transfer(a);
+  }
+
+  dischargePatient(patientId: string, by: string, at: string, reason: string | null): Promise<DirectoryResult> {
+    return this.directory.discharge(patientId, by, at, reason);
+  }
+
+  mergePatients(survivorId: string, duplicateId: string, by: string, at: string): Promise<DirectoryResult> {
+    return this.directory.merge(survivorId, duplicateId, by, at);
+  }
+
+  getDirectoryPatient(id: string): Promise<DirectoryPatient | null> {
+    return this.directory.get(id);
+  }
+
+  listDirectory(): Promise<DirectoryPatient[]> {
+    return this.directory.list();
+  }
+
+  cartPatients(gatewayId: string): Promise<(DirectoryPatient & { localId: string })[]> {
+    return this.directory.onCart(gatewayId);
+  }
+
+  likelyDuplicates(): Promise<LikelyDuplicate[]> {
+    return this.directory.duplicates();
+  }
+
+  patientMovements(patientId: string): Promise<PatientMovement[]> {
+    return this.directory.movements(patientId);
   }
 
   async patientGateways(patientId: string): Promise<string[]> {

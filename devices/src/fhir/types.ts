@@ -51,6 +51,7 @@ export interface Meta {
   versionId?: string;
   lastUpdated?: string;
   profile?: string[];
+  tag?: Coding[];
 }
 
 export interface Annotation {
@@ -168,6 +169,8 @@ export interface FhirPatient {
   name?: HumanName[];
   gender?: 'male' | 'female' | 'other' | 'unknown';
   birthDate?: string;
+  /** A merged duplicate points to the patient that replaced it. */
+  link?: { other: Reference; type: 'replaced-by' | 'replaces' | 'refer' | 'seealso' }[];
 }
 
 export type DeviceNameType =

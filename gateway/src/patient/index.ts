@@ -1,4 +1,12 @@
 export {
+  CartPatientList,
+  type CartPatientListOptions,
+  type CartPatientsStore,
+  type CartResident,
+  MAX_PATIENT_LIST_BYTES,
+  type PatientListRefusal,
+} from './cart-patients.js';
+export {
   type Assignment,
   FixedPatientError,
   PatientContext,

@@ -1,7 +1,6 @@
 /**
- * INS (Identifiant National de Santé) checks: the NIR matricule's check key and the INS OIDs.
- * Key = 97 − (first 13 characters mod 97), with Corsica's 2A → 19 and 2B → 18 for the
- * computation only (after python-stdnum's stdnum/fr/nir.py; OIDs and sources in docs/codes.md).
+ * INS (Identifiant National de Santé) checks: the NIR matricule's check key (@telecart/devices)
+ * and the INS OIDs (sources in docs/codes.md).
  */
 
 /** OIDs an INS matricule may be qualified with. */
@@ -14,26 +13,8 @@ export const INS_OIDS = {
 
 export type InsOid = (typeof INS_OIDS)[keyof typeof INS_OIDS];
 
-const NIR_SHAPE = /^[12378]\d{2}(0[1-9]|1[0-2]|[2-9]\d)(\d{2}|2A|2B)\d{6}\d{2}$/;
-
-export type NirCheck = { ok: true } | { ok: false; reason: string };
-
-/** The 2-digit check key of the first 13 characters of a NIR ('2A'/'2B' allowed in positions 6–7). */
-export function nirKey(first13: string): number {
-  const digits = `${first13.slice(0, 5)}${first13.slice(5, 7).replace('2A', '19').replace('2B', '18')}${first13.slice(7)}`;
-  if (!/^\d{13}$/.test(digits)) throw new RangeError(`not a NIR body: ${JSON.stringify(first13)}`);
-  return 97 - Number(BigInt(digits) % 97n);
-}
-
-/** Checks the shape of a 15-character NIR and its key. */
-export function checkNir(nir: string): NirCheck {
-  if (!NIR_SHAPE.test(nir)) return { ok: false, reason: 'not a 15-character NIR (sex, year, month, département, commune, order, key)' };
-  const expected = nirKey(nir.slice(0, 13));
-  const given = Number(nir.slice(13));
-  return given === expected
-    ? { ok: true }
-    : { ok: false, reason: `check key ${nir.slice(13)} is wrong (expected ${String(expected).padStart(2, '0')})` };
-}
+// The key check itself is shared with the cloud's patient directory.
+export { checkNir, type NirCheck, nirKey } from '@telecart/devices';
 
 export function isInsOid(oid: string): oid is InsOid {
   return (Object.values(INS_OIDS) as string[]).includes(oid);

@@ -209,7 +209,7 @@ describe('a clinician sees the patients of their carts only', () => {
     ).toMatchObject({
       total: 0,
     });
-    expect((await get('/fhir/Patient?name=x', all.headers)).status).toBe(400);
+    expect((await get('/fhir/Patient?gender=x', all.headers)).status).toBe(400);
   });
 
   it('streams live readings of their patients only', async () => {

@@ -1,15 +1,18 @@
 /**
  * FHIR R4 Patient, what every exported Observation's `subject` points to:
  *   GET /fhir/Patient/:id                          one patient (404 for another cart's patient, as for an unknown one)
- *   GET /fhir/Patient?identifier=[system|]value    by INS (system urn:oid:…) or local id; also _id, _count, _offset
- * Clinicians only, each seeing the patients of their carts; every read is in the audit trail.
+ *   GET /fhir/Patient?identifier=[system|]value    by INS (system urn:oid:…) or local id; also name, family, given,
+ *                                                  birthdate, _id, _count, _offset
+ * Clinicians only, each seeing the patients of their carts; every read is in the audit trail. The
+ * resource is the directory's (directory/fhir-patient.ts): only a qualified INS is the INS.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import { searchsetBundle, TELECART_FHIR, toFhirId, toFhirPatient } from '@telecart/devices';
+import { searchsetBundle, toFhirId } from '@telecart/devices';
 import type { FastifyInstance } from 'fastify';
+import { type DirectoryFhirPatient, toDirectoryFhirPatient } from '../../directory/fhir-patient.js';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import { FhirPatientSchema, fhirResponses, PatientSearchsetSchema } from '../../fhir/response-schemas.js';
-import type { PatientRecord } from '../../store/cloud-store.js';
+import type { DirectoryPatient, PatientRecord } from '../../store/cloud-store.js';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
 import { badRequest, baseUrl, firstIssue, localPatientId, parameterOf } from '../fhir-helpers.js';
@@ -19,6 +22,10 @@ export const FhirPatientSearch = Type.Object(
   {
     identifier: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
     _id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9.-]+$' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    family: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    given: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    birthdate: Type.Optional(Type.String({ pattern: '^\\d{4}(-\\d{2}(-\\d{2})?)?$' })),
     _count: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
     _offset: Type.Optional(Type.Integer({ minimum: 0 })),
     _format: Type.Optional(Type.String({ maxLength: 64 })),
@@ -29,14 +36,32 @@ type Search = Static<typeof FhirPatientSearch>;
 
 const DEFAULT_COUNT = 50;
 
-/** `identifier` token: 'system|value', '|value' (no system), or 'value' (any system). */
-function identifierMatches(p: PatientRecord, token: string): boolean {
+/** `identifier` token: 'system|value', '|value' (no system), or 'value' (any system), against the identifiers served. */
+function identifierMatches(r: DirectoryFhirPatient, token: string): boolean {
   const bar = token.indexOf('|');
   const system = bar < 0 ? undefined : token.slice(0, bar);
   const value = bar < 0 ? token : token.slice(bar + 1);
-  const ids: [string, string][] = [[TELECART_FHIR.patientIdSystem, p.id]];
-  if (p.ins && p.insOid) ids.push([`urn:oid:${p.insOid}`, p.ins]);
-  return ids.some(([s, v]) => v === value && (system === undefined || system === s));
+  return (r.identifier ?? []).some((i) => i.value === value && (system === undefined || system === i.system));
+}
+
+/** FHIR string search: case- and accent-insensitive "starts with". */
+const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+const startsWith = (v: string | null, q: string) => v !== null && fold(v).startsWith(fold(q));
+
+/** The directory's view of a visible patient (a patient known only from readings has the bare record). */
+function directoryView(p: PatientRecord, entry: DirectoryPatient | undefined): DirectoryPatient {
+  return (
+    entry ?? {
+      ...p,
+      identityStatus: null,
+      siteId: null,
+      gatewayId: null,
+      localId: null,
+      admittedAt: null,
+      dischargedAt: null,
+      mergedInto: null,
+    }
+  );
 }
 
 export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
@@ -46,14 +71,19 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
       const id = await localPatientId(deps.store, req.params.id);
-      const patient = (await access.mayReadPatient(currentReader(req), id)) ? await deps.store.getPatient(id) : null;
+      const reader = currentReader(req);
+      const entry = await deps.store.getDirectoryPatient(id);
+      // A merged duplicate is read by whoever reads the patient it was merged into (it is off any cart).
+      const readable =
+        (await access.mayReadPatient(reader, id)) || (entry?.mergedInto != null && (await access.mayReadPatient(reader, entry.mergedInto)));
+      const patient = readable ? await deps.store.getPatient(id) : null;
       if (!patient)
         return reply
           .code(404)
           .type(FHIR_JSON)
           .send(operationOutcome('not-found', `Patient/${req.params.id} is not known`));
       access.recordRead(req, 'fhir-read', patient.id, `Patient/${req.params.id}`);
-      return reply.type(FHIR_JSON).send(toFhirPatient(patient));
+      return reply.type(FHIR_JSON).send(toDirectoryFhirPatient(directoryView(patient, entry ?? undefined)));
     },
   );
 
@@ -74,12 +104,18 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
       }
       const s = req.query;
       const reader = currentReader(req);
-      let found = await access.visiblePatients(reader);
+      const entries = new Map((await deps.store.listDirectory()).map((e) => [e.id, e]));
+      let found = (await access.visiblePatients(reader)).map((p) => directoryView(p, entries.get(p.id)));
       if (s._id !== undefined) found = found.filter((p) => toFhirId(p.id) === s._id);
       if (s.identifier !== undefined) {
         const token = s.identifier;
-        found = found.filter((p) => identifierMatches(p, token));
+        found = found.filter((p) => identifierMatches(toDirectoryFhirPatient(p), token));
       }
+      const { name, family, given, birthdate } = s;
+      if (name !== undefined) found = found.filter((p) => startsWith(p.family, name) || startsWith(p.given, name));
+      if (family !== undefined) found = found.filter((p) => startsWith(p.family, family));
+      if (given !== undefined) found = found.filter((p) => startsWith(p.given, given));
+      if (birthdate !== undefined) found = found.filter((p) => p.birthDate?.startsWith(birthdate) ?? false);
       const count = s._count ?? DEFAULT_COUNT;
       const offset = s._offset ?? 0;
       const page = found.slice(offset, offset + count);
@@ -95,7 +131,7 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
       const hasNext = count > 0 && offset + page.length < found.length;
       return reply.type(FHIR_JSON).send(
         searchsetBundle(
-          page.map((p) => toFhirPatient(p)),
+          page.map((p) => toDirectoryFhirPatient(p)),
           { total: found.length, selfUrl: pageUrl(offset), ...(hasNext ? { nextUrl: pageUrl(offset + count) } : {}), baseUrl: base },
         ),
       );

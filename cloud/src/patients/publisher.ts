@@ -1,0 +1,129 @@
+/**
+ * Publishes each cart's patient list (protocol CartPatients), retained on telecart/v1/gw/{id}/patients,
+ * with the signaling identity (the broker ACL lets it write every cart's list, a cart read only its
+ * own). Rebuilt whole for one cart when the directory changes one of its patients, for every cart
+ * that has patients at start. Changes close together are coalesced into one rebuild per cart.
+ */
+import { randomBytes } from 'node:crypto';
+import { CartPatients, type CartPatients as CartPatientsMsg, compile, formatIssues, topics } from '@telecart/protocol';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { CloudStore, DirectoryPatient } from '../store/cloud-store.js';
+
+const checkList = compile(CartPatients);
+const COALESCE_MS = 50;
+
+export interface CartPatientsOptions {
+  brokerUrl: string;
+  mqttOptions?: Omit<IClientOptions, 'clientId'>;
+  store: CloudStore;
+  logger: Logger;
+  now?: () => Date;
+}
+
+/** The cart's list: an INS only when the identity is qualified (or from before the directory, as configured). */
+export function cartPatientList(
+  gatewayId: string,
+  at: Date,
+  patients: readonly (DirectoryPatient & { localId: string })[],
+): CartPatientsMsg {
+  return {
+    gatewayId,
+    at: at.toISOString(),
+    patients: patients.map((p) => {
+      const shareIns = p.ins !== null && p.insOid !== null && (p.identityStatus === 'qualified' || p.identityStatus === null);
+      return {
+        localId: p.localId,
+        family: p.family,
+        given: p.given,
+        birthDate: p.birthDate,
+        ...(shareIns ? { ins: p.ins ?? '', insOid: p.insOid ?? '' } : {}),
+      };
+    }),
+  };
+}
+
+export class CartPatientsPublisher {
+  private readonly now: () => Date;
+  private readonly pending = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  private constructor(
+    private readonly o: CartPatientsOptions,
+    private readonly client: MqttClient,
+  ) {
+    this.now = o.now ?? (() => new Date());
+  }
+
+  static async connect(o: CartPatientsOptions): Promise<CartPatientsPublisher> {
+    const client = mqtt.connect(o.brokerUrl, {
+      ...o.mqttOptions,
+      clientId: `telecart-patients-${randomBytes(4).toString('hex')}`,
+      reconnectPeriod: o.mqttOptions?.reconnectPeriod ?? 1000,
+    });
+    client.on('error', (e) => o.logger.warn({ err: e }, 'patient lists: MQTT error'));
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+    });
+    return new CartPatientsPublisher(o, client);
+  }
+
+  /** A patient of this cart changed: its list is rebuilt shortly. */
+  changed(gatewayId: string): void {
+    if (this.stopped) return;
+    this.pending.add(gatewayId);
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.enqueue();
+    }, COALESCE_MS);
+  }
+
+  /** Every cart that serves a patient: its list now (at start). */
+  async refreshAll(): Promise<void> {
+    const { store } = this.o;
+    for (const p of await store.listPatients()) for (const g of await store.patientGateways(p.id)) this.pending.add(g);
+    this.enqueue();
+    await this.running;
+  }
+
+  async flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.enqueue();
+    }
+    await this.running;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.race([this.flush(), new Promise((r) => setTimeout(r, 2000).unref())]);
+    await this.client.endAsync(true);
+  }
+
+  private enqueue(): void {
+    this.running = this.running
+      .then(() => this.drain())
+      .catch((e: unknown) => this.o.logger.error({ err: e }, 'patient lists: could not be rebuilt'));
+  }
+
+  private async drain(): Promise<void> {
+    const ids = [...this.pending];
+    this.pending.clear();
+    for (const id of ids) {
+      try {
+        const list = cartPatientList(id, this.now(), await this.o.store.cartPatients(id));
+        const v = checkList.validate(list);
+        if (!v.ok) throw new Error(`patient list for ${id} does not fit CartPatients: ${formatIssues(v.issues)}`);
+        await this.client.publishAsync(topics.patients(id), JSON.stringify(list), { qos: 1, retain: true });
+      } catch (e) {
+        // The cart keeps the last list it got; the next change tries again.
+        this.o.logger.error({ err: e, gatewayId: id }, 'patient lists: the cart’s list could not be published');
+      }
+    }
+  }
+}

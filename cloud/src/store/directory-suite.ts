@@ -1,0 +1,208 @@
+/**
+ * The patient directory part of the store contract (migration 18), run on every CloudStore
+ * (SQLite, PostgreSQL) from its test file next to the other suites.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { batchOf, reading } from '../testing/observations.js';
+import type { CloudStore } from './cloud-store.js';
+import type { IdentityFields, NewDirectoryPatient } from './directory-records.js';
+import type { StoreHarness, StoreTestDatabase } from './store-suite.js';
+
+const at = (h: number, min = 0) => new Date(Date.UTC(2026, 11, 7, h, min)).toISOString();
+const NIR_A = '295109912611193';
+const NIR_B = '253072A07300443';
+const OID = '1.2.250.1.213.1.4.8';
+
+function patient(id: string, over: Partial<IdentityFields> = {}): NewDirectoryPatient {
+  return {
+    id,
+    family: 'MARTIN',
+    given: 'Jeanne',
+    birthDate: '1938-04-02',
+    ins: null,
+    insOid: null,
+    identityStatus: 'provisional',
+    by: 'dr-roux',
+    at: at(8),
+    ...over,
+  };
+}
+
+export function directoryStoreSuite(harness: StoreHarness): void {
+  // Its own describe: hooks at the file's top level would run before every test of the file, every suite's.
+  describe(`${harness.name}: patient directory`, () => {
+    let db: StoreTestDatabase;
+    let store: CloudStore;
+    beforeEach(async () => {
+      db = await harness.fresh();
+      store = await db.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await db.drop();
+    });
+
+    it('creates, admits, transfers and discharges a patient, each movement with who and when', async () => {
+      const created = await store.createDirectoryPatient(patient('p-1', { ins: NIR_A, insOid: OID, identityStatus: 'qualified' }));
+      expect(created).toMatchObject({ ok: true, carts: [] });
+      expect(await store.createDirectoryPatient(patient('p-1'))).toMatchObject({ ok: false, error: 'conflict' });
+
+      const admitted = await store.admitPatient({
+        patientId: 'p-1',
+        gatewayId: 'cart-a',
+        siteId: 'ehpad-1',
+        localId: 'r12',
+        by: 'dr-roux',
+        at: at(9),
+      });
+      expect(admitted).toMatchObject({ ok: true, carts: ['cart-a'] });
+      expect(await store.getDirectoryPatient('p-1')).toEqual({
+        id: 'p-1',
+        family: 'MARTIN',
+        given: 'Jeanne',
+        birthDate: '1938-04-02',
+        ins: NIR_A,
+        insOid: OID,
+        identityStatus: 'qualified',
+        siteId: 'ehpad-1',
+        gatewayId: 'cart-a',
+        localId: 'r12',
+        admittedAt: at(9),
+        dischargedAt: null,
+        mergedInto: null,
+      });
+      // The cart's readings of "r12" are now stored under p-1: the ingest's own lookup.
+      expect(await store.servedPatients('cart-a', ['r12'])).toEqual(new Map([['r12', 'p-1']]));
+      expect((await store.cartPatients('cart-a')).map((p) => [p.localId, p.id])).toEqual([['r12', 'p-1']]);
+      expect(await store.admitPatient({ patientId: 'p-1', gatewayId: 'cart-b', siteId: null, by: 'x', at: at(9) })).toMatchObject({
+        ok: false,
+        error: 'refused',
+        message: 'p-1 is already on cart-a: transfer it instead',
+      });
+
+      const moved = await store.transferPatient({ patientId: 'p-1', gatewayId: 'cart-b', siteId: 'ehpad-2', by: 'dr-roux', at: at(10) });
+      expect(moved).toMatchObject({
+        ok: true,
+        carts: ['cart-a', 'cart-b'],
+        patient: { gatewayId: 'cart-b', localId: 'r12', siteId: 'ehpad-2' },
+      });
+      expect(await store.cartPatients('cart-a')).toEqual([]);
+      expect((await store.cartPatients('cart-b')).map((p) => p.id)).toEqual(['p-1']);
+      expect(await store.servedPatients('cart-a', ['r12'])).toEqual(new Map());
+      expect(await store.patientGateways('p-1')).toEqual(['cart-b']);
+
+      const out = await store.dischargePatient('p-1', 'dr-roux', at(11), 'retour à domicile');
+      expect(out).toMatchObject({ ok: true, carts: ['cart-b'], patient: { gatewayId: null, dischargedAt: at(11) } });
+      expect(await store.cartPatients('cart-b')).toEqual([]);
+      expect(await store.dischargePatient('p-1', 'dr-roux', at(11), null)).toMatchObject({ ok: false, error: 'refused' });
+
+      const history = await store.patientMovements('p-1');
+      expect(history.map((m) => [m.kind, m.by, m.at, m.fromGateway, m.toGateway])).toEqual([
+        ['create', 'dr-roux', at(8), null, null],
+        ['admit', 'dr-roux', at(9), null, 'cart-a'],
+        ['transfer', 'dr-roux', at(10), 'cart-a', 'cart-b'],
+        ['discharge', 'dr-roux', at(11), 'cart-b', null],
+      ]);
+      expect(history[3]?.detail).toBe('retour à domicile');
+    });
+
+    it("refuses a cart's local id another patient holds, and changes nothing", async () => {
+      await store.createDirectoryPatient(patient('p-1'));
+      await store.createDirectoryPatient(patient('p-2', { family: 'LEROY' }));
+      await store.admitPatient({ patientId: 'p-1', gatewayId: 'cart-a', siteId: null, localId: 'r1', by: 'x', at: at(9) });
+      const r = await store.admitPatient({ patientId: 'p-2', gatewayId: 'cart-a', siteId: null, localId: 'r1', by: 'x', at: at(9) });
+      expect(r).toMatchObject({ ok: false, error: 'conflict', message: 'cart-a already calls p-1 "r1": give another local id' });
+      expect((await store.getDirectoryPatient('p-2'))?.gatewayId).toBeNull();
+      expect(await store.patientMovements('p-2')).toHaveLength(1);
+    });
+
+    it('updates the identity; lists likely duplicates by INS or by names and birth date', async () => {
+      await store.createDirectoryPatient(patient('p-1'));
+      await store.createDirectoryPatient(patient('p-2', { family: 'Martin', given: 'JEANNE' }));
+      await store.createDirectoryPatient(patient('p-3', { family: 'LEROY', given: 'Anne', ins: NIR_B, insOid: OID }));
+      await store.createDirectoryPatient(
+        patient('p-4', { family: 'LEROY', given: 'Annie', birthDate: '1940-01-01', ins: NIR_B, insOid: OID }),
+      );
+      await store.createDirectoryPatient(patient('p-5', { family: 'DUBOIS', given: 'Paul' }));
+      expect(await store.likelyDuplicates()).toEqual([
+        { a: 'p-1', b: 'p-2', reason: 'same-name-birth-date' },
+        { a: 'p-3', b: 'p-4', reason: 'same-ins' },
+      ]);
+      const r = await store.updateDirectoryPatient(
+        'p-5',
+        { family: 'DUBOIS', given: 'Paul', birthDate: '1941-02-03', ins: NIR_A, insOid: OID, identityStatus: 'validated' },
+        'dr-roux',
+        at(12),
+      );
+      expect(r).toMatchObject({ ok: true, patient: { birthDate: '1941-02-03', ins: NIR_A, identityStatus: 'validated' } });
+      expect((await store.patientMovements('p-5')).map((m) => m.kind)).toEqual(['create', 'update']);
+      expect(await store.updateDirectoryPatient('nobody', { ...patient('x') }, 'x', at(12))).toMatchObject({
+        ok: false,
+        error: 'not-found',
+      });
+    });
+
+    it('merges a duplicate: its readings, alerts and cart link go to the survivor, the duplicate stays as merged', async () => {
+      await store.createDirectoryPatient(patient('p-1', { ins: NIR_A, insOid: OID, identityStatus: 'qualified' }));
+      await store.createDirectoryPatient(patient('p-2'));
+      await store.admitPatient({ patientId: 'p-1', gatewayId: 'cart-a', siteId: null, by: 'x', at: at(9) });
+      await store.admitPatient({ patientId: 'p-2', gatewayId: 'cart-b', siteId: null, by: 'x', at: at(9) });
+      await store.storeBatch(batchOf([reading('pulse', { seq: 1, patientId: 'p-2', gatewayId: 'cart-b' })]));
+      await store.storeBatch(batchOf([reading('pulse', { seq: 1, patientId: 'p-1', gatewayId: 'cart-a' })]));
+      const trigger = (patientId: string, rule: string) => ({
+        patientId,
+        rule,
+        severity: 'warning' as const,
+        at: new Date(at(9, 30)),
+        observationIds: [],
+        textKey: 'alert.test',
+        values: {},
+      });
+      // The same rule open on both (p-2's is resolved by the merge), another only on the duplicate.
+      await store.upsertOpenAlert(trigger('p-1', 'pulse-high'));
+      await store.upsertOpenAlert(trigger('p-2', 'pulse-high'));
+      await store.upsertOpenAlert(trigger('p-2', 'spo2-low'));
+
+      const r = await store.mergePatients('p-1', 'p-2', 'dr-roux', at(10));
+      expect(r).toMatchObject({ ok: true, carts: ['cart-a', 'cart-b'], patient: { id: 'p-1', gatewayId: 'cart-a' } });
+      expect(await store.getDirectoryPatient('p-2')).toMatchObject({ mergedInto: 'p-1', gatewayId: null });
+      expect(await store.countObservations({ patientId: 'p-1' })).toBe(2);
+      expect(await store.countObservations({ patientId: 'p-2' })).toBe(0);
+      const alerts = (await store.listAlerts({ patientId: 'p-1' })).alerts;
+      expect(alerts.map((a) => [a.rule, a.status]).sort()).toEqual([
+        ['pulse-high', 'open'],
+        ['pulse-high', 'resolved'],
+        ['spo2-low', 'open'],
+      ]);
+      expect(await store.cartPatients('cart-b')).toEqual([]);
+      expect(await store.likelyDuplicates()).toEqual([]);
+      expect((await store.patientMovements('p-2')).map((m) => [m.kind, m.otherPatientId])).toEqual([
+        ['create', null],
+        ['admit', null],
+        ['merge', 'p-1'],
+      ]);
+      expect(await store.mergePatients('p-1', 'p-2', 'dr-roux', at(11))).toMatchObject({
+        ok: false,
+        error: 'refused',
+        message: 'p-2 was already merged into p-1',
+      });
+    });
+
+    it('refuses to merge two patients with different qualified INS, and changes nothing', async () => {
+      await store.createDirectoryPatient(patient('p-1', { ins: NIR_A, insOid: OID, identityStatus: 'qualified' }));
+      await store.createDirectoryPatient(patient('p-2', { ins: NIR_B, insOid: OID, identityStatus: 'qualified' }));
+      await store.storeBatch(batchOf([reading('pulse', { seq: 1, patientId: 'p-2' })]));
+      const r = await store.mergePatients('p-1', 'p-2', 'dr-roux', at(10));
+      expect(r).toEqual({
+        ok: false,
+        error: 'refused',
+        message: `p-1 and p-2 have different qualified INS (${NIR_A}, ${NIR_B}): two people, not duplicates`,
+      });
+      expect(await store.getDirectoryPatient('p-2')).toMatchObject({ mergedInto: null });
+      expect(await store.countObservations({ patientId: 'p-2' })).toBe(1);
+      // A provisional INS does not prove two people: that merge is allowed (the survivor keeps its own INS).
+      await store.updateDirectoryPatient('p-2', { ...patient('p-2'), ins: NIR_B, insOid: OID, identityStatus: 'provisional' }, 'x', at(11));
+      expect(await store.mergePatients('p-1', 'p-2', 'dr-roux', at(12))).toMatchObject({ ok: true, patient: { ins: NIR_A } });
+    });
+  });
+}

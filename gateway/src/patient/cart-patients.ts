@@ -1,0 +1,93 @@
+/**
+ * The cart's patient list as the cloud's directory last sent it (retained on
+ * telecart/v1/gw/{id}/patients). A payload that is not JSON, not the protocol's CartPatients, or
+ * addressed to another cart is refused and logged, and the last good list is kept. The last good
+ * list is written to the store, so the cart still has it offline after a restart. Until a list
+ * has ever come, the configuration file's patients are the list (existing setups).
+ */
+import { CartPatients, type CartPatients as CartPatientsMsg, compile, formatIssues } from '@telecart/protocol';
+import type { Logger } from '../logger.js';
+
+const check = compile(CartPatients);
+const STORE_KEY = 'doc:cloud-patients';
+/** A list is ~150 bytes per patient; anything far larger is not one. */
+export const MAX_PATIENT_LIST_BYTES = 1024 * 1024;
+
+export interface CartPatientsStore {
+  loadMeta(key: `doc:${string}`): string | undefined;
+  saveMeta(key: `doc:${string}`, value: string): void;
+}
+
+export type PatientListRefusal = 'oversize' | 'not-json' | 'schema' | 'wrong-gateway';
+
+/** One patient as the cart knows it: the configuration file's entries have the same shape. */
+export interface CartResident {
+  localId: string;
+  family: string | null;
+  given: string | null;
+  birthDate: string | null;
+  ins?: string;
+  insOid?: string;
+}
+
+export interface CartPatientListOptions {
+  gatewayId: string;
+  store: CartPatientsStore;
+  logger: Logger;
+  /** The configuration file's patients: the list until the cloud sends one. */
+  configured: readonly CartResident[];
+}
+
+export class CartPatientList {
+  private list: CartPatientsMsg | null = null;
+  private readonly refused: Record<PatientListRefusal, number> = { oversize: 0, 'not-json': 0, schema: 0, 'wrong-gateway': 0 };
+
+  constructor(private readonly o: CartPatientListOptions) {
+    const saved = o.store.loadMeta(STORE_KEY);
+    if (saved === undefined) return;
+    const r = this.parse(Buffer.from(saved));
+    if (r.ok) this.list = r.list;
+    else o.logger.warn({ reason: r.reason, detail: r.detail }, 'patients: the stored list cannot be read; using the configured one');
+  }
+
+  /** A payload from the patients topic: kept (and stored) when good, refused (logged) otherwise. */
+  receive(payload: Buffer): boolean {
+    const r = this.parse(payload);
+    if (!r.ok) {
+      this.refused[r.reason]++;
+      this.o.logger.warn(
+        { reason: r.reason, detail: r.detail, kept: this.list?.at ?? null },
+        'patients: refused a list from the cloud; the last good one is kept',
+      );
+      return false;
+    }
+    this.list = r.list;
+    this.o.store.saveMeta(STORE_KEY, JSON.stringify(r.list));
+    return true;
+  }
+
+  /** The residents now: the cloud's last list, or the configuration's until one came. */
+  residents(): { source: 'cloud' | 'config'; at: string | null; patients: readonly CartResident[] } {
+    if (this.list === null) return { source: 'config', at: null, patients: this.o.configured };
+    return { source: 'cloud', at: this.list.at, patients: this.list.patients };
+  }
+
+  refusals(): Readonly<Record<PatientListRefusal, number>> {
+    return { ...this.refused };
+  }
+
+  private parse(payload: Buffer): { ok: true; list: CartPatientsMsg } | { ok: false; reason: PatientListRefusal; detail: string } {
+    if (payload.length > MAX_PATIENT_LIST_BYTES) return { ok: false, reason: 'oversize', detail: `${payload.length} bytes` };
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch (e) {
+      return { ok: false, reason: 'not-json', detail: (e as Error).message };
+    }
+    const v = check.validate(json);
+    if (!v.ok) return { ok: false, reason: 'schema', detail: formatIssues(v.issues).slice(0, 500) };
+    if (v.value.gatewayId !== this.o.gatewayId)
+      return { ok: false, reason: 'wrong-gateway', detail: `for ${v.value.gatewayId}, this cart is ${this.o.gatewayId}` };
+    return { ok: true, list: v.value };
+  }
+}
