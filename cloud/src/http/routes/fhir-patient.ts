@@ -42,7 +42,11 @@ function identifierMatches(p: PatientRecord, token: string): boolean {
 export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Patient/:id',
-    { schema: { params: FhirIdParams, response: fhirResponses(FhirPatientSchema) }, attachValidation: true },
+    {
+      config: { permission: 'patients.read' },
+      schema: { params: FhirIdParams, response: fhirResponses(FhirPatientSchema) },
+      attachValidation: true,
+    },
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
       const id = await localPatientId(deps.store, req.params.id);
@@ -59,7 +63,11 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
 
   app.get<{ Querystring: Search }>(
     '/fhir/Patient',
-    { schema: { querystring: FhirPatientSearch, response: fhirResponses(PatientSearchsetSchema) }, attachValidation: true },
+    {
+      config: { permission: 'patients.read' },
+      schema: { querystring: FhirPatientSearch, response: fhirResponses(PatientSearchsetSchema) },
+      attachValidation: true,
+    },
     async (req, reply) => {
       if (req.validationError) {
         const issue = firstIssue(req.validationError);
