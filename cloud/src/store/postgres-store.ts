@@ -11,6 +11,8 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
+import type { AccountRecord } from './account-records.js';
+import { type AccountDatabase, AccountTables } from './account-tables.js';
 import type { ActLinkRecord } from './act-link-records.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
@@ -233,6 +235,7 @@ export class PostgresStore implements CloudStore {
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
+  private readonly accounts: AccountTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -247,6 +250,7 @@ export class PostgresStore implements CloudStore {
     this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
     this.reports = new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect);
     this.actLinks = new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect);
+    this.accounts = new AccountTables(postgresKysely<AccountDatabase>(pool), postgresDialect);
     this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
   }
 
@@ -647,6 +651,18 @@ export class PostgresStore implements CloudStore {
 
   bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null> {
     return this.actLinks.bind(tokenSha256, deviceSha256, at);
+  }
+
+  saveAccount(account: AccountRecord): Promise<void> {
+    return this.accounts.save(account);
+  }
+
+  getAccount(id: string): Promise<AccountRecord | null> {
+    return this.accounts.get(id);
+  }
+
+  listAccounts(): Promise<AccountRecord[]> {
+    return this.accounts.list();
   }
 
   appendAudit(event: AuditEventInput): Promise<void> {

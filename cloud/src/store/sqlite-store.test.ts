@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
+import { accountStoreSuite } from './account-suite.js';
 import { actLinkStoreSuite } from './act-link-suite.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
 import { outboxStoreSuite } from './outbox-suite.js';
@@ -45,6 +46,7 @@ appointmentStoreSuite(harness);
 outboxStoreSuite(harness);
 reportStoreSuite(harness);
 actLinkStoreSuite(harness);
+accountStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;

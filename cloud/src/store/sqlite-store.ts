@@ -10,6 +10,8 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import Database from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
 import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
+import type { AccountRecord } from './account-records.js';
+import { type AccountDatabase, AccountTables } from './account-tables.js';
 import type { ActLinkRecord } from './act-link-records.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
@@ -135,6 +137,7 @@ export class SqliteStore implements CloudStore {
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
+  private readonly accounts: AccountTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -154,6 +157,7 @@ export class SqliteStore implements CloudStore {
     this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
     this.reports = new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect);
     this.actLinks = new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect);
+    this.accounts = new AccountTables(sqliteKysely<AccountDatabase>(this.db), sqliteDialect);
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
   }
 
@@ -498,6 +502,18 @@ export class SqliteStore implements CloudStore {
 
   bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null> {
     return this.actLinks.bind(tokenSha256, deviceSha256, at);
+  }
+
+  saveAccount(account: AccountRecord): Promise<void> {
+    return this.accounts.save(account);
+  }
+
+  getAccount(id: string): Promise<AccountRecord | null> {
+    return this.accounts.get(id);
+  }
+
+  listAccounts(): Promise<AccountRecord[]> {
+    return this.accounts.list();
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {
