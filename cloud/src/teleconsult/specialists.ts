@@ -29,7 +29,7 @@ function matches(pattern: string, gatewayId: string): boolean {
 }
 
 /** A configured account as code may give it: without a role it is a specialist. */
-type AccountConfig = Omit<SpecialistConfig, 'role'> & { role?: Role };
+export type AccountConfig = Omit<SpecialistConfig, 'role'> & { role?: Role };
 
 export class SpecialistDirectory {
   private readonly byId = new Map<string, AccountConfig>();
@@ -38,7 +38,11 @@ export class SpecialistDirectory {
   private readonly totpSecrets = new Map<string, string>();
 
   /** `totpKey`: the key of teleconsult.totpKeyFile, needed when an account has `totp`. */
-  constructor(specialists: readonly AccountConfig[], sites: readonly SiteConfig[] = [], totpKey?: Buffer) {
+  constructor(
+    specialists: readonly AccountConfig[],
+    sites: readonly SiteConfig[] = [],
+    private readonly totpKey?: Buffer,
+  ) {
     const problems = checkTeleconsultAccounts(specialists, sites);
     if (problems.length > 0) throw new Error(problems.map(formatConfigIssue).join('; '));
     for (const s of sites) this.sites.set(s.id, s);
@@ -48,6 +52,24 @@ export class SpecialistDirectory {
       if (!totpKey) throw new Error(`teleconsult.specialists ${s.id}: totp is set but teleconsult.totpKeyFile is not`);
       this.totpSecrets.set(s.id, decryptTotpSecret(s.totp, s.id, totpKey));
     }
+  }
+
+  /**
+   * Adds or replaces an account while the cloud runs (the administration API, after the store has
+   * it): the next request of its logins sees the change, a disabled account is refused at once.
+   */
+  put(account: AccountConfig): void {
+    const others = [...this.byId.values()].filter((s) => s.id !== account.id);
+    const problems = checkTeleconsultAccounts([...others, account], [...this.sites.values()]);
+    if (problems.length > 0) throw new Error(problems.map(formatConfigIssue).join('; '));
+    this.byId.set(account.id, account);
+    if (account.totp === undefined) this.totpSecrets.delete(account.id);
+    else if (this.totpKey) this.totpSecrets.set(account.id, decryptTotpSecret(account.totp, account.id, this.totpKey));
+  }
+
+  /** The account as stored in the directory, disabled or not (administration). */
+  config(id: string): AccountConfig | undefined {
+    return this.byId.get(id);
   }
 
   /** The account's TOTP secret (base32), if it has a second factor. */
