@@ -102,13 +102,11 @@ function view(a: AccountRecord): Static<typeof AccountView> {
 }
 
 const fail = (reply: FastifyReply, code: 400 | 403 | 404 | 409, message: string) =>
-  reply
-    .code(code)
-    .send({
-      statusCode: code,
-      error: code === 400 ? 'Bad Request' : code === 403 ? 'Forbidden' : code === 404 ? 'Not Found' : 'Conflict',
-      message,
-    });
+  reply.code(code).send({
+    statusCode: code,
+    error: code === 400 ? 'Bad Request' : code === 403 ? 'Forbidden' : code === 404 ? 'Not Found' : 'Conflict',
+    message,
+  });
 
 /** Why an account's fields do not hold together (RPPS of a practitioner), or null. */
 function accountProblem(role: AccountRecord['role'], rpps: string | null): string | null {
