@@ -27,8 +27,8 @@ const nurseA = testClinician({ id: 'nurse-a', role: 'ehpad-nurse', audit: false,
 
 /** Routes about the caller's own login: any signed-in account. */
 const OWN_ACCOUNT = ['GET /api/specialist/me', 'HEAD /api/specialist/me', 'POST /api/specialist/logout-everywhere'];
-/** Permissions no route of this app carries yet (patients.manage: the patient directory; carts.manage: the carts page). */
-const NO_ROUTE_YET: Permission[] = ['patients.manage', 'carts.manage'];
+/** Permissions no route of this app carries yet (patients.manage: the patient directory's routes). */
+const NO_ROUTE_YET: Permission[] = ['patients.manage'];
 /** Streams that never end on inject: their refusals are checked, their admissions by other tests. */
 const STREAMS = new Set(['/api/events', '/consult/ws']);
 

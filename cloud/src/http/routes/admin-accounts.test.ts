@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cloud, type StartCloudOptions, startCloud } from '../../cloud.js';
 import { testClinician } from '../../testing/clinician.js';
+import { statusOf } from '../../testing/observations.js';
 
 const admin = testClinician({ id: 'admin-a', role: 'site-admin', audit: false, gateways: [], sites: ['ehpad-a'] });
 const secretary = testClinician({ id: 'sec-a', role: 'coordinator', audit: false, gateways: [], sites: ['ehpad-a'] });
@@ -114,6 +115,24 @@ describe('account administration', () => {
     // The auditor sees every cart: not an account of EHPAD A's administrator.
     expect(ids).not.toContain('dpo');
     expect((await api('PATCH', '/api/admin/accounts/dpo', admin.headers, { disabled: true })).status).toBe(404);
+  });
+
+  it("lists the carts of the administrator's sites with their state, and not the others", async () => {
+    await cloud.store.upsertGatewayStatus(statusOf('cart-a1', true, 12));
+    await cloud.store.upsertGatewayStatus(statusOf('cart-b1', false));
+    const carts = await api('GET', '/api/admin/carts', admin.headers);
+    expect(carts.status).toBe(200);
+    expect(carts.body.carts).toEqual([
+      {
+        gatewayId: 'cart-a1',
+        site: 'ehpad-a',
+        online: true,
+        version: '0.1.0',
+        backlog: expect.objectContaining({ readings: 12 }),
+        lastSeenAt: expect.any(String),
+      },
+    ]);
+    expect((await api('GET', '/api/admin/carts', secretary.headers)).status).toBe(403);
   });
 
   it('keeps the accounts and the disable across a restart; enabling lets the nurse in again', async () => {

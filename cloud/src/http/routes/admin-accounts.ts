@@ -5,11 +5,13 @@
  *   PATCH /api/admin/accounts/:id                change name, role, sites, RPPS, contact; disable or enable; reset TOTP
  *   POST  /api/admin/accounts/:id/end-sessions   end every login of the account
  *   GET   /api/admin/sites                       the sites this administrator manages
+ *   GET   /api/admin/carts                       the carts of those sites that reported (carts.manage): online state, backlog, version, last seen
  * A site administrator manages the accounts whose sites are all among its own, and grants only its
  * sites; an account with every cart ('*') manages all. The store is written first, then the
  * directory every request asks: a disabled account's next request is refused. Each change is audited.
  */
 import { type Static, Type } from '@sinclair/typebox';
+import { GatewayStatus } from '@telecart/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { accountConfigOf } from '../../auth/accounts.js';
 import { ROLE_TABLE, ROLES, rppsProblem } from '../../auth/permissions.js';
@@ -173,6 +175,43 @@ export function registerAdminAccountRoutes(
       return reply
         .header('cache-control', 'no-store')
         .send({ sites: tc.directory.siteList().filter((s) => scope === 'all' || scope.has(s.id)) });
+    },
+  );
+
+  const OrNull = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+  const CartsReply = Type.Object(
+    {
+      carts: Type.Array(
+        Type.Object(
+          {
+            gatewayId: Type.String(),
+            site: OrNull(Type.String()),
+            online: Type.Boolean(),
+            version: OrNull(Type.String()),
+            backlog: OrNull(Type.Required(GatewayStatus).properties.backlog),
+            lastSeenAt: OrNull(Type.String()),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  );
+  app.get(
+    '/api/admin/carts',
+    { schema: { response: { 200: CartsReply } }, config: { access: 'specialist', permission: 'carts.manage' } },
+    async (req, reply) => {
+      const scope = managedSites(currentSpecialist(req));
+      const carts = (await store.listGateways()).flatMap((g) => {
+        const site = tc.directory.siteOf(g.gatewayId)?.id ?? null;
+        if (scope !== 'all' && (site === null || !scope.has(site))) return [];
+        // Last seen: the newer of its last status and its last batch.
+        const seen = [g.statusReceivedAt, g.lastBatchAt].filter((t): t is string => t !== null).sort();
+        return [
+          { gatewayId: g.gatewayId, site, online: g.online, version: g.version, backlog: g.backlog, lastSeenAt: seen.at(-1) ?? null },
+        ];
+      });
+      return reply.header('cache-control', 'no-store').send({ carts });
     },
   );
 
