@@ -81,7 +81,10 @@ export async function seedAccounts(
       warn(`account ${a.id} is no longer in the configuration: disabled`);
     }
   const known = new Set(sites.map((s) => s.id));
-  return (await store.listAccounts()).map((a) => {
+  // Configuration order first (lists and pages show accounts in it), then the administration's, by id.
+  const order = new Map(configured.map((c, i) => [c.id, i]));
+  const stored = (await store.listAccounts()).sort((x, y) => (order.get(x.id) ?? order.size) - (order.get(y.id) ?? order.size));
+  return stored.map((a) => {
     const gone = a.sites.filter((s) => !known.has(s));
     if (gone.length > 0) warn(`account ${a.id}: site ${gone.join(', ')} is no longer configured (teleconsult.sites); left out`);
     return accountConfigOf({ ...a, sites: a.sites.filter((s) => known.has(s)) });
