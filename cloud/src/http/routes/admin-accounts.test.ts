@@ -145,4 +145,19 @@ describe('account administration', () => {
     expect((await api('POST', `/api/admin/accounts/${NURSE.id}/end-sessions`, admin.headers)).body).toEqual({ ended: 1 });
     expect((await api('GET', '/api/patients', { cookie: again.cookie })).status).toBe(401);
   }, 30_000);
+
+  it('updates a configured account on restart, and disables one taken out of the configuration', async () => {
+    expect((await api('GET', '/api/audit?limit=1', auditor.headers)).status).toBe(200);
+    await cloud.stop();
+    const o = options();
+    const tc = o.teleconsult ?? {};
+    cloud = await startCloud({
+      ...o,
+      teleconsult: { ...tc, specialists: [admin.account, { ...secretary.account, name: 'Mme Secrétaire' }] },
+    });
+    const listed = (await api('GET', '/api/admin/accounts', admin.headers)).body.accounts as { id: string; name: string; source: string }[];
+    expect(listed.find((a) => a.id === 'sec-a')).toMatchObject({ name: 'Mme Secrétaire', source: 'config' });
+    expect((await api('GET', '/api/audit?limit=1', auditor.headers)).status).toBe(401);
+    expect((await cloud.store.getAccount('dpo'))?.disabledAt).toEqual(expect.any(String));
+  }, 30_000);
 });
