@@ -65,7 +65,7 @@ beforeAll(async () => {
     creds[id] = loadGatewayCredentials(paths, id);
     lists[id] = cartList(id);
   }
-  roux = await login(c.cloud.httpUrl, 'dr-roux', PASSWORDS['dr-roux']);
+  roux = await login(c.cloud.httpUrl, 'admin-sites', PASSWORDS['admin-sites']);
   // Known carts: they have reported their status.
   for (const id of ['cart-a', 'cart-b'])
     await c.cloud.store.upsertGatewayStatus({ v: 1, gatewayId: id, at: new Date().toISOString(), online: true, version: 'test' });

@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import type { AuditEvent } from '@telecart/cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ConsultCloud, login, startConsultCloud } from '../teleconsult/support.js';
+import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from '../teleconsult/support.js';
 
 /** The FHIR R4 JSON schema (hl7.org/fhir/R4/fhir.schema.json), as packaged with its validator. */
 const require = createRequire(import.meta.url);
@@ -51,7 +51,7 @@ const person = (id: string, over: Record<string, unknown> = {}) => ({
 beforeAll(async () => {
   c = await startConsultCloud();
   url = c.cloud.httpUrl;
-  roux = await login(url, 'dr-roux', 'cardio-2026!');
+  roux = await login(url, 'admin-sites', PASSWORDS['admin-sites']);
   blanc = await login(url, 'dr-blanc', 'geria-2026!');
 });
 afterAll(async () => {
@@ -65,7 +65,7 @@ describe('patient directory', () => {
     expect(r.json.message).toBe('INS 295109912611194: check key 94 is wrong (expected 93)');
     expect(await c.cloud.store.getDirectoryPatient('d-bad')).toBeNull();
     expect((await audit('patient-create-refused')).map((e) => [e.actor, e.patientId, e.detail])).toEqual([
-      ['dr-roux', 'd-bad', 'INS 295109912611194: check key 94 is wrong (expected 93)'],
+      ['admin-sites', 'd-bad', 'INS 295109912611194: check key 94 is wrong (expected 93)'],
     ]);
   });
 
@@ -157,10 +157,10 @@ describe('patient directory', () => {
     expect(out.json.patient).toMatchObject({ gatewayId: null });
     const detail = await api(roux, 'GET', '/api/directory/patients/d-t');
     expect((detail.json.movements as { kind: string; by: string }[]).map((m) => [m.kind, m.by])).toEqual([
-      ['create', 'dr-roux'],
-      ['admit', 'dr-roux'],
-      ['transfer', 'dr-roux'],
-      ['discharge', 'dr-roux'],
+      ['create', 'admin-sites'],
+      ['admit', 'admin-sites'],
+      ['transfer', 'admin-sites'],
+      ['discharge', 'admin-sites'],
     ]);
     expect((await audit('patient-transfer')).map((e) => e.patientId)).toContain('d-t');
   });

@@ -121,7 +121,7 @@ describe.skipIf(!hasChromium)('sign-in with OpenID Connect in Chromium', () => {
     await page.waitForURL(`${cloud.httpUrl}/`);
     const me = await page.request.get(`${cloud.httpUrl}/api/specialist/me`);
     expect(me.status()).toBe(200);
-    expect(await me.json()).toEqual({ specialist: { id: 'dr-roux', name: 'Dr Anne Roux', audit: false } });
+    expect(await me.json()).toMatchObject({ specialist: { id: 'dr-roux', name: 'Dr Anne Roux', audit: false, role: 'specialist' } });
     await expect
       .poll(() => audit('login'))
       .toContainEqual(expect.stringMatching(new RegExp(`^dr-roux oidc ${provider.issuer} acr=eidas2 amr=pwd,otp `)));

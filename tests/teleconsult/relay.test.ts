@@ -42,7 +42,7 @@ describe('login', () => {
     expect(cookie).toMatch(/^telecart_consult=[A-Za-z0-9_-]{43};/);
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
-    expect(await r.json()).toEqual({ specialist: { id: 'dr-blanc', name: 'Dr Marc Blanc', audit: false } });
+    expect(await r.json()).toMatchObject({ specialist: { id: 'dr-blanc', name: 'Dr Marc Blanc', audit: false, role: 'specialist' } });
 
     const me = await fetch(`${url}/api/specialist/me`, { headers: { cookie: cookie.split(';')[0] ?? '' } });
     expect(((await me.json()) as { specialist: { id: string } }).specialist.id).toBe('dr-blanc');

@@ -11,7 +11,12 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import WebSocket from 'ws';
 
-export const PASSWORDS = { 'dr-roux': 'cardio-2026!', 'dr-blanc': 'geria-2026!', auditor: 'audit-2026!' } as const;
+export const PASSWORDS = {
+  'dr-roux': 'cardio-2026!',
+  'dr-blanc': 'geria-2026!',
+  auditor: 'audit-2026!',
+  'admin-sites': 'admin-2026!',
+} as const;
 
 export interface ConsultCloud {
   cloud: Cloud;
@@ -19,7 +24,7 @@ export interface ConsultCloud {
   stop(): Promise<void>;
 }
 
-/** The cloud (embedded broker, SQLite or the given db) with three accounts: dr-roux on cart-*, dr-blanc on home-*, an auditor. */
+/** The cloud (embedded broker, SQLite or the given db) with four accounts: dr-roux on cart-*, dr-blanc on home-*, an auditor, a site administrator of every cart. */
 export async function startConsultCloud(extra: Partial<StartCloudOptions> = {}): Promise<ConsultCloud> {
   const dir = mkdtempSync(join(tmpdir(), 'telecart-consult-'));
   const cloud = await startCloud({
@@ -44,6 +49,14 @@ export async function startConsultCloud(extra: Partial<StartCloudOptions> = {}):
         { id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORDS['dr-roux'], 10), gateways: ['cart-*'] },
         { id: 'dr-blanc', name: 'Dr Marc Blanc', passwordHash: await hashPassword(PASSWORDS['dr-blanc'], 10), sites: ['home'] },
         { id: 'auditor', name: 'DPO', passwordHash: await hashPassword(PASSWORDS.auditor, 10), audit: true },
+        // Manages the patient directory of every site (docs/roles.md: patients.manage), reads no vitals.
+        {
+          id: 'admin-sites',
+          name: 'Site administration',
+          role: 'site-admin',
+          passwordHash: await hashPassword(PASSWORDS['admin-sites'], 10),
+          gateways: ['*'],
+        },
       ],
       sites: [{ id: 'home', name: 'Home kits', gateways: ['home-*'] }],
       ...extra.teleconsult,

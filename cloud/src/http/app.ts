@@ -12,6 +12,7 @@ import { closedByDefault } from './access/route-access.js';
 import { CloudMetrics } from './cloud-metrics.js';
 import type { HttpDeps } from './deps.js';
 import { registerActsExportRoute } from './routes/acts-export.js';
+import { registerAdminAccountRoutes } from './routes/admin-accounts.js';
 import { registerAgendaPageRoutes } from './routes/agenda-pages.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerAppointmentRoutes } from './routes/appointments.js';
@@ -120,6 +121,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerFhirReportRoutes(scope, deps, access, tc);
       registerReportPageRoutes(scope);
       registerConsultRoutes(scope, deps, tc);
+      registerAdminAccountRoutes(scope, deps, tc);
     });
   }
 

@@ -4,6 +4,7 @@
  * store's own answer (whole cloud: embedded aedes, SQLite, fastify, real sockets). The FHIR routes
  * are compared with the FHIR mapping in fhir-responses.test.ts.
  */
+
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { encodePayload, type Observation, topics } from '@telecart/protocol';
 import mqtt from 'mqtt';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { permissionsOf } from '../auth/permissions.js';
 import { type Cloud, startCloud } from '../cloud.js';
 import { patientTrends } from '../patient-page/trends.js';
 import type { TeleconsultationRecord } from '../store/teleconsult-records.js';
@@ -237,7 +239,15 @@ describe('response schemas drop nothing', () => {
   });
 
   it('GET /api/specialist/me, GET /healthz, GET /api/metrics/store', async () => {
-    expect(await getJson('/api/specialist/me')).toEqual({ specialist: { id: 'dr-schemas', name: 'Dr dr-schemas', audit: true } });
+    expect(await getJson('/api/specialist/me')).toEqual({
+      specialist: {
+        id: 'dr-schemas',
+        name: 'Dr dr-schemas',
+        audit: true,
+        role: 'specialist',
+        permissions: [...permissionsOf('specialist', { audit: true })],
+      },
+    });
     expect(await getJson('/healthz', {})).toEqual({ status: 'ok', store: 'ok', mqtt: 'connected' });
     expect(await getJson('/api/metrics/store', {})).toEqual({ unreadableRows: cloud.store.unreadableRows() });
   });

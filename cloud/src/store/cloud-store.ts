@@ -6,6 +6,7 @@
 
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { StoredLogin } from '../teleconsult/logins.js';
+import type { AccountRecord } from './account-records.js';
 import type { ActLinkRecord } from './act-link-records.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import type {
@@ -362,6 +363,11 @@ export interface CloudStore {
   likelyDuplicates(): Promise<LikelyDuplicate[]>;
   /** Oldest first. */
   patientMovements(patientId: string): Promise<PatientMovement[]>;
+  /** Accounts (migration 17): inserted, or every field but the creation time replaced. */
+  saveAccount(account: AccountRecord): Promise<void>;
+  getAccount(id: string): Promise<AccountRecord | null>;
+  /** Every account, by id. */
+  listAccounts(): Promise<AccountRecord[]>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

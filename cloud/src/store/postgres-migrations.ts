@@ -360,6 +360,31 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 17,
+    name: 'accounts in the store: role, RPPS, sites, secrets, disabled (the configuration seeds them)',
+    sql: `
+      CREATE TABLE accounts (
+        id             text COLLATE "C" PRIMARY KEY,
+        name           text NOT NULL,
+        role           text NOT NULL,
+        rpps           text,
+        email          text,
+        phone          text,
+        sites_json     text NOT NULL,
+        gateways_json  text NOT NULL,
+        specialty      text,
+        audit          smallint NOT NULL CHECK (audit IN (0, 1)),
+        password_hash  text,
+        token_sha256   text,
+        totp           text,
+        oidc_subject   text UNIQUE,
+        source         text NOT NULL CHECK (source IN ('config', 'admin')),
+        disabled_at    timestamptz,
+        created_at     timestamptz NOT NULL,
+        updated_at     timestamptz NOT NULL
+    `,
+  },
+  {
     version: 18,
     name: 'the patient directory: identity status, site, cart, admission, merges, movements',
     sql: `

@@ -2,6 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
 import { type Postgres, startPostgres } from '../testing/postgres.js';
+import { accountStoreSuite } from './account-suite.js';
 import { actLinkStoreSuite } from './act-link-suite.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
 import { directoryStoreSuite } from './directory-suite.js';
@@ -63,6 +64,7 @@ outboxStoreSuite(harness);
 reportStoreSuite(harness);
 actLinkStoreSuite(harness);
 directoryStoreSuite(harness);
+accountStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {

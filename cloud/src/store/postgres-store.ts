@@ -11,6 +11,8 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
+import type { AccountRecord } from './account-records.js';
+import { type AccountDatabase, AccountTables } from './account-tables.js';
 import type { ActLinkRecord } from './act-link-records.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
@@ -251,6 +253,7 @@ export class PostgresStore implements CloudStore {
   private readonly actLinks: ActLinkTables;
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
+  private readonly accounts: AccountTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -267,6 +270,7 @@ export class PostgresStore implements CloudStore {
     this.actLinks = new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect);
     this.linkIdentity = new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect);
     this.directory = new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect);
+    this.accounts = new AccountTables(postgresKysely<AccountDatabase>(pool), postgresDialect);
     this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
   }
 
@@ -746,6 +750,18 @@ export class PostgresStore implements CloudStore {
 
   guestLinksOf(actId: string): Promise<ActLinkRecord[]> {
     return this.actLinks.guestsOf(actId);
+  }
+
+  saveAccount(account: AccountRecord): Promise<void> {
+    return this.accounts.save(account);
+  }
+
+  getAccount(id: string): Promise<AccountRecord | null> {
+    return this.accounts.get(id);
+  }
+
+  listAccounts(): Promise<AccountRecord[]> {
+    return this.accounts.list();
   }
 
   appendAudit(event: AuditEventInput): Promise<void> {

@@ -376,6 +376,32 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 17,
+    name: 'accounts in the store: role, RPPS, sites, secrets, disabled (the configuration seeds them)',
+    sql: `
+      CREATE TABLE accounts (
+        id             TEXT PRIMARY KEY,
+        name           TEXT NOT NULL,
+        role           TEXT NOT NULL,
+        rpps           TEXT,
+        email          TEXT,
+        phone          TEXT,
+        sites_json     TEXT NOT NULL,
+        gateways_json  TEXT NOT NULL,
+        specialty      TEXT,
+        audit          INTEGER NOT NULL CHECK (audit IN (0, 1)),
+        password_hash  TEXT,
+        token_sha256   TEXT,
+        totp           TEXT,
+        oidc_subject   TEXT UNIQUE,
+        source         TEXT NOT NULL CHECK (source IN ('config', 'admin')),
+        disabled_at    TEXT,
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+      );
+    `,
+  },
+  {
     version: 18,
     name: 'the patient directory: identity status, site, cart, admission, merges, movements',
     sql: `

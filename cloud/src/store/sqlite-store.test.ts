@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
+import { accountStoreSuite } from './account-suite.js';
 import { actLinkStoreSuite } from './act-link-suite.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
 import { directoryStoreSuite } from './directory-suite.js';
@@ -47,6 +48,7 @@ outboxStoreSuite(harness);
 reportStoreSuite(harness);
 actLinkStoreSuite(harness);
 directoryStoreSuite(harness);
+accountStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;

@@ -10,6 +10,8 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import Database from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
 import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
+import type { AccountRecord } from './account-records.js';
+import { type AccountDatabase, AccountTables } from './account-tables.js';
 import type { ActLinkRecord } from './act-link-records.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
@@ -149,6 +151,7 @@ export class SqliteStore implements CloudStore {
   private readonly actLinks: ActLinkTables;
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
+  private readonly accounts: AccountTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -176,6 +179,7 @@ export class SqliteStore implements CloudStore {
         })
         .immediate(),
     );
+    this.accounts = new AccountTables(sqliteKysely<AccountDatabase>(this.db), sqliteDialect);
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
   }
 
@@ -591,6 +595,18 @@ export class SqliteStore implements CloudStore {
 
   guestLinksOf(actId: string): Promise<ActLinkRecord[]> {
     return this.actLinks.guestsOf(actId);
+  }
+
+  saveAccount(account: AccountRecord): Promise<void> {
+    return this.accounts.save(account);
+  }
+
+  getAccount(id: string): Promise<AccountRecord | null> {
+    return this.accounts.get(id);
+  }
+
+  listAccounts(): Promise<AccountRecord[]> {
+    return this.accounts.list();
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {

@@ -3,7 +3,9 @@
  * which cart and patient, duration and outcome; and an append-only audit trail of every event
  * (logins, calls, joins, hang-ups, refusals).
  */
+
 import type { TeleconsultStatus } from '@telecart/protocol';
+import type { Role } from '../auth/permissions.js';
 
 /**
  * The consent recorded with the act (CSP R.6316-2): the patient's, or their representative's (legal
@@ -72,7 +74,8 @@ export interface TeleconsultationQuery {
   offset?: number;
 }
 
-export type AuditActorRole = 'specialist' | 'gateway' | 'system' | 'anonymous';
+/** An account's role (auth/permissions.ts), or who else acts. */
+export type AuditActorRole = Role | 'gateway' | 'system' | 'anonymous';
 
 export interface AuditEventInput {
   at: string;

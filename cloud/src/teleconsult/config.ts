@@ -1,6 +1,7 @@
 /** The `teleconsult` section of the cloud configuration: specialist accounts, sites, timeouts, ICE servers, the TURN relay. */
 import { CloneType, type Static, Type } from '@sinclair/typebox';
 import { type ConfigIssue, IceServer } from '@telecart/protocol';
+import { ROLES, rppsProblem } from '../auth/permissions.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]*$' });
 /** Where appointment invitations and reminders go: an e-mail address, a mobile number (E.164), or both. */
@@ -32,6 +33,19 @@ export const SpecialistConfig = Type.Object(
   {
     id: CloneType(Id, { description: 'login id, recorded in the audit trail' }),
     name: Type.String({ minLength: 1, maxLength: 128, description: 'shown to the nurse, e.g. "Dr Anne Roux (cardiologie)"' }),
+    role: Type.Union(
+      ROLES.map((r) => Type.Literal(r)),
+      {
+        default: 'specialist',
+        description: 'what the account may do; the roles and their permissions are in docs/roles.md',
+      },
+    ),
+    rpps: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{11}$',
+        description: 'the practitioner’s RPPS number (11 digits, the last a Luhn key, checked at start)',
+      }),
+    ),
     specialty: Type.Optional(
       Type.String({
         minLength: 1,
@@ -247,8 +261,8 @@ export type TeleconsultConfig = Static<typeof TeleconsultConfig>;
 
 /** The section as code may give it (tests, embedding): every defaulted field optional. */
 export type TeleconsultOptions = Partial<Omit<TeleconsultConfig, 'specialists'>> & {
-  specialists?: (Omit<SpecialistConfig, 'gateways' | 'sites' | 'audit'> &
-    Partial<Pick<SpecialistConfig, 'gateways' | 'sites' | 'audit'>>)[];
+  specialists?: (Omit<SpecialistConfig, 'gateways' | 'sites' | 'audit' | 'role'> &
+    Partial<Pick<SpecialistConfig, 'gateways' | 'sites' | 'audit' | 'role'>>)[];
 };
 
 /** Defaults for a config built in code rather than loaded through the schema. */
@@ -258,6 +272,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     gateways: s.gateways ?? [],
     sites: s.sites ?? [],
     audit: s.audit ?? false,
+    role: s.role ?? 'specialist',
   }));
   return {
     sites: [],
@@ -281,7 +296,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
  * Part of the cloud's config validation; the specialist directory refuses the same.
  */
 export function checkTeleconsultAccounts(
-  specialists: readonly { id: string; sites?: readonly string[]; oidcSubject?: string | undefined }[],
+  specialists: readonly { id: string; sites?: readonly string[]; oidcSubject?: string | undefined; rpps?: string | undefined }[],
   sites: readonly { id: string }[] = [],
 ): ConfigIssue[] {
   const problems: ConfigIssue[] = [];
@@ -303,6 +318,8 @@ export function checkTeleconsultAccounts(
         });
       else subjects.set(s.oidcSubject, s.id);
     }
+    const rpps = s.rpps === undefined ? null : rppsProblem(s.rpps);
+    if (rpps !== null) problems.push({ path: ['teleconsult', 'specialists', i, 'rpps'], message: rpps });
     (s.sites ?? []).forEach((site, j) => {
       if (!siteIds.has(site))
         problems.push({

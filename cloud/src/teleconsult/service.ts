@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
+import { seedAccounts } from '../auth/accounts.js';
 import { AuthThrottle } from '../security/auth-throttle.js';
 import type { CloudSecurity } from '../security/cloud-security.js';
 import type { CloudStore } from '../store/cloud-store.js';
@@ -44,7 +45,9 @@ export interface StartTeleconsultOptions {
 
 export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {
   const totpKey = o.config.totpKeyFile === undefined ? undefined : readTotpKey(o.config.totpKeyFile);
-  const directory = new SpecialistDirectory(o.config.specialists, o.config.sites, totpKey);
+  // The configured accounts seed the store; the directory holds every stored one (auth/accounts.ts).
+  const accounts = await seedAccounts(o.store, o.config.specialists, o.config.sites, new Date(), (m) => o.logger.warn(`teleconsult: ${m}`));
+  const directory = new SpecialistDirectory(accounts, o.config.sites, totpKey);
   const totp = new TotpVerifier(o.loginClock);
   // Logins are written through to the store and read back here: a restart signs nobody out.
   const logins = new LoginSessions(

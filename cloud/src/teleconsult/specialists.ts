@@ -3,6 +3,7 @@
  * site map. A pattern is a gateway id, a prefix ending in `*`, or `*`.
  */
 import { formatConfigIssue } from '@telecart/protocol';
+import { type Permission, permissionsOf, type Role } from '../auth/permissions.js';
 import { checkTeleconsultAccounts, type SiteConfig, type SpecialistConfig } from './config.js';
 import { tokenMatches, verifyPassword } from './passwords.js';
 import { decryptTotpSecret } from './totp.js';
@@ -10,8 +11,14 @@ import { decryptTotpSecret } from './totp.js';
 export interface Specialist {
   id: string;
   name: string;
-  /** May read every cart's audit trail. */
+  /** What the account is (auth/permissions.ts); 'specialist' for configured accounts that say nothing. */
+  role: Role;
+  /** Its role's permissions, plus audit.read with the configured audit right. */
+  permissions: ReadonlySet<Permission>;
+  /** May read every cart's audit trail (audit.read). */
   audit: boolean;
+  /** The practitioner's RPPS number, when known. */
+  rpps?: string;
   /** Their pool: appointments booked for the specialty without a name. */
   specialty?: string;
 }
@@ -21,14 +28,21 @@ function matches(pattern: string, gatewayId: string): boolean {
   return pattern.endsWith('*') ? gatewayId.startsWith(pattern.slice(0, -1)) : pattern === gatewayId;
 }
 
+/** A configured account as code may give it: without a role it is a specialist. */
+export type AccountConfig = Omit<SpecialistConfig, 'role'> & { role?: Role };
+
 export class SpecialistDirectory {
-  private readonly byId = new Map<string, SpecialistConfig>();
+  private readonly byId = new Map<string, AccountConfig>();
   private readonly sites = new Map<string, SiteConfig>();
   /** Decrypted TOTP secrets, in memory only. */
   private readonly totpSecrets = new Map<string, string>();
 
   /** `totpKey`: the key of teleconsult.totpKeyFile, needed when an account has `totp`. */
-  constructor(specialists: readonly SpecialistConfig[], sites: readonly SiteConfig[] = [], totpKey?: Buffer) {
+  constructor(
+    specialists: readonly AccountConfig[],
+    sites: readonly SiteConfig[] = [],
+    private readonly totpKey?: Buffer,
+  ) {
     const problems = checkTeleconsultAccounts(specialists, sites);
     if (problems.length > 0) throw new Error(problems.map(formatConfigIssue).join('; '));
     for (const s of sites) this.sites.set(s.id, s);
@@ -38,6 +52,24 @@ export class SpecialistDirectory {
       if (!totpKey) throw new Error(`teleconsult.specialists ${s.id}: totp is set but teleconsult.totpKeyFile is not`);
       this.totpSecrets.set(s.id, decryptTotpSecret(s.totp, s.id, totpKey));
     }
+  }
+
+  /**
+   * Adds or replaces an account while the cloud runs (the administration API, after the store has
+   * it): the next request of its logins sees the change, a disabled account is refused at once.
+   */
+  put(account: AccountConfig): void {
+    const others = [...this.byId.values()].filter((s) => s.id !== account.id);
+    const problems = checkTeleconsultAccounts([...others, account], [...this.sites.values()]);
+    if (problems.length > 0) throw new Error(problems.map(formatConfigIssue).join('; '));
+    this.byId.set(account.id, account);
+    if (account.totp === undefined) this.totpSecrets.delete(account.id);
+    else if (this.totpKey) this.totpSecrets.set(account.id, decryptTotpSecret(account.totp, account.id, this.totpKey));
+  }
+
+  /** The account as stored in the directory, disabled or not (administration). */
+  config(id: string): AccountConfig | undefined {
+    return this.byId.get(id);
   }
 
   /** The account's TOTP secret (base32), if it has a second factor. */
@@ -57,9 +89,18 @@ export class SpecialistDirectory {
   /** The account, or null when unknown or disabled: every way in (cookie, token, sign-in) goes through here. */
   get(id: string): Specialist | null {
     const s = this.byId.get(id);
-    return s && s.disabled !== true
-      ? { id: s.id, name: s.name, audit: s.audit, ...(s.specialty !== undefined ? { specialty: s.specialty } : {}) }
-      : null;
+    if (!s || s.disabled === true) return null;
+    const role = s.role ?? 'specialist';
+    const permissions = permissionsOf(role, { audit: s.audit });
+    return {
+      id: s.id,
+      name: s.name,
+      role,
+      permissions,
+      audit: permissions.has('audit.read'),
+      ...(s.rpps !== undefined ? { rpps: s.rpps } : {}),
+      ...(s.specialty !== undefined ? { specialty: s.specialty } : {}),
+    };
   }
 
   /** Every account that may sign in, in configuration order. */
@@ -135,6 +176,6 @@ export class SpecialistDirectory {
 
   /** Auditors see every cart's trail; others only their carts'. */
   mayAudit(specialistId: string): boolean {
-    return this.byId.get(specialistId)?.audit ?? false;
+    return this.get(specialistId)?.audit ?? false;
   }
 }

@@ -142,7 +142,7 @@ describe('specialist secrets and access', () => {
     expect(d.maySee('dr-c', 'anything')).toBe(true);
     expect(d.maySee('nobody', 'cart-roses-1')).toBe(false);
     expect(d.patternsFor('dr-b')).toEqual(['cart-roses-1', 'cart-roses-2']);
-    expect(await d.login('dr-a', 'password-a')).toEqual({ id: 'dr-a', name: 'A', audit: false });
+    expect(await d.login('dr-a', 'password-a')).toMatchObject({ id: 'dr-a', name: 'A', audit: false, role: 'specialist' });
     expect(await d.login('dr-a', 'password-b')).toBeNull();
     expect(await d.login('dr-b', 'anything')).toBeNull(); // no password configured: no password login
     expect(() => new SpecialistDirectory([{ id: 'x', name: 'X', gateways: [], sites: ['nope'], audit: false }])).toThrow(/unknown site/);

@@ -3,6 +3,7 @@
  * token made for the test run, the account to put in `teleconsult.specialists`, and the headers.
  */
 
+import type { Role } from '../auth/permissions.js';
 import type { TeleconsultOptions } from '../teleconsult/config.js';
 import { newToken } from '../teleconsult/passwords.js';
 
@@ -16,12 +17,20 @@ export interface TestClinician {
 
 /** Every cart and the audit right by default; narrow it with `gateways`/`sites`. */
 export function testClinician(
-  o: { id?: string; name?: string; gateways?: string[]; sites?: string[]; audit?: boolean } = {},
+  o: { id?: string; name?: string; gateways?: string[]; sites?: string[]; audit?: boolean; role?: Role } = {},
 ): TestClinician {
   const { token, tokenSha256 } = newToken();
   const id = o.id ?? 'dr-test';
   return {
-    account: { id, name: o.name ?? `Dr ${id}`, tokenSha256, gateways: o.gateways ?? ['*'], sites: o.sites ?? [], audit: o.audit ?? true },
+    account: {
+      id,
+      name: o.name ?? `Dr ${id}`,
+      tokenSha256,
+      gateways: o.gateways ?? ['*'],
+      sites: o.sites ?? [],
+      audit: o.audit ?? true,
+      ...(o.role ? { role: o.role } : {}),
+    },
     token,
     headers: { authorization: `Bearer ${token}` },
   };

@@ -13,6 +13,7 @@
  */
 import type { Observation } from '@telecart/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Permission, Role } from '../../auth/permissions.js';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import type { PatientRecord } from '../../store/cloud-store.js';
 import type { AuditEventInput } from '../../store/teleconsult-records.js';
@@ -25,7 +26,9 @@ export interface Reader {
   /** Account id, or 'anonymous' in open mode. */
   id: string;
   name: string;
-  role: 'specialist' | 'anonymous';
+  role: Role | 'anonymous';
+  /** What the account may do (auth/permissions.ts); the open mode's reader passes every check of a reader route. */
+  permissions: ReadonlySet<Permission>;
   /** Gateway patterns this reader's carts match: an id, a prefix ending in '*', or '*'. */
   carts: readonly string[];
 }
@@ -39,7 +42,7 @@ export interface DataAccessOptions {
   auditWindowMs?: number;
 }
 
-const OPEN_READER: Reader = { id: 'anonymous', name: 'open access', role: 'anonymous', carts: ['*'] };
+const OPEN_READER: Reader = { id: 'anonymous', name: 'open access', role: 'anonymous', permissions: new Set(), carts: ['*'] };
 const AUDIT_KEYS_MAX = 10_000;
 
 function matches(pattern: string, gatewayId: string): boolean {
@@ -71,7 +74,7 @@ export class DataAccess {
     const tc = this.o.teleconsult;
     if (!tc) return null;
     const s = specialistOf(req, tc);
-    return s ? { id: s.id, name: s.name, role: 'specialist', carts: tc.directory.patternsFor(s.id) } : null;
+    return s ? { id: s.id, name: s.name, role: s.role, permissions: s.permissions, carts: tc.directory.patternsFor(s.id) } : null;
   }
 
   /** Guard for API routes (route-access.ts, access 'reader'): 401 (a FHIR OperationOutcome under /fhir/) unless a reader is logged in. */

@@ -58,7 +58,7 @@ export async function cloudPatients(
 export function registerActsExportRoute(app: FastifyInstance, deps: HttpDeps, tc: NonNullable<HttpDeps['teleconsult']>): void {
   app.get<{ Querystring: Static<typeof ActsQuery> }>(
     '/api/acts.csv',
-    { schema: { querystring: ActsQuery }, config: { access: 'specialist' } },
+    { schema: { querystring: ActsQuery }, config: { access: 'specialist', permission: 'acts.export' } },
     async (req, reply) => {
       const s = currentSpecialist(req);
       const q = req.query;

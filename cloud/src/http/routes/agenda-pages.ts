@@ -72,7 +72,7 @@ export function registerAgendaPageRoutes(
 
   app.get<{ Querystring: Static<typeof AgendaQuery> }>(
     '/agenda',
-    { schema: { querystring: AgendaQuery }, config: { access: 'page' } },
+    { schema: { querystring: AgendaQuery }, config: { access: 'page', permission: 'appointments.schedule' } },
     async (req, reply) => {
       const r = currentReader(req);
       const q = req.query;
@@ -113,7 +113,7 @@ export function registerAgendaPageRoutes(
 
   app.get<{ Querystring: Static<typeof ActsQuery> }>(
     '/acts',
-    { schema: { querystring: ActsQuery }, config: { access: 'page' } },
+    { schema: { querystring: ActsQuery }, config: { access: 'page', permission: 'acts.export' } },
     async (req, reply) => {
       const r = currentReader(req);
       const q = req.query;

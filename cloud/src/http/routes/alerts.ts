@@ -69,7 +69,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access
 
   app.get<{ Querystring: Static<typeof AlertListQuery> }>(
     '/api/alerts',
-    { schema: { querystring: AlertListQuery, response: { 200: AlertPageReply } } },
+    { config: { permission: 'vitals.read' }, schema: { querystring: AlertListQuery, response: { 200: AlertPageReply } } },
     async (req, reply) => {
       const q = req.query;
       const reader = currentReader(req);
@@ -95,7 +95,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access
 
   app.post<{ Params: Static<typeof AlertIdParams>; Body: Static<typeof AckBody> }>(
     '/api/alerts/:id/ack',
-    { schema: { params: AlertIdParams, body: AckBody, response: { 200: AckReply } } },
+    { config: { permission: 'alerts.acknowledge' }, schema: { params: AlertIdParams, body: AckBody, response: { 200: AckReply } } },
     async (req, reply) => {
       const { id } = req.params;
       const reader = currentReader(req);
@@ -117,7 +117,7 @@ export function registerAlertRoutes(app: FastifyInstance, deps: HttpDeps, access
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(
     '/dashboard/alerts',
-    { schema: { querystring: DashboardQuery } },
+    { config: { permission: 'vitals.read' }, schema: { querystring: DashboardQuery } },
     async (req, reply) => {
       const reader = currentReader(req);
       access.recordRead(req, 'view-alerts');

@@ -223,7 +223,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
     '/api/appointments',
     {
       schema: { body: Book, response: { 201: OneReply, '4xx': ErrorReply } },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'appointments.schedule' },
       attachValidation: true,
     },
     async (req, reply) => {
@@ -244,7 +244,10 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
 
   app.get<{ Querystring: Static<typeof ListQuery> }>(
     '/api/appointments',
-    { schema: { querystring: ListQuery, response: { 200: ListReply } }, config: { access: 'specialist' } },
+    {
+      schema: { querystring: ListQuery, response: { 200: ListReply } },
+      config: { access: 'specialist', permission: 'appointments.schedule' },
+    },
     async (req, reply) => {
       const s = currentSpecialist(req);
       const q = req.query;
@@ -267,7 +270,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
     '/api/appointments/:id',
     {
       schema: { params: IdParams, body: Reschedule, response: { 200: OneReply, '4xx': ErrorReply } },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'appointments.schedule' },
       attachValidation: true,
     },
     async (req, reply) => {
@@ -282,7 +285,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
     '/api/appointments/:id/close',
     {
       schema: { params: IdParams, body: Close, response: { 200: OneReply, '4xx': ErrorReply } },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'appointments.schedule' },
       attachValidation: true,
     },
     async (req, reply) => {
@@ -307,7 +310,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
         body: AppointmentCreate,
         response: { 201: FhirAppointmentSchema, '4xx': OperationOutcomeSchema, '5xx': OperationOutcomeSchema },
       },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'appointments.schedule' },
       attachValidation: true,
     },
     async (req, reply) => {
@@ -334,7 +337,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
     '/fhir/Appointment/:id',
     {
       schema: { params: FhirIdParams, response: fhirResponses(FhirAppointmentSchema) },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'appointments.schedule' },
       attachValidation: true,
     },
     async (req, reply) => {
@@ -349,7 +352,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
     '/fhir/Appointment/:id',
     {
       schema: { params: FhirIdParams, body: AppointmentUpdate, response: fhirResponses(FhirAppointmentSchema) },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'appointments.schedule' },
       attachValidation: true,
     },
     async (req, reply) => {
@@ -400,7 +403,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
     '/fhir/Appointment',
     {
       schema: { querystring: FhirSearch, response: fhirResponses(searchset(FhirAppointmentSchema)) },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'appointments.schedule' },
       attachValidation: true,
     },
     async (req, reply) => {
@@ -481,7 +484,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
     '/fhir/Encounter/:id',
     {
       schema: { params: FhirIdParams, response: fhirResponses(FhirEncounterSchema) },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'appointments.schedule' },
       attachValidation: true,
     },
     async (req, reply) => {
@@ -504,7 +507,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
     '/fhir/Encounter',
     {
       schema: { querystring: EncounterSearch, response: fhirResponses(searchset(FhirEncounterSchema)) },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'appointments.schedule' },
       attachValidation: true,
     },
     async (req, reply) => {

@@ -22,7 +22,7 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
 export function registerAttachmentRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/observations/:id/attachment',
-    { schema: { params: IdParams, querystring: NoQuery } },
+    { config: { permission: 'vitals.read' }, schema: { params: IdParams, querystring: NoQuery } },
     async (req, reply) => {
       const obs = await readableObservation(access, req, deps, req.params.id, 'download-attachment');
       const a = obs?.attachment;

@@ -44,7 +44,7 @@ export function registerConsultRoutes(app: FastifyInstance, deps: HttpDeps, tc: 
         },
       ],
       // The login is checked first (the root hook, route-access.ts), then the origin.
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'acts.join' },
     },
     (socket: WebSocket, req) => {
       const specialist = (req as typeof req & { specialist: NonNullable<ReturnType<typeof tc.directory.get>> }).specialist;

@@ -16,7 +16,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps, ac
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(
     '/',
-    { schema: { querystring: DashboardQuery }, config: { access: 'page' } },
+    { schema: { querystring: DashboardQuery }, config: { access: 'page', permission: 'vitals.read' } },
     async (req, reply) => {
       const r = currentReader(req);
       access.recordRead(req, 'view-dashboard');
@@ -28,7 +28,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps, ac
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(
     '/dashboard/patients',
-    { schema: { querystring: DashboardQuery } },
+    { config: { permission: 'vitals.read' }, schema: { querystring: DashboardQuery } },
     async (req, reply) => {
       access.recordRead(req, 'view-dashboard');
       const html = renderPatientsFragment(await patients(currentReader(req)), { lang: req.query.lang, timeZone });
@@ -38,7 +38,7 @@ export function registerDashboardRoutes(app: FastifyInstance, deps: HttpDeps, ac
 
   app.get<{ Querystring: Static<typeof DashboardQuery> }>(
     '/dashboard/gateways',
-    { schema: { querystring: DashboardQuery } },
+    { config: { permission: 'vitals.read' }, schema: { querystring: DashboardQuery } },
     async (req, reply) => {
       const html = renderGatewaysFragment(await gateways(currentReader(req)), { lang: req.query.lang, timeZone });
       return reply.type(HTML).header('cache-control', 'no-store').send(html);

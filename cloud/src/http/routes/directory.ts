@@ -210,19 +210,26 @@ export function registerDirectoryRoutes(
     reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: invalid(req, what, patientId) });
   const opts = <B>(body: B, ok: 200 | 201 = 200) => ({
     schema: { body, response: { [ok]: OneReply, '4xx': ErrorReply } },
-    config: { access: 'specialist' as const },
+    config: { access: 'specialist' as const, permission: 'patients.manage' as const },
     attachValidation: true,
   });
   const identityOf = (b: Static<typeof Update>): IdentityInput => b;
 
-  app.get('/api/directory/patients', { schema: { response: { 200: ListReply } }, config: { access: 'specialist' } }, async (req) => {
-    audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory' });
-    return { patients: await store.listDirectory() };
-  });
+  app.get(
+    '/api/directory/patients',
+    { schema: { response: { 200: ListReply } }, config: { access: 'specialist', permission: 'patients.manage' } },
+    async (req) => {
+      audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory' });
+      return { patients: await store.listDirectory() };
+    },
+  );
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/directory/patients/:id',
-    { schema: { params: IdParams, response: { 200: DetailReply, '4xx': ErrorReply } }, config: { access: 'specialist' } },
+    {
+      schema: { params: IdParams, response: { 200: DetailReply, '4xx': ErrorReply } },
+      config: { access: 'specialist', permission: 'patients.manage' },
+    },
     async (req, reply) => {
       const patient = await store.getDirectoryPatient(req.params.id);
       if (!patient) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${req.params.id}` });
@@ -233,7 +240,7 @@ export function registerDirectoryRoutes(
 
   app.get(
     '/api/directory/duplicates',
-    { schema: { response: { 200: DuplicatesReply } }, config: { access: 'specialist' } },
+    { schema: { response: { 200: DuplicatesReply } }, config: { access: 'specialist', permission: 'patients.manage' } },
     async (req) => {
       audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory-duplicates' });
       return { duplicates: await store.likelyDuplicates() };
@@ -288,7 +295,7 @@ export function registerDirectoryRoutes(
 
   const fhirOpts = (ok: 200 | 201) => ({
     schema: { body: FhirPatientIn, response: { [ok]: FhirPatientSchema, '4xx': OperationOutcomeSchema } },
-    config: { access: 'specialist' as const },
+    config: { access: 'specialist' as const, permission: 'patients.manage' as const },
     attachValidation: true,
   });
   const fhirBad = (req: FastifyRequest, reply: FastifyReply, patientId?: string) =>

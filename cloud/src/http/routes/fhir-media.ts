@@ -18,7 +18,11 @@ function origin(req: FastifyRequest, deps: HttpDeps): string {
 export function registerFhirMediaRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Media/:id',
-    { schema: { params: FhirIdParams, response: fhirResponses(FhirMediaSchema) }, attachValidation: true },
+    {
+      config: { permission: 'vitals.read' },
+      schema: { params: FhirIdParams, response: fhirResponses(FhirMediaSchema) },
+      attachValidation: true,
+    },
     async (req, reply) => {
       if (req.validationError)
         return reply

@@ -68,7 +68,11 @@ function pageUrl(base: string, s: Search, count: number, offset: number): string
 export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Querystring: Search }>(
     '/fhir/Observation',
-    { schema: { querystring: FhirObservationSearch, response: fhirResponses(ObservationSearchsetSchema) }, attachValidation: true },
+    {
+      config: { permission: 'vitals.read' },
+      schema: { querystring: FhirObservationSearch, response: fhirResponses(ObservationSearchsetSchema) },
+      attachValidation: true,
+    },
     async (req, reply) => {
       if (req.validationError) {
         const issue = firstIssue(req.validationError);
@@ -122,7 +126,11 @@ export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDe
 
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Observation/:id',
-    { schema: { params: FhirIdParams, response: fhirResponses(FhirObservationSchema) }, attachValidation: true },
+    {
+      config: { permission: 'vitals.read' },
+      schema: { params: FhirIdParams, response: fhirResponses(FhirObservationSchema) },
+      attachValidation: true,
+    },
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
       const obs = await readableObservation(access, req, deps, req.params.id, 'fhir-read');

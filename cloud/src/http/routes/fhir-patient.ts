@@ -67,7 +67,11 @@ function directoryView(p: PatientRecord, entry: DirectoryPatient | undefined): D
 export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Patient/:id',
-    { schema: { params: FhirIdParams, response: fhirResponses(FhirPatientSchema) }, attachValidation: true },
+    {
+      config: { permission: 'patients.read' },
+      schema: { params: FhirIdParams, response: fhirResponses(FhirPatientSchema) },
+      attachValidation: true,
+    },
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
       const id = await localPatientId(deps.store, req.params.id);
@@ -89,7 +93,11 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
 
   app.get<{ Querystring: Search }>(
     '/fhir/Patient',
-    { schema: { querystring: FhirPatientSearch, response: fhirResponses(PatientSearchsetSchema) }, attachValidation: true },
+    {
+      config: { permission: 'patients.read' },
+      schema: { querystring: FhirPatientSearch, response: fhirResponses(PatientSearchsetSchema) },
+      attachValidation: true,
+    },
     async (req, reply) => {
       if (req.validationError) {
         const issue = firstIssue(req.validationError);

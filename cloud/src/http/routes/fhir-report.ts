@@ -85,7 +85,11 @@ export function registerFhirReportRoutes(
 
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/DocumentReference/:id',
-    { schema: { params: FhirIdParams, response: fhirResponses(resource('DocumentReference')) }, attachValidation: true },
+    {
+      config: { permission: 'reports.read' },
+      schema: { params: FhirIdParams, response: fhirResponses(resource('DocumentReference')) },
+      attachValidation: true,
+    },
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
       const found = await readable(req, req.params.id);
@@ -99,7 +103,11 @@ export function registerFhirReportRoutes(
 
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Composition/:id',
-    { schema: { params: FhirIdParams, response: fhirResponses(resource('Composition')) }, attachValidation: true },
+    {
+      config: { permission: 'reports.read' },
+      schema: { params: FhirIdParams, response: fhirResponses(resource('Composition')) },
+      attachValidation: true,
+    },
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
       const found = await readable(req, req.params.id);
@@ -112,7 +120,7 @@ export function registerFhirReportRoutes(
 
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Binary/:id',
-    { schema: { params: FhirIdParams }, attachValidation: true },
+    { config: { permission: 'reports.read' }, schema: { params: FhirIdParams }, attachValidation: true },
     async (req, reply) => {
       if (req.validationError) return badRequest(reply, `'${req.params.id}' is not a FHIR id`, 'id');
       const found = await readable(req, req.params.id);
@@ -133,7 +141,11 @@ export function registerFhirReportRoutes(
 
   app.get<{ Querystring: Static<typeof DocumentReferenceSearch> }>(
     '/fhir/DocumentReference',
-    { schema: { querystring: DocumentReferenceSearch, response: fhirResponses(Searchset) }, attachValidation: true },
+    {
+      config: { permission: 'reports.read' },
+      schema: { querystring: DocumentReferenceSearch, response: fhirResponses(Searchset) },
+      attachValidation: true,
+    },
     async (req, reply) => {
       if (req.validationError) {
         const issue = firstIssue(req.validationError);

@@ -130,7 +130,7 @@ export function registerGuestRoutes(app: FastifyInstance, deps: HttpDeps, tc: No
     '/api/teleconsult/acts/:sessionId/guests',
     {
       schema: { params: ActParams, body: Invite, response: { 201: InviteReply, '4xx': ErrorReply } },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'acts.join' },
       attachValidation: true,
     },
     async (req, reply) => {
@@ -185,7 +185,7 @@ export function registerGuestRoutes(app: FastifyInstance, deps: HttpDeps, tc: No
     '/api/teleconsult/acts/:sessionId/guests',
     {
       schema: { params: ActParams, response: { 200: ListReply, '4xx': ErrorReply } },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'acts.join' },
       attachValidation: true,
     },
     async (req, reply) => {
@@ -201,7 +201,7 @@ export function registerGuestRoutes(app: FastifyInstance, deps: HttpDeps, tc: No
     '/api/teleconsult/acts/:sessionId/guests/:id',
     {
       schema: { params: GuestParams, response: { 200: Type.Object({ guest: Guest }, { additionalProperties: false }), '4xx': ErrorReply } },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'acts.join' },
       attachValidation: true,
     },
     async (req, reply) => {

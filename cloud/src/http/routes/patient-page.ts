@@ -33,7 +33,7 @@ export function registerPatientPageRoutes(app: FastifyInstance, deps: HttpDeps, 
 
   app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof PatientPageQuery> }>(
     '/patients/:id',
-    { schema: { params: PatientIdParams, querystring: PatientPageQuery }, config: { access: 'page' } },
+    { schema: { params: PatientIdParams, querystring: PatientPageQuery }, config: { access: 'page', permission: 'vitals.read' } },
     async (req, reply) => {
       const { id } = req.params;
       const { lang, days } = req.query;

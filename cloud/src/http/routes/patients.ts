@@ -52,14 +52,17 @@ const ObservationPage = Type.Object(
 );
 
 export function registerPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
-  app.get('/api/patients', { schema: { response: { 200: PatientOverviews } } }, async (req) => {
+  app.get('/api/patients', { config: { permission: 'patients.read' }, schema: { response: { 200: PatientOverviews } } }, async (req) => {
     access.recordRead(req, 'read-patient-list');
     return { patients: await patientOverviews(deps.store, await access.visiblePatients(currentReader(req))) };
   });
 
   app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof ObservationListQuery> }>(
     '/api/patients/:id/observations',
-    { schema: { params: PatientIdParams, querystring: ObservationListQuery, response: { 200: ObservationPage } } },
+    {
+      config: { permission: 'vitals.read' },
+      schema: { params: PatientIdParams, querystring: ObservationListQuery, response: { 200: ObservationPage } },
+    },
     async (req, reply) => {
       const { id } = req.params;
       const q = req.query;

@@ -117,7 +117,7 @@ async function readableSegments(access: DataAccess, req: FastifyRequest, deps: H
 export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof RecordingParams> }>(
     '/api/recordings/:recordingId',
-    { schema: { params: RecordingParams, querystring: NoQuery, response: { 200: RecordingReply } } },
+    { config: { permission: 'vitals.read' }, schema: { params: RecordingParams, querystring: NoQuery, response: { 200: RecordingReply } } },
     async (req, reply): Promise<Static<typeof RecordingReply> | FastifyReply> => {
       const { recordingId } = req.params;
       const segs = await readableSegments(access, req, deps, recordingId, 'read-recording');
@@ -147,7 +147,7 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps, ac
 
   app.get<{ Params: Static<typeof RecordingParams> }>(
     '/api/recordings/:recordingId/wfdb',
-    { schema: { params: RecordingParams, querystring: NoQuery, response: { 200: WfdbReply } } },
+    { config: { permission: 'vitals.read' }, schema: { params: RecordingParams, querystring: NoQuery, response: { 200: WfdbReply } } },
     async (req, reply): Promise<Static<typeof WfdbReply> | FastifyReply> => {
       const { recordingId } = req.params;
       const segs = await readableSegments(access, req, deps, recordingId, 'read-recording');
@@ -160,7 +160,7 @@ export function registerRecordingRoutes(app: FastifyInstance, deps: HttpDeps, ac
 
   app.get<{ Params: Static<typeof FileParams>; Querystring: Static<typeof FormatQuery> }>(
     '/api/recordings/:recordingId/wfdb/:file',
-    { schema: { params: FileParams, querystring: FormatQuery } },
+    { config: { permission: 'vitals.read' }, schema: { params: FileParams, querystring: FormatQuery } },
     async (req, reply) => {
       const { recordingId, file } = req.params;
       const name = wfdbRecordName(recordingId);

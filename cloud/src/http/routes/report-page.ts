@@ -15,7 +15,7 @@ const Query = Type.Object(
 export function registerReportPageRoutes(app: FastifyInstance): void {
   app.get<{ Params: Static<typeof Params>; Querystring: Static<typeof Query> }>(
     '/consult/acts/:sessionId/report',
-    { schema: { params: Params, querystring: Query }, config: { access: 'page' } },
+    { schema: { params: Params, querystring: Query }, config: { access: 'page', permission: 'reports.write' } },
     async (req, reply) =>
       reply
         .type('text/html; charset=utf-8')

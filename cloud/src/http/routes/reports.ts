@@ -163,7 +163,10 @@ export function registerReportRoutes(
 
   app.get<{ Params: Static<typeof SessionParams> }>(
     '/api/teleconsultations/:sessionId/report',
-    { schema: { params: SessionParams, response: { 200: ActReportReply, ...errors } }, config: { access: 'specialist' } },
+    {
+      schema: { params: SessionParams, response: { 200: ActReportReply, ...errors } },
+      config: { access: 'specialist', permission: 'reports.read' },
+    },
     async (req, reply) => {
       const { sessionId } = req.params;
       const r = await answer(req, reply, sessionId, 'read', () => service.read(sessionId, actor(req)));
@@ -185,7 +188,7 @@ export function registerReportRoutes(
     '/api/teleconsultations/:sessionId/report',
     {
       schema: { params: SessionParams, body: ContentBody, response: { 201: ReportVersionReply, ...errors } },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'reports.write' },
     },
     async (req, reply) => {
       const { sessionId } = req.params;
@@ -200,7 +203,7 @@ export function registerReportRoutes(
     '/api/teleconsultations/:sessionId/report/:version',
     {
       schema: { params: VersionParams, body: ContentBody, response: { 200: ReportVersionReply, ...errors } },
-      config: { access: 'specialist' },
+      config: { access: 'specialist', permission: 'reports.write' },
     },
     async (req, reply) => {
       const { sessionId, version } = req.params;
@@ -215,7 +218,10 @@ export function registerReportRoutes(
 
   app.post<{ Params: Static<typeof VersionParams> }>(
     '/api/teleconsultations/:sessionId/report/:version/sign',
-    { schema: { params: VersionParams, response: { 200: ReportVersionReply, ...errors } }, config: { access: 'specialist' } },
+    {
+      schema: { params: VersionParams, response: { 200: ReportVersionReply, ...errors } },
+      config: { access: 'specialist', permission: 'reports.write' },
+    },
     async (req, reply) => {
       const { sessionId, version } = req.params;
       const v = await answer(req, reply, sessionId, `sign version ${version}`, () => service.sign(sessionId, version, actor(req)));
@@ -233,7 +239,10 @@ export function registerReportRoutes(
 
   app.post<{ Params: Static<typeof SessionParams> }>(
     '/api/teleconsultations/:sessionId/report/corrections',
-    { schema: { params: SessionParams, response: { 201: ReportVersionReply, ...errors } }, config: { access: 'specialist' } },
+    {
+      schema: { params: SessionParams, response: { 201: ReportVersionReply, ...errors } },
+      config: { access: 'specialist', permission: 'reports.write' },
+    },
     async (req, reply) => {
       const { sessionId } = req.params;
       const v = await answer(req, reply, sessionId, 'correct', () => service.correct(sessionId, actor(req)));
@@ -245,7 +254,7 @@ export function registerReportRoutes(
 
   app.get<{ Params: Static<typeof VersionParams>; Querystring: Static<typeof PdfQuery> }>(
     '/api/teleconsultations/:sessionId/report/:version/pdf',
-    { schema: { params: VersionParams, querystring: PdfQuery }, config: { access: 'specialist' } },
+    { schema: { params: VersionParams, querystring: PdfQuery }, config: { access: 'specialist', permission: 'reports.read' } },
     async (req, reply) => {
       const { sessionId, version } = req.params;
       const found = await answer(req, reply, sessionId, `pdf of version ${version}`, () =>
@@ -273,7 +282,10 @@ export function registerReportRoutes(
 
   app.post<{ Params: Static<typeof VersionParams>; Body: Static<typeof LinkBody> }>(
     '/api/teleconsultations/:sessionId/report/:version/links',
-    { schema: { params: VersionParams, body: LinkBody, response: { 201: LinkReply, ...errors } }, config: { access: 'specialist' } },
+    {
+      schema: { params: VersionParams, body: LinkBody, response: { 201: LinkReply, ...errors } },
+      config: { access: 'specialist', permission: 'reports.write' },
+    },
     async (req, reply) => {
       const { sessionId, version } = req.params;
       const found = await answer(req, reply, sessionId, `link to version ${version}`, () =>

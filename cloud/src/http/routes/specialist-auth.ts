@@ -10,6 +10,7 @@
  */
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PERMISSIONS, ROLES } from '../../auth/permissions.js';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import { retryAfterSeconds, sourceOf, type ThrottleSubject } from '../../security/auth-throttle.js';
 import { LOGIN_COOKIE } from '../../teleconsult/logins.js';
@@ -28,10 +29,22 @@ const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 
-const publicView = (s: Specialist) => ({ id: s.id, name: s.name, audit: s.audit });
+const publicView = (s: Specialist) => ({ id: s.id, name: s.name, audit: s.audit, role: s.role, permissions: [...s.permissions] });
 /** What a login and /me answer: never the account's hashes or carts. */
 const SpecialistReply = Type.Object(
-  { specialist: Type.Object({ id: Type.String(), name: Type.String(), audit: Type.Boolean() }, { additionalProperties: false }) },
+  {
+    specialist: Type.Object(
+      {
+        id: Type.String(),
+        name: Type.String(),
+        audit: Type.Boolean(),
+        role: Type.Union(ROLES.map((r) => Type.Literal(r))),
+        /** What the pages may offer this account (the server checks each request anyway). */
+        permissions: Type.Array(Type.Union(PERMISSIONS.map((p) => Type.Literal(p)))),
+      },
+      { additionalProperties: false },
+    ),
+  },
   { additionalProperties: false },
 );
 
@@ -53,6 +66,11 @@ export function requireSpecialist(tc: TeleconsultDeps) {
     if (!s) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message });
     (req as FastifyRequest & { specialist?: Specialist }).specialist = s;
   };
+}
+
+/** The specialist the access hook put on the request, if any (routes with config.access 'specialist'). */
+export function specialistOnRequest(req: FastifyRequest): Specialist | null {
+  return (req as FastifyRequest & { specialist?: Specialist }).specialist ?? null;
 }
 
 export function currentSpecialist(req: FastifyRequest): Specialist {
@@ -132,7 +150,7 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
         method: 'password',
         ...(tc.directory.totpSecret(s.id) ? { amr: ['pwd', 'otp'] } : { amr: ['pwd'] }),
       });
-      tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'login', detail: req.ip });
+      tc.relay.recordAudit({ actor: s.id, actorRole: s.role, action: 'login', detail: req.ip });
       return reply
         .setCookie(LOGIN_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure, expires: expiresAt })
         .header('cache-control', 'no-store')
@@ -148,14 +166,16 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
     return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
   });
 
-  app.post('/api/specialist/logout-everywhere', { config: { access: 'specialist' } }, async (req, reply) => {
+  app.post('/api/specialist/logout-everywhere', { config: { access: 'specialist', permission: 'own-account' } }, async (req, reply) => {
     const s = currentSpecialist(req);
     const ended = tc.logins.endAll(s.id);
     tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'logout-everywhere', detail: `${ended} logins ended` });
     return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
   });
 
-  app.get('/api/specialist/me', { schema: { response: { 200: SpecialistReply } }, config: { access: 'specialist' } }, async (req, reply) =>
-    reply.header('cache-control', 'no-store').send({ specialist: publicView(currentSpecialist(req)) }),
+  app.get(
+    '/api/specialist/me',
+    { schema: { response: { 200: SpecialistReply } }, config: { access: 'specialist', permission: 'own-account' } },
+    async (req, reply) => reply.header('cache-control', 'no-store').send({ specialist: publicView(currentSpecialist(req)) }),
   );
 }

@@ -90,7 +90,7 @@ export type IngestMetricsFit = AllFit<[Fits<Static<typeof IngestMetricsReply>, I
 
 export function registerStatusRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess, metrics: CloudMetrics): void {
   // Carts' status (devices, backlog): for readers who see those carts.
-  app.get('/api/gateways', { schema: { response: { 200: Gateways } } }, async (req) => {
+  app.get('/api/gateways', { config: { permission: 'vitals.read' }, schema: { response: { 200: Gateways } } }, async (req) => {
     const r = currentReader(req);
     return { gateways: (await deps.store.listGateways()).filter((g) => access.mayReadGateway(r, g.gatewayId)) };
   });

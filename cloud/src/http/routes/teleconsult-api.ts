@@ -4,9 +4,11 @@
  *   GET /api/audit?session=&actor=&gateway=&patient=&from=&to=&limit=&offset=   (auditors only)
  *   GET /api/metrics/teleconsult   relay counters (no personal data)
  */
+
 import { type Static, Type } from '@sinclair/typebox';
 import { TeleconsultStatus } from '@telecart/protocol';
 import type { FastifyInstance } from 'fastify';
+import { ROLES } from '../../auth/permissions.js';
 import { MAX_PAGE_SIZE } from '../../store/cloud-store.js';
 import type { AuditEvent, ConsentRecord, TeleconsultationRecord } from '../../store/teleconsult-records.js';
 import type { TeleconsultMetrics } from '../../teleconsult/relay.js';
@@ -44,7 +46,7 @@ const AuditEventReply = Type.Object(
     id: Type.Integer(),
     at: Type.String(),
     actor: Type.String(),
-    actorRole: Type.Union(['specialist', 'gateway', 'system', 'anonymous'].map((r) => Type.Literal(r))),
+    actorRole: Type.Union([...ROLES, 'gateway', 'system', 'anonymous'].map((r) => Type.Literal(r))),
     action: Type.String(),
     sessionId: OrNull(Type.String()),
     gatewayId: OrNull(Type.String()),
@@ -143,7 +145,10 @@ export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDe
 
   app.get<{ Querystring: Static<typeof TeleconsultQuery> }>(
     '/api/teleconsultations',
-    { schema: { querystring: TeleconsultQuery, response: { 200: TeleconsultationsReply } }, config: { access: 'specialist' } },
+    {
+      schema: { querystring: TeleconsultQuery, response: { 200: TeleconsultationsReply } },
+      config: { access: 'specialist', permission: 'acts.join' },
+    },
     async (req, reply) => {
       const s = currentSpecialist(req);
       const q = req.query;
@@ -164,7 +169,7 @@ export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDe
 
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
     '/api/audit',
-    { schema: { querystring: AuditQuery, response: { 200: AuditReply } }, config: { access: 'specialist' } },
+    { schema: { querystring: AuditQuery, response: { 200: AuditReply } }, config: { access: 'specialist', permission: 'audit.read' } },
     async (req, reply) => {
       const s = currentSpecialist(req);
       if (!s.audit) {

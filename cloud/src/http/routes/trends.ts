@@ -66,7 +66,10 @@ const TrendsReply = Type.Object(
 export function registerTrendRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess, now: () => number = Date.now): void {
   app.get<{ Params: Static<typeof PatientIdParams>; Querystring: Static<typeof TrendsQuery> }>(
     '/api/patients/:id/trends',
-    { schema: { params: PatientIdParams, querystring: TrendsQuery, response: { 200: TrendsReply } } },
+    {
+      config: { permission: 'vitals.read' },
+      schema: { params: PatientIdParams, querystring: TrendsQuery, response: { 200: TrendsReply } },
+    },
     async (req, reply) => {
       const { id } = req.params;
       const range = trendRange(req.query, now());
