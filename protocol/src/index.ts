@@ -4,6 +4,7 @@ export * from './config-validation.js';
 export * from './schemas/agenda.js';
 export * from './schemas/batch.js';
 export * from './schemas/common.js';
+export * from './schemas/nurses.js';
 export * from './schemas/observation.js';
 export * from './schemas/rtc.js';
 export * from './schemas/status.js';
