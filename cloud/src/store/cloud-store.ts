@@ -7,6 +7,7 @@
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { ActLinkRecord } from './act-link-records.js';
+import type { NurseProfile, NurseRecord } from './nurse-records.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import type {
   AppointmentBooking,
@@ -304,6 +305,13 @@ export interface CloudStore {
   getActLink(tokenSha256: string): Promise<ActLinkRecord | null>;
   /** Binds the link to a device unless one has it already; the link as it is after. */
   bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null>;
+  /** Nurses' cart credentials (migration 20): name, badge and carts written; a chosen PIN kept. */
+  saveNurse(nurse: NurseProfile): Promise<void>;
+  /** The nurse's PIN verifier (null clears it); false when the nurse is unknown. */
+  setNursePin(accountId: string, pin: NurseRecord['pin'], at: Date): Promise<boolean>;
+  getNurse(accountId: string): Promise<NurseRecord | null>;
+  listNurses(): Promise<NurseRecord[]>;
+  removeNurse(accountId: string): Promise<boolean>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

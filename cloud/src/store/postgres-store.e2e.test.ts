@@ -4,6 +4,7 @@ import { batchOf, reading } from '../testing/observations.js';
 import { type Postgres, startPostgres } from '../testing/postgres.js';
 import { actLinkStoreSuite } from './act-link-suite.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
+import { nurseStoreSuite } from './nurse-suite.js';
 import { openCloudStore } from './open-store.js';
 import { outboxStoreSuite } from './outbox-suite.js';
 import { PG_MIGRATIONS } from './postgres-migrations.js';
@@ -61,6 +62,7 @@ appointmentStoreSuite(harness);
 outboxStoreSuite(harness);
 reportStoreSuite(harness);
 actLinkStoreSuite(harness);
+nurseStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {

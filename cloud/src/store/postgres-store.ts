@@ -37,6 +37,8 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import type { NurseProfile, NurseRecord } from './nurse-records.js';
+import { type NurseDatabase, NurseTables } from './nurse-tables.js';
 import type {
   AlertEscalation,
   EscalationStep,
@@ -233,6 +235,7 @@ export class PostgresStore implements CloudStore {
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
+  private readonly nurses: NurseTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -247,6 +250,7 @@ export class PostgresStore implements CloudStore {
     this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
     this.reports = new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect);
     this.actLinks = new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect);
+    this.nurses = new NurseTables(postgresKysely<NurseDatabase>(pool), postgresDialect);
     this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
   }
 
@@ -647,6 +651,26 @@ export class PostgresStore implements CloudStore {
 
   bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null> {
     return this.actLinks.bind(tokenSha256, deviceSha256, at);
+  }
+
+  saveNurse(nurse: NurseProfile): Promise<void> {
+    return this.nurses.save(nurse, this.now());
+  }
+
+  setNursePin(accountId: string, pin: NurseRecord['pin'], at: Date): Promise<boolean> {
+    return this.nurses.setPin(accountId, pin, at);
+  }
+
+  getNurse(accountId: string): Promise<NurseRecord | null> {
+    return this.nurses.get(accountId);
+  }
+
+  listNurses(): Promise<NurseRecord[]> {
+    return this.nurses.list();
+  }
+
+  removeNurse(accountId: string): Promise<boolean> {
+    return this.nurses.remove(accountId);
   }
 
   appendAudit(event: AuditEventInput): Promise<void> {

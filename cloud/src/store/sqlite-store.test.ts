@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
 import { actLinkStoreSuite } from './act-link-suite.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
+import { nurseStoreSuite } from './nurse-suite.js';
 import { outboxStoreSuite } from './outbox-suite.js';
 import { reportStoreSuite } from './report-suite.js';
 import type { UnreadableRow } from './row-decoder.js';
@@ -45,6 +46,7 @@ appointmentStoreSuite(harness);
 outboxStoreSuite(harness);
 reportStoreSuite(harness);
 actLinkStoreSuite(harness);
+nurseStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;

@@ -36,6 +36,8 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import type { NurseProfile, NurseRecord } from './nurse-records.js';
+import { type NurseDatabase, NurseTables } from './nurse-tables.js';
 import type {
   AlertEscalation,
   EscalationStep,
@@ -135,6 +137,7 @@ export class SqliteStore implements CloudStore {
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
+  private readonly nurses: NurseTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -154,6 +157,7 @@ export class SqliteStore implements CloudStore {
     this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
     this.reports = new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect);
     this.actLinks = new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect);
+    this.nurses = new NurseTables(sqliteKysely<NurseDatabase>(this.db), sqliteDialect);
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
   }
 
@@ -498,6 +502,26 @@ export class SqliteStore implements CloudStore {
 
   bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null> {
     return this.actLinks.bind(tokenSha256, deviceSha256, at);
+  }
+
+  saveNurse(nurse: NurseProfile): Promise<void> {
+    return this.nurses.save(nurse, this.now());
+  }
+
+  setNursePin(accountId: string, pin: NurseRecord['pin'], at: Date): Promise<boolean> {
+    return this.nurses.setPin(accountId, pin, at);
+  }
+
+  getNurse(accountId: string): Promise<NurseRecord | null> {
+    return this.nurses.get(accountId);
+  }
+
+  listNurses(): Promise<NurseRecord[]> {
+    return this.nurses.list();
+  }
+
+  removeNurse(accountId: string): Promise<boolean> {
+    return this.nurses.remove(accountId);
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {
