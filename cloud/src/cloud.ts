@@ -15,6 +15,7 @@ import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from 
 import { assertCloudConfig } from './config.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
+import { NurseService } from './nurses/service.js';
 import type { OutboxMetrics } from './outbox/sender.js';
 import { startNotifications } from './outbox/wiring.js';
 import type { CloudSecurity } from './security/cloud-security.js';
@@ -31,6 +32,7 @@ import { openCloudStore } from './store/open-store.js';
 import { type Telecom, type TeleconsultOptions, teleconsultDefaults } from './teleconsult/config.js';
 import { JOIN_KEY_FILE, loadJoinKey } from './teleconsult/join-links.js';
 import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
+import { readTotpKey } from './teleconsult/totp.js';
 
 export interface StartCloudOptions {
   dataDir: string;
@@ -98,6 +100,8 @@ export interface Cloud {
   teleconsult: Teleconsult;
   /** Each cart's acts of the day and its patients' documents, retained on its agenda topic. */
   agenda: CartAgendaPublisher;
+  /** The nurses allowed on each cart (retained on its nurses topic) and their full sign-in. */
+  nurses: NurseService;
   /** With tls.enabled: the CA, tokens and revocation. */
   security?: CloudSecurity;
   /** With tls.enabled: the HTTPS enrollment endpoint. */
@@ -217,6 +221,18 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     undo.push(() => teleconsult.stop());
     directory = teleconsult.directory;
     relayFlush = () => teleconsult.relay.flush();
+    // The nurses' lists and full sign-in, with the relay's identity (docs/nurse-sign-in.md).
+    const nurses = await NurseService.start({
+      brokerUrl,
+      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
+      store,
+      nurses: teleconsult.config.nurses,
+      sites: teleconsult.config.sites,
+      ...(teleconsult.config.totpKeyFile !== undefined ? { totpKey: readTotpKey(teleconsult.config.totpKeyFile) } : {}),
+      requireTotp: teleconsult.config.requireTotp,
+      logger: logger.child({ part: 'nurses' }),
+    });
+    undo.push(() => nurses.stop());
     const oidcConfig = opts.auth?.oidc;
     const oidc = oidcConfig
       ? await OidcSignIn.discover({ config: oidcConfig, clientSecret: readClientSecret(oidcConfig.clientSecretFile) })
@@ -295,6 +311,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       alerts: alerts.engine,
       teleconsult,
       agenda,
+      nurses,
       ...(security ? { security } : {}),
       ...(enrollment ? { enrollUrl: enrollment.url } : {}),
       stop() {

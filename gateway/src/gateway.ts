@@ -17,6 +17,9 @@ import { type HttpApi, startHttpApi } from './http/server.js';
 import { type Logger, silentLogger } from './logger.js';
 import { LiveSampleBus } from './media/live-samples.js';
 import { GatewayMetrics } from './metrics.js';
+import { FullSignIn } from './nurses/full-sign-in.js';
+import { NurseRoster } from './nurses/roster.js';
+import { NurseSessions } from './nurses/sessions.js';
 import { PatientContext } from './patient/context.js';
 import { SerialService } from './serial/serial-service.js';
 import { ReadingStore } from './store/reading-store.js';
@@ -54,6 +57,8 @@ export interface Gateway {
   teleconsult: TeleconsultAgent;
   /** The cart's day from the cloud (its agenda topic), kept in the store across restarts. */
   cartDay: CartDay;
+  /** The nurses allowed on the cart (its nurses topic, kept in the store), who is signed in, the full sign-in. */
+  nurses: { roster: NurseRoster; sessions: NurseSessions; fullSignIn: FullSignIn };
   /** Live waveform samples as read (the teleconsultation's ECG channel listens). */
   liveSamples: LiveSampleBus;
   /** Plugs in another frame source; returns its detach function. */
@@ -115,6 +120,13 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   // Routed before the connection opens: the retained day arrives with the first subscription.
   const cartDay = new CartDay({ gatewayId: config.gatewayId, store, logger });
   sync.route(topics.agenda(config.gatewayId), (payload) => cartDay.receive(payload));
+  const roster = new NurseRoster({ gatewayId: config.gatewayId, store, logger });
+  sync.route(topics.nurses(config.gatewayId), (payload) => roster.receive(payload));
+  const nurses = {
+    roster,
+    sessions: new NurseSessions(config.nurseSignIn.lockAfterSeconds * 1000, () => clock.now()),
+    fullSignIn: new FullSignIn({ gatewayId: config.gatewayId, sync, logger }),
+  };
   sync.start();
 
   const steth = config.audio.stethoscope;
@@ -159,6 +171,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
         ...(stethoscope ? { stethoscope } : {}),
         teleconsult,
         cartDay,
+        nurses,
       },
       config.http,
     );
@@ -201,6 +214,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     stethoscope,
     teleconsult,
     cartDay,
+    nurses,
     liveSamples,
     attachFrames: (source) => devices.attach(source),
     stop() {

@@ -72,7 +72,7 @@ export interface TeleconsultationQuery {
   offset?: number;
 }
 
-export type AuditActorRole = 'specialist' | 'gateway' | 'system' | 'anonymous';
+export type AuditActorRole = 'specialist' | 'nurse' | 'gateway' | 'system' | 'anonymous';
 
 export interface AuditEventInput {
   at: string;
