@@ -1,0 +1,4 @@
+export { CloudUnreachable, FullSignIn } from './full-sign-in.js';
+export { PIN_LOG_N, pinMatches, pinProblem, pinVerifier } from './pin.js';
+export { badgeHash, MAX_PIN_FAILURES, NurseRoster, type PinOutcome } from './roster.js';
+export { cookieValue, NURSE_COOKIE, NurseSessions, type SignedInNurse } from './sessions.js';
