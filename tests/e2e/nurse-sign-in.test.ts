@@ -8,11 +8,12 @@
  * lock it on this cart, and a first sign-in needs the cloud (503).
  */
 
+import { randomUUID } from 'node:crypto';
 import { hashPassword } from '@telecart/cloud';
 import { badgeHash, type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type TempDir, tempDir } from '../../gateway/src/testing/fixtures.js';
-import { type ConsultCloud, startConsultCloud } from '../teleconsult/support.js';
+import { type ConsultCloud, PATIENT_CONSENT, startConsultCloud, TestCart } from '../teleconsult/support.js';
 
 const PASSWORD = 'soins-2026!';
 let c: ConsultCloud;
@@ -104,6 +105,30 @@ it('first full sign-in through the cloud, then PIN; offline after a restart the 
       ['n.martin', 'nurse', 'nurse-full-sign-in', 'PIN chosen on this cart'],
     ]),
   );
+
+  // Her call names her: the cloud checks she works on this cart; its audit trail and the consent name her.
+  const placed = await call('POST', '/api/teleconsult/call', { consent: PATIENT_CONSENT, patientId: 'r12' }, pin.cookie);
+  expect(placed.status).toBe(201);
+  const sessionId = String(placed.body.sessionId);
+  await expect
+    .poll(async () => (await c.cloud.store.listAudit({ sessionId })).map((e) => [e.actor, e.actorRole, e.action, e.detail]), {
+      timeout: 10_000,
+    })
+    .toEqual(
+      expect.arrayContaining([
+        ['n.martin', 'nurse', 'call', 'Nadia Martin, on cart-1: call'],
+        ['n.martin', 'nurse', 'consent', expect.stringMatching(/^Nadia Martin, on cart-1: /)],
+      ]),
+    );
+  expect((await c.cloud.store.getTeleconsultation(sessionId))?.consent?.collectedBy).toBe('Nadia Martin');
+  // A cart naming a nurse who does not work on it: no act, the refusal audited.
+  const other = await TestCart.connect(c.cloud.mqttUrl, 'cart-2');
+  const refused = randomUUID();
+  await other.call(refused, 'p-001', { nurse: { id: 'n.martin', name: 'Nadia Martin' } });
+  await expect
+    .poll(async () => (await c.cloud.store.listAudit({ sessionId: refused })).map((e) => [e.action, e.detail]))
+    .toEqual([['call-refused', 'unknown-nurse: n.martin (Nadia Martin)']]);
+  await other.close();
 
   // Offline: the cloud is gone, the gateway restarts; the stored list still signs her in.
   await gw?.stop();
