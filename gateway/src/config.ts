@@ -187,6 +187,13 @@ export const GatewayConfig = Type.Object(
           default: 120,
           description: 'the nurse page locks, and the nurse session ends, after this long without use',
         }),
+        badgeReaderPath: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              "the serial port of the cart's badge reader (13.56 MHz, USB serial mode: UID as hex + CR LF), e.g. /dev/serial/by-id/usb-…; a tap of a known nurse's badge signs them in",
+          }),
+        ),
       },
       { default: {}, additionalProperties: false },
     ),

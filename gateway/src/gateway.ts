@@ -2,6 +2,8 @@
  * Wires one gateway: store → device manager → sync → nurse API. Frame sources (the BLE central,
  * a serial reader, a replay) are plugged in as `frames` or later with attachFrames().
  */
+
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '@telecart/devices';
 import { formatConfigIssue, topics } from '@telecart/protocol';
@@ -17,9 +19,10 @@ import { type HttpApi, startHttpApi } from './http/server.js';
 import { type Logger, silentLogger } from './logger.js';
 import { LiveSampleBus } from './media/live-samples.js';
 import { GatewayMetrics } from './metrics.js';
+import { BadgeReader } from './nurses/badge-reader.js';
 import { FullSignIn } from './nurses/full-sign-in.js';
 import { NurseRoster } from './nurses/roster.js';
-import { NurseSessions } from './nurses/sessions.js';
+import { type BadgeEvent, NurseSessions } from './nurses/sessions.js';
 import { PatientContext } from './patient/context.js';
 import { SerialService } from './serial/serial-service.js';
 import { ReadingStore } from './store/reading-store.js';
@@ -58,7 +61,7 @@ export interface Gateway {
   /** The cart's day from the cloud (its agenda topic), kept in the store across restarts. */
   cartDay: CartDay;
   /** The nurses allowed on the cart (its nurses topic, kept in the store), who is signed in, the full sign-in. */
-  nurses: { roster: NurseRoster; sessions: NurseSessions; fullSignIn: FullSignIn };
+  nurses: { roster: NurseRoster; sessions: NurseSessions; fullSignIn: FullSignIn; taps: EventEmitter<{ badge: [BadgeEvent] }> };
   /** Live waveform samples as read (the teleconsultation's ECG channel listens). */
   liveSamples: LiveSampleBus;
   /** Plugs in another frame source; returns its detach function. */
@@ -126,7 +129,19 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     roster,
     sessions: new NurseSessions(config.nurseSignIn.lockAfterSeconds * 1000, () => clock.now()),
     fullSignIn: new FullSignIn({ gatewayId: config.gatewayId, sync, logger }),
+    taps: new EventEmitter<{ badge: [BadgeEvent] }>(),
   };
+  // A tap of a known nurse's badge is offered to the page (POST /api/nurse/badge takes it).
+  const badgeReader = config.nurseSignIn.badgeReaderPath
+    ? new BadgeReader({ path: config.nurseSignIn.badgeReaderPath, logger })
+    : undefined;
+  badgeReader?.on('tap', (uid) => {
+    const n = roster.byBadge(uid);
+    if (n) nurses.sessions.offerTap(n);
+    logger.info({ nurseId: n?.id ?? null }, n ? 'badge tapped' : 'badge tapped: not a nurse of this cart');
+    nurses.taps.emit('badge', { nurse: n ? { id: n.id, name: n.name } : null });
+  });
+  badgeReader?.start();
   sync.start();
 
   const steth = config.audio.stethoscope;
@@ -176,6 +191,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
       config.http,
     );
   } catch (e) {
+    await badgeReader?.stop();
     await sync.stop();
     store.close();
     throw e;
@@ -224,6 +240,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
         await stethoscope?.close();
         await serial.stop();
         await ble.close();
+        await badgeReader?.stop();
         await http.close();
         await sync.stop();
         unwatchCapacity();

@@ -16,8 +16,17 @@ export interface SignedInNurse {
 
 const sha = (t: string) => createHash('sha256').update(t).digest('hex');
 
+/** A tap on the cart's badge reader, as the nurse page's event stream announces it (null: not a nurse of this cart). */
+export interface BadgeEvent {
+  nurse: { id: string; name: string } | null;
+}
+
+/** How long a badge tap waits for the page to take it. */
+export const TAP_VALID_MS = 15_000;
+
 export class NurseSessions {
   private current: { tokenSha256: string; nurse: SignedInNurse; lastMs: number } | null = null;
+  private tap: { nurse: SignedInNurse; atMs: number } | null = null;
 
   constructor(
     private readonly idleMs: number,
@@ -46,6 +55,18 @@ export class NurseSessions {
 
   close(): void {
     this.current = null;
+  }
+
+  /** A badge of a known nurse was tapped on the cart's reader: the page may open the session (claimTap). */
+  offerTap(nurse: { id: string; name: string }): void {
+    this.tap = { nurse: { ...nurse, method: 'badge' }, atMs: this.now() };
+  }
+
+  /** The nurse of the last tap, once, within TAP_VALID_MS; null otherwise. */
+  claimTap(): SignedInNurse | null {
+    const t = this.tap;
+    this.tap = null;
+    return t && this.now() - t.atMs < TAP_VALID_MS ? t.nurse : null;
   }
 
   get idleSeconds(): number {

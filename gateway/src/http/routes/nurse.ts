@@ -5,6 +5,7 @@
  *   GET    /api/nurse/session       {nurse: {id, name} | null, lockAfterSeconds}
  *   POST   /api/nurse/pin           {nurseId, pin} → 200 + cookie | 401 wrong | 423 locked | 409 no PIN yet
  *   POST   /api/nurse/full-sign-in  {nurseId, password, totp?, pin} → 200 + cookie | 401 | 403 | 422 | 503 offline
+ *   POST   /api/nurse/badge         the badge tapped on the cart's reader within 15 s → 200 + cookie | 401
  *   DELETE /api/nurse/session       sign out ("change nurse")
  *
  * And the guard: with nurseSignIn.required, every request that changes something (any method
@@ -55,7 +56,7 @@ function problem(statusCode: number, message: string, extra: Record<string, unkn
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, ...extra };
 }
 
-const SIGN_IN_PATHS = new Set(['/api/nurse/pin', '/api/nurse/full-sign-in', '/api/nurse/session']);
+const SIGN_IN_PATHS = new Set(['/api/nurse/pin', '/api/nurse/full-sign-in', '/api/nurse/session', '/api/nurse/badge']);
 
 export function registerNurseRoutes(app: FastifyInstance, d: NurseRouteDeps): void {
   const { roster, sessions, logger } = d;
@@ -89,6 +90,13 @@ export function registerNurseRoutes(app: FastifyInstance, d: NurseRouteDeps): vo
     sessions.close();
     void reply.header('set-cookie', `${NURSE_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
     return { nurse: null, lockAfterSeconds: sessions.idleSeconds };
+  });
+
+  // The tap itself comes from the reader (BadgeReader → offerTap, announced as the 'badge' event of /api/events).
+  app.post('/api/nurse/badge', { schema: { querystring: NoQuery } }, async (_req, reply) => {
+    const nurse = sessions.claimTap();
+    if (!nurse) return reply.code(401).send(problem(401, 'no badge of a nurse of this cart was tapped in the last 15 s'));
+    return signedIn(reply, nurse);
   });
 
   app.post<{ Body: Static<typeof PinBody> }>('/api/nurse/pin', { schema: { body: PinBody } }, async (req, reply) => {
