@@ -19,6 +19,7 @@ import { type HttpApi, startHttpApi } from './http/server.js';
 import { type Logger, silentLogger } from './logger.js';
 import { LiveSampleBus } from './media/live-samples.js';
 import { GatewayMetrics } from './metrics.js';
+import { NurseAuditQueue } from './nurses/audit-queue.js';
 import { BadgeReader } from './nurses/badge-reader.js';
 import { FullSignIn } from './nurses/full-sign-in.js';
 import { NurseRoster } from './nurses/roster.js';
@@ -61,7 +62,14 @@ export interface Gateway {
   /** The cart's day from the cloud (its agenda topic), kept in the store across restarts. */
   cartDay: CartDay;
   /** The nurses allowed on the cart (its nurses topic, kept in the store), who is signed in, the full sign-in. */
-  nurses: { roster: NurseRoster; sessions: NurseSessions; fullSignIn: FullSignIn; taps: EventEmitter<{ badge: [BadgeEvent] }> };
+  nurses: {
+    roster: NurseRoster;
+    sessions: NurseSessions;
+    fullSignIn: FullSignIn;
+    taps: EventEmitter<{ badge: [BadgeEvent] }>;
+    /** Sign-in attempts for the cloud's audit trail, queued in the store while offline. */
+    audit: NurseAuditQueue;
+  };
   /** Live waveform samples as read (the teleconsultation's ECG channel listens). */
   liveSamples: LiveSampleBus;
   /** Plugs in another frame source; returns its detach function. */
@@ -130,6 +138,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     sessions: new NurseSessions(config.nurseSignIn.lockAfterSeconds * 1000, () => clock.now()),
     fullSignIn: new FullSignIn({ gatewayId: config.gatewayId, sync, logger }),
     taps: new EventEmitter<{ badge: [BadgeEvent] }>(),
+    audit: new NurseAuditQueue({ gatewayId: config.gatewayId, store, sync, logger, now: () => clock.now() }),
   };
   // A tap of a known nurse's badge is offered to the page (POST /api/nurse/badge takes it).
   const badgeReader = config.nurseSignIn.badgeReaderPath
@@ -138,6 +147,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   badgeReader?.on('tap', (uid) => {
     const n = roster.byBadge(uid);
     if (n) nurses.sessions.offerTap(n);
+    else nurses.audit.record(null, 'nurse-badge-unknown', `badge ${uid.slice(0, 4)}…`);
     logger.info({ nurseId: n?.id ?? null }, n ? 'badge tapped' : 'badge tapped: not a nurse of this cart');
     nurses.taps.emit('badge', { nurse: n ? { id: n.id, name: n.name } : null });
   });

@@ -5,9 +5,9 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { CartAgenda } from './schemas/agenda.js';
-import { CartNurses, NurseDown, NurseUp } from './schemas/nurses.js';
 import { BatchAck, ObservationBatch, PROTOCOL_VERSION } from './schemas/batch.js';
 import { LANES } from './schemas/common.js';
+import { CartNurses, NurseAudit, NurseDown, NurseUp } from './schemas/nurses.js';
 import { RtcDown, RtcUp } from './schemas/rtc.js';
 import { GatewayStatus } from './schemas/status.js';
 import { TOPIC_ROOT } from './topics.js';
@@ -95,9 +95,10 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         address: `${TOPIC_ROOT}/gw/{gatewayId}/nurse/up`,
         description:
           "Gateway → cloud: a nurse's first full sign-in on the cart (password + TOTP code, as the cloud's login) with the " +
-          'verifier of the PIN chosen on the cart. Only the gateway itself may publish here.',
+          'verifier of the PIN chosen on the cart; and the sign-in attempts made on the cart (PIN, badge, sign-out) for the ' +
+          "cloud's audit trail, queued while offline. Only the gateway itself may publish here.",
         parameters: { gatewayId: gatewayIdParam },
-        messages: { nurseUp: { $ref: '#/components/messages/NurseUp' } },
+        messages: { nurseUp: { $ref: '#/components/messages/NurseUp' }, nurseAudit: { $ref: '#/components/messages/NurseAudit' } },
       },
       nurseDown: {
         address: `${TOPIC_ROOT}/gw/{gatewayId}/nurse/down`,
@@ -152,7 +153,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
       sendNurseSignIn: {
         action: 'send',
         channel: { $ref: '#/channels/nurseUp' },
-        messages: [{ $ref: '#/channels/nurseUp/messages/nurseUp' }],
+        messages: [{ $ref: '#/channels/nurseUp/messages/nurseUp' }, { $ref: '#/channels/nurseUp/messages/nurseAudit' }],
         bindings: mqtt1,
       },
       receiveNurseSignIn: {
@@ -171,6 +172,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         CartAgenda: { name: 'CartAgenda', title: "The cart's day (cloud → gateway)", payload: toJsonSchema(CartAgenda) },
         CartNurses: { name: 'CartNurses', title: 'The nurses allowed on the cart (cloud → gateway)', payload: toJsonSchema(CartNurses) },
         NurseUp: { name: 'NurseUp', title: "A nurse's full sign-in (gateway → cloud)", payload: toJsonSchema(NurseUp) },
+        NurseAudit: { name: 'NurseAudit', title: 'Sign-in attempts on the cart (gateway → cloud)', payload: toJsonSchema(NurseAudit) },
         NurseDown: { name: 'NurseDown', title: 'The answer to a full sign-in (cloud → gateway)', payload: toJsonSchema(NurseDown) },
         RtcDown: { name: 'RtcDown', title: 'Teleconsultation session and signaling (cloud → gateway)', payload: toJsonSchema(RtcDown) },
       },

@@ -96,13 +96,19 @@ it('first full sign-in through the cloud, then PIN; offline after a restart the 
   expect(pin.status).toBe(200);
   expect((await call('DELETE', '/api/context/patient', undefined, pin.cookie)).status).toBe(200);
 
-  const audit = await c.cloud.store.listAudit({ gatewayId: 'cart-1' });
-  const actions = audit.filter((e) => e.action.startsWith('nurse-')).map((e) => [e.actor, e.actorRole, e.action, e.detail]);
-  expect(actions).toEqual(
+  // The cloud's checks and the cart's own attempts (sent by the cart) are in the audit trail.
+  const nurseActions = async () =>
+    (await c.cloud.store.listAudit({ gatewayId: 'cart-1' }))
+      .filter((e) => e.action.startsWith('nurse-'))
+      .map((e) => [e.actor, e.actorRole, e.action, e.detail]);
+  await expect.poll(nurseActions).toEqual(
     expect.arrayContaining([
       ['n.martin', 'nurse', 'nurse-full-sign-in-failed', 'credentials'],
       ['n.durand', 'nurse', 'nurse-full-sign-in-failed', 'not-on-this-cart'],
       ['n.martin', 'nurse', 'nurse-full-sign-in', 'PIN chosen on this cart'],
+      ['n.martin', 'nurse', 'nurse-pin-failed', 'on the cart: no-pin'],
+      ['n.martin', 'nurse', 'nurse-sign-out', 'on the cart'],
+      ['n.martin', 'nurse', 'nurse-pin-sign-in', 'on the cart'],
     ]),
   );
 
@@ -147,4 +153,6 @@ it('first full sign-in through the cloud, then PIN; offline after a restart the 
   gw = await startGateway({ config: config(), dataDir: dir.path, cloudUrl: c.cloud.mqttUrl });
   expect((await call('POST', '/api/nurse/pin', { nurseId: 'n.martin', pin: '2580' })).status).toBe(423);
   expect((await call('GET', '/api/nurse/nurses')).body).toEqual([{ id: 'n.martin', name: 'Nadia Martin', hasPin: true, locked: true }]);
+  // Offline, the attempts wait in the cart's store (across the restart): 1 PIN sign-in, 4 wrong, 3 locked.
+  expect(gw?.nurses.audit.length).toBe(8);
 }, 90_000);

@@ -20,6 +20,7 @@ import {
   compile,
   formatIssues,
   NURSES_VERSION,
+  NurseAudit,
   type NurseDown,
   NurseUp,
   parseTopic,
@@ -34,6 +35,7 @@ import { verifyPassword } from '../teleconsult/passwords.js';
 import { decryptTotpSecret, TotpVerifier } from '../teleconsult/totp.js';
 
 const checkUp = compile(NurseUp);
+const checkAudit = compile(NurseAudit);
 const checkList = compile(CartNurses);
 /** A request larger than this is not a sign-in. */
 const MAX_UP_BYTES = 4096;
@@ -185,6 +187,26 @@ export class NurseService {
     await this.client.publishAsync(topics.nurseDown(gatewayId), JSON.stringify(down), { qos: 1 });
   }
 
+  /** The cart's own sign-in attempts (PIN, badge, sign-out), as it recorded them (queued while offline). */
+  private async cartAudit(gatewayId: string, json: unknown): Promise<void> {
+    const v = checkAudit.validate(json);
+    if (!v.ok) {
+      const why = formatIssues(v.issues).slice(0, 300);
+      this.o.logger.warn({ gatewayId, why }, 'nurses: a cart audit batch was refused');
+      await this.audit(gatewayId, gatewayId, 'nurse-sign-in-refused', `audit batch refused: ${why}`);
+      return;
+    }
+    for (const e of v.value.events)
+      await this.o.store.appendAudit({
+        at: e.at,
+        actor: e.nurseId ?? gatewayId,
+        actorRole: e.nurseId === null ? 'gateway' : 'nurse',
+        action: e.action,
+        gatewayId,
+        detail: e.detail === null ? 'on the cart' : `on the cart: ${e.detail}`,
+      });
+  }
+
   private throttled(nurseId: string, nowMs: number): boolean {
     const recent = (this.failures.get(nurseId) ?? []).filter((t) => nowMs - t < THROTTLE_MS);
     this.failures.set(nurseId, recent);
@@ -198,6 +220,7 @@ export class NurseService {
     } catch {
       json = undefined;
     }
+    if (typeof json === 'object' && json !== null && (json as { type?: unknown }).type === 'audit') return this.cartAudit(gatewayId, json);
     const v = json === undefined ? null : checkUp.validate(json);
     if (v === null || !v.ok) {
       const why = v === null ? `not JSON or over ${MAX_UP_BYTES} bytes` : formatIssues(v.issues).slice(0, 300);

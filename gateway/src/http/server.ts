@@ -16,6 +16,7 @@ import type { GatewayConfig, PatientConfig } from '../config.js';
 import type { DeviceManager, LiveValue, ReadingEvent } from '../devices/device-manager.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
+import type { NurseAuditQueue } from '../nurses/audit-queue.js';
 import type { FullSignIn } from '../nurses/full-sign-in.js';
 import type { NurseRoster } from '../nurses/roster.js';
 import type { BadgeEvent, NurseSessions } from '../nurses/sessions.js';
@@ -50,7 +51,13 @@ export interface HttpApiDeps {
   /** The cart's day from the cloud: acts of the day, the patients' documents. */
   cartDay?: CartDay;
   /** Nurse sign-in: the cart's nurses, who is signed in, the full sign-in through the cloud. */
-  nurses?: { roster: NurseRoster; sessions: NurseSessions; fullSignIn: FullSignIn; taps?: EventEmitter<{ badge: [BadgeEvent] }> };
+  nurses?: {
+    roster: NurseRoster;
+    sessions: NurseSessions;
+    fullSignIn: FullSignIn;
+    taps?: EventEmitter<{ badge: [BadgeEvent] }>;
+    audit?: NurseAuditQueue;
+  };
 }
 
 export interface HttpApi {

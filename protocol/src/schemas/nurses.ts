@@ -64,6 +64,30 @@ export type CartNurses = Static<typeof CartNurses>;
 
 const RequestId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' });
 
+/** One sign-in attempt on the cart (PIN, badge, sign-out), for the cloud's audit trail. */
+export const NurseAuditEvent = Type.Object(
+  {
+    at: IsoDateTime,
+    /** The nurse named by the attempt (null: a badge of no nurse of this cart). */
+    nurseId: Type.Union([NurseId, Type.Null()]),
+    action: Type.Union(
+      ['nurse-pin-sign-in', 'nurse-pin-failed', 'nurse-pin-locked', 'nurse-badge-sign-in', 'nurse-badge-unknown', 'nurse-sign-out'].map(
+        (a) => Type.Literal(a),
+      ),
+    ),
+    detail: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type NurseAuditEvent = Static<typeof NurseAuditEvent>;
+
+/** Gateway → cloud: sign-in attempts on the cart, queued in the cart's store while offline and sent in order. */
+export const NurseAudit = Type.Object(
+  { v: Type.Literal(NURSES_VERSION), type: Type.Literal('audit'), events: Type.Array(NurseAuditEvent, { minItems: 1, maxItems: 100 }) },
+  { additionalProperties: false, $id: 'NurseAudit' },
+);
+export type NurseAudit = Static<typeof NurseAudit>;
+
 /** Gateway → cloud: a nurse's full sign-in on the cart, and the verifier of the PIN they chose. */
 export const NurseUp = Type.Object(
   {

@@ -16,6 +16,7 @@ import { STATUS_CODES } from 'node:http';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../logger.js';
+import type { NurseAuditQueue } from '../../nurses/audit-queue.js';
 import { CloudUnreachable, type FullSignIn } from '../../nurses/full-sign-in.js';
 import { pinProblem } from '../../nurses/pin.js';
 import type { NurseRoster } from '../../nurses/roster.js';
@@ -48,6 +49,8 @@ export interface NurseRouteDeps {
   roster: NurseRoster;
   sessions: NurseSessions;
   fullSignIn: FullSignIn;
+  /** Sign-in attempts for the cloud's audit trail (sent now or when back online). */
+  audit?: NurseAuditQueue;
   required: boolean;
   logger: Logger;
 }
@@ -86,7 +89,10 @@ export function registerNurseRoutes(app: FastifyInstance, d: NurseRouteDeps): vo
   }));
 
   app.delete('/api/nurse/session', { schema: { querystring: NoQuery, response: { 200: SessionReply } } }, async (req, reply) => {
-    if (req.nurse) logger.info({ nurseId: req.nurse.id }, 'nurse signed out on the cart');
+    if (req.nurse) {
+      logger.info({ nurseId: req.nurse.id }, 'nurse signed out on the cart');
+      d.audit?.record(req.nurse.id, 'nurse-sign-out');
+    }
     sessions.close();
     void reply.header('set-cookie', `${NURSE_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
     return { nurse: null, lockAfterSeconds: sessions.idleSeconds };
@@ -96,13 +102,22 @@ export function registerNurseRoutes(app: FastifyInstance, d: NurseRouteDeps): vo
   app.post('/api/nurse/badge', { schema: { querystring: NoQuery } }, async (_req, reply) => {
     const nurse = sessions.claimTap();
     if (!nurse) return reply.code(401).send(problem(401, 'no badge of a nurse of this cart was tapped in the last 15 s'));
+    d.audit?.record(nurse.id, 'nurse-badge-sign-in');
     return signedIn(reply, nurse);
   });
 
   app.post<{ Body: Static<typeof PinBody> }>('/api/nurse/pin', { schema: { body: PinBody } }, async (req, reply) => {
     const r = await roster.checkPin(req.body.nurseId, req.body.pin);
-    if (r.ok) return signedIn(reply, { id: r.nurse.id, name: r.nurse.name, method: 'pin' });
+    if (r.ok) {
+      d.audit?.record(r.nurse.id, 'nurse-pin-sign-in');
+      return signedIn(reply, { id: r.nurse.id, name: r.nurse.name, method: 'pin' });
+    }
     logger.warn({ nurseId: req.body.nurseId, reason: r.reason }, 'nurse PIN sign-in refused on the cart');
+    d.audit?.record(
+      req.body.nurseId,
+      r.reason === 'locked' ? 'nurse-pin-locked' : 'nurse-pin-failed',
+      r.reason === 'wrong-pin' ? `wrong PIN, ${r.attemptsLeft} tries left` : r.reason,
+    );
     if (r.reason === 'wrong-pin')
       return reply.code(401).send(problem(401, `wrong PIN (${r.attemptsLeft} tries left)`, { attemptsLeft: r.attemptsLeft }));
     if (r.reason === 'unknown-nurse') return reply.code(401).send(problem(401, 'this nurse is not known on this cart'));
