@@ -88,7 +88,9 @@ describe('topic rules', () => {
     expect(mayPublish(ingest, topics.nurses('cart-a'))).toBe(false);
     expect(maySubscribe(ingest, topics.allNurseUp())).toBe(false);
     const acl = mosquittoAcl([]);
-    expect(acl).toContain(`topic read telecart/v1/gw/+/nurse/up\ntopic write telecart/v1/gw/+/nurses\ntopic write telecart/v1/gw/+/nurse/down`);
+    expect(acl).toContain(
+      `topic read telecart/v1/gw/+/nurse/up\ntopic write telecart/v1/gw/+/nurses\ntopic write telecart/v1/gw/+/nurse/down`,
+    );
     expect(acl).toContain(
       'pattern read telecart/v1/gw/%u/nurses\npattern write telecart/v1/gw/%u/nurse/up\npattern read telecart/v1/gw/%u/nurse/down',
     );

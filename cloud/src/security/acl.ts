@@ -52,9 +52,7 @@ export function mayPublish(who: Identity, topic: string): boolean {
   if (more.length > 0 || gw === undefined || !isValidGatewayId(gw)) return false;
   if (who.role === 'ingest') return lane === undefined && (kind === 'ack' || kind === 'cmd');
   if (who.role === 'signaling')
-    return (
-      ((kind === 'rtc' || kind === 'nurse') && lane === 'down') || ((kind === 'agenda' || kind === 'nurses') && lane === undefined)
-    );
+    return ((kind === 'rtc' || kind === 'nurse') && lane === 'down') || ((kind === 'agenda' || kind === 'nurses') && lane === undefined);
   if (who.role !== 'gateway' || gw !== who.gatewayId) return false;
   if (kind === 'status') return lane === undefined;
   if (kind === 'rtc' || kind === 'nurse') return lane === 'up';
@@ -77,8 +75,7 @@ export function maySubscribe(who: Identity, filter: string): boolean {
     return (
       !shared &&
       rest[0] === '+' &&
-      ((rest.length === 3 && (rest[1] === 'rtc' || rest[1] === 'nurse') && rest[2] === 'up') ||
-        (rest.length === 2 && rest[1] === 'status'))
+      ((rest.length === 3 && (rest[1] === 'rtc' || rest[1] === 'nurse') && rest[2] === 'up') || (rest.length === 2 && rest[1] === 'status'))
     );
   if (who.role !== 'gateway' || shared || rest[0] !== who.gatewayId) return false;
   if (rest.length === 3) return (rest[1] === 'rtc' || rest[1] === 'nurse') && rest[2] === 'down';

@@ -7,7 +7,6 @@
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { ActLinkRecord } from './act-link-records.js';
-import type { NurseProfile, NurseRecord } from './nurse-records.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import type {
   AppointmentBooking,
@@ -17,6 +16,7 @@ import type {
   BookResult,
   ChangeResult,
 } from './appointment-records.js';
+import type { NurseProfile, NurseRecord } from './nurse-records.js';
 import type {
   AlertEscalation,
   EscalationStep,
