@@ -15,6 +15,7 @@ import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from 
 import { assertCloudConfig } from './config.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
+import { NurseService } from './nurses/service.js';
 import type { OutboxMetrics } from './outbox/sender.js';
 import { startNotifications } from './outbox/wiring.js';
 import { CartPatientsPublisher } from './patients/publisher.js';
@@ -32,6 +33,7 @@ import { openCloudStore } from './store/open-store.js';
 import { type Telecom, type TeleconsultOptions, teleconsultDefaults } from './teleconsult/config.js';
 import { JOIN_KEY_FILE, loadJoinKey } from './teleconsult/join-links.js';
 import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
+import { readTotpKey } from './teleconsult/totp.js';
 
 export interface StartCloudOptions {
   dataDir: string;
@@ -101,6 +103,8 @@ export interface Cloud {
   agenda: CartAgendaPublisher;
   /** Each cart's patient list from the directory, retained on its patients topic. */
   patientLists: CartPatientsPublisher;
+  /** The nurses allowed on each cart (retained on its nurses topic) and their full sign-in. */
+  nurses: NurseService;
   /** With tls.enabled: the CA, tokens and revocation. */
   security?: CloudSecurity;
   /** With tls.enabled: the HTTPS enrollment endpoint. */
@@ -242,6 +246,18 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     undo.push(() => teleconsult.stop());
     directory = teleconsult.directory;
     relayFlush = () => teleconsult.relay.flush();
+    // The nurses' lists and full sign-in, with the relay's identity (docs/nurse-sign-in.md).
+    const nurses = await NurseService.start({
+      brokerUrl,
+      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
+      store,
+      nurses: teleconsult.config.nurses,
+      sites: teleconsult.config.sites,
+      ...(teleconsult.config.totpKeyFile !== undefined ? { totpKey: readTotpKey(teleconsult.config.totpKeyFile) } : {}),
+      requireTotp: teleconsult.config.requireTotp,
+      logger: logger.child({ part: 'nurses' }),
+    });
+    undo.push(() => nurses.stop());
     const oidcConfig = opts.auth?.oidc;
     const oidc = oidcConfig
       ? await OidcSignIn.discover({ config: oidcConfig, clientSecret: readClientSecret(oidcConfig.clientSecretFile) })
@@ -332,6 +348,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       teleconsult,
       agenda,
       patientLists,
+      nurses,
       ...(security ? { security } : {}),
       ...(enrollment ? { enrollUrl: enrollment.url } : {}),
       stop() {

@@ -174,6 +174,29 @@ export const GatewayConfig = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    nurseSignIn: Type.Object(
+      {
+        required: Type.Boolean({
+          default: false,
+          description:
+            'true: the API routes that change things (patient context, assignment, call and consent, conversation, recordings) need a signed-in nurse (401 otherwise); see docs/nurse-sign-in.md',
+        }),
+        lockAfterSeconds: Type.Integer({
+          minimum: 15,
+          maximum: 3600,
+          default: 120,
+          description: 'the nurse page locks, and the nurse session ends, after this long without use',
+        }),
+        badgeReaderPath: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              "the serial port of the cart's badge reader (13.56 MHz, USB serial mode: UID as hex + CR LF), e.g. /dev/serial/by-id/usb-…; a tap of a known nurse's badge signs them in",
+          }),
+        ),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     http: Type.Object(
       {
         host: Type.String({ default: '127.0.0.1', description: 'nurse page and API address; loopback keeps it on the cart' }),

@@ -2,6 +2,8 @@
  * Wires one gateway: store → device manager → sync → nurse API. Frame sources (the BLE central,
  * a serial reader, a replay) are plugged in as `frames` or later with attachFrames().
  */
+
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { type Clock, systemClock } from '@telecart/devices';
 import { formatConfigIssue, topics } from '@telecart/protocol';
@@ -17,6 +19,11 @@ import { type HttpApi, startHttpApi } from './http/server.js';
 import { type Logger, silentLogger } from './logger.js';
 import { LiveSampleBus } from './media/live-samples.js';
 import { GatewayMetrics } from './metrics.js';
+import { NurseAuditQueue } from './nurses/audit-queue.js';
+import { BadgeReader } from './nurses/badge-reader.js';
+import { FullSignIn } from './nurses/full-sign-in.js';
+import { NurseRoster } from './nurses/roster.js';
+import { type BadgeEvent, NurseSessions } from './nurses/sessions.js';
 import { CartPatientList } from './patient/cart-patients.js';
 import { PatientContext } from './patient/context.js';
 import { SerialService } from './serial/serial-service.js';
@@ -57,6 +64,15 @@ export interface Gateway {
   cartDay: CartDay;
   /** The cart's patient list from the cloud's directory (its patients topic), kept in the store; the configuration's until one came. */
   cartPatients: CartPatientList;
+  /** The nurses allowed on the cart (its nurses topic, kept in the store), who is signed in, the full sign-in. */
+  nurses: {
+    roster: NurseRoster;
+    sessions: NurseSessions;
+    fullSignIn: FullSignIn;
+    taps: EventEmitter<{ badge: [BadgeEvent] }>;
+    /** Sign-in attempts for the cloud's audit trail, queued in the store while offline. */
+    audit: NurseAuditQueue;
+  };
   /** Live waveform samples as read (the teleconsultation's ECG channel listens). */
   liveSamples: LiveSampleBus;
   /** Plugs in another frame source; returns its detach function. */
@@ -131,6 +147,27 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     })),
   });
   sync.route(topics.patients(config.gatewayId), (payload) => cartPatients.receive(payload));
+  const roster = new NurseRoster({ gatewayId: config.gatewayId, store, logger });
+  sync.route(topics.nurses(config.gatewayId), (payload) => roster.receive(payload));
+  const nurses = {
+    roster,
+    sessions: new NurseSessions(config.nurseSignIn.lockAfterSeconds * 1000, () => clock.now()),
+    fullSignIn: new FullSignIn({ gatewayId: config.gatewayId, sync, logger }),
+    taps: new EventEmitter<{ badge: [BadgeEvent] }>(),
+    audit: new NurseAuditQueue({ gatewayId: config.gatewayId, store, sync, logger, now: () => clock.now() }),
+  };
+  // A tap of a known nurse's badge is offered to the page (POST /api/nurse/badge takes it).
+  const badgeReader = config.nurseSignIn.badgeReaderPath
+    ? new BadgeReader({ path: config.nurseSignIn.badgeReaderPath, logger })
+    : undefined;
+  badgeReader?.on('tap', (uid) => {
+    const n = roster.byBadge(uid);
+    if (n) nurses.sessions.offerTap(n);
+    else nurses.audit.record(null, 'nurse-badge-unknown', `badge ${uid.slice(0, 4)}…`);
+    logger.info({ nurseId: n?.id ?? null }, n ? 'badge tapped' : 'badge tapped: not a nurse of this cart');
+    nurses.taps.emit('badge', { nurse: n ? { id: n.id, name: n.name } : null });
+  });
+  badgeReader?.start();
   sync.start();
 
   const steth = config.audio.stethoscope;
@@ -175,10 +212,12 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
         ...(stethoscope ? { stethoscope } : {}),
         teleconsult,
         cartDay,
+        nurses,
       },
       config.http,
     );
   } catch (e) {
+    await badgeReader?.stop();
     await sync.stop();
     store.close();
     throw e;
@@ -218,6 +257,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     teleconsult,
     cartDay,
     cartPatients,
+    nurses,
     liveSamples,
     attachFrames: (source) => devices.attach(source),
     stop() {
@@ -227,6 +267,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
         await stethoscope?.close();
         await serial.stop();
         await ble.close();
+        await badgeReader?.stop();
         await http.close();
         await sync.stop();
         unwatchCapacity();

@@ -8,6 +8,7 @@ export * from './http/index.js';
 export * from './logger.js';
 export * from './media/index.js';
 export { GatewayMetrics } from './metrics.js';
+export * from './nurses/index.js';
 export * from './patient/index.js';
 export * from './serial/index.js';
 export * from './store/index.js';

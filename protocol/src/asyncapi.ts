@@ -8,6 +8,7 @@ import { CartAgenda } from './schemas/agenda.js';
 import { BatchAck, ObservationBatch, PROTOCOL_VERSION } from './schemas/batch.js';
 import { CartPatients } from './schemas/cart-patients.js';
 import { LANES } from './schemas/common.js';
+import { CartNurses, NurseAudit, NurseDown, NurseUp } from './schemas/nurses.js';
 import { RtcDown, RtcUp } from './schemas/rtc.js';
 import { GatewayStatus } from './schemas/status.js';
 import { TOPIC_ROOT } from './topics.js';
@@ -91,6 +92,29 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         parameters: { gatewayId: gatewayIdParam },
         messages: { cartPatients: { $ref: '#/components/messages/CartPatients' } },
       },
+      nurses: {
+        address: `${TOPIC_ROOT}/gw/{gatewayId}/nurses`,
+        description:
+          'Retained, cloud → gateway: the nurses allowed on this cart, with the SHA-256 of their badge and the scrypt verifier ' +
+          'of their PIN (never a clear PIN or badge UID), so a known nurse signs in offline. Replaced whole on every change.',
+        parameters: { gatewayId: gatewayIdParam },
+        messages: { cartNurses: { $ref: '#/components/messages/CartNurses' } },
+      },
+      nurseUp: {
+        address: `${TOPIC_ROOT}/gw/{gatewayId}/nurse/up`,
+        description:
+          "Gateway → cloud: a nurse's first full sign-in on the cart (password + TOTP code, as the cloud's login) with the " +
+          'verifier of the PIN chosen on the cart; and the sign-in attempts made on the cart (PIN, badge, sign-out) for the ' +
+          "cloud's audit trail, queued while offline. Only the gateway itself may publish here.",
+        parameters: { gatewayId: gatewayIdParam },
+        messages: { nurseUp: { $ref: '#/components/messages/NurseUp' }, nurseAudit: { $ref: '#/components/messages/NurseAudit' } },
+      },
+      nurseDown: {
+        address: `${TOPIC_ROOT}/gw/{gatewayId}/nurse/down`,
+        description: 'Cloud → gateway: the answer to one full sign-in (by requestId).',
+        parameters: { gatewayId: gatewayIdParam },
+        messages: { nurseDown: { $ref: '#/components/messages/NurseDown' } },
+      },
     },
     operations: {
       sendObservations: {
@@ -135,6 +159,24 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         messages: [{ $ref: '#/channels/patients/messages/cartPatients' }],
         bindings: { mqtt: { qos: 1, retain: true, bindingVersion: '0.2.0' } },
       },
+      receiveNurses: {
+        action: 'receive',
+        channel: { $ref: '#/channels/nurses' },
+        messages: [{ $ref: '#/channels/nurses/messages/cartNurses' }],
+        bindings: { mqtt: { qos: 1, retain: true, bindingVersion: '0.2.0' } },
+      },
+      sendNurseSignIn: {
+        action: 'send',
+        channel: { $ref: '#/channels/nurseUp' },
+        messages: [{ $ref: '#/channels/nurseUp/messages/nurseUp' }, { $ref: '#/channels/nurseUp/messages/nurseAudit' }],
+        bindings: mqtt1,
+      },
+      receiveNurseSignIn: {
+        action: 'receive',
+        channel: { $ref: '#/channels/nurseDown' },
+        messages: [{ $ref: '#/channels/nurseDown/messages/nurseDown' }],
+        bindings: mqtt1,
+      },
     },
     components: {
       messages: {
@@ -144,6 +186,10 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
         RtcUp: { name: 'RtcUp', title: 'Teleconsultation call and signaling (gateway → cloud)', payload: toJsonSchema(RtcUp) },
         CartAgenda: { name: 'CartAgenda', title: "The cart's day (cloud → gateway)", payload: toJsonSchema(CartAgenda) },
         CartPatients: { name: 'CartPatients', title: "The cart's patient list (cloud → gateway)", payload: toJsonSchema(CartPatients) },
+        CartNurses: { name: 'CartNurses', title: 'The nurses allowed on the cart (cloud → gateway)', payload: toJsonSchema(CartNurses) },
+        NurseUp: { name: 'NurseUp', title: "A nurse's full sign-in (gateway → cloud)", payload: toJsonSchema(NurseUp) },
+        NurseAudit: { name: 'NurseAudit', title: 'Sign-in attempts on the cart (gateway → cloud)', payload: toJsonSchema(NurseAudit) },
+        NurseDown: { name: 'NurseDown', title: 'The answer to a full sign-in (cloud → gateway)', payload: toJsonSchema(NurseDown) },
         RtcDown: { name: 'RtcDown', title: 'Teleconsultation session and signaling (cloud → gateway)', payload: toJsonSchema(RtcDown) },
       },
     },

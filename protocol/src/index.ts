@@ -6,6 +6,7 @@ export * from './schemas/agenda.js';
 export * from './schemas/batch.js';
 export * from './schemas/cart-patients.js';
 export * from './schemas/common.js';
+export * from './schemas/nurses.js';
 export * from './schemas/observation.js';
 export * from './schemas/rtc.js';
 export * from './schemas/status.js';

@@ -9,6 +9,10 @@ describe('topic tree', () => {
     expect(parseTopic(topics.command('gw-1'))).toEqual({ kind: 'command', gatewayId: 'gw-1' });
     expect(topics.agenda('gw-1')).toBe('telecart/v1/gw/gw-1/agenda');
     expect(parseTopic(topics.agenda('gw-1'))).toEqual({ kind: 'agenda', gatewayId: 'gw-1' });
+    expect(parseTopic(topics.nurses('gw-1'))).toEqual({ kind: 'nurses', gatewayId: 'gw-1' });
+    expect(parseTopic(topics.nurseUp('gw-1'))).toEqual({ kind: 'nurse-up', gatewayId: 'gw-1' });
+    expect(parseTopic(topics.nurseDown('gw-1'))).toEqual({ kind: 'nurse-down', gatewayId: 'gw-1' });
+    expect(parseTopic('telecart/v1/gw/gw-1/nurse/sideways')).toBeNull();
     expect(topics.allUplinks(true)).toBe('$share/telecart-ingest/telecart/v1/gw/+/up/+');
   });
 

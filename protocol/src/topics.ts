@@ -7,6 +7,10 @@
  *   telecart/v1/gw/{gatewayId}/cmd         cloud → gateway   commands (QoS 1)
  *   telecart/v1/gw/{gatewayId}/rtc/up      gateway → cloud   teleconsultation calls and WebRTC signaling (QoS 1)
  *   telecart/v1/gw/{gatewayId}/rtc/down    cloud → gateway   teleconsultation sessions and WebRTC signaling (QoS 1)
+ *   telecart/v1/gw/{gatewayId}/agenda      cloud → gateway   retained: the cart's day
+ *   telecart/v1/gw/{gatewayId}/nurses      cloud → gateway   retained: the nurses allowed on the cart, with their verifiers
+ *   telecart/v1/gw/{gatewayId}/nurse/up    gateway → cloud   a nurse's full sign-in on the cart (QoS 1)
+ *   telecart/v1/gw/{gatewayId}/nurse/down  cloud → gateway   its answer (QoS 1)
  */
 import { LANES, type Lane } from './schemas/common.js';
 
@@ -34,6 +38,11 @@ export const topics = {
   agenda: (gatewayId: string) => `${gw(gatewayId)}/agenda`,
   /** The cart's patient list from the cloud's directory (retained). */
   patients: (gatewayId: string) => `${gw(gatewayId)}/patients`,
+  nurses: (gatewayId: string) => `${gw(gatewayId)}/nurses`,
+  nurseUp: (gatewayId: string) => `${gw(gatewayId)}/nurse/up`,
+  nurseDown: (gatewayId: string) => `${gw(gatewayId)}/nurse/down`,
+  /** What the cloud's nurse sign-in service subscribes to. */
+  allNurseUp: () => `${TOPIC_ROOT}/gw/+/nurse/up`,
   /** What the cloud's signaling relay subscribes to. */
   allRtcUp: () => `${TOPIC_ROOT}/gw/+/rtc/up`,
   /** What the cloud ingest subscribes to; `shared` makes N ingest workers split the load. */
@@ -43,7 +52,10 @@ export const topics = {
 
 export type ParsedTopic =
   | { kind: 'uplink'; gatewayId: string; lane: Lane }
-  | { kind: 'ack' | 'status' | 'command' | 'rtc-up' | 'rtc-down' | 'agenda' | 'patients'; gatewayId: string };
+  | {
+      kind: 'ack' | 'status' | 'command' | 'rtc-up' | 'rtc-down' | 'agenda' | 'patients' | 'nurses' | 'nurse-up' | 'nurse-down';
+      gatewayId: string;
+    };
 
 /** Parses a concrete topic; returns null for anything outside the tree (never throws). */
 export function parseTopic(topic: string): ParsedTopic | null {
@@ -61,12 +73,18 @@ export function parseTopic(topic: string): ParsedTopic | null {
     if (rest[1] === 'down') return { kind: 'rtc-down', gatewayId };
     return null;
   }
+  if (rest.length === 2 && rest[0] === 'nurse') {
+    if (rest[1] === 'up') return { kind: 'nurse-up', gatewayId };
+    if (rest[1] === 'down') return { kind: 'nurse-down', gatewayId };
+    return null;
+  }
   if (rest.length === 1) {
     if (rest[0] === 'ack') return { kind: 'ack', gatewayId };
     if (rest[0] === 'status') return { kind: 'status', gatewayId };
     if (rest[0] === 'cmd') return { kind: 'command', gatewayId };
     if (rest[0] === 'agenda') return { kind: 'agenda', gatewayId };
     if (rest[0] === 'patients') return { kind: 'patients', gatewayId };
+    if (rest[0] === 'nurses') return { kind: 'nurses', gatewayId };
   }
   return null;
 }

@@ -141,7 +141,17 @@ describe('HTTP route tables of docs/configuration.md', () => {
 
   it("list every route of the gateway's local API, and only those", async () => {
     // Route registration only: no handler runs, so the services behind them are not needed.
-    const deps = { config: {}, store: {}, patients: {}, devices: {}, sync: {}, metrics: {}, logger: silentLogger, version: 'test' };
+    const deps = {
+      config: { nurseSignIn: { required: false } },
+      store: {},
+      patients: {},
+      devices: {},
+      sync: {},
+      metrics: {},
+      logger: silentLogger,
+      version: 'test',
+      nurses: { roster: {}, sessions: {}, fullSignIn: {} },
+    };
     const api = await startHttpApi(deps as unknown as HttpApiDeps, { host: '127.0.0.1', port: 0 });
     try {
       expect(documentedRoutes('## Local API of the gateway (nurse UI)')).toEqual(routesOf(api.app));

@@ -74,6 +74,33 @@ describe('topic rules', () => {
     expect(mayPublish(ingest, topics.rtcDown('cart-a'))).toBe(false);
   });
 
+  it('the nurse list and the full sign-in: a cart reads only its own list and answers, writes only its own requests', () => {
+    expect(maySubscribe(gwA, topics.nurses('cart-a'))).toBe(true);
+    expect(maySubscribe(gwB, topics.nurses('cart-a'))).toBe(false);
+    expect(maySubscribe(gwA, 'telecart/v1/gw/+/nurses')).toBe(false);
+    expect(maySubscribe(gwA, topics.nurseDown('cart-a'))).toBe(true);
+    expect(maySubscribe(gwB, topics.nurseDown('cart-a'))).toBe(false);
+    expect(maySubscribe(gwA, topics.nurseUp('cart-a'))).toBe(false);
+    expect(mayPublish(gwA, topics.nurseUp('cart-a'))).toBe(true);
+    expect(mayPublish(gwB, topics.nurseUp('cart-a'))).toBe(false);
+    expect(mayPublish(gwA, topics.nurses('cart-a'))).toBe(false);
+    expect(mayPublish(gwA, topics.nurseDown('cart-a'))).toBe(false);
+    // Only the cloud's signaling identity publishes the lists and answers, and reads the requests.
+    expect(mayPublish(signaling, topics.nurses('cart-a'))).toBe(true);
+    expect(mayPublish(signaling, topics.nurseDown('cart-a'))).toBe(true);
+    expect(mayPublish(signaling, topics.nurseUp('cart-a'))).toBe(false);
+    expect(maySubscribe(signaling, topics.allNurseUp())).toBe(true);
+    expect(mayPublish(ingest, topics.nurses('cart-a'))).toBe(false);
+    expect(maySubscribe(ingest, topics.allNurseUp())).toBe(false);
+    const acl = mosquittoAcl([]);
+    expect(acl).toContain(
+      `topic read telecart/v1/gw/+/nurse/up\ntopic write telecart/v1/gw/+/nurses\ntopic write telecart/v1/gw/+/nurse/down`,
+    );
+    expect(acl).toContain(
+      'pattern read telecart/v1/gw/%u/nurses\npattern write telecart/v1/gw/%u/nurse/up\npattern read telecart/v1/gw/%u/nurse/down',
+    );
+  });
+
   it('writes the same rules as a Mosquitto ACL', () => {
     const acl = mosquittoAcl(['telecart-cloud:ingest:0'], ['cart-z']);
     expect(acl).toContain(

@@ -4,12 +4,15 @@
  *
  *   gateway {id}  publish   telecart/v1/gw/{id}/up/{lane}, telecart/v1/gw/{id}/status, telecart/v1/gw/{id}/rtc/up
  *                 subscribe telecart/v1/gw/{id}/ack, telecart/v1/gw/{id}/cmd, telecart/v1/gw/{id}/rtc/down,
- *                           telecart/v1/gw/{id}/agenda, telecart/v1/gw/{id}/patients
+ *                           telecart/v1/gw/{id}/agenda, telecart/v1/gw/{id}/patients, telecart/v1/gw/{id}/nurses,
+ *                           telecart/v1/gw/{id}/nurse/down
+ *                 publish   telecart/v1/gw/{id}/nurse/up (a nurse's full sign-in)
  *   cloud ingest  publish   telecart/v1/gw/+/ack, telecart/v1/gw/+/cmd
  *                 subscribe telecart/v1/gw/+/up/+ (also through $share), telecart/v1/gw/+/status
- *   cloud signaling (the teleconsultation relay, the agenda and patient-list publishers, in the main cloud process)
- *                 publish   telecart/v1/gw/+/rtc/down, telecart/v1/gw/+/agenda, telecart/v1/gw/+/patients (retained)
- *                 subscribe telecart/v1/gw/+/rtc/up, telecart/v1/gw/+/status (when a cart is back)
+ *   cloud signaling (the teleconsultation relay, the agenda, patient-list and nurse publishers, in the main cloud process)
+ *                 publish   telecart/v1/gw/+/rtc/down, telecart/v1/gw/+/agenda, telecart/v1/gw/+/patients, telecart/v1/gw/+/nurses (retained),
+ *                           telecart/v1/gw/+/nurse/down
+ *                 subscribe telecart/v1/gw/+/rtc/up, telecart/v1/gw/+/status (when a cart is back), telecart/v1/gw/+/nurse/up
  *   anyone else   nothing
  *
  * Identities come from the client certificate's CN. Gateway ids cannot contain ':', so the
@@ -50,10 +53,13 @@ export function mayPublish(who: Identity, topic: string): boolean {
   if (more.length > 0 || gw === undefined || !isValidGatewayId(gw)) return false;
   if (who.role === 'ingest') return lane === undefined && (kind === 'ack' || kind === 'cmd');
   if (who.role === 'signaling')
-    return (kind === 'rtc' && lane === 'down') || ((kind === 'agenda' || kind === 'patients') && lane === undefined);
+    return (
+      ((kind === 'rtc' || kind === 'nurse') && lane === 'down') ||
+      ((kind === 'agenda' || kind === 'patients' || kind === 'nurses') && lane === undefined)
+    );
   if (who.role !== 'gateway' || gw !== who.gatewayId) return false;
   if (kind === 'status') return lane === undefined;
-  if (kind === 'rtc') return lane === 'up';
+  if (kind === 'rtc' || kind === 'nurse') return lane === 'up';
   return kind === 'up' && lane !== undefined && (LANES as readonly string[]).includes(lane);
 }
 
@@ -73,11 +79,13 @@ export function maySubscribe(who: Identity, filter: string): boolean {
     return (
       !shared &&
       rest[0] === '+' &&
-      ((rest.length === 3 && rest[1] === 'rtc' && rest[2] === 'up') || (rest.length === 2 && rest[1] === 'status'))
+      ((rest.length === 3 && (rest[1] === 'rtc' || rest[1] === 'nurse') && rest[2] === 'up') || (rest.length === 2 && rest[1] === 'status'))
     );
   if (who.role !== 'gateway' || shared || rest[0] !== who.gatewayId) return false;
-  if (rest.length === 3) return rest[1] === 'rtc' && rest[2] === 'down';
-  return rest.length === 2 && (rest[1] === 'ack' || rest[1] === 'cmd' || rest[1] === 'agenda' || rest[1] === 'patients');
+  if (rest.length === 3) return (rest[1] === 'rtc' || rest[1] === 'nurse') && rest[2] === 'down';
+  return (
+    rest.length === 2 && (rest[1] === 'ack' || rest[1] === 'cmd' || rest[1] === 'agenda' || rest[1] === 'patients' || rest[1] === 'nurses')
+  );
 }
 
 /** The same rules as a Mosquitto acl_file (%u is the username = certificate CN). */
@@ -106,6 +114,9 @@ export function mosquittoAcl(
       `topic write ${TOPIC_ROOT}/gw/+/rtc/down`,
       `topic write ${TOPIC_ROOT}/gw/+/agenda`,
       `topic write ${TOPIC_ROOT}/gw/+/patients`,
+      `topic read ${TOPIC_ROOT}/gw/+/nurse/up`,
+      `topic write ${TOPIC_ROOT}/gw/+/nurses`,
+      `topic write ${TOPIC_ROOT}/gw/+/nurse/down`,
       '',
     );
   lines.push(
@@ -118,6 +129,9 @@ export function mosquittoAcl(
     `pattern read ${TOPIC_ROOT}/gw/%u/rtc/down`,
     `pattern read ${TOPIC_ROOT}/gw/%u/agenda`,
     `pattern read ${TOPIC_ROOT}/gw/%u/patients`,
+    `pattern read ${TOPIC_ROOT}/gw/%u/nurses`,
+    `pattern write ${TOPIC_ROOT}/gw/%u/nurse/up`,
+    `pattern read ${TOPIC_ROOT}/gw/%u/nurse/down`,
     '',
   );
   return lines.join('\n');

@@ -27,6 +27,7 @@ import type {
   PatientMovement,
 } from './directory-records.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
+import type { NurseProfile, NurseRecord } from './nurse-records.js';
 import type {
   AlertEscalation,
   EscalationStep,
@@ -368,6 +369,13 @@ export interface CloudStore {
   getAccount(id: string): Promise<AccountRecord | null>;
   /** Every account, by id. */
   listAccounts(): Promise<AccountRecord[]>;
+  /** Nurses' cart credentials (migration 20): name, badge and carts written; a chosen PIN kept. */
+  saveNurse(nurse: NurseProfile): Promise<void>;
+  /** The nurse's PIN verifier (null clears it); false when the nurse is unknown. */
+  setNursePin(accountId: string, pin: NurseRecord['pin'], at: Date): Promise<boolean>;
+  getNurse(accountId: string): Promise<NurseRecord | null>;
+  listNurses(): Promise<NurseRecord[]>;
+  removeNurse(accountId: string): Promise<boolean>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

@@ -417,6 +417,23 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 20,
+    name: 'nurses’ cart credentials (badge hash, PIN verifier, carts)',
+    sql: `
+      -- Keyed by the nurse's account id (the accounts are elsewhere). Never a PIN nor a badge UID:
+      -- the badge's SHA-256 and the scrypt verifier (JSON) of the PIN chosen on a cart.
+      CREATE TABLE nurse_credentials (
+        account_id    text PRIMARY KEY,
+        name          text NOT NULL,
+        badge_sha256  text UNIQUE,
+        gateways      text NOT NULL,
+        pin_verifier  text,
+        pin_set_at    timestamptz,
+        updated_at    timestamptz NOT NULL
+      );
+    `,
+  },
+  {
     version: 21,
     name: 'join links of guests invited into a running act, and links withdrawn',
     sql: `

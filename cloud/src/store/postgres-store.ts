@@ -51,6 +51,8 @@ import type {
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
+import type { NurseProfile, NurseRecord } from './nurse-records.js';
+import { type NurseDatabase, NurseTables } from './nurse-tables.js';
 import type {
   AlertEscalation,
   EscalationStep,
@@ -254,6 +256,7 @@ export class PostgresStore implements CloudStore {
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
+  private readonly nurses: NurseTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -271,6 +274,7 @@ export class PostgresStore implements CloudStore {
     this.linkIdentity = new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect);
     this.directory = new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect);
     this.accounts = new AccountTables(postgresKysely<AccountDatabase>(pool), postgresDialect);
+    this.nurses = new NurseTables(postgresKysely<NurseDatabase>(pool), postgresDialect);
     this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
   }
 
@@ -762,6 +766,26 @@ export class PostgresStore implements CloudStore {
 
   listAccounts(): Promise<AccountRecord[]> {
     return this.accounts.list();
+  }
+
+  saveNurse(nurse: NurseProfile): Promise<void> {
+    return this.nurses.save(nurse, this.now());
+  }
+
+  setNursePin(accountId: string, pin: NurseRecord['pin'], at: Date): Promise<boolean> {
+    return this.nurses.setPin(accountId, pin, at);
+  }
+
+  getNurse(accountId: string): Promise<NurseRecord | null> {
+    return this.nurses.get(accountId);
+  }
+
+  listNurses(): Promise<NurseRecord[]> {
+    return this.nurses.list();
+  }
+
+  removeNurse(accountId: string): Promise<boolean> {
+    return this.nurses.remove(accountId);
   }
 
   appendAudit(event: AuditEventInput): Promise<void> {

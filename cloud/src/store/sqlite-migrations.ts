@@ -435,6 +435,23 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 20,
+    name: 'nurses’ cart credentials (badge hash, PIN verifier, carts)',
+    sql: `
+      -- Keyed by the nurse's account id (the accounts are elsewhere). Never a PIN nor a badge UID:
+      -- the badge's SHA-256 and the scrypt verifier (JSON) of the PIN chosen on a cart.
+      CREATE TABLE nurse_credentials (
+        account_id    TEXT PRIMARY KEY,
+        name          TEXT NOT NULL,
+        badge_sha256  TEXT UNIQUE,
+        gateways      TEXT NOT NULL, -- JSON array of gateway patterns
+        pin_verifier  TEXT,
+        pin_set_at    TEXT,
+        updated_at    TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
     version: 21,
     name: 'join links of guests invited into a running act, and links withdrawn',
     sql: `

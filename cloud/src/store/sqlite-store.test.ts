@@ -9,6 +9,7 @@ import { accountStoreSuite } from './account-suite.js';
 import { actLinkStoreSuite } from './act-link-suite.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
 import { directoryStoreSuite } from './directory-suite.js';
+import { nurseStoreSuite } from './nurse-suite.js';
 import { outboxStoreSuite } from './outbox-suite.js';
 import { reportStoreSuite } from './report-suite.js';
 import type { UnreadableRow } from './row-decoder.js';
@@ -49,6 +50,7 @@ reportStoreSuite(harness);
 actLinkStoreSuite(harness);
 directoryStoreSuite(harness);
 accountStoreSuite(harness);
+nurseStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;

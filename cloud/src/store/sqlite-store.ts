@@ -50,6 +50,8 @@ import type {
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
+import type { NurseProfile, NurseRecord } from './nurse-records.js';
+import { type NurseDatabase, NurseTables } from './nurse-tables.js';
 import type {
   AlertEscalation,
   EscalationStep,
@@ -152,6 +154,7 @@ export class SqliteStore implements CloudStore {
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
+  private readonly nurses: NurseTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -180,6 +183,7 @@ export class SqliteStore implements CloudStore {
         .immediate(),
     );
     this.accounts = new AccountTables(sqliteKysely<AccountDatabase>(this.db), sqliteDialect);
+    this.nurses = new NurseTables(sqliteKysely<NurseDatabase>(this.db), sqliteDialect);
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
   }
 
@@ -607,6 +611,26 @@ export class SqliteStore implements CloudStore {
 
   listAccounts(): Promise<AccountRecord[]> {
     return this.accounts.list();
+  }
+
+  saveNurse(nurse: NurseProfile): Promise<void> {
+    return this.nurses.save(nurse, this.now());
+  }
+
+  setNursePin(accountId: string, pin: NurseRecord['pin'], at: Date): Promise<boolean> {
+    return this.nurses.setPin(accountId, pin, at);
+  }
+
+  getNurse(accountId: string): Promise<NurseRecord | null> {
+    return this.nurses.get(accountId);
+  }
+
+  listNurses(): Promise<NurseRecord[]> {
+    return this.nurses.list();
+  }
+
+  removeNurse(accountId: string): Promise<boolean> {
+    return this.nurses.remove(accountId);
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {

@@ -74,8 +74,8 @@ export interface TeleconsultationQuery {
   offset?: number;
 }
 
-/** An account's role (auth/permissions.ts), or who else acts. */
-export type AuditActorRole = Role | 'gateway' | 'system' | 'anonymous';
+/** An account's role (auth/permissions.ts), or who else acts ('nurse': a nurse signed in on a cart). */
+export type AuditActorRole = Role | 'nurse' | 'gateway' | 'system' | 'anonymous';
 
 export interface AuditEventInput {
   at: string;

@@ -102,6 +102,36 @@ export const SpecialistConfig = Type.Object(
 );
 export type SpecialistConfig = Static<typeof SpecialistConfig>;
 
+/** A nurse of the nursing homes (role ehpad-nurse): signs in on the carts they work on (docs/nurse-sign-in.md). */
+export const NurseConfig = Type.Object(
+  {
+    id: CloneType(Id, { description: 'account id, named in the audit trail and on the consent, assignments and calls' }),
+    name: Type.String({ minLength: 1, maxLength: 128, description: 'shown on the cart and to the specialist, e.g. "Nadia Martin (IDE)"' }),
+    passwordHash: Type.String({
+      pattern: '^\\$scrypt\\$',
+      description: 'from `telecart cloud hash-password`: the first full sign-in on a cart checks it (never the password itself)',
+    }),
+    totp: Type.Optional(
+      Type.String({
+        pattern: '^totp1\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+        maxLength: 256,
+        description:
+          'TOTP secret encrypted with teleconsult.totpKeyFile (`telecart cloud totp-enroll <id>`): the full sign-in also needs the code',
+      }),
+    ),
+    badgeSha256: Type.Optional(
+      Type.String({
+        pattern: '^[0-9a-f]{64}$',
+        description: "SHA-256 (hex) of the badge's UID as the reader sends it (upper-case hex): a tap signs the nurse in",
+      }),
+    ),
+    gateways: Type.Array(GatewayPattern, { default: [], maxItems: 1000, description: 'carts this nurse works on' }),
+    sites: Type.Array(Id, { default: [], maxItems: 100, description: 'sites whose carts this nurse works on' }),
+  },
+  { additionalProperties: false },
+);
+export type NurseConfig = Static<typeof NurseConfig>;
+
 export const SiteConfig = Type.Object(
   {
     id: CloneType(Id, { description: 'referenced by specialists[].sites' }),
@@ -146,6 +176,11 @@ export const TeleconsultConfig = Type.Object(
   {
     specialists: Type.Array(SpecialistConfig, { default: [], maxItems: 10_000, description: 'accounts that may see and join calls' }),
     sites: Type.Array(SiteConfig, { default: [], maxItems: 1000, description: 'named groups of carts, granted to specialists at once' }),
+    nurses: Type.Array(NurseConfig, {
+      default: [],
+      maxItems: 10_000,
+      description: 'nurses who sign in on the carts (badge, PIN after a first full sign-in); published to each cart they work on',
+    }),
     waitingTimeoutMinutes: Type.Number({
       exclusiveMinimum: 0,
       maximum: 24 * 60,
@@ -260,9 +295,10 @@ export const TeleconsultConfig = Type.Object(
 export type TeleconsultConfig = Static<typeof TeleconsultConfig>;
 
 /** The section as code may give it (tests, embedding): every defaulted field optional. */
-export type TeleconsultOptions = Partial<Omit<TeleconsultConfig, 'specialists'>> & {
+export type TeleconsultOptions = Partial<Omit<TeleconsultConfig, 'specialists' | 'nurses'>> & {
   specialists?: (Omit<SpecialistConfig, 'gateways' | 'sites' | 'audit' | 'role'> &
     Partial<Pick<SpecialistConfig, 'gateways' | 'sites' | 'audit' | 'role'>>)[];
+  nurses?: (Omit<NurseConfig, 'gateways' | 'sites'> & Partial<Pick<NurseConfig, 'gateways' | 'sites'>>)[];
 };
 
 /** Defaults for a config built in code rather than loaded through the schema. */
@@ -288,6 +324,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     actCodes: { teleconsultation: 'TC' },
     ...partial,
     specialists,
+    nurses: (partial.nurses ?? []).map((n) => ({ ...n, gateways: n.gateways ?? [], sites: n.sites ?? [] })),
   };
 }
 

@@ -5,7 +5,7 @@
  *
  *   nurse calls   gateway ─call─▶ relay: act `waiting`, shown in the waiting rooms of the specialists allowed on that cart;
  *                 a call without the patient's consent (R.6316-2; an older gateway) creates no act: the cart gets
- *                 `hangup` 'no-consent' and `session` not-done, the audit `call-refused`
+ *                 `hangup` 'no-consent' (or 'unknown-nurse': a nurse not allowed on the cart) and `session` not-done, the audit `call-refused`
  *   join          page ─join─▶ relay ─start─▶ gateway; act `in-progress`
  *   signaling     gateway ─offer/ice/state─▶ page;  page ─answer/ice─▶ gateway
  *   conversation  cart's page ─convo (via its gateway)─▶ the joined page; the joined page ─convo─▶ that cart only
@@ -42,6 +42,7 @@ import type { Logger } from 'pino';
 import { OnceLogger } from '../ingest/ingest-metrics.js';
 import type { AppointmentRecord } from '../store/appointment-records.js';
 import type { CloudStore } from '../store/cloud-store.js';
+import { nurseWorksOn } from '../store/nurse-records.js';
 import type { AuditEventInput, ConsentRecord, RelayState, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import { summarizeVitals } from '../vitals/summary.js';
 import type { TeleconsultConfig } from './config.js';
@@ -407,10 +408,29 @@ export class TeleconsultRelay {
     };
     // A call for a patient with an appointment due now is that appointment, not a new act.
     this.calling.add(msg.sessionId);
-    void this.dueAppointment(gatewayId, msg, consent).then((claimed) => {
+    void this.nurseAllowed(gatewayId, msg).then(async (allowed) => {
+      if (!allowed) {
+        this.calling.delete(msg.sessionId);
+        if (!this.stopped) this.refuseCall(gatewayId, msg, 'unknown-nurse');
+        return;
+      }
+      const claimed = await this.dueAppointment(gatewayId, msg, consent);
       this.calling.delete(msg.sessionId);
       if (!this.stopped) this.openAct(gatewayId, msg, consent, claimed);
     });
+  }
+
+  /** A call naming a nurse: that nurse must be one allowed on this cart (nurses/service.ts publishes them). */
+  private async nurseAllowed(gatewayId: string, msg: Extract<RtcUpMsg, { type: 'call' }>): Promise<boolean> {
+    if (!msg.nurse) return true;
+    try {
+      const n = await this.opts.store.getNurse(msg.nurse.id);
+      return n !== null && nurseWorksOn(n, gatewayId);
+    } catch (e) {
+      this.counters.storeErrors++;
+      this.opts.logger.error({ err: e, gatewayId }, 'teleconsult: the calling nurse could not be looked up; the call is refused');
+      return false;
+    }
   }
 
   /**
@@ -484,14 +504,17 @@ export class TeleconsultRelay {
     this.live.set(rec.sessionId, l);
     // A claimed appointment's row is already the waiting act (the claim wrote it): the call's facts are kept as booked.
     if (!a) this.write(() => this.opts.store.upsertTeleconsultation({ ...rec }));
+    // The nurse signed in on the cart is who calls and collected the consent (checked by nurseAllowed).
+    const by = msg.nurse ? { actor: msg.nurse.id, actorRole: 'nurse' as const } : { actor: gatewayId, actorRole: 'gateway' as const };
+    const named = msg.nurse ? `${msg.nurse.name}, on ${gatewayId}: ` : '';
+    const what = a ? `appointment ${a.id} (${a.start})${msg.reason ? `: ${msg.reason}` : ''}` : (msg.reason ?? null);
     this.audit({
-      actor: gatewayId,
-      actorRole: 'gateway',
+      ...by,
       action: 'call',
       ...this.about(l),
-      detail: a ? `appointment ${a.id} (${a.start})${msg.reason ? `: ${msg.reason}` : ''}` : (msg.reason ?? null),
+      detail: named ? `${named}${what ?? 'call'}` : what,
     });
-    this.audit({ actor: gatewayId, actorRole: 'gateway', action: 'consent', ...this.about(l), detail: consentDetail(consent) });
+    this.audit({ ...by, action: 'consent', ...this.about(l), detail: `${named}${consentDetail(consent)}` });
     this.armWaiting(l, new Date(this.now().getTime() + this.opts.config.waitingTimeoutMinutes * 60_000));
     this.toGateway(gatewayId, this.sessionDown(l));
     this.lookUpPatient(l);
@@ -532,7 +555,7 @@ export class TeleconsultRelay {
    * No act is created: the cart hears why (`hangup` with the reason, for this release's nurse page)
    * and that the call is over (`session` not-done, which older gateways show too).
    */
-  private refuseCall(gatewayId: string, msg: Extract<RtcUpMsg, { type: 'call' }>, reason: 'no-consent'): void {
+  private refuseCall(gatewayId: string, msg: Extract<RtcUpMsg, { type: 'call' }>, reason: 'no-consent' | 'unknown-nurse'): void {
     this.counters.callsRefused++;
     this.once.warn(gatewayId, `call-${reason}`, { topic: topics.rtcUp(gatewayId), error: reason }, 'teleconsult: call refused');
     this.audit({
@@ -542,7 +565,7 @@ export class TeleconsultRelay {
       sessionId: msg.sessionId,
       gatewayId,
       patientId: msg.patient.id,
-      detail: reason,
+      detail: msg.nurse ? `${reason}: ${msg.nurse.id} (${msg.nurse.name})` : reason,
     });
     this.toGateway(gatewayId, { v: 1, type: 'hangup', sessionId: msg.sessionId, reason });
     this.toGateway(gatewayId, { v: 1, type: 'session', sessionId: msg.sessionId, status: 'not-done' });

@@ -1,3 +1,4 @@
+export * from './codecs/badge-uid.js';
 export * from './codecs/nonin-common.js';
 export * from './codecs/nonin-df8.js';
 export * from './codecs/nonin-df13.js';

@@ -102,7 +102,7 @@ export function findPort(ports: readonly PortInfo[], l: SerialLocator): PortInfo
  * serialport's stream over its native binding; on Linux the binding that reports a hung-up port
  * (an unplugged USB adapter) as a disconnect instead of reading it forever (hangup-aware-binding.ts).
  */
-async function defaultOpenPortFactory(): Promise<{ open: OpenPort; list: ListPorts }> {
+export async function defaultOpenPortFactory(): Promise<{ open: OpenPort; list: ListPorts }> {
   const [{ SerialPortStream }, { autoDetect }, { HangupAwareLinuxBinding }] = await Promise.all([
     import('@serialport/stream'),
     import('@serialport/bindings-cpp'),

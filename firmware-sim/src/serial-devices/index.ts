@@ -1,3 +1,4 @@
+export { SimulatedBadgeReader } from './badge-reader.js';
 export { type EcgBoardOptions, OLIMEX_UV_PER_UNIT, SimulatedEcgBoard } from './ecg-board.js';
 export { type NoninSimFormat, type NoninSimOptions, SimulatedNoninOximeter } from './nonin-oximeter.js';
 export { PacedWriter } from './paced-writer.js';

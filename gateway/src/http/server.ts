@@ -4,6 +4,8 @@
  * Prometheus metrics, and the nurse page. Every route has a schema; errors are 400/404/409 with
  * a message a UI can show.
  */
+
+import type { EventEmitter } from 'node:events';
 import { STATUS_CODES } from 'node:http';
 import { type Static, Type } from '@sinclair/typebox';
 import { SseStreams } from '@telecart/protocol';
@@ -14,6 +16,10 @@ import type { GatewayConfig, PatientConfig } from '../config.js';
 import type { DeviceManager, LiveValue, ReadingEvent } from '../devices/device-manager.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
+import type { NurseAuditQueue } from '../nurses/audit-queue.js';
+import type { FullSignIn } from '../nurses/full-sign-in.js';
+import type { NurseRoster } from '../nurses/roster.js';
+import type { BadgeEvent, NurseSessions } from '../nurses/sessions.js';
 import { NURSE_PAGE_ICON } from '../pages/nurse/icon.js';
 import { NURSE_PAGE_CSP, NURSE_PAGE_SCRIPT_PATH, nursePageBundle, renderNursePage } from '../pages/nurse/page.js';
 import { FixedPatientError, type PatientContext } from '../patient/context.js';
@@ -22,6 +28,7 @@ import type { SyncClient } from '../sync/sync-client.js';
 import type { TeleconsultAgent } from '../teleconsult/agent.js';
 import { registerAgendaRoutes } from './routes/agenda.js';
 import { registerConversationRoutes } from './routes/conversation.js';
+import { registerNurseRoutes } from './routes/nurse.js';
 import { registerStethoscopeRoutes } from './routes/stethoscope.js';
 import { registerTeleconsultRoutes } from './routes/teleconsult.js';
 
@@ -43,6 +50,14 @@ export interface HttpApiDeps {
   teleconsult?: TeleconsultAgent;
   /** The cart's day from the cloud: acts of the day, the patients' documents. */
   cartDay?: CartDay;
+  /** Nurse sign-in: the cart's nurses, who is signed in, the full sign-in through the cloud. */
+  nurses?: {
+    roster: NurseRoster;
+    sessions: NurseSessions;
+    fullSignIn: FullSignIn;
+    taps?: EventEmitter<{ badge: [BadgeEvent] }>;
+    audit?: NurseAuditQueue;
+  };
 }
 
 export interface HttpApi {
@@ -105,6 +120,8 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     void reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Error', message: e.message ?? 'error' });
   });
 
+  // First: its hook sets req.nurse and refuses a change without a nurse (nurseSignIn.required).
+  if (deps.nurses) registerNurseRoutes(app, { ...deps.nurses, required: config.nurseSignIn.required, logger });
   registerStethoscopeRoutes(app, deps.stethoscope);
   registerTeleconsultRoutes(app, deps.teleconsult, patients);
   registerConversationRoutes(app, deps.teleconsult);
@@ -198,13 +215,16 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     const onReading = (e: ReadingEvent) => stream.send('reading', e);
     const onLive = (v: LiveValue) => stream.send('live', v);
     const onContext = (p: PatientConfig | null) => stream.send('context', { patient: p });
+    const onBadge = (b: BadgeEvent) => stream.send('badge', b);
     devices.on('reading', onReading);
     devices.on('live', onLive);
     patients.on('change', onContext);
+    deps.nurses?.taps?.on('badge', onBadge);
     stream.onClose(() => {
       devices.off('reading', onReading);
       devices.off('live', onLive);
       patients.off('change', onContext);
+      deps.nurses?.taps?.off('badge', onBadge);
     });
     stream.send('context', { patient: patients.current() });
   });

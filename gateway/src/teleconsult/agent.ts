@@ -92,6 +92,8 @@ export interface CallRequest {
   reason?: string;
   /** The patient's (or their representative's) consent, collected by the nurse before calling. */
   consent: TeleconsultConsent;
+  /** The nurse signed in on the cart, named to the cloud (audit, consent, the specialist's page). */
+  nurse?: { id: string; name: string };
 }
 
 export interface TeleconsultView {
@@ -184,6 +186,7 @@ export class TeleconsultAgent extends EventEmitter<{
       ...(req.specialistId ? { specialistId: req.specialistId } : {}),
       ...(req.reason ? { reason: req.reason } : {}),
       consent: req.consent,
+      ...(req.nurse ? { nurse: req.nurse } : {}),
     });
     this.setView({ sessionId, status: 'waiting', specialist: null, patientId: req.patient.id });
     return { sessionId };

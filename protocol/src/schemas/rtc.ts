@@ -201,6 +201,16 @@ export const RtcUp = Type.Union(
         reason: Type.Optional(Type.String({ maxLength: 200 })),
         /** Optional in the schema (older gateways omit it), required by the cloud: a call without it is refused ('no-consent'). */
         consent: Type.Optional(TeleconsultConsent),
+        /** The nurse signed in on the cart who calls (docs/nurse-sign-in.md): one allowed on this cart, else refused ('unknown-nurse'). */
+        nurse: Type.Optional(
+          Type.Object(
+            {
+              id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$' }),
+              name: Type.String({ minLength: 1, maxLength: 128 }),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -46,7 +46,7 @@ const AuditEventReply = Type.Object(
     id: Type.Integer(),
     at: Type.String(),
     actor: Type.String(),
-    actorRole: Type.Union([...ROLES, 'gateway', 'system', 'anonymous'].map((r) => Type.Literal(r))),
+    actorRole: Type.Union([...ROLES, 'nurse', 'gateway', 'system', 'anonymous'].map((r) => Type.Literal(r))),
     action: Type.String(),
     sessionId: OrNull(Type.String()),
     gatewayId: OrNull(Type.String()),

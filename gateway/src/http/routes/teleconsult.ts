@@ -88,7 +88,9 @@ export function registerTeleconsultRoutes(
         patient: { id: p.id, ...(p.ins ? { ins: p.ins } : {}) },
         ...(req.body.specialistId ? { specialistId: req.body.specialistId } : {}),
         ...(req.body.reason ? { reason: req.body.reason } : {}),
-        consent,
+        // The signed-in nurse collected the consent and calls (routes/nurse.ts sets req.nurse).
+        consent: req.nurse && consent.collectedBy === undefined ? { ...consent, collectedBy: req.nurse.name } : consent,
+        ...(req.nurse ? { nurse: { id: req.nurse.id, name: req.nurse.name } } : {}),
       });
       return reply.code(201).send(r);
     } catch (e) {
