@@ -4,6 +4,8 @@
  * tabs the account's permissions open, fills them from the admin and directory JSON APIs and shows
  * their refusals as worded. Hiding a tab is a convenience: each API checks its permission again.
  */
+
+import { INS_OIDS } from '@telecart/devices';
 import { admin, InlineScript, InlineStyle, type Lang, loadPageBundle, renderDocument, type TextsOf, textsIn } from '@telecart/ui';
 import { ROLES } from '../../auth/permissions.js';
 import { pageCsp } from '../../http/csp.js';
@@ -145,6 +147,13 @@ function PatientsTab({ t }: { t: T }) {
         </Field>
         <Field id="patient-ins" label={t.ins}>
           <input id="patient-ins" name="ins" maxLength={32} />
+        </Field>
+        <Field id="patient-ins-oid" label={t.insOid}>
+          <select id="patient-ins-oid" name="insOid">
+            {Object.entries(INS_OIDS).map(([oid, kind]) => (
+              <option value={oid}>{kind}</option>
+            ))}
+          </select>
         </Field>
         <Field id="patient-status" label={t.identityStatus}>
           <select id="patient-status" name="identityStatus">

@@ -123,7 +123,10 @@ export function startPatients(t: TextsOf<typeof admin>): void {
       birthDate: text('birthDate'),
       identityStatus: text('identityStatus'),
     };
-    if (text('ins')) payload.ins = text('ins');
+    if (text('ins')) {
+      payload.ins = text('ins');
+      payload.insOid = text('insOid');
+    }
     void call('POST', 'api/directory/patients', payload).then(async (r) => {
       say(r);
       if (r.ok) create.reset();
