@@ -35,6 +35,7 @@ const NOT_JSON = [
   'GET /consult', // specialist page (HTML)
   'GET /agenda', // agenda page (HTML)
   'GET /acts', // list of acts page (HTML)
+  'GET /admin', // administration page (HTML)
   'GET /consult/acts/:sessionId/report', // the report page (HTML)
   'GET /join/:token', // the patient's join page of a home act (HTML)
   'GET /guest/:token', // a guest's link into a running act (HTML)

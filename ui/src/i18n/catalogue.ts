@@ -4,6 +4,7 @@
  * rendered and updated with the same words; esbuild keeps only what a bundle imports.
  * Vital-sign labels are not here: they live with each vital in @telecart/devices' catalogue.
  */
+import { admin } from './messages/admin.js';
 import { agenda } from './messages/agenda.js';
 import { common } from './messages/common.js';
 import { consult } from './messages/consult.js';
@@ -32,5 +33,6 @@ export const CATALOGUE = {
   home,
   report,
   mailbox,
+  admin,
 } as const;
 export type Namespace = keyof typeof CATALOGUE;

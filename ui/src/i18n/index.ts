@@ -1,5 +1,6 @@
 export { CATALOGUE, type Namespace } from './catalogue.js';
 // Each namespace on its own too: a browser bundle that imports one carries only that one.
+export { admin } from './messages/admin.js';
 export { agenda } from './messages/agenda.js';
 export { common } from './messages/common.js';
 export { consult } from './messages/consult.js';

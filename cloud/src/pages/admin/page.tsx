@@ -1,0 +1,235 @@
+/**
+ * The administration page (GET /admin): tabs Accounts, Carts and Patients of the administrator's
+ * sites. The server renders the shell and the forms; browser/main.ts asks /api/specialist/me which
+ * tabs the account's permissions open, fills them from the admin and directory JSON APIs and shows
+ * their refusals as worded. Hiding a tab is a convenience: each API checks its permission again.
+ */
+
+import { INS_OIDS } from '@telecart/devices';
+import { admin, InlineScript, InlineStyle, type Lang, loadPageBundle, renderDocument, type TextsOf, textsIn } from '@telecart/ui';
+import { ROLES } from '../../auth/permissions.js';
+import { pageCsp } from '../../http/csp.js';
+import { FAVICON_HREF } from '../../http/routes/favicon.js';
+import type { IDENTITY_STATUSES } from '../../store/directory-records.js';
+import { ADMIN_CSS } from './style.js';
+
+const bundle = () => loadPageBundle(import.meta.url);
+
+export function adminPageCsp(): string {
+  return pageCsp({ scripts: [bundle().source], styles: [ADMIN_CSS] });
+}
+
+type T = TextsOf<typeof admin>;
+
+/** The catalogue key of each identity status (the codes stay the API's). */
+export const STATUS_KEYS = {
+  provisional: 'statusProvisional',
+  recovered: 'statusRecovered',
+  validated: 'statusValidated',
+  qualified: 'statusQualified',
+} as const satisfies Record<(typeof IDENTITY_STATUSES)[number], keyof T>;
+
+function Field(props: { id: string; label: string; children: preact.ComponentChildren }) {
+  return (
+    <label for={props.id}>
+      {props.label}
+      {props.children}
+    </label>
+  );
+}
+
+function AccountsTab({ t }: { t: T }) {
+  return (
+    <section id="tab-accounts" role="tabpanel" aria-labelledby="tab-button-accounts" hidden>
+      <table id="accounts">
+        <thead>
+          <tr>
+            <th scope="col">{t.id}</th>
+            <th scope="col">{t.name}</th>
+            <th scope="col">{t.role}</th>
+            <th scope="col">{t.sites}</th>
+            <th scope="col">{t.state}</th>
+            <th scope="col">{t.actions}</th>
+          </tr>
+        </thead>
+        <tbody />
+      </table>
+      <p id="accounts-message" role="status" />
+      <h2>{t.createAccount}</h2>
+      <form id="account-form">
+        <Field id="account-id" label={t.id}>
+          <input id="account-id" name="id" required maxLength={64} pattern="[A-Za-z0-9][A-Za-z0-9_.@\-]*" />
+        </Field>
+        <Field id="account-name" label={t.name}>
+          <input id="account-name" name="name" required maxLength={128} />
+        </Field>
+        <Field id="account-role" label={t.role}>
+          <select id="account-role" name="role" required>
+            {ROLES.map((r) => (
+              <option value={r}>{r}</option>
+            ))}
+          </select>
+        </Field>
+        <Field id="account-rpps" label={t.rpps}>
+          <input id="account-rpps" name="rpps" inputMode="numeric" maxLength={11} />
+        </Field>
+        <fieldset id="account-sites">
+          <legend>{t.sites}</legend>
+        </fieldset>
+        <Field id="account-password" label={t.password}>
+          <input id="account-password" name="password" type="password" required minLength={12} autocomplete="new-password" />
+        </Field>
+        <p>
+          <button type="submit">{t.create}</button>
+        </p>
+      </form>
+    </section>
+  );
+}
+
+function CartsTab({ t }: { t: T }) {
+  return (
+    <section id="tab-carts" role="tabpanel" aria-labelledby="tab-button-carts" hidden>
+      <table id="carts">
+        <thead>
+          <tr>
+            <th scope="col">{t.cart}</th>
+            <th scope="col">{t.site}</th>
+            <th scope="col">{t.state}</th>
+            <th scope="col">{t.backlog}</th>
+            <th scope="col">{t.version}</th>
+            <th scope="col">{t.lastSeen}</th>
+          </tr>
+        </thead>
+        <tbody />
+      </table>
+      <p id="carts-empty" hidden>
+        {t.noCarts}
+      </p>
+    </section>
+  );
+}
+
+function PatientsTab({ t }: { t: T }) {
+  return (
+    <section id="tab-patients" role="tabpanel" aria-labelledby="tab-button-patients" hidden>
+      <table id="patients">
+        <thead>
+          <tr>
+            <th scope="col">{t.id}</th>
+            <th scope="col">{t.patient}</th>
+            <th scope="col">{t.birthDate}</th>
+            <th scope="col">{t.identityStatus}</th>
+            <th scope="col">{t.location}</th>
+          </tr>
+        </thead>
+        <tbody />
+      </table>
+      <p id="patients-message" role="status" />
+      <h2>{t.duplicates}</h2>
+      <ul id="duplicates" />
+      <p id="duplicates-empty" hidden>
+        {t.noDuplicates}
+      </p>
+      <h2>{t.createPatient}</h2>
+      <form id="patient-form">
+        <Field id="patient-id" label={t.id}>
+          <input id="patient-id" name="id" required maxLength={64} pattern="[A-Za-z0-9._\-]+" />
+        </Field>
+        <Field id="patient-family" label={t.family}>
+          <input id="patient-family" name="family" required maxLength={100} />
+        </Field>
+        <Field id="patient-given" label={t.given}>
+          <input id="patient-given" name="given" required maxLength={100} />
+        </Field>
+        <Field id="patient-birth-date" label={t.birthDate}>
+          <input id="patient-birth-date" name="birthDate" type="date" required />
+        </Field>
+        <Field id="patient-ins" label={t.ins}>
+          <input id="patient-ins" name="ins" maxLength={32} />
+        </Field>
+        <Field id="patient-ins-oid" label={t.insOid}>
+          <select id="patient-ins-oid" name="insOid">
+            {Object.entries(INS_OIDS).map(([oid, kind]) => (
+              <option value={oid}>{kind}</option>
+            ))}
+          </select>
+        </Field>
+        <Field id="patient-status" label={t.identityStatus}>
+          <select id="patient-status" name="identityStatus">
+            {Object.entries(STATUS_KEYS).map(([s, k]) => (
+              <option value={s}>{t[k]}</option>
+            ))}
+          </select>
+        </Field>
+        <p>
+          <button type="submit">{t.create}</button>
+        </p>
+      </form>
+      <h2>{t.movement}</h2>
+      <form id="movement-form">
+        <Field id="movement-patient" label={t.patient}>
+          <select id="movement-patient" name="patient" required />
+        </Field>
+        <Field id="movement-kind" label={t.movementKind}>
+          <select id="movement-kind" name="kind">
+            <option value="admit">{t.admit}</option>
+            <option value="transfer">{t.transfer}</option>
+            <option value="discharge">{t.discharge}</option>
+          </select>
+        </Field>
+        <Field id="movement-gateway" label={t.cart}>
+          <input id="movement-gateway" name="gateway" maxLength={64} />
+        </Field>
+        <Field id="movement-local" label={t.localId}>
+          <input id="movement-local" name="localId" maxLength={64} />
+        </Field>
+        <Field id="movement-reason" label={t.reason}>
+          <input id="movement-reason" name="reason" maxLength={200} />
+        </Field>
+        <p>
+          <button type="submit">{t.apply}</button>
+        </p>
+      </form>
+    </section>
+  );
+}
+
+export function renderAdminPage(lang: Lang): string {
+  const t = textsIn(admin, lang);
+  const tabs = [
+    ['accounts', t.tabAccounts],
+    ['carts', t.tabCarts],
+    ['patients', t.tabPatients],
+  ] as const;
+  return renderDocument(
+    <html lang={lang}>
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{t.title}</title>
+        <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
+        <InlineStyle css={ADMIN_CSS} />
+      </head>
+      <body>
+        <main>
+          <h1>{t.heading}</h1>
+          <p id="admin-status" role="status">
+            {t.loading}
+          </p>
+          <div role="tablist">
+            {tabs.map(([id, label]) => (
+              <button type="button" role="tab" id={`tab-button-${id}`} aria-controls={`tab-${id}`} aria-selected="false" hidden>
+                {label}
+              </button>
+            ))}
+          </div>
+          <AccountsTab t={t} />
+          <CartsTab t={t} />
+          <PatientsTab t={t} />
+        </main>
+        <InlineScript source={bundle().source} />
+      </body>
+    </html>,
+  );
+}
