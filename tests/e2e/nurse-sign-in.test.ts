@@ -109,6 +109,9 @@ it('first full sign-in through the cloud, then PIN; offline after a restart the 
       ['n.martin', 'nurse', 'nurse-pin-failed', 'on the cart: no-pin'],
       ['n.martin', 'nurse', 'nurse-sign-out', 'on the cart'],
       ['n.martin', 'nurse', 'nurse-pin-sign-in', 'on the cart'],
+      // What she chose on the cart names her too.
+      ['n.martin', 'nurse', 'nurse-patient-selected', 'on the cart: patient r12'],
+      ['n.martin', 'nurse', 'nurse-patient-cleared', 'on the cart'],
     ]),
   );
 

@@ -173,7 +173,8 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
       if (patients.mode === 'home') return reply.code(409).send(problem(409, new FixedPatientError().message));
       if (!patients.find(req.body.patientId)) return reply.code(404).send(problem(404, `unknown patient "${req.body.patientId}"`));
       const patient = patients.select(req.body.patientId);
-      logger.info({ patientId: patient.id }, 'nurse selected the patient');
+      logger.info({ patientId: patient.id, nurseId: req.nurse?.id }, 'nurse selected the patient');
+      if (req.nurse) deps.nurses?.audit?.record(req.nurse.id, 'nurse-patient-selected', `patient ${patient.id}`);
       return { patient };
     },
   );
@@ -181,10 +182,11 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
   app.delete(
     '/api/context/patient',
     { schema: { querystring: NoQuery, response: { 200: ContextReply, 409: ErrorReply } } },
-    async (_req, reply) => {
+    async (req, reply) => {
       if (patients.mode === 'home') return reply.code(409).send(problem(409, new FixedPatientError().message));
       patients.clear();
-      logger.info({}, 'nurse cleared the patient selection; readings are held');
+      logger.info({ nurseId: req.nurse?.id }, 'nurse cleared the patient selection; readings are held');
+      if (req.nurse) deps.nurses?.audit?.record(req.nurse.id, 'nurse-patient-cleared');
       return { patient: null };
     },
   );
@@ -200,7 +202,16 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     async (req, reply) => {
       if (!patients.find(req.body.patientId)) return reply.code(404).send(problem(404, `unknown patient "${req.body.patientId}"`));
       const r = store.assignPatient(req.body.seqs, patients.nurseAssigned(req.body.patientId));
-      logger.info({ patientId: req.body.patientId, assigned: r.assigned, skipped: r.skipped }, 'held readings assigned by the nurse');
+      logger.info(
+        { patientId: req.body.patientId, nurseId: req.nurse?.id, assigned: r.assigned, skipped: r.skipped },
+        'held readings assigned by the nurse',
+      );
+      if (req.nurse && r.assigned.length > 0)
+        deps.nurses?.audit?.record(
+          req.nurse.id,
+          'nurse-readings-assigned',
+          `${r.assigned.length} held reading(s) to patient ${req.body.patientId}`,
+        );
       return r;
     },
   );

@@ -64,16 +64,25 @@ export type CartNurses = Static<typeof CartNurses>;
 
 const RequestId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$' });
 
-/** One sign-in attempt on the cart (PIN, badge, sign-out), for the cloud's audit trail. */
+/** One sign-in attempt on the cart (PIN, badge, sign-out), or what the signed-in nurse chose there (patient, assignment), for the cloud's audit trail. */
 export const NurseAuditEvent = Type.Object(
   {
     at: IsoDateTime,
     /** The nurse named by the attempt (null: a badge of no nurse of this cart). */
     nurseId: Type.Union([NurseId, Type.Null()]),
     action: Type.Union(
-      ['nurse-pin-sign-in', 'nurse-pin-failed', 'nurse-pin-locked', 'nurse-badge-sign-in', 'nurse-badge-unknown', 'nurse-sign-out'].map(
-        (a) => Type.Literal(a),
-      ),
+      [
+        'nurse-pin-sign-in',
+        'nurse-pin-failed',
+        'nurse-pin-locked',
+        'nurse-badge-sign-in',
+        'nurse-badge-unknown',
+        'nurse-sign-out',
+        // What the signed-in nurse did on the cart that names no one else (detail: the patient id and readings).
+        'nurse-patient-selected',
+        'nurse-patient-cleared',
+        'nurse-readings-assigned',
+      ].map((a) => Type.Literal(a)),
     ),
     detail: Type.Union([Type.String({ maxLength: 200 }), Type.Null()]),
   },

@@ -2,7 +2,7 @@
  * Nurse sign-in on the cart (docs/nurse-sign-in.md):
  *
  *   GET    /api/nurse/nurses        the nurses allowed on this cart: {id, name, hasPin, locked}
- *   GET    /api/nurse/session       {nurse: {id, name} | null, lockAfterSeconds}
+ *   GET    /api/nurse/session       {nurse: {id, name} | null, lockAfterSeconds, required}
  *   POST   /api/nurse/pin           {nurseId, pin} → 200 + cookie | 401 wrong | 423 locked | 409 no PIN yet
  *   POST   /api/nurse/full-sign-in  {nurseId, password, totp?, pin} → 200 + cookie | 401 | 403 | 422 | 503 offline
  *   POST   /api/nurse/badge         the badge tapped on the cart's reader within 15 s → 200 + cookie | 401
@@ -44,6 +44,12 @@ const FullBody = Type.Object(
 const NoQuery = Type.Object({}, { additionalProperties: false });
 const Signed = Type.Object({ id: Type.String(), name: Type.String() });
 const SessionReply = Type.Object({ nurse: Type.Union([Signed, Type.Null()]), lockAfterSeconds: Type.Integer() });
+/** The page's question at load: who is signed in, when to lock, and whether it must show its lock screen. */
+const SessionState = Type.Object({
+  nurse: Type.Union([Signed, Type.Null()]),
+  lockAfterSeconds: Type.Integer(),
+  required: Type.Boolean(),
+});
 
 export interface NurseRouteDeps {
   roster: NurseRoster;
@@ -83,9 +89,10 @@ export function registerNurseRoutes(app: FastifyInstance, d: NurseRouteDeps): vo
     roster.nurses().map((n) => ({ id: n.id, name: n.name, hasPin: n.pin !== null, locked: roster.locked(n.id) })),
   );
 
-  app.get('/api/nurse/session', { schema: { querystring: NoQuery, response: { 200: SessionReply } } }, async (req) => ({
+  app.get('/api/nurse/session', { schema: { querystring: NoQuery, response: { 200: SessionState } } }, async (req) => ({
     nurse: req.nurse ? { id: req.nurse.id, name: req.nurse.name } : null,
     lockAfterSeconds: sessions.idleSeconds,
+    required: d.required,
   }));
 
   app.delete('/api/nurse/session', { schema: { querystring: NoQuery, response: { 200: SessionReply } } }, async (req, reply) => {

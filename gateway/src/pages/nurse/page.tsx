@@ -7,7 +7,18 @@
  * come from @telecart/devices' vitals catalogue, handed to the bundle as JSON data.
  */
 import { labelsByLoinc, UNIT_DISPLAY } from '@telecart/devices';
-import { cspHash, InlineStyle, JsonData, type Lang, loadPageBundle, nurse, type PageBundle, renderDocument, textsIn } from '@telecart/ui';
+import {
+  cspHash,
+  InlineStyle,
+  JsonData,
+  type Lang,
+  loadPageBundle,
+  nurse,
+  type PageBundle,
+  renderDocument,
+  type TextsOf,
+  textsIn,
+} from '@telecart/ui';
 import { NURSE_PAGE_CSS } from './style.js';
 import type { NurseVitals } from './vitals-data.js';
 
@@ -36,6 +47,76 @@ export function nursePageBundle(): PageBundle {
 }
 
 const pages = new Map<string, string>();
+
+const KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+/**
+ * The lock screen (browser/lock.ts drives it): hidden until the page learns that the cart needs a
+ * nurse signed in. The nurses of the cart, the PIN keypad (large keys for gloved fingers), the
+ * first full sign-in. Not a form: the page's CSP has form-action 'none', the script sends the JSON.
+ */
+function LockScreen({ t }: { t: TextsOf<typeof nurse> }) {
+  return (
+    <section id="lock" hidden aria-labelledby="lock-title">
+      <h2 id="lock-title" data-i18n="lockTitle">
+        {t.lockTitle}
+      </h2>
+      <p id="lock-msg" role="alert" />
+      <div id="lock-pick">
+        <p data-i18n="lockHint">{t.lockHint}</p>
+        <ul id="lock-nurses" />
+      </div>
+      <div id="lock-pin" hidden>
+        <p id="lock-pin-who" />
+        <output id="lock-pin-dots" aria-live="polite" />
+        <div id="keypad">
+          {KEYS.map((k) => (
+            <button type="button" class="key" data-key={k}>
+              {k}
+            </button>
+          ))}
+          <button type="button" class="key" id="key-erase" data-i18n="lockErase">
+            {t.lockErase}
+          </button>
+          <button type="button" class="key" data-key="0">
+            0
+          </button>
+          <button type="button" class="key" id="key-ok" data-i18n="lockOk">
+            {t.lockOk}
+          </button>
+        </div>
+        <button type="button" id="lock-use-password" class="wide" data-i18n="lockUsePassword">
+          {t.lockUsePassword}
+        </button>
+      </div>
+      <div id="lock-full" hidden>
+        <p id="lock-full-who" />
+        <label>
+          <span data-i18n="lockPassword">{t.lockPassword}</span>
+          <input type="password" id="full-password" maxLength={256} autocomplete="off" />
+        </label>
+        <label>
+          <span data-i18n="lockTotp">{t.lockTotp}</span>
+          <input type="text" id="full-totp" inputMode="numeric" maxLength={6} autocomplete="one-time-code" />
+        </label>
+        <label>
+          <span data-i18n="lockNewPin">{t.lockNewPin}</span>
+          <input type="password" id="full-pin" inputMode="numeric" maxLength={6} autocomplete="off" />
+        </label>
+        <label>
+          <span data-i18n="lockNewPin2">{t.lockNewPin2}</span>
+          <input type="password" id="full-pin2" inputMode="numeric" maxLength={6} autocomplete="off" />
+        </label>
+        <button type="button" id="full-submit" class="wide" data-i18n="lockSignIn">
+          {t.lockSignIn}
+        </button>
+      </div>
+      <button type="button" id="lock-other" class="wide" data-i18n="lockOther" hidden>
+        {t.lockOther}
+      </button>
+    </section>
+  );
+}
 
 /** What the page's conversation sends: the browser's camera and microphone, or generated ones (media.conversation.simulated). */
 export interface NurseConversationSetup {
@@ -67,10 +148,18 @@ export function renderNursePage(lang: Lang = 'fr', convo: NurseConversationSetup
           <button type="button" id="clear" data-i18n="clear">
             {t.clear}
           </button>
+          <span id="nurse-name" hidden />
+          <button type="button" id="nurse-lock" data-i18n="nurseLock" hidden>
+            {t.nurseLock}
+          </button>
+          <button type="button" id="nurse-change" data-i18n="nurseChange" hidden>
+            {t.nurseChange}
+          </button>
           <button type="button" id="lang" data-i18n="switchLang">
             {t.switchLang}
           </button>
         </header>
+        <LockScreen t={t} />
         <main>
           <div id="store" role="alert" hidden />
           <div id="refused-readings" role="alert" hidden />

@@ -27,4 +27,18 @@ export const NURSE_PAGE_CSS = `
   #tc-status[data-status="waiting"], #tc-status[data-status="reconnecting"] { color: #b45309; }
   #tc-consent { flex-basis: 100%; border: 1px solid #cbd5e1; border-radius: 6px; display: flex; gap: .4em 1em; flex-wrap: wrap; align-items: center; }
   #tc-consent input[type=text] { font-size: .9em; }
+  /* The lock screen: keys and buttons at least 64 px, for gloved fingers (48 px is the floor). */
+  #lock { max-width: 34em; margin: 1em auto; background: #fff; border-radius: 8px; padding: 1em; text-align: center; }
+  #lock-msg { color: #b91c1c; font-weight: bold; min-height: 1.4em; }
+  #lock-nurses { display: grid; grid-template-columns: repeat(auto-fill, minmax(12em, 1fr)); gap: .6em; }
+  #lock-nurses li { padding: 0; background: none; margin: 0; }
+  #lock-nurses button, #lock .wide { width: 100%; min-height: 64px; font-size: 1.1em; margin-top: .6em; }
+  #keypad { display: grid; grid-template-columns: repeat(3, 1fr); gap: .6em; max-width: 20em; margin: .6em auto; }
+  #keypad .key { min-height: 72px; min-width: 72px; font-size: 1.6em; border-radius: 8px; }
+  #lock-pin-dots { display: block; font-size: 2em; letter-spacing: .3em; min-height: 1.4em; }
+  #lock-full label { display: block; text-align: left; margin: .6em 0; }
+  #lock-full input { display: block; width: 100%; box-sizing: border-box; min-height: 56px; font-size: 1.2em; }
+  body[data-locked="1"] main, body[data-locked="1"] header label, body[data-locked="1"] #clear { display: none; }
+  #nurse-name { font-weight: bold; }
+  #nurse-lock, #nurse-change { min-height: 48px; }
 `;

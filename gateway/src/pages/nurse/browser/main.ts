@@ -1,7 +1,7 @@
 /**
  * The nurse page's code: loads the residents, the cart's status and the latest readings, follows
  * the live stream (/api/events), the selection, the call to the specialist and the store, and
- * switches between French and English. Text from the network or a device goes in with textContent.
+ * switches between French and English; with nurse sign-in required, the lock screen comes first (lock.ts). Text from the network or a device goes in with textContent.
  */
 import { byId, el } from '@telecart/ui/browser';
 import { format } from '@telecart/ui/i18n';
@@ -12,9 +12,10 @@ import { cancelCall, placeCall, pollCall, renderCall } from './call.js';
 import { CONSENT_FIELDS, resetConsent } from './consent.js';
 import { initConversation, renderConvo } from './conversation.js';
 import { loadDocuments, renderDocuments } from './documents.js';
+import { initLock, onBadge, renderLock } from './lock.js';
 import { addReading, keepReadings, renderAssignButtons, renderReadings } from './readings.js';
 import { isTextKey, patientName, state, t } from './state.js';
-import type { Coded, Patient, ReadingEvent, ReadingList, Status } from './types.js';
+import type { BadgeTap, Coded, Patient, ReadingEvent, ReadingList, Status } from './types.js';
 import { label, valueText } from './values.js';
 
 // The patient the consent form was filled for: a new selection clears it.
@@ -54,6 +55,8 @@ function renderStatic(): void {
 }
 
 async function main(): Promise<void> {
+  // First: with sign-in required, nothing shows before the lock screen has had its say.
+  await initLock();
   state.patients = await api<Patient[]>('GET', '/api/patients');
   const status = await api<Status>('GET', '/api/status');
   state.current = status.currentPatient;
@@ -100,6 +103,7 @@ async function main(): Promise<void> {
     renderConvo();
     renderAgenda();
     renderDocuments();
+    renderLock();
   });
 
   const events = new EventSource('/api/events');
@@ -115,6 +119,7 @@ async function main(): Promise<void> {
     const v = JSON.parse((e as MessageEvent<string>).data) as Coded;
     byId('live').textContent = `${label(v.code)} ${valueText(v)} …`;
   });
+  events.addEventListener('badge', (e) => void onBadge(JSON.parse((e as MessageEvent<string>).data) as BadgeTap));
   events.addEventListener('context', (e) => {
     state.current = (JSON.parse((e as MessageEvent<string>).data) as { patient: Patient | null }).patient;
     renderWho();

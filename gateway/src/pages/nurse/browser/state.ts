@@ -1,15 +1,16 @@
-/** The page's state, shared by its modules: the language shown, the residents, the selection. */
+/** The page's state, shared by its modules: the language shown, the residents, the selection, the nurse signed in. */
 import { type Lang, nurse, type TextsOf, textsIn } from '@telecart/ui/i18n';
-import type { Patient } from './types.js';
+import type { Patient, SignedNurse } from './types.js';
 
 type Texts = TextsOf<typeof nurse>;
 
 const TEXTS: Record<Lang, Texts> = { fr: textsIn(nurse, 'fr'), en: textsIn(nurse, 'en') };
 
-export const state: { lang: Lang; patients: Patient[]; current: Patient | null } = {
+export const state: { lang: Lang; patients: Patient[]; current: Patient | null; nurse: SignedNurse | null } = {
   lang: (navigator.language || 'fr').startsWith('fr') ? 'fr' : 'en',
   patients: [],
   current: null,
+  nurse: null,
 };
 
 /** The page's words in the language shown. */

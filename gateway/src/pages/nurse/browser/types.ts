@@ -53,3 +53,29 @@ export interface CallReply {
   sessionId: string;
   status?: string;
 }
+
+/** The nurse signed in on the cart (routes/nurse.ts). */
+export interface SignedNurse {
+  id: string;
+  name: string;
+}
+
+/** GET /api/nurse/session. */
+export interface NurseSession {
+  nurse: SignedNurse | null;
+  lockAfterSeconds: number;
+  required: boolean;
+}
+
+/** One of GET /api/nurse/nurses: the nurses allowed on this cart. */
+export interface CartNurse {
+  id: string;
+  name: string;
+  hasPin: boolean;
+  locked: boolean;
+}
+
+/** The badge event of /api/events: null for a badge of no nurse of this cart. */
+export interface BadgeTap {
+  nurse: SignedNurse | null;
+}
