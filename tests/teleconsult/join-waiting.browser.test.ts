@@ -3,7 +3,8 @@
  * real cloud (embedded broker, SQLite, fastify) whose outbox e-mails a real SMTP server: the check
  * done, the patient confirms who they are — a wrong date of birth says how many tries are left, the
  * right one opens the waiting step; a code asked by e-mail and typed in does too; five wrong answers
- * lock the link and the page says so. No peer connection is made here (no relay configured: the
+ * lock the link and the page says so. In the waiting step the specialist (a WebSocket as their page
+ * would open it) sees the patient and admits or refuses them: the page says so. No peer connection is made here (no relay configured: the
  * relay check is skipped), so the file runs outside a network namespace.
  */
 import { rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConfirmed } from '../../cloud/src/teleconsult/identity-check.js';
 import { type SmtpSink, startSmtpSink } from '../../cloud/src/testing/smtp-sink.js';
 import { CHROMIUM, chromiumArgs, hasChromium } from '../support/chromium.js';
-import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
+import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud } from './support.js';
 
 if (!hasChromium) console.warn('join-waiting skipped: no /usr/bin/chromium');
 
@@ -70,6 +71,15 @@ describe.skipIf(!hasChromium)('the join page after the device check', () => {
     await page.click('#check-heard');
     await page.waitForFunction(() => document.body.dataset.check === 'done');
     return page;
+  }
+
+  /** The act's specialist's page socket: the id of the participant waiting in that act. */
+  async function waitingId(doctor: PageSocket, sessionId: string): Promise<string> {
+    const m = (await doctor.next(
+      (x: Json) => x.type === 'participants' && x.sessionId === sessionId && Array.isArray(x.participants) && x.participants.length > 0,
+    )) as Json & { participants: { id: string; name: string }[] };
+    expect(m.participants[0]?.name).toBe('Jeanne Martin');
+    return m.participants[0]?.id ?? '';
   }
 
   const step = (page: Page) => page.evaluate(() => document.body.dataset.step);
@@ -135,6 +145,13 @@ describe.skipIf(!hasChromium)('the join page after the device check', () => {
     expect(await isConfirmed(c.cloud.store, token)).toBe(true);
     expect((await audit(id)).map((e) => e.action)).toEqual(['identity-attempt-failed', 'identity-confirmed']);
 
+    // The specialist sees the patient waiting and lets them in.
+    const doctor = await PageSocket.open(c.cloud.httpUrl, blanc);
+    doctor.send({ type: 'admit', sessionId: id, participantId: await waitingId(doctor, id) });
+    await page.waitForFunction(() => document.body.dataset.step === 'admitted');
+    expect(await page.textContent('#waiting-text')).toBe('Dr Marc Blanc vous a fait entrer dans la consultation.');
+    await doctor.close();
+
     // Back on the page later: the check again, then straight to the waiting step.
     await page.reload();
     await page.click('#check-start');
@@ -165,6 +182,13 @@ describe.skipIf(!hasChromium)('the join page after the device check', () => {
     await page.waitForFunction(() => document.body.dataset.step === 'waiting');
     const actions = (await audit(id)).map((e) => e.action);
     expect(actions).toEqual(['identity-code-sent', 'identity-code-refused', 'identity-confirmed']);
+
+    // Refused by the specialist: the page says so, and the connection is not reported lost.
+    const doctor = await PageSocket.open(c.cloud.httpUrl, blanc);
+    doctor.send({ type: 'refuse', sessionId: id, participantId: await waitingId(doctor, id) });
+    await page.waitForFunction(() => document.body.dataset.step === 'refused');
+    expect(await page.textContent('#waiting-text')).toContain('Dr Marc Blanc n’a pas pu vous faire entrer.');
+    await doctor.close();
     await page.close();
   }, 60_000);
 

@@ -98,7 +98,7 @@ export function renderJoinPage(
             </section>
             <section id="waiting" hidden>
               <h2>{c.waitingTitle}</h2>
-              <p>{c.waitingText}</p>
+              <p id="waiting-text">{c.waitingText}</p>
             </section>
           </main>
         ) : (

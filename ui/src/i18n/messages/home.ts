@@ -113,6 +113,18 @@ export const home = {
     fr: 'Le service n’a pas pu vérifier : rechargez la page, puis recommencez.',
     en: 'The service could not check: reload the page, then try again.',
   },
+  admittedText: {
+    fr: '{by} vous a fait entrer dans la consultation.',
+    en: '{by} let you into the consultation.',
+  },
+  refusedText: {
+    fr: '{by} n’a pas pu vous faire entrer. Si c’est une erreur, contactez le service qui vous a invité.',
+    en: '{by} could not let you in. If this is a mistake, contact the service that invited you.',
+  },
+  waitingLost: {
+    fr: 'La connexion au service est perdue : rechargez la page pour revenir en salle d’attente.',
+    en: 'The connection to the service is lost: reload the page to come back to the waiting room.',
+  },
   waitingTitle: { fr: 'Salle d’attente', en: 'Waiting room' },
   waitingText: {
     fr: 'Merci, votre identité est confirmée. Restez sur cette page : le spécialiste va vous faire entrer.',

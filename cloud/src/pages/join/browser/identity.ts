@@ -2,7 +2,8 @@
  * The join page's step after the device check: the patient confirms who they are through the link's
  * identity routes (cloud/src/http/routes/join-identity.ts) — the date of birth, or a code sent by SMS
  * or e-mail then typed in — and, once confirmed, waits for the specialist to let them in.
- * body[data-step] goes identity → waiting (or locked), for the patient's page and the tests.
+ * body[data-step] goes identity → waiting (or locked), for the patient's page and the tests; the
+ * waiting step itself is waiting.ts.
  */
 import { byId } from '@telecart/ui/browser';
 import { format, type home, type TextsOf } from '@telecart/ui/i18n';
@@ -25,7 +26,8 @@ function isState(b: unknown): b is IdentityState {
   return typeof s.confirmed === 'boolean' && typeof s.locked === 'boolean' && typeof s.methods === 'object' && s.methods !== null;
 }
 
-export function startIdentity(t: TextsOf<typeof home>, under: (what: string) => string): void {
+/** `onConfirmed` runs once, when the identity is (or already was) confirmed: the waiting step. */
+export function startIdentity(t: TextsOf<typeof home>, under: (what: string) => string, onConfirmed: () => void): void {
   const section = byId('identity');
   const birthForm = byId<HTMLFormElement>('identity-birth');
   const birthInput = byId<HTMLInputElement>('identity-birth-date');
@@ -36,6 +38,7 @@ export function startIdentity(t: TextsOf<typeof home>, under: (what: string) => 
   const codeInput = byId<HTMLInputElement>('identity-code-value');
   const message = byId('identity-message');
   const waiting = byId('waiting');
+  let confirmed = false;
 
   const say = (text: string, reason?: string) => {
     message.textContent = text;
@@ -48,7 +51,11 @@ export function startIdentity(t: TextsOf<typeof home>, under: (what: string) => 
     if (s.confirmed) {
       section.hidden = true;
       waiting.hidden = false;
-      document.body.dataset.step = 'waiting';
+      if (!confirmed) {
+        confirmed = true;
+        document.body.dataset.step = 'waiting';
+        onConfirmed();
+      }
       return;
     }
     section.hidden = false;

@@ -20,6 +20,7 @@ import {
 } from '@telecart/ui/browser';
 import { home, isLang, textsIn } from '@telecart/ui/i18n';
 import { startIdentity } from './identity.js';
+import { startWaiting } from './waiting.js';
 
 const lang = isLang(document.documentElement.lang) ? document.documentElement.lang : 'fr';
 const t = textsIn(home, lang);
@@ -51,7 +52,7 @@ function show(r: CheckResult): void {
     document.body.dataset.check = 'done';
     if (!identityStarted) {
       identityStarted = true;
-      startIdentity(t, under);
+      startIdentity(t, under, () => startWaiting(t));
     }
   }
 }
