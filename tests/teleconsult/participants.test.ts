@@ -114,7 +114,7 @@ describe('the home patient waits to be let in', () => {
     await confirm(l);
     expect(await patientSocket(l, `telecart_join_device=${'A'.repeat(43)}`)).toBe(403);
     const lines = await audit(l.id);
-    expect(lines.map((e) => e.action)).toEqual(['participant-refused', 'participant-refused']);
+    expect(lines.map((e) => e.action)).toEqual(['participant-connect-refused', 'participant-connect-refused']);
     expect(lines[0]?.detail).toContain('identity not confirmed');
   });
 

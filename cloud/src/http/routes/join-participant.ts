@@ -41,13 +41,13 @@ export function registerJoinParticipantRoutes(
         },
       ],
       preHandler: async (req, reply) => {
-        const l = await boundLink(deps, tc, now, req as JoinRequest, reply, 'participant-refused');
+        const l = await boundLink(deps, tc, now, req as JoinRequest, reply, 'participant-connect-refused');
         if (!l) return reply;
         if (!(await isConfirmed(deps.store, req.params.token))) {
           tc.relay.recordAudit({
             actor: 'link:patient',
             actorRole: 'anonymous',
-            action: 'participant-refused',
+            action: 'participant-connect-refused',
             sessionId: l.appointment.id,
             gatewayId: l.appointment.gatewayId,
             patientId: l.appointment.patientId,
