@@ -32,6 +32,7 @@ import { registerGuestRoutes } from './routes/guests.js';
 import { registerJoinRoutes } from './routes/join.js';
 import { registerJoinDeviceRoutes } from './routes/join-device.js';
 import { registerJoinIdentityRoutes } from './routes/join-identity.js';
+import { registerJoinParticipantRoutes } from './routes/join-participant.js';
 import { registerLoginPageRoutes } from './routes/login-page.js';
 import { registerOidcAuthRoutes } from './routes/oidc-auth.js';
 import { registerPatientPageRoutes } from './routes/patient-page.js';
@@ -116,6 +117,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerJoinRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerJoinIdentityRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerJoinDeviceRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
+      registerJoinParticipantRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerGuestRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerAgendaPageRoutes(scope, deps, access, tc);
       registerReportRoutes(scope, deps, tc);

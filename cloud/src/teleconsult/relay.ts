@@ -46,6 +46,7 @@ import { nurseWorksOn } from '../store/nurse-records.js';
 import type { AuditEventInput, ConsentRecord, RelayState, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import { summarizeVitals } from '../vitals/summary.js';
 import type { TeleconsultConfig } from './config.js';
+import { ParticipantRoom } from './participants.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
 import { endStatus, isFinal, linkStep, transition } from './status-machine.js';
 import { issueTurnCredentials, type TurnRestOptions } from './turn-credentials.js';
@@ -171,12 +172,23 @@ export class TeleconsultRelay {
     specialistsLost: 0,
   };
 
+  /** The acts' participants besides the cart (home patient, guests): their admission by the specialist. */
+  readonly participants: ParticipantRoom;
+
   private constructor(
     private readonly client: MqttClient,
     private readonly opts: TeleconsultRelayOptions,
   ) {
     this.once = new OnceLogger(opts.logger);
     this.now = opts.now ?? (() => new Date());
+    this.participants = new ParticipantRoom({
+      notify: (sessionId, mayDecide, participants) => {
+        for (const p of this.peers) if (mayDecide(p.specialist)) p.send({ type: 'participants', sessionId, participants });
+      },
+      audit: (e) => this.audit(e),
+      maySee: (specialistId, gatewayId) => opts.directory.maySee(specialistId, gatewayId),
+      now: this.now,
+    });
     client.on('message', (topic, payload) => {
       try {
         this.fromGateway(topic, payload);
@@ -254,6 +266,7 @@ export class TeleconsultRelay {
     this.audit({ actor: peer.specialist.id, actorRole: 'specialist', action: 'page-open' });
     peer.send({ type: 'hello', specialist: { id: peer.specialist.id, name: peer.specialist.name } });
     peer.send({ type: 'waiting-room', sessions: this.roomFor(peer.specialist) });
+    for (const v of this.participants.viewsFor(peer.specialist)) peer.send({ type: 'participants', ...v });
     return {
       receive: (data) => {
         try {
@@ -631,6 +644,12 @@ export class TeleconsultRelay {
     }
     this.counters.fromPages++;
     const msg = v.value;
+    if (msg.type === 'admit' || msg.type === 'refuse') {
+      // Participants wait for the act's specialist whether or not a cart's act is live (a home act has none).
+      const r = this.participants.decide(peer.specialist, msg.sessionId, msg.participantId, msg.type);
+      if (!r.ok) this.wsMalformed(peer, 'forbidden', r.message, msg.sessionId);
+      return;
+    }
     const l = this.live.get(msg.sessionId);
     const who = peer.specialist;
     if (!l || !this.opts.directory.maySee(who.id, l.rec.gatewayId)) {

@@ -13,6 +13,7 @@ import {
 } from '@telecart/protocol';
 import type { ConsentRecord } from '../store/teleconsult-records.js';
 import type { VitalsSummary } from '../vitals/summary.js';
+import type { ParticipantView } from './participants.js';
 
 const Sdp = Type.String({ minLength: 1, maxLength: 65_536 });
 
@@ -42,6 +43,9 @@ export const BrowserMessage = Type.Union(
     ),
     /** Conversation signaling for the cart's page (the joined specialist only). */
     Type.Object({ type: Type.Literal('convo'), sessionId: Uuid, signal: ConvoFromSpecialist }, { additionalProperties: false }),
+    /** Let a waiting participant (home patient, guest) into the act, or send them away (participants.ts). */
+    Type.Object({ type: Type.Literal('admit'), sessionId: Uuid, participantId: Uuid }, { additionalProperties: false }),
+    Type.Object({ type: Type.Literal('refuse'), sessionId: Uuid, participantId: Uuid }, { additionalProperties: false }),
   ],
   { $id: 'ConsultBrowserMessage' },
 );
@@ -78,4 +82,6 @@ export type CloudMessage =
   | { type: 'vitals'; sessionId: string; vitals: VitalsSummary }
   /** The cart's page's conversation signaling (validated by the relay as RtcUp). */
   | { type: 'convo'; sessionId: string; signal: ConvoFromCart }
+  /** Who waits for or is in an act besides the cart (participants.ts), to the specialists who may admit them. */
+  | { type: 'participants'; sessionId: string; participants: ParticipantView[] }
   | { type: 'error'; message: string; sessionId?: string };

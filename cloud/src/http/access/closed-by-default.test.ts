@@ -32,6 +32,7 @@ const PUBLIC_GET = [
   '/join/:token',
   '/join/:token/ice-servers',
   '/join/:token/identity',
+  '/join/:token/ws',
   '/login',
   '/metrics',
   '/r/:token',

@@ -101,6 +101,12 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
               </thead>
               <tbody id="room-list" />
             </table>
+            <section id="participants" hidden aria-labelledby="participants-heading">
+              <h3 id="participants-heading" data-i18n="participantsHeading">
+                {t.participantsHeading}
+              </h3>
+              <ul id="participants-list" />
+            </section>
           </section>
 
           <section id="consult" hidden aria-labelledby="consult-patient">

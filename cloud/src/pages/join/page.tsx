@@ -2,7 +2,8 @@
  * The patient's join page of a home act (GET /join/:token?act=): server-rendered. It says when the
  * teleconsultation is and that the specialist will let the patient in, or why the link does not open;
  * an opened link gets the device check (browser/main.ts: camera, microphone, speaker, connection,
- * relay). The waiting room comes next (docs/teleconsultation.md).
+ * relay); once the check is done, the identity form (date of birth, or a code by SMS / e-mail through
+ * routes/join-identity.ts), then the waiting step (docs/teleconsultation.md).
  */
 import { format, home, InlineScript, InlineStyle, join, type Lang, loadPageBundle, renderDocument, textsIn } from '@telecart/ui';
 import { pageCsp } from '../../http/csp.js';
@@ -66,6 +67,38 @@ export function renderJoinPage(
                 </button>
               </p>
               <ul id="check-results" />
+            </section>
+            <section id="identity" hidden>
+              <h2>{c.identityTitle}</h2>
+              <p>{c.identityIntro}</p>
+              <form id="identity-birth" hidden>
+                <label for="identity-birth-date">{c.birthDateLabel}</label>{' '}
+                <input id="identity-birth-date" type="date" required autocomplete="bday" />{' '}
+                <button type="submit">{c.birthDateSubmit}</button>
+              </form>
+              <div id="identity-codes" hidden>
+                <p>{c.codeOr}</p>
+                <p>
+                  <button id="identity-sms" type="button" hidden /> <button id="identity-email" type="button" hidden />
+                </p>
+                <form id="identity-code" hidden>
+                  <label for="identity-code-value">{c.codeLabel}</label>{' '}
+                  <input
+                    id="identity-code-value"
+                    inputmode="numeric"
+                    pattern="[0-9]{6}"
+                    maxlength={6}
+                    required
+                    autocomplete="one-time-code"
+                  />{' '}
+                  <button type="submit">{c.codeSubmit}</button>
+                </form>
+              </div>
+              <p id="identity-message" role="alert" />
+            </section>
+            <section id="waiting" hidden>
+              <h2>{c.waitingTitle}</h2>
+              <p id="waiting-text">{c.waitingText}</p>
             </section>
           </main>
         ) : (

@@ -1,6 +1,7 @@
 /**
  * The patient at home before the waiting room (cloud/src/http/routes/join-identity.ts, the join
- * page's device check): the identity code's message and the checks' verdicts and advice.
+ * page's device check): the identity code's message, the checks' verdicts and advice, the identity
+ * form that follows the check and the waiting step.
  */
 import type { Messages } from '../types.js';
 
@@ -72,5 +73,61 @@ export const home = {
   'advice:error': {
     fr: 'Une erreur inattendue : rechargez la page, puis recommencez.',
     en: 'An unexpected error: reload the page, then start again.',
+  },
+  identityTitle: { fr: 'Confirmer votre identité', en: 'Confirm who you are' },
+  identityIntro: {
+    fr: 'Pour que personne d’autre n’entre à votre place, confirmez qui vous êtes.',
+    en: 'So that nobody else comes in in your place, confirm who you are.',
+  },
+  birthDateLabel: { fr: 'Votre date de naissance', en: 'Your date of birth' },
+  birthDateSubmit: { fr: 'Confirmer', en: 'Confirm' },
+  codeOr: { fr: 'Ou recevez un code :', en: 'Or receive a code:' },
+  codeBySms: { fr: 'Recevoir un code par SMS ({to})', en: 'Get a code by SMS ({to})' },
+  codeByEmail: { fr: 'Recevoir un code par e-mail ({to})', en: 'Get a code by e-mail ({to})' },
+  codeLabel: { fr: 'Le code reçu (6 chiffres)', en: 'The code received (6 digits)' },
+  codeSubmit: { fr: 'Valider le code', en: 'Submit the code' },
+  codeSent: { fr: 'Code envoyé : il est valable 10 minutes.', en: 'Code sent: it is valid 10 minutes.' },
+  'identity:wrong': {
+    fr: 'Cela ne correspond pas à votre dossier : encore {left} essai(s).',
+    en: 'This does not match your record: {left} tries left.',
+  },
+  'identity:locked': {
+    fr: 'Trop de réponses fausses : ce lien est bloqué. Demandez un nouveau lien au service qui vous a invité.',
+    en: 'Too many wrong answers: this link is locked. Ask the service that invited you for a new link.',
+  },
+  'identity:code-expired': { fr: 'Le code a expiré : demandez-en un nouveau.', en: 'The code has expired: ask for a new one.' },
+  'identity:no-code': { fr: 'Demandez d’abord un code.', en: 'Ask for a code first.' },
+  'identity:too-soon': {
+    fr: 'Un code vient d’être envoyé : attendez une minute avant d’en demander un autre.',
+    en: 'A code was just sent: wait a minute before asking for another.',
+  },
+  'identity:too-many-codes': {
+    fr: 'Plusieurs codes ont déjà été envoyés : utilisez le dernier, ou votre date de naissance.',
+    en: 'Several codes were sent already: use the last one, or your date of birth.',
+  },
+  'identity:no-birth-date': {
+    fr: 'Aucune date de naissance dans votre dossier : confirmez avec un code.',
+    en: 'No date of birth on your record: confirm with a code.',
+  },
+  'identity:error': {
+    fr: 'Le service n’a pas pu vérifier : rechargez la page, puis recommencez.',
+    en: 'The service could not check: reload the page, then try again.',
+  },
+  admittedText: {
+    fr: '{by} vous a fait entrer dans la consultation.',
+    en: '{by} let you into the consultation.',
+  },
+  refusedText: {
+    fr: '{by} n’a pas pu vous faire entrer. Si c’est une erreur, contactez le service qui vous a invité.',
+    en: '{by} could not let you in. If this is a mistake, contact the service that invited you.',
+  },
+  waitingLost: {
+    fr: 'La connexion au service est perdue : rechargez la page pour revenir en salle d’attente.',
+    en: 'The connection to the service is lost: reload the page to come back to the waiting room.',
+  },
+  waitingTitle: { fr: 'Salle d’attente', en: 'Waiting room' },
+  waitingText: {
+    fr: 'Merci, votre identité est confirmée. Restez sur cette page : le spécialiste va vous faire entrer.',
+    en: 'Thank you, your identity is confirmed. Stay on this page: the specialist will let you in.',
   },
 } as const satisfies Messages;

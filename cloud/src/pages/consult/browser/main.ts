@@ -3,6 +3,7 @@
  * (WebRTC answerer, camera control, ECG trace, stethoscope). Untrusted strings go in with
  * textContent only. After a reload, the waiting room offers "Rejoin" for the act this specialist left.
  */
+
 import { byId } from '@telecart/ui/browser';
 import { format } from '@telecart/ui/i18n';
 import { actLive, currentAct, dropAct, initAct, join, markAway, onActMessage, renderAct, resumeAct } from './act.js';
@@ -12,6 +13,7 @@ import { ecgTrace } from './ecg.js';
 import { initEcgCalibration, showEcgInfo, storedScale } from './ecg-calibration.js';
 import { NOMINAL_CSS_PX_PER_MM } from './ecg-paper.js';
 import { initLanguage, t } from './i18n.js';
+import { drawParticipants, onParticipants } from './participants.js';
 import { initPtzControls, renderPresets } from './ptz.js';
 import { renderRoom } from './room.js';
 import { connect, disconnect } from './signaling.js';
@@ -42,6 +44,10 @@ function onMessage(m: CloudMessage): void {
     return;
   }
   if (m.type === 'hello') return;
+  if (m.type === 'participants') {
+    onParticipants(m.sessionId, m.participants);
+    return;
+  }
   if (m.type === 'error') {
     const act = currentAct();
     if (act && (!m.sessionId || m.sessionId === act.sessionId)) byId('consult-message').textContent = String(m.message);
@@ -121,6 +127,7 @@ initConversation();
 initLanguage(() => {
   if (socketShown) showSocket(socketShown);
   drawRoom();
+  drawParticipants();
   if (currentAct()) renderAct();
   renderPresets();
   showEcgInfo();

@@ -53,11 +53,22 @@ export type CloudMessage =
   | { type: 'state'; sessionId: string; state: string }
   | { type: 'vitals'; sessionId: string; vitals: Record<string, VitalReading | undefined> }
   | { type: 'convo'; sessionId: string; signal: ConvoSignal }
+  | { type: 'participants'; sessionId: string; participants: Participant[] }
   | { type: 'error'; message: string; sessionId?: string };
+
+/** Who waits to be let into an act from their link (cloud teleconsult/participants.ts). */
+export interface Participant {
+  id: string;
+  name: string;
+  role: 'patient' | 'guest';
+  state: 'waiting' | 'admitted';
+  since: string;
+}
 
 export type BrowserMessage =
   | { type: 'join'; sessionId: string; media: { video: boolean; audio: boolean; ecg: boolean } }
   | { type: 'answer'; sessionId: string; sdp: string }
   | { type: 'ice'; sessionId: string; candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } }
   | { type: 'hangup'; sessionId: string }
-  | { type: 'convo'; sessionId: string; signal: Exclude<ConvoSignal, { kind: 'offer' }> };
+  | { type: 'convo'; sessionId: string; signal: Exclude<ConvoSignal, { kind: 'offer' }> }
+  | { type: 'admit' | 'refuse'; sessionId: string; participantId: string };

@@ -3,7 +3,9 @@
  * with its frames counted, the microphone's level on the meter, the connection (round trip and upload
  * to the link's net-probe route), and whether the TURN relay answers with the act's credentials; then
  * the test sound and the patient's « I heard it ». Each result is a line: OK / problem and advice.
- * body[data-check] goes running → done (all five verdicts in), for the patient's page and the tests.
+ * body[data-check] goes running → done (all five verdicts in), for the patient's page and the tests;
+ * done opens the next step, the identity confirmation then the waiting room (identity.ts). A problem
+ * does not hold the patient back: the advice is there, the specialist can still see them.
  */
 import {
   byId,
@@ -17,6 +19,8 @@ import {
   speakerResult,
 } from '@telecart/ui/browser';
 import { home, isLang, textsIn } from '@telecart/ui/i18n';
+import { startIdentity } from './identity.js';
+import { startWaiting } from './waiting.js';
 
 const lang = isLang(document.documentElement.lang) ? document.documentElement.lang : 'fr';
 const t = textsIn(home, lang);
@@ -31,6 +35,7 @@ const list = byId('check-results');
 const under = (what: string) => `${location.pathname}/${what}${location.search}`;
 const results = new Map<string, CheckResult>();
 let played = false;
+let identityStarted = false;
 
 function show(r: CheckResult): void {
   results.set(r.check, r);
@@ -43,7 +48,13 @@ function show(r: CheckResult): void {
   );
   list.querySelector(`[data-check="${r.check}"]`)?.remove();
   list.append(line);
-  if (results.size === 5) document.body.dataset.check = 'done';
+  if (results.size === 5) {
+    document.body.dataset.check = 'done';
+    if (!identityStarted) {
+      identityStarted = true;
+      startIdentity(t, under, () => startWaiting(t));
+    }
+  }
 }
 
 async function iceServers(): Promise<RTCIceServer[]> {

@@ -1,0 +1,91 @@
+/**
+ * GET /join/:token/ws?act= — public WebSocket: the home patient waits here to be let in
+ * (teleconsult/participants.ts). The right is the link's token, the device cookie its first opening
+ * set, and an identity confirmed under that link (identity-check.ts); without them the upgrade is
+ * refused (403 JSON, an audit line) and nothing waits. The cloud tells the page `waiting`, then
+ * `admitted` or `refused` (the socket is then closed); the page sends nothing yet.
+ */
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { ActLinkRecord } from '../../store/act-link-records.js';
+import type { AppointmentRecord } from '../../store/appointment-records.js';
+import { isConfirmed } from '../../teleconsult/identity-check.js';
+import { JOIN_PATH } from '../../teleconsult/join-links.js';
+import type { ToParticipant } from '../../teleconsult/participants.js';
+import type { HttpDeps } from '../deps.js';
+import { boundLink, JoinParams, JoinQuery, type JoinRequest } from './join-identity.js';
+
+type Admitted = { link: ActLinkRecord; appointment: AppointmentRecord };
+
+export function registerJoinParticipantRoutes(
+  app: FastifyInstance,
+  deps: HttpDeps,
+  tc: NonNullable<HttpDeps['teleconsult']>,
+  now: () => Date,
+): void {
+  // What the checks before the upgrade found, for the socket's handler.
+  const checked = new WeakMap<FastifyRequest, Admitted>();
+  app.get<{ Params: Static<typeof JoinParams>; Querystring: Static<typeof JoinQuery> }>(
+    `${JOIN_PATH}:token/ws`,
+    {
+      websocket: true,
+      schema: { params: JoinParams, querystring: JoinQuery },
+      config: { access: 'public' },
+      preValidation: [
+        async (req, reply) => {
+          // Cross-site WebSocket hijacking: browsers send Origin; it must be this very host.
+          const origin = req.headers.origin;
+          if (origin !== undefined && new URL(origin).host !== req.headers.host)
+            return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'cross-origin WebSocket refused' });
+        },
+      ],
+      preHandler: async (req, reply) => {
+        const l = await boundLink(deps, tc, now, req as JoinRequest, reply, 'participant-connect-refused');
+        if (!l) return reply;
+        if (!(await isConfirmed(deps.store, req.params.token))) {
+          tc.relay.recordAudit({
+            actor: 'link:patient',
+            actorRole: 'anonymous',
+            action: 'participant-connect-refused',
+            sessionId: l.appointment.id,
+            gatewayId: l.appointment.gatewayId,
+            patientId: l.appointment.patientId,
+            detail: `identity not confirmed; from ${req.ip}`,
+          });
+          return reply.code(403).header('cache-control', 'no-store').send({
+            statusCode: 403,
+            error: 'Forbidden',
+            message: 'confirm who you are under this link first',
+            reason: 'not-confirmed',
+          });
+        }
+        checked.set(req, l);
+      },
+    },
+    async (socket: WebSocket, req) => {
+      const l = checked.get(req);
+      if (!l) return socket.close(1008, 'not allowed');
+      const a = l.appointment;
+      const patient = await deps.store.getPatient(a.patientId);
+      const name = [patient?.given, patient?.family].filter((x) => x).join(' ') || a.patientId;
+      const send = (m: ToParticipant) => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
+      };
+      const stay = tc.relay.participants.arrive({
+        sessionId: a.id,
+        gatewayId: a.gatewayId,
+        patientId: a.patientId,
+        role: 'patient',
+        name,
+        specialistId: a.specialistId,
+        from: req.ip,
+        send,
+        close: (reason) => socket.close(1000, reason),
+      });
+      socket.on('message', () => send({ type: 'error', message: 'nothing is accepted from this page yet: wait to be let in' }));
+      socket.on('close', () => stay.leave());
+      socket.on('error', () => stay.leave());
+    },
+  );
+}

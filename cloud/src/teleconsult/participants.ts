@@ -1,0 +1,144 @@
+/**
+ * Who waits to be let into an act besides the cart: the home patient (join link, identity confirmed)
+ * and, later, guests. In memory, like the relay's pages: a participant is there while their WebSocket
+ * is open (GET /join/:token/ws). The act's specialist is told who waits (name, role) and admits or
+ * refuses; each arrival, admission, refusal and departure is an audit line. Transports and the audit
+ * are injected: the relay gives its specialist pages and its trail (relay.ts), the route its socket.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditEventInput } from '../store/teleconsult-records.js';
+import type { Specialist } from './specialists.js';
+
+export type ParticipantRole = 'patient' | 'guest';
+export type ParticipantState = 'waiting' | 'admitted';
+
+/** What a participant's page is told. */
+export type ToParticipant =
+  | { type: 'waiting' }
+  | { type: 'admitted'; by: string }
+  | { type: 'refused'; by: string }
+  | { type: 'error'; message: string };
+
+/** What the specialist's page is told of an act's participants (CloudMessage `participants`). */
+export interface ParticipantView {
+  id: string;
+  name: string;
+  role: ParticipantRole;
+  state: ParticipantState;
+  since: string;
+}
+
+export interface Arrival {
+  /** The act: the appointment's id for a home act. */
+  sessionId: string;
+  gatewayId: string;
+  patientId: string;
+  role: ParticipantRole;
+  name: string;
+  /** The specialist named for the act; null: any specialist who may see the cart. */
+  specialistId: string | null;
+  /** For the audit line: the client's address. */
+  from: string;
+  send(message: ToParticipant): void;
+  /** Ends the participant's connection (after a refusal). */
+  close(reason: string): void;
+}
+
+interface Entry extends Arrival {
+  id: string;
+  state: ParticipantState;
+  since: Date;
+}
+
+export interface ParticipantRoomOptions {
+  /** Sends the act's list to the specialist pages that may decide on it. */
+  notify(sessionId: string, mayDecide: (s: Specialist) => boolean, participants: ParticipantView[]): void;
+  audit(e: Omit<AuditEventInput, 'at'>): void;
+  /** Whether this specialist may see this cart (the directory's rule). */
+  maySee(specialistId: string, gatewayId: string): boolean;
+  now: () => Date;
+}
+
+export type Decision = 'admit' | 'refuse';
+export type DecideResult = { ok: true } | { ok: false; message: string };
+
+export class ParticipantRoom {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(private readonly opts: ParticipantRoomOptions) {}
+
+  /** A participant's connection opened: they wait. Returns their id and what ends their stay. */
+  arrive(a: Arrival): { id: string; leave: () => void } {
+    const e: Entry = { ...a, id: randomUUID(), state: 'waiting', since: this.opts.now() };
+    this.entries.set(e.id, e);
+    this.audit(e, 'participant-waiting', `${e.role} ${e.name}; from ${e.from}`);
+    e.send({ type: 'waiting' });
+    this.publish(e);
+    return { id: e.id, leave: () => this.leave(e.id) };
+  }
+
+  /** The specialist's Admit / Refuse. Refused when not theirs to decide, or the participant is gone. */
+  decide(who: Specialist, sessionId: string, participantId: string, decision: Decision): DecideResult {
+    const e = this.entries.get(participantId);
+    if (!e || e.sessionId !== sessionId) return { ok: false, message: `no participant ${participantId} waits in act ${sessionId}` };
+    if (!this.mayDecide(e, who)) {
+      this.audit(e, 'participant-decision-refused', `${decision} by ${who.id}: not this specialist's act`, who);
+      // Same answer as an unknown one: a page cannot probe other acts' participants.
+      return { ok: false, message: `no participant ${participantId} waits in act ${sessionId}` };
+    }
+    if (decision === 'admit') {
+      if (e.state === 'admitted') return { ok: false, message: `${e.name} is already admitted` };
+      e.state = 'admitted';
+      this.audit(e, 'participant-admitted', `${e.role} ${e.name}`, who);
+      e.send({ type: 'admitted', by: who.name });
+    } else {
+      this.entries.delete(e.id);
+      this.audit(e, 'participant-refused', `${e.role} ${e.name}`, who);
+      e.send({ type: 'refused', by: who.name });
+      e.close('refused');
+    }
+    this.publish(e);
+    return { ok: true };
+  }
+
+  /** The acts' lists a specialist's page gets when it opens. */
+  viewsFor(who: Specialist): { sessionId: string; participants: ParticipantView[] }[] {
+    const sessions = new Set([...this.entries.values()].filter((e) => this.mayDecide(e, who)).map((e) => e.sessionId));
+    return [...sessions].map((sessionId) => ({ sessionId, participants: this.viewsOf(sessionId) }));
+  }
+
+  private leave(id: string): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    this.entries.delete(id);
+    this.audit(e, 'participant-left', `${e.role} ${e.name}, ${e.state}`);
+    this.publish(e);
+  }
+
+  private mayDecide(e: Entry, who: Specialist): boolean {
+    return e.specialistId === null ? this.opts.maySee(who.id, e.gatewayId) : e.specialistId === who.id;
+  }
+
+  private viewsOf(sessionId: string): ParticipantView[] {
+    return [...this.entries.values()]
+      .filter((e) => e.sessionId === sessionId)
+      .map((e) => ({ id: e.id, name: e.name, role: e.role, state: e.state, since: e.since.toISOString() }));
+  }
+
+  /** Sends the act's list; `rule` is an entry of that act, which says who may decide (even once gone). */
+  private publish(rule: Entry): void {
+    this.opts.notify(rule.sessionId, (s) => this.mayDecide(rule, s), this.viewsOf(rule.sessionId));
+  }
+
+  private audit(e: Entry, action: string, detail: string, by?: Specialist): void {
+    this.opts.audit({
+      actor: by ? by.id : `link:${e.role}`,
+      actorRole: by ? 'specialist' : 'anonymous',
+      action,
+      sessionId: e.sessionId,
+      gatewayId: e.gatewayId,
+      patientId: e.patientId,
+      detail: detail.slice(0, 512),
+    });
+  }
+}
