@@ -382,6 +382,7 @@ export const PG_MIGRATIONS: readonly Migration[] = [
         disabled_at    timestamptz,
         created_at     timestamptz NOT NULL,
         updated_at     timestamptz NOT NULL
+      );
     `,
   },
   {
