@@ -48,10 +48,10 @@ import type {
   PatientMovement,
 } from './directory-records.js';
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
-import type { LinkIdentityRecord } from './link-identity-records.js';
-import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
 import { type EnrolmentDatabase, EnrolmentTables } from './enrolment-tables.js';
+import type { LinkIdentityRecord } from './link-identity-records.js';
+import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import type { NurseProfile, NurseRecord } from './nurse-records.js';
 import { type NurseDatabase, NurseTables } from './nurse-tables.js';
 import type {
