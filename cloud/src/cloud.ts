@@ -204,7 +204,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const alerts = await startAlertEngine({
       store,
       ingest,
-      enrollments,
+      seeds: opts.patients ?? [],
       options: opts.telemonitoring,
       logger: logger.child({ part: 'alerts' }),
     });

@@ -177,9 +177,16 @@ export class EnrollmentError extends Error {
 export interface PatientEnrollment {
   patientId: string;
   programme: Programme;
-  /** Epoch ms of `since`, if given. */
+  /** Epoch ms of `since` (the enrolment's start), if given. */
   sinceMs: number | null;
+  /** Epoch ms of the enrolment's end (exclusive); null or absent: open-ended. */
+  endMs?: number | null;
   rules: Partial<ResolvedRules>;
+}
+
+/** Whether the enrolment's period holds the instant `at` (epoch ms). */
+export function enrollmentCovers(e: Pick<PatientEnrollment, 'sinceMs' | 'endMs'>, at: number): boolean {
+  return (e.sinceMs === null || e.sinceMs <= at) && (e.endMs == null || at < e.endMs);
 }
 
 /** The patient's rules: the programme's defaults with the overrides applied; throws EnrollmentError on a refused override. */

@@ -15,7 +15,8 @@ import type { Observation } from '@telecart/protocol';
 import type { Logger } from 'pino';
 import type { AckResult, AlertRecord, AlertTrigger, CloudStore, Judgement } from '../store/cloud-store.js';
 import { MAX_PAGE_SIZE } from '../store/cloud-store.js';
-import type { PatientEnrollment } from './config.js';
+import { enrollmentCovers, type PatientEnrollment } from './config.js';
+import { type EnrolmentSource, fixedEnrolments, isEnrolmentSource } from './enrolment-source.js';
 import { killPoint } from './kill-point.js';
 import { nonTransmission } from './rules/non-transmission.js';
 import { PROGRAMME_EVALUATION, silenceRuleOf } from './rules/programmes.js';
@@ -49,7 +50,11 @@ export interface AlertEngineOptions {
     | 'pendingJudgements'
     | 'judge'
   >;
-  enrollments: ReadonlyMap<string, PatientEnrollment>;
+  /**
+   * Who is enrolled: the store's enrolments (storeEnrolments), read at each judgement and check so
+   * a new or ended enrolment counts without a restart; or a fixed map (one programme per patient).
+   */
+  enrollments: ReadonlyMap<string, PatientEnrollment> | EnrolmentSource;
   /** Non-transmission check period (also run once at start). */
   checkEveryMinutes: number;
   logger: Logger;
@@ -73,24 +78,22 @@ export class AlertEngine {
   private drainQueued = false;
   /** Follow-up start of patients enrolled without `since`: when this engine started. */
   private startedAt = 0;
+  private readonly enrolments: EnrolmentSource;
 
   constructor(private readonly o: AlertEngineOptions) {
     this.now = o.now ?? Date.now;
-  }
-
-  get enrolledCount(): number {
-    return this.o.enrollments.size;
+    this.enrolments = isEnrolmentSource(o.enrollments) ? o.enrollments : fixedEnrolments(o.enrollments);
   }
 
   /** Judges what was queued before this start (a crash, a stop), checks non-transmission now, then every checkEveryMinutes. */
   async start(): Promise<void> {
     this.startedAt = this.now();
-    if (this.o.enrollments.size > 0)
-      this.cancel = (this.o.schedule ?? intervalScheduler)(() => {
-        // Also retries readings a failed drain left queued.
-        void this.drain();
-        void this.checkSilence();
-      }, this.o.checkEveryMinutes * 60_000);
+    // Always scheduled: a patient may be enrolled later, without a restart.
+    this.cancel = (this.o.schedule ?? intervalScheduler)(() => {
+      // Also retries readings a failed drain left queued.
+      void this.drain();
+      void this.checkSilence();
+    }, this.o.checkEveryMinutes * 60_000);
     await this.drain();
     return this.checkSilence();
   }
@@ -129,11 +132,11 @@ export class AlertEngine {
     return this.queue;
   }
 
-  /** Runs the non-transmission rules of every enrolled patient. */
+  /** Runs the non-transmission rules of every enrolment active now (an ended one is not followed any more). */
   checkSilence(): Promise<void> {
     if (this.stopped) return this.queue;
     return this.enqueue(async () => {
-      for (const e of this.o.enrollments.values()) await this.checkPatientSilence(e);
+      for (const e of await this.enrolments.activeAt(this.now())) await this.checkPatientSilence(e);
     });
   }
 
@@ -165,9 +168,8 @@ export class AlertEngine {
       let failed = 0;
       let firstError: unknown;
       for (const p of pending) {
-        const e = this.o.enrollments.get(p.patientId);
         try {
-          const triggers = e ? await this.judgeOne(e, p.observationId) : [];
+          const triggers = await this.judgeOne(p.patientId, p.observationId);
           judgements.push({ queueId: p.queueId, triggers });
         } catch (err) {
           // Left queued: judged at the next drain. The others are not held up by one that fails.
@@ -189,15 +191,19 @@ export class AlertEngine {
     }
   }
 
-  /** The triggers of one queued reading of an enrolled patient. */
-  private async judgeOne(e: PatientEnrollment, observationId: string): Promise<AlertTrigger[]> {
+  /** The triggers of one queued reading: by each of the patient's enrolments (none: nothing to judge). */
+  private async judgeOne(patientId: string, observationId: string): Promise<AlertTrigger[]> {
+    const enrolments = await this.enrolments.ofPatient(patientId);
+    if (enrolments.length === 0) return [];
     const obs = await this.o.store.getObservation(observationId);
     if (obs === null) {
       // The store logged why (row-decoder.ts): there is nothing here the rules could read.
-      this.o.logger.warn({ observationId, patientId: e.patientId }, 'alerts: a stored reading cannot be read; not judged');
+      this.o.logger.warn({ observationId, patientId }, 'alerts: a stored reading cannot be read; not judged');
       return [];
     }
-    return (await this.evaluate(e, obs)).map((f) => this.triggerOf(e.patientId, f));
+    const triggers: AlertTrigger[] = [];
+    for (const e of enrolments) for (const f of await this.evaluate(e, obs)) triggers.push(this.triggerOf(patientId, f));
+    return triggers;
   }
 
   /** The findings of one stored reading of an enrolled patient (none if its programme does not use it). */
@@ -207,8 +213,9 @@ export class AlertEngine {
     if (!prog.accepts(obs)) return [];
     const at = Date.parse(obs.time.effective);
     // Data arrived: the non-transmission alert may end (decided on the newest reading, not this one).
-    await this.checkPatientSilence(e);
-    if (e.sinceMs !== null && at < e.sinceMs) return [];
+    if (enrollmentCovers({ sinceMs: null, endMs: e.endMs ?? null }, this.now())) await this.checkPatientSilence(e);
+    // The programme's rules judge only readings measured inside the enrolment.
+    if (!enrollmentCovers(e, at)) return [];
     const lookback = prog.lookbackMs(e.rules);
     const history =
       lookback > 0

@@ -23,6 +23,7 @@ export const PERMISSIONS = [
   'accounts.manage',
   'audit.read',
   'acts.export',
+  'enrolments.manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -48,6 +49,7 @@ export const ROLE_TABLE: Readonly<Record<Role, RoleInfo>> = {
       'reports.read',
       'patients.read',
       'acts.export',
+      'enrolments.manage',
     ],
   },
   gp: {
@@ -62,6 +64,7 @@ export const ROLE_TABLE: Readonly<Record<Role, RoleInfo>> = {
       'reports.read',
       'patients.read',
       'acts.export',
+      'enrolments.manage',
     ],
   },
   'ehpad-nurse': {
@@ -105,6 +108,7 @@ export const PERMISSION_TEXT: Readonly<Record<Permission, string>> = {
   'accounts.manage': 'create accounts, change their role and sites, disable them, end their sessions',
   'audit.read': 'read the audit trail of every cart',
   'acts.export': 'export the activity (acts.csv) for billing',
+  'enrolments.manage': 'enrol a patient in a telemonitoring programme (a prescription) and end an enrolment',
 };
 
 /** Permissions that read or change patient data (the audit trail names patients too): a refusal on one is written to the audit trail. */
@@ -117,6 +121,7 @@ export const PATIENT_DATA_PERMISSIONS: ReadonlySet<Permission> = new Set<Permiss
   'patients.read',
   'patients.manage',
   'acts.join',
+  'enrolments.manage',
 ]);
 
 export function isRole(v: unknown): v is Role {

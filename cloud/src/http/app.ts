@@ -22,6 +22,7 @@ import { registerAttachmentRoutes } from './routes/attachments.js';
 import { CONSULT_WS_OPTIONS, registerConsultRoutes } from './routes/consult.js';
 import { registerDashboardRoutes } from './routes/dashboard.js';
 import { registerDirectoryRoutes } from './routes/directory.js';
+import { registerEnrolmentRoutes } from './routes/enrolments.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerFaviconRoutes } from './routes/favicon.js';
 import { registerFhirMediaRoutes } from './routes/fhir-media.js';
@@ -114,6 +115,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
           for (const g of carts) deps.patientLists?.changed(g);
         },
       });
+      registerEnrolmentRoutes(scope, deps, tc);
       registerJoinRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerJoinIdentityRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerJoinDeviceRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));

@@ -26,6 +26,7 @@ import type {
   NewDirectoryPatient,
   PatientMovement,
 } from './directory-records.js';
+import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import type { NurseProfile, NurseRecord } from './nurse-records.js';
 import type {
@@ -376,6 +377,17 @@ export interface CloudStore {
   getNurse(accountId: string): Promise<NurseRecord | null>;
   listNurses(): Promise<NurseRecord[]>;
   removeNurse(accountId: string): Promise<boolean>;
+  /** Telemonitoring enrolments (migration 19): refused when the patient is already in the programme over part of the period. */
+  enrol(enrolment: NewEnrolment): Promise<EnrolResult>;
+  /** Ends an enrolment at `end` (the row stays, with who ended it and when). */
+  endEnrolment(id: string, end: Date, by: string): Promise<EndEnrolmentResult>;
+  /** Replaces an enrolment's per-rule overrides. */
+  setEnrolmentThresholds(id: string, thresholds: NewEnrolment['thresholds']): Promise<void>;
+  getEnrolment(id: string): Promise<EnrolmentRecord | null>;
+  /** The patient's enrolments, ended ones included, by start. */
+  patientEnrolments(patientId: string): Promise<EnrolmentRecord[]>;
+  /** The enrolments whose period holds `at`. */
+  activeEnrolments(at: Date): Promise<EnrolmentRecord[]>;
   /** Stored rows the reads skipped because they cannot be served (store/row-decoder.ts), since open. */
   unreadableRows(): UnreadableRowCounts;
   close(): Promise<void>;

@@ -418,6 +418,36 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 19,
+    name: 'telemonitoring enrolments: programme, period, prescriber, consent (ending keeps the row)',
+    sql: `
+      -- One row per enrolment of a patient in a programme over [start, end). Prescriber and consent
+      -- are null only for enrolments seeded from the configuration's telemonitoring field.
+      CREATE TABLE enrolments (
+        id                      uuid PRIMARY KEY,
+        patient_id              text COLLATE "C" NOT NULL,
+        programme               text NOT NULL CHECK (programme IN ('heart-failure', 'hypertension', 'copd', 'diabetes')),
+        start_at                timestamptz NOT NULL,
+        end_at                  timestamptz,
+        prescriber_name         text,
+        prescriber_rpps         text,
+        consent_by              text,
+        consent_at              timestamptz,
+        consent_method          text CHECK (consent_method IN ('written', 'oral')),
+        consent_given_by        text CHECK (consent_given_by IN ('patient', 'representative')),
+        consent_representative  text,
+        thresholds              text,
+        created_by              text NOT NULL,
+        created_at              timestamptz NOT NULL,
+        ended_by                text,
+        ended_at                timestamptz,
+        CHECK (end_at IS NULL OR end_at > start_at)
+      );
+      CREATE INDEX enrolments_patient ON enrolments (patient_id, programme, start_at);
+      CREATE INDEX enrolments_end ON enrolments (end_at);
+    `,
+  },
+  {
     version: 20,
     name: 'nurses’ cart credentials (badge hash, PIN verifier, carts)',
     sql: `

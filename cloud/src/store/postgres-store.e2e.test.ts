@@ -6,6 +6,7 @@ import { accountStoreSuite } from './account-suite.js';
 import { actLinkStoreSuite } from './act-link-suite.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
 import { directoryStoreSuite } from './directory-suite.js';
+import { enrolmentStoreSuite } from './enrolment-suite.js';
 import { nurseStoreSuite } from './nurse-suite.js';
 import { openCloudStore } from './open-store.js';
 import { outboxStoreSuite } from './outbox-suite.js';
@@ -67,6 +68,7 @@ actLinkStoreSuite(harness);
 directoryStoreSuite(harness);
 accountStoreSuite(harness);
 nurseStoreSuite(harness);
+enrolmentStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {

@@ -49,6 +49,8 @@ import type {
   PatientMovement,
 } from './directory-records.js';
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
+import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
+import { type EnrolmentDatabase, EnrolmentTables } from './enrolment-tables.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import type { NurseProfile, NurseRecord } from './nurse-records.js';
@@ -257,6 +259,7 @@ export class PostgresStore implements CloudStore {
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
   private readonly nurses: NurseTables;
+  private readonly enrolments: EnrolmentTables;
   private readonly rows: RowDecoder;
 
   private constructor(
@@ -275,6 +278,7 @@ export class PostgresStore implements CloudStore {
     this.directory = new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect);
     this.accounts = new AccountTables(postgresKysely<AccountDatabase>(pool), postgresDialect);
     this.nurses = new NurseTables(postgresKysely<NurseDatabase>(pool), postgresDialect);
+    this.enrolments = new EnrolmentTables(postgresKysely<EnrolmentDatabase>(pool), postgresDialect);
     this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
   }
 
@@ -786,6 +790,30 @@ export class PostgresStore implements CloudStore {
 
   removeNurse(accountId: string): Promise<boolean> {
     return this.nurses.remove(accountId);
+  }
+
+  enrol(enrolment: NewEnrolment): Promise<EnrolResult> {
+    return this.enrolments.enrol(enrolment, this.now());
+  }
+
+  endEnrolment(id: string, end: Date, by: string): Promise<EndEnrolmentResult> {
+    return this.enrolments.end(id, end, by, this.now());
+  }
+
+  setEnrolmentThresholds(id: string, thresholds: NewEnrolment['thresholds']): Promise<void> {
+    return this.enrolments.setThresholds(id, thresholds);
+  }
+
+  getEnrolment(id: string): Promise<EnrolmentRecord | null> {
+    return this.enrolments.get(id);
+  }
+
+  patientEnrolments(patientId: string): Promise<EnrolmentRecord[]> {
+    return this.enrolments.ofPatient(patientId);
+  }
+
+  activeEnrolments(at: Date): Promise<EnrolmentRecord[]> {
+    return this.enrolments.activeAt(at);
   }
 
   appendAudit(event: AuditEventInput): Promise<void> {

@@ -435,6 +435,38 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 19,
+    name: 'telemonitoring enrolments: programme, period, prescriber, consent (ending keeps the row)',
+    sql: `
+      -- One row per enrolment of a patient in a programme over [start, end). Prescriber and consent
+      -- are null only for enrolments seeded from the configuration's telemonitoring field.
+      CREATE TABLE enrolments (
+        id                      TEXT PRIMARY KEY,
+        patient_id              TEXT NOT NULL,
+        programme               TEXT NOT NULL CHECK (programme IN ('heart-failure', 'hypertension', 'copd', 'diabetes')),
+        start_at                TEXT NOT NULL,
+        start_ms                INTEGER NOT NULL,
+        end_at                  TEXT,
+        end_ms                  INTEGER,
+        prescriber_name         TEXT,
+        prescriber_rpps         TEXT,
+        consent_by              TEXT,
+        consent_at              TEXT,
+        consent_method          TEXT CHECK (consent_method IN ('written', 'oral')),
+        consent_given_by        TEXT CHECK (consent_given_by IN ('patient', 'representative')),
+        consent_representative  TEXT,
+        thresholds              TEXT, -- JSON of the per-rule overrides
+        created_by              TEXT NOT NULL,
+        created_at              TEXT NOT NULL,
+        ended_by                TEXT,
+        ended_at                TEXT,
+        CHECK (end_ms IS NULL OR end_ms > start_ms)
+      ) WITHOUT ROWID;
+      CREATE INDEX enrolments_patient ON enrolments (patient_id, programme, start_ms);
+      CREATE INDEX enrolments_end ON enrolments (end_ms);
+    `,
+  },
+  {
     version: 20,
     name: 'nurses’ cart credentials (badge hash, PIN verifier, carts)',
     sql: `

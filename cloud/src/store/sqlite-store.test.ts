@@ -9,6 +9,7 @@ import { accountStoreSuite } from './account-suite.js';
 import { actLinkStoreSuite } from './act-link-suite.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
 import { directoryStoreSuite } from './directory-suite.js';
+import { enrolmentStoreSuite } from './enrolment-suite.js';
 import { nurseStoreSuite } from './nurse-suite.js';
 import { outboxStoreSuite } from './outbox-suite.js';
 import { reportStoreSuite } from './report-suite.js';
@@ -51,6 +52,7 @@ actLinkStoreSuite(harness);
 directoryStoreSuite(harness);
 accountStoreSuite(harness);
 nurseStoreSuite(harness);
+enrolmentStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;

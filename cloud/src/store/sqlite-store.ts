@@ -48,6 +48,8 @@ import type {
   PatientMovement,
 } from './directory-records.js';
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
+import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
+import { type EnrolmentDatabase, EnrolmentTables } from './enrolment-tables.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import type { NurseProfile, NurseRecord } from './nurse-records.js';
@@ -155,6 +157,7 @@ export class SqliteStore implements CloudStore {
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
   private readonly nurses: NurseTables;
+  private readonly enrolments: EnrolmentTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
@@ -184,6 +187,7 @@ export class SqliteStore implements CloudStore {
     );
     this.accounts = new AccountTables(sqliteKysely<AccountDatabase>(this.db), sqliteDialect);
     this.nurses = new NurseTables(sqliteKysely<NurseDatabase>(this.db), sqliteDialect);
+    this.enrolments = new EnrolmentTables(sqliteKysely<EnrolmentDatabase>(this.db), sqliteDialect);
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
   }
 
@@ -631,6 +635,30 @@ export class SqliteStore implements CloudStore {
 
   removeNurse(accountId: string): Promise<boolean> {
     return this.nurses.remove(accountId);
+  }
+
+  enrol(enrolment: NewEnrolment): Promise<EnrolResult> {
+    return this.enrolments.enrol(enrolment, this.now());
+  }
+
+  endEnrolment(id: string, end: Date, by: string): Promise<EndEnrolmentResult> {
+    return this.enrolments.end(id, end, by, this.now());
+  }
+
+  setEnrolmentThresholds(id: string, thresholds: NewEnrolment['thresholds']): Promise<void> {
+    return this.enrolments.setThresholds(id, thresholds);
+  }
+
+  getEnrolment(id: string): Promise<EnrolmentRecord | null> {
+    return this.enrolments.get(id);
+  }
+
+  patientEnrolments(patientId: string): Promise<EnrolmentRecord[]> {
+    return this.enrolments.ofPatient(patientId);
+  }
+
+  activeEnrolments(at: Date): Promise<EnrolmentRecord[]> {
+    return this.enrolments.activeAt(at);
   }
 
   async appendAudit(event: AuditEventInput): Promise<void> {
