@@ -15,6 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
+  brokerConnectArgs,
   type CartNurse,
   CartNurses,
   compile,
@@ -102,7 +103,10 @@ export class NurseService {
     }
     for (const p of profiles) await o.store.saveNurse(p);
     for (const n of await o.store.listNurses()) if (!ids.has(n.accountId)) await o.store.removeNurse(n.accountId);
-    const client = mqtt.connect(o.brokerUrl, {
+    // A broker cluster's node list (protocol/broker-urls.ts): the client moves to the next node on reconnection.
+    const target = brokerConnectArgs(o.brokerUrl);
+    const client = mqtt.connect(target.url, {
+      ...(target.servers ? { servers: target.servers } : {}),
       ...o.mqttOptions,
       clientId: `telecart-nurses-${randomBytes(4).toString('hex')}`,
       reconnectPeriod: o.mqttOptions?.reconnectPeriod ?? 1000,

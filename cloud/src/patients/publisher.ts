@@ -5,7 +5,7 @@
  * that has patients at start. Changes close together are coalesced into one rebuild per cart.
  */
 import { randomBytes } from 'node:crypto';
-import { CartPatients, type CartPatients as CartPatientsMsg, compile, formatIssues, topics } from '@telecart/protocol';
+import { brokerConnectArgs, CartPatients, type CartPatients as CartPatientsMsg, compile, formatIssues, topics } from '@telecart/protocol';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { CloudStore, DirectoryPatient } from '../store/cloud-store.js';
@@ -58,7 +58,10 @@ export class CartPatientsPublisher {
   }
 
   static async connect(o: CartPatientsOptions): Promise<CartPatientsPublisher> {
-    const client = mqtt.connect(o.brokerUrl, {
+    // A broker cluster's node list (protocol/broker-urls.ts): the client moves to the next node on reconnection.
+    const target = brokerConnectArgs(o.brokerUrl);
+    const client = mqtt.connect(target.url, {
+      ...(target.servers ? { servers: target.servers } : {}),
       ...o.mqttOptions,
       clientId: `telecart-patients-${randomBytes(4).toString('hex')}`,
       reconnectPeriod: o.mqttOptions?.reconnectPeriod ?? 1000,
