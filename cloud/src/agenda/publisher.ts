@@ -1,20 +1,9 @@
-/**
- * Publishes each cart's day (protocol CartAgenda), retained on telecart/v1/gw/{id}/agenda, with
- * the signaling identity (the broker ACL lets it write every agenda topic, a gateway read only its
- * own). Rebuilt whole for one cart when something of that cart changes (an appointment booked,
- * moved, closed or claimed, an act's status, a report signed), for every cart at start and at local
- * midnight. Changes close together are coalesced into one rebuild per cart.
- *
- * Each document gets a download link issued for the cart (report/links.ts: random token, hash at
- * rest, expiring, one version; every use audited by the /r/ route). A link is reused while more
- * than half its life is left, so rebuilding does not mint a token each time.
- */
-import { randomBytes } from 'node:crypto';
-import { brokerConnectArgs, CartAgenda, type CartAgenda as CartAgendaMsg, compile, formatIssues, topics } from '@telecart/protocol';
+import { CartAgenda, type CartAgenda as CartAgendaMsg, compile, formatIssues, topics } from '@telecart/protocol';
 import { report as reportTexts, textsIn } from '@telecart/ui';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { localClock } from '../alerts/notify/plan.js';
+import { connectCloudClient } from '../broker/connect-client.js';
 import { zonedMidnight } from '../http/routes/agenda-pages.js';
 import { DEFAULT_LINK_TTL_MS, issueReportLink } from '../report/links.js';
 import type { CloudStore } from '../store/cloud-store.js';
@@ -70,17 +59,12 @@ export class CartAgendaPublisher {
 
   /** Connects; nothing is published before `begin` gives the links' origin. */
   static async connect(o: CartAgendaOptions): Promise<CartAgendaPublisher> {
-    const target = brokerConnectArgs(o.brokerUrl);
-    const client = mqtt.connect(target.url, {
-      ...(target.servers ? { servers: target.servers } : {}),
-      ...o.mqttOptions,
-      clientId: `telecart-agenda-${randomBytes(4).toString('hex')}`,
-      reconnectPeriod: o.mqttOptions?.reconnectPeriod ?? 1000,
-    });
-    client.on('error', (e) => o.logger.warn({ err: e }, 'agenda: MQTT error'));
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
+    const client = await connectCloudClient({
+      brokerUrl: o.brokerUrl,
+      mqttOptions: o.mqttOptions,
+      clientIdPrefix: 'telecart-agenda',
+      logger: o.logger,
+      what: 'agenda',
     });
     return new CartAgendaPublisher(o, client);
   }

@@ -1,21 +1,4 @@
-/**
- * The nurses of the carts, cloud side (docs/nurse-sign-in.md):
- *
- * - the configured nurses (teleconsult.nurses) are written to the store at start (name, badge,
- *   carts; a PIN already chosen is kept; a nurse no longer configured is removed);
- * - each cart gets, retained on telecart/v1/gw/{id}/nurses, the nurses allowed on it with their
- *   badge hash and PIN verifier (protocol CartNurses), again whenever that changes and when a cart
- *   the cloud had not published to yet says it is online;
- * - a nurse's first full sign-in on a cart (telecart/v1/gw/{id}/nurse/up: password + TOTP code,
- *   the verifier of the PIN chosen on the cart) is checked like the clinicians' login, the verifier
- *   stored, every cart of that nurse republished, and the answer sent on …/nurse/down.
- *
- * Runs with the signaling identity (the broker ACL lets it write every cart's list and answers and
- * read every cart's requests). Every attempt lands in the audit trail.
- */
-import { randomBytes } from 'node:crypto';
 import {
-  brokerConnectArgs,
   type CartNurse,
   CartNurses,
   compile,
@@ -27,8 +10,9 @@ import {
   parseTopic,
   topics,
 } from '@telecart/protocol';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { connectCloudClient } from '../broker/connect-client.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { type NurseProfile, type NurseRecord, nurseWorksOn } from '../store/nurse-records.js';
 import type { NurseConfig, SiteConfig } from '../teleconsult/config.js';
@@ -103,18 +87,12 @@ export class NurseService {
     }
     for (const p of profiles) await o.store.saveNurse(p);
     for (const n of await o.store.listNurses()) if (!ids.has(n.accountId)) await o.store.removeNurse(n.accountId);
-    // A broker cluster's node list (protocol/broker-urls.ts): the client moves to the next node on reconnection.
-    const target = brokerConnectArgs(o.brokerUrl);
-    const client = mqtt.connect(target.url, {
-      ...(target.servers ? { servers: target.servers } : {}),
-      ...o.mqttOptions,
-      clientId: `telecart-nurses-${randomBytes(4).toString('hex')}`,
-      reconnectPeriod: o.mqttOptions?.reconnectPeriod ?? 1000,
-    });
-    client.on('error', (e) => o.logger.warn({ err: e }, 'nurses: MQTT error'));
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
+    const client = await connectCloudClient({
+      brokerUrl: o.brokerUrl,
+      mqttOptions: o.mqttOptions,
+      clientIdPrefix: 'telecart-nurses',
+      logger: o.logger,
+      what: 'nurses',
     });
     const service = new NurseService(o, client);
     client.on('message', (topic, payload) => service.onMessage(topic, payload));

@@ -1,13 +1,7 @@
-/**
- * Publishes each cart's patient list (protocol CartPatients), retained on telecart/v1/gw/{id}/patients,
- * with the signaling identity (the broker ACL lets it write every cart's list, a cart read only its
- * own). Rebuilt whole for one cart when the directory changes one of its patients, for every cart
- * that has patients at start. Changes close together are coalesced into one rebuild per cart.
- */
-import { randomBytes } from 'node:crypto';
-import { brokerConnectArgs, CartPatients, type CartPatients as CartPatientsMsg, compile, formatIssues, topics } from '@telecart/protocol';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { CartPatients, type CartPatients as CartPatientsMsg, compile, formatIssues, topics } from '@telecart/protocol';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { connectCloudClient } from '../broker/connect-client.js';
 import type { CloudStore, DirectoryPatient } from '../store/cloud-store.js';
 
 const checkList = compile(CartPatients);
@@ -58,18 +52,12 @@ export class CartPatientsPublisher {
   }
 
   static async connect(o: CartPatientsOptions): Promise<CartPatientsPublisher> {
-    // A broker cluster's node list (protocol/broker-urls.ts): the client moves to the next node on reconnection.
-    const target = brokerConnectArgs(o.brokerUrl);
-    const client = mqtt.connect(target.url, {
-      ...(target.servers ? { servers: target.servers } : {}),
-      ...o.mqttOptions,
-      clientId: `telecart-patients-${randomBytes(4).toString('hex')}`,
-      reconnectPeriod: o.mqttOptions?.reconnectPeriod ?? 1000,
-    });
-    client.on('error', (e) => o.logger.warn({ err: e }, 'patient lists: MQTT error'));
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
+    const client = await connectCloudClient({
+      brokerUrl: o.brokerUrl,
+      mqttOptions: o.mqttOptions,
+      clientIdPrefix: 'telecart-patients',
+      logger: o.logger,
+      what: 'patient lists',
     });
     return new CartPatientsPublisher(o, client);
   }
