@@ -123,7 +123,8 @@ describe.skipIf(!hasChromium)('administration page', () => {
     await pair.locator('button[data-confirm="merge"]').click();
     await expect.poll(() => page.textContent('#patients-message')).toBe('dup-b fusionné dans dup-a.');
     expect((await c.cloud.store.getDirectoryPatient('dup-b'))?.mergedInto).toBe('dup-a');
-    expect(await page.locator('#patients tr[data-patient="dup-b"] td').nth(4).textContent()).toBe('fusionné dans dup-a');
+    // The message comes before the list is reloaded: wait for the row.
+    await expect.poll(() => page.locator('#patients tr[data-patient="dup-b"] td').nth(4).textContent()).toBe('fusionné dans dup-a');
     await expect.poll(() => page.isVisible('#duplicates-empty')).toBe(true);
 
     // Admitted from the movement form: to a cart no site has, refused as worded; to a home kit of the site 'home', the row shows where.

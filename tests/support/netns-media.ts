@@ -129,6 +129,17 @@ export async function rerunInNamespace(file: string, prefix: string): Promise<{ 
   }
 }
 
+/**
+ * What the inner run said about its failure, for the outer assertion's message: CI shows the summary of
+ * failed tests, not a test's console, so without it a failure inside the namespace reads only "1 ≠ 0".
+ */
+export function innerFailure(output: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its output
+  const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+  const from = plain.indexOf('Failed Tests');
+  return `inner run failed:\n${from >= 0 ? plain.slice(from, from + 4000) : plain.slice(-4000)}`;
+}
+
 /** In the page: the peer connection, its candidates, ECG chunks and PTZ replies as they arrive. */
 export const SPECIALIST_PAGE_SETUP = `
   window.pc = new RTCPeerConnection();

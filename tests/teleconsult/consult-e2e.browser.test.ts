@@ -35,7 +35,7 @@ import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoIceAddresses } from '../../cli/src/commands/demo.js';
 import { CHROMIUM_FLAGS, hasChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
+import { canUseNetns, createNamespaces, IN_NETNS_ENV, innerFailure, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, specialistCloud, startConsultChain } from './chain.js';
 import { CAPTURE_PEER, ecgState, grows, gstChildren, mediaStats } from './page-media.js';
@@ -70,7 +70,7 @@ describe.skipIf(skipReason !== null || inside)('teleconsultation end to end (re-
         [MODE_ENV]: 'chain',
       });
       if (r.code !== 0) console.error(r.output);
-      expect(r.code).toBe(0);
+      expect(r.code, innerFailure(r.output)).toBe(0);
       // The inner run must have run the chain, not skipped it.
       expect(plain(r.output)).toMatch(/Tests\s+7 passed/);
     } finally {
@@ -94,7 +94,7 @@ describe.skipIf(skipReason !== null || inside)('teleconsultation end to end (re-
         [MODE_ENV]: 'desktop',
       });
       if (r.code !== 0) console.error(r.output);
-      expect(r.code).toBe(0);
+      expect(r.code, innerFailure(r.output)).toBe(0);
       expect(plain(r.output)).toMatch(/Tests\s+1 passed/);
     } finally {
       await ns.destroy();

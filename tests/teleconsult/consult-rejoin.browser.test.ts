@@ -25,7 +25,7 @@ import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gate
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
+import { canUseNetns, createNamespaces, IN_NETNS_ENV, innerFailure, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, specialistCloud, startConsultChain } from './chain.js';
 import { ecgState, grows, gstChildren, mediaStats } from './page-media.js';
@@ -51,7 +51,7 @@ describe.skipIf(skipReason !== null || inside)('specialist rejoin (re-run inside
     try {
       const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
       if (r.code !== 0) console.error(r.output);
-      expect(r.code).toBe(0);
+      expect(r.code, innerFailure(r.output)).toBe(0);
       // The inner run must have run, not skipped.
       expect(plain(r.output)).toMatch(/Tests\s+6 passed/);
     } finally {

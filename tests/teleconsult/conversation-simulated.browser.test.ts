@@ -9,7 +9,7 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
+import { canUseNetns, createNamespaces, IN_NETNS_ENV, innerFailure, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, startConsultChain } from './chain.js';
 import { CAPTURE_PEER } from './page-media.js';
@@ -51,7 +51,7 @@ describe.skipIf(skipReason !== null || inside)('the simulated conversation devic
     try {
       const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
       if (r.code !== 0) console.error(r.output);
-      expect(r.code).toBe(0);
+      expect(r.code, innerFailure(r.output)).toBe(0);
       expect(plain(r.output)).toMatch(/Tests\s+1 passed/);
     } finally {
       await ns.destroy();

@@ -18,7 +18,7 @@ import type { Gateway } from '@telecart/gateway';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
+import { canUseNetns, createNamespaces, IN_NETNS_ENV, innerFailure, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, startConsultChain } from './chain.js';
 import { CAPTURE_PEER } from './page-media.js';
@@ -47,7 +47,7 @@ describe.skipIf(skipReason !== null || inside)('the conversation both ways (re-r
     try {
       const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
       if (r.code !== 0) console.error(r.output);
-      expect(r.code).toBe(0);
+      expect(r.code, innerFailure(r.output)).toBe(0);
       expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
     } finally {
       await ns.destroy();

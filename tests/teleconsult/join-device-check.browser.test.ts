@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/teleconsult/join-links.js';
 import { CHROMIUM, CHROMIUM_FLAGS, chromiumArgs, hasChromium } from '../support/chromium.js';
 import { type Coturn, startCoturn } from '../support/coturn.js';
-import { canUseNetns, IN_NETNS_ENV, rerunInNamespace } from '../support/netns-media.js';
+import { canUseNetns, IN_NETNS_ENV, innerFailure, rerunInNamespace } from '../support/netns-media.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
 const FILE = 'tests/teleconsult/join-device-check.browser.test.ts';
@@ -33,7 +33,7 @@ describe.skipIf(skipReason !== null || inside)('the device check (re-run inside 
   it('passes inside the namespace', async () => {
     const r = await rerunInNamespace(FILE, 'tdc');
     if (r.code !== 0) console.error(r.output);
-    expect(r.code).toBe(0);
+    expect(r.code, innerFailure(r.output)).toBe(0);
     expect(plain(r.output)).toMatch(/Tests\s+3 passed/);
   }, 180_000);
 });

@@ -23,6 +23,7 @@ import {
   chromiumInNetns,
   DirectSignaling,
   IN_NETNS_ENV,
+  innerFailure,
   linkToPeer,
   openSpecialistPage,
   PEER_NETNS_ENV,
@@ -54,7 +55,7 @@ describe.skipIf(!usable || inside !== undefined)('teleconsult media (re-run insi
   it('passes inside the namespace', async () => {
     const r = await rerunInNamespace('tests/teleconsult/media.test.ts', 'tcm');
     if (r.code !== 0) console.error(r.output);
-    expect(r.code).toBe(0);
+    expect(r.code, innerFailure(r.output)).toBe(0);
     expect(r.output).toMatch(/Tests\s+.*3 passed/);
   }, 170_000);
 });
