@@ -8,8 +8,10 @@
  * They work on the data directory (the cloud may be running: the registry is a shared SQLite file).
  */
 import { resolve } from 'node:path';
-import { CloudSecurity, mosquittoListenerConfig, securityDir, serverHostnames } from '@telecart/cloud';
-import { credentialPaths, EnrollmentError, enrollGateway, type GatewayConfig, validateGatewayConfig } from '@telecart/gateway';
+// Types only: main.ts registers these commands for every `telecart` invocation, and importing the
+// cloud and gateway packages here made even `telecart decode` load them (seconds on a busy machine).
+import type { CloudSecurity } from '@telecart/cloud';
+import type { GatewayConfig } from '@telecart/gateway';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 /**
@@ -26,7 +28,7 @@ function need<T>(cmd: string, value: T | undefined, flag: string): T {
 }
 
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
-import { type CloudCommandOptions, resolveCloudConfig } from './cloud.js';
+import type { CloudCommandOptions } from './cloud.js';
 
 function fail(cmd: string, message: string): never {
   process.stderr.write(`telecart ${cmd}: ${message}\n`);
@@ -42,6 +44,8 @@ export function parseDuration(v: string): number {
 }
 
 async function openSecurity(o: CloudCommandOptions): Promise<{ security: CloudSecurity; host: string; enrollPort: number }> {
+  const { resolveCloudConfig } = await import('./cloud.js');
+  const { CloudSecurity, securityDir, serverHostnames } = await import('@telecart/cloud');
   let config: ReturnType<typeof resolveCloudConfig>;
   try {
     config = resolveCloudConfig(o);
@@ -142,6 +146,7 @@ export function registerCloudSecurityCommands(cloud: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const o = merged<{ out: string; port: number; ingestWorkers: number } & CloudCommandOptions>(cmd);
       const { security, host } = await openSecurity(o);
+      const { mosquittoListenerConfig } = await import('@telecart/cloud');
       try {
         const files = security.writeMosquittoFiles(resolve(o.out), o.ingestWorkers);
         process.stdout.write(
@@ -184,6 +189,7 @@ export function registerGatewayEnrollCommand(gateway: Command): void {
     .option('--force', 'replace existing credentials')
     .action(async (_o: unknown, cmd: Command) => {
       const o = merged<{ config?: string; cloud?: string; token: string; caFingerprint: string; dataDir?: string; force?: boolean }>(cmd);
+      const { credentialPaths, EnrollmentError, enrollGateway, validateGatewayConfig } = await import('@telecart/gateway');
       const configFile = need('gateway enroll', o.config, '--config <file>');
       const cloudUrl = need('gateway enroll', o.cloud, '--cloud <https url>');
       let config: GatewayConfig;
