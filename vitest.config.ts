@@ -10,6 +10,25 @@ const src = (ws: string) => fileURLToPath(new URL(`./${ws}/src/index.ts`, import
  */
 const OUT_OF_PROCESS = ['*/src/**/*.e2e.test.ts', '*/src/**/*.browser.test.ts'];
 
+/**
+ * Live WebRTC media between Chromium pages, the gateway's encoders and coturn, in network namespaces:
+ * they assert frames decoded and send rates over a window, which needs the CPU to itself. They run one
+ * at a time after the rest (group 1); everything else runs on two workers (group 0). A new test that
+ * measures live media belongs here.
+ */
+const LIVE_MEDIA = [
+  'tests/teleconsult/consult-e2e.browser.test.ts',
+  'tests/teleconsult/consult-ptz.browser.test.ts',
+  'tests/teleconsult/consult-rejoin.browser.test.ts',
+  'tests/teleconsult/conversation-simulated.browser.test.ts',
+  'tests/teleconsult/conversation.browser.test.ts',
+  'tests/teleconsult/ecg-serial.test.ts',
+  'tests/teleconsult/home-turn.browser.test.ts',
+  'tests/teleconsult/join-device-check.browser.test.ts',
+  'tests/teleconsult/join-waiting.browser.test.ts',
+  'tests/teleconsult/media.test.ts',
+];
+
 export default defineConfig({
   resolve: {
     // Tests run the TypeScript sources; spawned processes run the built dist/ (npm test builds first).
@@ -24,6 +43,9 @@ export default defineConfig({
   },
   test: {
     pool: 'forks',
+    // Two workers (the CI machine has two cores); the live-media project below overrides it.
+    maxWorkers: 2,
+    sequence: { groupOrder: 0 },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ['default'],
@@ -40,7 +62,14 @@ export default defineConfig({
           isolate: false,
         },
       },
-      { extends: true, test: { name: 'e2e', include: ['tests/**/*.test.ts', ...OUT_OF_PROCESS] } },
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['tests/**/*.test.ts', ...OUT_OF_PROCESS], exclude: ['**/node_modules/**', ...LIVE_MEDIA] },
+      },
+      {
+        extends: true,
+        test: { name: 'media', include: LIVE_MEDIA, maxWorkers: 1, sequence: { groupOrder: 1 } },
+      },
     ],
   },
 });
