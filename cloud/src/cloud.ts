@@ -32,6 +32,7 @@ import type { CloudStore } from './store/cloud-store.js';
 import { openCloudStore } from './store/open-store.js';
 import { type Telecom, type TeleconsultOptions, teleconsultDefaults } from './teleconsult/config.js';
 import { JOIN_KEY_FILE, loadJoinKey } from './teleconsult/join-links.js';
+import { NoShowSweeper } from './teleconsult/no-show-sweeper.js';
 import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
 import { readTotpKey } from './teleconsult/totp.js';
 
@@ -88,6 +89,8 @@ export interface StartCloudOptions {
   joinClock?: () => Date;
   /** Clock of the carts' days (which day it is, when midnight comes; tests move it; default now). */
   agendaClock?: () => Date;
+  /** Clock of the sweep that closes appointments nobody called (tests move it; default now). */
+  noShowClock?: () => Date;
 }
 
 export interface Cloud {
@@ -105,6 +108,8 @@ export interface Cloud {
   patientLists: CartPatientsPublisher;
   /** The nurses allowed on each cart (retained on its nurses topic) and their full sign-in. */
   nurses: NurseService;
+  /** Closes appointments nobody called (no-show); `sweep()` runs a round now. */
+  noShows: NoShowSweeper;
   /** With tls.enabled: the CA, tokens and revocation. */
   security?: CloudSecurity;
   /** With tls.enabled: the HTTPS enrollment endpoint. */
@@ -330,6 +335,21 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     }
     const inviter = notifications.inviter;
     if (inviter) wakeInviter = () => void inviter.wake();
+    // Appointments nobody called: closed as not done (no-show) once their slot and grace are over.
+    const noShows = new NoShowSweeper({
+      store,
+      audit: (e) => teleconsult.relay.recordAudit(e),
+      graceMinutes: teleconsult.config.noShowGraceMinutes,
+      lateMinutes: teleconsult.config.appointmentWindowMinutes.late,
+      onChange: (gw) => {
+        agenda.changed(gw);
+        wakeInviter?.();
+      },
+      logger: logger.child({ part: 'no-show' }),
+      ...(opts.noShowClock ? { now: opts.noShowClock } : {}),
+    });
+    undo.push(() => noShows.stop());
+    await noShows.start();
     const mqttUrl = broker ? `${security ? 'mqtts' : 'mqtt'}://${urlHost(host)}:${broker.port}` : brokerUrl;
     const enrollment =
       security && opts.tls
@@ -349,6 +369,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       agenda,
       patientLists,
       nurses,
+      noShows,
       ...(security ? { security } : {}),
       ...(enrollment ? { enrollUrl: enrollment.url } : {}),
       stop() {
