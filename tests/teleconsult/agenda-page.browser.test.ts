@@ -90,7 +90,8 @@ describe.skipIf(!hasChromium)('agenda and acts pages', () => {
     const row = page.locator('#agenda tbody tr');
     await expect.poll(() => row.count()).toBe(1);
     expect(await row.getAttribute('data-status')).toBe('scheduled');
-    expect(await row.locator('td').allTextContents()).toEqual([
+    // The first seven cells (the eighth holds the move and cancel forms).
+    expect((await row.locator('td').allTextContents()).slice(0, 7)).toEqual([
       expect.stringContaining(slot.input.slice(11, 16)),
       '20',
       'MARTIN Jeanne',
