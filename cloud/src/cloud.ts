@@ -16,6 +16,7 @@ import { assertCloudConfig } from './config.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
 import { NurseService } from './nurses/service.js';
+import { type ReferringGp, ReportGpMailer } from './outbox/report-gp-mailer.js';
 import type { OutboxMetrics } from './outbox/sender.js';
 import { startNotifications } from './outbox/wiring.js';
 import { CartPatientsPublisher } from './patients/publisher.js';
@@ -47,7 +48,7 @@ export interface StartCloudOptions {
   /** Listen address of the broker and the HTTP server (default 127.0.0.1). */
   host?: string;
   /** Configured patients; `telemonitoring` enrolls one in a programme whose alerts the cloud raises. */
-  patients?: (EnrolledPatientSeed & { telecom?: Telecom })[];
+  patients?: (EnrolledPatientSeed & { telecom?: Telecom; referringGp?: ReferringGp })[];
   /** The telemonitoring alert engine (docs/telemonitoring-alerts.md). */
   telemonitoring?: TelemonitoringOptions;
   logger?: Logger;
@@ -272,6 +273,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     let outboxMetrics: (() => OutboxMetrics) | undefined;
     let wakeInviter: (() => void) | undefined;
     let wakeSender: (() => void) | undefined;
+    let gpMailer: ReportGpMailer | undefined;
     const app = buildHttpApp({
       homeIdentity: {
         telecomOf: (id) => opts.patients?.find((p) => p.id === id)?.telecom,
@@ -279,6 +281,9 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
         wake: () => wakeSender?.(),
       },
       appointmentsChanged: () => wakeInviter?.(),
+      reportSigned: (v) => {
+        gpMailer?.signed(v).catch((e: unknown) => logger.error({ err: e, versionId: v.id }, 'report: the GP’s link could not be enqueued'));
+      },
       ...(opts.joinClock ? { joinClock: opts.joinClock } : {}),
       outbox: { metrics: () => outboxMetrics?.() ?? null },
       ...(oidc ? { oidc } : {}),
@@ -335,6 +340,19 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     }
     const inviter = notifications.inviter;
     if (inviter) wakeInviter = () => void inviter.wake();
+    // The referring GP gets a link to each signed report, when an e-mail transport is configured.
+    if (sender && opts.outbox?.email) {
+      const publicBaseUrl = opts.publicBaseUrl ?? httpUrl;
+      gpMailer = new ReportGpMailer({
+        store,
+        gpOf: (id) => opts.patients?.find((p) => p.id === id)?.referringGp,
+        publicBaseUrl: () => publicBaseUrl,
+        audit: (e) => teleconsult.relay.recordAudit(e),
+        onEnqueued: () => void sender.wake(),
+        lang: 'fr',
+        timeZone: opts.timeZone ?? 'Europe/Paris',
+      });
+    }
     // Appointments nobody called: closed as not done (no-show) once their slot and grace are over.
     const noShows = new NoShowSweeper({
       store,
