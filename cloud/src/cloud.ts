@@ -228,6 +228,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       logger: logger.child({ part: 'agenda' }),
       settled: () => relayFlush?.() ?? Promise.resolve(),
       ...(opts.agendaClock ? { now: opts.agendaClock } : {}),
+      // The carts' link tokens derive from the join links' key (another purpose string): kept across restarts.
+      linkKey: loadJoinKey(join(opts.dataDir, JOIN_KEY_FILE)),
     });
     undo.push(() => agenda.stop());
     const patientLists = await CartPatientsPublisher.connect({
