@@ -122,13 +122,13 @@ describe.skipIf(!hasChromium)('moving and cancelling from the agenda', () => {
     // Into the past, then onto the other appointment of the same kit: refused, worded by the server.
     await r.locator('input[name=start]').fill(parisLocal(-30).input);
     await r.locator('form.reschedule-form button').click();
-    await expect.poll(() => r.locator('.change-message').textContent()).toMatch(/^Refusé : the start .* is in the past/);
+    await expect.poll(() => r.locator('.change-message').textContent()).toMatch(/^Refusé : le début .* est dans le passé/);
     await r.locator('input[name=start]').fill(other.input);
     await r.locator('form.reschedule-form button').click();
     await expect
       .poll(() => r.locator('.change-message').textContent())
       .toBe(
-        `Refusé : the slot overlaps appointment ${otherId} (${other.iso} to ${new Date(Date.parse(other.iso) + 30 * 60_000).toISOString()}, cart home-7, status scheduled)`,
+        `Refusé : le créneau chevauche le rendez-vous ${otherId} (${other.iso} à ${new Date(Date.parse(other.iso) + 30 * 60_000).toISOString()}, chariot home-7, statut scheduled)`,
       );
     expect((await c.cloud.store.getAppointment(id))?.start).toBe(first.iso);
 

@@ -82,7 +82,9 @@ describe.skipIf(!hasChromium)('agenda and acts pages', () => {
     await page.fill('#schedule-reason', 'contrôle tension');
     await page.selectOption('#schedule-specialist', 'dr-roux');
     await page.click('#schedule-form button[type=submit]');
-    await expect.poll(() => page.locator('#schedule-message').textContent()).toMatch(/^Refusé : the start .* is in the past/);
+    await expect
+      .poll(() => page.locator('#schedule-message').textContent())
+      .toMatch(/^Refusé : le début .* est dans le passé \(il est .*\)$/);
     expect(await c.cloud.store.listAppointments({})).toEqual([]);
 
     await page.fill('#schedule-start', slot.input);

@@ -12,6 +12,8 @@ const lang = isLang(document.documentElement.lang) ? document.documentElement.la
 const t = textsIn(agenda, lang);
 const form = byId<HTMLFormElement>('schedule-form');
 const message = byId('schedule-message');
+// The server words its refusals in the page's language (and gives a stable `code` beside).
+const headers = { 'content-type': 'application/json', 'accept-language': lang };
 const field = (name: string) => (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value;
 
 form.addEventListener('submit', (e) => {
@@ -27,7 +29,7 @@ form.addEventListener('submit', (e) => {
   if (field('reason')) body.reason = field('reason');
   if (field('specialist')) body.specialist = field('specialist');
   else if (field('specialty')) body.specialty = field('specialty');
-  fetch('api/appointments', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+  fetch('api/appointments', { method: 'POST', headers, body: JSON.stringify(body) }).then(
     async (r) => {
       if (r.status === 201) {
         message.textContent = t.scheduled;
@@ -46,7 +48,7 @@ form.addEventListener('submit', (e) => {
 /** Sends one change of an appointment; the server's refusal as worded in the row, a reload on success. */
 function send(url: string, method: 'PATCH' | 'POST', body: unknown, out: Element, done: string): void {
   out.textContent = '';
-  fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then(
+  fetch(url, { method, headers, body: JSON.stringify(body) }).then(
     async (r) => {
       if (r.ok) {
         out.textContent = done;
