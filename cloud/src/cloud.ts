@@ -16,6 +16,7 @@ import { assertCloudConfig } from './config.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
 import { NurseService } from './nurses/service.js';
+import { type ReferringGp, ReportGpMailer } from './outbox/report-gp-mailer.js';
 import type { OutboxMetrics } from './outbox/sender.js';
 import { startNotifications } from './outbox/wiring.js';
 import { CartPatientsPublisher } from './patients/publisher.js';
@@ -32,6 +33,7 @@ import type { CloudStore } from './store/cloud-store.js';
 import { openCloudStore } from './store/open-store.js';
 import { type Telecom, type TeleconsultOptions, teleconsultDefaults } from './teleconsult/config.js';
 import { JOIN_KEY_FILE, loadJoinKey } from './teleconsult/join-links.js';
+import { NoShowSweeper } from './teleconsult/no-show-sweeper.js';
 import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
 import { readTotpKey } from './teleconsult/totp.js';
 
@@ -46,7 +48,7 @@ export interface StartCloudOptions {
   /** Listen address of the broker and the HTTP server (default 127.0.0.1). */
   host?: string;
   /** Configured patients; `telemonitoring` enrolls one in a programme whose alerts the cloud raises. */
-  patients?: (EnrolledPatientSeed & { telecom?: Telecom })[];
+  patients?: (EnrolledPatientSeed & { telecom?: Telecom; referringGp?: ReferringGp })[];
   /** The telemonitoring alert engine (docs/telemonitoring-alerts.md). */
   telemonitoring?: TelemonitoringOptions;
   logger?: Logger;
@@ -88,6 +90,8 @@ export interface StartCloudOptions {
   joinClock?: () => Date;
   /** Clock of the carts' days (which day it is, when midnight comes; tests move it; default now). */
   agendaClock?: () => Date;
+  /** Clock of the sweep that closes appointments nobody called (tests move it; default now). */
+  noShowClock?: () => Date;
 }
 
 export interface Cloud {
@@ -105,6 +109,8 @@ export interface Cloud {
   patientLists: CartPatientsPublisher;
   /** The nurses allowed on each cart (retained on its nurses topic) and their full sign-in. */
   nurses: NurseService;
+  /** Closes appointments nobody called (no-show); `sweep()` runs a round now. */
+  noShows: NoShowSweeper;
   /** With tls.enabled: the CA, tokens and revocation. */
   security?: CloudSecurity;
   /** With tls.enabled: the HTTPS enrollment endpoint. */
@@ -222,6 +228,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       logger: logger.child({ part: 'agenda' }),
       settled: () => relayFlush?.() ?? Promise.resolve(),
       ...(opts.agendaClock ? { now: opts.agendaClock } : {}),
+      // The carts' link tokens derive from the join links' key (another purpose string): kept across restarts.
+      linkKey: loadJoinKey(join(opts.dataDir, JOIN_KEY_FILE)),
     });
     undo.push(() => agenda.stop());
     const patientLists = await CartPatientsPublisher.connect({
@@ -267,6 +275,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     let outboxMetrics: (() => OutboxMetrics) | undefined;
     let wakeInviter: (() => void) | undefined;
     let wakeSender: (() => void) | undefined;
+    let gpMailer: ReportGpMailer | undefined;
     const app = buildHttpApp({
       homeIdentity: {
         telecomOf: (id) => opts.patients?.find((p) => p.id === id)?.telecom,
@@ -274,6 +283,9 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
         wake: () => wakeSender?.(),
       },
       appointmentsChanged: () => wakeInviter?.(),
+      reportSigned: (v) => {
+        gpMailer?.signed(v).catch((e: unknown) => logger.error({ err: e, versionId: v.id }, 'report: the GP’s link could not be enqueued'));
+      },
       ...(opts.joinClock ? { joinClock: opts.joinClock } : {}),
       outbox: { metrics: () => outboxMetrics?.() ?? null },
       ...(oidc ? { oidc } : {}),
@@ -330,6 +342,34 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     }
     const inviter = notifications.inviter;
     if (inviter) wakeInviter = () => void inviter.wake();
+    // The referring GP gets a link to each signed report, when an e-mail transport is configured.
+    if (sender && opts.outbox?.email) {
+      const publicBaseUrl = opts.publicBaseUrl ?? httpUrl;
+      gpMailer = new ReportGpMailer({
+        store,
+        gpOf: (id) => opts.patients?.find((p) => p.id === id)?.referringGp,
+        publicBaseUrl: () => publicBaseUrl,
+        audit: (e) => teleconsult.relay.recordAudit(e),
+        onEnqueued: () => void sender.wake(),
+        lang: 'fr',
+        timeZone: opts.timeZone ?? 'Europe/Paris',
+      });
+    }
+    // Appointments nobody called: closed as not done (no-show) once their slot and grace are over.
+    const noShows = new NoShowSweeper({
+      store,
+      audit: (e) => teleconsult.relay.recordAudit(e),
+      graceMinutes: teleconsult.config.noShowGraceMinutes,
+      lateMinutes: teleconsult.config.appointmentWindowMinutes.late,
+      onChange: (gw) => {
+        agenda.changed(gw);
+        wakeInviter?.();
+      },
+      logger: logger.child({ part: 'no-show' }),
+      ...(opts.noShowClock ? { now: opts.noShowClock } : {}),
+    });
+    undo.push(() => noShows.stop());
+    await noShows.start();
     const mqttUrl = broker ? `${security ? 'mqtts' : 'mqtt'}://${urlHost(host)}:${broker.port}` : brokerUrl;
     const enrollment =
       security && opts.tls
@@ -349,6 +389,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       agenda,
       patientLists,
       nurses,
+      noShows,
       ...(security ? { security } : {}),
       ...(enrollment ? { enrollUrl: enrollment.url } : {}),
       stop() {

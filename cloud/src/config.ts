@@ -60,6 +60,22 @@ export const PatientSeedConfig = Type.Object(
           "where this patient's appointment invitations and reminders go when its cart is in no teleconsult.sites[] with a contact (a home kit)",
       }),
     ),
+    referringGp: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 200, description: 'the GP’s name, as the mail greets them' }),
+          email: Type.String({
+            pattern: '^[^@\\s<>]+@[^@\\s<>]+$',
+            maxLength: 320,
+            description: 'receives a download link to each signed report (never its content)',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description: 'the patient’s referring GP (médecin traitant): told of each signed report or correction with a download link',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -163,6 +163,47 @@ describe('booking an appointment', () => {
     expect((await c.cloud.store.listAppointments({ limit: 1000 })).length).toBe(before + 1);
   });
 
+  it('words a refusal in the request’s language, with the same stable code in each', async () => {
+    const body = {
+      patient: 'p-001',
+      gateway: 'cart-1',
+      start: new Date(Date.now() - 60_000).toISOString(),
+      minutes: 20,
+      specialist: 'dr-roux',
+    };
+    const refusal = async (acceptLanguage?: string) => {
+      const r = await fetch(`${url}/api/appointments`, {
+        method: 'POST',
+        headers: { cookie: roux, 'content-type': 'application/json', ...(acceptLanguage ? { 'accept-language': acceptLanguage } : {}) },
+        body: JSON.stringify(body),
+      });
+      expect(r.status).toBe(422);
+      return (await r.json()) as { code: string; message: string };
+    };
+    expect(await refusal('fr-FR,fr;q=0.9')).toEqual({
+      statusCode: 422,
+      error: 'Unprocessable Entity',
+      code: 'appointment-start-past',
+      message: expect.stringMatching(/^le début .* est dans le passé \(il est .*\)$/),
+    });
+    expect(await refusal('en-GB')).toMatchObject({
+      code: 'appointment-start-past',
+      message: expect.stringMatching(/^the start .* is in the past/),
+    });
+    expect(await refusal()).toMatchObject({
+      code: 'appointment-start-past',
+      message: expect.stringMatching(/^the start .* is in the past/),
+    });
+    const unknown = await fetch(`${url}/api/appointments/nope/close`, {
+      method: 'POST',
+      headers: { cookie: roux, 'content-type': 'application/json', 'accept-language': 'fr' },
+      body: JSON.stringify({ status: 'cancelled', reason: 'x' }),
+    });
+    expect(await unknown.json()).toMatchObject({ code: 'appointment-not-found', message: 'aucun rendez-vous nope' });
+    // The audit keeps the English text, whatever the reader's language.
+    expect((await audit('appointment-refused')).some((e) => /^the start .* is in the past/.test(e.detail ?? ''))).toBe(true);
+  });
+
   it('refuses the same patient booked at home over their cart appointment (overlap by patient)', async () => {
     const start = inMinutes(nextSlot());
     expect((await book(roux, { start })).status).toBe(201);

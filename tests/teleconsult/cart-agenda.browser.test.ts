@@ -4,11 +4,14 @@
  * cloud appears in the nurse page's "Actes du jour" (by the resident's name the cart knows); a
  * report signed in the cloud appears in the current patient's documents, and its open button gives
  * the PDF through the gateway. After the gateway restarts with the cloud gone, the day is still shown.
+ * The page's timers are paused once it has loaded (Playwright's clock): what it shows after that came
+ * by the gateway's event stream (pushed), never by a poll; a moved appointment shows its new time.
  */
 import { randomUUID } from 'node:crypto';
 import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENDA_FALLBACK_MS } from '../../gateway/src/pages/nurse/refresh.js';
 import { type TempDir, tempDir } from '../../gateway/src/testing/fixtures.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
@@ -53,9 +56,14 @@ describe.skipIf(!hasChromium)('the cart’s day on the nurse page', () => {
     const page = await browser.newPage({ locale: 'fr-FR' });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    await page.clock.install();
     await page.goto(`${gw?.httpUrl}/`);
     await expect.poll(() => page.locator('#acts-asof').textContent(), { timeout: 10_000 }).toMatch(/Journée du/);
     expect(await page.locator('#acts-list').textContent()).toBe('Aucun acte prévu aujourd’hui');
+    // From here no page timer fires (no poll, not even the slow fallback): only the stream can bring changes.
+    await expect.poll(() => page.evaluate(() => document.body.dataset.events)).toBe('open');
+    await page.clock.pauseAt(new Date(Date.now() + 1000));
+    expect(AGENDA_FALLBACK_MS).toBeGreaterThan(30_000);
 
     const booked = await fetch(`${c.cloud.httpUrl}/api/appointments`, {
       method: 'POST',
@@ -65,6 +73,16 @@ describe.skipIf(!hasChromium)('the cart’s day on the nurse page', () => {
     expect(booked.status).toBe(201);
     const act = page.locator('#acts-list li[data-status="scheduled"]');
     await expect.poll(() => act.textContent(), { timeout: 30_000 }).toMatch(/Jeanne Martin \(12\) — Dr Anne Roux — à venir/);
+    // Moved in the cloud: the new time reaches the page the same way.
+    const id = ((await booked.json()) as { appointment: { id: string } }).appointment.id;
+    const later = new Date(START.getTime() + 60 * 60_000);
+    const moved = await fetch(`${c.cloud.httpUrl}/api/appointments/${id}`, {
+      method: 'PATCH',
+      headers: { cookie: roux, 'content-type': 'application/json' },
+      body: JSON.stringify({ start: later.toISOString(), minutes: 20 }),
+    });
+    expect(moved.status).toBe(200);
+    await expect.poll(() => act.locator('time').getAttribute('datetime'), { timeout: 30_000 }).toBe(later.toISOString());
 
     // An act of dr-roux with r12 ended; its report is written and signed in the cloud.
     const sid = randomUUID();

@@ -3,16 +3,19 @@
  * clock and the midnight timer injected: before midnight the cart's retained day is today's, and
  * the rebuild at midnight (Europe/Paris, not UTC) replaces it with the next day's acts.
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import { topics } from '@telecart/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import { pino } from 'pino';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker.js';
+import { EMPTY_CONTENT, reportSha256 } from '../report/content.js';
+import { useReportLink } from '../report/links.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { CartAgendaPublisher } from './publisher.js';
 
 /** A publisher whose clock and midnight timer the test holds. */
-async function startPublisher(url: string, store: SqliteStore, start: Date) {
+async function startPublisher(url: string, store: SqliteStore, start: Date, linkKey?: Buffer) {
   let now = start;
   let armed: { fn: () => void; ms: number } | undefined;
   const publisher = await CartAgendaPublisher.connect({
@@ -22,6 +25,7 @@ async function startPublisher(url: string, store: SqliteStore, start: Date) {
     timeZone: 'Europe/Paris',
     logger: pino({ level: 'silent' }),
     now: () => now,
+    ...(linkKey ? { linkKey } : {}),
     setTimer: (fn, ms) => {
       armed = { fn, ms };
       return { cancel: () => undefined };
@@ -93,4 +97,47 @@ it('publishes today at start and the next day at local midnight (Europe/Paris)',
   } finally {
     await p.publisher.stop();
   }
+});
+
+it('keeps a cart’s document link across a restart: the stored link (audience cart) is found again, not reissued', async () => {
+  const sessionId = randomUUID();
+  const draft = await store.createReportDraft({
+    id: randomUUID(),
+    sessionId,
+    patientId: 'p-001',
+    authorId: 'dr-roux',
+    content: { ...EMPTY_CONTENT, conclusion: 'ok' },
+    at: '2026-12-06T09:30:00.000Z',
+  });
+  await store.signReport({
+    sessionId,
+    version: 1,
+    vitals: [],
+    by: 'dr-roux',
+    name: 'Dr Anne Roux',
+    at: '2026-12-06T09:40:00.000Z',
+    hash: reportSha256,
+  });
+  const key = randomBytes(32);
+  const urls: string[] = [];
+  for (const at of ['2026-12-06T10:00:00.000Z', '2026-12-07T10:00:00.000Z']) {
+    // Each round is a new process: a new publisher, nothing in memory, the same store and key.
+    const p = await startPublisher(broker.url, store, new Date(at), key);
+    try {
+      const before = days.length;
+      await p.publisher.begin('http://127.0.0.1:9');
+      await expect.poll(() => days.length).toBe(before + 1);
+      const day = days.at(-1) as unknown as { documents: { url: string }[] };
+      urls.push(day.documents[0]?.url ?? '');
+    } finally {
+      await p.publisher.stop();
+    }
+  }
+  expect(urls[0]).toMatch(/^http:\/\/127\.0\.0\.1:9\/r\/[A-Za-z0-9_-]{43}$/);
+  expect(urls[1]).toBe(urls[0]);
+  const stored = await store.latestReportLink(draft.id, 'cart cart-1');
+  expect(stored).toMatchObject({ audience: 'cart', createdBy: 'cloud', createdAt: '2026-12-06T10:00:00.000Z' });
+  // The URL still opens the version: the token hashes to the stored row.
+  const use = await useReportLink(store, urls[0]?.split('/r/')[1] ?? '', new Date('2026-12-07T10:00:00.000Z'));
+  expect(use.ok).toBe(true);
 });

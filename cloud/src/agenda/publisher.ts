@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { localClock } from '../alerts/notify/plan.js';
 import { connectCloudClient } from '../broker/connect-client.js';
 import { zonedMidnight } from '../http/routes/agenda-pages.js';
-import { DEFAULT_LINK_TTL_MS, issueReportLink } from '../report/links.js';
+import { cartLinkToken, DEFAULT_LINK_TTL_MS, issueReportLink, linkUrl, tokenSha256 } from '../report/links.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { buildCartAgenda } from './cart-agenda.js';
 
@@ -28,6 +28,12 @@ export interface CartAgendaOptions {
   now?: () => Date;
   /** Lifetime of a cart's document link (default 7 days). */
   linkTtlMs?: number;
+  /**
+   * The cloud's key the carts' link tokens are derived from (cartLinkToken): with it, a restart finds
+   * each cart's stored link again and publishes the same URL; without it, tokens are random and a
+   * restart issues new ones.
+   */
+  linkKey?: Buffer;
   /** Resolves when the relay's pending store writes landed (an act's status is read after it). */
   settled?: () => Promise<void>;
   /** Arms the midnight rebuild (tests fire it themselves); setTimeout otherwise. */
@@ -190,18 +196,33 @@ export class CartAgendaPublisher {
   private async linkFor(gatewayId: string, versionId: string, now: Date): Promise<{ url: string; expiresAt: string }> {
     const ttl = this.o.linkTtlMs ?? DEFAULT_LINK_TTL_MS;
     const key = `${gatewayId}\n${versionId}`;
+    const fresh = (l: { expiresAt: string }) => Date.parse(l.expiresAt) - now.getTime() > ttl / 2;
     const known = this.links.get(key);
-    if (known && Date.parse(known.expiresAt) - now.getTime() > ttl / 2) return known;
+    if (known && fresh(known)) return known;
+    const recipient = `cart ${gatewayId}`;
+    const linkKey = this.o.linkKey;
+    if (linkKey && !known) {
+      // After a restart: the stored link's token is derived again from its row, so the cart's URL does not change.
+      const stored = await this.o.store.latestReportLink(versionId, recipient);
+      if (stored && fresh(stored)) {
+        const token = cartLinkToken(linkKey, gatewayId, versionId, stored.createdAt);
+        if (tokenSha256(token) === stored.tokenSha256) {
+          const link = { url: linkUrl(this.baseUrl ?? '', token), expiresAt: stored.expiresAt };
+          this.links.set(key, link);
+          return link;
+        }
+      }
+    }
     const issued = await issueReportLink({
       store: this.o.store,
       versionId,
-      // The stored audiences are the patient's and the GP's: the cart hands the document to the patient's carers.
-      audience: 'patient',
-      recipient: `cart ${gatewayId}`,
+      audience: 'cart',
+      recipient,
       createdBy: 'cloud',
       publicBaseUrl: this.baseUrl ?? '',
       now,
       ttlMs: ttl,
+      ...(linkKey ? { token: cartLinkToken(linkKey, gatewayId, versionId, now.toISOString()) } : {}),
     });
     const link = { url: issued.url, expiresAt: issued.expiresAt };
     this.links.set(key, link);

@@ -6,6 +6,7 @@ import type { Ingest } from '../ingest/ingest.js';
 import type { OutboxMetrics } from '../outbox/sender.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { CodeChannel } from '../store/link-identity-records.js';
+import type { ReportVersion } from '../store/report-records.js';
 import type { Telecom } from '../teleconsult/config.js';
 import type { Teleconsult } from '../teleconsult/service.js';
 import type { DataAccessMode } from './access/data-access.js';
@@ -36,6 +37,8 @@ export interface HttpDeps {
   joinClock?: () => Date;
   /** Sign-in with the OpenID Connect provider (auth.oidc): /auth/oidc/start and /auth/oidc/callback, a button on /login. */
   oidc?: OidcSignIn;
+  /** Told after a report version was signed (the referring GP's link, outbox/report-gp-mailer.ts). */
+  reportSigned?: (version: ReportVersion) => void;
   /** The carts' days (agenda/publisher.ts): told when an appointment or a report of a cart changes. */
   agenda?: { changed(gatewayId: string): void };
   /**

@@ -4,7 +4,7 @@
  * `issueReportLink` returns the URL: the e-mail/SMS outbox sends it (this module sends nothing).
  * Every use of a link, refused or not, is for the caller to audit (the route does).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { ReportLinkAudience, ReportLinkRecord, ReportVersion } from '../store/report-records.js';
 
@@ -30,7 +30,21 @@ export interface IssueLinkInput {
   ttlMs?: number;
   /** Injected in tests; 32 random bytes otherwise. */
   random?: () => Buffer;
+  /** The token to use instead of a random one (a cart's, derived by cartLinkToken so a restart can make its URL again). */
+  token?: string;
 }
+
+/**
+ * A cart's link token, derived from the cloud's key, the cart, the version and the link's creation
+ * time: the store keeps only its hash, and after a restart the cloud makes the same URL again from
+ * the stored row instead of issuing a new link (agenda/publisher.ts). 256 bits, like a random one.
+ */
+export function cartLinkToken(key: Buffer, gatewayId: string, versionId: string, createdAt: string): string {
+  return createHmac('sha256', key).update(`report-link\ncart\n${gatewayId}\n${versionId}\n${createdAt}`).digest('base64url');
+}
+
+/** The URL a token opens. */
+export const linkUrl = (publicBaseUrl: string, token: string): string => `${publicBaseUrl.replace(/\/+$/, '')}${LINK_PATH}${token}`;
 
 export interface IssuedLink {
   url: string;
@@ -42,7 +56,8 @@ export async function issueReportLink(i: IssueLinkInput): Promise<IssuedLink> {
   const ttl = i.ttlMs ?? DEFAULT_LINK_TTL_MS;
   if (!(ttl > 0 && ttl <= MAX_LINK_TTL_MS))
     throw new RangeError(`a link lives between 1 ms and ${MAX_LINK_TTL_MS / 86_400_000} days, not ${ttl} ms`);
-  const token = (i.random ?? (() => randomBytes(32)))().toString('base64url');
+  if (i.token !== undefined && !TOKEN.test(i.token)) throw new RangeError('a link token is 43 base64url characters');
+  const token = i.token ?? (i.random ?? (() => randomBytes(32)))().toString('base64url');
   const record: ReportLinkRecord = {
     tokenSha256: tokenSha256(token),
     versionId: i.versionId,
@@ -53,7 +68,7 @@ export async function issueReportLink(i: IssueLinkInput): Promise<IssuedLink> {
     expiresAt: new Date(i.now.getTime() + ttl).toISOString(),
   };
   await i.store.saveReportLink(record);
-  return { url: `${i.publicBaseUrl.replace(/\/+$/, '')}${LINK_PATH}${token}`, expiresAt: record.expiresAt, record };
+  return { url: linkUrl(i.publicBaseUrl, token), expiresAt: record.expiresAt, record };
 }
 
 export type LinkUse =

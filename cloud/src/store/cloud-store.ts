@@ -331,6 +331,8 @@ export interface CloudStore {
   saveReportLink(link: ReportLinkRecord): Promise<void>;
   /** The link whose token hashes to this, expired or not. */
   getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null>;
+  /** This version's link for this recipient that expires last, expired or not (a cart's link, found again after a restart). */
+  latestReportLink(versionId: string, recipient: string): Promise<ReportLinkRecord | null>;
   /** Join links of home acts (migration 15): saved once per token (saving it again changes nothing). */
   saveActLink(link: ActLinkRecord): Promise<void>;
   getActLink(tokenSha256: string): Promise<ActLinkRecord | null>;

@@ -492,6 +492,17 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 26,
+    name: 'report links for the carts (audience cart), found again by version and recipient',
+    sql: `
+      ALTER TABLE report_links DROP CONSTRAINT report_links_audience_check;
+      ALTER TABLE report_links ADD CONSTRAINT report_links_audience_check CHECK (audience IN ('patient', 'gp', 'cart'));
+      UPDATE report_links SET audience = 'cart'
+        WHERE audience = 'patient' AND created_by = 'cloud' AND recipient LIKE 'cart %';
+      CREATE INDEX report_links_recipient ON report_links (version_id, recipient, expires_ms);
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

@@ -732,6 +732,10 @@ export class PostgresStore implements CloudStore {
     return this.reports.link(tokenSha256);
   }
 
+  latestReportLink(versionId: string, recipient: string): Promise<ReportLinkRecord | null> {
+    return this.reports.latestLink(versionId, recipient);
+  }
+
   saveActLink(link: ActLinkRecord): Promise<void> {
     return this.actLinks.save(link);
   }

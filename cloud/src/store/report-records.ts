@@ -89,7 +89,8 @@ export interface ReportQuery {
   offset?: number;
 }
 
-export type ReportLinkAudience = 'patient' | 'gp';
+/** The patient at home, the referring GP, or a cart (its nurse page opens the patient's documents; migration 26). */
+export type ReportLinkAudience = 'patient' | 'gp' | 'cart';
 
 /** A download link to one signed version, as stored: the token's hash, never the token. */
 export interface ReportLinkRecord {

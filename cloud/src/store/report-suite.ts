@@ -141,6 +141,28 @@ export function reportStoreSuite(harness: StoreHarness): void {
         expect(await store.getReportLink(link.tokenSha256)).toEqual(link);
         expect(await store.getReportLink('b'.repeat(64))).toBeNull();
       });
+
+      it('keeps a cart’s links (audience cart, migration 26) and finds the one that expires last for a recipient', async () => {
+        const d = await draft({ ...EMPTY_CONTENT, conclusion: 'ok' });
+        await sign(1);
+        const cart = (hash: string, expiresAt: string, recipient = 'cart cart-1') => ({
+          tokenSha256: hash.repeat(64),
+          versionId: d.id,
+          audience: 'cart' as const,
+          recipient,
+          createdBy: 'cloud',
+          createdAt: at(30),
+          expiresAt,
+        });
+        expect(await store.latestReportLink(d.id, 'cart cart-1')).toBeNull();
+        const older = cart('c', at(40));
+        const newer = cart('d', at(50));
+        for (const l of [older, newer, cart('e', at(59), 'cart cart-2')]) await store.saveReportLink(l);
+        expect(await store.getReportLink(older.tokenSha256)).toEqual(older);
+        expect(await store.latestReportLink(d.id, 'cart cart-1')).toEqual(newer);
+        expect(await store.latestReportLink(d.id, 'cart cart-9')).toBeNull();
+        expect(await store.latestReportLink('not-a-uuid', 'cart cart-1')).toBeNull();
+      });
     });
   });
 }

@@ -186,11 +186,28 @@ export class ReportTables {
 
   async link(tokenSha256: string): Promise<ReportLinkRecord | null> {
     const r = await this.db.selectFrom('report_links').selectAll().where('token_sha256', '=', tokenSha256).executeTakeFirst();
-    if (!r) return null;
+    return r ? this.linkOf(r) : null;
+  }
+
+  /** The link of this version made for this recipient that expires last (a cart's, found again after a restart). */
+  async latestLink(versionId: string, recipient: string): Promise<ReportLinkRecord | null> {
+    if (!this.d.canBeKey(versionId)) return null;
+    const r = await this.db
+      .selectFrom('report_links')
+      .selectAll()
+      .where('version_id', '=', versionId)
+      .where('recipient', '=', recipient)
+      .orderBy('expires_ms', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return r ? this.linkOf(r) : null;
+  }
+
+  private linkOf(r: Selectable<ReportLinksTable>): ReportLinkRecord {
     return {
       tokenSha256: r.token_sha256,
       versionId: r.version_id,
-      audience: r.audience === 'gp' ? 'gp' : 'patient',
+      audience: r.audience === 'gp' || r.audience === 'cart' ? r.audience : 'patient',
       recipient: r.recipient,
       createdBy: r.created_by,
       createdAt: this.d.iso(r.created_at),

@@ -516,6 +516,32 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 26,
+    name: 'report links for the carts (audience cart), found again by version and recipient',
+    sql: `
+      -- SQLite cannot change a CHECK: the table is rebuilt with the cart's audience allowed. The links the
+      -- carts' days made before were stored as 'patient' with the recipient 'cart <id>': they become 'cart'.
+      CREATE TABLE report_links_26 (
+        token_sha256  TEXT PRIMARY KEY,
+        version_id    TEXT NOT NULL REFERENCES report_versions (id),
+        audience      TEXT NOT NULL CHECK (audience IN ('patient', 'gp', 'cart')),
+        recipient     TEXT,
+        created_by    TEXT NOT NULL,
+        created_at    TEXT NOT NULL,
+        expires_ms    INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      INSERT INTO report_links_26 (token_sha256, version_id, audience, recipient, created_by, created_at, expires_ms)
+        SELECT token_sha256, version_id,
+               CASE WHEN audience = 'patient' AND created_by = 'cloud' AND recipient LIKE 'cart %' THEN 'cart' ELSE audience END,
+               recipient, created_by, created_at, expires_ms
+        FROM report_links;
+      DROP TABLE report_links;
+      ALTER TABLE report_links_26 RENAME TO report_links;
+      -- A cart's link is looked up again after a restart (agenda/publisher.ts) instead of issuing a new one.
+      CREATE INDEX report_links_recipient ON report_links (version_id, recipient, expires_ms);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

@@ -577,6 +577,10 @@ export class SqliteStore implements CloudStore {
     return this.reports.link(tokenSha256);
   }
 
+  latestReportLink(versionId: string, recipient: string): Promise<ReportLinkRecord | null> {
+    return this.reports.latestLink(versionId, recipient);
+  }
+
   saveActLink(link: ActLinkRecord): Promise<void> {
     return this.actLinks.save(link);
   }

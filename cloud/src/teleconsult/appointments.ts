@@ -6,6 +6,7 @@
  * written for a refused request.
  */
 import { randomUUID } from 'node:crypto';
+import { format, type RefusalCode, refusals } from '@telecart/ui';
 import type { AppointmentRecord, ChangeResult } from '../store/appointment-records.js';
 import type { AuditEventInput, CloudStore } from '../store/cloud-store.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
@@ -25,9 +26,22 @@ export interface BookRequest {
   specialty: string | null;
 }
 
-export type AppointmentOutcome =
-  | { ok: true; appointment: AppointmentRecord }
-  | { ok: false; status: 400 | 403 | 404 | 409 | 422; message: string };
+/** A refusal: its status, its stable code (the i18n catalogue's key), the values of its text, and the English text (the audit's). */
+export type AppointmentRefusal = {
+  ok: false;
+  status: 400 | 403 | 404 | 409 | 422;
+  code: RefusalCode;
+  params: Record<string, string>;
+  message: string;
+};
+export type AppointmentOutcome = { ok: true; appointment: AppointmentRecord } | AppointmentRefusal;
+
+type Why = { code: RefusalCode; params?: Record<string, string> };
+
+/** The refusal's text in a language (the English one is its `message`). */
+export function refusalText(r: Pick<AppointmentRefusal, 'code' | 'params'>, lang: 'fr' | 'en'): string {
+  return format(refusals[r.code][lang], r.params);
+}
 
 export interface AppointmentServiceOptions {
   store: CloudStore;
@@ -51,25 +65,28 @@ export class AppointmentService {
 
   async book(by: Specialist, r: BookRequest): Promise<AppointmentOutcome> {
     const { store, directory } = this.o;
-    const refuse = (status: 400 | 403 | 404 | 409 | 422, message: string) => this.refuse(by, 'appointment-refused', r, status, message);
+    const refuse = (status: 400 | 403 | 404 | 409 | 422, why: Why) => this.refuse(by, 'appointment-refused', r, status, why);
     const now = this.now();
     const slot = this.checkSlot(r.start, r.minutes, now);
-    if (slot) return refuse(slot.status, slot.message);
-    if (!directory.maySee(by.id, r.gatewayId)) return refuse(403, `cart ${r.gatewayId} is not one of yours`);
-    if ((r.specialistId === null) === (r.specialty === null))
-      return refuse(400, 'name a specialist or a specialty’s pool (one of them, not both)');
+    if (slot) return refuse(slot.status, slot);
+    if (!directory.maySee(by.id, r.gatewayId)) return refuse(403, { code: 'appointment-cart-not-yours', params: { cart: r.gatewayId } });
+    if ((r.specialistId === null) === (r.specialty === null)) return refuse(400, { code: 'appointment-specialist-or-pool' });
     if (r.specialistId !== null) {
       const s = directory.get(r.specialistId);
-      if (!s) return refuse(422, `unknown specialist ${r.specialistId}`);
-      if (!directory.maySee(s.id, r.gatewayId)) return refuse(422, `specialist ${r.specialistId} does not serve cart ${r.gatewayId}`);
+      if (!s) return refuse(422, { code: 'appointment-unknown-specialist', params: { specialist: r.specialistId } });
+      if (!directory.maySee(s.id, r.gatewayId))
+        return refuse(422, { code: 'appointment-specialist-not-serving', params: { specialist: r.specialistId, cart: r.gatewayId } });
     }
     if (r.specialty !== null && !directory.poolServes(r.specialty, r.gatewayId))
-      return refuse(422, `no specialist of the ${r.specialty} pool serves cart ${r.gatewayId}`);
+      return refuse(422, { code: 'appointment-empty-pool', params: { specialty: r.specialty, cart: r.gatewayId } });
     const patient = await store.getPatient(r.patientId);
-    if (patient?.source !== 'configured') return refuse(422, `unknown patient ${r.patientId}`);
+    if (patient?.source !== 'configured') return refuse(422, { code: 'appointment-unknown-patient', params: { patient: r.patientId } });
     const carts = await store.patientGateways(r.patientId);
     if (!carts.includes(r.gatewayId))
-      return refuse(422, `patient ${r.patientId} is not assigned to ${r.gatewayId} (assigned: ${carts.join(', ') || 'none'})`);
+      return refuse(422, {
+        code: 'appointment-patient-not-assigned',
+        params: { patient: r.patientId, cart: r.gatewayId, carts: carts.join(', ') || '—' },
+      });
     const id = randomUUID();
     const start = r.start.toISOString();
     const end = new Date(r.start.getTime() + r.minutes * 60_000).toISOString();
@@ -87,7 +104,7 @@ export class AppointmentService {
       bookedBy: by.id,
       at: now.toISOString(),
     });
-    if (!res.ok) return refuse(409, overlapMessage(res.other));
+    if (!res.ok) return refuse(409, overlapOf(res.other));
     this.o.audit({
       actor: by.id,
       actorRole: 'specialist',
@@ -107,7 +124,7 @@ export class AppointmentService {
     const a = found.appointment;
     const about = { patientId: a.patientId, gatewayId: a.gatewayId };
     const slot = this.checkSlot(start, minutes, this.now());
-    if (slot) return this.refuse(by, 'appointment-reschedule-refused', about, slot.status, slot.message, id);
+    if (slot) return this.refuse(by, 'appointment-reschedule-refused', about, slot.status, slot, id);
     const end = new Date(start.getTime() + minutes * 60_000).toISOString();
     const res = await this.o.store.rescheduleAppointment(id, start.toISOString(), end, this.now().toISOString());
     return this.changed(by, res, 'appointment-reschedule', about, id, `${a.start} → ${start.toISOString()} for ${minutes} min`);
@@ -134,7 +151,7 @@ export class AppointmentService {
         ...(a ? { gatewayId: a.gatewayId, patientId: a.patientId } : {}),
         detail: `no appointment ${id}${a ? ' (cart not allowed)' : ''}`,
       });
-      return { ok: false, status: 404, message: `no appointment ${id}` };
+      return refusalOf(404, { code: 'appointment-not-found', params: { id } });
     }
     return { ok: true, appointment: a };
   }
@@ -152,21 +169,25 @@ export class AppointmentService {
       this.o.onChange?.(about.gatewayId);
       return { ok: true, appointment: res.appointment };
     }
-    const [status, message] =
+    const [status, why]: [409 | 404, Why] =
       res.error === 'overlap'
-        ? [409 as const, overlapMessage(res.other)]
+        ? [409, overlapOf(res.other)]
         : res.error === 'bad-status'
-          ? [409 as const, res.message]
-          : [404 as const, `no appointment ${id}`];
-    return this.refuse(by, `${action}-refused`, about, status, message, id);
+          ? [409, { code: 'appointment-bad-status', params: { id, status: res.appointment.status } }]
+          : [404, { code: 'appointment-not-found', params: { id } }];
+    return this.refuse(by, `${action}-refused`, about, status, why, id);
   }
 
-  private checkSlot(start: Date, minutes: number, now: Date): { status: 400 | 422; message: string } | null {
-    if (Number.isNaN(start.getTime())) return { status: 400, message: 'the start is not a date and time' };
+  private checkSlot(start: Date, minutes: number, now: Date): (Why & { status: 400 | 422 }) | null {
+    if (Number.isNaN(start.getTime())) return { status: 400, code: 'appointment-start-not-date' };
     if (!Number.isInteger(minutes) || minutes < MIN_MINUTES || minutes > MAX_MINUTES)
-      return { status: 400, message: `the duration must be ${MIN_MINUTES} to ${MAX_MINUTES} minutes (got ${minutes})` };
+      return {
+        status: 400,
+        code: 'appointment-duration',
+        params: { min: String(MIN_MINUTES), max: String(MAX_MINUTES), minutes: String(minutes) },
+      };
     if (start.getTime() <= now.getTime())
-      return { status: 422, message: `the start ${start.toISOString()} is in the past (now ${now.toISOString()})` };
+      return { status: 422, code: 'appointment-start-past', params: { start: start.toISOString(), now: now.toISOString() } };
     return null;
   }
 
@@ -175,9 +196,10 @@ export class AppointmentService {
     action: string,
     about: { patientId: string; gatewayId: string },
     status: 400 | 403 | 404 | 409 | 422,
-    message: string,
+    why: Why,
     id?: string,
   ): AppointmentOutcome {
+    const refusal = refusalOf(status, why);
     this.o.audit({
       actor: by.id,
       actorRole: 'specialist',
@@ -185,12 +207,20 @@ export class AppointmentService {
       ...(id ? { sessionId: id } : {}),
       gatewayId: about.gatewayId,
       patientId: about.patientId,
-      detail: message.slice(0, 300),
+      detail: refusal.message.slice(0, 300),
     });
-    return { ok: false, status, message };
+    return refusal;
   }
 }
 
-function overlapMessage(other: AppointmentRecord): string {
-  return `the slot overlaps appointment ${other.id} (${other.start} to ${other.end}, cart ${other.gatewayId}, status ${other.status})`;
+function refusalOf(status: AppointmentRefusal['status'], why: Why): AppointmentRefusal {
+  const params = why.params ?? {};
+  return { ok: false, status, code: why.code, params, message: refusalText({ code: why.code, params }, 'en') };
+}
+
+function overlapOf(other: AppointmentRecord): Why {
+  return {
+    code: 'appointment-overlap',
+    params: { id: other.id, start: other.start, end: other.end, cart: other.gatewayId, status: other.status },
+  };
 }

@@ -199,6 +199,13 @@ export const TeleconsultConfig = Type.Object(
           'a cart’s call for a patient with a scheduled appointment in this window around its start is that appointment (not a new act)',
       },
     ),
+    noShowGraceMinutes: Type.Integer({
+      minimum: 0,
+      maximum: 24 * 60,
+      default: 30,
+      description:
+        'an appointment nobody called is closed as not done (no-show) this long after its end (never before its call window closed)',
+    }),
     appointmentReminders: Type.Object(
       {
         dayBeforeMinutes: Type.Integer({
@@ -314,6 +321,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     sites: [],
     waitingTimeoutMinutes: 15,
     appointmentWindowMinutes: { early: 15, late: 30 },
+    noShowGraceMinutes: 30,
     appointmentReminders: { dayBeforeMinutes: 24 * 60, hourBeforeMinutes: 60, checkEverySeconds: 30 },
     connectTimeoutSeconds: 60,
     rejoinGraceSeconds: 60,

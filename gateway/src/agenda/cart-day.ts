@@ -47,6 +47,7 @@ export interface CartDayOptions {
 export class CartDay {
   private day: CartAgendaMsg | null = null;
   private readonly refused: Record<AgendaRefusal, number> = { oversize: 0, 'not-json': 0, schema: 0, 'wrong-gateway': 0 };
+  private readonly listeners = new Set<(day: CartAgendaMsg) => void>();
 
   constructor(private readonly o: CartDayOptions) {
     const saved = o.store.loadMeta(STORE_KEY);
@@ -70,7 +71,14 @@ export class CartDay {
     }
     this.day = r.day;
     this.o.store.saveMeta(STORE_KEY, JSON.stringify(r.day));
+    for (const l of this.listeners) l(r.day);
     return true;
+  }
+
+  /** Told of each good day as it lands (the nurse page's event stream pushes it); returns the unsubscribe. */
+  onChange(listener: (day: CartAgendaMsg) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   current(): CartAgendaMsg | null {

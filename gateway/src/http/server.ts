@@ -1,6 +1,6 @@
 /**
  * The local nurse API (fastify, loopback by default): status, residents, patient selection,
- * held readings and their assignment, a server-sent event stream of readings and live values,
+ * held readings and their assignment, a server-sent event stream of readings, live values and new cart days,
  * Prometheus metrics, and the nurse page. Every route has a schema; errors are 400/404/409 with
  * a message a UI can show.
  */
@@ -231,7 +231,10 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     devices.on('live', onLive);
     patients.on('change', onContext);
     deps.nurses?.taps?.on('badge', onBadge);
+    // A new day from the cloud: the page reads /api/agenda and the documents again (no 15-s poll).
+    const offDay = deps.cartDay?.onChange((d) => stream.send('agenda', { at: d.at }));
     stream.onClose(() => {
+      offDay?.();
       devices.off('reading', onReading);
       devices.off('live', onLive);
       patients.off('change', onContext);

@@ -17,6 +17,7 @@ import { mailbox } from './messages/mailbox.js';
 import { notify } from './messages/notify.js';
 import { nurse } from './messages/nurse.js';
 import { patient } from './messages/patient.js';
+import { refusals } from './messages/refusals.js';
 import { report } from './messages/report.js';
 
 export const CATALOGUE = {
@@ -34,5 +35,6 @@ export const CATALOGUE = {
   report,
   mailbox,
   admin,
+  refusals,
 } as const;
 export type Namespace = keyof typeof CATALOGUE;

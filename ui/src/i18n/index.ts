@@ -13,5 +13,6 @@ export { mailbox } from './messages/mailbox.js';
 export { notify } from './messages/notify.js';
 export { nurse } from './messages/nurse.js';
 export { patient } from './messages/patient.js';
+export { type RefusalCode, refusals } from './messages/refusals.js';
 export { report } from './messages/report.js';
 export { format, isLang, LANGS, type Lang, type Message, type Messages, type TextsOf, textsIn } from './types.js';

@@ -32,11 +32,19 @@ import { fhirResponses, OperationOutcomeSchema } from '../../fhir/response-schem
 import { parseDateParams, parsePatientParam } from '../../fhir/search-params.js';
 import type { AppointmentRecord } from '../../store/appointment-records.js';
 import { MAX_PAGE_SIZE } from '../../store/cloud-store.js';
-import { type AppointmentOutcome, AppointmentService, MAX_MINUTES, MIN_MINUTES, NOT_DONE_REASONS } from '../../teleconsult/appointments.js';
+import {
+  type AppointmentOutcome,
+  AppointmentService,
+  MAX_MINUTES,
+  MIN_MINUTES,
+  NOT_DONE_REASONS,
+  refusalText,
+} from '../../teleconsult/appointments.js';
 import type { Specialist } from '../../teleconsult/specialists.js';
 import type { HttpDeps } from '../deps.js';
 import { badRequest, baseUrl, firstIssue, localPatientId, parameterOf } from '../fhir-helpers.js';
 import { DateOrDateTime, FhirIdParams } from '../query-schemas.js';
+import { requestLang } from '../request-lang.js';
 import type { AllFit, Fits } from '../schema-fit.js';
 import { currentSpecialist } from './specialist-auth.js';
 
@@ -65,8 +73,9 @@ const AppointmentReply = Type.Object(
 );
 const OneReply = Type.Object({ appointment: AppointmentReply }, { additionalProperties: false });
 const ListReply = Type.Object({ appointments: Type.Array(AppointmentReply) }, { additionalProperties: false });
+/** `message` in the request's language (request-lang.ts); `code` the stable key of the refusal (i18n `refusals`). */
 const ErrorReply = Type.Object(
-  { statusCode: Type.Integer(), error: Type.String(), message: Type.String() },
+  { statusCode: Type.Integer(), error: Type.String(), code: Type.Optional(Type.String()), message: Type.String() },
   { additionalProperties: false },
 );
 
@@ -182,14 +191,20 @@ const ACT_STATUSES_OF: Readonly<Record<string, readonly TeleconsultStatus[]>> = 
   noshow: ['not-done'],
 };
 
-function sendOutcome(reply: FastifyReply, r: AppointmentOutcome, created = false) {
+function sendOutcome(req: FastifyRequest, reply: FastifyReply, r: AppointmentOutcome, created = false) {
   if (r.ok)
     return reply
       .code(created ? 201 : 200)
       .header('cache-control', 'no-store')
       .send({ appointment: r.appointment });
   const error = { 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 422: 'Unprocessable Entity' }[r.status];
-  return reply.code(r.status).send({ statusCode: r.status, error, message: r.message });
+  return reply.code(r.status).send({ statusCode: r.status, error, code: r.code, message: refusalText(r, requestLang(req)) });
+}
+
+/** A body that failed its schema, in the request's language (the detail is the validator's, in English). */
+function sendInvalid(req: FastifyRequest, reply: FastifyReply, message: string) {
+  const why = { code: 'appointment-invalid' as const, params: { detail: message } };
+  return reply.code(400).send({ statusCode: 400, error: 'Bad Request', code: why.code, message: refusalText(why, requestLang(req)) });
 }
 
 function fhirOutcome(reply: FastifyReply, r: Extract<AppointmentOutcome, { ok: false }>) {
@@ -227,7 +242,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
       attachValidation: true,
     },
     async (req, reply) => {
-      if (req.validationError) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: invalid(req, 'appointment') });
+      if (req.validationError) return sendInvalid(req, reply, invalid(req, 'appointment'));
       const b = req.body;
       const r = await service.book(currentSpecialist(req), {
         patientId: b.patient,
@@ -238,7 +253,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
         specialistId: b.specialist ?? null,
         specialty: b.specialty ?? null,
       });
-      return sendOutcome(reply, r, true);
+      return sendOutcome(req, reply, r, true);
     },
   );
 
@@ -274,10 +289,9 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
       attachValidation: true,
     },
     async (req, reply) => {
-      if (req.validationError)
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: invalid(req, `appointment ${req.params.id}`) });
+      if (req.validationError) return sendInvalid(req, reply, invalid(req, `appointment ${req.params.id}`));
       const r = await service.reschedule(currentSpecialist(req), req.params.id, new Date(req.body.start), req.body.minutes);
-      return sendOutcome(reply, r);
+      return sendOutcome(req, reply, r);
     },
   );
 
@@ -289,10 +303,9 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
       attachValidation: true,
     },
     async (req, reply) => {
-      if (req.validationError)
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: invalid(req, `appointment ${req.params.id}`) });
+      if (req.validationError) return sendInvalid(req, reply, invalid(req, `appointment ${req.params.id}`));
       const r = await service.close(currentSpecialist(req), req.params.id, req.body.status, req.body.reason);
-      return sendOutcome(reply, r);
+      return sendOutcome(req, reply, r);
     },
   );
 

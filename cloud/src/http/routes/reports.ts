@@ -233,6 +233,7 @@ export function registerReportRoutes(
         detail: `report version ${v.version}, sha256 ${v.signature?.contentSha256 ?? '?'}, ${v.vitals.length} vital(s)`,
       });
       await toCarts(v.patientId);
+      deps.reportSigned?.(v);
       return reply.send(v);
     },
   );

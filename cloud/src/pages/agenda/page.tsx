@@ -52,6 +52,46 @@ function Nav(props: { t: T; lang: Lang }) {
 
 const minutes = (a: AppointmentRecord) => Math.round((Date.parse(a.end) - Date.parse(a.start)) / 60_000);
 
+/** The instant as a datetime-local input's value (YYYY-MM-DDTHH:mm), on the wall clock of the zone. */
+export function localInputValue(iso: string, timeZone: string): string {
+  const p = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    })
+      .formatToParts(new Date(iso))
+      .map((x) => [x.type, x.value]),
+  );
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+/** A scheduled appointment's move and cancel forms (browser/main.ts sends them to the API, as the booking form). */
+function Change(props: { t: T; a: AppointmentRecord; patient: string; when: string; timeZone: string }) {
+  const { t, a } = props;
+  return (
+    <details class="appointment-change">
+      <summary>{t.change}</summary>
+      <form class="reschedule-form" data-appointment={a.id}>
+        <label for={`move-start-${a.id}`}>{t.newStart}</label>{' '}
+        <input id={`move-start-${a.id}`} name="start" type="datetime-local" required value={localInputValue(a.start, props.timeZone)} />{' '}
+        <label for={`move-minutes-${a.id}`}>{t.duration}</label>{' '}
+        <input id={`move-minutes-${a.id}`} name="minutes" type="number" min={5} max={240} required value={String(minutes(a))} />{' '}
+        <button type="submit">{t.move}</button>
+      </form>
+      <form class="cancel-form" data-appointment={a.id} data-patient={props.patient} data-when={props.when}>
+        <label for={`cancel-reason-${a.id}`}>{t.cancelReason}</label>{' '}
+        <input id={`cancel-reason-${a.id}`} name="reason" required maxLength={200} /> <button type="submit">{t.cancelAppointment}</button>
+      </form>
+      <p class="change-message" role="status" />
+    </details>
+  );
+}
+
 export function renderAgendaPage(v: AgendaView): string {
   const t = textsIn(agenda, v.lang);
   const locale = v.lang === 'fr' ? 'fr-FR' : 'en-GB';
@@ -92,6 +132,7 @@ export function renderAgendaPage(v: AgendaView): string {
                   <th scope="col">{t.specialist}</th>
                   <th scope="col">{t.reason}</th>
                   <th scope="col">{t.status}</th>
+                  <th scope="col">{t.actions}</th>
                 </tr>
               </thead>
               <tbody>
@@ -110,6 +151,17 @@ export function renderAgendaPage(v: AgendaView): string {
                     </td>
                     <td>{a.reason ?? ''}</td>
                     <td>{STATUS_LABELS[a.status][v.lang]}</td>
+                    <td>
+                      {a.status === 'scheduled' ? (
+                        <Change
+                          t={t}
+                          a={a}
+                          patient={v.patientNames.get(a.patientId) ?? a.patientId}
+                          when={formatTime(a.start, locale, v.timeZone)}
+                          timeZone={v.timeZone}
+                        />
+                      ) : null}
+                    </td>
                   </tr>
                 ))}
               </tbody>

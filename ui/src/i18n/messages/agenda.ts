@@ -36,6 +36,24 @@ export const agenda = {
   export: { fr: 'Exporter (CSV)', en: 'Export (CSV)' },
   date: { fr: 'Date', en: 'When' },
   noActs: { fr: 'Aucun acte pour ces filtres.', en: 'No act for these filters.' },
+  actions: { fr: 'Modifier', en: 'Change' },
+  change: { fr: 'Déplacer ou annuler', en: 'Move or cancel' },
+  newStart: { fr: 'Nouvelle date et heure', en: 'New start' },
+  move: { fr: 'Déplacer', en: 'Move' },
+  moved: {
+    fr: 'Rendez-vous déplacé ; le patient et les personnes nommées sont prévenus.',
+    en: 'Appointment moved; the patient and the people named are told.',
+  },
+  cancelReason: { fr: 'Motif de l’annulation', en: 'Reason for cancelling' },
+  cancelAppointment: { fr: 'Annuler le rendez-vous', en: 'Cancel the appointment' },
+  confirmCancel: {
+    fr: 'Annuler le rendez-vous de {patient} du {when} ? Le patient et les personnes nommées en seront prévenus.',
+    en: 'Cancel the appointment of {patient} on {when}? The patient and the people named will be told.',
+  },
+  cancelled: {
+    fr: 'Rendez-vous annulé ; le patient et les personnes nommées sont prévenus.',
+    en: 'Appointment cancelled; the patient and the people named are told.',
+  },
   agendaLink: { fr: 'Agenda', en: 'Agenda' },
   actsLink: { fr: 'Actes', en: 'Acts' },
 } as const satisfies Messages;

@@ -38,4 +38,14 @@ export const report = {
   readOnly: { fr: 'Seul le spécialiste de l’acte peut écrire ce compte-rendu.', en: 'Only the act’s specialist can write this report.' },
   pdf: { fr: 'PDF', en: 'PDF' },
   failed: { fr: 'Refusé : {message}', en: 'Refused: {message}' },
+  // The referring GP's mail (cloud/src/outbox/report-gp-mailer.ts): a link, never the report's content.
+  gpSubject: { fr: '[Telecart] Compte-rendu de téléconsultation disponible', en: '[Telecart] Teleconsultation report available' },
+  gpSubjectCorrected: {
+    fr: '[Telecart] Compte-rendu de téléconsultation corrigé (version {version})',
+    en: '[Telecart] Teleconsultation report corrected (version {version})',
+  },
+  gpBody: {
+    fr: 'Bonjour {gp},\n\nUn compte-rendu de téléconsultation concernant l’un de vos patients a été signé par {signer} le {signed} (version {version}). Pour le lire, téléchargez-le avec ce lien personnel, valable jusqu’au {expires} :\n\n{link}\n\nCe message ne contient aucune donnée médicale ; ne le transférez pas : le lien donne accès au document.',
+    en: 'Dear {gp},\n\nA teleconsultation report about one of your patients was signed by {signer} on {signed} (version {version}). To read it, download it with this personal link, valid until {expires}:\n\n{link}\n\nThis message holds no medical data; do not forward it: the link opens the document.',
+  },
 } as const satisfies Messages;

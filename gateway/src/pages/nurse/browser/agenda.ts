@@ -1,10 +1,12 @@
 /**
  * "Actes du jour": the cart's acts of today as the cloud last sent them (GET /api/agenda, kept by
  * the gateway across restarts and network losses). Times in the day's time zone; patients by name
- * when the page knows them, else by the cart's id.
+ * when the page knows them, else by the cart's id. Read again when the gateway's event stream says
+ * a new day landed, and when the stream (re)opens; a slow poll only while the stream is down.
  */
 import { byId, el } from '@telecart/ui/browser';
 import { format } from '@telecart/ui/i18n';
+import { AGENDA_FALLBACK_MS } from '../refresh.js';
 import { api, errorText } from './api.js';
 import { nameOf, state, t } from './state.js';
 
@@ -25,8 +27,6 @@ interface Agenda {
   acts: Act[];
 }
 
-/** How often the page asks the gateway again (the gateway itself is told by the cloud at once). */
-const REFRESH_MS = 15_000;
 let last: Agenda | null = null;
 
 const statusText = (s: ActStatus): string =>
@@ -86,7 +86,20 @@ export async function loadAgenda(): Promise<void> {
   }
 }
 
-export function pollAgenda(): void {
-  void loadAgenda();
-  setInterval(() => void loadAgenda(), REFRESH_MS);
+/**
+ * The day (and, through `onDay`, the current patient's documents) follows the gateway's stream:
+ * read at each `agenda` event and each (re)open, which covers what changed while it was down.
+ */
+export function watchAgenda(events: EventSource, onDay: () => void): void {
+  const load = () => {
+    void loadAgenda();
+    onDay();
+  };
+  load();
+  events.addEventListener('agenda', load);
+  events.addEventListener('open', load);
+  // Fallback only: a stream that stays down (a proxy that buffers it, a browser that gave up) still refreshes.
+  setInterval(() => {
+    if (events.readyState !== EventSource.OPEN) load();
+  }, AGENDA_FALLBACK_MS);
 }

@@ -5,7 +5,7 @@
  */
 import { byId, el } from '@telecart/ui/browser';
 import { format } from '@telecart/ui/i18n';
-import { pollAgenda, renderAgenda } from './agenda.js';
+import { renderAgenda, watchAgenda } from './agenda.js';
 import { api, errorText } from './api.js';
 import { noteStatus, pollStatus, renderRefused, renderStore } from './banners.js';
 import { cancelCall, placeCall, pollCall, renderCall } from './call.js';
@@ -91,9 +91,6 @@ async function main(): Promise<void> {
   byId('tc-cancel').addEventListener('click', () => void cancelCall());
   pollCall();
   initConversation();
-  pollAgenda();
-  // The day's refresh also brings new documents of the current patient.
-  setInterval(() => void loadDocuments(), 15_000);
   byId('lang').addEventListener('click', () => {
     state.lang = state.lang === 'fr' ? 'en' : 'fr';
     renderStatic();
@@ -107,6 +104,8 @@ async function main(): Promise<void> {
   });
 
   const events = new EventSource('/api/events');
+  // The cart's day and the current patient's documents come with the stream (the gateway pushes each new day).
+  watchAgenda(events, () => void loadDocuments());
   // Marks the live stream as open (readings and live values from now on reach this page).
   events.addEventListener('open', () => {
     document.body.dataset.events = 'open';

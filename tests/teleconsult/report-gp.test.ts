@@ -1,0 +1,156 @@
+/**
+ * The report to the referring GP, whole cloud (embedded broker, SQLite, a cart over MQTT, the
+ * specialist's socket) with its outbox sending to a real SMTP server: signing sends the GP an
+ * e-mail with a download link and nothing of the report (no conclusion, no patient name); the link
+ * downloads the PDF, which names the patient; the download is an audit line naming the GP; a
+ * correction, once signed, sends a new link to the new version. A patient with no GP gets none.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import type { ParsedMail } from 'mailparser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type SmtpSink, startSmtpSink } from '../../cloud/src/testing/smtp-sink.js';
+import { waitFor } from '../support/wait.js';
+import { type ConsultCloud, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
+
+function pdftotext(pdf: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('pdftotext', ['-layout', '-enc', 'UTF-8', '-', '-'], { encoding: 'utf8' }, (err, out) =>
+      err ? reject(err) : resolve(out.replace(/[ \t]+/g, ' ')),
+    );
+    child.stdin?.end(pdf);
+  });
+}
+
+const CONCLUSION = 'Œdème pulmonaire débutant';
+const CONTENT = {
+  reason: 'Dyspnée depuis ce matin',
+  history: 'Insuffisance cardiaque connue',
+  examination: 'Crépitants aux deux bases',
+  conclusion: CONCLUSION,
+  prescription: 'Furosémide 40 mg',
+  recommendations: 'Pesée quotidienne',
+};
+
+let c: ConsultCloud;
+let sink: SmtpSink;
+let cart: TestCart;
+let page: PageSocket;
+let cookie = '';
+
+/** An act of the patient on cart-1, joined by dr-roux. */
+async function act(localId: string): Promise<string> {
+  const sid = randomUUID();
+  await cart.call(sid, localId, { reason: 'dyspnée' });
+  await cart.status(sid, 'waiting');
+  page.send({ type: 'join', sessionId: sid });
+  await cart.status(sid, 'in-progress');
+  return sid;
+}
+
+async function call(sid: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${c.cloud.httpUrl}/api/teleconsultations/${sid}/report${path}`, {
+    method,
+    headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+const linkOf = (m: ParsedMail) => {
+  const found = /(http:\/\/\S+\/r\/[A-Za-z0-9_-]{43})/.exec(m.text ?? '');
+  if (!found?.[1]) throw new Error(`no link in ${JSON.stringify(m.text)}`);
+  return found[1];
+};
+const toOf = (m: ParsedMail) => (m.to && 'value' in m.to ? m.to.value[0]?.address : undefined);
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  c = await startConsultCloud({
+    patients: [
+      {
+        id: 'p-001',
+        family: 'Martin',
+        given: 'Jeanne',
+        birthDate: '1938-04-02',
+        gateways: ['cart-1'],
+        localId: 'r12',
+        referringGp: { name: 'Dr Paul Médecin', email: 'paul.medecin@example.org' },
+      },
+      { id: 'p-002', family: 'Petit', given: 'Louis', gateways: ['cart-1'], localId: 'r13' },
+    ],
+    outbox: { email: { host: '127.0.0.1', port: sink.port, tls: 'none', from: 'cr@telecart.example' } },
+  });
+  cookie = await login(c.cloud.httpUrl, 'dr-roux', PASSWORDS['dr-roux']);
+  cart = await TestCart.connect(c.cloud.mqttUrl, 'cart-1');
+  page = await PageSocket.open(c.cloud.httpUrl, cookie);
+}, 60_000);
+afterAll(async () => {
+  await page?.close();
+  await cart?.close();
+  await c?.stop();
+  await sink?.close();
+});
+
+describe('the signed report to the referring GP', () => {
+  it('mails the GP a link (no content), the link downloads the PDF with an audit line; a correction sends a new link', async () => {
+    const sid = await act('r12');
+    expect((await call(sid, 'POST', '', { content: CONTENT })).status).toBe(201);
+    expect((await call(sid, 'POST', '/1/sign')).status).toBe(200);
+
+    const [mail] = await sink.waitFor(1, 20_000);
+    if (!mail) throw new Error('no mail');
+    expect(toOf(mail)).toBe('paul.medecin@example.org');
+    expect(mail.subject).toBe('[Telecart] Compte-rendu de téléconsultation disponible');
+    expect(mail.text).toContain('Bonjour Dr Paul Médecin,');
+    expect(mail.text).toContain('signé par Dr Anne Roux');
+    // Nothing of the report nor who the patient is: the PDF behind the link has them.
+    for (const secret of [CONCLUSION, 'Furosémide', 'Martin', 'MARTIN', 'Jeanne', 'dyspnée', 'Dyspnée'])
+      expect(mail.text ?? '', secret).not.toContain(secret);
+    expect(mail.attachments).toEqual([]);
+
+    const link = linkOf(mail);
+    const res = await fetch(link);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/pdf');
+    const text = await pdftotext(Buffer.from(await res.arrayBuffer()));
+    expect(text).toContain('Patient : MARTIN Jeanne');
+    expect(text).toContain(CONCLUSION);
+    const download = await waitFor(async () =>
+      (await c.cloud.store.listAudit({ sessionId: sid })).find((e) => e.action === 'report-link-download'),
+    );
+    expect(download).toMatchObject({ actor: 'link:gp', patientId: 'p-001' });
+    expect(download.detail).toMatch(/^report version 1 for paul\.medecin@example\.org, from /);
+    const sent = (await c.cloud.store.listAudit({ sessionId: sid })).find((e) => e.action === 'report-gp-link');
+    expect(sent).toMatchObject({ actor: 'cloud', actorRole: 'system' });
+    expect(sent?.detail).toMatch(/^report version 1 link for the GP paul\.medecin@example\.org, until /);
+
+    // A correction: a new version, a new link to it.
+    expect((await call(sid, 'POST', '/corrections')).status).toBe(201);
+    expect((await call(sid, 'PUT', '/2', { content: { ...CONTENT, conclusion: 'Œdème pulmonaire, corrigé' } })).status).toBe(200);
+    expect((await call(sid, 'POST', '/2/sign')).status).toBe(200);
+    const [, second] = await sink.waitFor(2, 20_000);
+    if (!second) throw new Error('no second mail');
+    expect(second.subject).toBe('[Telecart] Compte-rendu de téléconsultation corrigé (version 2)');
+    expect(second.text).not.toContain('Œdème');
+    const link2 = linkOf(second);
+    expect(link2).not.toBe(link);
+    const text2 = await pdftotext(Buffer.from(await (await fetch(link2)).arrayBuffer()));
+    expect(text2).toContain('Œdème pulmonaire, corrigé');
+    expect(text2).toContain('Version 2');
+    // The first link still opens version 1 (it stays readable, superseded).
+    expect(await pdftotext(Buffer.from(await (await fetch(link)).arrayBuffer()))).not.toContain('corrigé');
+  }, 60_000);
+
+  it('sends nothing for a patient without a referring GP', async () => {
+    const sid = await act('r13');
+    expect((await call(sid, 'POST', '', { content: CONTENT })).status).toBe(201);
+    expect((await call(sid, 'POST', '/1/sign')).status).toBe(200);
+    await c.cloud.teleconsult.relay.flush();
+    // The sign answer came after the mailer was told; no link was made for this act.
+    const lines = await c.cloud.store.listAudit({ sessionId: sid });
+    expect(lines.map((e) => e.action)).toContain('report-sign');
+    expect(lines.map((e) => e.action)).not.toContain('report-gp-link');
+    expect(sink.received.map(toOf)).toEqual(['paul.medecin@example.org', 'paul.medecin@example.org']);
+  }, 60_000);
+});
