@@ -261,6 +261,8 @@ describe('guests on the participant socket', () => {
     doctor.send({ type: 'refuse', sessionId: act.sessionId, participantId: kid });
     expect(await k.closed).toBe(1000);
     expect(k.got).toEqual([{ type: 'waiting' }, { type: 'refused', by: 'Dr Marc Blanc' }]);
+    // A guest's media are not this page's to offer: no ICE servers, no conversation for them here.
+    expect(doctor.received.some((m) => m.type === 'participant-admitted')).toBe(false);
 
     // Removed by the specialist: their socket is refused from then on.
     const listed = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${act.sessionId}/guests`, { headers: { cookie: blanc } });

@@ -45,10 +45,10 @@ export class ParticipantSignaling {
 
   constructor(private readonly opts: ParticipantSignalingOptions) {}
 
-  /** This page admitted this participant: it gets the act's ICE servers and is the one they talk with. */
+  /** This page admitted this home patient: it gets the act's ICE servers and is the one they talk with (not a guest's: the unit's). */
   admitted(page: SignalingPage, sessionId: string, participantId: string): void {
     const e = this.opts.room.find(participantId);
-    if (e?.state !== 'admitted' || e.sessionId !== sessionId) return;
+    if (e?.state !== 'admitted' || e.sessionId !== sessionId || e.role !== 'patient') return;
     this.pages.set(participantId, page);
     page.send({ type: 'participant-admitted', sessionId, participantId, iceServers: this.opts.iceServers(sessionId) });
   }
