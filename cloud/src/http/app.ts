@@ -29,6 +29,7 @@ import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
 import { registerFhirReportRoutes } from './routes/fhir-report.js';
+import { registerGuestParticipantRoutes } from './routes/guest-participant.js';
 import { registerGuestRoutes } from './routes/guests.js';
 import { registerJoinRoutes } from './routes/join.js';
 import { registerJoinDeviceRoutes } from './routes/join-device.js';
@@ -121,6 +122,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerJoinDeviceRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerJoinParticipantRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerGuestRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
+      registerGuestParticipantRoutes(scope, deps, tc, deps.joinClock ?? (() => new Date()));
       registerAgendaPageRoutes(scope, deps, access, tc);
       registerReportRoutes(scope, deps, tc);
       registerFhirReportRoutes(scope, deps, access, tc);

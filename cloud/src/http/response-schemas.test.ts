@@ -50,6 +50,7 @@ const NOT_JSON = [
   'GET /api/events', // server-sent events (text/event-stream)
   'GET /consult/ws', // WebSocket upgrade
   'GET /join/:token/ws', // WebSocket upgrade (the home patient's waiting)
+  'GET /guest/:token/ws', // WebSocket upgrade (a guest's waiting)
   'GET /api/observations/:id/attachment', // a recording's bytes (audio/flac, …)
   'GET /api/recordings/:recordingId/wfdb/:file', // WFDB header (text) or signal file (bytes)
   'POST /api/specialist/logout', // 204, no body

@@ -6,6 +6,7 @@
  * are injected: the relay gives its specialist pages and its trail (relay.ts), the route its socket.
  */
 import { randomUUID } from 'node:crypto';
+import type { ConvoFromCart } from '@telecart/protocol';
 import type { AuditEventInput } from '../store/teleconsult-records.js';
 import type { Specialist } from './specialists.js';
 
@@ -17,6 +18,8 @@ export type ToParticipant =
   | { type: 'waiting' }
   | { type: 'admitted'; by: string }
   | { type: 'refused'; by: string }
+  /** The specialist's conversation signaling, once admitted (participant-signaling.ts). */
+  | { type: 'signal'; signal: ConvoFromCart }
   | { type: 'error'; message: string };
 
 /** What the specialist's page is told of an act's participants (CloudMessage `participants`). */
@@ -57,7 +60,12 @@ export interface ParticipantRoomOptions {
   /** Whether this specialist may see this cart (the directory's rule). */
   maySee(specialistId: string, gatewayId: string): boolean;
   now: () => Date;
+  /** A participant's connection ended (left or refused): what was bound to them goes (participant-signaling.ts). */
+  gone?(participantId: string): void;
 }
+
+/** One participant as the rest of the cloud may read them (participant-signaling.ts). */
+export type ParticipantEntry = Readonly<Arrival & { id: string; state: ParticipantState }>;
 
 export type Decision = 'admit' | 'refuse';
 export type DecideResult = { ok: true } | { ok: false; message: string };
@@ -93,6 +101,7 @@ export class ParticipantRoom {
       e.send({ type: 'admitted', by: who.name });
     } else {
       this.entries.delete(e.id);
+      this.opts.gone?.(e.id);
       this.audit(e, 'participant-refused', `${e.role} ${e.name}`, who);
       e.send({ type: 'refused', by: who.name });
       e.close('refused');
@@ -107,10 +116,27 @@ export class ParticipantRoom {
     return [...sessions].map((sessionId) => ({ sessionId, participants: this.viewsOf(sessionId) }));
   }
 
+  /** A participant still connected, or undefined. */
+  find(id: string): ParticipantEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Whether this specialist is the one who decides on (and talks with) this participant. */
+  isTheirs(id: string, who: Specialist): boolean {
+    const e = this.entries.get(id);
+    return e !== undefined && this.mayDecide(e, who);
+  }
+
+  /** An audit line about a participant (their act, cart and patient), from the signaling or the socket. */
+  auditAbout(e: ParticipantEntry, action: string, detail: string, by?: Specialist): void {
+    this.audit(e, action, detail, by);
+  }
+
   private leave(id: string): void {
     const e = this.entries.get(id);
     if (!e) return;
     this.entries.delete(id);
+    this.opts.gone?.(id);
     this.audit(e, 'participant-left', `${e.role} ${e.name}, ${e.state}`);
     this.publish(e);
   }
@@ -130,7 +156,7 @@ export class ParticipantRoom {
     this.opts.notify(rule.sessionId, (s) => this.mayDecide(rule, s), this.viewsOf(rule.sessionId));
   }
 
-  private audit(e: Entry, action: string, detail: string, by?: Specialist): void {
+  private audit(e: ParticipantEntry, action: string, detail: string, by?: Specialist): void {
     this.opts.audit({
       actor: by ? by.id : `link:${e.role}`,
       actorRole: by ? 'specialist' : 'anonymous',

@@ -46,6 +46,7 @@ import { nurseWorksOn } from '../store/nurse-records.js';
 import type { AuditEventInput, ConsentRecord, RelayState, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import { summarizeVitals } from '../vitals/summary.js';
 import type { TeleconsultConfig } from './config.js';
+import { ParticipantSignaling } from './participant-signaling.js';
 import { ParticipantRoom } from './participants.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
 import { endStatus, isFinal, linkStep, transition } from './status-machine.js';
@@ -174,6 +175,8 @@ export class TeleconsultRelay {
 
   /** The acts' participants besides the cart (home patient, guests): their admission by the specialist. */
   readonly participants: ParticipantRoom;
+  /** The home patient's conversation with the specialist's page, once admitted (participant-signaling.ts). */
+  private readonly participantSignals: ParticipantSignaling;
 
   private constructor(
     private readonly client: MqttClient,
@@ -188,6 +191,11 @@ export class TeleconsultRelay {
       audit: (e) => this.audit(e),
       maySee: (specialistId, gatewayId) => opts.directory.maySee(specialistId, gatewayId),
       now: this.now,
+      gone: (id) => this.participantSignals.gone(id),
+    });
+    this.participantSignals = new ParticipantSignaling({
+      room: this.participants,
+      iceServers: (sessionId) => this.partyIceServers(sessionId, 'specialist'),
     });
     client.on('message', (topic, payload) => {
       try {
@@ -277,6 +285,7 @@ export class TeleconsultRelay {
       },
       close: () => {
         if (!this.peers.delete(peer)) return;
+        this.participantSignals.pageClosed(peer);
         for (const l of [...this.live.values()]) {
           if (l.peer === peer) this.pageLost(l);
         }
@@ -648,6 +657,12 @@ export class TeleconsultRelay {
       // Participants wait for the act's specialist whether or not a cart's act is live (a home act has none).
       const r = this.participants.decide(peer.specialist, msg.sessionId, msg.participantId, msg.type);
       if (!r.ok) this.wsMalformed(peer, 'forbidden', r.message, msg.sessionId);
+      else if (msg.type === 'admit') this.participantSignals.admitted(peer, msg.sessionId, msg.participantId);
+      return;
+    }
+    if (msg.type === 'participant-signal') {
+      const refused = this.participantSignals.fromPage(peer, msg);
+      if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);
       return;
     }
     const l = this.live.get(msg.sessionId);
@@ -836,10 +851,23 @@ export class TeleconsultRelay {
    * join or rejoin.
    */
   private iceServers(l: Live, party: 'cart' | 'specialist'): TeleconsultConfig['iceServers'] {
+    return this.partyIceServers(l.rec.sessionId, party);
+  }
+
+  private partyIceServers(sessionId: string, party: 'cart' | 'specialist'): TeleconsultConfig['iceServers'] {
     const { turn, config } = this.opts;
     if (!turn) return config.iceServers;
-    const { urls, username, credential } = issueTurnCredentials(turn, `${l.rec.sessionId}.${party}`, this.now().getTime());
+    const { urls, username, credential } = issueTurnCredentials(turn, `${sessionId}.${party}`, this.now().getTime());
     return [...config.iceServers, { urls, username, credential }];
+  }
+
+  /** A text frame from a participant's socket (GET /join/:token/ws, /guest/:token/ws); `reply` answers that socket. */
+  fromParticipant(participantId: string, data: string, reply: (message: { type: 'error'; message: string }) => void): void {
+    try {
+      this.participantSignals.fromParticipant(participantId, data, reply);
+    } catch (e) {
+      this.opts.logger.error({ err: e, participantId }, 'teleconsult: unexpected error on a participant message');
+    }
   }
 
   private startDown(l: Live, who: Specialist, media: MediaWanted | undefined): RtcDownMsg {

@@ -3,14 +3,7 @@
  * Browser → cloud messages are validated here; cloud → browser ones are typed for the relay.
  */
 import { type Static, Type } from '@sinclair/typebox';
-import {
-  type ConvoFromCart,
-  ConvoFromSpecialist,
-  IceCandidate,
-  type SpecialistLink,
-  type TeleconsultStatus,
-  Uuid,
-} from '@telecart/protocol';
+import { ConvoFromCart, ConvoFromSpecialist, IceCandidate, type SpecialistLink, type TeleconsultStatus, Uuid } from '@telecart/protocol';
 import type { ConsentRecord } from '../store/teleconsult-records.js';
 import type { VitalsSummary } from '../vitals/summary.js';
 import type { ParticipantView } from './participants.js';
@@ -46,10 +39,29 @@ export const BrowserMessage = Type.Union(
     /** Let a waiting participant (home patient, guest) into the act, or send them away (participants.ts). */
     Type.Object({ type: Type.Literal('admit'), sessionId: Uuid, participantId: Uuid }, { additionalProperties: false }),
     Type.Object({ type: Type.Literal('refuse'), sessionId: Uuid, participantId: Uuid }, { additionalProperties: false }),
+    /**
+     * The conversation with an admitted participant (participant-signaling.ts): the specialist's
+     * page offers, as the cart's page does with the specialist (offer, ice, media).
+     */
+    Type.Object(
+      { type: Type.Literal('participant-signal'), sessionId: Uuid, participantId: Uuid, signal: ConvoFromCart },
+      { additionalProperties: false },
+    ),
   ],
   { $id: 'ConsultBrowserMessage' },
 );
 export type BrowserMessage = Static<typeof BrowserMessage>;
+
+/**
+ * What a participant's page (home patient, guest) may send on its socket (GET /join/:token/ws,
+ * GET /guest/:token/ws): the conversation's answer side only (ready, answer, ice, media). Anything
+ * else, a specialist's message above all (join, hangup, PTZ, report), is refused.
+ */
+export const ParticipantMessage = Type.Object(
+  { type: Type.Literal('signal'), signal: ConvoFromSpecialist },
+  { additionalProperties: false, $id: 'ParticipantMessage' },
+);
+export type ParticipantMessage = Static<typeof ParticipantMessage>;
 
 /** What the waiting room shows of an act (patient names come from the cloud's patient list). */
 export interface SessionView {
@@ -84,4 +96,8 @@ export type CloudMessage =
   | { type: 'convo'; sessionId: string; signal: ConvoFromCart }
   /** Who waits for or is in an act besides the cart (participants.ts), to the specialists who may admit them. */
   | { type: 'participants'; sessionId: string; participants: ParticipantView[] }
+  /** To the page that admitted a participant: the act's TURN credentials for the conversation with them. */
+  | { type: 'participant-admitted'; sessionId: string; participantId: string; iceServers: unknown[] }
+  /** An admitted participant's conversation signaling (ParticipantMessage), to the page that admitted them. */
+  | { type: 'participant-signal'; sessionId: string; participantId: string; signal: ConvoFromSpecialist }
   | { type: 'error'; message: string; sessionId?: string };

@@ -28,6 +28,7 @@ const PUBLIC_GET = [
   '/favicon.ico',
   '/favicon.svg',
   '/guest/:token',
+  '/guest/:token/ws',
   '/healthz',
   '/join/:token',
   '/join/:token/ice-servers',

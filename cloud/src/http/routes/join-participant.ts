@@ -3,7 +3,9 @@
  * (teleconsult/participants.ts). The right is the link's token, the device cookie its first opening
  * set, and an identity confirmed under that link (identity-check.ts); without them the upgrade is
  * refused (403 JSON, an audit line) and nothing waits. The cloud tells the page `waiting`, then
- * `admitted` or `refused` (the socket is then closed); the page sends nothing yet.
+ * `admitted` or `refused` (the socket is then closed); once admitted, the page and the specialist's
+ * page signal their conversation through it (teleconsult/participant-signaling.ts). Anything else the
+ * page sends is refused to it, with an audit line; the socket stays open.
  */
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -12,7 +14,7 @@ import type { ActLinkRecord } from '../../store/act-link-records.js';
 import type { AppointmentRecord } from '../../store/appointment-records.js';
 import { isConfirmed } from '../../teleconsult/identity-check.js';
 import { JOIN_PATH } from '../../teleconsult/join-links.js';
-import type { ToParticipant } from '../../teleconsult/participants.js';
+import type { Arrival, ToParticipant } from '../../teleconsult/participants.js';
 import type { HttpDeps } from '../deps.js';
 import { boundLink, JoinParams, JoinQuery, type JoinRequest } from './join-identity.js';
 
@@ -69,10 +71,7 @@ export function registerJoinParticipantRoutes(
       const a = l.appointment;
       const patient = await deps.store.getPatient(a.patientId);
       const name = [patient?.given, patient?.family].filter((x) => x).join(' ') || a.patientId;
-      const send = (m: ToParticipant) => {
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
-      };
-      const stay = tc.relay.participants.arrive({
+      hostParticipant(tc, socket, {
         sessionId: a.id,
         gatewayId: a.gatewayId,
         patientId: a.patientId,
@@ -80,12 +79,25 @@ export function registerJoinParticipantRoutes(
         name,
         specialistId: a.specialistId,
         from: req.ip,
-        send,
-        close: (reason) => socket.close(1000, reason),
       });
-      socket.on('message', () => send({ type: 'error', message: 'nothing is accepted from this page yet: wait to be let in' }));
-      socket.on('close', () => stay.leave());
-      socket.on('error', () => stay.leave());
     },
   );
+}
+
+/** A participant's open socket joins the act's room; its frames go to the relay, its end is their leaving. */
+export function hostParticipant(
+  tc: NonNullable<HttpDeps['teleconsult']>,
+  socket: WebSocket,
+  arrival: Omit<Arrival, 'send' | 'close'>,
+): void {
+  const send = (m: ToParticipant) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
+  };
+  const stay = tc.relay.participants.arrive({ ...arrival, send, close: (reason) => socket.close(1000, reason) });
+  socket.on('message', (data, isBinary) => {
+    if (isBinary) send({ type: 'error', message: 'binary frames are not accepted: JSON text only' });
+    else tc.relay.fromParticipant(stay.id, String(data), send);
+  });
+  socket.on('close', () => stay.leave());
+  socket.on('error', () => stay.leave());
 }

@@ -107,6 +107,26 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
               </h3>
               <ul id="participants-list" />
             </section>
+            <section id="home-call" class="panel" hidden aria-labelledby="home-call-heading">
+              <h3 id="home-call-heading" data-i18n="homeCallHeading">
+                {t.homeCallHeading}
+              </h3>
+              <p id="home-call-who" />
+              {/* biome-ignore lint/a11y/useMediaCaption: the patient's live voice and face, no captions exist for a live call */}
+              <video id="home-call-video" autoplay playsInline data-tracks="0" />
+              <p id="home-call-remote-state" data-mic="" data-camera="" />
+              <video id="home-call-self" autoplay playsInline muted aria-label={t.convoSelf} data-i18n-aria="convoSelf" />
+              <button type="button" id="home-call-mic" aria-pressed="false">
+                {t.convoMicOff}
+              </button>
+              <button type="button" id="home-call-cam" aria-pressed="false">
+                {t.convoCamOff}
+              </button>
+              <button type="button" id="home-call-end" class="danger" data-i18n="homeCallEnd">
+                {t.homeCallEnd}
+              </button>
+              <p id="home-call-note" class="muted" />
+            </section>
           </section>
 
           <section id="consult" hidden aria-labelledby="consult-patient">

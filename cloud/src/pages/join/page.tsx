@@ -3,18 +3,21 @@
  * teleconsultation is and that the specialist will let the patient in, or why the link does not open;
  * an opened link gets the device check (browser/main.ts: camera, microphone, speaker, connection,
  * relay); once the check is done, the identity form (date of birth, or a code by SMS / e-mail through
- * routes/join-identity.ts), then the waiting step (docs/teleconsultation.md).
+ * routes/join-identity.ts), then the waiting step and, once let in, the conversation with the
+ * specialist (browser/call.ts; docs/teleconsultation.md). A guest's link (GET /guest/:token) shows the
+ * same page without the identity step.
  */
 import { format, home, InlineScript, InlineStyle, join, type Lang, loadPageBundle, renderDocument, textsIn } from '@telecart/ui';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
 import { DASHBOARD_CSS } from '../dashboard/style.js';
+import { JOIN_CSS } from './style.js';
 
 const bundle = () => loadPageBundle(import.meta.url);
 
 /** The device check's script by hash; the camera preview is a MediaStream (media-src mediastream:). */
 export function joinPageCsp(): string {
-  return pageCsp({ scripts: [bundle().source], styles: [DASHBOARD_CSS], extra: ['media-src mediastream: blob:'] });
+  return pageCsp({ scripts: [bundle().source], styles: [DASHBOARD_CSS, JOIN_CSS], extra: ['media-src mediastream: blob:'] });
 }
 
 export type JoinRefusal = 'malformed' | 'unknown' | 'other-act' | 'expired' | 'superseded' | 'closed' | 'other-device' | 'removed';
@@ -33,6 +36,7 @@ export function renderJoinPage(
         <title>{t.pageTitle}</title>
         <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
         <InlineStyle css={DASHBOARD_CSS} />
+        <InlineStyle css={JOIN_CSS} />
       </head>
       <body>
         {o.ok ? (
@@ -99,6 +103,22 @@ export function renderJoinPage(
             <section id="waiting" hidden>
               <h2>{c.waitingTitle}</h2>
               <p id="waiting-text">{c.waitingText}</p>
+            </section>
+            <section id="call" hidden aria-labelledby="call-title">
+              <h2 id="call-title">{c.callTitle}</h2>
+              <p id="call-remote-state" role="status" aria-live="polite" data-mic="" data-camera="" />
+              {/* biome-ignore lint/a11y/useMediaCaption: the specialist's live voice and face, no captions exist for a live call */}
+              <video id="call-video" autoplay playsinline data-tracks="0" />
+              <div class="call-buttons">
+                <button id="call-mic" type="button" aria-pressed="false">
+                  {c.callMicOff}
+                </button>
+                <button id="call-cam" type="button" aria-pressed="false">
+                  {c.callCamOff}
+                </button>
+              </div>
+              <video id="call-self" autoplay muted playsinline aria-label={c.callSelf} />
+              <p id="call-note" />
             </section>
           </main>
         ) : (

@@ -130,4 +130,22 @@ export const home = {
     fr: 'Merci, votre identité est confirmée. Restez sur cette page : le spécialiste va vous faire entrer.',
     en: 'Thank you, your identity is confirmed. Stay on this page: the specialist will let you in.',
   },
+  // The conversation with the specialist, once let in (cloud/src/pages/join/browser/call.ts).
+  callTitle: { fr: 'Consultation', en: 'Consultation' },
+  callConnecting: { fr: 'Connexion avec le spécialiste…', en: 'Connecting to the specialist…' },
+  callSelf: { fr: 'Vous', en: 'You' },
+  callMicOff: { fr: 'Couper mon micro', en: 'Mute my microphone' },
+  callMicOn: { fr: 'Rétablir mon micro', en: 'Unmute my microphone' },
+  callCamOff: { fr: 'Couper ma caméra', en: 'Turn my camera off' },
+  callCamOn: { fr: 'Rétablir ma caméra', en: 'Turn my camera on' },
+  callRemoteMicOff: { fr: 'Le spécialiste a coupé son micro', en: 'The specialist muted their microphone' },
+  callRemoteCamOff: { fr: 'Le spécialiste a coupé sa caméra', en: 'The specialist turned their camera off' },
+  callNoMedia: {
+    fr: 'Ni caméra ni micro : vous voyez et entendez le spécialiste, mais lui ne vous entend pas.',
+    en: 'No camera and no microphone: you see and hear the specialist, but they cannot hear you.',
+  },
+  callEnded: {
+    fr: 'La liaison avec le spécialiste est coupée. Restez sur cette page : il peut vous rappeler.',
+    en: 'The link with the specialist is cut. Stay on this page: they can call you again.',
+  },
 } as const satisfies Messages;

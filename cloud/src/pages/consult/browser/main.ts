@@ -12,6 +12,14 @@ import { initConversation, renderConvo } from './conversation.js';
 import { ecgTrace } from './ecg.js';
 import { initEcgCalibration, showEcgInfo, storedScale } from './ecg-calibration.js';
 import { NOMINAL_CSS_PX_PER_MM } from './ecg-paper.js';
+import {
+  endHomeCall,
+  initHomeCall,
+  onParticipantAdmitted,
+  onParticipantSignal,
+  onParticipantsChanged,
+  renderHomeCall,
+} from './home-call.js';
 import { initLanguage, t } from './i18n.js';
 import { drawParticipants, onParticipants } from './participants.js';
 import { initPtzControls, renderPresets } from './ptz.js';
@@ -46,6 +54,15 @@ function onMessage(m: CloudMessage): void {
   if (m.type === 'hello') return;
   if (m.type === 'participants') {
     onParticipants(m.sessionId, m.participants);
+    if (Array.isArray(m.participants)) onParticipantsChanged(m.sessionId, m.participants);
+    return;
+  }
+  if (m.type === 'participant-admitted') {
+    onParticipantAdmitted(m.sessionId, m.participantId, m.iceServers);
+    return;
+  }
+  if (m.type === 'participant-signal') {
+    onParticipantSignal(m.sessionId, m.participantId, m.signal);
     return;
   }
   if (m.type === 'error') {
@@ -108,6 +125,7 @@ byId('logout').addEventListener('click', () => {
     me = null;
     disconnect();
     dropAct();
+    endHomeCall();
     byId('who').textContent = '';
     socketShown = null;
     wsState().textContent = '';
@@ -124,6 +142,7 @@ initAct(trace, drawRoom);
 initEcgCalibration((cssPxPerMm) => trace.rescale(cssPxPerMm));
 initPtzControls(actLive);
 initConversation();
+initHomeCall();
 initLanguage(() => {
   if (socketShown) showSocket(socketShown);
   drawRoom();
@@ -133,6 +152,7 @@ initLanguage(() => {
   showEcgInfo();
   showVitals();
   renderConvo();
+  renderHomeCall();
 });
 
 api('GET', 'api/specialist/me')

@@ -17,6 +17,11 @@ export function onParticipants(sessionId: string, participants: Participant[]): 
   drawParticipants();
 }
 
+/** The name of a participant still listed (for the conversation's heading). */
+export function participantName(sessionId: string, id: string): string | null {
+  return byAct.get(sessionId)?.find((p) => p.id === id)?.name ?? null;
+}
+
 export function drawParticipants(): void {
   const w = t();
   const list = byId('participants-list');

@@ -54,6 +54,8 @@ export type CloudMessage =
   | { type: 'vitals'; sessionId: string; vitals: Record<string, VitalReading | undefined> }
   | { type: 'convo'; sessionId: string; signal: ConvoSignal }
   | { type: 'participants'; sessionId: string; participants: Participant[] }
+  | { type: 'participant-admitted'; sessionId: string; participantId: string; iceServers: RTCIceServer[] }
+  | { type: 'participant-signal'; sessionId: string; participantId: string; signal: ConvoSignal }
   | { type: 'error'; message: string; sessionId?: string };
 
 /** Who waits to be let into an act from their link (cloud teleconsult/participants.ts). */
@@ -71,4 +73,5 @@ export type BrowserMessage =
   | { type: 'ice'; sessionId: string; candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } }
   | { type: 'hangup'; sessionId: string }
   | { type: 'convo'; sessionId: string; signal: Exclude<ConvoSignal, { kind: 'offer' }> }
-  | { type: 'admit' | 'refuse'; sessionId: string; participantId: string };
+  | { type: 'admit' | 'refuse'; sessionId: string; participantId: string }
+  | { type: 'participant-signal'; sessionId: string; participantId: string; signal: Exclude<ConvoSignal, { kind: 'ready' | 'answer' }> };

@@ -5,7 +5,8 @@
  * the test sound and the patient's « I heard it ». Each result is a line: OK / problem and advice.
  * body[data-check] goes running → done (all five verdicts in), for the patient's page and the tests;
  * done opens the next step, the identity confirmation then the waiting room (identity.ts). A problem
- * does not hold the patient back: the advice is there, the specialist can still see them.
+ * does not hold the patient back: the advice is there, the specialist can still see them. A guest's
+ * link (/guest/…) has no device check nor identity step: the guest waits to be let in at once.
  */
 import {
   byId,
@@ -36,6 +37,7 @@ const under = (what: string) => `${location.pathname}/${what}${location.search}`
 const results = new Map<string, CheckResult>();
 let played = false;
 let identityStarted = false;
+const guest = location.pathname.startsWith('/guest/');
 
 function show(r: CheckResult): void {
   results.set(r.check, r);
@@ -52,7 +54,7 @@ function show(r: CheckResult): void {
     document.body.dataset.check = 'done';
     if (!identityStarted) {
       identityStarted = true;
-      startIdentity(t, under, () => startWaiting(t));
+      startIdentity(t, under, () => startWaiting(t, { iceServersUrl: under('ice-servers') }));
     }
   }
 }
@@ -90,3 +92,10 @@ sound.addEventListener('click', () => {
 });
 heard.addEventListener('click', () => show(speakerResult(played, true)));
 notHeard.addEventListener('click', () => show(speakerResult(played, false)));
+
+if (guest) {
+  byId('check').hidden = true;
+  byId('waiting').hidden = false;
+  document.body.dataset.step = 'waiting';
+  startWaiting(t, null);
+}

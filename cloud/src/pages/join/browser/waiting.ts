@@ -1,16 +1,21 @@
 /**
- * The join page's waiting step: a WebSocket under the link (GET /join/:token/ws) on which the cloud
- * says `waiting`, then `admitted` or `refused` by the specialist (teleconsult/participants.ts).
+ * The join page's waiting step: a WebSocket under the link (GET /join/:token/ws, or /guest/:token/ws
+ * for a guest) on which the cloud says `waiting`, then `admitted` or `refused` by the specialist
+ * (teleconsult/participants.ts). Once the home patient is admitted, the same socket carries the
+ * conversation's signaling (call.ts); a guest's media go through the forwarding unit, not here.
  * body[data-step] goes waiting → admitted | refused | lost, for the patient's page and the tests.
  */
 import { byId } from '@telecart/ui/browser';
 import { format, type home, type TextsOf } from '@telecart/ui/i18n';
+import { type Call, startCall } from './call.js';
 
-export function startWaiting(t: TextsOf<typeof home>): void {
+/** `media`: the ICE servers' route of the link when this participant talks with the specialist here (the home patient). */
+export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: string } | null): void {
   const text = byId('waiting-text');
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${location.pathname}/ws${location.search}`;
   const ws = new WebSocket(url);
   let decided = false;
+  let call: Call | null = null;
   ws.addEventListener('message', (e) => {
     let m: unknown;
     try {
@@ -19,19 +24,23 @@ export function startWaiting(t: TextsOf<typeof home>): void {
       return;
     }
     if (typeof m !== 'object' || m === null) return;
-    const { type, by } = m as { type?: unknown; by?: unknown };
+    const { type, by, signal } = m as { type?: unknown; by?: unknown; signal?: unknown };
     const who = typeof by === 'string' ? by : '';
     if (type === 'admitted') {
       decided = true;
       document.body.dataset.step = 'admitted';
       text.textContent = format(t.admittedText, { by: who });
+      if (media && !call) call = startCall(t, ws, media.iceServersUrl);
     } else if (type === 'refused') {
       decided = true;
       document.body.dataset.step = 'refused';
       text.textContent = format(t.refusedText, { by: who });
+    } else if (type === 'signal') {
+      call?.onSignal(signal);
     }
   });
   ws.addEventListener('close', () => {
+    call?.stop();
     if (decided && document.body.dataset.step === 'refused') return;
     document.body.dataset.step = 'lost';
     text.textContent = t.waitingLost;

@@ -1,0 +1,157 @@
+/**
+ * The conversation with an admitted home patient (cloud teleconsult/participant-signaling.ts): peer to
+ * peer between this page and the patient's join page, signaled over /consult/ws and the patient's
+ * socket. The page that admitted the patient gets the act's ICE servers (`participant-admitted`),
+ * opens its camera and microphone, and offers when the patient's page says `ready` (a new peer id
+ * each time: the answer and candidates of a replaced peer are dropped). The patient's face and voice
+ * play in #home-call-video, with their mute and camera state; the same mute / camera-off buttons as
+ * the cart's conversation (conversation.ts), and « Raccrocher » ends it on this side.
+ */
+import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia } from '@telecart/ui/browser';
+import { t } from './i18n.js';
+import { participantName } from './participants.js';
+import { send } from './signaling.js';
+import type { Participant } from './types.js';
+
+interface HomeCall {
+  sessionId: string;
+  participantId: string;
+  iceServers: RTCIceServer[];
+  peer: ConversationPeer | null;
+  remote: { mic: boolean; camera: boolean } | null;
+}
+
+let call: HomeCall | null = null;
+let local: Promise<LocalMedia> | null = null;
+let opened: LocalMedia | null = null;
+let note = '';
+
+function post(c: HomeCall, signal: ConvoSignal): void {
+  if (signal.kind === 'ready' || signal.kind === 'answer') return;
+  send({ type: 'participant-signal', sessionId: c.sessionId, participantId: c.participantId, signal });
+}
+
+function sendState(): void {
+  if (call && opened) post(call, { kind: 'media', ...opened.state() });
+}
+
+/** This page admitted a participant: get the camera and microphone ready, wait for their page's `ready`. */
+export function onParticipantAdmitted(sessionId: string, participantId: string, iceServers: RTCIceServer[]): void {
+  if (call && call.participantId !== participantId) endHomeCall();
+  call = { sessionId, participantId, iceServers: Array.isArray(iceServers) ? iceServers : [], peer: null, remote: null };
+  note = '';
+  local ??= LocalMedia.open();
+  void local.then((m) => {
+    opened = m;
+    byId<HTMLVideoElement>('home-call-self').srcObject = m.video ? new MediaStream([m.video]) : null;
+    renderHomeCall();
+  });
+  renderHomeCall();
+}
+
+async function offer(c: HomeCall): Promise<void> {
+  if (!local) return;
+  const m = await local;
+  if (call !== c) return;
+  c.peer?.close();
+  const shown = new MediaStream();
+  const v = byId<HTMLVideoElement>('home-call-video');
+  v.srcObject = shown;
+  v.dataset.tracks = '0';
+  const p = new ConversationPeer({
+    id: convoPcId(),
+    iceServers: c.iceServers,
+    local: m,
+    send: (s) => post(c, s),
+    onTrack: (track) => {
+      shown.addTrack(track);
+      v.dataset.tracks = String(shown.getTracks().length);
+    },
+    onState: (s) => {
+      byId('home-call').dataset.state = s;
+    },
+    onError: (message) => {
+      note = message;
+      renderHomeCall();
+    },
+  });
+  c.peer = p;
+  await p.offer();
+  sendState();
+}
+
+/** A signal of the patient's page (ready, answer, ice, media). */
+export function onParticipantSignal(sessionId: string, participantId: string, s: ConvoSignal): void {
+  const c = call;
+  if (!c || c.sessionId !== sessionId || c.participantId !== participantId || typeof s !== 'object' || s === null) return;
+  switch (s.kind) {
+    case 'ready':
+      offer(c).catch((e: unknown) => {
+        note = String((e instanceof Error && e.message) || e);
+        renderHomeCall();
+      });
+      return;
+    case 'answer':
+      if (c.peer?.id === s.pc) void c.peer.accept(s.sdp);
+      return;
+    case 'ice':
+      if (c.peer?.id === s.pc) c.peer.ice(s.candidate);
+      return;
+    case 'media':
+      c.remote = { mic: s.mic === true, camera: s.camera === true };
+      renderHomeCall();
+      return;
+  }
+}
+
+/** The act's list changed: a patient who left ends the conversation. */
+export function onParticipantsChanged(sessionId: string, participants: Participant[]): void {
+  if (call && call.sessionId === sessionId && !participants.some((p) => p.id === call?.participantId)) endHomeCall();
+}
+
+export function endHomeCall(): void {
+  call?.peer?.close();
+  call = null;
+  void local?.then((m) => m.stop());
+  local = null;
+  opened = null;
+  const v = byId<HTMLVideoElement>('home-call-video');
+  v.srcObject = null;
+  v.dataset.tracks = '0';
+  byId<HTMLVideoElement>('home-call-self').srcObject = null;
+  renderHomeCall();
+}
+
+export function renderHomeCall(): void {
+  const w = t();
+  byId('home-call').hidden = call === null;
+  byId('home-call-who').textContent = call ? (participantName(call.sessionId, call.participantId) ?? '') : '';
+  const s = opened?.state() ?? { mic: true, camera: true };
+  const mic = byId('home-call-mic');
+  mic.textContent = s.mic ? w.convoMicOff : w.convoMicOn;
+  mic.setAttribute('aria-pressed', String(!s.mic));
+  const cam = byId('home-call-cam');
+  cam.textContent = s.camera ? w.convoCamOff : w.convoCamOn;
+  cam.setAttribute('aria-pressed', String(!s.camera));
+  const r = call?.remote ?? null;
+  const st = byId('home-call-remote-state');
+  st.dataset.mic = r ? String(r.mic) : '';
+  st.dataset.camera = r ? String(r.camera) : '';
+  st.textContent = r ? [r.mic ? '' : w.convoRemoteMicOff, r.camera ? '' : w.convoRemoteCamOff].filter(Boolean).join(' · ') : '';
+  byId('home-call-note').textContent = note || (opened && !opened.audio ? w.convoNoMedia : '');
+}
+
+export function initHomeCall(): void {
+  const toggle = (which: 'mic' | 'camera') => {
+    const m = opened;
+    if (!m) return;
+    const s = m.state();
+    if (which === 'mic') m.setMic(!s.mic);
+    else m.setCamera(!s.camera);
+    renderHomeCall();
+    sendState();
+  };
+  byId('home-call-mic').addEventListener('click', () => toggle('mic'));
+  byId('home-call-cam').addEventListener('click', () => toggle('camera'));
+  byId('home-call-end').addEventListener('click', () => endHomeCall());
+}

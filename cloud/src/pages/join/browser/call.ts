@@ -1,0 +1,157 @@
+/**
+ * The home patient's conversation with the specialist, once let in (cloud
+ * teleconsult/participant-signaling.ts): peer to peer between this page and the specialist's, signaled
+ * over the participant WebSocket. This page opens its camera and microphone, says `ready`, and answers
+ * the specialist's offer (the specialist's page offers, as the cart's page does); a new offer (a new
+ * peer id) replaces the peer, and candidates of another peer are dropped. The specialist's face and
+ * voice play in #call-video; the two big buttons mute the microphone and turn the camera off (told to
+ * the specialist), and what the specialist turned off is said above the video.
+ */
+import { byId, ConversationPeer, type ConvoSignal, LocalMedia } from '@telecart/ui/browser';
+import type { home, TextsOf } from '@telecart/ui/i18n';
+
+type Texts = TextsOf<typeof home>;
+
+export interface Call {
+  /** A `signal` message of the cloud (the specialist's offer, candidates, media state). */
+  onSignal(s: unknown): void;
+  /** The socket closed: the peer goes. */
+  stop(): void;
+}
+
+/** What this page may send: the answer side (the cloud refuses anything else). */
+type Outgoing = Exclude<ConvoSignal, { kind: 'offer' }>;
+
+export function startCall(t: Texts, ws: WebSocket, iceServersUrl: string): Call {
+  let peer: ConversationPeer | null = null;
+  let opened: LocalMedia | null = null;
+  let remote: { mic: boolean; camera: boolean } | null = null;
+  let note = '';
+  let stopped = false;
+  const servers = loadIceServers(iceServersUrl);
+  const local = LocalMedia.open();
+  const video = byId<HTMLVideoElement>('call-video');
+
+  const post = (signal: Outgoing) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'signal', signal }));
+  };
+  const sendState = () => {
+    if (opened) post({ kind: 'media', ...opened.state() });
+  };
+
+  function render(): void {
+    const s = opened?.state() ?? { mic: true, camera: true };
+    const mic = byId('call-mic');
+    mic.textContent = s.mic ? t.callMicOff : t.callMicOn;
+    mic.setAttribute('aria-pressed', String(!s.mic));
+    const cam = byId('call-cam');
+    cam.textContent = s.camera ? t.callCamOff : t.callCamOn;
+    cam.setAttribute('aria-pressed', String(!s.camera));
+    const st = byId('call-remote-state');
+    st.dataset.mic = remote ? String(remote.mic) : '';
+    st.dataset.camera = remote ? String(remote.camera) : '';
+    st.textContent = remote
+      ? [remote.mic ? '' : t.callRemoteMicOff, remote.camera ? '' : t.callRemoteCamOff].filter(Boolean).join(' · ')
+      : '';
+    const noMedia = opened !== null && !opened.audio && !opened.video;
+    byId('call-note').textContent = note || (noMedia ? t.callNoMedia : peer ? '' : t.callConnecting);
+  }
+
+  async function answer(pc: string, sdp: string): Promise<void> {
+    const m = await local;
+    const iceServers = await servers;
+    if (stopped) return;
+    peer?.close();
+    const shown = new MediaStream();
+    video.srcObject = shown;
+    video.dataset.tracks = '0';
+    const p = new ConversationPeer({
+      id: pc,
+      iceServers,
+      local: m,
+      send: (s) => post(s as Outgoing),
+      onTrack: (track) => {
+        shown.addTrack(track);
+        video.dataset.tracks = String(shown.getTracks().length);
+      },
+      onState: (state) => {
+        byId('call').dataset.state = state;
+        note = state === 'failed' || state === 'closed' ? t.callEnded : '';
+        render();
+      },
+      onError: (message) => {
+        note = message;
+        render();
+      },
+    });
+    peer = p;
+    render();
+    await p.answer(sdp);
+    sendState();
+  }
+
+  byId('call').hidden = false;
+  byId('call-mic').addEventListener('click', () => {
+    if (!opened) return;
+    opened.setMic(!opened.state().mic);
+    render();
+    sendState();
+  });
+  byId('call-cam').addEventListener('click', () => {
+    if (!opened) return;
+    opened.setCamera(!opened.state().camera);
+    render();
+    sendState();
+  });
+  void local.then((m) => {
+    if (stopped) return m.stop();
+    opened = m;
+    byId<HTMLVideoElement>('call-self').srcObject = m.video ? new MediaStream([m.video]) : null;
+    render();
+    // The specialist's page offers on this.
+    post({ kind: 'ready' });
+    sendState();
+  });
+  render();
+
+  return {
+    onSignal(s) {
+      if (typeof s !== 'object' || s === null) return;
+      const sig = s as ConvoSignal;
+      switch (sig.kind) {
+        case 'offer':
+          answer(sig.pc, sig.sdp).catch((e: unknown) => {
+            note = String((e instanceof Error && e.message) || e);
+            render();
+          });
+          return;
+        case 'ice':
+          if (peer?.id === sig.pc) peer.ice(sig.candidate);
+          return;
+        case 'media':
+          remote = { mic: sig.mic === true, camera: sig.camera === true };
+          render();
+          return;
+      }
+    },
+    stop() {
+      stopped = true;
+      peer?.close();
+      peer = null;
+      void local.then((m) => m.stop());
+      video.srcObject = null;
+    },
+  };
+}
+
+/** The act's patient ICE servers (GET /join/:token/ice-servers: TURN credentials `<act>.patient`); none: host candidates only. */
+async function loadIceServers(url: string): Promise<RTCIceServer[]> {
+  try {
+    const r = await fetch(url, { cache: 'no-store' });
+    if (!r.ok) return [];
+    const b = (await r.json()) as { iceServers?: unknown };
+    return Array.isArray(b.iceServers) ? (b.iceServers as RTCIceServer[]) : [];
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * The conversation between an admitted home patient's page and the specialist's page: peer to peer
+ * between the two browsers, signaled through the cloud (docs/teleconsultation.md, « The patient at
+ * home »). The specialist's page offers, the patient's page answers, as the cart's page and the
+ * specialist's do (ConvoFromCart one way, ConvoFromSpecialist the other, each tagged with its peer
+ * connection's id); the patient's page says `ready` once its camera and microphone are open.
+ *
+ * The rules: a participant's signal goes only to the page that admitted them, and only once
+ * admitted; a page's signal only to a participant that page admitted (so only the act's own
+ * specialist). A participant reconnecting is a new participant (a new id): the old one's signals
+ * have nowhere to go. Guests' media are the forwarding unit's (not here): their signals are refused.
+ * Anything else a participant sends (a specialist's message: join, hangup, PTZ, report…) is refused
+ * to that socket with an audit line `participant-message-refused`; the socket stays open.
+ */
+import { compile, formatIssues } from '@telecart/protocol';
+import type { ParticipantEntry, ParticipantRoom } from './participants.js';
+import type { Specialist } from './specialists.js';
+import { type BrowserMessage, type CloudMessage, ParticipantMessage } from './ws-messages.js';
+
+/** Signaling is SDP-sized; a larger frame is not signaling. */
+export const MAX_PARTICIPANT_FRAME = 128 * 1024;
+/** Audit lines of refusals per participant connection: enough to see what was tried, not a flood. */
+const MAX_REFUSAL_LINES = 20;
+
+const checkParticipant = compile(ParticipantMessage);
+
+/** An open specialist page, as far as the signaling needs it. */
+export interface SignalingPage {
+  readonly specialist: Specialist;
+  send(message: CloudMessage): void;
+}
+
+export interface ParticipantSignalingOptions {
+  room: ParticipantRoom;
+  /** The specialist's ICE servers for this act (the act's TURN credentials, subject `<act>.specialist`). */
+  iceServers(sessionId: string): unknown[];
+}
+
+type PageSignal = Extract<BrowserMessage, { type: 'participant-signal' }>;
+
+export class ParticipantSignaling {
+  /** Participant id → the page that admitted them: the only one their signals reach. */
+  private readonly pages = new Map<string, SignalingPage>();
+  private readonly refusals = new Map<string, number>();
+
+  constructor(private readonly opts: ParticipantSignalingOptions) {}
+
+  /** This page admitted this home patient: it gets the act's ICE servers and is the one they talk with (not a guest's: the unit's). */
+  admitted(page: SignalingPage, sessionId: string, participantId: string): void {
+    const e = this.opts.room.find(participantId);
+    if (e?.state !== 'admitted' || e.sessionId !== sessionId || e.role !== 'patient') return;
+    this.pages.set(participantId, page);
+    page.send({ type: 'participant-admitted', sessionId, participantId, iceServers: this.opts.iceServers(sessionId) });
+  }
+
+  /** The participant's connection ended. */
+  gone(participantId: string): void {
+    this.pages.delete(participantId);
+    this.refusals.delete(participantId);
+  }
+
+  /** A page closed: the participants it admitted have nobody to signal to until the next admission. */
+  pageClosed(page: SignalingPage): void {
+    for (const [id, p] of this.pages) if (p === page) this.pages.delete(id);
+  }
+
+  /** A raw text frame from a participant's socket; `reply` answers that socket only. */
+  fromParticipant(participantId: string, data: string, reply: (message: { type: 'error'; message: string }) => void): void {
+    const e = this.opts.room.find(participantId);
+    if (!e) return;
+    if (data.length > MAX_PARTICIPANT_FRAME) {
+      this.refuse(
+        e,
+        'participant-message-refused',
+        `oversize: ${data.length} characters`,
+        reply,
+        `message too large (${data.length} characters)`,
+      );
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(data);
+    } catch (err) {
+      this.refuse(e, 'participant-message-refused', 'not JSON', reply, `not JSON: ${(err as Error).message}`);
+      return;
+    }
+    const v = checkParticipant.validate(json);
+    if (!v.ok) {
+      const type = messageType(json);
+      const detail = `${type}: ${formatIssues(v.issues)}`;
+      const why =
+        type === 'signal'
+          ? `signal refused: ${formatIssues(v.issues)}`
+          : `'${type}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media)`;
+      this.refuse(e, 'participant-message-refused', detail, reply, why);
+      return;
+    }
+    const { signal } = v.value;
+    if (e.role !== 'patient') {
+      // A guest's media go through the forwarding unit, not a mesh of peer connections.
+      this.refuse(e, 'participant-signal-refused', `${signal.kind}: guest`, reply, 'a guest’s media do not go through this socket');
+      return;
+    }
+    if (e.state !== 'admitted') {
+      this.refuse(
+        e,
+        'participant-signal-refused',
+        `${signal.kind}: not admitted`,
+        reply,
+        'you have not been let in yet: wait for the specialist',
+      );
+      return;
+    }
+    const page = this.pages.get(participantId);
+    if (!page) {
+      this.refuse(
+        e,
+        'participant-signal-refused',
+        `${signal.kind}: the specialist's page is gone`,
+        reply,
+        'the specialist is not connected',
+      );
+      return;
+    }
+    page.send({ type: 'participant-signal', sessionId: e.sessionId, participantId, signal });
+  }
+
+  /** A page's signal for a participant; an error message when refused (the relay sends it to the page). */
+  fromPage(page: SignalingPage, msg: PageSignal): string | null {
+    const e = this.opts.room.find(msg.participantId);
+    if (e && e.sessionId === msg.sessionId && this.pages.get(msg.participantId) === page) {
+      e.send({ type: 'signal', signal: msg.signal });
+      return null;
+    }
+    if (e) {
+      const why =
+        e.state !== 'admitted' ? 'not admitted' : this.pages.has(e.id) ? 'another page admitted them' : 'not admitted by this page';
+      this.countedAudit(e, 'participant-signal-refused', `${msg.signal.kind} from ${page.specialist.id}: ${why}`, page.specialist);
+    }
+    // Unknown and not-yours look the same: a page cannot probe other acts' participants.
+    return `no admitted participant ${msg.participantId} talks with this page in act ${msg.sessionId}`;
+  }
+
+  private refuse(
+    e: ParticipantEntry,
+    action: string,
+    detail: string,
+    reply: (message: { type: 'error'; message: string }) => void,
+    message: string,
+  ): void {
+    this.countedAudit(e, action, detail);
+    reply({ type: 'error', message });
+  }
+
+  private countedAudit(e: ParticipantEntry, action: string, detail: string, by?: Specialist): void {
+    const n = (this.refusals.get(e.id) ?? 0) + 1;
+    this.refusals.set(e.id, n);
+    if (n <= MAX_REFUSAL_LINES)
+      this.opts.room.auditAbout(e, action, n === MAX_REFUSAL_LINES ? `${detail} (later refusals not written)` : detail, by);
+  }
+}
+
+/** What a refused message calls itself: its `type`, or a PTZ command's `op` (the data channel's format), for the audit line. */
+function messageType(json: unknown): string {
+  if (typeof json !== 'object' || json === null) return typeof json;
+  const { type, op } = json as { type?: unknown; op?: unknown };
+  if (typeof type === 'string') return type.slice(0, 40);
+  if (typeof op === 'string') return `ptz ${op.slice(0, 30)}`;
+  return '?';
+}
