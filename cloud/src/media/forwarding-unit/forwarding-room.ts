@@ -188,7 +188,9 @@ export class ForwardingRoom {
   }
 
   stats(): ForwardingRoomStats {
-    return structuredClone(this.counters);
+    const s = structuredClone(this.counters);
+    for (const m of this.members.values()) s.keyframeRequests.coalesced += m.keyframes?.coalesced ?? 0;
+    return s;
   }
 
   private onTrack(m: Member, kind: Kind, track: MediaStreamTrack, codecs: { payloadType: number; name: string }[]): void {
@@ -265,7 +267,6 @@ export class ForwardingRoom {
   }
 
   private onState(m: Member, state: string): void {
-    if (process.env.SFU_DEBUG) console.log(`@@state ${m.id} ${state}`);
     const was = m.connected;
     m.connected = state === 'connected';
     if (m.connected && !was) {

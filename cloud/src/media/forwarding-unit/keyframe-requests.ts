@@ -19,6 +19,7 @@ export class KeyframeRequester {
   private lastSent: number | undefined;
   private pending: { cancel(): void } | undefined;
   sent = 0;
+  /** Requests answered by a PLI already sent or pending (no PLI of their own). */
   coalesced = 0;
 
   constructor(private readonly o: KeyframeRequesterOptions) {}
@@ -34,7 +35,6 @@ export class KeyframeRequester {
       this.fire();
       return;
     }
-    this.coalesced++;
     this.pending = this.o.schedule(() => {
       this.pending = undefined;
       this.fire();
