@@ -13,6 +13,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setPriority } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardingRoom, type IceCandidateInit, type SlotAssignment } from '../../cloud/src/media/forwarding-unit/index.js';
@@ -64,7 +65,8 @@ const PAGE_SETUP = () => {
   w.__offer = async (slots: number) => {
     const stream = await navigator.mediaDevices.getUserMedia({
       audio: true,
-      video: { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 15 } },
+      // Small frames: four encoders and twelve decoders share this machine's two cores.
+      video: { width: { ideal: 320 }, height: { ideal: 180 }, frameRate: { ideal: 15, max: 15 } },
     });
     const pc = new RTCPeerConnection();
     w.__pc = pc;
@@ -200,7 +202,7 @@ describe.skipIf(skipReason !== null || !inside)('the forwarding unit, inside the
             const ae = (now[mids.audio]?.audioEnergy ?? 0) - (b[mids.audio]?.audioEnergy ?? 0);
             if (vd <= frames || !(ae > 0)) {
               missing.push(
-                `${v.id} ← ${source}: ${vd} frames decoded, audio energy +${ae.toExponential(2)}, PLIs ${now[mids.video]?.plis ?? 0}`,
+                `${v.id} ← ${source}: ${vd} frames decoded of ${(now[mids.video]?.framesReceived ?? 0) - (b[mids.video]?.framesReceived ?? 0)} received, audio energy +${ae.toExponential(2)}, PLIs ${now[mids.video]?.plis ?? 0}`,
               );
             }
           }
@@ -214,19 +216,13 @@ describe.skipIf(skipReason !== null || !inside)('the forwarding unit, inside the
   }
 
   beforeAll(async () => {
-    if (process.env.SFU_DEBUG) {
-      const { monitorEventLoopDelay } = await import('node:perf_hooks');
-      const h = monitorEventLoopDelay({ resolution: 20 });
-      h.enable();
-      let cpu = process.cpuUsage();
-      setInterval(() => {
-        const c = process.cpuUsage(cpu);
-        cpu = process.cpuUsage();
-        console.log(
-          `@@loop max ${Math.round(h.max / 1e6)} ms p99 ${Math.round(h.percentile(99) / 1e6)} cpu ${Math.round((c.user + c.system) / 50_000)}% ${JSON.stringify(room?.stats().rtpOut)}`,
-        );
-        h.reset();
-      }, 5000).unref();
+    // The unit lives in this process, beside four browsers encoding and decoding video on a shared
+    // machine: without priority its event loop lagged up to 2 s (load average 20–30 on 2 cores) and
+    // the browsers' ICE checks went unanswered. A cloud unit does not share its CPU with browsers.
+    try {
+      setPriority(-10);
+    } catch {
+      /* not root: the namespace re-run needs root anyway */
     }
     http = createServer((_req, res) => {
       res.setHeader('content-type', 'text/html');
@@ -260,7 +256,7 @@ describe.skipIf(skipReason !== null || !inside)('the forwarding unit, inside the
     for (const id of ids) await join(id);
     for (const p of people.values()) {
       await waitFor(async () => (await p.page.evaluate(() => (window as unknown as { __state(): string }).__state())) === 'connected', {
-        timeoutMs: 30_000,
+        timeoutMs: 60_000,
         what: `${p.id} connected to the unit`,
       });
     }
