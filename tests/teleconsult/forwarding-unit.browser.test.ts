@@ -45,7 +45,7 @@ describe.skipIf(skipReason !== null || inside)('the forwarding unit with four br
     } finally {
       await ns.destroy();
     }
-  }, 300_000);
+  }, 600_000);
 });
 
 /** Per received m-line (by mid): frames decoded and received, PLIs sent, audio energy. */
@@ -209,7 +209,7 @@ describe.skipIf(skipReason !== null || !inside)('the forwarding unit, inside the
         }
         return missing.length === 0;
       },
-      { timeoutMs: 45_000, intervalMs: 500, what: 'video frames and audio from every source at every viewer' },
+      { timeoutMs: 90_000, intervalMs: 500, what: 'video frames and audio from every source at every viewer' },
     ).catch((e: unknown) => {
       throw new Error(`${missing.join('; ')}; unit ${JSON.stringify(room.stats())}: ${e instanceof Error ? e.message : String(e)}`);
     });
@@ -254,16 +254,12 @@ describe.skipIf(skipReason !== null || !inside)('the forwarding unit, inside the
   it('four participants: each decodes video and hears audio from each of the three others', async () => {
     const ids = ['cart', 'specialist', 'guest-1', 'guest-2'];
     for (const id of ids) await join(id);
-    for (const p of people.values()) {
-      await waitFor(async () => (await p.page.evaluate(() => (window as unknown as { __state(): string }).__state())) === 'connected', {
-        timeoutMs: 60_000,
-        what: `${p.id} connected to the unit`,
-      });
-    }
+    // No wait on connectionState: under this machine's load it flaps connected ⇄ disconnected;
+    // frames decoded from each source are what counts.
     const all = [...people.values()];
     await everyoneDecodes(all, (v) => ids.filter((x) => x !== v.id), 30);
     expect(errors).toEqual([]);
-  }, 240_000);
+  }, 280_000);
 
   it('a participant leaves and another joins: its slots carry the newcomer, who is decoded on the same m-lines', async () => {
     const leaving = people.get('guest-2');
