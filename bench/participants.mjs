@@ -5,13 +5,16 @@
 //
 //   mesh  every pair has its own peer connection: each browser encodes and uploads its camera and
 //         microphone once per other participant (three times with four);
-//   sfu   each browser has one peer connection with a forwarding unit on werift (bench/support/
-//         werift-sfu.mjs, its own process): it uploads once and receives the others' streams.
+//   sfu   each browser has one peer connection with the cloud's forwarding unit on werift
+//         (cloud/src/media/forwarding-unit, built; bench/support/forwarding-unit-child.mjs runs it
+//         in its own process): it uploads once and receives the others' streams.
 //
 // Measured per participant over a steady window: uplink and downlink kbit/s (the transport's bytes,
 // so SRTP, RTCP and retransmissions included), the number of video encoders and the time they
 // spend encoding (totalEncodeTime), frames decoded per second, the browser's CPU (its whole process
-// tree, % of one core); and for the SFU its CPU and kbit/s in and out. Signaling is not measured
+// tree, % of one core); and for the SFU its CPU and kbit/s in and out. The frames decoded per second
+// are also given per received video (min and max over the three), so one stream that does not
+// decode is not hidden by the others' total. Signaling is not measured
 // (non-trickle offers and answers passed by the bench). On lo inside a network namespace made for
 // the run; needs root and the Debian chromium, else says so and measures nothing.
 //
@@ -158,8 +161,9 @@ const INIT = () => {
     w.__sfu = pc;
     return pc.localDescription.sdp;
   };
-  w.__sfuFinish = async (sdp) => {
+  w.__sfuFinish = async (sdp, candidates) => {
     await w.__sfu.setRemoteDescription({ type: 'answer', sdp });
+    for (const c of candidates) await w.__sfu.addIceCandidate(c);
     await caps(w.__sfu);
   };
   w.__connected = () => w.__pcs.length > 0 && w.__pcs.every((pc) => pc.connectionState === 'connected');
@@ -176,8 +180,10 @@ const INIT = () => {
       plis: 0,
       audioEnergy: 0,
       videoIn: 0,
+      /** framesDecoded per received video stream (by mid), for the per-stream rate. */
+      perStream: {},
     };
-    for (const pc of w.__pcs) {
+    for (const [pcIndex, pc] of w.__pcs.entries()) {
       const stats = await pc.getStats();
       for (const s of stats.values()) {
         if (s.type === 'transport') {
@@ -192,6 +198,7 @@ const INIT = () => {
           t.framesReceived += s.framesReceived ?? 0;
           t.plis += s.pliCount ?? 0;
           if ((s.framesDecoded ?? 0) > 0) t.videoIn++;
+          t.perStream[`${pcIndex}-${s.mid ?? s.ssrc}`] = s.framesDecoded ?? 0;
         } else if (s.type === 'inbound-rtp' && s.kind === 'audio') {
           t.audioEnergy += s.totalAudioEnergy ?? 0;
         }
@@ -255,6 +262,7 @@ async function measure(parties, seconds, unit) {
       'encode ms/s': Math.round(((b[i].encodeS - a[i].encodeS) * 1000) / s),
       'videos decoded': b[i].videoIn,
       'frames decoded/s': Math.round((b[i].framesDecoded - a[i].framesDecoded) / s),
+      'per video, min–max': perStreamRange(a[i].perStream, b[i].perStream, s),
       'audio energy grew': b[i].audioEnergy > a[i].audioEnergy,
       'frames received/s': Math.round((b[i].framesReceived - a[i].framesReceived) / s),
       'PLIs sent': b[i].plis,
@@ -270,6 +278,13 @@ async function measure(parties, seconds, unit) {
         }
       : null;
   return { rows, unitRow };
+}
+
+/** Frames decoded per second of the slowest and the fastest received video, e.g. '12–15'. */
+function perStreamRange(a, b, seconds) {
+  const rates = Object.keys(b).map((k) => ((b[k] ?? 0) - (a[k] ?? 0)) / seconds);
+  if (rates.length === 0) return '—';
+  return `${Math.round(Math.min(...rates))}–${Math.round(Math.max(...rates))}`;
 }
 
 async function inside() {
@@ -329,7 +344,7 @@ async function inside() {
     await closeAll(parties);
   }
 
-  const unitProc = spawn(process.execPath, [fileURLToPath(new URL('./support/werift-sfu.mjs', import.meta.url))], {
+  const unitProc = spawn(process.execPath, [fileURLToPath(new URL('./support/forwarding-unit-child.mjs', import.meta.url))], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   try {
@@ -350,8 +365,8 @@ async function inside() {
         const offer = await parties[i].page.evaluate((n) => window.__sfuOffer(n), others.length);
         const res = await fetch(`${unit.url}/join`, { method: 'POST', body: JSON.stringify({ id: i, others, sdp: offer }) });
         if (!res.ok) throw new Error(`SFU join: ${res.status} ${await res.text()}`);
-        const { sdp } = await res.json();
-        await parties[i].page.evaluate((s) => window.__sfuFinish(s), sdp);
+        const { sdp, candidates } = await res.json();
+        await parties[i].page.evaluate(([s, c]) => window.__sfuFinish(s, c), [sdp, candidates]);
       }
       await waitFor('sfu connected', async () =>
         (await Promise.all(parties.map((p) => p.page.evaluate(() => window.__connected())))).every(Boolean),

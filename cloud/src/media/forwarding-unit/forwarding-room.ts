@@ -1,0 +1,335 @@
+/**
+ * A forwarding unit's room: one peer connection per participant (unit-peer.ts), the plan of who
+ * receives whom in which slot (room-plan.ts), one RTP rewriter per slot and kind (rtp-rewriter.ts),
+ * one key frame requester per video source (keyframe-requests.ts). No decoding: every packet of a
+ * source is rewritten for each viewer and sent on the viewer's connection.
+ *
+ *   room.join(id, { offer }) → { answer }     the participant's offer: its tracks + receive slots
+ *   room.addIceCandidate(id, candidate)       trickled in; the unit's go out through onIceCandidate
+ *   room.leave(id)                            its slots go to whoever was waiting for one
+ *
+ * onAssignments tells a viewer which participant each slot (its m-lines, by mid) now carries: the
+ * signaling passes it to the page so that it labels the videos.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { type Clock, systemClock } from '@telecart/devices';
+import type { MediaStreamTrack, RTCIceServer, RtpPacket } from 'werift';
+import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
+import { type Assignment, RoomPlan } from './room-plan.js';
+import { RtpRewriter } from './rtp-rewriter.js';
+import { type IceCandidateInit, type Kind, type Slot, UnitPeer } from './unit-peer.js';
+
+export const JoinRequest = Type.Object({ offer: Type.String({ minLength: 10, maxLength: 100_000 }) }, { additionalProperties: false });
+export type JoinRequest = Static<typeof JoinRequest>;
+
+export const IceCandidateBody = Type.Object(
+  {
+    candidate: Type.String({ maxLength: 1000 }),
+    sdpMid: Type.Union([Type.String({ maxLength: 32 }), Type.Null()]),
+    sdpMLineIndex: Type.Union([Type.Integer({ minimum: 0, maximum: 255 }), Type.Null()]),
+    // What a browser's RTCIceCandidate.toJSON() adds; not needed (one ICE session per peer).
+    usernameFragment: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+const PARTICIPANT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Bad input from a participant: refused with what was wrong, the room goes on. */
+export class ForwardingUnitError extends Error {}
+
+export interface SlotAssignment {
+  slot: number;
+  /** The viewer's m-lines that carry this slot. */
+  audioMid: string | null;
+  videoMid: string | null;
+  source: string | null;
+}
+
+export interface ForwardingRoomOptions {
+  iceServers?: RTCIceServer[];
+  /** Only these host candidates (['127.0.0.1'] in tests); default: every interface. */
+  hostAddresses?: string[];
+  clock?: Clock;
+  /** At most one PLI per source per this many ms (default 500). */
+  keyframeIntervalMs?: number;
+  /** The REMB the unit sends each source's browser every second (default 400 kbit/s); null: none. */
+  rembBitsPerSecond?: number | null;
+  schedule?: KeyframeRequesterOptions['schedule'];
+  onIceCandidate: (participantId: string, c: IceCandidateInit) => void;
+  onTracks?: (participantId: string, kinds: Kind[]) => void;
+  onAssignments?: (viewerId: string, slots: SlotAssignment[]) => void;
+  onError?: (participantId: string, e: unknown) => void;
+}
+
+export interface ForwardingRoomStats {
+  participants: number;
+  rtpIn: { packets: number; bytes: number };
+  rtpOut: { packets: number; bytes: number };
+  dropped: { padding: number; unknownPayloadType: number; tooOld: number; notConnected: number };
+  sendErrors: number;
+  keyframeRequests: { fromViewers: number; plisToSources: number; coalesced: number };
+}
+
+interface Source {
+  track: MediaStreamTrack;
+  ssrc: number | undefined;
+  /** Payload type → lowercase codec name, as negotiated with this participant. */
+  codecNames: Map<number, string>;
+}
+
+interface Forward {
+  slot: Slot;
+  rewriter: RtpRewriter;
+  source: string | null;
+}
+
+interface Member {
+  id: string;
+  peer: UnitPeer;
+  connected: boolean;
+  sources: Map<Kind, Source>;
+  /** `${slot}:${kind}` → the forward into that m-line. */
+  forwards: Map<string, Forward>;
+  keyframes: KeyframeRequester | undefined;
+}
+
+const CLOCK_RATE: Record<Kind, number> = { audio: 48_000, video: 90_000 };
+
+export class ForwardingRoom {
+  private readonly members = new Map<string, Member>();
+  private readonly plan = new RoomPlan();
+  private readonly clock: Clock;
+  private readonly counters: ForwardingRoomStats = {
+    participants: 0,
+    rtpIn: { packets: 0, bytes: 0 },
+    rtpOut: { packets: 0, bytes: 0 },
+    dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0 },
+    sendErrors: 0,
+    keyframeRequests: { fromViewers: 0, plisToSources: 0, coalesced: 0 },
+  };
+  private readonly rembTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(private readonly o: ForwardingRoomOptions) {
+    this.clock = o.clock ?? systemClock;
+    const remb = o.rembBitsPerSecond === undefined ? 400_000 : o.rembBitsPerSecond;
+    if (remb !== null) {
+      this.rembTimer = setInterval(() => this.sendRembs(remb), 1000);
+      this.rembTimer.unref?.();
+    }
+  }
+
+  async join(participantId: string, request: JoinRequest): Promise<{ answer: string }> {
+    if (!PARTICIPANT_ID.test(participantId))
+      throw new ForwardingUnitError(`participant id refused: ${JSON.stringify(participantId.slice(0, 80))}`);
+    if (!Value.Check(JoinRequest, request)) {
+      const first = [...Value.Errors(JoinRequest, request)][0];
+      throw new ForwardingUnitError(`join of ${participantId} refused: ${first ? `${first.path || '/'} ${first.message}` : 'bad body'}`);
+    }
+    if (this.members.has(participantId)) throw new ForwardingUnitError(`participant ${participantId} has already joined`);
+    const m: Member = {
+      id: participantId,
+      peer: new UnitPeer({
+        iceServers: this.o.iceServers ?? [],
+        ...(this.o.hostAddresses ? { hostAddresses: this.o.hostAddresses } : {}),
+        onIceCandidate: (c) => this.o.onIceCandidate(participantId, c),
+        onTrack: (kind, track, t) => this.onTrack(m, kind, track, t.codecs),
+        onState: (s) => this.onState(m, s),
+        onKeyframeRequest: (slot) => this.keyframeFor(m, slot),
+      }),
+      connected: false,
+      sources: new Map(),
+      forwards: new Map(),
+      keyframes: undefined,
+    };
+    let answer: string;
+    try {
+      answer = await m.peer.answer(request.offer);
+    } catch (e) {
+      await m.peer.close().catch(() => undefined);
+      throw new ForwardingUnitError(`offer of ${participantId} refused: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    this.members.set(participantId, m);
+    for (const slot of m.peer.slots) {
+      m.forwards.set(`${slot.index}:${slot.kind}`, {
+        slot,
+        rewriter: new RtpRewriter({ clockRate: CLOCK_RATE[slot.kind], payloadTypes: new Map() }),
+        source: null,
+      });
+    }
+    const slotCount = Math.max(...(['audio', 'video'] as const).map((k) => m.peer.slots.filter((s) => s.kind === k).length));
+    this.apply(this.plan.add(participantId, slotCount));
+    this.counters.participants = this.members.size;
+    return { answer };
+  }
+
+  async addIceCandidate(participantId: string, candidate: unknown): Promise<void> {
+    const m = this.members.get(participantId);
+    if (!m) throw new ForwardingUnitError(`ICE candidate for ${participantId}, who is not in the room`);
+    if (!Value.Check(IceCandidateBody, candidate))
+      throw new ForwardingUnitError(`ICE candidate of ${participantId} refused: not a candidate`);
+    await m.peer.addIceCandidate({ candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex });
+  }
+
+  async leave(participantId: string): Promise<void> {
+    const m = this.members.get(participantId);
+    if (!m) return;
+    this.members.delete(participantId);
+    m.keyframes?.close();
+    this.apply(this.plan.remove(participantId));
+    this.counters.participants = this.members.size;
+    await m.peer.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.rembTimer) clearInterval(this.rembTimer);
+    for (const id of [...this.members.keys()]) await this.leave(id);
+  }
+
+  stats(): ForwardingRoomStats {
+    const s = structuredClone(this.counters);
+    for (const m of this.members.values()) s.keyframeRequests.coalesced += m.keyframes?.coalesced ?? 0;
+    return s;
+  }
+
+  private onTrack(m: Member, kind: Kind, track: MediaStreamTrack, codecs: { payloadType: number; name: string }[]): void {
+    const source: Source = { track, ssrc: undefined, codecNames: new Map(codecs.map((c) => [c.payloadType, c.name.toLowerCase()])) };
+    m.sources.set(kind, source);
+    if (kind === 'video') {
+      m.keyframes = new KeyframeRequester({
+        minIntervalMs: this.o.keyframeIntervalMs ?? 500,
+        now: () => this.clock.now(),
+        schedule: this.o.schedule ?? timerScheduler,
+        send: () => {
+          const t = m.peer.published.get('video');
+          if (t && source.ssrc !== undefined) {
+            this.counters.keyframeRequests.plisToSources++;
+            void t.receiver.sendRtcpPLI(source.ssrc);
+          }
+        },
+      });
+    }
+    track.onReceiveRtp.subscribe((rtp) => this.forward(m, kind, source, rtp));
+    // Viewers already assigned to this participant map its payload types now that they are known.
+    for (const { viewer, slot } of this.plan.viewersOf(m.id)) this.bind(viewer, slot, m.id);
+    this.o.onTracks?.(m.id, [...m.sources.keys()]);
+  }
+
+  private forward(src: Member, kind: Kind, source: Source, rtp: RtpPacket): void {
+    const size = rtp.payload.length + rtp.header.serializeSize;
+    this.counters.rtpIn.packets++;
+    this.counters.rtpIn.bytes += size;
+    if (source.ssrc !== rtp.header.ssrc) {
+      source.ssrc = rtp.header.ssrc;
+      if (kind === 'video') src.keyframes?.request();
+    }
+    const now = this.clock.now();
+    for (const { viewer, slot } of this.plan.viewersOf(src.id)) {
+      const v = this.members.get(viewer);
+      const fw = v?.forwards.get(`${slot}:${kind}`);
+      if (!v || !fw) continue;
+      if (!v.connected) {
+        this.counters.dropped.notConnected++;
+        continue;
+      }
+      const r = fw.rewriter.rewrite(
+        {
+          ssrc: rtp.header.ssrc,
+          sequenceNumber: rtp.header.sequenceNumber,
+          timestamp: rtp.header.timestamp,
+          payloadType: rtp.header.payloadType,
+          paddingOnly: rtp.payload.length === 0,
+        },
+        now,
+      );
+      if ('drop' in r) {
+        if (r.drop === 'padding') this.counters.dropped.padding++;
+        else if (r.drop === 'too-old') this.counters.dropped.tooOld++;
+        else this.counters.dropped.unknownPayloadType++;
+        continue;
+      }
+      this.counters.rtpOut.packets++;
+      this.counters.rtpOut.bytes += size;
+      v.peer.send(fw.slot, r.forward, rtp.header.marker, rtp.payload).catch((e: unknown) => {
+        this.counters.sendErrors++;
+        this.o.onError?.(viewer, e);
+      });
+    }
+  }
+
+  /** A viewer's PLI or FIR on a video slot: a key frame from the source the slot carries now. */
+  private keyframeFor(viewer: Member, slot: Slot): void {
+    const source = this.plan.sourceIn(viewer.id, slot.index);
+    const src = source === null ? undefined : this.members.get(source);
+    this.counters.keyframeRequests.fromViewers++;
+    src?.keyframes?.request();
+  }
+
+  private onState(m: Member, state: string): void {
+    const was = m.connected;
+    m.connected = state === 'connected';
+    if (m.connected && !was) {
+      // A new viewer starts with a key frame from everyone it receives.
+      for (let k = 0; ; k++) {
+        if (!m.forwards.has(`${k}:video`) && !m.forwards.has(`${k}:audio`)) break;
+        const source = this.plan.sourceIn(m.id, k);
+        if (source !== null) this.members.get(source)?.keyframes?.request();
+      }
+    }
+  }
+
+  private apply(changes: Assignment[]): void {
+    const touched = new Set<string>();
+    for (const c of changes) {
+      touched.add(c.viewer);
+      if (c.source === null) {
+        for (const kind of ['audio', 'video'] as const) {
+          const fw = this.members.get(c.viewer)?.forwards.get(`${c.slot}:${kind}`);
+          if (fw) fw.source = null;
+        }
+      } else {
+        this.bind(c.viewer, c.slot, c.source);
+        const v = this.members.get(c.viewer);
+        if (v?.connected) this.members.get(c.source)?.keyframes?.request();
+      }
+    }
+    for (const viewer of touched) this.announce(viewer);
+  }
+
+  /** Points a viewer's slot at a source, with the payload types mapped from the source's to the viewer's. */
+  private bind(viewerId: string, slot: number, sourceId: string): void {
+    const v = this.members.get(viewerId);
+    const src = this.members.get(sourceId);
+    if (!v || !src) return;
+    for (const kind of ['audio', 'video'] as const) {
+      const fw = v.forwards.get(`${slot}:${kind}`);
+      if (!fw) continue;
+      fw.source = sourceId;
+      const theirs = v.peer.slotPayloadType(fw.slot);
+      const pts = new Map<number, number>();
+      for (const [pt, name] of src.sources.get(kind)?.codecNames ?? []) if (theirs && name === theirs.name) pts.set(pt, theirs.payloadType);
+      fw.rewriter.setPayloadTypes(pts);
+    }
+  }
+
+  private announce(viewerId: string): void {
+    const v = this.members.get(viewerId);
+    if (!v || !this.o.onAssignments) return;
+    const out: SlotAssignment[] = [];
+    for (let k = 0; ; k++) {
+      const a = v.forwards.get(`${k}:audio`);
+      const vid = v.forwards.get(`${k}:video`);
+      if (!a && !vid) break;
+      out.push({ slot: k, audioMid: a?.slot.mid ?? null, videoMid: vid?.slot.mid ?? null, source: this.plan.sourceIn(viewerId, k) });
+    }
+    this.o.onAssignments(viewerId, out);
+  }
+
+  private sendRembs(bps: number): void {
+    for (const m of this.members.values()) {
+      const ssrc = m.sources.get('video')?.ssrc;
+      if (m.connected && ssrc !== undefined) m.peer.sendRemb(ssrc, bps).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,10 @@
+export {
+  ForwardingRoom,
+  type ForwardingRoomOptions,
+  type ForwardingRoomStats,
+  ForwardingUnitError,
+  IceCandidateBody,
+  JoinRequest,
+  type SlotAssignment,
+} from './forwarding-room.js';
+export type { IceCandidateInit, Kind } from './unit-peer.js';

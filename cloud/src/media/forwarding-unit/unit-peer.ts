@@ -1,0 +1,194 @@
+/**
+ * The unit's end of one participant's peer connection (werift). The participant offers its own
+ * microphone and camera (send-only or send-receive m-lines) and receive-only m-lines, one audio and
+ * one video per other participant it may see: the "slots" the room fills. The unit answers, says
+ * which of its transceivers receive the participant's tracks and which send into each slot, and
+ * writes rewritten packets into a slot.
+ *
+ * What the unit negotiates and why (docs/conversation.md, « More than two »):
+ * - VP8 with nack, pli and goog-remb feedback; Opus. No RTX (a loss is repaired by the unit's own
+ *   retransmission of what it sent, from werift's per-sender cache) and no transport-cc (werift's
+ *   feedback held the browsers' video near 50 kbit/s); the unit sends REMB to each source instead.
+ * - Header extensions: mid (the browser routes each forwarded stream by it) and abs-send-time,
+ *   written by werift with this peer's ids; the source's own extensions are never copied.
+ */
+import {
+  type MediaStreamTrack,
+  PictureLossIndication,
+  ReceiverEstimatedMaxBitrate,
+  type RTCIceServer,
+  RTCPeerConnection,
+  RTCRtpCodecParameters,
+  type RTCRtpTransceiver,
+  RtcpPayloadSpecificFeedback,
+  RtpHeader,
+  RtpPacket,
+  useAbsSendTime,
+  useNACK,
+  usePLI,
+  useREMB,
+  useSdesMid,
+} from 'werift';
+import type { RtpOut } from './rtp-rewriter.js';
+
+export type Kind = 'audio' | 'video';
+
+export interface IceCandidateInit {
+  candidate: string;
+  sdpMid: string | null;
+  sdpMLineIndex: number | null;
+}
+
+export interface UnitPeerOptions {
+  iceServers: RTCIceServer[];
+  /** When given, the only host candidates (e.g. ['127.0.0.1'] in tests); else every interface. */
+  hostAddresses?: string[];
+  onIceCandidate: (c: IceCandidateInit) => void;
+  /** A track of the participant arrived (its first packet will follow on `track.onReceiveRtp`). */
+  onTrack: (kind: Kind, track: MediaStreamTrack, transceiver: RTCRtpTransceiver) => void;
+  onState: (state: string) => void;
+  /** A viewer's PLI or FIR about the stream this unit sends into `slot`. */
+  onKeyframeRequest: (slot: Slot) => void;
+}
+
+/** A receive-only m-line of the participant: where one other participant's track is sent. */
+export interface Slot {
+  index: number;
+  kind: Kind;
+  mid: string;
+  transceiver: RTCRtpTransceiver;
+}
+
+export class OfferRefused extends Error {}
+
+/** RFC 5104 Full Intra Request: payload-specific feedback FMT 4 (werift does not export the class). */
+const FIR_FMT = 4;
+const FEEDBACK = [useNACK(), usePLI(), useREMB()];
+
+export function unitCodecs(): { audio: RTCRtpCodecParameters[]; video: RTCRtpCodecParameters[] } {
+  return {
+    video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: FEEDBACK, payloadType: 96 })],
+    audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })],
+  };
+}
+
+export class UnitPeer {
+  readonly pc: RTCPeerConnection;
+  readonly slots: Slot[] = [];
+  /** The transceivers on which the participant sends, by kind. */
+  readonly published = new Map<Kind, RTCRtpTransceiver>();
+
+  constructor(private readonly o: UnitPeerOptions) {
+    const confined = o.hostAddresses !== undefined;
+    this.pc = new RTCPeerConnection({
+      codecs: unitCodecs(),
+      headerExtensions: { video: [useSdesMid(), useAbsSendTime()], audio: [useSdesMid()] },
+      iceServers: o.iceServers,
+      iceLite: true,
+      ...(confined ? { iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: o.hostAddresses } : {}),
+    });
+    this.pc.onIceCandidate.subscribe((c) => {
+      if (c?.candidate) o.onIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null });
+    });
+    this.pc.connectionStateChange.subscribe((s) => o.onState(s));
+    this.pc.onTrack.subscribe((track) => {
+      const t = this.pc.getTransceivers().find((x) => x.receiver.tracks.includes(track));
+      if (t && (track.kind === 'audio' || track.kind === 'video')) o.onTrack(track.kind, track, t);
+    });
+  }
+
+  /** Answers the participant's offer; refuses one that publishes two tracks of a kind. */
+  async answer(offerSdp: string): Promise<string> {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: offerSdp });
+    const perKind = { audio: 0, video: 0 };
+    for (const t of this.pc.getTransceivers()) {
+      const kind = t.kind;
+      if ((kind !== 'audio' && kind !== 'video') || t.mid === null) continue;
+      // offerDirection is the direction from the unit's side: recvonly = the participant sends.
+      if (t.offerDirection === 'recvonly' || t.offerDirection === 'sendrecv') {
+        if (this.published.has(kind)) throw new OfferRefused(`the offer publishes more than one ${kind} track (m-line ${t.mid})`);
+        this.published.set(kind, t);
+        t.setDirection('recvonly');
+      } else if (t.offerDirection === 'sendonly') {
+        // werift answers a receive-only m-line as inactive unless told it will send there.
+        t.setDirection('sendonly');
+        this.slots.push({ index: perKind[kind]++, kind, mid: t.mid, transceiver: t });
+      }
+    }
+    await this.pc.setLocalDescription(await this.pc.createAnswer());
+    this.watchFeedback();
+    const sdp = this.pc.localDescription?.sdp;
+    if (!sdp) throw new Error('werift gave no local description');
+    return sdp;
+  }
+
+  /**
+   * Key frame requests read off the transport: werift hands a PLI to the transceiver whose SSRC is
+   * the feedback's *sender* SSRC first, and a browser signs its receivers' feedback with the SSRC of
+   * its own camera, so the PLI went to the unit's receiver of that camera and was lost (the viewers
+   * sent PLIs, none reached a source). Matched here on the media SSRC (PLI) or the FIR entries.
+   */
+  private watchFeedback(): void {
+    const transport = this.slots[0]?.transceiver.dtlsTransport ?? [...this.published.values()][0]?.dtlsTransport;
+    if (!transport) return;
+    const bySsrc = (ssrc: number) => this.slots.find((s) => s.transceiver.sender.ssrc === ssrc);
+    transport.onRtcp.subscribe((p) => {
+      if (!(p instanceof RtcpPayloadSpecificFeedback)) return;
+      const f = p.feedback;
+      if (f instanceof PictureLossIndication) {
+        const slot = bySsrc(f.mediaSsrc);
+        if (slot) this.o.onKeyframeRequest(slot);
+      } else if (f.count === FIR_FMT && 'fir' in f) {
+        for (const e of f.fir) {
+          const slot = bySsrc(e.ssrc);
+          if (slot) this.o.onKeyframeRequest(slot);
+        }
+      }
+    });
+  }
+
+  async addIceCandidate(c: IceCandidateInit): Promise<void> {
+    await this.pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined });
+  }
+
+  /**
+   * Sends a rewritten packet into a slot. A fresh header: only the rewritten numbers and the marker;
+   * werift adds this peer's extensions (mid, abs-send-time) with this peer's ids and keeps the packet
+   * for retransmission on a NACK.
+   */
+  async send(slot: Slot, out: RtpOut, marker: boolean, payload: Buffer): Promise<void> {
+    const header = new RtpHeader({
+      payloadType: out.payloadType,
+      sequenceNumber: out.sequenceNumber,
+      timestamp: out.timestamp,
+      marker,
+      extensions: [],
+    });
+    await slot.transceiver.sender.sendRtp(new RtpPacket(header, payload));
+  }
+
+  /** The viewer's payload type for a codec name (lowercase mime subtype), as negotiated on this slot. */
+  slotPayloadType(slot: Slot): { name: string; payloadType: number } | undefined {
+    const c = slot.transceiver.sender.codec;
+    return c ? { name: c.name.toLowerCase(), payloadType: c.payloadType } : undefined;
+  }
+
+  /** Tells the participant's browser the rate the unit accepts for its video (REMB). */
+  async sendRemb(mediaSsrc: number, bitsPerSecond: number): Promise<void> {
+    const t = this.published.get('video');
+    if (!t) return;
+    const packet = new RtcpPayloadSpecificFeedback({
+      feedback: new ReceiverEstimatedMaxBitrate({
+        senderSsrc: t.receiver.rtcpSsrc,
+        mediaSsrc: 0,
+        bitrate: BigInt(Math.round(bitsPerSecond)),
+        ssrcFeedbacks: [mediaSsrc],
+      }),
+    });
+    await t.dtlsTransport.sendRtcp([packet]);
+  }
+
+  async close(): Promise<void> {
+    await this.pc.close();
+  }
+}
