@@ -16,13 +16,14 @@ const OUT_OF_PROCESS = ['*/src/**/*.e2e.test.ts', '*/src/**/*.browser.test.ts'];
  * at a time after the rest (group 1); everything else runs on two workers (group 0). A new test that
  * measures live media belongs here.
  */
-const LIVE_MEDIA = [
+export const LIVE_MEDIA = [
   'tests/teleconsult/consult-e2e.browser.test.ts',
   'tests/teleconsult/consult-ptz.browser.test.ts',
   'tests/teleconsult/consult-rejoin.browser.test.ts',
   'tests/teleconsult/conversation-simulated.browser.test.ts',
   'tests/teleconsult/conversation.browser.test.ts',
   'tests/teleconsult/ecg-serial.test.ts',
+  'tests/teleconsult/home-call.browser.test.ts',
   'tests/teleconsult/home-turn.browser.test.ts',
   'tests/teleconsult/join-device-check.browser.test.ts',
   'tests/teleconsult/join-waiting.browser.test.ts',

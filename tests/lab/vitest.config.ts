@@ -7,7 +7,6 @@ import base from '../../vitest.config.js';
 
 const { projects: _projects, ...baseTest } = base.test ?? {};
 
-
 export default defineConfig({
   ...base,
   test: {

@@ -41,7 +41,11 @@ describe.skipIf(skipReason !== null || inside)('the forwarding unit with four br
   it('in a namespace with only lo', async () => {
     const ns = await createNamespaces(`tfu${process.pid % 100_000}`);
     try {
-      const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', '--config', 'tests/lab/vitest.config.ts', FILE], { [IN_NETNS_ENV]: ns.main });
+      const r = await runIn(
+        ns.main,
+        [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', '--config', 'tests/lab/vitest.config.ts', FILE],
+        { [IN_NETNS_ENV]: ns.main },
+      );
       if (r.code !== 0) console.error(r.output);
       expect(r.code, innerFailure(r.output)).toBe(0);
       expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
