@@ -26,6 +26,7 @@ import type {
   NewDirectoryPatient,
   PatientMovement,
 } from './directory-records.js';
+import type { OncallTeamRecord, SiteRecord } from './site-records.js';
 import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import type { NurseProfile, NurseRecord } from './nurse-records.js';
@@ -370,6 +371,20 @@ export interface CloudStore {
   getAccount(id: string): Promise<AccountRecord | null>;
   /** Every account, by id. */
   listAccounts(): Promise<AccountRecord[]>;
+  /** Sites (migration 24): inserted or replaced (all but the creation time). */
+  saveSite(site: SiteRecord): Promise<void>;
+  /** Inserts the sites the store lacks and leaves the stored ones (the configuration's seed); returns the ids added. */
+  seedSites(sites: readonly SiteRecord[]): Promise<string[]>;
+  getSite(id: string): Promise<SiteRecord | null>;
+  /** Every site, in creation order. */
+  listSites(): Promise<SiteRecord[]>;
+  /** On-call teams of the alert notifications (migration 24): inserted or replaced. */
+  saveOncallTeam(team: OncallTeamRecord): Promise<void>;
+  /** Inserts the teams the store lacks and leaves the stored ones; returns the ids added. */
+  seedOncallTeams(teams: readonly OncallTeamRecord[]): Promise<string[]>;
+  deleteOncallTeam(id: string): Promise<boolean>;
+  /** Every team, by id; a row that no longer fits the team schema throws with its id. */
+  listOncallTeams(): Promise<OncallTeamRecord[]>;
   /** Nurses' cart credentials (migration 20): name, badge and carts written; a chosen PIN kept. */
   saveNurse(nurse: NurseProfile): Promise<void>;
   /** The nurse's PIN verifier (null clears it); false when the nurse is unknown. */

@@ -7,6 +7,7 @@ import { actLinkStoreSuite } from './act-link-suite.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
 import { directoryStoreSuite } from './directory-suite.js';
 import { enrolmentStoreSuite } from './enrolment-suite.js';
+import { siteStoreSuite } from './site-suite.js';
 import { nurseStoreSuite } from './nurse-suite.js';
 import { openCloudStore } from './open-store.js';
 import { outboxStoreSuite } from './outbox-suite.js';
@@ -69,6 +70,7 @@ directoryStoreSuite(harness);
 accountStoreSuite(harness);
 nurseStoreSuite(harness);
 enrolmentStoreSuite(harness);
+siteStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {

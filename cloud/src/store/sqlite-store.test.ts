@@ -10,6 +10,7 @@ import { actLinkStoreSuite } from './act-link-suite.js';
 import { appointmentStoreSuite } from './appointment-suite.js';
 import { directoryStoreSuite } from './directory-suite.js';
 import { enrolmentStoreSuite } from './enrolment-suite.js';
+import { siteStoreSuite } from './site-suite.js';
 import { nurseStoreSuite } from './nurse-suite.js';
 import { outboxStoreSuite } from './outbox-suite.js';
 import { reportStoreSuite } from './report-suite.js';
@@ -53,6 +54,7 @@ directoryStoreSuite(harness);
 accountStoreSuite(harness);
 nurseStoreSuite(harness);
 enrolmentStoreSuite(harness);
+siteStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;

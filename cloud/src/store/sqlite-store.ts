@@ -12,6 +12,8 @@ import type { CompiledQuery } from 'kysely';
 import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
 import type { AccountRecord } from './account-records.js';
 import { type AccountDatabase, AccountTables } from './account-tables.js';
+import { type SiteDatabase, SiteTables } from './site-tables.js';
+import type { OncallTeamRecord, SiteRecord } from './site-records.js';
 import type { ActLinkRecord } from './act-link-records.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
@@ -156,6 +158,7 @@ export class SqliteStore implements CloudStore {
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
+  private readonly siteTables: SiteTables;
   private readonly nurses: NurseTables;
   private readonly enrolments: EnrolmentTables;
   private readonly rows: RowDecoder;
@@ -186,6 +189,7 @@ export class SqliteStore implements CloudStore {
         .immediate(),
     );
     this.accounts = new AccountTables(sqliteKysely<AccountDatabase>(this.db), sqliteDialect);
+    this.siteTables = new SiteTables(sqliteKysely<SiteDatabase>(this.db), sqliteDialect);
     this.nurses = new NurseTables(sqliteKysely<NurseDatabase>(this.db), sqliteDialect);
     this.enrolments = new EnrolmentTables(sqliteKysely<EnrolmentDatabase>(this.db), sqliteDialect);
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
@@ -615,6 +619,38 @@ export class SqliteStore implements CloudStore {
 
   listAccounts(): Promise<AccountRecord[]> {
     return this.accounts.list();
+  }
+
+  saveSite(site: SiteRecord): Promise<void> {
+    return this.siteTables.saveSite(site);
+  }
+
+  seedSites(sites: readonly SiteRecord[]): Promise<string[]> {
+    return this.siteTables.seedSites(sites);
+  }
+
+  getSite(id: string): Promise<SiteRecord | null> {
+    return this.siteTables.getSite(id);
+  }
+
+  listSites(): Promise<SiteRecord[]> {
+    return this.siteTables.listSites();
+  }
+
+  saveOncallTeam(team: OncallTeamRecord): Promise<void> {
+    return this.siteTables.saveTeam(team);
+  }
+
+  seedOncallTeams(teams: readonly OncallTeamRecord[]): Promise<string[]> {
+    return this.siteTables.seedTeams(teams);
+  }
+
+  deleteOncallTeam(id: string): Promise<boolean> {
+    return this.siteTables.deleteTeam(id);
+  }
+
+  listOncallTeams(): Promise<OncallTeamRecord[]> {
+    return this.siteTables.listTeams();
   }
 
   saveNurse(nurse: NurseProfile): Promise<void> {
