@@ -26,7 +26,6 @@ import type {
   NewDirectoryPatient,
   PatientMovement,
 } from './directory-records.js';
-import type { OncallTeamRecord, SiteRecord } from './site-records.js';
 import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import type { NurseProfile, NurseRecord } from './nurse-records.js';
@@ -42,6 +41,7 @@ import type {
 } from './outbox-records.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';
+import type { OncallTeamRecord, SiteRecord } from './site-records.js';
 import type {
   AuditEvent,
   AuditEventInput,

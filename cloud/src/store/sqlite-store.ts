@@ -12,8 +12,6 @@ import type { CompiledQuery } from 'kysely';
 import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
 import type { AccountRecord } from './account-records.js';
 import { type AccountDatabase, AccountTables } from './account-tables.js';
-import { type SiteDatabase, SiteTables } from './site-tables.js';
-import type { OncallTeamRecord, SiteRecord } from './site-records.js';
 import type { ActLinkRecord } from './act-link-records.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
@@ -71,6 +69,8 @@ import { asArray, clampLimit, clampOffset } from './query.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
+import type { OncallTeamRecord, SiteRecord } from './site-records.js';
+import { type SiteDatabase, SiteTables } from './site-tables.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteDialect, sqliteKysely } from './store-dialect.js';
 import type {
