@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { CartAgendaPublisher } from './agenda/publisher.js';
 import type { AlertEngine } from './alerts/engine.js';
+import { storeEnrolments } from './alerts/enrolment-source.js';
 import type { NotifyTeam } from './alerts/notify/config.js';
 import { checkEnrollments, type EnrolledPatientSeed, startAlertEngine, type TelemonitoringOptions } from './alerts/wiring.js';
 import type { OidcConfig } from './auth/config.js';
@@ -138,7 +139,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
   try {
     // The checks of `config check` (time zone, enrollments, accounts…) stop the start before anything opens.
     assertCloudConfig(opts);
-    const enrollments = checkEnrollments(opts.patients);
+    checkEnrollments(opts.patients);
     const store = await openCloudStore({
       db: opts.db,
       sqliteFile: join(opts.dataDir, CLOUD_DB_FILE),
@@ -306,7 +307,9 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const notifications = await startNotifications({
       store,
       alerts: alerts.engine,
-      enrollments,
+      // The store's enrolments: one made through the API is notified like a configured one.
+      enrollments: storeEnrolments(store),
+      inSite: async (patientId, siteId) => (await store.patientGateways(patientId)).some((g) => teleconsult.directory.siteHas(siteId, g)),
       dashboardUrl: opts.publicBaseUrl ?? httpUrl,
       options: {
         outbox: opts.outbox,
