@@ -275,6 +275,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
         wake: () => wakeSender?.(),
       },
       appointmentsChanged: () => wakeInviter?.(),
+      ...(security ? { security } : {}),
+      outboxChannels: [...(opts.outbox?.email ? ['email' as const] : []), ...(opts.outbox?.sms ? ['sms' as const] : [])],
       ...(opts.joinClock ? { joinClock: opts.joinClock } : {}),
       outbox: { metrics: () => outboxMetrics?.() ?? null },
       ...(oidc ? { oidc } : {}),
