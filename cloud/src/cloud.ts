@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { type Logger, pino } from 'pino';
 import { CartAgendaPublisher } from './agenda/publisher.js';
 import type { AlertEngine } from './alerts/engine.js';
+import { storeEnrolments } from './alerts/enrolment-source.js';
 import type { NotifyTeam } from './alerts/notify/config.js';
 import { checkEnrollments, type EnrolledPatientSeed, startAlertEngine, type TelemonitoringOptions } from './alerts/wiring.js';
 import type { OidcConfig } from './auth/config.js';
@@ -144,7 +145,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
   try {
     // The checks of `config check` (time zone, enrollments, accounts…) stop the start before anything opens.
     assertCloudConfig(opts);
-    const enrollments = checkEnrollments(opts.patients);
+    checkEnrollments(opts.patients);
     const store = await openCloudStore({
       db: opts.db,
       sqliteFile: join(opts.dataDir, CLOUD_DB_FILE),
@@ -286,6 +287,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       reportSigned: (v) => {
         gpMailer?.signed(v).catch((e: unknown) => logger.error({ err: e, versionId: v.id }, 'report: the GP’s link could not be enqueued'));
       },
+      ...(security ? { security } : {}),
+      outboxChannels: [...(opts.outbox?.email ? ['email' as const] : []), ...(opts.outbox?.sms ? ['sms' as const] : [])],
       ...(opts.joinClock ? { joinClock: opts.joinClock } : {}),
       outbox: { metrics: () => outboxMetrics?.() ?? null },
       ...(oidc ? { oidc } : {}),
@@ -318,7 +321,9 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const notifications = await startNotifications({
       store,
       alerts: alerts.engine,
-      enrollments,
+      // The store's enrolments: one made through the API is notified like a configured one.
+      enrollments: storeEnrolments(store),
+      inSite: async (patientId, siteId) => (await store.patientGateways(patientId)).some((g) => teleconsult.directory.siteHas(siteId, g)),
       dashboardUrl: opts.publicBaseUrl ?? httpUrl,
       options: {
         outbox: opts.outbox,

@@ -168,6 +168,7 @@ describe.skipIf(!hasChromium)('administration page', () => {
         '42',
         '0.9.1',
         expect.stringMatching(/\d/),
+        'Révoquer',
       ]);
       await p.close();
     } finally {
@@ -180,7 +181,7 @@ describe.skipIf(!hasChromium)('administration page', () => {
     await p.goto(`${c.cloud.httpUrl}/admin?lang=${lang}`);
     await expect.poll(() => p.isVisible('#tab-button-patients')).toBe(true);
     expect(await p.evaluate(() => document.documentElement.lang)).toBe(lang);
-    for (const tab of ['accounts', 'carts', 'patients']) {
+    for (const tab of ['accounts', 'carts', 'patients', 'sites']) {
       await p.click(`#tab-button-${tab}`);
       await expect.poll(() => p.locator(`#tab-${tab} tbody tr`).count()).toBeGreaterThan(tab === 'carts' ? -1 : 0);
       const words = await p.evaluate(() => {

@@ -20,6 +20,7 @@ export const PERMISSIONS = [
   'patients.read',
   'patients.manage',
   'carts.manage',
+  'sites.manage',
   'accounts.manage',
   'audit.read',
   'acts.export',
@@ -85,7 +86,7 @@ export const ROLE_TABLE: Readonly<Record<Role, RoleInfo>> = {
   'site-admin': {
     title: 'administrator of one or more sites: accounts, carts and patients of those sites, no clinical data',
     rpps: false,
-    permissions: ['patients.read', 'patients.manage', 'carts.manage', 'accounts.manage'],
+    permissions: ['patients.read', 'patients.manage', 'carts.manage', 'sites.manage', 'accounts.manage'],
   },
   auditor: {
     title: 'data protection officer or quality auditor: reads the audit trail, nothing else',
@@ -105,6 +106,8 @@ export const PERMISSION_TEXT: Readonly<Record<Permission, string>> = {
   'patients.read': 'list its patients and read their identity (no readings)',
   'patients.manage': 'admit, transfer, discharge patients of its sites',
   'carts.manage': 'list carts with their state, enroll and revoke carts of its sites',
+  'sites.manage':
+    'list its sites and change their name, kind and contact (an administrator of every cart also creates sites and sets their carts); edit the on-call teams of its sites',
   'accounts.manage': 'create accounts, change their role and sites, disable them, end their sessions',
   'audit.read': 'read the audit trail of every cart',
   'acts.export': 'export the activity (acts.csv) for billing',

@@ -13,7 +13,9 @@ import { CloudMetrics } from './cloud-metrics.js';
 import type { HttpDeps } from './deps.js';
 import { registerActsExportRoute } from './routes/acts-export.js';
 import { registerAdminAccountRoutes } from './routes/admin-accounts.js';
+import { registerAdminOncallRoutes } from './routes/admin-oncall.js';
 import { registerAdminPageRoute } from './routes/admin-page.js';
+import { registerAdminSiteRoutes } from './routes/admin-sites.js';
 import { registerAgendaPageRoutes } from './routes/agenda-pages.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerAppointmentRoutes } from './routes/appointments.js';
@@ -129,6 +131,8 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerReportPageRoutes(scope);
       registerConsultRoutes(scope, deps, tc);
       registerAdminAccountRoutes(scope, deps, tc);
+      registerAdminSiteRoutes(scope, deps, tc);
+      registerAdminOncallRoutes(scope, deps, tc);
       registerAdminPageRoute(scope);
     });
   }

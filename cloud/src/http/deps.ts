@@ -4,6 +4,7 @@ import type { AlertEngine } from '../alerts/engine.js';
 import type { OidcSignIn } from '../auth/oidc.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { OutboxMetrics } from '../outbox/sender.js';
+import type { CloudSecurity } from '../security/cloud-security.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { CodeChannel } from '../store/link-identity-records.js';
 import type { ReportVersion } from '../store/report-records.js';
@@ -49,6 +50,10 @@ export interface HttpDeps {
   homeIdentity?: { telecomOf(patientId: string): Telecom | undefined; channels: readonly CodeChannel[]; wake(): void };
   /** The carts' patient lists (patients/publisher.ts): told when the directory changes a cart's patients. */
   patientLists?: { changed(gatewayId: string): void };
+  /** With tls.enabled: enrolment tokens and revocation of carts, from the administration page. */
+  security?: Pick<CloudSecurity, 'createToken' | 'revoke'>;
+  /** The channels the outbox can send (on-call contacts are refused without theirs). */
+  outboxChannels?: readonly ('email' | 'sms')[];
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

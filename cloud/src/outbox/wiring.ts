@@ -4,6 +4,7 @@ import { Value } from '@sinclair/typebox/value';
 import type { Logger } from 'pino';
 import type { PatientEnrollment } from '../alerts/config.js';
 import type { AlertEngine, Scheduler } from '../alerts/engine.js';
+import type { EnrolmentSource } from '../alerts/enrolment-source.js';
 import { AlertNotificationsConfig } from '../alerts/notify/config.js';
 import { AlertNotifier } from '../alerts/notify/notifier.js';
 import type { CloudStore } from '../store/cloud-store.js';
@@ -51,7 +52,10 @@ export interface Notifications {
 export async function startNotifications(o: {
   store: CloudStore;
   alerts: Pick<AlertEngine, 'onAlert'>;
-  enrollments: ReadonlyMap<string, PatientEnrollment>;
+  /** Who is enrolled: the store's enrolments in the cloud (those made through the API too), a fixed map in tests. */
+  enrollments: ReadonlyMap<string, PatientEnrollment> | EnrolmentSource;
+  /** Whether a patient is on one of a site's carts (teams with a `site`). */
+  inSite?: (patientId: string, siteId: string) => Promise<boolean>;
   dashboardUrl: string;
   options: NotificationsOptions;
   logger: Logger;
@@ -81,12 +85,20 @@ export async function startNotifications(o: {
           ...schedule,
         })
       : null;
+  // The configured teams seed the store once; the store is read at each round from then on, so a
+  // team edited on the administration page counts without a restart (docs/notifications.md).
+  const seeded = await o.store.seedOncallTeams(
+    notify.teams.map((team) => ({ team, source: 'config' as const, updatedAt: new Date(o.options.clock?.() ?? Date.now()).toISOString() })),
+  );
+  if (seeded.length > 0) o.logger.info({ teams: seeded }, 'notify: on-call teams written to the store from the configuration');
+  // With a transport the notifier runs even without a team yet: one added on the page is told at the next alert.
   const notifier =
-    notify.teams.length > 0
+    notify.teams.length > 0 || sender
       ? new AlertNotifier({
           store: o.store,
-          teams: notify.teams,
+          teams: async () => (await o.store.listOncallTeams()).map((t) => t.team),
           enrollments: o.enrollments,
+          ...(o.inSite ? { inSite: o.inSite } : {}),
           dashboardUrl: (notify.dashboardUrl ?? o.dashboardUrl).replace(/\/+$/, ''),
           onEnqueued: () => void sender?.wake(),
           everyMs: notify.checkEverySeconds * 1000,
@@ -119,7 +131,7 @@ export async function startNotifications(o: {
   await sender?.start();
   await notifier?.start();
   await inviter?.start();
-  if (notifier) o.logger.info({ teams: notify.teams.length }, 'notify: alert notifications active');
+  if (notifier) o.logger.info({ teams: (await o.store.listOncallTeams()).length }, 'notify: alert notifications active');
   return {
     sender,
     notifier,

@@ -41,6 +41,7 @@ import type {
 } from './outbox-records.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';
+import type { OncallTeamRecord, SiteRecord } from './site-records.js';
 import type {
   AuditEvent,
   AuditEventInput,
@@ -372,6 +373,20 @@ export interface CloudStore {
   getAccount(id: string): Promise<AccountRecord | null>;
   /** Every account, by id. */
   listAccounts(): Promise<AccountRecord[]>;
+  /** Sites (migration 24): inserted or replaced (all but the creation time). */
+  saveSite(site: SiteRecord): Promise<void>;
+  /** Inserts the sites the store lacks and leaves the stored ones (the configuration's seed); returns the ids added. */
+  seedSites(sites: readonly SiteRecord[]): Promise<string[]>;
+  getSite(id: string): Promise<SiteRecord | null>;
+  /** Every site, in creation order. */
+  listSites(): Promise<SiteRecord[]>;
+  /** On-call teams of the alert notifications (migration 24): inserted or replaced. */
+  saveOncallTeam(team: OncallTeamRecord): Promise<void>;
+  /** Inserts the teams the store lacks and leaves the stored ones; returns the ids added. */
+  seedOncallTeams(teams: readonly OncallTeamRecord[]): Promise<string[]>;
+  deleteOncallTeam(id: string): Promise<boolean>;
+  /** Every team, by id; a row that no longer fits the team schema throws with its id. */
+  listOncallTeams(): Promise<OncallTeamRecord[]>;
   /** Nurses' cart credentials (migration 20): name, badge and carts written; a chosen PIN kept. */
   saveNurse(nurse: NurseProfile): Promise<void>;
   /** The nurse's PIN verifier (null clears it); false when the nurse is unknown. */

@@ -493,6 +493,28 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 24,
+    name: 'sites and on-call teams in the store (the configuration seeds them)',
+    sql: `
+      CREATE TABLE sites (
+        id             text COLLATE "C" PRIMARY KEY,
+        name           text NOT NULL,
+        kind           text NOT NULL CHECK (kind IN ('ehpad', 'home')),
+        gateways_json  text NOT NULL,
+        contact_json   text,
+        source         text NOT NULL CHECK (source IN ('config', 'admin')),
+        created_at     timestamptz NOT NULL,
+        updated_at     timestamptz NOT NULL
+      );
+      CREATE TABLE oncall_teams (
+        id          text COLLATE "C" PRIMARY KEY,
+        team_json   text NOT NULL,
+        source      text NOT NULL CHECK (source IN ('config', 'admin')),
+        updated_at  timestamptz NOT NULL
+      );
+      `,
+    },
+    {
     version: 26,
     name: 'report links for the carts (audience cart), found again by version and recipient',
     sql: `

@@ -13,6 +13,7 @@ import { outboxStoreSuite } from './outbox-suite.js';
 import { PG_MIGRATIONS } from './postgres-migrations.js';
 import { PostgresStore } from './postgres-store.js';
 import { reportStoreSuite } from './report-suite.js';
+import { siteStoreSuite } from './site-suite.js';
 import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
 import { teleconsultStoreSuite } from './teleconsult-suite.js';
 import { throttleStoreSuite } from './throttle-suite.js';
@@ -69,6 +70,7 @@ directoryStoreSuite(harness);
 accountStoreSuite(harness);
 nurseStoreSuite(harness);
 enrolmentStoreSuite(harness);
+siteStoreSuite(harness);
 
 describe('PostgresStore server side', () => {
   it('applies its migrations once when several processes open a new database at once', async () => {

@@ -71,6 +71,8 @@ import { asArray, clampLimit, clampOffset } from './query.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
+import type { OncallTeamRecord, SiteRecord } from './site-records.js';
+import { type SiteDatabase, SiteTables } from './site-tables.js';
 import { postgresDialect, postgresKysely } from './store-dialect.js';
 import type {
   AuditEvent,
@@ -258,6 +260,7 @@ export class PostgresStore implements CloudStore {
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
+  private readonly siteTables: SiteTables;
   private readonly nurses: NurseTables;
   private readonly enrolments: EnrolmentTables;
   private readonly rows: RowDecoder;
@@ -277,6 +280,7 @@ export class PostgresStore implements CloudStore {
     this.linkIdentity = new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect);
     this.directory = new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect);
     this.accounts = new AccountTables(postgresKysely<AccountDatabase>(pool), postgresDialect);
+    this.siteTables = new SiteTables(postgresKysely<SiteDatabase>(pool), postgresDialect);
     this.nurses = new NurseTables(postgresKysely<NurseDatabase>(pool), postgresDialect);
     this.enrolments = new EnrolmentTables(postgresKysely<EnrolmentDatabase>(pool), postgresDialect);
     this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
@@ -774,6 +778,38 @@ export class PostgresStore implements CloudStore {
 
   listAccounts(): Promise<AccountRecord[]> {
     return this.accounts.list();
+  }
+
+  saveSite(site: SiteRecord): Promise<void> {
+    return this.siteTables.saveSite(site);
+  }
+
+  seedSites(sites: readonly SiteRecord[]): Promise<string[]> {
+    return this.siteTables.seedSites(sites);
+  }
+
+  getSite(id: string): Promise<SiteRecord | null> {
+    return this.siteTables.getSite(id);
+  }
+
+  listSites(): Promise<SiteRecord[]> {
+    return this.siteTables.listSites();
+  }
+
+  saveOncallTeam(team: OncallTeamRecord): Promise<void> {
+    return this.siteTables.saveTeam(team);
+  }
+
+  seedOncallTeams(teams: readonly OncallTeamRecord[]): Promise<string[]> {
+    return this.siteTables.seedTeams(teams);
+  }
+
+  deleteOncallTeam(id: string): Promise<boolean> {
+    return this.siteTables.deleteTeam(id);
+  }
+
+  listOncallTeams(): Promise<OncallTeamRecord[]> {
+    return this.siteTables.listTeams();
   }
 
   saveNurse(nurse: NurseProfile): Promise<void> {

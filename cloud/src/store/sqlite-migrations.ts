@@ -517,6 +517,30 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 24,
+    name: 'sites and on-call teams in the store (the configuration seeds them)',
+    sql: `
+      -- kind: ehpad (a nursing home's carts) or home (a home telemonitoring programme's kits).
+      CREATE TABLE sites (
+        id             TEXT PRIMARY KEY,
+        name           TEXT NOT NULL,
+        kind           TEXT NOT NULL CHECK (kind IN ('ehpad', 'home')),
+        gateways_json  TEXT NOT NULL,
+        contact_json   TEXT,
+        source         TEXT NOT NULL CHECK (source IN ('config', 'admin')),
+        created_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL
+      ) WITHOUT ROWID;
+      -- One team as alertNotifications.teams[] describes it (levels, contacts, quiet hours), as JSON.
+      CREATE TABLE oncall_teams (
+        id          TEXT PRIMARY KEY,
+        team_json   TEXT NOT NULL,
+        source      TEXT NOT NULL CHECK (source IN ('config', 'admin')),
+        updated_at  TEXT NOT NULL
+      ) WITHOUT ROWID;
+      `,
+    },
+    {
     version: 26,
     name: 'report links for the carts (audience cart), found again by version and recipient',
     sql: `

@@ -14,6 +14,7 @@ import { nurseStoreSuite } from './nurse-suite.js';
 import { outboxStoreSuite } from './outbox-suite.js';
 import { reportStoreSuite } from './report-suite.js';
 import type { UnreadableRow } from './row-decoder.js';
+import { siteStoreSuite } from './site-suite.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
@@ -53,6 +54,7 @@ directoryStoreSuite(harness);
 accountStoreSuite(harness);
 nurseStoreSuite(harness);
 enrolmentStoreSuite(harness);
+siteStoreSuite(harness);
 
 describe('SqliteStore file', () => {
   let dir: string | undefined;

@@ -69,6 +69,8 @@ import { asArray, clampLimit, clampOffset } from './query.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
+import type { OncallTeamRecord, SiteRecord } from './site-records.js';
+import { type SiteDatabase, SiteTables } from './site-tables.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteDialect, sqliteKysely } from './store-dialect.js';
 import type {
@@ -156,6 +158,7 @@ export class SqliteStore implements CloudStore {
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
+  private readonly siteTables: SiteTables;
   private readonly nurses: NurseTables;
   private readonly enrolments: EnrolmentTables;
   private readonly rows: RowDecoder;
@@ -186,6 +189,7 @@ export class SqliteStore implements CloudStore {
         .immediate(),
     );
     this.accounts = new AccountTables(sqliteKysely<AccountDatabase>(this.db), sqliteDialect);
+    this.siteTables = new SiteTables(sqliteKysely<SiteDatabase>(this.db), sqliteDialect);
     this.nurses = new NurseTables(sqliteKysely<NurseDatabase>(this.db), sqliteDialect);
     this.enrolments = new EnrolmentTables(sqliteKysely<EnrolmentDatabase>(this.db), sqliteDialect);
     this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
@@ -619,6 +623,38 @@ export class SqliteStore implements CloudStore {
 
   listAccounts(): Promise<AccountRecord[]> {
     return this.accounts.list();
+  }
+
+  saveSite(site: SiteRecord): Promise<void> {
+    return this.siteTables.saveSite(site);
+  }
+
+  seedSites(sites: readonly SiteRecord[]): Promise<string[]> {
+    return this.siteTables.seedSites(sites);
+  }
+
+  getSite(id: string): Promise<SiteRecord | null> {
+    return this.siteTables.getSite(id);
+  }
+
+  listSites(): Promise<SiteRecord[]> {
+    return this.siteTables.listSites();
+  }
+
+  saveOncallTeam(team: OncallTeamRecord): Promise<void> {
+    return this.siteTables.saveTeam(team);
+  }
+
+  seedOncallTeams(teams: readonly OncallTeamRecord[]): Promise<string[]> {
+    return this.siteTables.seedTeams(teams);
+  }
+
+  deleteOncallTeam(id: string): Promise<boolean> {
+    return this.siteTables.deleteTeam(id);
+  }
+
+  listOncallTeams(): Promise<OncallTeamRecord[]> {
+    return this.siteTables.listTeams();
   }
 
   saveNurse(nurse: NurseProfile): Promise<void> {

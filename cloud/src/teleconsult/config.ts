@@ -134,8 +134,16 @@ export type NurseConfig = Static<typeof NurseConfig>;
 
 export const SiteConfig = Type.Object(
   {
-    id: CloneType(Id, { description: 'referenced by specialists[].sites' }),
+    id: CloneType(Id, {
+      description:
+        'referenced by specialists[].sites; the first start writes the site to the store, which the administration page edits from then on (docs/configuration.md)',
+    }),
     name: Type.String({ minLength: 1, maxLength: 128, description: 'display name' }),
+    kind: Type.Optional(
+      Type.Union([Type.Literal('ehpad'), Type.Literal('home')], {
+        description: 'ehpad: a nursing home and its carts (the default); home: a home telemonitoring programme and its kits',
+      }),
+    ),
     gateways: Type.Array(GatewayPattern, { maxItems: 1000, description: "the site's carts" }),
     contact: Type.Optional(
       CloneType(Telecom, {

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { seedAccounts } from '../auth/accounts.js';
 import { AuthThrottle } from '../security/auth-throttle.js';
 import type { CloudSecurity } from '../security/cloud-security.js';
+import { seedSites } from '../sites/store-sites.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { TeleconsultConfig, TurnRelayConfig } from './config.js';
 import { LoginSessions } from './logins.js';
@@ -46,8 +47,10 @@ export interface StartTeleconsultOptions {
 export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {
   const totpKey = o.config.totpKeyFile === undefined ? undefined : readTotpKey(o.config.totpKeyFile);
   // The configured accounts seed the store; the directory holds every stored one (auth/accounts.ts).
-  const accounts = await seedAccounts(o.store, o.config.specialists, o.config.sites, new Date(), (m) => o.logger.warn(`teleconsult: ${m}`));
-  const directory = new SpecialistDirectory(accounts, o.config.sites, totpKey);
+  // Sites live in the store, seeded from the configuration (sites/store-sites.ts); accounts after them.
+  const sites = await seedSites(o.store, o.config.sites, new Date(), (m) => o.logger.warn(`teleconsult: ${m}`));
+  const accounts = await seedAccounts(o.store, o.config.specialists, sites, new Date(), (m) => o.logger.warn(`teleconsult: ${m}`));
+  const directory = new SpecialistDirectory(accounts, sites, totpKey);
   const totp = new TotpVerifier(o.loginClock);
   // Logins are written through to the store and read back here: a restart signs nobody out.
   const logins = new LoginSessions(

@@ -67,6 +67,24 @@ export class SpecialistDirectory {
     else if (this.totpKey) this.totpSecrets.set(account.id, decryptTotpSecret(account.totp, account.id, this.totpKey));
   }
 
+  /**
+   * Adds or replaces a site while the cloud runs (the administration API, after the store has it):
+   * the next request of an account of that site sees its carts.
+   */
+  putSite(site: SiteConfig): void {
+    this.sites.set(site.id, site);
+  }
+
+  /** Whether the cart is one of the site's (its patterns match it). */
+  siteHas(siteId: string, gatewayId: string): boolean {
+    return this.sites.get(siteId)?.gateways.some((p) => matches(p, gatewayId)) ?? false;
+  }
+
+  /** The site as the directory holds it (administration). */
+  site(id: string): SiteConfig | undefined {
+    return this.sites.get(id);
+  }
+
   /** The account as stored in the directory, disabled or not (administration). */
   config(id: string): AccountConfig | undefined {
     return this.byId.get(id);

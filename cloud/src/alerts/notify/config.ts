@@ -60,6 +60,15 @@ export const NotifyTeam = Type.Object(
       uniqueItems: true,
       description: 'the telemonitoring programmes whose alerts this team receives',
     }),
+    site: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        pattern: '^[A-Za-z0-9][A-Za-z0-9_.@-]*$',
+        description:
+          "the site (teleconsult.sites) whose patients this team is told of, and whose administrator edits it on the administration page; without it, every site's patients of its programmes",
+      }),
+    ),
     timeZone: Type.String({
       minLength: 1,
       maxLength: 64,

@@ -56,7 +56,7 @@ describe('AlertNotifier + OutboxSender (SQLite, SMTP server, Brevo stand-in, mov
   let notifier: AlertNotifier;
   const manual = () => () => undefined;
 
-  const open = (teams: NotifyTeam[]) => {
+  const open = (teams: NotifyTeam[], inSite?: (patientId: string, siteId: string) => Promise<boolean>) => {
     sender = new OutboxSender({
       store,
       email: smtpSender({ host: '127.0.0.1', port: sink.port, tls: 'none', from: 'alertes@telecart.example' }),
@@ -71,6 +71,7 @@ describe('AlertNotifier + OutboxSender (SQLite, SMTP server, Brevo stand-in, mov
       teams,
       enrollments: enrollmentsOf([{ id: 'hf-7', telemonitoring: { programme: 'heart-failure' } }]),
       dashboardUrl: 'https://cloud.example',
+      ...(inSite ? { inSite } : {}),
       onEnqueued: () => void sender.wake(),
       everyMs: 30_000,
       logger: silent,
@@ -98,6 +99,17 @@ describe('AlertNotifier + OutboxSender (SQLite, SMTP server, Brevo stand-in, mov
     await sink.close();
     await brevo.close();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("tells a team with a site only of that site's patients", async () => {
+    now = Date.parse('2026-12-07T10:00:00Z');
+    const sites: Record<string, string> = { 'hf-7': 'home-a' };
+    const one = (id: string, site: string, email: string) =>
+      team({ id, site, levels: [{ afterMinutes: 0, contacts: [{ name: id, email }] }] });
+    open([one('team-a', 'home-a', 'a@example.org'), one('team-b', 'home-b', 'b@example.org')], async (p, s) => sites[p] === s);
+    await store.upsertOpenAlert(trigger('warning', now));
+    await step();
+    expect(sink.received.map((m) => (m.to && 'value' in m.to ? m.to.value[0]?.address : null))).toEqual(['a@example.org']);
   });
 
   it('tells level 1 by e-mail and SMS at once, without any measured value; escalates on the moved clock; an acknowledgement stops it', async () => {

@@ -6,8 +6,9 @@
  */
 import type { Logger } from 'pino';
 import type { CloudStore } from '../../store/cloud-store.js';
-import type { PatientEnrollment } from '../config.js';
+import { enrollmentCovers, type PatientEnrollment } from '../config.js';
 import type { AlertEvent, Scheduler } from '../engine.js';
+import { type EnrolmentSource, fixedEnrolments, isEnrolmentSource } from '../enrolment-source.js';
 import { killPoint } from '../kill-point.js';
 import type { NotifyTeam } from './config.js';
 import { type AlertContext, digestMessages, initialsOf, levelMessages, localClock } from './plan.js';
@@ -20,8 +21,15 @@ export interface AlertNotifierOptions {
     CloudStore,
     'getAlert' | 'listAlerts' | 'getPatient' | 'dueEscalations' | 'escalate' | 'endEscalation' | 'cancelOutbox' | 'enqueueOutbox'
   >;
-  teams: readonly NotifyTeam[];
-  enrollments: ReadonlyMap<string, PatientEnrollment>;
+  /**
+   * The on-call teams: a fixed list, or read at each round (the store's, which the administration
+   * page edits: a change counts from the next round, without a restart).
+   */
+  teams: readonly NotifyTeam[] | (() => Promise<readonly NotifyTeam[]>);
+  /** Who is enrolled in which programme: the store's enrolments (those made through the API too), or a fixed map. */
+  enrollments: ReadonlyMap<string, PatientEnrollment> | EnrolmentSource;
+  /** Whether the patient is on one of the site's carts (a team with a `site` is told of that site's patients only). */
+  inSite?: (patientId: string, siteId: string) => Promise<boolean>;
   /** Origin of the dashboard links. */
   dashboardUrl: string;
   /** Told when messages were enqueued (the outbox sender). */
@@ -46,9 +54,21 @@ export class AlertNotifier {
   private cancel: (() => void) | null = null;
   /** Team id → local date whose digest is written (saves the query; the idempotency key is the guard). */
   private readonly digested = new Map<string, string>();
+  private readonly enrolments: EnrolmentSource;
 
   constructor(private readonly o: AlertNotifierOptions) {
     this.now = o.now ?? Date.now;
+    this.enrolments = isEnrolmentSource(o.enrollments) ? o.enrollments : fixedEnrolments(o.enrollments);
+  }
+
+  private async teams(): Promise<readonly NotifyTeam[]> {
+    return typeof this.o.teams === 'function' ? this.o.teams() : this.o.teams;
+  }
+
+  /** The team is told of this patient: a team without a site, or one of whose site the patient is. */
+  private async serves(t: NotifyTeam, patientId: string): Promise<boolean> {
+    if (t.site === undefined) return true;
+    return this.o.inSite ? this.o.inSite(patientId, t.site) : false;
   }
 
   start(): Promise<void> {
@@ -85,9 +105,12 @@ export class AlertNotifier {
     return this.queue;
   }
 
-  private teamsOf(patientId: string): NotifyTeam[] {
-    const e = this.o.enrollments.get(patientId);
-    return e ? this.o.teams.filter((t) => t.programmes.includes(e.programme)) : [];
+  /** The teams of the programmes the patient was enrolled in when the alert opened. */
+  private async teamsOf(patientId: string, at: number): Promise<NotifyTeam[]> {
+    const programmes = new Set((await this.enrolments.ofPatient(patientId)).filter((e) => enrollmentCovers(e, at)).map((e) => e.programme));
+    const out: NotifyTeam[] = [];
+    for (const t of await this.teams()) if (t.programmes.some((p) => programmes.has(p)) && (await this.serves(t, patientId))) out.push(t);
+    return out;
   }
 
   private async context(alert: AlertContext['alert']): Promise<AlertContext> {
@@ -111,7 +134,7 @@ export class AlertNotifier {
         await this.end(esc.alertId, alert === null ? 'unknown alert' : alert.status);
         continue;
       }
-      const teams = this.teamsOf(alert.patientId);
+      const teams = await this.teamsOf(alert.patientId, Date.parse(alert.openedAt));
       const c = await this.context(alert);
       const unacked = (now.getTime() - Date.parse(alert.openedAt)) / MINUTE;
       const messages = teams.flatMap((t) => levelMessages(t, esc.level, c, now, unacked));
@@ -135,12 +158,15 @@ export class AlertNotifier {
   }
 
   private async digests(now: Date): Promise<void> {
-    for (const team of this.o.teams) {
+    const active = await this.enrolments.activeAt(now.getTime());
+    for (const team of await this.teams()) {
       if (team.digestAt === undefined) continue;
       const { date, minutes } = localClock(now, team.timeZone);
       const at = Number(team.digestAt.slice(0, 2)) * 60 + Number(team.digestAt.slice(3, 5));
       if (minutes < at || this.digested.get(team.id) === date) continue;
-      const patientIds = [...this.o.enrollments.values()].filter((e) => team.programmes.includes(e.programme)).map((e) => e.patientId);
+      const patientIds: string[] = [];
+      for (const e of active)
+        if (team.programmes.includes(e.programme) && (await this.serves(team, e.patientId))) patientIds.push(e.patientId);
       const open = await this.o.store.listAlerts({ status: 'open', patientIds, limit: 1000 });
       const contexts = await Promise.all(open.alerts.map((a) => this.context(a)));
       const added = await this.o.store.enqueueOutbox(digestMessages(team, contexts, now), now);

@@ -4,7 +4,6 @@
  *   POST  /api/admin/accounts                    create one: {id, name, role, sites, rpps?, email?, phone?, password}
  *   PATCH /api/admin/accounts/:id                change name, role, sites, RPPS, contact; disable or enable; reset TOTP
  *   POST  /api/admin/accounts/:id/end-sessions   end every login of the account
- *   GET   /api/admin/sites                       the sites this administrator manages
  *   GET   /api/admin/carts                       the carts of those sites that reported (carts.manage): online state, backlog, version, last seen
  * A site administrator manages the accounts whose sites are all among its own, and grants only its
  * sites; an account with every cart ('*') manages all. The store is written first, then the
@@ -164,17 +163,6 @@ export function registerAdminAccountRoutes(
       const scope = managedSites(currentSpecialist(req));
       const accounts = (await store.listAccounts()).filter((a) => manages(scope, a)).map(view);
       return reply.header('cache-control', 'no-store').send({ accounts });
-    },
-  );
-
-  app.get(
-    '/api/admin/sites',
-    { schema: { response: { 200: Type.Object({ sites: Type.Array(Type.Object({ id: Type.String(), name: Type.String() })) }) } }, config },
-    async (req, reply) => {
-      const scope = managedSites(currentSpecialist(req));
-      return reply
-        .header('cache-control', 'no-store')
-        .send({ sites: tc.directory.siteList().filter((s) => scope === 'all' || scope.has(s.id)) });
     },
   );
 

@@ -23,6 +23,7 @@ import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import { FhirPatientSchema, OperationOutcomeSchema } from '../../fhir/response-schemas.js';
 import type { DirectoryPatient, PatientMovement } from '../../store/cloud-store.js';
 import { IDENTITY_STATUSES, MOVEMENT_KINDS } from '../../store/directory-records.js';
+import { auditOutOfScope, managesCart, managesPatient } from '../access/admin-scope.js';
 import type { HttpDeps } from '../deps.js';
 import { badRequest, baseUrl, firstIssue, parameterOf } from '../fhir-helpers.js';
 import { FhirIdParams } from '../query-schemas.js';
@@ -214,13 +215,28 @@ export function registerDirectoryRoutes(
     attachValidation: true,
   });
   const identityOf = (b: Static<typeof Update>): IdentityInput => b;
+  /** The patient is among the account's sites'; another site's answers as an unknown one (404), with an audit line. */
+  const mine = (req: FastifyRequest, patientId: string) => managesPatient(tc, store, currentSpecialist(req).id, patientId);
+  const notMine = (req: FastifyRequest, reply: FastifyReply, patientId: string) => {
+    auditOutOfScope(tc, req, { patientId, detail: `patient ${patientId} is not on a site this account manages` });
+    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${patientId}` });
+  };
+  const cartNotMine = (req: FastifyRequest, reply: FastifyReply, patientId: string, gateway: string) => {
+    auditOutOfScope(tc, req, { patientId, gatewayId: gateway, detail: `cart ${gateway} is not on a site this account manages` });
+    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no cart ${gateway}` });
+  };
+  const visible = async <T>(req: FastifyRequest, items: readonly T[], ids: (t: T) => string[]): Promise<T[]> => {
+    const out: T[] = [];
+    for (const it of items) if ((await Promise.all(ids(it).map((id) => mine(req, id)))).every(Boolean)) out.push(it);
+    return out;
+  };
 
   app.get(
     '/api/directory/patients',
     { schema: { response: { 200: ListReply } }, config: { access: 'specialist', permission: 'patients.manage' } },
     async (req) => {
       audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory' });
-      return { patients: await store.listDirectory() };
+      return { patients: await visible(req, await store.listDirectory(), (p) => [p.id]) };
     },
   );
 
@@ -233,6 +249,7 @@ export function registerDirectoryRoutes(
     async (req, reply) => {
       const patient = await store.getDirectoryPatient(req.params.id);
       if (!patient) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${req.params.id}` });
+      if (!(await mine(req, patient.id))) return notMine(req, reply, patient.id);
       audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory', patientId: patient.id });
       return { patient, movements: await store.patientMovements(patient.id) };
     },
@@ -243,7 +260,7 @@ export function registerDirectoryRoutes(
     { schema: { response: { 200: DuplicatesReply } }, config: { access: 'specialist', permission: 'patients.manage' } },
     async (req) => {
       audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory-duplicates' });
-      return { duplicates: await store.likelyDuplicates() };
+      return { duplicates: await visible(req, await store.likelyDuplicates(), (d) => [d.a, d.b]) };
     },
   );
 
@@ -258,6 +275,7 @@ export function registerDirectoryRoutes(
     { ...opts(Update), schema: { ...opts(Update).schema, params: IdParams } },
     async (req, reply) => {
       if (req.validationError) return bad(req, reply, 'patient', req.params.id);
+      if (!(await mine(req, req.params.id))) return notMine(req, reply, req.params.id);
       return send(reply, await service.update(currentSpecialist(req).id, req.params.id, identityOf(req.body)));
     },
   );
@@ -270,6 +288,9 @@ export function registerDirectoryRoutes(
         if (req.validationError) return bad(req, reply, kind, req.params.id);
         const by = currentSpecialist(req).id;
         const { gateway, localId } = req.body;
+        if (!(await mine(req, req.params.id))) return notMine(req, reply, req.params.id);
+        // Admitted or moved only onto a cart of the account's sites.
+        if (!managesCart(tc, by, gateway)) return cartNotMine(req, reply, req.params.id, gateway);
         return send(
           reply,
           kind === 'admit'
@@ -284,12 +305,14 @@ export function registerDirectoryRoutes(
     { ...opts(Discharge), schema: { ...opts(Discharge).schema, params: IdParams } },
     async (req, reply) => {
       if (req.validationError) return bad(req, reply, 'discharge', req.params.id);
+      if (!(await mine(req, req.params.id))) return notMine(req, reply, req.params.id);
       return send(reply, await service.discharge(currentSpecialist(req).id, req.params.id, req.body.reason ?? null));
     },
   );
 
   app.post<{ Body: Static<typeof Merge> }>('/api/directory/merge', opts(Merge), async (req, reply) => {
     if (req.validationError) return bad(req, reply, 'merge');
+    for (const id of [req.body.survivor, req.body.duplicate]) if (!(await mine(req, id))) return notMine(req, reply, id);
     return send(reply, await service.merge(currentSpecialist(req).id, req.body.survivor, req.body.duplicate));
   });
 
@@ -337,6 +360,13 @@ export function registerDirectoryRoutes(
           detail: `Patient.id ${req.body.id} is not ${req.params.id}`,
         });
         return badRequest(reply, `Patient.id ${req.body.id} is not the id in the URL (${req.params.id})`, 'id');
+      }
+      if (!(await mine(req, req.params.id))) {
+        auditOutOfScope(tc, req, { patientId: req.params.id, detail: `patient ${req.params.id} is not on a site this account manages` });
+        return reply
+          .code(404)
+          .type(FHIR_JSON)
+          .send(operationOutcome('not-found', `no patient ${req.params.id}`));
       }
       const identity = fhirIdentity(req, reply, req.body, req.params.id);
       if (identity === null) return reply;

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EnrollmentError, PROGRAMMES, RuleOverrides, resolveEnrollment } from '../../alerts/config.js';
 import { rppsProblem } from '../../auth/permissions.js';
 import { CONSENT_GIVERS, CONSENT_METHODS, type EnrolmentRecord } from '../../store/enrolment-records.js';
+import { auditOutOfScope, managesPatient } from '../access/admin-scope.js';
 import type { HttpDeps } from '../deps.js';
 import type { Fits } from '../schema-fit.js';
 import { currentSpecialist } from './specialist-auth.js';
@@ -108,7 +109,13 @@ export function registerEnrolmentRoutes(app: FastifyInstance, deps: HttpDeps, tc
     audit(req, 'enrolment-refused', patientId, message);
     return reply.code(status).send({ statusCode: status, error: ERRORS[status], message });
   };
-  const known = async (id: string) => (await store.getDirectoryPatient(id)) !== null;
+  // Another site's patient answers as an unknown one, with an audit line (access/admin-scope.ts).
+  const known = async (req: FastifyRequest, id: string) => {
+    if ((await store.getDirectoryPatient(id)) === null) return false;
+    if (await managesPatient(tc, store, currentSpecialist(req).id, id)) return true;
+    auditOutOfScope(tc, req, { patientId: id, detail: `patient ${id} is not on a site this account manages` });
+    return false;
+  };
 
   app.get<{ Params: Static<typeof PatientParams> }>(
     '/api/patients/:id/enrolments',
@@ -118,7 +125,7 @@ export function registerEnrolmentRoutes(app: FastifyInstance, deps: HttpDeps, tc
     },
     async (req, reply) => {
       const id = req.params.id;
-      if (!(await known(id))) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${id}` });
+      if (!(await known(req, id))) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${id}` });
       audit(req, 'read-enrolments', id);
       return { enrolments: await store.patientEnrolments(id) };
     },
@@ -135,7 +142,7 @@ export function registerEnrolmentRoutes(app: FastifyInstance, deps: HttpDeps, tc
       const id = req.params.id;
       if (req.validationError) return refuse(req, reply, 400, id, `enrolment: ${req.validationError.message}`);
       const b = req.body;
-      if (!(await known(id))) return refuse(req, reply, 404, id, `no patient ${id}`);
+      if (!(await known(req, id))) return refuse(req, reply, 404, id, `no patient ${id}`);
       const rpps = rppsProblem(b.prescriber.rpps);
       if (rpps !== null) return refuse(req, reply, 400, id, `prescriber.rpps: ${rpps}`);
       for (const [key, v] of [
@@ -191,7 +198,8 @@ export function registerEnrolmentRoutes(app: FastifyInstance, deps: HttpDeps, tc
       const { id, enrolmentId } = req.params;
       if (req.validationError) return refuse(req, reply, 400, id, `end: ${req.validationError.message}`);
       const e = await store.getEnrolment(enrolmentId);
-      if (e === null || e.patientId !== id) return refuse(req, reply, 404, id, `no enrolment ${enrolmentId} of patient ${id}`);
+      if (e === null || e.patientId !== id || !(await known(req, id)))
+        return refuse(req, reply, 404, id, `no enrolment ${enrolmentId} of patient ${id}`);
       const end = req.body?.end === undefined ? new Date() : new Date(instant(req.body.end));
       if (Number.isNaN(end.getTime())) return refuse(req, reply, 400, id, `end is not a real date: ${req.body?.end}`);
       const r = await store.endEnrolment(enrolmentId, end, currentSpecialist(req).id);

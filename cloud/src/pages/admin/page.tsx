@@ -11,6 +11,7 @@ import { ROLES } from '../../auth/permissions.js';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
 import type { IDENTITY_STATUSES } from '../../store/directory-records.js';
+import { CartEnrol, SitesTab } from './sites-tab.js';
 import { ADMIN_CSS } from './style.js';
 
 const bundle = () => loadPageBundle(import.meta.url);
@@ -99,6 +100,7 @@ function CartsTab({ t }: { t: T }) {
             <th scope="col">{t.backlog}</th>
             <th scope="col">{t.version}</th>
             <th scope="col">{t.lastSeen}</th>
+            <th scope="col">{t.actions}</th>
           </tr>
         </thead>
         <tbody />
@@ -106,6 +108,7 @@ function CartsTab({ t }: { t: T }) {
       <p id="carts-empty" hidden>
         {t.noCarts}
       </p>
+      <CartEnrol t={t} />
     </section>
   );
 }
@@ -201,6 +204,7 @@ export function renderAdminPage(lang: Lang): string {
     ['accounts', t.tabAccounts],
     ['carts', t.tabCarts],
     ['patients', t.tabPatients],
+    ['sites', t.tabSites],
   ] as const;
   return renderDocument(
     <html lang={lang}>
@@ -227,6 +231,7 @@ export function renderAdminPage(lang: Lang): string {
           <AccountsTab t={t} />
           <CartsTab t={t} />
           <PatientsTab t={t} />
+          <SitesTab t={t} />
         </main>
         <InlineScript source={bundle().source} />
       </body>

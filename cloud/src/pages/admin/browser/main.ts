@@ -1,6 +1,6 @@
 /**
  * The administration page: asks /api/specialist/me for the account's permissions, shows the tabs
- * they open (accounts.manage, carts.manage, patients.manage) and fills each from its API.
+ * they open (accounts.manage, carts.manage, patients.manage, sites.manage) and fills each from its API.
  */
 import { byId } from '@telecart/ui/browser';
 import { admin, isLang, textsIn } from '@telecart/ui/i18n';
@@ -8,6 +8,7 @@ import { startAccounts } from './accounts.js';
 import { call } from './api.js';
 import { startCarts } from './carts.js';
 import { startPatients } from './patients.js';
+import { startSites } from './sites.js';
 
 const lang = isLang(document.documentElement.lang) ? document.documentElement.lang : 'fr';
 const t = textsIn(admin, lang);
@@ -17,6 +18,7 @@ const TABS = [
   { id: 'accounts', permission: 'accounts.manage', start: startAccounts },
   { id: 'carts', permission: 'carts.manage', start: startCarts },
   { id: 'patients', permission: 'patients.manage', start: startPatients },
+  { id: 'sites', permission: 'sites.manage', start: startSites },
 ] as const;
 
 function select(id: string): void {
