@@ -27,7 +27,7 @@ import type { HttpDeps } from '../deps.js';
 import { badRequest, baseUrl, firstIssue, parameterOf } from '../fhir-helpers.js';
 import { FhirIdParams } from '../query-schemas.js';
 import type { AllFit, Fits } from '../schema-fit.js';
-import { currentSpecialist } from './specialist-auth.js';
+import { actorOf, currentSpecialist } from './specialist-auth.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' });
 const OrNull = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -189,6 +189,7 @@ export function registerDirectoryRoutes(
     knownCart: async (g) => tc.directory.siteOf(g) !== undefined || (await store.listGateways()).some((r) => r.gatewayId === g),
     siteOf: (g) => tc.directory.siteOf(g)?.id ?? null,
     audit,
+    roleOf: (id) => tc.directory.get(id)?.role ?? 'specialist',
     ...(o.onChange ? { onChange: o.onChange } : {}),
   });
   if (!app.hasContentTypeParser('application/fhir+json'))
@@ -198,8 +199,7 @@ export function registerDirectoryRoutes(
   const invalid = (req: FastifyRequest, what: string, patientId?: string) => {
     const message = `${what}: ${req.validationError?.message ?? 'invalid'}`;
     audit({
-      actor: currentSpecialist(req).id,
-      actorRole: 'specialist',
+      ...actorOf(currentSpecialist(req)),
       action: 'patient-refused',
       ...(patientId ? { patientId } : {}),
       detail: message.slice(0, 300),
@@ -219,7 +219,7 @@ export function registerDirectoryRoutes(
     '/api/directory/patients',
     { schema: { response: { 200: ListReply } }, config: { access: 'specialist', permission: 'patients.manage' } },
     async (req) => {
-      audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory' });
+      audit({ ...actorOf(currentSpecialist(req)), action: 'read-directory' });
       return { patients: await store.listDirectory() };
     },
   );
@@ -233,7 +233,7 @@ export function registerDirectoryRoutes(
     async (req, reply) => {
       const patient = await store.getDirectoryPatient(req.params.id);
       if (!patient) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${req.params.id}` });
-      audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory', patientId: patient.id });
+      audit({ ...actorOf(currentSpecialist(req)), action: 'read-directory', patientId: patient.id });
       return { patient, movements: await store.patientMovements(patient.id) };
     },
   );
@@ -242,7 +242,7 @@ export function registerDirectoryRoutes(
     '/api/directory/duplicates',
     { schema: { response: { 200: DuplicatesReply } }, config: { access: 'specialist', permission: 'patients.manage' } },
     async (req) => {
-      audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory-duplicates' });
+      audit({ ...actorOf(currentSpecialist(req)), action: 'read-directory-duplicates' });
       return { duplicates: await store.likelyDuplicates() };
     },
   );
@@ -304,8 +304,7 @@ export function registerDirectoryRoutes(
     const r = identityFromFhir(body);
     if (r.ok) return r.identity;
     audit({
-      actor: currentSpecialist(req).id,
-      actorRole: 'specialist',
+      ...actorOf(currentSpecialist(req)),
       action: 'patient-refused',
       ...(patientId ? { patientId } : {}),
       detail: `Patient: ${r.message}`,
@@ -330,8 +329,7 @@ export function registerDirectoryRoutes(
       if (req.validationError) return fhirBad(req, reply, req.params.id);
       if (req.body.id !== undefined && req.body.id !== req.params.id) {
         audit({
-          actor: currentSpecialist(req).id,
-          actorRole: 'specialist',
+          ...actorOf(currentSpecialist(req)),
           action: 'patient-refused',
           patientId: req.params.id,
           detail: `Patient.id ${req.body.id} is not ${req.params.id}`,
