@@ -33,7 +33,6 @@ import { openCloudStore } from './store/open-store.js';
 import { type Telecom, type TeleconsultOptions, teleconsultDefaults } from './teleconsult/config.js';
 import { JOIN_KEY_FILE, loadJoinKey } from './teleconsult/join-links.js';
 import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
-import { readTotpKey } from './teleconsult/totp.js';
 
 export interface StartCloudOptions {
   dataDir: string;
@@ -251,9 +250,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       brokerUrl,
       mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
       store,
+      accounts: teleconsult.directory,
       nurses: teleconsult.config.nurses,
-      sites: teleconsult.config.sites,
-      ...(teleconsult.config.totpKeyFile !== undefined ? { totpKey: readTotpKey(teleconsult.config.totpKeyFile) } : {}),
       requireTotp: teleconsult.config.requireTotp,
       logger: logger.child({ part: 'nurses' }),
     });
@@ -282,6 +280,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       teleconsult,
       agenda,
       patientLists,
+      nurses,
       alerts: alerts.engine,
       logger: logger.child({ part: 'http' }),
       publicBaseUrl: opts.publicBaseUrl,

@@ -1,10 +1,11 @@
 /**
  * The nurse's PIN on the cart: 4 to 6 digits (a keypad with gloves on), never stored nor sent;
- * the cart keeps and sends only its scrypt verifier (protocol PinVerifier), with one random salt
- * per nurse and PIN. Pure but for the KDF and the random salt.
+ * only its scrypt verifier (PinVerifier) is kept and sent, with one random salt per nurse and PIN.
+ * Computed by the cart at a full sign-in and by the cloud when an administrator sets the PIN, so
+ * both share this code. Pure but for the KDF and the random salt.
  */
-import { randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
-import type { PinVerifier } from '@telecart/protocol';
+import { createHash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import type { PinVerifier } from './schemas/nurses.js';
 
 /** scrypt cost: N = 2^14, r = 8 (about 50 ms and 16 MiB per check on a cart's CPU). */
 export const PIN_LOG_N = 14;
@@ -43,4 +44,12 @@ export async function pinMatches(pin: string, v: PinVerifier): Promise<boolean> 
   const expected = Buffer.from(v.hash, 'base64');
   const got = await scrypt(pin, Buffer.from(v.salt, 'base64'), v.logN, v.r, v.p);
   return got.length === expected.length && timingSafeEqual(got, expected);
+}
+
+/** A badge UID as readers send it: 4, 7 or 10 bytes in hex (devices/src/serial/codecs/badge-uid.ts). */
+export const BADGE_UID_PATTERN = '^([0-9A-Fa-f]{8}|[0-9A-Fa-f]{14}|[0-9A-Fa-f]{20})$';
+
+/** The badge UID as readers send it (hex); its hash as the cloud keeps and publishes it. */
+export function badgeHash(uid: string): string {
+  return createHash('sha256').update(uid.trim().toUpperCase()).digest('hex');
 }

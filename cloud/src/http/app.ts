@@ -13,6 +13,7 @@ import { CloudMetrics } from './cloud-metrics.js';
 import type { HttpDeps } from './deps.js';
 import { registerActsExportRoute } from './routes/acts-export.js';
 import { registerAdminAccountRoutes } from './routes/admin-accounts.js';
+import { registerAdminNurseRoutes } from './routes/admin-nurses.js';
 import { registerAdminPageRoute } from './routes/admin-page.js';
 import { registerAgendaPageRoutes } from './routes/agenda-pages.js';
 import { registerAlertRoutes } from './routes/alerts.js';
@@ -127,6 +128,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerReportPageRoutes(scope);
       registerConsultRoutes(scope, deps, tc);
       registerAdminAccountRoutes(scope, deps, tc);
+      if (deps.nurses) registerAdminNurseRoutes(scope, deps, tc, deps.nurses);
       registerAdminPageRoute(scope);
     });
   }

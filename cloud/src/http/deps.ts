@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { OidcSignIn } from '../auth/oidc.js';
 import type { Ingest } from '../ingest/ingest.js';
+import type { NurseService } from '../nurses/service.js';
 import type { OutboxMetrics } from '../outbox/sender.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { CodeChannel } from '../store/link-identity-records.js';
@@ -46,6 +47,11 @@ export interface HttpDeps {
   homeIdentity?: { telecomOf(patientId: string): Telecom | undefined; channels: readonly CodeChannel[]; wake(): void };
   /** The carts' patient lists (patients/publisher.ts): told when the directory changes a cart's patients. */
   patientLists?: { changed(gatewayId: string): void };
+  /**
+   * The carts' nurse lists (nurses/service.ts): republished when an account changes; the
+   * administration sets a nurse's PIN and badge through it (routes/admin-nurses.ts).
+   */
+  nurses?: Pick<NurseService, 'refresh' | 'credentials' | 'setCredentials'>;
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }
