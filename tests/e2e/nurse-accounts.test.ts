@@ -132,7 +132,10 @@ it('an administrator makes a nurse account and sets her PIN and badge; the cart 
     );
   await cloud.teleconsult.relay.flush();
   const trail = await cloud.store.listAudit({ actor: admin.account.id, limit: 50, offset: 0 });
-  expect(trail.find((e) => e.action === 'nurse-credentials')).toMatchObject({ actorRole: 'site-admin', detail: `${NURSE.id}: PIN set, badge set` });
+  expect(trail.find((e) => e.action === 'nurse-credentials')).toMatchObject({
+    actorRole: 'site-admin',
+    detail: `${NURSE.id}: PIN set, badge set`,
+  });
 });
 
 it("a coordinator's booking is audited as a coordinator's, not a specialist's", async () => {
