@@ -26,6 +26,7 @@ import { registerDirectoryRoutes } from './routes/directory.js';
 import { registerEnrolmentRoutes } from './routes/enrolments.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerFaviconRoutes } from './routes/favicon.js';
+import { registerFhirEpisodeOfCareRoutes } from './routes/fhir-episode-of-care.js';
 import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
@@ -84,6 +85,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   registerFhirObservationRoutes(app, deps, access);
   registerFhirMediaRoutes(app, deps, access);
   registerFhirPatientRoutes(app, deps, access);
+  registerFhirEpisodeOfCareRoutes(app, deps, access);
   registerRecordingRoutes(app, deps, access);
   registerAttachmentRoutes(app, deps, access);
   registerEventRoutes(app, deps, access);
