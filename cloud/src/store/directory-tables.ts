@@ -343,7 +343,14 @@ export class DirectoryTables {
           at,
           by,
           otherPatientId: dup.id,
-          detail: `${dup.id} merged into this one${dupEnrolments.length > 0 ? ` (enrolments moved: ${dupEnrolments.map((e) => e.id).sort().join(', ')})` : ''}`,
+          detail: `${dup.id} merged into this one${
+            dupEnrolments.length > 0
+              ? ` (enrolments moved: ${dupEnrolments
+                  .map((e) => e.id)
+                  .sort()
+                  .join(', ')})`
+              : ''
+          }`,
         }),
         this.movement(db, {
           patientId: dup.id,
