@@ -36,7 +36,6 @@ import { type Telecom, type TeleconsultOptions, teleconsultDefaults } from './te
 import { JOIN_KEY_FILE, loadJoinKey } from './teleconsult/join-links.js';
 import { NoShowSweeper } from './teleconsult/no-show-sweeper.js';
 import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
-import { readTotpKey } from './teleconsult/totp.js';
 
 export interface StartCloudOptions {
   dataDir: string;
@@ -260,9 +259,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       brokerUrl,
       mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
       store,
+      accounts: teleconsult.directory,
       nurses: teleconsult.config.nurses,
-      sites: teleconsult.config.sites,
-      ...(teleconsult.config.totpKeyFile !== undefined ? { totpKey: readTotpKey(teleconsult.config.totpKeyFile) } : {}),
       requireTotp: teleconsult.config.requireTotp,
       logger: logger.child({ part: 'nurses' }),
     });
@@ -297,6 +295,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       teleconsult,
       agenda,
       patientLists,
+      nurses,
       alerts: alerts.engine,
       logger: logger.child({ part: 'http' }),
       publicBaseUrl: opts.publicBaseUrl,

@@ -65,6 +65,10 @@ it('runs with --temp: gateway status works on its generated config, and Ctrl-C r
   // The virtual nurse's day: three acts booked through the cloud's API with the demo specialist.
   const booked = [...stdout.matchAll(/agenda: booked (\S+) for (\S+) at (\S+)/g)].map((m) => ({ id: m[1], start: m[3] }));
   expect(booked, stdout).toHaveLength(3);
+  // The cart is locked (nurseSignIn.required): the demo prints its nurse and PIN, and the virtual nurse
+  // signed in (her first full sign-in through the cloud chose that PIN) before choosing the first room.
+  expect(stdout).toMatch(/nurse UI \(the cart\): +\S+ +\(sign in: ide-demo, PIN 2580;/);
+  expect(stdout).toMatch(/nurse: now with /);
   // The cart's day (what the nurse page shows) holds those of them that fall today where the cart is.
   const nurseUrl = /nurse UI \(the cart\): +(\S+)\//.exec(stdout)?.[1];
   let day: { day: string; timeZone: string; acts: { id: string }[] | null } | undefined;

@@ -103,15 +103,15 @@ it('first full sign-in through the cloud, then PIN; offline after a restart the 
       .map((e) => [e.actor, e.actorRole, e.action, e.detail]);
   await expect.poll(nurseActions).toEqual(
     expect.arrayContaining([
-      ['n.martin', 'nurse', 'nurse-full-sign-in-failed', 'credentials'],
-      ['n.durand', 'nurse', 'nurse-full-sign-in-failed', 'not-on-this-cart'],
-      ['n.martin', 'nurse', 'nurse-full-sign-in', 'PIN chosen on this cart'],
-      ['n.martin', 'nurse', 'nurse-pin-failed', 'on the cart: no-pin'],
-      ['n.martin', 'nurse', 'nurse-sign-out', 'on the cart'],
-      ['n.martin', 'nurse', 'nurse-pin-sign-in', 'on the cart'],
+      ['n.martin', 'ehpad-nurse', 'nurse-full-sign-in-failed', 'credentials'],
+      ['n.durand', 'ehpad-nurse', 'nurse-full-sign-in-failed', 'not-on-this-cart'],
+      ['n.martin', 'ehpad-nurse', 'nurse-full-sign-in', 'PIN chosen on this cart'],
+      ['n.martin', 'ehpad-nurse', 'nurse-pin-failed', 'on the cart: no-pin'],
+      ['n.martin', 'ehpad-nurse', 'nurse-sign-out', 'on the cart'],
+      ['n.martin', 'ehpad-nurse', 'nurse-pin-sign-in', 'on the cart'],
       // What she chose on the cart names her too.
-      ['n.martin', 'nurse', 'nurse-patient-selected', 'on the cart: patient r12'],
-      ['n.martin', 'nurse', 'nurse-patient-cleared', 'on the cart'],
+      ['n.martin', 'ehpad-nurse', 'nurse-patient-selected', 'on the cart: patient r12'],
+      ['n.martin', 'ehpad-nurse', 'nurse-patient-cleared', 'on the cart'],
     ]),
   );
 
@@ -125,8 +125,8 @@ it('first full sign-in through the cloud, then PIN; offline after a restart the 
     })
     .toEqual(
       expect.arrayContaining([
-        ['n.martin', 'nurse', 'call', 'Nadia Martin, on cart-1: call'],
-        ['n.martin', 'nurse', 'consent', expect.stringMatching(/^Nadia Martin, on cart-1: /)],
+        ['n.martin', 'ehpad-nurse', 'call', 'Nadia Martin, on cart-1: call'],
+        ['n.martin', 'ehpad-nurse', 'consent', expect.stringMatching(/^Nadia Martin, on cart-1: /)],
       ]),
     );
   expect((await c.cloud.store.getTeleconsultation(sessionId))?.consent?.collectedBy).toBe('Nadia Martin');

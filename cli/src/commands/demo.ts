@@ -35,6 +35,8 @@ export interface DemoOptions {
 
 /** The demo's specialist account (configs/cloud.yaml; its password is public: demo only). */
 const DEMO_SPECIALIST = { id: 'dr-demo', password: 'demo-cardio-2026' };
+/** The demo's nurse (configs/cloud.yaml): the virtual nurse signs in on the cart with the password once, choosing this PIN. */
+export const DEMO_NURSE = { id: 'ide-demo', password: 'demo-soins-2026', pin: '2580' };
 
 interface Resident {
   id: string;
@@ -127,6 +129,8 @@ export function demoGatewayConfig(
   const iceAddresses = given.length > 0 ? given : demoIceAddresses();
   ice.hostAddresses = iceAddresses;
   media.ice = ice;
+  // The cart asks who is at it (docs/nurse-sign-in.md): the demo nurse signs in with her PIN.
+  config.nurseSignIn = { ...section(config.nurseSignIn), required: true };
   // The virtual cart's conversation camera and microphone are simulated too (a generated picture and voice).
   media.conversation = { ...section(media.conversation), simulated: true };
   config.media = media;
@@ -244,6 +248,27 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init?.headers } });
   if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
+}
+
+/**
+ * The demo nurse's session cookie on the cart: her PIN; when the cart has no PIN of hers yet, the full
+ * sign-in (password, checked by the cloud over MQTT) that chooses it. The cart may not have her list
+ * yet just after start: tried again for up to 30 s.
+ */
+async function signInDemoNurse(gwUrl: string): Promise<string> {
+  const post = (path: string, body: unknown) =>
+    fetch(`${gwUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  let last = '';
+  for (let i = 0; i < 30; i++) {
+    let res = await post('/api/nurse/pin', { nurseId: DEMO_NURSE.id, pin: DEMO_NURSE.pin });
+    if (res.status === 409 || res.status === 423)
+      res = await post('/api/nurse/full-sign-in', { nurseId: DEMO_NURSE.id, password: DEMO_NURSE.password, pin: DEMO_NURSE.pin });
+    const cookie = res.headers.get('set-cookie')?.split(';')[0];
+    if (res.ok && cookie) return cookie;
+    last = `HTTP ${res.status} ${await res.text()}`;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  throw new Error(`the demo nurse could not sign in on the cart: ${last}`);
 }
 
 /** The environment variable the demo's cloud reads the SMS stand-in's key from (a key made per run). */
@@ -389,7 +414,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
         '',
         'telecart demo is running: plain MQTT and HTTP on loopback, no TLS (demonstration only).',
         `  clinician dashboard:  ${String(cloud.info.httpUrl)}/  (sign in: ${DEMO_SPECIALIST.id} / ${DEMO_SPECIALIST.password})`,
-        `  nurse UI (the cart):  ${gwUrl}/`,
+        `  nurse UI (the cart):  ${gwUrl}/  (sign in: ${DEMO_NURSE.id}, PIN ${DEMO_NURSE.pin}; on another cart first with the password ${DEMO_NURSE.password})`,
         `  specialist page:      ${String(cloud.info.httpUrl)}/consult  (demo login: ${DEMO_SPECIALIST.id} / ${DEMO_SPECIALIST.password})`,
         `  specialist's agenda:  ${String(cloud.info.httpUrl)}/agenda  (the acts booked below; the nurse page shows the cart's day)`,
         `  mailbox (e-mail/SMS): ${mailboxWeb.url}/  (invitations and reminders the cloud sent; nothing leaves this machine)`,
@@ -408,13 +433,17 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       ].join('\n'),
     );
 
+    // The virtual nurse signs in before each act (the cart locks after a while): her PIN, or the first
+    // time on this cart her password, choosing the PIN (checked by the cloud, which sends the cart her PIN's verifier).
+    const nurseCookie = () => signInDemoNurse(gwUrl);
     // The virtual nurse: one room after the other, as on a morning round.
     let room = 0;
     const visit = async () => {
       const r = residents[room % residents.length];
       room++;
       if (!r) return;
-      await json(`${gwUrl}/api/context/patient`, { method: 'PUT', body: JSON.stringify({ patientId: r.id }) });
+      const cookie = await nurseCookie();
+      await json(`${gwUrl}/api/context/patient`, { method: 'PUT', body: JSON.stringify({ patientId: r.id }), headers: { cookie } });
       process.stdout.write(`nurse: now with ${name(r)}; readings go to this patient\n`);
     };
     await visit();
@@ -424,17 +453,22 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     const callAfterMs = o.callAfterMs ?? 60_000;
     if (callAfterMs > 0) {
       setTimeout(() => {
-        json<{ sessionId: string }>(`${gwUrl}/api/teleconsult/call`, {
-          method: 'POST',
-          // The virtual nurse has collected the resident's oral consent (CSP R.6316-2) before calling.
-          body: JSON.stringify({ reason: 'Avis cardiologique (démo)', consent: { by: 'patient', method: 'oral' } }),
-        }).then(
-          () =>
-            process.stdout.write(
-              `nurse: called the specialist; the act waits at ${String(cloud.info.httpUrl)}/consult (login ${DEMO_SPECIALIST.id})\n`,
-            ),
-          (e: Error) => process.stdout.write(`nurse: the call failed: ${e.message}\n`),
-        );
+        nurseCookie()
+          .then((cookie) =>
+            json<{ sessionId: string }>(`${gwUrl}/api/teleconsult/call`, {
+              method: 'POST',
+              headers: { cookie },
+              // The virtual nurse has collected the resident's oral consent (CSP R.6316-2) before calling.
+              body: JSON.stringify({ reason: 'Avis cardiologique (démo)', consent: { by: 'patient', method: 'oral' } }),
+            }),
+          )
+          .then(
+            () =>
+              process.stdout.write(
+                `nurse: called the specialist; the act waits at ${String(cloud.info.httpUrl)}/consult (login ${DEMO_SPECIALIST.id})\n`,
+              ),
+            (e: Error) => process.stdout.write(`nurse: the call failed: ${e.message}\n`),
+          );
       }, callAfterMs).unref();
     }
 

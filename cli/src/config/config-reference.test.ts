@@ -116,7 +116,8 @@ describe('HTTP route tables of docs/configuration.md', () => {
     const ingest = { onObservation: () => () => undefined };
     // With OpenID Connect configured, so its sign-in routes are registered too.
     const oidc = { config: { name: 'provider' } };
-    const deps = { store: {}, ingest, logger: pino({ level: 'silent' }), teleconsult: {}, oidc } as unknown as Parameters<
+    // With the nurse service, so the nurses' administration routes are registered too.
+    const deps = { store: {}, ingest, logger: pino({ level: 'silent' }), teleconsult: {}, oidc, nurses: {} } as unknown as Parameters<
       typeof buildHttpApp
     >[0];
     const app = buildHttpApp(deps);

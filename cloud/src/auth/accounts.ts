@@ -8,11 +8,28 @@
 
 import type { AccountRecord } from '../store/account-records.js';
 import type { CloudStore } from '../store/cloud-store.js';
-import type { SiteConfig, SpecialistConfig } from '../teleconsult/config.js';
+import type { NurseConfig, SiteConfig, SpecialistConfig } from '../teleconsult/config.js';
 import type { AccountConfig } from '../teleconsult/specialists.js';
 
 type AccountStore = Pick<CloudStore, 'saveAccount' | 'getAccount' | 'listAccounts'>;
 type ConfiguredAccount = AccountConfig | SpecialistConfig;
+
+/**
+ * A configured nurse (teleconsult.nurses) as an account of role ehpad-nurse: the carts' nurse lists
+ * are built from the accounts (nurses/service.ts); her badge is kept with her PIN (nurse_credentials).
+ */
+export function nurseAccountConfig(n: NurseConfig): AccountConfig {
+  return {
+    id: n.id,
+    name: n.name,
+    role: 'ehpad-nurse',
+    gateways: n.gateways,
+    sites: n.sites,
+    audit: false,
+    passwordHash: n.passwordHash,
+    ...(n.totp !== undefined ? { totp: n.totp } : {}),
+  };
+}
 
 /** The directory's view of a stored account. */
 export function accountConfigOf(a: AccountRecord): AccountConfig {

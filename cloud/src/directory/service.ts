@@ -4,6 +4,7 @@
  * The carts whose patient lists a change altered are told (onChange: their lists are republished).
  */
 import { checkNir, INS_OIDS } from '@telecart/devices';
+import type { Role } from '../auth/permissions.js';
 import type {
   AuditEventInput,
   CloudStore,
@@ -20,6 +21,8 @@ export interface DirectoryServiceOptions {
   /** The site a cart belongs to, if configured. */
   siteOf(gatewayId: string): string | null;
   audit(e: Omit<AuditEventInput, 'at'>): void;
+  /** The role of the account acting, written to the audit (default: specialist). */
+  roleOf?(accountId: string): Role;
   onChange?(gatewayIds: readonly string[]): void;
   now?: () => Date;
 }
@@ -136,7 +139,7 @@ export class DirectoryService {
   ): Promise<DirectoryOutcome> {
     const r = await op();
     if (!r.ok) return this.refuse(by, `${action}-refused`, patientId, null, STATUS_OF[r.error], r.message);
-    this.o.audit({ actor: by, actorRole: 'specialist', action, patientId, detail });
+    this.o.audit({ actor: by, actorRole: this.o.roleOf?.(by) ?? 'specialist', action, patientId, detail });
     if (r.carts.length > 0) this.o.onChange?.(r.carts);
     return { ok: true, patient: r.patient };
   }
@@ -149,7 +152,14 @@ export class DirectoryService {
     status: 400 | 404 | 409 | 422,
     message: string,
   ): Promise<DirectoryOutcome> {
-    this.o.audit({ actor: by, actorRole: 'specialist', action, patientId, gatewayId, detail: message.slice(0, 300) });
+    this.o.audit({
+      actor: by,
+      actorRole: this.o.roleOf?.(by) ?? 'specialist',
+      action,
+      patientId,
+      gatewayId,
+      detail: message.slice(0, 300),
+    });
     return { ok: false, status, message };
   }
 }

@@ -25,6 +25,7 @@ import type {
   FhirReference,
   FhirSampledData,
 } from '@telecart/devices';
+import type { EpisodeOfCareSearchset, FhirEpisodeOfCare } from './episode-of-care.js';
 import type { OperationOutcome as OperationOutcomeModel } from './operation-outcome.js';
 
 const open = <T extends TProperties>(properties: T): TObject<T> => Type.Object(properties, { additionalProperties: true });
@@ -179,6 +180,18 @@ export const FhirPatientSchema = open({
   link: opt(Type.Array(open({ other: Reference, type: oneOf(['replaced-by', 'replaces', 'refer', 'seealso'] as const) }))),
 });
 
+/** A telemonitoring enrolment (fhir/episode-of-care.ts). */
+export const FhirEpisodeOfCareSchema = open({
+  resourceType: Type.Literal('EpisodeOfCare'),
+  id: opt(str()),
+  meta: opt(Meta),
+  status: oneOf(['planned', 'waitlist', 'active', 'onhold', 'finished', 'cancelled', 'entered-in-error'] as const),
+  type: opt(Type.Array(CodeableConcept)),
+  patient: Reference,
+  careManager: opt(Reference),
+  period: opt(open({ start: opt(str()), end: opt(str()) })),
+});
+
 /** A searchset Bundle of one resource type, as searchsetBundle builds it. */
 function searchset<R extends TObject>(resource: R) {
   return open({
@@ -213,6 +226,7 @@ function searchset<R extends TObject>(resource: R) {
 
 export const ObservationSearchsetSchema = searchset(FhirObservationSchema);
 export const PatientSearchsetSchema = searchset(FhirPatientSchema);
+export const EpisodeOfCareSearchsetSchema = searchset(FhirEpisodeOfCareSchema);
 
 export const OperationOutcomeSchema = open({
   resourceType: Type.Literal('OperationOutcome'),
@@ -250,6 +264,7 @@ covered<
   | SameKeys<FhirObservation, Static<typeof FhirObservationSchema>>
   | SameKeys<FhirMedia, Static<typeof FhirMediaSchema>>
   | SameKeys<FhirPatient, Static<typeof FhirPatientSchema>>
+  | SameKeys<Omit<FhirEpisodeOfCare, never>, Omit<Static<typeof FhirEpisodeOfCareSchema>, 'meta'>>
   | SameKeys<FhirBundle, Static<typeof ObservationSearchsetSchema>>
   | SameKeys<FhirBundleEntry, NonNullable<Static<typeof ObservationSearchsetSchema>['entry']>[number]>
   | SameKeys<OperationOutcomeModel, Static<typeof OperationOutcomeSchema>>
@@ -260,5 +275,7 @@ export type FhirModelsFitSchemas = [
   Accepts<Static<typeof FhirPatientSchema>, FhirPatient>,
   Accepts<Static<typeof ObservationSearchsetSchema>, FhirBundle<FhirObservation>>,
   Accepts<Static<typeof PatientSearchsetSchema>, FhirBundle<FhirPatient>>,
+  Accepts<Static<typeof FhirEpisodeOfCareSchema>, FhirEpisodeOfCare>,
+  Accepts<Static<typeof EpisodeOfCareSearchsetSchema>, EpisodeOfCareSearchset>,
   Accepts<Static<typeof OperationOutcomeSchema>, OperationOutcomeModel>,
 ];

@@ -14,6 +14,7 @@ import type { HttpDeps } from './deps.js';
 import { registerActsExportRoute } from './routes/acts-export.js';
 import { registerAdminAccountRoutes } from './routes/admin-accounts.js';
 import { registerAdminOncallRoutes } from './routes/admin-oncall.js';
+import { registerAdminNurseRoutes } from './routes/admin-nurses.js';
 import { registerAdminPageRoute } from './routes/admin-page.js';
 import { registerAdminSiteRoutes } from './routes/admin-sites.js';
 import { registerAgendaPageRoutes } from './routes/agenda-pages.js';
@@ -27,6 +28,7 @@ import { registerDirectoryRoutes } from './routes/directory.js';
 import { registerEnrolmentRoutes } from './routes/enrolments.js';
 import { registerEventRoutes } from './routes/events.js';
 import { registerFaviconRoutes } from './routes/favicon.js';
+import { registerFhirEpisodeOfCareRoutes } from './routes/fhir-episode-of-care.js';
 import { registerFhirMediaRoutes } from './routes/fhir-media.js';
 import { registerFhirObservationRoutes } from './routes/fhir-observation.js';
 import { registerFhirPatientRoutes } from './routes/fhir-patient.js';
@@ -86,6 +88,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
   registerFhirObservationRoutes(app, deps, access);
   registerFhirMediaRoutes(app, deps, access);
   registerFhirPatientRoutes(app, deps, access);
+  registerFhirEpisodeOfCareRoutes(app, deps, access);
   registerRecordingRoutes(app, deps, access);
   registerAttachmentRoutes(app, deps, access);
   registerEventRoutes(app, deps, access);
@@ -133,6 +136,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerAdminAccountRoutes(scope, deps, tc);
       registerAdminSiteRoutes(scope, deps, tc);
       registerAdminOncallRoutes(scope, deps, tc);
+      if (deps.nurses) registerAdminNurseRoutes(scope, deps, tc, deps.nurses);
       registerAdminPageRoute(scope);
     });
   }

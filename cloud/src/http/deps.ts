@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AlertEngine } from '../alerts/engine.js';
 import type { OidcSignIn } from '../auth/oidc.js';
 import type { Ingest } from '../ingest/ingest.js';
+import type { NurseService } from '../nurses/service.js';
 import type { OutboxMetrics } from '../outbox/sender.js';
 import type { CloudSecurity } from '../security/cloud-security.js';
 import type { CloudStore } from '../store/cloud-store.js';
@@ -54,6 +55,11 @@ export interface HttpDeps {
   security?: Pick<CloudSecurity, 'createToken' | 'revoke'>;
   /** The channels the outbox can send (on-call contacts are refused without theirs). */
   outboxChannels?: readonly ('email' | 'sms')[];
+  /**
+   * The carts' nurse lists (nurses/service.ts): republished when an account changes; the
+   * administration sets a nurse's PIN and badge through it (routes/admin-nurses.ts).
+   */
+  nurses?: Pick<NurseService, 'refresh' | 'credentials' | 'setCredentials'>;
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

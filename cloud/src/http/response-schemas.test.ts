@@ -321,6 +321,7 @@ describe('every JSON route declares its response schema', () => {
       ingest: cloud.ingest,
       teleconsult: cloud.teleconsult,
       alerts: cloud.alerts,
+      nurses: cloud.nurses,
       logger: pino({ level: 'silent' }),
     });
     await app.ready();

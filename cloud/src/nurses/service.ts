@@ -1,4 +1,6 @@
 import {
+  BADGE_UID_PATTERN,
+  badgeHash,
   type CartNurse,
   CartNurses,
   compile,
@@ -8,16 +10,23 @@ import {
   type NurseDown,
   NurseUp,
   parseTopic,
+  pinProblem,
+  pinVerifier,
   topics,
 } from '@telecart/protocol';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import type { Role } from '../auth/permissions.js';
 import { connectCloudClient } from '../broker/connect-client.js';
 import type { CloudStore } from '../store/cloud-store.js';
-import { type NurseProfile, type NurseRecord, nurseWorksOn } from '../store/nurse-records.js';
-import type { NurseConfig, SiteConfig } from '../teleconsult/config.js';
+import type { NurseRecord } from '../store/nurse-records.js';
+import type { NurseConfig } from '../teleconsult/config.js';
 import { verifyPassword } from '../teleconsult/passwords.js';
-import { decryptTotpSecret, TotpVerifier } from '../teleconsult/totp.js';
+import type { Specialist, SpecialistDirectory } from '../teleconsult/specialists.js';
+import { TotpVerifier } from '../teleconsult/totp.js';
+
+/** A PIN or badge an administrator typed that cannot be used: the message says why (a 400). */
+export class NurseCredentialsError extends Error {}
 
 const checkUp = compile(NurseUp);
 const checkAudit = compile(NurseAudit);
@@ -28,35 +37,46 @@ const MAX_UP_BYTES = 4096;
 const MAX_FAILURES = 5;
 const THROTTLE_MS = 15 * 60_000;
 
+/** The roles whose accounts sign in on the carts (docs/nurse-sign-in.md). */
+export const NURSE_ROLES: ReadonlySet<Role> = new Set<Role>(['ehpad-nurse', 'telemonitoring-nurse']);
+
+/** The accounts the requests ask (teleconsult/specialists.ts): the administration's changes are there at once. */
+export type NurseAccounts = Pick<SpecialistDirectory, 'all' | 'get' | 'config' | 'totpSecret' | 'maySee' | 'patternsFor'>;
+
 export interface NurseServiceOptions {
   brokerUrl: string;
   mqttOptions?: Omit<IClientOptions, 'clientId'>;
   store: CloudStore;
+  /** Every account; those of a nurse role that are not disabled are the carts' nurses. */
+  accounts: NurseAccounts;
+  /** teleconsult.nurses: their accounts are seeded with the clinicians'; here only their badge is written at start. */
   nurses: readonly NurseConfig[];
-  sites: readonly SiteConfig[];
-  /** The key of teleconsult.totpKeyFile, needed when a nurse has `totp`. */
-  totpKey?: Buffer;
   /** teleconsult.requireTotp: a nurse without a second factor cannot do the full sign-in. */
   requireTotp: boolean;
   logger: Logger;
   now?: () => Date;
 }
 
-/** Expands a nurse's sites into gateway patterns, refusing a site that does not exist. */
-export function nurseProfile(n: NurseConfig, sites: readonly SiteConfig[]): NurseProfile {
-  const patterns = [...n.gateways];
-  for (const id of n.sites) {
-    const site = sites.find((s) => s.id === id);
-    if (!site) throw new Error(`teleconsult.nurses ${n.id}: unknown site ${JSON.stringify(id)}`);
-    patterns.push(...site.gateways);
-  }
-  return { accountId: n.id, name: n.name, badgeSha256: n.badgeSha256 ?? null, gateways: [...new Set(patterns)] };
+/** What an administrator sets for a nurse: the PIN (only its verifier is kept) and the badge UID (only its hash). */
+export interface NurseCredentialsInput {
+  /** 4–6 digits, not weak (pinProblem); null removes the PIN (the nurse does a full sign-in again). */
+  pin?: string | null;
+  /** The UID as the reader sends it (hex); null removes the badge. */
+  badgeUid?: string | null;
+}
+
+/** A nurse's credentials as the administration sees them: never the verifier nor the hash. */
+export interface NurseCredentialsView {
+  id: string;
+  hasPin: boolean;
+  pinSetAt: string | null;
+  hasBadge: boolean;
+  /** Gateway patterns of the carts the nurse works on (own and sites'). */
+  carts: string[];
 }
 
 export class NurseService {
   private readonly now: () => Date;
-  private readonly byId = new Map<string, NurseConfig>();
-  private readonly totpSecrets = new Map<string, string>();
   private readonly totp: TotpVerifier;
   private readonly failures = new Map<string, number[]>();
   /** Carts a list was published to since start (a cart coming online later gets its own). */
@@ -69,24 +89,15 @@ export class NurseService {
   ) {
     this.now = o.now ?? (() => new Date());
     this.totp = new TotpVerifier(() => this.now().getTime());
-    for (const n of o.nurses) {
-      this.byId.set(n.id, n);
-      if (n.totp === undefined) continue;
-      if (!o.totpKey) throw new Error(`teleconsult.nurses ${n.id}: totp is set but teleconsult.totpKeyFile is not`);
-      this.totpSecrets.set(n.id, decryptTotpSecret(n.totp, n.id, o.totpKey));
-    }
   }
 
-  /** Writes the configured nurses to the store, connects, publishes every known cart's list. */
+  /** Writes the configured badges, connects, publishes every known cart's list. */
   static async start(o: NurseServiceOptions): Promise<NurseService> {
-    const profiles = o.nurses.map((n) => nurseProfile(n, o.sites));
     const ids = new Set<string>();
-    for (const p of profiles) {
-      if (ids.has(p.accountId)) throw new Error(`teleconsult.nurses: the id ${p.accountId} is used twice`);
-      ids.add(p.accountId);
+    for (const n of o.nurses) {
+      if (ids.has(n.id)) throw new Error(`teleconsult.nurses: the id ${n.id} is used twice`);
+      ids.add(n.id);
     }
-    for (const p of profiles) await o.store.saveNurse(p);
-    for (const n of await o.store.listNurses()) if (!ids.has(n.accountId)) await o.store.removeNurse(n.accountId);
     const client = await connectCloudClient({
       brokerUrl: o.brokerUrl,
       mqttOptions: o.mqttOptions,
@@ -95,16 +106,112 @@ export class NurseService {
       what: 'nurses',
     });
     const service = new NurseService(o, client);
+    // The configuration wins for the badge it gives; one it does not give is left as the administration set it.
+    for (const n of o.nurses) if (n.badgeSha256 !== undefined) await service.saveProfile(n.id, n.badgeSha256);
+    await service.syncProfiles();
     client.on('message', (topic, payload) => service.onMessage(topic, payload));
     await client.subscribeAsync([topics.allNurseUp(), topics.allStatuses()], { qos: 1 });
     await service.publishAll();
     return service;
   }
 
+  /** The account when it is an enabled nurse's, else null. */
+  private nurseAccount(id: string): Specialist | null {
+    const a = this.o.accounts.get(id);
+    return a !== null && NURSE_ROLES.has(a.role) ? a : null;
+  }
+
+  /** Enabled nurse accounts, in the accounts' order. */
+  private nurseAccounts(): Specialist[] {
+    return this.o.accounts.all().filter((a) => NURSE_ROLES.has(a.role));
+  }
+
+  /** Keeps the credentials row's name and carts those of the account; the PIN is kept, the badge too unless given. */
+  private async saveProfile(id: string, badgeSha256?: string | null): Promise<void> {
+    const a = this.o.accounts.get(id);
+    if (a === null) return;
+    const old = await this.o.store.getNurse(id);
+    await this.o.store.saveNurse({
+      accountId: id,
+      name: a.name,
+      badgeSha256: badgeSha256 === undefined ? (old?.badgeSha256 ?? null) : badgeSha256,
+      gateways: this.o.accounts.patternsFor(id),
+    });
+  }
+
+  private async syncProfiles(): Promise<void> {
+    for (const a of this.nurseAccounts()) await this.saveProfile(a.id);
+  }
+
   /** The nurse when allowed on this cart, else null: what a call, consent or assignment naming a nurse is checked against. */
   async allowedOn(nurseId: string, gatewayId: string): Promise<NurseRecord | null> {
-    const n = await this.o.store.getNurse(nurseId);
-    return n && nurseWorksOn(n, gatewayId) ? n : null;
+    const a = this.nurseAccount(nurseId);
+    if (a === null || !this.o.accounts.maySee(a.id, gatewayId)) return null;
+    const c = await this.o.store.getNurse(a.id);
+    return {
+      accountId: a.id,
+      name: a.name,
+      badgeSha256: c?.badgeSha256 ?? null,
+      gateways: this.o.accounts.patternsFor(a.id),
+      pin: c?.pin ?? null,
+      pinSetAt: c?.pinSetAt ?? null,
+    };
+  }
+
+  /**
+   * The accounts changed (created, role, sites, disabled…): every cart's list is published again, after
+   * what is under way. A disabled nurse leaves every list with this one publish. Not awaited by the
+   * administration (a broker down must not hold its answer); the promise is for tests and errors are logged.
+   */
+  refresh(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.syncProfiles();
+      await this.publishAll();
+    }).catch((e: unknown) => this.o.logger.error({ err: e }, "nurses: the carts' lists could not be republished"));
+  }
+
+  /** The administration's view of nurses' credentials (the ids asked, when they are nurses). */
+  async credentials(ids: readonly string[]): Promise<NurseCredentialsView[]> {
+    const stored = new Map((await this.o.store.listNurses()).map((n) => [n.accountId, n]));
+    return ids.flatMap((id) => {
+      if (this.o.accounts.config(id) === undefined) return [];
+      const c = stored.get(id);
+      return [
+        {
+          id,
+          hasPin: c?.pin != null,
+          pinSetAt: c?.pinSetAt ?? null,
+          hasBadge: c?.badgeSha256 != null,
+          carts: this.o.accounts.patternsFor(id),
+        },
+      ];
+    });
+  }
+
+  /**
+   * Sets a nurse's PIN and/or badge as an administrator typed them (the caller checked the account is a
+   * nurse's it manages). The PIN becomes its scrypt verifier here, the UID its SHA-256; neither is kept.
+   * Throws with the reason for a weak PIN or a UID that is not one. Her carts get their new list.
+   */
+  async setCredentials(id: string, input: NurseCredentialsInput): Promise<void> {
+    if (input.pin != null) {
+      const problem = pinProblem(input.pin);
+      if (problem !== null) throw new NurseCredentialsError(problem);
+    }
+    if (input.badgeUid != null && !new RegExp(BADGE_UID_PATTERN).test(input.badgeUid.trim()))
+      throw new NurseCredentialsError('a badge UID is 8, 14 or 20 hexadecimal characters, as the reader sends it');
+    const verifier = input.pin == null ? null : await pinVerifier(input.pin);
+    await this.enqueue(async () => {
+      await this.saveProfile(id, input.badgeUid === undefined ? undefined : input.badgeUid === null ? null : badgeHash(input.badgeUid));
+      if (input.pin !== undefined) await this.o.store.setNursePin(id, verifier, this.now());
+    });
+    void this.refresh();
+  }
+
+  private enqueue(job: () => Promise<void>): Promise<void> {
+    const done = this.running.then(job);
+    this.running = done.catch(() => undefined);
+    return done;
   }
 
   /** Resolves once what was received so far is handled (tests, shutdown). */
@@ -117,18 +224,22 @@ export class NurseService {
     await this.client.endAsync(true);
   }
 
-  /** Every cart the cloud knows of or a nurse is configured on by name. */
+  /** Every cart the cloud knows of, was published to, or a nurse works on by name. */
   async publishAll(): Promise<void> {
-    const carts = new Set((await this.o.store.listGateways()).map((g) => g.gatewayId));
-    for (const n of await this.o.store.listNurses()) for (const p of n.gateways) if (!p.endsWith('*')) carts.add(p);
+    const carts = new Set([...(await this.o.store.listGateways()).map((g) => g.gatewayId), ...this.published]);
+    for (const a of this.nurseAccounts()) for (const p of this.o.accounts.patternsFor(a.id)) if (!p.endsWith('*')) carts.add(p);
     for (const id of carts) await this.publish(id);
   }
 
-  /** The list of one cart, built from the store, checked against the schema the gateway checks it with. */
+  /** The list of one cart: its enabled nurse accounts with their credentials, checked against the schema the gateway checks it with. */
   async listFor(gatewayId: string): Promise<CartNurses> {
-    const nurses: CartNurse[] = (await this.o.store.listNurses())
-      .filter((n) => nurseWorksOn(n, gatewayId))
-      .map((n) => ({ id: n.accountId, name: n.name, badgeSha256: n.badgeSha256, pin: n.pin, pinSetAt: n.pinSetAt }));
+    const stored = new Map((await this.o.store.listNurses()).map((n) => [n.accountId, n]));
+    const nurses: CartNurse[] = this.nurseAccounts()
+      .filter((a) => this.o.accounts.maySee(a.id, gatewayId))
+      .map((a) => {
+        const c = stored.get(a.id);
+        return { id: a.id, name: a.name, badgeSha256: c?.badgeSha256 ?? null, pin: c?.pin ?? null, pinSetAt: c?.pinSetAt ?? null };
+      });
     const list: CartNurses = { v: NURSES_VERSION, gatewayId, at: this.now().toISOString(), nurses };
     const v = checkList.validate(list);
     if (!v.ok) throw new Error(`nurse list for ${gatewayId} does not fit CartNurses: ${formatIssues(v.issues)}`);
@@ -148,21 +259,25 @@ export class NurseService {
     if (t.kind === 'status' && !this.published.has(t.gatewayId)) work = () => this.publish(t.gatewayId);
     else if (t.kind === 'nurse-up') work = () => this.signIn(t.gatewayId, payload);
     if (!work) return;
-    const job = work;
-    this.running = this.running
-      .then(job)
-      .catch((e: unknown) => this.o.logger.error({ err: e, gatewayId: t.gatewayId }, 'nurses: a message could not be handled'));
+    this.enqueue(work).catch((e: unknown) =>
+      this.o.logger.error({ err: e, gatewayId: t.gatewayId }, 'nurses: a message could not be handled'),
+    );
   }
 
   private async audit(gatewayId: string, actor: string, action: string, detail: string | null): Promise<void> {
     await this.o.store.appendAudit({
       at: this.now().toISOString(),
       actor,
-      actorRole: actor === gatewayId ? 'gateway' : 'nurse',
+      actorRole: actor === gatewayId ? 'gateway' : this.roleOf(actor),
       action,
       gatewayId,
       detail,
     });
+  }
+
+  /** The nurse account's own role for the audit; `nurse` for an id no account has. */
+  private roleOf(id: string): Role | 'nurse' {
+    return this.o.accounts.config(id)?.role ?? 'nurse';
   }
 
   private async answer(gatewayId: string, down: NurseDown): Promise<void> {
@@ -182,7 +297,7 @@ export class NurseService {
       await this.o.store.appendAudit({
         at: e.at,
         actor: e.nurseId ?? gatewayId,
-        actorRole: e.nurseId === null ? 'gateway' : 'nurse',
+        actorRole: e.nurseId === null ? 'gateway' : this.roleOf(e.nurseId),
         action: e.action,
         gatewayId,
         detail: e.detail === null ? 'on the cart' : `on the cart: ${e.detail}`,
@@ -224,11 +339,11 @@ export class NurseService {
       });
     };
     if (this.throttled(up.nurseId, this.now().getTime())) return refuse('throttled', false);
-    const cfg = this.byId.get(up.nurseId);
-    // Same cost whether the nurse exists or not.
-    const passwordOk = await verifyPassword(up.password, cfg?.passwordHash);
+    // A disabled account or one of another role is no nurse; same cost whether the nurse exists or not.
+    const cfg = this.nurseAccount(up.nurseId);
+    const passwordOk = await verifyPassword(up.password, cfg ? this.o.accounts.config(cfg.id)?.passwordHash : undefined);
     if (!cfg || !passwordOk) return refuse('credentials', true);
-    const secret = this.totpSecrets.get(cfg.id);
+    const secret = this.o.accounts.totpSecret(cfg.id);
     if (secret === undefined && this.o.requireTotp) return refuse('totp-required', false);
     if (secret !== undefined) {
       if (up.totp === undefined) return refuse('totp-required', false);
@@ -252,7 +367,6 @@ export class NurseService {
       nurse,
     });
     // The nurse's other carts learn the new PIN too.
-    const record = await this.o.store.getNurse(cfg.id);
-    for (const id of this.published) if (id !== gatewayId && record && nurseWorksOn(record, id)) await this.publish(id);
+    for (const id of this.published) if (id !== gatewayId && this.o.accounts.maySee(cfg.id, id)) await this.publish(id);
   }
 }

@@ -188,6 +188,47 @@ export function directoryStoreSuite(harness: StoreHarness): void {
       });
     });
 
+    it("moves the duplicate's enrolments to the survivor, or refuses the merge when both are enrolled in one programme over the same days", async () => {
+      await store.createDirectoryPatient(patient('p-1'));
+      await store.createDirectoryPatient(patient('p-2'));
+      await store.createDirectoryPatient(patient('p-3'));
+      const enrol = async (patientId: string, programme: 'heart-failure' | 'hypertension', start: string, end: string | null) => {
+        const r = await store.enrol({
+          patientId,
+          programme,
+          start,
+          end,
+          prescriber: null,
+          consent: null,
+          thresholds: null,
+          createdBy: 'dr-roux',
+        });
+        if (r.outcome !== 'enrolled') throw new Error(`not enrolled: ${r.outcome}`);
+        return r.enrolment.id;
+      };
+      const hf1 = await enrol('p-1', 'heart-failure', '2026-11-01T00:00:00.000Z', null);
+      // p-2: an ended heart-failure enrolment before p-1's, and a hypertension one: both move.
+      const hf2 = await enrol('p-2', 'heart-failure', '2026-09-01T00:00:00.000Z', '2026-10-01T00:00:00.000Z');
+      const bp2 = await enrol('p-2', 'hypertension', '2026-11-15T00:00:00.000Z', null);
+      // p-3: heart failure over p-1's days: which prescription stands is the prescriber's call.
+      const hf3 = await enrol('p-3', 'heart-failure', '2026-11-20T00:00:00.000Z', null);
+
+      const refused = await store.mergePatients('p-1', 'p-3', 'dr-roux', at(10));
+      expect(refused).toEqual({
+        ok: false,
+        error: 'conflict',
+        message: `p-3 and p-1 are both enrolled in heart-failure over the same days (enrolments ${hf3} and ${hf1}): end one of them, then merge`,
+      });
+      expect(await store.getDirectoryPatient('p-3')).toMatchObject({ mergedInto: null });
+      expect((await store.patientEnrolments('p-3')).map((e) => e.id)).toEqual([hf3]);
+
+      expect(await store.mergePatients('p-1', 'p-2', 'dr-roux', at(10))).toMatchObject({ ok: true });
+      expect((await store.patientEnrolments('p-1')).map((e) => e.id).sort()).toEqual([hf1, hf2, bp2].sort());
+      expect(await store.patientEnrolments('p-2')).toEqual([]);
+      const merge = (await store.patientMovements('p-1')).find((m) => m.kind === 'merge');
+      expect(merge?.detail).toBe(`p-2 merged into this one (enrolments moved: ${[hf2, bp2].sort().join(', ')})`);
+    });
+
     it('refuses to merge two patients with different qualified INS, and changes nothing', async () => {
       await store.createDirectoryPatient(patient('p-1', { ins: NIR_A, insOid: OID, identityStatus: 'qualified' }));
       await store.createDirectoryPatient(patient('p-2', { ins: NIR_B, insOid: OID, identityStatus: 'qualified' }));

@@ -23,6 +23,7 @@ import {
   type NewDirectoryPatient,
   type PatientMovement,
 } from './directory-records.js';
+import { periodsOverlap } from './enrolment-records.js';
 import type { StoreDialect } from './store-dialect.js';
 
 type Time = ColumnType<string | Date, string, string>;
@@ -71,6 +72,7 @@ export interface DirectoryDatabase {
   alerts: { id: string; patient_id: string; rule: string; status: string; resolved_at: string | null; resolved_by: string | null };
   teleconsultations: { appointment_patient_id: string | null };
   act_links: { patient_id: string };
+  enrolments: { id: string; patient_id: string; programme: string; start_at: string | Date; end_at: string | Date | null };
 }
 
 type Db = Kysely<DirectoryDatabase>;
@@ -260,10 +262,11 @@ export class DirectoryTables {
 
   /**
    * The duplicate into the survivor: its readings, queued judgements, alerts, appointments and join
-   * links now name the survivor; an open alert of a rule the survivor also has open is resolved
+   * links and its telemonitoring enrolments now name the survivor; an open alert of a rule the survivor also has open is resolved
    * first (the survivor's stays open). The duplicate's row stays, merged into the survivor, off any
    * cart; signed reports keep naming it (they cannot change) and resolve through mergedInto.
-   * Refused when both have a qualified INS and they differ.
+   * Refused when both have a qualified INS and they differ, and (409) when both are enrolled in one
+   * programme over overlapping periods.
    */
   async merge(survivorId: string, duplicateId: string, by: string, at: string): Promise<DirectoryResult> {
     return this.serial(async (db, write) => {
@@ -273,6 +276,25 @@ export class DirectoryTables {
       if (!dup) return { ok: false, error: 'not-found', message: `no patient ${duplicateId}` };
       const refusal = mergeRefusal(s, dup);
       if (refusal !== null) return { ok: false, error: 'refused', message: refusal };
+      // The duplicate's enrolments (prescriptions) go to the survivor, unless both are enrolled in one
+      // programme over the same days: which prescription stands is the prescriber's call, not the merge's.
+      const enrolments = (
+        await db
+          .selectFrom('enrolments')
+          .select(['id', 'patient_id', 'programme', 'start_at', 'end_at'])
+          .where(this.d.inList('patient_id', [s.id, dup.id]))
+          .execute()
+      ).map((e) => ({ ...e, start: this.d.iso(e.start_at), end: e.end_at === null ? null : this.d.iso(e.end_at) }));
+      const dupEnrolments = enrolments.filter((e) => e.patient_id === dup.id);
+      for (const e of dupEnrolments) {
+        const clash = enrolments.find((o) => o.patient_id === s.id && o.programme === e.programme && periodsOverlap(o, e));
+        if (clash)
+          return {
+            ok: false,
+            error: 'conflict',
+            message: `${dup.id} and ${s.id} are both enrolled in ${e.programme} over the same days (enrolments ${e.id} and ${clash.id}): end one of them, then merge`,
+          };
+      }
       const survivorOpen = await db
         .selectFrom('alerts')
         .select('rule')
@@ -288,6 +310,9 @@ export class DirectoryTables {
         moves('observations'),
         moves('alert_queue'),
         moves('act_links'),
+        ...(dupEnrolments.length === 0
+          ? []
+          : [db.updateTable('enrolments').set({ patient_id: s.id }).where('patient_id', '=', dup.id).compile()]),
         ...(rules.length === 0
           ? []
           : [
@@ -312,7 +337,21 @@ export class DirectoryTables {
                 .compile(),
             ]
           : []),
-        this.movement(db, { patientId: s.id, kind: 'merge', at, by, otherPatientId: dup.id, detail: `${dup.id} merged into this one` }),
+        this.movement(db, {
+          patientId: s.id,
+          kind: 'merge',
+          at,
+          by,
+          otherPatientId: dup.id,
+          detail: `${dup.id} merged into this one${
+            dupEnrolments.length > 0
+              ? ` (enrolments moved: ${dupEnrolments
+                  .map((e) => e.id)
+                  .sort()
+                  .join(', ')})`
+              : ''
+          }`,
+        }),
         this.movement(db, {
           patientId: dup.id,
           kind: 'merge',

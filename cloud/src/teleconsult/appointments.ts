@@ -107,7 +107,7 @@ export class AppointmentService {
     if (!res.ok) return refuse(409, overlapOf(res.other));
     this.o.audit({
       actor: by.id,
-      actorRole: 'specialist',
+      actorRole: by.role,
       action: 'appointment',
       sessionId: id,
       gatewayId: r.gatewayId,
@@ -146,7 +146,7 @@ export class AppointmentService {
     if (!a || !this.o.directory.maySee(by.id, a.gatewayId)) {
       this.o.audit({
         actor: by.id,
-        actorRole: 'specialist',
+        actorRole: by.role,
         action: refusedAction,
         ...(a ? { gatewayId: a.gatewayId, patientId: a.patientId } : {}),
         detail: `no appointment ${id}${a ? ' (cart not allowed)' : ''}`,
@@ -165,7 +165,7 @@ export class AppointmentService {
     detail: string,
   ): AppointmentOutcome {
     if (res.ok) {
-      this.o.audit({ actor: by.id, actorRole: 'specialist', action, sessionId: id, ...about, detail });
+      this.o.audit({ actor: by.id, actorRole: by.role, action, sessionId: id, ...about, detail });
       this.o.onChange?.(about.gatewayId);
       return { ok: true, appointment: res.appointment };
     }
@@ -202,7 +202,7 @@ export class AppointmentService {
     const refusal = refusalOf(status, why);
     this.o.audit({
       actor: by.id,
-      actorRole: 'specialist',
+      actorRole: by.role,
       action,
       ...(id ? { sessionId: id } : {}),
       gatewayId: about.gatewayId,

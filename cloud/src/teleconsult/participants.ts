@@ -159,7 +159,7 @@ export class ParticipantRoom {
   private audit(e: ParticipantEntry, action: string, detail: string, by?: Specialist): void {
     this.opts.audit({
       actor: by ? by.id : `link:${e.role}`,
-      actorRole: by ? 'specialist' : 'anonymous',
+      actorRole: by ? by.role : 'anonymous',
       action,
       sessionId: e.sessionId,
       gatewayId: e.gatewayId,

@@ -39,10 +39,11 @@ import {
 } from '@telecart/protocol';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import type { Role } from '../auth/permissions.js';
 import { OnceLogger } from '../ingest/ingest-metrics.js';
+import { NURSE_ROLES } from '../nurses/service.js';
 import type { AppointmentRecord } from '../store/appointment-records.js';
 import type { CloudStore } from '../store/cloud-store.js';
-import { nurseWorksOn } from '../store/nurse-records.js';
 import type { AuditEventInput, ConsentRecord, RelayState, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import { summarizeVitals } from '../vitals/summary.js';
 import type { TeleconsultConfig } from './config.js';
@@ -271,7 +272,7 @@ export class TeleconsultRelay {
 
   attach(peer: RelayPeer): PeerHandle {
     this.peers.add(peer);
-    this.audit({ actor: peer.specialist.id, actorRole: 'specialist', action: 'page-open' });
+    this.audit({ actor: peer.specialist.id, actorRole: peer.specialist.role, action: 'page-open' });
     peer.send({ type: 'hello', specialist: { id: peer.specialist.id, name: peer.specialist.name } });
     peer.send({ type: 'waiting-room', sessions: this.roomFor(peer.specialist) });
     for (const v of this.participants.viewsFor(peer.specialist)) peer.send({ type: 'participants', ...v });
@@ -442,17 +443,11 @@ export class TeleconsultRelay {
     });
   }
 
-  /** A call naming a nurse: that nurse must be one allowed on this cart (nurses/service.ts publishes them). */
+  /** A call naming a nurse: that nurse must be an enabled nurse account allowed on this cart (nurses/service.ts publishes them). */
   private async nurseAllowed(gatewayId: string, msg: Extract<RtcUpMsg, { type: 'call' }>): Promise<boolean> {
     if (!msg.nurse) return true;
-    try {
-      const n = await this.opts.store.getNurse(msg.nurse.id);
-      return n !== null && nurseWorksOn(n, gatewayId);
-    } catch (e) {
-      this.counters.storeErrors++;
-      this.opts.logger.error({ err: e, gatewayId }, 'teleconsult: the calling nurse could not be looked up; the call is refused');
-      return false;
-    }
+    const a = this.opts.directory.get(msg.nurse.id);
+    return a !== null && NURSE_ROLES.has(a.role) && this.opts.directory.maySee(a.id, gatewayId);
   }
 
   /**
@@ -527,7 +522,10 @@ export class TeleconsultRelay {
     // A claimed appointment's row is already the waiting act (the claim wrote it): the call's facts are kept as booked.
     if (!a) this.write(() => this.opts.store.upsertTeleconsultation({ ...rec }));
     // The nurse signed in on the cart is who calls and collected the consent (checked by nurseAllowed).
-    const by = msg.nurse ? { actor: msg.nurse.id, actorRole: 'nurse' as const } : { actor: gatewayId, actorRole: 'gateway' as const };
+    // Written with the nurse account's own role (ehpad-nurse…); `nurse` for one the accounts do not know.
+    const by = msg.nurse
+      ? { actor: msg.nurse.id, actorRole: this.opts.directory.get(msg.nurse.id)?.role ?? ('nurse' as const) }
+      : { actor: gatewayId, actorRole: 'gateway' as const };
     const named = msg.nurse ? `${msg.nurse.name}, on ${gatewayId}: ` : '';
     const what = a ? `appointment ${a.id} (${a.start})${msg.reason ? `: ${msg.reason}` : ''}` : (msg.reason ?? null);
     this.audit({
@@ -543,6 +541,11 @@ export class TeleconsultRelay {
   }
 
   /** A waiting act ends unjoined at `until` (kept in the store: a restart counts the rest of the wait only). */
+  /** The audit role of an account named by an act: its own role, specialist when it is gone. */
+  private roleOf(accountId: string | null): Role {
+    return (accountId === null ? null : this.opts.directory.get(accountId))?.role ?? 'specialist';
+  }
+
   private armWaiting(l: Live, until: Date): void {
     l.waitingUntil = until;
     this.persistRelayState(l);
@@ -672,7 +675,7 @@ export class TeleconsultRelay {
       if (l)
         this.audit({
           actor: who.id,
-          actorRole: 'specialist',
+          actorRole: who.role,
           action: 'refused',
           ...this.about(l),
           detail: `${msg.type}: cart not allowed`,
@@ -716,7 +719,7 @@ export class TeleconsultRelay {
     }
     if (l.rec.status !== 'waiting') {
       const by = l.rec.specialistName ? ` (${l.rec.specialistName})` : '';
-      this.audit({ actor: who.id, actorRole: 'specialist', action: 'join-refused', ...this.about(l), detail: `status ${l.rec.status}` });
+      this.audit({ actor: who.id, actorRole: who.role, action: 'join-refused', ...this.about(l), detail: `status ${l.rec.status}` });
       this.wsMalformed(peer, 'bad-state', `session ${l.rec.sessionId} is ${l.rec.status}${by}`, l.rec.sessionId);
       return;
     }
@@ -727,7 +730,7 @@ export class TeleconsultRelay {
     l.vitalsSent = undefined;
     this.sendVitals(l);
     this.toGateway(l.rec.gatewayId, this.startDown(l, who, media));
-    this.move(l, 'in-progress', null, { actor: who.id, actorRole: 'specialist', action: 'join' });
+    this.move(l, 'in-progress', null, { actor: who.id, actorRole: who.role, action: 'join' });
     this.armConnect(l);
   }
 
@@ -746,7 +749,7 @@ export class TeleconsultRelay {
     this.sendVitals(l);
     // The cart's agent tears its old peer down (children, sockets) and offers anew.
     this.toGateway(l.rec.gatewayId, this.startDown(l, who, media));
-    this.audit({ actor: who.id, actorRole: 'specialist', action: 'rejoin', ...this.about(l), detail: `after ${awaySeconds} s away` });
+    this.audit({ actor: who.id, actorRole: who.role, action: 'rejoin', ...this.about(l), detail: `after ${awaySeconds} s away` });
     this.linkChanged(l);
     this.armConnect(l);
   }
@@ -771,7 +774,7 @@ export class TeleconsultRelay {
     this.audit(
       {
         actor: l.rec.specialistId ?? '?',
-        actorRole: 'specialist',
+        actorRole: this.roleOf(l.rec.specialistId),
         action: 'disconnected',
         ...this.about(l),
         detail: `page gone; the act waits ${graceSeconds} s for a rejoin`,
@@ -898,7 +901,7 @@ export class TeleconsultRelay {
       this.toGateway(l.rec.gatewayId, { v: 1, type: 'hangup', sessionId: l.rec.sessionId, reason: (o.reason ?? outcome).slice(0, 200) });
     const actor =
       outcome === 'hangup-specialist'
-        ? { actor: l.rec.specialistId ?? '?', actorRole: 'specialist' as const }
+        ? { actor: l.rec.specialistId ?? '?', actorRole: this.roleOf(l.rec.specialistId) }
         : outcome === 'hangup-nurse' || outcome === 'closed-by-cart'
           ? { actor: l.rec.gatewayId, actorRole: 'gateway' as const }
           : { actor: 'cloud', actorRole: 'system' as const };

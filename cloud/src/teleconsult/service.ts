@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
-import { seedAccounts } from '../auth/accounts.js';
+import { nurseAccountConfig, seedAccounts } from '../auth/accounts.js';
 import { AuthThrottle } from '../security/auth-throttle.js';
 import type { CloudSecurity } from '../security/cloud-security.js';
 import { seedSites } from '../sites/store-sites.js';
@@ -46,10 +46,20 @@ export interface StartTeleconsultOptions {
 
 export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {
   const totpKey = o.config.totpKeyFile === undefined ? undefined : readTotpKey(o.config.totpKeyFile);
-  // The configured accounts seed the store; the directory holds every stored one (auth/accounts.ts).
-  // Sites live in the store, seeded from the configuration (sites/store-sites.ts); accounts after them.
+  const clinicianIds = new Set(o.config.specialists.map((s) => s.id));
+  const clash = o.config.nurses.find((n) => clinicianIds.has(n.id));
+  if (clash)
+    throw new Error(`teleconsult.nurses ${clash.id}: the id is a clinician's too (teleconsult.specialists); an account has one role`);
+  // Sites live in the store, seeded from the configuration (sites/store-sites.ts); the configured
+  // accounts (clinicians and nurses) seed the store after them; the directory holds every stored one.
   const sites = await seedSites(o.store, o.config.sites, new Date(), (m) => o.logger.warn(`teleconsult: ${m}`));
-  const accounts = await seedAccounts(o.store, o.config.specialists, sites, new Date(), (m) => o.logger.warn(`teleconsult: ${m}`));
+  const accounts = await seedAccounts(
+    o.store,
+    [...o.config.specialists, ...o.config.nurses.map(nurseAccountConfig)],
+    sites,
+    new Date(),
+    (m) => o.logger.warn(`teleconsult: ${m}`),
+  );
   const directory = new SpecialistDirectory(accounts, sites, totpKey);
   const totp = new TotpVerifier(o.loginClock);
   // Logins are written through to the store and read back here: a restart signs nobody out.

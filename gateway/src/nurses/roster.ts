@@ -8,9 +8,8 @@
  * Lockout: MAX_PIN_FAILURES wrong PINs in a row lock that nurse's PIN on this cart until a full
  * sign-in, which sets a new PIN (a newer pinSetAt in the list ends the lock).
  */
-import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
-import { type CartNurse, CartNurses, compile, formatIssues } from '@telecart/protocol';
+import { badgeHash, type CartNurse, CartNurses, compile, formatIssues } from '@telecart/protocol';
 import type { CartDayStore } from '../agenda/cart-day.js';
 import type { Logger } from '../logger.js';
 import { pinMatches } from './pin.js';
@@ -32,10 +31,8 @@ export type PinOutcome =
   | { ok: false; reason: 'unknown-nurse' | 'no-pin' | 'locked' }
   | { ok: false; reason: 'wrong-pin'; attemptsLeft: number };
 
-/** The badge UID as readers send it (hex); its hash as the cloud keeps it. */
-export function badgeHash(uid: string): string {
-  return createHash('sha256').update(uid.trim().toUpperCase()).digest('hex');
-}
+/** The badge's hash, computed as the cloud computes it (shared code). */
+export { badgeHash };
 
 export class NurseRoster {
   private list: CartNurses | null = null;

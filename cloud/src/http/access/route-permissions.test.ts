@@ -69,6 +69,7 @@ beforeAll(async () => {
     ingest: cloud.ingest,
     teleconsult: cloud.teleconsult,
     alerts: cloud.alerts,
+    nurses: cloud.nurses,
     logger: pino({ level: 'silent' }),
   });
   await app.ready();

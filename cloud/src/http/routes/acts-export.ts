@@ -96,7 +96,7 @@ export function registerActsExportRoute(app: FastifyInstance, deps: HttpDeps, tc
         .join('&');
       tc.relay.recordAudit({
         actor: s.id,
-        actorRole: 'specialist',
+        actorRole: s.role,
         action: 'acts-export',
         detail: `${lines.length} acts${filters ? ` (${filters})` : ''}`,
       });

@@ -153,6 +153,8 @@ export function registerAdminAccountRoutes(
       if (before) tc.directory.put(before);
       throw e;
     }
+    // A nurse's carts (or a nurse disabled) change the carts' nurse lists: republished at once.
+    void deps.nurses?.refresh();
     return null;
   };
 

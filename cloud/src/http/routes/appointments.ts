@@ -230,7 +230,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
   const invalid = (req: FastifyRequest, what: string) => {
     const s = currentSpecialist(req);
     const message = `${what}: ${req.validationError?.message ?? 'invalid'}`;
-    tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'appointment-refused', detail: message.slice(0, 300) });
+    tc.relay.recordAudit({ actor: s.id, actorRole: s.role, action: 'appointment-refused', detail: message.slice(0, 300) });
     return message;
   };
 
@@ -331,7 +331,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
       const s = currentSpecialist(req);
       const b = bookingOf(req.body);
       if (!b.ok) {
-        tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'appointment-refused', detail: `Appointment: ${b.error}` });
+        tc.relay.recordAudit({ actor: s.id, actorRole: s.role, action: 'appointment-refused', detail: `Appointment: ${b.error}` });
         return badRequest(reply, b.error);
       }
       const patientId = await localPatientId(store, b.patientId);
@@ -395,7 +395,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
         const message = `Appointment status ${current} cannot be set to ${u.status} here (only cancelled, noshow, or a booked one's slot); the call moves it on`;
         tc.relay.recordAudit({
           actor: s.id,
-          actorRole: 'specialist',
+          actorRole: s.role,
           action: 'appointment-update-refused',
           sessionId: a.id,
           gatewayId: a.gatewayId,

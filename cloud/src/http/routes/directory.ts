@@ -28,7 +28,7 @@ import type { HttpDeps } from '../deps.js';
 import { badRequest, baseUrl, firstIssue, parameterOf } from '../fhir-helpers.js';
 import { FhirIdParams } from '../query-schemas.js';
 import type { AllFit, Fits } from '../schema-fit.js';
-import { currentSpecialist } from './specialist-auth.js';
+import { actorOf, currentSpecialist } from './specialist-auth.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' });
 const OrNull = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -190,6 +190,7 @@ export function registerDirectoryRoutes(
     knownCart: async (g) => tc.directory.siteOf(g) !== undefined || (await store.listGateways()).some((r) => r.gatewayId === g),
     siteOf: (g) => tc.directory.siteOf(g)?.id ?? null,
     audit,
+    roleOf: (id) => tc.directory.get(id)?.role ?? 'specialist',
     ...(o.onChange ? { onChange: o.onChange } : {}),
   });
   if (!app.hasContentTypeParser('application/fhir+json'))
@@ -199,8 +200,7 @@ export function registerDirectoryRoutes(
   const invalid = (req: FastifyRequest, what: string, patientId?: string) => {
     const message = `${what}: ${req.validationError?.message ?? 'invalid'}`;
     audit({
-      actor: currentSpecialist(req).id,
-      actorRole: 'specialist',
+      ...actorOf(currentSpecialist(req)),
       action: 'patient-refused',
       ...(patientId ? { patientId } : {}),
       detail: message.slice(0, 300),
@@ -235,7 +235,7 @@ export function registerDirectoryRoutes(
     '/api/directory/patients',
     { schema: { response: { 200: ListReply } }, config: { access: 'specialist', permission: 'patients.manage' } },
     async (req) => {
-      audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory' });
+      audit({ ...actorOf(currentSpecialist(req)), action: 'read-directory' });
       return { patients: await visible(req, await store.listDirectory(), (p) => [p.id]) };
     },
   );
@@ -250,7 +250,7 @@ export function registerDirectoryRoutes(
       const patient = await store.getDirectoryPatient(req.params.id);
       if (!patient) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${req.params.id}` });
       if (!(await mine(req, patient.id))) return notMine(req, reply, patient.id);
-      audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory', patientId: patient.id });
+      audit({ ...actorOf(currentSpecialist(req)), action: 'read-directory', patientId: patient.id });
       return { patient, movements: await store.patientMovements(patient.id) };
     },
   );
@@ -259,7 +259,7 @@ export function registerDirectoryRoutes(
     '/api/directory/duplicates',
     { schema: { response: { 200: DuplicatesReply } }, config: { access: 'specialist', permission: 'patients.manage' } },
     async (req) => {
-      audit({ actor: currentSpecialist(req).id, actorRole: 'specialist', action: 'read-directory-duplicates' });
+      audit({ ...actorOf(currentSpecialist(req)), action: 'read-directory-duplicates' });
       return { duplicates: await visible(req, await store.likelyDuplicates(), (d) => [d.a, d.b]) };
     },
   );
@@ -327,8 +327,7 @@ export function registerDirectoryRoutes(
     const r = identityFromFhir(body);
     if (r.ok) return r.identity;
     audit({
-      actor: currentSpecialist(req).id,
-      actorRole: 'specialist',
+      ...actorOf(currentSpecialist(req)),
       action: 'patient-refused',
       ...(patientId ? { patientId } : {}),
       detail: `Patient: ${r.message}`,
@@ -353,8 +352,7 @@ export function registerDirectoryRoutes(
       if (req.validationError) return fhirBad(req, reply, req.params.id);
       if (req.body.id !== undefined && req.body.id !== req.params.id) {
         audit({
-          actor: currentSpecialist(req).id,
-          actorRole: 'specialist',
+          ...actorOf(currentSpecialist(req)),
           action: 'patient-refused',
           patientId: req.params.id,
           detail: `Patient.id ${req.body.id} is not ${req.params.id}`,

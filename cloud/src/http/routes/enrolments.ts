@@ -14,7 +14,7 @@ import { CONSENT_GIVERS, CONSENT_METHODS, type EnrolmentRecord } from '../../sto
 import { auditOutOfScope, managesPatient } from '../access/admin-scope.js';
 import type { HttpDeps } from '../deps.js';
 import type { Fits } from '../schema-fit.js';
-import { currentSpecialist } from './specialist-auth.js';
+import { actorOf, currentSpecialist } from './specialist-auth.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' });
 const Instant = Type.String({
@@ -98,8 +98,7 @@ export function registerEnrolmentRoutes(app: FastifyInstance, deps: HttpDeps, tc
   const { store } = deps;
   const audit = (req: FastifyRequest, action: string, patientId: string, detail?: string) =>
     tc.relay.recordAudit({
-      actor: currentSpecialist(req).id,
-      actorRole: 'specialist',
+      ...actorOf(currentSpecialist(req)),
       action,
       patientId,
       ...(detail !== undefined ? { detail: detail.slice(0, 300) } : {}),

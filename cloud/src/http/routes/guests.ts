@@ -92,7 +92,7 @@ export function registerGuestRoutes(app: FastifyInstance, deps: HttpDeps, tc: No
     const refused = (detail: string) =>
       tc.relay.recordAudit({
         actor: s.id,
-        actorRole: 'specialist',
+        actorRole: s.role,
         action: 'guest-refused',
         ...(rec ? { sessionId, gatewayId: rec.gatewayId, patientId: rec.patientId } : { sessionId }),
         detail: `${what}: ${detail}`.slice(0, 512),
@@ -118,7 +118,7 @@ export function registerGuestRoutes(app: FastifyInstance, deps: HttpDeps, tc: No
   const invalid = (reply: FastifyReply, s: Specialist, sessionId: string | undefined, message: string) => {
     tc.relay.recordAudit({
       actor: s.id,
-      actorRole: 'specialist',
+      actorRole: s.role,
       action: 'guest-refused',
       ...(sessionId ? { sessionId } : {}),
       detail: `invalid request: ${message}`.slice(0, 512),
@@ -167,7 +167,7 @@ export function registerGuestRoutes(app: FastifyInstance, deps: HttpDeps, tc: No
       }
       tc.relay.recordAudit({
         actor: s.id,
-        actorRole: 'specialist',
+        actorRole: s.role,
         action: 'guest-invited',
         sessionId: rec.sessionId,
         gatewayId: rec.gatewayId,
@@ -217,7 +217,7 @@ export function registerGuestRoutes(app: FastifyInstance, deps: HttpDeps, tc: No
       await store.cancelOutbox(guestTopic(link.tokenSha256), now());
       tc.relay.recordAudit({
         actor: s.id,
-        actorRole: 'specialist',
+        actorRole: s.role,
         action: 'guest-removed',
         sessionId: rec.sessionId,
         gatewayId: rec.gatewayId,

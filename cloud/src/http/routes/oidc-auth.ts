@@ -78,7 +78,7 @@ export function registerOidcAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc:
     const { token, expiresAt } = tc.logins.create(s, { method: 'oidc', acr: id.acr, amr: id.amr });
     tc.relay.recordAudit({
       actor: s.id,
-      actorRole: 'specialist',
+      actorRole: s.role,
       action: 'login',
       detail: `oidc ${oidc.config.issuer} acr=${id.acr ?? '-'} amr=${id.amr.join(',') || '-'} ${req.ip}`,
     });

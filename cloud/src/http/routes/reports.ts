@@ -24,7 +24,7 @@ import { type ReportVersion, ReportWriteRefused } from '../../store/report-recor
 import type { AuditEventInput } from '../../store/teleconsult-records.js';
 import type { HttpDeps } from '../deps.js';
 import type { AllFit, Fits } from '../schema-fit.js';
-import { currentSpecialist } from './specialist-auth.js';
+import { actorOf, currentSpecialist } from './specialist-auth.js';
 
 const SessionParams = Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 const VersionParams = Type.Object(
@@ -130,7 +130,7 @@ export function registerReportRoutes(
     return { id: s.id, name: s.name, audit: s.audit };
   };
   const audit = (req: FastifyRequest, e: Omit<AuditEventInput, 'at' | 'actor' | 'actorRole'>) =>
-    tc.relay.recordAudit({ actor: currentSpecialist(req).id, actorRole: 'specialist', ...e });
+    tc.relay.recordAudit({ ...actorOf(currentSpecialist(req)), ...e });
 
   /** Runs `op`; a refusal becomes its status code, its message and an audit line (nothing stored changes). */
   async function answer<T>(

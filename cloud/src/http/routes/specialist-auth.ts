@@ -48,6 +48,9 @@ const SpecialistReply = Type.Object(
   { additionalProperties: false },
 );
 
+/** The audit's actor of an account's act: its id and its own role (a coordinator is not written as a specialist). */
+export const actorOf = (s: Pick<Specialist, 'id' | 'role'>) => ({ actor: s.id, actorRole: s.role });
+
 /** The specialist behind a request (login cookie or bearer token), or null. */
 export function specialistOf(req: FastifyRequest, tc: TeleconsultDeps): Specialist | null {
   const auth = req.headers.authorization;
@@ -162,14 +165,14 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
     const token = req.cookies[LOGIN_COOKIE];
     const id = tc.logins.resolve(token);
     tc.logins.end(token);
-    if (id !== null) tc.relay.recordAudit({ actor: id, actorRole: 'specialist', action: 'logout' });
+    if (id !== null) tc.relay.recordAudit({ actor: id, actorRole: tc.directory.get(id)?.role ?? 'specialist', action: 'logout' });
     return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
   });
 
   app.post('/api/specialist/logout-everywhere', { config: { access: 'specialist', permission: 'own-account' } }, async (req, reply) => {
     const s = currentSpecialist(req);
     const ended = tc.logins.endAll(s.id);
-    tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'logout-everywhere', detail: `${ended} logins ended` });
+    tc.relay.recordAudit({ actor: s.id, actorRole: s.role, action: 'logout-everywhere', detail: `${ended} logins ended` });
     return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
   });
 

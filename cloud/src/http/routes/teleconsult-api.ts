@@ -173,7 +173,7 @@ export function registerTeleconsultApiRoutes(app: FastifyInstance, _deps: HttpDe
     async (req, reply) => {
       const s = currentSpecialist(req);
       if (!s.audit) {
-        tc.relay.recordAudit({ actor: s.id, actorRole: 'specialist', action: 'audit-refused' });
+        tc.relay.recordAudit({ actor: s.id, actorRole: s.role, action: 'audit-refused' });
         return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: 'reading the audit trail needs the audit right' });
       }
       const q = req.query;
