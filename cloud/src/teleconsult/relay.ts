@@ -288,13 +288,37 @@ export class TeleconsultRelay {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.vitalsTimer);
-    for (const l of [...this.live.values()]) {
-      if (l.rec.status === 'in-progress') this.end(l, 'cloud-stopped', { hangupGateway: true });
-      else clearTimeout(l.timer);
-    }
+    // Pages whose socket closes from here on are not pages lost: the acts are left as a crash leaves them.
+    this.peers.clear();
+    for (const l of [...this.live.values()]) this.leaveForRejoin(l);
     await this.writes;
     await this.client.endAsync();
     this.peers.clear();
+  }
+
+  /**
+   * A planned stop (rolling restart, upgrade) leaves the act as a crash would, for the next instance
+   * or the restarted one to take back (restore()): a waiting act stays waiting; an act in progress
+   * waits `reconnecting` from now (its page loses its socket with this process) and the cart is told.
+   */
+  private leaveForRejoin(l: Live): void {
+    clearTimeout(l.timer);
+    const stop = { actor: 'cloud', actorRole: 'system', action: 'stop', ...this.about(l) } as const;
+    if (l.rec.status !== 'in-progress') {
+      this.audit({ ...stop, detail: 'left waiting for the next start' });
+      return;
+    }
+    const before = l.link;
+    if (l.link === 'present') {
+      l.peer = undefined;
+      l.link = 'reconnecting';
+      l.lostAt = this.now();
+      l.negotiating = false;
+      l.awaitingCart = false;
+    }
+    this.audit({ ...stop, detail: `left for rejoin (specialist ${before} at the stop)` });
+    this.persistRelayState(l);
+    this.toGateway(l.rec.gatewayId, this.sessionDown(l));
   }
 
   // ── gateway side ──
