@@ -80,6 +80,8 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
         patients: [{ id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', gateways: [CART] }],
         teleconsult: {
           rejoinGraceSeconds: o.rejoinGraceSeconds,
+          // A crashed process's leases lapse before its acts are taken back: short here.
+          leaseSeconds: 6,
           connectTimeoutSeconds: 60,
           specialists: [
             { id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORDS['dr-roux'], 10), gateways: ['cart-*'] },

@@ -516,6 +516,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 23,
+    name: 'owner leases of open acts (several cloud instances on one store)',
+    sql: `
+      -- One row per act an instance holds (docs/teleconsultation.md « Several cloud instances »): the
+      -- owner is a random id per process start; the row goes when the act ends or its owner stops.
+      CREATE TABLE act_leases (
+        session_id            TEXT PRIMARY KEY,
+        relay_owner           TEXT NOT NULL,
+        relay_lease_until_ms  INTEGER NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {
