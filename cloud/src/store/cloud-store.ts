@@ -263,6 +263,7 @@ export interface CloudStore {
   /** Logins not expired at `now`; the expired ones are deleted. */
   liveLogins(now: Date): Promise<StoredLogin[]>;
   getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null>;
+  deleteLoginsOf(specialistId: string): Promise<void>;
   /**
    * Authentication throttle (security/auth-throttle.ts): reads the rows of `keys` (absent keys have
    * none), lets `decide` (synchronous) compute the change, writes it. One step, serialized with

@@ -847,6 +847,10 @@ export class PostgresStore implements CloudStore {
     await this.pool.query('DELETE FROM login_sessions WHERE token_sha256 = $1', [tokenSha256]);
   }
 
+  async deleteLoginsOf(specialistId: string): Promise<void> {
+    await this.pool.query('DELETE FROM login_sessions WHERE specialist_id = $1', [specialistId]);
+  }
+
   async getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null> {
     const res = await this.pool.query<{ specialist_id: string; expires_at: Date }>(
       'SELECT specialist_id, expires_at FROM login_sessions WHERE token_sha256 = $1 AND expires_at > $2',

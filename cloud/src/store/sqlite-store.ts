@@ -690,6 +690,10 @@ export class SqliteStore implements CloudStore {
     this.stmt('DELETE FROM login_sessions WHERE token_sha256 = ?').run(tokenSha256);
   }
 
+  async deleteLoginsOf(specialistId: string): Promise<void> {
+    this.stmt('DELETE FROM login_sessions WHERE specialist_id = ?').run(specialistId);
+  }
+
   async getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null> {
     const r = this.stmt('SELECT specialist_id, expires_ms FROM login_sessions WHERE token_sha256 = ? AND expires_ms > ?').get(
       tokenSha256,

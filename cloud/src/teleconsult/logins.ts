@@ -51,6 +51,8 @@ export interface LoginStore {
   liveLogins(now: Date): Promise<StoredLogin[]>;
   /** One login, if it is there and not expired at `now` (another cloud instance may have made or ended it). */
   getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null>;
+  /** Deletes every login of an account, those made on other cloud instances too. */
+  deleteLoginsOf(specialistId: string): Promise<void>;
 }
 
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest('base64url');
@@ -147,6 +149,8 @@ export class LoginSessions {
         this.persist((st) => st.deleteLogin(key));
         n++;
       }
+    // Logins made on other cloud instances are not in this one's memory: the store has them all.
+    this.persist((st) => st.deleteLoginsOf(specialistId));
     return n;
   }
 
