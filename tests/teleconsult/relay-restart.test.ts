@@ -80,6 +80,8 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
         patients: [{ id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', gateways: [CART] }],
         teleconsult: {
           rejoinGraceSeconds: o.rejoinGraceSeconds,
+          // A crashed process's leases lapse before its acts are taken back: short here.
+          leaseSeconds: 6,
           connectTimeoutSeconds: 60,
           specialists: [
             { id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORDS['dr-roux'], 10), gateways: ['cart-*'] },
@@ -210,6 +212,45 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
       expect(actions).not.toContain('timeout');
     });
   }
+
+  it('a planned stop (SIGTERM) leaves the act in progress for rejoin: the cart hears reconnecting, the restarted cloud takes it back (sqlite)', async () => {
+    const ports = await configure({ rejoinGraceSeconds: 120 });
+    const first = await start(ports);
+    cloud = first;
+    const cookie = await login(String(first.info.httpUrl), 'dr-roux', PASSWORDS['dr-roux']);
+    const sid = await actInProgress(first, cookie);
+    const before = cart as TestCart;
+    // The cart is told before the cloud goes; never a hangup.
+    const told = before.next('session', (m) => m.sessionId === sid && m.status === 'in-progress' && m.specialistLink === 'reconnecting');
+    await first.kill('SIGTERM');
+    await told;
+    expect(before.down.some((m) => m.type === 'hangup' && m.sessionId === sid)).toBe(false);
+    await crash(first);
+
+    cloud = await start(ports);
+    const c = cloud;
+    cart = await cartBack(c);
+    const back = cart;
+    await back.next('session', (m) => m.sessionId === sid && m.status === 'in-progress' && m.specialistLink === 'reconnecting');
+    const page = await openPage(c, cookie);
+    await inRoom(page, sid, (s) => s.status === 'in-progress' && s.rejoin === true);
+    page.send({ type: 'join', sessionId: sid });
+    await back.next('start', (m) => m.sessionId === sid);
+    await back.send({ v: 1, type: 'state', sessionId: sid, state: 'connecting' });
+    await back.send({ v: 1, type: 'state', sessionId: sid, state: 'connected' });
+    await page.next((m) => m.type === 'state' && m.state === 'connected');
+    page.send({ type: 'hangup', sessionId: sid });
+    await back.status(sid, 'completed');
+
+    expect(await endedRows(c, cookie, sid)).toEqual([expect.objectContaining({ status: 'completed', outcome: 'hangup-specialist' })]);
+    const events = await audit(c, sid);
+    const actions = events.map((e) => e.action);
+    expect(events.find((e) => e.action === 'stop')?.detail).toMatch(/^left for rejoin/);
+    // One end only, the specialist's hangup after the restart.
+    expect(actions.filter((a) => a === 'end')).toEqual(['end']);
+    expect(actions.indexOf('stop')).toBeLessThan(actions.indexOf('restart'));
+    expect(actions.slice(actions.indexOf('restart'))).toEqual(expect.arrayContaining(['rejoin', 'reconnected', 'end']));
+  });
 
   it('a waiting act is back in the waiting room after the restart and is joined there (sqlite)', async () => {
     const ports = await configure({ rejoinGraceSeconds: 120 });

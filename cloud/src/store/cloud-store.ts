@@ -7,6 +7,7 @@
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { StoredLogin } from '../teleconsult/logins.js';
 import type { AccountRecord } from './account-records.js';
+import type { ActLeaseStore } from './act-lease-tables.js';
 import type { ActLinkRecord } from './act-link-records.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import type {
@@ -197,6 +198,8 @@ export const DEFAULT_PAGE_SIZE = 100;
 export const MAX_PAGE_SIZE = 1000;
 
 export interface CloudStore {
+  /** Owner leases of open acts (migration 23): which cloud instance handles each act. */
+  readonly actLeases: ActLeaseStore;
   /**
    * One transaction: resolves only after the commit is durable. Stores what it is given: the
    * ingest has already refused readings of patients not served by the batch's gateway.
@@ -260,6 +263,8 @@ export interface CloudStore {
   deleteLogin(tokenSha256: string): Promise<void>;
   /** Logins not expired at `now`; the expired ones are deleted. */
   liveLogins(now: Date): Promise<StoredLogin[]>;
+  getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null>;
+  deleteLoginsOf(specialistId: string): Promise<void>;
   /**
    * Authentication throttle (security/auth-throttle.ts): reads the rows of `keys` (absent keys have
    * none), lets `decide` (synchronous) compute the change, writes it. One step, serialized with

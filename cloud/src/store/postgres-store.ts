@@ -13,6 +13,7 @@ import pg from 'pg';
 import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
 import type { AccountRecord } from './account-records.js';
 import { type AccountDatabase, AccountTables } from './account-tables.js';
+import { type ActLeaseDatabase, ActLeaseTables } from './act-lease-tables.js';
 import type { ActLinkRecord } from './act-link-records.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
@@ -257,6 +258,7 @@ export class PostgresStore implements CloudStore {
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
+  readonly actLeases: ActLeaseTables;
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
@@ -277,6 +279,7 @@ export class PostgresStore implements CloudStore {
     this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
     this.reports = new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect);
     this.actLinks = new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect);
+    this.actLeases = new ActLeaseTables(postgresKysely<ActLeaseDatabase>(pool), postgresDialect);
     this.linkIdentity = new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect);
     this.directory = new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect);
     this.accounts = new AccountTables(postgresKysely<AccountDatabase>(pool), postgresDialect);
@@ -882,6 +885,19 @@ export class PostgresStore implements CloudStore {
 
   async deleteLogin(tokenSha256: string): Promise<void> {
     await this.pool.query('DELETE FROM login_sessions WHERE token_sha256 = $1', [tokenSha256]);
+  }
+
+  async deleteLoginsOf(specialistId: string): Promise<void> {
+    await this.pool.query('DELETE FROM login_sessions WHERE specialist_id = $1', [specialistId]);
+  }
+
+  async getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null> {
+    const res = await this.pool.query<{ specialist_id: string; expires_at: Date }>(
+      'SELECT specialist_id, expires_at FROM login_sessions WHERE token_sha256 = $1 AND expires_at > $2',
+      [tokenSha256, now],
+    );
+    const r = res.rows[0];
+    return r ? { specialistId: r.specialist_id, expiresAt: r.expires_at } : null;
   }
 
   async liveLogins(now: Date): Promise<StoredLogin[]> {

@@ -517,6 +517,19 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 23,
+    name: 'owner leases of open acts (several cloud instances on one store)',
+    sql: `
+      -- One row per act an instance holds (docs/teleconsultation.md « Several cloud instances »): the
+      -- owner is a random id per process start; the row goes when the act ends or its owner stops.
+      CREATE TABLE act_leases (
+        session_id            TEXT PRIMARY KEY,
+        relay_owner           TEXT NOT NULL,
+        relay_lease_until_ms  INTEGER NOT NULL
+      ) WITHOUT ROWID;
+      `,
+  },
+  {
     version: 24,
     name: 'sites and on-call teams in the store (the configuration seeds them)',
     sql: `
@@ -539,8 +552,8 @@ export const MIGRATIONS: readonly Migration[] = [
         updated_at  TEXT NOT NULL
       ) WITHOUT ROWID;
       `,
-    },
-    {
+  },
+  {
     version: 26,
     name: 'report links for the carts (audience cart), found again by version and recipient',
     sql: `

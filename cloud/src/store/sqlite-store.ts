@@ -12,6 +12,7 @@ import type { CompiledQuery } from 'kysely';
 import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
 import type { AccountRecord } from './account-records.js';
 import { type AccountDatabase, AccountTables } from './account-tables.js';
+import { type ActLeaseDatabase, ActLeaseTables } from './act-lease-tables.js';
 import type { ActLinkRecord } from './act-link-records.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
@@ -155,6 +156,7 @@ export class SqliteStore implements CloudStore {
   private readonly outbox: OutboxTables;
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
+  readonly actLeases: ActLeaseTables;
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
@@ -180,6 +182,7 @@ export class SqliteStore implements CloudStore {
     this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
     this.reports = new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect);
     this.actLinks = new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect);
+    this.actLeases = new ActLeaseTables(sqliteKysely<ActLeaseDatabase>(this.db), sqliteDialect);
     this.linkIdentity = new LinkIdentityTables(sqliteKysely<LinkIdentityDatabase>(this.db), sqliteDialect);
     this.directory = new DirectoryTables(sqliteKysely<DirectoryDatabase>(this.db), sqliteDialect, (qs) =>
       this.db
@@ -725,6 +728,18 @@ export class SqliteStore implements CloudStore {
 
   async deleteLogin(tokenSha256: string): Promise<void> {
     this.stmt('DELETE FROM login_sessions WHERE token_sha256 = ?').run(tokenSha256);
+  }
+
+  async deleteLoginsOf(specialistId: string): Promise<void> {
+    this.stmt('DELETE FROM login_sessions WHERE specialist_id = ?').run(specialistId);
+  }
+
+  async getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null> {
+    const r = this.stmt('SELECT specialist_id, expires_ms FROM login_sessions WHERE token_sha256 = ? AND expires_ms > ?').get(
+      tokenSha256,
+      now.getTime(),
+    ) as { specialist_id: string; expires_ms: number } | undefined;
+    return r ? { specialistId: r.specialist_id, expiresAt: new Date(r.expires_ms) } : null;
   }
 
   async liveLogins(now: Date): Promise<StoredLogin[]> {

@@ -200,5 +200,38 @@ export function teleconsultStoreSuite(harness: StoreHarness): void {
       await store.setRelayState(randomUUID(), away);
       expect((await store.openRelayStates()).size).toBe(2);
     });
+
+    it('owner leases of acts (migration 23): one of two instances racing wins, renewals, take-over once lapsed, release', async () => {
+      const sid = randomUUID();
+      const t0 = new Date(Date.UTC(2026, 10, 23, 9, 0));
+      const plus = (s: number) => new Date(t0.getTime() + s * 1000);
+      const leases = store.actLeases;
+      // Both instances see the call at once: exactly one takes it.
+      const won = await Promise.all([leases.take(sid, 'A', t0, plus(15)), leases.take(sid, 'B', t0, plus(15))]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const [owner, other] = won[0] ? ['A', 'B'] : ['B', 'A'];
+      expect(await leases.list()).toEqual([{ sessionId: sid, owner, until: plus(15) }]);
+      // The owner takes it again (a redelivered call) and renews it; the other cannot while it runs.
+      expect(await leases.take(sid, owner, plus(1), plus(16))).toBe(true);
+      expect(await leases.renew(owner, [sid, randomUUID()], plus(20))).toEqual(new Set([sid]));
+      expect(await leases.take(sid, other, plus(19), plus(34))).toBe(false);
+      expect(await leases.renew(other, [sid], plus(40))).toEqual(new Set());
+      // Lapsed: the other takes it over, and the first one's renewal says it lost it.
+      expect(await leases.take(sid, other, plus(20), plus(35))).toBe(true);
+      expect(await leases.renew(owner, [sid], plus(40))).toEqual(new Set());
+      expect(await leases.list()).toEqual([{ sessionId: sid, owner: other, until: plus(35) }]);
+      // A release by whoever does not hold it changes nothing; the holder's frees the act at once.
+      await leases.release(owner, [sid]);
+      expect(await leases.list()).toHaveLength(1);
+      await leases.release(other, [sid]);
+      expect(await leases.list()).toEqual([]);
+      expect(await leases.take(sid, owner, plus(21), plus(36))).toBe(true);
+      // A hand-over: only from the lease as read; a renewal in between makes it fail.
+      const seen = { sessionId: sid, owner, until: plus(36) };
+      expect(await leases.renew(owner, [sid], plus(37))).toEqual(new Set([sid]));
+      expect(await leases.handOver(seen, other, plus(40))).toBe(false);
+      expect(await leases.handOver({ ...seen, until: plus(37) }, other, plus(40))).toBe(true);
+      expect(await leases.list()).toEqual([{ sessionId: sid, owner: other, until: plus(40) }]);
+    });
   });
 }

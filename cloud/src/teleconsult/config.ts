@@ -254,6 +254,13 @@ export const TeleconsultConfig = Type.Object(
       description:
         'when the specialist’s page goes away during an act (reload, lost connection), the act waits this long for the same specialist to rejoin before it ends (specialist-lost); 0 ends it at once',
     }),
+    leaseSeconds: Type.Number({
+      minimum: 3,
+      maximum: 300,
+      default: 15,
+      description:
+        'several cloud instances on one store: each open act is held by one instance, which renews its lease every third of this; an instance gone (killed, cut off) has its acts taken over by another one within this time',
+    }),
     loginHours: Type.Number({
       exclusiveMinimum: 0,
       maximum: 72,
@@ -333,6 +340,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
     appointmentReminders: { dayBeforeMinutes: 24 * 60, hourBeforeMinutes: 60, checkEverySeconds: 30 },
     connectTimeoutSeconds: 60,
     rejoinGraceSeconds: 60,
+    leaseSeconds: 15,
     loginHours: 12,
     loginIdleMinutes: 0,
     requireTotp: false,

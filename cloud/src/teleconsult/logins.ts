@@ -49,6 +49,10 @@ export interface LoginStore {
   deleteLogin(tokenSha256: string): Promise<void>;
   /** Logins not expired at `now`; expired ones may be deleted on the way. */
   liveLogins(now: Date): Promise<StoredLogin[]>;
+  /** One login, if it is there and not expired at `now` (another cloud instance may have made or ended it). */
+  getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null>;
+  /** Deletes every login of an account, those made on other cloud instances too. */
+  deleteLoginsOf(specialistId: string): Promise<void>;
 }
 
 const digest = (token: string) => createHash('sha256').update(token, 'utf8').digest('base64url');
@@ -101,6 +105,25 @@ export class LoginSessions {
     return { token, expiresAt: new Date(expiresAt) };
   }
 
+  /**
+   * Brings this cookie's login in line with the store before resolve(): several cloud instances
+   * share the store, and a login made on another one, or ended there (sign-out everywhere, account
+   * disabled), is seen here at the next request. One read by primary key; without a store, nothing.
+   */
+  async sync(token: string | undefined): Promise<void> {
+    if (!this.store || token === undefined || token.length > 100) return;
+    const key = digest(token);
+    const t = this.now();
+    const stored = await this.store.getLogin(key, new Date(t));
+    if (stored === null) {
+      this.logins.delete(key);
+      return;
+    }
+    const l = this.logins.get(key);
+    if (l) l.expiresAt = stored.expiresAt.getTime();
+    else this.logins.set(key, { specialistId: stored.specialistId, expiresAt: stored.expiresAt.getTime(), seenAt: t });
+  }
+
   /** The specialist id behind a cookie value, or null (unknown, expired, logged out). */
   resolve(token: string | undefined): string | null {
     if (token === undefined || token.length > 100) return null;
@@ -126,6 +149,8 @@ export class LoginSessions {
         this.persist((st) => st.deleteLogin(key));
         n++;
       }
+    // Logins made on other cloud instances are not in this one's memory: the store has them all.
+    this.persist((st) => st.deleteLoginsOf(specialistId));
     return n;
   }
 

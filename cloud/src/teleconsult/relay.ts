@@ -16,7 +16,10 @@
  *                 → completed / not-done / cancelled
  *   cloud restart the open acts' state is on their rows (migration 16): at start a waiting act is
  *                 back in the waiting rooms, an act in progress waits `reconnecting` for a rejoin;
- *                 the cart is told again when its status says it is back
+ *                 the cart is told again when its status says it is back; a planned stop leaves them so too
+ *   instances     each act is held by one instance (owner lease, act-lease.ts): the one whose lease
+ *                 wins a call handles it, the others show it in their waiting rooms from the store,
+ *                 take it over when its lease lapses, or by a hand-over when a page joins through them
  *
  * Every status change goes to the gateway (RtcDown `session`), to the pages, to the store (the
  * act's row) and to the audit trail. Bad messages on either side are counted, logged once per
@@ -46,6 +49,7 @@ import type { AppointmentRecord } from '../store/appointment-records.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { AuditEventInput, ConsentRecord, RelayState, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import { summarizeVitals } from '../vitals/summary.js';
+import { ActLeases } from './act-lease.js';
 import type { TeleconsultConfig } from './config.js';
 import { ParticipantSignaling } from './participant-signaling.js';
 import { ParticipantRoom } from './participants.js';
@@ -115,6 +119,8 @@ export interface TeleconsultRelayOptions {
   now?: () => Date;
   /** An act of this cart changed status or an appointment was claimed (the cart's day is rebuilt, agenda/). */
   onActChange?: (gatewayId: string) => void;
+  /** This instance's id in the acts' leases (tests); default random per start. */
+  instanceId?: string;
 }
 
 interface Live {
@@ -159,6 +165,13 @@ export class TeleconsultRelay {
   private writes: Promise<void> = Promise.resolve();
   private stopped = false;
   private vitalsTimer: NodeJS.Timeout | undefined;
+  private readonly leases: ActLeases;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private leaseTick: Promise<void> | undefined;
+  /** Open acts other instances hold: shown in the waiting rooms, their carts' messages left to them. */
+  private remote = new Map<string, Live>();
+  /** Sessions whose lease another instance holds (its calls too, before their rows): their messages are its. */
+  private foreign = new Set<string>();
   private readonly counters: Omit<TeleconsultMetrics, 'connected' | 'activeSessions' | 'openPages' | 'reconnecting'> = {
     fromGateways: 0,
     fromPages: 0,
@@ -185,6 +198,12 @@ export class TeleconsultRelay {
   ) {
     this.once = new OnceLogger(opts.logger);
     this.now = opts.now ?? (() => new Date());
+    this.leases = new ActLeases({
+      store: opts.store.actLeases,
+      leaseSeconds: opts.config.leaseSeconds,
+      now: this.now,
+      ...(opts.instanceId ? { instanceId: opts.instanceId } : {}),
+    });
     this.participants = new ParticipantRoom({
       notify: (sessionId, mayDecide, participants) => {
         for (const p of this.peers) if (mayDecide(p.specialist)) p.send({ type: 'participants', sessionId, participants });
@@ -227,7 +246,9 @@ export class TeleconsultRelay {
       await client.subscribeAsync(topics.allRtcUp(), { qos: 1 });
       await relay.subscribeStatuses();
       client.on('error', (err) => opts.logger.warn({ err }, 'teleconsult: MQTT error'));
-      await relay.restore();
+      await relay.scan('restart');
+      relay.leaseTimer = setInterval(() => void relay.tickLeases(), relay.leases.everyMs);
+      relay.leaseTimer.unref();
     } catch (e) {
       client.end(true);
       throw e;
@@ -249,6 +270,11 @@ export class TeleconsultRelay {
     } catch (e) {
       refused((e as Error).message);
     }
+  }
+
+  /** This instance's id in the acts' leases. */
+  get instanceId(): string {
+    return this.leases.instanceId;
   }
 
   isConnected(): boolean {
@@ -275,6 +301,8 @@ export class TeleconsultRelay {
     this.audit({ actor: peer.specialist.id, actorRole: peer.specialist.role, action: 'page-open' });
     peer.send({ type: 'hello', specialist: { id: peer.specialist.id, name: peer.specialist.name } });
     peer.send({ type: 'waiting-room', sessions: this.roomFor(peer.specialist) });
+    // The other instances' acts as they are now (a page that moved here after its instance went).
+    void this.tickLeases();
     for (const v of this.participants.viewsFor(peer.specialist)) peer.send({ type: 'participants', ...v });
     return {
       receive: (data) => {
@@ -298,13 +326,44 @@ export class TeleconsultRelay {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.vitalsTimer);
-    for (const l of [...this.live.values()]) {
-      if (l.rec.status === 'in-progress') this.end(l, 'cloud-stopped', { hangupGateway: true });
-      else clearTimeout(l.timer);
-    }
+    clearInterval(this.leaseTimer);
+    await this.leaseTick;
+    // Pages whose socket closes from here on are not pages lost: the acts are left as a crash leaves them.
+    this.peers.clear();
+    for (const l of [...this.live.values()]) this.leaveForRejoin(l);
     await this.writes;
+    // Another instance takes them at its next look instead of waiting for the leases to lapse.
+    await this.leases.release([...this.live.keys()]).catch((e: unknown) => {
+      this.counters.storeErrors++;
+      this.opts.logger.error({ err: e }, 'teleconsult: the acts’ leases could not be released; they lapse');
+    });
     await this.client.endAsync();
     this.peers.clear();
+  }
+
+  /**
+   * A planned stop (rolling restart, upgrade) leaves the act as a crash would, for the next instance
+   * or the restarted one to take back (restore()): a waiting act stays waiting; an act in progress
+   * waits `reconnecting` from now (its page loses its socket with this process) and the cart is told.
+   */
+  private leaveForRejoin(l: Live): void {
+    clearTimeout(l.timer);
+    const stop = { actor: 'cloud', actorRole: 'system', action: 'stop', ...this.about(l) } as const;
+    if (l.rec.status !== 'in-progress') {
+      this.audit({ ...stop, detail: 'left waiting for the next start' });
+      return;
+    }
+    const before = l.link;
+    if (l.link === 'present') {
+      l.peer = undefined;
+      l.link = 'reconnecting';
+      l.lostAt = this.now();
+      l.negotiating = false;
+      l.awaitingCart = false;
+    }
+    this.audit({ ...stop, detail: `left for rejoin (specialist ${before} at the stop)` });
+    this.persistRelayState(l);
+    this.toGateway(l.rec.gatewayId, this.sessionDown(l));
   }
 
   // ── gateway side ──
@@ -348,6 +407,7 @@ export class TeleconsultRelay {
       return;
     }
     const l = this.live.get(msg.sessionId);
+    if (!l && this.foreign.has(msg.sessionId)) return; // another instance's act
     if (!l) {
       this.mqttMalformed('unknown-session', gw, topic, undefined, `${msg.type} for session ${msg.sessionId}, not active here`);
       return;
@@ -417,30 +477,50 @@ export class TeleconsultRelay {
       else this.mqttMalformed('wrong-gateway', gatewayId, topics.rtcUp(gatewayId), undefined, `session ${msg.sessionId} is another cart's`);
       return;
     }
-    if (!msg.consent) {
-      this.refuseCall(gatewayId, msg, 'no-consent');
-      return;
-    }
     const c = msg.consent;
-    const consent: ConsentRecord = {
-      by: c.by,
-      method: c.method,
-      representative: c.by === 'representative' ? { ...c.representative } : null,
-      collectedAt: new Date(c.collectedAt).toISOString(),
-      collectedBy: c.collectedBy ?? null,
-    };
+    const consent: ConsentRecord | null = c
+      ? {
+          by: c.by,
+          method: c.method,
+          representative: c.by === 'representative' ? { ...c.representative } : null,
+          collectedAt: new Date(c.collectedAt).toISOString(),
+          collectedBy: c.collectedBy ?? null,
+        }
+      : null;
     // A call for a patient with an appointment due now is that appointment, not a new act.
     this.calling.add(msg.sessionId);
-    void this.nurseAllowed(gatewayId, msg).then(async (allowed) => {
-      if (!allowed) {
+    void this.takeCall(msg.sessionId).then(async (mine) => {
+      if (!mine) {
         this.calling.delete(msg.sessionId);
-        if (!this.stopped) this.refuseCall(gatewayId, msg, 'unknown-nurse');
+        return;
+      }
+      const allowed = await this.nurseAllowed(gatewayId, msg);
+      if (!consent || !allowed) {
+        this.calling.delete(msg.sessionId);
+        this.write(() => this.leases.release([msg.sessionId]));
+        if (!this.stopped) this.refuseCall(gatewayId, msg, consent ? 'unknown-nurse' : 'no-consent');
         return;
       }
       const claimed = await this.dueAppointment(gatewayId, msg, consent);
       this.calling.delete(msg.sessionId);
       if (!this.stopped) this.openAct(gatewayId, msg, consent, claimed);
     });
+  }
+
+  /**
+   * Whether this instance handles the call: every instance hears it, the one whose lease write wins
+   * takes it. A store that fails is not a reason to leave a nurse unanswered: the call is taken.
+   */
+  private async takeCall(sessionId: string): Promise<boolean> {
+    try {
+      if (await this.leases.take(sessionId)) return true;
+      this.foreign.add(sessionId);
+      return false;
+    } catch (e) {
+      this.counters.storeErrors++;
+      this.opts.logger.error({ err: e, sessionId }, 'teleconsult: the call’s lease could not be taken; this instance answers it');
+      return true;
+    }
   }
 
   /** A call naming a nurse: that nurse must be an enabled nurse account allowed on this cart (nurses/service.ts publishes them). */
@@ -668,8 +748,17 @@ export class TeleconsultRelay {
       if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);
       return;
     }
-    const l = this.live.get(msg.sessionId);
     const who = peer.specialist;
+    const shown = this.remote.get(msg.sessionId);
+    if (shown && msg.type === 'join' && this.opts.directory.maySee(who.id, shown.rec.gatewayId)) {
+      void this.joinElsewhere(peer, shown, msg.media).catch((e: unknown) => {
+        this.counters.storeErrors++;
+        this.opts.logger.error({ err: e, sessionId: msg.sessionId }, 'teleconsult: an act could not be taken from another instance');
+        this.wsMalformed(peer, 'bad-state', `session ${msg.sessionId} could not be joined here; try again`, msg.sessionId);
+      });
+      return;
+    }
+    const l = this.live.get(msg.sessionId);
     if (!l || !this.opts.directory.maySee(who.id, l.rec.gatewayId)) {
       // Unknown and not-yours look the same, so a page cannot probe other carts' sessions.
       if (l)
@@ -684,7 +773,22 @@ export class TeleconsultRelay {
       return;
     }
     if (msg.type === 'join') {
-      this.join(peer, l, msg.media);
+      // Still this instance's? (A page on another one may be taking it over at this moment.)
+      void this.leases.take(l.rec.sessionId).then(
+        (held) => {
+          if (held) this.join(peer, l, msg.media);
+          else {
+            this.letGo(l.rec.sessionId);
+            this.wsMalformed(
+              peer,
+              'bad-state',
+              `session ${msg.sessionId} is handled by another cloud instance now; try again`,
+              msg.sessionId,
+            );
+          }
+        },
+        () => this.join(peer, l, msg.media),
+      );
       return;
     }
     if (l.peer !== peer) {
@@ -940,6 +1044,8 @@ export class TeleconsultRelay {
     if (final) {
       clearTimeout(l.timer);
       this.live.delete(l.rec.sessionId);
+      const sid = l.rec.sessionId;
+      this.write(() => this.leases.release([sid]));
     }
     this.broadcastRoom();
   }
@@ -964,54 +1070,158 @@ export class TeleconsultRelay {
   }
 
   /**
-   * Acts left open by a previous run (crash, restart, failover) are taken back from the store: a
-   * waiting act returns to the waiting rooms for the rest of its wait; an act in progress waits
-   * `reconnecting` for its specialist, whose page lost its socket with the restart, for
-   * rejoinGraceSeconds from now (grace 0: it ends, as before). Scheduled acts (appointments) wait
-   * for their call and are not the relay's.
+   * Open acts no instance holds (left by a previous run: crash, planned stop, failover; or by an
+   * instance whose lease lapsed) are taken back from the store: a waiting act returns to the waiting
+   * rooms for the rest of its wait; an act in progress waits `reconnecting` for its specialist, whose
+   * page lost its socket, for rejoinGraceSeconds from now (grace 0: it ends, as before). Acts another
+   * instance holds are shown in the waiting rooms. Scheduled acts (appointments) wait for their call
+   * and are not the relay's.
    */
-  private async restore(): Promise<void> {
-    const { store, config } = this.opts;
+  private async scan(how: 'restart' | 'take-over'): Promise<void> {
+    const { store } = this.opts;
     const open = await store.listTeleconsultations({ status: ['waiting', 'in-progress'], limit: 1000 });
     const states = await store.openRelayStates();
-    const now = this.now();
+    const leases = await this.leases.list();
+    const held = new Map(leases.map((l) => [l.sessionId, l]));
+    const remote = new Map<string, Live>();
     for (const rec of open) {
-      const saved = states.get(rec.sessionId);
-      const l: Live = { rec, patient: { id: rec.patientId, ins: null, family: null, given: null, birthDate: null }, ...NEW_LINK };
-      l.untold = true;
-      this.live.set(rec.sessionId, l);
-      const restart = { actor: 'cloud', actorRole: 'system', action: 'restart', ...this.about(l) } as const;
-      if (rec.status === 'waiting') {
-        // A row from before the state was kept: the wait counts from the call.
-        const until = saved?.waitingUntil
-          ? new Date(saved.waitingUntil)
-          : new Date(Date.parse(rec.createdAt) + config.waitingTimeoutMinutes * 60_000);
-        const left = Math.max(0, Math.round((until.getTime() - now.getTime()) / 1000));
-        this.audit({ ...restart, detail: `restored waiting, ${left} s left to join` });
-        this.armWaiting(l, until);
-        this.toGateway(rec.gatewayId, this.sessionDown(l));
-        this.lookUpPatient(l);
+      const sid = rec.sessionId;
+      if (this.live.has(sid) || this.calling.has(sid) || this.stopped) continue;
+      const lease = held.get(sid);
+      const elsewhere = lease !== undefined && !lease.mine && !lease.lapsed;
+      if (elsewhere || !(await this.leases.take(sid))) {
+        remote.set(sid, this.remoteView(rec, states.get(sid)));
         continue;
       }
-      const graceSeconds = config.rejoinGraceSeconds;
-      if (graceSeconds <= 0) {
-        this.end(l, 'interrupted-cloud-restart', { hangupGateway: true });
-        continue;
-      }
-      // The page's socket went with the old process: the specialist is away since then (or since
-      // they left, if they were already away), and may rejoin from a page opened on this one.
-      const lostAt = saved?.link === 'reconnecting' && saved.lostAt ? new Date(saved.lostAt) : now;
-      l.link = 'reconnecting';
-      l.lostAt = lostAt;
-      l.rejoinUntil = new Date(now.getTime() + graceSeconds * 1000);
-      this.audit({
-        ...restart,
-        detail: `restored in progress (specialist ${saved?.link ?? 'unknown'} before the restart); the act waits ${graceSeconds} s for a rejoin`,
-      });
-      this.linkChanged(l);
-      this.arm(l, graceSeconds * 1000, () => this.graceExpired(l));
-      this.lookUpPatient(l);
+      this.restoreOne(rec, states.get(sid), how);
     }
+    this.foreign = new Set([...leases.filter((l) => !l.mine).map((l) => l.sessionId), ...remote.keys()]);
+    const before = JSON.stringify([...this.remote.values()].map((l) => [l.rec.sessionId, l.rec.status, l.link, l.rec.specialistId]));
+    this.remote = remote;
+    const after = JSON.stringify([...remote.values()].map((l) => [l.rec.sessionId, l.rec.status, l.link, l.rec.specialistId]));
+    if (before !== after) this.broadcastRoom();
+  }
+
+  /** Another instance's act, as the waiting rooms show it (the patient looked up once). */
+  private remoteView(rec: TeleconsultationRecord, saved: RelayState | undefined): Live {
+    const known = this.remote.get(rec.sessionId);
+    const l: Live = {
+      rec,
+      patient: known?.patient ?? { id: rec.patientId, ins: null, family: null, given: null, birthDate: null },
+      ...NEW_LINK,
+      link: saved?.link ?? 'present',
+    };
+    if (!known) this.lookUpPatient(l);
+    return l;
+  }
+
+  /** Renews this instance's leases, lets go of acts taken over elsewhere, takes back those whose holder is gone. */
+  private tickLeases(): Promise<void> {
+    this.leaseTick ??= (async () => {
+      try {
+        if (this.stopped) return;
+        for (const sid of await this.leases.renew([...this.live.keys()])) this.letGo(sid);
+        await this.scan('take-over');
+      } catch (e) {
+        this.counters.storeErrors++;
+        this.once.warn(
+          'cloud',
+          'lease',
+          { topic: 'store', error: (e as Error).message },
+          'teleconsult: the acts’ leases could not be renewed',
+        );
+      } finally {
+        this.leaseTick = undefined;
+      }
+    })();
+    return this.leaseTick;
+  }
+
+  /** Another instance took the act over (a hand-over, or this one was cut off too long): it is theirs now. */
+  private letGo(sessionId: string): void {
+    const l = this.live.get(sessionId);
+    if (!l) return;
+    clearTimeout(l.timer);
+    this.live.delete(sessionId);
+    this.foreign.add(sessionId);
+    l.peer?.send({ type: 'error', sessionId, message: `session ${sessionId} is handled by another cloud instance now` });
+    this.opts.logger.info({ sessionId }, 'teleconsult: act taken over by another instance');
+    this.broadcastRoom();
+  }
+
+  /**
+   * A page here joins an act another instance holds: the lease moves here (from the lease as read,
+   * so a join on the holder at the same moment wins there), the act is taken back from the store as
+   * at a restart, and joined. The former holder lets it go at its next renewal.
+   */
+  private async joinElsewhere(peer: RelayPeer, shown: Live, media: MediaWanted | undefined): Promise<void> {
+    const sid = shown.rec.sessionId;
+    const joinable =
+      shown.rec.status === 'waiting' || linkStep(this.linkState(shown), { type: 'rejoin', specialistId: peer.specialist.id }).ok;
+    if (!joinable) {
+      this.join(peer, shown, media); // refused, as on the holder
+      return;
+    }
+    const { store } = this.opts;
+    const moved = await this.leases.handOver(sid);
+    const rec = moved ? await store.getTeleconsultation(sid) : null;
+    if (!rec || (rec.status !== 'waiting' && rec.status !== 'in-progress') || this.stopped) {
+      if (moved) this.write(() => this.leases.release([sid]));
+      this.wsMalformed(peer, 'bad-state', `session ${sid} could not be taken from the instance that holds it; try again`, sid);
+      return;
+    }
+    this.remote.delete(sid);
+    this.foreign.delete(sid);
+    await this.writes;
+    const l = this.restoreOne(rec, (await store.openRelayStates()).get(sid), 'hand-over');
+    if (l) this.join(peer, l, media);
+  }
+
+  /** One open act taken back from the store (see scan); undefined when it ended on the way (grace 0). */
+  private restoreOne(
+    rec: TeleconsultationRecord,
+    saved: RelayState | undefined,
+    how: 'restart' | 'take-over' | 'hand-over',
+  ): Live | undefined {
+    const { config } = this.opts;
+    const now = this.now();
+    const l: Live = { rec, patient: { id: rec.patientId, ins: null, family: null, given: null, birthDate: null }, ...NEW_LINK };
+    l.untold = true;
+    this.live.set(rec.sessionId, l);
+    // A take-over (its instance's lease lapsed) is a restart for the act; a hand-over is said as such.
+    const restart = { actor: 'cloud', actorRole: 'system', action: how === 'hand-over' ? how : 'restart', ...this.about(l) } as const;
+    const from = how === 'restart' ? 'the restart' : how === 'take-over' ? 'its instance’s lease lapsed' : 'the hand-over';
+    if (rec.status === 'waiting') {
+      // A row from before the state was kept: the wait counts from the call.
+      const until = saved?.waitingUntil
+        ? new Date(saved.waitingUntil)
+        : new Date(Date.parse(rec.createdAt) + config.waitingTimeoutMinutes * 60_000);
+      const left = Math.max(0, Math.round((until.getTime() - now.getTime()) / 1000));
+      this.audit({ ...restart, detail: `restored waiting, ${left} s left to join` });
+      this.armWaiting(l, until);
+      this.toGateway(rec.gatewayId, this.sessionDown(l));
+      this.lookUpPatient(l);
+      return l;
+    }
+    const graceSeconds = config.rejoinGraceSeconds;
+    if (graceSeconds <= 0) {
+      this.end(l, 'interrupted-cloud-restart', { hangupGateway: true });
+      return undefined;
+    }
+    // The page's socket went with the old process: the specialist is away since then (or since
+    // they left, if they were already away), and may rejoin from a page opened on this one.
+    const lostAt = saved?.link === 'reconnecting' && saved.lostAt ? new Date(saved.lostAt) : now;
+    l.link = 'reconnecting';
+    l.lostAt = lostAt;
+    l.rejoinUntil = new Date(now.getTime() + graceSeconds * 1000);
+    this.audit({
+      ...restart,
+      detail: `restored in progress (specialist ${saved?.link ?? 'unknown'} before ${from}); the act waits ${graceSeconds} s for a rejoin`,
+    });
+    this.linkChanged(l);
+    this.arm(l, graceSeconds * 1000, () => this.graceExpired(l));
+    this.lookUpPatient(l);
+    return l;
   }
 
   // ── helpers ──
@@ -1065,7 +1275,7 @@ export class TeleconsultRelay {
   }
 
   private roomFor(s: Specialist): SessionView[] {
-    return [...this.live.values()]
+    return [...this.live.values(), ...this.remote.values()]
       .filter((l) => this.opts.directory.maySee(s.id, l.rec.gatewayId))
       .sort((a, b) => (a.rec.createdAt < b.rec.createdAt ? -1 : 1))
       .map((l) => this.view(l, s));

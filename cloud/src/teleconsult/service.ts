@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
-import { nurseAccountConfig, seedAccounts } from '../auth/accounts.js';
+import { accountConfigOf, nurseAccountConfig, seedAccounts } from '../auth/accounts.js';
 import { AuthThrottle } from '../security/auth-throttle.js';
 import type { CloudSecurity } from '../security/cloud-security.js';
 import { seedSites } from '../sites/store-sites.js';
@@ -25,6 +25,11 @@ export interface Teleconsult {
   totp: TotpVerifier;
   /** The section it was started with (act codes of the activity export, …). */
   config: TeleconsultConfig;
+  /**
+   * Brings a request's login and its account in line with the store (several cloud instances: a
+   * sign-in, a sign-out everywhere or a disable on another one counts here at the next request).
+   */
+  syncLogin(token: string | undefined): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -92,10 +97,37 @@ export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Tele
     throttle,
     totp,
     config: o.config,
+    syncLogin: accountSync(o.store, directory, logins, sites),
     async stop() {
       await relay.stop();
       await logins.flushed(); // logins saved before the store closes
     },
+  };
+}
+
+/** See Teleconsult.syncLogin: one read of the login, one of its account (docs/teleconsultation.md). */
+function accountSync(
+  store: CloudStore,
+  directory: SpecialistDirectory,
+  logins: LoginSessions,
+  sites: TeleconsultConfig['sites'],
+): (token: string | undefined) => Promise<void> {
+  const known = new Set(sites.map((s) => s.id));
+  /** The version (updatedAt) of each account last put in the directory: most requests change nothing. */
+  const applied = new Map<string, string>();
+  return async (token) => {
+    if (token === undefined) return;
+    await logins.sync(token);
+    const id = logins.resolve(token);
+    if (id === null) return;
+    const a = await store.getAccount(id);
+    if (a === null) {
+      logins.endAll(id);
+      return;
+    }
+    if (applied.get(id) === a.updatedAt) return;
+    directory.put(accountConfigOf({ ...a, sites: a.sites.filter((s) => known.has(s)) }));
+    applied.set(id, a.updatedAt);
   };
 }
 

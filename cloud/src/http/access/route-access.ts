@@ -17,6 +17,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPermission, PATIENT_DATA_PERMISSIONS, type Permission, type Role } from '../../auth/permissions.js';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
+import { LOGIN_COOKIE } from '../../teleconsult/logins.js';
 import type { HttpDeps } from '../deps.js';
 import { requireSpecialist, specialistOnRequest } from '../routes/specialist-auth.js';
 import { type DataAccess, readerOnRequest } from './data-access.js';
@@ -84,10 +85,20 @@ export function closedByDefault(app: FastifyInstance, access: DataAccess, tc: Ht
         return access.requireApi(req, reply);
     }
   };
+  const syncLogin = async (req: FastifyRequest): Promise<void> => {
+    try {
+      await tc?.syncLogin?.(req.cookies[LOGIN_COOKIE]);
+    } catch (e) {
+      // The store unreachable: this instance's memory answers, as before several instances.
+      req.log.warn({ err: e }, 'access: the login could not be checked against the store');
+    }
+  };
   const guard = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     // Unknown URLs answer 404 as before, login or not.
     if (req.is404) return;
     if (req.routeOptions.config.access === 'public') return;
+    // Several cloud instances share the store: the login and its account as the store has them now.
+    await syncLogin(req);
     await signedIn(req, reply);
     if (reply.sent) return;
     const who = specialistOnRequest(req) ?? readerOnRequest(req);

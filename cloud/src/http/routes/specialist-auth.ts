@@ -173,6 +173,8 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
     const s = currentSpecialist(req);
     const ended = tc.logins.endAll(s.id);
     tc.relay.recordAudit({ actor: s.id, actorRole: s.role, action: 'logout-everywhere', detail: `${ended} logins ended` });
+    // Other cloud instances read the store at their next request: the deletion is there before the answer.
+    await tc.logins.flushed();
     return reply.clearCookie(LOGIN_COOKIE, { path: '/', httpOnly: true, sameSite: 'strict', secure }).code(204).send();
   });
 

@@ -1,0 +1,257 @@
+/**
+ * Two cloud instances (the built CLI, child processes) on one PostgreSQL and one Mosquitto, behind
+ * nginx on a loopback port (WebSocket upgrade proxied, round robin): a sign-in through the balancer
+ * works on both; a sign-out everywhere on one is refused on the other; a cart's call is answered by
+ * exactly one instance (one act row, one `call` line); the specialist's page joins through the
+ * balancer whatever instance it lands on; the owner SIGKILLed mid-act → the other takes the act over
+ * once its lease lapses and the page rejoins; the new owner SIGTERMed → the act goes on, on the first
+ * one started again. Signaling level, as the restart tests (relay-restart.test.ts).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hashPassword } from '@telecart/cloud';
+import { encodePayload, topics } from '@telecart/protocol';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort, type Mosquitto, startMosquitto } from '../../cloud/src/testing/mosquitto.js';
+import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
+import { type ServiceChild, startServiceChild } from '../support/service-child.js';
+import { waitFor } from '../support/wait.js';
+import { type Json, login, PASSWORDS, PageSocket, TestCart } from '../teleconsult/support.js';
+
+const CLI_MAIN = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
+const CART = 'cart-1';
+const LEASE_SECONDS = 6;
+
+let postgres: Postgres | undefined;
+let mosquitto: Mosquitto | undefined;
+let nginx: ChildProcess | undefined;
+let dir: string | undefined;
+const clouds: (ServiceChild | undefined)[] = [];
+const pages: PageSocket[] = [];
+let cart: TestCart | undefined;
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  mosquitto = await startMosquitto();
+}, 90_000);
+
+afterAll(async () => {
+  for (const p of pages) await p.close().catch(() => undefined);
+  cart?.client.end(true);
+  for (const c of clouds) await c?.stop().catch(() => undefined);
+  if (nginx && nginx.exitCode === null) {
+    const n = nginx;
+    await new Promise((r) => {
+      n.once('exit', r);
+      n.kill('SIGQUIT');
+    });
+  }
+  await mosquitto?.stop();
+  await postgres?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}, 60_000);
+
+async function freshDatabase(url: string): Promise<string> {
+  const name = `multi_instance_${process.pid}_${randomUUID().slice(0, 8)}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** nginx in front of the instances' HTTP ports: round robin, WebSocket upgrade passed on. */
+async function startNginx(d: string, port: number, upstreams: number[]): Promise<ChildProcess> {
+  const conf = join(d, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+daemon off;
+pid ${join(d, 'nginx.pid')};
+error_log ${join(d, 'nginx-error.log')} warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${join(d, 'nginx-body')};
+  proxy_temp_path ${join(d, 'nginx-proxy')};
+  fastcgi_temp_path ${join(d, 'nginx-fastcgi')};
+  uwsgi_temp_path ${join(d, 'nginx-uwsgi')};
+  scgi_temp_path ${join(d, 'nginx-scgi')};
+  map $http_upgrade $connection_upgrade { default upgrade; '' close; }
+  upstream cloud { ${upstreams.map((p) => `server 127.0.0.1:${p} max_fails=1 fail_timeout=2s;`).join(' ')} }
+  server {
+    listen 127.0.0.1:${port};
+    location / {
+      proxy_pass http://cloud;
+      proxy_http_version 1.1;
+      proxy_set_header Upgrade $http_upgrade;
+      proxy_set_header Connection $connection_upgrade;
+      proxy_set_header Host $http_host;
+      proxy_read_timeout 300s;
+      proxy_next_upstream error timeout;
+    }
+  }
+}
+`,
+  );
+  const p = spawn('/usr/sbin/nginx', ['-p', d, '-c', conf, '-e', join(d, 'nginx-error.log')], { stdio: 'ignore' });
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/api/metrics/teleconsult`).catch(() => null))?.status === 200, {
+    what: 'nginx answering',
+  });
+  return p;
+}
+
+function startInstance(d: string, i: number, http: number): Promise<ServiceChild> {
+  return startServiceChild(
+    `cloud-${i}`,
+    ['cloud', '--config', join(d, 'cloud.json'), '--data-dir', join(d, `cloud-${i}`), '--http-port', String(http)],
+    { main: CLI_MAIN, logFile: join(d, `cloud-${i}.log`), env: { TELECART_LOG_LEVEL: 'info' } },
+  );
+}
+
+async function activeSessions(url: string): Promise<number> {
+  const r = await fetch(`${url}/api/metrics/teleconsult`);
+  return ((await r.json()) as { activeSessions: number }).activeSessions;
+}
+
+it('two instances behind nginx: one answers a call, the page joins through the balancer, the act survives a SIGKILL and a SIGTERM', {
+  timeout: 240_000,
+}, async () => {
+  const d = mkdtempSync(join(tmpdir(), 'telecart-multi-'));
+  dir = d;
+  const db = await freshDatabase((postgres as Postgres).url);
+  writeFileSync(
+    join(d, 'cloud.json'),
+    JSON.stringify({
+      db,
+      externalBrokerUrl: (mosquitto as Mosquitto).url,
+      patients: [{ id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', gateways: [CART] }],
+      teleconsult: {
+        rejoinGraceSeconds: 120,
+        connectTimeoutSeconds: 60,
+        leaseSeconds: LEASE_SECONDS,
+        specialists: [
+          { id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORDS['dr-roux'], 10), gateways: ['cart-*'] },
+          { id: 'auditor', name: 'DPO', passwordHash: await hashPassword(PASSWORDS.auditor, 10), audit: true },
+        ],
+      },
+    }),
+  );
+  const ports = [await freePort(), await freePort()];
+  // One after the other: the first runs the migrations.
+  clouds[0] = await startInstance(d, 0, ports[0] as number);
+  clouds[1] = await startInstance(d, 1, ports[1] as number);
+  const direct = ports.map((p) => `http://127.0.0.1:${p}`);
+  const lbPort = await freePort();
+  nginx = await startNginx(d, lbPort, ports as number[]);
+  const lb = `http://127.0.0.1:${lbPort}`;
+
+  // A sign-in through the balancer works on both instances; a sign-out everywhere on one counts on the other.
+  const cookie = await login(lb, 'dr-roux', PASSWORDS['dr-roux']);
+  for (const u of direct) expect((await fetch(`${u}/api/specialist/me`, { headers: { cookie } })).status).toBe(200);
+  const other = await login(lb, 'dr-roux', PASSWORDS['dr-roux']);
+  expect((await fetch(`${direct[0]}/api/specialist/logout-everywhere`, { method: 'POST', headers: { cookie: other } })).status).toBe(204);
+  expect((await fetch(`${direct[1]}/api/specialist/me`, { headers: { cookie: other } })).status).toBe(401);
+  expect((await fetch(`${direct[1]}/api/specialist/me`, { headers: { cookie } })).status).toBe(401);
+  const dr = await login(lb, 'dr-roux', PASSWORDS['dr-roux']);
+  const auditor = await login(lb, 'auditor', PASSWORDS.auditor);
+
+  // The cart calls: both instances hear it, exactly one answers.
+  cart = await TestCart.connect((mosquitto as Mosquitto).url, CART);
+  const status = { v: 1, gatewayId: CART, online: true, at: new Date().toISOString() };
+  await cart.client.publishAsync(topics.status(CART), encodePayload(status), { qos: 1, retain: true });
+  const sid = randomUUID();
+  await cart.call(sid);
+  await cart.status(sid, 'waiting');
+  const acts = async () => {
+    const r = await fetch(`${lb}/api/teleconsultations?gateway=${CART}`, { headers: { cookie: dr } });
+    return ((await r.json()) as { teleconsultations: { sessionId: string; status: string; outcome: string | null }[] }).teleconsultations;
+  };
+  const audit = async () => {
+    const r = await fetch(`${lb}/api/audit?session=${sid}`, { headers: { cookie: auditor } });
+    return ((await r.json()) as { events: { action: string; detail: string | null }[] }).events;
+  };
+  await waitFor(async () => (await acts()).length === 1, { what: 'the act in the store' });
+  // Time for a second answer to show, if there were one.
+  await new Promise((r) => setTimeout(r, 1000));
+  expect((await acts()).length).toBe(1);
+  expect((await audit()).filter((e) => e.action === 'call')).toHaveLength(1);
+  expect(cart.down.filter((m) => m.type === 'session' && m.sessionId === sid && m.status === 'waiting')).toHaveLength(1);
+  const counts = await Promise.all(direct.map(activeSessions));
+  expect(counts.sort()).toEqual([0, 1]);
+
+  // Pages through the balancer (round robin: two pages, one on each instance) both show the act; one joins.
+  const inRoom = (p: PageSocket, match: (s: Json) => boolean) =>
+    p.next((m) => m.type === 'waiting-room' && (m.sessions as Json[]).some((s) => s.sessionId === sid && match(s)));
+  const p1 = await PageSocket.open(lb, dr);
+  const p2 = await PageSocket.open(lb, dr);
+  pages.push(p1, p2);
+  await Promise.all([inRoom(p1, (s) => s.status === 'waiting'), inRoom(p2, (s) => s.status === 'waiting')]);
+  p2.send({ type: 'join', sessionId: sid });
+  await cart.next('start', (m) => m.sessionId === sid);
+  await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connected' });
+  await p2.next((m) => m.type === 'state' && m.sessionId === sid && m.state === 'connected');
+  await waitFor(async () => (await acts())[0]?.status === 'in-progress', { what: 'the act in progress in the store' });
+
+  // The owner (the instance where the act lives now) is SIGKILLed.
+  await waitFor(async () => (await Promise.all(direct.map(activeSessions))).reduce((a, b) => a + b, 0) === 1, {
+    what: 'one instance holding the act',
+  });
+  const owner = (await activeSessions(direct[0] as string)) === 1 ? 0 : 1;
+  const survivor = 1 - owner;
+  const starts = cart.down.filter((m) => m.type === 'start').length;
+  await clouds[owner]?.kill('SIGKILL');
+  clouds[owner] = undefined;
+  for (const p of pages.splice(0)) await p.close();
+  // The other takes it over once the lease lapses, the cart hears reconnecting, the page rejoins through the balancer.
+  await waitFor(async () => (await activeSessions(direct[survivor] as string)) === 1, {
+    what: 'the act taken over',
+    timeoutMs: (LEASE_SECONDS + 10) * 1000,
+  });
+  await cart.next('session', (m) => m.sessionId === sid && m.status === 'in-progress' && m.specialistLink === 'reconnecting');
+  const p3 = await PageSocket.open(lb, dr);
+  pages.push(p3);
+  await inRoom(p3, (s) => s.status === 'in-progress' && s.rejoin === true);
+  p3.send({ type: 'join', sessionId: sid });
+  await p3.next((m) => m.type === 'joined' && m.sessionId === sid);
+  await waitFor(() => cart?.down.filter((m) => m.type === 'start').length === starts + 1, { what: 'a fresh start to the cart' });
+  await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connecting' });
+  await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connected' });
+  await p3.next((m) => m.type === 'state' && m.sessionId === sid && m.state === 'connected');
+
+  // The first instance back; the new owner SIGTERMed (a rolling restart): the act goes on over there.
+  clouds[owner] = await startInstance(d, owner, ports[owner] as number);
+  await clouds[survivor]?.kill('SIGTERM');
+  clouds[survivor] = undefined;
+  for (const p of pages.splice(0)) await p.close();
+  await waitFor(async () => (await activeSessions(direct[owner] as string)) === 1, {
+    what: 'the act taken back after the planned stop',
+    timeoutMs: (LEASE_SECONDS + 10) * 1000,
+  });
+  const p4 = await PageSocket.open(lb, dr);
+  pages.push(p4);
+  await inRoom(p4, (s) => s.status === 'in-progress' && s.rejoin === true);
+  p4.send({ type: 'join', sessionId: sid });
+  await p4.next((m) => m.type === 'joined' && m.sessionId === sid);
+  await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connecting' });
+  await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connected' });
+  await p4.next((m) => m.type === 'state' && m.sessionId === sid && m.state === 'connected');
+  p4.send({ type: 'hangup', sessionId: sid });
+  await cart.status(sid, 'completed');
+  await waitFor(async () => (await acts())[0]?.status === 'completed', { what: 'the end in the store' });
+  expect(await acts()).toEqual([expect.objectContaining({ sessionId: sid, status: 'completed', outcome: 'hangup-specialist' })]);
+  const actions = (await audit()).map((e) => e.action);
+  expect(actions.filter((a) => a === 'call')).toHaveLength(1);
+  expect(actions.filter((a) => a === 'end')).toHaveLength(1);
+  expect(actions).toEqual(expect.arrayContaining(['restart', 'stop', 'rejoin']));
+});
