@@ -6,10 +6,14 @@
  *   telecart cloud mosquitto-files --out DIR               CA, server cert, CRL, ACL for an external Mosquitto
  *   telecart gateway enroll --cloud https://… --token T --ca-fingerprint sha256:…
  * They work on the data directory (the cloud may be running: the registry is a shared SQLite file).
+ *
+ * main.ts registers these for every `telecart` run, the gateway's included: the workspaces are
+ * imported inside the actions, never at load (a static import of @telecart/cloud put the whole
+ * cloud, ~96 MiB and 1.5 s, in the gateway process; docs/footprint.md).
  */
 import { resolve } from 'node:path';
-import { CloudSecurity, mosquittoListenerConfig, securityDir, serverHostnames } from '@telecart/cloud';
-import { credentialPaths, EnrollmentError, enrollGateway, type GatewayConfig, validateGatewayConfig } from '@telecart/gateway';
+import type { CloudSecurity } from '@telecart/cloud';
+import type { GatewayConfig } from '@telecart/gateway';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 /**
@@ -26,7 +30,7 @@ function need<T>(cmd: string, value: T | undefined, flag: string): T {
 }
 
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
-import { type CloudCommandOptions, resolveCloudConfig } from './cloud.js';
+import type { CloudCommandOptions } from './cloud.js';
 
 function fail(cmd: string, message: string): never {
   process.stderr.write(`telecart ${cmd}: ${message}\n`);
@@ -42,6 +46,8 @@ export function parseDuration(v: string): number {
 }
 
 async function openSecurity(o: CloudCommandOptions): Promise<{ security: CloudSecurity; host: string; enrollPort: number }> {
+  const { resolveCloudConfig } = await import('./cloud.js');
+  const { CloudSecurity, securityDir, serverHostnames } = await import('@telecart/cloud');
   let config: ReturnType<typeof resolveCloudConfig>;
   try {
     config = resolveCloudConfig(o);
@@ -142,6 +148,7 @@ export function registerCloudSecurityCommands(cloud: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const o = merged<{ out: string; port: number; ingestWorkers: number } & CloudCommandOptions>(cmd);
       const { security, host } = await openSecurity(o);
+      const { mosquittoListenerConfig } = await import('@telecart/cloud');
       try {
         const files = security.writeMosquittoFiles(resolve(o.out), o.ingestWorkers);
         process.stdout.write(
@@ -186,6 +193,7 @@ export function registerGatewayEnrollCommand(gateway: Command): void {
       const o = merged<{ config?: string; cloud?: string; token: string; caFingerprint: string; dataDir?: string; force?: boolean }>(cmd);
       const configFile = need('gateway enroll', o.config, '--config <file>');
       const cloudUrl = need('gateway enroll', o.cloud, '--cloud <https url>');
+      const { credentialPaths, EnrollmentError, enrollGateway, validateGatewayConfig } = await import('@telecart/gateway');
       let config: GatewayConfig;
       try {
         config = loadConfigFile(validateGatewayConfig, configFile);
