@@ -59,7 +59,9 @@ console.log('\n## Teleconsultation: PTZ round trip, ECG latency, glass to glass,
 const { benchTeleconsult, printTeleconsult } = await import('./teleconsult.mjs');
 printTeleconsult(await benchTeleconsult());
 
-console.log('\n## Gateway footprint: load cost per dependency, the demo gateway idle and in the demo’s act (RSS, start to ready); docs/footprint.md');
+console.log(
+  '\n## Gateway footprint: load cost per dependency, the demo gateway idle and in the demo’s act (RSS, start to ready); docs/footprint.md',
+);
 const { benchImportCosts, benchDemoGateway } = await import('./gateway-footprint.mjs');
 const importCosts = benchImportCosts(3);
 console.table(importCosts);

@@ -62,6 +62,8 @@ it('the idle gateway loads neither the cloud, nor werift, nor the ONVIF client',
   }
   // The hook saw the gateway itself: an empty list would pass anything.
   expect(loaded.some((u) => u.includes('/gateway/dist/gateway.js'))).toBe(true);
-  const unwanted = loaded.filter((u) => /\/cloud\/dist\/|\/node_modules\/(werift|onvif|fast-xml-parser|@peculiar\/x509|reflect-metadata)\//.test(u));
+  const unwanted = loaded.filter((u) =>
+    /\/cloud\/dist\/|\/node_modules\/(werift|onvif|fast-xml-parser|@peculiar\/x509|reflect-metadata)\//.test(u),
+  );
   expect(unwanted, 'modules the idle gateway should not load').toEqual([]);
 }, 90_000);
