@@ -59,11 +59,13 @@ console.log('\n## Teleconsultation: PTZ round trip, ECG latency, glass to glass,
 const { benchTeleconsult, printTeleconsult } = await import('./teleconsult.mjs');
 printTeleconsult(await benchTeleconsult());
 
-console.log('\n## Gateway footprint: load cost per dependency, the demo gateway idle (RSS, start to ready); docs/footprint.md');
+console.log(
+  '\n## Gateway footprint: load cost per dependency, the demo gateway idle and in the demo’s act (RSS, start to ready); docs/footprint.md',
+);
 const { benchImportCosts, benchDemoGateway } = await import('./gateway-footprint.mjs');
 const importCosts = benchImportCosts(3);
 console.table(importCosts);
-const idle = await benchDemoGateway({ idleSeconds: 20 });
+const idle = await benchDemoGateway({ idleSeconds: 20, actSeconds: 20 });
 console.table([{ ...idle, 'idle RSS / bare node': Number((idle['idle RSS p50 MiB'] / importCosts[0]['RSS after MiB']).toFixed(2)) }]);
 
 console.log('\n## Conversation both ways: join → first frame, glass to glass, send rates, browser CPU (root + Chromium)');

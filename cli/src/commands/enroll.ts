@@ -6,10 +6,12 @@
  *   telecart cloud mosquitto-files --out DIR               CA, server cert, CRL, ACL for an external Mosquitto
  *   telecart gateway enroll --cloud https://… --token T --ca-fingerprint sha256:…
  * They work on the data directory (the cloud may be running: the registry is a shared SQLite file).
+ *
+ * main.ts registers these for every `telecart` run, the gateway's included: the workspaces are
+ * imported inside the actions, never at load (a static import of @telecart/cloud put the whole
+ * cloud, ~96 MiB and 1.5 s, in the gateway process; docs/footprint.md).
  */
 import { resolve } from 'node:path';
-// Types only: main.ts registers these commands for every `telecart` invocation, and importing the
-// cloud and gateway packages here made even `telecart decode` load them (seconds on a busy machine).
 import type { CloudSecurity } from '@telecart/cloud';
 import type { GatewayConfig } from '@telecart/gateway';
 import { type Command, InvalidArgumentError, Option } from 'commander';
@@ -189,9 +191,9 @@ export function registerGatewayEnrollCommand(gateway: Command): void {
     .option('--force', 'replace existing credentials')
     .action(async (_o: unknown, cmd: Command) => {
       const o = merged<{ config?: string; cloud?: string; token: string; caFingerprint: string; dataDir?: string; force?: boolean }>(cmd);
-      const { credentialPaths, EnrollmentError, enrollGateway, validateGatewayConfig } = await import('@telecart/gateway');
       const configFile = need('gateway enroll', o.config, '--config <file>');
       const cloudUrl = need('gateway enroll', o.cloud, '--cloud <https url>');
+      const { credentialPaths, EnrollmentError, enrollGateway, validateGatewayConfig } = await import('@telecart/gateway');
       let config: GatewayConfig;
       try {
         config = loadConfigFile(validateGatewayConfig, configFile);

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { XMLParser } from 'fast-xml-parser';
+import { lazyXmlParser } from './xml-parser.js';
 
 export interface DiscoveredCamera {
   /** urn:uuid:… — stable per device. */
@@ -35,7 +35,7 @@ export function probeXml(messageId: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing"><s:Header><a:MessageID>${messageId}</a:MessageID><a:To s:mustUnderstand="1">urn:schemas-xmlsoap-org:ws:2005:04:discovery</a:To><a:Action s:mustUnderstand="1">http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</a:Action></s:Header><s:Body><Probe xmlns="http://schemas.xmlsoap.org/ws/2005/04/discovery"><d:Types xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dn="http://www.onvif.org/ver10/network/wsdl">dn:NetworkVideoTransmitter</d:Types></Probe></s:Body></s:Envelope>`;
 }
 
-const parser = new XMLParser({
+const parser = lazyXmlParser({
   removeNSPrefix: true,
   ignoreAttributes: true,
   parseTagValue: false,
@@ -59,7 +59,7 @@ function scopeValue(scopes: string[], kind: string): string | null {
 export function parseProbeMatches(xml: string): Parsed[] | string {
   let doc: unknown;
   try {
-    doc = parser.parse(xml, true);
+    doc = parser().parse(xml, true);
   } catch (e) {
     return `malformed XML: ${(e as Error).message.split('\n')[0]}`;
   }

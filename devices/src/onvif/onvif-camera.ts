@@ -7,11 +7,11 @@
  */
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { XMLParser } from 'fast-xml-parser';
 import type onvifModule from 'onvif';
 import { systemTimers, type Timers } from '../ble/backoff.js';
 import { type Clock, systemClock } from '../model/frame.js';
 import { DeadMan } from './dead-man.js';
+import { lazyXmlParser } from './xml-parser.js';
 
 export class OnvifError extends Error {
   constructor(
@@ -115,11 +115,11 @@ function checkVector(operation: string, v: PtzVector, zoomMin: number): void {
   }
 }
 
-const replyParser = new XMLParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false });
+const replyParser = lazyXmlParser({ removeNSPrefix: true, ignoreAttributes: true, parseTagValue: false });
 
 function presetTokenOf(xml: string): string {
   try {
-    const doc = replyParser.parse(xml) as { Envelope?: { Body?: { SetPresetResponse?: { PresetToken?: unknown } } } };
+    const doc = replyParser().parse(xml) as { Envelope?: { Body?: { SetPresetResponse?: { PresetToken?: unknown } } } };
     return str(doc.Envelope?.Body?.SetPresetResponse?.PresetToken);
   } catch {
     return '';

@@ -1,0 +1,69 @@
+/**
+ * What the idle gateway process loads (docs/footprint.md): the built CLI's `telecart gateway`
+ * must not load the cloud (the enroll commands' workspaces are imported in their actions), nor
+ * the WebRTC stack (werift, loaded at the first act), nor the ONVIF client (at the first camera
+ * connect). A module hook passed through NODE_OPTIONS writes every module URL the process loads
+ * to a file; the test reads it once the gateway says it is ready.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort } from '../../cloud/src/testing/mosquitto.js';
+import { CLI_MAIN } from '../chaos/rig.js';
+import { startServiceChild } from '../support/service-child.js';
+
+let dir: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'telecart-lazy-modules-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Module hooks (they run off the main thread) appending each loaded URL to TELECART_TEST_MODULE_LOG. */
+const HOOKS = `
+import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  appendFileSync(process.env.TELECART_TEST_MODULE_LOG, url + '\\n');
+  return next(url, context);
+}`;
+const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});`;
+
+it('the idle gateway loads neither the cloud, nor werift, nor the ONVIF client', async () => {
+  const configFile = join(dir, 'gateway.yaml');
+  writeFileSync(
+    configFile,
+    ['gatewayId: lazy-1', 'mode: home', 'homePatientId: p1', 'timeZone: UTC', 'patients: [{ id: p1, family: LAZY, given: Test }]', ''].join(
+      '\n',
+    ),
+  );
+  const moduleLog = join(dir, 'modules.txt');
+  writeFileSync(moduleLog, '');
+  // Nothing listens at the cloud URL: the gateway is ready without it.
+  const cloud = `mqtt://127.0.0.1:${await freePort()}`;
+  const gateway = await startServiceChild(
+    'gateway',
+    ['gateway', '--config', configFile, '--data-dir', join(dir, 'data'), '--cloud', cloud, '--http-port', '0'],
+    {
+      main: CLI_MAIN,
+      logFile: join(dir, 'gateway.log'),
+      env: {
+        TELECART_LOG_LEVEL: 'warn',
+        TELECART_TEST_MODULE_LOG: moduleLog,
+        NODE_OPTIONS: `--import=${`data:text/javascript,${encodeURIComponent(REGISTER)}`}`,
+      },
+    },
+  );
+  let loaded: string[];
+  try {
+    loaded = readFileSync(moduleLog, 'utf8').split('\n').filter(Boolean);
+  } finally {
+    await gateway.stop(5000);
+  }
+  // The hook saw the gateway itself: an empty list would pass anything.
+  expect(loaded.some((u) => u.includes('/gateway/dist/gateway.js'))).toBe(true);
+  const unwanted = loaded.filter((u) =>
+    /\/cloud\/dist\/|\/node_modules\/(werift|onvif|fast-xml-parser|@peculiar\/x509|reflect-metadata)\//.test(u),
+  );
+  expect(unwanted, 'modules the idle gateway should not load').toEqual([]);
+}, 90_000);
