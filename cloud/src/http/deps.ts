@@ -24,7 +24,8 @@ export interface HttpDeps {
   /** SSE keep-alive comment interval (default 15 s). */
   sseHeartbeatMs?: number;
   /** Specialist accounts, logins and the signaling relay: enables /consult, its WebSocket and the teleconsultation API. */
-  teleconsult?: Pick<Teleconsult, 'relay' | 'directory' | 'logins' | 'throttle' | 'config'> & Partial<Pick<Teleconsult, 'totp' | 'syncLogin'>>;
+  teleconsult?: Pick<Teleconsult, 'relay' | 'directory' | 'logins' | 'throttle' | 'config'> &
+    Partial<Pick<Teleconsult, 'totp' | 'syncLogin'>>;
   /** 'clinicians' (default): patient data only for logged-in clinicians, by cart; 'open': no login (says so at start). */
   dataAccess?: DataAccessMode;
   /** Telemonitoring alerts: live `alert` events and acknowledgements (without it, acks go to the store directly). */
