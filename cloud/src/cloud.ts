@@ -358,6 +358,11 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
         lang: 'fr',
         timeZone: opts.timeZone ?? 'Europe/Paris',
       });
+      const catchingUp = gpMailer;
+      void catchingUp
+        .catchUp()
+        .then((n) => n > 0 && logger.info({ reports: n }, 'report: GP links sent for versions signed before a stop'))
+        .catch((e: unknown) => logger.error({ err: e }, 'report: the GP links of versions signed before a stop could not be caught up'));
     }
     // Appointments nobody called: closed as not done (no-show) once their slot and grace are over.
     const noShows = new NoShowSweeper({

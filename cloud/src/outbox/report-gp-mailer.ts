@@ -17,7 +17,7 @@ export interface ReferringGp {
 }
 
 export interface ReportGpMailerOptions {
-  store: Pick<CloudStore, 'saveReportLink' | 'enqueueOutbox'>;
+  store: Pick<CloudStore, 'saveReportLink' | 'enqueueOutbox' | 'listReports' | 'latestReportLink'>;
   /** The patient's referring GP, if known (the configuration's patients[].referringGp). */
   gpOf(patientId: string): ReferringGp | undefined;
   /** The origin the GP opens the link on. */
@@ -38,6 +38,24 @@ export class ReportGpMailer {
 
   constructor(private readonly o: ReportGpMailerOptions) {
     this.now = o.now ?? (() => new Date());
+  }
+
+  /**
+   * At start: the versions signed while the link was still valid whose GP has no link yet — the
+   * cloud stopped between a signature and `signed()` (called after the signature's commit). A link
+   * issued but whose mail was not enqueued (a crash between those two writes) is not found again:
+   * its token is not kept. How many were enqueued.
+   */
+  async catchUp(limit = 500): Promise<number> {
+    const since = this.now().getTime() - (this.o.ttlMs ?? DEFAULT_LINK_TTL_MS);
+    let sent = 0;
+    for (const v of await this.o.store.listReports({ limit })) {
+      if (v.signature === null || Date.parse(v.signature.at) < since) continue;
+      const gp = this.o.gpOf(v.patientId);
+      if (gp === undefined || (await this.o.store.latestReportLink(v.id, gp.email)) !== null) continue;
+      if (await this.signed(v)) sent++;
+    }
+    return sent;
   }
 
   /** A version was signed: its link goes to the patient's GP. Resolves false when the patient has none. */
