@@ -41,12 +41,13 @@ beforeAll(async () => {
   await waitFor(() => gwA.gateway.sync.connected, { what: 'A to connect to Mosquitto over mutual TLS' });
 }, 60_000);
 
+// Stopping a gateway, a cloud and Mosquitto took over 30 s once with two test workers on two busy cores.
 afterAll(async () => {
   await gwA?.stop();
   await cloud?.stop();
   await mosquitto?.stop();
   dir.remove();
-});
+}, 60_000);
 
 it('an enrolled gateway syncs through Mosquitto; B can neither publish as A nor read its acks', async () => {
   gwA.measure(3);

@@ -307,7 +307,9 @@ describe('guests on the participant socket', () => {
     ]);
     expect((await audit(act.sessionId, 'participant-signal-refused')).map((e) => e.detail)).toEqual(['ready: guest']);
     expect(doctor.received.some((m) => m.type === 'participant-signal')).toBe(false);
-    expect(cart.down).toEqual([]);
+    // The act was written straight to the store: the relay finds it without an owner and takes it back,
+    // telling the cart its specialist is reconnecting (a `session`). Nothing the guest sent reached it.
+    expect(cart.down.filter((m) => m.type !== 'session')).toEqual([]);
     expect((await c.cloud.store.getTeleconsultation(act.sessionId))?.status).toBe('in-progress');
     g.ws.close();
     await doctor.close();

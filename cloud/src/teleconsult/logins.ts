@@ -112,6 +112,9 @@ export class LoginSessions {
    */
   async sync(token: string | undefined): Promise<void> {
     if (!this.store || token === undefined || token.length > 100) return;
+    // This instance's own writes first: a login it just made is not in the store until its queued write
+    // lands (PostgreSQL: milliseconds later), and reading before that would end it.
+    await this.writes;
     const key = digest(token);
     const t = this.now();
     const stored = await this.store.getLogin(key, new Date(t));

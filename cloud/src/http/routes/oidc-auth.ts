@@ -82,6 +82,8 @@ export function registerOidcAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc:
       action: 'login',
       detail: `oidc ${oidc.config.issuer} acr=${id.acr ?? '-'} amr=${id.amr.join(',') || '-'} ${req.ip}`,
     });
+    // In the store before the answer: the next request may reach another cloud instance.
+    await tc.logins.flushed();
     return reply
       .setCookie(LOGIN_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure, expires: expiresAt })
       .header('content-security-policy', signedInPageCsp())

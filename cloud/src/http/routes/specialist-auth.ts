@@ -154,6 +154,8 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
         ...(tc.directory.totpSecret(s.id) ? { amr: ['pwd', 'otp'] } : { amr: ['pwd'] }),
       });
       tc.relay.recordAudit({ actor: s.id, actorRole: s.role, action: 'login', detail: req.ip });
+      // In the store before the answer: the next request may reach another cloud instance.
+      await tc.logins.flushed();
       return reply
         .setCookie(LOGIN_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'strict', secure, expires: expiresAt })
         .header('cache-control', 'no-store')
