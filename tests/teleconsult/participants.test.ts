@@ -5,77 +5,19 @@
  * (name, role) on /consult/ws and admits or refuses; another specialist neither sees them nor may
  * decide. Each arrival, admission, refusal and departure is an audit line.
  */
-import { join } from 'node:path';
 import type { AuditEvent } from '@telecart/cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
-import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/teleconsult/join-links.js';
+import { confirmIdentity, type Link, openHomeAct, participantSocket } from './participant-support.js';
 import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud } from './support.js';
 
 let c: ConsultCloud;
 let blanc: string;
 let roux: string;
 
-interface Link {
-  id: string;
-  url: URL;
-  cookie: string;
-}
-
-/** Books a home act with dr-blanc and opens its join link as the patient's device would. */
-async function openAct(minutesAhead: number): Promise<Link> {
-  const r = await fetch(`${c.cloud.httpUrl}/api/appointments`, {
-    method: 'POST',
-    headers: { cookie: blanc, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      patient: 'p-home',
-      gateway: 'home-7',
-      start: new Date(Date.now() + minutesAhead * 60_000).toISOString(),
-      minutes: 20,
-      specialist: 'dr-blanc',
-    }),
-  });
-  expect(r.status).toBe(201);
-  const id = ((await r.json()) as { appointment: { id: string } }).appointment.id;
-  const appointment = await c.cloud.store.getAppointment(id);
-  if (!appointment) throw new Error('the booked appointment is not in the store');
-  const url = new URL(
-    await issueJoinLink({
-      store: c.cloud.store,
-      key: loadJoinKey(join(c.dir, JOIN_KEY_FILE)),
-      appointment,
-      publicBaseUrl: c.cloud.httpUrl,
-      now: new Date(),
-    }),
-  );
-  const opened = await fetch(url);
-  expect(opened.status).toBe(200);
-  return { id, url, cookie: (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
-}
-
-async function confirm(l: Link): Promise<void> {
-  const r = await fetch(new URL(`${l.url.pathname}/identity${l.url.search}`, l.url), {
-    method: 'POST',
-    headers: { cookie: l.cookie, 'content-type': 'application/json' },
-    body: JSON.stringify({ birthDate: '1941-03-02' }),
-  });
-  expect(r.status).toBe(200);
-}
-
-/** The patient's WebSocket: its messages queued, or the HTTP status of a refused upgrade. */
-function patientSocket(l: Link, cookie = l.cookie): Promise<{ ws: WebSocket; got: Json[]; closed: Promise<number> } | number> {
-  const ws = new WebSocket(`${c.cloud.httpUrl.replace('http', 'ws')}${l.url.pathname}/ws${l.url.search}`, {
-    headers: { ...(cookie ? { cookie } : {}), origin: c.cloud.httpUrl },
-  });
-  const got: Json[] = [];
-  ws.on('message', (d) => got.push(JSON.parse(d.toString()) as Json));
-  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve({ ws, got, closed }));
-    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-    ws.once('error', reject);
-  });
-}
+/** The patient's WebSocket under their link: its messages queued, or the HTTP status of a refused upgrade. */
+const patientSocket = (l: Link, cookie = l.cookie) => participantSocket(c.cloud.httpUrl, l.url, cookie);
+const openAct = (minutesAhead: number) => openHomeAct(c, blanc, minutesAhead);
+const confirm = (l: Link) => confirmIdentity(l, '1941-03-02');
 
 async function until<T>(f: () => T | undefined): Promise<T> {
   for (let i = 0; i < 400; i++) {
