@@ -76,6 +76,20 @@ describe.skipIf(!hasChromium)('administration page', () => {
       expect.any(String),
     ]);
 
+    // Her code and badge for the cart, from the nurses' section of the same tab: a weak code is refused as worded.
+    const nurseRow = page.locator('#nurses tr[data-nurse="nurse-ana"]');
+    await expect.poll(() => nurseRow.count()).toBe(1);
+    expect(await nurseRow.locator('td[data-pin]').getAttribute('data-pin')).toBe('none');
+    await nurseRow.locator('input[data-field="pin"]').fill('1234');
+    await nurseRow.locator('button[data-action="save-credentials"]').click();
+    await expect.poll(() => page.textContent('#nurses-message')).toBe('Refusé : nurse-ana: a PIN cannot be a run of digits (1234, 4321)');
+    await nurseRow.locator('input[data-field="pin"]').fill('2580');
+    await nurseRow.locator('input[data-field="badge"]').fill('04a1b2c3');
+    await nurseRow.locator('button[data-action="save-credentials"]').click();
+    await expect.poll(() => nurseRow.locator('td[data-pin]').getAttribute('data-pin')).toBe('set');
+    expect(await nurseRow.locator('td[data-badge]').getAttribute('data-badge')).toBe('set');
+    expect(await page.textContent('#nurses-message')).toBe('Enregistré.');
+
     const nurse = await login(c.cloud.httpUrl, 'nurse-ana', 'generaliste-2026!');
     expect(await meStatus(c.cloud.httpUrl, nurse)).toBe(200);
     await row.locator('button[data-action="disable"]').click();

@@ -56,6 +56,26 @@ function AccountsTab({ t }: { t: T }) {
         <tbody />
       </table>
       <p id="accounts-message" role="status" />
+      <section id="nurse-credentials" aria-labelledby="nurse-credentials-heading" hidden>
+        <h2 id="nurse-credentials-heading">{t.nurseCredentials}</h2>
+        <p>{t.nurseCredentialsHint}</p>
+        <table id="nurses">
+          <thead>
+            <tr>
+              <th scope="col">{t.nurse}</th>
+              <th scope="col">{t.nurseCarts}</th>
+              <th scope="col">{t.pin}</th>
+              <th scope="col">{t.badge}</th>
+              <th scope="col">{t.actions}</th>
+            </tr>
+          </thead>
+          <tbody />
+        </table>
+        <p id="nurses-empty" hidden>
+          {t.noNurses}
+        </p>
+        <p id="nurses-message" role="status" />
+      </section>
       <h2>{t.createAccount}</h2>
       <form id="account-form">
         <Field id="account-id" label={t.id}>

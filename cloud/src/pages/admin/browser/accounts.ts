@@ -11,7 +11,8 @@ interface Account {
   disabledAt: string | null;
 }
 
-export function startAccounts(t: TextsOf<typeof admin>): void {
+/** `changed` is told after each change the administrator makes to an account. */
+export function startAccounts(t: TextsOf<typeof admin>, changed: () => void = () => undefined): void {
   const body = byId('accounts').querySelector('tbody') as HTMLTableSectionElement;
   const message = byId('accounts-message');
   const form = byId<HTMLFormElement>('account-form');
@@ -24,6 +25,7 @@ export function startAccounts(t: TextsOf<typeof admin>): void {
     const r = await call(method, path, payload);
     say(r);
     await load();
+    changed();
   };
   const button = (label: string, name: string, onClick: () => void) => {
     const b = el('button', { type: 'button', 'data-action': name }, label);
@@ -88,6 +90,7 @@ export function startAccounts(t: TextsOf<typeof admin>): void {
       say(r);
       if (r.ok) form.reset();
       await load();
+      changed();
     });
   });
 

@@ -7,6 +7,7 @@ import { admin, isLang, textsIn } from '@telecart/ui/i18n';
 import { startAccounts } from './accounts.js';
 import { call } from './api.js';
 import { startCarts } from './carts.js';
+import { startNurseCredentials } from './nurse-credentials.js';
 import { startPatients } from './patients.js';
 import { startSites } from './sites.js';
 
@@ -15,7 +16,14 @@ const t = textsIn(admin, lang);
 const status = byId('admin-status');
 
 const TABS = [
-  { id: 'accounts', permission: 'accounts.manage', start: startAccounts },
+  {
+    id: 'accounts',
+    permission: 'accounts.manage',
+    start: (texts: typeof t) => {
+      const nurses = startNurseCredentials(texts, lang);
+      startAccounts(texts, nurses.reload);
+    },
+  },
   { id: 'carts', permission: 'carts.manage', start: startCarts },
   { id: 'patients', permission: 'patients.manage', start: startPatients },
   { id: 'sites', permission: 'sites.manage', start: startSites },
