@@ -37,6 +37,22 @@ export function badRequest(reply: FastifyReply, diagnostics: string, parameter?:
     .send(operationOutcome('invalid', diagnostics, parameter));
 }
 
+/**
+ * A search whose query failed its schema: 400 naming the parameter — an unknown one (`hint` may say how the
+ * resource is searched), or a bad value with the validator's words.
+ */
+export function searchRefused(reply: FastifyReply, err: Error & { validation?: unknown }, hint = '') {
+  const issue = firstIssue(err);
+  const parameter = parameterOf(issue);
+  return badRequest(
+    reply,
+    issue?.keyword === 'additionalProperties'
+      ? `unknown search parameter '${parameter}'${hint}`
+      : `invalid value for ${parameter ?? 'the query'}: ${err.message}`,
+    parameter,
+  );
+}
+
 /** A FHIR id (Patient/<id>) back to the local patient id it was made from (ids may have been rewritten by toFhirId). */
 export async function localPatientId(store: CloudStore, fhirId: string): Promise<string> {
   if (await store.getPatient(fhirId)) return fhirId;

@@ -42,7 +42,7 @@ import {
 } from '../../teleconsult/appointments.js';
 import type { Specialist } from '../../teleconsult/specialists.js';
 import type { HttpDeps } from '../deps.js';
-import { badRequest, baseUrl, firstIssue, localPatientId, parameterOf } from '../fhir-helpers.js';
+import { badRequest, baseUrl, firstIssue, localPatientId, parameterOf, searchRefused } from '../fhir-helpers.js';
 import { DateOrDateTime, FhirIdParams } from '../query-schemas.js';
 import { requestLang } from '../request-lang.js';
 import type { AllFit, Fits } from '../schema-fit.js';
@@ -420,17 +420,7 @@ export function registerAppointmentRoutes(app: FastifyInstance, deps: HttpDeps, 
       attachValidation: true,
     },
     async (req, reply) => {
-      if (req.validationError) {
-        const issue = firstIssue(req.validationError);
-        const parameter = parameterOf(issue);
-        return badRequest(
-          reply,
-          issue?.keyword === 'additionalProperties'
-            ? `unknown search parameter '${parameter}'`
-            : `invalid value for ${parameter ?? 'the query'}: ${req.validationError.message}`,
-          parameter,
-        );
-      }
+      if (req.validationError) return searchRefused(reply, req.validationError);
       const q = req.query;
       const s = currentSpecialist(req);
       let from: Date | undefined;

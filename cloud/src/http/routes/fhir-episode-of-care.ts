@@ -11,7 +11,7 @@ import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import { EpisodeOfCareSearchsetSchema, FhirEpisodeOfCareSchema, fhirResponses } from '../../fhir/response-schemas.js';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
-import { badRequest, baseUrl, firstIssue, localPatientId, parameterOf } from '../fhir-helpers.js';
+import { badRequest, baseUrl, localPatientId, searchRefused } from '../fhir-helpers.js';
 import { FhirIdParams } from '../query-schemas.js';
 
 const Search = Type.Object(
@@ -59,17 +59,7 @@ export function registerFhirEpisodeOfCareRoutes(
       attachValidation: true,
     },
     async (req, reply) => {
-      if (req.validationError) {
-        const issue = firstIssue(req.validationError);
-        const parameter = parameterOf(issue);
-        return badRequest(
-          reply,
-          issue?.keyword === 'additionalProperties'
-            ? `unknown search parameter '${parameter}' (EpisodeOfCare is searched by patient)`
-            : `invalid value for ${parameter ?? 'the query'}: ${req.validationError.message}`,
-          parameter,
-        );
-      }
+      if (req.validationError) return searchRefused(reply, req.validationError, ' (EpisodeOfCare is searched by patient)');
       const patientId = await localPatientId(deps.store, req.query.patient.replace(/^Patient\//, ''));
       const readable = await access.mayReadPatient(currentReader(req), patientId);
       const enrolments = readable ? await deps.store.patientEnrolments(patientId) : [];

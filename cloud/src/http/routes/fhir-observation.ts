@@ -14,7 +14,7 @@ import { parseCodeParam, parseDateParams, parsePatientParam } from '../../fhir/s
 import type { ObservationQuery } from '../../store/cloud-store.js';
 import { currentReader, type DataAccess, readableObservation } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
-import { badRequest, baseUrl, firstIssue, localPatientId, parameterOf } from '../fhir-helpers.js';
+import { badRequest, baseUrl, localPatientId, searchRefused } from '../fhir-helpers.js';
 import { FhirIdParams, FhirObservationSearch } from '../query-schemas.js';
 
 const DEFAULT_COUNT = 50;
@@ -74,18 +74,7 @@ export function registerFhirObservationRoutes(app: FastifyInstance, deps: HttpDe
       attachValidation: true,
     },
     async (req, reply) => {
-      if (req.validationError) {
-        const issue = firstIssue(req.validationError);
-        const parameter = parameterOf(issue);
-        const unknown = issue?.keyword === 'additionalProperties';
-        return badRequest(
-          reply,
-          unknown
-            ? `unknown search parameter '${parameter}'`
-            : `invalid value for ${parameter ?? 'the query'}: ${req.validationError.message}`,
-          parameter,
-        );
-      }
+      if (req.validationError) return searchRefused(reply, req.validationError);
       const s = req.query;
       const q = toQuery(s);
       if (!q.ok) return badRequest(reply, `invalid ${q.parameter}: ${q.error}`, q.parameter);

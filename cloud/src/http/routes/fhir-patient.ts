@@ -15,7 +15,7 @@ import { FhirPatientSchema, fhirResponses, PatientSearchsetSchema } from '../../
 import type { DirectoryPatient, PatientRecord } from '../../store/cloud-store.js';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
-import { badRequest, baseUrl, firstIssue, localPatientId, parameterOf } from '../fhir-helpers.js';
+import { badRequest, baseUrl, localPatientId, searchRefused } from '../fhir-helpers.js';
 import { FhirIdParams } from '../query-schemas.js';
 
 export const FhirPatientSearch = Type.Object(
@@ -99,17 +99,7 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
       attachValidation: true,
     },
     async (req, reply) => {
-      if (req.validationError) {
-        const issue = firstIssue(req.validationError);
-        const parameter = parameterOf(issue);
-        return badRequest(
-          reply,
-          issue?.keyword === 'additionalProperties'
-            ? `unknown search parameter '${parameter}'`
-            : `invalid value for ${parameter ?? 'the query'}: ${req.validationError.message}`,
-          parameter,
-        );
-      }
+      if (req.validationError) return searchRefused(reply, req.validationError);
       const s = req.query;
       const reader = currentReader(req);
       const entries = new Map((await deps.store.listDirectory()).map((e) => [e.id, e]));

@@ -18,7 +18,7 @@ import type { ReportVersion } from '../../store/report-records.js';
 import type { TeleconsultationRecord } from '../../store/teleconsult-records.js';
 import { currentReader, type DataAccess } from '../access/data-access.js';
 import type { HttpDeps } from '../deps.js';
-import { badRequest, baseUrl, firstIssue, localPatientId, parameterOf } from '../fhir-helpers.js';
+import { badRequest, baseUrl, localPatientId, searchRefused } from '../fhir-helpers.js';
 import { FhirIdParams } from '../query-schemas.js';
 
 // Open objects (as the other FHIR schemas): fastify passes every element the mapping builds.
@@ -147,17 +147,7 @@ export function registerFhirReportRoutes(
       attachValidation: true,
     },
     async (req, reply) => {
-      if (req.validationError) {
-        const issue = firstIssue(req.validationError);
-        const parameter = parameterOf(issue);
-        return badRequest(
-          reply,
-          issue?.keyword === 'additionalProperties'
-            ? `unknown search parameter '${parameter}'`
-            : `invalid value for ${parameter ?? 'the query'}: ${req.validationError.message}`,
-          parameter,
-        );
-      }
+      if (req.validationError) return searchRefused(reply, req.validationError);
       const q = req.query;
       if (q.patient === undefined && q.encounter === undefined)
         return badRequest(reply, 'search DocumentReference by patient or encounter (the act’s session id)', 'patient');
