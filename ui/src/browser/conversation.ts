@@ -27,6 +27,44 @@ export const CONVO_AUDIO: MediaTrackConstraints = { echoCancellation: true, nois
 /** 640×360 at 15 frames/s at most: a face and a room, not a diagnosis image (the PTZ camera is for that). */
 export const CONVO_VIDEO: MediaTrackConstraints = { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 15, max: 15 } };
 
+/** What one side of a conversation sends: its microphone and camera on or off. */
+export interface MediaOnOff {
+  mic: boolean;
+  camera: boolean;
+}
+
+/** The labels of the mute and camera buttons and of what the other side turned off, in the page's language. */
+export interface MediaControlTexts {
+  micOff: string;
+  micOn: string;
+  camOff: string;
+  camOn: string;
+  remoteMicOff: string;
+  remoteCamOff: string;
+}
+
+/**
+ * The mute and camera buttons (what a press will do, and aria-pressed when off) and the line saying what the
+ * other side turned off (its data-mic / data-camera, empty until the other side said). Every conversation
+ * page — nurse, specialist, patient at home — shows them alike.
+ */
+export function renderMediaControls(
+  els: { mic: HTMLElement; cam: HTMLElement; remoteState: HTMLElement },
+  local: MediaOnOff,
+  remote: MediaOnOff | null,
+  t: MediaControlTexts,
+): void {
+  els.mic.textContent = local.mic ? t.micOff : t.micOn;
+  els.mic.setAttribute('aria-pressed', String(!local.mic));
+  els.cam.textContent = local.camera ? t.camOff : t.camOn;
+  els.cam.setAttribute('aria-pressed', String(!local.camera));
+  els.remoteState.dataset.mic = remote ? String(remote.mic) : '';
+  els.remoteState.dataset.camera = remote ? String(remote.camera) : '';
+  els.remoteState.textContent = remote
+    ? [remote.mic ? '' : t.remoteMicOff, remote.camera ? '' : t.remoteCamOff].filter(Boolean).join(' · ')
+    : '';
+}
+
 /**
  * The send caps, for carts on 100 kbit/s to 4 Mbit/s links: the voice first (Opus up to 32 kbit/s,
  * high priority), the face after it (up to 250 kbit/s, 15 frames/s, never above 360 lines). The

@@ -7,6 +7,9 @@ export {
   type ConvoSignal,
   convoPcId,
   LocalMedia,
+  type MediaControlTexts,
+  type MediaOnOff,
+  renderMediaControls,
 } from './conversation.js';
 export {
   type CheckName,

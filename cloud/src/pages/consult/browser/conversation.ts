@@ -6,7 +6,7 @@
  * microphone alone (audio only still talks). Mute and camera-off are told to the cart's page, and
  * what the cart's page sends is shown here.
  */
-import { byId, ConversationPeer, type ConvoSignal, LocalMedia } from '@telecart/ui/browser';
+import { byId, ConversationPeer, type ConvoSignal, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { send } from './signaling.js';
 
@@ -123,18 +123,14 @@ export function renderConvo(): void {
   const w = t();
   byId('convo').hidden = sessionId === null;
   const s = opened?.state() ?? { mic: true, camera: true };
-  const mic = byId('convo-mic');
-  mic.textContent = s.mic ? w.convoMicOff : w.convoMicOn;
-  mic.setAttribute('aria-pressed', String(!s.mic));
-  const cam = byId('convo-cam');
-  cam.textContent = s.camera ? w.convoCamOff : w.convoCamOn;
-  cam.setAttribute('aria-pressed', String(!s.camera));
-  const st = byId('convo-remote-state');
-  st.dataset.mic = remote ? String(remote.mic) : '';
-  st.dataset.camera = remote ? String(remote.camera) : '';
-  st.textContent = remote
-    ? [remote.mic ? '' : w.convoRemoteMicOff, remote.camera ? '' : w.convoRemoteCamOff].filter(Boolean).join(' · ')
-    : '';
+  renderMediaControls({ mic: byId('convo-mic'), cam: byId('convo-cam'), remoteState: byId('convo-remote-state') }, s, remote, {
+    micOff: w.convoMicOff,
+    micOn: w.convoMicOn,
+    camOff: w.convoCamOff,
+    camOn: w.convoCamOn,
+    remoteMicOff: w.convoRemoteMicOff,
+    remoteCamOff: w.convoRemoteCamOff,
+  });
   byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : '');
 }
 

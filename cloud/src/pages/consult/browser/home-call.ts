@@ -7,7 +7,7 @@
  * play in #home-call-video, with their mute and camera state; the same mute / camera-off buttons as
  * the cart's conversation (conversation.ts), and « Raccrocher » ends it on this side.
  */
-import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia } from '@telecart/ui/browser';
+import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { participantName } from './participants.js';
 import { send } from './signaling.js';
@@ -127,17 +127,19 @@ export function renderHomeCall(): void {
   byId('home-call').hidden = call === null;
   byId('home-call-who').textContent = call ? (participantName(call.sessionId, call.participantId) ?? '') : '';
   const s = opened?.state() ?? { mic: true, camera: true };
-  const mic = byId('home-call-mic');
-  mic.textContent = s.mic ? w.convoMicOff : w.convoMicOn;
-  mic.setAttribute('aria-pressed', String(!s.mic));
-  const cam = byId('home-call-cam');
-  cam.textContent = s.camera ? w.convoCamOff : w.convoCamOn;
-  cam.setAttribute('aria-pressed', String(!s.camera));
-  const r = call?.remote ?? null;
-  const st = byId('home-call-remote-state');
-  st.dataset.mic = r ? String(r.mic) : '';
-  st.dataset.camera = r ? String(r.camera) : '';
-  st.textContent = r ? [r.mic ? '' : w.convoRemoteMicOff, r.camera ? '' : w.convoRemoteCamOff].filter(Boolean).join(' · ') : '';
+  renderMediaControls(
+    { mic: byId('home-call-mic'), cam: byId('home-call-cam'), remoteState: byId('home-call-remote-state') },
+    s,
+    call?.remote ?? null,
+    {
+      micOff: w.convoMicOff,
+      micOn: w.convoMicOn,
+      camOff: w.convoCamOff,
+      camOn: w.convoCamOn,
+      remoteMicOff: w.convoRemoteMicOff,
+      remoteCamOff: w.convoRemoteCamOff,
+    },
+  );
   byId('home-call-note').textContent = note || (opened && !opened.audio ? w.convoNoMedia : '');
 }
 

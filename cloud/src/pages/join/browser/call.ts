@@ -7,7 +7,7 @@
  * voice play in #call-video; the two big buttons mute the microphone and turn the camera off (told to
  * the specialist), and what the specialist turned off is said above the video.
  */
-import { byId, ConversationPeer, type ConvoSignal, LocalMedia } from '@telecart/ui/browser';
+import { byId, ConversationPeer, type ConvoSignal, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
 import type { home, TextsOf } from '@telecart/ui/i18n';
 
 type Texts = TextsOf<typeof home>;
@@ -41,18 +41,14 @@ export function startCall(t: Texts, ws: WebSocket, iceServersUrl: string): Call 
 
   function render(): void {
     const s = opened?.state() ?? { mic: true, camera: true };
-    const mic = byId('call-mic');
-    mic.textContent = s.mic ? t.callMicOff : t.callMicOn;
-    mic.setAttribute('aria-pressed', String(!s.mic));
-    const cam = byId('call-cam');
-    cam.textContent = s.camera ? t.callCamOff : t.callCamOn;
-    cam.setAttribute('aria-pressed', String(!s.camera));
-    const st = byId('call-remote-state');
-    st.dataset.mic = remote ? String(remote.mic) : '';
-    st.dataset.camera = remote ? String(remote.camera) : '';
-    st.textContent = remote
-      ? [remote.mic ? '' : t.callRemoteMicOff, remote.camera ? '' : t.callRemoteCamOff].filter(Boolean).join(' · ')
-      : '';
+    renderMediaControls({ mic: byId('call-mic'), cam: byId('call-cam'), remoteState: byId('call-remote-state') }, s, remote, {
+      micOff: t.callMicOff,
+      micOn: t.callMicOn,
+      camOff: t.callCamOff,
+      camOn: t.callCamOn,
+      remoteMicOff: t.callRemoteMicOff,
+      remoteCamOff: t.callRemoteCamOff,
+    });
     const noMedia = opened !== null && !opened.audio && !opened.video;
     byId('call-note').textContent = note || (noMedia ? t.callNoMedia : peer ? '' : t.callConnecting);
   }

@@ -7,7 +7,7 @@
  * and the gateway), POST /api/teleconsult/convo (to them). The gateway's own peer (PTZ camera,
  * stethoscope, ECG) is not touched.
  */
-import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia, readJson } from '@telecart/ui/browser';
+import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia, readJson, renderMediaControls } from '@telecart/ui/browser';
 import { api, errorText } from './api.js';
 import { patientName, state, t } from './state.js';
 
@@ -131,18 +131,14 @@ export function renderConvo(): void {
   section.hidden = act?.status !== 'in-progress';
   // Before the microphone and camera are open, the buttons say what they will do to them.
   const s = opened?.state() ?? { mic: true, camera: true };
-  const mic = byId('convo-mic');
-  mic.textContent = s.mic ? w.convoMicOff : w.convoMicOn;
-  mic.setAttribute('aria-pressed', String(!s.mic));
-  const cam = byId('convo-cam');
-  cam.textContent = s.camera ? w.convoCamOff : w.convoCamOn;
-  cam.setAttribute('aria-pressed', String(!s.camera));
-  const st = byId('convo-remote-state');
-  st.dataset.mic = remote ? String(remote.mic) : '';
-  st.dataset.camera = remote ? String(remote.camera) : '';
-  st.textContent = remote
-    ? [remote.mic ? '' : w.convoRemoteMicOff, remote.camera ? '' : w.convoRemoteCamOff].filter(Boolean).join(' · ')
-    : '';
+  renderMediaControls({ mic: byId('convo-mic'), cam: byId('convo-cam'), remoteState: byId('convo-remote-state') }, s, remote, {
+    micOff: w.convoMicOff,
+    micOn: w.convoMicOn,
+    camOff: w.convoCamOff,
+    camOn: w.convoCamOn,
+    remoteMicOff: w.convoRemoteMicOff,
+    remoteCamOff: w.convoRemoteCamOff,
+  });
   byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : '');
 }
 
