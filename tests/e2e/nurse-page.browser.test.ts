@@ -176,6 +176,36 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
     }
   });
 
+  it('takes the nurse\'s choice of resident while the readings are still loading', async () => {
+    const page = await browser.newPage({ locale: 'fr-FR' });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // The readings answer only once the nurse has chosen: the choice must not fall into the gap.
+    let release: () => void = () => {};
+    const chosen = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/api/readings?*', async (route) => {
+      await chosen;
+      await route.continue();
+    });
+    try {
+      await page.goto(`${gw.httpUrl}/`);
+      await expect.poll(() => page.locator('#patient option').count(), { timeout: 10_000 }).toBe(3);
+      const other = gw.patients.current()?.id === 'p-001' ? 'p-002' : 'p-001';
+      await page.selectOption('#patient', other);
+      await expect.poll(() => gw.patients.current()?.id, { timeout: 10_000 }).toBe(other);
+      release();
+      await expect
+        .poll(() => page.locator('#who').textContent())
+        .toBe(other === 'p-001' ? 'Patient : Jeanne Martin (12)' : 'Patient : Paul Durand (14)');
+      expect(errors).toEqual([]);
+    } finally {
+      release();
+      await page.close();
+    }
+  });
+
   it("names the act's patient during the call, whoever the nurse selects meanwhile; a call for another patient is refused", async () => {
     const ups: { type: string; sessionId: string }[] = [];
     const spy = await mqtt.connectAsync(broker.url, { clientId: 'nurse-test-act', reconnectPeriod: 0 });

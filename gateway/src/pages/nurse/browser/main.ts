@@ -63,13 +63,8 @@ async function main(): Promise<void> {
   renderStatic();
   noteStatus(status);
   pollStatus();
-  const [held, pending] = await Promise.all([
-    api<ReadingList>('GET', '/api/readings?state=held&limit=25'),
-    api<ReadingList>('GET', '/api/readings?state=pending&limit=25'),
-  ]);
-  keepReadings([...held.readings, ...pending.readings]);
-  renderReadings();
-
+  // The controls answer from the moment they are drawn: a nurse who picks a resident while the
+  // readings below still load must not see the choice silently ignored.
   const picker = byId<HTMLSelectElement>('patient');
   picker.addEventListener('change', async () => {
     const id = picker.value;
@@ -102,6 +97,13 @@ async function main(): Promise<void> {
     renderDocuments();
     renderLock();
   });
+
+  const [held, pending] = await Promise.all([
+    api<ReadingList>('GET', '/api/readings?state=held&limit=25'),
+    api<ReadingList>('GET', '/api/readings?state=pending&limit=25'),
+  ]);
+  keepReadings([...held.readings, ...pending.readings]);
+  renderReadings();
 
   const events = new EventSource('/api/events');
   // The cart's day and the current patient's documents come with the stream (the gateway pushes each new day).
