@@ -23,12 +23,26 @@ DEB_PACKAGES=(
   ffmpeg onvif-tools # outside tools the simulated camera is tested with: ffmpeg plays its RTSP stream, onvif-util (libonvif) reads its ONVIF replies
   nginx-light # a load balancer (WebSocket upgrade proxied) in front of two cloud instances in the multi-instance test; the test starts its own on loopback
 )
+# The system packages install in the background while npm installs and builds (neither needs them: the
+# native addons need only python3, make and g++, installed first when missing); this saves the shorter
+# of the two, 1.5–2 minutes on a fresh machine.
+apt_pid=""
+apt_log=""
 if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ "${#missing[@]}" -gt 0 ] || [ "${TELECART_APT_ALWAYS:-0}" = "1" ]; then
-    $SUDO apt-get update -qq
-    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${DEB_PACKAGES[@]}" >/dev/null
+    apt_install() {
+      $SUDO apt-get update -qq
+      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${DEB_PACKAGES[@]}" >/dev/null
+    }
+    if command -v python3 >/dev/null && command -v make >/dev/null && command -v g++ >/dev/null; then
+      apt_log=$(mktemp)
+      apt_install >"$apt_log" 2>&1 &
+      apt_pid=$!
+    else
+      apt_install
+    fi
   fi
 else
   echo "setup: no apt-get; make sure these are installed: ${DEB_PACKAGES[*]}" >&2
@@ -44,3 +58,13 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm install --no-audit --no-fund
 fi
 npm run build --silent
+
+if [ -n "$apt_pid" ]; then
+  if ! wait "$apt_pid"; then
+    echo "setup: installing the Debian packages failed:" >&2
+    cat "$apt_log" >&2
+    rm -f "$apt_log"
+    exit 1
+  fi
+  rm -f "$apt_log"
+fi
