@@ -46,7 +46,18 @@ describe.skipIf(!hasChromium)('administration page: sites, on-call teams, cart e
     await page.click('#tab-button-sites');
     await expect
       .poll(() => page.locator('#sites tr[data-site="home"] td').allTextContents())
-      .toEqual(['home', 'Home kits', 'EHPAD', 'home-*', '']);
+      .toEqual(['home', 'Home kits', 'EHPAD', 'home-*', '', 'celui du service']);
+
+    // The site's required sign-in level: this administrator signed in with a password, which no level
+    // vouches for — the server refuses a policy that would end their own session.
+    await page.selectOption('#acr-site', 'home');
+    await page.fill('#acr-accept', 'eidas2');
+    await page.click('#acr-form button[type=submit]');
+    await expect.poll(() => page.textContent('#sites-message')).toMatch(/^Refusé : your own sign-in \(a password or a token: no level\)/);
+    expect((await c.cloud.store.getSite('home'))?.acrAccept).toEqual([]);
+    await page.fill('#acr-accept', '');
+    await page.click('#acr-form button[type=submit]');
+    await expect.poll(() => page.textContent('#sites-message')).toBe('Site home : niveau exigé celui du service.');
 
     await page.fill('#team-id', 'ic-home');
     await page.selectOption('#team-site', 'home');

@@ -20,7 +20,8 @@ export type OidcRefusalReason =
   | 'expired' // ID token expired (or not yet valid)
   | 'nonce' // ID token of another sign-in
   | 'token' // any other check of the token exchange or the ID token
-  | 'acr' // authentication level below the site's policy
+  | 'acr' // authentication level below the cloud's policy
+  | 'site-acr' // authentication level below the policy of a site the account reaches
   | 'subject' // the naming claim is missing
   | 'unknown-account' // no configured account has this subject
   | 'disabled'; // the account of this subject is disabled
@@ -31,6 +32,8 @@ export class OidcRefusal extends Error {
     message: string,
     /** The subject, when the ID token was good enough to name one. */
     readonly subject?: string,
+    /** The site whose policy refused the level ('site-acr'). */
+    readonly site?: { name: string; accept: readonly string[] },
   ) {
     super(message);
   }

@@ -18,6 +18,7 @@ export function siteRecordOf(c: SiteConfig, source: SiteRecord['source'], at: st
     kind: c.kind ?? 'ehpad',
     gateways: [...c.gateways],
     contact: c.contact ?? null,
+    acrAccept: [...(c.acrAccept ?? [])],
     source,
     createdAt: at,
     updatedAt: at,
@@ -26,7 +27,14 @@ export function siteRecordOf(c: SiteConfig, source: SiteRecord['source'], at: st
 
 /** The site as the directory and the configuration's consumers take it. */
 export function siteConfigOf(r: SiteRecord): SiteConfig {
-  return { id: r.id, name: r.name, kind: r.kind, gateways: [...r.gateways], ...(r.contact ? { contact: r.contact } : {}) };
+  return {
+    id: r.id,
+    name: r.name,
+    kind: r.kind,
+    gateways: [...r.gateways],
+    ...(r.contact ? { contact: r.contact } : {}),
+    ...(r.acrAccept.length > 0 ? { acrAccept: [...r.acrAccept] } : {}),
+  };
 }
 
 function sameSite(a: SiteRecord, c: SiteConfig): boolean {
@@ -34,7 +42,8 @@ function sameSite(a: SiteRecord, c: SiteConfig): boolean {
     a.name === c.name &&
     a.kind === (c.kind ?? 'ehpad') &&
     JSON.stringify(a.gateways) === JSON.stringify(c.gateways) &&
-    JSON.stringify(a.contact) === JSON.stringify(c.contact ?? null)
+    JSON.stringify(a.contact) === JSON.stringify(c.contact ?? null) &&
+    JSON.stringify(a.acrAccept) === JSON.stringify(c.acrAccept ?? [])
   );
 }
 

@@ -5,7 +5,7 @@
  */
 
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
-import type { StoredLogin } from '../teleconsult/logins.js';
+import type { StoredLogin, StoredLoginState } from '../teleconsult/logins.js';
 import type { AccountRecord } from './account-records.js';
 import type { ActLeaseStore } from './act-lease-tables.js';
 import type { ActLinkRecord } from './act-link-records.js';
@@ -263,7 +263,7 @@ export interface CloudStore {
   deleteLogin(tokenSha256: string): Promise<void>;
   /** Logins not expired at `now`; the expired ones are deleted. */
   liveLogins(now: Date): Promise<StoredLogin[]>;
-  getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null>;
+  getLogin(tokenSha256: string, now: Date): Promise<StoredLoginState | null>;
   deleteLoginsOf(specialistId: string): Promise<void>;
   /**
    * Authentication throttle (security/auth-throttle.ts): reads the rows of `keys` (absent keys have

@@ -538,6 +538,13 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX report_links_recipient ON report_links (version_id, recipient, expires_ms);
     `,
   },
+  {
+    version: 29,
+    name: "a site's authentication policy (the acr levels a sign-in needs to reach its carts)",
+    sql: `
+      ALTER TABLE sites ADD COLUMN acr_accept_json TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

@@ -10,7 +10,7 @@
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
-import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
+import { loginHow, type StoredLogin, type StoredLoginState } from '../teleconsult/logins.js';
 import type { AccountRecord } from './account-records.js';
 import { type AccountDatabase, AccountTables } from './account-tables.js';
 import { type ActLeaseDatabase, ActLeaseTables } from './act-lease-tables.js';
@@ -891,13 +891,13 @@ export class PostgresStore implements CloudStore {
     await this.pool.query('DELETE FROM login_sessions WHERE specialist_id = $1', [specialistId]);
   }
 
-  async getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null> {
-    const res = await this.pool.query<{ specialist_id: string; expires_at: Date }>(
-      'SELECT specialist_id, expires_at FROM login_sessions WHERE token_sha256 = $1 AND expires_at > $2',
+  async getLogin(tokenSha256: string, now: Date): Promise<StoredLoginState | null> {
+    const res = await this.pool.query<{ specialist_id: string; expires_at: Date; method: string | null; acr: string | null; amr: unknown }>(
+      'SELECT specialist_id, expires_at, method, acr, amr FROM login_sessions WHERE token_sha256 = $1 AND expires_at > $2',
       [tokenSha256, now],
     );
     const r = res.rows[0];
-    return r ? { specialistId: r.specialist_id, expiresAt: r.expires_at } : null;
+    return r ? { specialistId: r.specialist_id, expiresAt: r.expires_at, ...loginHow(r.method, r.acr, r.amr) } : null;
   }
 
   async liveLogins(now: Date): Promise<StoredLogin[]> {

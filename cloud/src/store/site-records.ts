@@ -18,6 +18,8 @@ export interface SiteRecord {
   gateways: string[];
   /** Where the site's appointment messages go (the nursing home's desk), or null. */
   contact: Telecom | null;
+  /** The site's authentication policy: acr values a sign-in must have to reach its carts (empty: none beyond the cloud's). */
+  acrAccept: string[];
   /** 'config': seeded from teleconsult.sites; 'admin': made on the administration page. */
   source: 'config' | 'admin';
   createdAt: string;

@@ -14,6 +14,7 @@ const site: SiteRecord = {
   kind: 'ehpad',
   gateways: ['cart-a-*'],
   contact: { email: 'accueil@tilleuls.example', phone: '+33612345678' },
+  acrAccept: [],
   source: 'config',
   createdAt: '2026-11-01T08:00:00.000Z',
   updatedAt: '2026-11-01T08:00:00.000Z',
@@ -48,6 +49,8 @@ export function siteStoreSuite(harness: StoreHarness): void {
         name: 'EHPAD Les Tilleuls (aile B)',
         gateways: ['cart-a-*', 'cart-b1'],
         contact: null,
+        // The site's authentication policy (migration 29) is kept as set.
+        acrAccept: ['eidas2', 'eidas3'],
         source: 'admin',
         updatedAt: '2026-11-02T08:00:00.000Z',
       };

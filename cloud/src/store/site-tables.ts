@@ -19,6 +19,7 @@ export interface SitesTable {
   kind: string;
   gateways_json: Json;
   contact_json: string | null;
+  acr_accept_json: Json;
   source: string;
   created_at: Time;
   updated_at: Time;
@@ -53,6 +54,7 @@ export class SiteTables {
       kind: s.kind,
       gateways_json: JSON.stringify(s.gateways),
       contact_json: s.contact === null ? null : JSON.stringify(s.contact),
+      acr_accept_json: JSON.stringify(s.acrAccept),
       source: s.source,
       created_at: s.createdAt,
       updated_at: s.updatedAt,
@@ -145,12 +147,16 @@ export class SiteTables {
       if (!v.ok) throw new Error(`sites: ${r.id}'s contact does not fit: ${formatIssues(v.issues)}`);
       contact = v.value;
     }
+    const acrAccept: unknown = JSON.parse(r.acr_accept_json);
+    if (!Array.isArray(acrAccept) || !acrAccept.every((a) => typeof a === 'string'))
+      throw new Error(`sites: ${r.id}'s authentication policy is not a list of acr values`);
     return {
       id: r.id,
       name: r.name,
       kind: r.kind,
       gateways,
       contact,
+      acrAccept,
       source: r.source === 'admin' ? 'admin' : 'config',
       createdAt: this.d.iso(r.created_at),
       updatedAt: this.d.iso(r.updated_at),

@@ -579,6 +579,13 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX report_links_recipient ON report_links (version_id, recipient, expires_ms);
     `,
   },
+  {
+    version: 29,
+    name: "a site's authentication policy (the acr levels a sign-in needs to reach its carts)",
+    sql: `
+      ALTER TABLE sites ADD COLUMN acr_accept_json TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import Database from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
-import { loginHow, type StoredLogin } from '../teleconsult/logins.js';
+import { loginHow, type StoredLogin, type StoredLoginState } from '../teleconsult/logins.js';
 import type { AccountRecord } from './account-records.js';
 import { type AccountDatabase, AccountTables } from './account-tables.js';
 import { type ActLeaseDatabase, ActLeaseTables } from './act-lease-tables.js';
@@ -734,12 +734,19 @@ export class SqliteStore implements CloudStore {
     this.stmt('DELETE FROM login_sessions WHERE specialist_id = ?').run(specialistId);
   }
 
-  async getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null> {
-    const r = this.stmt('SELECT specialist_id, expires_ms FROM login_sessions WHERE token_sha256 = ? AND expires_ms > ?').get(
-      tokenSha256,
-      now.getTime(),
-    ) as { specialist_id: string; expires_ms: number } | undefined;
-    return r ? { specialistId: r.specialist_id, expiresAt: new Date(r.expires_ms) } : null;
+  async getLogin(tokenSha256: string, now: Date): Promise<StoredLoginState | null> {
+    const r = this.stmt(
+      'SELECT specialist_id, expires_ms, method, acr, amr FROM login_sessions WHERE token_sha256 = ? AND expires_ms > ?',
+    ).get(tokenSha256, now.getTime()) as
+      | { specialist_id: string; expires_ms: number; method: string | null; acr: string | null; amr: string | null }
+      | undefined;
+    return r
+      ? {
+          specialistId: r.specialist_id,
+          expiresAt: new Date(r.expires_ms),
+          ...loginHow(r.method, r.acr, r.amr === null ? null : JSON.parse(r.amr)),
+        }
+      : null;
   }
 
   async liveLogins(now: Date): Promise<StoredLogin[]> {

@@ -150,6 +150,13 @@ export const SiteConfig = Type.Object(
         description: "where invitations and reminders of appointments on the site's carts go (the nursing home's desk)",
       }),
     ),
+    acrAccept: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }), {
+        maxItems: 8,
+        description:
+          "the site's authentication policy: whoever reaches this site's carts signed in through the identity provider at one of these levels (acr, e.g. eidas2), checked at sign-in and at every request; absent or empty = auth.oidc.acr.accept alone",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -17,6 +17,13 @@ interface Login {
   expiresAt: number;
   /** Last time the login was used (idle expiry). */
   seenAt: number;
+  /** How it was made: the sites' authentication policies are checked against it at every request. */
+  how: LoginHow;
+}
+
+/** A live login as a request sees it. */
+export interface ResolvedLogin extends LoginHow {
+  specialistId: string;
 }
 
 /** How a login was made: the method, and what an OpenID Connect provider vouched for. */
@@ -43,6 +50,12 @@ export function loginHow(method: unknown, acr: unknown, amr: unknown): LoginHow 
   };
 }
 
+/** One stored login as another instance reads it back. */
+export interface StoredLoginState extends LoginHow {
+  specialistId: string;
+  expiresAt: Date;
+}
+
 /** Where logins outlive the process (the cloud store). */
 export interface LoginStore {
   saveLogin(l: StoredLogin): Promise<void>;
@@ -50,7 +63,7 @@ export interface LoginStore {
   /** Logins not expired at `now`; expired ones may be deleted on the way. */
   liveLogins(now: Date): Promise<StoredLogin[]>;
   /** One login, if it is there and not expired at `now` (another cloud instance may have made or ended it). */
-  getLogin(tokenSha256: string, now: Date): Promise<{ specialistId: string; expiresAt: Date } | null>;
+  getLogin(tokenSha256: string, now: Date): Promise<StoredLoginState | null>;
   /** Deletes every login of an account, those made on other cloud instances too. */
   deleteLoginsOf(specialistId: string): Promise<void>;
 }
@@ -76,7 +89,13 @@ export class LoginSessions {
     if (!this.store) return 0;
     const t = this.now();
     const live = await this.store.liveLogins(new Date(t));
-    for (const l of live) this.logins.set(l.tokenSha256, { specialistId: l.specialistId, expiresAt: l.expiresAt.getTime(), seenAt: t });
+    for (const l of live)
+      this.logins.set(l.tokenSha256, {
+        specialistId: l.specialistId,
+        expiresAt: l.expiresAt.getTime(),
+        seenAt: t,
+        how: loginHow(l.method, l.acr, l.amr),
+      });
     return live.length;
   }
 
@@ -98,7 +117,7 @@ export class LoginSessions {
     const createdAt = this.now();
     const expiresAt = createdAt + this.lifetimeMs;
     const key = digest(token);
-    this.logins.set(key, { specialistId: s.id, expiresAt, seenAt: createdAt });
+    this.logins.set(key, { specialistId: s.id, expiresAt, seenAt: createdAt, how: { ...how } });
     this.persist((st) =>
       st.saveLogin({ tokenSha256: key, specialistId: s.id, createdAt: new Date(createdAt), expiresAt: new Date(expiresAt), ...how }),
     );
@@ -124,11 +143,22 @@ export class LoginSessions {
     }
     const l = this.logins.get(key);
     if (l) l.expiresAt = stored.expiresAt.getTime();
-    else this.logins.set(key, { specialistId: stored.specialistId, expiresAt: stored.expiresAt.getTime(), seenAt: t });
+    else
+      this.logins.set(key, {
+        specialistId: stored.specialistId,
+        expiresAt: stored.expiresAt.getTime(),
+        seenAt: t,
+        how: loginHow(stored.method, stored.acr, stored.amr),
+      });
   }
 
   /** The specialist id behind a cookie value, or null (unknown, expired, logged out). */
   resolve(token: string | undefined): string | null {
+    return this.resolveLogin(token)?.specialistId ?? null;
+  }
+
+  /** The login behind a cookie value, with how it was made, or null (unknown, expired, logged out). */
+  resolveLogin(token: string | undefined): ResolvedLogin | null {
     if (token === undefined || token.length > 100) return null;
     const key = digest(token);
     const l = this.logins.get(key);
@@ -140,7 +170,7 @@ export class LoginSessions {
       return null;
     }
     l.seenAt = t;
-    return l.specialistId;
+    return { ...l.how, specialistId: l.specialistId };
   }
 
   /** Ends every login of an account ("sign out everywhere", an account disabled); returns how many. */

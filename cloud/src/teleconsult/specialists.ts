@@ -4,6 +4,7 @@
  */
 import { formatConfigIssue } from '@telecart/protocol';
 import { type Permission, permissionsOf, type Role } from '../auth/permissions.js';
+import { siteAcrRefusal } from '../auth/site-acr-policy.js';
 import { checkTeleconsultAccounts, type SiteConfig, type SpecialistConfig } from './config.js';
 import { tokenMatches, verifyPassword } from './passwords.js';
 import { decryptTotpSecret } from './totp.js';
@@ -162,6 +163,17 @@ export class SpecialistDirectory {
     if (!s) return false;
     if (s.gateways.some((p) => matches(p, gatewayId))) return true;
     return s.sites.some((id) => this.sites.get(id)?.gateways.some((p) => matches(p, gatewayId)) ?? false);
+  }
+
+  /**
+   * The first site this account reaches whose authentication policy a sign-in at `acr` does not meet
+   * (null: a password or an API token), or null when every one is met (auth/site-acr-policy.ts).
+   */
+  acrRefusal(accountId: string, acr: string | null): { id: string; name: string; accept: string[] } | null {
+    const s = this.byId.get(accountId);
+    if (!s) return null;
+    const site = siteAcrRefusal(s, this.sites.values(), acr);
+    return site ? { id: site.id, name: site.name, accept: [...(site.acrAccept ?? [])] } : null;
   }
 
   /** Every gateway pattern the specialist's carts match (own patterns and their sites'). */

@@ -2,7 +2,7 @@
  * Administration of sites and carts (docs/roles.md, docs/security.md):
  *   GET   /api/admin/sites                  the sites this administrator manages (sites.manage)
  *   POST  /api/admin/sites                  create one: {id, name, kind, gateways?, contact?} (an administrator of every cart)
- *   PATCH /api/admin/sites/:id              change name, kind, contact; gateways (an administrator of every cart)
+ *   PATCH /api/admin/sites/:id              change name, kind, contact; gateways and acrAccept (an administrator of every cart)
  *   POST  /api/admin/carts                  {gatewayId, site}: a one-time enrolment token for a new cart of the site (carts.manage)
  *   POST  /api/admin/carts/:id/revoke       revoke the cart's certificates: the broker closes it and refuses it from then on
  * The store is written first, then the directory every request asks (scope follows at once).
@@ -14,6 +14,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { siteConfigOf } from '../../sites/store-sites.js';
 import { SITE_KINDS, type SiteRecord } from '../../store/site-records.js';
 import { Telecom } from '../../teleconsult/config.js';
+import { LOGIN_COOKIE } from '../../teleconsult/logins.js';
 import { auditOutOfScope, managedSites, managesSite } from '../access/admin-scope.js';
 import type { HttpDeps } from '../deps.js';
 import { currentSpecialist } from './specialist-auth.js';
@@ -25,9 +26,18 @@ const Kind = Type.Union(SITE_KINDS.map((k) => Type.Literal(k)));
 const Pattern = Type.String({ minLength: 1, maxLength: 64, pattern: '^(\\*|[A-Za-z0-9][A-Za-z0-9_.-]*\\*?)$' });
 const Gateways = Type.Array(Pattern, { maxItems: 1000 });
 const Name = Type.String({ minLength: 1, maxLength: 128 });
+/** The site's authentication policy: the acr levels a sign-in needs to reach its carts (empty: the cloud's policy alone). */
+const AcrAccept = Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }), { maxItems: 8 });
 
 const CreateSite = Type.Object(
-  { id: Id, name: Name, kind: Kind, gateways: Type.Optional(Gateways), contact: Type.Optional(Telecom) },
+  {
+    id: Id,
+    name: Name,
+    kind: Kind,
+    gateways: Type.Optional(Gateways),
+    contact: Type.Optional(Telecom),
+    acrAccept: Type.Optional(AcrAccept),
+  },
   { additionalProperties: false },
 );
 const PatchSite = Type.Object(
@@ -36,6 +46,7 @@ const PatchSite = Type.Object(
     kind: Type.Optional(Kind),
     gateways: Type.Optional(Gateways),
     contact: Type.Optional(Type.Union([Telecom, Type.Null()])),
+    acrAccept: Type.Optional(AcrAccept),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -50,6 +61,7 @@ const SiteView = Type.Object(
     kind: Kind,
     gateways: Type.Array(Type.String()),
     contact: Type.Union([Telecom, Type.Null()]),
+    acrAccept: Type.Array(Type.String()),
     source: Type.Union([Type.Literal('config'), Type.Literal('admin')]),
     updatedAt: Type.String(),
   },
@@ -69,6 +81,7 @@ const view = (s: SiteRecord): Static<typeof SiteView> => ({
   kind: s.kind,
   gateways: s.gateways,
   contact: s.contact,
+  acrAccept: s.acrAccept,
   source: s.source,
   updatedAt: s.updatedAt,
 });
@@ -122,6 +135,7 @@ export function registerAdminSiteRoutes(app: FastifyInstance, deps: HttpDeps, tc
         kind: b.kind,
         gateways: b.gateways ?? [],
         contact: b.contact ?? null,
+        acrAccept: b.acrAccept ?? [],
         source: 'admin',
         createdAt: at,
         updatedAt: at,
@@ -149,16 +163,35 @@ export function registerAdminSiteRoutes(app: FastifyInstance, deps: HttpDeps, tc
       // Carts are added one by one by enrolment; patterns could take another site's carts.
       if (b.gateways !== undefined && scope !== 'all')
         return fail(reply, 403, "only an administrator of every cart sets a site's cart patterns");
+      // A site's administrator could otherwise lower the level that protects its own patients.
+      if (b.acrAccept !== undefined && scope !== 'all')
+        return fail(reply, 403, "only an administrator of every cart sets a site's authentication policy");
+      // An administrator of every cart reaches this site too: a policy their own sign-in does not meet
+      // would end their session at the next request, with no one left to undo it from the page.
+      if (b.acrAccept !== undefined && b.acrAccept.length > 0) {
+        const acr = tc.logins.resolveLogin(req.cookies[LOGIN_COOKIE])?.acr ?? null;
+        if (acr === null || !b.acrAccept.includes(acr))
+          return fail(
+            reply,
+            409,
+            `your own sign-in (${acr === null ? 'a password or a token: no level' : `level ${acr}`}) does not meet this policy: sign in through the identity provider at one of ${b.acrAccept.join(', ')} first`,
+          );
+      }
       const s: SiteRecord = {
         ...old,
         ...(b.name !== undefined ? { name: b.name } : {}),
         ...(b.kind !== undefined ? { kind: b.kind } : {}),
         ...(b.gateways !== undefined ? { gateways: b.gateways } : {}),
         ...(b.contact !== undefined ? { contact: b.contact } : {}),
+        ...(b.acrAccept !== undefined ? { acrAccept: b.acrAccept } : {}),
         updatedAt: now().toISOString(),
       };
       await put(s);
-      audit(req, 'site-update', `${s.id}: ${Object.keys(b).join(', ')}`);
+      audit(
+        req,
+        'site-update',
+        `${s.id}: ${Object.keys(b).join(', ')}${b.acrAccept !== undefined ? `; acr policy ${s.acrAccept.join(', ') || 'none'}` : ''}`,
+      );
       return reply.header('cache-control', 'no-store').send({ site: view(s) });
     },
   );

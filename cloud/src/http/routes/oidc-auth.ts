@@ -33,8 +33,16 @@ const StartQuery = Type.Object(
 export function refusalText(r: OidcRefusal, lang: Lang, accepted: readonly string[]): string {
   const t = textsIn(CATALOGUE.login, lang);
   const acr = /level ("[^"]*"|\(none\))/.exec(r.message)?.[1] ?? '';
-  const detail = r.reason === 'acr' ? acr : r.reason === 'unknown-account' ? (r.subject ?? '') : r.reason === 'provider' ? r.message : '';
-  return format(t.refused, { why: format(t[r.reason], { detail, accepted: accepted.join(', ') }) });
+  const detail =
+    r.reason === 'acr' || r.reason === 'site-acr'
+      ? acr
+      : r.reason === 'unknown-account'
+        ? (r.subject ?? '')
+        : r.reason === 'provider'
+          ? r.message
+          : '';
+  const site = r.site?.name ?? '';
+  return format(t.refused, { why: format(t[r.reason], { detail, site, accepted: (r.site?.accept ?? accepted).join(', ') }) });
 }
 
 export function registerOidcAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc: TeleconsultDeps, oidc: OidcSignIn): void {
@@ -75,6 +83,17 @@ export function registerOidcAuthRoutes(app: FastifyInstance, deps: HttpDeps, tc:
     const disabled = s ? undefined : tc.directory.disabledBySubject(id.subject);
     if (disabled !== undefined) return refuse(new OidcRefusal('disabled', `the account ${disabled} is disabled`, id.subject), id);
     if (!s) return refuse(new OidcRefusal('unknown-account', `no account has oidcSubject ${JSON.stringify(id.subject)}`, id.subject), id);
+    const site = tc.directory.acrRefusal(s.id, id.acr);
+    if (site)
+      return refuse(
+        new OidcRefusal(
+          'site-acr',
+          `authentication level ${id.acr === null ? '(none)' : JSON.stringify(id.acr)} is below the policy of site ${site.id} (accepted: ${site.accept.join(', ')})`,
+          id.subject,
+          site,
+        ),
+        id,
+      );
     const { token, expiresAt } = tc.logins.create(s, { method: 'oidc', acr: id.acr, amr: id.amr });
     tc.relay.recordAudit({
       actor: s.id,

@@ -54,9 +54,17 @@ export const actorOf = (s: Pick<Specialist, 'id' | 'role'>) => ({ actor: s.id, a
 /** The specialist behind a request (login cookie or bearer token), or null. */
 export function specialistOf(req: FastifyRequest, tc: TeleconsultDeps): Specialist | null {
   const auth = req.headers.authorization;
-  if (typeof auth === 'string' && auth.startsWith('Bearer ')) return tc.directory.byToken(auth.slice(7).trim());
-  const id = tc.logins.resolve(req.cookies[LOGIN_COOKIE]);
-  return id === null ? null : tc.directory.get(id);
+  if (typeof auth === 'string' && auth.startsWith('Bearer ')) {
+    // An API token vouches for no authentication level: it cannot reach a site that requires one.
+    const s = tc.directory.byToken(auth.slice(7).trim());
+    return s && tc.directory.acrRefusal(s.id, null) === null ? s : null;
+  }
+  const login = tc.logins.resolveLogin(req.cookies[LOGIN_COOKIE]);
+  if (login === null) return null;
+  // Checked at every request, not only at sign-in: a site's policy raised since is met by the logins that
+  // still meet it, the others sign in again.
+  if (tc.directory.acrRefusal(login.specialistId, login.acr ?? null) !== null) return null;
+  return tc.directory.get(login.specialistId);
 }
 
 /** Guard that answers 401 unless a specialist is logged in; the specialist is then on `req` (routes with config.access 'specialist'). */
@@ -141,6 +149,24 @@ export function registerSpecialistAuthRoutes(app: FastifyInstance, deps: HttpDep
             detail: `${b.scope === 'source' ? `source ${source}` : 'account'}: ${b.failures} failures in a row; next attempt in ${retryAfterSeconds(b.delayMs)} s`,
           });
         return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'unknown id or wrong password' });
+      }
+      // A site of this account requires a level only its identity provider vouches for: a password is not one.
+      const site = tc.directory.acrRefusal(s.id, null);
+      if (site) {
+        tc.relay.recordAudit({
+          actor: id,
+          actorRole: 'anonymous',
+          action: 'login-failed',
+          detail: `password refused by site ${site.id}'s policy (acr ${site.accept.join(', ')}); ${req.ip}`,
+        });
+        return reply.code(401).send({
+          statusCode: 401,
+          error: 'Unauthorized',
+          message: `site ${site.name} requires signing in through the identity provider (level ${site.accept.join(', ')})`,
+          reason: 'site-acr',
+          site: site.name,
+          accepted: site.accept,
+        });
       }
       // Second factor: a refusal here stays counted as a failure by the throttle (no succeeded()).
       const totpRefusal = checkSecondFactor(tc, s.id, req.body.totp);

@@ -24,10 +24,23 @@ export function SitesTab({ t }: { t: T }) {
             <th scope="col">{t.kind}</th>
             <th scope="col">{t.carts}</th>
             <th scope="col">{t.contact}</th>
+            <th scope="col">{t.acrPolicy}</th>
           </tr>
         </thead>
         <tbody />
       </table>
+      <p id="sites-message" role="status" />
+      <form id="acr-form">
+        <Field id="acr-site" label={t.site}>
+          <select id="acr-site" name="site" required />
+        </Field>
+        <Field id="acr-accept" label={t.acrAccept}>
+          <input id="acr-accept" name="acrAccept" maxLength={400} />
+        </Field>
+        <p>
+          <button type="submit">{t.saveAcr}</button>
+        </p>
+      </form>
       <h2>{t.oncall}</h2>
       <table id="teams">
         <thead>

@@ -94,6 +94,14 @@ export const admin = {
   kindHome: { fr: 'programme à domicile', en: 'home programme' },
   carts: { fr: 'Chariots', en: 'Carts' },
   contact: { fr: 'Contact', en: 'Contact' },
+  acrPolicy: { fr: 'Niveau d’authentification exigé (acr)', en: 'Required authentication level (acr)' },
+  acrNone: { fr: 'celui du service', en: 'the service’s' },
+  acrAccept: {
+    fr: 'Niveaux acceptés, séparés par des virgules (vide : celui du service)',
+    en: 'Accepted levels, comma-separated (empty: the service’s)',
+  },
+  saveAcr: { fr: 'Enregistrer le niveau exigé', en: 'Save the required level' },
+  acrSaved: { fr: 'Site {id} : niveau exigé {acr}.', en: 'Site {id}: required level {acr}.' },
   enrolCart: { fr: 'Enrôler un chariot', en: 'Enrol a cart' },
   enrol: { fr: 'Créer le jeton', en: 'Make the token' },
   tokenOnce: {

@@ -42,6 +42,14 @@ export const login = {
     fr: 'niveau d’authentification insuffisant ({detail}) ; ce site exige {accepted}.',
     en: 'authentication level too low ({detail}); this site requires {accepted}.',
   },
+  'site-acr': {
+    fr: 'niveau d’authentification insuffisant ({detail}) pour le site {site}, qui exige {accepted}.',
+    en: 'authentication level too low ({detail}) for the site {site}, which requires {accepted}.',
+  },
+  'site-acr-password': {
+    fr: 'le site {site} exige une connexion par le fournisseur d’identité (niveau {accepted}) : le mot de passe ne suffit pas.',
+    en: 'the site {site} requires signing in through the identity provider (level {accepted}): a password is not enough.',
+  },
   subject: {
     fr: 'le fournisseur d’identité n’a pas transmis l’identifiant du soignant.',
     en: 'the identity provider did not send the clinician’s identifier.',

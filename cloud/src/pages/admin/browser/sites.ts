@@ -1,4 +1,8 @@
-/** The Sites tab: the administrator's sites (kind, carts, contact); they also fill the site choices of the cart and team forms. */
+/**
+ * The Sites tab: the administrator's sites (kind, carts, contact, required sign-in level); they also fill
+ * the site choices of the cart and team forms. The level form answers as the server words it (only an
+ * administrator of every cart sets one).
+ */
 import { byId, el } from '@telecart/ui/browser';
 import { type admin, format, type TextsOf } from '@telecart/ui/i18n';
 import { call } from './api.js';
@@ -10,6 +14,7 @@ interface Site {
   kind: 'ehpad' | 'home';
   gateways: string[];
   contact: { email?: string; phone?: string } | null;
+  acrAccept: string[];
 }
 
 /** Fills the site choices of a select with the administrator's sites. */
@@ -25,7 +30,35 @@ export async function fillSiteChoices(select: HTMLSelectElement, t: TextsOf<type
 
 export function startSites(t: TextsOf<typeof admin>): void {
   const body = byId('sites').querySelector('tbody') as HTMLTableSectionElement;
-  void fillSiteChoices(byId('team-site') as HTMLSelectElement, t).then((sites) => {
+  const form = byId<HTMLFormElement>('acr-form');
+  const select = byId<HTMLSelectElement>('acr-site');
+  const input = byId<HTMLInputElement>('acr-accept');
+  const message = byId('sites-message');
+  let known: Site[] = [];
+  const showLevel = () => {
+    input.value = known.find((s) => s.id === select.value)?.acrAccept.join(', ') ?? '';
+  };
+  select.addEventListener('change', showLevel);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const id = select.value;
+    const acrAccept = input.value
+      .split(',')
+      .map((v) => v.trim())
+      .filter((v) => v !== '');
+    void call<{ site: Site }>('PATCH', `api/admin/sites/${encodeURIComponent(id)}`, { acrAccept }).then((r) => {
+      message.textContent = r.ok
+        ? format(t.acrSaved, { id, acr: r.body.site.acrAccept.join(', ') || t.acrNone })
+        : r.message
+          ? format(t.refused, { message: r.message })
+          : t.error;
+      if (r.ok) startSitesTable();
+    });
+  });
+  const startSitesTable = () => void fillSiteChoices(select, t).then(render);
+  const render = (sites: Site[]) => {
+    known = sites;
+    showLevel();
     body.replaceChildren(
       ...sites.map((s) =>
         el(
@@ -36,9 +69,12 @@ export function startSites(t: TextsOf<typeof admin>): void {
           el('td', {}, s.kind === 'home' ? t.kindHome : t.kindEhpad),
           el('td', {}, s.gateways.join(', ')),
           el('td', {}, [s.contact?.email, s.contact?.phone].filter((x) => x !== undefined).join(', ')),
+          el('td', { 'data-acr': s.acrAccept.join(' ') }, s.acrAccept.join(', ') || t.acrNone),
         ),
       ),
     );
-  });
+  };
+  void fillSiteChoices(byId('team-site') as HTMLSelectElement, t);
+  startSitesTable();
   startOncall(t);
 }

@@ -29,7 +29,11 @@ form.addEventListener('submit', (e) => {
       if (r.status === 401) {
         // The server says when the password was right but the second factor is missing or wrong.
         r.json().then(
-          (b: { reason?: unknown }) => {
+          (b: { reason?: unknown; site?: unknown; accepted?: unknown }) => {
+            if (b.reason === 'site-acr' && typeof b.site === 'string' && Array.isArray(b.accepted)) {
+              message.textContent = format(t['site-acr-password'], { site: b.site, accepted: b.accepted.map(String).join(', ') });
+              return;
+            }
             message.textContent = isSecondFactor(b.reason) ? t[b.reason] : t.failed;
           },
           () => {
