@@ -11,8 +11,10 @@
  * WebRTC gathers every interface it sees: the file re-runs itself in a network namespace with only
  * `lo` (root needed; skipped otherwise, with the reason).
  *
- * In `npm run test:lab`, not the suite: on the shared 2-core machine it passed in one run of five
- * (one participant's transport carried nothing either way; docs/conversation.md).
+ * When media stop, the failure names the layer: each page's transport (ICE, DTLS, candidate pairs,
+ * checks sent and answered), the unit's view of each participant (room.diagnostics()) and the
+ * namespace's UDP counters (the dead transport was ICE checks lost in the unit's socket buffer;
+ * docs/conversation.md).
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -25,7 +27,7 @@ import { hasChromium, launchChromium } from '../support/chromium.js';
 import { canUseNetns, createNamespaces, IN_NETNS_ENV, innerFailure, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 
-const FILE = 'tests/teleconsult/forwarding-unit.lab.ts';
+const FILE = 'tests/teleconsult/forwarding-unit.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
 const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
@@ -42,11 +44,7 @@ describe.skipIf(skipReason !== null || inside)('the forwarding unit with four br
   it('in a namespace with only lo', async () => {
     const ns = await createNamespaces(`tfu${process.pid % 100_000}`);
     try {
-      const r = await runIn(
-        ns.main,
-        [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', '--config', 'tests/lab/vitest.config.ts', FILE],
-        { [IN_NETNS_ENV]: ns.main },
-      );
+      const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
       if (r.code !== 0) console.error(r.output);
       expect(r.code, innerFailure(r.output)).toBe(0);
       expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
