@@ -12,6 +12,8 @@ export default defineConfig({
   test: {
     ...baseTest,
     include: ['tests/**/*.lab.ts'],
+    // Empty when every lab test has earned its place in the suite.
+    passWithNoTests: true,
     maxWorkers: 1,
     testTimeout: 10 * 60_000,
     silent: false,

@@ -18,7 +18,7 @@ import type { MediaStreamTrack, RTCIceServer, RtpPacket } from 'werift';
 import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
 import { type Assignment, RoomPlan } from './room-plan.js';
 import { RtpRewriter } from './rtp-rewriter.js';
-import { type IceCandidateInit, type Kind, type Slot, UnitPeer } from './unit-peer.js';
+import { type IceCandidateInit, type Kind, type PeerDiagnostics, type Slot, UnitPeer } from './unit-peer.js';
 
 export const JoinRequest = Type.Object({ offer: Type.String({ minLength: 10, maxLength: 100_000 }) }, { additionalProperties: false });
 export type JoinRequest = Static<typeof JoinRequest>;
@@ -52,6 +52,11 @@ export interface ForwardingRoomOptions {
   /** Only these host candidates (['127.0.0.1'] in tests); default: every interface. */
   hostAddresses?: string[];
   clock?: Clock;
+  /**
+   * SO_RCVBUF asked for each participant's UDP socket (default 4 MiB, capped by the kernel's
+   * net.core.rmem_max): room for the event loop's stalls, so that no ICE check is lost (unit-peer.ts).
+   */
+  receiveBufferBytes?: number;
   /** At most one PLI per source per this many ms (default 500). */
   keyframeIntervalMs?: number;
   /** The REMB the unit sends each source's browser every second (default 400 kbit/s); null: none. */
@@ -95,6 +100,8 @@ interface Member {
   keyframes: KeyframeRequester | undefined;
 }
 
+const DEFAULT_RECEIVE_BUFFER = 4 * 1024 * 1024;
+
 const CLOCK_RATE: Record<Kind, number> = { audio: 48_000, video: 90_000 };
 
 export class ForwardingRoom {
@@ -133,6 +140,7 @@ export class ForwardingRoom {
       peer: new UnitPeer({
         iceServers: this.o.iceServers ?? [],
         ...(this.o.hostAddresses ? { hostAddresses: this.o.hostAddresses } : {}),
+        receiveBufferBytes: this.o.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER,
         onIceCandidate: (c) => this.o.onIceCandidate(participantId, c),
         onTrack: (kind, track, t) => this.onTrack(m, kind, track, t.codecs),
         onState: (s) => this.onState(m, s),
@@ -191,6 +199,11 @@ export class ForwardingRoom {
     const s = structuredClone(this.counters);
     for (const m of this.members.values()) s.keyframeRequests.coalesced += m.keyframes?.coalesced ?? 0;
     return s;
+  }
+
+  /** Each participant's transport (ICE, DTLS, SRTP counts): which layer stopped, when media do not flow. */
+  diagnostics(): Record<string, PeerDiagnostics> {
+    return Object.fromEntries([...this.members.values()].map((m) => [m.id, m.peer.diagnostics()]));
   }
 
   private onTrack(m: Member, kind: Kind, track: MediaStreamTrack, codecs: { payloadType: number; name: string }[]): void {

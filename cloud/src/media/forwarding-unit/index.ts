@@ -7,4 +7,4 @@ export {
   JoinRequest,
   type SlotAssignment,
 } from './forwarding-room.js';
-export type { IceCandidateInit, Kind } from './unit-peer.js';
+export type { IceCandidateInit, Kind, PeerDiagnostics } from './unit-peer.js';

@@ -12,6 +12,7 @@
  * - Header extensions: mid (the browser routes each forwarded stream by it) and abs-send-time,
  *   written by werift with this peer's ids; the source's own extensions are never copied.
  */
+import { Socket } from 'node:dgram';
 import {
   type MediaStreamTrack,
   PictureLossIndication,
@@ -43,6 +44,8 @@ export interface UnitPeerOptions {
   iceServers: RTCIceServer[];
   /** When given, the only host candidates (e.g. ['127.0.0.1'] in tests); else every interface. */
   hostAddresses?: string[];
+  /** SO_RCVBUF asked for each of this peer's UDP sockets (the kernel caps it at net.core.rmem_max). */
+  receiveBufferBytes: number;
   onIceCandidate: (c: IceCandidateInit) => void;
   /** A track of the participant arrived (its first packet will follow on `track.onReceiveRtp`). */
   onTrack: (kind: Kind, track: MediaStreamTrack, transceiver: RTCRtpTransceiver) => void;
@@ -60,6 +63,23 @@ export interface Slot {
 }
 
 export class OfferRefused extends Error {}
+
+/** Where one participant's transport stands, to tell which layer stopped carrying media. */
+export interface PeerDiagnostics {
+  connection: string;
+  ice: string;
+  dtls: string;
+  dtlsRole: string;
+  /** The pair the unit sends on (ICE-lite: the one the browser nominated), as "local → remote". */
+  selectedPair: string | null;
+  /** Every pair the browser checked, with whether it nominated it. */
+  pairs: string[];
+  /** The receive buffer of the peer's UDP sockets, as the kernel granted it (bytes). */
+  receiveBuffer: number[];
+  /** SRTP/SRTCP packets through the DTLS transport, both directions. */
+  srtpIn: number;
+  srtpOut: number;
+}
 
 /** RFC 5104 Full Intra Request: payload-specific feedback FMT 4 (werift does not export the class). */
 const FIR_FMT = 4;
@@ -116,10 +136,44 @@ export class UnitPeer {
       }
     }
     await this.pc.setLocalDescription(await this.pc.createAnswer());
+    this.enlargeReceiveBuffers();
     this.watchFeedback();
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new Error('werift gave no local description');
     return sdp;
+  }
+
+  /**
+   * The unit is ICE-lite: only the browser checks the pair, and it tears its side down when its
+   * checks go unanswered (consent), with no way back but a new negotiation. A check lost in the
+   * kernel because this process was not scheduled for a moment is as unanswered as one never sent:
+   * with the default receive buffer (rmem_default, 208 KiB: ~90 video packets, well under a second
+   * of one participant's media) one participant in three lost a third of its packets, consent
+   * checks included, in the four-browser test on a loaded machine, until its browser declared the
+   * connection failed while the unit went on sending into it. A larger buffer absorbs the stalls.
+   */
+  private enlargeReceiveBuffers(): void {
+    for (const socket of this.sockets()) {
+      try {
+        socket.setRecvBufferSize(this.o.receiveBufferBytes);
+      } catch {
+        /* a socket closed meanwhile: nothing to enlarge */
+      }
+    }
+  }
+
+  /** The peer's UDP sockets: werift keeps them on its ICE connection (`protocols[].transport.socket`), outside its typings. */
+  private sockets(): Socket[] {
+    const out: Socket[] = [];
+    for (const t of this.pc.iceTransports) {
+      const protocols: unknown = (t.connection as unknown as { protocols?: unknown }).protocols;
+      if (!Array.isArray(protocols)) continue;
+      for (const p of protocols) {
+        const socket: unknown = (p as { transport?: { socket?: unknown } } | null)?.transport?.socket;
+        if (socket instanceof Socket) out.push(socket);
+      }
+    }
+    return out;
   }
 
   /**
@@ -186,6 +240,32 @@ export class UnitPeer {
       }),
     });
     await t.dtlsTransport.sendRtcp([packet]);
+  }
+
+  diagnostics(): PeerDiagnostics {
+    const t = this.slots[0]?.transceiver.dtlsTransport ?? [...this.published.values()][0]?.dtlsTransport;
+    const ice = t?.iceTransport.connection;
+    const pair = ice?.nominated;
+    return {
+      connection: this.pc.connectionState,
+      ice: t?.iceTransport.state ?? 'none',
+      dtls: t?.state ?? 'none',
+      dtlsRole: t?.role ?? 'none',
+      selectedPair: pair ? `${pair.localCandidate.host}:${pair.localCandidate.port} → ${pair.remoteAddr.join(':')}` : null,
+      pairs: (ice?.candidatePairs ?? []).map(
+        (p) =>
+          `${p.remoteAddr.join(':')} ${p.remoteNominated ? 'nominated' : `state ${p.state}`} req in ${p.requestsReceived} resp out ${p.responsesSent} pkts in ${p.packetsReceived}`,
+      ),
+      receiveBuffer: this.sockets().map((s) => {
+        try {
+          return s.getRecvBufferSize();
+        } catch {
+          return 0;
+        }
+      }),
+      srtpIn: t?.packetsReceived ?? 0,
+      srtpOut: t?.packetsSent ?? 0,
+    };
   }
 
   async close(): Promise<void> {

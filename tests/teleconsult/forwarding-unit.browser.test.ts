@@ -11,9 +11,12 @@
  * WebRTC gathers every interface it sees: the file re-runs itself in a network namespace with only
  * `lo` (root needed; skipped otherwise, with the reason).
  *
- * In `npm run test:lab`, not the suite: on the shared 2-core machine it passed in one run of five
- * (one participant's transport carried nothing either way; docs/conversation.md).
+ * When media stop, the failure names the layer: each page's transport (ICE, DTLS, candidate pairs,
+ * checks sent and answered), the unit's view of each participant (room.diagnostics()) and the
+ * namespace's UDP counters (the dead transport was ICE checks lost in the unit's socket buffer;
+ * docs/conversation.md).
  */
+import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setPriority } from 'node:os';
@@ -24,7 +27,7 @@ import { hasChromium, launchChromium } from '../support/chromium.js';
 import { canUseNetns, createNamespaces, IN_NETNS_ENV, innerFailure, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 
-const FILE = 'tests/teleconsult/forwarding-unit.lab.ts';
+const FILE = 'tests/teleconsult/forwarding-unit.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
 const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
@@ -41,11 +44,7 @@ describe.skipIf(skipReason !== null || inside)('the forwarding unit with four br
   it('in a namespace with only lo', async () => {
     const ns = await createNamespaces(`tfu${process.pid % 100_000}`);
     try {
-      const r = await runIn(
-        ns.main,
-        [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', '--config', 'tests/lab/vitest.config.ts', FILE],
-        { [IN_NETNS_ENV]: ns.main },
-      );
+      const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
       if (r.code !== 0) console.error(r.output);
       expect(r.code, innerFailure(r.output)).toBe(0);
       expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
@@ -77,6 +76,10 @@ const PAGE_SETUP = () => {
     });
     const pc = new RTCPeerConnection();
     w.__pc = pc;
+    const log: string[] = [];
+    w.__log = log;
+    pc.oniceconnectionstatechange = () => log.push(`${Math.round(performance.now())} ice ${pc.iceConnectionState}`);
+    pc.onconnectionstatechange = () => log.push(`${Math.round(performance.now())} pc ${pc.connectionState}`);
     pc.onicecandidate = (e) => {
       if (e.candidate) cands.push(e.candidate.toJSON());
     };
@@ -109,6 +112,25 @@ const PAGE_SETUP = () => {
   };
   w.__candidate = async (c: RTCIceCandidateInit) => {
     await (w.__pc as RTCPeerConnection).addIceCandidate(c);
+  };
+  w.__transport = async () => {
+    const out: string[] = [];
+    const pc = w.__pc as RTCPeerConnection;
+    out.push(`pc ${pc.connectionState} ice ${pc.iceConnectionState}`);
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+      if (s.type === 'transport')
+        out.push(
+          `dtls ${String(s.dtlsState)} role ${String(s.dtlsRole)} ice ${String(s.iceState)} sent ${String(s.packetsSent)} received ${String(s.packetsReceived)}`,
+        );
+      if (s.type === 'candidate-pair')
+        out.push(
+          `pair ${String(s.localCandidateId).slice(0, 8)}→${String(s.remoteCandidateId).slice(0, 8)} ${String(s.state)} nominated ${String(s.nominated)} sent ${String(s.packetsSent)} received ${String(s.packetsReceived)} req ${String(s.requestsSent)} resp ${String(s.responsesReceived)} reqIn ${String(s.requestsReceived)} consent ${String(s.consentRequestsSent)} lastRecv ${String(s.lastPacketReceivedTimestamp)}`,
+        );
+      if (s.type === 'local-candidate' || s.type === 'remote-candidate')
+        out.push(`${String(s.type)} ${String(s.id).slice(0, 8)} ${String(s.address)}:${String(s.port)} ${String(s.candidateType)}`);
+    });
+    out.push(`log ${(w.__log as string[]).join(' | ')} now ${Math.round(performance.now())}`);
+    return out.join(', ');
   };
   w.__state = () => (w.__pc as RTCPeerConnection | undefined)?.connectionState ?? 'none';
   w.__inbound = async () => {
@@ -217,8 +239,16 @@ describe.skipIf(skipReason !== null || !inside)('the forwarding unit, inside the
         return missing.length === 0;
       },
       { timeoutMs: 90_000, intervalMs: 500, what: 'video frames and audio from every source at every viewer' },
-    ).catch((e: unknown) => {
-      throw new Error(`${missing.join('; ')}; unit ${JSON.stringify(room.stats())}: ${e instanceof Error ? e.message : String(e)}`);
+    ).catch(async (e: unknown) => {
+      const transports: string[] = [];
+      for (const v of viewers)
+        transports.push(
+          `${v.id} page: ${await v.page.evaluate(() => (window as unknown as { __transport(): Promise<string> }).__transport())}`,
+        );
+      const udp = (await readFile('/proc/net/snmp', 'utf8')).split('\n').filter((l) => l.startsWith('Udp:'));
+      throw new Error(
+        `${missing.join('; ')}; namespace ${udp.join(' / ')}; transports ${transports.join('; ')}; unit peers ${JSON.stringify(room.diagnostics())}; unit ${JSON.stringify(room.stats())}: ${e instanceof Error ? e.message : String(e)}`,
+      );
     });
   }
 
