@@ -1,13 +1,13 @@
 // The gateway store's floor: the SQLite work each acked reading cannot avoid, timed alone with the
 // store's own schema, pragmas (WAL, synchronous=FULL) and statements: the INSERT (table + its
 // indexes, the content key among them: dedup) in 1,000-row fsync'd transactions, then on the ack
-// the DELETE … RETURNING and the synced content key kept (a re-read after sync is still a
-// duplicate). No decoding, validation, JSON, MQTT or cloud: nothing that a faster gateway could
+// the synced content keys kept (a re-read after sync is still a duplicate), the tally of what
+// leaves and the DELETE, each one statement per acked range. No decoding, validation, JSON, MQTT or cloud: nothing that a faster gateway could
 // skip. 1e6 / (µs per reading) is the most a single-threaded gateway can ack on this disk and core.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACK_DELETE_SQL, INSERT_READING_SQL, REMEMBER_KEY_SQL, ReadingStore } from '@telecart/gateway';
+import { ACK_DELETE_SQL, ACK_TALLY_SQL, INSERT_READING_SQL, REMEMBER_KEYS_SQL, ReadingStore } from '@telecart/gateway';
 import Database from 'better-sqlite3';
 import { asObservation, spotInput } from './readings.mjs';
 
@@ -24,7 +24,8 @@ export function storeFloor({ readings = 20_000, tx = 1000 } = {}) {
     });
     const insert = db.prepare(INSERT_READING_SQL);
     const del = db.prepare(ACK_DELETE_SQL);
-    const remember = db.prepare(REMEMBER_KEY_SQL);
+    const tally = db.prepare(ACK_TALLY_SQL).raw();
+    const remember = db.prepare(REMEMBER_KEYS_SQL);
     const record = db.transaction((from, to) => {
       for (let i = from; i < to; i++) {
         const r = rows[i];
@@ -32,8 +33,9 @@ export function storeFloor({ readings = 20_000, tx = 1000 } = {}) {
       }
     });
     const ack = db.transaction((first, last) => {
-      const now = Date.now();
-      for (const row of del.all(first, last)) remember.run(row.content_key, row.seq, row.id, now);
+      remember.run(Date.now(), first, last);
+      tally.all(first, last);
+      del.run(first, last);
     });
     const c0 = process.cpuUsage();
     const t0 = performance.now();

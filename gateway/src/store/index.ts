@@ -1,6 +1,7 @@
 export { type IdGenerator, uuidV7Generator } from './ids.js';
 export {
   ACK_DELETE_SQL,
+  ACK_TALLY_SQL,
   type AlarmRule,
   ASSIGNED_LATER_FLAG,
   type Batch,
@@ -11,7 +12,7 @@ export {
   type LaneStats,
   LocalObservation,
   NO_PATIENT_FLAG,
-  REMEMBER_KEY_SQL,
+  REMEMBER_KEYS_SQL,
   type ReadingState,
   ReadingStore,
   type ReadingStoreEvents,

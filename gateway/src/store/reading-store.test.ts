@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock, PATIENT_A, type TempDir, tempDir, weightInput } from '../testing/fixtures.js';
-import { ACK_DELETE_SQL, InvalidReadingError, NO_PATIENT_FLAG, ReadingStore } from './reading-store.js';
+import { ACK_DELETE_SQL, ACK_TALLY_SQL, InvalidReadingError, NO_PATIENT_FLAG, REMEMBER_KEYS_SQL, ReadingStore } from './reading-store.js';
 import { SCHEMA_VERSION } from './schema.js';
 
 describe('ReadingStore', () => {
@@ -223,15 +224,80 @@ describe('ReadingStore', () => {
     s.record(weightInput(1));
     const db = new Database(file, { readonly: true });
     try {
-      const plan = db
-        .prepare(`EXPLAIN QUERY PLAN ${ACK_DELETE_SQL}`)
-        .all(1, 2)
-        .map((r) => (r as { detail: string }).detail);
-      expect(plan.join(' | ')).toMatch(/USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/);
-      expect(plan.join(' | ')).not.toContain('readings_by_state');
+      // The ack's three statements (keys kept, tally, delete) each walk the range on the primary key.
+      for (const [sql, args] of [
+        [ACK_DELETE_SQL, [1, 2]],
+        [ACK_TALLY_SQL, [1, 2]],
+        [REMEMBER_KEYS_SQL, [0, 1, 2]],
+      ] as const) {
+        const plan = db
+          .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+          .all(...args)
+          .map((r) => (r as { detail: string }).detail);
+        expect(plan.join(' | '), sql).toMatch(/USING INTEGER PRIMARY KEY \(rowid>\? AND rowid<\?\)/);
+        expect(plan.join(' | '), sql).not.toContain('readings_by_state');
+      }
     } finally {
       db.close();
     }
+  });
+
+  it('a range ack removes only pending readings of its ranges, remembers exactly their keys and keeps the tally true (property)', () => {
+    type Step = { kind: 'record'; held: boolean } | { kind: 'reject'; pick: number } | { kind: 'ack'; a: number; b: number };
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.record({ kind: fc.constant('record' as const), held: fc.boolean() }),
+      fc.record({ kind: fc.constant('reject' as const), pick: fc.nat(60) }),
+      fc.record({ kind: fc.constant('ack' as const), a: fc.nat(60), b: fc.nat(60) }),
+    );
+    let run = 0;
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 1, maxLength: 80 }), (steps) => {
+        const s = new ReadingStore({ dataDir: dir.path, gatewayId: 'cart-1', clock, fileName: `prop-${run++}.sqlite` });
+        try {
+          // The model: each seq's state ('gone' once acked) and content key.
+          const model = new Map<number, { state: 'held' | 'pending' | 'rejected' | 'gone'; key: string }>();
+          for (const st of steps) {
+            if (st.kind === 'record') {
+              const n = model.size + 1;
+              const key = `ble:C0:FF:EE:00:00:02|r${n}|29463-7`;
+              const r = s.record(weightInput(n, { contentKey: key, ...(st.held ? { patient: null } : {}) }));
+              if (r.duplicate) throw new Error('unexpected duplicate');
+              model.set(r.observation.seq, { state: st.held ? 'held' : 'pending', key });
+            } else if (st.kind === 'reject') {
+              const m = model.get(st.pick);
+              expect(s.markRejected(st.pick, 'bad unit')).toBe(m?.state === 'pending');
+              if (m?.state === 'pending') m.state = 'rejected';
+            } else {
+              const [lo, hi] = [Math.min(st.a, st.b), Math.max(st.a, st.b)];
+              let expected = 0;
+              for (const [seq, m] of model)
+                if (seq >= lo && seq <= hi && m.state === 'pending') {
+                  m.state = 'gone';
+                  expected++;
+                }
+              expect(s.markStored([[st.b, st.a]])).toBe(expected);
+            }
+          }
+          const count = { held: 0, pending: 0, rejected: 0 };
+          for (const [seq, m] of model) {
+            const stored = s.get(seq);
+            if (m.state === 'gone') {
+              expect(stored, `seq ${seq} acked`).toBeUndefined();
+              // Its key is remembered: a re-read after sync is still a duplicate.
+              expect(s.hasContentKey(m.key)).toBe(true);
+              expect(s.record(weightInput(seq, { contentKey: m.key }))).toMatchObject({ duplicate: true, seq, synced: true });
+            } else {
+              expect(stored?.state, `seq ${seq}`).toBe(m.state);
+              count[m.state]++;
+            }
+          }
+          expect(s.stats()).toMatchObject(count);
+        } finally {
+          s.close();
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('refuses an invalid reading without writing or consuming a seq', () => {
