@@ -33,6 +33,7 @@ import {
 import type { CloudStore } from './store/cloud-store.js';
 import { openCloudStore } from './store/open-store.js';
 import { type Telecom, type TeleconsultOptions, teleconsultDefaults } from './teleconsult/config.js';
+import type { HomeActClock } from './teleconsult/home-acts.js';
 import { JOIN_KEY_FILE, loadJoinKey } from './teleconsult/join-links.js';
 import { NoShowSweeper } from './teleconsult/no-show-sweeper.js';
 import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
@@ -92,6 +93,8 @@ export interface StartCloudOptions {
   agendaClock?: () => Date;
   /** Clock of the sweep that closes appointments nobody called (tests move it; default now). */
   noShowClock?: () => Date;
+  /** Clock and timers of the home acts' statuses (tests move them; default the system's). */
+  homeActClock?: HomeActClock;
 }
 
 export interface Cloud {
@@ -250,6 +253,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ...(opts.throttleClock ? { throttleClock: opts.throttleClock } : {}),
       ...(opts.loginClock ? { loginClock: opts.loginClock } : {}),
       ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}),
+      ...(opts.homeActClock ? { homeActClock: opts.homeActClock } : {}),
     });
     undo.push(() => teleconsult.stop());
     directory = teleconsult.directory;

@@ -186,8 +186,9 @@ describe('the home patient’s conversation signaling', () => {
     expect((await audit(l.id, 'participant-message-refused')).map((e) => [e.actor, e.detail?.split(':')[0]])).toEqual(
       ['join', 'hangup', 'ptz move', 'report', 'convo', 'admit', 'not JSON'].map((t) => ['link:patient', t]),
     );
-    // The act's status is untouched and the cart (home-7) was told nothing.
-    expect((await c.cloud.store.getAppointment(l.id))?.status).toBe('scheduled');
+    // The act stays in progress (the patient's « hangup » ended nothing) and the cart (home-7) was told nothing.
+    await c.cloud.teleconsult.relay.flush();
+    expect((await c.cloud.store.getAppointment(l.id))?.status).toBe('in-progress');
     expect(cart.down).toEqual([]);
     p.ws.close();
     await doctor.close();

@@ -53,6 +53,11 @@ export class ParticipantSignaling {
     page.send({ type: 'participant-admitted', sessionId, participantId, iceServers: this.opts.iceServers(sessionId) });
   }
 
+  /** Whether a page talks with this participant now (none: a page of the act's specialist may take them back). */
+  hasPage(participantId: string): boolean {
+    return this.pages.has(participantId);
+  }
+
   /** The participant's connection ended. */
   gone(participantId: string): void {
     this.pages.delete(participantId);

@@ -6,7 +6,7 @@
  * are injected: the relay gives its specialist pages and its trail (relay.ts), the route its socket.
  */
 import { randomUUID } from 'node:crypto';
-import type { ConvoFromCart } from '@telecart/protocol';
+import type { ConvoFromCart, TeleconsultStatus } from '@telecart/protocol';
 import type { AuditEventInput } from '../store/teleconsult-records.js';
 import type { Specialist } from './specialists.js';
 
@@ -20,6 +20,10 @@ export type ToParticipant =
   | { type: 'refused'; by: string }
   /** The specialist's conversation signaling, once admitted (participant-signaling.ts). */
   | { type: 'signal'; signal: ConvoFromCart }
+  /** The act is over (the specialist hung up, or it was given up): the page says so, the socket closes. */
+  | { type: 'ended'; status: TeleconsultStatus }
+  /** The specialist's page came back (reload, new socket): the page says `ready` again for a fresh offer. */
+  | { type: 'specialist-back' }
   | { type: 'error'; message: string };
 
 /** What the specialist's page is told of an act's participants (CloudMessage `participants`). */
@@ -62,6 +66,8 @@ export interface ParticipantRoomOptions {
   now: () => Date;
   /** A participant's connection ended (left or refused): what was bound to them goes (participant-signaling.ts). */
   gone?(participantId: string): void;
+  /** A participant's connection opened (after their `waiting`): the home act's status follows (home-acts.ts). */
+  arrived?(e: ParticipantEntry): void;
 }
 
 /** One participant as the rest of the cloud may read them (participant-signaling.ts). */
@@ -82,6 +88,7 @@ export class ParticipantRoom {
     this.audit(e, 'participant-waiting', `${e.role} ${e.name}; from ${e.from}`);
     e.send({ type: 'waiting' });
     this.publish(e);
+    this.opts.arrived?.(e);
     return { id: e.id, leave: () => this.leave(e.id) };
   }
 
@@ -108,6 +115,32 @@ export class ParticipantRoom {
     }
     this.publish(e);
     return { ok: true };
+  }
+
+  /**
+   * A home patient back in an act they were admitted to (in progress: a reload, a dropped socket, on
+   * the device the link is bound to): let in again without waiting for the specialist.
+   */
+  readmit(id: string, by: string): void {
+    const e = this.entries.get(id);
+    if (!e || e.state === 'admitted') return;
+    e.state = 'admitted';
+    this.audit(e, 'participant-admitted', `${e.role} ${e.name}: back in the act admitted by ${by}`);
+    e.send({ type: 'admitted', by });
+    this.publish(e);
+  }
+
+  /** The participants of an act (still connected). */
+  of(sessionId: string): ParticipantEntry[] {
+    return [...this.entries.values()].filter((e) => e.sessionId === sessionId);
+  }
+
+  /** The act ended: each of its participants' pages is told and closed (their leaving is then written as usual). */
+  endAct(sessionId: string, status: TeleconsultStatus): void {
+    for (const e of this.of(sessionId)) {
+      e.send({ type: 'ended', status });
+      e.close('ended');
+    }
   }
 
   /** The acts' lists a specialist's page gets when it opens. */

@@ -51,8 +51,9 @@ import type { AuditEventInput, ConsentRecord, RelayState, TeleconsultationRecord
 import { summarizeVitals } from '../vitals/summary.js';
 import { ActLeases } from './act-lease.js';
 import type { TeleconsultConfig } from './config.js';
+import { type HomeActClock, HomeActs } from './home-acts.js';
 import { ParticipantSignaling } from './participant-signaling.js';
-import { ParticipantRoom } from './participants.js';
+import { type ParticipantEntry, ParticipantRoom } from './participants.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
 import { endStatus, isFinal, linkStep, transition } from './status-machine.js';
 import { issueTurnCredentials, type TurnRestOptions } from './turn-credentials.js';
@@ -121,6 +122,8 @@ export interface TeleconsultRelayOptions {
   onActChange?: (gatewayId: string) => void;
   /** This instance's id in the acts' leases (tests); default random per start. */
   instanceId?: string;
+  /** Clock and timers of the home acts' statuses (tests move them; default the relay's clock and real timers). */
+  homeActClock?: HomeActClock;
 }
 
 interface Live {
@@ -191,6 +194,10 @@ export class TeleconsultRelay {
   readonly participants: ParticipantRoom;
   /** The home patient's conversation with the specialist's page, once admitted (participant-signaling.ts). */
   private readonly participantSignals: ParticipantSignaling;
+  /** The home acts' statuses (no cart calls: the patient's and the specialist's presence move them, home-acts.ts). */
+  readonly homeActs: HomeActs;
+  /** Open rows found to be home acts (their session id is their appointment's id): not the relay's to restore. */
+  private readonly homeIds = new Set<string>();
 
   private constructor(
     private readonly client: MqttClient,
@@ -211,7 +218,27 @@ export class TeleconsultRelay {
       audit: (e) => this.audit(e),
       maySee: (specialistId, gatewayId) => opts.directory.maySee(specialistId, gatewayId),
       now: this.now,
-      gone: (id) => this.participantSignals.gone(id),
+      gone: (id) => {
+        this.participantSignals.gone(id);
+        this.homeActs.presenceChangedAll();
+      },
+      arrived: (e) => this.participantArrived(e),
+    });
+    this.homeActs = new HomeActs({
+      store: opts.store,
+      audit: (e, at) => this.audit(e, at),
+      write: (op) => this.write(op),
+      presence: (sessionId, specialistId) => ({
+        patient: this.participants.of(sessionId).some((e) => e.role === 'patient'),
+        specialist: specialistId !== null && [...this.peers].some((p) => p.specialist.id === specialistId),
+      }),
+      ended: (sessionId, status) => this.participants.endAct(sessionId, status),
+      graceSeconds: opts.config.rejoinGraceSeconds,
+      waitingMinutes: opts.config.waitingTimeoutMinutes,
+      ...(opts.onActChange ? { onActChange: opts.onActChange } : {}),
+      logger: opts.logger,
+      now: opts.homeActClock?.now ?? this.now,
+      ...(opts.homeActClock ? { after: opts.homeActClock.after } : {}),
     });
     this.participantSignals = new ParticipantSignaling({
       room: this.participants,
@@ -304,6 +331,7 @@ export class TeleconsultRelay {
     // The other instances' acts as they are now (a page that moved here after its instance went).
     void this.tickLeases();
     for (const v of this.participants.viewsFor(peer.specialist)) peer.send({ type: 'participants', ...v });
+    this.takeBackHomeActs(peer);
     return {
       receive: (data) => {
         try {
@@ -315,6 +343,7 @@ export class TeleconsultRelay {
       close: () => {
         if (!this.peers.delete(peer)) return;
         this.participantSignals.pageClosed(peer);
+        this.homeActs.presenceChangedAll();
         for (const l of [...this.live.values()]) {
           if (l.peer === peer) this.pageLost(l);
         }
@@ -327,6 +356,7 @@ export class TeleconsultRelay {
     this.stopped = true;
     clearInterval(this.vitalsTimer);
     clearInterval(this.leaseTimer);
+    this.homeActs.stop();
     await this.leaseTick;
     // Pages whose socket closes from here on are not pages lost: the acts are left as a crash leaves them.
     this.peers.clear();
@@ -740,7 +770,16 @@ export class TeleconsultRelay {
       // Participants wait for the act's specialist whether or not a cart's act is live (a home act has none).
       const r = this.participants.decide(peer.specialist, msg.sessionId, msg.participantId, msg.type);
       if (!r.ok) this.wsMalformed(peer, 'forbidden', r.message, msg.sessionId);
-      else if (msg.type === 'admit') this.participantSignals.admitted(peer, msg.sessionId, msg.participantId);
+      else if (msg.type === 'admit') {
+        this.participantSignals.admitted(peer, msg.sessionId, msg.participantId);
+        if (this.participants.find(msg.participantId)?.role === 'patient') void this.homeActs.admitted(msg.sessionId, peer.specialist);
+      }
+      return;
+    }
+    if (msg.type === 'hangup' && this.homeActs.has(msg.sessionId)) {
+      void this.homeActs.hangup(msg.sessionId, peer.specialist).then((refused) => {
+        if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);
+      });
       return;
     }
     if (msg.type === 'participant-signal') {
@@ -977,6 +1016,38 @@ export class TeleconsultRelay {
     }
   }
 
+  /**
+   * A home patient's socket opened: the act goes to the waiting room; a patient back in an act
+   * they were admitted to (in progress) is let in again at once, and talks with their specialist's
+   * page if one is open.
+   */
+  private participantArrived(e: ParticipantEntry): void {
+    if (e.role !== 'patient') return;
+    void this.homeActs.patientArrived(e.sessionId).then(() => {
+      const by = this.homeActs.joined(e.sessionId);
+      if (!by || !this.participants.find(e.id)) return;
+      this.participants.readmit(e.id, by.name);
+      const page = [...this.peers].reverse().find((p) => p.specialist.id === by.id);
+      if (page) this.participantSignals.admitted(page, e.sessionId, e.id);
+    });
+  }
+
+  /**
+   * A page of the specialist who admitted a home patient opened (a reload, a second login after the
+   * first socket closed): it takes the conversation back, and the patient's page offers it `ready` again.
+   */
+  private takeBackHomeActs(peer: RelayPeer): void {
+    this.homeActs.presenceChangedAll();
+    for (const v of this.participants.viewsFor(peer.specialist)) {
+      if (this.homeActs.joined(v.sessionId)?.id !== peer.specialist.id) continue;
+      for (const e of this.participants.of(v.sessionId)) {
+        if (e.role !== 'patient' || e.state !== 'admitted' || this.participantSignals.hasPage(e.id)) continue;
+        this.participantSignals.admitted(peer, v.sessionId, e.id);
+        e.send({ type: 'specialist-back' });
+      }
+    }
+  }
+
   private startDown(l: Live, who: Specialist, media: MediaWanted | undefined): RtcDownMsg {
     const { config } = this.opts;
     const iceServers = this.iceServers(l, 'cart');
@@ -1086,7 +1157,13 @@ export class TeleconsultRelay {
     const remote = new Map<string, Live>();
     for (const rec of open) {
       const sid = rec.sessionId;
-      if (this.live.has(sid) || this.calling.has(sid) || this.stopped) continue;
+      if (this.live.has(sid) || this.calling.has(sid) || this.stopped || this.homeIds.has(sid)) continue;
+      if ((await store.appointmentOfSession(sid))?.id === sid) {
+        // A home act (no cart's call took the appointment's id): its participants move it, not the relay.
+        this.homeIds.add(sid);
+        if (how === 'restart') this.homeActs.restore(rec);
+        continue;
+      }
       const lease = held.get(sid);
       const elsewhere = lease !== undefined && !lease.mine && !lease.lapsed;
       if (elsewhere || !(await this.leases.take(sid))) {

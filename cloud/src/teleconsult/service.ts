@@ -9,6 +9,7 @@ import type { CloudSecurity } from '../security/cloud-security.js';
 import { seedSites } from '../sites/store-sites.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { TeleconsultConfig, TurnRelayConfig } from './config.js';
+import type { HomeActClock } from './home-acts.js';
 import { LoginSessions } from './logins.js';
 import { TeleconsultRelay } from './relay.js';
 import { SpecialistDirectory } from './specialists.js';
@@ -47,6 +48,8 @@ export interface StartTeleconsultOptions {
   vitalsEveryMs?: number;
   /** An act of this cart changed status or an appointment was claimed (the cart's day is rebuilt). */
   onActChange?: (gatewayId: string) => void;
+  /** Clock and timers of the home acts' statuses (tests move them). */
+  homeActClock?: HomeActClock;
 }
 
 export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {

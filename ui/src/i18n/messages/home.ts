@@ -125,6 +125,11 @@ export const home = {
     fr: 'La connexion au service est perdue : rechargez la page pour revenir en salle d’attente.',
     en: 'The connection to the service is lost: reload the page to come back to the waiting room.',
   },
+  // The act is over (the specialist hung up, or it could not go on): not a lost connection.
+  endedText: {
+    fr: 'La téléconsultation est terminée. Vous pouvez fermer cette page.',
+    en: 'The teleconsultation has ended. You may close this page.',
+  },
   waitingTitle: { fr: 'Salle d’attente', en: 'Waiting room' },
   waitingText: {
     fr: 'Merci, votre identité est confirmée. Restez sur cette page : le spécialiste va vous faire entrer.',

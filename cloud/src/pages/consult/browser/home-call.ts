@@ -5,7 +5,8 @@
  * opens its camera and microphone, and offers when the patient's page says `ready` (a new peer id
  * each time: the answer and candidates of a replaced peer are dropped). The patient's face and voice
  * play in #home-call-video, with their mute and camera state; the same mute / camera-off buttons as
- * the cart's conversation (conversation.ts), and « Raccrocher » ends it on this side.
+ * the cart's conversation (conversation.ts), and « Raccrocher » ends the act (`hangup`: completed; the
+ * patient's page is told it is over).
  */
 import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
 import { t } from './i18n.js';
@@ -155,5 +156,8 @@ export function initHomeCall(): void {
   };
   byId('home-call-mic').addEventListener('click', () => toggle('mic'));
   byId('home-call-cam').addEventListener('click', () => toggle('camera'));
-  byId('home-call-end').addEventListener('click', () => endHomeCall());
+  byId('home-call-end').addEventListener('click', () => {
+    if (call) send({ type: 'hangup', sessionId: call.sessionId });
+    endHomeCall();
+  });
 }

@@ -15,6 +15,8 @@ type Texts = TextsOf<typeof home>;
 export interface Call {
   /** A `signal` message of the cloud (the specialist's offer, candidates, media state). */
   onSignal(s: unknown): void;
+  /** The specialist's page came back: say `ready` again, so it offers afresh (the new peer id replaces the old). */
+  again(): void;
   /** The socket closed: the peer goes. */
   stop(): void;
 }
@@ -128,6 +130,12 @@ export function startCall(t: Texts, ws: WebSocket, iceServersUrl: string): Call 
           remote = { mic: sig.mic === true, camera: sig.camera === true };
           render();
           return;
+      }
+    },
+    again() {
+      if (opened && !stopped) {
+        post({ kind: 'ready' });
+        sendState();
       }
     },
     stop() {

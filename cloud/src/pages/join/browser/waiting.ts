@@ -3,7 +3,9 @@
  * for a guest) on which the cloud says `waiting`, then `admitted` or `refused` by the specialist
  * (teleconsult/participants.ts). Once the home patient is admitted, the same socket carries the
  * conversation's signaling (call.ts); a guest's media go through the forwarding unit, not here.
- * body[data-step] goes waiting → admitted | refused | lost, for the patient's page and the tests.
+ * The act's end is said (`ended`: « La téléconsultation est terminée »), not taken for a lost link; the
+ * specialist's page coming back (`specialist-back`) gets a fresh `ready`, so it offers again.
+ * body[data-step] goes waiting → admitted | refused | ended | lost, for the patient's page and the tests.
  */
 import { byId } from '@telecart/ui/browser';
 import { format, type home, type TextsOf } from '@telecart/ui/i18n';
@@ -35,13 +37,21 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
       decided = true;
       document.body.dataset.step = 'refused';
       text.textContent = format(t.refusedText, { by: who });
+    } else if (type === 'ended') {
+      decided = true;
+      document.body.dataset.step = 'ended';
+      text.textContent = t.endedText;
+      call?.stop();
+      byId('call').hidden = true;
+    } else if (type === 'specialist-back') {
+      call?.again();
     } else if (type === 'signal') {
       call?.onSignal(signal);
     }
   });
   ws.addEventListener('close', () => {
     call?.stop();
-    if (decided && document.body.dataset.step === 'refused') return;
+    if (decided && (document.body.dataset.step === 'refused' || document.body.dataset.step === 'ended')) return;
     document.body.dataset.step = 'lost';
     text.textContent = t.waitingLost;
   });

@@ -1,0 +1,260 @@
+/**
+ * The status of a home act (an appointment on a home kit, joined by link): no cart calls, so the
+ * relay's MQTT-driven acts do not cover it; its status follows the people in it instead
+ * (docs/teleconsultation.md, « The home act's status »):
+ *
+ *   scheduled ──patient enters the waiting room (identity confirmed)──▶ waiting
+ *   waiting   ──the act's specialist admits them──▶ in-progress (joinedAt = connectedAt = admission)
+ *   waiting   ──nobody admitted them by the waiting deadline──▶ not-done (no-join-timeout)
+ *   in-progress ──the specialist's « Raccrocher »──▶ completed (hangup-specialist)
+ *   in-progress ──patient and specialist both gone, neither back within rejoinGraceSeconds──▶ not-done (technical-failure)
+ *
+ * Every move goes through the status machine (transition()), is written on the act's row and is an
+ * audit line, in the relay's write order. Pure of transports: presence, timers and the clock are injected.
+ */
+import type { TeleconsultStatus } from '@telecart/protocol';
+import type { Logger } from 'pino';
+import type { CloudStore } from '../store/cloud-store.js';
+import type { AuditEventInput, TeleconsultationRecord } from '../store/teleconsult-records.js';
+import type { Specialist } from './specialists.js';
+import { isFinal, transition } from './status-machine.js';
+
+/** The reason of a home act that ended because both sides went and neither came back (as appointments close it). */
+export const TECHNICAL_FAILURE = 'technical-failure';
+
+/** Runs `fn` after `ms`; returns what cancels it. */
+export type After = (ms: number, fn: () => void) => () => void;
+
+/** The home acts' clock and timers (tests move them; default the system's). */
+export interface HomeActClock {
+  now: () => Date;
+  after: After;
+}
+
+const realAfter: After = (ms, fn) => {
+  const t = setTimeout(fn, ms);
+  t.unref();
+  return () => clearTimeout(t);
+};
+
+export interface HomeActsOptions {
+  store: Pick<CloudStore, 'getTeleconsultation' | 'upsertTeleconsultation'>;
+  /** The relay's ordered audit and writes: a home act's lines sit in order with everything else. */
+  audit(e: Omit<AuditEventInput, 'at'>, at?: Date): void;
+  write(op: () => Promise<void>): void;
+  /** Who is there now: the act's patient (an open participant socket) and the joined specialist (an open page of theirs). */
+  presence(sessionId: string, specialistId: string | null): { patient: boolean; specialist: boolean };
+  /** The act ended: its participants' pages are told (`ended`) and closed. */
+  ended(sessionId: string, status: TeleconsultStatus): void;
+  /** Seconds both sides may be away before the act is given up (the cart acts' rejoinGraceSeconds). */
+  graceSeconds: number;
+  /** How long a patient may wait unadmitted (the cart acts' waitingTimeoutMinutes). */
+  waitingMinutes: number;
+  onActChange?: (gatewayId: string) => void;
+  logger: Logger;
+  now: () => Date;
+  after?: After;
+}
+
+interface Home {
+  rec: TeleconsultationRecord;
+  cancel?: () => void;
+  /** When both sides went (the end time of a technical failure). */
+  goneAt?: Date;
+}
+
+export class HomeActs {
+  private readonly acts = new Map<string, Home>();
+  /** Per act, one change at a time (a store read then a write). */
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly after: After;
+
+  constructor(private readonly o: HomeActsOptions) {
+    this.after = o.after ?? realAfter;
+  }
+
+  /** Whether this session is a home act this instance follows (so its hang-up is not a cart act's). */
+  has(sessionId: string): boolean {
+    return this.acts.has(sessionId);
+  }
+
+  /** The act's status as this instance knows it (tests, the participants' admission). */
+  status(sessionId: string): TeleconsultStatus | undefined {
+    return this.acts.get(sessionId)?.rec.status;
+  }
+
+  /** The specialist who admitted the patient (an act in progress): whom a returning patient is let back in by. */
+  joined(sessionId: string): { id: string; name: string } | null {
+    const r = this.acts.get(sessionId)?.rec;
+    return r?.status === 'in-progress' && r.specialistId && r.specialistName ? { id: r.specialistId, name: r.specialistName } : null;
+  }
+
+  /** The patient entered the waiting room (identity confirmed): scheduled → waiting; the act is followed from now on. */
+  patientArrived(sessionId: string): Promise<void> {
+    return this.serial(sessionId, async () => {
+      const h = await this.load(sessionId);
+      if (!h) return;
+      if (h.rec.status === 'scheduled') {
+        this.move(h, 'waiting', null, { actor: 'link:patient', actorRole: 'anonymous', action: 'waiting' });
+        this.armWaiting(h, this.o.now());
+      }
+      this.presenceChanged(sessionId);
+    });
+  }
+
+  /** The act's specialist let the patient in: waiting → in-progress, the act's start. */
+  admitted(sessionId: string, by: Specialist): Promise<void> {
+    return this.serial(sessionId, async () => {
+      const h = this.acts.get(sessionId);
+      if (h?.rec.status !== 'waiting') return;
+      const t = this.o.now().toISOString();
+      // No cart reports the media up: the admission is when the conversation starts (the act's duration counts from it).
+      h.rec = { ...h.rec, specialistId: by.id, specialistName: by.name, joinedAt: t, connectedAt: t };
+      this.move(h, 'in-progress', null, { actor: by.id, actorRole: by.role, action: 'join' });
+    });
+  }
+
+  /** « Raccrocher » on the joined specialist's page; an error message when it is not theirs to end. */
+  async hangup(sessionId: string, by: Specialist): Promise<string | null> {
+    let refused: string | null = null;
+    await this.serial(sessionId, async () => {
+      const h = this.acts.get(sessionId);
+      if (h?.rec.status !== 'in-progress' || h.rec.specialistId !== by.id) {
+        refused = `no active session ${sessionId}`;
+        return;
+      }
+      this.move(h, 'completed', 'hangup-specialist', { actor: by.id, actorRole: by.role, action: 'end' });
+    });
+    return refused;
+  }
+
+  /** Someone came or went (a participant's socket, a specialist's page): the failure window opens or closes. */
+  presenceChanged(sessionId: string): void {
+    const h = this.acts.get(sessionId);
+    if (h?.rec.status !== 'in-progress') return;
+    const p = this.o.presence(sessionId, h.rec.specialistId);
+    if (p.patient || p.specialist) {
+      if (h.goneAt) {
+        h.cancel?.();
+        h.cancel = undefined;
+        h.goneAt = undefined;
+      }
+      return;
+    }
+    if (h.goneAt) return;
+    this.armGone(h, this.o.now());
+  }
+
+  /** Every followed act's presence again (a page opened or closed). */
+  presenceChangedAll(): void {
+    for (const sid of this.acts.keys()) this.presenceChanged(sid);
+  }
+
+  /**
+   * A home act left open by a previous run (a restart: nobody's socket survived it): a waiting act
+   * keeps its deadline, an act in progress gets the whole window for either side to come back.
+   */
+  restore(rec: TeleconsultationRecord): void {
+    if (this.acts.has(rec.sessionId) || (rec.status !== 'waiting' && rec.status !== 'in-progress')) return;
+    const h: Home = { rec };
+    this.acts.set(rec.sessionId, h);
+    if (rec.status === 'waiting') this.armWaiting(h, new Date(rec.updatedAt));
+    else this.armGone(h, this.o.now());
+  }
+
+  stop(): void {
+    for (const h of this.acts.values()) h.cancel?.();
+    this.acts.clear();
+  }
+
+  private armWaiting(h: Home, from: Date): void {
+    const until = from.getTime() + this.o.waitingMinutes * 60_000;
+    h.cancel?.();
+    h.cancel = this.after(Math.max(0, until - this.o.now().getTime()), () => {
+      void this.serial(h.rec.sessionId, async () => {
+        if (h.rec.status === 'waiting')
+          this.move(h, 'not-done', 'no-join-timeout', { actor: 'cloud', actorRole: 'system', action: 'timeout' });
+      });
+    });
+  }
+
+  private armGone(h: Home, at: Date): void {
+    h.goneAt = at;
+    h.cancel?.();
+    h.cancel = this.after(this.o.graceSeconds * 1000, () => {
+      void this.serial(h.rec.sessionId, async () => {
+        if (h.rec.status !== 'in-progress' || !h.goneAt) return;
+        const p = this.o.presence(h.rec.sessionId, h.rec.specialistId);
+        if (p.patient || p.specialist) return;
+        // The act stopped when the last side went, not when the cloud gave up waiting.
+        this.move(h, 'not-done', TECHNICAL_FAILURE, { actor: 'cloud', actorRole: 'system', action: 'end' }, h.goneAt);
+      });
+    });
+  }
+
+  private async load(sessionId: string): Promise<Home | undefined> {
+    const known = this.acts.get(sessionId);
+    if (known) return known;
+    const rec = await this.o.store.getTeleconsultation(sessionId);
+    if (!rec || isFinal(rec.status)) return undefined;
+    const h: Home = { rec };
+    this.acts.set(sessionId, h);
+    return h;
+  }
+
+  private move(
+    h: Home,
+    to: TeleconsultStatus,
+    outcome: string | null,
+    by: Pick<AuditEventInput, 'actor' | 'actorRole' | 'action'>,
+    endedAt?: Date,
+  ): void {
+    const t = transition(h.rec.status, to);
+    if (!t.ok) {
+      this.o.logger.warn({ sessionId: h.rec.sessionId, err: t.error }, 'teleconsult: home act transition refused');
+      return;
+    }
+    const now = this.o.now();
+    const at = endedAt ?? now;
+    const final = isFinal(to);
+    const durationMs = final && h.rec.connectedAt !== null ? Math.max(0, at.getTime() - Date.parse(h.rec.connectedAt)) : null;
+    h.rec = {
+      ...h.rec,
+      status: to,
+      outcome: outcome ?? h.rec.outcome,
+      updatedAt: now.toISOString(),
+      ...(final ? { endedAt: at.toISOString(), durationMs } : {}),
+    };
+    const rec = { ...h.rec };
+    this.o.write(() => this.o.store.upsertTeleconsultation(rec));
+    this.o.audit(
+      {
+        ...by,
+        sessionId: rec.sessionId,
+        gatewayId: rec.gatewayId,
+        patientId: rec.patientId,
+        detail: outcome === null ? `home act → ${to}` : `home act → ${to} (${outcome})`,
+      },
+      now,
+    );
+    this.o.onActChange?.(rec.gatewayId);
+    if (final) {
+      h.cancel?.();
+      this.acts.delete(rec.sessionId);
+      this.o.ended(rec.sessionId, to);
+    }
+  }
+
+  private serial<T>(sessionId: string, op: () => Promise<T>): Promise<T | undefined> {
+    const run = (this.queues.get(sessionId) ?? Promise.resolve()).then(op).catch((e: unknown) => {
+      this.o.logger.error({ err: e, sessionId }, 'teleconsult: a home act could not be updated');
+      return undefined;
+    });
+    const tail = run.then(() => undefined);
+    this.queues.set(sessionId, tail);
+    void tail.then(() => {
+      if (this.queues.get(sessionId) === tail) this.queues.delete(sessionId);
+    });
+    return run;
+  }
+}
