@@ -451,6 +451,7 @@ export async function benchDemoGateway({ idleSeconds = 30, actSeconds = 0, devic
       samples.push(rssKiB(pid) / 1024);
       await sleep(500);
     }
+    // After the samples: the memory probe's full collection must not lower them.
     await onIdle?.(pid);
     const idle = {
       devices,
@@ -465,17 +466,22 @@ export async function benchDemoGateway({ idleSeconds = 30, actSeconds = 0, devic
     try {
       const inAct = [];
       const children = [];
+      const cpu0 = cpuMs(pid);
+      const wall0 = performance.now();
       for (let t = 0; t < actSeconds * 2; t++) {
         inAct.push(rssKiB(pid) / 1024);
         children.push(childrenRssMiB(pid));
         await sleep(500);
       }
+      // The gateway's own CPU during the act (its GStreamer children apart), % of one core.
+      const actCpuPct = ((cpuMs(pid) - cpu0) / (performance.now() - wall0)) * 100;
       if (act.receivedBytes() === 0) throw new Error('the act connected but no media arrived');
       return {
         ...idle,
         'act RSS p50 MiB': Number(median(inAct).toFixed(1)),
         'act RSS max MiB': Number(Math.max(...inAct).toFixed(1)),
         'act children RSS p50 MiB': Number(median(children).toFixed(1)),
+        'act gateway CPU %': Math.round(actCpuPct),
         'join → connected ms': Math.round(act.joinToConnectedMs),
         'act media kbit/s': Math.round((act.receivedBytes() * 8) / 1000 / actSeconds),
         'act video kbit/s': Math.round(((act.byKind.video ?? 0) * 8) / 1000 / actSeconds),
@@ -539,6 +545,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     'idle RSS p50 MiB, median of runs': p50,
     'ready ms, median of runs': median(runs.map((r) => r['ready ms'])),
     'act RSS p50 MiB, median of runs': median(runs.map((r) => r['act RSS p50 MiB'])),
+    'act gateway CPU %, median of runs': median(runs.map((r) => r['act gateway CPU %'])),
     'idle RSS / bare node': Number((p50 / bare).toFixed(2)),
     'load average (1 min)': Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
   };
