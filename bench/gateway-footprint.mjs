@@ -7,13 +7,18 @@
 // same run: a bare `node` process.
 //
 //   node bench/gateway-footprint.mjs [--idle-seconds 30] [--runs 3] [--demo-runs 3] [--json]
+//   node bench/gateway-footprint.mjs --starts 3    (the gateway alone: start to ready, its CPU and
+//                                                   memory, bundled and from the modules)
+//   node bench/gateway-footprint.mjs --breakdown   (one demo: where the idle gateway's memory goes;
+//                                                   each import's cost in the gateway's order)
 //
 // Needs the build (npm run build). The demo's simulators run as their own processes: only the
 // gateway process is measured (VmRSS from /proc), never its children.
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RTCPeerConnection } from 'werift';
 import WebSocket from 'ws';
@@ -65,6 +70,214 @@ export function benchImportCosts(runs = 3) {
       'added MiB': Number(mib(median(samples.map((s) => s.after - s.before))).toFixed(1)),
       'load ms': Math.round(median(samples.map((s) => s.ms))),
     });
+  }
+  return rows;
+}
+
+/**
+ * The same modules imported one after the other into one process, in the order the gateway's own
+ * imports reach them, then the CLI's gateway command: resident memory and V8 heap added by each
+ * step (what is shared is counted once, by the first module that loads it), and the time.
+ */
+const CUMULATIVE = [
+  '@sinclair/typebox/compiler',
+  '@telecart/protocol',
+  '@telecart/devices',
+  'better-sqlite3',
+  'pino',
+  'prom-client',
+  'mqtt',
+  'node-ble',
+  'fastify',
+  '@telecart/gateway',
+  pathToFileURL(join(ROOT, 'cli/dist/commands/gateway.js')).href,
+];
+
+export function benchCumulativeImports(runs = 3) {
+  const code = `
+    const mods = ${JSON.stringify(CUMULATIVE)}; const steps = [];
+    globalThis.gc(); let m = process.memoryUsage(); let t = performance.now();
+    steps.push({ module: '(bare node)', rss: m.rss, heap: m.heapUsed, ms: 0 });
+    for (const mod of mods) {
+      await import(mod); globalThis.gc();
+      const n = process.memoryUsage(); const now = performance.now();
+      steps.push({ module: mod, rss: n.rss - m.rss, heap: n.heapUsed - m.heapUsed, ms: now - t });
+      m = n; t = now;
+    }
+    steps.push({ module: '(total)', rss: m.rss, heap: m.heapUsed, ms: performance.now() });
+    process.stdout.write(JSON.stringify(steps));`;
+  const samples = Array.from({ length: runs }, () => {
+    const r = spawnSync(process.execPath, ['--expose-gc', '--max-semi-space-size=2', '--input-type=module', '-e', code], {
+      cwd: join(ROOT, 'gateway'),
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`cumulative imports: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  });
+  return samples[0].map((step, i) => ({
+    module: step.module.startsWith('file:') ? 'cli gateway command' : step.module,
+    'RSS added MiB': Number(mib(median(samples.map((s) => s[i].rss))).toFixed(1)),
+    'heap used added MiB': Number(mib(median(samples.map((s) => s[i].heap))).toFixed(1)),
+    ms: Math.round(median(samples.map((s) => s[i].ms))),
+  }));
+}
+
+/**
+ * One demo run whose gateway carries bench/support/memory-probe.mjs: in the idle window it is
+ * asked (SIGUSR2) where its resident memory goes. Also the same figures for a bare node process.
+ */
+export async function benchBreakdown({ idleSeconds = 20 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'telecart-probe-'));
+  try {
+    let report = null;
+    const idle = await benchDemoGateway({
+      idleSeconds,
+      env: {
+        NODE_OPTIONS: `--import=${pathToFileURL(join(ROOT, 'bench/support/memory-probe.mjs')).href}`,
+        TELECART_BENCH_PROBE_DIR: dir,
+      },
+      onIdle: async (pid) => {
+        const file = join(dir, `gateway-${pid}.json`);
+        process.kill(pid, 'SIGUSR2');
+        for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(100);
+        report = JSON.parse(readFileSync(file, 'utf8'));
+      },
+    });
+    if (!report) throw new Error('the gateway wrote no memory report');
+    const bare = spawnSync(
+      process.execPath,
+      [
+        '--max-semi-space-size=2',
+        '-e',
+        `const f=require('fs');setTimeout(()=>{process.stdout.write(JSON.stringify({mu:process.memoryUsage(),rollup:f.readFileSync('/proc/self/smaps_rollup','utf8')}))},500)`,
+      ],
+      { encoding: 'utf8' },
+    );
+    const bareOut = JSON.parse(bare.stdout);
+    const kib = (name, text) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+    const r = report;
+    const spaces = Object.fromEntries(r.heapSpaces.map((s) => [s.space_name, s]));
+    const topMaps = Object.entries(r.smapsKiB)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([name, k]) => ({ mapping: name, 'RSS MiB': Number((k / 1024).toFixed(1)) }));
+    const f = (bytes) => Number(mib(bytes).toFixed(1));
+    return {
+      idle,
+      rows: [
+        { what: 'VmRSS (process.memoryUsage().rss)', MiB: f(r.memoryUsage.rss), 'bare node MiB': f(bareOut.mu.rss) },
+        {
+          what: 'V8 heap used / total',
+          MiB: `${f(r.heap.used_heap_size)} / ${f(r.heap.total_heap_size)}`,
+          'bare node MiB': `${f(bareOut.mu.heapUsed)} / ${f(bareOut.mu.heapTotal)}`,
+        },
+        {
+          what: '  after a full GC: used / total (RSS)',
+          MiB: `${f(r.afterGc.heap.used_heap_size)} / ${f(r.afterGc.heap.total_heap_size)} (${f(r.afterGc.memoryUsage.rss)})`,
+          'bare node MiB': '',
+        },
+        ...['new_space', 'old_space', 'code_space', 'large_object_space', 'trusted_space', 'shared_large_object_space']
+          .filter((n) => spaces[n])
+          .map((n) => ({
+            what: `  ${n} used / committed`,
+            MiB: `${f(spaces[n].space_used_size)} / ${f(spaces[n].physical_space_size)}`,
+            'bare node MiB': '',
+          })),
+        {
+          what: '  compiled code + metadata (heap code statistics)',
+          MiB: f(r.heapCode.code_and_metadata_size + r.heapCode.bytecode_and_metadata_size),
+          'bare node MiB': '',
+        },
+        { what: '  source text of scripts (external script source)', MiB: f(r.heapCode.external_script_source_size), 'bare node MiB': '' },
+        { what: 'external (Buffers, native objects V8 knows of)', MiB: f(r.memoryUsage.external), 'bare node MiB': f(bareOut.mu.external) },
+        { what: '  of which ArrayBuffers', MiB: f(r.memoryUsage.arrayBuffers), 'bare node MiB': f(bareOut.mu.arrayBuffers) },
+        {
+          what: 'shared, file-backed (Shared_Clean)',
+          MiB: f(r.smapsRollupKiB.Shared_Clean * 1024),
+          'bare node MiB': f(kib('Shared_Clean', bareOut.rollup) * 1024),
+        },
+        {
+          what: 'private, file-backed clean (Private_Clean)',
+          MiB: f(r.smapsRollupKiB.Private_Clean * 1024),
+          'bare node MiB': f(kib('Private_Clean', bareOut.rollup) * 1024),
+        },
+        {
+          what: 'anonymous (heap, malloc, stacks)',
+          MiB: f(r.smapsRollupKiB.Anonymous * 1024),
+          'bare node MiB': f(kib('Anonymous', bareOut.rollup) * 1024),
+        },
+        { what: 'PSS', MiB: f(r.smapsRollupKiB.Pss * 1024), 'bare node MiB': f(kib('Pss', bareOut.rollup) * 1024) },
+      ],
+      mappings: topMaps,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** CPU time (user + system) the process `pid` has used so far, ms. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+/**
+ * Starts of a gateway alone (home kit configuration, BLE off, no cloud listening: ready must not
+ * wait for it): start to ready (its own `readyAfterMs`), the CPU it used until then, and its
+ * resident memory `settleSeconds` after ready. `from`: 'bundle' runs `telecart gateway` (its bundle
+ * when built), 'modules' runs the same command from the tsc output.
+ */
+export async function benchStarts({ runs = 3, from = 'bundle', nodeFlags = ['--max-semi-space-size=2'], settleSeconds = 5 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'telecart-starts-'));
+  const config = join(dir, 'gateway.yaml');
+  writeFileSync(
+    config,
+    'gatewayId: start-1\nmode: home\nhomePatientId: p1\ntimeZone: UTC\nble: { enabled: false }\npatients: [{ id: p1, family: START, given: Test }]\n',
+  );
+  const opts = { config, dataDir: join(dir, 'data'), cloud: 'mqtt://127.0.0.1:9', httpPort: 0 };
+  const args =
+    from === 'bundle'
+      ? [CLI, 'gateway', '--config', opts.config, '--data-dir', opts.dataDir, '--cloud', opts.cloud, '--http-port', '0']
+      : [
+          '--input-type=module',
+          '-e',
+          `const m = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'cli/dist/commands/gateway.js')).href)}); await m.runGatewayCommand(${JSON.stringify(opts)});`,
+        ];
+  const rows = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      const child = spawn(process.execPath, [...nodeFlags, ...args], {
+        stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+        env: { ...process.env, TELECART_LOG_LEVEL: 'warn' },
+      });
+      const exited = new Promise((r) => child.once('exit', r));
+      try {
+        const readyMs = await new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error('the gateway was not ready within 120 s')), 120_000);
+          child.on('message', (m) => {
+            if (m?.type === 'ready') {
+              clearTimeout(timer);
+              resolve(m.info.readyAfterMs);
+            }
+          });
+          child.once('exit', (code) => reject(new Error(`the gateway exited (${code}) before ready`)));
+        });
+        const cpu = cpuMs(child.pid);
+        await sleep(settleSeconds * 1000);
+        rows.push({
+          from,
+          'ready ms': readyMs,
+          'CPU to ready ms': Math.round(cpu),
+          'RSS MiB': Number((rssKiB(child.pid) / 1024).toFixed(1)),
+        });
+      } finally {
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   return rows;
 }
@@ -200,10 +413,11 @@ async function joinDemoAct(cloudUrl, { id, password }) {
  * Runs `telecart demo --temp`, measures its gateway for `idleSeconds` once its devices are up,
  * then (actSeconds > 0) during the demo's act, stops it.
  */
-export async function benchDemoGateway({ idleSeconds = 30, actSeconds = 0, devices: wanted = 6 } = {}) {
+export async function benchDemoGateway({ idleSeconds = 30, actSeconds = 0, devices: wanted = 6, env = {}, onIdle } = {}) {
   const demo = spawn(process.execPath, [CLI, 'demo', '--temp', '--http-port', '0', '--mqtt-port', '0', '--gateway-http-port', '0'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let out = '';
   demo.stdout.on('data', (b) => {
@@ -237,6 +451,8 @@ export async function benchDemoGateway({ idleSeconds = 30, actSeconds = 0, devic
       samples.push(rssKiB(pid) / 1024);
       await sleep(500);
     }
+    // After the samples: the memory probe's full collection must not lower them.
+    await onIdle?.(pid);
     const idle = {
       devices,
       'idle RSS p50 MiB': Number(median(samples).toFixed(1)),
@@ -250,17 +466,22 @@ export async function benchDemoGateway({ idleSeconds = 30, actSeconds = 0, devic
     try {
       const inAct = [];
       const children = [];
+      const cpu0 = cpuMs(pid);
+      const wall0 = performance.now();
       for (let t = 0; t < actSeconds * 2; t++) {
         inAct.push(rssKiB(pid) / 1024);
         children.push(childrenRssMiB(pid));
         await sleep(500);
       }
+      // The gateway's own CPU during the act (its GStreamer children apart), % of one core.
+      const actCpuPct = ((cpuMs(pid) - cpu0) / (performance.now() - wall0)) * 100;
       if (act.receivedBytes() === 0) throw new Error('the act connected but no media arrived');
       return {
         ...idle,
         'act RSS p50 MiB': Number(median(inAct).toFixed(1)),
         'act RSS max MiB': Number(Math.max(...inAct).toFixed(1)),
         'act children RSS p50 MiB': Number(median(children).toFixed(1)),
+        'act gateway CPU %': Math.round(actCpuPct),
         'join → connected ms': Math.round(act.joinToConnectedMs),
         'act media kbit/s': Math.round((act.receivedBytes() * 8) / 1000 / actSeconds),
         'act video kbit/s': Math.round(((act.byKind.video ?? 0) * 8) / 1000 / actSeconds),
@@ -282,8 +503,36 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'demo-runs': { type: 'string', default: '3' },
       'act-seconds': { type: 'string', default: '20' },
       json: { type: 'boolean', default: false },
+      breakdown: { type: 'boolean', default: false },
+      starts: { type: 'string' },
     },
   });
+  if (values.starts) {
+    // Start to ready of the gateway alone, bundled and from the modules, interleaved.
+    const rows = [];
+    for (let i = 0; i < Number(values.starts); i++)
+      for (const from of ['bundle', 'modules']) rows.push(...(await benchStarts({ runs: 1, from })));
+    const load = Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
+    if (values.json) console.log(JSON.stringify({ starts: rows, load }));
+    else {
+      console.table(rows);
+      console.log(`load average (1 min): ${load}`);
+    }
+    process.exit(0);
+  }
+  if (values.breakdown) {
+    // Where the idle gateway's memory goes, and what each import adds in the gateway's order.
+    const b = await benchBreakdown({ idleSeconds: Number(values['idle-seconds']) });
+    const cumulative = benchCumulativeImports(Number(values.runs));
+    if (values.json) console.log(JSON.stringify({ ...b, cumulative }));
+    else {
+      console.table([b.idle]);
+      console.table(b.rows);
+      console.table(b.mappings);
+      console.table(cumulative);
+    }
+    process.exit(0);
+  }
   const imports = benchImportCosts(Number(values.runs));
   const runs = [];
   for (let i = 0; i < Number(values['demo-runs']); i++) {
@@ -296,6 +545,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     'idle RSS p50 MiB, median of runs': p50,
     'ready ms, median of runs': median(runs.map((r) => r['ready ms'])),
     'act RSS p50 MiB, median of runs': median(runs.map((r) => r['act RSS p50 MiB'])),
+    'act gateway CPU %, median of runs': median(runs.map((r) => r['act gateway CPU %'])),
     'idle RSS / bare node': Number((p50 / bare).toFixed(2)),
     'load average (1 min)': Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]),
   };

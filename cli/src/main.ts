@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { registerCloudSecurityCommands, registerGatewayEnrollCommand } from './commands/enroll.js';
+import { gatewayBundle } from './runtime/gateway-bundle.js';
 import { CLI_VERSION } from './version.js';
 
 const program = new Command('telecart')
@@ -111,6 +112,14 @@ cloud
     await specialistTokenCommand();
   });
 
+/** `telecart gateway` from its bundle when built and current (runtime/gateway-bundle.ts), else from the modules. */
+async function loadGatewayCommand(): Promise<typeof import('./commands/gateway.js')> {
+  const bundle = gatewayBundle(new URL('./', import.meta.url));
+  if (bundle.entry) return (await import(bundle.entry.href)) as typeof import('./commands/gateway.js');
+  if (bundle.reason !== 'not built') process.stderr.write(`telecart gateway: its bundle is ${bundle.reason}; running from the modules\n`);
+  return import('./commands/gateway.js');
+}
+
 const gateway = program
   .command('gateway')
   .description('the edge gateway: devices → SQLite → MQTT sync, local nurse API')
@@ -120,7 +129,7 @@ const gateway = program
   .option('--ble-bus <address>', 'D-Bus address of BlueZ (default: the system bus)')
   .addOption(new Option('--http-port <port>', 'local nurse API port').argParser(port))
   .action(async (o) => {
-    const { runGatewayCommand } = await import('./commands/gateway.js');
+    const { runGatewayCommand } = await loadGatewayCommand();
     await runGatewayCommand(o);
   });
 registerGatewayEnrollCommand(gateway);

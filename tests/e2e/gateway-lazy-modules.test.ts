@@ -4,15 +4,21 @@
  * the WebRTC stack (werift, loaded at the first act), nor the ONVIF client (at the first camera
  * connect). A module hook passed through NODE_OPTIONS writes every module URL the process loads
  * to a file; the test reads it once the gateway says it is ready.
+ *
+ * `npm run build` bundles the gateway (scripts/build-gateway-bundle.mjs) and `telecart gateway`
+ * runs the bundle: then the hook sees the bundle's files, not the modules inside them, so the
+ * bundle's own record of its inputs (meta.json) says which modules the loaded files hold.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../../cloud/src/testing/mosquitto.js';
 import { CLI_MAIN } from '../chaos/rig.js';
 import { startServiceChild } from '../support/service-child.js';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 let dir: string;
 
 beforeAll(() => {
@@ -60,10 +66,28 @@ it('the idle gateway loads neither the cloud, nor werift, nor the ONVIF client',
   } finally {
     await gateway.stop(5000);
   }
-  // The hook saw the gateway itself: an empty list would pass anything.
-  expect(loaded.some((u) => u.includes('/gateway/dist/gateway.js'))).toBe(true);
-  const unwanted = loaded.filter((u) =>
+  // The modules loaded from their own files, and those inside the bundle's files that were loaded.
+  const modules = [...loaded];
+  const bundleDir = join(ROOT, 'cli', 'dist', 'gateway-bundle');
+  if (existsSync(join(bundleDir, 'meta.json'))) {
+    // A build with the bundle runs it (the lead's `npm test` builds it).
+    expect(loaded.some((u) => u.includes('/cli/dist/gateway-bundle/gateway.js'))).toBe(true);
+    const meta = JSON.parse(readFileSync(join(bundleDir, 'meta.json'), 'utf8')) as BundleMeta;
+    for (const u of loaded.filter((x) => x.includes('/cli/dist/gateway-bundle/'))) {
+      const output = meta.outputs[relative(ROOT, fileURLToPath(u))];
+      expect(output, `${u} is not in the bundle's meta.json`).toBeDefined();
+      modules.push(...Object.keys(output?.inputs ?? {}).map((input) => `/${input}`));
+    }
+  }
+  // The gateway itself was seen: an empty list would pass anything.
+  expect(modules.some((u) => u.includes('/gateway/dist/gateway.js'))).toBe(true);
+  const unwanted = modules.filter((u) =>
     /\/cloud\/dist\/|\/node_modules\/(werift|onvif|fast-xml-parser|@peculiar\/x509|reflect-metadata)\//.test(u),
   );
   expect(unwanted, 'modules the idle gateway should not load').toEqual([]);
 }, 90_000);
+
+/** What esbuild's metafile says of each output file: the modules it holds (paths from the repository root). */
+interface BundleMeta {
+  outputs: Record<string, { inputs: Record<string, unknown> }>;
+}
