@@ -176,7 +176,7 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
     }
   });
 
-  it('takes the nurse\'s choice of resident while the readings are still loading', async () => {
+  it("takes the nurse's choice of resident while the readings are still loading", async () => {
     const page = await browser.newPage({ locale: 'fr-FR' });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
