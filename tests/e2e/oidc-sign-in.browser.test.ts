@@ -6,7 +6,7 @@
  * than the site policy (acr), a forged state, a subject no account has and a disabled account's are each refused with
  * their own message, an audit line, and no login.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Cloud, startCloud } from '@telecart/cloud';
@@ -15,7 +15,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../cloud/src/testing/mosquitto.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
-import { startTestProvider, type TestProvider } from '../support/oidc-provider.js';
+import { oidcAuthFor, signInThroughProvider, startTestProvider, type TestProvider } from '../support/oidc-provider.js';
 
 describe.skipIf(!hasChromium)('sign-in with OpenID Connect in Chromium', () => {
   let dir: string;
@@ -31,7 +31,6 @@ describe.skipIf(!hasChromium)('sign-in with OpenID Connect in Chromium', () => {
     const port = await freePort();
     const redirectUri = `http://127.0.0.1:${port}/auth/oidc/callback`;
     provider = await startTestProvider({ redirectUri, acrValues: ['eidas1', 'eidas2'] });
-    writeFileSync(join(dir, 'client-secret'), `${provider.clientSecret}\n`, { mode: 0o600 });
     cloud = await startCloud({
       dataDir: dir,
       mqttPort: 0,
@@ -43,18 +42,7 @@ describe.skipIf(!hasChromium)('sign-in with OpenID Connect in Chromium', () => {
           { id: 'dr-blanc', name: 'Dr Paul Blanc', oidcSubject: 'paul.blanc', gateways: ['*'], disabled: true },
         ],
       },
-      auth: {
-        oidc: {
-          issuer: provider.issuer,
-          name: 'Hôpital Test',
-          clientId: provider.clientId,
-          clientSecretFile: join(dir, 'client-secret'),
-          redirectUri,
-          scopes: ['openid'],
-          acr: { request: ['eidas2'], accept: ['eidas2'] },
-          subjectClaim: 'sub',
-        },
-      },
+      auth: oidcAuthFor(provider, dir, redirectUri, { request: ['eidas2'], accept: ['eidas2'] }),
     });
     browser = await launchChromium();
   });
@@ -78,17 +66,7 @@ describe.skipIf(!hasChromium)('sign-in with OpenID Connect in Chromium', () => {
 
   /** From the cloud's sign-in page through the provider's login and consent pages, back to the cloud. */
   async function signIn(login: string, lang: 'fr' | 'en' = 'en'): Promise<Page> {
-    const page = await context.newPage();
-    await page.goto(`${cloud.httpUrl}/login?lang=${lang}&next=%2F`);
-    await page.click('#login-oidc');
-    await page.waitForURL((u) => u.href.startsWith(provider.issuer));
-    await page.fill('input[name=login]', login);
-    await page.fill('input[name=password]', 'any password the dev page accepts');
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => u.href.startsWith(provider.issuer) && u.pathname.startsWith('/interaction/'));
-    await page.click('button[type=submit]'); // consent: Continue
-    await page.waitForURL((u) => u.href.startsWith(cloud.httpUrl));
-    return page;
+    return signInThroughProvider(context, cloud.httpUrl, provider, login, lang);
   }
 
   const audit = async (action: string) =>

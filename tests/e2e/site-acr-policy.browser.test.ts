@@ -8,7 +8,7 @@
  * site with a policy (they vouch for no level).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Cloud, hashPassword, startCloud } from '@telecart/cloud';
@@ -17,7 +17,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../cloud/src/testing/mosquitto.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
-import { startTestProvider, type TestProvider } from '../support/oidc-provider.js';
+import { oidcAuthFor, signInThroughProvider, startTestProvider, type TestProvider } from '../support/oidc-provider.js';
 
 const TOKEN = 'an-api-token-of-the-nord-clinician-0123456789';
 const PASSWORD = 'a long password for the nord nurse';
@@ -34,7 +34,6 @@ describe.skipIf(!hasChromium)('per-site authentication policy (acr) in Chromium'
     const port = await freePort();
     const redirectUri = `http://127.0.0.1:${port}/auth/oidc/callback`;
     provider = await startTestProvider({ redirectUri, acrValues: ['eidas1', 'eidas2', 'eidas3'] });
-    writeFileSync(join(dir, 'client-secret'), `${provider.clientSecret}\n`, { mode: 0o600 });
     cloud = await startCloud({
       dataDir: dir,
       mqttPort: 0,
@@ -54,18 +53,7 @@ describe.skipIf(!hasChromium)('per-site authentication policy (acr) in Chromium'
           { id: 'adm', name: 'Administrateur', role: 'site-admin', oidcSubject: 'adm', gateways: ['*'] },
         ],
       },
-      auth: {
-        oidc: {
-          issuer: provider.issuer,
-          name: 'Hôpital Test',
-          clientId: provider.clientId,
-          clientSecretFile: join(dir, 'client-secret'),
-          redirectUri,
-          scopes: ['openid'],
-          acr: { request: ['eidas1'], accept: ['eidas1', 'eidas2', 'eidas3'] },
-          subjectClaim: 'sub',
-        },
-      },
+      auth: oidcAuthFor(provider, dir, redirectUri, { request: ['eidas1'], accept: ['eidas1', 'eidas2', 'eidas3'] }),
     });
     browser = await launchChromium();
   });
@@ -84,17 +72,7 @@ describe.skipIf(!hasChromium)('per-site authentication policy (acr) in Chromium'
 
   async function signIn(login: string, acr: string): Promise<Page> {
     provider.level = { acr, amr: ['pwd'] };
-    const page = await context.newPage();
-    await page.goto(`${cloud.httpUrl}/login?lang=fr&next=%2F`);
-    await page.click('#login-oidc');
-    await page.waitForURL((u) => u.href.startsWith(provider.issuer));
-    await page.fill('input[name=login]', login);
-    await page.fill('input[name=password]', 'any password the dev page accepts');
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => u.href.startsWith(provider.issuer) && u.pathname.startsWith('/interaction/'));
-    await page.click('button[type=submit]');
-    await page.waitForURL((u) => u.href.startsWith(cloud.httpUrl));
-    return page;
+    return signInThroughProvider(context, cloud.httpUrl, provider, login, 'fr');
   }
 
   const me = async (page: Page) => (await page.request.get(`${cloud.httpUrl}/api/specialist/me`)).status();

@@ -7,9 +7,13 @@
  * misbehaving or hostile provider would.
  */
 import { createPrivateKey, createSign, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import Provider, { type InteractionResults } from 'oidc-provider';
+import type { BrowserContext, Page } from 'playwright-core';
+import type { OidcConfig } from '../../cloud/src/auth/config.js';
 
 export interface TestProvider {
   issuer: string;
@@ -90,4 +94,48 @@ export async function startTestProvider(o: { redirectUri: string; acrValues: str
   });
   handler = provider.callback();
   return tp;
+}
+
+/** The cloud's `auth.oidc` for this provider: its client, the secret written to `dir`, the given acr policy. */
+export function oidcAuthFor(
+  provider: TestProvider,
+  dir: string,
+  redirectUri: string,
+  acr: { request: string[]; accept: string[] },
+): { oidc: OidcConfig } {
+  const clientSecretFile = join(dir, 'client-secret');
+  writeFileSync(clientSecretFile, `${provider.clientSecret}\n`, { mode: 0o600 });
+  return {
+    oidc: {
+      issuer: provider.issuer,
+      name: 'Hôpital Test',
+      clientId: provider.clientId,
+      clientSecretFile,
+      redirectUri,
+      scopes: ['openid'],
+      acr,
+      subjectClaim: 'sub',
+    },
+  };
+}
+
+/** From the cloud's sign-in page through the provider's own login and consent pages, back to the cloud. */
+export async function signInThroughProvider(
+  context: BrowserContext,
+  cloudUrl: string,
+  provider: TestProvider,
+  login: string,
+  lang: 'fr' | 'en' = 'en',
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`${cloudUrl}/login?lang=${lang}&next=%2F`);
+  await page.click('#login-oidc');
+  await page.waitForURL((u) => u.href.startsWith(provider.issuer));
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', 'any password the dev page accepts');
+  await page.click('button[type=submit]');
+  await page.waitForURL((u) => u.href.startsWith(provider.issuer) && u.pathname.startsWith('/interaction/'));
+  await page.click('button[type=submit]'); // consent: Continue
+  await page.waitForURL((u) => u.href.startsWith(cloudUrl));
+  return page;
 }
