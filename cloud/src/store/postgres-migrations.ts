@@ -538,6 +538,20 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX report_links_recipient ON report_links (version_id, recipient, expires_ms);
     `,
   },
+  {
+    version: 28,
+    name: 'the patient directory keeps the referring GP (name, RPPS, e-mail)',
+    sql: `
+      CREATE TABLE patient_referring_gps (
+        patient_id  text PRIMARY KEY REFERENCES patients(id),
+        name        text NOT NULL,
+        rpps        text,
+        email       text,
+        updated_at  timestamptz NOT NULL,
+        updated_by  text NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

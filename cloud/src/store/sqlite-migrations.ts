@@ -579,6 +579,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX report_links_recipient ON report_links (version_id, recipient, expires_ms);
     `,
   },
+  {
+    version: 28,
+    name: 'the patient directory keeps the referring GP (name, RPPS, e-mail)',
+    sql: `
+      CREATE TABLE patient_referring_gps (
+        patient_id  TEXT PRIMARY KEY REFERENCES patients(id),
+        name        TEXT NOT NULL,
+        rpps        TEXT,
+        email       TEXT,
+        updated_at  TEXT NOT NULL,
+        updated_by  TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {
