@@ -355,7 +355,12 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       const publicBaseUrl = opts.publicBaseUrl ?? httpUrl;
       gpMailer = new ReportGpMailer({
         store,
-        gpOf: (id) => opts.patients?.find((p) => p.id === id)?.referringGp,
+        // The directory's GP (admin page, API) first; the configuration's is the seed until one is set there.
+        gpOf: async (id) => {
+          const gp = await store.referringGps.get(id);
+          if (gp !== null) return gp.email !== null ? { name: gp.name, email: gp.email } : undefined;
+          return opts.patients?.find((p) => p.id === id)?.referringGp;
+        },
         publicBaseUrl: () => publicBaseUrl,
         audit: (e) => teleconsult.relay.recordAudit(e),
         onEnqueued: () => void sender.wake(),

@@ -108,7 +108,23 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   const metrics = new GatewayMetrics();
   metrics.observeBacklog(() => store.stats(), clock);
   const unwatchCapacity = watchStoreCapacity(store, { logger, metrics });
-  const patients = new PatientContext(config);
+  const cartPatients = new CartPatientList({
+    gatewayId: config.gatewayId,
+    store,
+    logger,
+    configured: config.patients.map((p) => ({
+      localId: p.id,
+      family: p.family,
+      given: p.given,
+      birthDate: p.birthDate ?? null,
+      ...(p.ins !== undefined && p.insOid !== undefined ? { ins: p.ins, insOid: p.insOid } : {}),
+    })),
+  });
+  // The residents: the cloud's list once one came (kept in the store), the configuration's until then.
+  const patients = new PatientContext(config, cartPatients);
+  patients.on('residents', (l) =>
+    logger.info({ at: l.at, residents: l.patients.length }, 'patients: the cart now lists the cloud’s residents'),
+  );
   const devices = new DeviceManager({
     store,
     patients,
@@ -134,18 +150,6 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
   // Routed before the connection opens: the retained day arrives with the first subscription.
   const cartDay = new CartDay({ gatewayId: config.gatewayId, store, logger });
   sync.route(topics.agenda(config.gatewayId), (payload) => cartDay.receive(payload));
-  const cartPatients = new CartPatientList({
-    gatewayId: config.gatewayId,
-    store,
-    logger,
-    configured: config.patients.map((p) => ({
-      localId: p.id,
-      family: p.family,
-      given: p.given,
-      birthDate: p.birthDate ?? null,
-      ...(p.ins !== undefined && p.insOid !== undefined ? { ins: p.ins, insOid: p.insOid } : {}),
-    })),
-  });
   sync.route(topics.patients(config.gatewayId), (payload) => cartPatients.receive(payload));
   const roster = new NurseRoster({ gatewayId: config.gatewayId, store, logger });
   sync.route(topics.nurses(config.gatewayId), (payload) => roster.receive(payload));

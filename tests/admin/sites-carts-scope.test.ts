@@ -198,6 +198,21 @@ describe('carts enrolled and revoked from the administration API', () => {
     expect((await cloud.store.getSite('ehpad-a'))?.gateways).toEqual(['cart-a*', 'cart-new']);
 
     const creds = await enrolCart('cart-new', token);
+    // Enrolled, not connected yet: listed as never connected, with its enrolment date.
+    const carts = await api('GET', '/api/admin/carts', adminA.headers);
+    expect((carts.body.carts as { gatewayId: string }[]).find((c) => c.gatewayId === 'cart-new')).toEqual({
+      gatewayId: 'cart-new',
+      site: 'ehpad-a',
+      online: false,
+      version: null,
+      backlog: null,
+      lastSeenAt: null,
+      enrolledAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+    });
+    // Another site's administrator does not see it.
+    expect(
+      ((await api('GET', '/api/admin/carts', adminB.headers)).body.carts as { gatewayId: string }[]).map((c) => c.gatewayId),
+    ).not.toContain('cart-new');
     await expect(enrolCart('cart-new', token, true)).rejects.toThrow(/already used/);
     const live = await connectCart('cart-new', creds);
     expect(live.connected).toBe(true);

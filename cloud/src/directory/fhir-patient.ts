@@ -12,8 +12,10 @@
  * In: family, given, birthDate, the INS (identifier under an INS OID system) and the status tag.
  */
 import { type FhirPatient, toFhirId, toFhirPatient } from '@telecart/devices';
+import { IDNPS_SYSTEM } from '../fhir/episode-of-care.js';
 import type { DirectoryPatient } from '../store/cloud-store.js';
 import { IDENTITY_STATUSES, type IdentityStatus } from '../store/directory-records.js';
+import type { DirectoryGp } from '../store/referring-gp-tables.js';
 import type { IdentityInput } from './service.js';
 
 export const IDENTITY_STATUS_SYSTEM = 'urn:telecart:identity-status';
@@ -29,7 +31,12 @@ const DISPLAY: Readonly<Record<IdentityStatus, string>> = {
 
 export type DirectoryFhirPatient = FhirPatient;
 
-export function toDirectoryFhirPatient(p: DirectoryPatient): DirectoryFhirPatient {
+/**
+ * `gp`: the directory's referring GP, as Patient.generalPractitioner: a Practitioner named, with the
+ * national identifier of its RPPS number (`8` + RPPS, as FR Core) when known. Its e-mail is not
+ * exported: a Reference has no telecom, and the address is for the reports' links only.
+ */
+export function toDirectoryFhirPatient(p: DirectoryPatient, gp?: DirectoryGp | null): DirectoryFhirPatient {
   const exportIns = p.identityStatus === null || p.identityStatus === 'qualified';
   const base = toFhirPatient({ ...p, ...(exportIns ? {} : { ins: null, insOid: null }) });
   const identifier = [...(base.identifier ?? [])];
@@ -52,6 +59,17 @@ export function toDirectoryFhirPatient(p: DirectoryPatient): DirectoryFhirPatien
     ...(p.mergedInto === null
       ? {}
       : { link: [{ other: { reference: `Patient/${toFhirId(p.mergedInto)}` }, type: 'replaced-by' as const }] }),
+    ...(gp
+      ? {
+          generalPractitioner: [
+            {
+              type: 'Practitioner',
+              ...(gp.rpps !== null ? { identifier: { system: IDNPS_SYSTEM, value: `8${gp.rpps}` } } : {}),
+              display: gp.name,
+            },
+          ],
+        }
+      : {}),
   };
 }
 

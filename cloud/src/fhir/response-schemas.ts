@@ -178,6 +178,7 @@ export const FhirPatientSchema = open({
   gender: opt(oneOf(['male', 'female', 'other', 'unknown'] as const)),
   birthDate: opt(str()),
   link: opt(Type.Array(open({ other: Reference, type: oneOf(['replaced-by', 'replaces', 'refer', 'seealso'] as const) }))),
+  generalPractitioner: opt(Type.Array(Reference)),
 });
 
 /** A telemonitoring enrolment (fhir/episode-of-care.ts). */

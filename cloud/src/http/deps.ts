@@ -53,7 +53,7 @@ export interface HttpDeps {
   /** The carts' patient lists (patients/publisher.ts): told when the directory changes a cart's patients. */
   patientLists?: { changed(gatewayId: string): void };
   /** With tls.enabled: enrolment tokens and revocation of carts, from the administration page. */
-  security?: Pick<CloudSecurity, 'createToken' | 'revoke'>;
+  security?: Pick<CloudSecurity, 'createToken' | 'revoke' | 'registry'>;
   /** The channels the outbox can send (on-call contacts are refused without theirs). */
   outboxChannels?: readonly ('email' | 'sms')[];
   /**

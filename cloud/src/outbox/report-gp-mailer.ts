@@ -18,8 +18,8 @@ export interface ReferringGp {
 
 export interface ReportGpMailerOptions {
   store: Pick<CloudStore, 'saveReportLink' | 'enqueueOutbox' | 'listReports' | 'latestReportLink'>;
-  /** The patient's referring GP, if known (the configuration's patients[].referringGp). */
-  gpOf(patientId: string): ReferringGp | undefined;
+  /** The patient's referring GP, if known: the directory's, else the configuration's patients[].referringGp. */
+  gpOf(patientId: string): ReferringGp | undefined | Promise<ReferringGp | undefined>;
   /** The origin the GP opens the link on. */
   publicBaseUrl(): string;
   audit(e: Omit<AuditEventInput, 'at'>): void;
@@ -51,7 +51,7 @@ export class ReportGpMailer {
     let sent = 0;
     for (const v of await this.o.store.listReports({ limit })) {
       if (v.signature === null || Date.parse(v.signature.at) < since) continue;
-      const gp = this.o.gpOf(v.patientId);
+      const gp = await this.o.gpOf(v.patientId);
       if (gp === undefined || (await this.o.store.latestReportLink(v.id, gp.email)) !== null) continue;
       if (await this.signed(v)) sent++;
     }
@@ -60,7 +60,7 @@ export class ReportGpMailer {
 
   /** A version was signed: its link goes to the patient's GP. Resolves false when the patient has none. */
   async signed(v: ReportVersion): Promise<boolean> {
-    const gp = this.o.gpOf(v.patientId);
+    const gp = await this.o.gpOf(v.patientId);
     if (gp === undefined || v.status !== 'signed' || v.signature === null) return false;
     const now = this.now();
     const link = await issueReportLink({

@@ -40,6 +40,7 @@ import type {
   OutboxSettlement,
   OutboxStatus,
 } from './outbox-records.js';
+import type { ReferringGpStore } from './referring-gp-tables.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';
 import type { OncallTeamRecord, SiteRecord } from './site-records.js';
@@ -200,6 +201,8 @@ export const MAX_PAGE_SIZE = 1000;
 export interface CloudStore {
   /** Owner leases of open acts (migration 23): which cloud instance handles each act. */
   readonly actLeases: ActLeaseStore;
+  /** The patients' referring GPs in the directory (migration 27). */
+  readonly referringGps: ReferringGpStore;
   /**
    * One transaction: resolves only after the commit is durable. Stores what it is given: the
    * ingest has already refused readings of patients not served by the batch's gateway.

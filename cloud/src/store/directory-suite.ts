@@ -42,6 +42,25 @@ export function directoryStoreSuite(harness: StoreHarness): void {
       await db.drop();
     });
 
+    it('keeps the referring GP of a patient (migration 27): set, changed, removed', async () => {
+      await store.createDirectoryPatient(patient('p-gp'));
+      expect(await store.referringGps.get('p-gp')).toBeNull();
+      const gp = { name: 'Dr Anne Leroy', rpps: '10003456786', email: 'a.leroy@cabinet.example' };
+      expect(await store.referringGps.set('p-gp', gp, 'admin-a', at(9))).toEqual({ ...gp, updatedAt: at(9), updatedBy: 'admin-a' });
+      await store.referringGps.set('p-gp', { ...gp, rpps: null, email: 'secretariat@cabinet.example' }, 'admin-b', at(10));
+      expect(await store.referringGps.get('p-gp')).toEqual({
+        name: 'Dr Anne Leroy',
+        rpps: null,
+        email: 'secretariat@cabinet.example',
+        updatedAt: at(10),
+        updatedBy: 'admin-b',
+      });
+      // Only a patient the directory has.
+      await expect(store.referringGps.set('p-none', gp, 'admin-a', at(9))).rejects.toThrow();
+      expect(await store.referringGps.set('p-gp', null, 'admin-a', at(11))).toBeNull();
+      expect(await store.referringGps.get('p-gp')).toBeNull();
+    });
+
     it('creates, admits, transfers and discharges a patient, each movement with who and when', async () => {
       const created = await store.createDirectoryPatient(patient('p-1', { ins: NIR_A, insOid: OID, identityStatus: 'qualified' }));
       expect(created).toMatchObject({ ok: true, carts: [] });

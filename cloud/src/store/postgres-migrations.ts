@@ -539,7 +539,21 @@ export const PG_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 29,
+    version: 27,
+    name: 'the patient directory keeps the referring GP (name, RPPS, e-mail)',
+    sql: `
+      CREATE TABLE patient_referring_gps (
+        patient_id  text PRIMARY KEY REFERENCES patients(id),
+        name        text NOT NULL,
+        rpps        text,
+        email       text,
+        updated_at  timestamptz NOT NULL,
+        updated_by  text NOT NULL
+      );
+      `,
+  },
+  {
+    version: 28,
     name: "a site's authentication policy (the acr levels a sign-in needs to reach its carts)",
     sql: `
       ALTER TABLE sites ADD COLUMN acr_accept_json TEXT NOT NULL DEFAULT '[]';

@@ -49,7 +49,7 @@ export function siteStoreSuite(harness: StoreHarness): void {
         name: 'EHPAD Les Tilleuls (aile B)',
         gateways: ['cart-a-*', 'cart-b1'],
         contact: null,
-        // The site's authentication policy (migration 29) is kept as set.
+        // The site's authentication policy (migration 28) is kept as set.
         acrAccept: ['eidas2', 'eidas3'],
         source: 'admin',
         updatedAt: '2026-11-02T08:00:00.000Z',

@@ -580,7 +580,21 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 29,
+    version: 27,
+    name: 'the patient directory keeps the referring GP (name, RPPS, e-mail)',
+    sql: `
+      CREATE TABLE patient_referring_gps (
+        patient_id  TEXT PRIMARY KEY REFERENCES patients(id),
+        name        TEXT NOT NULL,
+        rpps        TEXT,
+        email       TEXT,
+        updated_at  TEXT NOT NULL,
+        updated_by  TEXT NOT NULL
+      ) WITHOUT ROWID;
+      `,
+  },
+  {
+    version: 28,
     name: "a site's authentication policy (the acr levels a sign-in needs to reach its carts)",
     sql: `
       ALTER TABLE sites ADD COLUMN acr_accept_json TEXT NOT NULL DEFAULT '[]';

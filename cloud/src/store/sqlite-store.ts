@@ -67,6 +67,7 @@ import type {
 } from './outbox-records.js';
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
+import { type ReferringGpDatabase, ReferringGpTables } from './referring-gp-tables.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
@@ -157,6 +158,7 @@ export class SqliteStore implements CloudStore {
   private readonly reports: ReportTables;
   private readonly actLinks: ActLinkTables;
   readonly actLeases: ActLeaseTables;
+  readonly referringGps: ReferringGpTables;
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
@@ -183,6 +185,7 @@ export class SqliteStore implements CloudStore {
     this.reports = new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect);
     this.actLinks = new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect);
     this.actLeases = new ActLeaseTables(sqliteKysely<ActLeaseDatabase>(this.db), sqliteDialect);
+    this.referringGps = new ReferringGpTables(sqliteKysely<ReferringGpDatabase>(this.db), sqliteDialect);
     this.linkIdentity = new LinkIdentityTables(sqliteKysely<LinkIdentityDatabase>(this.db), sqliteDialect);
     this.directory = new DirectoryTables(sqliteKysely<DirectoryDatabase>(this.db), sqliteDialect, (qs) =>
       this.db

@@ -171,6 +171,8 @@ export interface FhirPatient {
   birthDate?: string;
   /** A merged duplicate points to the patient that replaced it. */
   link?: { other: Reference; type: 'replaced-by' | 'replaces' | 'refer' | 'seealso' }[];
+  /** The referring GP (the directory's): named, with the national RPPS identifier when known. */
+  generalPractitioner?: Reference[];
 }
 
 export type DeviceNameType =

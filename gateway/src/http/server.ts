@@ -1,5 +1,5 @@
 /**
- * The local nurse API (fastify, loopback by default): status, residents, patient selection,
+ * The local nurse API (fastify, loopback by default): status, residents (the cloud's list, patient/context.ts), patient selection,
  * held readings and their assignment, a server-sent event stream of readings, live values and new cart days,
  * Prometheus metrics, and the nurse page. Every route has a schema; errors are 400/404/409 with
  * a message a UI can show.
@@ -12,7 +12,7 @@ import { SseStreams } from '@telecart/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { CartDay } from '../agenda/cart-day.js';
 import type { StethoscopeRecorder } from '../audio/index.js';
-import type { GatewayConfig, PatientConfig } from '../config.js';
+import type { GatewayConfig } from '../config.js';
 import type { DeviceManager, LiveValue, ReadingEvent } from '../devices/device-manager.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -22,7 +22,7 @@ import type { NurseRoster } from '../nurses/roster.js';
 import type { BadgeEvent, NurseSessions } from '../nurses/sessions.js';
 import { NURSE_PAGE_ICON } from '../pages/nurse/icon.js';
 import { NURSE_PAGE_CSP, NURSE_PAGE_SCRIPT_PATH, nursePageBundle, renderNursePage } from '../pages/nurse/page.js';
-import { FixedPatientError, type PatientContext } from '../patient/context.js';
+import { FixedPatientError, type PatientContext, type Resident, type ResidentList } from '../patient/context.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import type { SyncClient } from '../sync/sync-client.js';
 import type { TeleconsultAgent } from '../teleconsult/agent.js';
@@ -81,10 +81,11 @@ const AssignBody = Type.Object(
 );
 const NoQuery = Type.Object({}, { additionalProperties: false });
 const ErrorReply = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String() });
+// Names are null for a patient the cloud's directory knows by id only.
 const PatientSummary = Type.Object({
   id: Type.String(),
-  family: Type.String(),
-  given: Type.String(),
+  family: Type.Union([Type.String(), Type.Null()]),
+  given: Type.Union([Type.String(), Type.Null()]),
   birthDate: Type.Optional(Type.String()),
   room: Type.Optional(Type.String()),
   ins: Type.Optional(Type.String()),
@@ -171,7 +172,7 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     { schema: { body: SelectBody, response: { 200: ContextReply, 404: ErrorReply, 409: ErrorReply } } },
     async (req, reply) => {
       if (patients.mode === 'home') return reply.code(409).send(problem(409, new FixedPatientError().message));
-      if (!patients.find(req.body.patientId)) return reply.code(404).send(problem(404, `unknown patient "${req.body.patientId}"`));
+      if (!patients.find(req.body.patientId)) return reply.code(404).send(problem(404, patients.notOnCart(req.body.patientId)));
       const patient = patients.select(req.body.patientId);
       logger.info({ patientId: patient.id, nurseId: req.nurse?.id }, 'nurse selected the patient');
       if (req.nurse) deps.nurses?.audit?.record(req.nurse.id, 'nurse-patient-selected', `patient ${patient.id}`);
@@ -200,7 +201,11 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     '/api/readings/assign',
     { schema: { body: AssignBody, response: { 200: AssignReply, 404: ErrorReply } } },
     async (req, reply) => {
-      if (!patients.find(req.body.patientId)) return reply.code(404).send(problem(404, `unknown patient "${req.body.patientId}"`));
+      // Only a patient on the cart's list now: one transferred or discharged since the reading was held is refused.
+      if (!patients.find(req.body.patientId)) {
+        logger.warn({ patientId: req.body.patientId, seqs: req.body.seqs.length }, 'held readings not assigned: patient not on the cart');
+        return reply.code(404).send(problem(404, `${patients.notOnCart(req.body.patientId)}; the readings stay held`));
+      }
       const r = store.assignPatient(req.body.seqs, patients.nurseAssigned(req.body.patientId));
       logger.info(
         { patientId: req.body.patientId, nurseId: req.nurse?.id, assigned: r.assigned, skipped: r.skipped },
@@ -225,11 +230,14 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
     });
     const onReading = (e: ReadingEvent) => stream.send('reading', e);
     const onLive = (v: LiveValue) => stream.send('live', v);
-    const onContext = (p: PatientConfig | null) => stream.send('context', { patient: p });
+    const onContext = (p: Resident | null) => stream.send('context', { patient: p });
+    // A new list from the cloud: the page's choice follows it without a reload.
+    const onResidents = (l: ResidentList) => stream.send('patients', l);
     const onBadge = (b: BadgeEvent) => stream.send('badge', b);
     devices.on('reading', onReading);
     devices.on('live', onLive);
     patients.on('change', onContext);
+    patients.on('residents', onResidents);
     deps.nurses?.taps?.on('badge', onBadge);
     // A new day from the cloud: the page reads /api/agenda and the documents again (no 15-s poll).
     const offDay = deps.cartDay?.onChange((d) => stream.send('agenda', { at: d.at }));
@@ -238,6 +246,7 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
       devices.off('reading', onReading);
       devices.off('live', onLive);
       patients.off('change', onContext);
+      patients.off('residents', onResidents);
       deps.nurses?.taps?.off('badge', onBadge);
     });
     stream.send('context', { patient: patients.current() });

@@ -40,6 +40,7 @@ export interface CartPatientListOptions {
 
 export class CartPatientList {
   private list: CartPatientsMsg | null = null;
+  private readonly listeners = new Set<() => void>();
   private readonly refused: Record<PatientListRefusal, number> = { oversize: 0, 'not-json': 0, schema: 0, 'wrong-gateway': 0 };
 
   constructor(private readonly o: CartPatientListOptions) {
@@ -63,7 +64,14 @@ export class CartPatientList {
     }
     this.list = r.list;
     this.o.store.saveMeta(STORE_KEY, JSON.stringify(r.list));
+    for (const l of this.listeners) l();
     return true;
+  }
+
+  /** Called after each good list (stored first); returns the unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** The residents now: the cloud's last list, or the configuration's until one came. */

@@ -13,6 +13,9 @@ export {
   type PatientContextConfig,
   type PatientContextEvents,
   patientRef,
+  type Resident,
+  type ResidentList,
+  type ResidentSource,
   UnknownPatientError,
 } from './context.js';
 export { checkNir, INS_OIDS, type InsOid, isInsOid, type NirCheck, nirKey } from './ins.js';

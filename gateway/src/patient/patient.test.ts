@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayConfigError, resolveGatewayConfig } from '../config.js';
-import { FixedPatientError, PatientContext, UnknownPatientError } from './context.js';
+import type { CartResident } from './cart-patients.js';
+import { FixedPatientError, PatientContext, type ResidentSource, UnknownPatientError } from './context.js';
 import { checkNir, nirKey } from './ins.js';
 
 describe('INS / NIR check key', () => {
@@ -60,6 +61,59 @@ describe('PatientContext', () => {
     expect(home.resolve('ble:SCALE', 2)).toBeNull();
     expect(home.resolve('ble:SCALE')).toMatchObject({ id: 'p-002', assignment: 'home-kit' });
     expect(home.resolve('ble:CUFF', 2)).toMatchObject({ id: 'p-002', assignment: 'home-kit', userIndex: 2 });
+  });
+});
+
+/** The cloud's list as CartPatientList gives it: the configuration's until a list is sent. */
+class CloudList implements ResidentSource {
+  private list: { at: string; patients: CartResident[] } | null = null;
+  private readonly listeners = new Set<() => void>();
+  residents() {
+    return this.list ? { source: 'cloud' as const, ...this.list } : { source: 'config' as const, at: null, patients: [] };
+  }
+  onChange(l: () => void) {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  send(patients: CartResident[]) {
+    this.list = { at: '2026-12-06T10:00:00.000Z', patients };
+    for (const l of this.listeners) l();
+  }
+}
+
+describe('PatientContext with the cloud’s list', () => {
+  it('the configuration seeds the choice until a list comes; then only the list counts, and a patient who left it is deselected and refused', () => {
+    const cloud = new CloudList();
+    const ctx = new PatientContext(
+      { mode: 'cart', patients: [...residents, { id: 'r12', family: 'M', given: 'J', room: '12' }], deviceUsers: [] },
+      cloud,
+    );
+    const lists: string[][] = [];
+    const changes: (string | null)[] = [];
+    ctx.on('residents', (l) => lists.push(l.patients.map((p) => p.id)));
+    ctx.on('change', (p) => changes.push(p?.id ?? null));
+    expect(ctx.residentList()).toMatchObject({ source: 'config', patients: [{ id: 'p-001' }, { id: 'p-002' }, { id: 'r12' }] });
+
+    cloud.send([
+      { localId: 'r12', family: 'MARTIN', given: 'Jeanne', birthDate: '1938-04-02' },
+      { localId: 'r14', family: null, given: null, birthDate: null },
+    ]);
+    expect(ctx.residents()).toEqual([
+      { id: 'r12', family: 'MARTIN', given: 'Jeanne', birthDate: '1938-04-02', room: '12' },
+      { id: 'r14', family: null, given: null },
+    ]);
+    expect(() => ctx.select('p-001')).toThrow(/patient "p-001" is not on this cart's list/);
+    ctx.select('r14');
+    expect(ctx.nurseAssigned('r14')).toEqual({ id: 'r14', assignment: 'nurse-selected' });
+
+    // r14 discharged: off the selection (readings held from now on) and refused for an assignment.
+    cloud.send([{ localId: 'r12', family: 'MARTIN', given: 'Jeanne', birthDate: '1938-04-02' }]);
+    expect(lists).toEqual([['r12', 'r14'], ['r12']]);
+    expect(changes).toEqual(['r14', null]);
+    expect(ctx.current()).toBeNull();
+    expect(ctx.resolve('ble:AA')).toBeNull();
+    expect(() => ctx.nurseAssigned('r14')).toThrow(UnknownPatientError);
+    expect(ctx.find('r14')).toBeUndefined();
   });
 });
 

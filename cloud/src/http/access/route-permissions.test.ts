@@ -154,7 +154,7 @@ describe('route permissions', () => {
       issue: [{ code: 'forbidden' }],
     });
     await cloud.teleconsult.relay.flush();
-    const trail = await cloud.store.listAudit({ actor: 'acct-coordinator', limit: 100, offset: 0 });
+    const trail = await cloud.store.listAudit({ actor: 'acct-coordinator', limit: 1000, offset: 0 });
     expect(trail.map((e) => [e.action, e.actorRole])).toContainEqual(['access-refused', 'coordinator']);
     expect(trail.filter((e) => e.action === 'access-refused').map((e) => e.detail)).toContainEqual(
       expect.stringMatching(/^GET \/api\/patients\/p-1\/observations: .*vitals\.read/),

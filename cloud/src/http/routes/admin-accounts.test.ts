@@ -130,6 +130,7 @@ describe('account administration', () => {
         version: '0.1.0',
         backlog: expect.objectContaining({ readings: 12 }),
         lastSeenAt: expect.any(String),
+        enrolledAt: null,
       },
     ]);
     expect((await api('GET', '/api/admin/carts', secretary.headers)).status).toBe(403);

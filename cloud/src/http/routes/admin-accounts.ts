@@ -180,6 +180,8 @@ export function registerAdminAccountRoutes(
             version: OrNull(Type.String()),
             backlog: OrNull(Type.Required(GatewayStatus).properties.backlog),
             lastSeenAt: OrNull(Type.String()),
+            /** When its first certificate still valid was issued (with TLS); a cart enrolled but never seen has only this. */
+            enrolledAt: OrNull(Type.String()),
           },
           { additionalProperties: false },
         ),
@@ -192,15 +194,37 @@ export function registerAdminAccountRoutes(
     { schema: { response: { 200: CartsReply } }, config: { access: 'specialist', permission: 'carts.manage' } },
     async (req, reply) => {
       const scope = managedSites(currentSpecialist(req));
-      const carts = (await store.listGateways()).flatMap((g) => {
+      const inScope = (site: string | null) => scope === 'all' || (site !== null && scope.has(site));
+      // Enrolled carts (a certificate not revoked, with TLS): the first issue date of each.
+      const enrolled = new Map<string, string>();
+      for (const c of deps.security?.registry.certs() ?? [])
+        if (c.revokedAt === null && !enrolled.has(c.gatewayId)) enrolled.set(c.gatewayId, c.issuedAt);
+      const gateways = await store.listGateways();
+      const carts = gateways.flatMap((g) => {
         const site = tc.directory.siteOf(g.gatewayId)?.id ?? null;
-        if (scope !== 'all' && (site === null || !scope.has(site))) return [];
+        if (!inScope(site)) return [];
         // Last seen: the newer of its last status and its last batch.
         const seen = [g.statusReceivedAt, g.lastBatchAt].filter((t): t is string => t !== null).sort();
+        const enrolledAt = enrolled.get(g.gatewayId) ?? null;
         return [
-          { gatewayId: g.gatewayId, site, online: g.online, version: g.version, backlog: g.backlog, lastSeenAt: seen.at(-1) ?? null },
+          {
+            gatewayId: g.gatewayId,
+            site,
+            online: g.online,
+            version: g.version,
+            backlog: g.backlog,
+            lastSeenAt: seen.at(-1) ?? null,
+            enrolledAt,
+          },
         ];
       });
+      // Enrolled but never seen: listed too, so an administrator sees a cart that never connected.
+      const seenIds = new Set(gateways.map((g) => g.gatewayId));
+      for (const [gatewayId, enrolledAt] of enrolled) {
+        const site = tc.directory.siteOf(gatewayId)?.id ?? null;
+        if (seenIds.has(gatewayId) || !inScope(site)) continue;
+        carts.push({ gatewayId, site, online: false, version: null, backlog: null, lastSeenAt: null, enrolledAt });
+      }
       return reply.header('cache-control', 'no-store').send({ carts });
     },
   );

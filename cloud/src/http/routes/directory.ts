@@ -104,6 +104,34 @@ const Move = Type.Object({ gateway: Id, localId: Type.Optional(Id) }, { addition
 const Discharge = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false });
 const Merge = Type.Object({ survivor: Id, duplicate: Id }, { additionalProperties: false });
 const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
+/** The referring GP (migration 27): the RPPS is the 11-digit national number; the e-mail gets the signed reports' links. */
+const GpBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    rpps: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9]{11}$' }), Type.Null()])),
+    email: Type.Optional(Type.Union([Type.String({ pattern: '^[^@\\s<>]+@[^@\\s<>]+$', maxLength: 320 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+const GpReply = Type.Object(
+  {
+    patientId: Type.String(),
+    referringGp: Type.Union([
+      Type.Object(
+        {
+          name: Type.String(),
+          rpps: OrNull(Type.String()),
+          email: OrNull(Type.String()),
+          updatedAt: Type.String(),
+          updatedBy: Type.String(),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
+  },
+  { additionalProperties: false },
+);
 
 /** What POST/PUT /fhir/Patient accept: the traits the directory keeps, nothing it would drop. */
 const FhirPatientIn = Type.Object(
@@ -299,6 +327,61 @@ export function registerDirectoryRoutes(
         );
       },
     );
+
+  // The referring GP: read, set (PUT) or removed (DELETE); another site's patient answers as an unknown one.
+  const gpOpts = { config: { access: 'specialist' as const, permission: 'patients.manage' as const } };
+  const gpPatient = async (req: FastifyRequest, reply: FastifyReply, id: string) => {
+    if (!(await store.getDirectoryPatient(id))) {
+      await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${id}` });
+      return false;
+    }
+    if (!(await mine(req, id))) {
+      await notMine(req, reply, id);
+      return false;
+    }
+    return true;
+  };
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/directory/patients/:id/referring-gp',
+    { ...gpOpts, schema: { params: IdParams, response: { 200: GpReply, '4xx': ErrorReply } } },
+    async (req, reply) => {
+      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      return { patientId: req.params.id, referringGp: await store.referringGps.get(req.params.id) };
+    },
+  );
+  app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof GpBody> }>(
+    '/api/directory/patients/:id/referring-gp',
+    { ...gpOpts, attachValidation: true, schema: { params: IdParams, body: GpBody, response: { 200: GpReply, '4xx': ErrorReply } } },
+    async (req, reply) => {
+      if (req.validationError) return bad(req, reply, 'referring GP', req.params.id);
+      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      const by = currentSpecialist(req).id;
+      const gp = { name: req.body.name, rpps: req.body.rpps ?? null, email: req.body.email ?? null };
+      const kept = await store.referringGps.set(req.params.id, gp, by, new Date().toISOString());
+      audit({
+        ...actorOf(currentSpecialist(req)),
+        action: 'patient-referring-gp',
+        patientId: req.params.id,
+        detail: `referring GP ${gp.name}${gp.rpps ? ` (RPPS ${gp.rpps})` : ''}, e-mail ${gp.email ?? 'none'}`,
+      });
+      return reply.header('cache-control', 'no-store').send({ patientId: req.params.id, referringGp: kept });
+    },
+  );
+  app.delete<{ Params: Static<typeof IdParams> }>(
+    '/api/directory/patients/:id/referring-gp',
+    { ...gpOpts, schema: { params: IdParams, response: { 200: GpReply, '4xx': ErrorReply } } },
+    async (req, reply) => {
+      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      await store.referringGps.set(req.params.id, null, currentSpecialist(req).id, new Date().toISOString());
+      audit({
+        ...actorOf(currentSpecialist(req)),
+        action: 'patient-referring-gp',
+        patientId: req.params.id,
+        detail: 'referring GP removed',
+      });
+      return { patientId: req.params.id, referringGp: null };
+    },
+  );
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof Discharge> }>(
     '/api/directory/patients/:id/discharge',

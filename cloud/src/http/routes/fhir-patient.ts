@@ -87,7 +87,8 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
           .type(FHIR_JSON)
           .send(operationOutcome('not-found', `Patient/${req.params.id} is not known`));
       access.recordRead(req, 'fhir-read', patient.id, `Patient/${req.params.id}`);
-      return reply.type(FHIR_JSON).send(toDirectoryFhirPatient(directoryView(patient, entry ?? undefined)));
+      const gp = await deps.store.referringGps.get(patient.id);
+      return reply.type(FHIR_JSON).send(toDirectoryFhirPatient(directoryView(patient, entry ?? undefined), gp));
     },
   );
 

@@ -133,6 +133,7 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
             <div class="top">
               {/* biome-ignore lint/a11y/useHeadingContent: the act's patient, filled in by the page's script */}
               <h2 id="consult-patient" />
+              <span id="consult-caller" hidden />
               <span>
                 <T k="colStatus" /> : <span id="act-status" class="status" />
               </span>

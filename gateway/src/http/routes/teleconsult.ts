@@ -80,7 +80,7 @@ export function registerTeleconsultRoutes(
     const p = req.body.patientId !== undefined ? patients.find(req.body.patientId) : patients.current();
     if (!p) {
       return req.body.patientId !== undefined
-        ? problem(reply, 404, `unknown patient "${req.body.patientId}"`)
+        ? problem(reply, 404, patients.notOnCart(req.body.patientId))
         : problem(reply, 409, 'select the patient before calling a specialist');
     }
     try {

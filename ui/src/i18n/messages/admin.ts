@@ -49,6 +49,9 @@ export const admin = {
   site: { fr: 'Site', en: 'Site' },
   online: { fr: 'en ligne', en: 'online' },
   offline: { fr: 'hors ligne', en: 'offline' },
+  // A cart enrolled (its certificate issued) that never reported: the administrator should know.
+  neverConnected: { fr: 'jamais connecté', en: 'never connected' },
+  enrolledOn: { fr: 'enrôlé le {date}', en: 'enrolled on {date}' },
   backlog: { fr: 'Relevés en attente', en: 'Readings waiting' },
   version: { fr: 'Version', en: 'Version' },
   lastSeen: { fr: 'Vu pour la dernière fois', en: 'Last seen' },

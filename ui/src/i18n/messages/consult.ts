@@ -48,6 +48,8 @@ export const consult = {
   consentRep: { fr: 'de son représentant :', en: 'from their representative:' },
   consentAt: { fr: 'recueilli à', en: 'collected at' },
   consentNone: { fr: 'Consentement non enregistré', en: 'No consent recorded' },
+  // The nurse who placed the call (signed in on the cart; the consent's collectedBy).
+  calledBy: { fr: 'Appel passé par {name}', en: 'Call placed by {name}' },
   born: { fr: 'né(e) le', en: 'born' },
   ins: { fr: 'INS', en: 'INS' },
   with: { fr: 'avec', en: 'with' },

@@ -15,6 +15,8 @@ interface Cart {
   version: string | null;
   backlog: { readings: number; held: number } | null;
   lastSeenAt: string | null;
+  /** With TLS: when it was enrolled; a cart with this and no lastSeenAt never connected. */
+  enrolledAt: string | null;
 }
 
 export function startCarts(t: TextsOf<typeof admin>): void {
@@ -56,15 +58,24 @@ export function startCarts(t: TextsOf<typeof admin>): void {
     empty.hidden = r.body.carts.length > 0;
     body.replaceChildren(
       ...r.body.carts.map((c) => {
+        const never = c.lastSeenAt === null && c.enrolledAt !== null;
         const row = el(
           'tr',
-          { 'data-cart': c.gatewayId, 'data-online': String(c.online) },
+          { 'data-cart': c.gatewayId, 'data-online': String(c.online), 'data-never-connected': String(never) },
           el('td', {}, c.gatewayId),
           el('td', {}, c.site ?? ''),
-          el('td', {}, c.online ? t.online : t.offline),
+          el('td', {}, c.online ? t.online : never ? t.neverConnected : t.offline),
           el('td', {}, c.backlog ? c.backlog.readings + c.backlog.held : ''),
           el('td', {}, c.version ?? ''),
-          el('td', {}, c.lastSeenAt ? new Date(c.lastSeenAt).toLocaleString(locale) : ''),
+          el(
+            'td',
+            {},
+            c.lastSeenAt
+              ? new Date(c.lastSeenAt).toLocaleString(locale)
+              : c.enrolledAt
+                ? format(t.enrolledOn, { date: new Date(c.enrolledAt).toLocaleString(locale) })
+                : '',
+          ),
         );
         row.append(el('td', {}, revokeButton(row, c.gatewayId)));
         return row;

@@ -67,6 +67,11 @@ export function renderAct(): void {
   const v = act.view;
   byId('consult-patient').textContent = `${patientName(v.patient)} — ${v.gatewayId}`;
   byId('consult-consent').textContent = consentText(v.consent);
+  // Who placed the call: the nurse the cart names (nothing for an older cart, or one without sign-in).
+  const caller = byId('consult-caller');
+  const by = v.consent?.collectedBy ?? null;
+  caller.hidden = by === null;
+  caller.textContent = by === null ? '' : format(w.calledBy, { name: by });
   const status = byId('act-status');
   status.textContent = statusLabel(act.status) + (act.away ? ` — ${w.reconnecting}` : '');
   status.dataset.status = act.status;

@@ -16,6 +16,8 @@ export interface Consent {
   method: 'oral' | 'written';
   representative?: { name: string; relation: string } | null;
   collectedAt: string;
+  /** Who collected it: the nurse signed in on the cart who placed the call, when the cart names one. */
+  collectedBy?: string | null;
 }
 
 /** An act as the waiting room shows it. */

@@ -15,7 +15,7 @@ import { loadDocuments, renderDocuments } from './documents.js';
 import { initLock, onBadge, renderLock } from './lock.js';
 import { addReading, keepReadings, renderAssignButtons, renderReadings } from './readings.js';
 import { isTextKey, patientName, state, t } from './state.js';
-import type { BadgeTap, Coded, Patient, ReadingEvent, ReadingList, Status } from './types.js';
+import type { BadgeTap, Coded, Patient, PatientList, ReadingEvent, ReadingList, Status } from './types.js';
 import { label, valueText } from './values.js';
 
 // The patient the consent form was filled for: a new selection clears it.
@@ -52,6 +52,14 @@ function renderStatic(): void {
     ...state.patients.map((p) => el('option', { value: p.id }, patientName(p))),
   );
   renderWho();
+}
+
+/** The cart's residents changed: the picker, and the names in the readings and the day. */
+function showResidents(patients: Patient[]): void {
+  state.patients = patients;
+  renderStatic();
+  renderReadings();
+  renderAgenda();
 }
 
 async function main(): Promise<void> {
@@ -111,6 +119,8 @@ async function main(): Promise<void> {
   // Marks the live stream as open (readings and live values from now on reach this page).
   events.addEventListener('open', () => {
     document.body.dataset.events = 'open';
+    // A list that came while the stream was closed (at load, or the gateway restarting) is read once here.
+    void api<Patient[]>('GET', '/api/patients').then(showResidents, () => undefined);
   });
   events.addEventListener('error', () => {
     document.body.dataset.events = 'reconnecting';
@@ -121,6 +131,8 @@ async function main(): Promise<void> {
     byId('live').textContent = `${label(v.code)} ${valueText(v)} …`;
   });
   events.addEventListener('badge', (e) => void onBadge(JSON.parse((e as MessageEvent<string>).data) as BadgeTap));
+  // The cloud sent the cart a new list (an admission, a transfer, a discharge): the choice follows it.
+  events.addEventListener('patients', (e) => showResidents((JSON.parse((e as MessageEvent<string>).data) as PatientList).patients));
   events.addEventListener('context', (e) => {
     state.current = (JSON.parse((e as MessageEvent<string>).data) as { patient: Patient | null }).patient;
     renderWho();

@@ -22,7 +22,10 @@ export function isTextKey(key: string | undefined): key is keyof Texts {
   return key !== undefined && key in TEXTS.fr;
 }
 
-export const patientName = (p: Patient): string => `${p.given} ${p.family}${p.room ? ` (${p.room})` : ''}`;
+export function patientName(p: Patient): string {
+  const name = [p.given, p.family].filter((n) => n !== null && n !== '').join(' ') || p.id;
+  return `${name}${p.room ? ` (${p.room})` : ''}`;
+}
 
 /** The resident's name, or the bare id of one the page does not know. */
 export function nameOf(id: string): string {

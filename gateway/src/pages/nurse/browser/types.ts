@@ -2,9 +2,17 @@
 
 export interface Patient {
   id: string;
-  family: string;
-  given: string;
+  /** Null for a patient the cloud's directory knows by id only. */
+  family: string | null;
+  given: string | null;
   room?: string;
+}
+
+/** The `patients` event: the cart's list changed (the cloud sent a new one). */
+export interface PatientList {
+  source: 'cloud' | 'config';
+  at: string | null;
+  patients: Patient[];
 }
 
 export interface Quantity {
