@@ -206,7 +206,11 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
     let storm: FleetReport['storm'];
     let peakRss = 0;
     const rssTimer = setInterval(() => {
-      if (cloud?.pid()) peakRss = Math.max(peakRss, sampleProcess(cloud.pid()).rssBytes);
+      try {
+        if (cloud?.pid()) peakRss = Math.max(peakRss, sampleProcess(cloud.pid()).rssBytes);
+      } catch {
+        // The cloud is exiting (storm): a zombie has no VmRSS. Its peak is read again at the end.
+      }
     }, 500);
 
     if (o.storm && cloud) {
