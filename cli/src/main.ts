@@ -220,6 +220,7 @@ program.commands
   .addOption(new Option('--reconnect-max <ms>', 'ceiling of the reconnect delay').default(8000).argParser(positiveInt))
   .option('--id-prefix <prefix>', 'gateway ids are <prefix>-00001…', 'fleet')
   .option('--identities <dir>', 'keep the cloud CA and the enrolled gateway identities here, reused by the next runs')
+  .option('--cloud-cpu-prof <dir>', 'run the cloud started here under node --cpu-prof; its profiles go to this directory')
   .addOption(new Option('--fleet-seed <n>', 'random seed of the fleet (kinds, rates, timings)').default(1).argParser(positiveInt))
   .action(async (_o, cmd: Command) => {
     const o = cmd.opts();
@@ -244,6 +245,7 @@ program.commands
         idPrefix: o.idPrefix,
         seed: o.fleetSeed,
         ...(o.identities ? { identities: o.identities } : {}),
+        ...(o.cloudCpuProf ? { cloudCpuProf: o.cloudCpuProf } : {}),
       },
       { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
     );

@@ -5,7 +5,7 @@
  * Prints readings sent / acked / stored, lost and duplicated, send → ack latency, cloud CPU and RSS.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLOUD_DB_FILE, openCloudStore } from '@telecart/cloud';
 import { type FleetCloud, startFleetCloud } from './fleet/cloud-process.js';
@@ -41,6 +41,9 @@ export interface FleetOptions {
   seed: number;
   /** Keep the cloud CA and the enrolled identities here between runs (own cloud only). */
   identities?: string;
+  /** Profile the cloud started here (`node --cpu-prof`): its profiles are written in this directory. */
+  cloudCpuProf?: string;
+
 }
 
 export interface FleetIo {
@@ -80,6 +83,21 @@ function openFileLimit(): number | null {
 const MiB = 1024 * 1024;
 const round = (v: number, d = 1) => Number(v.toFixed(d));
 
+/** CPU ms per gateway of each side since `from` (null: no cloud process here, or nobody connected). */
+function cpuPerGateway(
+  from: { sim: NodeJS.CpuUsage; cloud: number | null },
+  cloud: FleetCloud | undefined,
+  gateways: number,
+): { cloud: number | null; sim: number | null } {
+  if (gateways === 0) return { cloud: null, sim: null };
+  const sim = process.cpuUsage(from.sim);
+  const cloudS = cloud && from.cloud !== null ? sampleProcess(cloud.pid()).cpuSeconds - from.cloud : null;
+  return {
+    cloud: cloudS === null ? null : round((cloudS * 1000) / gateways, 2),
+    sim: round((sim.user + sim.system) / 1000 / gateways, 2),
+  };
+}
+
 export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetReport> {
   const log = (s: string) => {
     if (!o.json) io.err(`telecart sim fleet: ${s}\n`);
@@ -87,6 +105,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
   if (o.cloud && (!o.enrollUrl || !o.cloudDataDir))
     throw new Error('--cloud needs --enroll-url and --cloud-data-dir (where its enrollment tokens are made)');
   if (o.cloud && o.identities) throw new Error('--identities keeps the CA of the cloud started here: not with --cloud');
+  if (o.cloud && o.cloudCpuProf) throw new Error('--cloud-cpu-prof profiles the cloud started here: not with --cloud');
   if (o.cloud && o.storm) throw new Error('--storm restarts the cloud: it runs only against the cloud it starts (no --cloud)');
   const limit = openFileLimit();
   if (limit !== null && o.gateways + 200 > limit)
@@ -104,7 +123,13 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
     if (tmp) {
       log(`starting a cloud (embedded broker, SQLite) in ${tmp}`);
       if (o.identities) mkdirSync(join(o.identities, 'security'), { recursive: true, mode: 0o700 });
-      cloud = await startFleetCloud(tmp, patients, o.identities ? resolve(o.identities, 'security') : undefined);
+      if (o.cloudCpuProf) mkdirSync(o.cloudCpuProf, { recursive: true });
+      cloud = await startFleetCloud(
+        tmp,
+        patients,
+        o.identities ? resolve(o.identities, 'security') : undefined,
+        o.cloudCpuProf ? resolve(o.cloudCpuProf) : undefined,
+      );
     }
     const mqttUrl = cloud?.mqttUrl ?? (o.cloud as string);
     const enrollUrl = cloud?.enrollUrl ?? (o.enrollUrl as string);
@@ -160,9 +185,19 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
     // Spread the first connections under the broker's default connect rate (800/s).
     const rampMs = (o.ramp ?? Math.max(1, o.gateways / 400)) * 1000;
     log(`connecting ${o.gateways} gateways over ${round(rampMs / 1000)} s`);
+    const load0 = loadavg()[0] ?? 0;
+    const connectStart = { at: performance.now(), sim: process.cpuUsage(), cloud: cloud ? sampleProcess(cloud.pid()).cpuSeconds : null };
     const startTimers = gateways.map((g) => setTimeout(() => g.start(), random() * rampMs));
     const allUp = await until(() => counters.connectedNow >= o.gateways, rampMs + 120_000);
     if (!allUp) log(`only ${counters.connectedNow} of ${o.gateways} gateways connected`);
+    const connect = cpuPerGateway(connectStart, cloud, counters.connectedNow);
+    const connectReport: FleetReport['connect'] = {
+      seconds: round((performance.now() - connectStart.at) / 1000, 2),
+      connected: counters.connectedNow,
+      failedAttempts: counters.connectFailures,
+      cloudCpuMsPerGateway: connect.cloud,
+      simulatorCpuMsPerGateway: connect.sim,
+    };
 
     const cloudPid = cloud?.pid() ?? null;
     const cpu0 = process.cpuUsage();
@@ -171,7 +206,11 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
     let storm: FleetReport['storm'];
     let peakRss = 0;
     const rssTimer = setInterval(() => {
-      if (cloud?.pid()) peakRss = Math.max(peakRss, sampleProcess(cloud.pid()).rssBytes);
+      try {
+        if (cloud?.pid()) peakRss = Math.max(peakRss, sampleProcess(cloud.pid()).rssBytes);
+      } catch {
+        // The cloud is exiting (storm): a zombie has no VmRSS. Its peak is read again at the end.
+      }
     }, 500);
 
     if (o.storm && cloud) {
@@ -184,15 +223,27 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       log(`storm: cloud back after ${round(restartS)} s; ${o.gateways} gateways reconnect with jittered backoff`);
       tStart = performance.now();
       cloudStart = sampleProcess(cloud.pid());
+      const reconnectStart = { at: tStart, sim: process.cpuUsage(), cloud: cloudStart.cpuSeconds };
+      let reconnectCpu: { cloud: number | null; sim: number | null } = { cloud: null, sim: null };
       let reconnectedS: number | null = null;
       let drainedS: number | null = null;
       await until(() => {
         const t = (performance.now() - tStart) / 1000;
-        if (reconnectedS === null && counters.connectedNow >= o.gateways) reconnectedS = t;
+        if (reconnectedS === null && counters.connectedNow >= o.gateways) {
+          reconnectedS = t;
+          reconnectCpu = cpuPerGateway(reconnectStart, cloud, o.gateways);
+        }
         if (drainedS === null && gateways.every((g) => g.backlog === 0)) drainedS = t;
         return reconnectedS !== null && drainedS !== null;
       }, o.drainTimeout * 1000);
-      storm = { readingsPerGateway: o.stormReadings, restartS: round(restartS, 2), reconnectedS, drainedS };
+      storm = {
+        readingsPerGateway: o.stormReadings,
+        restartS: round(restartS, 2),
+        reconnectedS,
+        drainedS,
+        reconnectCloudCpuMsPerGateway: reconnectCpu.cloud,
+        reconnectSimulatorCpuMsPerGateway: reconnectCpu.sim,
+      };
       if (reconnectedS !== null) storm.reconnectedS = round(reconnectedS, 2);
       if (drainedS !== null) storm.drainedS = round(drainedS, 2);
     } else {
@@ -269,6 +320,8 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         rssMiB: round(process.memoryUsage().rss / MiB),
         cpuPercent: round(((simCpu.user + simCpu.system) / 1e6 / Math.max(wallS, 1e-3)) * 100),
       },
+      connect: connectReport,
+      loadAverage: [round(load0, 2), round(loadavg()[0] ?? 0, 2)],
       ...(storm ? { storm } : {}),
     };
   } finally {

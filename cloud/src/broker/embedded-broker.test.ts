@@ -34,6 +34,29 @@ describe('embedded broker', () => {
     await sub.endAsync();
   });
 
+  it('gives a subscriber to an exact topic its retained message, and none once cleared (indexed lookup)', async () => {
+    broker = await startEmbeddedBroker({ port: 0, logger });
+    const pub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    for (const id of ['cart-a', 'cart-b', 'cart-c']) await pub.publishAsync(topics.status(id), `on ${id}`, { qos: 1, retain: true });
+    const sub = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    const got = nextMessage(sub);
+    await sub.subscribeAsync(topics.status('cart-b'), { qos: 1 });
+    expect(await got).toEqual({ topic: topics.status('cart-b'), payload: 'on cart-b', retain: true });
+    // Cleared (empty retained payload): a new subscriber gets nothing, the wildcard scan neither.
+    await pub.publishAsync(topics.status('cart-b'), '', { qos: 1, retain: true });
+    const late = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    const seen: string[] = [];
+    late.on('message', (topic, payload) => seen.push(`${topic}=${payload.toString()}`));
+    await late.subscribeAsync(topics.status('cart-b'), { qos: 1 });
+    await late.subscribeAsync(topics.allStatuses(), { qos: 1 });
+    // A round trip after the subscriptions: retained messages are delivered before its answer.
+    await late.subscribeAsync(topics.status('cart-a'), { qos: 1 });
+    await late.publishAsync('probe', 'x', { qos: 1 });
+    expect(seen.filter((m) => m.includes('cart-b'))).toEqual([]);
+    expect(seen).toContain(`${topics.status('cart-a')}=on cart-a`);
+    for (const c of [pub, sub, late]) await c.endAsync();
+  });
+
   it('publishes the last will when a client vanishes', async () => {
     broker = await startEmbeddedBroker({ port: 0, logger });
     const watcher = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });

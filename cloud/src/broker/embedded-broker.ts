@@ -11,6 +11,7 @@ import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { ConnectGate, type ConnectRateOptions, DEFAULT_CONNECT_RATE } from './connect-gate.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
+import { indexRetained, type RetainedStore } from './retained-index.js';
 
 /** Who is asking, as far as the broker knows. */
 export interface BrokerClientInfo {
@@ -144,6 +145,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       );
     },
   });
+  // aedes's default in-memory persistence (broker.persistence, not in aedes's type): exact retained lookups indexed.
+  indexRetained((broker as unknown as { persistence: RetainedStore }).persistence);
   broker.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'broker: client error'));
   broker.on('connectionError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'broker: connection error'));
 

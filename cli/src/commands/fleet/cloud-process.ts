@@ -25,8 +25,16 @@ export interface FleetPatient {
   gateways: string[];
 }
 
-/** `securityDir`: keep the CA and the certificate registry there instead of in `dataDir` (reused identities). */
-export async function startFleetCloud(dataDir: string, patients: FleetPatient[], securityDir?: string): Promise<FleetCloud> {
+/**
+ * `securityDir`: keep the CA and the certificate registry there instead of in `dataDir` (reused identities).
+ * `cpuProfileDir`: run the cloud under `node --cpu-prof`, one profile per start written there when it stops.
+ */
+export async function startFleetCloud(
+  dataDir: string,
+  patients: FleetPatient[],
+  securityDir?: string,
+  cpuProfileDir?: string,
+): Promise<FleetCloud> {
   const configFile = join(dataDir, 'cloud.json');
   const tls = { enabled: true, enrollPort: 0, ...(securityDir ? { dir: securityDir } : {}) };
   writeFileSync(configFile, JSON.stringify({ dataDir, host: '127.0.0.1', httpPort: 0, tls, patients }));
@@ -40,6 +48,7 @@ export async function startFleetCloud(dataDir: string, patients: FleetPatient[],
       timeoutMs: 120_000,
       // Quiet logs: a storm would otherwise write a line per gateway.
       env: { TELECART_LOG_LEVEL: 'warn' },
+      ...(cpuProfileDir ? { nodeFlags: ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] } : {}),
     });
     const mqttUrl = String(child.info.mqttUrl);
     const enrollUrl = String(child.info.enrollUrl ?? '');

@@ -67,10 +67,13 @@ describe('formatReport', () => {
       latencyMs: { samples: 40, p50: 12, p99: 80, max: 95 },
       cloud: { pid: null, cpuPercent: null, rssMiB: null, peakRssMiB: null, cpuPercentPer1000: null, rssMiBPer1000: null },
       simulator: { rssMiB: 100, cpuPercent: 3 },
+      connect: { seconds: 2.5, connected: 10, failedAttempts: 1, cloudCpuMsPerGateway: 3.25, simulatorCpuMsPerGateway: null },
+      loadAverage: [1.5, 2],
     };
     const t = formatReport(r);
     expect(t).toMatch(/gateways\s+10 \(2 carts, 8 home kits\), rate ×100/);
     expect(t).toMatch(/stored\s+— \(no store access\)/);
     expect(t).toMatch(/ingest latency\s+p50 12 ms {2}p99 80 ms {2}max 95 ms/);
+    expect(t).toMatch(/first connection\s+10 in 2.5 s \(failed attempts 1\); CPU per gateway: cloud 3.25 ms, simulator —/);
   });
 });

@@ -119,6 +119,7 @@ const IdentityCache = compile(
   }),
 );
 const CACHE_FILE = 'fleet-identities.json';
+const ENROLL_CHUNK = 500;
 
 /**
  * Identities kept between runs in `dir` (next to the cloud security directory that issued them):
@@ -140,9 +141,11 @@ export async function cachedIdentities(
     if (v.value.ca === ca) cache = v.value;
   }
   const missing = gatewayIds.filter((id) => !cache.gateways[id]);
-  if (missing.length > 0) {
-    const { tokens } = await makeTokens(securityDir, missing);
-    for (const id of await enrollFleet({ enrollUrl, ca, gatewayIds: missing, tokens }))
+  // Saved every chunk: an interrupted enrollment of 10,000 keeps what it did.
+  for (let i = 0; i < missing.length; i += ENROLL_CHUNK) {
+    const chunk = missing.slice(i, i + ENROLL_CHUNK);
+    const { tokens } = await makeTokens(securityDir, chunk);
+    for (const id of await enrollFleet({ enrollUrl, ca, gatewayIds: chunk, tokens }))
       cache.gateways[id.gatewayId] = { key: id.credentials.key, cert: id.credentials.cert };
     writeFileSync(file, JSON.stringify(cache), { mode: 0o600 });
   }

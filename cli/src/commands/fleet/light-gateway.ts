@@ -6,6 +6,7 @@
  * No SQLite: the backlog is in memory, which is what lets one process hold thousands of them.
  */
 import { randomUUID } from 'node:crypto';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { type BackoffOptions, reconnectDelay } from '@telecart/gateway';
 import { decodeAck, encodeJsonText, encodePayload, type GatewayStatus, type Lane, PROTOCOL_VERSION, topics } from '@telecart/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -90,6 +91,7 @@ export class LightGateway {
   private readonly pending = new Map<number, Pending>();
   private readonly batches = new Map<string, Batch>();
   private client: MqttClient | undefined;
+  private tls: SecureContext | undefined;
   private connectedOnce = false;
   private closing = false;
   private readonly now: () => number;
@@ -117,8 +119,14 @@ export class LightGateway {
   start(): void {
     if (this.client || this.closing) return;
     const o = this.o;
+    // One TLS context per gateway, made once: with key/cert/ca as PEM, Node makes a new context on
+    // every attempt (OpenSSL context, key and CA parsing: ~20 ms of the simulator's CPU on the loaded
+    // host), which was what bounded the fleet's connection rate (docs/benchmarks.md, "Fleet").
+    this.tls ??= createSecureContext({ key: o.credentials.key, cert: o.credentials.cert, ca: o.credentials.ca });
+    // mqtt.js hands its options to tls.connect(), which uses `secureContext` (missing from mqtt.js's type).
+    const tls: { secureContext: SecureContext } = { secureContext: this.tls };
     const client = mqtt.connect(o.url, {
-      ...o.credentials,
+      ...tls,
       rejectUnauthorized: true,
       clientId: o.gatewayId,
       clean: false,

@@ -47,6 +47,20 @@ export const FleetReport = Type.Object(
       rssMiBPer1000: Nullable(Type.Number()),
     }),
     simulator: Type.Object({ rssMiB: Type.Number(), cpuPercent: Type.Number() }),
+    /**
+     * The first connection of every gateway (before the measured phase): wall time, attempts, and
+     * CPU of each side per gateway connected (what carries to another machine; the wall time
+     * depends on how much of the host the two processes get).
+     */
+    connect: Type.Object({
+      seconds: Type.Number({ minimum: 0 }),
+      connected: Count,
+      failedAttempts: Count,
+      cloudCpuMsPerGateway: Nullable(Type.Number()),
+      simulatorCpuMsPerGateway: Nullable(Type.Number()),
+    }),
+    /** 1-minute load average of the host at the start and at the end of the run (the machine may be shared). */
+    loadAverage: Type.Tuple([Type.Number(), Type.Number()]),
     storm: Type.Optional(
       Type.Object({
         readingsPerGateway: Count,
@@ -55,6 +69,9 @@ export const FleetReport = Type.Object(
         reconnectedS: Nullable(Type.Number()),
         /** Seconds from the cloud's restart until every reading was acked (null: not all were). */
         drainedS: Nullable(Type.Number()),
+        /** Cloud and simulator CPU from the restart until every gateway was back, per gateway. */
+        reconnectCloudCpuMsPerGateway: Type.Optional(Nullable(Type.Number())),
+        reconnectSimulatorCpuMsPerGateway: Type.Optional(Nullable(Type.Number())),
       }),
     ),
   },
@@ -86,12 +103,21 @@ export function formatReport(r: FleetReport): string {
     ['cloud', `CPU ${fmt(r.cloud.cpuPercent, ' %')}  RSS ${fmt(r.cloud.rssMiB, ' MiB', 0)} (peak ${fmt(r.cloud.peakRssMiB, ' MiB', 0)})`],
     ['per 1,000 gateways', `CPU ${fmt(r.cloud.cpuPercentPer1000, ' %', 2)}  RSS ${fmt(r.cloud.rssMiBPer1000, ' MiB')}`],
     ['simulator', `CPU ${fmt(r.simulator.cpuPercent, ' %')}  RSS ${fmt(r.simulator.rssMiB, ' MiB', 0)}`],
+    [
+      'first connection',
+      `${r.connect.connected} in ${fmt(r.connect.seconds, ' s')} (failed attempts ${r.connect.failedAttempts}); CPU per gateway: cloud ${fmt(r.connect.cloudCpuMsPerGateway, ' ms', 2)}, simulator ${fmt(r.connect.simulatorCpuMsPerGateway, ' ms', 2)}`,
+    ],
+    ['load average', `${r.loadAverage[0]} → ${r.loadAverage[1]}`],
   ];
   if (r.storm)
     rows.push(
       ['storm backlog', `${r.storm.readingsPerGateway} readings per gateway`],
       ['cloud restart', fmt(r.storm.restartS, ' s')],
       ['all reconnected', r.storm.reconnectedS === null ? 'not all' : fmt(r.storm.reconnectedS, ' s after restart')],
+      [
+        'reconnect CPU per gateway',
+        `cloud ${fmt(r.storm.reconnectCloudCpuMsPerGateway ?? null, ' ms', 2)}, simulator ${fmt(r.storm.reconnectSimulatorCpuMsPerGateway ?? null, ' ms', 2)}`,
+      ],
       ['all drained', r.storm.drainedS === null ? 'not all' : fmt(r.storm.drainedS, ' s after restart')],
     );
   const w = Math.max(...rows.map(([k]) => k.length));
