@@ -195,7 +195,8 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       undo.push(() => b.stop());
       if (security) dropRevoked(security, b, logger.child({ part: 'broker' }));
     }
-    const brokerUrl = opts.externalBrokerUrl ?? broker?.url;
+    // The cloud's own clients use the embedded broker's internal listener (never shed by its connect rate).
+    const brokerUrl = opts.externalBrokerUrl ?? broker?.internalUrl;
     if (brokerUrl === undefined) throw new Error('no MQTT broker');
 
     // aedes has no shared subscriptions: a $share filter would silently match nothing.

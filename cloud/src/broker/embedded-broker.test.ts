@@ -135,6 +135,31 @@ describe('embedded broker', () => {
     for (const x of [a, b]) await x.endAsync();
   });
 
+  it('admits the cloud’s own clients on its internal listener while the public one sheds, with the same mutual TLS', async () => {
+    const caPair = await createCa('test CA');
+    const ca = await CertificateAuthority.load(caPair);
+    const server = await ca.issueWithNewKey('localhost', 'server', { altNames: ['127.0.0.1', 'localhost'] });
+    const relay = await ca.issueWithNewKey('cloud-relay', 'client');
+    broker = await startEmbeddedBroker({
+      port: 0,
+      logger,
+      tls: { key: server.keyPem, cert: server.certPem, ca: caPair.certPem },
+      connectRate: { perSecond: 0.001, burst: 1 },
+    });
+    expect(broker.internalUrl).toMatch(/^mqtts:\/\/127\.0\.0\.1:\d+$/);
+    expect(broker.internalUrl).not.toBe(broker.url);
+    const opts = { key: relay.keyPem, cert: relay.certPem, ca: caPair.certPem, reconnectPeriod: 0, connectTimeout: 5000 };
+    const gateway = await mqtt.connectAsync(broker.url, { ...opts, clientId: 'cart-1' });
+    await expect(mqtt.connectAsync(broker.url, { ...opts, clientId: 'cart-2' })).rejects.toThrow(/socket|closed|ECONNRESET|disconnect/i);
+    const own = await Promise.all(
+      ['ingest', 'relay', 'agenda'].map((id) => mqtt.connectAsync(broker?.internalUrl ?? '', { ...opts, clientId: id })),
+    );
+    expect(own.every((c) => c.connected)).toBe(true);
+    // Not a way around authentication: without a certificate the internal listener refuses too.
+    await expect(mqtt.connectAsync(broker.internalUrl, { ca: caPair.certPem, reconnectPeriod: 0, connectTimeout: 5000 })).rejects.toThrow();
+    for (const c of [gateway, ...own]) await c.endAsync();
+  });
+
   it('with mutual TLS, sheds while maxPending handshakes are unfinished, admits once one ends', async () => {
     const caPair = await createCa('test CA');
     const ca = await CertificateAuthority.load(caPair);

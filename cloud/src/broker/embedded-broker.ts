@@ -68,6 +68,12 @@ export interface EmbeddedBrokerOptions {
 export interface EmbeddedBroker {
   url: string;
   port: number;
+  /**
+   * The cloud's own clients' address (ingest, relay, publishers): a second listener on 127.0.0.1,
+   * same TLS and authentication, outside the connect rate — a reconnect storm of gateways must not
+   * shed the cloud's own connections (a start would fail on them).
+   */
+  internalUrl: string;
   /** Replaces the TLS material for new handshakes (a new CRL after a revocation). */
   updateTls(tls: BrokerTlsOptions): void;
   /** Closes the connections of the clients matching `which`; returns how many. */
@@ -176,11 +182,13 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const settle = (key: string) => {
     if (handshaking.delete(key)) gate?.settled();
   };
-  const onConnection = (socket: Socket) => {
+  const onConnection = (socket: Socket, gated: boolean) => {
     // Plain MQTT: refused with a CONNACK the client understands. (TLS is refused before its handshake, below.)
     if (!opts.tls) {
-      if (shed(socket, true)) return;
-      gate?.settled();
+      if (gated) {
+        if (shed(socket, true)) return;
+        gate?.settled();
+      }
     } else settle(endpoint(socket));
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
@@ -208,12 +216,18 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       socket.destroy();
     });
   };
-  const server: Server = opts.tls
-    ? createTlsServer({ ...secureContext(opts.tls), handshakeTimeout: 10_000 }, onConnection).on('tlsClientError', (err) => {
-        refused++;
-        log.info({ err: err.message }, 'broker: TLS handshake refused');
-      })
-    : createServer(onConnection);
+  const makeServer = (gated: boolean): Server =>
+    opts.tls
+      ? createTlsServer({ ...secureContext(opts.tls), handshakeTimeout: 10_000 }, (s) => onConnection(s, gated)).on(
+          'tlsClientError',
+          (err) => {
+            refused++;
+            log.info({ err: err.message }, 'broker: TLS handshake refused');
+          },
+        )
+      : createServer((s) => onConnection(s, gated));
+  const server = makeServer(true);
+  const internal = makeServer(false);
   // The raw TCP socket of a TLS connection, before the handshake: shedding here saves its CPU.
   if (opts.tls)
     server.on('connection', (raw: Socket) => {
@@ -223,22 +237,28 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       raw.once('close', () => settle(key));
     });
   let port: number;
+  let internalPort: number;
   try {
     port = await listen(server, opts.port ?? 0, host);
+    internalPort = await listen(internal, 0, '127.0.0.1');
   } catch (e) {
+    server.close();
     await new Promise<void>((r) => broker.close(() => r()));
     throw e;
   }
-  const url = `${opts.tls ? 'mqtts' : 'mqtt'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  log.info({ url }, 'broker: embedded MQTT broker listening');
+  const scheme = opts.tls ? 'mqtts' : 'mqtt';
+  const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const internalUrl = `${scheme}://127.0.0.1:${internalPort}`;
+  log.info({ url, internalUrl }, 'broker: embedded MQTT broker listening');
 
   let stopped: Promise<void> | undefined;
   return {
     url,
     port,
+    internalUrl,
     updateTls(tls) {
       if (!opts.tls) throw new Error('the broker was started without TLS');
-      (server as ReturnType<typeof createTlsServer>).setSecureContext(secureContext(tls));
+      for (const s of [server, internal]) (s as ReturnType<typeof createTlsServer>).setSecureContext(secureContext(tls));
     },
     disconnect(which) {
       let n = 0;
@@ -256,7 +276,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     shedConnections: () => gate?.shedCount() ?? 0,
     stop() {
       stopped ??= (async () => {
-        const closed = new Promise<void>((r) => server.close(() => r()));
+        const closed = Promise.all([server, internal].map((s) => new Promise<void>((r) => s.close(() => r()))));
         await new Promise<void>((r) => broker.close(() => r()));
         for (const s of sockets) s.destroy();
         await closed;
