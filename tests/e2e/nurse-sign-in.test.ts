@@ -48,6 +48,11 @@ async function call(method: string, path: string, body?: unknown, cookie?: strin
 beforeAll(async () => {
   const passwordHash = await hashPassword(PASSWORD, 10);
   c = await startConsultCloud({
+    // The cart's residents are the cloud's list (the gateway's configuration is only the seed): r12 is cart-1's.
+    patients: [
+      { id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', gateways: ['cart-1', 'cart-2'] },
+      { id: 'r12', family: 'Martin', given: 'Jeanne', gateways: ['cart-1'] },
+    ],
     teleconsult: {
       nurses: [
         { id: 'n.martin', name: 'Nadia Martin', passwordHash, badgeSha256: badgeHash('04A1B2C3D4E5F6'), gateways: ['cart-1'] },
