@@ -152,14 +152,15 @@ describe.skipIf(!hasChromium)('the join page after the device check', () => {
     expect(await page.textContent('#waiting-text')).toBe('Dr Marc Blanc vous a fait entrer dans la consultation.');
     await doctor.close();
 
-    // Back on the page later: the check again, then straight to the waiting step.
+    // Back on the page later: the check again, then straight back in — admitted in this act, the
+    // patient does not wait a second time (docs/teleconsultation.md, « The home act's status »).
     await page.reload();
     await page.click('#check-start');
     await page.waitForSelector('#check-sound:not([hidden])', { timeout: 30_000 });
     await page.click('#check-sound');
     await page.waitForSelector('#check-heard:not([hidden])');
     await page.click('#check-heard');
-    await page.waitForFunction(() => document.body.dataset.step === 'waiting');
+    await page.waitForFunction(() => document.body.dataset.step === 'admitted');
     await page.close();
   }, 60_000);
 
