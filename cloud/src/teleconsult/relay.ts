@@ -198,6 +198,8 @@ export class TeleconsultRelay {
   readonly homeActs: HomeActs;
   /** Open rows found to be home acts (their session id is their appointment's id): not the relay's to restore. */
   private readonly homeIds = new Set<string>();
+  /** Open rows found to be cart acts: not looked up again at every lease tick. */
+  private readonly cartIds = new Set<string>();
 
   private constructor(
     private readonly client: MqttClient,
@@ -1151,6 +1153,19 @@ export class TeleconsultRelay {
   private async scan(how: 'restart' | 'take-over'): Promise<void> {
     const { store } = this.opts;
     const open = await store.listTeleconsultations({ status: ['waiting', 'in-progress'], limit: 1000 });
+    // Which open rows are home acts (no cart's call took the appointment's id: their participants move
+    // them, not the relay), each looked up once and before the leases are read, so that the loop below
+    // decides on leases as fresh as before (a lookup between reading them and taking one let a page's
+    // hand-over slip in between).
+    if (this.cartIds.size > 10_000) this.cartIds.clear();
+    for (const rec of open) {
+      const sid = rec.sessionId;
+      if (this.live.has(sid) || this.calling.has(sid) || this.homeIds.has(sid) || this.cartIds.has(sid)) continue;
+      if ((await store.appointmentOfSession(sid))?.id === sid) {
+        this.homeIds.add(sid);
+        if (how === 'restart') this.homeActs.restore(rec);
+      } else this.cartIds.add(sid);
+    }
     const states = await store.openRelayStates();
     const leases = await this.leases.list();
     const held = new Map(leases.map((l) => [l.sessionId, l]));
@@ -1158,12 +1173,6 @@ export class TeleconsultRelay {
     for (const rec of open) {
       const sid = rec.sessionId;
       if (this.live.has(sid) || this.calling.has(sid) || this.stopped || this.homeIds.has(sid)) continue;
-      if ((await store.appointmentOfSession(sid))?.id === sid) {
-        // A home act (no cart's call took the appointment's id): its participants move it, not the relay.
-        this.homeIds.add(sid);
-        if (how === 'restart') this.homeActs.restore(rec);
-        continue;
-      }
       const lease = held.get(sid);
       const elsewhere = lease !== undefined && !lease.mine && !lease.lapsed;
       if (elsewhere || !(await this.leases.take(sid))) {
