@@ -123,7 +123,8 @@ describe.skipIf(skipReason !== null || !inside || mode !== 'chain')('the telecon
     });
     ({ cloud, gw, camera, page, problems } = chain);
   }, 60_000);
-  afterAll(() => chain?.stop());
+  // Chromium, the gateway with its media pipelines, the cloud and the simulators: seconds each on a busy host.
+  afterAll(() => chain?.stop(), 90_000);
 
   it('the nurse calls: the act waits in the specialist’s waiting room', async () => {
     await page.goto(`${cloud.httpUrl}/consult?lang=fr`);

@@ -125,7 +125,8 @@ describe.skipIf(skipReason !== null || !inside)('the rejoin, inside the namespac
     ({ cloud, gw, camera, page, problems } = chain);
     nurse = await chain.browser.newPage({ locale: 'fr-FR' });
   }, 60_000);
-  afterAll(() => chain?.stop());
+  // Chromium, the gateway with its media pipelines, the cloud and the simulators: seconds each on a busy host.
+  afterAll(() => chain?.stop(), 90_000);
 
   it('the specialist joins: video frames and ECG chunks arrive', async () => {
     await openConsult(page, cloud);

@@ -151,7 +151,8 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
     await nurse.goto(`${gw.httpUrl}/`);
     await signIn(specialist);
   }, 90_000);
-  afterAll(() => chain?.stop());
+  // Chromium, the gateway with its media pipelines, the cloud and the simulators: seconds each on a busy host.
+  afterAll(() => chain?.stop(), 90_000);
 
   it('both ways: the specialist sees and hears the cart’s room, the cart sees and hears the specialist', async () => {
     await callAndJoin(specialist);
