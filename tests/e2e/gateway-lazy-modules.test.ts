@@ -12,8 +12,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { gatewayBundle } from '../../cli/src/runtime/gateway-bundle.js';
 import { freePort } from '../../cloud/src/testing/mosquitto.js';
 import { CLI_MAIN } from '../chaos/rig.js';
 import { startServiceChild } from '../support/service-child.js';
@@ -69,8 +70,8 @@ it('the idle gateway loads neither the cloud, nor werift, nor the ONVIF client',
   // The modules loaded from their own files, and those inside the bundle's files that were loaded.
   const modules = [...loaded];
   const bundleDir = join(ROOT, 'cli', 'dist', 'gateway-bundle');
-  if (existsSync(join(bundleDir, 'meta.json'))) {
-    // A build with the bundle runs it (the lead's `npm test` builds it).
+  if (existsSync(join(bundleDir, 'meta.json')) && gatewayBundle(pathToFileURL(join(ROOT, 'cli', 'dist/'))).entry !== null) {
+    // A current bundle is what runs (npm run build makes it; a bare `tsc -b` afterwards makes it stale: the modules run).
     expect(loaded.some((u) => u.includes('/cli/dist/gateway-bundle/gateway.js'))).toBe(true);
     const meta = JSON.parse(readFileSync(join(bundleDir, 'meta.json'), 'utf8')) as BundleMeta;
     for (const u of loaded.filter((x) => x.includes('/cli/dist/gateway-bundle/'))) {
