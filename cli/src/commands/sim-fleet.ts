@@ -43,7 +43,6 @@ export interface FleetOptions {
   identities?: string;
   /** Profile the cloud started here (`node --cpu-prof`): its profiles are written in this directory. */
   cloudCpuProf?: string;
-
 }
 
 export interface FleetIo {
