@@ -21,6 +21,7 @@ DEB_PACKAGES=(
   poppler-utils # pdftotext: the report PDF tests read back what the cloud rendered
   rabbitmq-server # clustered MQTT broker (its MQTT plugin) for the cluster tests: tests start their own nodes on loopback
   ffmpeg onvif-tools # outside tools the simulated camera is tested with: ffmpeg plays its RTSP stream, onvif-util (libonvif) reads its ONVIF replies
+  procps # sysctl: .ci/run raises net.core.rmem_max for the forwarding unit's UDP receive buffers
   nginx-light # a load balancer (WebSocket upgrade proxied) in front of two cloud instances in the multi-instance test; the test starts its own on loopback
 )
 # The system packages install in the background while npm installs and builds (neither needs them: the
