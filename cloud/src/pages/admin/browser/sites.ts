@@ -56,8 +56,13 @@ export function startSites(t: TextsOf<typeof admin>): void {
     });
   });
   const startSitesTable = () => void fillSiteChoices(select, t).then(render);
+  const teamSite = byId<HTMLSelectElement>('team-site');
   const render = (sites: Site[]) => {
     known = sites;
+    // One request fills both site choices: the team form's gets the same options (or the same refusal).
+    const chosen = teamSite.value;
+    teamSite.replaceChildren(...[...select.options].map((o) => o.cloneNode(true)));
+    if (chosen) teamSite.value = chosen;
     showLevel();
     body.replaceChildren(
       ...sites.map((s) =>
@@ -74,7 +79,6 @@ export function startSites(t: TextsOf<typeof admin>): void {
       ),
     );
   };
-  void fillSiteChoices(byId('team-site') as HTMLSelectElement, t);
   startSitesTable();
   startOncall(t);
 }
