@@ -27,6 +27,7 @@ import {
   type SerialPacketEvent,
   type SerialParseErrorEvent,
   type Spo2Pulse,
+  type StreamItem,
   type StreamReadings,
   systemClock,
   UCUM,
@@ -110,6 +111,8 @@ class SerialDeviceService {
   private refusedAt = 0;
   private counts = { segments: 0, readings: 0, parseErrors: 0 };
   private readonly loggedErrors = new Set<string>();
+  /** Packets of the chunk being read, placed in time together (see flushPackets). */
+  private pending: SerialPacketEvent[] = [];
 
   constructor(
     private readonly cfg: SerialDeviceConfig,
@@ -162,6 +165,8 @@ class SerialDeviceService {
     this.reader.on('packet', (p) => this.onPacket(p));
     this.reader.on('parse-error', (e) => this.onParseError(e));
     this.reader.on('state', (s) => {
+      // Packets read before the port went away belong to the recording that ends here.
+      this.flushPackets();
       const shown = this.capture === 'refused' && s.state === 'connected' ? 'capture-refused' : s.state;
       o.devices.setDeviceState(this.deviceId, shown, { name: cfg.name ?? cfg.id, transport: 'serial' });
       if (s.state !== 'connected') {
@@ -178,6 +183,7 @@ class SerialDeviceService {
 
   async stop(): Promise<void> {
     await this.reader.stop();
+    this.flushPackets();
     this.segmenter?.end();
   }
 
@@ -188,28 +194,66 @@ class SerialDeviceService {
   private onPacket(ev: SerialPacketEvent): void {
     // Counted like a BLE notification, so /api/status shows the device's traffic.
     this.o.devices.countFrame(this.deviceId, 'serial', ev.receivedAt);
+    // The reader emits a chunk's packets one after another in one turn; they are placed together.
+    if (this.pending.length === 0) queueMicrotask(() => this.flushPackets());
+    this.pending.push(ev);
+  }
+
+  /**
+   * Places the pending packets' samples in time and records them. All packets of one chunk carry
+   * the chunk's receive time, yet only its last sample arrived then: a chunk is a backlog (the
+   * process or the adapter held it), so each earlier sample is placed one period before the next.
+   * Stamping them all with the receive time would make a backlog of more than `maxDriftMs` look
+   * like a loss the device could not report, and split the recording.
+   */
+  private flushPackets(): void {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const items = batch.map((ev) => {
+      try {
+        return this.readings.read(ev);
+      } catch (e) {
+        this.logger.error({ err: e, deviceId: this.deviceId }, 'serial packet could not be read');
+        return undefined;
+      }
+    });
+    // Samples (lost ones included) that follow each packet's last sample in its chunk.
+    const after = new Array<number>(batch.length).fill(0);
+    for (let i = batch.length - 2; i >= 0; i--) {
+      const next = items[i + 1];
+      const nextRows = (next?.rows?.length ?? 0) + (typeof next?.lost === 'number' ? next.lost : 0);
+      after[i] = batch[i + 1]!.receivedAt === batch[i]!.receivedAt ? after[i + 1]! + nextRows : 0;
+    }
+    batch.forEach((ev, i) => {
+      const item = items[i];
+      if (item) this.recordItem(item, ev.receivedAt, ev.receivedAt - after[i]! * this.periodMs());
+    });
+  }
+
+  /** `lastSampleAt`: when this packet's last sample was taken (its receive time less the backlog behind it). */
+  private recordItem(item: StreamItem, receivedAt: number, lastSampleAt: number): void {
     try {
-      const item = this.readings.read(ev);
       // The readings of one record (a spot check) are stored together or not at all.
-      if (item.readings) this.recordDrafts(item.readings, ev.receivedAt);
+      if (item.readings) this.recordDrafts(item.readings, receivedAt);
       // A counter gap of up to a second is filled with lost-sample markers; longer ends the recording.
       if (item.lost === 'break') this.segmenter?.end();
-      // The last lost sample was due one period before this packet (waveform() takes the last row's time).
-      else if (item.lost) this.waveform(this.lostRows(item.lost), ev.receivedAt - this.periodMs());
+      // The last lost sample was due one period before this packet's first (waveform() takes the last row's time).
+      else if (item.lost) this.waveform(this.lostRows(item.lost), lastSampleAt - (item.rows?.length ?? 1) * this.periodMs());
       if (item.rows) {
-        this.waveform(item.rows, ev.receivedAt);
+        this.waveform(item.rows, lastSampleAt);
         const s = this.sampled;
         if (item.liveGap !== undefined && s)
           this.o.live?.emit('samples', {
             deviceId: this.deviceId,
             leads: s.channels ?? [],
-            t0: ev.receivedAt - item.liveGap * s.periodMs,
+            t0: lastSampleAt - (item.liveGap + item.rows.length - 1) * s.periodMs,
             periodMs: s.periodMs,
             factor: s.factor ?? 1,
             rows: [...this.lostRows(item.liveGap), ...item.rows],
           });
       }
-      if (item.spo2Pulse) this.spo2Pulse(item.spo2Pulse, ev.receivedAt);
+      if (item.spo2Pulse) this.spo2Pulse(item.spo2Pulse, receivedAt);
     } catch (e) {
       this.logger.error({ err: e, deviceId: this.deviceId }, 'serial packet could not be recorded');
     }

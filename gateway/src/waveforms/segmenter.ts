@@ -4,8 +4,15 @@
  * id and its index so the cloud can join them; the last one says `last: true`. A full segment is
  * handed out when the next sample arrives (one sample period later), so the final segment of a
  * recording is always known and marked. Lost samples inside a recording are `null` → FHIR 'E'
- * (never a made-up value); when the sample clock and the wall clock drift apart by more than
- * `maxDriftMs` (a long loss the device could not report), the recording ends and a new one starts.
+ * (never a made-up value).
+ *
+ * Inside a recording the sample clock is the truth; the wall clock only reveals a loss the device
+ * could not report (a packet counter that wrapped). Samples cannot arrive before they were taken,
+ * so samples arriving early only mean the recording began on a late-delivered sample: they go on.
+ * Samples arriving more than `maxDriftMs` late are either a backlog (the process or the adapter
+ * held them: lateness shrinks as it drains, faster than real time) or a loss (lateness stays as
+ * wall time goes on). They are held until that is known: a backlog joins the recording; lateness
+ * that lasts `maxDriftMs` of wall time ends the recording, and the held samples start a new one.
  */
 
 export interface WaveformSegment {
@@ -33,6 +40,14 @@ export interface SegmenterOptions {
 
 type Row = readonly (number | null)[];
 
+/** Late samples held until their lateness is known to be a backlog or a loss. */
+interface LateRun {
+  rows: Row[];
+  /** Wall time of the first held sample, and of the latest. */
+  firstAt: number;
+  lastAt: number;
+}
+
 export class WaveformSegmenter {
   private recordingId: string | undefined;
   private index = 0;
@@ -42,6 +57,7 @@ export class WaveformSegmenter {
   private rows: Row[] = [];
   private segmentStart = 0;
   private held: WaveformSegment | undefined;
+  private late: LateRun | undefined;
 
   constructor(private readonly opts: SegmenterOptions) {
     if (!(opts.segmentSamples >= 1) || !(opts.periodMs > 0) || !(opts.channels >= 1)) throw new RangeError('segmenter: bad options');
@@ -55,23 +71,49 @@ export class WaveformSegmenter {
   push(rows: readonly Row[], firstAt: number): void {
     if (rows.length === 0) return;
     if (this.recordingId !== undefined) {
-      const expected = this.recordingStart + this.count * this.opts.periodMs;
-      if (Math.abs(firstAt - expected) > (this.opts.maxDriftMs ?? 1000)) this.end();
-    }
-    if (this.recordingId === undefined) {
-      // A recording starts at its first real sample, not with markers for samples before it.
-      const skip = rows.findIndex((r) => r.some((v) => v !== null));
-      if (skip < 0) return;
-      if (skip > 0) {
-        this.push(rows.slice(skip), firstAt + skip * this.opts.periodMs);
+      const maxDrift = this.opts.maxDriftMs ?? 1000;
+      const held = this.late?.rows.length ?? 0;
+      const expected = this.recordingStart + (this.count + held) * this.opts.periodMs;
+      if (firstAt - expected > maxDrift) {
+        const late = this.late ?? { rows: [], firstAt, lastAt: firstAt };
+        late.rows.push(...rows);
+        late.lastAt = firstAt + (rows.length - 1) * this.opts.periodMs;
+        this.late = late;
+        // Still late after maxDrift of wall time: samples were lost unseen; the recording ends there.
+        if (late.lastAt - late.firstAt > maxDrift) {
+          this.late = undefined;
+          this.close();
+          this.start(late.rows, late.firstAt);
+        }
         return;
       }
-      this.recordingId = this.opts.newRecordingId();
-      this.index = 0;
-      this.recordingStart = firstAt;
-      this.count = 0;
-      this.segmentStart = firstAt;
+      // On time again: the late samples were a backlog, in order, and join the recording.
+      const backlog = this.late;
+      this.late = undefined;
+      if (backlog) this.append(backlog.rows);
+      this.append(rows);
+      return;
     }
+    this.start(rows, firstAt);
+  }
+
+  private start(rows: readonly Row[], firstAt: number): void {
+    // A recording starts at its first real sample, not with markers for samples before it.
+    const skip = rows.findIndex((r) => r.some((v) => v !== null));
+    if (skip < 0) return;
+    if (skip > 0) {
+      this.start(rows.slice(skip), firstAt + skip * this.opts.periodMs);
+      return;
+    }
+    this.recordingId = this.opts.newRecordingId();
+    this.index = 0;
+    this.recordingStart = firstAt;
+    this.count = 0;
+    this.segmentStart = firstAt;
+    this.append(rows);
+  }
+
+  private append(rows: readonly Row[]): void {
     for (const row of rows) {
       if (this.held) {
         this.opts.onSegment(this.held);
@@ -86,6 +128,17 @@ export class WaveformSegmenter {
 
   /** Ends the current recording: its last segment (full or partial) goes out with `last: true`. */
   end(): void {
+    this.close();
+    // Late samples whose lateness was never resolved are not claimed to continue it: their own recording.
+    const late = this.late;
+    this.late = undefined;
+    if (late) {
+      this.start(late.rows, late.firstAt);
+      this.close();
+    }
+  }
+
+  private close(): void {
     if (this.recordingId === undefined) return;
     if (this.held) {
       this.opts.onSegment({ ...this.held, last: this.rows.length === 0 });

@@ -47,6 +47,46 @@ describe('WaveformSegmenter', () => {
       ['rec-2', '4', true],
     ]);
   });
+
+  it('keeps one recording through a backlog: 3 s of samples held back, then read at once', () => {
+    const { s, out } = segmenter(100);
+    for (let i = 0; i < 100; i++) s.push([[i]], i * 10);
+    // The reader stalled 3 s; the 300 samples taken meanwhile all arrive stamped with the same time.
+    for (let i = 100; i < 400; i++) s.push([[i]], 3990);
+    for (let i = 400; i < 450; i++) s.push([[i]], i * 10);
+    s.end();
+    expect(new Set(out.map((x) => x.recordingId))).toEqual(new Set(['rec-1']));
+    expect(out.flatMap((x) => x.data.split(' ').map(Number))).toEqual(Array.from({ length: 450 }, (_, i) => i));
+    // On the sample clock: segment k starts k × 100 samples after the first.
+    expect(out.map((x) => x.startMs)).toEqual([0, 1000, 2000, 3000, 4000]);
+  });
+
+  it('ends the recording where samples stay late for a second of wall time (a loss nobody reported)', () => {
+    const { s, out } = segmenter(100);
+    for (let i = 0; i < 150; i++) s.push([[i]], i * 10);
+    // 2.56 s of samples lost without a word (a counter that wrapped): the next ones arrive 2.56 s late, and stay so.
+    for (let i = 150; i < 400; i++) s.push([[i]], 2560 + i * 10);
+    s.end();
+    expect(out.map((x) => [x.recordingId, x.index, x.last, x.startMs, x.sampleCount])).toEqual([
+      ['rec-1', 0, false, 0, 100],
+      ['rec-1', 1, true, 1000, 50],
+      ['rec-2', 0, false, 4060, 100],
+      ['rec-2', 1, false, 5060, 100],
+      ['rec-2', 2, true, 6060, 50],
+    ]);
+    expect(out.flatMap((x) => x.data.split(' ').map(Number))).toEqual(Array.from({ length: 400 }, (_, i) => i));
+  });
+
+  it('goes on when samples arrive early: the recording began on a late-delivered sample', () => {
+    const { s, out } = segmenter(100);
+    s.push([[0]], 5000);
+    for (let i = 1; i < 200; i++) s.push([[i]], 2000 + i * 10);
+    s.end();
+    expect(out.map((x) => [x.recordingId, x.startMs, x.sampleCount])).toEqual([
+      ['rec-1', 5000, 100],
+      ['rec-1', 6000, 100],
+    ]);
+  });
 });
 
 describe('StableValueDetector', () => {
