@@ -8,8 +8,9 @@
  * Documents are fetched by the gateway from the cloud's link (HTTPS; plain HTTP only to a loopback
  * address) and streamed to the nurse page: the page never talks to the cloud itself.
  */
-import { type AgendaDocument, CartAgenda, type CartAgenda as CartAgendaMsg, compile, formatIssues } from '@telecart/protocol';
+import { type AgendaDocument, CartAgenda, type CartAgenda as CartAgendaMsg, compile } from '@telecart/protocol';
 import type { Logger } from '../logger.js';
+import { RetainedDocument, type RetainedDocumentStore, type RetainedRefusal } from '../sync/retained-document.js';
 
 const check = compile(CartAgenda);
 const STORE_KEY = 'doc:cloud-agenda';
@@ -18,12 +19,8 @@ export const MAX_AGENDA_BYTES = 1024 * 1024;
 /** The largest PDF relayed to the page (a signed report is tens of kB). */
 export const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
 
-export interface CartDayStore {
-  loadMeta(key: `doc:${string}`): string | undefined;
-  saveMeta(key: `doc:${string}`, value: string): void;
-}
-
-export type AgendaRefusal = 'oversize' | 'not-json' | 'schema' | 'wrong-gateway';
+export type CartDayStore = RetainedDocumentStore;
+export type AgendaRefusal = RetainedRefusal;
 
 /** Why a document could not be opened: unknown to this day, a link the gateway will not follow, the cloud's answer. */
 export class DocumentUnavailable extends Error {
@@ -45,58 +42,48 @@ export interface CartDayOptions {
 }
 
 export class CartDay {
-  private day: CartAgendaMsg | null = null;
-  private readonly refused: Record<AgendaRefusal, number> = { oversize: 0, 'not-json': 0, schema: 0, 'wrong-gateway': 0 };
-  private readonly listeners = new Set<(day: CartAgendaMsg) => void>();
+  private readonly doc: RetainedDocument<typeof CartAgenda>;
 
   constructor(private readonly o: CartDayOptions) {
-    const saved = o.store.loadMeta(STORE_KEY);
-    if (saved === undefined) return;
-    // What was stored was checked when it came; checked again (a newer gateway may have written it).
-    const r = this.parse(Buffer.from(saved));
-    if (r.ok) this.day = r.day;
-    else o.logger.warn({ reason: r.reason, detail: r.detail }, 'agenda: the stored day cannot be read; waiting for the cloud');
+    this.doc = new RetainedDocument({
+      name: 'agenda',
+      noun: 'day',
+      check,
+      storeKey: STORE_KEY,
+      maxBytes: MAX_AGENDA_BYTES,
+      gatewayId: o.gatewayId,
+      store: o.store,
+      logger: o.logger,
+      meanwhile: 'waiting for the cloud',
+    });
   }
 
   /** A payload from the agenda topic: kept when good, refused (logged) otherwise. */
   receive(payload: Buffer): boolean {
-    const r = this.parse(payload);
-    if (!r.ok) {
-      this.refused[r.reason]++;
-      this.o.logger.warn(
-        { reason: r.reason, detail: r.detail, kept: this.day?.at ?? null },
-        'agenda: refused a day from the cloud; the last good one is kept',
-      );
-      return false;
-    }
-    this.day = r.day;
-    this.o.store.saveMeta(STORE_KEY, JSON.stringify(r.day));
-    for (const l of this.listeners) l(r.day);
-    return true;
+    return this.doc.receive(payload);
   }
 
   /** Told of each good day as it lands (the nurse page's event stream pushes it); returns the unsubscribe. */
   onChange(listener: (day: CartAgendaMsg) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.doc.onChange(listener);
   }
 
   current(): CartAgendaMsg | null {
-    return this.day;
+    return this.doc.current();
   }
 
   refusals(): Readonly<Record<AgendaRefusal, number>> {
-    return { ...this.refused };
+    return this.doc.refusals();
   }
 
   /** The signed documents of one patient (the cart's local id), newest first. */
   documents(patient: string): AgendaDocument[] {
-    return (this.day?.documents ?? []).filter((d) => d.patient === patient);
+    return (this.doc.current()?.documents ?? []).filter((d) => d.patient === patient);
   }
 
   /** Fetches a document of this day from the cloud's link: the response, its body still to read. */
   async open(id: string): Promise<{ body: ReadableStream<Uint8Array>; length: number | null; doc: AgendaDocument }> {
-    const doc = this.day?.documents.find((d) => d.id === id);
+    const doc = this.doc.current()?.documents.find((d) => d.id === id);
     if (doc === undefined) throw new DocumentUnavailable(404, `no document ${id} in the cart's day`);
     const url = new URL(doc.url);
     if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname))))
@@ -121,21 +108,6 @@ export class CartDay {
       throw new DocumentUnavailable(502, `document ${id}: ${length} bytes, more than the ${MAX_DOCUMENT_BYTES} relayed`);
     }
     return { body: res.body, length: Number.isFinite(length) && length > 0 ? length : null, doc };
-  }
-
-  private parse(payload: Buffer): { ok: true; day: CartAgendaMsg } | { ok: false; reason: AgendaRefusal; detail: string } {
-    if (payload.length > MAX_AGENDA_BYTES) return { ok: false, reason: 'oversize', detail: `${payload.length} bytes` };
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch (e) {
-      return { ok: false, reason: 'not-json', detail: (e as Error).message };
-    }
-    const v = check.validate(json);
-    if (!v.ok) return { ok: false, reason: 'schema', detail: formatIssues(v.issues).slice(0, 500) };
-    if (v.value.gatewayId !== this.o.gatewayId)
-      return { ok: false, reason: 'wrong-gateway', detail: `for ${v.value.gatewayId}, this cart is ${this.o.gatewayId}` };
-    return { ok: true, day: v.value };
   }
 }
 

@@ -9,9 +9,9 @@
  * sign-in, which sets a new PIN (a newer pinSetAt in the list ends the lock).
  */
 import { Type } from '@sinclair/typebox';
-import { badgeHash, type CartNurse, CartNurses, compile, formatIssues } from '@telecart/protocol';
-import type { CartDayStore } from '../agenda/cart-day.js';
+import { badgeHash, type CartNurse, CartNurses, compile } from '@telecart/protocol';
 import type { Logger } from '../logger.js';
+import { RetainedDocument, type RetainedDocumentStore, type RetainedRefusal } from '../sync/retained-document.js';
 import { pinMatches } from './pin.js';
 
 const check = compile(CartNurses);
@@ -24,7 +24,7 @@ export const MAX_PIN_FAILURES = 5;
 /** 500 nurses with their verifiers are ~150 kB. */
 export const MAX_NURSES_BYTES = 512 * 1024;
 
-export type NursesRefusal = 'oversize' | 'not-json' | 'schema' | 'wrong-gateway';
+export type NursesRefusal = RetainedRefusal;
 
 export type PinOutcome =
   | { ok: true; nurse: CartNurse }
@@ -35,17 +35,21 @@ export type PinOutcome =
 export { badgeHash };
 
 export class NurseRoster {
-  private list: CartNurses | null = null;
+  private readonly list: RetainedDocument<typeof CartNurses>;
   private locks: Record<string, { failures: number; pinSetAt: string | null }> = {};
-  private readonly listeners = new Set<() => void>();
 
-  constructor(private readonly o: { gatewayId: string; store: CartDayStore; logger: Logger }) {
-    const saved = o.store.loadMeta(LIST_KEY);
-    if (saved !== undefined) {
-      const r = this.parse(Buffer.from(saved));
-      if (r.ok) this.list = r.list;
-      else o.logger.warn({ reason: r.reason, detail: r.detail }, 'nurses: the stored list cannot be read; waiting for the cloud');
-    }
+  constructor(private readonly o: { gatewayId: string; store: RetainedDocumentStore; logger: Logger }) {
+    this.list = new RetainedDocument({
+      name: 'nurses',
+      noun: 'list',
+      check,
+      storeKey: LIST_KEY,
+      maxBytes: MAX_NURSES_BYTES,
+      gatewayId: o.gatewayId,
+      store: o.store,
+      logger: o.logger,
+      meanwhile: 'waiting for the cloud',
+    });
     const locks = o.store.loadMeta(LOCK_KEY);
     if (locks !== undefined) {
       try {
@@ -60,28 +64,16 @@ export class NurseRoster {
 
   /** A payload from the nurses topic: kept when good, refused (logged) otherwise. */
   receive(payload: Buffer): boolean {
-    const r = this.parse(payload);
-    if (!r.ok) {
-      this.o.logger.warn(
-        { reason: r.reason, detail: r.detail, kept: this.list?.at ?? null },
-        'nurses: refused a list from the cloud; the last good one is kept',
-      );
-      return false;
-    }
-    this.list = r.list;
-    this.o.store.saveMeta(LIST_KEY, JSON.stringify(r.list));
-    for (const l of this.listeners) l();
-    return true;
+    return this.list.receive(payload);
   }
 
   /** Called after each accepted list (the full sign-in waits for its nurse's new PIN). */
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.list.onChange(() => listener());
   }
 
   nurses(): CartNurse[] {
-    return this.list?.nurses ?? [];
+    return this.list.current()?.nurses ?? [];
   }
 
   find(id: string): CartNurse | undefined {
@@ -126,20 +118,5 @@ export class NurseRoster {
     if (failures === 0) delete this.locks[id];
     else this.locks[id] = { failures, pinSetAt };
     this.o.store.saveMeta(LOCK_KEY, JSON.stringify(this.locks));
-  }
-
-  private parse(payload: Buffer): { ok: true; list: CartNurses } | { ok: false; reason: NursesRefusal; detail: string } {
-    if (payload.length > MAX_NURSES_BYTES) return { ok: false, reason: 'oversize', detail: `${payload.length} bytes` };
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch (e) {
-      return { ok: false, reason: 'not-json', detail: (e as Error).message };
-    }
-    const v = check.validate(json);
-    if (!v.ok) return { ok: false, reason: 'schema', detail: formatIssues(v.issues).slice(0, 500) };
-    if (v.value.gatewayId !== this.o.gatewayId)
-      return { ok: false, reason: 'wrong-gateway', detail: `for ${v.value.gatewayId}, this cart is ${this.o.gatewayId}` };
-    return { ok: true, list: v.value };
   }
 }

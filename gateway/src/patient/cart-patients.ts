@@ -5,20 +5,17 @@
  * list is written to the store, so the cart still has it offline after a restart. Until a list
  * has ever come, the configuration file's patients are the list (existing setups).
  */
-import { CartPatients, type CartPatients as CartPatientsMsg, compile, formatIssues } from '@telecart/protocol';
+import { CartPatients, compile } from '@telecart/protocol';
 import type { Logger } from '../logger.js';
+import { RetainedDocument, type RetainedDocumentStore, type RetainedRefusal } from '../sync/retained-document.js';
 
 const check = compile(CartPatients);
 const STORE_KEY = 'doc:cloud-patients';
 /** A list is ~150 bytes per patient; anything far larger is not one. */
 export const MAX_PATIENT_LIST_BYTES = 1024 * 1024;
 
-export interface CartPatientsStore {
-  loadMeta(key: `doc:${string}`): string | undefined;
-  saveMeta(key: `doc:${string}`, value: string): void;
-}
-
-export type PatientListRefusal = 'oversize' | 'not-json' | 'schema' | 'wrong-gateway';
+export type CartPatientsStore = RetainedDocumentStore;
+export type PatientListRefusal = RetainedRefusal;
 
 /** One patient as the cart knows it: the configuration file's entries have the same shape. */
 export interface CartResident {
@@ -39,63 +36,40 @@ export interface CartPatientListOptions {
 }
 
 export class CartPatientList {
-  private list: CartPatientsMsg | null = null;
-  private readonly listeners = new Set<() => void>();
-  private readonly refused: Record<PatientListRefusal, number> = { oversize: 0, 'not-json': 0, schema: 0, 'wrong-gateway': 0 };
+  private readonly doc: RetainedDocument<typeof CartPatients>;
 
   constructor(private readonly o: CartPatientListOptions) {
-    const saved = o.store.loadMeta(STORE_KEY);
-    if (saved === undefined) return;
-    const r = this.parse(Buffer.from(saved));
-    if (r.ok) this.list = r.list;
-    else o.logger.warn({ reason: r.reason, detail: r.detail }, 'patients: the stored list cannot be read; using the configured one');
+    this.doc = new RetainedDocument({
+      name: 'patients',
+      noun: 'list',
+      check,
+      storeKey: STORE_KEY,
+      maxBytes: MAX_PATIENT_LIST_BYTES,
+      gatewayId: o.gatewayId,
+      store: o.store,
+      logger: o.logger,
+      meanwhile: 'using the configured one',
+    });
   }
 
   /** A payload from the patients topic: kept (and stored) when good, refused (logged) otherwise. */
   receive(payload: Buffer): boolean {
-    const r = this.parse(payload);
-    if (!r.ok) {
-      this.refused[r.reason]++;
-      this.o.logger.warn(
-        { reason: r.reason, detail: r.detail, kept: this.list?.at ?? null },
-        'patients: refused a list from the cloud; the last good one is kept',
-      );
-      return false;
-    }
-    this.list = r.list;
-    this.o.store.saveMeta(STORE_KEY, JSON.stringify(r.list));
-    for (const l of this.listeners) l();
-    return true;
+    return this.doc.receive(payload);
   }
 
   /** Called after each good list (stored first); returns the unsubscribe function. */
   onChange(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.doc.onChange(() => listener());
   }
 
   /** The residents now: the cloud's last list, or the configuration's until one came. */
   residents(): { source: 'cloud' | 'config'; at: string | null; patients: readonly CartResident[] } {
-    if (this.list === null) return { source: 'config', at: null, patients: this.o.configured };
-    return { source: 'cloud', at: this.list.at, patients: this.list.patients };
+    const list = this.doc.current();
+    if (list === null) return { source: 'config', at: null, patients: this.o.configured };
+    return { source: 'cloud', at: list.at, patients: list.patients };
   }
 
   refusals(): Readonly<Record<PatientListRefusal, number>> {
-    return { ...this.refused };
-  }
-
-  private parse(payload: Buffer): { ok: true; list: CartPatientsMsg } | { ok: false; reason: PatientListRefusal; detail: string } {
-    if (payload.length > MAX_PATIENT_LIST_BYTES) return { ok: false, reason: 'oversize', detail: `${payload.length} bytes` };
-    let json: unknown;
-    try {
-      json = JSON.parse(payload.toString('utf8'));
-    } catch (e) {
-      return { ok: false, reason: 'not-json', detail: (e as Error).message };
-    }
-    const v = check.validate(json);
-    if (!v.ok) return { ok: false, reason: 'schema', detail: formatIssues(v.issues).slice(0, 500) };
-    if (v.value.gatewayId !== this.o.gatewayId)
-      return { ok: false, reason: 'wrong-gateway', detail: `for ${v.value.gatewayId}, this cart is ${this.o.gatewayId}` };
-    return { ok: true, list: v.value };
+    return this.doc.refusals();
   }
 }
