@@ -16,55 +16,23 @@
 //   - glass to glass, each way (flash painted → flash shown)
 //   - what each side sends (outbound-rtp, kbit/s, audio and video) and each browser's CPU
 //     (its whole process tree) while the conversation runs
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, INSIDE, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const INSIDE = 'TELECART_BENCH_NETNS';
-const MARK = '@@conversation-result ';
+const MARK = resultMark('conversation');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? Number(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))].toFixed(1)) : null;
-};
-const row = (xs) => ({ p50: pct(xs, 50), p95: pct(xs, 95), n: xs.length });
 
 /** Runs the measurement in a fresh namespace; { skipped } when this machine cannot. */
 export async function benchConversation(opts = {}) {
-  if (process.getuid?.() !== 0) return { skipped: 'conversation: skipped (needs root for a network namespace with only lo)' };
-  if (!existsSync(CHROMIUM)) return { skipped: `conversation: skipped (no Chromium at ${CHROMIUM})` };
-  const ns = `cvbench${process.pid % 10_000}`;
-  spawnSync('ip', ['netns', 'del', ns]);
-  try {
-    execFileSync('ip', ['netns', 'add', ns]);
-    execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-  } catch (e) {
-    return { skipped: `conversation: skipped (ip netns failed: ${e.message.split('\n')[0]})` };
-  }
-  try {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, fileURLToPath(import.meta.url)], {
-      env: {
-        ...process.env,
-        [INSIDE]: ns,
-        TELECART_BENCH_FLASHES: String(opts.flashes ?? 20),
-        TELECART_BENCH_JOINS: String(opts.joins ?? 3),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d.toString();
-    });
-    const code = await new Promise((r) => child.once('close', r));
-    const line = out.split('\n').find((l) => l.startsWith(MARK));
-    if (code !== 0 || !line) return { skipped: `conversation: failed (exit ${code}): ${out.slice(-500)}` };
-    return JSON.parse(line.slice(MARK.length));
-  } finally {
-    spawnSync('ip', ['netns', 'del', ns]);
-  }
+  return runInNamespace({
+    name: 'conversation',
+    prefix: 'cvbench',
+    script: fileURLToPath(import.meta.url),
+    env: { TELECART_BENCH_FLASHES: String(opts.flashes ?? 20), TELECART_BENCH_JOINS: String(opts.joins ?? 3) },
+  });
 }
 
 export function printConversation(r) {

@@ -19,45 +19,24 @@
 // the run; needs root and the Debian chromium, else says so and measures nothing.
 //
 //   `node bench/participants.mjs` prints the tables; bench/index.mjs calls benchParticipants().
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, INSIDE, resultMark, runInNamespace } from './support/in-namespace.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const INSIDE = 'TELECART_BENCH_NETNS';
-const MARK = '@@participants-result ';
+const MARK = resultMark('participants');
 const PARTIES = ['cart', 'specialist', 'guest 1', 'guest 2'];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the measurement in a fresh namespace; { skipped } when this machine cannot. */
 export async function benchParticipants(opts = {}) {
-  if (process.getuid?.() !== 0) return { skipped: 'participants: skipped (needs root for a network namespace with only lo)' };
-  if (!existsSync(CHROMIUM)) return { skipped: `participants: skipped (no Chromium at ${CHROMIUM})` };
-  const ns = `ptbench${process.pid % 10_000}`;
-  spawnSync('ip', ['netns', 'del', ns]);
-  try {
-    execFileSync('ip', ['netns', 'add', ns]);
-    execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-  } catch (e) {
-    return { skipped: `participants: skipped (ip netns failed: ${e.message.split('\n')[0]})` };
-  }
-  try {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, fileURLToPath(import.meta.url)], {
-      env: { ...process.env, [INSIDE]: ns, TELECART_BENCH_SECONDS: String(opts.seconds ?? 20) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d.toString();
-    });
-    const code = await new Promise((r) => child.once('close', r));
-    const line = out.split('\n').find((l) => l.startsWith(MARK));
-    if (code !== 0 || !line) return { skipped: `participants: failed (exit ${code}): ${out.slice(-500)}` };
-    return JSON.parse(line.slice(MARK.length));
-  } finally {
-    spawnSync('ip', ['netns', 'del', ns]);
-  }
+  return runInNamespace({
+    name: 'participants',
+    prefix: 'ptbench',
+    script: fileURLToPath(import.meta.url),
+    env: { TELECART_BENCH_SECONDS: String(opts.seconds ?? 20) },
+  });
 }
 
 export function printParticipants(r) {

@@ -16,49 +16,22 @@
 //   - gateway CPU (this process + its GStreamer children) and RSS during the session
 //   - encoder restart → first RTP packet (the cost of a bitrate change or forced keyframe with gst-launch)
 // Figures and decisions: docs/teleconsult-media.md.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM, INSIDE, pct, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const INSIDE = 'TELECART_BENCH_NETNS';
-const MARK = '@@teleconsult-result ';
+const MARK = resultMark('teleconsult');
 
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? Number(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))].toFixed(1)) : null;
-};
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const row = (xs) => ({ p50: pct(xs, 50), p95: pct(xs, 95), n: xs.length });
 
 /** Runs the measurement in a fresh namespace; { skipped } when this machine cannot. */
 export async function benchTeleconsult(opts = {}) {
-  if (process.getuid?.() !== 0) return { skipped: 'teleconsult: skipped (needs root for a network namespace with only lo)' };
-  if (!existsSync(CHROMIUM)) return { skipped: `teleconsult: skipped (no Chromium at ${CHROMIUM})` };
-  const ns = `tcbench${process.pid % 10_000}`;
-  spawnSync('ip', ['netns', 'del', ns]);
-  try {
-    execFileSync('ip', ['netns', 'add', ns]);
-    execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-  } catch (e) {
-    return { skipped: `teleconsult: skipped (ip netns failed: ${e.message.split('\n')[0]})` };
-  }
-  try {
-    const child = spawn('ip', ['netns', 'exec', ns, process.execPath, fileURLToPath(import.meta.url)], {
-      env: { ...process.env, [INSIDE]: ns, TELECART_BENCH_FLASHES: String(opts.flashes ?? 24) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d.toString();
-    });
-    const code = await new Promise((r) => child.once('close', r));
-    const line = out.split('\n').find((l) => l.startsWith(MARK));
-    if (code !== 0 || !line) return { skipped: `teleconsult: failed (exit ${code}): ${out.slice(-500)}` };
-    return JSON.parse(line.slice(MARK.length));
-  } finally {
-    spawnSync('ip', ['netns', 'del', ns]);
-  }
+  return runInNamespace({
+    name: 'teleconsult',
+    prefix: 'tcbench',
+    script: fileURLToPath(import.meta.url),
+    env: { TELECART_BENCH_FLASHES: String(opts.flashes ?? 24) },
+  });
 }
 
 export function printTeleconsult(r) {
