@@ -43,3 +43,31 @@ export function InlineScript(props: { source: string }): VNode {
 export function InlineStyle(props: { css: string }): VNode {
   return <style dangerouslySetInnerHTML={{ __html: refuseClosingTag(props.css, 'style') }} />;
 }
+
+/**
+ * The <head> every page has: charset, viewport, title, icon and its inlined stylesheets, in that
+ * order. Anything else a page needs there (a referrer policy, a linked stylesheet) comes as children,
+ * before the styles.
+ */
+export function PageHead(props: {
+  title: string;
+  icon: string;
+  css: string | readonly string[];
+  /** The catalogue key the page's script re-translates the title with, when it does. */
+  titleKey?: string;
+  children?: ComponentChildren;
+}): VNode {
+  const styles = typeof props.css === 'string' ? [props.css] : props.css;
+  return (
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      {props.children}
+      <title data-i18n={props.titleKey}>{props.title}</title>
+      <link rel="icon" href={props.icon} type="image/svg+xml" />
+      {styles.map((css) => (
+        <InlineStyle css={css} />
+      ))}
+    </head>
+  );
+}

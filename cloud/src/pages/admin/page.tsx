@@ -6,7 +6,7 @@
  */
 
 import { INS_OIDS } from '@telecart/devices';
-import { admin, InlineScript, InlineStyle, type Lang, loadPageBundle, renderDocument, type TextsOf, textsIn } from '@telecart/ui';
+import { admin, InlineScript, type Lang, loadPageBundle, PageHead, renderDocument, type TextsOf, textsIn } from '@telecart/ui';
 import { ROLES } from '../../auth/permissions.js';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
@@ -228,13 +228,7 @@ export function renderAdminPage(lang: Lang): string {
   ] as const;
   return renderDocument(
     <html lang={lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{t.title}</title>
-        <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
-        <InlineStyle css={ADMIN_CSS} />
-      </head>
+      <PageHead title={t.title} icon={FAVICON_HREF} css={ADMIN_CSS} />
       <body>
         <main>
           <h1>{t.heading}</h1>

@@ -3,7 +3,7 @@
  * one) and the list of acts (GET /acts: filters by period, site, specialist, status, and the CSV
  * export with the same filters). Rendered on the server; browser/main.ts only posts the form.
  */
-import { agenda, format, InlineScript, InlineStyle, type Lang, loadPageBundle, renderDocument, type TextsOf, textsIn } from '@telecart/ui';
+import { agenda, format, InlineScript, type Lang, loadPageBundle, PageHead, renderDocument, type TextsOf, textsIn } from '@telecart/ui';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
 import type { AppointmentRecord } from '../../store/appointment-records.js';
@@ -98,13 +98,7 @@ export function renderAgendaPage(v: AgendaView): string {
   const link = (view: string, date: string) => `/agenda?view=${view}&date=${date}&lang=${v.lang}`;
   return renderDocument(
     <html lang={v.lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{t.title}</title>
-        <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
-        <InlineStyle css={DASHBOARD_CSS} />
-      </head>
+      <PageHead title={t.title} icon={FAVICON_HREF} css={DASHBOARD_CSS} />
       <body>
         <main>
           <Nav t={t} lang={v.lang} />
@@ -258,13 +252,7 @@ export function renderActsPage(v: ActsView): string {
   const f = v.filters;
   return renderDocument(
     <html lang={v.lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{t.actsTitle}</title>
-        <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
-        <InlineStyle css={DASHBOARD_CSS} />
-      </head>
+      <PageHead title={t.actsTitle} icon={FAVICON_HREF} css={DASHBOARD_CSS} />
       <body>
         <main>
           <Nav t={t} lang={v.lang} />

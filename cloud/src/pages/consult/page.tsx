@@ -7,7 +7,7 @@
  */
 import { SUMMARY_VITALS, VITAL_CATALOGUE } from '@telecart/devices';
 import type { TeleconsultStatus } from '@telecart/protocol';
-import { CATALOGUE, InlineScript, InlineStyle, JsonData, type Lang, loadPageBundle, renderDocument, textsIn } from '@telecart/ui';
+import { CATALOGUE, InlineScript, JsonData, type Lang, loadPageBundle, PageHead, renderDocument, textsIn } from '@telecart/ui';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
 import { STATUS_LABELS } from '../../teleconsult/status-machine.js';
@@ -39,13 +39,7 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
   };
   return renderDocument(
     <html lang={o.lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title data-i18n="title">{t.title}</title>
-        <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
-        <InlineStyle css={CONSULT_CSS} />
-      </head>
+      <PageHead title={t.title} icon={FAVICON_HREF} css={CONSULT_CSS} titleKey="title" />
       <body data-view="loading">
         <header>
           <h1 data-i18n="heading">{t.heading}</h1>

@@ -5,7 +5,7 @@
  * the language. Script and style are inline, allowed by hash; nothing loads from elsewhere:
  * hospital networks are often cut off from the Internet.
  */
-import { common, dashboard, InlineScript, InlineStyle, type Lang, loadPageBundle, renderDocument } from '@telecart/ui';
+import { common, dashboard, InlineScript, type Lang, loadPageBundle, PageHead, renderDocument } from '@telecart/ui';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
 import type { GatewayRecord } from '../../store/cloud-store.js';
@@ -36,13 +36,7 @@ export function renderDashboardPage(
   const say = (key: keyof typeof dashboard) => dashboard[key][lang];
   return renderDocument(
     <html lang={lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title data-i18n="title">{say('title')}</title>
-        <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
-        <InlineStyle css={DASHBOARD_CSS} />
-      </head>
+      <PageHead title={say('title')} icon={FAVICON_HREF} css={DASHBOARD_CSS} titleKey="title" />
       <body>
         <header>
           <h1 data-i18n="heading">{say('heading')}</h1>

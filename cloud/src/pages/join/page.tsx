@@ -7,7 +7,7 @@
  * specialist (browser/call.ts; docs/teleconsultation.md). A guest's link (GET /guest/:token) shows the
  * same page without the identity step.
  */
-import { format, home, InlineScript, InlineStyle, join, type Lang, loadPageBundle, renderDocument, textsIn } from '@telecart/ui';
+import { format, home, InlineScript, join, type Lang, loadPageBundle, PageHead, renderDocument, textsIn } from '@telecart/ui';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
 import { DASHBOARD_CSS } from '../dashboard/style.js';
@@ -29,15 +29,9 @@ export function renderJoinPage(
   const c = textsIn(home, o.lang);
   return renderDocument(
     <html lang={o.lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <PageHead title={t.pageTitle} icon={FAVICON_HREF} css={[DASHBOARD_CSS, JOIN_CSS]}>
         <meta name="referrer" content="no-referrer" />
-        <title>{t.pageTitle}</title>
-        <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
-        <InlineStyle css={DASHBOARD_CSS} />
-        <InlineStyle css={JOIN_CSS} />
-      </head>
+      </PageHead>
       <body>
         {o.ok ? (
           <main id="join">

@@ -3,7 +3,7 @@
  * The server renders the form in the asked language; browser/main.ts posts it. Script and style
  * are inline, allowed by hash: no eval, no third-party origin.
  */
-import { CATALOGUE, format, InlineScript, InlineStyle, type Lang, loadPageBundle, renderDocument, textsIn } from '@telecart/ui';
+import { CATALOGUE, format, InlineScript, InlineStyle, type Lang, loadPageBundle, PageHead, renderDocument, textsIn } from '@telecart/ui';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
 import { DASHBOARD_CSS } from '../dashboard/style.js';
@@ -30,13 +30,7 @@ export function renderLoginPage(o: LoginPageOptions): string {
   const start = `auth/oidc/start?${new URLSearchParams({ next: o.next, lang: o.lang }).toString()}`;
   return renderDocument(
     <html lang={o.lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{t.title}</title>
-        <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
-        <InlineStyle css={DASHBOARD_CSS} />
-      </head>
+      <PageHead title={t.title} icon={FAVICON_HREF} css={DASHBOARD_CSS} />
       <body>
         <main>
           <h1>{t.heading}</h1>

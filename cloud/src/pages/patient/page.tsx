@@ -11,11 +11,11 @@ import {
   common,
   format,
   InlineScript,
-  InlineStyle,
   JsonData,
   type Lang,
   loadPageBundle,
   patient as messages,
+  PageHead,
   renderDocument,
   type TextsOf,
   textsIn,
@@ -96,14 +96,9 @@ function formatValue(r: LatestTrendReading, t: Texts): string {
 
 function Head(props: { title: string; t: Texts; uplot?: PatientPageOptions['uplot'] }) {
   return (
-    <head>
-      <meta charset="utf-8" />
-      <meta name="viewport" content="width=device-width, initial-scale=1" />
-      <title>{props.title}</title>
-      <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
+    <PageHead title={props.title} icon={FAVICON_HREF} css={PATIENT_PAGE_CSS}>
       {props.uplot && <link rel="stylesheet" href={props.uplot.css.href} integrity={props.uplot.css.integrity} />}
-      <InlineStyle css={PATIENT_PAGE_CSS} />
-    </head>
+    </PageHead>
   );
 }
 

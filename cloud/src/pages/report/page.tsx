@@ -3,7 +3,7 @@
  * the act: the six sections, save, sign, correct; the versions with their PDFs. The server renders
  * the empty form; browser/main.ts reads and writes through the report API.
  */
-import { InlineScript, InlineStyle, type Lang, loadPageBundle, renderDocument, report, textsIn } from '@telecart/ui';
+import { InlineScript, type Lang, loadPageBundle, PageHead, renderDocument, report, textsIn } from '@telecart/ui';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
 import { REPORT_SECTIONS } from '../../report/content.js';
@@ -19,13 +19,7 @@ export function renderReportPage(o: { lang: Lang; sessionId: string }): string {
   const t = textsIn(report, o.lang);
   return renderDocument(
     <html lang={o.lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{t.pageTitle}</title>
-        <link rel="icon" href={FAVICON_HREF} type="image/svg+xml" />
-        <InlineStyle css={DASHBOARD_CSS} />
-      </head>
+      <PageHead title={t.pageTitle} icon={FAVICON_HREF} css={DASHBOARD_CSS} />
       <body>
         <main id="report" data-session={o.sessionId}>
           <h1>{t.title}</h1>

@@ -9,12 +9,12 @@
 import { labelsByLoinc, UNIT_DISPLAY } from '@telecart/devices';
 import {
   cspHash,
-  InlineStyle,
   JsonData,
   type Lang,
   loadPageBundle,
   nurse,
   type PageBundle,
+  PageHead,
   renderDocument,
   type TextsOf,
   textsIn,
@@ -132,13 +132,7 @@ export function renderNursePage(lang: Lang = 'fr', convo: NurseConversationSetup
   const vitals: NurseVitals = { labels: labelsByLoinc(), units: UNIT_DISPLAY };
   const html = renderDocument(
     <html lang={lang}>
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>telecart</title>
-        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-        <InlineStyle css={NURSE_PAGE_CSS} />
-      </head>
+      <PageHead title="telecart" icon="/favicon.svg" css={NURSE_PAGE_CSS} />
       <body>
         <header>
           <h1 data-i18n="title">{t.title}</h1>
