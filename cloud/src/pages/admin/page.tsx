@@ -11,6 +11,7 @@ import { ROLES } from '../../auth/permissions.js';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
 import type { IDENTITY_STATUSES } from '../../store/directory-records.js';
+import { Field, ListTable } from './parts.js';
 import { CartEnrol, SitesTab } from './sites-tab.js';
 import { ADMIN_CSS } from './style.js';
 
@@ -30,47 +31,15 @@ export const STATUS_KEYS = {
   qualified: 'statusQualified',
 } as const satisfies Record<(typeof IDENTITY_STATUSES)[number], keyof T>;
 
-function Field(props: { id: string; label: string; children: preact.ComponentChildren }) {
-  return (
-    <label for={props.id}>
-      {props.label}
-      {props.children}
-    </label>
-  );
-}
-
 function AccountsTab({ t }: { t: T }) {
   return (
     <section id="tab-accounts" role="tabpanel" aria-labelledby="tab-button-accounts" hidden>
-      <table id="accounts">
-        <thead>
-          <tr>
-            <th scope="col">{t.id}</th>
-            <th scope="col">{t.name}</th>
-            <th scope="col">{t.role}</th>
-            <th scope="col">{t.sites}</th>
-            <th scope="col">{t.state}</th>
-            <th scope="col">{t.actions}</th>
-          </tr>
-        </thead>
-        <tbody />
-      </table>
+      <ListTable id="accounts" columns={[t.id, t.name, t.role, t.sites, t.state, t.actions]} />
       <p id="accounts-message" role="status" />
       <section id="nurse-credentials" aria-labelledby="nurse-credentials-heading" hidden>
         <h2 id="nurse-credentials-heading">{t.nurseCredentials}</h2>
         <p>{t.nurseCredentialsHint}</p>
-        <table id="nurses">
-          <thead>
-            <tr>
-              <th scope="col">{t.nurse}</th>
-              <th scope="col">{t.nurseCarts}</th>
-              <th scope="col">{t.pin}</th>
-              <th scope="col">{t.badge}</th>
-              <th scope="col">{t.actions}</th>
-            </tr>
-          </thead>
-          <tbody />
-        </table>
+        <ListTable id="nurses" columns={[t.nurse, t.nurseCarts, t.pin, t.badge, t.actions]} />
         <p id="nurses-empty" hidden>
           {t.noNurses}
         </p>
@@ -111,20 +80,7 @@ function AccountsTab({ t }: { t: T }) {
 function CartsTab({ t }: { t: T }) {
   return (
     <section id="tab-carts" role="tabpanel" aria-labelledby="tab-button-carts" hidden>
-      <table id="carts">
-        <thead>
-          <tr>
-            <th scope="col">{t.cart}</th>
-            <th scope="col">{t.site}</th>
-            <th scope="col">{t.state}</th>
-            <th scope="col">{t.backlog}</th>
-            <th scope="col">{t.version}</th>
-            <th scope="col">{t.lastSeen}</th>
-            <th scope="col">{t.actions}</th>
-          </tr>
-        </thead>
-        <tbody />
-      </table>
+      <ListTable id="carts" columns={[t.cart, t.site, t.state, t.backlog, t.version, t.lastSeen, t.actions]} />
       <p id="carts-empty" hidden>
         {t.noCarts}
       </p>
@@ -136,18 +92,7 @@ function CartsTab({ t }: { t: T }) {
 function PatientsTab({ t }: { t: T }) {
   return (
     <section id="tab-patients" role="tabpanel" aria-labelledby="tab-button-patients" hidden>
-      <table id="patients">
-        <thead>
-          <tr>
-            <th scope="col">{t.id}</th>
-            <th scope="col">{t.patient}</th>
-            <th scope="col">{t.birthDate}</th>
-            <th scope="col">{t.identityStatus}</th>
-            <th scope="col">{t.location}</th>
-          </tr>
-        </thead>
-        <tbody />
-      </table>
+      <ListTable id="patients" columns={[t.id, t.patient, t.birthDate, t.identityStatus, t.location]} />
       <p id="patients-message" role="status" />
       <h2>{t.duplicates}</h2>
       <ul id="duplicates" />

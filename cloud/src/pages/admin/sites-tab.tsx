@@ -1,34 +1,14 @@
 /** The Sites tab of the administration page: the administrator's sites and the on-call teams of their programmes (browser/sites.ts, browser/oncall.ts). */
 import type { admin, TextsOf } from '@telecart/ui';
 import { PROGRAMMES } from '../../alerts/config.js';
+import { Field, ListTable } from './parts.js';
 
 type T = TextsOf<typeof admin>;
-
-function Field(props: { id: string; label: string; children: preact.ComponentChildren }) {
-  return (
-    <label for={props.id}>
-      {props.label}
-      {props.children}
-    </label>
-  );
-}
 
 export function SitesTab({ t }: { t: T }) {
   return (
     <section id="tab-sites" role="tabpanel" aria-labelledby="tab-button-sites" hidden>
-      <table id="sites">
-        <thead>
-          <tr>
-            <th scope="col">{t.id}</th>
-            <th scope="col">{t.name}</th>
-            <th scope="col">{t.kind}</th>
-            <th scope="col">{t.carts}</th>
-            <th scope="col">{t.contact}</th>
-            <th scope="col">{t.acrPolicy}</th>
-          </tr>
-        </thead>
-        <tbody />
-      </table>
+      <ListTable id="sites" columns={[t.id, t.name, t.kind, t.carts, t.contact, t.acrPolicy]} />
       <p id="sites-message" role="status" />
       <form id="acr-form">
         <Field id="acr-site" label={t.site}>
@@ -42,18 +22,7 @@ export function SitesTab({ t }: { t: T }) {
         </p>
       </form>
       <h2>{t.oncall}</h2>
-      <table id="teams">
-        <thead>
-          <tr>
-            <th scope="col">{t.team}</th>
-            <th scope="col">{t.site}</th>
-            <th scope="col">{t.programme}</th>
-            <th scope="col">{t.members}</th>
-            <th scope="col">{t.quietHours}</th>
-          </tr>
-        </thead>
-        <tbody />
-      </table>
+      <ListTable id="teams" columns={[t.team, t.site, t.programme, t.members, t.quietHours]} />
       <p id="teams-empty" hidden>
         {t.noTeams}
       </p>
