@@ -11,21 +11,11 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import type { CompiledQuery } from 'kysely';
 import pg from 'pg';
 import { loginHow, type StoredLogin, type StoredLoginState } from '../teleconsult/logins.js';
-import type { AccountRecord } from './account-records.js';
 import { type AccountDatabase, AccountTables } from './account-tables.js';
 import { type ActLeaseDatabase, ActLeaseTables } from './act-lease-tables.js';
-import type { ActLinkRecord } from './act-link-records.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
-import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
+import type { AlertRecord, AlertTrigger } from './alert-records.js';
 import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
-import type {
-  AppointmentBooking,
-  AppointmentClaim,
-  AppointmentQuery,
-  AppointmentRecord,
-  BookResult,
-  ChangeResult,
-} from './appointment-records.js';
 import { type AppointmentDatabase, AppointmentTables } from './appointment-tables.js';
 import { batchResult, conflictOutcome, type Outcome, patientsOf, type StoredKey, splitBatch } from './batch-outcome.js';
 import type {
@@ -40,50 +30,20 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
-import type {
-  Admission,
-  DirectoryPatient,
-  DirectoryResult,
-  IdentityFields,
-  LikelyDuplicate,
-  NewDirectoryPatient,
-  PatientMovement,
-} from './directory-records.js';
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
-import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
 import { type EnrolmentDatabase, EnrolmentTables } from './enrolment-tables.js';
-import type { LinkIdentityRecord } from './link-identity-records.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
-import type { NurseProfile, NurseRecord } from './nurse-records.js';
 import { type NurseDatabase, NurseTables } from './nurse-tables.js';
-import type {
-  AlertEscalation,
-  EscalationStep,
-  OutboxInput,
-  OutboxLease,
-  OutboxMessage,
-  OutboxQuery,
-  OutboxSettlement,
-  OutboxStatus,
-} from './outbox-records.js';
+import type { EscalationStep, OutboxInput } from './outbox-records.js';
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { type ReferringGpDatabase, ReferringGpTables } from './referring-gp-tables.js';
-import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
-import type { OncallTeamRecord, SiteRecord } from './site-records.js';
 import { type SiteDatabase, SiteTables } from './site-tables.js';
 import { postgresDialect, postgresKysely } from './store-dialect.js';
-import type {
-  AuditEvent,
-  AuditEventInput,
-  AuditQuery,
-  RelayState,
-  TeleconsultationQuery,
-  TeleconsultationRecord,
-} from './teleconsult-records.js';
+import { TablesStore } from './tables-store.js';
 import { type TeleconsultDatabase, TeleconsultTables } from './teleconsult-tables.js';
 import type { ThrottleDecide, ThrottleRow } from './throttle-records.js';
 
@@ -251,45 +211,35 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export class PostgresStore implements CloudStore {
+export class PostgresStore extends TablesStore implements CloudStore {
   private closed = false;
-  private readonly teleconsult: TeleconsultTables;
-  private readonly appointments: AppointmentTables;
-  private readonly alerts: AlertTables;
-  private readonly outbox: OutboxTables;
-  private readonly reports: ReportTables;
-  private readonly actLinks: ActLinkTables;
-  readonly actLeases: ActLeaseTables;
-  readonly referringGps: ReferringGpTables;
-  private readonly linkIdentity: LinkIdentityTables;
-  private readonly directory: DirectoryTables;
-  private readonly accounts: AccountTables;
-  private readonly siteTables: SiteTables;
-  private readonly nurses: NurseTables;
-  private readonly enrolments: EnrolmentTables;
   private readonly rows: RowDecoder;
 
   private constructor(
     private readonly pool: pg.Pool,
-    private readonly now: () => Date,
+    now: () => Date,
     onUnreadableRow: UnreadableRowListener | undefined,
   ) {
+    super();
+    this.now = now;
     this.rows = new RowDecoder(onUnreadableRow);
     // No Kysely transaction is used (the stores run their own), so each set of tables has its own.
-    this.teleconsult = new TeleconsultTables(postgresKysely<TeleconsultDatabase>(pool), postgresDialect);
-    this.appointments = new AppointmentTables(postgresKysely<AppointmentDatabase>(pool), postgresDialect);
-    this.alerts = new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows);
-    this.reports = new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect);
-    this.actLinks = new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect);
-    this.actLeases = new ActLeaseTables(postgresKysely<ActLeaseDatabase>(pool), postgresDialect);
-    this.referringGps = new ReferringGpTables(postgresKysely<ReferringGpDatabase>(pool), postgresDialect);
-    this.linkIdentity = new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect);
-    this.directory = new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect);
-    this.accounts = new AccountTables(postgresKysely<AccountDatabase>(pool), postgresDialect);
-    this.siteTables = new SiteTables(postgresKysely<SiteDatabase>(pool), postgresDialect);
-    this.nurses = new NurseTables(postgresKysely<NurseDatabase>(pool), postgresDialect);
-    this.enrolments = new EnrolmentTables(postgresKysely<EnrolmentDatabase>(pool), postgresDialect);
-    this.outbox = new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect);
+    this.tables = {
+      teleconsult: new TeleconsultTables(postgresKysely<TeleconsultDatabase>(pool), postgresDialect),
+      appointments: new AppointmentTables(postgresKysely<AppointmentDatabase>(pool), postgresDialect),
+      alerts: new AlertTables(postgresKysely<AlertDatabase>(pool), postgresDialect, this.rows),
+      reports: new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect),
+      actLinks: new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect),
+      actLeases: new ActLeaseTables(postgresKysely<ActLeaseDatabase>(pool), postgresDialect),
+      referringGps: new ReferringGpTables(postgresKysely<ReferringGpDatabase>(pool), postgresDialect),
+      linkIdentity: new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect),
+      directory: new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect),
+      accounts: new AccountTables(postgresKysely<AccountDatabase>(pool), postgresDialect),
+      siteTables: new SiteTables(postgresKysely<SiteDatabase>(pool), postgresDialect),
+      nurses: new NurseTables(postgresKysely<NurseDatabase>(pool), postgresDialect),
+      enrolments: new EnrolmentTables(postgresKysely<EnrolmentDatabase>(pool), postgresDialect),
+      outbox: new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect),
+    };
   }
 
   /** Runs a compiled statement on a transaction's connection; rows changed. */
@@ -299,9 +249,9 @@ export class PostgresStore implements CloudStore {
 
   /** The alert upsert plus, for an alert it opens, its escalation row (migration 12): same transaction. */
   private async upsertAlertIn(c: pg.PoolClient, t: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {
-    const q = this.alerts.upsertStatement(t);
-    const r = this.alerts.upserted((await c.query<AlertRow & pg.QueryResultRow>(q.sql, [...q.parameters])).rows[0]);
-    if (r.created) await this.runCompiled(c, this.outbox.escalationInsert(r.alert.id, new Date(r.alert.openedAt)));
+    const q = this.tables.alerts.upsertStatement(t);
+    const r = this.tables.alerts.upserted((await c.query<AlertRow & pg.QueryResultRow>(q.sql, [...q.parameters])).rows[0]);
+    if (r.created) await this.runCompiled(c, this.tables.outbox.escalationInsert(r.alert.id, new Date(r.alert.openedAt)));
     return r;
   }
 
@@ -544,50 +494,6 @@ export class PostgresStore implements CloudStore {
     return new Map(res.rows.map((r) => [r.local_id, r.patient_id]));
   }
 
-  createDirectoryPatient(p: NewDirectoryPatient): Promise<DirectoryResult> {
-    return this.directory.create(p);
-  }
-
-  updateDirectoryPatient(id: string, fields: IdentityFields, by: string, at: string): Promise<DirectoryResult> {
-    return this.directory.update(id, fields, by, at);
-  }
-
-  admitPatient(a: Admission): Promise<DirectoryResult> {
-    return this.directory.admit(a);
-  }
-
-  transferPatient(a: Admission): Promise<DirectoryResult> {
-    return this.directory.transfer(a);
-  }
-
-  dischargePatient(patientId: string, by: string, at: string, reason: string | null): Promise<DirectoryResult> {
-    return this.directory.discharge(patientId, by, at, reason);
-  }
-
-  mergePatients(survivorId: string, duplicateId: string, by: string, at: string): Promise<DirectoryResult> {
-    return this.directory.merge(survivorId, duplicateId, by, at);
-  }
-
-  getDirectoryPatient(id: string): Promise<DirectoryPatient | null> {
-    return this.directory.get(id);
-  }
-
-  listDirectory(): Promise<DirectoryPatient[]> {
-    return this.directory.list();
-  }
-
-  cartPatients(gatewayId: string): Promise<(DirectoryPatient & { localId: string })[]> {
-    return this.directory.onCart(gatewayId);
-  }
-
-  likelyDuplicates(): Promise<LikelyDuplicate[]> {
-    return this.directory.duplicates();
-  }
-
-  patientMovements(patientId: string): Promise<PatientMovement[]> {
-    return this.directory.movements(patientId);
-  }
-
   async patientGateways(patientId: string): Promise<string[]> {
     const res = await this.pool.query<{ gateway_id: string }>(
       'SELECT gateway_id FROM patient_gateways WHERE patient_id = $1 ORDER BY gateway_id',
@@ -656,218 +562,6 @@ export class PostgresStore implements CloudStore {
       statusReceivedAt: r.status_received_at?.toISOString() ?? null,
       lastBatchAt: r.last_batch_at?.toISOString() ?? null,
     }));
-  }
-
-  upsertTeleconsultation(record: TeleconsultationRecord): Promise<void> {
-    return this.teleconsult.upsert(record);
-  }
-
-  getTeleconsultation(sessionId: string): Promise<TeleconsultationRecord | null> {
-    return this.teleconsult.get(sessionId);
-  }
-
-  listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]> {
-    return this.teleconsult.list(query);
-  }
-
-  setRelayState(sessionId: string, state: RelayState | null): Promise<void> {
-    return this.teleconsult.setRelayState(sessionId, state);
-  }
-
-  openRelayStates(): Promise<Map<string, RelayState>> {
-    return this.teleconsult.openRelayStates();
-  }
-
-  bookAppointment(booking: AppointmentBooking): Promise<BookResult> {
-    return this.appointments.book(booking);
-  }
-
-  rescheduleAppointment(id: string, start: string, end: string, at: string): Promise<ChangeResult> {
-    return this.appointments.reschedule(id, start, end, at);
-  }
-
-  closeAppointment(id: string, to: 'cancelled' | 'not-done', outcome: string, at: string): Promise<ChangeResult> {
-    return this.appointments.close(id, to, outcome, at);
-  }
-
-  claimAppointment(claim: AppointmentClaim): Promise<AppointmentRecord | null> {
-    return this.appointments.claim(claim);
-  }
-
-  getAppointment(id: string): Promise<AppointmentRecord | null> {
-    return this.appointments.get(id);
-  }
-
-  appointmentOfSession(sessionId: string): Promise<AppointmentRecord | null> {
-    return this.appointments.ofSession(sessionId);
-  }
-
-  listAppointments(query: AppointmentQuery): Promise<AppointmentRecord[]> {
-    return this.appointments.list(query);
-  }
-
-  reportVersions(sessionId: string): Promise<ReportVersion[]> {
-    return this.reports.versions(sessionId);
-  }
-
-  getReportVersion(id: string): Promise<ReportVersion | null> {
-    return this.reports.get(id);
-  }
-
-  createReportDraft(draft: NewReportDraft): Promise<ReportVersion> {
-    return this.reports.createDraft(draft);
-  }
-
-  updateReportDraft(sessionId: string, version: number, content: ReportContent, at: string): Promise<ReportVersion> {
-    return this.reports.updateDraft(sessionId, version, content, at);
-  }
-
-  signReport(signing: ReportSigning): Promise<ReportVersion> {
-    return this.reports.sign(signing);
-  }
-
-  correctReport(sessionId: string, id: string, authorId: string, at: string): Promise<ReportVersion> {
-    return this.reports.correct(sessionId, id, authorId, at);
-  }
-
-  listReports(query: ReportQuery): Promise<ReportVersion[]> {
-    return this.reports.list(query);
-  }
-
-  saveReportLink(link: ReportLinkRecord): Promise<void> {
-    return this.reports.saveLink(link);
-  }
-
-  getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null> {
-    return this.reports.link(tokenSha256);
-  }
-
-  latestReportLink(versionId: string, recipient: string): Promise<ReportLinkRecord | null> {
-    return this.reports.latestLink(versionId, recipient);
-  }
-
-  saveActLink(link: ActLinkRecord): Promise<void> {
-    return this.actLinks.save(link);
-  }
-
-  getActLink(tokenSha256: string): Promise<ActLinkRecord | null> {
-    return this.actLinks.get(tokenSha256);
-  }
-
-  bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null> {
-    return this.actLinks.bind(tokenSha256, deviceSha256, at);
-  }
-
-  getLinkIdentity(tokenSha256: string): Promise<LinkIdentityRecord | null> {
-    return this.linkIdentity.get(tokenSha256);
-  }
-
-  putLinkIdentity(next: LinkIdentityRecord): Promise<boolean> {
-    return this.linkIdentity.put(next);
-  }
-
-  revokeActLink(tokenSha256: string, at: Date): Promise<ActLinkRecord | null> {
-    return this.actLinks.revoke(tokenSha256, at);
-  }
-
-  guestLinksOf(actId: string): Promise<ActLinkRecord[]> {
-    return this.actLinks.guestsOf(actId);
-  }
-
-  saveAccount(account: AccountRecord): Promise<void> {
-    return this.accounts.save(account);
-  }
-
-  getAccount(id: string): Promise<AccountRecord | null> {
-    return this.accounts.get(id);
-  }
-
-  listAccounts(): Promise<AccountRecord[]> {
-    return this.accounts.list();
-  }
-
-  saveSite(site: SiteRecord): Promise<void> {
-    return this.siteTables.saveSite(site);
-  }
-
-  seedSites(sites: readonly SiteRecord[]): Promise<string[]> {
-    return this.siteTables.seedSites(sites);
-  }
-
-  getSite(id: string): Promise<SiteRecord | null> {
-    return this.siteTables.getSite(id);
-  }
-
-  listSites(): Promise<SiteRecord[]> {
-    return this.siteTables.listSites();
-  }
-
-  saveOncallTeam(team: OncallTeamRecord): Promise<void> {
-    return this.siteTables.saveTeam(team);
-  }
-
-  seedOncallTeams(teams: readonly OncallTeamRecord[]): Promise<string[]> {
-    return this.siteTables.seedTeams(teams);
-  }
-
-  deleteOncallTeam(id: string): Promise<boolean> {
-    return this.siteTables.deleteTeam(id);
-  }
-
-  listOncallTeams(): Promise<OncallTeamRecord[]> {
-    return this.siteTables.listTeams();
-  }
-
-  saveNurse(nurse: NurseProfile): Promise<void> {
-    return this.nurses.save(nurse, this.now());
-  }
-
-  setNursePin(accountId: string, pin: NurseRecord['pin'], at: Date): Promise<boolean> {
-    return this.nurses.setPin(accountId, pin, at);
-  }
-
-  getNurse(accountId: string): Promise<NurseRecord | null> {
-    return this.nurses.get(accountId);
-  }
-
-  listNurses(): Promise<NurseRecord[]> {
-    return this.nurses.list();
-  }
-
-  removeNurse(accountId: string): Promise<boolean> {
-    return this.nurses.remove(accountId);
-  }
-
-  enrol(enrolment: NewEnrolment): Promise<EnrolResult> {
-    return this.enrolments.enrol(enrolment, this.now());
-  }
-
-  endEnrolment(id: string, end: Date, by: string): Promise<EndEnrolmentResult> {
-    return this.enrolments.end(id, end, by, this.now());
-  }
-
-  setEnrolmentThresholds(id: string, thresholds: NewEnrolment['thresholds']): Promise<void> {
-    return this.enrolments.setThresholds(id, thresholds);
-  }
-
-  getEnrolment(id: string): Promise<EnrolmentRecord | null> {
-    return this.enrolments.get(id);
-  }
-
-  patientEnrolments(patientId: string): Promise<EnrolmentRecord[]> {
-    return this.enrolments.ofPatient(patientId);
-  }
-
-  activeEnrolments(at: Date): Promise<EnrolmentRecord[]> {
-    return this.enrolments.activeAt(at);
-  }
-
-  appendAudit(event: AuditEventInput): Promise<void> {
-    return this.teleconsult.append(event);
-  }
-
-  listAudit(query: AuditQuery): Promise<AuditEvent[]> {
-    return this.teleconsult.audit(query);
   }
 
   async saveLogin(l: StoredLogin): Promise<void> {
@@ -968,22 +662,6 @@ export class PostgresStore implements CloudStore {
     return this.transaction((c) => this.upsertAlertIn(c, trigger));
   }
 
-  getAlert(id: string): Promise<AlertRecord | null> {
-    return this.alerts.get(id);
-  }
-
-  listAlerts(query: AlertQuery): Promise<AlertPage> {
-    return this.alerts.list(query);
-  }
-
-  acknowledgeAlert(id: string, by: string, note: string | null, at: Date): Promise<AckResult> {
-    return this.alerts.acknowledge(id, by, note, at);
-  }
-
-  resolveOpenAlert(patientId: string, rule: string, by: string, at: Date): Promise<AlertRecord | null> {
-    return this.alerts.resolveOpen(patientId, rule, by, at);
-  }
-
   async pendingJudgements(limit: number): Promise<PendingJudgement[]> {
     const res = await this.pool.query<{ n: string; observation_id: string; patient_id: string }>(
       'SELECT n, observation_id, patient_id FROM alert_queue ORDER BY n LIMIT $1',
@@ -1012,7 +690,7 @@ export class PostgresStore implements CloudStore {
   }
 
   async enqueueOutbox(messages: readonly OutboxInput[], at: Date): Promise<number> {
-    const statements = this.outbox.enqueueStatements(messages, at);
+    const statements = this.tables.outbox.enqueueStatements(messages, at);
     return this.transaction(async (c) => {
       let n = 0;
       for (const q of statements) n += await this.runCompiled(c, q);
@@ -1020,47 +698,15 @@ export class PostgresStore implements CloudStore {
     });
   }
 
-  leaseOutbox(now: Date, leaseMs: number, limit: number): Promise<OutboxLease[]> {
-    return this.outbox.lease(now, leaseMs, limit);
-  }
-
-  settleOutbox(id: string, leaseToken: string, settlement: OutboxSettlement): Promise<boolean> {
-    return this.outbox.settle(id, leaseToken, settlement);
-  }
-
-  cancelOutbox(topic: string, at: Date): Promise<number> {
-    return this.outbox.cancel(topic, at);
-  }
-
-  listOutbox(query: OutboxQuery): Promise<OutboxMessage[]> {
-    return this.outbox.list(query);
-  }
-
-  outboxCounts(): Promise<Record<OutboxStatus, number>> {
-    return this.outbox.counts();
-  }
-
-  dueEscalations(now: Date, limit: number): Promise<AlertEscalation[]> {
-    return this.outbox.dueEscalations(now, limit);
-  }
-
-  getEscalation(alertId: string): Promise<AlertEscalation | null> {
-    return this.outbox.escalationOf(alertId);
-  }
-
   escalate(step: EscalationStep, at: Date): Promise<boolean> {
-    const advance = this.outbox.escalationAdvance(step);
-    const inserts = this.outbox.enqueueStatements(step.messages, at);
+    const advance = this.tables.outbox.escalationAdvance(step);
+    const inserts = this.tables.outbox.enqueueStatements(step.messages, at);
     return this.transaction(async (c) => {
       // Compare-and-set first (its row lock makes a concurrent step wait, then find nothing to change).
       if ((await this.runCompiled(c, advance)) === 0) return false;
       for (const q of inserts) await this.runCompiled(c, q);
       return true;
     });
-  }
-
-  endEscalation(alertId: string): Promise<boolean> {
-    return this.outbox.dropEscalation(alertId);
   }
 
   unreadableRows(): UnreadableRowCounts {

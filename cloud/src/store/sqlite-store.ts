@@ -10,21 +10,11 @@ import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/pro
 import Database from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
 import { loginHow, type StoredLogin, type StoredLoginState } from '../teleconsult/logins.js';
-import type { AccountRecord } from './account-records.js';
 import { type AccountDatabase, AccountTables } from './account-tables.js';
 import { type ActLeaseDatabase, ActLeaseTables } from './act-lease-tables.js';
-import type { ActLinkRecord } from './act-link-records.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
-import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
+import type { AlertRecord, AlertTrigger } from './alert-records.js';
 import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
-import type {
-  AppointmentBooking,
-  AppointmentClaim,
-  AppointmentQuery,
-  AppointmentRecord,
-  BookResult,
-  ChangeResult,
-} from './appointment-records.js';
 import { type AppointmentDatabase, AppointmentTables } from './appointment-tables.js';
 import { batchResult, conflictOutcome, type Outcome, type StoredKey } from './batch-outcome.js';
 import type {
@@ -39,50 +29,20 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
-import type {
-  Admission,
-  DirectoryPatient,
-  DirectoryResult,
-  IdentityFields,
-  LikelyDuplicate,
-  NewDirectoryPatient,
-  PatientMovement,
-} from './directory-records.js';
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
-import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
 import { type EnrolmentDatabase, EnrolmentTables } from './enrolment-tables.js';
-import type { LinkIdentityRecord } from './link-identity-records.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
-import type { NurseProfile, NurseRecord } from './nurse-records.js';
 import { type NurseDatabase, NurseTables } from './nurse-tables.js';
-import type {
-  AlertEscalation,
-  EscalationStep,
-  OutboxInput,
-  OutboxLease,
-  OutboxMessage,
-  OutboxQuery,
-  OutboxSettlement,
-  OutboxStatus,
-} from './outbox-records.js';
+import type { EscalationStep, OutboxInput } from './outbox-records.js';
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { type ReferringGpDatabase, ReferringGpTables } from './referring-gp-tables.js';
-import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
-import type { OncallTeamRecord, SiteRecord } from './site-records.js';
 import { type SiteDatabase, SiteTables } from './site-tables.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteDialect, sqliteKysely } from './store-dialect.js';
-import type {
-  AuditEvent,
-  AuditEventInput,
-  AuditQuery,
-  RelayState,
-  TeleconsultationQuery,
-  TeleconsultationRecord,
-} from './teleconsult-records.js';
+import { TablesStore } from './tables-store.js';
 import { type TeleconsultDatabase, TeleconsultTables } from './teleconsult-tables.js';
 import type { ThrottleDecide, ThrottleRow } from './throttle-records.js';
 
@@ -147,28 +107,14 @@ function whereClause(q: ObservationQuery): { sql: string; params: SqlParam[] } {
   return { sql: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params };
 }
 
-export class SqliteStore implements CloudStore {
+export class SqliteStore extends TablesStore implements CloudStore {
   private readonly db: Database.Database;
-  private readonly now: () => Date;
   private readonly statements = new Map<string, Database.Statement>();
-  private readonly teleconsult: TeleconsultTables;
-  private readonly appointments: AppointmentTables;
-  private readonly alerts: AlertTables;
-  private readonly outbox: OutboxTables;
-  private readonly reports: ReportTables;
-  private readonly actLinks: ActLinkTables;
-  readonly actLeases: ActLeaseTables;
-  readonly referringGps: ReferringGpTables;
-  private readonly linkIdentity: LinkIdentityTables;
-  private readonly directory: DirectoryTables;
-  private readonly accounts: AccountTables;
-  private readonly siteTables: SiteTables;
-  private readonly nurses: NurseTables;
-  private readonly enrolments: EnrolmentTables;
   private readonly rows: RowDecoder;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
+    super();
     this.now = opts.now ?? (() => new Date());
     this.rows = new RowDecoder(opts.onUnreadableRow);
     if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
@@ -179,26 +125,28 @@ export class SqliteStore implements CloudStore {
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db, this.now);
     // No Kysely transaction is used (the stores run their own), so each set of tables has its own.
-    this.teleconsult = new TeleconsultTables(sqliteKysely<TeleconsultDatabase>(this.db), sqliteDialect);
-    this.appointments = new AppointmentTables(sqliteKysely<AppointmentDatabase>(this.db), sqliteDialect);
-    this.alerts = new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows);
-    this.reports = new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect);
-    this.actLinks = new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect);
-    this.actLeases = new ActLeaseTables(sqliteKysely<ActLeaseDatabase>(this.db), sqliteDialect);
-    this.referringGps = new ReferringGpTables(sqliteKysely<ReferringGpDatabase>(this.db), sqliteDialect);
-    this.linkIdentity = new LinkIdentityTables(sqliteKysely<LinkIdentityDatabase>(this.db), sqliteDialect);
-    this.directory = new DirectoryTables(sqliteKysely<DirectoryDatabase>(this.db), sqliteDialect, (qs) =>
-      this.db
-        .transaction(() => {
-          for (const q of qs) this.runCompiled(q);
-        })
-        .immediate(),
-    );
-    this.accounts = new AccountTables(sqliteKysely<AccountDatabase>(this.db), sqliteDialect);
-    this.siteTables = new SiteTables(sqliteKysely<SiteDatabase>(this.db), sqliteDialect);
-    this.nurses = new NurseTables(sqliteKysely<NurseDatabase>(this.db), sqliteDialect);
-    this.enrolments = new EnrolmentTables(sqliteKysely<EnrolmentDatabase>(this.db), sqliteDialect);
-    this.outbox = new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect);
+    this.tables = {
+      teleconsult: new TeleconsultTables(sqliteKysely<TeleconsultDatabase>(this.db), sqliteDialect),
+      appointments: new AppointmentTables(sqliteKysely<AppointmentDatabase>(this.db), sqliteDialect),
+      alerts: new AlertTables(sqliteKysely<AlertDatabase>(this.db), sqliteDialect, this.rows),
+      reports: new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect),
+      actLinks: new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect),
+      actLeases: new ActLeaseTables(sqliteKysely<ActLeaseDatabase>(this.db), sqliteDialect),
+      referringGps: new ReferringGpTables(sqliteKysely<ReferringGpDatabase>(this.db), sqliteDialect),
+      linkIdentity: new LinkIdentityTables(sqliteKysely<LinkIdentityDatabase>(this.db), sqliteDialect),
+      directory: new DirectoryTables(sqliteKysely<DirectoryDatabase>(this.db), sqliteDialect, (qs) =>
+        this.db
+          .transaction(() => {
+            for (const q of qs) this.runCompiled(q);
+          })
+          .immediate(),
+      ),
+      accounts: new AccountTables(sqliteKysely<AccountDatabase>(this.db), sqliteDialect),
+      siteTables: new SiteTables(sqliteKysely<SiteDatabase>(this.db), sqliteDialect),
+      nurses: new NurseTables(sqliteKysely<NurseDatabase>(this.db), sqliteDialect),
+      enrolments: new EnrolmentTables(sqliteKysely<EnrolmentDatabase>(this.db), sqliteDialect),
+      outbox: new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect),
+    };
   }
 
   /** Runs a compiled statement on this connection (inside the caller's synchronous transaction); rows changed. */
@@ -208,7 +156,7 @@ export class SqliteStore implements CloudStore {
 
   /** The escalation row of an alert the upsert just opened (migration 12), in the same transaction. */
   private escalateOpened(r: { alert: AlertRecord; created: boolean }): { alert: AlertRecord; created: boolean } {
-    if (r.created) this.runCompiled(this.outbox.escalationInsert(r.alert.id, new Date(r.alert.openedAt)));
+    if (r.created) this.runCompiled(this.tables.outbox.escalationInsert(r.alert.id, new Date(r.alert.openedAt)));
     return r;
   }
 
@@ -386,50 +334,6 @@ export class SqliteStore implements CloudStore {
     return new Map(rows.map((r) => [r.local_id, r.patient_id]));
   }
 
-  createDirectoryPatient(p: NewDirectoryPatient): Promise<DirectoryResult> {
-    return this.directory.create(p);
-  }
-
-  updateDirectoryPatient(id: string, fields: IdentityFields, by: string, at: string): Promise<DirectoryResult> {
-    return this.directory.update(id, fields, by, at);
-  }
-
-  admitPatient(a: Admission): Promise<DirectoryResult> {
-    return this.directory.admit(a);
-  }
-
-  transferPatient(a: Admission): Promise<DirectoryResult> {
-    return this.directory.transfer(a);
-  }
-
-  dischargePatient(patientId: string, by: string, at: string, reason: string | null): Promise<DirectoryResult> {
-    return this.directory.discharge(patientId, by, at, reason);
-  }
-
-  mergePatients(survivorId: string, duplicateId: string, by: string, at: string): Promise<DirectoryResult> {
-    return this.directory.merge(survivorId, duplicateId, by, at);
-  }
-
-  getDirectoryPatient(id: string): Promise<DirectoryPatient | null> {
-    return this.directory.get(id);
-  }
-
-  listDirectory(): Promise<DirectoryPatient[]> {
-    return this.directory.list();
-  }
-
-  cartPatients(gatewayId: string): Promise<(DirectoryPatient & { localId: string })[]> {
-    return this.directory.onCart(gatewayId);
-  }
-
-  likelyDuplicates(): Promise<LikelyDuplicate[]> {
-    return this.directory.duplicates();
-  }
-
-  patientMovements(patientId: string): Promise<PatientMovement[]> {
-    return this.directory.movements(patientId);
-  }
-
   async patientGateways(patientId: string): Promise<string[]> {
     return this.stmt('SELECT gateway_id FROM patient_gateways WHERE patient_id = ? ORDER BY gateway_id').pluck().all(patientId) as string[];
   }
@@ -501,218 +405,6 @@ export class SqliteStore implements CloudStore {
       statusReceivedAt: r.status_received_at,
       lastBatchAt: r.last_batch_at,
     }));
-  }
-
-  async upsertTeleconsultation(record: TeleconsultationRecord): Promise<void> {
-    return this.teleconsult.upsert(record);
-  }
-
-  async getTeleconsultation(sessionId: string): Promise<TeleconsultationRecord | null> {
-    return this.teleconsult.get(sessionId);
-  }
-
-  async listTeleconsultations(query: TeleconsultationQuery): Promise<TeleconsultationRecord[]> {
-    return this.teleconsult.list(query);
-  }
-
-  async setRelayState(sessionId: string, state: RelayState | null): Promise<void> {
-    return this.teleconsult.setRelayState(sessionId, state);
-  }
-
-  async openRelayStates(): Promise<Map<string, RelayState>> {
-    return this.teleconsult.openRelayStates();
-  }
-
-  async bookAppointment(booking: AppointmentBooking): Promise<BookResult> {
-    return this.appointments.book(booking);
-  }
-
-  async rescheduleAppointment(id: string, start: string, end: string, at: string): Promise<ChangeResult> {
-    return this.appointments.reschedule(id, start, end, at);
-  }
-
-  async closeAppointment(id: string, to: 'cancelled' | 'not-done', outcome: string, at: string): Promise<ChangeResult> {
-    return this.appointments.close(id, to, outcome, at);
-  }
-
-  async claimAppointment(claim: AppointmentClaim): Promise<AppointmentRecord | null> {
-    return this.appointments.claim(claim);
-  }
-
-  async getAppointment(id: string): Promise<AppointmentRecord | null> {
-    return this.appointments.get(id);
-  }
-
-  async appointmentOfSession(sessionId: string): Promise<AppointmentRecord | null> {
-    return this.appointments.ofSession(sessionId);
-  }
-
-  async listAppointments(query: AppointmentQuery): Promise<AppointmentRecord[]> {
-    return this.appointments.list(query);
-  }
-
-  reportVersions(sessionId: string): Promise<ReportVersion[]> {
-    return this.reports.versions(sessionId);
-  }
-
-  getReportVersion(id: string): Promise<ReportVersion | null> {
-    return this.reports.get(id);
-  }
-
-  createReportDraft(draft: NewReportDraft): Promise<ReportVersion> {
-    return this.reports.createDraft(draft);
-  }
-
-  updateReportDraft(sessionId: string, version: number, content: ReportContent, at: string): Promise<ReportVersion> {
-    return this.reports.updateDraft(sessionId, version, content, at);
-  }
-
-  signReport(signing: ReportSigning): Promise<ReportVersion> {
-    return this.reports.sign(signing);
-  }
-
-  correctReport(sessionId: string, id: string, authorId: string, at: string): Promise<ReportVersion> {
-    return this.reports.correct(sessionId, id, authorId, at);
-  }
-
-  listReports(query: ReportQuery): Promise<ReportVersion[]> {
-    return this.reports.list(query);
-  }
-
-  saveReportLink(link: ReportLinkRecord): Promise<void> {
-    return this.reports.saveLink(link);
-  }
-
-  getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null> {
-    return this.reports.link(tokenSha256);
-  }
-
-  latestReportLink(versionId: string, recipient: string): Promise<ReportLinkRecord | null> {
-    return this.reports.latestLink(versionId, recipient);
-  }
-
-  saveActLink(link: ActLinkRecord): Promise<void> {
-    return this.actLinks.save(link);
-  }
-
-  getActLink(tokenSha256: string): Promise<ActLinkRecord | null> {
-    return this.actLinks.get(tokenSha256);
-  }
-
-  bindActLink(tokenSha256: string, deviceSha256: string, at: Date): Promise<ActLinkRecord | null> {
-    return this.actLinks.bind(tokenSha256, deviceSha256, at);
-  }
-
-  getLinkIdentity(tokenSha256: string): Promise<LinkIdentityRecord | null> {
-    return this.linkIdentity.get(tokenSha256);
-  }
-
-  putLinkIdentity(next: LinkIdentityRecord): Promise<boolean> {
-    return this.linkIdentity.put(next);
-  }
-
-  revokeActLink(tokenSha256: string, at: Date): Promise<ActLinkRecord | null> {
-    return this.actLinks.revoke(tokenSha256, at);
-  }
-
-  guestLinksOf(actId: string): Promise<ActLinkRecord[]> {
-    return this.actLinks.guestsOf(actId);
-  }
-
-  saveAccount(account: AccountRecord): Promise<void> {
-    return this.accounts.save(account);
-  }
-
-  getAccount(id: string): Promise<AccountRecord | null> {
-    return this.accounts.get(id);
-  }
-
-  listAccounts(): Promise<AccountRecord[]> {
-    return this.accounts.list();
-  }
-
-  saveSite(site: SiteRecord): Promise<void> {
-    return this.siteTables.saveSite(site);
-  }
-
-  seedSites(sites: readonly SiteRecord[]): Promise<string[]> {
-    return this.siteTables.seedSites(sites);
-  }
-
-  getSite(id: string): Promise<SiteRecord | null> {
-    return this.siteTables.getSite(id);
-  }
-
-  listSites(): Promise<SiteRecord[]> {
-    return this.siteTables.listSites();
-  }
-
-  saveOncallTeam(team: OncallTeamRecord): Promise<void> {
-    return this.siteTables.saveTeam(team);
-  }
-
-  seedOncallTeams(teams: readonly OncallTeamRecord[]): Promise<string[]> {
-    return this.siteTables.seedTeams(teams);
-  }
-
-  deleteOncallTeam(id: string): Promise<boolean> {
-    return this.siteTables.deleteTeam(id);
-  }
-
-  listOncallTeams(): Promise<OncallTeamRecord[]> {
-    return this.siteTables.listTeams();
-  }
-
-  saveNurse(nurse: NurseProfile): Promise<void> {
-    return this.nurses.save(nurse, this.now());
-  }
-
-  setNursePin(accountId: string, pin: NurseRecord['pin'], at: Date): Promise<boolean> {
-    return this.nurses.setPin(accountId, pin, at);
-  }
-
-  getNurse(accountId: string): Promise<NurseRecord | null> {
-    return this.nurses.get(accountId);
-  }
-
-  listNurses(): Promise<NurseRecord[]> {
-    return this.nurses.list();
-  }
-
-  removeNurse(accountId: string): Promise<boolean> {
-    return this.nurses.remove(accountId);
-  }
-
-  enrol(enrolment: NewEnrolment): Promise<EnrolResult> {
-    return this.enrolments.enrol(enrolment, this.now());
-  }
-
-  endEnrolment(id: string, end: Date, by: string): Promise<EndEnrolmentResult> {
-    return this.enrolments.end(id, end, by, this.now());
-  }
-
-  setEnrolmentThresholds(id: string, thresholds: NewEnrolment['thresholds']): Promise<void> {
-    return this.enrolments.setThresholds(id, thresholds);
-  }
-
-  getEnrolment(id: string): Promise<EnrolmentRecord | null> {
-    return this.enrolments.get(id);
-  }
-
-  patientEnrolments(patientId: string): Promise<EnrolmentRecord[]> {
-    return this.enrolments.ofPatient(patientId);
-  }
-
-  activeEnrolments(at: Date): Promise<EnrolmentRecord[]> {
-    return this.enrolments.activeAt(at);
-  }
-
-  async appendAudit(event: AuditEventInput): Promise<void> {
-    return this.teleconsult.append(event);
-  }
-
-  async listAudit(query: AuditQuery): Promise<AuditEvent[]> {
-    return this.teleconsult.audit(query);
   }
 
   async saveLogin(l: StoredLogin): Promise<void> {
@@ -803,26 +495,10 @@ export class SqliteStore implements CloudStore {
   }
 
   async upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {
-    const q = this.alerts.upsertStatement(trigger);
+    const q = this.tables.alerts.upsertStatement(trigger);
     return this.db
-      .transaction(() => this.escalateOpened(this.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined)))
+      .transaction(() => this.escalateOpened(this.tables.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined)))
       .immediate();
-  }
-
-  async getAlert(id: string): Promise<AlertRecord | null> {
-    return this.alerts.get(id);
-  }
-
-  async listAlerts(query: AlertQuery): Promise<AlertPage> {
-    return this.alerts.list(query);
-  }
-
-  async acknowledgeAlert(id: string, by: string, note: string | null, at: Date): Promise<AckResult> {
-    return this.alerts.acknowledge(id, by, note, at);
-  }
-
-  async resolveOpenAlert(patientId: string, rule: string, by: string, at: Date): Promise<AlertRecord | null> {
-    return this.alerts.resolveOpen(patientId, rule, by, at);
   }
 
   async pendingJudgements(limit: number): Promise<PendingJudgement[]> {
@@ -837,8 +513,8 @@ export class SqliteStore implements CloudStore {
     // it holds the write lock from the start. The alert upsert is the shared one, run as SQL text.
     const dequeue = this.stmt('DELETE FROM alert_queue WHERE n = ?');
     const upsert = (t: AlertTrigger) => {
-      const q = this.alerts.upsertStatement(t);
-      return this.escalateOpened(this.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined));
+      const q = this.tables.alerts.upsertStatement(t);
+      return this.escalateOpened(this.tables.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined));
     };
     return this.db
       .transaction(() =>
@@ -852,41 +528,13 @@ export class SqliteStore implements CloudStore {
   }
 
   async enqueueOutbox(messages: readonly OutboxInput[], at: Date): Promise<number> {
-    const statements = this.outbox.enqueueStatements(messages, at);
+    const statements = this.tables.outbox.enqueueStatements(messages, at);
     return this.db.transaction(() => statements.reduce((n, q) => n + this.runCompiled(q), 0)).immediate();
   }
 
-  leaseOutbox(now: Date, leaseMs: number, limit: number): Promise<OutboxLease[]> {
-    return this.outbox.lease(now, leaseMs, limit);
-  }
-
-  settleOutbox(id: string, leaseToken: string, settlement: OutboxSettlement): Promise<boolean> {
-    return this.outbox.settle(id, leaseToken, settlement);
-  }
-
-  cancelOutbox(topic: string, at: Date): Promise<number> {
-    return this.outbox.cancel(topic, at);
-  }
-
-  listOutbox(query: OutboxQuery): Promise<OutboxMessage[]> {
-    return this.outbox.list(query);
-  }
-
-  outboxCounts(): Promise<Record<OutboxStatus, number>> {
-    return this.outbox.counts();
-  }
-
-  dueEscalations(now: Date, limit: number): Promise<AlertEscalation[]> {
-    return this.outbox.dueEscalations(now, limit);
-  }
-
-  getEscalation(alertId: string): Promise<AlertEscalation | null> {
-    return this.outbox.escalationOf(alertId);
-  }
-
   async escalate(step: EscalationStep, at: Date): Promise<boolean> {
-    const advance = this.outbox.escalationAdvance(step);
-    const inserts = this.outbox.enqueueStatements(step.messages, at);
+    const advance = this.tables.outbox.escalationAdvance(step);
+    const inserts = this.tables.outbox.enqueueStatements(step.messages, at);
     return this.db
       .transaction(() => {
         // Compare-and-set first: a step another notifier took adds no message.
@@ -895,10 +543,6 @@ export class SqliteStore implements CloudStore {
         return true;
       })
       .immediate();
-  }
-
-  endEscalation(alertId: string): Promise<boolean> {
-    return this.outbox.dropEscalation(alertId);
   }
 
   unreadableRows(): UnreadableRowCounts {

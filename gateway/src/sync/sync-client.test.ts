@@ -83,7 +83,8 @@ describe('SyncClient', () => {
     // ~600-byte readings: a 2 KiB waveform budget holds 3.
     for (let i = 0; i < 10; i++) store.record(weightInput(i, { lane: 'waveform' }));
     const sent: SentBatch[] = [];
-    const sync = startSync({ inFlight: 3, batchMaxCount: 50, waveformBatchMaxBytes: 2048 });
+    // No resend may blur the window: the acks are held longer than the default 10 s timeout on a loaded machine.
+    const sync = startSync({ inFlight: 3, batchMaxCount: 50, waveformBatchMaxBytes: 2048, ackTimeoutMs: 120_000 });
     sync.on('sent', (b) => sent.push(b));
     await waitUntil(() => sent.length === 1, 'one waveform batch');
     const wf = store.nextBatch(50, 2048, { lanes: ['waveform'] });
