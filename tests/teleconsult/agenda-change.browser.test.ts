@@ -12,29 +12,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SmtpSink, startSmtpSink } from '../../cloud/src/testing/smtp-sink.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
+import { PARIS, parisLocal } from '../support/paris-time.js';
 import { type ConsultCloud, login, startConsultCloud } from './support.js';
 
-const TZ = 'Europe/Paris';
+const TZ = PARIS;
 const PASSWORD = 'geria-2026!';
-
-/** A wall-clock time in Paris for a datetime-local input, `m` minutes from now (whole minutes). */
-function parisLocal(m: number): { input: string; iso: string } {
-  const d = new Date(Math.ceil((Date.now() + m * 60_000) / 60_000) * 60_000);
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: TZ,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    })
-      .formatToParts(d)
-      .map((x) => [x.type, x.value]),
-  );
-  return { input: `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`, iso: d.toISOString() };
-}
 
 /** The unfolded lines of the message's iCalendar part. */
 const icsOf = (m: ParsedMail) => {

@@ -11,28 +11,10 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import { otherLanguageMessages } from '../support/language-mix.js';
+import { PARIS, parisLocal } from '../support/paris-time.js';
 import { type ConsultCloud, login, startConsultCloud, TestCart } from './support.js';
 
-const TZ = 'Europe/Paris';
-/** A wall-clock time in Paris for a datetime-local input, `m` minutes from now (rounded to the minute). */
-function parisLocal(m: number): { input: string; iso: string } {
-  const d = new Date(Math.ceil((Date.now() + m * 60_000) / 60_000) * 60_000);
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: TZ,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    })
-      .formatToParts(d)
-      .map((x) => [x.type, x.value]),
-  );
-  return { input: `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`, iso: d.toISOString() };
-}
-
+const TZ = PARIS;
 describe.skipIf(!hasChromium)('agenda and acts pages', () => {
   let c: ConsultCloud;
   let browser: Browser;
