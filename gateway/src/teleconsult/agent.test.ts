@@ -5,33 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
-import type { RtcDown, RtcUp } from '@telecart/protocol';
+import type { RtcUp } from '@telecart/protocol';
 import { describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import type { Logger } from '../logger.js';
 import { MediaConfig } from '../media/config.js';
-import { type SignalingLink, TeleconsultAgent } from './agent.js';
+import { RecordingLink as Link } from '../testing/recording-link.js';
+import { TeleconsultAgent } from './agent.js';
 import { mqttSignalingLink } from './mqtt-link.js';
-
-class Link implements SignalingLink {
-  readonly ups: RtcUp[] = [];
-  private handler: ((p: Buffer) => void) | null = null;
-  async publish(up: RtcUp): Promise<void> {
-    this.ups.push(up);
-  }
-  onDown(h: (p: Buffer) => void): () => void {
-    this.handler = h;
-    return () => {
-      this.handler = null;
-    };
-  }
-  raw(p: string | Buffer): void {
-    this.handler?.(typeof p === 'string' ? Buffer.from(p) : p);
-  }
-  down(m: RtcDown | Record<string, unknown>): void {
-    this.raw(JSON.stringify(m));
-  }
-}
 
 function agentRig() {
   const link = new Link();

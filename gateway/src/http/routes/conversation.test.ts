@@ -7,32 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
-import { formatIssues, type RtcDown, type RtcUp } from '@telecart/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MediaConfig } from '../../media/config.js';
-import { type SignalingLink, TeleconsultAgent } from '../../teleconsult/agent.js';
-import { rtcValidators } from '../../teleconsult/validators.js';
+import { TeleconsultAgent } from '../../teleconsult/agent.js';
+import { RecordingLink as Link } from '../../testing/recording-link.js';
 import { registerConversationRoutes } from './conversation.js';
-
-class Link implements SignalingLink {
-  readonly ups: RtcUp[] = [];
-  private handler: ((p: Buffer) => void) | null = null;
-  async publish(up: RtcUp): Promise<void> {
-    const r = rtcValidators.up.validate(up);
-    if (!r.ok) throw new Error(`RtcUp ${up.type} does not match the contract: ${formatIssues(r.issues)}`);
-    this.ups.push(up);
-  }
-  onDown(h: (p: Buffer) => void): () => void {
-    this.handler = h;
-    return () => {
-      this.handler = null;
-    };
-  }
-  down(m: RtcDown): void {
-    this.handler?.(Buffer.from(JSON.stringify(m)));
-  }
-}
 
 /** Reads server-sent events until `until` matches one of them. */
 async function eventsUntil(url: string, until: (e: { event: string; data: unknown }) => boolean) {
