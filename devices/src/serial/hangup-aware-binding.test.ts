@@ -66,7 +66,8 @@ describe('HangupAwareLinuxBinding on real pseudo-terminals (socat)', () => {
         port.on('close', (e?: Error & { disconnected?: boolean }) => resolve(e?.disconnected ? 'disconnected' : 'closed')),
       );
       const stream = setInterval(() => void pair.write(new Uint8Array(20)), 3);
-      await new Promise((r) => setTimeout(r, 40));
+      // Unplugged while streaming: once bytes are flowing (not after a set delay, which a loaded machine outlasts).
+      for (let waited = 0; bytes === 0 && waited < 5000; waited += 5) await new Promise((r) => setTimeout(r, 5));
       await pair.unplug();
       clearInterval(stream);
       const how = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still open'), 2000))]);
