@@ -3,9 +3,10 @@
  * telecart/v1/gw/{id}/patients). A payload that is not JSON, not the protocol's CartPatients, or
  * addressed to another cart is refused and logged, and the last good list is kept. The last good
  * list is written to the store, so the cart still has it offline after a restart. Until a list
- * has ever come, the configuration file's patients are the list (existing setups).
+ * has ever come, the configuration file's patients are the list (existing setups). The list also
+ * carries the cloud's device-user mappings (context.ts applies them).
  */
-import { CartPatients, type CartPatients as CartPatientsMsg, compile, formatIssues } from '@telecart/protocol';
+import { type CartDeviceUser, CartPatients, type CartPatients as CartPatientsMsg, compile, formatIssues } from '@telecart/protocol';
 import type { Logger } from '../logger.js';
 
 const check = compile(CartPatients);
@@ -28,6 +29,14 @@ export interface CartResident {
   birthDate: string | null;
   ins?: string;
   insOid?: string;
+}
+
+export interface CartResidents {
+  source: 'cloud' | 'config';
+  at: string | null;
+  patients: readonly CartResident[];
+  /** The cloud's device-user mappings, by the list's localIds. */
+  deviceUsers?: readonly CartDeviceUser[];
 }
 
 export interface CartPatientListOptions {
@@ -74,10 +83,18 @@ export class CartPatientList {
     return () => this.listeners.delete(listener);
   }
 
-  /** The residents now: the cloud's last list, or the configuration's until one came. */
-  residents(): { source: 'cloud' | 'config'; at: string | null; patients: readonly CartResident[] } {
+  /**
+   * The residents now: the cloud's last list, or the configuration's until one came. `deviceUsers`
+   * only when the cloud's list carries them (an older cloud's does not).
+   */
+  residents(): CartResidents {
     if (this.list === null) return { source: 'config', at: null, patients: this.o.configured };
-    return { source: 'cloud', at: this.list.at, patients: this.list.patients };
+    return {
+      source: 'cloud',
+      at: this.list.at,
+      patients: this.list.patients,
+      ...(this.list.deviceUsers !== undefined ? { deviceUsers: this.list.deviceUsers } : {}),
+    };
   }
 
   refusals(): Readonly<Record<PatientListRefusal, number>> {
@@ -96,6 +113,21 @@ export class CartPatientList {
     if (!v.ok) return { ok: false, reason: 'schema', detail: formatIssues(v.issues).slice(0, 500) };
     if (v.value.gatewayId !== this.o.gatewayId)
       return { ok: false, reason: 'wrong-gateway', detail: `for ${v.value.gatewayId}, this cart is ${this.o.gatewayId}` };
+    const problem = deviceUsersProblem(v.value);
+    if (problem !== null) return { ok: false, reason: 'schema', detail: problem };
     return { ok: true, list: v.value };
   }
+}
+
+/** A mapping to a patient not on the list, or one device user mapped twice: the list is not coherent. */
+function deviceUsersProblem(list: CartPatientsMsg): string | null {
+  const ids = new Set(list.patients.map((p) => p.localId));
+  const seen = new Set<string>();
+  for (const u of list.deviceUsers ?? []) {
+    if (!ids.has(u.localId)) return `deviceUsers: ${u.deviceId} user ${u.userIndex} → "${u.localId}", who is not on the list`;
+    const k = `${u.deviceId}#${u.userIndex}`;
+    if (seen.has(k)) return `deviceUsers: ${u.deviceId} user ${u.userIndex} is mapped twice`;
+    seen.add(k);
+  }
+  return null;
 }
