@@ -40,6 +40,7 @@ import type {
   OutboxSettlement,
   OutboxStatus,
 } from './outbox-records.js';
+import type { DeviceUserStore } from './device-user-tables.js';
 import type { ReferringGpStore } from './referring-gp-tables.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';
@@ -203,6 +204,8 @@ export interface CloudStore {
   readonly actLeases: ActLeaseStore;
   /** The patients' referring GPs in the directory (migration 27). */
   readonly referringGps: ReferringGpStore;
+  /** The carts' device-user mappings (migration 29). */
+  readonly deviceUsers: DeviceUserStore;
   /**
    * One transaction: resolves only after the commit is durable. Stores what it is given: the
    * ingest has already refused readings of patients not served by the batch's gateway.

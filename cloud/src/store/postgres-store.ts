@@ -69,6 +69,7 @@ import type {
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
+import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.js';
 import { type ReferringGpDatabase, ReferringGpTables } from './referring-gp-tables.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
@@ -261,6 +262,7 @@ export class PostgresStore implements CloudStore {
   private readonly actLinks: ActLinkTables;
   readonly actLeases: ActLeaseTables;
   readonly referringGps: ReferringGpTables;
+  readonly deviceUsers: DeviceUserTables;
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
@@ -283,6 +285,7 @@ export class PostgresStore implements CloudStore {
     this.actLinks = new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect);
     this.actLeases = new ActLeaseTables(postgresKysely<ActLeaseDatabase>(pool), postgresDialect);
     this.referringGps = new ReferringGpTables(postgresKysely<ReferringGpDatabase>(pool), postgresDialect);
+    this.deviceUsers = new DeviceUserTables(postgresKysely<DeviceUserDatabase>(pool), postgresDialect);
     this.linkIdentity = new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect);
     this.directory = new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect);
     this.accounts = new AccountTables(postgresKysely<AccountDatabase>(pool), postgresDialect);

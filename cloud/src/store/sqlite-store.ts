@@ -67,6 +67,7 @@ import type {
 } from './outbox-records.js';
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
+import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.js';
 import { type ReferringGpDatabase, ReferringGpTables } from './referring-gp-tables.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
@@ -159,6 +160,7 @@ export class SqliteStore implements CloudStore {
   private readonly actLinks: ActLinkTables;
   readonly actLeases: ActLeaseTables;
   readonly referringGps: ReferringGpTables;
+  readonly deviceUsers: DeviceUserTables;
   private readonly linkIdentity: LinkIdentityTables;
   private readonly directory: DirectoryTables;
   private readonly accounts: AccountTables;
@@ -186,6 +188,7 @@ export class SqliteStore implements CloudStore {
     this.actLinks = new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect);
     this.actLeases = new ActLeaseTables(sqliteKysely<ActLeaseDatabase>(this.db), sqliteDialect);
     this.referringGps = new ReferringGpTables(sqliteKysely<ReferringGpDatabase>(this.db), sqliteDialect);
+    this.deviceUsers = new DeviceUserTables(sqliteKysely<DeviceUserDatabase>(this.db), sqliteDialect);
     this.linkIdentity = new LinkIdentityTables(sqliteKysely<LinkIdentityDatabase>(this.db), sqliteDialect);
     this.directory = new DirectoryTables(sqliteKysely<DirectoryDatabase>(this.db), sqliteDialect, (qs) =>
       this.db
