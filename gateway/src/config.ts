@@ -92,11 +92,21 @@ export const GatewayConfig = Type.Object(
       }),
     ),
     mode: Type.Union([Type.Literal('cart'), Type.Literal('home')], {
-      description: "'cart': the nurse selects the patient; 'home': every reading belongs to homePatientId",
+      description:
+        "'cart': the nurse selects the patient; 'home': every reading belongs to the kit's patient (homePatientId, then the directory's)",
     }),
     patients: Type.Array(PatientConfig, { default: [], maxItems: 2000, description: 'residents (cart) or the kit patient (home)' }),
-    homePatientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'home mode: the patient of all readings' })),
-    deviceUsers: Type.Array(DeviceUserConfig, { default: [], description: '(deviceId, userIndex) → patient' }),
+    homePatientId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: "home mode: the kit's patient until the cloud's list came; then the directory's patient of the kit",
+      }),
+    ),
+    deviceUsers: Type.Array(DeviceUserConfig, {
+      default: [],
+      description: "(deviceId, userIndex) → patient, until the cloud's list brings the cart's mappings",
+    }),
     ble: Type.Object(
       {
         enabled: Type.Boolean({ default: false, description: 'read BLE devices through BlueZ' }),
