@@ -186,11 +186,13 @@ export const GatewayConfig = Type.Object(
     ),
     nurseSignIn: Type.Object(
       {
-        required: Type.Boolean({
-          default: false,
-          description:
-            'true: the API routes that change things (patient context, assignment, call and consent, conversation, recordings) need a signed-in nurse (401 otherwise); see docs/nurse-sign-in.md',
-        }),
+        // No schema default: it depends on the mode (nurseSignInRequired).
+        required: Type.Optional(
+          Type.Boolean({
+            description:
+              'true: the API routes that change things (patient context, assignment, call and consent, conversation, recordings) need a signed-in nurse (401 otherwise); default: true in cart mode, false in home mode; see docs/nurse-sign-in.md',
+          }),
+        ),
         lockAfterSeconds: Type.Integer({
           minimum: 15,
           maximum: 3600,
@@ -309,6 +311,15 @@ export function resolveGatewayConfig(raw: unknown): GatewayConfig {
   const r = validateGatewayConfig(raw);
   if (!r.ok) throw new GatewayConfigError(r.issues.map(formatConfigIssue));
   return r.value;
+}
+
+/**
+ * Whether a change on the cart needs a signed-in nurse: as configured, else by mode. A nursing-home
+ * cart is shared, and consent, the patient chosen, held readings attributed and a call must name who
+ * did them; a home kit has no nurse to sign in.
+ */
+export function nurseSignInRequired(c: Pick<GatewayConfig, 'mode' | 'nurseSignIn'>): boolean {
+  return c.nurseSignIn.required ?? c.mode === 'cart';
 }
 
 /** Config watch rules → the BLE driver's rules (name patterns compiled). */

@@ -1,6 +1,6 @@
 import type { CartDeviceUser } from '@telecart/protocol';
 import { describe, expect, it } from 'vitest';
-import { GatewayConfigError, resolveGatewayConfig } from '../config.js';
+import { GatewayConfigError, nurseSignInRequired, resolveGatewayConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import { CartPatientList, type CartResident } from './cart-patients.js';
 import { FixedPatientError, PatientContext, type ResidentSource, UnknownPatientError } from './context.js';
@@ -199,6 +199,15 @@ describe('GatewayConfig', () => {
       timeZone: 'Europe/Paris',
     });
     expect(c.ble.watch.map((r) => r.services[0])).toEqual(['1810', '181D', '1822', '1809', '180D', '1808']);
+  });
+
+  it('nurse sign-in is required by default on a cart, not on a home kit; a configured value wins', () => {
+    const cart = resolveGatewayConfig({ gatewayId: 'cart-1', mode: 'cart', patients: residents });
+    expect(nurseSignInRequired(cart)).toBe(true);
+    expect(
+      nurseSignInRequired(resolveGatewayConfig({ gatewayId: 'home-1', mode: 'home', patients: residents, homePatientId: 'p-001' })),
+    ).toBe(false);
+    expect(nurseSignInRequired({ ...cart, nurseSignIn: { ...cart.nurseSignIn, required: false } })).toBe(false);
   });
 
   it('reports cross-field problems in one readable line each', () => {
