@@ -37,7 +37,7 @@ function bp(sys: number, userIndex?: number): DeviceFrame {
 }
 
 /** The systolic value of a blood-pressure reading (a component of the panel). */
-const systolic = (o: Observation) => o.components?.find((c) => c.code.loinc === '8480-6')?.value.value;
+const systolic = (o: Pick<Observation, 'components'>) => o.components?.find((c) => c.code.loinc === '8480-6')?.value.value;
 
 const admin = testClinician({ id: 'admin-a', role: 'site-admin', audit: false, gateways: [], sites: ['ehpad-a', 'home-h'] });
 const otherAdmin = testClinician({ id: 'admin-b', role: 'site-admin', audit: false, gateways: [], sites: ['home-h'] });
