@@ -18,6 +18,7 @@ import type {
   BookResult,
   ChangeResult,
 } from './appointment-records.js';
+import type { DeviceUserStore } from './device-user-tables.js';
 import type {
   Admission,
   DirectoryPatient,
@@ -40,7 +41,6 @@ import type {
   OutboxSettlement,
   OutboxStatus,
 } from './outbox-records.js';
-import type { DeviceUserStore } from './device-user-tables.js';
 import type { ReferringGpStore } from './referring-gp-tables.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';

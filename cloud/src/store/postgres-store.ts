@@ -40,6 +40,7 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.js';
 import type {
   Admission,
   DirectoryPatient,
@@ -69,7 +70,6 @@ import type {
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
-import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.js';
 import { type ReferringGpDatabase, ReferringGpTables } from './referring-gp-tables.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';

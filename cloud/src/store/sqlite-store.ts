@@ -39,6 +39,7 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.js';
 import type {
   Admission,
   DirectoryPatient,
@@ -67,7 +68,6 @@ import type {
 } from './outbox-records.js';
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
-import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.js';
 import { type ReferringGpDatabase, ReferringGpTables } from './referring-gp-tables.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
