@@ -92,11 +92,21 @@ export const GatewayConfig = Type.Object(
       }),
     ),
     mode: Type.Union([Type.Literal('cart'), Type.Literal('home')], {
-      description: "'cart': the nurse selects the patient; 'home': every reading belongs to homePatientId",
+      description:
+        "'cart': the nurse selects the patient; 'home': every reading belongs to the kit's patient (homePatientId, then the directory's)",
     }),
     patients: Type.Array(PatientConfig, { default: [], maxItems: 2000, description: 'residents (cart) or the kit patient (home)' }),
-    homePatientId: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'home mode: the patient of all readings' })),
-    deviceUsers: Type.Array(DeviceUserConfig, { default: [], description: '(deviceId, userIndex) → patient' }),
+    homePatientId: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: "home mode: the kit's patient until the cloud's list came; then the directory's patient of the kit",
+      }),
+    ),
+    deviceUsers: Type.Array(DeviceUserConfig, {
+      default: [],
+      description: "(deviceId, userIndex) → patient, until the cloud's list brings the cart's mappings",
+    }),
     ble: Type.Object(
       {
         enabled: Type.Boolean({ default: false, description: 'read BLE devices through BlueZ' }),
@@ -176,11 +186,13 @@ export const GatewayConfig = Type.Object(
     ),
     nurseSignIn: Type.Object(
       {
-        required: Type.Boolean({
-          default: false,
-          description:
-            'true: the API routes that change things (patient context, assignment, call and consent, conversation, recordings) need a signed-in nurse (401 otherwise); see docs/nurse-sign-in.md',
-        }),
+        // No schema default: it depends on the mode (nurseSignInRequired).
+        required: Type.Optional(
+          Type.Boolean({
+            description:
+              'true: the API routes that change things (patient context, assignment, call and consent, conversation, recordings) need a signed-in nurse (401 otherwise); default: true in cart mode, false in home mode; see docs/nurse-sign-in.md',
+          }),
+        ),
         lockAfterSeconds: Type.Integer({
           minimum: 15,
           maximum: 3600,
@@ -299,6 +311,15 @@ export function resolveGatewayConfig(raw: unknown): GatewayConfig {
   const r = validateGatewayConfig(raw);
   if (!r.ok) throw new GatewayConfigError(r.issues.map(formatConfigIssue));
   return r.value;
+}
+
+/**
+ * Whether a change on the cart needs a signed-in nurse: as configured, else by mode. A nursing-home
+ * cart is shared, and consent, the patient chosen, held readings attributed and a call must name who
+ * did them; a home kit has no nurse to sign in.
+ */
+export function nurseSignInRequired(c: Pick<GatewayConfig, 'mode' | 'nurseSignIn'>): boolean {
+  return c.nurseSignIn.required ?? c.mode === 'cart';
 }
 
 /** Config watch rules → the BLE driver's rules (name patterns compiled). */

@@ -65,6 +65,8 @@ describe('startGateway', () => {
       patients: residents,
       http: { port: 0 },
       sync: { ackTimeoutMs: 2000, reconnectPeriodMs: 50, reconnectMaxMs: 200 },
+      // These tests are not about nurse sign-in (the last one is): changes go through without a nurse.
+      nurseSignIn: { required: false },
       ...raw,
     });
     gw = await startGateway({ config, dataDir: dir.path, cloudUrl: broker.url, frames: frames as never });
@@ -217,6 +219,21 @@ describe('startGateway', () => {
       patient: { id: 'p-002', assignment: 'home-kit' },
       time: { source: 'gateway' },
     });
+  });
+
+  it('a cart without nurseSignIn.required needs a signed-in nurse for a change; a home kit does not', async () => {
+    const cart = await start({ nurseSignIn: {} });
+    expect((await json(`${cart.httpUrl}/api/nurse/session`)).body).toMatchObject({ nurse: null, required: true });
+    const put = await json(`${cart.httpUrl}/api/context/patient`, { method: 'PUT', body: JSON.stringify({ patientId: 'p-001' }) });
+    expect(put.status).toBe(401);
+    expect(cart.patients.current()).toBeNull();
+    await cart.stop();
+    gw = undefined;
+    // The same store (a gateway's store is its own): the cart turned into a home kit.
+    const home = await start({ mode: 'home', homePatientId: 'p-002', nurseSignIn: {} });
+    expect((await json(`${home.httpUrl}/api/nurse/session`)).body).toMatchObject({ nurse: null, required: false });
+    // Not 401: the home kit's own answer (its patient is fixed).
+    expect((await json(`${home.httpUrl}/api/context/patient`, { method: 'DELETE' })).status).toBe(409);
   });
 
   it('survives a restart: pending readings are still sent and the sequence continues', async () => {

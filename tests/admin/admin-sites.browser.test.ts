@@ -3,7 +3,8 @@
  * HTTPS enrolment, SQLite, an SMTP transport configured), signed in as the site administrator: the
  * on-call team written with the form is the one the store (and so the notifier) has, and a contact
  * the outbox cannot reach is refused with the API's words; a cart enrolled from the page gets a token
- * shown once that a real enrolment spends; revoking it asks first, then its certificate is revoked.
+ * shown once that a real enrolment spends; until it reports, the Carts tab shows it « jamais connecté »
+ * with its enrolment date; revoking it asks first, then its certificate is revoked.
  * (That neither language shows a word of the other in this tab: admin-page.browser.test.ts.)
  */
 import { credentialPaths, enrollGateway } from '@telecart/gateway';
@@ -114,6 +115,22 @@ describe.skipIf(!hasChromium)('administration page: sites, on-call teams, cart e
       paths: credentialPaths(`${dir.path}/home-9`),
     });
     expect(security.registry.certs('home-9')).toEqual([expect.objectContaining({ revokedAt: null })]);
+
+    // Enrolled but it never reported: the tab says so, with the day it was enrolled, on the page itself.
+    const issuedAt = security.registry.certs('home-9')[0]?.issuedAt ?? '';
+    const timeZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone);
+    await page.reload();
+    await page.click('#tab-button-carts');
+    const never = page.locator('#carts tr[data-cart="home-9"]');
+    await expect.poll(() => never.getAttribute('data-never-connected')).toBe('true');
+    expect((await never.locator('td').allTextContents()).slice(0, 6)).toEqual([
+      'home-9',
+      'home',
+      'jamais connecté',
+      '',
+      '',
+      `enrôlé le ${new Date(issuedAt).toLocaleString('fr-FR', { timeZone })}`,
+    ]);
 
     // The cart reported once (its status, as the ingest stores it): it is listed with a revoke button.
     const at = new Date().toISOString();

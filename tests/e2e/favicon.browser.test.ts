@@ -56,6 +56,8 @@ describe.skipIf(!hasChromium)('page icons and clean consoles in Chromium', () =>
     const config = resolveGatewayConfig({
       gatewayId: 'cart-icon',
       mode: 'cart',
+      // Not a nurse sign-in test: changes on the cart go through without a nurse.
+      nurseSignIn: { required: false },
       patients: [PATIENT],
       http: { host: '127.0.0.1', port: 0 },
     });

@@ -42,6 +42,8 @@ describe.skipIf(!hasChromium)('nurse page in Chromium', () => {
     const config = resolveGatewayConfig({
       gatewayId: 'cart-ui',
       mode: 'cart',
+      // Not a nurse sign-in test: changes on the cart go through without a nurse.
+      nurseSignIn: { required: false },
       timeZone: 'Europe/Paris',
       patients: [
         { id: 'p-001', family: 'Martin', given: 'Jeanne', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10', room: '12' },

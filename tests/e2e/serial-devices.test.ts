@@ -40,6 +40,8 @@ async function startRig(): Promise<Rig> {
   const config = resolveGatewayConfig({
     gatewayId: 'cart-serial',
     mode: 'cart',
+    // Not a nurse sign-in test: changes on the cart go through without a nurse.
+    nurseSignIn: { required: false },
     patients: [PATIENT],
     http: { port: 0 },
     sync: { ackTimeoutMs: 2000, reconnectPeriodMs: 50, reconnectMaxMs: 200 },
@@ -271,6 +273,8 @@ describe('a DF13 spot check (SpO2 and pulse rate of one record) on a real pty', 
         config: resolveGatewayConfig({
           gatewayId: 'cart-df13',
           mode: 'cart',
+          // Not a nurse sign-in test: changes on the cart go through without a nurse.
+          nurseSignIn: { required: false },
           patients: [PATIENT],
           http: { port: 0 },
           ...(maxBytes === undefined ? {} : { store: { maxBytes } }),

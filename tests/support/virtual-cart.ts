@@ -77,6 +77,7 @@ export async function startVirtualCart(opts: { proxy?: boolean; gatewayId?: stri
     [
       `gatewayId: ${gatewayId}`,
       'mode: cart',
+      'nurseSignIn: { required: false } # not a nurse sign-in test',
       'timeZone: UTC',
       'ble: { enabled: true }',
       'patients:',

@@ -29,6 +29,8 @@ describe.skipIf(!hasChromium)('the cart’s day on the nurse page', () => {
     resolveGatewayConfig({
       gatewayId: 'cart-1',
       mode: 'cart',
+      // Not a nurse sign-in test: changes on the cart go through without a nurse.
+      nurseSignIn: { required: false },
       timeZone: 'Europe/Paris',
       patients: [{ id: 'r12', family: 'Martin', given: 'Jeanne', room: '12' }],
       http: { host: '127.0.0.1', port: 0 },

@@ -315,6 +315,8 @@ describe.skipIf(skipReason !== null || !inside || mode !== 'desktop')('the demoâ
     const config = resolveGatewayConfig({
       gatewayId: GATEWAY_ID,
       mode: 'cart',
+      // Not a nurse sign-in test: changes on the cart go through without a nurse.
+      nurseSignIn: { required: false },
       patients: [PATIENT],
       http: { port: 0 },
       media: {

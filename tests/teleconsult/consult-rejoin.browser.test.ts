@@ -238,6 +238,8 @@ describe.skipIf(skipReason !== null || !inside)('the rejoin, inside the namespac
       config: resolveGatewayConfig({
         gatewayId: 'cart-lost',
         mode: 'cart',
+        // Not a nurse sign-in test: changes on the cart go through without a nurse.
+        nurseSignIn: { required: false },
         patients: [PATIENT],
         http: { port: 0 },
         media: {

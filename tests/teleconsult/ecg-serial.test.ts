@@ -47,6 +47,8 @@ describe.skipIf(!usable || inside === undefined)('ECG from the serial board to t
     const config = resolveGatewayConfig({
       gatewayId: 'cart-ecg',
       mode: 'cart',
+      // Not a nurse sign-in test: changes on the cart go through without a nurse.
+      nurseSignIn: { required: false },
       patients: [{ id: 'p-001', family: 'ECG', given: 'Patient' }],
       http: { port: 0 },
       serial: {

@@ -105,7 +105,7 @@ export const PERMISSION_TEXT: Readonly<Record<Permission, string>> = {
   'reports.read': 'read reports (API, FHIR DocumentReference, PDF)',
   'patients.read': 'list its patients and read their identity (no readings)',
   'patients.manage': 'admit, transfer, discharge patients of its sites',
-  'carts.manage': 'list carts with their state, enroll and revoke carts of its sites',
+  'carts.manage': "list carts with their state, enroll and revoke carts of its sites, map their shared devices' users to their patients",
   'sites.manage':
     'list its sites and change their name, kind and contact (an administrator of every cart also creates sites and sets their carts); edit the on-call teams of its sites',
   'accounts.manage': 'create accounts, change their role and sites, disable them, end their sessions',

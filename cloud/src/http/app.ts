@@ -13,6 +13,7 @@ import { CloudMetrics } from './cloud-metrics.js';
 import type { HttpDeps } from './deps.js';
 import { registerActsExportRoute } from './routes/acts-export.js';
 import { registerAdminAccountRoutes } from './routes/admin-accounts.js';
+import { registerAdminDeviceUserRoutes } from './routes/admin-device-users.js';
 import { registerAdminNurseRoutes } from './routes/admin-nurses.js';
 import { registerAdminOncallRoutes } from './routes/admin-oncall.js';
 import { registerAdminPageRoute } from './routes/admin-page.js';
@@ -135,6 +136,7 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
       registerConsultRoutes(scope, deps, tc);
       registerAdminAccountRoutes(scope, deps, tc);
       registerAdminSiteRoutes(scope, deps, tc);
+      registerAdminDeviceUserRoutes(scope, deps, tc);
       registerAdminOncallRoutes(scope, deps, tc);
       if (deps.nurses) registerAdminNurseRoutes(scope, deps, tc, deps.nurses);
       registerAdminPageRoute(scope);

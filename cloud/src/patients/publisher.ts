@@ -3,6 +3,7 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { connectCloudClient } from '../broker/connect-client.js';
 import type { CloudStore, DirectoryPatient } from '../store/cloud-store.js';
+import type { DeviceUserMapping } from '../store/device-user-tables.js';
 
 const checkList = compile(CartPatients);
 const COALESCE_MS = 50;
@@ -15,12 +16,18 @@ export interface CartPatientsOptions {
   now?: () => Date;
 }
 
-/** The cart's list: an INS only when the identity is qualified (or from before the directory, as configured). */
+/**
+ * The cart's list: an INS only when the identity is qualified (or from before the directory, as
+ * configured); the cart's device-user mappings whose patient is on it, by the cart's own ids (a
+ * mapping to a patient who left the cart is kept in the store but not sent).
+ */
 export function cartPatientList(
   gatewayId: string,
   at: Date,
   patients: readonly (DirectoryPatient & { localId: string })[],
+  mappings: readonly DeviceUserMapping[] = [],
 ): CartPatientsMsg {
+  const localIds = new Map(patients.map((p) => [p.id, p.localId]));
   return {
     gatewayId,
     at: at.toISOString(),
@@ -33,6 +40,10 @@ export function cartPatientList(
         birthDate: p.birthDate,
         ...(shareIns ? { ins: p.ins ?? '', insOid: p.insOid ?? '' } : {}),
       };
+    }),
+    deviceUsers: mappings.flatMap((m) => {
+      const localId = localIds.get(m.patientId);
+      return localId === undefined ? [] : [{ deviceId: m.deviceId, userIndex: m.userIndex, localId }];
     }),
   };
 }
@@ -107,7 +118,8 @@ export class CartPatientsPublisher {
     this.pending.clear();
     for (const id of ids) {
       try {
-        const list = cartPatientList(id, this.now(), await this.o.store.cartPatients(id));
+        const { store } = this.o;
+        const list = cartPatientList(id, this.now(), await store.cartPatients(id), await store.deviceUsers.list(id));
         const v = checkList.validate(list);
         if (!v.ok) throw new Error(`patient list for ${id} does not fit CartPatients: ${formatIssues(v.issues)}`);
         await this.client.publishAsync(topics.patients(id), JSON.stringify(list), { qos: 1, retain: true });

@@ -18,6 +18,7 @@ import type {
   BookResult,
   ChangeResult,
 } from './appointment-records.js';
+import type { DeviceUserStore } from './device-user-tables.js';
 import type {
   Admission,
   DirectoryPatient,
@@ -203,6 +204,8 @@ export interface CloudStore {
   readonly actLeases: ActLeaseStore;
   /** The patients' referring GPs in the directory (migration 27). */
   readonly referringGps: ReferringGpStore;
+  /** The carts' device-user mappings (migration 29). */
+  readonly deviceUsers: DeviceUserStore;
   /**
    * One transaction: resolves only after the commit is durable. Stores what it is given: the
    * ingest has already refused readings of patients not served by the batch's gateway.

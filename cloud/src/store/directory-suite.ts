@@ -61,6 +61,33 @@ export function directoryStoreSuite(harness: StoreHarness): void {
       expect(await store.referringGps.get('p-gp')).toBeNull();
     });
 
+    it("keeps a cart's device-user mappings (migration 29): set, moved to another patient, removed, per cart", async () => {
+      await store.createDirectoryPatient(patient('p-du1'));
+      await store.createDirectoryPatient(patient('p-du2'));
+      expect(await store.deviceUsers.list('cart-du')).toEqual([]);
+      const scale = { gatewayId: 'cart-du', deviceId: 'ble:C4:7C:8D:6A:00:02', userIndex: 2 };
+      expect(await store.deviceUsers.set(scale, 'p-du1', 'admin-a', at(9))).toEqual({
+        ...scale,
+        patientId: 'p-du1',
+        setAt: at(9),
+        setBy: 'admin-a',
+      });
+      await store.deviceUsers.set({ ...scale, userIndex: 1 }, 'p-du2', 'admin-a', at(9));
+      await store.deviceUsers.set({ ...scale, gatewayId: 'cart-other' }, 'p-du2', 'admin-a', at(9));
+      // The same user given to another patient replaces the mapping.
+      await store.deviceUsers.set(scale, 'p-du2', 'admin-b', at(10));
+      expect(await store.deviceUsers.list('cart-du')).toEqual([
+        { ...scale, userIndex: 1, patientId: 'p-du2', setAt: at(9), setBy: 'admin-a' },
+        { ...scale, patientId: 'p-du2', setAt: at(10), setBy: 'admin-b' },
+      ]);
+      // Only a patient the directory has; the user index a device can put on a reading (0–254).
+      await expect(store.deviceUsers.set(scale, 'p-none', 'admin-a', at(11))).rejects.toThrow();
+      await expect(store.deviceUsers.set({ ...scale, userIndex: 255 }, 'p-du1', 'admin-a', at(11))).rejects.toThrow();
+      expect(await store.deviceUsers.set(scale, null, 'admin-a', at(11))).toBeNull();
+      expect((await store.deviceUsers.list('cart-du')).map((m) => m.userIndex)).toEqual([1]);
+      expect((await store.deviceUsers.list('cart-other')).map((m) => m.patientId)).toEqual(['p-du2']);
+    });
+
     it('creates, admits, transfers and discharges a patient, each movement with who and when', async () => {
       const created = await store.createDirectoryPatient(patient('p-1', { ins: NIR_A, insOid: OID, identityStatus: 'qualified' }));
       expect(created).toMatchObject({ ok: true, carts: [] });

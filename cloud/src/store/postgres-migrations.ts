@@ -559,6 +559,21 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sites ADD COLUMN acr_accept_json TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 29,
+    name: "a cart's device-user mappings (a shared device's user index → a directory patient)",
+    sql: `
+      CREATE TABLE cart_device_users (
+        gateway_id  text NOT NULL,
+        device_id   text NOT NULL,
+        user_index  integer NOT NULL CHECK (user_index BETWEEN 0 AND 254),
+        patient_id  text NOT NULL REFERENCES patients(id),
+        set_at      timestamptz NOT NULL,
+        set_by      text NOT NULL,
+        PRIMARY KEY (gateway_id, device_id, user_index)
+      );
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

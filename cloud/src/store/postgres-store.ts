@@ -30,6 +30,7 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.js';
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
 import { type EnrolmentDatabase, EnrolmentTables } from './enrolment-tables.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
@@ -231,6 +232,7 @@ export class PostgresStore extends TablesStore implements CloudStore {
       reports: new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect),
       actLinks: new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect),
       actLeases: new ActLeaseTables(postgresKysely<ActLeaseDatabase>(pool), postgresDialect),
+      deviceUsers: new DeviceUserTables(postgresKysely<DeviceUserDatabase>(pool), postgresDialect),
       referringGps: new ReferringGpTables(postgresKysely<ReferringGpDatabase>(pool), postgresDialect),
       linkIdentity: new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect),
       directory: new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect),

@@ -600,6 +600,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sites ADD COLUMN acr_accept_json TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 29,
+    name: "a cart's device-user mappings (a shared device's user index → a directory patient)",
+    sql: `
+      CREATE TABLE cart_device_users (
+        gateway_id  TEXT NOT NULL,
+        device_id   TEXT NOT NULL,
+        user_index  INTEGER NOT NULL CHECK (user_index BETWEEN 0 AND 254),
+        patient_id  TEXT NOT NULL REFERENCES patients(id),
+        set_at      TEXT NOT NULL,
+        set_by      TEXT NOT NULL,
+        PRIMARY KEY (gateway_id, device_id, user_index)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

@@ -29,6 +29,7 @@ import type {
   PendingJudgement,
   StoreBatchResult,
 } from './cloud-store.js';
+import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.js';
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
 import { type EnrolmentDatabase, EnrolmentTables } from './enrolment-tables.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
@@ -132,6 +133,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
       reports: new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect),
       actLinks: new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect),
       actLeases: new ActLeaseTables(sqliteKysely<ActLeaseDatabase>(this.db), sqliteDialect),
+      deviceUsers: new DeviceUserTables(sqliteKysely<DeviceUserDatabase>(this.db), sqliteDialect),
       referringGps: new ReferringGpTables(sqliteKysely<ReferringGpDatabase>(this.db), sqliteDialect),
       linkIdentity: new LinkIdentityTables(sqliteKysely<LinkIdentityDatabase>(this.db), sqliteDialect),
       directory: new DirectoryTables(sqliteKysely<DirectoryDatabase>(this.db), sqliteDialect, (qs) =>

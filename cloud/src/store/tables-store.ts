@@ -21,6 +21,7 @@ import type {
   ChangeResult,
 } from './appointment-records.js';
 import type { AppointmentTables } from './appointment-tables.js';
+import type { DeviceUserTables } from './device-user-tables.js';
 import type {
   Admission,
   DirectoryPatient,
@@ -64,6 +65,7 @@ export interface StoreTables {
   actLinks: ActLinkTables;
   actLeases: ActLeaseTables;
   referringGps: ReferringGpTables;
+  deviceUsers: DeviceUserTables;
   linkIdentity: LinkIdentityTables;
   directory: DirectoryTables;
   accounts: AccountTables;
@@ -84,6 +86,10 @@ export abstract class TablesStore {
 
   get referringGps(): ReferringGpTables {
     return this.tables.referringGps;
+  }
+
+  get deviceUsers(): DeviceUserTables {
+    return this.tables.deviceUsers;
   }
   createDirectoryPatient(p: NewDirectoryPatient): Promise<DirectoryResult> {
     return this.tables.directory.create(p);

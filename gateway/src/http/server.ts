@@ -12,7 +12,7 @@ import { SseStreams } from '@telecart/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { CartDay } from '../agenda/cart-day.js';
 import type { StethoscopeRecorder } from '../audio/index.js';
-import type { GatewayConfig } from '../config.js';
+import { type GatewayConfig, nurseSignInRequired } from '../config.js';
 import type { DeviceManager, LiveValue, ReadingEvent } from '../devices/device-manager.js';
 import type { Logger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
@@ -122,7 +122,7 @@ export async function startHttpApi(deps: HttpApiDeps, listen: { host: string; po
   });
 
   // First: its hook sets req.nurse and refuses a change without a nurse (nurseSignIn.required).
-  if (deps.nurses) registerNurseRoutes(app, { ...deps.nurses, required: config.nurseSignIn.required, logger });
+  if (deps.nurses) registerNurseRoutes(app, { ...deps.nurses, required: nurseSignInRequired(config), logger });
   registerStethoscopeRoutes(app, deps.stethoscope);
   registerTeleconsultRoutes(app, deps.teleconsult, patients);
   registerConversationRoutes(app, deps.teleconsult);

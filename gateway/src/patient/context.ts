@@ -10,12 +10,14 @@
  * The cart's residents (the choice, the explicit assignment, the call) are one list: the cloud's
  * (cart-patients.ts) when a source is given and has had one, the configuration's until then. A new
  * list replaces the choice at once; a selected patient no longer on it is deselected (readings held).
- * Home mode and the device-user mappings stay the configuration's: they name devices, not residents.
+ * Once the cloud's list came, it also decides the device-user mappings (when it carries them) and a
+ * home kit's patient: the one patient the directory has on the kit (with several, the configured
+ * homePatientId if it is one of them; otherwise nobody, and readings are held rather than guessed).
  */
 import { EventEmitter } from 'node:events';
 import type { PatientRef } from '@telecart/protocol';
-import type { GatewayConfig, PatientConfig } from '../config.js';
-import type { CartResident } from './cart-patients.js';
+import type { DeviceUserConfig, GatewayConfig, PatientConfig } from '../config.js';
+import type { CartResidents } from './cart-patients.js';
 
 export type Assignment = PatientRef['assignment'];
 
@@ -33,7 +35,7 @@ export interface Resident {
 
 /** The cloud's list as the context reads it (CartPatientList). */
 export interface ResidentSource {
-  residents(): { source: 'cloud' | 'config'; at: string | null; patients: readonly CartResident[] };
+  residents(): CartResidents;
   onChange(listener: () => void): () => void;
 }
 
@@ -60,7 +62,7 @@ export class UnknownPatientError extends Error {
 
 export class FixedPatientError extends Error {
   constructor() {
-    super('home mode: the patient is fixed by the configuration');
+    super("home mode: the kit's patient is the directory's (the configuration's until the cloud's list came)");
     this.name = 'FixedPatientError';
   }
 }
@@ -82,10 +84,14 @@ function fromConfig(p: PatientConfig): Resident {
 export class PatientContext extends EventEmitter<PatientContextEvents> {
   readonly mode: GatewayConfig['mode'];
   private readonly configured: Map<string, PatientConfig>;
-  private list: ResidentList;
-  private byId: Map<string, Resident>;
-  private readonly deviceUsers = new Map<string, Map<number, Resident>>();
-  private readonly home: Resident | undefined;
+  private readonly configuredUsers: readonly DeviceUserConfig[];
+  private readonly homePatientId: string | undefined;
+  private list: ResidentList = { source: 'config', at: null, patients: [] };
+  private byId = new Map<string, Resident>();
+  private deviceUsers = new Map<string, Map<number, Resident>>();
+  private usersSource: 'cloud' | 'config' = 'config';
+  /** Home mode: the kit's patient now, or null when the directory names none (readings held). */
+  private home: Resident | null = null;
   private selected: Resident | null = null;
 
   /** `source`: the cloud's list; without it (or before its first list) the configuration's patients. */
@@ -96,21 +102,14 @@ export class PatientContext extends EventEmitter<PatientContextEvents> {
     super();
     this.mode = config.mode;
     this.configured = new Map(config.patients.map((p) => [p.id, p]));
-    for (const u of config.deviceUsers) {
-      const p = this.configured.get(u.patientId);
-      if (!p) throw new UnknownPatientError(u.patientId);
-      const users = this.deviceUsers.get(u.deviceId) ?? new Map<number, Resident>();
-      users.set(u.userIndex, fromConfig(p));
-      this.deviceUsers.set(u.deviceId, users);
-    }
+    for (const u of config.deviceUsers) if (!this.configured.has(u.patientId)) throw new UnknownPatientError(u.patientId);
+    this.configuredUsers = config.deviceUsers;
     if (config.mode === 'home') {
       if (config.homePatientId === undefined) throw new Error('home mode needs homePatientId');
-      const p = this.configured.get(config.homePatientId);
-      if (!p) throw new UnknownPatientError(config.homePatientId);
-      this.home = fromConfig(p);
+      if (!this.configured.has(config.homePatientId)) throw new UnknownPatientError(config.homePatientId);
     }
-    this.list = this.read();
-    this.byId = new Map(this.list.patients.map((p) => [p.id, p]));
+    this.homePatientId = config.homePatientId;
+    this.rebuild();
     source?.onChange(() => this.refresh());
   }
 
@@ -129,7 +128,15 @@ export class PatientContext extends EventEmitter<PatientContextEvents> {
 
   /** The patient readings currently go to without a device-user mapping (home patient or nurse selection). */
   current(): Resident | null {
-    return this.home ?? this.selected;
+    return this.mode === 'home' ? this.home : this.selected;
+  }
+
+  /** The device-user mappings in force, and whose they are (the cloud's list, or the configuration's). */
+  deviceUserMap(): { source: 'cloud' | 'config'; users: { deviceId: string; userIndex: number; patientId: string }[] } {
+    const users = [...this.deviceUsers].flatMap(([deviceId, m]) =>
+      [...m].map(([userIndex, p]) => ({ deviceId, userIndex, patientId: p.id })),
+    );
+    return { source: this.usersSource, users };
   }
 
   /** The nurse picks the patient in front of the cart. */
@@ -173,8 +180,47 @@ export class PatientContext extends EventEmitter<PatientContextEvents> {
       : `unknown patient "${patientId}"`;
   }
 
-  private read(): ResidentList {
+  /** The list, the device-user mappings and the home patient from the source (or the configuration). */
+  private rebuild(): void {
     const r = this.source?.residents();
+    this.list = this.read(r);
+    this.byId = new Map(this.list.patients.map((p) => [p.id, p]));
+    const users = new Map<string, Map<number, Resident>>();
+    const put = (deviceId: string, userIndex: number, p: Resident) => {
+      const m = users.get(deviceId) ?? new Map<number, Resident>();
+      m.set(userIndex, p);
+      users.set(deviceId, m);
+    };
+    const cloudUsers = r?.source === 'cloud' ? r.deviceUsers : undefined;
+    if (cloudUsers !== undefined) {
+      // CartPatientList refused a list mapping someone not on it: every localId is in byId.
+      for (const u of cloudUsers) {
+        const p = this.byId.get(u.localId);
+        if (p) put(u.deviceId, u.userIndex, p);
+      }
+    } else {
+      for (const u of this.configuredUsers) {
+        const p = this.configured.get(u.patientId);
+        if (p) put(u.deviceId, u.userIndex, fromConfig(p));
+      }
+    }
+    this.deviceUsers = users;
+    this.usersSource = cloudUsers !== undefined ? 'cloud' : 'config';
+    if (this.mode === 'home') this.home = this.homeOf();
+  }
+
+  /** The configuration's patient until the cloud's list came; then the directory's one patient of the kit. */
+  private homeOf(): Resident | null {
+    if (this.list.source === 'config') {
+      const p = this.homePatientId === undefined ? undefined : this.configured.get(this.homePatientId);
+      return p ? fromConfig(p) : null;
+    }
+    if (this.list.patients.length === 1) return this.list.patients[0] ?? null;
+    // Several patients on one kit (a couple): the configured one if listed, else nobody rather than a guess.
+    return this.homePatientId === undefined ? null : (this.byId.get(this.homePatientId) ?? null);
+  }
+
+  private read(r: CartResidents | undefined): ResidentList {
     if (!r || r.source === 'config') {
       return { source: 'config', at: null, patients: [...this.configured.values()].map(fromConfig) };
     }
@@ -197,9 +243,13 @@ export class PatientContext extends EventEmitter<PatientContextEvents> {
 
   /** A new list from the cloud: the choice follows it; a selected patient who left it is deselected. */
   private refresh(): void {
-    this.list = this.read();
-    this.byId = new Map(this.list.patients.map((p) => [p.id, p]));
+    const home = this.home;
+    this.rebuild();
     this.emit('residents', this.residentList());
+    if (this.mode === 'home') {
+      if (home?.id !== this.home?.id) this.emit('change', this.home);
+      return;
+    }
     if (this.selected === null) return;
     const still = this.byId.get(this.selected.id);
     if (still) {

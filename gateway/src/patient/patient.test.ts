@@ -1,6 +1,8 @@
+import type { CartDeviceUser } from '@telecart/protocol';
 import { describe, expect, it } from 'vitest';
-import { GatewayConfigError, resolveGatewayConfig } from '../config.js';
-import type { CartResident } from './cart-patients.js';
+import { GatewayConfigError, nurseSignInRequired, resolveGatewayConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import { CartPatientList, type CartResident } from './cart-patients.js';
 import { FixedPatientError, PatientContext, type ResidentSource, UnknownPatientError } from './context.js';
 import { checkNir, nirKey } from './ins.js';
 
@@ -66,7 +68,7 @@ describe('PatientContext', () => {
 
 /** The cloud's list as CartPatientList gives it: the configuration's until a list is sent. */
 class CloudList implements ResidentSource {
-  private list: { at: string; patients: CartResident[] } | null = null;
+  private list: { at: string; patients: CartResident[]; deviceUsers?: CartDeviceUser[] } | null = null;
   private readonly listeners = new Set<() => void>();
   residents() {
     return this.list ? { source: 'cloud' as const, ...this.list } : { source: 'config' as const, at: null, patients: [] };
@@ -75,8 +77,8 @@ class CloudList implements ResidentSource {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
   }
-  send(patients: CartResident[]) {
-    this.list = { at: '2026-12-06T10:00:00.000Z', patients };
+  send(patients: CartResident[], deviceUsers?: CartDeviceUser[]) {
+    this.list = { at: '2026-12-06T10:00:00.000Z', patients, ...(deviceUsers !== undefined ? { deviceUsers } : {}) };
     for (const l of this.listeners) l();
   }
 }
@@ -117,6 +119,74 @@ describe('PatientContext with the cloud’s list', () => {
   });
 });
 
+describe('device users and the home patient from the cloud’s list', () => {
+  const jeanne = { localId: 'r12', family: 'MARTIN', given: 'Jeanne', birthDate: '1938-04-02' };
+  const paul = { localId: 'r14', family: 'DURAND', given: 'Paul', birthDate: null };
+
+  it('the cloud’s mappings replace the configured ones at the next list; a list without them keeps the configuration’s', () => {
+    const cloud = new CloudList();
+    const ctx = new PatientContext(
+      { mode: 'cart', patients: residents, deviceUsers: [{ deviceId: 'ble:SCALE', userIndex: 1, patientId: 'p-001' }] },
+      cloud,
+    );
+    expect(ctx.resolve('ble:SCALE', 1)).toMatchObject({ id: 'p-001', assignment: 'device-user' });
+    // An older cloud's list (no deviceUsers): the configured mapping stays.
+    cloud.send([jeanne, paul]);
+    expect(ctx.deviceUserMap()).toEqual({ source: 'config', users: [{ deviceId: 'ble:SCALE', userIndex: 1, patientId: 'p-001' }] });
+    // The cloud maps user 2 to r14: user 1 is nobody's now (held), user 2 is Paul's, without a restart.
+    cloud.send([jeanne, paul], [{ deviceId: 'ble:SCALE', userIndex: 2, localId: 'r14' }]);
+    expect(ctx.resolve('ble:SCALE', 1)).toBeNull();
+    expect(ctx.resolve('ble:SCALE', 2)).toEqual({ id: 'r14', assignment: 'device-user', userIndex: 2 });
+    expect(ctx.deviceUserMap()).toEqual({ source: 'cloud', users: [{ deviceId: 'ble:SCALE', userIndex: 2, patientId: 'r14' }] });
+    // An empty list of mappings is the cloud's word too: no mapping left.
+    cloud.send([jeanne, paul], []);
+    expect(ctx.resolve('ble:SCALE', 2)).toBeNull();
+  });
+
+  it('home: the kit’s patient is the directory’s one patient of the kit; none or an unresolved couple holds the readings', () => {
+    const cloud = new CloudList();
+    const ctx = new PatientContext({ mode: 'home', patients: residents, homePatientId: 'p-002', deviceUsers: [] }, cloud);
+    const changes: (string | null)[] = [];
+    ctx.on('change', (p) => changes.push(p?.id ?? null));
+    expect(ctx.resolve('ble:CUFF')).toMatchObject({ id: 'p-002', assignment: 'home-kit' });
+    cloud.send([paul]);
+    expect(ctx.resolve('ble:CUFF')).toEqual({ id: 'r14', assignment: 'home-kit' });
+    expect(ctx.current()?.id).toBe('r14');
+    // Two patients on one kit and the configured one is neither: nobody, not a guess.
+    cloud.send([jeanne, paul]);
+    expect(ctx.resolve('ble:CUFF')).toBeNull();
+    cloud.send([jeanne]);
+    expect(ctx.resolve('ble:CUFF')).toMatchObject({ id: 'r12', assignment: 'home-kit' });
+    cloud.send([]);
+    expect(ctx.current()).toBeNull();
+    expect(changes).toEqual(['r14', null, 'r12', null]);
+    expect(() => ctx.select('r12')).toThrow(FixedPatientError);
+  });
+
+  it('a list mapping someone not on it, or one user twice, is refused and the last good one kept', () => {
+    const saved = new Map<string, string>();
+    const warnings: unknown[] = [];
+    const logger = { warn: (o: unknown) => warnings.push(o) } as unknown as Logger;
+    const list = new CartPatientList({
+      gatewayId: 'cart-1',
+      store: { loadMeta: (k) => saved.get(k), saveMeta: (k, v) => void saved.set(k, v) },
+      logger,
+      configured: [],
+    });
+    const msg = (deviceUsers: CartDeviceUser[]) =>
+      Buffer.from(JSON.stringify({ gatewayId: 'cart-1', at: '2026-12-06T10:00:00.000Z', patients: [jeanne], deviceUsers }));
+    expect(list.receive(msg([{ deviceId: 'ble:SCALE', userIndex: 1, localId: 'r12' }]))).toBe(true);
+    expect(list.receive(msg([{ deviceId: 'ble:SCALE', userIndex: 2, localId: 'r14' }]))).toBe(false);
+    const twice = { deviceId: 'ble:SCALE', userIndex: 3, localId: 'r12' };
+    expect(list.receive(msg([twice, twice]))).toBe(false);
+    expect(warnings).toMatchObject([
+      { reason: 'schema', detail: 'deviceUsers: ble:SCALE user 2 → "r14", who is not on the list' },
+      { reason: 'schema', detail: 'deviceUsers: ble:SCALE user 3 is mapped twice' },
+    ]);
+    expect(list.residents().deviceUsers).toEqual([{ deviceId: 'ble:SCALE', userIndex: 1, localId: 'r12' }]);
+  });
+});
+
 describe('GatewayConfig', () => {
   it('applies the documented defaults', () => {
     const c = resolveGatewayConfig({ gatewayId: 'cart-1', mode: 'cart', patients: residents });
@@ -129,6 +199,15 @@ describe('GatewayConfig', () => {
       timeZone: 'Europe/Paris',
     });
     expect(c.ble.watch.map((r) => r.services[0])).toEqual(['1810', '181D', '1822', '1809', '180D', '1808']);
+  });
+
+  it('nurse sign-in is required by default on a cart, not on a home kit; a configured value wins', () => {
+    const cart = resolveGatewayConfig({ gatewayId: 'cart-1', mode: 'cart', patients: residents });
+    expect(nurseSignInRequired(cart)).toBe(true);
+    expect(
+      nurseSignInRequired(resolveGatewayConfig({ gatewayId: 'home-1', mode: 'home', patients: residents, homePatientId: 'p-001' })),
+    ).toBe(false);
+    expect(nurseSignInRequired({ ...cart, nurseSignIn: { ...cart.nurseSignIn, required: false } })).toBe(false);
   });
 
   it('reports cross-field problems in one readable line each', () => {

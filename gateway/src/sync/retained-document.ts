@@ -30,6 +30,8 @@ export interface RetainedDocumentOptions<S extends TSchema> {
   logger: Logger;
   /** Said in the log when the stored copy cannot be read (what the cart uses meanwhile). */
   meanwhile: string;
+  /** What the schema cannot say (parts that must agree with each other): a problem refuses it as 'schema'. */
+  problem?: (doc: Static<S>) => string | null;
 }
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; reason: RetainedRefusal; detail: string };
@@ -93,6 +95,8 @@ export class RetainedDocument<S extends TSchema & { static: { gatewayId: string;
     const gatewayId = (v.value as { gatewayId: string }).gatewayId;
     if (gatewayId !== this.o.gatewayId)
       return { ok: false, reason: 'wrong-gateway', detail: `for ${gatewayId}, this cart is ${this.o.gatewayId}` };
+    const problem = this.o.problem?.(v.value) ?? null;
+    if (problem !== null) return { ok: false, reason: 'schema', detail: problem };
     return { ok: true, value: v.value };
   }
 }

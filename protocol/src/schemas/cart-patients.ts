@@ -3,7 +3,9 @@
  * republished whole whenever the cloud's patient directory changes a patient of that cart (admitted,
  * transferred in or out, discharged, merged, identity updated). A cart that (re)connects gets the
  * last list at once; only that cart may read it (broker ACL). The INS travels only when the identity
- * is qualified: an unqualified one is not shared (docs/patient-directory.md).
+ * is qualified: an unqualified one is not shared (docs/patient-directory.md). The same list carries
+ * the cart's device-user mappings kept in the cloud (a shared scale's user 2 → a resident): only to
+ * patients on the list. A list without `deviceUsers` (an older cloud) leaves the cart's configured ones.
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { GatewayId, IsoDateTime } from './common.js';
@@ -23,12 +25,25 @@ export const CartPatient = Type.Object(
 );
 export type CartPatient = Static<typeof CartPatient>;
 
+/** A multi-user device's user (the index it puts on its readings) belongs to this patient of the list. */
+export const CartDeviceUser = Type.Object(
+  {
+    deviceId: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }),
+    userIndex: Type.Integer({ minimum: 0, maximum: 254 }),
+    /** A `localId` of this list's patients. */
+    localId: CartPatient.properties.localId,
+  },
+  { additionalProperties: false },
+);
+export type CartDeviceUser = Static<typeof CartDeviceUser>;
+
 export const CartPatients = Type.Object(
   {
     gatewayId: GatewayId,
     /** When the cloud built the list. */
     at: IsoDateTime,
     patients: Type.Array(CartPatient, { maxItems: 2000 }),
+    deviceUsers: Type.Optional(Type.Array(CartDeviceUser, { maxItems: 2000 })),
   },
   { additionalProperties: false, $id: 'CartPatients' },
 );

@@ -85,6 +85,49 @@ function CartsTab({ t }: { t: T }) {
         {t.noCarts}
       </p>
       <CartEnrol t={t} />
+      <DeviceUsers t={t} />
+    </section>
+  );
+}
+
+function DeviceUsers({ t }: { t: T }) {
+  return (
+    <section aria-labelledby="device-users-heading">
+      <h2 id="device-users-heading">{t.deviceUsers}</h2>
+      <p>{t.deviceUsersHint}</p>
+      <form id="device-user-form">
+        <Field id="du-cart" label={t.cart}>
+          <select id="du-cart" name="cart" required />
+        </Field>
+        <Field id="du-device" label={t.device}>
+          <input id="du-device" name="deviceId" required maxLength={128} pattern="[!-~]+" placeholder="ble:C4:7C:8D:6A:00:02" />
+        </Field>
+        <Field id="du-user" label={t.userNumber}>
+          <input id="du-user" name="userIndex" type="number" required min={0} max={254} step={1} />
+        </Field>
+        <Field id="du-patient" label={t.patient}>
+          <select id="du-patient" name="patientId" required />
+        </Field>
+        <p>
+          <button type="submit">{t.save}</button>
+        </p>
+      </form>
+      <table id="device-users">
+        <thead>
+          <tr>
+            <th scope="col">{t.device}</th>
+            <th scope="col">{t.userNumber}</th>
+            <th scope="col">{t.patient}</th>
+            <th scope="col">{t.setBy}</th>
+            <th scope="col">{t.actions}</th>
+          </tr>
+        </thead>
+        <tbody />
+      </table>
+      <p id="device-users-empty" hidden>
+        {t.noDeviceUsers}
+      </p>
+      <p id="device-users-message" role="status" />
     </section>
   );
 }

@@ -1,11 +1,12 @@
 /**
  * The Carts tab: the carts of the administrator's sites with their online state, backlog, version and
  * last contact; a revoke button on each (after a confirmation), and the enrolment form whose one-time
- * token is shown once with a copy button.
+ * token is shown once with a copy button; below, the shared devices' users of a cart (device-users.ts).
  */
 import { byId, el } from '@telecart/ui/browser';
 import { type admin, format, type TextsOf } from '@telecart/ui/i18n';
 import { call, type Reply } from './api.js';
+import { startDeviceUsers } from './device-users.js';
 import { fillSiteChoices } from './sites.js';
 
 interface Cart {
@@ -27,6 +28,7 @@ export function startCarts(t: TextsOf<typeof admin>): void {
     message.textContent = r.ok ? done : r.message ? format(t.refused, { message: r.message }) : t.error;
   };
   const locale = document.documentElement.lang === 'en' ? 'en-GB' : 'fr-FR';
+  const deviceUsers = startDeviceUsers(t);
 
   function revokeButton(row: HTMLTableRowElement, cart: string): HTMLButtonElement {
     const revoke = el('button', { type: 'button', 'data-action': 'revoke' }, t.revoke);
@@ -56,6 +58,7 @@ export function startCarts(t: TextsOf<typeof admin>): void {
       return;
     }
     empty.hidden = r.body.carts.length > 0;
+    deviceUsers.setCarts(r.body.carts.map((c) => c.gatewayId));
     body.replaceChildren(
       ...r.body.carts.map((c) => {
         const never = c.lastSeenAt === null && c.enrolledAt !== null;
