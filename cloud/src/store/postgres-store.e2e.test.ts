@@ -31,11 +31,7 @@ beforeAll(async () => {
     url = server.url;
   }
 }, 60_000);
-/** Schemas of a given server to drop at the end. */
-const leftBehind: string[] = [];
 afterAll(async () => {
-  // One at a time: all of them in one transaction would take more locks than a server has.
-  for (const schema of leftBehind) await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await server?.stop();
 });
 
@@ -59,10 +55,10 @@ const harness: StoreHarness = oneDatabasePerTest({
     return {
       open: () => PostgresStore.open({ url, schema, poolSize: 4 }),
       exec: (text) => sql(`SET search_path TO "${schema}"; ${text}`),
-      // A test's schema is dropped with the server at the end of the file (a third of what a test
-      // spent on its database); on a given server, all of them are dropped then.
+      // On the file's own server a test's schema goes with the server at the end (dropping it was a
+      // third of what a test spent on its database); a given server gets it dropped after the test.
       drop: async () => {
-        if (!server) leftBehind.push(schema);
+        if (!server) await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       },
     };
   },
