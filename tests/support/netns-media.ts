@@ -120,7 +120,10 @@ export function chromiumInNetns(dir: string, ns: string, chromium = '/usr/bin/ch
 export async function rerunInNamespace(file: string, prefix: string): Promise<{ code: number | null; output: string }> {
   const ns = await createNamespaces(`${prefix}${process.pid % 100_000}`);
   try {
-    return await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', file], {
+    // The inner vitest is a new process: without the module cache on disk it transforms again every
+    // source the outer runs already did (cloud, gateway, werift…); the cache is keyed by content.
+    const argv = [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', file, '--experimental.fsModuleCache'];
+    return await runIn(ns.main, argv, {
       [IN_NETNS_ENV]: ns.main,
       [PEER_NETNS_ENV]: ns.peer,
     });

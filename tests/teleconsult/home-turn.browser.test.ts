@@ -76,16 +76,24 @@ async function openPeer(browser: Browser, iceServers: RTCIceServer[]): Promise<P
   return page;
 }
 
-/** Sets the remote description, makes the local one, waits for every candidate (no trickle): the SDP. */
+/**
+ * Sets the remote description, makes the local one, waits for its candidates (no trickle): the SDP.
+ * Gathering is over when it completes or once a relay candidate is in: the patient's allocation
+ * from its loopback socket cannot reach coturn and holds gathering open until STUN gives up (39.5 s),
+ * while the host candidates come first and the relay one is the only one that can work.
+ */
 async function describe_(page: Page, remote: RTCSessionDescriptionInit | null): Promise<RTCSessionDescriptionInit> {
   return page.evaluate(async (r) => {
     const pc = (window as unknown as Side).pc;
     if (r) await pc.setRemoteDescription(r);
     await pc.setLocalDescription(r ? await pc.createAnswer() : await pc.createOffer());
-    if (pc.iceGatheringState !== 'complete')
-      await new Promise<void>((done) =>
-        pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && done()),
-      );
+    const gathered = () => pc.iceGatheringState === 'complete' || / typ relay /.test(pc.localDescription?.sdp ?? '');
+    if (!gathered())
+      await new Promise<void>((done) => {
+        const check = () => gathered() && done();
+        pc.addEventListener('icegatheringstatechange', check);
+        pc.addEventListener('icecandidate', check);
+      });
     const d = pc.localDescription;
     if (!d) throw new Error('no local description');
     return { type: d.type, sdp: d.sdp };

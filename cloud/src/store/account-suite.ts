@@ -32,16 +32,16 @@ const account = (over: Partial<AccountRecord> = {}): AccountRecord => ({
 export function accountStoreSuite(harness: StoreHarness): void {
   let db: StoreTestDatabase;
   let store: CloudStore;
-  beforeEach(async () => {
-    db = await harness.fresh();
-    store = await db.open();
-  });
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
-
   describe(`${harness.name}: accounts`, () => {
+    // Inside the describe: at the top level they would run before every test of the file, every suite's.
+    beforeEach(async () => {
+      db = await harness.fresh();
+      store = await db.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await db.drop();
+    });
     it('saves an account and reads it back field for field; saving again replaces all but its creation time', async () => {
       const a = account();
       await store.saveAccount(a);

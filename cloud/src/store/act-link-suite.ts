@@ -26,16 +26,16 @@ const link = (over: Partial<ActLinkRecord> = {}): ActLinkRecord => ({
 export function actLinkStoreSuite(harness: StoreHarness): void {
   let db: StoreTestDatabase;
   let store: CloudStore;
-  beforeEach(async () => {
-    db = await harness.fresh();
-    store = await db.open();
-  });
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
-
   describe(`${harness.name}: act join links`, () => {
+    // Inside the describe: at the top level they would run before every test of the file, every suite's.
+    beforeEach(async () => {
+      db = await harness.fresh();
+      store = await db.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await db.drop();
+    });
     it('saves a link once (saving it again changes nothing) and reads it back by the token’s hash', async () => {
       const l = link();
       await store.saveActLink(l);

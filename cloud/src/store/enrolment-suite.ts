@@ -27,16 +27,16 @@ const base: NewEnrolment = {
 export function enrolmentStoreSuite(harness: StoreHarness): void {
   let db: StoreTestDatabase;
   let store: CloudStore;
-  beforeEach(async () => {
-    db = await harness.fresh();
-    store = await db.open();
-  });
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
-
   describe(`${harness.name}: telemonitoring enrolments`, () => {
+    // Inside the describe: at the top level they would run before every test of the file, every suite's.
+    beforeEach(async () => {
+      db = await harness.fresh();
+      store = await db.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await db.drop();
+    });
     it('reads back what was written, keeps an ended enrolment with who ended it, and lists the active ones', async () => {
       const r = await store.enrol(base);
       if (r.outcome !== 'enrolled') throw new Error(`not enrolled: ${r.outcome}`);

@@ -20,16 +20,16 @@ const pin: PinVerifier = {
 export function nurseStoreSuite(harness: StoreHarness): void {
   let db: StoreTestDatabase;
   let store: CloudStore;
-  beforeEach(async () => {
-    db = await harness.fresh();
-    store = await db.open();
-  });
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
-
   describe(`${harness.name}: nurse credentials`, () => {
+    // Inside the describe: at the top level they would run before every test of the file, every suite's.
+    beforeEach(async () => {
+      db = await harness.fresh();
+      store = await db.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await db.drop();
+    });
     it('keeps a chosen PIN when the profile is saved again, and reads back what was written', async () => {
       await store.saveNurse({ accountId: 'n.martin', name: 'Nadia Martin', badgeSha256: 'a'.repeat(64), gateways: ['cart-1'] });
       expect(await store.getNurse('n.martin')).toEqual({

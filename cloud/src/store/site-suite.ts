@@ -31,16 +31,16 @@ const team: NotifyTeam = {
 export function siteStoreSuite(harness: StoreHarness): void {
   let db: StoreTestDatabase;
   let store: CloudStore;
-  beforeEach(async () => {
-    db = await harness.fresh();
-    store = await db.open();
-  });
-  afterEach(async () => {
-    await store.close();
-    await db.drop();
-  });
-
   describe(`${harness.name}: sites and on-call teams`, () => {
+    // Inside the describe: at the top level they would run before every test of the file, every suite's.
+    beforeEach(async () => {
+      db = await harness.fresh();
+      store = await db.open();
+    });
+    afterEach(async () => {
+      await store.close();
+      await db.drop();
+    });
     it('reads a site back, replaces it on save, and a seed leaves a stored site as the administrator left it', async () => {
       expect(await store.seedSites([site])).toEqual(['ehpad-a']);
       expect(await store.getSite('ehpad-a')).toEqual(site);

@@ -17,11 +17,11 @@ import type { UnreadableRow } from './row-decoder.js';
 import { siteStoreSuite } from './site-suite.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
-import { cloudStoreSuite, type StoreHarness } from './store-suite.js';
+import { cloudStoreSuite, oneDatabasePerTest, type StoreHarness } from './store-suite.js';
 import { teleconsultStoreSuite } from './teleconsult-suite.js';
 import { throttleStoreSuite } from './throttle-suite.js';
 
-const harness: StoreHarness = {
+const harness: StoreHarness = oneDatabasePerTest({
   name: 'SqliteStore',
   async fresh() {
     const dir = mkdtempSync(join(tmpdir(), 'telecart-cloud-store-'));
@@ -42,7 +42,7 @@ const harness: StoreHarness = {
       },
     };
   },
-};
+});
 cloudStoreSuite(harness);
 teleconsultStoreSuite(harness);
 throttleStoreSuite(harness);

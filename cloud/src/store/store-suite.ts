@@ -21,6 +21,28 @@ export interface StoreHarness {
   fresh(): Promise<StoreTestDatabase>;
 }
 
+/**
+ * Wraps a store test file's harness (call it at the file's top level) so that every test of the file
+ * checks it opened at most one fresh database: a suite whose hooks sit outside its describe runs them
+ * before every test of the file, every suite's (six migrated databases a test instead of one).
+ */
+export function oneDatabasePerTest(harness: StoreHarness): StoreHarness {
+  let opened = 0;
+  beforeEach(() => {
+    opened = 0;
+  });
+  afterEach(() => {
+    expect(opened, 'fresh databases this test opened (a suite with its hooks outside its describe?)').toBeLessThanOrEqual(1);
+  });
+  return {
+    name: harness.name,
+    fresh: () => {
+      opened++;
+      return harness.fresh();
+    },
+  };
+}
+
 /** A reading carrying a recording: an attachment near the protocol's 3 MB base64 limit and a waveform. */
 function bigReading(seq: number): Observation {
   const bytes = randomBytes(2_240_000);
