@@ -287,7 +287,11 @@ describe('guests’ media signaling with the forwarding unit', () => {
     expect(c.cloud.teleconsult.relay.unit.rooms.isOpen(l.id)).toBe(true);
 
     doctor.send({ type: 'hangup', sessionId: l.id });
-    expect(await doctor.next((m) => m.type === 'unit-closed')).toEqual({ type: 'unit-closed', sessionId: l.id, reason: 'completed' });
+    expect(await doctor.next((m) => m.type === 'unit-closed' && m.sessionId === l.id)).toEqual({
+      type: 'unit-closed',
+      sessionId: l.id,
+      reason: 'completed',
+    });
     expect(await g.next((m) => m.type === 'ended')).toEqual({ type: 'ended', status: 'completed' });
     await g.closed;
     expect(c.cloud.teleconsult.relay.unit.rooms.isOpen(l.id)).toBe(false);
