@@ -4,7 +4,7 @@
  * the camera (send only, the conversation's caps) and holds a receive slot (an audio and a video
  * m-line) per other participant the page may see; the unit answers and says which participant each
  * slot carries (`unit-slots`), which labels the slot's tile with their name. One tile per slot: a
- * <figure data-slot data-participant> with its video (which plays the slot's sound too) and a
+ * <figure data-slot data-audio-mid data-video-mid data-participant> with its video (which plays the slot's sound too) and a
  * <figcaption> with the name; an empty slot is hidden. The wire format is the cloud's
  * (teleconsult/ws-messages.ts); this module trusts the messages no further than it reads them.
  */
@@ -89,7 +89,12 @@ export class UnitCall {
       const video = el('video', { autoplay: true, playsinline: true });
       video.srcObject = stream;
       const caption = el('figcaption', {});
-      const figure = el('figure', { 'data-slot': k, 'data-tracks': 0, hidden: true }, video, caption);
+      const figure = el(
+        'figure',
+        { 'data-slot': k, 'data-audio-mid': s.audio.mid ?? '', 'data-video-mid': s.video.mid ?? '', 'data-tracks': 0, hidden: true },
+        video,
+        caption,
+      );
       this.tiles.push({ figure, video, caption, stream, audioMid: s.audio.mid, videoMid: s.video.mid });
       return figure;
     });
