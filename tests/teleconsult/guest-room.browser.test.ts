@@ -9,15 +9,17 @@
  * invites a guest, the guest opens their link, the specialist clicks « Faire entrer »; then each page
  * decodes the other's video frames and receives their voice (getStats framesDecoded,
  * totalAudioEnergy, on the m-lines the unit says carry the other), and the specialist's page labels the
- * guest's tile with their name. The specialist removes the guest: the guest's page says so, its socket
- * is closed with the reason, the unit stops forwarding between them (the specialist's slot empties
- * and its frames stop growing while the specialist's own encoder goes on). Uplink per page and the
- * cloud process's CPU over the window are printed (docs/conversation.md).
+ * guest's tile with their name. A second guest joins: three parties, each decoding the two others. The
+ * specialist removes the first guest: their page says so, its socket is closed with the reason, the
+ * unit stops forwarding to and from them (their still-open peer connection decodes nothing more, the
+ * others' slot of them empties and its frames stop, while the specialist's own encoder goes on); the
+ * second guest goes on. Uplink per page, each browser's CPU and the cloud process's over a window, two
+ * and three parties, are printed (docs/conversation.md).
  *
  * WebRTC gathers every interface it sees: the file re-runs itself in a network namespace with only
  * `lo` (root needed; skipped otherwise, with the reason).
  */
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
@@ -59,6 +61,37 @@ describe.skipIf(skipReason !== null || inside)(
 );
 
 const GUEST = 'Dr Petit, médecin traitant';
+const SECOND = 'Paul, petit-fils';
+
+/**
+ * CPU ticks (1/100 s) of each Chromium this process launched, its whole process tree: root pid →
+ * utime + stime, in launch order (pids grow).
+ */
+function browserTicks(): Map<number, number> {
+  const procs = new Map<number, { ppid: number; ticks: number; name: string }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const f = stat.slice(close + 2).split(' ');
+      procs.set(Number(d), { name: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const roots = [...procs.entries()].filter(([, x]) => x.ppid === process.pid && x.name.includes('chrom')).map(([pid]) => pid);
+  const rootOf = (pid: number): number | undefined => {
+    for (let p: number | undefined = pid, i = 0; p !== undefined && i < 64; p = procs.get(p)?.ppid, i++) if (roots.includes(p)) return p;
+    return undefined;
+  };
+  const out = new Map<number, number>(roots.sort((a, b) => a - b).map((r) => [r, 0]));
+  for (const [pid, x] of procs) {
+    const root = rootOf(pid);
+    if (root !== undefined) out.set(root, (out.get(root) ?? 0) + x.ticks);
+  }
+  return out;
+}
 
 /** Per m-line of the page's peer connection with the unit (the one with receive slots). */
 interface UnitStats {
@@ -158,11 +191,67 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
     if (c) rmSync(c.dir, { recursive: true, force: true });
   });
 
-  it('specialist and guest see and hear each other through the unit; the removed guest stops receiving and is closed', async () => {
-    // Each its own browser (as on two machines): the specialist's, then the guest's.
+  /** The specialist invites `name`, who opens the link in `browser` and waits; then is let in. */
+  async function guestIn(browser: Browser, specialist: Page, sessionId: string, name: string): Promise<{ page: Page; id: string }> {
+    const r = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${sessionId}/guests`, {
+      method: 'POST',
+      headers: { cookie: blanc, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    expect(r.status).toBe(201);
+    const invited = (await r.json()) as { url: string; guest: { id: string } };
+    const page = await (await browser.newContext({ locale: 'fr-FR' })).newPage();
+    page.on('pageerror', (e) => problems.push(`${name} pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${name} console: ${m.text()}`);
+    });
+    await page.addInitScript(CAPTURE_PEER);
+    await page.addInitScript(CAPTURE_CLOSE);
+    await page.addInitScript(KEEP_PEERS);
+    await page.goto(invited.url);
+    await page.waitForFunction(() => document.body.dataset.step === 'waiting');
+    await specialist
+      .locator('#participants-list li[data-state="waiting"]', { hasText: name })
+      .locator('button[data-action="admit"]')
+      .click();
+    await page.waitForFunction(() => document.body.dataset.step === 'admitted');
+    return { page, id: invited.guest.id };
+  }
+
+  /** Uplink of each page, CPU of each browser and of the cloud process, and the unit's traffic, over a window. */
+  async function measure(label: string, sessionId: string, pages: [string, Page][], window: () => Promise<void>): Promise<void> {
+    const before = await Promise.all(pages.map(([, p]) => unitStats(p)));
+    const cpu0 = process.cpuUsage();
+    const browsers0 = browserTicks();
+    const unit0 = c.cloud.teleconsult.relay.unit.rooms.stats(sessionId);
+    const t0 = performance.now();
+    await window();
+    const after = await Promise.all(pages.map(([, p]) => unitStats(p)));
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const browsers1 = browserTicks();
+    const unit1 = c.cloud.teleconsult.relay.unit.rooms.stats(sessionId);
+    const pct = (ticks: number) => ((100 * ticks * 10) / wallMs).toFixed(0);
+    const lines = pages.map(([who], i) => {
+      const a = before[i];
+      const b = after[i];
+      const kbps = a && b ? ((b.bytesSent - a.bytesSent) * 8) / (b.at - a.at) : 0;
+      const root = [...browsers1.keys()][i];
+      const ticks = root === undefined ? 0 : (browsers1.get(root) ?? 0) - (browsers0.get(root) ?? 0);
+      return `${who} uplink ${kbps.toFixed(0)} kbit/s, browser CPU ${pct(ticks)} %`;
+    });
+    const mbit = (x: number | undefined, y: number | undefined) => ((((y ?? 0) - (x ?? 0)) * 8) / wallMs / 1000).toFixed(2);
+    console.log(
+      `guest-room: ${label} over ${(wallMs / 1000).toFixed(1)} s: ${lines.join('; ')}; cloud process (relay + unit) CPU ${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(1)} % of one core; unit in ${mbit(unit0?.rtpIn.bytes, unit1?.rtpIn.bytes)} Mbit/s, out ${mbit(unit0?.rtpOut.bytes, unit1?.rtpOut.bytes)} Mbit/s`,
+    );
+  }
+
+  it('specialist and guests see and hear each other through the unit; a removed guest stops receiving and is closed', async () => {
+    // Each its own browser (as on three machines), launched in this order (browserTicks sorts by pid).
     const sb = await launchChromium({ webrtc: true });
     const gb = await launchChromium({ webrtc: true });
-    browsers = [sb, gb];
+    const gb2 = await launchChromium({ webrtc: true });
+    browsers = [sb, gb, gb2];
     const specialist = await sb.newPage({ locale: 'fr-FR' });
     specialist.on('pageerror', (e) => problems.push(`specialist pageerror: ${e.message}`));
     await specialist.addInitScript(CAPTURE_PEER);
@@ -181,56 +270,42 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
     await specialist.locator('#participants-list li[data-state="waiting"] button[data-action="admit"]').click();
     await p.next((m) => m.type === 'admitted');
 
-    // The specialist invites a guest, who opens the link on their device and waits.
-    const r = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${l.id}/guests`, {
-      method: 'POST',
-      headers: { cookie: blanc, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: GUEST }),
-    });
-    expect(r.status).toBe(201);
-    const invited = (await r.json()) as { url: string; guest: { id: string } };
-    const gctx = await gb.newContext({ locale: 'fr-FR' });
-    const guest = await gctx.newPage();
-    guest.on('pageerror', (e) => problems.push(`guest pageerror: ${e.message}`));
-    guest.on('console', (m) => {
-      if (m.type() === 'error') problems.push(`guest console: ${m.text()}`);
-    });
-    await guest.addInitScript(CAPTURE_PEER);
-    await guest.addInitScript(CAPTURE_CLOSE);
-    await guest.addInitScript(KEEP_PEERS);
-    await guest.goto(invited.url);
-    await guest.waitForFunction(() => document.body.dataset.step === 'waiting');
-
-    await specialist
-      .locator('#participants-list li[data-state="waiting"]', { hasText: GUEST })
-      .locator('button[data-action="admit"]')
-      .click();
-    await guest.waitForFunction(() => document.body.dataset.step === 'admitted');
-
-    // Each page labels the other's tile with the name the unit gives, and decodes what it carries.
+    // A guest: each page labels the other's tile with the name the unit gives, and decodes what it carries.
+    const { page: guest, id: guestId } = await guestIn(gb, specialist, l.id, GUEST);
     const atSpecialist = await tileOf(specialist, '#unit-room-tiles', GUEST);
     const atGuest = await tileOf(guest, '#guest-room-tiles', 'Dr Marc Blanc');
     await receives(specialist, atSpecialist, 30, 'the specialist from the guest');
     await receives(guest, atGuest, 30, 'the guest from the specialist');
+    await measure(
+      'two parties',
+      l.id,
+      [
+        ['specialist', specialist],
+        ['guest', guest],
+      ],
+      () => receives(specialist, atSpecialist, 40, 'the window'),
+    );
 
-    // Uplink per page and the cloud process's CPU (relay and unit) over the same window.
-    const s0 = await unitStats(specialist);
-    const g0 = await unitStats(guest);
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    await receives(specialist, atSpecialist, 40, 'the window');
-    const s1 = await unitStats(specialist);
-    const g1 = await unitStats(guest);
-    const cpu = process.cpuUsage(cpu0);
-    const wallMs = performance.now() - t0;
-    const kbps = (a: UnitStats, b: UnitStats) => ((b.bytesSent - a.bytesSent) * 8) / (b.at - a.at);
-    console.log(
-      `guest-room: uplink specialist ${kbps(s0, s1).toFixed(0)} kbit/s, guest ${kbps(g0, g1).toFixed(0)} kbit/s over ${((s1.at - s0.at) / 1000).toFixed(1)} s; ` +
-        `cloud process (relay + unit) CPU ${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(1)} % of one core; unit ${JSON.stringify(c.cloud.teleconsult.relay.unit.rooms.stats(l.id))}`,
+    // A second guest: three parties, each decoding the two others.
+    const { page: guest2 } = await guestIn(gb2, specialist, l.id, SECOND);
+    await receives(guest2, await tileOf(guest2, '#guest-room-tiles', 'Dr Marc Blanc'), 20, 'the second guest from the specialist');
+    await receives(guest2, await tileOf(guest2, '#guest-room-tiles', GUEST), 20, 'the second guest from the first');
+    await receives(specialist, await tileOf(specialist, '#unit-room-tiles', SECOND), 20, 'the specialist from the second guest');
+    const secondAtGuest = await tileOf(guest, '#guest-room-tiles', SECOND);
+    await receives(guest, secondAtGuest, 20, 'the first guest from the second');
+    await measure(
+      'three parties',
+      l.id,
+      [
+        ['specialist', specialist],
+        ['guest', guest],
+        ['second guest', guest2],
+      ],
+      () => receives(specialist, atSpecialist, 40, 'the window'),
     );
 
     // Removed: the guest's page says by whom, its socket is closed with the reason, it receives no more.
-    const del = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${l.id}/guests/${invited.guest.id}`, {
+    const del = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${l.id}/guests/${guestId}`, {
       method: 'DELETE',
       headers: { cookie: blanc },
     });
@@ -251,22 +326,26 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
     };
     await encodedOn(10); // what was already in flight or in the jitter buffer
     const gAfter = await unitStats(guest);
-    await encodedOn(30);
-    const gLater = await unitStats(guest);
-    expect(gAfter.inbound[atGuest.video]?.framesDecoded).toBeGreaterThan(30);
-    expect(gLater.inbound[atGuest.video]?.framesDecoded).toBe(gAfter.inbound[atGuest.video]?.framesDecoded);
-
-    // The unit no longer forwards between them: the specialist's slot empties and its frames stop.
-    await specialist
-      .locator('#unit-room-tiles figure:not([hidden])')
-      .waitFor({ state: 'detached', timeout: 10_000 })
-      .catch(() => undefined);
-    expect(await specialist.locator('#unit-room-tiles figure:not([hidden])').count()).toBe(0);
-    expect(c.cloud.teleconsult.relay.unit.rooms.has(l.id, invited.guest.id)).toBe(false);
     const sAfter = await unitStats(specialist);
     await encodedOn(30);
+    const gLater = await unitStats(guest);
     const sLater = await unitStats(specialist);
+    expect(gAfter.inbound[atGuest.video]?.framesDecoded).toBeGreaterThan(30);
+    expect(gLater.inbound[atGuest.video]?.framesDecoded).toBe(gAfter.inbound[atGuest.video]?.framesDecoded);
+    expect(gLater.inbound[secondAtGuest.video]?.framesDecoded).toBe(gAfter.inbound[secondAtGuest.video]?.framesDecoded);
+
+    // The unit no longer forwards between them: the others' slot of the guest empties and its frames stop.
+    expect(c.cloud.teleconsult.relay.unit.rooms.has(l.id, guestId)).toBe(false);
+    for (const [page, tiles] of [
+      [specialist, '#unit-room-tiles'],
+      [guest2, '#guest-room-tiles'],
+    ] as const)
+      await expect
+        .poll(() => page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: GUEST }) }).count())
+        .toBe(0);
     expect(sLater.inbound[atSpecialist.video]?.framesDecoded).toBe(sAfter.inbound[atSpecialist.video]?.framesDecoded);
+    // The second guest goes on with the specialist.
+    await receives(guest2, await tileOf(guest2, '#guest-room-tiles', 'Dr Marc Blanc'), 20, 'the second guest from the specialist, after');
     expect(problems).toEqual([]);
-  }, 240_000);
+  }, 280_000);
 });
