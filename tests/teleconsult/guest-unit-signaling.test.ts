@@ -170,6 +170,11 @@ describe('guests’ media signaling with the forwarding unit', () => {
     // Both offer and get the unit's answer; each is told who its slot carries, by name.
     let gmark = g.got.length;
     g.send({ type: 'unit-offer', sdp: gp.offer });
+    // A candidate trickled right behind the offer waits for the unit's answer (not refused as unknown).
+    g.send({
+      type: 'unit-ice',
+      candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 },
+    });
     const ga = await g.next((m) => m.type === 'unit-answer', gmark);
     await gp.pc.setRemoteDescription({ type: 'answer', sdp: String(ga.sdp) });
     mark = doctor.received.length;
@@ -181,6 +186,7 @@ describe('guests’ media signaling with the forwarding unit', () => {
     expect(slotsOf(doctor.received)?.[0]?.participantId).toBe(guestId);
     await until(() => slotsOf(g.got)?.[0]?.name === 'Dr Marc Blanc', 'the guest’s slot labelled');
     await until(() => gp.pc.connectionState === 'connected' && dp.pc.connectionState === 'connected', 'both connected');
+    expect(g.got.slice(gmark).filter((m) => m.type === 'error')).toEqual([]);
 
     // The guest's voice reaches the page's receive slot through the unit.
     const slot = dp.pc.getTransceivers().find((t) => t.mid === slotsOf(doctor.received)?.[0]?.audioMid);

@@ -50,6 +50,8 @@ interface ActRoom {
   room: Room;
   /** Member id → name, for the labels. */
   names: Map<string, string>;
+  /** Members whose offer the unit is answering: their candidates wait for it. */
+  joining: Map<string, Promise<unknown>>;
 }
 
 export class ActRooms {
@@ -67,7 +69,7 @@ export class ActRooms {
       onError: (id, e) => this.o.onError?.(sessionId, id, e),
     };
     const room = this.o.createRoom ? this.o.createRoom(hooks) : new ForwardingRoom({ ...this.o.room, ...hooks });
-    this.rooms.set(sessionId, { room, names });
+    this.rooms.set(sessionId, { room, names, joining: new Map() });
   }
 
   isOpen(sessionId: string): boolean {
@@ -91,18 +93,23 @@ export class ActRooms {
     if (r.names.has(memberId)) await this.leave(sessionId, memberId);
     // Named before the join: the assignments it triggers label this member already.
     r.names.set(memberId, name);
+    const joined = r.room.join(memberId, { offer });
+    r.joining.set(memberId, joined);
     try {
-      const { answer } = await r.room.join(memberId, { offer });
-      return answer;
+      return (await joined).answer;
     } catch (e) {
       r.names.delete(memberId);
       throw e;
+    } finally {
+      if (r.joining.get(memberId) === joined) r.joining.delete(memberId);
     }
   }
 
   async addIceCandidate(sessionId: string, memberId: string, c: IceCandidate): Promise<void> {
     const r = this.rooms.get(sessionId);
     if (!r?.names.has(memberId)) throw new ForwardingUnitError(`ICE candidate for ${memberId}, who is not in act ${sessionId}'s room`);
+    // A candidate trickled right behind the offer: after the answer (a failed join refuses it below).
+    await r.joining.get(memberId)?.catch(() => undefined);
     await r.room.addIceCandidate(memberId, { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null });
   }
 

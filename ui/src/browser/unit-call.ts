@@ -46,16 +46,20 @@ export class UnitCall {
   readonly pc: RTCPeerConnection;
   private readonly tiles: Tile[] = [];
   private pending: RTCIceCandidateInit[] = [];
+  /** This page's candidates, held until the unit answered (the cloud refuses them before the offer). */
+  private outgoing: UnitOut[] | null = [];
 
   constructor(private readonly o: UnitCallOptions) {
     const pc = new RTCPeerConnection({ iceServers: o.iceServers });
     this.pc = pc;
     pc.onicecandidate = (e) => {
-      if (e.candidate)
-        o.send({
-          type: 'unit-ice',
-          candidate: { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex },
-        });
+      if (!e.candidate) return;
+      const m: UnitOut = {
+        type: 'unit-ice',
+        candidate: { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex },
+      };
+      if (this.outgoing) this.outgoing.push(m);
+      else o.send(m);
     };
     pc.ontrack = (e) => {
       const mid = e.transceiver.mid;
@@ -107,6 +111,8 @@ export class UnitCall {
     if (this.pc.signalingState !== 'have-local-offer') return;
     await this.pc.setRemoteDescription({ type: 'answer', sdp });
     for (const c of this.pending.splice(0)) this.pc.addIceCandidate(c).catch(() => undefined /* stale */);
+    for (const m of this.outgoing?.splice(0) ?? []) this.o.send(m);
+    this.outgoing = null;
   }
 
   ice(candidate: RTCIceCandidateInit): void {
