@@ -344,6 +344,16 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
         .poll(() => page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: GUEST }) }).count())
         .toBe(0);
     expect(sLater.inbound[atSpecialist.video]?.framesDecoded).toBe(sAfter.inbound[atSpecialist.video]?.framesDecoded);
+    // Nothing the pages sent was refused (a candidate ahead of its offer would be), and the steps are written.
+    await c.cloud.teleconsult.relay.flush();
+    const trail = (await c.cloud.store.listAudit({ sessionId: l.id })).map((e) => e.action);
+    expect(trail.filter((a) => a.endsWith('-refused'))).toEqual([]);
+    expect(trail.filter((a) => a.startsWith('guest-media-') || a.startsWith('unit-room-'))).toEqual([
+      'unit-room-opened',
+      'guest-media-joined',
+      'guest-media-joined',
+      'guest-media-left',
+    ]);
     // The second guest goes on with the specialist.
     await receives(guest2, await tileOf(guest2, '#guest-room-tiles', 'Dr Marc Blanc'), 20, 'the second guest from the specialist, after');
     expect(problems).toEqual([]);
