@@ -25,6 +25,7 @@ export const LIVE_MEDIA = [
   'tests/teleconsult/conversation.browser.test.ts',
   'tests/teleconsult/ecg-serial.test.ts',
   'tests/teleconsult/forwarding-unit.browser.test.ts',
+  'tests/teleconsult/guest-room.browser.test.ts',
   'tests/teleconsult/home-call.browser.test.ts',
   'tests/teleconsult/home-turn.browser.test.ts',
   'tests/teleconsult/join-device-check.browser.test.ts',

@@ -36,7 +36,7 @@ import { type Telecom, type TeleconsultOptions, teleconsultDefaults } from './te
 import type { HomeActClock } from './teleconsult/home-acts.js';
 import { JOIN_KEY_FILE, loadJoinKey } from './teleconsult/join-links.js';
 import { NoShowSweeper } from './teleconsult/no-show-sweeper.js';
-import { signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
+import { type StartTeleconsultOptions, signalingMqttOptions, startTeleconsult, type Teleconsult } from './teleconsult/service.js';
 
 export interface StartCloudOptions {
   dataDir: string;
@@ -95,6 +95,8 @@ export interface StartCloudOptions {
   noShowClock?: () => Date;
   /** Clock and timers of the home acts' statuses (tests move them; default the system's). */
   homeActClock?: HomeActClock;
+  /** The acts' rooms on the forwarding unit (tests: hostAddresses ['127.0.0.1']; default every interface). */
+  forwardingUnit?: StartTeleconsultOptions['forwardingUnit'];
 }
 
 export interface Cloud {
@@ -255,6 +257,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ...(opts.loginClock ? { loginClock: opts.loginClock } : {}),
       ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}),
       ...(opts.homeActClock ? { homeActClock: opts.homeActClock } : {}),
+      ...(opts.forwardingUnit ? { forwardingUnit: opts.forwardingUnit } : {}),
     });
     undo.push(() => teleconsult.stop());
     directory = teleconsult.directory;

@@ -176,7 +176,8 @@ describe('the home patient’s conversation signaling', () => {
     await until(() => count(p.got, 'error', before) === tries.length);
     expect(errorsOf(p).slice(0, 6)).toEqual(
       ['join', 'hangup', 'ptz move', 'report', 'convo', 'admit'].map(
-        (t) => `'${t}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media)`,
+        (t) =>
+          `'${t}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice)`,
       ),
     );
     // Still open: the conversation goes on.
@@ -297,9 +298,9 @@ describe('guests on the participant socket', () => {
     g.send({ type: 'signal', signal: { kind: 'ready' } });
     await until(() => count(g.got, 'error', before) === 3);
     expect(errorsOf(g)).toEqual([
-      "'ptz preset-goto' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media)",
-      "'hangup' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media)",
-      'a guest’s media do not go through this socket',
+      "'ptz preset-goto' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice)",
+      "'hangup' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice)",
+      'a guest’s media go through the forwarding unit (unit-offer, unit-ice), not this conversation',
     ]);
     expect(g.ws.readyState).toBe(g.ws.OPEN);
     expect((await audit(act.sessionId, 'participant-message-refused')).map((e) => [e.actor, e.detail?.split(':')[0]])).toEqual([

@@ -15,7 +15,8 @@
 import { compile, formatIssues } from '@telecart/protocol';
 import type { ParticipantEntry, ParticipantRoom } from './participants.js';
 import type { Specialist } from './specialists.js';
-import { type BrowserMessage, type CloudMessage, ParticipantMessage } from './ws-messages.js';
+import type { UnitFromParticipant } from './unit-signaling.js';
+import { type BrowserMessage, type CloudMessage, issuesOfType, ParticipantMessage } from './ws-messages.js';
 
 /** Signaling is SDP-sized; a larger frame is not signaling. */
 export const MAX_PARTICIPANT_FRAME = 128 * 1024;
@@ -23,6 +24,8 @@ export const MAX_PARTICIPANT_FRAME = 128 * 1024;
 const MAX_REFUSAL_LINES = 20;
 
 const checkParticipant = compile(ParticipantMessage);
+/** The participant's own message types: a malformed one is told what was wrong in it. */
+const OWN_TYPES = new Set(['signal', 'unit-offer', 'unit-ice']);
 
 /** An open specialist page, as far as the signaling needs it. */
 export interface SignalingPage {
@@ -34,6 +37,8 @@ export interface ParticipantSignalingOptions {
   room: ParticipantRoom;
   /** The specialist's ICE servers for this act (the act's TURN credentials, subject `<act>.specialist`). */
   iceServers(sessionId: string): unknown[];
+  /** A guest's signaling with the act's room on the forwarding unit (unit-signaling.ts): a refusal, or null. */
+  unit?(e: ParticipantEntry, msg: UnitFromParticipant): Promise<{ detail: string; message: string } | null>;
 }
 
 type PageSignal = Extract<BrowserMessage, { type: 'participant-signal' }>;
@@ -93,18 +98,36 @@ export class ParticipantSignaling {
     const v = checkParticipant.validate(json);
     if (!v.ok) {
       const type = messageType(json);
-      const detail = `${type}: ${formatIssues(v.issues)}`;
-      const why =
-        type === 'signal'
-          ? `signal refused: ${formatIssues(v.issues)}`
-          : `'${type}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media)`;
+      const issues = issuesOfType(ParticipantMessage, json) ?? formatIssues(v.issues);
+      const detail = `${type}: ${issues}`;
+      const why = OWN_TYPES.has(type)
+        ? `${type} refused: ${issues}`
+        : `'${type}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice)`;
       this.refuse(e, 'participant-message-refused', detail, reply, why);
       return;
     }
-    const { signal } = v.value;
+    const msg = v.value;
+    if (msg.type !== 'signal') {
+      const unit = this.opts.unit;
+      if (!unit) {
+        this.refuse(e, 'participant-signal-refused', `${msg.type}: no forwarding unit`, reply, 'no forwarding unit here');
+        return;
+      }
+      void unit(e, msg).then((refused) => {
+        if (refused) this.refuse(e, 'participant-signal-refused', refused.detail, reply, refused.message);
+      });
+      return;
+    }
+    const { signal } = msg;
     if (e.role !== 'patient') {
       // A guest's media go through the forwarding unit, not a mesh of peer connections.
-      this.refuse(e, 'participant-signal-refused', `${signal.kind}: guest`, reply, 'a guest’s media do not go through this socket');
+      this.refuse(
+        e,
+        'participant-signal-refused',
+        `${signal.kind}: guest`,
+        reply,
+        'a guest’s media go through the forwarding unit (unit-offer, unit-ice), not this conversation',
+      );
       return;
     }
     if (e.state !== 'admitted') {

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ConvoFromCart, TeleconsultStatus } from '@telecart/protocol';
 import type { AuditEventInput } from '../store/teleconsult-records.js';
+import type { UnitToPage } from './act-rooms.js';
 import type { Specialist } from './specialists.js';
 
 export type ParticipantRole = 'patient' | 'guest';
@@ -24,6 +25,11 @@ export type ToParticipant =
   | { type: 'ended'; status: TeleconsultStatus }
   /** The specialist's page came back (reload, new socket): the page says `ready` again for a fresh offer. */
   | { type: 'specialist-back' }
+  /** A guest's room on the forwarding unit is open: offer with these ICE servers (unit-signaling.ts). */
+  | { type: 'unit-ready'; iceServers: unknown[] }
+  | UnitToPage
+  /** The specialist removed this guest: their media stop, the socket closes. */
+  | { type: 'removed'; by: string }
   | { type: 'error'; message: string };
 
 /** What the specialist's page is told of an act's participants (CloudMessage `participants`). */
@@ -46,6 +52,8 @@ export interface Arrival {
   specialistId: string | null;
   /** For the audit line: the client's address. */
   from: string;
+  /** A guest's link (its token's SHA-256): what the specialist's removal names. */
+  linkId?: string;
   send(message: ToParticipant): void;
   /** Ends the participant's connection (after a refusal). */
   close(reason: string): void;

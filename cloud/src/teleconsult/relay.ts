@@ -57,7 +57,8 @@ import { type ParticipantEntry, ParticipantRoom } from './participants.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
 import { endStatus, isFinal, linkStep, transition } from './status-machine.js';
 import { issueTurnCredentials, type TurnRestOptions } from './turn-credentials.js';
-import { BrowserMessage, type CloudMessage, type SessionView } from './ws-messages.js';
+import { UnitSignaling, type UnitSignalingOptions } from './unit-signaling.js';
+import { BrowserMessage, type CloudMessage, issuesOfType, type SessionView } from './ws-messages.js';
 
 type MediaWanted = { video: boolean; audio: boolean; ecg: boolean };
 
@@ -124,6 +125,8 @@ export interface TeleconsultRelayOptions {
   instanceId?: string;
   /** Clock and timers of the home acts' statuses (tests move them; default the relay's clock and real timers). */
   homeActClock?: HomeActClock;
+  /** Options of the acts' rooms on the forwarding unit (hostAddresses; default: every interface, 4 MiB receive buffers). */
+  forwardingUnit?: NonNullable<UnitSignalingOptions['rooms']>['room'];
 }
 
 interface Live {
@@ -194,6 +197,8 @@ export class TeleconsultRelay {
   readonly participants: ParticipantRoom;
   /** The home patient's conversation with the specialist's page, once admitted (participant-signaling.ts). */
   private readonly participantSignals: ParticipantSignaling;
+  /** Guests' media: the acts' rooms on the forwarding unit and their signaling (unit-signaling.ts). */
+  readonly unit: UnitSignaling;
   /** The home acts' statuses (no cart calls: the patient's and the specialist's presence move them, home-acts.ts). */
   readonly homeActs: HomeActs;
   /** Open rows found to be home acts (their session id is their appointment's id): not the relay's to restore. */
@@ -222,6 +227,7 @@ export class TeleconsultRelay {
       now: this.now,
       gone: (id) => {
         this.participantSignals.gone(id);
+        void this.unit.guestGone(id, 'left');
         this.homeActs.presenceChangedAll();
       },
       arrived: (e) => this.participantArrived(e),
@@ -234,7 +240,10 @@ export class TeleconsultRelay {
         patient: this.participants.of(sessionId).some((e) => e.role === 'patient'),
         specialist: specialistId !== null && [...this.peers].some((p) => p.specialist.id === specialistId),
       }),
-      ended: (sessionId, status) => this.participants.endAct(sessionId, status),
+      ended: (sessionId, status) => {
+        this.participants.endAct(sessionId, status);
+        void this.unit.actEnded(sessionId, status);
+      },
       graceSeconds: opts.config.rejoinGraceSeconds,
       waitingMinutes: opts.config.waitingTimeoutMinutes,
       ...(opts.onActChange ? { onActChange: opts.onActChange } : {}),
@@ -242,9 +251,23 @@ export class TeleconsultRelay {
       now: opts.homeActClock?.now ?? this.now,
       ...(opts.homeActClock ? { after: opts.homeActClock.after } : {}),
     });
+    this.unit = new UnitSignaling({
+      participants: this.participants,
+      iceServers: (sessionId, party) => this.partyIceServers(sessionId, party),
+      audit: (e) => this.audit(e),
+      ...(opts.forwardingUnit ? { rooms: { room: opts.forwardingUnit } } : {}),
+      onError: (sessionId, member, e) =>
+        this.once.warn(
+          sessionId,
+          'unit-send',
+          { topic: 'forwarding-unit', error: `${member}: ${String(e)}` },
+          'teleconsult: the forwarding unit could not send',
+        ),
+    });
     this.participantSignals = new ParticipantSignaling({
       room: this.participants,
       iceServers: (sessionId) => this.partyIceServers(sessionId, 'specialist'),
+      unit: (e, msg) => this.unit.fromParticipant(e, msg),
     });
     client.on('message', (topic, payload) => {
       try {
@@ -334,6 +357,7 @@ export class TeleconsultRelay {
     void this.tickLeases();
     for (const v of this.participants.viewsFor(peer.specialist)) peer.send({ type: 'participants', ...v });
     this.takeBackHomeActs(peer);
+    this.unit.pageOpened(peer);
     return {
       receive: (data) => {
         try {
@@ -345,6 +369,7 @@ export class TeleconsultRelay {
       close: () => {
         if (!this.peers.delete(peer)) return;
         this.participantSignals.pageClosed(peer);
+        this.unit.pageClosed(peer);
         this.homeActs.presenceChangedAll();
         for (const l of [...this.live.values()]) {
           if (l.peer === peer) this.pageLost(l);
@@ -359,6 +384,7 @@ export class TeleconsultRelay {
     clearInterval(this.vitalsTimer);
     clearInterval(this.leaseTimer);
     this.homeActs.stop();
+    await this.unit.stop();
     await this.leaseTick;
     // Pages whose socket closes from here on are not pages lost: the acts are left as a crash leaves them.
     this.peers.clear();
@@ -763,7 +789,7 @@ export class TeleconsultRelay {
     }
     const v = checkBrowser.validate(json);
     if (!v.ok) {
-      this.wsMalformed(peer, 'schema', formatIssues(v.issues));
+      this.wsMalformed(peer, 'schema', issuesOfType(BrowserMessage, json) ?? formatIssues(v.issues));
       return;
     }
     this.counters.fromPages++;
@@ -774,6 +800,7 @@ export class TeleconsultRelay {
       if (!r.ok) this.wsMalformed(peer, 'forbidden', r.message, msg.sessionId);
       else if (msg.type === 'admit') {
         this.participantSignals.admitted(peer, msg.sessionId, msg.participantId);
+        this.unit.admitted(peer, msg.sessionId, msg.participantId);
         if (this.participants.find(msg.participantId)?.role === 'patient') void this.homeActs.admitted(msg.sessionId, peer.specialist);
       }
       return;
@@ -787,6 +814,12 @@ export class TeleconsultRelay {
     if (msg.type === 'participant-signal') {
       const refused = this.participantSignals.fromPage(peer, msg);
       if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);
+      return;
+    }
+    if (msg.type === 'unit-offer' || msg.type === 'unit-ice') {
+      void this.unit.fromPage(peer, msg).then((refused) => {
+        if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);
+      });
       return;
     }
     const who = peer.specialist;
@@ -1002,11 +1035,26 @@ export class TeleconsultRelay {
     return this.partyIceServers(l.rec.sessionId, party);
   }
 
-  private partyIceServers(sessionId: string, party: 'cart' | 'specialist'): TeleconsultConfig['iceServers'] {
+  private partyIceServers(sessionId: string, party: 'cart' | 'specialist' | 'guest'): TeleconsultConfig['iceServers'] {
     const { turn, config } = this.opts;
     if (!turn) return config.iceServers;
     const { urls, username, credential } = issueTurnCredentials(turn, `${sessionId}.${party}`, this.now().getTime());
     return [...config.iceServers, { urls, username, credential }];
+  }
+
+  /**
+   * The specialist removed a guest (DELETE …/guests/:id, the link `linkId`): each of their open
+   * sockets leaves the act's room (their media stop at once), is told by whom and is closed.
+   * Returns how many were connected.
+   */
+  async removeGuest(sessionId: string, linkId: string, by: Specialist): Promise<number> {
+    const connected = this.participants.of(sessionId).filter((e) => e.role === 'guest' && e.linkId === linkId);
+    for (const e of connected) {
+      await this.unit.guestGone(e.id, 'removed', by);
+      e.send({ type: 'removed', by: by.name });
+      e.close('removed by the specialist');
+    }
+    return connected.length;
   }
 
   /** A text frame from a participant's socket (GET /join/:token/ws, /guest/:token/ws); `reply` answers that socket. */
@@ -1118,6 +1166,9 @@ export class TeleconsultRelay {
       clearTimeout(l.timer);
       this.live.delete(l.rec.sessionId);
       const sid = l.rec.sessionId;
+      // Its guests are told it is over, and its room on the forwarding unit closes.
+      this.participants.endAct(sid, to);
+      void this.unit.actEnded(sid, to);
       this.write(() => this.leases.release([sid]));
     }
     this.broadcastRoom();

@@ -11,7 +11,7 @@ import type { CloudStore } from '../store/cloud-store.js';
 import type { TeleconsultConfig, TurnRelayConfig } from './config.js';
 import type { HomeActClock } from './home-acts.js';
 import { LoginSessions } from './logins.js';
-import { TeleconsultRelay } from './relay.js';
+import { TeleconsultRelay, type TeleconsultRelayOptions } from './relay.js';
 import { SpecialistDirectory } from './specialists.js';
 import { readTotpKey, TotpVerifier } from './totp.js';
 import type { TurnRestOptions } from './turn-credentials.js';
@@ -50,6 +50,8 @@ export interface StartTeleconsultOptions {
   onActChange?: (gatewayId: string) => void;
   /** Clock and timers of the home acts' statuses (tests move them). */
   homeActClock?: HomeActClock;
+  /** The acts' rooms on the forwarding unit (tests: hostAddresses; default every interface). */
+  forwardingUnit?: TeleconsultRelayOptions['forwardingUnit'];
 }
 
 export async function startTeleconsult(o: StartTeleconsultOptions): Promise<Teleconsult> {

@@ -2,10 +2,20 @@
  * The WebSocket between the specialist's page and the cloud (GET /consult/ws, after login).
  * Browser → cloud messages are validated here; cloud → browser ones are typed for the relay.
  */
-import { type Static, Type } from '@sinclair/typebox';
-import { ConvoFromCart, ConvoFromSpecialist, IceCandidate, type SpecialistLink, type TeleconsultStatus, Uuid } from '@telecart/protocol';
+import { type Static, type TObject, type TUnion, Type } from '@sinclair/typebox';
+import {
+  ConvoFromCart,
+  ConvoFromSpecialist,
+  compile,
+  formatIssues,
+  IceCandidate,
+  type SpecialistLink,
+  type TeleconsultStatus,
+  Uuid,
+} from '@telecart/protocol';
 import type { ConsentRecord } from '../store/teleconsult-records.js';
 import type { VitalsSummary } from '../vitals/summary.js';
+import type { UnitToPage } from './act-rooms.js';
 import type { ParticipantView } from './participants.js';
 
 const Sdp = Type.String({ minLength: 1, maxLength: 65_536 });
@@ -47,6 +57,13 @@ export const BrowserMessage = Type.Union(
       { type: Type.Literal('participant-signal'), sessionId: Uuid, participantId: Uuid, signal: ConvoFromCart },
       { additionalProperties: false },
     ),
+    /**
+     * The page's one peer connection with the act's room on the forwarding unit (unit-signaling.ts),
+     * once it admitted a guest: its offer (microphone, camera, a receive slot per other participant)
+     * and its candidates. The page that admitted the act's guests only.
+     */
+    Type.Object({ type: Type.Literal('unit-offer'), sessionId: Uuid, sdp: Sdp }, { additionalProperties: false }),
+    Type.Object({ type: Type.Literal('unit-ice'), sessionId: Uuid, candidate: IceCandidate }, { additionalProperties: false }),
   ],
   { $id: 'ConsultBrowserMessage' },
 );
@@ -57,9 +74,17 @@ export type BrowserMessage = Static<typeof BrowserMessage>;
  * GET /guest/:token/ws): the conversation's answer side only (ready, answer, ice, media). Anything
  * else, a specialist's message above all (join, hangup, PTZ, report), is refused.
  */
-export const ParticipantMessage = Type.Object(
-  { type: Type.Literal('signal'), signal: ConvoFromSpecialist },
-  { additionalProperties: false, $id: 'ParticipantMessage' },
+export const ParticipantMessage = Type.Union(
+  [
+    Type.Object({ type: Type.Literal('signal'), signal: ConvoFromSpecialist }, { additionalProperties: false }),
+    /**
+     * A guest's one peer connection with the act's room on the forwarding unit (unit-signaling.ts):
+     * no participant or act named, the socket says who and where.
+     */
+    Type.Object({ type: Type.Literal('unit-offer'), sdp: Sdp }, { additionalProperties: false }),
+    Type.Object({ type: Type.Literal('unit-ice'), candidate: IceCandidate }, { additionalProperties: false }),
+  ],
+  { $id: 'ParticipantMessage' },
 );
 export type ParticipantMessage = Static<typeof ParticipantMessage>;
 
@@ -100,4 +125,22 @@ export type CloudMessage =
   | { type: 'participant-admitted'; sessionId: string; participantId: string; iceServers: unknown[] }
   /** An admitted participant's conversation signaling (ParticipantMessage), to the page that admitted them. */
   | { type: 'participant-signal'; sessionId: string; participantId: string; signal: ConvoFromSpecialist }
+  /** The act's room on the forwarding unit is open for this page (it admitted a guest): offer, with these ICE servers. */
+  | { type: 'unit-ready'; sessionId: string; iceServers: unknown[] }
+  /** The unit's side of the page's peer connection with the act's room (unit-signaling.ts). */
+  | ({ sessionId: string } & UnitToPage)
+  /** The act's room closed (the act ended): the page's peer connection with it goes. */
+  | { type: 'unit-closed'; sessionId: string; reason: string }
   | { type: 'error'; message: string; sessionId?: string };
+
+/**
+ * What is wrong in a message that failed its union, said against the one member its `type` names
+ * (a union's own error, "Expected union value", says nothing); null when no member has that type.
+ */
+export function issuesOfType(union: TUnion<TObject[]>, json: unknown): string | null {
+  const type = typeof json === 'object' && json !== null ? (json as { type?: unknown }).type : undefined;
+  const member = union.anyOf.find((m) => (m.properties.type as { const?: unknown } | undefined)?.const === type);
+  if (!member) return null;
+  const v = compile(member).validate(json);
+  return v.ok ? null : formatIssues(v.issues);
+}

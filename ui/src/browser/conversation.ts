@@ -135,7 +135,8 @@ export class LocalMedia {
   }
 }
 
-async function capSender(sender: RTCRtpSender, kind: string, height: number | undefined): Promise<void> {
+/** The conversation's caps on one sender (also the forwarding unit's peer, unit-call.ts). */
+export async function capSender(sender: RTCRtpSender, kind: string, height: number | undefined): Promise<void> {
   const p = sender.getParameters();
   if (!p.encodings?.length) p.encodings = [{}];
   const e = p.encodings[0] as RTCRtpEncodingParameters & { networkPriority?: RTCPriorityType };

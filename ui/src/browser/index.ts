@@ -25,3 +25,4 @@ export {
   speakerResult,
 } from './device-check.js';
 export { byId, el, readJson } from './dom.js';
+export { UnitCall, type UnitCallOptions, type UnitOut, type UnitSlot } from './unit-call.js';

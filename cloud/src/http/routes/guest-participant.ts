@@ -4,8 +4,9 @@
  * The right is the guest link (its token, for that act, not removed, not expired, the act in
  * progress) and the device cookie its first opening set; without them the upgrade is refused (403
  * / 404 / 410 JSON, an audit line `participant-connect-refused`) and nothing waits. The act's joined
- * specialist admits or refuses them. A guest's media go through the forwarding unit (not here):
- * their socket carries the admission only, and refuses anything else with an audit line.
+ * specialist admits or refuses them. Once admitted, the socket carries their signaling with the act's
+ * room on the forwarding unit (teleconsult/unit-signaling.ts); anything else is refused with an audit
+ * line. A guest the specialist removes is taken out of the room and their socket is closed.
  */
 import { createHash } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
@@ -86,6 +87,8 @@ export function registerGuestParticipantRoutes(
         // The specialist who joined the act invited them and decides.
         specialistId: act.specialistId,
         from: req.ip,
+        // The specialist's removal finds their open socket by it.
+        linkId: link.tokenSha256,
       });
     },
   );

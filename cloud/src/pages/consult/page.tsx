@@ -123,6 +123,16 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
             </section>
           </section>
 
+          {/* The act's guests through the forwarding unit: shown beside either view (browser/unit-room.ts). */}
+          <section id="unit-room" class="panel" hidden aria-labelledby="unit-room-heading">
+            <h3 id="unit-room-heading" data-i18n="unitRoomHeading">
+              {t.unitRoomHeading}
+            </h3>
+            <div id="unit-room-tiles" class="tiles" />
+            <video id="unit-room-self" autoplay playsInline muted aria-label={t.unitRoomSelf} data-i18n-aria="unitRoomSelf" />
+            <p id="unit-room-note" class="muted" />
+          </section>
+
           <section id="consult" hidden aria-labelledby="consult-patient">
             <div class="top">
               {/* biome-ignore lint/a11y/useHeadingContent: the act's patient, filled in by the page's script */}

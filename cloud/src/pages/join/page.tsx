@@ -98,6 +98,12 @@ export function renderJoinPage(
               <h2>{c.waitingTitle}</h2>
               <p id="waiting-text">{c.waitingText}</p>
             </section>
+            <section id="guest-room" hidden aria-labelledby="guest-room-title">
+              <h2 id="guest-room-title">{c.roomTitle}</h2>
+              <div id="guest-room-tiles" class="tiles" />
+              <video id="guest-room-self" autoplay muted playsinline aria-label={c.roomSelf} />
+              <p id="guest-room-note" />
+            </section>
             <section id="call" hidden aria-labelledby="call-title">
               <h2 id="call-title">{c.callTitle}</h2>
               <p id="call-remote-state" role="status" aria-live="polite" data-mic="" data-camera="" />

@@ -27,6 +27,10 @@ export const consult = {
   participantAdmit: { fr: 'Faire entrer', en: 'Admit' },
   participantRefuse: { fr: 'Refuser', en: 'Refuse' },
   homeCallHeading: { fr: 'Consultation à domicile', en: 'Consultation at home' },
+  // The act's guests through the forwarding unit (browser/unit-room.ts).
+  unitRoomHeading: { fr: 'Invités', en: 'Guests' },
+  unitRoomSelf: { fr: 'Vous, vu par les invités', en: 'You, as the guests see you' },
+  unitRoomClosed: { fr: 'La salle des invités est fermée.', en: 'The guests’ room is closed.' },
   homeCallEnd: { fr: 'Raccrocher', en: 'Hang up' },
   homeCallEnded: { fr: 'Conversation terminée.', en: 'Conversation ended.' },
   colPatient: { fr: 'Patient', en: 'Patient' },

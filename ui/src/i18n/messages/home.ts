@@ -135,6 +135,19 @@ export const home = {
     fr: 'Merci, votre identité est confirmée. Restez sur cette page : le spécialiste va vous faire entrer.',
     en: 'Thank you, your identity is confirmed. Stay on this page: the specialist will let you in.',
   },
+  // A guest removed by the specialist (their media stop, the socket closes).
+  removedText: {
+    fr: '{by} vous a retiré de cette téléconsultation. Vous pouvez fermer cette page.',
+    en: '{by} removed you from this teleconsultation. You may close this page.',
+  },
+  // A guest's room through the forwarding unit (cloud/src/pages/join/browser/guest-room.ts).
+  roomTitle: { fr: 'Les participants', en: 'The participants' },
+  roomSelf: { fr: 'Vous', en: 'You' },
+  roomConnecting: { fr: 'Connexion avec la téléconsultation…', en: 'Connecting to the teleconsultation…' },
+  roomLost: {
+    fr: 'La liaison avec la téléconsultation est coupée. Rechargez la page pour revenir.',
+    en: 'The link with the teleconsultation is cut. Reload the page to come back.',
+  },
   // The conversation with the specialist, once let in (cloud/src/pages/join/browser/call.ts).
   callTitle: { fr: 'Consultation', en: 'Consultation' },
   callConnecting: { fr: 'Connexion avec le spécialiste…', en: 'Connecting to the specialist…' },

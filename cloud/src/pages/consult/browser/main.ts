@@ -26,6 +26,7 @@ import { initPtzControls, renderPresets } from './ptz.js';
 import { renderRoom } from './room.js';
 import { connect, disconnect } from './signaling.js';
 import type { CloudMessage, SessionView, Specialist } from './types.js';
+import { endUnitRoom, onUnitMessage, renderUnitRoom } from './unit-room.js';
 import { show } from './view.js';
 import { showVitals } from './vitals.js';
 
@@ -63,6 +64,10 @@ function onMessage(m: CloudMessage): void {
   }
   if (m.type === 'participant-signal') {
     onParticipantSignal(m.sessionId, m.participantId, m.signal);
+    return;
+  }
+  if (m.type.startsWith('unit-')) {
+    onUnitMessage(m);
     return;
   }
   if (m.type === 'error') {
@@ -126,6 +131,7 @@ byId('logout').addEventListener('click', () => {
     disconnect();
     dropAct();
     endHomeCall();
+    endUnitRoom();
     byId('who').textContent = '';
     socketShown = null;
     wsState().textContent = '';
@@ -153,6 +159,7 @@ initLanguage(() => {
   showVitals();
   renderConvo();
   renderHomeCall();
+  renderUnitRoom();
 });
 
 api('GET', 'api/specialist/me')

@@ -4,7 +4,7 @@
  * Types only: the browser checks what it relies on before use.
  */
 
-import type { ConvoSignal } from '@telecart/ui/browser';
+import type { ConvoSignal, UnitOut } from '@telecart/ui/browser';
 
 export interface Specialist {
   id: string;
@@ -58,6 +58,8 @@ export type CloudMessage =
   | { type: 'participants'; sessionId: string; participants: Participant[] }
   | { type: 'participant-admitted'; sessionId: string; participantId: string; iceServers: RTCIceServer[] }
   | { type: 'participant-signal'; sessionId: string; participantId: string; signal: ConvoSignal }
+  /** The act's room on the forwarding unit (unit-room.ts): ready, answer, ice, slots, closed. */
+  | { type: 'unit-ready' | 'unit-answer' | 'unit-ice' | 'unit-slots' | 'unit-closed'; sessionId: string; [k: string]: unknown }
   | { type: 'error'; message: string; sessionId?: string };
 
 /** Who waits to be let into an act from their link (cloud teleconsult/participants.ts). */
@@ -76,4 +78,5 @@ export type BrowserMessage =
   | { type: 'hangup'; sessionId: string }
   | { type: 'convo'; sessionId: string; signal: Exclude<ConvoSignal, { kind: 'offer' }> }
   | { type: 'admit' | 'refuse'; sessionId: string; participantId: string }
-  | { type: 'participant-signal'; sessionId: string; participantId: string; signal: Exclude<ConvoSignal, { kind: 'ready' | 'answer' }> };
+  | { type: 'participant-signal'; sessionId: string; participantId: string; signal: Exclude<ConvoSignal, { kind: 'ready' | 'answer' }> }
+  | ({ sessionId: string } & UnitOut);

@@ -5,11 +5,14 @@
  * conversation's signaling (call.ts); a guest's media go through the forwarding unit, not here.
  * The act's end is said (`ended`: « La téléconsultation est terminée »), not taken for a lost link; the
  * specialist's page coming back (`specialist-back`) gets a fresh `ready`, so it offers again.
- * body[data-step] goes waiting → admitted | refused | ended | lost, for the patient's page and the tests.
+ * A guest's media go through the forwarding unit (guest-room.ts); a guest the specialist removes is told
+ * by whom (`removed`) and their media stop.
+ * body[data-step] goes waiting → admitted | refused | removed | ended | lost, for the page and the tests.
  */
 import { byId } from '@telecart/ui/browser';
 import { format, type home, type TextsOf } from '@telecart/ui/i18n';
 import { type Call, startCall } from './call.js';
+import { type GuestRoom, startGuestRoom } from './guest-room.js';
 
 /** `media`: the ICE servers' route of the link when this participant talks with the specialist here (the home patient). */
 export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: string } | null): void {
@@ -18,6 +21,8 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
   const ws = new WebSocket(url);
   let decided = false;
   let call: Call | null = null;
+  // A guest's media go through the forwarding unit (guest-room.ts), not a conversation with the specialist.
+  const room: GuestRoom | null = media ? null : startGuestRoom(t, ws);
   ws.addEventListener('message', (e) => {
     let m: unknown;
     try {
@@ -26,6 +31,7 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
       return;
     }
     if (typeof m !== 'object' || m === null) return;
+    if (room?.onMessage(m as { type?: unknown })) return;
     const { type, by, signal } = m as { type?: unknown; by?: unknown; signal?: unknown };
     const who = typeof by === 'string' ? by : '';
     if (type === 'admitted') {
@@ -37,11 +43,17 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
       decided = true;
       document.body.dataset.step = 'refused';
       text.textContent = format(t.refusedText, { by: who });
+    } else if (type === 'removed') {
+      decided = true;
+      document.body.dataset.step = 'removed';
+      text.textContent = format(t.removedText, { by: who });
+      room?.stop();
     } else if (type === 'ended') {
       decided = true;
       document.body.dataset.step = 'ended';
       text.textContent = t.endedText;
       call?.stop();
+      room?.stop();
       byId('call').hidden = true;
     } else if (type === 'specialist-back') {
       call?.again();
@@ -51,7 +63,9 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
   });
   ws.addEventListener('close', () => {
     call?.stop();
-    if (decided && (document.body.dataset.step === 'refused' || document.body.dataset.step === 'ended')) return;
+    room?.stop();
+    const step = document.body.dataset.step;
+    if (decided && (step === 'refused' || step === 'ended' || step === 'removed')) return;
     document.body.dataset.step = 'lost';
     text.textContent = t.waitingLost;
   });

@@ -1,0 +1,153 @@
+/**
+ * The acts' rooms on the forwarding unit (cloud/src/media/forwarding-unit/, docs/conversation.md):
+ * one room per act, opened when the specialist admits a guest, closed when the act ends. Each
+ * participant's page (the specialist's, each guest's) has one peer connection with the room; this
+ * module joins their offers, passes candidates both ways and tells each page who each of its slots
+ * carries, by name. Who may signal for whom is the relay's business (relay.ts): here a member is
+ * whoever the relay says it is, and everything it is told goes back through `deliver`.
+ */
+import type { IceCandidate } from '@telecart/protocol';
+import {
+  ForwardingRoom,
+  type ForwardingRoomOptions,
+  ForwardingUnitError,
+  type IceCandidateInit,
+  type SlotAssignment,
+} from '../media/forwarding-unit/index.js';
+
+/** The room's member id of the specialist's page (guests are members under their participant id). */
+export const SPECIALIST_MEMBER = 'specialist';
+
+/** One slot of a viewer's peer connection as its page labels it: the m-lines and who they carry. */
+export interface LabelledSlot {
+  audioMid: string | null;
+  videoMid: string | null;
+  /** The member the slot carries (null: empty), and their name for the label. */
+  participantId: string | null;
+  name: string | null;
+}
+
+/** What a member's page is told by the unit. */
+export type UnitToPage =
+  | { type: 'unit-answer'; sdp: string }
+  | { type: 'unit-ice'; candidate: IceCandidateInit }
+  | { type: 'unit-slots'; slots: LabelledSlot[] };
+
+/** The part of a forwarding room this module uses (the real one in the cloud, the same in tests). */
+export type Room = Pick<ForwardingRoom, 'join' | 'addIceCandidate' | 'leave' | 'close' | 'stats'>;
+
+export interface ActRoomsOptions {
+  /** A member's page gets a message of the unit (its answer comes back from join() too). */
+  deliver(sessionId: string, memberId: string, message: UnitToPage): void;
+  /** Builds an act's room (default: a ForwardingRoom with `room` options). */
+  createRoom?: (o: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError'>) => Room;
+  /** Options of the default room (hostAddresses in tests, receive buffers). */
+  room?: Omit<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'onTracks'>;
+  onError?: (sessionId: string, memberId: string, e: unknown) => void;
+}
+
+interface ActRoom {
+  room: Room;
+  /** Member id → name, for the labels. */
+  names: Map<string, string>;
+  /** Members whose offer the unit is answering: their candidates wait for it. */
+  joining: Map<string, Promise<unknown>>;
+}
+
+export class ActRooms {
+  private readonly rooms = new Map<string, ActRoom>();
+
+  constructor(private readonly o: ActRoomsOptions) {}
+
+  /** Opens the act's room (a guest was admitted); an open one is kept. */
+  open(sessionId: string): void {
+    if (this.rooms.has(sessionId)) return;
+    const names = new Map<string, string>();
+    const hooks: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError'> = {
+      onIceCandidate: (id, candidate) => this.o.deliver(sessionId, id, { type: 'unit-ice', candidate }),
+      onAssignments: (viewer, slots) => this.o.deliver(sessionId, viewer, { type: 'unit-slots', slots: label(slots, names) }),
+      onError: (id, e) => this.o.onError?.(sessionId, id, e),
+    };
+    const room = this.o.createRoom ? this.o.createRoom(hooks) : new ForwardingRoom({ ...this.o.room, ...hooks });
+    this.rooms.set(sessionId, { room, names, joining: new Map() });
+  }
+
+  isOpen(sessionId: string): boolean {
+    return this.rooms.has(sessionId);
+  }
+
+  /** Whether this member is in the act's room. */
+  has(sessionId: string, memberId: string): boolean {
+    return this.rooms.get(sessionId)?.names.has(memberId) ?? false;
+  }
+
+  /**
+   * A member's offer (its microphone and camera, and a receive slot per other participant it may
+   * see): the unit's answer. A member already in the room is replaced (a reload, a new peer
+   * connection): its old peer leaves first. Refused (ForwardingUnitError) when the room is not open
+   * or the offer is bad; the room goes on.
+   */
+  async join(sessionId: string, memberId: string, name: string, offer: string): Promise<string> {
+    const r = this.rooms.get(sessionId);
+    if (!r) throw new ForwardingUnitError(`no room is open for act ${sessionId}: the specialist has admitted no guest`);
+    if (r.names.has(memberId)) await this.leave(sessionId, memberId);
+    // Named before the join: the assignments it triggers label this member already.
+    r.names.set(memberId, name);
+    const joined = r.room.join(memberId, { offer });
+    r.joining.set(memberId, joined);
+    try {
+      return (await joined).answer;
+    } catch (e) {
+      r.names.delete(memberId);
+      throw e;
+    } finally {
+      if (r.joining.get(memberId) === joined) r.joining.delete(memberId);
+    }
+  }
+
+  async addIceCandidate(sessionId: string, memberId: string, c: IceCandidate): Promise<void> {
+    const r = this.rooms.get(sessionId);
+    if (!r?.names.has(memberId)) throw new ForwardingUnitError(`ICE candidate for ${memberId}, who is not in act ${sessionId}'s room`);
+    // A candidate trickled right behind the offer: after the answer (a failed join refuses it below).
+    await r.joining.get(memberId)?.catch(() => undefined);
+    await r.room.addIceCandidate(memberId, { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null });
+  }
+
+  /** A member leaves (a guest removed or gone, the specialist's page closed): their slots free up. Returns whether they were in. */
+  async leave(sessionId: string, memberId: string): Promise<boolean> {
+    const r = this.rooms.get(sessionId);
+    if (!r?.names.has(memberId)) return false;
+    r.names.delete(memberId);
+    await r.room.leave(memberId);
+    return true;
+  }
+
+  /** The act ended: every peer connection of its room closes. Returns the members that were in. */
+  async close(sessionId: string): Promise<string[]> {
+    const r = this.rooms.get(sessionId);
+    if (!r) return [];
+    this.rooms.delete(sessionId);
+    const members = [...r.names.keys()];
+    await r.room.close();
+    return members;
+  }
+
+  /** Every room closed (the cloud stops). */
+  async closeAll(): Promise<void> {
+    for (const id of [...this.rooms.keys()]) await this.close(id);
+  }
+
+  /** The act's room's counters (the unit's packets in and out), or null when none is open. */
+  stats(sessionId: string): ReturnType<Room['stats']> | null {
+    return this.rooms.get(sessionId)?.room.stats() ?? null;
+  }
+}
+
+function label(slots: SlotAssignment[], names: Map<string, string>): LabelledSlot[] {
+  return slots.map((s) => ({
+    audioMid: s.audioMid,
+    videoMid: s.videoMid,
+    participantId: s.source,
+    name: s.source === null ? null : (names.get(s.source) ?? null),
+  }));
+}

@@ -1,0 +1,205 @@
+/**
+ * Guests' media through the forwarding unit (docs/conversation.md, « Guests' media »): the
+ * signaling between the act's room (act-rooms.ts) and the pages, hosted by the relay.
+ *
+ *   specialist admits a guest ─▶ room opened; `unit-ready` (TURN `<act>.specialist`) to that page,
+ *                                `unit-ready` (TURN `<act>.guest`) to the guest's page
+ *   page / guest ─unit-offer─▶ room.join ─unit-answer─▶ the same page
+ *   page / guest ─unit-ice─▶ room;  room ─unit-ice, unit-slots (who each slot carries, by name)─▶ page
+ *   guest removed or gone ─▶ room.leave;  act ended ─▶ room closed, `unit-closed` to the page
+ *
+ * The rules: the room of an act is open only once its specialist admitted a guest; on the
+ * specialist's side only the page that admitted the act's guests signals (another page, another
+ * specialist: refused, as unknown); on a guest's socket only an admitted guest, and only for
+ * themself in their own act (their socket says who and where: their messages name neither). Each
+ * guest joining, leaving or refused is an audit line about them.
+ */
+import type { IceCandidate } from '@telecart/protocol';
+import type { AuditEventInput } from '../store/teleconsult-records.js';
+import { ActRooms, type ActRoomsOptions, SPECIALIST_MEMBER, type UnitToPage } from './act-rooms.js';
+import type { SignalingPage } from './participant-signaling.js';
+import type { ParticipantEntry, ParticipantRoom } from './participants.js';
+import type { Specialist } from './specialists.js';
+
+export type UnitFromParticipant = { type: 'unit-offer'; sdp: string } | { type: 'unit-ice'; candidate: IceCandidate };
+export type UnitFromPage = { sessionId: string } & UnitFromParticipant;
+
+export interface UnitSignalingOptions {
+  participants: ParticipantRoom;
+  /** The ICE servers (the act's TURN credentials) of one party of the act. */
+  iceServers(sessionId: string, party: 'specialist' | 'guest'): unknown[];
+  audit(e: Omit<AuditEventInput, 'at'>): void;
+  /** Options of each act's room (tests: hostAddresses; default every interface). */
+  rooms?: Pick<ActRoomsOptions, 'room' | 'createRoom'>;
+  onError?: (sessionId: string, memberId: string, e: unknown) => void;
+}
+
+interface Owned {
+  page: SignalingPage;
+  /** The act's cart and patient, for the audit lines about the room. */
+  about: { sessionId: string; gatewayId: string; patientId: string };
+  /** The page closed (its member left the room); a page of the same specialist may take its place. */
+  closed?: boolean;
+}
+
+export class UnitSignaling {
+  readonly rooms: ActRooms;
+  /** Act → the page that admitted its guests: the specialist's member of the room. */
+  private readonly owners = new Map<string, Owned>();
+  /** Guest in a room → their act and name (the participant's entry is gone when they leave). */
+  private readonly guests = new Map<string, { sessionId: string; name: string }>();
+
+  constructor(private readonly o: UnitSignalingOptions) {
+    this.rooms = new ActRooms({
+      ...o.rooms,
+      deliver: (sessionId, member, m) => this.deliver(sessionId, member, m),
+      ...(o.onError ? { onError: o.onError } : {}),
+    });
+  }
+
+  /** A page admitted a participant: for a guest, the act's room opens and both pages are told to offer. */
+  admitted(page: SignalingPage, sessionId: string, participantId: string): void {
+    const e = this.o.participants.find(participantId);
+    if (e?.state !== 'admitted' || e.sessionId !== sessionId || e.role !== 'guest') return;
+    const about = { sessionId, gatewayId: e.gatewayId, patientId: e.patientId };
+    if (!this.rooms.isOpen(sessionId)) {
+      this.rooms.open(sessionId);
+      this.o.audit({
+        actor: page.specialist.id,
+        actorRole: page.specialist.role,
+        action: 'unit-room-opened',
+        ...about,
+        detail: `for guest ${e.name}`,
+      });
+    }
+    const owned = this.owners.get(sessionId);
+    if (owned?.page !== page) {
+      this.owners.set(sessionId, { page, about });
+      page.send({ type: 'unit-ready', sessionId, iceServers: this.o.iceServers(sessionId, 'specialist') });
+    }
+    e.send({ type: 'unit-ready', iceServers: this.o.iceServers(sessionId, 'guest') });
+  }
+
+  /**
+   * A page of a specialist opened: an act whose room lost its page (a reload) and whose guests are
+   * this specialist's to decide on gets this page as its specialist's member.
+   */
+  pageOpened(page: SignalingPage): void {
+    for (const [sessionId, owned] of this.owners) {
+      if (owned.page.specialist.id !== page.specialist.id || !owned.closed) continue;
+      owned.page = page;
+      page.send({ type: 'unit-ready', sessionId, iceServers: this.o.iceServers(sessionId, 'specialist') });
+    }
+  }
+
+  /** A page closed: it leaves the rooms it was in (its guests stay, their slot of it empties). */
+  pageClosed(page: SignalingPage): void {
+    for (const [sessionId, owned] of this.owners) {
+      if (owned.page !== page) continue;
+      owned.closed = true;
+      void this.rooms.leave(sessionId, SPECIALIST_MEMBER);
+    }
+  }
+
+  /** A page's unit-offer or unit-ice; an error message when refused (the relay sends it to the page). */
+  async fromPage(page: SignalingPage, msg: UnitFromPage): Promise<string | null> {
+    const owned = this.owners.get(msg.sessionId);
+    if (!owned || owned.page !== page || !this.rooms.isOpen(msg.sessionId)) {
+      if (owned)
+        this.o.audit({
+          actor: page.specialist.id,
+          actorRole: page.specialist.role,
+          action: 'unit-signal-refused',
+          ...owned.about,
+          detail: `${msg.type}: not the page that admitted this act's guests`,
+        });
+      // Unknown and not-yours read the same.
+      return `no room of act ${msg.sessionId} is open for this page`;
+    }
+    owned.closed = false;
+    try {
+      if (msg.type === 'unit-offer') {
+        const sdp = await this.rooms.join(msg.sessionId, SPECIALIST_MEMBER, page.specialist.name, msg.sdp);
+        page.send({ type: 'unit-answer', sessionId: msg.sessionId, sdp });
+      } else await this.rooms.addIceCandidate(msg.sessionId, SPECIALIST_MEMBER, msg.candidate);
+      return null;
+    } catch (e) {
+      return `${msg.type} refused: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  /** A guest's unit-offer or unit-ice (validated as ParticipantMessage); an error message when refused. */
+  async fromParticipant(e: ParticipantEntry, msg: UnitFromParticipant): Promise<{ detail: string; message: string } | null> {
+    if (e.role !== 'guest') return { detail: `${msg.type}: ${e.role}`, message: 'only guests’ media go through the forwarding unit' };
+    if (e.state !== 'admitted')
+      return { detail: `${msg.type}: not admitted`, message: 'you have not been let in yet: wait for the specialist' };
+    if (!this.rooms.isOpen(e.sessionId)) return { detail: `${msg.type}: no room open`, message: 'the consultation’s room is not open' };
+    try {
+      if (msg.type === 'unit-offer') {
+        const sdp = await this.rooms.join(e.sessionId, e.id, e.name, msg.sdp);
+        this.guests.set(e.id, { sessionId: e.sessionId, name: e.name });
+        this.o.participants.auditAbout(e, 'guest-media-joined', `guest ${e.name}`);
+        // Gone while the unit answered: out again.
+        if (!this.o.participants.find(e.id)) await this.guestGone(e.id, 'left');
+        else e.send({ type: 'unit-answer', sdp });
+      } else await this.rooms.addIceCandidate(e.sessionId, e.id, msg.candidate);
+      return null;
+    } catch (err) {
+      const why = err instanceof Error ? err.message : String(err);
+      return { detail: `${msg.type}: ${why}`, message: `${msg.type} refused: ${why}` };
+    }
+  }
+
+  /**
+   * A guest leaves the room: `left` (their socket closed) or `removed` (by the specialist, `by`).
+   * Written `guest-media-left` with why; nothing when they were not in.
+   */
+  async guestGone(participantId: string, why: 'left' | 'removed', by?: Specialist): Promise<void> {
+    const g = this.guests.get(participantId);
+    if (g === undefined) return;
+    this.guests.delete(participantId);
+    await this.rooms.leave(g.sessionId, participantId);
+    const owned = this.owners.get(g.sessionId);
+    this.o.audit({
+      actor: by ? by.id : 'link:guest',
+      actorRole: by ? by.role : 'anonymous',
+      action: 'guest-media-left',
+      ...(owned?.about ?? { sessionId: g.sessionId }),
+      detail: `guest ${g.name}: ${why}`,
+    });
+  }
+
+  /** The act ended: its room closes, the page is told, each guest in it is written as left. */
+  async actEnded(sessionId: string, status: string): Promise<void> {
+    const owned = this.owners.get(sessionId);
+    this.owners.delete(sessionId);
+    const members = await this.rooms.close(sessionId);
+    for (const id of members) {
+      const g = this.guests.get(id);
+      if (!g) continue;
+      this.guests.delete(id);
+      this.o.audit({
+        actor: 'cloud',
+        actorRole: 'system',
+        action: 'guest-media-left',
+        ...(owned?.about ?? { sessionId }),
+        detail: `guest ${g.name}: the act ended (${status})`,
+      });
+    }
+    if (owned) {
+      owned.page.send({ type: 'unit-closed', sessionId, reason: status });
+      this.o.audit({ actor: 'cloud', actorRole: 'system', action: 'unit-room-closed', ...owned.about, detail: `act ${status}` });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.owners.clear();
+    this.guests.clear();
+    await this.rooms.closeAll();
+  }
+
+  private deliver(sessionId: string, member: string, m: UnitToPage): void {
+    if (member === SPECIALIST_MEMBER) this.owners.get(sessionId)?.page.send({ sessionId, ...m });
+    else this.o.participants.find(member)?.send(m);
+  }
+}

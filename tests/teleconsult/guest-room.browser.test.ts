@@ -1,0 +1,361 @@
+/**
+ * A guest's media through the cloud's forwarding unit, in Chromium with fake cameras and microphones,
+ * against a real cloud (embedded broker, SQLite, fastify, the unit in the cloud's process):
+ *
+ *   guest's page ═one peer connection═ act's room on the unit ═one peer connection═ specialist's page
+ *   signaling: guest's page ─/guest/:token/ws─ relay ─/consult/ws─ consult page
+ *
+ * A home act in progress (the patient admitted, their socket held open by the test); the specialist
+ * invites a guest, the guest opens their link, the specialist clicks « Faire entrer »; then each page
+ * decodes the other's video frames and receives their voice (getStats framesDecoded,
+ * totalAudioEnergy, on the m-lines the unit says carry the other), and the specialist's page labels the
+ * guest's tile with their name. A second guest joins: three parties, each decoding the two others. The
+ * specialist removes the first guest: their page says so, its socket is closed with the reason, the
+ * unit stops forwarding to and from them (their still-open peer connection decodes nothing more, the
+ * others' slot of them empties and its frames stop, while the specialist's own encoder goes on); the
+ * second guest goes on. Uplink per page, each browser's CPU and the cloud process's over a window, two
+ * and three parties, are printed (docs/conversation.md).
+ *
+ * WebRTC gathers every interface it sees: the file re-runs itself in a network namespace with only
+ * `lo` (root needed; skipped otherwise, with the reason).
+ */
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../support/chromium.js';
+import { canUseNetns, IN_NETNS_ENV, innerFailure, rerunInNamespace } from '../support/netns-media.js';
+import { waitFor } from '../support/wait.js';
+import { CAPTURE_PEER } from './page-media.js';
+import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
+import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
+
+const FILE = 'tests/teleconsult/guest-room.browser.test.ts';
+const INNER_TESTS = 1;
+const inside = process.env[IN_NETNS_ENV] !== undefined;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
+const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
+const skipReason = !hasChromium
+  ? 'no /usr/bin/chromium'
+  : !(inside || (await canUseNetns()))
+    ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
+    : null;
+if (skipReason && !inside) console.warn(`guest-room browser test skipped: ${skipReason}`);
+
+describe.skipIf(skipReason !== null || inside)(
+  'a guest through the forwarding unit (re-run inside a network namespace with only lo)',
+  () => {
+    it('passes inside the namespace', async () => {
+      const r = await rerunInNamespace(FILE, 'tgr');
+      if (r.code !== 0) console.error(r.output);
+      else
+        console.log(
+          plain(r.output)
+            .split('\n')
+            .filter((l) => l.startsWith('guest-room:'))
+            .join('\n'),
+        );
+      expect(r.code, innerFailure(r.output)).toBe(0);
+      expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
+    }, 300_000);
+  },
+);
+
+const GUEST = 'Dr Petit, médecin traitant';
+const SECOND = 'Paul, petit-fils';
+
+/**
+ * CPU ticks (1/100 s) of each Chromium this process launched, its whole process tree: root pid →
+ * utime + stime, in launch order (pids grow).
+ */
+function browserTicks(): Map<number, number> {
+  const procs = new Map<number, { ppid: number; ticks: number; name: string }>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const f = stat.slice(close + 2).split(' ');
+      procs.set(Number(d), { name: stat.slice(stat.indexOf('(') + 1, close), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  const roots = [...procs.entries()].filter(([, x]) => x.ppid === process.pid && x.name.includes('chrom')).map(([pid]) => pid);
+  const rootOf = (pid: number): number | undefined => {
+    for (let p: number | undefined = pid, i = 0; p !== undefined && i < 64; p = procs.get(p)?.ppid, i++) if (roots.includes(p)) return p;
+    return undefined;
+  };
+  const out = new Map<number, number>(roots.sort((a, b) => a - b).map((r) => [r, 0]));
+  for (const [pid, x] of procs) {
+    const root = rootOf(pid);
+    if (root !== undefined) out.set(root, (out.get(root) ?? 0) + x.ticks);
+  }
+  return out;
+}
+
+/** Per m-line of the page's peer connection with the unit (the one with receive slots). */
+interface UnitStats {
+  state: string;
+  /** mid → frames decoded / audio energy received. */
+  inbound: Record<string, { framesDecoded: number; audioEnergy: number }>;
+  /** Bytes sent (all outbound RTP), video frames encoded, and the stats' clock (ms). */
+  bytesSent: number;
+  framesEncoded: number;
+  at: number;
+}
+
+function unitStats(page: Page): Promise<UnitStats> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+    // The unit's peer connection: the page's only one with receive-only slots (the home call's has none).
+    const pc = pcs.findLast((p) => p.getTransceivers().filter((t) => t.direction === 'recvonly').length >= 2);
+    const out: UnitStats = { state: pc?.connectionState ?? 'none', inbound: {}, bytesSent: 0, framesEncoded: 0, at: 0 };
+    if (!pc) return out;
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+      out.at = Math.max(out.at, Number(s.timestamp ?? 0));
+      if (s.type === 'inbound-rtp' && typeof s.mid === 'string')
+        out.inbound[s.mid] = { framesDecoded: Number(s.framesDecoded ?? 0), audioEnergy: Number(s.totalAudioEnergy ?? 0) };
+      if (s.type === 'outbound-rtp') {
+        out.bytesSent += Number(s.bytesSent ?? 0);
+        out.framesEncoded += Number(s.framesEncoded ?? 0);
+      }
+    });
+    return out;
+  });
+}
+
+/** The mids of the tile that carries `name` on this page (the unit's labels). */
+async function tileOf(page: Page, tiles: string, name: string): Promise<{ audio: string; video: string }> {
+  const fig = page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) });
+  await fig.waitFor({ timeout: 30_000 });
+  return { audio: (await fig.getAttribute('data-audio-mid')) ?? '', video: (await fig.getAttribute('data-video-mid')) ?? '' };
+}
+
+/** Frames decoded and audio energy from `mids` grow by more than `frames` frames and some energy. */
+async function receives(page: Page, mids: { audio: string; video: string }, frames: number, what: string): Promise<void> {
+  const a = await unitStats(page);
+  let b = a;
+  await waitFor(
+    async () => {
+      b = await unitStats(page);
+      const vd = (b.inbound[mids.video]?.framesDecoded ?? 0) - (a.inbound[mids.video]?.framesDecoded ?? 0);
+      const ae = (b.inbound[mids.audio]?.audioEnergy ?? 0) - (a.inbound[mids.audio]?.audioEnergy ?? 0);
+      return vd > frames && ae > 0;
+    },
+    { timeoutMs: 60_000, intervalMs: 500, what: `${what}: more than ${frames} frames and audio energy` },
+  ).catch((e: unknown) => {
+    throw new Error(`${String(e)}; last stats ${JSON.stringify(b)}`);
+  });
+}
+
+/**
+ * Init script for the guest's page: a page that does not let go. Its peer connections ignore close(),
+ * so what stops the media after a removal is the cloud (the unit drops the guest), not the page.
+ */
+function KEEP_PEERS(): void {
+  RTCPeerConnection.prototype.close = () => undefined;
+}
+
+/** Init script: every WebSocket's close code and reason, for the guest's page. */
+function CAPTURE_CLOSE(): void {
+  const w = window as unknown as { __closed: { code: number; reason: string }[]; WebSocket: typeof WebSocket };
+  const Base = w.WebSocket;
+  w.__closed = [];
+  w.WebSocket = class extends Base {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener('close', (e) => w.__closed.push({ code: e.code, reason: e.reason }));
+    }
+  };
+}
+
+describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding unit, inside the namespace', () => {
+  let c: ConsultCloud;
+  let browsers: Browser[] = [];
+  let blanc: string;
+  let patient: ParticipantSocket | undefined;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    c = await startConsultCloud({
+      patients: [{ id: 'p-home', family: 'Martin', given: 'Jeanne', birthDate: '1941-03-02', gateways: ['home-7'] }],
+      forwardingUnit: { hostAddresses: ['127.0.0.1'] },
+    });
+    blanc = await login(c.cloud.httpUrl, 'dr-blanc', PASSWORDS['dr-blanc']);
+  }, 60_000);
+  afterAll(async () => {
+    patient?.ws.close();
+    for (const b of browsers) await b.close().catch(() => undefined);
+    browsers = [];
+    await c?.stop();
+    if (c) rmSync(c.dir, { recursive: true, force: true });
+  });
+
+  /** The specialist invites `name`, who opens the link in `browser` and waits; then is let in. */
+  async function guestIn(browser: Browser, specialist: Page, sessionId: string, name: string): Promise<{ page: Page; id: string }> {
+    const r = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${sessionId}/guests`, {
+      method: 'POST',
+      headers: { cookie: blanc, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    expect(r.status).toBe(201);
+    const invited = (await r.json()) as { url: string; guest: { id: string } };
+    const page = await (await browser.newContext({ locale: 'fr-FR' })).newPage();
+    page.on('pageerror', (e) => problems.push(`${name} pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(`${name} console: ${m.text()}`);
+    });
+    await page.addInitScript(CAPTURE_PEER);
+    await page.addInitScript(CAPTURE_CLOSE);
+    await page.addInitScript(KEEP_PEERS);
+    await page.goto(invited.url);
+    await page.waitForFunction(() => document.body.dataset.step === 'waiting');
+    await specialist
+      .locator('#participants-list li[data-state="waiting"]', { hasText: name })
+      .locator('button[data-action="admit"]')
+      .click();
+    await page.waitForFunction(() => document.body.dataset.step === 'admitted');
+    return { page, id: invited.guest.id };
+  }
+
+  /** Uplink of each page, CPU of each browser and of the cloud process, and the unit's traffic, over a window. */
+  async function measure(label: string, sessionId: string, pages: [string, Page][], window: () => Promise<void>): Promise<void> {
+    const before = await Promise.all(pages.map(([, p]) => unitStats(p)));
+    const cpu0 = process.cpuUsage();
+    const browsers0 = browserTicks();
+    const unit0 = c.cloud.teleconsult.relay.unit.rooms.stats(sessionId);
+    const t0 = performance.now();
+    await window();
+    const after = await Promise.all(pages.map(([, p]) => unitStats(p)));
+    const wallMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const browsers1 = browserTicks();
+    const unit1 = c.cloud.teleconsult.relay.unit.rooms.stats(sessionId);
+    const pct = (ticks: number) => ((100 * ticks * 10) / wallMs).toFixed(0);
+    const lines = pages.map(([who], i) => {
+      const a = before[i];
+      const b = after[i];
+      const kbps = a && b ? ((b.bytesSent - a.bytesSent) * 8) / (b.at - a.at) : 0;
+      const root = [...browsers1.keys()][i];
+      const ticks = root === undefined ? 0 : (browsers1.get(root) ?? 0) - (browsers0.get(root) ?? 0);
+      return `${who} uplink ${kbps.toFixed(0)} kbit/s, browser CPU ${pct(ticks)} %`;
+    });
+    const mbit = (x: number | undefined, y: number | undefined) => ((((y ?? 0) - (x ?? 0)) * 8) / wallMs / 1000).toFixed(2);
+    console.log(
+      `guest-room: ${label} over ${(wallMs / 1000).toFixed(1)} s: ${lines.join('; ')}; cloud process (relay + unit) CPU ${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(1)} % of one core; unit in ${mbit(unit0?.rtpIn.bytes, unit1?.rtpIn.bytes)} Mbit/s, out ${mbit(unit0?.rtpOut.bytes, unit1?.rtpOut.bytes)} Mbit/s`,
+    );
+  }
+
+  it('specialist and guests see and hear each other through the unit; a removed guest stops receiving and is closed', async () => {
+    // Each its own browser (as on three machines), launched in this order (browserTicks sorts by pid).
+    const sb = await launchChromium({ webrtc: true });
+    const gb = await launchChromium({ webrtc: true });
+    const gb2 = await launchChromium({ webrtc: true });
+    browsers = [sb, gb, gb2];
+    const specialist = await sb.newPage({ locale: 'fr-FR' });
+    specialist.on('pageerror', (e) => problems.push(`specialist pageerror: ${e.message}`));
+    await specialist.addInitScript(CAPTURE_PEER);
+    await specialist.goto(`${c.cloud.httpUrl}/consult?lang=fr`);
+    await specialist.fill('#login-id', 'dr-blanc');
+    await specialist.fill('#login-password', PASSWORDS['dr-blanc']);
+    await specialist.click('#login-form button[type=submit]');
+    await waitFor(async () => (await specialist.evaluate(() => document.body.dataset.view)) === 'room', { what: 'the waiting room' });
+
+    // A home act in progress: the patient (a socket of the test's) let in by the specialist.
+    const l = await openHomeAct(c, blanc, 120);
+    await confirmIdentity(l, '1941-03-02');
+    const p = await participantSocket(c.cloud.httpUrl, l.url, l.cookie);
+    if (typeof p === 'number') throw new Error(`patient socket refused: ${p}`);
+    patient = p;
+    await specialist.locator('#participants-list li[data-state="waiting"] button[data-action="admit"]').click();
+    await p.next((m) => m.type === 'admitted');
+
+    // A guest: each page labels the other's tile with the name the unit gives, and decodes what it carries.
+    const { page: guest, id: guestId } = await guestIn(gb, specialist, l.id, GUEST);
+    const atSpecialist = await tileOf(specialist, '#unit-room-tiles', GUEST);
+    const atGuest = await tileOf(guest, '#guest-room-tiles', 'Dr Marc Blanc');
+    await receives(specialist, atSpecialist, 30, 'the specialist from the guest');
+    await receives(guest, atGuest, 30, 'the guest from the specialist');
+    await measure(
+      'two parties',
+      l.id,
+      [
+        ['specialist', specialist],
+        ['guest', guest],
+      ],
+      () => receives(specialist, atSpecialist, 40, 'the window'),
+    );
+
+    // A second guest: three parties, each decoding the two others.
+    const { page: guest2 } = await guestIn(gb2, specialist, l.id, SECOND);
+    await receives(guest2, await tileOf(guest2, '#guest-room-tiles', 'Dr Marc Blanc'), 20, 'the second guest from the specialist');
+    await receives(guest2, await tileOf(guest2, '#guest-room-tiles', GUEST), 20, 'the second guest from the first');
+    await receives(specialist, await tileOf(specialist, '#unit-room-tiles', SECOND), 20, 'the specialist from the second guest');
+    const secondAtGuest = await tileOf(guest, '#guest-room-tiles', SECOND);
+    await receives(guest, secondAtGuest, 20, 'the first guest from the second');
+    await measure(
+      'three parties',
+      l.id,
+      [
+        ['specialist', specialist],
+        ['guest', guest],
+        ['second guest', guest2],
+      ],
+      () => receives(specialist, atSpecialist, 40, 'the window'),
+    );
+
+    // Removed: the guest's page says by whom, its socket is closed with the reason, it receives no more.
+    const del = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${l.id}/guests/${guestId}`, {
+      method: 'DELETE',
+      headers: { cookie: blanc },
+    });
+    expect(del.status).toBe(200);
+    await guest.waitForFunction(() => document.body.dataset.step === 'removed');
+    expect(await guest.locator('#waiting-text').textContent()).toBe(
+      'Dr Marc Blanc vous a retiré de cette téléconsultation. Vous pouvez fermer cette page.',
+    );
+    expect(await guest.evaluate(() => (window as unknown as { __closed: unknown[] }).__closed)).toEqual([
+      { code: 1000, reason: 'removed by the specialist' },
+    ]);
+    // The guest's peer connection is still there (the page ignores close()): nothing more reaches it,
+    // over as many frames as the specialist's encoder makes meanwhile (its camera goes on).
+    expect((await unitStats(guest)).state).not.toBe('none');
+    const encodedOn = async (frames: number) => {
+      const from = (await unitStats(specialist)).framesEncoded;
+      await waitFor(async () => (await unitStats(specialist)).framesEncoded > from + frames, { what: 'the specialist encoding on' });
+    };
+    await encodedOn(10); // what was already in flight or in the jitter buffer
+    const gAfter = await unitStats(guest);
+    const sAfter = await unitStats(specialist);
+    await encodedOn(30);
+    const gLater = await unitStats(guest);
+    const sLater = await unitStats(specialist);
+    expect(gAfter.inbound[atGuest.video]?.framesDecoded).toBeGreaterThan(30);
+    expect(gLater.inbound[atGuest.video]?.framesDecoded).toBe(gAfter.inbound[atGuest.video]?.framesDecoded);
+    expect(gLater.inbound[secondAtGuest.video]?.framesDecoded).toBe(gAfter.inbound[secondAtGuest.video]?.framesDecoded);
+
+    // The unit no longer forwards between them: the others' slot of the guest empties and its frames stop.
+    expect(c.cloud.teleconsult.relay.unit.rooms.has(l.id, guestId)).toBe(false);
+    for (const [page, tiles] of [
+      [specialist, '#unit-room-tiles'],
+      [guest2, '#guest-room-tiles'],
+    ] as const)
+      await expect
+        .poll(() => page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: GUEST }) }).count())
+        .toBe(0);
+    expect(sLater.inbound[atSpecialist.video]?.framesDecoded).toBe(sAfter.inbound[atSpecialist.video]?.framesDecoded);
+    // Nothing the pages sent was refused (a candidate ahead of its offer would be), and the steps are written.
+    await c.cloud.teleconsult.relay.flush();
+    const trail = (await c.cloud.store.listAudit({ sessionId: l.id })).map((e) => e.action);
+    expect(trail.filter((a) => a.endsWith('-refused'))).toEqual([]);
+    expect(trail.filter((a) => a.startsWith('guest-media-') || a.startsWith('unit-room-'))).toEqual([
+      'unit-room-opened',
+      'guest-media-joined',
+      'guest-media-joined',
+      'guest-media-left',
+    ]);
+    // The second guest goes on with the specialist.
+    await receives(guest2, await tileOf(guest2, '#guest-room-tiles', 'Dr Marc Blanc'), 20, 'the second guest from the specialist, after');
+    expect(problems).toEqual([]);
+  }, 280_000);
+});

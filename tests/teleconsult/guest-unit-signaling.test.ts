@@ -1,0 +1,307 @@
+/**
+ * Guests' media signaling with the forwarding unit through a real cloud (embedded broker, SQLite,
+ * real WebSockets, the unit in the cloud's process; werift plays each page's peer connection):
+ * - before the specialist admits a guest, no room: the guest's and the page's offers are refused;
+ * - the admission opens the act's room: the page and the guest are told to offer (`unit-ready`, with
+ *   the act's ICE servers), their offers are answered, each is told who its slot carries by name,
+ *   both connect and the guest's audio reaches the page's peer through the unit;
+ * - malformed messages, a guest naming another participant or act, another page of the same
+ *   specialist and another specialist are refused with a clear error (audited), the sockets stay open;
+ * - the specialist removes the guest: out of the room (the page's slot empties), told `removed`, their
+ *   socket closed with a reason; each step audited (guest-media-joined, guest-media-left, guest-removed);
+ * - the act ends (a home act's hang-up): the room closes, the page is told, the guest's page too.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AuditEvent } from '@telecart/cloud';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RTCPeerConnection, RtpHeader, RtpPacket, useAbsSendTime, useSdesMid } from 'werift';
+import { unitCodecs } from '../../cloud/src/media/forwarding-unit/unit-peer.js';
+import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
+import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
+import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud } from './support.js';
+
+let c: ConsultCloud;
+let blanc: string;
+let roux: string;
+const closing: (() => Promise<unknown>)[] = [];
+
+async function audit(sessionId: string, action: string): Promise<AuditEvent[]> {
+  await c.cloud.teleconsult.relay.flush();
+  return (await c.cloud.store.listAudit({ limit: 2000 })).filter((e) => e.sessionId === sessionId && e.action === action);
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+}
+
+async function runningAct(): Promise<TeleconsultationRecord> {
+  const at = new Date().toISOString();
+  const rec: TeleconsultationRecord = {
+    sessionId: randomUUID(),
+    gatewayId: 'home-7',
+    patientId: 'p-001',
+    patientIns: null,
+    requestedSpecialistId: 'dr-blanc',
+    specialistId: 'dr-blanc',
+    specialistName: 'Dr Marc Blanc',
+    reason: null,
+    consent: { by: 'patient', method: 'oral', representative: null, collectedAt: at, collectedBy: null },
+    status: 'in-progress',
+    outcome: null,
+    createdAt: at,
+    joinedAt: at,
+    connectedAt: at,
+    endedAt: null,
+    durationMs: null,
+    updatedAt: at,
+  };
+  await c.cloud.store.upsertTeleconsultation(rec);
+  return rec;
+}
+
+async function invite(sessionId: string, name: string): Promise<{ id: string; url: URL; cookie: string }> {
+  const r = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${sessionId}/guests`, {
+    method: 'POST',
+    headers: { cookie: blanc, 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  expect(r.status).toBe(201);
+  const b = (await r.json()) as { url: string; guest: { id: string } };
+  const url = new URL(b.url);
+  const opened = await fetch(url);
+  expect(opened.status).toBe(200);
+  return { id: b.guest.id, url, cookie: (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+}
+
+async function guestSocket(g: { url: URL; cookie: string }): Promise<ParticipantSocket & { reason: Promise<string> }> {
+  const s = await participantSocket(c.cloud.httpUrl, g.url, g.cookie);
+  if (typeof s === 'number') throw new Error(`guest socket refused: ${s}`);
+  const reason = new Promise<string>((resolve) => s.ws.once('close', (_code, r) => resolve(r.toString())));
+  return Object.assign(s, { reason });
+}
+
+type Participants = Json & { participants: { id: string; name: string }[] };
+async function admit(doctor: PageSocket, sessionId: string, name: string): Promise<string> {
+  const list = (await doctor.next(
+    (m) => m.type === 'participants' && m.sessionId === sessionId && (m as Participants).participants.some((p) => p.name === name),
+  )) as Participants;
+  const id = list.participants.find((p) => p.name === name)?.id ?? '';
+  doctor.send({ type: 'admit', sessionId, participantId: id });
+  return id;
+}
+
+/** A page's peer connection with the unit, played by werift: microphone out, one receive slot. */
+async function peer(): Promise<{ pc: RTCPeerConnection; offer: string; say: () => void }> {
+  const pc = new RTCPeerConnection({
+    codecs: unitCodecs(),
+    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useAbsSendTime()] },
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+  });
+  closing.push(() => pc.close());
+  const mic = pc.addTransceiver('audio', { direction: 'sendonly' });
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  await pc.setLocalDescription(await pc.createOffer());
+  let seq = 1;
+  const say = () => {
+    const header = new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 0x2468_0000, marker: false });
+    seq++;
+    mic.sender.sendRtp(new RtpPacket(header, Buffer.from([0xf8, 0xff, 0xfe]))).catch(() => undefined);
+  };
+  return { pc, offer: pc.localDescription?.sdp ?? '', say };
+}
+
+const slotsOf = (ms: Json[]) =>
+  [...ms].reverse().find((m) => m.type === 'unit-slots')?.slots as
+    | { participantId: string | null; name: string | null; audioMid: string | null }[]
+    | undefined;
+
+beforeAll(async () => {
+  c = await startConsultCloud({
+    patients: [
+      { id: 'p-home', family: 'Martin', given: 'Jeanne', birthDate: '1941-03-02', gateways: ['home-7'] },
+      { id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', gateways: ['home-7'] },
+    ],
+    forwardingUnit: { hostAddresses: ['127.0.0.1'], rembBitsPerSecond: null },
+  });
+  blanc = await login(c.cloud.httpUrl, 'dr-blanc', PASSWORDS['dr-blanc']);
+  roux = await login(c.cloud.httpUrl, 'dr-roux', PASSWORDS['dr-roux']);
+}, 120_000);
+afterEach(async () => {
+  for (const f of closing.splice(0)) await f().catch(() => undefined);
+});
+afterAll(async () => {
+  await c?.stop();
+});
+
+describe('guests’ media signaling with the forwarding unit', () => {
+  it('opens the room on admission, joins both, labels, forwards; refuses strangers; a removed guest is taken out and closed', async () => {
+    const act = await runningAct();
+    const doctor = await PageSocket.open(c.cloud.httpUrl, blanc);
+    const second = await PageSocket.open(c.cloud.httpUrl, blanc);
+    const other = await PageSocket.open(c.cloud.httpUrl, roux);
+    closing.push(
+      () => doctor.close(),
+      () => second.close(),
+      () => other.close(),
+    );
+    const invited = await invite(act.sessionId, 'Dr Petit, médecin traitant');
+    const g = await guestSocket(invited);
+    closing.push(async () => g.ws.close());
+    const gp = await peer();
+    const dp = await peer();
+
+    // Not admitted: no room, nothing joins.
+    g.send({ type: 'unit-offer', sdp: gp.offer });
+    expect((await g.next((m) => m.type === 'error')).message).toBe('you have not been let in yet: wait for the specialist');
+    let mark = doctor.received.length;
+    doctor.send({ type: 'unit-offer', sessionId: act.sessionId, sdp: dp.offer });
+    expect((await doctor.next((m) => m.type === 'error', mark)).message).toBe(`no room of act ${act.sessionId} is open for this page`);
+
+    const guestId = await admit(doctor, act.sessionId, 'Dr Petit, médecin traitant');
+    const ready = await doctor.next((m) => m.type === 'unit-ready');
+    expect(ready).toMatchObject({ sessionId: act.sessionId, iceServers: expect.any(Array) });
+    expect(await g.next((m) => m.type === 'unit-ready')).toMatchObject({ iceServers: expect.any(Array) });
+    expect(second.received.some((m) => m.type === 'unit-ready')).toBe(false);
+
+    // Both offer and get the unit's answer; each is told who its slot carries, by name.
+    let gmark = g.got.length;
+    g.send({ type: 'unit-offer', sdp: gp.offer });
+    // A candidate trickled right behind the offer waits for the unit's answer (not refused as unknown).
+    g.send({
+      type: 'unit-ice',
+      candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 },
+    });
+    const ga = await g.next((m) => m.type === 'unit-answer', gmark);
+    await gp.pc.setRemoteDescription({ type: 'answer', sdp: String(ga.sdp) });
+    mark = doctor.received.length;
+    doctor.send({ type: 'unit-offer', sessionId: act.sessionId, sdp: dp.offer });
+    const da = await doctor.next((m) => m.type === 'unit-answer', mark);
+    expect(da.sessionId).toBe(act.sessionId);
+    await dp.pc.setRemoteDescription({ type: 'answer', sdp: String(da.sdp) });
+    await until(() => slotsOf(doctor.received)?.[0]?.name === 'Dr Petit, médecin traitant', 'the page’s slot labelled');
+    expect(slotsOf(doctor.received)?.[0]?.participantId).toBe(guestId);
+    await until(() => slotsOf(g.got)?.[0]?.name === 'Dr Marc Blanc', 'the guest’s slot labelled');
+    await until(() => gp.pc.connectionState === 'connected' && dp.pc.connectionState === 'connected', 'both connected');
+    expect(g.got.slice(gmark).filter((m) => m.type === 'error')).toEqual([]);
+
+    // The guest's voice reaches the page's receive slot through the unit.
+    const slot = dp.pc.getTransceivers().find((t) => t.mid === slotsOf(doctor.received)?.[0]?.audioMid);
+    let heard = 0;
+    for (const track of slot?.receiver.tracks ?? []) track.onReceiveRtp.subscribe(() => heard++);
+    await until(() => {
+      gp.say();
+      return heard > 5;
+    }, 'the guest’s audio at the page');
+
+    // Malformed, or naming another participant or act: refused with what was wrong, the socket stays.
+    gmark = g.got.length;
+    g.send({ type: 'unit-ice', candidate: { candidate: 42 } });
+    g.send({ type: 'unit-offer', sdp: gp.offer, participantId: randomUUID() });
+    g.send({
+      type: 'unit-ice',
+      sessionId: randomUUID(),
+      candidate: { candidate: 'candidate:1 1 udp 1 127.0.0.1 9 typ host', sdpMid: '0' },
+    });
+    await until(() => g.got.slice(gmark).filter((m) => m.type === 'error').length === 3, 'three refusals');
+    const errors = g.got
+      .slice(gmark)
+      .filter((m) => m.type === 'error')
+      .map((m) => String(m.message));
+    expect(errors[0]).toMatch(/^unit-ice refused: .*candidate/);
+    expect(errors[1]).toMatch(/^unit-offer refused: .*participantId/);
+    expect(errors[2]).toMatch(/^unit-ice refused: .*sessionId/);
+    expect(g.ws.readyState).toBe(g.ws.OPEN);
+    // A well-formed candidate for its own peer goes in.
+    gmark = g.got.length;
+    g.send({
+      type: 'unit-ice',
+      candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 9 typ host', sdpMid: '0', sdpMLineIndex: 0 },
+    });
+
+    // The page's malformed message is refused with what was wrong; the socket stays.
+    mark = doctor.received.length;
+    doctor.send({ type: 'unit-ice', sessionId: act.sessionId, candidate: { candidate: 'x', sdpMLineIndex: 'zero' } });
+    expect((await doctor.next((m) => m.type === 'error', mark)).message).toMatch(/^\/candidate\/sdpMLineIndex: /);
+    expect(doctor.ws.readyState).toBe(doctor.ws.OPEN);
+
+    // Another page of the same specialist, and another specialist, may not signal for the act.
+    for (const page of [second, other]) {
+      const m = page.received.length;
+      page.send({ type: 'unit-offer', sessionId: act.sessionId, sdp: dp.offer });
+      expect((await page.next((x) => x.type === 'error', m)).message).toBe(`no room of act ${act.sessionId} is open for this page`);
+    }
+    expect(await audit(act.sessionId, 'unit-signal-refused')).toHaveLength(2);
+    expect((await audit(act.sessionId, 'participant-message-refused')).map((e) => e.detail?.split(':')[0])).toEqual([
+      'unit-ice',
+      'unit-offer',
+      'unit-ice',
+    ]);
+    expect(g.got.slice(gmark).some((m) => m.type === 'error')).toBe(false);
+
+    // Removed by the specialist: out of the room, told, the socket closed with a reason.
+    mark = doctor.received.length;
+    const del = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${act.sessionId}/guests/${invited.id}`, {
+      method: 'DELETE',
+      headers: { cookie: blanc },
+    });
+    expect(del.status).toBe(200);
+    expect(await g.reason).toBe('removed by the specialist');
+    expect(await g.closed).toBe(1000);
+    expect(g.got.at(-1)).toEqual({ type: 'removed', by: 'Dr Marc Blanc' });
+    await doctor.next((m) => m.type === 'unit-slots', mark);
+    expect(slotsOf(doctor.received)?.[0]).toMatchObject({ participantId: null, name: null });
+    expect(c.cloud.teleconsult.relay.unit.rooms.has(act.sessionId, guestId)).toBe(false);
+
+    expect((await audit(act.sessionId, 'unit-room-opened')).map((e) => e.actor)).toEqual(['dr-blanc']);
+    expect((await audit(act.sessionId, 'guest-media-joined')).map((e) => e.detail)).toEqual(['guest Dr Petit, médecin traitant']);
+    expect((await audit(act.sessionId, 'guest-media-left')).map((e) => [e.actor, e.detail])).toEqual([
+      ['dr-blanc', 'guest Dr Petit, médecin traitant: removed'],
+    ]);
+    expect((await audit(act.sessionId, 'guest-removed')).map((e) => e.detail)).toEqual([
+      expect.stringMatching(/^Dr Petit, médecin traitant \(link .*; 1 connection\(s\) closed\)$/),
+    ]);
+  }, 60_000);
+
+  it('the act ends: its room closes, the page and the guest are told', async () => {
+    const doctor = await PageSocket.open(c.cloud.httpUrl, blanc);
+    closing.push(() => doctor.close());
+    // A home act: the specialist admits the patient (in progress), then invites a guest.
+    const l = await openHomeAct(c, blanc, 120);
+    await confirmIdentity(l, '1941-03-02');
+    const p = await participantSocket(c.cloud.httpUrl, l.url, l.cookie);
+    if (typeof p === 'number') throw new Error(`patient socket refused: ${p}`);
+    closing.push(async () => p.ws.close());
+    await admit(doctor, l.id, 'Jeanne Martin');
+    await p.next((m) => m.type === 'admitted');
+    await until(() => doctor.received.some((m) => m.type === 'participant-admitted'), 'the patient admitted');
+    // The home patient's media are not the unit's (yet): refused on their socket.
+    p.send({ type: 'unit-offer', sdp: 'v=0 an offer' });
+    expect((await p.next((m) => m.type === 'error')).message).toBe('only guests’ media go through the forwarding unit');
+
+    const invited = await invite(l.id, 'Paul, petit-fils');
+    const g = await guestSocket(invited);
+    closing.push(async () => g.ws.close());
+    await admit(doctor, l.id, 'Paul, petit-fils');
+    await g.next((m) => m.type === 'unit-ready');
+    const gp = await peer();
+    g.send({ type: 'unit-offer', sdp: gp.offer });
+    await g.next((m) => m.type === 'unit-answer');
+    expect(c.cloud.teleconsult.relay.unit.rooms.isOpen(l.id)).toBe(true);
+
+    doctor.send({ type: 'hangup', sessionId: l.id });
+    expect(await doctor.next((m) => m.type === 'unit-closed' && m.sessionId === l.id)).toEqual({
+      type: 'unit-closed',
+      sessionId: l.id,
+      reason: 'completed',
+    });
+    expect(await g.next((m) => m.type === 'ended')).toEqual({ type: 'ended', status: 'completed' });
+    await g.closed;
+    expect(c.cloud.teleconsult.relay.unit.rooms.isOpen(l.id)).toBe(false);
+    expect((await audit(l.id, 'unit-room-closed')).map((e) => e.detail)).toEqual(['act completed']);
+    expect((await audit(l.id, 'guest-media-left')).map((e) => e.detail)).toEqual(['guest Paul, petit-fils: the act ended (completed)']);
+  }, 60_000);
+});

@@ -1,0 +1,143 @@
+/**
+ * A page's one peer connection with the act's room on the cloud's forwarding unit (docs/conversation.md,
+ * « Guests' media »): the specialist's page and each guest's page. The offer sends the microphone and
+ * the camera (send only, the conversation's caps) and holds a receive slot (an audio and a video
+ * m-line) per other participant the page may see; the unit answers and says which participant each
+ * slot carries (`unit-slots`), which labels the slot's tile with their name. One tile per slot: a
+ * <figure data-slot data-audio-mid data-video-mid data-participant> with its video (which plays the slot's sound too) and a
+ * <figcaption> with the name; an empty slot is hidden. The wire format is the cloud's
+ * (teleconsult/ws-messages.ts); this module trusts the messages no further than it reads them.
+ */
+import { type ConvoCandidate, capSender, type LocalMedia } from './conversation.js';
+import { el } from './dom.js';
+
+export type UnitOut = { type: 'unit-offer'; sdp: string } | { type: 'unit-ice'; candidate: ConvoCandidate };
+
+/** One slot as the unit labels it. */
+export interface UnitSlot {
+  audioMid: string | null;
+  videoMid: string | null;
+  participantId: string | null;
+  name: string | null;
+}
+
+export interface UnitCallOptions {
+  iceServers: RTCIceServer[];
+  local: LocalMedia;
+  /** Receive slots: the other participants this page may see at once. */
+  slots: number;
+  /** Where the tiles go (replaced). */
+  tiles: HTMLElement;
+  send(m: UnitOut): void;
+  onState(state: RTCPeerConnectionState): void;
+  onError(message: string): void;
+}
+
+interface Tile {
+  figure: HTMLElement;
+  video: HTMLVideoElement;
+  caption: HTMLElement;
+  stream: MediaStream;
+  audioMid: string | null;
+  videoMid: string | null;
+}
+
+export class UnitCall {
+  readonly pc: RTCPeerConnection;
+  private readonly tiles: Tile[] = [];
+  private pending: RTCIceCandidateInit[] = [];
+  /** This page's candidates, held until the unit answered (the cloud refuses them before the offer). */
+  private outgoing: UnitOut[] | null = [];
+
+  constructor(private readonly o: UnitCallOptions) {
+    const pc = new RTCPeerConnection({ iceServers: o.iceServers });
+    this.pc = pc;
+    pc.onicecandidate = (e) => {
+      if (!e.candidate) return;
+      const m: UnitOut = {
+        type: 'unit-ice',
+        candidate: { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex },
+      };
+      if (this.outgoing) this.outgoing.push(m);
+      else o.send(m);
+    };
+    pc.ontrack = (e) => {
+      const mid = e.transceiver.mid;
+      const tile = this.tiles.find((t) => t.audioMid === mid || t.videoMid === mid);
+      if (!tile) return;
+      tile.stream.addTrack(e.track);
+      tile.figure.dataset.tracks = String(tile.stream.getTracks().length);
+    };
+    pc.onconnectionstatechange = () => o.onState(pc.connectionState);
+  }
+
+  /** Sends the offer: this page's microphone and camera (whatever it has), then the receive slots. */
+  async offer(): Promise<void> {
+    const { local } = this.o;
+    for (const track of [local.audio, local.video]) {
+      if (track) this.pc.addTransceiver(track, { direction: 'sendonly', streams: [local.stream] });
+    }
+    const slots: { audio: RTCRtpTransceiver; video: RTCRtpTransceiver }[] = [];
+    for (let k = 0; k < this.o.slots; k++)
+      slots.push({
+        audio: this.pc.addTransceiver('audio', { direction: 'recvonly' }),
+        video: this.pc.addTransceiver('video', { direction: 'recvonly' }),
+      });
+    await this.pc.setLocalDescription(await this.pc.createOffer());
+    const height = local.video?.getSettings().height;
+    for (const s of this.pc.getSenders()) {
+      if (s.track) await capSender(s, s.track.kind, height).catch((e: unknown) => this.o.onError(`bitrate cap not applied: ${String(e)}`));
+    }
+    const figures = slots.map((s, k) => {
+      const stream = new MediaStream();
+      const video = el('video', { autoplay: true, playsinline: true });
+      video.srcObject = stream;
+      const caption = el('figcaption', {});
+      const figure = el(
+        'figure',
+        { 'data-slot': k, 'data-audio-mid': s.audio.mid ?? '', 'data-video-mid': s.video.mid ?? '', 'data-tracks': 0, hidden: true },
+        video,
+        caption,
+      );
+      this.tiles.push({ figure, video, caption, stream, audioMid: s.audio.mid, videoMid: s.video.mid });
+      return figure;
+    });
+    this.o.tiles.replaceChildren(...figures);
+    this.o.send({ type: 'unit-offer', sdp: this.pc.localDescription?.sdp ?? '' });
+  }
+
+  /** The unit's answer. */
+  async accept(sdp: string): Promise<void> {
+    if (this.pc.signalingState !== 'have-local-offer') return;
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    for (const c of this.pending.splice(0)) this.pc.addIceCandidate(c).catch(() => undefined /* stale */);
+    for (const m of this.outgoing?.splice(0) ?? []) this.o.send(m);
+    this.outgoing = null;
+  }
+
+  ice(candidate: RTCIceCandidateInit): void {
+    if (this.pc.remoteDescription) this.pc.addIceCandidate(candidate).catch(() => undefined /* stale */);
+    else if (this.pending.length < 64) this.pending.push(candidate);
+  }
+
+  /** Who each slot carries now: the tile shows their name, or hides when the slot is empty. */
+  label(slots: unknown): void {
+    if (!Array.isArray(slots)) return;
+    for (const s of slots as Partial<UnitSlot>[]) {
+      const tile = this.tiles.find((t) => (s.videoMid && t.videoMid === s.videoMid) || (s.audioMid && t.audioMid === s.audioMid));
+      if (!tile) continue;
+      const who = typeof s.participantId === 'string' ? s.participantId : null;
+      tile.figure.hidden = who === null;
+      tile.figure.dataset.participant = who ?? '';
+      tile.caption.textContent = typeof s.name === 'string' ? s.name : '';
+      tile.video.setAttribute('aria-label', tile.caption.textContent);
+    }
+  }
+
+  close(): void {
+    this.pc.close();
+    this.pending = [];
+    for (const t of this.tiles) t.video.srcObject = null;
+    this.o.tiles.replaceChildren();
+  }
+}
