@@ -221,6 +221,11 @@ program.commands
   .option('--id-prefix <prefix>', 'gateway ids are <prefix>-00001…', 'fleet')
   .option('--identities <dir>', 'keep the cloud CA and the enrolled gateway identities here, reused by the next runs')
   .option('--cloud-cpu-prof <dir>', 'run the cloud started here under node --cpu-prof; its profiles go to this directory')
+  .addOption(
+    new Option('--workers <n>', 'processes the gateways are spread over (default: one per 2,500 gateways, at most one per core)').argParser(
+      positiveInt,
+    ),
+  )
   .addOption(new Option('--fleet-seed <n>', 'random seed of the fleet (kinds, rates, timings)').default(1).argParser(positiveInt))
   .action(async (_o, cmd: Command) => {
     const o = cmd.opts();
@@ -246,6 +251,7 @@ program.commands
         seed: o.fleetSeed,
         ...(o.identities ? { identities: o.identities } : {}),
         ...(o.cloudCpuProf ? { cloudCpuProf: o.cloudCpuProf } : {}),
+        ...(o.workers ? { workers: o.workers } : {}),
       },
       { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
     );
