@@ -46,7 +46,8 @@ describe('telecart sim fleet', () => {
   }, 240_000);
 
   it('reconnect storm over 2 workers: 50 gateways × 20 unsynced readings through a cloud restart, stored exactly once', async () => {
-    const r = await run(['--gateways', '50', '--workers', '2', '--storm', '--storm-readings', '20', '--json']);
+    // A short backoff ceiling: the run waits for no 60 s retry (the gateway's default).
+    const r = await run(['--gateways', '50', '--workers', '2', '--storm', '--storm-readings', '20', '--reconnect-max', '8000', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rep = report(r.stdout);
     expect(rep).toMatchObject({ mode: 'storm', connected: 50, sent: 1000, acked: 1000, stored: 1000, lost: 0, duplicated: 0, pending: 0 });

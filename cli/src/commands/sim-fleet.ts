@@ -45,7 +45,16 @@ export interface FleetOptions {
   cloudCpuProf?: string;
   /** Processes the gateways are spread over (default: defaultWorkers). */
   workers?: number;
+  /**
+   * Gateways trying their first connection at once, the whole fleet (default 64: the embedded
+   * broker's bound on unfinished handshakes; more are shed and retry, which cost both sides more
+   * than the handshakes themselves).
+   */
+  maxConnecting?: number;
 }
+
+/** The embedded broker's bound on unfinished TLS handshakes (cloud DEFAULT_CONNECT_RATE.maxPending). */
+const DEFAULT_MAX_CONNECTING = 64;
 
 /** Gateways one worker process is given by default (one held 5,000 at ~13 ms of CPU per connection). */
 const GATEWAYS_PER_WORKER = 2500;
@@ -124,6 +133,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
   const tmp = o.cloud ? undefined : mkdtempSync(join(tmpdir(), 'telecart-fleet-'));
   let cloud: FleetCloud | undefined;
   let pool: WorkerPool | undefined;
+  let progress: NodeJS.Timeout | undefined;
   try {
     if (tmp) {
       log(`starting a cloud (embedded broker, SQLite) in ${tmp}`);
@@ -203,7 +213,12 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
     log(`connecting ${o.gateways} gateways over ${round(rampMs / 1000)} s`);
     const load0 = loadavg()[0] ?? 0;
     const connectStart = { at: performance.now(), sim: simCpuMicros(running), cloud: cloud ? sampleProcess(cloud.pid()).cpuSeconds : null };
-    running.connect(rampMs);
+    running.connect(rampMs, o.maxConnecting ?? DEFAULT_MAX_CONNECTING);
+    // Progress every 10 s (the table comes at the end): a slow connect phase shows where it stands.
+    progress = setInterval(() => {
+      const c = counters();
+      log(`${c.connectedNow} connected, ${c.connectFailures} failed attempts, ${running.backlog()} readings unacked`);
+    }, 10_000);
     const allUp = await untilOr(() => counters().connectedNow >= o.gateways, rampMs + 120_000);
     checkWorkers();
     if (!allUp) log(`only ${counters().connectedNow} of ${o.gateways} gateways connected`);
@@ -276,6 +291,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       checkWorkers();
     }
     clearInterval(rssTimer);
+    clearInterval(progress);
     const wallS = (performance.now() - tStart) / 1000;
     const cloudEnd = cloud ? sampleProcess(cloud.pid()) : undefined;
     const simCpu = simCpuMicros(running) - cpu0;
@@ -334,6 +350,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       ...(storm ? { storm } : {}),
     };
   } finally {
+    clearInterval(progress);
     pool?.kill();
     await cloud?.stop().catch(() => undefined);
     if (tmp) rmSync(tmp, { recursive: true, force: true });

@@ -92,8 +92,10 @@ export class WorkerPool {
     return this.failure;
   }
 
-  connect(rampMs: number): void {
-    for (const w of this.workers) this.send(w, { type: 'connect', rampMs });
+  /** First connections over `rampMs`, at most `maxConnecting` of the whole fleet at once (shared evenly). */
+  connect(rampMs: number, maxConnecting: number): void {
+    const each = Math.max(1, Math.floor(maxConnecting / this.workers.length));
+    for (const w of this.workers) this.send(w, { type: 'connect', rampMs, maxConnecting: each });
   }
 
   /** Resolves when every worker measured for `durationMs` (their readings may still be unacked). */

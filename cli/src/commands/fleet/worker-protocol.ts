@@ -34,8 +34,14 @@ export const ToWorker = Type.Union([
     },
     { additionalProperties: false },
   ),
-  /** Open every connection, spread at random over `rampMs`. */
-  Type.Object({ type: Type.Literal('connect'), rampMs: Type.Number({ minimum: 0 }) }, { additionalProperties: false }),
+  /**
+   * Open every connection, spread at random over `rampMs`, with at most `maxConnecting` gateways of
+   * this worker trying their first connection at once.
+   */
+  Type.Object(
+    { type: Type.Literal('connect'), rampMs: Type.Number({ minimum: 0 }), maxConnecting: Type.Integer({ minimum: 1 }) },
+    { additionalProperties: false },
+  ),
   /** Measure at the gateways' rates × `rate` for `durationMs`; answered by `measured`. */
   Type.Object(
     { type: Type.Literal('steady'), durationMs: Type.Number({ minimum: 0 }), rate: Type.Number({ exclusiveMinimum: 0 }) },

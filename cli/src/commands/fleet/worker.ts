@@ -21,6 +21,16 @@ function main(): void {
   let plan: WorkerGateway[] = [];
   let random: () => number = Math.random;
   const timers = new Set<NodeJS.Timeout>();
+  // First connections: those due wait for a slot; a slot frees when a gateway is connected.
+  const due: LightGateway[] = [];
+  let connecting = 0;
+  let maxConnecting = Number.POSITIVE_INFINITY;
+  const admitDue = () => {
+    while (connecting < maxConnecting && due.length > 0) {
+      connecting++;
+      due.shift()?.start();
+    }
+  };
   const stats = (): WorkerStats => {
     const cpu = process.cpuUsage();
     return {
@@ -63,13 +73,22 @@ function main(): void {
               counters,
               latency,
               random,
+              onFirstConnect: () => {
+                connecting--;
+                admitDue();
+              },
             }),
           );
         send({ type: 'ready', stats: stats() });
         return;
       }
       case 'connect':
-        for (const g of gateways) later(random() * m.rampMs, () => g.start());
+        maxConnecting = m.maxConnecting;
+        for (const g of gateways)
+          later(random() * m.rampMs, () => {
+            due.push(g);
+            admitDue();
+          });
         return;
       case 'steady': {
         const stopAt = Date.now() + m.durationMs;
