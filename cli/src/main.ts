@@ -213,14 +213,26 @@ program.commands
   )
   .addOption(new Option('--drain-timeout <s>', 'seconds the last readings may take to be acked').default(120).argParser(positiveNumber))
   .addOption(
-    new Option('--reconnect-base <ms>', 'first reconnect delay of each gateway (doubled, ±20 % jitter)')
-      .default(1000)
+    new Option('--reconnect-base <ms>', 'first reconnect delay of each gateway (doubled, ±20 % jitter; the gateway’s default)')
+      .default(2000)
       .argParser(positiveInt),
   )
-  .addOption(new Option('--reconnect-max <ms>', 'ceiling of the reconnect delay').default(8000).argParser(positiveInt))
+  .addOption(
+    new Option('--reconnect-max <ms>', 'ceiling of the reconnect delay (the gateway’s default)').default(60_000).argParser(positiveInt),
+  )
+  .addOption(
+    new Option('--max-connecting <n>', 'gateways trying their first connection at once (default 64: the broker sheds beyond)').argParser(
+      positiveInt,
+    ),
+  )
   .option('--id-prefix <prefix>', 'gateway ids are <prefix>-00001…', 'fleet')
   .option('--identities <dir>', 'keep the cloud CA and the enrolled gateway identities here, reused by the next runs')
   .option('--cloud-cpu-prof <dir>', 'run the cloud started here under node --cpu-prof; its profiles go to this directory')
+  .addOption(
+    new Option('--workers <n>', 'processes the gateways are spread over (default: one per 2,500 gateways, at most one per core)').argParser(
+      positiveInt,
+    ),
+  )
   .addOption(new Option('--fleet-seed <n>', 'random seed of the fleet (kinds, rates, timings)').default(1).argParser(positiveInt))
   .action(async (_o, cmd: Command) => {
     const o = cmd.opts();
@@ -246,6 +258,8 @@ program.commands
         seed: o.fleetSeed,
         ...(o.identities ? { identities: o.identities } : {}),
         ...(o.cloudCpuProf ? { cloudCpuProf: o.cloudCpuProf } : {}),
+        ...(o.workers ? { workers: o.workers } : {}),
+        ...(o.maxConnecting ? { maxConnecting: o.maxConnecting } : {}),
       },
       { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
     );

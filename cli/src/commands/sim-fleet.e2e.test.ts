@@ -28,8 +28,8 @@ function report(stdout: string): FleetReport {
 }
 
 describe('telecart sim fleet', () => {
-  it('50 gateways at a high rate: every reading sent is acked and stored once, JSON report', async () => {
-    const r = await run(['--gateways', '50', '--duration', '4', '--rate', '20000', '--json']);
+  it('50 gateways over 2 worker processes at a high rate: every reading sent is acked and stored once, JSON report', async () => {
+    const r = await run(['--gateways', '50', '--workers', '2', '--duration', '4', '--rate', '20000', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rep = report(r.stdout);
     expect(rep).toMatchObject({ mode: 'steady', gateways: 50, carts: 10, homeKits: 40, connected: 50, pending: 0, rejected: 0 });
@@ -42,13 +42,18 @@ describe('telecart sim fleet', () => {
     expect(rep.latencyMs.p99).not.toBeNull();
     expect(rep.cloud.cpuPercent).not.toBeNull();
     expect(rep.cloud.rssMiB).toBeGreaterThan(10);
+    expect(rep.simulator.workers).toBe(2);
   }, 240_000);
 
-  it('reconnect storm: 50 gateways × 20 unsynced readings through a cloud restart, stored exactly once', async () => {
-    const r = await run(['--gateways', '50', '--storm', '--storm-readings', '20', '--json']);
+  it('reconnect storm over 2 workers: 50 gateways × 20 unsynced readings through a cloud restart, stored exactly once', async () => {
+    // A short backoff ceiling: the run waits for no 60 s retry (the gateway's default).
+    const r = await run(['--gateways', '50', '--workers', '2', '--storm', '--storm-readings', '20', '--reconnect-max', '8000', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const rep = report(r.stdout);
     expect(rep).toMatchObject({ mode: 'storm', connected: 50, sent: 1000, acked: 1000, stored: 1000, lost: 0, duplicated: 0, pending: 0 });
+    // Both workers' latencies are in the merged histogram: one per reading.
+    expect(rep.latencyMs.samples).toBe(1000);
+    expect(rep.simulator.workers).toBe(2);
     expect(rep.storm?.readingsPerGateway).toBe(20);
     expect(rep.storm?.reconnectedS).not.toBeNull();
     expect(rep.storm?.drainedS).not.toBeNull();

@@ -1,20 +1,20 @@
 /**
- * `telecart sim fleet`: thousands of light gateways in this process against one cloud (issue 14).
+ * `telecart sim fleet`: thousands of light gateways against one cloud (issue 14), spread over
+ * --workers child processes (fleet/worker-pool.ts) so the simulator is not the bound.
  * Steady mode: realistic rates (× --rate) for --duration, then the drain. Storm mode: every
  * gateway holds --storm-readings unsynced readings while the cloud restarts, then all come back.
  * Prints readings sent / acked / stored, lost and duplicated, send → ack latency, cloud CPU and RSS.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLOUD_DB_FILE, openCloudStore } from '@telecart/cloud';
 import { type FleetCloud, startFleetCloud } from './fleet/cloud-process.js';
 import { cachedIdentities, enrollFleet, type Identity, makeTokens } from './fleet/identities.js';
-import { LatencyHistogram } from './fleet/latency.js';
-import { type FleetCounters, LightGateway, newCounters } from './fleet/light-gateway.js';
 import { type ProcSample, sampleProcess } from './fleet/proc-stats.js';
-import { nextGapMs, profileFor, type RateProfile } from './fleet/rate-model.js';
+import { profileFor, type RateProfile, seeded } from './fleet/rate-model.js';
 import type { FleetReport } from './fleet/report.js';
+import { WorkerPool } from './fleet/worker-pool.js';
 
 export interface FleetOptions {
   gateways: number;
@@ -43,23 +43,30 @@ export interface FleetOptions {
   identities?: string;
   /** Profile the cloud started here (`node --cpu-prof`): its profiles are written in this directory. */
   cloudCpuProf?: string;
+  /** Processes the gateways are spread over (default: defaultWorkers). */
+  workers?: number;
+  /**
+   * Gateways trying their first connection at once, the whole fleet (default 64: the embedded
+   * broker's bound on unfinished handshakes; more are shed and retry, which cost both sides more
+   * than the handshakes themselves).
+   */
+  maxConnecting?: number;
+}
+
+/** The embedded broker's bound on unfinished TLS handshakes (cloud DEFAULT_CONNECT_RATE.maxPending). */
+const DEFAULT_MAX_CONNECTING = 64;
+
+/** Gateways one worker process is given by default (one held 5,000 at ~13 ms of CPU per connection). */
+const GATEWAYS_PER_WORKER = 2500;
+
+/** As many workers as there are 2,500 gateways, at most one per core of the machine. */
+export function defaultWorkers(gateways: number, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(cores, Math.ceil(gateways / GATEWAYS_PER_WORKER)));
 }
 
 export interface FleetIo {
   out(s: string): void;
   err(s: string): void;
-}
-
-/** mulberry32: a seeded random source, so a run's fleet (kinds, rates) is reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -82,18 +89,25 @@ function openFileLimit(): number | null {
 const MiB = 1024 * 1024;
 const round = (v: number, d = 1) => Number(v.toFixed(d));
 
+/** CPU µs of the simulator so far: this process and its workers (as they last reported). */
+function simCpuMicros(pool: WorkerPool | undefined): number {
+  const own = process.cpuUsage();
+  return own.user + own.system + (pool?.cpuMicros() ?? 0);
+}
+
 /** CPU ms per gateway of each side since `from` (null: no cloud process here, or nobody connected). */
 function cpuPerGateway(
-  from: { sim: NodeJS.CpuUsage; cloud: number | null },
+  from: { sim: number; cloud: number | null },
   cloud: FleetCloud | undefined,
+  pool: WorkerPool,
   gateways: number,
 ): { cloud: number | null; sim: number | null } {
   if (gateways === 0) return { cloud: null, sim: null };
-  const sim = process.cpuUsage(from.sim);
+  const sim = simCpuMicros(pool) - from.sim;
   const cloudS = cloud && from.cloud !== null ? sampleProcess(cloud.pid()).cpuSeconds - from.cloud : null;
   return {
     cloud: cloudS === null ? null : round((cloudS * 1000) / gateways, 2),
-    sim: round((sim.user + sim.system) / 1000 / gateways, 2),
+    sim: round(sim / 1000 / gateways, 2),
   };
 }
 
@@ -115,9 +129,11 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
   const patients = ids.map((id) => ({ id: `p-${id}`, family: 'FLEET', given: id, gateways: [id] }));
   const profiles: RateProfile[] = ids.map((_, i) => profileFor(i, o.gateways, o.carts, random));
 
+  const workers = o.workers ?? defaultWorkers(o.gateways);
   const tmp = o.cloud ? undefined : mkdtempSync(join(tmpdir(), 'telecart-fleet-'));
   let cloud: FleetCloud | undefined;
-  const gateways: LightGateway[] = [];
+  let pool: WorkerPool | undefined;
+  let progress: NodeJS.Timeout | undefined;
   try {
     if (tmp) {
       log(`starting a cloud (embedded broker, SQLite) in ${tmp}`);
@@ -163,43 +179,61 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
     }
     const enrollS = (performance.now() - t0) / 1000;
 
-    const counters: FleetCounters = newCounters();
-    const latency = new LatencyHistogram();
-    identities.forEach((id, i) => {
-      const p = profiles[i] as RateProfile;
-      gateways.push(
-        new LightGateway({
+    const ca = identities[0]?.credentials.ca ?? '';
+    log(`starting ${Math.min(workers, o.gateways)} worker processes`);
+    const running = await WorkerPool.start({
+      workers,
+      url: mqttUrl,
+      ca,
+      seed: o.seed,
+      backoff: { baseMs: o.reconnectBaseMs, maxMs: o.reconnectMaxMs },
+      gateways: identities.map((id, i) => {
+        const p = profiles[i] as RateProfile;
+        if (id.credentials.ca !== ca) throw new Error(`gateway ${id.gatewayId} was enrolled under another CA than the fleet's`);
+        return {
           gatewayId: id.gatewayId,
-          patientId: `p-${id.gatewayId}`,
           kind: p.kind,
-          url: mqttUrl,
-          credentials: id.credentials,
-          backoff: { baseMs: o.reconnectBaseMs, maxMs: o.reconnectMaxMs },
-          counters,
-          latency,
-          random,
-        }),
-      );
+          key: id.credentials.key,
+          cert: id.credentials.cert,
+          spotPerDay: p.spotPerDay,
+          waveformPerDay: p.waveformPerDay,
+        };
+      }),
     });
+    pool = running;
+    const counters = () => running.counters();
+    // A worker that failed ends the wait at once (and the run, below).
+    const untilOr = (cond: () => boolean, ms: number) => until(() => running.failed() !== undefined || cond(), ms);
+    const checkWorkers = () => {
+      const e = running.failed();
+      if (e) throw e;
+    };
     // Spread the first connections under the broker's default connect rate (800/s).
     const rampMs = (o.ramp ?? Math.max(1, o.gateways / 400)) * 1000;
     log(`connecting ${o.gateways} gateways over ${round(rampMs / 1000)} s`);
     const load0 = loadavg()[0] ?? 0;
-    const connectStart = { at: performance.now(), sim: process.cpuUsage(), cloud: cloud ? sampleProcess(cloud.pid()).cpuSeconds : null };
-    const startTimers = gateways.map((g) => setTimeout(() => g.start(), random() * rampMs));
-    const allUp = await until(() => counters.connectedNow >= o.gateways, rampMs + 120_000);
-    if (!allUp) log(`only ${counters.connectedNow} of ${o.gateways} gateways connected`);
-    const connect = cpuPerGateway(connectStart, cloud, counters.connectedNow);
+    const connectStart = { at: performance.now(), sim: simCpuMicros(running), cloud: cloud ? sampleProcess(cloud.pid()).cpuSeconds : null };
+    running.connect(rampMs, o.maxConnecting ?? DEFAULT_MAX_CONNECTING);
+    // Progress every 10 s (the table comes at the end): a slow connect phase shows where it stands.
+    progress = setInterval(() => {
+      const c = counters();
+      log(`${c.connectedNow} connected, ${c.connectFailures} failed attempts, ${running.backlog()} readings unacked`);
+    }, 10_000);
+    const allUp = await untilOr(() => counters().connectedNow >= o.gateways, rampMs + 120_000);
+    checkWorkers();
+    if (!allUp) log(`only ${counters().connectedNow} of ${o.gateways} gateways connected`);
+    const connectedFirst = counters().connectedNow;
+    const connect = cpuPerGateway(connectStart, cloud, running, connectedFirst);
     const connectReport: FleetReport['connect'] = {
       seconds: round((performance.now() - connectStart.at) / 1000, 2),
-      connected: counters.connectedNow,
-      failedAttempts: counters.connectFailures,
+      connected: connectedFirst,
+      failedAttempts: counters().connectFailures,
       cloudCpuMsPerGateway: connect.cloud,
       simulatorCpuMsPerGateway: connect.sim,
     };
 
     const cloudPid = cloud?.pid() ?? null;
-    const cpu0 = process.cpuUsage();
+    const cpu0 = simCpuMicros(running);
     let cloudStart: ProcSample | undefined;
     let tStart = performance.now();
     let storm: FleetReport['storm'];
@@ -215,26 +249,29 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
     if (o.storm && cloud) {
       log(`storm: stopping the cloud; each gateway records ${o.stormReadings} readings meanwhile`);
       await cloud.stop();
-      for (const g of gateways) for (let k = 0; k < o.stormReadings; k++) g.measure('spot');
+      // Every gateway saw the cloud go (the counts are the workers' last report, 200 ms old at most).
+      await untilOr(() => counters().connectedNow === 0, 30_000);
+      await running.record(o.stormReadings);
       const tRestart = performance.now();
       await cloud.start();
       const restartS = (performance.now() - tRestart) / 1000;
       log(`storm: cloud back after ${round(restartS)} s; ${o.gateways} gateways reconnect with jittered backoff`);
       tStart = performance.now();
       cloudStart = sampleProcess(cloud.pid());
-      const reconnectStart = { at: tStart, sim: process.cpuUsage(), cloud: cloudStart.cpuSeconds };
+      const reconnectStart = { at: tStart, sim: simCpuMicros(running), cloud: cloudStart.cpuSeconds };
       let reconnectCpu: { cloud: number | null; sim: number | null } = { cloud: null, sim: null };
       let reconnectedS: number | null = null;
       let drainedS: number | null = null;
-      await until(() => {
+      await untilOr(() => {
         const t = (performance.now() - tStart) / 1000;
-        if (reconnectedS === null && counters.connectedNow >= o.gateways) {
+        if (reconnectedS === null && counters().connectedNow >= o.gateways) {
           reconnectedS = t;
-          reconnectCpu = cpuPerGateway(reconnectStart, cloud, o.gateways);
+          reconnectCpu = cpuPerGateway(reconnectStart, cloud, running, o.gateways);
         }
-        if (drainedS === null && gateways.every((g) => g.backlog === 0)) drainedS = t;
+        if (drainedS === null && running.backlog() === 0) drainedS = t;
         return reconnectedS !== null && drainedS !== null;
       }, o.drainTimeout * 1000);
+      checkWorkers();
       storm = {
         readingsPerGateway: o.stormReadings,
         restartS: round(restartS, 2),
@@ -247,38 +284,26 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       if (drainedS !== null) storm.drainedS = round(drainedS, 2);
     } else {
       cloudStart = cloud ? sampleProcess(cloud.pid()) : undefined;
-      const stopAt = Date.now() + o.duration * 1000;
-      const timers = new Set<NodeJS.Timeout>();
-      const schedule = (g: LightGateway, perDay: number, lane: 'spot' | 'waveform') => {
-        const gap = nextGapMs(perDay, o.rate, random);
-        if (Date.now() + gap > stopAt) return;
-        const t = setTimeout(() => {
-          timers.delete(t);
-          g.measure(lane);
-          schedule(g, perDay, lane);
-        }, gap);
-        timers.add(t);
-      };
-      gateways.forEach((g, i) => {
-        const p = profiles[i] as RateProfile;
-        schedule(g, p.spotPerDay, 'spot');
-        if (p.waveformPerDay > 0) schedule(g, p.waveformPerDay, 'waveform');
-      });
       log(`measuring for ${o.duration} s at ×${o.rate} the real rates`);
-      await sleep(o.duration * 1000);
-      for (const t of timers) clearTimeout(t);
-      if (!(await until(() => gateways.every((g) => g.backlog === 0), o.drainTimeout * 1000)))
-        log(`drain timed out with ${gateways.reduce((n, g) => n + g.backlog, 0)} readings pending`);
+      await running.steady(o.duration * 1000, o.rate);
+      if (!(await untilOr(() => running.backlog() === 0, o.drainTimeout * 1000)))
+        log(`drain timed out with ${running.backlog()} readings pending`);
+      checkWorkers();
     }
     clearInterval(rssTimer);
-    for (const t of startTimers) clearTimeout(t);
+    clearInterval(progress);
     const wallS = (performance.now() - tStart) / 1000;
     const cloudEnd = cloud ? sampleProcess(cloud.pid()) : undefined;
-    const simCpu = process.cpuUsage(cpu0);
-    const connected = counters.connectedNow;
-    const pending = gateways.reduce((n, g) => n + g.backlog, 0);
+    const simCpu = simCpuMicros(running) - cpu0;
+    const simRss = process.memoryUsage.rss() + running.rssBytes();
+    // The workers' last word: their counters as the run ended and their latencies.
+    const end = await running.stop();
+    pool = undefined;
+    const counted = end.counters;
+    const connected = counted.connectedNow;
+    const pending = end.backlog;
+    const latency = end.latency;
 
-    await Promise.all(gateways.map((g) => g.stop()));
     await cloud?.stop();
     const storedAfter = await countStored();
     const stored = storedAfter === null || storedBefore === null ? null : storedAfter - storedBefore;
@@ -296,16 +321,16 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       durationS: round(wallS, 2),
       enrollS: round(enrollS, 2),
       connected,
-      connectFailures: counters.connectFailures,
-      sent: counters.sent,
-      acked: counters.acked,
+      connectFailures: counted.connectFailures,
+      sent: counted.sent,
+      acked: counted.acked,
       stored,
-      lost: stored === null ? null : Math.max(0, counters.acked - stored),
-      duplicated: stored === null ? null : Math.max(0, stored - counters.sent),
+      lost: stored === null ? null : Math.max(0, counted.acked - stored),
+      duplicated: stored === null ? null : Math.max(0, stored - counted.sent),
       pending,
-      resent: counters.resent,
-      duplicateAcks: counters.duplicateAcks,
-      rejected: counters.rejected,
+      resent: counted.resent,
+      duplicateAcks: counted.duplicateAcks,
+      rejected: counted.rejected,
       latencyMs: latency.summary(),
       cloud: {
         pid: cloudPid,
@@ -316,15 +341,17 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         rssMiBPer1000: per1000(rssMiB === null || baseRss === null ? null : rssMiB - baseRss / MiB, 1),
       },
       simulator: {
-        rssMiB: round(process.memoryUsage().rss / MiB),
-        cpuPercent: round(((simCpu.user + simCpu.system) / 1e6 / Math.max(wallS, 1e-3)) * 100),
+        workers: running.size,
+        rssMiB: round(simRss / MiB),
+        cpuPercent: round((simCpu / 1e6 / Math.max(wallS, 1e-3)) * 100),
       },
       connect: connectReport,
       loadAverage: [round(load0, 2), round(loadavg()[0] ?? 0, 2)],
       ...(storm ? { storm } : {}),
     };
   } finally {
-    await Promise.all(gateways.map((g) => g.stop().catch(() => undefined)));
+    clearInterval(progress);
+    pool?.kill();
     await cloud?.stop().catch(() => undefined);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }

@@ -141,3 +141,58 @@ it('keeps a cart’s document link across a restart: the stored link (audience c
   const use = await useReportLink(store, urls[0]?.split('/r/')[1] ?? '', new Date('2026-12-07T10:00:00.000Z'));
   expect(use.ok).toBe(true);
 });
+
+it('at start, 250 carts each get their own day (acts of other carts never mixed in), their acts read per hundred carts, not per cart', async () => {
+  const ids = Array.from({ length: 250 }, (_, i) => `fleet-${String(i + 1).padStart(3, '0')}`);
+  await store.upsertPatients(ids.map((g) => ({ id: `p-${g}`, family: 'FLEET', given: g, gateways: [g] })));
+  // Every third cart has an act today; the last one two.
+  const booked = ids.filter((_, i) => i % 3 === 0);
+  for (const [k, g] of [...booked, 'fleet-250'].entries())
+    await store.bookAppointment({
+      id: `act-${k}`,
+      gatewayId: g,
+      patientId: `p-${g}`,
+      localPatientId: `p-${g}`,
+      patientIns: null,
+      start: new Date(Date.parse('2026-12-06T12:00:00.000Z') + k * 60_000).toISOString(),
+      end: new Date(Date.parse('2026-12-06T12:00:00.000Z') + k * 60_000 + 30_000).toISOString(),
+      specialistId: 'dr-roux',
+      specialty: null,
+      reason: null,
+      bookedBy: 'dr-roux',
+      at: '2026-12-01T08:00:00.000Z',
+    });
+  const got = new Map<string, { gatewayId: string; day: string; acts: { id: string; patient: string }[] }>();
+  const all = await mqtt.connectAsync(broker.url, { clientId: 'observer', reconnectPeriod: 0 });
+  all.on('message', (_t, p) => {
+    const day = JSON.parse(p.toString()) as { gatewayId: string; day: string; acts: { id: string; patient: string }[] };
+    got.set(day.gatewayId, day);
+  });
+  await all.subscribeAsync(topics.agenda('x').replace('/x/', '/+/'), { qos: 1 });
+  let reads = 0;
+  const list = store.listAppointments.bind(store);
+  store.listAppointments = (q) => {
+    reads++;
+    return list(q);
+  };
+  const p = await startPublisher(broker.url, store, new Date('2026-12-06T10:00:00.000Z'));
+  try {
+    await p.publisher.begin('http://127.0.0.1:9');
+    await p.publisher.flush();
+    await expect.poll(() => got.size).toBe(251);
+    for (const [i, g] of ids.entries()) {
+      const day = got.get(g);
+      const expected = [...booked.entries()].filter(([, b]) => b === g).map(([k]) => ({ id: `act-${k}`, patient: `p-${g}` }));
+      if (g === 'fleet-250') expected.push({ id: `act-${booked.length}`, patient: `p-${g}` });
+      // toMatchObject compares arrays whole: no act more, none fewer.
+      expect(day, g).toMatchObject({ gatewayId: g, day: '2026-12-06', acts: expected });
+      expect(day?.acts.length, g).toBe(i % 3 === 0 ? 1 + (g === 'fleet-250' ? 1 : 0) : 0);
+    }
+    // cart-1 of beforeEach too: 251 carts, three chunks, one read of the day for the order.
+    expect(reads).toBeLessThanOrEqual(4);
+    expect(p.publisher.metrics()).toEqual({ published: 251, failures: 0 });
+  } finally {
+    await all.endAsync();
+    await p.publisher.stop();
+  }
+});

@@ -24,6 +24,19 @@ describe('fleet rate model', () => {
 });
 
 describe('LatencyHistogram', () => {
+  it('merges the buckets of other processes: the same percentiles as one histogram of every sample', () => {
+    const whole = new LatencyHistogram();
+    const parts = [new LatencyHistogram(), new LatencyHistogram()];
+    for (let i = 1; i <= 1000; i++) {
+      whole.record(i * 3);
+      parts[i % 2]?.record(i * 3);
+    }
+    const merged = new LatencyHistogram();
+    for (const p of parts) merged.merge(p.entries(), p.max);
+    expect(merged.summary()).toEqual(whole.summary());
+    expect(merged.summary()).toMatchObject({ samples: 1000, p50: 1500, p99: 2970, max: 3000 });
+  });
+
   it('gives exact millisecond percentiles and null when empty', () => {
     const h = new LatencyHistogram();
     expect(h.summary()).toEqual({ samples: 0, p50: null, p99: null, max: null });
@@ -66,7 +79,7 @@ describe('formatReport', () => {
       rejected: 0,
       latencyMs: { samples: 40, p50: 12, p99: 80, max: 95 },
       cloud: { pid: null, cpuPercent: null, rssMiB: null, peakRssMiB: null, cpuPercentPer1000: null, rssMiBPer1000: null },
-      simulator: { rssMiB: 100, cpuPercent: 3 },
+      simulator: { workers: 2, rssMiB: 100, cpuPercent: 3 },
       connect: { seconds: 2.5, connected: 10, failedAttempts: 1, cloudCpuMsPerGateway: 3.25, simulatorCpuMsPerGateway: null },
       loadAverage: [1.5, 2],
     };

@@ -23,6 +23,29 @@ export class LatencyHistogram {
     if (v > this.maxMs) this.maxMs = v;
   }
 
+  /** The non-empty buckets as [ms, count]: what a worker process sends its parent. */
+  entries(): [number, number][] {
+    const out: [number, number][] = [];
+    this.buckets.forEach((n, ms) => {
+      if (n > 0) out.push([ms, n]);
+    });
+    return out;
+  }
+
+  get max(): number {
+    return this.maxMs;
+  }
+
+  /** Adds another histogram's buckets (from `entries()`) and its maximum. */
+  merge(entries: readonly (readonly [number, number])[], maxMs: number): void {
+    for (const [ms, n] of entries) {
+      const i = Math.min(Math.max(0, Math.round(ms)), MAX_MS + 1);
+      this.buckets[i] = (this.buckets[i] ?? 0) + n;
+      this.count += n;
+    }
+    if (entries.length > 0 && maxMs > this.maxMs) this.maxMs = maxMs;
+  }
+
   /** The smallest value v such that at least `q` of the samples are ≤ v (MAX_MS + 1 means "over 60 s"). */
   quantile(q: number): number | null {
     if (this.count === 0) return null;

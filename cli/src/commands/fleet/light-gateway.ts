@@ -71,6 +71,8 @@ export interface LightGatewayOptions extends ReadingContext {
   batchMax?: number;
   /** Batch not acked within this: its readings go again. Default 30 s. */
   ackTimeoutMs?: number;
+  /** Called once, when the gateway is connected for the first time. */
+  onFirstConnect?: () => void;
 }
 
 interface Pending {
@@ -151,6 +153,7 @@ export class LightGateway {
       if (!this.connectedOnce) {
         this.connectedOnce = true;
         o.counters.everConnected++;
+        o.onFirstConnect?.();
       }
       client.subscribe(topics.ack(o.gatewayId), { qos: 1 });
       // The broker lost our session (restart, in-memory): the acks of what was in flight are gone.

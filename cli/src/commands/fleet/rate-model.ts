@@ -35,3 +35,15 @@ export function nextGapMs(perDay: number, multiplier: number, random: () => numb
   // Inverse transform of the exponential law; 1 - random() is in (0, 1], so the log is finite.
   return (-Math.log(1 - random()) * DAY_MS) / rate;
 }
+
+/** mulberry32: a seeded random source, so a run's fleet (kinds, rates, timings) is reproducible. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

@@ -46,7 +46,8 @@ export const FleetReport = Type.Object(
       /** (RSS at the end − RSS of the idle cloud before enrollment) × 1000 / gateways. */
       rssMiBPer1000: Nullable(Type.Number()),
     }),
-    simulator: Type.Object({ rssMiB: Type.Number(), cpuPercent: Type.Number() }),
+    /** The simulator: its worker processes, their CPU (of one core: 200 % is two cores) and RSS with the parent's. */
+    simulator: Type.Object({ workers: Type.Integer({ minimum: 1 }), rssMiB: Type.Number(), cpuPercent: Type.Number() }),
     /**
      * The first connection of every gateway (before the measured phase): wall time, attempts, and
      * CPU of each side per gateway connected (what carries to another machine; the wall time
@@ -102,7 +103,7 @@ export function formatReport(r: FleetReport): string {
     ],
     ['cloud', `CPU ${fmt(r.cloud.cpuPercent, ' %')}  RSS ${fmt(r.cloud.rssMiB, ' MiB', 0)} (peak ${fmt(r.cloud.peakRssMiB, ' MiB', 0)})`],
     ['per 1,000 gateways', `CPU ${fmt(r.cloud.cpuPercentPer1000, ' %', 2)}  RSS ${fmt(r.cloud.rssMiBPer1000, ' MiB')}`],
-    ['simulator', `CPU ${fmt(r.simulator.cpuPercent, ' %')}  RSS ${fmt(r.simulator.rssMiB, ' MiB', 0)}`],
+    ['simulator', `${r.simulator.workers} worker(s), CPU ${fmt(r.simulator.cpuPercent, ' %')}  RSS ${fmt(r.simulator.rssMiB, ' MiB', 0)}`],
     [
       'first connection',
       `${r.connect.connected} in ${fmt(r.connect.seconds, ' s')} (failed attempts ${r.connect.failedAttempts}); CPU per gateway: cloud ${fmt(r.connect.cloudCpuMsPerGateway, ' ms', 2)}, simulator ${fmt(r.connect.simulatorCpuMsPerGateway, ' ms', 2)}`,
