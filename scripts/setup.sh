@@ -33,9 +33,12 @@ if command -v apt-get >/dev/null 2>&1; then
   missing=()
   for p in "${DEB_PACKAGES[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
   if [ "${#missing[@]}" -gt 0 ] || [ "${TELECART_APT_ALWAYS:-0}" = "1" ]; then
+    apt_opts=()
+    # Set by CI (a throwaway machine): dpkg without fsync.
+    if [ "${TELECART_APT_UNSAFE_IO:-0}" = "1" ]; then apt_opts+=(-o Dpkg::Options::=--force-unsafe-io); fi
     apt_install() {
       $SUDO apt-get update -qq
-      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${DEB_PACKAGES[@]}" >/dev/null
+      $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_opts[@]}" "${DEB_PACKAGES[@]}" >/dev/null
     }
     if command -v python3 >/dev/null && command -v make >/dev/null && command -v g++ >/dev/null; then
       apt_log=$(mktemp)
