@@ -10,3 +10,14 @@
  *   gateway's CPU per reading on the burst path, still hundreds of readings a second.
  */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--lite-mode'];
+
+/**
+ * The flags `telecart demo` starts its gateway with. TELECART_GATEWAY_NODE_FLAGS (space-separated,
+ * may be empty) replaces them: bench/gateway-footprint.mjs compares combinations with it. Never
+ * needed in production (the systemd unit names its flags).
+ */
+export function demoGatewayNodeFlags(env: NodeJS.ProcessEnv = process.env): readonly string[] {
+  const raw = env.TELECART_GATEWAY_NODE_FLAGS;
+  if (raw === undefined) return GATEWAY_NODE_FLAGS;
+  return raw.split(' ').filter((f) => f !== '');
+}
