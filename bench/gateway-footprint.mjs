@@ -11,7 +11,7 @@
 //                                                   memory, bundled and from the modules)
 //   node bench/gateway-footprint.mjs --breakdown   (one demo: where the idle gateway's memory goes;
 //                                                   each import's cost in the gateway's order)
-//   node bench/gateway-footprint.mjs --compare-flags [--rounds 2] [--frames 10000]
+//   node bench/gateway-footprint.mjs --compare-flags [--rounds 2] [--frames 10000 (0: memory only)] [--only 3,5]
 //                                                  (the demo's idle gateway and the burst path's CPU
 //                                                   per reading under each Node flag combination,
 //                                                   interleaved, as ratios to the first)
@@ -517,6 +517,7 @@ export const FLAG_COMBINATIONS = [
     env: { MALLOC_ARENA_MAX: '2' },
   },
   { name: 'semi-space 2 + lite-mode + single-threaded GC', flags: ['--max-semi-space-size=2', '--lite-mode', '--single-threaded-gc'] },
+  { name: 'semi-space 2 + lite-mode + one V8 worker thread', flags: ['--max-semi-space-size=2', '--lite-mode', '--v8-pool-size=1'] },
 ];
 
 /** The burst path's CPU per acked reading (bench/burst-parts.mjs) in a process run with `flags`. */
@@ -536,12 +537,14 @@ export function burstCpuPerReading(flags, env = {}, frames = 10_000) {
  * combination the medians and their ratios to the first combination's.
  */
 export async function benchCompareFlags({ rounds = 2, idleSeconds = 20, frames = 10_000, combinations = FLAG_COMBINATIONS } = {}) {
+  // The first is the baseline of the ratios, even when a selection (--only) leaves it out.
+  if (combinations[0] !== FLAG_COMBINATIONS[0]) combinations = [FLAG_COMBINATIONS[0], ...combinations];
   const runs = [];
   const loads = [];
   for (let r = 0; r < rounds; r++)
     for (const c of combinations) {
       const idle = await benchDemoGateway({ idleSeconds, env: { TELECART_GATEWAY_NODE_FLAGS: c.flags.join(' '), ...c.env } });
-      const us = burstCpuPerReading(c.flags, c.env, frames);
+      const us = frames > 0 ? burstCpuPerReading(c.flags, c.env, frames) : null; // --frames 0: memory only
       loads.push(Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]));
       runs.push({
         name: c.name,
@@ -551,14 +554,20 @@ export async function benchCompareFlags({ rounds = 2, idleSeconds = 20, frames =
         'µs per reading': us,
       });
     }
+  // The median of each combination's runs (of two: the lower), and every run's value beside it.
   const of = (name, key) => median(runs.filter((x) => x.name === name).map((x) => x[key]));
+  const each = (name, key) =>
+    runs
+      .filter((x) => x.name === name)
+      .map((x) => x[key])
+      .join(', ');
   const base = combinations[0].name;
   const table = combinations.map((c) => ({
     combination: c.name,
-    'idle RSS p50 MiB': of(c.name, 'idle RSS p50 MiB'),
+    'idle RSS p50 MiB (runs)': each(c.name, 'idle RSS p50 MiB'),
     'idle RSS ratio': Number((of(c.name, 'idle RSS p50 MiB') / of(base, 'idle RSS p50 MiB')).toFixed(2)),
     'ready ms': of(c.name, 'ready ms'),
-    'µs per reading': of(c.name, 'µs per reading'),
+    'µs per reading (runs)': each(c.name, 'µs per reading'),
     'µs ratio': Number((of(c.name, 'µs per reading') / of(base, 'µs per reading')).toFixed(2)),
   }));
   return { runs, table, load: { min: Math.min(...loads), max: Math.max(...loads) } };
@@ -577,6 +586,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'compare-flags': { type: 'boolean', default: false },
       rounds: { type: 'string', default: '2' },
       frames: { type: 'string', default: '10000' },
+      only: { type: 'string' },
     },
   });
   if (values['compare-flags']) {
@@ -584,6 +594,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       rounds: Number(values.rounds),
       idleSeconds: Number(values['idle-seconds']),
       frames: Number(values.frames),
+      // --only 1,5: those combinations of FLAG_COMBINATIONS (0-based) besides the baseline
+      ...(values.only
+        ? {
+            combinations: values.only
+              .split(',')
+              .map((i) => FLAG_COMBINATIONS[Number(i)])
+              .filter(Boolean),
+          }
+        : {}),
     });
     if (values.json) console.log(JSON.stringify(c));
     else {
