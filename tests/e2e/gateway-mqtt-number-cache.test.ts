@@ -28,7 +28,16 @@ afterAll(async () => {
 
 it('talks to the broker without the 65,536-Buffer number cache; another client would build it', async () => {
   const store = new ReadingStore({ dataDir: dir.path, gatewayId: 'cache-1' });
-  const sync = new SyncClient({ gatewayId: 'cache-1', url: broker.url, store, reconnectPeriodMs: 50 });
+  const sync = new SyncClient({
+    gatewayId: 'cache-1',
+    url: broker.url,
+    store,
+    batchMaxCount: 50,
+    batchMaxBytes: 64 * 1024,
+    ackTimeoutMs: 10_000,
+    inFlight: 1,
+    reconnectPeriodMs: 50,
+  });
   try {
     sync.start();
     // Its CONNECT went out (mqtt-packet builds the cache at the first packet it writes).
