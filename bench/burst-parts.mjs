@@ -4,7 +4,7 @@
 // of each batch's envelope + deflate + publish (the sync's send), per reading; the minimum and the
 // median over the run's calls (a neighbour's burst inflates some calls, not all), then the whole
 // process and the cloud child per acked reading as slice-throughput.mjs counts them.
-//   node bench/burst-parts.mjs [checkout=this one] [frames=20000]
+//   node bench/burst-parts.mjs [checkout=this one] [frames=20000] [--json]
 // Another built checkout's gateway can be measured by the same script (alternate them: only ratios
 // taken in one sitting mean something on a shared machine).
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,8 +13,10 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { pino } from 'pino';
 
-const root = pathToFileURL(`${resolve(process.argv[2] ?? new URL('..', import.meta.url).pathname)}/`);
-const frames = Number(process.argv[3] ?? 20_000);
+const json = process.argv.includes('--json'); // one JSON line instead of the tables (gateway-footprint.mjs --compare-flags)
+const args = process.argv.slice(2).filter((a) => a !== '--json');
+const root = pathToFileURL(`${resolve(args[0] ?? new URL('..', import.meta.url).pathname)}/`);
+const frames = Number(args[1] ?? 20_000);
 const { bpFrame } = await import(new URL('bench/slice-throughput.mjs', root).href);
 const { spawnCloud } = await import(new URL('bench/support/spawn-cloud.mjs', root).href);
 const { resolveGatewayConfig, startGateway } = await import(new URL('gateway/dist/index.js', root).href);
@@ -78,8 +80,12 @@ try {
   const gatewayUs = Number(((cpu() - c0) / (frames * 2)).toFixed(1));
   const cloudUs = Number((((cloud.cpuSeconds() - k0) * 1e6) / (frames * 2)).toFixed(1));
   await gw.stop();
-  console.table(Object.entries(parts).map(([part, a]) => ({ part, calls: a.length, ...stats(a) })));
-  console.table([{ readings: frames * 2, gatewayUs, cloudUs, loadAverage: loadavg()[0] }]);
+  const rows = Object.entries(parts).map(([part, a]) => ({ part, calls: a.length, ...stats(a) }));
+  if (json) console.log(JSON.stringify({ parts: rows, readings: frames * 2, gatewayUs, cloudUs, loadAverage: loadavg()[0] }));
+  else {
+    console.table(rows);
+    console.table([{ readings: frames * 2, gatewayUs, cloudUs, loadAverage: loadavg()[0] }]);
+  }
 } finally {
   await cloud.stop();
   rmSync(dir, { recursive: true, force: true });

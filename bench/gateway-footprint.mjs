@@ -11,6 +11,10 @@
 //                                                   memory, bundled and from the modules)
 //   node bench/gateway-footprint.mjs --breakdown   (one demo: where the idle gateway's memory goes;
 //                                                   each import's cost in the gateway's order)
+//   node bench/gateway-footprint.mjs --compare-flags [--rounds 2] [--frames 10000 (0: memory only)] [--only 3,5]
+//                                                  (the demo's idle gateway and the burst path's CPU
+//                                                   per reading under each Node flag combination,
+//                                                   interleaved, as ratios to the first)
 //
 // Needs the build (npm run build). The demo's simulators run as their own processes: only the
 // gateway process is measured (VmRSS from /proc), never its children.
@@ -495,6 +499,80 @@ export async function benchDemoGateway({ idleSeconds = 30, actSeconds = 0, devic
   }
 }
 
+/**
+ * Node flag combinations for the gateway process compared by --compare-flags: the first is the
+ * baseline (what cli/src/runtime/gateway-node-flags.ts uses); `env` is added to the demo's
+ * environment (the gateway inherits it) and to the burst bench's.
+ */
+export const FLAG_COMBINATIONS = [
+  { name: 'semi-space 2 + lite-mode (used)', flags: ['--max-semi-space-size=2', '--lite-mode'] },
+  { name: 'semi-space 2', flags: ['--max-semi-space-size=2'] },
+  {
+    name: 'semi-space 2 + interpreter only, regexp JIT kept',
+    flags: ['--max-semi-space-size=2', '--no-opt', '--no-sparkplug', '--optimize-for-size'],
+  },
+  {
+    name: 'semi-space 2 + lite-mode + MALLOC_ARENA_MAX=2',
+    flags: ['--max-semi-space-size=2', '--lite-mode'],
+    env: { MALLOC_ARENA_MAX: '2' },
+  },
+  { name: 'semi-space 2 + lite-mode + single-threaded GC', flags: ['--max-semi-space-size=2', '--lite-mode', '--single-threaded-gc'] },
+  { name: 'semi-space 2 + lite-mode + one V8 worker thread', flags: ['--max-semi-space-size=2', '--lite-mode', '--v8-pool-size=1'] },
+];
+
+/** The burst path's CPU per acked reading (bench/burst-parts.mjs) in a process run with `flags`. */
+export function burstCpuPerReading(flags, env = {}, frames = 10_000) {
+  const r = spawnSync(process.execPath, [...flags, join(ROOT, 'bench/burst-parts.mjs'), ROOT, String(frames), '--json'], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+  const line = r.stdout.trim().split('\n').at(-1) ?? '';
+  if (r.status !== 0 || !line.startsWith('{')) throw new Error(`burst-parts ${flags.join(' ')}: ${r.stderr || r.stdout}`);
+  return JSON.parse(line).gatewayUs;
+}
+
+/**
+ * Each combination in turn, `rounds` times (interleaved: a loaded machine slows them alike): the
+ * demo's idle gateway (resident memory, ready) and the burst path's CPU per reading; then per
+ * combination the medians and their ratios to the first combination's.
+ */
+export async function benchCompareFlags({ rounds = 2, idleSeconds = 20, frames = 10_000, combinations = FLAG_COMBINATIONS } = {}) {
+  // The first is the baseline of the ratios, even when a selection (--only) leaves it out.
+  if (combinations[0] !== FLAG_COMBINATIONS[0]) combinations = [FLAG_COMBINATIONS[0], ...combinations];
+  const runs = [];
+  const loads = [];
+  for (let r = 0; r < rounds; r++)
+    for (const c of combinations) {
+      const idle = await benchDemoGateway({ idleSeconds, env: { TELECART_GATEWAY_NODE_FLAGS: c.flags.join(' '), ...c.env } });
+      const us = frames > 0 ? burstCpuPerReading(c.flags, c.env, frames) : null; // --frames 0: memory only
+      loads.push(Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]));
+      runs.push({
+        name: c.name,
+        round: r,
+        'idle RSS p50 MiB': idle['idle RSS p50 MiB'],
+        'ready ms': idle['ready ms'],
+        'µs per reading': us,
+      });
+    }
+  // The median of each combination's runs (of two: the lower), and every run's value beside it.
+  const of = (name, key) => median(runs.filter((x) => x.name === name).map((x) => x[key]));
+  const each = (name, key) =>
+    runs
+      .filter((x) => x.name === name)
+      .map((x) => x[key])
+      .join(', ');
+  const base = combinations[0].name;
+  const table = combinations.map((c) => ({
+    combination: c.name,
+    'idle RSS p50 MiB (runs)': each(c.name, 'idle RSS p50 MiB'),
+    'idle RSS ratio': Number((of(c.name, 'idle RSS p50 MiB') / of(base, 'idle RSS p50 MiB')).toFixed(2)),
+    'ready ms': of(c.name, 'ready ms'),
+    'µs per reading (runs)': each(c.name, 'µs per reading'),
+    'µs ratio': Number((of(c.name, 'µs per reading') / of(base, 'µs per reading')).toFixed(2)),
+  }));
+  return { runs, table, load: { min: Math.min(...loads), max: Math.max(...loads) } };
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({
     options: {
@@ -505,8 +583,35 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       json: { type: 'boolean', default: false },
       breakdown: { type: 'boolean', default: false },
       starts: { type: 'string' },
+      'compare-flags': { type: 'boolean', default: false },
+      rounds: { type: 'string', default: '2' },
+      frames: { type: 'string', default: '10000' },
+      only: { type: 'string' },
     },
   });
+  if (values['compare-flags']) {
+    const c = await benchCompareFlags({
+      rounds: Number(values.rounds),
+      idleSeconds: Number(values['idle-seconds']),
+      frames: Number(values.frames),
+      // --only 1,5: those combinations of FLAG_COMBINATIONS (0-based) besides the baseline
+      ...(values.only
+        ? {
+            combinations: values.only
+              .split(',')
+              .map((i) => FLAG_COMBINATIONS[Number(i)])
+              .filter(Boolean),
+          }
+        : {}),
+    });
+    if (values.json) console.log(JSON.stringify(c));
+    else {
+      console.table(c.runs);
+      console.table(c.table);
+      console.log(`load average (1 min) during the runs: ${c.load.min}–${c.load.max}`);
+    }
+    process.exit(0);
+  }
   if (values.starts) {
     // Start to ready of the gateway alone, bundled and from the modules, interleaved.
     const rows = [];

@@ -63,6 +63,10 @@ describe('config validation', () => {
   it('knows IANA zones and URLs', () => {
     expect(isTimeZone('Europe/Paris')).toBe(true);
     expect(isTimeZone('Mars/Olympus')).toBe(false);
+    // Outside Intl.supportedValuesOf's canonical list, still accepted as Intl accepts them.
+    expect(isTimeZone('UTC')).toBe(true);
+    expect(isTimeZone('US/Eastern')).toBe(true);
+    expect(isTimeZone('Asia/Kolkata')).toBe(true);
     expect(urlProblem('http://10.0.0.5/onvif/device_service', ['http:', 'https:'])).toBeUndefined();
     expect(urlProblem('not a url', ['http:', 'https:'])).toMatch(/expected a URL such as http:\/\/host\/path/);
     expect(urlProblem('ftp://x', ['http:', 'https:'])).toMatch(/starting http:\/\/ or https:\/\//);

@@ -227,8 +227,18 @@ function explainErrors(errors: readonly ValueError[], value: unknown): ConfigIss
 
 // ---- Semantic checks the kinds share (one definition each, used by every config kind). ----
 
-/** An IANA time zone this Node.js (ICU) knows: what the pages' Intl.DateTimeFormat will accept. */
+/** The canonical zones and UTC, from ICU's zone table alone (see isTimeZone). */
+let canonicalZones: Set<string> | undefined;
+
+/**
+ * An IANA time zone this Node.js (ICU) knows: what the pages' Intl.DateTimeFormat will accept.
+ * The usual names are found in Intl.supportedValuesOf's list: building an Intl.DateTimeFormat,
+ * the check for the others (aliases such as US/Eastern), first loads ~7 MiB of ICU locale data
+ * that the gateway otherwise never needs (docs/footprint.md).
+ */
 export function isTimeZone(tz: string): boolean {
+  canonicalZones ??= new Set([...Intl.supportedValuesOf('timeZone'), 'UTC']);
+  if (canonicalZones.has(tz)) return true;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
     return true;

@@ -14,7 +14,7 @@ import { bookDemoActs, type DemoPatient, demoActs } from '../demo/demo-agenda.js
 import { Mailbox, type SmtpCatcher, startSmtpCatcher } from '../demo/mail-catcher.js';
 import { type MailboxHttp, startMailboxHttp } from '../demo/mailbox-http.js';
 import { type StartedChild, startChild, stopChildren } from '../runtime/children.js';
-import { GATEWAY_NODE_FLAGS } from '../runtime/gateway-node-flags.js';
+import { demoGatewayNodeFlags } from '../runtime/gateway-node-flags.js';
 import { concretePort, preferPort } from '../runtime/ports.js';
 
 export interface DemoOptions {
@@ -392,7 +392,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       'gateway',
       // The port and data directory come from the generated config (as for `telecart gateway status`).
       ['gateway', '--config', gatewayConfig, '--cloud', String(cloud.info.mqttUrl), '--ble-bus', String(sim.info.busAddress)],
-      { logFile: join(logs, 'gateway.log'), nodeFlags: GATEWAY_NODE_FLAGS },
+      { logFile: join(logs, 'gateway.log'), nodeFlags: demoGatewayNodeFlags() },
     );
     children.push(gateway);
 

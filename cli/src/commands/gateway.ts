@@ -3,7 +3,7 @@
  * BLE central (standard SIG health profiles) on BlueZ's D-Bus, and the gateway around it.
  */
 import { resolve } from 'node:path';
-import { BleCentral, type Clock, systemClock } from '@telecart/devices';
+import { BleCentral, type Clock, systemClock, useProcessTimeZone } from '@telecart/devices';
 import { bleWatchRules, type GatewayConfig, startGateway, validateGatewayConfig } from '@telecart/gateway';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { createLogger } from '../runtime/logger.js';
@@ -63,6 +63,9 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
     throw e;
   }
   if (o.httpPort !== undefined) config = { ...config, http: { ...config.http, port: o.httpPort } };
+  // The process runs in the cart's zone: device times convert through Date, not an Intl formatter
+  // (~7 MiB of ICU data an idle gateway otherwise never loads; docs/footprint.md).
+  useProcessTimeZone(config.timeZone);
   const busAddress = o.bleBus ?? config.ble.busAddress;
   const dataDir = resolve(o.dataDir ?? config.dataDir ?? `data/gateway-${config.gatewayId}`);
   const logger = createLogger('gateway');

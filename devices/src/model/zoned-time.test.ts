@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { epochToZonedFields, zonedToEpochMs, zoneOffsetMs } from './zoned-time.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { epochToZonedFields, useProcessTimeZone, zonedToEpochMs, zoneOffsetMs } from './zoned-time.js';
 
 /** Straight from Intl, the reference the cached conversion must match. */
 const formats = new Map<string, Intl.DateTimeFormat>();
@@ -26,7 +26,36 @@ function reference(epochMs: number, timeZone: string) {
   return { year: p.year, month: p.month, day: p.day, hours: p.hour, minutes: p.minute, seconds: p.second };
 }
 
-describe('zoned time (offsets cached per quarter hour)', () => {
+// Calls of formatToParts by the module under test (the reference's own formatters are not counted).
+const realFormatToParts = Intl.DateTimeFormat.prototype.formatToParts;
+let moduleIntlCalls = 0;
+Intl.DateTimeFormat.prototype.formatToParts = function (this: Intl.DateTimeFormat, date?: Date | number) {
+  if (![...formats.values()].includes(this)) moduleIntlCalls++;
+  return realFormatToParts.call(this, date);
+};
+const initialTz = process.env.TZ;
+afterAll(() => {
+  Intl.DateTimeFormat.prototype.formatToParts = realFormatToParts;
+  if (initialTz === undefined) delete process.env.TZ;
+  else process.env.TZ = initialTz;
+});
+
+/** Each zone under test, with Intl, then as the process's own zone (offsets from Date). */
+const modes = [
+  ['Intl', (_zone: string) => {}],
+  ['the process zone', (zone: string) => useProcessTimeZone(zone)],
+] as const;
+
+describe.each(modes)('zoned time (offsets cached per quarter hour), %s', (mode, use) => {
+  // In the process's zone Intl is never asked (its first formatter costs ~7 MiB of ICU data).
+  beforeEach(() => {
+    moduleIntlCalls = 0;
+  });
+  afterEach(() => {
+    if (mode === 'the process zone') expect(moduleIntlCalls).toBe(0);
+    else expect(moduleIntlCalls).toBeGreaterThan(0);
+  });
+
   // Lord Howe moves by 30 min, Kathmandu is +5:45, Chatham +12:45/+13:45, Casablanca has Ramadan changes.
   const zones = [
     'Europe/Paris',
@@ -43,6 +72,7 @@ describe('zoned time (offsets cached per quarter hour)', () => {
     const to = Date.UTC(2026, 0, 1);
     const mismatches: string[] = [];
     for (const zone of zones) {
+      use(zone);
       // 2 h 1 min 17 s steps: quarter-hour cache entries are hit at varied offsets within them.
       for (let t = from; t < to; t += 7_277_000) {
         const got = epochToZonedFields(t, zone);
@@ -60,6 +90,7 @@ describe('zoned time (offsets cached per quarter hour)', () => {
       ['Europe/Paris', Date.UTC(2025, 9, 26, 1)],
       ['Australia/Lord_Howe', Date.UTC(2025, 3, 5, 15)],
     ] as const) {
+      use(zone);
       for (const d of [-61_000, -1000, -1, 0, 1, 999, 1000, 59_000]) {
         expect(epochToZonedFields(change + d, zone)).toEqual(reference(change + d, zone));
       }
@@ -69,12 +100,14 @@ describe('zoned time (offsets cached per quarter hour)', () => {
 
   it('keeps local mean time offsets with seconds (Paris before 1911: +0:09:21)', () => {
     const t = Date.UTC(1900, 5, 1, 12, 0, 0);
+    use('Europe/Paris');
     expect(zoneOffsetMs(t, 'Europe/Paris')).toBe(561_000);
     expect(epochToZonedFields(t, 'Europe/Paris')).toEqual(reference(t, 'Europe/Paris'));
   });
 
   it('reads wall times back: the summer instant in the autumn overlap, the offset before in the spring gap', () => {
     const paris = 'Europe/Paris';
+    use(paris);
     expect(zonedToEpochMs({ year: 2025, month: 1, day: 15, hours: 10, minutes: 0, seconds: 0 }, paris)).toBe(Date.UTC(2025, 0, 15, 9));
     expect(zonedToEpochMs({ year: 2025, month: 10, day: 26, hours: 2, minutes: 30, seconds: 0 }, paris)).toBe(Date.UTC(2025, 9, 26, 0, 30));
     expect(zonedToEpochMs({ year: 2025, month: 3, day: 30, hours: 2, minutes: 30, seconds: 0 }, paris)).toBe(Date.UTC(2025, 2, 30, 1, 30));

@@ -8,6 +8,10 @@
  * cached per UTC quarter-hour: Intl is asked at both ends of the quarter, and the offset is
  * cached only when they agree (a quarter holding a change is always computed exactly). Fields are
  * then plain UTC arithmetic on the shifted instant.
+ *
+ * The first Intl.DateTimeFormat of a process makes ICU load its locale data: ~7 MiB resident that
+ * an idle gateway needs for nothing else (docs/footprint.md). The gateway runs in its configured
+ * zone (useProcessTimeZone): offsets in that zone come from Date, which reads ICU's zone table only.
  */
 import { type DeviceDateTime, utcDateFields } from './draft.js';
 
@@ -45,7 +49,27 @@ function intlFields(epochMs: number, timeZone: string): DeviceDateTime {
   };
 }
 
+/** The zone set by useProcessTimeZone (a name Intl accepted), while process.env.TZ still names it. */
+let processZone: string | null = null;
+
+/**
+ * Makes `timeZone` this process's local time zone (process.env.TZ; Node tells V8 at once), so that
+ * conversions in it use Date instead of Intl. `timeZone` must be a zone Intl accepts (the gateway's
+ * validated configuration): V8 would silently take an unknown one for UTC.
+ */
+export function useProcessTimeZone(timeZone: string): void {
+  process.env.TZ = timeZone;
+  processZone = timeZone;
+  offsets.delete(timeZone); // the same offsets, now read from Date
+}
+
 function intlOffsetMs(epochMs: number, timeZone: string): number {
+  if (timeZone === processZone && process.env.TZ === processZone) {
+    // From the local fields, not getTimezoneOffset (whole minutes: Paris before 1911 is +0:09:21).
+    const d = new Date(epochMs);
+    const local = Date.UTC(d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds());
+    return local - (epochMs - (((epochMs % 1000) + 1000) % 1000));
+  }
   const f = intlFields(epochMs, timeZone);
   const asUtc = Date.UTC(f.year, f.month - 1, f.day, f.hours, f.minutes, f.seconds);
   return asUtc - (epochMs - (((epochMs % 1000) + 1000) % 1000));
