@@ -146,7 +146,9 @@ describe('device users and the home kit’s patient from the cloud', () => {
     const set = await api('PUT', '/api/admin/carts/cart-a1/device-users', { deviceId: CUFF, userIndex: 2, patientId: 'p-2' });
     expect(set.status).toBe(200);
     expect(set.body.deviceUser).toMatchObject({ deviceId: CUFF, userIndex: 2, patientId: 'p-2', localId: 'r14', setBy: 'admin-a' });
-    await waitFor(() => gw.patients.deviceUserMap().users.length === 1, { what: 'the cloud’s mapping on the cart' });
+    // Until the cloud maps a device of the cart, the configuration's mappings stay in force.
+    expect(gw.patients.deviceUserMap()).toEqual({ source: 'config', users: [{ deviceId: CUFF, userIndex: 1, patientId: 'cfg-1' }] });
+    await waitFor(() => gw.patients.deviceUserMap().source === 'cloud', { what: 'the cloud’s mapping on the cart' });
     expect(gw.patients.deviceUserMap()).toEqual({ source: 'cloud', users: [{ deviceId: CUFF, userIndex: 2, patientId: 'r14' }] });
 
     gws['cart-a1']?.frames.emit('frame', bp(121, 2));

@@ -19,7 +19,10 @@ export interface CartPatientsOptions {
 /**
  * The cart's list: an INS only when the identity is qualified (or from before the directory, as
  * configured); the cart's device-user mappings whose patient is on it, by the cart's own ids (a
- * mapping to a patient who left the cart is kept in the store but not sent).
+ * mapping to a patient who left the cart is kept in the store but not sent). A cart the cloud has
+ * no mapping for gets no `deviceUsers` at all, so its configuration's mappings stay in force: a
+ * cloud upgraded under running carts must not drop the mappings they were set up with (nor send a
+ * field an older gateway's schema refuses) until someone maps its devices in the cloud.
  */
 export function cartPatientList(
   gatewayId: string,
@@ -41,10 +44,14 @@ export function cartPatientList(
         ...(shareIns ? { ins: p.ins ?? '', insOid: p.insOid ?? '' } : {}),
       };
     }),
-    deviceUsers: mappings.flatMap((m) => {
-      const localId = localIds.get(m.patientId);
-      return localId === undefined ? [] : [{ deviceId: m.deviceId, userIndex: m.userIndex, localId }];
-    }),
+    ...(mappings.length > 0
+      ? {
+          deviceUsers: mappings.flatMap((m) => {
+            const localId = localIds.get(m.patientId);
+            return localId === undefined ? [] : [{ deviceId: m.deviceId, userIndex: m.userIndex, localId }];
+          }),
+        }
+      : {}),
   };
 }
 
