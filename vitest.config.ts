@@ -32,10 +32,12 @@ export const LIVE_MEDIA = [
   'tests/teleconsult/media.test.ts',
 ];
 
-/** End-to-end files that look at process-wide module state, so need a process no other file ran in. */
-const FRESH_PROCESS = [
+/** End-to-end files that need a process no other file ran in: they mock a module, or look at process-wide module state. */
+export const FRESH_PROCESS = [
   // mqtt-packet's number cache is global to the process: another file's MQTT client builds it.
   'tests/e2e/gateway-mqtt-number-cache.test.ts',
+  // vi.mock swaps the gateway's content-key module, which another file may have imported already.
+  'tests/e2e/ble-racp-upgrade.test.ts',
 ];
 
 export default defineConfig({
