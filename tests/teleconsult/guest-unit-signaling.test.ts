@@ -17,6 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RTCPeerConnection, RtpHeader, RtpPacket, useAbsSendTime, useSdesMid } from 'werift';
 import { unitCodecs } from '../../cloud/src/media/forwarding-unit/unit-peer.js';
 import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
+import { inProgressAct } from '../../cloud/src/testing/act-record.js';
 import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
 import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud } from './support.js';
 
@@ -36,26 +37,7 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 }
 
 async function runningAct(): Promise<TeleconsultationRecord> {
-  const at = new Date().toISOString();
-  const rec: TeleconsultationRecord = {
-    sessionId: randomUUID(),
-    gatewayId: 'home-7',
-    patientId: 'p-001',
-    patientIns: null,
-    requestedSpecialistId: 'dr-blanc',
-    specialistId: 'dr-blanc',
-    specialistName: 'Dr Marc Blanc',
-    reason: null,
-    consent: { by: 'patient', method: 'oral', representative: null, collectedAt: at, collectedBy: null },
-    status: 'in-progress',
-    outcome: null,
-    createdAt: at,
-    joinedAt: at,
-    connectedAt: at,
-    endedAt: null,
-    durationMs: null,
-    updatedAt: at,
-  };
+  const rec = inProgressAct();
   await c.cloud.store.upsertTeleconsultation(rec);
   return rec;
 }

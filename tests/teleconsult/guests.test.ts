@@ -14,6 +14,7 @@ import type { AuditEvent } from '@telecart/cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
 import { GUEST_LINK_MS } from '../../cloud/src/teleconsult/join-links.js';
+import { inProgressAct } from '../../cloud/src/testing/act-record.js';
 import { type SmtpSink, startSmtpSink } from '../../cloud/src/testing/smtp-sink.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
@@ -23,29 +24,7 @@ let blanc: string;
 let roux: string;
 let clock = Date.now();
 
-function act(over: Partial<TeleconsultationRecord> = {}): TeleconsultationRecord {
-  const at = new Date().toISOString();
-  return {
-    sessionId: randomUUID(),
-    gatewayId: 'home-7',
-    patientId: 'p-001',
-    patientIns: null,
-    requestedSpecialistId: 'dr-blanc',
-    specialistId: 'dr-blanc',
-    specialistName: 'Dr Marc Blanc',
-    reason: null,
-    consent: { by: 'patient', method: 'oral', representative: null, collectedAt: at, collectedBy: null },
-    status: 'in-progress',
-    outcome: null,
-    createdAt: at,
-    joinedAt: at,
-    connectedAt: at,
-    endedAt: null,
-    durationMs: null,
-    updatedAt: at,
-    ...over,
-  };
-}
+const act = (over: Partial<TeleconsultationRecord> = {}) => inProgressAct(over);
 
 async function audit(action: string, sessionId?: string): Promise<AuditEvent[]> {
   await c.cloud.teleconsult.relay.flush();

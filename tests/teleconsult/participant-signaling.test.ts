@@ -10,10 +10,10 @@
  * - guests wait on GET /guest/:token/ws (the guest link and its device cookie), are admitted or
  *   refused by the act's specialist, and may not steer the camera nor signal media.
  */
-import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '@telecart/cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
+import { inProgressAct } from '../../cloud/src/testing/act-record.js';
 import { confirmIdentity, type Link, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
 import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
 
@@ -212,26 +212,7 @@ describe('guests on the participant socket', () => {
   }
 
   async function runningAct(): Promise<TeleconsultationRecord> {
-    const at = new Date().toISOString();
-    const rec: TeleconsultationRecord = {
-      sessionId: randomUUID(),
-      gatewayId: 'home-7',
-      patientId: 'p-001',
-      patientIns: null,
-      requestedSpecialistId: 'dr-blanc',
-      specialistId: 'dr-blanc',
-      specialistName: 'Dr Marc Blanc',
-      reason: null,
-      consent: { by: 'patient', method: 'oral', representative: null, collectedAt: at, collectedBy: null },
-      status: 'in-progress',
-      outcome: null,
-      createdAt: at,
-      joinedAt: at,
-      connectedAt: at,
-      endedAt: null,
-      durationMs: null,
-      updatedAt: at,
-    };
+    const rec = inProgressAct();
     await c.cloud.store.upsertTeleconsultation(rec);
     return rec;
   }
