@@ -257,7 +257,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       ...(opts.loginClock ? { loginClock: opts.loginClock } : {}),
       ...(opts.vitalsEveryMs ? { vitalsEveryMs: opts.vitalsEveryMs } : {}),
       ...(opts.homeActClock ? { homeActClock: opts.homeActClock } : {}),
-      ...(opts.forwardingUnit ? { forwardingUnit: opts.forwardingUnit } : {}),
+      ...forwardingUnitOf(opts),
     });
     undo.push(() => teleconsult.stop());
     directory = teleconsult.directory;
@@ -423,4 +423,13 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     await unwind();
     throw e;
   }
+}
+
+/** The forwarding unit's options: the caller's (tests), else the configuration's host addresses. */
+export function forwardingUnitOf(opts: Pick<StartCloudOptions, 'forwardingUnit' | 'teleconsult'>): {
+  forwardingUnit?: NonNullable<StartTeleconsultOptions['forwardingUnit']>;
+} {
+  if (opts.forwardingUnit) return { forwardingUnit: opts.forwardingUnit };
+  const hostAddresses = opts.teleconsult?.forwardingUnit?.hostAddresses;
+  return hostAddresses ? { forwardingUnit: { hostAddresses: [...hostAddresses] } } : {};
 }

@@ -202,6 +202,19 @@ export const TeleconsultConfig = Type.Object(
       default: 15,
       description: 'a call nobody joined within this time is closed as not done',
     }),
+    forwardingUnit: Type.Object(
+      {
+        hostAddresses: Type.Optional(
+          Type.Array(Type.String({ pattern: '^(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){3}$' }), {
+            minItems: 1,
+            maxItems: 16,
+            description:
+              "the addresses the forwarding unit (guests' media) offers as its ICE host candidates and receives on, e.g. the cloud host's public address; default: every interface of the host",
+          }),
+        ),
+      },
+      { default: {}, additionalProperties: false, description: "the cloud's forwarding unit, which carries guests' media" },
+    ),
     appointmentWindowMinutes: Type.Object(
       {
         early: Type.Integer({ minimum: 0, maximum: 240, default: 15, description: 'a call this long before the slot starts takes it' }),
@@ -342,6 +355,7 @@ export function teleconsultDefaults(partial: TeleconsultOptions = {}): Teleconsu
   return {
     sites: [],
     waitingTimeoutMinutes: 15,
+    forwardingUnit: {},
     appointmentWindowMinutes: { early: 15, late: 30 },
     noShowGraceMinutes: 30,
     appointmentReminders: { dayBeforeMinutes: 24 * 60, hourBeforeMinutes: 60, checkEverySeconds: 30 },
