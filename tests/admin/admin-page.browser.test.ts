@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import { otherLanguageMessages } from '../support/language-mix.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud, TestCart } from '../teleconsult/support.js';
+import { openAdminPage } from './open-admin-page.js';
 
 /** The status of GET /api/specialist/me with this login cookie. */
 async function meStatus(url: string, cookie: string): Promise<number> {
@@ -28,12 +29,12 @@ describe.skipIf(!hasChromium)('administration page', () => {
   beforeAll(async () => {
     c = await startConsultCloud();
     browser = await launchChromium();
-    const [name = '', value = ''] = (await login(c.cloud.httpUrl, 'admin-sites', PASSWORDS['admin-sites'])).split('=');
-    context = await browser.newContext({ locale: 'fr-FR' });
-    await context.addCookies([{ name, value, url: c.cloud.httpUrl }]);
-    page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${c.cloud.httpUrl}/admin?lang=fr`);
+    ({ context, page } = await openAdminPage(
+      browser,
+      c.cloud.httpUrl,
+      await login(c.cloud.httpUrl, 'admin-sites', PASSWORDS['admin-sites']),
+      problems,
+    ));
   }, 60_000);
 
   afterAll(async () => {

@@ -8,16 +8,16 @@
  * (That neither language shows a word of the other in this tab: admin-page.browser.test.ts.)
  */
 import { credentialPaths, enrollGateway } from '@telecart/gateway';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../security/support.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from '../teleconsult/support.js';
+import { openAdminPage } from './open-admin-page.js';
 
 describe.skipIf(!hasChromium)('administration page: sites, on-call teams, cart enrolment and revocation', () => {
   let c: ConsultCloud;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   const problems: string[] = [];
   const dir = tempDir('telecart-admin-sites-page-');
@@ -28,12 +28,12 @@ describe.skipIf(!hasChromium)('administration page: sites, on-call teams, cart e
       outbox: { email: { host: '127.0.0.1', port: 2, tls: 'none', from: 'alertes@telecart.example' } },
     });
     browser = await launchChromium();
-    const [name = '', value = ''] = (await login(c.cloud.httpUrl, 'admin-sites', PASSWORDS['admin-sites'])).split('=');
-    context = await browser.newContext({ locale: 'fr-FR' });
-    await context.addCookies([{ name, value, url: c.cloud.httpUrl }]);
-    page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${c.cloud.httpUrl}/admin?lang=fr`);
+    ({ page } = await openAdminPage(
+      browser,
+      c.cloud.httpUrl,
+      await login(c.cloud.httpUrl, 'admin-sites', PASSWORDS['admin-sites']),
+      problems,
+    ));
   }, 60_000);
 
   afterAll(async () => {

@@ -4,17 +4,17 @@
  * a user number mapped with the form is what the store keeps; a patient who left the cart meanwhile is
  * refused with the cloud's words on the page; removed from its row, the mapping is gone.
  */
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from '../teleconsult/support.js';
+import { openAdminPage } from './open-admin-page.js';
 
 const SCALE = 'ble:C4:7C:8D:6A:00:02';
 
 describe.skipIf(!hasChromium)('administration page: shared devices’ users of a cart', () => {
   let c: ConsultCloud;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
   let cookie: string;
   const problems: string[] = [];
@@ -42,12 +42,7 @@ describe.skipIf(!hasChromium)('administration page: shared devices’ users of a
       expect(await directory(`/patients/${id}/admit`, { gateway: cart, localId })).toBe(200);
     }
     browser = await launchChromium();
-    const [name = '', value = ''] = cookie.split('=');
-    context = await browser.newContext({ locale: 'fr-FR' });
-    await context.addCookies([{ name, value, url: c.cloud.httpUrl }]);
-    page = await context.newPage();
-    page.on('pageerror', (e) => problems.push(e.message));
-    await page.goto(`${c.cloud.httpUrl}/admin?lang=fr`);
+    ({ page } = await openAdminPage(browser, c.cloud.httpUrl, cookie, problems));
   }, 60_000);
 
   afterAll(async () => {
