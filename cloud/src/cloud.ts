@@ -227,7 +227,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     let relayFlush: (() => Promise<void>) | undefined;
     const agenda = await CartAgendaPublisher.connect({
       brokerUrl,
-      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
+      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion, 'agenda'),
       store,
       nameOf: (id) => directory?.get(id)?.name ?? null,
       timeZone: opts.timeZone ?? 'Europe/Paris',
@@ -240,7 +240,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     undo.push(() => agenda.stop());
     const patientLists = await CartPatientsPublisher.connect({
       brokerUrl,
-      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
+      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion, 'patients'),
       store,
       logger: logger.child({ part: 'patient-lists' }),
     });
@@ -249,7 +249,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const teleconsult = await startTeleconsult({
       onActChange: (gw) => agenda.changed(gw),
       brokerUrl,
-      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
+      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion, 'relay'),
       store,
       config: teleconsultDefaults(opts.teleconsult),
       logger: logger.child({ part: 'teleconsult' }),
@@ -265,7 +265,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     // The nurses' lists and full sign-in, with the relay's identity (docs/nurse-sign-in.md).
     const nurses = await NurseService.start({
       brokerUrl,
-      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion),
+      mqttOptions: await signalingMqttOptions(security, opts.mqttVersion, 'nurses'),
       store,
       accounts: teleconsult.directory,
       nurses: teleconsult.config.nurses,

@@ -27,7 +27,15 @@ export { type IngestWorkerPoolOptions, startIngestWorkerPool } from './ingest/wo
 export { brevoSmsSender } from './outbox/brevo-sms.js';
 export { smtpSender } from './outbox/smtp.js';
 export { TransportError } from './outbox/transport.js';
-export { identityFromCn, mayPublish, maySubscribe, mosquittoAcl, SIGNALING_CN } from './security/acl.js';
+export {
+  identityFromCn,
+  mayPublish,
+  maySubscribe,
+  mosquittoAcl,
+  SIGNALING_CN,
+  SIGNALING_SERVICES,
+  signalingCommonName,
+} from './security/acl.js';
 export { CloudSecurity, type EnrollResult, ingestCommonName } from './security/cloud-security.js';
 export { type CloudTlsOptions, securityDir, serverHostnames } from './security/cloud-wiring.js';
 export { CloudTlsConfig, MqttVersionConfig } from './security/config.js';

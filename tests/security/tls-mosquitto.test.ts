@@ -3,7 +3,15 @@
  * CN as username and client id, the generated pattern ACL, the CRL. The cloud's ingest (its own
  * client certificate) and an enrolled gateway talk MQTT 5 through it.
  */
-import { type Cloud, CloudSecurity, mosquittoListenerConfig, serverHostnames, startCloud } from '@telecart/cloud';
+import {
+  type Cloud,
+  CloudSecurity,
+  mosquittoListenerConfig,
+  SIGNALING_SERVICES,
+  serverHostnames,
+  signalingCommonName,
+  startCloud,
+} from '@telecart/cloud';
 import type { GatewayCredentials } from '@telecart/gateway';
 import { encodePayload, topics } from '@telecart/protocol';
 import mqtt from 'mqtt';
@@ -41,13 +49,20 @@ beforeAll(async () => {
   await waitFor(() => gwA.gateway.sync.connected, { what: 'A to connect to Mosquitto over mutual TLS' });
 }, 60_000);
 
-// Stopping a gateway, a cloud and Mosquitto took over 30 s once with two test workers on two busy cores.
 afterAll(async () => {
   await gwA?.stop();
   await cloud?.stop();
   await mosquitto?.stop();
   dir.remove();
-}, 60_000);
+});
+
+it('each cloud connection has its own identity: none takes another one’s session over', async () => {
+  // Mosquitto makes the CN the client id: connections sharing a certificate would replace each other in a loop.
+  for (const service of SIGNALING_SERVICES)
+    await waitFor(() => mosquitto.log().includes(` as ${signalingCommonName(service)} `), { what: `${service} connected` });
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(mosquitto.log()).not.toMatch(/already connected, closing old connection/);
+});
 
 it('an enrolled gateway syncs through Mosquitto; B can neither publish as A nor read its acks', async () => {
   gwA.measure(3);

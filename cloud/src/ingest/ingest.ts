@@ -18,6 +18,7 @@ import {
   brokerConnectArgs,
   decodeStatus,
   encodePayload,
+  endMqttClient,
   type GatewayStatus,
   type Lane,
   MAX_PAYLOAD_BYTES,
@@ -161,7 +162,7 @@ class MqttIngest implements Ingest {
     this.stopping = true;
     // A round started by the last kick may follow the one awaited: wait until none is running.
     while (this.flushing) await this.inFlight;
-    await this.client.endAsync();
+    await endMqttClient(this.client);
     this.listeners.clear();
   }
 

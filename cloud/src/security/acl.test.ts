@@ -1,6 +1,6 @@
 import { LANES, topics } from '@telecart/protocol';
 import { describe, expect, it } from 'vitest';
-import { identityFromCn, mayPublish, maySubscribe, mosquittoAcl, SIGNALING_CN } from './acl.js';
+import { identityFromCn, mayPublish, maySubscribe, mosquittoAcl, SIGNALING_CN, SIGNALING_SERVICES, signalingCommonName } from './acl.js';
 
 const gwA = identityFromCn('cart-a');
 const gwB = identityFromCn('cart-b');
@@ -103,8 +103,9 @@ describe('topic rules', () => {
 
   it('writes the same rules as a Mosquitto ACL', () => {
     const acl = mosquittoAcl(['telecart-cloud:ingest:0'], ['cart-z']);
+    for (const service of SIGNALING_SERVICES) expect(identityFromCn(signalingCommonName(service)).role).toBe('signaling');
     expect(acl).toContain(
-      `user ${SIGNALING_CN}\ntopic read telecart/v1/gw/+/rtc/up\ntopic read telecart/v1/gw/+/status\ntopic write telecart/v1/gw/+/rtc/down\ntopic write telecart/v1/gw/+/agenda\ntopic write telecart/v1/gw/+/patients\n`,
+      `user ${signalingCommonName('agenda')}\ntopic read telecart/v1/gw/+/rtc/up\ntopic read telecart/v1/gw/+/status\ntopic write telecart/v1/gw/+/rtc/down\ntopic write telecart/v1/gw/+/agenda\ntopic write telecart/v1/gw/+/patients\n`,
     );
     expect(acl).toContain(
       'pattern write telecart/v1/gw/%u/rtc/up\npattern read telecart/v1/gw/%u/rtc/down\npattern read telecart/v1/gw/%u/agenda\npattern read telecart/v1/gw/%u/patients',

@@ -4,7 +4,8 @@
  *   ca.key / ca.crt            the CA that signs every telecart certificate (key 0600, never leaves)
  *   server.key / server.crt    TLS server identity of the broker and the enrollment endpoint
  *   ingest-N.key / ingest-N.crt  client identity of ingest worker N (CN telecart-cloud:ingest:N)
- *   signaling.key / signaling.crt  client identity of the teleconsultation relay (CN telecart-cloud:signaling)
+ *   signaling-{service}.key / .crt client identity of each signaling service: relay, agenda, patients, nurses
+ *                                  (CN telecart-cloud:signaling:{service})
  *   crl.pem                    revoked gateway certificates (rewritten on each revocation)
  *   registry.db                enrollment tokens (hashed), issued certificates, revocations
  *
@@ -16,7 +17,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { BrokerAuthenticator, BrokerAuthorizer, BrokerTlsOptions } from '../broker/embedded-broker.js';
-import { INGEST_CN_PREFIX, identityFromCn, mayPublish, maySubscribe, SIGNALING_CN } from './acl.js';
+import { INGEST_CN_PREFIX, identityFromCn, mayPublish, maySubscribe, type SignalingService, signalingCommonName } from './acl.js';
 import { type MosquittoSecurityFiles, writeFileAtomic, writeMosquittoSecurityFiles } from './mosquitto-files.js';
 import { CertificateAuthority, commonNameOf, createCa, type KeyAndCert, normalizeSerial, parseCertificate } from './pki.js';
 import { DEFAULT_TOKEN_TTL_MS, type IssuedToken, SecurityRegistry, TokenError, type TokenFailure } from './registry.js';
@@ -141,13 +142,14 @@ export class CloudSecurity extends EventEmitter<CloudSecurityEvents> {
     return { key: (pair as KeyAndCert).keyPem, cert: (pair as KeyAndCert).certPem, ca: this.ca.certPem };
   }
 
-  /** Client certificate of the teleconsultation signaling relay (CN telecart-cloud:signaling), made on first use. */
-  async signalingCredentials(): Promise<TlsClientCredentials> {
-    let pair = readPair(this.dir, 'signaling');
+  /** Client certificate of one signaling service (CN telecart-cloud:signaling:{service}), made on first use. */
+  async signalingCredentials(service: SignalingService): Promise<TlsClientCredentials> {
+    const name = `signaling-${service}`;
+    let pair = readPair(this.dir, name);
     if (!stillGood(pair, this.now())) {
-      const issued = await this.ca.issueWithNewKey(SIGNALING_CN, 'client', { now: this.now() });
+      const issued = await this.ca.issueWithNewKey(signalingCommonName(service), 'client', { now: this.now() });
       pair = { keyPem: issued.keyPem, certPem: issued.certPem };
-      writePair(this.dir, 'signaling', pair);
+      writePair(this.dir, name, pair);
     }
     return { key: (pair as KeyAndCert).keyPem, cert: (pair as KeyAndCert).certPem, ca: this.ca.certPem };
   }

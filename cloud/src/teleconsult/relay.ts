@@ -30,6 +30,7 @@ import {
   brokerConnectArgs,
   compile,
   decodeStatus,
+  endMqttClient,
   formatIssues,
   parseTopic,
   RtcDown,
@@ -395,7 +396,7 @@ export class TeleconsultRelay {
       this.counters.storeErrors++;
       this.opts.logger.error({ err: e }, 'teleconsult: the acts’ leases could not be released; they lapse');
     });
-    await this.client.endAsync();
+    await endMqttClient(this.client);
     this.peers.clear();
   }
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
 import { accountConfigOf, nurseAccountConfig, seedAccounts } from '../auth/accounts.js';
+import type { SignalingService } from '../security/acl.js';
 import { AuthThrottle } from '../security/auth-throttle.js';
 import type { CloudSecurity } from '../security/cloud-security.js';
 import { seedSites } from '../sites/store-sites.js';
@@ -152,8 +153,12 @@ export function turnRestOptions(c: TurnRelayConfig, read: (path: string) => stri
 }
 
 /** The relay's MQTT options: its own client certificate (CN telecart-cloud:signaling) when TLS is on. */
-export async function signalingMqttOptions(security: CloudSecurity | undefined, mqttVersion: 4 | 5 | undefined): Promise<IClientOptions> {
-  const creds = security ? await security.signalingCredentials() : undefined;
+export async function signalingMqttOptions(
+  security: CloudSecurity | undefined,
+  mqttVersion: 4 | 5 | undefined,
+  service: SignalingService,
+): Promise<IClientOptions> {
+  const creds = security ? await security.signalingCredentials(service) : undefined;
   return {
     ...(mqttVersion ? { protocolVersion: mqttVersion } : {}),
     ...(creds ? { key: creds.key, cert: creds.cert, ca: creds.ca, rejectUnauthorized: true } : {}),

@@ -27,6 +27,7 @@ import {
   decodeAck,
   encodeJsonText,
   encodePayload,
+  endMqttClient,
   type GatewayStatus,
   type Lane,
   MAX_BATCH_OBSERVATIONS,
@@ -308,16 +309,12 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     this.inFlightSeqs.clear();
     const client = this.client;
     if (!client) return;
+    // The last status (offline, retained): endMqttClient gives it 2 s to be acknowledged, then disconnects.
     if (client.connected) {
       const status = this.status(false);
-      await Promise.race([
-        client.publishAsync(topics.status(this.opts.gatewayId), encodePayload(status), { qos: 1, retain: true }).catch(() => undefined),
-        new Promise((r) => setTimeout(r, 2000).unref()),
-      ]);
-      await client.endAsync().catch(() => undefined);
-    } else {
-      await client.endAsync(true).catch(() => undefined);
+      client.publishAsync(topics.status(this.opts.gatewayId), encodePayload(status), { qos: 1, retain: true }).catch(() => undefined);
     }
+    await endMqttClient(client).catch(() => undefined);
   }
 
   private onConnect(sessionPresent: boolean): void {
