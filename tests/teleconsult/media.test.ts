@@ -238,7 +238,16 @@ describe.skipIf(!usable || inside === undefined)('teleconsult media inside the n
       expect(pids.length).toBe(2);
       h.down({ v: 1, type: 'hangup', sessionId });
       await waitFor(() => agent.status().peer === null, { timeoutMs: 10_000, what: 'session closed' });
-      for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+      // The session is let go first, then its children are stopped (and reaped): wait for them.
+      const alive = (pid: number): boolean => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await waitFor(() => !pids.some(alive), { timeoutMs: 10_000, what: 'the GStreamer children to exit' });
     } finally {
       await agent.close();
       await page.close();
