@@ -28,7 +28,9 @@ export { brevoSmsSender } from './outbox/brevo-sms.js';
 export { smtpSender } from './outbox/smtp.js';
 export { TransportError } from './outbox/transport.js';
 export {
+  cloudUsers,
   identityFromCn,
+  ingestCommonName,
   mayPublish,
   maySubscribe,
   mosquittoAcl,
@@ -36,7 +38,7 @@ export {
   SIGNALING_SERVICES,
   signalingCommonName,
 } from './security/acl.js';
-export { CloudSecurity, type EnrollResult, ingestCommonName } from './security/cloud-security.js';
+export { CloudSecurity, type EnrollResult } from './security/cloud-security.js';
 export { type CloudTlsOptions, securityDir, serverHostnames } from './security/cloud-wiring.js';
 export { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 export { mosquittoListenerConfig, writeMosquittoSecurityFiles } from './security/mosquitto-files.js';

@@ -6,6 +6,7 @@
 import {
   type Cloud,
   CloudSecurity,
+  ingestCommonName,
   mosquittoListenerConfig,
   SIGNALING_SERVICES,
   serverHostnames,
@@ -32,7 +33,8 @@ beforeAll(async () => {
   // The operator's steps: the cloud CA exists, Mosquitto gets its files, the cloud points at it.
   const sec = await CloudSecurity.open({ dir: secDir, hostnames: serverHostnames('127.0.0.1') });
   await sec.ingestCredentials(0);
-  const files = sec.writeMosquittoFiles(`${dir.path}/mosquitto`, 1);
+  // Two cloud instances share this Mosquitto: the unnamed one, and one named 'b' (tls.instance).
+  const files = sec.writeMosquittoFiles(`${dir.path}/mosquitto`, 1, [undefined, 'b']);
   sec.close();
   mosquitto = await startMosquitto({ tlsListener: (port, host) => mosquittoListenerConfig(files, port, host) });
   cloud = await startCloud({
@@ -56,12 +58,29 @@ afterAll(async () => {
   dir.remove();
 });
 
-it('each cloud connection has its own identity: none takes another one’s session over', async () => {
+it('each connection of each cloud instance has its own identity: none takes another one’s session over', async () => {
   // Mosquitto makes the CN the client id: connections sharing a certificate would replace each other in a loop.
-  for (const service of SIGNALING_SERVICES)
-    await waitFor(() => mosquitto.log().includes(` as ${signalingCommonName(service)} `), { what: `${service} connected` });
-  await new Promise((r) => setTimeout(r, 1500));
-  expect(mosquitto.log()).not.toMatch(/already connected, closing old connection/);
+  const second = await startCloud({
+    dataDir: `${dir.path}/instance-b`,
+    externalBrokerUrl: mosquitto.url,
+    mqttVersion: 5,
+    httpPort: 0,
+    tls: { enabled: true, dir: secDir, enrollPort: 0, instance: 'b' },
+    patients: servedPatients(['gw-a'], ['gw-b']),
+    logger: quiet(),
+  });
+  try {
+    const names = [
+      ...SIGNALING_SERVICES.flatMap((s) => [signalingCommonName(s), signalingCommonName(s, 'b')]),
+      ingestCommonName(0),
+      ingestCommonName(0, 'b'),
+    ];
+    for (const name of names) await waitFor(() => mosquitto.log().includes(` as ${name} `), { what: `${name} connected` });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(mosquitto.log()).not.toMatch(/already connected, closing old connection/);
+  } finally {
+    await second.stop();
+  }
 });
 
 it('an enrolled gateway syncs through Mosquitto; B can neither publish as A nor read its acks', async () => {

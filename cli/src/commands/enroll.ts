@@ -143,14 +143,16 @@ export function registerCloudSecurityCommands(cloud: Command): void {
     .requiredOption('--out <dir>', 'where to write them (readable by the mosquitto user)')
     .addOption(new Option('--port <port>', 'the TLS listener port').default(8883).argParser(Number))
     .addOption(new Option('--ingest-workers <n>', 'ingest identities to allow').default(1).argParser(Number))
+    .option('--instances <names>', 'the names (tls.instance) of the cloud instances sharing this Mosquitto, comma-separated')
     .option('--config <file>', 'cloud configuration')
     .option('--data-dir <dir>', 'the cloud data directory')
     .action(async (_o: unknown, cmd: Command) => {
-      const o = merged<{ out: string; port: number; ingestWorkers: number } & CloudCommandOptions>(cmd);
+      const o = merged<{ out: string; port: number; ingestWorkers: number; instances?: string } & CloudCommandOptions>(cmd);
       const { security, host } = await openSecurity(o);
       const { mosquittoListenerConfig } = await import('@telecart/cloud');
       try {
-        const files = security.writeMosquittoFiles(resolve(o.out), o.ingestWorkers);
+        const instances = o.instances === undefined ? [undefined] : o.instances.split(',').map((s) => s.trim());
+        const files = security.writeMosquittoFiles(resolve(o.out), o.ingestWorkers, instances);
         process.stdout.write(
           `${mosquittoListenerConfig(files, o.port, host)}\n# after a revocation: run this again, then reload Mosquitto (SIGHUP)\n`,
         );
@@ -168,8 +170,17 @@ export function registerCloudSecurityCommands(cloud: Command): void {
     .option('--db <url>', 'PostgreSQL store')
     .addOption(new Option('--mqtt-version <v>', 'MQTT protocol').choices(['4', '5']).argParser((v) => Number(v) as 4 | 5))
     .option('--tls-dir <dir>', 'security directory with the ingest certificates')
+    .option('--tls-instance <name>', "the cloud instance's name in the certificates (tls.instance)")
     .action(async (_o: unknown, cmd: Command) => {
-      const o = merged<{ index: number; broker?: string; dataDir?: string; db?: string; mqttVersion?: 4 | 5; tlsDir?: string }>(cmd);
+      const o = merged<{
+        index: number;
+        broker?: string;
+        dataDir?: string;
+        db?: string;
+        mqttVersion?: 4 | 5;
+        tlsDir?: string;
+        tlsInstance?: string;
+      }>(cmd);
       const { runIngestWorkerCommand } = await import('./ingest-workers.js');
       await runIngestWorkerCommand({
         ...o,

@@ -85,6 +85,7 @@ export async function runScaledCloud(o: ScaledCloudOptions): Promise<void> {
                         ...(config.db ? ['--db', config.db] : []),
                         ...(config.mqttVersion ? ['--mqtt-version', String(config.mqttVersion)] : []),
                         ...(tlsDir ? ['--tls-dir', tlsDir] : []),
+                        ...(tlsDir && config.tls.instance ? ['--tls-instance', config.tls.instance] : []),
                       ],
                       { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
                     ),
@@ -117,6 +118,7 @@ export interface IngestWorkerCommandOptions {
   db?: string;
   mqttVersion?: 4 | 5;
   tlsDir?: string;
+  tlsInstance?: string;
 }
 
 export async function runIngestWorkerCommand(o: IngestWorkerCommandOptions): Promise<void> {
@@ -133,6 +135,7 @@ export async function runIngestWorkerCommand(o: IngestWorkerCommandOptions): Pro
         ...(o.db ? { db: o.db } : {}),
         ...(o.mqttVersion ? { mqttVersion: o.mqttVersion } : {}),
         ...(o.tlsDir ? { tlsDir: o.tlsDir } : {}),
+        ...(o.tlsInstance ? { tlsInstance: o.tlsInstance } : {}),
         logger,
         send: (m) => {
           send(m);

@@ -22,6 +22,8 @@ export interface IngestWorkerOptions {
   mqttVersion?: 4 | 5;
   /** Security directory holding ingest-N.key/crt and ca.crt, when the broker wants mutual TLS. */
   tlsDir?: string;
+  /** The cloud instance's name in the certificates' CNs (tls.instance). */
+  tlsInstance?: string;
   logger: Logger;
   /** Where reports go (process.send in a forked worker). */
   send: (msg: WorkerMessage) => void;
@@ -41,7 +43,7 @@ export async function runIngestWorker(o: IngestWorkerOptions): Promise<RunningIn
   const store = await openCloudStore({ db: o.db, sqliteFile: join(o.dataDir, CLOUD_DB_FILE) });
   let ingest: Ingest;
   try {
-    const creds = o.tlsDir ? readIngestCredentials(o.tlsDir, o.index) : undefined;
+    const creds = o.tlsDir ? readIngestCredentials(o.tlsDir, o.index, o.tlsInstance) : undefined;
     ingest = await startIngest({
       brokerUrl: o.brokerUrl,
       store,

@@ -1,6 +1,16 @@
 import { LANES, topics } from '@telecart/protocol';
 import { describe, expect, it } from 'vitest';
-import { identityFromCn, mayPublish, maySubscribe, mosquittoAcl, SIGNALING_CN, SIGNALING_SERVICES, signalingCommonName } from './acl.js';
+import {
+  cloudUsers,
+  identityFromCn,
+  ingestCommonName,
+  mayPublish,
+  maySubscribe,
+  mosquittoAcl,
+  SIGNALING_CN,
+  SIGNALING_SERVICES,
+  signalingCommonName,
+} from './acl.js';
 
 const gwA = identityFromCn('cart-a');
 const gwB = identityFromCn('cart-b');
@@ -104,6 +114,21 @@ describe('topic rules', () => {
   it('writes the same rules as a Mosquitto ACL', () => {
     const acl = mosquittoAcl(['telecart-cloud:ingest:0'], ['cart-z']);
     for (const service of SIGNALING_SERVICES) expect(identityFromCn(signalingCommonName(service)).role).toBe('signaling');
+    expect(identityFromCn(signalingCommonName('relay', 'b'))).toEqual({ role: 'signaling', name: 'telecart-cloud:signaling:b:relay' });
+    expect(identityFromCn(ingestCommonName(1, 'b'))).toEqual({ role: 'ingest', name: 'telecart-cloud:ingest:b:1' });
+    // Several instances on one Mosquitto: each one's users, with the same rights.
+    const users = cloudUsers(2, [undefined, 'b']);
+    expect(users.ingestUsers).toEqual([
+      'telecart-cloud:ingest:0',
+      'telecart-cloud:ingest:1',
+      'telecart-cloud:ingest:b:0',
+      'telecart-cloud:ingest:b:1',
+    ]);
+    expect(users.signalingUsers).toHaveLength(8);
+    const shared = mosquittoAcl(users.ingestUsers, [], users.signalingUsers);
+    expect(shared).toContain('user telecart-cloud:signaling:b:nurses\ntopic read telecart/v1/gw/+/rtc/up');
+    expect(shared).toContain('user telecart-cloud:ingest:b:1\ntopic read telecart/v1/gw/+/up/+');
+    expect(() => cloudUsers(1, ['Site A'])).toThrow(/instance name "Site A"/);
     expect(acl).toContain(
       `user ${signalingCommonName('agenda')}\ntopic read telecart/v1/gw/+/rtc/up\ntopic read telecart/v1/gw/+/status\ntopic write telecart/v1/gw/+/rtc/down\ntopic write telecart/v1/gw/+/agenda\ntopic write telecart/v1/gw/+/patients\n`,
     );

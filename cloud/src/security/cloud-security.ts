@@ -17,7 +17,16 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { BrokerAuthenticator, BrokerAuthorizer, BrokerTlsOptions } from '../broker/embedded-broker.js';
-import { INGEST_CN_PREFIX, identityFromCn, mayPublish, maySubscribe, type SignalingService, signalingCommonName } from './acl.js';
+import {
+  checkInstanceName,
+  cloudUsers,
+  identityFromCn,
+  ingestCommonName,
+  mayPublish,
+  maySubscribe,
+  type SignalingService,
+  signalingCommonName,
+} from './acl.js';
 import { type MosquittoSecurityFiles, writeFileAtomic, writeMosquittoSecurityFiles } from './mosquitto-files.js';
 import { CertificateAuthority, commonNameOf, createCa, type KeyAndCert, normalizeSerial, parseCertificate } from './pki.js';
 import { DEFAULT_TOKEN_TTL_MS, type IssuedToken, SecurityRegistry, TokenError, type TokenFailure } from './registry.js';
@@ -28,6 +37,8 @@ export interface CloudSecurityOptions {
   hostnames: readonly string[];
   logger?: Logger;
   now?: () => Date;
+  /** This instance's name in its client certificates' CNs, when several instances share one Mosquitto. */
+  instance?: string;
 }
 
 export interface TlsClientCredentials {
@@ -42,9 +53,8 @@ export type EnrollResult =
 
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
-export function ingestCommonName(index: number): string {
-  return `${INGEST_CN_PREFIX}:${index}`;
-}
+/** Where an identity's key and certificate are kept in the security directory. */
+const pairName = (kind: string, instance: string | undefined): string => (instance === undefined ? kind : `${instance}-${kind}`);
 
 function readPair(dir: string, name: string): KeyAndCert | null {
   const key = join(dir, `${name}.key`);
@@ -86,12 +96,14 @@ export class CloudSecurity extends EventEmitter<CloudSecurityEvents> {
     readonly registry: SecurityRegistry,
     private readonly now: () => Date,
     private readonly logger: Logger | undefined,
+    private readonly instance: string | undefined,
   ) {
     super();
   }
 
   static async open(opts: CloudSecurityOptions): Promise<CloudSecurity> {
     const now = opts.now ?? (() => new Date());
+    checkInstanceName(opts.instance);
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     chmodSync(opts.dir, 0o700);
     let caPair = readPair(opts.dir, 'ca');
@@ -108,7 +120,7 @@ export class CloudSecurity extends EventEmitter<CloudSecurityEvents> {
       writePair(opts.dir, 'server', server);
     }
     const registry = new SecurityRegistry(join(opts.dir, 'registry.db'), now);
-    const sec = new CloudSecurity(opts.dir, ca, server as KeyAndCert, registry, now, opts.logger);
+    const sec = new CloudSecurity(opts.dir, ca, server as KeyAndCert, registry, now, opts.logger, opts.instance);
     await sec.refresh();
     return sec;
   }
@@ -132,10 +144,10 @@ export class CloudSecurity extends EventEmitter<CloudSecurityEvents> {
 
   /** Client certificate of ingest worker `index`, made on first use. */
   async ingestCredentials(index = 0): Promise<TlsClientCredentials> {
-    const name = `ingest-${index}`;
+    const name = pairName(`ingest-${index}`, this.instance);
     let pair = readPair(this.dir, name);
     if (!stillGood(pair, this.now())) {
-      const issued = await this.ca.issueWithNewKey(ingestCommonName(index), 'client', { now: this.now() });
+      const issued = await this.ca.issueWithNewKey(ingestCommonName(index, this.instance), 'client', { now: this.now() });
       pair = { keyPem: issued.keyPem, certPem: issued.certPem };
       writePair(this.dir, name, pair);
     }
@@ -144,10 +156,10 @@ export class CloudSecurity extends EventEmitter<CloudSecurityEvents> {
 
   /** Client certificate of one signaling service (CN telecart-cloud:signaling:{service}), made on first use. */
   async signalingCredentials(service: SignalingService): Promise<TlsClientCredentials> {
-    const name = `signaling-${service}`;
+    const name = pairName(`signaling-${service}`, this.instance);
     let pair = readPair(this.dir, name);
     if (!stillGood(pair, this.now())) {
-      const issued = await this.ca.issueWithNewKey(signalingCommonName(service), 'client', { now: this.now() });
+      const issued = await this.ca.issueWithNewKey(signalingCommonName(service, this.instance), 'client', { now: this.now() });
       pair = { keyPem: issued.keyPem, certPem: issued.certPem };
       writePair(this.dir, name, pair);
     }
@@ -250,13 +262,14 @@ export class CloudSecurity extends EventEmitter<CloudSecurityEvents> {
   };
 
   /** Files for an external Mosquitto (CA, server key/cert, CRL, ACL); see mosquittoListenerConfig(). */
-  writeMosquittoFiles(dir: string, ingestWorkers = 1): MosquittoSecurityFiles {
+  /** `instances`: the names of the cloud instances sharing that Mosquitto (one unnamed instance by default). */
+  writeMosquittoFiles(dir: string, ingestWorkers = 1, instances: readonly (string | undefined)[] = [undefined]): MosquittoSecurityFiles {
     return writeMosquittoSecurityFiles(dir, {
       caCertPem: this.ca.certPem,
       serverKeyPem: this.server.keyPem,
       serverCertPem: this.server.certPem,
       crlPem: this.crlPem,
-      ingestUsers: Array.from({ length: ingestWorkers }, (_, i) => ingestCommonName(i)),
+      ...cloudUsers(ingestWorkers, instances),
       revokedUsers: this.registry.revokedGateways(),
     });
   }
@@ -268,8 +281,8 @@ export class CloudSecurity extends EventEmitter<CloudSecurityEvents> {
 }
 
 /** An ingest worker's client certificate as the cloud process wrote it (workers never touch the CA key). */
-export function readIngestCredentials(dir: string, index: number): TlsClientCredentials {
-  const pair = readPair(dir, `ingest-${index}`);
+export function readIngestCredentials(dir: string, index: number, instance?: string): TlsClientCredentials {
+  const pair = readPair(dir, pairName(`ingest-${index}`, instance));
   if (!pair) throw new Error(`no ingest certificate ${index} in ${dir}: start the cloud with TLS once to create it`);
   return { key: pair.keyPem, cert: pair.certPem, ca: readFileSync(join(dir, 'ca.crt'), 'utf8') };
 }

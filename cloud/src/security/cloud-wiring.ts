@@ -25,7 +25,12 @@ export function serverHostnames(host: string, extra: readonly string[] = []): st
 }
 
 export async function openCloudSecurity(dataDir: string, host: string, tls: CloudTlsOptions, logger: Logger): Promise<CloudSecurity> {
-  return CloudSecurity.open({ dir: securityDir(dataDir, tls), hostnames: serverHostnames(host, tls.hostnames), logger });
+  return CloudSecurity.open({
+    dir: securityDir(dataDir, tls),
+    hostnames: serverHostnames(host, tls.hostnames),
+    logger,
+    ...(tls.instance === undefined ? {} : { instance: tls.instance }),
+  });
 }
 
 export function securedBrokerOptions(

@@ -14,6 +14,8 @@ export interface MosquittoSecurityInput {
   crlPem: string;
   /** CNs of the cloud's ingest clients (they get the ingest rights). */
   ingestUsers: readonly string[];
+  /** CNs of the cloud's signaling clients (default: one unnamed instance's). */
+  signalingUsers?: readonly string[];
   /** Revoked gateways: denied every topic, so a session still open when the CRL changed can do nothing. */
   revokedUsers?: readonly string[];
 }
@@ -49,7 +51,7 @@ export function writeMosquittoSecurityFiles(dir: string, input: MosquittoSecurit
   writeFileAtomic(f.certFile, input.serverCertPem);
   writeFileAtomic(f.keyFile, input.serverKeyPem, 0o600);
   writeFileAtomic(f.crlFile, input.crlPem);
-  writeFileAtomic(f.aclFile, mosquittoAcl(input.ingestUsers, input.revokedUsers ?? []));
+  writeFileAtomic(f.aclFile, mosquittoAcl(input.ingestUsers, input.revokedUsers ?? [], input.signalingUsers));
   return f;
 }
 
