@@ -16,6 +16,8 @@ const SLOTS = 3;
 let call: { sessionId: string; unit: UnitCall } | null = null;
 let local: Promise<LocalMedia> | null = null;
 let note = '';
+/** The conversation's mute and camera-off, applied to the room's tracks too (followMedia). */
+let followed: { mic: boolean; camera: boolean } | null = null;
 
 async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<void> {
   local ??= LocalMedia.open();
@@ -29,6 +31,7 @@ async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<voi
     slots: SLOTS,
     tiles: byId('unit-room-tiles'),
     send: (out) => send({ ...out, sessionId }),
+    offTexts: () => ({ mic: t().convoRemoteMicOff, camera: t().convoRemoteCamOff }),
     onState: (s) => {
       byId('unit-room').dataset.state = s;
     },
@@ -40,7 +43,12 @@ async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<voi
   call = { sessionId, unit };
   note = '';
   renderUnitRoom();
+  if (followed) {
+    m.setMic(followed.mic);
+    m.setCamera(followed.camera);
+  }
   await unit.offer();
+  unit.media(m.state());
 }
 
 /** A unit-* message of the cloud (ready, answer, ice, slots, closed). */
@@ -63,6 +71,19 @@ export function onUnitMessage(m: { type: string; sessionId?: unknown; [k: string
     note = t().unitRoomClosed;
     renderUnitRoom();
   }
+}
+
+/**
+ * The specialist's mute or camera-off on the conversation with the cart or the home patient: the same
+ * on the room's tracks, and the guests' tiles of the specialist say so (`unit-media`).
+ */
+export function followMedia(s: { mic: boolean; camera: boolean }): void {
+  followed = s;
+  void local?.then((m) => {
+    m.setMic(s.mic);
+    m.setCamera(s.camera);
+    call?.unit.media(m.state());
+  });
 }
 
 export function endUnitRoom(): void {
