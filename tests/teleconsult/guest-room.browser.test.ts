@@ -25,7 +25,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import { canUseNetns, IN_NETNS_ENV, innerFailure, rerunInNamespace } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
-import { CAPTURE_PEER } from './page-media.js';
+import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
 import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
@@ -91,61 +91,6 @@ function browserTicks(): Map<number, number> {
     if (root !== undefined) out.set(root, (out.get(root) ?? 0) + x.ticks);
   }
   return out;
-}
-
-/** Per m-line of the page's peer connection with the unit (the one with receive slots). */
-interface UnitStats {
-  state: string;
-  /** mid → frames decoded / audio energy received. */
-  inbound: Record<string, { framesDecoded: number; audioEnergy: number }>;
-  /** Bytes sent (all outbound RTP), video frames encoded, and the stats' clock (ms). */
-  bytesSent: number;
-  framesEncoded: number;
-  at: number;
-}
-
-function unitStats(page: Page): Promise<UnitStats> {
-  return page.evaluate(async () => {
-    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
-    // The unit's peer connection: the page's only one with receive-only slots (the home call's has none).
-    const pc = pcs.findLast((p) => p.getTransceivers().filter((t) => t.direction === 'recvonly').length >= 2);
-    const out: UnitStats = { state: pc?.connectionState ?? 'none', inbound: {}, bytesSent: 0, framesEncoded: 0, at: 0 };
-    if (!pc) return out;
-    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-      out.at = Math.max(out.at, Number(s.timestamp ?? 0));
-      if (s.type === 'inbound-rtp' && typeof s.mid === 'string')
-        out.inbound[s.mid] = { framesDecoded: Number(s.framesDecoded ?? 0), audioEnergy: Number(s.totalAudioEnergy ?? 0) };
-      if (s.type === 'outbound-rtp') {
-        out.bytesSent += Number(s.bytesSent ?? 0);
-        out.framesEncoded += Number(s.framesEncoded ?? 0);
-      }
-    });
-    return out;
-  });
-}
-
-/** The mids of the tile that carries `name` on this page (the unit's labels). */
-async function tileOf(page: Page, tiles: string, name: string): Promise<{ audio: string; video: string }> {
-  const fig = page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) });
-  await fig.waitFor({ timeout: 30_000 });
-  return { audio: (await fig.getAttribute('data-audio-mid')) ?? '', video: (await fig.getAttribute('data-video-mid')) ?? '' };
-}
-
-/** Frames decoded and audio energy from `mids` grow by more than `frames` frames and some energy. */
-async function receives(page: Page, mids: { audio: string; video: string }, frames: number, what: string): Promise<void> {
-  const a = await unitStats(page);
-  let b = a;
-  await waitFor(
-    async () => {
-      b = await unitStats(page);
-      const vd = (b.inbound[mids.video]?.framesDecoded ?? 0) - (a.inbound[mids.video]?.framesDecoded ?? 0);
-      const ae = (b.inbound[mids.audio]?.audioEnergy ?? 0) - (a.inbound[mids.audio]?.audioEnergy ?? 0);
-      return vd > frames && ae > 0;
-    },
-    { timeoutMs: 60_000, intervalMs: 500, what: `${what}: more than ${frames} frames and audio energy` },
-  ).catch((e: unknown) => {
-    throw new Error(`${String(e)}; last stats ${JSON.stringify(b)}`);
-  });
 }
 
 /**
