@@ -266,7 +266,7 @@ describe('guests’ media signaling with the forwarding unit', () => {
     const p = await participantSocket(c.cloud.httpUrl, l.url, l.cookie);
     if (typeof p === 'number') throw new Error(`patient socket refused: ${p}`);
     closing.push(async () => p.ws.close());
-    await admit(doctor, l.id, 'Jeanne Martin');
+    const patientId = await admit(doctor, l.id, 'Jeanne Martin');
     await p.next((m) => m.type === 'admitted');
     await until(() => doctor.received.some((m) => m.type === 'participant-admitted'), 'the patient admitted');
     // No guest in: no room for the home patient either (their media are the direct call's).
@@ -310,6 +310,14 @@ describe('guests’ media signaling with the forwarding unit', () => {
       'the patient’s mute at the guest',
     );
     expect((await audit(l.id, 'patient-media-joined')).map((e) => e.detail)).toEqual(['patient Jeanne Martin']);
+    // The patient's page reloads: out of the room, let back in at once, told to join the room again.
+    p.ws.close();
+    await until(() => !c.cloud.teleconsult.relay.unit.rooms.has(l.id, patientId), 'the patient out of the room');
+    const back = await participantSocket(c.cloud.httpUrl, l.url, l.cookie);
+    if (typeof back === 'number') throw new Error(`patient socket refused: ${back}`);
+    closing.push(async () => back.ws.close());
+    await back.next((m) => m.type === 'admitted');
+    expect(await back.next((m) => m.type === 'unit-ready')).toMatchObject({ iceServers: expect.any(Array) });
 
     doctor.send({ type: 'hangup', sessionId: l.id });
     expect(await doctor.next((m) => m.type === 'unit-closed' && m.sessionId === l.id)).toEqual({
@@ -322,7 +330,7 @@ describe('guests’ media signaling with the forwarding unit', () => {
     expect(c.cloud.teleconsult.relay.unit.rooms.isOpen(l.id)).toBe(false);
     expect((await audit(l.id, 'unit-room-closed')).map((e) => e.detail)).toEqual(['act completed']);
     expect((await audit(l.id, 'guest-media-left')).map((e) => e.detail)).toEqual(['guest Paul, petit-fils: the act ended (completed)']);
-    expect((await audit(l.id, 'patient-media-left')).map((e) => e.detail)).toEqual(['patient Jeanne Martin: the act ended (completed)']);
+    expect((await audit(l.id, 'patient-media-left')).map((e) => e.detail)).toEqual(['patient Jeanne Martin: left']);
   }, 60_000);
 
   it('a cart’s act: the cart joins the room over MQTT, apart from the specialist; others refused; closed at the end', async () => {

@@ -1085,7 +1085,7 @@ export class TeleconsultRelay {
   /**
    * A home patient's socket opened: the act goes to the waiting room; a patient back in an act
    * they were admitted to (in progress) is let in again at once, and talks with their specialist's
-   * page if one is open.
+   * page if one is open (and joins the act's room again when guests are in).
    */
   private participantArrived(e: ParticipantEntry): void {
     if (e.role !== 'patient') return;
@@ -1094,7 +1094,11 @@ export class TeleconsultRelay {
       if (!by || !this.participants.find(e.id)) return;
       this.participants.readmit(e.id, by.name);
       const page = [...this.peers].reverse().find((p) => p.specialist.id === by.id);
-      if (page) this.participantSignals.admitted(page, e.sessionId, e.id);
+      if (page) {
+        this.participantSignals.admitted(page, e.sessionId, e.id);
+        // Guests in: back into the act's room too.
+        this.unit.admitted(page, e.sessionId, e.id);
+      }
     });
   }
 
