@@ -3,14 +3,17 @@
  * page admitted a guest, the cloud says `unit-ready` (the act's ICE servers) and the page opens one
  * peer connection with the act's room (ui/src/browser/unit-call.ts): its camera and microphone out,
  * three receive slots in, each a tile in #unit-room-tiles labelled with the participant's name
- * (`unit-slots`). Signaled over /consult/ws. Apart from the cart's media (peer.ts: PTZ video,
- * stethoscope, ECG), which stay a direct connection with the cart.
+ * (`unit-slots`), with what they turned off. Signaled over /consult/ws. Apart from the cart's media
+ * (peer.ts: PTZ video, stethoscope, ECG) and the conversation with the cart or the home patient
+ * (conversation.ts, home-call.ts), which stay direct: the room never carries the cart or the home
+ * patient to this page (nor this page to them). The conversation's mute and camera-off apply here too
+ * (followMedia), and the guests' tiles of the specialist say so.
  */
 import { byId, LocalMedia, UnitCall } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { send } from './signaling.js';
 
-/** The other participants this page may see at once (guests, and later the cart or the patient). */
+/** The other participants this page may see at once through the room: guests (the cart or the home patient come on their direct peer, never in these slots). */
 const SLOTS = 3;
 
 let call: { sessionId: string; unit: UnitCall } | null = null;
