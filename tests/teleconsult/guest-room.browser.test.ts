@@ -13,7 +13,10 @@
  * specialist removes the first guest: their page says so, its socket is closed with the reason, the
  * unit stops forwarding to and from them (their still-open peer connection decodes nothing more, the
  * others' slot of them empties and its frames stop, while the specialist's own encoder goes on); the
- * second guest goes on. Uplink per page, each browser's CPU and the cloud process's over a window, two
+ * second guest goes on. The home patient's own page then comes (a reload): let back in, it joins the room
+ * beside its direct call with the specialist; the guest and the patient decode each other through the
+ * unit, the room carries neither the patient nor the specialist to the other, and the patient's mute (the
+ * call's button) shows on the guest's tile of them. Uplink per page, each browser's CPU and the cloud process's over a window, two
  * and three parties, are printed (docs/conversation.md).
  *
  * WebRTC gathers every interface it sees: the file re-runs itself in a network namespace with only
@@ -56,7 +59,7 @@ describe.skipIf(skipReason !== null || inside)(
         );
       expect(r.code, innerFailure(r.output)).toBe(0);
       expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
-    }, 300_000);
+    }, 360_000);
   },
 );
 
@@ -301,6 +304,39 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
     ]);
     // The second guest goes on with the specialist.
     await receives(guest2, await tileOf(guest2, '#guest-room-tiles', 'Dr Marc Blanc'), 20, 'the second guest from the specialist, after');
+
+    // The home patient's own page (its socket replaces the test's): let back in at once, it talks with the
+    // specialist directly and joins the room, where the guest sees and hears them and they the guest; the
+    // room carries neither the patient to the specialist nor the specialist to the patient.
+    p.ws.close();
+    await p.closed;
+    const pb = await launchChromium({ webrtc: true });
+    browsers.push(pb);
+    const context = await pb.newContext({ locale: 'fr-FR' });
+    const [cookieName, cookieValue] = l.cookie.split('=');
+    await context.addCookies([{ name: cookieName ?? '', value: cookieValue ?? '', domain: l.url.hostname, path: l.url.pathname }]);
+    const home = await context.newPage();
+    home.on('pageerror', (e) => problems.push(`patient pageerror: ${e.message}`));
+    await home.addInitScript(CAPTURE_PEER);
+    await home.goto(l.url.href);
+    await home.click('#check-start');
+    await home.waitForSelector('#check-sound:not([hidden])', { timeout: 30_000 });
+    await home.click('#check-sound');
+    await home.waitForSelector('#check-heard:not([hidden])');
+    await home.click('#check-heard');
+    // Their identity was confirmed on this device already: straight to waiting, and let in again at once.
+    await home.waitForFunction(() => document.body.dataset.step === 'admitted', undefined, { timeout: 30_000 });
+    await receives(guest2, await tileOf(guest2, '#guest-room-tiles', 'Jeanne Martin'), 20, 'the second guest from the patient');
+    await receives(home, await tileOf(home, '#guest-room-tiles', SECOND), 20, 'the patient from the second guest');
+    expect(await home.locator('#guest-room-buttons').isHidden()).toBe(true);
+    const shown = (page: Page, tiles: string, name: string) =>
+      page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) }).count();
+    expect(await shown(specialist, '#unit-room-tiles', 'Jeanne Martin')).toBe(0);
+    expect(await shown(home, '#guest-room-tiles', 'Dr Marc Blanc')).toBe(0);
+    // The patient mutes with the call's button: the guest's tile of them says so.
+    await home.click('#call-mic');
+    const patientTile = guest2.locator('#guest-room-tiles figure', { has: guest2.locator('figcaption', { hasText: 'Jeanne Martin' }) });
+    await expect.poll(() => patientTile.getAttribute('data-mic')).toBe('false');
     expect(problems).toEqual([]);
-  }, 280_000);
+  }, 330_000);
 });
