@@ -79,6 +79,8 @@ export async function specialistCloud(
     teleconsult: {
       ...(o.rejoinGraceSeconds !== undefined ? { rejoinGraceSeconds: o.rejoinGraceSeconds } : {}),
       specialists: [{ ...o.specialist, passwordHash: await hashPassword(o.specialist.password, 10), gateways: ['cart-*'], audit: true }],
+      // The namespace has only lo, which werift leaves out of "every interface": the act's room answers on it.
+      forwardingUnit: { hostAddresses: ['127.0.0.1'] },
     },
   });
 }

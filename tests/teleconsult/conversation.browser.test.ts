@@ -10,18 +10,26 @@
  * specialist's camera-off shown on the other side (and the muted voice's energy stops growing); a
  * specialist with no camera still talks (audio only) and sees the cart.
  *
+ * Four parties (issue 12): the specialist invites two guests, each in a Chromium of their own, and lets
+ * them in; the cart's page joins the act's room on the cloud's forwarding unit beside its direct
+ * conversation. Each of the four decodes video frames and receives audio energy from each other
+ * party it should (getStats per m-line the unit labels): the cart and the specialist from each other
+ * on their direct peer only (the unit carries neither to the other), everyone else through the unit.
+ * A guest's attempt to signal for the cart is refused with an audit line; the nurse's mute and a
+ * guest's mute and camera-off are shown on the others' tiles (« micro coupé », « caméra coupée »).
+ *
  * WebRTC gathers every interface it sees: the file re-runs itself in a network namespace with only
  * `lo` (root needed; skipped otherwise, with the reason).
  */
 import type { Cloud } from '@telecart/cloud';
 import type { Gateway } from '@telecart/gateway';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium } from '../support/chromium.js';
+import { hasChromium, launchChromium } from '../support/chromium.js';
 import { canUseNetns, createNamespaces, IN_NETNS_ENV, innerFailure, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, startConsultChain } from './chain.js';
-import { CAPTURE_PEER } from './page-media.js';
+import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
 import { PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/conversation.browser.test.ts';
@@ -39,7 +47,24 @@ if (skipReason && !inside) console.warn(`conversation browser test skipped: ${sk
 const SPECIALIST = { id: 'dr-convo', name: 'Dr Paul Gériatre', password: 'convo-geria-2026!' };
 const PATIENT = { id: 'ehpad-r7', family: 'DURAND', given: 'Louise', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10' };
 const GATEWAY_ID = 'cart-convo';
-const INNER_TESTS = 4;
+const INNER_TESTS = 5;
+const CART_LABEL = `Chariot ${GATEWAY_ID}`;
+const GUESTS = ['Dr Petit, médecin traitant', 'Mme Lenoir, interprète'] as const;
+
+/** Init script: the page's WebSockets (a test sends on the guest's own socket what a tampered page would). */
+function CAPTURE_SOCKETS(): void {
+  const w = window as unknown as { __sockets: WebSocket[]; __got: string[]; WebSocket: typeof WebSocket };
+  const Base = w.WebSocket;
+  w.__sockets = [];
+  w.__got = [];
+  w.WebSocket = class extends Base {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      w.__sockets.push(this);
+      this.addEventListener('message', (e) => w.__got.push(String(e.data)));
+    }
+  };
+}
 
 describe.skipIf(skipReason !== null || inside)('the conversation both ways (re-run inside a network namespace)', () => {
   it('in a namespace with only lo', async () => {
@@ -47,12 +72,19 @@ describe.skipIf(skipReason !== null || inside)('the conversation both ways (re-r
     try {
       const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
       if (r.code !== 0) console.error(r.output);
+      else
+        console.log(
+          plain(r.output)
+            .split('\n')
+            .filter((l) => l.startsWith('four-party:'))
+            .join('\n'),
+        );
       expect(r.code, innerFailure(r.output)).toBe(0);
       expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
     } finally {
       await ns.destroy();
     }
-  }, 180_000);
+  }, 360_000);
 });
 
 export interface ConvoStats {
@@ -67,7 +99,13 @@ export interface ConvoStats {
 export function convoStats(page: Page): Promise<ConvoStats> {
   return page.evaluate(async () => {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
-    const pc = pcs.findLast((p) => p.connectionState !== 'closed' && p.getSenders().some((s) => s.track !== null));
+    // Not the peer connection with the act's room on the forwarding unit (its receive-only slots).
+    const pc = pcs.findLast(
+      (p) =>
+        p.connectionState !== 'closed' &&
+        p.getSenders().some((s) => s.track !== null) &&
+        p.getTransceivers().filter((t) => t.direction === 'recvonly').length < 4,
+    );
     const out = { state: pc?.connectionState ?? 'none', framesDecoded: 0, audioEnergy: 0, audioSamples: 0, sendsVideo: false };
     if (!pc) return out;
     out.sendsVideo = pc.getSenders().some((s) => s.track?.kind === 'video');
@@ -110,6 +148,8 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
   let specialist: Page;
   let nurse: Page;
   let problems: string[];
+  /** The act of the first tests (joined in the first, hung up in the fourth). */
+  let current = '';
 
   async function signIn(page: Page): Promise<void> {
     await page.goto(`${cloud.httpUrl}/consult?lang=fr`);
@@ -155,7 +195,7 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
   afterAll(() => chain?.stop(), 90_000);
 
   it('both ways: the specialist sees and hears the cart’s room, the cart sees and hears the specialist', async () => {
-    await callAndJoin(specialist);
+    current = await callAndJoin(specialist);
     await expect.poll(() => nurse.locator('#convo').isVisible(), { timeout: 15_000 }).toBe(true);
     await waitFor(async () => (await convoStats(specialist)).state === 'connected', { timeoutMs: 20_000, what: 'specialist convo peer' });
     await waitFor(async () => (await convoStats(nurse)).state === 'connected', { timeoutMs: 20_000, what: 'cart convo peer' });
@@ -207,6 +247,138 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
     });
     expect(constraints).toEqual({ ec: true, ns: true, agc: true });
   });
+
+  it('four parties: the cart, the specialist and two guests each see and hear the others; a guest may not speak for the cart', async () => {
+    const sid = current;
+    expect(sid).toMatch(/^[0-9a-f-]{36}$/);
+    const guests: { page: Page; browser: Browser; name: string }[] = [];
+    try {
+      for (const name of GUESTS) {
+        const invited = await specialist.evaluate(
+          async ([id, who]) => {
+            const r = await fetch(`/api/teleconsult/acts/${id}/guests`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ name: who }),
+            });
+            return { status: r.status, body: (await r.json()) as { url: string } };
+          },
+          [sid, name] as const,
+        );
+        expect(invited.status).toBe(201);
+        const browser = await launchChromium({ webrtc: true });
+        const page = await browser.newPage({ locale: 'fr-FR' });
+        guests.push({ page, browser, name });
+        page.on('pageerror', (e) => problems.push(`${name} pageerror: ${e.message}`));
+        await page.addInitScript(CAPTURE_PEER);
+        await page.addInitScript(CAPTURE_SOCKETS);
+        await page.goto(invited.body.url);
+        await page.waitForFunction(() => document.body.dataset.step === 'waiting');
+        await specialist
+          .locator('#participants-list li[data-state="waiting"]', { hasText: name })
+          .locator('button[data-action="admit"]')
+          .click();
+        await page.waitForFunction(() => document.body.dataset.step === 'admitted');
+      }
+      const [g1, g2] = guests as [(typeof guests)[0], (typeof guests)[0]];
+
+      // The cart, in the room: it decodes each guest, labelled with their name; the specialist is not in its slots.
+      for (const g of guests) await receives(nurse, await tileOf(nurse, '#convo-guests', g.name), 20, `the cart from ${g.name}`);
+      // Each guest decodes the cart, the specialist and the other guest.
+      for (const [g, other] of [
+        [g1, g2],
+        [g2, g1],
+      ] as const) {
+        for (const who of [CART_LABEL, 'Dr Paul Gériatre', other.name])
+          await receives(g.page, await tileOf(g.page, '#guest-room-tiles', who), 20, `${g.name} from ${who}`);
+      }
+      // The specialist decodes both guests through the unit, and the cart on the direct conversation only.
+      for (const g of guests)
+        await receives(specialist, await tileOf(specialist, '#unit-room-tiles', g.name), 20, `the specialist from ${g.name}`);
+      const shownAt = (page: Page, tiles: string, name: string) =>
+        page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) }).count();
+      expect(await shownAt(specialist, '#unit-room-tiles', CART_LABEL)).toBe(0);
+      expect(await shownAt(nurse, '#convo-guests', 'Dr Paul Gériatre')).toBe(0);
+      await convoGrows(specialist, 'framesDecoded', 'the cart’s room at the specialist, four in the act');
+      await convoGrows(nurse, 'audioEnergy', 'the specialist’s voice at the cart, four in the act');
+      // Uplink into the room per party (outbound RTP bytes of its unit peer), the cloud process's CPU and the
+      // unit's traffic over a window of 30 more frames from the first guest at the specialist (docs/conversation.md).
+      const parties = [
+        ['cart', nurse],
+        ['specialist', specialist],
+        ['guest 1', g1.page],
+        ['guest 2', g2.page],
+      ] as const;
+      const before = await Promise.all(parties.map(([, page]) => unitStats(page)));
+      const cpu0 = process.cpuUsage();
+      const unit0 = cloud.teleconsult.relay.unit.rooms.stats(sid);
+      const t0 = performance.now();
+      await receives(specialist, await tileOf(specialist, '#unit-room-tiles', g1.name), 30, 'the window');
+      const after = await Promise.all(parties.map(([, page]) => unitStats(page)));
+      const wallMs = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      const unit1 = cloud.teleconsult.relay.unit.rooms.stats(sid);
+      const up = parties.map(([who], i) => {
+        const [a, b] = [before[i], after[i]];
+        return `${who} ${a && b ? (((b.bytesSent - a.bytesSent) * 8) / (b.at - a.at)).toFixed(0) : '?'} kbit/s`;
+      });
+      const mbit = (x = 0, y = 0) => (((y - x) * 8) / wallMs / 1000).toFixed(2);
+      console.log(
+        `four-party: over ${(wallMs / 1000).toFixed(1)} s, uplink into the room: ${up.join(', ')}; test process (the cloud with its relay and unit, and the gateway) CPU ${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(1)} % of one core; unit in ${mbit(unit0?.rtpIn.bytes, unit1?.rtpIn.bytes)} Mbit/s, out ${mbit(unit0?.rtpOut.bytes, unit1?.rtpOut.bytes)} Mbit/s`,
+      );
+
+      // A guest's page speaks for the cart (names it): refused with a reason, written down; the socket stays.
+      await g1.page.evaluate(() => {
+        const w = window as unknown as { __sockets: WebSocket[] };
+        w.__sockets.at(-1)?.send(JSON.stringify({ type: 'unit-offer', sdp: 'v=0 forged', participantId: 'cart' }));
+      });
+      const refusals = () =>
+        g1.page.evaluate(() =>
+          (window as unknown as { __got: string[] }).__got
+            .map((m) => JSON.parse(m) as { type?: string; message?: string })
+            .filter((m) => m.type === 'error')
+            .map((m) => m.message ?? ''),
+        );
+      await expect.poll(async () => (await refusals()).length).toBe(1);
+      expect((await refusals())[0]).toMatch(/^unit-offer refused: .*participantId/);
+      await cloud.teleconsult.relay.flush();
+      const refused = (await cloud.store.listAudit({ sessionId: sid })).filter((e) => e.action === 'participant-message-refused');
+      expect(refused.map((e) => [e.actor, e.detail?.split(':')[0]])).toEqual([['link:guest', 'unit-offer']]);
+      expect(await g1.page.evaluate(() => document.body.dataset.step)).toBe('admitted');
+
+      // The nurse mutes: each guest's tile of the cart says « micro coupé »; back on, it clears.
+      await nurse.click('#convo-mic');
+      for (const g of guests) {
+        const tile = g.page.locator('#guest-room-tiles figure', { has: g.page.locator('figcaption', { hasText: CART_LABEL }) });
+        await expect.poll(() => tile.getAttribute('data-mic')).toBe('false');
+        expect(await tile.locator('.slot-state').textContent()).toBe('micro coupé');
+      }
+      await nurse.click('#convo-mic');
+      // A guest mutes and turns the camera off with their page's buttons: the three others' tiles of them say so.
+      await g1.page.click('#guest-room-mic');
+      await g1.page.click('#guest-room-cam');
+      expect(await g1.page.locator('#guest-room-mic').getAttribute('aria-pressed')).toBe('true');
+      for (const [page, tiles] of [
+        [nurse, '#convo-guests'],
+        [specialist, '#unit-room-tiles'],
+        [g2.page, '#guest-room-tiles'],
+      ] as const) {
+        const tile = page.locator(`${tiles} figure`, { has: page.locator('figcaption', { hasText: g1.name }) });
+        await expect.poll(() => tile.getAttribute('data-camera')).toBe('false');
+        expect(await tile.getAttribute('data-mic')).toBe('false');
+        expect(await tile.locator('.slot-state').textContent()).toBe('micro coupé · caméra coupée');
+      }
+      await g1.page.click('#guest-room-mic');
+      const back = nurse.locator('#convo-guests figure', { has: nurse.locator('figcaption', { hasText: g1.name }) });
+      await expect.poll(() => back.getAttribute('data-mic')).toBe('true');
+      expect(await back.getAttribute('data-camera')).toBe('false');
+      expect(problems).toEqual([]);
+    } finally {
+      for (const g of guests) await g.browser.close().catch(() => undefined);
+    }
+    // The guests gone, the cart's room goes on empty; its direct conversation with the specialist too.
+    await expect.poll(() => nurse.locator('#convo-guests figure:not([hidden])').count(), { timeout: 20_000 }).toBe(0);
+  }, 200_000);
 
   it('the nurse mutes: the specialist’s page says « micro coupé » and the cart’s voice energy stops growing', async () => {
     const live = await energyOver(specialist, 2);

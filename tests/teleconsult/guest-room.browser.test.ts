@@ -13,7 +13,10 @@
  * specialist removes the first guest: their page says so, its socket is closed with the reason, the
  * unit stops forwarding to and from them (their still-open peer connection decodes nothing more, the
  * others' slot of them empties and its frames stop, while the specialist's own encoder goes on); the
- * second guest goes on. Uplink per page, each browser's CPU and the cloud process's over a window, two
+ * second guest goes on. The home patient's own page then comes (a reload): let back in, it joins the room
+ * beside its direct call with the specialist; the guest and the patient decode each other through the
+ * unit, the room carries neither the patient nor the specialist to the other, and the patient's mute (the
+ * call's button) shows on the guest's tile of them. Uplink per page, each browser's CPU and the cloud process's over a window, two
  * and three parties, are printed (docs/conversation.md).
  *
  * WebRTC gathers every interface it sees: the file re-runs itself in a network namespace with only
@@ -25,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import { canUseNetns, IN_NETNS_ENV, innerFailure, rerunInNamespace } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
-import { CAPTURE_PEER } from './page-media.js';
+import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
 import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
@@ -56,7 +59,7 @@ describe.skipIf(skipReason !== null || inside)(
         );
       expect(r.code, innerFailure(r.output)).toBe(0);
       expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
-    }, 300_000);
+    }, 360_000);
   },
 );
 
@@ -91,61 +94,6 @@ function browserTicks(): Map<number, number> {
     if (root !== undefined) out.set(root, (out.get(root) ?? 0) + x.ticks);
   }
   return out;
-}
-
-/** Per m-line of the page's peer connection with the unit (the one with receive slots). */
-interface UnitStats {
-  state: string;
-  /** mid → frames decoded / audio energy received. */
-  inbound: Record<string, { framesDecoded: number; audioEnergy: number }>;
-  /** Bytes sent (all outbound RTP), video frames encoded, and the stats' clock (ms). */
-  bytesSent: number;
-  framesEncoded: number;
-  at: number;
-}
-
-function unitStats(page: Page): Promise<UnitStats> {
-  return page.evaluate(async () => {
-    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
-    // The unit's peer connection: the page's only one with receive-only slots (the home call's has none).
-    const pc = pcs.findLast((p) => p.getTransceivers().filter((t) => t.direction === 'recvonly').length >= 2);
-    const out: UnitStats = { state: pc?.connectionState ?? 'none', inbound: {}, bytesSent: 0, framesEncoded: 0, at: 0 };
-    if (!pc) return out;
-    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-      out.at = Math.max(out.at, Number(s.timestamp ?? 0));
-      if (s.type === 'inbound-rtp' && typeof s.mid === 'string')
-        out.inbound[s.mid] = { framesDecoded: Number(s.framesDecoded ?? 0), audioEnergy: Number(s.totalAudioEnergy ?? 0) };
-      if (s.type === 'outbound-rtp') {
-        out.bytesSent += Number(s.bytesSent ?? 0);
-        out.framesEncoded += Number(s.framesEncoded ?? 0);
-      }
-    });
-    return out;
-  });
-}
-
-/** The mids of the tile that carries `name` on this page (the unit's labels). */
-async function tileOf(page: Page, tiles: string, name: string): Promise<{ audio: string; video: string }> {
-  const fig = page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) });
-  await fig.waitFor({ timeout: 30_000 });
-  return { audio: (await fig.getAttribute('data-audio-mid')) ?? '', video: (await fig.getAttribute('data-video-mid')) ?? '' };
-}
-
-/** Frames decoded and audio energy from `mids` grow by more than `frames` frames and some energy. */
-async function receives(page: Page, mids: { audio: string; video: string }, frames: number, what: string): Promise<void> {
-  const a = await unitStats(page);
-  let b = a;
-  await waitFor(
-    async () => {
-      b = await unitStats(page);
-      const vd = (b.inbound[mids.video]?.framesDecoded ?? 0) - (a.inbound[mids.video]?.framesDecoded ?? 0);
-      const ae = (b.inbound[mids.audio]?.audioEnergy ?? 0) - (a.inbound[mids.audio]?.audioEnergy ?? 0);
-      return vd > frames && ae > 0;
-    },
-    { timeoutMs: 60_000, intervalMs: 500, what: `${what}: more than ${frames} frames and audio energy` },
-  ).catch((e: unknown) => {
-    throw new Error(`${String(e)}; last stats ${JSON.stringify(b)}`);
-  });
 }
 
 /**
@@ -356,6 +304,39 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
     ]);
     // The second guest goes on with the specialist.
     await receives(guest2, await tileOf(guest2, '#guest-room-tiles', 'Dr Marc Blanc'), 20, 'the second guest from the specialist, after');
+
+    // The home patient's own page (its socket replaces the test's): let back in at once, it talks with the
+    // specialist directly and joins the room, where the guest sees and hears them and they the guest; the
+    // room carries neither the patient to the specialist nor the specialist to the patient.
+    p.ws.close();
+    await p.closed;
+    const pb = await launchChromium({ webrtc: true });
+    browsers.push(pb);
+    const context = await pb.newContext({ locale: 'fr-FR' });
+    const [cookieName, cookieValue] = l.cookie.split('=');
+    await context.addCookies([{ name: cookieName ?? '', value: cookieValue ?? '', domain: l.url.hostname, path: l.url.pathname }]);
+    const home = await context.newPage();
+    home.on('pageerror', (e) => problems.push(`patient pageerror: ${e.message}`));
+    await home.addInitScript(CAPTURE_PEER);
+    await home.goto(l.url.href);
+    await home.click('#check-start');
+    await home.waitForSelector('#check-sound:not([hidden])', { timeout: 30_000 });
+    await home.click('#check-sound');
+    await home.waitForSelector('#check-heard:not([hidden])');
+    await home.click('#check-heard');
+    // Their identity was confirmed on this device already: straight to waiting, and let in again at once.
+    await home.waitForFunction(() => document.body.dataset.step === 'admitted', undefined, { timeout: 30_000 });
+    await receives(guest2, await tileOf(guest2, '#guest-room-tiles', 'Jeanne Martin'), 20, 'the second guest from the patient');
+    await receives(home, await tileOf(home, '#guest-room-tiles', SECOND), 20, 'the patient from the second guest');
+    expect(await home.locator('#guest-room-buttons').isHidden()).toBe(true);
+    const shown = (page: Page, tiles: string, name: string) =>
+      page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) }).count();
+    expect(await shown(specialist, '#unit-room-tiles', 'Jeanne Martin')).toBe(0);
+    expect(await shown(home, '#guest-room-tiles', 'Dr Marc Blanc')).toBe(0);
+    // The patient mutes with the call's button: the guest's tile of them says so.
+    await home.click('#call-mic');
+    const patientTile = guest2.locator('#guest-room-tiles figure', { has: guest2.locator('figcaption', { hasText: 'Jeanne Martin' }) });
+    await expect.poll(() => patientTile.getAttribute('data-mic')).toBe('false');
     expect(problems).toEqual([]);
-  }, 280_000);
+  }, 330_000);
 });

@@ -9,7 +9,13 @@
  *   specialist and another specialist are refused with a clear error (audited), the sockets stay open;
  * - the specialist removes the guest: out of the room (the page's slot empties), told `removed`, their
  *   socket closed with a reason; each step audited (guest-media-joined, guest-media-left, guest-removed);
- * - the act ends (a home act's hang-up): the room closes, the page is told, the guest's page too.
+ * - the act ends (a home act's hang-up): the room closes, the page is told, the guest's page too;
+ *   the home patient joins the room once a guest is in, apart from the specialist (they talk directly);
+ * - a cart's act: the cart is told `ready` over MQTT when the specialist lets a guest in, its offer
+ *   (RtcUp unit) is answered, the guest's slot carries the cart by name, the specialist's slots never
+ *   carry the cart (nor the cart's the specialist), the cart's mute reaches the guest's labels; another
+ *   cart signaling for the act and a cart signaling before the room are refused (audited); the act's
+ *   end tells the cart `closed`.
  */
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '@telecart/cloud';
@@ -19,7 +25,7 @@ import { unitCodecs } from '../../cloud/src/media/forwarding-unit/unit-peer.js';
 import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
 import { inProgressAct } from '../../cloud/src/testing/act-record.js';
 import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
-import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud } from './support.js';
+import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
 
 let c: ConsultCloud;
 let blanc: string;
@@ -73,8 +79,8 @@ async function admit(doctor: PageSocket, sessionId: string, name: string): Promi
   return id;
 }
 
-/** A page's peer connection with the unit, played by werift: microphone out, one receive slot. */
-async function peer(): Promise<{ pc: RTCPeerConnection; offer: string; say: () => void }> {
+/** A page's peer connection with the unit, played by werift: microphone out, `slots` receive slots (one). */
+async function peer(slots = 1): Promise<{ pc: RTCPeerConnection; offer: string; say: () => void }> {
   const pc = new RTCPeerConnection({
     codecs: unitCodecs(),
     headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useAbsSendTime()] },
@@ -84,8 +90,10 @@ async function peer(): Promise<{ pc: RTCPeerConnection; offer: string; say: () =
   });
   closing.push(() => pc.close());
   const mic = pc.addTransceiver('audio', { direction: 'sendonly' });
-  pc.addTransceiver('audio', { direction: 'recvonly' });
-  pc.addTransceiver('video', { direction: 'recvonly' });
+  for (let k = 0; k < slots; k++) {
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.addTransceiver('video', { direction: 'recvonly' });
+  }
   await pc.setLocalDescription(await pc.createOffer());
   let seq = 1;
   const say = () => {
@@ -106,6 +114,7 @@ beforeAll(async () => {
     patients: [
       { id: 'p-home', family: 'Martin', given: 'Jeanne', birthDate: '1941-03-02', gateways: ['home-7'] },
       { id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', gateways: ['home-7'] },
+      { id: 'p-cart', family: 'Durand', given: 'Louise', birthDate: '1936-01-12', gateways: ['home-3'] },
     ],
     forwardingUnit: { hostAddresses: ['127.0.0.1'], rembBitsPerSecond: null },
   });
@@ -257,22 +266,58 @@ describe('guests’ media signaling with the forwarding unit', () => {
     const p = await participantSocket(c.cloud.httpUrl, l.url, l.cookie);
     if (typeof p === 'number') throw new Error(`patient socket refused: ${p}`);
     closing.push(async () => p.ws.close());
-    await admit(doctor, l.id, 'Jeanne Martin');
+    const patientId = await admit(doctor, l.id, 'Jeanne Martin');
     await p.next((m) => m.type === 'admitted');
     await until(() => doctor.received.some((m) => m.type === 'participant-admitted'), 'the patient admitted');
-    // The home patient's media are not the unit's (yet): refused on their socket.
+    // No guest in: no room for the home patient either (their media are the direct call's).
     p.send({ type: 'unit-offer', sdp: 'v=0 an offer' });
-    expect((await p.next((m) => m.type === 'error')).message).toBe('only guests’ media go through the forwarding unit');
+    expect((await p.next((m) => m.type === 'error')).message).toBe('the consultation’s room is not open');
 
     const invited = await invite(l.id, 'Paul, petit-fils');
     const g = await guestSocket(invited);
     closing.push(async () => g.ws.close());
     await admit(doctor, l.id, 'Paul, petit-fils');
     await g.next((m) => m.type === 'unit-ready');
-    const gp = await peer();
+    const gp = await peer(2);
     g.send({ type: 'unit-offer', sdp: gp.offer });
     await g.next((m) => m.type === 'unit-answer');
     expect(c.cloud.teleconsult.relay.unit.rooms.isOpen(l.id)).toBe(true);
+    // The specialist's page joins the room too.
+    const dp = await peer(2);
+    doctor.send({ type: 'unit-offer', sessionId: l.id, sdp: dp.offer });
+    await doctor.next((m) => m.type === 'unit-answer' && m.sessionId === l.id);
+
+    // A guest in: the home patient is told to join the room too, and does.
+    expect(await p.next((m) => m.type === 'unit-ready')).toMatchObject({ iceServers: expect.any(Array) });
+    const pp = await peer(2);
+    p.send({ type: 'unit-offer', sdp: pp.offer });
+    await p.next((m) => m.type === 'unit-answer');
+    const named = (ms: Json[]) => (slotsOf(ms) ?? []).map((x) => x.name).filter((x) => x !== null);
+    // The guest sees the patient and the specialist; the patient and the specialist see the guest only (they talk directly).
+    await until(() => named(g.got).length === 2, 'the guest’s two slots labelled');
+    expect(named(g.got).sort()).toEqual(['Dr Marc Blanc', 'Jeanne Martin']);
+    await until(() => named(p.got).length === 1, 'the patient’s slot labelled');
+    expect(named(p.got)).toEqual(['Paul, petit-fils']);
+    await c.cloud.teleconsult.relay.flush();
+    expect(named(doctor.received.filter((m) => m.sessionId === l.id))).toEqual(['Paul, petit-fils']);
+    // The patient mutes: the guest's slot of them says so.
+    p.send({ type: 'unit-media', mic: false, camera: true });
+    await until(
+      () =>
+        (slotsOf(g.got) as { name: string | null; mic?: boolean }[] | undefined)?.some(
+          (x) => x.name === 'Jeanne Martin' && x.mic === false,
+        ) === true,
+      'the patient’s mute at the guest',
+    );
+    expect((await audit(l.id, 'patient-media-joined')).map((e) => e.detail)).toEqual(['patient Jeanne Martin']);
+    // The patient's page reloads: out of the room, let back in at once, told to join the room again.
+    p.ws.close();
+    await until(() => !c.cloud.teleconsult.relay.unit.rooms.has(l.id, patientId), 'the patient out of the room');
+    const back = await participantSocket(c.cloud.httpUrl, l.url, l.cookie);
+    if (typeof back === 'number') throw new Error(`patient socket refused: ${back}`);
+    closing.push(async () => back.ws.close());
+    await back.next((m) => m.type === 'admitted');
+    expect(await back.next((m) => m.type === 'unit-ready')).toMatchObject({ iceServers: expect.any(Array) });
 
     doctor.send({ type: 'hangup', sessionId: l.id });
     expect(await doctor.next((m) => m.type === 'unit-closed' && m.sessionId === l.id)).toEqual({
@@ -285,5 +330,102 @@ describe('guests’ media signaling with the forwarding unit', () => {
     expect(c.cloud.teleconsult.relay.unit.rooms.isOpen(l.id)).toBe(false);
     expect((await audit(l.id, 'unit-room-closed')).map((e) => e.detail)).toEqual(['act completed']);
     expect((await audit(l.id, 'guest-media-left')).map((e) => e.detail)).toEqual(['guest Paul, petit-fils: the act ended (completed)']);
+    expect((await audit(l.id, 'patient-media-left')).map((e) => e.detail)).toEqual(['patient Jeanne Martin: left']);
+  }, 60_000);
+
+  it('a cart’s act: the cart joins the room over MQTT, apart from the specialist; others refused; closed at the end', async () => {
+    const cart = await TestCart.connect(c.cloud.mqttUrl, 'home-3');
+    const stranger = await TestCart.connect(c.cloud.mqttUrl, 'home-1');
+    const doctor = await PageSocket.open(c.cloud.httpUrl, blanc);
+    closing.push(
+      () => cart.close(),
+      () => stranger.close(),
+      () => doctor.close(),
+    );
+    const sid = randomUUID();
+    await cart.call(sid, 'p-cart');
+    await cart.status(sid, 'waiting');
+    doctor.send({ type: 'join', sessionId: sid });
+    await cart.next('start', (m) => m.sessionId === sid);
+    await cart.status(sid, 'in-progress');
+    const cp = await peer(3);
+    const offer = { v: 1, type: 'unit', sessionId: sid, signal: { kind: 'offer', sdp: cp.offer } } as const;
+
+    // No guest yet: no room, the cart's offer is refused (audited), nothing answered.
+    await cart.send(offer);
+    for (let i = 0; i < 200 && (await audit(sid, 'unit-signal-refused')).length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(c.cloud.teleconsult.relay.unit.rooms.isOpen(sid)).toBe(false);
+    expect((await audit(sid, 'unit-signal-refused')).map((e) => [e.actor, e.detail])).toEqual([
+      ['home-3', 'offer: no room open for this act'],
+    ]);
+
+    const invited = await invite(sid, 'Dr Petit, médecin traitant');
+    const g = await guestSocket(invited);
+    closing.push(async () => g.ws.close());
+    await admit(doctor, sid, 'Dr Petit, médecin traitant');
+    const ready = await cart.next('unit', (m) => m.sessionId === sid && m.signal.kind === 'ready');
+    expect(ready.signal).toMatchObject({ kind: 'ready', iceServers: expect.any(Array) });
+    await doctor.next((m) => m.type === 'unit-ready' && m.sessionId === sid);
+
+    // Another cart may not speak for this act (the relay knows carts by their MQTT identity).
+    await stranger.send({ ...offer, signal: { kind: 'media', mic: false, camera: false } }, 'home-1');
+    // A guest may not speak for the cart: their messages name nobody, one that does is refused.
+    g.send({ type: 'unit-offer', sdp: cp.offer, participantId: 'cart' });
+    expect(String((await g.next((m) => m.type === 'error')).message)).toMatch(/^unit-offer refused: .*participantId/);
+
+    await cart.send(offer);
+    const answer = await cart.next('unit', (m) => m.sessionId === sid && m.signal.kind === 'answer');
+    if (answer.signal.kind !== 'answer') throw new Error('not an answer');
+    await cp.pc.setRemoteDescription({ type: 'answer', sdp: answer.signal.sdp });
+    const gp = await peer(3);
+    g.send({ type: 'unit-offer', sdp: gp.offer });
+    const ga = await g.next((m) => m.type === 'unit-answer');
+    await gp.pc.setRemoteDescription({ type: 'answer', sdp: String(ga.sdp) });
+    const dp = await peer(3);
+    doctor.send({ type: 'unit-offer', sessionId: sid, sdp: dp.offer });
+    const da = await doctor.next((m) => m.type === 'unit-answer' && m.sessionId === sid);
+    await dp.pc.setRemoteDescription({ type: 'answer', sdp: String(da.sdp) });
+
+    const cartSlots = () =>
+      cart.down.flatMap((m) => (m.type === 'unit' && m.sessionId === sid && m.signal.kind === 'slots' ? [m.signal.slots] : [])).at(-1) ??
+      [];
+    const named = (slots: { name: string | null }[] | undefined) => (slots ?? []).map((x) => x.name).filter((x) => x !== null);
+    await until(() => named(slotsOf(g.got)).length === 2, 'the guest’s slots labelled');
+    expect(named(slotsOf(g.got)).sort()).toEqual(['Chariot home-3', 'Dr Marc Blanc']);
+    await until(() => named(cartSlots()).length === 1 && cp.pc.connectionState === 'connected', 'the cart connected, its slot labelled');
+    // The cart and the specialist never receive each other through the room: their direct conversation carries them.
+    expect(named(cartSlots())).toEqual(['Dr Petit, médecin traitant']);
+    expect(named(slotsOf(doctor.received.filter((m) => m.sessionId === sid)))).toEqual(['Dr Petit, médecin traitant']);
+
+    // The cart's voice reaches the guest through the unit, on the slot labelled with the cart.
+    const slot = gp.pc.getTransceivers().find((t) => t.mid === slotsOf(g.got)?.find((x) => x.name === 'Chariot home-3')?.audioMid);
+    let heard = 0;
+    for (const track of slot?.receiver.tracks ?? []) track.onReceiveRtp.subscribe(() => heard++);
+    await until(() => {
+      cp.say();
+      return heard > 5;
+    }, 'the cart’s audio at the guest');
+
+    // The cart mutes: the guest's slot of the cart says so.
+    await cart.send({ ...offer, signal: { kind: 'media', mic: false, camera: true } });
+    await until(
+      () =>
+        (slotsOf(g.got) as { name: string | null; mic?: boolean }[] | undefined)?.some(
+          (x) => x.name === 'Chariot home-3' && x.mic === false,
+        ) === true,
+      'the cart’s mute at the guest',
+    );
+    expect(c.cloud.teleconsult.relay.metrics().malformed.mqtt['wrong-gateway']).toBeGreaterThan(0);
+    expect((await audit(sid, 'cart-media-joined')).map((e) => e.actor)).toEqual(['home-3']);
+    expect((await audit(sid, 'participant-message-refused')).map((e) => e.detail?.split(':')[0])).toEqual(['unit-offer']);
+
+    // The act ends (not-done: the test's cart never connected the act's own media peer): the cart is told its room closed.
+    doctor.send({ type: 'hangup', sessionId: sid });
+    expect((await cart.next('unit', (m) => m.sessionId === sid && m.signal.kind === 'closed')).signal).toEqual({
+      kind: 'closed',
+      reason: 'not-done',
+    });
+    expect((await audit(sid, 'cart-media-left')).map((e) => e.detail)).toEqual(['the act ended (not-done)']);
+    expect(c.cloud.teleconsult.relay.unit.rooms.isOpen(sid)).toBe(false);
   }, 60_000);
 });

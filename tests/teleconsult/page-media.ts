@@ -1,7 +1,8 @@
 /**
  * What the browser tests read of the consultation page's media: the RTCPeerConnections it makes
  * (captured by an init script: the page keeps them in a closure), decoded frames and audio samples
- * from getStats, the ECG canvas state, and the gst-launch children left in this process.
+ * from getStats, the ECG canvas state, the gst-launch children left in this process, and per m-line
+ * what a page receives through the act's room on the forwarding unit (by the tile the unit labelled).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -97,4 +98,62 @@ export async function ecgState(page: Page): Promise<EcgState> {
     skipped: Number(el.getAttribute('data-skipped')),
     dropped: Number(el.getAttribute('data-dropped')),
   }));
+}
+
+// ── The page's peer connection with the act's room on the forwarding unit (guest-room and conversation tests) ──
+
+/** Per m-line of the page's peer connection with the unit (the one with receive slots). */
+export interface UnitStats {
+  state: string;
+  /** mid → frames decoded / audio energy received. */
+  inbound: Record<string, { framesDecoded: number; audioEnergy: number }>;
+  /** Bytes sent (all outbound RTP), video frames encoded, and the stats' clock (ms). */
+  bytesSent: number;
+  framesEncoded: number;
+  at: number;
+}
+
+export function unitStats(page: Page): Promise<UnitStats> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+    // The unit's peer connection: the page's one with receive-only slots, three (six m-lines) on every
+    // page (the home call's and the cart's conversation have none, the gateway's peer two at most).
+    const pc = pcs.findLast((p) => p.getTransceivers().filter((t) => t.direction === 'recvonly').length >= 4);
+    const out: UnitStats = { state: pc?.connectionState ?? 'none', inbound: {}, bytesSent: 0, framesEncoded: 0, at: 0 };
+    if (!pc) return out;
+    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+      out.at = Math.max(out.at, Number(s.timestamp ?? 0));
+      if (s.type === 'inbound-rtp' && typeof s.mid === 'string')
+        out.inbound[s.mid] = { framesDecoded: Number(s.framesDecoded ?? 0), audioEnergy: Number(s.totalAudioEnergy ?? 0) };
+      if (s.type === 'outbound-rtp') {
+        out.bytesSent += Number(s.bytesSent ?? 0);
+        out.framesEncoded += Number(s.framesEncoded ?? 0);
+      }
+    });
+    return out;
+  });
+}
+
+/** The mids of the tile that carries `name` on this page (the unit's labels). */
+export async function tileOf(page: Page, tiles: string, name: string): Promise<{ audio: string; video: string }> {
+  const fig = page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) });
+  await fig.waitFor({ timeout: 30_000 });
+  return { audio: (await fig.getAttribute('data-audio-mid')) ?? '', video: (await fig.getAttribute('data-video-mid')) ?? '' };
+}
+
+/** Frames decoded and audio energy from `mids` grow by more than `frames` frames and some energy. */
+export async function receives(page: Page, mids: { audio: string; video: string }, frames: number, what: string): Promise<void> {
+  const a = await unitStats(page);
+  let b = a;
+  await waitFor(
+    async () => {
+      b = await unitStats(page);
+      const vd = (b.inbound[mids.video]?.framesDecoded ?? 0) - (a.inbound[mids.video]?.framesDecoded ?? 0);
+      const ae = (b.inbound[mids.audio]?.audioEnergy ?? 0) - (a.inbound[mids.audio]?.audioEnergy ?? 0);
+      return vd > frames && ae > 0;
+    },
+    { timeoutMs: 60_000, intervalMs: 500, what: `${what}: more than ${frames} frames and audio energy` },
+  ).catch((e: unknown) => {
+    throw new Error(`${String(e)}; last stats ${JSON.stringify(b)}`);
+  });
 }

@@ -177,7 +177,7 @@ describe('the home patient’s conversation signaling', () => {
     expect(errorsOf(p).slice(0, 6)).toEqual(
       ['join', 'hangup', 'ptz move', 'report', 'convo', 'admit'].map(
         (t) =>
-          `'${t}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice)`,
+          `'${t}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media)`,
       ),
     );
     // Still open: the conversation goes on.
@@ -279,8 +279,8 @@ describe('guests on the participant socket', () => {
     g.send({ type: 'signal', signal: { kind: 'ready' } });
     await until(() => count(g.got, 'error', before) === 3);
     expect(errorsOf(g)).toEqual([
-      "'ptz preset-goto' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice)",
-      "'hangup' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice)",
+      "'ptz preset-goto' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media)",
+      "'hangup' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media)",
       'a guest’s media go through the forwarding unit (unit-offer, unit-ice), not this conversation',
     ]);
     expect(g.ws.readyState).toBe(g.ws.OPEN);
@@ -291,8 +291,11 @@ describe('guests on the participant socket', () => {
     expect((await audit(act.sessionId, 'participant-signal-refused')).map((e) => e.detail)).toEqual(['ready: guest']);
     expect(doctor.received.some((m) => m.type === 'participant-signal')).toBe(false);
     // The act was written straight to the store: the relay finds it without an owner and takes it back,
-    // telling the cart its specialist is reconnecting (a `session`). Nothing the guest sent reached it.
-    expect(cart.down.filter((m) => m.type !== 'session')).toEqual([]);
+    // telling the cart its specialist is reconnecting (a `session`); the guest's admission opened the act's
+    // room, which the cart is told to join (`unit` ready). Nothing the guest sent reached it.
+    expect(cart.down.filter((m) => m.type !== 'session').map((m) => (m.type === 'unit' ? `unit ${m.signal.kind}` : m.type))).toEqual([
+      'unit ready',
+    ]);
     expect((await c.cloud.store.getTeleconsultation(act.sessionId))?.status).toBe('in-progress');
     g.ws.close();
     await doctor.close();

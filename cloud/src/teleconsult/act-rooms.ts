@@ -1,9 +1,11 @@
 /**
  * The acts' rooms on the forwarding unit (cloud/src/media/forwarding-unit/, docs/conversation.md):
  * one room per act, opened when the specialist admits a guest, closed when the act ends. Each
- * participant's page (the specialist's, each guest's) has one peer connection with the room; this
- * module joins their offers, passes candidates both ways and tells each page who each of its slots
- * carries, by name. Who may signal for whom is the relay's business (relay.ts): here a member is
+ * participant's page (the specialist's, each guest's, the cart's, the home patient's) has one peer
+ * connection with the room; this module joins their offers, passes candidates both ways and tells each
+ * page who each of its slots carries, by name, with their microphone and camera on or off. A member
+ * joined as `direct` (the cart, the home patient: they talk with the specialist on their own peer
+ * connection) and the specialist never receive each other through the room: nobody hears anyone twice. Who may signal for whom is the relay's business (relay.ts): here a member is
  * whoever the relay says it is, and everything it is told goes back through `deliver`.
  */
 import type { IceCandidate } from '@telecart/protocol';
@@ -17,6 +19,8 @@ import {
 
 /** The room's member id of the specialist's page (guests are members under their participant id). */
 export const SPECIALIST_MEMBER = 'specialist';
+/** The room's member id of the cart's page (its act's cart; the home patient is a member under their participant id). */
+export const CART_MEMBER = 'cart';
 
 /** One slot of a viewer's peer connection as its page labels it: the m-lines and who they carry. */
 export interface LabelledSlot {
@@ -25,6 +29,15 @@ export interface LabelledSlot {
   /** The member the slot carries (null: empty), and their name for the label. */
   participantId: string | null;
   name: string | null;
+  /** The member's microphone and camera as their page last said (absent until it said). */
+  mic?: boolean;
+  camera?: boolean;
+}
+
+/** A member's microphone and camera on or off. */
+export interface MediaOnOff {
+  mic: boolean;
+  camera: boolean;
 }
 
 /** What a member's page is told by the unit. */
@@ -40,9 +53,9 @@ export interface ActRoomsOptions {
   /** A member's page gets a message of the unit (its answer comes back from join() too). */
   deliver(sessionId: string, memberId: string, message: UnitToPage): void;
   /** Builds an act's room (default: a ForwardingRoom with `room` options). */
-  createRoom?: (o: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError'>) => Room;
+  createRoom?: (o: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'apart'>) => Room;
   /** Options of the default room (hostAddresses in tests, receive buffers). */
-  room?: Omit<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'onTracks'>;
+  room?: Omit<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'onTracks' | 'apart'>;
   onError?: (sessionId: string, memberId: string, e: unknown) => void;
 }
 
@@ -52,6 +65,12 @@ interface ActRoom {
   names: Map<string, string>;
   /** Members whose offer the unit is answering: their candidates wait for it. */
   joining: Map<string, Promise<unknown>>;
+  /** Members on a direct peer connection with the specialist: the room does not carry them to each other. */
+  direct: Set<string>;
+  /** Members' microphone and camera, as their pages said. */
+  media: Map<string, MediaOnOff>;
+  /** Each viewer's last slots, to label them again when a source's microphone or camera changes. */
+  slots: Map<string, SlotAssignment[]>;
 }
 
 export class ActRooms {
@@ -63,13 +82,21 @@ export class ActRooms {
   open(sessionId: string): void {
     if (this.rooms.has(sessionId)) return;
     const names = new Map<string, string>();
-    const hooks: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError'> = {
+    const direct = new Set<string>();
+    const media = new Map<string, MediaOnOff>();
+    const last = new Map<string, SlotAssignment[]>();
+    const hooks: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'apart'> = {
       onIceCandidate: (id, candidate) => this.o.deliver(sessionId, id, { type: 'unit-ice', candidate }),
-      onAssignments: (viewer, slots) => this.o.deliver(sessionId, viewer, { type: 'unit-slots', slots: label(slots, names) }),
+      onAssignments: (viewer, slots) => {
+        last.set(viewer, slots);
+        this.o.deliver(sessionId, viewer, { type: 'unit-slots', slots: label(slots, names, media) });
+      },
       onError: (id, e) => this.o.onError?.(sessionId, id, e),
+      apart: (viewer, source) =>
+        (viewer === SPECIALIST_MEMBER && direct.has(source)) || (source === SPECIALIST_MEMBER && direct.has(viewer)),
     };
     const room = this.o.createRoom ? this.o.createRoom(hooks) : new ForwardingRoom({ ...this.o.room, ...hooks });
-    this.rooms.set(sessionId, { room, names, joining: new Map() });
+    this.rooms.set(sessionId, { room, names, joining: new Map(), direct, media, slots: last });
   }
 
   isOpen(sessionId: string): boolean {
@@ -87,12 +114,14 @@ export class ActRooms {
    * connection): its old peer leaves first. Refused (ForwardingUnitError) when the room is not open
    * or the offer is bad; the room goes on.
    */
-  async join(sessionId: string, memberId: string, name: string, offer: string): Promise<string> {
+  async join(sessionId: string, memberId: string, name: string, offer: string, o: { direct?: boolean } = {}): Promise<string> {
     const r = this.rooms.get(sessionId);
     if (!r) throw new ForwardingUnitError(`no room is open for act ${sessionId}: the specialist has admitted no guest`);
     if (r.names.has(memberId)) await this.leave(sessionId, memberId);
-    // Named before the join: the assignments it triggers label this member already.
+    // Named (and set apart from the specialist) before the join: the assignments it triggers use both.
     r.names.set(memberId, name);
+    if (o.direct) r.direct.add(memberId);
+    else r.direct.delete(memberId);
     const joined = r.room.join(memberId, { offer });
     r.joining.set(memberId, joined);
     try {
@@ -118,8 +147,23 @@ export class ActRooms {
     const r = this.rooms.get(sessionId);
     if (!r?.names.has(memberId)) return false;
     r.names.delete(memberId);
+    r.slots.delete(memberId);
     await r.room.leave(memberId);
     return true;
+  }
+
+  /**
+   * A member's microphone or camera went on or off: every viewer whose slot carries them is told
+   * (`unit-slots` again, with `mic` and `camera`). Kept for a member not in yet (said before its offer).
+   */
+  setMedia(sessionId: string, memberId: string, m: MediaOnOff): void {
+    const r = this.rooms.get(sessionId);
+    if (!r) return;
+    r.media.set(memberId, { mic: m.mic, camera: m.camera });
+    for (const [viewer, slots] of r.slots) {
+      if (slots.some((s) => s.source === memberId))
+        this.o.deliver(sessionId, viewer, { type: 'unit-slots', slots: label(slots, r.names, r.media) });
+    }
   }
 
   /** The act ended: every peer connection of its room closes. Returns the members that were in. */
@@ -143,11 +187,15 @@ export class ActRooms {
   }
 }
 
-function label(slots: SlotAssignment[], names: Map<string, string>): LabelledSlot[] {
-  return slots.map((s) => ({
-    audioMid: s.audioMid,
-    videoMid: s.videoMid,
-    participantId: s.source,
-    name: s.source === null ? null : (names.get(s.source) ?? null),
-  }));
+function label(slots: SlotAssignment[], names: Map<string, string>, media: Map<string, MediaOnOff>): LabelledSlot[] {
+  return slots.map((s) => {
+    const m = s.source === null ? undefined : media.get(s.source);
+    return {
+      audioMid: s.audioMid,
+      videoMid: s.videoMid,
+      participantId: s.source,
+      name: s.source === null ? null : (names.get(s.source) ?? null),
+      ...(m ? { mic: m.mic, camera: m.camera } : {}),
+    };
+  });
 }

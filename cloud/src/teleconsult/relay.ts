@@ -255,6 +255,11 @@ export class TeleconsultRelay {
     this.unit = new UnitSignaling({
       participants: this.participants,
       iceServers: (sessionId, party) => this.partyIceServers(sessionId, party),
+      cartOf: (sessionId) => {
+        const l = this.live.get(sessionId);
+        return l && l.rec.status === 'in-progress' ? { gatewayId: l.rec.gatewayId, name: `Chariot ${l.rec.gatewayId}` } : null;
+      },
+      toCart: (gatewayId, sessionId, signal) => this.toGateway(gatewayId, { v: 1, type: 'unit', sessionId, signal }),
       audit: (e) => this.audit(e),
       ...(opts.forwardingUnit ? { rooms: { room: opts.forwardingUnit } } : {}),
       onError: (sessionId, member, e) =>
@@ -499,6 +504,16 @@ export class TeleconsultRelay {
           return;
         }
         l.peer.send({ type: 'convo', sessionId: msg.sessionId, signal: msg.signal });
+        return;
+      case 'unit':
+        // The cart's page and its own act's room on the forwarding unit (this cart's act: checked above).
+        if (l.rec.status !== 'in-progress') {
+          this.mqttMalformed('bad-state', gw, topic, undefined, `unit ${msg.signal.kind} while the session is ${l.rec.status}`);
+          return;
+        }
+        void this.unit.fromCart(gw, msg.sessionId, msg.signal, { patientId: l.rec.patientId }).then((refused) => {
+          if (refused) this.once.warn(gw, 'unit-refused', { topic, error: refused }, 'teleconsult: a cart’s unit signal was refused');
+        });
         return;
       case 'error':
         this.opts.logger.warn({ gatewayId: gw, sessionId: msg.sessionId, error: msg.message }, 'teleconsult: the cart reports an error');
@@ -817,7 +832,7 @@ export class TeleconsultRelay {
       if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);
       return;
     }
-    if (msg.type === 'unit-offer' || msg.type === 'unit-ice') {
+    if (msg.type === 'unit-offer' || msg.type === 'unit-ice' || msg.type === 'unit-media') {
       void this.unit.fromPage(peer, msg).then((refused) => {
         if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);
       });
@@ -1036,7 +1051,7 @@ export class TeleconsultRelay {
     return this.partyIceServers(l.rec.sessionId, party);
   }
 
-  private partyIceServers(sessionId: string, party: 'cart' | 'specialist' | 'guest'): TeleconsultConfig['iceServers'] {
+  private partyIceServers(sessionId: string, party: 'cart' | 'specialist' | 'guest' | 'patient'): TeleconsultConfig['iceServers'] {
     const { turn, config } = this.opts;
     if (!turn) return config.iceServers;
     const { urls, username, credential } = issueTurnCredentials(turn, `${sessionId}.${party}`, this.now().getTime());
@@ -1070,7 +1085,7 @@ export class TeleconsultRelay {
   /**
    * A home patient's socket opened: the act goes to the waiting room; a patient back in an act
    * they were admitted to (in progress) is let in again at once, and talks with their specialist's
-   * page if one is open.
+   * page if one is open (and joins the act's room again when guests are in).
    */
   private participantArrived(e: ParticipantEntry): void {
     if (e.role !== 'patient') return;
@@ -1079,7 +1094,11 @@ export class TeleconsultRelay {
       if (!by || !this.participants.find(e.id)) return;
       this.participants.readmit(e.id, by.name);
       const page = [...this.peers].reverse().find((p) => p.specialist.id === by.id);
-      if (page) this.participantSignals.admitted(page, e.sessionId, e.id);
+      if (page) {
+        this.participantSignals.admitted(page, e.sessionId, e.id);
+        // Guests in: back into the act's room too.
+        this.unit.admitted(page, e.sessionId, e.id);
+      }
     });
   }
 

@@ -7,6 +7,13 @@
  *   page / guest ─unit-offer─▶ room.join ─unit-answer─▶ the same page
  *   page / guest ─unit-ice─▶ room;  room ─unit-ice, unit-slots (who each slot carries, by name)─▶ page
  *   guest removed or gone ─▶ room.leave;  act ended ─▶ room closed, `unit-closed` to the page
+ *   a cart's act: `unit ready` (TURN `<act>.cart`) to the cart over MQTT rtc/down; its offer, candidates,
+ *                 microphone and camera over rtc/up (RtcUp unit, the relay checked it is this cart's act)
+ *   a home act: `unit-ready` (TURN `<act>.patient`) to the admitted patient on their socket
+ *   page / guest / cart / patient ─media {mic, camera}─▶ the others' `unit-slots` say it
+ *
+ * The cart and the home patient keep their direct conversation with the specialist: in the room they
+ * are `direct` members (act-rooms.ts), so the specialist and they never receive each other twice.
  *
  * The rules: the room of an act is open only once its specialist admitted a guest; on the
  * specialist's side only the page that admitted the act's guests signals (another page, another
@@ -14,20 +21,27 @@
  * themself in their own act (their socket says who and where: their messages name neither). Each
  * guest joining, leaving or refused is an audit line about them.
  */
-import type { IceCandidate } from '@telecart/protocol';
+import type { IceCandidate, UnitFromCart, UnitToCart } from '@telecart/protocol';
 import type { AuditEventInput } from '../store/teleconsult-records.js';
-import { ActRooms, type ActRoomsOptions, SPECIALIST_MEMBER, type UnitToPage } from './act-rooms.js';
+import { ActRooms, type ActRoomsOptions, CART_MEMBER, SPECIALIST_MEMBER, type UnitToPage } from './act-rooms.js';
 import type { SignalingPage } from './participant-signaling.js';
 import type { ParticipantEntry, ParticipantRoom } from './participants.js';
 import type { Specialist } from './specialists.js';
 
-export type UnitFromParticipant = { type: 'unit-offer'; sdp: string } | { type: 'unit-ice'; candidate: IceCandidate };
+export type UnitFromParticipant =
+  | { type: 'unit-offer'; sdp: string }
+  | { type: 'unit-ice'; candidate: IceCandidate }
+  | { type: 'unit-media'; mic: boolean; camera: boolean };
 export type UnitFromPage = { sessionId: string } & UnitFromParticipant;
 
 export interface UnitSignalingOptions {
   participants: ParticipantRoom;
   /** The ICE servers (the act's TURN credentials) of one party of the act. */
-  iceServers(sessionId: string, party: 'specialist' | 'guest'): unknown[];
+  iceServers(sessionId: string, party: 'specialist' | 'guest' | 'cart' | 'patient'): unknown[];
+  /** The act's cart when it is a cart's act in progress here (its gateway and the label the others see); null otherwise. */
+  cartOf(sessionId: string): { gatewayId: string; name: string } | null;
+  /** Sends the act's room's signaling to a cart's page (RtcDown unit, MQTT rtc/down). */
+  toCart(gatewayId: string, sessionId: string, signal: UnitToCart): void;
   audit(e: Omit<AuditEventInput, 'at'>): void;
   /** Options of each act's room (tests: hostAddresses; default every interface). */
   rooms?: Pick<ActRoomsOptions, 'room' | 'createRoom'>;
@@ -46,8 +60,10 @@ export class UnitSignaling {
   readonly rooms: ActRooms;
   /** Act → the page that admitted its guests: the specialist's member of the room. */
   private readonly owners = new Map<string, Owned>();
-  /** Guest in a room → their act and name (the participant's entry is gone when they leave). */
-  private readonly guests = new Map<string, { sessionId: string; name: string }>();
+  /** Guest or home patient in a room → their act, name and role (the participant's entry is gone when they leave). */
+  private readonly guests = new Map<string, { sessionId: string; name: string; role: 'guest' | 'patient' }>();
+  /** Act → its cart, once the cart's page joined the room. */
+  private readonly carts = new Map<string, { gatewayId: string }>();
 
   constructor(private readonly o: UnitSignalingOptions) {
     this.rooms = new ActRooms({
@@ -60,7 +76,13 @@ export class UnitSignaling {
   /** A page admitted a participant: for a guest, the act's room opens and both pages are told to offer. */
   admitted(page: SignalingPage, sessionId: string, participantId: string): void {
     const e = this.o.participants.find(participantId);
-    if (e?.state !== 'admitted' || e.sessionId !== sessionId || e.role !== 'guest') return;
+    if (e?.state !== 'admitted' || e.sessionId !== sessionId) return;
+    if (e.role === 'patient') {
+      // A home patient let in (again) while guests are in: into the room too.
+      if (this.rooms.isOpen(sessionId)) e.send({ type: 'unit-ready', iceServers: this.o.iceServers(sessionId, 'patient') });
+      return;
+    }
+    if (e.role !== 'guest') return;
     const about = { sessionId, gatewayId: e.gatewayId, patientId: e.patientId };
     if (!this.rooms.isOpen(sessionId)) {
       this.rooms.open(sessionId);
@@ -71,6 +93,12 @@ export class UnitSignaling {
         ...about,
         detail: `for guest ${e.name}`,
       });
+      // The act's other party joins the room too: the cart (a cart's act) or the admitted home patient.
+      const cart = this.o.cartOf(sessionId);
+      if (cart) this.o.toCart(cart.gatewayId, sessionId, { kind: 'ready', iceServers: this.cartIceServers(sessionId) });
+      for (const p of this.o.participants.of(sessionId))
+        if (p.role === 'patient' && p.state === 'admitted')
+          p.send({ type: 'unit-ready', iceServers: this.o.iceServers(sessionId, 'patient') });
     }
     const owned = this.owners.get(sessionId);
     if (owned?.page !== page) {
@@ -117,6 +145,10 @@ export class UnitSignaling {
       return `no room of act ${msg.sessionId} is open for this page`;
     }
     owned.closed = false;
+    if (msg.type === 'unit-media') {
+      this.rooms.setMedia(msg.sessionId, SPECIALIST_MEMBER, msg);
+      return null;
+    }
     try {
       if (msg.type === 'unit-offer') {
         const sdp = await this.rooms.join(msg.sessionId, SPECIALIST_MEMBER, page.specialist.name, msg.sdp);
@@ -130,15 +162,19 @@ export class UnitSignaling {
 
   /** A guest's unit-offer or unit-ice (validated as ParticipantMessage); an error message when refused. */
   async fromParticipant(e: ParticipantEntry, msg: UnitFromParticipant): Promise<{ detail: string; message: string } | null> {
-    if (e.role !== 'guest') return { detail: `${msg.type}: ${e.role}`, message: 'only guests’ media go through the forwarding unit' };
     if (e.state !== 'admitted')
       return { detail: `${msg.type}: not admitted`, message: 'you have not been let in yet: wait for the specialist' };
     if (!this.rooms.isOpen(e.sessionId)) return { detail: `${msg.type}: no room open`, message: 'the consultation’s room is not open' };
+    if (msg.type === 'unit-media') {
+      this.rooms.setMedia(e.sessionId, e.id, msg);
+      return null;
+    }
     try {
       if (msg.type === 'unit-offer') {
-        const sdp = await this.rooms.join(e.sessionId, e.id, e.name, msg.sdp);
-        this.guests.set(e.id, { sessionId: e.sessionId, name: e.name });
-        this.o.participants.auditAbout(e, 'guest-media-joined', `guest ${e.name}`);
+        // The home patient talks with the specialist on their own peer connection: apart from them in the room.
+        const sdp = await this.rooms.join(e.sessionId, e.id, e.name, msg.sdp, { direct: e.role === 'patient' });
+        this.guests.set(e.id, { sessionId: e.sessionId, name: e.name, role: e.role });
+        this.o.participants.auditAbout(e, `${e.role}-media-joined`, `${e.role} ${e.name}`);
         // Gone while the unit answered: out again.
         if (!this.o.participants.find(e.id)) await this.guestGone(e.id, 'left');
         else e.send({ type: 'unit-answer', sdp });
@@ -163,9 +199,9 @@ export class UnitSignaling {
     this.o.audit({
       actor: by ? by.id : 'link:guest',
       actorRole: by ? by.role : 'anonymous',
-      action: 'guest-media-left',
+      action: `${g.role}-media-left`,
       ...(owned?.about ?? { sessionId: g.sessionId }),
-      detail: `guest ${g.name}: ${why}`,
+      detail: `${g.role} ${g.name}: ${why}`,
     });
   }
 
@@ -181,9 +217,21 @@ export class UnitSignaling {
       this.o.audit({
         actor: 'cloud',
         actorRole: 'system',
-        action: 'guest-media-left',
+        action: `${g.role}-media-left`,
         ...(owned?.about ?? { sessionId }),
-        detail: `guest ${g.name}: the act ended (${status})`,
+        detail: `${g.role} ${g.name}: the act ended (${status})`,
+      });
+    }
+    const cart = this.carts.get(sessionId);
+    this.carts.delete(sessionId);
+    if (cart) {
+      this.o.toCart(cart.gatewayId, sessionId, { kind: 'closed', reason: status });
+      this.o.audit({
+        actor: 'cloud',
+        actorRole: 'system',
+        action: 'cart-media-left',
+        ...(owned?.about ?? { sessionId }),
+        detail: `the act ended (${status})`,
       });
     }
     if (owned) {
@@ -195,11 +243,79 @@ export class UnitSignaling {
   async stop(): Promise<void> {
     this.owners.clear();
     this.guests.clear();
+    this.carts.clear();
     await this.rooms.closeAll();
+  }
+
+  /**
+   * The cart's page's signaling for its act's room (RtcUp unit; the relay checked that the act is
+   * this cart's and in progress). Refused with an audit line before the room is open; an error
+   * message for the cart's log, or null.
+   */
+  async fromCart(gatewayId: string, sessionId: string, signal: UnitFromCart, about: { patientId: string }): Promise<string | null> {
+    const cart = this.o.cartOf(sessionId);
+    if (!cart || cart.gatewayId !== gatewayId || !this.rooms.isOpen(sessionId)) {
+      this.o.audit({
+        actor: gatewayId,
+        actorRole: 'gateway',
+        action: 'unit-signal-refused',
+        sessionId,
+        gatewayId,
+        patientId: about.patientId,
+        detail: `${signal.kind}: no room open for this act`,
+      });
+      return `unit ${signal.kind} refused: no room is open for act ${sessionId}`;
+    }
+    if (signal.kind === 'media') {
+      this.rooms.setMedia(sessionId, CART_MEMBER, signal);
+      return null;
+    }
+    try {
+      if (signal.kind === 'offer') {
+        const sdp = await this.rooms.join(sessionId, CART_MEMBER, cart.name, signal.sdp, { direct: true });
+        if (!this.carts.has(sessionId))
+          this.o.audit({
+            actor: gatewayId,
+            actorRole: 'gateway',
+            action: 'cart-media-joined',
+            sessionId,
+            gatewayId,
+            patientId: about.patientId,
+            detail: `cart ${cart.name}`,
+          });
+        this.carts.set(sessionId, { gatewayId });
+        this.o.toCart(gatewayId, sessionId, { kind: 'answer', sdp });
+      } else await this.rooms.addIceCandidate(sessionId, CART_MEMBER, signal.candidate);
+      return null;
+    } catch (e) {
+      return `unit ${signal.kind} refused: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  /** A cart whose act's room is open asks again (its page reloaded, the gateway restarted): `ready` again. */
+  cartReady(sessionId: string): void {
+    const cart = this.o.cartOf(sessionId);
+    if (cart && this.rooms.isOpen(sessionId))
+      this.o.toCart(cart.gatewayId, sessionId, { kind: 'ready', iceServers: this.cartIceServers(sessionId) });
+  }
+
+  private cartIceServers(sessionId: string): Extract<UnitToCart, { kind: 'ready' }>['iceServers'] {
+    return this.o.iceServers(sessionId, 'cart') as Extract<UnitToCart, { kind: 'ready' }>['iceServers'];
   }
 
   private deliver(sessionId: string, member: string, m: UnitToPage): void {
     if (member === SPECIALIST_MEMBER) this.owners.get(sessionId)?.page.send({ sessionId, ...m });
-    else this.o.participants.find(member)?.send(m);
+    else if (member === CART_MEMBER) {
+      const cart = this.o.cartOf(sessionId);
+      if (!cart) return;
+      if (m.type === 'unit-ice') {
+        const c = m.candidate;
+        this.o.toCart(cart.gatewayId, sessionId, {
+          kind: 'ice',
+          candidate: { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null },
+        });
+      } else if (m.type === 'unit-slots') this.o.toCart(cart.gatewayId, sessionId, { kind: 'slots', slots: m.slots });
+      else this.o.toCart(cart.gatewayId, sessionId, { kind: 'answer', sdp: m.sdp });
+    } else this.o.participants.find(member)?.send(m);
   }
 }

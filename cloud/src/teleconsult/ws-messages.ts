@@ -64,6 +64,11 @@ export const BrowserMessage = Type.Union(
      */
     Type.Object({ type: Type.Literal('unit-offer'), sessionId: Uuid, sdp: Sdp }, { additionalProperties: false }),
     Type.Object({ type: Type.Literal('unit-ice'), sessionId: Uuid, candidate: IceCandidate }, { additionalProperties: false }),
+    /** The page's microphone and camera in the room on or off: the others' slots of it say so. */
+    Type.Object(
+      { type: Type.Literal('unit-media'), sessionId: Uuid, mic: Type.Boolean(), camera: Type.Boolean() },
+      { additionalProperties: false },
+    ),
   ],
   { $id: 'ConsultBrowserMessage' },
 );
@@ -78,11 +83,13 @@ export const ParticipantMessage = Type.Union(
   [
     Type.Object({ type: Type.Literal('signal'), signal: ConvoFromSpecialist }, { additionalProperties: false }),
     /**
-     * A guest's one peer connection with the act's room on the forwarding unit (unit-signaling.ts):
-     * no participant or act named, the socket says who and where.
+     * A guest's (or, with a guest in, the home patient's) one peer connection with the act's room on
+     * the forwarding unit (unit-signaling.ts): no participant or act named, the socket says who and where.
      */
     Type.Object({ type: Type.Literal('unit-offer'), sdp: Sdp }, { additionalProperties: false }),
     Type.Object({ type: Type.Literal('unit-ice'), candidate: IceCandidate }, { additionalProperties: false }),
+    /** Their microphone and camera on or off (the mute and camera buttons): the others' slots of them say so. */
+    Type.Object({ type: Type.Literal('unit-media'), mic: Type.Boolean(), camera: Type.Boolean() }, { additionalProperties: false }),
   ],
   { $id: 'ParticipantMessage' },
 );

@@ -12,6 +12,8 @@
  *     down quietly (its last states are not reported: the act goes on) and a fresh one offers
  *   RtcDown convo ↔ RtcUp convo → the conversation between the cart's page and the specialist's page
  *     (their own peer connection, docs/conversation.md), for the act in progress only
+ *   RtcDown unit ↔ RtcUp unit → the cart's page in the act's room on the cloud's forwarding unit (a
+ *     guest is in), for the act in progress only; its last `ready` is given again to a page opened later
  *
  * One live session at a time (a cart has one camera). Every payload from the cloud is validated;
  * a malformed one or one for another session is counted, logged once per kind, and dropped.
@@ -30,6 +32,8 @@ import {
   type SpecialistLink,
   type TeleconsultConsent,
   type TeleconsultStatus,
+  type UnitFromCart,
+  type UnitToCart,
 } from '@telecart/protocol';
 import type { CaptureSource } from '../audio/pipelines.js';
 import { type Logger, silentLogger } from '../logger.js';
@@ -134,6 +138,8 @@ export class TeleconsultAgent extends EventEmitter<{
   peer: [{ sessionId: string; state: PeerState }];
   /** Conversation signaling from the act's specialist, for the cart's page. */
   convo: [{ sessionId: string; signal: ConvoFromSpecialist }];
+  /** The act's room on the forwarding unit, for the cart's page. */
+  unit: [{ sessionId: string; signal: UnitToCart }];
 }> {
   private readonly logger: Logger;
   private readonly clock: Clock;
@@ -147,6 +153,8 @@ export class TeleconsultAgent extends EventEmitter<{
   private closed = false;
   /** The act whose specialist last asked for the conversation: a page (re)opened later is told too. */
   private convoReadyFor: string | null = null;
+  /** The act whose room on the forwarding unit the cart's page is to join (its `ready`), until the room closes. */
+  private unitReadyFor: { sessionId: string; signal: Extract<UnitToCart, { kind: 'ready' }> } | null = null;
   /** The ICE servers the cloud gave for the act's media (with its TURN credentials): the cart's page uses them too. */
   private iceFor: { sessionId: string; servers: IceServerConfig[] } | null = null;
   readonly counters: TeleconsultCounters = { downMessages: 0, malformed: 0, otherSession: 0, sessionsStarted: 0, sessionsClosed: 0 };
@@ -208,6 +216,19 @@ export class TeleconsultAgent extends EventEmitter<{
   convoReady(): string | null {
     const id = this.inProgress();
     return id !== null && this.convoReadyFor === id ? id : null;
+  }
+
+  /** The `ready` of the act in progress's room on the forwarding unit, for a page that (re)connects; null when none is open. */
+  unitReady(): { sessionId: string; signal: UnitToCart } | null {
+    const r = this.unitReadyFor;
+    return r !== null && r.sessionId === this.inProgress() ? r : null;
+  }
+
+  /** The cart's page's signaling with its act's room on the forwarding unit; refused for any act but the one in progress. */
+  async sendUnit(sessionId: string, signal: UnitFromCart): Promise<void> {
+    const live = this.inProgress();
+    if (live !== sessionId) throw new ConvoNotLiveError(sessionId, live);
+    await this.o.link.publish({ v: RTC_VERSION, type: 'unit', sessionId, signal });
   }
 
   /** The ICE servers for the conversation of the act in progress (none known: host candidates only). */
@@ -298,6 +319,20 @@ export class TeleconsultAgent extends EventEmitter<{
         }
         if (m.signal.kind === 'ready') this.convoReadyFor = m.sessionId;
         this.emit('convo', { sessionId: m.sessionId, signal: m.signal });
+        return;
+      }
+      case 'unit': {
+        if (this.inProgress() !== m.sessionId) {
+          this.counters.otherSession++;
+          this.warnOnce(
+            'unit-other-session',
+            `unit ${m.signal.kind} for session ${m.sessionId}, in progress: ${this.inProgress() ?? 'none'}`,
+          );
+          return;
+        }
+        if (m.signal.kind === 'ready') this.unitReadyFor = { sessionId: m.sessionId, signal: m.signal };
+        else if (m.signal.kind === 'closed') this.unitReadyFor = null;
+        this.emit('unit', { sessionId: m.sessionId, signal: m.signal });
         return;
       }
       case 'answer': {

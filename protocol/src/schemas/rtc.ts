@@ -139,6 +139,53 @@ export const ConvoFromSpecialist = Type.Union(
 );
 export type ConvoFromSpecialist = Static<typeof ConvoFromSpecialist>;
 
+// ── The act's room on the cloud's forwarding unit (docs/conversation.md, « The cart and the home patient in the room ») ──
+
+/** A slot of the cart's peer connection with the unit: its m-lines, who it carries (null: empty), their mic and camera. */
+const UnitSlotLabel = Type.Object(
+  {
+    audioMid: Type.Union([Type.String({ maxLength: 32 }), Type.Null()]),
+    videoMid: Type.Union([Type.String({ maxLength: 32 }), Type.Null()]),
+    participantId: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
+    name: Type.Union([Type.String({ maxLength: 128 }), Type.Null()]),
+    mic: Type.Optional(Type.Boolean()),
+    camera: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The cloud → the cart's page, for the act's room: `ready` (a guest is in: offer, with these ICE
+ * servers), the unit's `answer` and `ice`, `slots` (who each receive slot carries), `closed` (the
+ * room closed: the page leaves it). The cart's direct conversation peer with the specialist goes on.
+ */
+export const UnitToCart = Type.Union(
+  [
+    Type.Object({ kind: Type.Literal('ready'), iceServers: Type.Array(IceServer, { maxItems: 8 }) }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('answer'), sdp: Sdp }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('ice'), candidate: IceCandidate }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('slots'), slots: Type.Array(UnitSlotLabel, { maxItems: 8 }) }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('closed'), reason: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+  ],
+  { description: 'the act’s room on the forwarding unit, to the cart’s page' },
+);
+export type UnitToCart = Static<typeof UnitToCart>;
+
+/**
+ * The cart's page → the act's room: its offer (microphone and camera out, receive slots), its
+ * candidates, its microphone and camera on or off (shown to the others). No participant in it: the
+ * cloud knows the cart by its MQTT identity, and the act must be that cart's.
+ */
+export const UnitFromCart = Type.Union(
+  [
+    Type.Object({ kind: Type.Literal('offer'), sdp: Sdp }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('ice'), candidate: IceCandidate }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('media'), mic: Type.Boolean(), camera: Type.Boolean() }, { additionalProperties: false }),
+  ],
+  { description: 'the cart’s page to the act’s room on the forwarding unit' },
+);
+export type UnitFromCart = Static<typeof UnitFromCart>;
+
 /** Cloud → gateway. */
 export const RtcDown = Type.Union(
   [
@@ -179,6 +226,8 @@ export const RtcDown = Type.Union(
     ),
     /** The joined specialist's page to the cart's page: conversation signaling, relayed as is. */
     Type.Object({ v, type: Type.Literal('convo'), sessionId: Uuid, signal: ConvoFromSpecialist }, { additionalProperties: false }),
+    /** The act's room on the forwarding unit (a guest is in), to the cart's page. */
+    Type.Object({ v, type: Type.Literal('unit'), sessionId: Uuid, signal: UnitToCart }, { additionalProperties: false }),
   ],
   { $id: 'RtcDown' },
 );
@@ -233,6 +282,8 @@ export const RtcUp = Type.Union(
     ),
     /** The cart's page to the act's joined specialist: conversation signaling, relayed as is. */
     Type.Object({ v, type: Type.Literal('convo'), sessionId: Uuid, signal: ConvoFromCart }, { additionalProperties: false }),
+    /** The cart's page to its act's room on the forwarding unit (its own act only). */
+    Type.Object({ v, type: Type.Literal('unit'), sessionId: Uuid, signal: UnitFromCart }, { additionalProperties: false }),
   ],
   { $id: 'RtcUp' },
 );

@@ -5,13 +5,18 @@
  * m-line) per other participant the page may see; the unit answers and says which participant each
  * slot carries (`unit-slots`), which labels the slot's tile with their name. One tile per slot: a
  * <figure data-slot data-audio-mid data-video-mid data-participant> with its video (which plays the slot's sound too) and a
- * <figcaption> with the name; an empty slot is hidden. The wire format is the cloud's
+ * <figcaption> with the name; an empty slot is hidden. What the participant turned off (microphone,
+ * camera: their page's `unit-media`, passed on by the unit in `unit-slots`) shows in the tile
+ * (data-mic, data-camera and a line « micro coupé · caméra coupée »). The wire format is the cloud's
  * (teleconsult/ws-messages.ts); this module trusts the messages no further than it reads them.
  */
 import { type ConvoCandidate, capSender, type LocalMedia } from './conversation.js';
 import { el } from './dom.js';
 
-export type UnitOut = { type: 'unit-offer'; sdp: string } | { type: 'unit-ice'; candidate: ConvoCandidate };
+export type UnitOut =
+  | { type: 'unit-offer'; sdp: string }
+  | { type: 'unit-ice'; candidate: ConvoCandidate }
+  | { type: 'unit-media'; mic: boolean; camera: boolean };
 
 /** One slot as the unit labels it. */
 export interface UnitSlot {
@@ -19,6 +24,9 @@ export interface UnitSlot {
   videoMid: string | null;
   participantId: string | null;
   name: string | null;
+  /** What the participant said of their microphone and camera (absent: nothing said yet, taken as on). */
+  mic?: boolean;
+  camera?: boolean;
 }
 
 export interface UnitCallOptions {
@@ -29,6 +37,8 @@ export interface UnitCallOptions {
   /** Where the tiles go (replaced). */
   tiles: HTMLElement;
   send(m: UnitOut): void;
+  /** What a tile says of a participant's muted microphone and camera off, in the page's language. */
+  offTexts(): { mic: string; camera: string };
   onState(state: RTCPeerConnectionState): void;
   onError(message: string): void;
 }
@@ -37,6 +47,7 @@ interface Tile {
   figure: HTMLElement;
   video: HTMLVideoElement;
   caption: HTMLElement;
+  state: HTMLElement;
   stream: MediaStream;
   audioMid: string | null;
   videoMid: string | null;
@@ -93,13 +104,15 @@ export class UnitCall {
       const video = el('video', { autoplay: true, playsinline: true });
       video.srcObject = stream;
       const caption = el('figcaption', {});
+      const state = el('p', { class: 'slot-state' });
       const figure = el(
         'figure',
         { 'data-slot': k, 'data-audio-mid': s.audio.mid ?? '', 'data-video-mid': s.video.mid ?? '', 'data-tracks': 0, hidden: true },
         video,
         caption,
+        state,
       );
-      this.tiles.push({ figure, video, caption, stream, audioMid: s.audio.mid, videoMid: s.video.mid });
+      this.tiles.push({ figure, video, caption, state, stream, audioMid: s.audio.mid, videoMid: s.video.mid });
       return figure;
     });
     this.o.tiles.replaceChildren(...figures);
@@ -131,7 +144,18 @@ export class UnitCall {
       tile.figure.dataset.participant = who ?? '';
       tile.caption.textContent = typeof s.name === 'string' ? s.name : '';
       tile.video.setAttribute('aria-label', tile.caption.textContent);
+      const mic = who === null || s.mic !== false;
+      const camera = who === null || s.camera !== false;
+      tile.figure.dataset.mic = String(mic);
+      tile.figure.dataset.camera = String(camera);
+      const off = this.o.offTexts();
+      tile.state.textContent = [mic ? '' : off.mic, camera ? '' : off.camera].filter(Boolean).join(' · ');
     }
+  }
+
+  /** This page's microphone and camera on or off, for the others' tiles of it. */
+  media(state: { mic: boolean; camera: boolean }): void {
+    this.o.send({ type: 'unit-media', mic: state.mic, camera: state.camera });
   }
 
   close(): void {

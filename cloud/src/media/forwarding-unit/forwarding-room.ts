@@ -62,6 +62,8 @@ export interface ForwardingRoomOptions {
   /** The REMB the unit sends each source's browser every second (default 400 kbit/s); null: none. */
   rembBitsPerSecond?: number | null;
   schedule?: KeyframeRequesterOptions['schedule'];
+  /** Pairs that never receive each other (a direct peer connection carries them already, room-plan.ts). */
+  apart?: (viewer: string, source: string) => boolean;
   onIceCandidate: (participantId: string, c: IceCandidateInit) => void;
   onTracks?: (participantId: string, kinds: Kind[]) => void;
   onAssignments?: (viewerId: string, slots: SlotAssignment[]) => void;
@@ -106,7 +108,7 @@ const CLOCK_RATE: Record<Kind, number> = { audio: 48_000, video: 90_000 };
 
 export class ForwardingRoom {
   private readonly members = new Map<string, Member>();
-  private readonly plan = new RoomPlan();
+  private readonly plan: RoomPlan;
   private readonly clock: Clock;
   private readonly counters: ForwardingRoomStats = {
     participants: 0,
@@ -120,6 +122,7 @@ export class ForwardingRoom {
 
   constructor(private readonly o: ForwardingRoomOptions) {
     this.clock = o.clock ?? systemClock;
+    this.plan = new RoomPlan(o.apart);
     const remb = o.rembBitsPerSecond === undefined ? 400_000 : o.rembBitsPerSecond;
     if (remb !== null) {
       this.rembTimer = setInterval(() => this.sendRembs(remb), 1000);

@@ -33,4 +33,23 @@ describe('RoomPlan', () => {
     expect(changes).toContainEqual({ viewer: 'b', slot: 0, source: 'c' });
     expect(() => p.add('b', 1)).toThrow(/already/);
   });
+
+  it('two participants apart never receive each other, and leave that slot to someone else', () => {
+    // The specialist and the cart talk on their own peer connection: the unit does not carry them to each other.
+    const p = new RoomPlan((viewer, source) => [viewer, source].sort().join() === 'cart,specialist');
+    for (const id of ['cart', 'specialist', 'gp', 'daughter']) p.add(id, 3);
+    const sees = (id: string) =>
+      [0, 1, 2]
+        .map((k) => p.sourceIn(id, k))
+        .filter((x) => x !== null)
+        .sort();
+    expect(sees('cart')).toEqual(['daughter', 'gp']);
+    expect(sees('specialist')).toEqual(['daughter', 'gp']);
+    expect(sees('gp')).toEqual(['cart', 'daughter', 'specialist']);
+    expect(sees('daughter')).toEqual(['cart', 'gp', 'specialist']);
+    // A guest leaving frees a slot that the cart still does not give to the specialist.
+    p.remove('gp');
+    expect(sees('cart')).toEqual(['daughter']);
+    expect(sees('specialist')).toEqual(['daughter']);
+  });
 });

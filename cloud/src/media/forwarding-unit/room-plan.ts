@@ -3,7 +3,9 @@
  * receive slots (an audio and a video m-line per other participant it may see); slot k of a viewer
  * carries one source's audio and video. A newcomer takes a free slot of every viewer and gets a slot
  * for every participant already there; a participant who leaves frees their slots, which go to a
- * participant that was waiting for one (more participants than a viewer has slots).
+ * participant that was waiting for one (more participants than a viewer has slots). Two participants
+ * `apart` never receive each other (they already talk on a direct peer connection: the specialist and
+ * the cart, the specialist and the home patient), so neither hears the other twice.
  */
 
 export interface Assignment {
@@ -16,6 +18,9 @@ export interface Assignment {
 export class RoomPlan {
   /** viewer → its slots' sources (null = free), in join order. */
   private readonly slots = new Map<string, (string | null)[]>();
+
+  /** `apart(viewer, source)`: this viewer never receives this source (default: everyone receives everyone). */
+  constructor(private readonly apart: (viewer: string, source: string) => boolean = () => false) {}
 
   has(id: string): boolean {
     return this.slots.has(id);
@@ -66,7 +71,7 @@ export class RoomPlan {
     const out: Assignment[] = [];
     for (const [viewer, s] of this.slots) {
       for (const source of order) {
-        if (source === viewer || s.includes(source)) continue;
+        if (source === viewer || s.includes(source) || this.apart(viewer, source)) continue;
         const k = s.indexOf(null);
         if (k < 0) break;
         s[k] = source;

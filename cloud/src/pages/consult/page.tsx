@@ -95,12 +95,6 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
               </thead>
               <tbody id="room-list" />
             </table>
-            <section id="participants" hidden aria-labelledby="participants-heading">
-              <h3 id="participants-heading" data-i18n="participantsHeading">
-                {t.participantsHeading}
-              </h3>
-              <ul id="participants-list" />
-            </section>
             <section id="home-call" class="panel" hidden aria-labelledby="home-call-heading">
               <h3 id="home-call-heading" data-i18n="homeCallHeading">
                 {t.homeCallHeading}
@@ -121,6 +115,14 @@ export function renderConsultPage(o: { lang: Lang; timeZone: string }): string {
               </button>
               <p id="home-call-note" class="muted" />
             </section>
+          </section>
+
+          {/* Who waits to be let in (the home patient, guests): beside either view, a guest arrives during a cart's act too. */}
+          <section id="participants" class="panel" hidden aria-labelledby="participants-heading">
+            <h3 id="participants-heading" data-i18n="participantsHeading">
+              {t.participantsHeading}
+            </h3>
+            <ul id="participants-list" />
           </section>
 
           {/* The act's guests through the forwarding unit: shown beside either view (browser/unit-room.ts). */}

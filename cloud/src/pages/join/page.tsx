@@ -102,6 +102,15 @@ export function renderJoinPage(
               <h2 id="guest-room-title">{c.roomTitle}</h2>
               <div id="guest-room-tiles" class="tiles" />
               <video id="guest-room-self" autoplay muted playsinline aria-label={c.roomSelf} />
+              <div id="guest-room-buttons" class="call-buttons">
+                <button id="guest-room-mic" type="button" aria-pressed="false">
+                  {c.callMicOff}
+                </button>
+                <button id="guest-room-cam" type="button" aria-pressed="false">
+                  {c.callCamOff}
+                </button>
+              </div>
+              <p id="guest-room-state" hidden data-mic="" data-camera="" />
               <p id="guest-room-note" />
             </section>
             <section id="call" hidden aria-labelledby="call-title">

@@ -3,6 +3,7 @@ export const JOIN_CSS = `
 #call-video { display: block; width: 100%; max-width: 960px; aspect-ratio: 16 / 9; background: #000; border-radius: .4rem; }
 #call-self { width: 160px; border-radius: .3rem; background: #222; }
 .call-buttons { display: flex; flex-wrap: wrap; gap: 1rem; margin: 1rem 0; }
+.call-buttons[hidden] { display: none; }
 .call-buttons button { font-size: 1.5rem; padding: 1rem 1.5rem; min-width: 14rem; min-height: 4rem; border-width: 2px; }
 .call-buttons button[aria-pressed="true"] { background: var(--accent); color: #fff; }
 #call-remote-state { font-size: 1.35rem; font-weight: 600; min-height: 1.5em; }

@@ -3,6 +3,9 @@
  * /api/teleconsult/convo takes only the protocol's ConvoFromCart for the act in progress (400 off
  * the schema, 409 for any other act, nothing sent), and the event stream gives the cart's page the
  * act and the specialist's signals, with their `ready` again for a page that (re)connects later.
+ * POST /api/teleconsult/unit, the cart page's signals for the act's room on the cloud's forwarding
+ * unit, the same way (UnitFromCart only, the act in progress only); the room's `ready` is given again
+ * to a page that connects while the room is open, not after it closed.
  * Real Fastify on loopback and a real TeleconsultAgent on a recording signaling link.
  */
 import { randomUUID } from 'node:crypto';
@@ -124,5 +127,39 @@ describe('the conversation routes', () => {
       return kind === 'answer';
     });
     expect(live.at(-1)).toEqual({ event: 'convo', data: { sessionId: sid, signal: answer } });
+  });
+
+  it('the act’s room: the cart page’s unit signals for the act in progress only; its ready given again until the room closes', async () => {
+    const unit = (body: unknown) => app.inject({ method: 'POST', url: '/api/teleconsult/unit', payload: body as object });
+    const mute = { kind: 'media', mic: false, camera: true };
+    expect((await unit({ sessionId: sid, signal: mute })).statusCode).toBe(409);
+    inProgress(sid);
+    await settle();
+    expect((await unit({ sessionId: sid, signal: { kind: 'offer', sdp: 'v=0' } })).statusCode).toBe(202);
+    expect((await unit({ sessionId: other, signal: mute })).statusCode).toBe(409);
+    // What only the cloud sends, a participant named, an unknown field.
+    for (const signal of [
+      { kind: 'ready', iceServers: [] },
+      { kind: 'answer', sdp: 'v=0' },
+      { kind: 'offer', sdp: 'v=0', participantId: 'guest-1' },
+      { kind: 'media', mic: true },
+    ]) {
+      const bad = await unit({ sessionId: sid, signal });
+      expect(bad.statusCode, JSON.stringify(signal)).toBe(400);
+      expect(bad.json().message).toMatch(/^not a signal for the act's room: /);
+    }
+    expect(link.ups).toEqual([{ v: 1, type: 'unit', sessionId: sid, signal: { kind: 'offer', sdp: 'v=0' } }]);
+
+    const ready = { kind: 'ready', iceServers: [{ urls: 'turn:127.0.0.1:3478', username: 'u', credential: 'c' }] } as const;
+    link.down({ v: 1, type: 'unit', sessionId: other, signal: ready });
+    link.down({ v: 1, type: 'unit', sessionId: sid, signal: ready });
+    await settle();
+    expect(agent.counters.otherSession).toBe(1);
+    const seen = await eventsUntil(`${url}/api/teleconsult/convo/events`, (e) => e.event === 'unit');
+    expect(seen.at(-1)).toEqual({ event: 'unit', data: { sessionId: sid, signal: ready } });
+    // Closed: a page connecting now is not told to join.
+    link.down({ v: 1, type: 'unit', sessionId: sid, signal: { kind: 'closed', reason: 'completed' } });
+    await settle();
+    expect(agent.unitReady()).toBeNull();
   });
 });

@@ -2,15 +2,28 @@
  * The conversation's signaling for the cart's page (its own WebRTC peer with the specialist's page,
  * docs/conversation.md), through the gateway's MQTT link and the cloud relay:
  *   POST /api/teleconsult/convo           {sessionId, signal: ConvoFromCart} → 202 (RtcUp convo)
+ *   POST /api/teleconsult/unit            {sessionId, signal: UnitFromCart} → 202 (RtcUp unit: the act's room on
+ *                                          the cloud's forwarding unit, once a guest is in)
  *   GET  /api/teleconsult/convo/events    server-sent events: `act` {sessionId, status, iceServers} when the act
- *                                          changes, `convo` {sessionId, signal} from the specialist
+ *                                          changes, `convo` {sessionId, signal} from the specialist, `unit`
+ *                                          {sessionId, signal: UnitToCart} from the act's room
  * The body is checked against the protocol's schema (the cart's browser is not trusted either);
  * 409 for any act but the one in progress on this cart, 503 without teleconsultation or broker.
- * A page that (re)connects while the specialist waits for an offer gets their `ready` again.
+ * A page that (re)connects while the specialist waits for an offer gets their `ready` again, and the
+ * room's `ready` while the act's room is open.
  */
 import { STATUS_CODES } from 'node:http';
 import { type Static, Type } from '@sinclair/typebox';
-import { ConvoFromCart, type ConvoFromSpecialist, compile, formatIssues, SseStreams, Uuid } from '@telecart/protocol';
+import {
+  ConvoFromCart,
+  type ConvoFromSpecialist,
+  compile,
+  formatIssues,
+  SseStreams,
+  UnitFromCart,
+  type UnitToCart,
+  Uuid,
+} from '@telecart/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ConvoNotLiveError, type TeleconsultAgent, type TeleconsultView } from '../../teleconsult/agent.js';
 
@@ -18,6 +31,8 @@ const ConvoBody = Type.Object({ sessionId: Uuid, signal: ConvoFromCart }, { addi
 const NoQuery = Type.Object({}, { additionalProperties: false });
 /** Checked with the protocol's own validator: the refusal names the protocol's issues. */
 const checkBody = compile(ConvoBody);
+const UnitBody = Type.Object({ sessionId: Uuid, signal: UnitFromCart }, { additionalProperties: false });
+const checkUnitBody = compile(UnitBody);
 
 const SSE_RETRY_MS = 1000;
 const SSE_HEARTBEAT_MS = 25_000;
@@ -44,6 +59,20 @@ export function registerConversationRoutes(app: FastifyInstance, agent: Telecons
     }
   });
 
+  app.post<{ Body: unknown }>('/api/teleconsult/unit', { schema: { querystring: NoQuery } }, async (req, reply) => {
+    if (!agent) return problem(reply, 503, 'teleconsultation is not available on this gateway');
+    const v = checkUnitBody.validate(req.body);
+    if (!v.ok) return problem(reply, 400, `not a signal for the act's room: ${formatIssues(v.issues)}`.slice(0, 500));
+    const body: Static<typeof UnitBody> = v.value;
+    try {
+      await agent.sendUnit(body.sessionId, body.signal);
+      return reply.code(202).send({ sessionId: body.sessionId });
+    } catch (e) {
+      if (e instanceof ConvoNotLiveError) return problem(reply, 409, e.message);
+      return problem(reply, 503, `the signal could not reach the cloud: ${(e as Error).message}`);
+    }
+  });
+
   app.get('/api/teleconsult/convo/events', { schema: { querystring: NoQuery } }, (req, reply) => {
     if (!agent) return problem(reply, 503, 'teleconsultation is not available on this gateway');
     reply.hijack();
@@ -51,14 +80,19 @@ export function registerConversationRoutes(app: FastifyInstance, agent: Telecons
     const act = (v: TeleconsultView['session']) =>
       stream.send('act', v ? { sessionId: v.sessionId, status: v.status, iceServers: agent.convoIceServers(v.sessionId) } : null);
     const convo = (e: { sessionId: string; signal: ConvoFromSpecialist }) => stream.send('convo', e);
+    const unit = (e: { sessionId: string; signal: UnitToCart }) => stream.send('unit', e);
     agent.on('session', act);
     agent.on('convo', convo);
+    agent.on('unit', unit);
     stream.onClose(() => {
       agent.off('session', act);
       agent.off('convo', convo);
+      agent.off('unit', unit);
     });
     act(agent.status().session);
     const ready = agent.convoReady();
     if (ready) convo({ sessionId: ready, signal: { kind: 'ready' } });
+    const room = agent.unitReady();
+    if (room) unit(room);
   });
 }

@@ -212,6 +212,14 @@ export function renderNursePage(lang: Lang = 'fr', convo: NurseConversationSetup
               {t.convoCamOff}
             </button>
             <p id="convo-note" />
+            {/* The act's guests, through the cloud's forwarding unit (browser/guest-room.ts). */}
+            <section id="convo-guests-section" hidden aria-labelledby="convo-guests-heading">
+              <h3 id="convo-guests-heading" data-i18n="convoGuests">
+                {t.convoGuests}
+              </h3>
+              <div id="convo-guests" class="tiles" />
+              <p id="convo-guests-note" />
+            </section>
           </section>
           <section id="acts" aria-labelledby="acts-heading">
             <h2 id="acts-heading" data-i18n="actsHeading">

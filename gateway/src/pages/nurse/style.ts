@@ -41,4 +41,8 @@ export const NURSE_PAGE_CSS = `
   body[data-locked="1"] main, body[data-locked="1"] header label, body[data-locked="1"] #clear { display: none; }
   #nurse-name { font-weight: bold; }
   #nurse-lock, #nurse-change { min-height: 48px; }
+  #convo-guests { display: flex; flex-wrap: wrap; gap: .75em; }
+  #convo-guests figure { margin: 0; flex: 1 1 240px; max-width: 420px; }
+  #convo-guests video { display: block; width: 100%; aspect-ratio: 16 / 9; background: #000; }
+  #convo-guests figcaption { font-weight: bold; }
 `;

@@ -143,6 +143,9 @@ export const home = {
   // A guest's room through the forwarding unit (cloud/src/pages/join/browser/guest-room.ts).
   roomTitle: { fr: 'Les participants', en: 'The participants' },
   roomSelf: { fr: 'Vous', en: 'You' },
+  /** What another participant turned off, under their tile. */
+  roomRemoteMicOff: { fr: 'micro coupé', en: 'microphone muted' },
+  roomRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
   roomConnecting: { fr: 'Connexion avec la téléconsultation…', en: 'Connecting to the teleconsultation…' },
   roomLost: {
     fr: 'La liaison avec la téléconsultation est coupée. Rechargez la page pour revenir.',

@@ -73,6 +73,8 @@ export const nurse = {
   convoCamOn: { fr: 'Rétablir la caméra', en: 'Turn the camera on' },
   convoRemoteMicOff: { fr: 'micro coupé', en: 'microphone muted' },
   convoRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
+  /** The act's guests on the cart's page, through the cloud's forwarding unit. */
+  convoGuests: { fr: 'Invités', en: 'Guests' },
   convoNoMedia: {
     fr: 'Ni micro ni caméra : vous entendez et voyez sans être entendu',
     en: 'No microphone or camera: you see and hear without being heard',

@@ -9,6 +9,7 @@
 import { byId, ConversationPeer, type ConvoSignal, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { send } from './signaling.js';
+import { followMedia } from './unit-room.js';
 
 let sessionId: string | null = null;
 let iceServers: RTCIceServer[] = [];
@@ -26,7 +27,10 @@ function post(signal: ConvoSignal): void {
 }
 
 function sendState(): void {
-  if (opened) post({ kind: 'media', ...opened.state() });
+  if (!opened) return;
+  post({ kind: 'media', ...opened.state() });
+  // The guests hear and see the specialist through the act's room: the same mute there.
+  followMedia(opened.state());
 }
 
 /** Joined (or rejoined) the act: open the microphone and camera, then ask the cart's page to offer. */

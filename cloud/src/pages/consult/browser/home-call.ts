@@ -13,6 +13,7 @@ import { t } from './i18n.js';
 import { participantName } from './participants.js';
 import { send } from './signaling.js';
 import type { Participant } from './types.js';
+import { followMedia } from './unit-room.js';
 
 interface HomeCall {
   sessionId: string;
@@ -34,6 +35,7 @@ function post(c: HomeCall, signal: ConvoSignal): void {
 
 function sendState(): void {
   if (call && opened) post(call, { kind: 'media', ...opened.state() });
+  if (opened) followMedia(opened.state());
 }
 
 /** This page admitted a participant: get the camera and microphone ready, wait for their page's `ready`. */

@@ -3,19 +3,24 @@
  * page admitted a guest, the cloud says `unit-ready` (the act's ICE servers) and the page opens one
  * peer connection with the act's room (ui/src/browser/unit-call.ts): its camera and microphone out,
  * three receive slots in, each a tile in #unit-room-tiles labelled with the participant's name
- * (`unit-slots`). Signaled over /consult/ws. Apart from the cart's media (peer.ts: PTZ video,
- * stethoscope, ECG), which stay a direct connection with the cart.
+ * (`unit-slots`), with what they turned off. Signaled over /consult/ws. Apart from the cart's media
+ * (peer.ts: PTZ video, stethoscope, ECG) and the conversation with the cart or the home patient
+ * (conversation.ts, home-call.ts), which stay direct: the room never carries the cart or the home
+ * patient to this page (nor this page to them). The conversation's mute and camera-off apply here too
+ * (followMedia), and the guests' tiles of the specialist say so.
  */
 import { byId, LocalMedia, UnitCall } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { send } from './signaling.js';
 
-/** The other participants this page may see at once (guests, and later the cart or the patient). */
+/** The other participants this page may see at once through the room: guests (the cart or the home patient come on their direct peer, never in these slots). */
 const SLOTS = 3;
 
 let call: { sessionId: string; unit: UnitCall } | null = null;
 let local: Promise<LocalMedia> | null = null;
 let note = '';
+/** The conversation's mute and camera-off, applied to the room's tracks too (followMedia). */
+let followed: { mic: boolean; camera: boolean } | null = null;
 
 async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<void> {
   local ??= LocalMedia.open();
@@ -29,6 +34,7 @@ async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<voi
     slots: SLOTS,
     tiles: byId('unit-room-tiles'),
     send: (out) => send({ ...out, sessionId }),
+    offTexts: () => ({ mic: t().convoRemoteMicOff, camera: t().convoRemoteCamOff }),
     onState: (s) => {
       byId('unit-room').dataset.state = s;
     },
@@ -40,7 +46,12 @@ async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<voi
   call = { sessionId, unit };
   note = '';
   renderUnitRoom();
+  if (followed) {
+    m.setMic(followed.mic);
+    m.setCamera(followed.camera);
+  }
   await unit.offer();
+  unit.media(m.state());
 }
 
 /** A unit-* message of the cloud (ready, answer, ice, slots, closed). */
@@ -63,6 +74,19 @@ export function onUnitMessage(m: { type: string; sessionId?: unknown; [k: string
     note = t().unitRoomClosed;
     renderUnitRoom();
   }
+}
+
+/**
+ * The specialist's mute or camera-off on the conversation with the cart or the home patient: the same
+ * on the room's tracks, and the guests' tiles of the specialist say so (`unit-media`).
+ */
+export function followMedia(s: { mic: boolean; camera: boolean }): void {
+  followed = s;
+  void local?.then((m) => {
+    m.setMic(s.mic);
+    m.setCamera(s.camera);
+    call?.unit.media(m.state());
+  });
 }
 
 export function endUnitRoom(): void {

@@ -19,12 +19,15 @@ export interface Call {
   again(): void;
   /** The socket closed: the peer goes. */
   stop(): void;
+  /** The conversation's microphone and camera (the act's room on the forwarding unit sends them too, guest-room.ts). */
+  media(): Promise<LocalMedia>;
 }
 
 /** What this page may send: the answer side (the cloud refuses anything else). */
 type Outgoing = Exclude<ConvoSignal, { kind: 'offer' }>;
 
-export function startCall(t: Texts, ws: WebSocket, iceServersUrl: string): Call {
+/** `onMedia`: the microphone or camera went on or off (the act's room tells the guests). */
+export function startCall(t: Texts, ws: WebSocket, iceServersUrl: string, onMedia: () => void = () => undefined): Call {
   let peer: ConversationPeer | null = null;
   let opened: LocalMedia | null = null;
   let remote: { mic: boolean; camera: boolean } | null = null;
@@ -39,6 +42,7 @@ export function startCall(t: Texts, ws: WebSocket, iceServersUrl: string): Call 
   };
   const sendState = () => {
     if (opened) post({ kind: 'media', ...opened.state() });
+    onMedia();
   };
 
   function render(): void {
@@ -131,6 +135,9 @@ export function startCall(t: Texts, ws: WebSocket, iceServersUrl: string): Call 
           render();
           return;
       }
+    },
+    media() {
+      return local;
     },
     again() {
       if (opened && !stopped) {

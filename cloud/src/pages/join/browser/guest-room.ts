@@ -4,9 +4,13 @@
  * teleconsult/unit-signaling.ts). On `unit-ready` the page opens its camera and microphone and offers
  * (three receive slots: the specialist, and up to two others); the unit's answer, candidates and
  * `unit-slots` (who each slot carries, by name) come back on the same socket. Each other participant
- * is a tile in #guest-room-tiles, labelled with their name.
+ * is a tile in #guest-room-tiles, labelled with their name, with what they turned off (« micro coupé »).
+ * A guest's own mute and camera buttons (#guest-room-mic, #guest-room-cam) act on their tracks and are
+ * told to the others (`unit-media`). The home patient, with a guest in, joins the same way (`shared`:
+ * the conversation's microphone and camera, whose buttons are the call's; call.ts) beside their direct
+ * conversation with the specialist, whom the room does not carry to them.
  */
-import { byId, LocalMedia, UnitCall } from '@telecart/ui/browser';
+import { byId, LocalMedia, renderMediaControls, UnitCall } from '@telecart/ui/browser';
 import type { home, TextsOf } from '@telecart/ui/i18n';
 
 /** The other participants a guest may see at once (the specialist, the cart or the patient, another guest). */
@@ -15,22 +19,53 @@ const SLOTS = 3;
 export interface GuestRoom {
   /** A unit-* message of the cloud; false when it is not one. */
   onMessage(m: { type?: unknown; [k: string]: unknown }): boolean;
+  /** The shared microphone or camera went on or off (the home patient's call buttons): the others are told. */
+  mediaChanged(): void;
   stop(): void;
 }
 
-export function startGuestRoom(t: TextsOf<typeof home>, ws: WebSocket): GuestRoom {
+/** `shared`: the home patient's conversation media (opened by call.ts); null: a guest, whose page opens its own. */
+export function startGuestRoom(t: TextsOf<typeof home>, ws: WebSocket, shared: (() => Promise<LocalMedia> | null) | null): GuestRoom {
   let call: UnitCall | null = null;
   let local: LocalMedia | null = null;
   let stopped = false;
+  const mic = byId('guest-room-mic');
+  const cam = byId('guest-room-cam');
+  const buttons = byId('guest-room-buttons');
   const note = byId('guest-room-note');
   const section = byId('guest-room');
   const send = (m: unknown) => {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
   };
 
+  function render(): void {
+    const s = local?.state() ?? { mic: true, camera: true };
+    renderMediaControls({ mic, cam, remoteState: byId('guest-room-state') }, s, null, {
+      micOff: t.callMicOff,
+      micOn: t.callMicOn,
+      camOff: t.callCamOff,
+      camOn: t.callCamOn,
+      remoteMicOff: '',
+      remoteCamOff: '',
+    });
+  }
+  function toggle(which: 'mic' | 'camera'): void {
+    if (!local) return;
+    const s = local.state();
+    if (which === 'mic') local.setMic(!s.mic);
+    else local.setCamera(!s.camera);
+    render();
+    call?.media(local.state());
+  }
+  mic.addEventListener('click', () => toggle('mic'));
+  cam.addEventListener('click', () => toggle('camera'));
+
   async function start(iceServers: RTCIceServer[]): Promise<void> {
-    local ??= await LocalMedia.open();
+    local ??= await (shared?.() ?? LocalMedia.open());
     if (stopped) return;
+    // The home patient's buttons are the call's (the same tracks); a guest's are these.
+    buttons.hidden = shared !== null;
+    render();
     call?.close();
     section.hidden = false;
     note.textContent = t.roomConnecting;
@@ -41,6 +76,7 @@ export function startGuestRoom(t: TextsOf<typeof home>, ws: WebSocket): GuestRoo
       slots: SLOTS,
       tiles: byId('guest-room-tiles'),
       send,
+      offTexts: () => ({ mic: t.roomRemoteMicOff, camera: t.roomRemoteCamOff }),
       onState: (s) => {
         section.dataset.state = s;
         note.textContent = s === 'connected' ? '' : s === 'failed' ? t.roomLost : note.textContent;
@@ -51,6 +87,7 @@ export function startGuestRoom(t: TextsOf<typeof home>, ws: WebSocket): GuestRoo
     });
     call = c;
     await c.offer();
+    c.media(local.state());
   }
 
   return {
@@ -74,11 +111,15 @@ export function startGuestRoom(t: TextsOf<typeof home>, ws: WebSocket): GuestRoo
           return false;
       }
     },
+    mediaChanged() {
+      if (local) call?.media(local.state());
+    },
     stop() {
       stopped = true;
       call?.close();
       call = null;
-      local?.stop();
+      // The home patient's media are the call's: it stops them.
+      if (!shared) local?.stop();
       section.hidden = true;
     },
   };

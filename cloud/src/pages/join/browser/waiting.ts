@@ -5,7 +5,8 @@
  * conversation's signaling (call.ts); a guest's media go through the forwarding unit, not here.
  * The act's end is said (`ended`: « La téléconsultation est terminée »), not taken for a lost link; the
  * specialist's page coming back (`specialist-back`) gets a fresh `ready`, so it offers again.
- * A guest's media go through the forwarding unit (guest-room.ts); a guest the specialist removes is told
+ * A guest's media go through the forwarding unit (guest-room.ts), and the home patient's too once a
+ * guest is in (beside their call with the specialist); a guest the specialist removes is told
  * by whom (`removed`) and their media stop.
  * body[data-step] goes waiting → admitted | refused | removed | ended | lost, for the page and the tests.
  */
@@ -21,8 +22,9 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
   const ws = new WebSocket(url);
   let decided = false;
   let call: Call | null = null;
-  // A guest's media go through the forwarding unit (guest-room.ts), not a conversation with the specialist.
-  const room: GuestRoom | null = media ? null : startGuestRoom(t, ws);
+  // A guest's media go through the forwarding unit (guest-room.ts), not a conversation with the specialist;
+  // the home patient's too once a guest is in, with the call's microphone and camera, beside the call.
+  const room: GuestRoom = startGuestRoom(t, ws, media ? () => call?.media() ?? null : null);
   ws.addEventListener('message', (e) => {
     let m: unknown;
     try {
@@ -31,14 +33,14 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
       return;
     }
     if (typeof m !== 'object' || m === null) return;
-    if (room?.onMessage(m as { type?: unknown })) return;
+    if (room.onMessage(m as { type?: unknown })) return;
     const { type, by, signal } = m as { type?: unknown; by?: unknown; signal?: unknown };
     const who = typeof by === 'string' ? by : '';
     if (type === 'admitted') {
       decided = true;
       document.body.dataset.step = 'admitted';
       text.textContent = format(t.admittedText, { by: who });
-      if (media && !call) call = startCall(t, ws, media.iceServersUrl);
+      if (media && !call) call = startCall(t, ws, media.iceServersUrl, () => room.mediaChanged());
     } else if (type === 'refused') {
       decided = true;
       document.body.dataset.step = 'refused';
@@ -47,13 +49,13 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
       decided = true;
       document.body.dataset.step = 'removed';
       text.textContent = format(t.removedText, { by: who });
-      room?.stop();
+      room.stop();
     } else if (type === 'ended') {
       decided = true;
       document.body.dataset.step = 'ended';
       text.textContent = t.endedText;
       call?.stop();
-      room?.stop();
+      room.stop();
       byId('call').hidden = true;
     } else if (type === 'specialist-back') {
       call?.again();
@@ -63,7 +65,7 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
   });
   ws.addEventListener('close', () => {
     call?.stop();
-    room?.stop();
+    room.stop();
     const step = document.body.dataset.step;
     if (decided && (step === 'refused' || step === 'ended' || step === 'removed')) return;
     document.body.dataset.step = 'lost';

@@ -5,10 +5,12 @@
  * peer connection each time the specialist's page says `ready` (a join, a rejoin, this page
  * reloaded). Signaling: GET /api/teleconsult/convo/events (from the specialist, through the cloud
  * and the gateway), POST /api/teleconsult/convo (to them). The gateway's own peer (PTZ camera,
- * stethoscope, ECG) is not touched.
+ * stethoscope, ECG) is not touched. Once a guest is let in, the same microphone and camera also go
+ * into the act's room on the cloud's forwarding unit (guest-room.ts: the `unit` events of the same stream).
  */
 import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia, readJson, renderMediaControls } from '@telecart/ui/browser';
 import { api, errorText } from './api.js';
+import { endGuestRoom, guestRoomMedia, onUnitSignal, type UnitToCart } from './guest-room.js';
 import { patientName, state, t } from './state.js';
 
 /** The gateway's media.conversation.simulated: a generated picture and sound instead of this browser's devices. */
@@ -46,10 +48,14 @@ function post(signal: ConvoSignal): void {
 }
 
 async function sendState(): Promise<void> {
-  if (local) post({ kind: 'media', ...(await local).state() });
+  if (!local) return;
+  const s = (await local).state();
+  post({ kind: 'media', ...s });
+  guestRoomMedia(s);
 }
 
 function stop(): void {
+  endGuestRoom();
   peer?.close();
   peer = null;
   void local?.then((m) => m.stop());
@@ -167,6 +173,18 @@ export function initConversation(): void {
     // The microphone and camera open as the act starts, not when the specialist's ready comes: the offer goes sooner.
     if (live) local ??= openMedia();
     renderConvo();
+  });
+  events.addEventListener('unit', (e) => {
+    const m: unknown = JSON.parse((e as MessageEvent<string>).data);
+    if (!isObject(m) || typeof m.sessionId !== 'string' || !isObject(m.signal) || typeof m.signal.kind !== 'string') return;
+    const sessionId = m.sessionId;
+    if (act?.sessionId !== sessionId || act.status !== 'in-progress') return;
+    onUnitSignal(sessionId, m.signal as UnitToCart, async () => {
+      local ??= openMedia();
+      opened = await local;
+      renderConvo();
+      return opened;
+    });
   });
   events.addEventListener('convo', (e) => {
     const m: unknown = JSON.parse((e as MessageEvent<string>).data);

@@ -1,0 +1,92 @@
+/**
+ * The cart in the act's room on the cloud's forwarding unit (docs/conversation.md, « The cart and the
+ * home patient in the room »): once the specialist let a guest in, the cloud says `ready` (RtcDown
+ * unit, passed on by the gateway as the `unit` server-sent event) and this page opens one more peer
+ * connection, with the room (ui/src/browser/unit-call.ts): the conversation's microphone and camera
+ * out (the same tracks as the direct conversation with the specialist, so mute and camera-off act on
+ * both), three receive slots in, each a tile in #convo-guests captioned with the guest's name. The
+ * specialist is not in these slots (the cloud keeps the cart and the specialist apart in the room: they
+ * already talk directly). Signaling: POST /api/teleconsult/unit, through the gateway and the relay,
+ * which knows the cart by its MQTT identity. `closed` (the act ended) ends it.
+ */
+import { byId, type LocalMedia, UnitCall, type UnitOut } from '@telecart/ui/browser';
+import { api, errorText } from './api.js';
+import { t } from './state.js';
+
+/** The others the cart may see in the room: the guests (the specialist is on the direct conversation). */
+const SLOTS = 3;
+
+/** What the cloud sends (UnitToCart, checked by the gateway). */
+export type UnitToCart =
+  | { kind: 'ready'; iceServers: RTCIceServer[] }
+  | { kind: 'answer'; sdp: string }
+  | { kind: 'ice'; candidate: RTCIceCandidateInit }
+  | { kind: 'slots'; slots: unknown }
+  | { kind: 'closed'; reason: string };
+
+let call: { sessionId: string; unit: UnitCall } | null = null;
+
+function post(sessionId: string, m: UnitOut): void {
+  const signal =
+    m.type === 'unit-offer'
+      ? { kind: 'offer', sdp: m.sdp }
+      : m.type === 'unit-ice'
+        ? { kind: 'ice', candidate: m.candidate }
+        : { kind: 'media', mic: m.mic, camera: m.camera };
+  api('POST', '/api/teleconsult/unit', { sessionId, signal }).catch((e: unknown) => {
+    byId('convo-guests-note').textContent = errorText(e);
+  });
+}
+
+async function start(sessionId: string, iceServers: RTCIceServer[], media: LocalMedia): Promise<void> {
+  call?.unit.close();
+  const section = byId('convo-guests-section');
+  section.hidden = false;
+  const unit = new UnitCall({
+    iceServers,
+    local: media,
+    slots: SLOTS,
+    tiles: byId('convo-guests'),
+    send: (m) => post(sessionId, m),
+    offTexts: () => ({ mic: t().convoRemoteMicOff, camera: t().convoRemoteCamOff }),
+    onState: (s) => {
+      section.dataset.state = s;
+    },
+    onError: (message) => {
+      byId('convo-guests-note').textContent = message;
+    },
+  });
+  call = { sessionId, unit };
+  byId('convo-guests-note').textContent = '';
+  await unit.offer();
+  unit.media(media.state());
+}
+
+/** A `unit` event of the gateway for the act in progress; `media` opens (or gives) the conversation's microphone and camera. */
+export function onUnitSignal(sessionId: string, s: UnitToCart, media: () => Promise<LocalMedia>): void {
+  if (s.kind === 'ready') {
+    media()
+      .then((m) => start(sessionId, Array.isArray(s.iceServers) ? s.iceServers : [], m))
+      .catch((e: unknown) => {
+        byId('convo-guests-note').textContent = errorText(e);
+      });
+    return;
+  }
+  if (!call || call.sessionId !== sessionId) return;
+  if (s.kind === 'answer') void call.unit.accept(s.sdp);
+  else if (s.kind === 'ice') call.unit.ice(s.candidate);
+  else if (s.kind === 'slots') call.unit.label(s.slots);
+  else if (s.kind === 'closed') endGuestRoom();
+}
+
+/** The conversation's microphone or camera went on or off: the guests' tiles of the cart say so. */
+export function guestRoomMedia(state: { mic: boolean; camera: boolean }): void {
+  call?.unit.media(state);
+}
+
+/** The act ended or changed: out of the room. */
+export function endGuestRoom(): void {
+  call?.unit.close();
+  call = null;
+  byId('convo-guests-section').hidden = true;
+}
