@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLOUD_DB_FILE, openCloudStore } from '@telecart/cloud';
+import { RECONNECT_DEFAULTS } from '@telecart/gateway';
 import { type FleetCloud, startFleetCloud } from './fleet/cloud-process.js';
 import { cachedIdentities, enrollFleet, type Identity, makeTokens } from './fleet/identities.js';
 import { type ProcSample, sampleProcess } from './fleet/proc-stats.js';
@@ -35,8 +36,11 @@ export interface FleetOptions {
   ramp?: number;
   /** Seconds the drain may take before the run ends with readings pending. */
   drainTimeout: number;
-  reconnectBaseMs: number;
-  reconnectMaxMs: number;
+  /** The gateways' reconnect backoff; each default is the gateway's (RECONNECT_DEFAULTS). */
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  /** ± fraction of each reconnect delay drawn at random. */
+  reconnectSpread?: number;
   idPrefix: string;
   seed: number;
   /** Keep the cloud CA and the enrolled identities here between runs (own cloud only). */
@@ -186,7 +190,11 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       url: mqttUrl,
       ca,
       seed: o.seed,
-      backoff: { baseMs: o.reconnectBaseMs, maxMs: o.reconnectMaxMs },
+      backoff: {
+        baseMs: o.reconnectBaseMs ?? RECONNECT_DEFAULTS.baseMs,
+        maxMs: o.reconnectMaxMs ?? RECONNECT_DEFAULTS.maxMs,
+        spread: o.reconnectSpread ?? RECONNECT_DEFAULTS.spread,
+      },
       gateways: identities.map((id, i) => {
         const p = profiles[i] as RateProfile;
         if (id.credentials.ca !== ca) throw new Error(`gateway ${id.gatewayId} was enrolled under another CA than the fleet's`);
@@ -272,9 +280,12 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         return reconnectedS !== null && drainedS !== null;
       }, o.drainTimeout * 1000);
       checkWorkers();
+      // The gateways come back while the cloud starts (its broker listens first): measured from the restart's beginning too.
+      const sinceRestart = (s: number | null) => (s === null ? null : round(s + restartS, 2));
       storm = {
         readingsPerGateway: o.stormReadings,
         restartS: round(restartS, 2),
+        drainedSinceRestartS: sinceRestart(drainedS),
         reconnectedS,
         drainedS,
         reconnectCloudCpuMsPerGateway: reconnectCpu.cloud,

@@ -70,6 +70,8 @@ export const FleetReport = Type.Object(
         reconnectedS: Nullable(Type.Number()),
         /** Seconds from the cloud's restart until every reading was acked (null: not all were). */
         drainedS: Nullable(Type.Number()),
+        /** Seconds from the restart's beginning (the cloud's start, before it is ready) until every reading was acked. */
+        drainedSinceRestartS: Type.Optional(Nullable(Type.Number())),
         /** Cloud and simulator CPU from the restart until every gateway was back, per gateway. */
         reconnectCloudCpuMsPerGateway: Type.Optional(Nullable(Type.Number())),
         reconnectSimulatorCpuMsPerGateway: Type.Optional(Nullable(Type.Number())),
@@ -120,6 +122,7 @@ export function formatReport(r: FleetReport): string {
         `cloud ${fmt(r.storm.reconnectCloudCpuMsPerGateway ?? null, ' ms', 2)}, simulator ${fmt(r.storm.reconnectSimulatorCpuMsPerGateway ?? null, ' ms', 2)}`,
       ],
       ['all drained', r.storm.drainedS === null ? 'not all' : fmt(r.storm.drainedS, ' s after restart')],
+      ['drained since restart began', fmt(r.storm.drainedSinceRestartS ?? null, ' s')],
     );
   const w = Math.max(...rows.map(([k]) => k.length));
   return `${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`;
