@@ -55,6 +55,12 @@ console.log('\n## Cloud ingest without the broker: validate + attribution + SQLi
 const { benchIngestStore } = await import('./ingest-store.mjs');
 console.table([await benchIngestStore()]);
 
+console.log(
+  '\n## Reconnect storm: 200 gateways × 100 unsynced readings through a cloud restart (`node bench/reconnect-storm.mjs 1000,2000,5000` for the sizes in docs/region.md)',
+);
+const { benchReconnectStorm } = await import('./reconnect-storm.mjs');
+console.table(await benchReconnectStorm());
+
 console.log('\n## Teleconsultation: PTZ round trip, ECG latency, glass to glass, gateway CPU/RSS (root + Chromium)');
 const { benchTeleconsult, printTeleconsult } = await import('./teleconsult.mjs');
 printTeleconsult(await benchTeleconsult());

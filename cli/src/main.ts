@@ -23,6 +23,11 @@ function positiveInt(v: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
   return n;
 }
+function fraction(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a number from 0 to 1');
+  return n;
+}
 function positiveNumber(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number');
@@ -213,12 +218,13 @@ program.commands
   )
   .addOption(new Option('--drain-timeout <s>', 'seconds the last readings may take to be acked').default(120).argParser(positiveNumber))
   .addOption(
-    new Option('--reconnect-base <ms>', 'first reconnect delay of each gateway (doubled, ±20 % jitter; the gateway’s default)')
-      .default(2000)
-      .argParser(positiveInt),
+    new Option('--reconnect-base <ms>', 'first reconnect delay of each gateway, doubled per failure (default: the gateway’s)').argParser(
+      positiveInt,
+    ),
   )
+  .addOption(new Option('--reconnect-max <ms>', 'ceiling of the reconnect delay (default: the gateway’s)').argParser(positiveInt))
   .addOption(
-    new Option('--reconnect-max <ms>', 'ceiling of the reconnect delay (the gateway’s default)').default(60_000).argParser(positiveInt),
+    new Option('--reconnect-spread <f>', 'jitter of each reconnect delay, ± this fraction (default: the gateway’s)').argParser(fraction),
   )
   .addOption(
     new Option('--max-connecting <n>', 'gateways trying their first connection at once (default 64: the broker sheds beyond)').argParser(
@@ -252,8 +258,9 @@ program.commands
         stormReadings: o.stormReadings,
         ramp: o.ramp,
         drainTimeout: o.drainTimeout,
-        reconnectBaseMs: o.reconnectBase,
-        reconnectMaxMs: o.reconnectMax,
+        ...(o.reconnectBase !== undefined ? { reconnectBaseMs: o.reconnectBase } : {}),
+        ...(o.reconnectMax !== undefined ? { reconnectMaxMs: o.reconnectMax } : {}),
+        ...(o.reconnectSpread !== undefined ? { reconnectSpread: o.reconnectSpread } : {}),
         idPrefix: o.idPrefix,
         seed: o.fleetSeed,
         ...(o.identities ? { identities: o.identities } : {}),

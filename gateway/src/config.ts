@@ -25,6 +25,7 @@ import { GatewayMqttVersion, GatewayTlsConfig } from './enrollment/config.js';
 import { CameraConfig, checkMediaConfig, MediaConfig, pipelineValueProblem } from './media/config.js';
 import { checkNir, INS_OIDS } from './patient/ins.js';
 import { checkSerialConfig, SerialConfig } from './serial/config.js';
+import { RECONNECT_DEFAULTS } from './sync/backoff.js';
 
 export const PatientConfig = Type.Object(
   {
@@ -136,8 +137,12 @@ export const GatewayConfig = Type.Object(
         ackTimeoutMs: Type.Integer({ minimum: 50, default: 30_000, description: 'a batch not acked by then is sent again' }),
         inFlight: Type.Integer({ minimum: 1, maximum: 64, default: 8, description: 'batches awaiting their ack (bytes bounded apart)' }),
         statusIntervalMs: Type.Integer({ minimum: 100, default: 60_000, description: 'online status + backlog, retained' }),
-        reconnectPeriodMs: Type.Integer({ minimum: 50, default: 2000, description: 'first MQTT reconnect delay, doubled per failure' }),
-        reconnectMaxMs: Type.Integer({ minimum: 50, default: 60_000, description: 'ceiling of the reconnect delay' }),
+        reconnectPeriodMs: Type.Integer({
+          minimum: 50,
+          default: RECONNECT_DEFAULTS.baseMs,
+          description: 'first MQTT reconnect delay, doubled per failure (±50 % jitter)',
+        }),
+        reconnectMaxMs: Type.Integer({ minimum: 50, default: RECONNECT_DEFAULTS.maxMs, description: 'ceiling of the reconnect delay' }),
         // Link budget of the lanes (docs/sync-protocol.md): what may be on the wire ahead of an alarm.
         waveformBatchMaxBytes: Type.Integer({
           minimum: 1024,

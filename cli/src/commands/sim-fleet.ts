@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { CLOUD_DB_FILE, openCloudStore } from '@telecart/cloud';
+import { RECONNECT_DEFAULTS } from '@telecart/gateway';
 import { type FleetCloud, startFleetCloud } from './fleet/cloud-process.js';
 import { cachedIdentities, enrollFleet, type Identity, makeTokens } from './fleet/identities.js';
 import { type ProcSample, sampleProcess } from './fleet/proc-stats.js';
@@ -35,8 +36,11 @@ export interface FleetOptions {
   ramp?: number;
   /** Seconds the drain may take before the run ends with readings pending. */
   drainTimeout: number;
-  reconnectBaseMs: number;
-  reconnectMaxMs: number;
+  /** The gateways' reconnect backoff; each default is the gateway's (RECONNECT_DEFAULTS). */
+  reconnectBaseMs?: number;
+  reconnectMaxMs?: number;
+  /** ± fraction of each reconnect delay drawn at random. */
+  reconnectSpread?: number;
   idPrefix: string;
   seed: number;
   /** Keep the cloud CA and the enrolled identities here between runs (own cloud only). */
@@ -186,7 +190,11 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       url: mqttUrl,
       ca,
       seed: o.seed,
-      backoff: { baseMs: o.reconnectBaseMs, maxMs: o.reconnectMaxMs },
+      backoff: {
+        baseMs: o.reconnectBaseMs ?? RECONNECT_DEFAULTS.baseMs,
+        maxMs: o.reconnectMaxMs ?? RECONNECT_DEFAULTS.maxMs,
+        spread: o.reconnectSpread ?? RECONNECT_DEFAULTS.spread,
+      },
       gateways: identities.map((id, i) => {
         const p = profiles[i] as RateProfile;
         if (id.credentials.ca !== ca) throw new Error(`gateway ${id.gatewayId} was enrolled under another CA than the fleet's`);
@@ -252,36 +260,45 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       // Every gateway saw the cloud go (the counts are the workers' last report, 200 ms old at most).
       await untilOr(() => counters().connectedNow === 0, 30_000);
       await running.record(o.stormReadings);
+      // The gateways come back while the cloud starts (its broker listens before the rest is up),
+      // so everything is watched from the restart's beginning; "after restart" figures count from ready.
       const tRestart = performance.now();
-      await cloud.start();
-      const restartS = (performance.now() - tRestart) / 1000;
-      log(`storm: cloud back after ${round(restartS)} s; ${o.gateways} gateways reconnect with jittered backoff`);
-      tStart = performance.now();
-      cloudStart = sampleProcess(cloud.pid());
-      const reconnectStart = { at: tStart, sim: simCpuMicros(running), cloud: cloudStart.cpuSeconds };
+      const since = () => (performance.now() - tRestart) / 1000;
+      let readyS: number | null = null;
+      const started = cloud.start().then(() => {
+        readyS = since();
+        log(`storm: cloud ready ${round(readyS)} s after its restart began; ${o.gateways} gateways reconnect with jittered backoff`);
+      });
+      tStart = tRestart;
+      // The restarted cloud is a new process: its CPU counts from its spawn.
+      cloudStart = { cpuSeconds: 0, rssBytes: 0, peakRssBytes: 0 };
+      const reconnectStart = { at: tRestart, sim: simCpuMicros(running), cloud: 0 };
       let reconnectCpu: { cloud: number | null; sim: number | null } = { cloud: null, sim: null };
-      let reconnectedS: number | null = null;
-      let drainedS: number | null = null;
-      await untilOr(() => {
-        const t = (performance.now() - tStart) / 1000;
-        if (reconnectedS === null && counters().connectedNow >= o.gateways) {
-          reconnectedS = t;
+      let reconnectedAt: number | null = null;
+      let drainedAt: number | null = null;
+      const watched = untilOr(() => {
+        if (reconnectedAt === null && counters().connectedNow >= o.gateways) reconnectedAt = since();
+        if (drainedAt === null && running.backlog() === 0) drainedAt = since();
+        // CPU per gateway once all are back and the new process is known (it may be ready after they are).
+        if (reconnectedAt !== null && readyS !== null && reconnectCpu.cloud === null)
           reconnectCpu = cpuPerGateway(reconnectStart, cloud, running, o.gateways);
-        }
-        if (drainedS === null && running.backlog() === 0) drainedS = t;
-        return reconnectedS !== null && drainedS !== null;
+        return readyS !== null && reconnectedAt !== null && drainedAt !== null;
       }, o.drainTimeout * 1000);
+      await started;
+      await watched;
       checkWorkers();
+      const restartS = readyS ?? since();
+      const afterReady = (t: number | null) => (t === null ? null : round(Math.max(0, t - restartS), 2));
       storm = {
         readingsPerGateway: o.stormReadings,
         restartS: round(restartS, 2),
-        reconnectedS,
-        drainedS,
+        reconnectedS: afterReady(reconnectedAt),
+        drainedS: afterReady(drainedAt),
+        reconnectedSinceRestartS: reconnectedAt === null ? null : round(reconnectedAt, 2),
+        drainedSinceRestartS: drainedAt === null ? null : round(drainedAt, 2),
         reconnectCloudCpuMsPerGateway: reconnectCpu.cloud,
         reconnectSimulatorCpuMsPerGateway: reconnectCpu.sim,
       };
-      if (reconnectedS !== null) storm.reconnectedS = round(reconnectedS, 2);
-      if (drainedS !== null) storm.drainedS = round(drainedS, 2);
     } else {
       cloudStart = cloud ? sampleProcess(cloud.pid()) : undefined;
       log(`measuring for ${o.duration} s at ×${o.rate} the real rates`);

@@ -6,6 +6,7 @@ import { SqliteStore } from '../store/sqlite-store.js';
 import { batchOf, reading } from '../testing/observations.js';
 import { enrollmentsOf, type TelemonitoringEnrollment } from './config.js';
 import { AlertEngine, type AlertEvent } from './engine.js';
+import { fixedEnrolments } from './enrolment-source.js';
 import { DAY_MS, HOUR_MS } from './rules/types.js';
 
 const START = Date.parse('2026-11-20T08:00:00Z');
@@ -89,6 +90,31 @@ describe('AlertEngine (real SQLite store, injected clock and scheduler)', () => 
 
     await deliver([weight(now, 90, 'p-other')]);
     expect(await open()).toHaveLength(2);
+  });
+
+  it('reads a patient’s enrolments once per round, not once per reading', async () => {
+    const fixed = fixedEnrolments(enrollmentsOf([{ id: 'p-hf', telemonitoring: { programme: 'heart-failure' } }]));
+    const asked: string[] = [];
+    engine = new AlertEngine({
+      store,
+      enrollments: {
+        ...fixed,
+        ofPatient: (id) => {
+          asked.push(id);
+          return fixed.ofPatient(id);
+        },
+      },
+      checkEveryMinutes: 15,
+      logger: pino({ level: 'silent' }),
+      now: () => now,
+      schedule: () => () => undefined,
+    });
+    await engine.start();
+    // A gateway back from a reconnect storm: 100 readings of its patient and a few of another, one batch.
+    const readings = [...Array.from({ length: 100 }, (_, i) => weight(START - i * HOUR_MS, 68)), weight(START, 90, 'p-other')];
+    await deliver(readings);
+    expect(await store.pendingJudgements(10)).toEqual([]);
+    expect(asked.sort()).toEqual(['p-hf', 'p-other']);
   });
 
   it('judges on start the readings stored but not judged before (a crash), once, and empties the queue', async () => {

@@ -155,8 +155,9 @@ export class AlertEngine {
   /**
    * Judges the queued readings, oldest first, a round at a time: every reading of the round is
    * evaluated, then one store transaction takes them all off the queue with the alerts they
-   * raised (one commit per round, not per reading). Stops when the queue is empty or a round had
-   * failures (those readings stay queued for the next drain).
+   * raised (one commit per round, not per reading). A patient's enrolments are read once per round
+   * (a gateway back from a storm brings 100 readings of one patient: one query, not 100). Stops
+   * when the queue is empty or a round had failures (those readings stay queued for the next drain).
    */
   private async judgeQueued(): Promise<void> {
     for (;;) {
@@ -167,9 +168,20 @@ export class AlertEngine {
       const judgements: Judgement[] = [];
       let failed = 0;
       let firstError: unknown;
+      const enrolmentsOf = new Map<string, Promise<PatientEnrollment[]>>();
+      const ofPatient = (patientId: string) => {
+        let e = enrolmentsOf.get(patientId);
+        if (!e) {
+          e = this.enrolments.ofPatient(patientId);
+          // A failed read is not kept: the next reading of the patient reads again.
+          e.catch(() => enrolmentsOf.delete(patientId));
+          enrolmentsOf.set(patientId, e);
+        }
+        return e;
+      };
       for (const p of pending) {
         try {
-          const triggers = await this.judgeOne(p.patientId, p.observationId);
+          const triggers = await this.judgeOne(p.patientId, p.observationId, ofPatient);
           judgements.push({ queueId: p.queueId, triggers });
         } catch (err) {
           // Left queued: judged at the next drain. The others are not held up by one that fails.
@@ -192,8 +204,12 @@ export class AlertEngine {
   }
 
   /** The triggers of one queued reading: by each of the patient's enrolments (none: nothing to judge). */
-  private async judgeOne(patientId: string, observationId: string): Promise<AlertTrigger[]> {
-    const enrolments = await this.enrolments.ofPatient(patientId);
+  private async judgeOne(
+    patientId: string,
+    observationId: string,
+    ofPatient: (patientId: string) => Promise<PatientEnrollment[]>,
+  ): Promise<AlertTrigger[]> {
+    const enrolments = await ofPatient(patientId);
     if (enrolments.length === 0) return [];
     const obs = await this.o.store.getObservation(observationId);
     if (obs === null) {

@@ -25,8 +25,43 @@ describe('ConnectGate', () => {
     expect(gate.shedCount()).toBe(3);
   });
 
+  it('holds what it cannot admit in a bounded queue, admits it in arrival order as room frees, refuses it past maxWaitMs', () => {
+    let now = 0;
+    const gate = new ConnectGate<string>({ perSecond: 1000, burst: 1000, maxPending: 1, maxQueued: 2, maxWaitMs: 5000 }, () => now);
+    expect(['a', 'b', 'c', 'd'].map((x) => gate.offer(x))).toEqual(['admitted', 'queued', 'queued', 'shed']);
+    expect(gate.queued()).toBe(2);
+    expect(gate.release()).toEqual({ admitted: [], expired: [] }); // the slot is still taken
+    gate.settled();
+    expect(gate.release()).toEqual({ admitted: ['b'], expired: [] });
+    // A newcomer does not overtake 'c', although 'b' settled.
+    gate.settled();
+    expect(gate.offer('e')).toBe('queued');
+    expect(gate.release()).toEqual({ admitted: ['c'], expired: [] });
+    expect(gate.nextExpiryMs()).toBe(5000);
+    now += 5001;
+    gate.settled();
+    expect(gate.release()).toEqual({ admitted: [], expired: ['e'] });
+    expect(gate.queued()).toBe(0);
+    expect(gate.shedCount()).toBe(2);
+  });
+
+  it('admits the queued ones as tokens come back, and forgets one that closed while waiting', () => {
+    let now = 0;
+    const gate = new ConnectGate<string>({ perSecond: 10, burst: 1, maxQueued: 10 }, () => now);
+    expect(['a', 'b', 'c', 'd'].map((x) => gate.offer(x))).toEqual(['admitted', 'queued', 'queued', 'queued']);
+    expect(gate.withdraw('c')).toBe(true);
+    expect(gate.withdraw('c')).toBe(false);
+    now += 100; // one token
+    expect(gate.release()).toEqual({ admitted: ['b'], expired: [] });
+    now += 100;
+    expect(gate.release()).toEqual({ admitted: ['d'], expired: [] });
+    expect(gate.nextExpiryMs()).toBeNull();
+  });
+
   it('refuses nonsense limits with the values', () => {
     expect(() => new ConnectGate({ perSecond: 0, burst: 1 })).toThrow(/perSecond > 0.*"perSecond":0/);
     expect(() => new ConnectGate({ perSecond: 5, burst: 0 })).toThrow(/burst ≥ 1/);
+    expect(() => new ConnectGate({ perSecond: 5, burst: 1, maxQueued: -1 })).toThrow(/maxQueued ≥ 0/);
+    expect(() => new ConnectGate({ perSecond: 5, burst: 1, maxWaitMs: 0 })).toThrow(/maxWaitMs > 0/);
   });
 });

@@ -1,9 +1,13 @@
 /**
- * Load shedding at the broker's door: a token bucket on accepted connections. After a cloud
- * restart every gateway comes back at once; each TLS handshake costs the broker an ECDSA
- * signature and a certificate check, so a storm of them would starve the ingest of CPU. Beyond the
- * rate the socket is refused at once (before any handshake): the gateway retries after its
- * jittered backoff and nothing is lost — its readings wait in its store. Pure: the clock is injected.
+ * Load shedding at the broker's door: a token bucket on accepted connections and a bound on
+ * handshakes in progress. After a cloud restart every gateway comes back at once; each TLS
+ * handshake costs the broker an ECDSA signature and a certificate check, so a storm of them would
+ * starve the ingest of CPU. Beyond the rate, a connection first waits in a bounded queue (nothing
+ * is read from it, no handshake started) and is admitted in arrival order as room frees; when the
+ * queue is full, or it waited longer than `maxWaitMs`, it is refused: the gateway retries after its
+ * jittered backoff and nothing is lost — its readings wait in its store. A gateway that waited is
+ * served without backing off (a refused one doubles its delay, up to a minute: docs/region.md,
+ * « The reconnect storm »). Pure: the clock is injected.
  */
 export interface ConnectRateOptions {
   /** Connections accepted per second, sustained. */
@@ -13,46 +17,128 @@ export interface ConnectRateOptions {
   /**
    * Accepted connections still in their TLS handshake at most. A fixed rate cannot know how fast
    * this machine handshakes right now (a busy host does it 10× slower); this bound can: beyond it
-   * new connections are shed instead of queueing until they all time out and retry together.
+   * new connections wait (maxQueued) or are shed instead of queueing in the TLS layer until they
+   * all time out and retry together.
    */
   maxPending?: number;
+  /** Connections held unread while the rate or maxPending says no. Default 0: refused at once. */
+  maxQueued?: number;
+  /**
+   * A held connection not admitted within this is refused. Keep it under the clients' connect
+   * timeout (the gateway's is 10 s): past it the client has given up anyway. Default 5,000 ms.
+   */
+  maxWaitMs?: number;
 }
 
-/** 10,000 gateways back within ~15 s when the host keeps up; never more than 64 handshakes queued when it does not. */
-export const DEFAULT_CONNECT_RATE: ConnectRateOptions = { perSecond: 800, burst: 400, maxPending: 64 };
+/**
+ * 10,000 gateways back within ~15 s when the host keeps up; never more than 64 handshakes under
+ * way when it does not, and up to 2,000 connections waiting their turn (5 s at most) rather than refused.
+ */
+export const DEFAULT_CONNECT_RATE: ConnectRateOptions = { perSecond: 800, burst: 400, maxPending: 64, maxQueued: 2000, maxWaitMs: 5000 };
 
-export class ConnectGate {
+export type GateVerdict = 'admitted' | 'queued' | 'shed';
+
+interface Waiting<T> {
+  item: T;
+  since: number;
+}
+
+export class ConnectGate<T = unknown> {
   private tokens: number;
   private last: number;
   private shed = 0;
+  private pending = 0;
+  /** Held connections, oldest first (`head` is the first still waiting). */
+  private waiting: Waiting<T>[] = [];
+  private head = 0;
+  private readonly maxQueued: number;
+  private readonly maxWaitMs: number;
 
   constructor(
     private readonly o: ConnectRateOptions,
     private readonly now: () => number = Date.now,
   ) {
     if (!(o.perSecond > 0) || !(o.burst >= 1)) throw new Error(`connect rate needs perSecond > 0 and burst ≥ 1 (got ${JSON.stringify(o)})`);
+    if (o.maxQueued !== undefined && !(o.maxQueued >= 0)) throw new Error(`connect rate needs maxQueued ≥ 0 (got ${JSON.stringify(o)})`);
+    if (o.maxWaitMs !== undefined && !(o.maxWaitMs > 0)) throw new Error(`connect rate needs maxWaitMs > 0 (got ${JSON.stringify(o)})`);
     this.tokens = o.burst;
     this.last = now();
+    this.maxQueued = Math.floor(o.maxQueued ?? 0);
+    this.maxWaitMs = o.maxWaitMs ?? 5000;
   }
 
-  private pending = 0;
-
-  /** True: accept this connection (pending until settled()). False: shed it (counted). */
-  admit(): boolean {
-    if (this.o.maxPending !== undefined && this.pending >= this.o.maxPending) {
-      this.shed++;
-      return false;
-    }
+  /** Takes a slot and a token when both are free. */
+  private take(): boolean {
+    if (this.o.maxPending !== undefined && this.pending >= this.o.maxPending) return false;
     const t = this.now();
     this.tokens = Math.min(this.o.burst, this.tokens + (Math.max(0, t - this.last) * this.o.perSecond) / 1000);
     this.last = t;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      this.pending++;
-      return true;
-    }
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    this.pending++;
+    return true;
+  }
+
+  /** True: accept this connection (pending until settled()). False: shed it (counted). No queue. */
+  admit(): boolean {
+    if (this.take()) return true;
     this.shed++;
     return false;
+  }
+
+  /**
+   * A new connection: admitted now (pending until settled()), queued (admitted later by release(),
+   * or refused by it after maxWaitMs), or shed (counted). Nobody overtakes a waiting connection.
+   */
+  offer(item: T): GateVerdict {
+    if (this.queued() === 0 && this.take()) return 'admitted';
+    if (this.queued() < this.maxQueued) {
+      this.waiting.push({ item, since: this.now() });
+      return 'queued';
+    }
+    this.shed++;
+    return 'shed';
+  }
+
+  /**
+   * The waiting connections whose time is up (to refuse: counted as shed) and, oldest first, those
+   * the rate and the pending bound admit now (pending until settled()). Call after settled() and
+   * on a timer while connections wait.
+   */
+  release(): { admitted: T[]; expired: T[] } {
+    const admitted: T[] = [];
+    const expired: T[] = [];
+    const t = this.now();
+    while (this.head < this.waiting.length) {
+      const w = this.waiting[this.head] as Waiting<T>;
+      if (t - w.since > this.maxWaitMs) {
+        expired.push(w.item);
+        this.shed++;
+      } else if (this.take()) admitted.push(w.item);
+      else break;
+      this.head++;
+    }
+    this.compact();
+    return { admitted, expired };
+  }
+
+  /** A waiting connection closed by its peer: it leaves the queue (true if it was there). */
+  withdraw(item: T): boolean {
+    const i = this.waiting.findIndex((w, k) => k >= this.head && w.item === item);
+    if (i < 0) return false;
+    this.waiting.splice(i, 1);
+    return true;
+  }
+
+  /** Connections waiting now. */
+  queued(): number {
+    return this.waiting.length - this.head;
+  }
+
+  /** Milliseconds until the oldest waiting connection's time is up (null: nobody waits). */
+  nextExpiryMs(): number | null {
+    const w = this.waiting[this.head];
+    return w === undefined ? null : Math.max(0, w.since + this.maxWaitMs - this.now());
   }
 
   /** An admitted connection finished its handshake, or closed before. */
@@ -63,5 +149,12 @@ export class ConnectGate {
   /** Connections refused so far. */
   shedCount(): number {
     return this.shed;
+  }
+
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting = this.waiting.slice(this.head);
+      this.head = 0;
+    }
   }
 }

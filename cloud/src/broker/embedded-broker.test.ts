@@ -197,6 +197,54 @@ describe('embedded broker', () => {
     for (const x of [a, b]) await x?.endAsync();
   });
 
+  it('with mutual TLS, holds a connection while the handshake slot is taken and admits it when the slot frees, without a retry', async () => {
+    const caPair = await createCa('test CA');
+    const ca = await CertificateAuthority.load(caPair);
+    const server = await ca.issueWithNewKey('localhost', 'server', { altNames: ['127.0.0.1', 'localhost'] });
+    const client = await ca.issueWithNewKey('cart-7', 'client');
+    broker = await startEmbeddedBroker({
+      port: 0,
+      logger,
+      tls: { key: server.keyPem, cert: server.certPem, ca: caPair.certPem },
+      connectRate: { perSecond: 1000, burst: 1000, maxPending: 1, maxQueued: 1, maxWaitMs: 60_000 },
+    });
+    const stalled = netConnect(broker.port, '127.0.0.1');
+    await new Promise<void>((r) => stalled.once('connect', () => r()));
+    const opts = { key: client.keyPem, cert: client.certPem, ca: caPair.certPem, reconnectPeriod: 0, connectTimeout: 30_000 };
+    let attempts = 0;
+    const waiting = mqtt.connectAsync(broker.url, { ...opts, clientId: 'cart-7' }).finally(() => attempts++);
+    await expect.poll(() => broker?.waitingConnections()).toBe(1);
+    // The queue is full: the next one is refused before its handshake.
+    await expect(mqtt.connectAsync(broker.url, { ...opts, clientId: 'cart-8' })).rejects.toThrow(/socket|closed|ECONNRESET|disconnect/i);
+    expect(broker.shedConnections()).toBe(1);
+    expect(attempts).toBe(0);
+    stalled.destroy();
+    const a = await waiting;
+    expect(a.connected).toBe(true);
+    expect(broker.waitingConnections()).toBe(0);
+    expect(broker.shedConnections()).toBe(1);
+    await a.endAsync();
+  });
+
+  it('refuses a held connection once it waited maxWaitMs', async () => {
+    let now = 1_000_000;
+    broker = await startEmbeddedBroker({
+      port: 0,
+      logger,
+      connectRate: { perSecond: 0.001, burst: 1, maxQueued: 5, maxWaitMs: 1000 },
+      now: () => now,
+    });
+    const opts = { reconnectPeriod: 0, connectTimeout: 30_000 };
+    const a = await mqtt.connectAsync(broker.url, opts);
+    const held = mqtt.connectAsync(broker.url, opts);
+    await expect.poll(() => broker?.waitingConnections()).toBe(1);
+    now += 1001; // no token back in that time at 0.001/s: its wait is over
+    await expect(held).rejects.toThrow(/Server unavailable/);
+    expect(broker.shedConnections()).toBe(1);
+    expect(broker.waitingConnections()).toBe(0);
+    await a.endAsync();
+  });
+
   it('has no limit with connectRate false', async () => {
     broker = await startEmbeddedBroker({ port: 0, logger, connectRate: false });
     const clients = await Promise.all(Array.from({ length: 20 }, () => mqtt.connectAsync(broker!.url, { reconnectPeriod: 0 })));

@@ -56,8 +56,9 @@ export interface EmbeddedBrokerOptions {
    */
   maxPacketBytes?: number;
   /**
-   * Connections accepted per second beyond which new ones are refused at once (load shedding
-   * during a reconnect storm; docs/benchmarks.md "Fleet"): plain MQTT gets CONNACK 3 "server
+   * Connections accepted per second and handshakes under way (load shedding during a reconnect
+   * storm; docs/region.md, « The reconnect storm »): beyond them a connection waits unread in a
+   * bounded queue (maxQueued, maxWaitMs), then is refused: plain MQTT gets CONNACK 3 "server
    * unavailable", TLS is closed before its handshake. Default DEFAULT_CONNECT_RATE; false: no limit.
    */
   connectRate?: ConnectRateOptions | false;
@@ -82,6 +83,8 @@ export interface EmbeddedBroker {
   refusedConnections(): number;
   /** Connections refused by the connect rate (load shed) so far. */
   shedConnections(): number;
+  /** Connections waiting for the connect rate to admit them (before any handshake). */
+  waitingConnections(): number;
   stop(): Promise<void>;
 }
 
@@ -159,37 +162,36 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const sockets = new Set<Socket>();
   const maxPacketBytes = opts.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
   const rate = opts.connectRate === undefined ? DEFAULT_CONNECT_RATE : opts.connectRate;
-  const gate = rate === false ? undefined : new ConnectGate(rate, opts.now);
+  const gate = rate === false ? undefined : new ConnectGate<Socket>(rate, opts.now);
   let lastShedLog = 0;
-  /** True when the connection is over the rate: it is closed here and counted. */
-  const shed = (socket: Socket, polite: boolean): boolean => {
-    if (!gate || gate.admit()) return false;
+  /** Refuses a connection over the gate's limits: closed here (counted by the gate). */
+  const refuse = (socket: Socket): void => {
     const now = (opts.now ?? Date.now)();
     // One line per second at most: a storm must not also flood the log.
     if (now - lastShedLog >= 1000) {
       lastShedLog = now;
-      log.warn({ shed: gate.shedCount() }, 'broker: connection rate exceeded, new connections refused (server unavailable)');
+      log.warn(
+        { shed: gate?.shedCount(), waiting: gate?.queued() },
+        'broker: connection rate exceeded, new connections refused (server unavailable)',
+      );
     }
     socket.on('error', () => undefined);
+    // Plain MQTT: refused with a CONNACK the client understands; TLS: closed before its handshake.
     // Closed as soon as the CONNACK is handed to the kernel: a shed client holds nothing here.
-    if (polite) socket.write(CONNACK_SERVER_UNAVAILABLE, () => socket.destroy());
+    if (!opts.tls) socket.write(CONNACK_SERVER_UNAVAILABLE, () => socket.destroy());
     else socket.destroy();
-    return true;
   };
   /** TLS connections admitted and still in their handshake, by remote address and port. */
   const handshaking = new Set<string>();
   const endpoint = (s: Socket) => `${s.remoteAddress}|${s.remotePort}`;
   const settle = (key: string) => {
-    if (handshaking.delete(key)) gate?.settled();
+    if (handshaking.delete(key)) {
+      gate?.settled();
+      releaseWaiting();
+    }
   };
-  const onConnection = (socket: Socket, gated: boolean) => {
-    // Plain MQTT: refused with a CONNACK the client understands. (TLS is refused before its handshake, below.)
-    if (!opts.tls) {
-      if (gated) {
-        if (shed(socket, true)) return;
-        gate?.settled();
-      }
-    } else settle(endpoint(socket));
+  const onConnection = (socket: Socket) => {
+    if (opts.tls) settle(endpoint(socket));
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     // No Nagle: a small PUBLISH (an ack, a lone alarm batch) is not held back waiting for the
@@ -216,26 +218,67 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       socket.destroy();
     });
   };
-  const makeServer = (gated: boolean): Server =>
-    opts.tls
-      ? createTlsServer({ ...secureContext(opts.tls), handshakeTimeout: 10_000 }, (s) => onConnection(s, gated)).on(
-          'tlsClientError',
-          (err) => {
-            refused++;
-            log.info({ err: err.message }, 'broker: TLS handshake refused');
-          },
-        )
-      : createServer((s) => onConnection(s, gated));
-  const server = makeServer(true);
-  const internal = makeServer(false);
-  // The raw TCP socket of a TLS connection, before the handshake: shedding here saves its CPU.
-  if (opts.tls)
-    server.on('connection', (raw: Socket) => {
-      if (shed(raw, false) || !gate) return;
-      const key = endpoint(raw);
-      handshaking.add(key);
-      raw.once('close', () => settle(key));
+  const makeTls = (tls: BrokerTlsOptions) =>
+    createTlsServer({ ...secureContext(tls), handshakeTimeout: 10_000 }, onConnection).on('tlsClientError', (err) => {
+      refused++;
+      log.info({ err: err.message }, 'broker: TLS handshake refused');
     });
+  // The public side: TCP accepted paused (nothing read, no handshake) until the gate admits it,
+  // then handed to the TLS layer (or to aedes, plain). The internal listener is not gated.
+  const publicTls = opts.tls ? makeTls(opts.tls) : undefined;
+  /** Connections held by the gate, not yet admitted (closed on stop). */
+  const held = new Set<Socket>();
+  const pass = (raw: Socket): void => {
+    held.delete(raw);
+    if (publicTls) {
+      if (gate) {
+        const key = endpoint(raw);
+        handshaking.add(key);
+        raw.once('close', () => settle(key));
+      }
+      publicTls.emit('connection', raw);
+    } else {
+      // Plain MQTT has no handshake: the slot is free once admitted.
+      gate?.settled();
+      onConnection(raw);
+      raw.resume();
+    }
+  };
+  let waitTimer: NodeJS.Timeout | undefined;
+  /** Admits (or, past their wait, refuses) the held connections; re-armed while some wait. */
+  function releaseWaiting(): void {
+    if (!gate || gate.queued() === 0) return;
+    const { admitted, expired } = gate.release();
+    for (const s of expired) {
+      held.delete(s);
+      refuse(s);
+    }
+    for (const s of admitted) pass(s);
+    if (gate.queued() > 0 && !waitTimer) {
+      // Tokens come back with time: look again soon, and by the oldest's deadline at the latest.
+      waitTimer = setTimeout(
+        () => {
+          waitTimer = undefined;
+          releaseWaiting();
+        },
+        Math.max(1, Math.min(20, (gate.nextExpiryMs() ?? 20) + 1)),
+      );
+      waitTimer.unref();
+    }
+  }
+  const server = createServer({ pauseOnConnect: true }, (raw) => {
+    if (!gate) return pass(raw);
+    const verdict = gate.offer(raw);
+    if (verdict === 'admitted') return pass(raw);
+    if (verdict === 'shed') return refuse(raw);
+    held.add(raw);
+    raw.on('error', () => undefined);
+    raw.once('close', () => {
+      if (held.delete(raw)) gate.withdraw(raw);
+    });
+    releaseWaiting();
+  });
+  const internal = opts.tls ? makeTls(opts.tls) : createServer(onConnection);
   let port: number;
   let internalPort: number;
   try {
@@ -258,7 +301,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     internalUrl,
     updateTls(tls) {
       if (!opts.tls) throw new Error('the broker was started without TLS');
-      for (const s of [server, internal]) (s as ReturnType<typeof createTlsServer>).setSecureContext(secureContext(tls));
+      for (const s of [publicTls, internal]) (s as ReturnType<typeof createTlsServer>).setSecureContext(secureContext(tls));
     },
     disconnect(which) {
       let n = 0;
@@ -274,11 +317,13 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     },
     refusedConnections: () => refused,
     shedConnections: () => gate?.shedCount() ?? 0,
+    waitingConnections: () => gate?.queued() ?? 0,
     stop() {
       stopped ??= (async () => {
         const closed = Promise.all([server, internal].map((s) => new Promise<void>((r) => s.close(() => r()))));
         await new Promise<void>((r) => broker.close(() => r()));
-        for (const s of sockets) s.destroy();
+        clearTimeout(waitTimer);
+        for (const s of [...held, ...sockets]) s.destroy();
         await closed;
       })();
       return stopped;

@@ -72,6 +72,25 @@ describe('ingest group commit', () => {
     expect(m.storeCommits).toBeLessThan(m.batchesReceived);
   });
 
+  it("stores a connecting gateway's status and first batches, sent together, in one commit", async () => {
+    // A wait longer than the default: three messages of one client on a loaded test host.
+    const ing = await start({ roundLingerMs: 50 });
+    const [g1] = gws as [TestGateway];
+    const [b1, b2] = batchesOf('cart-1', 2) as [ObservationBatch, ObservationBatch];
+    // What a gateway does on connecting: its status, then what its window allows, without waiting.
+    const acks = Promise.all([g1.ackFor(b1.batchId), g1.ackFor(b2.batchId)]);
+    await Promise.all([
+      g1.publishStatus(statusOf('cart-1', true, 2)),
+      g1.publishRaw('spot', encodePayload(b1)),
+      g1.publishRaw('spot', encodePayload(b2)),
+    ]);
+    expect((await acks).map((a) => a.stored)).toEqual([[[1, 1]], [[2, 2]]]);
+    const m = ing.metrics();
+    expect(m.statusesReceived).toBe(1);
+    // Stored as they came (roundLingerMs: 0), the status took a commit of its own.
+    expect(m.storeCommits).toBe(1);
+  });
+
   it('stores a round the store refuses whole message by message: the good batches are acked, the bad one is not', async () => {
     const real = store.storeIntake.bind(store);
     let calls = 0;

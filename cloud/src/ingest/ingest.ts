@@ -55,6 +55,13 @@ export interface IngestOptions {
   maxQueuedBytes?: number;
   /** Most messages stored in one transaction. Default 500. */
   maxRound?: number;
+  /**
+   * Milliseconds a round waits for more messages before it is stored, unless a full round is
+   * already queued. A gateway that connects sends its status and its first batches together, and
+   * they reach the ingest over a few turns of the event loop: stored at once, the status would take
+   * a commit of its own (one fsync, which blocks the loop). Default 5; 0: no wait.
+   */
+  roundLingerMs?: number;
 }
 
 /** Lock or serialization conflicts: the transaction rolled back and may simply be run again. */
@@ -94,6 +101,8 @@ export interface Ingest {
 }
 
 const REASON_MAX = 300;
+/** A few ms of ack latency against a commit per gateway saved in a reconnect storm (docs/region.md). */
+const DEFAULT_ROUND_LINGER_MS = 5;
 
 /**
  * Machine-readable start of the ack reason for a reading whose patient the cloud's configuration
@@ -123,6 +132,7 @@ class MqttIngest implements Ingest {
   private readonly maxQueued: number;
   private readonly maxQueuedBytes: number;
   private readonly maxRound: number;
+  private readonly lingerMs: number;
 
   constructor(
     private readonly client: MqttClient,
@@ -133,6 +143,7 @@ class MqttIngest implements Ingest {
     this.maxQueued = Math.max(1, opts.maxQueued ?? 1000);
     this.maxQueuedBytes = Math.max(this.maxBytes, opts.maxQueuedBytes ?? 16 * 2 ** 20);
     this.maxRound = Math.max(1, opts.maxRound ?? 500);
+    this.lingerMs = Math.max(0, opts.roundLingerMs ?? DEFAULT_ROUND_LINGER_MS);
     client.handleMessage = (packet, done) => {
       const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
       this.queue.push({ topic: packet.topic, payload });
@@ -188,6 +199,8 @@ class MqttIngest implements Ingest {
 
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
+      // What is on its way (read by the broker, not yet by this client) joins this round's commit.
+      if (this.lingerMs > 0 && this.queue.length < this.maxRound && !this.stopping) await new Promise((r) => setTimeout(r, this.lingerMs));
       const round = this.queue.splice(0, this.maxRound);
       try {
         await this.storeRound(round);

@@ -2,7 +2,7 @@
  * A minimal gateway for tests: a real mqtt.js client that publishes batches (or any bytes)
  * on uplink topics and collects the acks the cloud sends back.
  */
-import { type BatchAck, decodeAck, encodePayload, type Lane, type ObservationBatch, topics } from '@telecart/protocol';
+import { type BatchAck, decodeAck, encodePayload, type GatewayStatus, type Lane, type ObservationBatch, topics } from '@telecart/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 
 export class TestGateway {
@@ -41,6 +41,11 @@ export class TestGateway {
 
   async publishRaw(lane: Lane, payload: Buffer | string, gatewayId = this.gatewayId): Promise<void> {
     await this.client.publishAsync(topics.uplink(gatewayId, lane), payload, { qos: 1 });
+  }
+
+  /** Publishes this gateway's status (QoS 1, retained, as a gateway does on connecting). */
+  async publishStatus(status: GatewayStatus): Promise<void> {
+    await this.client.publishAsync(topics.status(this.gatewayId), encodePayload(status), { qos: 1, retain: true });
   }
 
   /** Publishes the batch and waits for its ack. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { reconnectDelay } from './backoff.js';
+import { RECONNECT_DEFAULTS, reconnectDelay } from './backoff.js';
 
 describe('reconnectDelay', () => {
-  const o = { baseMs: 2000, maxMs: 60_000 };
+  const o = { baseMs: 2000, maxMs: 60_000, spread: 0.2 };
 
   it('doubles per attempt up to the ceiling', () => {
     const mid = () => 0.5;
@@ -21,6 +21,12 @@ describe('reconnectDelay', () => {
       expect(d).toBeGreaterThanOrEqual(6400);
       expect(d).toBeLessThanOrEqual(9600);
     }
+  });
+
+  it('by default spreads each delay by ±50 % up to a 30 s ceiling: a round of attempts covers a whole delay, not a wave', () => {
+    const d = { baseMs: RECONNECT_DEFAULTS.baseMs, maxMs: RECONNECT_DEFAULTS.maxMs };
+    expect([0, 0.5, 0.999_999].map((r) => reconnectDelay(1000, d, () => r))).toEqual([15_000, 30_000, 45_000]);
+    expect(reconnectDelay(1, d, () => 0)).toBe(2000);
   });
 
   it('takes another spread, clamped to [0, 1]', () => {

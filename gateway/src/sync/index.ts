@@ -1,4 +1,4 @@
-export { type BackoffOptions, reconnectDelay } from './backoff.js';
+export { type BackoffOptions, RECONNECT_DEFAULTS, reconnectDelay } from './backoff.js';
 export {
   type AppliedAck,
   type IgnoredAckReason,

@@ -41,7 +41,7 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { type Logger, silentLogger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { ReadingStore } from '../store/reading-store.js';
-import { reconnectDelay } from './backoff.js';
+import { RECONNECT_DEFAULTS, reconnectDelay } from './backoff.js';
 
 export interface SyncOptions {
   batchMaxCount: number;
@@ -50,9 +50,9 @@ export interface SyncOptions {
   inFlight: number;
   /** How often the retained online status (with backlog) is refreshed. Default 60 s. */
   statusIntervalMs?: number;
-  /** First MQTT reconnect delay; doubled (with jitter) after each failed attempt. Default 2 s. */
+  /** First MQTT reconnect delay; doubled (with jitter) after each failed attempt. Default 2 s (RECONNECT_DEFAULTS). */
   reconnectPeriodMs?: number;
-  /** Ceiling of the reconnect delay. Default 60 s. */
+  /** Ceiling of the reconnect delay. Default 30 s (RECONNECT_DEFAULTS). */
   reconnectMaxMs?: number;
   /** Byte budget of one waveform batch (JSON): what can be on the wire ahead of an alarm. Default 16 KiB. */
   waveformBatchMaxBytes?: number;
@@ -220,14 +220,14 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
       clientId: o.gatewayId,
       // A persistent session: acks published while we were away are kept for us by the broker.
       clean: false,
-      reconnectPeriod: o.reconnectPeriodMs ?? 2000,
+      reconnectPeriod: o.reconnectPeriodMs ?? RECONNECT_DEFAULTS.baseMs,
       will: this.will(),
     });
     this.client = client;
     client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
     let attempts = 0;
-    const base = o.reconnectPeriodMs ?? 2000;
-    const max = Math.max(base, o.reconnectMaxMs ?? 60_000);
+    const base = o.reconnectPeriodMs ?? RECONNECT_DEFAULTS.baseMs;
+    const max = Math.max(base, o.reconnectMaxMs ?? RECONNECT_DEFAULTS.maxMs);
     client.on('reconnect', () => {
       // The will is sent in the CONNECT packet: refresh its timestamp for this attempt.
       client.options.will = this.will();

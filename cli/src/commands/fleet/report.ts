@@ -11,7 +11,7 @@ export const FleetReport = Type.Object(
     carts: Count,
     homeKits: Count,
     rateMultiplier: Type.Number({ exclusiveMinimum: 0 }),
-    /** Measured phase, seconds (storm: from the cloud's restart to the end of the drain). */
+    /** Measured phase, seconds (storm: from the restart's beginning to the end of the drain). */
     durationS: Type.Number({ minimum: 0 }),
     enrollS: Type.Number({ minimum: 0 }),
     /** Gateways connected at the end of the measured phase. */
@@ -70,6 +70,10 @@ export const FleetReport = Type.Object(
         reconnectedS: Nullable(Type.Number()),
         /** Seconds from the cloud's restart until every reading was acked (null: not all were). */
         drainedS: Nullable(Type.Number()),
+        /** Seconds from the restart's beginning (the new cloud process spawned, not yet ready) until every gateway was connected again. */
+        reconnectedSinceRestartS: Type.Optional(Nullable(Type.Number())),
+        /** Seconds from the restart's beginning until every reading was acked (the drain may end before the cloud is ready). */
+        drainedSinceRestartS: Type.Optional(Nullable(Type.Number())),
         /** Cloud and simulator CPU from the restart until every gateway was back, per gateway. */
         reconnectCloudCpuMsPerGateway: Type.Optional(Nullable(Type.Number())),
         reconnectSimulatorCpuMsPerGateway: Type.Optional(Nullable(Type.Number())),
@@ -120,6 +124,10 @@ export function formatReport(r: FleetReport): string {
         `cloud ${fmt(r.storm.reconnectCloudCpuMsPerGateway ?? null, ' ms', 2)}, simulator ${fmt(r.storm.reconnectSimulatorCpuMsPerGateway ?? null, ' ms', 2)}`,
       ],
       ['all drained', r.storm.drainedS === null ? 'not all' : fmt(r.storm.drainedS, ' s after restart')],
+      [
+        'since the restart began',
+        `all back ${fmt(r.storm.reconnectedSinceRestartS ?? null, ' s')}, all drained ${fmt(r.storm.drainedSinceRestartS ?? null, ' s')}`,
+      ],
     );
   const w = Math.max(...rows.map(([k]) => k.length));
   return `${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`;

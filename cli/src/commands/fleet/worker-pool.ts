@@ -19,7 +19,7 @@ export interface PoolPlan {
   url: string;
   ca: string;
   seed: number;
-  backoff: { baseMs: number; maxMs: number };
+  backoff: { baseMs: number; maxMs: number; spread?: number };
   /** Gateway i goes to worker i mod N: carts and home kits are spread evenly. */
   gateways: readonly WorkerGateway[];
 }

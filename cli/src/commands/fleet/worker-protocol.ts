@@ -29,7 +29,11 @@ export const ToWorker = Type.Union([
       url: Type.String({ minLength: 1 }),
       ca: Type.String({ minLength: 1 }),
       seed: Type.Integer(),
-      backoff: Type.Object({ baseMs: Type.Integer({ minimum: 1 }), maxMs: Type.Integer({ minimum: 1 }) }),
+      backoff: Type.Object({
+        baseMs: Type.Integer({ minimum: 1 }),
+        maxMs: Type.Integer({ minimum: 1 }),
+        spread: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+      }),
       gateways: Type.Array(WorkerGateway),
     },
     { additionalProperties: false },

@@ -1,0 +1,62 @@
+// The reconnect storm (issue 14, docs/region.md « The reconnect storm »): `telecart sim fleet --storm`
+// through the built CLI — N gateways connected to a cloud it starts, the cloud stopped, each gateway
+// recording K readings, the cloud started again — one row per size: when every gateway was back and
+// every reading acked, counted from the restart's beginning, with what was lost or stored twice and
+// the host's load (the figures mean little without it). Usage:
+//   node bench/reconnect-storm.mjs [N,N…] [K]        (default 200 gateways × 100 readings)
+// Larger sizes want `--identities DIR` (enrollment costs ~30 s per 1,000): TELECART_STORM_IDENTITIES=DIR.
+import { execFile } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+
+const cli = fileURLToPath(new URL('../cli/dist/main.js', import.meta.url));
+
+function fleet(args) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [cli, 'sim', 'fleet', ...args, '--json'], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      // Exit 1 is a run that did not drain: its report still says how far it got.
+      if (err && err.code !== 1) return reject(new Error(`sim fleet failed (${err.code}): ${stderr.slice(-2000)}`));
+      resolve(JSON.parse(stdout));
+    });
+  });
+}
+
+export async function benchReconnectStorm({ sizes = [200], readings = 100, identities = process.env.TELECART_STORM_IDENTITIES } = {}) {
+  const rows = [];
+  for (const n of sizes) {
+    const load = loadavg()[0];
+    const r = await fleet([
+      '--gateways',
+      String(n),
+      '--storm',
+      '--storm-readings',
+      String(readings),
+      '--drain-timeout',
+      '600',
+      ...(identities ? ['--identities', identities] : []),
+    ]);
+    rows.push({
+      gateways: n,
+      readings: r.sent,
+      'cloud ready s': r.storm?.restartS ?? null,
+      'all back s': r.storm?.reconnectedSinceRestartS ?? null,
+      'all drained s': r.storm?.drainedSinceRestartS ?? null,
+      'failed attempts': r.connectFailures,
+      'lost / twice': `${r.lost} / ${r.duplicated}`,
+      'cloud CPU %': r.cloud.cpuPercent,
+      'cloud peak MiB': r.cloud.peakRssMiB,
+      load: `${load.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
+    });
+  }
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const [sizes, readings] = process.argv.slice(2);
+  console.table(
+    await benchReconnectStorm({
+      ...(sizes ? { sizes: sizes.split(',').map(Number) } : {}),
+      ...(readings ? { readings: Number(readings) } : {}),
+    }),
+  );
+}
