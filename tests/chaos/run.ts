@@ -86,8 +86,8 @@ async function revive(rig: Rig, notes: string[]): Promise<number> {
   return crashes;
 }
 
-/** The trials of one kind on its rig, which it stops at the end. */
-async function runKind(kind: Kind, rig: Rig, opts: ChaosOptions, seed: number, log: (s: string) => void): Promise<TrialResult[]> {
+async function runKind(kind: Kind, opts: ChaosOptions, seed: number, log: (s: string) => void): Promise<TrialResult[]> {
+  const rig = await Rig.start({ name: kind, seed, keep: opts.keep ?? false, ...rigFor(kind) });
   const results: TrialResult[] = [];
   const produced = new Set<string>();
   let reportedUnexpected = 0;
@@ -220,30 +220,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const t0 = Date.now();
   const trials: TrialResult[] = [];
   const kinds = opts.kinds ?? KINDS;
-  const startRig = (i: number): Promise<Rig> | undefined => {
-    const kind = kinds[i];
-    if (kind === undefined) return undefined;
-    const rig = Rig.start({ name: kind, seed: seed + i, keep: opts.keep ?? false, ...rigFor(kind) });
-    // Awaited when its kind's turn comes (or in the finally below); not an unhandled rejection meanwhile.
-    rig.catch(() => undefined);
-    return rig;
-  };
-  // Each kind's rig (a D-Bus, devices, the cloud and the gateway started) is started while the kind
-  // before it runs its trials: the rigs are independent (own folders, ports, buses, namespaces).
-  let next = startRig(0);
-  try {
-    for (const [i, kind] of kinds.entries()) {
-      const rig = await (next as Promise<Rig>);
-      next = startRig(i + 1);
-      log(`== ${kind}: ${opts.trialsPerKind} trials (seed ${seed + i})`);
-      trials.push(...(await runKind(kind, rig, opts, seed + i, log)));
-    }
-  } finally {
-    // A kind failed: the rig started for the one after it is stopped unused.
-    await next?.then(
-      (rig) => rig.stop(),
-      () => undefined,
-    );
+  for (const [i, kind] of kinds.entries()) {
+    log(`== ${kind}: ${opts.trialsPerKind} trials (seed ${seed + i})`);
+    trials.push(...(await runKind(kind, opts, seed + i, log)));
   }
   const summary = summarize(trials);
   const ok = summary.every((s) => s.lost === 0 && s.duplicated === 0 && s.notDrained === 0 && s.crashes === 0);
