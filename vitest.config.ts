@@ -91,7 +91,16 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'media', include: LIVE_MEDIA, maxWorkers: 1, sequence: { groupOrder: 1 } },
+        test: {
+          name: 'media',
+          include: LIVE_MEDIA,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+          // The outer run of each file only re-runs it inside a namespace (a new vitest process there),
+          // yet imported the gateway, Playwright and werift again for each of the 12 files: 86 s of a
+          // 644 s media group. One worker keeps them from file to file, as in `unit` and `e2e`.
+          isolate: false,
+        },
       },
     ],
   },

@@ -12,18 +12,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { hashPassword } from '@telecart/cloud';
 import { encodePayload, topics } from '@telecart/protocol';
-import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, type Mosquitto, startMosquitto } from '../../cloud/src/testing/mosquitto.js';
 import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
+import { CLI_MAIN, freshDatabase } from '../support/cloud-child.js';
 import { type ServiceChild, startServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
 import { type Json, login, PASSWORDS, PageSocket, TestCart } from '../teleconsult/support.js';
 
-const CLI_MAIN = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
 const CART = 'cart-1';
 const LEASE_SECONDS = 6;
 
@@ -55,20 +53,6 @@ afterAll(async () => {
   await postgres?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
-
-async function freshDatabase(url: string): Promise<string> {
-  const name = `multi_instance_${process.pid}_${randomUUID().slice(0, 8)}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
 
 /** nginx in front of the instances' HTTP ports: round robin, WebSocket upgrade passed on. */
 async function startNginx(d: string, port: number, upstreams: number[]): Promise<ChildProcess> {
@@ -129,7 +113,7 @@ it('two instances behind nginx: one answers a call, the page joins through the b
 }, async () => {
   const d = mkdtempSync(join(tmpdir(), 'telecart-multi-'));
   dir = d;
-  const db = await freshDatabase((postgres as Postgres).url);
+  const db = await freshDatabase((postgres as Postgres).url, 'multi_instance');
   writeFileSync(
     join(d, 'cloud.json'),
     JSON.stringify({

@@ -7,31 +7,26 @@
  * before the outbox recorded it, the restarted cloud sends it again with the same Message-ID: the
  * at-least-once window docs/notifications.md describes, checked here so the docs stay true.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ObservationBatch } from '@telecart/protocol';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../cloud/src/testing/mosquitto.js';
 import { batchOf, reading } from '../../cloud/src/testing/observations.js';
 import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
 import { type SmtpSink, startSmtpSink } from '../../cloud/src/testing/smtp-sink.js';
 import { TestGateway } from '../../cloud/src/testing/test-gateway.js';
-import { type ServiceChild, startServiceChild } from '../support/service-child.js';
+import { type CloudChildDir, cloudChildDir, exitSignal, freshDatabase } from '../support/cloud-child.js';
+import type { ServiceChild } from '../support/service-child.js';
 
-const CLI_MAIN = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
 const DAY = 86_400_000;
 
 describe('alert e-mail across a cloud crash', () => {
-  let dir: string | undefined;
+  let dir: CloudChildDir | undefined;
   let cloud: ServiceChild | undefined;
   let gw: TestGateway | undefined;
   let sink: SmtpSink | undefined;
   let server: Postgres | undefined;
-  let databases = 0;
 
   beforeAll(async () => {
     server = await startPostgres();
@@ -43,24 +38,9 @@ describe('alert e-mail across a cloud crash', () => {
     await gw?.close();
     await cloud?.stop();
     await sink?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir?.remove();
     gw = cloud = dir = sink = undefined;
   });
-
-  async function freshDatabase(): Promise<string> {
-    const url = (server as Postgres).url;
-    const name = `notify_crash_${process.pid}_${++databases}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await admin.end();
-    }
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    return u.toString();
-  }
 
   /** +2.1 kg over 3 days: one hf-weight-gain-3d alert (a warning), raised by the last weight. */
   function weights(): ObservationBatch {
@@ -74,20 +54,11 @@ describe('alert e-mail across a cloud crash', () => {
     );
   }
 
-  function start(ports: { http: number }, killAt?: string): Promise<ServiceChild> {
-    const d = dir as string;
-    return startServiceChild(
-      'cloud',
-      ['cloud', '--config', join(d, 'cloud.json'), '--data-dir', join(d, 'cloud'), '--http-port', String(ports.http)],
-      { main: CLI_MAIN, logFile: join(d, 'cloud.log'), env: { TELECART_LOG_LEVEL: 'info', TELECART_TEST_KILL_AT: killAt ?? '' } },
-    );
-  }
-
   /** The outbox rows, read from the store once the cloud is stopped. */
   async function outboxRows(db: string | undefined): Promise<{ status: string; recipient: string; attempts: number }[]> {
     const q = 'SELECT status, recipient, attempts FROM outbox ORDER BY recipient';
     if (db === undefined) {
-      const raw = new Database(join(dir as string, 'cloud', 'cloud.db'), { readonly: true });
+      const raw = new Database(join((dir as CloudChildDir).dir, 'cloud', 'cloud.db'), { readonly: true });
       try {
         return raw.prepare(q).all() as { status: string; recipient: string; attempts: number }[];
       } finally {
@@ -111,57 +82,54 @@ describe('alert e-mail across a cloud crash', () => {
     ['sqlite', 'outbox-sent', 2],
   ] as const) {
     it(`${copies === 1 ? 'exactly one e-mail' : 'the same message again (same Message-ID)'} when killed at ${killAt} (${storeKind})`, async () => {
-      dir = mkdtempSync(join(tmpdir(), 'telecart-notify-crash-'));
+      dir = await cloudChildDir('notify-crash');
+      const d = dir;
       sink = await startSmtpSink();
-      const ports = { http: await freePort(), mqtt: await freePort() };
-      const db = storeKind === 'postgres' ? await freshDatabase() : undefined;
-      writeFileSync(
-        join(dir, 'cloud.json'),
-        JSON.stringify({
-          mqttPort: ports.mqtt,
-          dataAccess: 'open',
-          ...(db ? { db } : {}),
-          patients: [
+      const mailSink = sink;
+      const db = storeKind === 'postgres' ? await freshDatabase((server as Postgres).url, 'notify_crash') : undefined;
+      d.configure({
+        dataAccess: 'open',
+        ...(db ? { db } : {}),
+        patients: [
+          {
+            id: 'hf-7',
+            family: 'Martin',
+            given: 'Jeanne',
+            gateways: ['home-7'],
+            // Followed since yesterday: no non-transmission alert (2 days) to tell of besides the weight gain.
+            telemonitoring: { programme: 'heart-failure', since: new Date(Date.now() - DAY).toISOString() },
+          },
+        ],
+        outbox: {
+          email: { host: '127.0.0.1', port: mailSink.port, tls: 'none', from: 'alertes@telecart.example' },
+          everySeconds: 1,
+          leaseSeconds: 5,
+        },
+        alertNotifications: {
+          dashboardUrl: 'https://cloud.example',
+          teams: [
             {
-              id: 'hf-7',
-              family: 'Martin',
-              given: 'Jeanne',
-              gateways: ['home-7'],
-              // Followed since yesterday: no non-transmission alert (2 days) to tell of besides the weight gain.
-              telemonitoring: { programme: 'heart-failure', since: new Date(Date.now() - DAY).toISOString() },
+              id: 'ic',
+              programmes: ['heart-failure'],
+              levels: [{ contacts: [{ name: 'IDE de garde', email: 'ide@example.org' }] }],
             },
           ],
-          outbox: {
-            email: { host: '127.0.0.1', port: sink.port, tls: 'none', from: 'alertes@telecart.example' },
-            everySeconds: 1,
-            leaseSeconds: 5,
-          },
-          alertNotifications: {
-            dashboardUrl: 'https://cloud.example',
-            teams: [
-              {
-                id: 'ic',
-                programmes: ['heart-failure'],
-                levels: [{ contacts: [{ name: 'IDE de garde', email: 'ide@example.org' }] }],
-              },
-            ],
-          },
-        }),
-      );
-      cloud = await start(ports, killAt);
+        },
+      });
+      cloud = await d.start({ killAt });
       const first = cloud;
-      const died = new Promise<NodeJS.Signals | null>((resolve) => first.proc.once('exit', (_code, signal) => resolve(signal)));
+      const died = exitSignal(first);
       gw = await TestGateway.connect(String(first.info.mqttUrl), 'home-7');
       const batch = weights();
       void gw.send(batch).catch(() => undefined);
       expect(await died).toBe('SIGKILL');
       await gw.close();
-      expect(sink.received).toHaveLength(copies - 1);
+      expect(mailSink.received).toHaveLength(copies - 1);
 
-      cloud = await start(ports);
+      cloud = await d.start();
       gw = await TestGateway.connect(String(cloud.info.mqttUrl), 'home-7');
       expect((await gw.send(batch)).duplicates).toBe(4);
-      const mails = await sink.waitFor(copies);
+      const mails = await mailSink.waitFor(copies);
       // Settled: the row says sent, after which nothing can send it again; then count what arrived.
       await gw.close();
       gw = undefined;

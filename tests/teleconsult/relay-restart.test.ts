@@ -7,21 +7,16 @@
  * waiting room and can be joined. Always one act row, and the restart in the audit trail.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
 import { hashPassword, type TeleconsultationRecord } from '@telecart/cloud';
 import { encodePayload, topics } from '@telecart/protocol';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../cloud/src/testing/mosquitto.js';
 import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
-import { type ServiceChild, startServiceChild } from '../support/service-child.js';
+import { type CloudChildDir, cloudChildDir, freshDatabase } from '../support/cloud-child.js';
+import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
 import { type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
 
-const CLI_MAIN = fileURLToPath(new URL('../../cli/dist/main.js', import.meta.url));
 const CART = 'cart-1';
 
 interface Act {
@@ -33,7 +28,7 @@ interface Act {
 
 // Two cloud starts, logins (bcrypt) and an act each: more than the default 30 s on a busy machine.
 describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () => {
-  let dir: string | undefined;
+  let dir: CloudChildDir | undefined;
   let cloud: ServiceChild | undefined;
   let cart: TestCart | undefined;
   const pages: PageSocket[] = [];
@@ -49,57 +44,28 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
     for (const p of pages.splice(0)) await p.close();
     cart?.client.end(true);
     await cloud?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    dir?.remove();
     cart = cloud = dir = undefined;
   });
 
-  async function freshDatabase(): Promise<string> {
-    const url = (server as Postgres).url;
-    const name = `relay_restart_${process.pid}_${randomUUID().slice(0, 8)}`;
-    const admin = new pg.Client({ connectionString: url });
-    await admin.connect();
-    try {
-      await admin.query(`CREATE DATABASE ${name}`);
-    } finally {
-      await admin.end();
-    }
-    const u = new URL(url);
-    u.pathname = `/${name}`;
-    return u.toString();
-  }
-
   /** A cloud config (dr-roux on cart-*, an auditor) in a fresh folder; the ports stay across restarts. */
-  async function configure(o: { rejoinGraceSeconds: number; db?: string }): Promise<{ http: number }> {
-    dir = mkdtempSync(join(tmpdir(), 'telecart-relay-restart-'));
-    const ports = { http: await freePort(), mqtt: await freePort() };
-    writeFileSync(
-      join(dir, 'cloud.json'),
-      JSON.stringify({
-        mqttPort: ports.mqtt,
-        ...(o.db ? { db: o.db } : {}),
-        patients: [{ id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', gateways: [CART] }],
-        teleconsult: {
-          rejoinGraceSeconds: o.rejoinGraceSeconds,
-          // A crashed process's leases lapse before its acts are taken back: short here.
-          leaseSeconds: 6,
-          connectTimeoutSeconds: 60,
-          specialists: [
-            { id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORDS['dr-roux'], 10), gateways: ['cart-*'] },
-            { id: 'auditor', name: 'DPO', passwordHash: await hashPassword(PASSWORDS.auditor, 10), audit: true },
-          ],
-        },
-      }),
-    );
-    return ports;
-  }
-
-  function start(ports: { http: number }): Promise<ServiceChild> {
-    const d = dir as string;
-    return startServiceChild(
-      'cloud',
-      ['cloud', '--config', join(d, 'cloud.json'), '--data-dir', join(d, 'cloud'), '--http-port', String(ports.http)],
-      { main: CLI_MAIN, logFile: join(d, 'cloud.log'), env: { TELECART_LOG_LEVEL: 'info' } },
-    );
+  async function configure(o: { rejoinGraceSeconds: number; db?: string }): Promise<CloudChildDir> {
+    dir = await cloudChildDir('relay-restart');
+    dir.configure({
+      ...(o.db ? { db: o.db } : {}),
+      patients: [{ id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', gateways: [CART] }],
+      teleconsult: {
+        rejoinGraceSeconds: o.rejoinGraceSeconds,
+        // A crashed process's leases lapse before its acts are taken back: short here.
+        leaseSeconds: 6,
+        connectTimeoutSeconds: 60,
+        specialists: [
+          { id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORDS['dr-roux'], 10), gateways: ['cart-*'] },
+          { id: 'auditor', name: 'DPO', passwordHash: await hashPassword(PASSWORDS.auditor, 10), audit: true },
+        ],
+      },
+    });
+    return dir;
   }
 
   /** The cart connects (again) and says it is online, as the gateway's sync client does at each connect. */
@@ -179,14 +145,17 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
 
   for (const store of ['sqlite', 'postgres'] as const) {
     it(`an act in progress: the specialist rejoins after the restart, the cart gets a fresh start, the act completes (${store})`, async () => {
-      const ports = await configure({ rejoinGraceSeconds: 120, ...(store === 'postgres' ? { db: await freshDatabase() } : {}) });
-      const first = await start(ports);
+      const folder = await configure({
+        rejoinGraceSeconds: 120,
+        ...(store === 'postgres' ? { db: await freshDatabase((server as Postgres).url, 'relay_restart') } : {}),
+      });
+      const first = await folder.start();
       cloud = first;
       const cookie = await login(String(first.info.httpUrl), 'dr-roux', PASSWORDS['dr-roux']);
       const sid = await actInProgress(first, cookie);
       await crash(first);
 
-      cloud = await start(ports);
+      cloud = await folder.start();
       const c = cloud;
       cart = await cartBack(c);
       const back = cart;
@@ -214,8 +183,8 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
   }
 
   it('a planned stop (SIGTERM) leaves the act in progress for rejoin: the cart hears reconnecting, the restarted cloud takes it back (sqlite)', async () => {
-    const ports = await configure({ rejoinGraceSeconds: 120 });
-    const first = await start(ports);
+    const folder = await configure({ rejoinGraceSeconds: 120 });
+    const first = await folder.start();
     cloud = first;
     const cookie = await login(String(first.info.httpUrl), 'dr-roux', PASSWORDS['dr-roux']);
     const sid = await actInProgress(first, cookie);
@@ -227,7 +196,7 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
     expect(before.down.some((m) => m.type === 'hangup' && m.sessionId === sid)).toBe(false);
     await crash(first);
 
-    cloud = await start(ports);
+    cloud = await folder.start();
     const c = cloud;
     cart = await cartBack(c);
     const back = cart;
@@ -253,8 +222,8 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
   });
 
   it('a waiting act is back in the waiting room after the restart and is joined there (sqlite)', async () => {
-    const ports = await configure({ rejoinGraceSeconds: 120 });
-    const first = await start(ports);
+    const folder = await configure({ rejoinGraceSeconds: 120 });
+    const first = await folder.start();
     cloud = first;
     const cookie = await login(String(first.info.httpUrl), 'dr-roux', PASSWORDS['dr-roux']);
     cart = await cartBack(first);
@@ -264,7 +233,7 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
     await waitFor(async () => (await acts(first, cookie)).some((a) => a.sessionId === sid), { what: 'the waiting act in the store' });
     await crash(first);
 
-    cloud = await start(ports);
+    cloud = await folder.start();
     const c = cloud;
     cart = await cartBack(c);
     const back = cart;
@@ -286,14 +255,14 @@ describe('teleconsultation acts across a cloud crash', { timeout: 120_000 }, () 
   it('no rejoin within the window after the restart: the act ends specialist-lost (sqlite)', async () => {
     // Long enough for the cart to be back before it ends: an end published while the cart is away
     // is lost with the old broker's sessions (docs/teleconsultation.md).
-    const ports = await configure({ rejoinGraceSeconds: 5 });
-    const first = await start(ports);
+    const folder = await configure({ rejoinGraceSeconds: 5 });
+    const first = await folder.start();
     cloud = first;
     const cookie = await login(String(first.info.httpUrl), 'dr-roux', PASSWORDS['dr-roux']);
     const sid = await actInProgress(first, cookie);
     await crash(first);
 
-    cloud = await start(ports);
+    cloud = await folder.start();
     const c = cloud;
     cart = await cartBack(c);
     await cart.next('session', (m) => m.sessionId === sid && m.status === 'in-progress' && m.specialistLink === 'reconnecting');
