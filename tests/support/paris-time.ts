@@ -19,3 +19,30 @@ export function parisLocal(m: number): { input: string; iso: string } {
   );
   return { input: `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`, iso: d.toISOString() };
 }
+
+/** Minutes from `d` to the next midnight in Paris. */
+export function minutesToParisMidnight(d: Date): number {
+  const [h, m, s] = new Intl.DateTimeFormat('en-GB', {
+    timeZone: PARIS,
+    hourCycle: 'h23',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  })
+    .format(d)
+    .split(':')
+    .map(Number) as [number, number, number];
+  return (24 * 3600 - (h * 3600 + m * 60 + s)) / 60;
+}
+
+/**
+ * A start `lead` minutes from now and a later time up to `span` minutes after it, both in one Paris day:
+ * a test that moves an act within « the cart's day » failed when run after 23:00 in Paris (the moved act
+ * left the day). Close to midnight the start moves past it, into the next day.
+ */
+export function sameParisDay(lead: number, span: number): { start: Date; later: Date } {
+  let start = new Date(Date.now() + lead * 60_000);
+  if (minutesToParisMidnight(start) < 3) start = new Date(start.getTime() + (minutesToParisMidnight(start) + 2) * 60_000);
+  const move = Math.max(1, Math.min(span, Math.floor(minutesToParisMidnight(start)) - 1));
+  return { start, later: new Date(start.getTime() + move * 60_000) };
+}

@@ -14,9 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENDA_FALLBACK_MS } from '../../gateway/src/pages/nurse/refresh.js';
 import { type TempDir, tempDir } from '../../gateway/src/testing/fixtures.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
+import { sameParisDay } from '../support/paris-time.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
-const START = new Date(Date.now() + 5 * 60_000);
+// The booked act and the time it is moved to, in one day of the cart (its day is the agenda clock's, START's).
+const { start: START, later: LATER } = sameParisDay(5, 60);
 
 describe.skipIf(!hasChromium)('the cart’s day on the nurse page', () => {
   let c: ConsultCloud;
@@ -77,7 +79,7 @@ describe.skipIf(!hasChromium)('the cart’s day on the nurse page', () => {
     await expect.poll(() => act.textContent(), { timeout: 30_000 }).toMatch(/Jeanne Martin \(12\) — Dr Anne Roux — à venir/);
     // Moved in the cloud: the new time reaches the page the same way.
     const id = ((await booked.json()) as { appointment: { id: string } }).appointment.id;
-    const later = new Date(START.getTime() + 60 * 60_000);
+    const later = LATER;
     const moved = await fetch(`${c.cloud.httpUrl}/api/appointments/${id}`, {
       method: 'PATCH',
       headers: { cookie: roux, 'content-type': 'application/json' },
