@@ -14,13 +14,17 @@ let url: string;
 const acts = { completed: randomUUID(), formula: randomUUID(), home: randomUUID() };
 const FORMULA = '=HYPERLINK("http://evil.example";"dyspnée; voir")';
 
-async function exportCsv(cookie: string, query = ''): Promise<{ status: number; text: string; type: string | null }> {
+async function exportCsv(
+  cookie: string,
+  query = '',
+): Promise<{ status: number; text: string; type: string | null; disposition: string | null }> {
   const r = await fetch(`${url}/api/acts.csv${query}`, { headers: cookie ? { cookie } : {} });
   // ignoreBOM: keep the byte-order mark in the text (fetch's text() would drop it).
   return {
     status: r.status,
     text: new TextDecoder('utf-8', { ignoreBOM: true }).decode(await r.arrayBuffer()),
     type: r.headers.get('content-type'),
+    disposition: r.headers.get('content-disposition'),
   };
 }
 const rows = (text: string) => parse(text, { delimiter: ';', bom: true, relax_column_count: false }) as string[][];
@@ -72,6 +76,9 @@ describe('GET /api/acts.csv', () => {
     const r = await exportCsv(roux);
     expect(r.status).toBe(200);
     expect(r.type).toBe('text/csv; charset=utf-8');
+    // The platform's day (Paris), not UTC's: they differ after midnight in Paris.
+    const parisDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris' }).format(new Date());
+    expect(r.disposition).toBe(`attachment; filename="telecart-actes-${parisDay}.csv"`);
     expect(r.text.startsWith('\uFEFFDate;Heure;Durée (min);Statut;')).toBe(true);
     expect(r.text).toContain('\r\n');
     const [header, ...lines] = rows(r.text);

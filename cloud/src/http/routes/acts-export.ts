@@ -100,12 +100,14 @@ export function registerActsExportRoute(app: FastifyInstance, deps: HttpDeps, tc
         action: 'acts-export',
         detail: `${lines.length} acts${filters ? ` (${filters})` : ''}`,
       });
-      const day = new Date().toISOString().slice(0, 10);
+      // Named after the platform's own day: from midnight to 1 or 2 a.m. in Paris, the UTC date is still the day before.
+      const timeZone = deps.timeZone ?? 'Europe/Paris';
+      const day = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
       return reply
         .header('cache-control', 'no-store')
         .header('content-disposition', `attachment; filename="telecart-actes-${day}.csv"`)
         .type('text/csv; charset=utf-8')
-        .send(actsCsv(lines, { lang: q.lang, timeZone: deps.timeZone ?? 'Europe/Paris' }));
+        .send(actsCsv(lines, { lang: q.lang, timeZone }));
     },
   );
 }
