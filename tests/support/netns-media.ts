@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import type { SignalingLink } from '@telecart/gateway';
 import type { RtcDown, RtcUp } from '@telecart/protocol';
 import type { Browser, Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 const run = promisify(execFile);
 
@@ -132,13 +133,42 @@ export async function rerunInNamespace(file: string, prefix: string): Promise<{ 
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its output
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+/** Vitest's output without its colours. */
+export function plainText(output: string): string {
+  return output.replace(ANSI, '');
+}
+
+/**
+ * The outer run's verdict on the inner one: it passed, with `passed` tests when given (so a skipped
+ * chain cannot pass for a run one); its output on stderr when it failed, and its lines starting with
+ * `figures` on stdout when it passed (a file's measurements, for the report).
+ */
+export function expectInnerRun(r: { code: number | null; output: string }, o: { passed?: number; figures?: string } = {}): void {
+  const text = plainText(r.output);
+  if (r.code !== 0) console.error(r.output);
+  else if (o.figures !== undefined) {
+    const figures = o.figures;
+    console.log(
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.startsWith(figures))
+        .join('\n'),
+    );
+  }
+  expect(r.code, innerFailure(r.output)).toBe(0);
+  if (o.passed !== undefined) expect(text).toMatch(new RegExp(`Tests\\s+${o.passed} passed`));
+}
+
 /**
  * What the inner run said about its failure, for the outer assertion's message: CI shows the summary of
  * failed tests, not a test's console, so without it a failure inside the namespace reads only "1 ≠ 0".
  */
 export function innerFailure(output: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its output
-  const plain = output.replace(/\u001b\[[0-9;]*m/g, '');
+  const plain = plainText(output);
   const from = plain.indexOf('Failed Tests');
   return `inner run failed:\n${from >= 0 ? plain.slice(from, from + 4000) : plain.slice(-4000)}`;
 }

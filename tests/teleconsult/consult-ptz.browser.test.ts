@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RTCDataChannel, RTCPeerConnection } from 'werift';
 import { EcgSyn } from '../../firmware-sim/src/signals/ecgsyn.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, IN_NETNS_ENV, innerFailure, runIn } from '../support/netns-media.js';
+import { canUseNetns, createNamespaces, expectInnerRun, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultCloud, PASSWORDS, startConsultCloud, TestCart } from './support.js';
 
@@ -35,8 +35,7 @@ describe.skipIf(!usable || inside)('consultation page with a WebRTC cart (re-run
           [IN_NETNS_ENV]: ns.main,
         },
       );
-      if (r.code !== 0) console.error(r.output);
-      expect(r.code, innerFailure(r.output)).toBe(0);
+      expectInnerRun(r);
     } finally {
       await ns.destroy();
     }

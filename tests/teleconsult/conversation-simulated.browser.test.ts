@@ -9,7 +9,7 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, IN_NETNS_ENV, innerFailure, runIn } from '../support/netns-media.js';
+import { canUseNetns, createNamespaces, expectInnerRun, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, startConsultChain } from './chain.js';
 import { CAPTURE_PEER } from './page-media.js';
@@ -17,8 +17,6 @@ import { PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/conversation-simulated.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
-const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 const netns = inside || (await canUseNetns());
 const skipReason = !hasChromium
   ? 'no /usr/bin/chromium'
@@ -50,9 +48,7 @@ describe.skipIf(skipReason !== null || inside)('the simulated conversation devic
     const ns = await createNamespaces(`tcs${process.pid % 100_000}`);
     try {
       const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
-      if (r.code !== 0) console.error(r.output);
-      expect(r.code, innerFailure(r.output)).toBe(0);
-      expect(plain(r.output)).toMatch(/Tests\s+1 passed/);
+      expectInnerRun(r, { passed: 1 });
     } finally {
       await ns.destroy();
     }

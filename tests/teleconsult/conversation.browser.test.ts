@@ -26,7 +26,7 @@ import type { Gateway } from '@telecart/gateway';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, IN_NETNS_ENV, innerFailure, runIn } from '../support/netns-media.js';
+import { canUseNetns, createNamespaces, expectInnerRun, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, startConsultChain } from './chain.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
@@ -34,8 +34,6 @@ import { PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/conversation.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
-const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 const netns = inside || (await canUseNetns());
 const skipReason = !hasChromium
   ? 'no /usr/bin/chromium'
@@ -71,16 +69,7 @@ describe.skipIf(skipReason !== null || inside)('the conversation both ways (re-r
     const ns = await createNamespaces(`tcv${process.pid % 100_000}`);
     try {
       const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
-      if (r.code !== 0) console.error(r.output);
-      else
-        console.log(
-          plain(r.output)
-            .split('\n')
-            .filter((l) => l.startsWith('four-party:'))
-            .join('\n'),
-        );
-      expect(r.code, innerFailure(r.output)).toBe(0);
-      expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
+      expectInnerRun(r, { passed: INNER_TESTS, figures: 'four-party:' });
     } finally {
       await ns.destroy();
     }

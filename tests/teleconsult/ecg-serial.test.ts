@@ -18,7 +18,14 @@ import { pino } from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, launchChromium } from '../support/chromium.js';
-import { canUseNetns, DirectSignaling, IN_NETNS_ENV, innerFailure, openSpecialistPage, rerunInNamespace } from '../support/netns-media.js';
+import {
+  canUseNetns,
+  DirectSignaling,
+  expectInnerRun,
+  IN_NETNS_ENV,
+  openSpecialistPage,
+  rerunInNamespace,
+} from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 
 const inside = process.env[IN_NETNS_ENV];
@@ -27,9 +34,7 @@ const usable = existsSync(CHROMIUM) && (inside !== undefined || (await canUseNet
 describe.skipIf(!usable || inside !== undefined)('ECG from the serial board to the page (re-run inside a network namespace)', () => {
   it('passes inside the namespace', async () => {
     const r = await rerunInNamespace('tests/teleconsult/ecg-serial.test.ts', 'tce');
-    if (r.code !== 0) console.error(r.output);
-    expect(r.code, innerFailure(r.output)).toBe(0);
-    expect(r.output).toMatch(/Tests\s+.*1 passed/);
+    expectInnerRun(r, { passed: 1 });
   }, 90_000);
 });
 

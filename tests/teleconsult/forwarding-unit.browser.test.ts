@@ -24,13 +24,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardingRoom, type IceCandidateInit, type SlotAssignment } from '../../cloud/src/media/forwarding-unit/index.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, IN_NETNS_ENV, innerFailure, runIn } from '../support/netns-media.js';
+import { canUseNetns, createNamespaces, expectInnerRun, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 
 const FILE = 'tests/teleconsult/forwarding-unit.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
-const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 const netns = inside || (await canUseNetns());
 const skipReason = !hasChromium
   ? 'no /usr/bin/chromium'
@@ -45,9 +43,7 @@ describe.skipIf(skipReason !== null || inside)('the forwarding unit with four br
     const ns = await createNamespaces(`tfu${process.pid % 100_000}`);
     try {
       const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
-      if (r.code !== 0) console.error(r.output);
-      expect(r.code, innerFailure(r.output)).toBe(0);
-      expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
+      expectInnerRun(r, { passed: INNER_TESTS });
     } finally {
       await ns.destroy();
     }

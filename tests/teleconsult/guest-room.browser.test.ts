@@ -26,7 +26,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
-import { canUseNetns, IN_NETNS_ENV, innerFailure, rerunInNamespace } from '../support/netns-media.js';
+import { canUseNetns, expectInnerRun, IN_NETNS_ENV, rerunInNamespace } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
 import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
@@ -35,8 +35,6 @@ import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './suppor
 const FILE = 'tests/teleconsult/guest-room.browser.test.ts';
 const INNER_TESTS = 1;
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
-const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 const skipReason = !hasChromium
   ? 'no /usr/bin/chromium'
   : !(inside || (await canUseNetns()))
@@ -49,16 +47,7 @@ describe.skipIf(skipReason !== null || inside)(
   () => {
     it('passes inside the namespace', async () => {
       const r = await rerunInNamespace(FILE, 'tgr');
-      if (r.code !== 0) console.error(r.output);
-      else
-        console.log(
-          plain(r.output)
-            .split('\n')
-            .filter((l) => l.startsWith('guest-room:'))
-            .join('\n'),
-        );
-      expect(r.code, innerFailure(r.output)).toBe(0);
-      expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
+      expectInnerRun(r, { passed: INNER_TESTS, figures: 'guest-room:' });
     }, 360_000);
   },
 );

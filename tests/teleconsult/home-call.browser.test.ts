@@ -20,7 +20,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumArgs, hasChromium } from '../support/chromium.js';
 import { type Coturn, startCoturn } from '../support/coturn.js';
-import { canUseNetns, IN_NETNS_ENV, innerFailure, rerunInNamespace } from '../support/netns-media.js';
+import { canUseNetns, expectInnerRun, IN_NETNS_ENV, rerunInNamespace } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { CAPTURE_PEER } from './page-media.js';
 import { openHomeAct } from './participant-support.js';
@@ -29,8 +29,6 @@ import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './suppor
 const FILE = 'tests/teleconsult/home-call.browser.test.ts';
 const INNER_TESTS = 2;
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
-const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 const skipReason = !hasChromium
   ? 'no /usr/bin/chromium'
   : !(inside || (await canUseNetns()))
@@ -41,9 +39,7 @@ if (skipReason && !inside) console.warn(`home-call browser test skipped: ${skipR
 describe.skipIf(skipReason !== null || inside)('the home act’s conversation (re-run inside a network namespace with only lo)', () => {
   it('passes inside the namespace', async () => {
     const r = await rerunInNamespace(FILE, 'thc');
-    if (r.code !== 0) console.error(r.output);
-    expect(r.code, innerFailure(r.output)).toBe(0);
-    expect(plain(r.output)).toMatch(new RegExp(`Tests\\s+${INNER_TESTS} passed`));
+    expectInnerRun(r, { passed: INNER_TESTS });
   }, 240_000);
 });
 

@@ -24,8 +24,8 @@ import { type Coturn, startCoturn } from '../support/coturn.js';
 import {
   canUseNetns,
   chromiumInNetns,
+  expectInnerRun,
   IN_NETNS_ENV,
-  innerFailure,
   linkToPeer,
   PEER_NETNS_ENV,
   rerunInNamespace,
@@ -35,8 +35,6 @@ import {
 const FILE = 'tests/teleconsult/home-turn.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
 const RATE_KBIT = 300;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
-const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 const skipReason = !hasChromium
   ? 'no /usr/bin/chromium'
   : !(inside || (await canUseNetns()))
@@ -47,14 +45,7 @@ if (skipReason && !inside) console.warn(`home-turn skipped: ${skipReason}`);
 describe.skipIf(skipReason !== null || inside)('the patient at home through TURN only, at 300 kbit/s (re-run in a namespace)', () => {
   it('passes inside the namespace', async () => {
     const r = await rerunInNamespace(FILE, 'thc');
-    if (r.code !== 0) console.error(r.output);
-    expect(r.code, innerFailure(r.output)).toBe(0);
-    expect(plain(r.output)).toMatch(/Tests\s+1 passed/);
-    // The figures, for the report.
-    for (const line of plain(r.output)
-      .split('\n')
-      .filter((l) => l.includes('home-turn:')))
-      console.log(line.trim());
+    expectInnerRun(r, { passed: 1, figures: 'home-turn:' });
   }, 180_000);
 });
 

@@ -15,13 +15,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/teleconsult/join-links.js';
 import { CHROMIUM, CHROMIUM_FLAGS, chromiumArgs, hasChromium } from '../support/chromium.js';
 import { type Coturn, startCoturn } from '../support/coturn.js';
-import { canUseNetns, IN_NETNS_ENV, innerFailure, rerunInNamespace } from '../support/netns-media.js';
+import { canUseNetns, expectInnerRun, IN_NETNS_ENV, rerunInNamespace } from '../support/netns-media.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
 const FILE = 'tests/teleconsult/join-device-check.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-// biome-ignore lint/suspicious/noControlCharactersInRegex: vitest colours its summary
-const plain = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '');
 const skipReason = !hasChromium
   ? 'no /usr/bin/chromium'
   : !(inside || (await canUseNetns()))
@@ -32,9 +30,7 @@ if (skipReason && !inside) console.warn(`join-device-check skipped: ${skipReason
 describe.skipIf(skipReason !== null || inside)('the device check (re-run inside a network namespace with only lo)', () => {
   it('passes inside the namespace', async () => {
     const r = await rerunInNamespace(FILE, 'tdc');
-    if (r.code !== 0) console.error(r.output);
-    expect(r.code, innerFailure(r.output)).toBe(0);
-    expect(plain(r.output)).toMatch(/Tests\s+3 passed/);
+    expectInnerRun(r, { passed: 3 });
   }, 180_000);
 });
 
