@@ -6,6 +6,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CertificateAuthority, createCa } from '../security/pki.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from './embedded-broker.js';
 
+/** A CA, a loopback server certificate and one client certificate (CN `clientCn`) from it. */
+async function tlsMaterial(clientCn: string) {
+  const caPair = await createCa('test CA');
+  const ca = await CertificateAuthority.load(caPair);
+  const server = await ca.issueWithNewKey('localhost', 'server', { altNames: ['127.0.0.1', 'localhost'] });
+  const client = await ca.issueWithNewKey(clientCn, 'client');
+  return { caPair, server, client };
+}
+
 const logger = pino({ level: 'silent' });
 let broker: EmbeddedBroker | undefined;
 
@@ -106,10 +115,7 @@ describe('embedded broker', () => {
   });
 
   it('with mutual TLS, closes the connections over its rate before their handshake', async () => {
-    const caPair = await createCa('test CA');
-    const ca = await CertificateAuthority.load(caPair);
-    const server = await ca.issueWithNewKey('localhost', 'server', { altNames: ['127.0.0.1', 'localhost'] });
-    const client = await ca.issueWithNewKey('cart-7', 'client');
+    const { caPair, server, client } = await tlsMaterial('cart-7');
     let now = 1_000_000;
     broker = await startEmbeddedBroker({
       port: 0,
@@ -136,10 +142,7 @@ describe('embedded broker', () => {
   });
 
   it('admits the cloud’s own clients on its internal listener while the public one sheds, with the same mutual TLS', async () => {
-    const caPair = await createCa('test CA');
-    const ca = await CertificateAuthority.load(caPair);
-    const server = await ca.issueWithNewKey('localhost', 'server', { altNames: ['127.0.0.1', 'localhost'] });
-    const relay = await ca.issueWithNewKey('cloud-relay', 'client');
+    const { caPair, server, client: relay } = await tlsMaterial('cloud-relay');
     broker = await startEmbeddedBroker({
       port: 0,
       logger,
@@ -161,10 +164,7 @@ describe('embedded broker', () => {
   });
 
   it('with mutual TLS, sheds while maxPending handshakes are unfinished, admits once one ends', async () => {
-    const caPair = await createCa('test CA');
-    const ca = await CertificateAuthority.load(caPair);
-    const server = await ca.issueWithNewKey('localhost', 'server', { altNames: ['127.0.0.1', 'localhost'] });
-    const client = await ca.issueWithNewKey('cart-7', 'client');
+    const { caPair, server, client } = await tlsMaterial('cart-7');
     broker = await startEmbeddedBroker({
       port: 0,
       logger,
@@ -198,10 +198,7 @@ describe('embedded broker', () => {
   });
 
   it('with mutual TLS, holds a connection while the handshake slot is taken and admits it when the slot frees, without a retry', async () => {
-    const caPair = await createCa('test CA');
-    const ca = await CertificateAuthority.load(caPair);
-    const server = await ca.issueWithNewKey('localhost', 'server', { altNames: ['127.0.0.1', 'localhost'] });
-    const client = await ca.issueWithNewKey('cart-7', 'client');
+    const { caPair, server, client } = await tlsMaterial('cart-7');
     broker = await startEmbeddedBroker({
       port: 0,
       logger,
