@@ -2,9 +2,9 @@ import { CartAgenda, type CartAgenda as CartAgendaMsg, compile, formatIssues, to
 import { report as reportTexts, textsIn } from '@telecart/ui';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { zonedMidnight } from '../activity/zoned-days.js';
 import { localClock } from '../alerts/notify/plan.js';
 import { connectCloudClient } from '../broker/connect-client.js';
-import { zonedMidnight } from '../http/routes/agenda-pages.js';
 import { cartLinkToken, DEFAULT_LINK_TTL_MS, issueReportLink, linkUrl, tokenSha256 } from '../report/links.js';
 import type { AppointmentRecord } from '../store/appointment-records.js';
 import { type CloudStore, MAX_PAGE_SIZE } from '../store/cloud-store.js';

@@ -7,6 +7,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { TeleconsultStatus } from '@telecart/protocol';
 import type { FastifyInstance } from 'fastify';
 import { type ActLine, actsCsv } from '../../activity/acts-csv.js';
+import { periodEnd, periodStart } from '../../activity/zoned-days.js';
 import { type CloudStore, MAX_PAGE_SIZE } from '../../store/cloud-store.js';
 import type { TeleconsultationRecord } from '../../store/teleconsult-records.js';
 import type { HttpDeps } from '../deps.js';
@@ -60,6 +61,7 @@ export function registerActsExportRoute(app: FastifyInstance, deps: HttpDeps, tc
     '/api/acts.csv',
     { schema: { querystring: ActsQuery }, config: { access: 'specialist', permission: 'acts.export' } },
     async (req, reply) => {
+      const timeZone = deps.timeZone ?? 'Europe/Paris';
       const s = currentSpecialist(req);
       const q = req.query;
       if (q.site !== undefined && !tc.directory.hasSite(q.site)) {
@@ -71,8 +73,8 @@ export function registerActsExportRoute(app: FastifyInstance, deps: HttpDeps, tc
           ...(s.audit ? {} : { gatewayPatterns: tc.directory.patternsFor(s.id) }),
           ...(q.status ? { status: q.status } : {}),
           ...(q.specialist !== undefined ? { specialistId: q.specialist } : {}),
-          ...(q.from !== undefined ? { from: new Date(q.from) } : {}),
-          ...(q.to !== undefined ? { to: new Date(q.to) } : {}),
+          ...(q.from !== undefined ? { from: periodStart(q.from, timeZone) } : {}),
+          ...(q.to !== undefined ? { to: periodEnd(q.to, timeZone) } : {}),
           limit: MAX_PAGE_SIZE,
           offset,
         });
@@ -101,7 +103,6 @@ export function registerActsExportRoute(app: FastifyInstance, deps: HttpDeps, tc
         detail: `${lines.length} acts${filters ? ` (${filters})` : ''}`,
       });
       // Named after the platform's own day: from midnight to 1 or 2 a.m. in Paris, the UTC date is still the day before.
-      const timeZone = deps.timeZone ?? 'Europe/Paris';
       const day = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
       return reply
         .header('cache-control', 'no-store')

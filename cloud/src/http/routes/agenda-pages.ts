@@ -6,6 +6,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { TeleconsultStatus } from '@telecart/protocol';
 import type { FastifyInstance } from 'fastify';
+import { periodEnd, periodStart, zonedMidnight } from '../../activity/zoned-days.js';
 import { actsPageCsp, agendaPageCsp, renderActsPage, renderAgendaPage } from '../../pages/agenda/page.js';
 import { displayName } from '../../pages/dashboard/format.js';
 import { MAX_PAGE_SIZE } from '../../store/cloud-store.js';
@@ -32,31 +33,6 @@ const ActsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/** The instant a calendar day starts in `timeZone` (the offset read back from Intl, twice for DST days). */
-export function zonedMidnight(ymd: string, timeZone: string): Date {
-  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
-  const wall = Date.UTC(y, m - 1, d);
-  let guess = wall;
-  for (let i = 0; i < 2; i++) {
-    const parts = Object.fromEntries(
-      new Intl.DateTimeFormat('en-GB', {
-        timeZone,
-        hourCycle: 'h23',
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-      })
-        .formatToParts(new Date(guess))
-        .map((p) => [p.type, p.value]),
-    );
-    const shown = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute));
-    guess += wall - shown;
-  }
-  return new Date(guess);
-}
 
 const addDays = (ymd: string, n: number) => new Date(Date.parse(`${ymd}T00:00:00Z`) + n * 86_400_000).toISOString().slice(0, 10);
 const scope = (r: Reader) => (r.carts.includes('*') ? {} : { gatewayPatterns: r.carts });
@@ -129,8 +105,8 @@ export function registerAgendaPageRoutes(
         ...scope(r),
         ...(f.status ? { status: [f.status] } : {}),
         ...(f.specialist ? { specialistId: f.specialist } : {}),
-        ...(f.from ? { from: new Date(f.from) } : {}),
-        ...(f.to ? { to: new Date(f.to) } : {}),
+        ...(f.from ? { from: periodStart(f.from, timeZone) } : {}),
+        ...(f.to ? { to: periodEnd(f.to, timeZone) } : {}),
         limit: MAX_PAGE_SIZE,
       });
       const patients = await cloudPatients(store, found);
