@@ -1,38 +1,19 @@
 /** Times as a datetime-local input in Paris takes them, for tests that book through the pages. */
+import { wallClock } from '../../cloud/src/activity/zoned-days.js';
+
 export const PARIS = 'Europe/Paris';
 
 /** A wall-clock time in Paris for a datetime-local input, `m` minutes from now (rounded up to the minute), and the same instant in ISO. */
 export function parisLocal(m: number): { input: string; iso: string } {
   const d = new Date(Math.ceil((Date.now() + m * 60_000) / 60_000) * 60_000);
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone: PARIS,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    })
-      .formatToParts(d)
-      .map((x) => [x.type, x.value]),
-  );
-  return { input: `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`, iso: d.toISOString() };
+  const w = wallClock(d, PARIS);
+  return { input: `${w.year}-${w.month}-${w.day}T${w.hour}:${w.minute}`, iso: d.toISOString() };
 }
 
 /** Minutes from `d` to the next midnight in Paris. */
 export function minutesToParisMidnight(d: Date): number {
-  const [h, m, s] = new Intl.DateTimeFormat('en-GB', {
-    timeZone: PARIS,
-    hourCycle: 'h23',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  })
-    .format(d)
-    .split(':')
-    .map(Number) as [number, number, number];
-  return (24 * 3600 - (h * 3600 + m * 60 + s)) / 60;
+  const w = wallClock(d, PARIS);
+  return (24 * 3600 - (Number(w.hour) * 3600 + Number(w.minute) * 60 + Number(w.second))) / 60;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { periodEnd, periodStart, zonedMidnight } from './zoned-days.js';
+import { localDay, periodEnd, periodStart, wallClock, zonedMidnight } from './zoned-days.js';
 
 const PARIS = 'Europe/Paris';
 
@@ -16,6 +16,13 @@ describe('days where the platform is', () => {
     expect(hours('2026-03-29')).toBe(23);
     expect(hours('2026-10-25')).toBe(25);
     expect(zonedMidnight('2026-03-29', 'UTC').toISOString()).toBe('2026-03-29T00:00:00.000Z');
+  });
+
+  it('reads the wall clock: 23:30 UTC on the 6th is 00:30 on the 7th in Paris', () => {
+    const at = new Date('2026-12-06T23:30:05Z');
+    expect(wallClock(at, PARIS)).toEqual({ year: '2026', month: '12', day: '07', hour: '00', minute: '30', second: '05' });
+    expect(localDay(at, PARIS)).toBe('2026-12-07');
+    expect(localDay(at, 'UTC')).toBe('2026-12-06');
   });
 
   it('a date-time is taken as given', () => {

@@ -7,7 +7,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { TeleconsultStatus } from '@telecart/protocol';
 import type { FastifyInstance } from 'fastify';
 import { type ActLine, actsCsv } from '../../activity/acts-csv.js';
-import { periodEnd, periodStart } from '../../activity/zoned-days.js';
+import { localDay, periodEnd, periodStart } from '../../activity/zoned-days.js';
 import { type CloudStore, MAX_PAGE_SIZE } from '../../store/cloud-store.js';
 import type { TeleconsultationRecord } from '../../store/teleconsult-records.js';
 import type { HttpDeps } from '../deps.js';
@@ -103,7 +103,7 @@ export function registerActsExportRoute(app: FastifyInstance, deps: HttpDeps, tc
         detail: `${lines.length} acts${filters ? ` (${filters})` : ''}`,
       });
       // Named after the platform's own day: from midnight to 1 or 2 a.m. in Paris, the UTC date is still the day before.
-      const day = new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
+      const day = localDay(new Date(), timeZone);
       return reply
         .header('cache-control', 'no-store')
         .header('content-disposition', `attachment; filename="telecart-actes-${day}.csv"`)

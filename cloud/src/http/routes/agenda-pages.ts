@@ -6,7 +6,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { TeleconsultStatus } from '@telecart/protocol';
 import type { FastifyInstance } from 'fastify';
-import { periodEnd, periodStart, zonedMidnight } from '../../activity/zoned-days.js';
+import { localDay, periodEnd, periodStart, zonedMidnight } from '../../activity/zoned-days.js';
 import { actsPageCsp, agendaPageCsp, renderActsPage, renderAgendaPage } from '../../pages/agenda/page.js';
 import { displayName } from '../../pages/dashboard/format.js';
 import { MAX_PAGE_SIZE } from '../../store/cloud-store.js';
@@ -52,7 +52,7 @@ export function registerAgendaPageRoutes(
     async (req, reply) => {
       const r = currentReader(req);
       const q = req.query;
-      const today = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+      const today = localDay(new Date(), timeZone);
       const date = q.date ?? today;
       const days = q.view === 'week' ? 7 : 1;
       const appointments = await store.listAppointments({

@@ -3,7 +3,9 @@
  * one) and the list of acts (GET /acts: filters by period, site, specialist, status, and the CSV
  * export with the same filters). Rendered on the server; browser/main.ts only posts the form.
  */
+
 import { agenda, format, InlineScript, type Lang, loadPageBundle, PageHead, renderDocument, type TextsOf, textsIn } from '@telecart/ui';
+import { wallClock } from '../../activity/zoned-days.js';
 import { pageCsp } from '../../http/csp.js';
 import { FAVICON_HREF } from '../../http/routes/favicon.js';
 import type { AppointmentRecord } from '../../store/appointment-records.js';
@@ -54,20 +56,8 @@ const minutes = (a: AppointmentRecord) => Math.round((Date.parse(a.end) - Date.p
 
 /** The instant as a datetime-local input's value (YYYY-MM-DDTHH:mm), on the wall clock of the zone. */
 export function localInputValue(iso: string, timeZone: string): string {
-  const p = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    })
-      .formatToParts(new Date(iso))
-      .map((x) => [x.type, x.value]),
-  );
-  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+  const w = wallClock(new Date(iso), timeZone);
+  return `${w.year}-${w.month}-${w.day}T${w.hour}:${w.minute}`;
 }
 
 /** A scheduled appointment's move and cancel forms (browser/main.ts sends them to the API, as the booking form). */
