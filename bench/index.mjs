@@ -56,6 +56,12 @@ const { benchIngestStore } = await import('./ingest-store.mjs');
 console.table([await benchIngestStore()]);
 
 console.log(
+  "\n## The cloud's HTTP app at start: route schemas compiled eagerly (Fastify's default) or on first request; docs/footprint.md",
+);
+const { benchCloudStart } = await import('./cloud-start.mjs');
+console.table(await benchCloudStart());
+
+console.log(
   '\n## Reconnect storm: 200 gateways × 100 unsynced readings through a cloud restart (`node bench/reconnect-storm.mjs 1000,2000,5000` for the sizes in docs/region.md)',
 );
 const { benchReconnectStorm } = await import('./reconnect-storm.mjs');

@@ -11,6 +11,7 @@ import { DataAccess } from './access/data-access.js';
 import { closedByDefault } from './access/route-access.js';
 import { CloudMetrics } from './cloud-metrics.js';
 import type { HttpDeps } from './deps.js';
+import { lazySchemaCompilers } from './lazy-schema-compilers.js';
 import { registerActsExportRoute } from './routes/acts-export.js';
 import { registerAdminAccountRoutes } from './routes/admin-accounts.js';
 import { registerAdminDeviceUserRoutes } from './routes/admin-device-users.js';
@@ -74,6 +75,8 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
     // Unknown query parameters are errors (400), not silently dropped: a filter that is
     // ignored would show another patient's data.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // Each route's schemas compiled on its first request, not all at start (lazy-schema-compilers.ts).
+    schemaController: { compilersFactory: (deps.schemaCompilers ?? lazySchemaCompilers()).compilersFactory },
     // SSE streams are long-lived: close them on shutdown instead of waiting.
     forceCloseConnections: true,
     // Only named proxies: a client's own X-Forwarded-For must not choose its throttle key.

@@ -12,6 +12,7 @@ import type { ReportVersion } from '../store/report-records.js';
 import type { Telecom } from '../teleconsult/config.js';
 import type { Teleconsult } from '../teleconsult/service.js';
 import type { DataAccessMode } from './access/data-access.js';
+import type { LazySchemaCompilers } from './lazy-schema-compilers.js';
 
 export interface HttpDeps {
   store: CloudStore;
@@ -61,6 +62,8 @@ export interface HttpDeps {
    * administration sets a nurse's PIN and badge through it (routes/admin-nurses.ts).
    */
   nurses?: Pick<NurseService, 'refresh' | 'credentials' | 'setCredentials'>;
+  /** The route schemas' compilers (default: a new lazy pair); a test passes its own to compile them all. */
+  schemaCompilers?: LazySchemaCompilers;
   /** Mark the login cookie Secure: true, false, or 'auto' (when the request came over HTTPS; default). */
   secureCookies?: boolean | 'auto';
 }

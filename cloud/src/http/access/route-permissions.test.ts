@@ -16,6 +16,7 @@ import { committedRoutesByPermission, routesByPermissionMarkdown } from '../../a
 import { type Cloud, startCloud } from '../../cloud.js';
 import { type TestClinician, testClinician } from '../../testing/clinician.js';
 import { buildHttpApp } from '../app.js';
+import { lazySchemaCompilers } from '../lazy-schema-compilers.js';
 import { type RouteAccessEntry, routeAccessTable } from './route-access.js';
 
 /** One account per role, without the configured audit right (it would add audit.read to any role). */
@@ -35,6 +36,8 @@ const STREAMS = new Set(['/api/events', '/consult/ws']);
 let dir: string;
 let cloud: Cloud;
 let app: FastifyInstance;
+/** Route schemas compile on first request: this test compiles them all, so a broken one fails here, not in a ward. */
+const schemaCompilers = lazySchemaCompilers();
 
 const pathOf = (url: string) => url.replace(/:[A-Za-z]+/g, 'x-1');
 
@@ -71,6 +74,7 @@ beforeAll(async () => {
     alerts: cloud.alerts,
     nurses: cloud.nurses,
     logger: pino({ level: 'silent' }),
+    schemaCompilers,
   });
   await app.ready();
 }, 30_000);
@@ -90,6 +94,12 @@ const call = (r: RouteAccessEntry, who: TestClinician) =>
   });
 
 describe('route permissions', () => {
+  it("every route's schemas compile (the app compiles each on its route's first request)", () => {
+    // Validators (params, query, body) and serializers (each response status) of some 200 routes.
+    expect(schemaCompilers.compileAll()).toBeGreaterThan(200);
+    expect(schemaCompilers.compileAll()).toBe(0);
+  });
+
   it('every non-public route names a permission; own-account only on the pinned routes', () => {
     const table = routeAccessTable(app);
     const missing = table.filter((r) => r.access !== 'public' && r.permission === undefined).map((r) => `${r.method} ${r.url}`);
