@@ -48,6 +48,8 @@ export default defineConfig({
       '@telecart/devices': src('devices'),
       '@telecart/ui': src('ui'),
       '@telecart/gateway': src('gateway'),
+      // Before '@telecart/cloud', which would otherwise take it as a prefix.
+      '@telecart/cloud/security': fileURLToPath(new URL('./cloud/src/security/index.ts', import.meta.url)),
       '@telecart/cloud': src('cloud'),
       '@telecart/firmware-sim': src('firmware-sim'),
     },

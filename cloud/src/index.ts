@@ -38,11 +38,11 @@ export {
   SIGNALING_SERVICES,
   signalingCommonName,
 } from './security/acl.js';
-export { CloudSecurity, type EnrollResult } from './security/cloud-security.js';
+// CloudSecurity and the PKI helpers load x509: from '@telecart/cloud/security' (security/index.ts).
+export type { CloudSecurity, EnrollResult } from './security/cloud-security.js';
 export { type CloudTlsOptions, securityDir, serverHostnames } from './security/cloud-wiring.js';
 export { CloudTlsConfig, MqttVersionConfig } from './security/config.js';
 export { mosquittoListenerConfig, writeMosquittoSecurityFiles } from './security/mosquitto-files.js';
-export { certFingerprint, checkCsr } from './security/pki.js';
 export { TokenError } from './security/registry.js';
 export type {
   CloudStore,

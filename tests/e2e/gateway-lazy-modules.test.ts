@@ -2,8 +2,7 @@
  * What the idle gateway process loads (docs/footprint.md): the built CLI's `telecart gateway`
  * must not load the cloud (the enroll commands' workspaces are imported in their actions), nor
  * the WebRTC stack (werift, loaded at the first act), nor the ONVIF client (at the first camera
- * connect). A module hook passed through NODE_OPTIONS writes every module URL the process loads
- * to a file; the test reads it once the gateway says it is ready.
+ * connect). The test reads the modules it loaded (tests/support/module-log.ts) once it says it is ready.
  *
  * `npm run build` bundles the gateway (scripts/build-gateway-bundle.mjs) and `telecart gateway`
  * runs the bundle: then the hook sees the bundle's files, not the modules inside them, so the
@@ -17,6 +16,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { gatewayBundle } from '../../cli/src/runtime/gateway-bundle.js';
 import { freePort } from '../../cloud/src/testing/mosquitto.js';
 import { CLI_MAIN } from '../chaos/rig.js';
+import { loadedModules, moduleLogEnv } from '../support/module-log.js';
 import { startServiceChild } from '../support/service-child.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -27,15 +27,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Module hooks (they run off the main thread) appending each loaded URL to TELECART_TEST_MODULE_LOG. */
-const HOOKS = `
-import { appendFileSync } from 'node:fs';
-export async function load(url, context, next) {
-  appendFileSync(process.env.TELECART_TEST_MODULE_LOG, url + '\\n');
-  return next(url, context);
-}`;
-const REGISTER = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(HOOKS)}`)});`;
-
 it('the idle gateway loads neither the cloud, nor werift, nor the ONVIF client', async () => {
   const configFile = join(dir, 'gateway.yaml');
   writeFileSync(
@@ -45,7 +36,6 @@ it('the idle gateway loads neither the cloud, nor werift, nor the ONVIF client',
     ),
   );
   const moduleLog = join(dir, 'modules.txt');
-  writeFileSync(moduleLog, '');
   // Nothing listens at the cloud URL: the gateway is ready without it.
   const cloud = `mqtt://127.0.0.1:${await freePort()}`;
   const gateway = await startServiceChild(
@@ -56,14 +46,13 @@ it('the idle gateway loads neither the cloud, nor werift, nor the ONVIF client',
       logFile: join(dir, 'gateway.log'),
       env: {
         TELECART_LOG_LEVEL: 'warn',
-        TELECART_TEST_MODULE_LOG: moduleLog,
-        NODE_OPTIONS: `--import=${`data:text/javascript,${encodeURIComponent(REGISTER)}`}`,
+        ...moduleLogEnv(moduleLog),
       },
     },
   );
   let loaded: string[];
   try {
-    loaded = readFileSync(moduleLog, 'utf8').split('\n').filter(Boolean);
+    loaded = loadedModules(moduleLog);
   } finally {
     await gateway.stop(5000);
   }

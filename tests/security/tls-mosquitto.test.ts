@@ -5,7 +5,6 @@
  */
 import {
   type Cloud,
-  CloudSecurity,
   ingestCommonName,
   mosquittoListenerConfig,
   SIGNALING_SERVICES,
@@ -13,6 +12,7 @@ import {
   signalingCommonName,
   startCloud,
 } from '@telecart/cloud';
+import { CloudSecurity } from '@telecart/cloud/security';
 import type { GatewayCredentials } from '@telecart/gateway';
 import { encodePayload, topics } from '@telecart/protocol';
 import mqtt from 'mqtt';

@@ -47,7 +47,8 @@ export function parseDuration(v: string): number {
 
 async function openSecurity(o: CloudCommandOptions): Promise<{ security: CloudSecurity; host: string; enrollPort: number }> {
   const { resolveCloudConfig } = await import('./cloud.js');
-  const { CloudSecurity, securityDir, serverHostnames } = await import('@telecart/cloud');
+  const { securityDir, serverHostnames } = await import('@telecart/cloud');
+  const { CloudSecurity } = await import('@telecart/cloud/security');
   let config: ReturnType<typeof resolveCloudConfig>;
   try {
     config = resolveCloudConfig(o);

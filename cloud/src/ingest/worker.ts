@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import type { Observation } from '@telecart/protocol';
 import type { Logger } from 'pino';
 import { CLOUD_DB_FILE } from '../cloud.js';
-import { readIngestCredentials } from '../security/cloud-security.js';
 import { openCloudStore } from '../store/open-store.js';
 import { type Ingest, startIngest } from './ingest.js';
 import type { IngestMetrics } from './ingest-metrics.js';
@@ -43,7 +42,10 @@ export async function runIngestWorker(o: IngestWorkerOptions): Promise<RunningIn
   const store = await openCloudStore({ db: o.db, sqliteFile: join(o.dataDir, CLOUD_DB_FILE) });
   let ingest: Ingest;
   try {
-    const creds = o.tlsDir ? readIngestCredentials(o.tlsDir, o.index, o.tlsInstance) : undefined;
+    // Imported only with TLS: the security module loads x509.
+    const creds = o.tlsDir
+      ? (await import('../security/cloud-security.js')).readIngestCredentials(o.tlsDir, o.index, o.tlsInstance)
+      : undefined;
     ingest = await startIngest({
       brokerUrl: o.brokerUrl,
       store,

@@ -6,7 +6,6 @@
  */
 import { type SummaryVitalId, VITAL_CATALOGUE } from '@telecart/devices';
 import { format, type Lang, report as reportTexts, textsIn } from '@telecart/ui';
-import PDFDocument from 'pdfkit';
 import type { PatientRecord } from '../store/cloud-store.js';
 import type { ReportVersion } from '../store/report-records.js';
 import type { TeleconsultationRecord } from '../store/teleconsult-records.js';
@@ -50,11 +49,12 @@ export function vitalLine(v: VitalReading, lang: Lang, when: Intl.DateTimeFormat
 }
 
 /** The PDF bytes; refuses a draft (only a signed version is a document). */
-export function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
+export async function renderReportPdf(input: ReportPdfInput): Promise<Buffer> {
   const { version: v, act, patient, lang, timeZone, fonts } = input;
   const sig = v.signature;
-  if (v.status !== 'signed' || sig === null)
-    return Promise.reject(new Error(`report version ${v.version} of act ${v.sessionId} is not signed`));
+  if (v.status !== 'signed' || sig === null) throw new Error(`report version ${v.version} of act ${v.sessionId} is not signed`);
+  // Loaded on the first report (170 ms of a cloud's start otherwise: docs/region.md, « A cloud instance's start »).
+  const { default: PDFDocument } = await import('pdfkit');
   const t = textsIn(reportTexts, lang);
   const dateTime = new Intl.DateTimeFormat(LOCALE[lang], { dateStyle: 'long', timeStyle: 'short', timeZone });
   const time = new Intl.DateTimeFormat(LOCALE[lang], { hour: '2-digit', minute: '2-digit', timeZone });

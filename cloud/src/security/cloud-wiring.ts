@@ -8,7 +8,7 @@ import type { IClientOptions } from 'mqtt';
 import type { Logger } from 'pino';
 import { type EmbeddedBroker, type EmbeddedBrokerOptions, SECURED_MAX_PACKET_BYTES } from '../broker/embedded-broker.js';
 import type { AuthThrottle } from './auth-throttle.js';
-import { CloudSecurity } from './cloud-security.js';
+import type { CloudSecurity } from './cloud-security.js';
 import type { CloudTlsConfig, MqttVersion } from './config.js';
 import { type EnrollmentServer, startEnrollmentServer } from './enrollment-server.js';
 
@@ -25,6 +25,8 @@ export function serverHostnames(host: string, extra: readonly string[] = []): st
 }
 
 export async function openCloudSecurity(dataDir: string, host: string, tls: CloudTlsOptions, logger: Logger): Promise<CloudSecurity> {
+  // Loaded only with TLS on: the security module brings x509 (docs/region.md, « A cloud instance's start »).
+  const { CloudSecurity } = await import('./cloud-security.js');
   return CloudSecurity.open({
     dir: securityDir(dataDir, tls),
     hostnames: serverHostnames(host, tls.hostnames),
