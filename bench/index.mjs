@@ -56,8 +56,12 @@ const { benchIngestStore } = await import('./ingest-store.mjs');
 console.table([await benchIngestStore()]);
 
 console.log(
-  "\n## The cloud's HTTP app at start: route schemas compiled eagerly (Fastify's default) or on first request; docs/footprint.md",
+  '\n## Fleet on Mosquitto (mutual TLS) + 2 ingest workers + PostgreSQL: 200 gateways, 20 s (`node bench/fleet-mosquitto.mjs 5000 2 60` for the sizes in docs/region.md)',
 );
+const { benchFleetMosquitto } = await import('./fleet-mosquitto.mjs');
+console.table([await benchFleetMosquitto({ gateways: 200, ingestWorkers: 2, seconds: 20 })]);
+
+console.log("\n## The cloud's HTTP app at start: route schemas compiled eagerly (Fastify's default) or on first request; docs/region.md");
 const { benchCloudStart } = await import('./cloud-start.mjs');
 console.table(await benchCloudStart());
 
