@@ -22,23 +22,29 @@ export interface LazySchemaCompilers {
   compileAll(): number;
 }
 
+/** `make` called on the first call of the returned function (kept in `pending` until then). */
+function onFirstUse<T>(pending: Set<() => unknown>, make: () => T): () => T {
+  let made: { value: T } | undefined;
+  const load = (): T => {
+    if (made === undefined) {
+      made = { value: make() };
+      pending.delete(load);
+    }
+    return made.value;
+  };
+  pending.add(load);
+  return load;
+}
+
 export function lazySchemaCompilers(): LazySchemaCompilers {
-  const pending = new Set<() => void>();
+  const pending = new Set<() => unknown>();
   const eagerValidators = AjvCompiler() as unknown as (ext: unknown, opts: unknown) => (route: unknown) => Validate;
   const eagerSerializers = SerializerSelector() as unknown as (ext: unknown, opts: unknown) => (route: unknown) => Serialize;
 
   const buildValidator = ((externalSchemas: unknown, options: unknown) => {
     const compile = eagerValidators(externalSchemas, options);
     return (route: unknown): Validate => {
-      let fn: Validate | undefined;
-      const load = (): Validate => {
-        if (fn === undefined) {
-          fn = compile(route);
-          pending.delete(load);
-        }
-        return fn;
-      };
-      pending.add(load);
+      const load = onFirstUse(pending, () => compile(route));
       const validate: Validate = (data, ctx) => {
         const f = load();
         const ok = f(data, ctx);
@@ -55,15 +61,7 @@ export function lazySchemaCompilers(): LazySchemaCompilers {
   const buildSerializer = ((externalSchemas: unknown, options: unknown) => {
     const compile = eagerSerializers(externalSchemas, options);
     return (route: unknown): Serialize => {
-      let fn: Serialize | undefined;
-      const load = (): Serialize => {
-        if (fn === undefined) {
-          fn = compile(route);
-          pending.delete(load);
-        }
-        return fn;
-      };
-      pending.add(load);
+      const load = onFirstUse(pending, () => compile(route));
       return (doc) => load()(doc);
     };
   }) as unknown as SerializerFactory;
