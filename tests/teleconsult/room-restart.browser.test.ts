@@ -3,12 +3,15 @@
  * « Across a cloud restart »), in Chromium with fake cameras and microphones:
  *
  *   the cloud: the built CLI as a child process (embedded broker, SQLite file, the unit in it)
- *   specialist's page (Chromium) ═ act's room ═ guest's page (Chromium); a cart's act (TestCart over MQTT)
+ *   the cart: the gateway in the test's process (test video and audio sources), its nurse page in Chromium
+ *   specialist's page, nurse page (one Chromium) ═ act's room ═ guest's page (another Chromium)
  *
- * A cart's act in progress; the specialist lets a guest in (both pages decode each other through the
- * unit) and a second guest (a socket of the test's) whom they then remove. SIGKILL; both pages say
- * « Connexion perdue, reconnexion… »; the cloud starts again on the same store and ports. Then each
- * page decodes the other's video and audio again (getStats, on the m-lines the unit labels), the
+ * A cart's act in progress; the specialist lets a guest in (the guest, the specialist and the cart's
+ * page decode each other through the unit, the cart and the specialist apart) and a second guest (a
+ * socket of the test's) whom they then remove. SIGKILL; the pages say « Connexion perdue,
+ * reconnexion… »; the cloud starts again on the same store and ports (the gateway's MQTT client
+ * reconnects by itself). Then the guest decodes the specialist and the cart again, and the specialist
+ * and the cart the guest (getStats, on the m-lines the unit labels), the
  * guest's page was never put back in the waiting room (its steps: reconnecting → admitted), the
  * removed guest's socket is refused (403), and the audit trail has the room rebuilt and the guest's
  * rejoin. The time from the cloud's ready to each page decoding again is printed.
@@ -16,10 +19,11 @@
  * WebRTC gathers every interface it sees: the file re-runs itself in a network namespace with only
  * `lo` (root needed; skipped otherwise, with the reason).
  */
-import { randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { hashPassword } from '@telecart/cloud';
-import { encodePayload, topics } from '@telecart/protocol';
+import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
+import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
@@ -29,7 +33,7 @@ import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
 import { participantSocket } from './participant-support.js';
-import { login, PASSWORDS, TestCart } from './support.js';
+import { login, PASSWORDS, PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/room-restart.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
@@ -51,6 +55,7 @@ describe.skipIf(skipReason !== null || inside)(
 );
 
 const CART = 'cart-1';
+const PATIENT = { id: 'ehpad-r3', family: 'MARTIN', given: 'Jeanne', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10' };
 const GUEST = 'Dr Petit, médecin traitant';
 const REMOVED = 'Fille de la patiente';
 const RECONNECTING = 'Connexion perdue, reconnexion…';
@@ -70,6 +75,7 @@ function CAPTURE_STEPS(): void {
 describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud crash, inside the namespace', () => {
   let dir: CloudChildDir | undefined;
   let cloud: ServiceChild | undefined;
+  let gw: Gateway | undefined;
   let browsers: Browser[] = [];
   const closing: (() => unknown)[] = [];
   const problems: string[] = [];
@@ -78,20 +84,10 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
     for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
     for (const b of browsers) await b.close().catch(() => undefined);
     browsers = [];
+    await gw?.stop();
     await cloud?.stop();
     dir?.remove();
   });
-
-  /** The cart connects (again) and says it is online; it answers the act's `start` as connected (its media are not the point here). */
-  async function cartBack(c: ServiceChild, sid?: string): Promise<TestCart> {
-    const t = await TestCart.connect(String(c.info.mqttUrl), CART);
-    closing.push(() => t.client.end(true));
-    const status = { v: 1, gatewayId: CART, online: true, at: new Date().toISOString() };
-    await t.client.publishAsync(topics.status(CART), encodePayload(status), { qos: 1, retain: true });
-    if (sid)
-      void t.next('start', (m) => m.sessionId === sid).then(() => t.send({ v: 1, type: 'state', sessionId: sid, state: 'connected' }));
-    return t;
-  }
 
   async function newPage(browser: Browser, who: string): Promise<Page> {
     const page = await (await browser.newContext({ locale: 'fr-FR' })).newPage();
@@ -124,7 +120,7 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
     dir = await cloudChildDir('room-restart');
     const folder = dir;
     folder.configure({
-      patients: [{ id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', gateways: [CART] }],
+      patients: [{ ...PATIENT, gateways: [CART] }],
       teleconsult: {
         rejoinGraceSeconds: 120,
         leaseSeconds: 6,
@@ -141,9 +137,33 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
     const http = String(first.info.httpUrl);
     const cookie = await login(http, 'dr-roux', PASSWORDS['dr-roux']);
     const auditor = await login(http, 'auditor', PASSWORDS.auditor);
+    // The cart: the gateway (test sources for its own peer) on the cloud's broker, which it reconnects to.
+    const g = await startGateway({
+      config: resolveGatewayConfig({
+        gatewayId: CART,
+        mode: 'cart',
+        nurseSignIn: { required: false },
+        patients: [PATIENT],
+        http: { port: 0 },
+        sync: { ackTimeoutMs: 5000, reconnectPeriodMs: 200, reconnectMaxMs: 1000 },
+        media: {
+          video: { source: 'test', width: 320, height: 240, fps: 10 },
+          audio: { source: 'test' },
+          ice: { hostAddresses: ['127.0.0.1'] },
+        },
+      }),
+      dataDir: join(folder.dir, 'gateway'),
+      cloudUrl: String(first.info.mqttUrl),
+      logger: pino({ level: process.env.TELECART_TEST_LOG ?? 'silent' }),
+    });
+    gw = g;
+    g.patients.select(PATIENT.id);
+    await waitFor(() => g.sync.connected, { what: 'the gateway connected to the cloud broker' });
     const sb = await launchChromium({ webrtc: true });
     const gb = await launchChromium({ webrtc: true });
     browsers = [sb, gb];
+    const nurse = await newPage(sb, 'nurse');
+    await nurse.goto(g.httpUrl);
 
     // The specialist's page joins a cart's act.
     const specialist = await newPage(sb, 'specialist');
@@ -152,11 +172,15 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
     await specialist.fill('#login-password', PASSWORDS['dr-roux']);
     await specialist.click('#login-form button[type=submit]');
     await waitFor(async () => (await specialist.evaluate(() => document.body.dataset.view)) === 'room', { what: 'the waiting room' });
-    const sid = randomUUID();
-    const cart = await cartBack(first, sid);
-    await cart.call(sid);
+    const called = await fetch(`${g.httpUrl}/api/teleconsult/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'Dyspnée', consent: PATIENT_CONSENT }),
+    });
+    expect(called.status).toBe(201);
+    const sid = ((await called.json()) as { sessionId: string }).sessionId;
     await specialist.locator(`tr[data-session="${sid}"] button.join`).click();
-    await cart.next('start', (m) => m.sessionId === sid);
+    await expect.poll(() => specialist.locator('#conn-state').getAttribute('data-state'), { timeout: 30_000 }).toBe('connected');
 
     // A guest let in: both pages decode each other through the unit.
     const invite = async (name: string) => {
@@ -179,6 +203,8 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
     await guest.waitForFunction(() => document.body.dataset.step === 'admitted');
     await receives(specialist, await tileOf(specialist, '#unit-room-tiles', GUEST), 20, 'the specialist from the guest');
     await receives(guest, await tileOf(guest, '#guest-room-tiles', 'Dr Anne Roux'), 20, 'the guest from the specialist');
+    await receives(guest, await tileOf(guest, '#guest-room-tiles', `Chariot ${CART}`), 20, 'the guest from the cart');
+    await receives(nurse, await tileOf(nurse, '#convo-guests', GUEST), 20, 'the cart from the guest');
 
     // A second guest (a socket of the test's), let in, then removed.
     const other = await invite(REMOVED);
@@ -203,24 +229,34 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
 
     // The crash: both pages say they reconnect.
     await first.kill('SIGKILL');
-    cart.client.end(true);
     await guest.waitForFunction(() => document.body.dataset.step === 'reconnecting');
     expect(await guest.locator('#waiting-text').textContent()).toBe(RECONNECTING);
     await expect.poll(() => specialist.locator('#unit-room-note').textContent()).toBe(RECONNECTING);
+    // The cart's peer with the dead unit goes disconnected: its page says so and offers again until the room is back.
+    await expect.poll(() => nurse.locator('#convo-guests-note').textContent(), { timeout: 30_000 }).toBe(RECONNECTING);
 
     const second = await folder.start();
     cloud = second;
     const t0 = performance.now();
-    await cartBack(second, sid);
-    const [atGuest, atSpecialist] = await Promise.all([
+    const [atGuest, atGuestCart, atSpecialist, atCart] = await Promise.all([
       decodingAgain(guest, '#guest-room-tiles', 'Dr Anne Roux', t0),
+      decodingAgain(guest, '#guest-room-tiles', `Chariot ${CART}`, t0),
       decodingAgain(specialist, '#unit-room-tiles', GUEST, t0),
+      decodingAgain(nurse, '#convo-guests', GUEST, t0),
     ]);
+    const s = (x: { ms: number }) => `${(x.ms / 1000).toFixed(1)} s`;
     console.log(
-      `room-restart: cloud ready → decoding again: guest ${(atGuest.ms / 1000).toFixed(1)} s, specialist ${(atSpecialist.ms / 1000).toFixed(1)} s (load ${loadavg()[0]?.toFixed(1)})`,
+      `room-restart: cloud ready → decoding again: guest from the specialist ${s(atGuest)}, guest from the cart ${s(atGuestCart)}, specialist from the guest ${s(atSpecialist)}, cart from the guest ${s(atCart)} (load ${loadavg()[0]?.toFixed(1)})`,
     );
     await receives(guest, atGuest.mids, 20, 'the guest from the specialist, after the restart');
+    await receives(guest, atGuestCart.mids, 20, 'the guest from the cart, after the restart');
     await receives(specialist, atSpecialist.mids, 20, 'the specialist from the guest, after the restart');
+    await receives(nurse, atCart.mids, 20, 'the cart from the guest, after the restart');
+    // The room still keeps the cart and the specialist apart.
+    const shown = (page: Page, tiles: string, name: string) =>
+      page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) }).count();
+    expect(await shown(specialist, '#unit-room-tiles', `Chariot ${CART}`)).toBe(0);
+    expect(await shown(nurse, '#convo-guests', 'Dr Anne Roux')).toBe(0);
 
     // Never back in the waiting room: reconnecting, then let in at once.
     const steps = await guest.evaluate(() => (window as unknown as { __steps: string[] }).__steps);
@@ -232,7 +268,9 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
 
     const trail = (await events(second)).map((e) => e.action);
     const after = trail.slice(trail.indexOf('restart'));
-    expect(after).toEqual(expect.arrayContaining(['unit-room-reopened', 'participant-rejoined', 'guest-media-joined']));
+    expect(after).toEqual(
+      expect.arrayContaining(['unit-room-reopened', 'participant-rejoined', 'guest-media-joined', 'cart-media-joined']),
+    );
     expect(after.filter((a) => a === 'participant-waiting')).toEqual([]);
     expect(problems).toEqual([]);
   }, 280_000);
