@@ -9,8 +9,13 @@
  * - the offers of the page, the guest and the cart are answered by the rebuilt room and each is told
  *   who its slots carry (the cart and the specialist apart, as before the crash);
  * - the audit trail has `participant-rejoined` and `unit-room-reopened`.
+ * A home act with a guest, across a planned stop and a start of an in-process cloud on the same folder:
+ * the specialist's page, the guest and the home patient back, the room rebuilt for the three of them.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { hashPassword } from '@telecart/cloud';
 import { encodePayload, topics } from '@telecart/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,8 +24,8 @@ import { unitCodecs } from '../../cloud/src/media/forwarding-unit/unit-peer.js';
 import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
-import { type ParticipantSocket, participantSocket } from './participant-support.js';
-import { type Json, login, PASSWORDS, PageSocket, TestCart } from './support.js';
+import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
+import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
 
 const CART = 'cart-1';
 
@@ -211,5 +216,95 @@ describe('the act’s room and its guests across a cloud crash', { timeout: 150_
     );
     expect(trail.find((e) => e.action === 'participant-rejoined')?.detail).toMatch(/^guest Dr Petit, médecin traitant: back in the act/);
     expect(after.filter((a) => a === 'participant-waiting')).toEqual([]);
+  });
+
+  it('a home act with a guest: after a stop and a start on the same store, the room is rebuilt for the page, the guest and the patient', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'telecart-home-room-'));
+    closing.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const opts = {
+      dataDir,
+      patients: [{ id: 'p-home', family: 'Martin', given: 'Jeanne', birthDate: '1941-03-02', gateways: ['home-7'] }],
+      forwardingUnit: { hostAddresses: ['127.0.0.1'], rembBitsPerSecond: null },
+    };
+    const c: ConsultCloud = await startConsultCloud(opts);
+    let stopped = false;
+    closing.push(() => (stopped ? undefined : c.cloud.stop()));
+    const blanc = await login(c.cloud.httpUrl, 'dr-blanc', PASSWORDS['dr-blanc']);
+    const doctor = await PageSocket.open(c.cloud.httpUrl, blanc);
+    closing.push(() => doctor.close());
+    const l = await openHomeAct(c, blanc, 120);
+    await confirmIdentity(l, '1941-03-02');
+    const p = await participantSocket(c.cloud.httpUrl, l.url, l.cookie);
+    if (typeof p === 'number') throw new Error(`patient socket refused: ${p}`);
+    closing.push(() => p.ws.close());
+    const admit = async (name: string) => {
+      const list = await doctor.next(
+        (m) =>
+          m.type === 'participants' &&
+          (m.participants as { name: string; state: string }[]).some((x) => x.name === name && x.state === 'waiting'),
+      );
+      doctor.send({
+        type: 'admit',
+        sessionId: l.id,
+        participantId: (list.participants as { id: string; name: string }[]).find((x) => x.name === name)?.id,
+      });
+    };
+    await admit('Jeanne Martin');
+    await p.next((m) => m.type === 'admitted');
+    const r = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${l.id}/guests`, {
+      method: 'POST',
+      headers: { cookie: blanc, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Paul, petit-fils' }),
+    });
+    expect(r.status).toBe(201);
+    const guestUrl = new URL(((await r.json()) as { url: string }).url);
+    const opened = await fetch(guestUrl);
+    const guestCookie = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const g = await participantSocket(c.cloud.httpUrl, guestUrl, guestCookie);
+    if (typeof g === 'number') throw new Error(`guest socket refused: ${g}`);
+    closing.push(() => g.ws.close());
+    await admit('Paul, petit-fils');
+    await g.next((m) => m.type === 'unit-ready');
+    await p.next((m) => m.type === 'unit-ready');
+    await c.cloud.teleconsult.relay.flush();
+    for (const s of [doctor, p.ws, g.ws]) s.close();
+    await c.cloud.stop();
+    stopped = true;
+
+    const c2 = await startConsultCloud(opts);
+    closing.push(() => c2.cloud.stop());
+    const http = c2.cloud.httpUrl;
+    // The links name the first process's address: the same paths on the new one.
+    const moved = (u: URL) => new URL(`${u.pathname}${u.search}`, http);
+    const doctor2 = await PageSocket.open(http, blanc);
+    closing.push(() => doctor2.close());
+    await doctor2.next((m) => m.type === 'unit-ready' && m.sessionId === l.id);
+    const g2 = await participantSocket(http, moved(guestUrl), guestCookie);
+    if (typeof g2 === 'number') throw new Error(`guest refused after the restart: ${g2}`);
+    closing.push(() => g2.ws.close());
+    expect(await g2.next(() => true)).toEqual({ type: 'admitted', by: 'Dr Marc Blanc' });
+    await g2.next((m) => m.type === 'unit-ready');
+    const p2 = await participantSocket(http, moved(l.url), l.cookie);
+    if (typeof p2 === 'number') throw new Error(`patient refused after the restart: ${p2}`);
+    closing.push(() => p2.ws.close());
+    await p2.next((m) => m.type === 'admitted');
+    await p2.next((m) => m.type === 'unit-ready');
+
+    const [dp, gp, pp] = [await peer(), await peer(), await peer()];
+    doctor2.send({ type: 'unit-offer', sessionId: l.id, sdp: dp.offer });
+    await dp.pc.setRemoteDescription({ type: 'answer', sdp: String((await doctor2.next((m) => m.type === 'unit-answer')).sdp) });
+    g2.send({ type: 'unit-offer', sdp: gp.offer });
+    await gp.pc.setRemoteDescription({ type: 'answer', sdp: String((await g2.next((m) => m.type === 'unit-answer')).sdp) });
+    p2.send({ type: 'unit-offer', sdp: pp.offer });
+    await pp.pc.setRemoteDescription({ type: 'answer', sdp: String((await p2.next((m) => m.type === 'unit-answer')).sdp) });
+    const last = (ms: Json[]) => [...ms].reverse().find((m) => m.type === 'unit-slots')?.slots as Slots | undefined;
+    await waitFor(() => named(last(g2.got)).length === 2 || undefined, { what: 'the guest’s slots labelled' });
+    expect(named(last(g2.got)).sort()).toEqual(['Dr Marc Blanc', 'Jeanne Martin']);
+    // The patient and the specialist still apart: each sees the guest only.
+    await waitFor(() => named(last(p2.got)).length === 1 || undefined, { what: 'the patient’s slot labelled' });
+    expect(named(last(p2.got))).toEqual(['Paul, petit-fils']);
+    await c2.cloud.teleconsult.relay.flush();
+    const actions = (await c2.cloud.store.listAudit({ sessionId: l.id })).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['unit-room-reopened', 'participant-rejoined', 'patient-media-joined']));
   });
 });

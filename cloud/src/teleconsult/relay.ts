@@ -381,12 +381,12 @@ export class TeleconsultRelay {
     for (const v of this.participants.viewsFor(peer.specialist)) peer.send({ type: 'participants', ...v });
     this.takeBackHomeActs(peer);
     // Its acts in progress: a room open before a restart is rebuilt with this page as the specialist's member.
-    this.unit.pageOpened(
-      peer,
-      [...this.live.values()]
+    this.unit.pageOpened(peer, [
+      ...[...this.live.values()]
         .filter((l) => l.rec.status === 'in-progress' && l.rec.specialistId === peer.specialist.id)
         .map((l) => l.rec.sessionId),
-    );
+      ...this.homeActs.joinedBy(peer.specialist.id),
+    ]);
     return {
       receive: (data) => {
         try {
