@@ -14,7 +14,10 @@
  * and the cart the guest (getStats, on the m-lines the unit labels), the
  * guest's page was never put back in the waiting room (its steps: reconnecting → admitted), the
  * removed guest's socket is refused (403), and the audit trail has the room rebuilt and the guest's
- * rejoin. The time from the cloud's ready to each page decoding again is printed.
+ * rejoin. The time from the cloud's ready to each page decoding again is printed. Last, the act ends
+ * (the nurse cancels) while the guest's page is cut off: it missed `ended`, learns it on reconnecting
+ * (the cloud refuses the socket, the link's page answers 410), says the consultation is over and stops;
+ * the cart's page was told `closed` and left the room.
  *
  * WebRTC gathers every interface it sees: the file re-runs itself in a network namespace with only
  * `lo` (root needed; skipped otherwise, with the reason).
@@ -60,10 +63,18 @@ const GUEST = 'Dr Petit, médecin traitant';
 const REMOVED = 'Fille de la patiente';
 const RECONNECTING = 'Connexion perdue, reconnexion…';
 
-/** Init script for the guest's page: every body[data-step] it goes through, in order. */
+/** Init script for the guest's page: every body[data-step] it goes through, in order, and its WebSockets. */
 function CAPTURE_STEPS(): void {
-  const w = window as unknown as { __steps: string[] };
+  const w = window as unknown as { __steps: string[]; __sockets: WebSocket[]; WebSocket: typeof WebSocket };
   w.__steps = [];
+  w.__sockets = [];
+  const Base = w.WebSocket;
+  w.WebSocket = class extends Base {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      w.__sockets.push(this);
+    }
+  };
   document.addEventListener('DOMContentLoaded', () => {
     new MutationObserver(() => {
       const s = document.body.dataset.step ?? '';
@@ -272,6 +283,18 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
       expect.arrayContaining(['unit-room-reopened', 'participant-rejoined', 'guest-media-joined', 'cart-media-joined']),
     );
     expect(after.filter((a) => a === 'participant-waiting')).toEqual([]);
+
+    // The act ends while the guest's page is cut off: told nothing, it learns it on reconnecting and stops.
+    await guest.context().setOffline(true);
+    await guest.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.at(-1)?.close());
+    await guest.waitForFunction(() => document.body.dataset.step === 'reconnecting');
+    const cancelled = await fetch(`${g.httpUrl}/api/teleconsult/call/${sid}`, { method: 'DELETE' });
+    expect(cancelled.status).toBe(200);
+    await waitFor(async () => (await events(second)).some((e) => e.action === 'end'), { what: 'the act’s end stored' });
+    await expect.poll(() => nurse.locator('#convo-guests-section').isHidden(), { timeout: 20_000 }).toBe(true);
+    await guest.context().setOffline(false);
+    await guest.waitForFunction(() => document.body.dataset.step === 'ended', undefined, { timeout: 30_000 });
+    expect(await guest.locator('#waiting-text').textContent()).toBe('La téléconsultation est terminée. Vous pouvez fermer cette page.');
     expect(problems).toEqual([]);
   }, 280_000);
 });
