@@ -28,7 +28,10 @@ export class Backoff {
 /**
  * Watches a peer connection with the unit: `again` (a new peer connection, a new offer) after a
  * backoff once it `failed`, or once it stayed `disconnected` for `disconnectedMs` (a short
- * disconnection recovers by itself); `lost` says whether the page should show it as lost meanwhile.
+ * disconnection recovers by itself: on a loaded host the unit's answers to the consent checks come
+ * late, and a new offer would only start over); `lost` says whether the page should show it as lost
+ * meanwhile. After a cloud restart the page is usually told to offer again first (`unit-ready`, the
+ * cart's `ready`); this is for a peer that fails without its signaling being lost.
  */
 export class PeerWatch {
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -36,7 +39,7 @@ export class PeerWatch {
 
   constructor(
     private readonly again: () => void,
-    private readonly disconnectedMs = 5000,
+    private readonly disconnectedMs = 15_000,
   ) {}
 
   /** The peer connection's new state; true when it is lost (failed or disconnected) and a retry is armed. */
