@@ -20,4 +20,6 @@ export interface ActLinkRecord {
   guestName: string | null;
   /** When the specialist removed the participant: the link is refused from then on. */
   revokedAt: string | null;
+  /** Migration 30: when the specialist let the participant in (a guest back after a restart is let in again); null before. */
+  admittedAt: string | null;
 }

@@ -20,6 +20,7 @@ const link = (over: Partial<ActLinkRecord> = {}): ActLinkRecord => ({
   role: 'patient',
   guestName: null,
   revokedAt: null,
+  admittedAt: null,
   ...over,
 });
 
@@ -117,6 +118,42 @@ export function actLinkStoreSuite(harness: StoreHarness): void {
       expect(again?.revokedAt).toBe(at.toISOString());
       expect(await store.revokeActLink('c'.repeat(64), at)).toBeNull();
       expect((await store.getActLink(interpreter.tokenSha256))?.revokedAt).toBeNull();
+    });
+
+    it('keeps a guest’s admission (migration 30): the first time only, read back from another connection', async () => {
+      const gp = link({ tokenSha256: 'e'.repeat(64), role: 'guest', guestName: 'Dr Martin' });
+      await store.saveActLink(gp);
+      const at = new Date('2026-12-06T08:21:00Z');
+      expect(await store.admitActLink(gp.tokenSha256, at)).toEqual({ ...gp, admittedAt: at.toISOString() });
+      expect((await store.admitActLink(gp.tokenSha256, new Date(at.getTime() + 5000)))?.admittedAt).toBe(at.toISOString());
+      expect(await store.admitActLink('c'.repeat(64), at)).toBeNull();
+      const other = await db.open();
+      try {
+        expect((await other.getActLink(gp.tokenSha256))?.admittedAt).toBe(at.toISOString());
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('keeps which acts have an open room (migration 30): opened once, read from another connection, gone when closed', async () => {
+      const act = randomUUID();
+      expect(await store.actRooms.get(act)).toBeNull();
+      const room = { sessionId: act, gatewayId: 'cart-1', openedBy: 'dr-blanc', openedAt: '2026-12-06T08:20:00.000Z' };
+      await store.actRooms.open(room);
+      await store.actRooms.open({ ...room, openedBy: 'dr-other', openedAt: '2026-12-06T08:30:00.000Z' });
+      const home = { sessionId: randomUUID(), gatewayId: null, openedBy: 'dr-blanc', openedAt: '2026-12-06T08:25:00.000Z' };
+      await store.actRooms.open(home);
+      const other = await db.open();
+      try {
+        expect(await other.actRooms.get(act)).toEqual(room);
+        expect(await other.actRooms.get(home.sessionId)).toEqual(home);
+      } finally {
+        await other.close();
+      }
+      expect(await store.actRooms.close(act)).toEqual(room);
+      expect(await store.actRooms.get(act)).toBeNull();
+      expect(await store.actRooms.close(act)).toBeNull();
+      expect(await store.actRooms.get(home.sessionId)).toEqual(home);
     });
   });
 }

@@ -19,6 +19,8 @@ export interface ActLinksTable {
   role: ColumnType<string, string | undefined, string>;
   guest_name: string | null;
   revoked_at: NullableTime;
+  /** Migration 30. */
+  admitted_at: NullableTime;
 }
 
 export interface ActLinkDatabase {
@@ -47,6 +49,7 @@ export class ActLinkTables {
         role: l.role,
         guest_name: l.guestName,
         revoked_at: l.revokedAt,
+        admitted_at: l.admittedAt,
       })
       .onConflict((oc) => oc.column('token_sha256').doNothing())
       .execute();
@@ -66,6 +69,7 @@ export class ActLinkTables {
       role: r.role === 'guest' ? 'guest' : 'patient',
       guestName: r.guest_name,
       revokedAt: r.revoked_at === null ? null : this.d.iso(r.revoked_at),
+      admittedAt: r.admitted_at === null ? null : this.d.iso(r.admitted_at),
     };
   }
 
@@ -76,6 +80,17 @@ export class ActLinkTables {
       .set({ revoked_at: at.toISOString() })
       .where('token_sha256', '=', tokenSha256)
       .where('revoked_at', 'is', null)
+      .execute();
+    return this.get(tokenSha256);
+  }
+
+  /** The specialist let the participant in; the first admission's time is kept. */
+  async admit(tokenSha256: string, at: Date): Promise<ActLinkRecord | null> {
+    await this.db
+      .updateTable('act_links')
+      .set({ admitted_at: at.toISOString() })
+      .where('token_sha256', '=', tokenSha256)
+      .where('admitted_at', 'is', null)
       .execute();
     return this.get(tokenSha256);
   }

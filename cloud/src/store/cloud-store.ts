@@ -9,6 +9,7 @@ import type { StoredLogin, StoredLoginState } from '../teleconsult/logins.js';
 import type { AccountRecord } from './account-records.js';
 import type { ActLeaseStore } from './act-lease-tables.js';
 import type { ActLinkRecord } from './act-link-records.js';
+import type { ActRoomStore } from './act-room-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord, AlertTrigger } from './alert-records.js';
 import type {
   AppointmentBooking,
@@ -202,6 +203,8 @@ export const MAX_PAGE_SIZE = 1000;
 export interface CloudStore {
   /** Owner leases of open acts (migration 23): which cloud instance handles each act. */
   readonly actLeases: ActLeaseStore;
+  /** The acts whose room on the forwarding unit is open (migration 30), for after a restart. */
+  readonly actRooms: ActRoomStore;
   /** The patients' referring GPs in the directory (migration 27). */
   readonly referringGps: ReferringGpStore;
   /** The carts' device-user mappings (migration 29). */
@@ -356,6 +359,8 @@ export interface CloudStore {
   putLinkIdentity(next: LinkIdentityRecord): Promise<boolean>;
   /** Withdraws the link (migration 21: the participant was removed); the link as it is after. */
   revokeActLink(tokenSha256: string, at: Date): Promise<ActLinkRecord | null>;
+  /** The specialist let the link's participant in (migration 30); the first admission's time is kept. */
+  admitActLink(tokenSha256: string, at: Date): Promise<ActLinkRecord | null>;
   /** The guests' links of an act (migration 21), oldest first. */
   guestLinksOf(actId: string): Promise<ActLinkRecord[]>;
   /**

@@ -574,6 +574,22 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 30,
+    name: "the acts' rooms on the forwarding unit and the guests let in, across a cloud restart",
+    sql: `
+      -- docs/conversation.md « Across a cloud restart »: one row per act whose room is open (a guest was
+      -- let in), gone when the act ends; the room itself (the unit's peers) is rebuilt, not stored.
+      CREATE TABLE act_rooms (
+        session_id  text COLLATE "C" PRIMARY KEY,
+        gateway_id  text,
+        opened_by   text NOT NULL,
+        opened_at   timestamptz NOT NULL
+      );
+      -- When the specialist let the link's participant in: a guest back after a restart is let in again.
+      ALTER TABLE act_links ADD COLUMN admitted_at timestamptz;
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

@@ -14,6 +14,7 @@ import { loginHow, type StoredLogin, type StoredLoginState } from '../teleconsul
 import { type AccountDatabase, AccountTables } from './account-tables.js';
 import { type ActLeaseDatabase, ActLeaseTables } from './act-lease-tables.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
+import { type ActRoomDatabase, ActRoomTables } from './act-room-tables.js';
 import type { AlertRecord, AlertTrigger } from './alert-records.js';
 import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
 import { type AppointmentDatabase, AppointmentTables } from './appointment-tables.js';
@@ -232,6 +233,7 @@ export class PostgresStore extends TablesStore implements CloudStore {
       reports: new ReportTables(postgresKysely<ReportDatabase>(pool), postgresDialect),
       actLinks: new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect),
       actLeases: new ActLeaseTables(postgresKysely<ActLeaseDatabase>(pool), postgresDialect),
+      actRooms: new ActRoomTables(postgresKysely<ActRoomDatabase>(pool), postgresDialect),
       deviceUsers: new DeviceUserTables(postgresKysely<DeviceUserDatabase>(pool), postgresDialect),
       referringGps: new ReferringGpTables(postgresKysely<ReferringGpDatabase>(pool), postgresDialect),
       linkIdentity: new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect),

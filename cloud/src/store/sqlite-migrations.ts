@@ -615,6 +615,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 30,
+    name: "the acts' rooms on the forwarding unit and the guests let in, across a cloud restart",
+    sql: `
+      -- docs/conversation.md « Across a cloud restart »: one row per act whose room is open (a guest was
+      -- let in), gone when the act ends; the room itself (the unit's peers) is rebuilt, not stored.
+      CREATE TABLE act_rooms (
+        session_id  TEXT PRIMARY KEY,
+        gateway_id  TEXT,
+        opened_by   TEXT NOT NULL,
+        opened_at   TEXT NOT NULL
+      ) WITHOUT ROWID;
+      -- When the specialist let the link's participant in: a guest back after a restart is let in again.
+      ALTER TABLE act_links ADD COLUMN admitted_at TEXT;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

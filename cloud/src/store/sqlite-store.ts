@@ -13,6 +13,7 @@ import { loginHow, type StoredLogin, type StoredLoginState } from '../teleconsul
 import { type AccountDatabase, AccountTables } from './account-tables.js';
 import { type ActLeaseDatabase, ActLeaseTables } from './act-lease-tables.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
+import { type ActRoomDatabase, ActRoomTables } from './act-room-tables.js';
 import type { AlertRecord, AlertTrigger } from './alert-records.js';
 import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
 import { type AppointmentDatabase, AppointmentTables } from './appointment-tables.js';
@@ -133,6 +134,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
       reports: new ReportTables(sqliteKysely<ReportDatabase>(this.db), sqliteDialect),
       actLinks: new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect),
       actLeases: new ActLeaseTables(sqliteKysely<ActLeaseDatabase>(this.db), sqliteDialect),
+      actRooms: new ActRoomTables(sqliteKysely<ActRoomDatabase>(this.db), sqliteDialect),
       deviceUsers: new DeviceUserTables(sqliteKysely<DeviceUserDatabase>(this.db), sqliteDialect),
       referringGps: new ReferringGpTables(sqliteKysely<ReferringGpDatabase>(this.db), sqliteDialect),
       linkIdentity: new LinkIdentityTables(sqliteKysely<LinkIdentityDatabase>(this.db), sqliteDialect),

@@ -10,6 +10,7 @@ import type { AccountTables } from './account-tables.js';
 import type { ActLeaseTables } from './act-lease-tables.js';
 import type { ActLinkRecord } from './act-link-records.js';
 import type { ActLinkTables } from './act-link-tables.js';
+import type { ActRoomTables } from './act-room-tables.js';
 import type { AckResult, AlertPage, AlertQuery, AlertRecord } from './alert-records.js';
 import type { AlertTables } from './alert-tables.js';
 import type {
@@ -64,6 +65,7 @@ export interface StoreTables {
   reports: ReportTables;
   actLinks: ActLinkTables;
   actLeases: ActLeaseTables;
+  actRooms: ActRoomTables;
   referringGps: ReferringGpTables;
   deviceUsers: DeviceUserTables;
   linkIdentity: LinkIdentityTables;
@@ -82,6 +84,10 @@ export abstract class TablesStore {
 
   get actLeases(): ActLeaseTables {
     return this.tables.actLeases;
+  }
+
+  get actRooms(): ActRoomTables {
+    return this.tables.actRooms;
   }
 
   get referringGps(): ReferringGpTables {
@@ -245,6 +251,10 @@ export abstract class TablesStore {
 
   revokeActLink(tokenSha256: string, at: Date): Promise<ActLinkRecord | null> {
     return this.tables.actLinks.revoke(tokenSha256, at);
+  }
+
+  admitActLink(tokenSha256: string, at: Date): Promise<ActLinkRecord | null> {
+    return this.tables.actLinks.admit(tokenSha256, at);
   }
 
   guestLinksOf(actId: string): Promise<ActLinkRecord[]> {

@@ -83,6 +83,19 @@ export class HomeActs {
     return this.acts.get(sessionId)?.rec.status;
   }
 
+  /** The act's row while it is in progress here (its room may be rebuilt after a restart, unit-signaling.ts); null otherwise. */
+  inProgress(sessionId: string): { gatewayId: string; patientId: string; specialistId: string | null } | null {
+    const r = this.acts.get(sessionId)?.rec;
+    return r?.status === 'in-progress' ? { gatewayId: r.gatewayId, patientId: r.patientId, specialistId: r.specialistId } : null;
+  }
+
+  /** The acts in progress here that this specialist joined (their page reconnecting rebuilds their rooms after a restart). */
+  joinedBy(specialistId: string): string[] {
+    return [...this.acts.values()]
+      .filter((h) => h.rec.status === 'in-progress' && h.rec.specialistId === specialistId)
+      .map((h) => h.rec.sessionId);
+  }
+
   /** The specialist who admitted the patient (an act in progress): whom a returning patient is let back in by. */
   joined(sessionId: string): { id: string; name: string } | null {
     const r = this.acts.get(sessionId)?.rec;

@@ -77,6 +77,7 @@ export async function issueJoinLink(o: {
     role: 'patient',
     guestName: null,
     revokedAt: null,
+    admittedAt: null,
   });
   return `${o.publicBaseUrl.replace(/\/+$/, '')}${JOIN_PATH}${token}?act=${encodeURIComponent(a.id)}`;
 }
@@ -169,6 +170,7 @@ export async function issueGuestLink(o: {
     role: 'guest',
     guestName: o.guestName,
     revokedAt: null,
+    admittedAt: null,
   };
   await o.store.saveActLink(link);
   return { url: `${o.publicBaseUrl.replace(/\/+$/, '')}${GUEST_PATH}${token}?act=${encodeURIComponent(o.act.sessionId)}`, link };

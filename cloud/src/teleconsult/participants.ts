@@ -54,6 +54,11 @@ export interface Arrival {
   from: string;
   /** A guest's link (its token's SHA-256): what the specialist's removal names. */
   linkId?: string;
+  /**
+   * A guest the act's specialist let in before (the store keeps it: act_links.admitted_at), back on a
+   * new socket (a dropped connection, a cloud restart): let in again at once, never the waiting room.
+   */
+  admittedBefore?: { by: string; at: string };
   send(message: ToParticipant): void;
   /** Ends the participant's connection (after a refusal). */
   close(reason: string): void;
@@ -91,10 +96,16 @@ export class ParticipantRoom {
 
   /** A participant's connection opened: they wait. Returns their id and what ends their stay. */
   arrive(a: Arrival): { id: string; leave: () => void } {
-    const e: Entry = { ...a, id: randomUUID(), state: 'waiting', since: this.opts.now() };
+    const back = a.admittedBefore;
+    const e: Entry = { ...a, id: randomUUID(), state: back ? 'admitted' : 'waiting', since: this.opts.now() };
     this.entries.set(e.id, e);
-    this.audit(e, 'participant-waiting', `${e.role} ${e.name}; from ${e.from}`);
-    e.send({ type: 'waiting' });
+    if (back) {
+      this.audit(e, 'participant-rejoined', `${e.role} ${e.name}: back in the act, let in by ${back.by} at ${back.at}; from ${e.from}`);
+      e.send({ type: 'admitted', by: back.by });
+    } else {
+      this.audit(e, 'participant-waiting', `${e.role} ${e.name}; from ${e.from}`);
+      e.send({ type: 'waiting' });
+    }
     this.publish(e);
     this.opts.arrived?.(e);
     return { id: e.id, leave: () => this.leave(e.id) };

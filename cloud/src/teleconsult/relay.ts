@@ -261,6 +261,23 @@ export class TeleconsultRelay {
       },
       toCart: (gatewayId, sessionId, signal) => this.toGateway(gatewayId, { v: 1, type: 'unit', sessionId, signal }),
       audit: (e) => this.audit(e),
+      actOf: (sessionId) => {
+        const l = this.live.get(sessionId);
+        if (l?.rec.status === 'in-progress')
+          return { gatewayId: l.rec.gatewayId, patientId: l.rec.patientId, specialistId: l.rec.specialistId };
+        return this.homeActs.inProgress(sessionId);
+      },
+      pageOf: (specialistId) => [...this.peers].reverse().find((p) => p.specialist.id === specialistId),
+      store: {
+        open: (r) => this.write(() => opts.store.actRooms.open(r)),
+        // Behind the writes queued so far (the opening), like every read of what the relay wrote.
+        get: (sessionId) => this.writes.then(() => opts.store.actRooms.get(sessionId)),
+        close: (sessionId) =>
+          new Promise((resolve) => {
+            this.write(async () => resolve(await opts.store.actRooms.close(sessionId).catch(() => null)));
+          }),
+      },
+      now: this.now,
       ...(opts.forwardingUnit ? { rooms: { room: opts.forwardingUnit } } : {}),
       onError: (sessionId, member, e) =>
         this.once.warn(
@@ -363,7 +380,13 @@ export class TeleconsultRelay {
     void this.tickLeases();
     for (const v of this.participants.viewsFor(peer.specialist)) peer.send({ type: 'participants', ...v });
     this.takeBackHomeActs(peer);
-    this.unit.pageOpened(peer);
+    // Its acts in progress: a room open before a restart is rebuilt with this page as the specialist's member.
+    this.unit.pageOpened(peer, [
+      ...[...this.live.values()]
+        .filter((l) => l.rec.status === 'in-progress' && l.rec.specialistId === peer.specialist.id)
+        .map((l) => l.rec.sessionId),
+      ...this.homeActs.joinedBy(peer.specialist.id),
+    ]);
     return {
       receive: (data) => {
         try {
@@ -817,6 +840,14 @@ export class TeleconsultRelay {
       else if (msg.type === 'admit') {
         this.participantSignals.admitted(peer, msg.sessionId, msg.participantId);
         this.unit.admitted(peer, msg.sessionId, msg.participantId);
+        // A guest's admission outlives this process: back after a restart, they are let in again at once.
+        const linkId = this.participants.find(msg.participantId)?.linkId;
+        if (linkId) {
+          const at = this.now();
+          this.write(async () => {
+            await this.opts.store.admitActLink(linkId, at);
+          });
+        }
         if (this.participants.find(msg.participantId)?.role === 'patient') void this.homeActs.admitted(msg.sessionId, peer.specialist);
       }
       return;
@@ -1088,6 +1119,11 @@ export class TeleconsultRelay {
    * page if one is open (and joins the act's room again when guests are in).
    */
   private participantArrived(e: ParticipantEntry): void {
+    if (e.role === 'guest' && e.state === 'admitted') {
+      // Let in before (participants.ts admittedBefore): into the act's room again, rebuilt if need be.
+      void this.unit.rejoined(e);
+      return;
+    }
     if (e.role !== 'patient') return;
     void this.homeActs.patientArrived(e.sessionId).then(() => {
       const by = this.homeActs.joined(e.sessionId);

@@ -15,6 +15,14 @@
  * The cart and the home patient keep their direct conversation with the specialist: in the room they
  * are `direct` members (act-rooms.ts), so the specialist and they never receive each other twice.
  *
+ * Across a cloud restart (docs/conversation.md, « Across a cloud restart »): which acts have an open
+ * room is kept in the store (act_rooms, migration 30; each guest's admission on their link). The room's
+ * peers are not: the room is rebuilt when the first party of the act signals again after the restart
+ * (the specialist's page reconnecting, a guest let back in, the cart or the home patient offering) and
+ * only while the act is in progress (its rejoin window included); then every party still there is told
+ * to offer again (`unit-ready`, the cart's `ready`), and the specialist's member is a page of the
+ * specialist who opened it. An act that ends tells its cart `closed` even when its room was not rebuilt.
+ *
  * The rules: the room of an act is open only once its specialist admitted a guest; on the
  * specialist's side only the page that admitted the act's guests signals (another page, another
  * specialist: refused, as unknown); on a guest's socket only an admitted guest, and only for
@@ -22,6 +30,7 @@
  * guest joining, leaving or refused is an audit line about them.
  */
 import type { IceCandidate, UnitFromCart, UnitToCart } from '@telecart/protocol';
+import type { StoredActRoom } from '../store/act-room-tables.js';
 import type { AuditEventInput } from '../store/teleconsult-records.js';
 import { ActRooms, type ActRoomsOptions, CART_MEMBER, SPECIALIST_MEMBER, type UnitToPage } from './act-rooms.js';
 import type { SignalingPage } from './participant-signaling.js';
@@ -43,6 +52,20 @@ export interface UnitSignalingOptions {
   /** Sends the act's room's signaling to a cart's page (RtcDown unit, MQTT rtc/down). */
   toCart(gatewayId: string, sessionId: string, signal: UnitToCart): void;
   audit(e: Omit<AuditEventInput, 'at'>): void;
+  /**
+   * The act while it is in progress here (a cart's act, its rejoin window included, or a home act),
+   * with its specialist; null otherwise: its room is not rebuilt after a restart.
+   */
+  actOf(sessionId: string): { gatewayId: string; patientId: string; specialistId: string | null } | null;
+  /** An open page of this specialist (the newest), to be the specialist's member of a rebuilt room. */
+  pageOf(specialistId: string): SignalingPage | undefined;
+  /** The store's acts' rooms (CloudStore.actRooms): written in the relay's ordered queue. */
+  store: {
+    open(r: StoredActRoom): void;
+    get(sessionId: string): Promise<StoredActRoom | null>;
+    close(sessionId: string): Promise<StoredActRoom | null>;
+  };
+  now(): Date;
   /** Options of each act's room (tests: hostAddresses; default every interface). */
   rooms?: Pick<ActRoomsOptions, 'room' | 'createRoom'>;
   onError?: (sessionId: string, memberId: string, e: unknown) => void;
@@ -64,6 +87,10 @@ export class UnitSignaling {
   private readonly guests = new Map<string, { sessionId: string; name: string; role: 'guest' | 'patient' }>();
   /** Act → its cart, once the cart's page joined the room. */
   private readonly carts = new Map<string, { gatewayId: string }>();
+  /** Rooms being rebuilt after a restart: one store read per act, whoever signals first. */
+  private readonly reopening = new Map<string, Promise<'open' | 'reopened' | 'closed'>>();
+  /** Rebuilt rooms whose specialist has no page open yet: the next page of theirs becomes their member. */
+  private readonly ownerless = new Map<string, { specialistId: string; about: Owned['about'] }>();
 
   constructor(private readonly o: UnitSignalingOptions) {
     this.rooms = new ActRooms({
@@ -78,14 +105,23 @@ export class UnitSignaling {
     const e = this.o.participants.find(participantId);
     if (e?.state !== 'admitted' || e.sessionId !== sessionId) return;
     if (e.role === 'patient') {
-      // A home patient let in (again) while guests are in: into the room too.
-      if (this.rooms.isOpen(sessionId)) e.send({ type: 'unit-ready', iceServers: this.o.iceServers(sessionId, 'patient') });
+      // A home patient let in (again) while guests are in: into the room too (rebuilt first after a restart).
+      void this.ensureOpen(sessionId).then((r) => {
+        if (r === 'open' && this.o.participants.find(e.id))
+          e.send({ type: 'unit-ready', iceServers: this.o.iceServers(sessionId, 'patient') });
+      });
       return;
     }
     if (e.role !== 'guest') return;
     const about = { sessionId, gatewayId: e.gatewayId, patientId: e.patientId };
     if (!this.rooms.isOpen(sessionId)) {
       this.rooms.open(sessionId);
+      this.o.store.open({
+        sessionId,
+        gatewayId: this.o.cartOf(sessionId)?.gatewayId ?? null,
+        openedBy: page.specialist.id,
+        openedAt: this.o.now().toISOString(),
+      });
       this.o.audit({
         actor: page.specialist.id,
         actorRole: page.specialist.role,
@@ -101,6 +137,7 @@ export class UnitSignaling {
           p.send({ type: 'unit-ready', iceServers: this.o.iceServers(sessionId, 'patient') });
     }
     const owned = this.owners.get(sessionId);
+    this.ownerless.delete(sessionId);
     if (owned?.page !== page) {
       this.owners.set(sessionId, { page, about });
       page.send({ type: 'unit-ready', sessionId, iceServers: this.o.iceServers(sessionId, 'specialist') });
@@ -112,12 +149,69 @@ export class UnitSignaling {
    * A page of a specialist opened: an act whose room lost its page (a reload) and whose guests are
    * this specialist's to decide on gets this page as its specialist's member.
    */
-  pageOpened(page: SignalingPage): void {
+  pageOpened(page: SignalingPage, acts: readonly string[] = []): void {
     for (const [sessionId, owned] of this.owners) {
       if (owned.page.specialist.id !== page.specialist.id || !owned.closed) continue;
       owned.page = page;
       page.send({ type: 'unit-ready', sessionId, iceServers: this.o.iceServers(sessionId, 'specialist') });
     }
+    for (const [sessionId, o] of this.ownerless) {
+      if (o.specialistId !== page.specialist.id || !this.rooms.isOpen(sessionId)) continue;
+      this.ownerless.delete(sessionId);
+      this.owners.set(sessionId, { page, about: o.about });
+      page.send({ type: 'unit-ready', sessionId, iceServers: this.o.iceServers(sessionId, 'specialist') });
+    }
+    // After a restart: this specialist's acts in progress whose room was open are rebuilt now (this page is their member).
+    for (const sessionId of acts) if (!this.rooms.isOpen(sessionId)) void this.ensureOpen(sessionId);
+  }
+
+  /**
+   * The act's room is open here, or rebuilt now if the store says it was open (a restart, another
+   * instance) and the act is in progress: 'reopened' when this call rebuilt it (every party still
+   * there was told to offer again), 'open' when it was open already, 'closed' when there is none.
+   */
+  ensureOpen(sessionId: string): Promise<'open' | 'reopened' | 'closed'> {
+    if (this.rooms.isOpen(sessionId)) return Promise.resolve('open');
+    const pending = this.reopening.get(sessionId);
+    if (pending) return pending.then((r) => (r === 'closed' ? 'closed' : 'open'));
+    const p = this.reopen(sessionId).finally(() => this.reopening.delete(sessionId));
+    this.reopening.set(sessionId, p);
+    return p;
+  }
+
+  private async reopen(sessionId: string): Promise<'reopened' | 'closed'> {
+    const stored = await this.o.store.get(sessionId).catch(() => null);
+    const act = this.o.actOf(sessionId);
+    if (!stored || !act || this.rooms.isOpen(sessionId)) return this.rooms.isOpen(sessionId) ? 'reopened' : 'closed';
+    this.rooms.open(sessionId);
+    const about = { sessionId, gatewayId: act.gatewayId, patientId: act.patientId };
+    const specialistId = act.specialistId ?? stored.openedBy;
+    this.o.audit({
+      actor: 'cloud',
+      actorRole: 'system',
+      action: 'unit-room-reopened',
+      ...about,
+      detail: `rebuilt after a restart (opened by ${stored.openedBy} at ${stored.openedAt}); the parties offer again`,
+    });
+    const cart = this.o.cartOf(sessionId);
+    if (cart) this.o.toCart(cart.gatewayId, sessionId, { kind: 'ready', iceServers: this.cartIceServers(sessionId) });
+    for (const p of this.o.participants.of(sessionId))
+      if (p.state === 'admitted') p.send({ type: 'unit-ready', iceServers: this.o.iceServers(sessionId, p.role) });
+    const page = this.o.pageOf(specialistId);
+    if (page) {
+      this.owners.set(sessionId, { page, about });
+      page.send({ type: 'unit-ready', sessionId, iceServers: this.o.iceServers(sessionId, 'specialist') });
+    } else this.ownerless.set(sessionId, { specialistId, about });
+    return 'reopened';
+  }
+
+  /**
+   * A guest let in before, back on a new socket (participants.ts `admittedBefore`): into the act's
+   * room again, rebuilt first if the cloud restarted since.
+   */
+  async rejoined(e: ParticipantEntry): Promise<void> {
+    const r = await this.ensureOpen(e.sessionId);
+    if (r === 'open' && this.o.participants.find(e.id)) e.send({ type: 'unit-ready', iceServers: this.o.iceServers(e.sessionId, e.role) });
   }
 
   /** A page closed: it leaves the rooms it was in (its guests stay, their slot of it empties). */
@@ -164,7 +258,8 @@ export class UnitSignaling {
   async fromParticipant(e: ParticipantEntry, msg: UnitFromParticipant): Promise<{ detail: string; message: string } | null> {
     if (e.state !== 'admitted')
       return { detail: `${msg.type}: not admitted`, message: 'you have not been let in yet: wait for the specialist' };
-    if (!this.rooms.isOpen(e.sessionId)) return { detail: `${msg.type}: no room open`, message: 'the consultation’s room is not open' };
+    if ((await this.ensureOpen(e.sessionId)) === 'closed')
+      return { detail: `${msg.type}: no room open`, message: 'the consultation’s room is not open' };
     if (msg.type === 'unit-media') {
       this.rooms.setMedia(e.sessionId, e.id, msg);
       return null;
@@ -209,6 +304,10 @@ export class UnitSignaling {
   async actEnded(sessionId: string, status: string): Promise<void> {
     const owned = this.owners.get(sessionId);
     this.owners.delete(sessionId);
+    this.ownerless.delete(sessionId);
+    // A room opened before a restart and not rebuilt since: its cart's page still has to be told.
+    const stored = await this.o.store.close(sessionId).catch(() => null);
+    if (stored?.gatewayId && !this.carts.has(sessionId)) this.carts.set(sessionId, { gatewayId: stored.gatewayId });
     const members = await this.rooms.close(sessionId);
     for (const id of members) {
       const g = this.guests.get(id);
@@ -241,6 +340,7 @@ export class UnitSignaling {
   }
 
   async stop(): Promise<void> {
+    this.ownerless.clear();
     this.owners.clear();
     this.guests.clear();
     this.carts.clear();
@@ -254,7 +354,7 @@ export class UnitSignaling {
    */
   async fromCart(gatewayId: string, sessionId: string, signal: UnitFromCart, about: { patientId: string }): Promise<string | null> {
     const cart = this.o.cartOf(sessionId);
-    if (!cart || cart.gatewayId !== gatewayId || !this.rooms.isOpen(sessionId)) {
+    if (!cart || cart.gatewayId !== gatewayId || (await this.ensureOpen(sessionId)) === 'closed') {
       this.o.audit({
         actor: gatewayId,
         actorRole: 'gateway',
@@ -295,8 +395,11 @@ export class UnitSignaling {
   /** A cart whose act's room is open asks again (its page reloaded, the gateway restarted): `ready` again. */
   cartReady(sessionId: string): void {
     const cart = this.o.cartOf(sessionId);
-    if (cart && this.rooms.isOpen(sessionId))
-      this.o.toCart(cart.gatewayId, sessionId, { kind: 'ready', iceServers: this.cartIceServers(sessionId) });
+    if (!cart) return;
+    void this.ensureOpen(sessionId).then((r) => {
+      // 'reopened' told the cart already.
+      if (r === 'open') this.o.toCart(cart.gatewayId, sessionId, { kind: 'ready', iceServers: this.cartIceServers(sessionId) });
+    });
   }
 
   private cartIceServers(sessionId: string): Extract<UnitToCart, { kind: 'ready' }>['iceServers'] {

@@ -1,3 +1,4 @@
+export { Backoff, PeerWatch } from './backoff.js';
 export {
   CONVO_AUDIO,
   CONVO_CAPS,

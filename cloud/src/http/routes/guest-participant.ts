@@ -6,7 +6,9 @@
  * / 404 / 410 JSON, an audit line `participant-connect-refused`) and nothing waits. The act's joined
  * specialist admits or refuses them. Once admitted, the socket carries their signaling with the act's
  * room on the forwarding unit (teleconsult/unit-signaling.ts); anything else is refused with an audit
- * line. A guest the specialist removes is taken out of the room and their socket is closed.
+ * line. A guest the specialist removes is taken out of the room and their socket is closed. A guest
+ * let in before (the link's admission is stored) is let in again at once on a new socket, even after a
+ * cloud restart.
  */
 import { createHash } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
@@ -89,6 +91,15 @@ export function registerGuestParticipantRoutes(
         from: req.ip,
         // The specialist's removal finds their open socket by it.
         linkId: link.tokenSha256,
+        // Let in before (a dropped socket, a cloud restart): not sent back to the waiting room.
+        ...(link.admittedAt !== null
+          ? {
+              admittedBefore: {
+                by: (act.specialistId && tc.directory.get(act.specialistId)?.name) || 'the specialist',
+                at: link.admittedAt,
+              },
+            }
+          : {}),
       });
     },
   );

@@ -30,6 +30,8 @@ export const consult = {
   // The act's guests through the forwarding unit (browser/unit-room.ts).
   unitRoomHeading: { fr: 'Invités', en: 'Guests' },
   unitRoomSelf: { fr: 'Vous, vu par les invités', en: 'You, as the guests see you' },
+  /** The room's peer connection or the page's socket dropped (a cloud restart): the page offers again by itself. */
+  unitRoomReconnecting: { fr: 'Connexion perdue, reconnexion…', en: 'Connection lost, reconnecting…' },
   unitRoomClosed: { fr: 'La salle des invités est fermée.', en: 'The guests’ room is closed.' },
   homeCallEnd: { fr: 'Raccrocher', en: 'Hang up' },
   homeCallEnded: { fr: 'Conversation terminée.', en: 'Conversation ended.' },

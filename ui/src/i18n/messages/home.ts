@@ -146,6 +146,8 @@ export const home = {
   /** What another participant turned off, under their tile. */
   roomRemoteMicOff: { fr: 'micro coupé', en: 'microphone muted' },
   roomRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
+  /** The socket or the room's peer connection dropped (a cloud restart): the page tries again by itself. */
+  reconnecting: { fr: 'Connexion perdue, reconnexion…', en: 'Connection lost, reconnecting…' },
   roomConnecting: { fr: 'Connexion avec la téléconsultation…', en: 'Connecting to the teleconsultation…' },
   roomLost: {
     fr: 'La liaison avec la téléconsultation est coupée. Rechargez la page pour revenir.',

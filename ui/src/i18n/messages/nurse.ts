@@ -73,6 +73,8 @@ export const nurse = {
   convoCamOn: { fr: 'Rétablir la caméra', en: 'Turn the camera on' },
   convoRemoteMicOff: { fr: 'micro coupé', en: 'microphone muted' },
   convoRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
+  /** The cart's peer connection with the room dropped (a cloud restart): the page offers again by itself. */
+  convoGuestsReconnecting: { fr: 'Connexion perdue, reconnexion…', en: 'Connection lost, reconnecting…' },
   /** The act's guests on the cart's page, through the cloud's forwarding unit. */
   convoGuests: { fr: 'Invités', en: 'Guests' },
   convoNoMedia: {

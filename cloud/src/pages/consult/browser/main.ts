@@ -26,7 +26,7 @@ import { initPtzControls, renderPresets } from './ptz.js';
 import { renderRoom } from './room.js';
 import { connect, disconnect } from './signaling.js';
 import type { CloudMessage, SessionView, Specialist } from './types.js';
-import { endUnitRoom, onUnitMessage, renderUnitRoom } from './unit-room.js';
+import { actsLive, endUnitRoom, onUnitMessage, pauseUnitRoom, renderUnitRoom } from './unit-room.js';
 import { show } from './view.js';
 import { showVitals } from './vitals.js';
 
@@ -48,6 +48,10 @@ function onMessage(m: CloudMessage): void {
   if (m.type === 'waiting-room') {
     if (!Array.isArray(m.sessions)) return;
     sessions = m.sessions;
+    actsLive(
+      new Set(sessions.filter((s) => s.status === 'in-progress').map((s) => s.sessionId)),
+      new Set(sessions.map((s) => s.sessionId)),
+    );
     drawRoom();
     resumeAct(sessions);
     return;
@@ -94,6 +98,8 @@ function start(specialist: Specialist): void {
       showSocket('lost');
       // The relay keeps the act for a grace period: the media may still flow; rejoin when the socket is back.
       markAway();
+      // The guests' room: offered again on the cloud's `unit-ready` over the new socket.
+      pauseUnitRoom();
     },
     onMessage,
     async stillSignedIn() {

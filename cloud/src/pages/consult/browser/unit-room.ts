@@ -8,8 +8,13 @@
  * (conversation.ts, home-call.ts), which stay direct: the room never carries the cart or the home
  * patient to this page (nor this page to them). The conversation's mute and camera-off apply here too
  * (followMedia), and the guests' tiles of the specialist say so.
+ * Lost (docs/conversation.md « Across a cloud restart »): a room peer connection that fails or stays
+ * disconnected is replaced by a new offer after a backoff (PeerWatch); a lost socket closes it
+ * (pauseUnitRoom) and the cloud's `unit-ready` on the new socket starts it again (a restarted cloud
+ * rebuilds the room then); meanwhile the note says « Connexion perdue, reconnexion… ». A cart's act
+ * that is no longer in progress in the waiting room sent on the new socket ends the room (actsLive).
  */
-import { byId, LocalMedia, UnitCall } from '@telecart/ui/browser';
+import { byId, LocalMedia, PeerWatch, UnitCall } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { send } from './signaling.js';
 
@@ -17,12 +22,19 @@ import { send } from './signaling.js';
 const SLOTS = 3;
 
 let call: { sessionId: string; unit: UnitCall } | null = null;
+/** The room's act, kept while the socket is lost (call is null then): what `actsLive` looks for. */
+let roomAct: { sessionId: string; iceServers: RTCIceServer[]; seenLive: boolean } | null = null;
+const watch = new PeerWatch(() => {
+  if (call && roomAct) start(roomAct.sessionId, roomAct.iceServers).catch(() => undefined);
+});
 let local: Promise<LocalMedia> | null = null;
 let note = '';
 /** The conversation's mute and camera-off, applied to the room's tracks too (followMedia). */
 let followed: { mic: boolean; camera: boolean } | null = null;
 
 async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<void> {
+  watch.stop();
+  roomAct = { sessionId, iceServers, seenLive: roomAct?.sessionId === sessionId && roomAct.seenLive };
   local ??= LocalMedia.open();
   const m = await local;
   call?.unit.close();
@@ -36,7 +48,13 @@ async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<voi
     send: (out) => send({ ...out, sessionId }),
     offTexts: () => ({ mic: t().convoRemoteMicOff, camera: t().convoRemoteCamOff }),
     onState: (s) => {
+      if (call?.unit !== unit) return;
       byId('unit-room').dataset.state = s;
+      const lost = watch.state(s);
+      if (lost || s === 'connected') {
+        note = lost ? t().unitRoomReconnecting : '';
+        renderUnitRoom();
+      }
     },
     onError: (message) => {
       note = message;
@@ -89,7 +107,37 @@ export function followMedia(s: { mic: boolean; camera: boolean }): void {
   });
 }
 
+/** The page's socket was lost: the room's peer connection closes until the cloud's next `unit-ready`. */
+export function pauseUnitRoom(): void {
+  if (!call) return;
+  watch.stop();
+  call.unit.close();
+  call = null;
+  byId('unit-room').dataset.state = 'reconnecting';
+  note = t().unitRoomReconnecting;
+  renderUnitRoom();
+}
+
+/**
+ * The acts in progress as the waiting room lists them now (each message): a cart's act the room
+ * belonged to, listed before and no longer in progress, ended while the socket was lost.
+ */
+export function actsLive(inProgress: ReadonlySet<string>, listed: ReadonlySet<string>): void {
+  if (!roomAct) return;
+  if (inProgress.has(roomAct.sessionId)) {
+    roomAct.seenLive = true;
+    return;
+  }
+  if (roomAct.seenLive && !listed.has(roomAct.sessionId)) {
+    endUnitRoom();
+    note = t().unitRoomClosed;
+    renderUnitRoom();
+  }
+}
+
 export function endUnitRoom(): void {
+  watch.stop();
+  roomAct = null;
   call?.unit.close();
   call = null;
   void local?.then((m) => m.stop());

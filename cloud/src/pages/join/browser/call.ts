@@ -27,7 +27,8 @@ export interface Call {
 type Outgoing = Exclude<ConvoSignal, { kind: 'offer' }>;
 
 /** `onMedia`: the microphone or camera went on or off (the act's room tells the guests). */
-export function startCall(t: Texts, ws: WebSocket, iceServersUrl: string, onMedia: () => void = () => undefined): Call {
+/** `send`: a message on the participant socket (dropped while it reconnects, waiting.ts). */
+export function startCall(t: Texts, send: (m: unknown) => void, iceServersUrl: string, onMedia: () => void = () => undefined): Call {
   let peer: ConversationPeer | null = null;
   let opened: LocalMedia | null = null;
   let remote: { mic: boolean; camera: boolean } | null = null;
@@ -37,9 +38,7 @@ export function startCall(t: Texts, ws: WebSocket, iceServersUrl: string, onMedi
   const local = LocalMedia.open();
   const video = byId<HTMLVideoElement>('call-video');
 
-  const post = (signal: Outgoing) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'signal', signal }));
-  };
+  const post = (signal: Outgoing) => send({ type: 'signal', signal });
   const sendState = () => {
     if (opened) post({ kind: 'media', ...opened.state() });
     onMedia();

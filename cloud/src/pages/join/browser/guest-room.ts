@@ -9,8 +9,11 @@
  * told to the others (`unit-media`). The home patient, with a guest in, joins the same way (`shared`:
  * the conversation's microphone and camera, whose buttons are the call's; call.ts) beside their direct
  * conversation with the specialist, whom the room does not carry to them.
+ * A peer connection with the unit that fails (or stays disconnected) is replaced by a new offer after
+ * a backoff (PeerWatch), the note saying « Connexion perdue, reconnexion… »; a lost socket pauses the
+ * room (waiting.ts reconnects it) and the cloud's next `unit-ready` starts it again.
  */
-import { byId, LocalMedia, renderMediaControls, UnitCall } from '@telecart/ui/browser';
+import { byId, LocalMedia, PeerWatch, renderMediaControls, UnitCall } from '@telecart/ui/browser';
 import type { home, TextsOf } from '@telecart/ui/i18n';
 
 /** The other participants a guest may see at once (the specialist, the cart or the patient, another guest). */
@@ -21,22 +24,30 @@ export interface GuestRoom {
   onMessage(m: { type?: unknown; [k: string]: unknown }): boolean;
   /** The shared microphone or camera went on or off (the home patient's call buttons): the others are told. */
   mediaChanged(): void;
+  /** The socket dropped: the room's peer connection closes (the microphone and camera stay open) until the next `unit-ready`. */
+  pause(): void;
   stop(): void;
 }
 
 /** `shared`: the home patient's conversation media (opened by call.ts); null: a guest, whose page opens its own. */
-export function startGuestRoom(t: TextsOf<typeof home>, ws: WebSocket, shared: (() => Promise<LocalMedia> | null) | null): GuestRoom {
+export function startGuestRoom(
+  t: TextsOf<typeof home>,
+  send: (m: unknown) => void,
+  shared: (() => Promise<LocalMedia> | null) | null,
+): GuestRoom {
   let call: UnitCall | null = null;
   let local: LocalMedia | null = null;
   let stopped = false;
+  /** The last `unit-ready`'s ICE servers: a failed peer connection offers again with them. */
+  let servers: RTCIceServer[] = [];
+  const watch = new PeerWatch(() => {
+    if (!stopped && call) start(servers).catch((e: unknown) => (note.textContent = String((e instanceof Error && e.message) || e)));
+  });
   const mic = byId('guest-room-mic');
   const cam = byId('guest-room-cam');
   const buttons = byId('guest-room-buttons');
   const note = byId('guest-room-note');
   const section = byId('guest-room');
-  const send = (m: unknown) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
-  };
 
   function render(): void {
     const s = local?.state() ?? { mic: true, camera: true };
@@ -61,6 +72,8 @@ export function startGuestRoom(t: TextsOf<typeof home>, ws: WebSocket, shared: (
   cam.addEventListener('click', () => toggle('camera'));
 
   async function start(iceServers: RTCIceServer[]): Promise<void> {
+    servers = iceServers;
+    watch.stop();
     local ??= await (shared?.() ?? LocalMedia.open());
     if (stopped) return;
     // The home patient's buttons are the call's (the same tracks); a guest's are these.
@@ -78,8 +91,9 @@ export function startGuestRoom(t: TextsOf<typeof home>, ws: WebSocket, shared: (
       send,
       offTexts: () => ({ mic: t.roomRemoteMicOff, camera: t.roomRemoteCamOff }),
       onState: (s) => {
+        if (call !== c) return;
         section.dataset.state = s;
-        note.textContent = s === 'connected' ? '' : s === 'failed' ? t.roomLost : note.textContent;
+        note.textContent = s === 'connected' ? '' : watch.state(s) ? t.reconnecting : note.textContent;
       },
       onError: (message) => {
         note.textContent = message;
@@ -114,8 +128,18 @@ export function startGuestRoom(t: TextsOf<typeof home>, ws: WebSocket, shared: (
     mediaChanged() {
       if (local) call?.media(local.state());
     },
+    pause() {
+      watch.stop();
+      call?.close();
+      call = null;
+      if (!section.hidden) {
+        section.dataset.state = 'reconnecting';
+        note.textContent = t.reconnecting;
+      }
+    },
     stop() {
       stopped = true;
+      watch.stop();
       call?.close();
       call = null;
       // The home patient's media are the call's: it stops them.

@@ -8,24 +8,47 @@
  * A guest's media go through the forwarding unit (guest-room.ts), and the home patient's too once a
  * guest is in (beside their call with the specialist); a guest the specialist removes is told
  * by whom (`removed`) and their media stop.
- * body[data-step] goes waiting → admitted | refused | removed | ended | lost, for the page and the tests.
+ * A lost socket (a cloud restart, a dropped network) is opened again with a backoff, the page saying
+ * « Connexion perdue, reconnexion… »: a participant let in before is let in again at once by the cloud
+ * (no waiting room, no identity again). An attempt the cloud refuses asks the link's page why: the act
+ * ended meanwhile (410) or the link was withdrawn (403, 404), and the page says so and stops.
+ * body[data-step] goes waiting → admitted | refused | removed | ended | reconnecting | lost, for the page and the tests.
  */
-import { byId } from '@telecart/ui/browser';
+import { Backoff, byId } from '@telecart/ui/browser';
 import { format, type home, type TextsOf } from '@telecart/ui/i18n';
 import { type Call, startCall } from './call.js';
 import { type GuestRoom, startGuestRoom } from './guest-room.js';
+
+const FINAL = new Set(['refused', 'ended', 'removed', 'lost']);
 
 /** `media`: the ICE servers' route of the link when this participant talks with the specialist here (the home patient). */
 export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: string } | null): void {
   const text = byId('waiting-text');
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${location.pathname}/ws${location.search}`;
-  const ws = new WebSocket(url);
-  let decided = false;
+  let ws: WebSocket | null = null;
   let call: Call | null = null;
+  const backoff = new Backoff();
+  const send = (m: unknown) => {
+    if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
+  };
   // A guest's media go through the forwarding unit (guest-room.ts), not a conversation with the specialist;
   // the home patient's too once a guest is in, with the call's microphone and camera, beside the call.
-  const room: GuestRoom = startGuestRoom(t, ws, media ? () => call?.media() ?? null : null);
-  ws.addEventListener('message', (e) => {
+  const room: GuestRoom = startGuestRoom(t, send, media ? () => call?.media() ?? null : null);
+  const step = (s: string, words: string) => {
+    document.body.dataset.step = s;
+    text.textContent = words;
+  };
+  const final = () => FINAL.has(document.body.dataset.step ?? '');
+
+  function ended(): void {
+    step('ended', t.endedText);
+    call?.stop();
+    call = null;
+    room.stop();
+    byId('call').hidden = true;
+  }
+
+  function onMessage(e: MessageEvent): void {
     let m: unknown;
     try {
       m = JSON.parse(String(e.data));
@@ -36,39 +59,62 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
     if (room.onMessage(m as { type?: unknown })) return;
     const { type, by, signal } = m as { type?: unknown; by?: unknown; signal?: unknown };
     const who = typeof by === 'string' ? by : '';
-    if (type === 'admitted') {
-      decided = true;
-      document.body.dataset.step = 'admitted';
-      text.textContent = format(t.admittedText, { by: who });
-      if (media && !call) call = startCall(t, ws, media.iceServersUrl, () => room.mediaChanged());
+    if (type === 'waiting') {
+      step('waiting', t.waitingText);
+    } else if (type === 'admitted') {
+      step('admitted', format(t.admittedText, { by: who }));
+      if (media && !call) call = startCall(t, send, media.iceServersUrl, () => room.mediaChanged());
     } else if (type === 'refused') {
-      decided = true;
-      document.body.dataset.step = 'refused';
-      text.textContent = format(t.refusedText, { by: who });
+      step('refused', format(t.refusedText, { by: who }));
     } else if (type === 'removed') {
-      decided = true;
-      document.body.dataset.step = 'removed';
-      text.textContent = format(t.removedText, { by: who });
+      step('removed', format(t.removedText, { by: who }));
       room.stop();
     } else if (type === 'ended') {
-      decided = true;
-      document.body.dataset.step = 'ended';
-      text.textContent = t.endedText;
-      call?.stop();
-      room.stop();
-      byId('call').hidden = true;
+      ended();
     } else if (type === 'specialist-back') {
       call?.again();
     } else if (type === 'signal') {
       call?.onSignal(signal);
     }
-  });
-  ws.addEventListener('close', () => {
-    call?.stop();
-    room.stop();
-    const step = document.body.dataset.step;
-    if (decided && (step === 'refused' || step === 'ended' || step === 'removed')) return;
-    document.body.dataset.step = 'lost';
-    text.textContent = t.waitingLost;
-  });
+  }
+
+  /** Why the cloud refused the socket: the link's page answers 410 once the act is over, 403/404 once the link is withdrawn. */
+  async function refusedWhy(): Promise<'ended' | 'withdrawn' | null> {
+    const r = await fetch(location.href, { cache: 'no-store', credentials: 'same-origin' }).catch(() => null);
+    if (r === null || r.ok || r.status >= 500) return null;
+    return r.status === 410 ? 'ended' : 'withdrawn';
+  }
+
+  function connect(): void {
+    const socket = new WebSocket(url);
+    ws = socket;
+    let opened = false;
+    socket.addEventListener('open', () => {
+      opened = true;
+      backoff.reset();
+    });
+    socket.addEventListener('message', onMessage);
+    socket.addEventListener('close', () => {
+      if (ws !== socket) return;
+      // The conversation's peer is signaled on this socket: a new one comes with the next admission.
+      call?.stop();
+      call = null;
+      room.pause();
+      if (final()) {
+        room.stop();
+        return;
+      }
+      step('reconnecting', t.reconnecting);
+      setTimeout(() => {
+        void (opened ? Promise.resolve(null) : refusedWhy()).then((why) => {
+          if (why === 'ended') ended();
+          else if (why === 'withdrawn') {
+            room.stop();
+            step('lost', t.waitingLost);
+          } else connect();
+        });
+      }, backoff.next());
+    });
+  }
+  connect();
 }

@@ -8,8 +8,12 @@
  * specialist is not in these slots (the cloud keeps the cart and the specialist apart in the room: they
  * already talk directly). Signaling: POST /api/teleconsult/unit, through the gateway and the relay,
  * which knows the cart by its MQTT identity. `closed` (the act ended) ends it.
+ * Lost (a cloud restart: docs/conversation.md « Across a cloud restart »): a peer connection with the
+ * room that fails or stays disconnected is replaced by a new offer after a backoff (PeerWatch), which
+ * the restarted cloud takes as the cart re-signaling (it rebuilds the act's room while the act is in
+ * progress, and says `ready` again); the note says « Connexion perdue, reconnexion… » meanwhile.
  */
-import { byId, type LocalMedia, UnitCall, type UnitOut } from '@telecart/ui/browser';
+import { byId, type LocalMedia, PeerWatch, UnitCall, type UnitOut } from '@telecart/ui/browser';
 import { api, errorText } from './api.js';
 import { t } from './state.js';
 
@@ -24,7 +28,11 @@ export type UnitToCart =
   | { kind: 'slots'; slots: unknown }
   | { kind: 'closed'; reason: string };
 
-let call: { sessionId: string; unit: UnitCall } | null = null;
+let call: { sessionId: string; unit: UnitCall; iceServers: RTCIceServer[]; media: LocalMedia } | null = null;
+const watch = new PeerWatch(() => {
+  const c = call;
+  if (c) start(c.sessionId, c.iceServers, c.media).catch((e: unknown) => (byId('convo-guests-note').textContent = errorText(e)));
+});
 
 function post(sessionId: string, m: UnitOut): void {
   const signal =
@@ -39,6 +47,7 @@ function post(sessionId: string, m: UnitOut): void {
 }
 
 async function start(sessionId: string, iceServers: RTCIceServer[], media: LocalMedia): Promise<void> {
+  watch.stop();
   call?.unit.close();
   const section = byId('convo-guests-section');
   section.hidden = false;
@@ -50,13 +59,16 @@ async function start(sessionId: string, iceServers: RTCIceServer[], media: Local
     send: (m) => post(sessionId, m),
     offTexts: () => ({ mic: t().convoRemoteMicOff, camera: t().convoRemoteCamOff }),
     onState: (s) => {
+      if (call?.unit !== unit) return;
       section.dataset.state = s;
+      const lost = watch.state(s);
+      if (lost || s === 'connected') byId('convo-guests-note').textContent = lost ? t().convoGuestsReconnecting : '';
     },
     onError: (message) => {
       byId('convo-guests-note').textContent = message;
     },
   });
-  call = { sessionId, unit };
+  call = { sessionId, unit, iceServers, media };
   byId('convo-guests-note').textContent = '';
   await unit.offer();
   unit.media(media.state());
@@ -86,6 +98,7 @@ export function guestRoomMedia(state: { mic: boolean; camera: boolean }): void {
 
 /** The act ended or changed: out of the room. */
 export function endGuestRoom(): void {
+  watch.stop();
   call?.unit.close();
   call = null;
   byId('convo-guests-section').hidden = true;

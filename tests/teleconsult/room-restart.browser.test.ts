@@ -1,0 +1,300 @@
+/**
+ * The act's room on the forwarding unit across a real crash of the cloud (docs/conversation.md,
+ * « Across a cloud restart »), in Chromium with fake cameras and microphones:
+ *
+ *   the cloud: the built CLI as a child process (embedded broker, SQLite file, the unit in it)
+ *   the cart: the gateway in the test's process (test video and audio sources), its nurse page in Chromium
+ *   specialist's page, nurse page (one Chromium) ═ act's room ═ guest's page (another Chromium)
+ *
+ * A cart's act in progress; the specialist lets a guest in (the guest, the specialist and the cart's
+ * page decode each other through the unit, the cart and the specialist apart) and a second guest (a
+ * socket of the test's) whom they then remove. SIGKILL; the pages say « Connexion perdue,
+ * reconnexion… »; the cloud starts again on the same store and ports (the gateway's MQTT client
+ * reconnects by itself). Then the guest decodes the specialist and the cart again, and the specialist
+ * and the cart the guest (getStats, on the m-lines the unit labels), the
+ * guest's page was never put back in the waiting room (its steps: reconnecting → admitted), the
+ * removed guest's socket is refused (403), and the audit trail has the room rebuilt and the guest's
+ * rejoin. The time from the cloud's ready to each page decoding again is printed. Last, the act ends
+ * (the nurse cancels) while the guest's page is cut off: it missed `ended`, learns it on reconnecting
+ * (the cloud refuses the socket, the link's page answers 410), says the consultation is over and stops;
+ * the cart's page was told `closed` and left the room.
+ *
+ * WebRTC gathers every interface it sees: the file re-runs itself in a network namespace with only
+ * `lo` (root needed; skipped otherwise, with the reason).
+ */
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { hashPassword } from '@telecart/cloud';
+import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
+import { pino } from 'pino';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium } from '../support/chromium.js';
+import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
+import { canUseNetns, expectInnerRun, IN_NETNS_ENV, rerunInNamespace } from '../support/netns-media.js';
+import type { ServiceChild } from '../support/service-child.js';
+import { waitFor } from '../support/wait.js';
+import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
+import { participantSocket } from './participant-support.js';
+import { login, PASSWORDS, PATIENT_CONSENT } from './support.js';
+
+const FILE = 'tests/teleconsult/room-restart.browser.test.ts';
+const inside = process.env[IN_NETNS_ENV] !== undefined;
+const skipReason = !hasChromium
+  ? 'no /usr/bin/chromium'
+  : !(inside || (await canUseNetns()))
+    ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
+    : null;
+if (skipReason && !inside) console.warn(`room-restart browser test skipped: ${skipReason}`);
+
+describe.skipIf(skipReason !== null || inside)(
+  'the act’s room across a cloud crash (re-run inside a network namespace with only lo)',
+  () => {
+    it('passes inside the namespace', async () => {
+      const r = await rerunInNamespace(FILE, 'trr');
+      expectInnerRun(r, { passed: 1, figures: 'room-restart:' });
+    }, 300_000);
+  },
+);
+
+const CART = 'cart-1';
+const PATIENT = { id: 'ehpad-r3', family: 'MARTIN', given: 'Jeanne', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10' };
+const GUEST = 'Dr Petit, médecin traitant';
+const REMOVED = 'Fille de la patiente';
+const RECONNECTING = 'Connexion perdue, reconnexion…';
+
+/** Init script for the guest's page: every body[data-step] it goes through, in order, and its WebSockets. */
+function CAPTURE_STEPS(): void {
+  const w = window as unknown as { __steps: string[]; __sockets: WebSocket[]; WebSocket: typeof WebSocket };
+  w.__steps = [];
+  w.__sockets = [];
+  const Base = w.WebSocket;
+  w.WebSocket = class extends Base {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      w.__sockets.push(this);
+    }
+  };
+  document.addEventListener('DOMContentLoaded', () => {
+    new MutationObserver(() => {
+      const s = document.body.dataset.step ?? '';
+      if (w.__steps.at(-1) !== s) w.__steps.push(s);
+    }).observe(document.body, { attributes: true, attributeFilter: ['data-step'] });
+  });
+}
+
+describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud crash, inside the namespace', () => {
+  let dir: CloudChildDir | undefined;
+  let cloud: ServiceChild | undefined;
+  let gw: Gateway | undefined;
+  let browsers: Browser[] = [];
+  const closing: (() => unknown)[] = [];
+  const problems: string[] = [];
+
+  afterAll(async () => {
+    for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
+    for (const b of browsers) await b.close().catch(() => undefined);
+    browsers = [];
+    await gw?.stop();
+    await cloud?.stop();
+    dir?.remove();
+  });
+
+  async function newPage(browser: Browser, who: string): Promise<Page> {
+    const page = await (await browser.newContext({ locale: 'fr-FR' })).newPage();
+    page.on('pageerror', (e) => problems.push(`${who} pageerror: ${e.message}`));
+    await page.addInitScript(CAPTURE_PEER);
+    return page;
+  }
+
+  /** From `t0` (the cloud's ready), ms until the page's new unit peer decodes frames and audio from `name`. */
+  async function decodingAgain(
+    page: Page,
+    tiles: string,
+    name: string,
+    t0: number,
+  ): Promise<{ ms: number; mids: { audio: string; video: string } }> {
+    const mids = await tileOf(page, tiles, name);
+    await waitFor(
+      async () => {
+        const s = await unitStats(page);
+        const v = s.inbound[mids.video];
+        const a = s.inbound[mids.audio];
+        return s.state === 'connected' && (v?.framesDecoded ?? 0) > 0 && (a?.audioEnergy ?? 0) > 0;
+      },
+      { timeoutMs: 90_000, intervalMs: 100, what: `${name} decoded again` },
+    );
+    return { ms: performance.now() - t0, mids };
+  }
+
+  it('SIGKILL mid-act: both pages reconnect and decode each other again, the guest is not sent back to wait, the removed one stays out', async () => {
+    dir = await cloudChildDir('room-restart');
+    const folder = dir;
+    folder.configure({
+      patients: [{ ...PATIENT, gateways: [CART] }],
+      teleconsult: {
+        rejoinGraceSeconds: 120,
+        leaseSeconds: 6,
+        connectTimeoutSeconds: 60,
+        forwardingUnit: { hostAddresses: ['127.0.0.1'] },
+        specialists: [
+          { id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORDS['dr-roux'], 10), gateways: ['cart-*'] },
+          { id: 'auditor', name: 'DPO', passwordHash: await hashPassword(PASSWORDS.auditor, 10), audit: true },
+        ],
+      },
+    });
+    const first = await folder.start();
+    cloud = first;
+    const http = String(first.info.httpUrl);
+    const cookie = await login(http, 'dr-roux', PASSWORDS['dr-roux']);
+    const auditor = await login(http, 'auditor', PASSWORDS.auditor);
+    // The cart: the gateway (test sources for its own peer) on the cloud's broker, which it reconnects to.
+    const g = await startGateway({
+      config: resolveGatewayConfig({
+        gatewayId: CART,
+        mode: 'cart',
+        nurseSignIn: { required: false },
+        patients: [PATIENT],
+        http: { port: 0 },
+        sync: { ackTimeoutMs: 5000, reconnectPeriodMs: 200, reconnectMaxMs: 1000 },
+        media: {
+          video: { source: 'test', width: 320, height: 240, fps: 10 },
+          audio: { source: 'test' },
+          ice: { hostAddresses: ['127.0.0.1'] },
+        },
+      }),
+      dataDir: join(folder.dir, 'gateway'),
+      cloudUrl: String(first.info.mqttUrl),
+      logger: pino({ level: process.env.TELECART_TEST_LOG ?? 'silent' }),
+    });
+    gw = g;
+    g.patients.select(PATIENT.id);
+    await waitFor(() => g.sync.connected, { what: 'the gateway connected to the cloud broker' });
+    const sb = await launchChromium({ webrtc: true });
+    const gb = await launchChromium({ webrtc: true });
+    browsers = [sb, gb];
+    const nurse = await newPage(sb, 'nurse');
+    await nurse.goto(g.httpUrl);
+
+    // The specialist's page joins a cart's act.
+    const specialist = await newPage(sb, 'specialist');
+    await specialist.goto(`${http}/consult?lang=fr`);
+    await specialist.fill('#login-id', 'dr-roux');
+    await specialist.fill('#login-password', PASSWORDS['dr-roux']);
+    await specialist.click('#login-form button[type=submit]');
+    await waitFor(async () => (await specialist.evaluate(() => document.body.dataset.view)) === 'room', { what: 'the waiting room' });
+    const called = await fetch(`${g.httpUrl}/api/teleconsult/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'Dyspnée', consent: PATIENT_CONSENT }),
+    });
+    expect(called.status).toBe(201);
+    const sid = ((await called.json()) as { sessionId: string }).sessionId;
+    await specialist.locator(`tr[data-session="${sid}"] button.join`).click();
+    await expect.poll(() => specialist.locator('#conn-state').getAttribute('data-state'), { timeout: 30_000 }).toBe('connected');
+
+    // A guest let in: both pages decode each other through the unit.
+    const invite = async (name: string) => {
+      const r = await fetch(`${http}/api/teleconsult/acts/${sid}/guests`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify({ name }),
+      });
+      expect(r.status).toBe(201);
+      return (await r.json()) as { url: string; guest: { id: string } };
+    };
+    const admit = (name: string) =>
+      specialist.locator('#participants-list li[data-state="waiting"]', { hasText: name }).locator('button[data-action="admit"]').click();
+    const invited = await invite(GUEST);
+    const guest = await newPage(gb, 'guest');
+    await guest.addInitScript(CAPTURE_STEPS);
+    await guest.goto(invited.url);
+    await guest.waitForFunction(() => document.body.dataset.step === 'waiting');
+    await admit(GUEST);
+    await guest.waitForFunction(() => document.body.dataset.step === 'admitted');
+    await receives(specialist, await tileOf(specialist, '#unit-room-tiles', GUEST), 20, 'the specialist from the guest');
+    await receives(guest, await tileOf(guest, '#guest-room-tiles', 'Dr Anne Roux'), 20, 'the guest from the specialist');
+    await receives(guest, await tileOf(guest, '#guest-room-tiles', `Chariot ${CART}`), 20, 'the guest from the cart');
+    await receives(nurse, await tileOf(nurse, '#convo-guests', GUEST), 20, 'the cart from the guest');
+
+    // A second guest (a socket of the test's), let in, then removed.
+    const other = await invite(REMOVED);
+    const otherUrl = new URL(other.url);
+    const opened = await fetch(otherUrl);
+    expect(opened.status).toBe(200);
+    const otherCookie = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const s2 = await participantSocket(http, otherUrl, otherCookie);
+    if (typeof s2 === 'number') throw new Error(`second guest refused: ${s2}`);
+    closing.push(() => s2.ws.close());
+    await admit(REMOVED);
+    await s2.next((m) => m.type === 'admitted');
+    const del = await fetch(`${http}/api/teleconsult/acts/${sid}/guests/${other.guest.id}`, { method: 'DELETE', headers: { cookie } });
+    expect(del.status).toBe(200);
+    await s2.closed;
+    const events = async (c: ServiceChild) => {
+      const r = await fetch(`${String(c.info.httpUrl)}/api/audit?session=${sid}`, { headers: { cookie: auditor } });
+      return ((await r.json()) as { events: { action: string; detail: string | null }[] }).events;
+    };
+    // Written in order: the removal's line is after the admissions.
+    await waitFor(async () => (await events(first)).some((e) => e.action === 'guest-removed'), { what: 'the removal stored' });
+
+    // The crash: both pages say they reconnect.
+    await first.kill('SIGKILL');
+    await guest.waitForFunction(() => document.body.dataset.step === 'reconnecting');
+    expect(await guest.locator('#waiting-text').textContent()).toBe(RECONNECTING);
+    await expect.poll(() => specialist.locator('#unit-room-note').textContent()).toBe(RECONNECTING);
+    // The cart's peer with the dead unit goes disconnected: its page says so and offers again until the room is back.
+    await expect.poll(() => nurse.locator('#convo-guests-note').textContent(), { timeout: 30_000 }).toBe(RECONNECTING);
+
+    const second = await folder.start();
+    cloud = second;
+    const t0 = performance.now();
+    const [atGuest, atGuestCart, atSpecialist, atCart] = await Promise.all([
+      decodingAgain(guest, '#guest-room-tiles', 'Dr Anne Roux', t0),
+      decodingAgain(guest, '#guest-room-tiles', `Chariot ${CART}`, t0),
+      decodingAgain(specialist, '#unit-room-tiles', GUEST, t0),
+      decodingAgain(nurse, '#convo-guests', GUEST, t0),
+    ]);
+    const s = (x: { ms: number }) => `${(x.ms / 1000).toFixed(1)} s`;
+    console.log(
+      `room-restart: cloud ready → decoding again: guest from the specialist ${s(atGuest)}, guest from the cart ${s(atGuestCart)}, specialist from the guest ${s(atSpecialist)}, cart from the guest ${s(atCart)} (load ${loadavg()[0]?.toFixed(1)})`,
+    );
+    await receives(guest, atGuest.mids, 20, 'the guest from the specialist, after the restart');
+    await receives(guest, atGuestCart.mids, 20, 'the guest from the cart, after the restart');
+    await receives(specialist, atSpecialist.mids, 20, 'the specialist from the guest, after the restart');
+    await receives(nurse, atCart.mids, 20, 'the cart from the guest, after the restart');
+    // The room still keeps the cart and the specialist apart.
+    const shown = (page: Page, tiles: string, name: string) =>
+      page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) }).count();
+    expect(await shown(specialist, '#unit-room-tiles', `Chariot ${CART}`)).toBe(0);
+    expect(await shown(nurse, '#convo-guests', 'Dr Anne Roux')).toBe(0);
+
+    // Never back in the waiting room: reconnecting, then let in at once.
+    const steps = await guest.evaluate(() => (window as unknown as { __steps: string[] }).__steps);
+    const afterCrash = steps.slice(steps.lastIndexOf('admitted', steps.indexOf('reconnecting')) + 1);
+    expect(afterCrash.filter((s) => s !== 'reconnecting')).toEqual(['admitted']);
+    expect(await guest.locator('#waiting-text').textContent()).toBe('Dr Anne Roux vous a fait entrer dans la consultation.');
+    // The removed guest stays out.
+    expect(await participantSocket(String(second.info.httpUrl), otherUrl, otherCookie)).toBe(403);
+
+    const trail = (await events(second)).map((e) => e.action);
+    const after = trail.slice(trail.indexOf('restart'));
+    expect(after).toEqual(
+      expect.arrayContaining(['unit-room-reopened', 'participant-rejoined', 'guest-media-joined', 'cart-media-joined']),
+    );
+    expect(after.filter((a) => a === 'participant-waiting')).toEqual([]);
+
+    // The act ends while the guest's page is cut off: told nothing, it learns it on reconnecting and stops.
+    await guest.context().setOffline(true);
+    await guest.evaluate(() => (window as unknown as { __sockets: WebSocket[] }).__sockets.at(-1)?.close());
+    await guest.waitForFunction(() => document.body.dataset.step === 'reconnecting');
+    const cancelled = await fetch(`${g.httpUrl}/api/teleconsult/call/${sid}`, { method: 'DELETE' });
+    expect(cancelled.status).toBe(200);
+    await waitFor(async () => (await events(second)).some((e) => e.action === 'end'), { what: 'the act’s end stored' });
+    await expect.poll(() => nurse.locator('#convo-guests-section').isHidden(), { timeout: 20_000 }).toBe(true);
+    await guest.context().setOffline(false);
+    await guest.waitForFunction(() => document.body.dataset.step === 'ended', undefined, { timeout: 30_000 });
+    expect(await guest.locator('#waiting-text').textContent()).toBe('La téléconsultation est terminée. Vous pouvez fermer cette page.');
+    expect(problems).toEqual([]);
+  }, 280_000);
+});
