@@ -146,6 +146,8 @@ export const home = {
   /** What another participant turned off, under their tile. */
   roomRemoteMicOff: { fr: 'micro coupé', en: 'microphone muted' },
   roomRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
+  /** The forwarding unit holds this participant's video back: the page's downlink has no room for it. */
+  roomRemoteVideoPaused: { fr: 'vidéo suspendue — débit insuffisant', en: 'video paused — not enough bandwidth' },
   roomConnecting: { fr: 'Connexion avec la téléconsultation…', en: 'Connecting to the teleconsultation…' },
   roomLost: {
     fr: 'La liaison avec la téléconsultation est coupée. Rechargez la page pour revenir.',

@@ -73,6 +73,8 @@ export const nurse = {
   convoCamOn: { fr: 'Rétablir la caméra', en: 'Turn the camera on' },
   convoRemoteMicOff: { fr: 'micro coupé', en: 'microphone muted' },
   convoRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
+  /** The forwarding unit holds this participant's video back: the page's downlink has no room for it. */
+  convoRemoteVideoPaused: { fr: 'vidéo suspendue — débit insuffisant', en: 'video paused — not enough bandwidth' },
   /** The act's guests on the cart's page, through the cloud's forwarding unit. */
   convoGuests: { fr: 'Invités', en: 'Guests' },
   convoNoMedia: {

@@ -76,7 +76,7 @@ export function startGuestRoom(t: TextsOf<typeof home>, ws: WebSocket, shared: (
       slots: SLOTS,
       tiles: byId('guest-room-tiles'),
       send,
-      offTexts: () => ({ mic: t.roomRemoteMicOff, camera: t.roomRemoteCamOff }),
+      offTexts: () => ({ mic: t.roomRemoteMicOff, camera: t.roomRemoteCamOff, videoPaused: t.roomRemoteVideoPaused }),
       onState: (s) => {
         section.dataset.state = s;
         note.textContent = s === 'connected' ? '' : s === 'failed' ? t.roomLost : note.textContent;
