@@ -10,7 +10,10 @@
  *   the link also loses ≥ 2 %: Chromium's estimate starts low and climbs only to ~1.5 × what it
  *   receives, so on a clean link it would hold videos back for nothing (the gateway's sender found
  *   the same, docs/teleconsult-media.md).
- * Undefined until the first report: the unit forwards everything meanwhile.
+ * Undefined until the link first loses more than 10 %: the unit forwards everything meanwhile, and a
+ * link that never lost more is not held to an estimate of it (on a clean link an estimate taken from
+ * the first second's traffic — voice alone, videos starting — would hold back what the link carries,
+ * and the REMB the sources are told from it would keep their videos low).
  */
 
 export const HIGH_LOSS = 0.1;
@@ -39,8 +42,9 @@ export class DownlinkEstimate {
    */
   onMeasure(fractionLost: number | undefined, sentBitsPerSecond: number): void {
     if (fractionLost === undefined || !Number.isFinite(fractionLost) || fractionLost < 0 || fractionLost > 1) return;
+    if (this.estimate === undefined && fractionLost <= HIGH_LOSS) return;
     const cap = GROWTH_CAP * sentBitsPerSecond + HEADROOM_BPS;
-    let e = this.estimate ?? cap;
+    let e = this.estimate ?? sentBitsPerSecond;
     if (fractionLost > HIGH_LOSS) e = Math.min(e, sentBitsPerSecond * (1 - fractionLost));
     else if (fractionLost < LOW_LOSS) e = Math.max(e, sentBitsPerSecond, Math.min(e * INCREASE, cap));
     if (fractionLost >= LOW_LOSS && this.remb !== undefined) e = Math.min(e, this.remb);
