@@ -350,20 +350,27 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
       const weakTiles = ['Dr Marc Blanc', 'Jeanne Martin'].map((name) =>
         guest2.locator('#guest-room-tiles figure', { has: guest2.locator('figcaption', { hasText: name }) }),
       );
-      for (const t of weakTiles) await expect.poll(() => t.getAttribute('data-video-paused'), { timeout: 60_000 }).toBe('true');
-      expect(await weakTiles[0]?.locator('.slot-state').textContent()).toBe('vidéo suspendue — débit insuffisant');
-      expect(await weakTiles[0]?.locator('video').evaluate((v) => getComputedStyle(v).visibility)).toBe('hidden');
+      // Read at once (the unit tries a held-back video again now and then: 8 s after a pause, then less often).
+      const tileState = (t: (typeof weakTiles)[number]) =>
+        t.evaluate(
+          (f: HTMLElement) =>
+            `${f.dataset.videoPaused} ${getComputedStyle(f.querySelector('video') ?? f).visibility} ${f.querySelector('.slot-state')?.textContent}`,
+        );
+      for (const t of weakTiles)
+        await expect.poll(() => tileState(t), { timeout: 60_000 }).toBe('true hidden vidéo suspendue — débit insuffisant');
       const voices = [
         await tileOf(guest2, '#guest-room-tiles', 'Dr Marc Blanc'),
         await tileOf(guest2, '#guest-room-tiles', 'Jeanne Martin'),
       ];
       const before = await unitStats(guest2);
-      const unitBefore = c.cloud.teleconsult.relay.unit.rooms.stats(l.id)?.members[secondId];
+      const roomBefore = c.cloud.teleconsult.relay.unit.rooms.stats(l.id);
+      const unitBefore = roomBefore?.members[secondId];
       const t0 = performance.now();
       await receives(specialist, await tileOf(specialist, '#unit-room-tiles', SECOND), 60, 'the specialist from the weak guest');
       await receives(home, await tileOf(home, '#guest-room-tiles', SECOND), 20, 'the patient from the weak guest');
       const after = await unitStats(guest2);
-      const unitAfter = c.cloud.teleconsult.relay.unit.rooms.stats(l.id)?.members[secondId];
+      const roomAfter = c.cloud.teleconsult.relay.unit.rooms.stats(l.id);
+      const unitAfter = roomAfter?.members[secondId];
       const wallMs = performance.now() - t0;
       for (const v of voices) expect(after.inbound[v.audio]?.audioEnergy ?? 0).toBeGreaterThan(before.inbound[v.audio]?.audioEnergy ?? 0);
       const down = ((after.bytesReceived - before.bytesReceived) * 8) / (after.at - before.at);
@@ -371,7 +378,8 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
       console.log(
         `guest-room: weak guest at ${WEAK_KBIT} kbit/s over ${(wallMs / 1000).toFixed(1)} s: received ${down.toFixed(0)} kbit/s (RTP), the unit sent it ${unitOut.toFixed(0)} kbit/s (RTP), its estimate ${((unitAfter?.downlinkEstimate ?? 0) / 1000).toFixed(0)} kbit/s, videos held back from ${unitAfter?.videoPausedFrom.length}; the specialist told REMB ${((c.cloud.teleconsult.relay.unit.rooms.stats(l.id)?.members.specialist?.rembToSource ?? 0) / 1000).toFixed(0)} kbit/s`,
       );
-      expect(unitAfter?.videoPausedFrom.length).toBe(2);
+      // Video held back over the window (the weak guest is the only viewer the unit holds anything back from).
+      expect((roomAfter?.dropped.videoPaused ?? 0) - (roomBefore?.dropped.videoPaused ?? 0)).toBeGreaterThan(0);
       expect(down).toBeLessThan(WEAK_KBIT);
       expect(unitOut).toBeLessThan(WEAK_KBIT);
     } finally {
