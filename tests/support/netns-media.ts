@@ -5,7 +5,8 @@
  * never touched. Needs root and iproute2.
  *
  *   outer process: createNamespaces() → runIn(ns, argv) re-runs the test inside, → destroy()
- *   inside:        linkToPeer() adds the veth pair; setRate() shapes both directions
+ *   inside:        linkToPeer() adds the veth pair; setRate() shapes both directions;
+ *                  shapeLoopbackPort() shapes one UDP port's traffic on lo (one participant's path)
  *   the page:      openSpecialistPage() + DirectSignaling (the agent's signaling straight to the page)
  */
 import { execFile, spawn } from 'node:child_process';
@@ -103,6 +104,71 @@ export async function linkToPeer(peerNs: string, index = process.pid % 16_384): 
     },
     async remove() {
       await run('ip', ['link', 'del', local]).catch(() => undefined);
+    },
+  };
+}
+
+/**
+ * From inside the test's namespace: the UDP traffic from and to `port` on `lo` shaped to `rate`, each
+ * direction by its own tbf as `setRate` shapes a link (400 ms of queue, then drops); the rest of `lo`
+ * goes on unshaped (htb's default class). One participant's path to a server on loopback, without
+ * moving its browser to another namespace.
+ */
+export async function shapeLoopbackPort(port: number, rate: string): Promise<{ remove(): Promise<void> }> {
+  const tc = (...args: string[]) => run('tc', args);
+  await tc('qdisc', 'replace', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10', 'r2q', '100000');
+  await tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '10gbit');
+  for (const [k, dir] of [
+    ['30', 'sport'],
+    ['40', 'dport'],
+  ] as const) {
+    await tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', `1:${k}`, 'htb', 'rate', '10gbit');
+    await tc(
+      'qdisc',
+      'add',
+      'dev',
+      'lo',
+      'parent',
+      `1:${k}`,
+      'handle',
+      `${k}:`,
+      'tbf',
+      'rate',
+      rate,
+      'burst',
+      '16kbit',
+      'latency',
+      '400ms',
+    );
+    await tc(
+      'filter',
+      'add',
+      'dev',
+      'lo',
+      'parent',
+      '1:',
+      'protocol',
+      'ip',
+      'prio',
+      '1',
+      'u32',
+      'match',
+      'ip',
+      'protocol',
+      '17',
+      '0xff',
+      'match',
+      'ip',
+      dir,
+      String(port),
+      '0xffff',
+      'flowid',
+      `1:${k}`,
+    );
+  }
+  return {
+    async remove() {
+      await tc('qdisc', 'del', 'dev', 'lo', 'root').catch(() => undefined);
     },
   };
 }

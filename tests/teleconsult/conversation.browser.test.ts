@@ -313,7 +313,14 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
       });
       const mbit = (x = 0, y = 0) => (((y - x) * 8) / wallMs / 1000).toFixed(2);
       console.log(
-        `four-party: over ${(wallMs / 1000).toFixed(1)} s, uplink into the room: ${up.join(', ')}; test process (the cloud with its relay and unit, and the gateway) CPU ${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(1)} % of one core; unit in ${mbit(unit0?.rtpIn.bytes, unit1?.rtpIn.bytes)} Mbit/s, out ${mbit(unit0?.rtpOut.bytes, unit1?.rtpOut.bytes)} Mbit/s`,
+        `four-party: over ${(wallMs / 1000).toFixed(1)} s, uplink into the room: ${up.join(', ')}; test process (the cloud with its relay and unit, and the gateway) CPU ${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(1)} % of one core; unit in ${mbit(unit0?.rtpIn.bytes, unit1?.rtpIn.bytes)} Mbit/s, out ${mbit(unit0?.rtpOut.bytes, unit1?.rtpOut.bytes)} Mbit/s; the unit's downlink estimates (none: no loss over 10 % seen) and videos held back: ${Object.entries(
+          unit1?.members ?? {},
+        )
+          .map(
+            ([id, m]) =>
+              `${id.slice(0, 8)} ${m.downlinkEstimate === null ? 'none' : `${(m.downlinkEstimate / 1000).toFixed(0)} kbit/s`} ${m.videoPausedFrom.length}`,
+          )
+          .join(', ')}; videos held back so far: ${unit1?.dropped.videoPaused ?? 0} packets`,
       );
 
       // A guest's page speaks for the cart (names it): refused with a reason, written down; the socket stays.

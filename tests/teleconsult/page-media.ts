@@ -111,6 +111,10 @@ export interface UnitStats {
   bytesSent: number;
   framesEncoded: number;
   at: number;
+  /** Bytes received (all inbound RTP, payload and headers). */
+  bytesReceived: number;
+  /** The unit's port on the pair in use (0: none yet). */
+  unitPort: number;
 }
 
 export function unitStats(page: Page): Promise<UnitStats> {
@@ -119,10 +123,25 @@ export function unitStats(page: Page): Promise<UnitStats> {
     // The unit's peer connection: the page's one with receive-only slots, three (six m-lines) on every
     // page (the home call's and the cart's conversation have none, the gateway's peer two at most).
     const pc = pcs.findLast((p) => p.getTransceivers().filter((t) => t.direction === 'recvonly').length >= 4);
-    const out: UnitStats = { state: pc?.connectionState ?? 'none', inbound: {}, bytesSent: 0, framesEncoded: 0, at: 0 };
+    const out: UnitStats = {
+      state: pc?.connectionState ?? 'none',
+      inbound: {},
+      bytesSent: 0,
+      framesEncoded: 0,
+      at: 0,
+      bytesReceived: 0,
+      unitPort: 0,
+    };
     if (!pc) return out;
-    (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+    const stats = await pc.getStats();
+    stats.forEach((s: Record<string, unknown>) => {
       out.at = Math.max(out.at, Number(s.timestamp ?? 0));
+      if (s.type === 'transport' && typeof s.selectedCandidatePairId === 'string') {
+        const pair = stats.get(s.selectedCandidatePairId) as { remoteCandidateId?: string } | undefined;
+        const remote = pair?.remoteCandidateId ? (stats.get(pair.remoteCandidateId) as { port?: number } | undefined) : undefined;
+        out.unitPort = Number(remote?.port ?? 0);
+      }
+      if (s.type === 'inbound-rtp') out.bytesReceived += Number(s.bytesReceived ?? 0) + Number(s.headerBytesReceived ?? 0);
       if (s.type === 'inbound-rtp' && typeof s.mid === 'string')
         out.inbound[s.mid] = { framesDecoded: Number(s.framesDecoded ?? 0), audioEnergy: Number(s.totalAudioEnergy ?? 0) };
       if (s.type === 'outbound-rtp') {

@@ -32,6 +32,8 @@ export interface LabelledSlot {
   /** The member's microphone and camera as their page last said (absent until it said). */
   mic?: boolean;
   camera?: boolean;
+  /** The unit holds their video back from this viewer: its downlink has no room for it (absent: sent). */
+  videoPaused?: true;
 }
 
 /** A member's microphone and camera on or off. */
@@ -196,6 +198,7 @@ function label(slots: SlotAssignment[], names: Map<string, string>, media: Map<s
       participantId: s.source,
       name: s.source === null ? null : (names.get(s.source) ?? null),
       ...(m ? { mic: m.mic, camera: m.camera } : {}),
+      ...(s.videoPaused ? { videoPaused: true as const } : {}),
     };
   });
 }

@@ -141,7 +141,7 @@ export type ConvoFromSpecialist = Static<typeof ConvoFromSpecialist>;
 
 // ── The act's room on the cloud's forwarding unit (docs/conversation.md, « The cart and the home patient in the room ») ──
 
-/** A slot of the cart's peer connection with the unit: its m-lines, who it carries (null: empty), their mic and camera. */
+/** A slot of the cart's peer connection with the unit: its m-lines, who it carries (null: empty), their mic and camera, their video held back. */
 const UnitSlotLabel = Type.Object(
   {
     audioMid: Type.Union([Type.String({ maxLength: 32 }), Type.Null()]),
@@ -150,6 +150,8 @@ const UnitSlotLabel = Type.Object(
     name: Type.Union([Type.String({ maxLength: 128 }), Type.Null()]),
     mic: Type.Optional(Type.Boolean()),
     camera: Type.Optional(Type.Boolean()),
+    /** The unit holds their video back from the cart: its downlink has no room for it. */
+    videoPaused: Type.Optional(Type.Literal(true)),
   },
   { additionalProperties: false },
 );

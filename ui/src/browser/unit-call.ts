@@ -7,7 +7,9 @@
  * <figure data-slot data-audio-mid data-video-mid data-participant> with its video (which plays the slot's sound too) and a
  * <figcaption> with the name; an empty slot is hidden. What the participant turned off (microphone,
  * camera: their page's `unit-media`, passed on by the unit in `unit-slots`) shows in the tile
- * (data-mic, data-camera and a line « micro coupé · caméra coupée »). The wire format is the cloud's
+ * (data-mic, data-camera and a line « micro coupé · caméra coupée »). A video the unit holds back for
+ * want of this page's downlink (`videoPaused`) is hidden, its sound playing on, and the tile says so
+ * (data-video-paused, « vidéo suspendue — débit insuffisant »). The wire format is the cloud's
  * (teleconsult/ws-messages.ts); this module trusts the messages no further than it reads them.
  */
 import { type ConvoCandidate, capSender, type LocalMedia } from './conversation.js';
@@ -27,6 +29,8 @@ export interface UnitSlot {
   /** What the participant said of their microphone and camera (absent: nothing said yet, taken as on). */
   mic?: boolean;
   camera?: boolean;
+  /** The unit holds their video back: this page's downlink has no room for it (their voice goes on). */
+  videoPaused?: boolean;
 }
 
 export interface UnitCallOptions {
@@ -37,8 +41,8 @@ export interface UnitCallOptions {
   /** Where the tiles go (replaced). */
   tiles: HTMLElement;
   send(m: UnitOut): void;
-  /** What a tile says of a participant's muted microphone and camera off, in the page's language. */
-  offTexts(): { mic: string; camera: string };
+  /** What a tile says of a participant's muted microphone, camera off, video held back by the unit, in the page's language. */
+  offTexts(): { mic: string; camera: string; videoPaused: string };
   onState(state: RTCPeerConnectionState): void;
   onError(message: string): void;
 }
@@ -148,8 +152,14 @@ export class UnitCall {
       const camera = who === null || s.camera !== false;
       tile.figure.dataset.mic = String(mic);
       tile.figure.dataset.camera = String(camera);
+      // A video the unit holds back would freeze on its last frame: hidden (its sound plays on) and said.
+      const paused = who !== null && s.videoPaused === true;
+      tile.figure.dataset.videoPaused = String(paused);
+      tile.video.style.visibility = paused ? 'hidden' : '';
       const off = this.o.offTexts();
-      tile.state.textContent = [mic ? '' : off.mic, camera ? '' : off.camera].filter(Boolean).join(' · ');
+      tile.state.textContent = [mic ? '' : off.mic, camera ? '' : off.camera, paused && camera ? off.videoPaused : '']
+        .filter(Boolean)
+        .join(' · ');
     }
   }
 

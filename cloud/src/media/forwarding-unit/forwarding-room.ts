@@ -1,24 +1,33 @@
 /**
  * A forwarding unit's room: one peer connection per participant (unit-peer.ts), the plan of who
  * receives whom in which slot (room-plan.ts), one RTP rewriter per slot and kind (rtp-rewriter.ts),
- * one key frame requester per video source (keyframe-requests.ts). No decoding: every packet of a
- * source is rewritten for each viewer and sent on the viewer's connection.
+ * one key frame requester per video source (keyframe-requests.ts), one choice of videos per viewer
+ * (video-choice.ts). No decoding: every packet of a source is rewritten for each viewer and sent on
+ * the viewer's connection — its audio always, its video while the viewer's downlink has room for it.
  *
  *   room.join(id, { offer }) → { answer }     the participant's offer: its tracks + receive slots
  *   room.addIceCandidate(id, candidate)       trickled in; the unit's go out through onIceCandidate
  *   room.leave(id)                            its slots go to whoever was waiting for one
  *
- * onAssignments tells a viewer which participant each slot (its m-lines, by mid) now carries: the
- * signaling passes it to the page so that it labels the videos.
+ * onAssignments tells a viewer which participant each slot (its m-lines, by mid) now carries, and
+ * which slots' video the unit holds back for want of downlink: the signaling passes it to the page,
+ * which labels the videos and says which are suspended.
+ *
+ * Every second (`adaptIntervalMs`) the room measures what each source sends and what each viewer was
+ * sent, estimates each viewer's downlink from its browser's reports (downlink-estimate.ts), chooses
+ * its videos (video-choice.ts) and tells each source's browser the rate its best-placed viewer can
+ * take (REMB, at most `rembBitsPerSecond`).
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { type Clock, systemClock } from '@telecart/devices';
 import type { MediaStreamTrack, RTCIceServer, RtpPacket } from 'werift';
+import { DownlinkEstimate, LOW_LOSS } from './downlink-estimate.js';
 import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
 import { type Assignment, RoomPlan } from './room-plan.js';
 import { RtpRewriter } from './rtp-rewriter.js';
 import { type IceCandidateInit, type Kind, type PeerDiagnostics, type Slot, UnitPeer } from './unit-peer.js';
+import { type ProbeOptions, sourceRemb, type VideoCandidate, VideoChooser } from './video-choice.js';
 
 export const JoinRequest = Type.Object({ offer: Type.String({ minLength: 10, maxLength: 100_000 }) }, { additionalProperties: false });
 export type JoinRequest = Static<typeof JoinRequest>;
@@ -45,6 +54,8 @@ export interface SlotAssignment {
   audioMid: string | null;
   videoMid: string | null;
   source: string | null;
+  /** The unit holds this slot's video back: the viewer's downlink has no room for it (its audio goes on). */
+  videoPaused: boolean;
 }
 
 export interface ForwardingRoomOptions {
@@ -59,8 +70,17 @@ export interface ForwardingRoomOptions {
   receiveBufferBytes?: number;
   /** At most one PLI per source per this many ms (default 500). */
   keyframeIntervalMs?: number;
-  /** The REMB the unit sends each source's browser every second (default 400 kbit/s); null: none. */
+  /**
+   * The most the unit's REMB tells a source's browser (default 400 kbit/s, above the conversation's
+   * caps); each second it tells what the source's best-placed viewer can take, down to
+   * `rembFloorBitsPerSecond` (default 50 kbit/s). null: no REMB.
+   */
   rembBitsPerSecond?: number | null;
+  rembFloorBitsPerSecond?: number;
+  /** How often the room measures the sources and chooses each viewer's videos (default 1000 ms). */
+  adaptIntervalMs?: number;
+  /** When a viewer on voice alone tries a video again (video-choice.ts). */
+  probe?: ProbeOptions;
   schedule?: KeyframeRequesterOptions['schedule'];
   /** Pairs that never receive each other (a direct peer connection carries them already, room-plan.ts). */
   apart?: (viewer: string, source: string) => boolean;
@@ -74,9 +94,24 @@ export interface ForwardingRoomStats {
   participants: number;
   rtpIn: { packets: number; bytes: number };
   rtpOut: { packets: number; bytes: number };
-  dropped: { padding: number; unknownPayloadType: number; tooOld: number; notConnected: number };
+  dropped: { padding: number; unknownPayloadType: number; tooOld: number; notConnected: number; videoPaused: number };
   sendErrors: number;
   keyframeRequests: { fromViewers: number; plisToSources: number; coalesced: number };
+  /** Per participant: as a viewer (its downlink estimate, the sources whose video it is not sent, what it was sent) and as a source (the REMB it is told). */
+  members: Record<string, MemberStats>;
+}
+
+export interface MemberStats {
+  /** The unit's estimate of its downlink (bits/s); null: no report yet. */
+  downlinkEstimate: number | null;
+  /** Its browser's last REMB (bits/s); null: none yet. */
+  remb: number | null;
+  /** The sources whose video the unit holds back from it. */
+  videoPausedFrom: string[];
+  /** RTP bytes sent to it (payload and RTP header). */
+  rtpOutBytes: number;
+  /** The last REMB sent to its browser (bits/s); null: none. */
+  rembToSource: number | null;
 }
 
 interface Source {
@@ -84,6 +119,10 @@ interface Source {
   ssrc: number | undefined;
   /** Payload type → lowercase codec name, as negotiated with this participant. */
   codecNames: Map<number, string>;
+  /** Bytes and packets received since the last measure, and the rate measured then (bits/s, overhead included). */
+  windowBytes: number;
+  windowPackets: number;
+  bitsPerSecond: number;
 }
 
 interface Forward {
@@ -100,11 +139,29 @@ interface Member {
   /** `${slot}:${kind}` → the forward into that m-line. */
   forwards: Map<string, Forward>;
   keyframes: KeyframeRequester | undefined;
+  downlink: DownlinkEstimate;
+  /** Its browser's last REMB. */
+  remb: number | undefined;
+  /** The highest fraction lost its browser reported since the last measure. */
+  lossSince: number | undefined;
+  /** RTP bytes and packets sent to it since the last measure. */
+  sentBytes: number;
+  sentPackets: number;
+  chooser: VideoChooser;
+  /** Its video slots the unit holds back. */
+  paused: Set<number>;
+  /** The source it pinned: its video is the last to go. */
+  pinned: string | null;
+  rtpOutBytes: number;
+  rembSent: number | null;
 }
 
 const DEFAULT_RECEIVE_BUFFER = 4 * 1024 * 1024;
 
 const CLOCK_RATE: Record<Kind, number> = { audio: 48_000, video: 90_000 };
+
+/** What a packet costs on the link beyond its RTP header and payload: SRTP tag (10), UDP (8), IPv4 (20). */
+const PACKET_OVERHEAD_BYTES = 38;
 
 export class ForwardingRoom {
   private readonly members = new Map<string, Member>();
@@ -114,20 +171,28 @@ export class ForwardingRoom {
     participants: 0,
     rtpIn: { packets: 0, bytes: 0 },
     rtpOut: { packets: 0, bytes: 0 },
-    dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0 },
+    dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0, videoPaused: 0 },
     sendErrors: 0,
     keyframeRequests: { fromViewers: 0, plisToSources: 0, coalesced: 0 },
+    members: {},
   };
-  private readonly rembTimer: ReturnType<typeof setInterval> | undefined;
+  private readonly adaptTimer: ReturnType<typeof setInterval>;
+  private readonly remb: number | null;
+  private lastMeasure: number;
 
   constructor(private readonly o: ForwardingRoomOptions) {
     this.clock = o.clock ?? systemClock;
     this.plan = new RoomPlan(o.apart);
-    const remb = o.rembBitsPerSecond === undefined ? 400_000 : o.rembBitsPerSecond;
-    if (remb !== null) {
-      this.rembTimer = setInterval(() => this.sendRembs(remb), 1000);
-      this.rembTimer.unref?.();
-    }
+    this.remb = o.rembBitsPerSecond === undefined ? 400_000 : o.rembBitsPerSecond;
+    this.lastMeasure = this.clock.now();
+    this.adaptTimer = setInterval(() => this.adapt(), o.adaptIntervalMs ?? 1000);
+    this.adaptTimer.unref?.();
+  }
+
+  /** The source whose video this viewer keeps longest (null: none, slot order). */
+  pin(viewerId: string, sourceId: string | null): void {
+    const v = this.members.get(viewerId);
+    if (v) v.pinned = sourceId;
   }
 
   async join(participantId: string, request: JoinRequest): Promise<{ answer: string }> {
@@ -148,11 +213,28 @@ export class ForwardingRoom {
         onTrack: (kind, track, t) => this.onTrack(m, kind, track, t.codecs),
         onState: (s) => this.onState(m, s),
         onKeyframeRequest: (slot) => this.keyframeFor(m, slot),
+        onRemb: (bps) => {
+          m.remb = bps;
+          m.downlink.onRemb(bps);
+        },
+        onLoss: (fraction) => {
+          m.lossSince = Math.max(m.lossSince ?? 0, fraction);
+        },
       }),
       connected: false,
       sources: new Map(),
       forwards: new Map(),
       keyframes: undefined,
+      downlink: new DownlinkEstimate(),
+      remb: undefined,
+      lossSince: undefined,
+      sentBytes: 0,
+      sentPackets: 0,
+      chooser: new VideoChooser(this.o.probe),
+      paused: new Set(),
+      pinned: null,
+      rtpOutBytes: 0,
+      rembSent: null,
     };
     let answer: string;
     try {
@@ -194,13 +276,22 @@ export class ForwardingRoom {
   }
 
   async close(): Promise<void> {
-    if (this.rembTimer) clearInterval(this.rembTimer);
+    clearInterval(this.adaptTimer);
     for (const id of [...this.members.keys()]) await this.leave(id);
   }
 
   stats(): ForwardingRoomStats {
     const s = structuredClone(this.counters);
-    for (const m of this.members.values()) s.keyframeRequests.coalesced += m.keyframes?.coalesced ?? 0;
+    for (const m of this.members.values()) {
+      s.keyframeRequests.coalesced += m.keyframes?.coalesced ?? 0;
+      s.members[m.id] = {
+        downlinkEstimate: m.downlink.value ?? null,
+        remb: m.remb ?? null,
+        videoPausedFrom: [...m.paused].map((k) => this.plan.sourceIn(m.id, k)).filter((x) => x !== null),
+        rtpOutBytes: m.rtpOutBytes,
+        rembToSource: m.rembSent,
+      };
+    }
     return s;
   }
 
@@ -210,7 +301,14 @@ export class ForwardingRoom {
   }
 
   private onTrack(m: Member, kind: Kind, track: MediaStreamTrack, codecs: { payloadType: number; name: string }[]): void {
-    const source: Source = { track, ssrc: undefined, codecNames: new Map(codecs.map((c) => [c.payloadType, c.name.toLowerCase()])) };
+    const source: Source = {
+      track,
+      ssrc: undefined,
+      codecNames: new Map(codecs.map((c) => [c.payloadType, c.name.toLowerCase()])),
+      windowBytes: 0,
+      windowPackets: 0,
+      bitsPerSecond: 0,
+    };
     m.sources.set(kind, source);
     if (kind === 'video') {
       m.keyframes = new KeyframeRequester({
@@ -236,6 +334,8 @@ export class ForwardingRoom {
     const size = rtp.payload.length + rtp.header.serializeSize;
     this.counters.rtpIn.packets++;
     this.counters.rtpIn.bytes += size;
+    source.windowBytes += size;
+    source.windowPackets++;
     if (source.ssrc !== rtp.header.ssrc) {
       source.ssrc = rtp.header.ssrc;
       if (kind === 'video') src.keyframes?.request();
@@ -247,6 +347,10 @@ export class ForwardingRoom {
       if (!v || !fw) continue;
       if (!v.connected) {
         this.counters.dropped.notConnected++;
+        continue;
+      }
+      if (kind === 'video' && v.paused.has(slot)) {
+        this.counters.dropped.videoPaused++;
         continue;
       }
       const r = fw.rewriter.rewrite(
@@ -267,6 +371,9 @@ export class ForwardingRoom {
       }
       this.counters.rtpOut.packets++;
       this.counters.rtpOut.bytes += size;
+      v.rtpOutBytes += size;
+      v.sentBytes += size;
+      v.sentPackets++;
       v.peer.send(fw.slot, r.forward, rtp.header.marker, rtp.payload).catch((e: unknown) => {
         this.counters.sendErrors++;
         this.o.onError?.(viewer, e);
@@ -337,15 +444,92 @@ export class ForwardingRoom {
       const a = v.forwards.get(`${k}:audio`);
       const vid = v.forwards.get(`${k}:video`);
       if (!a && !vid) break;
-      out.push({ slot: k, audioMid: a?.slot.mid ?? null, videoMid: vid?.slot.mid ?? null, source: this.plan.sourceIn(viewerId, k) });
+      out.push({
+        slot: k,
+        audioMid: a?.slot.mid ?? null,
+        videoMid: vid?.slot.mid ?? null,
+        source: this.plan.sourceIn(viewerId, k),
+        videoPaused: v.paused.has(k),
+      });
     }
     this.o.onAssignments(viewerId, out);
   }
 
-  private sendRembs(bps: number): void {
+  /** Each second: what each source sends, each viewer's videos, each source's REMB. */
+  private adapt(): void {
+    const now = this.clock.now();
+    const elapsed = Math.max(1, now - this.lastMeasure);
+    this.lastMeasure = now;
+    for (const m of this.members.values()) {
+      for (const src of m.sources.values()) {
+        src.bitsPerSecond = ((src.windowBytes + src.windowPackets * PACKET_OVERHEAD_BYTES) * 8 * 1000) / elapsed;
+        src.windowBytes = 0;
+        src.windowPackets = 0;
+      }
+    }
+    for (const v of this.members.values()) {
+      v.downlink.onMeasure(v.lossSince, ((v.sentBytes + v.sentPackets * PACKET_OVERHEAD_BYTES) * 8 * 1000) / elapsed);
+      this.chooseVideos(v, now, (v.lossSince ?? 0) >= LOW_LOSS);
+      v.lossSince = undefined;
+      v.sentBytes = 0;
+      v.sentPackets = 0;
+    }
+    if (this.remb !== null) this.sendRembs(this.remb);
+  }
+
+  /** What a viewer's audio slots take now (bits/s): always forwarded. */
+  private audioTo(v: Member): number {
+    let bps = 0;
+    for (let k = 0; v.forwards.has(`${k}:audio`) || v.forwards.has(`${k}:video`); k++) {
+      const source = this.plan.sourceIn(v.id, k);
+      if (source !== null && v.forwards.has(`${k}:audio`)) bps += this.members.get(source)?.sources.get('audio')?.bitsPerSecond ?? 0;
+    }
+    return bps;
+  }
+
+  /** The viewer's video slots that carry a source, best first: the pinned one, then slot order. */
+  private videoCandidates(v: Member): VideoCandidate[] {
+    const out: (VideoCandidate & { pinned: boolean })[] = [];
+    for (let k = 0; v.forwards.has(`${k}:audio`) || v.forwards.has(`${k}:video`); k++) {
+      const source = this.plan.sourceIn(v.id, k);
+      const video = source === null ? undefined : this.members.get(source)?.sources.get('video');
+      if (!video || !v.forwards.has(`${k}:video`)) continue;
+      out.push({ slot: k, bitsPerSecond: video.bitsPerSecond, pinned: source === v.pinned });
+    }
+    return [...out.filter((c) => c.pinned), ...out.filter((c) => !c.pinned)].map(({ slot, bitsPerSecond }) => ({ slot, bitsPerSecond }));
+  }
+
+  private chooseVideos(v: Member, now: number, congested: boolean): void {
+    const candidates = this.videoCandidates(v);
+    const chosen = v.chooser.choose({ estimate: v.downlink.value, audioBitsPerSecond: this.audioTo(v), candidates, congested, now });
+    const paused = new Set(candidates.filter((c) => !chosen.has(c.slot)).map((c) => c.slot));
+    let changed = false;
+    for (const k of v.paused) {
+      if (paused.has(k)) continue;
+      // Resumed: the stream continues the viewer's numbering, from a key frame of its source.
+      changed = true;
+      v.forwards.get(`${k}:video`)?.rewriter.resume();
+      const source = this.plan.sourceIn(v.id, k);
+      if (source !== null) this.members.get(source)?.keyframes?.request();
+    }
+    for (const k of paused) if (!v.paused.has(k)) changed = true;
+    v.paused = paused;
+    if (changed) this.announce(v.id);
+  }
+
+  private sendRembs(ceiling: number): void {
+    const floor = Math.min(ceiling, this.o.rembFloorBitsPerSecond ?? 50_000);
     for (const m of this.members.values()) {
       const ssrc = m.sources.get('video')?.ssrc;
-      if (m.connected && ssrc !== undefined) m.peer.sendRemb(ssrc, bps).catch(() => undefined);
+      if (!m.connected || ssrc === undefined) continue;
+      const viewers = this.plan
+        .viewersOf(m.id)
+        .map(({ viewer }) => this.members.get(viewer))
+        .filter((v) => v !== undefined)
+        .map((v) => ({ estimate: v.downlink.value, audioBitsPerSecond: this.audioTo(v) }));
+      const bps = viewers.length === 0 ? ceiling : sourceRemb(viewers, floor, ceiling);
+      m.rembSent = bps;
+      m.peer.sendRemb(ssrc, bps).catch(() => undefined);
     }
   }
 }

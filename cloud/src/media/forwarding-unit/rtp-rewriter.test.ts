@@ -26,6 +26,19 @@ describe('RtpRewriter', () => {
     expect(out(w.rewrite(pkt({ sequenceNumber: 12 }), 0)).sequenceNumber).toBe(11);
   });
 
+  it('after a pause, continues the viewer’s numbering and timeline with no gap, and refuses what came before', () => {
+    const w = make();
+    expect(out(w.rewrite(pkt({ sequenceNumber: 500 }), 0)).sequenceNumber).toBe(500);
+    const last = out(w.rewrite(pkt({ sequenceNumber: 501 }), 0));
+    w.resume();
+    // 502–899 were not forwarded (the viewer's video paused for 2 s).
+    const next = out(w.rewrite(pkt({ sequenceNumber: 900 }), 2000));
+    expect(next.sequenceNumber).toBe(502);
+    expect(next.timestamp).toBe(last.timestamp + 2 * 90_000);
+    expect(out(w.rewrite(pkt({ sequenceNumber: 901 }), 2000)).sequenceNumber).toBe(503);
+    expect(w.rewrite(pkt({ sequenceNumber: 700 }), 2000)).toEqual({ drop: 'too-old' });
+  });
+
   it('closes the gaps left by padding-only packets, and keeps a late packet in its place', () => {
     const w = make();
     expect(out(w.rewrite(pkt({ sequenceNumber: 100 }), 0)).sequenceNumber).toBe(100);

@@ -6,7 +6,8 @@
  *   media) and the numbers after them close up, so the viewer sees no gap it would report as a loss;
  *   a late or retransmitted packet keeps its place (mapped, not renumbered in arrival order);
  * - timestamps: the source's, shifted; when another source takes the slot (a participant left and
- *   another joined) both continue from the last packet sent, advanced by the wall time between;
+ *   another joined), or the stream resumes after a pause (`resume()`), both continue from the last
+ *   packet sent, advanced by the wall time between;
  * - payload type: the viewer's number for the codec (each peer connection negotiates its own);
  *   a packet whose payload type the viewer did not negotiate (RTX, RED…) is not forwarded.
  */
@@ -71,6 +72,15 @@ export class RtpRewriter {
   /** Another source takes the slot: its payload types, mapped to the viewer's. */
   setPayloadTypes(map: ReadonlyMap<number, number>): void {
     this.payloadTypes = map;
+  }
+
+  /**
+   * The stream resumes after a pause (the unit stopped forwarding it to this viewer): the next packet
+   * continues the viewer's numbering and timeline as a new source would, so the packets not
+   * forwarded meanwhile leave no gap the viewer would ask for again.
+   */
+  resume(): void {
+    this.ssrc = undefined;
   }
 
   rewrite(p: RtpIn, nowMs: number): Rewrite {

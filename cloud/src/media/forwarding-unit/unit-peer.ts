@@ -8,7 +8,8 @@
  * What the unit negotiates and why (docs/conversation.md, « More than two »):
  * - VP8 with nack, pli and goog-remb feedback; Opus. No RTX (a loss is repaired by the unit's own
  *   retransmission of what it sent, from werift's per-sender cache) and no transport-cc (werift's
- *   feedback held the browsers' video near 50 kbit/s); the unit sends REMB to each source instead.
+ *   feedback held the browsers' video near 50 kbit/s); the unit sends REMB to each source instead,
+ *   and reads each viewer's REMB (goog-remb with abs-send-time: the browser's receive-side estimate).
  * - Header extensions: mid (the browser routes each forwarded stream by it) and abs-send-time,
  *   written by werift with this peer's ids; the source's own extensions are never copied.
  */
@@ -22,6 +23,8 @@ import {
   RTCRtpCodecParameters,
   type RTCRtpTransceiver,
   RtcpPayloadSpecificFeedback,
+  RtcpRrPacket,
+  RtcpSrPacket,
   RtpHeader,
   RtpPacket,
   useAbsSendTime,
@@ -52,6 +55,10 @@ export interface UnitPeerOptions {
   onState: (state: string) => void;
   /** A viewer's PLI or FIR about the stream this unit sends into `slot`. */
   onKeyframeRequest: (slot: Slot) => void;
+  /** The participant's browser's estimate of its downlink from the unit (REMB, bits/s). */
+  onRemb?: (bitsPerSecond: number) => void;
+  /** The participant's browser's receiver report on a stream the unit sends it: the fraction lost (0..1). */
+  onLoss?: (fractionLost: number) => void;
 }
 
 /** A receive-only m-line of the participant: where one other participant's track is sent. */
@@ -90,6 +97,29 @@ export function unitCodecs(): { audio: RTCRtpCodecParameters[]; video: RTCRtpCod
     video: [new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: FEEDBACK, payloadType: 96 })],
     audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111 })],
   };
+}
+
+/**
+ * A REMB feedback (draft-alvestrand-rmcat-remb) for these SSRCs. werift serializes the exponent and
+ * the 18-bit mantissa and the SSRC count it is given, not `bitrate`: a REMB built with `bitrate` alone
+ * went out as 0 bit/s with an SSRC count of 0 and one SSRC, a length Chromium's parser refuses.
+ */
+export function remb(senderSsrc: number, bitsPerSecond: number, ssrcs: number[]): ReceiverEstimatedMaxBitrate {
+  let mantissa = Math.max(0, Math.round(bitsPerSecond));
+  let exp = 0;
+  while (mantissa >= 1 << 18) {
+    mantissa = Math.floor(mantissa / 2);
+    exp++;
+  }
+  return new ReceiverEstimatedMaxBitrate({
+    senderSsrc,
+    mediaSsrc: 0,
+    brExp: exp,
+    brMantissa: mantissa,
+    bitrate: BigInt(mantissa) << BigInt(exp),
+    ssrcNum: ssrcs.length,
+    ssrcFeedbacks: ssrcs,
+  });
 }
 
 export class UnitPeer {
@@ -181,15 +211,24 @@ export class UnitPeer {
    * the feedback's *sender* SSRC first, and a browser signs its receivers' feedback with the SSRC of
    * its own camera, so the PLI went to the unit's receiver of that camera and was lost (the viewers
    * sent PLIs, none reached a source). Matched here on the media SSRC (PLI) or the FIR entries.
+   * The browser's REMB (about the streams the unit sends it: the only ones on this transport) and its
+   * receiver reports' loss on the slots are what the unit knows of its downlink (downlink-estimate.ts).
    */
   private watchFeedback(): void {
     const transport = this.slots[0]?.transceiver.dtlsTransport ?? [...this.published.values()][0]?.dtlsTransport;
     if (!transport) return;
     const bySsrc = (ssrc: number) => this.slots.find((s) => s.transceiver.sender.ssrc === ssrc);
     transport.onRtcp.subscribe((p) => {
+      if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
+        for (const r of p.reports) if (bySsrc(r.ssrc)) this.o.onLoss?.(r.fractionLost / 256);
+        return;
+      }
       if (!(p instanceof RtcpPayloadSpecificFeedback)) return;
       const f = p.feedback;
-      if (f instanceof PictureLossIndication) {
+      if (f instanceof ReceiverEstimatedMaxBitrate) {
+        // The browser's receive-side estimate for everything the unit sends it (one transport, BUNDLE).
+        this.o.onRemb?.(Number(f.bitrate));
+      } else if (f instanceof PictureLossIndication) {
         const slot = bySsrc(f.mediaSsrc);
         if (slot) this.o.onKeyframeRequest(slot);
       } else if (f.count === FIR_FMT && 'fir' in f) {
@@ -231,15 +270,7 @@ export class UnitPeer {
   async sendRemb(mediaSsrc: number, bitsPerSecond: number): Promise<void> {
     const t = this.published.get('video');
     if (!t) return;
-    const packet = new RtcpPayloadSpecificFeedback({
-      feedback: new ReceiverEstimatedMaxBitrate({
-        senderSsrc: t.receiver.rtcpSsrc,
-        mediaSsrc: 0,
-        bitrate: BigInt(Math.round(bitsPerSecond)),
-        ssrcFeedbacks: [mediaSsrc],
-      }),
-    });
-    await t.dtlsTransport.sendRtcp([packet]);
+    await t.dtlsTransport.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: remb(t.receiver.rtcpSsrc, bitsPerSecond, [mediaSsrc]) })]);
   }
 
   diagnostics(): PeerDiagnostics {

@@ -113,6 +113,8 @@ export const consult = {
   convoCamOn: { fr: 'Rétablir la caméra', en: 'Turn the camera on' },
   convoRemoteMicOff: { fr: 'micro coupé', en: 'microphone muted' },
   convoRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
+  /** The forwarding unit holds this participant's video back: the page's downlink has no room for it. */
+  convoRemoteVideoPaused: { fr: 'vidéo suspendue — débit insuffisant', en: 'video paused — not enough bandwidth' },
   convoNoMedia: {
     fr: 'Ni micro ni caméra : vous entendez et voyez sans être entendu',
     en: 'No microphone or camera: you see and hear without being heard',

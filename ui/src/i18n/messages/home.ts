@@ -148,6 +148,8 @@ export const home = {
   roomRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
   /** The socket or the room's peer connection dropped (a cloud restart): the page tries again by itself. */
   reconnecting: { fr: 'Connexion perdue, reconnexion…', en: 'Connection lost, reconnecting…' },
+  /** The forwarding unit holds this participant's video back: the page's downlink has no room for it. */
+  roomRemoteVideoPaused: { fr: 'vidéo suspendue — débit insuffisant', en: 'video paused — not enough bandwidth' },
   roomConnecting: { fr: 'Connexion avec la téléconsultation…', en: 'Connecting to the teleconsultation…' },
   roomLost: {
     fr: 'La liaison avec la téléconsultation est coupée. Rechargez la page pour revenir.',

@@ -75,6 +75,8 @@ export const nurse = {
   convoRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
   /** The cart's peer connection with the room dropped (a cloud restart): the page offers again by itself. */
   convoGuestsReconnecting: { fr: 'Connexion perdue, reconnexion…', en: 'Connection lost, reconnecting…' },
+  /** The forwarding unit holds this participant's video back: the page's downlink has no room for it. */
+  convoRemoteVideoPaused: { fr: 'vidéo suspendue — débit insuffisant', en: 'video paused — not enough bandwidth' },
   /** The act's guests on the cart's page, through the cloud's forwarding unit. */
   convoGuests: { fr: 'Invités', en: 'Guests' },
   convoNoMedia: {

@@ -46,7 +46,7 @@ async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<voi
     slots: SLOTS,
     tiles: byId('unit-room-tiles'),
     send: (out) => send({ ...out, sessionId }),
-    offTexts: () => ({ mic: t().convoRemoteMicOff, camera: t().convoRemoteCamOff }),
+    offTexts: () => ({ mic: t().convoRemoteMicOff, camera: t().convoRemoteCamOff, videoPaused: t().convoRemoteVideoPaused }),
     onState: (s) => {
       if (call?.unit !== unit) return;
       byId('unit-room').dataset.state = s;

@@ -89,7 +89,7 @@ export function startGuestRoom(
       slots: SLOTS,
       tiles: byId('guest-room-tiles'),
       send,
-      offTexts: () => ({ mic: t.roomRemoteMicOff, camera: t.roomRemoteCamOff }),
+      offTexts: () => ({ mic: t.roomRemoteMicOff, camera: t.roomRemoteCamOff, videoPaused: t.roomRemoteVideoPaused }),
       onState: (s) => {
         if (call !== c) return;
         section.dataset.state = s;

@@ -57,7 +57,7 @@ async function start(sessionId: string, iceServers: RTCIceServer[], media: Local
     slots: SLOTS,
     tiles: byId('convo-guests'),
     send: (m) => post(sessionId, m),
-    offTexts: () => ({ mic: t().convoRemoteMicOff, camera: t().convoRemoteCamOff }),
+    offTexts: () => ({ mic: t().convoRemoteMicOff, camera: t().convoRemoteCamOff, videoPaused: t().convoRemoteVideoPaused }),
     onState: (s) => {
       if (call?.unit !== unit) return;
       section.dataset.state = s;
