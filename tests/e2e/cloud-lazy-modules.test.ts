@@ -1,7 +1,7 @@
 /**
  * What a cloud process loads at start (docs/region.md, « A cloud instance's start »): without TLS it
- * does not load the certificate library (@peculiar/x509 and its reflect-metadata), and before its
- * first report it does not load the PDF library (pdfkit). With `--tls` the same start loads x509:
+ * does not load the certificate library (@peculiar/x509 and its reflect-metadata), before its first
+ * report not the PDF library (pdfkit), before an act's first room not the WebRTC stack (werift). With `--tls` the same start loads x509:
  * the hook sees these packages when they are used, so their absence means something.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -33,12 +33,12 @@ async function modulesAtStart(name: string, extra: string[]): Promise<string[]> 
   }
 }
 
-/** The repository's own node_modules (werift brings an x509 of its own: it is loaded with werift). */
+/** The repository's own node_modules (werift's own x509 is below werift/). */
 const ROOT_MODULES = pathToFileURL(fileURLToPath(new URL('../../node_modules/', import.meta.url))).href;
-const LAZY = ['@peculiar/x509/', 'reflect-metadata/', 'pdfkit/'].map((p) => ROOT_MODULES + p);
+const LAZY = ['@peculiar/x509/', 'reflect-metadata/', 'pdfkit/', 'werift/'].map((p) => ROOT_MODULES + p);
 const lazyIn = (urls: string[]) => urls.filter((u) => LAZY.some((p) => u.startsWith(p)));
 
-it('a cloud without TLS loads neither x509 nor pdfkit at start; with --tls it loads x509', async () => {
+it('a cloud without TLS loads neither x509, pdfkit nor werift at start; with --tls it loads x509', async () => {
   const plain = await modulesAtStart('plain', []);
   // The cloud itself was seen: an empty list would pass anything.
   expect(plain.some((u) => u.includes('/cloud/dist/cloud.js'))).toBe(true);

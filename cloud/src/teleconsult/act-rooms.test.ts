@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { RTCPeerConnection, RtpHeader, RtpPacket, useAbsSendTime, useSdesMid } from 'werift';
 import { ForwardingUnitError } from '../media/forwarding-unit/index.js';
 import { unitCodecs } from '../media/forwarding-unit/unit-peer.js';
-import { ActRooms, SPECIALIST_MEMBER, type UnitToPage } from './act-rooms.js';
+import { ActRooms, deferredRoom, SPECIALIST_MEMBER, type UnitToPage } from './act-rooms.js';
 
 const ACT = '0b7e3d5c-3c9e-4a8e-9d55-5b7c1f0e2a11';
 
@@ -141,4 +141,40 @@ describe('the acts’ rooms on the forwarding unit', () => {
     closing.push(() => p.pc.close());
     expect(await rooms.join(ACT, 'g-1', 'Dr Martin', p.offer)).toMatch(/^v=0/);
   }, 30_000);
+});
+
+describe('deferredRoom: the unit built once werift is loaded', () => {
+  it('holds calls until the room is built, counts nothing meanwhile, and fails them when the load failed', async () => {
+    let build!: () => void;
+    const joined: string[] = [];
+    const built = new Promise<void>((r) => {
+      build = r;
+    });
+    const room = deferredRoom(async () => {
+      await built;
+      return {
+        join: async (id: string) => {
+          joined.push(id);
+          return { answer: `answer for ${id}` };
+        },
+        addIceCandidate: async () => undefined,
+        leave: async () => undefined,
+        close: async () => undefined,
+        stats: () => ({ ...deferredRoom(() => new Promise(() => undefined)).stats(), participants: joined.length }),
+      };
+    });
+    const answer = room.join('guest-1', { offer: 'v=0 offer body' });
+    expect(room.stats().participants).toBe(0);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(joined).toEqual([]);
+    build();
+    await expect(answer).resolves.toEqual({ answer: 'answer for guest-1' });
+    expect(room.stats().participants).toBe(1);
+
+    const broken = deferredRoom(async () => {
+      throw new Error('werift could not be loaded');
+    });
+    await expect(broken.join('guest-2', { offer: 'v=0 offer body' })).rejects.toThrow(/werift could not be loaded/);
+    await expect(broken.close()).rejects.toThrow(/werift could not be loaded/);
+  });
 });

@@ -9,13 +9,10 @@
  * whoever the relay says it is, and everything it is told goes back through `deliver`.
  */
 import type { IceCandidate } from '@telecart/protocol';
-import {
-  ForwardingRoom,
-  type ForwardingRoomOptions,
-  ForwardingUnitError,
-  type IceCandidateInit,
-  type SlotAssignment,
-} from '../media/forwarding-unit/index.js';
+// Types only from the room: werift is loaded with an act's first room (deferredRoom below).
+import type { ForwardingRoom, ForwardingRoomOptions, ForwardingRoomStats } from '../media/forwarding-unit/forwarding-room.js';
+import { ForwardingUnitError, type SlotAssignment } from '../media/forwarding-unit/room-messages.js';
+import type { IceCandidateInit } from '../media/forwarding-unit/unit-peer.js';
 
 /** The room's member id of the specialist's page (guests are members under their participant id). */
 export const SPECIALIST_MEMBER = 'specialist';
@@ -75,6 +72,39 @@ interface ActRoom {
   slots: Map<string, SlotAssignment[]>;
 }
 
+const NO_TRAFFIC = { packets: 0, bytes: 0 };
+
+/**
+ * A room whose unit is built once its module is loaded: werift (250 ms of CPU, with an x509 of its
+ * own) is loaded by an act's first room, not by every cloud's start (docs/region.md, « A cloud
+ * instance's start »). Calls made meanwhile wait for it; a failed load fails them.
+ */
+export function deferredRoom(make: () => Promise<Room>): Room {
+  let real: Room | undefined;
+  const ready = make().then((r) => {
+    real = r;
+    return r;
+  });
+  // Seen by whichever call awaits it; not an unhandled rejection when none does.
+  ready.catch(() => undefined);
+  return {
+    join: async (id, request) => (await ready).join(id, request),
+    addIceCandidate: async (id, candidate) => (await ready).addIceCandidate(id, candidate),
+    leave: async (id) => (await ready).leave(id),
+    close: async () => (await ready).close(),
+    stats: (): ForwardingRoomStats =>
+      real?.stats() ?? {
+        participants: 0,
+        rtpIn: NO_TRAFFIC,
+        rtpOut: NO_TRAFFIC,
+        dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0, videoPaused: 0 },
+        sendErrors: 0,
+        keyframeRequests: { fromViewers: 0, plisToSources: 0, coalesced: 0 },
+        members: {},
+      },
+  };
+}
+
 export class ActRooms {
   private readonly rooms = new Map<string, ActRoom>();
 
@@ -97,7 +127,12 @@ export class ActRooms {
       apart: (viewer, source) =>
         (viewer === SPECIALIST_MEMBER && direct.has(source)) || (source === SPECIALIST_MEMBER && direct.has(viewer)),
     };
-    const room = this.o.createRoom ? this.o.createRoom(hooks) : new ForwardingRoom({ ...this.o.room, ...hooks });
+    const room = this.o.createRoom
+      ? this.o.createRoom(hooks)
+      : deferredRoom(async () => {
+          const { ForwardingRoom } = await import('../media/forwarding-unit/forwarding-room.js');
+          return new ForwardingRoom({ ...this.o.room, ...hooks });
+        });
     this.rooms.set(sessionId, { room, names, joining: new Map(), direct, media, slots: last });
   }
 

@@ -18,45 +18,20 @@
  * its videos (video-choice.ts) and tells each source's browser the rate its best-placed viewer can
  * take (REMB, at most `rembBitsPerSecond`).
  */
-import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { type Clock, systemClock } from '@telecart/devices';
 import type { MediaStreamTrack, RTCIceServer, RtpPacket } from 'werift';
 import { DownlinkEstimate, LOW_LOSS } from './downlink-estimate.js';
 import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
+import { ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment } from './room-messages.js';
 import { type Assignment, RoomPlan } from './room-plan.js';
 import { RtpRewriter } from './rtp-rewriter.js';
 import { type IceCandidateInit, type Kind, type PeerDiagnostics, type Slot, UnitPeer } from './unit-peer.js';
 import { type ProbeOptions, sourceRemb, type VideoCandidate, VideoChooser } from './video-choice.js';
 
-export const JoinRequest = Type.Object({ offer: Type.String({ minLength: 10, maxLength: 100_000 }) }, { additionalProperties: false });
-export type JoinRequest = Static<typeof JoinRequest>;
-
-export const IceCandidateBody = Type.Object(
-  {
-    candidate: Type.String({ maxLength: 1000 }),
-    sdpMid: Type.Union([Type.String({ maxLength: 32 }), Type.Null()]),
-    sdpMLineIndex: Type.Union([Type.Integer({ minimum: 0, maximum: 255 }), Type.Null()]),
-    // What a browser's RTCIceCandidate.toJSON() adds; not needed (one ICE session per peer).
-    usernameFragment: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
-  },
-  { additionalProperties: false },
-);
+export { ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment };
 
 const PARTICIPANT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
-
-/** Bad input from a participant: refused with what was wrong, the room goes on. */
-export class ForwardingUnitError extends Error {}
-
-export interface SlotAssignment {
-  slot: number;
-  /** The viewer's m-lines that carry this slot. */
-  audioMid: string | null;
-  videoMid: string | null;
-  source: string | null;
-  /** The unit holds this slot's video back: the viewer's downlink has no room for it (its audio goes on). */
-  videoPaused: boolean;
-}
 
 export interface ForwardingRoomOptions {
   iceServers?: RTCIceServer[];

@@ -1,0 +1,34 @@
+/**
+ * What the forwarding unit takes from and gives to the signaling, without werift: the offer and
+ * candidate bodies, the error a participant's bad input raises, and a viewer's slot. Kept apart from
+ * forwarding-room.ts so that the signaling (teleconsult/act-rooms.ts) can use them while werift
+ * is loaded only with an act's first room (docs/region.md, « A cloud instance's start »).
+ */
+import { type Static, Type } from '@sinclair/typebox';
+
+export const JoinRequest = Type.Object({ offer: Type.String({ minLength: 10, maxLength: 100_000 }) }, { additionalProperties: false });
+export type JoinRequest = Static<typeof JoinRequest>;
+
+export const IceCandidateBody = Type.Object(
+  {
+    candidate: Type.String({ maxLength: 1000 }),
+    sdpMid: Type.Union([Type.String({ maxLength: 32 }), Type.Null()]),
+    sdpMLineIndex: Type.Union([Type.Integer({ minimum: 0, maximum: 255 }), Type.Null()]),
+    // What a browser's RTCIceCandidate.toJSON() adds; not needed (one ICE session per peer).
+    usernameFragment: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+/** Bad input from a participant: refused with what was wrong, the room goes on. */
+export class ForwardingUnitError extends Error {}
+
+export interface SlotAssignment {
+  slot: number;
+  /** The viewer's m-lines that carry this slot. */
+  audioMid: string | null;
+  videoMid: string | null;
+  source: string | null;
+  /** The unit holds this slot's video back: the viewer's downlink has no room for it (its audio goes on). */
+  videoPaused: boolean;
+}
