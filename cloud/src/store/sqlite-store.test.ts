@@ -44,30 +44,6 @@ const harness: StoreHarness = oneDatabasePerTest({
   },
 });
 cloudStoreSuite(harness);
-// The readings, statuses and judged rounds committed by the intake thread (sqlite-intake-thread.ts) answer alike.
-cloudStoreSuite(
-  oneDatabasePerTest({
-    name: 'SqliteStore with its intake thread',
-    async fresh() {
-      const dir = mkdtempSync(join(tmpdir(), 'telecart-cloud-store-thread-'));
-      const file = join(dir, 'cloud.db');
-      return {
-        open: async () => new SqliteStore({ file, intakeThread: {} }),
-        async exec(sql) {
-          const raw = new Database(file);
-          try {
-            raw.exec(sql);
-          } finally {
-            raw.close();
-          }
-        },
-        async drop() {
-          rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    },
-  }),
-);
 teleconsultStoreSuite(harness);
 throttleStoreSuite(harness);
 appointmentStoreSuite(harness);
