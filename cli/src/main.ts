@@ -234,6 +234,10 @@ program.commands
   .option('--id-prefix <prefix>', 'gateway ids are <prefix>-00001…', 'fleet')
   .option('--identities <dir>', 'keep the cloud CA and the enrolled gateway identities here, reused by the next runs')
   .option('--cloud-cpu-prof <dir>', 'run the cloud started here under node --cpu-prof; its profiles go to this directory')
+  .option(
+    '--cloud-intake-on-loop',
+    "the cloud started here commits the ingest's writes on its event loop, not in its intake thread (before/after)",
+  )
   .addOption(
     new Option('--workers <n>', 'processes the gateways are spread over (default: one per 2,500 gateways, at most one per core)').argParser(
       positiveInt,
@@ -265,6 +269,7 @@ program.commands
         seed: o.fleetSeed,
         ...(o.identities ? { identities: o.identities } : {}),
         ...(o.cloudCpuProf ? { cloudCpuProf: o.cloudCpuProf } : {}),
+        ...(o.cloudIntakeOnLoop ? { cloudIntakeOnLoop: true } : {}),
         ...(o.workers ? { workers: o.workers } : {}),
         ...(o.maxConnecting ? { maxConnecting: o.maxConnecting } : {}),
       },

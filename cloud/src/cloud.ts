@@ -42,6 +42,8 @@ export interface StartCloudOptions {
   dataDir: string;
   /** postgres://… to keep the store in PostgreSQL; default SQLite in dataDir. */
   db?: string;
+  /** SQLite: commit the ingest's writes in a worker thread, off the event loop (default true). */
+  sqliteIntakeThread?: boolean;
   /** Embedded broker port (default 1883; 0 = any free port). Ignored with externalBrokerUrl. */
   mqttPort?: number;
   /** HTTP port (default 8080; 0 = any free port). */
@@ -153,6 +155,9 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     const store = await openCloudStore({
       db: opts.db,
       sqliteFile: join(opts.dataDir, CLOUD_DB_FILE),
+      ...(opts.sqliteIntakeThread === undefined ? {} : { sqliteIntakeThread: opts.sqliteIntakeThread }),
+      onIntakeThreadExit: (err) =>
+        logger.error({ err }, 'cloud: the SQLite intake thread died; its rounds were not acked (the gateways resend), another starts'),
       onConnectionError: (err) => logger.warn({ err }, 'cloud: database connection lost; the pool reconnects'),
       onUnreadableRow: (row) =>
         logger.error(

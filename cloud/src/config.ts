@@ -86,6 +86,12 @@ export const CloudConfig = Type.Object(
   {
     dataDir: Type.String({ minLength: 1, default: 'data/cloud', description: 'where the cloud keeps its database' }),
     db: Type.Optional(DbUrl),
+    sqliteIntakeThread: Type.Optional(
+      Type.Boolean({
+        description:
+          "SQLite store: commit the ingest's readings and statuses in a worker thread, off the event loop (default true; false: on the event loop)",
+      }),
+    ),
     host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address the broker and the HTTP server listen on' }),
     mqttPort: Type.Optional(
       CloneType(Port, { description: 'embedded broker port (0 = any free port); default 1883, 8883 with tls.enabled' }),

@@ -47,6 +47,8 @@ export interface FleetOptions {
   identities?: string;
   /** Profile the cloud started here (`node --cpu-prof`): its profiles are written in this directory. */
   cloudCpuProf?: string;
+  /** The cloud started here commits the ingest's writes on its event loop instead of its intake thread (a before/after toggle). */
+  cloudIntakeOnLoop?: boolean;
   /** Processes the gateways are spread over (default: defaultWorkers). */
   workers?: number;
   /**
@@ -148,6 +150,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         patients,
         o.identities ? resolve(o.identities, 'security') : undefined,
         o.cloudCpuProf ? resolve(o.cloudCpuProf) : undefined,
+        o.cloudIntakeOnLoop ? { sqliteIntakeThread: false } : {},
       );
     }
     const mqttUrl = cloud?.mqttUrl ?? (o.cloud as string);

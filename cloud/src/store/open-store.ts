@@ -19,10 +19,30 @@ export interface OpenCloudStoreOptions {
   onConnectionError?: (err: Error) => void;
   /** A read skipped a stored row it cannot serve (reported once per row). */
   onUnreadableRow?: UnreadableRowListener;
+  /**
+   * SQLite: commit the ingest's writes in a worker thread, off the event loop (default true;
+   * docs/region.md, « The reconnect storm »). false: on the event loop, as before.
+   */
+  sqliteIntakeThread?: boolean;
+  /** SQLite: the intake thread died (its unanswered rounds were not acked; the next round starts another). */
+  onIntakeThreadExit?: (err: Error) => void;
 }
 
 export async function openCloudStore(opts: OpenCloudStoreOptions): Promise<CloudStore> {
-  if (opts.db === undefined) return new SqliteStore({ file: opts.sqliteFile, onUnreadableRow: opts.onUnreadableRow });
+  if (opts.db === undefined) {
+    const store = new SqliteStore({
+      file: opts.sqliteFile,
+      onUnreadableRow: opts.onUnreadableRow,
+      ...(opts.sqliteIntakeThread === false ? {} : { intakeThread: { onExit: opts.onIntakeThreadExit } }),
+    });
+    try {
+      await store.intakeReady();
+    } catch (e) {
+      await store.close().catch(() => undefined);
+      throw new Error(`cannot start the SQLite store's intake thread: ${(e as Error).message}`, { cause: e });
+    }
+    return store;
+  }
   if (!isPostgresUrl(opts.db)) throw new Error('db must be a postgres:// or postgresql:// URL');
   try {
     return await PostgresStore.open({

@@ -1,13 +1,13 @@
 /**
  * The default cloud store: one SQLite file in the data directory (better-sqlite3).
  * WAL for concurrent readers, synchronous=FULL because a BatchAck promises the
- * readings survive a power cut the moment it is sent.
+ * readings survive a power cut the moment it is sent (sqlite-file.ts). With `intakeThread`,
+ * the ingest's writes (storeIntake, storeBatch, upsertGatewayStatus) are committed by a worker
+ * thread on its own connection (sqlite-intake-thread.ts), off the event loop.
  */
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { CompiledQuery } from 'kysely';
 import { loginHow, type StoredLogin, type StoredLoginState } from '../teleconsult/logins.js';
 import { type AccountDatabase, AccountTables } from './account-tables.js';
@@ -15,9 +15,9 @@ import { type ActLeaseDatabase, ActLeaseTables } from './act-lease-tables.js';
 import { type ActLinkDatabase, ActLinkTables } from './act-link-tables.js';
 import { type ActRoomDatabase, ActRoomTables } from './act-room-tables.js';
 import type { AlertRecord, AlertTrigger } from './alert-records.js';
-import { type AlertDatabase, type AlertRow, AlertTables } from './alert-tables.js';
+import { type AlertDatabase, AlertTables } from './alert-tables.js';
 import { type AppointmentDatabase, AppointmentTables } from './appointment-tables.js';
-import { batchResult, conflictOutcome, type Outcome, type StoredKey } from './batch-outcome.js';
+import { batchResult, type Outcome } from './batch-outcome.js';
 import type {
   CloudStore,
   GatewayRecord,
@@ -42,6 +42,10 @@ import { type ReferringGpDatabase, ReferringGpTables } from './referring-gp-tabl
 import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { type SiteDatabase, SiteTables } from './site-tables.js';
+import { openSqliteFile } from './sqlite-file.js';
+import { SqliteIntake } from './sqlite-intake.js';
+import { type IntakeThreadOptions, SqliteIntakeThread } from './sqlite-intake-thread.js';
+import { SqliteJudge } from './sqlite-judge.js';
 import { migrate } from './sqlite-migrations.js';
 import { sqliteDialect, sqliteKysely } from './store-dialect.js';
 import { TablesStore } from './tables-store.js';
@@ -54,6 +58,8 @@ export interface SqliteStoreOptions {
   now?: () => Date;
   /** A read skipped a stored row it cannot serve (reported once per row). */
   onUnreadableRow?: UnreadableRowListener;
+  /** Commit the ingest's writes in a worker thread (file stores only; ignored for ':memory:'). */
+  intakeThread?: IntakeThreadOptions;
 }
 
 interface PatientRow {
@@ -113,18 +119,18 @@ export class SqliteStore extends TablesStore implements CloudStore {
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
   private readonly rows: RowDecoder;
+  /** The ingest's writes on this connection (no intake thread). */
+  private readonly intakeHere: SqliteIntake;
+  private readonly thread: SqliteIntakeThread | undefined;
+  /** The alert engine's writes on this connection (no intake thread), and the alert upserts. */
+  private readonly judgeHere: SqliteJudge;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
     super();
     this.now = opts.now ?? (() => new Date());
     this.rows = new RowDecoder(opts.onUnreadableRow);
-    if (opts.file !== ':memory:') mkdirSync(dirname(opts.file), { recursive: true });
-    this.db = new Database(opts.file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openSqliteFile(opts.file);
     migrate(this.db, this.now);
     // No Kysely transaction is used (the stores run their own), so each set of tables has its own.
     this.tables = {
@@ -151,17 +157,16 @@ export class SqliteStore extends TablesStore implements CloudStore {
       enrolments: new EnrolmentTables(sqliteKysely<EnrolmentDatabase>(this.db), sqliteDialect),
       outbox: new OutboxTables(sqliteKysely<OutboxDatabase>(this.db), sqliteDialect),
     };
+    this.intakeHere = new SqliteIntake(this.db);
+    this.judgeHere = new SqliteJudge(this.db, this.tables.alerts, this.tables.outbox);
+    // Started after the migrations: the worker's connection finds the tables made.
+    this.thread = opts.intakeThread && opts.file !== ':memory:' ? new SqliteIntakeThread(opts.file, opts.intakeThread) : undefined;
+    void this.thread?.start();
   }
 
   /** Runs a compiled statement on this connection (inside the caller's synchronous transaction); rows changed. */
   private runCompiled(q: CompiledQuery): number {
     return this.stmt(q.sql).run(...q.parameters).changes;
-  }
-
-  /** The escalation row of an alert the upsert just opened (migration 12), in the same transaction. */
-  private escalateOpened(r: { alert: AlertRecord; created: boolean }): { alert: AlertRecord; created: boolean } {
-    if (r.created) this.runCompiled(this.tables.outbox.escalationInsert(r.alert.id, new Date(r.alert.openedAt)));
-    return r;
   }
 
   /** Prepared once per distinct SQL text (the set is small: one per filter combination). */
@@ -174,89 +179,26 @@ export class SqliteStore extends TablesStore implements CloudStore {
     return s;
   }
 
+  /** Resolves once the intake thread's connection is open (at once without one); rejects if it cannot start. */
+  intakeReady(): Promise<void> {
+    return this.thread?.start() ?? Promise.resolve();
+  }
+
+  /** A round's outcomes: committed by the intake thread, or on this connection without one. */
+  private async intake(batches: readonly ObservationBatch[], statuses: readonly GatewayStatus[]): Promise<Outcome[][]> {
+    const at = this.now();
+    if (this.thread) return this.thread.intake(batches, statuses, at);
+    return this.intakeHere.intake(batches, statuses, at.toISOString());
+  }
+
   async storeBatch(batch: ObservationBatch): Promise<StoreBatchResult> {
-    return this.db.transaction(() => this.storeBatchBody(batch)).immediate();
+    const [outcomes] = await this.intake([batch], []);
+    return batchResult(batch.observations, outcomes ?? []);
   }
 
   async storeIntake(batches: readonly ObservationBatch[], statuses: readonly GatewayStatus[]): Promise<StoreBatchResult[]> {
-    return this.db
-      .transaction(() => {
-        for (const s of statuses) this.gatewayStatusBody(s);
-        return batches.map((b) => this.storeBatchBody(b));
-      })
-      .immediate();
-  }
-
-  /** One batch's statements, inside the caller's transaction. */
-  private storeBatchBody(batch: ObservationBatch): StoreBatchResult {
-    const storedAt = this.now().toISOString();
-    // Insert first: on the common path (a new reading) that is one index probe per unique key;
-    // the lookups below run only for a reading that collided.
-    const insert = this.stmt(
-      `INSERT INTO observations (id, gateway_id, seq, content_key, patient_id, loinc, mdc, effective, effective_ms, received, stored_at, json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-    );
-    const byId = this.stmt('SELECT id, gateway_id AS gatewayId, seq FROM observations WHERE id = ?');
-    const bySeq = this.stmt('SELECT id, gateway_id AS gatewayId, seq FROM observations WHERE gateway_id = ? AND seq = ?');
-    const byContentKey = this.stmt('SELECT 1 FROM observations WHERE content_key = ?').pluck();
-    // A reading may teach the INS of a patient known only by local id; it never overwrites one.
-    // It never links its patient to the sending gateway: only the configuration does (upsertPatients).
-    const upsertPatient = this.stmt(
-      `INSERT INTO patients (id, ins, ins_oid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET ins = excluded.ins, ins_oid = excluded.ins_oid, updated_at = excluded.updated_at
-       WHERE patients.ins IS NULL AND excluded.ins IS NOT NULL`,
-    );
-    // Migration 8: the alert engine judges every inserted reading, even after a crash right after this commit.
-    const queueForAlerts = this.stmt('INSERT INTO alert_queue (observation_id, patient_id) VALUES (?, ?)');
-    const touchGateway = this.stmt(
-      `INSERT INTO gateways (gateway_id, last_batch_at) VALUES (?, ?)
-       ON CONFLICT (gateway_id) DO UPDATE SET last_batch_at = excluded.last_batch_at`,
-    );
-
-    // The patient row is written after its reading, only when the reading was inserted.
-    this.db.pragma('defer_foreign_keys = ON');
-    const outcomes: Outcome[] = [];
-    // Patients already written in this batch, and whether with an INS (nothing more to teach).
-    const patientsDone = new Map<string, boolean>();
-    for (const obs of batch.observations) {
-      const r = insert.run(
-        obs.id,
-        batch.gatewayId,
-        obs.seq,
-        obs.contentKey ?? null,
-        obs.patient.id,
-        obs.code.loinc,
-        obs.code.mdc ?? null,
-        obs.time.effective,
-        Date.parse(obs.time.effective),
-        obs.time.received,
-        storedAt,
-        // The validated object's own serialization, never text taken from the payload.
-        JSON.stringify(obs),
-      );
-      if (r.changes === 1) {
-        outcomes.push('inserted');
-        queueForAlerts.run(obs.id, obs.patient.id);
-        const hasIns = obs.patient.ins !== undefined;
-        const done = patientsDone.get(obs.patient.id);
-        if (done === undefined || (!done && hasIns)) {
-          upsertPatient.run(obs.patient.id, obs.patient.ins ?? null, obs.patient.insOid ?? null, storedAt, storedAt);
-          patientsDone.set(obs.patient.id, hasIns);
-        }
-        continue;
-      }
-      const outcome = conflictOutcome(
-        obs,
-        batch.gatewayId,
-        byId.get(obs.id) as StoredKey | undefined,
-        bySeq.get(batch.gatewayId, obs.seq) as StoredKey | undefined,
-        obs.contentKey !== undefined && byContentKey.get(obs.contentKey) !== undefined,
-      );
-      if (outcome === undefined) throw new Error(`reading ${obs.id} (seq ${obs.seq}) was neither inserted nor found stored`);
-      outcomes.push(outcome);
-    }
-    touchGateway.run(batch.gatewayId, storedAt);
-    return batchResult(batch.observations, outcomes);
+    const outcomes = await this.intake(batches, statuses);
+    return batches.map((b, i) => batchResult(b.observations, outcomes[i] ?? []));
   }
 
   async upsertPatients(patients: readonly PatientSeed[]): Promise<void> {
@@ -371,30 +313,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
   }
 
   async upsertGatewayStatus(status: GatewayStatus): Promise<void> {
-    this.gatewayStatusBody(status);
-  }
-
-  private gatewayStatusBody(status: GatewayStatus): void {
-    // Last received wins, not latest `at`: the broker publishes the last will with the
-    // timestamp the gateway composed at connect time, older than its later statuses.
-    this.stmt(
-      `INSERT INTO gateways (gateway_id, online, status_at, version, backlog_json, devices_json, status_received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (gateway_id) DO UPDATE SET
-         online = excluded.online, status_at = excluded.status_at,
-         version = COALESCE(excluded.version, gateways.version),
-         backlog_json = COALESCE(excluded.backlog_json, gateways.backlog_json),
-         devices_json = COALESCE(excluded.devices_json, gateways.devices_json),
-         status_received_at = excluded.status_received_at`,
-    ).run(
-      status.gatewayId,
-      status.online ? 1 : 0,
-      status.at,
-      status.version ?? null,
-      status.backlog ? JSON.stringify(status.backlog) : null,
-      status.devices ? JSON.stringify(status.devices) : null,
-      this.now().toISOString(),
-    );
+    await this.intake([], [status]);
   }
 
   async listGateways(): Promise<GatewayRecord[]> {
@@ -499,10 +418,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
   }
 
   async upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {
-    const q = this.tables.alerts.upsertStatement(trigger);
-    return this.db
-      .transaction(() => this.escalateOpened(this.tables.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined)))
-      .immediate();
+    return this.db.transaction(() => this.judgeHere.upsertAlert(trigger)).immediate();
   }
 
   async pendingJudgements(limit: number): Promise<PendingJudgement[]> {
@@ -513,22 +429,9 @@ export class SqliteStore extends TablesStore implements CloudStore {
 
   async judge(judgements: readonly Judgement[]): Promise<JudgeResult[]> {
     if (judgements.length === 0) return [];
-    // Synchronous, IMMEDIATE: nothing else on this connection (a storeBatch) can run inside it, and
-    // it holds the write lock from the start. The alert upsert is the shared one, run as SQL text.
-    const dequeue = this.stmt('DELETE FROM alert_queue WHERE n = ?');
-    const upsert = (t: AlertTrigger) => {
-      const q = this.tables.alerts.upsertStatement(t);
-      return this.escalateOpened(this.tables.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined));
-    };
-    return this.db
-      .transaction(() =>
-        judgements.map(({ queueId, triggers }) =>
-          dequeue.run(queueId).changes === 0
-            ? { queueId, judged: false, alerts: [] }
-            : { queueId, judged: true, alerts: triggers.map(upsert) },
-        ),
-      )
-      .immediate();
+    // With the intake thread, its connection commits the round too: off the event loop.
+    if (this.thread) return this.thread.judge(judgements);
+    return this.judgeHere.judge(judgements);
   }
 
   async enqueueOutbox(messages: readonly OutboxInput[], at: Date): Promise<number> {
@@ -556,6 +459,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.thread?.close();
     this.statements.clear();
     this.db.close();
   }

@@ -28,16 +28,18 @@ export interface FleetPatient {
 /**
  * `securityDir`: keep the CA and the certificate registry there instead of in `dataDir` (reused identities).
  * `cpuProfileDir`: run the cloud under `node --cpu-prof`, one profile per start written there when it stops.
+ * `settings`: more of the cloud's configuration (e.g. `sqliteIntakeThread: false`, the before of a comparison).
  */
 export async function startFleetCloud(
   dataDir: string,
   patients: FleetPatient[],
   securityDir?: string,
   cpuProfileDir?: string,
+  settings: { sqliteIntakeThread?: boolean } = {},
 ): Promise<FleetCloud> {
   const configFile = join(dataDir, 'cloud.json');
   const tls = { enabled: true, enrollPort: 0, ...(securityDir ? { dir: securityDir } : {}) };
-  writeFileSync(configFile, JSON.stringify({ dataDir, host: '127.0.0.1', httpPort: 0, tls, patients }));
+  writeFileSync(configFile, JSON.stringify({ dataDir, host: '127.0.0.1', httpPort: 0, tls, patients, ...settings }));
   const logFile = join(dataDir, 'cloud.log');
   let mqttPort = 0;
   let child: StartedChild | undefined;
