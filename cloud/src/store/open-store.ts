@@ -35,12 +35,8 @@ export async function openCloudStore(opts: OpenCloudStoreOptions): Promise<Cloud
       onUnreadableRow: opts.onUnreadableRow,
       ...(opts.sqliteIntakeThread === false ? {} : { intakeThread: { onExit: opts.onIntakeThreadExit } }),
     });
-    try {
-      await store.intakeReady();
-    } catch (e) {
-      await store.close().catch(() => undefined);
-      throw new Error(`cannot start the SQLite store's intake thread: ${(e as Error).message}`, { cause: e });
-    }
+    // Its intake thread starts with the first round; a thread that cannot start fails that round
+    // (not acked: the gateways resend) and is reported through onIntakeThreadExit.
     return store;
   }
   if (!isPostgresUrl(opts.db)) throw new Error('db must be a postgres:// or postgresql:// URL');

@@ -159,9 +159,10 @@ export class SqliteStore extends TablesStore implements CloudStore {
     };
     this.intakeHere = new SqliteIntake(this.db);
     this.judgeHere = new SqliteJudge(this.db, this.tables.alerts, this.tables.outbox);
-    // Started after the migrations: the worker's connection finds the tables made.
+    // Started by the first round (after the migrations, so its connection finds the tables made): a
+    // cloud that stores nothing — most test clouds, a tool reading counts — never starts a thread,
+    // and a start is not held up by its boot (~250 ms wall, ~330 ms CPU; docs/region.md).
     this.thread = opts.intakeThread && opts.file !== ':memory:' ? new SqliteIntakeThread(opts.file, opts.intakeThread) : undefined;
-    void this.thread?.start();
   }
 
   /** Runs a compiled statement on this connection (inside the caller's synchronous transaction); rows changed. */
