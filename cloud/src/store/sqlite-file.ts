@@ -18,3 +18,24 @@ export function openSqliteFile(file: string): Database.Database {
   db.pragma('busy_timeout = 5000');
   return db;
 }
+
+/** A connection's statements, each prepared once per SQL text (a handful per user: one per query shape). */
+export class PreparedStatements {
+  private readonly cache = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  get(sql: string): Database.Statement {
+    let s = this.cache.get(sql);
+    if (!s) {
+      s = this.db.prepare(sql);
+      this.cache.set(sql, s);
+    }
+    return s;
+  }
+
+  /** Runs a compiled (Kysely) statement, inside the caller's synchronous transaction if any; rows changed. */
+  run(q: { sql: string; parameters: readonly unknown[] }): number {
+    return this.get(q.sql).run(...q.parameters).changes;
+  }
+}

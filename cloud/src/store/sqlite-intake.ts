@@ -7,11 +7,14 @@
 import type { GatewayStatus, ObservationBatch } from '@telecart/protocol';
 import type Database from 'better-sqlite3';
 import { conflictOutcome, type Outcome, type StoredKey } from './batch-outcome.js';
+import { PreparedStatements } from './sqlite-file.js';
 
 export class SqliteIntake {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly prepared: PreparedStatements;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Database.Database) {
+    this.prepared = new PreparedStatements(db);
+  }
 
   /**
    * One transaction: the statuses first, then each batch in order; each batch's outcomes, reading
@@ -26,37 +29,27 @@ export class SqliteIntake {
       .immediate();
   }
 
-  /** Prepared once per SQL text (a handful). */
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
-  }
-
   /** One batch's statements, inside the caller's transaction. */
   private batch(batch: ObservationBatch, storedAt: string): Outcome[] {
     // Insert first: on the common path (a new reading) that is one index probe per unique key;
     // the lookups below run only for a reading that collided.
-    const insert = this.stmt(
+    const insert = this.prepared.get(
       `INSERT INTO observations (id, gateway_id, seq, content_key, patient_id, loinc, mdc, effective, effective_ms, received, stored_at, json)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     );
-    const byId = this.stmt('SELECT id, gateway_id AS gatewayId, seq FROM observations WHERE id = ?');
-    const bySeq = this.stmt('SELECT id, gateway_id AS gatewayId, seq FROM observations WHERE gateway_id = ? AND seq = ?');
-    const byContentKey = this.stmt('SELECT 1 FROM observations WHERE content_key = ?').pluck();
+    const byId = this.prepared.get('SELECT id, gateway_id AS gatewayId, seq FROM observations WHERE id = ?');
+    const bySeq = this.prepared.get('SELECT id, gateway_id AS gatewayId, seq FROM observations WHERE gateway_id = ? AND seq = ?');
+    const byContentKey = this.prepared.get('SELECT 1 FROM observations WHERE content_key = ?').pluck();
     // A reading may teach the INS of a patient known only by local id; it never overwrites one.
     // It never links its patient to the sending gateway: only the configuration does (upsertPatients).
-    const upsertPatient = this.stmt(
+    const upsertPatient = this.prepared.get(
       `INSERT INTO patients (id, ins, ins_oid, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET ins = excluded.ins, ins_oid = excluded.ins_oid, updated_at = excluded.updated_at
        WHERE patients.ins IS NULL AND excluded.ins IS NOT NULL`,
     );
     // Migration 8: the alert engine judges every inserted reading, even after a crash right after this commit.
-    const queueForAlerts = this.stmt('INSERT INTO alert_queue (observation_id, patient_id) VALUES (?, ?)');
-    const touchGateway = this.stmt(
+    const queueForAlerts = this.prepared.get('INSERT INTO alert_queue (observation_id, patient_id) VALUES (?, ?)');
+    const touchGateway = this.prepared.get(
       `INSERT INTO gateways (gateway_id, last_batch_at) VALUES (?, ?)
        ON CONFLICT (gateway_id) DO UPDATE SET last_batch_at = excluded.last_batch_at`,
     );
@@ -110,8 +103,9 @@ export class SqliteIntake {
   private status(status: GatewayStatus, receivedAt: string): void {
     // Last received wins, not latest `at`: the broker publishes the last will with the
     // timestamp the gateway composed at connect time, older than its later statuses.
-    this.stmt(
-      `INSERT INTO gateways (gateway_id, online, status_at, version, backlog_json, devices_json, status_received_at)
+    this.prepared
+      .get(
+        `INSERT INTO gateways (gateway_id, online, status_at, version, backlog_json, devices_json, status_received_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (gateway_id) DO UPDATE SET
          online = excluded.online, status_at = excluded.status_at,
@@ -119,14 +113,15 @@ export class SqliteIntake {
          backlog_json = COALESCE(excluded.backlog_json, gateways.backlog_json),
          devices_json = COALESCE(excluded.devices_json, gateways.devices_json),
          status_received_at = excluded.status_received_at`,
-    ).run(
-      status.gatewayId,
-      status.online ? 1 : 0,
-      status.at,
-      status.version ?? null,
-      status.backlog ? JSON.stringify(status.backlog) : null,
-      status.devices ? JSON.stringify(status.devices) : null,
-      receivedAt,
-    );
+      )
+      .run(
+        status.gatewayId,
+        status.online ? 1 : 0,
+        status.at,
+        status.version ?? null,
+        status.backlog ? JSON.stringify(status.backlog) : null,
+        status.devices ? JSON.stringify(status.devices) : null,
+        receivedAt,
+      );
   }
 }

@@ -5,26 +5,28 @@
  * thread's (sqlite-intake-worker.ts), whose commit then no longer blocks the loop either.
  */
 import type Database from 'better-sqlite3';
-import type { CompiledQuery } from 'kysely';
 import type { AlertRecord, AlertTrigger } from './alert-records.js';
 import type { AlertRow, AlertTables } from './alert-tables.js';
 import type { Judgement, JudgeResult } from './cloud-store.js';
 import type { OutboxTables } from './outbox-tables.js';
+import { PreparedStatements } from './sqlite-file.js';
 
 export class SqliteJudge {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly prepared: PreparedStatements;
 
   constructor(
     private readonly db: Database.Database,
     private readonly alerts: AlertTables,
     private readonly outbox: OutboxTables,
-  ) {}
+  ) {
+    this.prepared = new PreparedStatements(db);
+  }
 
   /** Opens the (patient, rule) alert or updates the open one, inside the caller's transaction; an opened one gets its escalation row. */
   upsertAlert(trigger: AlertTrigger): { alert: AlertRecord; created: boolean } {
     const q = this.alerts.upsertStatement(trigger);
-    const r = this.alerts.upserted(this.stmt(q.sql).get(...q.parameters) as AlertRow | undefined);
-    if (r.created) this.run(this.outbox.escalationInsert(r.alert.id, new Date(r.alert.openedAt)));
+    const r = this.alerts.upserted(this.prepared.get(q.sql).get(...q.parameters) as AlertRow | undefined);
+    if (r.created) this.prepared.run(this.outbox.escalationInsert(r.alert.id, new Date(r.alert.openedAt)));
     return r;
   }
 
@@ -34,7 +36,7 @@ export class SqliteJudge {
    */
   judge(judgements: readonly Judgement[]): JudgeResult[] {
     if (judgements.length === 0) return [];
-    const dequeue = this.stmt('DELETE FROM alert_queue WHERE n = ?');
+    const dequeue = this.prepared.get('DELETE FROM alert_queue WHERE n = ?');
     return this.db
       .transaction(() =>
         judgements.map(({ queueId, triggers }) =>
@@ -44,18 +46,5 @@ export class SqliteJudge {
         ),
       )
       .immediate();
-  }
-
-  private run(q: CompiledQuery): number {
-    return this.stmt(q.sql).run(...q.parameters).changes;
-  }
-
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
   }
 }

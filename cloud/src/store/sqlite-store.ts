@@ -8,7 +8,6 @@
 
 import type { GatewayStatus, Observation, ObservationBatch } from '@telecart/protocol';
 import type Database from 'better-sqlite3';
-import type { CompiledQuery } from 'kysely';
 import { loginHow, type StoredLogin, type StoredLoginState } from '../teleconsult/logins.js';
 import { type AccountDatabase, AccountTables } from './account-tables.js';
 import { type ActLeaseDatabase, ActLeaseTables } from './act-lease-tables.js';
@@ -42,7 +41,7 @@ import { type ReferringGpDatabase, ReferringGpTables } from './referring-gp-tabl
 import { type ReportDatabase, ReportTables } from './report-tables.js';
 import { RowDecoder, type UnreadableRowCounts, type UnreadableRowListener } from './row-decoder.js';
 import { type SiteDatabase, SiteTables } from './site-tables.js';
-import { openSqliteFile } from './sqlite-file.js';
+import { openSqliteFile, PreparedStatements } from './sqlite-file.js';
 import { SqliteIntake } from './sqlite-intake.js';
 import { type IntakeThreadOptions, SqliteIntakeThread } from './sqlite-intake-thread.js';
 import { SqliteJudge } from './sqlite-judge.js';
@@ -117,7 +116,7 @@ function whereClause(q: ObservationQuery): { sql: string; params: SqlParam[] } {
 
 export class SqliteStore extends TablesStore implements CloudStore {
   private readonly db: Database.Database;
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly prepared: PreparedStatements;
   private readonly rows: RowDecoder;
   /** The ingest's writes on this connection (no intake thread). */
   private readonly intakeHere: SqliteIntake;
@@ -131,6 +130,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
     this.now = opts.now ?? (() => new Date());
     this.rows = new RowDecoder(opts.onUnreadableRow);
     this.db = openSqliteFile(opts.file);
+    this.prepared = new PreparedStatements(this.db);
     migrate(this.db, this.now);
     // No Kysely transaction is used (the stores run their own), so each set of tables has its own.
     this.tables = {
@@ -147,7 +147,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
       directory: new DirectoryTables(sqliteKysely<DirectoryDatabase>(this.db), sqliteDialect, (qs) =>
         this.db
           .transaction(() => {
-            for (const q of qs) this.runCompiled(q);
+            for (const q of qs) this.prepared.run(q);
           })
           .immediate(),
       ),
@@ -163,21 +163,6 @@ export class SqliteStore extends TablesStore implements CloudStore {
     // cloud that stores nothing — most test clouds, a tool reading counts — never starts a thread,
     // and a start is not held up by its boot (~250 ms wall, ~330 ms CPU; docs/region.md).
     this.thread = opts.intakeThread && opts.file !== ':memory:' ? new SqliteIntakeThread(opts.file, opts.intakeThread) : undefined;
-  }
-
-  /** Runs a compiled statement on this connection (inside the caller's synchronous transaction); rows changed. */
-  private runCompiled(q: CompiledQuery): number {
-    return this.stmt(q.sql).run(...q.parameters).changes;
-  }
-
-  /** Prepared once per distinct SQL text (the set is small: one per filter combination). */
-  private stmt(sql: string): Database.Statement {
-    let s = this.statements.get(sql);
-    if (!s) {
-      s = this.db.prepare(sql);
-      this.statements.set(sql, s);
-    }
-    return s;
   }
 
   /** Resolves once the intake thread's connection is open (at once without one); rejects if it cannot start. */
@@ -204,7 +189,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
 
   async upsertPatients(patients: readonly PatientSeed[]): Promise<void> {
     const now = this.now().toISOString();
-    const upsert = this.stmt(
+    const upsert = this.prepared.get(
       `INSERT INTO patients (id, ins, ins_oid, family, given, birth_date, configured, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)
        ON CONFLICT (id) DO UPDATE SET
@@ -214,10 +199,10 @@ export class SqliteStore extends TablesStore implements CloudStore {
          birth_date = COALESCE(excluded.birth_date, patients.birth_date),
          configured = 1, updated_at = excluded.updated_at`,
     );
-    const unlink = this.stmt('DELETE FROM patient_gateways WHERE patient_id = ?');
-    const release = this.stmt('DELETE FROM patient_gateways WHERE gateway_id = ? AND local_id = ?');
+    const unlink = this.prepared.get('DELETE FROM patient_gateways WHERE patient_id = ?');
+    const release = this.prepared.get('DELETE FROM patient_gateways WHERE gateway_id = ? AND local_id = ?');
     // Two patients given one gateway's local id in one call break the unique index: an error, never a silent pick.
-    const link = this.stmt('INSERT INTO patient_gateways (patient_id, gateway_id, local_id) VALUES (?, ?, ?)');
+    const link = this.prepared.get('INSERT INTO patient_gateways (patient_id, gateway_id, local_id) VALUES (?, ?, ?)');
     // (patient, gateway) → local id; a later seed of the same patient overrides, as in the PostgreSQL store.
     const links = new Map<string, { patientId: string; gatewayId: string; localId: string }>();
     for (const p of patients)
@@ -251,52 +236,62 @@ export class SqliteStore extends TablesStore implements CloudStore {
     FROM patients p`;
 
   async listPatients(): Promise<PatientRecord[]> {
-    const rows = this.stmt(`${SqliteStore.PATIENT_SELECT} ORDER BY p.family IS NULL, p.family, p.given, p.id`).all() as PatientRow[];
+    const rows = this.prepared
+      .get(`${SqliteStore.PATIENT_SELECT} ORDER BY p.family IS NULL, p.family, p.given, p.id`)
+      .all() as PatientRow[];
     return rows.map(SqliteStore.patientFromRow);
   }
 
   async getPatient(id: string): Promise<PatientRecord | null> {
-    const row = this.stmt(`${SqliteStore.PATIENT_SELECT} WHERE p.id = ?`).get(id) as PatientRow | undefined;
+    const row = this.prepared.get(`${SqliteStore.PATIENT_SELECT} WHERE p.id = ?`).get(id) as PatientRow | undefined;
     return row ? SqliteStore.patientFromRow(row) : null;
   }
 
   async getObservation(id: string): Promise<Observation | null> {
-    const json = this.stmt('SELECT json FROM observations WHERE id = ?').pluck().get(id) as string | undefined;
+    const json = this.prepared.get('SELECT json FROM observations WHERE id = ?').pluck().get(id) as string | undefined;
     return json === undefined ? null : this.rows.observation(id, json);
   }
 
   async servedPatients(gatewayId: string, localIds: readonly string[]): Promise<Map<string, string>> {
-    const rows = this.stmt(
-      `SELECT l.local_id, l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
+    const rows = this.prepared
+      .get(
+        `SELECT l.local_id, l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
        WHERE l.gateway_id = ? AND p.configured = 1 AND l.local_id IN (SELECT value FROM json_each(?))`,
-    ).all(gatewayId, JSON.stringify(localIds)) as { local_id: string; patient_id: string }[];
+      )
+      .all(gatewayId, JSON.stringify(localIds)) as { local_id: string; patient_id: string }[];
     return new Map(rows.map((r) => [r.local_id, r.patient_id]));
   }
 
   async patientsServedBy(gatewayId: string): Promise<Map<string, string>> {
-    const rows = this.stmt(
-      `SELECT l.local_id, l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
+    const rows = this.prepared
+      .get(
+        `SELECT l.local_id, l.patient_id FROM patient_gateways l JOIN patients p ON p.id = l.patient_id
        WHERE l.gateway_id = ? AND p.configured = 1 ORDER BY l.local_id`,
-    ).all(gatewayId) as { local_id: string; patient_id: string }[];
+      )
+      .all(gatewayId) as { local_id: string; patient_id: string }[];
     return new Map(rows.map((r) => [r.local_id, r.patient_id]));
   }
 
   async patientGateways(patientId: string): Promise<string[]> {
-    return this.stmt('SELECT gateway_id FROM patient_gateways WHERE patient_id = ? ORDER BY gateway_id').pluck().all(patientId) as string[];
+    return this.prepared
+      .get('SELECT gateway_id FROM patient_gateways WHERE patient_id = ? ORDER BY gateway_id')
+      .pluck()
+      .all(patientId) as string[];
   }
 
   async getObservations(query: ObservationPage): Promise<Observation[]> {
     const { sql, params } = whereClause(query);
-    const rows = this.stmt(
-      `SELECT id, json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT ? OFFSET ?`,
-    ).all(...params, clampLimit(query.limit), clampOffset(query.offset)) as { id: string; json: string }[];
+    const rows = this.prepared
+      .get(`SELECT id, json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT ? OFFSET ?`)
+      .all(...params, clampLimit(query.limit), clampOffset(query.offset)) as { id: string; json: string }[];
     return this.rows.observations(rows);
   }
 
   async countObservations(query: ObservationQuery): Promise<number> {
     const { sql, params } = whereClause(query);
     return Number(
-      this.stmt(`SELECT COUNT(*) FROM observations ${sql}`)
+      this.prepared
+        .get(`SELECT COUNT(*) FROM observations ${sql}`)
         .pluck()
         .get(...params),
     );
@@ -305,11 +300,13 @@ export class SqliteStore extends TablesStore implements CloudStore {
   async latestVitals(patientId: string): Promise<Observation[]> {
     // SQLite returns the bare column from the row holding MAX(): one index walk per code.
     // json_extract fails on text that is not JSON: json_valid keeps one corrupt row from failing the summary.
-    const rows = this.stmt(
-      `SELECT id, json, MAX(effective_ms) AS m FROM observations WHERE patient_id = ?
+    const rows = this.prepared
+      .get(
+        `SELECT id, json, MAX(effective_ms) AS m FROM observations WHERE patient_id = ?
          AND CASE WHEN json_valid(json) THEN json_extract(json, '$.status') END = 'final'
        GROUP BY loinc ORDER BY loinc`,
-    ).all(patientId) as { id: string; json: string }[];
+      )
+      .all(patientId) as { id: string; json: string }[];
     return this.rows.observations(rows);
   }
 
@@ -318,7 +315,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
   }
 
   async listGateways(): Promise<GatewayRecord[]> {
-    const rows = this.stmt('SELECT * FROM gateways ORDER BY gateway_id').all() as GatewayRow[];
+    const rows = this.prepared.get('SELECT * FROM gateways ORDER BY gateway_id').all() as GatewayRow[];
     return rows.map((r) => ({
       gatewayId: r.gateway_id,
       online: r.online === 1,
@@ -332,31 +329,33 @@ export class SqliteStore extends TablesStore implements CloudStore {
   }
 
   async saveLogin(l: StoredLogin): Promise<void> {
-    this.stmt(
-      'INSERT OR REPLACE INTO login_sessions (token_sha256, specialist_id, created_at, expires_ms, method, acr, amr) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(
-      l.tokenSha256,
-      l.specialistId,
-      l.createdAt.toISOString(),
-      l.expiresAt.getTime(),
-      l.method ?? null,
-      l.acr ?? null,
-      l.amr === undefined ? null : JSON.stringify(l.amr),
-    );
+    this.prepared
+      .get(
+        'INSERT OR REPLACE INTO login_sessions (token_sha256, specialist_id, created_at, expires_ms, method, acr, amr) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        l.tokenSha256,
+        l.specialistId,
+        l.createdAt.toISOString(),
+        l.expiresAt.getTime(),
+        l.method ?? null,
+        l.acr ?? null,
+        l.amr === undefined ? null : JSON.stringify(l.amr),
+      );
   }
 
   async deleteLogin(tokenSha256: string): Promise<void> {
-    this.stmt('DELETE FROM login_sessions WHERE token_sha256 = ?').run(tokenSha256);
+    this.prepared.get('DELETE FROM login_sessions WHERE token_sha256 = ?').run(tokenSha256);
   }
 
   async deleteLoginsOf(specialistId: string): Promise<void> {
-    this.stmt('DELETE FROM login_sessions WHERE specialist_id = ?').run(specialistId);
+    this.prepared.get('DELETE FROM login_sessions WHERE specialist_id = ?').run(specialistId);
   }
 
   async getLogin(tokenSha256: string, now: Date): Promise<StoredLoginState | null> {
-    const r = this.stmt(
-      'SELECT specialist_id, expires_ms, method, acr, amr FROM login_sessions WHERE token_sha256 = ? AND expires_ms > ?',
-    ).get(tokenSha256, now.getTime()) as
+    const r = this.prepared
+      .get('SELECT specialist_id, expires_ms, method, acr, amr FROM login_sessions WHERE token_sha256 = ? AND expires_ms > ?')
+      .get(tokenSha256, now.getTime()) as
       | { specialist_id: string; expires_ms: number; method: string | null; acr: string | null; amr: string | null }
       | undefined;
     return r
@@ -369,8 +368,10 @@ export class SqliteStore extends TablesStore implements CloudStore {
   }
 
   async liveLogins(now: Date): Promise<StoredLogin[]> {
-    this.stmt('DELETE FROM login_sessions WHERE expires_ms <= ?').run(now.getTime());
-    const rows = this.stmt('SELECT token_sha256, specialist_id, created_at, expires_ms, method, acr, amr FROM login_sessions').all() as {
+    this.prepared.get('DELETE FROM login_sessions WHERE expires_ms <= ?').run(now.getTime());
+    const rows = this.prepared
+      .get('SELECT token_sha256, specialist_id, created_at, expires_ms, method, acr, amr FROM login_sessions')
+      .all() as {
       token_sha256: string;
       specialist_id: string;
       created_at: string;
@@ -392,9 +393,9 @@ export class SqliteStore extends TablesStore implements CloudStore {
     // IMMEDIATE takes the write lock before reading: another process cannot slip in between.
     return this.db
       .transaction(() => {
-        const rows = this.stmt(
-          'SELECT key, failures, last_failure_ms, blocked_until_ms FROM auth_throttle WHERE key IN (SELECT value FROM json_each(?))',
-        ).all(JSON.stringify(keys)) as { key: string; failures: number; last_failure_ms: number; blocked_until_ms: number }[];
+        const rows = this.prepared
+          .get('SELECT key, failures, last_failure_ms, blocked_until_ms FROM auth_throttle WHERE key IN (SELECT value FROM json_each(?))')
+          .all(JSON.stringify(keys)) as { key: string; failures: number; last_failure_ms: number; blocked_until_ms: number }[];
         const current = new Map<string, ThrottleRow>(
           rows.map((r) => [
             r.key,
@@ -402,11 +403,11 @@ export class SqliteStore extends TablesStore implements CloudStore {
           ]),
         );
         const change = decide(current);
-        const put = this.stmt(
+        const put = this.prepared.get(
           'INSERT OR REPLACE INTO auth_throttle (key, failures, last_failure_ms, blocked_until_ms) VALUES (?, ?, ?, ?)',
         );
         for (const w of change.write) put.run(w.key, w.failures, w.lastFailureMs, w.blockedUntilMs);
-        const del = this.stmt('DELETE FROM auth_throttle WHERE key = ?');
+        const del = this.prepared.get('DELETE FROM auth_throttle WHERE key = ?');
         for (const k of change.remove) del.run(k);
         return change.result;
       })
@@ -415,7 +416,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
 
   async pruneThrottle(before: Date): Promise<number> {
     const t = before.getTime();
-    return this.stmt('DELETE FROM auth_throttle WHERE last_failure_ms < ? AND blocked_until_ms < ?').run(t, t).changes;
+    return this.prepared.get('DELETE FROM auth_throttle WHERE last_failure_ms < ? AND blocked_until_ms < ?').run(t, t).changes;
   }
 
   async upsertOpenAlert(trigger: AlertTrigger): Promise<{ alert: AlertRecord; created: boolean }> {
@@ -423,9 +424,9 @@ export class SqliteStore extends TablesStore implements CloudStore {
   }
 
   async pendingJudgements(limit: number): Promise<PendingJudgement[]> {
-    return this.stmt(
-      'SELECT n AS queueId, observation_id AS observationId, patient_id AS patientId FROM alert_queue ORDER BY n LIMIT ?',
-    ).all(clampLimit(limit)) as PendingJudgement[];
+    return this.prepared
+      .get('SELECT n AS queueId, observation_id AS observationId, patient_id AS patientId FROM alert_queue ORDER BY n LIMIT ?')
+      .all(clampLimit(limit)) as PendingJudgement[];
   }
 
   async judge(judgements: readonly Judgement[]): Promise<JudgeResult[]> {
@@ -437,7 +438,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
 
   async enqueueOutbox(messages: readonly OutboxInput[], at: Date): Promise<number> {
     const statements = this.tables.outbox.enqueueStatements(messages, at);
-    return this.db.transaction(() => statements.reduce((n, q) => n + this.runCompiled(q), 0)).immediate();
+    return this.db.transaction(() => statements.reduce((n, q) => n + this.prepared.run(q), 0)).immediate();
   }
 
   async escalate(step: EscalationStep, at: Date): Promise<boolean> {
@@ -446,8 +447,8 @@ export class SqliteStore extends TablesStore implements CloudStore {
     return this.db
       .transaction(() => {
         // Compare-and-set first: a step another notifier took adds no message.
-        if (this.runCompiled(advance) === 0) return false;
-        for (const q of inserts) this.runCompiled(q);
+        if (this.prepared.run(advance) === 0) return false;
+        for (const q of inserts) this.prepared.run(q);
         return true;
       })
       .immediate();
@@ -461,7 +462,6 @@ export class SqliteStore extends TablesStore implements CloudStore {
     if (this.closed) return;
     this.closed = true;
     await this.thread?.close();
-    this.statements.clear();
     this.db.close();
   }
 }
