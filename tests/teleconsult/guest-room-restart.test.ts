@@ -16,7 +16,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword } from '@telecart/cloud';
 import { encodePayload, topics } from '@telecart/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RTCPeerConnection, useAbsSendTime, useSdesMid } from 'werift';
@@ -25,6 +24,7 @@ import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
 import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
+import { startRoomRestartCloud } from './room-restart-support.js';
 import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
 
 const CART = 'cart-1';
@@ -92,24 +92,13 @@ describe('the act’s room and its guests across a cloud crash', { timeout: 150_
   it('a cart’s act with guests: the room is rebuilt, the admitted guest let in at once, the removed one refused (sqlite)', async () => {
     dir = await cloudChildDir('room-restart');
     const folder = dir;
-    folder.configure({
-      patients: [{ id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', gateways: [CART] }],
-      teleconsult: {
-        rejoinGraceSeconds: 120,
-        leaseSeconds: 6,
-        connectTimeoutSeconds: 60,
-        forwardingUnit: { hostAddresses: ['127.0.0.1'] },
-        specialists: [
-          { id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORDS['dr-roux'], 10), gateways: ['cart-*'] },
-          { id: 'auditor', name: 'DPO', passwordHash: await hashPassword(PASSWORDS.auditor, 10), audit: true },
-        ],
-      },
-    });
-    const first = await folder.start();
+    const {
+      cloud: first,
+      http,
+      cookie,
+      auditor,
+    } = await startRoomRestartCloud(folder, { id: 'p-001', family: 'Martin', given: 'Jeanne', birthDate: '1938-04-02', gateways: [CART] });
     cloud = first;
-    const http = String(first.info.httpUrl);
-    const cookie = await login(http, 'dr-roux', PASSWORDS['dr-roux']);
-    const auditor = await login(http, 'auditor', PASSWORDS.auditor);
 
     // An act in progress, two guests invited and let in, the second removed.
     const cart = await cartBack(first);

@@ -24,7 +24,6 @@
  */
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword } from '@telecart/cloud';
 import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
 import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
@@ -36,7 +35,8 @@ import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
 import { participantSocket } from './participant-support.js';
-import { login, PASSWORDS, PATIENT_CONSENT } from './support.js';
+import { startRoomRestartCloud } from './room-restart-support.js';
+import { PASSWORDS, PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/room-restart.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
@@ -130,24 +130,8 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
   it('SIGKILL mid-act: both pages reconnect and decode each other again, the guest is not sent back to wait, the removed one stays out', async () => {
     dir = await cloudChildDir('room-restart');
     const folder = dir;
-    folder.configure({
-      patients: [{ ...PATIENT, gateways: [CART] }],
-      teleconsult: {
-        rejoinGraceSeconds: 120,
-        leaseSeconds: 6,
-        connectTimeoutSeconds: 60,
-        forwardingUnit: { hostAddresses: ['127.0.0.1'] },
-        specialists: [
-          { id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORDS['dr-roux'], 10), gateways: ['cart-*'] },
-          { id: 'auditor', name: 'DPO', passwordHash: await hashPassword(PASSWORDS.auditor, 10), audit: true },
-        ],
-      },
-    });
-    const first = await folder.start();
+    const { cloud: first, http, cookie, auditor } = await startRoomRestartCloud(folder, { ...PATIENT, gateways: [CART] });
     cloud = first;
-    const http = String(first.info.httpUrl);
-    const cookie = await login(http, 'dr-roux', PASSWORDS['dr-roux']);
-    const auditor = await login(http, 'auditor', PASSWORDS.auditor);
     // The cart: the gateway (test sources for its own peer) on the cloud's broker, which it reconnects to.
     const g = await startGateway({
       config: resolveGatewayConfig({
