@@ -3,7 +3,7 @@
  * Separate from the dashboard/API server so it can be exposed to the carts' networks alone, and
  * so it is always TLS whatever the dashboard does.
  */
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { registerEnrollmentRoutes } from '../http/routes/enrollment.js';
 import type { AuthThrottle } from './auth-throttle.js';
@@ -27,7 +27,12 @@ export async function startEnrollmentServer(opts: {
 }): Promise<EnrollmentServer> {
   const tls = opts.security.serverTls();
   const logger: FastifyBaseLogger = opts.logger;
-  const app = Fastify({ https: { key: tls.key, cert: tls.cert }, loggerInstance: logger, disableRequestLogging: true });
+  const app = Fastify({
+    https: { key: tls.key, cert: tls.cert },
+    loggerInstance: logger,
+    // As the HTTP app's (fastify 5 deprecates the top-level disableRequestLogging).
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   registerEnrollmentRoutes(app, opts.security, {
     ...(opts.mqttUrl ? { mqttUrl: opts.mqttUrl } : {}),
     ...(opts.throttle ? { throttle: opts.throttle } : {}),
