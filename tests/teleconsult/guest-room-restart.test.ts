@@ -18,8 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePayload, topics } from '@telecart/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
-import { RTCPeerConnection, useAbsSendTime, useSdesMid } from 'werift';
-import { unitCodecs } from '../../cloud/src/media/forwarding-unit/unit-peer.js';
+import { type UnitPagePeer, unitPagePeer } from '../../cloud/src/testing/unit-page-peer.js';
 import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
@@ -71,22 +70,10 @@ describe('the act’s room and its guests across a cloud crash', { timeout: 150_
   }
 
   /** A page's peer connection with the unit (werift): microphone out, three receive slots. */
-  async function peer(): Promise<{ pc: RTCPeerConnection; offer: string }> {
-    const pc = new RTCPeerConnection({
-      codecs: unitCodecs(),
-      headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useAbsSendTime()] },
-      iceUseIpv4: false,
-      iceUseIpv6: false,
-      iceAdditionalHostAddresses: ['127.0.0.1'],
-    });
-    closing.push(() => pc.close());
-    pc.addTransceiver('audio', { direction: 'sendonly' });
-    for (let k = 0; k < 3; k++) {
-      pc.addTransceiver('audio', { direction: 'recvonly' });
-      pc.addTransceiver('video', { direction: 'recvonly' });
-    }
-    await pc.setLocalDescription(await pc.createOffer());
-    return { pc, offer: pc.localDescription?.sdp ?? '' };
+  async function peer(): Promise<UnitPagePeer> {
+    const page = await unitPagePeer(3);
+    closing.push(() => page.pc.close());
+    return page;
   }
 
   it('a cart’s act with guests: the room is rebuilt, the admitted guest let in at once, the removed one refused (sqlite)', async () => {

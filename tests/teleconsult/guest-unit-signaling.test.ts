@@ -20,10 +20,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AuditEvent } from '@telecart/cloud';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { RTCPeerConnection, RtpHeader, RtpPacket, useAbsSendTime, useSdesMid } from 'werift';
-import { unitCodecs } from '../../cloud/src/media/forwarding-unit/unit-peer.js';
 import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
 import { inProgressAct } from '../../cloud/src/testing/act-record.js';
+import { type UnitPagePeer, unitPagePeer } from '../../cloud/src/testing/unit-page-peer.js';
 import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
 import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
 
@@ -79,29 +78,12 @@ async function admit(doctor: PageSocket, sessionId: string, name: string): Promi
   return id;
 }
 
-/** A page's peer connection with the unit, played by werift: microphone out, `slots` receive slots (one). */
-async function peer(slots = 1): Promise<{ pc: RTCPeerConnection; offer: string; say: () => void }> {
-  const pc = new RTCPeerConnection({
-    codecs: unitCodecs(),
-    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useAbsSendTime()] },
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-  });
-  closing.push(() => pc.close());
-  const mic = pc.addTransceiver('audio', { direction: 'sendonly' });
-  for (let k = 0; k < slots; k++) {
-    pc.addTransceiver('audio', { direction: 'recvonly' });
-    pc.addTransceiver('video', { direction: 'recvonly' });
-  }
-  await pc.setLocalDescription(await pc.createOffer());
+/** A page's peer connection with the unit (werift), `slots` receive slots; `say()` sends its next voice packet. */
+async function peer(slots = 1): Promise<UnitPagePeer & { say: () => void }> {
+  const page = await unitPagePeer(slots);
+  closing.push(() => page.pc.close());
   let seq = 1;
-  const say = () => {
-    const header = new RtpHeader({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc: 0x2468_0000, marker: false });
-    seq++;
-    mic.sender.sendRtp(new RtpPacket(header, Buffer.from([0xf8, 0xff, 0xfe]))).catch(() => undefined);
-  };
-  return { pc, offer: pc.localDescription?.sdp ?? '', say };
+  return { ...page, say: () => page.say(seq++) };
 }
 
 const slotsOf = (ms: Json[]) =>

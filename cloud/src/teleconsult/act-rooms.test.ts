@@ -5,9 +5,10 @@
  * unit; the guest leaves and the specialist's slot is empty; the act ends and its room is gone.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RTCPeerConnection, RtpHeader, RtpPacket, useAbsSendTime, useSdesMid } from 'werift';
+import { RTCPeerConnection } from 'werift';
 import { ForwardingUnitError } from '../media/forwarding-unit/index.js';
 import { unitCodecs } from '../media/forwarding-unit/unit-peer.js';
+import { unitPagePeer } from '../testing/unit-page-peer.js';
 import { ActRooms, deferredRoom, SPECIALIST_MEMBER, type UnitToPage } from './act-rooms.js';
 
 const ACT = '0b7e3d5c-3c9e-4a8e-9d55-5b7c1f0e2a11';
@@ -19,29 +20,6 @@ async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-/** A participant's peer: its microphone (send only) and one receive slot (audio, video). */
-async function participant(): Promise<{ pc: RTCPeerConnection; offer: string; send: (seq: number) => void }> {
-  const pc = new RTCPeerConnection({
-    codecs: unitCodecs(),
-    // The unit routes what it forwards by mid: the participant must read it.
-    headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useAbsSendTime()] },
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
-  });
-  const mic = pc.addTransceiver('audio', { direction: 'sendonly' });
-  pc.addTransceiver('audio', { direction: 'recvonly' });
-  pc.addTransceiver('video', { direction: 'recvonly' });
-  await pc.setLocalDescription(await pc.createOffer());
-  const ssrc = 0x1234_5678 + Math.floor(Math.random() * 1000);
-  const send = (seq: number) => {
-    const pt = mic.codecs.find((c) => c.mimeType.toLowerCase() === 'audio/opus')?.payloadType ?? 111;
-    const header = new RtpHeader({ payloadType: pt, sequenceNumber: seq, timestamp: seq * 960, ssrc, marker: false });
-    mic.sender.sendRtp(new RtpPacket(header, Buffer.from([0xf8, 0xff, 0xfe]))).catch(() => undefined);
-  };
-  return { pc, offer: pc.localDescription?.sdp ?? '', send };
 }
 
 describe('the acts’ rooms on the forwarding unit', () => {
@@ -59,8 +37,8 @@ describe('the acts’ rooms on the forwarding unit', () => {
       room: { hostAddresses: ['127.0.0.1'], rembBitsPerSecond: null },
     });
     closing.push(() => rooms.closeAll());
-    const spec = await participant();
-    const guest = await participant();
+    const spec = await unitPagePeer();
+    const guest = await unitPagePeer();
     closing.push(
       () => spec.pc.close(),
       () => guest.pc.close(),
@@ -99,7 +77,7 @@ describe('the acts’ rooms on the forwarding unit', () => {
     slot.onTrack.subscribe((track) => track.onReceiveRtp.subscribe(() => heard++));
     let seq = 1;
     await until(() => {
-      guest.send(seq++);
+      guest.say(seq++);
       return heard > 5 ? true : undefined;
     }, 'the guest’s packets at the specialist').catch((e: unknown) => {
       throw new Error(`${String(e)}; unit ${JSON.stringify(rooms.stats(ACT))}`);
@@ -137,7 +115,7 @@ describe('the acts’ rooms on the forwarding unit', () => {
     await expect(rooms.join(ACT, 'g-1', 'Dr Martin', two.localDescription?.sdp ?? '')).rejects.toThrow(ForwardingUnitError);
     await expect(rooms.join(ACT, 'g-1', 'Dr Martin', 'short')).rejects.toThrow(/g-1/);
     expect(rooms.has(ACT, 'g-1')).toBe(false);
-    const p = await participant();
+    const p = await unitPagePeer();
     closing.push(() => p.pc.close());
     expect(await rooms.join(ACT, 'g-1', 'Dr Martin', p.offer)).toMatch(/^v=0/);
   }, 30_000);

@@ -21,9 +21,8 @@ import {
   RtcpRrPacket,
   RtpHeader,
   RtpPacket,
-  useAbsSendTime,
-  useSdesMid,
 } from 'werift';
+import { loopbackUnitPeer } from '../../testing/unit-page-peer.js';
 import { ForwardingRoom, type SlotAssignment } from './forwarding-room.js';
 import { remb, unitCodecs } from './unit-peer.js';
 
@@ -125,14 +124,7 @@ describe('the forwarding unit on a viewer’s weak downlink', () => {
       },
     });
     closing.push(() => room.close());
-    const peer = () =>
-      new RTCPeerConnection({
-        codecs: unitCodecs(),
-        headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useAbsSendTime()] },
-        iceUseIpv4: false,
-        iceUseIpv6: false,
-        iceAdditionalHostAddresses: ['127.0.0.1'],
-      });
+    const peer = loopbackUnitPeer;
     // The source: a microphone and a camera. The viewer: one receive slot.
     const source = peer();
     const viewer = peer();
