@@ -17,6 +17,7 @@ import type { SignalingLink } from '@telecart/gateway';
 import type { RtcDown, RtcUp } from '@telecart/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { hasChromium } from './chromium.js';
 
 const run = promisify(execFile);
 
@@ -32,6 +33,21 @@ export async function canUseNetns(): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why a Chromium file that re-runs itself in a network namespace cannot run on this machine (null:
+ * it can), warned once from the outer run. `what` names the file in the warning.
+ */
+export async function namespacedChromiumSkip(what: string): Promise<string | null> {
+  const inside = process.env[IN_NETNS_ENV] !== undefined;
+  const reason = !hasChromium
+    ? 'no /usr/bin/chromium'
+    : !(inside || (await canUseNetns()))
+      ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
+      : null;
+  if (reason && !inside) console.warn(`${what} skipped: ${reason}`);
+  return reason;
 }
 
 export interface Namespaces {

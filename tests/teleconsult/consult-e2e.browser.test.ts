@@ -34,8 +34,8 @@ import { pino } from 'pino';
 import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoIceAddresses } from '../../cli/src/commands/demo.js';
-import { CHROMIUM_FLAGS, hasChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, expectInnerRun, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
+import { CHROMIUM_FLAGS } from '../support/chromium.js';
+import { createNamespaces, expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, specialistCloud, startConsultChain } from './chain.js';
 import { CAPTURE_PEER, ecgState, grows, gstChildren, mediaStats } from './page-media.js';
@@ -47,13 +47,7 @@ const MODE_ENV = 'TELECART_E2E_MODE';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
 const mode = process.env[MODE_ENV] === 'desktop' ? 'desktop' : 'chain';
 const ip = promisify(execFile);
-const netns = inside || (await canUseNetns());
-const skipReason = !hasChromium
-  ? 'no /usr/bin/chromium'
-  : !netns
-    ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
-    : null;
-if (skipReason && !inside) console.warn(`consult-e2e skipped: ${skipReason}`);
+const skipReason = await namespacedChromiumSkip('consult-e2e');
 
 const SPECIALIST = { id: 'dr-e2e', name: 'Dr Jeanne Cardio', password: 'e2e-cardio-2026!' };
 const PATIENT = { id: 'ehpad-r12', family: 'MARTIN', given: 'Jeanne', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10' };

@@ -24,8 +24,8 @@ import type { SimCamera } from '@telecart/firmware-sim';
 import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, expectInnerRun, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
+import { launchChromium } from '../support/chromium.js';
+import { createNamespaces, expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, specialistCloud, startConsultChain } from './chain.js';
 import { ecgState, grows, gstChildren, mediaStats } from './page-media.js';
@@ -33,12 +33,7 @@ import { PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/consult-rejoin.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-const skipReason = !hasChromium
-  ? 'no /usr/bin/chromium'
-  : !(inside || (await canUseNetns()))
-    ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
-    : null;
-if (skipReason && !inside) console.warn(`consult-rejoin skipped: ${skipReason}`);
+const skipReason = await namespacedChromiumSkip('consult-rejoin');
 
 const SPECIALIST = { id: 'dr-rejoin', name: 'Dr Jeanne Cardio', password: 'rejoin-cardio-2026!' };
 const PATIENT = { id: 'ehpad-r14', family: 'MARTIN', given: 'Jeanne', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10' };

@@ -8,8 +8,8 @@
  */
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, CHROMIUM_FLAGS, hasChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, expectInnerRun, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
+import { CHROMIUM, CHROMIUM_FLAGS } from '../support/chromium.js';
+import { createNamespaces, expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, startConsultChain } from './chain.js';
 import { CAPTURE_PEER } from './page-media.js';
@@ -17,13 +17,7 @@ import { PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/conversation-simulated.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-const netns = inside || (await canUseNetns());
-const skipReason = !hasChromium
-  ? 'no /usr/bin/chromium'
-  : !netns
-    ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
-    : null;
-if (skipReason && !inside) console.warn(`simulated conversation browser test skipped: ${skipReason}`);
+const skipReason = await namespacedChromiumSkip('simulated conversation browser test');
 
 /** getStats of the specialist page's conversation peer (the one that sends tracks of its own): frames and sound received. */
 function convoStats(page: Page): Promise<{ state: string; framesDecoded: number; audioEnergy: number }> {

@@ -25,8 +25,8 @@ import type { Cloud } from '@telecart/cloud';
 import type { Gateway } from '@telecart/gateway';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, expectInnerRun, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
+import { launchChromium } from '../support/chromium.js';
+import { createNamespaces, expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, startConsultChain } from './chain.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
@@ -34,13 +34,7 @@ import { PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/conversation.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-const netns = inside || (await canUseNetns());
-const skipReason = !hasChromium
-  ? 'no /usr/bin/chromium'
-  : !netns
-    ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
-    : null;
-if (skipReason && !inside) console.warn(`conversation browser test skipped: ${skipReason}`);
+const skipReason = await namespacedChromiumSkip('conversation browser test');
 
 const SPECIALIST = { id: 'dr-convo', name: 'Dr Paul Gériatre', password: 'convo-geria-2026!' };
 const PATIENT = { id: 'ehpad-r7', family: 'DURAND', given: 'Louise', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10' };

@@ -23,19 +23,13 @@ import { setPriority } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardingRoom, type IceCandidateInit, type SlotAssignment } from '../../cloud/src/media/forwarding-unit/index.js';
-import { hasChromium, launchChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, expectInnerRun, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
+import { launchChromium } from '../support/chromium.js';
+import { createNamespaces, expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 
 const FILE = 'tests/teleconsult/forwarding-unit.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-const netns = inside || (await canUseNetns());
-const skipReason = !hasChromium
-  ? 'no /usr/bin/chromium'
-  : !netns
-    ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
-    : null;
-if (skipReason && !inside) console.warn(`forwarding unit browser test skipped: ${skipReason}`);
+const skipReason = await namespacedChromiumSkip('forwarding unit browser test');
 const INNER_TESTS = 2;
 
 describe.skipIf(skipReason !== null || inside)('the forwarding unit with four browsers (re-run inside a network namespace)', () => {

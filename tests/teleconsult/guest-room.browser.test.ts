@@ -28,8 +28,8 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium } from '../support/chromium.js';
-import { canUseNetns, expectInnerRun, IN_NETNS_ENV, rerunInNamespace, shapeLoopbackPort } from '../support/netns-media.js';
+import { launchChromium } from '../support/chromium.js';
+import { expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, rerunInNamespace, shapeLoopbackPort } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
 import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
@@ -38,12 +38,7 @@ import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './suppor
 const FILE = 'tests/teleconsult/guest-room.browser.test.ts';
 const INNER_TESTS = 1;
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-const skipReason = !hasChromium
-  ? 'no /usr/bin/chromium'
-  : !(inside || (await canUseNetns()))
-    ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
-    : null;
-if (skipReason && !inside) console.warn(`guest-room browser test skipped: ${skipReason}`);
+const skipReason = await namespacedChromiumSkip('guest-room browser test');
 
 describe.skipIf(skipReason !== null || inside)(
   'a guest through the forwarding unit (re-run inside a network namespace with only lo)',

@@ -18,9 +18,9 @@
 import { rmSync } from 'node:fs';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM, chromiumArgs, hasChromium } from '../support/chromium.js';
+import { CHROMIUM, chromiumArgs } from '../support/chromium.js';
 import { type Coturn, startCoturn } from '../support/coturn.js';
-import { canUseNetns, expectInnerRun, IN_NETNS_ENV, rerunInNamespace } from '../support/netns-media.js';
+import { expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, rerunInNamespace } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { CAPTURE_PEER } from './page-media.js';
 import { openHomeAct } from './participant-support.js';
@@ -29,12 +29,7 @@ import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './suppor
 const FILE = 'tests/teleconsult/home-call.browser.test.ts';
 const INNER_TESTS = 2;
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-const skipReason = !hasChromium
-  ? 'no /usr/bin/chromium'
-  : !(inside || (await canUseNetns()))
-    ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
-    : null;
-if (skipReason && !inside) console.warn(`home-call browser test skipped: ${skipReason}`);
+const skipReason = await namespacedChromiumSkip('home-call browser test');
 
 describe.skipIf(skipReason !== null || inside)('the home act’s conversation (re-run inside a network namespace with only lo)', () => {
   it('passes inside the namespace', async () => {

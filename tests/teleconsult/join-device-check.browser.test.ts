@@ -13,19 +13,14 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/teleconsult/join-links.js';
-import { CHROMIUM, CHROMIUM_FLAGS, chromiumArgs, hasChromium } from '../support/chromium.js';
+import { CHROMIUM, CHROMIUM_FLAGS, chromiumArgs } from '../support/chromium.js';
 import { type Coturn, startCoturn } from '../support/coturn.js';
-import { canUseNetns, expectInnerRun, IN_NETNS_ENV, rerunInNamespace } from '../support/netns-media.js';
+import { expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, rerunInNamespace } from '../support/netns-media.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
 const FILE = 'tests/teleconsult/join-device-check.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-const skipReason = !hasChromium
-  ? 'no /usr/bin/chromium'
-  : !(inside || (await canUseNetns()))
-    ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
-    : null;
-if (skipReason && !inside) console.warn(`join-device-check skipped: ${skipReason}`);
+const skipReason = await namespacedChromiumSkip('join-device-check');
 
 describe.skipIf(skipReason !== null || inside)('the device check (re-run inside a network namespace with only lo)', () => {
   it('passes inside the namespace', async () => {

@@ -28,9 +28,9 @@ import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gate
 import { pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasChromium, launchChromium } from '../support/chromium.js';
+import { launchChromium } from '../support/chromium.js';
 import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
-import { canUseNetns, expectInnerRun, IN_NETNS_ENV, rerunInNamespace } from '../support/netns-media.js';
+import { expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, rerunInNamespace } from '../support/netns-media.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
@@ -40,12 +40,7 @@ import { PASSWORDS, PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/room-restart.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
-const skipReason = !hasChromium
-  ? 'no /usr/bin/chromium'
-  : !(inside || (await canUseNetns()))
-    ? 'needs root and iproute2 to run WebRTC in a network namespace with only lo'
-    : null;
-if (skipReason && !inside) console.warn(`room-restart browser test skipped: ${skipReason}`);
+const skipReason = await namespacedChromiumSkip('room-restart browser test');
 
 describe.skipIf(skipReason !== null || inside)(
   'the act’s room across a cloud crash (re-run inside a network namespace with only lo)',
