@@ -17,7 +17,7 @@ import { assertCloudConfig } from './config.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
 import { NurseService } from './nurses/service.js';
-import { type ReferringGp, ReportGpMailer } from './outbox/report-gp-mailer.js';
+import { type ReferringGp, ReportLinkMailer } from './outbox/report-link-mailer.js';
 import type { OutboxMetrics } from './outbox/sender.js';
 import { startNotifications } from './outbox/wiring.js';
 import { CartPatientsPublisher } from './patients/publisher.js';
@@ -287,7 +287,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     let outboxMetrics: (() => OutboxMetrics) | undefined;
     let wakeInviter: (() => void) | undefined;
     let wakeSender: (() => void) | undefined;
-    let gpMailer: ReportGpMailer | undefined;
+    let reportLinks: ReportLinkMailer | undefined;
     const app = buildHttpApp({
       homeIdentity: {
         telecomOf: (id) => opts.patients?.find((p) => p.id === id)?.telecom,
@@ -296,7 +296,11 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       },
       appointmentsChanged: () => wakeInviter?.(),
       reportSigned: (v) => {
-        gpMailer?.signed(v).catch((e: unknown) => logger.error({ err: e, versionId: v.id }, 'report: the GP’s link could not be enqueued'));
+        reportLinks
+          ?.signed(v)
+          .catch((e: unknown) =>
+            logger.error({ err: e, versionId: v.id }, 'report: the links to the GP and the patient could not be enqueued'),
+          );
       },
       ...(security ? { security } : {}),
       outboxChannels: [...(opts.outbox?.email ? ['email' as const] : []), ...(opts.outbox?.sms ? ['sms' as const] : [])],
@@ -359,10 +363,11 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     }
     const inviter = notifications.inviter;
     if (inviter) wakeInviter = () => void inviter.wake();
-    // The referring GP gets a link to each signed report, when an e-mail transport is configured.
-    if (sender && opts.outbox?.email) {
+    // The referring GP (e-mail) and the patient (e-mail, SMS) get a link to each signed report, by the transports configured.
+    const reportChannels = [...(opts.outbox?.email ? ['email' as const] : []), ...(opts.outbox?.sms ? ['sms' as const] : [])];
+    if (sender && reportChannels.length > 0) {
       const publicBaseUrl = opts.publicBaseUrl ?? httpUrl;
-      gpMailer = new ReportGpMailer({
+      reportLinks = new ReportLinkMailer({
         store,
         // The directory's GP (admin page, API) first; the configuration's is the seed until one is set there.
         gpOf: async (id) => {
@@ -370,17 +375,25 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
           if (gp !== null) return gp.email !== null ? { name: gp.name, email: gp.email } : undefined;
           return opts.patients?.find((p) => p.id === id)?.referringGp;
         },
+        // The patient's own contact (configuration), and the directory's date of birth the link asks.
+        patientOf: async (id) => {
+          const p = opts.patients?.find((x) => x.id === id);
+          if (!p?.telecom) return undefined;
+          const rec = await store.getPatient(id);
+          return { name: `${p.given} ${p.family}`, ...p.telecom, birthDate: rec?.birthDate ?? null };
+        },
+        channels: reportChannels,
         publicBaseUrl: () => publicBaseUrl,
         audit: (e) => teleconsult.relay.recordAudit(e),
         onEnqueued: () => void sender.wake(),
         lang: 'fr',
         timeZone: opts.timeZone ?? 'Europe/Paris',
       });
-      const catchingUp = gpMailer;
+      const catchingUp = reportLinks;
       void catchingUp
         .catchUp()
-        .then((n) => n > 0 && logger.info({ reports: n }, 'report: GP links sent for versions signed before a stop'))
-        .catch((e: unknown) => logger.error({ err: e }, 'report: the GP links of versions signed before a stop could not be caught up'));
+        .then((n) => n > 0 && logger.info({ reports: n }, 'report: links sent for versions signed before a stop'))
+        .catch((e: unknown) => logger.error({ err: e }, 'report: the links of versions signed before a stop could not be caught up'));
     }
     // Appointments nobody called: closed as not done (no-show) once their slot and grace are over.
     const noShows = new NoShowSweeper({

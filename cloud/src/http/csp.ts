@@ -17,20 +17,23 @@ export interface PagePolicy {
   selfAssets?: boolean;
   /** Extra directives, e.g. "media-src 'self' blob: mediastream:". */
   extra?: readonly string[];
+  /** Where the page's forms may post ('none' unless given: most pages send through their script). */
+  formAction?: "'self'";
 }
 
 export function pageCsp(p: PagePolicy): string {
-  const self = p.selfAssets ? "'self' " : '';
+  // An empty list says 'none' (a page without script), rather than a directive with nothing after it.
+  const sources = (inline: readonly string[]) => [...(p.selfAssets ? ["'self'"] : []), ...inline.map(cspHash)].join(' ') || "'none'";
   return [
     "default-src 'none'",
-    `script-src ${self}${p.scripts.map(cspHash).join(' ')}`,
-    `style-src ${self}${p.styles.map(cspHash).join(' ')}`,
+    `script-src ${sources(p.scripts)}`,
+    `style-src ${sources(p.styles)}`,
     "connect-src 'self'",
     // The page icon (/favicon.svg); nothing else of a page is an image from elsewhere.
     "img-src 'self'",
     ...(p.extra ?? []),
     "base-uri 'none'",
-    "form-action 'none'",
+    `form-action ${p.formAction ?? "'none'"}`,
     "frame-ancestors 'none'",
   ].join('; ');
 }

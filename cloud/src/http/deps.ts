@@ -41,7 +41,7 @@ export interface HttpDeps {
   joinClock?: () => Date;
   /** Sign-in with the OpenID Connect provider (auth.oidc): /auth/oidc/start and /auth/oidc/callback, a button on /login. */
   oidc?: OidcSignIn;
-  /** Told after a report version was signed (the referring GP's link, outbox/report-gp-mailer.ts). */
+  /** Told after a report version was signed (the links to the referring GP and the patient, outbox/report-link-mailer.ts). */
   reportSigned?: (version: ReportVersion) => void;
   /** The carts' days (agenda/publisher.ts): told when an appointment or a report of a cart changes. */
   agenda?: { changed(gatewayId: string): void };

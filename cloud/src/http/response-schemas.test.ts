@@ -58,7 +58,8 @@ const NOT_JSON = [
   'GET /api/acts.csv', // the activity export (text/csv)
   'GET /api/teleconsultations/:sessionId/report/:version/pdf', // a signed report (application/pdf)
   'GET /fhir/Binary/:id', // the same PDF, as FHIR Binary's native content
-  'GET /r/:token', // the same PDF, through a download link
+  'GET /r/:token', // the same PDF, through a download link (a patient's: the page asking the date of birth)
+  'POST /r/:token', // a patient's link: the PDF once the date of birth is right, else the page again
 ];
 
 const dr = testClinician({ id: 'dr-schemas' });

@@ -2,9 +2,10 @@
  * Download links to one signed report version, for the patient at home and the referring GP: a
  * random 256-bit token in the URL, only its SHA-256 at rest, an expiry, one version per link.
  * `issueReportLink` returns the URL: the e-mail/SMS outbox sends it (this module sends nothing).
- * Every use of a link, refused or not, is for the caller to audit (the route does).
+ * Every use of a link, refused or not, is for the caller to audit (the route does). A patient's link
+ * also asks the patient's date of birth (checkBirthDate, below).
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { ReportLinkAudience, ReportLinkRecord, ReportVersion } from '../store/report-records.js';
 
@@ -66,6 +67,8 @@ export async function issueReportLink(i: IssueLinkInput): Promise<IssuedLink> {
     createdBy: i.createdBy,
     createdAt: i.now.toISOString(),
     expiresAt: new Date(i.now.getTime() + ttl).toISOString(),
+    failedAttempts: 0,
+    lockedAt: null,
   };
   await i.store.saveReportLink(record);
   return { url: linkUrl(i.publicBaseUrl, token), expiresAt: record.expiresAt, record };
@@ -73,7 +76,7 @@ export async function issueReportLink(i: IssueLinkInput): Promise<IssuedLink> {
 
 export type LinkUse =
   | { ok: true; link: ReportLinkRecord; version: ReportVersion }
-  | { ok: false; reason: 'malformed' | 'unknown' | 'expired'; link: ReportLinkRecord | null };
+  | { ok: false; reason: 'malformed' | 'unknown' | 'expired' | 'locked'; link: ReportLinkRecord | null };
 
 /** What a token opens at `now`: its signed version, or why not. */
 export async function useReportLink(
@@ -85,7 +88,40 @@ export async function useReportLink(
   const link = await store.getReportLink(tokenSha256(token));
   if (link === null) return { ok: false, reason: 'unknown', link: null };
   if (now.getTime() >= Date.parse(link.expiresAt)) return { ok: false, reason: 'expired', link };
+  if (link.lockedAt !== null) return { ok: false, reason: 'locked', link };
   const version = await store.getReportVersion(link.versionId);
   if (version === null || version.status !== 'signed') return { ok: false, reason: 'unknown', link };
   return { ok: true, link, version };
+}
+
+/** Wrong dates of birth a patient's link takes; the last one allowed locks it for good (a new link is needed). */
+export const MAX_BIRTH_DATE_ATTEMPTS = 5;
+
+export type BirthDateCheck =
+  | { ok: true }
+  | { ok: false; reason: 'wrong'; attemptsLeft: number }
+  | { ok: false; reason: 'locked' | 'no-birth-date' };
+
+/**
+ * A patient's link opens only with the patient's date of birth: an SMS or an e-mail can be read by
+ * someone else at home (as the join link's identity step, teleconsult/identity-check.ts). The answer
+ * is compared in constant time; a wrong one is counted in the store (two at once count as two) and the
+ * MAX_BIRTH_DATE_ATTEMPTS-th locks the link. Without a date of birth on record nothing can be checked:
+ * refused, nothing counted (the mailer sends no patient link then).
+ */
+export async function checkBirthDate(
+  store: Pick<CloudStore, 'missReportLink'>,
+  link: ReportLinkRecord,
+  onRecord: string | null,
+  answer: string,
+  now: Date,
+): Promise<BirthDateCheck> {
+  if (link.lockedAt !== null) return { ok: false, reason: 'locked' };
+  if (onRecord === null) return { ok: false, reason: 'no-birth-date' };
+  const a = Buffer.from(answer);
+  const b = Buffer.from(onRecord);
+  if (a.length === b.length && timingSafeEqual(a, b)) return { ok: true };
+  const counted = await store.missReportLink(link.tokenSha256, now, MAX_BIRTH_DATE_ATTEMPTS);
+  if (counted === null || counted.lockedAt !== null) return { ok: false, reason: 'locked' };
+  return { ok: false, reason: 'wrong', attemptsLeft: MAX_BIRTH_DATE_ATTEMPTS - counted.failedAttempts };
 }

@@ -348,6 +348,8 @@ export interface CloudStore {
   getReportLink(tokenSha256: string): Promise<ReportLinkRecord | null>;
   /** This version's link for this recipient that expires last, expired or not (a cart's link, found again after a restart). */
   latestReportLink(versionId: string, recipient: string): Promise<ReportLinkRecord | null>;
+  /** A wrong date of birth on a patient's link: counted, and the link locked at the `max`-th (null: unknown or locked already). */
+  missReportLink(tokenSha256: string, at: Date, max: number): Promise<{ failedAttempts: number; lockedAt: string | null } | null>;
   /** Join links of home acts (migration 15): saved once per token (saving it again changes nothing). */
   saveActLink(link: ActLinkRecord): Promise<void>;
   getActLink(tokenSha256: string): Promise<ActLinkRecord | null>;

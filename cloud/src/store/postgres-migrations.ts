@@ -590,6 +590,14 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE act_links ADD COLUMN admitted_at timestamptz;
     `,
   },
+  {
+    version: 31,
+    name: "a patient's report link asks the date of birth: wrong answers counted, the link locked at the fifth",
+    sql: `
+      ALTER TABLE report_links ADD COLUMN failed_attempts integer NOT NULL DEFAULT 0;
+      ALTER TABLE report_links ADD COLUMN locked_at timestamptz;
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

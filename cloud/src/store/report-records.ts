@@ -102,4 +102,8 @@ export interface ReportLinkRecord {
   createdBy: string;
   createdAt: string;
   expiresAt: string;
+  /** Migration 31: a patient's link asks the date of birth; the wrong answers so far (0 for the others). */
+  failedAttempts: number;
+  /** When the last wrong answer allowed locked it (the link opens nothing more); null while open. */
+  lockedAt: string | null;
 }

@@ -134,6 +134,8 @@ export function reportStoreSuite(harness: StoreHarness): void {
           createdBy: 'dr-roux',
           createdAt: at(30),
           expiresAt: at(50),
+          failedAttempts: 0,
+          lockedAt: null,
         };
         expect((await refused(store.saveReportLink(link))).reason).toBe('not-found');
         await sign(1);
@@ -153,6 +155,8 @@ export function reportStoreSuite(harness: StoreHarness): void {
           createdBy: 'cloud',
           createdAt: at(30),
           expiresAt,
+          failedAttempts: 0,
+          lockedAt: null,
         });
         expect(await store.latestReportLink(d.id, 'cart cart-1')).toBeNull();
         const older = cart('c', at(40));
@@ -162,6 +166,33 @@ export function reportStoreSuite(harness: StoreHarness): void {
         expect(await store.latestReportLink(d.id, 'cart cart-1')).toEqual(newer);
         expect(await store.latestReportLink(d.id, 'cart cart-9')).toBeNull();
         expect(await store.latestReportLink('not-a-uuid', 'cart cart-1')).toBeNull();
+      });
+
+      it('counts a patient link’s wrong dates of birth, two at once as two, and locks it at the fifth (migration 31)', async () => {
+        const d = await draft({ ...EMPTY_CONTENT, conclusion: 'ok' });
+        await sign(1);
+        const link = {
+          tokenSha256: 'f'.repeat(64),
+          versionId: d.id,
+          audience: 'patient' as const,
+          recipient: '+33612345678',
+          createdBy: 'cloud',
+          createdAt: at(30),
+          expiresAt: at(59),
+          failedAttempts: 0,
+          lockedAt: null,
+        };
+        await store.saveReportLink(link);
+        const when = new Date(at(40));
+        const twice = await Promise.all([store.missReportLink(link.tokenSha256, when, 5), store.missReportLink(link.tokenSha256, when, 5)]);
+        expect(twice.map((r) => r?.failedAttempts).sort()).toEqual([1, 2]);
+        expect(await store.missReportLink(link.tokenSha256, when, 5)).toEqual({ failedAttempts: 3, lockedAt: null });
+        expect(await store.missReportLink(link.tokenSha256, when, 5)).toEqual({ failedAttempts: 4, lockedAt: null });
+        expect(await store.missReportLink(link.tokenSha256, when, 5)).toEqual({ failedAttempts: 5, lockedAt: when.toISOString() });
+        // Locked: nothing more is counted, and the link reads locked.
+        expect(await store.missReportLink(link.tokenSha256, when, 5)).toBeNull();
+        expect(await store.getReportLink(link.tokenSha256)).toEqual({ ...link, failedAttempts: 5, lockedAt: when.toISOString() });
+        expect(await store.missReportLink('0'.repeat(64), when, 5)).toBeNull();
       });
     });
   });

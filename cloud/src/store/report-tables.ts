@@ -3,7 +3,7 @@
  * Every write that could touch a signed version names `status = 'draft'` in its WHERE: a signed
  * row is never matched, and the tables' triggers refuse any other UPDATE or DELETE of one.
  */
-import type { ColumnType, Expression, Kysely, Selectable, SqlBool } from 'kysely';
+import { type ColumnType, type Expression, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { VitalReading } from '../vitals/summary.js';
 import { clampLimit, clampOffset } from './query.js';
 import {
@@ -48,6 +48,8 @@ export interface ReportLinksTable {
   created_at: Time;
   /** int8 on PostgreSQL: read back as text. */
   expires_ms: ColumnType<number | string, number, number>;
+  failed_attempts: ColumnType<number, number | undefined, number>;
+  locked_at: NullableTime;
 }
 
 export interface ReportDatabase {
@@ -203,6 +205,32 @@ export class ReportTables {
     return r ? this.linkOf(r) : null;
   }
 
+  /**
+   * A wrong answer on a patient's link (the date of birth): counted in one statement, so two guesses at
+   * once count as two; the `max`-th locks it. The count and lock as they are now; null for an unknown or
+   * already locked link (nothing counted).
+   */
+  async missLink(tokenSha256: string, at: Date, max: number): Promise<{ failedAttempts: number; lockedAt: string | null } | null> {
+    // PostgreSQL types a bare parameter in a CASE as text: the lock's time is cast to the column's type there.
+    const lockAt = this.d.kind === 'postgres' ? sql<string>`${at.toISOString()}::timestamptz` : sql<string>`${at.toISOString()}`;
+    const r = await this.db
+      .updateTable('report_links')
+      .set((eb) => ({
+        failed_attempts: eb('failed_attempts', '+', 1),
+        locked_at: eb
+          .case()
+          .when('failed_attempts', '>=', max - 1)
+          .then(lockAt)
+          .else(null)
+          .end(),
+      }))
+      .where('token_sha256', '=', tokenSha256)
+      .where('locked_at', 'is', null)
+      .returning(['failed_attempts', 'locked_at'])
+      .executeTakeFirst();
+    return r ? { failedAttempts: this.d.int(r.failed_attempts), lockedAt: r.locked_at === null ? null : this.d.iso(r.locked_at) } : null;
+  }
+
   private linkOf(r: Selectable<ReportLinksTable>): ReportLinkRecord {
     return {
       tokenSha256: r.token_sha256,
@@ -212,6 +240,8 @@ export class ReportTables {
       createdBy: r.created_by,
       createdAt: this.d.iso(r.created_at),
       expiresAt: new Date(this.d.int(r.expires_ms)).toISOString(),
+      failedAttempts: this.d.int(r.failed_attempts),
+      lockedAt: r.locked_at === null ? null : this.d.iso(r.locked_at),
     };
   }
 

@@ -631,6 +631,14 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE act_links ADD COLUMN admitted_at TEXT;
     `,
   },
+  {
+    version: 31,
+    name: "a patient's report link asks the date of birth: wrong answers counted, the link locked at the fifth",
+    sql: `
+      ALTER TABLE report_links ADD COLUMN failed_attempts INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE report_links ADD COLUMN locked_at TEXT;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

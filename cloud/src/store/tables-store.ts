@@ -229,6 +229,10 @@ export abstract class TablesStore {
     return this.tables.reports.latestLink(versionId, recipient);
   }
 
+  missReportLink(tokenSha256: string, at: Date, max: number): Promise<{ failedAttempts: number; lockedAt: string | null } | null> {
+    return this.tables.reports.missLink(tokenSha256, at, max);
+  }
+
   saveActLink(link: ActLinkRecord): Promise<void> {
     return this.tables.actLinks.save(link);
   }

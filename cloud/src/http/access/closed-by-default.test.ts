@@ -44,6 +44,8 @@ const PUBLIC_POST = [
   '/join/:token/identity',
   '/join/:token/identity/code',
   '/join/:token/net-probe',
+  // A patient's report link: the date of birth the link asks (the token is the right).
+  '/r/:token',
 ];
 const EXPECTED_PUBLIC = [...PUBLIC_GET.flatMap((u) => [`GET ${u}`, `HEAD ${u}`]), ...PUBLIC_POST.map((u) => `POST ${u}`)].sort();
 

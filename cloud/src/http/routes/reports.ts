@@ -8,7 +8,7 @@
  *   POST /api/teleconsultations/:sessionId/report/corrections         → 201 version n+1, a draft
  *   GET  /api/teleconsultations/:sessionId/report/:version/pdf        → application/pdf (signed versions)
  *   POST /api/teleconsultations/:sessionId/report/:version/links {audience, recipient?, days?} → 201 {url, expiresAt}
- *   GET  /r/:token   (public)  the PDF a download link opens, until it expires (410 after, 404 unknown)
+ *   GET  /r/:token   (public)  what a download link opens: routes/report-links.ts
  * A write to a signed version is refused (409) with the store's message; every refusal and every
  * read, write and download is a line of the audit trail.
  */
@@ -17,13 +17,14 @@ import { SUMMARY_VITALS } from '@telecart/devices';
 import { isLang } from '@telecart/ui';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ReportContentSchema } from '../../report/content.js';
-import { issueReportLink, useReportLink } from '../../report/links.js';
+import { issueReportLink } from '../../report/links.js';
 import { DEBIAN_DEJAVU, type ReportFonts, renderReportPdf } from '../../report/pdf.js';
 import { type ReportActor, ReportRequestRefused, ReportService } from '../../report/service.js';
 import { type ReportVersion, ReportWriteRefused } from '../../store/report-records.js';
 import type { AuditEventInput } from '../../store/teleconsult-records.js';
 import type { HttpDeps } from '../deps.js';
 import type { AllFit, Fits } from '../schema-fit.js';
+import { registerReportLinkRoutes } from './report-links.js';
 import { actorOf, currentSpecialist } from './specialist-auth.js';
 
 const SessionParams = Type.Object({ sessionId: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
@@ -41,7 +42,6 @@ const LinkBody = Type.Object(
   { additionalProperties: false },
 );
 const LinkReply = Type.Object({ url: Type.String(), expiresAt: Type.String() }, { additionalProperties: false });
-const TokenParams = Type.Object({ token: Type.String({ maxLength: 128 }) }, { additionalProperties: false });
 const PdfQuery = Type.Object(
   { lang: Type.Optional(Type.Union([Type.Literal('fr'), Type.Literal('en')])) },
   { additionalProperties: false },
@@ -317,47 +317,5 @@ export function registerReportRoutes(
     },
   );
 
-  // Public: the token is the right (256 random bits, compared by its hash). Every use is audited.
-  app.get<{ Params: Static<typeof TokenParams> }>(
-    '/r/:token',
-    { schema: { params: TokenParams }, config: { access: 'public' } },
-    async (req, reply) => {
-      const use = await useReportLink(store, req.params.token, new Date());
-      const who = use.link ? `link:${use.link.audience}` : 'link:?';
-      if (!use.ok) {
-        tc.relay.recordAudit({
-          actor: who,
-          actorRole: 'anonymous',
-          action: 'report-link-refused',
-          detail: `${use.reason} link, from ${req.ip}`,
-        });
-        const code = use.reason === 'expired' ? 410 : 404;
-        const message =
-          use.reason === 'expired' ? `this link expired on ${use.link?.expiresAt}: ask for a new one` : 'no report at this link';
-        return reply
-          .code(code)
-          .header('cache-control', 'no-store')
-          .send({ statusCode: code, error: code === 410 ? 'Gone' : 'Not Found', message });
-      }
-      const { version } = use;
-      const act = await store.getTeleconsultation(version.sessionId);
-      if (act === null) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'no report at this link' });
-      const patient = await store.getPatient(version.patientId);
-      const pdf = await renderReportPdf({ version, act, patient, lang: 'fr', timeZone: deps.timeZone ?? 'Europe/Paris', fonts });
-      tc.relay.recordAudit({
-        actor: who,
-        actorRole: 'anonymous',
-        action: 'report-link-download',
-        sessionId: version.sessionId,
-        patientId: version.patientId,
-        detail: `report version ${version.version}${use.link.recipient ? ` for ${use.link.recipient}` : ''}, from ${req.ip}`.slice(0, 512),
-      });
-      return reply
-        .type('application/pdf')
-        .header('cache-control', 'no-store')
-        .header('referrer-policy', 'no-referrer')
-        .header('content-disposition', `inline; filename="compte-rendu-v${version.version}.pdf"`)
-        .send(pdf);
-    },
-  );
+  registerReportLinkRoutes(app, deps, tc, fonts);
 }

@@ -1,15 +1,19 @@
 /**
- * The report to the referring GP, whole cloud (embedded broker, SQLite, a cart over MQTT, the
- * specialist's socket) with its outbox sending to a real SMTP server: signing sends the GP an
- * e-mail with a download link and nothing of the report (no conclusion, no patient name); the link
- * downloads the PDF, which names the patient; the download is an audit line naming the GP; a
- * correction, once signed, sends a new link to the new version. A patient with no GP gets none.
+ * The signed report's links, whole cloud (embedded broker, SQLite, a cart over MQTT, the specialist's
+ * socket) with its outbox sending to a real SMTP server and to a stand-in of the SMS provider's API:
+ * signing sends the GP an e-mail with a download link and nothing of the report (no conclusion, no
+ * patient name); the link downloads the PDF, which names the patient; the download is an audit line
+ * naming the GP; a correction, once signed, sends a new link to the new version. A patient with no GP
+ * gets none. The patient with a contact of their own gets a link by e-mail and by SMS, which opens a
+ * page asking their date of birth: the right one answers the PDF, wrong ones are counted and the fifth
+ * locks the link.
  */
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BrevoStandIn, startBrevoStandIn } from '../../cloud/src/testing/brevo-stand-in.js';
 import { type SmtpSink, startSmtpSink } from '../../cloud/src/testing/smtp-sink.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultCloud, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
@@ -40,6 +44,7 @@ const CONTENT = {
 
 let c: ConsultCloud;
 let sink: SmtpSink;
+let brevo: BrevoStandIn;
 let cart: TestCart;
 let page: PageSocket;
 let cookie = '';
@@ -72,6 +77,8 @@ const toOf = (m: ParsedMail) => (m.to && 'value' in m.to ? m.to.value[0]?.addres
 
 beforeAll(async () => {
   sink = await startSmtpSink();
+  brevo = await startBrevoStandIn('key');
+  process.env.TEST_BREVO_KEY = 'key';
   c = await startConsultCloud({
     patients: [
       {
@@ -84,8 +91,20 @@ beforeAll(async () => {
         referringGp: { name: 'Dr Paul Médecin', email: 'paul.medecin@example.org' },
       },
       { id: 'p-002', family: 'Petit', given: 'Louis', gateways: ['cart-1'], localId: 'r13' },
+      {
+        id: 'p-003',
+        family: 'Durand',
+        given: 'Rose',
+        birthDate: '1944-07-14',
+        gateways: ['cart-1'],
+        localId: 'r14',
+        telecom: { email: 'rose.durand@example.org', phone: '+33698765432' },
+      },
     ],
-    outbox: { email: { host: '127.0.0.1', port: sink.port, tls: 'none', from: 'cr@telecart.example' } },
+    outbox: {
+      email: { host: '127.0.0.1', port: sink.port, tls: 'none', from: 'cr@telecart.example' },
+      sms: { provider: 'brevo', apiKeyEnv: 'TEST_BREVO_KEY', sender: 'Telecart', url: brevo.url, timeoutSeconds: 5 },
+    },
   });
   cookie = await login(c.cloud.httpUrl, 'dr-roux', PASSWORDS['dr-roux']);
   cart = await TestCart.connect(c.cloud.mqttUrl, 'cart-1');
@@ -96,6 +115,7 @@ afterAll(async () => {
   await cart?.close();
   await c?.stop();
   await sink?.close();
+  await brevo?.close();
 });
 
 describe('the signed report to the referring GP', () => {
@@ -201,4 +221,83 @@ describe('the signed report to the referring GP', () => {
     expect(mails.slice(2).map(toOf).sort()).toEqual(['claire.neuve@example.org', 'louis.autre@example.org']);
     expect(mails.slice(2).find((m) => toOf(m) === 'claire.neuve@example.org')?.text).toContain('Bonjour Dr Claire Neuve,');
   }, 90_000);
+});
+
+describe('the signed report to the patient', () => {
+  const form = (link: string, body: string) =>
+    fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+
+  it('sends a link by e-mail and by SMS; it opens on the date of birth, counts wrong ones and locks at the fifth', async () => {
+    const before = sink.received.length;
+    const sid = await act('r14');
+    expect((await call(sid, 'POST', '', { content: CONTENT })).status).toBe(201);
+    expect((await call(sid, 'POST', '/1/sign')).status).toBe(200);
+
+    const mails = await sink.waitFor(before + 1, 20_000);
+    const mail = mails.find((m) => toOf(m) === 'rose.durand@example.org');
+    if (!mail) throw new Error('no mail to the patient');
+    expect(mail.subject).toBe('[Telecart] Votre compte-rendu de téléconsultation');
+    expect(mail.text).toContain('votre date de naissance vous sera demandée');
+    for (const secret of [CONCLUSION, 'Furosémide', 'Dyspnée']) expect(mail.text ?? '', secret).not.toContain(secret);
+    const sms = await waitFor(() => brevo.requests.find((r) => (r.body as { recipient?: string }).recipient === '33698765432'));
+    const smsText = String((sms.body as { content?: unknown }).content);
+    expect(smsText).toMatch(/^Telecart : votre compte-rendu de téléconsultation \(version 1\) est disponible jusqu’au /);
+    const smsLink = /(http:\/\/\S+\/r\/[A-Za-z0-9_-]{43})$/.exec(smsText)?.[1];
+    if (!smsLink) throw new Error(`no link in the SMS ${smsText}`);
+    const link = linkOf(mail);
+    expect(smsLink).not.toBe(link);
+
+    // The link alone opens no document: a page asks the date of birth, and posts it here.
+    const page = await fetch(link);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(page.headers.get('content-security-policy')).toContain("form-action 'self'");
+    const html = await page.text();
+    expect(html).toContain('<form method="post">');
+    expect(html).toContain('name="birthDate"');
+    expect(html).not.toContain('Durand');
+
+    // A wrong date is counted; a malformed one is asked again, not counted; the right one answers the PDF.
+    const wrong = await form(link, 'birthDate=1950-01-01');
+    expect(wrong.status).toBe(403);
+    expect(await wrong.text()).toContain('Encore 4 essai(s)');
+    expect((await form(link, 'birthDate=14%2F07%2F1944')).status).toBe(400);
+    const right = await form(link, 'birthDate=1944-07-14');
+    expect(right.status).toBe(200);
+    expect(right.headers.get('content-type')).toBe('application/pdf');
+    const text = await pdftotext(Buffer.from(await right.arrayBuffer()));
+    expect(text).toContain('Patient : DURAND Rose');
+    expect(text).toContain(CONCLUSION);
+    const lines = await waitFor(async () => {
+      const all = await c.cloud.store.listAudit({ sessionId: sid });
+      return all.some((e) => e.action === 'report-link-download') ? all : undefined;
+    });
+    expect(lines.filter((e) => e.action === 'report-patient-link').map((e) => e.detail)).toEqual([
+      expect.stringMatching(/^report version 1 link for the patient rose\.durand@example\.org, until /),
+      expect.stringMatching(/^report version 1 link for the patient \+33698765432 \(SMS\), until /),
+    ]);
+    expect(lines.find((e) => e.action === 'report-link-download')).toMatchObject({ actor: 'link:patient', patientId: 'p-003' });
+    expect(lines.find((e) => e.action === 'report-link-refused')?.detail).toMatch(
+      /^report version 1: wrong date of birth \(4 left\), from /,
+    );
+
+    // The SMS's link: five wrong dates lock it for good, the right one included afterwards.
+    for (const left of [4, 3, 2, 1])
+      expect(await (await form(smsLink, 'birthDate=2000-02-02')).text()).toContain(`Encore ${left} essai(s)`);
+    const fifth = await form(smsLink, 'birthDate=2000-02-02');
+    expect(fifth.status).toBe(423);
+    expect(await fifth.text()).toContain('Ce lien est bloqué');
+    expect((await form(smsLink, 'birthDate=1944-07-14')).status).toBe(423);
+    expect((await fetch(smsLink)).status).toBe(423);
+    // The e-mail's link is not locked by the other's guesses.
+    expect((await form(link, 'birthDate=1944-07-14')).status).toBe(200);
+  }, 60_000);
+
+  it('refuses a date of birth posted to a GP’s link (405), which opens with GET', async () => {
+    const gpMail = sink.received.find((m) => toOf(m) === 'paul.medecin@example.org' || toOf(m) === 'claire.neuve@example.org');
+    if (!gpMail) throw new Error('no GP mail');
+    const res = await form(linkOf(gpMail), 'birthDate=1938-04-02');
+    expect(res.status).toBe(405);
+    expect((await fetch(linkOf(gpMail))).headers.get('content-type')).toBe('application/pdf');
+  });
 });
