@@ -10,13 +10,15 @@ import { rmSync } from 'node:fs';
 import type { AuditEvent } from '@telecart/cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConfirmed } from '../../cloud/src/teleconsult/identity-check.js';
-import { type BrevoStandIn, startBrevoStandIn } from '../../cloud/src/testing/brevo-stand-in.js';
-import { type SmtpSink, startSmtpSink } from '../../cloud/src/testing/smtp-sink.js';
+import type { BrevoStandIn } from '../../cloud/src/testing/brevo-stand-in.js';
+import type { SmtpSink } from '../../cloud/src/testing/smtp-sink.js';
+import { type MessageSinks, startMessageSinks } from './message-sinks.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
 let c: ConsultCloud;
 let sink: SmtpSink;
 let brevo: BrevoStandIn;
+let sinks: MessageSinks;
 let blanc: string;
 
 const inMinutes = (m: number) => new Date(Date.now() + m * 60_000).toISOString();
@@ -66,9 +68,8 @@ function call(l: { link: URL; cookie: string }, path: '' | '/code', body?: unkno
 }
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  brevo = await startBrevoStandIn('key');
-  process.env.TEST_BREVO_KEY = 'key';
+  sinks = await startMessageSinks('rdv@telecart.example');
+  ({ sink, brevo } = sinks);
   c = await startConsultCloud({
     patients: [
       {
@@ -80,17 +81,13 @@ beforeAll(async () => {
         telecom: { email: 'jeanne@example.org', phone: '+33612345678' },
       },
     ],
-    outbox: {
-      email: { host: '127.0.0.1', port: sink.port, tls: 'none', from: 'rdv@telecart.example' },
-      sms: { provider: 'brevo', apiKeyEnv: 'TEST_BREVO_KEY', sender: 'Telecart', url: brevo.url, timeoutSeconds: 5 },
-    },
+    outbox: sinks.outbox,
   });
   blanc = await login(c.cloud.httpUrl, 'dr-blanc', PASSWORDS['dr-blanc']);
 });
 afterAll(async () => {
   await c?.stop();
-  await sink?.close();
-  await brevo?.close();
+  await sinks?.close();
   if (c) rmSync(c.dir, { recursive: true, force: true });
 });
 

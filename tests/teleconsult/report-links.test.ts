@@ -13,9 +13,10 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BrevoStandIn, startBrevoStandIn } from '../../cloud/src/testing/brevo-stand-in.js';
-import { type SmtpSink, startSmtpSink } from '../../cloud/src/testing/smtp-sink.js';
+import type { BrevoStandIn } from '../../cloud/src/testing/brevo-stand-in.js';
+import type { SmtpSink } from '../../cloud/src/testing/smtp-sink.js';
 import { waitFor } from '../support/wait.js';
+import { type MessageSinks, startMessageSinks } from './message-sinks.js';
 import { type ConsultCloud, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
 
 /** The FHIR R4 JSON schema (hl7.org/fhir/R4/fhir.schema.json), as packaged with its validator. */
@@ -45,6 +46,7 @@ const CONTENT = {
 let c: ConsultCloud;
 let sink: SmtpSink;
 let brevo: BrevoStandIn;
+let sinks: MessageSinks;
 let cart: TestCart;
 let page: PageSocket;
 let cookie = '';
@@ -76,9 +78,8 @@ const linkOf = (m: ParsedMail) => {
 const toOf = (m: ParsedMail) => (m.to && 'value' in m.to ? m.to.value[0]?.address : undefined);
 
 beforeAll(async () => {
-  sink = await startSmtpSink();
-  brevo = await startBrevoStandIn('key');
-  process.env.TEST_BREVO_KEY = 'key';
+  sinks = await startMessageSinks('cr@telecart.example');
+  ({ sink, brevo } = sinks);
   c = await startConsultCloud({
     patients: [
       {
@@ -101,10 +102,7 @@ beforeAll(async () => {
         telecom: { email: 'rose.durand@example.org', phone: '+33698765432' },
       },
     ],
-    outbox: {
-      email: { host: '127.0.0.1', port: sink.port, tls: 'none', from: 'cr@telecart.example' },
-      sms: { provider: 'brevo', apiKeyEnv: 'TEST_BREVO_KEY', sender: 'Telecart', url: brevo.url, timeoutSeconds: 5 },
-    },
+    outbox: sinks.outbox,
   });
   cookie = await login(c.cloud.httpUrl, 'dr-roux', PASSWORDS['dr-roux']);
   cart = await TestCart.connect(c.cloud.mqttUrl, 'cart-1');
@@ -114,8 +112,7 @@ afterAll(async () => {
   await page?.close();
   await cart?.close();
   await c?.stop();
-  await sink?.close();
-  await brevo?.close();
+  await sinks?.close();
 });
 
 describe('the signed report to the referring GP', () => {
