@@ -301,6 +301,8 @@ describe('guests’ media signaling with the forwarding unit', () => {
     await back.next((m) => m.type === 'admitted');
     expect(await back.next((m) => m.type === 'unit-ready')).toMatchObject({ iceServers: expect.any(Array) });
 
+    // The page's direct peer with the patient came up (as home-call.ts says it): the act is finalised at the hang-up.
+    doctor.send({ type: 'home-media-up', sessionId: l.id });
     doctor.send({ type: 'hangup', sessionId: l.id });
     expect(await doctor.next((m) => m.type === 'unit-closed' && m.sessionId === l.id)).toEqual({
       type: 'unit-closed',

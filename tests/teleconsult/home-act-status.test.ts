@@ -92,7 +92,7 @@ async function inProgress(doctor: PageSocket, minutesAhead: number) {
 async function homeAudit(id: string): Promise<[string, string, string | null][]> {
   await c.cloud.teleconsult.relay.flush();
   return (await c.cloud.store.listAudit({ limit: 5000 }))
-    .filter((e) => e.sessionId === id && ['waiting', 'join', 'end', 'timeout'].includes(e.action))
+    .filter((e) => e.sessionId === id && ['waiting', 'join', 'connected', 'end', 'timeout'].includes(e.action))
     .map((e) => [e.action, e.actor, e.detail]);
 }
 
@@ -128,11 +128,19 @@ describe('the home act’s status', () => {
     const admittedAt = clock.now().toISOString();
     doctor.send({ type: 'admit', sessionId: l.id, participantId });
     await statusBecomes(l.id, 'in-progress');
-    expect(await act(l.id)).toMatchObject({ specialistId: 'dr-blanc', joinedAt: admittedAt, connectedAt: admittedAt });
+    // Admitted, the media not up yet: the act has started, its duration has not.
+    expect(await act(l.id)).toMatchObject({ specialistId: 'dr-blanc', joinedAt: admittedAt, connectedAt: null });
     const live = await fhir(`Encounter/${l.id}`);
     expect(live).toMatchObject({ status: 'in-progress', class: { code: 'VR' }, appointment: [{ reference: `Appointment/${l.id}` }] });
 
-    clock.advance(12 * MIN + 30_000);
+    // The page's peer with the patient comes up 20 s later: the duration counts from then (a second report changes nothing).
+    clock.advance(20_000);
+    const upAt = clock.now().toISOString();
+    doctor.send({ type: 'home-media-up', sessionId: l.id });
+    await until(async () => ((await act(l.id)).connectedAt === upAt ? true : undefined));
+    clock.advance(1000);
+    doctor.send({ type: 'home-media-up', sessionId: l.id });
+    clock.advance(12 * MIN + 29_000);
     doctor.send({ type: 'hangup', sessionId: l.id });
     expect(await p.next((m) => m.type === 'ended')).toEqual({ type: 'ended', status: 'completed' });
     await p.closed;
@@ -142,6 +150,7 @@ describe('the home act’s status', () => {
     expect(await homeAudit(l.id)).toEqual([
       ['waiting', 'link:patient', 'home act → waiting'],
       ['join', 'dr-blanc', 'home act → in-progress'],
+      ['connected', 'dr-blanc', 'home act: the conversation with the patient is up'],
       ['end', 'dr-blanc', 'home act → completed (hangup-specialist)'],
     ]);
 
@@ -157,9 +166,26 @@ describe('the home act’s status', () => {
       class: { code: 'VR' },
       subject: { reference: 'Patient/p-home' },
       length: { value: 750, unit: 's' },
-      period: { start: admittedAt, end: done.endedAt },
+      period: { start: upAt, end: done.endedAt },
       appointment: [{ reference: `Appointment/${l.id}` }],
     });
+    await doctor.close();
+  });
+
+  it('ends not done when the specialist hangs up a call whose media never came up; another page may not say they did', async () => {
+    const doctor = await PageSocket.open(c.cloud.httpUrl, blanc);
+    const { l, p } = await inProgress(doctor, 540);
+    // Only the act's joined specialist says its media are up: another's page is refused, and nothing changes.
+    const roux = await PageSocket.open(c.cloud.httpUrl, await login(c.cloud.httpUrl, 'dr-roux', PASSWORDS['dr-roux']));
+    roux.send({ type: 'home-media-up', sessionId: l.id });
+    expect(await roux.next((m) => m.type === 'error')).toEqual({ type: 'error', message: `no active session ${l.id}`, sessionId: l.id });
+    clock.advance(3 * MIN);
+    doctor.send({ type: 'hangup', sessionId: l.id });
+    expect(await p.next((m) => m.type === 'ended')).toEqual({ type: 'ended', status: 'not-done' });
+    await statusBecomes(l.id, 'not-done');
+    expect(await act(l.id)).toMatchObject({ outcome: 'hangup-specialist', connectedAt: null, durationMs: null });
+    expect((await homeAudit(l.id)).at(-1)).toEqual(['end', 'dr-blanc', 'home act → not-done (hangup-specialist)']);
+    await roux.close();
     await doctor.close();
   });
 

@@ -199,7 +199,7 @@ describe.skipIf(skipReason !== null || !inside)('the home act’s conversation, 
   }, 120_000);
 
   it('once let in, both pages see and hear each other; each side’s mute is shown on the other', async () => {
-    const { page: patient } = await patientWaiting(240);
+    const { page: patient, id } = await patientWaiting(240);
     await specialist.locator('#participants-list button[data-action="admit"]').click();
     await patient.waitForFunction(() => document.body.dataset.step === 'admitted');
     expect(await patient.textContent('#waiting-text')).toBe('Dr Marc Blanc vous a fait entrer dans la consultation.');
@@ -215,6 +215,12 @@ describe.skipIf(skipReason !== null || !inside)('the home act’s conversation, 
 
     await waitFor(async () => (await callStats(specialist)).state === 'connected', { timeoutMs: 30_000, what: 'specialist’s peer' });
     await waitFor(async () => (await callStats(patient)).state === 'connected', { timeoutMs: 30_000, what: 'patient’s peer' });
+    // The page told the cloud its peer is up: the act's duration counts from then.
+    const act = await waitFor(async () => {
+      const a = await c.cloud.store.getTeleconsultation(id);
+      return a?.connectedAt ? a : undefined;
+    });
+    expect(Date.parse(act.connectedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(act.joinedAt ?? ''));
     await grows(specialist, 'framesDecoded', 'the patient’s camera frames at the specialist');
     await grows(specialist, 'audioEnergy', 'the patient’s voice at the specialist');
     await grows(patient, 'framesDecoded', 'the specialist’s camera frames at the patient');

@@ -4,9 +4,10 @@
  * (docs/teleconsultation.md, « The home act's status »):
  *
  *   scheduled ──patient enters the waiting room (identity confirmed)──▶ waiting
- *   waiting   ──the act's specialist admits them──▶ in-progress (joinedAt = connectedAt = admission)
+ *   waiting   ──the act's specialist admits them──▶ in-progress (joinedAt = admission)
  *   waiting   ──nobody admitted them by the waiting deadline──▶ not-done (no-join-timeout)
- *   in-progress ──the specialist's « Raccrocher »──▶ completed (hangup-specialist)
+ *   in-progress: the specialist's page says its peer with the patient is up ─▶ connectedAt (once; the duration counts from it)
+ *   in-progress ──the specialist's « Raccrocher »──▶ completed (hangup-specialist), or not-done when the media never came up
  *   in-progress ──patient and specialist both gone, neither back within rejoinGraceSeconds──▶ not-done (technical-failure)
  *
  * Every move goes through the status machine (transition()), is written on the act's row and is an
@@ -17,7 +18,7 @@ import type { Logger } from 'pino';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { AuditEventInput, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import type { Specialist } from './specialists.js';
-import { isFinal, transition } from './status-machine.js';
+import { endStatus, isFinal, transition } from './status-machine.js';
 
 /** The reason of a home act that ended because both sides went and neither came back (as appointments close it). */
 export const TECHNICAL_FAILURE = 'technical-failure';
@@ -121,10 +122,44 @@ export class HomeActs {
       const h = this.acts.get(sessionId);
       if (h?.rec.status !== 'waiting') return;
       const t = this.o.now().toISOString();
-      // No cart reports the media up: the admission is when the conversation starts (the act's duration counts from it).
-      h.rec = { ...h.rec, specialistId: by.id, specialistName: by.name, joinedAt: t, connectedAt: t };
+      // The media are up only when the specialist's page says so (mediaUp): no cart reports them for a home act.
+      h.rec = { ...h.rec, specialistId: by.id, specialistName: by.name, joinedAt: t, connectedAt: null };
       this.move(h, 'in-progress', null, { actor: by.id, actorRole: by.role, action: 'join' });
     });
+  }
+
+  /**
+   * The joined specialist's page has its peer connection with the patient up: the first time, the act's
+   * media started (connectedAt: its duration counts from here, and a hang-up finalises it). Later ones
+   * (a renegotiation, a reload) change nothing. An error message when it is not theirs to say.
+   */
+  async mediaUp(sessionId: string, by: Specialist): Promise<string | null> {
+    let refused: string | null = null;
+    await this.serial(sessionId, async () => {
+      const h = this.acts.get(sessionId);
+      if (h?.rec.status !== 'in-progress' || h.rec.specialistId !== by.id) {
+        refused = `no active session ${sessionId}`;
+        return;
+      }
+      if (h.rec.connectedAt !== null) return;
+      const now = this.o.now();
+      h.rec = { ...h.rec, connectedAt: now.toISOString(), updatedAt: now.toISOString() };
+      const rec = { ...h.rec };
+      this.o.write(() => this.o.store.upsertTeleconsultation(rec));
+      this.o.audit(
+        {
+          actor: by.id,
+          actorRole: by.role,
+          action: 'connected',
+          sessionId: rec.sessionId,
+          gatewayId: rec.gatewayId,
+          patientId: rec.patientId,
+          detail: 'home act: the conversation with the patient is up',
+        },
+        now,
+      );
+    });
+    return refused;
   }
 
   /** « Raccrocher » on the joined specialist's page; an error message when it is not theirs to end. */
@@ -136,7 +171,8 @@ export class HomeActs {
         refused = `no active session ${sessionId}`;
         return;
       }
-      this.move(h, 'completed', 'hangup-specialist', { actor: by.id, actorRole: by.role, action: 'end' });
+      // As a cart's act: finalised only if its media ever came up (a hang-up of a call that never worked is not billed).
+      this.move(h, endStatus(h.rec.connectedAt !== null), 'hangup-specialist', { actor: by.id, actorRole: by.role, action: 'end' });
     });
     return refused;
   }

@@ -858,6 +858,12 @@ export class TeleconsultRelay {
       });
       return;
     }
+    if (msg.type === 'home-media-up') {
+      void this.homeActs.mediaUp(msg.sessionId, peer.specialist).then((refused) => {
+        if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);
+      });
+      return;
+    }
     if (msg.type === 'participant-signal') {
       const refused = this.participantSignals.fromPage(peer, msg);
       if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);

@@ -58,6 +58,12 @@ export const BrowserMessage = Type.Union(
       { additionalProperties: false },
     ),
     /**
+     * The page's peer connection with the home patient is up (home-call.ts): the act's media started, so
+     * its duration counts from now and a hang-up finalises it; an act whose media never came up ends not
+     * done. The joined specialist's page only; any later one changes nothing.
+     */
+    Type.Object({ type: Type.Literal('home-media-up'), sessionId: Uuid }, { additionalProperties: false }),
+    /**
      * The page's one peer connection with the act's room on the forwarding unit (unit-signaling.ts),
      * once it admitted a guest: its offer (microphone, camera, a receive slot per other participant)
      * and its candidates. The page that admitted the act's guests only.

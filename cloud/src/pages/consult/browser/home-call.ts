@@ -6,7 +6,8 @@
  * each time: the answer and candidates of a replaced peer are dropped). The patient's face and voice
  * play in #home-call-video, with their mute and camera state; the same mute / camera-off buttons as
  * the cart's conversation (conversation.ts), and « Raccrocher » ends the act (`hangup`: completed; the
- * patient's page is told it is over).
+ * patient's page is told it is over). The peer up tells the cloud (`home-media-up`): an act whose media
+ * never came up ends not done.
  */
 import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
 import { t } from './i18n.js';
@@ -72,6 +73,8 @@ async function offer(c: HomeCall): Promise<void> {
     },
     onState: (s) => {
       byId('home-call').dataset.state = s;
+      // The act's media are up: its duration counts from here (the cloud keeps the first one).
+      if (s === 'connected' && call === c) send({ type: 'home-media-up', sessionId: c.sessionId });
     },
     onError: (message) => {
       note = message;

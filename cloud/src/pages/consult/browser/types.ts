@@ -76,6 +76,7 @@ export type BrowserMessage =
   | { type: 'answer'; sessionId: string; sdp: string }
   | { type: 'ice'; sessionId: string; candidate: { candidate: string; sdpMid: string | null; sdpMLineIndex: number | null } }
   | { type: 'hangup'; sessionId: string }
+  | { type: 'home-media-up'; sessionId: string }
   | { type: 'convo'; sessionId: string; signal: Exclude<ConvoSignal, { kind: 'offer' }> }
   | { type: 'admit' | 'refuse'; sessionId: string; participantId: string }
   | { type: 'participant-signal'; sessionId: string; participantId: string; signal: Exclude<ConvoSignal, { kind: 'ready' | 'answer' }> }
