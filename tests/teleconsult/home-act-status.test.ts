@@ -235,15 +235,14 @@ describe('the home act’s status', () => {
     p.ws.close();
     await doctor.close();
     await until(() => (clock.pending() > armed ? true : undefined));
-    const goneAt = clock.now().toISOString();
-    // One side back within the window: the act goes on.
+    // The specialist's page back within the window: the act goes on, past it.
     clock.advance(grace / 2);
-    const back = await patient(l);
-    await back.next((m) => m.type === 'admitted');
+    const again = await PageSocket.open(c.cloud.httpUrl, blanc);
+    await until(async () => (clock.pending() === armed ? true : undefined));
     clock.advance(grace);
     expect((await act(l.id)).status).toBe('in-progress');
     const armedAgain = clock.pending();
-    back.ws.close();
+    await again.close();
     await until(() => (clock.pending() > armedAgain ? true : undefined));
     const goneAgainAt = clock.now().toISOString();
     clock.advance(grace - 1000);
@@ -251,9 +250,31 @@ describe('the home act’s status', () => {
     clock.advance(1000);
     await statusBecomes(l.id, 'not-done');
     expect(await act(l.id)).toMatchObject({ outcome: 'technical-failure', endedAt: goneAgainAt });
-    expect(goneAgainAt > goneAt).toBe(true);
     expect((await homeAudit(l.id)).at(-1)).toEqual(['end', 'cloud', 'home act → not-done (technical-failure)']);
     expect((await fhir(`Appointment/${l.id}`)).status).toBe('cancelled');
+  });
+
+  it('ends when the specialist does not come back within the window, even with the patient still there (specialist-lost)', async () => {
+    const doctor = await PageSocket.open(c.cloud.httpUrl, blanc);
+    const { l, p } = await inProgress(doctor, 450);
+    const grace = c.cloud.teleconsult.config.rejoinGraceSeconds * 1000;
+    clock.advance(5000);
+    const upAt = clock.now().toISOString();
+    doctor.send({ type: 'home-media-up', sessionId: l.id });
+    await until(async () => ((await act(l.id)).connectedAt === upAt ? true : undefined));
+    clock.advance(4 * MIN);
+    const armed = clock.pending();
+    await doctor.close();
+    await until(() => (clock.pending() > armed ? true : undefined));
+    const goneAt = clock.now().toISOString();
+    // The patient's page stays; the specialist's does not come back.
+    clock.advance(grace - 1000);
+    expect((await act(l.id)).status).toBe('in-progress');
+    clock.advance(1000);
+    expect(await p.next((m) => m.type === 'ended')).toEqual({ type: 'ended', status: 'completed' });
+    await statusBecomes(l.id, 'completed');
+    expect(await act(l.id)).toMatchObject({ outcome: 'specialist-lost', endedAt: goneAt, durationMs: 4 * MIN });
+    expect((await homeAudit(l.id)).at(-1)).toEqual(['end', 'cloud', 'home act → completed (specialist-lost)']);
   });
 
   it('is left waiting by the no-show sweep, and ends not done when nobody admits the patient in time', async () => {

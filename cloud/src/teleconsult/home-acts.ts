@@ -8,7 +8,8 @@
  *   waiting   ──nobody admitted them by the waiting deadline──▶ not-done (no-join-timeout)
  *   in-progress: the specialist's page says its peer with the patient is up ─▶ connectedAt (once; the duration counts from it)
  *   in-progress ──the specialist's « Raccrocher »──▶ completed (hangup-specialist), or not-done when the media never came up
- *   in-progress ──patient and specialist both gone, neither back within rejoinGraceSeconds──▶ not-done (technical-failure)
+ *   in-progress ──the specialist gone, not back within rejoinGraceSeconds──▶ not-done (technical-failure) when the patient is gone too,
+ *                 else completed / not-done (specialist-lost), as a cart's act
  *
  * Every move goes through the status machine (transition()), is written on the act's row and is an
  * audit line, in the relay's write order. Pure of transports: presence, timers and the clock are injected.
@@ -60,9 +61,14 @@ export interface HomeActsOptions {
 interface Home {
   rec: TeleconsultationRecord;
   cancel?: () => void;
-  /** When both sides went (the end time of a technical failure). */
-  goneAt?: Date;
+  /** When the joined specialist's last page went: the rejoin window runs from here. */
+  specialistGoneAt?: Date;
+  /** When both sides were gone (the end time of a technical failure). */
+  bothGoneAt?: Date;
 }
+
+/** A specialist's page gone beyond the window with the patient still there: the cart acts' outcome. */
+export const SPECIALIST_LOST = 'specialist-lost';
 
 export class HomeActs {
   private readonly acts = new Map<string, Home>();
@@ -124,6 +130,9 @@ export class HomeActs {
       const t = this.o.now().toISOString();
       // The media are up only when the specialist's page says so (mediaUp): no cart reports them for a home act.
       h.rec = { ...h.rec, specialistId: by.id, specialistName: by.name, joinedAt: t, connectedAt: null };
+      // Let in: the waiting deadline no longer applies.
+      h.cancel?.();
+      h.cancel = undefined;
       this.move(h, 'in-progress', null, { actor: by.id, actorRole: by.role, action: 'join' });
     });
   }
@@ -177,21 +186,29 @@ export class HomeActs {
     return refused;
   }
 
-  /** Someone came or went (a participant's socket, a specialist's page): the failure window opens or closes. */
+  /**
+   * Someone came or went (a participant's socket, a specialist's page). The joined specialist gone opens
+   * the rejoin window (as for a cart's act); back, it closes. The patient alone gone changes nothing:
+   * the specialist may wait for them or hang up.
+   */
   presenceChanged(sessionId: string): void {
     const h = this.acts.get(sessionId);
     if (h?.rec.status !== 'in-progress') return;
     const p = this.o.presence(sessionId, h.rec.specialistId);
-    if (p.patient || p.specialist) {
-      if (h.goneAt) {
+    if (p.specialist) {
+      if (h.specialistGoneAt) {
         h.cancel?.();
         h.cancel = undefined;
-        h.goneAt = undefined;
+        h.specialistGoneAt = undefined;
+        h.bothGoneAt = undefined;
       }
       return;
     }
-    if (h.goneAt) return;
-    this.armGone(h, this.o.now());
+    const now = this.o.now();
+    if (!p.patient) h.bothGoneAt ??= now;
+    else h.bothGoneAt = undefined;
+    if (h.specialistGoneAt) return;
+    this.armGone(h, now);
   }
 
   /** Every followed act's presence again (a page opened or closed). */
@@ -208,7 +225,11 @@ export class HomeActs {
     const h: Home = { rec };
     this.acts.set(rec.sessionId, h);
     if (rec.status === 'waiting') this.armWaiting(h, new Date(rec.updatedAt));
-    else this.armGone(h, this.o.now());
+    else {
+      // Nobody's socket survived the restart: both sides are away from now.
+      h.bothGoneAt = this.o.now();
+      this.armGone(h, h.bothGoneAt);
+    }
   }
 
   stop(): void {
@@ -227,16 +248,30 @@ export class HomeActs {
     });
   }
 
+  /**
+   * The joined specialist went at `at`: unless one of their pages is back within the window, the act
+   * ends then — not done (technical-failure) when the patient is gone too (at when the last went), else
+   * as a cart's act whose specialist did not come back (specialist-lost: finalised if its media came
+   * up, at when the specialist went).
+   */
   private armGone(h: Home, at: Date): void {
-    h.goneAt = at;
+    h.specialistGoneAt = at;
     h.cancel?.();
     h.cancel = this.after(this.o.graceSeconds * 1000, () => {
       void this.serial(h.rec.sessionId, async () => {
-        if (h.rec.status !== 'in-progress' || !h.goneAt) return;
+        const gone = h.specialistGoneAt;
+        if (h.rec.status !== 'in-progress' || !gone) return;
         const p = this.o.presence(h.rec.sessionId, h.rec.specialistId);
-        if (p.patient || p.specialist) return;
-        // The act stopped when the last side went, not when the cloud gave up waiting.
-        this.move(h, 'not-done', TECHNICAL_FAILURE, { actor: 'cloud', actorRole: 'system', action: 'end' }, h.goneAt);
+        if (p.specialist) return;
+        const by = { actor: 'cloud', actorRole: 'system', action: 'end' } as const;
+        // The act stopped when the side(s) went, not when the cloud gave up waiting.
+        if (!p.patient) {
+          this.move(h, 'not-done', TECHNICAL_FAILURE, by, h.bothGoneAt ?? gone);
+          return;
+        }
+        const connectedAt = h.rec.connectedAt === null ? null : Date.parse(h.rec.connectedAt);
+        const endedAt = connectedAt === null || gone.getTime() >= connectedAt ? gone : undefined;
+        this.move(h, endStatus(connectedAt !== null), SPECIALIST_LOST, by, endedAt);
       });
     });
   }
