@@ -36,7 +36,7 @@ import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
 import { expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, rerunInNamespace } from '../support/netns-media.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
-import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
+import { CAPTURE_PEER, receives, tileOf, unitStats, uplinkBytes } from './page-media.js';
 import { participantSocket } from './participant-support.js';
 import { startRoomRestartCloud } from './room-restart-support.js';
 import { PASSWORDS, PATIENT_CONSENT } from './support.js';
@@ -224,6 +224,7 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
     await waitFor(async () => (await events(first)).some((e) => e.action === 'guest-removed'), { what: 'the removal stored' });
 
     // The crash: both pages say they reconnect.
+    const killedAt = performance.now();
     await first.kill('SIGKILL');
     await guest.waitForFunction(() => document.body.dataset.step === 'reconnecting');
     expect(await guest.locator('#waiting-text').textContent()).toBe(RECONNECTING);
@@ -234,6 +235,9 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
     expect(await nurse.locator('#convo').getAttribute('data-via')).toBe('direct');
     await expect.poll(() => specialist.locator('#convo').getAttribute('data-via')).toBe('direct');
     expect(await specialist.locator('#convo-video').evaluate((v: HTMLVideoElement) => [v.hidden, v.muted])).toEqual([false, false]);
+    const direct0 = (await uplinkBytes(nurse)).direct;
+    await expect.poll(async () => (await uplinkBytes(nurse)).direct, { timeout: 15_000 }).toBeGreaterThan(direct0);
+    const directAfterMs = performance.now() - killedAt;
 
     const second = await folder.start();
     cloud = second;
@@ -247,7 +251,7 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
     ]);
     const s = (x: { ms: number }) => `${(x.ms / 1000).toFixed(1)} s`;
     console.log(
-      `room-restart: cloud ready → decoding again: guest from the specialist ${s(atGuest)}, guest from the cart ${s(atGuestCart)}, specialist from the guest ${s(atSpecialist)}, cart from the guest ${s(atCart)}, specialist from the cart ${s(atSpecialistCart)} (load ${loadavg()[0]?.toFixed(1)})`,
+      `room-restart: cloud ready → decoding again: guest from the specialist ${s(atGuest)}, guest from the cart ${s(atGuestCart)}, specialist from the guest ${s(atSpecialist)}, cart from the guest ${s(atCart)}, specialist from the cart ${s(atSpecialistCart)}; the cart sending on its direct conversation again ${(directAfterMs / 1000).toFixed(1)} s after the SIGKILL (load ${loadavg()[0]?.toFixed(1)})`,
     );
     await receives(guest, atGuest.mids, 20, 'the guest from the specialist, after the restart');
     await receives(guest, atGuestCart.mids, 20, 'the guest from the cart, after the restart');
