@@ -255,7 +255,10 @@ export class ConversationPeer {
         for (const e of p.encodings) e.active = !this.held;
         await s.setParameters(p);
       }
-    }).catch((e: unknown) => this.o.onError(`conversation ${held ? 'not held' : 'not resumed'}: ${String(e)}`));
+    }).catch((e: unknown) => {
+      // Closed meanwhile (the act ended, a new peer): nothing to say.
+      if (this.pc.signalingState !== 'closed') this.o.onError(`conversation ${held ? 'not held' : 'not resumed'}: ${String(e)}`);
+    });
   }
 
   close(): void {
