@@ -7,7 +7,7 @@
  * - the admitted guest's new socket is let in at once (`admitted`, never `waiting`) and told
  *   `unit-ready`; the removed guest's socket is refused (403);
  * - the offers of the page, the guest and the cart are answered by the rebuilt room and each is told
- *   who its slots carry (the cart and the specialist apart, as before the crash);
+ *   who its slots carry (the specialist's carry the cart, the cart's never the specialist, as before the crash);
  * - the audit trail has `participant-rejoined` and `unit-room-reopened`.
  * A home act with a guest, across a planned stop and a start of an in-process cloud on the same folder:
  * the specialist's page, the guest and the home patient back, the room rebuilt for the three of them.
@@ -172,8 +172,8 @@ describe('the act’s room and its guests across a cloud crash', { timeout: 150_
     expect(named(guestSlots()).sort()).toEqual(['Chariot cart-1', 'Dr Anne Roux']);
     const pageSlots = () =>
       [...page2.received].reverse().find((m) => m.type === 'unit-slots' && m.sessionId === sid)?.slots as Slots | undefined;
-    await waitFor(() => named(pageSlots()).length === 1 || undefined, { what: 'the page’s slots labelled' });
-    expect(named(pageSlots())).toEqual(['Dr Petit, médecin traitant']);
+    await waitFor(() => named(pageSlots()).length === 2 || undefined, { what: 'the page’s slots labelled' });
+    expect(named(pageSlots()).sort()).toEqual(['Chariot cart-1', 'Dr Petit, médecin traitant']);
     await waitFor(() => gpp.pc.connectionState === 'connected' || undefined, { what: 'the guest connected to the rebuilt room' });
 
     const trail = await waitFor(
@@ -276,9 +276,11 @@ describe('the act’s room and its guests across a cloud crash', { timeout: 150_
     const last = (ms: Json[]) => [...ms].reverse().find((m) => m.type === 'unit-slots')?.slots as Slots | undefined;
     await waitFor(() => named(last(g2.got)).length === 2 || undefined, { what: 'the guest’s slots labelled' });
     expect(named(last(g2.got)).sort()).toEqual(['Dr Marc Blanc', 'Jeanne Martin']);
-    // The patient and the specialist still apart: each sees the guest only.
+    // The patient still receives the specialist on the direct call only, the specialist the patient through the room.
     await waitFor(() => named(last(p2.got)).length === 1 || undefined, { what: 'the patient’s slot labelled' });
     expect(named(last(p2.got))).toEqual(['Paul, petit-fils']);
+    await waitFor(() => named(last(doctor2.received)).length === 2 || undefined, { what: 'the specialist’s slots labelled' });
+    expect(named(last(doctor2.received)).sort()).toEqual(['Jeanne Martin', 'Paul, petit-fils']);
     await c2.cloud.teleconsult.relay.flush();
     const actions = (await c2.cloud.store.listAudit({ sessionId: l.id })).map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['unit-room-reopened', 'participant-rejoined', 'patient-media-joined']));

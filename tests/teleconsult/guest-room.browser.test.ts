@@ -15,8 +15,10 @@
  * others' slot of them empties and its frames stop, while the specialist's own encoder goes on); the
  * second guest goes on. The home patient's own page then comes (a reload): let back in, it joins the room
  * beside its direct call with the specialist; the guest and the patient decode each other through the
- * unit, the room carries neither the patient nor the specialist to the other, and the patient's mute (the
- * call's button) shows on the guest's tile of them. Last, the second guest's path to the unit is shaped
+ * unit, the specialist decodes the patient there too (the patient's call holds its senders: its outbound
+ * RTP stops growing, the specialist's page shows the room's tile of them instead of the call's video), the
+ * room never carries the specialist to the patient, and the patient's mute (the call's button) shows on
+ * the guest's tile of them. Last, the second guest's path to the unit is shaped
  * to 150 kbit/s (tc on lo, that port only): the unit holds back the videos it has no room for, the
  * guest's tiles say « vidéo suspendue — débit insuffisant », the guest still hears both others, the
  * others still decode the guest, and what reaches the guest stays under the link. Uplink per page, each browser's CPU and the cloud process's over a window, two
@@ -31,7 +33,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, rerunInNamespace, shapeLoopbackPort } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
-import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
+import { CAPTURE_PEER, receives, tileOf, unitStats, uplinkBytes } from './page-media.js';
 import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
@@ -296,7 +298,7 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
 
     // The home patient's own page (its socket replaces the test's): let back in at once, it talks with the
     // specialist directly and joins the room, where the guest sees and hears them and they the guest; the
-    // room carries neither the patient to the specialist nor the specialist to the patient.
+    // specialist receives the patient through the room (the call holds its senders), never the reverse.
     p.ws.close();
     await p.closed;
     const pb = await launchChromium({ webrtc: true });
@@ -320,8 +322,20 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
     expect(await home.locator('#guest-room-buttons').isHidden()).toBe(true);
     const shown = (page: Page, tiles: string, name: string) =>
       page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) }).count();
-    expect(await shown(specialist, '#unit-room-tiles', 'Jeanne Martin')).toBe(0);
     expect(await shown(home, '#guest-room-tiles', 'Dr Marc Blanc')).toBe(0);
+    await expect.poll(() => specialist.locator('#home-call').getAttribute('data-via'), { timeout: 30_000 }).toBe('room');
+    const homeUp0 = await uplinkBytes(home);
+    await receives(
+      specialist,
+      await tileOf(specialist, '#unit-room-tiles', 'Jeanne Martin'),
+      20,
+      'the specialist from the patient, through the unit',
+    );
+    const homeUp1 = await uplinkBytes(home);
+    expect(homeUp1.direct - homeUp0.direct).toBe(0);
+    expect(homeUp1.room - homeUp0.room).toBeGreaterThan(0);
+    expect(await shown(specialist, '#unit-room-tiles', 'Jeanne Martin')).toBe(1);
+    expect(await specialist.locator('#home-call-video').evaluate((v: HTMLVideoElement) => [v.hidden, v.muted])).toEqual([true, true]);
     // The patient mutes with the call's button: the guest's tile of them says so.
     await home.click('#call-mic');
     const patientTile = guest2.locator('#guest-room-tiles figure', { has: guest2.locator('figcaption', { hasText: 'Jeanne Martin' }) });

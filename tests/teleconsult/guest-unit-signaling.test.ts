@@ -10,10 +10,12 @@
  * - the specialist removes the guest: out of the room (the page's slot empties), told `removed`, their
  *   socket closed with a reason; each step audited (guest-media-joined, guest-media-left, guest-removed);
  * - the act ends (a home act's hang-up): the room closes, the page is told, the guest's page too;
- *   the home patient joins the room once a guest is in, apart from the specialist (they talk directly);
+ *   the home patient joins the room once a guest is in: the specialist's slots carry them (their
+ *   conversation goes up once, into the room), theirs never carry the specialist (the direct call does);
  * - a cart's act: the cart is told `ready` over MQTT when the specialist lets a guest in, its offer
- *   (RtcUp unit) is answered, the guest's slot carries the cart by name, the specialist's slots never
- *   carry the cart (nor the cart's the specialist), the cart's mute reaches the guest's labels; another
+ *   (RtcUp unit) is answered, the guest's and the specialist's slots carry the cart by name and the
+ *   cart's voice reaches both through the unit, the cart's slots never carry the specialist (the direct
+ *   conversation does), the cart's mute reaches the guest's labels; another
  *   cart signaling for the act and a cart signaling before the room are refused (audited); the act's
  *   end tells the cart `closed`.
  */
@@ -275,13 +277,14 @@ describe('guests’ media signaling with the forwarding unit', () => {
     p.send({ type: 'unit-offer', sdp: pp.offer });
     await p.next((m) => m.type === 'unit-answer');
     const named = (ms: Json[]) => (slotsOf(ms) ?? []).map((x) => x.name).filter((x) => x !== null);
-    // The guest sees the patient and the specialist; the patient and the specialist see the guest only (they talk directly).
+    // The guest sees the patient and the specialist; the specialist sees the guest and the patient (whose conversation goes
+    // up once, into the room); the patient sees the guest only (the specialist comes on the direct call).
     await until(() => named(g.got).length === 2, 'the guest’s two slots labelled');
     expect(named(g.got).sort()).toEqual(['Dr Marc Blanc', 'Jeanne Martin']);
     await until(() => named(p.got).length === 1, 'the patient’s slot labelled');
     expect(named(p.got)).toEqual(['Paul, petit-fils']);
-    await c.cloud.teleconsult.relay.flush();
-    expect(named(doctor.received.filter((m) => m.sessionId === l.id))).toEqual(['Paul, petit-fils']);
+    await until(() => named(doctor.received.filter((m) => m.sessionId === l.id)).length === 2, 'the specialist’s two slots labelled');
+    expect(named(doctor.received.filter((m) => m.sessionId === l.id)).sort()).toEqual(['Jeanne Martin', 'Paul, petit-fils']);
     // The patient mutes: the guest's slot of them says so.
     p.send({ type: 'unit-media', mic: false, camera: true });
     await until(
@@ -317,7 +320,7 @@ describe('guests’ media signaling with the forwarding unit', () => {
     expect((await audit(l.id, 'patient-media-left')).map((e) => e.detail)).toEqual(['patient Jeanne Martin: left']);
   }, 60_000);
 
-  it('a cart’s act: the cart joins the room over MQTT, apart from the specialist; others refused; closed at the end', async () => {
+  it('a cart’s act: the cart joins the room over MQTT, the specialist receives it there; others refused; closed at the end', async () => {
     const cart = await TestCart.connect(c.cloud.mqttUrl, 'home-3');
     const stranger = await TestCart.connect(c.cloud.mqttUrl, 'home-1');
     const doctor = await PageSocket.open(c.cloud.httpUrl, blanc);
@@ -377,18 +380,25 @@ describe('guests’ media signaling with the forwarding unit', () => {
     await until(() => named(slotsOf(g.got)).length === 2, 'the guest’s slots labelled');
     expect(named(slotsOf(g.got)).sort()).toEqual(['Chariot home-3', 'Dr Marc Blanc']);
     await until(() => named(cartSlots()).length === 1 && cp.pc.connectionState === 'connected', 'the cart connected, its slot labelled');
-    // The cart and the specialist never receive each other through the room: their direct conversation carries them.
+    // The cart never receives the specialist through the room (the direct conversation carries them to it); the
+    // specialist receives the cart there: the cart's conversation goes up once.
     expect(named(cartSlots())).toEqual(['Dr Petit, médecin traitant']);
-    expect(named(slotsOf(doctor.received.filter((m) => m.sessionId === sid)))).toEqual(['Dr Petit, médecin traitant']);
+    const doctorSlots = () => slotsOf(doctor.received.filter((m) => m.sessionId === sid));
+    await until(() => named(doctorSlots()).length === 2, 'the specialist’s two slots labelled');
+    expect(named(doctorSlots()).sort()).toEqual(['Chariot home-3', 'Dr Petit, médecin traitant']);
+    expect(doctorSlots()?.find((x) => x.name === 'Chariot home-3')?.participantId).toBe('cart');
 
-    // The cart's voice reaches the guest through the unit, on the slot labelled with the cart.
-    const slot = gp.pc.getTransceivers().find((t) => t.mid === slotsOf(g.got)?.find((x) => x.name === 'Chariot home-3')?.audioMid);
+    // The cart's voice reaches the guest and the specialist through the unit, on the slot labelled with the cart.
     let heard = 0;
-    for (const track of slot?.receiver.tracks ?? []) track.onReceiveRtp.subscribe(() => heard++);
+    let heardBySpecialist = 0;
+    const cartAudio = (pc: typeof gp.pc, slots: ReturnType<typeof slotsOf>) =>
+      pc.getTransceivers().find((t) => t.mid === slots?.find((x) => x.name === 'Chariot home-3')?.audioMid);
+    for (const track of cartAudio(gp.pc, slotsOf(g.got))?.receiver.tracks ?? []) track.onReceiveRtp.subscribe(() => heard++);
+    for (const track of cartAudio(dp.pc, doctorSlots())?.receiver.tracks ?? []) track.onReceiveRtp.subscribe(() => heardBySpecialist++);
     await until(() => {
       cp.say();
-      return heard > 5;
-    }, 'the cart’s audio at the guest');
+      return heard > 5 && heardBySpecialist > 5;
+    }, 'the cart’s audio at the guest and at the specialist');
 
     // The cart mutes: the guest's slot of the cart says so.
     await cart.send({ ...offer, signal: { kind: 'media', mic: false, camera: true } });

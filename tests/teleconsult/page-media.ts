@@ -105,8 +105,8 @@ export async function ecgState(page: Page): Promise<EcgState> {
 /** Per m-line of the page's peer connection with the unit (the one with receive slots). */
 export interface UnitStats {
   state: string;
-  /** mid → frames decoded / audio energy received. */
-  inbound: Record<string, { framesDecoded: number; audioEnergy: number }>;
+  /** mid → frames decoded / audio energy and samples received. */
+  inbound: Record<string, { framesDecoded: number; audioEnergy: number; audioSamples: number }>;
   /** Bytes sent (all outbound RTP), video frames encoded, and the stats' clock (ms). */
   bytesSent: number;
   framesEncoded: number;
@@ -143,12 +143,41 @@ export function unitStats(page: Page): Promise<UnitStats> {
       }
       if (s.type === 'inbound-rtp') out.bytesReceived += Number(s.bytesReceived ?? 0) + Number(s.headerBytesReceived ?? 0);
       if (s.type === 'inbound-rtp' && typeof s.mid === 'string')
-        out.inbound[s.mid] = { framesDecoded: Number(s.framesDecoded ?? 0), audioEnergy: Number(s.totalAudioEnergy ?? 0) };
+        out.inbound[s.mid] = {
+          framesDecoded: Number(s.framesDecoded ?? 0),
+          audioEnergy: Number(s.totalAudioEnergy ?? 0),
+          audioSamples: Number(s.totalSamplesReceived ?? 0),
+        };
       if (s.type === 'outbound-rtp') {
         out.bytesSent += Number(s.bytesSent ?? 0);
         out.framesEncoded += Number(s.framesEncoded ?? 0);
       }
     });
+    return out;
+  });
+}
+
+/**
+ * Outbound RTP bytes (payload) of the page's direct conversation peer (the cart's, the home patient's: it has
+ * tracks on its senders and no receive slots) and of its peer with the act's room, and the stats' clock (ms).
+ */
+export function uplinkBytes(page: Page): Promise<{ direct: number; room: number; at: number }> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+    const slots = (p: RTCPeerConnection) => p.getTransceivers().filter((t) => t.direction === 'recvonly').length;
+    const live = pcs.filter((p) => p.connectionState !== 'closed');
+    const direct = live.findLast((p) => p.getSenders().some((s) => s.track !== null) && slots(p) < 4);
+    const room = live.findLast((p) => slots(p) >= 4);
+    const out = { direct: 0, room: 0, at: 0 };
+    for (const [key, pc] of [
+      ['direct', direct],
+      ['room', room],
+    ] as const) {
+      (await pc?.getStats())?.forEach((s: Record<string, unknown>) => {
+        out.at = Math.max(out.at, Number(s.timestamp ?? 0));
+        if (s.type === 'outbound-rtp') out[key] += Number(s.bytesSent ?? 0);
+      });
+    }
     return out;
   });
 }

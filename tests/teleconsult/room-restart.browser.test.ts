@@ -7,11 +7,14 @@
  *   specialist's page, nurse page (one Chromium) ═ act's room ═ guest's page (another Chromium)
  *
  * A cart's act in progress; the specialist lets a guest in (the guest, the specialist and the cart's
- * page decode each other through the unit, the cart and the specialist apart) and a second guest (a
+ * page decode each other through the unit, the specialist the cart there too: the cart's conversation goes up once,
+ * its direct peer held) and a second guest (a
  * socket of the test's) whom they then remove. SIGKILL; the pages say « Connexion perdue,
  * reconnexion… »; the cloud starts again on the same store and ports (the gateway's MQTT client
- * reconnects by itself). Then the guest decodes the specialist and the cart again, and the specialist
- * and the cart the guest (getStats, on the m-lines the unit labels), the
+ * reconnects by itself); meanwhile both pages fall back on their direct conversation (the cart's page
+ * sends on it again as its room peer drops, the specialist's page shows its direct video). Then the guest
+ * decodes the specialist and the cart again, the specialist the guest and the cart, and the cart the
+ * guest (getStats, on the m-lines the unit labels), the
  * guest's page was never put back in the waiting room (its steps: reconnecting → admitted), the
  * removed guest's socket is refused (403), and the audit trail has the room rebuilt and the guest's
  * rejoin. The time from the cloud's ready to each page decoding again is printed. Last, the act ends
@@ -33,7 +36,7 @@ import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
 import { expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, rerunInNamespace } from '../support/netns-media.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
-import { CAPTURE_PEER, receives, tileOf, unitStats } from './page-media.js';
+import { CAPTURE_PEER, receives, tileOf, unitStats, uplinkBytes } from './page-media.js';
 import { participantSocket } from './participant-support.js';
 import { startRoomRestartCloud } from './room-restart-support.js';
 import { PASSWORDS, PATIENT_CONSENT } from './support.js';
@@ -195,6 +198,9 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
     await receives(guest, await tileOf(guest, '#guest-room-tiles', 'Dr Anne Roux'), 20, 'the guest from the specialist');
     await receives(guest, await tileOf(guest, '#guest-room-tiles', `Chariot ${CART}`), 20, 'the guest from the cart');
     await receives(nurse, await tileOf(nurse, '#convo-guests', GUEST), 20, 'the cart from the guest');
+    await receives(specialist, await tileOf(specialist, '#unit-room-tiles', `Chariot ${CART}`), 20, 'the specialist from the cart');
+    await expect.poll(() => nurse.locator('#convo').getAttribute('data-via')).toBe('room');
+    await expect.poll(() => specialist.locator('#convo').getAttribute('data-via')).toBe('room');
 
     // A second guest (a socket of the test's), let in, then removed.
     const other = await invite(REMOVED);
@@ -218,35 +224,47 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
     await waitFor(async () => (await events(first)).some((e) => e.action === 'guest-removed'), { what: 'the removal stored' });
 
     // The crash: both pages say they reconnect.
+    const killedAt = performance.now();
     await first.kill('SIGKILL');
     await guest.waitForFunction(() => document.body.dataset.step === 'reconnecting');
     expect(await guest.locator('#waiting-text').textContent()).toBe(RECONNECTING);
     await expect.poll(() => specialist.locator('#unit-room-note').textContent()).toBe(RECONNECTING);
     // The cart's peer with the dead unit goes disconnected: its page says so and offers again until the room is back.
     await expect.poll(() => nurse.locator('#convo-guests-note').textContent(), { timeout: 30_000 }).toBe(RECONNECTING);
+    // Meanwhile the conversation falls back on the direct peer: the cart sends on it again, the specialist shows it.
+    expect(await nurse.locator('#convo').getAttribute('data-via')).toBe('direct');
+    await expect.poll(() => specialist.locator('#convo').getAttribute('data-via')).toBe('direct');
+    expect(await specialist.locator('#convo-video').evaluate((v: HTMLVideoElement) => [v.hidden, v.muted])).toEqual([false, false]);
+    const direct0 = (await uplinkBytes(nurse)).direct;
+    await expect.poll(async () => (await uplinkBytes(nurse)).direct, { timeout: 15_000 }).toBeGreaterThan(direct0);
+    const directAfterMs = performance.now() - killedAt;
 
     const second = await folder.start();
     cloud = second;
     const t0 = performance.now();
-    const [atGuest, atGuestCart, atSpecialist, atCart] = await Promise.all([
+    const [atGuest, atGuestCart, atSpecialist, atCart, atSpecialistCart] = await Promise.all([
       decodingAgain(guest, '#guest-room-tiles', 'Dr Anne Roux', t0),
       decodingAgain(guest, '#guest-room-tiles', `Chariot ${CART}`, t0),
       decodingAgain(specialist, '#unit-room-tiles', GUEST, t0),
       decodingAgain(nurse, '#convo-guests', GUEST, t0),
+      decodingAgain(specialist, '#unit-room-tiles', `Chariot ${CART}`, t0),
     ]);
     const s = (x: { ms: number }) => `${(x.ms / 1000).toFixed(1)} s`;
     console.log(
-      `room-restart: cloud ready → decoding again: guest from the specialist ${s(atGuest)}, guest from the cart ${s(atGuestCart)}, specialist from the guest ${s(atSpecialist)}, cart from the guest ${s(atCart)} (load ${loadavg()[0]?.toFixed(1)})`,
+      `room-restart: cloud ready → decoding again: guest from the specialist ${s(atGuest)}, guest from the cart ${s(atGuestCart)}, specialist from the guest ${s(atSpecialist)}, cart from the guest ${s(atCart)}, specialist from the cart ${s(atSpecialistCart)}; the cart sending on its direct conversation again ${(directAfterMs / 1000).toFixed(1)} s after the SIGKILL (load ${loadavg()[0]?.toFixed(1)})`,
     );
     await receives(guest, atGuest.mids, 20, 'the guest from the specialist, after the restart');
     await receives(guest, atGuestCart.mids, 20, 'the guest from the cart, after the restart');
     await receives(specialist, atSpecialist.mids, 20, 'the specialist from the guest, after the restart');
     await receives(nurse, atCart.mids, 20, 'the cart from the guest, after the restart');
-    // The room still keeps the cart and the specialist apart.
+    await receives(specialist, atSpecialistCart.mids, 20, 'the specialist from the cart, after the restart');
+    // The rebuilt room carries the cart to the specialist, never the specialist to the cart; the direct peer holds again.
     const shown = (page: Page, tiles: string, name: string) =>
       page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) }).count();
-    expect(await shown(specialist, '#unit-room-tiles', `Chariot ${CART}`)).toBe(0);
+    expect(await shown(specialist, '#unit-room-tiles', `Chariot ${CART}`)).toBe(1);
     expect(await shown(nurse, '#convo-guests', 'Dr Anne Roux')).toBe(0);
+    await expect.poll(() => nurse.locator('#convo').getAttribute('data-via')).toBe('room');
+    await expect.poll(() => specialist.locator('#convo').getAttribute('data-via')).toBe('room');
 
     // Never back in the waiting room: reconnecting, then let in at once.
     const steps = await guest.evaluate(() => (window as unknown as { __steps: string[] }).__steps);

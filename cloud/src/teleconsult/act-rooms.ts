@@ -4,8 +4,11 @@
  * participant's page (the specialist's, each guest's, the cart's, the home patient's) has one peer
  * connection with the room; this module joins their offers, passes candidates both ways and tells each
  * page who each of its slots carries, by name, with their microphone and camera on or off. A member
- * joined as `direct` (the cart, the home patient: they talk with the specialist on their own peer
- * connection) and the specialist never receive each other through the room: nobody hears anyone twice. Who may signal for whom is the relay's business (relay.ts): here a member is
+ * joined as `specialistDirect` (the cart, the home patient) receives the specialist on their direct
+ * conversation, never through the room, while the specialist receives them through the room only (their
+ * page holds the direct conversation's senders once its room peer is connected: docs/conversation.md,
+ * « The cart's conversation goes up once »): nobody hears anyone twice, and the cart's uplink carries its
+ * conversation once. Who may signal for whom is the relay's business (relay.ts): here a member is
  * whoever the relay says it is, and everything it is told goes back through `deliver`.
  */
 import type { IceCandidate } from '@telecart/protocol';
@@ -64,8 +67,8 @@ interface ActRoom {
   names: Map<string, string>;
   /** Members whose offer the unit is answering: their candidates wait for it. */
   joining: Map<string, Promise<unknown>>;
-  /** Members on a direct peer connection with the specialist: the room does not carry them to each other. */
-  direct: Set<string>;
+  /** Members who receive the specialist on a direct peer connection: the room does not carry the specialist to them (it carries them to the specialist). */
+  specialistDirect: Set<string>;
   /** Members' microphone and camera, as their pages said. */
   media: Map<string, MediaOnOff>;
   /** Each viewer's last slots, to label them again when a source's microphone or camera changes. */
@@ -114,7 +117,7 @@ export class ActRooms {
   open(sessionId: string): void {
     if (this.rooms.has(sessionId)) return;
     const names = new Map<string, string>();
-    const direct = new Set<string>();
+    const specialistDirect = new Set<string>();
     const media = new Map<string, MediaOnOff>();
     const last = new Map<string, SlotAssignment[]>();
     const hooks: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'apart'> = {
@@ -124,8 +127,7 @@ export class ActRooms {
         this.o.deliver(sessionId, viewer, { type: 'unit-slots', slots: label(slots, names, media) });
       },
       onError: (id, e) => this.o.onError?.(sessionId, id, e),
-      apart: (viewer, source) =>
-        (viewer === SPECIALIST_MEMBER && direct.has(source)) || (source === SPECIALIST_MEMBER && direct.has(viewer)),
+      apart: (viewer, source) => source === SPECIALIST_MEMBER && specialistDirect.has(viewer),
     };
     const room = this.o.createRoom
       ? this.o.createRoom(hooks)
@@ -133,7 +135,7 @@ export class ActRooms {
           const { ForwardingRoom } = await import('../media/forwarding-unit/forwarding-room.js');
           return new ForwardingRoom({ ...this.o.room, ...hooks });
         });
-    this.rooms.set(sessionId, { room, names, joining: new Map(), direct, media, slots: last });
+    this.rooms.set(sessionId, { room, names, joining: new Map(), specialistDirect, media, slots: last });
   }
 
   isOpen(sessionId: string): boolean {
@@ -151,14 +153,14 @@ export class ActRooms {
    * connection): its old peer leaves first. Refused (ForwardingUnitError) when the room is not open
    * or the offer is bad; the room goes on.
    */
-  async join(sessionId: string, memberId: string, name: string, offer: string, o: { direct?: boolean } = {}): Promise<string> {
+  async join(sessionId: string, memberId: string, name: string, offer: string, o: { specialistDirect?: boolean } = {}): Promise<string> {
     const r = this.rooms.get(sessionId);
     if (!r) throw new ForwardingUnitError(`no room is open for act ${sessionId}: the specialist has admitted no guest`);
     if (r.names.has(memberId)) await this.leave(sessionId, memberId);
-    // Named (and set apart from the specialist) before the join: the assignments it triggers use both.
+    // Named (and kept from receiving the specialist) before the join: the assignments it triggers use both.
     r.names.set(memberId, name);
-    if (o.direct) r.direct.add(memberId);
-    else r.direct.delete(memberId);
+    if (o.specialistDirect) r.specialistDirect.add(memberId);
+    else r.specialistDirect.delete(memberId);
     const joined = r.room.join(memberId, { offer });
     r.joining.set(memberId, joined);
     try {

@@ -12,8 +12,10 @@
  *   a home act: `unit-ready` (TURN `<act>.patient`) to the admitted patient on their socket
  *   page / guest / cart / patient ─media {mic, camera}─▶ the others' `unit-slots` say it
  *
- * The cart and the home patient keep their direct conversation with the specialist: in the room they
- * are `direct` members (act-rooms.ts), so the specialist and they never receive each other twice.
+ * The cart and the home patient send their conversation into the room, and the specialist receives it
+ * from there; they still receive the specialist on their direct conversation (`specialistDirect`
+ * members, act-rooms.ts: the room does not carry the specialist to them), so nobody hears anyone twice
+ * and their uplink carries their conversation once (their page holds the direct senders meanwhile).
  *
  * Across a cloud restart (docs/conversation.md, « Across a cloud restart »): which acts have an open
  * room is kept in the store (act_rooms, migration 30; each guest's admission on their link). The room's
@@ -267,7 +269,7 @@ export class UnitSignaling {
     try {
       if (msg.type === 'unit-offer') {
         // The home patient talks with the specialist on their own peer connection: apart from them in the room.
-        const sdp = await this.rooms.join(e.sessionId, e.id, e.name, msg.sdp, { direct: e.role === 'patient' });
+        const sdp = await this.rooms.join(e.sessionId, e.id, e.name, msg.sdp, { specialistDirect: e.role === 'patient' });
         this.guests.set(e.id, { sessionId: e.sessionId, name: e.name, role: e.role });
         this.o.participants.auditAbout(e, `${e.role}-media-joined`, `${e.role} ${e.name}`);
         // Gone while the unit answered: out again.
@@ -372,7 +374,7 @@ export class UnitSignaling {
     }
     try {
       if (signal.kind === 'offer') {
-        const sdp = await this.rooms.join(sessionId, CART_MEMBER, cart.name, signal.sdp, { direct: true });
+        const sdp = await this.rooms.join(sessionId, CART_MEMBER, cart.name, signal.sdp, { specialistDirect: true });
         if (!this.carts.has(sessionId))
           this.o.audit({
             actor: gatewayId,

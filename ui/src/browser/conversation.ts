@@ -168,6 +168,10 @@ export interface ConversationPeerOptions {
 export class ConversationPeer {
   readonly pc: RTCPeerConnection;
   private pending: RTCIceCandidateInit[] = [];
+  /** The conversation goes through the act's room instead (hold): this peer sends nothing, receives on. */
+  private held = false;
+  /** The senders' parameters are changed one call at a time (a stale getParameters is refused). */
+  private params: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: ConversationPeerOptions) {
     const pc = new RTCPeerConnection({ iceServers: o.iceServers });
@@ -196,7 +200,8 @@ export class ConversationPeer {
       this.pc.addTransceiver(track ?? kind, { direction: track ? 'sendrecv' : 'recvonly', streams: [local.stream] });
     }
     await this.pc.setLocalDescription(await this.pc.createOffer());
-    await this.capAll();
+    await this.serial(() => this.capAll());
+    await this.hold(this.held);
     this.o.send({ kind: 'offer', pc: this.o.id, sdp: this.pc.localDescription?.sdp ?? '' });
   }
 
@@ -214,7 +219,8 @@ export class ConversationPeer {
       t.direction = track ? 'sendrecv' : 'recvonly';
     }
     await this.pc.setLocalDescription(await this.pc.createAnswer());
-    await this.capAll();
+    await this.serial(() => this.capAll());
+    await this.hold(this.held);
     this.o.send({ kind: 'answer', pc: this.o.id, sdp: this.pc.localDescription?.sdp ?? '' });
     this.flush();
   }
@@ -231,6 +237,30 @@ export class ConversationPeer {
     else if (this.pending.length < 64) this.pending.push(candidate);
   }
 
+  /**
+   * `held`: the same microphone and camera go into the act's room on the forwarding unit, and the other
+   * side receives them from there (docs/conversation.md, « The cart's conversation goes up once »): this
+   * peer stops sending them (each sender's encoding `active: false`, no renegotiation, the tracks kept
+   * for mute and camera-off) and goes on receiving. `false` sends again at once (the room lost). Before
+   * the offer or the answer, kept and applied with the caps.
+   */
+  hold(held: boolean): Promise<void> {
+    this.held = held;
+    return this.serial(async () => {
+      if (this.pc.signalingState === 'closed' || !this.pc.localDescription) return;
+      for (const s of this.pc.getSenders()) {
+        if (!s.track) continue;
+        const p = s.getParameters();
+        if (!p.encodings?.length || p.encodings.every((e) => e.active === !this.held)) continue;
+        for (const e of p.encodings) e.active = !this.held;
+        await s.setParameters(p);
+      }
+    }).catch((e: unknown) => {
+      // Closed meanwhile (the act ended, a new peer): nothing to say.
+      if (this.pc.signalingState !== 'closed') this.o.onError(`conversation ${held ? 'not held' : 'not resumed'}: ${String(e)}`);
+    });
+  }
+
   close(): void {
     this.pc.close();
     this.pending = [];
@@ -238,6 +268,13 @@ export class ConversationPeer {
 
   private flush(): void {
     for (const c of this.pending.splice(0)) this.pc.addIceCandidate(c).catch(() => undefined /* stale */);
+  }
+
+  /** `fn` after the senders' parameter changes queued before it. */
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.params.then(fn);
+    this.params = next.catch(() => undefined);
+    return next;
   }
 
   private async capAll(): Promise<void> {

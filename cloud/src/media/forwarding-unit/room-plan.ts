@@ -3,9 +3,10 @@
  * receive slots (an audio and a video m-line per other participant it may see); slot k of a viewer
  * carries one source's audio and video. A newcomer takes a free slot of every viewer and gets a slot
  * for every participant already there; a participant who leaves frees their slots, which go to a
- * participant that was waiting for one (more participants than a viewer has slots). Two participants
- * `apart` never receive each other (they already talk on a direct peer connection: the specialist and
- * the cart, the specialist and the home patient), so neither hears the other twice.
+ * participant that was waiting for one (more participants than a viewer has slots). A viewer never
+ * receives a source it is `apart` from, one way: the cart and the home patient receive the specialist on
+ * a direct peer connection (act-rooms.ts), so the room does not carry the specialist to them, while the
+ * specialist receives them through the room (their conversation goes up once).
  */
 
 export interface Assignment {
@@ -19,7 +20,7 @@ export class RoomPlan {
   /** viewer → its slots' sources (null = free), in join order. */
   private readonly slots = new Map<string, (string | null)[]>();
 
-  /** `apart(viewer, source)`: this viewer never receives this source (default: everyone receives everyone). */
+  /** `apart(viewer, source)`: this viewer never receives this source, whatever `apart(source, viewer)` says (default: everyone receives everyone). */
   constructor(private readonly apart: (viewer: string, source: string) => boolean = () => false) {}
 
   has(id: string): boolean {

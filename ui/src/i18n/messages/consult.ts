@@ -28,7 +28,7 @@ export const consult = {
   participantRefuse: { fr: 'Refuser', en: 'Refuse' },
   homeCallHeading: { fr: 'Consultation à domicile', en: 'Consultation at home' },
   // The act's guests through the forwarding unit (browser/unit-room.ts).
-  unitRoomHeading: { fr: 'Invités', en: 'Guests' },
+  unitRoomHeading: { fr: 'Dans la consultation', en: 'In the consultation' },
   unitRoomSelf: { fr: 'Vous, vu par les invités', en: 'You, as the guests see you' },
   /** The room's peer connection or the page's socket dropped (a cloud restart): the page offers again by itself. */
   unitRoomReconnecting: { fr: 'Connexion perdue, reconnexion…', en: 'Connection lost, reconnecting…' },

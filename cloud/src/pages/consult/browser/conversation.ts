@@ -4,12 +4,20 @@
  * and conversation microphone come back to #convo-video, apart from the stethoscope (#steth, its
  * own element and volume) and the PTZ video (#video). No camera, or the camera refused: the
  * microphone alone (audio only still talks). Mute and camera-off are told to the cart's page, and
- * what the cart's page sends is shown here.
+ * what the cart's page sends is shown here. Once the act's room on the forwarding unit carries the cart
+ * to this page (a guest let in: unit-room.ts, onRoomCarries), the cart's page sends its conversation
+ * only there: #convo-video is hidden and muted and the room's tile of the cart (its name, « micro
+ * coupé », « caméra coupée ») shows instead, one tile and one voice; this page's own camera and
+ * microphone still go to the cart on this peer. The room lost or closed, #convo-video comes back (the
+ * cart's page sends on this peer again as its own room peer drops).
  */
 import { byId, ConversationPeer, type ConvoSignal, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { send } from './signaling.js';
-import { followMedia } from './unit-room.js';
+import { followMedia, onRoomCarries } from './unit-room.js';
+
+/** The room's member id of the act's cart (CART_MEMBER in teleconsult/act-rooms.ts). */
+const CART_MEMBER = 'cart';
 
 let sessionId: string | null = null;
 let iceServers: RTCIceServer[] = [];
@@ -17,6 +25,8 @@ let local: Promise<LocalMedia> | null = null;
 let opened: LocalMedia | null = null;
 let peer: ConversationPeer | null = null;
 let remote: { mic: boolean; camera: boolean } | null = null;
+/** The room carries the cart to this page: its tile there replaces #convo-video. */
+let viaRoom = false;
 let note = '';
 /** This side has neither microphone nor camera (said in the language shown). */
 let noMedia = false;
@@ -126,19 +136,33 @@ export function onConvo(id: string, s: ConvoSignal): void {
 export function renderConvo(): void {
   const w = t();
   byId('convo').hidden = sessionId === null;
+  byId('convo').dataset.via = viaRoom ? 'room' : 'direct';
+  const v = byId<HTMLVideoElement>('convo-video');
+  v.hidden = viaRoom;
+  v.muted = viaRoom;
   const s = opened?.state() ?? { mic: true, camera: true };
-  renderMediaControls({ mic: byId('convo-mic'), cam: byId('convo-cam'), remoteState: byId('convo-remote-state') }, s, remote, {
-    micOff: w.convoMicOff,
-    micOn: w.convoMicOn,
-    camOff: w.convoCamOff,
-    camOn: w.convoCamOn,
-    remoteMicOff: w.convoRemoteMicOff,
-    remoteCamOff: w.convoRemoteCamOff,
-  });
+  // Through the room, the room's tile of the cart says what it turned off.
+  renderMediaControls(
+    { mic: byId('convo-mic'), cam: byId('convo-cam'), remoteState: byId('convo-remote-state') },
+    s,
+    viaRoom ? null : remote,
+    {
+      micOff: w.convoMicOff,
+      micOn: w.convoMicOn,
+      camOff: w.convoCamOff,
+      camOn: w.convoCamOn,
+      remoteMicOff: w.convoRemoteMicOff,
+      remoteCamOff: w.convoRemoteCamOff,
+    },
+  );
   byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : '');
 }
 
 export function initConversation(): void {
+  onRoomCarries((members) => {
+    viaRoom = members.has(CART_MEMBER);
+    renderConvo();
+  });
   const toggle = (which: 'mic' | 'camera') => {
     const m = opened;
     if (!m) return;

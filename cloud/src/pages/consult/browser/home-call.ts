@@ -6,15 +6,19 @@
  * each time: the answer and candidates of a replaced peer are dropped). The patient's face and voice
  * play in #home-call-video, with their mute and camera state; the same mute / camera-off buttons as
  * the cart's conversation (conversation.ts), and « Raccrocher » ends the act (`hangup`: completed; the
- * patient's page is told it is over). The peer up tells the cloud (`home-media-up`): an act whose media
- * never came up ends not done.
+ * patient's page is told it is over). Once the act's room on the forwarding unit carries the patient
+ * to this page (a guest let in: unit-room.ts, onRoomCarries), the patient's page sends its
+ * conversation only there (docs/conversation.md, « The cart's conversation goes up once »):
+ * #home-call-video is hidden and muted, the room's tile of the patient shows instead; this page's
+ * face and voice still reach the patient on this peer. The peer up tells the cloud (`home-media-up`): an
+ * act whose media never came up ends not done.
  */
 import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { participantName } from './participants.js';
 import { send } from './signaling.js';
 import type { Participant } from './types.js';
-import { followMedia } from './unit-room.js';
+import { followMedia, onRoomCarries } from './unit-room.js';
 
 interface HomeCall {
   sessionId: string;
@@ -27,6 +31,8 @@ interface HomeCall {
 let call: HomeCall | null = null;
 let local: Promise<LocalMedia> | null = null;
 let opened: LocalMedia | null = null;
+/** The room members this page receives through the room (unit-room.ts): the patient's tile there replaces #home-call-video. */
+let inRoom: ReadonlySet<string> = new Set();
 let note = '';
 
 function post(c: HomeCall, signal: ConvoSignal): void {
@@ -132,11 +138,16 @@ export function renderHomeCall(): void {
   const w = t();
   byId('home-call').hidden = call === null;
   byId('home-call-who').textContent = call ? (participantName(call.sessionId, call.participantId) ?? '') : '';
+  const viaRoom = call !== null && inRoom.has(call.participantId);
+  byId('home-call').dataset.via = viaRoom ? 'room' : 'direct';
+  const v = byId<HTMLVideoElement>('home-call-video');
+  v.hidden = viaRoom;
+  v.muted = viaRoom;
   const s = opened?.state() ?? { mic: true, camera: true };
   renderMediaControls(
     { mic: byId('home-call-mic'), cam: byId('home-call-cam'), remoteState: byId('home-call-remote-state') },
     s,
-    call?.remote ?? null,
+    viaRoom ? null : (call?.remote ?? null),
     {
       micOff: w.convoMicOff,
       micOn: w.convoMicOn,
@@ -150,6 +161,10 @@ export function renderHomeCall(): void {
 }
 
 export function initHomeCall(): void {
+  onRoomCarries((members) => {
+    inRoom = members;
+    renderHomeCall();
+  });
   const toggle = (which: 'mic' | 'camera') => {
     const m = opened;
     if (!m) return;

@@ -4,10 +4,12 @@
  * peer connection with the act's room (ui/src/browser/unit-call.ts): its camera and microphone out,
  * three receive slots in, each a tile in #unit-room-tiles labelled with the participant's name
  * (`unit-slots`), with what they turned off. Signaled over /consult/ws. Apart from the cart's media
- * (peer.ts: PTZ video, stethoscope, ECG) and the conversation with the cart or the home patient
- * (conversation.ts, home-call.ts), which stay direct: the room never carries the cart or the home
- * patient to this page (nor this page to them). The conversation's mute and camera-off apply here too
- * (followMedia), and the guests' tiles of the specialist say so.
+ * (peer.ts: PTZ video, stethoscope, ECG), which stay direct. The cart and the home patient send their
+ * conversation into the room once it is open (docs/conversation.md, « The cart's conversation goes up
+ * once »): their tile here replaces the direct one (conversation.ts, home-call.ts follow onRoomCarries:
+ * who this page's connected room peer carries), while this page's face and voice still reach them on the
+ * direct conversation (the room does not carry the specialist to them). The conversation's mute and
+ * camera-off apply here too (followMedia), and the others' tiles of the specialist say so.
  * Lost (docs/conversation.md « Across a cloud restart »): a room peer connection that fails or stays
  * disconnected is replaced by a new offer after a backoff (PeerWatch); a lost socket closes it
  * (pauseUnitRoom) and the cloud's `unit-ready` on the new socket starts it again (a restarted cloud
@@ -18,7 +20,7 @@ import { byId, LocalMedia, PeerWatch, UnitCall } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { send } from './signaling.js';
 
-/** The other participants this page may see at once through the room: guests (the cart or the home patient come on their direct peer, never in these slots). */
+/** The other participants this page may see at once through the room: the cart or the home patient, and guests. */
 const SLOTS = 3;
 
 let call: { sessionId: string; unit: UnitCall } | null = null;
@@ -32,12 +34,43 @@ let note = '';
 /** The conversation's mute and camera-off, applied to the room's tracks too (followMedia). */
 let followed: { mic: boolean; camera: boolean } | null = null;
 
+/** Who the room's slots carry (the unit's last labels) and whether this page's room peer is connected. */
+let labelled: string[] = [];
+let connected = false;
+let carried = '';
+const carriesListeners: ((members: ReadonlySet<string>) => void)[] = [];
+
+/**
+ * `listener` is told the room members this page receives through the room now (their slots labelled and
+ * its peer connection connected; empty when the room is lost, paused or closed): the conversation's
+ * tile of the cart or the home patient gives way to the room's while they are in it.
+ */
+export function onRoomCarries(listener: (members: ReadonlySet<string>) => void): void {
+  carriesListeners.push(listener);
+}
+
+function publishCarried(): void {
+  const members = connected ? labelled : [];
+  const key = [...members].sort().join('\n');
+  if (key === carried) return;
+  carried = key;
+  const set = new Set(members);
+  for (const l of carriesListeners) l(set);
+}
+
+function roomPeer(labels: string[], isConnected: boolean): void {
+  labelled = labels;
+  connected = isConnected;
+  publishCarried();
+}
+
 async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<void> {
   watch.stop();
   roomAct = { sessionId, iceServers, seenLive: roomAct?.sessionId === sessionId && roomAct.seenLive };
   local ??= LocalMedia.open();
   const m = await local;
   call?.unit.close();
+  roomPeer([], false);
   byId('unit-room').hidden = false;
   byId<HTMLVideoElement>('unit-room-self').srcObject = m.video ? new MediaStream([m.video]) : null;
   const unit = new UnitCall({
@@ -50,6 +83,7 @@ async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<voi
     onState: (s) => {
       if (call?.unit !== unit) return;
       byId('unit-room').dataset.state = s;
+      roomPeer(labelled, s === 'connected');
       const lost = watch.state(s);
       if (lost || s === 'connected') {
         note = lost ? t().unitRoomReconnecting : '';
@@ -86,8 +120,13 @@ export function onUnitMessage(m: { type: string; sessionId?: unknown; [k: string
   if (m.type === 'unit-answer' && typeof m.sdp === 'string') void call.unit.accept(m.sdp);
   else if (m.type === 'unit-ice' && typeof m.candidate === 'object' && m.candidate !== null)
     call.unit.ice(m.candidate as RTCIceCandidateInit);
-  else if (m.type === 'unit-slots') call.unit.label(m.slots);
-  else if (m.type === 'unit-closed') {
+  else if (m.type === 'unit-slots') {
+    call.unit.label(m.slots);
+    const ids = Array.isArray(m.slots)
+      ? (m.slots as { participantId?: unknown }[]).flatMap((x) => (typeof x?.participantId === 'string' ? [x.participantId] : []))
+      : [];
+    roomPeer(ids, connected);
+  } else if (m.type === 'unit-closed') {
     endUnitRoom();
     note = t().unitRoomClosed;
     renderUnitRoom();
@@ -113,6 +152,7 @@ export function pauseUnitRoom(): void {
   watch.stop();
   call.unit.close();
   call = null;
+  roomPeer([], false);
   byId('unit-room').dataset.state = 'reconnecting';
   note = t().unitRoomReconnecting;
   renderUnitRoom();
@@ -140,6 +180,7 @@ export function endUnitRoom(): void {
   roomAct = null;
   call?.unit.close();
   call = null;
+  roomPeer([], false);
   void local?.then((m) => m.stop());
   local = null;
   byId<HTMLVideoElement>('unit-room-self').srcObject = null;

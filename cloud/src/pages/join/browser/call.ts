@@ -5,7 +5,10 @@
  * the specialist's offer (the specialist's page offers, as the cart's page does); a new offer (a new
  * peer id) replaces the peer, and candidates of another peer are dropped. The specialist's face and
  * voice play in #call-video; the two big buttons mute the microphone and turn the camera off (told to
- * the specialist), and what the specialist turned off is said above the video.
+ * the specialist), and what the specialist turned off is said above the video. While the act's room
+ * carries the patient to the specialist (`hold(true)`, guest-room.ts: its peer connection connected),
+ * this peer sends nothing and still plays the specialist: the patient's uplink carries the
+ * conversation once (docs/conversation.md, « The cart's conversation goes up once »).
  */
 import { byId, ConversationPeer, type ConvoSignal, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
 import type { home, TextsOf } from '@telecart/ui/i18n';
@@ -21,6 +24,8 @@ export interface Call {
   stop(): void;
   /** The conversation's microphone and camera (the act's room on the forwarding unit sends them too, guest-room.ts). */
   media(): Promise<LocalMedia>;
+  /** The room carries the conversation to the specialist (true) or not: this peer stops or starts sending. */
+  hold(held: boolean): void;
 }
 
 /** What this page may send: the answer side (the cloud refuses anything else). */
@@ -34,6 +39,7 @@ export function startCall(t: Texts, send: (m: unknown) => void, iceServersUrl: s
   let remote: { mic: boolean; camera: boolean } | null = null;
   let note = '';
   let stopped = false;
+  let held = false;
   const servers = loadIceServers(iceServersUrl);
   const local = LocalMedia.open();
   const video = byId<HTMLVideoElement>('call-video');
@@ -87,6 +93,7 @@ export function startCall(t: Texts, send: (m: unknown) => void, iceServersUrl: s
     });
     peer = p;
     render();
+    void p.hold(held);
     await p.answer(sdp);
     sendState();
   }
@@ -137,6 +144,10 @@ export function startCall(t: Texts, send: (m: unknown) => void, iceServersUrl: s
     },
     media() {
       return local;
+    },
+    hold(h) {
+      held = h;
+      void peer?.hold(h);
     },
     again() {
       if (opened && !stopped) {

@@ -8,7 +8,9 @@
  * A guest's own mute and camera buttons (#guest-room-mic, #guest-room-cam) act on their tracks and are
  * told to the others (`unit-media`). The home patient, with a guest in, joins the same way (`shared`:
  * the conversation's microphone and camera, whose buttons are the call's; call.ts) beside their direct
- * conversation with the specialist, whom the room does not carry to them.
+ * conversation with the specialist, whom the room does not carry to them; while their room peer is
+ * connected (`onConnected`), the specialist receives them from the room and the call holds its senders
+ * (docs/conversation.md, « The cart's conversation goes up once »).
  * A peer connection with the unit that fails (or stays disconnected) is replaced by a new offer after
  * a backoff (PeerWatch), the note saying « Connexion perdue, reconnexion… »; a lost socket pauses the
  * room (waiting.ts reconnects it) and the cloud's next `unit-ready` starts it again.
@@ -34,12 +36,20 @@ export function startGuestRoom(
   t: TextsOf<typeof home>,
   send: (m: unknown) => void,
   shared: (() => Promise<LocalMedia> | null) | null,
+  /** Told each time the room's peer connection becomes connected or stops being so. */
+  onConnected: (connected: boolean) => void = () => undefined,
 ): GuestRoom {
   let call: UnitCall | null = null;
   let local: LocalMedia | null = null;
   let stopped = false;
   /** The last `unit-ready`'s ICE servers: a failed peer connection offers again with them. */
   let servers: RTCIceServer[] = [];
+  let connected = false;
+  const setConnected = (c: boolean) => {
+    if (c === connected) return;
+    connected = c;
+    onConnected(c);
+  };
   const watch = new PeerWatch(() => {
     if (!stopped && call) start(servers).catch((e: unknown) => (note.textContent = String((e instanceof Error && e.message) || e)));
   });
@@ -80,6 +90,7 @@ export function startGuestRoom(
     buttons.hidden = shared !== null;
     render();
     call?.close();
+    setConnected(false);
     section.hidden = false;
     note.textContent = t.roomConnecting;
     byId<HTMLVideoElement>('guest-room-self').srcObject = local.video ? new MediaStream([local.video]) : null;
@@ -93,6 +104,7 @@ export function startGuestRoom(
       onState: (s) => {
         if (call !== c) return;
         section.dataset.state = s;
+        setConnected(s === 'connected');
         note.textContent = s === 'connected' ? '' : watch.state(s) ? t.reconnecting : note.textContent;
       },
       onError: (message) => {
@@ -132,6 +144,7 @@ export function startGuestRoom(
       watch.stop();
       call?.close();
       call = null;
+      setConnected(false);
       if (!section.hidden) {
         section.dataset.state = 'reconnecting';
         note.textContent = t.reconnecting;
@@ -142,6 +155,7 @@ export function startGuestRoom(
       watch.stop();
       call?.close();
       call = null;
+      setConnected(false);
       // The home patient's media are the call's: it stops them.
       if (!shared) local?.stop();
       section.hidden = true;

@@ -33,7 +33,12 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
   };
   // A guest's media go through the forwarding unit (guest-room.ts), not a conversation with the specialist;
   // the home patient's too once a guest is in, with the call's microphone and camera, beside the call.
-  const room: GuestRoom = startGuestRoom(t, send, media ? () => call?.media() ?? null : null);
+  // While the room's peer connection is connected the specialist receives the patient from it: the call holds.
+  let roomConnected = false;
+  const room: GuestRoom = startGuestRoom(t, send, media ? () => call?.media() ?? null : null, (c) => {
+    roomConnected = c;
+    call?.hold(c);
+  });
   const step = (s: string, words: string) => {
     document.body.dataset.step = s;
     text.textContent = words;
@@ -63,7 +68,10 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
       step('waiting', t.waitingText);
     } else if (type === 'admitted') {
       step('admitted', format(t.admittedText, { by: who }));
-      if (media && !call) call = startCall(t, send, media.iceServersUrl, () => room.mediaChanged());
+      if (media && !call) {
+        call = startCall(t, send, media.iceServersUrl, () => room.mediaChanged());
+        call.hold(roomConnected);
+      }
     } else if (type === 'refused') {
       step('refused', format(t.refusedText, { by: who }));
     } else if (type === 'removed') {

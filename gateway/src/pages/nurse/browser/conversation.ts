@@ -5,12 +5,15 @@
  * peer connection each time the specialist's page says `ready` (a join, a rejoin, this page
  * reloaded). Signaling: GET /api/teleconsult/convo/events (from the specialist, through the cloud
  * and the gateway), POST /api/teleconsult/convo (to them). The gateway's own peer (PTZ camera,
- * stethoscope, ECG) is not touched. Once a guest is let in, the same microphone and camera also go
- * into the act's room on the cloud's forwarding unit (guest-room.ts: the `unit` events of the same stream).
+ * stethoscope, ECG) is not touched. Once a guest is let in, the same microphone and camera go into the
+ * act's room on the cloud's forwarding unit (guest-room.ts: the `unit` events of the same stream), and
+ * while that room's peer connection is connected the specialist receives them from there: this peer is
+ * held (sends nothing, no renegotiation; it still plays the specialist), so the cart's uplink carries
+ * its conversation once (docs/conversation.md, « The cart's conversation goes up once »).
  */
 import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia, readJson, renderMediaControls } from '@telecart/ui/browser';
 import { api, errorText } from './api.js';
-import { endGuestRoom, guestRoomMedia, onUnitSignal, type UnitToCart } from './guest-room.js';
+import { endGuestRoom, guestRoomMedia, onRoomConnected, onUnitSignal, type UnitToCart } from './guest-room.js';
 import { patientName, state, t } from './state.js';
 
 /** The gateway's media.conversation.simulated: a generated picture and sound instead of this browser's devices. */
@@ -34,6 +37,8 @@ let local: Promise<LocalMedia> | null = null;
 let opened: LocalMedia | null = null;
 let peer: ConversationPeer | null = null;
 let remote: { mic: boolean; camera: boolean } | null = null;
+/** The act's room carries the cart's conversation to the specialist (guest-room.ts): the direct peer holds its senders. */
+let viaRoom = false;
 let note = '';
 /** This side has neither microphone nor camera (said in the language shown). */
 let noMedia = false;
@@ -104,6 +109,7 @@ async function start(sessionId: string): Promise<void> {
   note = '';
   noMedia = !media.audio;
   renderConvo();
+  void p.hold(viaRoom);
   await p.offer();
   await sendState();
 }
@@ -161,6 +167,11 @@ async function toggle(which: 'mic' | 'camera'): Promise<void> {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 export function initConversation(): void {
+  onRoomConnected((connected) => {
+    viaRoom = connected;
+    byId('convo').dataset.via = connected ? 'room' : 'direct';
+    void peer?.hold(connected);
+  });
   byId('convo-mic').addEventListener('click', () => void toggle('mic'));
   byId('convo-cam').addEventListener('click', () => void toggle('camera'));
   const events = new EventSource('/api/teleconsult/convo/events');

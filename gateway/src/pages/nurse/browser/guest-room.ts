@@ -5,9 +5,13 @@
  * connection, with the room (ui/src/browser/unit-call.ts): the conversation's microphone and camera
  * out (the same tracks as the direct conversation with the specialist, so mute and camera-off act on
  * both), three receive slots in, each a tile in #convo-guests captioned with the guest's name. The
- * specialist is not in these slots (the cloud keeps the cart and the specialist apart in the room: they
- * already talk directly). Signaling: POST /api/teleconsult/unit, through the gateway and the relay,
- * which knows the cart by its MQTT identity. `closed` (the act ended) ends it.
+ * specialist is not in these slots (the room does not carry the specialist to the cart: their voice and
+ * face come on the direct conversation). The other way, the specialist receives the cart from the room:
+ * while this peer connection is connected, the direct conversation sends nothing (conversation.ts holds
+ * it, onRoomConnected), so the cart's uplink carries its conversation once; whenever it is not (before
+ * it connects, lost, closed), the direct conversation sends again. Signaling: POST
+ * /api/teleconsult/unit, through the gateway and the relay, which knows the cart by its MQTT identity.
+ * `closed` (the act ended) ends it.
  * Lost (a cloud restart: docs/conversation.md « Across a cloud restart »): a peer connection with the
  * room that fails or stays disconnected is replaced by a new offer after a backoff (PeerWatch), which
  * the restarted cloud takes as the cart re-signaling (it rebuilds the act's room while the act is in
@@ -29,6 +33,19 @@ export type UnitToCart =
   | { kind: 'closed'; reason: string };
 
 let call: { sessionId: string; unit: UnitCall; iceServers: RTCIceServer[]; media: LocalMedia } | null = null;
+/** Told whether the cart's peer connection with the room is connected (it carries the conversation to the specialist then). */
+let roomListener: (connected: boolean) => void = () => undefined;
+let connected = false;
+function setConnected(c: boolean): void {
+  if (c === connected) return;
+  connected = c;
+  roomListener(c);
+}
+
+/** `listener` is told each time the cart's peer connection with the act's room becomes connected or stops being so. */
+export function onRoomConnected(listener: (connected: boolean) => void): void {
+  roomListener = listener;
+}
 const watch = new PeerWatch(() => {
   const c = call;
   if (c) start(c.sessionId, c.iceServers, c.media).catch((e: unknown) => (byId('convo-guests-note').textContent = errorText(e)));
@@ -49,6 +66,7 @@ function post(sessionId: string, m: UnitOut): void {
 async function start(sessionId: string, iceServers: RTCIceServer[], media: LocalMedia): Promise<void> {
   watch.stop();
   call?.unit.close();
+  setConnected(false);
   const section = byId('convo-guests-section');
   section.hidden = false;
   const unit = new UnitCall({
@@ -61,6 +79,7 @@ async function start(sessionId: string, iceServers: RTCIceServer[], media: Local
     onState: (s) => {
       if (call?.unit !== unit) return;
       section.dataset.state = s;
+      setConnected(s === 'connected');
       const lost = watch.state(s);
       if (lost || s === 'connected') byId('convo-guests-note').textContent = lost ? t().convoGuestsReconnecting : '';
     },
@@ -101,5 +120,6 @@ export function endGuestRoom(): void {
   watch.stop();
   call?.unit.close();
   call = null;
+  setConnected(false);
   byId('convo-guests-section').hidden = true;
 }
