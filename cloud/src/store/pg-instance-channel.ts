@@ -38,7 +38,10 @@ export class PgInstanceChannel implements InstanceChannel {
     // In order on the one connection: the parts of one text, and the texts, arrive in send order.
     await this.run(async () => {
       const c = await this.connected();
-      for (const p of payloads) await c.query('SELECT pg_notify($1, $2)', [channelOf(name), p]);
+      // One statement (one round trip, one transaction): its notifications are delivered in this order.
+      if (payloads.length === 1) await c.query('SELECT pg_notify($1, $2)', [channelOf(name), payloads[0]]);
+      else
+        await c.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t(p, i) ORDER BY i', [channelOf(name), payloads]);
     });
   }
 
