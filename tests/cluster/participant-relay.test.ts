@@ -9,13 +9,16 @@
  *   hold, a frame of an unknown participant) are refused with a log line and change nothing;
  * - the specialist's page moves to B (a hand-over): B closes the guest's socket (the act moved), the
  *   guest connects again and is let in at once by B, whose room answers their offer; a second socket
- *   of the guest on A is now relayed to B.
+ *   of the guest on A is now relayed to B;
+ * - the instances' channel connections cut: the relayed socket is closed (1012), the owner forgets it, and
+ *   once the channels reconnect a new socket is relayed again.
  */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHANNEL_APPLICATION } from '../../cloud/src/store/pg-instance-channel.js';
 import { type Mosquitto, startMosquitto } from '../../cloud/src/testing/mosquitto.js';
 import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
 import { type UnitPagePeer, unitPagePeer } from '../../cloud/src/testing/unit-page-peer.js';
@@ -171,12 +174,30 @@ it('a guest on the instance that does not hold the act: relayed to the owner, ad
       },
     })}`,
   );
+  // The right act, another patient.
+  await notify(
+    `=${JSON.stringify({
+      v: 1,
+      from: 'relay-forged',
+      kind: 'arrive',
+      pid: 'p2',
+      arrival: {
+        sessionId: sid,
+        gatewayId: CART,
+        patientId: 'p-999',
+        role: 'guest',
+        name: 'Mallory',
+        specialistId: null,
+        from: '127.0.0.1',
+      },
+    })}`,
+  );
   await notify(`=${JSON.stringify({ v: 1, from: 'relay-forged', kind: 'frame', pid: 'nobody', data: '{"type":"unit-ice"}' })}`);
   await notify('0123456789abcdef 0 1 AAAA');
   const refusals = () => (logs[a] ?? []).slice(before).filter((l) => l.includes('refused a relayed participant message'));
-  await waitFor(() => refusals().length === 5, { what: 'five refusals logged' });
+  await waitFor(() => refusals().length === 6, { what: 'six refusals logged' });
   expect(refusals().join('\n')).toMatch(
-    /not JSON[\s\S]*schema[\s\S]*the act is not held here[\s\S]*frame of an unknown participant[\s\S]*part 0 of 1/,
+    /not JSON[\s\S]*schema[\s\S]*the act is not held here[\s\S]*not this act’s cart or patient[\s\S]*frame of an unknown participant[\s\S]*part 0 of 1/,
   );
   expect(relayOf(a).relayedCounts()).toEqual({ out: 0, in: 1 });
   expect(
@@ -208,4 +229,23 @@ it('a guest on the instance that does not hold the act: relayed to the owner, ad
   await waitFor(() => relayOf(b).relayedCounts().in === 1, { what: 'the socket on A relayed to B' });
   onA.ws.close();
   await waitFor(() => relayOf(b).relayedCounts().in === 0, { what: 'its leaving relayed' });
+
+  // The instances' channel connections cut (a PostgreSQL restart, a network blip): the relayed socket is closed
+  // to be placed again, the owner forgets it; once the channels are back, a new socket on A is relayed to B again.
+  const again = await guestSocket(a, g);
+  await again.next((m) => m.type === 'admitted');
+  await waitFor(() => relayOf(b).relayedCounts().in === 1, { what: 'relayed to B' });
+  await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [CHANNEL_APPLICATION]);
+  expect(await again.closed).toBe(1012);
+  await waitFor(() => relayOf(b).relayedCounts().in === 0, { what: 'B forgetting it' });
+  await waitFor(
+    async () => {
+      const s = await guestSocket(a, g);
+      const ok = await Promise.race([s.next((m) => m.type === 'admitted').then(() => true), s.closed.then(() => false)]);
+      if (!ok) return false;
+      return s;
+    },
+    { what: 'a socket on A relayed to B after the reconnection', timeoutMs: 20_000 },
+  );
+  expect(relayOf(b).relayedCounts().in).toBe(1);
 });

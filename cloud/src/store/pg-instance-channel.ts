@@ -9,6 +9,9 @@ import pg from 'pg';
 import { ChannelParts, type InstanceChannel, type InstanceChannelEvents, toParts } from './instance-channel.js';
 import { quoteIdent } from './postgres-migrations.js';
 
+/** The connection's application_name (pg_stat_activity): the instances' channel, apart from the pool's. */
+export const CHANNEL_APPLICATION = 'telecart-instance-channel';
+
 /** NOTIFY channel of an instance: prefixed, so that other applications' channels are not ours. */
 const channelOf = (name: string) => `telecart_${name}`;
 
@@ -69,7 +72,7 @@ export class PgInstanceChannel implements InstanceChannel {
   }
 
   private async open(): Promise<pg.Client> {
-    const c = new pg.Client({ connectionString: this.url });
+    const c = new pg.Client({ connectionString: this.url, application_name: CHANNEL_APPLICATION });
     c.on('notification', (n) => {
       const receive = this.listening.get(n.channel);
       if (!receive || n.payload === undefined) return;

@@ -214,6 +214,21 @@ export class ParticipantRelay {
     }
   }
 
+  /**
+   * This instance's channel connection was lost (it reconnects): what was sent meanwhile is lost, so
+   * the sockets relayed from here are closed (their pages connect again and are placed anew) and the
+   * participants relayed here from other instances leave (their instance's next frame or `alive` is
+   * answered by closing their socket there).
+   */
+  channelLost(): void {
+    for (const h of [...this.hosted.values()])
+      if (h.owner !== undefined && h.owner !== this.o.me) h.socket.close(MOVED_CODE, 'the cloud instances lost touch: connect again');
+    for (const [key, r] of [...this.relayed]) {
+      this.relayed.delete(key);
+      r.leave();
+    }
+  }
+
   /** The act's specialist removes a guest through this instance: the owner, if another, removes them too. */
   async removeElsewhere(sessionId: string, linkId: string, by: string): Promise<void> {
     if (!this.o.channel) return;
@@ -274,6 +289,11 @@ export class ParticipantRelay {
     });
   }
 
+  /** The socket of a participant this owner does not know is closed there: its page connects again. */
+  private tryAgain(from: string, pid: string): void {
+    this.send(from, { v: 1, from: this.o.me, kind: 'close', pid, code: TRY_AGAIN_CODE, reason: 'not on this instance' });
+  }
+
   private refuse(why: string, detail: Record<string, unknown>): void {
     // A log line per reason (counted), not a flood.
     const n = (this.refused.get(why) ?? 0) + 1;
@@ -310,7 +330,7 @@ export class ParticipantRelay {
         if (why !== null) {
           this.refuse(why, { from: m.from, sessionId: m.arrival.sessionId });
           // Its socket closes and its page tries again: the act may have moved meanwhile.
-          this.send(m.from, { v: 1, from: this.o.me, kind: 'close', pid: m.pid, code: TRY_AGAIN_CODE, reason: 'not on this instance' });
+          this.tryAgain(m.from, m.pid);
           return;
         }
         const { from, pid } = m;
@@ -326,6 +346,7 @@ export class ParticipantRelay {
         const r = this.relayed.get(`${m.from}/${m.pid}`);
         if (!r) {
           this.refuse('frame of an unknown participant', { from: m.from });
+          this.tryAgain(m.from, m.pid);
           return;
         }
         r.seen = this.o.now().getTime();
@@ -345,6 +366,8 @@ export class ParticipantRelay {
         for (const pid of m.pids) {
           const r = this.relayed.get(`${m.from}/${pid}`);
           if (r) r.seen = t;
+          // Not known here (dropped: this instance lost its channel, or went silent too long): placed again.
+          else this.tryAgain(m.from, pid);
         }
         return;
       }

@@ -329,11 +329,15 @@ export class TeleconsultRelay {
       reconnectPeriod: opts.mqttOptions?.reconnectPeriod ?? 1000,
     });
     // Several instances on one PostgreSQL: the participants' signaling between them (participant-relay.ts).
+    let relay: TeleconsultRelay | undefined;
     const channel = opts.store.openInstanceChannel?.({
-      lost: (err) => opts.logger.warn({ err }, 'teleconsult: the instances’ channel (LISTEN/NOTIFY) lost its connection; it reconnects'),
+      lost: (err) => {
+        opts.logger.warn({ err }, 'teleconsult: the instances’ channel (LISTEN/NOTIFY) lost its connection; it reconnects');
+        relay?.relayed.channelLost();
+      },
       dropped: (why) => opts.logger.warn({ why }, 'teleconsult: refused a relayed participant message (a malformed part)'),
     });
-    const relay = new TeleconsultRelay(client, opts, channel);
+    relay = new TeleconsultRelay(client, opts, channel);
     relay.vitalsTimer = setInterval(() => relay.refreshVitals(), opts.vitalsEveryMs ?? 15_000);
     relay.vitalsTimer.unref();
     try {
