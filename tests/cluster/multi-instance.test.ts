@@ -5,7 +5,11 @@
  * exactly one instance (one act row, one `call` line); the specialist's page joins through the
  * balancer whatever instance it lands on; the owner SIGKILLed mid-act → the other takes the act over
  * once its lease lapses and the page rejoins; the new owner SIGTERMed → the act goes on, on the first
- * one started again. Signaling level, as the restart tests (relay-restart.test.ts).
+ * one started again. Signaling level, as the restart tests (relay-restart.test.ts). A guest whose socket is
+ * on the instance that does not hold the act is relayed to the owner (participant-relay.ts): admitted by the
+ * page there, told `unit-ready`; the owner SIGKILLed, the survivor takes the act over, closes the guest's
+ * socket (1012: the act moved), and the guest connecting again is let in at once into the survivor's room
+ * (its unit offer answered).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -14,12 +18,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashPassword } from '@telecart/cloud';
 import { encodePayload, topics } from '@telecart/protocol';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, type Mosquitto, startMosquitto } from '../../cloud/src/testing/mosquitto.js';
 import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
+import { unitPagePeer } from '../../cloud/src/testing/unit-page-peer.js';
 import { CLI_MAIN, freshDatabase } from '../support/cloud-child.js';
 import { type ServiceChild, startServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
+import { participantSocket } from '../teleconsult/participant-support.js';
 import { type Json, login, PASSWORDS, PageSocket, TestCart } from '../teleconsult/support.js';
 
 const CART = 'cart-1';
@@ -31,6 +38,7 @@ let nginx: ChildProcess | undefined;
 let dir: string | undefined;
 const clouds: (ServiceChild | undefined)[] = [];
 const pages: PageSocket[] = [];
+const closing: (() => unknown)[] = [];
 let cart: TestCart | undefined;
 
 beforeAll(async () => {
@@ -39,6 +47,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
   for (const p of pages) await p.close().catch(() => undefined);
   cart?.client.end(true);
   for (const c of clouds) await c?.stop().catch(() => undefined);
@@ -124,6 +133,7 @@ it('two instances behind nginx: one answers a call, the page joins through the b
         rejoinGraceSeconds: 120,
         connectTimeoutSeconds: 60,
         leaseSeconds: LEASE_SECONDS,
+        forwardingUnit: { hostAddresses: ['127.0.0.1'] },
         specialists: [
           { id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORDS['dr-roux'], 10), gateways: ['cart-*'] },
           { id: 'auditor', name: 'DPO', passwordHash: await hashPassword(PASSWORDS.auditor, 10), audit: true },
@@ -195,6 +205,36 @@ it('two instances behind nginx: one answers a call, the page joins through the b
   });
   const owner = (await activeSessions(direct[0] as string)) === 1 ? 0 : 1;
   const survivor = 1 - owner;
+
+  // A guest invited; their socket on the instance that does not hold the act: relayed to the owner, where p2 admits them.
+  const invited = await fetch(`${lb}/api/teleconsult/acts/${sid}/guests`, {
+    method: 'POST',
+    headers: { cookie: dr, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Dr Petit, médecin traitant' }),
+  });
+  expect(invited.status).toBe(201);
+  const link = new URL(((await invited.json()) as { url: string }).url);
+  const opened = await fetch(new URL(`${link.pathname}${link.search}`, direct[survivor]));
+  expect(opened.status).toBe(200);
+  const device = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const guestOn = async (i: number) => {
+    const s = await participantSocket(direct[i] as string, link, device);
+    if (typeof s === 'number') throw new Error(`guest socket refused: ${s}`);
+    closing.push(() => s.ws.close());
+    return s;
+  };
+  const guest = await guestOn(survivor);
+  await guest.next((m) => m.type === 'waiting');
+  const listed = await p2.next((m) => m.type === 'participants' && m.sessionId === sid && (m.participants as Json[]).length === 1);
+  p2.send({ type: 'admit', sessionId: sid, participantId: ((listed.participants as Json[])[0] as Json).id });
+  await guest.next((m) => m.type === 'unit-ready');
+  // The admission stored (act_links.admitted_at) before the crash: it is what lets the guest in again at once.
+  const admin = new pg.Client({ connectionString: db });
+  await admin.connect();
+  closing.push(() => admin.end());
+  await waitFor(async () => (await admin.query('SELECT 1 FROM act_links WHERE admitted_at IS NOT NULL')).rowCount === 1, {
+    what: 'the admission stored',
+  });
   const starts = cart.down.filter((m) => m.type === 'start').length;
   await clouds[owner]?.kill('SIGKILL');
   clouds[owner] = undefined;
@@ -214,6 +254,17 @@ it('two instances behind nginx: one answers a call, the page joins through the b
   await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connecting' });
   await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connected' });
   await p3.next((m) => m.type === 'state' && m.sessionId === sid && m.state === 'connected');
+  // The relayed guest: their socket closed by the survivor once it held the act, back in its room at once.
+  expect(await guest.closed).toBe(1012);
+  const back = await guestOn(survivor);
+  await back.next((m) => m.type === 'admitted');
+  expect(back.got.some((m) => m.type === 'waiting')).toBe(false);
+  await back.next((m) => m.type === 'unit-ready');
+  const gp = await unitPagePeer(3);
+  closing.push(() => gp.pc.close());
+  back.send({ type: 'unit-offer', sdp: gp.offer });
+  expect(String((await back.next((m) => m.type === 'unit-answer')).sdp)).toMatch(/^v=0/);
+  back.ws.close();
 
   // The first instance back; the new owner SIGTERMed (a rolling restart): the act goes on over there.
   clouds[owner] = await startInstance(d, owner, ports[owner] as number);

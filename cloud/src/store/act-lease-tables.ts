@@ -28,7 +28,7 @@ export interface ActLease {
 }
 
 /** The leases as the relay uses them (CloudStore.actLeases). */
-export type ActLeaseStore = Pick<ActLeaseTables, 'take' | 'renew' | 'handOver' | 'release' | 'list'>;
+export type ActLeaseStore = Pick<ActLeaseTables, 'take' | 'renew' | 'handOver' | 'release' | 'list' | 'get'>;
 
 export class ActLeaseTables {
   constructor(
@@ -92,6 +92,12 @@ export class ActLeaseTables {
       .where('relay_owner', '=', owner)
       .where(() => this.d.inList('session_id', sessionIds))
       .execute();
+  }
+
+  /** One act's lease (lapsed or not); null: nobody holds it. */
+  async get(sessionId: string): Promise<ActLease | null> {
+    const r = await this.db.selectFrom('act_leases').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
+    return r ? { sessionId: r.session_id, owner: r.relay_owner, until: new Date(this.d.int(r.relay_lease_until_ms)) } : null;
   }
 
   /** Every lease held (lapsed or not). */

@@ -30,6 +30,7 @@ import type {
   PatientMovement,
 } from './directory-records.js';
 import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
+import type { InstanceChannel, InstanceChannelEvents } from './instance-channel.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import type { NurseProfile, NurseRecord } from './nurse-records.js';
 import type {
@@ -203,6 +204,11 @@ export const MAX_PAGE_SIZE = 1000;
 export interface CloudStore {
   /** Owner leases of open acts (migration 23): which cloud instance handles each act. */
   readonly actLeases: ActLeaseStore;
+  /**
+   * The channel between the instances sharing this store (PostgreSQL LISTEN/NOTIFY); absent on
+   * SQLite (one instance: the relay keeps everything in process).
+   */
+  openInstanceChannel?(events: InstanceChannelEvents): InstanceChannel;
   /** The acts whose room on the forwarding unit is open (migration 30), for after a restart. */
   readonly actRooms: ActRoomStore;
   /** The patients' referring GPs in the directory (migration 27). */

@@ -34,10 +34,12 @@ import type {
 import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.js';
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
 import { type EnrolmentDatabase, EnrolmentTables } from './enrolment-tables.js';
+import type { InstanceChannel, InstanceChannelEvents } from './instance-channel.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import { type NurseDatabase, NurseTables } from './nurse-tables.js';
 import type { EscalationStep, OutboxInput } from './outbox-records.js';
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
+import { PgInstanceChannel } from './pg-instance-channel.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { type ReferringGpDatabase, ReferringGpTables } from './referring-gp-tables.js';
@@ -221,6 +223,7 @@ export class PostgresStore extends TablesStore implements CloudStore {
     private readonly pool: pg.Pool,
     now: () => Date,
     onUnreadableRow: UnreadableRowListener | undefined,
+    private readonly url: string,
   ) {
     super();
     this.now = now;
@@ -244,6 +247,11 @@ export class PostgresStore extends TablesStore implements CloudStore {
       enrolments: new EnrolmentTables(postgresKysely<EnrolmentDatabase>(pool), postgresDialect),
       outbox: new OutboxTables(postgresKysely<OutboxDatabase>(pool), postgresDialect),
     };
+  }
+
+  /** The instances' channel (LISTEN/NOTIFY on a connection of its own): see CloudStore.openInstanceChannel. */
+  openInstanceChannel(events: InstanceChannelEvents): InstanceChannel {
+    return new PgInstanceChannel(this.url, events);
   }
 
   /** Runs a compiled statement on a transaction's connection; rows changed. */
@@ -284,7 +292,7 @@ export class PostgresStore extends TablesStore implements CloudStore {
       } finally {
         client.release();
       }
-      return new PostgresStore(pool, now, opts.onUnreadableRow);
+      return new PostgresStore(pool, now, opts.onUnreadableRow, opts.url);
     } catch (e) {
       await pool.end().catch(() => undefined);
       throw e;

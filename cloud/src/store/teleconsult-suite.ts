@@ -220,6 +220,8 @@ export function teleconsultStoreSuite(harness: StoreHarness): void {
       expect(await leases.take(sid, other, plus(20), plus(35))).toBe(true);
       expect(await leases.renew(owner, [sid], plus(40))).toEqual(new Set());
       expect(await leases.list()).toEqual([{ sessionId: sid, owner: other, until: plus(35) }]);
+      expect(await leases.get(sid)).toEqual({ sessionId: sid, owner: other, until: plus(35) });
+      expect(await leases.get(randomUUID())).toBeNull();
       // A release by whoever does not hold it changes nothing; the holder's frees the act at once.
       await leases.release(owner, [sid]);
       expect(await leases.list()).toHaveLength(1);

@@ -50,6 +50,12 @@ export class ActLeases {
     return this.o.store.release(this.instanceId, sessionIds);
   }
 
+  /** The instance that holds this act now (its lease not lapsed); null: none does. */
+  async holder(sessionId: string): Promise<string | null> {
+    const l = await this.o.store.get(sessionId);
+    return l && l.until.getTime() > this.o.now().getTime() ? l.owner : null;
+  }
+
   /** Every lease, each marked lapsed or not at now. */
   async list(): Promise<(ActLease & { lapsed: boolean; mine: boolean })[]> {
     const t = this.o.now().getTime();

@@ -48,11 +48,13 @@ import { OnceLogger } from '../ingest/ingest-metrics.js';
 import { NURSE_ROLES } from '../nurses/service.js';
 import type { AppointmentRecord } from '../store/appointment-records.js';
 import type { CloudStore } from '../store/cloud-store.js';
+import type { InstanceChannel } from '../store/instance-channel.js';
 import type { AuditEventInput, ConsentRecord, RelayState, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import { summarizeVitals } from '../vitals/summary.js';
 import { ActLeases } from './act-lease.js';
 import type { TeleconsultConfig } from './config.js';
 import { type HomeActClock, HomeActs } from './home-acts.js';
+import { type HostedArrival, type HostedParticipant, ParticipantRelay, type ParticipantSocket } from './participant-relay.js';
 import { ParticipantSignaling } from './participant-signaling.js';
 import { type ParticipantEntry, ParticipantRoom } from './participants.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
@@ -200,6 +202,8 @@ export class TeleconsultRelay {
   private readonly participantSignals: ParticipantSignaling;
   /** Guests' media: the acts' rooms on the forwarding unit and their signaling (unit-signaling.ts). */
   readonly unit: UnitSignaling;
+  /** Participants whose socket is on one instance and whose act is held by another (participant-relay.ts). */
+  private readonly relayed: ParticipantRelay;
   /** The home acts' statuses (no cart calls: the patient's and the specialist's presence move them, home-acts.ts). */
   readonly homeActs: HomeActs;
   /** Open rows found to be home acts (their session id is their appointment's id): not the relay's to restore. */
@@ -210,6 +214,7 @@ export class TeleconsultRelay {
   private constructor(
     private readonly client: MqttClient,
     private readonly opts: TeleconsultRelayOptions,
+    channel: InstanceChannel | undefined,
   ) {
     this.once = new OnceLogger(opts.logger);
     this.now = opts.now ?? (() => new Date());
@@ -292,6 +297,20 @@ export class TeleconsultRelay {
       iceServers: (sessionId) => this.partyIceServers(sessionId, 'specialist'),
       unit: (e, msg) => this.unit.fromParticipant(e, msg),
     });
+    this.relayed = new ParticipantRelay({
+      me: this.leases.instanceId,
+      ...(channel ? { channel } : {}),
+      room: this.participants,
+      holder: (sessionId) => this.leases.holder(sessionId),
+      refuses: (a) => this.refusesRelayed(a),
+      fromParticipant: (id, data, reply) => this.fromParticipant(id, data, reply),
+      removeGuest: (sessionId, linkId, by) => {
+        const who = opts.directory.get(by);
+        if (who) void this.removeGuest(sessionId, linkId, who);
+      },
+      logger: opts.logger,
+      now: this.now,
+    });
     client.on('message', (topic, payload) => {
       try {
         this.fromGateway(topic, payload);
@@ -309,7 +328,16 @@ export class TeleconsultRelay {
       clientId: `telecart-signaling-${randomBytes(4).toString('hex')}`,
       reconnectPeriod: opts.mqttOptions?.reconnectPeriod ?? 1000,
     });
-    const relay = new TeleconsultRelay(client, opts);
+    // Several instances on one PostgreSQL: the participants' signaling between them (participant-relay.ts).
+    let relay: TeleconsultRelay | undefined;
+    const channel = opts.store.openInstanceChannel?.({
+      lost: (err) => {
+        opts.logger.warn({ err }, 'teleconsult: the instances’ channel (LISTEN/NOTIFY) lost its connection; it reconnects');
+        relay?.relayed.channelLost();
+      },
+      dropped: (why) => opts.logger.warn({ why }, 'teleconsult: refused a relayed participant message (a malformed part)'),
+    });
+    relay = new TeleconsultRelay(client, opts, channel);
     relay.vitalsTimer = setInterval(() => relay.refreshVitals(), opts.vitalsEveryMs ?? 15_000);
     relay.vitalsTimer.unref();
     try {
@@ -320,12 +348,14 @@ export class TeleconsultRelay {
       // Re-subscribed by mqtt.js after a reconnect (clean session).
       await client.subscribeAsync(topics.allRtcUp(), { qos: 1 });
       await relay.subscribeStatuses();
+      await relay.relayed.start();
       client.on('error', (err) => opts.logger.warn({ err }, 'teleconsult: MQTT error'));
       await relay.scan('restart');
       relay.leaseTimer = setInterval(() => void relay.tickLeases(), relay.leases.everyMs);
       relay.leaseTimer.unref();
     } catch (e) {
       client.end(true);
+      await relay.relayed.stop().catch(() => undefined);
       throw e;
     }
     return relay;
@@ -425,6 +455,7 @@ export class TeleconsultRelay {
       this.opts.logger.error({ err: e }, 'teleconsult: the acts’ leases could not be released; they lapse');
     });
     await endMqttClient(this.client);
+    await this.relayed.stop();
     this.peers.clear();
   }
 
@@ -1101,6 +1132,10 @@ export class TeleconsultRelay {
    * Returns how many were connected.
    */
   async removeGuest(sessionId: string, linkId: string, by: Specialist): Promise<number> {
+    // The act held by another instance: its room is there (their socket may be here or anywhere).
+    await this.relayed.removeElsewhere(sessionId, linkId, by.id).catch((e: unknown) => {
+      this.opts.logger.warn({ err: e, sessionId }, 'teleconsult: the act’s holder could not be told of a guest’s removal');
+    });
     const connected = this.participants.of(sessionId).filter((e) => e.role === 'guest' && e.linkId === linkId);
     for (const e of connected) {
       await this.unit.guestGone(e.id, 'removed', by);
@@ -1108,6 +1143,29 @@ export class TeleconsultRelay {
       e.close('removed by the specialist');
     }
     return connected.length;
+  }
+
+  /**
+   * A participant's socket opened on this instance (GET /join/:token/ws, /guest/:token/ws): they wait
+   * in their act's room here, or in the room of the instance that holds the act (participant-relay.ts).
+   */
+  host(arrival: HostedArrival, socket: ParticipantSocket): HostedParticipant {
+    return this.relayed.host(arrival, socket);
+  }
+
+  /** Participants relayed: sockets here for acts held elsewhere (out), and here for sockets elsewhere (in). */
+  relayedCounts(): { out: number; in: number } {
+    return this.relayed.counts();
+  }
+
+  /** Why a participant relayed from another instance is not taken here (null: taken). */
+  private refusesRelayed(a: HostedArrival): string | null {
+    const l = this.live.get(a.sessionId);
+    if (!l) return 'the act is not held here';
+    if (a.role !== 'guest') return 'only guests of a cart’s act are relayed';
+    if (l.rec.gatewayId !== a.gatewayId || l.rec.patientId !== a.patientId) return 'not this act’s cart or patient';
+    if (l.rec.status !== 'in-progress') return `the act is ${l.rec.status}`;
+    return null;
   }
 
   /** A text frame from a participant's socket (GET /join/:token/ws, /guest/:token/ws); `reply` answers that socket. */
@@ -1321,6 +1379,7 @@ export class TeleconsultRelay {
         if (this.stopped) return;
         for (const sid of await this.leases.renew([...this.live.keys()])) this.letGo(sid);
         await this.scan('take-over');
+        if (this.relayed.busy()) this.relayed.tick(await this.leases.list(), this.leases.everyMs);
       } catch (e) {
         this.counters.storeErrors++;
         this.once.warn(

@@ -84,7 +84,7 @@ export function registerJoinParticipantRoutes(
   );
 }
 
-/** A participant's open socket joins the act's room; its frames go to the relay, its end is their leaving. */
+/** A participant's open socket joins the act's room (here, or on the instance holding the act); its frames go there, its end is their leaving. */
 export function hostParticipant(
   tc: NonNullable<HttpDeps['teleconsult']>,
   socket: WebSocket,
@@ -93,10 +93,10 @@ export function hostParticipant(
   const send = (m: ToParticipant) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
   };
-  const stay = tc.relay.participants.arrive({ ...arrival, send, close: (reason) => socket.close(1000, reason) });
+  const stay = tc.relay.host(arrival, { send, close: (code, reason) => socket.close(code, reason) });
   socket.on('message', (data, isBinary) => {
     if (isBinary) send({ type: 'error', message: 'binary frames are not accepted: JSON text only' });
-    else tc.relay.fromParticipant(stay.id, String(data), send);
+    else stay.receive(String(data));
   });
   socket.on('close', () => stay.leave());
   socket.on('error', () => stay.leave());

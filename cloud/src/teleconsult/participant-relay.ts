@@ -1,0 +1,389 @@
+/**
+ * A participant's socket on one cloud instance, their act held by another (docs/teleconsultation.md,
+ * « Several cloud instances », « A participant on another instance »). The balancer sends a guest's
+ * WebSocket to any instance; the act's participants, its forwarding-unit room and its specialist's
+ * page live on the instance that holds the act's lease (the owner). The instance serving the socket
+ * asks the store who holds the act: itself, or nobody yet → the participant is hosted here as
+ * before (ParticipantRoom); another instance → their arrival, frames and leaving are sent to the
+ * owner over the instances' channel (PostgreSQL LISTEN/NOTIFY, store/instance-channel.ts), and
+ * what the owner tells them comes back the same way. The owner keeps one ParticipantRoom whichever
+ * instance holds the socket. Only signaling goes this way: the media go straight between the
+ * participant's browser and the owner's forwarding unit.
+ *
+ * The owner changing (a hand-over, a lease taken over after a crash): at each lease tick, a socket
+ * whose act is now held by another instance than the one it was placed with is closed (1012); the
+ * page reconnects (its backoff) and is placed again, with the new owner (a guest let in before is let
+ * in again at once: act_links.admitted_at). The serving instance says which of its participants are
+ * still there at each tick; the owner drops those not heard of for three ticks (the serving
+ * instance was killed with their sockets).
+ *
+ * Everything received is checked (TypeBox) as at any trust boundary: a malformed text, an arrival
+ * for an act not held here, a frame of an unknown participant is refused with a log line and changes
+ * nothing. Without a channel (SQLite: one instance) every participant is hosted in process, at once.
+ */
+import { randomUUID } from 'node:crypto';
+import { type Static, Type } from '@sinclair/typebox';
+import { compile, formatIssues } from '@telecart/protocol';
+import type { Logger } from 'pino';
+import type { InstanceChannel } from '../store/instance-channel.js';
+import { MAX_PARTICIPANT_FRAME } from './participant-signaling.js';
+import type { Arrival, ParticipantRoom, ToParticipant } from './participants.js';
+
+/** What the route knows of a participant whose socket opened (Arrival without its transport). */
+export type HostedArrival = Omit<Arrival, 'send' | 'close'>;
+
+/** A participant's open socket, as the route gives it. */
+export interface ParticipantSocket {
+  send(message: ToParticipant): void;
+  close(code: number, reason: string): void;
+}
+
+export interface HostedParticipant {
+  /** A text frame from the socket. */
+  receive(data: string): void;
+  /** The socket closed. */
+  leave(): void;
+}
+
+/** The close code of a socket whose act moved to another instance: the page connects again. */
+export const MOVED_CODE = 1012;
+/** The close code of a socket the owner did not take (the act moved meanwhile): the page tries again. */
+export const TRY_AGAIN_CODE = 1013;
+
+const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' });
+const Text = (maxLength: number) => Type.String({ maxLength });
+const WireArrival = Type.Object(
+  {
+    sessionId: Type.String({ minLength: 1, maxLength: 64 }),
+    gatewayId: Type.String({ minLength: 1, maxLength: 128 }),
+    patientId: Type.String({ minLength: 1, maxLength: 128 }),
+    role: Type.Union([Type.Literal('patient'), Type.Literal('guest')]),
+    name: Text(200),
+    specialistId: Type.Union([Text(128), Type.Null()]),
+    from: Text(100),
+    linkId: Type.Optional(Text(128)),
+    admittedBefore: Type.Optional(Type.Object({ by: Text(200), at: Text(40) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+const head = { v: Type.Literal(1), from: Id };
+/** What the instances say to each other about relayed participants. */
+export const RelayedMessage = Type.Union([
+  // serving instance → owner
+  Type.Object({ ...head, kind: Type.Literal('arrive'), pid: Id, arrival: WireArrival }, { additionalProperties: false }),
+  Type.Object({ ...head, kind: Type.Literal('frame'), pid: Id, data: Text(MAX_PARTICIPANT_FRAME + 1) }, { additionalProperties: false }),
+  Type.Object({ ...head, kind: Type.Literal('leave'), pid: Id }, { additionalProperties: false }),
+  Type.Object({ ...head, kind: Type.Literal('alive'), pids: Type.Array(Id, { maxItems: 10_000 }) }, { additionalProperties: false }),
+  Type.Object(
+    { ...head, kind: Type.Literal('remove'), sessionId: Type.String({ minLength: 1, maxLength: 64 }), linkId: Text(128), by: Text(128) },
+    { additionalProperties: false },
+  ),
+  // owner → serving instance (the message is the owner's own, checked as to its shape only)
+  Type.Object(
+    { ...head, kind: Type.Literal('to'), pid: Id, message: Type.Object({ type: Type.String({ minLength: 1, maxLength: 40 }) }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { ...head, kind: Type.Literal('close'), pid: Id, code: Type.Integer({ minimum: 1000, maximum: 4999 }), reason: Text(120) },
+    { additionalProperties: false },
+  ),
+]);
+export type RelayedMessage = Static<typeof RelayedMessage>;
+const checkRelayed = compile(RelayedMessage);
+
+export interface ParticipantRelayOptions {
+  /** This instance's id (its acts' lease owner id): the name it listens on. */
+  me: string;
+  /** The instances' channel; absent (SQLite): every participant is hosted here. */
+  channel?: InstanceChannel;
+  room: ParticipantRoom;
+  /** The instance holding the act's lease now (not lapsed); null: none. */
+  holder(sessionId: string): Promise<string | null>;
+  /** Owner side: why a relayed arrival is not taken here (the act is not held here…); null: taken. */
+  refuses(arrival: HostedArrival): string | null;
+  /** A participant's frame, as from a socket here (relay.fromParticipant). */
+  fromParticipant(participantId: string, data: string, reply: (m: { type: 'error'; message: string }) => void): void;
+  /** Owner side: the act's specialist removes a guest (relay.removeGuest, here). */
+  removeGuest(sessionId: string, linkId: string, by: string): void;
+  logger: Logger;
+  now: () => Date;
+}
+
+interface Hosted {
+  pid: string;
+  arrival: HostedArrival;
+  socket: ParticipantSocket;
+  /** The instance the participant was placed with (this one or the act's owner); undefined while asking. */
+  owner?: string;
+  /** Frames received while asking. */
+  queue: string[];
+  /** Placed here: the room's handle. */
+  local?: { id: string; leave: () => void };
+  gone: boolean;
+}
+
+interface Relayed {
+  from: string;
+  pid: string;
+  id: string;
+  leave: () => void;
+  seen: number;
+}
+
+export class ParticipantRelay {
+  /** Sockets open on this instance, by their relay id. */
+  private readonly hosted = new Map<string, Hosted>();
+  /** Owner side: participants whose socket is on another instance, by `from/pid`. */
+  private readonly relayed = new Map<string, Relayed>();
+  private readonly refused = new Map<string, number>();
+
+  constructor(private readonly o: ParticipantRelayOptions) {}
+
+  /** Listens on this instance's name (when there is a channel). */
+  async start(): Promise<void> {
+    await this.o.channel?.listen(this.o.me, (text) => {
+      try {
+        this.received(text);
+      } catch (e) {
+        this.o.logger.error({ err: e }, 'teleconsult: unexpected error on a relayed participant message');
+      }
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.o.channel?.close() ?? Promise.resolve();
+  }
+
+  /** How many participants are relayed: hosted here for another owner, and held here for another instance's socket. */
+  counts(): { out: number; in: number } {
+    return { out: [...this.hosted.values()].filter((h) => h.owner !== undefined && h.owner !== this.o.me).length, in: this.relayed.size };
+  }
+
+  /** Whether any socket is hosted here (with a channel) or any relayed participant held here: the tick has work. */
+  busy(): boolean {
+    return this.hosted.size > 0 || this.relayed.size > 0;
+  }
+
+  /** A participant's socket opened here: placed with the act's owner (here, or relayed to it). */
+  host(arrival: HostedArrival, socket: ParticipantSocket): HostedParticipant {
+    const h: Hosted = { pid: randomUUID(), arrival, socket, queue: [], gone: false };
+    if (!this.o.channel) {
+      this.placeHere(h);
+      return { receive: (d) => this.forward(h, d), leave: () => h.local?.leave() };
+    }
+    this.hosted.set(h.pid, h);
+    void this.place(h);
+    return {
+      receive: (d) => {
+        if (h.owner === undefined) h.queue.push(d);
+        else this.forward(h, d);
+      },
+      leave: () => this.leave(h),
+    };
+  }
+
+  /**
+   * The leases as the relay read them at its tick: sockets whose act moved to another instance than
+   * the one they were placed with are closed (their pages connect again); the owners hear which of
+   * their relayed participants are still here; relayed participants not heard of lately are dropped.
+   */
+  tick(leases: readonly { sessionId: string; owner: string; lapsed: boolean }[], everyMs: number): void {
+    if (!this.o.channel) return;
+    const held = new Map(leases.filter((l) => !l.lapsed).map((l) => [l.sessionId, l.owner]));
+    const alive = new Map<string, string[]>();
+    for (const h of this.hosted.values()) {
+      if (h.owner === undefined || h.gone) continue;
+      const now = held.get(h.arrival.sessionId);
+      if (now !== undefined && now !== h.owner) {
+        this.o.logger.info(
+          { sessionId: h.arrival.sessionId, from: h.owner, to: now },
+          'teleconsult: a participant’s act moved to another instance; their socket is closed to be placed again',
+        );
+        h.socket.close(MOVED_CODE, 'the act moved to another cloud instance: connect again');
+        continue;
+      }
+      if (h.owner !== this.o.me) alive.set(h.owner, [...(alive.get(h.owner) ?? []), h.pid]);
+    }
+    for (const [owner, pids] of alive) this.send(owner, { v: 1, from: this.o.me, kind: 'alive', pids });
+    const t = this.o.now().getTime();
+    for (const [key, r] of this.relayed) {
+      if (t - r.seen <= 3 * everyMs) continue;
+      this.o.logger.warn({ from: r.from }, 'teleconsult: a relayed participant’s instance went silent; they leave the act');
+      this.relayed.delete(key);
+      r.leave();
+    }
+  }
+
+  /**
+   * This instance's channel connection was lost (it reconnects): what was sent meanwhile is lost, so
+   * the sockets relayed from here are closed (their pages connect again and are placed anew) and the
+   * participants relayed here from other instances leave (their instance's next frame or `alive` is
+   * answered by closing their socket there).
+   */
+  channelLost(): void {
+    for (const h of [...this.hosted.values()])
+      if (h.owner !== undefined && h.owner !== this.o.me) h.socket.close(MOVED_CODE, 'the cloud instances lost touch: connect again');
+    for (const [key, r] of [...this.relayed]) {
+      this.relayed.delete(key);
+      r.leave();
+    }
+  }
+
+  /** The act's specialist removes a guest through this instance: the owner, if another, removes them too. */
+  async removeElsewhere(sessionId: string, linkId: string, by: string): Promise<void> {
+    if (!this.o.channel) return;
+    const owner = await this.o.holder(sessionId);
+    if (owner !== null && owner !== this.o.me) this.send(owner, { v: 1, from: this.o.me, kind: 'remove', sessionId, linkId, by });
+  }
+
+  // ── serving side ──
+
+  private async place(h: Hosted): Promise<void> {
+    let owner: string;
+    try {
+      owner = (await this.o.holder(h.arrival.sessionId)) ?? this.o.me;
+    } catch (e) {
+      // The store is away: hosted here, as on a single instance (placed again at the next tick if the act is elsewhere).
+      this.o.logger.warn(
+        { err: e, sessionId: h.arrival.sessionId },
+        'teleconsult: the act’s holder could not be read; the participant waits here',
+      );
+      owner = this.o.me;
+    }
+    if (h.gone) return;
+    if (owner === this.o.me) this.placeHere(h);
+    else {
+      h.owner = owner;
+      this.send(owner, { v: 1, from: this.o.me, kind: 'arrive', pid: h.pid, arrival: h.arrival });
+    }
+    for (const d of h.queue.splice(0)) this.forward(h, d);
+  }
+
+  private placeHere(h: Hosted): void {
+    h.owner = this.o.me;
+    h.local = this.o.room.arrive({ ...h.arrival, send: (m) => h.socket.send(m), close: (reason) => h.socket.close(1000, reason) });
+  }
+
+  private forward(h: Hosted, data: string): void {
+    if (h.local) this.o.fromParticipant(h.local.id, data, (m) => h.socket.send(m));
+    else if (h.owner !== undefined)
+      // An oversize frame is refused (and audited) by the owner as from a socket of its own.
+      this.send(h.owner, { v: 1, from: this.o.me, kind: 'frame', pid: h.pid, data: data.slice(0, MAX_PARTICIPANT_FRAME + 1) });
+  }
+
+  private leave(h: Hosted): void {
+    if (h.gone) return;
+    h.gone = true;
+    this.hosted.delete(h.pid);
+    if (h.local) h.local.leave();
+    else if (h.owner !== undefined) this.send(h.owner, { v: 1, from: this.o.me, kind: 'leave', pid: h.pid });
+  }
+
+  // ── both sides ──
+
+  private send(to: string, m: RelayedMessage): void {
+    const channel = this.o.channel;
+    if (!channel) return;
+    channel.send(to, JSON.stringify(m)).catch((e: unknown) => {
+      this.o.logger.warn({ err: e, to, kind: m.kind }, 'teleconsult: a relayed participant message could not be sent');
+    });
+  }
+
+  /** The socket of a participant this owner does not know is closed there: its page connects again. */
+  private tryAgain(from: string, pid: string): void {
+    this.send(from, { v: 1, from: this.o.me, kind: 'close', pid, code: TRY_AGAIN_CODE, reason: 'not on this instance' });
+  }
+
+  private refuse(why: string, detail: Record<string, unknown>): void {
+    // A log line per reason (counted), not a flood.
+    const n = (this.refused.get(why) ?? 0) + 1;
+    this.refused.set(why, n);
+    if (n <= 20 || n % 1000 === 0) this.o.logger.warn({ ...detail, why, times: n }, 'teleconsult: refused a relayed participant message');
+  }
+
+  private received(text: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (e) {
+      this.refuse('not JSON', { error: (e as Error).message });
+      return;
+    }
+    const v = checkRelayed.validate(json);
+    if (!v.ok) {
+      this.refuse('schema', { error: formatIssues(v.issues).slice(0, 300) });
+      return;
+    }
+    const m = v.value;
+    if (m.from === this.o.me) {
+      this.refuse('from this instance', { kind: m.kind });
+      return;
+    }
+    switch (m.kind) {
+      case 'arrive': {
+        const key = `${m.from}/${m.pid}`;
+        if (this.relayed.has(key)) {
+          this.refuse('arrived twice', { from: m.from });
+          return;
+        }
+        const why = this.o.refuses(m.arrival);
+        if (why !== null) {
+          this.refuse(why, { from: m.from, sessionId: m.arrival.sessionId });
+          // Its socket closes and its page tries again: the act may have moved meanwhile.
+          this.tryAgain(m.from, m.pid);
+          return;
+        }
+        const { from, pid } = m;
+        const stay = this.o.room.arrive({
+          ...m.arrival,
+          send: (message) => this.send(from, { v: 1, from: this.o.me, kind: 'to', pid, message }),
+          close: (reason) => this.send(from, { v: 1, from: this.o.me, kind: 'close', pid, code: 1000, reason: reason.slice(0, 120) }),
+        });
+        this.relayed.set(key, { from, pid, id: stay.id, leave: stay.leave, seen: this.o.now().getTime() });
+        return;
+      }
+      case 'frame': {
+        const r = this.relayed.get(`${m.from}/${m.pid}`);
+        if (!r) {
+          this.refuse('frame of an unknown participant', { from: m.from });
+          this.tryAgain(m.from, m.pid);
+          return;
+        }
+        r.seen = this.o.now().getTime();
+        this.o.fromParticipant(r.id, m.data, (message) => this.send(r.from, { v: 1, from: this.o.me, kind: 'to', pid: r.pid, message }));
+        return;
+      }
+      case 'leave': {
+        const key = `${m.from}/${m.pid}`;
+        const r = this.relayed.get(key);
+        if (!r) return;
+        this.relayed.delete(key);
+        r.leave();
+        return;
+      }
+      case 'alive': {
+        const t = this.o.now().getTime();
+        for (const pid of m.pids) {
+          const r = this.relayed.get(`${m.from}/${pid}`);
+          if (r) r.seen = t;
+          // Not known here (dropped: this instance lost its channel, or went silent too long): placed again.
+          else this.tryAgain(m.from, pid);
+        }
+        return;
+      }
+      case 'remove':
+        this.o.removeGuest(m.sessionId, m.linkId, m.by);
+        return;
+      case 'to':
+      case 'close': {
+        const h = this.hosted.get(m.pid);
+        if (!h || h.owner !== m.from) {
+          this.refuse(`${m.kind} for a participant not relayed to that instance`, { from: m.from });
+          return;
+        }
+        if (m.kind === 'close') h.socket.close(m.code, m.reason);
+        else h.socket.send(m.message as ToParticipant);
+      }
+    }
+  }
+}

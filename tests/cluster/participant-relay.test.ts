@@ -1,0 +1,251 @@
+/**
+ * A guest whose socket lands on the cloud instance that does not hold their act (docs/teleconsultation.md,
+ * « A participant on another instance »): two in-process clouds on one PostgreSQL and one Mosquitto, plain
+ * WebSocket clients for the pages, werift for the guest's peer connection with the forwarding unit.
+ * - the act is held by A, the guest's socket is on B: the guest waits (relayed), A's specialist page
+ *   lists and admits them, they get `unit-ready` and their unit offer is answered by A's room; the cart
+ *   is told `ready`;
+ * - forged or malformed texts on A's channel (bad JSON, a wrong shape, an arrival for an act A does not
+ *   hold, a frame of an unknown participant) are refused with a log line and change nothing;
+ * - the specialist's page moves to B (a hand-over): B closes the guest's socket (the act moved), the
+ *   guest connects again and is let in at once by B, whose room answers their offer; a second socket
+ *   of the guest on A is now relayed to B;
+ * - the instances' channel connections cut: the relayed socket is closed (1012), the owner forgets it, and
+ *   once the channels reconnect a new socket is relayed again.
+ */
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { pino } from 'pino';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHANNEL_APPLICATION } from '../../cloud/src/store/pg-instance-channel.js';
+import { type Mosquitto, startMosquitto } from '../../cloud/src/testing/mosquitto.js';
+import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
+import { type UnitPagePeer, unitPagePeer } from '../../cloud/src/testing/unit-page-peer.js';
+import { freshDatabase } from '../support/cloud-child.js';
+import { waitFor } from '../support/wait.js';
+import { type ParticipantSocket, participantSocket } from '../teleconsult/participant-support.js';
+import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from '../teleconsult/support.js';
+
+const CART = 'cart-1';
+let postgres: Postgres | undefined;
+let mosquitto: Mosquitto | undefined;
+/** The database both clouds use. */
+let db = '';
+const clouds: ConsultCloud[] = [];
+const closing: (() => unknown)[] = [];
+/** What each cloud logged (JSON lines), A's first. */
+const logs: string[][] = [[], []];
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  mosquitto = await startMosquitto();
+  db = await freshDatabase(postgres.url, 'participant_relay');
+  for (const i of [0, 1]) {
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logs[i]?.push(String(chunk));
+        done();
+      },
+    });
+    // One after the other: the first runs the migrations.
+    clouds.push(
+      await startConsultCloud({
+        db,
+        externalBrokerUrl: mosquitto.url,
+        logger: pino({ level: 'info' }, sink),
+        teleconsult: {
+          leaseSeconds: 3,
+          rejoinGraceSeconds: 120,
+          connectTimeoutSeconds: 60,
+          forwardingUnit: { hostAddresses: ['127.0.0.1'] },
+        },
+      }),
+    );
+  }
+}, 120_000);
+
+afterAll(async () => {
+  for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
+  for (const c of clouds) await c.stop().catch(() => undefined);
+  await mosquitto?.stop();
+  await postgres?.stop();
+}, 60_000);
+
+const at = (i: number) => clouds[i] as ConsultCloud;
+const http = (i: number) => at(i).cloud.httpUrl;
+
+async function guestSocket(i: number, g: { url: URL; cookie: string }): Promise<ParticipantSocket> {
+  const s = await participantSocket(http(i), g.url, g.cookie);
+  if (typeof s === 'number') throw new Error(`guest socket refused: ${s}`);
+  closing.push(() => s.ws.close());
+  return s;
+}
+
+async function peer(): Promise<UnitPagePeer> {
+  const p = await unitPagePeer(3);
+  closing.push(() => p.pc.close());
+  return p;
+}
+
+it('a guest on the instance that does not hold the act: relayed to the owner, admitted, in its room; placed again after a hand-over', {
+  timeout: 120_000,
+}, async () => {
+  const cookie = await login(http(0), 'dr-roux', PASSWORDS['dr-roux']);
+  const cart = await TestCart.connect((mosquitto as Mosquitto).url, CART);
+  closing.push(() => cart.client.end(true));
+  const sid = randomUUID();
+  await cart.call(sid);
+  await cart.status(sid, 'waiting');
+  await waitFor(() => clouds.some((c) => c.cloud.teleconsult.relay.metrics().activeSessions === 1), {
+    what: 'one instance holding the act',
+  });
+  // A: the owner (whichever won the call), B: the other.
+  const a = at(0).cloud.teleconsult.relay.metrics().activeSessions === 1 ? 0 : 1;
+  const b = 1 - a;
+  const relayOf = (i: number) => at(i).cloud.teleconsult.relay;
+
+  // The specialist's page on A joins; the cart's media come up.
+  const page = await PageSocket.open(http(a), cookie);
+  closing.push(() => page.close());
+  await page.next((m) => m.type === 'waiting-room' && (m.sessions as Json[]).some((s) => s.sessionId === sid));
+  page.send({ type: 'join', sessionId: sid });
+  await cart.next('start', (m) => m.sessionId === sid);
+  await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connected' });
+  await page.next((m) => m.type === 'state' && m.state === 'connected');
+
+  // A guest invited (through B: the store is shared), their link opened, their socket on B.
+  const r = await fetch(`${http(b)}/api/teleconsult/acts/${sid}/guests`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Dr Petit, médecin traitant' }),
+  });
+  expect(r.status).toBe(201);
+  const url = new URL(((await r.json()) as { url: string }).url);
+  const opened = await fetch(url);
+  expect(opened.status).toBe(200);
+  const g = { url, cookie: (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+  const guest = await guestSocket(b, g);
+  await guest.next((m) => m.type === 'waiting');
+  expect(relayOf(b).relayedCounts()).toEqual({ out: 1, in: 0 });
+  expect(relayOf(a).relayedCounts()).toEqual({ out: 0, in: 1 });
+
+  // A's page lists them and admits them: A's room opens, the guest (on B) is told to offer and is answered by it.
+  const list = await page.next(
+    (m) =>
+      m.type === 'participants' && m.sessionId === sid && (m.participants as Json[]).some((p) => p.name === 'Dr Petit, médecin traitant'),
+  );
+  const participantId = ((list.participants as Json[])[0] as Json).id;
+  page.send({ type: 'admit', sessionId: sid, participantId });
+  await guest.next((m) => m.type === 'admitted');
+  await guest.next((m) => m.type === 'unit-ready');
+  await cart.next('unit', (m) => m.sessionId === sid && m.signal.kind === 'ready');
+  const gp = await peer();
+  guest.send({ type: 'unit-offer', sdp: gp.offer });
+  const answer = await guest.next((m) => m.type === 'unit-answer');
+  expect(String(answer.sdp)).toMatch(/^v=0/);
+  // A message the owner refuses comes back to the socket on B.
+  guest.send({ type: 'join', sessionId: sid });
+  expect((await guest.next((m) => m.type === 'error')).message).toMatch(/not accepted from a participant/);
+
+  // Forged or malformed texts on A's channel: refused with a log line, nothing changes.
+  const admin = new pg.Client({ connectionString: db });
+  await admin.connect();
+  closing.push(() => admin.end());
+  const channel = `telecart_${relayOf(a).instanceId}`;
+  const before = logs[a]?.length ?? 0;
+  const notify = (payload: string) => admin.query('SELECT pg_notify($1, $2)', [channel, payload]);
+  await notify('=not json');
+  await notify(`=${JSON.stringify({ v: 1, from: 'relay-forged', kind: 'frame', pid: 'x', data: 7 })}`);
+  await notify(
+    `=${JSON.stringify({
+      v: 1,
+      from: 'relay-forged',
+      kind: 'arrive',
+      pid: 'p1',
+      arrival: {
+        sessionId: randomUUID(),
+        gatewayId: CART,
+        patientId: 'p-001',
+        role: 'guest',
+        name: 'Mallory',
+        specialistId: null,
+        from: '127.0.0.1',
+      },
+    })}`,
+  );
+  // The right act, another patient.
+  await notify(
+    `=${JSON.stringify({
+      v: 1,
+      from: 'relay-forged',
+      kind: 'arrive',
+      pid: 'p2',
+      arrival: {
+        sessionId: sid,
+        gatewayId: CART,
+        patientId: 'p-999',
+        role: 'guest',
+        name: 'Mallory',
+        specialistId: null,
+        from: '127.0.0.1',
+      },
+    })}`,
+  );
+  await notify(`=${JSON.stringify({ v: 1, from: 'relay-forged', kind: 'frame', pid: 'nobody', data: '{"type":"unit-ice"}' })}`);
+  await notify('0123456789abcdef 0 1 AAAA');
+  const refusals = () => (logs[a] ?? []).slice(before).filter((l) => l.includes('refused a relayed participant message'));
+  await waitFor(() => refusals().length === 6, { what: 'six refusals logged' });
+  expect(refusals().join('\n')).toMatch(
+    /not JSON[\s\S]*schema[\s\S]*the act is not held here[\s\S]*not this act’s cart or patient[\s\S]*frame of an unknown participant[\s\S]*part 0 of 1/,
+  );
+  expect(relayOf(a).relayedCounts()).toEqual({ out: 0, in: 1 });
+  expect(
+    relayOf(a)
+      .participants.of(sid)
+      .map((e) => e.name),
+  ).toEqual(['Dr Petit, médecin traitant']);
+
+  // The specialist's page moves to B (a reload landing there): B takes the act over (hand-over); the guest's
+  // socket, relayed to A, is closed by B and connects again: let in at once, in B's room.
+  await page.close();
+  const moved = await PageSocket.open(http(b), cookie);
+  closing.push(() => moved.close());
+  await moved.next((m) => m.type === 'waiting-room' && (m.sessions as Json[]).some((s) => s.sessionId === sid && s.rejoin === true));
+  moved.send({ type: 'join', sessionId: sid });
+  await moved.next((m) => m.type === 'joined' && m.sessionId === sid);
+  expect(await guest.closed).toBe(1012);
+  const back = await guestSocket(b, g);
+  await back.next((m) => m.type === 'admitted');
+  expect(back.got.some((m) => m.type === 'waiting')).toBe(false);
+  await back.next((m) => m.type === 'unit-ready');
+  const gp2 = await peer();
+  back.send({ type: 'unit-offer', sdp: gp2.offer });
+  await back.next((m) => m.type === 'unit-answer');
+  expect(relayOf(b).relayedCounts()).toEqual({ out: 0, in: 0 });
+  // The same guest's second device-tab on A now: relayed to B, let in at once.
+  const onA = await guestSocket(a, g);
+  await onA.next((m) => m.type === 'admitted');
+  await waitFor(() => relayOf(b).relayedCounts().in === 1, { what: 'the socket on A relayed to B' });
+  onA.ws.close();
+  await waitFor(() => relayOf(b).relayedCounts().in === 0, { what: 'its leaving relayed' });
+
+  // The instances' channel connections cut (a PostgreSQL restart, a network blip): the relayed socket is closed
+  // to be placed again, the owner forgets it; once the channels are back, a new socket on A is relayed to B again.
+  const again = await guestSocket(a, g);
+  await again.next((m) => m.type === 'admitted');
+  await waitFor(() => relayOf(b).relayedCounts().in === 1, { what: 'relayed to B' });
+  await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [CHANNEL_APPLICATION]);
+  expect(await again.closed).toBe(1012);
+  await waitFor(() => relayOf(b).relayedCounts().in === 0, { what: 'B forgetting it' });
+  await waitFor(
+    async () => {
+      const s = await guestSocket(a, g);
+      const ok = await Promise.race([s.next((m) => m.type === 'admitted').then(() => true), s.closed.then(() => false)]);
+      if (!ok) return false;
+      return s;
+    },
+    { what: 'a socket on A relayed to B after the reconnection', timeoutMs: 20_000 },
+  );
+  expect(relayOf(b).relayedCounts().in).toBe(1);
+});
