@@ -269,21 +269,24 @@ export class PostgresStore extends TablesStore implements CloudStore {
 
   /** Connects, brings the schema forward (once, even with several processes opening at once). */
   static async open(opts: PostgresStoreOptions): Promise<PostgresStore> {
-    const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 10 });
     const onError = opts.onConnectionError ?? (() => undefined);
-    // Without a listener an idle connection's error would be an uncaught exception.
-    pool.on('error', (err) => onError(err));
-    // Runs on every new connection before any other query (a client's queries are queued in
-    // order). A batch is acked once committed, so the commit must be flushed whatever the server
-    // default; and the tables live in the chosen schema.
+    // Runs on every new connection before the pool hands it out (pg-pool's onConnect, awaited; a setup
+    // that fails fails that connect). A batch is acked once committed, so the commit must be flushed
+    // whatever the server default; and the tables live in the chosen schema.
     const setup =
       "SELECT CASE WHEN current_setting('synchronous_commit') IN ('off', 'local') " +
       "THEN set_config('synchronous_commit', 'on', false) END" +
       (opts.schema !== undefined ? ", set_config('search_path', $1, false)" : '');
     const setupParams = opts.schema !== undefined ? [quoteIdent(opts.schema)] : [];
-    pool.on('connect', (client) => {
-      client.query(setup, setupParams).catch((e: Error) => onError(e));
+    const pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.poolSize ?? 10,
+      onConnect: async (client) => {
+        await client.query(setup, setupParams);
+      },
     });
+    // Without a listener an idle connection's error would be an uncaught exception.
+    pool.on('error', (err) => onError(err));
     const now = opts.now ?? (() => new Date());
     try {
       const client = await pool.connect();
