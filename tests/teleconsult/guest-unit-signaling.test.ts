@@ -258,7 +258,7 @@ describe('guests’ media signaling with the forwarding unit', () => {
     const invited = await invite(l.id, 'Paul, petit-fils');
     const g = await guestSocket(invited);
     closing.push(async () => g.ws.close());
-    await admit(doctor, l.id, 'Paul, petit-fils');
+    const paulId = await admit(doctor, l.id, 'Paul, petit-fils');
     await g.next((m) => m.type === 'unit-ready');
     const gp = await peer(2);
     g.send({ type: 'unit-offer', sdp: gp.offer });
@@ -292,6 +292,26 @@ describe('guests’ media signaling with the forwarding unit', () => {
       'the patient’s mute at the guest',
     );
     expect((await audit(l.id, 'patient-media-joined')).map((e) => e.detail)).toEqual(['patient Jeanne Martin']);
+    // The guest pins the patient's slot (by its m-line): the unit says it pinned; a slot that is not the
+    // guest's is refused with the reason and an audit line, as the specialist's page's (a log line).
+    const patientSlot = slotsOf(g.got)?.find((x) => x.name === 'Jeanne Martin');
+    g.send({ type: 'unit-pin', mid: patientSlot?.audioMid ?? null });
+    await until(
+      () =>
+        (slotsOf(g.got) as { name: string | null; pinned?: true }[] | undefined)?.some((x) => x.name === 'Jeanne Martin' && x.pinned) ===
+        true,
+      'the pin acknowledged',
+    );
+    expect((slotsOf(g.got) as { name: string | null; pinned?: true }[]).find((x) => x.name === 'Dr Marc Blanc')?.pinned).toBeUndefined();
+    g.send({ type: 'unit-pin', mid: '99' });
+    expect((await g.next((m) => m.type === 'error')).message).toBe(
+      `unit-pin refused: pin of ${paulId} refused: m-line "99" is none of its slots`,
+    );
+    expect((await audit(l.id, 'participant-signal-refused')).map((e) => e.detail?.split(':')[0])).toEqual(['unit-offer', 'unit-pin']);
+    doctor.send({ type: 'unit-pin', sessionId: l.id, mid: '99' });
+    expect((await doctor.next((m) => m.type === 'error' && m.sessionId === l.id)).message).toBe(
+      'unit-pin refused: pin of specialist refused: m-line "99" is none of its slots',
+    );
     // The patient's page reloads: out of the room, let back in at once, told to join the room again.
     p.ws.close();
     await until(() => !c.cloud.teleconsult.relay.unit.rooms.has(l.id, patientId), 'the patient out of the room');
