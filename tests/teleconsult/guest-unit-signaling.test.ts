@@ -417,6 +417,13 @@ describe('guests’ media signaling with the forwarding unit', () => {
         ) === true,
       'the cart’s mute at the guest',
     );
+    // The cart's page pins the guest's slot (UnitFromCart pin): its slots say pinned.
+    const guestSlot = cartSlots().find((x) => x.name === 'Dr Petit, médecin traitant');
+    await cart.send({ ...offer, signal: { kind: 'pin', mid: guestSlot?.videoMid ?? null } });
+    await until(() => cartSlots().some((x) => x.name === 'Dr Petit, médecin traitant' && x.pinned === true), 'the cart’s pin acknowledged');
+    const guestMember = slotsOf(doctor.received.filter((m) => m.sessionId === sid))?.[0]?.participantId;
+    expect(guestMember).toEqual(expect.any(String));
+    expect(c.cloud.teleconsult.relay.unit.rooms.stats(sid)?.members.cart?.pinned).toBe(guestMember);
     expect(c.cloud.teleconsult.relay.metrics().malformed.mqtt['wrong-gateway']).toBeGreaterThan(0);
     expect((await audit(sid, 'cart-media-joined')).map((e) => e.actor)).toEqual(['home-3']);
     expect((await audit(sid, 'participant-message-refused')).map((e) => e.detail?.split(':')[0])).toEqual(['unit-offer']);
