@@ -10,6 +10,10 @@
  * decodes the other's video frames and receives their voice (getStats framesDecoded,
  * totalAudioEnergy, on the m-lines the unit says carry the other), and the specialist's page labels the
  * guest's tile with their name. A second guest joins: three parties, each decoding the two others. The
+ * specialist's microphone and the second guest's go silent: the first guest's beeping fake microphone
+ * is the only voice, and the others' tiles of that guest say they speak (data-speaking, the unit
+ * reading the audio levels), not the muted ones'; the second guest pins the first guest's tile and the unit acknowledges it (data-pinned,
+ * « Désépingler »), then unpins. The
  * specialist removes the first guest: their page says so, its socket is closed with the reason, the
  * unit stops forwarding to and from them (their still-open peer connection decodes nothing more, the
  * others' slot of them empties and its frames stop, while the specialist's own encoder goes on); the
@@ -243,6 +247,54 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
       () => receives(specialist, atSpecialist, 40, 'the window'),
     );
 
+    // Who speaks: all three beep alike (Chromium's fake microphone), so the first to lead, the
+    // specialist, stays the speaker. The specialist's microphone is turned off (its room track
+    // disabled, as the conversation's mute does) and the second guest mutes (their button): their
+    // browsers send silence (level 127), and the first guest, beeping on, becomes the speaker after the
+    // lead. The others' tiles of them are marked, not the muted ones'.
+    const setSpecialistMic = (on: boolean) =>
+      specialist.evaluate((enabled) => {
+        for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs)
+          for (const sender of pc.getSenders()) if (sender.track?.kind === 'audio') sender.track.enabled = enabled;
+      }, on);
+    await setSpecialistMic(false);
+    await guest2.click('#guest-room-mic');
+    const tileAt = (page: Page, tiles: string, name: string) =>
+      page.locator(`${tiles} figure`, { has: page.locator('figcaption', { hasText: name }) });
+    await expect.poll(() => tileAt(specialist, '#unit-room-tiles', GUEST).getAttribute('data-speaking'), { timeout: 20_000 }).toBe('true');
+    await expect.poll(() => tileAt(guest2, '#guest-room-tiles', GUEST).getAttribute('data-speaking')).toBe('true');
+    expect(await tileAt(guest2, '#guest-room-tiles', 'Dr Marc Blanc').getAttribute('data-speaking')).toBe('false');
+    expect(await tileAt(guest, '#guest-room-tiles', SECOND).getAttribute('data-speaking')).toBe('false');
+    // The room's member ids of the guests: the participants the specialist's tiles of them carry.
+    const memberOf = async (name: string) => (await tileAt(specialist, '#unit-room-tiles', name).getAttribute('data-participant')) ?? '';
+    const [guestMember, guest2Member] = [await memberOf(GUEST), await memberOf(SECOND)];
+    // The muted ones are silent to the unit too (their browsers write level 127 on their packets).
+    for (const id of ['specialist', guest2Member])
+      await expect.poll(() => c.cloud.teleconsult.relay.unit.rooms.stats(l.id)?.members[id]?.loudness, { timeout: 10_000 }).toBe(0);
+    const speaking = c.cloud.teleconsult.relay.unit.rooms.stats(l.id);
+    console.log(
+      `guest-room: speaker ${speaking?.speaker === guestMember ? 'guest' : speaking?.speaker}; smoothed loudness (127 − dBov) ${Object.entries(
+        speaking?.members ?? {},
+      )
+        .map(([id, m]) => `${id === guestMember ? 'guest' : id === guest2Member ? 'second guest (muted)' : `${id} (muted)`} ${m.loudness}`)
+        .join(', ')}`,
+    );
+    expect(speaking?.speaker).toBe(guestMember);
+    await setSpecialistMic(true);
+    await guest2.click('#guest-room-mic');
+    // A pin: the second guest pins the first guest's tile; the unit says so in its slots, and unpins.
+    const pinned = tileAt(guest2, '#guest-room-tiles', GUEST);
+    await pinned.locator('button.slot-pin').click();
+    await expect.poll(() => pinned.getAttribute('data-pinned')).toBe('true');
+    expect(await pinned.locator('button.slot-pin').textContent()).toBe('Désépingler');
+    expect(await tileAt(guest2, '#guest-room-tiles', 'Dr Marc Blanc').getAttribute('data-pinned')).toBe('false');
+    // Pins are per viewer: the second guest's, not the first's.
+    const pins = c.cloud.teleconsult.relay.unit.rooms.stats(l.id)?.members;
+    expect([pins?.[guest2Member]?.pinned, pins?.[guestMember]?.pinned]).toEqual([guestMember, null]);
+    await pinned.locator('button.slot-pin').click();
+    await expect.poll(() => pinned.getAttribute('data-pinned')).toBe('false');
+    expect(await pinned.locator('button.slot-pin').textContent()).toBe('Épingler');
+
     // Removed: the guest's page says by whom, its socket is closed with the reason, it receives no more.
     const del = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${l.id}/guests/${guestId}`, {
       method: 'DELETE',
@@ -384,6 +436,10 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
       for (const v of voices) expect(after.inbound[v.audio]?.audioEnergy ?? 0).toBeGreaterThan(before.inbound[v.audio]?.audioEnergy ?? 0);
       const down = ((after.bytesReceived - before.bytesReceived) * 8) / (after.at - before.at);
       const unitOut = (((unitAfter?.rtpOutBytes ?? 0) - (unitBefore?.rtpOutBytes ?? 0)) * 8) / wallMs;
+      const kw = roomAfter?.keyframeWaits;
+      console.log(
+        `guest-room: starting videos (new viewers, new sources, resumes) so far: ${kw?.started} waited for a key frame, ${kw?.keyframe} started on one, ${kw?.timedOut} forwarded after 2 s, longest wait ${kw?.longestMs} ms, ${roomAfter?.dropped.awaitingKeyframe} packets held back (undecodable before the key frame)`,
+      );
       console.log(
         `guest-room: weak guest at ${WEAK_KBIT} kbit/s over ${(wallMs / 1000).toFixed(1)} s: received ${down.toFixed(0)} kbit/s (RTP), the unit sent it ${unitOut.toFixed(0)} kbit/s (RTP), its estimate ${((unitAfter?.downlinkEstimate ?? 0) / 1000).toFixed(0)} kbit/s, videos held back from ${unitAfter?.videoPausedFrom.length}; the specialist told REMB ${((c.cloud.teleconsult.relay.unit.rooms.stats(l.id)?.members.specialist?.rembToSource ?? 0) / 1000).toFixed(0)} kbit/s`,
       );

@@ -260,7 +260,7 @@ describe('guests’ media signaling with the forwarding unit', () => {
     const invited = await invite(l.id, 'Paul, petit-fils');
     const g = await guestSocket(invited);
     closing.push(async () => g.ws.close());
-    await admit(doctor, l.id, 'Paul, petit-fils');
+    const paulId = await admit(doctor, l.id, 'Paul, petit-fils');
     await g.next((m) => m.type === 'unit-ready');
     const gp = await peer(2);
     g.send({ type: 'unit-offer', sdp: gp.offer });
@@ -295,6 +295,26 @@ describe('guests’ media signaling with the forwarding unit', () => {
       'the patient’s mute at the guest',
     );
     expect((await audit(l.id, 'patient-media-joined')).map((e) => e.detail)).toEqual(['patient Jeanne Martin']);
+    // The guest pins the patient's slot (by its m-line): the unit says it pinned; a slot that is not the
+    // guest's is refused with the reason and an audit line, as the specialist's page's (a log line).
+    const patientSlot = slotsOf(g.got)?.find((x) => x.name === 'Jeanne Martin');
+    g.send({ type: 'unit-pin', mid: patientSlot?.audioMid ?? null });
+    await until(
+      () =>
+        (slotsOf(g.got) as { name: string | null; pinned?: true }[] | undefined)?.some((x) => x.name === 'Jeanne Martin' && x.pinned) ===
+        true,
+      'the pin acknowledged',
+    );
+    expect((slotsOf(g.got) as { name: string | null; pinned?: true }[]).find((x) => x.name === 'Dr Marc Blanc')?.pinned).toBeUndefined();
+    g.send({ type: 'unit-pin', mid: '99' });
+    expect((await g.next((m) => m.type === 'error')).message).toBe(
+      `unit-pin refused: pin of ${paulId} refused: m-line "99" is none of its slots`,
+    );
+    expect((await audit(l.id, 'participant-signal-refused')).map((e) => e.detail?.split(':')[0])).toEqual(['unit-offer', 'unit-pin']);
+    doctor.send({ type: 'unit-pin', sessionId: l.id, mid: '99' });
+    expect((await doctor.next((m) => m.type === 'error' && m.sessionId === l.id)).message).toBe(
+      'unit-pin refused: pin of specialist refused: m-line "99" is none of its slots',
+    );
     // The patient's page reloads: out of the room, let back in at once, told to join the room again.
     p.ws.close();
     await until(() => !c.cloud.teleconsult.relay.unit.rooms.has(l.id, patientId), 'the patient out of the room');
@@ -409,6 +429,13 @@ describe('guests’ media signaling with the forwarding unit', () => {
         ) === true,
       'the cart’s mute at the guest',
     );
+    // The cart's page pins the guest's slot (UnitFromCart pin): its slots say pinned.
+    const guestSlot = cartSlots().find((x) => x.name === 'Dr Petit, médecin traitant');
+    await cart.send({ ...offer, signal: { kind: 'pin', mid: guestSlot?.videoMid ?? null } });
+    await until(() => cartSlots().some((x) => x.name === 'Dr Petit, médecin traitant' && x.pinned === true), 'the cart’s pin acknowledged');
+    const guestMember = slotsOf(doctor.received.filter((m) => m.sessionId === sid))?.[0]?.participantId;
+    expect(guestMember).toEqual(expect.any(String));
+    expect(c.cloud.teleconsult.relay.unit.rooms.stats(sid)?.members.cart?.pinned).toBe(guestMember);
     expect(c.cloud.teleconsult.relay.metrics().malformed.mqtt['wrong-gateway']).toBeGreaterThan(0);
     expect((await audit(sid, 'cart-media-joined')).map((e) => e.actor)).toEqual(['home-3']);
     expect((await audit(sid, 'participant-message-refused')).map((e) => e.detail?.split(':')[0])).toEqual(['unit-offer']);

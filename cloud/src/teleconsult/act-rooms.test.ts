@@ -138,6 +138,7 @@ describe('deferredRoom: the unit built once werift is loaded', () => {
         addIceCandidate: async () => undefined,
         leave: async () => undefined,
         close: async () => undefined,
+        pin: () => undefined,
         stats: () => ({ ...deferredRoom(() => new Promise(() => undefined)).stats(), participants: joined.length }),
       };
     });

@@ -34,6 +34,10 @@ export interface LabelledSlot {
   camera?: boolean;
   /** The unit holds their video back from this viewer: its downlink has no room for it (absent: sent). */
   videoPaused?: true;
+  /** The member is the room's dominant speaker (absent: not). */
+  speaking?: true;
+  /** This viewer pinned the member (absent: not): their video is the last it loses. */
+  pinned?: true;
 }
 
 /** A member's microphone and camera on or off. */
@@ -49,7 +53,10 @@ export type UnitToPage =
   | { type: 'unit-slots'; slots: LabelledSlot[] };
 
 /** The part of a forwarding room this module uses (the real one in the cloud, the same in tests). */
-export type Room = Pick<ForwardingRoom, 'join' | 'addIceCandidate' | 'leave' | 'close' | 'stats'>;
+export type Room = Pick<ForwardingRoom, 'join' | 'addIceCandidate' | 'leave' | 'close' | 'stats'> & {
+  /** ForwardingRoom.pin, once the room is built (a deferred room waits for it). */
+  pin(viewerId: string, mid: string | null): void | Promise<void>;
+};
 
 export interface ActRoomsOptions {
   /** A member's page gets a message of the unit (its answer comes back from join() too). */
@@ -95,14 +102,17 @@ export function deferredRoom(make: () => Promise<Room>): Room {
     addIceCandidate: async (id, candidate) => (await ready).addIceCandidate(id, candidate),
     leave: async (id) => (await ready).leave(id),
     close: async () => (await ready).close(),
+    pin: async (id, mid) => (await ready).pin(id, mid),
     stats: (): ForwardingRoomStats =>
       real?.stats() ?? {
         participants: 0,
         rtpIn: NO_TRAFFIC,
         rtpOut: NO_TRAFFIC,
-        dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0, videoPaused: 0 },
+        dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0, videoPaused: 0, awaitingKeyframe: 0 },
         sendErrors: 0,
         keyframeRequests: { fromViewers: 0, plisToSources: 0, coalesced: 0 },
+        keyframeWaits: { started: 0, keyframe: 0, timedOut: 0, longestMs: 0 },
+        speaker: null,
         members: {},
       },
   };
@@ -205,6 +215,18 @@ export class ActRooms {
     }
   }
 
+  /**
+   * A member pins the participant one of its slots carries (`mid`: one of that slot's m-lines; null:
+   * no pin). Refused (ForwardingUnitError) when the member is not in the room, or the m-line is none
+   * of its slots or carries nobody; the slots it is told next say `pinned`.
+   */
+  async pin(sessionId: string, memberId: string, mid: string | null): Promise<void> {
+    const r = this.rooms.get(sessionId);
+    if (!r?.names.has(memberId)) throw new ForwardingUnitError(`pin for ${memberId}, who is not in act ${sessionId}'s room`);
+    await r.joining.get(memberId)?.catch(() => undefined);
+    await r.room.pin(memberId, mid);
+  }
+
   /** The act ended: every peer connection of its room closes. Returns the members that were in. */
   async close(sessionId: string): Promise<string[]> {
     const r = this.rooms.get(sessionId);
@@ -236,6 +258,8 @@ function label(slots: SlotAssignment[], names: Map<string, string>, media: Map<s
       name: s.source === null ? null : (names.get(s.source) ?? null),
       ...(m ? { mic: m.mic, camera: m.camera } : {}),
       ...(s.videoPaused ? { videoPaused: true as const } : {}),
+      ...(s.speaking ? { speaking: true as const } : {}),
+      ...(s.pinned ? { pinned: true as const } : {}),
     };
   });
 }

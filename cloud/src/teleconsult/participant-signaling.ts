@@ -25,7 +25,7 @@ const MAX_REFUSAL_LINES = 20;
 
 const checkParticipant = compile(ParticipantMessage);
 /** The participant's own message types: a malformed one is told what was wrong in it. */
-const OWN_TYPES = new Set(['signal', 'unit-offer', 'unit-ice', 'unit-media']);
+const OWN_TYPES = new Set(['signal', 'unit-offer', 'unit-ice', 'unit-media', 'unit-pin']);
 
 /** An open specialist page, as far as the signaling needs it. */
 export interface SignalingPage {
@@ -102,7 +102,7 @@ export class ParticipantSignaling {
       const detail = `${type}: ${issues}`;
       const why = OWN_TYPES.has(type)
         ? `${type} refused: ${issues}`
-        : `'${type}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media)`;
+        : `'${type}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media, unit-pin)`;
       this.refuse(e, 'participant-message-refused', detail, reply, why);
       return;
     }

@@ -900,7 +900,7 @@ export class TeleconsultRelay {
       if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);
       return;
     }
-    if (msg.type === 'unit-offer' || msg.type === 'unit-ice' || msg.type === 'unit-media') {
+    if (msg.type === 'unit-offer' || msg.type === 'unit-ice' || msg.type === 'unit-media' || msg.type === 'unit-pin') {
       void this.unit.fromPage(peer, msg).then((refused) => {
         if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);
       });

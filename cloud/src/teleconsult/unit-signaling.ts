@@ -11,6 +11,9 @@
  *                 microphone and camera over rtc/up (RtcUp unit, the relay checked it is this cart's act)
  *   a home act: `unit-ready` (TURN `<act>.patient`) to the admitted patient on their socket
  *   page / guest / cart / patient ─media {mic, camera}─▶ the others' `unit-slots` say it
+ *   page / guest / cart / patient ─pin {mid}─▶ room.pin: their `unit-slots` say `pinned`; refused
+ *                                   (an m-line that is none of their slots, an empty one) as the others
+ *   the unit names the dominant speaker: every `unit-slots` of them says `speaking`
  *
  * The cart and the home patient send their conversation into the room, and the specialist receives it
  * from there; they still receive the specialist on their direct conversation (`specialistDirect`
@@ -42,7 +45,8 @@ import type { Specialist } from './specialists.js';
 export type UnitFromParticipant =
   | { type: 'unit-offer'; sdp: string }
   | { type: 'unit-ice'; candidate: IceCandidate }
-  | { type: 'unit-media'; mic: boolean; camera: boolean };
+  | { type: 'unit-media'; mic: boolean; camera: boolean }
+  | { type: 'unit-pin'; mid: string | null };
 export type UnitFromPage = { sessionId: string } & UnitFromParticipant;
 
 export interface UnitSignalingOptions {
@@ -249,7 +253,8 @@ export class UnitSignaling {
       if (msg.type === 'unit-offer') {
         const sdp = await this.rooms.join(msg.sessionId, SPECIALIST_MEMBER, page.specialist.name, msg.sdp);
         page.send({ type: 'unit-answer', sessionId: msg.sessionId, sdp });
-      } else await this.rooms.addIceCandidate(msg.sessionId, SPECIALIST_MEMBER, msg.candidate);
+      } else if (msg.type === 'unit-pin') await this.rooms.pin(msg.sessionId, SPECIALIST_MEMBER, msg.mid);
+      else await this.rooms.addIceCandidate(msg.sessionId, SPECIALIST_MEMBER, msg.candidate);
       return null;
     } catch (e) {
       return `${msg.type} refused: ${e instanceof Error ? e.message : String(e)}`;
@@ -275,7 +280,8 @@ export class UnitSignaling {
         // Gone while the unit answered: out again.
         if (!this.o.participants.find(e.id)) await this.guestGone(e.id, 'left');
         else e.send({ type: 'unit-answer', sdp });
-      } else await this.rooms.addIceCandidate(e.sessionId, e.id, msg.candidate);
+      } else if (msg.type === 'unit-pin') await this.rooms.pin(e.sessionId, e.id, msg.mid);
+      else await this.rooms.addIceCandidate(e.sessionId, e.id, msg.candidate);
       return null;
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
@@ -387,7 +393,8 @@ export class UnitSignaling {
           });
         this.carts.set(sessionId, { gatewayId });
         this.o.toCart(gatewayId, sessionId, { kind: 'answer', sdp });
-      } else await this.rooms.addIceCandidate(sessionId, CART_MEMBER, signal.candidate);
+      } else if (signal.kind === 'pin') await this.rooms.pin(sessionId, CART_MEMBER, signal.mid);
+      else await this.rooms.addIceCandidate(sessionId, CART_MEMBER, signal.candidate);
       return null;
     } catch (e) {
       return `unit ${signal.kind} refused: ${e instanceof Error ? e.message : String(e)}`;

@@ -19,6 +19,8 @@ import type { UnitToPage } from './act-rooms.js';
 import type { ParticipantView } from './participants.js';
 
 const Sdp = Type.String({ minLength: 1, maxLength: 65_536 });
+/** A page's pin: one of its receive slot's m-lines (mid), or null for no pin; the unit checks it is one of the page's slots. */
+const PinnedMid = Type.Union([Type.String({ minLength: 1, maxLength: 32 }), Type.Null()]);
 
 export const BrowserMessage = Type.Union(
   [
@@ -75,6 +77,8 @@ export const BrowserMessage = Type.Union(
       { type: Type.Literal('unit-media'), sessionId: Uuid, mic: Type.Boolean(), camera: Type.Boolean() },
       { additionalProperties: false },
     ),
+    /** The page pins the participant one of its slots carries (by one of the slot's m-lines; null: no pin). */
+    Type.Object({ type: Type.Literal('unit-pin'), sessionId: Uuid, mid: PinnedMid }, { additionalProperties: false }),
   ],
   { $id: 'ConsultBrowserMessage' },
 );
@@ -96,6 +100,8 @@ export const ParticipantMessage = Type.Union(
     Type.Object({ type: Type.Literal('unit-ice'), candidate: IceCandidate }, { additionalProperties: false }),
     /** Their microphone and camera on or off (the mute and camera buttons): the others' slots of them say so. */
     Type.Object({ type: Type.Literal('unit-media'), mic: Type.Boolean(), camera: Type.Boolean() }, { additionalProperties: false }),
+    /** They pin the participant one of their slots carries (by one of the slot's m-lines; null: no pin). */
+    Type.Object({ type: Type.Literal('unit-pin'), mid: PinnedMid }, { additionalProperties: false }),
   ],
   { $id: 'ParticipantMessage' },
 );

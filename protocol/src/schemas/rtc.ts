@@ -141,7 +141,7 @@ export type ConvoFromSpecialist = Static<typeof ConvoFromSpecialist>;
 
 // ── The act's room on the cloud's forwarding unit (docs/conversation.md, « The cart and the home patient in the room ») ──
 
-/** A slot of the cart's peer connection with the unit: its m-lines, who it carries (null: empty), their mic and camera, their video held back. */
+/** A slot of the cart's peer connection with the unit: its m-lines, who it carries (null: empty), their mic and camera, their video held back, whether they speak, whether the cart pinned them. */
 const UnitSlotLabel = Type.Object(
   {
     audioMid: Type.Union([Type.String({ maxLength: 32 }), Type.Null()]),
@@ -152,6 +152,10 @@ const UnitSlotLabel = Type.Object(
     camera: Type.Optional(Type.Boolean()),
     /** The unit holds their video back from the cart: its downlink has no room for it. */
     videoPaused: Type.Optional(Type.Literal(true)),
+    /** They are the room's dominant speaker (the unit reads the parties' audio levels). */
+    speaking: Type.Optional(Type.Literal(true)),
+    /** The cart's page pinned them (`pin`): their video is the last the unit holds back from the cart. */
+    pinned: Type.Optional(Type.Literal(true)),
   },
   { additionalProperties: false },
 );
@@ -175,7 +179,8 @@ export type UnitToCart = Static<typeof UnitToCart>;
 
 /**
  * The cart's page → the act's room: its offer (microphone and camera out, receive slots), its
- * candidates, its microphone and camera on or off (shown to the others). No participant in it: the
+ * candidates, its microphone and camera on or off (shown to the others), the slot it pins (by one of
+ * the slot's m-lines; null: none). No participant in it: the
  * cloud knows the cart by its MQTT identity, and the act must be that cart's.
  */
 export const UnitFromCart = Type.Union(
@@ -183,6 +188,10 @@ export const UnitFromCart = Type.Union(
     Type.Object({ kind: Type.Literal('offer'), sdp: Sdp }, { additionalProperties: false }),
     Type.Object({ kind: Type.Literal('ice'), candidate: IceCandidate }, { additionalProperties: false }),
     Type.Object({ kind: Type.Literal('media'), mic: Type.Boolean(), camera: Type.Boolean() }, { additionalProperties: false }),
+    Type.Object(
+      { kind: Type.Literal('pin'), mid: Type.Union([Type.String({ minLength: 1, maxLength: 32 }), Type.Null()]) },
+      { additionalProperties: false },
+    ),
   ],
   { description: 'the cart’s page to the act’s room on the forwarding unit' },
 );

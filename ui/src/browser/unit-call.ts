@@ -9,7 +9,12 @@
  * camera: their page's `unit-media`, passed on by the unit in `unit-slots`) shows in the tile
  * (data-mic, data-camera and a line « micro coupé · caméra coupée »). A video the unit holds back for
  * want of this page's downlink (`videoPaused`) is hidden, its sound playing on, and the tile says so
- * (data-video-paused, « vidéo suspendue — débit insuffisant »). The wire format is the cloud's
+ * (data-video-paused, « vidéo suspendue — débit insuffisant »). The room's dominant speaker (the unit
+ * reads each party's audio level off its packets) is marked on their tile (data-speaking, `speaking`
+ * in `unit-slots`). Each tile has a « Épingler » button: the page asks the unit to pin that
+ * participant (`unit-pin` with the slot's m-line; their video is the last the unit holds back for this
+ * page) and the tile says pinned (data-pinned, « Désépingler ») once the unit's `unit-slots` says so;
+ * pressed again it unpins. The wire format is the cloud's
  * (teleconsult/ws-messages.ts); this module trusts the messages no further than it reads them.
  */
 import { type ConvoCandidate, capSender, type LocalMedia } from './conversation.js';
@@ -18,7 +23,9 @@ import { el } from './dom.js';
 export type UnitOut =
   | { type: 'unit-offer'; sdp: string }
   | { type: 'unit-ice'; candidate: ConvoCandidate }
-  | { type: 'unit-media'; mic: boolean; camera: boolean };
+  | { type: 'unit-media'; mic: boolean; camera: boolean }
+  /** Pin the participant the slot with this m-line carries (null: no pin). */
+  | { type: 'unit-pin'; mid: string | null };
 
 /** One slot as the unit labels it. */
 export interface UnitSlot {
@@ -31,6 +38,10 @@ export interface UnitSlot {
   camera?: boolean;
   /** The unit holds their video back: this page's downlink has no room for it (their voice goes on). */
   videoPaused?: boolean;
+  /** They are the room's dominant speaker. */
+  speaking?: boolean;
+  /** This page pinned them (the unit acknowledged the pin). */
+  pinned?: boolean;
 }
 
 export interface UnitCallOptions {
@@ -43,6 +54,8 @@ export interface UnitCallOptions {
   send(m: UnitOut): void;
   /** What a tile says of a participant's muted microphone, camera off, video held back by the unit, in the page's language. */
   offTexts(): { mic: string; camera: string; videoPaused: string };
+  /** The tiles' pin button, in the page's language (« Épingler », « Désépingler »). */
+  pinTexts(): { pin: string; unpin: string };
   onState(state: RTCPeerConnectionState): void;
   onError(message: string): void;
 }
@@ -52,6 +65,7 @@ interface Tile {
   video: HTMLVideoElement;
   caption: HTMLElement;
   state: HTMLElement;
+  pin: HTMLButtonElement;
   stream: MediaStream;
   audioMid: string | null;
   videoMid: string | null;
@@ -109,14 +123,29 @@ export class UnitCall {
       video.srcObject = stream;
       const caption = el('figcaption', {});
       const state = el('p', { class: 'slot-state' });
+      const pin = el('button', { type: 'button', class: 'slot-pin' }, this.o.pinTexts().pin);
       const figure = el(
         'figure',
-        { 'data-slot': k, 'data-audio-mid': s.audio.mid ?? '', 'data-video-mid': s.video.mid ?? '', 'data-tracks': 0, hidden: true },
+        {
+          'data-slot': k,
+          'data-audio-mid': s.audio.mid ?? '',
+          'data-video-mid': s.video.mid ?? '',
+          'data-tracks': 0,
+          'data-speaking': 'false',
+          'data-pinned': 'false',
+          hidden: true,
+        },
         video,
         caption,
         state,
+        pin,
       );
-      this.tiles.push({ figure, video, caption, state, stream, audioMid: s.audio.mid, videoMid: s.video.mid });
+      const tile: Tile = { figure, video, caption, state, pin, stream, audioMid: s.audio.mid, videoMid: s.video.mid };
+      // Pinned (as the unit last said) → unpin; else pin this slot's participant.
+      pin.addEventListener('click', () =>
+        this.o.send({ type: 'unit-pin', mid: figure.dataset.pinned === 'true' ? null : (tile.videoMid ?? tile.audioMid) }),
+      );
+      this.tiles.push(tile);
       return figure;
     });
     this.o.tiles.replaceChildren(...figures);
@@ -155,6 +184,12 @@ export class UnitCall {
       // A video the unit holds back would freeze on its last frame: hidden (its sound plays on) and said.
       const paused = who !== null && s.videoPaused === true;
       tile.figure.dataset.videoPaused = String(paused);
+      tile.figure.dataset.speaking = String(who !== null && s.speaking === true);
+      const pinned = who !== null && s.pinned === true;
+      tile.figure.dataset.pinned = String(pinned);
+      const texts = this.o.pinTexts();
+      tile.pin.textContent = pinned ? texts.unpin : texts.pin;
+      tile.pin.setAttribute('aria-pressed', String(pinned));
       tile.video.style.visibility = paused ? 'hidden' : '';
       const off = this.o.offTexts();
       tile.state.textContent = [mic ? '' : off.mic, camera ? '' : off.camera, paused && camera ? off.videoPaused : '']

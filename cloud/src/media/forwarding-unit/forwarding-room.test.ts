@@ -7,8 +7,10 @@
  * (spawnSync) while another process sends a burst to the unit's socket: every datagram of it must
  * be there when the loop runs again. Then a viewer whose REMB leaves no room for a source's video:
  * the unit holds the video back while the voice goes on, tells the viewer's page, tells the source
- * the floor REMB, and resumes the video (numbered on, with a key frame asked of the source) when the
- * estimate recovers.
+ * the floor REMB, and resumes the video (numbered on, from a key frame asked of the source: the
+ * delta frames before it are held back) when the estimate recovers. Last, who speaks: the parties'
+ * audio levels (RFC 6464 header extension) name the speaker in every viewer's slots and put their
+ * video first, and a viewer's pin puts its pinned one before.
  */
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -22,13 +24,26 @@ import {
   RtpHeader,
   RtpPacket,
 } from 'werift';
-import { loopbackUnitPeer } from '../../testing/unit-page-peer.js';
-import { ForwardingRoom, type SlotAssignment } from './forwarding-room.js';
+import { loopbackUnitPeer, micPacket } from '../../testing/unit-page-peer.js';
+import { ForwardingRoom, ForwardingUnitError, type SlotAssignment } from './forwarding-room.js';
+import { startsVp8Keyframe } from './keyframe-start.js';
 import { remb, unitCodecs } from './unit-peer.js';
 
 /** About 2.4 MB: ten times what the default buffer (rmem_default, 208 KiB) holds, a third of what the unit asks for. */
 const BURST = 2000;
 const DATAGRAM = 1200;
+
+/**
+ * A VP8 frame's first packet as a browser sends it: the payload descriptor (S, partition 0, a 15-bit
+ * picture id) and the frame tag, a key frame's (P = 0, start code 9d 01 2a) or a delta frame's; 960 bytes.
+ */
+function vp8Packet(pictureId: number, key: boolean): Buffer {
+  const head = [0x90, 0x80, 0x80 | ((pictureId >> 8) & 0x7f), pictureId & 0xff];
+  const tag = key ? [0xb0, 0x5a, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00] : [0x91, 0x14, 0x00, 0x00, 0x10, 0x10, 0x00, 0x1e];
+  const b = Buffer.alloc(960, 2);
+  Buffer.from([...head, ...tag]).copy(b);
+  return b;
+}
 
 async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
   for (let i = 0; i < 400; i++) {
@@ -136,9 +151,14 @@ describe('the forwarding unit on a viewer’s weak downlink', () => {
     const cam = source.addTransceiver('video', { direction: 'sendonly' });
     viewer.addTransceiver('audio', { direction: 'recvonly' });
     const slotVideo = viewer.addTransceiver('video', { direction: 'recvonly' });
+    // The camera answers a PLI with a key frame, as a browser's encoder does; else delta frames.
     let plis = 0;
+    let keyAsked = false;
     cam.sender.onRtcp.subscribe((p) => {
-      if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof PictureLossIndication) plis++;
+      if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof PictureLossIndication) {
+        plis++;
+        keyAsked = true;
+      }
     });
     for (const [id, pc] of [
       ['source', source],
@@ -156,12 +176,17 @@ describe('the forwarding unit on a viewer’s weak downlink', () => {
     // What reaches the viewer's slot, by kind, and the video's sequence numbers.
     const got = { audio: 0, video: 0 };
     const videoSeqs: number[] = [];
+    /** Whether each video packet the viewer got starts a key frame. */
+    const videoKeys: boolean[] = [];
     const slotSsrcs = new Set<number>();
     for (const t of viewer.getTransceivers()) {
       const count = (track: { onReceiveRtp: { subscribe: (f: (p: RtpPacket) => void) => unknown } }) =>
         track.onReceiveRtp.subscribe((p) => {
           slotSsrcs.add(p.header.ssrc);
-          if (t.kind === 'video') videoSeqs.push(p.header.sequenceNumber);
+          if (t.kind === 'video') {
+            videoSeqs.push(p.header.sequenceNumber);
+            videoKeys.push(startsVp8Keyframe(p.payload));
+          }
           got[t.kind === 'video' ? 'video' : 'audio']++;
         });
       for (const track of t.receiver.tracks) count(track);
@@ -177,12 +202,17 @@ describe('the forwarding unit on a viewer’s weak downlink', () => {
             new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: n, timestamp: n * 960, marker: false }), Buffer.alloc(60, 1)),
           )
           .catch(() => undefined);
-        if (i === 0)
+        if (i === 0) {
           cam.sender
             .sendRtp(
-              new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: n, timestamp: n * 3600, marker: true }), Buffer.alloc(960, 2)),
+              new RtpPacket(
+                new RtpHeader({ payloadType: 96, sequenceNumber: n, timestamp: n * 3600, marker: true }),
+                vp8Packet(n & 0x7fff, keyAsked),
+              ),
             )
             .catch(() => undefined);
+          keyAsked = false;
+        }
       }
     }, 40);
     closing.push(async () => clearInterval(timer));
@@ -196,6 +226,8 @@ describe('the forwarding unit on a viewer’s weak downlink', () => {
         new RtcpPayloadSpecificFeedback({ feedback: remb(1, 100_000, [...slotSsrcs]) }),
       ]);
     await until(() => (got.video > 10 && got.audio > 10 ? true : undefined), 'voice and video at the viewer before any estimate');
+    // The viewer's video started on a key frame (asked of the source when the viewer connected).
+    expect(videoKeys[0]).toBe(true);
 
     // The viewer's browser reports half of the packets lost: the link takes the voice, not the video.
     let lossy = true;
@@ -225,6 +257,11 @@ describe('the forwarding unit on a viewer’s weak downlink', () => {
     await until(() => (videoSeqs.length > seqsBefore + 5 ? true : undefined), 'video at the viewer again');
     expect(videoSeqs[seqsBefore]).toBe((lastSeq + 1) & 0xffff);
     await until(() => (plis > plisBefore ? true : undefined), 'a key frame asked of the source');
+    // …and resumed on that key frame: the delta frames before it were held back, not sent undecodable.
+    expect(videoKeys[seqsBefore]).toBe(true);
+    const w = room.stats().keyframeWaits;
+    expect(w.keyframe).toBeGreaterThanOrEqual(2);
+    expect(w.timedOut).toBe(0);
     await until(
       () => ((room.stats().members.viewer?.downlinkEstimate ?? 0) > 300_000 && told.at(-1)?.[0]?.videoPaused === false ? true : undefined),
       'the estimate grown past voice and video',
@@ -232,5 +269,102 @@ describe('the forwarding unit on a viewer’s weak downlink', () => {
       throw new Error(`${String(e)}: ${JSON.stringify(room.stats().members)} ${JSON.stringify(told.at(-1))}`);
     });
     await until(() => ((room.stats().members.source?.rembToSource ?? 0) > 150_000 ? true : undefined), 'the source told more');
+  }, 60_000);
+});
+
+describe('the forwarding unit knows who speaks, and a viewer pins a party', () => {
+  const closing: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of closing.splice(0)) await c().catch(() => undefined);
+  });
+
+  it('names the speaker from the parties’ audio levels in every viewer’s slots, puts their video first, and a pin before it', async () => {
+    const told = new Map<string, SlotAssignment[]>();
+    const room = new ForwardingRoom({
+      hostAddresses: ['127.0.0.1'],
+      onIceCandidate: () => undefined,
+      onAssignments: (viewer, slots) => told.set(viewer, slots),
+    });
+    closing.push(() => room.close());
+    // Two parties with a microphone, a camera and a slot (each sees the other); a viewer with its microphone and two slots.
+    const parties = new Map<
+      string,
+      { pc: RTCPeerConnection; mic: import('werift').RTCRtpTransceiver; cam?: import('werift').RTCRtpTransceiver }
+    >();
+    for (const id of ['anna', 'bob', 'viewer']) {
+      const pc = loopbackUnitPeer();
+      closing.push(() => pc.close());
+      const mic = pc.addTransceiver('audio', { direction: 'sendonly' });
+      const cam = id === 'viewer' ? undefined : pc.addTransceiver('video', { direction: 'sendonly' });
+      for (let k = 0; k < (id === 'viewer' ? 2 : 1); k++) {
+        pc.addTransceiver('audio', { direction: 'recvonly' });
+        pc.addTransceiver('video', { direction: 'recvonly' });
+      }
+      await pc.setLocalDescription(await pc.createOffer());
+      const { answer } = await room.join(id, { offer: pc.localDescription?.sdp ?? '' });
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+      parties.set(id, { pc, mic, ...(cam ? { cam } : {}) });
+    }
+    await until(() => ([...parties.values()].every((p) => p.pc.connectionState === 'connected') ? true : undefined), 'all connected');
+
+    // Every 20 ms each party's microphone says its level (127: silence); their cameras send a frame every 40 ms.
+    const levels = new Map<string, number>([
+      ['anna', 127],
+      ['bob', 127],
+      ['viewer', 127],
+    ]);
+    let seq = 1;
+    const timer = setInterval(() => {
+      const n = seq++;
+      for (const [id, p] of parties) {
+        p.mic.sender.sendRtp(micPacket(p.mic, 1, n, levels.get(id) ?? 127)).catch(() => undefined);
+        if (p.cam && n % 2 === 0)
+          p.cam.sender
+            .sendRtp(
+              new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: n, timestamp: n * 1800, marker: true }), vp8Packet(n, true)),
+            )
+            .catch(() => undefined);
+      }
+    }, 20);
+    closing.push(async () => clearInterval(timer));
+    const slotOf = (viewer: string, source: string) => told.get(viewer)?.find((s) => s.source === source);
+    await until(() => (room.stats().members.viewer?.videoOrder.length === 2 ? true : undefined), 'both videos at the viewer');
+    // Join order while nobody speaks.
+    expect(room.stats().members.viewer?.videoOrder).toEqual(['anna', 'bob']);
+    expect(room.stats().speaker).toBeNull();
+
+    // Bob speaks (−20 dBov): after the lead, the speaker; every viewer's slot of him says so, and his video comes first.
+    levels.set('bob', 20);
+    await until(() => (slotOf('viewer', 'bob')?.speaking ? true : undefined), 'bob speaking at the viewer');
+    expect(room.stats().speaker).toBe('bob');
+    expect(slotOf('anna', 'bob')?.speaking).toBe(true);
+    expect(slotOf('viewer', 'anna')?.speaking).toBe(false);
+    expect(room.stats().members.viewer?.videoOrder).toEqual(['bob', 'anna']);
+    // Bob falls silent: still the speaker (silence keeps the last one).
+    levels.set('bob', 127);
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(room.stats().speaker).toBe('bob');
+
+    // The viewer pins Anna by her slot's video m-line: told pinned, her video first, ahead of the speaker.
+    const annaMid = slotOf('viewer', 'anna')?.videoMid ?? '';
+    room.pin('viewer', annaMid);
+    expect(slotOf('viewer', 'anna')).toMatchObject({ pinned: true, speaking: false });
+    expect(slotOf('viewer', 'bob')?.pinned).toBe(false);
+    expect(room.stats().members.viewer).toMatchObject({ pinned: 'anna', videoOrder: ['anna', 'bob'] });
+    // Pins are per viewer: Bob's view of Anna is not pinned.
+    expect(slotOf('bob', 'anna')?.pinned).toBe(false);
+    // A slot that is not the viewer's, or a viewer not in the room: refused, the pin kept.
+    expect(() => room.pin('viewer', '99')).toThrow(ForwardingUnitError);
+    expect(() => room.pin('viewer', '99')).toThrow(/m-line "99" is none of its slots/);
+    expect(() => room.pin('nobody', annaMid)).toThrow(/not in the room/);
+    expect(room.stats().members.viewer?.pinned).toBe('anna');
+    // Unpinned: the speaker first again.
+    room.pin('viewer', null);
+    expect(slotOf('viewer', 'anna')?.pinned).toBe(false);
+    expect(room.stats().members.viewer?.videoOrder).toEqual(['bob', 'anna']);
+    // The speaker leaves: nobody speaks, the others are told.
+    await room.leave('bob');
+    expect(room.stats().speaker).toBeNull();
+    expect(told.get('anna')?.some((s) => s.speaking)).toBe(false);
   }, 60_000);
 });

@@ -17,12 +17,24 @@
  * sent, estimates each viewer's downlink from its browser's reports (downlink-estimate.ts), chooses
  * its videos (video-choice.ts) and tells each source's browser the rate its best-placed viewer can
  * take (REMB, at most `rembBitsPerSecond`).
+ *
+ * Who speaks: each source's audio packets carry its level (RFC 6464, read without decoding); the
+ * room's ActiveSpeaker (active-speaker.ts) names the dominant speaker, every viewer's slots say who
+ * (`speaking`), and on a weak link the speaker's video comes right after the one the viewer pinned
+ * (`room.pin(viewer, mid)`, a slot of its own by its m-line; `pinned` in its slots).
+ *
+ * A video that starts for a viewer (a new viewer, a new source in a slot, a paused video resumed)
+ * starts on a key frame: the unit asks the source for one and holds that video's packets for that
+ * viewer until a packet starts a key frame (keyframe-start.ts), at most `keyframeWaitMs`, after
+ * which it forwards anyway and asks again.
  */
 import { Value } from '@sinclair/typebox/value';
 import { type Clock, systemClock } from '@telecart/devices';
-import type { MediaStreamTrack, RTCIceServer, RtpPacket } from 'werift';
+import { type MediaStreamTrack, type RTCIceServer, RTP_EXTENSION_URI, type RtpPacket } from 'werift';
+import { ActiveSpeaker, type ActiveSpeakerOptions } from './active-speaker.js';
 import { DownlinkEstimate, LOW_LOSS } from './downlink-estimate.js';
 import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
+import { startsKeyframe } from './keyframe-start.js';
 import { ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment } from './room-messages.js';
 import { type Assignment, RoomPlan } from './room-plan.js';
 import { RtpRewriter } from './rtp-rewriter.js';
@@ -45,6 +57,10 @@ export interface ForwardingRoomOptions {
   receiveBufferBytes?: number;
   /** At most one PLI per source per this many ms (default 500). */
   keyframeIntervalMs?: number;
+  /** How long a starting video waits for a key frame before it is forwarded anyway (default 2000 ms). */
+  keyframeWaitMs?: number;
+  /** The dominant speaker's smoothing and hysteresis (active-speaker.ts). */
+  speaker?: ActiveSpeakerOptions;
   /**
    * The most the unit's REMB tells a source's browser (default 400 kbit/s, above the conversation's
    * caps); each second it tells what the source's best-placed viewer can take, down to
@@ -69,8 +85,23 @@ export interface ForwardingRoomStats {
   participants: number;
   rtpIn: { packets: number; bytes: number };
   rtpOut: { packets: number; bytes: number };
-  dropped: { padding: number; unknownPayloadType: number; tooOld: number; notConnected: number; videoPaused: number };
+  dropped: {
+    padding: number;
+    unknownPayloadType: number;
+    tooOld: number;
+    notConnected: number;
+    videoPaused: number;
+    /** Video packets of a starting video held back until its key frame (undecodable at the viewer). */
+    awaitingKeyframe: number;
+  };
   sendErrors: number;
+  /**
+   * Starting videos (a viewer's new source, a resume, a new viewer): how many waited for a key frame,
+   * how many got one, how many were forwarded anyway after `keyframeWaitMs`, and the longest wait (ms).
+   */
+  keyframeWaits: { started: number; keyframe: number; timedOut: number; longestMs: number };
+  /** The dominant speaker (null: nobody spoke yet). */
+  speaker: string | null;
   keyframeRequests: { fromViewers: number; plisToSources: number; coalesced: number };
   /** Per participant: as a viewer (its downlink estimate, the sources whose video it is not sent, what it was sent) and as a source (the REMB it is told). */
   members: Record<string, MemberStats>;
@@ -87,6 +118,12 @@ export interface MemberStats {
   rtpOutBytes: number;
   /** The last REMB sent to its browser (bits/s); null: none. */
   rembToSource: number | null;
+  /** Its smoothed audio loudness (0 silence … 127 at 0 dBov; active-speaker.ts). */
+  loudness: number;
+  /** The source it pinned (null: none). */
+  pinned: string | null;
+  /** The sources whose video it receives, in the order its choice takes them (pinned, speaker, slot order). */
+  videoOrder: string[];
 }
 
 interface Source {
@@ -104,6 +141,8 @@ interface Forward {
   slot: Slot;
   rewriter: RtpRewriter;
   source: string | null;
+  /** A video starting for this viewer: held back until a key frame, since then. */
+  awaitingKeyframe: number | null;
 }
 
 interface Member {
@@ -146,11 +185,14 @@ export class ForwardingRoom {
     participants: 0,
     rtpIn: { packets: 0, bytes: 0 },
     rtpOut: { packets: 0, bytes: 0 },
-    dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0, videoPaused: 0 },
+    dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0, videoPaused: 0, awaitingKeyframe: 0 },
     sendErrors: 0,
     keyframeRequests: { fromViewers: 0, plisToSources: 0, coalesced: 0 },
+    keyframeWaits: { started: 0, keyframe: 0, timedOut: 0, longestMs: 0 },
+    speaker: null,
     members: {},
   };
+  private readonly speaker: ActiveSpeaker;
   private readonly adaptTimer: ReturnType<typeof setInterval>;
   private readonly remb: number | null;
   private lastMeasure: number;
@@ -159,15 +201,29 @@ export class ForwardingRoom {
     this.clock = o.clock ?? systemClock;
     this.plan = new RoomPlan(o.apart);
     this.remb = o.rembBitsPerSecond === undefined ? 400_000 : o.rembBitsPerSecond;
+    this.speaker = new ActiveSpeaker(o.speaker);
     this.lastMeasure = this.clock.now();
     this.adaptTimer = setInterval(() => this.adapt(), o.adaptIntervalMs ?? 1000);
     this.adaptTimer.unref?.();
   }
 
-  /** The source whose video this viewer keeps longest (null: none, slot order). */
-  pin(viewerId: string, sourceId: string | null): void {
+  /**
+   * The viewer pins the participant its slot with m-line `mid` (audio or video) carries now: that
+   * video is the last it loses (null: no pin). Refused (ForwardingUnitError) for a viewer not in the
+   * room, an m-line that is not one of its slots, or a slot that carries nobody.
+   */
+  pin(viewerId: string, mid: string | null): void {
     const v = this.members.get(viewerId);
-    if (v) v.pinned = sourceId;
+    if (!v) throw new ForwardingUnitError(`pin of ${viewerId} refused: not in the room`);
+    let source: string | null = null;
+    if (mid !== null) {
+      const fw = [...v.forwards.values()].find((f) => f.slot.mid === mid);
+      if (!fw) throw new ForwardingUnitError(`pin of ${viewerId} refused: m-line ${JSON.stringify(mid.slice(0, 32))} is none of its slots`);
+      source = this.plan.sourceIn(viewerId, fw.slot.index);
+      if (source === null) throw new ForwardingUnitError(`pin of ${viewerId} refused: its slot ${fw.slot.index} carries nobody`);
+    }
+    v.pinned = source;
+    this.announce(viewerId);
   }
 
   async join(participantId: string, request: JoinRequest): Promise<{ answer: string }> {
@@ -224,6 +280,7 @@ export class ForwardingRoom {
         slot,
         rewriter: new RtpRewriter({ clockRate: CLOCK_RATE[slot.kind], payloadTypes: new Map() }),
         source: null,
+        awaitingKeyframe: null,
       });
     }
     const slotCount = Math.max(...(['audio', 'video'] as const).map((k) => m.peer.slots.filter((s) => s.kind === k).length));
@@ -245,7 +302,10 @@ export class ForwardingRoom {
     if (!m) return;
     this.members.delete(participantId);
     m.keyframes?.close();
+    for (const v of this.members.values()) if (v.pinned === participantId) v.pinned = null;
+    const speakerGone = this.speaker.remove(participantId);
     this.apply(this.plan.remove(participantId));
+    if (speakerGone) this.announceAll();
     this.counters.participants = this.members.size;
     await m.peer.close();
   }
@@ -257,6 +317,8 @@ export class ForwardingRoom {
 
   stats(): ForwardingRoomStats {
     const s = structuredClone(this.counters);
+    s.speaker = this.speaker.speaker;
+    const now = this.clock.now();
     for (const m of this.members.values()) {
       s.keyframeRequests.coalesced += m.keyframes?.coalesced ?? 0;
       s.members[m.id] = {
@@ -265,6 +327,11 @@ export class ForwardingRoom {
         videoPausedFrom: [...m.paused].map((k) => this.plan.sourceIn(m.id, k)).filter((x) => x !== null),
         rtpOutBytes: m.rtpOutBytes,
         rembToSource: m.rembSent,
+        loudness: this.speaker.loudness(m.id, now),
+        pinned: m.pinned,
+        videoOrder: this.videoCandidates(m)
+          .map((c) => this.plan.sourceIn(m.id, c.slot))
+          .filter((x) => x !== null),
       };
     }
     return s;
@@ -299,10 +366,21 @@ export class ForwardingRoom {
         },
       });
     }
-    track.onReceiveRtp.subscribe((rtp) => this.forward(m, kind, source, rtp));
+    track.onReceiveRtp.subscribe((rtp, extensions) => {
+      if (kind === 'audio') this.hear(m, extensions?.[RTP_EXTENSION_URI.audioLevelIndication]);
+      this.forward(m, kind, source, rtp);
+    });
     // Viewers already assigned to this participant map its payload types now that they are known.
     for (const { viewer, slot } of this.plan.viewersOf(m.id)) this.bind(viewer, slot, m.id);
     this.o.onTracks?.(m.id, [...m.sources.keys()]);
+  }
+
+  /** A source's audio level (RFC 6464, as werift parsed it: { v, level }); the speaker may change. */
+  private hear(src: Member, ext: unknown): void {
+    if (typeof ext !== 'object' || ext === null) return;
+    const level: unknown = (ext as { level?: unknown }).level;
+    if (typeof level !== 'number' || !Number.isInteger(level) || level < 0 || level > 127) return;
+    if (this.speaker.level(src.id, level, this.clock.now())) this.announceAll();
   }
 
   private forward(src: Member, kind: Kind, source: Source, rtp: RtpPacket): void {
@@ -326,6 +404,10 @@ export class ForwardingRoom {
       }
       if (kind === 'video' && v.paused.has(slot)) {
         this.counters.dropped.videoPaused++;
+        continue;
+      }
+      if (fw.awaitingKeyframe !== null && !this.keyframeStarts(fw, source, rtp, now)) {
+        this.counters.dropped.awaitingKeyframe++;
         continue;
       }
       const r = fw.rewriter.rewrite(
@@ -356,6 +438,37 @@ export class ForwardingRoom {
     }
   }
 
+  /**
+   * Whether a starting video's packet may go to the viewer: a key frame's first packet, or any once
+   * it waited `keyframeWaitMs` (then a key frame is asked again). Ends the wait when it may.
+   */
+  private keyframeStarts(fw: Forward, source: Source, rtp: RtpPacket, now: number): boolean {
+    const since = fw.awaitingKeyframe ?? now;
+    const waited = now - since;
+    const w = this.counters.keyframeWaits;
+    if (startsKeyframe(source.codecNames.get(rtp.header.payloadType), rtp.payload)) w.keyframe++;
+    else if (waited >= (this.o.keyframeWaitMs ?? 2000)) {
+      w.timedOut++;
+      const src = fw.source === null ? undefined : this.members.get(fw.source);
+      src?.keyframes?.request();
+    } else return false;
+    w.longestMs = Math.max(w.longestMs, waited);
+    fw.awaitingKeyframe = null;
+    // The stream the viewer gets starts here: numbered on from what it last got.
+    fw.rewriter.resume();
+    return true;
+  }
+
+  /** A video starts for a viewer (its slot's new source, a resume, the viewer connected): from a key frame. */
+  private awaitKeyframe(v: Member, slot: number): void {
+    const fw = v.forwards.get(`${slot}:video`);
+    const source = this.plan.sourceIn(v.id, slot);
+    if (!fw || source === null) return;
+    if (fw.awaitingKeyframe === null) this.counters.keyframeWaits.started++;
+    fw.awaitingKeyframe = this.clock.now();
+    if (v.connected) this.members.get(source)?.keyframes?.request();
+  }
+
   /** A viewer's PLI or FIR on a video slot: a key frame from the source the slot carries now. */
   private keyframeFor(viewer: Member, slot: Slot): void {
     const source = this.plan.sourceIn(viewer.id, slot.index);
@@ -369,11 +482,7 @@ export class ForwardingRoom {
     m.connected = state === 'connected';
     if (m.connected && !was) {
       // A new viewer starts with a key frame from everyone it receives.
-      for (let k = 0; ; k++) {
-        if (!m.forwards.has(`${k}:video`) && !m.forwards.has(`${k}:audio`)) break;
-        const source = this.plan.sourceIn(m.id, k);
-        if (source !== null) this.members.get(source)?.keyframes?.request();
-      }
+      for (let k = 0; m.forwards.has(`${k}:video`) || m.forwards.has(`${k}:audio`); k++) this.awaitKeyframe(m, k);
     }
   }
 
@@ -384,12 +493,15 @@ export class ForwardingRoom {
       if (c.source === null) {
         for (const kind of ['audio', 'video'] as const) {
           const fw = this.members.get(c.viewer)?.forwards.get(`${c.slot}:${kind}`);
-          if (fw) fw.source = null;
+          if (fw) {
+            fw.source = null;
+            fw.awaitingKeyframe = null;
+          }
         }
       } else {
         this.bind(c.viewer, c.slot, c.source);
         const v = this.members.get(c.viewer);
-        if (v?.connected) this.members.get(c.source)?.keyframes?.request();
+        if (v) this.awaitKeyframe(v, c.slot);
       }
     }
     for (const viewer of touched) this.announce(viewer);
@@ -419,15 +531,23 @@ export class ForwardingRoom {
       const a = v.forwards.get(`${k}:audio`);
       const vid = v.forwards.get(`${k}:video`);
       if (!a && !vid) break;
+      const source = this.plan.sourceIn(viewerId, k);
       out.push({
         slot: k,
         audioMid: a?.slot.mid ?? null,
         videoMid: vid?.slot.mid ?? null,
-        source: this.plan.sourceIn(viewerId, k),
+        source,
         videoPaused: v.paused.has(k),
+        speaking: source !== null && source === this.speaker.speaker,
+        pinned: source !== null && source === v.pinned,
       });
     }
     this.o.onAssignments(viewerId, out);
+  }
+
+  /** Every viewer's slots again (the speaker changed). */
+  private announceAll(): void {
+    for (const id of this.members.keys()) this.announce(id);
   }
 
   /** Each second: what each source sends, each viewer's videos, each source's REMB. */
@@ -462,16 +582,18 @@ export class ForwardingRoom {
     return bps;
   }
 
-  /** The viewer's video slots that carry a source, best first: the pinned one, then slot order. */
+  /** The viewer's video slots that carry a source, best first: the pinned one, the speaker, then slot order. */
   private videoCandidates(v: Member): VideoCandidate[] {
-    const out: (VideoCandidate & { pinned: boolean })[] = [];
+    const out: (VideoCandidate & { rank: number })[] = [];
+    const speaker = this.speaker.speaker;
     for (let k = 0; v.forwards.has(`${k}:audio`) || v.forwards.has(`${k}:video`); k++) {
       const source = this.plan.sourceIn(v.id, k);
       const video = source === null ? undefined : this.members.get(source)?.sources.get('video');
       if (!video || !v.forwards.has(`${k}:video`)) continue;
-      out.push({ slot: k, bitsPerSecond: video.bitsPerSecond, pinned: source === v.pinned });
+      out.push({ slot: k, bitsPerSecond: video.bitsPerSecond, rank: source === v.pinned ? 0 : source === speaker ? 1 : 2 });
     }
-    return [...out.filter((c) => c.pinned), ...out.filter((c) => !c.pinned)].map(({ slot, bitsPerSecond }) => ({ slot, bitsPerSecond }));
+    // Stable: slot order within a rank.
+    return out.sort((a, b) => a.rank - b.rank).map(({ slot, bitsPerSecond }) => ({ slot, bitsPerSecond }));
   }
 
   private chooseVideos(v: Member, now: number, congested: boolean): void {
@@ -484,8 +606,7 @@ export class ForwardingRoom {
       // Resumed: the stream continues the viewer's numbering, from a key frame of its source.
       changed = true;
       v.forwards.get(`${k}:video`)?.rewriter.resume();
-      const source = this.plan.sourceIn(v.id, k);
-      if (source !== null) this.members.get(source)?.keyframes?.request();
+      this.awaitKeyframe(v, k);
     }
     for (const k of paused) if (!v.paused.has(k)) changed = true;
     v.paused = paused;

@@ -31,4 +31,8 @@ export interface SlotAssignment {
   source: string | null;
   /** The unit holds this slot's video back: the viewer's downlink has no room for it (its audio goes on). */
   videoPaused: boolean;
+  /** The slot carries the room's dominant speaker (active-speaker.ts). */
+  speaking: boolean;
+  /** The viewer pinned the slot's participant (`room.pin`): their video is the last it loses. */
+  pinned: boolean;
 }

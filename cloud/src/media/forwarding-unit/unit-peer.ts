@@ -11,7 +11,10 @@
  *   feedback held the browsers' video near 50 kbit/s); the unit sends REMB to each source instead,
  *   and reads each viewer's REMB (goog-remb with abs-send-time: the browser's receive-side estimate).
  * - Header extensions: mid (the browser routes each forwarded stream by it) and abs-send-time,
- *   written by werift with this peer's ids; the source's own extensions are never copied.
+ *   written by werift with this peer's ids; the source's own extensions are never copied. On audio,
+ *   also the RFC 6464 audio level (`ssrc-audio-level`): the unit reads each party's level off its
+ *   packets (werift parses it into the receive callback's extensions) to know who speaks
+ *   (active-speaker.ts); werift writes none on what the unit sends.
  */
 import { Socket } from 'node:dgram';
 import {
@@ -28,6 +31,7 @@ import {
   RtpHeader,
   RtpPacket,
   useAbsSendTime,
+  useAudioLevelIndication,
   useNACK,
   usePLI,
   useREMB,
@@ -132,7 +136,7 @@ export class UnitPeer {
     const confined = o.hostAddresses !== undefined;
     this.pc = new RTCPeerConnection({
       codecs: unitCodecs(),
-      headerExtensions: { video: [useSdesMid(), useAbsSendTime()], audio: [useSdesMid()] },
+      headerExtensions: { video: [useSdesMid(), useAbsSendTime()], audio: [useSdesMid(), useAudioLevelIndication()] },
       iceServers: o.iceServers,
       iceLite: true,
       ...(confined ? { iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: o.hostAddresses } : {}),

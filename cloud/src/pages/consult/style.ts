@@ -8,6 +8,8 @@ body { font: 16px system-ui, sans-serif; margin: 0; background: #f4f6f8; color: 
 #unit-room figure { margin: 0; flex: 1 1 280px; max-width: 480px; }
 #unit-room figure video { display: block; width: 100%; aspect-ratio: 16 / 9; background: #000; }
 #unit-room figcaption { font-weight: 600; }
+#unit-room figure[data-speaking="true"] video { outline: 4px solid #2e7d32; }
+#unit-room figure[data-pinned="true"] figcaption::before { content: "📌 "; }
 #unit-room-self { width: 160px; background: #222; }
 header { background: var(--blue); color: #fff; padding: .5em 1em; display: flex; gap: 1em; align-items: center; flex-wrap: wrap; }
 header h1 { font-size: 1.15em; margin: 0; flex: 1; }

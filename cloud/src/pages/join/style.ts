@@ -9,6 +9,8 @@ export const JOIN_CSS = `
 #call-remote-state { font-size: 1.35rem; font-weight: 600; min-height: 1.5em; }
 .tiles { display: flex; flex-wrap: wrap; gap: 1rem; }
 .tiles figure { margin: 0; flex: 1 1 320px; max-width: 640px; }
+.tiles figure[data-speaking="true"] video { outline: 4px solid #2e7d32; }
+.tiles figure[data-pinned="true"] figcaption::before { content: "📌 "; }
 .tiles video { display: block; width: 100%; aspect-ratio: 16 / 9; background: #000; border-radius: .4rem; }
 .tiles figcaption { font-size: 1.25rem; font-weight: 600; margin-top: .3rem; }
 #guest-room-self { width: 160px; border-radius: .3rem; background: #222; }

@@ -45,4 +45,6 @@ export const NURSE_PAGE_CSS = `
   #convo-guests figure { margin: 0; flex: 1 1 240px; max-width: 420px; }
   #convo-guests video { display: block; width: 100%; aspect-ratio: 16 / 9; background: #000; }
   #convo-guests figcaption { font-weight: bold; }
+  #convo-guests figure[data-speaking="true"] video { outline: 4px solid #2e7d32; }
+  #convo-guests figure[data-pinned="true"] figcaption::before { content: "📌 "; }
 `;

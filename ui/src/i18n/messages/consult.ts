@@ -115,6 +115,9 @@ export const consult = {
   convoRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
   /** The forwarding unit holds this participant's video back: the page's downlink has no room for it. */
   convoRemoteVideoPaused: { fr: 'vidéo suspendue — débit insuffisant', en: 'video paused — not enough bandwidth' },
+  /** A room tile's button: the forwarding unit keeps this participant's video longest for this page. */
+  convoPin: { fr: 'Épingler', en: 'Pin' },
+  convoUnpin: { fr: 'Désépingler', en: 'Unpin' },
   convoNoMedia: {
     fr: 'Ni micro ni caméra : vous entendez et voyez sans être entendu',
     en: 'No microphone or camera: you see and hear without being heard',

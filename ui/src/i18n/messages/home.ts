@@ -150,6 +150,9 @@ export const home = {
   reconnecting: { fr: 'Connexion perdue, reconnexion…', en: 'Connection lost, reconnecting…' },
   /** The forwarding unit holds this participant's video back: the page's downlink has no room for it. */
   roomRemoteVideoPaused: { fr: 'vidéo suspendue — débit insuffisant', en: 'video paused — not enough bandwidth' },
+  /** A room tile's button: the forwarding unit keeps this participant's video longest for this page. */
+  roomPin: { fr: 'Épingler', en: 'Pin' },
+  roomUnpin: { fr: 'Désépingler', en: 'Unpin' },
   roomConnecting: { fr: 'Connexion avec la téléconsultation…', en: 'Connecting to the teleconsultation…' },
   roomLost: {
     fr: 'La liaison avec la téléconsultation est coupée. Rechargez la page pour revenir.',

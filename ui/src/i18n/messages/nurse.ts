@@ -77,6 +77,9 @@ export const nurse = {
   convoGuestsReconnecting: { fr: 'Connexion perdue, reconnexion…', en: 'Connection lost, reconnecting…' },
   /** The forwarding unit holds this participant's video back: the page's downlink has no room for it. */
   convoRemoteVideoPaused: { fr: 'vidéo suspendue — débit insuffisant', en: 'video paused — not enough bandwidth' },
+  /** A room tile's button: the forwarding unit keeps this participant's video longest for this page. */
+  convoPin: { fr: 'Épingler', en: 'Pin' },
+  convoUnpin: { fr: 'Désépingler', en: 'Unpin' },
   /** The act's guests on the cart's page, through the cloud's forwarding unit. */
   convoGuests: { fr: 'Invités', en: 'Guests' },
   convoNoMedia: {

@@ -80,6 +80,7 @@ async function start(sessionId: string, iceServers: RTCIceServer[]): Promise<voi
     tiles: byId('unit-room-tiles'),
     send: (out) => send({ ...out, sessionId }),
     offTexts: () => ({ mic: t().convoRemoteMicOff, camera: t().convoRemoteCamOff, videoPaused: t().convoRemoteVideoPaused }),
+    pinTexts: () => ({ pin: t().convoPin, unpin: t().convoUnpin }),
     onState: (s) => {
       if (call?.unit !== unit) return;
       byId('unit-room').dataset.state = s;

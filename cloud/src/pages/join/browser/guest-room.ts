@@ -101,6 +101,7 @@ export function startGuestRoom(
       tiles: byId('guest-room-tiles'),
       send,
       offTexts: () => ({ mic: t.roomRemoteMicOff, camera: t.roomRemoteCamOff, videoPaused: t.roomRemoteVideoPaused }),
+      pinTexts: () => ({ pin: t.roomPin, unpin: t.roomUnpin }),
       onState: (s) => {
         if (call !== c) return;
         section.dataset.state = s;

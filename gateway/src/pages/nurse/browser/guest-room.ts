@@ -57,7 +57,9 @@ function post(sessionId: string, m: UnitOut): void {
       ? { kind: 'offer', sdp: m.sdp }
       : m.type === 'unit-ice'
         ? { kind: 'ice', candidate: m.candidate }
-        : { kind: 'media', mic: m.mic, camera: m.camera };
+        : m.type === 'unit-pin'
+          ? { kind: 'pin', mid: m.mid }
+          : { kind: 'media', mic: m.mic, camera: m.camera };
   api('POST', '/api/teleconsult/unit', { sessionId, signal }).catch((e: unknown) => {
     byId('convo-guests-note').textContent = errorText(e);
   });
@@ -76,6 +78,7 @@ async function start(sessionId: string, iceServers: RTCIceServer[], media: Local
     tiles: byId('convo-guests'),
     send: (m) => post(sessionId, m),
     offTexts: () => ({ mic: t().convoRemoteMicOff, camera: t().convoRemoteCamOff, videoPaused: t().convoRemoteVideoPaused }),
+    pinTexts: () => ({ pin: t().convoPin, unpin: t().convoUnpin }),
     onState: (s) => {
       if (call?.unit !== unit) return;
       section.dataset.state = s;
