@@ -142,14 +142,8 @@ export class HomeActs {
    * media started (connectedAt: its duration counts from here, and a hang-up finalises it). Later ones
    * (a renegotiation, a reload) change nothing. An error message when it is not theirs to say.
    */
-  async mediaUp(sessionId: string, by: Specialist): Promise<string | null> {
-    let refused: string | null = null;
-    await this.serial(sessionId, async () => {
-      const h = this.acts.get(sessionId);
-      if (h?.rec.status !== 'in-progress' || h.rec.specialistId !== by.id) {
-        refused = `no active session ${sessionId}`;
-        return;
-      }
+  mediaUp(sessionId: string, by: Specialist): Promise<string | null> {
+    return this.asJoined(sessionId, by, (h) => {
       if (h.rec.connectedAt !== null) return;
       const now = this.o.now();
       h.rec = { ...h.rec, connectedAt: now.toISOString(), updatedAt: now.toISOString() };
@@ -168,11 +162,18 @@ export class HomeActs {
         now,
       );
     });
-    return refused;
   }
 
   /** « Raccrocher » on the joined specialist's page; an error message when it is not theirs to end. */
-  async hangup(sessionId: string, by: Specialist): Promise<string | null> {
+  hangup(sessionId: string, by: Specialist): Promise<string | null> {
+    return this.asJoined(sessionId, by, (h) => {
+      // As a cart's act: finalised only if its media ever came up (a hang-up of a call that never worked is not billed).
+      this.move(h, endStatus(h.rec.connectedAt !== null), 'hangup-specialist', { actor: by.id, actorRole: by.role, action: 'end' });
+    });
+  }
+
+  /** Runs `fn` on the act in progress if `by` is its joined specialist; else resolves the refusal's message. */
+  private async asJoined(sessionId: string, by: Specialist, fn: (h: Home) => void): Promise<string | null> {
     let refused: string | null = null;
     await this.serial(sessionId, async () => {
       const h = this.acts.get(sessionId);
@@ -180,8 +181,7 @@ export class HomeActs {
         refused = `no active session ${sessionId}`;
         return;
       }
-      // As a cart's act: finalised only if its media ever came up (a hang-up of a call that never worked is not billed).
-      this.move(h, endStatus(h.rec.connectedAt !== null), 'hangup-specialist', { actor: by.id, actorRole: by.role, action: 'end' });
+      fn(h);
     });
     return refused;
   }

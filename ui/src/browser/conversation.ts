@@ -43,6 +43,25 @@ export interface MediaControlTexts {
   remoteCamOff: string;
 }
 
+/** The buttons' and the remote line's texts from a page catalogue's conversation keys (nurse, consult). */
+export function convoMediaTexts(w: {
+  convoMicOff: string;
+  convoMicOn: string;
+  convoCamOff: string;
+  convoCamOn: string;
+  convoRemoteMicOff: string;
+  convoRemoteCamOff: string;
+}): MediaControlTexts {
+  return {
+    micOff: w.convoMicOff,
+    micOn: w.convoMicOn,
+    camOff: w.convoCamOff,
+    camOn: w.convoCamOn,
+    remoteMicOff: w.convoRemoteMicOff,
+    remoteCamOff: w.convoRemoteCamOff,
+  };
+}
+
 /**
  * The mute and camera buttons (what a press will do, and aria-pressed when off) and the line saying what the
  * other side turned off (its data-mic / data-camera, empty until the other side said). Every conversation

@@ -6,6 +6,7 @@ export {
   ConversationPeer,
   type ConvoCandidate,
   type ConvoSignal,
+  convoMediaTexts,
   convoPcId,
   LocalMedia,
   type MediaControlTexts,

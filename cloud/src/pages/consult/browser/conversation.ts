@@ -11,7 +11,7 @@
  * microphone still go to the cart on this peer. The room lost or closed, #convo-video comes back (the
  * cart's page sends on this peer again as its own room peer drops).
  */
-import { byId, ConversationPeer, type ConvoSignal, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
+import { byId, ConversationPeer, type ConvoSignal, convoMediaTexts, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { send } from './signaling.js';
 import { followMedia, onRoomCarries } from './unit-room.js';
@@ -146,14 +146,7 @@ export function renderConvo(): void {
     { mic: byId('convo-mic'), cam: byId('convo-cam'), remoteState: byId('convo-remote-state') },
     s,
     viaRoom ? null : remote,
-    {
-      micOff: w.convoMicOff,
-      micOn: w.convoMicOn,
-      camOff: w.convoCamOff,
-      camOn: w.convoCamOn,
-      remoteMicOff: w.convoRemoteMicOff,
-      remoteCamOff: w.convoRemoteCamOff,
-    },
+    convoMediaTexts(w),
   );
   byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : '');
 }

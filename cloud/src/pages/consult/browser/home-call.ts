@@ -13,7 +13,15 @@
  * face and voice still reach the patient on this peer. The peer up tells the cloud (`home-media-up`): an
  * act whose media never came up ends not done.
  */
-import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
+import {
+  byId,
+  ConversationPeer,
+  type ConvoSignal,
+  convoMediaTexts,
+  convoPcId,
+  LocalMedia,
+  renderMediaControls,
+} from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { participantName } from './participants.js';
 import { send } from './signaling.js';
@@ -148,14 +156,7 @@ export function renderHomeCall(): void {
     { mic: byId('home-call-mic'), cam: byId('home-call-cam'), remoteState: byId('home-call-remote-state') },
     s,
     viaRoom ? null : (call?.remote ?? null),
-    {
-      micOff: w.convoMicOff,
-      micOn: w.convoMicOn,
-      camOff: w.convoCamOff,
-      camOn: w.convoCamOn,
-      remoteMicOff: w.convoRemoteMicOff,
-      remoteCamOff: w.convoRemoteCamOff,
-    },
+    convoMediaTexts(w),
   );
   byId('home-call-note').textContent = note || (opened && !opened.audio ? w.convoNoMedia : '');
 }

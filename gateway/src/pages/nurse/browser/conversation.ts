@@ -11,7 +11,16 @@
  * held (sends nothing, no renegotiation; it still plays the specialist), so the cart's uplink carries
  * its conversation once (docs/conversation.md, « The cart's conversation goes up once »).
  */
-import { byId, ConversationPeer, type ConvoSignal, convoPcId, LocalMedia, readJson, renderMediaControls } from '@telecart/ui/browser';
+import {
+  byId,
+  ConversationPeer,
+  type ConvoSignal,
+  convoMediaTexts,
+  convoPcId,
+  LocalMedia,
+  readJson,
+  renderMediaControls,
+} from '@telecart/ui/browser';
 import { api, errorText } from './api.js';
 import { endGuestRoom, guestRoomMedia, onRoomConnected, onUnitSignal, type UnitToCart } from './guest-room.js';
 import { patientName, state, t } from './state.js';
@@ -143,14 +152,12 @@ export function renderConvo(): void {
   section.hidden = act?.status !== 'in-progress';
   // Before the microphone and camera are open, the buttons say what they will do to them.
   const s = opened?.state() ?? { mic: true, camera: true };
-  renderMediaControls({ mic: byId('convo-mic'), cam: byId('convo-cam'), remoteState: byId('convo-remote-state') }, s, remote, {
-    micOff: w.convoMicOff,
-    micOn: w.convoMicOn,
-    camOff: w.convoCamOff,
-    camOn: w.convoCamOn,
-    remoteMicOff: w.convoRemoteMicOff,
-    remoteCamOff: w.convoRemoteCamOff,
-  });
+  renderMediaControls(
+    { mic: byId('convo-mic'), cam: byId('convo-cam'), remoteState: byId('convo-remote-state') },
+    s,
+    remote,
+    convoMediaTexts(w),
+  );
   byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : '');
 }
 
