@@ -196,7 +196,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     if (now - lastShedLog >= 1000) {
       lastShedLog = now;
       log.warn(
-        { shed: gate?.shedCount(), waiting: gate?.queued() },
+        { shed: gate?.shedCount(), waiting: gate?.queued(), uplinksInFlight: credit?.inFlight(), connected: sockets.size },
         'broker: connection rate exceeded, new connections refused (server unavailable)',
       );
     }
