@@ -13,7 +13,7 @@ import type { OidcConfig } from './auth/config.js';
 import { OidcSignIn, readClientSecret } from './auth/oidc.js';
 import type { ConnectRateOptions } from './broker/connect-gate.js';
 import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.js';
-import type { UplinkCreditOptions } from './broker/uplink-credit.js';
+import { DEFAULT_UPLINK_CREDIT, type UplinkCreditOptions } from './broker/uplink-credit.js';
 import { assertCloudConfig } from './config.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
@@ -200,7 +200,9 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
         ...(security ? securedBrokerOptions(security) : {}),
         ...(opts.brokerAuthorizer ? { authorizer: opts.brokerAuthorizer } : {}),
         ...(opts.brokerConnectRate !== undefined ? { connectRate: opts.brokerConnectRate } : {}),
-        ...(opts.brokerUplinkCredit !== undefined ? { uplinkCredit: opts.brokerUplinkCredit } : {}),
+        // Gateways wait at the door until the ingest below has subscribed: what they sent before would reach nobody.
+        uplinkCredit:
+          opts.brokerUplinkCredit === false ? false : { ...(opts.brokerUplinkCredit ?? DEFAULT_UPLINK_CREDIT), awaitIngest: true },
       });
       const b = broker;
       undo.push(() => b.stop());

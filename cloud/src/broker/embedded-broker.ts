@@ -6,7 +6,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from 'node:tls';
-import { MAX_PAYLOAD_BYTES, parseTopic } from '@telecart/protocol';
+import { MAX_PAYLOAD_BYTES, parseTopic, topics } from '@telecart/protocol';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { ConnectGate, type ConnectRateOptions, DEFAULT_CONNECT_RATE } from './connect-gate.js';
@@ -67,7 +67,8 @@ export interface EmbeddedBrokerOptions {
    * Admission at the store's pace (with connectRate): a new connection is admitted only while fewer
    * than maxInFlight uplink batches from the public side await the ack the internal side (the
    * ingest) publishes; otherwise it waits like one over the rate (docs/region.md, « Admitting at the
-   * store's pace »). Default DEFAULT_UPLINK_CREDIT; false: no such bound.
+   * store's pace »); with awaitIngest, none before an internal client subscribed to the uplinks.
+   * Default DEFAULT_UPLINK_CREDIT; false: no such bound.
    */
   uplinkCredit?: UplinkCreditOptions | false;
   /** Clock of the connect rate (tests). Default Date.now. */
@@ -174,10 +175,20 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const rate = opts.connectRate === undefined ? DEFAULT_CONNECT_RATE : opts.connectRate;
   const creditOpts = opts.uplinkCredit === undefined ? DEFAULT_UPLINK_CREDIT : opts.uplinkCredit;
   const credit = rate === false || creditOpts === false ? undefined : new UplinkCredit(creditOpts, opts.now);
-  const gate = rate === false ? undefined : new ConnectGate<Socket>(rate, opts.now, credit ? () => credit.hasRoom() : undefined);
+  /** Whether an internal client (the ingest) subscribed to the uplinks: before, none is admitted with awaitIngest. */
+  let ingestSubscribed = !(creditOpts !== false && creditOpts.awaitIngest);
+  const gate =
+    rate === false ? undefined : new ConnectGate<Socket>(rate, opts.now, credit ? () => ingestSubscribed && credit.hasRoom() : undefined);
   /** Connections of the internal listener (the cloud's own clients): their acks return credit. */
   const internalConns = new WeakSet<object>();
   if (credit) {
+    const uplinkFilters = new Set([topics.allUplinks(false), topics.allUplinks(true)]);
+    broker.on('subscribe', (subscriptions, client) => {
+      if (ingestSubscribed || !internalConns.has(client.conn) || !subscriptions.some((s) => uplinkFilters.has(s.topic))) return;
+      ingestSubscribed = true;
+      log.info('broker: the ingest subscribed to the uplinks, gateways admitted');
+      releaseWaiting();
+    });
     broker.on('publish', (packet, client) => {
       if (!client) return;
       const kind = parseTopic(packet.topic)?.kind;

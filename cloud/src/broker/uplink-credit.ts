@@ -17,6 +17,13 @@ export interface UplinkCreditOptions {
   maxInFlight: number;
   /** An uplink not acked within this stops counting. Default 30,000 ms (the gateway's ack timeout). */
   forgetAfterMs?: number;
+  /**
+   * No admission before the cloud's ingest subscribed to the uplinks (the embedded broker listens
+   * before the rest of a restarting cloud is up: an uplink published then reaches nobody, holds
+   * credit it never returns, and waits the gateway's 30 s ack timeout). The cloud sets it; a bare
+   * broker (tests, tools) admits without an ingest. Default false.
+   */
+  awaitIngest?: boolean;
 }
 
 /** 1,000 batches: ~8 s of the 10,000-gateway storm's store rate on the shared 2-core host (docs/region.md). */

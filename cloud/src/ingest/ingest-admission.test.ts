@@ -101,4 +101,28 @@ describe('admission at the store pace', () => {
     expect([g1.acks.length, g2.acks.length, g3.acks.length]).toEqual([2, 1, 1]);
     expect(b.shedConnections()).toBe(1);
   });
+
+  it('with awaitIngest, admits no gateway before the ingest subscribed to the uplinks (a restarting cloud), then admits the one held', async () => {
+    broker = await startEmbeddedBroker({
+      port: 0,
+      logger,
+      connectRate: { perSecond: 1000, burst: 1000, maxQueued: 10, maxWaitMs: 60_000 },
+      uplinkCredit: { maxInFlight: 10, awaitIngest: true },
+    });
+    const b = broker;
+    let admitted = false;
+    const connecting = TestGateway.connect(b.url, 'cart-1').then((g) => {
+      admitted = true;
+      gws.push(g);
+      return g;
+    });
+    await expect.poll(() => b.waitingConnections()).toBe(1);
+    expect(admitted).toBe(false);
+    ingest = await startIngest({ brokerUrl: b.internalUrl, store, logger });
+    const g1 = await connecting;
+    const [x] = batchesOf('cart-1', 1) as [ObservationBatch];
+    expect((await g1.send(x)).stored).toEqual([[1, 1]]);
+    expect(await store.countObservations({})).toBe(1);
+    expect(b.shedConnections()).toBe(0);
+  });
 });
