@@ -111,7 +111,7 @@ export const CloudConfig = Type.Object(
         ],
         {
           description:
-            'embedded broker: admit a reconnecting gateway only while fewer uplink batches than maxInFlight await the ingest’s ack (default { maxInFlight: 1000 }; false: no such bound)',
+            'embedded broker: admit a reconnecting gateway only while fewer uplink batches than maxInFlight await the ingest’s ack (default { maxInFlight: 2000 }; false: no such bound)',
         },
       ),
     ),

@@ -26,8 +26,13 @@ export interface UplinkCreditOptions {
   awaitIngest?: boolean;
 }
 
-/** 1,000 batches: ~8 s of the 10,000-gateway storm's store rate on the shared 2-core host (docs/region.md). */
-export const DEFAULT_UPLINK_CREDIT: UplinkCreditOptions = { maxInFlight: 1000, forgetAfterMs: 30_000 };
+/**
+ * 2,000 batches: 8–15 s of the store's rate in a storm on the shared 2-core host (130–250 a second),
+ * under the gateways' 30 s ack timeout. 1,000 shut the door on a 1,000-gateway storm's second half for
+ * longer than a held connection waits (5 s): refused, the gateways backed off while the cloud idled
+ * (docs/region.md, « Admitting at the store's pace »).
+ */
+export const DEFAULT_UPLINK_CREDIT: UplinkCreditOptions = { maxInFlight: 2000, forgetAfterMs: 30_000 };
 
 const BUCKETS = 32;
 
