@@ -5,6 +5,8 @@
 // the host's load (the figures mean little without it). Usage:
 //   node bench/reconnect-storm.mjs [N,N…] [K]        (default 200 gateways × 100 readings)
 // Larger sizes want `--identities DIR` (enrollment costs ~30 s per 1,000): TELECART_STORM_IDENTITIES=DIR.
+// TELECART_STORM_FLAGS adds `sim fleet` options, e.g. '--cloud-no-uplink-credit' for the "before" of
+// admission at the store's pace (docs/region.md).
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +23,12 @@ function fleet(args) {
   });
 }
 
-export async function benchReconnectStorm({ sizes = [200], readings = 100, identities = process.env.TELECART_STORM_IDENTITIES } = {}) {
+export async function benchReconnectStorm({
+  sizes = [200],
+  readings = 100,
+  identities = process.env.TELECART_STORM_IDENTITIES,
+  flags = (process.env.TELECART_STORM_FLAGS ?? '').split(' ').filter(Boolean),
+} = {}) {
   const rows = [];
   for (const n of sizes) {
     const load = loadavg()[0];
@@ -34,6 +41,7 @@ export async function benchReconnectStorm({ sizes = [200], readings = 100, ident
       '--drain-timeout',
       '600',
       ...(identities ? ['--identities', identities] : []),
+      ...flags,
     ]);
     rows.push({
       gateways: n,
@@ -43,6 +51,8 @@ export async function benchReconnectStorm({ sizes = [200], readings = 100, ident
       'all drained s': r.storm?.drainedSinceRestartS ?? null,
       'failed attempts': r.connectFailures,
       'lost / twice': `${r.lost} / ${r.duplicated}`,
+      'ack p99 s': r.latencyMs.p99 === null ? null : r.latencyMs.p99 / 1000,
+      resent: r.resent,
       'cloud CPU %': r.cloud.cpuPercent,
       'cloud peak MiB': r.cloud.peakRssMiB,
       load: `${load.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,

@@ -238,6 +238,10 @@ program.commands
     '--cloud-intake-on-loop',
     "the cloud started here commits the ingest's writes on its event loop, not in its intake thread (before/after)",
   )
+  .option(
+    '--cloud-no-uplink-credit',
+    "the cloud started here admits gateways at its connect rate only, not at its store's pace (before/after)",
+  )
   .addOption(
     new Option('--workers <n>', 'processes the gateways are spread over (default: one per 2,500 gateways, at most one per core)').argParser(
       positiveInt,
@@ -270,6 +274,7 @@ program.commands
         ...(o.identities ? { identities: o.identities } : {}),
         ...(o.cloudCpuProf ? { cloudCpuProf: o.cloudCpuProf } : {}),
         ...(o.cloudIntakeOnLoop ? { cloudIntakeOnLoop: true } : {}),
+        ...(o.cloudNoUplinkCredit ? { cloudNoUplinkCredit: true } : {}),
         ...(o.workers ? { workers: o.workers } : {}),
         ...(o.maxConnecting ? { maxConnecting: o.maxConnecting } : {}),
       },

@@ -13,6 +13,7 @@ import type { OidcConfig } from './auth/config.js';
 import { OidcSignIn, readClientSecret } from './auth/oidc.js';
 import type { ConnectRateOptions } from './broker/connect-gate.js';
 import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.js';
+import { DEFAULT_UPLINK_CREDIT, type UplinkCreditOptions } from './broker/uplink-credit.js';
 import { assertCloudConfig } from './config.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
@@ -67,6 +68,8 @@ export interface StartCloudOptions {
   brokerAuthorizer?: BrokerAuthorizer;
   /** Embedded broker: connections accepted per second before it sheds load (default DEFAULT_CONNECT_RATE; false: none). */
   brokerConnectRate?: ConnectRateOptions | false;
+  /** Embedded broker: admission at the store's pace (default DEFAULT_UPLINK_CREDIT; false: none). */
+  brokerUplinkCredit?: UplinkCreditOptions | false;
   /** MQTT protocol of the ingest: 4 (3.1.1, default) or 5 (external brokers only). */
   mqttVersion?: 4 | 5;
   /** Mutual TLS, enrollment and revocation (docs/security.md). */
@@ -197,6 +200,9 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
         ...(security ? securedBrokerOptions(security) : {}),
         ...(opts.brokerAuthorizer ? { authorizer: opts.brokerAuthorizer } : {}),
         ...(opts.brokerConnectRate !== undefined ? { connectRate: opts.brokerConnectRate } : {}),
+        // Gateways wait at the door until the ingest below has subscribed: what they sent before would reach nobody.
+        uplinkCredit:
+          opts.brokerUplinkCredit === false ? false : { ...(opts.brokerUplinkCredit ?? DEFAULT_UPLINK_CREDIT), awaitIngest: true },
       });
       const b = broker;
       undo.push(() => b.stop());

@@ -92,6 +92,29 @@ export const CloudConfig = Type.Object(
           "SQLite store: commit the ingest's readings and statuses in a worker thread, off the event loop (default true; false: on the event loop)",
       }),
     ),
+    brokerUplinkCredit: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal(false),
+          Type.Object(
+            {
+              maxInFlight: Type.Integer({
+                minimum: 1,
+                description: 'uplink batches awaiting the ingest’s ack beyond which no gateway is admitted',
+              }),
+              forgetAfterMs: Type.Optional(
+                Type.Integer({ minimum: 1, description: 'an uplink never acked stops counting after this (default 30,000)' }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ],
+        {
+          description:
+            'embedded broker: admit a reconnecting gateway only while fewer uplink batches than maxInFlight await the ingest’s ack (default { maxInFlight: 2000 }; false: no such bound)',
+        },
+      ),
+    ),
     host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address the broker and the HTTP server listen on' }),
     mqttPort: Type.Optional(
       CloneType(Port, { description: 'embedded broker port (0 = any free port); default 1883, 8883 with tls.enabled' }),

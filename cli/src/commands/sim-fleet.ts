@@ -49,6 +49,8 @@ export interface FleetOptions {
   cloudCpuProf?: string;
   /** The cloud started here commits the ingest's writes on its event loop instead of its intake thread (a before/after toggle). */
   cloudIntakeOnLoop?: boolean;
+  /** The cloud started here admits gateways without the uplink credit (before/after of admission at the store's pace). */
+  cloudNoUplinkCredit?: boolean;
   /** Processes the gateways are spread over (default: defaultWorkers). */
   workers?: number;
   /**
@@ -150,7 +152,10 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         patients,
         o.identities ? resolve(o.identities, 'security') : undefined,
         o.cloudCpuProf ? resolve(o.cloudCpuProf) : undefined,
-        o.cloudIntakeOnLoop ? { sqliteIntakeThread: false } : {},
+        {
+          ...(o.cloudIntakeOnLoop ? { sqliteIntakeThread: false } : {}),
+          ...(o.cloudNoUplinkCredit ? { brokerUplinkCredit: false as const } : {}),
+        },
       );
     }
     const mqttUrl = cloud?.mqttUrl ?? (o.cloud as string);

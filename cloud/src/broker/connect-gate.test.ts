@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConnectGate } from './connect-gate.js';
+import { UplinkCredit } from './uplink-credit.js';
 
 describe('ConnectGate', () => {
   it('admits the burst, then the sustained rate, and counts what it sheds', () => {
@@ -56,6 +57,27 @@ describe('ConnectGate', () => {
     now += 100;
     expect(gate.release()).toEqual({ admitted: ['d'], expired: [] });
     expect(gate.nextExpiryMs()).toBeNull();
+  });
+
+  it('holds new connections while the uplinks in flight fill the credit, and admits them in order as the ingest acks', () => {
+    const now = 0;
+    const credit = new UplinkCredit({ maxInFlight: 2 }, () => now);
+    const gate = new ConnectGate<string>(
+      { perSecond: 1000, burst: 1000, maxQueued: 10 },
+      () => now,
+      () => credit.hasRoom(),
+    );
+    expect(gate.offer('a')).toBe('admitted');
+    credit.received();
+    credit.received(); // 'a' sent its two batches: the store has all it may queue
+    expect(['b', 'c'].map((x) => gate.offer(x))).toEqual(['queued', 'queued']);
+    expect(gate.release()).toEqual({ admitted: [], expired: [] });
+    credit.acked();
+    // Room is asked per admission: both pass while nothing new arrived; the next uplinks close it again.
+    expect(gate.release()).toEqual({ admitted: ['b', 'c'], expired: [] });
+    credit.received();
+    expect(gate.offer('d')).toBe('queued');
+    expect(gate.shedCount()).toBe(0);
   });
 
   it('refuses nonsense limits with the values', () => {

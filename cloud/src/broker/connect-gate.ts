@@ -7,7 +7,9 @@
  * queue is full, or it waited longer than `maxWaitMs`, it is refused: the gateway retries after its
  * jittered backoff and nothing is lost — its readings wait in its store. A gateway that waited is
  * served without backing off (a refused one doubles its delay, up to a minute: docs/region.md,
- * « The reconnect storm »). Pure: the clock is injected.
+ * « The reconnect storm »). A third bound, `room`, says whether the cloud has room for another
+ * gateway's backlog (UplinkCredit: the uplinks in flight to the store); while it says no, new
+ * connections wait or are refused like the others. Pure: the clock and the room are injected.
  */
 export interface ConnectRateOptions {
   /** Connections accepted per second, sustained. */
@@ -57,6 +59,8 @@ export class ConnectGate<T = unknown> {
   constructor(
     private readonly o: ConnectRateOptions,
     private readonly now: () => number = Date.now,
+    /** Whether the cloud takes another gateway's backlog now (default: always). Asked before the rate. */
+    private readonly room: () => boolean = () => true,
   ) {
     if (!(o.perSecond > 0) || !(o.burst >= 1)) throw new Error(`connect rate needs perSecond > 0 and burst ≥ 1 (got ${JSON.stringify(o)})`);
     if (o.maxQueued !== undefined && !(o.maxQueued >= 0)) throw new Error(`connect rate needs maxQueued ≥ 0 (got ${JSON.stringify(o)})`);
@@ -67,9 +71,10 @@ export class ConnectGate<T = unknown> {
     this.maxWaitMs = o.maxWaitMs ?? 5000;
   }
 
-  /** Takes a slot and a token when both are free. */
+  /** Takes a slot and a token when both are free and the cloud has room. */
   private take(): boolean {
     if (this.o.maxPending !== undefined && this.pending >= this.o.maxPending) return false;
+    if (!this.room()) return false;
     const t = this.now();
     this.tokens = Math.min(this.o.burst, this.tokens + (Math.max(0, t - this.last) * this.o.perSecond) / 1000);
     this.last = t;

@@ -6,12 +6,13 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type SecureContextOptions, type TLSSocket } from 'node:tls';
-import { MAX_PAYLOAD_BYTES } from '@telecart/protocol';
+import { MAX_PAYLOAD_BYTES, parseTopic, topics } from '@telecart/protocol';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { ConnectGate, type ConnectRateOptions, DEFAULT_CONNECT_RATE } from './connect-gate.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 import { indexRetained, type RetainedStore } from './retained-index.js';
+import { DEFAULT_UPLINK_CREDIT, UplinkCredit, type UplinkCreditOptions } from './uplink-credit.js';
 
 /** Who is asking, as far as the broker knows. */
 export interface BrokerClientInfo {
@@ -62,6 +63,14 @@ export interface EmbeddedBrokerOptions {
    * unavailable", TLS is closed before its handshake. Default DEFAULT_CONNECT_RATE; false: no limit.
    */
   connectRate?: ConnectRateOptions | false;
+  /**
+   * Admission at the store's pace (with connectRate): a new connection is admitted only while fewer
+   * than maxInFlight uplink batches from the public side await the ack the internal side (the
+   * ingest) publishes; otherwise it waits like one over the rate (docs/region.md, « Admitting at the
+   * store's pace »); with awaitIngest, none before an internal client subscribed to the uplinks.
+   * Default DEFAULT_UPLINK_CREDIT; false: no such bound.
+   */
+  uplinkCredit?: UplinkCreditOptions | false;
   /** Clock of the connect rate (tests). Default Date.now. */
   now?: () => number;
 }
@@ -85,6 +94,8 @@ export interface EmbeddedBroker {
   shedConnections(): number;
   /** Connections waiting for the connect rate to admit them (before any handshake). */
   waitingConnections(): number;
+  /** Uplink batches received from gateways and not yet acked by the ingest (0 without uplinkCredit). */
+  uplinksInFlight(): number;
   stop(): Promise<void>;
 }
 
@@ -162,7 +173,32 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const sockets = new Set<Socket>();
   const maxPacketBytes = opts.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
   const rate = opts.connectRate === undefined ? DEFAULT_CONNECT_RATE : opts.connectRate;
-  const gate = rate === false ? undefined : new ConnectGate<Socket>(rate, opts.now);
+  const creditOpts = opts.uplinkCredit === undefined ? DEFAULT_UPLINK_CREDIT : opts.uplinkCredit;
+  const credit = rate === false || creditOpts === false ? undefined : new UplinkCredit(creditOpts, opts.now);
+  /** Whether an internal client (the ingest) subscribed to the uplinks: before, none is admitted with awaitIngest. */
+  let ingestSubscribed = !(creditOpts !== false && creditOpts.awaitIngest);
+  const gate =
+    rate === false ? undefined : new ConnectGate<Socket>(rate, opts.now, credit ? () => ingestSubscribed && credit.hasRoom() : undefined);
+  /** Connections of the internal listener (the cloud's own clients): their acks return credit. */
+  const internalConns = new WeakSet<object>();
+  if (credit) {
+    const uplinkFilters = new Set([topics.allUplinks(false), topics.allUplinks(true)]);
+    broker.on('subscribe', (subscriptions, client) => {
+      if (ingestSubscribed || !internalConns.has(client.conn) || !subscriptions.some((s) => uplinkFilters.has(s.topic))) return;
+      ingestSubscribed = true;
+      log.info('broker: the ingest subscribed to the uplinks, gateways admitted');
+      releaseWaiting();
+    });
+    broker.on('publish', (packet, client) => {
+      if (!client) return;
+      const kind = parseTopic(packet.topic)?.kind;
+      if (kind === 'uplink' && !internalConns.has(client.conn)) credit.received();
+      else if (kind === 'ack' && internalConns.has(client.conn)) {
+        credit.acked();
+        releaseWaiting();
+      }
+    });
+  }
   let lastShedLog = 0;
   /** Refuses a connection over the gate's limits: closed here (counted by the gate). */
   const refuse = (socket: Socket): void => {
@@ -171,7 +207,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     if (now - lastShedLog >= 1000) {
       lastShedLog = now;
       log.warn(
-        { shed: gate?.shedCount(), waiting: gate?.queued() },
+        { shed: gate?.shedCount(), waiting: gate?.queued(), uplinksInFlight: credit?.inFlight(), connected: sockets.size },
         'broker: connection rate exceeded, new connections refused (server unavailable)',
       );
     }
@@ -218,14 +254,18 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
       socket.destroy();
     });
   };
-  const makeTls = (tls: BrokerTlsOptions) =>
-    createTlsServer({ ...secureContext(tls), handshakeTimeout: 10_000 }, onConnection).on('tlsClientError', (err) => {
+  const onInternal = (socket: Socket) => {
+    internalConns.add(socket);
+    onConnection(socket);
+  };
+  const makeTls = (tls: BrokerTlsOptions, handler: (socket: Socket) => void) =>
+    createTlsServer({ ...secureContext(tls), handshakeTimeout: 10_000 }, handler).on('tlsClientError', (err) => {
       refused++;
       log.info({ err: err.message }, 'broker: TLS handshake refused');
     });
   // The public side: TCP accepted paused (nothing read, no handshake) until the gate admits it,
   // then handed to the TLS layer (or to aedes, plain). The internal listener is not gated.
-  const publicTls = opts.tls ? makeTls(opts.tls) : undefined;
+  const publicTls = opts.tls ? makeTls(opts.tls, onConnection) : undefined;
   /** Connections held by the gate, not yet admitted (closed on stop). */
   const held = new Set<Socket>();
   const pass = (raw: Socket): void => {
@@ -278,7 +318,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     });
     releaseWaiting();
   });
-  const internal = opts.tls ? makeTls(opts.tls) : createServer(onConnection);
+  const internal = opts.tls ? makeTls(opts.tls, onInternal) : createServer(onInternal);
   let port: number;
   let internalPort: number;
   try {
@@ -318,6 +358,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     refusedConnections: () => refused,
     shedConnections: () => gate?.shedCount() ?? 0,
     waitingConnections: () => gate?.queued() ?? 0,
+    uplinksInFlight: () => credit?.inFlight() ?? 0,
     stop() {
       stopped ??= (async () => {
         const closed = Promise.all([server, internal].map((s) => new Promise<void>((r) => s.close(() => r()))));

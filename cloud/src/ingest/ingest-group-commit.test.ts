@@ -126,6 +126,42 @@ describe('ingest group commit', () => {
     expect(await store.countObservations({})).toBe(21);
   });
 
+  it('prepares the next round while one commits, hands it to the store only after that commit, and acks each after its own', async () => {
+    const real = store.storeIntake.bind(store);
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    const commits: string[][] = [];
+    store.storeIntake = async (batches, statuses) => {
+      const n = commits.push(batches.map((b) => b.batchId));
+      if (n === 1) await released;
+      return real(batches, statuses);
+    };
+    const realServed = store.servedPatients.bind(store);
+    const attributed: string[] = [];
+    store.servedPatients = async (gatewayId, ids) => {
+      attributed.push(gatewayId);
+      return realServed(gatewayId, ids);
+    };
+    await start({ roundLingerMs: 0 });
+    const [g1, g2] = gws as [TestGateway, TestGateway];
+    const [b1] = batchesOf('cart-1', 1) as [ObservationBatch];
+    const [b2] = batchesOf('cart-2', 1) as [ObservationBatch];
+    const ack1 = g1.send(b1);
+    await expect.poll(() => commits.length).toBe(1);
+    const ack2 = g2.send(b2);
+    // Round 2 checked and attributed while round 1's commit is held, not yet handed to the store.
+    await expect.poll(() => attributed).toEqual(['cart-1', 'cart-2']);
+    expect(commits).toEqual([[b1.batchId]]);
+    expect([g1.acks.length, g2.acks.length]).toEqual([0, 0]);
+    release();
+    expect((await ack1).stored).toEqual([[1, 1]]);
+    expect((await ack2).stored).toEqual([[1, 1]]);
+    expect(commits).toEqual([[b1.batchId], [b2.batchId]]);
+    expect(await store.countObservations({})).toBe(2);
+  });
+
   it('keeps only the last status of a gateway in a round, and stores statuses with the batches', async () => {
     const ing = await start();
     const [g1] = gws as [TestGateway];

@@ -4,7 +4,8 @@
  * committed publishes the BatchAck the gateway waits for before deleting anything.
  *
  * Group commit: messages are taken into a bounded intake queue and stored a round at a time —
- * every status and batch waiting when the previous round committed, in one transaction — so a
+ * every status and batch waiting when the previous round was handed to the store, in one
+ * transaction, prepared while that one commits — so a
  * thousand gateways sending small batches cost one fsync per round, not one per batch (one per
  * batch held a 1,000-gateway fleet at p99 13 s on this machine's disk: docs/benchmarks.md,
  * "Fleet"). The broker gets each PUBACK when its message is queued, not stored: the end-to-end
@@ -89,6 +90,15 @@ interface Uplink {
   notServed: readonly RejectedReading[];
 }
 
+/** A round checked and attributed, waiting for the store. */
+interface PreparedRound {
+  /** The last status of each gateway, in arrival order. */
+  statuses: Map<string, GatewayStatus>;
+  uplinks: Uplink[];
+}
+
+const emptyPrepared = (): PreparedRound => ({ statuses: new Map(), uplinks: [] });
+
 const EMPTY_RESULT: StoreBatchResult = { storedSeqs: [], duplicates: 0, rejected: [], inserted: [] };
 
 export interface Ingest {
@@ -129,6 +139,8 @@ class MqttIngest implements Ingest {
   /** mqtt.js's callback for the last message, kept while the queue is full: no packet is read until it runs. */
   private paused: (() => void) | null = null;
   private flushing = false;
+  /** Wakes a flush waiting for its commit or the next message, whichever comes first. */
+  private arrival: { promise: Promise<void>; wake: () => void } | null = null;
   private readonly maxQueued: number;
   private readonly maxQueuedBytes: number;
   private readonly maxRound: number;
@@ -183,11 +195,16 @@ class MqttIngest implements Ingest {
 
   /** Starts storing rounds unless a round is being stored (that one's loop takes what is queued). */
   private kick(): void {
-    if (this.flushing) return;
+    if (this.flushing) {
+      const a = this.arrival;
+      this.arrival = null;
+      a?.wake();
+      return;
+    }
     this.flushing = true;
     this.inFlight = this.flush()
       .catch((e: unknown) => {
-        // storeRound() catches its own failures; this is the last guard so intake never stops.
+        // The rounds catch their own failures; this is the last guard so intake never stops.
         this.opts.logger.error({ err: e }, 'ingest: unexpected error');
       })
       .finally(() => {
@@ -197,22 +214,77 @@ class MqttIngest implements Ingest {
       });
   }
 
+  /**
+   * Rounds overlap: while the store commits round N (the SQLite intake thread, or PostgreSQL), the
+   * loop prepares round N+1 (decoding, validation, attribution) from what arrives meanwhile, and
+   * hands it to the store once N's commit returned and N was acked. One commit at a time, so acks
+   * keep their order, and a batch is acked only after its own commit (docs/architecture.md, contract 2).
+   */
   private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      // What is on its way (read by the broker, not yet by this client) joins this round's commit.
-      if (this.lingerMs > 0 && this.queue.length < this.maxRound && !this.stopping) await new Promise((r) => setTimeout(r, this.lingerMs));
-      const round = this.queue.splice(0, this.maxRound);
-      try {
-        await this.storeRound(round);
-      } finally {
-        this.held -= round.length;
-        for (const m of round) this.heldBytes -= m.payload.byteLength;
-        if (this.paused && this.hasRoom()) {
-          const resume = this.paused;
-          this.paused = null;
-          resume();
+    let committing: { promise: Promise<void>; done: boolean } | null = null;
+    let round: Intake[] = [];
+    let prepared = emptyPrepared();
+    try {
+      for (;;) {
+        if (this.queue.length > 0 && round.length < this.maxRound) {
+          // What is on its way (read by the broker, not yet by this client) joins this round's commit.
+          if (committing === null && round.length === 0 && this.lingerMs > 0 && this.queue.length < this.maxRound && !this.stopping)
+            await new Promise((r) => setTimeout(r, this.lingerMs));
+          const taken = this.queue.splice(0, this.maxRound - round.length);
+          round.push(...taken);
+          await this.prepareInto(prepared, taken);
+          // Keep preparing what arrives while the last round commits.
+          if (committing !== null && !committing.done) continue;
         }
+        if (committing !== null) {
+          if (!committing.done && round.length < this.maxRound) {
+            await Promise.race([committing.promise, this.nextArrival()]);
+            continue;
+          }
+          await committing.promise;
+          committing = null;
+        }
+        if (round.length === 0) return;
+        const r = round;
+        const p = prepared;
+        round = [];
+        prepared = emptyPrepared();
+        const c: { promise: Promise<void>; done: boolean } = {
+          done: false,
+          promise: this.commitRound(r.length, p).finally(() => {
+            this.release(r);
+            c.done = true;
+          }),
+        };
+        committing = c;
       }
+    } finally {
+      // Only on an unexpected error: what was taken and not handed over is not acked (the gateways resend).
+      if (round.length > 0) this.release(round);
+      if (committing !== null) await committing.promise;
+    }
+  }
+
+  /** Resolves when the next message is queued while a flush runs. */
+  private nextArrival(): Promise<void> {
+    if (this.arrival === null) {
+      let wake: () => void = () => undefined;
+      const promise = new Promise<void>((r) => {
+        wake = r;
+      });
+      this.arrival = { promise, wake };
+    }
+    return this.arrival.promise;
+  }
+
+  /** A round's messages leave the intake bound; the broker's flow resumes if it was paused. */
+  private release(round: readonly Intake[]): void {
+    this.held -= round.length;
+    for (const m of round) this.heldBytes -= m.payload.byteLength;
+    if (this.paused && this.hasRoom()) {
+      const resume = this.paused;
+      this.paused = null;
+      resume();
     }
   }
 
@@ -222,30 +294,41 @@ class MqttIngest implements Ingest {
     this.once.warn(gatewayId, reason, { topic, payload, error });
   }
 
-  /**
-   * One round: every message checked and attributed, then the statuses (the last of each gateway)
-   * and the batches stored in one transaction, then each batch acked. If that transaction fails,
-   * the round is stored message by message, so one batch the store refuses does not hold up the others.
-   */
-  private async storeRound(round: readonly Intake[]): Promise<void> {
-    const statuses = new Map<string, GatewayStatus>();
-    const uplinks: Uplink[] = [];
-    for (const m of round) {
+  /** Messages checked and attributed into a round being prepared (a gateway's last status wins). */
+  private async prepareInto(into: PreparedRound, messages: readonly Intake[]): Promise<void> {
+    for (const m of messages) {
       const parsed = parseTopic(m.topic);
       if (parsed?.kind === 'uplink') {
         const u = await this.prepareUplink(m.topic, parsed.gatewayId, parsed.lane, m.payload);
-        if (u) uplinks.push(u);
+        if (u) into.uplinks.push(u);
       } else if (parsed?.kind === 'status') {
         const st = this.checkStatus(m.topic, parsed.gatewayId, m.payload);
         if (st) {
           // Last received wins: re-inserted so the map's order is arrival order.
-          statuses.delete(st.gatewayId);
-          statuses.set(st.gatewayId, st);
+          into.statuses.delete(st.gatewayId);
+          into.statuses.set(st.gatewayId, st);
         }
       } else this.malformed('unknown-topic', parsed?.gatewayId ?? '?', m.topic, m.payload, 'not an uplink or status topic');
     }
+  }
+
+  /**
+   * One round stored: the statuses and the batches in one transaction, then each batch acked. If
+   * that transaction fails, the round is stored message by message, so one batch the store refuses
+   * does not hold up the others.
+   */
+  private async commitRound(messages: number, { statuses, uplinks }: PreparedRound): Promise<void> {
     // Sorted by gateway: ingest workers on one PostgreSQL take row locks in one order.
     const sts = [...statuses.values()].sort((a, b) => (a.gatewayId < b.gatewayId ? -1 : a.gatewayId > b.gatewayId ? 1 : 0));
+    try {
+      await this.storePrepared(messages, sts, uplinks);
+    } catch (e) {
+      // storePrepared() catches the store's failures; this is the last guard so intake never stops.
+      this.opts.logger.error({ err: e }, 'ingest: unexpected error');
+    }
+  }
+
+  private async storePrepared(messages: number, sts: readonly GatewayStatus[], uplinks: readonly Uplink[]): Promise<void> {
     const toStore = uplinks.filter((u) => u.served.observations.length > 0);
     if (sts.length === 0 && toStore.length === 0) {
       for (const u of uplinks) this.finishUplink(u, EMPTY_RESULT);
@@ -261,11 +344,8 @@ class MqttIngest implements Ingest {
       );
       this.counters.storeCommits++;
     } catch (e) {
-      if (round.length > 1) {
-        this.opts.logger.warn(
-          { err: e, messages: round.length },
-          'ingest: a round could not be stored whole; storing it message by message',
-        );
+      if (messages > 1) {
+        this.opts.logger.warn({ err: e, messages }, 'ingest: a round could not be stored whole; storing it message by message');
         return this.storeOneByOne(sts, uplinks);
       }
       // Nothing acked: the gateway keeps the batch and resends it (a status comes again with the next).
