@@ -39,6 +39,7 @@ import { ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment
 import { type Assignment, RoomPlan } from './room-plan.js';
 import { RtpRewriter } from './rtp-rewriter.js';
 import { type IceCandidateInit, type Kind, type PeerDiagnostics, type Slot, UnitPeer } from './unit-peer.js';
+import { ArrivalLoss, downlinkLoss } from './upstream-loss.js';
 import { type ProbeOptions, sourceRemb, type VideoCandidate, VideoChooser } from './video-choice.js';
 
 export { ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment };
@@ -135,6 +136,8 @@ interface Source {
   windowBytes: number;
   windowPackets: number;
   bitsPerSecond: number;
+  /** The share of its packets lost before the unit, last window (a viewer's reports are not blamed for it). */
+  arrival: ArrivalLoss;
 }
 
 interface Forward {
@@ -248,8 +251,11 @@ export class ForwardingRoom {
           m.remb = bps;
           m.downlink.onRemb(bps);
         },
-        onLoss: (fraction) => {
-          m.lossSince = Math.max(m.lossSince ?? 0, fraction);
+        onLoss: (slot, fraction) => {
+          // What the viewer's own link lost: the stream's loss before the unit taken out (upstream-loss.ts).
+          const source = this.plan.sourceIn(m.id, slot.index);
+          const upstream = source === null ? 0 : (this.members.get(source)?.sources.get(slot.kind)?.arrival.fraction ?? 0);
+          m.lossSince = Math.max(m.lossSince ?? 0, downlinkLoss(fraction, upstream));
         },
       }),
       connected: false,
@@ -350,6 +356,7 @@ export class ForwardingRoom {
       windowBytes: 0,
       windowPackets: 0,
       bitsPerSecond: 0,
+      arrival: new ArrivalLoss(),
     };
     m.sources.set(kind, source);
     if (kind === 'video') {
@@ -390,9 +397,11 @@ export class ForwardingRoom {
     source.windowBytes += size;
     source.windowPackets++;
     if (source.ssrc !== rtp.header.ssrc) {
+      source.arrival.restart();
       source.ssrc = rtp.header.ssrc;
       if (kind === 'video') src.keyframes?.request();
     }
+    source.arrival.onPacket(rtp.header.sequenceNumber);
     const now = this.clock.now();
     for (const { viewer, slot } of this.plan.viewersOf(src.id)) {
       const v = this.members.get(viewer);
@@ -560,6 +569,7 @@ export class ForwardingRoom {
         src.bitsPerSecond = ((src.windowBytes + src.windowPackets * PACKET_OVERHEAD_BYTES) * 8 * 1000) / elapsed;
         src.windowBytes = 0;
         src.windowPackets = 0;
+        src.arrival.close();
       }
     }
     for (const v of this.members.values()) {

@@ -62,7 +62,7 @@ export interface UnitPeerOptions {
   /** The participant's browser's estimate of its downlink from the unit (REMB, bits/s). */
   onRemb?: (bitsPerSecond: number) => void;
   /** The participant's browser's receiver report on a stream the unit sends it: the fraction lost (0..1). */
-  onLoss?: (fractionLost: number) => void;
+  onLoss?: (slot: Slot, fractionLost: number) => void;
 }
 
 /** A receive-only m-line of the participant: where one other participant's track is sent. */
@@ -224,7 +224,10 @@ export class UnitPeer {
     const bySsrc = (ssrc: number) => this.slots.find((s) => s.transceiver.sender.ssrc === ssrc);
     transport.onRtcp.subscribe((p) => {
       if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
-        for (const r of p.reports) if (bySsrc(r.ssrc)) this.o.onLoss?.(r.fractionLost / 256);
+        for (const r of p.reports) {
+          const slot = bySsrc(r.ssrc);
+          if (slot) this.o.onLoss?.(slot, r.fractionLost / 256);
+        }
         return;
       }
       if (!(p instanceof RtcpPayloadSpecificFeedback)) return;
