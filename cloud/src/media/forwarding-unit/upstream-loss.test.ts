@@ -31,7 +31,7 @@ describe('ArrivalLoss', () => {
         const a = new ArrivalLoss();
         // The first and last always arrive: they bound the window.
         const kept = keep.map((k, i) => k || i === 0 || i === keep.length - 1);
-        kept.forEach((k, i) => k && a.onPacket((first + i) % 65_536));
+        for (const [i, k] of kept.entries()) if (k) a.onPacket((first + i) % 65_536);
         a.close();
         expect(a.fraction).toBeCloseTo(kept.filter((k) => !k).length / kept.length, 9);
       }),
