@@ -14,7 +14,7 @@
 import type { IceCandidate } from '@telecart/protocol';
 // Types only from the room: werift is loaded with an act's first room (deferredRoom below).
 import type { ForwardingRoom, ForwardingRoomOptions, ForwardingRoomStats } from '../media/forwarding-unit/forwarding-room.js';
-import { ForwardingUnitError, type SlotAssignment } from '../media/forwarding-unit/room-messages.js';
+import { emptyRoomStats, ForwardingUnitError, type SlotAssignment } from '../media/forwarding-unit/room-messages.js';
 import type { IceCandidateInit } from '../media/forwarding-unit/unit-peer.js';
 
 /** The room's member id of the specialist's page (guests are members under their participant id). */
@@ -82,8 +82,6 @@ interface ActRoom {
   slots: Map<string, SlotAssignment[]>;
 }
 
-const NO_TRAFFIC = { packets: 0, bytes: 0 };
-
 /**
  * A room whose unit is built once its module is loaded: werift (250 ms of CPU, with an x509 of its
  * own) is loaded by an act's first room, not by every cloud's start (docs/region.md, « A cloud
@@ -103,18 +101,7 @@ export function deferredRoom(make: () => Promise<Room>): Room {
     leave: async (id) => (await ready).leave(id),
     close: async () => (await ready).close(),
     pin: async (id, mid) => (await ready).pin(id, mid),
-    stats: (): ForwardingRoomStats =>
-      real?.stats() ?? {
-        participants: 0,
-        rtpIn: NO_TRAFFIC,
-        rtpOut: NO_TRAFFIC,
-        dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0, videoPaused: 0, awaitingKeyframe: 0 },
-        sendErrors: 0,
-        keyframeRequests: { fromViewers: 0, plisToSources: 0, coalesced: 0 },
-        keyframeWaits: { started: 0, keyframe: 0, timedOut: 0, longestMs: 0 },
-        speaker: null,
-        members: {},
-      },
+    stats: (): ForwardingRoomStats => real?.stats() ?? emptyRoomStats(),
   };
 }
 

@@ -35,7 +35,7 @@ import { ActiveSpeaker, type ActiveSpeakerOptions } from './active-speaker.js';
 import { DownlinkEstimate, LOW_LOSS } from './downlink-estimate.js';
 import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
 import { startsKeyframe } from './keyframe-start.js';
-import { ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment } from './room-messages.js';
+import { emptyRoomStats, ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment } from './room-messages.js';
 import { type Assignment, RoomPlan } from './room-plan.js';
 import { RtpRewriter } from './rtp-rewriter.js';
 import { type IceCandidateInit, type Kind, type PeerDiagnostics, type Slot, UnitPeer } from './unit-peer.js';
@@ -184,17 +184,7 @@ export class ForwardingRoom {
   private readonly members = new Map<string, Member>();
   private readonly plan: RoomPlan;
   private readonly clock: Clock;
-  private readonly counters: ForwardingRoomStats = {
-    participants: 0,
-    rtpIn: { packets: 0, bytes: 0 },
-    rtpOut: { packets: 0, bytes: 0 },
-    dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0, videoPaused: 0, awaitingKeyframe: 0 },
-    sendErrors: 0,
-    keyframeRequests: { fromViewers: 0, plisToSources: 0, coalesced: 0 },
-    keyframeWaits: { started: 0, keyframe: 0, timedOut: 0, longestMs: 0 },
-    speaker: null,
-    members: {},
-  };
+  private readonly counters: ForwardingRoomStats = emptyRoomStats();
   private readonly speaker: ActiveSpeaker;
   private readonly adaptTimer: ReturnType<typeof setInterval>;
   private readonly remb: number | null;

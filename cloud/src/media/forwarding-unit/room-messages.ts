@@ -5,6 +5,7 @@
  * is loaded only with an act's first room (docs/region.md, « A cloud instance's start »).
  */
 import { type Static, Type } from '@sinclair/typebox';
+import type { ForwardingRoomStats } from './forwarding-room.js';
 
 export const JoinRequest = Type.Object({ offer: Type.String({ minLength: 10, maxLength: 100_000 }) }, { additionalProperties: false });
 export type JoinRequest = Static<typeof JoinRequest>;
@@ -35,4 +36,19 @@ export interface SlotAssignment {
   speaking: boolean;
   /** The viewer pinned the slot's participant (`room.pin`): their video is the last it loses. */
   pinned: boolean;
+}
+
+/** A room's counters before any traffic: a new room's, and a deferred room's until werift is loaded (act-rooms.ts). */
+export function emptyRoomStats(): ForwardingRoomStats {
+  return {
+    participants: 0,
+    rtpIn: { packets: 0, bytes: 0 },
+    rtpOut: { packets: 0, bytes: 0 },
+    dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0, videoPaused: 0, awaitingKeyframe: 0 },
+    sendErrors: 0,
+    keyframeRequests: { fromViewers: 0, plisToSources: 0, coalesced: 0 },
+    keyframeWaits: { started: 0, keyframe: 0, timedOut: 0, longestMs: 0 },
+    speaker: null,
+    members: {},
+  };
 }
