@@ -34,6 +34,7 @@ import type {
 import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.js';
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
 import { type EnrolmentDatabase, EnrolmentTables } from './enrolment-tables.js';
+import { gatewayStatusUpsert } from './gateway-status-sql.js';
 import type { InstanceChannel, InstanceChannelEvents } from './instance-channel.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import { type NurseDatabase, NurseTables } from './nurse-tables.js';
@@ -155,15 +156,7 @@ const SQL = {
   latestVitals: `
     SELECT DISTINCT ON (loinc) id, json FROM observations WHERE patient_id = $1 AND status = 'final'
     ORDER BY loinc, effective_ms DESC, gateway_id, seq DESC`,
-  gatewayStatus: `
-    INSERT INTO gateways (gateway_id, online, status_at, version, backlog_json, devices_json, status_received_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
-    ON CONFLICT (gateway_id) DO UPDATE SET
-      online = excluded.online, status_at = excluded.status_at,
-      version = COALESCE(excluded.version, gateways.version),
-      backlog_json = COALESCE(excluded.backlog_json, gateways.backlog_json),
-      devices_json = COALESCE(excluded.devices_json, gateways.devices_json),
-      status_received_at = excluded.status_received_at`,
+  gatewayStatus: gatewayStatusUpsert((n) => `$${n}`),
 } as const;
 
 /** WHERE clause with $n placeholders numbered from `first`; lists go as one array parameter. */

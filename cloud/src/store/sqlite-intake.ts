@@ -7,7 +7,10 @@
 import type { GatewayStatus, ObservationBatch } from '@telecart/protocol';
 import type Database from 'better-sqlite3';
 import { conflictOutcome, type Outcome, type StoredKey } from './batch-outcome.js';
+import { gatewayStatusUpsert } from './gateway-status-sql.js';
 import { PreparedStatements } from './sqlite-file.js';
+
+const SQLITE_GATEWAY_STATUS = gatewayStatusUpsert(() => '?');
 
 export class SqliteIntake {
   private readonly prepared: PreparedStatements;
@@ -101,19 +104,8 @@ export class SqliteIntake {
   }
 
   private status(status: GatewayStatus, receivedAt: string): void {
-    // Last received wins, not latest `at`: the broker publishes the last will with the
-    // timestamp the gateway composed at connect time, older than its later statuses.
     this.prepared
-      .get(
-        `INSERT INTO gateways (gateway_id, online, status_at, version, backlog_json, devices_json, status_received_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (gateway_id) DO UPDATE SET
-         online = excluded.online, status_at = excluded.status_at,
-         version = COALESCE(excluded.version, gateways.version),
-         backlog_json = COALESCE(excluded.backlog_json, gateways.backlog_json),
-         devices_json = COALESCE(excluded.devices_json, gateways.devices_json),
-         status_received_at = excluded.status_received_at`,
-      )
+      .get(SQLITE_GATEWAY_STATUS)
       .run(
         status.gatewayId,
         status.online ? 1 : 0,
