@@ -24,7 +24,7 @@ import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.j
 import { type UnitPagePeer, unitPagePeer } from '../../cloud/src/testing/unit-page-peer.js';
 import { freshDatabase } from '../support/cloud-child.js';
 import { waitFor } from '../support/wait.js';
-import { type ParticipantSocket, participantSocket } from '../teleconsult/participant-support.js';
+import { openGuestLink, type ParticipantSocket, participantSocket } from '../teleconsult/participant-support.js';
 import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from '../teleconsult/support.js';
 
 const CART = 'cart-1';
@@ -115,16 +115,7 @@ it('a guest on the instance that does not hold the act: relayed to the owner, ad
   await page.next((m) => m.type === 'state' && m.state === 'connected');
 
   // A guest invited (through B: the store is shared), their link opened, their socket on B.
-  const r = await fetch(`${http(b)}/api/teleconsult/acts/${sid}/guests`, {
-    method: 'POST',
-    headers: { cookie, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'Dr Petit, médecin traitant' }),
-  });
-  expect(r.status).toBe(201);
-  const url = new URL(((await r.json()) as { url: string }).url);
-  const opened = await fetch(url);
-  expect(opened.status).toBe(200);
-  const g = { url, cookie: (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+  const g = await openGuestLink(http(b), cookie, sid, 'Dr Petit, médecin traitant');
   const guest = await guestSocket(b, g);
   await guest.next((m) => m.type === 'waiting');
   expect(relayOf(b).relayedCounts()).toEqual({ out: 1, in: 0 });

@@ -22,7 +22,7 @@ import { type UnitPagePeer, unitPagePeer } from '../../cloud/src/testing/unit-pa
 import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
-import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
+import { confirmIdentity, openGuestLink, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
 import { startRoomRestartCloud } from './room-restart-support.js';
 import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
 
@@ -97,19 +97,7 @@ describe('the act’s room and its guests across a cloud crash', { timeout: 150_
     await cart.next('start', (m) => m.sessionId === sid);
     await cart.send({ v: 1, type: 'state', sessionId: sid, state: 'connected' });
     await page.next((m) => m.type === 'state' && m.state === 'connected');
-    const invite = async (name: string) => {
-      const r = await fetch(`${http}/api/teleconsult/acts/${sid}/guests`, {
-        method: 'POST',
-        headers: { cookie, 'content-type': 'application/json' },
-        body: JSON.stringify({ name }),
-      });
-      expect(r.status).toBe(201);
-      const b = (await r.json()) as { url: string; guest: { id: string } };
-      const url = new URL(b.url);
-      const opened = await fetch(url);
-      expect(opened.status).toBe(200);
-      return { id: b.guest.id, url, cookie: (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
-    };
+    const invite = (name: string) => openGuestLink(http, cookie, sid, name);
     const gp = await invite('Dr Petit, médecin traitant');
     const daughter = await invite('Fille de la patiente');
     for (const [g, name] of [
@@ -227,15 +215,7 @@ describe('the act’s room and its guests across a cloud crash', { timeout: 150_
     };
     await admit('Jeanne Martin');
     await p.next((m) => m.type === 'admitted');
-    const r = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${l.id}/guests`, {
-      method: 'POST',
-      headers: { cookie: blanc, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Paul, petit-fils' }),
-    });
-    expect(r.status).toBe(201);
-    const guestUrl = new URL(((await r.json()) as { url: string }).url);
-    const opened = await fetch(guestUrl);
-    const guestCookie = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const { url: guestUrl, cookie: guestCookie } = await openGuestLink(c.cloud.httpUrl, blanc, l.id, 'Paul, petit-fils');
     const g = await participantSocket(c.cloud.httpUrl, guestUrl, guestCookie);
     if (typeof g === 'number') throw new Error(`guest socket refused: ${g}`);
     closing.push(() => g.ws.close());

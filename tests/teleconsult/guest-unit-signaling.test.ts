@@ -25,7 +25,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
 import { inProgressAct } from '../../cloud/src/testing/act-record.js';
 import { type UnitPagePeer, unitPagePeer } from '../../cloud/src/testing/unit-page-peer.js';
-import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
+import { confirmIdentity, openGuestLink, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
 import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
 
 let c: ConsultCloud;
@@ -49,18 +49,8 @@ async function runningAct(): Promise<TeleconsultationRecord> {
   return rec;
 }
 
-async function invite(sessionId: string, name: string): Promise<{ id: string; url: URL; cookie: string }> {
-  const r = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${sessionId}/guests`, {
-    method: 'POST',
-    headers: { cookie: blanc, 'content-type': 'application/json' },
-    body: JSON.stringify({ name }),
-  });
-  expect(r.status).toBe(201);
-  const b = (await r.json()) as { url: string; guest: { id: string } };
-  const url = new URL(b.url);
-  const opened = await fetch(url);
-  expect(opened.status).toBe(200);
-  return { id: b.guest.id, url, cookie: (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+function invite(sessionId: string, name: string): Promise<{ id: string; url: URL; cookie: string }> {
+  return openGuestLink(c.cloud.httpUrl, blanc, sessionId, name);
 }
 
 async function guestSocket(g: { url: URL; cookie: string }): Promise<ParticipantSocket & { reason: Promise<string> }> {

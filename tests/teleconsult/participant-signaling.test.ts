@@ -14,7 +14,14 @@ import type { AuditEvent } from '@telecart/cloud';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
 import { inProgressAct } from '../../cloud/src/testing/act-record.js';
-import { confirmIdentity, type Link, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
+import {
+  confirmIdentity,
+  type Link,
+  openGuestLink,
+  openHomeAct,
+  type ParticipantSocket,
+  participantSocket,
+} from './participant-support.js';
 import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from './support.js';
 
 let c: ConsultCloud;
@@ -198,17 +205,8 @@ describe('the home patient’s conversation signaling', () => {
 });
 
 describe('guests on the participant socket', () => {
-  async function guestOf(sessionId: string, name: string): Promise<{ url: URL; cookie: string }> {
-    const r = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${sessionId}/guests`, {
-      method: 'POST',
-      headers: { cookie: blanc, 'content-type': 'application/json' },
-      body: JSON.stringify({ name }),
-    });
-    expect(r.status).toBe(201);
-    const url = new URL(((await r.json()) as { url: string }).url);
-    const opened = await fetch(url);
-    expect(opened.status).toBe(200);
-    return { url, cookie: (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+  function guestOf(sessionId: string, name: string): Promise<{ url: URL; cookie: string }> {
+    return openGuestLink(c.cloud.httpUrl, blanc, sessionId, name);
   }
 
   async function runningAct(): Promise<TeleconsultationRecord> {

@@ -98,3 +98,21 @@ export function participantSocket(httpUrl: string, url: URL, cookie: string): Pr
     ws.once('error', reject);
   });
 }
+
+/**
+ * The act's specialist (`doctorCookie`) invites a guest by name, and the guest's device opens the link:
+ * the guest's id, the link, and the device cookie the opening set.
+ */
+export async function openGuestLink(httpUrl: string, doctorCookie: string, sessionId: string, name: string): Promise<Link> {
+  const r = await fetch(`${httpUrl}/api/teleconsult/acts/${sessionId}/guests`, {
+    method: 'POST',
+    headers: { cookie: doctorCookie, 'content-type': 'application/json' },
+    body: JSON.stringify({ name }),
+  });
+  expect(r.status).toBe(201);
+  const b = (await r.json()) as { url: string; guest: { id: string } };
+  const url = new URL(b.url);
+  const opened = await fetch(url);
+  expect(opened.status).toBe(200);
+  return { id: b.guest.id, url, cookie: (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '' };
+}
