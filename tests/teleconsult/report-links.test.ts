@@ -290,6 +290,21 @@ describe('the signed report to the patient', () => {
     expect((await form(link, 'birthDate=1944-07-14')).status).toBe(200);
   }, 60_000);
 
+  it('refuses a form body over 1 KiB (413 Payload Too Large) and a malformed JSON body (400), the server staying up', async () => {
+    const token = 'A'.repeat(43);
+    const big = await form(`${c.cloud.httpUrl}/r/${token}`, `birthDate=${'1'.repeat(3000)}`);
+    expect(big.status).toBe(413);
+    expect(await big.json()).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+    const bad = await fetch(`${c.cloud.httpUrl}/r/${token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"birthDate":',
+    });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+    expect((await fetch(`${c.cloud.httpUrl}/healthz`)).status).toBe(200);
+  });
+
   it('refuses a date of birth posted to a GP’s link (405), which opens with GET', async () => {
     const gpMail = sink.received.find((m) => toOf(m) === 'paul.medecin@example.org' || toOf(m) === 'claire.neuve@example.org');
     if (!gpMail) throw new Error('no GP mail');

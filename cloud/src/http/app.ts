@@ -2,6 +2,7 @@
  * The cloud's HTTP side: JSON API, FHIR R4 API, live events and the clinician dashboard,
  * one fastify app with the service's pino logger. Each route family is its own module.
  */
+import { STATUS_CODES } from 'node:http';
 import { isIP } from 'node:net';
 import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
@@ -164,7 +165,8 @@ export function buildHttpApp(deps: HttpDeps): FastifyInstance {
         .code(status)
         .type(FHIR_JSON)
         .send(operationOutcome(status === 500 ? 'exception' : 'invalid', message));
-    return reply.code(status).send({ statusCode: status, error: status === 500 ? 'Internal Server Error' : 'Bad Request', message });
+    // The reason phrase of the status sent (a body too large is 413 Payload Too Large, not a Bad Request).
+    return reply.code(status).send({ statusCode: status, error: STATUS_CODES[status] ?? 'Bad Request', message });
   });
   return app;
 }
