@@ -61,6 +61,38 @@ export function directoryStoreSuite(harness: StoreHarness): void {
       expect(await store.referringGps.get('p-gp')).toBeNull();
     });
 
+    it("keeps the patient's own contact (migration 32): set, seeded, removed without the seed coming back", async () => {
+      await store.createDirectoryPatient(patient('p-ct'));
+      await store.createDirectoryPatient(patient('p-ct2'));
+      expect(await store.patientContacts.get('p-ct')).toBeNull();
+      // The configuration's seed: written while no one changed it, and follows the file's edits.
+      expect(await store.patientContacts.seed('p-ct', { email: 'jeanne@example.org', phone: null }, at(8))).toBe(true);
+      expect(await store.patientContacts.seed('p-ct', { email: 'jeanne@example.org', phone: null }, at(8, 5))).toBe(false);
+      expect(await store.patientContacts.seed('p-ct', { email: 'j.martin@example.org', phone: null }, at(8, 10))).toBe(true);
+      expect(await store.patientContacts.get('p-ct')).toEqual({
+        email: 'j.martin@example.org',
+        phone: null,
+        updatedAt: at(8, 10),
+        updatedBy: 'configuration',
+      });
+      const set = { email: 'jeanne.martin@example.org', phone: '+33612345678' };
+      expect(await store.patientContacts.set('p-ct', set, 'admin-a', at(9))).toEqual({ ...set, updatedAt: at(9), updatedBy: 'admin-a' });
+      // Changed by someone: the seed no longer writes it.
+      expect(await store.patientContacts.seed('p-ct', { email: 'old@example.org', phone: null }, at(10))).toBe(false);
+      expect(await store.patientContacts.get('p-ct')).toMatchObject(set);
+      await store.patientContacts.set('p-ct2', { email: null, phone: '+33798765432' }, 'admin-b', at(9));
+      const both = await store.patientContacts.getMany(['p-ct', 'p-ct2', 'p-none']);
+      expect([...both.keys()].sort()).toEqual(['p-ct', 'p-ct2']);
+      expect(both.get('p-ct2')).toEqual({ email: null, phone: '+33798765432', updatedAt: at(9), updatedBy: 'admin-b' });
+      expect((await store.patientContacts.getMany([])).size).toBe(0);
+      // Removed: the row stays with nothing in it, and the seed does not bring the old one back.
+      await store.patientContacts.set('p-ct', { email: null, phone: null }, 'admin-a', at(11));
+      expect(await store.patientContacts.seed('p-ct', { email: 'j.martin@example.org', phone: null }, at(12))).toBe(false);
+      expect(await store.patientContacts.get('p-ct')).toEqual({ email: null, phone: null, updatedAt: at(11), updatedBy: 'admin-a' });
+      // Only a patient the directory has.
+      await expect(store.patientContacts.set('p-none', set, 'admin-a', at(9))).rejects.toThrow();
+    });
+
     it("keeps a cart's device-user mappings (migration 29): set, moved to another patient, removed, per cart", async () => {
       await store.createDirectoryPatient(patient('p-du1'));
       await store.createDirectoryPatient(patient('p-du2'));
