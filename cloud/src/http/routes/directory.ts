@@ -9,6 +9,8 @@
  *   POST /api/directory/patients/:id/transfer           {gateway, localId?}
  *   POST /api/directory/patients/:id/discharge          {reason?}
  *   POST /api/directory/merge                           {survivor, duplicate}
+ *   GET|PUT|DELETE /api/directory/patients/:id/referring-gp   {name, rpps?, email?}
+ *   GET|PUT|DELETE /api/directory/patients/:id/contact        {email?, phone?}: the patient's own
  * and as FHIR R4:
  *   POST /fhir/Patient                                  create (id given or made)
  *   PUT  /fhir/Patient/:id                              the identity
@@ -17,7 +19,8 @@
 import { randomUUID } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { identityFromFhir, toDirectoryFhirPatient } from '../../directory/fhir-patient.js';
+import { type ContactFields, contactChange, contactOf } from '../../directory/contact.js';
+import { contactFromFhir, identityFromFhir, toDirectoryFhirPatient } from '../../directory/fhir-patient.js';
 import { type DirectoryOutcome, DirectoryService, type IdentityInput } from '../../directory/service.js';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import { FhirPatientSchema, OperationOutcomeSchema } from '../../fhir/response-schemas.js';
@@ -133,6 +136,28 @@ const GpReply = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The patient's own contact (migration 32): what PUT replaces it with (an absent or empty field: none).
+ * The e-mail and the number are checked by directory/contact.ts, which words the refusal and turns a
+ * French number as typed into E.164; the schema only bounds the text.
+ */
+const ContactText = Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()]));
+const ContactBody = Type.Object({ email: ContactText, phone: ContactText }, { additionalProperties: false });
+const ContactReply = Type.Object(
+  {
+    patientId: Type.String(),
+    /** null: never set; both fields null: removed (by `updatedBy`). */
+    contact: Type.Union([
+      Type.Object(
+        { email: OrNull(Type.String()), phone: OrNull(Type.String()), updatedAt: Type.String(), updatedBy: Type.String() },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
+  },
+  { additionalProperties: false },
+);
+
 /** What POST/PUT /fhir/Patient accept: the traits the directory keeps, nothing it would drop. */
 const FhirPatientIn = Type.Object(
   {
@@ -175,6 +200,21 @@ const FhirPatientIn = Type.Object(
     ),
     birthDate: Type.String(),
     active: Type.Optional(Type.Boolean()),
+    /** The patient's own contact: an e-mail and a mobile (as the directory's contact). Absent: unchanged. */
+    telecom: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            system: Type.String({ maxLength: 16 }),
+            value: Type.String({ maxLength: 320 }),
+            use: Type.Optional(Type.String({ maxLength: 16 })),
+            rank: Type.Optional(Type.Integer({ minimum: 1 })),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 4 },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -191,10 +231,10 @@ function send(reply: FastifyReply, r: DirectoryOutcome, created = false) {
   return reply.code(r.status).send({ statusCode: r.status, error: ERRORS[r.status], message: r.message });
 }
 
-function sendFhir(reply: FastifyReply, r: DirectoryOutcome, location?: string) {
+function sendFhir(reply: FastifyReply, r: DirectoryOutcome, location?: string, extra: Parameters<typeof toDirectoryFhirPatient>[1] = {}) {
   if (r.ok) {
     if (location !== undefined) void reply.code(201).header('location', location);
-    return reply.type(FHIR_JSON).send(toDirectoryFhirPatient(r.patient));
+    return reply.type(FHIR_JSON).send(toDirectoryFhirPatient(r.patient, extra));
   }
   const code = r.status === 404 ? 'not-found' : 'invalid';
   return reply.code(r.status).type(FHIR_JSON).send(operationOutcome(code, r.message));
@@ -383,6 +423,56 @@ export function registerDirectoryRoutes(
     },
   );
 
+  // The patient's own contact: where their invitations, identity codes and reports' links go.
+  /** Keeps the contact (null fields: removed), audits which fields changed (masked), wakes the inviter. */
+  const keepContact = async (req: FastifyRequest, patientId: string, next: ContactFields) => {
+    const before = await store.patientContacts.get(patientId);
+    const kept = await store.patientContacts.set(patientId, next, currentSpecialist(req).id, new Date().toISOString());
+    audit({ ...actorOf(currentSpecialist(req)), action: 'patient-contact', patientId, detail: contactChange(before, next) });
+    // The next round of the inviter builds the patient's messages with it (a queued one keeps its address).
+    deps.appointmentsChanged?.();
+    return kept;
+  };
+  const contactRefused = (req: FastifyRequest, reply: FastifyReply, patientId: string, message: string) => {
+    audit({ ...actorOf(currentSpecialist(req)), action: 'patient-refused', patientId, detail: `contact: ${message}`.slice(0, 300) });
+    return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `contact: ${message}` });
+  };
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/directory/patients/:id/contact',
+    { ...gpOpts, schema: { params: IdParams, response: { 200: ContactReply, '4xx': ErrorReply } } },
+    async (req, reply) => {
+      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ patientId: req.params.id, contact: await store.patientContacts.get(req.params.id) });
+    },
+  );
+  app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof ContactBody> }>(
+    '/api/directory/patients/:id/contact',
+    {
+      ...gpOpts,
+      attachValidation: true,
+      schema: { params: IdParams, body: ContactBody, response: { 200: ContactReply, '4xx': ErrorReply } },
+    },
+    async (req, reply) => {
+      if (req.validationError) return bad(req, reply, 'contact', req.params.id);
+      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      const checked = contactOf(req.body);
+      if (!checked.ok) return contactRefused(req, reply, req.params.id, checked.message);
+      const kept = await keepContact(req, req.params.id, checked.value);
+      return reply.header('cache-control', 'no-store').send({ patientId: req.params.id, contact: kept });
+    },
+  );
+  app.delete<{ Params: Static<typeof IdParams> }>(
+    '/api/directory/patients/:id/contact',
+    { ...gpOpts, schema: { params: IdParams, response: { 200: ContactReply, '4xx': ErrorReply } } },
+    async (req, reply) => {
+      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      const kept = await keepContact(req, req.params.id, { email: null, phone: null });
+      return reply.header('cache-control', 'no-store').send({ patientId: req.params.id, contact: kept });
+    },
+  );
+
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof Discharge> }>(
     '/api/directory/patients/:id/discharge',
     { ...opts(Discharge), schema: { ...opts(Discharge).schema, params: IdParams } },
@@ -419,13 +509,30 @@ export function registerDirectoryRoutes(
     return null;
   };
 
+  /** The contact a client's Patient.telecom gives (undefined: no telecom, unchanged), or null after a 400 sent. */
+  const fhirContact = (req: FastifyRequest, reply: FastifyReply, body: FhirPatientIn, patientId?: string) => {
+    const r = contactFromFhir(body.telecom);
+    if (r.ok) return r.value;
+    audit({
+      ...actorOf(currentSpecialist(req)),
+      action: 'patient-refused',
+      ...(patientId ? { patientId } : {}),
+      detail: `Patient: ${r.message}`.slice(0, 300),
+    });
+    void badRequest(reply, r.message, 'telecom');
+    return null;
+  };
+
   app.post<{ Body: FhirPatientIn }>('/fhir/Patient', fhirOpts(201), async (req, reply) => {
     if (req.validationError) return fhirBad(req, reply);
     const identity = fhirIdentity(req, reply, req.body);
     if (identity === null) return reply;
+    const contact = fhirContact(req, reply, req.body);
+    if (contact === null) return reply;
     const id = req.body.id ?? randomUUID();
     const r = await service.create(currentSpecialist(req).id, id, identity);
-    return sendFhir(reply, r, `${baseUrl(req, deps)}/Patient/${id}`);
+    const kept = r.ok && contact !== undefined ? await keepContact(req, id, contact) : null;
+    return sendFhir(reply, r, `${baseUrl(req, deps)}/Patient/${id}`, { contact: kept });
   });
 
   app.put<{ Params: Static<typeof FhirIdParams>; Body: FhirPatientIn }>(
@@ -451,7 +558,13 @@ export function registerDirectoryRoutes(
       }
       const identity = fhirIdentity(req, reply, req.body, req.params.id);
       if (identity === null) return reply;
-      return sendFhir(reply, await service.update(currentSpecialist(req).id, req.params.id, identity));
+      const contact = fhirContact(req, reply, req.body, req.params.id);
+      if (contact === null) return reply;
+      const r = await service.update(currentSpecialist(req).id, req.params.id, identity);
+      // Without telecom the contact stays as it is: a client that does not know it does not erase it.
+      const kept =
+        r.ok && contact !== undefined ? await keepContact(req, req.params.id, contact) : await store.patientContacts.get(req.params.id);
+      return sendFhir(reply, r, undefined, { contact: kept });
     },
   );
 }
