@@ -187,7 +187,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       if (seeds.length > 0) await store.upsertPatients(seeds);
       // patients[].telecom seeds the directory's contact, while no one set or removed it there.
       const contacts = await seedPatientContacts(store, opts.patients, new Date());
-      if (contacts.length > 0) logger.info({ patients: contacts }, "cloud: patients' contacts seeded from the configuration");
+      if (contacts > 0) logger.info({ contacts }, "cloud: patients' contacts seeded from the configuration");
     }
 
     const security = opts.tls?.enabled

@@ -9,7 +9,7 @@ import type { CloudStore } from '../store/cloud-store.js';
 import type { DirectoryContact } from '../store/patient-contact-tables.js';
 import type { Telecom } from '../teleconsult/config.js';
 
-type ContactReader = Pick<CloudStore, 'patientContacts' | 'getPatient'>;
+type ContactReader = Pick<CloudStore, 'patientContacts'>;
 
 /** The fields set, as the outbox's callers take them (no key for a field not set). */
 export function telecomOfContact(c: DirectoryContact | null | undefined): Telecom | undefined {
@@ -27,32 +27,32 @@ export interface PatientAddress extends Telecom {
   name: string;
 }
 
-/** The addresses of these patients that have a contact (one query for the contacts, one per patient greeted). */
-export async function patientAddresses(store: ContactReader, patientIds: readonly string[]): Promise<Map<string, PatientAddress>> {
+/** The addresses of these patients that have a contact, with the name that greets them (one query). */
+export async function patientAddresses(
+  store: Pick<CloudStore, 'patientContacts'>,
+  patientIds: readonly string[],
+): Promise<Map<string, PatientAddress>> {
   const out = new Map<string, PatientAddress>();
   for (const [id, c] of await store.patientContacts.getMany(patientIds)) {
     const telecom = telecomOfContact(c);
-    if (!telecom) continue;
-    const p = await store.getPatient(id);
-    out.set(id, { name: [p?.given, p?.family].filter(Boolean).join(' ') || id, ...telecom });
+    if (telecom) out.set(id, { name: [c.given, c.family].filter(Boolean).join(' ') || id, ...telecom });
   }
   return out;
 }
 
 /**
  * Writes the configuration's contacts as the directory's seed: a patient's, while no one set or
- * removed theirs in the directory. The patients written (whose seed was new or changed).
+ * removed theirs in the directory. How many were written (new, or changed in the file).
  */
 export async function seedPatientContacts(
   store: Pick<CloudStore, 'patientContacts'>,
   patients: readonly { id: string; telecom?: Telecom | undefined }[],
   at: Date,
-): Promise<string[]> {
-  const written: string[] = [];
-  for (const p of patients) {
-    if (!p.telecom || (p.telecom.email === undefined && p.telecom.phone === undefined)) continue;
-    const c = { email: p.telecom.email ?? null, phone: p.telecom.phone ?? null };
-    if (await store.patientContacts.seed(p.id, c, at.toISOString())) written.push(p.id);
-  }
-  return written;
+): Promise<number> {
+  const contacts = patients.flatMap((p) =>
+    p.telecom && (p.telecom.email !== undefined || p.telecom.phone !== undefined)
+      ? [{ patientId: p.id, email: p.telecom.email ?? null, phone: p.telecom.phone ?? null }]
+      : [],
+  );
+  return contacts.length === 0 ? 0 : store.patientContacts.seed(contacts, at.toISOString());
 }

@@ -66,9 +66,10 @@ export function directoryStoreSuite(harness: StoreHarness): void {
       await store.createDirectoryPatient(patient('p-ct2'));
       expect(await store.patientContacts.get('p-ct')).toBeNull();
       // The configuration's seed: written while no one changed it, and follows the file's edits.
-      expect(await store.patientContacts.seed('p-ct', { email: 'jeanne@example.org', phone: null }, at(8))).toBe(true);
-      expect(await store.patientContacts.seed('p-ct', { email: 'jeanne@example.org', phone: null }, at(8, 5))).toBe(false);
-      expect(await store.patientContacts.seed('p-ct', { email: 'j.martin@example.org', phone: null }, at(8, 10))).toBe(true);
+      const seed = (email: string, when: string) => store.patientContacts.seed([{ patientId: 'p-ct', email, phone: null }], when);
+      expect(await seed('jeanne@example.org', at(8))).toBe(1);
+      expect(await seed('jeanne@example.org', at(8, 5))).toBe(0);
+      expect(await seed('j.martin@example.org', at(8, 10))).toBe(1);
       expect(await store.patientContacts.get('p-ct')).toEqual({
         email: 'j.martin@example.org',
         phone: null,
@@ -78,16 +79,34 @@ export function directoryStoreSuite(harness: StoreHarness): void {
       const set = { email: 'jeanne.martin@example.org', phone: '+33612345678' };
       expect(await store.patientContacts.set('p-ct', set, 'admin-a', at(9))).toEqual({ ...set, updatedAt: at(9), updatedBy: 'admin-a' });
       // Changed by someone: the seed no longer writes it.
-      expect(await store.patientContacts.seed('p-ct', { email: 'old@example.org', phone: null }, at(10))).toBe(false);
+      expect(await seed('old@example.org', at(10))).toBe(0);
       expect(await store.patientContacts.get('p-ct')).toMatchObject(set);
+      // Several in one statement: a new one written, one changed by someone left.
+      expect(
+        await store.patientContacts.seed(
+          [
+            { patientId: 'p-ct2', email: 'louis@example.org', phone: null },
+            { patientId: 'p-ct', email: 'other@example.org', phone: null },
+          ],
+          at(9),
+        ),
+      ).toBe(1);
       await store.patientContacts.set('p-ct2', { email: null, phone: '+33798765432' }, 'admin-b', at(9));
       const both = await store.patientContacts.getMany(['p-ct', 'p-ct2', 'p-none']);
       expect([...both.keys()].sort()).toEqual(['p-ct', 'p-ct2']);
-      expect(both.get('p-ct2')).toEqual({ email: null, phone: '+33798765432', updatedAt: at(9), updatedBy: 'admin-b' });
+      // With the names that greet the patient.
+      expect(both.get('p-ct2')).toEqual({
+        email: null,
+        phone: '+33798765432',
+        updatedAt: at(9),
+        updatedBy: 'admin-b',
+        family: 'MARTIN',
+        given: 'Jeanne',
+      });
       expect((await store.patientContacts.getMany([])).size).toBe(0);
       // Removed: the row stays with nothing in it, and the seed does not bring the old one back.
       await store.patientContacts.set('p-ct', { email: null, phone: null }, 'admin-a', at(11));
-      expect(await store.patientContacts.seed('p-ct', { email: 'j.martin@example.org', phone: null }, at(12))).toBe(false);
+      expect(await seed('j.martin@example.org', at(12))).toBe(0);
       expect(await store.patientContacts.get('p-ct')).toEqual({ email: null, phone: null, updatedAt: at(11), updatedBy: 'admin-a' });
       // Only a patient the directory has.
       await expect(store.patientContacts.set('p-none', set, 'admin-a', at(9))).rejects.toThrow();

@@ -21,7 +21,12 @@ export interface PatientContactsTable {
 
 export interface PatientContactDatabase {
   patient_contacts: PatientContactsTable;
+  /** Read only, for the names that greet the patient (migration 1). */
+  patients: { id: string; family: string | null; given: string | null };
 }
+
+/** Rows per statement of the seed (5 parameters each, well under SQLite's limit). */
+const SEED_CHUNK = 500;
 
 /** Who the configuration's seed is in `updatedBy`. */
 export const SEED_AUTHOR = 'configuration';
@@ -35,6 +40,12 @@ export interface DirectoryContact {
   updatedAt: string;
   /** The account that last changed it, or `configuration` for the seed. */
   updatedBy: string;
+}
+
+/** A contact with the names of its patient, as the messages greet them. */
+export interface ContactWithName extends DirectoryContact {
+  family: string | null;
+  given: string | null;
 }
 
 export type PatientContactStore = Pick<PatientContactTables, 'get' | 'getMany' | 'set' | 'seed'>;
@@ -55,16 +66,17 @@ export class PatientContactTables {
     return r ? this.view(r) : null;
   }
 
-  /** The contacts of these patients, in one query (the inviter's round). */
-  async getMany(patientIds: readonly string[]): Promise<Map<string, DirectoryContact>> {
-    const out = new Map<string, DirectoryContact>();
+  /** The contacts of these patients with their names, in one query (the inviter's round). */
+  async getMany(patientIds: readonly string[]): Promise<Map<string, ContactWithName>> {
+    const out = new Map<string, ContactWithName>();
     if (patientIds.length === 0) return out;
     const rows = await this.db
-      .selectFrom('patient_contacts')
-      .selectAll()
-      .where(this.d.inList('patient_id', [...new Set(patientIds)]))
+      .selectFrom('patient_contacts as c')
+      .innerJoin('patients as p', 'p.id', 'c.patient_id')
+      .select(['c.patient_id', 'c.email', 'c.phone', 'c.updated_at', 'c.updated_by', 'p.family', 'p.given'])
+      .where(this.d.inList('c.patient_id', [...new Set(patientIds)]))
       .execute();
-    for (const r of rows) out.set(r.patient_id, this.view(r));
+    for (const r of rows) out.set(r.patient_id, { ...this.view(r), family: r.family, given: r.given });
     return out;
   }
 
@@ -80,24 +92,38 @@ export class PatientContactTables {
   }
 
   /**
-   * The configuration's contact, written while no one changed it in the directory: a new row, or
-   * one the seed wrote before (the file's edit then reaches it). True when it wrote.
+   * The configuration's contacts, written while no one changed them in the directory: a new row, or
+   * one the seed wrote before (the file's edit then reaches it). In chunks of one statement each
+   * (1,000 patients: 4 s one by one on SQLite, one commit each). How many rows it wrote.
    */
-  async seed(patientId: string, c: { email: string | null; phone: string | null }, at: string): Promise<boolean> {
-    const row = { email: c.email, phone: c.phone, updated_at: at, updated_by: SEED_AUTHOR };
-    const r = await this.db
-      .insertInto('patient_contacts')
-      .values({ patient_id: patientId, ...row })
-      .onConflict((oc) =>
-        oc
-          .column('patient_id')
-          .doUpdateSet(row)
-          .where('patient_contacts.updated_by', '=', SEED_AUTHOR)
-          .where((eb) =>
-            eb.or([eb('patient_contacts.email', 'is distinct from', c.email), eb('patient_contacts.phone', 'is distinct from', c.phone)]),
-          ),
-      )
-      .executeTakeFirst();
-    return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+  async seed(contacts: readonly { patientId: string; email: string | null; phone: string | null }[], at: string): Promise<number> {
+    let written = 0;
+    for (let i = 0; i < contacts.length; i += SEED_CHUNK) {
+      const rows = contacts
+        .slice(i, i + SEED_CHUNK)
+        .map((c) => ({ patient_id: c.patientId, email: c.email, phone: c.phone, updated_at: at, updated_by: SEED_AUTHOR }));
+      const r = await this.db
+        .insertInto('patient_contacts')
+        .values(rows)
+        .onConflict((oc) =>
+          oc
+            .column('patient_id')
+            .doUpdateSet((eb) => ({
+              email: eb.ref('excluded.email'),
+              phone: eb.ref('excluded.phone'),
+              updated_at: eb.ref('excluded.updated_at'),
+            }))
+            .where('patient_contacts.updated_by', '=', SEED_AUTHOR)
+            .where((eb) =>
+              eb.or([
+                eb('patient_contacts.email', 'is distinct from', eb.ref('excluded.email')),
+                eb('patient_contacts.phone', 'is distinct from', eb.ref('excluded.phone')),
+              ]),
+            ),
+        )
+        .executeTakeFirst();
+      written += Number(r.numInsertedOrUpdatedRows ?? 0);
+    }
+    return written;
   }
 }

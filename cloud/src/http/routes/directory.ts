@@ -26,6 +26,7 @@ import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import { FhirPatientSchema, OperationOutcomeSchema } from '../../fhir/response-schemas.js';
 import type { DirectoryPatient, PatientMovement } from '../../store/cloud-store.js';
 import { IDENTITY_STATUSES, MOVEMENT_KINDS } from '../../store/directory-records.js';
+import type { DirectoryContact } from '../../store/patient-contact-tables.js';
 import { auditOutOfScope, managesCart, managesPatient } from '../access/admin-scope.js';
 import type { HttpDeps } from '../deps.js';
 import { badRequest, baseUrl, firstIssue, parameterOf } from '../fhir-helpers.js';
@@ -90,7 +91,11 @@ const ErrorReply = Type.Object(
 );
 
 export type DirectoryRepliesFit = AllFit<
-  [Fits<Static<typeof PatientReply>, DirectoryPatient>, Fits<Static<typeof MovementReply>, PatientMovement>]
+  [
+    Fits<Static<typeof PatientReply>, DirectoryPatient>,
+    Fits<Static<typeof MovementReply>, PatientMovement>,
+    Fits<NonNullable<Static<typeof ContactReply>['contact']>, DirectoryContact>,
+  ]
 >;
 
 const identityProps = {
