@@ -326,6 +326,23 @@ export function directoryStoreSuite(harness: StoreHarness): void {
       expect(merge?.detail).toBe(`p-2 merged into this one (enrolments moved: ${[hf2, bp2].sort().join(', ')})`);
     });
 
+    it("gives the survivor of a merge the duplicate's contact only when it has none (migration 32)", async () => {
+      for (const id of ['p-s1', 'p-d1', 'p-s2', 'p-d2']) await store.createDirectoryPatient(patient(id));
+      await store.patientContacts.set('p-d1', { email: 'rose@example.org', phone: '+33612345678' }, 'admin-a', at(9));
+      expect((await store.mergePatients('p-s1', 'p-d1', 'admin-b', at(10))).ok).toBe(true);
+      expect(await store.patientContacts.get('p-s1')).toEqual({
+        email: 'rose@example.org',
+        phone: '+33612345678',
+        updatedAt: at(10),
+        updatedBy: 'admin-b',
+      });
+      // The survivor's own contact is kept.
+      await store.patientContacts.set('p-s2', { email: null, phone: '+33798765432' }, 'admin-a', at(9));
+      await store.patientContacts.set('p-d2', { email: 'other@example.org', phone: null }, 'admin-a', at(9));
+      expect((await store.mergePatients('p-s2', 'p-d2', 'admin-b', at(10))).ok).toBe(true);
+      expect(await store.patientContacts.get('p-s2')).toMatchObject({ email: null, phone: '+33798765432', updatedBy: 'admin-a' });
+    });
+
     it('refuses to merge two patients with different qualified INS, and changes nothing', async () => {
       await store.createDirectoryPatient(patient('p-1', { ins: NIR_A, insOid: OID, identityStatus: 'qualified' }));
       await store.createDirectoryPatient(patient('p-2', { ins: NIR_B, insOid: OID, identityStatus: 'qualified' }));
