@@ -134,6 +134,9 @@ describe("the patient's own contact in the directory", () => {
     expect(set.status).toBe(200);
     expect(set.body.contact).toMatchObject({ email: 'rose.durand@example.org', phone: '+33698765432', updatedBy: 'admin-home' });
     expect((await contactApi('GET', 'p-rose')).body).toEqual(set.body);
+    expect(
+      (await trail('read-directory', 'admin-home')).filter((e) => e.patientId === 'p-rose' && e.detail === 'contact').length,
+    ).toBeGreaterThan(0);
     const lines = await trail('patient-contact');
     expect(lines.map((e) => [e.actor, e.patientId, e.detail])).toEqual([
       ['admin-home', 'p-rose', 'contact: e-mail set to r…@example.org; phone set to …32'],

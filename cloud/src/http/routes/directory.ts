@@ -373,9 +373,9 @@ export function registerDirectoryRoutes(
       },
     );
 
-  // The referring GP: read, set (PUT) or removed (DELETE); another site's patient answers as an unknown one.
-  const gpOpts = { config: { access: 'specialist' as const, permission: 'patients.manage' as const } };
-  const gpPatient = async (req: FastifyRequest, reply: FastifyReply, id: string) => {
+  // The referring GP and the contact: read, set (PUT) or removed (DELETE); another site's patient answers as an unknown one.
+  const partOpts = { config: { access: 'specialist' as const, permission: 'patients.manage' as const } };
+  const managedPatient = async (req: FastifyRequest, reply: FastifyReply, id: string) => {
     if (!(await store.getDirectoryPatient(id))) {
       await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${id}` });
       return false;
@@ -388,18 +388,18 @@ export function registerDirectoryRoutes(
   };
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/directory/patients/:id/referring-gp',
-    { ...gpOpts, schema: { params: IdParams, response: { 200: GpReply, '4xx': ErrorReply } } },
+    { ...partOpts, schema: { params: IdParams, response: { 200: GpReply, '4xx': ErrorReply } } },
     async (req, reply) => {
-      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
       return { patientId: req.params.id, referringGp: await store.referringGps.get(req.params.id) };
     },
   );
   app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof GpBody> }>(
     '/api/directory/patients/:id/referring-gp',
-    { ...gpOpts, attachValidation: true, schema: { params: IdParams, body: GpBody, response: { 200: GpReply, '4xx': ErrorReply } } },
+    { ...partOpts, attachValidation: true, schema: { params: IdParams, body: GpBody, response: { 200: GpReply, '4xx': ErrorReply } } },
     async (req, reply) => {
       if (req.validationError) return bad(req, reply, 'referring GP', req.params.id);
-      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
       const by = currentSpecialist(req).id;
       const gp = { name: req.body.name, rpps: req.body.rpps ?? null, email: req.body.email ?? null };
       const kept = await store.referringGps.set(req.params.id, gp, by, new Date().toISOString());
@@ -414,9 +414,9 @@ export function registerDirectoryRoutes(
   );
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/directory/patients/:id/referring-gp',
-    { ...gpOpts, schema: { params: IdParams, response: { 200: GpReply, '4xx': ErrorReply } } },
+    { ...partOpts, schema: { params: IdParams, response: { 200: GpReply, '4xx': ErrorReply } } },
     async (req, reply) => {
-      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
       await store.referringGps.set(req.params.id, null, currentSpecialist(req).id, new Date().toISOString());
       audit({
         ...actorOf(currentSpecialist(req)),
@@ -444,9 +444,11 @@ export function registerDirectoryRoutes(
   };
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/directory/patients/:id/contact',
-    { ...gpOpts, schema: { params: IdParams, response: { 200: ContactReply, '4xx': ErrorReply } } },
+    { ...partOpts, schema: { params: IdParams, response: { 200: ContactReply, '4xx': ErrorReply } } },
     async (req, reply) => {
-      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
+      // Where the patient can be reached is personal data: its reading is in the trail, as the directory's.
+      audit({ ...actorOf(currentSpecialist(req)), action: 'read-directory', patientId: req.params.id, detail: 'contact' });
       return reply
         .header('cache-control', 'no-store')
         .send({ patientId: req.params.id, contact: await store.patientContacts.get(req.params.id) });
@@ -455,13 +457,13 @@ export function registerDirectoryRoutes(
   app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof ContactBody> }>(
     '/api/directory/patients/:id/contact',
     {
-      ...gpOpts,
+      ...partOpts,
       attachValidation: true,
       schema: { params: IdParams, body: ContactBody, response: { 200: ContactReply, '4xx': ErrorReply } },
     },
     async (req, reply) => {
       if (req.validationError) return bad(req, reply, 'contact', req.params.id);
-      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
       const checked = contactOf(req.body);
       if (!checked.ok) return contactRefused(req, reply, req.params.id, checked.message);
       const kept = await keepContact(req, req.params.id, checked.value);
@@ -470,9 +472,9 @@ export function registerDirectoryRoutes(
   );
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/directory/patients/:id/contact',
-    { ...gpOpts, schema: { params: IdParams, response: { 200: ContactReply, '4xx': ErrorReply } } },
+    { ...partOpts, schema: { params: IdParams, response: { 200: ContactReply, '4xx': ErrorReply } } },
     async (req, reply) => {
-      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
       const kept = await keepContact(req, req.params.id, { email: null, phone: null });
       return reply.header('cache-control', 'no-store').send({ patientId: req.params.id, contact: kept });
     },
