@@ -1,13 +1,14 @@
 /**
  * How long a round of the appointment invitation loop takes on a SQLite store: N home appointments
- * ahead (each patient with an e-mail and a phone, a join link each); the first round enqueues every
- * invitation, the next rounds find everything known. Usage: node bench/appointment-invite.mjs [N]
+ * ahead (each patient with an e-mail and a phone in the directory, a join link each); the first round
+ * enqueues every invitation, the next rounds find everything known (one query of the page's contacts each). Usage: node bench/appointment-invite.mjs [N]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { patientAddresses, seedPatientContacts } from '../cloud/dist/directory/patient-contact.js';
 import { AppointmentInviter } from '../cloud/dist/outbox/appointment-inviter.js';
 import { SqliteStore } from '../cloud/dist/store/sqlite-store.js';
 
@@ -22,6 +23,7 @@ const pats = Array.from({ length: N }, (_, i) => ({
   telecom: { email: `p${i}@example.org`, phone: '+33612345678' },
 }));
 await store.upsertPatients(pats);
+await seedPatientContacts(store, pats, new Date());
 const now = Date.parse('2026-12-06T08:00:00Z');
 for (let i = 0; i < N; i++) {
   const start = now + 48 * 3600_000 + i * 60_000;
@@ -43,7 +45,7 @@ for (let i = 0; i < N; i++) {
 }
 const inv = new AppointmentInviter({
   store,
-  contacts: { patients: pats, specialists: [], sites: [] },
+  contacts: { patients: (ids) => patientAddresses(store, ids), specialists: [], sites: [] },
   leads: { dayBeforeMinutes: 1440, hourBeforeMinutes: 60 },
   organizer: { name: 'T', email: 't@example.org' },
   uidDomain: 'x',

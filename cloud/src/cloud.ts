@@ -15,6 +15,7 @@ import type { ConnectRateOptions } from './broker/connect-gate.js';
 import { type BrokerAuthorizer, type EmbeddedBroker, startEmbeddedBroker } from './broker/embedded-broker.js';
 import { DEFAULT_UPLINK_CREDIT, type UplinkCreditOptions } from './broker/uplink-credit.js';
 import { assertCloudConfig } from './config.js';
+import { patientAddresses, patientTelecom, seedPatientContacts } from './directory/patient-contact.js';
 import { buildHttpApp } from './http/app.js';
 import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
 import { NurseService } from './nurses/service.js';
@@ -184,6 +185,9 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
           'cloud: configured patients the directory manages are not re-seeded from the configuration',
         );
       if (seeds.length > 0) await store.upsertPatients(seeds);
+      // patients[].telecom seeds the directory's contact, while no one set or removed it there.
+      const contacts = await seedPatientContacts(store, opts.patients, new Date());
+      if (contacts > 0) logger.info({ contacts }, "cloud: patients' contacts seeded from the configuration");
     }
 
     const security = opts.tls?.enabled
@@ -296,7 +300,7 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     let reportLinks: ReportLinkMailer | undefined;
     const app = buildHttpApp({
       homeIdentity: {
-        telecomOf: (id) => opts.patients?.find((p) => p.id === id)?.telecom,
+        telecomOf: (id) => patientTelecom(store, id),
         channels: [...(opts.outbox?.email ? ['email' as const] : []), ...(opts.outbox?.sms ? ['sms' as const] : [])],
         wake: () => wakeSender?.(),
       },
@@ -352,7 +356,11 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
         alertNotifications: opts.alertNotifications,
         ...(opts.notifyClock ? { clock: opts.notifyClock } : {}),
         appointments: {
-          contacts: { patients: opts.patients ?? [], specialists: teleconsult.config.specialists, sites: teleconsult.config.sites },
+          contacts: {
+            patients: (ids) => patientAddresses(store, ids),
+            specialists: teleconsult.config.specialists,
+            sites: teleconsult.config.sites,
+          },
           leads: teleconsult.config.appointmentReminders,
           checkEverySeconds: teleconsult.config.appointmentReminders.checkEverySeconds,
           timeZone: opts.timeZone ?? 'Europe/Paris',
@@ -381,12 +389,11 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
           if (gp !== null) return gp.email !== null ? { name: gp.name, email: gp.email } : undefined;
           return opts.patients?.find((p) => p.id === id)?.referringGp;
         },
-        // The patient's own contact (configuration), and the directory's date of birth the link asks.
+        // The patient's own contact (the directory's), and the directory's date of birth the link asks.
         patientOf: async (id) => {
-          const p = opts.patients?.find((x) => x.id === id);
-          if (!p?.telecom) return undefined;
-          const rec = await store.getPatient(id);
-          return { name: `${p.given} ${p.family}`, ...p.telecom, birthDate: rec?.birthDate ?? null };
+          const address = (await patientAddresses(store, [id])).get(id);
+          if (!address) return undefined;
+          return { ...address, birthDate: (await store.getPatient(id))?.birthDate ?? null };
         },
         channels: reportChannels,
         publicBaseUrl: () => publicBaseUrl,

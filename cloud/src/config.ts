@@ -57,7 +57,7 @@ export const PatientSeedConfig = Type.Object(
     telecom: Type.Optional(
       CloneType(Telecom, {
         description:
-          "where this patient's appointment invitations and reminders go when its cart is in no teleconsult.sites[] with a contact (a home kit)",
+          "the seed of the patient's own contact in the directory (written at start while no one set or removed it there): where a home act's invitations and reminders, the identity code and the reports' links go",
       }),
     ),
     referringGp: Type.Optional(

@@ -3,7 +3,8 @@
  * cloud's site administrator: an account created with the form can sign in, and once disabled from
  * its row its open session is refused; a patient whose INS key is wrong is refused with the
  * directory's own words on the page and nothing is stored; two likely duplicates are listed, and the
- * merge happens only after its confirmation. A physician is refused the page; neither language
+ * merge happens only after its confirmation; the patient's contact is shown, a landline refused as
+ * worded, a mobile typed the French way kept in E.164, then removed. A physician is refused the page; neither language
  * shows a word of the other.
  */
 import { encodePayload, topics } from '@telecart/protocol';
@@ -155,6 +156,35 @@ describe.skipIf(!hasChromium)('administration page', () => {
     await page.click('#movement-form button[type=submit]');
     await expect.poll(() => page.textContent('#patients-message')).toBe('Enregistré.');
     await expect.poll(() => page.locator('#patients tr[data-patient="dup-a"] td').nth(4).textContent()).toBe('home-1 (12)');
+    expect(problems).toEqual([]);
+  });
+
+  it("shows and edits the patient's own contact: a landline refused as worded, a mobile as typed kept in E.164, removed", async () => {
+    await page.click('#tab-button-patients');
+    await expect.poll(() => page.locator('#contact-patient option[value="dup-a"]').count()).toBe(1);
+    await page.selectOption('#contact-patient', 'dup-a');
+    await expect.poll(() => page.textContent('#contact-state')).toBe('Aucun contact enregistré.');
+
+    await page.fill('#contact-email', 'paul.durand@example.org');
+    await page.fill('#contact-phone', '01 23 45 67 89');
+    await page.click('#contact-form button[type=submit]');
+    await expect
+      .poll(() => page.textContent('#patients-message'))
+      .toBe('Refusé : contact: phone "01 23 45 67 89" is not a mobile number (06 or 07): the patient\'s messages go by SMS');
+    expect(await c.cloud.store.patientContacts.get('dup-a')).toBeNull();
+
+    await page.fill('#contact-phone', '06 12 34 56 78');
+    await page.click('#contact-form button[type=submit]');
+    await expect.poll(() => page.textContent('#patients-message')).toBe('Contact de dup-a enregistré.');
+    await expect.poll(() => page.inputValue('#contact-phone')).toBe('+33612345678');
+    expect(await page.textContent('#contact-state')).toMatch(/^Modifié par admin-sites le /);
+    expect(await c.cloud.store.patientContacts.get('dup-a')).toMatchObject({ email: 'paul.durand@example.org', phone: '+33612345678' });
+
+    await page.click('#contact-remove');
+    await expect.poll(() => page.textContent('#patients-message')).toBe('Contact de dup-a retiré.');
+    await expect.poll(() => page.inputValue('#contact-email')).toBe('');
+    expect(await page.textContent('#contact-state')).toMatch(/^Retiré par admin-sites le /);
+    expect(await c.cloud.store.patientContacts.get('dup-a')).toMatchObject({ email: null, phone: null });
     expect(problems).toEqual([]);
   });
 

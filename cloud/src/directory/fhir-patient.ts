@@ -9,13 +9,19 @@
  * its survivor (link replaced-by). A patient from before the directory (status not recorded) is
  * exported as before: its INS as given by the configuration.
  *
- * In: family, given, birthDate, the INS (identifier under an INS OID system) and the status tag.
+ * The patient's own contact (migration 32) is `telecom`: the e-mail (system email) and the mobile
+ * (system phone, use mobile).
+ *
+ * In: family, given, birthDate, the INS (identifier under an INS OID system), the status tag, and
+ * telecom (one email, one phone, checked as the JSON API checks them).
  */
 import { type FhirPatient, toFhirId, toFhirPatient } from '@telecart/devices';
 import { IDNPS_SYSTEM } from '../fhir/episode-of-care.js';
 import type { DirectoryPatient } from '../store/cloud-store.js';
 import { IDENTITY_STATUSES, type IdentityStatus } from '../store/directory-records.js';
+import type { DirectoryContact } from '../store/patient-contact-tables.js';
 import type { DirectoryGp } from '../store/referring-gp-tables.js';
+import { type Checked, type ContactFields, emailAddress, mobileNumber } from './contact.js';
 import type { IdentityInput } from './service.js';
 
 export const IDENTITY_STATUS_SYSTEM = 'urn:telecart:identity-status';
@@ -35,8 +41,16 @@ export type DirectoryFhirPatient = FhirPatient;
  * `gp`: the directory's referring GP, as Patient.generalPractitioner: a Practitioner named, with the
  * national identifier of its RPPS number (`8` + RPPS, as FR Core) when known. Its e-mail is not
  * exported: a Reference has no telecom, and the address is for the reports' links only.
+ * `contact`: the patient's own, as Patient.telecom (email; phone with use mobile).
  */
-export function toDirectoryFhirPatient(p: DirectoryPatient, gp?: DirectoryGp | null): DirectoryFhirPatient {
+export function toDirectoryFhirPatient(
+  p: DirectoryPatient,
+  { gp, contact }: { gp?: DirectoryGp | null; contact?: DirectoryContact | null } = {},
+): DirectoryFhirPatient {
+  const telecom = [
+    ...(contact?.email ? [{ system: 'email' as const, value: contact.email, use: 'home' as const }] : []),
+    ...(contact?.phone ? [{ system: 'phone' as const, value: contact.phone, use: 'mobile' as const }] : []),
+  ];
   const exportIns = p.identityStatus === null || p.identityStatus === 'qualified';
   const base = toFhirPatient({ ...p, ...(exportIns ? {} : { ins: null, insOid: null }) });
   const identifier = [...(base.identifier ?? [])];
@@ -59,6 +73,7 @@ export function toDirectoryFhirPatient(p: DirectoryPatient, gp?: DirectoryGp | n
     ...(p.mergedInto === null
       ? {}
       : { link: [{ other: { reference: `Patient/${toFhirId(p.mergedInto)}` }, type: 'replaced-by' as const }] }),
+    ...(telecom.length > 0 ? { telecom } : {}),
     ...(gp
       ? {
           generalPractitioner: [
@@ -103,4 +118,25 @@ export function identityFromFhir(r: {
       ...(one?.value && one.system ? { ins: one.value, insOid: one.system.slice('urn:oid:'.length) } : {}),
     },
   };
+}
+
+/**
+ * The contact a client's Patient.telecom gives: undefined when it has none (the contact is left as it
+ * is), an empty one for `[]`, or why it is refused (a system the directory does not keep, two of one).
+ */
+export function contactFromFhir(
+  telecom: readonly { system?: string | undefined; value?: string | undefined }[] | undefined,
+): Checked<ContactFields | undefined> {
+  if (telecom === undefined) return { ok: true, value: undefined };
+  const out: ContactFields = { email: null, phone: null };
+  for (const t of telecom) {
+    if (t.system !== 'email' && t.system !== 'phone' && t.system !== 'sms')
+      return { ok: false, message: `Patient.telecom system ${t.system ?? '(none)'} is not kept: one email and one phone (mobile) only` };
+    const field = t.system === 'email' ? 'email' : 'phone';
+    if (out[field] !== null) return { ok: false, message: `Patient.telecom has more than one ${field}: the directory keeps one` };
+    const r = field === 'email' ? emailAddress(t.value ?? '') : mobileNumber(t.value ?? '');
+    if (!r.ok) return { ok: false, message: `Patient.telecom: ${r.message}` };
+    out[field] = r.value;
+  }
+  return { ok: true, value: out };
 }

@@ -179,6 +179,15 @@ export const FhirPatientSchema = open({
   birthDate: opt(str()),
   link: opt(Type.Array(open({ other: Reference, type: oneOf(['replaced-by', 'replaces', 'refer', 'seealso'] as const) }))),
   generalPractitioner: opt(Type.Array(Reference)),
+  telecom: opt(
+    Type.Array(
+      open({
+        system: oneOf(['phone', 'fax', 'email', 'pager', 'url', 'sms', 'other'] as const),
+        value: str(),
+        use: opt(oneOf(['home', 'work', 'temp', 'old', 'mobile'] as const)),
+      }),
+    ),
+  ),
 });
 
 /** A telemonitoring enrolment (fhir/episode-of-care.ts). */

@@ -47,10 +47,10 @@ export interface HttpDeps {
   agenda?: { changed(gatewayId: string): void };
   /**
    * The home patient's identity check under the join link (routes/join-identity.ts): where a code can
-   * go (the patient's telecom from the configuration), which channels the outbox has, and waking its
-   * sender. Without it, only the date of birth confirms.
+   * go (the patient's own contact, the directory's: directory/patient-contact.ts), which channels the
+   * outbox has, and waking its sender. Without it, only the date of birth confirms.
    */
-  homeIdentity?: { telecomOf(patientId: string): Telecom | undefined; channels: readonly CodeChannel[]; wake(): void };
+  homeIdentity?: { telecomOf(patientId: string): Promise<Telecom | undefined>; channels: readonly CodeChannel[]; wake(): void };
   /** The carts' patient lists (patients/publisher.ts): told when the directory changes a cart's patients. */
   patientLists?: { changed(gatewayId: string): void };
   /** With tls.enabled: enrolment tokens and revocation of carts, from the administration page. */

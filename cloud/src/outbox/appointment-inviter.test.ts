@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { ParsedMail } from 'mailparser';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PatientAddress } from '../directory/patient-contact.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { type BrevoStandIn, startBrevoStandIn } from '../testing/brevo-stand-in.js';
@@ -24,11 +25,13 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const silent = pino({ level: 'silent' });
 
+/** The patients' addresses, as the directory answers them (directory/patient-contact.ts). */
+const addresses = new Map<string, PatientAddress>([
+  ['pat-home', { name: 'Jeanne Martin', email: 'jeanne@example.org', phone: '+33612345678' }],
+  ['pat-ehpad', { name: 'Louis Petit', email: 'louis@example.org' }],
+]);
 const contacts: AppointmentContacts = {
-  patients: [
-    { id: 'pat-home', given: 'Jeanne', family: 'Martin', telecom: { email: 'jeanne@example.org', phone: '+33612345678' } },
-    { id: 'pat-ehpad', given: 'Louis', family: 'Petit', telecom: { email: 'louis@example.org' } },
-  ],
+  patients: async (ids) => new Map(ids.flatMap((id) => (addresses.has(id) ? [[id, addresses.get(id) as PatientAddress]] : []))),
   specialists: [
     { id: 'dr-roux', name: 'Dr Anne Roux', email: 'roux@example.org' },
     // The cardiology pool: who may see cart-1 is told of a pool appointment there; the others are not.
@@ -180,6 +183,28 @@ describe('AppointmentInviter + OutboxSender (SQLite, SMTP server, Brevo stand-in
     await step();
     expect(sink.received).toHaveLength(2);
     expect(brevo.requests).toHaveLength(1);
+  });
+
+  it('a contact changed after the invitation: the next round invites the new address, the old one gets nothing more', async () => {
+    await book('pat-home', 'kit-9', Date.parse('2026-12-08T14:00:00Z'));
+    await open();
+    expect(sms().map((m) => m.recipient)).toEqual(['33612345678']);
+    const before = addresses.get('pat-home');
+    addresses.set('pat-home', { name: 'Jeanne Martin', phone: '+33798765432' });
+    try {
+      await step();
+      // The new number gets the invitation; the e-mail removed gets nothing more, the specialist nothing twice.
+      expect(sms().map((m) => m.recipient)).toEqual(['33612345678', '33798765432']);
+      expect(sink.received.map(toOf).sort()).toEqual(['jeanne@example.org', 'roux@example.org']);
+      await step();
+      expect(brevo.requests).toHaveLength(2);
+      // The day before, the reminder goes to the new number only.
+      now = Date.parse('2026-12-07T14:30:00Z');
+      await step();
+      expect(sms().map((m) => m.recipient)).toEqual(['33612345678', '33798765432', '33798765432']);
+    } finally {
+      if (before) addresses.set('pat-home', before);
+    }
   });
 
   it('a cart act goes to the site’s contact, not to the patient', async () => {

@@ -11,6 +11,7 @@ import type { Lang } from '@telecart/ui';
 import { format, invite, textsIn } from '@telecart/ui';
 import type { Logger } from 'pino';
 import type { Scheduler } from '../alerts/engine.js';
+import type { PatientAddress } from '../directory/patient-contact.js';
 import type { AppointmentRecord } from '../store/appointment-records.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { Telecom } from '../teleconsult/config.js';
@@ -30,9 +31,13 @@ const PAGE = 500;
 /** Bounds the memo of offered states (cleared past it: the next round offers everything again). */
 const MAX_OFFERED = 100_000;
 
-/** Who is told of an appointment, from the configuration (docs/notifications.md). */
+/** Who is told of an appointment (docs/notifications.md). */
 export interface AppointmentContacts {
-  patients: readonly { id: string; given: string; family: string; telecom?: Telecom | undefined }[];
+  /**
+   * The patients' own addresses, of those that have one: the directory's contact
+   * (directory/patient-contact.ts), read when a round builds their messages.
+   */
+  patients(ids: readonly string[]): Promise<ReadonlyMap<string, PatientAddress>>;
   specialists: readonly {
     id: string;
     name: string;
@@ -101,17 +106,19 @@ function poolOf(a: AppointmentRecord, c: AppointmentContacts): AppointmentContac
  * pool's members), and the site's contact when the cart is in a site that has one (a nursing
  * home's desk), else the patient's own (a home kit).
  */
-export function recipientsOf(a: AppointmentRecord, c: AppointmentContacts, patientLink?: string): Recipient[] {
+export function recipientsOf(
+  a: AppointmentRecord,
+  c: AppointmentContacts,
+  patient: PatientAddress | undefined,
+  patientLink?: string,
+): Recipient[] {
   const out: Recipient[] = [];
   const named = a.specialistId === null ? undefined : c.specialists.find((x) => x.id === a.specialistId);
   for (const s of named ? [named] : poolOf(a, c))
     if (s.email !== undefined || s.phone !== undefined) out.push({ name: s.name, email: s.email, phone: s.phone });
   const site = siteContactOf(a, c);
   if (site?.contact) out.push({ name: site.name, ...site.contact });
-  else {
-    const p = c.patients.find((x) => x.id === a.patientId);
-    if (p?.telecom) out.push({ name: `${p.given} ${p.family}`, ...p.telecom, link: patientLink });
-  }
+  else if (patient) out.push({ ...patient, link: patientLink });
   return out;
 }
 
@@ -161,12 +168,12 @@ export class AppointmentInviter {
     return this.queue;
   }
 
-  private async context(a: AppointmentRecord, now: Date): Promise<MessageContext> {
+  private async context(a: AppointmentRecord, patient: PatientAddress | undefined, now: Date): Promise<MessageContext> {
     const t = textsIn(invite, this.o.lang);
     const s = a.specialistId === null ? undefined : this.o.contacts.specialists.find((x) => x.id === a.specialistId);
     return {
       appointment: a,
-      recipients: recipientsOf(a, this.o.contacts, await this.patientLink(a, now)),
+      recipients: recipientsOf(a, this.o.contacts, patient, await this.patientLink(a, now)),
       withWhom: s?.name ?? format(t.pool, { specialty: a.specialty ?? '?' }),
       organizer: this.o.organizer,
       uidDomain: this.o.uidDomain,
@@ -188,17 +195,19 @@ export class AppointmentInviter {
     const { store } = this.o;
     let added = 0;
     if (this.offered.size > MAX_OFFERED) this.offered.clear();
-    for await (const a of this.appointments(['scheduled'], now)) {
+    for await (const [a, patient] of this.appointments(['scheduled'], now)) {
       const due = dueReminder(a, this.o.leads, now);
-      const state = `${a.id}|${a.updatedAt}|${a.status}|${due ?? ''}`;
+      // The patient's address is part of the state: a contact changed is offered again, to the new
+      // address (its own idempotency keys); what the outbox holds for the old one keeps its address.
+      const state = `${a.id}|${a.updatedAt}|${a.status}|${due ?? ''}|${patient?.email ?? ''}|${patient?.phone ?? ''}`;
       if (this.offered.has(state)) continue;
-      const c = await this.context(a, now);
+      const c = await this.context(a, patient, now);
       const messages = appointmentMessages(c, 'invitation');
       if (due) messages.push(...appointmentMessages(c, { reminder: due }));
       if (messages.length > 0) added += await store.enqueueOutbox(messages, now);
       this.offered.add(state);
     }
-    for await (const a of this.appointments(['cancelled', 'not-done'], now)) {
+    for await (const [a, patient] of this.appointments(['cancelled', 'not-done'], now)) {
       const state = `${a.id}|${a.updatedAt}|${a.status}`;
       if (this.offered.has(state)) continue;
       // Nothing more to remind; unsent invitations withdrawn; who may have it in a calendar gets the CANCEL.
@@ -207,7 +216,7 @@ export class AppointmentInviter {
       const sent = await store.listOutbox({ topic: invitationTopic(a.id), status: 'sent', limit: 1 });
       // Not memoised before an invitation is seen sent: one leased at the cancellation may settle as sent later.
       if (sent.length === 0) continue;
-      const messages = appointmentMessages(await this.context(a, now), 'cancellation');
+      const messages = appointmentMessages(await this.context(a, patient, now), 'cancellation');
       if (messages.length > 0) added += await store.enqueueOutbox(messages, now);
       this.offered.add(state);
     }
@@ -217,11 +226,15 @@ export class AppointmentInviter {
     }
   }
 
-  /** The appointments in this state whose slot has not started yet, page by page. */
-  private async *appointments(status: AppointmentRecord['status'][], now: Date): AsyncGenerator<AppointmentRecord> {
+  /** The appointments in this state whose slot has not started yet, page by page, each with its patient's address. */
+  private async *appointments(
+    status: AppointmentRecord['status'][],
+    now: Date,
+  ): AsyncGenerator<[AppointmentRecord, PatientAddress | undefined]> {
     for (let offset = 0; ; offset += PAGE) {
       const page = await this.o.store.listAppointments({ status, from: now, limit: PAGE, offset });
-      yield* page;
+      const addresses = await this.o.contacts.patients(page.map((a) => a.patientId));
+      for (const a of page) yield [a, addresses.get(a.patientId)];
       if (page.length < PAGE) return;
     }
   }

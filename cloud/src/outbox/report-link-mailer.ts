@@ -36,7 +36,7 @@ export interface ReportLinkMailerOptions {
   store: Pick<CloudStore, 'saveReportLink' | 'enqueueOutbox' | 'listReports' | 'latestReportLink'>;
   /** The patient's referring GP, if known: the directory's, else the configuration's patients[].referringGp. */
   gpOf(patientId: string): ReferringGp | undefined | Promise<ReferringGp | undefined>;
-  /** The patient's own contact, if any (the configuration's patients[].telecom). */
+  /** The patient's own contact, if any: the directory's (directory/patient-contact.ts), seeded from patients[].telecom. */
   patientOf(patientId: string): PatientContact | undefined | Promise<PatientContact | undefined>;
   /** The outbox's transports: a message goes only by one that is configured. */
   channels: readonly ('email' | 'sms')[];

@@ -43,6 +43,7 @@ import type {
   OutboxSettlement,
   OutboxStatus,
 } from './outbox-records.js';
+import type { PatientContactStore } from './patient-contact-tables.js';
 import type { ReferringGpStore } from './referring-gp-tables.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import type { UnreadableRowCounts } from './row-decoder.js';
@@ -213,6 +214,8 @@ export interface CloudStore {
   readonly actRooms: ActRoomStore;
   /** The patients' referring GPs in the directory (migration 27). */
   readonly referringGps: ReferringGpStore;
+  /** The patients' own contacts (e-mail, mobile) in the directory (migration 32). */
+  readonly patientContacts: PatientContactStore;
   /** The carts' device-user mappings (migration 29). */
   readonly deviceUsers: DeviceUserStore;
   /**

@@ -61,6 +61,57 @@ export function directoryStoreSuite(harness: StoreHarness): void {
       expect(await store.referringGps.get('p-gp')).toBeNull();
     });
 
+    it("keeps the patient's own contact (migration 32): set, seeded, removed without the seed coming back", async () => {
+      await store.createDirectoryPatient(patient('p-ct'));
+      await store.createDirectoryPatient(patient('p-ct2'));
+      expect(await store.patientContacts.get('p-ct')).toBeNull();
+      // The configuration's seed: written while no one changed it, and follows the file's edits.
+      const seed = (email: string, when: string) => store.patientContacts.seed([{ patientId: 'p-ct', email, phone: null }], when);
+      expect(await seed('jeanne@example.org', at(8))).toBe(1);
+      expect(await seed('jeanne@example.org', at(8, 5))).toBe(0);
+      expect(await seed('j.martin@example.org', at(8, 10))).toBe(1);
+      expect(await store.patientContacts.get('p-ct')).toEqual({
+        email: 'j.martin@example.org',
+        phone: null,
+        updatedAt: at(8, 10),
+        updatedBy: 'configuration',
+      });
+      const set = { email: 'jeanne.martin@example.org', phone: '+33612345678' };
+      expect(await store.patientContacts.set('p-ct', set, 'admin-a', at(9))).toEqual({ ...set, updatedAt: at(9), updatedBy: 'admin-a' });
+      // Changed by someone: the seed no longer writes it.
+      expect(await seed('old@example.org', at(10))).toBe(0);
+      expect(await store.patientContacts.get('p-ct')).toMatchObject(set);
+      // Several in one statement: a new one written, one changed by someone left.
+      expect(
+        await store.patientContacts.seed(
+          [
+            { patientId: 'p-ct2', email: 'louis@example.org', phone: null },
+            { patientId: 'p-ct', email: 'other@example.org', phone: null },
+          ],
+          at(9),
+        ),
+      ).toBe(1);
+      await store.patientContacts.set('p-ct2', { email: null, phone: '+33798765432' }, 'admin-b', at(9));
+      const both = await store.patientContacts.getMany(['p-ct', 'p-ct2', 'p-none']);
+      expect([...both.keys()].sort()).toEqual(['p-ct', 'p-ct2']);
+      // With the names that greet the patient.
+      expect(both.get('p-ct2')).toEqual({
+        email: null,
+        phone: '+33798765432',
+        updatedAt: at(9),
+        updatedBy: 'admin-b',
+        family: 'MARTIN',
+        given: 'Jeanne',
+      });
+      expect((await store.patientContacts.getMany([])).size).toBe(0);
+      // Removed: the row stays with nothing in it, and the seed does not bring the old one back.
+      await store.patientContacts.set('p-ct', { email: null, phone: null }, 'admin-a', at(11));
+      expect(await seed('j.martin@example.org', at(12))).toBe(0);
+      expect(await store.patientContacts.get('p-ct')).toEqual({ email: null, phone: null, updatedAt: at(11), updatedBy: 'admin-a' });
+      // Only a patient the directory has.
+      await expect(store.patientContacts.set('p-none', set, 'admin-a', at(9))).rejects.toThrow();
+    });
+
     it("keeps a cart's device-user mappings (migration 29): set, moved to another patient, removed, per cart", async () => {
       await store.createDirectoryPatient(patient('p-du1'));
       await store.createDirectoryPatient(patient('p-du2'));
@@ -273,6 +324,23 @@ export function directoryStoreSuite(harness: StoreHarness): void {
       expect(await store.patientEnrolments('p-2')).toEqual([]);
       const merge = (await store.patientMovements('p-1')).find((m) => m.kind === 'merge');
       expect(merge?.detail).toBe(`p-2 merged into this one (enrolments moved: ${[hf2, bp2].sort().join(', ')})`);
+    });
+
+    it("gives the survivor of a merge the duplicate's contact only when it has none (migration 32)", async () => {
+      for (const id of ['p-s1', 'p-d1', 'p-s2', 'p-d2']) await store.createDirectoryPatient(patient(id));
+      await store.patientContacts.set('p-d1', { email: 'rose@example.org', phone: '+33612345678' }, 'admin-a', at(9));
+      expect((await store.mergePatients('p-s1', 'p-d1', 'admin-b', at(10))).ok).toBe(true);
+      expect(await store.patientContacts.get('p-s1')).toEqual({
+        email: 'rose@example.org',
+        phone: '+33612345678',
+        updatedAt: at(10),
+        updatedBy: 'admin-b',
+      });
+      // The survivor's own contact is kept.
+      await store.patientContacts.set('p-s2', { email: null, phone: '+33798765432' }, 'admin-a', at(9));
+      await store.patientContacts.set('p-d2', { email: 'other@example.org', phone: null }, 'admin-a', at(9));
+      expect((await store.mergePatients('p-s2', 'p-d2', 'admin-b', at(10))).ok).toBe(true);
+      expect(await store.patientContacts.get('p-s2')).toMatchObject({ email: null, phone: '+33798765432', updatedBy: 'admin-a' });
     });
 
     it('refuses to merge two patients with different qualified INS, and changes nothing', async () => {

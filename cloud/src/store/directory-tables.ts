@@ -73,6 +73,7 @@ export interface DirectoryDatabase {
   teleconsultations: { appointment_patient_id: string | null };
   act_links: { patient_id: string };
   enrolments: { id: string; patient_id: string; programme: string; start_at: string | Date; end_at: string | Date | null };
+  patient_contacts: { patient_id: string; email: string | null; phone: string | null; updated_at: string | Date; updated_by: string };
 }
 
 type Db = Kysely<DirectoryDatabase>;
@@ -328,6 +329,30 @@ export class DirectoryTables {
         db.updateTable('teleconsultations').set({ appointment_patient_id: s.id }).where('appointment_patient_id', '=', dup.id).compile(),
         db.deleteFrom('patient_gateways').where('patient_id', '=', dup.id).compile(),
         db.updateTable('patients').set({ merged_into: s.id, gateway_id: null, updated_at: at }).where('id', '=', dup.id).compile(),
+        // The survivor takes the duplicate's contact (migration 32) only when it has none, as the INS.
+        db
+          .insertInto('patient_contacts')
+          .columns(['patient_id', 'email', 'phone', 'updated_at', 'updated_by'])
+          .expression((eb) =>
+            eb
+              .selectFrom('patient_contacts')
+              .select([eb.val(s.id).as('patient_id'), 'email', 'phone', eb.val(at).as('updated_at'), eb.val(by).as('updated_by')])
+              .where('patient_id', '=', dup.id)
+              .where((w) => w.or([w('email', 'is not', null), w('phone', 'is not', null)])),
+          )
+          .onConflict((oc) =>
+            oc
+              .column('patient_id')
+              .doUpdateSet((eb) => ({
+                email: eb.ref('excluded.email'),
+                phone: eb.ref('excluded.phone'),
+                updated_at: eb.ref('excluded.updated_at'),
+                updated_by: eb.ref('excluded.updated_by'),
+              }))
+              .where('patient_contacts.email', 'is', null)
+              .where('patient_contacts.phone', 'is', null),
+          )
+          .compile(),
         ...(takeIns
           ? [
               db

@@ -598,6 +598,21 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE report_links ADD COLUMN locked_at timestamptz;
     `,
   },
+  {
+    version: 32,
+    name: "the patient's own contact (e-mail, mobile) in the directory, with who changed it and when",
+    sql: `
+      -- docs/patient-directory.md « The patient's contact »: both null is a contact removed (kept, so the
+      -- configuration's seed does not come back); updated_by 'configuration' is the seed.
+      CREATE TABLE patient_contacts (
+        patient_id  text PRIMARY KEY REFERENCES patients(id),
+        email       text,
+        phone       text,
+        updated_at  timestamptz NOT NULL,
+        updated_by  text NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

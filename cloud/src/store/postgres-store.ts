@@ -40,6 +40,7 @@ import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-t
 import { type NurseDatabase, NurseTables } from './nurse-tables.js';
 import type { EscalationStep, OutboxInput } from './outbox-records.js';
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
+import { type PatientContactDatabase, PatientContactTables } from './patient-contact-tables.js';
 import { PgInstanceChannel } from './pg-instance-channel.js';
 import { migratePostgres, quoteIdent } from './postgres-migrations.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
@@ -232,6 +233,7 @@ export class PostgresStore extends TablesStore implements CloudStore {
       actRooms: new ActRoomTables(postgresKysely<ActRoomDatabase>(pool), postgresDialect),
       deviceUsers: new DeviceUserTables(postgresKysely<DeviceUserDatabase>(pool), postgresDialect),
       referringGps: new ReferringGpTables(postgresKysely<ReferringGpDatabase>(pool), postgresDialect),
+      patientContacts: new PatientContactTables(postgresKysely<PatientContactDatabase>(pool), postgresDialect),
       linkIdentity: new LinkIdentityTables(postgresKysely<LinkIdentityDatabase>(pool), postgresDialect),
       directory: new DirectoryTables(postgresKysely<DirectoryDatabase>(pool), postgresDialect),
       accounts: new AccountTables(postgresKysely<AccountDatabase>(pool), postgresDialect),

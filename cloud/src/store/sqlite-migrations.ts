@@ -639,6 +639,21 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE report_links ADD COLUMN locked_at TEXT;
     `,
   },
+  {
+    version: 32,
+    name: "the patient's own contact (e-mail, mobile) in the directory, with who changed it and when",
+    sql: `
+      -- docs/patient-directory.md « The patient's contact »: both null is a contact removed (kept, so the
+      -- configuration's seed does not come back); updated_by 'configuration' is the seed.
+      CREATE TABLE patient_contacts (
+        patient_id  TEXT PRIMARY KEY REFERENCES patients(id),
+        email       TEXT,
+        phone       TEXT,
+        updated_at  TEXT NOT NULL,
+        updated_by  TEXT NOT NULL
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

@@ -36,6 +36,7 @@ import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-t
 import { type NurseDatabase, NurseTables } from './nurse-tables.js';
 import type { EscalationStep, OutboxInput } from './outbox-records.js';
 import { type OutboxDatabase, OutboxTables } from './outbox-tables.js';
+import { type PatientContactDatabase, PatientContactTables } from './patient-contact-tables.js';
 import { asArray, clampLimit, clampOffset } from './query.js';
 import { type ReferringGpDatabase, ReferringGpTables } from './referring-gp-tables.js';
 import { type ReportDatabase, ReportTables } from './report-tables.js';
@@ -143,6 +144,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
       actRooms: new ActRoomTables(sqliteKysely<ActRoomDatabase>(this.db), sqliteDialect),
       deviceUsers: new DeviceUserTables(sqliteKysely<DeviceUserDatabase>(this.db), sqliteDialect),
       referringGps: new ReferringGpTables(sqliteKysely<ReferringGpDatabase>(this.db), sqliteDialect),
+      patientContacts: new PatientContactTables(sqliteKysely<PatientContactDatabase>(this.db), sqliteDialect),
       linkIdentity: new LinkIdentityTables(sqliteKysely<LinkIdentityDatabase>(this.db), sqliteDialect),
       directory: new DirectoryTables(sqliteKysely<DirectoryDatabase>(this.db), sqliteDialect, (qs) =>
         this.db

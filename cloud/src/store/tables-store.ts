@@ -41,6 +41,7 @@ import type { NurseProfile, NurseRecord } from './nurse-records.js';
 import type { NurseTables } from './nurse-tables.js';
 import type { AlertEscalation, OutboxLease, OutboxMessage, OutboxQuery, OutboxSettlement, OutboxStatus } from './outbox-records.js';
 import type { OutboxTables } from './outbox-tables.js';
+import type { PatientContactTables } from './patient-contact-tables.js';
 import type { ReferringGpTables } from './referring-gp-tables.js';
 import type { NewReportDraft, ReportContent, ReportLinkRecord, ReportQuery, ReportSigning, ReportVersion } from './report-records.js';
 import type { ReportTables } from './report-tables.js';
@@ -67,6 +68,7 @@ export interface StoreTables {
   actLeases: ActLeaseTables;
   actRooms: ActRoomTables;
   referringGps: ReferringGpTables;
+  patientContacts: PatientContactTables;
   deviceUsers: DeviceUserTables;
   linkIdentity: LinkIdentityTables;
   directory: DirectoryTables;
@@ -92,6 +94,10 @@ export abstract class TablesStore {
 
   get referringGps(): ReferringGpTables {
     return this.tables.referringGps;
+  }
+
+  get patientContacts(): PatientContactTables {
+    return this.tables.patientContacts;
   }
 
   get deviceUsers(): DeviceUserTables {

@@ -173,6 +173,15 @@ export interface FhirPatient {
   link?: { other: Reference; type: 'replaced-by' | 'replaces' | 'refer' | 'seealso' }[];
   /** The referring GP (the directory's): named, with the national RPPS identifier when known. */
   generalPractitioner?: Reference[];
+  /** The patient's own contact (the directory's): an e-mail, a mobile number. */
+  telecom?: ContactPoint[];
+}
+
+/** FHIR R4 ContactPoint, as far as the directory fills it. */
+export interface ContactPoint {
+  system: 'phone' | 'fax' | 'email' | 'pager' | 'url' | 'sms' | 'other';
+  value: string;
+  use?: 'home' | 'work' | 'temp' | 'old' | 'mobile';
 }
 
 export type DeviceNameType =

@@ -9,6 +9,8 @@
  *   POST /api/directory/patients/:id/transfer           {gateway, localId?}
  *   POST /api/directory/patients/:id/discharge          {reason?}
  *   POST /api/directory/merge                           {survivor, duplicate}
+ *   GET|PUT|DELETE /api/directory/patients/:id/referring-gp   {name, rpps?, email?}
+ *   GET|PUT|DELETE /api/directory/patients/:id/contact        {email?, phone?}: the patient's own
  * and as FHIR R4:
  *   POST /fhir/Patient                                  create (id given or made)
  *   PUT  /fhir/Patient/:id                              the identity
@@ -17,12 +19,14 @@
 import { randomUUID } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { identityFromFhir, toDirectoryFhirPatient } from '../../directory/fhir-patient.js';
+import { type ContactFields, contactChange, contactOf } from '../../directory/contact.js';
+import { contactFromFhir, identityFromFhir, toDirectoryFhirPatient } from '../../directory/fhir-patient.js';
 import { type DirectoryOutcome, DirectoryService, type IdentityInput } from '../../directory/service.js';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import { FhirPatientSchema, OperationOutcomeSchema } from '../../fhir/response-schemas.js';
 import type { DirectoryPatient, PatientMovement } from '../../store/cloud-store.js';
 import { IDENTITY_STATUSES, MOVEMENT_KINDS } from '../../store/directory-records.js';
+import type { DirectoryContact } from '../../store/patient-contact-tables.js';
 import { auditOutOfScope, managesCart, managesPatient } from '../access/admin-scope.js';
 import type { HttpDeps } from '../deps.js';
 import { badRequest, baseUrl, firstIssue, parameterOf } from '../fhir-helpers.js';
@@ -87,7 +91,11 @@ const ErrorReply = Type.Object(
 );
 
 export type DirectoryRepliesFit = AllFit<
-  [Fits<Static<typeof PatientReply>, DirectoryPatient>, Fits<Static<typeof MovementReply>, PatientMovement>]
+  [
+    Fits<Static<typeof PatientReply>, DirectoryPatient>,
+    Fits<Static<typeof MovementReply>, PatientMovement>,
+    Fits<NonNullable<Static<typeof ContactReply>['contact']>, DirectoryContact>,
+  ]
 >;
 
 const identityProps = {
@@ -125,6 +133,28 @@ const GpReply = Type.Object(
           updatedAt: Type.String(),
           updatedBy: Type.String(),
         },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * The patient's own contact (migration 32): what PUT replaces it with (an absent or empty field: none).
+ * The e-mail and the number are checked by directory/contact.ts, which words the refusal and turns a
+ * French number as typed into E.164; the schema only bounds the text.
+ */
+const ContactText = Type.Optional(Type.Union([Type.String({ maxLength: 320 }), Type.Null()]));
+const ContactBody = Type.Object({ email: ContactText, phone: ContactText }, { additionalProperties: false });
+const ContactReply = Type.Object(
+  {
+    patientId: Type.String(),
+    /** null: never set; both fields null: removed (by `updatedBy`). */
+    contact: Type.Union([
+      Type.Object(
+        { email: OrNull(Type.String()), phone: OrNull(Type.String()), updatedAt: Type.String(), updatedBy: Type.String() },
         { additionalProperties: false },
       ),
       Type.Null(),
@@ -175,6 +205,21 @@ const FhirPatientIn = Type.Object(
     ),
     birthDate: Type.String(),
     active: Type.Optional(Type.Boolean()),
+    /** The patient's own contact: an e-mail and a mobile (as the directory's contact). Absent: unchanged. */
+    telecom: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            system: Type.String({ maxLength: 16 }),
+            value: Type.String({ maxLength: 320 }),
+            use: Type.Optional(Type.String({ maxLength: 16 })),
+            rank: Type.Optional(Type.Integer({ minimum: 1 })),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 4 },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -191,10 +236,10 @@ function send(reply: FastifyReply, r: DirectoryOutcome, created = false) {
   return reply.code(r.status).send({ statusCode: r.status, error: ERRORS[r.status], message: r.message });
 }
 
-function sendFhir(reply: FastifyReply, r: DirectoryOutcome, location?: string) {
+function sendFhir(reply: FastifyReply, r: DirectoryOutcome, location?: string, extra: Parameters<typeof toDirectoryFhirPatient>[1] = {}) {
   if (r.ok) {
     if (location !== undefined) void reply.code(201).header('location', location);
-    return reply.type(FHIR_JSON).send(toDirectoryFhirPatient(r.patient));
+    return reply.type(FHIR_JSON).send(toDirectoryFhirPatient(r.patient, extra));
   }
   const code = r.status === 404 ? 'not-found' : 'invalid';
   return reply.code(r.status).type(FHIR_JSON).send(operationOutcome(code, r.message));
@@ -328,9 +373,9 @@ export function registerDirectoryRoutes(
       },
     );
 
-  // The referring GP: read, set (PUT) or removed (DELETE); another site's patient answers as an unknown one.
-  const gpOpts = { config: { access: 'specialist' as const, permission: 'patients.manage' as const } };
-  const gpPatient = async (req: FastifyRequest, reply: FastifyReply, id: string) => {
+  // The referring GP and the contact: read, set (PUT) or removed (DELETE); another site's patient answers as an unknown one.
+  const partOpts = { config: { access: 'specialist' as const, permission: 'patients.manage' as const } };
+  const managedPatient = async (req: FastifyRequest, reply: FastifyReply, id: string) => {
     if (!(await store.getDirectoryPatient(id))) {
       await reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `no patient ${id}` });
       return false;
@@ -343,18 +388,18 @@ export function registerDirectoryRoutes(
   };
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/directory/patients/:id/referring-gp',
-    { ...gpOpts, schema: { params: IdParams, response: { 200: GpReply, '4xx': ErrorReply } } },
+    { ...partOpts, schema: { params: IdParams, response: { 200: GpReply, '4xx': ErrorReply } } },
     async (req, reply) => {
-      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
       return { patientId: req.params.id, referringGp: await store.referringGps.get(req.params.id) };
     },
   );
   app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof GpBody> }>(
     '/api/directory/patients/:id/referring-gp',
-    { ...gpOpts, attachValidation: true, schema: { params: IdParams, body: GpBody, response: { 200: GpReply, '4xx': ErrorReply } } },
+    { ...partOpts, attachValidation: true, schema: { params: IdParams, body: GpBody, response: { 200: GpReply, '4xx': ErrorReply } } },
     async (req, reply) => {
       if (req.validationError) return bad(req, reply, 'referring GP', req.params.id);
-      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
       const by = currentSpecialist(req).id;
       const gp = { name: req.body.name, rpps: req.body.rpps ?? null, email: req.body.email ?? null };
       const kept = await store.referringGps.set(req.params.id, gp, by, new Date().toISOString());
@@ -369,9 +414,9 @@ export function registerDirectoryRoutes(
   );
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/directory/patients/:id/referring-gp',
-    { ...gpOpts, schema: { params: IdParams, response: { 200: GpReply, '4xx': ErrorReply } } },
+    { ...partOpts, schema: { params: IdParams, response: { 200: GpReply, '4xx': ErrorReply } } },
     async (req, reply) => {
-      if (!(await gpPatient(req, reply, req.params.id))) return reply;
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
       await store.referringGps.set(req.params.id, null, currentSpecialist(req).id, new Date().toISOString());
       audit({
         ...actorOf(currentSpecialist(req)),
@@ -380,6 +425,58 @@ export function registerDirectoryRoutes(
         detail: 'referring GP removed',
       });
       return { patientId: req.params.id, referringGp: null };
+    },
+  );
+
+  // The patient's own contact: where their invitations, identity codes and reports' links go.
+  /** Keeps the contact (null fields: removed), audits which fields changed (masked), wakes the inviter. */
+  const keepContact = async (req: FastifyRequest, patientId: string, next: ContactFields) => {
+    const before = await store.patientContacts.get(patientId);
+    const kept = await store.patientContacts.set(patientId, next, currentSpecialist(req).id, new Date().toISOString());
+    audit({ ...actorOf(currentSpecialist(req)), action: 'patient-contact', patientId, detail: contactChange(before, next) });
+    // The next round of the inviter builds the patient's messages with it (a queued one keeps its address).
+    deps.appointmentsChanged?.();
+    return kept;
+  };
+  const contactRefused = (req: FastifyRequest, reply: FastifyReply, patientId: string, message: string) => {
+    audit({ ...actorOf(currentSpecialist(req)), action: 'patient-refused', patientId, detail: `contact: ${message}`.slice(0, 300) });
+    return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: `contact: ${message}` });
+  };
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/directory/patients/:id/contact',
+    { ...partOpts, schema: { params: IdParams, response: { 200: ContactReply, '4xx': ErrorReply } } },
+    async (req, reply) => {
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
+      // Where the patient can be reached is personal data: its reading is in the trail, as the directory's.
+      audit({ ...actorOf(currentSpecialist(req)), action: 'read-directory', patientId: req.params.id, detail: 'contact' });
+      return reply
+        .header('cache-control', 'no-store')
+        .send({ patientId: req.params.id, contact: await store.patientContacts.get(req.params.id) });
+    },
+  );
+  app.put<{ Params: Static<typeof IdParams>; Body: Static<typeof ContactBody> }>(
+    '/api/directory/patients/:id/contact',
+    {
+      ...partOpts,
+      attachValidation: true,
+      schema: { params: IdParams, body: ContactBody, response: { 200: ContactReply, '4xx': ErrorReply } },
+    },
+    async (req, reply) => {
+      if (req.validationError) return bad(req, reply, 'contact', req.params.id);
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
+      const checked = contactOf(req.body);
+      if (!checked.ok) return contactRefused(req, reply, req.params.id, checked.message);
+      const kept = await keepContact(req, req.params.id, checked.value);
+      return reply.header('cache-control', 'no-store').send({ patientId: req.params.id, contact: kept });
+    },
+  );
+  app.delete<{ Params: Static<typeof IdParams> }>(
+    '/api/directory/patients/:id/contact',
+    { ...partOpts, schema: { params: IdParams, response: { 200: ContactReply, '4xx': ErrorReply } } },
+    async (req, reply) => {
+      if (!(await managedPatient(req, reply, req.params.id))) return reply;
+      const kept = await keepContact(req, req.params.id, { email: null, phone: null });
+      return reply.header('cache-control', 'no-store').send({ patientId: req.params.id, contact: kept });
     },
   );
 
@@ -419,13 +516,30 @@ export function registerDirectoryRoutes(
     return null;
   };
 
+  /** The contact a client's Patient.telecom gives (undefined: no telecom, unchanged), or null after a 400 sent. */
+  const fhirContact = (req: FastifyRequest, reply: FastifyReply, body: FhirPatientIn, patientId?: string) => {
+    const r = contactFromFhir(body.telecom);
+    if (r.ok) return r.value;
+    audit({
+      ...actorOf(currentSpecialist(req)),
+      action: 'patient-refused',
+      ...(patientId ? { patientId } : {}),
+      detail: `Patient: ${r.message}`.slice(0, 300),
+    });
+    void badRequest(reply, r.message, 'telecom');
+    return null;
+  };
+
   app.post<{ Body: FhirPatientIn }>('/fhir/Patient', fhirOpts(201), async (req, reply) => {
     if (req.validationError) return fhirBad(req, reply);
     const identity = fhirIdentity(req, reply, req.body);
     if (identity === null) return reply;
+    const contact = fhirContact(req, reply, req.body);
+    if (contact === null) return reply;
     const id = req.body.id ?? randomUUID();
     const r = await service.create(currentSpecialist(req).id, id, identity);
-    return sendFhir(reply, r, `${baseUrl(req, deps)}/Patient/${id}`);
+    const kept = r.ok && contact !== undefined ? await keepContact(req, id, contact) : null;
+    return sendFhir(reply, r, `${baseUrl(req, deps)}/Patient/${id}`, { contact: kept });
   });
 
   app.put<{ Params: Static<typeof FhirIdParams>; Body: FhirPatientIn }>(
@@ -451,7 +565,13 @@ export function registerDirectoryRoutes(
       }
       const identity = fhirIdentity(req, reply, req.body, req.params.id);
       if (identity === null) return reply;
-      return sendFhir(reply, await service.update(currentSpecialist(req).id, req.params.id, identity));
+      const contact = fhirContact(req, reply, req.body, req.params.id);
+      if (contact === null) return reply;
+      const r = await service.update(currentSpecialist(req).id, req.params.id, identity);
+      // Without telecom the contact stays as it is: a client that does not know it does not erase it.
+      const kept =
+        r.ok && contact !== undefined ? await keepContact(req, req.params.id, contact) : await store.patientContacts.get(req.params.id);
+      return sendFhir(reply, r, undefined, { contact: kept });
     },
   );
 }

@@ -88,7 +88,8 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
           .send(operationOutcome('not-found', `Patient/${req.params.id} is not known`));
       access.recordRead(req, 'fhir-read', patient.id, `Patient/${req.params.id}`);
       const gp = await deps.store.referringGps.get(patient.id);
-      return reply.type(FHIR_JSON).send(toDirectoryFhirPatient(directoryView(patient, entry ?? undefined), gp));
+      const contact = await deps.store.patientContacts.get(patient.id);
+      return reply.type(FHIR_JSON).send(toDirectoryFhirPatient(directoryView(patient, entry ?? undefined), { gp, contact }));
     },
   );
 

@@ -159,7 +159,7 @@ export function registerJoinIdentityRoutes(
 
   async function view(link: ActLinkRecord, s: LinkIdentityRecord): Promise<IdentityReply> {
     const patient = await store.getPatient(link.patientId);
-    const telecom = ident?.telecomOf(link.patientId);
+    const telecom = await ident?.telecomOf(link.patientId);
     const offered = (ch: CodeChannel) => {
       const to = ch === 'sms' ? telecom?.phone : telecom?.email;
       return to !== undefined && ident?.channels.includes(ch) ? maskedTelecom(ch, to) : null;
@@ -197,7 +197,9 @@ export function registerJoinIdentityRoutes(
       if (!l) return reply;
       const { link, appointment: a } = l;
       const channel = req.body.channel;
-      const to = channel === 'sms' ? ident?.telecomOf(link.patientId)?.phone : ident?.telecomOf(link.patientId)?.email;
+      // The patient's contact now (the directory's): a number changed since the invitation gets the code.
+      const telecom = await ident?.telecomOf(link.patientId);
+      const to = channel === 'sms' ? telecom?.phone : telecom?.email;
       if (!ident?.channels.includes(channel))
         return fail(
           reply,

@@ -177,6 +177,26 @@ function PatientsTab({ t }: { t: T }) {
           <button type="submit">{t.create}</button>
         </p>
       </form>
+      <h2>{t.patientContact}</h2>
+      <p>{t.patientContactHint}</p>
+      <form id="contact-form">
+        <Field id="contact-patient" label={t.patient}>
+          <select id="contact-patient" name="patient" required />
+        </Field>
+        <Field id="contact-email" label={t.email}>
+          <input id="contact-email" name="email" type="email" maxLength={320} />
+        </Field>
+        <Field id="contact-phone" label={t.mobile}>
+          <input id="contact-phone" name="phone" type="tel" maxLength={32} />
+        </Field>
+        <p id="contact-state" />
+        <p>
+          <button type="submit">{t.save}</button>{' '}
+          <button type="button" id="contact-remove">
+            {t.remove}
+          </button>
+        </p>
+      </form>
       <h2>{t.movement}</h2>
       <form id="movement-form">
         <Field id="movement-patient" label={t.patient}>

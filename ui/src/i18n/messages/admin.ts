@@ -148,4 +148,15 @@ export const admin = {
   phone: { fr: 'Mobile (+33…)', en: 'Mobile (+33…)' },
   saveTeam: { fr: 'Enregistrer l’équipe', en: 'Save the team' },
   teamSaved: { fr: 'Équipe {id} enregistrée.', en: 'Team {id} saved.' },
+  patientContact: { fr: 'Contact du patient', en: 'The patient’s contact' },
+  patientContactHint: {
+    fr: 'Les invitations à domicile, le code qui confirme son identité et le lien de ses comptes-rendus partent ici.',
+    en: 'Home invitations, the code that confirms who they are and the link to their reports go here.',
+  },
+  mobile: { fr: 'Mobile (06 12 34 56 78 ou +33…)', en: 'Mobile (06 12 34 56 78 or +33…)' },
+  contactNone: { fr: 'Aucun contact enregistré.', en: 'No contact on record.' },
+  contactSetBy: { fr: 'Modifié par {by} le {at}.', en: 'Changed by {by} on {at}.' },
+  contactRemovedBy: { fr: 'Retiré par {by} le {at}.', en: 'Removed by {by} on {at}.' },
+  contactSaved: { fr: 'Contact de {id} enregistré.', en: 'Contact of {id} saved.' },
+  contactRemoved: { fr: 'Contact de {id} retiré.', en: 'Contact of {id} removed.' },
 } as const satisfies Messages;

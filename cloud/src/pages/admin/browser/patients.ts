@@ -1,7 +1,7 @@
 /**
  * The Patients tab: the directory with each identity's status and place, the likely duplicates with a
- * merge that asks for confirmation first, the creation form and the admit/transfer/discharge form.
- * Every refusal of the directory API (an INS whose key is wrong, an unknown cart…) shows as worded.
+ * merge that asks for confirmation first, the creation form, the patient's own contact (read, set,
+ * removed) and the admit/transfer/discharge form. Every refusal of the directory API (an INS whose key is wrong, an unknown cart…) shows as worded.
  */
 import { byId, el } from '@telecart/ui/browser';
 import { type admin, format, type TextsOf } from '@telecart/ui/i18n';
@@ -17,6 +17,13 @@ interface Patient {
   localId: string | null;
   dischargedAt: string | null;
   mergedInto: string | null;
+}
+/** GET /api/directory/patients/:id/contact: null never set; both fields null: removed. */
+interface Contact {
+  email: string | null;
+  phone: string | null;
+  updatedAt: string;
+  updatedBy: string;
 }
 interface Duplicate {
   a: string;
@@ -39,6 +46,11 @@ export function startPatients(t: TextsOf<typeof admin>): void {
   const create = byId<HTMLFormElement>('patient-form');
   const movement = byId<HTMLFormElement>('movement-form');
   const movementPatient = byId<HTMLSelectElement>('movement-patient');
+  const contactForm = byId<HTMLFormElement>('contact-form');
+  const contactPatient = byId<HTMLSelectElement>('contact-patient');
+  const contactEmail = byId<HTMLInputElement>('contact-email');
+  const contactPhone = byId<HTMLInputElement>('contact-phone');
+  const contactState = byId('contact-state');
 
   const say = (r: Reply<unknown>, done: string = t.done) => {
     message.textContent = r.ok ? done : r.message ? format(t.refused, { message: r.message }) : t.error;
@@ -105,9 +117,12 @@ export function startPatients(t: TextsOf<typeof admin>): void {
         ),
       ),
     );
-    movementPatient.replaceChildren(
-      ...patients.filter((p) => p.mergedInto === null).map((p) => el('option', { value: p.id }, `${name(p)} (${p.id})`)),
-    );
+    const options = () => patients.filter((p) => p.mergedInto === null).map((p) => el('option', { value: p.id }, `${name(p)} (${p.id})`));
+    movementPatient.replaceChildren(...options());
+    const chosen = contactPatient.value;
+    contactPatient.replaceChildren(...options());
+    if (patients.some((p) => p.id === chosen)) contactPatient.value = chosen;
+    await showContact();
     duplicates.replaceChildren(...dups.body.duplicates.map(duplicateRow));
     noDuplicates.hidden = dups.body.duplicates.length > 0;
   }
@@ -131,6 +146,39 @@ export function startPatients(t: TextsOf<typeof admin>): void {
       say(r);
       if (r.ok) create.reset();
       await load();
+    });
+  });
+
+  /** The chosen patient's contact in the form, with who changed it last. */
+  async function showContact(): Promise<void> {
+    const id = contactPatient.value;
+    if (!id) return;
+    const r = await call<{ contact: Contact | null }>('GET', `api/directory/patients/${encodeURIComponent(id)}/contact`);
+    if (!r.ok) return say(r);
+    const c = r.body.contact;
+    contactEmail.value = c?.email ?? '';
+    contactPhone.value = c?.phone ?? '';
+    const when = (at: string) => new Date(at).toLocaleString(document.documentElement.lang || undefined);
+    contactState.textContent =
+      c === null
+        ? t.contactNone
+        : format(c.email === null && c.phone === null ? t.contactRemovedBy : t.contactSetBy, { by: c.updatedBy, at: when(c.updatedAt) });
+  }
+  contactPatient.addEventListener('change', () => void showContact());
+  contactForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const id = contactPatient.value;
+    const payload = { email: contactEmail.value.trim(), phone: contactPhone.value.trim() };
+    void call('PUT', `api/directory/patients/${encodeURIComponent(id)}/contact`, payload).then(async (r) => {
+      say(r, format(t.contactSaved, { id }));
+      if (r.ok) await showContact();
+    });
+  });
+  byId('contact-remove').addEventListener('click', () => {
+    const id = contactPatient.value;
+    void call('DELETE', `api/directory/patients/${encodeURIComponent(id)}/contact`).then(async (r) => {
+      say(r, format(t.contactRemoved, { id }));
+      if (r.ok) await showContact();
     });
   });
 
