@@ -17,6 +17,10 @@
  * still there at each tick; the owner drops those not heard of for three ticks (the serving
  * instance was killed with their sockets).
  *
+ * Home acts (a home patient, a home act's guests) go the same way. A home act's owner is where its
+ * specialist's page is: an instance with such a page asks the owner for the act (`want`); an owner
+ * with none hands the lease over and says so (`given`), and the new owner takes it from the store.
+ *
  * Everything received is checked (TypeBox) as at any trust boundary: a malformed text, an arrival
  * for an act not held here, a frame of an unknown participant is refused with a log line and changes
  * nothing. Without a channel (SQLite: one instance) every participant is hosted in process, at once.
