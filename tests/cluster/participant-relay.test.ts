@@ -320,7 +320,7 @@ it('a home act whose patient is on B and the specialist’s page on A: handed to
   page.send({ type: 'home-media-up', sessionId: l.id });
 
   // Forged texts about the home act on A's channel: another patient's arrival refused; a `given` of an act A
-  // does not hold refused; a `want` while A has the specialist's page changes nothing.
+  // does not hold refused; a `want` while A has the specialist's page changes nothing (A keeps the act).
   const admin = new pg.Client({ connectionString: db });
   await admin.connect();
   closing.push(() => admin.end());
@@ -329,8 +329,9 @@ it('a home act whose patient is on B and the specialist’s page on A: handed to
   const before = logs[a]?.length ?? 0;
   const arrival = { sessionId: l.id, gatewayId: 'home-7', role: 'patient', name: 'Mallory', specialistId: 'dr-blanc', from: '127.0.0.1' };
   await notify({ v: 1, from: 'relay-forged', kind: 'arrive', pid: 'h1', arrival: { ...arrival, patientId: 'p-999' } });
-  await notify({ v: 1, from: 'relay-forged', kind: 'given', sessionId: randomUUID() });
+  // (The `want` before the `given`: handled in order, so once the `given` is refused the `want` was seen.)
   await notify({ v: 1, from: 'relay-forged', kind: 'want', sessionId: l.id });
+  await notify({ v: 1, from: 'relay-forged', kind: 'given', sessionId: randomUUID() });
   const refusals = () => (logs[a] ?? []).slice(before).filter((x) => x.includes('refused a relayed participant message'));
   await waitFor(() => refusals().length === 2 || undefined, { what: 'two refusals logged' });
   expect(refusals().join('\n')).toMatch(/not this act’s cart or patient[\s\S]*a home act given but whose lease is not held here/);
@@ -363,6 +364,8 @@ it('a home act whose patient is on B and the specialist’s page on A: handed to
   await waitFor(async () => ((await at(b).cloud.store.getTeleconsultation(l.id))?.status === 'completed' ? true : undefined), {
     what: 'the act completed',
   });
+  // Released in A's write queue, behind the act's row.
+  await at(a).cloud.teleconsult.relay.flush();
   expect(await at(b).cloud.store.actLeases.get(l.id)).toBeNull();
   const moves = (await homeAudit(l.id)).filter(([action]) => ['waiting', 'hand-over', 'join', 'connected', 'end'].includes(action));
   expect(moves).toEqual([
