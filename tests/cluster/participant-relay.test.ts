@@ -21,8 +21,10 @@
  *   not hold, a `want` while A has the page) are refused or change nothing;
  * - a guest of the home act whose socket is on B, removed through B: A closes their socket and writes
  *   the audit line with its count (1 connection closed, not 0);
- * - a second home act in progress on A, A stopped: B takes it over, closes the patient's relayed socket
- *   (1012); the patient's next socket is let in at once, and a page on B takes the conversation back.
+ * - a second home act in progress on A: the specialist's page reloads and lands on B, which asks for the act
+ *   and is handed it; the patient's socket is closed (1012), their next one (on A) relayed to B and let in
+ *   at once, their `ready` reaching B's page; then B stopped: A takes it over, closes the patient's relayed
+ *   socket (1012), lets their next one in at once, and a page on A takes the conversation back.
  */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -262,9 +264,10 @@ it('a guest on the instance that does not hold the act: relayed to the owner, ad
 /** A link opened on one instance, used through another (the balancer sends each request anywhere). */
 const through = (i: number, l: Link): Link => ({ ...l, url: new URL(`${l.url.pathname}${l.url.search}`, http(i)) });
 
-async function homeAudit(sid: string): Promise<[string, string, string | null][]> {
+/** The act's audit lines, read through instance `i` (a running one) once every instance's writes are in. */
+async function homeAudit(sid: string, i = 1): Promise<[string, string, string | null][]> {
   for (const c of clouds) await c.cloud.teleconsult.relay.flush().catch(() => undefined);
-  return (await at(1).cloud.store.listAudit({ sessionId: sid, limit: 1000 })).map((e) => [e.action, e.actor, e.detail]);
+  return (await at(i).cloud.store.listAudit({ sessionId: sid, limit: 1000 })).map((e) => [e.action, e.actor, e.detail]);
 }
 
 /**
@@ -378,7 +381,7 @@ it('a home act whose patient is on B and the specialist’s page on A: handed to
   await page.close();
 });
 
-it('a home act in progress on A, A stopped: B takes it over, the patient’s relayed socket is placed again and let in at once', {
+it('a home act in progress: the page moving to B takes the act there (the patient placed again, let in at once); B stopped: A takes it over', {
   timeout: 120_000,
 }, async () => {
   const [a, b] = [0, 1];
@@ -397,20 +400,43 @@ it('a home act in progress on A, A stopped: B takes it over, the patient’s rel
     what: 'the act in progress',
   });
 
-  // A stops (its leases released): B takes the act back from the store and closes the socket it relayed to A.
-  await at(a).stop();
+  // The page reloads and lands on B: B asks A for the act, A hands it over; the patient's socket (on B,
+  // relayed to A) is closed to be placed again; their next one lands on A, is relayed to B and let in at once.
+  await page.close();
+  const onB = await PageSocket.open(http(b), blanc);
+  closing.push(() => onB.close());
   expect(await p.closed).toBe(1012);
   await waitFor(() => at(b).cloud.teleconsult.relay.homeActs.has(l.id) || undefined, { what: 'B following the act' });
-  const back = await guestSocket(b, l);
+  expect(at(a).cloud.teleconsult.relay.homeActs.has(l.id)).toBe(false);
+  // (A serves another socket relayed to B already: the first test's guest.)
+  const relayedFromA = at(a).cloud.teleconsult.relay.relayedCounts().out;
+  const p2 = await guestSocket(a, l);
+  expect(await p2.next((m) => m.type === 'admitted')).toEqual({ type: 'admitted', by: 'Dr Marc Blanc' });
+  const admitted = await onB.next((m) => m.type === 'participant-admitted' && m.sessionId === l.id);
+  expect(at(a).cloud.teleconsult.relay.relayedCounts().out).toBe(relayedFromA + 1);
+  p2.send({ type: 'signal', signal: { kind: 'ready' } });
+  expect(await onB.next((m) => m.type === 'participant-signal')).toMatchObject({
+    participantId: admitted.participantId,
+    signal: { kind: 'ready' },
+  });
+
+  // B stops (its leases released): A takes the act back from the store and closes the socket it relayed to B.
+  await at(b).stop();
+  expect(await p2.closed).toBe(1012);
+  await waitFor(() => at(a).cloud.teleconsult.relay.homeActs.has(l.id) || undefined, { what: 'A following the act' });
+  const back = await guestSocket(a, l);
   expect(await back.next((m) => m.type === 'admitted')).toEqual({ type: 'admitted', by: 'Dr Marc Blanc' });
-  // The specialist's page, back on B, takes the conversation back.
-  const moved = await PageSocket.open(http(b), blanc);
-  closing.push(() => moved.close());
-  await moved.next((m) => m.type === 'participant-admitted' && m.sessionId === l.id);
+  // The specialist's page, back on A, takes the conversation back.
+  const again = await PageSocket.open(http(a), blanc);
+  closing.push(() => again.close());
+  await again.next((m) => m.type === 'participant-admitted' && m.sessionId === l.id);
   await back.next((m) => m.type === 'specialist-back');
-  expect((await at(b).cloud.store.getTeleconsultation(l.id))?.status).toBe('in-progress');
-  expect(await at(b).cloud.store.actLeases.get(l.id)).toMatchObject({ owner: at(b).cloud.teleconsult.relay.instanceId });
-  expect((await homeAudit(l.id)).filter(([action]) => action === 'restart')).toEqual([
+  expect((await at(a).cloud.store.getTeleconsultation(l.id))?.status).toBe('in-progress');
+  expect(await at(a).cloud.store.actLeases.get(l.id)).toMatchObject({ owner: at(a).cloud.teleconsult.relay.instanceId });
+  const moved = (await homeAudit(l.id, a)).filter(([action]) => action === 'restart' || action === 'hand-over');
+  expect(moved).toEqual([
+    ['hand-over', 'cloud', 'home act restored waiting after the hand-over; its participants are placed again here'],
+    ['hand-over', 'cloud', 'home act restored in-progress after the hand-over; its participants are placed again here'],
     ['restart', 'cloud', 'home act restored in-progress after its instance’s lease lapsed; its participants are placed again here'],
   ]);
 });

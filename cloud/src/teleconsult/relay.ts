@@ -1253,6 +1253,8 @@ export class TeleconsultRelay {
     this.homeIds.add(sessionId);
     this.opts.logger.info({ sessionId, from }, 'teleconsult: home act handed over here');
     this.restoreHome(rec, 'hand-over');
+    // Its sockets here relayed to the former owner are placed again now, not at the next tick.
+    this.relayed.actMoved(sessionId, this.leases.instanceId);
     return null;
   }
 
