@@ -1139,8 +1139,9 @@ export class TeleconsultRelay {
 
   /**
    * The specialist removed a guest (DELETE …/guests/:id, the link `linkId`): each of their open
-   * sockets leaves the act's room (their media stop at once), is told by whom and is closed.
-   * Returns how many were connected.
+   * sockets leaves the act's room (their media stop at once), is told by whom and is closed, and the
+   * audit line `guest-removed` says how many were. Returns that number, or 'relayed' when the act is
+   * held by another instance (its owner does all this, the line included).
    */
   async removeGuest(sessionId: string, linkId: string, by: Specialist, name: string): Promise<number | 'relayed'> {
     // The act held by another instance: its room is there (their socket may be here or anywhere); it
