@@ -12,6 +12,19 @@
  *   of the guest on A is now relayed to B;
  * - the instances' channel connections cut: the relayed socket is closed (1012), the owner forgets it, and
  *   once the channels reconnect a new socket is relayed again.
+ * A home act (issues 12 and 14), the specialist's page on A, the patient's socket on B:
+ * - the patient confirms who they are on B and enters the waiting room there (B takes the act's lease);
+ *   A, which has the specialist's page, asks for the act: B hands it over and closes the patient's socket
+ *   (1012); their next socket on B is relayed to A, whose page admits them; the conversation's signals go
+ *   both ways; the act is in progress, then completed by the specialist's hang-up, with its audit lines;
+ * - forged texts about the home act on A's channel (another patient's arrival, a `given` of an act A does
+ *   not hold, a `want` while A has the page) are refused or change nothing;
+ * - a guest of the home act whose socket is on B, removed through B: A closes their socket and writes
+ *   the audit line with its count (1 connection closed, not 0);
+ * - a second home act in progress on A: the specialist's page reloads and lands on B, which asks for the act
+ *   and is handed it; the patient's socket is closed (1012), their next one (on A) relayed to B and let in
+ *   at once, their `ready` reaching B's page; then B stopped: A takes it over, closes the patient's relayed
+ *   socket (1012), lets their next one in at once, and a page on A takes the conversation back.
  */
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
@@ -24,7 +37,14 @@ import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.j
 import { type UnitPagePeer, unitPagePeer } from '../../cloud/src/testing/unit-page-peer.js';
 import { freshDatabase } from '../support/cloud-child.js';
 import { waitFor } from '../support/wait.js';
-import { openGuestLink, type ParticipantSocket, participantSocket } from '../teleconsult/participant-support.js';
+import {
+  confirmIdentity,
+  type Link,
+  openGuestLink,
+  openHomeAct,
+  type ParticipantSocket,
+  participantSocket,
+} from '../teleconsult/participant-support.js';
 import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from '../teleconsult/support.js';
 
 const CART = 'cart-1';
@@ -239,4 +259,185 @@ it('a guest on the instance that does not hold the act: relayed to the owner, ad
     { what: 'a socket on A relayed to B after the reconnection', timeoutMs: 20_000 },
   );
   expect(relayOf(b).relayedCounts().in).toBe(1);
+});
+
+/** A link opened on one instance, used through another (the balancer sends each request anywhere). */
+const through = (i: number, l: Link): Link => ({ ...l, url: new URL(`${l.url.pathname}${l.url.search}`, http(i)) });
+
+/** The act's audit lines, read through instance `i` (a running one) once every instance's writes are in. */
+async function homeAudit(sid: string, i = 1): Promise<[string, string, string | null][]> {
+  for (const c of clouds) await c.cloud.teleconsult.relay.flush().catch(() => undefined);
+  return (await at(i).cloud.store.listAudit({ sessionId: sid, limit: 1000 })).map((e) => [e.action, e.actor, e.detail]);
+}
+
+/**
+ * The home patient's socket on B while the act is followed by A: their first socket, placed on B (no
+ * lease yet), is closed when A (the specialist's page) asks for the act; the next is relayed to A.
+ */
+async function patientRelayedToA(l: Link, a: number, b: number): Promise<ParticipantSocket> {
+  const first = await guestSocket(b, l);
+  await first.next((m) => m.type === 'waiting');
+  expect(await first.closed).toBe(1012);
+  await waitFor(() => at(a).cloud.teleconsult.relay.homeActs.has(l.id) || undefined, { what: 'A following the home act' });
+  const p = await guestSocket(b, l);
+  await p.next((m) => m.type === 'waiting' || m.type === 'admitted');
+  return p;
+}
+
+it('a home act whose patient is on B and the specialist’s page on A: handed to A, relayed, admitted, talked, completed; forged texts refused; a guest removed through B audited by A', {
+  timeout: 120_000,
+}, async () => {
+  const [a, b] = [0, 1];
+  const blanc = await login(http(a), 'dr-blanc', PASSWORDS['dr-blanc']);
+  const page = await PageSocket.open(http(a), blanc);
+  closing.push(() => page.close());
+  const l = through(b, await openHomeAct(at(a), blanc, 60, 'p-001'));
+  await confirmIdentity(l, '1938-04-02');
+
+  // (B may serve another socket relayed to A already: the first test's guest, when its act was B's.)
+  const relayedFromB = at(b).cloud.teleconsult.relay.relayedCounts().out;
+  const p = await patientRelayedToA(l, a, b);
+  expect(at(b).cloud.teleconsult.relay.homeActs.has(l.id)).toBe(false);
+  expect(at(b).cloud.teleconsult.relay.relayedCounts().out).toBe(relayedFromB + 1);
+  const list = await page.next(
+    (m) =>
+      m.type === 'participants' &&
+      m.sessionId === l.id &&
+      (m.participants as Json[]).some((x) => x.name === 'Jeanne Martin' && x.state === 'waiting'),
+  );
+  const participantId = ((list.participants as Json[]).find((x) => x.state === 'waiting') as Json).id;
+  page.send({ type: 'admit', sessionId: l.id, participantId });
+  expect(await p.next((m) => m.type === 'admitted')).toEqual({ type: 'admitted', by: 'Dr Marc Blanc' });
+  await page.next((m) => m.type === 'participant-admitted' && m.participantId === participantId);
+  await waitFor(async () => ((await at(b).cloud.store.getTeleconsultation(l.id))?.status === 'in-progress' ? true : undefined), {
+    what: 'the act in progress',
+  });
+
+  // The direct conversation: the patient's `ready` reaches A's page, its offer the patient on B, and the answer back.
+  const SDP = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
+  p.send({ type: 'signal', signal: { kind: 'ready' } });
+  expect((await page.next((m) => m.type === 'participant-signal' && m.participantId === participantId)).signal).toEqual({ kind: 'ready' });
+  page.send({ type: 'participant-signal', sessionId: l.id, participantId, signal: { kind: 'offer', pc: 'pc-1', sdp: SDP } });
+  expect(await p.next((m) => m.type === 'signal')).toEqual({ type: 'signal', signal: { kind: 'offer', pc: 'pc-1', sdp: SDP } });
+  p.send({ type: 'signal', signal: { kind: 'answer', pc: 'pc-1', sdp: SDP } });
+  await page.next((m) => m.type === 'participant-signal' && (m.signal as Json).kind === 'answer');
+  page.send({ type: 'home-media-up', sessionId: l.id });
+
+  // Forged texts about the home act on A's channel: another patient's arrival refused; a `given` of an act A
+  // does not hold refused; a `want` while A has the specialist's page changes nothing (A keeps the act).
+  const admin = new pg.Client({ connectionString: db });
+  await admin.connect();
+  closing.push(() => admin.end());
+  const channel = `telecart_${at(a).cloud.teleconsult.relay.instanceId}`;
+  const notify = (m: Record<string, unknown>) => admin.query('SELECT pg_notify($1, $2)', [channel, `=${JSON.stringify(m)}`]);
+  const before = logs[a]?.length ?? 0;
+  const arrival = { sessionId: l.id, gatewayId: 'home-7', role: 'patient', name: 'Mallory', specialistId: 'dr-blanc', from: '127.0.0.1' };
+  await notify({ v: 1, from: 'relay-forged', kind: 'arrive', pid: 'h1', arrival: { ...arrival, patientId: 'p-999' } });
+  // (The `want` before the `given`: handled in order, so once the `given` is refused the `want` was seen.)
+  await notify({ v: 1, from: 'relay-forged', kind: 'want', sessionId: l.id });
+  await notify({ v: 1, from: 'relay-forged', kind: 'given', sessionId: randomUUID() });
+  const refusals = () => (logs[a] ?? []).slice(before).filter((x) => x.includes('refused a relayed participant message'));
+  await waitFor(() => refusals().length === 2 || undefined, { what: 'two refusals logged' });
+  expect(refusals().join('\n')).toMatch(/not this act’s cart or patient[\s\S]*a home act given but whose lease is not held here/);
+  expect(await at(b).cloud.store.actLeases.get(l.id)).toMatchObject({ owner: at(a).cloud.teleconsult.relay.instanceId });
+  expect(
+    at(a)
+      .cloud.teleconsult.relay.participants.of(l.id)
+      .map((e) => e.name),
+  ).toEqual(['Jeanne Martin']);
+
+  // A guest of the home act, their socket on B (relayed to A), removed through B: A closes it and says so.
+  const g = await openGuestLink(http(b), blanc, l.id, 'Paul, petit-fils');
+  const guest = await guestSocket(b, g);
+  await guest.next((m) => m.type === 'waiting');
+  const removed = await fetch(`${http(b)}/api/teleconsult/acts/${l.id}/guests/${g.id}`, { method: 'DELETE', headers: { cookie: blanc } });
+  expect(removed.status).toBe(200);
+  expect(await guest.next((m) => m.type === 'removed')).toEqual({ type: 'removed', by: 'Dr Marc Blanc' });
+  expect(await guest.closed).toBe(1000);
+  await waitFor(async () => (await homeAudit(l.id)).some(([action]) => action === 'guest-removed') || undefined, {
+    what: 'the removal audited',
+  });
+  expect((await homeAudit(l.id)).filter(([action]) => action === 'guest-removed')).toEqual([
+    ['guest-removed', 'dr-blanc', expect.stringMatching(/^Paul, petit-fils \(link [0-9a-f]{12}…; 1 connection\(s\) closed\)$/)],
+  ]);
+
+  // The specialist's « Raccrocher » on A: completed, the patient on B told and closed.
+  page.send({ type: 'hangup', sessionId: l.id });
+  expect(await p.next((m) => m.type === 'ended')).toEqual({ type: 'ended', status: 'completed' });
+  expect(await p.closed).toBe(1000);
+  await waitFor(async () => ((await at(b).cloud.store.getTeleconsultation(l.id))?.status === 'completed' ? true : undefined), {
+    what: 'the act completed',
+  });
+  // Released in A's write queue, behind the act's row.
+  await at(a).cloud.teleconsult.relay.flush();
+  expect(await at(b).cloud.store.actLeases.get(l.id)).toBeNull();
+  const moves = (await homeAudit(l.id)).filter(([action]) => ['waiting', 'hand-over', 'join', 'connected', 'end'].includes(action));
+  expect(moves).toEqual([
+    ['waiting', 'link:patient', 'home act → waiting'],
+    ['hand-over', 'cloud', 'home act restored waiting after the hand-over; its participants are placed again here'],
+    ['join', 'dr-blanc', 'home act → in-progress'],
+    ['connected', 'dr-blanc', 'home act: the conversation with the patient is up'],
+    ['end', 'dr-blanc', 'home act → completed (hangup-specialist)'],
+  ]);
+  await page.close();
+});
+
+it('a home act in progress: the page moving to B takes the act there (the patient placed again, let in at once); B stopped: A takes it over', {
+  timeout: 120_000,
+}, async () => {
+  const [a, b] = [0, 1];
+  const blanc = await login(http(a), 'dr-blanc', PASSWORDS['dr-blanc']);
+  const page = await PageSocket.open(http(a), blanc);
+  closing.push(() => page.close());
+  const l = through(b, await openHomeAct(at(a), blanc, 90, 'p-001'));
+  await confirmIdentity(l, '1938-04-02');
+  const p = await patientRelayedToA(l, a, b);
+  const list = await page.next(
+    (m) => m.type === 'participants' && m.sessionId === l.id && (m.participants as Json[]).some((x) => x.state === 'waiting'),
+  );
+  page.send({ type: 'admit', sessionId: l.id, participantId: ((list.participants as Json[])[0] as Json).id });
+  await p.next((m) => m.type === 'admitted');
+  await waitFor(async () => ((await at(b).cloud.store.getTeleconsultation(l.id))?.status === 'in-progress' ? true : undefined), {
+    what: 'the act in progress',
+  });
+
+  // The page reloads and lands on B: B asks A for the act, A hands it over; the patient's socket (on B,
+  // relayed to A) is closed to be placed again; their next one lands on A, is relayed to B and let in at once.
+  await page.close();
+  const onB = await PageSocket.open(http(b), blanc);
+  closing.push(() => onB.close());
+  expect(await p.closed).toBe(1012);
+  await waitFor(() => at(b).cloud.teleconsult.relay.homeActs.has(l.id) || undefined, { what: 'B following the act' });
+  expect(at(a).cloud.teleconsult.relay.homeActs.has(l.id)).toBe(false);
+  // (A may serve another socket relayed to B already: the first test's guest, when its act was B's.)
+  const relayedFromA = at(a).cloud.teleconsult.relay.relayedCounts().out;
+  const p2 = await guestSocket(a, l);
+  expect(await p2.next((m) => m.type === 'admitted')).toEqual({ type: 'admitted', by: 'Dr Marc Blanc' });
+  const admitted = await onB.next((m) => m.type === 'participant-admitted' && m.sessionId === l.id);
+  expect(at(a).cloud.teleconsult.relay.relayedCounts().out).toBe(relayedFromA + 1);
+  p2.send({ type: 'signal', signal: { kind: 'ready' } });
+  expect(await onB.next((m) => m.type === 'participant-signal')).toMatchObject({
+    participantId: admitted.participantId,
+    signal: { kind: 'ready' },
+  });
+
+  // B stops (its leases released): A takes the act back from the store and closes the socket it relayed to B.
+  await at(b).stop();
+  expect(await p2.closed).toBe(1012);
+  await waitFor(() => at(a).cloud.teleconsult.relay.homeActs.has(l.id) || undefined, { what: 'A following the act' });
+  const back = await guestSocket(a, l);
+  expect(await back.next((m) => m.type === 'admitted')).toEqual({ type: 'admitted', by: 'Dr Marc Blanc' });
+  // The specialist's page, back on A, takes the conversation back.
+  const again = await PageSocket.open(http(a), blanc);
+  closing.push(() => again.close());
+  await again.next((m) => m.type === 'participant-admitted' && m.sessionId === l.id);
+  await back.next((m) => m.type === 'specialist-back');
+  expect((await at(a).cloud.store.getTeleconsultation(l.id))?.status).toBe('in-progress');
+  expect(await at(a).cloud.store.actLeases.get(l.id)).toMatchObject({ owner: at(a).cloud.teleconsult.relay.instanceId });
+  const moved = (await homeAudit(l.id, a)).filter(([action]) => action === 'restart' || action === 'hand-over');
+  expect(moved).toEqual([
+    ['hand-over', 'cloud', 'home act restored waiting after the hand-over; its participants are placed again here'],
+    ['hand-over', 'cloud', 'home act restored in-progress after the hand-over; its participants are placed again here'],
+    ['restart', 'cloud', 'home act restored in-progress after its instance’s lease lapsed; its participants are placed again here'],
+  ]);
 });

@@ -63,6 +63,16 @@ export class ActLeases {
   }
 
   /**
+   * Hands an act this instance holds to another (a home act whose specialist's page is there): from
+   * the lease as read, only if it is still this instance's; false: it is not (or no longer) held here.
+   */
+  async give(sessionId: string, to: string): Promise<boolean> {
+    const seen = await this.o.store.get(sessionId);
+    if (!seen || seen.owner !== this.instanceId || seen.until.getTime() <= this.o.now().getTime()) return false;
+    return this.o.store.handOver(seen, to, this.until());
+  }
+
+  /**
    * Takes an act another instance holds (a specialist's page joins through this one): from the
    * lease as read, so a renewal or a join on the holder in between wins; read again a few times.
    */

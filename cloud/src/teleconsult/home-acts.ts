@@ -13,6 +13,11 @@
  *
  * Every move goes through the status machine (transition()), is written on the act's row and is an
  * audit line, in the relay's write order. Pure of transports: presence, timers and the clock are injected.
+ *
+ * Several cloud instances (docs/teleconsultation.md, « Several cloud instances »): a home act has one
+ * owner, as a cart's act does. The act is followed here only once its lease is taken here (`claim`,
+ * when the patient enters the waiting room), or when the relay takes it back from the store (a
+ * restart, a take-over, a hand-over: restore()); it is let go (letGo) when another instance takes it.
  */
 import type { TeleconsultStatus } from '@telecart/protocol';
 import type { Logger } from 'pino';
@@ -46,8 +51,10 @@ export interface HomeActsOptions {
   write(op: () => Promise<void>): void;
   /** Who is there now: the act's patient (an open participant socket) and the joined specialist (an open page of theirs). */
   presence(sessionId: string, specialistId: string | null): { patient: boolean; specialist: boolean };
-  /** The act ended: its participants' pages are told (`ended`) and closed. */
+  /** The act ended: its participants' pages are told (`ended`) and closed, its lease released. */
   ended(sessionId: string, status: TeleconsultStatus): void;
+  /** Takes the act's lease for this instance (an act not followed yet); false: another instance holds it. */
+  claim(sessionId: string): Promise<boolean>;
   /** Seconds both sides may be away before the act is given up (the cart acts' rejoinGraceSeconds). */
   graceSeconds: number;
   /** How long a patient may wait unadmitted (the cart acts' waitingTimeoutMinutes). */
@@ -83,6 +90,24 @@ export class HomeActs {
   /** Whether this session is a home act this instance follows (so its hang-up is not a cart act's). */
   has(sessionId: string): boolean {
     return this.acts.has(sessionId);
+  }
+
+  /** The home acts followed here (their leases are renewed by the relay). */
+  ids(): string[] {
+    return [...this.acts.keys()];
+  }
+
+  /** The act's row as followed here (a relayed participant's arrival is checked against it); undefined: not followed here. */
+  record(sessionId: string): Readonly<TeleconsultationRecord> | undefined {
+    return this.acts.get(sessionId)?.rec;
+  }
+
+  /** Another instance holds the act now (a hand-over, a take-over): it is no longer followed here, its timers stop. */
+  letGo(sessionId: string): void {
+    const h = this.acts.get(sessionId);
+    if (!h) return;
+    h.cancel?.();
+    this.acts.delete(sessionId);
   }
 
   /** The act's status as this instance knows it (tests, the participants' admission). */
@@ -217,8 +242,10 @@ export class HomeActs {
   }
 
   /**
-   * A home act left open by a previous run (a restart: nobody's socket survived it): a waiting act
-   * keeps its deadline, an act in progress gets the whole window for either side to come back.
+   * A home act left open by a previous run (a restart: nobody's socket survived it), or taken from
+   * another instance (its lease lapsed or handed over: the sockets are placed again with this one): a
+   * waiting act keeps its deadline, an act in progress gets the whole window for either side to come
+   * back (the relay then says who is here: presenceChanged).
    */
   restore(rec: TeleconsultationRecord): void {
     if (this.acts.has(rec.sessionId) || (rec.status !== 'waiting' && rec.status !== 'in-progress')) return;
@@ -281,6 +308,9 @@ export class HomeActs {
     if (known) return known;
     const rec = await this.o.store.getTeleconsultation(sessionId);
     if (!rec || isFinal(rec.status)) return undefined;
+    // One owner per act: followed here only with its lease (else the patient's socket is placed again with the holder).
+    if (!(await this.o.claim(sessionId))) return undefined;
+    if (this.acts.has(sessionId)) return this.acts.get(sessionId);
     const h: Home = { rec };
     this.acts.set(sessionId, h);
     return h;

@@ -17,6 +17,10 @@
  * still there at each tick; the owner drops those not heard of for three ticks (the serving
  * instance was killed with their sockets).
  *
+ * Home acts (a home patient, a home act's guests) go the same way. A home act's owner is where its
+ * specialist's page is: an instance with such a page asks the owner for the act (`want`); an owner
+ * with none hands the lease over and says so (`given`), and the new owner takes it from the store.
+ *
  * Everything received is checked (TypeBox) as at any trust boundary: a malformed text, an arrival
  * for an act not held here, a frame of an unknown participant is refused with a log line and changes
  * nothing. Without a channel (SQLite: one instance) every participant is hosted in process, at once.
@@ -75,7 +79,24 @@ export const RelayedMessage = Type.Union([
   Type.Object({ ...head, kind: Type.Literal('leave'), pid: Id }, { additionalProperties: false }),
   Type.Object({ ...head, kind: Type.Literal('alive'), pids: Type.Array(Id, { maxItems: 10_000 }) }, { additionalProperties: false }),
   Type.Object(
-    { ...head, kind: Type.Literal('remove'), sessionId: Type.String({ minLength: 1, maxLength: 64 }), linkId: Text(128), by: Text(128) },
+    {
+      ...head,
+      kind: Type.Literal('remove'),
+      sessionId: Type.String({ minLength: 1, maxLength: 64 }),
+      linkId: Text(128),
+      by: Text(128),
+      name: Type.Optional(Text(200)),
+    },
+    { additionalProperties: false },
+  ),
+  // an instance with a page of a home act's specialist → the act's owner: « give it to me if no page of theirs is with you »
+  Type.Object(
+    { ...head, kind: Type.Literal('want'), sessionId: Type.String({ minLength: 1, maxLength: 64 }) },
+    { additionalProperties: false },
+  ),
+  // the former owner → the instance it handed the home act's lease to: « it is yours now » (checked against the store)
+  Type.Object(
+    { ...head, kind: Type.Literal('given'), sessionId: Type.String({ minLength: 1, maxLength: 64 }) },
     { additionalProperties: false },
   ),
   // owner → serving instance (the message is the owner's own, checked as to its shape only)
@@ -103,8 +124,12 @@ export interface ParticipantRelayOptions {
   refuses(arrival: HostedArrival): string | null;
   /** A participant's frame, as from a socket here (relay.fromParticipant). */
   fromParticipant(participantId: string, data: string, reply: (m: { type: 'error'; message: string }) => void): void;
-  /** Owner side: the act's specialist removes a guest (relay.removeGuest, here). */
-  removeGuest(sessionId: string, linkId: string, by: string): void;
+  /** Owner side: the act's specialist removes a guest through another instance (relay.removeGuest, here; `name` for the audit line). */
+  removeGuest(sessionId: string, linkId: string, by: string, name: string | undefined): void;
+  /** Owner side: another instance, with a page of this home act's specialist, asks for the act (relay.homeWanted); why not, or null. */
+  wanted(sessionId: string, from: string): Promise<string | null>;
+  /** The former owner handed this home act's lease to this instance (relay.homeGiven: checked against the store); why not taken, or null. */
+  given(sessionId: string, from: string): Promise<string | null>;
   logger: Logger;
   now: () => Date;
 }
@@ -229,11 +254,37 @@ export class ParticipantRelay {
     }
   }
 
-  /** The act's specialist removes a guest through this instance: the owner, if another, removes them too. */
-  async removeElsewhere(sessionId: string, linkId: string, by: string): Promise<void> {
-    if (!this.o.channel) return;
+  /**
+   * The act's specialist removes a guest through this instance: when another instance holds the act,
+   * the removal is sent to it (it closes their sockets and writes the audit line with its count) and
+   * true is returned; false: the act is held here or by nobody, the removal is this instance's.
+   */
+  async removeElsewhere(sessionId: string, linkId: string, by: string, name: string): Promise<boolean> {
+    if (!this.o.channel) return false;
     const owner = await this.o.holder(sessionId);
-    if (owner !== null && owner !== this.o.me) this.send(owner, { v: 1, from: this.o.me, kind: 'remove', sessionId, linkId, by });
+    if (owner === null || owner === this.o.me) return false;
+    this.send(owner, { v: 1, from: this.o.me, kind: 'remove', sessionId, linkId, by, name: name.slice(0, 200) });
+    return true;
+  }
+
+  /** A home act held by `owner`: asks for it (a page of its specialist is here). */
+  want(owner: string, sessionId: string): void {
+    this.send(owner, { v: 1, from: this.o.me, kind: 'want', sessionId });
+  }
+
+  /** The home act's lease was handed to `to`: tells it, so it takes the act from the store at once. */
+  give(to: string, sessionId: string): void {
+    this.send(to, { v: 1, from: this.o.me, kind: 'given', sessionId });
+  }
+
+  /**
+   * The act is held by `owner` now (this instance handed it over): the sockets here placed with
+   * another instance (this one) are closed at once (1012), not at the next tick; their pages connect again.
+   */
+  actMoved(sessionId: string, owner: string): void {
+    for (const h of [...this.hosted.values()])
+      if (h.arrival.sessionId === sessionId && h.owner !== undefined && h.owner !== owner && !h.gone)
+        h.socket.close(MOVED_CODE, 'the act moved to another cloud instance: connect again');
   }
 
   // ── serving side ──
@@ -372,8 +423,19 @@ export class ParticipantRelay {
         return;
       }
       case 'remove':
-        this.o.removeGuest(m.sessionId, m.linkId, m.by);
+        this.o.removeGuest(m.sessionId, m.linkId, m.by, m.name);
         return;
+      case 'want':
+      case 'given': {
+        const { from, sessionId, kind } = m;
+        void (kind === 'want' ? this.o.wanted(sessionId, from) : this.o.given(sessionId, from)).then(
+          (why) => {
+            if (why !== null) this.refuse(why, { from, sessionId, kind });
+          },
+          (e: unknown) => this.o.logger.warn({ err: e, from, sessionId, kind }, 'teleconsult: a home act could not be handed over'),
+        );
+        return;
+      }
       case 'to':
       case 'close': {
         const h = this.hosted.get(m.pid);

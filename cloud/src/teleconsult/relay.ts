@@ -210,6 +210,10 @@ export class TeleconsultRelay {
   private readonly homeIds = new Set<string>();
   /** Open rows found to be cart acts: not looked up again at every lease tick. */
   private readonly cartIds = new Set<string>();
+  /** Open home acts another instance holds (read at each lease tick): asked for when a page of their specialist is here. */
+  private remoteHome = new Map<string, { owner: string; rec: TeleconsultationRecord }>();
+  /** No instances' channel (SQLite): one instance, so a lease not lapsed held by another id is a former run of this one. */
+  private readonly single: boolean;
 
   private constructor(
     private readonly client: MqttClient,
@@ -218,6 +222,7 @@ export class TeleconsultRelay {
   ) {
     this.once = new OnceLogger(opts.logger);
     this.now = opts.now ?? (() => new Date());
+    this.single = channel === undefined;
     this.leases = new ActLeases({
       store: opts.store.actLeases,
       leaseSeconds: opts.config.leaseSeconds,
@@ -249,7 +254,9 @@ export class TeleconsultRelay {
       ended: (sessionId, status) => {
         this.participants.endAct(sessionId, status);
         void this.unit.actEnded(sessionId, status);
+        this.write(() => this.leases.release([sessionId]));
       },
+      claim: (sessionId) => this.claimHome(sessionId),
       graceSeconds: opts.config.rejoinGraceSeconds,
       waitingMinutes: opts.config.waitingTimeoutMinutes,
       ...(opts.onActChange ? { onActChange: opts.onActChange } : {}),
@@ -304,10 +311,12 @@ export class TeleconsultRelay {
       holder: (sessionId) => this.leases.holder(sessionId),
       refuses: (a) => this.refusesRelayed(a),
       fromParticipant: (id, data, reply) => this.fromParticipant(id, data, reply),
-      removeGuest: (sessionId, linkId, by) => {
+      removeGuest: (sessionId, linkId, by, name) => {
         const who = opts.directory.get(by);
-        if (who) void this.removeGuest(sessionId, linkId, who);
+        if (who) void this.removeGuest(sessionId, linkId, who, name ?? '?');
       },
+      wanted: (sessionId, from) => this.homeWanted(sessionId, from),
+      given: (sessionId, from) => this.homeGiven(sessionId, from),
       logger: opts.logger,
       now: this.now,
     });
@@ -442,6 +451,8 @@ export class TeleconsultRelay {
     this.stopped = true;
     clearInterval(this.vitalsTimer);
     clearInterval(this.leaseTimer);
+    // Home acts are left as they are in the store (as a crash leaves them) for another instance or the next start.
+    const homes = this.homeActs.ids();
     this.homeActs.stop();
     await this.unit.stop();
     await this.leaseTick;
@@ -450,7 +461,7 @@ export class TeleconsultRelay {
     for (const l of [...this.live.values()]) this.leaveForRejoin(l);
     await this.writes;
     // Another instance takes them at its next look instead of waiting for the leases to lapse.
-    await this.leases.release([...this.live.keys()]).catch((e: unknown) => {
+    await this.leases.release([...this.live.keys(), ...homes]).catch((e: unknown) => {
       this.counters.storeErrors++;
       this.opts.logger.error({ err: e }, 'teleconsult: the acts’ leases could not be released; they lapse');
     });
@@ -1128,21 +1139,124 @@ export class TeleconsultRelay {
 
   /**
    * The specialist removed a guest (DELETE …/guests/:id, the link `linkId`): each of their open
-   * sockets leaves the act's room (their media stop at once), is told by whom and is closed.
-   * Returns how many were connected.
+   * sockets leaves the act's room (their media stop at once), is told by whom and is closed, and the
+   * audit line `guest-removed` says how many were. Returns that number, or 'relayed' when the act is
+   * held by another instance (its owner does all this, the line included).
    */
-  async removeGuest(sessionId: string, linkId: string, by: Specialist): Promise<number> {
-    // The act held by another instance: its room is there (their socket may be here or anywhere).
-    await this.relayed.removeElsewhere(sessionId, linkId, by.id).catch((e: unknown) => {
+  async removeGuest(sessionId: string, linkId: string, by: Specialist, name: string): Promise<number | 'relayed'> {
+    // The act held by another instance: its room is there (their socket may be here or anywhere); it
+    // closes them and writes the audit line, with its count.
+    const relayed = await this.relayed.removeElsewhere(sessionId, linkId, by.id, name).catch((e: unknown) => {
       this.opts.logger.warn({ err: e, sessionId }, 'teleconsult: the act’s holder could not be told of a guest’s removal');
+      return false;
     });
+    if (relayed) return 'relayed';
     const connected = this.participants.of(sessionId).filter((e) => e.role === 'guest' && e.linkId === linkId);
     for (const e of connected) {
       await this.unit.guestGone(e.id, 'removed', by);
       e.send({ type: 'removed', by: by.name });
       e.close('removed by the specialist');
     }
+    const act = this.live.get(sessionId)?.rec ?? this.homeActs.record(sessionId) ?? (await this.opts.store.getTeleconsultation(sessionId));
+    this.audit({
+      actor: by.id,
+      actorRole: by.role,
+      action: 'guest-removed',
+      sessionId,
+      ...(act ? { gatewayId: act.gatewayId, patientId: act.patientId } : {}),
+      detail: `${name} (link ${linkId.slice(0, 12)}…; ${connected.length} connection(s) closed)`.slice(0, 512),
+    });
     return connected.length;
+  }
+
+  // ── home acts on several instances (docs/teleconsultation.md, « Several cloud instances ») ──
+
+  /**
+   * Takes a home act's lease as its patient enters the waiting room here. One instance (SQLite): a
+   * lease held by another id is a former run's (not lapsed yet after a crash), taken over at once. A
+   * store that fails is not a reason to leave the patient unfollowed: the act is followed here.
+   */
+  private async claimHome(sessionId: string): Promise<boolean> {
+    try {
+      return await (this.single ? this.leases.handOver(sessionId) : this.leases.take(sessionId));
+    } catch (e) {
+      this.counters.storeErrors++;
+      this.opts.logger.error({ err: e, sessionId }, 'teleconsult: a home act’s lease could not be taken; this instance follows it');
+      return true;
+    }
+  }
+
+  /** A home act taken back from the store (restart, take-over, hand-over): its timers rebuilt, audited, its presence read. */
+  private restoreHome(rec: TeleconsultationRecord, how: 'restart' | 'take-over' | 'hand-over'): void {
+    if (this.homeActs.has(rec.sessionId) || this.stopped) return;
+    this.remoteHome.delete(rec.sessionId);
+    this.homeActs.restore(rec);
+    const from = how === 'restart' ? 'the restart' : how === 'take-over' ? 'its instance’s lease lapsed' : 'the hand-over';
+    this.audit({
+      actor: 'cloud',
+      actorRole: 'system',
+      action: how === 'hand-over' ? how : 'restart',
+      sessionId: rec.sessionId,
+      gatewayId: rec.gatewayId,
+      patientId: rec.patientId,
+      detail: `home act restored ${rec.status} after ${from}; its participants are placed again here`,
+    });
+    this.homeActs.presenceChanged(rec.sessionId);
+  }
+
+  /** Another instance took this home act (a hand-over, or this one was cut off too long): its sockets here are placed again there. */
+  private letGoHome(sessionId: string): void {
+    this.homeActs.letGo(sessionId);
+    this.opts.logger.info({ sessionId }, 'teleconsult: home act taken over by another instance');
+  }
+
+  /** Whether a page here is the one a home act waits for: its joined specialist, else its named one, else any who may see its kit. */
+  private pageFor(rec: Pick<TeleconsultationRecord, 'status' | 'specialistId' | 'requestedSpecialistId' | 'gatewayId'>): boolean {
+    const who = rec.status === 'in-progress' ? rec.specialistId : rec.requestedSpecialistId;
+    return [...this.peers].some((p) =>
+      who !== null ? p.specialist.id === who : this.opts.directory.maySee(p.specialist.id, rec.gatewayId),
+    );
+  }
+
+  /** The home acts other instances hold whose specialist has a page here: asked for (homeWanted on their owner). */
+  private wantHomeActs(): void {
+    if (this.single || this.stopped) return;
+    for (const [sid, { owner, rec }] of this.remoteHome) if (this.pageFor(rec)) this.relayed.want(owner, sid);
+  }
+
+  /**
+   * Another instance has a page of this home act's specialist: with none here, the act's lease goes
+   * there (from the lease as read), the act is let go here, the sockets placed here are closed (1012)
+   * to be placed again with the new owner, and it is told to take the act at once. With a page here
+   * too, the act stays (no ping-pong between two pages of one specialist).
+   */
+  private async homeWanted(sessionId: string, from: string): Promise<string | null> {
+    const rec = this.homeActs.record(sessionId);
+    if (!rec) return 'a home act not followed here asked for';
+    if (this.pageFor(rec)) return null;
+    // The act's last changes in the store before the other instance reads it.
+    await this.writes;
+    if (!this.homeActs.has(sessionId) || !(await this.leases.give(sessionId, from))) return 'a home act asked for is no longer held here';
+    this.homeActs.letGo(sessionId);
+    this.opts.logger.info({ sessionId, to: from }, 'teleconsult: home act handed over to the instance with its specialist’s page');
+    this.relayed.actMoved(sessionId, from);
+    this.relayed.give(from, sessionId);
+    return null;
+  }
+
+  /** A former owner says it handed this home act here: taken from the store at once if its lease is this instance's. */
+  private async homeGiven(sessionId: string, from: string): Promise<string | null> {
+    if (this.homeActs.has(sessionId)) return null;
+    if ((await this.leases.holder(sessionId)) !== this.leases.instanceId) return 'a home act given but whose lease is not held here';
+    const rec = await this.opts.store.getTeleconsultation(sessionId);
+    if (!rec || (rec.status !== 'waiting' && rec.status !== 'in-progress')) return 'a home act given that is not open';
+    if ((await this.opts.store.appointmentOfSession(sessionId))?.id !== sessionId) return 'a home act given that is not a home act';
+    this.homeIds.add(sessionId);
+    this.opts.logger.info({ sessionId, from }, 'teleconsult: home act handed over here');
+    this.restoreHome(rec, 'hand-over');
+    // Its sockets here relayed to the former owner are placed again now, not at the next tick.
+    this.relayed.actMoved(sessionId, this.leases.instanceId);
+    return null;
   }
 
   /**
@@ -1160,6 +1274,13 @@ export class TeleconsultRelay {
 
   /** Why a participant relayed from another instance is not taken here (null: taken). */
   private refusesRelayed(a: HostedArrival): string | null {
+    const home = this.homeActs.record(a.sessionId);
+    if (home) {
+      // A home act held here: its patient (the identity checked where the socket is) or, once it is in progress, its guests.
+      if (home.gatewayId !== a.gatewayId || home.patientId !== a.patientId) return 'not this act’s cart or patient';
+      if (a.role === 'guest' && home.status !== 'in-progress') return `the act is ${home.status}`;
+      return null;
+    }
     const l = this.live.get(a.sessionId);
     if (!l) return 'the act is not held here';
     if (a.role !== 'guest') return 'only guests of a cart’s act are relayed';
@@ -1332,18 +1453,33 @@ export class TeleconsultRelay {
     for (const rec of open) {
       const sid = rec.sessionId;
       if (this.live.has(sid) || this.calling.has(sid) || this.homeIds.has(sid) || this.cartIds.has(sid)) continue;
-      if ((await store.appointmentOfSession(sid))?.id === sid) {
-        this.homeIds.add(sid);
-        if (how === 'restart') this.homeActs.restore(rec);
-      } else this.cartIds.add(sid);
+      if ((await store.appointmentOfSession(sid))?.id === sid) this.homeIds.add(sid);
+      else this.cartIds.add(sid);
     }
     const states = await store.openRelayStates();
     const leases = await this.leases.list();
     const held = new Map(leases.map((l) => [l.sessionId, l]));
     const remote = new Map<string, Live>();
+    const remoteHome = new Map<string, { owner: string; rec: TeleconsultationRecord }>();
     for (const rec of open) {
       const sid = rec.sessionId;
-      if (this.live.has(sid) || this.calling.has(sid) || this.stopped || this.homeIds.has(sid)) continue;
+      if (this.homeIds.has(sid)) {
+        // A home act: one owner too (its participants move it, home-acts.ts), taken back as a cart's act is.
+        if (this.homeActs.has(sid) || this.stopped) continue;
+        const lease = held.get(sid);
+        if (lease !== undefined && !lease.mine && !lease.lapsed && !(how === 'restart' && this.single)) {
+          remoteHome.set(sid, { owner: lease.owner, rec });
+          continue;
+        }
+        // One instance (SQLite) at its start: a lease not lapsed is its former run's, taken at once as before.
+        if (await (how === 'restart' && this.single ? this.leases.handOver(sid) : this.leases.take(sid))) this.restoreHome(rec, how);
+        else {
+          const now = await this.leases.holder(sid);
+          if (now !== null && now !== this.leases.instanceId) remoteHome.set(sid, { owner: now, rec });
+        }
+        continue;
+      }
+      if (this.live.has(sid) || this.calling.has(sid) || this.stopped) continue;
       const lease = held.get(sid);
       const elsewhere = lease !== undefined && !lease.mine && !lease.lapsed;
       if (elsewhere || !(await this.leases.take(sid))) {
@@ -1353,6 +1489,7 @@ export class TeleconsultRelay {
       this.restoreOne(rec, states.get(sid), how);
     }
     this.foreign = new Set([...leases.filter((l) => !l.mine).map((l) => l.sessionId), ...remote.keys()]);
+    this.remoteHome = remoteHome;
     const before = JSON.stringify([...this.remote.values()].map((l) => [l.rec.sessionId, l.rec.status, l.link, l.rec.specialistId]));
     this.remote = remote;
     const after = JSON.stringify([...remote.values()].map((l) => [l.rec.sessionId, l.rec.status, l.link, l.rec.specialistId]));
@@ -1377,8 +1514,11 @@ export class TeleconsultRelay {
     this.leaseTick ??= (async () => {
       try {
         if (this.stopped) return;
-        for (const sid of await this.leases.renew([...this.live.keys()])) this.letGo(sid);
+        for (const sid of await this.leases.renew([...this.live.keys(), ...this.homeActs.ids()]))
+          if (this.homeActs.has(sid)) this.letGoHome(sid);
+          else this.letGo(sid);
         await this.scan('take-over');
+        this.wantHomeActs();
         if (this.relayed.busy()) this.relayed.tick(await this.leases.list(), this.leases.everyMs);
       } catch (e) {
         this.counters.storeErrors++;

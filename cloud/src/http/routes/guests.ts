@@ -214,18 +214,11 @@ export function registerGuestRoutes(app: FastifyInstance, deps: HttpDeps, tc: No
         return fail(reply, 404, 'Not Found', `no guest ${req.params.id.slice(0, 12)}… in this teleconsultation`);
       const removed = (await store.revokeActLink(link.tokenSha256, now())) ?? link;
       // Connected now: out of the act's room and off their socket at once, not at their next reconnection.
-      const closed = await tc.relay.removeGuest(rec.sessionId, link.tokenSha256, s);
+      // The audit line `guest-removed` (with how many connections were closed) is written by the instance
+      // holding the act's room: this one, or the act's owner the removal is passed to.
+      await tc.relay.removeGuest(rec.sessionId, link.tokenSha256, s, link.guestName ?? '?');
       // An invitation not sent yet is withdrawn.
       await store.cancelOutbox(guestTopic(link.tokenSha256), now());
-      tc.relay.recordAudit({
-        actor: s.id,
-        actorRole: s.role,
-        action: 'guest-removed',
-        sessionId: rec.sessionId,
-        gatewayId: rec.gatewayId,
-        patientId: rec.patientId,
-        detail: `${link.guestName ?? '?'} (link ${link.tokenSha256.slice(0, 12)}…; ${closed} connection(s) closed)`.slice(0, 512),
-      });
       return reply.header('cache-control', 'no-store').send({ guest: view(removed) });
     },
   );
