@@ -245,19 +245,20 @@ describe('consent (CSP R.6316-2)', () => {
       teleconsultations: { sessionId: string; consent: unknown }[];
     };
     expect(api.teleconsultations.find((t) => t.sessionId === sid)?.consent).toEqual(consent);
+    // The act ends by this file's 0.6 s waiting timeout (an update of the row), which keeps the consent. Ended so rather
+    // than by a cancel: on a loaded machine the timeout may come first, and the test would wait for a « cancelled » never sent.
+    await cart.status(sid, 'not-done');
+    await c.cloud.teleconsult.relay.flush();
+    expect((await c.cloud.store.getTeleconsultation(sid))?.consent).toEqual(consent);
     const trail = await c.cloud.store.listAudit({ sessionId: sid });
-    expect(trail.map((e) => [e.action, e.detail])).toEqual([
+    expect(trail.slice(0, 2).map((e) => [e.action, e.detail])).toEqual([
       ['call', null],
       [
         'consent',
         'written consent by representative Mme Claire Martin (fille, personne de confiance), collected 2026-11-23T13:02:00.000Z by ide-dupont',
       ],
     ]);
-    await cart.send({ v: 1, type: 'call-cancel', sessionId: sid });
-    await cart.status(sid, 'cancelled');
-    await c.cloud.teleconsult.relay.flush();
-    // The cancel (an update of the row) keeps the consent.
-    expect((await c.cloud.store.getTeleconsultation(sid))?.consent).toEqual(consent);
+    expect(trail.filter((e) => e.action === 'consent')).toHaveLength(1);
     await page.close();
   });
 
