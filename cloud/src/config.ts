@@ -121,7 +121,7 @@ export const CloudConfig = Type.Object(
         ],
         {
           description:
-            'embedded broker: admit a reconnecting gateway only while fewer uplink batches than the bound await the ingest’s ack (default { maxInFlight: 4000, minInFlight: 1000, targetAckMs: 12000 }: 12 s of the measured ack rate; without targetAckMs, maxInFlight fixed; false: no such bound)',
+            'embedded broker: admit a reconnecting gateway only while fewer uplink batches than the bound await the ingest’s ack (default { maxInFlight: 4000, minInFlight: 250, targetAckMs: 12000 }: 12 s of the measured ack rate; without targetAckMs, maxInFlight fixed; false: no such bound)',
         },
       ),
     ),

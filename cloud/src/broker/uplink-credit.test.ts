@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { creditLimit, RATE_WINDOW_MS, UplinkCredit } from './uplink-credit.js';
+import { creditLimit, DEFAULT_UPLINK_CREDIT, RATE_WINDOW_MS, UplinkCredit } from './uplink-credit.js';
 
 type Op = { kind: 'received' } | { kind: 'acked' } | { kind: 'wait'; ms: number };
 
@@ -95,9 +95,14 @@ describe('UplinkCredit', () => {
         },
       ),
     );
-    // The defaults' arithmetic: 90 acks a second (the loaded 10,000 storm) → 1,080 in flight, ~12 s of wait.
-    expect(creditLimit(90, { minInFlight: 1000, maxInFlight: 4000, targetAckMs: 12_000 })).toBe(1080);
-    expect(creditLimit(0, { minInFlight: 1000, maxInFlight: 4000, targetAckMs: 12_000 })).toBe(1000);
+    // The defaults' arithmetic: 90 acks a second (a loaded 10,000 storm) → 1,080 in flight, ~12 s of wait;
+    // 34 a second (a starved one) → 408, not the old floor of 1,000; none yet → the floor.
+    const d = {
+      ...DEFAULT_UPLINK_CREDIT,
+      minInFlight: DEFAULT_UPLINK_CREDIT.minInFlight ?? 0,
+      targetAckMs: DEFAULT_UPLINK_CREDIT.targetAckMs ?? 0,
+    };
+    expect([creditLimit(90, d), creditLimit(34, d), creditLimit(0, d), creditLimit(1000, d)]).toEqual([1080, 408, 250, 4000]);
   });
 
   it('with targetAckMs, admits at the floor before any ack, widens as acks come fast, narrows again when they slow', () => {

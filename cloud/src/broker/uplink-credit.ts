@@ -50,14 +50,15 @@ export function creditLimit(acksPerS: number, o: { minInFlight: number; maxInFli
 }
 
 /**
- * 12 s of the measured ack rate, from 1,000 to 4,000 batches: under the gateways' 30 s ack timeout
- * with the store's queues ahead (a fixed 2,000 at ~90 acks a second gave p99 32 s), and the
- * 1,000-gateway storm's first 1,000 batches admitted before any ack (docs/region.md, « Admitting at
- * the store's pace » and « The credit from the ack rate »).
+ * 12 s of the measured ack rate, from 250 to 4,000 batches: under the gateways' 30 s ack timeout
+ * with the store's queues ahead (a fixed 2,000 at ~90 acks a second gave p99 32 s). The floor only
+ * starts the count before the first acks: at 1,000 it bound a 10,000 storm on a starved host (34 acks
+ * a second: 1,000 in flight waited ~29 s, p99 57 s, 6,400 readings resent) (docs/region.md, « Where a
+ * gateway's milliseconds go, and the credit from the ack rate »).
  */
 export const DEFAULT_UPLINK_CREDIT: UplinkCreditOptions = {
   maxInFlight: 4000,
-  minInFlight: 1000,
+  minInFlight: 250,
   targetAckMs: 12_000,
   forgetAfterMs: 30_000,
 };
