@@ -51,9 +51,11 @@ export async function benchReconnectStorm({
       'all drained s': r.storm?.drainedSinceRestartS ?? null,
       'failed attempts': r.connectFailures,
       'lost / twice': `${r.lost} / ${r.duplicated}`,
-      'ack p99 s': r.latencyMs.p99 === null ? null : r.latencyMs.p99 / 1000,
+      'ack p50 / p99 / max s': ['p50', 'p99', 'max'].map((k) => (r.latencyMs[k] === null ? '-' : r.latencyMs[k] / 1000)).join(' / '),
       resent: r.resent,
       'cloud CPU %': r.cloud.cpuPercent,
+      'cloud ms / gateway back': r.storm?.reconnectCloudCpuMsPerGateway ?? null,
+      'simulator ms / gateway back': r.storm?.reconnectSimulatorCpuMsPerGateway ?? null,
       'cloud peak MiB': r.cloud.peakRssMiB,
       load: `${load.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
     });

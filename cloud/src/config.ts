@@ -105,13 +105,23 @@ export const CloudConfig = Type.Object(
               forgetAfterMs: Type.Optional(
                 Type.Integer({ minimum: 1, description: 'an uplink never acked stops counting after this (default 30,000)' }),
               ),
+              targetAckMs: Type.Optional(
+                Type.Integer({
+                  minimum: 1,
+                  description:
+                    'follow the store: the bound is the acks per second of the last 10 s × this, between minInFlight and maxInFlight',
+                }),
+              ),
+              minInFlight: Type.Optional(
+                Type.Integer({ minimum: 1, description: 'with targetAckMs: the bound never falls below this (default maxInFlight ÷ 4)' }),
+              ),
             },
             { additionalProperties: false },
           ),
         ],
         {
           description:
-            'embedded broker: admit a reconnecting gateway only while fewer uplink batches than maxInFlight await the ingest’s ack (default { maxInFlight: 2000 }; false: no such bound)',
+            'embedded broker: admit a reconnecting gateway only while fewer uplink batches than the bound await the ingest’s ack (default { maxInFlight: 4000, minInFlight: 250, targetAckMs: 12000 }: 12 s of the measured ack rate; without targetAckMs, maxInFlight fixed; false: no such bound)',
         },
       ),
     ),

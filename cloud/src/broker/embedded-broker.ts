@@ -207,7 +207,13 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     if (now - lastShedLog >= 1000) {
       lastShedLog = now;
       log.warn(
-        { shed: gate?.shedCount(), waiting: gate?.queued(), uplinksInFlight: credit?.inFlight(), connected: sockets.size },
+        {
+          shed: gate?.shedCount(),
+          waiting: gate?.queued(),
+          uplinksInFlight: credit?.inFlight(),
+          uplinkLimit: credit?.limit(),
+          connected: sockets.size,
+        },
         'broker: connection rate exceeded, new connections refused (server unavailable)',
       );
     }

@@ -91,6 +91,32 @@ describe('ingest group commit', () => {
     expect(m.storeCommits).toBe(1);
   });
 
+  it("reads a gateway's attribution once per round: its second batch asks the store only for patients the first did not name", async () => {
+    const real = store.servedPatients.bind(store);
+    const asked: [string, string[]][] = [];
+    store.servedPatients = async (gatewayId, ids) => {
+      asked.push([gatewayId, [...ids]]);
+      return real(gatewayId, ids);
+    };
+    // A wait long enough that the three messages, published together, make one round on a loaded host.
+    const ing = await start({ roundLingerMs: 200 });
+    const [g1] = gws as [TestGateway];
+    const [b1, b2] = batchesOf('cart-1', 2) as [ObservationBatch, ObservationBatch];
+    const b3 = batchOf([reading('pulse', { seq: 3, gatewayId: 'cart-1', patientId: 'p-elsewhere' })], { gatewayId: 'cart-1' });
+    const acks = Promise.all([g1.ackFor(b1.batchId), g1.ackFor(b2.batchId), g1.ackFor(b3.batchId)]);
+    await Promise.all([b1, b2, b3].map((b) => g1.publishRaw('spot', encodePayload(b))));
+    const [a1, a2, a3] = await acks;
+    expect(ing.metrics().storeCommits).toBe(1);
+    expect(asked).toEqual([
+      ['cart-1', ['p-001']],
+      ['cart-1', ['p-elsewhere']],
+    ]);
+    expect([a1?.stored, a2?.stored, a3?.stored]).toEqual([[[1, 1]], [[2, 2]], []]);
+    // Still refused, from what the round read: the patient the configuration gives this gateway is the only one served.
+    expect(a3?.rejected).toEqual([{ seq: 3, reason: expect.stringMatching(/^patient-not-served: /) }]);
+    expect(await store.countObservations({})).toBe(2);
+  });
+
   it('stores a round the store refuses whole message by message: the good batches are acked, the bad one is not', async () => {
     const real = store.storeIntake.bind(store);
     let calls = 0;

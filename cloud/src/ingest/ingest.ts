@@ -95,9 +95,14 @@ interface PreparedRound {
   /** The last status of each gateway, in arrival order. */
   statuses: Map<string, GatewayStatus>;
   uplinks: Uplink[];
+  /**
+   * Who serves whom as read for this round, by gateway then local patient id (null: not served):
+   * a gateway's second batch in the round asks the store only for patients its first did not name.
+   */
+  served: Map<string, Map<string, string | null>>;
 }
 
-const emptyPrepared = (): PreparedRound => ({ statuses: new Map(), uplinks: [] });
+const emptyPrepared = (): PreparedRound => ({ statuses: new Map(), uplinks: [], served: new Map() });
 
 const EMPTY_RESULT: StoreBatchResult = { storedSeqs: [], duplicates: 0, rejected: [], inserted: [] };
 
@@ -299,7 +304,7 @@ class MqttIngest implements Ingest {
     for (const m of messages) {
       const parsed = parseTopic(m.topic);
       if (parsed?.kind === 'uplink') {
-        const u = await this.prepareUplink(m.topic, parsed.gatewayId, parsed.lane, m.payload);
+        const u = await this.prepareUplink(m.topic, parsed.gatewayId, parsed.lane, m.payload, into.served);
         if (u) into.uplinks.push(u);
       } else if (parsed?.kind === 'status') {
         const st = this.checkStatus(m.topic, parsed.gatewayId, m.payload);
@@ -409,7 +414,13 @@ class MqttIngest implements Ingest {
   }
 
   /** A batch checked and split by who serves its patients; null when the whole message is refused. */
-  private async prepareUplink(topic: string, gatewayId: string, lane: Lane, payload: Buffer): Promise<Uplink | null> {
+  private async prepareUplink(
+    topic: string,
+    gatewayId: string,
+    lane: Lane,
+    payload: Buffer,
+    roundServed: Map<string, Map<string, string | null>>,
+  ): Promise<Uplink | null> {
     this.counters.batchesReceived++;
     const checked = checkUplink(payload, { gatewayId, lane }, this.maxBytes);
     if (!checked.ok) {
@@ -426,7 +437,12 @@ class MqttIngest implements Ingest {
       this.once.warn(gatewayId, 'invalid-reading', { topic, error: `seq ${r.seq}: ${r.reason}` }, 'rejected a reading');
     }
     try {
-      const attributed = await this.attribute(gatewayId, batch);
+      let known = roundServed.get(gatewayId);
+      if (!known) {
+        known = new Map();
+        roundServed.set(gatewayId, known);
+      }
+      const attributed = await this.attribute(gatewayId, batch, known);
       return { gatewayId, batch, invalid: checked.rejected, served: attributed.served, notServed: attributed.refused };
     } catch (e) {
       // Nothing acked: the gateway keeps the batch and resends it.
@@ -482,17 +498,26 @@ class MqttIngest implements Ingest {
    * which the configuration maps, for this gateway, to the cloud's patient id; the reading is stored
    * under that id (the mapping stays in patient_gateways: the wire format has no second id). Readings
    * of local ids not assigned to this gateway are refused (named in the ack, audited once per gateway
-   * and local id) and never create nor link a patient, whatever the reading claims.
+   * and local id) and never create nor link a patient, whatever the reading claims. `known`: what
+   * this round already read for this gateway (filled here), so the store is asked once per gateway,
+   * local id and round (docs/region.md, « Where a gateway's milliseconds go »).
    */
-  private async attribute(gatewayId: string, batch: ObservationBatch): Promise<{ served: ObservationBatch; refused: RejectedReading[] }> {
-    const ids = [...new Set(batch.observations.map((o) => o.patient.id))];
-    const served = await this.withRetry(() => this.opts.store.servedPatients(gatewayId, ids));
+  private async attribute(
+    gatewayId: string,
+    batch: ObservationBatch,
+    known: Map<string, string | null>,
+  ): Promise<{ served: ObservationBatch; refused: RejectedReading[] }> {
+    const ids = [...new Set(batch.observations.map((o) => o.patient.id))].filter((id) => !known.has(id));
+    if (ids.length > 0) {
+      const read = await this.withRetry(() => this.opts.store.servedPatients(gatewayId, ids));
+      for (const id of ids) known.set(id, read.get(id) ?? null);
+    }
     const refused: RejectedReading[] = [];
     const firstSeq = new Map<string, number>();
     const kept: Observation[] = [];
     for (const o of batch.observations) {
-      const patientId = served.get(o.patient.id);
-      if (patientId !== undefined) {
+      const patientId = known.get(o.patient.id);
+      if (patientId !== undefined && patientId !== null) {
         // A new object: the store writes exactly what it is given, the validated reading under the cloud's id.
         kept.push(patientId === o.patient.id ? o : { ...o, patient: { ...o.patient, id: patientId } });
         continue;

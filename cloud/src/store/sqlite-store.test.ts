@@ -15,6 +15,7 @@ import { outboxStoreSuite } from './outbox-suite.js';
 import { reportStoreSuite } from './report-suite.js';
 import type { UnreadableRow } from './row-decoder.js';
 import { siteStoreSuite } from './site-suite.js';
+import { CACHE_KIB, openSqliteFile } from './sqlite-file.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
 import { SqliteStore } from './sqlite-store.js';
 import { cloudStoreSuite, oneDatabasePerTest, type StoreHarness } from './store-suite.js';
@@ -71,6 +72,16 @@ describe('SqliteStore file', () => {
     expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(raw.prepare('SELECT version FROM schema_migrations').pluck().all()).toEqual(MIGRATIONS.map((m) => m.version));
     raw.close();
+  });
+
+  it("opens every connection durable (WAL, synchronous FULL) with a page cache of CACHE_KIB, not SQLite's 2 MiB", () => {
+    dir = mkdtempSync(join(tmpdir(), 'telecart-cloud-store-'));
+    const db = openSqliteFile(join(dir, 'cloud.db'));
+    expect(db.pragma('cache_size', { simple: true })).toBe(-CACHE_KIB);
+    expect(CACHE_KIB).toBe(64 * 1024);
+    // 2 = FULL: a BatchAck promises the readings survive a power cut.
+    expect([db.pragma('journal_mode', { simple: true }), db.pragma('synchronous', { simple: true })]).toEqual(['wal', 2]);
+    db.close();
   });
 
   it('skips a stored row that is not even JSON, and reports it once to the listener', async () => {
