@@ -6,7 +6,8 @@
  * peer id) replaces the peer, and candidates of another peer are dropped. The specialist's face and
  * voice play in #call-video; the two big buttons mute the microphone and turn the camera off (told to
  * the specialist), and what the specialist turned off is said above the video. While the act's room
- * carries the patient to the specialist (`hold(true)`, guest-room.ts: its peer connection connected),
+ * carries the patient to the specialist (`hold(true)`, guest-room.ts: its peer connection and the
+ * specialist's both up),
  * this peer sends nothing and still plays the specialist: the patient's uplink carries the
  * conversation once (docs/conversation.md, « The cart's conversation goes up once »).
  */
