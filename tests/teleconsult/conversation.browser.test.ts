@@ -79,7 +79,7 @@ describe.skipIf(skipReason !== null || inside)('the conversation both ways (re-r
     } finally {
       await ns.destroy();
     }
-  }, 420_000);
+  }, 480_000);
 });
 
 export interface ConvoStats {
@@ -448,7 +448,7 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
     // The guests gone, the cart's room goes on empty; its direct conversation with the specialist too.
     await expect.poll(() => nurse.locator('#convo-guests figure:not([hidden])').count(), { timeout: 20_000 }).toBe(0);
     // 173 s at load 15 with the cart through the unit: the frames counted come at 2–8 per second there.
-  }, 260_000);
+  }, 300_000);
 
   it('the nurse mutes: the specialist’s tile of the cart says « micro coupé » and the cart’s voice energy stops growing', async () => {
     // The guests left; the act's room stays until the act ends, and carries the cart's conversation to the specialist.

@@ -47,6 +47,9 @@ let local: Promise<LocalMedia> | null = null;
 let opened: LocalMedia | null = null;
 /** The room members this page receives through the room (unit-room.ts): the patient's tile there replaces #home-call-video. */
 let inRoom: ReadonlySet<string> = new Set();
+/** The patient's voice arrives on the direct peer (their page does not hold it): #home-call-video plays (conversation.ts). */
+let directFlowing = false;
+let directPackets = 0;
 let note = '';
 
 function post(c: HomeCall, signal: ConvoSignal): void {
@@ -183,7 +186,7 @@ export function renderHomeCall(): void {
   const w = t();
   byId('home-call').hidden = call === null;
   byId('home-call-who').textContent = call ? (participantName(call.sessionId, call.participantId) ?? '') : '';
-  const viaRoom = call !== null && inRoom.has(call.participantId);
+  const viaRoom = call !== null && inRoom.has(call.participantId) && !directFlowing;
   byId('home-call').dataset.via = viaRoom ? 'room' : 'direct';
   const v = byId<HTMLVideoElement>('home-call-video');
   v.hidden = viaRoom;
@@ -198,7 +201,21 @@ export function renderHomeCall(): void {
   byId('home-call-note').textContent = note || (opened && !opened.audio ? w.convoNoMedia : '');
 }
 
+/** Each half second: whether the patient's audio packets arrive on the direct peer. */
+async function watchDirect(): Promise<void> {
+  let n = 0;
+  (await call?.peer?.pc.getStats())?.forEach((x: Record<string, unknown>) => {
+    if (x.type === 'inbound-rtp' && x.kind === 'audio') n += Number(x.packetsReceived ?? 0);
+  });
+  const flowing = n > directPackets;
+  directPackets = n;
+  if (flowing === directFlowing) return;
+  directFlowing = flowing;
+  renderHomeCall();
+}
+
 export function initHomeCall(): void {
+  setInterval(() => void watchDirect().catch(() => undefined), 500);
   onRoomCarries((members) => {
     inRoom = members;
     renderHomeCall();
