@@ -362,39 +362,49 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
         ['guest 1', g1.page],
         ['guest 2', g2.page],
       ] as const;
-      const before = await Promise.all(parties.map(([, page]) => unitStats(page)));
-      const cartUp0 = await uplinkBytes(nurse);
-      const directFrames0 = (await convoStats(specialist)).framesDecoded;
-      const load0 = loadavg()[0] ?? 0;
-      const cpu0 = process.cpuUsage();
-      const unit0 = cloud.teleconsult.relay.unit.rooms.stats(sid);
-      const t0 = performance.now();
-      await receives(specialist, await tileOf(specialist, '#unit-room-tiles', g1.name), 30, 'the window');
-      const after = await Promise.all(parties.map(([, page]) => unitStats(page)));
-      const cartUp1 = await uplinkBytes(nurse);
-      const wallMs = performance.now() - t0;
-      const kbit = (bytes: number) => ((bytes * 8) / (cartUp1.at - cartUp0.at)).toFixed(0);
-      const cpu = process.cpuUsage(cpu0);
-      const unit1 = cloud.teleconsult.relay.unit.rooms.stats(sid);
-      const up = parties.map(([who], i) => {
-        const [a, b] = [before[i], after[i]];
-        return `${who} ${a && b ? (((b.bytesSent - a.bytesSent) * 8) / (b.at - a.at)).toFixed(0) : '?'} kbit/s`;
-      });
-      const mbit = (x = 0, y = 0) => (((y - x) * 8) / wallMs / 1000).toFixed(2);
-      console.log(
-        `four-party: over ${(wallMs / 1000).toFixed(1)} s (load ${load0.toFixed(1)}–${(loadavg()[0] ?? 0).toFixed(1)}), the cart's uplink (outbound RTP): direct conversation ${kbit(cartUp1.direct - cartUp0.direct)} kbit/s, room ${kbit(cartUp1.room - cartUp0.room)} kbit/s; uplink into the room: ${up.join(', ')}; test process (the cloud with its relay and unit, and the gateway) CPU ${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(1)} % of one core; unit in ${mbit(unit0?.rtpIn.bytes, unit1?.rtpIn.bytes)} Mbit/s, out ${mbit(unit0?.rtpOut.bytes, unit1?.rtpOut.bytes)} Mbit/s; the unit's downlink estimates (none: no loss over 10 % seen) and videos held back: ${Object.entries(
-          unit1?.members ?? {},
-        )
-          .map(
-            ([id, m]) =>
-              `${id.slice(0, 8)} ${m.downlinkEstimate === null ? 'none' : `${(m.downlinkEstimate / 1000).toFixed(0)} kbit/s`} ${m.videoPausedFrom.length}`,
+      for (let attempt = 1; ; attempt++) {
+        const before = await Promise.all(parties.map(([, page]) => unitStats(page)));
+        const cartUp0 = await uplinkBytes(nurse);
+        const directFrames0 = (await convoStats(specialist)).framesDecoded;
+        const load0 = loadavg()[0] ?? 0;
+        const cpu0 = process.cpuUsage();
+        const unit0 = cloud.teleconsult.relay.unit.rooms.stats(sid);
+        const t0 = performance.now();
+        await receives(specialist, await tileOf(specialist, '#unit-room-tiles', g1.name), 30, 'the window');
+        const after = await Promise.all(parties.map(([, page]) => unitStats(page)));
+        const cartUp1 = await uplinkBytes(nurse);
+        const wallMs = performance.now() - t0;
+        const kbit = (bytes: number) => ((bytes * 8) / (cartUp1.at - cartUp0.at)).toFixed(0);
+        const cpu = process.cpuUsage(cpu0);
+        const unit1 = cloud.teleconsult.relay.unit.rooms.stats(sid);
+        const up = parties.map(([who], i) => {
+          const [a, b] = [before[i], after[i]];
+          return `${who} ${a && b ? (((b.bytesSent - a.bytesSent) * 8) / (b.at - a.at)).toFixed(0) : '?'} kbit/s`;
+        });
+        const mbit = (x = 0, y = 0) => (((y - x) * 8) / wallMs / 1000).toFixed(2);
+        console.log(
+          `four-party: over ${(wallMs / 1000).toFixed(1)} s (load ${load0.toFixed(1)}–${(loadavg()[0] ?? 0).toFixed(1)}), the cart's uplink (outbound RTP): direct conversation ${kbit(cartUp1.direct - cartUp0.direct)} kbit/s, room ${kbit(cartUp1.room - cartUp0.room)} kbit/s; uplink into the room: ${up.join(', ')}; test process (the cloud with its relay and unit, and the gateway) CPU ${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(1)} % of one core; unit in ${mbit(unit0?.rtpIn.bytes, unit1?.rtpIn.bytes)} Mbit/s, out ${mbit(unit0?.rtpOut.bytes, unit1?.rtpOut.bytes)} Mbit/s; the unit's downlink estimates (none: no loss over 10 % seen) and videos held back: ${Object.entries(
+            unit1?.members ?? {},
           )
-          .join(', ')}; videos held back so far: ${unit1?.dropped.videoPaused ?? 0} packets`,
-      );
-      // The cart's direct peer sent nothing over the window, its room peer did; the specialist decoded no direct frame of the cart.
-      expect(cartUp1.direct - cartUp0.direct).toBe(0);
-      expect(cartUp1.room - cartUp0.room).toBeGreaterThan(0);
-      expect((await convoStats(specialist)).framesDecoded).toBe(directFrames0);
+            .map(
+              ([id, m]) =>
+                `${id.slice(0, 8)} ${m.downlinkEstimate === null ? 'none' : `${(m.downlinkEstimate / 1000).toFixed(0)} kbit/s`} ${m.videoPausedFrom.length}`,
+            )
+            .join(', ')}; videos held back so far: ${unit1?.dropped.videoPaused ?? 0} packets`,
+        );
+        // A room peer replaced during the window (a page's PeerWatch under load: its counters start again) is no steady
+        // state: the cart rightly sends on its direct peer while the specialist's is being replaced. Measured again then.
+        const replaced = after.some((b, i) => (b?.bytesSent ?? 0) < (before[i]?.bytesSent ?? 0)) || cartUp1.room < cartUp0.room;
+        if (replaced && attempt < 3) {
+          console.log(`four-party: a room peer was replaced during window ${attempt}; measured again`);
+          continue;
+        }
+        // The cart's direct peer sent nothing over the window, its room peer did; the specialist decoded no direct frame of the cart.
+        expect(cartUp1.direct - cartUp0.direct).toBe(0);
+        expect(cartUp1.room - cartUp0.room).toBeGreaterThan(0);
+        expect((await convoStats(specialist)).framesDecoded).toBe(directFrames0);
+        break;
+      }
 
       // A guest's page speaks for the cart (names it): refused with a reason, written down; the socket stays.
       await g1.page.evaluate(() => {

@@ -17,6 +17,7 @@
  * `lo` (root needed; skipped otherwise, with the reason).
  */
 import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumArgs } from '../support/chromium.js';
@@ -231,6 +232,9 @@ describe.skipIf(skipReason !== null || !inside)('the home act’s conversation, 
         .sort(),
     ).toEqual(['dr-blanc', 'link:patient']);
     expect(lines.filter((e) => e.action === 'connected')).toHaveLength(1);
+    console.log(
+      `home act media up: ${((Date.parse(act.connectedAt ?? '') - Date.parse(act.joinedAt ?? '')) / 1000).toFixed(1)} s after the admission (load ${(loadavg()[0] ?? 0).toFixed(1)}); ${lines.map((e) => `${e.action} ${e.actor} ${e.at}`).join(', ')}`,
+    );
     await grows(specialist, 'framesDecoded', 'the patient’s camera frames at the specialist');
     await grows(specialist, 'audioEnergy', 'the patient’s voice at the specialist');
     await grows(patient, 'framesDecoded', 'the specialist’s camera frames at the patient');
