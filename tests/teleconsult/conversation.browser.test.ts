@@ -313,7 +313,7 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
       expect(pinnedByCart?.videoOrder[0]).toBe(pinnedByCart?.pinned);
       await cartTile.locator('button.slot-pin').click();
       await expect.poll(() => cartTile.getAttribute('data-pinned'), { timeout: 15_000 }).toBe('false');
-      expect(cloud.teleconsult.relay.unit.rooms.stats(sid)?.members.cart?.pinned).toBeNull();
+      await expect.poll(() => cloud.teleconsult.relay.unit.rooms.stats(sid)?.members.cart?.pinned, { timeout: 15_000 }).toBeNull();
       // Each guest decodes the cart, the specialist and the other guest.
       for (const [g, other] of [
         [g1, g2],
