@@ -6,7 +6,8 @@
  *
  *   outer process: createNamespaces() → runIn(ns, argv) re-runs the test inside, → destroy()
  *   inside:        linkToPeer() adds the veth pair; setRate() shapes both directions;
- *                  shapeLoopbackPort() shapes one UDP port's traffic on lo (one participant's path)
+ *                  shapeLoopbackPort() shapes one UDP port's traffic on lo (one participant's path),
+ *                  blockLoopbackPort() drops it (a dead path)
  *   the page:      openSpecialistPage() + DirectSignaling (the agent's signaling straight to the page)
  */
 import { execFile, spawn } from 'node:child_process';
@@ -190,6 +191,26 @@ export async function shapeLoopbackPort(port: number, rate: string): Promise<{ r
 }
 
 /** A Chromium launcher that starts the browser in `ns` (Playwright talks to it over pipes, not the network). */
+/**
+ * Drops every UDP packet to or from `port` on this namespace's `lo` (nftables, input hook: silently, as a
+ * dead path, not an error on send), e.g. one participant's path to the forwarding unit; `remove()` lets
+ * them through again. Needs root inside a namespace of the test's own (nftables is used by netns.ts too).
+ */
+export async function blockLoopbackPort(port: number): Promise<{ remove(): Promise<void> }> {
+  const table = `telecart_block_${port}`;
+  const nft = (script: string) =>
+    new Promise<void>((resolve, reject) => {
+      const child = execFile('nft', ['-f', '-'], (err) => (err ? reject(err) : resolve()));
+      child.stdin?.end(script);
+    });
+  await nft(`table inet ${table} {\n chain in { type filter hook input priority 0; udp sport ${port} drop; udp dport ${port} drop; }\n}\n`);
+  return {
+    async remove() {
+      await nft(`delete table inet ${table}\n`).catch(() => undefined);
+    },
+  };
+}
+
 export function chromiumInNetns(dir: string, ns: string, chromium = '/usr/bin/chromium'): string {
   const path = join(dir, `chromium-${ns}.sh`);
   writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ${chromium} "$@"\n`);

@@ -410,6 +410,28 @@ describe('guests’ media signaling with the forwarding unit', () => {
       return heard > 5 && heardBySpecialist > 5;
     }, 'the cart’s audio at the guest and at the specialist');
 
+    // The specialist's peer with the room is up: the cart is told so (its page holds its direct senders only then;
+    // told `false` first, on its join, before the specialist's peer was there). That peer goes silent (closed without a
+    // word, as a dead path: the unit is ICE-lite and checks nothing itself): the cart is told it is no longer carried
+    // to the specialist, within the unit's 2 s of silence and its 1 s measure; the page's next peer up, told again.
+    const told = () =>
+      cart.down.flatMap((m) => (m.type === 'unit' && m.sessionId === sid && m.signal.kind === 'specialist' ? [m.signal.inRoom] : []));
+    await until(() => told().at(-1) === true, 'the cart told the specialist’s peer with the room is up');
+    expect(told()[0]).toBe(false);
+    const seen = told().length;
+    await dp.pc.close();
+    const lost0 = Date.now();
+    await until(() => told().length > seen, 'the cart told the specialist’s peer is lost');
+    const lostMs = Date.now() - lost0;
+    expect(told().slice(seen)).toEqual([false]);
+    const dp2 = await peer(3);
+    const from = doctor.received.length;
+    doctor.send({ type: 'unit-offer', sessionId: sid, sdp: dp2.offer });
+    const da2 = await doctor.next((m) => m.type === 'unit-answer' && m.sessionId === sid, from);
+    await dp2.pc.setRemoteDescription({ type: 'answer', sdp: String(da2.sdp) });
+    await until(() => told().at(-1) === true, 'the cart told the specialist’s new peer is up');
+    console.log(`the specialist's room peer silent → the cart told: ${lostMs} ms`);
+
     // The cart mutes: the guest's slot of the cart says so.
     await cart.send({ ...offer, signal: { kind: 'media', mic: false, camera: true } });
     await until(

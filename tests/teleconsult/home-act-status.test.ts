@@ -92,7 +92,7 @@ async function inProgress(doctor: PageSocket, minutesAhead: number) {
 async function homeAudit(id: string): Promise<[string, string, string | null][]> {
   await c.cloud.teleconsult.relay.flush();
   return (await c.cloud.store.listAudit({ limit: 5000 }))
-    .filter((e) => e.sessionId === id && ['waiting', 'join', 'connected', 'end', 'timeout'].includes(e.action))
+    .filter((e) => e.sessionId === id && ['waiting', 'join', 'media-received', 'connected', 'end', 'timeout'].includes(e.action))
     .map((e) => [e.action, e.actor, e.detail]);
 }
 
@@ -133,13 +133,20 @@ describe('the home act’s status', () => {
     const live = await fhir(`Encounter/${l.id}`);
     expect(live).toMatchObject({ status: 'in-progress', class: { code: 'VR' }, appointment: [{ reference: `Appointment/${l.id}` }] });
 
-    // The page's peer with the patient comes up 20 s later: the duration counts from then (a second report changes nothing).
-    clock.advance(20_000);
-    const upAt = clock.now().toISOString();
+    // The specialist's page decoded the patient 19 s later: half of it, the media are not up yet. The patient's page
+    // decoded the specialist a second after: the media flowed both ways, the duration counts from then (a second
+    // report of either changes nothing).
+    clock.advance(19_000);
     doctor.send({ type: 'home-media-up', sessionId: l.id });
+    await until(async () => ((await homeAudit(l.id)).some(([a]) => a === 'media-received') ? true : undefined));
+    expect((await act(l.id)).connectedAt).toBeNull();
+    clock.advance(1000);
+    const upAt = clock.now().toISOString();
+    p.send({ type: 'media-up' });
     await until(async () => ((await act(l.id)).connectedAt === upAt ? true : undefined));
     clock.advance(1000);
     doctor.send({ type: 'home-media-up', sessionId: l.id });
+    p.send({ type: 'media-up' });
     clock.advance(12 * MIN + 29_000);
     doctor.send({ type: 'hangup', sessionId: l.id });
     expect(await p.next((m) => m.type === 'ended')).toEqual({ type: 'ended', status: 'completed' });
@@ -150,7 +157,13 @@ describe('the home act’s status', () => {
     expect(await homeAudit(l.id)).toEqual([
       ['waiting', 'link:patient', 'home act → waiting'],
       ['join', 'dr-blanc', 'home act → in-progress'],
-      ['connected', 'dr-blanc', 'home act: the conversation with the patient is up'],
+      ['media-received', 'dr-blanc', 'home act: the specialist’s page decoded the patient'],
+      ['media-received', 'link:patient', 'home act: the patient’s page decoded the specialist'],
+      [
+        'connected',
+        'link:patient',
+        `home act: media flowed both ways (the specialist's page decoded the patient at ${new Date(Date.parse(upAt) - 1000).toISOString()}, the patient's page the specialist at ${upAt})`,
+      ],
       ['end', 'dr-blanc', 'home act → completed (hangup-specialist)'],
     ]);
 
@@ -179,6 +192,10 @@ describe('the home act’s status', () => {
     const roux = await PageSocket.open(c.cloud.httpUrl, await login(c.cloud.httpUrl, 'dr-roux', PASSWORDS['dr-roux']));
     roux.send({ type: 'home-media-up', sessionId: l.id });
     expect(await roux.next((m) => m.type === 'error')).toEqual({ type: 'error', message: `no active session ${l.id}`, sessionId: l.id });
+    // The joined specialist's page decoded the patient, but the patient's page never said it decoded the specialist
+    // (a peer that came up and failed one way): the media never flowed both ways.
+    doctor.send({ type: 'home-media-up', sessionId: l.id });
+    await until(async () => ((await homeAudit(l.id)).some(([a]) => a === 'media-received') ? true : undefined));
     clock.advance(3 * MIN);
     doctor.send({ type: 'hangup', sessionId: l.id });
     expect(await p.next((m) => m.type === 'ended')).toEqual({ type: 'ended', status: 'not-done' });
@@ -260,6 +277,7 @@ describe('the home act’s status', () => {
     const grace = c.cloud.teleconsult.config.rejoinGraceSeconds * 1000;
     clock.advance(5000);
     const upAt = clock.now().toISOString();
+    p.send({ type: 'media-up' });
     doctor.send({ type: 'home-media-up', sessionId: l.id });
     await until(async () => ((await act(l.id)).connectedAt === upAt ? true : undefined));
     clock.advance(4 * MIN);

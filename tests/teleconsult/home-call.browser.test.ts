@@ -7,7 +7,8 @@
  *
  * The patient opens the join link, passes the device check and confirms who they are (date of
  * birth), waits; the specialist clicks « Faire entrer » on their page; then both pages receive the
- * other's video frames and voice (getStats framesDecoded, totalAudioEnergy); the patient's mute is
+ * other's video frames and voice (getStats framesDecoded, totalAudioEnergy), and each page told the cloud
+ * it decoded the other (the act's media up: connectedAt, two `media-received` lines); the patient's mute is
  * shown on the specialist's page and the received energy stops growing; the specialist's mute is
  * said on the patient's page. A participant not let in cannot signal: their answer is refused and
  * the specialist's page receives nothing.
@@ -16,6 +17,7 @@
  * `lo` (root needed; skipped otherwise, with the reason).
  */
 import { rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, chromiumArgs } from '../support/chromium.js';
@@ -215,12 +217,24 @@ describe.skipIf(skipReason !== null || !inside)('the home act’s conversation, 
 
     await waitFor(async () => (await callStats(specialist)).state === 'connected', { timeoutMs: 30_000, what: 'specialist’s peer' });
     await waitFor(async () => (await callStats(patient)).state === 'connected', { timeoutMs: 30_000, what: 'patient’s peer' });
-    // The page told the cloud its peer is up: the act's duration counts from then.
+    // Each page decoded the other for 3 s and said so: the media flowed both ways, the act's duration counts from then.
     const act = await waitFor(async () => {
       const a = await c.cloud.store.getTeleconsultation(id);
       return a?.connectedAt ? a : undefined;
     });
     expect(Date.parse(act.connectedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(act.joinedAt ?? ''));
+    await c.cloud.teleconsult.relay.flush();
+    const lines = (await c.cloud.store.listAudit({ sessionId: id })).filter((e) => ['media-received', 'connected'].includes(e.action));
+    expect(
+      lines
+        .filter((e) => e.action === 'media-received')
+        .map((e) => e.actor)
+        .sort(),
+    ).toEqual(['dr-blanc', 'link:patient']);
+    expect(lines.filter((e) => e.action === 'connected')).toHaveLength(1);
+    console.log(
+      `home act media up: ${((Date.parse(act.connectedAt ?? '') - Date.parse(act.joinedAt ?? '')) / 1000).toFixed(1)} s after the admission (load ${(loadavg()[0] ?? 0).toFixed(1)}); ${lines.map((e) => `${e.action} ${e.actor} ${e.at}`).join(', ')}`,
+    );
     await grows(specialist, 'framesDecoded', 'the patient’s camera frames at the specialist');
     await grows(specialist, 'audioEnergy', 'the patient’s voice at the specialist');
     await grows(patient, 'framesDecoded', 'the specialist’s camera frames at the patient');

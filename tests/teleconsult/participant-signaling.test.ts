@@ -184,7 +184,7 @@ describe('the home patient’s conversation signaling', () => {
     expect(errorsOf(p).slice(0, 6)).toEqual(
       ['join', 'hangup', 'ptz move', 'report', 'convo', 'admit'].map(
         (t) =>
-          `'${t}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media, unit-pin)`,
+          `'${t}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media, unit-pin; media-up)`,
       ),
     );
     // Still open: the conversation goes on.
@@ -277,8 +277,8 @@ describe('guests on the participant socket', () => {
     g.send({ type: 'signal', signal: { kind: 'ready' } });
     await until(() => count(g.got, 'error', before) === 3);
     expect(errorsOf(g)).toEqual([
-      "'ptz preset-goto' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media, unit-pin)",
-      "'hangup' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media, unit-pin)",
+      "'ptz preset-goto' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media, unit-pin; media-up)",
+      "'hangup' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media, unit-pin; media-up)",
       'a guest’s media go through the forwarding unit (unit-offer, unit-ice), not this conversation',
     ]);
     expect(g.ws.readyState).toBe(g.ws.OPEN);

@@ -8,7 +8,10 @@
  * conversation, never through the room, while the specialist receives them through the room only (their
  * page holds the direct conversation's senders once its room peer is connected: docs/conversation.md,
  * « The cart's conversation goes up once »): nobody hears anyone twice, and the cart's uplink carries its
- * conversation once. Who may signal for whom is the relay's business (relay.ts): here a member is
+ * conversation once. That holds only while the specialist's own peer with the room is up (the unit's
+ * `onLive`): each `specialistDirect` member is told `unit-specialist {inRoom}` when it joins and each time
+ * that changes, and sends on its direct peer again while the specialist is not in the room (their page
+ * lost its room peer, is rebuilding it, or is gone): the conversation never goes silent. Who may signal for whom is the relay's business (relay.ts): here a member is
  * whoever the relay says it is, and everything it is told goes back through `deliver`.
  */
 import type { IceCandidate } from '@telecart/protocol';
@@ -50,7 +53,12 @@ export interface MediaOnOff {
 export type UnitToPage =
   | { type: 'unit-answer'; sdp: string }
   | { type: 'unit-ice'; candidate: IceCandidateInit }
-  | { type: 'unit-slots'; slots: LabelledSlot[] };
+  | { type: 'unit-slots'; slots: LabelledSlot[] }
+  /**
+   * To a `specialistDirect` member (the cart, the home patient): whether the specialist's peer with the room
+   * is up, so that the room carries them to the specialist (their page holds its direct senders only then).
+   */
+  | { type: 'unit-specialist'; inRoom: boolean };
 
 /** The part of a forwarding room this module uses (the real one in the cloud, the same in tests). */
 export type Room = Pick<ForwardingRoom, 'join' | 'addIceCandidate' | 'leave' | 'close' | 'stats'> & {
@@ -62,9 +70,9 @@ export interface ActRoomsOptions {
   /** A member's page gets a message of the unit (its answer comes back from join() too). */
   deliver(sessionId: string, memberId: string, message: UnitToPage): void;
   /** Builds an act's room (default: a ForwardingRoom with `room` options). */
-  createRoom?: (o: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'apart'>) => Room;
+  createRoom?: (o: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'apart' | 'onLive'>) => Room;
   /** Options of the default room (hostAddresses in tests, receive buffers). */
-  room?: Omit<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'onTracks' | 'apart'>;
+  room?: Omit<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'onTracks' | 'apart' | 'onLive'>;
   onError?: (sessionId: string, memberId: string, e: unknown) => void;
 }
 
@@ -80,6 +88,8 @@ interface ActRoom {
   media: Map<string, MediaOnOff>;
   /** Each viewer's last slots, to label them again when a source's microphone or camera changes. */
   slots: Map<string, SlotAssignment[]>;
+  /** The specialist's peer with the room is up (the unit's onLive): what `specialistDirect` members are told. */
+  specialistLive: { value: boolean };
 }
 
 /**
@@ -117,7 +127,8 @@ export class ActRooms {
     const specialistDirect = new Set<string>();
     const media = new Map<string, MediaOnOff>();
     const last = new Map<string, SlotAssignment[]>();
-    const hooks: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'apart'> = {
+    const specialistLive = { value: false };
+    const hooks: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'apart' | 'onLive'> = {
       onIceCandidate: (id, candidate) => this.o.deliver(sessionId, id, { type: 'unit-ice', candidate }),
       onAssignments: (viewer, slots) => {
         last.set(viewer, slots);
@@ -125,6 +136,11 @@ export class ActRooms {
       },
       onError: (id, e) => this.o.onError?.(sessionId, id, e),
       apart: (viewer, source) => source === SPECIALIST_MEMBER && specialistDirect.has(viewer),
+      onLive: (id, live) => {
+        if (id !== SPECIALIST_MEMBER || specialistLive.value === live) return;
+        specialistLive.value = live;
+        for (const m of specialistDirect) if (names.has(m)) this.o.deliver(sessionId, m, { type: 'unit-specialist', inRoom: live });
+      },
     };
     const room = this.o.createRoom
       ? this.o.createRoom(hooks)
@@ -132,7 +148,7 @@ export class ActRooms {
           const { ForwardingRoom } = await import('../media/forwarding-unit/forwarding-room.js');
           return new ForwardingRoom({ ...this.o.room, ...hooks });
         });
-    this.rooms.set(sessionId, { room, names, joining: new Map(), specialistDirect, media, slots: last });
+    this.rooms.set(sessionId, { room, names, joining: new Map(), specialistDirect, media, slots: last, specialistLive });
   }
 
   isOpen(sessionId: string): boolean {
@@ -161,7 +177,10 @@ export class ActRooms {
     const joined = r.room.join(memberId, { offer });
     r.joining.set(memberId, joined);
     try {
-      return (await joined).answer;
+      const { answer } = await joined;
+      // Where the specialist stands now; told again each time it changes.
+      if (o.specialistDirect) this.o.deliver(sessionId, memberId, { type: 'unit-specialist', inRoom: r.specialistLive.value });
+      return answer;
     } catch (e) {
       r.names.delete(memberId);
       throw e;

@@ -6,7 +6,9 @@
  *   scheduled ──patient enters the waiting room (identity confirmed)──▶ waiting
  *   waiting   ──the act's specialist admits them──▶ in-progress (joinedAt = admission)
  *   waiting   ──nobody admitted them by the waiting deadline──▶ not-done (no-join-timeout)
- *   in-progress: the specialist's page says its peer with the patient is up ─▶ connectedAt (once; the duration counts from it)
+ *   in-progress: media flowed both ways — the specialist's page decoded the patient for 3 s (`home-media-up`) and the
+ *                patient's page decoded the specialist for 3 s (`media-up`) ─▶ connectedAt, at the later of the two
+ *                (once; the duration counts from it)
  *   in-progress ──the specialist's « Raccrocher »──▶ completed (hangup-specialist), or not-done when the media never came up
  *   in-progress ──the specialist gone, not back within rejoinGraceSeconds──▶ not-done (technical-failure) when the patient is gone too,
  *                 else completed / not-done (specialist-lost), as a cart's act
@@ -72,6 +74,8 @@ interface Home {
   specialistGoneAt?: Date;
   /** When both sides were gone (the end time of a technical failure). */
   bothGoneAt?: Date;
+  /** When each side's page first said it decoded the other (3 s of frames or voice): both make the media up. */
+  received: { specialist?: Date; patient?: Date };
 }
 
 /** A specialist's page gone beyond the window with the patient still there: the cart acts' outcome. */
@@ -163,30 +167,65 @@ export class HomeActs {
   }
 
   /**
-   * The joined specialist's page has its peer connection with the patient up: the first time, the act's
-   * media started (connectedAt: its duration counts from here, and a hang-up finalises it). Later ones
-   * (a renegotiation, a reload) change nothing. An error message when it is not theirs to say.
+   * The joined specialist's page decoded the patient (their video frames or voice, 3 s in a row: home-call.ts).
+   * With the patient's page's own word (patientMediaUp), the act's media are up: connectedAt, the first time
+   * (its duration counts from here, and a hang-up finalises it). A peer connection that came up and failed before
+   * media flowed says nothing. An error message when it is not theirs to say.
    */
   mediaUp(sessionId: string, by: Specialist): Promise<string | null> {
     return this.asJoined(sessionId, by, (h) => {
-      if (h.rec.connectedAt !== null) return;
-      const now = this.o.now();
-      h.rec = { ...h.rec, connectedAt: now.toISOString(), updatedAt: now.toISOString() };
-      const rec = { ...h.rec };
-      this.o.write(() => this.o.store.upsertTeleconsultation(rec));
-      this.o.audit(
-        {
-          actor: by.id,
-          actorRole: by.role,
-          action: 'connected',
-          sessionId: rec.sessionId,
-          gatewayId: rec.gatewayId,
-          patientId: rec.patientId,
-          detail: 'home act: the conversation with the patient is up',
-        },
-        now,
-      );
+      if (h.received.specialist) return;
+      h.received.specialist = this.o.now();
+      this.halfAudit(h, { actor: by.id, actorRole: by.role }, 'the specialist’s page decoded the patient');
+      this.mediaFlowed(h, { actor: by.id, actorRole: by.role });
     });
+  }
+
+  /**
+   * The admitted home patient's page decoded the specialist (3 s in a row: the join page's call.ts); an error
+   * message when the act is not in progress. The other half of the media up (mediaUp).
+   */
+  patientMediaUp(sessionId: string): Promise<string | null> {
+    let refused: string | null = null;
+    return this.serial(sessionId, async () => {
+      const h = this.acts.get(sessionId);
+      if (h?.rec.status !== 'in-progress') {
+        refused = 'the consultation is not in progress';
+        return;
+      }
+      if (h.received.patient) return;
+      h.received.patient = this.o.now();
+      const by = { actor: 'link:patient', actorRole: 'anonymous' } as const;
+      this.halfAudit(h, by, 'the patient’s page decoded the specialist');
+      this.mediaFlowed(h, by);
+    }).then(() => refused);
+  }
+
+  /** One side's page decoded the other, the first time: `media-received` (the trace of a media up, or of its half). */
+  private halfAudit(h: Home, by: Pick<AuditEventInput, 'actor' | 'actorRole'>, detail: string): void {
+    const { sessionId, gatewayId, patientId } = h.rec;
+    this.o.audit({ ...by, action: 'media-received', sessionId, gatewayId, patientId, detail: `home act: ${detail}` }, this.o.now());
+  }
+
+  /** Both pages decoded the other: the media are up (the first time only), audited with when each said so. */
+  private mediaFlowed(h: Home, by: Pick<AuditEventInput, 'actor' | 'actorRole'>): void {
+    const { specialist, patient } = h.received;
+    if (h.rec.connectedAt !== null || !specialist || !patient) return;
+    const now = this.o.now();
+    h.rec = { ...h.rec, connectedAt: now.toISOString(), updatedAt: now.toISOString() };
+    const rec = { ...h.rec };
+    this.o.write(() => this.o.store.upsertTeleconsultation(rec));
+    this.o.audit(
+      {
+        ...by,
+        action: 'connected',
+        sessionId: rec.sessionId,
+        gatewayId: rec.gatewayId,
+        patientId: rec.patientId,
+        detail: `home act: media flowed both ways (the specialist's page decoded the patient at ${specialist.toISOString()}, the patient's page the specialist at ${patient.toISOString()})`,
+      },
+      now,
+    );
   }
 
   /** « Raccrocher » on the joined specialist's page; an error message when it is not theirs to end. */
@@ -249,7 +288,7 @@ export class HomeActs {
    */
   restore(rec: TeleconsultationRecord): void {
     if (this.acts.has(rec.sessionId) || (rec.status !== 'waiting' && rec.status !== 'in-progress')) return;
-    const h: Home = { rec };
+    const h: Home = { rec, received: {} };
     this.acts.set(rec.sessionId, h);
     if (rec.status === 'waiting') this.armWaiting(h, new Date(rec.updatedAt));
     else {
@@ -311,7 +350,7 @@ export class HomeActs {
     // One owner per act: followed here only with its lease (else the patient's socket is placed again with the holder).
     if (!(await this.o.claim(sessionId))) return undefined;
     if (this.acts.has(sessionId)) return this.acts.get(sessionId);
-    const h: Home = { rec };
+    const h: Home = { rec, received: {} };
     this.acts.set(sessionId, h);
     return h;
   }

@@ -25,7 +25,7 @@ const MAX_REFUSAL_LINES = 20;
 
 const checkParticipant = compile(ParticipantMessage);
 /** The participant's own message types: a malformed one is told what was wrong in it. */
-const OWN_TYPES = new Set(['signal', 'unit-offer', 'unit-ice', 'unit-media', 'unit-pin']);
+const OWN_TYPES = new Set(['signal', 'unit-offer', 'unit-ice', 'unit-media', 'unit-pin', 'media-up']);
 
 /** An open specialist page, as far as the signaling needs it. */
 export interface SignalingPage {
@@ -39,6 +39,8 @@ export interface ParticipantSignalingOptions {
   iceServers(sessionId: string): unknown[];
   /** A guest's signaling with the act's room on the forwarding unit (unit-signaling.ts): a refusal, or null. */
   unit?(e: ParticipantEntry, msg: UnitFromParticipant): Promise<{ detail: string; message: string } | null>;
+  /** The admitted home patient's page decoded the specialist (home-acts.ts patientMediaUp): a refusal, or null. */
+  mediaUp?(e: ParticipantEntry): Promise<string | null>;
 }
 
 type PageSignal = Extract<BrowserMessage, { type: 'participant-signal' }>;
@@ -102,11 +104,22 @@ export class ParticipantSignaling {
       const detail = `${type}: ${issues}`;
       const why = OWN_TYPES.has(type)
         ? `${type} refused: ${issues}`
-        : `'${type}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media, unit-pin)`;
+        : `'${type}' is not accepted from a participant: only the conversation's signals (ready, answer, ice, media; unit-offer, unit-ice, unit-media, unit-pin; media-up)`;
       this.refuse(e, 'participant-message-refused', detail, reply, why);
       return;
     }
     const msg = v.value;
+    if (msg.type === 'media-up') {
+      if (e.role !== 'patient' || e.state !== 'admitted' || !this.opts.mediaUp) {
+        const why = e.role !== 'patient' ? 'guest' : e.state !== 'admitted' ? 'not admitted' : 'no home act here';
+        this.refuse(e, 'participant-signal-refused', `media-up: ${why}`, reply, 'media-up is the admitted home patient’s only');
+        return;
+      }
+      void this.opts.mediaUp(e).then((refused) => {
+        if (refused) this.refuse(e, 'participant-signal-refused', `media-up: ${refused}`, reply, `media-up refused: ${refused}`);
+      });
+      return;
+    }
     if (msg.type !== 'signal') {
       const unit = this.opts.unit;
       if (!unit) {

@@ -303,6 +303,7 @@ export class TeleconsultRelay {
       room: this.participants,
       iceServers: (sessionId) => this.partyIceServers(sessionId, 'specialist'),
       unit: (e, msg) => this.unit.fromParticipant(e, msg),
+      mediaUp: (e) => this.homeActs.patientMediaUp(e.sessionId),
     });
     this.relayed = new ParticipantRelay({
       me: this.leases.instanceId,

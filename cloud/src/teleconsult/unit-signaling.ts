@@ -16,7 +16,8 @@
  *   the unit names the dominant speaker: every `unit-slots` of them says `speaking`
  *
  * The cart and the home patient send their conversation into the room, and the specialist receives it
- * from there; they still receive the specialist on their direct conversation (`specialistDirect`
+ * from there while the specialist's own peer with the room is up (told `unit-specialist {inRoom}`, the
+ * cart's `specialist`: they send on their direct conversation again while it is not); they still receive the specialist on their direct conversation (`specialistDirect`
  * members, act-rooms.ts: the room does not carry the specialist to them), so nobody hears anyone twice
  * and their uplink carries their conversation once (their page holds the direct senders meanwhile).
  *
@@ -427,6 +428,7 @@ export class UnitSignaling {
           candidate: { candidate: c.candidate, sdpMid: c.sdpMid ?? null, sdpMLineIndex: c.sdpMLineIndex ?? null },
         });
       } else if (m.type === 'unit-slots') this.o.toCart(cart.gatewayId, sessionId, { kind: 'slots', slots: m.slots });
+      else if (m.type === 'unit-specialist') this.o.toCart(cart.gatewayId, sessionId, { kind: 'specialist', inRoom: m.inRoom });
       else this.o.toCart(cart.gatewayId, sessionId, { kind: 'answer', sdp: m.sdp });
     } else this.o.participants.find(member)?.send(m);
   }

@@ -60,9 +60,10 @@ export const BrowserMessage = Type.Union(
       { additionalProperties: false },
     ),
     /**
-     * The page's peer connection with the home patient is up (home-call.ts): the act's media started, so
-     * its duration counts from now and a hang-up finalises it; an act whose media never came up ends not
-     * done. The joined specialist's page only; any later one changes nothing.
+     * The page decoded the home patient (their video frames or voice, 3 s in a row: home-call.ts). With the
+     * patient's page's `media-up`, the act's media are up: its duration counts from then and a hang-up
+     * finalises it; an act whose media never flowed both ways ends not done. The joined specialist's page
+     * only; any later one changes nothing.
      */
     Type.Object({ type: Type.Literal('home-media-up'), sessionId: Uuid }, { additionalProperties: false }),
     /**
@@ -102,6 +103,11 @@ export const ParticipantMessage = Type.Union(
     Type.Object({ type: Type.Literal('unit-media'), mic: Type.Boolean(), camera: Type.Boolean() }, { additionalProperties: false }),
     /** They pin the participant one of their slots carries (by one of the slot's m-lines; null: no pin). */
     Type.Object({ type: Type.Literal('unit-pin'), mid: PinnedMid }, { additionalProperties: false }),
+    /**
+     * The home patient's page decoded the specialist (video frames or voice, 3 s in a row): with the specialist's
+     * page's `home-media-up`, the act's media are up (home-acts.ts). The admitted home patient only.
+     */
+    Type.Object({ type: Type.Literal('media-up') }, { additionalProperties: false }),
   ],
   { $id: 'ParticipantMessage' },
 );

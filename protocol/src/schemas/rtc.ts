@@ -172,6 +172,11 @@ export const UnitToCart = Type.Union(
     Type.Object({ kind: Type.Literal('ice'), candidate: IceCandidate }, { additionalProperties: false }),
     Type.Object({ kind: Type.Literal('slots'), slots: Type.Array(UnitSlotLabel, { maxItems: 8 }) }, { additionalProperties: false }),
     Type.Object({ kind: Type.Literal('closed'), reason: Type.String({ maxLength: 200 }) }, { additionalProperties: false }),
+    /**
+     * Whether the specialist's peer with the room is up (the room carries the cart to them): the cart's page
+     * holds its direct conversation's senders only while it is, and sends on them again at once when not.
+     */
+    Type.Object({ kind: Type.Literal('specialist'), inRoom: Type.Boolean() }, { additionalProperties: false }),
   ],
   { description: 'the act’s room on the forwarding unit, to the cart’s page' },
 );

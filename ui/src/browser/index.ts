@@ -27,4 +27,5 @@ export {
   speakerResult,
 } from './device-check.js';
 export { byId, el, readJson } from './dom.js';
+export { MediaFlow, type Received, received } from './media-flow.js';
 export { UnitCall, type UnitCallOptions, type UnitOut, type UnitSlot } from './unit-call.js';

@@ -27,6 +27,12 @@
  * starts on a key frame: the unit asks the source for one and holds that video's packets for that
  * viewer until a packet starts a key frame (keyframe-start.ts), at most `keyframeWaitMs`, after
  * which it forwards anyway and asks again.
+ *
+ * Whether a participant's peer is up (`onLive`): connected, and packets (SRTP or SRTCP) heard from it in
+ * the last `silentMs`. The unit is ICE-lite and checks nothing itself, so werift's state alone stays
+ * `connected` when a browser's path dies; the packets a browser always sends (its voice, its receiver
+ * reports) say it is there. The signaling tells the cart and the home patient whether the specialist's
+ * peer is up: they send their conversation on their direct peer while it is not (teleconsult/act-rooms.ts).
  */
 import { Value } from '@sinclair/typebox/value';
 import { type Clock, systemClock } from '@telecart/devices';
@@ -74,6 +80,12 @@ export interface ForwardingRoomOptions {
   /** When a viewer on voice alone tries a video again (video-choice.ts). */
   probe?: ProbeOptions;
   schedule?: KeyframeRequesterOptions['schedule'];
+  /**
+   * A participant's peer is up, or no longer: connected and heard from within `silentMs` (default 2000 ms;
+   * checked every `adaptIntervalMs`, not after a stall of this process's event loop). Leaving is down.
+   */
+  onLive?: (participantId: string, live: boolean) => void;
+  silentMs?: number;
   /** Pairs that never receive each other (a direct peer connection carries them already, room-plan.ts). */
   apart?: (viewer: string, source: string) => boolean;
   onIceCandidate: (participantId: string, c: IceCandidateInit) => void;
@@ -125,6 +137,8 @@ export interface MemberStats {
   pinned: string | null;
   /** The sources whose video it receives, in the order its choice takes them (pinned, speaker, slot order). */
   videoOrder: string[];
+  /** Its peer is up: connected and heard from within `silentMs` (onLive). */
+  live: boolean;
 }
 
 interface Source {
@@ -171,6 +185,11 @@ interface Member {
   pinned: string | null;
   rtpOutBytes: number;
   rembSent: number | null;
+  /** SRTP and SRTCP packets received from it when last counted, and when that count last grew. */
+  heardPackets: number;
+  heardAt: number;
+  /** Connected and heard from within `silentMs` (told through onLive when it changes). */
+  live: boolean;
 }
 
 const DEFAULT_RECEIVE_BUFFER = 4 * 1024 * 1024;
@@ -262,6 +281,9 @@ export class ForwardingRoom {
       pinned: null,
       rtpOutBytes: 0,
       rembSent: null,
+      heardPackets: 0,
+      heardAt: this.clock.now(),
+      live: false,
     };
     let answer: string;
     try {
@@ -303,6 +325,7 @@ export class ForwardingRoom {
     this.apply(this.plan.remove(participantId));
     if (speakerGone) this.announceAll();
     this.counters.participants = this.members.size;
+    this.setLive(m, false);
     await m.peer.close();
   }
 
@@ -328,6 +351,7 @@ export class ForwardingRoom {
         videoOrder: this.videoCandidates(m)
           .map((c) => this.plan.sourceIn(m.id, c.slot))
           .filter((x) => x !== null),
+        live: m.live,
       };
     }
     return s;
@@ -482,6 +506,33 @@ export class ForwardingRoom {
     if (m.connected && !was) {
       // A new viewer starts with a key frame from everyone it receives.
       for (let k = 0; m.forwards.has(`${k}:video`) || m.forwards.has(`${k}:audio`); k++) this.awaitKeyframe(m, k);
+      // Connecting took its packets: heard now.
+      m.heardAt = this.clock.now();
+      m.heardPackets = m.peer.packetsIn();
+    }
+    if (this.members.get(m.id) === m) this.setLive(m, m.connected && this.clock.now() - m.heardAt < (this.o.silentMs ?? 2000));
+  }
+
+  private setLive(m: Member, live: boolean): void {
+    if (m.live === live) return;
+    m.live = live;
+    this.o.onLive?.(m.id, live);
+  }
+
+  /**
+   * Each measure: a member whose packet count grew was heard now; one silent for `silentMs` is down. After a
+   * stall of this process (the measure came late) the packets queued meanwhile are not read yet: no verdict.
+   */
+  private hearAll(now: number, stalled: boolean): void {
+    const silentMs = this.o.silentMs ?? 2000;
+    for (const m of this.members.values()) {
+      const n = m.peer.packetsIn();
+      if (n !== m.heardPackets) {
+        m.heardPackets = n;
+        m.heardAt = now;
+      }
+      const live = m.connected && now - m.heardAt < silentMs;
+      if (live || !stalled) this.setLive(m, live);
     }
   }
 
@@ -554,6 +605,7 @@ export class ForwardingRoom {
     const now = this.clock.now();
     const elapsed = Math.max(1, now - this.lastMeasure);
     this.lastMeasure = now;
+    this.hearAll(now, elapsed > 2 * (this.o.adaptIntervalMs ?? 1000));
     for (const m of this.members.values()) {
       for (const src of m.sources.values()) {
         src.bitsPerSecond = ((src.windowBytes + src.windowPackets * PACKET_OVERHEAD_BYTES) * 8 * 1000) / elapsed;

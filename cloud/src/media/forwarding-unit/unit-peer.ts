@@ -280,6 +280,12 @@ export class UnitPeer {
     await t.dtlsTransport.sendRtcp([new RtcpPayloadSpecificFeedback({ feedback: remb(t.receiver.rtcpSsrc, bitsPerSecond, [mediaSsrc]) })]);
   }
 
+  /** SRTP and SRTCP packets received from the participant so far (its media and its reports: it is there). */
+  packetsIn(): number {
+    const t = this.slots[0]?.transceiver.dtlsTransport ?? [...this.published.values()][0]?.dtlsTransport;
+    return t?.packetsReceived ?? 0;
+  }
+
   diagnostics(): PeerDiagnostics {
     const t = this.slots[0]?.transceiver.dtlsTransport ?? [...this.published.values()][0]?.dtlsTransport;
     const ice = t?.iceTransport.connection;

@@ -8,8 +8,8 @@
  * to this page (a guest let in: unit-room.ts, onRoomCarries), the cart's page sends its conversation
  * only there: #convo-video is hidden and muted and the room's tile of the cart (its name, « micro
  * coupé », « caméra coupée ») shows instead, one tile and one voice; this page's own camera and
- * microphone still go to the cart on this peer. The room lost or closed, #convo-video comes back (the
- * cart's page sends on this peer again as its own room peer drops).
+ * microphone still go to the cart on this peer. The room lost or closed, or the cart's voice arriving on this
+ * peer again (its page told this page's room peer is lost), #convo-video comes back.
  */
 import { byId, ConversationPeer, type ConvoSignal, convoMediaTexts, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
 import { t } from './i18n.js';
@@ -26,6 +26,15 @@ let opened: LocalMedia | null = null;
 let peer: ConversationPeer | null = null;
 let remote: { mic: boolean; camera: boolean } | null = null;
 /** The room carries the cart to this page: its tile there replaces #convo-video. */
+let roomCarries = false;
+/**
+ * The cart's voice arrives on this peer (its audio packets grew over the last half second): the cart's page does
+ * not hold its direct senders, so #convo-video plays, whatever this page's room peer says — the cart's page was
+ * told the room does not carry it here (docs/conversation.md, « The specialist's room peer lost »), and this
+ * page's own room peer may take seconds more to say `disconnected`.
+ */
+let directFlowing = false;
+let directPackets = 0;
 let viaRoom = false;
 let note = '';
 /** This side has neither microphone nor camera (said in the language shown). */
@@ -133,8 +142,22 @@ export function onConvo(id: string, s: ConvoSignal): void {
   }
 }
 
+/** Each half second: whether the cart's audio packets arrive on this peer. */
+async function watchDirect(): Promise<void> {
+  let n = 0;
+  (await peer?.pc.getStats())?.forEach((x: Record<string, unknown>) => {
+    if (x.type === 'inbound-rtp' && x.kind === 'audio') n += Number(x.packetsReceived ?? 0);
+  });
+  const flowing = n > directPackets;
+  directPackets = n;
+  if (flowing === directFlowing) return;
+  directFlowing = flowing;
+  renderConvo();
+}
+
 export function renderConvo(): void {
   const w = t();
+  viaRoom = roomCarries && !directFlowing;
   byId('convo').hidden = sessionId === null;
   byId('convo').dataset.via = viaRoom ? 'room' : 'direct';
   const v = byId<HTMLVideoElement>('convo-video');
@@ -153,9 +176,10 @@ export function renderConvo(): void {
 
 export function initConversation(): void {
   onRoomCarries((members) => {
-    viaRoom = members.has(CART_MEMBER);
+    roomCarries = members.has(CART_MEMBER);
     renderConvo();
   });
+  setInterval(() => void watchDirect().catch(() => undefined), 500);
   const toggle = (which: 'mic' | 'camera') => {
     const m = opened;
     if (!m) return;

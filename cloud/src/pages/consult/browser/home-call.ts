@@ -10,8 +10,10 @@
  * to this page (a guest let in: unit-room.ts, onRoomCarries), the patient's page sends its
  * conversation only there (docs/conversation.md, « The cart's conversation goes up once »):
  * #home-call-video is hidden and muted, the room's tile of the patient shows instead; this page's
- * face and voice still reach the patient on this peer. The peer up tells the cloud (`home-media-up`): an
- * act whose media never came up ends not done.
+ * face and voice still reach the patient on this peer. Once this page decoded the patient — their video
+ * frames or voice energy growing 3 s in a row, on this peer or on the room's tile of them (MediaFlow) — it
+ * tells the cloud (`home-media-up`); with the patient's page's own word the act's media are up, and an act
+ * whose media never flowed both ways ends not done (docs/teleconsultation.md, « The home act's status »).
  */
 import {
   byId,
@@ -20,13 +22,15 @@ import {
   convoMediaTexts,
   convoPcId,
   LocalMedia,
+  MediaFlow,
+  received,
   renderMediaControls,
 } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { participantName } from './participants.js';
 import { send } from './signaling.js';
 import type { Participant } from './types.js';
-import { followMedia, onRoomCarries } from './unit-room.js';
+import { followMedia, onRoomCarries, roomReceived } from './unit-room.js';
 
 interface HomeCall {
   sessionId: string;
@@ -34,6 +38,8 @@ interface HomeCall {
   iceServers: RTCIceServer[];
   peer: ConversationPeer | null;
   remote: { mic: boolean; camera: boolean } | null;
+  /** Samples what this page decodes of the patient each second until it said so (home-media-up); then stopped. */
+  flow: ReturnType<typeof setInterval> | null;
 }
 
 let call: HomeCall | null = null;
@@ -41,6 +47,9 @@ let local: Promise<LocalMedia> | null = null;
 let opened: LocalMedia | null = null;
 /** The room members this page receives through the room (unit-room.ts): the patient's tile there replaces #home-call-video. */
 let inRoom: ReadonlySet<string> = new Set();
+/** The patient's voice arrives on the direct peer (their page does not hold it): #home-call-video plays (conversation.ts). */
+let directFlowing = false;
+let directPackets = 0;
 let note = '';
 
 function post(c: HomeCall, signal: ConvoSignal): void {
@@ -56,7 +65,17 @@ function sendState(): void {
 /** This page admitted a participant: get the camera and microphone ready, wait for their page's `ready`. */
 export function onParticipantAdmitted(sessionId: string, participantId: string, iceServers: RTCIceServer[]): void {
   if (call && call.participantId !== participantId) endHomeCall();
-  call = { sessionId, participantId, iceServers: Array.isArray(iceServers) ? iceServers : [], peer: null, remote: null };
+  if (call) stopFlow(call);
+  const c: HomeCall = {
+    sessionId,
+    participantId,
+    iceServers: Array.isArray(iceServers) ? iceServers : [],
+    peer: null,
+    remote: null,
+    flow: null,
+  };
+  call = c;
+  watchFlow(c);
   note = '';
   local ??= LocalMedia.open();
   void local.then((m) => {
@@ -87,8 +106,6 @@ async function offer(c: HomeCall): Promise<void> {
     },
     onState: (s) => {
       byId('home-call').dataset.state = s;
-      // The act's media are up: its duration counts from here (the cloud keeps the first one).
-      if (s === 'connected' && call === c) send({ type: 'home-media-up', sessionId: c.sessionId });
     },
     onError: (message) => {
       note = message;
@@ -98,6 +115,28 @@ async function offer(c: HomeCall): Promise<void> {
   c.peer = p;
   await p.offer();
   sendState();
+}
+
+/**
+ * Once a second: what this page decoded of the patient, on this peer and on the room's tile of them (their
+ * conversation goes through the room while a guest is in). 3 s of frames or voice in a row: `home-media-up`,
+ * once per admission (the cloud keeps the first).
+ */
+function watchFlow(c: HomeCall): void {
+  const flow = new MediaFlow();
+  c.flow = setInterval(() => {
+    void Promise.all([received(c.peer?.pc), roomReceived(c.participantId)]).then(([direct, room]) => {
+      if (call !== c || c.flow === null) return;
+      if (!flow.sample({ frames: direct.frames + room.frames, energy: direct.energy + room.energy })) return;
+      stopFlow(c);
+      send({ type: 'home-media-up', sessionId: c.sessionId });
+    });
+  }, 1000);
+}
+
+function stopFlow(c: HomeCall): void {
+  if (c.flow !== null) clearInterval(c.flow);
+  c.flow = null;
 }
 
 /** A signal of the patient's page (ready, answer, ice, media). */
@@ -130,6 +169,7 @@ export function onParticipantsChanged(sessionId: string, participants: Participa
 }
 
 export function endHomeCall(): void {
+  if (call) stopFlow(call);
   call?.peer?.close();
   call = null;
   void local?.then((m) => m.stop());
@@ -146,7 +186,7 @@ export function renderHomeCall(): void {
   const w = t();
   byId('home-call').hidden = call === null;
   byId('home-call-who').textContent = call ? (participantName(call.sessionId, call.participantId) ?? '') : '';
-  const viaRoom = call !== null && inRoom.has(call.participantId);
+  const viaRoom = call !== null && inRoom.has(call.participantId) && !directFlowing;
   byId('home-call').dataset.via = viaRoom ? 'room' : 'direct';
   const v = byId<HTMLVideoElement>('home-call-video');
   v.hidden = viaRoom;
@@ -161,7 +201,21 @@ export function renderHomeCall(): void {
   byId('home-call-note').textContent = note || (opened && !opened.audio ? w.convoNoMedia : '');
 }
 
+/** Each half second: whether the patient's audio packets arrive on the direct peer. */
+async function watchDirect(): Promise<void> {
+  let n = 0;
+  (await call?.peer?.pc.getStats())?.forEach((x: Record<string, unknown>) => {
+    if (x.type === 'inbound-rtp' && x.kind === 'audio') n += Number(x.packetsReceived ?? 0);
+  });
+  const flowing = n > directPackets;
+  directPackets = n;
+  if (flowing === directFlowing) return;
+  directFlowing = flowing;
+  renderHomeCall();
+}
+
 export function initHomeCall(): void {
+  setInterval(() => void watchDirect().catch(() => undefined), 500);
   onRoomCarries((members) => {
     inRoom = members;
     renderHomeCall();

@@ -16,7 +16,7 @@
  * rebuilds the room then); meanwhile the note says « Connexion perdue, reconnexion… ». A cart's act
  * that is no longer in progress in the waiting room sent on the new socket ends the room (actsLive).
  */
-import { byId, LocalMedia, PeerWatch, UnitCall } from '@telecart/ui/browser';
+import { byId, LocalMedia, PeerWatch, type Received, received, UnitCall } from '@telecart/ui/browser';
 import { t } from './i18n.js';
 import { send } from './signaling.js';
 
@@ -36,6 +36,8 @@ let followed: { mic: boolean; camera: boolean } | null = null;
 
 /** Who the room's slots carry (the unit's last labels) and whether this page's room peer is connected. */
 let labelled: string[] = [];
+/** Each labelled member's m-lines on this page's room peer (the unit's last labels). */
+let midsOf = new Map<string, Set<string>>();
 let connected = false;
 let carried = '';
 const carriesListeners: ((members: ReadonlySet<string>) => void)[] = [];
@@ -47,6 +49,12 @@ const carriesListeners: ((members: ReadonlySet<string>) => void)[] = [];
  */
 export function onRoomCarries(listener: (members: ReadonlySet<string>) => void): void {
   carriesListeners.push(listener);
+}
+
+/** What this page's room peer received so far from one member (their slot's frames decoded and audio energy). */
+export function roomReceived(memberId: string): Promise<Received> {
+  const mids = midsOf.get(memberId);
+  return mids && call ? received(call.unit.pc, mids) : Promise.resolve({ frames: 0, energy: 0 });
 }
 
 function publishCarried(): void {
@@ -126,6 +134,11 @@ export function onUnitMessage(m: { type: string; sessionId?: unknown; [k: string
     const ids = Array.isArray(m.slots)
       ? (m.slots as { participantId?: unknown }[]).flatMap((x) => (typeof x?.participantId === 'string' ? [x.participantId] : []))
       : [];
+    midsOf = new Map();
+    for (const x of Array.isArray(m.slots) ? (m.slots as { participantId?: unknown; audioMid?: unknown; videoMid?: unknown }[]) : []) {
+      if (typeof x?.participantId !== 'string') continue;
+      midsOf.set(x.participantId, new Set([x.audioMid, x.videoMid].filter((v): v is string => typeof v === 'string')));
+    }
     roomPeer(ids, connected);
   } else if (m.type === 'unit-closed') {
     endUnitRoom();

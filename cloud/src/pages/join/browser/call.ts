@@ -6,11 +6,15 @@
  * peer id) replaces the peer, and candidates of another peer are dropped. The specialist's face and
  * voice play in #call-video; the two big buttons mute the microphone and turn the camera off (told to
  * the specialist), and what the specialist turned off is said above the video. While the act's room
- * carries the patient to the specialist (`hold(true)`, guest-room.ts: its peer connection connected),
+ * carries the patient to the specialist (`hold(true)`, guest-room.ts: its peer connection and the
+ * specialist's both up),
  * this peer sends nothing and still plays the specialist: the patient's uplink carries the
  * conversation once (docs/conversation.md, « The cart's conversation goes up once »).
+ * Once this page decoded the specialist (video frames or voice energy growing 3 s in a row, MediaFlow) it says
+ * so (`media-up`): with the specialist's page's own word, the act's media are up (docs/teleconsultation.md,
+ * « The home act's status »).
  */
-import { byId, ConversationPeer, type ConvoSignal, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
+import { byId, ConversationPeer, type ConvoSignal, LocalMedia, MediaFlow, received, renderMediaControls } from '@telecart/ui/browser';
 import type { home, TextsOf } from '@telecart/ui/i18n';
 
 type Texts = TextsOf<typeof home>;
@@ -43,6 +47,15 @@ export function startCall(t: Texts, send: (m: unknown) => void, iceServersUrl: s
   const servers = loadIceServers(iceServersUrl);
   const local = LocalMedia.open();
   const video = byId<HTMLVideoElement>('call-video');
+  // What this page decodes of the specialist, once a second until it said so (the room never carries the specialist here).
+  const flow = new MediaFlow();
+  const flowTimer = setInterval(() => {
+    void received(peer?.pc).then((r) => {
+      if (stopped || !flow.sample(r)) return;
+      clearInterval(flowTimer);
+      send({ type: 'media-up' });
+    });
+  }, 1000);
 
   const post = (signal: Outgoing) => send({ type: 'signal', signal });
   const sendState = () => {
@@ -157,6 +170,7 @@ export function startCall(t: Texts, send: (m: unknown) => void, iceServersUrl: s
     },
     stop() {
       stopped = true;
+      clearInterval(flowTimer);
       peer?.close();
       peer = null;
       void local.then((m) => m.stop());

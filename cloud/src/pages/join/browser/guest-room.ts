@@ -9,8 +9,9 @@
  * told to the others (`unit-media`). The home patient, with a guest in, joins the same way (`shared`:
  * the conversation's microphone and camera, whose buttons are the call's; call.ts) beside their direct
  * conversation with the specialist, whom the room does not carry to them; while their room peer is
- * connected (`onConnected`), the specialist receives them from the room and the call holds its senders
- * (docs/conversation.md, « The cart's conversation goes up once »).
+ * connected and the cloud says the specialist's is up too (`unit-specialist {inRoom: true}`), the
+ * specialist receives them from the room and the call holds its senders (`onCarries`); either lost, the
+ * call sends again at once (docs/conversation.md, « The cart's conversation goes up once »).
  * A peer connection with the unit that fails (or stays disconnected) is replaced by a new offer after
  * a backoff (PeerWatch), the note saying « Connexion perdue, reconnexion… »; a lost socket pauses the
  * room (waiting.ts reconnects it) and the cloud's next `unit-ready` starts it again.
@@ -36,8 +37,8 @@ export function startGuestRoom(
   t: TextsOf<typeof home>,
   send: (m: unknown) => void,
   shared: (() => Promise<LocalMedia> | null) | null,
-  /** Told each time the room's peer connection becomes connected or stops being so. */
-  onConnected: (connected: boolean) => void = () => undefined,
+  /** Told each time the room starts or stops carrying this page to the specialist (both peers with it up). */
+  onCarries: (carries: boolean) => void = () => undefined,
 ): GuestRoom {
   let call: UnitCall | null = null;
   let local: LocalMedia | null = null;
@@ -45,10 +46,15 @@ export function startGuestRoom(
   /** The last `unit-ready`'s ICE servers: a failed peer connection offers again with them. */
   let servers: RTCIceServer[] = [];
   let connected = false;
+  /** The specialist's peer with the room is up, as the cloud last said (`unit-specialist`: the home patient only). */
+  let specialistIn = false;
+  let carries = false;
   const setConnected = (c: boolean) => {
-    if (c === connected) return;
     connected = c;
-    onConnected(c);
+    const now = connected && specialistIn;
+    if (now === carries) return;
+    carries = now;
+    onCarries(now);
   };
   const watch = new PeerWatch(() => {
     if (!stopped && call) start(servers).catch((e: unknown) => (note.textContent = String((e instanceof Error && e.message) || e)));
@@ -134,6 +140,10 @@ export function startGuestRoom(
         case 'unit-slots':
           call?.label(m.slots);
           return true;
+        case 'unit-specialist':
+          specialistIn = m.inRoom === true;
+          setConnected(connected);
+          return true;
         default:
           return false;
       }
@@ -156,6 +166,7 @@ export function startGuestRoom(
       watch.stop();
       call?.close();
       call = null;
+      specialistIn = false;
       setConnected(false);
       // The home patient's media are the call's: it stops them.
       if (!shared) local?.stop();

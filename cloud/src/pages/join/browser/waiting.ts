@@ -33,10 +33,10 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
   };
   // A guest's media go through the forwarding unit (guest-room.ts), not a conversation with the specialist;
   // the home patient's too once a guest is in, with the call's microphone and camera, beside the call.
-  // While the room's peer connection is connected the specialist receives the patient from it: the call holds.
-  let roomConnected = false;
+  // While the room carries the patient to the specialist (both peers with it up) the call holds.
+  let roomCarries = false;
   const room: GuestRoom = startGuestRoom(t, send, media ? () => call?.media() ?? null : null, (c) => {
-    roomConnected = c;
+    roomCarries = c;
     call?.hold(c);
   });
   const step = (s: string, words: string) => {
@@ -70,7 +70,7 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
       step('admitted', format(t.admittedText, { by: who }));
       if (media && !call) {
         call = startCall(t, send, media.iceServersUrl, () => room.mediaChanged());
-        call.hold(roomConnected);
+        call.hold(roomCarries);
       }
     } else if (type === 'refused') {
       step('refused', format(t.refusedText, { by: who }));

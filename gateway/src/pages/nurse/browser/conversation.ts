@@ -7,8 +7,8 @@
  * and the gateway), POST /api/teleconsult/convo (to them). The gateway's own peer (PTZ camera,
  * stethoscope, ECG) is not touched. Once a guest is let in, the same microphone and camera go into the
  * act's room on the cloud's forwarding unit (guest-room.ts: the `unit` events of the same stream), and
- * while that room's peer connection is connected the specialist receives them from there: this peer is
- * held (sends nothing, no renegotiation; it still plays the specialist), so the cart's uplink carries
+ * while that room's peer connection and the specialist's are both up the specialist receives them from
+ * there: this peer is held (sends nothing, no renegotiation; it still plays the specialist), so the cart's uplink carries
  * its conversation once (docs/conversation.md, « The cart's conversation goes up once »).
  */
 import {
@@ -22,7 +22,7 @@ import {
   renderMediaControls,
 } from '@telecart/ui/browser';
 import { api, errorText } from './api.js';
-import { endGuestRoom, guestRoomMedia, onRoomConnected, onUnitSignal, type UnitToCart } from './guest-room.js';
+import { endGuestRoom, guestRoomMedia, onRoomCarries, onUnitSignal, type UnitToCart } from './guest-room.js';
 import { patientName, state, t } from './state.js';
 
 /** The gateway's media.conversation.simulated: a generated picture and sound instead of this browser's devices. */
@@ -174,10 +174,10 @@ async function toggle(which: 'mic' | 'camera'): Promise<void> {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 export function initConversation(): void {
-  onRoomConnected((connected) => {
-    viaRoom = connected;
-    byId('convo').dataset.via = connected ? 'room' : 'direct';
-    void peer?.hold(connected);
+  onRoomCarries((carries) => {
+    viaRoom = carries;
+    byId('convo').dataset.via = carries ? 'room' : 'direct';
+    void peer?.hold(carries);
   });
   byId('convo-mic').addEventListener('click', () => void toggle('mic'));
   byId('convo-cam').addEventListener('click', () => void toggle('camera'));

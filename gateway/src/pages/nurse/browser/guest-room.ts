@@ -7,9 +7,11 @@
  * both), three receive slots in, each a tile in #convo-guests captioned with the guest's name. The
  * specialist is not in these slots (the room does not carry the specialist to the cart: their voice and
  * face come on the direct conversation). The other way, the specialist receives the cart from the room:
- * while this peer connection is connected, the direct conversation sends nothing (conversation.ts holds
- * it, onRoomConnected), so the cart's uplink carries its conversation once; whenever it is not (before
- * it connects, lost, closed), the direct conversation sends again. Signaling: POST
+ * while this peer connection is connected and the cloud says the specialist's own peer with the room is
+ * up (`specialist {inRoom: true}`), the direct conversation sends nothing (conversation.ts holds it,
+ * onRoomCarries), so the cart's uplink carries its conversation once; whenever either is not (before it
+ * connects, lost, closed; the specialist's room peer lost or being rebuilt), the direct conversation
+ * sends again at once: the specialist never goes without the cart's voice. Signaling: POST
  * /api/teleconsult/unit, through the gateway and the relay, which knows the cart by its MQTT identity.
  * `closed` (the act ended) ends it.
  * Lost (a cloud restart: docs/conversation.md « Across a cloud restart »): a peer connection with the
@@ -30,20 +32,27 @@ export type UnitToCart =
   | { kind: 'answer'; sdp: string }
   | { kind: 'ice'; candidate: RTCIceCandidateInit }
   | { kind: 'slots'; slots: unknown }
-  | { kind: 'closed'; reason: string };
+  | { kind: 'closed'; reason: string }
+  | { kind: 'specialist'; inRoom: boolean };
 
 let call: { sessionId: string; unit: UnitCall; iceServers: RTCIceServer[]; media: LocalMedia } | null = null;
-/** Told whether the cart's peer connection with the room is connected (it carries the conversation to the specialist then). */
-let roomListener: (connected: boolean) => void = () => undefined;
+/** Told whether the room carries the cart's conversation to the specialist (both peers with it up). */
+let roomListener: (carries: boolean) => void = () => undefined;
+/** The cart's peer connection with the room is connected. */
 let connected = false;
+/** The specialist's peer connection with the room is up, as the cloud last said (`specialist`). */
+let specialistIn = false;
+let carries = false;
 function setConnected(c: boolean): void {
-  if (c === connected) return;
   connected = c;
-  roomListener(c);
+  const now = connected && specialistIn;
+  if (now === carries) return;
+  carries = now;
+  roomListener(now);
 }
 
-/** `listener` is told each time the cart's peer connection with the act's room becomes connected or stops being so. */
-export function onRoomConnected(listener: (connected: boolean) => void): void {
+/** `listener` is told each time the room starts or stops carrying the cart's conversation to the specialist. */
+export function onRoomCarries(listener: (carries: boolean) => void): void {
   roomListener = listener;
 }
 const watch = new PeerWatch(() => {
@@ -110,7 +119,10 @@ export function onUnitSignal(sessionId: string, s: UnitToCart, media: () => Prom
   if (s.kind === 'answer') void call.unit.accept(s.sdp);
   else if (s.kind === 'ice') call.unit.ice(s.candidate);
   else if (s.kind === 'slots') call.unit.label(s.slots);
-  else if (s.kind === 'closed') endGuestRoom();
+  else if (s.kind === 'specialist') {
+    specialistIn = s.inRoom === true;
+    setConnected(connected);
+  } else if (s.kind === 'closed') endGuestRoom();
 }
 
 /** The conversation's microphone or camera went on or off: the guests' tiles of the cart say so. */
@@ -123,6 +135,7 @@ export function endGuestRoom(): void {
   watch.stop();
   call?.unit.close();
   call = null;
+  specialistIn = false;
   setConnected(false);
   byId('convo-guests-section').hidden = true;
 }

@@ -1,0 +1,46 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { MediaFlow } from './media-flow.js';
+
+describe('MediaFlow', () => {
+  it('says media flowed after three samples in a row that each grew, frames or energy', () => {
+    const f = new MediaFlow();
+    expect(f.sample({ frames: 0, energy: 0 })).toBe(false);
+    expect(f.sample({ frames: 10, energy: 0 })).toBe(false);
+    expect(f.sample({ frames: 10, energy: 0.1 })).toBe(false);
+    expect(f.sample({ frames: 25, energy: 0.1 })).toBe(true);
+  });
+
+  it('a peer that connects then carries nothing, or fails, never counts; a new peer (counts going down) starts over', () => {
+    const f = new MediaFlow();
+    for (const r of [
+      { frames: 0, energy: 0 },
+      { frames: 3, energy: 0 },
+      { frames: 3, energy: 0 },
+      { frames: 3, energy: 0 },
+      { frames: 5, energy: 0.1 },
+      { frames: 0, energy: 0 },
+      { frames: 4, energy: 0 },
+      { frames: 8, energy: 0 },
+    ])
+      expect(f.sample(r)).toBe(false);
+    expect(f.sample({ frames: 9, energy: 0 })).toBe(true);
+  });
+
+  it('says so only when each of the last three samples grew (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.record({ frames: fc.nat(50), energy: fc.nat(5) }), { maxLength: 40 }), (rs) => {
+        const f = new MediaFlow(3);
+        rs.forEach((r, i) => {
+          if (!f.sample(r)) return;
+          const last = rs.slice(i - 3, i + 1);
+          expect(last).toHaveLength(4);
+          for (let k = 1; k < 4; k++) {
+            const [a, b] = [last[k - 1], last[k]];
+            expect(b && a && b.frames >= a.frames && b.energy >= a.energy && b.frames + b.energy > a.frames + a.energy).toBe(true);
+          }
+        });
+      }),
+    );
+  });
+});
