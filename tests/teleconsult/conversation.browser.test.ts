@@ -430,7 +430,8 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
       for (const g of guests) {
         const tile = g.page.locator('#guest-room-tiles figure', { has: g.page.locator('figcaption', { hasText: CART_LABEL }) });
         await expect.poll(() => tile.getAttribute('data-mic')).toBe('false');
-        expect(await tile.locator('.slot-state').textContent()).toBe('micro coupé');
+        // The mic's label first; a weak path on a loaded machine may add « vidéo suspendue — débit insuffisant » after it.
+        expect(await tile.locator('.slot-state').textContent()).toMatch(/^micro coupé(?: · |$)/);
       }
       await nurse.click('#convo-mic');
       // A guest mutes and turns the camera off with their page's buttons: the three others' tiles of them say so.
@@ -468,7 +469,8 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
     expect(live).toBeGreaterThan(0);
     await nurse.click('#convo-mic');
     await expect.poll(() => tile.getAttribute('data-mic')).toBe('false');
-    expect(await tile.locator('.slot-state').textContent()).toBe('micro coupé');
+    // The mic's label first: under load the unit may also hold the cart's video back for the link (« · vidéo suspendue — débit insuffisant »).
+    expect(await tile.locator('.slot-state').textContent()).toMatch(/^micro coupé(?: · |$)/);
     // One label: the direct conversation's line says nothing while the room carries the cart.
     expect(await specialist.locator('#convo-remote-state').textContent()).toBe('');
     expect(await nurse.locator('#convo-mic').getAttribute('aria-pressed')).toBe('true');
