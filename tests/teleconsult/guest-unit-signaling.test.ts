@@ -314,8 +314,14 @@ describe('guests’ media signaling with the forwarding unit', () => {
     await back.next((m) => m.type === 'admitted');
     expect(await back.next((m) => m.type === 'unit-ready')).toMatchObject({ iceServers: expect.any(Array) });
 
-    // The page's direct peer with the patient came up (as home-call.ts says it): the act is finalised at the hang-up.
+    // Both pages decoded the other (home-call.ts and the join page's call.ts say so): the act is finalised at the hang-up.
     doctor.send({ type: 'home-media-up', sessionId: l.id });
+    back.send({ type: 'media-up' });
+    for (let i = 0; !(await audit(l.id, 'connected')).length; i++) {
+      if (i > 100) throw new Error('the media up, both halves: no `connected` line after 10 s');
+      await c.cloud.teleconsult.relay.flush();
+      await new Promise((r) => setTimeout(r, 100));
+    }
     doctor.send({ type: 'hangup', sessionId: l.id });
     expect(await doctor.next((m) => m.type === 'unit-closed' && m.sessionId === l.id)).toEqual({
       type: 'unit-closed',
