@@ -43,6 +43,19 @@ export class VideoBitrateController {
     return this.applied;
   }
 
+  /**
+   * The video starts again after a pause (the uplink budget's): at `kbps` (within the bounds), growing from
+   * there as the link allows — what the link carried before the pause says nothing now.
+   */
+  restartAt(kbps: number, now: number): number {
+    this.applied = Math.round(this.clamp(kbps));
+    this.estimate = this.applied;
+    this.appliedAt = now;
+    this.lossy = false;
+    this.ceiling = Number.POSITIVE_INFINITY;
+    return this.applied;
+  }
+
   /** The specialist's page may cap the rate (RtcDown start.maxBitrateKbps). */
   setMax(kbps: number, now: number): number | null {
     this.maxKbps = Math.max(this.o.minKbps, Math.min(this.o.maxKbps, kbps));

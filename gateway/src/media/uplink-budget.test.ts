@@ -63,7 +63,7 @@ describe('UplinkBudget', () => {
     // 15 s, then 30, 60, 120, 240 s and no more: each probe is followed by a longer hold.
     expect(gaps.every((g, i) => i === 0 || g > (gaps[i - 1] ?? 0) || g >= 240_000)).toBe(true);
     expect(b.holdMs).toBe(240_000);
-    // Clean for good: back to full, and a step up that holds 60 s resets the hold.
+    // Clean for good: back to full, and a step up that holds 30 s resets the hold.
     for (let end = now + 1_000_000; now < end; now += 1000) {
       b.report('gateway', CLEAN, now);
       b.tick(now);

@@ -8,8 +8,11 @@
  *   full         everything; each video adapts by itself (the gateway's bitrate.ts, Chromium's)
  *   room-paused  the room camera paused (the conversation's video encoding inactive; voice kept)
  *   ptz-paused   the PTZ video paused too: voice, stethoscope and ECG only
- *   lean-audio   and the two Opus streams lighter (voice 16 kbit/s, stethoscope 24 kbit/s in 60 ms
- *                frames): what fits 100 kbit/s with the packets' headers
+ *   lean-audio   and the two Opus streams lighter (voice 12 kbit/s; stethoscope 16 kbit/s in 60 ms
+ *                frames, wideband: 0–8 kHz holds heart and lung sounds): with the ECG (~14 kbit/s of
+ *                JSON) and every packet's headers (~45 B a packet: a 20 ms voice frame's headers alone
+ *                cost 18 kbit/s) what fits 100 kbit/s; at voice 16 / stethoscope 24 kbit/s the
+ *                stethoscope still lost 19.5 % of its packets there (shaped run)
  *
  * What it reads: each peer's view of the link, about once a second — the fraction of packets lost (RTCP
  * receiver reports: the gateway's own, the page's remote-inbound-rtp) and the round trip where known.
@@ -20,7 +23,9 @@
  * Down one step after 2 s of congestion, never sooner than 4 s after the last change; up one step after
  * the link has been clean for the hold (15 s), never sooner than the hold after the last change. A step
  * up that brings congestion back within 30 s doubles the hold (up to 4 min): the link is probed less and
- * less often instead of flapping; a step up that holds 60 s resets it.
+ * less often instead of flapping; a step up that holds 30 s resets it (a link back to health climbs back in
+ * the hold it had, then ~30 s a step: in the shaped test, a hold doubled to 60 s and a reset only after
+ * 60 s kept the room camera paused more than 90 s after the link was unshaped).
  */
 
 import { UPLINK_LEVELS, type UplinkLevel } from '@telecart/protocol';
@@ -42,7 +47,7 @@ export interface UplinkPlan {
 
 /** The full rates (docs/teleconsult-media.md, docs/conversation.md) and the lean ones below the video. */
 export const FULL_AUDIO = { voiceKbps: 32, stethKbps: 32, stethFrameMs: 20 } as const;
-export const LEAN_AUDIO = { voiceKbps: 16, stethKbps: 24, stethFrameMs: 60 } as const;
+export const LEAN_AUDIO = { voiceKbps: 12, stethKbps: 16, stethFrameMs: 60 } as const;
 
 export function planFor(level: UplinkLevel): UplinkPlan {
   const i = UPLINK_LEVELS.indexOf(level);
@@ -87,9 +92,9 @@ const DEFAULTS: Required<UplinkBudgetOptions> = {
   maxHoldMs: 240_000,
 };
 
-/** A step up that brings congestion back within this doubles the hold; one that lasts `RESET_AFTER_MS` resets it. */
+/** A step up that brings congestion back within this doubles the hold; one that lasts it resets the hold. */
 const FAILED_UP_MS = 30_000;
-const RESET_AFTER_MS = 60_000;
+const RESET_AFTER_MS = FAILED_UP_MS;
 
 export class UplinkBudget {
   private readonly o: Required<UplinkBudgetOptions>;
