@@ -502,7 +502,7 @@ export class TeleconsultAgent extends EventEmitter<{
       const plan = b.budget.tick(this.clock.now());
       if (!plan) return;
       b.plan = plan;
-      this.logger.info({ sessionId, level: plan.level, holdMs: b.budget.holdMs }, 'uplink budget changed');
+      this.logger.info({ sessionId, uplink: plan.level, holdMs: b.budget.holdMs }, 'uplink budget changed');
       if (this.live?.sessionId === sessionId) this.live.media.applyPlan(plan);
       this.tellUplink(b);
     }, BUDGET_TICK_MS);

@@ -37,12 +37,13 @@ function readPlan(data: string): { sessionId: string; plan: ConvoUplink } | null
   return { sessionId: m.sessionId, plan: { video: roomVideo, voiceKbps } };
 }
 
-/** The peer's view of the link from getStats: the worst loss the other side reports, the longest round trip. */
+/** The peer's view of the link from getStats: the loss the other side reports on the voice, the longest round trip. */
 async function linkReport(pc: RTCPeerConnection): Promise<{ loss: number; rttMs: number | null } | null> {
   let loss: number | null = null;
   let rtt: number | null = null;
   (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-    if (s.type === 'remote-inbound-rtp') {
+    // The voice only: it is always sent, while a paused camera's last report would stand still forever.
+    if (s.type === 'remote-inbound-rtp' && s.kind === 'audio') {
       if (typeof s.fractionLost === 'number') loss = Math.max(loss ?? 0, Math.min(1, Math.max(0, s.fractionLost)));
       if (typeof s.roundTripTime === 'number') rtt = Math.max(rtt ?? 0, s.roundTripTime * 1000);
     } else if (s.type === 'candidate-pair' && s.nominated === true && typeof s.currentRoundTripTime === 'number') {
