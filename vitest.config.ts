@@ -31,6 +31,7 @@ export const LIVE_MEDIA = [
   'tests/teleconsult/join-device-check.browser.test.ts',
   'tests/teleconsult/media.test.ts',
   'tests/teleconsult/room-restart.browser.test.ts',
+  'tests/teleconsult/uplink-budget.browser.test.ts',
 ];
 
 /** End-to-end files that need a process no other file ran in: they mock a module, or look at process-wide module state. */

@@ -93,8 +93,16 @@ export interface ShapedLink {
   peerAddr: string;
   /** tbf on both ends: `rate` e.g. '100kbit', '1mbit'. */
   setRate(rate: string): Promise<void>;
+  /** tbf on this end only (what leaves this namespace: a site's uplink), the other end unshaped. */
+  setUplinkRate(rate: string): Promise<void>;
+  /** What this end's qdisc sent and dropped so far (`tc -s`), to count what crossed the shaped link. */
+  sent(): Promise<{ bytes: number; packets: number; dropped: number }>;
   remove(): Promise<void>;
 }
+
+const TBF_ARGS = ['qdisc', 'replace', 'dev'];
+/** burst ≈ 1/8 s at the rate, latency 400 ms: a queue like a weak DSL/4G uplink, then drops. */
+const tbf = (rate: string) => ['root', 'tbf', 'rate', rate, 'burst', '16kbit', 'latency', '400ms'];
 
 /** From inside the main namespace: a veth pair to `peerNs` with a /30 of 10.232.0.0/16. */
 export async function linkToPeer(peerNs: string, index = process.pid % 16_384): Promise<ShapedLink> {
@@ -113,11 +121,17 @@ export async function linkToPeer(peerNs: string, index = process.pid % 16_384): 
     localAddr,
     peerAddr,
     async setRate(rate) {
-      // burst ≈ 1/8 s at the rate, latency 400 ms: a queue like a weak DSL/4G uplink, then drops.
-      const args = ['qdisc', 'replace', 'dev'];
-      const shape = ['root', 'tbf', 'rate', rate, 'burst', '16kbit', 'latency', '400ms'];
-      await run('tc', [...args, local, ...shape]);
-      await run('ip', ['netns', 'exec', peerNs, 'tc', ...args, remote, ...shape]);
+      await run('tc', [...TBF_ARGS, local, ...tbf(rate)]);
+      await run('ip', ['netns', 'exec', peerNs, 'tc', ...TBF_ARGS, remote, ...tbf(rate)]);
+    },
+    async setUplinkRate(rate) {
+      await run('tc', [...TBF_ARGS, local, ...tbf(rate)]);
+      await run('ip', ['netns', 'exec', peerNs, 'tc', 'qdisc', 'del', 'dev', remote, 'root']).catch(() => undefined /* none */);
+    },
+    async sent() {
+      const { stdout } = await run('tc', ['-s', 'qdisc', 'show', 'dev', local]);
+      const m = /Sent (\d+) bytes (\d+) pkt \(dropped (\d+)/.exec(stdout);
+      return { bytes: Number(m?.[1] ?? 0), packets: Number(m?.[2] ?? 0), dropped: Number(m?.[3] ?? 0) };
     },
     async remove() {
       await run('ip', ['link', 'del', local]).catch(() => undefined);

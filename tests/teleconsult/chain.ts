@@ -47,6 +47,14 @@ export interface ChainOptions {
   rejoinGraceSeconds?: number;
   /** The gateway's media.conversation.simulated: the nurse page sends a generated picture and sound. */
   conversationSimulated?: boolean;
+  /** Where the cloud listens (default 127.0.0.1; '0.0.0.0' for a page in another namespace). */
+  cloudHost?: string;
+  /** The gateway peer's host candidates (default 127.0.0.1). */
+  gatewayHostAddresses?: string[];
+  /** The gateway's media.uplinkBudget (default on). */
+  uplinkBudget?: boolean;
+  /** The specialist's browser (default: launchChromium with WebRTC), started once the cloud is up. */
+  launchBrowser?: (cloud: Cloud) => Promise<Browser>;
 }
 
 export interface ConsultChain {
@@ -67,10 +75,11 @@ export interface ConsultChain {
 
 /** A cloud with `specialist` (an auditor too) allowed on cart-*, and the patient served by cart `gatewayId`. */
 export async function specialistCloud(
-  o: Pick<ChainOptions, 'specialist' | 'patient' | 'rejoinGraceSeconds' | 'gatewayId'> & { dataDir: string; logger: Logger },
+  o: Pick<ChainOptions, 'specialist' | 'patient' | 'rejoinGraceSeconds' | 'gatewayId' | 'cloudHost'> & { dataDir: string; logger: Logger },
 ): Promise<Cloud> {
   return startCloud({
     dataDir: o.dataDir,
+    ...(o.cloudHost ? { host: o.cloudHost } : {}),
     mqttPort: 0,
     httpPort: 0,
     // The cloud stores readings only for patients it assigns to the sending cart.
@@ -136,7 +145,8 @@ export async function startConsultChain(o: ChainOptions): Promise<ConsultChain> 
       media: {
         video: { source: 'camera', width: 320, height: 240, fps: 10, startBitrateKbps: 300 },
         audio: { source: pulse ? 'stethoscope' : 'test' },
-        ice: { hostAddresses: ['127.0.0.1'] },
+        ice: { hostAddresses: o.gatewayHostAddresses ?? ['127.0.0.1'] },
+        ...(o.uplinkBudget === false ? { uplinkBudget: false } : {}),
         ...(o.conversationSimulated ? { conversation: { simulated: true } } : {}),
       },
     });
@@ -144,7 +154,7 @@ export async function startConsultChain(o: ChainOptions): Promise<ConsultChain> 
     gw = g;
     g.patients.select(o.patient.id);
     await waitFor(() => g.sync.connected, { what: 'the gateway connected to the cloud broker' });
-    browser = await launchChromium({ webrtc: true });
+    browser = await (o.launchBrowser ? o.launchBrowser(cloud) : launchChromium({ webrtc: true }));
     const page = await browser.newPage({ locale: 'fr-FR' });
     const problems: string[] = [];
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));

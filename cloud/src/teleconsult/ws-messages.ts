@@ -6,6 +6,7 @@ import { type Static, type TObject, type TUnion, Type } from '@sinclair/typebox'
 import {
   ConvoFromCart,
   ConvoFromSpecialist,
+  type ConvoToSpecialist,
   compile,
   formatIssues,
   IceCandidate,
@@ -143,7 +144,7 @@ export type CloudMessage =
   /** The act's patient's latest vitals (vitals/summary.ts), on join and when they change. */
   | { type: 'vitals'; sessionId: string; vitals: VitalsSummary }
   /** The cart's page's conversation signaling (validated by the relay as RtcUp). */
-  | { type: 'convo'; sessionId: string; signal: ConvoFromCart }
+  | { type: 'convo'; sessionId: string; signal: ConvoToSpecialist }
   /** Who waits for or is in an act besides the cart (participants.ts), to the specialists who may admit them. */
   | { type: 'participants'; sessionId: string; participants: ParticipantView[] }
   /** To the page that admitted a participant: the act's TURN credentials for the conversation with them. */

@@ -45,6 +45,18 @@ describe('VideoBitrateController', () => {
     expect(c.onLoss(0.03, 2000)).toBe(74);
   });
 
+  it('grows 8 % a second however often the reports come (Chromium sends several a second)', () => {
+    const c = new VideoBitrateController({ ...opts, startKbps: 53 });
+    const applied: number[] = [];
+    // Ten clean reports a second for 8 s: a step of +25 % (66) once 53 × 1.08^t passes it, then 4 s later
+    // 66 × 1.08^4 (90), not 66 × 1.08^40 (1,434: the old step).
+    for (let t = 0; t <= 8000; t += 100) {
+      const r = c.onLoss(0, t);
+      if (r !== null) applied.push(r);
+    }
+    expect(applied).toEqual([66, 90]);
+  });
+
   it('ignores receiver reports that are not a fraction', () => {
     const c = new VideoBitrateController(opts);
     for (const x of [-0.1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) expect(c.onLoss(x, 0)).toBeNull();

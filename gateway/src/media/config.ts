@@ -100,6 +100,11 @@ export const MediaConfig = Type.Object(
       },
       { default: {}, additionalProperties: false, description: "the gateway peer's ICE candidates" },
     ),
+    uplinkBudget: Type.Boolean({
+      default: true,
+      description:
+        "one budget for the cart's uplink (the gateway's peer and the nurse page's conversation): on a weak link the room camera, then the PTZ video are paused and the audio made lighter, voice, stethoscope and ECG first (docs/conversation.md); false: each peer adapts alone",
+    }),
     conversation: Type.Object(
       {
         simulated: Type.Boolean({

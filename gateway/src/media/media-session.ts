@@ -25,6 +25,7 @@ import {
   type RTCIceServer,
   RTCPeerConnection,
   RTCRtpCodecParameters,
+  type RTCRtpSender,
   type RTCRtpTransceiver,
   RtcpPayloadSpecificFeedback,
   RtcpRrPacket,
@@ -41,6 +42,7 @@ import { EcgChunker, type LiveSampleBus, type LiveSamples } from './live-samples
 import { type AudioInput, audioArgs, type VideoCodec, type VideoInput, videoArgs } from './pipelines.js';
 import { RtpRelay } from './rtp-relay.js';
 import { checkAnswerSdp } from './sdp-check.js';
+import { FULL_AUDIO, type LinkReport, type UplinkPlan } from './uplink-budget.js';
 
 export type PeerState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
@@ -59,6 +61,8 @@ export interface MediaSessionOptions {
   onPtz?: (data: string, reply: (text: string) => void) => void;
   onIceCandidate: (c: IceCandidate) => void;
   onState: (s: PeerState) => void;
+  /** Each RTCP receiver report on the video or the audio: the link as the browser sees this peer's streams (uplink-budget.ts). */
+  onLink?: (r: LinkReport) => void;
   logger?: Logger;
   clock?: Clock;
 }
@@ -75,18 +79,30 @@ export interface MediaSessionStats {
   plis: number;
   remb: number | null;
   fractionLost: number | null;
+  /** The uplink budget's say: the PTZ video paused, the stethoscope's Opus rate and frame. */
+  videoPaused: boolean;
+  audioKbps: number;
+  audioFrameMs: 20 | 60;
 }
 
 const H264 = 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1';
 /** An ECG chunk waits in the SCTP buffer no longer than this backlog: past it, the oldest is dropped (live view). */
 const ECG_MAX_BUFFERED = 64 * 1024;
 const AUDIO_RESERVE_KBPS = 16;
+/** An ECG chunk lost this many times more is abandoned (the page counts the gap) instead of retransmitted again. */
+const ECG_MAX_RETRANSMITS = 1;
 
 function videoCodecs(codec: MediaConfig['video']['codec']): RTCRtpCodecParameters[] {
   const fb = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }];
   const h264 = new RTCRtpCodecParameters({ mimeType: 'video/H264', clockRate: 90000, rtcpFeedback: fb, parameters: H264, payloadType: 96 });
   const vp8 = new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback: fb, payloadType: 97 });
   return codec === 'vp8' ? [vp8] : codec === 'h264' ? [h264] : [h264, vp8];
+}
+
+/** werift's smoothed round trip from receiver reports (LSR/DLSR), seconds; kept private in its typings. */
+function senderRtt(sender: RTCRtpSender): number | undefined {
+  const rtt: unknown = Reflect.get(sender, 'rtt');
+  return typeof rtt === 'number' && Number.isFinite(rtt) ? rtt : undefined;
 }
 
 export class MediaSession {
@@ -115,10 +131,14 @@ export class MediaSession {
   private ecgDropped = 0;
   private ecgQueue: string[] = [];
   private restarting: Promise<void> = Promise.resolve();
+  /** What the uplink budget lets this peer send (uplink-budget.ts); full until told otherwise. */
+  private videoPaused = false;
+  private audio: { kbps: number; frameMs: 20 | 60 };
 
   constructor(private readonly o: MediaSessionOptions) {
     this.logger = o.logger ?? silentLogger;
     this.clock = o.clock ?? systemClock;
+    this.audio = { kbps: o.media.audio.bitrateKbps, frameMs: FULL_AUDIO.stethFrameMs };
     const v = o.media.video;
     this.bitrate = new VideoBitrateController({
       startKbps: v.startBitrateKbps,
@@ -171,6 +191,8 @@ export class MediaSession {
     if (o.want.audio && o.media.audio.source !== 'none') {
       this.audioTrack = new MediaStreamTrack({ kind: 'audio' });
       this.audioTx = this.pc.addTransceiver(this.audioTrack, { direction: 'sendonly' });
+      // The stethoscope's receiver reports go on while the video is paused: the budget still hears the link.
+      this.audioTx.sender.onRtcp.subscribe((p) => this.onAudioRtcp(p));
     }
     const ptz = this.pc.createDataChannel(PTZ_CHANNEL, { ordered: true });
     ptz.onMessage.subscribe((data) => {
@@ -180,7 +202,10 @@ export class MediaSession {
       });
     });
     if (o.want.ecg && o.live) {
-      const ecg = this.pc.createDataChannel(ECG_CHANNEL, { ordered: true });
+      // Ordered, each chunk sent twice at most (PR-SCTP): a live trace wants the newest samples, and on a
+      // lossy link werift's SCTP resent every chunk in flight at each timeout — on a 100 kbit/s uplink this
+      // peer offered 102 kbit/s for ~35 kbit/s of stethoscope and ECG (nft count, docs/conversation.md).
+      const ecg = this.pc.createDataChannel(ECG_CHANNEL, { ordered: true, maxRetransmits: ECG_MAX_RETRANSMITS });
       this.ecg = ecg;
       this.chunker = new EcgChunker({ onChunk: (c) => this.sendEcg(c) });
       o.live.on('samples', this.onSamples);
@@ -216,6 +241,7 @@ export class MediaSession {
       });
       this.videoRelay = relay;
       await relay.start();
+      if (this.videoPaused) await relay.pause();
     }
     if (this.audioTx && this.audioTrack) {
       const track = this.audioTrack;
@@ -224,7 +250,15 @@ export class MediaSession {
       const relay = new RtpRelay({
         kind: 'opus',
         clockRate: 48000,
-        pipeline: (port) => audioArgs({ input, channels: a.channels, bitrateKbps: a.bitrateKbps, rtpPort: port }),
+        pipeline: (port) =>
+          audioArgs({
+            input,
+            channels: a.channels,
+            bitrateKbps: this.audio.kbps,
+            frameMs: this.audio.frameMs,
+            bandwidth: this.audio.kbps < 24 ? 'wideband' : 'fullband',
+            rtpPort: port,
+          }),
         sink: { writeRtp: (m) => track.writeRtp(m) },
         clock: this.clock,
         onExit: (e) => this.onPipelineExit('audio', e),
@@ -282,7 +316,19 @@ export class MediaSession {
     this.pliTimer.unref();
   }
 
+  private onAudioRtcp(p: unknown): void {
+    if (!(p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) || !this.audioTx) return;
+    const sender = this.audioTx.sender;
+    for (const r of p.reports) if (r.ssrc === sender.ssrc) this.linkReport(r.fractionLost / 256, senderRtt(sender));
+  }
+
+  private linkReport(loss: number, rttSeconds: number | undefined): void {
+    this.o.onLink?.({ loss, rttMs: rttSeconds === undefined ? null : Math.round(rttSeconds * 1000) });
+  }
+
   private onVideoRtcp(p: unknown): void {
+    // Paused by the uplink budget: Chromium's reports on a stream it no longer receives say nothing of the link.
+    if (this.videoPaused) return;
     const now = this.clock.now();
     let target: number | null = null;
     if ((p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) && this.videoTx) {
@@ -290,6 +336,7 @@ export class MediaSession {
       for (const r of p.reports) {
         if (r.ssrc !== ssrc) continue;
         this.fractionLost = r.fractionLost / 256;
+        this.linkReport(this.fractionLost, senderRtt(this.videoTx.sender));
         target = this.bitrate.onLoss(this.fractionLost, now) ?? target;
       }
     } else if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof ReceiverEstimatedMaxBitrate) {
@@ -315,6 +362,33 @@ export class MediaSession {
     const relay = this.videoRelay;
     if (!relay) return;
     this.restarting = this.restarting.then(() => (this.closed ? undefined : relay.restart()));
+  }
+
+  /**
+   * What the uplink budget lets this peer send: the PTZ video paused or sent (its encoder stopped, then
+   * started again on a keyframe), the stethoscope's Opus rate and frame length (the encoder restarted, the
+   * stream continuous). The ECG is never touched.
+   */
+  applyPlan(plan: Pick<UplinkPlan, 'ptzVideo' | 'stethKbps' | 'stethFrameMs'>): void {
+    if (this.closed) return;
+    const pause = !plan.ptzVideo;
+    if (pause !== this.videoPaused) {
+      this.videoPaused = pause;
+      // Back from a pause, the video starts at its floor (the passed-through camera's own rate could be ten
+      // times what the link just allowed) and grows as the receiver reports allow.
+      if (!pause) this.bitrate.restartAt(this.o.media.video.minBitrateKbps, this.clock.now());
+      if (!pause && this.passThrough) this.passThrough = false;
+      const relay = this.videoRelay;
+      if (relay) this.restarting = this.restarting.then(() => (this.closed ? undefined : pause ? relay.pause() : relay.resume()));
+    }
+    // The configured rate is the most the stethoscope gets; the budget only lowers it.
+    const kbps = Math.min(this.o.media.audio.bitrateKbps, plan.stethKbps);
+    if (kbps !== this.audio.kbps || plan.stethFrameMs !== this.audio.frameMs) {
+      this.audio = { kbps, frameMs: plan.stethFrameMs };
+      const relay = this.audioRelay;
+      if (relay) this.restarting = this.restarting.then(() => (this.closed ? undefined : relay.restart()));
+    }
+    this.logger.info({ ptzVideo: plan.ptzVideo, stethKbps: kbps, stethFrameMs: plan.stethFrameMs }, 'uplink budget applied');
   }
 
   private sendEcg(c: EcgChunk): void {
@@ -351,6 +425,9 @@ export class MediaSession {
       plis: this.plis,
       remb: this.remb,
       fractionLost: this.fractionLost,
+      videoPaused: this.videoPaused,
+      audioKbps: this.audio.kbps,
+      audioFrameMs: this.audio.frameMs,
     };
   }
 

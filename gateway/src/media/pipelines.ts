@@ -130,7 +130,15 @@ export type AudioInput = { kind: 'pulse'; source: CaptureSource } | { kind: 'tes
  * unprocessed PulseAudio capture as the recorder (filter.suppress, a non-voice role, volume pinned),
  * and Opus told it is not speech (audio-type=generic, no DTX: heart sounds are not silence).
  */
-export function audioArgs(o: { input: AudioInput; channels: 1 | 2; bitrateKbps: number; rtpPort: number }): string[] {
+export function audioArgs(o: {
+  input: AudioInput;
+  channels: 1 | 2;
+  bitrateKbps: number;
+  rtpPort: number;
+  frameMs?: 20 | 60;
+  /** Wideband (0–8 kHz) below 24 kbit/s: Opus spends its few bits where heart and lung sounds are. */
+  bandwidth?: 'fullband' | 'wideband';
+}): string[] {
   const source =
     o.input.kind === 'test'
       ? ['audiotestsrc', 'is-live=true', 'wave=sine', 'freq=120', 'volume=0.3']
@@ -156,8 +164,9 @@ export function audioArgs(o: { input: AudioInput; channels: 1 | 2; bitrateKbps: 
     '!',
     'opusenc',
     'audio-type=generic',
-    'bandwidth=fullband',
-    'frame-size=20',
+    `bandwidth=${o.bandwidth ?? 'fullband'}`,
+    // 60 ms frames on a weak uplink (the budget's lean audio): a third of the packets' headers.
+    `frame-size=${o.frameMs ?? 20}`,
     `bitrate=${o.bitrateKbps * 1000}`,
     'inband-fec=true',
     'dtx=false',

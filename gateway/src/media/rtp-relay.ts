@@ -122,6 +122,7 @@ export class RtpRelay {
   /** The SSRC of the child being replaced: its last packets are dropped once the new one speaks. */
   private retiredSsrc: number | null = null;
   private closed = false;
+  private paused = false;
   readonly counters: RelayCounters = { packets: 0, bytes: 0, keyframes: 0, restarts: 0, restartToFirstPacketMs: [] };
 
   constructor(private readonly o: RtpRelayOptions) {
@@ -166,6 +167,8 @@ export class RtpRelay {
 
   /** Replaces the child (new pipeline parameters are read from `pipeline`): a new bitrate, a forced keyframe. */
   async restart(): Promise<void> {
+    // Paused: the parameters are read again at `resume`.
+    if (this.paused) return;
     const old = this.gst;
     this.gst = null;
     this.counters.restarts++;
@@ -175,7 +178,33 @@ export class RtpRelay {
     await old?.stop(500);
   }
 
+  /**
+   * Stops the child and sends nothing until `resume` (the uplink budget paused this stream); the socket and
+   * the stream's numbering stay, so the browser sees one stream with a gap, not a new one.
+   */
+  async pause(): Promise<void> {
+    if (this.paused || this.closed) return;
+    this.paused = true;
+    const g = this.gst;
+    this.gst = null;
+    await g?.stop(500);
+  }
+
+  /** A new child after `pause` (its first frame a keyframe: an encoder's first, the camera's first packet). */
+  resume(): void {
+    if (!this.paused || this.closed) return;
+    this.paused = false;
+    this.retiredSsrc = this.currentSsrc;
+    this.launch();
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   private onPacket(m: Buffer): void {
+    // The child being stopped by `pause` may still have packets on the way.
+    if (this.paused) return;
     if (m.length < 12 || (m[0] ?? 0) >> 6 !== 2) return;
     const now = this.clock.now();
     const ssrc = m.readUInt32BE(8);

@@ -14,6 +14,9 @@
  *     (their own peer connection, docs/conversation.md), for the act in progress only
  *   RtcDown unit ↔ RtcUp unit → the cart's page in the act's room on the cloud's forwarding unit (a
  *     guest is in), for the act in progress only; its last `ready` is given again to a page opened later
+ *   the cart's uplink budget (media/uplink-budget.ts): the gateway's peer and the nurse page report the
+ *     link, a tick a second decides what the cart sends; a change goes to the media session, to the nurse
+ *     page (`uplink` event) and to the specialist (RtcUp convo `uplink`, again after their `ready`)
  *
  * One live session at a time (a cart has one camera). Every payload from the cloud is validated;
  * a malformed one or one for another session is counted, logged once per kind, and dropped.
@@ -42,6 +45,7 @@ import type { CameraConfig, MediaConfig } from '../media/config.js';
 import type { LiveSampleBus } from '../media/live-samples.js';
 import type { MediaSession, MediaSessionStats, PeerState } from '../media/media-session.js';
 import type { VideoInput } from '../media/pipelines.js';
+import { type LinkReport, planFor, UplinkBudget, type UplinkPlan } from '../media/uplink-budget.js';
 import { PtzRelay } from './ptz-relay.js';
 import { rtcValidators } from './validators.js';
 
@@ -133,6 +137,17 @@ interface Live {
   superseded: boolean;
 }
 
+/** The uplink budget of the act in progress (one per act: a rejoin's new peer keeps what the link taught it). */
+interface Budget {
+  sessionId: string;
+  budget: UplinkBudget;
+  plan: UplinkPlan;
+  timer: NodeJS.Timeout;
+}
+
+/** How often the budget decides (its reports come about once a second from each peer). */
+const BUDGET_TICK_MS = 1000;
+
 export class TeleconsultAgent extends EventEmitter<{
   session: [TeleconsultView['session']];
   peer: [{ sessionId: string; state: PeerState }];
@@ -140,6 +155,8 @@ export class TeleconsultAgent extends EventEmitter<{
   convo: [{ sessionId: string; signal: ConvoFromSpecialist }];
   /** The act's room on the forwarding unit, for the cart's page. */
   unit: [{ sessionId: string; signal: UnitToCart }];
+  /** What the cart sends on its uplink changed (the nurse page applies it to its conversation). */
+  uplink: [{ sessionId: string; plan: UplinkPlan }];
 }> {
   private readonly logger: Logger;
   private readonly clock: Clock;
@@ -157,6 +174,7 @@ export class TeleconsultAgent extends EventEmitter<{
   private unitReadyFor: { sessionId: string; signal: Extract<UnitToCart, { kind: 'ready' }> } | null = null;
   /** The ICE servers the cloud gave for the act's media (with its TURN credentials): the cart's page uses them too. */
   private iceFor: { sessionId: string; servers: IceServerConfig[] } | null = null;
+  private budget: Budget | null = null;
   readonly counters: TeleconsultCounters = { downMessages: 0, malformed: 0, otherSession: 0, sessionsStarted: 0, sessionsClosed: 0 };
 
   constructor(private readonly o: TeleconsultAgentOptions) {
@@ -243,6 +261,19 @@ export class TeleconsultAgent extends EventEmitter<{
     await this.o.link.publish({ v: RTC_VERSION, type: 'convo', sessionId, signal });
   }
 
+  /** The nurse page's view of the link (its conversation peer's getStats), for the act in progress only. */
+  reportUplink(sessionId: string, r: LinkReport): void {
+    const live = this.inProgress();
+    if (live !== sessionId) throw new ConvoNotLiveError(sessionId, live);
+    if (this.budget?.sessionId === sessionId) this.budget.budget.report('page', r, this.clock.now());
+  }
+
+  /** What the cart sends on its uplink for the act in progress (null: no budget running). */
+  uplinkPlan(): { sessionId: string; plan: UplinkPlan } | null {
+    const b = this.budget;
+    return b && b.sessionId === this.inProgress() ? { sessionId: b.sessionId, plan: b.plan } : null;
+  }
+
   status(): TeleconsultView {
     const l = this.live;
     return {
@@ -319,6 +350,9 @@ export class TeleconsultAgent extends EventEmitter<{
         }
         if (m.signal.kind === 'ready') this.convoReadyFor = m.sessionId;
         this.emit('convo', { sessionId: m.sessionId, signal: m.signal });
+        // A page that (re)joined learns the uplink's level (it shows « paused for the link »).
+        const b = this.budget;
+        if (m.signal.kind === 'ready' && b?.sessionId === m.sessionId && b.plan.level !== 'full') this.tellUplink(b);
         return;
       }
       case 'unit': {
@@ -421,6 +455,9 @@ export class TeleconsultAgent extends EventEmitter<{
       ...(this.o.live ? { live: this.o.live } : {}),
       onPtz: (text, reply) => this.ptz.handle(text, reply),
       onIceCandidate: sendIce,
+      onLink: (r) => {
+        if (this.budget?.sessionId === sessionId) this.budget.budget.report('gateway', r, this.clock.now());
+      },
       onState: (state) => {
         // A peer replaced by a rejoin goes quietly: its 'closed' would end the act it is no longer part of.
         if (live?.superseded) return;
@@ -437,6 +474,8 @@ export class TeleconsultAgent extends EventEmitter<{
     });
     live = { sessionId, media, answered: false, pendingIce: [], superseded: false };
     this.live = live;
+    this.startBudget(sessionId);
+    if (this.budget?.sessionId === sessionId) media.applyPlan(this.budget.plan);
     this.counters.sessionsStarted++;
     if (this.view?.sessionId !== sessionId || this.view.status !== 'in-progress') {
       // Never another act's patient: the view of a different session gives nothing to this one.
@@ -450,6 +489,38 @@ export class TeleconsultAgent extends EventEmitter<{
     const waiting = early;
     early = null;
     for (const c of waiting) await up({ v: RTC_VERSION, type: 'ice', sessionId, candidate: c });
+  }
+
+  /** The act's uplink budget, unless turned off (media.uplinkBudget); kept across a rejoin of the same act. */
+  private startBudget(sessionId: string): void {
+    if (!this.o.media.uplinkBudget || this.budget?.sessionId === sessionId) return;
+    this.stopBudget();
+    const budget = new UplinkBudget();
+    const timer = setInterval(() => {
+      const b = this.budget;
+      if (!b || b.sessionId !== sessionId) return;
+      const plan = b.budget.tick(this.clock.now());
+      if (!plan) return;
+      b.plan = plan;
+      this.logger.info({ sessionId, uplink: plan.level, holdMs: b.budget.holdMs }, 'uplink budget changed');
+      if (this.live?.sessionId === sessionId) this.live.media.applyPlan(plan);
+      this.tellUplink(b);
+    }, BUDGET_TICK_MS);
+    timer.unref();
+    this.budget = { sessionId, budget, plan: planFor('full'), timer };
+  }
+
+  private stopBudget(): void {
+    if (this.budget) clearInterval(this.budget.timer);
+    this.budget = null;
+  }
+
+  /** The nurse page (event) and the specialist (RtcUp convo) learn the uplink's level. */
+  private tellUplink(b: Budget): void {
+    this.emit('uplink', { sessionId: b.sessionId, plan: b.plan });
+    void this.o.link
+      .publish({ v: RTC_VERSION, type: 'convo', sessionId: b.sessionId, signal: { kind: 'uplink', level: b.plan.level } })
+      .catch((e: unknown) => this.logger.warn({ err: (e as Error).message }, 'teleconsult: uplink level not sent'));
   }
 
   /** The configured video input; the camera's stream URI comes from configuration or GetStreamUri. */
@@ -500,6 +571,7 @@ export class TeleconsultAgent extends EventEmitter<{
     if (!l) return;
     this.live = null;
     l.superseded = o.superseded ?? false;
+    if (!l.superseded) this.stopBudget();
     this.logger.info({ sessionId: l.sessionId, reason }, 'teleconsultation media closed');
     await l.media.close();
     this.counters.sessionsClosed++;

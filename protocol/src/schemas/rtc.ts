@@ -127,6 +127,26 @@ export const ConvoFromCart = Type.Union(
 );
 export type ConvoFromCart = Static<typeof ConvoFromCart>;
 
+/**
+ * The cart's uplink budget (docs/conversation.md, « Bandwidth »): what the cart sends on a weak link, in
+ * clinical order — everything; the room camera paused; the PTZ video paused too; lighter audio. The
+ * gateway decides (its media session and the nurse page report the link) and tells both pages.
+ */
+export const UPLINK_LEVELS = ['full', 'room-paused', 'ptz-paused', 'lean-audio'] as const;
+export type UplinkLevel = (typeof UPLINK_LEVELS)[number];
+export const UplinkLevel = Type.Union(
+  UPLINK_LEVELS.map((l) => Type.Literal(l)),
+  { description: 'what the cart sends on its uplink now' },
+);
+/** The gateway → the act's specialist: its uplink's level changed (or a page that joined later is told). */
+const ConvoUplink = Type.Object({ kind: Type.Literal('uplink'), level: UplinkLevel }, { additionalProperties: false });
+
+/** What the cart sends the act's specialist in RtcUp `convo`: its page's signals, and the gateway's uplink level. */
+export const ConvoToSpecialist = Type.Union([...ConvoFromCart.anyOf, ConvoUplink], {
+  description: 'conversation signaling from the cart (its page, and its uplink level from the gateway)',
+});
+export type ConvoToSpecialist = Static<typeof ConvoToSpecialist>;
+
 /** The specialist's page → the cart's page. `ready`: (re)start the conversation (a join, a rejoin). */
 export const ConvoFromSpecialist = Type.Union(
   [
@@ -296,8 +316,8 @@ export const RtcUp = Type.Union(
       { v, type: Type.Literal('error'), sessionId: Uuid, message: Type.String({ maxLength: 300 }) },
       { additionalProperties: false },
     ),
-    /** The cart's page to the act's joined specialist: conversation signaling, relayed as is. */
-    Type.Object({ v, type: Type.Literal('convo'), sessionId: Uuid, signal: ConvoFromCart }, { additionalProperties: false }),
+    /** The cart's page to the act's joined specialist: conversation signaling, relayed as is (with the gateway's uplink level). */
+    Type.Object({ v, type: Type.Literal('convo'), sessionId: Uuid, signal: ConvoToSpecialist }, { additionalProperties: false }),
     /** The cart's page to its act's room on the forwarding unit (its own act only). */
     Type.Object({ v, type: Type.Literal('unit'), sessionId: Uuid, signal: UnitFromCart }, { additionalProperties: false }),
   ],

@@ -20,7 +20,18 @@ export type ConvoSignal =
   | { kind: 'ready' }
   | { kind: 'offer' | 'answer'; pc: string; sdp: string }
   | { kind: 'ice'; pc: string; candidate: ConvoCandidate }
-  | { kind: 'media'; mic: boolean; camera: boolean };
+  | { kind: 'media'; mic: boolean; camera: boolean }
+  /** From the cart's gateway to the specialist: what its uplink budget lets the cart send (protocol UPLINK_LEVELS). */
+  | { kind: 'uplink'; level: string };
+
+/**
+ * What the cart's uplink budget lets its page's conversation send (the gateway's plan, docs/conversation.md
+ * « Bandwidth »): the room camera, and the voice's Opus cap in kbit/s.
+ */
+export interface ConvoUplink {
+  video: boolean;
+  voiceKbps: number;
+}
 
 /** The voice processing every conversation microphone asks for (the stethoscope never goes here). */
 export const CONVO_AUDIO: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
@@ -72,6 +83,8 @@ export function renderMediaControls(
   local: MediaOnOff,
   remote: MediaOnOff | null,
   t: MediaControlTexts,
+  /** The cart's video paused for its link (its uplink budget), said apart from a camera turned off: its text. */
+  linkPaused?: string,
 ): void {
   els.mic.textContent = local.mic ? t.micOff : t.micOn;
   els.mic.setAttribute('aria-pressed', String(!local.mic));
@@ -79,9 +92,13 @@ export function renderMediaControls(
   els.cam.setAttribute('aria-pressed', String(!local.camera));
   els.remoteState.dataset.mic = remote ? String(remote.mic) : '';
   els.remoteState.dataset.camera = remote ? String(remote.camera) : '';
-  els.remoteState.textContent = remote
-    ? [remote.mic ? '' : t.remoteMicOff, remote.camera ? '' : t.remoteCamOff].filter(Boolean).join(' · ')
-    : '';
+  els.remoteState.dataset.link = linkPaused ? 'paused' : 'full';
+  els.remoteState.textContent = [
+    ...(remote ? [remote.mic ? '' : t.remoteMicOff, remote.camera ? '' : t.remoteCamOff] : []),
+    linkPaused ?? '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
 }
 
 /**
@@ -191,6 +208,8 @@ export class ConversationPeer {
   private held = false;
   /** The senders' parameters are changed one call at a time (a stale getParameters is refused). */
   private params: Promise<void> = Promise.resolve();
+  /** What the cart's uplink budget lets this peer send (the cart's side; the specialist's pauses its camera at the lowest level). */
+  private uplink: ConvoUplink = { video: true, voiceKbps: CONVO_CAPS.audioMaxBitrate / 1000 };
 
   constructor(private readonly o: ConversationPeerOptions) {
     const pc = new RTCPeerConnection({ iceServers: o.iceServers });
@@ -221,6 +240,7 @@ export class ConversationPeer {
     await this.pc.setLocalDescription(await this.pc.createOffer());
     await this.serial(() => this.capAll());
     await this.hold(this.held);
+    await this.setUplink(this.uplink);
     this.o.send({ kind: 'offer', pc: this.o.id, sdp: this.pc.localDescription?.sdp ?? '' });
   }
 
@@ -240,6 +260,7 @@ export class ConversationPeer {
     await this.pc.setLocalDescription(await this.pc.createAnswer());
     await this.serial(() => this.capAll());
     await this.hold(this.held);
+    await this.setUplink(this.uplink);
     this.o.send({ kind: 'answer', pc: this.o.id, sdp: this.pc.localDescription?.sdp ?? '' });
     this.flush();
   }
@@ -265,18 +286,41 @@ export class ConversationPeer {
    */
   hold(held: boolean): Promise<void> {
     this.held = held;
+    return this.applySenders().catch((e: unknown) => {
+      // Closed meanwhile (the act ended, a new peer): nothing to say.
+      if (this.pc.signalingState !== 'closed') this.o.onError(`conversation ${held ? 'not held' : 'not resumed'}: ${String(e)}`);
+    });
+  }
+
+  /**
+   * The cart's uplink budget (docs/conversation.md « Bandwidth »): the room camera's encoding inactive while
+   * the link cannot carry it (the track stays: camera-off is the nurse's, not this), the voice capped lower
+   * below the videos' floors. Applied with the hold, whichever comes first; kept for the offer.
+   */
+  setUplink(u: ConvoUplink): Promise<void> {
+    this.uplink = u;
+    return this.applySenders().catch((e: unknown) => {
+      if (this.pc.signalingState !== 'closed') this.o.onError(`uplink budget not applied: ${String(e)}`);
+    });
+  }
+
+  /** Each sender's encodings as the hold and the uplink budget say: active, and the voice's cap. */
+  private applySenders(): Promise<void> {
     return this.serial(async () => {
       if (this.pc.signalingState === 'closed' || !this.pc.localDescription) return;
       for (const s of this.pc.getSenders()) {
         if (!s.track) continue;
+        const audio = s.track.kind === 'audio';
+        const active = !this.held && (audio || this.uplink.video);
+        const cap = audio ? Math.min(CONVO_CAPS.audioMaxBitrate, this.uplink.voiceKbps * 1000) : undefined;
         const p = s.getParameters();
-        if (!p.encodings?.length || p.encodings.every((e) => e.active === !this.held)) continue;
-        for (const e of p.encodings) e.active = !this.held;
+        if (!p.encodings?.length || p.encodings.every((e) => e.active === active && (cap === undefined || e.maxBitrate === cap))) continue;
+        for (const e of p.encodings) {
+          e.active = active;
+          if (cap !== undefined) e.maxBitrate = cap;
+        }
         await s.setParameters(p);
       }
-    }).catch((e: unknown) => {
-      // Closed meanwhile (the act ended, a new peer): nothing to say.
-      if (this.pc.signalingState !== 'closed') this.o.onError(`conversation ${held ? 'not held' : 'not resumed'}: ${String(e)}`);
     });
   }
 

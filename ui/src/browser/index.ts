@@ -6,6 +6,7 @@ export {
   ConversationPeer,
   type ConvoCandidate,
   type ConvoSignal,
+  type ConvoUplink,
   convoMediaTexts,
   convoPcId,
   LocalMedia,

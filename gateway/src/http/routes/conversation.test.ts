@@ -6,6 +6,10 @@
  * POST /api/teleconsult/unit, the cart page's signals for the act's room on the cloud's forwarding
  * unit, the same way (UnitFromCart only, the act in progress only); the room's `ready` is given again
  * to a page that connects while the room is open, not after it closed.
+ * POST /api/teleconsult/uplink, the page's view of the link for the cart's uplink budget: the act in
+ * progress only, a fraction and a round trip only; congestion it reports steps the budget down, and the
+ * plan goes to the page (`uplink` event, again to a page connecting later) and to the specialist (RtcUp
+ * convo `uplink`, again after their `ready`).
  * Real Fastify on loopback and a real TeleconsultAgent on a recording signaling link.
  */
 import { randomUUID } from 'node:crypto';
@@ -51,6 +55,8 @@ describe('the conversation routes', () => {
   let link: Link;
   let agent: TeleconsultAgent;
   let url: string;
+  /** The agent's clock: the budget's judgements are in its time, its ticks every real second. */
+  let now = 0;
   const sid = randomUUID();
   const other = randomUUID();
   const inProgress = (sessionId: string) =>
@@ -64,6 +70,7 @@ describe('the conversation routes', () => {
       media: Value.Default(MediaConfig, { audio: { source: 'none' }, ice: { hostAddresses: ['127.0.0.1'] } }) as MediaConfig,
       camera: { deadManMs: 500 },
       stethoscope: {},
+      clock: { now: () => now },
     });
     app = Fastify({ logger: false });
     registerConversationRoutes(app, agent);
@@ -161,5 +168,58 @@ describe('the conversation routes', () => {
     link.down({ v: 1, type: 'unit', sessionId: sid, signal: { kind: 'closed', reason: 'completed' } });
     await settle();
     expect(agent.unitReady()).toBeNull();
+  });
+
+  it('the page’s link reports: the act in progress only, checked; congestion steps the budget down, told to the page and the specialist', async () => {
+    const report = (body: unknown) => app.inject({ method: 'POST', url: '/api/teleconsult/uplink', payload: body as object });
+    const congested = { sessionId: sid, loss: 0.3, rttMs: 600 };
+    expect((await report(congested)).statusCode).toBe(409);
+    link.down({
+      v: 1,
+      type: 'start',
+      sessionId: sid,
+      specialist: { id: 'dr-x', name: 'Dr X' },
+      media: { video: false, audio: false, ecg: false },
+    });
+    await expect.poll(() => agent.uplinkPlan()?.plan.level, { timeout: 15_000 }).toBe('full');
+    for (const bad of [
+      { ...congested, loss: 1.5 },
+      { ...congested, rttMs: -1 },
+      { ...congested, jitter: 3 },
+      { sessionId: sid, loss: 0.1 },
+      { ...congested, sessionId: 'not-a-uuid' },
+    ]) {
+      const r = await report(bad);
+      expect(r.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(r.json().message).toMatch(/^not a link report/);
+    }
+    expect((await report({ ...congested, sessionId: other })).statusCode).toBe(409);
+    // Congested reports while the agent's clock runs faster than the budget's ticks (each real second): it steps down.
+    const events = eventsUntil(
+      `${url}/api/teleconsult/convo/events`,
+      (e) => e.event === 'uplink' && (e.data as { plan: { level: string } }).plan.level !== 'full',
+    );
+    let stepped = false;
+    void events.then(() => {
+      stepped = true;
+    });
+    while (!stepped) {
+      now += 1000;
+      expect((await report(congested)).statusCode).toBe(204);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const seen = await events;
+    expect(seen.filter((e) => e.event === 'uplink').at(-1)?.data).toEqual({
+      sessionId: sid,
+      plan: { level: 'room-paused', roomVideo: false, ptzVideo: true, voiceKbps: 32, stethKbps: 32, stethFrameMs: 20 },
+    });
+    expect(link.ups.filter((u) => u.type === 'convo')).toEqual([
+      { v: 1, type: 'convo', sessionId: sid, signal: { kind: 'uplink', level: 'room-paused' } },
+    ]);
+    // A page connecting later is given the plan; the specialist's ready is answered with the level again.
+    const later = await eventsUntil(`${url}/api/teleconsult/convo/events`, (e) => e.event === 'uplink');
+    expect(later.at(-1)?.data).toMatchObject({ sessionId: sid, plan: { level: 'room-paused' } });
+    link.down({ v: 1, type: 'convo', sessionId: sid, signal: { kind: 'ready' } });
+    await expect.poll(() => link.ups.filter((u) => u.type === 'convo').length).toBe(2);
   });
 });

@@ -4,9 +4,12 @@
  *   POST /api/teleconsult/convo           {sessionId, signal: ConvoFromCart} → 202 (RtcUp convo)
  *   POST /api/teleconsult/unit            {sessionId, signal: UnitFromCart} → 202 (RtcUp unit: the act's room on
  *                                          the cloud's forwarding unit, once a guest is in)
+ *   POST /api/teleconsult/uplink          {sessionId, loss, rttMs} → 204: the conversation peer's view of the
+ *                                          link, for the cart's uplink budget (docs/conversation.md « Bandwidth »)
  *   GET  /api/teleconsult/convo/events    server-sent events: `act` {sessionId, status, iceServers} when the act
  *                                          changes, `convo` {sessionId, signal} from the specialist, `unit`
- *                                          {sessionId, signal: UnitToCart} from the act's room
+ *                                          {sessionId, signal: UnitToCart} from the act's room, `uplink`
+ *                                          {sessionId, plan} what the cart sends on its uplink (also on connect)
  * The body is checked against the protocol's schema (the cart's browser is not trusted either);
  * 409 for any act but the one in progress on this cart, 503 without teleconsultation or broker.
  * A page that (re)connects while the specialist waits for an offer gets their `ready` again, and the
@@ -25,6 +28,7 @@ import {
   Uuid,
 } from '@telecart/protocol';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { UplinkPlan } from '../../media/uplink-budget.js';
 import { ConvoNotLiveError, type TeleconsultAgent, type TeleconsultView } from '../../teleconsult/agent.js';
 
 const ConvoBody = Type.Object({ sessionId: Uuid, signal: ConvoFromCart }, { additionalProperties: false });
@@ -33,6 +37,16 @@ const NoQuery = Type.Object({}, { additionalProperties: false });
 const checkBody = compile(ConvoBody);
 const UnitBody = Type.Object({ sessionId: Uuid, signal: UnitFromCart }, { additionalProperties: false });
 const checkUnitBody = compile(UnitBody);
+/** The nurse page's conversation peer, from its getStats: packets lost (remote-inbound-rtp) and round trip. */
+const UplinkBody = Type.Object(
+  {
+    sessionId: Uuid,
+    loss: Type.Number({ minimum: 0, maximum: 1, description: 'fraction of packets lost since the last report' }),
+    rttMs: Type.Union([Type.Number({ minimum: 0, maximum: 60_000 }), Type.Null()], { description: 'round trip, ms; null: not known' }),
+  },
+  { additionalProperties: false },
+);
+const checkUplinkBody = compile(UplinkBody);
 
 const SSE_RETRY_MS = 1000;
 const SSE_HEARTBEAT_MS = 25_000;
@@ -73,6 +87,20 @@ export function registerConversationRoutes(app: FastifyInstance, agent: Telecons
     }
   });
 
+  app.post<{ Body: unknown }>('/api/teleconsult/uplink', { schema: { querystring: NoQuery } }, async (req, reply) => {
+    if (!agent) return problem(reply, 503, 'teleconsultation is not available on this gateway');
+    const v = checkUplinkBody.validate(req.body);
+    if (!v.ok) return problem(reply, 400, `not a link report: ${formatIssues(v.issues)}`.slice(0, 500));
+    const body: Static<typeof UplinkBody> = v.value;
+    try {
+      agent.reportUplink(body.sessionId, { loss: body.loss, rttMs: body.rttMs });
+      return reply.code(204).send();
+    } catch (e) {
+      if (e instanceof ConvoNotLiveError) return problem(reply, 409, e.message);
+      throw e;
+    }
+  });
+
   app.get('/api/teleconsult/convo/events', { schema: { querystring: NoQuery } }, (req, reply) => {
     if (!agent) return problem(reply, 503, 'teleconsultation is not available on this gateway');
     reply.hijack();
@@ -81,18 +109,23 @@ export function registerConversationRoutes(app: FastifyInstance, agent: Telecons
       stream.send('act', v ? { sessionId: v.sessionId, status: v.status, iceServers: agent.convoIceServers(v.sessionId) } : null);
     const convo = (e: { sessionId: string; signal: ConvoFromSpecialist }) => stream.send('convo', e);
     const unit = (e: { sessionId: string; signal: UnitToCart }) => stream.send('unit', e);
+    const uplink = (e: { sessionId: string; plan: UplinkPlan }) => stream.send('uplink', e);
     agent.on('session', act);
     agent.on('convo', convo);
     agent.on('unit', unit);
+    agent.on('uplink', uplink);
     stream.onClose(() => {
       agent.off('session', act);
       agent.off('convo', convo);
       agent.off('unit', unit);
+      agent.off('uplink', uplink);
     });
     act(agent.status().session);
     const ready = agent.convoReady();
     if (ready) convo({ sessionId: ready, signal: { kind: 'ready' } });
     const room = agent.unitReady();
     if (room) unit(room);
+    const plan = agent.uplinkPlan();
+    if (plan) uplink(plan);
   });
 }

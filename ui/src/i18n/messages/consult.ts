@@ -113,6 +113,18 @@ export const consult = {
   convoCamOn: { fr: 'Rétablir la caméra', en: 'Turn the camera on' },
   convoRemoteMicOff: { fr: 'micro coupé', en: 'microphone muted' },
   convoRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
+  convoCartRoomPaused: {
+    fr: 'caméra du chariot suspendue — débit insuffisant',
+    en: 'cart camera paused — not enough bandwidth',
+  },
+  convoOwnCameraPausedForCart: {
+    fr: 'votre caméra suspendue vers le chariot',
+    en: 'your camera paused toward the cart',
+  },
+  convoCartVideoPaused: {
+    fr: 'caméras du chariot (salle et PTZ) suspendues — débit insuffisant : voix, stéthoscope et ECG d’abord',
+    en: 'cart cameras (room and PTZ) paused — not enough bandwidth: voice, stethoscope and ECG first',
+  },
   /** The forwarding unit holds this participant's video back: the page's downlink has no room for it. */
   convoRemoteVideoPaused: { fr: 'vidéo suspendue — débit insuffisant', en: 'video paused — not enough bandwidth' },
   /** A room tile's button: the forwarding unit keeps this participant's video longest for this page. */

@@ -73,6 +73,10 @@ export const nurse = {
   convoCamOn: { fr: 'Rétablir la caméra', en: 'Turn the camera on' },
   convoRemoteMicOff: { fr: 'micro coupé', en: 'microphone muted' },
   convoRemoteCamOff: { fr: 'caméra coupée', en: 'camera off' },
+  convoLinkPaused: {
+    fr: 'Caméra suspendue — débit insuffisant : la voix, le stéthoscope et l’ECG passent d’abord',
+    en: 'Camera paused — not enough bandwidth: voice, stethoscope and ECG first',
+  },
   /** The cart's peer connection with the room dropped (a cloud restart): the page offers again by itself. */
   convoGuestsReconnecting: { fr: 'Connexion perdue, reconnexion…', en: 'Connection lost, reconnecting…' },
   /** The forwarding unit holds this participant's video back: the page's downlink has no room for it. */

@@ -25,6 +25,8 @@ let local: Promise<LocalMedia> | null = null;
 let opened: LocalMedia | null = null;
 let peer: ConversationPeer | null = null;
 let remote: { mic: boolean; camera: boolean } | null = null;
+/** The cart's uplink level (its gateway's budget, docs/conversation.md « Bandwidth »): its videos paused for the link. */
+let cartLink = 'full';
 /** The room carries the cart to this page: its tile there replaces #convo-video. */
 let roomCarries = false;
 /**
@@ -81,6 +83,7 @@ export function stopConvo(): void {
   local = null;
   opened = null;
   remote = null;
+  cartLink = 'full';
   sessionId = null;
   note = '';
   noMedia = false;
@@ -118,8 +121,17 @@ async function answer(id: string, pc: string, sdp: string): Promise<void> {
     },
   });
   peer = p;
+  void p.setUplink(towardCart());
   await p.answer(sdp);
   sendState();
+}
+
+/**
+ * At the cart's lowest uplink level this page's camera pauses toward the cart too: the cart's receiver
+ * feedback on a 250 kbit/s video (transport-cc, every 50 ms) alone costs its uplink ~10–15 kbit/s.
+ */
+function towardCart(): { video: boolean; voiceKbps: number } {
+  return { video: cartLink !== 'lean-audio', voiceKbps: 32 };
 }
 
 /** A conversation message of the cart's page, for the act on screen. */
@@ -137,6 +149,11 @@ export function onConvo(id: string, s: ConvoSignal): void {
       return;
     case 'media':
       remote = { mic: s.mic === true, camera: s.camera === true };
+      renderConvo();
+      return;
+    case 'uplink':
+      cartLink = s.level;
+      if (peer) void peer.setUplink(towardCart());
       renderConvo();
       return;
   }
@@ -170,6 +187,13 @@ export function renderConvo(): void {
     s,
     viaRoom ? null : remote,
     convoMediaTexts(w),
+    cartLink === 'room-paused'
+      ? w.convoCartRoomPaused
+      : cartLink === 'ptz-paused'
+        ? w.convoCartVideoPaused
+        : cartLink === 'lean-audio'
+          ? `${w.convoCartVideoPaused} · ${w.convoOwnCameraPausedForCart}`
+          : undefined,
   );
   byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : '');
 }

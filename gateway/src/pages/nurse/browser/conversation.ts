@@ -24,6 +24,7 @@ import {
 import { api, errorText } from './api.js';
 import { endGuestRoom, guestRoomMedia, onRoomCarries, onUnitSignal, type UnitToCart } from './guest-room.js';
 import { patientName, state, t } from './state.js';
+import { applyUplink, uplinkPlan, watchUplink } from './uplink.js';
 
 /** The gateway's media.conversation.simulated: a generated picture and sound instead of this browser's devices. */
 const simulated = readJson<{ simulated: boolean }>('nurse-convo').simulated;
@@ -115,6 +116,7 @@ async function start(sessionId: string): Promise<void> {
     },
   });
   peer = p;
+  applyUplink(p, sessionId);
   note = '';
   noMedia = !media.audio;
   renderConvo();
@@ -158,7 +160,10 @@ export function renderConvo(): void {
     remote,
     convoMediaTexts(w),
   );
-  byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : '');
+  // The room camera paused by the cart's uplink budget, said apart from the nurse's camera-off.
+  const linkPaused = !uplinkPlan(act?.sessionId ?? null).video;
+  section.dataset.link = linkPaused ? 'paused' : 'full';
+  byId('convo-note').textContent = note || (noMedia ? w.convoNoMedia : linkPaused ? w.convoLinkPaused : '');
 }
 
 async function toggle(which: 'mic' | 'camera'): Promise<void> {
@@ -182,6 +187,7 @@ export function initConversation(): void {
   byId('convo-mic').addEventListener('click', () => void toggle('mic'));
   byId('convo-cam').addEventListener('click', () => void toggle('camera'));
   const events = new EventSource('/api/teleconsult/convo/events');
+  watchUplink(events, { act: () => act?.sessionId ?? null, peer: () => peer, held: () => viaRoom, onPlan: renderConvo });
   events.addEventListener('act', (e) => {
     const a: unknown = JSON.parse((e as MessageEvent<string>).data);
     const next = isObject(a) && typeof a.sessionId === 'string' && typeof a.status === 'string' ? (a as unknown as ActEvent) : null;

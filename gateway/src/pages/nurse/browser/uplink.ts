@@ -1,0 +1,82 @@
+/**
+ * The nurse page's part of the cart's uplink budget (docs/conversation.md « Bandwidth »; the gateway
+ * decides, gateway/src/media/uplink-budget.ts). Once a second, while the act is in progress, it reports
+ * its conversation peer's view of the link to the gateway (POST /api/teleconsult/uplink: the packets lost
+ * that the specialist's receiver reports give, the round trip); it applies the gateway's plan (the
+ * `uplink` event of the conversation's event stream) to that peer — the room camera's encoding inactive,
+ * the voice capped lower — and says on the page that the camera is paused for the link (`#convo[data-link]`),
+ * apart from the nurse's own camera-off. conversation.ts calls `watchUplink` once and `applyUplink` on each
+ * new peer.
+ */
+import type { ConversationPeer, ConvoUplink } from '@telecart/ui/browser';
+import { api } from './api.js';
+
+const REPORT_MS = 1000;
+
+let plan: ConvoUplink = { video: true, voiceKbps: 32 };
+let planFor: string | null = null;
+
+/** The plan in force for the act (full for any other act). */
+export function uplinkPlan(sessionId: string | null): ConvoUplink {
+  return sessionId !== null && sessionId === planFor ? plan : { video: true, voiceKbps: 32 };
+}
+
+/** The plan applied to a peer (a new one keeps what the link taught the gateway). */
+export function applyUplink(peer: ConversationPeer, sessionId: string | null): void {
+  void peer.setUplink(uplinkPlan(sessionId));
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+/** The event's plan, checked: the page applies nothing it cannot read. */
+function readPlan(data: string): { sessionId: string; plan: ConvoUplink } | null {
+  const m: unknown = JSON.parse(data);
+  if (!isObject(m) || typeof m.sessionId !== 'string' || !isObject(m.plan)) return null;
+  const { roomVideo, voiceKbps } = m.plan;
+  if (typeof roomVideo !== 'boolean' || typeof voiceKbps !== 'number' || !(voiceKbps >= 6 && voiceKbps <= 32)) return null;
+  return { sessionId: m.sessionId, plan: { video: roomVideo, voiceKbps } };
+}
+
+/** The peer's view of the link from getStats: the loss the other side reports on the voice, the longest round trip. */
+async function linkReport(pc: RTCPeerConnection): Promise<{ loss: number; rttMs: number | null } | null> {
+  let loss: number | null = null;
+  let rtt: number | null = null;
+  (await pc.getStats()).forEach((s: Record<string, unknown>) => {
+    // The voice only: it is always sent, while a paused camera's last report would stand still forever.
+    if (s.type === 'remote-inbound-rtp' && s.kind === 'audio') {
+      if (typeof s.fractionLost === 'number') loss = Math.max(loss ?? 0, Math.min(1, Math.max(0, s.fractionLost)));
+      if (typeof s.roundTripTime === 'number') rtt = Math.max(rtt ?? 0, s.roundTripTime * 1000);
+    } else if (s.type === 'candidate-pair' && s.nominated === true && typeof s.currentRoundTripTime === 'number') {
+      rtt = Math.max(rtt ?? 0, s.currentRoundTripTime * 1000);
+    }
+  });
+  return loss === null ? null : { loss, rttMs: rtt === null ? null : Math.round(rtt) };
+}
+
+/**
+ * Follows the gateway's plan on `events` (applied to the conversation's direct peer, `peer`) and reports
+ * that peer's link while it sends (not while `held`: the act's room carries the conversation then, and
+ * the gateway's own reports go on).
+ */
+export function watchUplink(
+  events: EventSource,
+  o: { act: () => string | null; peer: () => ConversationPeer | null; held: () => boolean; onPlan: () => void },
+): void {
+  events.addEventListener('uplink', (e) => {
+    const r = readPlan((e as MessageEvent<string>).data);
+    if (!r || r.sessionId !== o.act()) return;
+    plan = r.plan;
+    planFor = r.sessionId;
+    const peer = o.peer();
+    if (peer) applyUplink(peer, r.sessionId);
+    o.onPlan();
+  });
+  setInterval(() => {
+    const sessionId = o.act();
+    const peer = o.peer();
+    if (!sessionId || o.held() || peer?.pc.connectionState !== 'connected') return;
+    void linkReport(peer.pc)
+      .then((r) => (r ? api('POST', '/api/teleconsult/uplink', { sessionId, ...r }) : null))
+      .catch(() => undefined /* the act ended meanwhile (409), or the gateway restarts: the next second tries again */);
+  }, REPORT_MS);
+}

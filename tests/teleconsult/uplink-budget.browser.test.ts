@@ -1,0 +1,325 @@
+/**
+ * The cart's uplink budget on a shaped link (docs/conversation.md, « Bandwidth »): the cart's two peers
+ * (the gateway's: PTZ video, stethoscope, ECG; the nurse page's conversation: voice, room camera) both
+ * cross one tbf-shaped veth to the specialist's Chromium in a second namespace, as a cart on a weak site
+ * uplink. The cloud listens on the veth too (the specialist's page reaches it there; the gateway's MQTT
+ * stays on lo).
+ *
+ * The cart's uplink is shaped (what leaves the cart's namespace); its downlink is not: on a symmetric
+ * 100 kbit/s link the specialist's own camera and voice (not the cart's budget) fill the way back, and the
+ * gateway's peer lost its ICE consent there in a first run.
+ *
+ * The test: the act joined on the unshaped link, then STEP (128 kbit/s, below): over a window of ~20 s the specialist
+ * receives the cart's voice and the stethoscope with little concealment and the ECG goes on, the room
+ * camera is paused for the link and shown so on both pages (not as the nurse's camera-off); the link
+ * unshaped, the room camera comes back. With TELECART_BUDGET_RATES (e.g. `100kbit,300kbit`) it measures
+ * a window per rate and asserts nothing (the bench, bench/uplink-budget.mjs); TELECART_BUDGET_OFF=1 turns
+ * the budget off in the gateway (the « before » figures).
+ *
+ * Needs root (network namespaces, tc) and the Debian chromium; skipped otherwise, with the reason.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Cloud } from '@telecart/cloud';
+import type { Gateway } from '@telecart/gateway';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumArgs, launchChromium } from '../support/chromium.js';
+import {
+  chromiumInNetns,
+  expectInnerRun,
+  IN_NETNS_ENV,
+  linkToPeer,
+  namespacedChromiumSkip,
+  PEER_NETNS_ENV,
+  rerunInNamespace,
+  type ShapedLink,
+} from '../support/netns-media.js';
+import { waitFor } from '../support/wait.js';
+import { type ConsultChain, startConsultChain } from './chain.js';
+import { CAPTURE_PEER } from './page-media.js';
+import { PATIENT_CONSENT } from './support.js';
+import { streamCounters, streamWindow, windowLine } from './uplink-streams.js';
+
+const FILE = 'tests/teleconsult/uplink-budget.browser.test.ts';
+const inside = process.env[IN_NETNS_ENV] !== undefined;
+const skipReason = await namespacedChromiumSkip('uplink budget browser test');
+const RATES = (process.env.TELECART_BUDGET_RATES ?? '').split(',').filter(Boolean);
+const BUDGET_OFF = process.env.TELECART_BUDGET_OFF === '1';
+const WINDOW_MS = Number(process.env.TELECART_BUDGET_WINDOW_MS ?? 20_000);
+/**
+ * The asserted step: 128 kbit/s, where the budget's lowest level (~111 kbit/s offered) fits. At 100 kbit/s
+ * it does not quite, tbf's 400 ms queue stays full, and werift's ICE consent requests (one every ~5 s,
+ * answered within 500 ms or counted lost) lapsed: the gateway's peer, then the act's media, were lost in 2
+ * of the last 3 runs (docs/conversation.md « One uplink budget »). `TELECART_BUDGET_STEP=100kbit` tries it.
+ */
+const STEP = process.env.TELECART_BUDGET_STEP ?? '128kbit';
+
+const SPECIALIST = { id: 'dr-budget', name: 'Dr Anne Budget', password: 'budget-link-2026!' };
+const PATIENT = { id: 'ehpad-b3', family: 'MARTIN', given: 'Jeanne', ins: '238016912304522', insOid: '1.2.250.1.213.1.4.10' };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const load = () =>
+  loadavg()
+    .slice(0, 2)
+    .map((l) => l.toFixed(1))
+    .join('–');
+
+describe.skipIf(skipReason !== null || inside)('the uplink budget (re-run inside network namespaces)', () => {
+  it('over a veth shaped with tbf', async () => {
+    const r = await rerunInNamespace(FILE, 'tub');
+    expectInnerRun(r, { passed: 1, figures: 'figures' });
+  }, 540_000);
+});
+
+describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the namespace', () => {
+  let chain: ConsultChain;
+  let cloud: Cloud;
+  let gw: Gateway;
+  let link: ShapedLink;
+  let specialist: Page;
+  let nurseBrowser: Browser;
+  let nurse: Page;
+  let dir: string;
+
+  beforeAll(async () => {
+    const peerNs = process.env[PEER_NETNS_ENV];
+    if (!peerNs) throw new Error(`${PEER_NETNS_ENV} is not set`);
+    dir = mkdtempSync(join(tmpdir(), 'telecart-budget-'));
+    link = await linkToPeer(peerNs);
+    const local = link.localAddr;
+    chain = await startConsultChain({
+      dirPrefix: 'telecart-budget-',
+      gatewayId: 'cart-budget',
+      specialist: SPECIALIST,
+      patient: PATIENT,
+      stethoscope: false,
+      serialSeed: 13,
+      cloudHost: '0.0.0.0',
+      gatewayHostAddresses: [local],
+      ...(BUDGET_OFF ? { uplinkBudget: false } : {}),
+      // The specialist's Chromium in the other namespace; its page at the veth address is a secure context for getUserMedia.
+      launchBrowser: (c) =>
+        chromium.launch({
+          executablePath: chromiumInNetns(dir, peerNs),
+          args: [...chromiumArgs({ webrtc: true }), `--unsafely-treat-insecure-origin-as-secure=${viaLink(c.httpUrl, local)}`],
+        }),
+    });
+    ({ cloud, gw, page: specialist } = chain);
+    nurseBrowser = await launchChromium({ webrtc: true });
+    nurse = await nurseBrowser.newPage({ locale: 'fr-FR' });
+    await nurse.addInitScript(CAPTURE_PEER);
+    await nurse.goto(`${gw.httpUrl}/`);
+    await specialist.addInitScript(COUNT_SOCKET_BYTES);
+    await specialist.goto(`${viaLink(cloud.httpUrl, local)}/consult?lang=fr`);
+    await specialist.fill('#login-id', SPECIALIST.id);
+    await specialist.fill('#login-password', SPECIALIST.password);
+    await specialist.click('#login-form button[type=submit]');
+    await waitFor(async () => (await specialist.evaluate(() => document.body.dataset.view)) === 'room', { what: 'the waiting room' });
+  }, 120_000);
+  afterAll(async () => {
+    await nurseBrowser?.close();
+    await chain?.stop();
+    await link?.remove();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }, 90_000);
+
+  it('on a weak uplink the voice, the stethoscope and the ECG go on, the room camera paused for the link; unshaped, it comes back', async () => {
+    const res = await fetch(`${gw.httpUrl}/api/teleconsult/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'Dyspnée, avis cardiologique', consent: PATIENT_CONSENT }),
+    });
+    expect(res.status).toBe(201);
+    const { sessionId } = (await res.json()) as { sessionId: string };
+    await specialist.locator(`tr[data-session="${sessionId}"] button.join`).click();
+    await expect.poll(() => specialist.locator('#act-status').getAttribute('data-status')).toBe('in-progress');
+    // Everything arrives on the unshaped link first.
+    const grows = async (what: string, f: (a: Awaited<ReturnType<typeof streamCounters>>) => number) => {
+      const a = f(await streamCounters(specialist));
+      await waitFor(async () => f(await streamCounters(specialist)) > a, { timeoutMs: 30_000, what });
+    };
+    await grows('the PTZ video', (s) => s.ptz.frames);
+    await grows('the room camera', (s) => s.room.frames);
+    await grows('the cart’s voice', (s) => s.voice.energy);
+    await grows('the stethoscope', (s) => s.steth.samples);
+    await grows('the ECG', (s) => s.ecg);
+
+    // The budget steps down one level at a time, 4 s apart: the window starts once it stayed 8 s at one.
+    const settled = async () => {
+      let level = gw.teleconsult.uplinkPlan()?.plan.level;
+      let since = Date.now();
+      await waitFor(
+        () => {
+          const now = gw.teleconsult.uplinkPlan()?.plan.level;
+          if (now !== level) [level, since] = [now, Date.now()];
+          return Date.now() - since >= 8000;
+        },
+        { timeoutMs: 60_000, what: 'the uplink budget at one level for 8 s' },
+      );
+    };
+    const measure = async (label: string) => {
+      const flows = await countFlows(specialist);
+      const [a, qa, na, ga] = [await streamCounters(specialist), await link.sent(), await cartPageSent(nurse), gatewaySent(gw)];
+      await sleep(WINDOW_MS);
+      const w = streamWindow(a, await streamCounters(specialist));
+      const [qb, nb, gb] = [await link.sent(), await cartPageSent(nurse), gatewaySent(gw)];
+      const perSecond = (x: number) => Math.round(x / w.seconds);
+      const flowLine = flows.read(w.seconds);
+      const gateway = `PTZ ${perSecond(gb.videoPackets - ga.videoPackets)} pkt/s, stethoscope ${perSecond(gb.audioPackets - ga.audioPackets)} pkt/s, ECG ${perSecond(gb.ecg - ga.ecg)} chunks/s`;
+      const page = Object.entries(nb)
+        .map(
+          ([k, v]) =>
+            `${k} ${Math.round(((v.bytes - (na[k]?.bytes ?? 0)) * 8) / 1000 / w.seconds)} kbit/s ${Math.round((v.packets - (na[k]?.packets ?? 0)) / w.seconds)} pkt/s`,
+        )
+        .join(', ');
+      const wire = `the cart's uplink ${Math.round(((qb.bytes - qa.bytes) * 8) / 1000 / w.seconds)} kbit/s sent, ${qb.dropped - qa.dropped} of ${qb.packets - qa.packets + qb.dropped - qa.dropped} packets dropped`;
+      const ws = await specialist.evaluate(() => (window as unknown as { __wsBytes: Record<string, number> }).__wsBytes);
+      console.log(
+        `${windowLine(label, w, load())}; ${wire}; the cart page sent: ${page}; the gateway sent: ${gateway}; on the link: ${flowLine}; ${gatewayLine(gw)}; ws ${JSON.stringify(ws)}`,
+      );
+      return w;
+    };
+
+    if (RATES.length > 0) {
+      for (const rate of RATES) {
+        await link.setUplinkRate(rate);
+        await sleep(10_000);
+        if (!BUDGET_OFF) await settled();
+        await measure(`${rate}${BUDGET_OFF ? ' (no budget)' : ''}`);
+      }
+      return;
+    }
+
+    await link.setUplinkRate(STEP);
+    // The room camera is paused for the link, and each page says so (not as the nurse's camera-off).
+    await expect.poll(() => nurse.locator('#convo').getAttribute('data-link'), { timeout: 30_000 }).toBe('paused');
+    await expect.poll(() => specialist.locator('#convo-remote-state').getAttribute('data-link'), { timeout: 20_000 }).toBe('paused');
+    expect(await specialist.locator('#convo-remote-state').getAttribute('data-camera')).toBe('true');
+    await settled();
+    const slow = await measure(STEP);
+    // Measured with the budget: voice 1.4 %, stethoscope 4.9 % concealed (without it: 15 % and 69 %, or the
+    // gateway's peer lost; docs/conversation.md « One uplink budget »).
+    expect(slow.voice.concealment).toBeLessThan(0.1);
+    expect(slow.steth.concealment).toBeLessThan(0.1);
+    expect(slow.voice.energy).toBeGreaterThan(0);
+    // ~8 chunks a second: the trace goes on (a few dropped to keep it live are allowed).
+    expect(slow.ecgChunks).toBeGreaterThan(slow.seconds * 5);
+    expect(slow.room.frames).toBeLessThan(3);
+
+    await link.setUplinkRate('100mbit');
+    // Three steps up: the hold the probes at 100 kbit/s left (15–60 s), then ~30 s a step.
+    await expect.poll(() => nurse.locator('#convo').getAttribute('data-link'), { timeout: 200_000 }).toBe('full');
+    await grows('the room camera back', (s) => s.room.frames);
+    await expect.poll(() => specialist.locator('#convo-remote-state').getAttribute('data-link'), { timeout: 20_000 }).toBe('full');
+  }, 420_000);
+});
+
+/** What the cart page's conversation peer sent: its transport (all of it, DTLS/SRTP/RTCP/padding) and each outbound RTP stream. */
+function cartPageSent(page: Page): Promise<Record<string, { bytes: number; packets: number }>> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((p) => p.connectionState !== 'closed');
+    const pc = pcs.findLast((p) => p.getSenders().some((s) => s.track !== null));
+    const out: Record<string, { bytes: number; packets: number }> = {};
+    (await pc?.getStats())?.forEach((s: Record<string, unknown>) => {
+      if (s.type === 'transport') out.transport = { bytes: Number(s.bytesSent ?? 0), packets: Number(s.packetsSent ?? 0) };
+      if (s.type === 'outbound-rtp')
+        out[String(s.kind)] = {
+          bytes: Number(s.bytesSent ?? 0) + Number(s.headerBytesSent ?? 0),
+          packets: Number(s.packetsSent ?? 0),
+        };
+    });
+    return out;
+  });
+}
+
+/** Init script: the bytes of the page's WebSocket messages, per message type (what the cloud sends over the link). */
+function COUNT_SOCKET_BYTES(): void {
+  const w = window as unknown as { __wsBytes: Record<string, number>; WebSocket: typeof WebSocket };
+  const Base = w.WebSocket;
+  w.__wsBytes = {};
+  w.WebSocket = class extends Base {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener('message', (e) => {
+        const text = String(e.data);
+        const type = /"type":"([a-z-]+)"/.exec(text)?.[1] ?? '?';
+        w.__wsBytes[type] = (w.__wsBytes[type] ?? 0) + text.length;
+      });
+    }
+  };
+}
+
+/**
+ * Counters (nft, postrouting: before tbf drops, so what the cart offers its link) of what leaves on the
+ * shaped link, per flow: each peer's UDP port (from the specialist page's selected pairs), TCP, and all.
+ */
+async function countFlows(page: Page): Promise<{ read(seconds: number): string }> {
+  const ports = await page.evaluate(async () => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.filter((p) => p.connectionState !== 'closed');
+    const out: number[] = [];
+    for (const pc of pcs) {
+      const stats = await pc.getStats();
+      stats.forEach((s: Record<string, unknown>) => {
+        if (s.type !== 'transport' || typeof s.selectedCandidatePairId !== 'string') return;
+        const pair = stats.get(s.selectedCandidatePairId) as { remoteCandidateId?: string } | undefined;
+        const remote = pair?.remoteCandidateId ? (stats.get(pair.remoteCandidateId) as { port?: number } | undefined) : undefined;
+        if (remote?.port) out.push(remote.port);
+      });
+    }
+    return out;
+  });
+  const drop = () => {
+    try {
+      execFileSync('nft', ['delete', 'table', 'ip', 'tubacct'], { stdio: 'ignore' });
+    } catch {
+      /* none yet */
+    }
+  };
+  drop();
+  const rules = [
+    ...ports.map((p) => `oifname "tcv*" udp sport ${p} counter comment "udp ${p}"`),
+    'oifname "tcv*" meta l4proto tcp counter comment "tcp"',
+    'oifname "tcv*" counter comment "all"',
+  ];
+  execFileSync('nft', ['-f', '-'], {
+    input: `table ip tubacct {\n chain out {\n type filter hook postrouting priority 0; policy accept;\n${rules.join('\n')}\n }\n}\n`,
+  });
+  return {
+    read(seconds) {
+      const json = JSON.parse(execFileSync('nft', ['-j', 'list', 'table', 'ip', 'tubacct'], { encoding: 'utf8' })) as {
+        nftables: { rule?: { comment?: string; expr: { counter?: { packets: number; bytes: number } }[] } }[];
+      };
+      drop();
+      return json.nftables
+        .filter((x) => x.rule)
+        .map((x) => {
+          const c = x.rule?.expr.find((e) => e.counter)?.counter ?? { packets: 0, bytes: 0 };
+          return `${x.rule?.comment} ${Math.round((c.bytes * 8) / 1000 / seconds)} kbit/s ${Math.round(c.packets / seconds)} pkt/s`;
+        })
+        .join(', ');
+    },
+  };
+}
+
+/** What the gateway's peer has sent so far (its relays' and ECG channel's counters). */
+function gatewaySent(gw: Gateway): { videoPackets: number; audioPackets: number; ecg: number } {
+  const s = gw.teleconsult.status().peer?.stats;
+  return { videoPackets: s?.video?.packets ?? 0, audioPackets: s?.audio?.packets ?? 0, ecg: s?.ecgChunksSent ?? 0 };
+}
+
+/** The gateway's side at the end of a window: its peer, the PTZ target, the budget's level. */
+function gatewayLine(gw: Gateway): string {
+  const peer = gw.teleconsult.status().peer;
+  const level = gw.teleconsult.uplinkPlan()?.plan.level ?? 'no budget';
+  return `gateway peer ${peer?.state ?? 'none'}, PTZ target ${peer?.stats.videoBitrateKbps ?? '—'} kbit/s, budget ${level}`;
+}
+
+/** The cloud's URL as the other namespace reaches it: the veth's address instead of 127.0.0.1. */
+function viaLink(httpUrl: string, address: string): string {
+  const u = new URL(httpUrl);
+  u.hostname = address;
+  return u.origin;
+}
