@@ -18,6 +18,7 @@ import { gatewayMqttOptions } from './enrollment/mqtt-options.js';
 import { type HttpApi, startHttpApi } from './http/server.js';
 import { type Logger, silentLogger } from './logger.js';
 import { LiveSampleBus } from './media/live-samples.js';
+import type { UplinkBudgetOptions } from './media/uplink-budget.js';
 import { GatewayMetrics } from './metrics.js';
 import { NurseAuditQueue } from './nurses/audit-queue.js';
 import { BadgeReader } from './nurses/badge-reader.js';
@@ -43,6 +44,8 @@ export interface StartGatewayOptions {
   frames?: FrameSource | FrameSource[];
   logger?: Logger;
   clock?: Clock;
+  /** Tests: the uplink budget's timings (media.uplinkBudget turns it on or off). */
+  uplinkBudget?: UplinkBudgetOptions;
 }
 
 export interface Gateway {
@@ -199,6 +202,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     live: liveSamples,
     logger,
     clock,
+    ...(opts.uplinkBudget ? { uplinkBudget: opts.uplinkBudget } : {}),
   });
 
   let http: HttpApi;

@@ -24,6 +24,7 @@ import {
 import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
 import { type Logger, pino } from 'pino';
 import type { Browser, Page } from 'playwright-core';
+import type { UplinkBudgetOptions } from '../../gateway/src/media/uplink-budget.js';
 import { launchChromium } from '../support/chromium.js';
 import { waitFor } from '../support/wait.js';
 import { CAPTURE_PEER } from './page-media.js';
@@ -53,6 +54,8 @@ export interface ChainOptions {
   gatewayHostAddresses?: string[];
   /** The gateway's media.uplinkBudget (default on). */
   uplinkBudget?: boolean;
+  /** The uplink budget's timings (default the gateway's own). */
+  uplinkBudgetTimings?: UplinkBudgetOptions;
   /** The specialist's browser (default: launchChromium with WebRTC), started once the cloud is up. */
   launchBrowser?: (cloud: Cloud) => Promise<Browser>;
 }
@@ -150,7 +153,13 @@ export async function startConsultChain(o: ChainOptions): Promise<ConsultChain> 
         ...(o.conversationSimulated ? { conversation: { simulated: true } } : {}),
       },
     });
-    const g = await startGateway({ config, dataDir: join(dir, 'gateway'), cloudUrl: cloud.mqttUrl, logger });
+    const g = await startGateway({
+      config,
+      dataDir: join(dir, 'gateway'),
+      cloudUrl: cloud.mqttUrl,
+      logger,
+      ...(o.uplinkBudgetTimings ? { uplinkBudget: o.uplinkBudgetTimings } : {}),
+    });
     gw = g;
     g.patients.select(o.patient.id);
     await waitFor(() => g.sync.connected, { what: 'the gateway connected to the cloud broker' });

@@ -45,7 +45,7 @@ import type { CameraConfig, MediaConfig } from '../media/config.js';
 import type { LiveSampleBus } from '../media/live-samples.js';
 import type { MediaSession, MediaSessionStats, PeerState } from '../media/media-session.js';
 import type { VideoInput } from '../media/pipelines.js';
-import { type LinkReport, planFor, UplinkBudget, type UplinkPlan } from '../media/uplink-budget.js';
+import { type LinkReport, planFor, UplinkBudget, type UplinkBudgetOptions, type UplinkPlan } from '../media/uplink-budget.js';
 import { PtzRelay } from './ptz-relay.js';
 import { rtcValidators } from './validators.js';
 
@@ -69,6 +69,8 @@ export interface TeleconsultAgentOptions {
   clock?: Clock;
   /** Tests: how the ONVIF camera is reached (default OnvifCamera.connect with `camera`). */
   connectCamera?: () => Promise<OnvifCamera>;
+  /** Tests: the uplink budget's timings (default its own: a 15 s clean hold before each step up). */
+  uplinkBudget?: UplinkBudgetOptions;
 }
 
 /** Statuses of an act that is not over: the cart has one act at a time. */
@@ -495,7 +497,7 @@ export class TeleconsultAgent extends EventEmitter<{
   private startBudget(sessionId: string): void {
     if (!this.o.media.uplinkBudget || this.budget?.sessionId === sessionId) return;
     this.stopBudget();
-    const budget = new UplinkBudget();
+    const budget = new UplinkBudget(this.o.uplinkBudget);
     const timer = setInterval(() => {
       const b = this.budget;
       if (!b || b.sessionId !== sessionId) return;
