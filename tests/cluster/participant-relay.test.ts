@@ -271,6 +271,20 @@ async function homeAudit(sid: string, i = 1): Promise<[string, string, string | 
 }
 
 /**
+ * Dr Blanc's page on A (instance 0) and a home act of p-001 booked there for `minutes`, its patient's link
+ * opened through B (instance 1) and their identity confirmed there.
+ */
+async function homeActSeenThroughB(minutes: number): Promise<{ a: number; b: number; blanc: string; page: PageSocket; l: Link }> {
+  const [a, b] = [0, 1];
+  const blanc = await login(http(a), 'dr-blanc', PASSWORDS['dr-blanc']);
+  const page = await PageSocket.open(http(a), blanc);
+  closing.push(() => page.close());
+  const l = through(b, await openHomeAct(at(a), blanc, minutes, 'p-001'));
+  await confirmIdentity(l, '1938-04-02');
+  return { a, b, blanc, page, l };
+}
+
+/**
  * The home patient's socket on B while the act is followed by A: their first socket, placed on B (no
  * lease yet), is closed when A (the specialist's page) asks for the act; the next is relayed to A.
  */
@@ -287,12 +301,7 @@ async function patientRelayedToA(l: Link, a: number, b: number): Promise<Partici
 it('a home act whose patient is on B and the specialist’s page on A: handed to A, relayed, admitted, talked, completed; forged texts refused; a guest removed through B audited by A', {
   timeout: 120_000,
 }, async () => {
-  const [a, b] = [0, 1];
-  const blanc = await login(http(a), 'dr-blanc', PASSWORDS['dr-blanc']);
-  const page = await PageSocket.open(http(a), blanc);
-  closing.push(() => page.close());
-  const l = through(b, await openHomeAct(at(a), blanc, 60, 'p-001'));
-  await confirmIdentity(l, '1938-04-02');
+  const { a, b, blanc, page, l } = await homeActSeenThroughB(60);
 
   // (B may serve another socket relayed to A already: the first test's guest, when its act was B's.)
   const relayedFromB = at(b).cloud.teleconsult.relay.relayedCounts().out;
@@ -390,12 +399,7 @@ it('a home act whose patient is on B and the specialist’s page on A: handed to
 it('a home act in progress: the page moving to B takes the act there (the patient placed again, let in at once); B stopped: A takes it over', {
   timeout: 120_000,
 }, async () => {
-  const [a, b] = [0, 1];
-  const blanc = await login(http(a), 'dr-blanc', PASSWORDS['dr-blanc']);
-  const page = await PageSocket.open(http(a), blanc);
-  closing.push(() => page.close());
-  const l = through(b, await openHomeAct(at(a), blanc, 90, 'p-001'));
-  await confirmIdentity(l, '1938-04-02');
+  const { a, b, blanc, page, l } = await homeActSeenThroughB(90);
   const p = await patientRelayedToA(l, a, b);
   const list = await page.next(
     (m) => m.type === 'participants' && m.sessionId === l.id && (m.participants as Json[]).some((x) => x.state === 'waiting'),
