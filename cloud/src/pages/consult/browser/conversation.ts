@@ -11,7 +11,9 @@
  * microphone still go to the cart on this peer. The room lost or closed, or the cart's voice arriving on this
  * peer again (its page told this page's room peer is lost), #convo-video comes back.
  */
+
 import { byId, ConversationPeer, type ConvoSignal, convoMediaTexts, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
+import { type DirectAudio, watchDirectAudio } from './direct-audio.js';
 import { t } from './i18n.js';
 import { send } from './signaling.js';
 import { followMedia, onRoomCarries } from './unit-room.js';
@@ -35,8 +37,7 @@ let roomCarries = false;
  * told the room does not carry it here (docs/conversation.md, « The specialist's room peer lost »), and this
  * page's own room peer may take seconds more to say `disconnected`.
  */
-let directFlowing = false;
-let directPackets = 0;
+let direct: DirectAudio = { flowing: false };
 let viaRoom = false;
 let note = '';
 /** This side has neither microphone nor camera (said in the language shown). */
@@ -159,22 +160,9 @@ export function onConvo(id: string, s: ConvoSignal): void {
   }
 }
 
-/** Each half second: whether the cart's audio packets arrive on this peer. */
-async function watchDirect(): Promise<void> {
-  let n = 0;
-  (await peer?.pc.getStats())?.forEach((x: Record<string, unknown>) => {
-    if (x.type === 'inbound-rtp' && x.kind === 'audio') n += Number(x.packetsReceived ?? 0);
-  });
-  const flowing = n > directPackets;
-  directPackets = n;
-  if (flowing === directFlowing) return;
-  directFlowing = flowing;
-  renderConvo();
-}
-
 export function renderConvo(): void {
   const w = t();
-  viaRoom = roomCarries && !directFlowing;
+  viaRoom = roomCarries && !direct.flowing;
   byId('convo').hidden = sessionId === null;
   byId('convo').dataset.via = viaRoom ? 'room' : 'direct';
   const v = byId<HTMLVideoElement>('convo-video');
@@ -203,7 +191,7 @@ export function initConversation(): void {
     roomCarries = members.has(CART_MEMBER);
     renderConvo();
   });
-  setInterval(() => void watchDirect().catch(() => undefined), 500);
+  direct = watchDirectAudio(() => peer?.pc, renderConvo);
   const toggle = (which: 'mic' | 'camera') => {
     const m = opened;
     if (!m) return;

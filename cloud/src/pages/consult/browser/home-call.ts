@@ -15,6 +15,7 @@
  * tells the cloud (`home-media-up`); with the patient's page's own word the act's media are up, and an act
  * whose media never flowed both ways ends not done (docs/teleconsultation.md, « The home act's status »).
  */
+
 import {
   byId,
   ConversationPeer,
@@ -26,6 +27,7 @@ import {
   received,
   renderMediaControls,
 } from '@telecart/ui/browser';
+import { type DirectAudio, watchDirectAudio } from './direct-audio.js';
 import { t } from './i18n.js';
 import { participantName } from './participants.js';
 import { send } from './signaling.js';
@@ -48,8 +50,7 @@ let opened: LocalMedia | null = null;
 /** The room members this page receives through the room (unit-room.ts): the patient's tile there replaces #home-call-video. */
 let inRoom: ReadonlySet<string> = new Set();
 /** The patient's voice arrives on the direct peer (their page does not hold it): #home-call-video plays (conversation.ts). */
-let directFlowing = false;
-let directPackets = 0;
+let direct: DirectAudio = { flowing: false };
 let note = '';
 
 function post(c: HomeCall, signal: ConvoSignal): void {
@@ -186,7 +187,7 @@ export function renderHomeCall(): void {
   const w = t();
   byId('home-call').hidden = call === null;
   byId('home-call-who').textContent = call ? (participantName(call.sessionId, call.participantId) ?? '') : '';
-  const viaRoom = call !== null && inRoom.has(call.participantId) && !directFlowing;
+  const viaRoom = call !== null && inRoom.has(call.participantId) && !direct.flowing;
   byId('home-call').dataset.via = viaRoom ? 'room' : 'direct';
   const v = byId<HTMLVideoElement>('home-call-video');
   v.hidden = viaRoom;
@@ -201,21 +202,8 @@ export function renderHomeCall(): void {
   byId('home-call-note').textContent = note || (opened && !opened.audio ? w.convoNoMedia : '');
 }
 
-/** Each half second: whether the patient's audio packets arrive on the direct peer. */
-async function watchDirect(): Promise<void> {
-  let n = 0;
-  (await call?.peer?.pc.getStats())?.forEach((x: Record<string, unknown>) => {
-    if (x.type === 'inbound-rtp' && x.kind === 'audio') n += Number(x.packetsReceived ?? 0);
-  });
-  const flowing = n > directPackets;
-  directPackets = n;
-  if (flowing === directFlowing) return;
-  directFlowing = flowing;
-  renderHomeCall();
-}
-
 export function initHomeCall(): void {
-  setInterval(() => void watchDirect().catch(() => undefined), 500);
+  direct = watchDirectAudio(() => call?.peer?.pc, renderHomeCall);
   onRoomCarries((members) => {
     inRoom = members;
     renderHomeCall();
