@@ -51,6 +51,7 @@ export async function benchFourParties(opts = {}) {
       TELECART_BENCH_SECONDS: String(opts.seconds ?? process.env.TELECART_BENCH_SECONDS ?? 60),
       TELECART_BENCH_FLASHES: String(opts.flashes ?? process.env.TELECART_BENCH_FLASHES ?? 20),
       TELECART_BENCH_ROUNDS: String(opts.rounds ?? process.env.TELECART_BENCH_ROUNDS ?? 1),
+      TELECART_BENCH_INVITE: opts.invite ?? process.env.TELECART_BENCH_INVITE ?? 'shown',
     },
   });
 }
@@ -63,7 +64,9 @@ export function printFourParties(r) {
     console.log(r.skipped);
     return;
   }
-  console.log(`load average: ${r.load0} at the start, ${r.load1} at the end; window ${r.seconds} s`);
+  console.log(
+    `load average: ${r.load0} at the start of the measures, ${r.load1} at the end; window ${r.seconds} s; ${r.rounds} act(s); guests invited ${r.invite === 'shown' ? 'once the cart and the specialist saw each other' : 'as soon as the act was in progress'}`,
+  );
   console.table(r.joins);
   console.table(r.glass);
   console.table(r.parties);
@@ -145,7 +148,8 @@ const INIT = (captions) => {
           const d = p.getImageData(0, 0, 32, 18).data;
           let sum = 0;
           for (let i = 0; i < d.length; i += 4) sum += 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
-          (w.__luma[who] ??= []).push([t, sum / (d.length / 4)]);
+          w.__luma[who] ??= [];
+          w.__luma[who].push([t, sum / (d.length / 4)]);
         }
       }
       el.requestVideoFrameCallback(onFrame);
@@ -192,6 +196,7 @@ const INIT = (captions) => {
       });
       out.push({ pc: w.__pcs.indexOf(pc), path: 'transport', tx, rx });
     }
+    out.push({ path: 'clock', at: now() });
     return out;
   };
   /** Until stopped: the first instant audio energy arrives from each party. */
@@ -293,6 +298,7 @@ async function inside() {
   const seconds = Number(process.env.TELECART_BENCH_SECONDS ?? 60);
   const flashes = Number(process.env.TELECART_BENCH_FLASHES ?? 20);
   const rounds = Number(process.env.TELECART_BENCH_ROUNDS ?? 1);
+  const invite = process.env.TELECART_BENCH_INVITE === 'at-once' ? 'at-once' : 'shown';
   const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   const dir = mkdtempSync(join(tmpdir(), 'telecart-four-bench-'));
   const cloud = await child('consult-cloud-child.mjs', [join(dir, 'cloud')], {
@@ -350,7 +356,9 @@ async function inside() {
   }
   const problems = [];
   const open = async (name) => {
-    const page = await browsers[name].browser.newPage({ locale: 'fr-FR' });
+    // Tall enough for every tile to be on screen: Chromium composites (and calls requestVideoFrameCallback for) only
+    // the videos in the viewport; the nurse page's and the consult page's tiles are below a 720-line one.
+    const page = await browsers[name].browser.newPage({ locale: 'fr-FR', viewport: { width: 1280, height: 2400 } });
     page.on('pageerror', (e) => problems.push(`${name} pageerror: ${e.message}`));
     await page.addInitScript(INIT, CAPTIONS);
     return page;
@@ -358,7 +366,9 @@ async function inside() {
   const defects = [];
   const joinRows = {};
   const add = (k, v) => {
-    if (v !== null && Number.isFinite(v)) (joinRows[k] ??= []).push(v);
+    if (v === null || !Number.isFinite(v)) return;
+    joinRows[k] ??= [];
+    joinRows[k].push(v);
   };
   try {
     let last;
@@ -384,6 +394,16 @@ async function inside() {
       joined.specialist = joined.cart;
       await button.click();
       await pages.specialist.waitForFunction(() => document.getElementById('act-status')?.dataset.status === 'in-progress');
+      // As a specialist would: the guests invited once the cart and the specialist see each other (TELECART_BENCH_INVITE=at-once:
+      // as soon as the act is in progress, while the direct conversation is still being set up).
+      if (invite === 'shown')
+        await until('the cart and the specialist see each other', async () => {
+          const [c, sp] = await Promise.all([
+            pages.cart.evaluate(() => window.__firstFrame.specialist),
+            pages.specialist.evaluate(() => window.__firstFrame.cart),
+          ]);
+          return c !== undefined && sp !== undefined;
+        });
       // Two guests: the link asked for by the specialist's page, opened in its own browser, let in with « Faire entrer ».
       const admitted = {};
       for (const [i, name] of GUESTS.entries()) {
@@ -456,9 +476,9 @@ async function inside() {
     for (let i = 0; i < flashes; i++) {
       await sleep(Math.random() * 67);
       await Promise.all(flashers.map((w) => pages[w].evaluate(() => window.__flash(true))));
-      await sleep(400);
-      await Promise.all(flashers.map((w) => pages[w].evaluate(() => window.__flash(false))));
       await sleep(600);
+      await Promise.all(flashers.map((w) => pages[w].evaluate(() => window.__flash(false))));
+      await sleep(1400);
     }
     await sleep(1000);
     const flashed = {};
@@ -479,18 +499,23 @@ async function inside() {
       ['specialist', 'guest 1'],
       ['cart', 'guest 1'],
     ]) {
-      const lat = glassToGlass(flashed[from], luma[to][from], 1000);
+      const lat = glassToGlass(flashed[from], luma[to][from], 1900);
       glass[`glass to glass, ${from} → ${to} (ms)`] = row(lat);
       if (lat.length < flashed[from].length / 2)
-        defects.push(`${from} → ${to}: ${lat.length} of ${flashed[from].length} flashes seen within 1 s`);
+        defects.push(`${from} → ${to}: ${lat.length} of ${flashed[from].length} flashes seen within 1.9 s`);
     }
 
     // The steady window.
     const gwPid = gateway.proc.pid;
+    // Each page's stats with its own browser's CPU ticks and the instant they were read (reading four pages takes a while under load).
+    const readPage = async (w) => {
+      const ticks = treeTicks(browsers[w].pid);
+      const stats = await pages[w].evaluate((self) => window.__inbound(self), w);
+      return { ticks, stats, at: stats.find((x) => x.path === 'clock')?.at ?? Date.now() };
+    };
     const readAll = async () => ({
       at: Date.now(),
-      ticks: Object.fromEntries(PARTIES.map((w) => [w, treeTicks(browsers[w].pid)])),
-      stats: Object.fromEntries(await Promise.all(PARTIES.map(async (w) => [w, await pages[w].evaluate((s) => window.__inbound(s), w)]))),
+      pages: Object.fromEntries(await Promise.all(PARTIES.map(async (w) => [w, await readPage(w)]))),
       cloud: treeTicks(cloud.proc.pid),
       gateway: treeTicks(gwPid),
       unit: await unitStats(sessionId),
@@ -505,17 +530,19 @@ async function inside() {
     await sleep(seconds * 1000);
     const b = await readAll();
     clearInterval(rssTimer);
-    const s = (b.at - a.at) / 1000;
-    const cpu = (t0, t1) => Math.round(((t1 - t0) / TICK / s) * 100);
+    const cpu = (t0, t1, seconds) => Math.round(((t1 - t0) / TICK / seconds) * 100);
     const parties = {};
     const received = {};
     for (const who of PARTIES) {
       const key = (x) => `${x.pc}/${x.path}/${x.kind ?? ''}/${x.mid ?? ''}`;
-      const before = new Map(a.stats[who].map((x) => [key(x), x]));
+      const [pa, pb] = [a.pages[who], b.pages[who]];
+      const s = (pb.at - pa.at) / 1000;
+      const before = new Map(pa.stats.map((x) => [key(x), x]));
       let tx = 0;
       let rx = 0;
       const perVideo = [];
-      for (const x of b.stats[who]) {
+      for (const x of pb.stats) {
+        if (x.path === 'clock') continue;
         const y = before.get(key(x));
         if (x.path === 'transport') {
           // A peer connection made during the window counts from zero.
@@ -523,8 +550,17 @@ async function inside() {
           rx += x.rx - (y?.rx ?? 0);
           continue;
         }
-        if (x.who === 'gateway') continue;
-        const cell = (received[`${x.who} → ${who}`] ??= { path: x.path });
+        if (x.who === 'gateway') {
+          // The gateway's own peer (PTZ video, its test sound): beside the conversation, not one of the parties.
+          received[`gateway's peer → ${who}`] ??= { path: 'gateway' };
+          const g = received[`gateway's peer → ${who}`];
+          const d = x.kind === 'video' ? x.framesDecoded - (y?.framesDecoded ?? 0) : x.samples - (y?.samples ?? 0);
+          if (x.kind === 'video') g['frames decoded/s'] = Number((d / s).toFixed(1));
+          else if (d > 0) g['audio concealed %'] = Number(((100 * (x.concealed - (y?.concealed ?? 0))) / d).toFixed(2));
+          continue;
+        }
+        received[`${x.who} → ${who}`] ??= { path: x.path };
+        const cell = received[`${x.who} → ${who}`];
         if (x.kind === 'video') {
           const fps = (x.framesDecoded - (y?.framesDecoded ?? 0)) / s;
           // The direct peer of a party the room carries is held (docs/conversation.md, « goes up once »): no frames expected there.
@@ -544,7 +580,7 @@ async function inside() {
       parties[who] = {
         'uplink kbit/s (transport)': Math.round((tx * 8) / s / 1000),
         'downlink kbit/s (transport)': Math.round((rx * 8) / s / 1000),
-        'browser CPU % of a core': cpu(a.ticks[who], b.ticks[who]),
+        'browser CPU % of a core': cpu(pa.ticks, pb.ticks, s),
         'frames decoded/s per received video, min–max': perVideo.length
           ? `${Math.min(...perVideo).toFixed(1)}–${Math.max(...perVideo).toFixed(1)}`
           : '—',
@@ -552,20 +588,30 @@ async function inside() {
       for (const x of perVideo) if (x < 1) defects.push(`${who}: a received video at ${x.toFixed(1)} frames/s over the window`);
     }
     const ms = b.at - a.at;
+    const s = ms / 1000;
     const servers = {
       'window s': Number(s.toFixed(1)),
-      'cloud process CPU % (unit, relay, broker)': cpu(a.cloud, b.cloud),
+      'cloud process CPU % (unit, relay, broker)': cpu(a.cloud, b.cloud, s),
       'unit RTP in kbit/s': a.unit && b.unit ? Math.round(((b.unit.rtpIn.bytes - a.unit.rtpIn.bytes) * 8) / ms) : null,
       'unit RTP out kbit/s': a.unit && b.unit ? Math.round(((b.unit.rtpOut.bytes - a.unit.rtpOut.bytes) * 8) / ms) : null,
       'videos held back by the unit (packets)': b.unit ? (b.unit.dropped?.videoPaused ?? 0) - (a.unit?.dropped?.videoPaused ?? 0) : null,
-      'gateway CPU % (process + GStreamer)': cpu(a.gateway, b.gateway),
+      'gateway CPU % (process + GStreamer)': cpu(a.gateway, b.gateway, s),
+      'gateway processes': tree(gwPid).length,
       'gateway RSS MiB, node first–last': `${rssNode[0]?.toFixed(0)}–${rssNode.at(-1)?.toFixed(0)}`,
       'gateway RSS MiB with GStreamer, first–last': `${rss[0]?.toFixed(0)}–${rss.at(-1)?.toFixed(0)}`,
     };
+    for (const who of PARTIES) {
+      const below = await pages[who].evaluate(() =>
+        [...document.querySelectorAll('video')]
+          .filter((v) => v.checkVisibility() && v.getBoundingClientRect().bottom > innerHeight)
+          .map((v) => v.id || v.closest('figure')?.querySelector('figcaption')?.textContent || '?'),
+      );
+      if (below.length) defects.push(`${who}: videos below the viewport (not measured): ${below.join(', ')}`);
+    }
     if (problems.length) defects.push(...problems);
     const joins = Object.fromEntries(Object.entries(joinRows).map(([k, v]) => [`${k} (ms)`, row(v)]));
     process.stdout.write(
-      `${MARK}${JSON.stringify({ seconds: Number(s.toFixed(0)), load0, load1: load(), joins, glass, parties, received, servers, defects })}\n`,
+      `${MARK}${JSON.stringify({ seconds: Number(s.toFixed(0)), invite, rounds, load0, load1: load(), joins, glass, parties, received, servers, defects })}\n`,
     );
   } catch (e) {
     console.error(`four-parties bench: ${e.stack ?? e}`);
