@@ -192,6 +192,11 @@ const INIT = (captions) => {
           energy: s.totalAudioEnergy ?? 0,
           samples: s.totalSamplesReceived ?? 0,
           concealed: s.concealedSamples ?? 0,
+          packets: s.packetsReceived ?? 0,
+          lost: s.packetsLost ?? 0,
+          jbDelay: s.jitterBufferDelay ?? 0,
+          jbEmitted: s.jitterBufferEmittedCount ?? 0,
+          jitter: s.jitter ?? 0,
         });
       });
       out.push({ pc: w.__pcs.indexOf(pc), path: 'transport', tx, rx });
@@ -561,12 +566,22 @@ async function inside() {
         }
         received[`${x.who} → ${who}`] ??= { path: x.path };
         const cell = received[`${x.who} → ${who}`];
+        const d = (k) => x[k] - (y?.[k] ?? 0);
+        // Loss and the receiver's jitter buffer (mean delay of what it emitted over the window), per kind.
+        const lossAndBuffer = () => {
+          const got = d('packets') + d('lost');
+          cell[`${x.kind} lost %`] = got > 0 ? Number(((100 * d('lost')) / got).toFixed(2)) : null;
+          cell[`${x.kind} jitter buffer ms`] = d('jbEmitted') > 0 ? Math.round((1000 * d('jbDelay')) / d('jbEmitted')) : null;
+          // The receiver's interarrival jitter estimate (RFC 3550) at the end of the window.
+          cell[`${x.kind} arrival jitter ms`] = Math.round(1000 * x.jitter);
+        };
         if (x.kind === 'video') {
           const fps = (x.framesDecoded - (y?.framesDecoded ?? 0)) / s;
           // The direct peer of a party the room carries is held (docs/conversation.md, « goes up once »): no frames expected there.
           if (fps > 0 || x.path === 'room' || x.who === 'specialist') {
             cell['frames decoded/s'] = Number(fps.toFixed(1));
             cell.path = x.path;
+            lossAndBuffer();
             perVideo.push(fps);
           }
         } else {
@@ -574,6 +589,7 @@ async function inside() {
           if (got > 0 && (x.path === 'room' || cell['audio concealed %'] === undefined)) {
             cell['audio concealed %'] = Number(((100 * (x.concealed - (y?.concealed ?? 0))) / got).toFixed(2));
             cell['audio s received'] = Number((got / 48_000).toFixed(1));
+            lossAndBuffer();
           }
         }
       }
