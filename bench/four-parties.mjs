@@ -523,7 +523,7 @@ async function inside() {
       pages: Object.fromEntries(await Promise.all(PARTIES.map(async (w) => [w, await readPage(w)]))),
       cloud: treeTicks(cloud.proc.pid),
       gateway: treeTicks(gwPid),
-      unit: await unitStats(sessionId),
+      unit: (await unitStats(sessionId)).room,
     });
     const rss = [];
     const rssNode = [];
@@ -532,7 +532,9 @@ async function inside() {
       rssNode.push(rssMiB([gwPid]));
     }, 1000);
     const a = await readAll();
+    await unitStats(sessionId); // the cloud's event loop delay from here
     await sleep(seconds * 1000);
+    const loopDelayMs = (await unitStats(sessionId)).loopDelayMs;
     const b = await readAll();
     clearInterval(rssTimer);
     const cpu = (t0, t1, seconds) => Math.round(((t1 - t0) / TICK / seconds) * 100);
@@ -610,7 +612,12 @@ async function inside() {
       'cloud process CPU % (unit, relay, broker)': cpu(a.cloud, b.cloud, s),
       'unit RTP in kbit/s': a.unit && b.unit ? Math.round(((b.unit.rtpIn.bytes - a.unit.rtpIn.bytes) * 8) / ms) : null,
       'unit RTP out kbit/s': a.unit && b.unit ? Math.round(((b.unit.rtpOut.bytes - a.unit.rtpOut.bytes) * 8) / ms) : null,
-      'videos held back by the unit (packets)': b.unit ? (b.unit.dropped?.videoPaused ?? 0) - (a.unit?.dropped?.videoPaused ?? 0) : null,
+      'unit packets not forwarded (window)': b.unit
+        ? Object.entries(b.unit.dropped ?? {})
+            .map(([k, v]) => `${k} ${v - (a.unit?.dropped?.[k] ?? 0)}`)
+            .join(', ')
+        : null,
+      "cloud's event loop delay ms p50/p99/max": `${loopDelayMs.p50}/${loopDelayMs.p99}/${loopDelayMs.max}`,
       'gateway CPU % (process + GStreamer)': cpu(a.gateway, b.gateway, s),
       'gateway processes': tree(gwPid).length,
       'gateway RSS MiB, node first–last': `${rssNode[0]?.toFixed(0)}–${rssNode.at(-1)?.toFixed(0)}`,
