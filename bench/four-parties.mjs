@@ -7,12 +7,15 @@
 // « Faire entrer ». On lo inside a network namespace made for the run; needs root and the Debian
 // chromium, else says so and measures nothing.
 //
-//   `node bench/four-parties.mjs` (after `npm run build`; TELECART_BENCH_SECONDS=60 by default,
-//   TELECART_BENCH_FLASHES=20, TELECART_BENCH_ROUNDS=1) prints the tables; bench/index.mjs calls
-//   benchFourParties({ seconds: 15, flashes: 10 }).
+//   `node bench/four-parties.mjs` (after `npm run build`) prints the tables; bench/index.mjs calls
+//   benchFourParties({ seconds: 15, flashes: 10 }). Environment: TELECART_BENCH_SECONDS (the steady
+//   window, 60), TELECART_BENCH_FLASHES (20), TELECART_BENCH_ROUNDS (acts joined one after the other
+//   for the join figures, 1), TELECART_BENCH_INVITE (`shown`: the guests invited once the cart and the
+//   specialist see each other; `at-once`), TELECART_BENCH_CLOUD_NICE (-10: the cloud, another machine
+//   in production, runs in a session of its own with that autogroup nice; 0: starved like the rest).
 //
 // Each page's camera is a canvas (640×360, 15 frames/s) with a white block in its bottom-right corner
-// lit at known instants (as bench/conversation.mjs); every <video> of every page is watched with
+// lit 600 ms every 2 s (as bench/conversation.mjs); every <video> of every page is watched with
 // requestVideoFrameCallback and named by its tile's caption (or the direct conversation's element),
 // all on the machine's clock. The microphones are Chromium's fake ones. Measured:
 //   - per participant: its join (the specialist's click on « Rejoindre » for the cart and the
