@@ -337,6 +337,8 @@ async function inside() {
     /* no autogroups here: the process's own nice below */
   }
   setPriority(cloud.proc.pid, cloudNice);
+  // Detached (a session of its own): it would outlive this process if a later step threw.
+  process.once('exit', () => cloud.proc.kill('SIGKILL'));
   const { mqttUrl, httpUrl: cloudUrl } = cloud.ready;
   const unitStats = (sid) =>
     new Promise((resolve) => {
