@@ -76,6 +76,9 @@ export function printFourParties(r) {
   console.table(r.parties);
   console.table(r.received);
   console.table([r.servers]);
+  console.log(
+    `the unit's answer to guest 1: ${r.msid.withMsid} of its ${r.msid.sending} sending m-lines carry a=msid (lip sync needs one per slot)`,
+  );
   for (const d of r.defects) console.log(`defect? ${d}`);
 }
 
@@ -503,8 +506,23 @@ async function inside() {
     }
 
     const { pages, sessionId } = last;
+    // Lip sync needs a slot's voice and video in one stream (a=msid) in the unit's answer: what guest 1's room peer got.
+    const msid = await pages['guest 1'].evaluate(() => {
+      const pc = window.__pcs.findLast((p) => p.getTransceivers().filter((t) => t.direction === 'recvonly').length >= 4);
+      const media = (pc?.remoteDescription?.sdp ?? '').split(/\r?\nm=/).slice(1);
+      const sending = media.filter((m) => /\r?\na=sendonly/.test(m));
+      return { sending: sending.length, withMsid: sending.filter((m) => /\r?\na=msid:/.test(m)).length };
+    });
     const load0 = load();
     await sleep(3000);
+    // Still the act measured: its status on the specialist's page, and each guest's step.
+    const status = async () => ({
+      act: await pages.specialist.evaluate(() => document.getElementById('act-status')?.dataset.status),
+      guests: await Promise.all(['guest 1', 'guest 2'].map((w) => pages[w].evaluate(() => document.body.dataset.step))),
+    });
+    const before = await status();
+    if (before.act !== 'in-progress' || before.guests.some((g) => g !== 'admitted'))
+      defects.push(`before the measures: the act ${before.act}, the guests ${before.guests.join(', ')}`);
     // Glass to glass: the cart, the specialist and guest 1 flash together; each receiver watches each sender's tile.
     for (const who of PARTIES) await pages[who].evaluate(() => (window.__recordLuma = true));
     const flashers = ['cart', 'specialist', 'guest 1'];
@@ -656,6 +674,9 @@ async function inside() {
       'gateway RSS MiB, node first–last': `${rssNode[0]?.toFixed(0)}–${rssNode.at(-1)?.toFixed(0)}`,
       'gateway RSS MiB with GStreamer, first–last': `${rss[0]?.toFixed(0)}–${rss.at(-1)?.toFixed(0)}`,
     };
+    const after = await status();
+    if (after.act !== 'in-progress' || after.guests.some((g) => g !== 'admitted'))
+      defects.push(`after the measures: the act ${after.act}, the guests ${after.guests.join(', ')}`);
     for (const who of PARTIES) {
       const below = await pages[who].evaluate(() =>
         [...document.querySelectorAll('video')]
@@ -667,7 +688,7 @@ async function inside() {
     if (problems.length) defects.push(...problems);
     const joins = Object.fromEntries(Object.entries(joinRows).map(([k, v]) => [`${k} (ms)`, row(v)]));
     process.stdout.write(
-      `${MARK}${JSON.stringify({ seconds: Number(s.toFixed(0)), invite, rounds, cloudNice, load0, load1: load(), joins, glass, parties, received, servers, defects })}\n`,
+      `${MARK}${JSON.stringify({ seconds: Number(s.toFixed(0)), invite, rounds, cloudNice, msid, load0, load1: load(), joins, glass, parties, received, servers, defects })}\n`,
     );
   } catch (e) {
     console.error(`four-parties bench: ${e.stack ?? e}`);
