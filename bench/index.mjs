@@ -91,3 +91,9 @@ printConversation(await benchConversation());
 console.log('\n## Four participants in an act: mesh vs a werift forwarding unit, uplink and CPU per participant (root + Chromium)');
 const { benchParticipants, printParticipants } = await import('./participants.mjs');
 printParticipants(await benchParticipants());
+
+console.log(
+  '\n## Four parties through the real chain: join → first frame per pair, glass to glass, per-participant rates and CPU over 15 s (root + Chromium; `node bench/four-parties.mjs` for 60 s)',
+);
+const { benchFourParties, printFourParties } = await import('./four-parties.mjs');
+printFourParties(await benchFourParties({ seconds: 15, flashes: 10 }));
