@@ -161,6 +161,12 @@ describe("the patient's own contact in the directory", () => {
       { system: 'phone', value: '+33698765432', use: 'mobile' },
     ]);
     expect(new FhirValidator().validate(patient)).toEqual([]);
+    // A search's entry is the same Patient as the read (one mapping), telecom included.
+    const searched = await fetch(`${c.cloud.httpUrl}/fhir/Patient?family=Durand`, { headers: { cookie: blanc } });
+    expect(searched.status).toBe(200);
+    const bundle = (await searched.json()) as { entry?: { resource?: { id?: string } }[] };
+    expect(new FhirValidator().validate(bundle)).toEqual([]);
+    expect(bundle.entry?.find((e) => e.resource?.id === 'p-rose')?.resource).toEqual(patient);
 
     const fhir = (method: string, path: string, body: unknown) =>
       fetch(`${c.cloud.httpUrl}/fhir/Patient${path}`, {
