@@ -326,6 +326,8 @@ export interface CloudStore {
   settleOutbox(id: string, leaseToken: string, settlement: OutboxSettlement): Promise<boolean>;
   /** The topic's unsent messages are withdrawn; how many. */
   cancelOutbox(topic: string, at: Date): Promise<number>;
+  /** Withdraws the unsent messages of these topics to these recipients (a patient's former contact): what was withdrawn. */
+  cancelOutboxTo(topics: readonly string[], recipients: readonly string[], at: Date): Promise<{ topic: string; recipient: string }[]>;
   /** Earliest not-before first. */
   listOutbox(query: OutboxQuery): Promise<OutboxMessage[]>;
   outboxCounts(): Promise<Record<OutboxStatus, number>>;

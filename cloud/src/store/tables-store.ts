@@ -395,6 +395,10 @@ export abstract class TablesStore {
     return this.tables.outbox.cancel(topic, at);
   }
 
+  cancelOutboxTo(topics: readonly string[], recipients: readonly string[], at: Date): Promise<{ topic: string; recipient: string }[]> {
+    return this.tables.outbox.cancelTo(topics, recipients, at);
+  }
+
   listOutbox(query: OutboxQuery): Promise<OutboxMessage[]> {
     return this.tables.outbox.list(query);
   }
