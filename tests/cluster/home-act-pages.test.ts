@@ -9,7 +9,10 @@
  * - two pages of one specialist, one on each instance, the patient on B: B keeps the act (its page) and
  *   stands for A's page; both pages list the patient; A's page admits them, talks with them (the ready,
  *   the offer, the answer), says the media came up, refuses a guest and hangs up, each through B, which
- *   decides and audits once.
+ *   decides and audits once;
+ * - the specialist's page says it decoded the patient on A, then moves to B: A hands the act over; the
+ *   patient's page, placed again with B, says it decoded the specialist: the media are up (the first
+ *   half was kept in the store, not asked again).
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -172,4 +175,54 @@ it('two pages of one specialist on A and B, the patient on B: A’s page lists, 
     ['participant-refused', 'dr-blanc', expect.any(String)],
     ['end', 'dr-blanc', 'home act → completed (hangup-specialist)'],
   ]);
+  await onA.close();
+  await onB.close();
+});
+
+it('a home act handed over after the specialist’s half of the media up: the patient’s half alone completes it (the half kept in the store)', {
+  timeout: 90_000,
+}, async () => {
+  const blanc = await login(http(A), 'dr-blanc', PASSWORDS['dr-blanc']);
+  const onA = await page(A, blanc);
+  const l = through(B, await openHomeAct(at(A), blanc, 150, 'p-001'));
+  await confirmIdentity(l, '1938-04-02');
+  const first = await socket(B, l);
+  expect(await first.closed).toBe(1012);
+  await waitFor(() => relay(A).homeActs.has(l.id) || undefined, { what: 'A following the act' });
+  const p = await socket(B, l);
+  const list = await lists(onA, l.id, 'Jeanne Martin', 'waiting');
+  onA.send({ type: 'admit', sessionId: l.id, participantId: ((list.participants as Json[])[0] as Json).id });
+  await p.next((m) => m.type === 'admitted');
+  // A's page decoded the patient; the patient's page has not said so yet.
+  onA.send({ type: 'home-media-up', sessionId: l.id });
+  await waitFor(
+    async () => (await audit(l.id)).some(([action, actor]) => action === 'media-received' && actor === 'dr-blanc') || undefined,
+    {
+      what: 'the specialist’s half',
+    },
+  );
+
+  // The page moves to B: A hands the act over (from the store); the patient's socket is placed again, with B.
+  await onA.close();
+  await waitFor(() => relay(A).metrics().openPages === 0 || undefined, { what: 'A without a page' });
+  const onB = await page(B, blanc);
+  expect(await p.closed).toBe(1012);
+  await waitFor(() => relay(B).homeActs.has(l.id) || undefined, { what: 'B following the act' });
+  const back = await socket(B, l);
+  await back.next((m) => m.type === 'admitted');
+  // The patient's page decodes the specialist: with the half A kept, the media are up (B's page need not say it again).
+  back.send({ type: 'media-up' });
+  const rec = await waitFor(
+    async () => {
+      const r = await at(B).cloud.store.getTeleconsultation(l.id);
+      return r?.connectedAt ? r : undefined;
+    },
+    { what: 'the media up after the hand-over' },
+  );
+  expect(rec.status).toBe('in-progress');
+  expect((await audit(l.id)).filter(([action]) => action === 'media-received').map(([, actor]) => actor)).toEqual([
+    'dr-blanc',
+    'link:patient',
+  ]);
+  await onB.close();
 });

@@ -30,6 +30,7 @@ import type {
   PatientMovement,
 } from './directory-records.js';
 import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
+import type { HomeActMediaStore } from './home-act-media-tables.js';
 import type { InstanceChannel, InstanceChannelEvents } from './instance-channel.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import type { NurseProfile, NurseRecord } from './nurse-records.js';
@@ -212,6 +213,8 @@ export interface CloudStore {
   openInstanceChannel?(events: InstanceChannelEvents): InstanceChannel;
   /** The acts whose room on the forwarding unit is open (migration 30), for after a restart. */
   readonly actRooms: ActRoomStore;
+  /** The home acts' media halves said so far (migration 33), for after a restart or a hand-over. */
+  readonly homeActMedia: HomeActMediaStore;
   /** The patients' referring GPs in the directory (migration 27). */
   readonly referringGps: ReferringGpStore;
   /** The patients' own contacts (e-mail, mobile) in the directory (migration 32). */
