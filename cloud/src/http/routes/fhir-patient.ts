@@ -136,16 +136,14 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
       };
       const hasNext = count > 0 && offset + page.length < found.length;
       const resources = await Promise.all(page.map((p) => fhirPatient(deps, p)));
-      return reply
-        .type(FHIR_JSON)
-        .send(
-          searchsetBundle(resources, {
-            total: found.length,
-            selfUrl: pageUrl(offset),
-            ...(hasNext ? { nextUrl: pageUrl(offset + count) } : {}),
-            baseUrl: base,
-          }),
-        );
+      return reply.type(FHIR_JSON).send(
+        searchsetBundle(resources, {
+          total: found.length,
+          selfUrl: pageUrl(offset),
+          ...(hasNext ? { nextUrl: pageUrl(offset + count) } : {}),
+          baseUrl: base,
+        }),
+      );
     },
   );
 }
