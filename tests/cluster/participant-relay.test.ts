@@ -422,13 +422,13 @@ it('a home act in progress: the page moving to B takes the act there (the patien
   const relayedFromA = at(a).cloud.teleconsult.relay.relayedCounts().out;
   const p2 = await guestSocket(a, l);
   expect(await p2.next((m) => m.type === 'admitted')).toEqual({ type: 'admitted', by: 'Dr Marc Blanc' });
-  const admitted = await onB.next((m) => m.type === 'participant-admitted' && m.sessionId === l.id);
+  await onB.next((m) => m.type === 'participant-admitted' && m.sessionId === l.id);
   expect(at(a).cloud.teleconsult.relay.relayedCounts().out).toBe(relayedFromA + 1);
   p2.send({ type: 'signal', signal: { kind: 'ready' } });
-  expect(await onB.next((m) => m.type === 'participant-signal')).toMatchObject({
-    participantId: admitted.participantId,
-    signal: { kind: 'ready' },
-  });
+  const ready = await onB.next((m) => m.type === 'participant-signal' && (m.signal as Json).kind === 'ready');
+  // The patient's new socket, let in on B, talks with B's page. (While A still saw its closing page, it may
+  // have stood for B's page and given it the former socket first: the new one's admission counts.)
+  expect(onB.received.some((m) => m.type === 'participant-admitted' && m.participantId === ready.participantId)).toBe(true);
 
   // B stops (its leases released): A takes the act back from the store and closes the socket it relayed to B.
   await at(b).stop();

@@ -49,6 +49,14 @@ async function trail(action: string, actor?: string) {
 }
 const toOf = (m: ParsedMail) => (m.to && 'value' in m.to ? m.to.value[0]?.address : undefined);
 const sms = () => sinks.brevo.requests.map((r) => r.body as { recipient: string; content: string });
+async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, what: string): Promise<T> {
+  for (let i = 0; i < 400; i++) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`not within 20 s: ${what}`);
+}
 async function waitForSms(n: number): Promise<void> {
   for (let i = 0; i < 400 && sinks.brevo.requests.length < n; i++) await new Promise((r) => setTimeout(r, 25));
   expect(sinks.brevo.requests.length).toBeGreaterThanOrEqual(n);
@@ -161,6 +169,12 @@ describe("the patient's own contact in the directory", () => {
       { system: 'phone', value: '+33698765432', use: 'mobile' },
     ]);
     expect(new FhirValidator().validate(patient)).toEqual([]);
+    // A search's entry is the same Patient as the read (one mapping), telecom included.
+    const searched = await fetch(`${c.cloud.httpUrl}/fhir/Patient?family=Durand`, { headers: { cookie: blanc } });
+    expect(searched.status).toBe(200);
+    const bundle = (await searched.json()) as { entry?: { resource?: { id?: string } }[] };
+    expect(new FhirValidator().validate(bundle)).toEqual([]);
+    expect(bundle.entry?.find((e) => e.resource?.id === 'p-rose')?.resource).toEqual(patient);
 
     const fhir = (method: string, path: string, body: unknown) =>
       fetch(`${c.cloud.httpUrl}/fhir/Patient${path}`, {
@@ -271,4 +285,62 @@ describe("the patient's own contact in the directory", () => {
       await cart.close();
     }
   }, 90_000);
+
+  it('withdraws what the outbox still holds for the former address when the contact changes, audited; the new one gets it', async () => {
+    expect(
+      (
+        await api('POST', '/api/directory/patients', homeAdmin.headers, {
+          id: 'p-lila',
+          family: 'Moreau',
+          given: 'Lila',
+          birthDate: '1941-03-03',
+          identityStatus: 'provisional',
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (await api('POST', '/api/directory/patients/p-lila/admit', homeAdmin.headers, { gateway: 'home-9', localId: 'lila' })).status,
+    ).toBe(200);
+    expect((await contactApi('PUT', 'p-lila', { email: 'lila.old@example.org', phone: '06 11 11 11 11' })).status).toBe(200);
+    // The SMTP server and the SMS provider say « later » once: the invitation stays in the outbox for its retry (30 s).
+    sinks.sink.refuseNext(451, 1);
+    sinks.brevo.failNext(503, 'service_unavailable', 1);
+    const mailsBefore = sinks.sink.received.length;
+    const booked = await api(
+      'POST',
+      '/api/appointments',
+      { cookie: blanc },
+      {
+        patient: 'p-lila',
+        gateway: 'home-9',
+        start: new Date(Date.now() + 4 * 3600_000).toISOString(),
+        minutes: 20,
+        specialist: 'dr-blanc',
+      },
+    );
+    expect(booked.status).toBe(201);
+    const id = String((booked.body.appointment as { id: string }).id);
+    const queued = async () => c.cloud.store.listOutbox({ topic: `appointment:${id}`, limit: 100 });
+    await waitFor(async () => {
+      const rows = await queued();
+      return rows.length === 2 && rows.every((r) => r.status === 'pending' && r.attempts === 1) ? rows : undefined;
+    }, 'the invitation to the former e-mail and number tried once, pending');
+
+    // The contact changes: both withdrawn (one audit line, masked), the invitation built again for the new address.
+    expect((await contactApi('PUT', 'p-lila', { email: 'lila.new@example.org', phone: '07 22 22 22 22' })).status).toBe(200);
+    const rows = await queued();
+    expect(rows.filter((r) => r.recipient === 'lila.old@example.org' || r.recipient === '+33611111111').map((r) => r.status)).toEqual([
+      'cancelled',
+      'cancelled',
+    ]);
+    expect((await trail('outbox-withdrawn', 'admin-home')).map((e) => [e.patientId, e.detail])).toEqual([
+      ['p-lila', 'queued for the former contact, withdrawn: 1 invitation to l…@example.org; 1 invitation to …11'],
+    ]);
+    const mails = await sinks.sink.waitFor(mailsBefore + 1, 20_000);
+    expect(mails.slice(mailsBefore).map(toOf)).toEqual(['lila.new@example.org']);
+    await waitFor(() => (sms().some((m) => m.recipient === '33722222222') ? true : undefined), 'the SMS to the new number');
+    // Nothing reached the former address: its one SMS request was the refused one; a withdrawn row is never sent.
+    expect(sms().filter((m) => m.recipient === '33611111111')).toHaveLength(1);
+    expect(sinks.sink.received.map(toOf)).not.toContain('lila.old@example.org');
+  }, 60_000);
 });

@@ -3,13 +3,22 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { verifyPassword } from '@telecart/cloud';
 import { resolveGatewayConfig } from '@telecart/gateway';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { demoActs } from '../demo/demo-agenda.js';
 import { type StartedChild, startChild, stopChildren } from '../runtime/children.js';
 import { resolveCloudConfig } from './cloud.js';
-import { DEMO_CONTACTS, type DemoDevices, type DemoGatewayRun, demoCloudConfig, demoGatewayConfig, demoIceAddresses } from './demo.js';
+import {
+  DEMO_CONTACTS,
+  DEMO_SITE_ADMIN,
+  type DemoDevices,
+  type DemoGatewayRun,
+  demoCloudConfig,
+  demoGatewayConfig,
+  demoIceAddresses,
+} from './demo.js';
 import { EXIT_UNREACHABLE, gatewayStatusCommand } from './gateway-status.js';
 
 const EHPAD = fileURLToPath(new URL('../../../configs/ehpad-cart.yaml', import.meta.url));
@@ -179,6 +188,15 @@ describe('the demo cloud configuration', () => {
     expect(config.patients.filter((p) => p.telecom !== undefined).map((p) => [p.id, p.telecom])).toEqual([
       ['home-hf-001', DEMO_CONTACTS.homePatient],
     ]);
+  });
+});
+
+describe('the demo site administrator', () => {
+  it('is a site-admin of both demo sites whose password is the one the demo prints', async () => {
+    const config = resolveCloudConfig({ config: CLOUD });
+    const admin = config.teleconsult?.specialists?.find((x) => x.id === DEMO_SITE_ADMIN.id);
+    expect(admin).toMatchObject({ role: 'site-admin', sites: ['ehpad-demo', 'home-demo'] });
+    expect(await verifyPassword(DEMO_SITE_ADMIN.password, admin?.passwordHash ?? '')).toBe(true);
   });
 });
 

@@ -35,6 +35,8 @@ export interface DemoOptions {
 
 /** The demo's specialist account (configs/cloud.yaml; its password is public: demo only). */
 const DEMO_SPECIALIST = { id: 'dr-demo', password: 'demo-cardio-2026' };
+/** The demo's site administrator (configs/cloud.yaml; password public, demo only): the admin page, its patients' contact tab. */
+export const DEMO_SITE_ADMIN = { id: 'admin-demo', password: 'demo-admin-2026' };
 /** The demo's nurse (configs/cloud.yaml): the virtual nurse signs in on the cart with the password once, choosing this PIN. */
 export const DEMO_NURSE = { id: 'ide-demo', password: 'demo-soins-2026', pin: '2580' };
 
@@ -416,6 +418,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
         `  clinician dashboard:  ${String(cloud.info.httpUrl)}/  (sign in: ${DEMO_SPECIALIST.id} / ${DEMO_SPECIALIST.password})`,
         `  nurse UI (the cart):  ${gwUrl}/  (sign in: ${DEMO_NURSE.id}, PIN ${DEMO_NURSE.pin}; on another cart first with the password ${DEMO_NURSE.password})`,
         `  specialist page:      ${String(cloud.info.httpUrl)}/consult  (demo login: ${DEMO_SPECIALIST.id} / ${DEMO_SPECIALIST.password})`,
+        `  site administration:  ${String(cloud.info.httpUrl)}/admin  (sign in: ${DEMO_SITE_ADMIN.id} / ${DEMO_SITE_ADMIN.password}; accounts, carts, patients and their contact)`,
         `  specialist's agenda:  ${String(cloud.info.httpUrl)}/agenda  (the acts booked below; the nurse page shows the cart's day)`,
         `  mailbox (e-mail/SMS): ${mailboxWeb.url}/  (invitations and reminders the cloud sent; nothing leaves this machine)`,
         `  MQTT broker:          ${String(cloud.info.mqttUrl)}`,

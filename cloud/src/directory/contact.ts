@@ -81,3 +81,21 @@ export function contactChange(before: ContactFields | null, after: ContactFields
   field('phone', 'sms', before?.phone ?? null, after.phone);
   return parts.length === 0 ? 'contact unchanged' : `contact: ${parts.join('; ')}`;
 }
+
+/**
+ * The audit line of the messages withdrawn from the outbox for a former address: how many, of which
+ * kind (from their topics), to which address (masked as above).
+ */
+export function withdrawnDetail(withdrawn: readonly { topic: string; recipient: string }[]): string {
+  const kind = (topic: string) =>
+    topic.startsWith('appointment-reminder:') ? 'reminder' : topic.startsWith('appointment-cancel:') ? 'cancellation' : 'invitation';
+  const by = new Map<string, Map<string, number>>();
+  for (const w of withdrawn) {
+    const to = maskedTelecom(w.recipient.includes('@') ? 'email' : 'sms', w.recipient);
+    const kinds = by.get(to) ?? new Map<string, number>();
+    kinds.set(kind(w.topic), (kinds.get(kind(w.topic)) ?? 0) + 1);
+    by.set(to, kinds);
+  }
+  const parts = [...by].map(([to, kinds]) => `${[...kinds].map(([k, n]) => `${n} ${k}`).join(', ')} to ${to}`);
+  return `queued for the former contact, withdrawn: ${parts.join('; ')}`.slice(0, 500);
+}

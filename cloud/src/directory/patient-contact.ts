@@ -3,8 +3,10 @@
  * the configuration's `patients[].telecom` only seeds at start (docs/patient-directory.md « The
  * patient's contact »). Read by the appointment inviter (invitations, reminders), the identity code
  * (routes/join-identity.ts) and the report's link (outbox/report-link-mailer.ts), each when it builds
- * a message: a message already in the outbox keeps the address it was built with.
+ * a message. A contact changed or removed withdraws the invitations and reminders still queued for
+ * the former address (withdrawFromFormerContact); the inviter's next round builds them for the new one.
  */
+import { cancellationTopic, invitationTopic, reminderTopic } from '../outbox/appointment-messages.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { DirectoryContact } from '../store/patient-contact-tables.js';
 import type { Telecom } from '../teleconsult/config.js';
@@ -55,4 +57,30 @@ export async function seedPatientContacts(
       : [],
   );
   return contacts.length === 0 ? 0 : store.patientContacts.seed(contacts, at.toISOString());
+}
+
+/** Appointments of one patient looked at for queued messages at most (a home patient has a handful). */
+const MAX_APPOINTMENTS = 1000;
+
+/**
+ * The patient's contact changed from `before` to `after`: the appointment messages (invitations,
+ * their updates and cancellations, reminders) still unsent to an address they no longer have are
+ * withdrawn from the outbox, so nothing more reaches the former e-mail or number. What was withdrawn
+ * (the inviter, woken, builds them again for the new address: their idempotency keys name it).
+ */
+export async function withdrawFromFormerContact(
+  store: Pick<CloudStore, 'listAppointments' | 'cancelOutboxTo'>,
+  patientId: string,
+  before: { email: string | null; phone: string | null } | null,
+  after: { email: string | null; phone: string | null },
+  at: Date,
+): Promise<{ topic: string; recipient: string }[]> {
+  const former = [
+    ...(before?.email && before.email !== after.email ? [before.email] : []),
+    ...(before?.phone && before.phone !== after.phone ? [before.phone] : []),
+  ];
+  if (former.length === 0) return [];
+  const appointments = await store.listAppointments({ patientId, limit: MAX_APPOINTMENTS });
+  const topics = appointments.flatMap((a) => [invitationTopic(a.id), reminderTopic(a.id), cancellationTopic(a.id)]);
+  return store.cancelOutboxTo(topics, former, at);
 }

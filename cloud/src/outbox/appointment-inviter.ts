@@ -198,7 +198,7 @@ export class AppointmentInviter {
     for await (const [a, patient] of this.appointments(['scheduled'], now)) {
       const due = dueReminder(a, this.o.leads, now);
       // The patient's address is part of the state: a contact changed is offered again, to the new
-      // address (its own idempotency keys); what the outbox holds for the old one keeps its address.
+      // address (its own idempotency keys); what the outbox still held for the old one was withdrawn (directory/patient-contact.ts).
       const state = `${a.id}|${a.updatedAt}|${a.status}|${due ?? ''}|${patient?.email ?? ''}|${patient?.phone ?? ''}`;
       if (this.offered.has(state)) continue;
       const c = await this.context(a, patient, now);

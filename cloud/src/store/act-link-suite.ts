@@ -155,5 +155,22 @@ export function actLinkStoreSuite(harness: StoreHarness): void {
       expect(await store.actRooms.close(act)).toBeNull();
       expect(await store.actRooms.get(home.sessionId)).toEqual(home);
     });
+
+    it('keeps a home act’s media halves (migration 33): each its first time, read from another connection, gone when cleared', async () => {
+      const act = randomUUID();
+      expect(await store.homeActMedia.get(act)).toBeNull();
+      await store.homeActMedia.said(act, 'specialist', '2026-12-06T08:20:00.000Z');
+      await store.homeActMedia.said(act, 'specialist', '2026-12-06T08:21:00.000Z');
+      const other = await db.open();
+      try {
+        expect(await other.homeActMedia.get(act)).toEqual({ specialist: '2026-12-06T08:20:00.000Z', patient: null });
+        await other.homeActMedia.said(act, 'patient', '2026-12-06T08:22:00.000Z');
+      } finally {
+        await other.close();
+      }
+      expect(await store.homeActMedia.get(act)).toEqual({ specialist: '2026-12-06T08:20:00.000Z', patient: '2026-12-06T08:22:00.000Z' });
+      await store.homeActMedia.clear(act);
+      expect(await store.homeActMedia.get(act)).toBeNull();
+    });
   });
 }

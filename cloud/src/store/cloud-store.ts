@@ -30,6 +30,7 @@ import type {
   PatientMovement,
 } from './directory-records.js';
 import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
+import type { HomeActMediaStore } from './home-act-media-tables.js';
 import type { InstanceChannel, InstanceChannelEvents } from './instance-channel.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import type { NurseProfile, NurseRecord } from './nurse-records.js';
@@ -212,6 +213,8 @@ export interface CloudStore {
   openInstanceChannel?(events: InstanceChannelEvents): InstanceChannel;
   /** The acts whose room on the forwarding unit is open (migration 30), for after a restart. */
   readonly actRooms: ActRoomStore;
+  /** The home acts' media halves said so far (migration 33), for after a restart or a hand-over. */
+  readonly homeActMedia: HomeActMediaStore;
   /** The patients' referring GPs in the directory (migration 27). */
   readonly referringGps: ReferringGpStore;
   /** The patients' own contacts (e-mail, mobile) in the directory (migration 32). */
@@ -326,6 +329,8 @@ export interface CloudStore {
   settleOutbox(id: string, leaseToken: string, settlement: OutboxSettlement): Promise<boolean>;
   /** The topic's unsent messages are withdrawn; how many. */
   cancelOutbox(topic: string, at: Date): Promise<number>;
+  /** Withdraws the unsent messages of these topics to these recipients (a patient's former contact): what was withdrawn. */
+  cancelOutboxTo(topics: readonly string[], recipients: readonly string[], at: Date): Promise<{ topic: string; recipient: string }[]>;
   /** Earliest not-before first. */
   listOutbox(query: OutboxQuery): Promise<OutboxMessage[]>;
   outboxCounts(): Promise<Record<OutboxStatus, number>>;

@@ -117,6 +117,36 @@ export function outboxStoreSuite(harness: StoreHarness): void {
         expect((await store.listOutbox({ topic: 'alert:a2' }))[0]?.status).toBe('pending');
       });
 
+      it('withdraws the unsent messages of some topics to some recipients only (a patient’s former contact)', async () => {
+        await store.enqueueOutbox(
+          [
+            mail('old-1', { topic: 'appointment:x', recipient: 'old@example.org' }),
+            mail('old-2', { topic: 'appointment-reminder:x', recipient: 'old@example.org', notBefore: min(60) }),
+            mail('new', { topic: 'appointment:x', recipient: 'new@example.org' }),
+            mail('other-act', { topic: 'appointment:y', recipient: 'old@example.org' }),
+            mail('sent', { topic: 'appointment:x', recipient: '+33611111111' }),
+          ],
+          T0,
+        );
+        const leased = (await store.leaseOutbox(T0, 60_000, 10)).find((m) => m.idempotencyKey === 'sent');
+        await store.settleOutbox(leased?.id ?? '', leased?.leaseToken ?? '', { outcome: 'sent', at: T0, providerRef: null });
+        const withdrawn = await store.cancelOutboxTo(
+          ['appointment:x', 'appointment-reminder:x'],
+          ['old@example.org', '+33611111111'],
+          min(1),
+        );
+        expect(withdrawn.map((w) => w.topic).sort()).toEqual(['appointment-reminder:x', 'appointment:x']);
+        const status = async (topic: string) => (await store.listOutbox({ topic })).map((m) => [m.idempotencyKey, m.status]).sort();
+        expect(await status('appointment:x')).toEqual([
+          ['new', 'pending'],
+          ['old-1', 'cancelled'],
+          ['sent', 'sent'],
+        ]);
+        expect(await status('appointment-reminder:x')).toEqual([['old-2', 'cancelled']]);
+        expect(await status('appointment:y')).toEqual([['other-act', 'pending']]);
+        expect(await store.cancelOutboxTo([], ['old@example.org'], min(2))).toEqual([]);
+      });
+
       it('fails a message whose stored payload cannot be read instead of leasing it forever', async () => {
         await store.enqueueOutbox([mail('bad')], T0);
         await db.exec(`UPDATE outbox SET payload_json = '{"kind":"fax"}'`);

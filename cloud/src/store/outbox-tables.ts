@@ -181,6 +181,22 @@ export class OutboxTables {
     return Number(r.numUpdatedRows);
   }
 
+  /**
+   * Withdraws the unsent messages of these topics addressed to these recipients (a patient's former
+   * e-mail or number); what was withdrawn, each by its topic and recipient.
+   */
+  async cancelTo(topics: readonly string[], recipients: readonly string[], at: Date): Promise<{ topic: string; recipient: string }[]> {
+    if (topics.length === 0 || recipients.length === 0) return [];
+    return this.db
+      .updateTable('outbox')
+      .set({ status: 'cancelled', settled_at: at.toISOString(), lease_token: null, lease_until_ms: null })
+      .where('topic', 'in', [...topics])
+      .where('recipient', 'in', [...recipients])
+      .where('status', '=', 'pending')
+      .returning(['topic', 'recipient'])
+      .execute();
+  }
+
   async list(q: OutboxQuery): Promise<OutboxMessage[]> {
     const rows = await this.db
       .selectFrom('outbox')

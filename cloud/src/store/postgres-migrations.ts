@@ -613,6 +613,19 @@ export const PG_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 33,
+    name: "a home act's media halves (each page's word that it decoded the other), across a restart or a hand-over",
+    sql: `
+      -- docs/teleconsultation.md « The home act's status »: when the specialist's page and the patient's page
+      -- first said they decoded the other; the act's media are up when both did. Gone when the act ends.
+      CREATE TABLE home_act_media (
+        session_id     text COLLATE "C" PRIMARY KEY,
+        specialist_at  timestamptz,
+        patient_at     timestamptz
+      );
+    `,
+  },
 ];
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock is per database). */

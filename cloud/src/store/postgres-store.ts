@@ -35,6 +35,7 @@ import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
 import { type EnrolmentDatabase, EnrolmentTables } from './enrolment-tables.js';
 import { gatewayStatusUpsert } from './gateway-status-sql.js';
+import { type HomeActMediaDatabase, HomeActMediaTables } from './home-act-media-tables.js';
 import type { InstanceChannel, InstanceChannelEvents } from './instance-channel.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import { type NurseDatabase, NurseTables } from './nurse-tables.js';
@@ -231,6 +232,7 @@ export class PostgresStore extends TablesStore implements CloudStore {
       actLinks: new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect),
       actLeases: new ActLeaseTables(postgresKysely<ActLeaseDatabase>(pool), postgresDialect),
       actRooms: new ActRoomTables(postgresKysely<ActRoomDatabase>(pool), postgresDialect),
+      homeActMedia: new HomeActMediaTables(postgresKysely<HomeActMediaDatabase>(pool), postgresDialect),
       deviceUsers: new DeviceUserTables(postgresKysely<DeviceUserDatabase>(pool), postgresDialect),
       referringGps: new ReferringGpTables(postgresKysely<ReferringGpDatabase>(pool), postgresDialect),
       patientContacts: new PatientContactTables(postgresKysely<PatientContactDatabase>(pool), postgresDialect),

@@ -654,6 +654,19 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 33,
+    name: "a home act's media halves (each page's word that it decoded the other), across a restart or a hand-over",
+    sql: `
+      -- docs/teleconsultation.md « The home act's status »: when the specialist's page and the patient's page
+      -- first said they decoded the other; the act's media are up when both did. Gone when the act ends.
+      CREATE TABLE home_act_media (
+        session_id     TEXT PRIMARY KEY,
+        specialist_at  TEXT,
+        patient_at     TEXT
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

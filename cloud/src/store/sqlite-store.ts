@@ -32,6 +32,7 @@ import type {
 import { type DeviceUserDatabase, DeviceUserTables } from './device-user-tables.js';
 import { type DirectoryDatabase, DirectoryTables } from './directory-tables.js';
 import { type EnrolmentDatabase, EnrolmentTables } from './enrolment-tables.js';
+import { type HomeActMediaDatabase, HomeActMediaTables } from './home-act-media-tables.js';
 import { type LinkIdentityDatabase, LinkIdentityTables } from './link-identity-tables.js';
 import { type NurseDatabase, NurseTables } from './nurse-tables.js';
 import type { EscalationStep, OutboxInput } from './outbox-records.js';
@@ -142,6 +143,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
       actLinks: new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect),
       actLeases: new ActLeaseTables(sqliteKysely<ActLeaseDatabase>(this.db), sqliteDialect),
       actRooms: new ActRoomTables(sqliteKysely<ActRoomDatabase>(this.db), sqliteDialect),
+      homeActMedia: new HomeActMediaTables(sqliteKysely<HomeActMediaDatabase>(this.db), sqliteDialect),
       deviceUsers: new DeviceUserTables(sqliteKysely<DeviceUserDatabase>(this.db), sqliteDialect),
       referringGps: new ReferringGpTables(sqliteKysely<ReferringGpDatabase>(this.db), sqliteDialect),
       patientContacts: new PatientContactTables(sqliteKysely<PatientContactDatabase>(this.db), sqliteDialect),

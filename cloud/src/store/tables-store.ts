@@ -35,6 +35,7 @@ import type {
 import type { DirectoryTables } from './directory-tables.js';
 import type { EndEnrolmentResult, EnrolmentRecord, EnrolResult, NewEnrolment } from './enrolment-records.js';
 import type { EnrolmentTables } from './enrolment-tables.js';
+import type { HomeActMediaTables } from './home-act-media-tables.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import type { LinkIdentityTables } from './link-identity-tables.js';
 import type { NurseProfile, NurseRecord } from './nurse-records.js';
@@ -67,6 +68,7 @@ export interface StoreTables {
   actLinks: ActLinkTables;
   actLeases: ActLeaseTables;
   actRooms: ActRoomTables;
+  homeActMedia: HomeActMediaTables;
   referringGps: ReferringGpTables;
   patientContacts: PatientContactTables;
   deviceUsers: DeviceUserTables;
@@ -90,6 +92,10 @@ export abstract class TablesStore {
 
   get actRooms(): ActRoomTables {
     return this.tables.actRooms;
+  }
+
+  get homeActMedia(): HomeActMediaTables {
+    return this.tables.homeActMedia;
   }
 
   get referringGps(): ReferringGpTables {
@@ -393,6 +399,10 @@ export abstract class TablesStore {
 
   cancelOutbox(topic: string, at: Date): Promise<number> {
     return this.tables.outbox.cancel(topic, at);
+  }
+
+  cancelOutboxTo(topics: readonly string[], recipients: readonly string[], at: Date): Promise<{ topic: string; recipient: string }[]> {
+    return this.tables.outbox.cancelTo(topics, recipients, at);
   }
 
   listOutbox(query: OutboxQuery): Promise<OutboxMessage[]> {

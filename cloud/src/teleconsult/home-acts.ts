@@ -8,7 +8,8 @@
  *   waiting   ──nobody admitted them by the waiting deadline──▶ not-done (no-join-timeout)
  *   in-progress: media flowed both ways — the specialist's page decoded the patient for 3 s (`home-media-up`) and the
  *                patient's page decoded the specialist for 3 s (`media-up`) ─▶ connectedAt, at the later of the two
- *                (once; the duration counts from it)
+ *                (once; the duration counts from it); each half is kept in the store (migration 33) until then,
+ *                so an instance that takes the act back (a restart, a hand-over) does not ask it again
  *   in-progress ──the specialist's « Raccrocher »──▶ completed (hangup-specialist), or not-done when the media never came up
  *   in-progress ──the specialist gone, not back within rejoinGraceSeconds──▶ not-done (technical-failure) when the patient is gone too,
  *                 else completed / not-done (specialist-lost), as a cart's act
@@ -24,6 +25,7 @@
 import type { TeleconsultStatus } from '@telecart/protocol';
 import type { Logger } from 'pino';
 import type { CloudStore } from '../store/cloud-store.js';
+import type { MediaHalf } from '../store/home-act-media-tables.js';
 import type { AuditEventInput, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import type { Specialist } from './specialists.js';
 import { endStatus, isFinal, transition } from './status-machine.js';
@@ -47,7 +49,7 @@ const realAfter: After = (ms, fn) => {
 };
 
 export interface HomeActsOptions {
-  store: Pick<CloudStore, 'getTeleconsultation' | 'upsertTeleconsultation'>;
+  store: Pick<CloudStore, 'getTeleconsultation' | 'upsertTeleconsultation' | 'homeActMedia'>;
   /** The relay's ordered audit and writes: a home act's lines sit in order with everything else. */
   audit(e: Omit<AuditEventInput, 'at'>, at?: Date): void;
   write(op: () => Promise<void>): void;
@@ -176,6 +178,7 @@ export class HomeActs {
     return this.asJoined(sessionId, by, (h) => {
       if (h.received.specialist) return;
       h.received.specialist = this.o.now();
+      this.keepHalf(h, 'specialist', h.received.specialist);
       this.halfAudit(h, { actor: by.id, actorRole: by.role }, 'the specialist’s page decoded the patient');
       this.mediaFlowed(h, { actor: by.id, actorRole: by.role });
     });
@@ -195,10 +198,29 @@ export class HomeActs {
       }
       if (h.received.patient) return;
       h.received.patient = this.o.now();
+      this.keepHalf(h, 'patient', h.received.patient);
       const by = { actor: 'link:patient', actorRole: 'anonymous' } as const;
       this.halfAudit(h, by, 'the patient’s page decoded the specialist');
       this.mediaFlowed(h, by);
     }).then(() => refused);
+  }
+
+  /**
+   * A half said, kept in the store (migration 33) while the media are not up: an instance that takes the act
+   * back (a restart, a hand-over) reads it, so that page need not say it again.
+   */
+  private keepHalf(h: Home, half: MediaHalf, at: Date): void {
+    if (h.rec.connectedAt !== null) return;
+    const { sessionId } = h.rec;
+    this.o.write(() => this.o.store.homeActMedia.said(sessionId, half, at.toISOString()));
+  }
+
+  /** The halves said before this instance took the act back (its previous run, another instance). */
+  private async readHalves(h: Home): Promise<void> {
+    if (h.rec.status !== 'in-progress' || h.rec.connectedAt !== null) return;
+    const kept = await this.o.store.homeActMedia.get(h.rec.sessionId);
+    if (kept?.specialist) h.received.specialist ??= new Date(kept.specialist);
+    if (kept?.patient) h.received.patient ??= new Date(kept.patient);
   }
 
   /** One side's page decoded the other, the first time: `media-received` (the trace of a media up, or of its half). */
@@ -290,6 +312,8 @@ export class HomeActs {
     if (this.acts.has(rec.sessionId) || (rec.status !== 'waiting' && rec.status !== 'in-progress')) return;
     const h: Home = { rec, received: {} };
     this.acts.set(rec.sessionId, h);
+    // The halves said before (a page that said its half need not say it again), ahead of any new word on the act.
+    void this.serial(rec.sessionId, () => this.readHalves(h));
     if (rec.status === 'waiting') this.armWaiting(h, new Date(rec.updatedAt));
     else {
       // Nobody's socket survived the restart: both sides are away from now.
@@ -352,6 +376,7 @@ export class HomeActs {
     if (this.acts.has(sessionId)) return this.acts.get(sessionId);
     const h: Home = { rec, received: {} };
     this.acts.set(sessionId, h);
+    await this.readHalves(h);
     return h;
   }
 
@@ -394,6 +419,7 @@ export class HomeActs {
     if (final) {
       h.cancel?.();
       this.acts.delete(rec.sessionId);
+      this.o.write(() => this.o.store.homeActMedia.clear(rec.sessionId));
       this.o.ended(rec.sessionId, to);
     }
   }

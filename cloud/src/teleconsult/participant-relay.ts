@@ -71,6 +71,12 @@ const WireArrival = Type.Object(
   { additionalProperties: false },
 );
 const head = { v: Type.Literal(1), from: Id };
+/** A page's frame at most (the relay's MAX_SIGNALING_BYTES). */
+const MAX_PAGE_FRAME = 128 * 1024;
+/** Pages of one instance for one act: their ids (random per page) and their specialist. */
+const Pages = Type.Array(Type.Object({ id: Id, specialist: Text(128) }, { additionalProperties: false }), { maxItems: 100 });
+/** A page of a home act's specialist on this instance, as announced to the act's owner. */
+export type AnnouncedPage = { id: string; specialist: string };
 /** What the instances say to each other about relayed participants. */
 export const RelayedMessage = Type.Union([
   // serving instance → owner
@@ -89,9 +95,38 @@ export const RelayedMessage = Type.Union([
     },
     { additionalProperties: false },
   ),
-  // an instance with a page of a home act's specialist → the act's owner: « give it to me if no page of theirs is with you »
+  // an instance with a page of a home act's specialist → the act's owner: « give it to me if no page of theirs is with you »;
+  // `pages`: those pages, stood for by the owner while it keeps the act (remote-pages.ts)
   Type.Object(
-    { ...head, kind: Type.Literal('want'), sessionId: Type.String({ minLength: 1, maxLength: 64 }) },
+    { ...head, kind: Type.Literal('want'), sessionId: Type.String({ minLength: 1, maxLength: 64 }), pages: Type.Optional(Pages) },
+    { additionalProperties: false },
+  ),
+  // the same instance → the owner: its pages for the act now (one closed), never a request for the act
+  Type.Object(
+    { ...head, kind: Type.Literal('pages'), sessionId: Type.String({ minLength: 1, maxLength: 64 }), pages: Pages },
+    { additionalProperties: false },
+  ),
+  // a page stood for by the owner → the owner: a message of that page about the act (handled as from a page there)
+  Type.Object(
+    {
+      ...head,
+      kind: Type.Literal('page-from'),
+      pageId: Id,
+      specialist: Text(128),
+      sessionId: Type.String({ minLength: 1, maxLength: 64 }),
+      data: Text(MAX_PAGE_FRAME),
+    },
+    { additionalProperties: false },
+  ),
+  // the owner → the instance of a page it stands for: a message for that page (the owner's own, checked as to its shape only)
+  Type.Object(
+    { ...head, kind: Type.Literal('page-to'), pageId: Id, message: Type.Object({ type: Type.String({ minLength: 1, maxLength: 40 }) }) },
+    { additionalProperties: false },
+  ),
+  // a home act's owner → every instance (EVERY_INSTANCE), as its patient enters the waiting room: an instance with a page of
+  // its specialist asks for it (`want`) at once, not at its next lease tick
+  Type.Object(
+    { ...head, kind: Type.Literal('home-waiting'), sessionId: Type.String({ minLength: 1, maxLength: 64 }) },
     { additionalProperties: false },
   ),
   // the former owner → the instance it handed the home act's lease to: « it is yours now » (checked against the store)
@@ -112,6 +147,9 @@ export const RelayedMessage = Type.Union([
 export type RelayedMessage = Static<typeof RelayedMessage>;
 const checkRelayed = compile(RelayedMessage);
 
+/** The name every instance listens on besides its own: what is said to all (a home act's patient waiting). */
+export const EVERY_INSTANCE = 'instances';
+
 export interface ParticipantRelayOptions {
   /** This instance's id (its acts' lease owner id): the name it listens on. */
   me: string;
@@ -126,8 +164,19 @@ export interface ParticipantRelayOptions {
   fromParticipant(participantId: string, data: string, reply: (m: { type: 'error'; message: string }) => void): void;
   /** Owner side: the act's specialist removes a guest through another instance (relay.removeGuest, here; `name` for the audit line). */
   removeGuest(sessionId: string, linkId: string, by: string, name: string | undefined): void;
-  /** Owner side: another instance, with a page of this home act's specialist, asks for the act (relay.homeWanted); why not, or null. */
-  wanted(sessionId: string, from: string): Promise<string | null>;
+  /**
+   * Owner side: another instance, with pages of this home act's specialist, asks for the act (relay.homeWanted: handed
+   * over, or kept and those pages stood for here); why not, or null.
+   */
+  wanted(sessionId: string, from: string, pages: readonly AnnouncedPage[]): Promise<string | null>;
+  /** Owner side: another instance's pages of this home act's specialist, stood for here while the act stays (relay.remotePagesNow). */
+  pages(sessionId: string, from: string, pages: readonly AnnouncedPage[]): void;
+  /** Owner side: a message of a page stood for here (relay.fromRemotePage); why refused, or null. */
+  pageFrom(from: string, pageId: string, specialist: string, sessionId: string, data: string): string | null;
+  /** The owner sends a message to a page of this instance that it stands for. */
+  pageTo(pageId: string, message: { type: string }): void;
+  /** Another instance follows this home act and its patient entered the waiting room there (relay.homeWaitingElsewhere). */
+  waitingElsewhere(sessionId: string, owner: string): Promise<void>;
   /** The former owner handed this home act's lease to this instance (relay.homeGiven: checked against the store); why not taken, or null. */
   given(sessionId: string, from: string): Promise<string | null>;
   logger: Logger;
@@ -166,13 +215,15 @@ export class ParticipantRelay {
 
   /** Listens on this instance's name (when there is a channel). */
   async start(): Promise<void> {
-    await this.o.channel?.listen(this.o.me, (text) => {
+    const receive = (text: string) => {
       try {
         this.received(text);
       } catch (e) {
         this.o.logger.error({ err: e }, 'teleconsult: unexpected error on a relayed participant message');
       }
-    });
+    };
+    await this.o.channel?.listen(this.o.me, receive);
+    await this.o.channel?.listen(EVERY_INSTANCE, receive);
   }
 
   stop(): Promise<void> {
@@ -267,9 +318,29 @@ export class ParticipantRelay {
     return true;
   }
 
-  /** A home act held by `owner`: asks for it (a page of its specialist is here). */
-  want(owner: string, sessionId: string): void {
-    this.send(owner, { v: 1, from: this.o.me, kind: 'want', sessionId });
+  /** A home act held by `owner`: asks for it (pages of its specialist are here: stood for there if it keeps the act). */
+  want(owner: string, sessionId: string, pages: readonly AnnouncedPage[]): void {
+    this.send(owner, { v: 1, from: this.o.me, kind: 'want', sessionId, pages: [...pages] });
+  }
+
+  /** This instance's pages of a home act `owner` holds, now (one closed): no request for the act. */
+  pagesNow(owner: string, sessionId: string, pages: readonly AnnouncedPage[]): void {
+    this.send(owner, { v: 1, from: this.o.me, kind: 'pages', sessionId, pages: [...pages] });
+  }
+
+  /** A page here sends a message about a home act `owner` holds and stands the page for. */
+  fromPage(owner: string, pageId: string, specialist: string, sessionId: string, data: string): void {
+    this.send(owner, { v: 1, from: this.o.me, kind: 'page-from', pageId, specialist, sessionId, data });
+  }
+
+  /** Owner side: a message for the page `pageId` of instance `to`, stood for here. */
+  toPage(to: string, pageId: string, message: { type: string }): void {
+    this.send(to, { v: 1, from: this.o.me, kind: 'page-to', pageId, message });
+  }
+
+  /** This instance follows the home act and its patient is waiting: every instance is told (one with its specialist's page asks for it). */
+  homeWaiting(sessionId: string): void {
+    this.send(EVERY_INSTANCE, { v: 1, from: this.o.me, kind: 'home-waiting', sessionId });
   }
 
   /** The home act's lease was handed to `to`: tells it, so it takes the act from the store at once. */
@@ -366,6 +437,8 @@ export class ParticipantRelay {
       return;
     }
     const m = v.value;
+    // What this instance said to all comes back to it too.
+    if (m.from === this.o.me && m.kind === 'home-waiting') return;
     if (m.from === this.o.me) {
       this.refuse('from this instance', { kind: m.kind });
       return;
@@ -425,10 +498,38 @@ export class ParticipantRelay {
       case 'remove':
         this.o.removeGuest(m.sessionId, m.linkId, m.by, m.name);
         return;
+      case 'home-waiting': {
+        const { from, sessionId } = m;
+        this.o
+          .waitingElsewhere(sessionId, from)
+          .catch((e: unknown) =>
+            this.o.logger.warn({ err: e, from, sessionId }, 'teleconsult: a home act waiting on another instance could not be looked at'),
+          );
+        return;
+      }
+      case 'pages':
+        this.o.pages(m.sessionId, m.from, m.pages);
+        return;
+      case 'page-from': {
+        const why = this.o.pageFrom(m.from, m.pageId, m.specialist, m.sessionId, m.data);
+        if (why !== null) this.refuse(why, { from: m.from, sessionId: m.sessionId });
+        return;
+      }
+      case 'page-to':
+        this.o.pageTo(m.pageId, m.message);
+        return;
       case 'want':
+        void this.o.wanted(m.sessionId, m.from, m.pages ?? []).then(
+          (why) => {
+            if (why !== null) this.refuse(why, { from: m.from, sessionId: m.sessionId, kind: m.kind });
+          },
+          (e: unknown) =>
+            this.o.logger.warn({ err: e, from: m.from, sessionId: m.sessionId }, 'teleconsult: a home act could not be handed over'),
+        );
+        return;
       case 'given': {
         const { from, sessionId, kind } = m;
-        void (kind === 'want' ? this.o.wanted(sessionId, from) : this.o.given(sessionId, from)).then(
+        void this.o.given(sessionId, from).then(
           (why) => {
             if (why !== null) this.refuse(why, { from, sessionId, kind });
           },

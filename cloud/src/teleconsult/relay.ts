@@ -25,7 +25,7 @@
  * act's row) and to the audit trail. Bad messages on either side are counted, logged once per
  * (sender, reason) and dropped; nothing a peer sends can stop the relay.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   brokerConnectArgs,
   compile,
@@ -54,9 +54,16 @@ import { summarizeVitals } from '../vitals/summary.js';
 import { ActLeases } from './act-lease.js';
 import type { TeleconsultConfig } from './config.js';
 import { type HomeActClock, HomeActs } from './home-acts.js';
-import { type HostedArrival, type HostedParticipant, ParticipantRelay, type ParticipantSocket } from './participant-relay.js';
+import {
+  type AnnouncedPage,
+  type HostedArrival,
+  type HostedParticipant,
+  ParticipantRelay,
+  type ParticipantSocket,
+} from './participant-relay.js';
 import { ParticipantSignaling } from './participant-signaling.js';
 import { type ParticipantEntry, ParticipantRoom } from './participants.js';
+import { RemotePages, type StandIn } from './remote-pages.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
 import { endStatus, isFinal, linkStep, transition } from './status-machine.js';
 import { issueTurnCredentials, type TurnRestOptions } from './turn-credentials.js';
@@ -70,6 +77,19 @@ const NEW_LINK = { link: 'present', negotiating: false, awaitingCart: false } as
 
 /** Signaling messages are SDP-sized; anything much larger is not signaling. */
 export const MAX_SIGNALING_BYTES = 128 * 1024;
+
+/** A page's messages about a home act that its owner handles when the page is on another instance (remote-pages.ts). */
+const HOME_PAGE_TYPES: ReadonlySet<string> = new Set([
+  'admit',
+  'refuse',
+  'participant-signal',
+  'home-media-up',
+  'hangup',
+  'unit-offer',
+  'unit-ice',
+  'unit-media',
+  'unit-pin',
+]);
 
 const checkUp = compile(RtcUp);
 const checkDown = compile(RtcDown);
@@ -164,6 +184,9 @@ interface Live {
   awaitingCart: boolean;
 }
 
+/** What a home act's page rules read of its row. */
+type HomeRec = Pick<TeleconsultationRecord, 'status' | 'specialistId' | 'requestedSpecialistId' | 'gatewayId'>;
+
 export class TeleconsultRelay {
   private readonly live = new Map<string, Live>();
   /** Calls whose appointment is being looked up (a redelivered call meanwhile is not a second act). */
@@ -214,6 +237,13 @@ export class TeleconsultRelay {
   private remoteHome = new Map<string, { owner: string; rec: TeleconsultationRecord }>();
   /** No instances' channel (SQLite): one instance, so a lease not lapsed held by another id is a former run of this one. */
   private readonly single: boolean;
+  /** Each page's id (random), as announced to the owner of a home act that stands for it. */
+  private readonly pageIds = new Map<RelayPeer, string>();
+  private readonly pagesById = new Map<string, RelayPeer>();
+  /** Home acts another instance holds to which pages here were announced (their owner's id): told when one closes. */
+  private readonly announced = new Map<string, string>();
+  /** Owner side: pages of a home act's specialist on other instances, stood for here while this one keeps the act. */
+  private readonly remotePages: RemotePages;
 
   private constructor(
     private readonly client: MqttClient,
@@ -223,6 +253,10 @@ export class TeleconsultRelay {
     this.once = new OnceLogger(opts.logger);
     this.now = opts.now ?? (() => new Date());
     this.single = channel === undefined;
+    this.remotePages = new RemotePages({
+      send: (to, pageId, message) => this.relayed.toPage(to, pageId, message),
+      now: () => this.now().getTime(),
+    });
     this.leases = new ActLeases({
       store: opts.store.actLeases,
       leaseSeconds: opts.config.leaseSeconds,
@@ -231,7 +265,7 @@ export class TeleconsultRelay {
     });
     this.participants = new ParticipantRoom({
       notify: (sessionId, mayDecide, participants) => {
-        for (const p of this.peers) if (mayDecide(p.specialist)) p.send({ type: 'participants', sessionId, participants });
+        for (const p of this.allPages()) if (mayDecide(p.specialist)) p.send({ type: 'participants', sessionId, participants });
       },
       audit: (e) => this.audit(e),
       maySee: (specialistId, gatewayId) => opts.directory.maySee(specialistId, gatewayId),
@@ -249,10 +283,11 @@ export class TeleconsultRelay {
       write: (op) => this.write(op),
       presence: (sessionId, specialistId) => ({
         patient: this.participants.of(sessionId).some((e) => e.role === 'patient'),
-        specialist: specialistId !== null && [...this.peers].some((p) => p.specialist.id === specialistId),
+        specialist: specialistId !== null && this.allPages().some((p) => p.specialist.id === specialistId),
       }),
       ended: (sessionId, status) => {
         this.participants.endAct(sessionId, status);
+        this.closeStandIns(this.remotePages.dropAct(sessionId));
         void this.unit.actEnded(sessionId, status);
         this.write(() => this.leases.release([sessionId]));
       },
@@ -316,8 +351,12 @@ export class TeleconsultRelay {
         const who = opts.directory.get(by);
         if (who) void this.removeGuest(sessionId, linkId, who, name ?? '?');
       },
-      wanted: (sessionId, from) => this.homeWanted(sessionId, from),
+      wanted: (sessionId, from, pages) => this.homeWanted(sessionId, from, pages),
+      pages: (sessionId, from, pages) => this.remotePagesNow(sessionId, from, pages),
+      pageFrom: (from, pageId, specialist, sessionId, data) => this.fromRemotePage(from, pageId, specialist, sessionId, data),
+      pageTo: (pageId, message) => this.pagesById.get(pageId)?.send(message as CloudMessage),
       given: (sessionId, from) => this.homeGiven(sessionId, from),
+      waitingElsewhere: (sessionId, owner) => this.homeWaitingElsewhere(sessionId, owner),
       logger: opts.logger,
       now: this.now,
     });
@@ -413,6 +452,9 @@ export class TeleconsultRelay {
 
   attach(peer: RelayPeer): PeerHandle {
     this.peers.add(peer);
+    const pageId = randomUUID();
+    this.pageIds.set(peer, pageId);
+    this.pagesById.set(pageId, peer);
     this.audit({ actor: peer.specialist.id, actorRole: peer.specialist.role, action: 'page-open' });
     peer.send({ type: 'hello', specialist: { id: peer.specialist.id, name: peer.specialist.name } });
     peer.send({ type: 'waiting-room', sessions: this.roomFor(peer.specialist) });
@@ -437,6 +479,10 @@ export class TeleconsultRelay {
       },
       close: () => {
         if (!this.peers.delete(peer)) return;
+        this.pageIds.delete(peer);
+        this.pagesById.delete(pageId);
+        // The owners standing for it are told at once.
+        this.announcePages();
         this.participantSignals.pageClosed(peer);
         this.unit.pageClosed(peer);
         this.homeActs.presenceChangedAll();
@@ -876,6 +922,7 @@ export class TeleconsultRelay {
     }
     this.counters.fromPages++;
     const msg = v.value;
+    if (HOME_PAGE_TYPES.has(msg.type) && 'sessionId' in msg && this.toRemoteOwner(peer, msg.sessionId, data)) return;
     if (msg.type === 'admit' || msg.type === 'refuse') {
       // Participants wait for the act's specialist whether or not a cart's act is live (a home act has none).
       const r = this.participants.decide(peer.specialist, msg.sessionId, msg.participantId, msg.type);
@@ -1208,21 +1255,121 @@ export class TeleconsultRelay {
   /** Another instance took this home act (a hand-over, or this one was cut off too long): its sockets here are placed again there. */
   private letGoHome(sessionId: string): void {
     this.homeActs.letGo(sessionId);
+    this.closeStandIns(this.remotePages.dropAct(sessionId));
     this.opts.logger.info({ sessionId }, 'teleconsult: home act taken over by another instance');
   }
 
-  /** Whether a page here is the one a home act waits for: its joined specialist, else its named one, else any who may see its kit. */
-  private pageFor(rec: Pick<TeleconsultationRecord, 'status' | 'specialistId' | 'requestedSpecialistId' | 'gatewayId'>): boolean {
+  /** Whether `s` is the specialist a home act waits for: its joined one, else its named one, else any who may see its kit. */
+  private isHomeSpecialist(rec: HomeRec, s: Specialist): boolean {
     const who = rec.status === 'in-progress' ? rec.specialistId : rec.requestedSpecialistId;
-    return [...this.peers].some((p) =>
-      who !== null ? p.specialist.id === who : this.opts.directory.maySee(p.specialist.id, rec.gatewayId),
-    );
+    return who !== null ? s.id === who : this.opts.directory.maySee(s.id, rec.gatewayId);
   }
 
-  /** The home acts other instances hold whose specialist has a page here: asked for (homeWanted on their owner). */
+  /** Whether a page here (not one stood for) is the one a home act waits for. */
+  private pageFor(rec: HomeRec): boolean {
+    return [...this.peers].some((p) => this.isHomeSpecialist(rec, p.specialist));
+  }
+
+  /** The pages here a home act waits for, as announced to its owner. */
+  private pagesOf(rec: HomeRec): AnnouncedPage[] {
+    return [...this.peers]
+      .filter((p) => this.isHomeSpecialist(rec, p.specialist))
+      .map((p) => ({ id: this.pageIds.get(p) ?? '', specialist: p.specialist.id }))
+      .filter((p) => p.id !== '');
+  }
+
+  /** The pages here and those stood for (pages of other instances). */
+  private allPages(): (RelayPeer | StandIn)[] {
+    return [...this.peers, ...this.remotePages.peers()];
+  }
+
+  /**
+   * The home acts other instances hold whose specialist has a page here: asked for (homeWanted on
+   * their owner), with those pages (the owner stands for them if it keeps the act).
+   */
   private wantHomeActs(): void {
     if (this.single || this.stopped) return;
-    for (const [sid, { owner, rec }] of this.remoteHome) if (this.pageFor(rec)) this.relayed.want(owner, sid);
+    for (const [sid, { owner, rec }] of this.remoteHome) {
+      const pages = this.pagesOf(rec);
+      if (pages.length > 0) {
+        this.relayed.want(owner, sid, pages);
+        this.announced.set(sid, owner);
+      }
+    }
+    this.announcePages();
+  }
+
+  /** The owners told which pages here are still for their home acts (one closed, an act gone from the list). */
+  private announcePages(): void {
+    if (this.single) return;
+    for (const [sid, owner] of [...this.announced]) {
+      const shown = this.remoteHome.get(sid);
+      const pages = shown && shown.owner === owner && !this.homeActs.has(sid) ? this.pagesOf(shown.rec) : [];
+      if (pages.length === 0) {
+        this.announced.delete(sid);
+        this.relayed.pagesNow(owner, sid, []);
+      } else this.relayed.pagesNow(owner, sid, pages);
+    }
+  }
+
+  /** A page's message about a home act another instance holds and stands this page for: sent there. */
+  private toRemoteOwner(peer: RelayPeer, sessionId: string, data: string): boolean {
+    const owner = this.announced.get(sessionId);
+    const pageId = this.pageIds.get(peer);
+    if (owner === undefined || pageId === undefined || this.homeActs.has(sessionId)) return false;
+    this.relayed.fromPage(owner, pageId, peer.specialist.id, sessionId, data);
+    return true;
+  }
+
+  /**
+   * Owner side: instance `from` says which of its pages are for this home act now; each of the act's
+   * specialist is stood for here (the participants' list, the conversation), the others no longer.
+   */
+  private remotePagesNow(sessionId: string, from: string, pages: readonly AnnouncedPage[]): void {
+    const rec = this.homeActs.record(sessionId);
+    const valid: { id: string; specialist: Specialist }[] = [];
+    if (rec)
+      for (const p of pages) {
+        const s = this.opts.directory.get(p.specialist);
+        if (s && this.isHomeSpecialist(rec, s)) valid.push({ id: p.id, specialist: s });
+      }
+    const change = this.remotePages.sync(from, sessionId, valid);
+    this.closeStandIns(change.closed);
+    for (const { peer, sessionId: sid } of change.added) {
+      for (const v of this.participants.viewsFor(peer.specialist)) if (v.sessionId === sid) peer.send({ type: 'participants', ...v });
+      // Its admitted patient talking with no page: this one takes the conversation (as a page opening here).
+      if (this.homeActs.joined(sid)?.id === peer.specialist.id)
+        for (const e of this.participants.of(sid)) {
+          if (e.role !== 'patient' || e.state !== 'admitted' || this.participantSignals.hasPage(e.id)) continue;
+          this.participantSignals.admitted(peer, sid, e.id);
+          e.send({ type: 'specialist-back' });
+        }
+    }
+    if (change.added.length > 0) this.homeActs.presenceChanged(sessionId);
+  }
+
+  /** Owner side: a message of a page stood for here, handled as from a page of this instance; why refused, or null. */
+  private fromRemotePage(from: string, pageId: string, specialist: string, sessionId: string, data: string): string | null {
+    const peer = this.remotePages.find(from, pageId, sessionId);
+    if (!peer || peer.specialist.id !== specialist) return 'a message of a page not stood for here';
+    let about: unknown;
+    try {
+      about = (JSON.parse(data) as { sessionId?: unknown }).sessionId;
+    } catch {
+      return 'a page message that is not JSON';
+    }
+    if (about !== sessionId) return 'a page message about another act';
+    this.fromPage(peer, data);
+    return null;
+  }
+
+  /** Pages stood for here that are gone (their instance said so, went silent, or the act left): as a page closing here. */
+  private closeStandIns(gone: readonly StandIn[]): void {
+    for (const peer of gone) {
+      this.participantSignals.pageClosed(peer);
+      this.unit.pageClosed(peer);
+    }
+    if (gone.length > 0) this.homeActs.presenceChangedAll();
   }
 
   /**
@@ -1231,18 +1378,39 @@ export class TeleconsultRelay {
    * to be placed again with the new owner, and it is told to take the act at once. With a page here
    * too, the act stays (no ping-pong between two pages of one specialist).
    */
-  private async homeWanted(sessionId: string, from: string): Promise<string | null> {
+  private async homeWanted(sessionId: string, from: string, pages: readonly AnnouncedPage[]): Promise<string | null> {
     const rec = this.homeActs.record(sessionId);
     if (!rec) return 'a home act not followed here asked for';
-    if (this.pageFor(rec)) return null;
+    if (this.pageFor(rec)) {
+      // Kept here: the asking instance's pages of the act's specialist are stood for (remote-pages.ts).
+      this.remotePagesNow(sessionId, from, pages);
+      return null;
+    }
     // The act's last changes in the store before the other instance reads it.
     await this.writes;
     if (!this.homeActs.has(sessionId) || !(await this.leases.give(sessionId, from))) return 'a home act asked for is no longer held here';
     this.homeActs.letGo(sessionId);
+    this.closeStandIns(this.remotePages.dropAct(sessionId));
     this.opts.logger.info({ sessionId, to: from }, 'teleconsult: home act handed over to the instance with its specialist’s page');
     this.relayed.actMoved(sessionId, from);
     this.relayed.give(from, sessionId);
     return null;
+  }
+
+  /**
+   * Another instance took this home act and its patient is waiting there: with a page of its specialist
+   * here, the act is asked for at once (not at the next lease tick), so the patient is listed on it.
+   */
+  private async homeWaitingElsewhere(sessionId: string, owner: string): Promise<void> {
+    if (this.single || this.stopped || this.homeActs.has(sessionId)) return;
+    const rec = await this.opts.store.getTeleconsultation(sessionId);
+    if (!rec || (rec.status !== 'waiting' && rec.status !== 'in-progress')) return;
+    this.remoteHome.set(sessionId, { owner, rec });
+    const pages = this.pagesOf(rec);
+    if (pages.length > 0) {
+      this.relayed.want(owner, sessionId, pages);
+      this.announced.set(sessionId, owner);
+    }
   }
 
   /** A former owner says it handed this home act here: taken from the store at once if its lease is this instance's. */
@@ -1311,11 +1479,18 @@ export class TeleconsultRelay {
       return;
     }
     if (e.role !== 'patient') return;
-    void this.homeActs.patientArrived(e.sessionId).then(() => {
+    void this.homeActs.patientArrived(e.sessionId).then(async () => {
+      if (!this.single && this.homeActs.has(e.sessionId)) {
+        // The act's row written before the others read it: an instance with its specialist's page asks for it now.
+        await this.writes;
+        this.relayed.homeWaiting(e.sessionId);
+      }
       const by = this.homeActs.joined(e.sessionId);
       if (!by || !this.participants.find(e.id)) return;
       this.participants.readmit(e.id, by.name);
-      const page = [...this.peers].reverse().find((p) => p.specialist.id === by.id);
+      const page = this.allPages()
+        .reverse()
+        .find((p) => p.specialist.id === by.id);
       if (page) {
         this.participantSignals.admitted(page, e.sessionId, e.id);
         // Guests in: back into the act's room too.
@@ -1520,6 +1695,8 @@ export class TeleconsultRelay {
           else this.letGo(sid);
         await this.scan('take-over');
         this.wantHomeActs();
+        // Pages stood for whose instance stopped announcing them (it was killed, or lost its channel).
+        this.closeStandIns(this.remotePages.expire(3 * this.leases.everyMs));
         if (this.relayed.busy()) this.relayed.tick(await this.leases.list(), this.leases.everyMs);
       } catch (e) {
         this.counters.storeErrors++;

@@ -19,8 +19,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type ContactFields, contactChange, contactOf } from '../../directory/contact.js';
+import { type ContactFields, contactChange, contactOf, withdrawnDetail } from '../../directory/contact.js';
 import { contactFromFhir, identityFromFhir, toDirectoryFhirPatient } from '../../directory/fhir-patient.js';
+import { withdrawFromFormerContact } from '../../directory/patient-contact.js';
 import { type DirectoryOutcome, DirectoryService, type IdentityInput } from '../../directory/service.js';
 import { FHIR_JSON, operationOutcome } from '../../fhir/operation-outcome.js';
 import { FhirPatientSchema, OperationOutcomeSchema } from '../../fhir/response-schemas.js';
@@ -429,12 +430,19 @@ export function registerDirectoryRoutes(
   );
 
   // The patient's own contact: where their invitations, identity codes and reports' links go.
-  /** Keeps the contact (null fields: removed), audits which fields changed (masked), wakes the inviter. */
+  /**
+   * Keeps the contact (null fields: removed), audits which fields changed (masked), withdraws what the
+   * outbox still holds for the former address (audited), wakes the inviter.
+   */
   const keepContact = async (req: FastifyRequest, patientId: string, next: ContactFields) => {
     const before = await store.patientContacts.get(patientId);
-    const kept = await store.patientContacts.set(patientId, next, currentSpecialist(req).id, new Date().toISOString());
+    const at = new Date();
+    const kept = await store.patientContacts.set(patientId, next, currentSpecialist(req).id, at.toISOString());
     audit({ ...actorOf(currentSpecialist(req)), action: 'patient-contact', patientId, detail: contactChange(before, next) });
-    // The next round of the inviter builds the patient's messages with it (a queued one keeps its address).
+    const withdrawn = await withdrawFromFormerContact(store, patientId, before, next, at);
+    if (withdrawn.length > 0)
+      audit({ ...actorOf(currentSpecialist(req)), action: 'outbox-withdrawn', patientId, detail: withdrawnDetail(withdrawn) });
+    // The next round of the inviter builds the patient's messages with it, to the new address.
     deps.appointmentsChanged?.();
     return kept;
   };

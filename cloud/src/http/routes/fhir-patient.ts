@@ -4,7 +4,9 @@
  *   GET /fhir/Patient?identifier=[system|]value    by INS (system urn:oid:…) or local id; also name, family, given,
  *                                                  birthdate, _id, _count, _offset
  * Clinicians only, each seeing the patients of their carts; every read is in the audit trail. The
- * resource is the directory's (directory/fhir-patient.ts): only a qualified INS is the INS.
+ * resource is the directory's (directory/fhir-patient.ts): only a qualified INS is the INS. The read
+ * and the search's entries are one mapping (fhirPatient below): the same Patient, with its
+ * referring GP and its own contact (telecom).
  */
 import { type Static, Type } from '@sinclair/typebox';
 import { searchsetBundle, toFhirId } from '@telecart/devices';
@@ -64,6 +66,12 @@ function directoryView(p: PatientRecord, entry: DirectoryPatient | undefined): D
   );
 }
 
+/** The Patient served, by the read and in a search's entries alike: the directory's view, its referring GP and its contact. */
+async function fhirPatient(deps: HttpDeps, p: DirectoryPatient): Promise<DirectoryFhirPatient> {
+  const [gp, contact] = await Promise.all([deps.store.referringGps.get(p.id), deps.store.patientContacts.get(p.id)]);
+  return toDirectoryFhirPatient(p, { gp, contact });
+}
+
 export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, access: DataAccess): void {
   app.get<{ Params: Static<typeof FhirIdParams> }>(
     '/fhir/Patient/:id',
@@ -87,9 +95,7 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
           .type(FHIR_JSON)
           .send(operationOutcome('not-found', `Patient/${req.params.id} is not known`));
       access.recordRead(req, 'fhir-read', patient.id, `Patient/${req.params.id}`);
-      const gp = await deps.store.referringGps.get(patient.id);
-      const contact = await deps.store.patientContacts.get(patient.id);
-      return reply.type(FHIR_JSON).send(toDirectoryFhirPatient(directoryView(patient, entry ?? undefined), { gp, contact }));
+      return reply.type(FHIR_JSON).send(await fhirPatient(deps, directoryView(patient, entry ?? undefined)));
     },
   );
 
@@ -129,11 +135,14 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
         return u.toString();
       };
       const hasNext = count > 0 && offset + page.length < found.length;
+      const resources = await Promise.all(page.map((p) => fhirPatient(deps, p)));
       return reply.type(FHIR_JSON).send(
-        searchsetBundle(
-          page.map((p) => toDirectoryFhirPatient(p)),
-          { total: found.length, selfUrl: pageUrl(offset), ...(hasNext ? { nextUrl: pageUrl(offset + count) } : {}), baseUrl: base },
-        ),
+        searchsetBundle(resources, {
+          total: found.length,
+          selfUrl: pageUrl(offset),
+          ...(hasNext ? { nextUrl: pageUrl(offset + count) } : {}),
+          baseUrl: base,
+        }),
       );
     },
   );
