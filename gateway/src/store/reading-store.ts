@@ -221,6 +221,23 @@ export const ACK_TALLY_SQL = `SELECT lane, COUNT(*), SUM(bytes) FROM readings WH
 /** A new reading's row (bench/slice-throughput.mjs times this and the ack's statements alone: the store's floor). */
 export const INSERT_READING_SQL = `INSERT INTO readings (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** Values per row of INSERT_READING_SQL, in its column order: the layout of the store's row buffer. */
+const ROW_VALUES = 9;
+/** The most rows one INSERT carries (576 values); smaller runs go in halving sizes, so at most 7 statements exist. */
+const INSERT_CHUNK = 64;
+/** Rows' values, flat (better-sqlite3 binds an array's items as the statement's anonymous parameters). */
+type RowValues = (string | number | null)[];
+/** `rows` readings in one INSERT: a transaction's readings cross from JavaScript in a few calls, not one each. */
+export function insertReadingsSql(rows: number): string {
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  return `INSERT INTO readings (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at) VALUES ${values}`;
+}
+/**
+ * A content key already kept (row: seq, id, its JSON) or already synced (seq, id, null): one lookup
+ * per reading instead of two.
+ */
+const KNOWN_KEY_SQL = `SELECT seq, id, observation FROM readings WHERE content_key = ?
+  UNION ALL SELECT seq, id, NULL FROM synced_keys WHERE content_key = ? LIMIT 1`;
 /** The content keys of the readings an ack removes, kept so a re-read after sync is still a duplicate. */
 export const REMEMBER_KEYS_SQL = `INSERT OR IGNORE INTO synced_keys (content_key, seq, id, synced_at)
   SELECT content_key, seq, id, ? FROM readings WHERE seq BETWEEN ? AND ? AND +state = 'pending' AND content_key IS NOT NULL`;
@@ -266,12 +283,20 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   private readonly clock: Clock;
   private readonly newId: IdGenerator;
   private readonly q;
-  /** One reading's work inside an open transaction; its only write is the INSERT (atomic alone: no savepoint needed). */
+  /**
+   * One reading's work inside an open transaction: its row goes to `rows`, written by flush() before
+   * the transaction commits (or before anything reads the table), so a reading that fails its checks
+   * leaves nothing to undo in SQLite.
+   */
   private readonly recordBody: (input: RecordInput) => RecordResult;
+  /** Rows of the open transaction not inserted yet, ROW_VALUES values each (INSERT_READING_SQL's order). */
+  private readonly rows: RowValues = [];
+  /** The content keys of `rows`: a duplicate within one transaction is recognised before the flush. */
+  private readonly bufferedKeys = new Map<string, LocalObservation>();
+  /** Multi-row INSERTs by row count (powers of two up to INSERT_CHUNK), prepared on first use. */
+  private readonly insertRuns = new Map<number, Database.Statement<[RowValues]>>();
   private readonly recordTx: (input: RecordInput) => RecordResult;
   private readonly groupTx: <T>(fn: () => T) => T;
-  /** Called inside groupTx only: better-sqlite3 makes a nested transaction a savepoint. */
-  private readonly savepointTx: <T>(fn: () => T) => T;
   private readonly markStoredTx: (ranges: SeqRanges) => number;
   private readonly assignTx: (seqs: readonly number[], patient: PatientRef) => { assigned: number[]; skipped: number[] };
   private readonly tally: Tally;
@@ -319,7 +344,9 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       setLastSeq: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'last_seq'`),
       byKey: db.prepare<[string], ReadingRow>(`SELECT * FROM readings WHERE content_key = ?`),
       syncedKey: db.prepare<[string], { seq: number; id: string }>(`SELECT seq, id FROM synced_keys WHERE content_key = ?`),
-      insert: db.prepare<[number, string, string | null, Lane, number, ReadingState, string, number, number]>(INSERT_READING_SQL),
+      knownKey: db.prepare<[string, string], [number, string, string | null]>(KNOWN_KEY_SQL).raw(),
+      // A recordMany() inside group() that throws: its rows already flushed (a reader in between) leave again.
+      dropAfter: db.prepare<[number]>(`DELETE FROM readings WHERE seq > ?`),
       // Pending readings of a lane from the (state, lane_rank, seq) index, oldest first, after a seq
       // (nextBatch re-seeks past runs of readings already in flight instead of stepping over them).
       pendingInLane: db
@@ -351,24 +378,35 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     this.committedSeq = this.seq;
 
     this.recordBody = (input: RecordInput): RecordResult => {
-      if (input.contentKey !== undefined) {
-        const local = this.q.byKey.get(input.contentKey);
-        if (local) return { duplicate: true, id: local.id, seq: local.seq, observation: toStored(local).observation, synced: false };
-        const synced = this.q.syncedKey.get(input.contentKey);
-        if (synced) return { duplicate: true, id: synced.id, seq: synced.seq, observation: null, synced: true };
+      const key = input.contentKey;
+      if (key !== undefined) {
+        const buffered = this.bufferedKeys.get(key);
+        if (buffered) return { duplicate: true, id: buffered.id, seq: buffered.seq, observation: buffered, synced: false };
+        const known = this.q.knownKey.get(key, key);
+        if (known) {
+          const [seq, id, json] = known;
+          if (json === null) return { duplicate: true, id, seq, observation: null, synced: true };
+          return { duplicate: true, id, seq, observation: JSON.parse(json) as LocalObservation, synced: false };
+        }
       }
       const seq = this.seq + 1;
       const held = input.patient === null;
       const alarm = input.lane === 'waveform' ? null : (this.alarmRule?.(input) ?? null);
       const lane: Lane = alarm === null ? input.lane : 'alarm';
-      const extra = [...(held ? [NO_PATIENT_FLAG] : []), ...(alarm === null ? [] : [alarm])];
-      const flags = extra.length > 0 ? finishFlags([...input.flags, ...extra]) : input.flags;
+      let flags = input.flags;
+      if (held || alarm !== null) {
+        const extra = [...input.flags];
+        if (held) extra.push(NO_PATIENT_FLAG);
+        if (alarm !== null) extra.push(alarm);
+        flags = finishFlags(extra);
+      }
       const observation: LocalObservation = { id: this.newId(), seq, gatewayId: this.gatewayId, ...input, flags, lane };
       const json = validated(observation);
       const bytes = Buffer.byteLength(json);
       this.checkRoom(lane, bytes);
       const state: ReadingState = held ? 'held' : 'pending';
-      this.q.insert.run(seq, observation.id, input.contentKey ?? null, lane, LANE_RANK[lane], state, json, bytes, this.clock.now());
+      this.rows.push(seq, observation.id, key ?? null, lane, LANE_RANK[lane], state, json, bytes, this.clock.now());
+      if (key !== undefined) this.bufferedKeys.set(key, observation);
       this.seq = seq;
       // Counted only once the transaction commits (see tracked()); a rollback leaves the tally alone.
       this.tallyChange(lane, state, 1, bytes);
@@ -381,19 +419,20 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     };
     this.recordTx = db.transaction((input: RecordInput): RecordResult => {
       const r = this.recordBody(input);
+      this.flush();
       saveSeq();
       return r;
     });
 
     this.groupTx = db.transaction(<T>(fn: () => T): T => {
       const r = fn();
+      this.flush();
       saveSeq();
       return r;
     }) as <T>(fn: () => T) => T;
 
-    this.savepointTx = db.transaction(<T>(fn: () => T): T => fn()) as <T>(fn: () => T) => T;
-
     this.markStoredTx = db.transaction((ranges: SeqRanges): number => {
+      this.flush();
       const now = this.clock.now();
       let removed = 0;
       for (const [a, b] of ranges) {
@@ -414,6 +453,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     });
 
     this.assignTx = db.transaction((seqs: readonly number[], patient: PatientRef) => {
+      this.flush();
       const assigned: number[] = [];
       const skipped: number[] = [];
       for (const seq of seqs) {
@@ -492,20 +532,60 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   recordMany(inputs: readonly RecordInput[]): RecordResult[] {
     const deferred = this.deferred;
     if (deferred === null) return this.group(() => inputs.map((i) => this.record(i)));
-    // One reading's only write is its INSERT, atomic alone: no savepoint (the burst path's cost).
-    if (inputs.length === 1) return [this.record(inputs[0] as RecordInput)];
+    // No savepoint: a reading's checks all run before its row is buffered, and the rows reach
+    // SQLite only at flush(), so undoing the readings of this call is forgetting their rows.
     const tallyMark = this.pendingTally.length;
     const seqMark = this.seq;
     const deferredMark = deferred.length;
     try {
-      return this.savepointTx(() => inputs.map((i) => this.record(i)));
+      return inputs.map((i) => this.record(i));
     } catch (e) {
-      // The savepoint was rolled back: forget what its readings had counted and announced.
       this.dropTally(tallyMark);
+      this.dropRowsAfter(seqMark);
       this.seq = seqMark;
       deferred.length = deferredMark;
       throw e;
     }
+  }
+
+  /**
+   * Writes the buffered rows of the open transaction: runs of INSERT_CHUNK rows, then halving
+   * sizes (1,000 readings: 17 statements). Called before a commit and before any read of the table.
+   */
+  private flush(): void {
+    const rows = this.rows;
+    const total = rows.length / ROW_VALUES;
+    if (total === 0) return;
+    let done = 0;
+    for (let size = INSERT_CHUNK; size >= 1; size >>= 1) {
+      while (total - done >= size) {
+        const values = size === total ? rows : rows.slice(done * ROW_VALUES, (done + size) * ROW_VALUES);
+        this.insertRun(size).run(values);
+        done += size;
+      }
+    }
+    rows.length = 0;
+    this.bufferedKeys.clear();
+  }
+
+  private insertRun(size: number): Database.Statement<[RowValues]> {
+    let stmt = this.insertRuns.get(size);
+    if (stmt === undefined) {
+      stmt = this.db.prepare<[RowValues]>(insertReadingsSql(size));
+      this.insertRuns.set(size, stmt);
+    }
+    return stmt;
+  }
+
+  /** Forgets the readings numbered after `seq` in this transaction: buffered rows, and rows a read had flushed. */
+  private dropRowsAfter(seq: number): void {
+    const rows = this.rows;
+    while (rows.length > 0 && (rows[rows.length - ROW_VALUES] as number) > seq) {
+      const key = rows[rows.length - ROW_VALUES + 2];
+      if (typeof key === 'string') this.bufferedKeys.delete(key);
+      rows.length -= ROW_VALUES;
+    }
+    this.q.dropAfter.run(seq);
   }
 
   /**
@@ -538,6 +618,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     maxBytes: number,
     opts: { exclude?: ReadonlySet<number>; lanes?: readonly Lane[]; maxBytesByLane?: Partial<Record<Lane, number>> } = {},
   ): Batch | null {
+    this.flush();
     const lanes = opts.lanes ?? LANES;
     for (const lane of LANES) {
       if (!lanes.includes(lane) || this.tally[lane].pending.n === 0) continue;
@@ -587,6 +668,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
 
   /** The cloud refused this reading: quarantine it (kept for inspection, never resent silently). */
   markRejected(seq: number, reason: string): boolean {
+    this.flush();
     const row = this.q.reject.get(reason.slice(0, 300), seq);
     if (!row) return false;
     const t = this.tally[row.lane];
@@ -603,17 +685,19 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
 
   /** Readings in a state, newest first. */
   list(state: ReadingState, limit = 100): StoredReading[] {
+    this.flush();
     return this.q.list.all(state, limit).map(toStored);
   }
 
   get(seq: number): StoredReading | undefined {
+    this.flush();
     const row = this.q.bySeq.get(seq);
     return row ? toStored(row) : undefined;
   }
 
   /** Whether a reading with this content key is kept, or was synced and its key remembered. */
   hasContentKey(key: string): boolean {
-    return this.q.byKey.get(key) !== undefined || this.q.syncedKey.get(key) !== undefined;
+    return this.bufferedKeys.has(key) || this.q.byKey.get(key) !== undefined || this.q.syncedKey.get(key) !== undefined;
   }
 
   /**
@@ -642,6 +726,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
 
   /** Backlog and fill level, from in-memory tallies plus one indexed lookup per lane and state. */
   stats(): StoreStats {
+    this.flush();
     const lanes = {} as Record<Lane, LaneStats>;
     const s: StoreStats = {
       pending: 0,
@@ -734,6 +819,9 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     } catch (e) {
       this.dropTally();
       this.seq = this.committedSeq;
+      // The transaction was rolled back: rows not written yet go with it.
+      this.rows.length = 0;
+      this.bufferedKeys.clear();
       throw e;
     }
     this.committedSeq = this.seq;
