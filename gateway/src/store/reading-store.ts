@@ -300,6 +300,8 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   private readonly markStoredTx: (ranges: SeqRanges) => number;
   private readonly assignTx: (seqs: readonly number[], patient: PatientRef) => { assigned: number[]; skipped: number[] };
   private readonly tally: Tally;
+  /** Sum of the tally's bytes (pending, held and rejected of every lane). */
+  private used = 0;
   private readonly maxBytes: number;
   private readonly waveformStopBytes: number;
   private readonly alarmRule: AlarmRule | undefined;
@@ -373,6 +375,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
 
     this.q.pruneKeys.run(this.clock.now() - (opts.syncedKeyRetentionMs ?? 400 * DAY_MS));
     this.tally = readTally(db);
+    for (const lane of LANES) for (const st of STATES) this.used += this.tally[lane][st].b;
     this.level = this.levelFor(this.usedBytes());
     this.seq = Number(this.q.lastSeq.get()?.value ?? '0');
     this.committedSeq = this.seq;
@@ -786,10 +789,9 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     if (this.db.open) this.db.close();
   }
 
+  /** The tally's bytes, all lanes and states: kept as the tally changes (checkRoom reads it for each reading). */
   private usedBytes(): number {
-    let used = 0;
-    for (const lane of LANES) for (const st of STATES) used += this.tally[lane][st].b;
-    return used;
+    return this.used;
   }
 
   private levelFor(used: number): CapacityLevel {
@@ -829,6 +831,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       const t = this.tally[p.lane][p.state];
       t.n += p.n;
       t.b += p.bytes;
+      this.used += p.bytes;
     }
     this.dropTally();
     this.updateLevel();
