@@ -61,8 +61,12 @@ export interface Batch {
   lane: Lane;
   /** Parsed on first access: the sync client sends `json` as is. */
   readonly observations: Observation[];
-  /** The stored JSON text of each observation, in `seqs` order. */
-  json: string[];
+  /**
+   * The stored JSON texts of the observations, in `seqs` order, joined by commas: the inside of the
+   * wire's `observations` array, read from SQLite as one string per run of seqs (group_concat)
+   * rather than one string per reading.
+   */
+  json: string;
   seqs: number[];
   /** Sum of the observations' JSON bytes. */
   bytes: number;
@@ -192,7 +196,7 @@ function emptyTally(): Tally {
   return { alarm: lane(), spot: lane(), waveform: lane() };
 }
 
-function lazyBatch(lane: Lane, json: string[], seqs: number[], bytes: number): Batch {
+function lazyBatch(lane: Lane, json: string, seqs: number[], bytes: number): Batch {
   let parsed: Observation[] | undefined;
   return {
     lane,
@@ -200,7 +204,7 @@ function lazyBatch(lane: Lane, json: string[], seqs: number[], bytes: number): B
     seqs,
     bytes,
     get observations() {
-      parsed ??= json.map((j) => JSON.parse(j) as Observation);
+      parsed ??= JSON.parse(`[${json}]`) as Observation[];
       return parsed;
     },
   };
@@ -352,8 +356,15 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       // Pending readings of a lane from the (state, lane_rank, seq) index, oldest first, after a seq
       // (nextBatch re-seeks past runs of readings already in flight instead of stepping over them).
       pendingInLane: db
-        .prepare<[number, number], [number, string, number]>(
-          `SELECT seq, observation, bytes FROM readings WHERE state = 'pending' AND lane_rank = ? AND seq > ? ORDER BY seq`,
+        .prepare<[number, number], [number, number]>(
+          `SELECT seq, bytes FROM readings WHERE state = 'pending' AND lane_rank = ? AND seq > ? ORDER BY seq`,
+        )
+        .raw(),
+      // The texts of a run nextBatch chose (every pending reading of the lane between its ends), and their count.
+      runText: db
+        .prepare<[number, number, number], [number, string]>(
+          `SELECT COUNT(*), group_concat(observation, ',' ORDER BY seq) FROM readings
+            WHERE seq BETWEEN ? AND ? AND +state = 'pending' AND +lane_rank = ?`,
         )
         .raw(),
       rememberKeys: db.prepare<[number, number, number]>(REMEMBER_KEYS_SQL),
@@ -630,16 +641,20 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     for (const lane of LANES) {
       if (!lanes.includes(lane) || this.tally[lane].pending.n === 0) continue;
       const limit = Math.min(maxBytes, opts.maxBytesByLane?.[lane] ?? maxBytes);
-      const json: string[] = [];
       const seqs: number[] = [];
+      // The chosen seqs as runs [first, last, first, last, …]: a run is broken by a reading skipped (in flight).
+      const runs: number[] = [];
+      let inRun = false;
       let bytes = 0;
       const exclude = opts.exclude;
       let after = 0;
       let full = false;
       while (!full) {
         let reseek = false;
-        for (const [seq, observation, size] of this.q.pendingInLane.iterate(LANE_RANK[lane], after)) {
+        inRun = false;
+        for (const [seq, size] of this.q.pendingInLane.iterate(LANE_RANK[lane], after)) {
           if (exclude?.has(seq)) {
+            inRun = false;
             // In-flight readings come in runs of consecutive seqs (whole batches): probing the set
             // is far cheaper than stepping the index over each (8 batches of 1,000 on a drain).
             let next = seq + 1;
@@ -655,15 +670,33 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
             full = true;
             break;
           }
-          json.push(observation);
+          if (inRun) runs[runs.length - 1] = seq;
+          else runs.push(seq, seq);
+          inRun = true;
           seqs.push(seq);
           bytes += size;
         }
         if (!reseek) break;
       }
-      if (seqs.length > 0) return lazyBatch(lane, json, seqs, bytes);
+      if (seqs.length > 0) return lazyBatch(lane, this.runsText(lane, runs, seqs.length), seqs, bytes);
     }
     return null;
+  }
+
+  /**
+   * The JSON texts of the runs nextBatch chose, comma-joined: one string per run from SQLite (every
+   * pending reading of the lane between the run's ends was chosen). A count that differs throws.
+   */
+  private runsText(lane: Lane, runs: readonly number[], count: number): string {
+    let text = '';
+    let n = 0;
+    for (let i = 0; i < runs.length; i += 2) {
+      const [k, part] = this.q.runText.get(runs[i] as number, runs[i + 1] as number, LANE_RANK[lane]) ?? [0, ''];
+      n += k;
+      text = i === 0 ? part : `${text},${part}`;
+    }
+    if (n !== count) throw new Error(`batch of ${count} ${lane} readings read ${n} texts`);
+    return text;
   }
 
   /** The cloud durably stored these: delete them, remembering their content keys. Returns how many left. */
