@@ -222,16 +222,21 @@ function lazyBatch(lane: Lane, json: string, seqs: number[], bytes: number): Bat
 export const ACK_DELETE_SQL = `DELETE FROM readings WHERE seq BETWEEN ? AND ? AND +state = 'pending'`;
 /** What an ack removes, per lane: [lane, count, bytes] (the in-memory tally follows the store). */
 export const ACK_TALLY_SQL = `SELECT lane, COUNT(*), SUM(bytes) FROM readings WHERE seq BETWEEN ? AND ? AND +state = 'pending' GROUP BY lane`;
-/** A new reading's row (bench/slice-throughput.mjs times this and the ack's statements alone: the store's floor). */
-export const INSERT_READING_SQL = `INSERT INTO readings (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** One reading's row: insertReadingsSql(1). */
+export const INSERT_READING_SQL = insertReadingsSql(1);
 /** Values per row of INSERT_READING_SQL, in its column order: the layout of the store's row buffer. */
 const ROW_VALUES = 9;
-/** The most rows one INSERT carries (576 values); smaller runs go in halving sizes, so at most 7 statements exist. */
-const INSERT_CHUNK = 64;
+/**
+ * The most rows one INSERT carries (576 values); smaller runs go in halving sizes, so at most 7
+ * statements exist (bench/support/store-floor.mjs inserts in the same runs).
+ */
+export const INSERT_RUN_ROWS = 64;
 /** Rows' values, flat (better-sqlite3 binds an array's items as the statement's anonymous parameters). */
 type RowValues = (string | number | null)[];
-/** `rows` readings in one INSERT: a transaction's readings cross from JavaScript in a few calls, not one each. */
+/**
+ * `rows` readings in one INSERT: a transaction's readings cross from JavaScript in a few calls, not
+ * one each (bench/support/store-floor.mjs times these and the ack's statements alone: the store's floor).
+ */
 export function insertReadingsSql(rows: number): string {
   const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
   return `INSERT INTO readings (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at) VALUES ${values}`;
@@ -297,7 +302,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   private readonly rows: RowValues = [];
   /** The content keys of `rows`: a duplicate within one transaction is recognised before the flush. */
   private readonly bufferedKeys = new Map<string, LocalObservation>();
-  /** Multi-row INSERTs by row count (powers of two up to INSERT_CHUNK), prepared on first use. */
+  /** Multi-row INSERTs by row count (powers of two up to INSERT_RUN_ROWS), prepared on first use. */
   private readonly insertRuns = new Map<number, Database.Statement<[RowValues]>>();
   private readonly recordTx: (input: RecordInput) => RecordResult;
   private readonly groupTx: <T>(fn: () => T) => T;
@@ -424,7 +429,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       this.seq = seq;
       // A full run is written at once: its JSON texts (~600 bytes each) then die young instead of
       // being copied by the scavenger until the burst commits (2 MiB semi-spaces: --max-semi-space-size=2).
-      if (this.rows.length === INSERT_CHUNK * ROW_VALUES) this.flush();
+      if (this.rows.length === INSERT_RUN_ROWS * ROW_VALUES) this.flush();
       // Counted only once the transaction commits (see tracked()); a rollback leaves the tally alone.
       this.tallyChange(lane, state, 1, bytes);
       return { duplicate: false, observation };
@@ -566,7 +571,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   }
 
   /**
-   * Writes the buffered rows of the open transaction: a run of INSERT_CHUNK rows as soon as it is
+   * Writes the buffered rows of the open transaction: a run of INSERT_RUN_ROWS rows as soon as it is
    * full, the rest in halving sizes (1,000 readings: 15 runs of 64, then 32 and 8). Called before a
    * commit and before any read of the table.
    */
@@ -575,7 +580,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     const total = rows.length / ROW_VALUES;
     if (total === 0) return;
     let done = 0;
-    for (let size = INSERT_CHUNK; size >= 1; size >>= 1) {
+    for (let size = INSERT_RUN_ROWS; size >= 1; size >>= 1) {
       while (total - done >= size) {
         const values = size === total ? rows : rows.slice(done * ROW_VALUES, (done + size) * ROW_VALUES);
         this.insertRun(size).run(values);
