@@ -32,7 +32,6 @@ export function contentKeyOf(deviceId: string, draft: ObservationDraft): string 
   let when: string;
   if (draft.deviceTime) when = `t${formatDeviceDateTime(draft.deviceTime)}`;
   else if (draft.recordNumber !== undefined) when = `n${draft.recordNumber}`;
-  else if (draft.recordNumber !== undefined) when = `n${draft.recordNumber}`;
   else return undefined;
   const user = draft.userIndex === undefined ? '' : `|u${draft.userIndex}`;
   const head = `${deviceId}|${when}|${draft.code.loinc}${user}`;
