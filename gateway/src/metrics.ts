@@ -5,17 +5,31 @@
  */
 
 import type { Clock } from '@telecart/devices';
-import { LANES } from '@telecart/protocol';
+import { LANES, type Lane } from '@telecart/protocol';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { StoreStats } from './store/reading-store.js';
 
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly readingsRecorded = new Counter({
+  /**
+   * Readings committed per lane since the last scrape: the pipeline adds to a number per reading
+   * and the scrape moves the sums into readingsRecorded (prom-client's inc() hashes its labels on
+   * each call: ~3 µs per reading on the burst path under --lite-mode).
+   */
+  readonly recordedSinceScrape: Record<Lane, number> = { alarm: 0, spot: 0, waveform: 0 };
+  readonly readingsRecorded: Counter<'lane'> = new Counter({
     name: 'telecart_gateway_readings_recorded_total',
     help: 'Readings committed to the local store',
     labelNames: ['lane'] as const,
     registers: [this.registry],
+    collect: () => {
+      for (const lane of LANES) {
+        const n = this.recordedSinceScrape[lane];
+        if (n === 0) continue;
+        this.readingsRecorded.inc({ lane }, n);
+        this.recordedSinceScrape[lane] = 0;
+      }
+    },
   });
   readonly duplicates = new Counter({
     name: 'telecart_gateway_readings_duplicate_total',

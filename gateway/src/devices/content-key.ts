@@ -18,10 +18,14 @@ const MAX_KEY_LENGTH = 256;
 
 const quantity = (q: Quantity) => `${q.value}${q.unit}`;
 
-/** The measured values in their mapping order (component codes are fixed by the panel's code). */
+/**
+ * The measured values in their mapping order (component codes are fixed by the panel's code), '/'
+ * between them, '-' for none. Built by one loop (no temporary arrays: the burst path's CPU).
+ */
 function valuesOf(draft: ObservationDraft): string {
-  const parts = [...(draft.value ? [quantity(draft.value)] : []), ...(draft.components ?? []).map((c) => quantity(c.value))];
-  return parts.length > 0 ? parts.join('/') : '-';
+  let out = draft.value ? quantity(draft.value) : undefined;
+  for (const c of draft.components ?? []) out = out === undefined ? quantity(c.value) : `${out}/${quantity(c.value)}`;
+  return out ?? '-';
 }
 
 export function contentKeyOf(deviceId: string, draft: ObservationDraft): string | undefined {

@@ -48,9 +48,13 @@ export class SeenDevices {
     return this.devices.get(id) ?? this.add(id.slice(0, 128), transport, at);
   }
 
+  /** The last receive time formatted: frames of a burst often arrive in the same millisecond. */
+  private lastSeen = { ms: Number.NaN, at: '' };
+
   /** A frame arrived: counted, with what it says about its device. */
   noteFrame(frame: DeviceFrame): DeviceSeen {
-    const at = new Date(frame.receivedAt).toISOString();
+    if (frame.receivedAt !== this.lastSeen.ms) this.lastSeen = { ms: frame.receivedAt, at: new Date(frame.receivedAt).toISOString() };
+    const at = this.lastSeen.at;
     const d = this.devices.get(frame.deviceId) ?? this.add(frame.deviceId, frame.transport, at);
     d.frames++;
     d.lastSeenAt = at;

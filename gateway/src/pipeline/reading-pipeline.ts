@@ -83,6 +83,12 @@ export interface ReadingPipelineOptions {
   onReading?: (e: ReadingEvent) => void;
 }
 
+/** What the drafts of one batch share: the time of a device time, the patient of a device user. */
+interface Shared {
+  times: Map<object, ObservationTime>;
+  patients: Map<number | undefined, PatientRef | null>;
+}
+
 export class ReadingPipeline {
   private readonly logger: Logger;
   /** Devices whose last batch the full store refused: logged once until one is accepted again. */
@@ -96,8 +102,9 @@ export class ReadingPipeline {
   record(batch: ReadingBatch): BatchResult {
     const deviceId = batch.device.id;
     const out: BatchResult = { stored: [], legacy: [] };
-    const prepared: { draft: PipelineDraft; input: RecordInput }[] = [];
-    const times = new Map<object, ObservationTime>();
+    const drafts: PipelineDraft[] = [];
+    const inputs: RecordInput[] = [];
+    const shared: Shared = { times: new Map(), patients: new Map() };
     for (const draft of batch.drafts) {
       if (batch.legacyKeys && storedByOldRelease(this.opts.store, deviceId, draft, batch.legacyKeys.cursor)) {
         out.legacy.push(draft);
@@ -108,12 +115,13 @@ export class ReadingPipeline {
         );
         continue;
       }
-      prepared.push({ draft, input: this.inputOf(batch, draft, times) });
+      drafts.push(draft);
+      inputs.push(this.inputOf(batch, draft, shared));
     }
-    if (prepared.length === 0) return out;
+    if (inputs.length === 0) return out;
     let results: RecordResult[];
     try {
-      results = this.opts.store.recordMany(prepared.map((p) => p.input));
+      results = this.opts.store.recordMany(inputs);
     } catch (e) {
       if (!(e instanceof StoreFullError)) throw e;
       // The store raises and counts its alarm; the device's other batches (e.g. spot readings when
@@ -127,9 +135,9 @@ export class ReadingPipeline {
     }
     this.refusing.delete(deviceId);
     results.forEach((result, i) => {
-      const p = prepared[i];
-      if (!p) return;
-      out.stored.push({ draft: p.draft, result });
+      const draft = drafts[i];
+      if (!draft) return;
+      out.stored.push({ draft, result });
       this.announce(batch, result);
     });
     return out;
@@ -138,10 +146,11 @@ export class ReadingPipeline {
   /**
    * Built by assignment in the wire order rather than by spreading `{}`-or-`{ key }` objects: one
    * object of a stable shape per reading instead of up to six temporaries (the burst path's CPU).
-   * `times` holds the time already worked out for a device time of this batch: the drafts of one
-   * notification (a BP panel and its pulse rate) share it.
+   * What the drafts of one notification (a BP panel and its pulse rate) have in common is worked
+   * out once and shared, not copied: the time of a device time, the patient of a device user, the
+   * draft's flags (readings are never changed once built: the store builds a new list to add its own).
    */
-  private inputOf(batch: ReadingBatch, draft: PipelineDraft, times: Map<object, ObservationTime>): RecordInput {
+  private inputOf(batch: ReadingBatch, draft: PipelineDraft, shared: Shared): RecordInput {
     const input: { -readonly [K in keyof RecordInput]?: RecordInput[K] } = {};
     const contentKey = draft.contentKey ?? contentKeyOf(batch.device.id, draft);
     if (contentKey !== undefined) input.contentKey = contentKey;
@@ -153,10 +162,10 @@ export class ReadingPipeline {
     if (draft.segment !== undefined) input.segment = draft.segment;
     // Preliminary drafts never get here; 'entered-in-error' is kept as the device meant it.
     input.status = draft.status === 'entered-in-error' ? 'entered-in-error' : 'final';
-    input.flags = [...draft.flags];
-    input.patient = batch.patient !== undefined ? batch.patient : this.opts.patients.resolve(batch.device.id, draft.userIndex);
+    input.flags = draft.flags;
+    input.patient = batch.patient !== undefined ? batch.patient : this.patientOf(batch, draft, shared.patients);
     input.device = batch.device;
-    input.time = this.timeOf(batch, draft, times);
+    input.time = this.timeOf(batch, draft, shared.times);
     input.lane = draft.lane;
     return input as RecordInput;
   }
@@ -170,7 +179,7 @@ export class ReadingPipeline {
     // Same device time object and same storage flag in one batch (same receive time, same offset): same answer.
     const key = draft.deviceTime ?? batch;
     const known = fromStorage ? undefined : times.get(key);
-    if (known) return { ...known };
+    if (known) return known;
     const t = observationTime({
       deviceTime: draft.deviceTime,
       receivedAt: batch.receivedAt,
@@ -183,6 +192,15 @@ export class ReadingPipeline {
     return t;
   }
 
+  /** The patient of a draft's device user, resolved once per user of the batch. */
+  private patientOf(batch: ReadingBatch, draft: PipelineDraft, patients: Map<number | undefined, PatientRef | null>): PatientRef | null {
+    const known = patients.get(draft.userIndex);
+    if (known !== undefined) return known;
+    const p = this.opts.patients.resolve(batch.device.id, draft.userIndex);
+    patients.set(draft.userIndex, p);
+    return p;
+  }
+
   private announce(batch: ReadingBatch, r: RecordResult): void {
     if (r.duplicate) {
       this.opts.metrics?.duplicates.inc();
@@ -191,7 +209,7 @@ export class ReadingPipeline {
         this.opts.onReading?.({ observation: r.observation, duplicate: true, held: r.observation.patient === null });
       return;
     }
-    this.opts.metrics?.readingsRecorded.inc({ lane: r.observation.lane });
+    if (this.opts.metrics) this.opts.metrics.recordedSinceScrape[r.observation.lane]++;
     if (batch.announce !== 'none')
       this.opts.onReading?.({ observation: r.observation, duplicate: false, held: r.observation.patient === null });
   }

@@ -207,6 +207,34 @@ describe('ReadingStore', () => {
     expect(s.lastSeq()).toBe(3);
   });
 
+  it('recordMany inside group() drops its own rows also when a read in between wrote them to the table', () => {
+    // The alarm rule runs for each reading before its checks; here it reads the table (which writes
+    // the buffered rows) before the second, invalid, reading of the call is refused.
+    let reads = 0;
+    const s = new ReadingStore({
+      dataDir: dir.path,
+      gatewayId: 'cart-1',
+      clock,
+      alarmRule: () => {
+        reads += s.list('pending').length;
+        return null;
+      },
+    });
+    open.push(s);
+    const bad = { ...weightInput(4), code: { loinc: 'not-loinc', display: 'x' } };
+    s.group(() => {
+      s.recordMany([weightInput(1)]);
+      expect(() => s.recordMany([weightInput(2), bad])).toThrow(InvalidReadingError);
+      s.recordMany([weightInput(3)]);
+    });
+    expect(reads).toBeGreaterThan(1);
+    expect(s.list('pending').map((r) => [r.seq, r.observation.value?.value])).toEqual([
+      [2, weightInput(3).value?.value],
+      [1, weightInput(1).value?.value],
+    ]);
+    expect(s.stats()).toMatchObject({ pending: 2, bytes: (s.get(1)?.bytes ?? 0) + (s.get(2)?.bytes ?? 0) });
+  });
+
   it('skips readings in flight, also past long runs of them, oldest first', () => {
     const s = openStore();
     s.recordMany(Array.from({ length: 300 }, (_, i) => weightInput(i)));

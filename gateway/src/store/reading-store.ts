@@ -61,8 +61,12 @@ export interface Batch {
   lane: Lane;
   /** Parsed on first access: the sync client sends `json` as is. */
   readonly observations: Observation[];
-  /** The stored JSON text of each observation, in `seqs` order. */
-  json: string[];
+  /**
+   * The stored JSON texts of the observations, in `seqs` order, joined by commas: the inside of the
+   * wire's `observations` array, read from SQLite as one string per run of seqs (group_concat)
+   * rather than one string per reading.
+   */
+  json: string;
   seqs: number[];
   /** Sum of the observations' JSON bytes. */
   bytes: number;
@@ -192,7 +196,7 @@ function emptyTally(): Tally {
   return { alarm: lane(), spot: lane(), waveform: lane() };
 }
 
-function lazyBatch(lane: Lane, json: string[], seqs: number[], bytes: number): Batch {
+function lazyBatch(lane: Lane, json: string, seqs: number[], bytes: number): Batch {
   let parsed: Observation[] | undefined;
   return {
     lane,
@@ -200,7 +204,7 @@ function lazyBatch(lane: Lane, json: string[], seqs: number[], bytes: number): B
     seqs,
     bytes,
     get observations() {
-      parsed ??= json.map((j) => JSON.parse(j) as Observation);
+      parsed ??= JSON.parse(`[${json}]`) as Observation[];
       return parsed;
     },
   };
@@ -218,9 +222,31 @@ function lazyBatch(lane: Lane, json: string[], seqs: number[], bytes: number): B
 export const ACK_DELETE_SQL = `DELETE FROM readings WHERE seq BETWEEN ? AND ? AND +state = 'pending'`;
 /** What an ack removes, per lane: [lane, count, bytes] (the in-memory tally follows the store). */
 export const ACK_TALLY_SQL = `SELECT lane, COUNT(*), SUM(bytes) FROM readings WHERE seq BETWEEN ? AND ? AND +state = 'pending' GROUP BY lane`;
-/** A new reading's row (bench/slice-throughput.mjs times this and the ack's statements alone: the store's floor). */
-export const INSERT_READING_SQL = `INSERT INTO readings (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+/** One reading's row: insertReadingsSql(1). */
+export const INSERT_READING_SQL = insertReadingsSql(1);
+/** Values per row of INSERT_READING_SQL, in its column order: the layout of the store's row buffer. */
+const ROW_VALUES = 9;
+/**
+ * The most rows one INSERT carries (576 values); smaller runs go in halving sizes, so at most 7
+ * statements exist (bench/support/store-floor.mjs inserts in the same runs).
+ */
+export const INSERT_RUN_ROWS = 64;
+/** Rows' values, flat (better-sqlite3 binds an array's items as the statement's anonymous parameters). */
+type RowValues = (string | number | null)[];
+/**
+ * `rows` readings in one INSERT: a transaction's readings cross from JavaScript in a few calls, not
+ * one each (bench/support/store-floor.mjs times these and the ack's statements alone: the store's floor).
+ */
+export function insertReadingsSql(rows: number): string {
+  const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+  return `INSERT INTO readings (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at) VALUES ${values}`;
+}
+/**
+ * A content key already kept (row: seq, id, its JSON) or already synced (seq, id, null): one lookup
+ * per reading instead of two.
+ */
+const KNOWN_KEY_SQL = `SELECT seq, id, observation FROM readings WHERE content_key = ?
+  UNION ALL SELECT seq, id, NULL FROM synced_keys WHERE content_key = ? LIMIT 1`;
 /** The content keys of the readings an ack removes, kept so a re-read after sync is still a duplicate. */
 export const REMEMBER_KEYS_SQL = `INSERT OR IGNORE INTO synced_keys (content_key, seq, id, synced_at)
   SELECT content_key, seq, id, ? FROM readings WHERE seq BETWEEN ? AND ? AND +state = 'pending' AND content_key IS NOT NULL`;
@@ -266,15 +292,25 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   private readonly clock: Clock;
   private readonly newId: IdGenerator;
   private readonly q;
-  /** One reading's work inside an open transaction; its only write is the INSERT (atomic alone: no savepoint needed). */
+  /**
+   * One reading's work inside an open transaction: its row goes to `rows`, written by flush() before
+   * the transaction commits (or before anything reads the table), so a reading that fails its checks
+   * leaves nothing to undo in SQLite.
+   */
   private readonly recordBody: (input: RecordInput) => RecordResult;
+  /** Rows of the open transaction not inserted yet, ROW_VALUES values each (INSERT_READING_SQL's order). */
+  private readonly rows: RowValues = [];
+  /** The content keys of `rows`: a duplicate within one transaction is recognised before the flush. */
+  private readonly bufferedKeys = new Map<string, LocalObservation>();
+  /** Multi-row INSERTs by row count (powers of two up to INSERT_RUN_ROWS), prepared on first use. */
+  private readonly insertRuns = new Map<number, Database.Statement<[RowValues]>>();
   private readonly recordTx: (input: RecordInput) => RecordResult;
   private readonly groupTx: <T>(fn: () => T) => T;
-  /** Called inside groupTx only: better-sqlite3 makes a nested transaction a savepoint. */
-  private readonly savepointTx: <T>(fn: () => T) => T;
   private readonly markStoredTx: (ranges: SeqRanges) => number;
   private readonly assignTx: (seqs: readonly number[], patient: PatientRef) => { assigned: number[]; skipped: number[] };
   private readonly tally: Tally;
+  /** Sum of the tally's bytes (pending, held and rejected of every lane). */
+  private used = 0;
   private readonly maxBytes: number;
   private readonly waveformStopBytes: number;
   private readonly alarmRule: AlarmRule | undefined;
@@ -319,12 +355,21 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       setLastSeq: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'last_seq'`),
       byKey: db.prepare<[string], ReadingRow>(`SELECT * FROM readings WHERE content_key = ?`),
       syncedKey: db.prepare<[string], { seq: number; id: string }>(`SELECT seq, id FROM synced_keys WHERE content_key = ?`),
-      insert: db.prepare<[number, string, string | null, Lane, number, ReadingState, string, number, number]>(INSERT_READING_SQL),
+      knownKey: db.prepare<[string, string], [number, string, string | null]>(KNOWN_KEY_SQL).raw(),
+      // A recordMany() inside group() that throws: its rows already flushed (a reader in between) leave again.
+      dropAfter: db.prepare<[number]>(`DELETE FROM readings WHERE seq > ?`),
       // Pending readings of a lane from the (state, lane_rank, seq) index, oldest first, after a seq
       // (nextBatch re-seeks past runs of readings already in flight instead of stepping over them).
       pendingInLane: db
-        .prepare<[number, number], [number, string, number]>(
-          `SELECT seq, observation, bytes FROM readings WHERE state = 'pending' AND lane_rank = ? AND seq > ? ORDER BY seq`,
+        .prepare<[number, number], [number, number]>(
+          `SELECT seq, bytes FROM readings WHERE state = 'pending' AND lane_rank = ? AND seq > ? ORDER BY seq`,
+        )
+        .raw(),
+      // The texts of a run nextBatch chose (every pending reading of the lane between its ends), and their count.
+      runText: db
+        .prepare<[number, number, number], [number, string]>(
+          `SELECT COUNT(*), group_concat(observation, ',' ORDER BY seq) FROM readings
+            WHERE seq BETWEEN ? AND ? AND +state = 'pending' AND +lane_rank = ?`,
         )
         .raw(),
       rememberKeys: db.prepare<[number, number, number]>(REMEMBER_KEYS_SQL),
@@ -346,30 +391,45 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
 
     this.q.pruneKeys.run(this.clock.now() - (opts.syncedKeyRetentionMs ?? 400 * DAY_MS));
     this.tally = readTally(db);
+    for (const lane of LANES) for (const st of STATES) this.used += this.tally[lane][st].b;
     this.level = this.levelFor(this.usedBytes());
     this.seq = Number(this.q.lastSeq.get()?.value ?? '0');
     this.committedSeq = this.seq;
 
     this.recordBody = (input: RecordInput): RecordResult => {
-      if (input.contentKey !== undefined) {
-        const local = this.q.byKey.get(input.contentKey);
-        if (local) return { duplicate: true, id: local.id, seq: local.seq, observation: toStored(local).observation, synced: false };
-        const synced = this.q.syncedKey.get(input.contentKey);
-        if (synced) return { duplicate: true, id: synced.id, seq: synced.seq, observation: null, synced: true };
+      const key = input.contentKey;
+      if (key !== undefined) {
+        const buffered = this.bufferedKeys.get(key);
+        if (buffered) return { duplicate: true, id: buffered.id, seq: buffered.seq, observation: buffered, synced: false };
+        const known = this.q.knownKey.get(key, key);
+        if (known) {
+          const [seq, id, json] = known;
+          if (json === null) return { duplicate: true, id, seq, observation: null, synced: true };
+          return { duplicate: true, id, seq, observation: JSON.parse(json) as LocalObservation, synced: false };
+        }
       }
       const seq = this.seq + 1;
       const held = input.patient === null;
       const alarm = input.lane === 'waveform' ? null : (this.alarmRule?.(input) ?? null);
       const lane: Lane = alarm === null ? input.lane : 'alarm';
-      const extra = [...(held ? [NO_PATIENT_FLAG] : []), ...(alarm === null ? [] : [alarm])];
-      const flags = extra.length > 0 ? finishFlags([...input.flags, ...extra]) : input.flags;
+      let flags = input.flags;
+      if (held || alarm !== null) {
+        const extra = [...input.flags];
+        if (held) extra.push(NO_PATIENT_FLAG);
+        if (alarm !== null) extra.push(alarm);
+        flags = finishFlags(extra);
+      }
       const observation: LocalObservation = { id: this.newId(), seq, gatewayId: this.gatewayId, ...input, flags, lane };
       const json = validated(observation);
       const bytes = Buffer.byteLength(json);
       this.checkRoom(lane, bytes);
       const state: ReadingState = held ? 'held' : 'pending';
-      this.q.insert.run(seq, observation.id, input.contentKey ?? null, lane, LANE_RANK[lane], state, json, bytes, this.clock.now());
+      this.rows.push(seq, observation.id, key ?? null, lane, LANE_RANK[lane], state, json, bytes, this.clock.now());
+      if (key !== undefined) this.bufferedKeys.set(key, observation);
       this.seq = seq;
+      // A full run is written at once: its JSON texts (~600 bytes each) then die young instead of
+      // being copied by the scavenger until the burst commits (2 MiB semi-spaces: --max-semi-space-size=2).
+      if (this.rows.length === INSERT_RUN_ROWS * ROW_VALUES) this.flush();
       // Counted only once the transaction commits (see tracked()); a rollback leaves the tally alone.
       this.tallyChange(lane, state, 1, bytes);
       return { duplicate: false, observation };
@@ -381,19 +441,20 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     };
     this.recordTx = db.transaction((input: RecordInput): RecordResult => {
       const r = this.recordBody(input);
+      this.flush();
       saveSeq();
       return r;
     });
 
     this.groupTx = db.transaction(<T>(fn: () => T): T => {
       const r = fn();
+      this.flush();
       saveSeq();
       return r;
     }) as <T>(fn: () => T) => T;
 
-    this.savepointTx = db.transaction(<T>(fn: () => T): T => fn()) as <T>(fn: () => T) => T;
-
     this.markStoredTx = db.transaction((ranges: SeqRanges): number => {
+      this.flush();
       const now = this.clock.now();
       let removed = 0;
       for (const [a, b] of ranges) {
@@ -414,6 +475,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     });
 
     this.assignTx = db.transaction((seqs: readonly number[], patient: PatientRef) => {
+      this.flush();
       const assigned: number[] = [];
       const skipped: number[] = [];
       for (const seq of seqs) {
@@ -492,20 +554,61 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   recordMany(inputs: readonly RecordInput[]): RecordResult[] {
     const deferred = this.deferred;
     if (deferred === null) return this.group(() => inputs.map((i) => this.record(i)));
-    // One reading's only write is its INSERT, atomic alone: no savepoint (the burst path's cost).
-    if (inputs.length === 1) return [this.record(inputs[0] as RecordInput)];
+    // No savepoint: a reading's checks all run before its row is buffered, and the rows reach
+    // SQLite only at flush(), so undoing the readings of this call is forgetting their rows.
     const tallyMark = this.pendingTally.length;
     const seqMark = this.seq;
     const deferredMark = deferred.length;
     try {
-      return this.savepointTx(() => inputs.map((i) => this.record(i)));
+      return inputs.map((i) => this.record(i));
     } catch (e) {
-      // The savepoint was rolled back: forget what its readings had counted and announced.
       this.dropTally(tallyMark);
+      this.dropRowsAfter(seqMark);
       this.seq = seqMark;
       deferred.length = deferredMark;
       throw e;
     }
+  }
+
+  /**
+   * Writes the buffered rows of the open transaction: a run of INSERT_RUN_ROWS rows as soon as it is
+   * full, the rest in halving sizes (1,000 readings: 15 runs of 64, then 32 and 8). Called before a
+   * commit and before any read of the table.
+   */
+  private flush(): void {
+    const rows = this.rows;
+    const total = rows.length / ROW_VALUES;
+    if (total === 0) return;
+    let done = 0;
+    for (let size = INSERT_RUN_ROWS; size >= 1; size >>= 1) {
+      while (total - done >= size) {
+        const values = size === total ? rows : rows.slice(done * ROW_VALUES, (done + size) * ROW_VALUES);
+        this.insertRun(size).run(values);
+        done += size;
+      }
+    }
+    rows.length = 0;
+    this.bufferedKeys.clear();
+  }
+
+  private insertRun(size: number): Database.Statement<[RowValues]> {
+    let stmt = this.insertRuns.get(size);
+    if (stmt === undefined) {
+      stmt = this.db.prepare<[RowValues]>(insertReadingsSql(size));
+      this.insertRuns.set(size, stmt);
+    }
+    return stmt;
+  }
+
+  /** Forgets the readings numbered after `seq` in this transaction: buffered rows, and rows a read had flushed. */
+  private dropRowsAfter(seq: number): void {
+    const rows = this.rows;
+    while (rows.length > 0 && (rows[rows.length - ROW_VALUES] as number) > seq) {
+      const key = rows[rows.length - ROW_VALUES + 2];
+      if (typeof key === 'string') this.bufferedKeys.delete(key);
+      rows.length -= ROW_VALUES;
+    }
+    this.q.dropAfter.run(seq);
   }
 
   /**
@@ -538,20 +641,25 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     maxBytes: number,
     opts: { exclude?: ReadonlySet<number>; lanes?: readonly Lane[]; maxBytesByLane?: Partial<Record<Lane, number>> } = {},
   ): Batch | null {
+    this.flush();
     const lanes = opts.lanes ?? LANES;
     for (const lane of LANES) {
       if (!lanes.includes(lane) || this.tally[lane].pending.n === 0) continue;
       const limit = Math.min(maxBytes, opts.maxBytesByLane?.[lane] ?? maxBytes);
-      const json: string[] = [];
       const seqs: number[] = [];
+      // The chosen seqs as runs [first, last, first, last, …]: a run is broken by a reading skipped (in flight).
+      const runs: number[] = [];
+      let inRun = false;
       let bytes = 0;
       const exclude = opts.exclude;
       let after = 0;
       let full = false;
       while (!full) {
         let reseek = false;
-        for (const [seq, observation, size] of this.q.pendingInLane.iterate(LANE_RANK[lane], after)) {
+        inRun = false;
+        for (const [seq, size] of this.q.pendingInLane.iterate(LANE_RANK[lane], after)) {
           if (exclude?.has(seq)) {
+            inRun = false;
             // In-flight readings come in runs of consecutive seqs (whole batches): probing the set
             // is far cheaper than stepping the index over each (8 batches of 1,000 on a drain).
             let next = seq + 1;
@@ -567,15 +675,33 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
             full = true;
             break;
           }
-          json.push(observation);
+          if (inRun) runs[runs.length - 1] = seq;
+          else runs.push(seq, seq);
+          inRun = true;
           seqs.push(seq);
           bytes += size;
         }
         if (!reseek) break;
       }
-      if (seqs.length > 0) return lazyBatch(lane, json, seqs, bytes);
+      if (seqs.length > 0) return lazyBatch(lane, this.runsText(lane, runs, seqs.length), seqs, bytes);
     }
     return null;
+  }
+
+  /**
+   * The JSON texts of the runs nextBatch chose, comma-joined: one string per run from SQLite (every
+   * pending reading of the lane between the run's ends was chosen). A count that differs throws.
+   */
+  private runsText(lane: Lane, runs: readonly number[], count: number): string {
+    let text = '';
+    let n = 0;
+    for (let i = 0; i < runs.length; i += 2) {
+      const [k, part] = this.q.runText.get(runs[i] as number, runs[i + 1] as number, LANE_RANK[lane]) ?? [0, ''];
+      n += k;
+      text = i === 0 ? part : `${text},${part}`;
+    }
+    if (n !== count) throw new Error(`batch of ${count} ${lane} readings read ${n} texts`);
+    return text;
   }
 
   /** The cloud durably stored these: delete them, remembering their content keys. Returns how many left. */
@@ -587,6 +713,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
 
   /** The cloud refused this reading: quarantine it (kept for inspection, never resent silently). */
   markRejected(seq: number, reason: string): boolean {
+    this.flush();
     const row = this.q.reject.get(reason.slice(0, 300), seq);
     if (!row) return false;
     const t = this.tally[row.lane];
@@ -603,17 +730,19 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
 
   /** Readings in a state, newest first. */
   list(state: ReadingState, limit = 100): StoredReading[] {
+    this.flush();
     return this.q.list.all(state, limit).map(toStored);
   }
 
   get(seq: number): StoredReading | undefined {
+    this.flush();
     const row = this.q.bySeq.get(seq);
     return row ? toStored(row) : undefined;
   }
 
   /** Whether a reading with this content key is kept, or was synced and its key remembered. */
   hasContentKey(key: string): boolean {
-    return this.q.byKey.get(key) !== undefined || this.q.syncedKey.get(key) !== undefined;
+    return this.bufferedKeys.has(key) || this.q.byKey.get(key) !== undefined || this.q.syncedKey.get(key) !== undefined;
   }
 
   /**
@@ -642,6 +771,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
 
   /** Backlog and fill level, from in-memory tallies plus one indexed lookup per lane and state. */
   stats(): StoreStats {
+    this.flush();
     const lanes = {} as Record<Lane, LaneStats>;
     const s: StoreStats = {
       pending: 0,
@@ -701,10 +831,9 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     if (this.db.open) this.db.close();
   }
 
+  /** The tally's bytes, all lanes and states: kept as the tally changes (checkRoom reads it for each reading). */
   private usedBytes(): number {
-    let used = 0;
-    for (const lane of LANES) for (const st of STATES) used += this.tally[lane][st].b;
-    return used;
+    return this.used;
   }
 
   private levelFor(used: number): CapacityLevel {
@@ -734,6 +863,9 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     } catch (e) {
       this.dropTally();
       this.seq = this.committedSeq;
+      // The transaction was rolled back: rows not written yet go with it.
+      this.rows.length = 0;
+      this.bufferedKeys.clear();
       throw e;
     }
     this.committedSeq = this.seq;
@@ -741,6 +873,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       const t = this.tally[p.lane][p.state];
       t.n += p.n;
       t.b += p.bytes;
+      this.used += p.bytes;
     }
     this.dropTally();
     this.updateLevel();

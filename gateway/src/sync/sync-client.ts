@@ -380,11 +380,11 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     }
   }
 
-  private send(client: MqttClient, lane: Lane, seqs: number[], json: string[]): void {
+  private send(client: MqttClient, lane: Lane, seqs: number[], json: string): void {
     const batchId = randomUUID();
     const sentAt = new Date(this.clock.now()).toISOString();
-    // The envelope of an ObservationBatch around the stored (already validated) observation texts.
-    const text = `{"v":${PROTOCOL_VERSION},"batchId":"${batchId}","gatewayId":${JSON.stringify(this.opts.gatewayId)},"lane":"${lane}","sentAt":"${sentAt}","observations":[${json.join(',')}]}`;
+    // The envelope of an ObservationBatch around the stored (already validated) observation texts, comma-joined by the store.
+    const text = `{"v":${PROTOCOL_VERSION},"batchId":"${batchId}","gatewayId":${JSON.stringify(this.opts.gatewayId)},"lane":"${lane}","sentAt":"${sentAt}","observations":[${json}]}`;
     const bytes = encodeJsonText(text, this.opts.payloadFormat ?? SYNC_DEFAULTS.payloadFormat);
     const sent: SentBatch = { batchId, lane, seqs, bytes: bytes.byteLength };
     const timer = setTimeout(() => {
