@@ -1,10 +1,11 @@
 /**
  * The nurse page's part of the cart's uplink budget (docs/conversation.md « Bandwidth »; the gateway
  * decides, gateway/src/media/uplink-budget.ts). Once a second, while the act is in progress, it reports
- * its conversation peer's view of the link to the gateway (POST /api/teleconsult/uplink: the packets lost
- * that the specialist's receiver reports give, the round trip); it applies the gateway's plan (the
- * `uplink` event of the conversation's event stream) to that peer — the room camera's encoding inactive,
- * the voice capped lower — and says on the page that the camera is paused for the link (`#convo[data-link]`),
+ * the view of the link of the peer that carries its voice (the direct conversation, or the act's room
+ * while that one carries it) to the gateway (POST /api/teleconsult/uplink: the packets lost that the
+ * receiver reports give, the round trip); it applies the gateway's plan (the `uplink` event of the
+ * conversation's event stream) to both peers — the room camera's encoding inactive, the voice capped
+ * lower and in 60 ms frames at the lowest level — and says on the page that the camera is paused for the link (`#convo[data-link]`),
  * apart from the nurse's own camera-off. conversation.ts calls `watchUplink` once and `applyUplink` on each
  * new peer.
  */
