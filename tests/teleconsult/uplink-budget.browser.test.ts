@@ -222,8 +222,23 @@ describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the n
     expect(slow.room.frames).toBeLessThan(3);
 
     await link.setUplinkRate('100mbit');
-    // The steps up, each after the test's 5–20 s clean hold (above).
-    await expect.poll(() => nurse.locator('#convo').getAttribute('data-link'), { timeout: 120_000 }).toBe('full');
+    // The steps up, each after the test's 5–20 s clean hold (above); on failure, the levels the budget went through.
+    const climb: string[] = [];
+    const unshaped = Date.now();
+    await waitFor(
+      async () => {
+        const level = gw.teleconsult.uplinkPlan()?.plan.level ?? 'none';
+        if (!climb.at(-1)?.endsWith(` ${level}`)) climb.push(`${Math.round((Date.now() - unshaped) / 1000)} s ${level}`);
+        return (await nurse.locator('#convo').getAttribute('data-link')) === 'full';
+      },
+      {
+        timeoutMs: 120_000,
+        intervalMs: 500,
+        what: 'the room camera back on the nurse page',
+      },
+    ).catch((e: unknown) => {
+      throw new Error(`${String(e)}; the budget's levels since unshaped: ${climb.join(', ')}; load ${load()}`);
+    });
     await grows('the room camera back', (s) => s.room.frames);
     await expect.poll(() => specialist.locator('#convo-remote-state').getAttribute('data-link'), { timeout: 20_000 }).toBe('full');
   }, 420_000);
