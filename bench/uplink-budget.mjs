@@ -4,7 +4,8 @@
 // adapting alone, as before the budget) and on, one act whose cart uplink is shaped with tbf at each rate in
 // turn; at the specialist, over ~20 s per rate: the cart's voice and the stethoscope (concealed samples,
 // packets lost, kbit/s), the ECG chunks, the PTZ and room camera frames, what the shaped link sent and
-// dropped, the budget's level.
+// dropped, what each of the cart's peers offered before tbf (nft), the budget's level; then a line with the
+// cart's voice packets a second over 4 s and the ptime its page's peer was answered with.
 //
 //   node bench/uplink-budget.mjs [rates]    e.g. `100kbit,300kbit` (the default)
 //

@@ -15,7 +15,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SignalingLink } from '@telecart/gateway';
-import type { RtcDown, RtcUp } from '@telecart/protocol';
+import { decodeEcgChunk, type EcgChunk, type RtcDown, type RtcUp } from '@telecart/protocol';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { hasChromium } from './chromium.js';
@@ -290,7 +290,10 @@ export function innerFailure(output: string): string {
   return `inner run failed:\n${from >= 0 ? plain.slice(from, from + 4000) : plain.slice(-4000)}`;
 }
 
-/** In the page: the peer connection, its candidates, ECG chunks and PTZ replies as they arrive. */
+/**
+ * In the page: the peer connection, its candidates, ECG chunks (their bytes: `ecgChunks()` decodes them with
+ * the protocol's codec) and PTZ replies as they arrive.
+ */
 export const SPECIALIST_PAGE_SETUP = `
   window.pc = new RTCPeerConnection();
   window.cands = []; window.ecg = []; window.replies = [];
@@ -301,10 +304,20 @@ export const SPECIALIST_PAGE_SETUP = `
   };
   pc.ondatachannel = (e) => {
     const dc = e.channel;
-    if (dc.label === 'ecg') dc.onmessage = (m) => ecg.push(JSON.parse(m.data));
+    if (dc.label === 'ecg') { dc.binaryType = 'arraybuffer'; dc.onmessage = (m) => ecg.push(Array.from(new Uint8Array(m.data))); }
     if (dc.label === 'ptz') { window.ptz = dc; dc.onmessage = (m) => replies.push(JSON.parse(m.data)); }
   };
 `;
+
+/** The ECG chunks the page received so far, decoded (a malformed one fails the test). */
+export async function ecgChunks(page: Page): Promise<EcgChunk[]> {
+  const raw = await page.evaluate(() => (window as unknown as { ecg: number[][] }).ecg);
+  return raw.map((bytes) => {
+    const d = decodeEcgChunk(Uint8Array.from(bytes));
+    if (!d.ok) throw new Error(d.error);
+    return d.chunk;
+  });
+}
 
 /**
  * The specialist's page. Chromium only gathers non-default-route interfaces (here: lo) for a page

@@ -21,6 +21,7 @@ import { CHROMIUM, launchChromium } from '../support/chromium.js';
 import {
   canUseNetns,
   DirectSignaling,
+  ecgChunks,
   expectInnerRun,
   IN_NETNS_ENV,
   openSpecialistPage,
@@ -90,7 +91,7 @@ describe.skipIf(!usable || inside === undefined)('ECG from the serial board to t
       h.reset(page);
       h.start(crypto.randomUUID(), { video: false, audio: false, ecg: true });
       await waitFor(() => agent.status().peer?.state === 'connected', { timeoutMs: 15_000, what: 'peer connected' });
-      const chunks = async () => page.evaluate(() => (window as unknown as { ecg: EcgChunk[] }).ecg);
+      const chunks = () => ecgChunks(page);
       // ~2.5 s of ECG at 256 Hz in 32-sample chunks.
       await waitFor(async () => (await chunks()).length >= 20, { timeoutMs: 15_000, what: '20 ECG chunks in the page' });
       const got = await chunks();

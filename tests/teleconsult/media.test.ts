@@ -22,6 +22,7 @@ import {
   canUseNetns,
   chromiumInNetns,
   DirectSignaling,
+  ecgChunks,
   expectInnerRun,
   IN_NETNS_ENV,
   linkToPeer,
@@ -72,15 +73,16 @@ interface PageStats {
 }
 
 async function pageStats(page: Page): Promise<PageStats> {
-  return page.evaluate(async () => {
-    const w = window as unknown as { pc: RTCPeerConnection; ecg: { seq: number; samples: number[] }[] };
+  const ecg = await ecgChunks(page);
+  const out = await page.evaluate(async () => {
+    const w = window as unknown as { pc: RTCPeerConnection };
     const out = {
       framesDecoded: 0,
       videoBytes: 0,
       videoCodec: '',
       audioSamples: 0,
       audioPackets: 0,
-      ecg: w.ecg.length,
+      ecg: 0,
       ecgSamples: 0,
       ecgInOrder: true,
       ecgGaps: 0,
@@ -101,15 +103,17 @@ async function pageStats(page: Page): Promise<PageStats> {
         out.audioPackets += Number(s.packetsReceived ?? 0);
       }
     });
-    w.ecg.forEach((c, i) => {
-      out.ecgSamples += c.samples.length;
-      // In order, never twice; a chunk lost twice on a weak link is given up (maxRetransmits 1), so a gap may show.
-      const prev = w.ecg[i - 1]?.seq;
-      if (i > 0 && prev !== undefined && c.seq <= prev) out.ecgInOrder = false;
-      if (prev !== undefined && c.seq > prev + 1) out.ecgGaps += c.seq - prev - 1;
-    });
     return out;
   });
+  out.ecg = ecg.length;
+  ecg.forEach((c, i) => {
+    out.ecgSamples += c.samples.length;
+    // In order, never twice; a chunk lost twice on a weak link is given up (maxRetransmits 1), so a gap may show.
+    const prev = ecg[i - 1]?.seq;
+    if (i > 0 && prev !== undefined && c.seq <= prev) out.ecgInOrder = false;
+    if (prev !== undefined && c.seq > prev + 1) out.ecgGaps += c.seq - prev - 1;
+  });
+  return out;
 }
 
 /** ECG at 256 Hz in 8-sample packets, as the serial service emits them (the ECG board sim's signal). */

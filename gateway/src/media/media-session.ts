@@ -14,10 +14,12 @@
  * - Priorities: audio and ECG are small and constant (≈ 32 + 10 kbit/s); the video target leaves
  *   them room, and video is the only stream whose rate changes.
  * - ICE: host candidates only on the configured addresses when given (the interfaces of the cart
- *   the specialist may reach; 127.0.0.1 in tests); no other interface is gathered.
+ *   the specialist may reach; 127.0.0.1 in tests); no other interface is gathered. The consent checks'
+ *   answer wait follows the round trip the RTCP reports measure (consent-wait.ts): a full uplink queue
+ *   no longer makes werift count every consent answer lost and fail the peer.
  */
 import { type Clock, systemClock } from '@telecart/devices';
-import { ECG_CHANNEL, type EcgChunk, type IceCandidate, PTZ_CHANNEL } from '@telecart/protocol';
+import { ECG_CHANNEL, type EcgChunk, encodeEcgChunk, type IceCandidate, PTZ_CHANNEL } from '@telecart/protocol';
 import {
   MediaStreamTrack,
   ReceiverEstimatedMaxBitrate,
@@ -38,6 +40,7 @@ import { type Logger, silentLogger } from '../logger.js';
 import { BadAnswerError } from './bad-answer.js';
 import { VideoBitrateController } from './bitrate.js';
 import type { MediaConfig } from './config.js';
+import { ConsentWait } from './consent-wait.js';
 import { EcgChunker, type LiveSampleBus, type LiveSamples } from './live-samples.js';
 import { type AudioInput, audioArgs, type VideoCodec, type VideoInput, videoArgs } from './pipelines.js';
 import { RtpRelay } from './rtp-relay.js';
@@ -129,11 +132,12 @@ export class MediaSession {
   private fractionLost: number | null = null;
   private ecgSent = 0;
   private ecgDropped = 0;
-  private ecgQueue: string[] = [];
+  private ecgQueue: Buffer[] = [];
   private restarting: Promise<void> = Promise.resolve();
   /** What the uplink budget lets this peer send (uplink-budget.ts); full until told otherwise. */
   private videoPaused = false;
   private audio: { kbps: number; frameMs: 20 | 60 };
+  private readonly consent = new ConsentWait();
 
   constructor(private readonly o: MediaSessionOptions) {
     this.logger = o.logger ?? silentLogger;
@@ -323,7 +327,13 @@ export class MediaSession {
   }
 
   private linkReport(loss: number, rttSeconds: number | undefined): void {
-    this.o.onLink?.({ loss, rttMs: rttSeconds === undefined ? null : Math.round(rttSeconds * 1000) });
+    const rttMs = rttSeconds === undefined ? null : Math.round(rttSeconds * 1000);
+    if (rttMs !== null) {
+      const raised = this.consent.observe(this.pc, rttMs, this.clock.now());
+      if (raised !== null && raised >= 0.25)
+        this.logger.debug({ rttMs: Math.round(raised * 1000) }, 'ICE consent wait follows the media round trip');
+    }
+    this.o.onLink?.({ loss, rttMs });
   }
 
   private onVideoRtcp(p: unknown): void {
@@ -394,7 +404,16 @@ export class MediaSession {
   private sendEcg(c: EcgChunk): void {
     const dc = this.ecg;
     if (dc?.readyState !== 'open') return;
-    this.ecgQueue.push(JSON.stringify(c));
+    let bytes: Uint8Array;
+    try {
+      // Binary (protocol/src/ecg-wire.ts): ~70 bytes for 32 samples where the JSON took ~230.
+      bytes = encodeEcgChunk(c);
+    } catch (e) {
+      this.ecgDropped++;
+      this.logger.warn({ err: e, seq: c.seq }, 'ECG chunk not sent');
+      return;
+    }
+    this.ecgQueue.push(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     // A live view wants the newest samples: when the link is too slow, drop the oldest waiting chunks.
     while (this.ecgQueue.length > 0) {
       if (dc.bufferedAmount > ECG_MAX_BUFFERED) {

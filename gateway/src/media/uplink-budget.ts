@@ -8,11 +8,11 @@
  *   full         everything; each video adapts by itself (the gateway's bitrate.ts, Chromium's)
  *   room-paused  the room camera paused (the conversation's video encoding inactive; voice kept)
  *   ptz-paused   the PTZ video paused too: voice, stethoscope and ECG only
- *   lean-audio   and the two Opus streams lighter (voice 12 kbit/s; stethoscope 16 kbit/s in 60 ms
- *                frames, wideband: 0–8 kHz holds heart and lung sounds): with the ECG (~14 kbit/s of
- *                JSON) and every packet's headers (~45 B a packet: a 20 ms voice frame's headers alone
- *                cost 18 kbit/s) what fits 100 kbit/s; at voice 16 / stethoscope 24 kbit/s the
- *                stethoscope still lost 19.5 % of its packets there (shaped run)
+ *   lean-audio   and the two Opus streams lighter, both in 60 ms frames (voice 12 kbit/s; stethoscope
+ *                16 kbit/s, wideband: 0–8 kHz holds heart and lung sounds): with the ECG (binary) and
+ *                every packet's headers (~45 B a packet: a 20 ms voice frame's headers alone cost
+ *                18 kbit/s, 6 in 60 ms frames) what fits 100 kbit/s; at voice 16 / stethoscope 24 kbit/s
+ *                the stethoscope still lost 19.5 % of its packets there (shaped run)
  *
  * What it reads: each peer's view of the link, about once a second — the fraction of packets lost (RTCP
  * receiver reports: the gateway's own, the page's remote-inbound-rtp) and the round trip where known.
@@ -39,15 +39,16 @@ export interface UplinkPlan {
   roomVideo: boolean;
   /** The gateway's PTZ video is sent. */
   ptzVideo: boolean;
-  /** Caps of the two Opus streams, kbit/s, and the stethoscope's frame length. */
+  /** Caps of the two Opus streams, kbit/s, and their frame lengths (the voice's: the nurse page renegotiates `a=ptime`). */
   voiceKbps: number;
+  voiceFrameMs: 20 | 60;
   stethKbps: number;
   stethFrameMs: 20 | 60;
 }
 
 /** The full rates (docs/teleconsult-media.md, docs/conversation.md) and the lean ones below the video. */
-export const FULL_AUDIO = { voiceKbps: 32, stethKbps: 32, stethFrameMs: 20 } as const;
-export const LEAN_AUDIO = { voiceKbps: 12, stethKbps: 16, stethFrameMs: 60 } as const;
+export const FULL_AUDIO = { voiceKbps: 32, voiceFrameMs: 20, stethKbps: 32, stethFrameMs: 20 } as const;
+export const LEAN_AUDIO = { voiceKbps: 12, voiceFrameMs: 60, stethKbps: 16, stethFrameMs: 60 } as const;
 
 export function planFor(level: UplinkLevel): UplinkPlan {
   const i = UPLINK_LEVELS.indexOf(level);

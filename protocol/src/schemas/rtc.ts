@@ -384,7 +384,10 @@ export const PtzReply = Type.Object(
 );
 export type PtzReply = Static<typeof PtzReply>;
 
-/** Gateway → browser on the 'ecg' channel (unordered-tolerant: seq and t0 let the page put chunks in order). */
+/**
+ * Gateway → browser on the 'ecg' channel, in binary (ecg-wire.ts; unordered-tolerant: seq and t0 let the page put
+ * chunks in order). This schema is the chunk's shape, not its bytes.
+ */
 export const EcgChunk = Type.Object(
   {
     seq: Seq,

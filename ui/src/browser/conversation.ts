@@ -9,6 +9,7 @@
  * messages beyond what it reads.
  */
 import { simulatedMedia } from './simulated-media.js';
+import { VoicePtime } from './voice-ptime.js';
 
 export interface ConvoCandidate {
   candidate: string;
@@ -26,11 +27,12 @@ export type ConvoSignal =
 
 /**
  * What the cart's uplink budget lets its page's conversation send (the gateway's plan, docs/conversation.md
- * « Bandwidth »): the room camera, and the voice's Opus cap in kbit/s.
+ * « Bandwidth »): the room camera, the voice's Opus cap in kbit/s and its frame length (20 ms unless said).
  */
 export interface ConvoUplink {
   video: boolean;
   voiceKbps: number;
+  voiceFrameMs?: 20 | 60;
 }
 
 /** The voice processing every conversation microphone asks for (the stethoscope never goes here). */
@@ -210,10 +212,13 @@ export class ConversationPeer {
   private params: Promise<void> = Promise.resolve();
   /** What the cart's uplink budget lets this peer send (the cart's side; the specialist's pauses its camera at the lowest level). */
   private uplink: ConvoUplink = { video: true, voiceKbps: CONVO_CAPS.audioMaxBitrate / 1000 };
+  /** The voice's frame length, the cart's side (the offerer): renegotiated locally (voice-ptime.ts). */
+  private readonly ptime: VoicePtime;
 
   constructor(private readonly o: ConversationPeerOptions) {
     const pc = new RTCPeerConnection({ iceServers: o.iceServers });
     this.pc = pc;
+    this.ptime = new VoicePtime(pc, (m) => o.onError(m));
     pc.onicecandidate = (e) => {
       if (e.candidate)
         o.send({
@@ -268,7 +273,7 @@ export class ConversationPeer {
   /** The cart's side: the specialist's answer. */
   async accept(sdp: string): Promise<void> {
     if (this.pc.signalingState !== 'have-local-offer') return;
-    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    await this.pc.setRemoteDescription(this.ptime.remote(sdp));
     this.flush();
   }
 
@@ -295,13 +300,15 @@ export class ConversationPeer {
   /**
    * The cart's uplink budget (docs/conversation.md « Bandwidth »): the room camera's encoding inactive while
    * the link cannot carry it (the track stays: camera-off is the nurse's, not this), the voice capped lower
-   * below the videos' floors. Applied with the hold, whichever comes first; kept for the offer.
+   * below the videos' floors, in 60 ms frames at the lowest level (the cart's side renegotiates it alone,
+   * voice-ptime.ts). Applied with the hold, whichever comes first; kept for the offer.
    */
   setUplink(u: ConvoUplink): Promise<void> {
     this.uplink = u;
-    return this.applySenders().catch((e: unknown) => {
+    const senders = this.applySenders().catch((e: unknown) => {
       if (this.pc.signalingState !== 'closed') this.o.onError(`uplink budget not applied: ${String(e)}`);
     });
+    return Promise.all([senders, this.ptime.set(u.voiceFrameMs ?? 20)]).then(() => undefined);
   }
 
   /** Each sender's encodings as the hold and the uplink budget say: active, and the voice's cap. */

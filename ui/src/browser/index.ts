@@ -30,3 +30,4 @@ export {
 export { byId, el, readJson } from './dom.js';
 export { MediaFlow, type Received, received } from './media-flow.js';
 export { UnitCall, type UnitCallOptions, type UnitOut, type UnitSlot } from './unit-call.js';
+export { VoicePtime, withVoicePtime } from './voice-ptime.js';

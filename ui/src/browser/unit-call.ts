@@ -17,8 +17,9 @@
  * pressed again it unpins. The wire format is the cloud's
  * (teleconsult/ws-messages.ts); this module trusts the messages no further than it reads them.
  */
-import { type ConvoCandidate, capSender, type LocalMedia } from './conversation.js';
+import { CONVO_CAPS, type ConvoCandidate, type ConvoUplink, capSender, type LocalMedia } from './conversation.js';
 import { el } from './dom.js';
+import { VoicePtime } from './voice-ptime.js';
 
 export type UnitOut =
   | { type: 'unit-offer'; sdp: string }
@@ -77,10 +78,15 @@ export class UnitCall {
   private pending: RTCIceCandidateInit[] = [];
   /** This page's candidates, held until the unit answered (the cloud refuses them before the offer). */
   private outgoing: UnitOut[] | null = [];
+  /** The voice's frame length toward the unit (the cart's uplink budget), renegotiated locally. */
+  private readonly ptime: VoicePtime;
+  private uplink: ConvoUplink = { video: true, voiceKbps: CONVO_CAPS.audioMaxBitrate / 1000 };
+  private params: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: UnitCallOptions) {
     const pc = new RTCPeerConnection({ iceServers: o.iceServers });
     this.pc = pc;
+    this.ptime = new VoicePtime(pc, (m) => o.onError(m));
     pc.onicecandidate = (e) => {
       if (!e.candidate) return;
       const m: UnitOut = {
@@ -117,6 +123,7 @@ export class UnitCall {
     for (const s of this.pc.getSenders()) {
       if (s.track) await capSender(s, s.track.kind, height).catch((e: unknown) => this.o.onError(`bitrate cap not applied: ${String(e)}`));
     }
+    await this.setUplink(this.uplink);
     const figures = slots.map((s, k) => {
       const stream = new MediaStream();
       const video = el('video', { autoplay: true, playsinline: true });
@@ -155,7 +162,7 @@ export class UnitCall {
   /** The unit's answer. */
   async accept(sdp: string): Promise<void> {
     if (this.pc.signalingState !== 'have-local-offer') return;
-    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    await this.pc.setRemoteDescription(this.ptime.remote(sdp));
     for (const c of this.pending.splice(0)) this.pc.addIceCandidate(c).catch(() => undefined /* stale */);
     for (const m of this.outgoing?.splice(0) ?? []) this.o.send(m);
     this.outgoing = null;
@@ -164,6 +171,39 @@ export class UnitCall {
   ice(candidate: RTCIceCandidateInit): void {
     if (this.pc.remoteDescription) this.pc.addIceCandidate(candidate).catch(() => undefined /* stale */);
     else if (this.pending.length < 64) this.pending.push(candidate);
+  }
+
+  /**
+   * The cart's uplink budget (docs/conversation.md « Bandwidth »), as on the direct conversation
+   * (ConversationPeer.setUplink) when this room carries the cart's conversation: the camera's encoding
+   * inactive while the link cannot carry it, the voice capped and in 60 ms frames at the lowest level.
+   * Kept for the offer.
+   */
+  setUplink(u: ConvoUplink): Promise<void> {
+    this.uplink = u;
+    const senders = this.params
+      .then(async () => {
+        if (this.pc.signalingState === 'closed' || !this.pc.localDescription) return;
+        for (const s of this.pc.getSenders()) {
+          if (!s.track) continue;
+          const audio = s.track.kind === 'audio';
+          const cap = audio ? Math.min(CONVO_CAPS.audioMaxBitrate, u.voiceKbps * 1000) : undefined;
+          const active = audio || u.video;
+          const p = s.getParameters();
+          if (!p.encodings?.length || p.encodings.every((e) => e.active === active && (cap === undefined || e.maxBitrate === cap)))
+            continue;
+          for (const e of p.encodings) {
+            e.active = active;
+            if (cap !== undefined) e.maxBitrate = cap;
+          }
+          await s.setParameters(p);
+        }
+      })
+      .catch((e: unknown) => {
+        if (this.pc.signalingState !== 'closed') this.o.onError(`uplink budget not applied: ${String(e)}`);
+      });
+    this.params = senders;
+    return Promise.all([senders, this.ptime.set(u.voiceFrameMs ?? 20)]).then(() => undefined);
   }
 
   /** Who each slot carries now: the tile shows their name, or hides when the slot is empty. */

@@ -3,9 +3,12 @@
  * to scale on the calibrated screen, a 1 mm / 5 mm grid and the calibration pulse on a canvas
  * underneath, sweeping left to right, and the heart rate of the last 10 s. The channel is
  * unordered: chunks are put back in order by seq; one that never comes is skipped once a few later
- * ones wait, so the trace never stalls. The canvas' data- attributes tell its state (chunks drawn,
- * first and last seq, dropped and skipped, rate, scale), for the tests and for support.
+ * ones wait, so the trace never stalls. Chunks come in the protocol's binary format (ecg-wire.ts); one
+ * that is not is counted (`data-malformed`, the reason in `data-malformed-why`) and drawn nothing of.
+ * The canvas' data- attributes tell its state (chunks drawn, first and last seq, dropped and skipped,
+ * malformed, rate, scale), for the tests and for support.
  */
+import { decodeEcgChunk } from '@telecart/protocol/ecg-wire';
 import { calibrationPulse, gridLines, heartRate, type PaperGeometry, paperGeometry } from './ecg-paper.js';
 
 interface Chunk {
@@ -25,23 +28,9 @@ const RATE_EVERY_MS = 1000;
 const WAIT_FOR = 4;
 const START_WAIT_MS = 150;
 
-function isChunk(c: unknown): c is Chunk {
-  if (typeof c !== 'object' || c === null) return false;
-  const k = c as Record<string, unknown>;
-  return (
-    typeof k.seq === 'number' &&
-    typeof k.t0 === 'number' &&
-    typeof k.periodMs === 'number' &&
-    k.periodMs > 0 &&
-    typeof k.factor === 'number' &&
-    Array.isArray(k.samples) &&
-    k.samples.length <= 4096
-  );
-}
-
 export interface EcgTrace {
   reset(): void;
-  /** One message of the 'ecg' channel (JSON); anything else is ignored. */
+  /** One message of the 'ecg' channel (an ArrayBuffer of the binary chunk); anything else is counted as malformed. */
   receive(data: unknown): void;
   /** The screen's CSS pixels per millimetre changed (calibration): the paper is redrawn to scale. */
   rescale(cssPxPerMm: number): void;
@@ -69,6 +58,7 @@ export function ecgTrace(canvas: HTMLCanvasElement, o: EcgTraceOptions): EcgTrac
   let drawn = 0;
   let dropped = 0;
   let skipped = 0;
+  let malformed = 0;
   let startTimer: ReturnType<typeof setTimeout> | undefined;
   const mark = (name: string, value: string | number) => canvas.setAttribute(`data-${name}`, String(value));
 
@@ -129,7 +119,7 @@ export function ecgTrace(canvas: HTMLCanvasElement, o: EcgTraceOptions): EcgTrac
     last = null;
     recent = [];
     recentPeriodMs = 0;
-    drawn = dropped = skipped = 0;
+    drawn = dropped = skipped = malformed = 0;
     g?.clearRect(0, 0, canvas.width, canvas.height);
     rate();
     mark('chunks', 0);
@@ -137,6 +127,7 @@ export function ecgTrace(canvas: HTMLCanvasElement, o: EcgTraceOptions): EcgTrac
     mark('last-seq', '');
     mark('dropped', 0);
     mark('skipped', 0);
+    mark('malformed', 0);
   }
 
   const lowest = () => Math.min(...buffer.keys());
@@ -201,13 +192,15 @@ export function ecgTrace(canvas: HTMLCanvasElement, o: EcgTraceOptions): EcgTrac
   }
 
   function receive(data: unknown): void {
-    let c: unknown;
-    try {
-      c = JSON.parse(String(data));
-    } catch {
+    const d =
+      data instanceof ArrayBuffer ? decodeEcgChunk(new Uint8Array(data)) : { ok: false as const, error: `not binary (${typeof data})` };
+    if (!d.ok) {
+      malformed++;
+      mark('malformed', malformed);
+      mark('malformed-why', d.error);
       return;
     }
-    if (!isChunk(c)) return;
+    const c: Chunk = d.chunk;
     if ((next !== null && c.seq < next) || buffer.has(c.seq)) {
       dropped++;
       mark('dropped', dropped);

@@ -36,7 +36,10 @@ export function openPeer(iceServers: RTCIceServer[], hooks: PeerHooks): void {
   };
   peer.ondatachannel = (e) => {
     if (e.channel.label === 'ptz') attachPtz(e.channel);
-    else if (e.channel.label === 'ecg') e.channel.onmessage = (m) => hooks.onEcg(m.data);
+    else if (e.channel.label === 'ecg') {
+      e.channel.binaryType = 'arraybuffer';
+      e.channel.onmessage = (m) => hooks.onEcg(m.data);
+    }
   };
   peerHooks = hooks;
 }

@@ -22,7 +22,7 @@ import {
   renderMediaControls,
 } from '@telecart/ui/browser';
 import { api, errorText } from './api.js';
-import { endGuestRoom, guestRoomMedia, onRoomCarries, onUnitSignal, type UnitToCart } from './guest-room.js';
+import { endGuestRoom, guestRoomCall, guestRoomMedia, onRoomCarries, onUnitSignal, type UnitToCart } from './guest-room.js';
 import { patientName, state, t } from './state.js';
 import { applyUplink, uplinkPlan, watchUplink } from './uplink.js';
 
@@ -187,7 +187,13 @@ export function initConversation(): void {
   byId('convo-mic').addEventListener('click', () => void toggle('mic'));
   byId('convo-cam').addEventListener('click', () => void toggle('camera'));
   const events = new EventSource('/api/teleconsult/convo/events');
-  watchUplink(events, { act: () => act?.sessionId ?? null, peer: () => peer, held: () => viaRoom, onPlan: renderConvo });
+  watchUplink(events, {
+    act: () => act?.sessionId ?? null,
+    peer: () => peer,
+    room: guestRoomCall,
+    held: () => viaRoom,
+    onPlan: renderConvo,
+  });
   events.addEventListener('act', (e) => {
     const a: unknown = JSON.parse((e as MessageEvent<string>).data);
     const next = isObject(a) && typeof a.sessionId === 'string' && typeof a.status === 'string' ? (a as unknown as ActEvent) : null;

@@ -22,6 +22,7 @@
 import { byId, type LocalMedia, PeerWatch, UnitCall, type UnitOut } from '@telecart/ui/browser';
 import { api, errorText } from './api.js';
 import { t } from './state.js';
+import { uplinkPlan } from './uplink.js';
 
 /** The others the cart may see in the room: the guests (the specialist is on the direct conversation). */
 const SLOTS = 3;
@@ -101,6 +102,8 @@ async function start(sessionId: string, iceServers: RTCIceServer[], media: Local
   });
   call = { sessionId, unit, iceServers, media };
   byId('convo-guests-note').textContent = '';
+  // The cart's uplink budget holds here too: this peer carries the cart's conversation once it connects.
+  void unit.setUplink(uplinkPlan(sessionId));
   await unit.offer();
   unit.media(media.state());
 }
@@ -123,6 +126,11 @@ export function onUnitSignal(sessionId: string, s: UnitToCart, media: () => Prom
     specialistIn = s.inRoom === true;
     setConnected(connected);
   } else if (s.kind === 'closed') endGuestRoom();
+}
+
+/** The act's room peer of the cart (the uplink budget applies to it too; it reports the link while it carries the voice). */
+export function guestRoomCall(): UnitCall | null {
+  return call?.unit ?? null;
 }
 
 /** The conversation's microphone or camera went on or off: the guests' tiles of the cart say so. */

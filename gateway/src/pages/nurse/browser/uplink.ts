@@ -1,28 +1,30 @@
 /**
  * The nurse page's part of the cart's uplink budget (docs/conversation.md « Bandwidth »; the gateway
  * decides, gateway/src/media/uplink-budget.ts). Once a second, while the act is in progress, it reports
- * its conversation peer's view of the link to the gateway (POST /api/teleconsult/uplink: the packets lost
- * that the specialist's receiver reports give, the round trip); it applies the gateway's plan (the
- * `uplink` event of the conversation's event stream) to that peer — the room camera's encoding inactive,
- * the voice capped lower — and says on the page that the camera is paused for the link (`#convo[data-link]`),
+ * the view of the link of the peer that carries its voice (the direct conversation, or the act's room
+ * while that one carries it) to the gateway (POST /api/teleconsult/uplink: the packets lost that the
+ * receiver reports give, the round trip); it applies the gateway's plan (the `uplink` event of the
+ * conversation's event stream) to both peers — the room camera's encoding inactive, the voice capped
+ * lower and in 60 ms frames at the lowest level — and says on the page that the camera is paused for the link (`#convo[data-link]`),
  * apart from the nurse's own camera-off. conversation.ts calls `watchUplink` once and `applyUplink` on each
  * new peer.
  */
-import type { ConversationPeer, ConvoUplink } from '@telecart/ui/browser';
+import type { ConversationPeer, ConvoUplink, UnitCall } from '@telecart/ui/browser';
 import { api } from './api.js';
 
 const REPORT_MS = 1000;
 
-let plan: ConvoUplink = { video: true, voiceKbps: 32 };
+const FULL: ConvoUplink = { video: true, voiceKbps: 32, voiceFrameMs: 20 };
+let plan: ConvoUplink = FULL;
 let planFor: string | null = null;
 
 /** The plan in force for the act (full for any other act). */
 export function uplinkPlan(sessionId: string | null): ConvoUplink {
-  return sessionId !== null && sessionId === planFor ? plan : { video: true, voiceKbps: 32 };
+  return sessionId !== null && sessionId === planFor ? plan : FULL;
 }
 
-/** The plan applied to a peer (a new one keeps what the link taught the gateway). */
-export function applyUplink(peer: ConversationPeer, sessionId: string | null): void {
+/** The plan applied to a peer, direct or the act's room (a new one keeps what the link taught the gateway). */
+export function applyUplink(peer: ConversationPeer | UnitCall, sessionId: string | null): void {
   void peer.setUplink(uplinkPlan(sessionId));
 }
 
@@ -32,9 +34,10 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 function readPlan(data: string): { sessionId: string; plan: ConvoUplink } | null {
   const m: unknown = JSON.parse(data);
   if (!isObject(m) || typeof m.sessionId !== 'string' || !isObject(m.plan)) return null;
-  const { roomVideo, voiceKbps } = m.plan;
+  const { roomVideo, voiceKbps, voiceFrameMs } = m.plan;
   if (typeof roomVideo !== 'boolean' || typeof voiceKbps !== 'number' || !(voiceKbps >= 6 && voiceKbps <= 32)) return null;
-  return { sessionId: m.sessionId, plan: { video: roomVideo, voiceKbps } };
+  if (voiceFrameMs !== undefined && voiceFrameMs !== 20 && voiceFrameMs !== 60) return null;
+  return { sessionId: m.sessionId, plan: { video: roomVideo, voiceKbps, voiceFrameMs: voiceFrameMs ?? 20 } };
 }
 
 /** The peer's view of the link from getStats: the loss the other side reports on the voice, the longest round trip. */
@@ -54,27 +57,32 @@ async function linkReport(pc: RTCPeerConnection): Promise<{ loss: number; rttMs:
 }
 
 /**
- * Follows the gateway's plan on `events` (applied to the conversation's direct peer, `peer`) and reports
- * that peer's link while it sends (not while `held`: the act's room carries the conversation then, and
- * the gateway's own reports go on).
+ * Follows the gateway's plan on `events` (applied to the conversation's direct peer, `peer`, and to the act's
+ * room peer, `room`, when there is one) and reports the link from the one that carries the cart's voice: the
+ * direct peer, or the room's while `held` (the room carries the conversation then).
  */
 export function watchUplink(
   events: EventSource,
-  o: { act: () => string | null; peer: () => ConversationPeer | null; held: () => boolean; onPlan: () => void },
+  o: {
+    act: () => string | null;
+    peer: () => ConversationPeer | null;
+    room: () => UnitCall | null;
+    held: () => boolean;
+    onPlan: () => void;
+  },
 ): void {
   events.addEventListener('uplink', (e) => {
     const r = readPlan((e as MessageEvent<string>).data);
     if (!r || r.sessionId !== o.act()) return;
     plan = r.plan;
     planFor = r.sessionId;
-    const peer = o.peer();
-    if (peer) applyUplink(peer, r.sessionId);
+    for (const peer of [o.peer(), o.room()]) if (peer) applyUplink(peer, r.sessionId);
     o.onPlan();
   });
   setInterval(() => {
     const sessionId = o.act();
-    const peer = o.peer();
-    if (!sessionId || o.held() || peer?.pc.connectionState !== 'connected') return;
+    const peer = o.held() ? o.room() : o.peer();
+    if (!sessionId || peer?.pc.connectionState !== 'connected') return;
     void linkReport(peer.pc)
       .then((r) => (r ? api('POST', '/api/teleconsult/uplink', { sessionId, ...r }) : null))
       .catch(() => undefined /* the act ended meanwhile (409), or the gateway restarts: the next second tries again */);

@@ -1,0 +1,76 @@
+/**
+ * The cart's voice in 60 ms frames at the uplink budget's lowest level (docs/conversation.md « One uplink
+ * budget »): 16.7 packets a second instead of 50, ~12 kbit/s of packet headers less. Chromium takes the
+ * frame length of what it sends only from the **remote** description's `a=ptime` (`encodings[].ptime` is
+ * dropped, `adaptivePtime` has no effect at 12 kbit/s; checked on Chromium 156), so the offering side
+ * keeps the answer it got and, when the frame length changes, renegotiates alone: a fresh offer of the
+ * same transceivers, then that answer again with the audio section's `a=ptime` set. Nothing changes for
+ * the answering side (its answer stands, ICE and DTLS are untouched), so no signaling round trip.
+ */
+
+/** The SDP with every audio section's `a=ptime` (and `a=maxptime`) replaced by `a=ptime:<ms>`. */
+export function withVoicePtime(sdp: string, ms: number): string {
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  const lines = sdp.split(eol);
+  const trailing = lines.at(-1) === '' ? lines.pop() : undefined;
+  const out: string[] = [];
+  let audio = false;
+  const close = () => {
+    if (audio) out.push(`a=ptime:${ms}`);
+  };
+  for (const line of lines) {
+    if (line.startsWith('m=')) {
+      close();
+      audio = line.startsWith('m=audio ');
+    } else if (audio && /^a=(max)?ptime:/.test(line)) continue;
+    out.push(line);
+  }
+  close();
+  if (trailing !== undefined) out.push(trailing);
+  return out.join(eol);
+}
+
+/** The offering side's voice frame length, renegotiated locally (one change at a time). */
+export class VoicePtime {
+  private answer: string | null = null;
+  /** The frame length the remote description in force asks for. */
+  private applied: number | null = null;
+  private wanted = 20;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly pc: RTCPeerConnection,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  /** The other side's answer, as it is to be set now (with the frame length wanted). */
+  remote(sdp: string): RTCSessionDescriptionInit {
+    this.answer = sdp;
+    this.applied = this.wanted;
+    return { type: 'answer', sdp: withVoicePtime(sdp, this.wanted) };
+  }
+
+  /** The voice's frame length from now on: renegotiated once the answer is in, else set with it. */
+  set(ms: 20 | 60): Promise<void> {
+    this.wanted = ms;
+    const next = this.chain.then(() => this.renegotiate());
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async renegotiate(): Promise<void> {
+    const { pc } = this;
+    const ms = this.wanted;
+    if (this.answer === null || this.applied === ms || pc.signalingState !== 'stable') return;
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await pc.setRemoteDescription({ type: 'answer', sdp: withVoicePtime(this.answer, ms) });
+      this.applied = ms;
+    } catch (e) {
+      const state = pc.signalingState as RTCSignalingState;
+      if (state === 'closed') return;
+      if (state === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+      this.onError(`voice frame length not changed to ${ms} ms: ${String(e)}`);
+    }
+  }
+}
