@@ -204,6 +204,61 @@ export async function shapeLoopbackPort(port: number, rate: string): Promise<{ r
   };
 }
 
+/**
+ * From inside the test's namespace: one site's downlink on `lo`, shaped to `rate` by a single tbf (400 ms of
+ * queue, then drops) shared by every UDP packet sent to one of `toPorts` (the site's own sockets: its browser's
+ * side of a peer-to-peer pair, its gateway's) or from one of `fromPorts` (a server's socket that serves that site
+ * only, e.g. its participant's port on the forwarding unit); the rest of `lo` (the site's uplink included) goes on
+ * unshaped. `sent()` counts what the tbf passed and dropped.
+ */
+export async function shapeLoopbackDownlink(
+  rate: string,
+  ports: { toPorts: number[]; fromPorts: number[] },
+): Promise<{ sent(): Promise<{ bytes: number; packets: number; dropped: number }>; remove(): Promise<void> }> {
+  const tc = (...args: string[]) => run('tc', args);
+  await tc('qdisc', 'replace', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10', 'r2q', '100000');
+  await tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '10gbit');
+  await tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:50', 'htb', 'rate', '10gbit');
+  await tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:50', 'handle', '50:', 'tbf', 'rate', rate, 'burst', '16kbit', 'latency', '400ms');
+  const rules = [...ports.toPorts.map((p) => ['dport', p] as const), ...ports.fromPorts.map((p) => ['sport', p] as const)];
+  for (const [dir, port] of rules)
+    await tc(
+      'filter',
+      'add',
+      'dev',
+      'lo',
+      'parent',
+      '1:',
+      'protocol',
+      'ip',
+      'prio',
+      '1',
+      'u32',
+      'match',
+      'ip',
+      'protocol',
+      '17',
+      '0xff',
+      'match',
+      'ip',
+      dir,
+      String(port),
+      '0xffff',
+      'flowid',
+      '1:50',
+    );
+  return {
+    async sent() {
+      const { stdout } = await run('tc', ['-s', 'qdisc', 'show', 'dev', 'lo']);
+      const m = /qdisc tbf 50:[\s\S]*?Sent (\d+) bytes (\d+) pkt \(dropped (\d+)/.exec(stdout);
+      return { bytes: Number(m?.[1] ?? 0), packets: Number(m?.[2] ?? 0), dropped: Number(m?.[3] ?? 0) };
+    },
+    async remove() {
+      await tc('qdisc', 'del', 'dev', 'lo', 'root').catch(() => undefined);
+    },
+  };
+}
+
 /** A Chromium launcher that starts the browser in `ns` (Playwright talks to it over pipes, not the network). */
 /**
  * Drops every UDP packet to or from `port` on this namespace's `lo` (nftables, input hook: silently, as a

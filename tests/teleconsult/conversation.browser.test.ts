@@ -38,8 +38,10 @@ import {
   IN_NETNS_ENV,
   namespacedChromiumSkip,
   runIn,
+  shapeLoopbackDownlink,
 } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
+import { cartReceived, concealedShare, gatewayPeer, nursePorts, streamFigures } from './cart-downlink.js';
 import { type ConsultChain, startConsultChain } from './chain.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats, uplinkBytes } from './page-media.js';
 import { PATIENT_CONSENT } from './support.js';
@@ -54,6 +56,12 @@ const GATEWAY_ID = 'cart-convo';
 const INNER_TESTS = 6;
 const CART_LABEL = `Chariot ${GATEWAY_ID}`;
 const GUESTS = ['Dr Petit, médecin traitant', 'Mme Lenoir, interprète'] as const;
+/** The cart's downlink step's rates (none: the step is off; docs/conversation.md « The cart's downlink »). */
+const DOWNLINK_RATES = (process.env.TELECART_DOWNLINK_RATES ?? (process.env.TELECART_DOWNLINK_STEP ? '100kbit' : ''))
+  .split(',')
+  .filter(Boolean);
+/** What the step adds to the four-party case and the file (30 s shaped a rate, the climb back). */
+const DOWNLINK_MS = DOWNLINK_RATES.length * 90_000;
 
 /** Init script: the page's WebSockets (a test sends on the guest's own socket what a tampered page would). */
 function CAPTURE_SOCKETS(): void {
@@ -71,15 +79,20 @@ function CAPTURE_SOCKETS(): void {
 }
 
 describe.skipIf(skipReason !== null || inside)('the conversation both ways (re-run inside a network namespace)', () => {
-  it('in a namespace with only lo', async () => {
-    const ns = await createNamespaces(`tcv${process.pid % 100_000}`);
-    try {
-      const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
-      expectInnerRun(r, { passed: INNER_TESTS, figures: 'four-party:' });
-    } finally {
-      await ns.destroy();
-    }
-  }, 480_000);
+  it(
+    'in a namespace with only lo',
+    async () => {
+      const ns = await createNamespaces(`tcv${process.pid % 100_000}`);
+      try {
+        const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
+        expectInnerRun(r, { passed: INNER_TESTS, figures: 'four-party:' });
+        expectInnerRun(r, { figures: 'cart-downlink:' });
+      } finally {
+        await ns.destroy();
+      }
+    },
+    480_000 + DOWNLINK_MS,
+  );
 });
 
 export interface ConvoStats {
@@ -199,6 +212,11 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
       patient: PATIENT,
       stethoscope: false,
       serialSeed: 11,
+      // The shaped downlink's step: the cart's uplink budget reads that queue as its own; its climb back in seconds
+      // (the measuring mode keeps the gateway's own timings).
+      ...(DOWNLINK_RATES.length > 0 && process.env.TELECART_DOWNLINK_RATES === undefined
+        ? { uplinkBudgetTimings: { holdMs: 5000, maxHoldMs: 20_000 } }
+        : {}),
     });
     ({ cloud, gw, page: specialist, problems } = chain);
     nurse = await chain.browser.newPage({ locale: 'fr-FR' });
@@ -267,199 +285,289 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
     expect(constraints).toEqual({ ec: true, ns: true, agc: true });
   });
 
-  it('four parties: the cart, the specialist and two guests each see and hear the others; a guest may not speak for the cart', async () => {
-    const sid = current;
-    expect(sid).toMatch(/^[0-9a-f-]{36}$/);
-    const guests: { page: Page; browser: Browser; name: string }[] = [];
-    try {
-      for (const name of GUESTS) {
-        const invited = await specialist.evaluate(
-          async ([id, who]) => {
-            const r = await fetch(`/api/teleconsult/acts/${id}/guests`, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json' },
-              body: JSON.stringify({ name: who }),
-            });
-            return { status: r.status, body: (await r.json()) as { url: string } };
-          },
-          [sid, name] as const,
-        );
-        expect(invited.status).toBe(201);
-        const browser = await launchChromium({ webrtc: true });
-        const page = await browser.newPage({ locale: 'fr-FR' });
-        guests.push({ page, browser, name });
-        page.on('pageerror', (e) => problems.push(`${name} pageerror: ${e.message}`));
-        await page.addInitScript(CAPTURE_PEER);
-        await page.addInitScript(CAPTURE_SOCKETS);
-        await page.goto(invited.body.url);
-        await page.waitForFunction(() => document.body.dataset.step === 'waiting');
-        await specialist
-          .locator('#participants-list li[data-state="waiting"]', { hasText: name })
-          .locator('button[data-action="admit"]')
-          .click();
-        await page.waitForFunction(() => document.body.dataset.step === 'admitted');
-      }
-      const [g1, g2] = guests as [(typeof guests)[0], (typeof guests)[0]];
-
-      // The cart, in the room: it decodes each guest, labelled with their name; the specialist is not in its slots.
-      for (const g of guests) await receives(nurse, await tileOf(nurse, '#convo-guests', g.name), 20, `the cart from ${g.name}`);
-      // The nurse pins the first guest with « Épingler » on the cart's page: the unit acknowledges it in the cart's slots.
-      const cartTile = nurse.locator('#convo-guests figure', { has: nurse.locator('figcaption', { hasText: GUESTS[0] }) });
-      await cartTile.locator('button.slot-pin').click();
-      await expect.poll(() => cartTile.getAttribute('data-pinned'), { timeout: 15_000 }).toBe('true');
-      expect(await cartTile.locator('button.slot-pin').textContent()).toBe('Désépingler');
-      const pinnedByCart = cloud.teleconsult.relay.unit.rooms.stats(sid)?.members.cart;
-      expect(pinnedByCart?.pinned).toEqual(expect.any(String));
-      expect(pinnedByCart?.videoOrder[0]).toBe(pinnedByCart?.pinned);
-      await cartTile.locator('button.slot-pin').click();
-      await expect.poll(() => cartTile.getAttribute('data-pinned'), { timeout: 15_000 }).toBe('false');
-      await expect.poll(() => cloud.teleconsult.relay.unit.rooms.stats(sid)?.members.cart?.pinned, { timeout: 15_000 }).toBeNull();
-      // Each guest decodes the cart, the specialist and the other guest.
-      for (const [g, other] of [
-        [g1, g2],
-        [g2, g1],
-      ] as const) {
-        for (const who of [CART_LABEL, 'Dr Paul Gériatre', other.name])
-          await receives(g.page, await tileOf(g.page, '#guest-room-tiles', who), 20, `${g.name} from ${who}`);
-      }
-      // The specialist decodes both guests and the cart through the unit: the cart's conversation goes up once, into
-      // the room (its page holds the direct peer's senders), and the specialist's page shows the room's tile of the cart.
-      await expect.poll(() => nurse.locator('#convo').getAttribute('data-via'), { timeout: 30_000 }).toBe('room');
-      await expect.poll(() => specialist.locator('#convo').getAttribute('data-via'), { timeout: 30_000 }).toBe('room');
-      for (const who of [...GUESTS, CART_LABEL])
-        await receives(specialist, await tileOf(specialist, '#unit-room-tiles', who), 20, `the specialist from ${who}, through the unit`);
-      const shownAt = (page: Page, tiles: string, name: string) =>
-        page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) }).count();
-      expect(await shownAt(nurse, '#convo-guests', 'Dr Paul Gériatre')).toBe(0);
-      // Nobody plays the cart twice: one element plays the cart's conversation on the specialist's page (the room's
-      // tile), the direct video is hidden and muted.
-      const cartPlayers = await specialist.evaluate(
-        (cartMids) => {
-          const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
-          const live = pcs.filter((p) => p.connectionState !== 'closed');
-          const slots = (p: RTCPeerConnection) => p.getTransceivers().filter((t) => t.direction === 'recvonly').length;
-          const direct = live.findLast((p) => p.getSenders().some((s) => s.track !== null) && slots(p) < 4);
-          const room = live.findLast((p) => slots(p) >= 4);
-          const cart = new Set([
-            ...(direct?.getReceivers().map((r) => r.track.id) ?? []),
-            ...(room?.getTransceivers().filter((t) => t.mid !== null && cartMids.includes(t.mid)) ?? []).map((t) => t.receiver.track.id),
-          ]);
-          return [...document.querySelectorAll<HTMLMediaElement>('video, audio')]
-            .filter((m) => !m.muted && m.checkVisibility() && m.srcObject instanceof MediaStream)
-            .filter((m) => (m.srcObject as MediaStream).getTracks().some((t) => cart.has(t.id)))
-            .map((m) => m.id || m.closest('figure')?.querySelector('figcaption')?.textContent || '?');
-        },
-        Object.values(await tileOf(specialist, '#unit-room-tiles', CART_LABEL)),
-      );
-      expect(cartPlayers).toEqual([CART_LABEL]);
-      expect(await specialist.locator('#convo-video').evaluate((v: HTMLVideoElement) => [v.hidden, v.muted])).toEqual([true, true]);
-      await convoGrows(nurse, 'audioEnergy', 'the specialist’s voice at the cart, four in the act (direct)');
-      // Uplink into the room per party (outbound RTP bytes of its unit peer), the cloud process's CPU and the
-      // unit's traffic over a window of 30 more frames from the first guest at the specialist (docs/conversation.md).
-      const parties = [
-        ['cart', nurse],
-        ['specialist', specialist],
-        ['guest 1', g1.page],
-        ['guest 2', g2.page],
-      ] as const;
-      for (let attempt = 1; ; attempt++) {
-        const before = await Promise.all(parties.map(([, page]) => unitStats(page)));
-        const cartUp0 = await uplinkBytes(nurse);
-        const directFrames0 = (await convoStats(specialist)).framesDecoded;
-        const load0 = loadavg()[0] ?? 0;
-        const cpu0 = process.cpuUsage();
-        const unit0 = cloud.teleconsult.relay.unit.rooms.stats(sid);
-        const t0 = performance.now();
-        await receives(specialist, await tileOf(specialist, '#unit-room-tiles', g1.name), 30, 'the window');
-        const after = await Promise.all(parties.map(([, page]) => unitStats(page)));
-        const cartUp1 = await uplinkBytes(nurse);
-        const wallMs = performance.now() - t0;
-        const kbit = (bytes: number) => ((bytes * 8) / (cartUp1.at - cartUp0.at)).toFixed(0);
-        const cpu = process.cpuUsage(cpu0);
-        const unit1 = cloud.teleconsult.relay.unit.rooms.stats(sid);
-        const up = parties.map(([who], i) => {
-          const [a, b] = [before[i], after[i]];
-          return `${who} ${a && b ? (((b.bytesSent - a.bytesSent) * 8) / (b.at - a.at)).toFixed(0) : '?'} kbit/s`;
-        });
-        const mbit = (x = 0, y = 0) => (((y - x) * 8) / wallMs / 1000).toFixed(2);
-        console.log(
-          `four-party: over ${(wallMs / 1000).toFixed(1)} s (load ${load0.toFixed(1)}–${(loadavg()[0] ?? 0).toFixed(1)}), the cart's uplink (outbound RTP): direct conversation ${kbit(cartUp1.direct - cartUp0.direct)} kbit/s, room ${kbit(cartUp1.room - cartUp0.room)} kbit/s; uplink into the room: ${up.join(', ')}; test process (the cloud with its relay and unit, and the gateway) CPU ${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(1)} % of one core; unit in ${mbit(unit0?.rtpIn.bytes, unit1?.rtpIn.bytes)} Mbit/s, out ${mbit(unit0?.rtpOut.bytes, unit1?.rtpOut.bytes)} Mbit/s; the unit's downlink estimates (none: no loss over 10 % seen) and videos held back: ${Object.entries(
-            unit1?.members ?? {},
-          )
-            .map(
-              ([id, m]) =>
-                `${id.slice(0, 8)} ${m.downlinkEstimate === null ? 'none' : `${(m.downlinkEstimate / 1000).toFixed(0)} kbit/s`} ${m.videoPausedFrom.length}`,
-            )
-            .join(', ')}; videos held back so far: ${unit1?.dropped.videoPaused ?? 0} packets`,
-        );
-        // A room peer replaced during the window (a page's PeerWatch under load: its counters start again) is no steady
-        // state: the cart rightly sends on its direct peer while the specialist's is being replaced. Measured again then.
-        const replaced = after.some((b, i) => (b?.bytesSent ?? 0) < (before[i]?.bytesSent ?? 0)) || cartUp1.room < cartUp0.room;
-        if (replaced && attempt < 3) {
-          console.log(`four-party: a room peer was replaced during window ${attempt}; measured again`);
-          continue;
+  it(
+    'four parties: the cart, the specialist and two guests each see and hear the others; a guest may not speak for the cart',
+    async () => {
+      const sid = current;
+      expect(sid).toMatch(/^[0-9a-f-]{36}$/);
+      const guests: { page: Page; browser: Browser; name: string }[] = [];
+      try {
+        for (const name of GUESTS) {
+          const invited = await specialist.evaluate(
+            async ([id, who]) => {
+              const r = await fetch(`/api/teleconsult/acts/${id}/guests`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify({ name: who }),
+              });
+              return { status: r.status, body: (await r.json()) as { url: string } };
+            },
+            [sid, name] as const,
+          );
+          expect(invited.status).toBe(201);
+          const browser = await launchChromium({ webrtc: true });
+          const page = await browser.newPage({ locale: 'fr-FR' });
+          guests.push({ page, browser, name });
+          page.on('pageerror', (e) => problems.push(`${name} pageerror: ${e.message}`));
+          await page.addInitScript(CAPTURE_PEER);
+          await page.addInitScript(CAPTURE_SOCKETS);
+          await page.goto(invited.body.url);
+          await page.waitForFunction(() => document.body.dataset.step === 'waiting');
+          await specialist
+            .locator('#participants-list li[data-state="waiting"]', { hasText: name })
+            .locator('button[data-action="admit"]')
+            .click();
+          await page.waitForFunction(() => document.body.dataset.step === 'admitted');
         }
-        // The cart's direct peer sent nothing over the window, its room peer did; the specialist decoded no direct frame of the cart.
-        expect(cartUp1.direct - cartUp0.direct).toBe(0);
-        expect(cartUp1.room - cartUp0.room).toBeGreaterThan(0);
-        expect((await convoStats(specialist)).framesDecoded).toBe(directFrames0);
-        break;
-      }
+        const [g1, g2] = guests as [(typeof guests)[0], (typeof guests)[0]];
 
-      // A guest's page speaks for the cart (names it): refused with a reason, written down; the socket stays.
-      await g1.page.evaluate(() => {
-        const w = window as unknown as { __sockets: WebSocket[] };
-        w.__sockets.at(-1)?.send(JSON.stringify({ type: 'unit-offer', sdp: 'v=0 forged', participantId: 'cart' }));
-      });
-      const refusals = () =>
-        g1.page.evaluate(() =>
-          (window as unknown as { __got: string[] }).__got
-            .map((m) => JSON.parse(m) as { type?: string; message?: string })
-            .filter((m) => m.type === 'error')
-            .map((m) => m.message ?? ''),
+        // The cart, in the room: it decodes each guest, labelled with their name; the specialist is not in its slots.
+        for (const g of guests) await receives(nurse, await tileOf(nurse, '#convo-guests', g.name), 20, `the cart from ${g.name}`);
+        // The nurse pins the first guest with « Épingler » on the cart's page: the unit acknowledges it in the cart's slots.
+        const cartTile = nurse.locator('#convo-guests figure', { has: nurse.locator('figcaption', { hasText: GUESTS[0] }) });
+        await cartTile.locator('button.slot-pin').click();
+        await expect.poll(() => cartTile.getAttribute('data-pinned'), { timeout: 15_000 }).toBe('true');
+        expect(await cartTile.locator('button.slot-pin').textContent()).toBe('Désépingler');
+        const pinnedByCart = cloud.teleconsult.relay.unit.rooms.stats(sid)?.members.cart;
+        expect(pinnedByCart?.pinned).toEqual(expect.any(String));
+        expect(pinnedByCart?.videoOrder[0]).toBe(pinnedByCart?.pinned);
+        await cartTile.locator('button.slot-pin').click();
+        await expect.poll(() => cartTile.getAttribute('data-pinned'), { timeout: 15_000 }).toBe('false');
+        await expect.poll(() => cloud.teleconsult.relay.unit.rooms.stats(sid)?.members.cart?.pinned, { timeout: 15_000 }).toBeNull();
+        // Each guest decodes the cart, the specialist and the other guest.
+        for (const [g, other] of [
+          [g1, g2],
+          [g2, g1],
+        ] as const) {
+          for (const who of [CART_LABEL, 'Dr Paul Gériatre', other.name])
+            await receives(g.page, await tileOf(g.page, '#guest-room-tiles', who), 20, `${g.name} from ${who}`);
+        }
+        // The specialist decodes both guests and the cart through the unit: the cart's conversation goes up once, into
+        // the room (its page holds the direct peer's senders), and the specialist's page shows the room's tile of the cart.
+        await expect.poll(() => nurse.locator('#convo').getAttribute('data-via'), { timeout: 30_000 }).toBe('room');
+        await expect.poll(() => specialist.locator('#convo').getAttribute('data-via'), { timeout: 30_000 }).toBe('room');
+        for (const who of [...GUESTS, CART_LABEL])
+          await receives(specialist, await tileOf(specialist, '#unit-room-tiles', who), 20, `the specialist from ${who}, through the unit`);
+        const shownAt = (page: Page, tiles: string, name: string) =>
+          page.locator(`${tiles} figure:not([hidden])`, { has: page.locator('figcaption', { hasText: name }) }).count();
+        expect(await shownAt(nurse, '#convo-guests', 'Dr Paul Gériatre')).toBe(0);
+        // Nobody plays the cart twice: one element plays the cart's conversation on the specialist's page (the room's
+        // tile), the direct video is hidden and muted.
+        const cartPlayers = await specialist.evaluate(
+          (cartMids) => {
+            const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
+            const live = pcs.filter((p) => p.connectionState !== 'closed');
+            const slots = (p: RTCPeerConnection) => p.getTransceivers().filter((t) => t.direction === 'recvonly').length;
+            const direct = live.findLast((p) => p.getSenders().some((s) => s.track !== null) && slots(p) < 4);
+            const room = live.findLast((p) => slots(p) >= 4);
+            const cart = new Set([
+              ...(direct?.getReceivers().map((r) => r.track.id) ?? []),
+              ...(room?.getTransceivers().filter((t) => t.mid !== null && cartMids.includes(t.mid)) ?? []).map((t) => t.receiver.track.id),
+            ]);
+            return [...document.querySelectorAll<HTMLMediaElement>('video, audio')]
+              .filter((m) => !m.muted && m.checkVisibility() && m.srcObject instanceof MediaStream)
+              .filter((m) => (m.srcObject as MediaStream).getTracks().some((t) => cart.has(t.id)))
+              .map((m) => m.id || m.closest('figure')?.querySelector('figcaption')?.textContent || '?');
+          },
+          Object.values(await tileOf(specialist, '#unit-room-tiles', CART_LABEL)),
         );
-      await expect.poll(async () => (await refusals()).length).toBe(1);
-      expect((await refusals())[0]).toMatch(/^unit-offer refused: .*participantId/);
-      await cloud.teleconsult.relay.flush();
-      const refused = (await cloud.store.listAudit({ sessionId: sid })).filter((e) => e.action === 'participant-message-refused');
-      expect(refused.map((e) => [e.actor, e.detail?.split(':')[0]])).toEqual([['link:guest', 'unit-offer']]);
-      expect(await g1.page.evaluate(() => document.body.dataset.step)).toBe('admitted');
+        expect(cartPlayers).toEqual([CART_LABEL]);
+        expect(await specialist.locator('#convo-video').evaluate((v: HTMLVideoElement) => [v.hidden, v.muted])).toEqual([true, true]);
+        await convoGrows(nurse, 'audioEnergy', 'the specialist’s voice at the cart, four in the act (direct)');
+        // Uplink into the room per party (outbound RTP bytes of its unit peer), the cloud process's CPU and the
+        // unit's traffic over a window of 30 more frames from the first guest at the specialist (docs/conversation.md).
+        const parties = [
+          ['cart', nurse],
+          ['specialist', specialist],
+          ['guest 1', g1.page],
+          ['guest 2', g2.page],
+        ] as const;
+        for (let attempt = 1; ; attempt++) {
+          const before = await Promise.all(parties.map(([, page]) => unitStats(page)));
+          const cartUp0 = await uplinkBytes(nurse);
+          const directFrames0 = (await convoStats(specialist)).framesDecoded;
+          const load0 = loadavg()[0] ?? 0;
+          const cpu0 = process.cpuUsage();
+          const unit0 = cloud.teleconsult.relay.unit.rooms.stats(sid);
+          const t0 = performance.now();
+          await receives(specialist, await tileOf(specialist, '#unit-room-tiles', g1.name), 30, 'the window');
+          const after = await Promise.all(parties.map(([, page]) => unitStats(page)));
+          const cartUp1 = await uplinkBytes(nurse);
+          const wallMs = performance.now() - t0;
+          const kbit = (bytes: number) => ((bytes * 8) / (cartUp1.at - cartUp0.at)).toFixed(0);
+          const cpu = process.cpuUsage(cpu0);
+          const unit1 = cloud.teleconsult.relay.unit.rooms.stats(sid);
+          const up = parties.map(([who], i) => {
+            const [a, b] = [before[i], after[i]];
+            return `${who} ${a && b ? (((b.bytesSent - a.bytesSent) * 8) / (b.at - a.at)).toFixed(0) : '?'} kbit/s`;
+          });
+          const mbit = (x = 0, y = 0) => (((y - x) * 8) / wallMs / 1000).toFixed(2);
+          console.log(
+            `four-party: over ${(wallMs / 1000).toFixed(1)} s (load ${load0.toFixed(1)}–${(loadavg()[0] ?? 0).toFixed(1)}), the cart's uplink (outbound RTP): direct conversation ${kbit(cartUp1.direct - cartUp0.direct)} kbit/s, room ${kbit(cartUp1.room - cartUp0.room)} kbit/s; uplink into the room: ${up.join(', ')}; test process (the cloud with its relay and unit, and the gateway) CPU ${((100 * (cpu.user + cpu.system)) / 1000 / wallMs).toFixed(1)} % of one core; unit in ${mbit(unit0?.rtpIn.bytes, unit1?.rtpIn.bytes)} Mbit/s, out ${mbit(unit0?.rtpOut.bytes, unit1?.rtpOut.bytes)} Mbit/s; the unit's downlink estimates (none: no loss over 10 % seen) and videos held back: ${Object.entries(
+              unit1?.members ?? {},
+            )
+              .map(
+                ([id, m]) =>
+                  `${id.slice(0, 8)} ${m.downlinkEstimate === null ? 'none' : `${(m.downlinkEstimate / 1000).toFixed(0)} kbit/s`} ${m.videoPausedFrom.length}`,
+              )
+              .join(', ')}; videos held back so far: ${unit1?.dropped.videoPaused ?? 0} packets`,
+          );
+          // A room peer replaced during the window (a page's PeerWatch under load: its counters start again) is no steady
+          // state: the cart rightly sends on its direct peer while the specialist's is being replaced. Measured again then.
+          const replaced = after.some((b, i) => (b?.bytesSent ?? 0) < (before[i]?.bytesSent ?? 0)) || cartUp1.room < cartUp0.room;
+          if (replaced && attempt < 3) {
+            console.log(`four-party: a room peer was replaced during window ${attempt}; measured again`);
+            continue;
+          }
+          // The cart's direct peer sent nothing over the window, its room peer did; the specialist decoded no direct frame of the cart.
+          expect(cartUp1.direct - cartUp0.direct).toBe(0);
+          expect(cartUp1.room - cartUp0.room).toBeGreaterThan(0);
+          expect((await convoStats(specialist)).framesDecoded).toBe(directFrames0);
+          break;
+        }
 
-      // The nurse mutes: each guest's tile of the cart says « micro coupé »; back on, it clears.
-      await nurse.click('#convo-mic');
-      for (const g of guests) {
-        const tile = g.page.locator('#guest-room-tiles figure', { has: g.page.locator('figcaption', { hasText: CART_LABEL }) });
-        await expect.poll(() => tile.getAttribute('data-mic')).toBe('false');
-        // The mic's label first; a weak path on a loaded machine may add « vidéo suspendue — débit insuffisant » after it.
-        expect(await tile.locator('.slot-state').textContent()).toMatch(/^micro coupé(?: · |$)/);
+        // The cart's downlink shaped (docs/conversation.md « The cart's downlink »): every packet toward the cart's page and
+        // its gateway (the specialist's direct media, the unit's forwarding, the feedback to the gateway's peer) through
+        // one tbf; its uplink untouched. At 100 kbit/s the cart hears the specialist and both guests with little
+        // concealment, the videos held back say so, nothing fails; unshaped, they come back.
+        // TELECART_DOWNLINK_RATES=100kbit,300kbit measures a window per rate instead, asserting nothing. Off unless asked
+        // (TELECART_DOWNLINK_STEP=1): at 100 kbit/s down the gateway's werift peer may lose its ICE consent ~30 s in (its
+        // 500 ms wait behind the 400 ms queue; docs/conversation.md « The cart's downlink », left), and the act's media with it.
+        const measuring = process.env.TELECART_DOWNLINK_RATES !== undefined;
+        for (const rate of DOWNLINK_RATES) {
+          const ports = await nursePorts(nurse);
+          const gw0 = await gatewayPeer(specialist);
+          const mids = Object.fromEntries(
+            await Promise.all(GUESTS.map(async (n) => [n, await tileOf(nurse, '#convo-guests', n)] as const)),
+          );
+          const shaped = await shapeLoopbackDownlink(rate, { toPorts: [ports.direct, gw0.port], fromPorts: [ports.unit] });
+          try {
+            // The specialist's page pauses its camera toward the cart within seconds (2 s of congestion reported), the unit
+            // the guests' videos (its estimate, each second): 10 s to settle.
+            await new Promise((r) => setTimeout(r, 10_000));
+            const load0 = loadavg()[0] ?? 0;
+            const r0 = await cartReceived(nurse);
+            const u0 = cloud.teleconsult.relay.unit.rooms.stats(sid);
+            const q0 = await shaped.sent();
+            const t0 = performance.now();
+            await new Promise((r) => setTimeout(r, 20_000));
+            const r1 = await cartReceived(nurse);
+            const u1 = cloud.teleconsult.relay.unit.rooms.stats(sid);
+            const q1 = await shaped.sent();
+            const ms = performance.now() - t0;
+            const gw1 = await gatewayPeer(specialist);
+            const cartM = u1?.members.cart;
+            const shown = await nurse.evaluate(() => ({
+              specialist: `${document.getElementById('convo-remote-state')?.dataset.link} ${document.getElementById('convo-remote')?.style.visibility || 'visible'} « ${document.getElementById('convo-remote-state')?.textContent} »`,
+              guests: [...document.querySelectorAll<HTMLElement>('#convo-guests figure:not([hidden])')].map(
+                (f) =>
+                  `${f.querySelector('figcaption')?.textContent}: ${f.dataset.videoPaused} « ${f.querySelector('.slot-state')?.textContent} »`,
+              ),
+              link: document.getElementById('convo')?.dataset.link,
+            }));
+            const towardCart = await specialist.evaluate(() => document.getElementById('convo')?.dataset.downlink);
+            const voices = [
+              ['the specialist', r0.direct.audio, r1.direct.audio] as const,
+              ...GUESTS.map((n) => [n, r0.room.byMid[mids[n]?.audio ?? ''], r1.room.byMid[mids[n]?.audio ?? '']] as const),
+            ];
+            console.log(
+              `cart-downlink: ${rate} down over ${(ms / 1000).toFixed(1)} s (load ${load0.toFixed(1)}–${(loadavg()[0] ?? 0).toFixed(1)}): ` +
+                `specialist (direct) voice ${streamFigures(r0.direct.audio, r1.direct.audio, ms)}; video ${streamFigures(r0.direct.video, r1.direct.video, ms)}; ` +
+                GUESTS.map(
+                  (n) =>
+                    `${n} voice ${streamFigures(r0.room.byMid[mids[n]?.audio ?? ''], r1.room.byMid[mids[n]?.audio ?? ''], ms)}; video ${streamFigures(r0.room.byMid[mids[n]?.video ?? ''], r1.room.byMid[mids[n]?.video ?? ''], ms)}`,
+                ).join('; ') +
+                `; tbf passed ${(((q1.bytes - q0.bytes) * 8) / ms).toFixed(0)} kbit/s, dropped ${q1.dropped - q0.dropped} of ${q1.packets - q0.packets + q1.dropped - q0.dropped} packets` +
+                `; unit: cart estimate ${cartM?.downlinkEstimate == null ? 'none' : `${(cartM.downlinkEstimate / 1000).toFixed(0)} kbit/s`}, videos held from ${cartM?.videoPausedFrom.length ?? 0}, ${(u1?.dropped.videoPaused ?? 0) - (u0?.dropped.videoPaused ?? 0)} packets held back` +
+                `; the specialist's camera toward the cart ${towardCart}; shown at the cart: specialist ${shown.specialist}, ${shown.guests.join(', ')}; the cart's uplink budget ${shown.link}` +
+                `; states: direct ${r1.direct.state}, room ${r1.room.state}, gateway peer ${gw1.state} (${gw1.ptzFrames - gw0.ptzFrames} PTZ frames at the specialist)`,
+            );
+            if (!measuring) {
+              // Every voice heard (energy); the specialist's with little concealment (15.9 % before, 6.7 % after at load 20).
+              // The guests' are still 31–47 % concealed (docs/conversation.md « The cart's downlink », left): bounded, not fixed.
+              for (const [who, a, b] of voices) {
+                expect((b?.energy ?? 0) - (a?.energy ?? 0), `${who}'s voice energy at the cart`).toBeGreaterThan(0);
+                expect(concealedShare(a, b), `${who}'s voice concealed at the cart`).toBeLessThan(who === 'the specialist' ? 0.1 : 0.6);
+              }
+              // The videos held back are shown so at the cart: the specialist's (their page paused it toward the cart) and the guests' (the unit).
+              expect(towardCart).toBe('paused');
+              expect(shown.specialist).toBe('paused hidden « vidéo suspendue — débit insuffisant »');
+              for (const n of GUESTS) {
+                const tile = nurse.locator('#convo-guests figure', { has: nurse.locator('figcaption', { hasText: n }) });
+                expect(await tile.getAttribute('data-video-paused'), `${n}'s tile at the cart`).toBe('true');
+              }
+              // Nothing failed: the cart's two peers and the gateway's.
+              expect([r1.direct.state, r1.room.state, gw1.state]).toEqual(['connected', 'connected', 'connected']);
+            }
+          } finally {
+            await shaped.remove();
+          }
+          if (measuring) continue;
+          // Unshaped: the specialist's camera back toward the cart (its page's hold: 15 s clean) and the guests' videos (the
+          // unit's next try), shown again; the cart's uplink budget climbs back too (it read the queue as its own).
+          await expect.poll(() => nurse.locator('#convo-remote-state').getAttribute('data-link'), { timeout: 60_000 }).toBe('full');
+          await expect.poll(() => nurse.locator('#convo').getAttribute('data-link'), { timeout: 60_000 }).toBe('full');
+          await convoGrows(nurse, 'framesDecoded', 'the specialist’s camera at the cart, unshaped');
+          for (const n of GUESTS) await receives(nurse, await tileOf(nurse, '#convo-guests', n), 10, `the cart from ${n}, unshaped`);
+          await expect.poll(() => nurse.locator('#convo-guests figure[data-video-paused=true]').count(), { timeout: 30_000 }).toBe(0);
+        }
+
+        // A guest's page speaks for the cart (names it): refused with a reason, written down; the socket stays.
+        await g1.page.evaluate(() => {
+          const w = window as unknown as { __sockets: WebSocket[] };
+          w.__sockets.at(-1)?.send(JSON.stringify({ type: 'unit-offer', sdp: 'v=0 forged', participantId: 'cart' }));
+        });
+        const refusals = () =>
+          g1.page.evaluate(() =>
+            (window as unknown as { __got: string[] }).__got
+              .map((m) => JSON.parse(m) as { type?: string; message?: string })
+              .filter((m) => m.type === 'error')
+              .map((m) => m.message ?? ''),
+          );
+        await expect.poll(async () => (await refusals()).length).toBe(1);
+        expect((await refusals())[0]).toMatch(/^unit-offer refused: .*participantId/);
+        await cloud.teleconsult.relay.flush();
+        const refused = (await cloud.store.listAudit({ sessionId: sid })).filter((e) => e.action === 'participant-message-refused');
+        expect(refused.map((e) => [e.actor, e.detail?.split(':')[0]])).toEqual([['link:guest', 'unit-offer']]);
+        expect(await g1.page.evaluate(() => document.body.dataset.step)).toBe('admitted');
+
+        // The nurse mutes: each guest's tile of the cart says « micro coupé »; back on, it clears.
+        await nurse.click('#convo-mic');
+        for (const g of guests) {
+          const tile = g.page.locator('#guest-room-tiles figure', { has: g.page.locator('figcaption', { hasText: CART_LABEL }) });
+          await expect.poll(() => tile.getAttribute('data-mic')).toBe('false');
+          // The mic's label first; a weak path on a loaded machine may add « vidéo suspendue — débit insuffisant » after it.
+          expect(await tile.locator('.slot-state').textContent()).toMatch(/^micro coupé(?: · |$)/);
+        }
+        await nurse.click('#convo-mic');
+        // A guest mutes and turns the camera off with their page's buttons: the three others' tiles of them say so.
+        await g1.page.click('#guest-room-mic');
+        await g1.page.click('#guest-room-cam');
+        expect(await g1.page.locator('#guest-room-mic').getAttribute('aria-pressed')).toBe('true');
+        for (const [page, tiles] of [
+          [nurse, '#convo-guests'],
+          [specialist, '#unit-room-tiles'],
+          [g2.page, '#guest-room-tiles'],
+        ] as const) {
+          const tile = page.locator(`${tiles} figure`, { has: page.locator('figcaption', { hasText: g1.name }) });
+          await expect.poll(() => tile.getAttribute('data-camera')).toBe('false');
+          expect(await tile.getAttribute('data-mic')).toBe('false');
+          expect(await tile.locator('.slot-state').textContent()).toBe('micro coupé · caméra coupée');
+        }
+        await g1.page.click('#guest-room-mic');
+        const back = nurse.locator('#convo-guests figure', { has: nurse.locator('figcaption', { hasText: g1.name }) });
+        await expect.poll(() => back.getAttribute('data-mic')).toBe('true');
+        expect(await back.getAttribute('data-camera')).toBe('false');
+        expect(problems).toEqual([]);
+      } finally {
+        for (const g of guests) await g.browser.close().catch(() => undefined);
       }
-      await nurse.click('#convo-mic');
-      // A guest mutes and turns the camera off with their page's buttons: the three others' tiles of them say so.
-      await g1.page.click('#guest-room-mic');
-      await g1.page.click('#guest-room-cam');
-      expect(await g1.page.locator('#guest-room-mic').getAttribute('aria-pressed')).toBe('true');
-      for (const [page, tiles] of [
-        [nurse, '#convo-guests'],
-        [specialist, '#unit-room-tiles'],
-        [g2.page, '#guest-room-tiles'],
-      ] as const) {
-        const tile = page.locator(`${tiles} figure`, { has: page.locator('figcaption', { hasText: g1.name }) });
-        await expect.poll(() => tile.getAttribute('data-camera')).toBe('false');
-        expect(await tile.getAttribute('data-mic')).toBe('false');
-        expect(await tile.locator('.slot-state').textContent()).toBe('micro coupé · caméra coupée');
-      }
-      await g1.page.click('#guest-room-mic');
-      const back = nurse.locator('#convo-guests figure', { has: nurse.locator('figcaption', { hasText: g1.name }) });
-      await expect.poll(() => back.getAttribute('data-mic')).toBe('true');
-      expect(await back.getAttribute('data-camera')).toBe('false');
-      expect(problems).toEqual([]);
-    } finally {
-      for (const g of guests) await g.browser.close().catch(() => undefined);
-    }
-    // The guests gone, the cart's room goes on empty; its direct conversation with the specialist too.
-    await expect.poll(() => nurse.locator('#convo-guests figure:not([hidden])').count(), { timeout: 20_000 }).toBe(0);
-    // 173 s at load 15 with the cart through the unit: the frames counted come at 2–8 per second there.
-  }, 300_000);
+      // The guests gone, the cart's room goes on empty; its direct conversation with the specialist too.
+      await expect.poll(() => nurse.locator('#convo-guests figure:not([hidden])').count(), { timeout: 20_000 }).toBe(0);
+      // 173 s at load 15 with the cart through the unit: the frames counted come at 2–8 per second there.
+    },
+    300_000 + DOWNLINK_MS,
+  );
 
   it('the nurse mutes: the specialist’s tile of the cart says « micro coupé » and the cart’s voice energy stops growing', async () => {
     // The guests left; the act's room stays until the act ends, and carries the cart's conversation to the specialist.
@@ -567,7 +675,9 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
     expect(await nurse.locator('#convo-remote-state').textContent()).toContain('caméra coupée');
     await specialist.click('#convo-cam');
     await expect.poll(() => nurse.locator('#convo-remote-state').getAttribute('data-camera')).toBe('true');
-    expect(await nurse.locator('#convo-remote-state').textContent()).toBe('');
+    // Nothing more said; under load the specialist's page may hold its camera back for the cart's link (its reports
+    // losing or queueing: docs/conversation.md « The cart's downlink »), which says so instead.
+    expect(await nurse.locator('#convo-remote-state').textContent()).toMatch(/^(?:vidéo suspendue — débit insuffisant)?$/);
     await specialist.click('#hangup');
     await expect.poll(() => specialist.locator('#act-status').getAttribute('data-status')).toBe('completed');
     await expect.poll(() => nurse.locator('#convo').isVisible()).toBe(false);

@@ -154,6 +154,11 @@ export const ConvoFromSpecialist = Type.Union(
     Type.Object({ kind: Type.Literal('answer'), pc: ConvoPc, sdp: Sdp }, { additionalProperties: false }),
     ConvoIce,
     ConvoMedia,
+    /**
+     * The specialist's camera toward the cart paused for the cart's downlink (`videoPaused: true`), or sent again
+     * (docs/conversation.md, « The cart's downlink »): the specialist's page decides from the cart's receiver reports.
+     */
+    Type.Object({ kind: Type.Literal('downlink'), videoPaused: Type.Boolean() }, { additionalProperties: false }),
   ],
   { description: 'conversation signaling from the specialist’s page' },
 );

@@ -23,7 +23,9 @@ export type ConvoSignal =
   | { kind: 'ice'; pc: string; candidate: ConvoCandidate }
   | { kind: 'media'; mic: boolean; camera: boolean }
   /** From the cart's gateway to the specialist: what its uplink budget lets the cart send (protocol UPLINK_LEVELS). */
-  | { kind: 'uplink'; level: string };
+  | { kind: 'uplink'; level: string }
+  /** From the specialist to the cart: their camera paused toward the cart for the cart's downlink (downlink-guard.ts). */
+  | { kind: 'downlink'; videoPaused: boolean };
 
 /**
  * What the cart's uplink budget lets its page's conversation send (the gateway's plan, docs/conversation.md

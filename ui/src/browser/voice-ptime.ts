@@ -30,12 +30,17 @@ export function withVoicePtime(sdp: string, ms: number): string {
   return out.join(eol);
 }
 
-/** The offering side's voice frame length, renegotiated locally (one change at a time). */
+/**
+ * The offering side's voice frame length, renegotiated locally (one change at a time). 60 ms is asked
+ * at the budget's lowest level; otherwise the answer stands as the other side wrote it: a browser's
+ * answer says nothing (20 ms frames), the forwarding unit's asks 60 ms for the room (its voice-sdp.ts),
+ * and a page must not undo that.
+ */
 export class VoicePtime {
   private answer: string | null = null;
-  /** The frame length the remote description in force asks for. */
-  private applied: number | null = null;
-  private wanted = 20;
+  /** The frame length the remote description in force asks for (null: the answer's own). */
+  private applied: 60 | null = null;
+  private wanted: 60 | null = null;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -47,15 +52,19 @@ export class VoicePtime {
   remote(sdp: string): RTCSessionDescriptionInit {
     this.answer = sdp;
     this.applied = this.wanted;
-    return { type: 'answer', sdp: withVoicePtime(sdp, this.wanted) };
+    return { type: 'answer', sdp: this.asWanted(sdp, this.wanted) };
   }
 
-  /** The voice's frame length from now on: renegotiated once the answer is in, else set with it. */
+  /** The voice's frame length from now on (20: the answer's own): renegotiated once the answer is in, else set with it. */
   set(ms: 20 | 60): Promise<void> {
-    this.wanted = ms;
+    this.wanted = ms === 60 ? 60 : null;
     const next = this.chain.then(() => this.renegotiate());
     this.chain = next.catch(() => undefined);
     return next;
+  }
+
+  private asWanted(sdp: string, ms: 60 | null): string {
+    return ms === null ? sdp : withVoicePtime(sdp, ms);
   }
 
   private async renegotiate(): Promise<void> {
@@ -64,13 +73,13 @@ export class VoicePtime {
     if (this.answer === null || this.applied === ms || pc.signalingState !== 'stable') return;
     try {
       await pc.setLocalDescription(await pc.createOffer());
-      await pc.setRemoteDescription({ type: 'answer', sdp: withVoicePtime(this.answer, ms) });
+      await pc.setRemoteDescription({ type: 'answer', sdp: this.asWanted(this.answer, ms) });
       this.applied = ms;
     } catch (e) {
       const state = pc.signalingState as RTCSignalingState;
       if (state === 'closed') return;
       if (state === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
-      this.onError(`voice frame length not changed to ${ms} ms: ${String(e)}`);
+      this.onError(`voice frame length not changed to ${ms === null ? "the answer's own" : `${ms} ms`}: ${String(e)}`);
     }
   }
 }

@@ -38,6 +38,7 @@ import {
   useSdesMid,
 } from 'werift';
 import type { RtpOut } from './rtp-rewriter.js';
+import { askVoice } from './voice-sdp.js';
 
 export type Kind = 'audio' | 'video';
 
@@ -174,7 +175,9 @@ export class UnitPeer {
     this.watchFeedback();
     const sdp = this.pc.localDescription?.sdp;
     if (!sdp) throw new Error('werift gave no local description');
-    return sdp;
+    // The participant's voice in 60 ms frames at a lower Opus rate: every viewer receives every voice (voice-sdp.ts).
+    const mic = this.published.get('audio')?.mid;
+    return mic ? askVoice(sdp, mic) : sdp;
   }
 
   /**

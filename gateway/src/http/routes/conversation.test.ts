@@ -99,6 +99,8 @@ describe('the conversation routes', () => {
     for (const signal of [
       { kind: 'ready' },
       { kind: 'answer', pc: 'pc1', sdp: 'v=0' },
+      // The specialist's camera paused toward the cart is the specialist's page's to say, not the cart's.
+      { kind: 'downlink', videoPaused: true },
       { kind: 'media', mic: true, camera: true, volume: 2 },
       { kind: 'offer', pc: 'pc 1 <b>', sdp: 'v=0' },
       { kind: 'ice', pc: 'pc1', candidate: { candidate: 'x'.repeat(2000) } },

@@ -12,7 +12,15 @@
  * peer again (its page told this page's room peer is lost), #convo-video comes back.
  */
 
-import { byId, ConversationPeer, type ConvoSignal, convoMediaTexts, LocalMedia, renderMediaControls } from '@telecart/ui/browser';
+import {
+  byId,
+  ConversationPeer,
+  type ConvoSignal,
+  convoMediaTexts,
+  LocalMedia,
+  renderMediaControls,
+  watchDownlink,
+} from '@telecart/ui/browser';
 import { type DirectAudio, watchDirectAudio } from './direct-audio.js';
 import { t } from './i18n.js';
 import { send } from './signaling.js';
@@ -29,6 +37,14 @@ let peer: ConversationPeer | null = null;
 let remote: { mic: boolean; camera: boolean } | null = null;
 /** The cart's uplink level (its gateway's budget, docs/conversation.md « Bandwidth »): its videos paused for the link. */
 let cartLink = 'full';
+/**
+ * This page's camera paused toward the cart for the cart's downlink (docs/conversation.md « The cart's downlink »): the
+ * cart's receiver reports on this peer say its link loses or queues (ui's downlink-guard.ts); the cart's page is told.
+ */
+let downlinkPaused = false;
+let downlinkWatch: { stop(): void } | null = null;
+/** What this page last told the cart of its camera toward it (null: nothing on this peer yet). */
+let toldCart: boolean | null = null;
 /** The room carries the cart to this page: its tile there replaces #convo-video. */
 let roomCarries = false;
 /**
@@ -80,6 +96,9 @@ export function startConvo(id: string, servers: RTCIceServer[]): void {
 export function stopConvo(): void {
   peer?.close();
   peer = null;
+  downlinkWatch?.stop();
+  downlinkWatch = null;
+  downlinkPaused = false;
   void local?.then((m) => m.stop());
   local = null;
   opened = null;
@@ -122,17 +141,39 @@ async function answer(id: string, pc: string, sdp: string): Promise<void> {
     },
   });
   peer = p;
+  downlinkWatch?.stop();
+  downlinkPaused = false;
+  downlinkWatch = watchDownlink(p.pc, (video) => {
+    if (peer !== p) return;
+    downlinkPaused = !video;
+    applyTowardCart();
+    renderConvo();
+  });
   void p.setUplink(towardCart());
   await p.answer(sdp);
+  toldCart = null;
   sendState();
+  applyTowardCart();
+}
+
+/** This page's senders toward the cart as the cart's links allow; the cart's page told when its camera pauses or resumes for them. */
+function applyTowardCart(): void {
+  if (!peer) return;
+  const plan = towardCart();
+  void peer.setUplink(plan);
+  const paused = !plan.video;
+  if (toldCart === paused || (toldCart === null && !paused)) return;
+  toldCart = paused;
+  post({ kind: 'downlink', videoPaused: paused });
 }
 
 /**
  * At the cart's lowest uplink level this page's camera pauses toward the cart too: the cart's receiver
- * feedback on a 250 kbit/s video (transport-cc, every 50 ms) alone costs its uplink ~10–15 kbit/s.
+ * feedback on a 250 kbit/s video (transport-cc, every 50 ms) alone costs its uplink ~10–15 kbit/s. And while the
+ * cart's downlink cannot carry it beside the voices (downlinkPaused).
  */
 function towardCart(): { video: boolean; voiceKbps: number } {
-  return { video: cartLink !== 'lean-audio', voiceKbps: 32 };
+  return { video: cartLink !== 'lean-audio' && !downlinkPaused, voiceKbps: 32 };
 }
 
 /** A conversation message of the cart's page, for the act on screen. */
@@ -154,7 +195,7 @@ export function onConvo(id: string, s: ConvoSignal): void {
       return;
     case 'uplink':
       cartLink = s.level;
-      if (peer) void peer.setUplink(towardCart());
+      applyTowardCart();
       renderConvo();
       return;
   }
@@ -165,6 +206,7 @@ export function renderConvo(): void {
   viaRoom = roomCarries && !direct.flowing;
   byId('convo').hidden = sessionId === null;
   byId('convo').dataset.via = viaRoom ? 'room' : 'direct';
+  byId('convo').dataset.downlink = downlinkPaused ? 'paused' : 'full';
   const v = byId<HTMLVideoElement>('convo-video');
   v.hidden = viaRoom;
   v.muted = viaRoom;

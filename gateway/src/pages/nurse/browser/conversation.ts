@@ -47,6 +47,8 @@ let local: Promise<LocalMedia> | null = null;
 let opened: LocalMedia | null = null;
 let peer: ConversationPeer | null = null;
 let remote: { mic: boolean; camera: boolean } | null = null;
+/** The specialist's camera paused toward this cart for its downlink (their page says so: docs/conversation.md « The cart's downlink »). */
+let remoteVideoPaused = false;
 /** The act's room carries the cart's conversation to the specialist (guest-room.ts): the direct peer holds its senders. */
 let viaRoom = false;
 let note = '';
@@ -77,6 +79,7 @@ function stop(): void {
   local = null;
   opened = null;
   remote = null;
+  remoteVideoPaused = false;
   note = '';
   noMedia = false;
   const r = byId<HTMLVideoElement>('convo-remote');
@@ -116,6 +119,7 @@ async function start(sessionId: string): Promise<void> {
     },
   });
   peer = p;
+  remoteVideoPaused = false;
   applyUplink(p, sessionId);
   note = '';
   noMedia = !media.audio;
@@ -144,6 +148,10 @@ function onSignal(sessionId: string, s: ConvoSignal): void {
       remote = { mic: s.mic === true, camera: s.camera === true };
       renderConvo();
       return;
+    case 'downlink':
+      remoteVideoPaused = s.videoPaused === true;
+      renderConvo();
+      return;
   }
 }
 
@@ -159,7 +167,13 @@ export function renderConvo(): void {
     s,
     remote,
     convoMediaTexts(w),
+    // The specialist's camera held back for this cart's downlink: said as the room's tiles say it (its voice plays on).
+    remoteVideoPaused && remote?.camera !== false ? w.convoRemoteVideoPaused : undefined,
   );
+  const shown = byId('convo-remote');
+  shown.dataset.videoPaused = String(remoteVideoPaused);
+  // Hidden, not a frozen last frame; the same element plays the voice on.
+  shown.style.visibility = remoteVideoPaused ? 'hidden' : '';
   // The room camera paused by the cart's uplink budget, said apart from the nurse's camera-off.
   const linkPaused = !uplinkPlan(act?.sessionId ?? null).video;
   section.dataset.link = linkPaused ? 'paused' : 'full';

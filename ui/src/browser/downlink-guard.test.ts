@@ -1,0 +1,128 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DOWNLINK_GUARD, DownlinkGuard, type LinkReport } from './downlink-guard.js';
+
+const CONGESTED: LinkReport = { fractionLost: 0.2, rttMs: 600 };
+const CLEAN: LinkReport = { fractionLost: 0, rttMs: 40 };
+const SILENT: LinkReport = { fractionLost: undefined, rttMs: undefined };
+
+/** Runs `reports` one a second from t = 1 s; returns the video state after each and the change times. */
+function run(reports: LinkReport[], g = new DownlinkGuard()): { states: boolean[]; changes: number[] } {
+  const states: boolean[] = [];
+  const changes: number[] = [];
+  let prev = g.video;
+  reports.forEach((r, i) => {
+    const now = (i + 1) * 1000;
+    const on = g.tick(now, r);
+    if (on !== prev) changes.push(now);
+    prev = on;
+    states.push(on);
+  });
+  return { states, changes };
+}
+
+const report = fc.oneof(
+  fc.constant(SILENT),
+  fc.record({
+    fractionLost: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: undefined }),
+    rttMs: fc.option(fc.double({ min: 0, max: 2000, noNaN: true }), { nil: undefined }),
+  }),
+);
+
+describe('DownlinkGuard', () => {
+  it('a clean link (first round trip the smallest) never pauses the video', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ loss: fc.double({ min: 0, max: 0.0199, noNaN: true }), rtt: fc.integer({ min: 40, max: 139 }) })),
+        (xs) => {
+          const { states } = run([CLEAN, ...xs.map((x) => ({ fractionLost: x.loss, rttMs: x.rtt }))]);
+          expect(states.every(Boolean)).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('a steady congested link pauses it within 2 s and keeps it paused', () => {
+    const { states, changes } = run([CLEAN, ...Array<LinkReport>(120).fill(CONGESTED)]);
+    expect(changes).toEqual([4000]);
+    expect(states.slice(3).every((s) => !s)).toBe(true);
+  });
+
+  it('a queue filling (round trip 250 ms above the smallest) counts as congestion without loss', () => {
+    const { changes } = run([CLEAN, ...Array<LinkReport>(5).fill({ fractionLost: 0, rttMs: 300 })]);
+    expect(changes).toEqual([4000]);
+  });
+
+  it('reports that say nothing new change nothing, whatever the state', () => {
+    const g = new DownlinkGuard();
+    run([CLEAN, CONGESTED, CONGESTED, CONGESTED], g);
+    expect(g.video).toBe(false);
+    expect(run(Array<LinkReport>(600).fill(SILENT), g).changes).toEqual([]);
+  });
+
+  it('back after 15 s clean; a resume the link cannot take doubles the hold, to 4 min at most; one that holds 30 s resets it', () => {
+    const g = new DownlinkGuard();
+    let now = 0;
+    const changes: number[] = [];
+    const feed = (n: number, r: LinkReport) => {
+      for (let i = 0; i < n; i++) {
+        now += 1000;
+        const before = g.video;
+        if (g.tick(now, r) !== before) changes.push(now);
+      }
+    };
+    feed(1, CLEAN);
+    feed(3, CONGESTED);
+    feed(16, CLEAN);
+    expect(changes).toEqual([4000, 20_000]);
+    expect(g.holdMs).toBe(15_000);
+    // Congested again at once: paused, the next hold 30 s, then 60, 120, 240, 240.
+    for (const hold of [30_000, 60_000, 120_000, 240_000, 240_000]) {
+      feed(5, CONGESTED);
+      expect(g.video).toBe(false);
+      expect(g.holdMs).toBe(hold);
+      feed(hold / 1000, CLEAN);
+      expect(g.video).toBe(false);
+      feed(1, CLEAN);
+      expect(g.video).toBe(true);
+    }
+    feed(31, CLEAN);
+    expect(g.holdMs).toBe(DOWNLINK_GUARD.holdMs);
+  });
+
+  it('whatever the reports: changes ≥ 4 s apart, a pause only after a congested report, a resume only after 15 s of clean ones (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(report, { maxLength: 400 }), (reports) => {
+        const g = new DownlinkGuard();
+        let last = Number.NEGATIVE_INFINITY;
+        let cleanRun = 0;
+        let minRtt = Number.POSITIVE_INFINITY;
+        reports.forEach((r, i) => {
+          const now = (i + 1) * 1000;
+          const before = g.video;
+          const after = g.tick(now, r);
+          const fresh = r.fractionLost !== undefined;
+          if (fresh && r.rttMs !== undefined) minRtt = Math.min(minRtt, r.rttMs);
+          const queue = r.rttMs === undefined ? 0 : r.rttMs - minRtt;
+          const clean = fresh && (r.fractionLost ?? 1) < 0.02 && queue < 100;
+          if (fresh) cleanRun = clean ? cleanRun + 1 : 0;
+          if (after === before) return;
+          expect(now - last).toBeGreaterThanOrEqual(DOWNLINK_GUARD.minGapMs);
+          last = now;
+          expect(fresh).toBe(true);
+          if (!after) expect((r.fractionLost ?? 0) >= 0.05 || queue >= 250).toBe(true);
+          else expect(cleanRun).toBeGreaterThanOrEqual(16);
+        });
+      }),
+    );
+  });
+
+  it('at most 7 changes in any minute, whatever the reports (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(report, { maxLength: 400 }), (reports) => {
+        const { changes } = run(reports);
+        for (const c of changes) expect(changes.filter((x) => x >= c && x < c + 60_000).length).toBeLessThanOrEqual(7);
+      }),
+    );
+  });
+});

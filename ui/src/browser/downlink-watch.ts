@@ -1,0 +1,42 @@
+/**
+ * The other side's downlink as a sender's own peer connection reads it (docs/conversation.md « The cart's downlink »):
+ * once a second, the receiver reports that arrived since the last look (remote-inbound-rtp whose round-trip
+ * measurement count grew: a paused video's last report stands still and says nothing new), fed to a DownlinkGuard;
+ * `onChange` hears when the guard pauses or resumes the video. One watch per peer connection; `stop()` ends it.
+ */
+import { DownlinkGuard, type LinkReport } from './downlink-guard.js';
+
+/** The fresh reports among `stats` (remote-inbound-rtp), given the measurement counts seen before (updated). */
+export function freshReport(stats: RTCStatsReport, seen: Map<string, number>): LinkReport {
+  let fractionLost: number | undefined;
+  let rttMs: number | undefined;
+  stats.forEach((s: Record<string, unknown>) => {
+    if (s.type !== 'remote-inbound-rtp' || typeof s.id !== 'string') return;
+    const count = Number(s.roundTripTimeMeasurements ?? 0);
+    if (count <= (seen.get(s.id) ?? 0)) return;
+    seen.set(s.id, count);
+    const lost = Number(s.fractionLost ?? 0);
+    if (Number.isFinite(lost)) fractionLost = Math.max(fractionLost ?? 0, lost);
+    const rtt = Number(s.roundTripTime);
+    if (Number.isFinite(rtt)) rttMs = Math.max(rttMs ?? 0, rtt * 1000);
+  });
+  return { fractionLost, rttMs };
+}
+
+export function watchDownlink(pc: RTCPeerConnection, onChange: (video: boolean) => void, intervalMs = 1000): { stop(): void } {
+  const guard = new DownlinkGuard();
+  const seen = new Map<string, number>();
+  const timer = setInterval(() => {
+    if (pc.connectionState === 'closed') {
+      clearInterval(timer);
+      return;
+    }
+    pc.getStats()
+      .then((stats) => {
+        const before = guard.video;
+        if (guard.tick(performance.now(), freshReport(stats, seen)) !== before) onChange(guard.video);
+      })
+      .catch(() => undefined /* closed meanwhile */);
+  }, intervalMs);
+  return { stop: () => clearInterval(timer) };
+}
