@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withVoicePtime } from './voice-ptime.js';
+import { VoicePtime, withVoicePtime } from './voice-ptime.js';
 
 const ANSWER = [
   'v=0',
@@ -34,5 +34,39 @@ describe('withVoicePtime', () => {
   it('adds it to an audio section that is the last and had none', () => {
     const sdp = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n';
     expect(withVoicePtime(sdp, 60)).toBe('v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=ptime:60\r\n');
+  });
+});
+
+/** The two calls VoicePtime makes of a peer, recorded (the browser's own is tested in Chromium). */
+class RecordingPeer {
+  signalingState: RTCSignalingState = 'stable';
+  remotes: string[] = [];
+  async createOffer(): Promise<RTCSessionDescriptionInit> {
+    return { type: 'offer', sdp: 'v=0\r\n' };
+  }
+  async setLocalDescription(): Promise<void> {}
+  async setRemoteDescription(d: RTCSessionDescriptionInit): Promise<void> {
+    this.remotes.push(d.sdp ?? '');
+  }
+}
+
+describe('VoicePtime', () => {
+  const UNIT_ANSWER = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=ptime:60\r\n';
+
+  it('keeps the answer’s own frame length at 20 (the unit’s 60 ms ask stands), sets 60 when asked, and back', async () => {
+    const peer = new RecordingPeer();
+    const ptime = new VoicePtime(peer as unknown as RTCPeerConnection, (m) => {
+      throw new Error(m);
+    });
+    await ptime.set(20);
+    expect(ptime.remote(UNIT_ANSWER).sdp).toBe(UNIT_ANSWER);
+    await ptime.set(20);
+    expect(peer.remotes).toEqual([]);
+    await ptime.set(60);
+    expect(peer.remotes).toEqual([withVoicePtime(UNIT_ANSWER, 60)]);
+    await ptime.set(20);
+    expect(peer.remotes.at(-1)).toBe(UNIT_ANSWER);
+    const browserAnswer = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n';
+    expect(ptime.remote(browserAnswer).sdp).toBe(browserAnswer);
   });
 });
