@@ -209,9 +209,13 @@ describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the n
     // Both of the cart's peers up to the end of the window (the gateway's used to lose its ICE consent here).
     expect(gw.teleconsult.status().peer?.state).toBe('connected');
     expect(await nurse.locator('#convo').getAttribute('data-state')).toBe('connected');
-    expect(gw.teleconsult.uplinkPlan()?.plan.level).toBe('lean-audio');
-    // The voice in 60 ms frames (16.7 packets a second, 50 in 20 ms frames).
-    expect(slow.voicePackets).toBeLessThan(25);
+    // Both videos paused. On a quiet machine the audio at full rate fits 100 kbit/s once the ECG is binary
+    // (69 kbit/s sent, none dropped, load 2–6), so the budget may climb back from `lean-audio` to `ptz-paused`.
+    const level = gw.teleconsult.uplinkPlan()?.plan.level;
+    expect(['ptz-paused', 'lean-audio']).toContain(level);
+    // The voice's frame length follows the level: 60 ms at `lean-audio` (16.7 packets a second), else 20 (50).
+    if (level === 'lean-audio') expect(slow.voicePackets).toBeLessThan(25);
+    else expect(slow.voicePackets).toBeGreaterThan(40);
     // Measured with the budget: voice and stethoscope concealment (without it: 15 % and 69 %, or the
     // gateway's peer lost; docs/conversation.md « One uplink budget »).
     expect(slow.voice.concealment).toBeLessThan(0.1);
