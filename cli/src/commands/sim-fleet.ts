@@ -281,6 +281,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       // The restarted cloud is a new process: its CPU counts from its spawn.
       cloudStart = { cpuSeconds: 0, rssBytes: 0, peakRssBytes: 0 };
       const reconnectStart = { at: tRestart, sim: simCpuMicros(running), cloud: 0 };
+      const before = counters();
       let reconnectCpu: { cloud: number | null; sim: number | null } = { cloud: null, sim: null };
       let reconnectedAt: number | null = null;
       let drainedAt: number | null = null;
@@ -295,6 +296,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       await started;
       await watched;
       checkWorkers();
+      const after = counters();
       const restartS = readyS ?? since();
       const afterReady = (t: number | null) => (t === null ? null : round(Math.max(0, t - restartS), 2));
       storm = {
@@ -306,6 +308,8 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         drainedSinceRestartS: drainedAt === null ? null : round(drainedAt, 2),
         reconnectCloudCpuMsPerGateway: reconnectCpu.cloud,
         reconnectSimulatorCpuMsPerGateway: reconnectCpu.sim,
+        reconnects: after.connects - before.connects,
+        tlsResumed: after.tlsResumed - before.tlsResumed,
       };
     } else {
       cloudStart = cloud ? sampleProcess(cloud.pid()) : undefined;

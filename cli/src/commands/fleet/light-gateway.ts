@@ -6,8 +6,8 @@
  * No SQLite: the backlog is in memory, which is what lets one process hold thousands of them.
  */
 import { randomUUID } from 'node:crypto';
-import { createSecureContext, type SecureContext } from 'node:tls';
-import { type BackoffOptions, reconnectDelay } from '@telecart/gateway';
+import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
+import { attachTlsSessions, type BackoffOptions, reconnectDelay, TlsSessions } from '@telecart/gateway';
 import { decodeAck, encodeJsonText, encodePayload, type GatewayStatus, type Lane, PROTOCOL_VERSION, topics } from '@telecart/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { LatencyHistogram } from './latency.js';
@@ -25,6 +25,8 @@ export interface FleetCounters {
   /** Gateways that connected at least once. */
   everConnected: number;
   connects: number;
+  /** Connections whose TLS handshake resumed a session from the gateway's kept ticket. */
+  tlsResumed: number;
   /** Connection attempts that failed (refused, shed, reset, timed out). */
   connectFailures: number;
   generated: number;
@@ -45,6 +47,7 @@ export function newCounters(): FleetCounters {
     connectedNow: 0,
     everConnected: 0,
     connects: 0,
+    tlsResumed: 0,
     connectFailures: 0,
     generated: 0,
     sent: 0,
@@ -94,6 +97,7 @@ export class LightGateway {
   private readonly batches = new Map<string, Batch>();
   private client: MqttClient | undefined;
   private tls: SecureContext | undefined;
+  private readonly tlsSessions = new TlsSessions();
   private connectedOnce = false;
   private closing = false;
   private readonly now: () => number;
@@ -138,6 +142,8 @@ export class LightGateway {
       will: { topic: topics.status(o.gatewayId), payload: encodePayload(this.status(false)), qos: 1, retain: true },
     });
     this.client = client;
+    // As the real gateway does: the newest session ticket offered on reconnect (a resumed handshake).
+    attachTlsSessions(client, this.tlsSessions);
     let attempts = 0;
     let up = false;
     client.on('reconnect', () => {
@@ -149,6 +155,7 @@ export class LightGateway {
       up = true;
       client.options.reconnectPeriod = o.backoff.baseMs;
       o.counters.connects++;
+      if (client.stream instanceof TLSSocket && client.stream.isSessionReused()) o.counters.tlsResumed++;
       o.counters.connectedNow++;
       if (!this.connectedOnce) {
         this.connectedOnce = true;

@@ -63,6 +63,7 @@ export const WorkerCounters = Type.Object(
     connectedNow: Count,
     everConnected: Count,
     connects: Count,
+    tlsResumed: Count,
     connectFailures: Count,
     generated: Count,
     sent: Count,
