@@ -51,6 +51,8 @@ export interface FleetOptions {
   cloudIntakeOnLoop?: boolean;
   /** The cloud started here admits gateways without the uplink credit (before/after of admission at the store's pace). */
   cloudNoUplinkCredit?: boolean;
+  /** The gateways offer no session ticket on reconnect: every handshake full (before/after of TLS session resumption). */
+  noTlsResumption?: boolean;
   /** Processes the gateways are spread over (default: defaultWorkers). */
   workers?: number;
   /**
@@ -203,6 +205,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         maxMs: o.reconnectMaxMs ?? RECONNECT_DEFAULTS.maxMs,
         spread: o.reconnectSpread ?? RECONNECT_DEFAULTS.spread,
       },
+      tlsResumption: !o.noTlsResumption,
       gateways: identities.map((id, i) => {
         const p = profiles[i] as RateProfile;
         if (id.credentials.ca !== ca) throw new Error(`gateway ${id.gatewayId} was enrolled under another CA than the fleet's`);

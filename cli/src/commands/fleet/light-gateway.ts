@@ -64,6 +64,8 @@ export interface LightGatewayOptions extends ReadingContext {
   url: string;
   credentials: Credentials;
   backoff: BackoffOptions;
+  /** Offer the kept TLS session ticket on reconnect, as the real gateway does (false: every handshake full, a before/after). */
+  tlsResumption?: boolean;
   counters: FleetCounters;
   latency: LatencyHistogram;
   random?: () => number;
@@ -143,7 +145,7 @@ export class LightGateway {
     });
     this.client = client;
     // As the real gateway does: the newest session ticket offered on reconnect (a resumed handshake).
-    attachTlsSessions(client, this.tlsSessions);
+    if (o.tlsResumption !== false) attachTlsSessions(client, this.tlsSessions);
     let attempts = 0;
     let up = false;
     client.on('reconnect', () => {

@@ -34,6 +34,7 @@ export const ToWorker = Type.Union([
         maxMs: Type.Integer({ minimum: 1 }),
         spread: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
       }),
+      tlsResumption: Type.Boolean(),
       gateways: Type.Array(WorkerGateway),
     },
     { additionalProperties: false },
