@@ -264,6 +264,8 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         // The cloud is exiting (storm): a zombie has no VmRSS. Its peak is read again at the end.
       }
     }, 500);
+    // Cleared at the run's end; on a failure it must not hold the process.
+    rssTimer.unref();
 
     if (o.storm && cloud) {
       log(`storm: stopping the cloud; each gateway records ${o.stormReadings} readings meanwhile`);
@@ -276,10 +278,19 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       const tRestart = performance.now();
       const since = () => (performance.now() - tRestart) / 1000;
       let readyS: number | null = null;
-      const started = cloud.start().then(() => {
-        readyS = since();
-        log(`storm: cloud ready ${round(readyS)} s after its restart began; ${o.gateways} gateways reconnect with jittered backoff`);
-      });
+      // A restart that fails ends the watch below at once (the run then fails with its reason, rather than
+      // waiting out the drain timeout).
+      let restartFailed = false;
+      const started = cloud.start().then(
+        () => {
+          readyS = since();
+          log(`storm: cloud ready ${round(readyS)} s after its restart began; ${o.gateways} gateways reconnect with jittered backoff`);
+        },
+        (e: unknown) => {
+          restartFailed = true;
+          throw e;
+        },
+      );
       tStart = tRestart;
       // The restarted cloud is a new process: its CPU counts from its spawn.
       cloudStart = { cpuSeconds: 0, rssBytes: 0, peakRssBytes: 0 };
@@ -289,6 +300,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       let reconnectedAt: number | null = null;
       let drainedAt: number | null = null;
       const watched = untilOr(() => {
+        if (restartFailed) return true;
         if (reconnectedAt === null && counters().connectedNow >= o.gateways) reconnectedAt = since();
         if (drainedAt === null && running.backlog() === 0) drainedAt = since();
         // CPU per gateway once all are back and the new process is known (it may be ready after they are).
