@@ -6,7 +6,7 @@
 //   node bench/reconnect-storm.mjs [N,N…] [K]        (default 200 gateways × 100 readings)
 // Larger sizes want `--identities DIR` (enrollment costs ~30 s per 1,000): TELECART_STORM_IDENTITIES=DIR.
 // TELECART_STORM_FLAGS adds `sim fleet` options, e.g. '--cloud-no-uplink-credit' for the "before" of
-// admission at the store's pace (docs/region.md).
+// admission at the store's pace, '--no-tls-resumption' for the "before" of TLS session resumption (docs/region.md).
 import { execFile } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +57,7 @@ export async function benchReconnectStorm({
       'cloud ms / gateway back': r.storm?.reconnectCloudCpuMsPerGateway ?? null,
       'simulator ms / gateway back': r.storm?.reconnectSimulatorCpuMsPerGateway ?? null,
       'cloud peak MiB': r.cloud.peakRssMiB,
+      'TLS resumed / reconnections': `${r.storm?.tlsResumed ?? '-'} / ${r.storm?.reconnects ?? '-'}`,
       load: `${load.toFixed(1)} → ${loadavg()[0].toFixed(1)}`,
     });
   }

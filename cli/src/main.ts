@@ -242,6 +242,7 @@ program.commands
     '--cloud-no-uplink-credit',
     "the cloud started here admits gateways at its connect rate only, not at its store's pace (before/after)",
   )
+  .option('--no-tls-resumption', 'the gateways offer no TLS session ticket on reconnect: every handshake full (before/after)')
   .addOption(
     new Option('--workers <n>', 'processes the gateways are spread over (default: one per 2,500 gateways, at most one per core)').argParser(
       positiveInt,
@@ -275,6 +276,7 @@ program.commands
         ...(o.cloudCpuProf ? { cloudCpuProf: o.cloudCpuProf } : {}),
         ...(o.cloudIntakeOnLoop ? { cloudIntakeOnLoop: true } : {}),
         ...(o.cloudNoUplinkCredit ? { cloudNoUplinkCredit: true } : {}),
+        ...(o.tlsResumption === false ? { noTlsResumption: true } : {}),
         ...(o.workers ? { workers: o.workers } : {}),
         ...(o.maxConnecting ? { maxConnecting: o.maxConnecting } : {}),
       },

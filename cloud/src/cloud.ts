@@ -210,7 +210,10 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       });
       const b = broker;
       undo.push(() => b.stop());
-      if (security) dropRevoked(security, b, logger.child({ part: 'broker' }));
+      if (security) {
+        const stopRotation = dropRevoked(security, b, logger.child({ part: 'broker' }));
+        undo.push(async () => stopRotation());
+      }
     }
     // The cloud's own clients use the embedded broker's internal listener (never shed by its connect rate).
     const brokerUrl = opts.externalBrokerUrl ?? broker?.internalUrl;

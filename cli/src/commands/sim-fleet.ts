@@ -51,6 +51,8 @@ export interface FleetOptions {
   cloudIntakeOnLoop?: boolean;
   /** The cloud started here admits gateways without the uplink credit (before/after of admission at the store's pace). */
   cloudNoUplinkCredit?: boolean;
+  /** The gateways offer no session ticket on reconnect: every handshake full (before/after of TLS session resumption). */
+  noTlsResumption?: boolean;
   /** Processes the gateways are spread over (default: defaultWorkers). */
   workers?: number;
   /**
@@ -203,6 +205,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         maxMs: o.reconnectMaxMs ?? RECONNECT_DEFAULTS.maxMs,
         spread: o.reconnectSpread ?? RECONNECT_DEFAULTS.spread,
       },
+      tlsResumption: !o.noTlsResumption,
       gateways: identities.map((id, i) => {
         const p = profiles[i] as RateProfile;
         if (id.credentials.ca !== ca) throw new Error(`gateway ${id.gatewayId} was enrolled under another CA than the fleet's`);
@@ -261,6 +264,8 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         // The cloud is exiting (storm): a zombie has no VmRSS. Its peak is read again at the end.
       }
     }, 500);
+    // Cleared at the run's end; on a failure it must not hold the process.
+    rssTimer.unref();
 
     if (o.storm && cloud) {
       log(`storm: stopping the cloud; each gateway records ${o.stormReadings} readings meanwhile`);
@@ -273,18 +278,29 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       const tRestart = performance.now();
       const since = () => (performance.now() - tRestart) / 1000;
       let readyS: number | null = null;
-      const started = cloud.start().then(() => {
-        readyS = since();
-        log(`storm: cloud ready ${round(readyS)} s after its restart began; ${o.gateways} gateways reconnect with jittered backoff`);
-      });
+      // A restart that fails ends the watch below at once (the run then fails with its reason, rather than
+      // waiting out the drain timeout).
+      let restartFailed = false;
+      const started = cloud.start().then(
+        () => {
+          readyS = since();
+          log(`storm: cloud ready ${round(readyS)} s after its restart began; ${o.gateways} gateways reconnect with jittered backoff`);
+        },
+        (e: unknown) => {
+          restartFailed = true;
+          throw e;
+        },
+      );
       tStart = tRestart;
       // The restarted cloud is a new process: its CPU counts from its spawn.
       cloudStart = { cpuSeconds: 0, rssBytes: 0, peakRssBytes: 0 };
       const reconnectStart = { at: tRestart, sim: simCpuMicros(running), cloud: 0 };
+      const before = counters();
       let reconnectCpu: { cloud: number | null; sim: number | null } = { cloud: null, sim: null };
       let reconnectedAt: number | null = null;
       let drainedAt: number | null = null;
       const watched = untilOr(() => {
+        if (restartFailed) return true;
         if (reconnectedAt === null && counters().connectedNow >= o.gateways) reconnectedAt = since();
         if (drainedAt === null && running.backlog() === 0) drainedAt = since();
         // CPU per gateway once all are back and the new process is known (it may be ready after they are).
@@ -295,6 +311,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       await started;
       await watched;
       checkWorkers();
+      const after = counters();
       const restartS = readyS ?? since();
       const afterReady = (t: number | null) => (t === null ? null : round(Math.max(0, t - restartS), 2));
       storm = {
@@ -306,6 +323,8 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         drainedSinceRestartS: drainedAt === null ? null : round(drainedAt, 2),
         reconnectCloudCpuMsPerGateway: reconnectCpu.cloud,
         reconnectSimulatorCpuMsPerGateway: reconnectCpu.sim,
+        reconnects: after.connects - before.connects,
+        tlsResumed: after.tlsResumed - before.tlsResumed,
       };
     } else {
       cloudStart = cloud ? sampleProcess(cloud.pid()) : undefined;

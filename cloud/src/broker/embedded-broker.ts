@@ -32,6 +32,12 @@ export interface BrokerTlsOptions {
   cert: string;
   ca: string;
   crl?: string;
+  /**
+   * Session-ticket key (48 bytes) kept across restarts, so a gateway resumes its TLS session with a
+   * ticket from before one (docs/region.md, « TLS sessions resumed across a restart »). Without it,
+   * Node's random per-process key: tickets resume only within this process.
+   */
+  ticketKey?: Buffer;
 }
 
 /**
@@ -105,8 +111,26 @@ const CONNACK_SERVER_UNAVAILABLE = Buffer.from([0x20, 0x02, 0x00, 0x03]);
 /** What an authenticated gateway may send at most: a full batch payload plus topic and headers. */
 export const SECURED_MAX_PACKET_BYTES = MAX_PAYLOAD_BYTES + 64 * 1024;
 
+/** Lifetime of a session ticket, in seconds: 7 days, the most TLS 1.3 allows (Node's default, 300 s, is shorter than an outage). */
+export const TLS_SESSION_LIFETIME_S = 7 * 86_400;
+/**
+ * The session context sealed into every ticket: fixed, so that tickets outlive the process (Node's
+ * default derives it from the process's command line) and match on both listeners.
+ */
+const SESSION_ID_CONTEXT = 'telecart-broker';
+
 function secureContext(tls: BrokerTlsOptions): SecureContextOptions & { requestCert: true; rejectUnauthorized: true } {
-  return { key: tls.key, cert: tls.cert, ca: tls.ca, ...(tls.crl ? { crl: tls.crl } : {}), requestCert: true, rejectUnauthorized: true };
+  return {
+    key: tls.key,
+    cert: tls.cert,
+    ca: tls.ca,
+    ...(tls.crl ? { crl: tls.crl } : {}),
+    ...(tls.ticketKey ? { ticketKeys: tls.ticketKey } : {}),
+    sessionTimeout: TLS_SESSION_LIFETIME_S,
+    sessionIdContext: SESSION_ID_CONTEXT,
+    requestCert: true,
+    rejectUnauthorized: true,
+  };
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {

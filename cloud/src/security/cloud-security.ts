@@ -7,6 +7,7 @@
  *   signaling-{service}.key / .crt client identity of each signaling service: relay, agenda, patients, nurses
  *                                  (CN telecart-cloud:signaling:{service})
  *   crl.pem                    revoked gateway certificates (rewritten on each revocation)
+ *   tls-ticket-key.json        the broker's TLS session-ticket key (0600; ticket-keys.ts)
  *   registry.db                enrollment tokens (hashed), issued certificates, revocations
  *
  * It hands the broker its TLS material, authentication and topic rules, exchanges enrollment
@@ -30,6 +31,7 @@ import {
 import { type MosquittoSecurityFiles, writeFileAtomic, writeMosquittoSecurityFiles } from './mosquitto-files.js';
 import { CertificateAuthority, commonNameOf, createCa, type KeyAndCert, normalizeSerial, parseCertificate } from './pki.js';
 import { DEFAULT_TOKEN_TTL_MS, type IssuedToken, SecurityRegistry, TokenError, type TokenFailure } from './registry.js';
+import { TicketKeys } from './ticket-keys.js';
 
 export interface CloudSecurityOptions {
   dir: string;
@@ -97,6 +99,7 @@ export class CloudSecurity extends EventEmitter<CloudSecurityEvents> {
     private readonly now: () => Date,
     private readonly logger: Logger | undefined,
     private readonly instance: string | undefined,
+    private readonly ticketKeys: TicketKeys,
   ) {
     super();
   }
@@ -120,7 +123,8 @@ export class CloudSecurity extends EventEmitter<CloudSecurityEvents> {
       writePair(opts.dir, 'server', server);
     }
     const registry = new SecurityRegistry(join(opts.dir, 'registry.db'), now);
-    const sec = new CloudSecurity(opts.dir, ca, server as KeyAndCert, registry, now, opts.logger, opts.instance);
+    const ticketKeys = TicketKeys.open(opts.dir, now, (problem) => opts.logger?.warn({ dir: opts.dir }, `security: ${problem}`));
+    const sec = new CloudSecurity(opts.dir, ca, server as KeyAndCert, registry, now, opts.logger, opts.instance, ticketKeys);
     await sec.refresh();
     return sec;
   }
@@ -137,9 +141,22 @@ export class CloudSecurity extends EventEmitter<CloudSecurityEvents> {
     return join(this.dir, 'crl.pem');
   }
 
-  /** The broker's mutual-TLS server material, with the current CRL. */
+  /** The broker's mutual-TLS server material, with the current CRL and session-ticket key. */
   serverTls(): BrokerTlsOptions {
-    return { key: this.server.keyPem, cert: this.server.certPem, ca: this.ca.certPem, crl: this.crlPem };
+    return {
+      key: this.server.keyPem,
+      cert: this.server.certPem,
+      ca: this.ca.certPem,
+      crl: this.crlPem,
+      ticketKey: this.ticketKeys.current(),
+    };
+  }
+
+  /** Replaces the session-ticket key once it is due (ticket-keys.ts); true when serverTls() changed. */
+  rotateTicketKeyIfDue(): boolean {
+    const rotated = this.ticketKeys.rotateIfDue();
+    if (rotated) this.logger?.info({ dir: this.dir }, 'security: TLS session-ticket key rotated');
+    return rotated;
   }
 
   /** Client certificate of ingest worker `index`, made on first use. */

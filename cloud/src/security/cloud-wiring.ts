@@ -46,14 +46,26 @@ export function securedBrokerOptions(
   };
 }
 
-/** A revocation (here or from the CLI) reaches the broker: new CRL for handshakes, open connections closed. */
-export function dropRevoked(security: CloudSecurity, broker: EmbeddedBroker, logger: Logger): void {
+/** How often the broker's wiring looks whether the session-ticket key is due for rotation. */
+const TICKET_KEY_CHECK_MS = 3_600_000;
+
+/**
+ * A revocation (here or from the CLI) reaches the broker: new CRL for handshakes, open connections
+ * closed (a resumed session is refused by authenticate()'s serial check). The session-ticket key's
+ * rotation reaches it the same way. Returns the undo (the rotation's timer).
+ */
+export function dropRevoked(security: CloudSecurity, broker: EmbeddedBroker, logger: Logger): () => void {
   security.on('revoked', ({ gatewayId, serials }) => {
     broker.updateTls(security.serverTls());
     const n = broker.disconnect((c) => c.serial !== undefined && serials.includes(c.serial));
     logger.warn({ gatewayId, serials, closed: n }, 'broker: revoked gateway disconnected');
   });
   security.watch();
+  const rotation = setInterval(() => {
+    if (security.rotateTicketKeyIfDue()) broker.updateTls(security.serverTls());
+  }, TICKET_KEY_CHECK_MS);
+  rotation.unref();
+  return () => clearInterval(rotation);
 }
 
 /** mqtt.js options of the ingest client: protocol version, and its client certificate when TLS is on. */

@@ -11,3 +11,4 @@ export {
   type SyncOptions,
   type SyncState,
 } from './sync-client.js';
+export { attachTlsSessions, type TlsSessionCounts, TlsSessions } from './tls-session.js';

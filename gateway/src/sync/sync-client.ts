@@ -42,6 +42,7 @@ import { type Logger, silentLogger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { ReadingStore } from '../store/reading-store.js';
 import { RECONNECT_DEFAULTS, reconnectDelay } from './backoff.js';
+import { attachTlsSessions, type TlsSessionCounts, TlsSessions } from './tls-session.js';
 
 export interface SyncOptions {
   batchMaxCount: number;
@@ -135,6 +136,8 @@ export interface SyncState {
   lastAckAt: string | null;
   lastError: string | null;
   counters: SyncCounters;
+  /** TLS handshakes with the broker, full or resumed from a kept session ticket (tls-session.ts). */
+  tlsHandshakes: TlsSessionCounts;
 }
 
 export interface SyncClientEvents {
@@ -164,6 +167,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
   private readonly logger: Logger;
   private readonly ackTopic: string;
   private client: MqttClient | undefined;
+  private readonly tlsSessions = new TlsSessions();
   private readonly inFlight = new Map<string, InFlight>();
   private readonly inFlightSeqs = new Set<number>();
   private readonly expired = new Map<string, SentBatch>();
@@ -224,6 +228,8 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
       will: this.will(),
     });
     this.client = client;
+    // The newest session ticket is offered on reconnect: a cloud restart costs a resumed handshake.
+    attachTlsSessions(client, this.tlsSessions);
     client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
     let attempts = 0;
     const base = o.reconnectPeriodMs ?? RECONNECT_DEFAULTS.baseMs;
@@ -293,6 +299,7 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
       lastAckAt: this.lastAckAt,
       lastError: this.lastError,
       counters: { ...this.counters },
+      tlsHandshakes: this.tlsSessions.stats(),
     };
   }
 

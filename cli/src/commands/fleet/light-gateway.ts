@@ -6,8 +6,8 @@
  * No SQLite: the backlog is in memory, which is what lets one process hold thousands of them.
  */
 import { randomUUID } from 'node:crypto';
-import { createSecureContext, type SecureContext } from 'node:tls';
-import { type BackoffOptions, reconnectDelay } from '@telecart/gateway';
+import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
+import { attachTlsSessions, type BackoffOptions, reconnectDelay, TlsSessions } from '@telecart/gateway';
 import { decodeAck, encodeJsonText, encodePayload, type GatewayStatus, type Lane, PROTOCOL_VERSION, topics } from '@telecart/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { LatencyHistogram } from './latency.js';
@@ -25,6 +25,8 @@ export interface FleetCounters {
   /** Gateways that connected at least once. */
   everConnected: number;
   connects: number;
+  /** Connections whose TLS handshake resumed a session from the gateway's kept ticket. */
+  tlsResumed: number;
   /** Connection attempts that failed (refused, shed, reset, timed out). */
   connectFailures: number;
   generated: number;
@@ -45,6 +47,7 @@ export function newCounters(): FleetCounters {
     connectedNow: 0,
     everConnected: 0,
     connects: 0,
+    tlsResumed: 0,
     connectFailures: 0,
     generated: 0,
     sent: 0,
@@ -61,6 +64,8 @@ export interface LightGatewayOptions extends ReadingContext {
   url: string;
   credentials: Credentials;
   backoff: BackoffOptions;
+  /** Offer the kept TLS session ticket on reconnect, as the real gateway does (false: every handshake full, a before/after). */
+  tlsResumption?: boolean;
   counters: FleetCounters;
   latency: LatencyHistogram;
   random?: () => number;
@@ -94,6 +99,7 @@ export class LightGateway {
   private readonly batches = new Map<string, Batch>();
   private client: MqttClient | undefined;
   private tls: SecureContext | undefined;
+  private readonly tlsSessions = new TlsSessions();
   private connectedOnce = false;
   private closing = false;
   private readonly now: () => number;
@@ -138,6 +144,8 @@ export class LightGateway {
       will: { topic: topics.status(o.gatewayId), payload: encodePayload(this.status(false)), qos: 1, retain: true },
     });
     this.client = client;
+    // As the real gateway does: the newest session ticket offered on reconnect (a resumed handshake).
+    if (o.tlsResumption !== false) attachTlsSessions(client, this.tlsSessions);
     let attempts = 0;
     let up = false;
     client.on('reconnect', () => {
@@ -149,6 +157,7 @@ export class LightGateway {
       up = true;
       client.options.reconnectPeriod = o.backoff.baseMs;
       o.counters.connects++;
+      if (client.stream instanceof TLSSocket && client.stream.isSessionReused()) o.counters.tlsResumed++;
       o.counters.connectedNow++;
       if (!this.connectedOnce) {
         this.connectedOnce = true;

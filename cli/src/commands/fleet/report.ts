@@ -77,6 +77,9 @@ export const FleetReport = Type.Object(
         /** Cloud and simulator CPU from the restart until every gateway was back, per gateway. */
         reconnectCloudCpuMsPerGateway: Type.Optional(Nullable(Type.Number())),
         reconnectSimulatorCpuMsPerGateway: Type.Optional(Nullable(Type.Number())),
+        /** Connections made from the restart until the end of the drain, and how many of them resumed a TLS session from a ticket. */
+        reconnects: Type.Optional(Count),
+        tlsResumed: Type.Optional(Count),
       }),
     ),
   },
@@ -123,6 +126,7 @@ export function formatReport(r: FleetReport): string {
         'reconnect CPU per gateway',
         `cloud ${fmt(r.storm.reconnectCloudCpuMsPerGateway ?? null, ' ms', 2)}, simulator ${fmt(r.storm.reconnectSimulatorCpuMsPerGateway ?? null, ' ms', 2)}`,
       ],
+      ['TLS sessions resumed', `${r.storm.tlsResumed ?? '—'} of ${r.storm.reconnects ?? '—'} reconnections`],
       ['all drained', r.storm.drainedS === null ? 'not all' : fmt(r.storm.drainedS, ' s after restart')],
       [
         'since the restart began',

@@ -20,6 +20,8 @@ export interface PoolPlan {
   ca: string;
   seed: number;
   backoff: { baseMs: number; maxMs: number; spread?: number };
+  /** Whether the gateways offer their kept TLS session ticket on reconnect, as the real gateway does. */
+  tlsResumption: boolean;
   /** Gateway i goes to worker i mod N: carts and home kits are spread evenly. */
   gateways: readonly WorkerGateway[];
 }
@@ -58,6 +60,7 @@ export class WorkerPool {
       // Each worker its own stream of the run's seed.
       seed: (plan.seed * 1_000_003 + w.index + 1) >>> 0,
       backoff: plan.backoff,
+      tlsResumption: plan.tlsResumption,
       gateways: plan.gateways.filter((_, i) => i % n === w.index),
     }));
     return pool;

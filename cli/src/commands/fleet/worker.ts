@@ -70,6 +70,7 @@ function main(): void {
               url: m.url,
               credentials: { key: g.key, cert: g.cert, ca: m.ca },
               backoff: m.backoff,
+              tlsResumption: m.tlsResumption,
               counters,
               latency,
               random,
