@@ -16,9 +16,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type Mosquitto, startMosquitto } from '../../cloud/src/testing/mosquitto.js';
-import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
-import { freshDatabase } from '../support/cloud-child.js';
 import { waitFor } from '../support/wait.js';
 import {
   confirmIdentity,
@@ -28,34 +25,25 @@ import {
   type ParticipantSocket,
   participantSocket,
 } from '../teleconsult/participant-support.js';
-import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud } from '../teleconsult/support.js';
+import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket } from '../teleconsult/support.js';
+import { startTwoConsultClouds, type TwoConsultClouds } from './two-consult-clouds.js';
 
-let postgres: Postgres | undefined;
-let mosquitto: Mosquitto | undefined;
+let two: TwoConsultClouds | undefined;
 const clouds: ConsultCloud[] = [];
 const closing: (() => unknown)[] = [];
 const [A, B] = [0, 1];
 
 beforeAll(async () => {
-  postgres = await startPostgres();
-  mosquitto = await startMosquitto();
-  const db = await freshDatabase(postgres.url, `home_pages_${randomUUID().slice(0, 8)}`);
-  // One after the other: the first runs the migrations.
-  for (const _ of [A, B])
-    clouds.push(
-      await startConsultCloud({
-        db,
-        externalBrokerUrl: mosquitto.url,
-        teleconsult: { leaseSeconds: 600, rejoinGraceSeconds: 120, forwardingUnit: { hostAddresses: ['127.0.0.1'] } },
-      }),
-    );
+  two = await startTwoConsultClouds({
+    dbName: `home_pages_${randomUUID().slice(0, 8)}`,
+    teleconsult: { leaseSeconds: 600, rejoinGraceSeconds: 120, forwardingUnit: { hostAddresses: ['127.0.0.1'] } },
+  });
+  clouds.push(...two.clouds);
 }, 120_000);
 
 afterAll(async () => {
   for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
-  for (const c of clouds) await c.stop().catch(() => undefined);
-  await mosquitto?.stop();
-  await postgres?.stop();
+  await two?.stop();
 }, 60_000);
 
 const at = (i: number) => clouds[i] as ConsultCloud;

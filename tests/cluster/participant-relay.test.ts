@@ -27,15 +27,10 @@
  *   socket (1012), lets their next one in at once, and a page on A takes the conversation back.
  */
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import pg from 'pg';
-import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHANNEL_APPLICATION } from '../../cloud/src/store/pg-instance-channel.js';
-import { type Mosquitto, startMosquitto } from '../../cloud/src/testing/mosquitto.js';
-import { type Postgres, startPostgres } from '../../cloud/src/testing/postgres.js';
 import { type UnitPagePeer, unitPagePeer } from '../../cloud/src/testing/unit-page-peer.js';
-import { freshDatabase } from '../support/cloud-child.js';
 import { waitFor } from '../support/wait.js';
 import {
   confirmIdentity,
@@ -45,11 +40,11 @@ import {
   type ParticipantSocket,
   participantSocket,
 } from '../teleconsult/participant-support.js';
-import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud, TestCart } from '../teleconsult/support.js';
+import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, TestCart } from '../teleconsult/support.js';
+import { startTwoConsultClouds, type TwoConsultClouds } from './two-consult-clouds.js';
 
 const CART = 'cart-1';
-let postgres: Postgres | undefined;
-let mosquitto: Mosquitto | undefined;
+let two: TwoConsultClouds | undefined;
 /** The database both clouds use. */
 let db = '';
 const clouds: ConsultCloud[] = [];
@@ -58,38 +53,18 @@ const closing: (() => unknown)[] = [];
 const logs: string[][] = [[], []];
 
 beforeAll(async () => {
-  postgres = await startPostgres();
-  mosquitto = await startMosquitto();
-  db = await freshDatabase(postgres.url, 'participant_relay');
-  for (const i of [0, 1]) {
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        logs[i]?.push(String(chunk));
-        done();
-      },
-    });
-    // One after the other: the first runs the migrations.
-    clouds.push(
-      await startConsultCloud({
-        db,
-        externalBrokerUrl: mosquitto.url,
-        logger: pino({ level: 'info' }, sink),
-        teleconsult: {
-          leaseSeconds: 3,
-          rejoinGraceSeconds: 120,
-          connectTimeoutSeconds: 60,
-          forwardingUnit: { hostAddresses: ['127.0.0.1'] },
-        },
-      }),
-    );
-  }
+  two = await startTwoConsultClouds({
+    dbName: 'participant_relay',
+    logs,
+    teleconsult: { leaseSeconds: 3, rejoinGraceSeconds: 120, connectTimeoutSeconds: 60, forwardingUnit: { hostAddresses: ['127.0.0.1'] } },
+  });
+  db = two.db;
+  clouds.push(...two.clouds);
 }, 120_000);
 
 afterAll(async () => {
   for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
-  for (const c of clouds) await c.stop().catch(() => undefined);
-  await mosquitto?.stop();
-  await postgres?.stop();
+  await two?.stop();
 }, 60_000);
 
 const at = (i: number) => clouds[i] as ConsultCloud;
@@ -112,7 +87,7 @@ it('a guest on the instance that does not hold the act: relayed to the owner, ad
   timeout: 120_000,
 }, async () => {
   const cookie = await login(http(0), 'dr-roux', PASSWORDS['dr-roux']);
-  const cart = await TestCart.connect((mosquitto as Mosquitto).url, CART);
+  const cart = await TestCart.connect((two as TwoConsultClouds).brokerUrl, CART);
   closing.push(() => cart.client.end(true));
   const sid = randomUUID();
   await cart.call(sid);

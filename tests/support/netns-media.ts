@@ -146,62 +146,15 @@ export async function linkToPeer(peerNs: string, index = process.pid % 16_384): 
  * moving its browser to another namespace.
  */
 export async function shapeLoopbackPort(port: number, rate: string): Promise<{ remove(): Promise<void> }> {
-  const tc = (...args: string[]) => run('tc', args);
-  await tc('qdisc', 'replace', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10', 'r2q', '100000');
-  await tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '10gbit');
+  await loopbackHtb();
   for (const [k, dir] of [
     ['30', 'sport'],
     ['40', 'dport'],
   ] as const) {
-    await tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', `1:${k}`, 'htb', 'rate', '10gbit');
-    await tc(
-      'qdisc',
-      'add',
-      'dev',
-      'lo',
-      'parent',
-      `1:${k}`,
-      'handle',
-      `${k}:`,
-      'tbf',
-      'rate',
-      rate,
-      'burst',
-      '16kbit',
-      'latency',
-      '400ms',
-    );
-    await tc(
-      'filter',
-      'add',
-      'dev',
-      'lo',
-      'parent',
-      '1:',
-      'protocol',
-      'ip',
-      'prio',
-      '1',
-      'u32',
-      'match',
-      'ip',
-      'protocol',
-      '17',
-      '0xff',
-      'match',
-      'ip',
-      dir,
-      String(port),
-      '0xffff',
-      'flowid',
-      `1:${k}`,
-    );
+    await loopbackTbfClass(k, rate);
+    await udpPortInto(dir, port, k);
   }
-  return {
-    async remove() {
-      await tc('qdisc', 'del', 'dev', 'lo', 'root').catch(() => undefined);
-    },
-  };
+  return { remove: removeLoopbackShaping };
 }
 
 /**
@@ -215,51 +168,60 @@ export async function shapeLoopbackDownlink(
   rate: string,
   ports: { toPorts: number[]; fromPorts: number[] },
 ): Promise<{ sent(): Promise<{ bytes: number; packets: number; dropped: number }>; remove(): Promise<void> }> {
-  const tc = (...args: string[]) => run('tc', args);
-  await tc('qdisc', 'replace', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10', 'r2q', '100000');
-  await tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '10gbit');
-  await tc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:50', 'htb', 'rate', '10gbit');
-  await tc('qdisc', 'add', 'dev', 'lo', 'parent', '1:50', 'handle', '50:', 'tbf', 'rate', rate, 'burst', '16kbit', 'latency', '400ms');
+  await loopbackHtb();
+  await loopbackTbfClass('50', rate);
   const rules = [...ports.toPorts.map((p) => ['dport', p] as const), ...ports.fromPorts.map((p) => ['sport', p] as const)];
-  for (const [dir, port] of rules)
-    await tc(
-      'filter',
-      'add',
-      'dev',
-      'lo',
-      'parent',
-      '1:',
-      'protocol',
-      'ip',
-      'prio',
-      '1',
-      'u32',
-      'match',
-      'ip',
-      'protocol',
-      '17',
-      '0xff',
-      'match',
-      'ip',
-      dir,
-      String(port),
-      '0xffff',
-      'flowid',
-      '1:50',
-    );
+  for (const [dir, port] of rules) await udpPortInto(dir, port, '50');
   return {
     async sent() {
       const { stdout } = await run('tc', ['-s', 'qdisc', 'show', 'dev', 'lo']);
       const m = /qdisc tbf 50:[\s\S]*?Sent (\d+) bytes (\d+) pkt \(dropped (\d+)/.exec(stdout);
       return { bytes: Number(m?.[1] ?? 0), packets: Number(m?.[2] ?? 0), dropped: Number(m?.[3] ?? 0) };
     },
-    async remove() {
-      await tc('qdisc', 'del', 'dev', 'lo', 'root').catch(() => undefined);
-    },
+    remove: removeLoopbackShaping,
   };
 }
 
-/** A Chromium launcher that starts the browser in `ns` (Playwright talks to it over pipes, not the network). */
+const loTc = (...args: string[]) => run('tc', args);
+
+/** htb at `lo`'s root; what no filter matches goes to class 1:10, unshaped. */
+async function loopbackHtb(): Promise<void> {
+  await loTc('qdisc', 'replace', 'dev', 'lo', 'root', 'handle', '1:', 'htb', 'default', '10', 'r2q', '100000');
+  await loTc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', '1:10', 'htb', 'rate', '10gbit');
+}
+
+/** Class 1:<k> under the htb, its packets through a tbf of `rate` (400 ms of queue, then drops) as a link. */
+async function loopbackTbfClass(k: string, rate: string): Promise<void> {
+  await loTc('class', 'add', 'dev', 'lo', 'parent', '1:', 'classid', `1:${k}`, 'htb', 'rate', '10gbit');
+  await loTc(
+    'qdisc',
+    'add',
+    'dev',
+    'lo',
+    'parent',
+    `1:${k}`,
+    'handle',
+    `${k}:`,
+    'tbf',
+    'rate',
+    rate,
+    'burst',
+    '16kbit',
+    'latency',
+    '400ms',
+  );
+}
+
+/** UDP packets whose source (`sport`) or destination (`dport`) port is `port`, into class 1:<k>. */
+async function udpPortInto(dir: 'sport' | 'dport', port: number, k: string): Promise<void> {
+  const match = ['match', 'ip', 'protocol', '17', '0xff', 'match', 'ip', dir, String(port), '0xffff'];
+  await loTc('filter', 'add', 'dev', 'lo', 'parent', '1:', 'protocol', 'ip', 'prio', '1', 'u32', ...match, 'flowid', `1:${k}`);
+}
+
+async function removeLoopbackShaping(): Promise<void> {
+  await loTc('qdisc', 'del', 'dev', 'lo', 'root').catch(() => undefined);
+}
+
 /**
  * Drops every UDP packet to or from `port` on this namespace's `lo` (nftables, input hook: silently, as a
  * dead path, not an error on send), e.g. one participant's path to the forwarding unit; `remove()` lets
@@ -280,6 +242,7 @@ export async function blockLoopbackPort(port: number): Promise<{ remove(): Promi
   };
 }
 
+/** A Chromium launcher that starts the browser in `ns` (Playwright talks to it over pipes, not the network). */
 export function chromiumInNetns(dir: string, ns: string, chromium = '/usr/bin/chromium'): string {
   const path = join(dir, `chromium-${ns}.sh`);
   writeFileSync(path, `#!/bin/sh\nexec ip netns exec ${ns} ${chromium} "$@"\n`);
