@@ -20,6 +20,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FLASH_CAMERA } from './support/flash-camera.mjs';
 import { CHROMIUM, INSIDE, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
 
 const MARK = resultMark('conversation');
@@ -47,7 +48,7 @@ export function printConversation(r) {
 
 // ── inside the namespace ──
 
-/** In both pages: the camera is a canvas with a flash block; the received conversation video is watched. */
+/** In both pages (after FLASH_CAMERA, the canvas camera): the received conversation video is watched. */
 const INIT = () => {
   const w = window;
   w.__pcs = [];
@@ -63,37 +64,8 @@ const INIT = () => {
       });
     }
   };
-  w.__flashes = [];
   w.__luma = [];
   w.__firstFrame = null;
-  let lit = false;
-  let wantLit = false;
-  const canvas = document.createElement('canvas');
-  canvas.width = 640;
-  canvas.height = 360;
-  const ctx = canvas.getContext('2d');
-  let n = 0;
-  const paint = () => {
-    ctx.fillStyle = '#303840';
-    ctx.fillRect(0, 0, 640, 360);
-    ctx.fillStyle = '#8090a0';
-    ctx.fillRect((n++ * 7) % 600, 150, 40, 40); // motion, so the encoder works as for a face
-    ctx.fillStyle = wantLit ? '#ffffff' : '#000000';
-    ctx.fillRect(460, 252, 180, 108);
-    if (wantLit && !lit) w.__flashes.push(performance.timeOrigin + performance.now());
-    lit = wantLit;
-  };
-  setInterval(paint, 1000 / 15);
-  w.__flash = (on) => {
-    wantLit = on;
-  };
-  const md = navigator.mediaDevices;
-  const real = md.getUserMedia.bind(md);
-  md.getUserMedia = async (c) => {
-    const audio = c?.audio ? (await real({ audio: c.audio })).getAudioTracks() : [];
-    const video = c?.video ? canvas.captureStream(15).getVideoTracks() : [];
-    return new MediaStream([...audio, ...video]);
-  };
   w.__watch = (id) => {
     const el = document.getElementById(id);
     const probe = document.createElement('canvas');
@@ -201,6 +173,8 @@ async function inside() {
     gatewayId: 'cart-bench',
     mode: 'cart',
     timeZone: 'Europe/Paris',
+    // The bench calls the act through the cart's API, as the nurse page would once she signed in.
+    nurseSignIn: { required: false },
     patients: [patient],
     http: { port: 0 },
     media: {
@@ -238,10 +212,12 @@ async function inside() {
     let last = null;
     for (let j = 0; j < joins; j++) {
       const nurse = await cartBrowser.newPage({ locale: 'fr-FR' });
+      await nurse.addInitScript(FLASH_CAMERA);
       await nurse.addInitScript(INIT);
       await nurse.goto(`${gw.httpUrl}/`);
       await nurse.evaluate(() => window.__watch('convo-remote'));
       const spec = await specBrowser.newPage({ locale: 'fr-FR' });
+      await spec.addInitScript(FLASH_CAMERA);
       await spec.addInitScript(INIT);
       await spec.goto(`${cloud.httpUrl}/consult?lang=fr`);
       await spec.fill('#login-id', specialist.id);
@@ -254,6 +230,7 @@ async function inside() {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ consent: { by: 'patient', method: 'oral' } }),
       });
+      if (res.status !== 201) throw new Error(`call: ${res.status} ${await res.text()}`);
       const { sessionId } = await res.json();
       const join = spec.locator(`tr[data-session="${sessionId}"] button.join`);
       await join.waitFor();

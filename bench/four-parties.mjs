@@ -32,6 +32,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FLASH_CAMERA } from './support/flash-camera.mjs';
 import { CHROMIUM, INSIDE, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
 
 const MARK = resultMark('four-parties');
@@ -84,7 +85,7 @@ export function printFourParties(r) {
 
 // ── inside the namespace ──
 
-/** In every page: the camera is a canvas with a flash block; every video shown and every voice received is watched. */
+/** In every page (after FLASH_CAMERA, the canvas camera): every video shown and every voice received is watched. */
 const INIT = (captions) => {
   const w = window;
   const now = () => performance.timeOrigin + performance.now();
@@ -96,38 +97,10 @@ const INIT = (captions) => {
       w.__pcs.push(this);
     }
   };
-  w.__flashes = [];
   w.__luma = {};
   w.__recordLuma = false;
   w.__firstFrame = {};
   w.__firstAudio = {};
-  let lit = false;
-  let wantLit = false;
-  const canvas = document.createElement('canvas');
-  canvas.width = 640;
-  canvas.height = 360;
-  const ctx = canvas.getContext('2d');
-  let n = 0;
-  setInterval(() => {
-    ctx.fillStyle = '#303840';
-    ctx.fillRect(0, 0, 640, 360);
-    ctx.fillStyle = '#8090a0';
-    ctx.fillRect((n++ * 7) % 600, 150, 40, 40); // motion, so the encoder works as for a face
-    ctx.fillStyle = wantLit ? '#ffffff' : '#000000';
-    ctx.fillRect(460, 252, 180, 108);
-    if (wantLit && !lit) w.__flashes.push(now());
-    lit = wantLit;
-  }, 1000 / 15);
-  w.__flash = (on) => {
-    wantLit = on;
-  };
-  const md = navigator.mediaDevices;
-  const real = md.getUserMedia.bind(md);
-  md.getUserMedia = async (c) => {
-    const audio = c?.audio ? (await real({ audio: c.audio })).getAudioTracks() : [];
-    const video = c?.video ? canvas.captureStream(15).getVideoTracks() : [];
-    return new MediaStream([...audio, ...video]);
-  };
   /** Who a video or an m-line shows: the direct conversation's element, or its tile's caption. */
   const DIRECT = { 'convo-remote': 'specialist', 'convo-video': 'cart' };
   const partyOf = (el) => {
@@ -398,6 +371,7 @@ async function inside() {
     // the videos in the viewport; the nurse page's and the consult page's tiles are below a 720-line one.
     const page = await browsers[name].browser.newPage({ locale: 'fr-FR', viewport: { width: 1280, height: 2400 } });
     page.on('pageerror', (e) => problems.push(`${name} pageerror: ${e.message}`));
+    await page.addInitScript(FLASH_CAMERA);
     await page.addInitScript(INIT, CAPTIONS);
     return page;
   };
