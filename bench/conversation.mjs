@@ -16,12 +16,13 @@
 //   - glass to glass, each way (flash painted → flash shown)
 //   - what each side sends (outbound-rtp, kbit/s, audio and video) and each browser's CPU
 //     (its whole process tree) while the conversation runs
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FLASH_CAMERA } from './support/flash-camera.mjs';
 import { CHROMIUM, INSIDE, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
+import { childrenOf, TICK, treeTicks } from './support/proc-tree.mjs';
 
 const MARK = resultMark('conversation');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -97,42 +98,6 @@ function glassToGlass(flashes, luma, windowMs) {
     if (hit) lat.push(hit[0] - t);
   }
   return lat;
-}
-
-const TICK = 100;
-function childrenOf(pid) {
-  const out = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const s = readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-function treeTicks(rootPid) {
-  if (rootPid === undefined) return 0;
-  const kids = new Map();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const s = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      kids.set(Number(e), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      /* gone */
-    }
-  }
-  let total = 0;
-  const walk = (pid) => {
-    total += kids.get(pid)?.ticks ?? 0;
-    for (const [p, k] of kids) if (k.ppid === pid) walk(p);
-  };
-  walk(rootPid);
-  return total;
 }
 
 /** kbit/s sent by the page's conversation peer, per kind, between two getStats. */

@@ -28,12 +28,13 @@
 //     second and audio concealment per received party; the cloud process's CPU and the room's RTP
 //     in/out; the gateway process's CPU (with its GStreamer children) and RSS.
 import { fork } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FLASH_CAMERA } from './support/flash-camera.mjs';
 import { CHROMIUM, INSIDE, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
+import { processTree, rssMiB, sched, TICK, treeTicks } from './support/proc-tree.mjs';
 
 const MARK = resultMark('four-parties');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -195,52 +196,6 @@ const INIT = (captions) => {
     void tick();
   };
 };
-
-function procs() {
-  const m = new Map();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const s = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      m.set(Number(e), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      /* gone */
-    }
-  }
-  return m;
-}
-/** The pids of `root`'s process tree. */
-function tree(root, m = procs()) {
-  const out = [root];
-  for (let i = 0; i < out.length; i++) for (const [p, k] of m) if (k.ppid === out[i]) out.push(p);
-  return out.filter((p) => m.has(p));
-}
-const treeTicks = (root) => {
-  const m = procs();
-  return tree(root, m).reduce((a, p) => a + (m.get(p)?.ticks ?? 0), 0);
-};
-const TICK = 100;
-/** The main thread's time on a CPU and waiting in the run queue (ns, /proc/<pid>/schedstat). */
-function sched(pid) {
-  try {
-    const [run, wait] = readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ').map(Number);
-    return { run, wait };
-  } catch {
-    return { run: 0, wait: 0 };
-  }
-}
-function rssMiB(pids) {
-  let kb = 0;
-  for (const p of pids) {
-    try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      /* gone */
-    }
-  }
-  return kb / 1024;
-}
 
 /** A child process (bench/support/…) that prints one JSON line once ready. */
 async function child(script, args, env, detached = false) {
@@ -551,7 +506,7 @@ async function inside() {
     const rss = [];
     const rssNode = [];
     const rssTimer = setInterval(() => {
-      rss.push(rssMiB(tree(gwPid)));
+      rss.push(rssMiB(processTree(gwPid)));
       rssNode.push(rssMiB([gwPid]));
     }, 1000);
     const a = await readAll();
@@ -644,7 +599,7 @@ async function inside() {
       // Waiting for a CPU (runnable, not running) against running: a process starved by the machine's load, or not.
       "cloud's main thread ms/s running, waiting for a CPU": `${Math.round((b.cloudSched.run - a.cloudSched.run) / 1e6 / s)}, ${Math.round((b.cloudSched.wait - a.cloudSched.wait) / 1e6 / s)}`,
       'gateway CPU % (process + GStreamer)': cpu(a.gateway, b.gateway, s),
-      'gateway processes': tree(gwPid).length,
+      'gateway processes': processTree(gwPid).length,
       'gateway RSS MiB, node first–last': `${rssNode[0]?.toFixed(0)}–${rssNode.at(-1)?.toFixed(0)}`,
       'gateway RSS MiB with GStreamer, first–last': `${rss[0]?.toFixed(0)}–${rss.at(-1)?.toFixed(0)}`,
     };

@@ -20,10 +20,11 @@
 //
 //   `node bench/participants.mjs` prints the tables; bench/index.mjs calls benchParticipants().
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM, INSIDE, resultMark, runInNamespace } from './support/in-namespace.mjs';
+import { TICK, treeTicks } from './support/proc-tree.mjs';
 
 const MARK = resultMark('participants');
 const PARTIES = ['cart', 'specialist', 'guest 1', 'guest 2'];
@@ -186,28 +187,6 @@ const INIT = () => {
     return t;
   };
 };
-
-function treeTicks(rootPid) {
-  const procs = new Map();
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const s = readFileSync(`/proc/${e}/stat`, 'utf8');
-      const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-      procs.set(Number(e), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
-    } catch {
-      /* gone */
-    }
-  }
-  let total = 0;
-  const walk = (pid) => {
-    total += procs.get(pid)?.ticks ?? 0;
-    for (const [p, k] of procs) if (k.ppid === pid) walk(p);
-  };
-  walk(rootPid);
-  return total;
-}
-const TICK = 100;
 
 async function waitFor(what, fn, ms = 30_000) {
   const until = Date.now() + ms;
