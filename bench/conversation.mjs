@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FLASH_CAMERA } from './support/flash-camera.mjs';
-import { CHROMIUM, INSIDE, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
+import { CHROMIUM, CHROMIUM_MEDIA_ARGS, INSIDE, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
 import { childrenOf, TICK, treeTicks } from './support/proc-tree.mjs';
 
 const MARK = resultMark('conversation');
@@ -151,16 +151,7 @@ async function inside() {
   const gw = await startGateway({ config, dataDir: join(dir, 'gateway'), cloudUrl: cloud.mqttUrl, logger });
   gw.patients.select(patient.id);
   while (!gw.sync.connected) await sleep(50);
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    '--allow-loopback-in-peer-connection',
-    '--autoplay-policy=no-user-gesture-required',
-  ];
+  const args = CHROMIUM_MEDIA_ARGS;
   // One after the other, to tell their process trees apart (the new child of this process).
   const kids = () => new Set(childrenOf(process.pid));
   const before = kids();

@@ -33,7 +33,7 @@ import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FLASH_CAMERA } from './support/flash-camera.mjs';
-import { CHROMIUM, INSIDE, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
+import { CHROMIUM, CHROMIUM_MEDIA_ARGS, INSIDE, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
 import { processTree, rssMiB, sched, TICK, treeTicks } from './support/proc-tree.mjs';
 
 const MARK = resultMark('four-parties');
@@ -300,20 +300,7 @@ async function inside() {
     }),
   });
   const gwUrl = gateway.ready.httpUrl;
-  const args = [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    '--allow-loopback-in-peer-connection',
-    '--autoplay-policy=no-user-gesture-required',
-  ];
+  const args = CHROMIUM_MEDIA_ARGS;
   // A browser server each, so that each party's process tree (its CPU) is known.
   const browsers = {};
   for (const name of PARTIES) {

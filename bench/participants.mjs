@@ -23,7 +23,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, INSIDE, resultMark, runInNamespace } from './support/in-namespace.mjs';
+import { CHROMIUM, CHROMIUM_MEDIA_ARGS, INSIDE, resultMark, runInNamespace } from './support/in-namespace.mjs';
 import { TICK, treeTicks } from './support/proc-tree.mjs';
 
 const MARK = resultMark('participants');
@@ -255,19 +255,7 @@ async function inside() {
   });
   await new Promise((r) => http.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${http.address().port}/`;
-  const args = [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-    '--allow-loopback-in-peer-connection',
-    '--use-fake-ui-for-media-stream',
-    '--use-fake-device-for-media-stream',
-    '--autoplay-policy=no-user-gesture-required',
-  ];
+  const args = CHROMIUM_MEDIA_ARGS;
   const open = async () =>
     Promise.all(
       PARTIES.map(async (name) => {

@@ -18,7 +18,7 @@
 // Figures and decisions: docs/teleconsult-media.md.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM, INSIDE, pct, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
+import { CHROMIUM, CHROMIUM_MEDIA_ARGS, INSIDE, pct, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
 
 const MARK = resultMark('teleconsult');
 
@@ -335,16 +335,7 @@ async function inside() {
   }, 31);
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      '--allow-loopback-in-peer-connection',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
+    args: CHROMIUM_MEDIA_ARGS,
   });
   try {
     const common = { gw: G, browser, camera, stream, live, flashes };

@@ -5,6 +5,25 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export const CHROMIUM = '/usr/bin/chromium';
+/**
+ * The flags of the live-media benches' Chromium (the tests' own are in tests/support/chromium.ts): headless,
+ * no sandbox nor GPU, nothing fetched in the background, fake camera and microphone allowed without a prompt,
+ * loopback candidates (the namespace has only lo), media that play without a gesture.
+ */
+export const CHROMIUM_MEDIA_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--allow-loopback-in-peer-connection',
+  '--autoplay-policy=no-user-gesture-required',
+];
 /** Set in the re-run process: the namespace's name. */
 export const INSIDE = 'TELECART_BENCH_NETNS';
 
