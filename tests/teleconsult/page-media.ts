@@ -190,7 +190,13 @@ export async function tileOf(page: Page, tiles: string, name: string): Promise<{
 }
 
 /** Frames decoded and audio energy from `mids` grow by more than `frames` frames and some energy. */
-export async function receives(page: Page, mids: { audio: string; video: string }, frames: number, what: string): Promise<void> {
+export async function receives(
+  page: Page,
+  mids: { audio: string; video: string },
+  frames: number,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const a = await unitStats(page);
   let b = a;
   await waitFor(
@@ -200,7 +206,7 @@ export async function receives(page: Page, mids: { audio: string; video: string 
       const ae = (b.inbound[mids.audio]?.audioEnergy ?? 0) - (a.inbound[mids.audio]?.audioEnergy ?? 0);
       return vd > frames && ae > 0;
     },
-    { timeoutMs: 60_000, intervalMs: 500, what: `${what}: more than ${frames} frames and audio energy` },
+    { timeoutMs, intervalMs: 500, what: `${what}: more than ${frames} frames and audio energy` },
   ).catch((e: unknown) => {
     throw new Error(`${String(e)}; last stats ${JSON.stringify(b)}`);
   });
