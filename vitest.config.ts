@@ -46,6 +46,8 @@ export default defineConfig({
   resolve: {
     // Tests run the TypeScript sources; spawned processes run the built dist/ (npm test builds first).
     alias: {
+      // Before '@telecart/protocol', which would otherwise take it as a prefix (the pages' import of the pure module).
+      '@telecart/protocol/link-congestion': fileURLToPath(new URL('./protocol/src/link-congestion.ts', import.meta.url)),
       '@telecart/protocol': src('protocol'),
       '@telecart/devices': src('devices'),
       '@telecart/ui': src('ui'),

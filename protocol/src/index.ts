@@ -4,6 +4,7 @@ export * from './codec.js';
 export * from './config-validation.js';
 export * from './ecg-wire.js';
 export * from './end-mqtt-client.js';
+export * from './link-congestion.js';
 export * from './nurse-pin.js';
 export * from './schemas/agenda.js';
 export * from './schemas/batch.js';

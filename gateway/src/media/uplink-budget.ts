@@ -16,9 +16,9 @@
  *
  * What it reads: each peer's view of the link, about once a second — the fraction of packets lost (RTCP
  * receiver reports: the gateway's own, the page's remote-inbound-rtp) and the round trip where known.
- * The link is congested when a fresh report loses ≥ 5 % or its round trip stands ≥ 250 ms above the
- * smallest seen in this act (a queue filling: a satellite link's long but steady round trip is not
- * congestion); clean when every fresh report loses < 2 % with < 100 ms of queue.
+ * The link is congested when a fresh report is (`linkVerdict`, protocol/src/link-congestion.ts: ≥ 5 % lost,
+ * or its round trip ≥ 250 ms above the smallest seen in this act); clean when every fresh report is (< 2 %,
+ * < 100 ms of queue). The specialist's guard of the cart's downlink reads its link by the same definition.
  *
  * Down one step after 2 s of congestion, never sooner than 4 s after the last change; up one step after
  * the link has been clean for the hold (15 s), never sooner than the hold after the last change. A step
@@ -28,7 +28,7 @@
  * 60 s kept the room camera paused more than 90 s after the link was unshaped).
  */
 
-import { UPLINK_LEVELS, type UplinkLevel } from '@telecart/protocol';
+import { LINK_CONGESTION, linkVerdict, UPLINK_LEVELS, type UplinkLevel } from '@telecart/protocol';
 
 export { UPLINK_LEVELS, type UplinkLevel };
 
@@ -83,18 +83,18 @@ export interface UplinkBudgetOptions {
 
 const DEFAULTS: Required<UplinkBudgetOptions> = {
   staleMs: 5000,
-  congestedLoss: 0.05,
-  cleanLoss: 0.02,
-  congestedQueueMs: 250,
-  cleanQueueMs: 100,
-  downAfterMs: 2000,
-  minIntervalMs: 4000,
-  holdMs: 15_000,
-  maxHoldMs: 240_000,
+  congestedLoss: LINK_CONGESTION.congestedLoss,
+  cleanLoss: LINK_CONGESTION.cleanLoss,
+  congestedQueueMs: LINK_CONGESTION.congestedQueueMs,
+  cleanQueueMs: LINK_CONGESTION.cleanQueueMs,
+  downAfterMs: LINK_CONGESTION.downAfterMs,
+  minIntervalMs: LINK_CONGESTION.minGapMs,
+  holdMs: LINK_CONGESTION.holdMs,
+  maxHoldMs: LINK_CONGESTION.maxHoldMs,
 };
 
 /** A step up that brings congestion back within this doubles the hold; one that lasts it resets the hold. */
-const FAILED_UP_MS = 30_000;
+const FAILED_UP_MS = LINK_CONGESTION.settleMs;
 const RESET_AFTER_MS = FAILED_UP_MS;
 
 export class UplinkBudget {
@@ -135,8 +135,9 @@ export class UplinkBudget {
     const fresh = [...this.last.values()].filter((x) => now - x.at <= this.o.staleMs).map((x) => x.report);
     if (fresh.length === 0) return 'unknown';
     const queue = (r: LinkReport) => (r.rttMs === null ? 0 : r.rttMs - this.minRtt);
-    if (fresh.some((r) => r.loss >= this.o.congestedLoss || queue(r) >= this.o.congestedQueueMs)) return 'congested';
-    if (fresh.every((r) => r.loss < this.o.cleanLoss && queue(r) < this.o.cleanQueueMs)) return 'clean';
+    const verdicts = fresh.map((r) => linkVerdict(r.loss, queue(r), this.o));
+    if (verdicts.includes('congested')) return 'congested';
+    if (verdicts.every((v) => v === 'clean')) return 'clean';
     return 'unknown';
   }
 

@@ -5,9 +5,8 @@
  * voices must come first. What the sender knows of that link: the receiver's reports on what it sent (RTCP
  * remote-inbound-rtp: the fraction lost and the round trip), fresh ones only.
  *
- * - **Congested**: a fresh report loses ≥ 5 %, or its round trip stands ≥ 250 ms above the smallest seen (a
- *   queue filling, not a long steady path). **Clean**: < 2 % and < 100 ms of queue. (The cart's uplink budget
- *   reads its links the same way, gateway/src/media/uplink-budget.ts.)
+ * - **Congested** and **clean** as the cart's uplink budget reads its links (`linkVerdict`, one definition in
+ *   protocol/src/link-congestion.ts): ≥ 5 % lost or ≥ 250 ms of queue; < 2 % and < 100 ms.
  * - **Pause** after 2 s of congestion (two congested reports that far apart, no clean one between), never sooner
  *   than 4 s after the last change.
  * - **Resume** after `holdMs` clean (15 s at first), never sooner than that after the pause. A resume followed by a
@@ -16,6 +15,8 @@
  * Reports that say nothing new (none arrived, or the video's own stands still while it is paused) change nothing.
  */
 
+import { LINK_CONGESTION, type LinkThresholds, type LinkTimings, linkVerdict } from '@telecart/protocol/link-congestion';
+
 export interface LinkReport {
   /** The highest fraction lost (0..1) among the reports that arrived since the last tick; undefined: none. */
   fractionLost: number | undefined;
@@ -23,30 +24,9 @@ export interface LinkReport {
   rttMs: number | undefined;
 }
 
-export interface DownlinkGuardOptions {
-  congestedLoss: number;
-  cleanLoss: number;
-  congestedQueueMs: number;
-  cleanQueueMs: number;
-  downAfterMs: number;
-  minGapMs: number;
-  holdMs: number;
-  maxHoldMs: number;
-  /** A resume that lasts this long without a pause resets the hold. */
-  settleMs: number;
-}
+export type DownlinkGuardOptions = LinkThresholds & LinkTimings;
 
-export const DOWNLINK_GUARD: DownlinkGuardOptions = {
-  congestedLoss: 0.05,
-  cleanLoss: 0.02,
-  congestedQueueMs: 250,
-  cleanQueueMs: 100,
-  downAfterMs: 2_000,
-  minGapMs: 4_000,
-  holdMs: 15_000,
-  maxHoldMs: 240_000,
-  settleMs: 30_000,
-};
+export const DOWNLINK_GUARD: DownlinkGuardOptions = LINK_CONGESTION;
 
 export class DownlinkGuard {
   private on = true;
@@ -84,8 +64,9 @@ export class DownlinkGuard {
       this.minRtt = Math.min(this.minRtt, r.rttMs);
       queue = r.rttMs - this.minRtt;
     }
-    const congested = loss >= this.o.congestedLoss || queue >= this.o.congestedQueueMs;
-    const clean = loss < this.o.cleanLoss && queue < this.o.cleanQueueMs;
+    const verdict = linkVerdict(loss, queue, this.o);
+    const congested = verdict === 'congested';
+    const clean = verdict === 'clean';
     if (this.on) {
       if (!congested) {
         if (clean) this.congestedSince = undefined;
