@@ -20,6 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchCartConfig } from './support/bench-cart.mjs';
 import { FLASH_CAMERA } from './support/flash-camera.mjs';
 import { CHROMIUM, CHROMIUM_MEDIA_ARGS, INSIDE, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
 import { childrenOf, TICK, treeTicks } from './support/proc-tree.mjs';
@@ -134,20 +135,7 @@ async function inside() {
     logger,
     teleconsult: { specialists: [{ ...specialist, passwordHash: await hashPassword(specialist.password, 10), gateways: ['cart-*'] }] },
   });
-  const config = resolveGatewayConfig({
-    gatewayId: 'cart-bench',
-    mode: 'cart',
-    timeZone: 'Europe/Paris',
-    // The bench calls the act through the cart's API, as the nurse page would once she signed in.
-    nurseSignIn: { required: false },
-    patients: [patient],
-    http: { port: 0 },
-    media: {
-      video: { source: 'test', width: 320, height: 240, fps: 10 },
-      audio: { source: 'test' },
-      ice: { hostAddresses: ['127.0.0.1'] },
-    },
-  });
+  const config = resolveGatewayConfig(benchCartConfig('cart-bench', patient));
   const gw = await startGateway({ config, dataDir: join(dir, 'gateway'), cloudUrl: cloud.mqttUrl, logger });
   gw.patients.select(patient.id);
   while (!gw.sync.connected) await sleep(50);

@@ -32,6 +32,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchCartConfig } from './support/bench-cart.mjs';
 import { FLASH_CAMERA } from './support/flash-camera.mjs';
 import { CHROMIUM, CHROMIUM_MEDIA_ARGS, INSIDE, resultMark, row, runInNamespace } from './support/in-namespace.mjs';
 import { processTree, rssMiB, sched, TICK, treeTicks } from './support/proc-tree.mjs';
@@ -284,19 +285,7 @@ async function inside() {
   const gateway = await child('gateway-child.mjs', [join(dir, 'gateway'), mqttUrl], {
     TELECART_BENCH_GATEWAY: JSON.stringify({
       patientId: PATIENT.id,
-      config: {
-        gatewayId: GATEWAY_ID,
-        mode: 'cart',
-        timeZone: 'Europe/Paris',
-        nurseSignIn: { required: false },
-        patients: [PATIENT],
-        http: { port: 0 },
-        media: {
-          video: { source: 'test', width: 320, height: 240, fps: 10 },
-          audio: { source: 'test' },
-          ice: { hostAddresses: ['127.0.0.1'] },
-        },
-      },
+      config: benchCartConfig(GATEWAY_ID, PATIENT),
     }),
   });
   const gwUrl = gateway.ready.httpUrl;
