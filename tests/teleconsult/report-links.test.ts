@@ -208,6 +208,14 @@ describe('the signed report to the referring GP', () => {
       { type: 'Practitioner', identifier: { system: 'urn:oid:1.2.250.1.71.4.2.1', value: '810003456786' }, display: 'Dr Claire Neuve' },
     ]);
     expect(new FhirValidator().validate(resource)).toEqual([]);
+    // A search's page reads its GPs at once: each entry is the same Patient as the read, GP included or not.
+    const searched = (await (await fetch(`${c.cloud.httpUrl}/fhir/Patient?_count=10`, { headers: { cookie } })).json()) as {
+      entry?: { resource?: { id?: string; generalPractitioner?: unknown } }[];
+    };
+    expect(searched.entry?.find((e) => e.resource?.id === 'p-001')?.resource).toEqual(resource);
+    expect(searched.entry?.find((e) => e.resource?.id === 'p-002')?.resource?.generalPractitioner).toEqual([
+      { type: 'Practitioner', display: 'Dr Louis Autre' },
+    ]);
 
     for (const local of ['r12', 'r13']) {
       const sid = await act(local);

@@ -61,6 +61,22 @@ export function directoryStoreSuite(harness: StoreHarness): void {
       expect(await store.referringGps.get('p-gp')).toBeNull();
     });
 
+    it("reads several patients' referring GPs at once (a FHIR search's page), each as get() reads it", async () => {
+      for (const id of ['p-g1', 'p-g2', 'p-g3']) await store.createDirectoryPatient(patient(id));
+      await store.referringGps.set('p-g1', { name: 'Dr Anne Leroy', rpps: '10003456786', email: null }, 'admin-a', at(9));
+      await store.referringGps.set(
+        'p-g3',
+        { name: 'Dr Paul Marchand', rpps: null, email: 'p.marchand@cabinet.example' },
+        'admin-b',
+        at(10),
+      );
+      const many = await store.referringGps.getMany(['p-g1', 'p-g2', 'p-g3', 'p-g1', 'p-unknown']);
+      expect([...many.keys()].sort()).toEqual(['p-g1', 'p-g3']);
+      expect(many.get('p-g1')).toEqual(await store.referringGps.get('p-g1'));
+      expect(many.get('p-g3')).toEqual(await store.referringGps.get('p-g3'));
+      expect((await store.referringGps.getMany([])).size).toBe(0);
+    });
+
     it("keeps the patient's own contact (migration 32): set, seeded, removed without the seed coming back", async () => {
       await store.createDirectoryPatient(patient('p-ct'));
       await store.createDirectoryPatient(patient('p-ct2'));

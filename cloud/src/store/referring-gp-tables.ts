@@ -32,7 +32,7 @@ export interface DirectoryGp {
   updatedBy: string;
 }
 
-export type ReferringGpStore = Pick<ReferringGpTables, 'get' | 'set'>;
+export type ReferringGpStore = Pick<ReferringGpTables, 'get' | 'getMany' | 'set'>;
 
 export class ReferringGpTables {
   constructor(
@@ -40,10 +40,26 @@ export class ReferringGpTables {
     private readonly d: StoreDialect,
   ) {}
 
+  private view(r: Omit<ReferringGpsTable, 'updated_at'> & { updated_at: string | Date }): DirectoryGp {
+    return { name: r.name, rpps: r.rpps, email: r.email, updatedAt: this.d.iso(r.updated_at), updatedBy: r.updated_by };
+  }
+
   async get(patientId: string): Promise<DirectoryGp | null> {
     const r = await this.db.selectFrom('patient_referring_gps').selectAll().where('patient_id', '=', patientId).executeTakeFirst();
-    if (!r) return null;
-    return { name: r.name, rpps: r.rpps, email: r.email, updatedAt: this.d.iso(r.updated_at), updatedBy: r.updated_by };
+    return r ? this.view(r) : null;
+  }
+
+  /** The referring GPs of these patients in one query (a FHIR search's page); a patient without one is absent. */
+  async getMany(patientIds: readonly string[]): Promise<Map<string, DirectoryGp>> {
+    const out = new Map<string, DirectoryGp>();
+    if (patientIds.length === 0) return out;
+    const rows = await this.db
+      .selectFrom('patient_referring_gps')
+      .selectAll()
+      .where(this.d.inList('patient_id', [...new Set(patientIds)]))
+      .execute();
+    for (const r of rows) out.set(r.patient_id, this.view(r));
+    return out;
   }
 
   /** Sets (or with null removes) the patient's referring GP; returns what is kept now. */

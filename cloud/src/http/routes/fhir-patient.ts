@@ -66,7 +66,7 @@ function directoryView(p: PatientRecord, entry: DirectoryPatient | undefined): D
   );
 }
 
-/** The Patient served, by the read and in a search's entries alike: the directory's view, its referring GP and its contact. */
+/** The Patient a read serves: the directory's view, its referring GP and its contact (a search's page maps the same, its GPs and contacts read at once). */
 async function fhirPatient(deps: HttpDeps, p: DirectoryPatient): Promise<DirectoryFhirPatient> {
   const [gp, contact] = await Promise.all([deps.store.referringGps.get(p.id), deps.store.patientContacts.get(p.id)]);
   return toDirectoryFhirPatient(p, { gp, contact });
@@ -135,7 +135,10 @@ export function registerFhirPatientRoutes(app: FastifyInstance, deps: HttpDeps, 
         return u.toString();
       };
       const hasNext = count > 0 && offset + page.length < found.length;
-      const resources = await Promise.all(page.map((p) => fhirPatient(deps, p)));
+      // The page's GPs and contacts in two queries, not two per entry.
+      const ids = page.map((p) => p.id);
+      const [gps, contacts] = await Promise.all([deps.store.referringGps.getMany(ids), deps.store.patientContacts.getMany(ids)]);
+      const resources = page.map((p) => toDirectoryFhirPatient(p, { gp: gps.get(p.id) ?? null, contact: contacts.get(p.id) ?? null }));
       return reply.type(FHIR_JSON).send(
         searchsetBundle(resources, {
           total: found.length,
