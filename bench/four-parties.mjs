@@ -76,6 +76,7 @@ export function printFourParties(r) {
   );
   console.table(r.joins);
   console.table(r.glass);
+  console.table(r.lipSync);
   console.table(r.parties);
   console.table(r.received);
   console.table([r.servers]);
@@ -138,8 +139,40 @@ const INIT = (captions) => {
     };
     el.requestVideoFrameCallback(onFrame);
   };
+  // Each voice an element plays, tapped (WebAudio, after the receiver's jitter buffer and its lip sync delay): when the
+  // sender's flash tone (FLASH_CAMERA { tone }) starts, for the voice-against-face offset.
+  w.__onsets = {};
+  const tapped = new WeakSet();
+  let rx;
+  const tap = (el, track) => {
+    tapped.add(track);
+    rx ??= new AudioContext();
+    void rx.resume();
+    const proc = rx.createScriptProcessor(512, 1, 1);
+    let loud = false;
+    proc.onaudioprocess = (e) => {
+      const d = e.inputBuffer.getChannelData(0);
+      let sum = 0;
+      for (let i = 0; i < d.length; i++) sum += d[i] * d[i];
+      const rms = Math.sqrt(sum / d.length);
+      if (!loud && rms > 0.1) {
+        loud = true;
+        const who = partyOf(el);
+        if (who && w.__recordLuma) {
+          w.__onsets[who] ??= [];
+          w.__onsets[who].push(now());
+        }
+      } else if (loud && rms < 0.03) loud = false;
+    };
+    rx.createMediaStreamSource(new MediaStream([track])).connect(proc);
+    proc.connect(rx.destination);
+  };
   setInterval(() => {
-    for (const el of document.querySelectorAll('video')) if (!watched.has(el)) watch(el);
+    for (const el of document.querySelectorAll('video')) {
+      if (!watched.has(el)) watch(el);
+      const src = el.srcObject;
+      if (src instanceof MediaStream) for (const t of src.getAudioTracks()) if (!tapped.has(t)) tap(el, t);
+    }
   }, 100);
   const slots = (pc) => pc.getTransceivers().filter((t) => t.direction === 'recvonly').length;
   /** Each live peer's inbound RTP named by party: the room's by its tiles, the direct conversation's the other side, the gateway's 'gateway'. */
@@ -235,6 +268,17 @@ async function until(what, fn, ms = 60_000) {
   throw new Error(`timed out: ${what}`);
 }
 
+/** Per flash seen both ways: its voice's onset minus its face's flash at the receiver (ms; > 0: the voice comes after the face). */
+function voiceAfterFace(flashes, luma, onsets, windowMs) {
+  const out = [];
+  for (const t of flashes) {
+    const face = (luma ?? []).find(([at, l]) => at >= t && at < t + windowMs && l >= 128);
+    const voice = (onsets ?? []).find((at) => at >= t && at < t + windowMs);
+    if (face && voice !== undefined) out.push(voice - face[0]);
+  }
+  return out;
+}
+
 function glassToGlass(flashes, luma, windowMs) {
   const lat = [];
   for (const t of flashes) {
@@ -302,7 +346,7 @@ async function inside() {
     // the videos in the viewport; the nurse page's and the consult page's tiles are below a 720-line one.
     const page = await browsers[name].browser.newPage({ locale: 'fr-FR', viewport: { width: 1280, height: 2400 } });
     page.on('pageerror', (e) => problems.push(`${name} pageerror: ${e.message}`));
-    await page.addInitScript(FLASH_CAMERA);
+    await page.addInitScript(FLASH_CAMERA, { tone: true });
     await page.addInitScript(INIT, CAPTIONS);
     return page;
   };
@@ -441,14 +485,30 @@ async function inside() {
     await sleep(1000);
     const flashed = {};
     const luma = {};
+    const onsets = {};
     for (const who of PARTIES) {
       flashed[who] = await pages[who].evaluate(() => window.__flashes);
       luma[who] = await pages[who].evaluate(() => window.__luma);
+      onsets[who] = await pages[who].evaluate(() => window.__onsets);
       await pages[who].evaluate(() => {
         window.__recordLuma = false;
         window.__luma = {};
+        window.__onsets = {};
       });
     }
+    // Lip sync: the sender's tone starts in the canvas tick that paints its flash; the receiver hears it (after its jitter
+    // buffer) and shows the flash. > 0: the voice comes after the face.
+    const lipSync = {};
+    for (const from of flashers)
+      for (const to of PARTIES) {
+        if (to === from) continue;
+        const xs = voiceAfterFace(flashed[from], luma[to][from], onsets[to]?.[from], 1900);
+        lipSync[`voice − face, ${from} → ${to} (ms)`] = {
+          ...row(xs),
+          min: xs.length ? Math.round(Math.min(...xs)) : null,
+          max: xs.length ? Math.round(Math.max(...xs)) : null,
+        };
+      }
     const glass = {};
     for (const [from, to] of [
       ['cart', 'specialist'],
@@ -574,6 +634,9 @@ async function inside() {
       "cloud's event loop delay ms p50/p99/max": `${loopDelayMs.p50}/${loopDelayMs.p99}/${loopDelayMs.max}`,
       // Waiting for a CPU (runnable, not running) against running: a process starved by the machine's load, or not.
       "cloud's main thread ms/s running, waiting for a CPU": `${Math.round((b.cloudSched.run - a.cloudSched.run) / 1e6 / s)}, ${Math.round((b.cloudSched.wait - a.cloudSched.wait) / 1e6 / s)}`,
+      'unit key frame waits (started, key frame, timed out, longest ms)': b.unit
+        ? `${b.unit.keyframeWaits.started}, ${b.unit.keyframeWaits.keyframe}, ${b.unit.keyframeWaits.timedOut}, ${b.unit.keyframeWaits.longestMs}`
+        : null,
       'gateway CPU % (process + GStreamer)': cpu(a.gateway, b.gateway, s),
       'gateway processes': processTree(gwPid).length,
       'gateway RSS MiB, node first–last': `${rssNode[0]?.toFixed(0)}–${rssNode.at(-1)?.toFixed(0)}`,
@@ -593,7 +656,7 @@ async function inside() {
     if (problems.length) defects.push(...problems);
     const joins = Object.fromEntries(Object.entries(joinRows).map(([k, v]) => [`${k} (ms)`, row(v)]));
     process.stdout.write(
-      `${MARK}${JSON.stringify({ seconds: Number(s.toFixed(0)), invite, rounds, cloudNice, msid, load0, load1: load(), joins, glass, parties, received, servers, defects })}\n`,
+      `${MARK}${JSON.stringify({ seconds: Number(s.toFixed(0)), invite, rounds, cloudNice, msid, load0, load1: load(), joins, glass, lipSync, parties, received, servers, defects })}\n`,
     );
   } catch (e) {
     console.error(`four-parties bench: ${e.stack ?? e}`);
