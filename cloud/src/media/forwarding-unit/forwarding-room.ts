@@ -28,6 +28,11 @@
  * viewer until a packet starts a key frame (keyframe-start.ts), at most `keyframeWaitMs`, after
  * which it forwards anyway and asks again.
  *
+ * Lip sync: the unit's answer puts each slot's voice and video in one stream (slot-streams.ts), and each source's
+ * sender reports go on to its viewers with their RTP timestamps rewritten as its packets are (`relaySenderReport`),
+ * so that a viewer's browser, which lines a stream's voice and video up by their reports, holds the face back to
+ * its voice as it does on a direct call.
+ *
  * Whether a participant's peer is up (`onLive`): connected, and packets (SRTP or SRTCP) heard from it in
  * the last `silentMs`. The unit is ICE-lite and checks nothing itself, so werift's state alone stays
  * `connected` when a browser's path dies; the packets a browser always sends (its voice, its receiver
@@ -36,7 +41,7 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { type Clock, systemClock } from '@telecart/devices';
-import { type MediaStreamTrack, type RTCIceServer, RTP_EXTENSION_URI, type RtpPacket } from 'werift';
+import { type MediaStreamTrack, type RTCIceServer, RTP_EXTENSION_URI, RtcpSrPacket, type RtpPacket } from 'werift';
 import { ActiveSpeaker, type ActiveSpeakerOptions } from './active-speaker.js';
 import { DownlinkEstimate, LOW_LOSS } from './downlink-estimate.js';
 import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
@@ -116,6 +121,8 @@ export interface ForwardingRoomStats {
   /** The dominant speaker (null: nobody spoke yet). */
   speaker: string | null;
   keyframeRequests: { fromViewers: number; plisToSources: number; coalesced: number };
+  /** Sources' sender reports received, and passed on to viewers (one per viewer receiving that stream). */
+  senderReports: { fromSources: number; toViewers: number };
   /** Per participant: as a viewer (its downlink estimate, the sources whose video it is not sent, what it was sent) and as a source (the REMB it is told). */
   members: Record<string, MemberStats>;
 }
@@ -391,6 +398,9 @@ export class ForwardingRoom {
       if (kind === 'audio') this.hear(m, extensions?.[RTP_EXTENSION_URI.audioLevelIndication]);
       this.forward(m, kind, source, rtp);
     });
+    track.onReceiveRtcp.subscribe((p) => {
+      if (p instanceof RtcpSrPacket) this.relaySenderReport(m, kind, p);
+    });
     // Viewers already assigned to this participant map its payload types now that they are known.
     for (const { viewer, slot } of this.plan.viewersOf(m.id)) this.bind(viewer, slot, m.id);
     this.o.onTracks?.(m.id, [...m.sources.keys()]);
@@ -455,6 +465,29 @@ export class ForwardingRoom {
       v.sentBytes += size;
       v.sentPackets++;
       v.peer.send(fw.slot, r.forward, rtp.header.marker, rtp.payload).catch((e: unknown) => {
+        this.counters.sendErrors++;
+        this.o.onError?.(viewer, e);
+      });
+    }
+  }
+
+  /**
+   * A source's sender report, to each viewer its stream goes to now: the same NTP time (the source's own clock,
+   * which its voice's and its video's reports share: what the viewer's browser lines them up by) with the RTP
+   * timestamp rewritten as the stream's packets are for that viewer. None to a viewer whose stream from it is
+   * held back or waiting for a key frame (its timeline is set again when it starts), nor for an SSRC the slot
+   * does not forward now.
+   */
+  private relaySenderReport(src: Member, kind: Kind, sr: RtcpSrPacket): void {
+    this.counters.senderReports.fromSources++;
+    for (const { viewer, slot } of this.plan.viewersOf(src.id)) {
+      const v = this.members.get(viewer);
+      const fw = v?.forwards.get(`${slot}:${kind}`);
+      if (!v?.connected || !fw || fw.awaitingKeyframe !== null || (kind === 'video' && v.paused.has(slot))) continue;
+      const rtp = fw.rewriter.timestampFor(sr.ssrc, sr.senderInfo.rtpTimestamp);
+      if (rtp === undefined) continue;
+      this.counters.senderReports.toViewers++;
+      v.peer.sendSenderReport(fw.slot, sr.senderInfo.ntpTimestamp, rtp).catch((e: unknown) => {
         this.counters.sendErrors++;
         this.o.onError?.(viewer, e);
       });

@@ -48,6 +48,7 @@ export function emptyRoomStats(): ForwardingRoomStats {
     sendErrors: 0,
     keyframeRequests: { fromViewers: 0, plisToSources: 0, coalesced: 0 },
     keyframeWaits: { started: 0, keyframe: 0, timedOut: 0, longestMs: 0 },
+    senderReports: { fromSources: 0, toViewers: 0 },
     speaker: null,
     members: {},
   };
