@@ -491,3 +491,72 @@ describe('the forwarding unit keeps a party’s voice and face together (lip syn
     expect(room.stats().senderReports.toViewers).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });
+
+describe('the forwarding unit asks again for a key frame that does not come', () => {
+  const closing: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of closing.splice(0)) await c().catch(() => undefined);
+  });
+
+  it('starts a new viewer’s video on a key frame when the source ignored the first request, well before the time-out', async () => {
+    // A time-out far off: only asking again brings the key frame before it.
+    const room = new ForwardingRoom({ hostAddresses: ['127.0.0.1'], keyframeWaitMs: 8_000, onIceCandidate: () => undefined });
+    closing.push(() => room.close());
+    const viewer = loopbackUnitPeer();
+    const source = loopbackUnitPeer();
+    closing.push(
+      () => viewer.close(),
+      () => source.close(),
+    );
+    viewer.addTransceiver('audio', { direction: 'recvonly' });
+    viewer.addTransceiver('video', { direction: 'recvonly' });
+    const cam = source.addTransceiver('video', { direction: 'sendonly' });
+    // The camera drops the first key frame request (as a browser does one inside its minimum interval, or as the
+    // network loses an RTCP packet) and answers the next ones.
+    let plis = 0;
+    let keyAsked = false;
+    cam.sender.onRtcp.subscribe((p) => {
+      if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof PictureLossIndication && ++plis >= 2) keyAsked = true;
+    });
+    const keys: boolean[] = [];
+    for (const t of viewer.getTransceivers()) {
+      const onTrack = (track: { onReceiveRtp: { subscribe: (f: (p: RtpPacket) => void) => unknown } }) =>
+        track.onReceiveRtp.subscribe((p) => {
+          if (t.kind === 'video') keys.push(startsVp8Keyframe(p.payload));
+        });
+      for (const track of t.receiver.tracks) onTrack(track);
+      t.onTrack.subscribe((track) => onTrack(track));
+    }
+    for (const [id, pc] of [
+      ['viewer', viewer],
+      ['source', source],
+    ] as const) {
+      await pc.setLocalDescription(await pc.createOffer());
+      const { answer } = await room.join(id, { offer: pc.localDescription?.sdp ?? '' });
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    }
+    await until(
+      () => (viewer.connectionState === 'connected' && source.connectionState === 'connected' ? true : undefined),
+      'both connected',
+    );
+    // Delta frames every 40 ms, a key frame when one was asked for (and not dropped).
+    let n = 1;
+    const timer = setInterval(() => {
+      const k = n++;
+      cam.sender
+        .sendRtp(
+          new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: k, timestamp: k * 3600, marker: true }), vp8Packet(k, keyAsked)),
+        )
+        .catch(() => undefined);
+      keyAsked = false;
+    }, 40);
+    closing.push(async () => clearInterval(timer));
+    await until(() => (keys.length > 3 ? true : undefined), 'video at the viewer');
+    const w = room.stats().keyframeWaits;
+    expect(keys[0], 'the viewer’s video starts on a key frame').toBe(true);
+    expect(plis).toBeGreaterThanOrEqual(2);
+    expect(w.askedAgain).toBeGreaterThanOrEqual(1);
+    expect(w.timedOut).toBe(0);
+    expect(w.longestMs).toBeLessThan(8_000);
+  }, 60_000);
+});

@@ -26,7 +26,9 @@
  * A video that starts for a viewer (a new viewer, a new source in a slot, a paused video resumed)
  * starts on a key frame: the unit asks the source for one and holds that video's packets for that
  * viewer until a packet starts a key frame (keyframe-start.ts), at most `keyframeWaitMs`, after
- * which it forwards anyway and asks again.
+ * which it forwards anyway and asks again. A key frame not there `keyframeAskAgainMs` after the unit asked
+ * is asked again (a PLI is RTCP: lost on a lossy link, or dropped by the source's browser, which answers at
+ * most one key frame request per few hundred ms): the wait no longer lasts until the time-out for one PLI.
  *
  * Lip sync: the unit's answer puts each slot's voice and video in one stream (slot-streams.ts), and each source's
  * sender reports go on to its viewers with their RTP timestamps rewritten as its packets are (`relaySenderReport`),
@@ -71,6 +73,8 @@ export interface ForwardingRoomOptions {
   keyframeIntervalMs?: number;
   /** How long a starting video waits for a key frame before it is forwarded anyway (default 2000 ms). */
   keyframeWaitMs?: number;
+  /** A starting video's key frame not there this long after the unit asked its source: asked again (default 1000 ms). */
+  keyframeAskAgainMs?: number;
   /** The dominant speaker's smoothing and hysteresis (active-speaker.ts). */
   speaker?: ActiveSpeakerOptions;
   /**
@@ -115,9 +119,10 @@ export interface ForwardingRoomStats {
   sendErrors: number;
   /**
    * Starting videos (a viewer's new source, a resume, a new viewer): how many waited for a key frame,
-   * how many got one, how many were forwarded anyway after `keyframeWaitMs`, and the longest wait (ms).
+   * how many got one, how many were forwarded anyway after `keyframeWaitMs`, the longest wait (ms), and how
+   * often a key frame was asked again (`keyframeAskAgainMs`).
    */
-  keyframeWaits: { started: number; keyframe: number; timedOut: number; longestMs: number };
+  keyframeWaits: { started: number; keyframe: number; timedOut: number; longestMs: number; askedAgain: number };
   /** The dominant speaker (null: nobody spoke yet). */
   speaker: string | null;
   keyframeRequests: { fromViewers: number; plisToSources: number; coalesced: number };
@@ -167,6 +172,8 @@ interface Forward {
   source: string | null;
   /** A video starting for this viewer: held back until a key frame, since then. */
   awaitingKeyframe: number | null;
+  /** When the unit last asked the source for that key frame. */
+  keyframeAskedAt: number | null;
 }
 
 interface Member {
@@ -306,6 +313,7 @@ export class ForwardingRoom {
         rewriter: new RtpRewriter({ clockRate: CLOCK_RATE[slot.kind], payloadTypes: new Map() }),
         source: null,
         awaitingKeyframe: null,
+        keyframeAskedAt: null,
       });
     }
     const slotCount = Math.max(...(['audio', 'video'] as const).map((k) => m.peer.slots.filter((s) => s.kind === k).length));
@@ -502,12 +510,20 @@ export class ForwardingRoom {
     const since = fw.awaitingKeyframe ?? now;
     const waited = now - since;
     const w = this.counters.keyframeWaits;
+    const src = fw.source === null ? undefined : this.members.get(fw.source);
     if (startsKeyframe(source.codecNames.get(rtp.header.payloadType), rtp.payload)) w.keyframe++;
     else if (waited >= (this.o.keyframeWaitMs ?? 2000)) {
       w.timedOut++;
-      const src = fw.source === null ? undefined : this.members.get(fw.source);
       src?.keyframes?.request();
-    } else return false;
+    } else {
+      // The source sends, but not the key frame asked for: the request was lost or ignored; asked again.
+      if (now - (fw.keyframeAskedAt ?? since) >= (this.o.keyframeAskAgainMs ?? 1000)) {
+        fw.keyframeAskedAt = now;
+        w.askedAgain++;
+        src?.keyframes?.request();
+      }
+      return false;
+    }
     w.longestMs = Math.max(w.longestMs, waited);
     fw.awaitingKeyframe = null;
     // The stream the viewer gets starts here: numbered on from what it last got.
@@ -522,6 +538,7 @@ export class ForwardingRoom {
     if (!fw || source === null) return;
     if (fw.awaitingKeyframe === null) this.counters.keyframeWaits.started++;
     fw.awaitingKeyframe = this.clock.now();
+    fw.keyframeAskedAt = this.clock.now();
     if (v.connected) this.members.get(source)?.keyframes?.request();
   }
 
