@@ -84,6 +84,7 @@ export function printFourParties(r) {
     `the unit's answer to guest 1: ${r.msid.withMsid} of its ${r.msid.sending} sending m-lines carry a=msid (lip sync needs one per slot)`,
   );
   for (const d of r.defects) console.log(`defect? ${d}`);
+  if (process.env.TELECART_BENCH_TIMELINE) for (const t of r.timeline ?? []) console.log(`timeline: ${t}`);
 }
 
 // ── inside the namespace ──
@@ -104,6 +105,9 @@ const INIT = (captions) => {
   w.__recordLuma = false;
   w.__firstFrame = {};
   w.__firstAudio = {};
+  w.__firstDecoded = {};
+  w.__tileOf = {};
+  w.__shown = {};
   /** Who a video or an m-line shows: the direct conversation's element, or its tile's caption. */
   const DIRECT = { 'convo-remote': 'specialist', 'convo-video': 'cart' };
   const partyOf = (el) => {
@@ -224,7 +228,22 @@ const INIT = (captions) => {
     const tick = async () => {
       if (w.__audioWatchStop) return;
       const at = now();
-      for (const s of await w.__inbound(self)) if (s.kind === 'audio' && s.energy > 0) w.__firstAudio[s.who] ??= at;
+      const inbound = await w.__inbound(self);
+      // Read after the stats came (they take a while under load): no earlier than what it times.
+      const read = now();
+      for (const s of inbound) {
+        if (s.kind === 'audio' && s.energy > 0) w.__firstAudio[s.who] ??= at;
+        // A room video decoded, by its m-line (its tile may not be labelled or shown yet: the late pairs).
+        if (s.kind === 'video' && s.path === 'room' && s.framesDecoded > 0) w.__firstDecoded[`mid ${s.mid}`] ??= read;
+      }
+      // When each room tile was labelled (its caption names a party) and shown (not hidden).
+      for (const f of document.querySelectorAll('figure[data-video-mid]')) {
+        const mid = `mid ${f.dataset.videoMid}`;
+        const cap = f.querySelector('figcaption')?.textContent ?? '';
+        const who = Object.entries(captions).find(([k]) => cap.includes(k))?.[1];
+        if (who) w.__tileOf[mid] ??= who;
+        if (who && !f.hidden) w.__shown[mid] ??= read;
+      }
       setTimeout(tick, 100);
     };
     void tick();
@@ -351,6 +370,7 @@ async function inside() {
     return page;
   };
   const defects = [];
+  const timeline = [];
   const joinRows = {};
   const add = (k, v) => {
     if (v === null || !Number.isFinite(v)) return;
@@ -392,6 +412,32 @@ async function inside() {
           return c !== undefined && sp !== undefined;
         });
       // Two guests: the link asked for by the specialist's page, opened in its own browser, let in with « Faire entrer ».
+      // What the unit does for each viewer while the guests come in (every 250 ms): the videos it holds back from
+      // whom, its downlink estimate, its key frame waits; from the first guest's invitation (the late pairs, docs).
+      const t0 = Date.now();
+      let lastLine = {};
+      let polling = true;
+      const poll = (async () => {
+        while (polling) {
+          const room = (await unitStats(sessionId)).room;
+          const at = ((Date.now() - t0) / 1000).toFixed(2);
+          for (const [id, m] of Object.entries(room?.members ?? {})) {
+            const line = `held back from [${m.videoPausedFrom.join(', ')}], order [${m.videoOrder.join(', ')}]`;
+            if (lastLine[id] !== line)
+              timeline.push(
+                `${at} s ${id}: ${line}, estimate ${m.downlinkEstimate === null ? '—' : Math.round(m.downlinkEstimate / 1000)} kbit/s`,
+              );
+            lastLine[id] = line;
+          }
+          const w = room?.keyframeWaits;
+          const kw = w
+            ? `key frame waits ${w.started} started, ${w.keyframe} on a key frame, ${w.timedOut} timed out, longest ${w.longestMs} ms, ${w.askedAgain ?? 0} asked again; PLIs to sources ${room.keyframeRequests.plisToSources}`
+            : '';
+          if (kw && lastLine['@'] !== kw) timeline.push(`${at} s ${kw}`);
+          lastLine['@'] = kw;
+          await sleep(250);
+        }
+      })();
       const admitted = {};
       for (const [i, name] of GUESTS.entries()) {
         const who = `guest ${i + 1}`;
@@ -438,7 +484,40 @@ async function inside() {
         },
         60_000,
       ).catch(() => defects.push(`round ${round + 1}: never within 60 s of the last join: ${missing.join(', ')}`));
+      polling = false;
+      await poll;
+      lastLine = {};
       for (const who of PARTIES) await pages[who].evaluate(() => (window.__audioWatchStop = true));
+      // The first frame of each party at each page on the timeline, and the room's member ids named by the tiles.
+      const since = (t) => ((t - t0) / 1000).toFixed(2);
+      for (const who of PARTIES) {
+        for (const [other, t] of Object.entries(firsts[who].video)) timeline.push(`${since(t)} s first frame of ${other} shown at ${who}`);
+        const tiles = await pages[who].evaluate(() => ({ decoded: window.__firstDecoded, of: window.__tileOf, shown: window.__shown }));
+        for (const [mid, t] of Object.entries(tiles.decoded))
+          timeline.push(`${since(t)} s first frame of ${tiles.of[mid] ?? mid} decoded at ${who} (room, ${mid})`);
+        for (const [mid, t] of Object.entries(tiles.shown))
+          timeline.push(`${since(t)} s tile of ${tiles.of[mid]} labelled and unhidden at ${who}`);
+      }
+      const ids = {};
+      for (const who of PARTIES)
+        Object.assign(
+          ids,
+          await pages[who].evaluate((caps) => {
+            const out = {};
+            for (const f of document.querySelectorAll('figure[data-participant]')) {
+              const cap = f.querySelector('figcaption')?.textContent ?? '';
+              const name = Object.entries(caps).find(([k]) => cap.includes(k))?.[1];
+              if (f.dataset.participant && name) out[f.dataset.participant] = name;
+            }
+            return out;
+          }, CAPTIONS),
+        );
+      timeline.push(
+        `member ids: ${Object.entries(ids)
+          .map(([id, n]) => `${id} = ${n}`)
+          .join(', ')}`,
+      );
+      timeline.sort((a, b) => Number.parseFloat(a) - Number.parseFloat(b));
       for (const who of PARTIES)
         for (const other of PARTIES) {
           if (other === who) continue;
@@ -507,6 +586,9 @@ async function inside() {
           ...row(xs),
           min: xs.length ? Math.round(Math.min(...xs)) : null,
           max: xs.length ? Math.round(Math.max(...xs)) : null,
+          // The browser moves its sync delay a step a second once it has two reports of each stream (an audio report
+          // every ~5 s): the second half of the flashes, once it settled.
+          'p50, last half': xs.length >= 2 ? row(xs.slice(Math.floor(xs.length / 2))).p50 : null,
         };
       }
     const glass = {};
@@ -634,8 +716,8 @@ async function inside() {
       "cloud's event loop delay ms p50/p99/max": `${loopDelayMs.p50}/${loopDelayMs.p99}/${loopDelayMs.max}`,
       // Waiting for a CPU (runnable, not running) against running: a process starved by the machine's load, or not.
       "cloud's main thread ms/s running, waiting for a CPU": `${Math.round((b.cloudSched.run - a.cloudSched.run) / 1e6 / s)}, ${Math.round((b.cloudSched.wait - a.cloudSched.wait) / 1e6 / s)}`,
-      'unit key frame waits (started, key frame, timed out, longest ms)': b.unit
-        ? `${b.unit.keyframeWaits.started}, ${b.unit.keyframeWaits.keyframe}, ${b.unit.keyframeWaits.timedOut}, ${b.unit.keyframeWaits.longestMs}`
+      'unit key frame waits (started, key frame, timed out, longest ms, asked again)': b.unit
+        ? `${b.unit.keyframeWaits.started}, ${b.unit.keyframeWaits.keyframe}, ${b.unit.keyframeWaits.timedOut}, ${b.unit.keyframeWaits.longestMs}, ${b.unit.keyframeWaits.askedAgain}`
         : null,
       'gateway CPU % (process + GStreamer)': cpu(a.gateway, b.gateway, s),
       'gateway processes': processTree(gwPid).length,
@@ -656,7 +738,7 @@ async function inside() {
     if (problems.length) defects.push(...problems);
     const joins = Object.fromEntries(Object.entries(joinRows).map(([k, v]) => [`${k} (ms)`, row(v)]));
     process.stdout.write(
-      `${MARK}${JSON.stringify({ seconds: Number(s.toFixed(0)), invite, rounds, cloudNice, msid, load0, load1: load(), joins, glass, lipSync, parties, received, servers, defects })}\n`,
+      `${MARK}${JSON.stringify({ seconds: Number(s.toFixed(0)), invite, rounds, cloudNice, msid, load0, load1: load(), joins, glass, lipSync, parties, received, servers, defects, timeline })}\n`,
     );
   } catch (e) {
     console.error(`four-parties bench: ${e.stack ?? e}`);
