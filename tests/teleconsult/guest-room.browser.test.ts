@@ -333,8 +333,22 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
       const from = (await unitStats(specialist)).framesEncoded;
       await waitFor(async () => (await unitStats(specialist)).framesEncoded > from + frames, { what: 'the specialist encoding on' });
     };
-    await encodedOn(10); // what was already in flight or in the jitter buffer
-    const gAfter = await unitStats(guest);
+    // What was already in flight or in the jitter buffer drains first: a buffer that holds each video as long as its
+    // voice (lip sync) and a browser behind under load take longer than a fixed count of frames; the removed guest's
+    // decoding must stop, over 10 frames the specialist encodes, before the window below.
+    const decoded = (x: Awaited<ReturnType<typeof unitStats>>) =>
+      `${x.inbound[atGuest.video]?.framesDecoded} ${x.inbound[secondAtGuest.video]?.framesDecoded}`;
+    let gAfter = await unitStats(guest);
+    await waitFor(
+      async () => {
+        await encodedOn(10);
+        const g = await unitStats(guest);
+        const stopped = decoded(g) === decoded(gAfter);
+        gAfter = g;
+        return stopped ? true : undefined;
+      },
+      { what: "the removed guest's decoding stopping", timeoutMs: 30_000 },
+    );
     const sAfter = await unitStats(specialist);
     await encodedOn(30);
     const gLater = await unitStats(guest);
