@@ -76,6 +76,7 @@ export function printFourParties(r) {
   );
   console.table(r.joins);
   console.table(r.glass);
+  console.table(r.lipSync);
   console.table(r.parties);
   console.table(r.received);
   console.table([r.servers]);
@@ -83,6 +84,7 @@ export function printFourParties(r) {
     `the unit's answer to guest 1: ${r.msid.withMsid} of its ${r.msid.sending} sending m-lines carry a=msid (lip sync needs one per slot)`,
   );
   for (const d of r.defects) console.log(`defect? ${d}`);
+  if (process.env.TELECART_BENCH_TIMELINE) for (const t of r.timeline ?? []) console.log(`timeline: ${t}`);
 }
 
 // ── inside the namespace ──
@@ -103,6 +105,9 @@ const INIT = (captions) => {
   w.__recordLuma = false;
   w.__firstFrame = {};
   w.__firstAudio = {};
+  w.__firstDecoded = {};
+  w.__tileOf = {};
+  w.__shown = {};
   /** Who a video or an m-line shows: the direct conversation's element, or its tile's caption. */
   const DIRECT = { 'convo-remote': 'specialist', 'convo-video': 'cart' };
   const partyOf = (el) => {
@@ -138,8 +143,40 @@ const INIT = (captions) => {
     };
     el.requestVideoFrameCallback(onFrame);
   };
+  // Each voice an element plays, tapped (WebAudio, after the receiver's jitter buffer and its lip sync delay): when the
+  // sender's flash tone (FLASH_CAMERA { tone }) starts, for the voice-against-face offset.
+  w.__onsets = {};
+  const tapped = new WeakSet();
+  let rx;
+  const tap = (el, track) => {
+    tapped.add(track);
+    rx ??= new AudioContext();
+    void rx.resume();
+    const proc = rx.createScriptProcessor(512, 1, 1);
+    let loud = false;
+    proc.onaudioprocess = (e) => {
+      const d = e.inputBuffer.getChannelData(0);
+      let sum = 0;
+      for (let i = 0; i < d.length; i++) sum += d[i] * d[i];
+      const rms = Math.sqrt(sum / d.length);
+      if (!loud && rms > 0.1) {
+        loud = true;
+        const who = partyOf(el);
+        if (who && w.__recordLuma) {
+          w.__onsets[who] ??= [];
+          w.__onsets[who].push(now());
+        }
+      } else if (loud && rms < 0.03) loud = false;
+    };
+    rx.createMediaStreamSource(new MediaStream([track])).connect(proc);
+    proc.connect(rx.destination);
+  };
   setInterval(() => {
-    for (const el of document.querySelectorAll('video')) if (!watched.has(el)) watch(el);
+    for (const el of document.querySelectorAll('video')) {
+      if (!watched.has(el)) watch(el);
+      const src = el.srcObject;
+      if (src instanceof MediaStream) for (const t of src.getAudioTracks()) if (!tapped.has(t)) tap(el, t);
+    }
   }, 100);
   const slots = (pc) => pc.getTransceivers().filter((t) => t.direction === 'recvonly').length;
   /** Each live peer's inbound RTP named by party: the room's by its tiles, the direct conversation's the other side, the gateway's 'gateway'. */
@@ -191,7 +228,22 @@ const INIT = (captions) => {
     const tick = async () => {
       if (w.__audioWatchStop) return;
       const at = now();
-      for (const s of await w.__inbound(self)) if (s.kind === 'audio' && s.energy > 0) w.__firstAudio[s.who] ??= at;
+      const inbound = await w.__inbound(self);
+      // Read after the stats came (they take a while under load): no earlier than what it times.
+      const read = now();
+      for (const s of inbound) {
+        if (s.kind === 'audio' && s.energy > 0) w.__firstAudio[s.who] ??= at;
+        // A room video decoded, by its m-line (its tile may not be labelled or shown yet: the late pairs).
+        if (s.kind === 'video' && s.path === 'room' && s.framesDecoded > 0) w.__firstDecoded[`mid ${s.mid}`] ??= read;
+      }
+      // When each room tile was labelled (its caption names a party) and shown (not hidden).
+      for (const f of document.querySelectorAll('figure[data-video-mid]')) {
+        const mid = `mid ${f.dataset.videoMid}`;
+        const cap = f.querySelector('figcaption')?.textContent ?? '';
+        const who = Object.entries(captions).find(([k]) => cap.includes(k))?.[1];
+        if (who) w.__tileOf[mid] ??= who;
+        if (who && !f.hidden) w.__shown[mid] ??= read;
+      }
       setTimeout(tick, 100);
     };
     void tick();
@@ -233,6 +285,17 @@ async function until(what, fn, ms = 60_000) {
     await sleep(100);
   }
   throw new Error(`timed out: ${what}`);
+}
+
+/** Per flash seen both ways: its voice's onset minus its face's flash at the receiver (ms; > 0: the voice comes after the face). */
+function voiceAfterFace(flashes, luma, onsets, windowMs) {
+  const out = [];
+  for (const t of flashes) {
+    const face = (luma ?? []).find(([at, l]) => at >= t && at < t + windowMs && l >= 128);
+    const voice = (onsets ?? []).find((at) => at >= t && at < t + windowMs);
+    if (face && voice !== undefined) out.push(voice - face[0]);
+  }
+  return out;
 }
 
 function glassToGlass(flashes, luma, windowMs) {
@@ -302,11 +365,12 @@ async function inside() {
     // the videos in the viewport; the nurse page's and the consult page's tiles are below a 720-line one.
     const page = await browsers[name].browser.newPage({ locale: 'fr-FR', viewport: { width: 1280, height: 2400 } });
     page.on('pageerror', (e) => problems.push(`${name} pageerror: ${e.message}`));
-    await page.addInitScript(FLASH_CAMERA);
+    await page.addInitScript(FLASH_CAMERA, { tone: true });
     await page.addInitScript(INIT, CAPTIONS);
     return page;
   };
   const defects = [];
+  const timeline = [];
   const joinRows = {};
   const add = (k, v) => {
     if (v === null || !Number.isFinite(v)) return;
@@ -348,6 +412,32 @@ async function inside() {
           return c !== undefined && sp !== undefined;
         });
       // Two guests: the link asked for by the specialist's page, opened in its own browser, let in with « Faire entrer ».
+      // What the unit does for each viewer while the guests come in (every 250 ms): the videos it holds back from
+      // whom, its downlink estimate, its key frame waits; from the first guest's invitation (the late pairs, docs).
+      const t0 = Date.now();
+      let lastLine = {};
+      let polling = true;
+      const poll = (async () => {
+        while (polling) {
+          const room = (await unitStats(sessionId)).room;
+          const at = ((Date.now() - t0) / 1000).toFixed(2);
+          for (const [id, m] of Object.entries(room?.members ?? {})) {
+            const line = `held back from [${m.videoPausedFrom.join(', ')}], order [${m.videoOrder.join(', ')}]`;
+            if (lastLine[id] !== line)
+              timeline.push(
+                `${at} s ${id}: ${line}, estimate ${m.downlinkEstimate === null ? '—' : Math.round(m.downlinkEstimate / 1000)} kbit/s`,
+              );
+            lastLine[id] = line;
+          }
+          const w = room?.keyframeWaits;
+          const kw = w
+            ? `key frame waits ${w.started} started, ${w.keyframe} on a key frame, ${w.timedOut} timed out, longest ${w.longestMs} ms, ${w.askedAgain ?? 0} asked again; PLIs to sources ${room.keyframeRequests.plisToSources}`
+            : '';
+          if (kw && lastLine['@'] !== kw) timeline.push(`${at} s ${kw}`);
+          lastLine['@'] = kw;
+          await sleep(250);
+        }
+      })();
       const admitted = {};
       for (const [i, name] of GUESTS.entries()) {
         const who = `guest ${i + 1}`;
@@ -394,7 +484,40 @@ async function inside() {
         },
         60_000,
       ).catch(() => defects.push(`round ${round + 1}: never within 60 s of the last join: ${missing.join(', ')}`));
+      polling = false;
+      await poll;
+      lastLine = {};
       for (const who of PARTIES) await pages[who].evaluate(() => (window.__audioWatchStop = true));
+      // The first frame of each party at each page on the timeline, and the room's member ids named by the tiles.
+      const since = (t) => ((t - t0) / 1000).toFixed(2);
+      for (const who of PARTIES) {
+        for (const [other, t] of Object.entries(firsts[who].video)) timeline.push(`${since(t)} s first frame of ${other} shown at ${who}`);
+        const tiles = await pages[who].evaluate(() => ({ decoded: window.__firstDecoded, of: window.__tileOf, shown: window.__shown }));
+        for (const [mid, t] of Object.entries(tiles.decoded))
+          timeline.push(`${since(t)} s first frame of ${tiles.of[mid] ?? mid} decoded at ${who} (room, ${mid})`);
+        for (const [mid, t] of Object.entries(tiles.shown))
+          timeline.push(`${since(t)} s tile of ${tiles.of[mid]} labelled and unhidden at ${who}`);
+      }
+      const ids = {};
+      for (const who of PARTIES)
+        Object.assign(
+          ids,
+          await pages[who].evaluate((caps) => {
+            const out = {};
+            for (const f of document.querySelectorAll('figure[data-participant]')) {
+              const cap = f.querySelector('figcaption')?.textContent ?? '';
+              const name = Object.entries(caps).find(([k]) => cap.includes(k))?.[1];
+              if (f.dataset.participant && name) out[f.dataset.participant] = name;
+            }
+            return out;
+          }, CAPTIONS),
+        );
+      timeline.push(
+        `member ids: ${Object.entries(ids)
+          .map(([id, n]) => `${id} = ${n}`)
+          .join(', ')}`,
+      );
+      timeline.sort((a, b) => Number.parseFloat(a) - Number.parseFloat(b));
       for (const who of PARTIES)
         for (const other of PARTIES) {
           if (other === who) continue;
@@ -441,14 +564,33 @@ async function inside() {
     await sleep(1000);
     const flashed = {};
     const luma = {};
+    const onsets = {};
     for (const who of PARTIES) {
       flashed[who] = await pages[who].evaluate(() => window.__flashes);
       luma[who] = await pages[who].evaluate(() => window.__luma);
+      onsets[who] = await pages[who].evaluate(() => window.__onsets);
       await pages[who].evaluate(() => {
         window.__recordLuma = false;
         window.__luma = {};
+        window.__onsets = {};
       });
     }
+    // Lip sync: the sender's tone starts in the canvas tick that paints its flash; the receiver hears it (after its jitter
+    // buffer) and shows the flash. > 0: the voice comes after the face.
+    const lipSync = {};
+    for (const from of flashers)
+      for (const to of PARTIES) {
+        if (to === from) continue;
+        const xs = voiceAfterFace(flashed[from], luma[to][from], onsets[to]?.[from], 1900);
+        lipSync[`voice − face, ${from} → ${to} (ms)`] = {
+          ...row(xs),
+          min: xs.length ? Math.round(Math.min(...xs)) : null,
+          max: xs.length ? Math.round(Math.max(...xs)) : null,
+          // The browser moves its sync delay a step a second once it has two reports of each stream (an audio report
+          // every ~5 s): the second half of the flashes, once it settled.
+          'p50, last half': xs.length >= 2 ? row(xs.slice(Math.floor(xs.length / 2))).p50 : null,
+        };
+      }
     const glass = {};
     for (const [from, to] of [
       ['cart', 'specialist'],
@@ -574,6 +716,9 @@ async function inside() {
       "cloud's event loop delay ms p50/p99/max": `${loopDelayMs.p50}/${loopDelayMs.p99}/${loopDelayMs.max}`,
       // Waiting for a CPU (runnable, not running) against running: a process starved by the machine's load, or not.
       "cloud's main thread ms/s running, waiting for a CPU": `${Math.round((b.cloudSched.run - a.cloudSched.run) / 1e6 / s)}, ${Math.round((b.cloudSched.wait - a.cloudSched.wait) / 1e6 / s)}`,
+      'unit key frame waits (started, key frame, timed out, longest ms, asked again)': b.unit
+        ? `${b.unit.keyframeWaits.started}, ${b.unit.keyframeWaits.keyframe}, ${b.unit.keyframeWaits.timedOut}, ${b.unit.keyframeWaits.longestMs}, ${b.unit.keyframeWaits.askedAgain}`
+        : null,
       'gateway CPU % (process + GStreamer)': cpu(a.gateway, b.gateway, s),
       'gateway processes': processTree(gwPid).length,
       'gateway RSS MiB, node first–last': `${rssNode[0]?.toFixed(0)}–${rssNode.at(-1)?.toFixed(0)}`,
@@ -593,7 +738,7 @@ async function inside() {
     if (problems.length) defects.push(...problems);
     const joins = Object.fromEntries(Object.entries(joinRows).map(([k, v]) => [`${k} (ms)`, row(v)]));
     process.stdout.write(
-      `${MARK}${JSON.stringify({ seconds: Number(s.toFixed(0)), invite, rounds, cloudNice, msid, load0, load1: load(), joins, glass, parties, received, servers, defects })}\n`,
+      `${MARK}${JSON.stringify({ seconds: Number(s.toFixed(0)), invite, rounds, cloudNice, msid, load0, load1: load(), joins, glass, lipSync, parties, received, servers, defects, timeline })}\n`,
     );
   } catch (e) {
     console.error(`four-parties bench: ${e.stack ?? e}`);

@@ -9,7 +9,8 @@
  * invites a guest, the guest opens their link, the specialist clicks « Faire entrer »; then each page
  * decodes the other's video frames and receives their voice (getStats framesDecoded,
  * totalAudioEnergy, on the m-lines the unit says carry the other), and the specialist's page labels the
- * guest's tile with their name. A second guest joins: three parties, each decoding the two others. The
+ * guest's tile with their name. A second guest joins: three parties, each decoding the two others, each
+ * tile's voice and video arriving in one stream of their own (the unit's a=msid: lip sync). The
  * specialist's microphone and the second guest's go silent: the first guest's beeping fake microphone
  * is the only voice, and the others' tiles of that guest say they speak (data-speaking, the unit
  * reading the audio levels), not the muted ones'; the second guest pins the first guest's tile and the unit acknowledges it (data-pinned,
@@ -246,6 +247,23 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
       ],
       () => receives(specialist, atSpecialist, 40, 'the window'),
     );
+    // Lip sync: each page received each slot's voice and video in one stream (the track events' streams[0], from the
+    // unit's a=msid), one stream per slot; without it Chromium plays each on its own clock (the face ahead of the voice).
+    for (const [who, page, tiles] of [
+      ['specialist', specialist, '#unit-room-tiles'],
+      ['guest', guest, '#guest-room-tiles'],
+      ['second guest', guest2, '#guest-room-tiles'],
+    ] as const) {
+      const streams = await page.$$eval(`${tiles} figure:not([hidden])`, (figs) =>
+        figs.map((f) => ({ audio: (f as HTMLElement).dataset.audioStream, video: (f as HTMLElement).dataset.videoStream })),
+      );
+      expect(streams, `${who}'s tiles`).toHaveLength(2);
+      for (const s of streams) {
+        expect(s.audio, `${who}: a tile's voice in a stream`).toBeTruthy();
+        expect(s.video, `${who}: that tile's video in the voice's stream`).toBe(s.audio);
+      }
+      expect(new Set(streams.map((s) => s.audio)).size, `${who}: one stream per tile`).toBe(2);
+    }
 
     // Who speaks: all three beep alike (Chromium's fake microphone), so the first to lead, the
     // specialist, stays the speaker. The specialist's microphone is turned off (its room track
@@ -315,8 +333,22 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
       const from = (await unitStats(specialist)).framesEncoded;
       await waitFor(async () => (await unitStats(specialist)).framesEncoded > from + frames, { what: 'the specialist encoding on' });
     };
-    await encodedOn(10); // what was already in flight or in the jitter buffer
-    const gAfter = await unitStats(guest);
+    // What was already in flight or in the jitter buffer drains first: a buffer that holds each video as long as its
+    // voice (lip sync) and a browser behind under load take longer than a fixed count of frames; the removed guest's
+    // decoding must stop, over 10 frames the specialist encodes, before the window below.
+    const decoded = (x: Awaited<ReturnType<typeof unitStats>>) =>
+      `${x.inbound[atGuest.video]?.framesDecoded} ${x.inbound[secondAtGuest.video]?.framesDecoded}`;
+    let gAfter = await unitStats(guest);
+    await waitFor(
+      async () => {
+        await encodedOn(10);
+        const g = await unitStats(guest);
+        const stopped = decoded(g) === decoded(gAfter);
+        gAfter = g;
+        return stopped ? true : undefined;
+      },
+      { what: "the removed guest's decoding stopping", timeoutMs: 30_000 },
+    );
     const sAfter = await unitStats(specialist);
     await encodedOn(30);
     const gLater = await unitStats(guest);

@@ -14,7 +14,9 @@
  * in `unit-slots`). Each tile has a « Épingler » button: the page asks the unit to pin that
  * participant (`unit-pin` with the slot's m-line; their video is the last the unit holds back for this
  * page) and the tile says pinned (data-pinned, « Désépingler ») once the unit's `unit-slots` says so;
- * pressed again it unpins. The wire format is the cloud's
+ * pressed again it unpins. The tile's element plays the slot's voice and video, which the unit's answer puts in one
+ * stream (data-audio-stream, data-video-stream: its id as each track arrived) so that the browser holds the face
+ * to the voice (lip sync, docs/conversation.md). The wire format is the cloud's
  * (teleconsult/ws-messages.ts); this module trusts the messages no further than it reads them.
  */
 import { CONVO_CAPS, type ConvoCandidate, type ConvoUplink, capSender, type LocalMedia } from './conversation.js';
@@ -102,6 +104,9 @@ export class UnitCall {
       if (!tile) return;
       tile.stream.addTrack(e.track);
       tile.figure.dataset.tracks = String(tile.stream.getTracks().length);
+      // The stream the unit put the slot's track in: one for its voice and video, which the browser then plays in sync
+      // (the unit's answer, slot-streams.ts); none (empty) from an answer that names none.
+      tile.figure.dataset[e.track.kind === 'audio' ? 'audioStream' : 'videoStream'] = e.streams[0]?.id ?? '';
     };
     pc.onconnectionstatechange = () => o.onState(pc.connectionState);
   }

@@ -21,12 +21,15 @@ import {
   RtcpPayloadSpecificFeedback,
   RtcpReceiverInfo,
   RtcpRrPacket,
+  RtcpSenderInfo,
+  RtcpSrPacket,
   RtpHeader,
   RtpPacket,
 } from 'werift';
 import { loopbackUnitPeer, micPacket } from '../../testing/unit-page-peer.js';
 import { ForwardingRoom, ForwardingUnitError, type SlotAssignment } from './forwarding-room.js';
 import { startsVp8Keyframe } from './keyframe-start.js';
+import { streamsByMid } from './slot-streams.js';
 import { remb, unitCodecs } from './unit-peer.js';
 
 /** About 2.4 MB: ten times what the default buffer (rmem_default, 208 KiB) holds, a third of what the unit asks for. */
@@ -366,5 +369,194 @@ describe('the forwarding unit knows who speaks, and a viewer pins a party', () =
     await room.leave('bob');
     expect(room.stats().speaker).toBeNull();
     expect(told.get('anna')?.some((s) => s.speaking)).toBe(false);
+  }, 60_000);
+});
+
+describe('the forwarding unit keeps a party’s voice and face together (lip sync)', () => {
+  const closing: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of closing.splice(0)) await c().catch(() => undefined);
+  });
+
+  it('puts a slot’s voice and video in one stream, and passes each source’s sender reports on, rewritten as its packets', async () => {
+    const room = new ForwardingRoom({ hostAddresses: ['127.0.0.1'], rembBitsPerSecond: null, onIceCandidate: () => undefined });
+    closing.push(() => room.close());
+    const viewer = loopbackUnitPeer();
+    closing.push(() => viewer.close());
+    viewer.addTransceiver('audio', { direction: 'recvonly' });
+    viewer.addTransceiver('video', { direction: 'recvonly' });
+    await viewer.setLocalDescription(await viewer.createOffer());
+    const { answer } = await room.join('viewer', { offer: viewer.localDescription?.sdp ?? '' });
+    await viewer.setRemoteDescription({ type: 'answer', sdp: answer });
+    // The slot's two m-lines, one stream (the browser's sync group).
+    const streams = streamsByMid(answer);
+    const [audioMid, videoMid] = viewer.getTransceivers().map((t) => t.mid ?? '');
+    expect(streams.get(audioMid ?? '')?.streamId).toBe('slot-0');
+    expect(streams.get(videoMid ?? '')?.streamId).toBe('slot-0');
+    expect(streams.get(audioMid ?? '')?.trackId).not.toBe(streams.get(videoMid ?? '')?.trackId);
+
+    // What the viewer receives: per kind, source packet number (carried in the payload) → the timestamp it got.
+    const got = { audio: new Map<number, number>(), video: new Map<number, number>() };
+    const reports: RtcpSrPacket[] = [];
+    for (const t of viewer.getTransceivers()) {
+      const kind = t.kind === 'video' ? 'video' : 'audio';
+      const onTrack = (track: { onReceiveRtp: { subscribe: (f: (p: RtpPacket) => void) => unknown } }) =>
+        track.onReceiveRtp.subscribe((p) => got[kind].set(p.payload.readUInt16BE(kind === 'audio' ? 1 : 2) & 0x7fff, p.header.timestamp));
+      for (const track of t.receiver.tracks) onTrack(track);
+      t.onTrack.subscribe((track) => onTrack(track));
+    }
+    viewer.getTransceivers()[0]?.dtlsTransport.onRtcp.subscribe((p) => {
+      if (p instanceof RtcpSrPacket) reports.push(p);
+    });
+
+    /** A party with a microphone and a camera, sending from timestamps of its own; werift's own reports off (the test sends them). */
+    const party = async (id: string, base: { audio: number; video: number }) => {
+      const pc = loopbackUnitPeer();
+      const mic = pc.addTransceiver('audio', { direction: 'sendonly' });
+      const cam = pc.addTransceiver('video', { direction: 'sendonly' });
+      mic.sender.rtcpRunning = true;
+      cam.sender.rtcpRunning = true;
+      await pc.setLocalDescription(await pc.createOffer());
+      const { answer: a } = await room.join(id, { offer: pc.localDescription?.sdp ?? '' });
+      await pc.setRemoteDescription({ type: 'answer', sdp: a });
+      let n = 1;
+      const ts = { audio: (k: number) => (base.audio + k * 960) % 2 ** 32, video: (k: number) => (base.video + k * 1800) % 2 ** 32 };
+      const timer = setInterval(() => {
+        const k = n++;
+        const audio = Buffer.from([0xf8, (k >> 8) & 0x7f, k & 0xff]);
+        mic.sender
+          .sendRtp(new RtpPacket(new RtpHeader({ payloadType: 111, sequenceNumber: k, timestamp: ts.audio(k), marker: false }), audio))
+          .catch(() => undefined);
+        cam.sender
+          .sendRtp(
+            new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: k, timestamp: ts.video(k), marker: true }), vp8Packet(k, true)),
+          )
+          .catch(() => undefined);
+      }, 20);
+      const close = async () => {
+        clearInterval(timer);
+        await pc.close();
+      };
+      closing.push(close);
+      /** A sender report on each stream for the instant of packet k, at NTP time `ntp`: the source's clock for both. */
+      const report = (ntp: bigint, k: number) =>
+        Promise.all(
+          (
+            [
+              [mic, ts.audio(k)],
+              [cam, ts.video(k)],
+            ] as const
+          ).map(([t, rtpTimestamp]) =>
+            t.dtlsTransport.sendRtcp([
+              new RtcpSrPacket({
+                ssrc: t.sender.ssrc,
+                senderInfo: new RtcpSenderInfo({ ntpTimestamp: ntp, rtpTimestamp, packetCount: k, octetCount: 0 }),
+              }),
+            ]),
+          ),
+        );
+      return { pc, ts, report, close };
+    };
+
+    // The first party, then a second in its slot: the viewer's timeline goes on from the first's, so the second's
+    // timestamps reach the viewer shifted (not as sent), and its reports must be shifted the same.
+    const first = await party('first', { audio: 1_000, video: 2_000 });
+    await until(() => (got.audio.size > 10 && got.video.size > 10 ? true : undefined), 'the first party at the viewer');
+    await first.close();
+    await room.leave('first');
+    got.audio.clear();
+    got.video.clear();
+    const second = await party('second', { audio: 0xffff_0000, video: 123_456_789 });
+    await until(() => (got.audio.size > 10 && got.video.size > 10 ? true : undefined), 'the second party at the viewer');
+    const offset = (kind: 'audio' | 'video') => {
+      const [k, t] = [...got[kind]].at(-1) ?? [0, 0];
+      return (t - second.ts[kind](k) + 2 ** 32) % 2 ** 32;
+    };
+    expect(offset('audio')).not.toBe(0);
+    expect(offset('video')).not.toBe(0);
+
+    const ntp = 0x0123_4567_89ab_cdefn;
+    await second.report(ntp, 5_000);
+    const relayed = await until(() => {
+      const r = reports.filter((p) => p.senderInfo.ntpTimestamp === ntp);
+      return r.length >= 2 ? r : undefined;
+    }, 'the second party’s reports at the viewer');
+    const slotSsrc = (kind: string) => viewer.getTransceivers().find((t) => t.kind === kind)?.receiver.tracks[0]?.ssrc;
+    const byKind = (kind: 'audio' | 'video') => relayed.find((p) => p.ssrc === slotSsrc(kind))?.senderInfo.rtpTimestamp;
+    expect(byKind('audio')).toBe((second.ts.audio(5_000) + offset('audio')) % 2 ** 32);
+    expect(byKind('video')).toBe((second.ts.video(5_000) + offset('video')) % 2 ** 32);
+    // No report of the unit's own clock on the slots (werift's, pairing its send time with a timestamp): only the sources'.
+    const slots = new Set([slotSsrc('audio'), slotSsrc('video')]);
+    expect(reports.filter((p) => slots.has(p.ssrc) && p.senderInfo.ntpTimestamp !== ntp)).toEqual([]);
+    expect(room.stats().senderReports.toViewers).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+});
+
+describe('the forwarding unit asks again for a key frame that does not come', () => {
+  const closing: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of closing.splice(0)) await c().catch(() => undefined);
+  });
+
+  it('starts a new viewer’s video on a key frame when the source ignored the first request, well before the time-out', async () => {
+    // A time-out far off: only asking again brings the key frame before it.
+    const room = new ForwardingRoom({ hostAddresses: ['127.0.0.1'], keyframeWaitMs: 8_000, onIceCandidate: () => undefined });
+    closing.push(() => room.close());
+    const viewer = loopbackUnitPeer();
+    const source = loopbackUnitPeer();
+    closing.push(
+      () => viewer.close(),
+      () => source.close(),
+    );
+    viewer.addTransceiver('audio', { direction: 'recvonly' });
+    viewer.addTransceiver('video', { direction: 'recvonly' });
+    const cam = source.addTransceiver('video', { direction: 'sendonly' });
+    // The camera drops the first key frame request (as a browser does one inside its minimum interval, or as the
+    // network loses an RTCP packet) and answers the next ones.
+    let plis = 0;
+    let keyAsked = false;
+    cam.sender.onRtcp.subscribe((p) => {
+      if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof PictureLossIndication && ++plis >= 2) keyAsked = true;
+    });
+    const keys: boolean[] = [];
+    for (const t of viewer.getTransceivers()) {
+      const onTrack = (track: { onReceiveRtp: { subscribe: (f: (p: RtpPacket) => void) => unknown } }) =>
+        track.onReceiveRtp.subscribe((p) => {
+          if (t.kind === 'video') keys.push(startsVp8Keyframe(p.payload));
+        });
+      for (const track of t.receiver.tracks) onTrack(track);
+      t.onTrack.subscribe((track) => onTrack(track));
+    }
+    for (const [id, pc] of [
+      ['viewer', viewer],
+      ['source', source],
+    ] as const) {
+      await pc.setLocalDescription(await pc.createOffer());
+      const { answer } = await room.join(id, { offer: pc.localDescription?.sdp ?? '' });
+      await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+    }
+    await until(
+      () => (viewer.connectionState === 'connected' && source.connectionState === 'connected' ? true : undefined),
+      'both connected',
+    );
+    // Delta frames every 40 ms, a key frame when one was asked for (and not dropped).
+    let n = 1;
+    const timer = setInterval(() => {
+      const k = n++;
+      cam.sender
+        .sendRtp(
+          new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: k, timestamp: k * 3600, marker: true }), vp8Packet(k, keyAsked)),
+        )
+        .catch(() => undefined);
+      keyAsked = false;
+    }, 40);
+    closing.push(async () => clearInterval(timer));
+    await until(() => (keys.length > 3 ? true : undefined), 'video at the viewer');
+    const w = room.stats().keyframeWaits;
+    expect(keys[0], 'the viewer’s video starts on a key frame').toBe(true);
+    expect(plis).toBeGreaterThanOrEqual(2);
+    expect(w.askedAgain).toBeGreaterThanOrEqual(1);
+    expect(w.timedOut).toBe(0);
+    expect(w.longestMs).toBeLessThan(8_000);
   }, 60_000);
 });

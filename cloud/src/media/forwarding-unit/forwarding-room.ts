@@ -26,7 +26,14 @@
  * A video that starts for a viewer (a new viewer, a new source in a slot, a paused video resumed)
  * starts on a key frame: the unit asks the source for one and holds that video's packets for that
  * viewer until a packet starts a key frame (keyframe-start.ts), at most `keyframeWaitMs`, after
- * which it forwards anyway and asks again.
+ * which it forwards anyway and asks again. A key frame not there `keyframeAskAgainMs` after the unit asked
+ * is asked again (a PLI is RTCP: lost on a lossy link, or dropped by the source's browser, which answers at
+ * most one key frame request per few hundred ms): the wait no longer lasts until the time-out for one PLI.
+ *
+ * Lip sync: the unit's answer puts each slot's voice and video in one stream (slot-streams.ts), and each source's
+ * sender reports go on to its viewers with their RTP timestamps rewritten as its packets are (`relaySenderReport`),
+ * so that a viewer's browser, which lines a stream's voice and video up by their reports, holds the face back to
+ * its voice as it does on a direct call.
  *
  * Whether a participant's peer is up (`onLive`): connected, and packets (SRTP or SRTCP) heard from it in
  * the last `silentMs`. The unit is ICE-lite and checks nothing itself, so werift's state alone stays
@@ -36,7 +43,7 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { type Clock, systemClock } from '@telecart/devices';
-import { type MediaStreamTrack, type RTCIceServer, RTP_EXTENSION_URI, type RtpPacket } from 'werift';
+import { type MediaStreamTrack, type RTCIceServer, RTP_EXTENSION_URI, RtcpSrPacket, type RtpPacket } from 'werift';
 import { ActiveSpeaker, type ActiveSpeakerOptions } from './active-speaker.js';
 import { DownlinkEstimate, LOW_LOSS } from './downlink-estimate.js';
 import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
@@ -66,6 +73,8 @@ export interface ForwardingRoomOptions {
   keyframeIntervalMs?: number;
   /** How long a starting video waits for a key frame before it is forwarded anyway (default 2000 ms). */
   keyframeWaitMs?: number;
+  /** A starting video's key frame not there this long after the unit asked its source: asked again (default 1000 ms). */
+  keyframeAskAgainMs?: number;
   /** The dominant speaker's smoothing and hysteresis (active-speaker.ts). */
   speaker?: ActiveSpeakerOptions;
   /**
@@ -110,12 +119,15 @@ export interface ForwardingRoomStats {
   sendErrors: number;
   /**
    * Starting videos (a viewer's new source, a resume, a new viewer): how many waited for a key frame,
-   * how many got one, how many were forwarded anyway after `keyframeWaitMs`, and the longest wait (ms).
+   * how many got one, how many were forwarded anyway after `keyframeWaitMs`, the longest wait (ms), and how
+   * often a key frame was asked again (`keyframeAskAgainMs`).
    */
-  keyframeWaits: { started: number; keyframe: number; timedOut: number; longestMs: number };
+  keyframeWaits: { started: number; keyframe: number; timedOut: number; longestMs: number; askedAgain: number };
   /** The dominant speaker (null: nobody spoke yet). */
   speaker: string | null;
   keyframeRequests: { fromViewers: number; plisToSources: number; coalesced: number };
+  /** Sources' sender reports received, and passed on to viewers (one per viewer receiving that stream). */
+  senderReports: { fromSources: number; toViewers: number };
   /** Per participant: as a viewer (its downlink estimate, the sources whose video it is not sent, what it was sent) and as a source (the REMB it is told). */
   members: Record<string, MemberStats>;
 }
@@ -160,6 +172,8 @@ interface Forward {
   source: string | null;
   /** A video starting for this viewer: held back until a key frame, since then. */
   awaitingKeyframe: number | null;
+  /** When the unit last asked the source for that key frame. */
+  keyframeAskedAt: number | null;
 }
 
 interface Member {
@@ -299,6 +313,7 @@ export class ForwardingRoom {
         rewriter: new RtpRewriter({ clockRate: CLOCK_RATE[slot.kind], payloadTypes: new Map() }),
         source: null,
         awaitingKeyframe: null,
+        keyframeAskedAt: null,
       });
     }
     const slotCount = Math.max(...(['audio', 'video'] as const).map((k) => m.peer.slots.filter((s) => s.kind === k).length));
@@ -391,6 +406,9 @@ export class ForwardingRoom {
       if (kind === 'audio') this.hear(m, extensions?.[RTP_EXTENSION_URI.audioLevelIndication]);
       this.forward(m, kind, source, rtp);
     });
+    track.onReceiveRtcp.subscribe((p) => {
+      if (p instanceof RtcpSrPacket) this.relaySenderReport(m, kind, p);
+    });
     // Viewers already assigned to this participant map its payload types now that they are known.
     for (const { viewer, slot } of this.plan.viewersOf(m.id)) this.bind(viewer, slot, m.id);
     this.o.onTracks?.(m.id, [...m.sources.keys()]);
@@ -462,6 +480,29 @@ export class ForwardingRoom {
   }
 
   /**
+   * A source's sender report, to each viewer its stream goes to now: the same NTP time (the source's own clock,
+   * which its voice's and its video's reports share: what the viewer's browser lines them up by) with the RTP
+   * timestamp rewritten as the stream's packets are for that viewer. None to a viewer whose stream from it is
+   * held back or waiting for a key frame (its timeline is set again when it starts), nor for an SSRC the slot
+   * does not forward now.
+   */
+  private relaySenderReport(src: Member, kind: Kind, sr: RtcpSrPacket): void {
+    this.counters.senderReports.fromSources++;
+    for (const { viewer, slot } of this.plan.viewersOf(src.id)) {
+      const v = this.members.get(viewer);
+      const fw = v?.forwards.get(`${slot}:${kind}`);
+      if (!v?.connected || !fw || fw.awaitingKeyframe !== null || (kind === 'video' && v.paused.has(slot))) continue;
+      const rtp = fw.rewriter.timestampFor(sr.ssrc, sr.senderInfo.rtpTimestamp);
+      if (rtp === undefined) continue;
+      this.counters.senderReports.toViewers++;
+      v.peer.sendSenderReport(fw.slot, sr.senderInfo.ntpTimestamp, rtp).catch((e: unknown) => {
+        this.counters.sendErrors++;
+        this.o.onError?.(viewer, e);
+      });
+    }
+  }
+
+  /**
    * Whether a starting video's packet may go to the viewer: a key frame's first packet, or any once
    * it waited `keyframeWaitMs` (then a key frame is asked again). Ends the wait when it may.
    */
@@ -469,12 +510,20 @@ export class ForwardingRoom {
     const since = fw.awaitingKeyframe ?? now;
     const waited = now - since;
     const w = this.counters.keyframeWaits;
+    const src = fw.source === null ? undefined : this.members.get(fw.source);
     if (startsKeyframe(source.codecNames.get(rtp.header.payloadType), rtp.payload)) w.keyframe++;
     else if (waited >= (this.o.keyframeWaitMs ?? 2000)) {
       w.timedOut++;
-      const src = fw.source === null ? undefined : this.members.get(fw.source);
       src?.keyframes?.request();
-    } else return false;
+    } else {
+      // The source sends, but not the key frame asked for: the request was lost or ignored; asked again.
+      if (now - (fw.keyframeAskedAt ?? since) >= (this.o.keyframeAskAgainMs ?? 1000)) {
+        fw.keyframeAskedAt = now;
+        w.askedAgain++;
+        src?.keyframes?.request();
+      }
+      return false;
+    }
     w.longestMs = Math.max(w.longestMs, waited);
     fw.awaitingKeyframe = null;
     // The stream the viewer gets starts here: numbered on from what it last got.
@@ -489,6 +538,7 @@ export class ForwardingRoom {
     if (!fw || source === null) return;
     if (fw.awaitingKeyframe === null) this.counters.keyframeWaits.started++;
     fw.awaitingKeyframe = this.clock.now();
+    fw.keyframeAskedAt = this.clock.now();
     if (v.connected) this.members.get(source)?.keyframes?.request();
   }
 

@@ -47,7 +47,8 @@ export function emptyRoomStats(): ForwardingRoomStats {
     dropped: { padding: 0, unknownPayloadType: 0, tooOld: 0, notConnected: 0, videoPaused: 0, awaitingKeyframe: 0 },
     sendErrors: 0,
     keyframeRequests: { fromViewers: 0, plisToSources: 0, coalesced: 0 },
-    keyframeWaits: { started: 0, keyframe: 0, timedOut: 0, longestMs: 0 },
+    keyframeWaits: { started: 0, keyframe: 0, timedOut: 0, longestMs: 0, askedAgain: 0 },
+    senderReports: { fromSources: 0, toViewers: 0 },
     speaker: null,
     members: {},
   };

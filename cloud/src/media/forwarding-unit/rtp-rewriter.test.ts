@@ -110,4 +110,29 @@ describe('RtpRewriter', () => {
     expect(unwrapSeq(65_534, 65_538)).toBe(65_534);
     expect(unwrapSeq(10, 5)).toBe(10);
   });
+  it('maps a sender report’s timestamp as the packets of the same source, and none of another or after a resume (fast-check)', () => {
+    const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ ssrc: fc.constantFrom(1, 2), ts: u32, at: fc.nat(100_000) }), { minLength: 1, maxLength: 30 }),
+        u32,
+        fc.integer({ min: -900_000, max: 900_000 }),
+        (sources, srTs, ahead) => {
+          const w = make();
+          let seq = 0;
+          let at = 0;
+          for (const s of sources) {
+            at += s.at;
+            const sent = out(w.rewrite(pkt({ ssrc: s.ssrc, sequenceNumber: seq++, timestamp: s.ts }), at));
+            // The packet just forwarded, and a report's timestamp anywhere around it: the same offset.
+            expect(w.timestampFor(s.ssrc, s.ts)).toBe(sent.timestamp);
+            expect(w.timestampFor(s.ssrc, (s.ts + ahead + 2 ** 32) % 2 ** 32)).toBe((sent.timestamp + ahead + 2 ** 32) % 2 ** 32);
+            expect(w.timestampFor(s.ssrc === 1 ? 2 : 1, srTs)).toBeUndefined();
+          }
+          w.resume();
+          expect(w.timestampFor(sources.at(-1)?.ssrc ?? 1, srTs)).toBeUndefined();
+        },
+      ),
+    );
+  });
 });

@@ -9,7 +9,10 @@
  *   another joined), or the stream resumes after a pause (`resume()`), both continue from the last
  *   packet sent, advanced by the wall time between;
  * - payload type: the viewer's number for the codec (each peer connection negotiates its own);
- *   a packet whose payload type the viewer did not negotiate (RTX, RED…) is not forwarded.
+ *   a packet whose payload type the viewer did not negotiate (RTX, RED…) is not forwarded;
+ * - sender reports: the source's RTP timestamp in a report maps as its packets' do (`timestampFor`), so
+ *   the report the viewer gets pairs the source's clock with the stream it receives (lip sync,
+ *   forwarding-room.ts).
  */
 
 export interface RtpIn {
@@ -81,6 +84,16 @@ export class RtpRewriter {
    */
   resume(): void {
     this.ssrc = undefined;
+  }
+
+  /**
+   * The viewer's timestamp for a timestamp of source `ssrc` (a sender report's), as its packets are rewritten now;
+   * undefined when `ssrc` is not the source being forwarded (another, or none since a resume: the next packet sets
+   * the mapping).
+   */
+  timestampFor(ssrc: number, timestamp: number): number | undefined {
+    if (ssrc !== this.ssrc) return undefined;
+    return mod(timestamp + this.tsOffset, TS);
   }
 
   rewrite(p: RtpIn, nowMs: number): Rewrite {

@@ -15,6 +15,10 @@
  *   also the RFC 6464 audio level (`ssrc-audio-level`): the unit reads each party's level off its
  *   packets (werift parses it into the receive callback's extensions) to know who speaks
  *   (active-speaker.ts); werift writes none on what the unit sends.
+ * - One stream per slot (`a=msid`, slot-streams.ts): the browser synchronises a slot's voice and video. Their
+ *   sender reports are the sources' own, passed on (forwarding-room.ts, `sendSenderReport`); werift's were
+ *   turned off for the slots: they paired the instant the unit sent a packet with its timestamp, so a video's
+ *   encoding and pacing delay at its source would have shifted it against the voice.
  */
 import { Socket } from 'node:dgram';
 import {
@@ -27,6 +31,7 @@ import {
   type RTCRtpTransceiver,
   RtcpPayloadSpecificFeedback,
   RtcpRrPacket,
+  RtcpSenderInfo,
   RtcpSrPacket,
   RtpHeader,
   RtpPacket,
@@ -38,6 +43,7 @@ import {
   useSdesMid,
 } from 'werift';
 import type { RtpOut } from './rtp-rewriter.js';
+import { slotStreamId, withStreams } from './slot-streams.js';
 import { askVoice } from './voice-sdp.js';
 
 export type Kind = 'audio' | 'video';
@@ -132,6 +138,8 @@ export class UnitPeer {
   readonly slots: Slot[] = [];
   /** The transceivers on which the participant sends, by kind. */
   readonly published = new Map<Kind, RTCRtpTransceiver>();
+  /** RTP packets and payload octets sent into each slot (by mid), for its sender reports. */
+  private readonly sent = new Map<string, { packets: number; octets: number }>();
 
   constructor(private readonly o: UnitPeerOptions) {
     const confined = o.hostAddresses !== undefined;
@@ -171,10 +179,21 @@ export class UnitPeer {
       }
     }
     await this.pc.setLocalDescription(await this.pc.createAnswer());
+    for (const slot of this.slots) {
+      // werift's own sender reports off (its loop starts with the first packet unless it runs already): the
+      // sources' are passed on instead (sendSenderReport).
+      slot.transceiver.sender.rtcpRunning = true;
+      this.sent.set(slot.mid, { packets: 0, octets: 0 });
+    }
     this.enlargeReceiveBuffers();
     this.watchFeedback();
-    const sdp = this.pc.localDescription?.sdp;
-    if (!sdp) throw new Error('werift gave no local description');
+    const local = this.pc.localDescription?.sdp;
+    if (!local) throw new Error('werift gave no local description');
+    // Each slot's voice and video in one stream, for lip sync (slot-streams.ts).
+    const sdp = withStreams(
+      local,
+      this.slots.map((s) => ({ mid: s.mid, streamId: slotStreamId(s.index), trackId: `${slotStreamId(s.index)}-${s.kind}` })),
+    );
     // The participant's voice in 60 ms frames at a lower Opus rate: every viewer receives every voice (voice-sdp.ts).
     const mic = this.published.get('audio')?.mid;
     return mic ? askVoice(sdp, mic) : sdp;
@@ -267,7 +286,22 @@ export class UnitPeer {
       marker,
       extensions: [],
     });
+    const sent = this.sent.get(slot.mid);
+    if (sent) {
+      sent.packets = (sent.packets + 1) % 2 ** 32;
+      sent.octets = (sent.octets + payload.length) % 2 ** 32;
+    }
     await slot.transceiver.sender.sendRtp(new RtpPacket(header, payload));
+  }
+
+  /**
+   * A sender report on what the unit sends into a slot: `ntp` (64-bit NTP time) and `rtpTimestamp` the same
+   * instant on the source's clock and on the stream as rewritten for this viewer, the counts what went into the slot.
+   */
+  async sendSenderReport(slot: Slot, ntp: bigint, rtpTimestamp: number): Promise<void> {
+    const sent = this.sent.get(slot.mid) ?? { packets: 0, octets: 0 };
+    const senderInfo = new RtcpSenderInfo({ ntpTimestamp: ntp, rtpTimestamp, packetCount: sent.packets, octetCount: sent.octets });
+    await slot.transceiver.dtlsTransport.sendRtcp([new RtcpSrPacket({ ssrc: slot.transceiver.sender.ssrc, senderInfo })]);
   }
 
   /** The viewer's payload type for a codec name (lowercase mime subtype), as negotiated on this slot. */
