@@ -51,6 +51,8 @@ export interface FleetOptions {
   cloudIntakeOnLoop?: boolean;
   /** The cloud started here admits gateways without the uplink credit (before/after of admission at the store's pace). */
   cloudNoUplinkCredit?: boolean;
+  /** The cloud started here runs its ingest as an MQTT client of its broker's internal listener (before/after of the in-process ingest). */
+  cloudIngestOverMqtt?: boolean;
   /** The gateways offer no session ticket on reconnect: every handshake full (before/after of TLS session resumption). */
   noTlsResumption?: boolean;
   /** Processes the gateways are spread over (default: defaultWorkers). */
@@ -157,6 +159,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         {
           ...(o.cloudIntakeOnLoop ? { sqliteIntakeThread: false } : {}),
           ...(o.cloudNoUplinkCredit ? { brokerUplinkCredit: false as const } : {}),
+          ...(o.cloudIngestOverMqtt ? { embeddedIngest: 'mqtt' as const } : {}),
         },
       );
     }
