@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { encodePayload, expandSeqRanges, type Observation, topics } from '@telecart/protocol';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -19,7 +19,7 @@ let ingest: Ingest;
 let gw: TestGateway;
 let logLines: { msg: string; reason?: string; gatewayId?: string; topic?: string; firstBytes?: string; error?: string }[];
 const stored: Observation[] = [];
-let logger: ReturnType<typeof pino>;
+let logger: Logger;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'telecart-ingest-'));
