@@ -242,6 +242,10 @@ program.commands
     '--cloud-no-uplink-credit',
     "the cloud started here admits gateways at its connect rate only, not at its store's pace (before/after)",
   )
+  .option(
+    '--cloud-ingest-over-mqtt',
+    "the cloud started here runs its ingest as an MQTT client of its broker's internal listener, not in the broker's process (before/after)",
+  )
   .option('--no-tls-resumption', 'the gateways offer no TLS session ticket on reconnect: every handshake full (before/after)')
   .addOption(
     new Option('--workers <n>', 'processes the gateways are spread over (default: one per 2,500 gateways, at most one per core)').argParser(
@@ -276,6 +280,7 @@ program.commands
         ...(o.cloudCpuProf ? { cloudCpuProf: o.cloudCpuProf } : {}),
         ...(o.cloudIntakeOnLoop ? { cloudIntakeOnLoop: true } : {}),
         ...(o.cloudNoUplinkCredit ? { cloudNoUplinkCredit: true } : {}),
+        ...(o.cloudIngestOverMqtt ? { cloudIngestOverMqtt: true } : {}),
         ...(o.tlsResumption === false ? { noTlsResumption: true } : {}),
         ...(o.workers ? { workers: o.workers } : {}),
         ...(o.maxConnecting ? { maxConnecting: o.maxConnecting } : {}),

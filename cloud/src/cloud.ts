@@ -17,7 +17,7 @@ import { DEFAULT_UPLINK_CREDIT, type UplinkCreditOptions } from './broker/uplink
 import { assertCloudConfig } from './config.js';
 import { patientAddresses, patientTelecom, seedPatientContacts } from './directory/patient-contact.js';
 import { buildHttpApp } from './http/app.js';
-import { type Ingest, type IngestOptions, startIngest } from './ingest/ingest.js';
+import { type Ingest, type IngestOptions, startIngest, startInProcessIngest } from './ingest/ingest.js';
 import { NurseService } from './nurses/service.js';
 import { type ReferringGp, ReportLinkMailer } from './outbox/report-link-mailer.js';
 import type { OutboxMetrics } from './outbox/sender.js';
@@ -69,6 +69,12 @@ export interface StartCloudOptions {
   brokerAuthorizer?: BrokerAuthorizer;
   /** Embedded broker: connections accepted per second before it sheds load (default DEFAULT_CONNECT_RATE; false: none). */
   brokerConnectRate?: ConnectRateOptions | false;
+  /**
+   * Embedded broker: the ingest takes the batches from the broker in this process ('in-process',
+   * default) or as an MQTT client of its internal listener ('mqtt', the layout before; docs/region.md).
+   * Ignored with an external broker or an ingestFactory.
+   */
+  embeddedIngest?: 'in-process' | 'mqtt';
   /** Embedded broker: admission at the store's pace (default DEFAULT_UPLINK_CREDIT; false: none). */
   brokerUplinkCredit?: UplinkCreditOptions | false;
   /** MQTT protocol of the ingest: 4 (3.1.1, default) or 5 (external brokers only). */
@@ -229,7 +235,12 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
       shared,
       mqttOptions: await ingestMqttOptions(security, opts.mqttVersion),
     };
-    const ingest = await (opts.ingestFactory ?? startIngest)(ingestOpts);
+    // The embedded layout: the ingest in the broker's process, without a second MQTT/TLS hop per batch and ack.
+    const ingest = opts.ingestFactory
+      ? await opts.ingestFactory(ingestOpts)
+      : broker && opts.embeddedIngest !== 'mqtt'
+        ? await startInProcessIngest(broker.inProcessClient(), ingestOpts)
+        : await startIngest(ingestOpts);
     undo.push(() => ingest.stop());
     const alerts = await startAlertEngine({
       store,

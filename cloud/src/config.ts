@@ -92,6 +92,12 @@ export const CloudConfig = Type.Object(
           "SQLite store: commit the ingest's readings and statuses in a worker thread, off the event loop (default true; false: on the event loop)",
       }),
     ),
+    embeddedIngest: Type.Optional(
+      Type.Union([Type.Literal('in-process'), Type.Literal('mqtt')], {
+        description:
+          "embedded broker: the ingest takes the gateways' batches from the broker in its process ('in-process', the default) or as an MQTT client of the broker's internal listener ('mqtt': a second TLS and MQTT hop per batch and ack; the previous layout)",
+      }),
+    ),
     brokerUplinkCredit: Type.Optional(
       Type.Union(
         [

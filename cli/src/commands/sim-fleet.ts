@@ -12,6 +12,7 @@ import { CLOUD_DB_FILE, openCloudStore } from '@telecart/cloud';
 import { RECONNECT_DEFAULTS } from '@telecart/gateway';
 import { type FleetCloud, startFleetCloud } from './fleet/cloud-process.js';
 import { cachedIdentities, enrollFleet, type Identity, makeTokens } from './fleet/identities.js';
+import type { FleetCounters } from './fleet/light-gateway.js';
 import { type ProcSample, sampleProcess } from './fleet/proc-stats.js';
 import { profileFor, type RateProfile, seeded } from './fleet/rate-model.js';
 import type { FleetReport } from './fleet/report.js';
@@ -51,6 +52,8 @@ export interface FleetOptions {
   cloudIntakeOnLoop?: boolean;
   /** The cloud started here admits gateways without the uplink credit (before/after of admission at the store's pace). */
   cloudNoUplinkCredit?: boolean;
+  /** The cloud started here runs its ingest as an MQTT client of its broker's internal listener (before/after of the in-process ingest). */
+  cloudIngestOverMqtt?: boolean;
   /** The gateways offer no session ticket on reconnect: every handshake full (before/after of TLS session resumption). */
   noTlsResumption?: boolean;
   /** Processes the gateways are spread over (default: defaultWorkers). */
@@ -80,6 +83,12 @@ export interface FleetIo {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The backoff waits begun between two readings of the counters, and their mean in ms. */
+function waitsBetween(a: FleetCounters, b: FleetCounters): { waits: number; meanMs: number | null } {
+  const waits = b.backoffWaits - a.backoffWaits;
+  return { waits, meanMs: waits > 0 ? round((b.backoffWaitMs - a.backoffWaitMs) / waits, 0) : null };
+}
 
 async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
@@ -157,6 +166,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         {
           ...(o.cloudIntakeOnLoop ? { sqliteIntakeThread: false } : {}),
           ...(o.cloudNoUplinkCredit ? { brokerUplinkCredit: false as const } : {}),
+          ...(o.cloudIngestOverMqtt ? { embeddedIngest: 'mqtt' as const } : {}),
         },
       );
     }
@@ -269,6 +279,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
 
     if (o.storm && cloud) {
       log(`storm: stopping the cloud; each gateway records ${o.stormReadings} readings meanwhile`);
+      const atStop = counters();
       await cloud.stop();
       // Every gateway saw the cloud go (the counts are the workers' last report, 200 ms old at most).
       await untilOr(() => counters().connectedNow === 0, 30_000);
@@ -299,9 +310,14 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
       let reconnectCpu: { cloud: number | null; sim: number | null } = { cloud: null, sim: null };
       let reconnectedAt: number | null = null;
       let drainedAt: number | null = null;
+      // When half, 90 % and 99 % of the gateways were back (the drain's shape, whatever CPU each process got).
+      const shares = [0.5, 0.9, 0.99] as const;
+      const backAt: (number | null)[] = shares.map(() => null);
       const watched = untilOr(() => {
         if (restartFailed) return true;
-        if (reconnectedAt === null && counters().connectedNow >= o.gateways) reconnectedAt = since();
+        const now = counters().connectedNow;
+        for (const [i, f] of shares.entries()) if (backAt[i] === null && now >= Math.ceil(f * o.gateways)) backAt[i] = round(since(), 2);
+        if (reconnectedAt === null && now >= o.gateways) reconnectedAt = since();
         if (drainedAt === null && running.backlog() === 0) drainedAt = since();
         // CPU per gateway once all are back and the new process is known (it may be ready after they are).
         if (reconnectedAt !== null && readyS !== null && reconnectCpu.cloud === null)
@@ -325,6 +341,10 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         reconnectSimulatorCpuMsPerGateway: reconnectCpu.sim,
         reconnects: after.connects - before.connects,
         tlsResumed: after.tlsResumed - before.tlsResumed,
+        backSinceRestartS: { p50: backAt[0] ?? null, p90: backAt[1] ?? null, p99: backAt[2] ?? null },
+        failedAttemptsSinceRestart: after.connectFailures - before.connectFailures,
+        backoffWhileAway: waitsBetween(atStop, before),
+        backoffSinceRestart: waitsBetween(before, after),
       };
     } else {
       cloudStart = cloud ? sampleProcess(cloud.pid()) : undefined;

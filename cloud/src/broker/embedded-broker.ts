@@ -10,6 +10,7 @@ import { MAX_PAYLOAD_BYTES, parseTopic, topics } from '@telecart/protocol';
 import { Aedes, type Client } from 'aedes';
 import type { Logger } from 'pino';
 import { ConnectGate, type ConnectRateOptions, DEFAULT_CONNECT_RATE } from './connect-gate.js';
+import { type InProcessClient, inProcessClient } from './in-process-client.js';
 import { PacketSizeGuard } from './packet-size-guard.js';
 import { indexRetained, type RetainedStore } from './retained-index.js';
 import { DEFAULT_UPLINK_CREDIT, UplinkCredit, type UplinkCreditOptions } from './uplink-credit.js';
@@ -90,6 +91,11 @@ export interface EmbeddedBroker {
    * shed the cloud's own connections (a start would fail on them).
    */
   internalUrl: string;
+  /**
+   * A client in this process without a socket (the ingest in the embedded layout), on the internal
+   * side: its subscription to the uplinks opens the door (awaitIngest), its acks return uplink credit.
+   */
+  inProcessClient(): InProcessClient;
   /** Replaces the TLS material for new handshakes (a new CRL after a revocation). */
   updateTls(tls: BrokerTlsOptions): void;
   /** Closes the connections of the clients matching `which`; returns how many. */
@@ -205,22 +211,28 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     rate === false ? undefined : new ConnectGate<Socket>(rate, opts.now, credit ? () => ingestSubscribed && credit.hasRoom() : undefined);
   /** Connections of the internal listener (the cloud's own clients): their acks return credit. */
   const internalConns = new WeakSet<object>();
+  const uplinkFilters = new Set([topics.allUplinks(false), topics.allUplinks(true)]);
+  /** An internal client subscribed to `filters` (over the internal listener or in process). */
+  const internalSubscribed = (filters: readonly string[]): void => {
+    if (!credit || ingestSubscribed || !filters.some((f) => uplinkFilters.has(f))) return;
+    ingestSubscribed = true;
+    log.info('broker: the ingest subscribed to the uplinks, gateways admitted');
+    releaseWaiting();
+  };
+  /** An internal client published on `topic`: an ack returns its credit. */
+  const internalPublished = (topic: string): void => {
+    if (!credit || parseTopic(topic)?.kind !== 'ack') return;
+    credit.acked();
+    releaseWaiting();
+  };
   if (credit) {
-    const uplinkFilters = new Set([topics.allUplinks(false), topics.allUplinks(true)]);
     broker.on('subscribe', (subscriptions, client) => {
-      if (ingestSubscribed || !internalConns.has(client.conn) || !subscriptions.some((s) => uplinkFilters.has(s.topic))) return;
-      ingestSubscribed = true;
-      log.info('broker: the ingest subscribed to the uplinks, gateways admitted');
-      releaseWaiting();
+      if (internalConns.has(client.conn)) internalSubscribed(subscriptions.map((s) => s.topic));
     });
     broker.on('publish', (packet, client) => {
       if (!client) return;
-      const kind = parseTopic(packet.topic)?.kind;
-      if (kind === 'uplink' && !internalConns.has(client.conn)) credit.received();
-      else if (kind === 'ack' && internalConns.has(client.conn)) {
-        credit.acked();
-        releaseWaiting();
-      }
+      if (internalConns.has(client.conn)) internalPublished(packet.topic);
+      else if (parseTopic(packet.topic)?.kind === 'uplink') credit.received();
     });
   }
   let lastShedLog = 0;
@@ -369,6 +381,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
     url,
     port,
     internalUrl,
+    inProcessClient: () => inProcessClient(broker, { subscribed: internalSubscribed, published: internalPublished }),
     updateTls(tls) {
       if (!opts.tls) throw new Error('the broker was started without TLS');
       for (const s of [publicTls, internal]) (s as ReturnType<typeof createTlsServer>).setSecureContext(secureContext(tls));

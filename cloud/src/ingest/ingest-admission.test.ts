@@ -13,9 +13,10 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { INGEST_LAYOUTS, startIngestIn } from '../testing/ingest-layouts.js';
 import { batchOf, reading } from '../testing/observations.js';
 import { TestGateway } from '../testing/test-gateway.js';
-import { type Ingest, startIngest } from './ingest.js';
+import type { Ingest } from './ingest.js';
 
 let dir: string;
 let store: SqliteStore;
@@ -45,7 +46,8 @@ function batchesOf(gatewayId: string, n: number, from = 1): ObservationBatch[] {
   return Array.from({ length: n }, (_, i) => batchOf([reading('pulse', { seq: from + i, gatewayId })], { gatewayId }));
 }
 
-describe('admission at the store pace', () => {
+// The ingest over the internal listener (its acks counted by connection) and in the broker's process (counted as it publishes).
+describe.each(INGEST_LAYOUTS)('admission at the store pace, the ingest %s', (layout) => {
   it('holds, or refuses, gateways while the uplinks in flight fill the credit, and admits them once the ingest acked: each reading stored once', async () => {
     broker = await startEmbeddedBroker({
       port: 0,
@@ -63,7 +65,7 @@ describe('admission at the store pace', () => {
       await released;
       return real(batches, statuses);
     };
-    ingest = await startIngest({ brokerUrl: broker.internalUrl, store, logger });
+    ingest = await startIngestIn(layout, broker, broker.internalUrl, { store, logger });
     const b = broker;
 
     const g1 = await TestGateway.connect(b.url, 'cart-1');
@@ -118,7 +120,7 @@ describe('admission at the store pace', () => {
     });
     await expect.poll(() => b.waitingConnections()).toBe(1);
     expect(admitted).toBe(false);
-    ingest = await startIngest({ brokerUrl: b.internalUrl, store, logger });
+    ingest = await startIngestIn(layout, b, b.internalUrl, { store, logger });
     const g1 = await connecting;
     const [x] = batchesOf('cart-1', 1) as [ObservationBatch];
     expect((await g1.send(x)).stored).toEqual([[1, 1]]);

@@ -13,9 +13,10 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { INGEST_LAYOUTS, type IngestLayout, startIngestIn } from '../testing/ingest-layouts.js';
 import { batchOf, reading, statusOf } from '../testing/observations.js';
 import { TestGateway } from '../testing/test-gateway.js';
-import { type Ingest, type IngestOptions, startIngest } from './ingest.js';
+import type { Ingest, IngestSettings } from './ingest.js';
 
 let dir: string;
 let store: SqliteStore;
@@ -24,6 +25,7 @@ let ingest: Ingest | undefined;
 let gws: TestGateway[];
 const logger = pino({ level: 'silent' });
 const GATEWAYS = ['cart-1', 'cart-2', 'cart-3', 'cart-4'];
+let layout: IngestLayout = 'mqtt';
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'telecart-ingest-group-'));
@@ -42,8 +44,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function start(opts: Partial<IngestOptions> = {}): Promise<Ingest> {
-  ingest = await startIngest({ brokerUrl: broker.url, store, logger, ...opts });
+async function start(opts: Partial<IngestSettings> = {}): Promise<Ingest> {
+  ingest = await startIngestIn(layout, broker, broker.url, { store, logger, ...opts });
   return ingest;
 }
 
@@ -51,7 +53,12 @@ function batchesOf(gatewayId: string, n: number): ObservationBatch[] {
   return Array.from({ length: n }, (_, i) => batchOf([reading('pulse', { seq: i + 1, gatewayId })], { gatewayId }));
 }
 
-describe('ingest group commit', () => {
+// Over MQTT and in the embedded broker's process (where the queue's bound holds the broker's routing, not a socket).
+describe.each(INGEST_LAYOUTS)('ingest group commit (%s)', (l) => {
+  beforeEach(() => {
+    layout = l;
+  });
+
   it('stores batches that arrive together in fewer transactions than batches, and acks each with its own seqs', async () => {
     // Hold the store while the batches pile up: they must then go in one or a few rounds.
     const ing = await start();

@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { encodePayload, expandSeqRanges, type Observation, topics } from '@telecart/protocol';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../broker/embedded-broker.js';
 import { SqliteStore } from '../store/sqlite-store.js';
+import { INGEST_LAYOUTS, startIngestIn } from '../testing/ingest-layouts.js';
 import { batchOf, reading, statusOf } from '../testing/observations.js';
 import { TestGateway } from '../testing/test-gateway.js';
-import { type Ingest, startIngest } from './ingest.js';
+import type { Ingest } from './ingest.js';
 
 let dir: string;
 let store: SqliteStore;
@@ -18,6 +19,7 @@ let ingest: Ingest;
 let gw: TestGateway;
 let logLines: { msg: string; reason?: string; gatewayId?: string; topic?: string; firstBytes?: string; error?: string }[];
 const stored: Observation[] = [];
+let logger: Logger;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'telecart-ingest-'));
@@ -31,12 +33,9 @@ beforeEach(async () => {
       cb();
     },
   });
-  const logger = pino({ level: 'warn' }, sink);
+  logger = pino({ level: 'warn' }, sink);
   broker = await startEmbeddedBroker({ port: 0, logger });
-  ingest = await startIngest({ brokerUrl: broker.url, store, logger });
   stored.length = 0;
-  ingest.onObservation((o) => stored.push(o));
-  gw = await TestGateway.connect(broker.url, 'cart-1');
 });
 
 afterEach(async () => {
@@ -47,7 +46,14 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('MQTT ingest', () => {
+// Over MQTT (an external broker's layout) and in the embedded broker's process: the same behaviour.
+describe.each(INGEST_LAYOUTS)('ingest (%s)', (layout) => {
+  beforeEach(async () => {
+    ingest = await startIngestIn(layout, broker, broker.url, { store, logger });
+    ingest.onObservation((o) => stored.push(o));
+    gw = await TestGateway.connect(broker.url, 'cart-1');
+  });
+
   it('stores a batch, then acks every seq of it', async () => {
     const batch = batchOf([reading('bp', { seq: 1 }), reading('pulse', { seq: 2 }), reading('spo2', { seq: 3 })]);
     const ack = await gw.send(batch);
@@ -163,7 +169,7 @@ describe('MQTT ingest', () => {
     // A restarted ingest gets the retained status from the broker.
     await ingest.stop();
     await store.upsertGatewayStatus(statusOf('cart-1', false));
-    ingest = await startIngest({ brokerUrl: broker.url, store, logger: pino({ level: 'silent' }) });
+    ingest = await startIngestIn(layout, broker, broker.url, { store, logger: pino({ level: 'silent' }) });
     await gw.send(batchOf([reading('pulse', { seq: 2 })]));
     expect((await store.listGateways())[0]?.online).toBe(true);
   });

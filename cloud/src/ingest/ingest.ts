@@ -1,7 +1,9 @@
 /**
- * MQTT ingest: an ordinary MQTT client (so it runs against the embedded aedes or an external
- * broker cluster alike) that validates uplink batches, stores them, and only after the store
- * committed publishes the BatchAck the gateway waits for before deleting anything.
+ * The ingest: validates uplink batches, stores them, and only after the store committed publishes
+ * the BatchAck the gateway waits for before deleting anything. It takes its messages either as an
+ * ordinary MQTT client (an external broker cluster, the ingest workers: `startIngest`) or, in the
+ * embedded layout, straight from the broker in the same process (`startInProcessIngest`: no second
+ * TLS and MQTT hop for each batch and ack; docs/region.md, « The ingest in the broker's process »).
  *
  * Group commit: messages are taken into a bounded intake queue and stored a round at a time —
  * every status and batch waiting when the previous round was handed to the store, in one
@@ -10,8 +12,10 @@
  * batch held a 1,000-gateway fleet at p99 13 s on this machine's disk: docs/benchmarks.md,
  * "Fleet"). The broker gets each PUBACK when its message is queued, not stored: the end-to-end
  * BatchAck is what a gateway deletes on, so a crash loses nothing (the gateway resends what was
- * never acked). The queue is bounded in messages and bytes; when full, mqtt.js reads no further
- * packet until a round frees room, so a slow disk slows intake instead of piling up memory.
+ * never acked). The queue is bounded in messages and bytes; when full, the message's `done` is held
+ * until a round frees room (mqtt.js then reads no further packet, so a slow disk slows intake instead
+ * of piling up memory; in the broker's process it holds one of aedes' routing slots, and the embedded
+ * broker's uplink credit bounds what gateways may have in flight).
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -31,23 +35,16 @@ import {
 } from '@telecart/protocol';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import type { InProcessClient } from '../broker/in-process-client.js';
 import type { CloudStore, RejectedReading, StoreBatchResult } from '../store/cloud-store.js';
 import { checkUplink, type MalformedReason } from './batch-validation.js';
 import { emptyMetrics, type IngestMetrics, OnceLogger } from './ingest-metrics.js';
 
-export interface IngestOptions {
-  brokerUrl: string;
+/** What the ingest does with its messages, whichever way they come. */
+export interface IngestSettings {
   store: CloudStore;
   logger: Logger;
-  /** Subscribe through `$share/…` so several ingest workers split the uplinks (external brokers; aedes has no shared subscriptions). */
-  shared?: boolean;
-  /** A stable id gives a persistent session (uplinks queue at the broker while ingest restarts); default: random, clean session. */
-  clientId?: string;
   maxPayloadBytes?: number;
-  /** Extra connection options (credentials, TLS) for an external broker. */
-  mqttOptions?: Omit<IClientOptions, 'clientId' | 'clean'>;
-  /** MQTT protocol: 4 (3.1.1, default) or 5. */
-  mqttVersion?: 4 | 5;
   /** Attempts of a batch whose store transaction hit a transient conflict (another worker writing). Default 5. */
   storeAttempts?: number;
   /** Intake queue bound: messages waiting or being stored. Default 1,000. */
@@ -65,6 +62,19 @@ export interface IngestOptions {
   roundLingerMs?: number;
 }
 
+/** The ingest as an MQTT client of a broker (external, or the embedded one's internal listener). */
+export interface IngestOptions extends IngestSettings {
+  brokerUrl: string;
+  /** Subscribe through `$share/…` so several ingest workers split the uplinks (external brokers; aedes has no shared subscriptions). */
+  shared?: boolean;
+  /** A stable id gives a persistent session (uplinks queue at the broker while ingest restarts); default: random, clean session. */
+  clientId?: string;
+  /** Extra connection options (credentials, TLS) for an external broker. */
+  mqttOptions?: Omit<IClientOptions, 'clientId' | 'clean'>;
+  /** MQTT protocol: 4 (3.1.1, default) or 5. */
+  mqttVersion?: 4 | 5;
+}
+
 /** Lock or serialization conflicts: the transaction rolled back and may simply be run again. */
 export function isTransientStoreError(e: unknown): boolean {
   const code = (e as { code?: unknown } | null)?.code;
@@ -78,6 +88,17 @@ interface Intake {
   topic: string;
   payload: Buffer;
 }
+
+/** Where the ingest's messages come from and its acks go: an MQTT client, or the embedded broker in process. */
+interface IngestLink {
+  /** Publishes at QoS 1; `cb` when the broker has it (PUBACK, or routed in process). */
+  publish(topic: string, payload: Buffer | string, cb: (err?: Error) => void): void;
+  isConnected(): boolean;
+  end(): Promise<void>;
+}
+
+/** What the link hands the ingest: `done` lets the broker go on (held while the intake queue is full). */
+type IntakeHandler = (topic: string, payload: Buffer, done: () => void) => void;
 
 /** An uplink batch checked and attributed, waiting for its round's commit. */
 interface Uplink {
@@ -127,7 +148,7 @@ export const PATIENT_NOT_SERVED = 'patient-not-served';
 /** Bounds the (gateway, patient) pairs remembered for the once-only audit line. */
 const AUDITED_MAX = 10_000;
 
-class MqttIngest implements Ingest {
+class LinkedIngest implements Ingest {
   private readonly counters = emptyMetrics();
   private readonly listeners = new Set<ObservationListener>();
   private readonly once: OnceLogger;
@@ -141,8 +162,8 @@ class MqttIngest implements Ingest {
   /** Messages (and their bytes) queued or in the round being stored. */
   private held = 0;
   private heldBytes = 0;
-  /** mqtt.js's callback for the last message, kept while the queue is full: no packet is read until it runs. */
-  private paused: (() => void) | null = null;
+  /** The broker's callbacks of the messages taken while the queue was full: the flow waits until they run. */
+  private paused: (() => void)[] = [];
   private flushing = false;
   /** Wakes a flush waiting for its commit or the next message, whichever comes first. */
   private arrival: { promise: Promise<void>; wake: () => void } | null = null;
@@ -152,8 +173,8 @@ class MqttIngest implements Ingest {
   private readonly lingerMs: number;
 
   constructor(
-    private readonly client: MqttClient,
-    private readonly opts: IngestOptions,
+    private readonly link: IngestLink,
+    private readonly opts: IngestSettings,
   ) {
     this.once = new OnceLogger(opts.logger);
     this.maxBytes = opts.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
@@ -161,23 +182,24 @@ class MqttIngest implements Ingest {
     this.maxQueuedBytes = Math.max(this.maxBytes, opts.maxQueuedBytes ?? 16 * 2 ** 20);
     this.maxRound = Math.max(1, opts.maxRound ?? 500);
     this.lingerMs = Math.max(0, opts.roundLingerMs ?? DEFAULT_ROUND_LINGER_MS);
-    client.handleMessage = (packet, done) => {
-      const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-      this.queue.push({ topic: packet.topic, payload });
-      this.held++;
-      this.heldBytes += payload.byteLength;
-      if (this.hasRoom()) done();
-      else this.paused = () => done();
-      this.kick();
-    };
   }
+
+  /** Takes a message into the intake queue (the link's handler). */
+  readonly take: IntakeHandler = (topic, payload, done) => {
+    this.queue.push({ topic, payload });
+    this.held++;
+    this.heldBytes += payload.byteLength;
+    if (this.hasRoom()) done();
+    else this.paused.push(done);
+    this.kick();
+  };
 
   metrics(): IngestMetrics {
     return structuredClone(this.counters);
   }
 
   isConnected(): boolean {
-    return this.client.connected;
+    return this.link.isConnected();
   }
 
   onObservation(listener: ObservationListener): () => void {
@@ -190,7 +212,9 @@ class MqttIngest implements Ingest {
     this.stopping = true;
     // A round started by the last kick may follow the one awaited: wait until none is running.
     while (this.flushing) await this.inFlight;
-    await endMqttClient(this.client);
+    await this.link.end();
+    // Whatever the broker still waits on goes on unstored (never acked: the gateways resend it).
+    for (const resume of this.paused.splice(0)) resume();
     this.listeners.clear();
   }
 
@@ -286,11 +310,7 @@ class MqttIngest implements Ingest {
   private release(round: readonly Intake[]): void {
     this.held -= round.length;
     for (const m of round) this.heldBytes -= m.payload.byteLength;
-    if (this.paused && this.hasRoom()) {
-      const resume = this.paused;
-      this.paused = null;
-      resume();
-    }
+    while (this.paused.length > 0 && this.hasRoom()) (this.paused.shift() as () => void)();
   }
 
   private malformed(reason: MalformedReason, gatewayId: string, topic: string, payload: Uint8Array, error: string): void {
@@ -483,7 +503,7 @@ class MqttIngest implements Ingest {
       storedAt: new Date().toISOString(),
     };
     // Not awaited: the PUBACK for this ack arrives on the intake this handler is holding.
-    this.client.publish(topics.ack(gatewayId), encodePayload(ack), { qos: 1 }, (err) => {
+    this.link.publish(topics.ack(gatewayId), encodePayload(ack), (err) => {
       if (err) {
         this.counters.ackPublishErrors++;
         this.opts.logger.warn({ err, gatewayId, batchId: batch.batchId }, 'ingest: ack publish failed; the gateway will resend');
@@ -588,8 +608,10 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     clean: opts.clientId === undefined,
     reconnectPeriod: opts.mqttOptions?.reconnectPeriod ?? 1000,
   });
+  const ingest = new LinkedIngest(mqttLink(client), opts);
   // Installed before the first packet can arrive: a persistent session may deliver queued uplinks at once.
-  const ingest = new MqttIngest(client, opts);
+  client.handleMessage = (packet, done) =>
+    ingest.take(packet.topic, typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload, () => done());
   try {
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
@@ -609,5 +631,34 @@ export async function startIngest(opts: IngestOptions): Promise<Ingest> {
     { broker: opts.brokerUrl, shared: opts.shared ?? false, mqttVersion: client.options.protocolVersion },
     'ingest: subscribed to uplinks and statuses',
   );
+  return ingest;
+}
+
+function mqttLink(client: MqttClient): IngestLink {
+  return {
+    publish: (topic, payload, cb) => client.publish(topic, payload, { qos: 1 }, (err) => cb(err ?? undefined)),
+    isConnected: () => client.connected,
+    end: () => endMqttClient(client),
+  };
+}
+
+/**
+ * The ingest in the embedded broker's process: each uplink and status handed over by aedes as it
+ * routes them, each ack published through it, with the same checks, rounds and acks as over MQTT
+ * (contract 2: topics, payloads, QoS 1 toward the gateway, an ack only after its commit). The
+ * gateway's ACL (its own topics only) is the broker's `authorizePublish`, before the message reaches
+ * the ingest, as before.
+ */
+export async function startInProcessIngest(client: InProcessClient, opts: IngestSettings): Promise<Ingest> {
+  const ingest = new LinkedIngest(
+    {
+      publish: (topic, payload, cb) => client.publish(topic, payload, 1, cb),
+      isConnected: () => client.connected(),
+      end: () => client.end(),
+    },
+    opts,
+  );
+  await client.subscribe([topics.allUplinks(false), topics.allStatuses()], ingest.take);
+  opts.logger.info({ broker: 'in-process' }, 'ingest: subscribed to uplinks and statuses');
   return ingest;
 }

@@ -28,14 +28,15 @@ export interface FleetPatient {
 /**
  * `securityDir`: keep the CA and the certificate registry there instead of in `dataDir` (reused identities).
  * `cpuProfileDir`: run the cloud under `node --cpu-prof`, one profile per start written there when it stops.
- * `settings`: more of the cloud's configuration (e.g. `sqliteIntakeThread: false`, `brokerUplinkCredit: false`: the before of a comparison).
+ * `settings`: more of the cloud's configuration (e.g. `sqliteIntakeThread: false`, `brokerUplinkCredit: false`,
+ * `embeddedIngest: 'mqtt'`: the before of a comparison).
  */
 export async function startFleetCloud(
   dataDir: string,
   patients: FleetPatient[],
   securityDir?: string,
   cpuProfileDir?: string,
-  settings: { sqliteIntakeThread?: boolean; brokerUplinkCredit?: false } = {},
+  settings: { sqliteIntakeThread?: boolean; brokerUplinkCredit?: false; embeddedIngest?: 'mqtt' } = {},
 ): Promise<FleetCloud> {
   const configFile = join(dataDir, 'cloud.json');
   const tls = { enabled: true, enrollPort: 0, ...(securityDir ? { dir: securityDir } : {}) };

@@ -29,6 +29,9 @@ export interface FleetCounters {
   tlsResumed: number;
   /** Connection attempts that failed (refused, shed, reset, timed out). */
   connectFailures: number;
+  /** Waits of the reconnect backoff begun (one at each lost connection or failed attempt), and their sum in ms. */
+  backoffWaits: number;
+  backoffWaitMs: number;
   generated: number;
   /** Readings published at least once. */
   sent: number;
@@ -49,6 +52,8 @@ export function newCounters(): FleetCounters {
     connects: 0,
     tlsResumed: 0,
     connectFailures: 0,
+    backoffWaits: 0,
+    backoffWaitMs: 0,
     generated: 0,
     sent: 0,
     resent: 0,
@@ -171,6 +176,11 @@ export class LightGateway {
       this.pump();
     });
     client.on('close', () => {
+      // mqtt.js now waits reconnectPeriod (set at the last 'reconnect') before its next attempt.
+      if (!this.closing) {
+        o.counters.backoffWaits++;
+        o.counters.backoffWaitMs += Math.round(client.options.reconnectPeriod ?? 0);
+      }
       if (up) {
         up = false;
         o.counters.connectedNow--;

@@ -80,6 +80,17 @@ export const FleetReport = Type.Object(
         /** Connections made from the restart until the end of the drain, and how many of them resumed a TLS session from a ticket. */
         reconnects: Type.Optional(Count),
         tlsResumed: Type.Optional(Count),
+        /**
+         * The drain's shape, apart from the CPU each process got: seconds from the restart's beginning until
+         * half, 90 % and 99 % of the gateways were back; the failed attempts since; the backoff waits begun
+         * while the cloud was away (from its stop to its restart) and since its restart, with their mean.
+         */
+        backSinceRestartS: Type.Optional(
+          Type.Object({ p50: Nullable(Type.Number()), p90: Nullable(Type.Number()), p99: Nullable(Type.Number()) }),
+        ),
+        failedAttemptsSinceRestart: Type.Optional(Count),
+        backoffWhileAway: Type.Optional(Type.Object({ waits: Count, meanMs: Nullable(Type.Number()) })),
+        backoffSinceRestart: Type.Optional(Type.Object({ waits: Count, meanMs: Nullable(Type.Number()) })),
       }),
     ),
   },

@@ -66,6 +66,8 @@ export const WorkerCounters = Type.Object(
     connects: Count,
     tlsResumed: Count,
     connectFailures: Count,
+    backoffWaits: Count,
+    backoffWaitMs: Count,
     generated: Count,
     sent: Count,
     resent: Count,
