@@ -1,12 +1,20 @@
 /**
  * The cloud of the room-restart tests (guest-room-restart, room-restart.browser): a child cloud on
  * its folder with a long rejoin window, the forwarding unit on loopback, Dr Roux and an auditor;
- * started, and both signed in.
+ * started, and both signed in. With `home`, also Dr Blanc of the home kits' site (home-*) and the
+ * home patient, and what a home act needs from the child's store: its join link, its row.
  */
-import { hashPassword } from '@telecart/cloud';
+import { join } from 'node:path';
+import { CLOUD_DB_FILE, hashPassword, SqliteStore } from '@telecart/cloud';
+import { expect } from 'vitest';
+import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
+import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/teleconsult/join-links.js';
 import type { CloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { login, PASSWORDS } from './support.js';
+
+/** The home patient of a home act (on the kit home-7), and the date of birth the join page asks. */
+export const HOME_PATIENT = { id: 'p-home', family: 'Martin', given: 'Jeanne', birthDate: '1941-03-02', gateways: ['home-7'] };
 
 export interface RoomRestartCloud {
   cloud: ServiceChild;
@@ -14,12 +22,20 @@ export interface RoomRestartCloud {
   /** Dr Roux's and the auditor's session cookies. */
   cookie: string;
   auditor: string;
+  /** Dr Blanc's session cookie (`home` only, else empty). */
+  blanc: string;
 }
 
-export async function startRoomRestartCloud(folder: CloudChildDir, patient: Record<string, unknown>): Promise<RoomRestartCloud> {
+export async function startRoomRestartCloud(
+  folder: CloudChildDir,
+  patient: Record<string, unknown>,
+  opts: { home?: boolean; killAt?: string } = {},
+): Promise<RoomRestartCloud> {
+  const home = opts.home === true;
   folder.configure({
-    patients: [patient],
+    patients: home ? [patient, HOME_PATIENT] : [patient],
     teleconsult: {
+      ...(home ? { sites: [{ id: 'home', name: 'Home kits', gateways: ['home-*'] }] } : {}),
       rejoinGraceSeconds: 120,
       leaseSeconds: 6,
       connectTimeoutSeconds: 60,
@@ -27,15 +43,67 @@ export async function startRoomRestartCloud(folder: CloudChildDir, patient: Reco
       specialists: [
         { id: 'dr-roux', name: 'Dr Anne Roux', passwordHash: await hashPassword(PASSWORDS['dr-roux'], 10), gateways: ['cart-*'] },
         { id: 'auditor', name: 'DPO', passwordHash: await hashPassword(PASSWORDS.auditor, 10), audit: true },
+        ...(home
+          ? [{ id: 'dr-blanc', name: 'Dr Marc Blanc', passwordHash: await hashPassword(PASSWORDS['dr-blanc'], 10), sites: ['home'] }]
+          : []),
       ],
     },
   });
-  const cloud = await folder.start();
+  const cloud = await folder.start(opts.killAt ? { killAt: opts.killAt } : {});
   const http = String(cloud.info.httpUrl);
   return {
     cloud,
     http,
     cookie: await login(http, 'dr-roux', PASSWORDS['dr-roux']),
     auditor: await login(http, 'auditor', PASSWORDS.auditor),
+    blanc: home ? await login(http, 'dr-blanc', PASSWORDS['dr-blanc']) : '',
   };
+}
+
+/** Runs `fn` on the child cloud's SQLite store, opened beside it in this process (WAL: the child goes on), then closed. */
+async function onChildStore<T>(folder: CloudChildDir, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
+  const store = new SqliteStore({ file: join(folder.dir, 'cloud', CLOUD_DB_FILE) });
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * A home act on home-7 with Dr Blanc, starting `minutesAhead` from now (booked through the API), and its
+ * join link as the invitation would carry it (made with the child's key, saved in its store). Not opened:
+ * the patient's browser opens it first, which binds it to that device.
+ */
+export async function bookHomeAct(
+  folder: CloudChildDir,
+  http: string,
+  blanc: string,
+  minutesAhead: number,
+): Promise<{ id: string; url: URL }> {
+  const r = await fetch(`${http}/api/appointments`, {
+    method: 'POST',
+    headers: { cookie: blanc, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      patient: HOME_PATIENT.id,
+      gateway: 'home-7',
+      start: new Date(Date.now() + minutesAhead * 60_000).toISOString(),
+      minutes: 20,
+      specialist: 'dr-blanc',
+    }),
+  });
+  expect(r.status).toBe(201);
+  const id = ((await r.json()) as { appointment: { id: string } }).appointment.id;
+  const url = await onChildStore(folder, async (store) => {
+    const appointment = await store.getAppointment(id);
+    if (!appointment) throw new Error('the booked appointment is not in the store');
+    const key = loadJoinKey(join(folder.dir, 'cloud', JOIN_KEY_FILE));
+    return issueJoinLink({ store, key, appointment, publicBaseUrl: http, now: new Date() });
+  });
+  return { id, url: new URL(url) };
+}
+
+/** The act's row as the child cloud last wrote it. */
+export function actRow(folder: CloudChildDir, sessionId: string): Promise<TeleconsultationRecord | null> {
+  return onChildStore(folder, (store) => store.getTeleconsultation(sessionId));
 }

@@ -22,6 +22,16 @@
  * (the cloud refuses the socket, the link's page answers 410), says the consultation is over and stops;
  * the cart's page was told `closed` and left the room.
  *
+ * A home act, the same way (its own child cloud): the patient opens the join link in Chromium, passes the
+ * device check and the date of birth, the specialist lets them in, both pages decode each other and say so
+ * (the act's media up). SIGKILL; the patient's page says « Connexion perdue, reconnexion… »; the cloud
+ * starts again on the same store. The patient's page reconnects by itself on the same link, is let in at
+ * once (its steps: reconnecting → admitted, never the waiting room nor the identity step again), and both
+ * pages decode each other again on a new peer connection (printed: the time from the cloud's ready); the
+ * act is still in progress with its media up as before, the audit trail has the patient back
+ * (`participant-rejoined`) and no second `media-received`, `connected`, `join` nor waiting; the
+ * specialist's « Raccrocher » completes it and the patient's page says it is over.
+ *
  * WebRTC gathers every interface it sees: the file re-runs itself in a network namespace with only
  * `lo` (root needed; skipped otherwise, with the reason).
  */
@@ -38,7 +48,7 @@ import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats, uplinkBytes } from './page-media.js';
 import { participantSocket } from './participant-support.js';
-import { startRoomRestartCloud } from './room-restart-support.js';
+import { actRow, bookHomeAct, HOME_PATIENT, startRoomRestartCloud } from './room-restart-support.js';
 import { PASSWORDS, PATIENT_CONSENT } from './support.js';
 
 const FILE = 'tests/teleconsult/room-restart.browser.test.ts';
@@ -50,8 +60,8 @@ describe.skipIf(skipReason !== null || inside)(
   () => {
     it('passes inside the namespace', async () => {
       const r = await rerunInNamespace(FILE, 'trr');
-      expectInnerRun(r, { passed: 1, figures: 'room-restart:' });
-    }, 300_000);
+      expectInnerRun(r, { passed: 2, figures: 'room-restart' });
+    }, 400_000);
   },
 );
 
@@ -80,6 +90,34 @@ function CAPTURE_STEPS(): void {
     }).observe(document.body, { attributes: true, attributeFilter: ['data-step'] });
   });
 }
+
+/** The direct conversation's peer of a page (the newest with its own tracks, made after the first `from`): state, frames decoded, audio energy. */
+function callStats(page: Page, from: number): Promise<{ state: string; frames: number; energy: number }> {
+  return page.evaluate(async (from) => {
+    const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.slice(from);
+    const pc = pcs.findLast((p) => p.connectionState !== 'closed' && p.getSenders().some((s) => s.track !== null));
+    const out = { state: pc?.connectionState ?? 'none', frames: 0, energy: 0 };
+    (await pc?.getStats())?.forEach((s: Record<string, unknown>) => {
+      if (s.type !== 'inbound-rtp') return;
+      if (s.kind === 'video') out.frames += Number(s.framesDecoded ?? 0);
+      else out.energy += Number(s.totalAudioEnergy ?? 0);
+    });
+    return out;
+  }, from);
+}
+
+/** The page's direct peer made after the first `from` decodes more than `frames` frames and some voice. */
+async function decodes(page: Page, from: number, frames: number, what: string): Promise<void> {
+  await waitFor(
+    async () => {
+      const s = await callStats(page, from);
+      return s.state === 'connected' && s.frames > frames && s.energy > 0;
+    },
+    { timeoutMs: 60_000, intervalMs: 100, what },
+  );
+}
+
+const peersOf = (page: Page) => page.evaluate(() => (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs.length);
 
 describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud crash, inside the namespace', () => {
   let dir: CloudChildDir | undefined;
@@ -294,4 +332,101 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
     expect(await guest.locator('#waiting-text').textContent()).toBe('La téléconsultation est terminée. Vous pouvez fermer cette page.');
     expect(problems).toEqual([]);
   }, 280_000);
+
+  it('a home act: the patient’s page reconnects by itself, is let back in at once and both pages decode each other again; the act and its trail are right', async () => {
+    // The cart's act above is over: its browsers and cloud go, this act has its own.
+    for (const b of browsers.splice(0)) await b.close().catch(() => undefined);
+    await cloud?.stop();
+    dir?.remove();
+    dir = await cloudChildDir('home-restart');
+    const folder = dir;
+    const { cloud: first, http, auditor, blanc } = await startRoomRestartCloud(folder, { ...PATIENT, gateways: [CART] }, { home: true });
+    cloud = first;
+    const act = await bookHomeAct(folder, http, blanc, 10);
+    const [sb, pb] = [await launchChromium({ webrtc: true }), await launchChromium({ webrtc: true })];
+    browsers = [sb, pb];
+
+    const specialist = await newPage(sb, 'specialist');
+    await specialist.goto(`${http}/consult?lang=fr`);
+    await specialist.fill('#login-id', 'dr-blanc');
+    await specialist.fill('#login-password', PASSWORDS['dr-blanc']);
+    await specialist.click('#login-form button[type=submit]');
+    await waitFor(async () => (await specialist.evaluate(() => document.body.dataset.view)) === 'room', { what: 'the waiting room' });
+
+    // The patient opens the link of the invitation (their browser is bound to it), checks the device, confirms who they are.
+    const patient = await newPage(pb, 'patient');
+    await patient.addInitScript(CAPTURE_STEPS);
+    await patient.goto(act.url.href);
+    await patient.click('#check-start');
+    await patient.waitForSelector('#check-sound:not([hidden])', { timeout: 30_000 });
+    await patient.click('#check-sound');
+    await patient.waitForSelector('#check-heard:not([hidden])');
+    await patient.click('#check-heard');
+    await patient.waitForFunction(() => document.body.dataset.step === 'identity');
+    await patient.fill('#identity-birth-date', HOME_PATIENT.birthDate);
+    await patient.click('#identity-birth button[type=submit]');
+    await patient.waitForFunction(() => document.body.dataset.step === 'waiting');
+    await specialist.locator('#participants-list li[data-state="waiting"] button[data-action="admit"]').click();
+    await patient.waitForFunction(() => document.body.dataset.step === 'admitted');
+    await decodes(specialist, 0, 20, 'the specialist decoding the patient');
+    await decodes(patient, 0, 20, 'the patient decoding the specialist');
+    const events = async (c: ServiceChild) => {
+      const r = await fetch(`${String(c.info.httpUrl)}/api/audit?session=${act.id}`, { headers: { cookie: auditor } });
+      return ((await r.json()) as { events: { action: string; actor: string; detail: string | null }[] }).events;
+    };
+    // Both pages said so and were told it is stored: the act's media are up.
+    await waitFor(async () => (await events(first)).some((e) => e.action === 'connected'), { what: 'the act’s media up' });
+    await expect.poll(() => patient.locator('#call').getAttribute('data-media-up')).toBe('stored');
+    await expect.poll(() => specialist.locator('#home-call').getAttribute('data-media-up')).toBe('stored');
+    const before = await actRow(folder, act.id);
+    expect(before?.status).toBe('in-progress');
+    expect(before?.connectedAt).not.toBeNull();
+
+    // The crash: the patient's page says it reconnects.
+    const [patientPeers, specialistPeers] = [await peersOf(patient), await peersOf(specialist)];
+    await first.kill('SIGKILL');
+    await patient.waitForFunction(() => document.body.dataset.step === 'reconnecting');
+    expect(await patient.locator('#waiting-text').textContent()).toBe(RECONNECTING);
+
+    const second = await folder.start();
+    cloud = second;
+    const t0 = performance.now();
+    const since = () => `${((performance.now() - t0) / 1000).toFixed(1)} s`;
+    const [atPatient, atSpecialist] = await Promise.all([
+      decodes(patient, patientPeers, 0, 'the patient decoding the specialist again').then(since),
+      decodes(specialist, specialistPeers, 0, 'the specialist decoding the patient again').then(since),
+    ]);
+    console.log(
+      `room-restart (home act): cloud ready → decoding again on a new peer: the patient from the specialist ${atPatient}, the specialist from the patient ${atSpecialist} (load ${loadavg()[0]?.toFixed(1)})`,
+    );
+    // Let in again at once: never the waiting room, never the identity step again.
+    const steps = await patient.evaluate(() => (window as unknown as { __steps: string[] }).__steps);
+    const afterCrash = steps.slice(steps.indexOf('reconnecting'));
+    expect(afterCrash.filter((s) => s !== 'reconnecting')).toEqual(['admitted']);
+    expect(await patient.locator('#waiting-text').textContent()).toBe('Dr Marc Blanc vous a fait entrer dans la consultation.');
+    expect(await patient.isHidden('#identity')).toBe(true);
+    // 150 frames on the new peers (5 s at the fake camera's 30 frames a second): past the 3 s a page decodes
+    // before it says so, had it to say it again.
+    await decodes(patient, patientPeers, 150, 'the patient decoding the specialist after the restart');
+    await decodes(specialist, specialistPeers, 150, 'the specialist decoding the patient after the restart');
+    const during = await actRow(folder, act.id);
+    expect(during?.status).toBe('in-progress');
+    expect(during?.connectedAt).toBe(before?.connectedAt);
+
+    // The specialist hangs up: completed, the patient's page says it is over.
+    await specialist.click('#home-call-end');
+    await patient.waitForFunction(() => document.body.dataset.step === 'ended', undefined, { timeout: 20_000 });
+    await waitFor(async () => (await events(second)).some((e) => e.action === 'end'), { what: 'the act’s end in the trail' });
+    const done = await actRow(folder, act.id);
+    expect([done?.status, done?.outcome, done?.connectedAt]).toEqual(['completed', 'hangup-specialist', before?.connectedAt]);
+    // Its trail says each thing once, the patient back without waiting: the media up said before the crash
+    // are not said again.
+    const trail = await events(second);
+    const count = (action: string) => trail.filter((e) => e.action === action).length;
+    expect([count('join'), count('media-received'), count('connected'), count('restart'), count('end')]).toEqual([1, 2, 1, 1, 1]);
+    const fromRestart = trail.slice(trail.findIndex((e) => e.action === 'restart')).map((e) => e.action);
+    expect(fromRestart).toContain('participant-rejoined');
+    expect(fromRestart.filter((a) => a === 'participant-waiting' || a === 'waiting')).toEqual([]);
+    expect(problems).toEqual([]);
+  }, 150_000);
 });

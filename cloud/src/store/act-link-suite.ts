@@ -8,6 +8,7 @@ import type { ActLinkRecord } from './act-link-records.js';
 import type { CloudStore } from './cloud-store.js';
 import type { LinkIdentityRecord } from './link-identity-records.js';
 import type { StoreHarness, StoreTestDatabase } from './store-suite.js';
+import { act as waitingAct } from './teleconsult-suite.js';
 
 const link = (over: Partial<ActLinkRecord> = {}): ActLinkRecord => ({
   tokenSha256: 'a'.repeat(64),
@@ -156,21 +157,57 @@ export function actLinkStoreSuite(harness: StoreHarness): void {
       expect(await store.actRooms.get(home.sessionId)).toEqual(home);
     });
 
-    it('keeps a home act’s media halves (migration 33): each its first time, read from another connection, gone when cleared', async () => {
-      const act = randomUUID();
-      expect(await store.homeActMedia.get(act)).toBeNull();
-      await store.homeActMedia.said(act, 'specialist', '2026-12-06T08:20:00.000Z');
-      await store.homeActMedia.said(act, 'specialist', '2026-12-06T08:21:00.000Z');
+    it('keeps a home act’s media halves (migration 33): each its first time with its line, read from another connection, gone when cleared', async () => {
+      const sessionId = randomUUID();
+      const line = (actor: string, at: string) => ({
+        at,
+        actor,
+        actorRole: 'specialist' as const,
+        action: 'media-received',
+        sessionId,
+        detail: 'half',
+      });
+      expect(await store.homeActMedia.get(sessionId)).toBeNull();
+      expect(
+        await store.homeActMedia.said(sessionId, 'specialist', '2026-12-06T08:20:00.000Z', line('dr-blanc', '2026-12-06T08:20:00.000Z')),
+      ).toBe(true);
+      // Said again (a page not told it was kept): its first time stays, no second line.
+      expect(
+        await store.homeActMedia.said(sessionId, 'specialist', '2026-12-06T08:21:00.000Z', line('dr-blanc', '2026-12-06T08:21:00.000Z')),
+      ).toBe(false);
       const other = await db.open();
       try {
-        expect(await other.homeActMedia.get(act)).toEqual({ specialist: '2026-12-06T08:20:00.000Z', patient: null });
-        await other.homeActMedia.said(act, 'patient', '2026-12-06T08:22:00.000Z');
+        expect(await other.homeActMedia.get(sessionId)).toEqual({ specialist: '2026-12-06T08:20:00.000Z', patient: null });
+        await other.homeActMedia.said(sessionId, 'patient', '2026-12-06T08:22:00.000Z', line('link:patient', '2026-12-06T08:22:00.000Z'));
       } finally {
         await other.close();
       }
-      expect(await store.homeActMedia.get(act)).toEqual({ specialist: '2026-12-06T08:20:00.000Z', patient: '2026-12-06T08:22:00.000Z' });
-      await store.homeActMedia.clear(act);
-      expect(await store.homeActMedia.get(act)).toBeNull();
+      expect(await store.homeActMedia.get(sessionId)).toEqual({
+        specialist: '2026-12-06T08:20:00.000Z',
+        patient: '2026-12-06T08:22:00.000Z',
+      });
+      expect((await store.listAudit({ sessionId })).map((e) => [e.actor, e.at])).toEqual([
+        ['dr-blanc', '2026-12-06T08:20:00.000Z'],
+        ['link:patient', '2026-12-06T08:22:00.000Z'],
+      ]);
+      await store.homeActMedia.clear(sessionId);
+      expect(await store.homeActMedia.get(sessionId)).toBeNull();
+    });
+
+    it('writes a home act’s media up once: its connectedAt and its line, nothing when it was up already', async () => {
+      const rec = waitingAct({ status: 'in-progress' });
+      await store.upsertTeleconsultation(rec);
+      const up = {
+        at: '2026-12-06T08:23:00.000Z',
+        actor: 'cloud',
+        actorRole: 'system' as const,
+        action: 'connected',
+        sessionId: rec.sessionId,
+      };
+      expect(await store.homeActMedia.up(rec.sessionId, '2026-12-06T08:22:00.000Z', up)).toBe(true);
+      expect(await store.homeActMedia.up(rec.sessionId, '2026-12-06T08:24:00.000Z', up)).toBe(false);
+      expect((await store.getTeleconsultation(rec.sessionId))?.connectedAt).toBe('2026-12-06T08:22:00.000Z');
+      expect((await store.listAudit({ sessionId: rec.sessionId })).map((e) => e.action)).toEqual(['connected']);
     });
   });
 }

@@ -232,7 +232,14 @@ export class PostgresStore extends TablesStore implements CloudStore {
       actLinks: new ActLinkTables(postgresKysely<ActLinkDatabase>(pool), postgresDialect),
       actLeases: new ActLeaseTables(postgresKysely<ActLeaseDatabase>(pool), postgresDialect),
       actRooms: new ActRoomTables(postgresKysely<ActRoomDatabase>(pool), postgresDialect),
-      homeActMedia: new HomeActMediaTables(postgresKysely<HomeActMediaDatabase>(pool), postgresDialect),
+      homeActMedia: new HomeActMediaTables(postgresKysely<HomeActMediaDatabase>(pool), postgresDialect, (w) =>
+        this.transaction(async (c) => {
+          for (const q of w.before) await this.runCompiled(c, q);
+          if ((await this.runCompiled(c, w.gate)) === 0) return false;
+          for (const q of w.after) await this.runCompiled(c, q);
+          return true;
+        }),
+      ),
       deviceUsers: new DeviceUserTables(postgresKysely<DeviceUserDatabase>(pool), postgresDialect),
       referringGps: new ReferringGpTables(postgresKysely<ReferringGpDatabase>(pool), postgresDialect),
       patientContacts: new PatientContactTables(postgresKysely<PatientContactDatabase>(pool), postgresDialect),

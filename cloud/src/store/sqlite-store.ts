@@ -143,7 +143,22 @@ export class SqliteStore extends TablesStore implements CloudStore {
       actLinks: new ActLinkTables(sqliteKysely<ActLinkDatabase>(this.db), sqliteDialect),
       actLeases: new ActLeaseTables(sqliteKysely<ActLeaseDatabase>(this.db), sqliteDialect),
       actRooms: new ActRoomTables(sqliteKysely<ActRoomDatabase>(this.db), sqliteDialect),
-      homeActMedia: new HomeActMediaTables(sqliteKysely<HomeActMediaDatabase>(this.db), sqliteDialect),
+      homeActMedia: new HomeActMediaTables(sqliteKysely<HomeActMediaDatabase>(this.db), sqliteDialect, (w) => {
+        try {
+          return Promise.resolve(
+            this.db
+              .transaction(() => {
+                for (const q of w.before) this.prepared.run(q);
+                if (this.prepared.run(w.gate) === 0) return false;
+                for (const q of w.after) this.prepared.run(q);
+                return true;
+              })
+              .immediate(),
+          );
+        } catch (e) {
+          return Promise.reject(e);
+        }
+      }),
       deviceUsers: new DeviceUserTables(sqliteKysely<DeviceUserDatabase>(this.db), sqliteDialect),
       referringGps: new ReferringGpTables(sqliteKysely<ReferringGpDatabase>(this.db), sqliteDialect),
       patientContacts: new PatientContactTables(sqliteKysely<PatientContactDatabase>(this.db), sqliteDialect),

@@ -10,7 +10,8 @@ import type { TeleconsultationRecord } from './teleconsult-records.js';
 
 const at = (min: number) => new Date(Date.UTC(2026, 10, 23, 9, min)).toISOString();
 
-function act(over: Partial<TeleconsultationRecord> = {}): TeleconsultationRecord {
+/** A waiting act on cart-1 (the other suites' too), with `over` changed. */
+export function act(over: Partial<TeleconsultationRecord> = {}): TeleconsultationRecord {
   return {
     sessionId: randomUUID(),
     gatewayId: 'cart-1',

@@ -4,7 +4,7 @@
  * through Kysely: one set of queries, the dialect's differences in store-dialect.ts.
  */
 import type { TeleconsultStatus } from '@telecart/protocol';
-import type { ColumnType, Expression, Generated, Kysely, Selectable, SqlBool } from 'kysely';
+import type { ColumnType, CompiledQuery, Expression, Generated, Kysely, Selectable, SqlBool } from 'kysely';
 import { clampLimit, clampOffset } from './query.js';
 import type { StoreDialect } from './store-dialect.js';
 import {
@@ -193,20 +193,7 @@ export class TeleconsultTables {
   }
 
   async append(e: AuditEventInput): Promise<void> {
-    await this.db
-      .insertInto('audit_events')
-      .values({
-        at: e.at,
-        at_ms: this.d.ms(e.at),
-        actor: e.actor,
-        actor_role: e.actorRole,
-        action: e.action,
-        session_id: e.sessionId ?? null,
-        gateway_id: e.gatewayId ?? null,
-        patient_id: e.patientId ?? null,
-        detail: e.detail ?? null,
-      })
-      .execute();
+    await this.db.executeQuery(auditInsert(this.db, this.d, e));
   }
 
   async audit(q: AuditQuery): Promise<AuditEvent[]> {
@@ -266,4 +253,27 @@ export class TeleconsultTables {
       updatedAt: d.iso(r.updated_at),
     };
   }
+}
+
+/** The statement that appends one audit line (TeleconsultTables.append; home-act-media-tables.ts in its own transaction). */
+export function auditInsert<DB extends Pick<TeleconsultDatabase, 'audit_events'>>(
+  db: Kysely<DB>,
+  d: StoreDialect,
+  e: AuditEventInput,
+): CompiledQuery {
+  // Kysely's database type is invariant: the caller's has this table (DB's bound), the statement needs no other.
+  return (db as unknown as Kysely<Pick<TeleconsultDatabase, 'audit_events'>>)
+    .insertInto('audit_events')
+    .values({
+      at: e.at,
+      at_ms: d.ms(e.at),
+      actor: e.actor,
+      actor_role: e.actorRole,
+      action: e.action,
+      session_id: e.sessionId ?? null,
+      gateway_id: e.gatewayId ?? null,
+      patient_id: e.patientId ?? null,
+      detail: e.detail ?? null,
+    })
+    .compile();
 }

@@ -9,7 +9,9 @@
  *   in-progress: media flowed both ways — the specialist's page decoded the patient for 3 s (`home-media-up`) and the
  *                patient's page decoded the specialist for 3 s (`media-up`) ─▶ connectedAt, at the later of the two
  *                (once; the duration counts from it); each half is kept in the store (migration 33) until then,
- *                so an instance that takes the act back (a restart, a hand-over) does not ask it again
+ *                so an instance that takes the act back (a restart, a hand-over) does not ask it again. A page's
+ *                half is acknowledged once it is in the store, and the page says it again until then; said
+ *                again, it changes nothing and writes no second line (home-act-media-tables.ts)
  *   in-progress ──the specialist's « Raccrocher »──▶ completed (hangup-specialist), or not-done when the media never came up
  *   in-progress ──the specialist gone, not back within rejoinGraceSeconds──▶ not-done (technical-failure) when the patient is gone too,
  *                 else completed / not-done (specialist-lost), as a cart's act
@@ -24,6 +26,7 @@
  */
 import type { TeleconsultStatus } from '@telecart/protocol';
 import type { Logger } from 'pino';
+import { killPoint } from '../alerts/kill-point.js';
 import type { CloudStore } from '../store/cloud-store.js';
 import type { MediaHalf } from '../store/home-act-media-tables.js';
 import type { AuditEventInput, TeleconsultationRecord } from '../store/teleconsult-records.js';
@@ -53,6 +56,8 @@ export interface HomeActsOptions {
   /** The relay's ordered audit and writes: a home act's lines sit in order with everything else. */
   audit(e: Omit<AuditEventInput, 'at'>, at?: Date): void;
   write(op: () => Promise<void>): void;
+  /** As write, and resolves once this write is done (true) or failed (false): what a page is told only once stored. */
+  durable(op: () => Promise<unknown>): Promise<boolean>;
   /** Who is there now: the act's patient (an open participant socket) and the joined specialist (an open page of theirs). */
   presence(sessionId: string, specialistId: string | null): { patient: boolean; specialist: boolean };
   /** The act ended: its participants' pages are told (`ended`) and closed, its lease released. */
@@ -82,6 +87,13 @@ interface Home {
 
 /** A specialist's page gone beyond the window with the patient still there: the cart acts' outcome. */
 export const SPECIALIST_LOST = 'specialist-lost';
+
+/**
+ * What a page's word that it decoded the other side comes to: refused (why), or kept — `stored` once it is in
+ * the store (then the page is told, and stops saying it); false when the write failed (the page says it again
+ * on its next connection).
+ */
+export type MediaWord = { refused: string } | { refused: null; stored: Promise<boolean> };
 
 export class HomeActs {
   private readonly acts = new Map<string, Home>();
@@ -172,82 +184,86 @@ export class HomeActs {
    * The joined specialist's page decoded the patient (their video frames or voice, 3 s in a row: home-call.ts).
    * With the patient's page's own word (patientMediaUp), the act's media are up: connectedAt, the first time
    * (its duration counts from here, and a hang-up finalises it). A peer connection that came up and failed before
-   * media flowed says nothing. An error message when it is not theirs to say.
+   * media flowed says nothing. Refused when it is not theirs to say.
    */
-  mediaUp(sessionId: string, by: Specialist): Promise<string | null> {
-    return this.asJoined(sessionId, by, (h) => {
-      if (h.received.specialist) return;
-      h.received.specialist = this.o.now();
-      this.keepHalf(h, 'specialist', h.received.specialist);
-      this.halfAudit(h, { actor: by.id, actorRole: by.role }, 'the specialist’s page decoded the patient');
-      this.mediaFlowed(h, { actor: by.id, actorRole: by.role });
+  async mediaUp(sessionId: string, by: Specialist): Promise<MediaWord> {
+    let stored: Promise<boolean> = Promise.resolve(false);
+    const refused = await this.asJoined(sessionId, by, (h) => {
+      stored = this.half(h, 'specialist', { actor: by.id, actorRole: by.role }, 'the specialist’s page decoded the patient');
+    });
+    return refused === null ? { refused, stored } : { refused };
+  }
+
+  /**
+   * The admitted home patient's page decoded the specialist (3 s in a row: the join page's call.ts); refused
+   * when the act is not in progress. The other half of the media up (mediaUp).
+   */
+  async patientMediaUp(sessionId: string): Promise<MediaWord> {
+    let word: MediaWord = { refused: 'the consultation is not in progress' };
+    await this.serial(sessionId, async () => {
+      const h = this.acts.get(sessionId);
+      if (h?.rec.status !== 'in-progress') return;
+      const by = { actor: 'link:patient', actorRole: 'anonymous' } as const;
+      word = { refused: null, stored: this.half(h, 'patient', by, 'the patient’s page decoded the specialist') };
+    });
+    return word;
+  }
+
+  /**
+   * One page's half, the first time or again (the page says it until it is told it is stored): kept in the
+   * store with its `media-received` line (migration 33: one transaction, the line only the first time), then
+   * the media up if both are in. Resolves once all of it is written. Once the media are up, a half said again
+   * is only acknowledged, behind the writes already queued (the media up's among them).
+   */
+  private half(h: Home, half: MediaHalf, by: Pick<AuditEventInput, 'actor' | 'actorRole'>, detail: string): Promise<boolean> {
+    if (h.rec.connectedAt !== null) return this.o.durable(async () => undefined);
+    killPoint('home-media-said');
+    h.received[half] ??= this.o.now();
+    const at = h.received[half];
+    const { sessionId, gatewayId, patientId } = h.rec;
+    const line = { ...by, action: 'media-received', sessionId, gatewayId, patientId, detail: `home act: ${detail}`, at: at.toISOString() };
+    const kept = this.o.durable(() => this.o.store.homeActMedia.said(sessionId, half, at.toISOString(), line));
+    const up = this.mediaFlowed(h, by);
+    return Promise.all([kept, up]).then(([a, b]) => {
+      if (a && b) killPoint('home-media-kept');
+      return a && b;
     });
   }
 
-  /**
-   * The admitted home patient's page decoded the specialist (3 s in a row: the join page's call.ts); an error
-   * message when the act is not in progress. The other half of the media up (mediaUp).
-   */
-  patientMediaUp(sessionId: string): Promise<string | null> {
-    let refused: string | null = null;
-    return this.serial(sessionId, async () => {
-      const h = this.acts.get(sessionId);
-      if (h?.rec.status !== 'in-progress') {
-        refused = 'the consultation is not in progress';
-        return;
-      }
-      if (h.received.patient) return;
-      h.received.patient = this.o.now();
-      this.keepHalf(h, 'patient', h.received.patient);
-      const by = { actor: 'link:patient', actorRole: 'anonymous' } as const;
-      this.halfAudit(h, by, 'the patient’s page decoded the specialist');
-      this.mediaFlowed(h, by);
-    }).then(() => refused);
-  }
-
-  /**
-   * A half said, kept in the store (migration 33) while the media are not up: an instance that takes the act
-   * back (a restart, a hand-over) reads it, so that page need not say it again.
-   */
-  private keepHalf(h: Home, half: MediaHalf, at: Date): void {
-    if (h.rec.connectedAt !== null) return;
-    const { sessionId } = h.rec;
-    this.o.write(() => this.o.store.homeActMedia.said(sessionId, half, at.toISOString()));
-  }
-
-  /** The halves said before this instance took the act back (its previous run, another instance). */
+  /** The halves said before this instance took the act back (its previous run, another instance); both in: the media up. */
   private async readHalves(h: Home): Promise<void> {
     if (h.rec.status !== 'in-progress' || h.rec.connectedAt !== null) return;
     const kept = await this.o.store.homeActMedia.get(h.rec.sessionId);
     if (kept?.specialist) h.received.specialist ??= new Date(kept.specialist);
     if (kept?.patient) h.received.patient ??= new Date(kept.patient);
+    // Both halves stored, the media up not yet (a crash in between): written now, once.
+    void this.mediaFlowed(h, { actor: 'cloud', actorRole: 'system' });
   }
 
-  /** One side's page decoded the other, the first time: `media-received` (the trace of a media up, or of its half). */
-  private halfAudit(h: Home, by: Pick<AuditEventInput, 'actor' | 'actorRole'>, detail: string): void {
-    const { sessionId, gatewayId, patientId } = h.rec;
-    this.o.audit({ ...by, action: 'media-received', sessionId, gatewayId, patientId, detail: `home act: ${detail}` }, this.o.now());
-  }
-
-  /** Both pages decoded the other: the media are up (the first time only), audited with when each said so. */
-  private mediaFlowed(h: Home, by: Pick<AuditEventInput, 'actor' | 'actorRole'>): void {
+  /**
+   * Both pages decoded the other: the media are up, at the later of the two (the first time only), with the
+   * `connected` line saying when each said so — in one transaction, which writes nothing if the act's row has
+   * them already. Resolves once written (true: nothing to write).
+   */
+  private mediaFlowed(h: Home, by: Pick<AuditEventInput, 'actor' | 'actorRole'>): Promise<boolean> {
     const { specialist, patient } = h.received;
-    if (h.rec.connectedAt !== null || !specialist || !patient) return;
-    const now = this.o.now();
-    h.rec = { ...h.rec, connectedAt: now.toISOString(), updatedAt: now.toISOString() };
-    const rec = { ...h.rec };
-    this.o.write(() => this.o.store.upsertTeleconsultation(rec));
-    this.o.audit(
-      {
-        ...by,
-        action: 'connected',
-        sessionId: rec.sessionId,
-        gatewayId: rec.gatewayId,
-        patientId: rec.patientId,
-        detail: `home act: media flowed both ways (the specialist's page decoded the patient at ${specialist.toISOString()}, the patient's page the specialist at ${patient.toISOString()})`,
-      },
-      now,
-    );
+    if (h.rec.connectedAt !== null || !specialist || !patient) return Promise.resolve(true);
+    const at = new Date(Math.max(specialist.getTime(), patient.getTime())).toISOString();
+    h.rec = { ...h.rec, connectedAt: at, updatedAt: at };
+    const { sessionId, gatewayId, patientId } = h.rec;
+    const line = {
+      ...by,
+      action: 'connected',
+      sessionId,
+      gatewayId,
+      patientId,
+      detail: `home act: media flowed both ways (the specialist's page decoded the patient at ${specialist.toISOString()}, the patient's page the specialist at ${patient.toISOString()})`,
+      at: this.o.now().toISOString(),
+    };
+    return this.o.durable(() => {
+      killPoint('home-media-up');
+      return this.o.store.homeActMedia.up(sessionId, at, line);
+    });
   }
 
   /** « Raccrocher » on the joined specialist's page; an error message when it is not theirs to end. */
@@ -258,7 +274,7 @@ export class HomeActs {
     });
   }
 
-  /** Runs `fn` on the act in progress if `by` is its joined specialist; else resolves the refusal's message. */
+  /** Runs `fn` on the act in progress if `by` is its joined specialist; else resolves the refusal's message (null: ran). */
   private async asJoined(sessionId: string, by: Specialist, fn: (h: Home) => void): Promise<string | null> {
     let refused: string | null = null;
     await this.serial(sessionId, async () => {

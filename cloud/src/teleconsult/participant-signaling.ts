@@ -13,6 +13,7 @@
  * to that socket with an audit line `participant-message-refused`; the socket stays open.
  */
 import { compile, formatIssues } from '@telecart/protocol';
+import type { MediaWord } from './home-acts.js';
 import type { ParticipantEntry, ParticipantRoom } from './participants.js';
 import type { Specialist } from './specialists.js';
 import type { UnitFromParticipant } from './unit-signaling.js';
@@ -39,8 +40,8 @@ export interface ParticipantSignalingOptions {
   iceServers(sessionId: string): unknown[];
   /** A guest's signaling with the act's room on the forwarding unit (unit-signaling.ts): a refusal, or null. */
   unit?(e: ParticipantEntry, msg: UnitFromParticipant): Promise<{ detail: string; message: string } | null>;
-  /** The admitted home patient's page decoded the specialist (home-acts.ts patientMediaUp): a refusal, or null. */
-  mediaUp?(e: ParticipantEntry): Promise<string | null>;
+  /** The admitted home patient's page decoded the specialist (home-acts.ts patientMediaUp): refused, or kept. */
+  mediaUp?(e: ParticipantEntry): Promise<MediaWord>;
 }
 
 type PageSignal = Extract<BrowserMessage, { type: 'participant-signal' }>;
@@ -115,8 +116,11 @@ export class ParticipantSignaling {
         this.refuse(e, 'participant-signal-refused', `media-up: ${why}`, reply, 'media-up is the admitted home patient’s only');
         return;
       }
-      void this.opts.mediaUp(e).then((refused) => {
-        if (refused) this.refuse(e, 'participant-signal-refused', `media-up: ${refused}`, reply, `media-up refused: ${refused}`);
+      void this.opts.mediaUp(e).then(async (word) => {
+        if (word.refused !== null)
+          return this.refuse(e, 'participant-signal-refused', `media-up: ${word.refused}`, reply, `media-up refused: ${word.refused}`);
+        // Told once stored: until then the page says it again at its next admission (a lost socket, a restart).
+        if (await word.stored) e.send({ type: 'media-up-stored' });
       });
       return;
     }

@@ -25,6 +25,8 @@ export type ToParticipant =
   | { type: 'ended'; status: TeleconsultStatus }
   /** The specialist's page came back (reload, new socket): the page says `ready` again for a fresh offer. */
   | { type: 'specialist-back' }
+  /** The home patient's `media-up` is in the store: the page need not say it again (participant-signaling.ts). */
+  | { type: 'media-up-stored' }
   /** A guest's room on the forwarding unit is open: offer with these ICE servers (unit-signaling.ts). */
   | { type: 'unit-ready'; iceServers: unknown[] }
   | UnitToPage

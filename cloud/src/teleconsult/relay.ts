@@ -281,6 +281,7 @@ export class TeleconsultRelay {
       store: opts.store,
       audit: (e, at) => this.audit(e, at),
       write: (op) => this.write(op),
+      durable: (op) => this.durable(op),
       presence: (sessionId, specialistId) => ({
         patient: this.participants.of(sessionId).some((e) => e.role === 'patient'),
         specialist: specialistId !== null && this.allPages().some((p) => p.specialist.id === specialistId),
@@ -949,8 +950,10 @@ export class TeleconsultRelay {
       return;
     }
     if (msg.type === 'home-media-up') {
-      void this.homeActs.mediaUp(msg.sessionId, peer.specialist).then((refused) => {
-        if (refused) this.wsMalformed(peer, 'forbidden', refused, msg.sessionId);
+      void this.homeActs.mediaUp(msg.sessionId, peer.specialist).then(async (word) => {
+        if (word.refused !== null) return this.wsMalformed(peer, 'forbidden', word.refused, msg.sessionId);
+        // Told once stored: until then the page says it again (a lost socket, a restart).
+        if (await word.stored) peer.send({ type: 'home-media-up-stored', sessionId: msg.sessionId });
       });
       return;
     }
@@ -1869,6 +1872,21 @@ export class TeleconsultRelay {
   private audit(e: Omit<AuditEventInput, 'at'>, at = this.now()): void {
     const event = { at: at.toISOString(), ...e };
     this.write(() => this.opts.store.appendAudit(event));
+  }
+
+  /** As write(), and resolves once this op is written (true) or failed (false, logged and counted the same). */
+  private durable(op: () => Promise<unknown>): Promise<boolean> {
+    return new Promise((resolve) =>
+      this.write(async () => {
+        try {
+          await op();
+          resolve(true);
+        } catch (e) {
+          resolve(false);
+          throw e;
+        }
+      }),
+    );
   }
 
   /** Store writes in order, one after the other; a failure is logged and counted, the relay goes on. */

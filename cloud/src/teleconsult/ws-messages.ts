@@ -64,7 +64,8 @@ export const BrowserMessage = Type.Union(
      * The page decoded the home patient (their video frames or voice, 3 s in a row: home-call.ts). With the
      * patient's page's `media-up`, the act's media are up: its duration counts from then and a hang-up
      * finalises it; an act whose media never flowed both ways ends not done. The joined specialist's page
-     * only; any later one changes nothing.
+     * only; any later one changes nothing. Answered `home-media-up-stored` once in the store; the page says it
+     * again on each new socket until then.
      */
     Type.Object({ type: Type.Literal('home-media-up'), sessionId: Uuid }, { additionalProperties: false }),
     /**
@@ -151,6 +152,8 @@ export type CloudMessage =
   | { type: 'participant-admitted'; sessionId: string; participantId: string; iceServers: unknown[] }
   /** An admitted participant's conversation signaling (ParticipantMessage), to the page that admitted them. */
   | { type: 'participant-signal'; sessionId: string; participantId: string; signal: ConvoFromSpecialist }
+  /** The page's `home-media-up` is in the store: it need not say it again (until then it does, on each new socket). */
+  | { type: 'home-media-up-stored'; sessionId: string }
   /** The act's room on the forwarding unit is open for this page (it admitted a guest): offer, with these ICE servers. */
   | { type: 'unit-ready'; sessionId: string; iceServers: unknown[] }
   /** The unit's side of the page's peer connection with the act's room (unit-signaling.ts). */

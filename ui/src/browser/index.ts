@@ -30,6 +30,6 @@ export {
 export { byId, el, readJson } from './dom.js';
 export { DOWNLINK_GUARD, DownlinkGuard, type DownlinkGuardOptions, type LinkReport } from './downlink-guard.js';
 export { freshReport, watchDownlink } from './downlink-watch.js';
-export { MediaFlow, type Received, received } from './media-flow.js';
+export { MediaFlow, MediaUpWord, type Received, received } from './media-flow.js';
 export { UnitCall, type UnitCallOptions, type UnitOut, type UnitSlot } from './unit-call.js';
 export { VoicePtime, withVoicePtime } from './voice-ptime.js';

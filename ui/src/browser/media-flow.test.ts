@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MediaFlow } from './media-flow.js';
+import { MediaFlow, MediaUpWord } from './media-flow.js';
 
 describe('MediaFlow', () => {
   it('says media flowed after three samples in a row that each grew, frames or energy', () => {
@@ -42,5 +42,24 @@ describe('MediaFlow', () => {
         });
       }),
     );
+  });
+});
+
+describe('MediaUpWord', () => {
+  it('is said once decoded, again on each new connection until stored, then never', () => {
+    const said: string[] = [];
+    const el = { dataset: {} } as HTMLElement;
+    const w = new MediaUpWord(() => said.push('media-up'), el);
+    w.again();
+    expect([said.length, w.said, el.dataset.mediaUp]).toEqual([0, false, undefined]);
+    w.decoded();
+    w.decoded();
+    expect([said.length, w.said, el.dataset.mediaUp]).toEqual([1, true, 'said']);
+    w.again();
+    expect(said.length).toBe(2);
+    w.stored();
+    w.again();
+    w.decoded();
+    expect([said.length, w.said, el.dataset.mediaUp]).toEqual([2, true, 'stored']);
   });
 });

@@ -3,7 +3,9 @@
  * status »): a peer connection that says `connected` proves nothing (it may fail at once, or carry nothing
  * decodable). What counts is what this page's browser decoded: video frames, or audio energy (a voice, not
  * digital silence), growing at each of `seconds` samples in a row, one a second. The specialist's page and
- * the home patient's page each say so once; both make the act's media up.
+ * the home patient's page each say so once; both make the act's media up. Once said, a page says it again
+ * on each new connection until the cloud answers that it is stored (MediaUpWord): a word said in the last
+ * instant before a crash of the cloud is not lost with it.
  */
 
 /** What a page received from the other side so far (getStats, cumulative): video frames decoded, audio energy. */
@@ -43,4 +45,41 @@ export async function received(pc: RTCPeerConnection | null | undefined, mids?: 
     else if (s.kind === 'audio') out.energy += Number(s.totalAudioEnergy ?? 0);
   });
   return out;
+}
+
+/**
+ * A page's word that it decoded the other side: said once (decoded()), said again (again(), on each new
+ * connection) until the cloud answers it is stored (stored()). `data-media-up` on `el`: said | stored.
+ */
+export class MediaUpWord {
+  private state: 'none' | 'said' | 'stored' = 'none';
+
+  constructor(
+    private readonly say: () => void,
+    private readonly el: HTMLElement,
+  ) {}
+
+  /** Said already (stored or not): the page need not sample what it decodes any longer. */
+  get said(): boolean {
+    return this.state !== 'none';
+  }
+
+  decoded(): void {
+    if (this.state !== 'none') return;
+    this.set('said');
+    this.say();
+  }
+
+  again(): void {
+    if (this.state === 'said') this.say();
+  }
+
+  stored(): void {
+    this.set('stored');
+  }
+
+  private set(s: 'said' | 'stored'): void {
+    this.state = s;
+    this.el.dataset.mediaUp = s;
+  }
 }

@@ -5,7 +5,9 @@
  * refused (403 JSON, an audit line) and nothing waits. The cloud tells the page `waiting`, then
  * `admitted` or `refused` (the socket is then closed); once admitted, the page and the specialist's
  * page signal their conversation through it (teleconsult/participant-signaling.ts). Anything else the
- * page sends is refused to it, with an audit line; the socket stays open.
+ * page sends is refused to it, with an audit line; the socket stays open. A patient whose act is in
+ * progress in the store was let in before (a dropped socket, a reload, a cloud restart): their new
+ * socket is `admitted` at once by the specialist who admitted them, never `waiting` first.
  */
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -69,8 +71,11 @@ export function registerJoinParticipantRoutes(
       const l = checked.get(req);
       if (!l) return socket.close(1008, 'not allowed');
       const a = l.appointment;
-      const patient = await deps.store.getPatient(a.patientId);
+      const [patient, act] = await Promise.all([deps.store.getPatient(a.patientId), deps.store.getTeleconsultation(a.id)]);
       const name = [patient?.given, patient?.family].filter((x) => x).join(' ') || a.patientId;
+      // In progress: the act's specialist let this patient in (an act in progress has no other way in).
+      const back =
+        act?.status === 'in-progress' && act.specialistName && act.joinedAt ? { by: act.specialistName, at: act.joinedAt } : null;
       hostParticipant(tc, socket, {
         sessionId: a.id,
         gatewayId: a.gatewayId,
@@ -79,6 +84,7 @@ export function registerJoinParticipantRoutes(
         name,
         specialistId: a.specialistId,
         from: req.ip,
+        ...(back ? { admittedBefore: back } : {}),
       });
     },
   );

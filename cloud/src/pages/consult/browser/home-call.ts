@@ -14,6 +14,8 @@
  * frames or voice energy growing 3 s in a row, on this peer or on the room's tile of them (MediaFlow) — it
  * tells the cloud (`home-media-up`); with the patient's page's own word the act's media are up, and an act
  * whose media never flowed both ways ends not done (docs/teleconsultation.md, « The home act's status »).
+ * The word is said again on each new socket and each admission of the act's patient until the cloud says it
+ * is stored (`home-media-up-stored`), and never sampled again once said (MediaUpWord).
  */
 
 import {
@@ -24,6 +26,7 @@ import {
   convoPcId,
   LocalMedia,
   MediaFlow,
+  MediaUpWord,
   received,
   renderMediaControls,
 } from '@telecart/ui/browser';
@@ -52,6 +55,27 @@ let inRoom: ReadonlySet<string> = new Set();
 /** The patient's voice arrives on the direct peer (their page does not hold it): #home-call-video plays (conversation.ts). */
 let direct: DirectAudio = { flowing: false };
 let note = '';
+/** Per act: this page's `home-media-up`, said until stored, across its calls and sockets. */
+const words = new Map<string, MediaUpWord>();
+
+function wordOf(sessionId: string): MediaUpWord {
+  let w = words.get(sessionId);
+  if (!w) {
+    w = new MediaUpWord(() => send({ type: 'home-media-up', sessionId }), byId('home-call'));
+    words.set(sessionId, w);
+  }
+  return w;
+}
+
+/** A new socket to the cloud: the words not stored yet are said again (the cloud may have restarted before writing them). */
+export function homeMediaAgain(): void {
+  for (const w of words.values()) w.again();
+}
+
+/** The cloud stored this act's word. */
+export function homeMediaStored(sessionId: string): void {
+  words.get(sessionId)?.stored();
+}
 
 function post(c: HomeCall, signal: ConvoSignal): void {
   if (signal.kind === 'ready' || signal.kind === 'answer') return;
@@ -67,6 +91,8 @@ function sendState(): void {
 export function onParticipantAdmitted(sessionId: string, participantId: string, iceServers: RTCIceServer[]): void {
   if (call && call.participantId !== participantId) endHomeCall();
   if (call) stopFlow(call);
+  // The same patient again (a new socket of this page): the peer of the old call goes with it.
+  call?.peer?.close();
   const c: HomeCall = {
     sessionId,
     participantId,
@@ -77,6 +103,7 @@ export function onParticipantAdmitted(sessionId: string, participantId: string, 
   };
   call = c;
   watchFlow(c);
+  wordOf(sessionId).again();
   note = '';
   local ??= LocalMedia.open();
   void local.then((m) => {
@@ -121,16 +148,18 @@ async function offer(c: HomeCall): Promise<void> {
 /**
  * Once a second: what this page decoded of the patient, on this peer and on the room's tile of them (their
  * conversation goes through the room while a guest is in). 3 s of frames or voice in a row: `home-media-up`,
- * once per admission (the cloud keeps the first).
+ * once (MediaUpWord: not sampled again once said).
  */
 function watchFlow(c: HomeCall): void {
+  const word = wordOf(c.sessionId);
+  if (word.said) return;
   const flow = new MediaFlow();
   c.flow = setInterval(() => {
     void Promise.all([received(c.peer?.pc), roomReceived(c.participantId)]).then(([direct, room]) => {
       if (call !== c || c.flow === null) return;
       if (!flow.sample({ frames: direct.frames + room.frames, energy: direct.energy + room.energy })) return;
       stopFlow(c);
-      send({ type: 'home-media-up', sessionId: c.sessionId });
+      word.decoded();
     });
   }, 1000);
 }

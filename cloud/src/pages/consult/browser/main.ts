@@ -14,6 +14,8 @@ import { initEcgCalibration, showEcgInfo, storedScale } from './ecg-calibration.
 import { NOMINAL_CSS_PX_PER_MM } from './ecg-paper.js';
 import {
   endHomeCall,
+  homeMediaAgain,
+  homeMediaStored,
   initHomeCall,
   onParticipantAdmitted,
   onParticipantSignal,
@@ -70,6 +72,10 @@ function onMessage(m: CloudMessage): void {
     onParticipantSignal(m.sessionId, m.participantId, m.signal);
     return;
   }
+  if (m.type === 'home-media-up-stored') {
+    homeMediaStored(m.sessionId);
+    return;
+  }
   if (m.type.startsWith('unit-')) {
     onUnitMessage(m);
     return;
@@ -93,6 +99,7 @@ function start(specialist: Specialist): void {
   connect({
     onOpen() {
       showSocket('live');
+      homeMediaAgain();
     },
     onLost() {
       showSocket('lost');

@@ -58,6 +58,8 @@ export type CloudMessage =
   | { type: 'participants'; sessionId: string; participants: Participant[] }
   | { type: 'participant-admitted'; sessionId: string; participantId: string; iceServers: RTCIceServer[] }
   | { type: 'participant-signal'; sessionId: string; participantId: string; signal: ConvoSignal }
+  /** This page's `home-media-up` is in the store (home-call.ts). */
+  | { type: 'home-media-up-stored'; sessionId: string }
   /** The act's room on the forwarding unit (unit-room.ts): ready, answer, ice, slots, closed. */
   | { type: 'unit-ready' | 'unit-answer' | 'unit-ice' | 'unit-slots' | 'unit-closed'; sessionId: string; [k: string]: unknown }
   | { type: 'error'; message: string; sessionId?: string };

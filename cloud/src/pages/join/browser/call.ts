@@ -12,9 +12,19 @@
  * conversation once (docs/conversation.md, « The cart's conversation goes up once »).
  * Once this page decoded the specialist (video frames or voice energy growing 3 s in a row, MediaFlow) it says
  * so (`media-up`): with the specialist's page's own word, the act's media are up (docs/teleconsultation.md,
- * « The home act's status »).
+ * « The home act's status »). The word outlives this call (`word`, waiting.ts): said again at each admission
+ * until the cloud says it is stored, never sampled again once said.
  */
-import { byId, ConversationPeer, type ConvoSignal, LocalMedia, MediaFlow, received, renderMediaControls } from '@telecart/ui/browser';
+import {
+  byId,
+  ConversationPeer,
+  type ConvoSignal,
+  LocalMedia,
+  MediaFlow,
+  type MediaUpWord,
+  received,
+  renderMediaControls,
+} from '@telecart/ui/browser';
 import type { home, TextsOf } from '@telecart/ui/i18n';
 
 type Texts = TextsOf<typeof home>;
@@ -37,7 +47,14 @@ type Outgoing = Exclude<ConvoSignal, { kind: 'offer' }>;
 
 /** `onMedia`: the microphone or camera went on or off (the act's room tells the guests). */
 /** `send`: a message on the participant socket (dropped while it reconnects, waiting.ts). */
-export function startCall(t: Texts, send: (m: unknown) => void, iceServersUrl: string, onMedia: () => void = () => undefined): Call {
+/** `word`: this page's `media-up`, across its calls (waiting.ts). */
+export function startCall(
+  t: Texts,
+  send: (m: unknown) => void,
+  iceServersUrl: string,
+  word: MediaUpWord,
+  onMedia: () => void = () => undefined,
+): Call {
   let peer: ConversationPeer | null = null;
   let opened: LocalMedia | null = null;
   let remote: { mic: boolean; camera: boolean } | null = null;
@@ -50,10 +67,11 @@ export function startCall(t: Texts, send: (m: unknown) => void, iceServersUrl: s
   // What this page decodes of the specialist, once a second until it said so (the room never carries the specialist here).
   const flow = new MediaFlow();
   const flowTimer = setInterval(() => {
+    if (word.said) return clearInterval(flowTimer);
     void received(peer?.pc).then((r) => {
       if (stopped || !flow.sample(r)) return;
       clearInterval(flowTimer);
-      send({ type: 'media-up' });
+      word.decoded();
     });
   }, 1000);
 

@@ -12,9 +12,11 @@
  * « Connexion perdue, reconnexion… »: a participant let in before is let in again at once by the cloud
  * (no waiting room, no identity again). An attempt the cloud refuses asks the link's page why: the act
  * ended meanwhile (410) or the link was withdrawn (403, 404), and the page says so and stops.
+ * The home patient's `media-up` (call.ts) is said again at each admission until the cloud says it is
+ * stored (`media-up-stored`): one said just before a crash of the cloud is not lost.
  * body[data-step] goes waiting → admitted | refused | removed | ended | reconnecting | lost, for the page and the tests.
  */
-import { Backoff, byId } from '@telecart/ui/browser';
+import { Backoff, byId, MediaUpWord } from '@telecart/ui/browser';
 import { format, type home, type TextsOf } from '@telecart/ui/i18n';
 import { type Call, startCall } from './call.js';
 import { type GuestRoom, startGuestRoom } from './guest-room.js';
@@ -31,6 +33,7 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
   const send = (m: unknown) => {
     if (ws?.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m));
   };
+  const word = new MediaUpWord(() => send({ type: 'media-up' }), byId('call'));
   // A guest's media go through the forwarding unit (guest-room.ts), not a conversation with the specialist;
   // the home patient's too once a guest is in, with the call's microphone and camera, beside the call.
   // While the room carries the patient to the specialist (both peers with it up) the call holds.
@@ -69,9 +72,11 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
     } else if (type === 'admitted') {
       step('admitted', format(t.admittedText, { by: who }));
       if (media && !call) {
-        call = startCall(t, send, media.iceServersUrl, () => room.mediaChanged());
+        call = startCall(t, send, media.iceServersUrl, word, () => room.mediaChanged());
         call.hold(roomCarries);
       }
+      // Said before and not stored yet (the cloud crashed meanwhile): said again on this socket.
+      if (media) word.again();
     } else if (type === 'refused') {
       step('refused', format(t.refusedText, { by: who }));
     } else if (type === 'removed') {
@@ -81,6 +86,8 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
       ended();
     } else if (type === 'specialist-back') {
       call?.again();
+    } else if (type === 'media-up-stored') {
+      word.stored();
     } else if (type === 'signal') {
       call?.onSignal(signal);
     }

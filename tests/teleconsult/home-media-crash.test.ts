@@ -1,0 +1,132 @@
+/**
+ * A home act's « media up » across crashes of the cloud at the worst instants (docs/teleconsultation.md,
+ * « The home act's status »): the built CLI runs the cloud (SQLite file) as a child process whose kill
+ * point (TELECART_TEST_KILL_AT) SIGKILLs it exactly there; the specialist's page and the patient's page are
+ * WebSockets of the test, saying what the real pages say (each says its half again on each new socket
+ * until the cloud answers it is stored, MediaUpWord).
+ *   run 1, home-media-said: the specialist's half received, nothing written: lost with the process, never
+ *          acknowledged;
+ *   run 2, home-media-kept: the page says it again; it is written, the process dies before the page is told;
+ *   run 3, home-media-up: the page says it again (nothing new is written, it is told); the patient's half is
+ *          written, the process dies before the act's media up is;
+ *   run 4: the act taken back finds both halves and writes the media up; both pages say theirs again and are
+ *          told, nothing new is written.
+ * At the end: one `media-received` per side, one `connected`, the act's connectedAt the patient's half's time.
+ */
+import { afterAll, expect, it } from 'vitest';
+import { type CloudChildDir, cloudChildDir, exitSignal } from '../support/cloud-child.js';
+import type { ServiceChild } from '../support/service-child.js';
+import { waitFor } from '../support/wait.js';
+import { confirmIdentity, type ParticipantSocket, participantSocket } from './participant-support.js';
+import { actRow, bookHomeAct, HOME_PATIENT, startRoomRestartCloud } from './room-restart-support.js';
+import { type Json, PageSocket } from './support.js';
+
+let dir: CloudChildDir | undefined;
+let cloud: ServiceChild | undefined;
+const closing: (() => unknown)[] = [];
+
+afterAll(async () => {
+  for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
+  await cloud?.stop();
+  dir?.remove();
+});
+
+it('a half said just before a crash is said again and kept once; one kept but not acknowledged is not written twice; both kept, the media up is written at the next start', {
+  timeout: 120_000,
+}, async () => {
+  dir = await cloudChildDir('home-media-crash');
+  const folder = dir;
+  const started = await startRoomRestartCloud(
+    folder,
+    { id: 'ehpad-r3', family: 'MARTIN', given: 'Jeanne', gateways: ['cart-1'] },
+    {
+      home: true,
+      killAt: 'home-media-said',
+    },
+  );
+  cloud = started.cloud;
+  const { auditor, blanc } = started;
+  const http = () => String(cloud?.info.httpUrl);
+  const act = await bookHomeAct(folder, http(), blanc, 10);
+  // The patient's device opens the link (bound to it) and confirms who they are.
+  const opened = await fetch(act.url);
+  expect(opened.status).toBe(200);
+  const device = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  await confirmIdentity({ id: act.id, url: act.url, cookie: device }, HOME_PATIENT.birthDate);
+
+  const page = async () => {
+    const p = await PageSocket.open(http(), blanc);
+    closing.push(() => p.close());
+    return p;
+  };
+  const patient = async () => {
+    const s = await participantSocket(http(), act.url, device);
+    if (typeof s === 'number') throw new Error(`the patient's socket refused: ${s}`);
+    closing.push(() => s.ws.close());
+    return s;
+  };
+  const storedAt = (p: PageSocket) => p.next((m) => m.type === 'home-media-up-stored' && m.sessionId === act.id);
+  const trail = async () => {
+    const r = await fetch(`${http()}/api/audit?session=${act.id}`, { headers: { cookie: auditor } });
+    return ((await r.json()) as { events: { action: string; actor: string; at: string }[] }).events;
+  };
+  /** The pages' next run: the crashed process gone, a new one on the same store (`killAt` armed or not). */
+  const restart = async (dying: Promise<NodeJS.Signals | null>, killAt?: string) => {
+    expect(await dying).toBe('SIGKILL');
+    cloud = await folder.start(killAt ? { killAt } : {});
+  };
+
+  // The act in progress, the patient let in.
+  const doctor = await page();
+  const p1: ParticipantSocket = await patient();
+  const list = await doctor.next(
+    (m) => m.type === 'participants' && (m.participants as Json[]).some((x) => x.name === 'Jeanne Martin' && x.state === 'waiting'),
+  );
+  doctor.send({ type: 'admit', sessionId: act.id, participantId: (list.participants as Json[])[0]?.id });
+  await p1.next((m) => m.type === 'admitted');
+
+  // Run 1: the specialist's half arrives, the process dies before writing anything: the page is never told.
+  let dying = exitSignal(cloud);
+  doctor.send({ type: 'home-media-up', sessionId: act.id });
+  await restart(dying, 'home-media-kept');
+  expect(doctor.received.some((m) => m.type === 'home-media-up-stored')).toBe(false);
+
+  // Run 2: the page's new socket says it again; written, the process dies before the page is told.
+  dying = exitSignal(cloud);
+  const doctor2 = await page();
+  doctor2.send({ type: 'home-media-up', sessionId: act.id });
+  await restart(dying, 'home-media-up');
+  expect(doctor2.received.some((m) => m.type === 'home-media-up-stored')).toBe(false);
+  expect((await trail()).filter((e) => e.action === 'media-received').map((e) => e.actor)).toEqual(['dr-blanc']);
+
+  // Run 3: said again, nothing new written, the page told; the patient's half written, the process dies before the media up.
+  dying = exitSignal(cloud);
+  const doctor3 = await page();
+  doctor3.send({ type: 'home-media-up', sessionId: act.id });
+  await storedAt(doctor3);
+  const p3 = await patient();
+  expect(await p3.next(() => true)).toEqual({ type: 'admitted', by: 'Dr Marc Blanc' });
+  p3.send({ type: 'media-up' });
+  await restart(dying);
+  expect(p3.got.some((m) => m.type === 'media-up-stored')).toBe(false);
+
+  // Run 4: the act taken back has both halves: its media are up; both pages say theirs again, told, nothing new written.
+  const doctor4 = await page();
+  doctor4.send({ type: 'home-media-up', sessionId: act.id });
+  await storedAt(doctor4);
+  const p4 = await patient();
+  await p4.next((m) => m.type === 'admitted');
+  p4.send({ type: 'media-up' });
+  await p4.next((m) => m.type === 'media-up-stored');
+  const row = await waitFor(async () => {
+    const r = await actRow(folder, act.id);
+    return r?.connectedAt ? r : undefined;
+  });
+  const lines = await trail();
+  const received = lines.filter((e) => e.action === 'media-received');
+  expect(received.map((e) => e.actor)).toEqual(['dr-blanc', 'link:patient']);
+  expect(lines.filter((e) => e.action === 'connected').map((e) => e.actor)).toEqual(['cloud']);
+  // At the later half: the patient's, said in run 3 (its line's time).
+  expect(row.connectedAt).toBe(received[1]?.at);
+  expect(lines.filter((e) => e.action === 'restart')).toHaveLength(3);
+});
