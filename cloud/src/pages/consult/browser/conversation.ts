@@ -19,6 +19,7 @@ import {
   convoMediaTexts,
   LocalMedia,
   renderMediaControls,
+  towardCart,
   watchDownlink,
 } from '@telecart/ui/browser';
 import { type DirectAudio, watchDirectAudio } from './direct-audio.js';
@@ -149,7 +150,7 @@ async function answer(id: string, pc: string, sdp: string): Promise<void> {
     applyTowardCart();
     renderConvo();
   });
-  void p.setUplink(towardCart());
+  void p.setUplink(towardCart(cartLink, downlinkPaused));
   await p.answer(sdp);
   toldCart = null;
   sendState();
@@ -159,21 +160,13 @@ async function answer(id: string, pc: string, sdp: string): Promise<void> {
 /** This page's senders toward the cart as the cart's links allow; the cart's page told when its camera pauses or resumes for them. */
 function applyTowardCart(): void {
   if (!peer) return;
-  const plan = towardCart();
+  // The camera paused and the voice lighter while the cart's downlink is weak (ui's toward-cart.ts).
+  const plan = towardCart(cartLink, downlinkPaused);
   void peer.setUplink(plan);
   const paused = !plan.video;
   if (toldCart === paused || (toldCart === null && !paused)) return;
   toldCart = paused;
   post({ kind: 'downlink', videoPaused: paused });
-}
-
-/**
- * At the cart's lowest uplink level this page's camera pauses toward the cart too: the cart's receiver
- * feedback on a 250 kbit/s video (transport-cc, every 50 ms) alone costs its uplink ~10–15 kbit/s. And while the
- * cart's downlink cannot carry it beside the voices (downlinkPaused).
- */
-function towardCart(): { video: boolean; voiceKbps: number } {
-  return { video: cartLink !== 'lean-audio' && !downlinkPaused, voiceKbps: 32 };
 }
 
 /** A conversation message of the cart's page, for the act on screen. */
