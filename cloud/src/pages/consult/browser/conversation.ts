@@ -43,6 +43,8 @@ let cartLink = 'full';
  * cart's receiver reports on this peer say its link loses or queues (ui's downlink-guard.ts); the cart's page is told.
  */
 let downlinkPaused = false;
+/** The camera resumed toward the cart on trial (the guard's `settling`): the voice stays lighter meanwhile. */
+let downlinkSettling = false;
 let downlinkWatch: { stop(): void } | null = null;
 /** What this page last told the cart of its camera toward it (null: nothing on this peer yet). */
 let toldCart: boolean | null = null;
@@ -100,6 +102,7 @@ export function stopConvo(): void {
   downlinkWatch?.stop();
   downlinkWatch = null;
   downlinkPaused = false;
+  downlinkSettling = false;
   void local?.then((m) => m.stop());
   local = null;
   opened = null;
@@ -144,13 +147,15 @@ async function answer(id: string, pc: string, sdp: string): Promise<void> {
   peer = p;
   downlinkWatch?.stop();
   downlinkPaused = false;
-  downlinkWatch = watchDownlink(p.pc, (video) => {
+  downlinkSettling = false;
+  downlinkWatch = watchDownlink(p.pc, (video, settling) => {
     if (peer !== p) return;
     downlinkPaused = !video;
+    downlinkSettling = settling;
     applyTowardCart();
     renderConvo();
   });
-  void p.setUplink(towardCart(cartLink, downlinkPaused));
+  void p.setUplink(towardCart(cartLink, { videoPaused: downlinkPaused, settling: downlinkSettling }));
   await p.answer(sdp);
   toldCart = null;
   sendState();
@@ -161,7 +166,7 @@ async function answer(id: string, pc: string, sdp: string): Promise<void> {
 function applyTowardCart(): void {
   if (!peer) return;
   // The camera paused and the voice lighter while the cart's downlink is weak (ui's toward-cart.ts).
-  const plan = towardCart(cartLink, downlinkPaused);
+  const plan = towardCart(cartLink, { videoPaused: downlinkPaused, settling: downlinkSettling });
   void peer.setUplink(plan);
   const paused = !plan.video;
   if (toldCart === paused || (toldCart === null && !paused)) return;
