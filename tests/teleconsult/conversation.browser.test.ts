@@ -461,6 +461,7 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
             const g0 = await gatewayPeer(specialist);
             const v0 = await specialistVoiceSent(specialist);
             const q0 = await shaped.sent();
+            const o0 = await shaped.offered();
             const t0 = performance.now();
             await new Promise((r) => setTimeout(r, 20_000));
             const r1 = await cartReceived(nurse);
@@ -468,6 +469,7 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
             const v1 = await specialistVoiceSent(specialist);
             const u1 = cloud.teleconsult.relay.unit.rooms.stats(sid);
             const q1 = await shaped.sent();
+            const o1 = await shaped.offered();
             const ms = performance.now() - t0;
             const cartM = u1?.members.cart;
             const shown = await nurse.evaluate(() => ({
@@ -502,6 +504,12 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
                 )}` +
                 `; the room peer's transport ${transportFigures(r0.room.transport, r1.room.transport, rtpOver(Object.keys(r1.room.byMid).map((m) => [r0.room.byMid[m], r1.room.byMid[m]])), ms)}` +
                 `; toward the gateway's peer ${(((gw1.sentBytes - g0.sentBytes) * 8) / ms).toFixed(0)} kbit/s, ${((1000 * (gw1.sentPackets - g0.sentPackets)) / ms).toFixed(1)} pkt/s` +
+                `; offered to the tbf per rule (direct, gateway, unit): ${o1
+                  .map((o) => {
+                    const b = o0.find((x) => x.rule === o.rule);
+                    return `${o.rule} ${(((o.bytes - (b?.bytes ?? 0)) * 8) / ms).toFixed(0)} kbit/s ${((1000 * (o.packets - (b?.packets ?? 0))) / ms).toFixed(1)} pkt/s`;
+                  })
+                  .join(', ')}` +
                 `; tbf passed ${(((q1.bytes - q0.bytes) * 8) / ms).toFixed(0)} kbit/s, dropped ${q1.dropped - q0.dropped} of ${q1.packets - q0.packets + q1.dropped - q0.dropped} packets` +
                 `; unit: cart estimate ${cartM?.downlinkEstimate == null ? 'none' : `${(cartM.downlinkEstimate / 1000).toFixed(0)} kbit/s`}, videos held from ${cartM?.videoPausedFrom.length ?? 0}, ${(u1?.dropped.videoPaused ?? 0) - (u0?.dropped.videoPaused ?? 0)} packets held back` +
                 `; the specialist's camera toward the cart ${towardCart}; shown at the cart: specialist ${shown.specialist}, ${shown.guests.join(', ')}; the cart's uplink budget ${shown.link}` +
