@@ -68,8 +68,13 @@ export function cartReceived(nurse: Page): Promise<CartReceived> {
   });
 }
 
-/** The local port of the selected pair of the nurse page's direct peer, and the remote (unit's) port of its room peer. */
-export function nursePorts(nurse: Page): Promise<{ direct: number; unit: number }> {
+/**
+ * The local ports of the selected pairs of the nurse page's direct and room peers (the cart's own sockets: what is
+ * sent to them is the cart's downlink), and the remote (unit's) port of its room peer. The unit's socket is not the
+ * cart's alone: shaping what it sends (`sport`) shaped the whole room's forwarding through the cart's link (measured:
+ * 1,122 kbit/s offered from it against 62 arriving at the cart).
+ */
+export function nursePorts(nurse: Page): Promise<{ direct: number; room: number; unit: number }> {
   return nurse.evaluate(async () => {
     const pcs = (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs;
     const slots = (p: RTCPeerConnection) => p.getTransceivers().filter((t) => t.direction === 'recvonly').length;
@@ -87,7 +92,7 @@ export function nursePorts(nurse: Page): Promise<{ direct: number; unit: number 
       });
       return out;
     };
-    return { direct: await port(direct, 'local'), unit: await port(room, 'remote') };
+    return { direct: await port(direct, 'local'), room: await port(room, 'local'), unit: await port(room, 'remote') };
   });
 }
 

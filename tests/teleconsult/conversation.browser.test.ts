@@ -450,7 +450,7 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
           const mids = Object.fromEntries(
             await Promise.all(GUESTS.map(async (n) => [n, await tileOf(nurse, '#convo-guests', n)] as const)),
           );
-          const shaped = await shapeLoopbackDownlink(rate, { toPorts: [ports.direct, gw0.port], fromPorts: [ports.unit] });
+          const shaped = await shapeLoopbackDownlink(rate, { toPorts: [ports.direct, ports.room, gw0.port], fromPorts: [] });
           try {
             // The specialist's page pauses its camera toward the cart within seconds (2 s of congestion reported), the unit
             // the guests' videos (its estimate, each second): 10 s to settle.
