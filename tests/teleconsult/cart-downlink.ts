@@ -70,9 +70,7 @@ export function cartReceived(nurse: Page): Promise<CartReceived> {
 
 /**
  * The local ports of the selected pairs of the nurse page's direct and room peers (the cart's own sockets: what is
- * sent to them is the cart's downlink), and the remote (unit's) port of its room peer. The unit's socket is not the
- * cart's alone: shaping what it sends (`sport`) shaped the whole room's forwarding through the cart's link (measured:
- * 1,122 kbit/s offered from it against 62 arriving at the cart).
+ * sent to them is the cart's downlink), and the remote (unit's) port of its room peer.
  */
 export function nursePorts(nurse: Page): Promise<{ direct: number; room: number; unit: number }> {
   return nurse.evaluate(async () => {
