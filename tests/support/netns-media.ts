@@ -162,24 +162,51 @@ export async function shapeLoopbackPort(port: number, rate: string): Promise<{ r
  * queue, then drops) shared by every UDP packet sent to one of `toPorts` (the site's own sockets: its browser's
  * side of a peer-to-peer pair, its gateway's) or from one of `fromPorts` (a server's socket that serves that site
  * only, e.g. its participant's port on the forwarding unit); the rest of `lo` (the site's uplink included) goes on
- * unshaped. `sent()` counts what the tbf passed and dropped.
+ * unshaped. `sent()` counts what the tbf passed and dropped; `offered()` what each port's rule offered it (an
+ * nftables counter per rule on the output hook, before the queue: this kernel's u32 keeps no per-rule counters).
  */
 export async function shapeLoopbackDownlink(
   rate: string,
   ports: { toPorts: number[]; fromPorts: number[] },
-): Promise<{ sent(): Promise<{ bytes: number; packets: number; dropped: number }>; remove(): Promise<void> }> {
+): Promise<{
+  sent(): Promise<{ bytes: number; packets: number; dropped: number }>;
+  offered(): Promise<{ rule: string; bytes: number; packets: number }[]>;
+  remove(): Promise<void>;
+}> {
   await loopbackHtb();
   await loopbackTbfClass('50', rate);
   const rules = [...ports.toPorts.map((p) => ['dport', p] as const), ...ports.fromPorts.map((p) => ['sport', p] as const)];
   for (const [dir, port] of rules) await udpPortInto(dir, port, '50');
+  const table = `telecart_offered_${process.pid}`;
+  await nftScript(
+    `table inet ${table} {\n chain out { type filter hook output priority 0; ${rules.map(([dir, port]) => `udp ${dir} ${port} counter;`).join(' ')} }\n}\n`,
+  );
   return {
     async sent() {
       const { stdout } = await run('tc', ['-s', 'qdisc', 'show', 'dev', 'lo']);
       const m = /qdisc tbf 50:[\s\S]*?Sent (\d+) bytes (\d+) pkt \(dropped (\d+)/.exec(stdout);
       return { bytes: Number(m?.[1] ?? 0), packets: Number(m?.[2] ?? 0), dropped: Number(m?.[3] ?? 0) };
     },
-    remove: removeLoopbackShaping,
+    async offered() {
+      const { stdout } = await run('nft', ['list', 'table', 'inet', table]);
+      return [...stdout.matchAll(/udp (sport|dport) (\d+) counter packets (\d+) bytes (\d+)/g)].map((m) => ({
+        rule: `${m[1]} ${m[2]}`,
+        packets: Number(m[3]),
+        bytes: Number(m[4]),
+      }));
+    },
+    async remove() {
+      await nftScript(`delete table inet ${table}\n`).catch(() => undefined);
+      await removeLoopbackShaping();
+    },
   };
+}
+
+function nftScript(script: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const child = execFile('nft', ['-f', '-'], (err) => (err ? reject(err) : resolve()));
+    child.stdin?.end(script);
+  });
 }
 
 const loTc = (...args: string[]) => run('tc', args);

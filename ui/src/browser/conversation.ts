@@ -214,7 +214,10 @@ export class ConversationPeer {
   private params: Promise<void> = Promise.resolve();
   /** What the cart's uplink budget lets this peer send (the cart's side; the specialist's pauses its camera at the lowest level). */
   private uplink: ConvoUplink = { video: true, voiceKbps: CONVO_CAPS.audioMaxBitrate / 1000 };
-  /** The voice's frame length, the cart's side (the offerer): renegotiated locally (voice-ptime.ts). */
+  /**
+   * The voice's frame length, renegotiated locally (voice-ptime.ts): the cart's side (the offerer) at its uplink's
+   * lowest level, the specialist's (the answerer) toward a weak cart's downlink.
+   */
   private readonly ptime: VoicePtime;
 
   constructor(private readonly o: ConversationPeerOptions) {
@@ -254,7 +257,7 @@ export class ConversationPeer {
   /** The specialist's side: answers with its microphone and camera on the offered transceivers (receive only without them). */
   async answer(sdp: string): Promise<void> {
     const { local } = this.o;
-    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    await this.pc.setRemoteDescription(this.ptime.offered(sdp));
     for (const t of this.pc.getTransceivers()) {
       const kind = t.receiver.track.kind;
       const track = kind === 'audio' ? local.audio : kind === 'video' ? local.video : null;

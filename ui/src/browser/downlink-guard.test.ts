@@ -73,9 +73,12 @@ describe('DownlinkGuard', () => {
     };
     feed(1, CLEAN);
     feed(3, CONGESTED);
+    expect(g.settling).toBe(false);
     feed(16, CLEAN);
     expect(changes).toEqual([4000, 20_000]);
     expect(g.holdMs).toBe(15_000);
+    // On trial for 30 s after the resume.
+    expect(g.settling).toBe(true);
     // Congested again at once: paused, the next hold 30 s, then 60, 120, 240, 240.
     for (const hold of [30_000, 60_000, 120_000, 240_000, 240_000]) {
       feed(5, CONGESTED);
@@ -86,8 +89,33 @@ describe('DownlinkGuard', () => {
       feed(1, CLEAN);
       expect(g.video).toBe(true);
     }
-    feed(31, CLEAN);
+    expect(g.settling).toBe(true);
+    feed(29, CLEAN);
+    expect(g.settling).toBe(true);
+    feed(2, CLEAN);
+    expect(g.settling).toBe(false);
     expect(g.holdMs).toBe(DOWNLINK_GUARD.holdMs);
+  });
+
+  it('settling only while the video is on, from a resume until 30 s later at most (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(report, { maxLength: 400 }), (reports) => {
+        const g = new DownlinkGuard();
+        let resumedAt: number | undefined;
+        reports.forEach((r, i) => {
+          const now = (i + 1) * 1000;
+          const before = g.video;
+          const after = g.tick(now, r);
+          if (after && !before) resumedAt = now;
+          if (!after) resumedAt = undefined;
+          if (g.settling) {
+            expect(g.video).toBe(true);
+            expect(resumedAt).toBeDefined();
+            expect(now - (resumedAt ?? 0)).toBeLessThan(DOWNLINK_GUARD.settleMs + 1000);
+          } else if (resumedAt !== undefined) expect(now - resumedAt).toBeGreaterThanOrEqual(DOWNLINK_GUARD.settleMs);
+        });
+      }),
+    );
   });
 
   it('whatever the reports: changes ≥ 4 s apart, a pause only after a congested report, a resume only after 15 s of clean ones (fast-check)', () => {

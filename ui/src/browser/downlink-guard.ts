@@ -46,6 +46,14 @@ export class DownlinkGuard {
     return this.on;
   }
 
+  /**
+   * The video resumed less than `settleMs` ago, on trial: the link may not take it (a pause then doubles the hold).
+   * The specialist's voice stays lighter meanwhile (toward-cart.ts), so that a failed resume costs the voices less.
+   */
+  get settling(): boolean {
+    return this.on && this.resumedAt !== undefined;
+  }
+
   /** The hold before the next resume (ms). */
   get holdMs(): number {
     return this.hold;

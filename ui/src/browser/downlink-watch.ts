@@ -2,7 +2,8 @@
  * The other side's downlink as a sender's own peer connection reads it (docs/conversation.md « The cart's downlink »):
  * once a second, the receiver reports that arrived since the last look (remote-inbound-rtp whose round-trip
  * measurement count grew: a paused video's last report stands still and says nothing new), fed to a DownlinkGuard;
- * `onChange` hears when the guard pauses or resumes the video. One watch per peer connection; `stop()` ends it.
+ * `onChange` hears when the guard pauses or resumes the video, or a resumed video's trial ends (`settling`). One watch
+ * per peer connection; `stop()` ends it.
  */
 import { DownlinkGuard, type LinkReport } from './downlink-guard.js';
 
@@ -23,7 +24,11 @@ export function freshReport(stats: RTCStatsReport, seen: Map<string, number>): L
   return { fractionLost, rttMs };
 }
 
-export function watchDownlink(pc: RTCPeerConnection, onChange: (video: boolean) => void, intervalMs = 1000): { stop(): void } {
+export function watchDownlink(
+  pc: RTCPeerConnection,
+  onChange: (video: boolean, settling: boolean) => void,
+  intervalMs = 1000,
+): { stop(): void } {
   const guard = new DownlinkGuard();
   const seen = new Map<string, number>();
   const timer = setInterval(() => {
@@ -33,8 +38,9 @@ export function watchDownlink(pc: RTCPeerConnection, onChange: (video: boolean) 
     }
     pc.getStats()
       .then((stats) => {
-        const before = guard.video;
-        if (guard.tick(performance.now(), freshReport(stats, seen)) !== before) onChange(guard.video);
+        const [video, settling] = [guard.video, guard.settling];
+        if (guard.tick(performance.now(), freshReport(stats, seen)) !== video || guard.settling !== settling)
+          onChange(guard.video, guard.settling);
       })
       .catch(() => undefined /* closed meanwhile */);
   }, intervalMs);

@@ -41,12 +41,18 @@ describe('withVoicePtime', () => {
 class RecordingPeer {
   signalingState: RTCSignalingState = 'stable';
   remotes: string[] = [];
+  locals: string[] = [];
   async createOffer(): Promise<RTCSessionDescriptionInit> {
     return { type: 'offer', sdp: 'v=0\r\n' };
   }
-  async setLocalDescription(): Promise<void> {}
+  async createAnswer(): Promise<RTCSessionDescriptionInit> {
+    return { type: 'answer', sdp: 'v=0 answer\r\n' };
+  }
+  async setLocalDescription(d: RTCSessionDescriptionInit): Promise<void> {
+    this.locals.push(`${d.type}`);
+  }
   async setRemoteDescription(d: RTCSessionDescriptionInit): Promise<void> {
-    this.remotes.push(d.sdp ?? '');
+    this.remotes.push(`${d.type} ${d.sdp ?? ''}`);
   }
 }
 
@@ -63,10 +69,35 @@ describe('VoicePtime', () => {
     await ptime.set(20);
     expect(peer.remotes).toEqual([]);
     await ptime.set(60);
-    expect(peer.remotes).toEqual([withVoicePtime(UNIT_ANSWER, 60)]);
+    expect(peer.remotes).toEqual([`answer ${withVoicePtime(UNIT_ANSWER, 60)}`]);
+    expect(peer.locals).toEqual(['offer']);
     await ptime.set(20);
-    expect(peer.remotes.at(-1)).toBe(UNIT_ANSWER);
+    expect(peer.remotes.at(-1)).toBe(`answer ${UNIT_ANSWER}`);
     const browserAnswer = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\n';
     expect(ptime.remote(browserAnswer).sdp).toBe(browserAnswer);
+  });
+
+  it('the answering side: the offer set again with 60 ms asked, then a fresh answer kept local; and back', async () => {
+    const peer = new RecordingPeer();
+    const ptime = new VoicePtime(peer as unknown as RTCPeerConnection, (m) => {
+      throw new Error(m);
+    });
+    const OFFER = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=sendrecv\r\n';
+    await ptime.set(20);
+    expect(ptime.offered(OFFER)).toEqual({ type: 'offer', sdp: OFFER });
+    await ptime.set(20);
+    expect(peer.remotes).toEqual([]);
+    await ptime.set(60);
+    expect(peer.remotes).toEqual([`offer ${withVoicePtime(OFFER, 60)}`]);
+    expect(peer.locals).toEqual(['answer']);
+    await ptime.set(60);
+    expect(peer.remotes).toHaveLength(1);
+    await ptime.set(20);
+    expect(peer.remotes.at(-1)).toBe(`offer ${OFFER}`);
+    expect(peer.locals).toEqual(['answer', 'answer']);
+    // Asked before the offer came: set with it.
+    const early = new VoicePtime(new RecordingPeer() as unknown as RTCPeerConnection, () => undefined);
+    await early.set(60);
+    expect(early.offered(OFFER).sdp).toBe(withVoicePtime(OFFER, 60));
   });
 });

@@ -6,6 +6,10 @@
  * keeps the answer it got and, when the frame length changes, renegotiates alone: a fresh offer of the
  * same transceivers, then that answer again with the audio section's `a=ptime` set. Nothing changes for
  * the answering side (its answer stands, ICE and DTLS are untouched), so no signaling round trip.
+ *
+ * The answering side (the specialist's page toward a weak cart: docs/conversation.md « The cart's downlink ») does
+ * the mirror: the offer it got again, its audio section's `a=ptime` set, then a fresh answer of its own, kept
+ * local (the same transceivers, ICE and DTLS: nothing the offering side needs to hear).
  */
 
 /** The SDP with every audio section's `a=ptime` (and `a=maxptime`) replaced by `a=ptime:<ms>`. */
@@ -38,6 +42,8 @@ export function withVoicePtime(sdp: string, ms: number): string {
  */
 export class VoicePtime {
   private answer: string | null = null;
+  /** The answering side: the other side's offer, as it came. */
+  private offer: string | null = null;
   /** The frame length the remote description in force asks for (null: the answer's own). */
   private applied: 60 | null = null;
   private wanted: 60 | null = null;
@@ -51,8 +57,17 @@ export class VoicePtime {
   /** The other side's answer, as it is to be set now (with the frame length wanted). */
   remote(sdp: string): RTCSessionDescriptionInit {
     this.answer = sdp;
+    this.offer = null;
     this.applied = this.wanted;
     return { type: 'answer', sdp: this.asWanted(sdp, this.wanted) };
+  }
+
+  /** The answering side: the other side's offer, as it is to be set now (with the frame length wanted). */
+  offered(sdp: string): RTCSessionDescriptionInit {
+    this.offer = sdp;
+    this.answer = null;
+    this.applied = this.wanted;
+    return { type: 'offer', sdp: this.asWanted(sdp, this.wanted) };
   }
 
   /** The voice's frame length from now on (20: the answer's own): renegotiated once the answer is in, else set with it. */
@@ -70,15 +85,21 @@ export class VoicePtime {
   private async renegotiate(): Promise<void> {
     const { pc } = this;
     const ms = this.wanted;
-    if (this.answer === null || this.applied === ms || pc.signalingState !== 'stable') return;
+    if ((this.answer === null && this.offer === null) || this.applied === ms || pc.signalingState !== 'stable') return;
     try {
-      await pc.setLocalDescription(await pc.createOffer());
-      await pc.setRemoteDescription({ type: 'answer', sdp: this.asWanted(this.answer, ms) });
+      if (this.answer !== null) {
+        await pc.setLocalDescription(await pc.createOffer());
+        await pc.setRemoteDescription({ type: 'answer', sdp: this.asWanted(this.answer, ms) });
+      } else if (this.offer !== null) {
+        await pc.setRemoteDescription({ type: 'offer', sdp: this.asWanted(this.offer, ms) });
+        await pc.setLocalDescription(await pc.createAnswer());
+      }
       this.applied = ms;
     } catch (e) {
       const state = pc.signalingState as RTCSignalingState;
       if (state === 'closed') return;
       if (state === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' }).catch(() => undefined);
+      if (state === 'have-remote-offer') await pc.setRemoteDescription({ type: 'rollback' }).catch(() => undefined);
       this.onError(`voice frame length not changed to ${ms === null ? "the answer's own" : `${ms} ms`}: ${String(e)}`);
     }
   }

@@ -19,6 +19,7 @@ import {
   convoMediaTexts,
   LocalMedia,
   renderMediaControls,
+  towardCart,
   watchDownlink,
 } from '@telecart/ui/browser';
 import { type DirectAudio, watchDirectAudio } from './direct-audio.js';
@@ -42,6 +43,8 @@ let cartLink = 'full';
  * cart's receiver reports on this peer say its link loses or queues (ui's downlink-guard.ts); the cart's page is told.
  */
 let downlinkPaused = false;
+/** The camera resumed toward the cart on trial (the guard's `settling`): the voice stays lighter meanwhile. */
+let downlinkSettling = false;
 let downlinkWatch: { stop(): void } | null = null;
 /** What this page last told the cart of its camera toward it (null: nothing on this peer yet). */
 let toldCart: boolean | null = null;
@@ -99,6 +102,7 @@ export function stopConvo(): void {
   downlinkWatch?.stop();
   downlinkWatch = null;
   downlinkPaused = false;
+  downlinkSettling = false;
   void local?.then((m) => m.stop());
   local = null;
   opened = null;
@@ -143,13 +147,15 @@ async function answer(id: string, pc: string, sdp: string): Promise<void> {
   peer = p;
   downlinkWatch?.stop();
   downlinkPaused = false;
-  downlinkWatch = watchDownlink(p.pc, (video) => {
+  downlinkSettling = false;
+  downlinkWatch = watchDownlink(p.pc, (video, settling) => {
     if (peer !== p) return;
     downlinkPaused = !video;
+    downlinkSettling = settling;
     applyTowardCart();
     renderConvo();
   });
-  void p.setUplink(towardCart());
+  void p.setUplink(towardCart(cartLink, { videoPaused: downlinkPaused, settling: downlinkSettling }));
   await p.answer(sdp);
   toldCart = null;
   sendState();
@@ -159,21 +165,13 @@ async function answer(id: string, pc: string, sdp: string): Promise<void> {
 /** This page's senders toward the cart as the cart's links allow; the cart's page told when its camera pauses or resumes for them. */
 function applyTowardCart(): void {
   if (!peer) return;
-  const plan = towardCart();
+  // The camera paused and the voice lighter while the cart's downlink is weak (ui's toward-cart.ts).
+  const plan = towardCart(cartLink, { videoPaused: downlinkPaused, settling: downlinkSettling });
   void peer.setUplink(plan);
   const paused = !plan.video;
   if (toldCart === paused || (toldCart === null && !paused)) return;
   toldCart = paused;
   post({ kind: 'downlink', videoPaused: paused });
-}
-
-/**
- * At the cart's lowest uplink level this page's camera pauses toward the cart too: the cart's receiver
- * feedback on a 250 kbit/s video (transport-cc, every 50 ms) alone costs its uplink ~10–15 kbit/s. And while the
- * cart's downlink cannot carry it beside the voices (downlinkPaused).
- */
-function towardCart(): { video: boolean; voiceKbps: number } {
-  return { video: cartLink !== 'lean-audio' && !downlinkPaused, voiceKbps: 32 };
 }
 
 /** A conversation message of the cart's page, for the act on screen. */
