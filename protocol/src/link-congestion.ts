@@ -4,8 +4,12 @@
  * and the specialist's guard of the cart's downlink (ui/src/browser/downlink-guard.ts); docs/conversation.md
  * « Bandwidth ».
  *
- * - Congested: a report loses ≥ 5 %, or its round trip stands ≥ 250 ms above the smallest seen (a queue filling;
- *   a satellite link's long steady round trip is not congestion). Clean: < 2 % and < 100 ms of queue.
+ * - The signal is the loss of what the sender sends, as its receiver reports it (RTCP receiver reports): one way,
+ *   the sender's own direction. The round trip crosses both directions: a full queue the other way (the cart's
+ *   downlink, for its uplink budget) lengthens it as much as its own, so it is only a secondary cue.
+ * - Congested: a report loses ≥ 5 %, or ≥ 2 % with its round trip ≥ 250 ms above the smallest seen (a queue filling
+ *   and overflowing). A queue without loss is never congestion (whose queue it is cannot be told), nor is a
+ *   satellite link's long steady round trip. Clean: < 2 % lost and < 250 ms of queue.
  * - Down after 2 s of congestion, never two changes closer than 4 s; back up after 15 s clean, a failed step up
  *   (congestion within 30 s) doubling that hold up to 4 min, a step up that holds 30 s resetting it.
  */
@@ -13,8 +17,8 @@
 export interface LinkThresholds {
   congestedLoss: number;
   cleanLoss: number;
-  congestedQueueMs: number;
-  cleanQueueMs: number;
+  /** A round trip this far above the smallest seen: a queue (congestion only with ≥ cleanLoss lost; never clean). */
+  queueMs: number;
 }
 
 export interface LinkTimings {
@@ -29,8 +33,7 @@ export interface LinkTimings {
 export const LINK_CONGESTION: LinkThresholds & LinkTimings = {
   congestedLoss: 0.05,
   cleanLoss: 0.02,
-  congestedQueueMs: 250,
-  cleanQueueMs: 100,
+  queueMs: 250,
   downAfterMs: 2_000,
   minGapMs: 4_000,
   holdMs: 15_000,
@@ -38,9 +41,16 @@ export const LINK_CONGESTION: LinkThresholds & LinkTimings = {
   settleMs: 30_000,
 };
 
-/** One report's verdict: its fraction lost (0..1) and the queue its round trip shows (ms above the smallest). */
-export function linkVerdict(loss: number, queueMs: number, t: LinkThresholds = LINK_CONGESTION): 'congested' | 'clean' | 'neither' {
-  if (loss >= t.congestedLoss || queueMs >= t.congestedQueueMs) return 'congested';
-  if (loss < t.cleanLoss && queueMs < t.cleanQueueMs) return 'clean';
+export type LinkVerdict = 'congested' | 'clean' | 'neither';
+
+/**
+ * One report's verdict: its fraction lost (0..1) of what the sender sent, and the queue its round trip shows (ms
+ * above the smallest). Loss decides; the queue only confirms a moderate loss, or keeps a lossless link from
+ * counting as clean.
+ */
+export function linkVerdict(loss: number, queueMs: number, t: LinkThresholds = LINK_CONGESTION): LinkVerdict {
+  const queued = queueMs >= t.queueMs;
+  if (loss >= t.congestedLoss || (loss >= t.cleanLoss && queued)) return 'congested';
+  if (loss < t.cleanLoss && !queued) return 'clean';
   return 'neither';
 }

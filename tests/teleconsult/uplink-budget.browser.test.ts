@@ -9,7 +9,10 @@
  * 100 kbit/s link the specialist's own camera and voice (not the cart's budget) fill the way back, and the
  * gateway's peer lost its ICE consent there in a first run.
  *
- * The test: the act joined on the unshaped link, then STEP (100 kbit/s, below): over a window of ~20 s the specialist
+ * The test: the act joined on the unshaped link; first the cart's downlink alone shaped at 100 kbit/s for 12 s: its
+ * full queue lengthens every round trip the cart's peers measure, but nothing the cart sends is lost, and the budget,
+ * which decides on that loss, stays at `full` (the PTZ video goes on reaching the specialist; a budget reading the
+ * round trip paused it there). Then STEP (100 kbit/s, below), the uplink: over a window of ~20 s the specialist
  * receives the cart's voice and the stethoscope with little concealment and the ECG goes on, the cart's voice
  * goes in 60 ms frames, both of the cart's peers stay connected, the room camera is paused for the link and
  * shown so on both pages (not as the nurse's camera-off); the link unshaped, the room camera comes back. With TELECART_BUDGET_RATES (e.g. `100kbit,300kbit`) it measures
@@ -198,6 +201,23 @@ describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the n
       }
       return;
     }
+
+    // The cart's downlink alone at 100 kbit/s: a full queue on the way back, the uplink free. The budget stays at `full`.
+    const levels = new Set<string>();
+    const ptz0 = (await streamCounters(specialist)).ptz.frames;
+    await link.setDownlinkRate('100kbit');
+    const downAt = Date.now();
+    while (Date.now() - downAt < 12_000) {
+      levels.add(gw.teleconsult.uplinkPlan()?.plan.level ?? 'none');
+      levels.add(`page ${await nurse.locator('#convo').getAttribute('data-link')}`);
+      await sleep(500);
+    }
+    const ptzFrames = (await streamCounters(specialist)).ptz.frames - ptz0;
+    console.log(
+      `figures downlink alone 100kbit for 12 s (load ${load()}): the budget ${[...levels].join(', ')}; ${ptzFrames} PTZ frames at the specialist`,
+    );
+    expect([...levels]).toEqual(['full', 'page full']);
+    expect(ptzFrames).toBeGreaterThan(20);
 
     await link.setUplinkRate(STEP);
     // The room camera is paused for the link, and each page says so (not as the nurse's camera-off).
