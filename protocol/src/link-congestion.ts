@@ -9,7 +9,8 @@
  *   downlink, for its uplink budget) lengthens it as much as its own, so it is only a secondary cue.
  * - Congested: a report loses ≥ 5 %, or ≥ 2 % with its round trip ≥ 250 ms above the smallest seen (a queue filling
  *   and overflowing). A queue without loss is never congestion (whose queue it is cannot be told), nor is a
- *   satellite link's long steady round trip. Clean: < 2 % lost and < 250 ms of queue.
+ *   satellite link's long steady round trip. Clean: < 2 % lost and < 100 ms of queue (the queue's one say: a sender
+  does not step up into it).
  * - Down after 2 s of congestion, never two changes closer than 4 s; back up after 15 s clean, a failed step up
  *   (congestion within 30 s) doubling that hold up to 4 min, a step up that holds 30 s resetting it.
  */
@@ -17,8 +18,10 @@
 export interface LinkThresholds {
   congestedLoss: number;
   cleanLoss: number;
-  /** A round trip this far above the smallest seen: a queue (congestion only with ≥ cleanLoss lost; never clean). */
+  /** A round trip this far above the smallest seen: a queue (congestion only with ≥ cleanLoss lost). */
   queueMs: number;
+  /** Clean needs the round trip less than this above the smallest (a sender does not step up into a queue). */
+  cleanQueueMs: number;
 }
 
 export interface LinkTimings {
@@ -34,6 +37,7 @@ export const LINK_CONGESTION: LinkThresholds & LinkTimings = {
   congestedLoss: 0.05,
   cleanLoss: 0.02,
   queueMs: 250,
+  cleanQueueMs: 100,
   downAfterMs: 2_000,
   minGapMs: 4_000,
   holdMs: 15_000,
@@ -45,12 +49,11 @@ export type LinkVerdict = 'congested' | 'clean' | 'neither';
 
 /**
  * One report's verdict: its fraction lost (0..1) of what the sender sent, and the queue its round trip shows (ms
- * above the smallest). Loss decides; the queue only confirms a moderate loss, or keeps a lossless link from
- * counting as clean.
+ * above the smallest). Loss decides; the queue only confirms a moderate loss, or keeps a link from counting as
+ * clean.
  */
 export function linkVerdict(loss: number, queueMs: number, t: LinkThresholds = LINK_CONGESTION): LinkVerdict {
-  const queued = queueMs >= t.queueMs;
-  if (loss >= t.congestedLoss || (loss >= t.cleanLoss && queued)) return 'congested';
-  if (loss < t.cleanLoss && !queued) return 'clean';
+  if (loss >= t.congestedLoss || (loss >= t.cleanLoss && queueMs >= t.queueMs)) return 'congested';
+  if (loss < t.cleanLoss && queueMs < t.cleanQueueMs) return 'clean';
   return 'neither';
 }

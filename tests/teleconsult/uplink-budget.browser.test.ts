@@ -220,12 +220,22 @@ describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the n
     expect(ptzFrames).toBeGreaterThan(20);
 
     await link.setUplinkRate(STEP);
+    // The levels the budget goes through, seconds after the shaping (said with the window's figures).
+    const shapedAt = Date.now();
+    const path: string[] = [];
+    const track = setInterval(() => {
+      const l = gw.teleconsult.uplinkPlan()?.plan.level ?? 'none';
+      if (!path.at(-1)?.endsWith(` ${l}`)) path.push(`${Math.round((Date.now() - shapedAt) / 1000)} s ${l}`);
+    }, 250);
+    track.unref();
     // The room camera is paused for the link, and each page says so (not as the nurse's camera-off).
     await expect.poll(() => nurse.locator('#convo').getAttribute('data-link'), { timeout: 30_000 }).toBe('paused');
     await expect.poll(() => specialist.locator('#convo-remote-state').getAttribute('data-link'), { timeout: 20_000 }).toBe('paused');
     expect(await specialist.locator('#convo-remote-state').getAttribute('data-camera')).toBe('true');
     await settled();
     const slow = await measure(STEP);
+    clearInterval(track);
+    console.log(`figures the budget's levels since ${STEP} up: ${path.join(', ')}`);
     // Both of the cart's peers up to the end of the window (the gateway's used to lose its ICE consent here).
     expect(gw.teleconsult.status().peer?.state).toBe('connected');
     expect(await nurse.locator('#convo').getAttribute('data-state')).toBe('connected');

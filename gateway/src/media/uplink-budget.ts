@@ -18,17 +18,19 @@
  * fraction of the cart's packets lost on the way (RTCP receiver reports: the gateway's own, on the PTZ video and
  * the stethoscope; the page's fresh remote-inbound-rtp, on its voice and camera) and the round trip where known.
  * Loss decides (`linkVerdict`, protocol/src/link-congestion.ts: congested at ≥ 5 % lost, or ≥ 2 % with the
- * round trip ≥ 250 ms above the smallest seen in this act; clean < 2 % and < 250 ms of queue): it is one way,
+ * round trip ≥ 250 ms above the smallest seen in this act; clean < 2 % and < 100 ms of queue): it is one way,
  * the cart's own. The round trip is only a secondary cue: a full downlink queue lengthens it as much as a full
- * uplink (a budget that read it as congestion paused the cart's videos for a shaped downlink, its uplink free).
+ * uplink (a budget that read it as congestion paused the cart's videos for a shaped downlink, its uplink free);
+ * it keeps the budget from stepping up into a queue, never steps it down alone.
  * The specialist's guard of the cart's downlink reads its link by the same definition.
  *
  * Down one step when a congested report comes 2 s or more after the first of a congested run (no clean report
  * between), never sooner than 4 s after the last change. Up one step after the hold (15 s) since the first
- * clean report, with no congested one since, the latest report not congested and the mean loss of the reports
- * since < 2 %, never sooner than the hold after the last change: a lone report at 2–5 % or with a queue
- * (a loaded machine's bursts) neither steps down nor starts the hold again (it kept the budget from climbing
- * back for over 120 s once, at load 26–42, when every report had to be clean). A step up that brings
+ * clean report, with no congested one since, three in four of them clean and their mean loss < 2 %, never
+ * sooner than the hold after the last change: a report now and then at 2–5 % lost or with a queue (a loaded
+ * machine's bursts) neither steps down nor starts the hold again (when every report had to be clean, the
+ * budget once had not climbed back 120 s after the link was unshaped, at load 26–42). No report for 10 s ends
+ * a congested or clean run. A step up that brings
  * congestion back within 30 s doubles the hold (up to 4 min): the link is probed less and less often instead
  * of flapping; a step up that holds 30 s resets it.
  */
@@ -76,6 +78,9 @@ export interface UplinkBudgetOptions {
   congestedLoss?: number;
   cleanLoss?: number;
   queueMs?: number;
+  cleanQueueMs?: number;
+  /** Share of the reports over the hold that must be clean to step up (the others neither: none congested). */
+  cleanShare?: number;
   /** Congestion lasting this long steps down. */
   downAfterMs?: number;
   /** Never two changes closer than this. */
@@ -90,6 +95,8 @@ const DEFAULTS: Required<UplinkBudgetOptions> = {
   congestedLoss: LINK_CONGESTION.congestedLoss,
   cleanLoss: LINK_CONGESTION.cleanLoss,
   queueMs: LINK_CONGESTION.queueMs,
+  cleanQueueMs: LINK_CONGESTION.cleanQueueMs,
+  cleanShare: 0.75,
   downAfterMs: LINK_CONGESTION.downAfterMs,
   minIntervalMs: LINK_CONGESTION.minGapMs,
   holdMs: LINK_CONGESTION.holdMs,
@@ -109,8 +116,8 @@ export class UplinkBudget {
   private minRtt = Number.POSITIVE_INFINITY;
   private congestedSince: number | null = null;
   private cleanSince: number | null = null;
-  /** The losses reported since cleanSince (their sum and count). */
-  private cleanLoss = { sum: 0, n: 0 };
+  /** The reports since cleanSince: their count, the clean ones, the sum of their losses. */
+  private run = { n: 0, clean: 0, loss: 0 };
   private changedAt = Number.NEGATIVE_INFINITY;
   private upAt = Number.NEGATIVE_INFINITY;
   private hold: number;
@@ -150,7 +157,7 @@ export class UplinkBudget {
   /** Called about once a second: the new plan when the level changes, else null. */
   tick(now: number): UplinkPlan | null {
     const s = this.state();
-    const losses = this.pending.map((p) => p.loss);
+    const reports = this.pending;
     this.pending = [];
     if (s === 'unknown' && now - this.heardAt > this.o.staleMs) {
       this.congestedSince = null;
@@ -162,10 +169,15 @@ export class UplinkBudget {
       this.congestedSince = null;
       if (this.cleanSince === null) {
         this.cleanSince = now;
-        this.cleanLoss = { sum: 0, n: 0 };
+        this.run = { n: 0, clean: 0, loss: 0 };
       }
     }
-    if (this.cleanSince !== null) for (const l of losses) this.cleanLoss = { sum: this.cleanLoss.sum + l, n: this.cleanLoss.n + 1 };
+    if (this.cleanSince !== null)
+      for (const r of reports) {
+        this.run.n++;
+        if (r.verdict === 'clean') this.run.clean++;
+        this.run.loss += r.loss;
+      }
     if (this.changedAt === this.upAt && now - this.upAt >= RESET_AFTER_MS) this.hold = this.o.holdMs;
     const since = now - this.changedAt;
     const top = UPLINK_LEVELS.length - 1;
@@ -186,7 +198,8 @@ export class UplinkBudget {
       this.level > 0 &&
       now - this.cleanSince >= this.hold &&
       since >= this.hold &&
-      this.cleanLoss.sum < this.o.cleanLoss * this.cleanLoss.n
+      this.run.loss < this.o.cleanLoss * this.run.n &&
+      this.run.clean >= this.o.cleanShare * this.run.n
     ) {
       const plan = this.change(this.level - 1, now);
       this.upAt = now;

@@ -6,7 +6,7 @@
  * remote-inbound-rtp: the fraction lost and the round trip), fresh ones only.
  *
  * - **Congested** and **clean** as the cart's uplink budget reads its links (`linkVerdict`, one definition in
- *   protocol/src/link-congestion.ts): ≥ 5 % lost, or ≥ 2 % with ≥ 250 ms of queue; < 2 % and < 250 ms. Loss of what
+ *   protocol/src/link-congestion.ts): ≥ 5 % lost, or ≥ 2 % with ≥ 250 ms of queue; < 2 % and < 100 ms. Loss of what
  *   this page sends decides: a queue alone (the cart's full uplink lengthens the round trip too) pauses nothing.
  * - **Pause** after 2 s of congestion (two congested reports that far apart, no clean one between), never sooner
  *   than 4 s after the last change.
