@@ -117,6 +117,19 @@ describe('UplinkBudget', () => {
     expect(changes).toEqual([27_000, 43_000, 59_000]);
   });
 
+  it("each peer's queue is measured from its own smallest round trip (werift's carry the gateway's event loop)", () => {
+    const b = new UplinkBudget();
+    run(b, Array(12).fill(CONGESTED));
+    // Unshaped on a loaded machine: Chromium measures 2 ms, werift 180 ms, steadily. Measured from one smallest
+    // (2 ms), every gateway report would show a 178 ms queue, never clean: half the reports, no climb back.
+    for (let t = 12_000; t < 120_000; t += 1000) {
+      b.report('gateway', { loss: 0, rttMs: 180 }, t);
+      b.report('page', { loss: 0, rttMs: 2 }, t);
+      b.tick(t);
+    }
+    expect(b.plan.level).toBe('full');
+  });
+
   it('property: a round trip rising with no loss never steps down, whatever it does', () => {
     fc.assert(
       fc.property(

@@ -18,7 +18,8 @@
  * fraction of the cart's packets lost on the way (RTCP receiver reports: the gateway's own, on the PTZ video and
  * the stethoscope; the page's fresh remote-inbound-rtp, on its voice and camera) and the round trip where known.
  * Loss decides (`linkVerdict`, protocol/src/link-congestion.ts: congested at ≥ 5 % lost, or ≥ 2 % with the
- * round trip ≥ 250 ms above the smallest seen in this act; clean < 2 % and < 100 ms of queue): it is one way,
+ * round trip ≥ 250 ms above the smallest that peer saw in this act — werift's round trips carry the gateway's
+ * event loop, Chromium's do not; clean < 2 % and < 100 ms of queue): it is one way,
  * the cart's own. The round trip is only a secondary cue: a full downlink queue lengthens it as much as a full
  * uplink (a budget that read it as congestion paused the cart's videos for a shaped downlink, its uplink free);
  * it keeps the budget from stepping up into a queue, never steps it down alone.
@@ -113,7 +114,8 @@ export class UplinkBudget {
   /** The reports since the last tick: their verdicts and losses. */
   private pending: { verdict: LinkVerdict; loss: number }[] = [];
   private heardAt = Number.NEGATIVE_INFINITY;
-  private minRtt = Number.POSITIVE_INFINITY;
+  /** The smallest round trip each peer measured: werift's (the gateway's event loop in it) and Chromium's differ. */
+  private readonly minRtt = new Map<ReportSource, number>();
   private congestedSince: number | null = null;
   private cleanSince: number | null = null;
   /** The reports since cleanSince: their count, the clean ones, the sum of their losses. */
@@ -137,11 +139,12 @@ export class UplinkBudget {
   }
 
   /** A peer's report, counted once at the next tick; out-of-range values are ignored. */
-  report(_source: ReportSource, r: LinkReport, now: number): void {
+  report(source: ReportSource, r: LinkReport, now: number): void {
     if (!Number.isFinite(r.loss) || r.loss < 0 || r.loss > 1) return;
     const rtt = r.rttMs !== null && Number.isFinite(r.rttMs) && r.rttMs >= 0 ? r.rttMs : null;
-    if (rtt !== null) this.minRtt = Math.min(this.minRtt, rtt);
-    const queue = rtt === null ? 0 : rtt - this.minRtt;
+    const min = Math.min(this.minRtt.get(source) ?? Number.POSITIVE_INFINITY, rtt ?? Number.POSITIVE_INFINITY);
+    if (rtt !== null) this.minRtt.set(source, min);
+    const queue = rtt === null ? 0 : rtt - min;
     this.pending.push({ verdict: linkVerdict(r.loss, queue, this.o), loss: r.loss });
     this.heardAt = now;
   }
