@@ -223,9 +223,12 @@ describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the n
     // The levels the budget goes through, seconds after the shaping (said with the window's figures).
     const shapedAt = Date.now();
     const path: string[] = [];
+    let changedAt = shapedAt;
     const track = setInterval(() => {
       const l = gw.teleconsult.uplinkPlan()?.plan.level ?? 'none';
-      if (!path.at(-1)?.endsWith(` ${l}`)) path.push(`${Math.round((Date.now() - shapedAt) / 1000)} s ${l}`);
+      if (path.at(-1)?.endsWith(` ${l}`)) return;
+      changedAt = Date.now();
+      path.push(`${Math.round((changedAt - shapedAt) / 1000)} s ${l}`);
     }, 250);
     track.unref();
     // The room camera is paused for the link, and each page says so (not as the nurse's camera-off).
@@ -241,11 +244,20 @@ describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the n
     expect(await nurse.locator('#convo').getAttribute('data-state')).toBe('connected');
     // Both videos paused. On a quiet machine the audio at full rate fits 100 kbit/s once the ECG is binary
     // (69 kbit/s sent, none dropped, load 2–6), so the budget may climb back from `lean-audio` to `ptz-paused`.
-    const level = gw.teleconsult.uplinkPlan()?.plan.level;
+    let level = gw.teleconsult.uplinkPlan()?.plan.level;
     expect(['ptz-paused', 'lean-audio']).toContain(level);
-    // The voice's frame length follows the level: 60 ms at `lean-audio` (16.7 packets a second), else 20 (50).
-    if (level === 'lean-audio') expect(slow.voicePackets).toBeLessThan(25);
-    else expect(slow.voicePackets).toBeGreaterThan(40);
+    // The voice's frame length follows the level: 60 ms at `lean-audio` (16.7 packets a second), else 20 (50). A level
+    // changed in the last 8 s (a step up tried and taken back: the test's hold is 5 s) may have changed it during the
+    // count: counted again, the renegotiation done.
+    let voicePackets = slow.voicePackets;
+    if (Date.now() - changedAt < 8000) {
+      await sleep(2000);
+      level = gw.teleconsult.uplinkPlan()?.plan.level;
+      voicePackets = (await voiceRate(nurse)).perSecond;
+      console.log(`figures voice counted again at ${level}: ${voicePackets.toFixed(1)} pkt/s`);
+    }
+    if (level === 'lean-audio') expect(voicePackets).toBeLessThan(25);
+    else expect(voicePackets).toBeGreaterThan(40);
     // Measured with the budget: voice and stethoscope concealment (without it: 15 % and 69 %, or the
     // gateway's peer lost; docs/conversation.md « One uplink budget »).
     expect(slow.voice.concealment).toBeLessThan(0.1);

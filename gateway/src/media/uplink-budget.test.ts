@@ -85,20 +85,14 @@ describe('UplinkBudget', () => {
     expect(b.plan.level).toBe('room-paused');
   });
 
-  it('each report counts once: one congested report, then silence or nonsense, steps nothing', () => {
+  it('a report stands 5 s at most: one congested report, then silence, one step at most; nonsense decides nothing', () => {
     const b = new UplinkBudget();
     b.report('page', CONGESTED, 0);
     for (let t = 0; t < 30_000; t += 1000) b.tick(t);
-    expect(b.plan.level).toBe('full');
+    expect(b.plan.level).toBe('room-paused');
     b.report('page', { loss: Number.NaN, rttMs: null }, 30_000);
     b.report('gateway', { loss: 2, rttMs: -1 }, 30_000);
-    expect(b.state()).toBe('unknown');
-    // Two congested reports 2 s apart (an audio receiver report every few seconds) step down.
-    b.report('page', CONGESTED, 31_000);
-    b.tick(31_000);
-    b.tick(32_000);
-    b.report('page', CONGESTED, 33_000);
-    expect(b.tick(33_000)?.level).toBe('room-paused');
+    expect(b.state(30_000)).toBe('unknown');
   });
 
   it('climbs back on a loaded machine: a report now and then at 2–5 % lost or with a queue neither steps down nor starts the hold again', () => {

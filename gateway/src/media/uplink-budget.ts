@@ -14,7 +14,7 @@
  *                18 kbit/s, 6 in 60 ms frames) what fits 100 kbit/s; at voice 16 / stethoscope 24 kbit/s
  *                the stethoscope still lost 19.5 % of its packets there (shaped run)
  *
- * What it reads: each peer's receiver reports on what the cart sends, each counted once as it arrives — the
+ * What it reads: each peer's receiver reports on what the cart sends, as they arrive — the
  * fraction of the cart's packets lost on the way (RTCP receiver reports: the gateway's own, on the PTZ video and
  * the stethoscope; the page's fresh remote-inbound-rtp, on its voice and camera) and the round trip where known.
  * Loss decides (`linkVerdict`, protocol/src/link-congestion.ts: congested at ≥ 5 % lost, or ≥ 2 % with the
@@ -30,8 +30,8 @@
  * clean report, with no congested one since, three in four of them clean and their mean loss < 2 %, never
  * sooner than the hold after the last change: a report now and then at 2–5 % lost or with a queue (a loaded
  * machine's bursts) neither steps down nor starts the hold again (when every report had to be clean, the
- * budget once had not climbed back 120 s after the link was unshaped, at load 26–42). No report for 10 s ends
- * a congested or clean run. A step up that brings
+ * budget once had not climbed back 120 s after the link was unshaped, at load 26–42). Each peer's latest
+ * report stands 5 s at most (an audio report covers several seconds): one losing ≥ 5 % can step down alone. A step up that brings
  * congestion back within 30 s doubles the hold (up to 4 min): the link is probed less and less often instead
  * of flapping; a step up that holds 30 s resets it.
  */
@@ -74,7 +74,7 @@ export interface LinkReport {
 export type ReportSource = 'gateway' | 'page';
 
 export interface UplinkBudgetOptions {
-  /** No report for this long: nothing to judge by, a congested or clean run ends (audio reports come every 2.5–7.5 s). */
+  /** A peer's report stands this long (its audio reports come every 2.5–7.5 s); none fresh: a run ends. */
   staleMs?: number;
   congestedLoss?: number;
   cleanLoss?: number;
@@ -92,7 +92,7 @@ export interface UplinkBudgetOptions {
 }
 
 const DEFAULTS: Required<UplinkBudgetOptions> = {
-  staleMs: 10_000,
+  staleMs: 5000,
   congestedLoss: LINK_CONGESTION.congestedLoss,
   cleanLoss: LINK_CONGESTION.cleanLoss,
   queueMs: LINK_CONGESTION.queueMs,
@@ -111,9 +111,10 @@ const RESET_AFTER_MS = FAILED_UP_MS;
 export class UplinkBudget {
   private readonly o: Required<UplinkBudgetOptions>;
   private level = 0;
-  /** The reports since the last tick: their verdicts and losses. */
-  private pending: { verdict: LinkVerdict; loss: number }[] = [];
-  private heardAt = Number.NEGATIVE_INFINITY;
+  /** The reports since the last tick: their verdicts and losses (each counted once in the climb's figures). */
+  private pending: { source: ReportSource; verdict: LinkVerdict; loss: number }[] = [];
+  /** Each peer's latest verdict: it stands for the seconds its report covers (an audio report, every few). */
+  private readonly last = new Map<ReportSource, { verdict: LinkVerdict; at: number }>();
   /** The smallest round trip each peer measured: werift's (the gateway's event loop in it) and Chromium's differ. */
   private readonly minRtt = new Map<ReportSource, number>();
   private congestedSince: number | null = null;
@@ -138,20 +139,21 @@ export class UplinkBudget {
     return this.hold;
   }
 
-  /** A peer's report, counted once at the next tick; out-of-range values are ignored. */
+  /** A peer's report, as it arrives; out-of-range values are ignored. */
   report(source: ReportSource, r: LinkReport, now: number): void {
     if (!Number.isFinite(r.loss) || r.loss < 0 || r.loss > 1) return;
     const rtt = r.rttMs !== null && Number.isFinite(r.rttMs) && r.rttMs >= 0 ? r.rttMs : null;
     const min = Math.min(this.minRtt.get(source) ?? Number.POSITIVE_INFINITY, rtt ?? Number.POSITIVE_INFINITY);
     if (rtt !== null) this.minRtt.set(source, min);
     const queue = rtt === null ? 0 : rtt - min;
-    this.pending.push({ verdict: linkVerdict(r.loss, queue, this.o), loss: r.loss });
-    this.heardAt = now;
+    const verdict = linkVerdict(r.loss, queue, this.o);
+    this.pending.push({ source, verdict, loss: r.loss });
+    this.last.set(source, { verdict, at: now });
   }
 
-  /** The reports since the last tick: congested if one is, clean if all are, unknown if none came. */
-  state(): LinkVerdict | 'unknown' {
-    const v = this.pending.map((p) => p.verdict);
+  /** The link now, from each peer's latest report while fresh: congested if one is, clean if all are, unknown if none. */
+  state(now: number): LinkVerdict | 'unknown' {
+    const v = [...this.last.values()].filter((x) => now - x.at <= this.o.staleMs).map((x) => x.verdict);
     if (v.length === 0) return 'unknown';
     if (v.includes('congested')) return 'congested';
     return v.every((x) => x === 'clean') ? 'clean' : 'neither';
@@ -159,10 +161,10 @@ export class UplinkBudget {
 
   /** Called about once a second: the new plan when the level changes, else null. */
   tick(now: number): UplinkPlan | null {
-    const s = this.state();
+    const s = this.state(now);
     const reports = this.pending;
     this.pending = [];
-    if (s === 'unknown' && now - this.heardAt > this.o.staleMs) {
+    if (s === 'unknown') {
       this.congestedSince = null;
       this.cleanSince = null;
     } else if (s === 'congested') {
