@@ -10,7 +10,7 @@
  * - Congested: a report loses ≥ 5 %, or ≥ 2 % with its round trip ≥ 250 ms above the smallest seen (a queue filling
  *   and overflowing). A queue without loss is never congestion (whose queue it is cannot be told), nor is a
  *   satellite link's long steady round trip. Clean: < 2 % lost and < 100 ms of queue (the queue's one say: a sender
-  does not step up into it).
+ *   does not step up into it).
  * - Down after 2 s of congestion, never two changes closer than 4 s; back up after 15 s clean, a failed step up
  *   (congestion within 30 s) doubling that hold up to 4 min, a step up that holds 30 s resetting it.
  */
