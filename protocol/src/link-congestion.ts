@@ -4,8 +4,13 @@
  * and the specialist's guard of the cart's downlink (ui/src/browser/downlink-guard.ts); docs/conversation.md
  * « Bandwidth ».
  *
- * - Congested: a report loses ≥ 5 %, or its round trip stands ≥ 250 ms above the smallest seen (a queue filling;
- *   a satellite link's long steady round trip is not congestion). Clean: < 2 % and < 100 ms of queue.
+ * - The signal is the loss of what the sender sends, as its receiver reports it (RTCP receiver reports): one way,
+ *   the sender's own direction. The round trip crosses both directions: a full queue the other way (the cart's
+ *   downlink, for its uplink budget) lengthens it as much as its own, so it is only a secondary cue.
+ * - Congested: a report loses ≥ 5 %, or ≥ 2 % with its round trip ≥ 250 ms above the smallest seen (a queue filling
+ *   and overflowing). A queue without loss is never congestion (whose queue it is cannot be told), nor is a
+ *   satellite link's long steady round trip. Clean: < 2 % lost and < 100 ms of queue (the queue's one say: a sender
+ *   does not step up into it).
  * - Down after 2 s of congestion, never two changes closer than 4 s; back up after 15 s clean, a failed step up
  *   (congestion within 30 s) doubling that hold up to 4 min, a step up that holds 30 s resetting it.
  */
@@ -13,7 +18,9 @@
 export interface LinkThresholds {
   congestedLoss: number;
   cleanLoss: number;
-  congestedQueueMs: number;
+  /** A round trip this far above the smallest seen: a queue (congestion only with ≥ cleanLoss lost). */
+  queueMs: number;
+  /** Clean needs the round trip less than this above the smallest (a sender does not step up into a queue). */
   cleanQueueMs: number;
 }
 
@@ -29,7 +36,7 @@ export interface LinkTimings {
 export const LINK_CONGESTION: LinkThresholds & LinkTimings = {
   congestedLoss: 0.05,
   cleanLoss: 0.02,
-  congestedQueueMs: 250,
+  queueMs: 250,
   cleanQueueMs: 100,
   downAfterMs: 2_000,
   minGapMs: 4_000,
@@ -38,9 +45,15 @@ export const LINK_CONGESTION: LinkThresholds & LinkTimings = {
   settleMs: 30_000,
 };
 
-/** One report's verdict: its fraction lost (0..1) and the queue its round trip shows (ms above the smallest). */
-export function linkVerdict(loss: number, queueMs: number, t: LinkThresholds = LINK_CONGESTION): 'congested' | 'clean' | 'neither' {
-  if (loss >= t.congestedLoss || queueMs >= t.congestedQueueMs) return 'congested';
+export type LinkVerdict = 'congested' | 'clean' | 'neither';
+
+/**
+ * One report's verdict: its fraction lost (0..1) of what the sender sent, and the queue its round trip shows (ms
+ * above the smallest). Loss decides; the queue only confirms a moderate loss, or keeps a link from counting as
+ * clean.
+ */
+export function linkVerdict(loss: number, queueMs: number, t: LinkThresholds = LINK_CONGESTION): LinkVerdict {
+  if (loss >= t.congestedLoss || (loss >= t.cleanLoss && queueMs >= t.queueMs)) return 'congested';
   if (loss < t.cleanLoss && queueMs < t.cleanQueueMs) return 'clean';
   return 'neither';
 }

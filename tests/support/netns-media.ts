@@ -95,6 +95,8 @@ export interface ShapedLink {
   setRate(rate: string): Promise<void>;
   /** tbf on this end only (what leaves this namespace: a site's uplink), the other end unshaped. */
   setUplinkRate(rate: string): Promise<void>;
+  /** tbf on the other end only (what comes into this namespace: a site's downlink), this end unshaped. */
+  setDownlinkRate(rate: string): Promise<void>;
   /** What this end's qdisc sent and dropped so far (`tc -s`), to count what crossed the shaped link. */
   sent(): Promise<{ bytes: number; packets: number; dropped: number }>;
   remove(): Promise<void>;
@@ -127,6 +129,10 @@ export async function linkToPeer(peerNs: string, index = process.pid % 16_384): 
     async setUplinkRate(rate) {
       await run('tc', [...TBF_ARGS, local, ...tbf(rate)]);
       await run('ip', ['netns', 'exec', peerNs, 'tc', 'qdisc', 'del', 'dev', remote, 'root']).catch(() => undefined /* none */);
+    },
+    async setDownlinkRate(rate) {
+      await run('ip', ['netns', 'exec', peerNs, 'tc', ...TBF_ARGS, remote, ...tbf(rate)]);
+      await run('tc', ['qdisc', 'del', 'dev', local, 'root']).catch(() => undefined /* none */);
     },
     async sent() {
       const { stdout } = await run('tc', ['-s', 'qdisc', 'show', 'dev', local]);

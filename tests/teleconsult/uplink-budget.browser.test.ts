@@ -9,7 +9,10 @@
  * 100 kbit/s link the specialist's own camera and voice (not the cart's budget) fill the way back, and the
  * gateway's peer lost its ICE consent there in a first run.
  *
- * The test: the act joined on the unshaped link, then STEP (100 kbit/s, below): over a window of ~20 s the specialist
+ * The test: the act joined on the unshaped link; first the cart's downlink alone shaped at 100 kbit/s for 12 s: its
+ * full queue lengthens every round trip the cart's peers measure, but nothing the cart sends is lost, and the budget,
+ * which decides on that loss, stays at `full` (the PTZ video goes on reaching the specialist; a budget reading the
+ * round trip paused it there). Then STEP (100 kbit/s, below), the uplink: over a window of ~20 s the specialist
  * receives the cart's voice and the stethoscope with little concealment and the ECG goes on, the cart's voice
  * goes in 60 ms frames, both of the cart's peers stay connected, the room camera is paused for the link and
  * shown so on both pages (not as the nurse's camera-off); the link unshaped, the room camera comes back. With TELECART_BUDGET_RATES (e.g. `100kbit,300kbit`) it measures
@@ -199,23 +202,62 @@ describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the n
       return;
     }
 
+    // The cart's downlink alone at 100 kbit/s: a full queue on the way back, the uplink free. The budget stays at `full`.
+    const levels = new Set<string>();
+    const ptz0 = (await streamCounters(specialist)).ptz.frames;
+    await link.setDownlinkRate('100kbit');
+    const downAt = Date.now();
+    while (Date.now() - downAt < 12_000) {
+      levels.add(gw.teleconsult.uplinkPlan()?.plan.level ?? 'none');
+      levels.add(`page ${await nurse.locator('#convo').getAttribute('data-link')}`);
+      await sleep(500);
+    }
+    const ptzFrames = (await streamCounters(specialist)).ptz.frames - ptz0;
+    console.log(
+      `figures downlink alone 100kbit for 12 s (load ${load()}): the budget ${[...levels].join(', ')}; ${ptzFrames} PTZ frames at the specialist`,
+    );
+    expect([...levels]).toEqual(['full', 'page full']);
+    expect(ptzFrames).toBeGreaterThan(20);
+
     await link.setUplinkRate(STEP);
+    // The levels the budget goes through, seconds after the shaping (said with the window's figures).
+    const shapedAt = Date.now();
+    const path: string[] = [];
+    let changedAt = shapedAt;
+    const track = setInterval(() => {
+      const l = gw.teleconsult.uplinkPlan()?.plan.level ?? 'none';
+      if (path.at(-1)?.endsWith(` ${l}`)) return;
+      changedAt = Date.now();
+      path.push(`${Math.round((changedAt - shapedAt) / 1000)} s ${l}`);
+    }, 250);
+    track.unref();
     // The room camera is paused for the link, and each page says so (not as the nurse's camera-off).
     await expect.poll(() => nurse.locator('#convo').getAttribute('data-link'), { timeout: 30_000 }).toBe('paused');
     await expect.poll(() => specialist.locator('#convo-remote-state').getAttribute('data-link'), { timeout: 20_000 }).toBe('paused');
     expect(await specialist.locator('#convo-remote-state').getAttribute('data-camera')).toBe('true');
     await settled();
     const slow = await measure(STEP);
+    clearInterval(track);
+    console.log(`figures the budget's levels since ${STEP} up: ${path.join(', ')}`);
     // Both of the cart's peers up to the end of the window (the gateway's used to lose its ICE consent here).
     expect(gw.teleconsult.status().peer?.state).toBe('connected');
     expect(await nurse.locator('#convo').getAttribute('data-state')).toBe('connected');
     // Both videos paused. On a quiet machine the audio at full rate fits 100 kbit/s once the ECG is binary
     // (69 kbit/s sent, none dropped, load 2–6), so the budget may climb back from `lean-audio` to `ptz-paused`.
-    const level = gw.teleconsult.uplinkPlan()?.plan.level;
+    let level = gw.teleconsult.uplinkPlan()?.plan.level;
     expect(['ptz-paused', 'lean-audio']).toContain(level);
-    // The voice's frame length follows the level: 60 ms at `lean-audio` (16.7 packets a second), else 20 (50).
-    if (level === 'lean-audio') expect(slow.voicePackets).toBeLessThan(25);
-    else expect(slow.voicePackets).toBeGreaterThan(40);
+    // The voice's frame length follows the level: 60 ms at `lean-audio` (16.7 packets a second), else 20 (50). A level
+    // changed in the last 8 s (a step up tried and taken back: the test's hold is 5 s) may have changed it during the
+    // count: counted again, the renegotiation done.
+    let voicePackets = slow.voicePackets;
+    if (Date.now() - changedAt < 8000) {
+      await sleep(2000);
+      level = gw.teleconsult.uplinkPlan()?.plan.level;
+      voicePackets = (await voiceRate(nurse)).perSecond;
+      console.log(`figures voice counted again at ${level}: ${voicePackets.toFixed(1)} pkt/s`);
+    }
+    if (level === 'lean-audio') expect(voicePackets).toBeLessThan(25);
+    else expect(voicePackets).toBeGreaterThan(40);
     // Measured with the budget: voice and stethoscope concealment (without it: 15 % and 69 %, or the
     // gateway's peer lost; docs/conversation.md « One uplink budget »).
     expect(slow.voice.concealment).toBeLessThan(0.1);

@@ -14,21 +14,29 @@
  *                18 kbit/s, 6 in 60 ms frames) what fits 100 kbit/s; at voice 16 / stethoscope 24 kbit/s
  *                the stethoscope still lost 19.5 % of its packets there (shaped run)
  *
- * What it reads: each peer's view of the link, about once a second — the fraction of packets lost (RTCP
- * receiver reports: the gateway's own, the page's remote-inbound-rtp) and the round trip where known.
- * The link is congested when a fresh report is (`linkVerdict`, protocol/src/link-congestion.ts: ≥ 5 % lost,
- * or its round trip ≥ 250 ms above the smallest seen in this act); clean when every fresh report is (< 2 %,
- * < 100 ms of queue). The specialist's guard of the cart's downlink reads its link by the same definition.
+ * What it reads: each peer's receiver reports on what the cart sends, as they arrive — the
+ * fraction of the cart's packets lost on the way (RTCP receiver reports: the gateway's own, on the PTZ video and
+ * the stethoscope; the page's fresh remote-inbound-rtp, on its voice and camera) and the round trip where known.
+ * Loss decides (`linkVerdict`, protocol/src/link-congestion.ts: congested at ≥ 5 % lost, or ≥ 2 % with the
+ * round trip ≥ 250 ms above the smallest that peer saw in this act — werift's round trips carry the gateway's
+ * event loop, Chromium's do not; clean < 2 % and < 100 ms of queue): it is one way,
+ * the cart's own. The round trip is only a secondary cue: a full downlink queue lengthens it as much as a full
+ * uplink (a budget that read it as congestion paused the cart's videos for a shaped downlink, its uplink free);
+ * it keeps the budget from stepping up into a queue, never steps it down alone.
+ * The specialist's guard of the cart's downlink reads its link by the same definition.
  *
- * Down one step after 2 s of congestion, never sooner than 4 s after the last change; up one step after
- * the link has been clean for the hold (15 s), never sooner than the hold after the last change. A step
- * up that brings congestion back within 30 s doubles the hold (up to 4 min): the link is probed less and
- * less often instead of flapping; a step up that holds 30 s resets it (a link back to health climbs back in
- * the hold it had, then ~30 s a step: in the shaped test, a hold doubled to 60 s and a reset only after
- * 60 s kept the room camera paused more than 90 s after the link was unshaped).
+ * Down one step when a congested report comes 2 s or more after the first of a congested run (no clean report
+ * between), never sooner than 4 s after the last change. Up one step after the hold (15 s) since the first
+ * clean report, with no congested one since, three in four of them clean and their mean loss < 2 %, never
+ * sooner than the hold after the last change: a report now and then at 2–5 % lost or with a queue (a loaded
+ * machine's bursts) neither steps down nor starts the hold again (when every report had to be clean, the
+ * budget once had not climbed back 120 s after the link was unshaped, at load 26–42). Each peer's latest
+ * report stands 5 s at most (an audio report covers several seconds): one losing ≥ 5 % can step down alone. A step up that brings
+ * congestion back within 30 s doubles the hold (up to 4 min): the link is probed less and less often instead
+ * of flapping; a step up that holds 30 s resets it.
  */
 
-import { LINK_CONGESTION, linkVerdict, UPLINK_LEVELS, type UplinkLevel } from '@telecart/protocol';
+import { LINK_CONGESTION, type LinkVerdict, linkVerdict, UPLINK_LEVELS, type UplinkLevel } from '@telecart/protocol';
 
 export { UPLINK_LEVELS, type UplinkLevel };
 
@@ -55,9 +63,9 @@ export function planFor(level: UplinkLevel): UplinkPlan {
   return { level, roomVideo: i < 1, ptzVideo: i < 2, ...(i < 3 ? FULL_AUDIO : LEAN_AUDIO) };
 }
 
-/** One peer's view of the link. */
+/** One peer's receiver report on what the cart sends. */
 export interface LinkReport {
-  /** Fraction of packets lost since its last report, 0..1. */
+  /** Fraction of the cart's packets lost since its last report, 0..1. */
   loss: number;
   /** Round trip, ms (null: not known). */
   rttMs: number | null;
@@ -66,12 +74,14 @@ export interface LinkReport {
 export type ReportSource = 'gateway' | 'page';
 
 export interface UplinkBudgetOptions {
-  /** A report older than this is not counted (its peer stopped reporting). */
+  /** A peer's report stands this long (its audio reports come every 2.5–7.5 s); none fresh: a run ends. */
   staleMs?: number;
   congestedLoss?: number;
   cleanLoss?: number;
-  congestedQueueMs?: number;
+  queueMs?: number;
   cleanQueueMs?: number;
+  /** Share of the reports over the hold that must be clean to step up (the others neither: none congested). */
+  cleanShare?: number;
   /** Congestion lasting this long steps down. */
   downAfterMs?: number;
   /** Never two changes closer than this. */
@@ -85,8 +95,9 @@ const DEFAULTS: Required<UplinkBudgetOptions> = {
   staleMs: 5000,
   congestedLoss: LINK_CONGESTION.congestedLoss,
   cleanLoss: LINK_CONGESTION.cleanLoss,
-  congestedQueueMs: LINK_CONGESTION.congestedQueueMs,
+  queueMs: LINK_CONGESTION.queueMs,
   cleanQueueMs: LINK_CONGESTION.cleanQueueMs,
+  cleanShare: 0.75,
   downAfterMs: LINK_CONGESTION.downAfterMs,
   minIntervalMs: LINK_CONGESTION.minGapMs,
   holdMs: LINK_CONGESTION.holdMs,
@@ -100,10 +111,16 @@ const RESET_AFTER_MS = FAILED_UP_MS;
 export class UplinkBudget {
   private readonly o: Required<UplinkBudgetOptions>;
   private level = 0;
-  private readonly last = new Map<ReportSource, { report: LinkReport; at: number }>();
-  private minRtt = Number.POSITIVE_INFINITY;
+  /** The reports since the last tick: their verdicts and losses (each counted once in the climb's figures). */
+  private pending: { source: ReportSource; verdict: LinkVerdict; loss: number }[] = [];
+  /** Each peer's latest verdict: it stands for the seconds its report covers (an audio report, every few). */
+  private readonly last = new Map<ReportSource, { verdict: LinkVerdict; at: number }>();
+  /** The smallest round trip each peer measured: werift's (the gateway's event loop in it) and Chromium's differ. */
+  private readonly minRtt = new Map<ReportSource, number>();
   private congestedSince: number | null = null;
   private cleanSince: number | null = null;
+  /** The reports since cleanSince: their count, the clean ones, the sum of their losses. */
+  private run = { n: 0, clean: 0, loss: 0 };
   private changedAt = Number.NEGATIVE_INFINITY;
   private upAt = Number.NEGATIVE_INFINITY;
   private hold: number;
@@ -122,34 +139,55 @@ export class UplinkBudget {
     return this.hold;
   }
 
-  /** A peer's report; out-of-range values are ignored. */
+  /** A peer's report, as it arrives; out-of-range values are ignored. */
   report(source: ReportSource, r: LinkReport, now: number): void {
     if (!Number.isFinite(r.loss) || r.loss < 0 || r.loss > 1) return;
     const rtt = r.rttMs !== null && Number.isFinite(r.rttMs) && r.rttMs >= 0 ? r.rttMs : null;
-    if (rtt !== null) this.minRtt = Math.min(this.minRtt, rtt);
-    this.last.set(source, { report: { loss: r.loss, rttMs: rtt }, at: now });
+    const min = Math.min(this.minRtt.get(source) ?? Number.POSITIVE_INFINITY, rtt ?? Number.POSITIVE_INFINITY);
+    if (rtt !== null) this.minRtt.set(source, min);
+    const queue = rtt === null ? 0 : rtt - min;
+    const verdict = linkVerdict(r.loss, queue, this.o);
+    this.pending.push({ source, verdict, loss: r.loss });
+    this.last.set(source, { verdict, at: now });
   }
 
-  /** The link now: congested, clean, or neither (or nothing fresh to judge by). */
-  state(now: number): 'congested' | 'clean' | 'unknown' {
-    const fresh = [...this.last.values()].filter((x) => now - x.at <= this.o.staleMs).map((x) => x.report);
-    if (fresh.length === 0) return 'unknown';
-    const queue = (r: LinkReport) => (r.rttMs === null ? 0 : r.rttMs - this.minRtt);
-    const verdicts = fresh.map((r) => linkVerdict(r.loss, queue(r), this.o));
-    if (verdicts.includes('congested')) return 'congested';
-    if (verdicts.every((v) => v === 'clean')) return 'clean';
-    return 'unknown';
+  /** The link now, from each peer's latest report while fresh: congested if one is, clean if all are, unknown if none. */
+  state(now: number): LinkVerdict | 'unknown' {
+    const v = [...this.last.values()].filter((x) => now - x.at <= this.o.staleMs).map((x) => x.verdict);
+    if (v.length === 0) return 'unknown';
+    if (v.includes('congested')) return 'congested';
+    return v.every((x) => x === 'clean') ? 'clean' : 'neither';
   }
 
   /** Called about once a second: the new plan when the level changes, else null. */
   tick(now: number): UplinkPlan | null {
     const s = this.state(now);
-    this.congestedSince = s === 'congested' ? (this.congestedSince ?? now) : null;
-    this.cleanSince = s === 'clean' ? (this.cleanSince ?? now) : null;
+    const reports = this.pending;
+    this.pending = [];
+    if (s === 'unknown') {
+      this.congestedSince = null;
+      this.cleanSince = null;
+    } else if (s === 'congested') {
+      this.congestedSince ??= now;
+      this.cleanSince = null;
+    } else if (s === 'clean') {
+      this.congestedSince = null;
+      if (this.cleanSince === null) {
+        this.cleanSince = now;
+        this.run = { n: 0, clean: 0, loss: 0 };
+      }
+    }
+    if (this.cleanSince !== null)
+      for (const r of reports) {
+        this.run.n++;
+        if (r.verdict === 'clean') this.run.clean++;
+        this.run.loss += r.loss;
+      }
     if (this.changedAt === this.upAt && now - this.upAt >= RESET_AFTER_MS) this.hold = this.o.holdMs;
     const since = now - this.changedAt;
     const top = UPLINK_LEVELS.length - 1;
     if (
+      s === 'congested' &&
       this.congestedSince !== null &&
       this.level < top &&
       now - this.congestedSince >= this.o.downAfterMs &&
@@ -159,7 +197,15 @@ export class UplinkBudget {
       if (this.changedAt === this.upAt && since < FAILED_UP_MS) this.hold = Math.min(this.hold * 2, this.o.maxHoldMs);
       return this.change(this.level + 1, now);
     }
-    if (this.cleanSince !== null && this.level > 0 && now - this.cleanSince >= this.hold && since >= this.hold) {
+    if (
+      this.cleanSince !== null &&
+      s !== 'congested' &&
+      this.level > 0 &&
+      now - this.cleanSince >= this.hold &&
+      since >= this.hold &&
+      this.run.loss < this.o.cleanLoss * this.run.n &&
+      this.run.clean >= this.o.cleanShare * this.run.n
+    ) {
       const plan = this.change(this.level - 1, now);
       this.upAt = now;
       return plan;

@@ -6,12 +6,19 @@
  * remote-inbound-rtp: the fraction lost and the round trip), fresh ones only.
  *
  * - **Congested** and **clean** as the cart's uplink budget reads its links (`linkVerdict`, one definition in
- *   protocol/src/link-congestion.ts): ≥ 5 % lost or ≥ 250 ms of queue; < 2 % and < 100 ms.
+ *   protocol/src/link-congestion.ts): ≥ 5 % lost, or ≥ 2 % with ≥ 250 ms of queue; < 2 % and < 100 ms. Loss of what
+ *   this page sends decides: a queue alone (the cart's full uplink lengthens the round trip too) pauses nothing.
  * - **Pause** after 2 s of congestion (two congested reports that far apart, no clean one between), never sooner
  *   than 4 s after the last change.
- * - **Resume** after `holdMs` clean (15 s at first), never sooner than that after the pause. A resume followed by a
- *   pause within 30 s doubles the hold (to 4 min at most): the resumed video was the probe the link could not
- *   take. A resume that holds 30 s resets it.
+ * - **Resume as a probe** once `holdMs` (15 s at first) has passed since the pause, on the first fresh report that is
+ *   not congested, clean or not. The link the video shares is not this page's alone: the forwarding unit sends the
+ *   cart the guests' videos when its own estimate has room for them, so a link that never stays clean may be full
+ *   of video that comes after this one in clinical order (at 300 kbit/s down the specialist's camera stayed paused
+ *   while the unit forwarded a guest's). Resumed, the video takes its share; the unit, seeing its own packets lost,
+ *   holds the guests' videos back (cloud/src/media/forwarding-unit/video-choice.ts).
+ * - **After a probe**, congestion must last `probeGraceMs` (6 s) to pause again, time for the unit to give way (it
+ *   reacts to a second's losses); a probe paused again within 30 s doubles the hold (to 4 min at most): the link
+ *   could not take it. A resume that holds 30 s resets the hold and the 2 s rule applies again.
  * Reports that say nothing new (none arrived, or the video's own stands still while it is paused) change nothing.
  */
 
@@ -24,15 +31,17 @@ export interface LinkReport {
   rttMs: number | undefined;
 }
 
-export type DownlinkGuardOptions = LinkThresholds & LinkTimings;
+export interface DownlinkGuardOptions extends LinkThresholds, LinkTimings {
+  /** After a resume (a probe), congestion lasting this long pauses the video again (instead of downAfterMs). */
+  probeGraceMs: number;
+}
 
-export const DOWNLINK_GUARD: DownlinkGuardOptions = LINK_CONGESTION;
+export const DOWNLINK_GUARD: DownlinkGuardOptions = { ...LINK_CONGESTION, probeGraceMs: 6_000 };
 
 export class DownlinkGuard {
   private on = true;
   private lastChange = Number.NEGATIVE_INFINITY;
   private congestedSince: number | undefined;
-  private cleanSince: number | undefined;
   private minRtt = Number.POSITIVE_INFINITY;
   private hold: number;
   private resumedAt: number | undefined;
@@ -73,27 +82,22 @@ export class DownlinkGuard {
       queue = r.rttMs - this.minRtt;
     }
     const verdict = linkVerdict(loss, queue, this.o);
-    const congested = verdict === 'congested';
-    const clean = verdict === 'clean';
     if (this.on) {
-      if (!congested) {
-        if (clean) this.congestedSince = undefined;
+      if (verdict !== 'congested') {
+        if (verdict === 'clean') this.congestedSince = undefined;
         return this.on;
       }
       this.congestedSince ??= now;
-      if (now - this.congestedSince >= this.o.downAfterMs && now - this.lastChange >= this.o.minGapMs) {
-        if (this.resumedAt !== undefined && now - this.resumedAt < this.o.settleMs) this.hold = Math.min(this.o.maxHoldMs, this.hold * 2);
+      const probing = this.resumedAt !== undefined && now - this.resumedAt < this.o.settleMs;
+      const after = probing ? Math.max(this.o.downAfterMs, this.o.probeGraceMs) : this.o.downAfterMs;
+      if (now - this.congestedSince >= after && now - this.lastChange >= this.o.minGapMs) {
+        if (probing) this.hold = Math.min(this.o.maxHoldMs, this.hold * 2);
         this.resumedAt = undefined;
         this.set(false, now);
       }
       return this.on;
     }
-    if (!clean) {
-      this.cleanSince = undefined;
-      return this.on;
-    }
-    this.cleanSince ??= now;
-    if (now - this.cleanSince >= this.hold && now - this.lastChange >= this.hold) {
+    if (verdict !== 'congested' && now - this.lastChange >= this.hold) {
       this.resumedAt = now;
       this.set(true, now);
     }
@@ -104,6 +108,5 @@ export class DownlinkGuard {
     this.on = on;
     this.lastChange = now;
     this.congestedSince = undefined;
-    this.cleanSince = undefined;
   }
 }

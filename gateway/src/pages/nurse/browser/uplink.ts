@@ -2,14 +2,14 @@
  * The nurse page's part of the cart's uplink budget (docs/conversation.md « Bandwidth »; the gateway
  * decides, gateway/src/media/uplink-budget.ts). Once a second, while the act is in progress, it reports
  * the view of the link of the peer that carries its voice (the direct conversation, or the act's room
- * while that one carries it) to the gateway (POST /api/teleconsult/uplink: the packets lost that the
- * receiver reports give, the round trip); it applies the gateway's plan (the `uplink` event of the
+ * while that one carries it) to the gateway (POST /api/teleconsult/uplink: the fraction of its packets lost
+ * and the round trip that the receiver reports arrived since the last look give, when one did); it applies the gateway's plan (the `uplink` event of the
  * conversation's event stream) to both peers — the room camera's encoding inactive, the voice capped
  * lower and in 60 ms frames at the lowest level — and says on the page that the camera is paused for the link (`#convo[data-link]`),
  * apart from the nurse's own camera-off. conversation.ts calls `watchUplink` once and `applyUplink` on each
  * new peer.
  */
-import type { ConversationPeer, ConvoUplink, UnitCall } from '@telecart/ui/browser';
+import { type ConversationPeer, type ConvoUplink, freshReport, type UnitCall } from '@telecart/ui/browser';
 import { api } from './api.js';
 
 const REPORT_MS = 1000;
@@ -40,20 +40,21 @@ function readPlan(data: string): { sessionId: string; plan: ConvoUplink } | null
   return { sessionId: m.sessionId, plan: { video: roomVideo, voiceKbps, voiceFrameMs: voiceFrameMs ?? 20 } };
 }
 
-/** The peer's view of the link from getStats: the loss the other side reports on the voice, the longest round trip. */
+/** Per peer connection, the receiver reports already counted (freshReport's measurement counts). */
+const seen = new WeakMap<RTCPeerConnection, Map<string, number>>();
+
+/**
+ * The peer's view of what it sends, from getStats: the receiver reports that arrived since the last look
+ * (`freshReport`, as the specialist's downlink guard reads its own: a paused camera's last report stands
+ * still, and an audio report, every few seconds, is counted once), their highest fraction lost and round trip.
+ * Null when none arrived: the gateway counts each report once (uplink-budget.ts).
+ */
 async function linkReport(pc: RTCPeerConnection): Promise<{ loss: number; rttMs: number | null } | null> {
-  let loss: number | null = null;
-  let rtt: number | null = null;
-  (await pc.getStats()).forEach((s: Record<string, unknown>) => {
-    // The voice only: it is always sent, while a paused camera's last report would stand still forever.
-    if (s.type === 'remote-inbound-rtp' && s.kind === 'audio') {
-      if (typeof s.fractionLost === 'number') loss = Math.max(loss ?? 0, Math.min(1, Math.max(0, s.fractionLost)));
-      if (typeof s.roundTripTime === 'number') rtt = Math.max(rtt ?? 0, s.roundTripTime * 1000);
-    } else if (s.type === 'candidate-pair' && s.nominated === true && typeof s.currentRoundTripTime === 'number') {
-      rtt = Math.max(rtt ?? 0, s.currentRoundTripTime * 1000);
-    }
-  });
-  return loss === null ? null : { loss, rttMs: rtt === null ? null : Math.round(rtt) };
+  const counts = seen.get(pc) ?? new Map<string, number>();
+  seen.set(pc, counts);
+  const r = freshReport(await pc.getStats(), counts);
+  if (r.fractionLost === undefined) return null;
+  return { loss: Math.min(1, Math.max(0, r.fractionLost)), rttMs: r.rttMs === undefined ? null : Math.round(r.rttMs) };
 }
 
 /**
