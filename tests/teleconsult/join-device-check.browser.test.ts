@@ -16,7 +16,7 @@ import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/telec
 import { CHROMIUM, CHROMIUM_FLAGS, chromiumArgs } from '../support/chromium.js';
 import { type Coturn, startCoturn } from '../support/coturn.js';
 import { expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, rerunInNamespace } from '../support/netns-media.js';
-import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
+import { bookHomeAppointment, type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
 const FILE = 'tests/teleconsult/join-device-check.browser.test.ts';
 const inside = process.env[IN_NETNS_ENV] !== undefined;
@@ -38,19 +38,7 @@ describe.skipIf(skipReason !== null || !inside)('the device check, inside the na
 
   /** A home act booked over HTTP and its join link, as the invitation carries it. */
   async function joinLink(minutesAhead: number): Promise<string> {
-    const r = await fetch(`${c.cloud.httpUrl}/api/appointments`, {
-      method: 'POST',
-      headers: { cookie: blanc, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        patient: 'p-home',
-        gateway: 'home-7',
-        start: new Date(Date.now() + minutesAhead * 60_000).toISOString(),
-        minutes: 20,
-        specialist: 'dr-blanc',
-      }),
-    });
-    expect(r.status).toBe(201);
-    const id = ((await r.json()) as { appointment: { id: string } }).appointment.id;
+    const id = await bookHomeAppointment(c.cloud.httpUrl, blanc, minutesAhead);
     const appointment = await c.cloud.store.getAppointment(id);
     if (!appointment) throw new Error('the booked appointment is not in the store');
     return issueJoinLink({

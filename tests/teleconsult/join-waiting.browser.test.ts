@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isConfirmed } from '../../cloud/src/teleconsult/identity-check.js';
 import { type SmtpSink, startSmtpSink } from '../../cloud/src/testing/smtp-sink.js';
 import { CHROMIUM, chromiumArgs, hasChromium } from '../support/chromium.js';
-import { type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud } from './support.js';
+import { bookHomeAppointment, type ConsultCloud, type Json, login, PASSWORDS, PageSocket, startConsultCloud } from './support.js';
 
 if (!hasChromium) console.warn('join-waiting skipped: no /usr/bin/chromium');
 
@@ -40,19 +40,7 @@ describe.skipIf(!hasChromium)('the join page after the device check', () => {
 
   /** Books a home act over HTTP: its id and the join link its e-mailed invitation carries. */
   async function book(minutesAhead: number): Promise<{ id: string; link: string }> {
-    const r = await fetch(`${c.cloud.httpUrl}/api/appointments`, {
-      method: 'POST',
-      headers: { cookie: blanc, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        patient: 'p-home',
-        gateway: 'home-7',
-        start: new Date(Date.now() + minutesAhead * 60_000).toISOString(),
-        minutes: 20,
-        specialist: 'dr-blanc',
-      }),
-    });
-    expect(r.status).toBe(201);
-    const id = ((await r.json()) as { appointment: { id: string } }).appointment.id;
+    const id = await bookHomeAppointment(c.cloud.httpUrl, blanc, minutesAhead);
     const text = await mailMatching(new RegExp(`/join/\\S+\\?act=${id}`), seen);
     const link = new RegExp(`(https?://\\S+/join/\\S+\\?act=${id}\\S*)`).exec(text)?.[1];
     if (!link) throw new Error('no link in the invitation');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import WebSocket from 'ws';
 import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/teleconsult/join-links.js';
-import type { ConsultCloud, Json } from './support.js';
+import { bookHomeAppointment, type ConsultCloud, type Json } from './support.js';
 
 export interface Link {
   id: string;
@@ -17,19 +17,7 @@ export interface Link {
 
 /** Books a home act on home-7 with dr-blanc, `minutesAhead` from now, and opens its join link as the patient's device. */
 export async function openHomeAct(c: ConsultCloud, doctorCookie: string, minutesAhead: number, patient = 'p-home'): Promise<Link> {
-  const r = await fetch(`${c.cloud.httpUrl}/api/appointments`, {
-    method: 'POST',
-    headers: { cookie: doctorCookie, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      patient,
-      gateway: 'home-7',
-      start: new Date(Date.now() + minutesAhead * 60_000).toISOString(),
-      minutes: 20,
-      specialist: 'dr-blanc',
-    }),
-  });
-  expect(r.status).toBe(201);
-  const id = ((await r.json()) as { appointment: { id: string } }).appointment.id;
+  const id = await bookHomeAppointment(c.cloud.httpUrl, doctorCookie, minutesAhead, patient);
   const appointment = await c.cloud.store.getAppointment(id);
   if (!appointment) throw new Error('the booked appointment is not in the store');
   const url = new URL(

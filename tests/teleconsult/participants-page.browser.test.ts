@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/teleconsult/join-links.js';
 import { CHROMIUM, chromiumArgs, hasChromium } from '../support/chromium.js';
-import { type ConsultCloud, type Json, login, PASSWORDS, startConsultCloud } from './support.js';
+import { bookHomeAppointment, type ConsultCloud, type Json, login, PASSWORDS, startConsultCloud } from './support.js';
 
 if (!hasChromium) console.warn('participants-page skipped: no /usr/bin/chromium');
 
@@ -23,19 +23,7 @@ describe.skipIf(!hasChromium)('the specialist admits or refuses from their page'
 
   /** A home act booked with dr-blanc; its patient opens the link, confirms, and waits on the socket. */
   async function patientWaiting(minutesAhead: number): Promise<{ got: Json[]; ws: WebSocket }> {
-    const r = await fetch(`${c.cloud.httpUrl}/api/appointments`, {
-      method: 'POST',
-      headers: { cookie: blanc, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        patient: 'p-home',
-        gateway: 'home-7',
-        start: new Date(Date.now() + minutesAhead * 60_000).toISOString(),
-        minutes: 20,
-        specialist: 'dr-blanc',
-      }),
-    });
-    expect(r.status).toBe(201);
-    const id = ((await r.json()) as { appointment: { id: string } }).appointment.id;
+    const id = await bookHomeAppointment(c.cloud.httpUrl, blanc, minutesAhead);
     const appointment = await c.cloud.store.getAppointment(id);
     if (!appointment) throw new Error('the booked appointment is not in the store');
     const url = new URL(

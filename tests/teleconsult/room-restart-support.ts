@@ -6,12 +6,11 @@
  */
 import { join } from 'node:path';
 import { CLOUD_DB_FILE, hashPassword, SqliteStore } from '@telecart/cloud';
-import { expect } from 'vitest';
 import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
 import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/teleconsult/join-links.js';
 import type { CloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
-import { login, PASSWORDS } from './support.js';
+import { bookHomeAppointment, login, PASSWORDS } from './support.js';
 
 /** The home patient of a home act (on the kit home-7), and the date of birth the join page asks. */
 export const HOME_PATIENT = { id: 'p-home', family: 'Martin', given: 'Jeanne', birthDate: '1941-03-02', gateways: ['home-7'] };
@@ -81,19 +80,7 @@ export async function bookHomeAct(
   blanc: string,
   minutesAhead: number,
 ): Promise<{ id: string; url: URL }> {
-  const r = await fetch(`${http}/api/appointments`, {
-    method: 'POST',
-    headers: { cookie: blanc, 'content-type': 'application/json' },
-    body: JSON.stringify({
-      patient: HOME_PATIENT.id,
-      gateway: 'home-7',
-      start: new Date(Date.now() + minutesAhead * 60_000).toISOString(),
-      minutes: 20,
-      specialist: 'dr-blanc',
-    }),
-  });
-  expect(r.status).toBe(201);
-  const id = ((await r.json()) as { appointment: { id: string } }).appointment.id;
+  const id = await bookHomeAppointment(http, blanc, minutesAhead, HOME_PATIENT.id);
   const url = await onChildStore(folder, async (store) => {
     const appointment = await store.getAppointment(id);
     if (!appointment) throw new Error('the booked appointment is not in the store');

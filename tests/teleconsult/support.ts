@@ -149,6 +149,23 @@ export async function login(httpUrl: string, id: string, password: string): Prom
   return cookie.split(';')[0] ?? '';
 }
 
+/** Books a home act on home-7 with dr-blanc, `minutesAhead` from now (a cookie allowed to book); returns its id. */
+export async function bookHomeAppointment(httpUrl: string, cookie: string, minutesAhead: number, patient = 'p-home'): Promise<string> {
+  const r = await fetch(`${httpUrl}/api/appointments`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      patient,
+      gateway: 'home-7',
+      start: new Date(Date.now() + minutesAhead * 60_000).toISOString(),
+      minutes: 20,
+      specialist: 'dr-blanc',
+    }),
+  });
+  if (r.status !== 201) throw new Error(`booking a home act: HTTP ${r.status} ${await r.text()}`);
+  return ((await r.json()) as { appointment: { id: string } }).appointment.id;
+}
+
 export type Json = Record<string, unknown> & { type: string };
 
 /** The page's WebSocket, with a queue of what the cloud sent. */
