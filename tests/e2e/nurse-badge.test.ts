@@ -6,18 +6,29 @@
  */
 import { join } from 'node:path';
 import { PtyPair, SimulatedBadgeReader } from '@telecart/firmware-sim';
-import { badgeHash, type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gateway';
+import { badgeHash, type Gateway, type Logger, resolveGatewayConfig, silentLogger, startGateway } from '@telecart/gateway';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type TempDir, tempDir } from '../../gateway/src/testing/fixtures.js';
 
 let dir: TempDir;
 let pty: PtyPair;
 let gw: Gateway;
+/** Resolves once the gateway has the reader's port open: serialport flushes the pty's input at open, so a tap before is lost. */
+let readerOpen: Promise<void>;
 
 beforeAll(async () => {
   dir = tempDir('telecart-nurse-badge-');
   pty = await PtyPair.start({ hostLink: join(dir.path, 'badge'), deviceLink: join(dir.path, 'badge.device') });
+  const opened: (() => void)[] = [];
+  readerOpen = new Promise<void>((r) => opened.push(r));
+  const logger: Logger = {
+    ...silentLogger,
+    info: (_o, msg) => {
+      if (msg === 'badge reader connected') for (const r of opened) r();
+    },
+  };
   gw = await startGateway({
+    logger,
     config: resolveGatewayConfig({
       gatewayId: 'cart-1',
       mode: 'cart',
@@ -70,6 +81,7 @@ it('a known nurse’s tap on the reader signs her in from the page; an unknown b
   expect((await fetch(`${gw.httpUrl}/api/nurse/badge`, { method: 'POST' })).status).toBe(401);
 
   await expect.poll(async () => (await fetch(`${gw.httpUrl}/api/status`)).status).toBe(200);
+  await readerOpen;
   expect(await nextBadge(() => reader.tap('04A1B2C3D4E5F6'))).toEqual({ nurse: { id: 'n.martin', name: 'Nadia Martin' } });
   const claimed = await fetch(`${gw.httpUrl}/api/nurse/badge`, { method: 'POST' });
   expect(claimed.status).toBe(200);
