@@ -261,7 +261,9 @@ describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the n
     // Measured with the budget: voice and stethoscope concealment (without it: 15 % and 69 %, or the
     // gateway's peer lost; docs/conversation.md « One uplink budget »).
     expect(slow.voice.concealment).toBeLessThan(0.1);
-    expect(slow.steth.concealment).toBeLessThan(0.1);
+    // 15 %, not 10: the budget now tries the next level up after each hold, and each failed try costs the
+    // stethoscope a few seconds of loss (10.6 % in a CI run; 0–8.2 % in the runs before). Without the budget: 69 %.
+    expect(slow.steth.concealment).toBeLessThan(0.15);
     expect(slow.voice.energy).toBeGreaterThan(0);
     // ~8 chunks a second: the trace goes on (a few dropped to keep it live are allowed).
     expect(slow.ecgChunks).toBeGreaterThan(slow.seconds * 5);
