@@ -7,6 +7,9 @@
  * patient who comes back is let in at once; both gone beyond the rejoin window: not done
  * (technical-failure); the no-show sweep leaves a waiting home act alone.
  */
+import { join } from 'node:path';
+import { CLOUD_DB_FILE } from '@telecart/cloud';
+import Database from 'better-sqlite3';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HomeActClock } from '../../cloud/src/teleconsult/home-acts.js';
@@ -203,6 +206,38 @@ describe('the home act’s status', () => {
     expect(await act(l.id)).toMatchObject({ outcome: 'hangup-specialist', connectedAt: null, durationMs: null });
     expect((await homeAudit(l.id)).at(-1)).toEqual(['end', 'dr-blanc', 'home act → not-done (hangup-specialist)']);
     await roux.close();
+    await doctor.close();
+  });
+
+  it('does not acknowledge a half the store failed to write, nor keep it: said again, it is written once and brings the media up', async () => {
+    const doctor = await PageSocket.open(c.cloud.httpUrl, blanc);
+    const { l, p } = await inProgress(doctor, 600);
+    clock.advance(3000);
+    doctor.send({ type: 'home-media-up', sessionId: l.id });
+    await doctor.next((m) => m.type === 'home-media-up-stored' && m.sessionId === l.id);
+    // The store fails the patient's half once: an SQLite error raised in its transaction (a trigger on the cloud's file).
+    const raw = new Database(join(c.dir, CLOUD_DB_FILE));
+    raw.exec(`CREATE TRIGGER injected_fault BEFORE UPDATE OF patient_at ON home_act_media
+                BEGIN SELECT RAISE(ABORT, 'injected fault: the patient half'); END`);
+    const errors = c.cloud.teleconsult.relay.metrics().storeErrors;
+    clock.advance(1000);
+    p.send({ type: 'media-up' });
+    await until(() => (c.cloud.teleconsult.relay.metrics().storeErrors > errors ? true : undefined));
+    raw.exec('DROP TRIGGER injected_fault');
+    raw.close();
+    expect(p.got.filter((m) => m.type === 'media-up-stored')).toEqual([]);
+    expect((await act(l.id)).connectedAt).toBeNull();
+    // Said again (the page's timer): written now, with its line, and acknowledged; the media up at this half.
+    clock.advance(2000);
+    const upAt = clock.now().toISOString();
+    p.send({ type: 'media-up' });
+    await p.next((m) => m.type === 'media-up-stored');
+    expect((await act(l.id)).connectedAt).toBe(upAt);
+    const lines = await homeAudit(l.id);
+    expect(lines.filter(([a]) => a === 'media-received').map(([, who]) => who)).toEqual(['dr-blanc', 'link:patient']);
+    expect(lines.filter(([a]) => a === 'connected')).toHaveLength(1);
+    doctor.send({ type: 'hangup', sessionId: l.id });
+    await statusBecomes(l.id, 'completed');
     await doctor.close();
   });
 

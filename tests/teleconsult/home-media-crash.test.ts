@@ -7,12 +7,18 @@
  *   run 1, home-media-said: the specialist's half received, nothing written: lost with the process, never
  *          acknowledged;
  *   run 2, home-media-kept: the page says it again; it is written, the process dies before the page is told;
- *   run 3, home-media-up: the page says it again (nothing new is written, it is told); the patient's half is
- *          written, the process dies before the act's media up is;
+ *   run 3, home-media-up: the page says it again (nothing new is written, it is told); the store fails the
+ *          patient's half once (an SQLite error raised in its transaction by a trigger the test arms beside the
+ *          child): not acknowledged, nothing kept, not even in the process's memory; the page says it again (its
+ *          timer), it is written, the process dies before the act's media up is;
  *   run 4: the act taken back finds both halves and writes the media up; both pages say theirs again and are
  *          told, nothing new is written.
  * At the end: one `media-received` per side, one `connected`, the act's connectedAt the patient's half's time.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLOUD_DB_FILE } from '@telecart/cloud';
+import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
 import { type CloudChildDir, cloudChildDir, exitSignal } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
@@ -106,6 +112,17 @@ it('a half said just before a crash is said again and kept once; one kept but no
   await storedAt(doctor3);
   const p3 = await patient();
   expect(await p3.next(() => true)).toEqual({ type: 'admitted', by: 'Dr Marc Blanc' });
+  // The store fails the patient's half once: an SQLite error in its transaction (a trigger armed beside the child).
+  const raw = new Database(join(folder.dir, 'cloud', CLOUD_DB_FILE));
+  raw.exec(`CREATE TRIGGER injected_fault BEFORE UPDATE OF patient_at ON home_act_media
+              BEGIN SELECT RAISE(ABORT, 'injected fault: the patient half'); END`);
+  p3.send({ type: 'media-up' });
+  await waitFor(() => readFileSync(join(folder.dir, 'cloud.log'), 'utf8').includes('injected fault: the patient half'), {
+    what: 'the failed write in the cloud’s log',
+  });
+  raw.exec('DROP TRIGGER injected_fault');
+  raw.close();
+  // Not acknowledged (nothing kept): the page's timer says it again; written now, the process dies before the media up.
   p3.send({ type: 'media-up' });
   await restart(dying);
   expect(p3.got.some((m) => m.type === 'media-up-stored')).toBe(false);

@@ -190,6 +190,7 @@ export class HomeActs {
     let stored: Promise<boolean> = Promise.resolve(false);
     const refused = await this.asJoined(sessionId, by, (h) => {
       stored = this.half(h, 'specialist', { actor: by.id, actorRole: by.role }, 'the specialist’s page decoded the patient');
+      return stored;
     });
     return refused === null ? { refused, stored } : { refused };
   }
@@ -204,7 +205,10 @@ export class HomeActs {
       const h = this.acts.get(sessionId);
       if (h?.rec.status !== 'in-progress') return;
       const by = { actor: 'link:patient', actorRole: 'anonymous' } as const;
-      word = { refused: null, stored: this.half(h, 'patient', by, 'the patient’s page decoded the specialist') };
+      const stored = this.half(h, 'patient', by, 'the patient’s page decoded the specialist');
+      word = { refused: null, stored };
+      // The act's next change (a hang-up) sees this half and the media up it may bring.
+      await stored;
     });
     return word;
   }
@@ -212,22 +216,24 @@ export class HomeActs {
   /**
    * One page's half, the first time or again (the page says it until it is told it is stored): kept in the
    * store with its `media-received` line (migration 33: one transaction, the line only the first time), then
-   * the media up if both are in. Resolves once all of it is written. Once the media are up, a half said again
-   * is only acknowledged, behind the writes already queued (the media up's among them).
+   * the media up if both are in. Resolves once all of it is written (true), or false when a write failed: the
+   * page is then not told, and says it again (its timer, its next socket). Memory follows the store: the half
+   * counts here only once written, the media up only once written, so a half said again after a failed write
+   * writes it then (until this, a failed write was kept in memory, and the half said again was acknowledged
+   * with nothing stored). Once the media are up, a half said again is only acknowledged, behind the writes
+   * already queued (the media up's among them).
    */
-  private half(h: Home, half: MediaHalf, by: Pick<AuditEventInput, 'actor' | 'actorRole'>, detail: string): Promise<boolean> {
+  private async half(h: Home, half: MediaHalf, by: Pick<AuditEventInput, 'actor' | 'actorRole'>, detail: string): Promise<boolean> {
     if (h.rec.connectedAt !== null) return this.o.durable(async () => undefined);
     killPoint('home-media-said');
-    h.received[half] ??= this.o.now();
-    const at = h.received[half];
+    const at = h.received[half] ?? this.o.now();
     const { sessionId, gatewayId, patientId } = h.rec;
     const line = { ...by, action: 'media-received', sessionId, gatewayId, patientId, detail: `home act: ${detail}`, at: at.toISOString() };
-    const kept = this.o.durable(() => this.o.store.homeActMedia.said(sessionId, half, at.toISOString(), line));
-    const up = this.mediaFlowed(h, by);
-    return Promise.all([kept, up]).then(([a, b]) => {
-      if (a && b) killPoint('home-media-kept');
-      return a && b;
-    });
+    if (!(await this.o.durable(() => this.o.store.homeActMedia.said(sessionId, half, at.toISOString(), line)))) return false;
+    h.received[half] ??= at;
+    if (!(await this.mediaFlowed(h, by))) return false;
+    killPoint('home-media-kept');
+    return true;
   }
 
   /** The halves said before this instance took the act back (its previous run, another instance); both in: the media up. */
@@ -249,6 +255,7 @@ export class HomeActs {
     const { specialist, patient } = h.received;
     if (h.rec.connectedAt !== null || !specialist || !patient) return Promise.resolve(true);
     const at = new Date(Math.max(specialist.getTime(), patient.getTime())).toISOString();
+    const before = h.rec;
     h.rec = { ...h.rec, connectedAt: at, updatedAt: at };
     const { sessionId, gatewayId, patientId } = h.rec;
     const line = {
@@ -260,10 +267,17 @@ export class HomeActs {
       detail: `home act: media flowed both ways (the specialist's page decoded the patient at ${specialist.toISOString()}, the patient's page the specialist at ${patient.toISOString()})`,
       at: this.o.now().toISOString(),
     };
-    return this.o.durable(() => {
-      killPoint('home-media-up');
-      return this.o.store.homeActMedia.up(sessionId, at, line);
-    });
+    return this.o
+      .durable(() => {
+        killPoint('home-media-up');
+        return this.o.store.homeActMedia.up(sessionId, at, line);
+      })
+      .then((ok) => {
+        // Not written: not up here either (a half said again writes it then), unless the act moved meanwhile.
+        if (!ok && h.rec.connectedAt === at && h.rec.status === before.status)
+          h.rec = { ...h.rec, connectedAt: null, updatedAt: before.updatedAt };
+        return ok;
+      });
   }
 
   /** « Raccrocher » on the joined specialist's page; an error message when it is not theirs to end. */
@@ -275,7 +289,7 @@ export class HomeActs {
   }
 
   /** Runs `fn` on the act in progress if `by` is its joined specialist; else resolves the refusal's message (null: ran). */
-  private async asJoined(sessionId: string, by: Specialist, fn: (h: Home) => void): Promise<string | null> {
+  private async asJoined(sessionId: string, by: Specialist, fn: (h: Home) => unknown): Promise<string | null> {
     let refused: string | null = null;
     await this.serial(sessionId, async () => {
       const h = this.acts.get(sessionId);
@@ -283,7 +297,8 @@ export class HomeActs {
         refused = `no active session ${sessionId}`;
         return;
       }
-      fn(h);
+      // What it writes (a media half) finished before the act's next change.
+      await fn(h);
     });
     return refused;
   }

@@ -147,10 +147,15 @@ export const ConvoToSpecialist = Type.Union([...ConvoFromCart.anyOf, ConvoUplink
 });
 export type ConvoToSpecialist = Static<typeof ConvoToSpecialist>;
 
-/** The specialist's page → the cart's page. `ready`: (re)start the conversation (a join, a rejoin). */
+/**
+ * The specialist's page → the cart's page. `ready`: (re)start the conversation (a join, a rejoin). The home
+ * patient's page says `ready` to the specialist's page the same way, with `pc` when it still holds that peer
+ * connection (its socket to the cloud came back, the media never stopped): the specialist's page keeps it if it
+ * holds it too, and offers a new one otherwise (docs/teleconsultation.md, « The patient coming back »).
+ */
 export const ConvoFromSpecialist = Type.Union(
   [
-    Type.Object({ kind: Type.Literal('ready') }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('ready'), pc: Type.Optional(ConvoPc) }, { additionalProperties: false }),
     Type.Object({ kind: Type.Literal('answer'), pc: ConvoPc, sdp: Sdp }, { additionalProperties: false }),
     ConvoIce,
     ConvoMedia,

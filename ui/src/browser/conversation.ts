@@ -18,7 +18,8 @@ export interface ConvoCandidate {
 }
 
 export type ConvoSignal =
-  | { kind: 'ready' }
+  /** `pc`: the home patient's page still holds that peer (its socket came back): keep it if it is yours too. */
+  | { kind: 'ready'; pc?: string }
   | { kind: 'offer' | 'answer'; pc: string; sdp: string }
   | { kind: 'ice'; pc: string; candidate: ConvoCandidate }
   | { kind: 'media'; mic: boolean; camera: boolean }

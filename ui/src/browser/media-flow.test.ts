@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MediaFlow, MediaUpWord } from './media-flow.js';
+import { Backoff } from './backoff.js';
+import { MediaFlow, MediaUpWord, type WordTimers } from './media-flow.js';
 
 describe('MediaFlow', () => {
   it('says media flowed after three samples in a row that each grew, frames or energy', () => {
@@ -61,5 +62,52 @@ describe('MediaUpWord', () => {
     w.again();
     w.decoded();
     expect([said.length, w.said, el.dataset.mediaUp]).toEqual([2, true, 'stored']);
+  });
+});
+
+describe('MediaUpWord on its timer', () => {
+  /** Timers the test fires by hand: the delays asked, the one armed. */
+  function manualTimers(): WordTimers & { delays: number[]; fire(): void; armed(): boolean } {
+    let next: (() => void) | null = null;
+    const delays: number[] = [];
+    return {
+      delays,
+      set(fn, ms) {
+        delays.push(ms);
+        next = fn;
+        return fn;
+      },
+      clear(h) {
+        if (h === next) next = null;
+      },
+      fire() {
+        const f = next;
+        next = null;
+        f?.();
+      },
+      armed: () => next !== null,
+    };
+  }
+
+  it('says it again with a growing delay until stored (a word the cloud failed to store is not lost), from the first delay after a new connection', () => {
+    const said: number[] = [];
+    const timers = manualTimers();
+    const w = new MediaUpWord(() => said.push(said.length), { dataset: {} } as HTMLElement, {
+      backoff: new Backoff({ firstMs: 2000, maxMs: 30_000, random: () => 0.5 }),
+      timers,
+    });
+    expect(timers.armed()).toBe(false);
+    w.decoded();
+    for (let i = 0; i < 6; i++) timers.fire();
+    expect(said.length).toBe(7);
+    expect(timers.delays).toEqual([2000, 4000, 8000, 16_000, 30_000, 30_000, 30_000]);
+    // A new socket: said at once, and the timer starts over from the first delay.
+    w.again();
+    expect([said.length, timers.delays.at(-1)]).toEqual([8, 2000]);
+    w.stored();
+    expect(timers.armed()).toBe(false);
+    timers.fire();
+    w.again();
+    expect(said.length).toBe(8);
   });
 });

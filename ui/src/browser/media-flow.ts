@@ -4,9 +4,11 @@
  * decodable). What counts is what this page's browser decoded: video frames, or audio energy (a voice, not
  * digital silence), growing at each of `seconds` samples in a row, one a second. The specialist's page and
  * the home patient's page each say so once; both make the act's media up. Once said, a page says it again
- * on each new connection until the cloud answers that it is stored (MediaUpWord): a word said in the last
- * instant before a crash of the cloud is not lost with it.
+ * on each new connection, and on a timer with a backoff, until the cloud answers that it is stored
+ * (MediaUpWord): a word said in the last instant before a crash of the cloud, or one the cloud failed to
+ * store, is not lost.
  */
+import { Backoff } from './backoff.js';
 
 /** What a page received from the other side so far (getStats, cumulative): video frames decoded, audio energy. */
 export interface Received {
@@ -47,17 +49,38 @@ export async function received(pc: RTCPeerConnection | null | undefined, mids?: 
   return out;
 }
 
+/** The timers a MediaUpWord re-says its word with (the page's own; a test's). */
+export interface WordTimers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const PAGE_TIMERS: WordTimers = {
+  set: (fn, ms) => setTimeout(fn, ms),
+  clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
 /**
- * A page's word that it decoded the other side: said once (decoded()), said again (again(), on each new
- * connection) until the cloud answers it is stored (stored()). `data-media-up` on `el`: said | stored.
+ * A page's word that it decoded the other side: said once (decoded()), then said again until the cloud
+ * answers it is stored (stored()): at once on each new connection (again()), and on a timer meanwhile
+ * (`backoff`: 2 s doubling to 30 s, ±20 %; from the first delay again after each again()). A word the cloud
+ * received but could not store is not acknowledged (docs/teleconsultation.md, « The home act's status »), so
+ * the timer says it again without the page losing its socket. `data-media-up` on `el`: said | stored.
  */
 export class MediaUpWord {
   private state: 'none' | 'said' | 'stored' = 'none';
+  private timer: unknown;
+  private readonly backoff: Backoff;
+  private readonly timers: WordTimers;
 
   constructor(
     private readonly say: () => void,
     private readonly el: HTMLElement,
-  ) {}
+    o: { backoff?: Backoff; timers?: WordTimers } = {},
+  ) {
+    this.backoff = o.backoff ?? new Backoff({ firstMs: 2000, maxMs: 30_000 });
+    this.timers = o.timers ?? PAGE_TIMERS;
+  }
 
   /** Said already (stored or not): the page need not sample what it decodes any longer. */
   get said(): boolean {
@@ -67,15 +90,33 @@ export class MediaUpWord {
   decoded(): void {
     if (this.state !== 'none') return;
     this.set('said');
-    this.say();
+    this.sayNow();
   }
 
   again(): void {
-    if (this.state === 'said') this.say();
+    if (this.state === 'said') this.sayNow();
   }
 
   stored(): void {
     this.set('stored');
+    this.timers.clear(this.timer);
+    this.timer = undefined;
+  }
+
+  private sayNow(): void {
+    this.backoff.reset();
+    this.say();
+    this.arm();
+  }
+
+  /** Says it again after the next delay, until stored. */
+  private arm(): void {
+    this.timers.clear(this.timer);
+    this.timer = this.timers.set(() => {
+      if (this.state !== 'said') return;
+      this.say();
+      this.arm();
+    }, this.backoff.next());
   }
 
   private set(s: 'said' | 'stored'): void {

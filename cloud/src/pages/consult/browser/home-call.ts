@@ -15,7 +15,12 @@
  * tells the cloud (`home-media-up`); with the patient's page's own word the act's media are up, and an act
  * whose media never flowed both ways ends not done (docs/teleconsultation.md, « The home act's status »).
  * The word is said again on each new socket and each admission of the act's patient until the cloud says it
- * is stored (`home-media-up-stored`), and never sampled again once said (MediaUpWord).
+ * is stored (`home-media-up-stored`), and never sampled again once said (MediaUpWord), and on a timer meanwhile.
+ * The peer outlives the sockets to the cloud (docs/teleconsultation.md, « The patient coming back »): this
+ * page's socket lost, or the patient's (a cloud restart), the call and its peer stay while the peer is not
+ * failed; the patient back (a new participant id, `participant-admitted` again) is the same call, and their
+ * page's `ready` naming this page's peer keeps it (no new offer). A `ready` without it (a reloaded page, a
+ * peer that failed there) gets a new offer. The call ends when the patient is gone and the peer with them.
  */
 
 import {
@@ -45,6 +50,13 @@ interface HomeCall {
   remote: { mic: boolean; camera: boolean } | null;
   /** Samples what this page decodes of the patient each second until it said so (home-media-up); then stopped. */
   flow: ReturnType<typeof setInterval> | null;
+  /** The patient is in the act's participants list (false: their socket is gone, maybe coming back). */
+  present: boolean;
+}
+
+/** A peer that still carries (or may carry) the conversation: kept while the sockets come back. */
+function alive(p: ConversationPeer | null): p is ConversationPeer {
+  return p !== null && p.pc.connectionState !== 'failed' && p.pc.connectionState !== 'closed';
 }
 
 let call: HomeCall | null = null;
@@ -89,17 +101,20 @@ function sendState(): void {
 
 /** This page admitted a participant: get the camera and microphone ready, wait for their page's `ready`. */
 export function onParticipantAdmitted(sessionId: string, participantId: string, iceServers: RTCIceServer[]): void {
-  if (call && call.participantId !== participantId) endHomeCall();
+  if (call && call.sessionId !== sessionId) endHomeCall();
   if (call) stopFlow(call);
-  // The same patient again (a new socket of this page): the peer of the old call goes with it.
-  call?.peer?.close();
+  // The act's patient again (a new socket of theirs or of this page, a cloud restart): the call goes on with its
+  // peer; their page's `ready` says whether it still holds it (onParticipantSignal).
+  const kept = alive(call?.peer ?? null) ? (call?.peer ?? null) : null;
+  if (call?.peer && !kept) call.peer.close();
   const c: HomeCall = {
     sessionId,
     participantId,
     iceServers: Array.isArray(iceServers) ? iceServers : [],
-    peer: null,
-    remote: null,
+    peer: kept,
+    remote: call?.remote ?? null,
     flow: null,
+    present: true,
   };
   call = c;
   watchFlow(c);
@@ -134,6 +149,8 @@ async function offer(c: HomeCall): Promise<void> {
     },
     onState: (s) => {
       byId('home-call').dataset.state = s;
+      // The patient gone and the peer with them: the call is over.
+      if ((s === 'failed' || s === 'closed') && call?.peer === p && !call.present) endHomeCall();
     },
     onError: (message) => {
       note = message;
@@ -175,6 +192,11 @@ export function onParticipantSignal(sessionId: string, participantId: string, s:
   if (!c || c.sessionId !== sessionId || c.participantId !== participantId || typeof s !== 'object' || s === null) return;
   switch (s.kind) {
     case 'ready':
+      // Their page still holds this page's peer (only its socket came back): kept, nothing renegotiated.
+      if (s.pc !== undefined && c.peer?.id === s.pc && alive(c.peer)) {
+        sendState();
+        return;
+      }
       offer(c).catch((e: unknown) => {
         note = String((e instanceof Error && e.message) || e);
         renderHomeCall();
@@ -195,7 +217,10 @@ export function onParticipantSignal(sessionId: string, participantId: string, s:
 
 /** The act's list changed: a patient who left ends the conversation. */
 export function onParticipantsChanged(sessionId: string, participants: Participant[]): void {
-  if (call && call.sessionId === sessionId && !participants.some((p) => p.id === call?.participantId)) endHomeCall();
+  if (!call || call.sessionId !== sessionId) return;
+  call.present = participants.some((p) => p.id === call?.participantId);
+  // Gone, maybe only their socket (a cloud restart): the call stays while its peer does.
+  if (!call.present && !alive(call.peer)) endHomeCall();
 }
 
 export function endHomeCall(): void {

@@ -14,6 +14,9 @@
  * so (`media-up`): with the specialist's page's own word, the act's media are up (docs/teleconsultation.md,
  * « The home act's status »). The word outlives this call (`word`, waiting.ts): said again at each admission
  * until the cloud says it is stored, never sampled again once said.
+ * The peer outlives the participant socket (a cloud restart, a dropped socket: waiting.ts keeps this call):
+ * `again()` says `ready` with the peer's id while it is not failed, and the specialist's page keeps it; only a
+ * peer that fails, or stays disconnected 15 s (PeerWatch), is replaced: `ready` without an id, a new offer.
  */
 import {
   byId,
@@ -22,6 +25,7 @@ import {
   LocalMedia,
   MediaFlow,
   type MediaUpWord,
+  PeerWatch,
   received,
   renderMediaControls,
 } from '@telecart/ui/browser';
@@ -32,9 +36,12 @@ type Texts = TextsOf<typeof home>;
 export interface Call {
   /** A `signal` message of the cloud (the specialist's offer, candidates, media state). */
   onSignal(s: unknown): void;
-  /** The specialist's page came back: say `ready` again, so it offers afresh (the new peer id replaces the old). */
+  /**
+   * The specialist's page came back, or this page's socket did: say `ready` again, with the id of the peer this
+   * page still holds (not failed): the specialist's page keeps it if it holds it too, else offers afresh.
+   */
   again(): void;
-  /** The socket closed: the peer goes. */
+  /** The act is over for this page (ended, refused, removed, the link lost): the peer goes. */
   stop(): void;
   /** The conversation's microphone and camera (the act's room on the forwarding unit sends them too, guest-room.ts). */
   media(): Promise<LocalMedia>;
@@ -76,6 +83,11 @@ export function startCall(
   }, 1000);
 
   const post = (signal: Outgoing) => send({ type: 'signal', signal });
+  // A peer that failed (or stayed disconnected): the specialist's page is asked for a new one.
+  const watch = new PeerWatch(() => {
+    if (opened && !stopped) post({ kind: 'ready' });
+  });
+  const alive = (p: ConversationPeer | null) => p !== null && p.pc.connectionState !== 'failed' && p.pc.connectionState !== 'closed';
   const sendState = () => {
     if (opened) post({ kind: 'media', ...opened.state() });
     onMedia();
@@ -99,6 +111,7 @@ export function startCall(
     const m = await local;
     const iceServers = await servers;
     if (stopped) return;
+    watch.stop();
     peer?.close();
     const shown = new MediaStream();
     video.srcObject = shown;
@@ -113,6 +126,7 @@ export function startCall(
         video.dataset.tracks = String(shown.getTracks().length);
       },
       onState: (state) => {
+        if (peer === p) watch.state(state);
         byId('call').dataset.state = state;
         note = state === 'failed' || state === 'closed' ? t.callEnded : '';
         render();
@@ -182,12 +196,13 @@ export function startCall(
     },
     again() {
       if (opened && !stopped) {
-        post({ kind: 'ready' });
+        post(peer && alive(peer) ? { kind: 'ready', pc: peer.id } : { kind: 'ready' });
         sendState();
       }
     },
     stop() {
       stopped = true;
+      watch.stop();
       clearInterval(flowTimer);
       peer?.close();
       peer = null;

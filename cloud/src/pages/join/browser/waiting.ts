@@ -10,10 +10,12 @@
  * by whom (`removed`) and their media stop.
  * A lost socket (a cloud restart, a dropped network) is opened again with a backoff, the page saying
  * « Connexion perdue, reconnexion… »: a participant let in before is let in again at once by the cloud
- * (no waiting room, no identity again). An attempt the cloud refuses asks the link's page why: the act
- * ended meanwhile (410) or the link was withdrawn (403, 404), and the page says so and stops.
- * The home patient's `media-up` (call.ts) is said again at each admission until the cloud says it is
- * stored (`media-up-stored`): one said just before a crash of the cloud is not lost.
+ * (no waiting room, no identity again). The home patient's call goes on meanwhile: its peer connection is
+ * the two browsers', the socket only signals it; on the new socket's admission the page says `ready` with
+ * that peer's id, and the specialist's page keeps it (call.ts). An attempt the cloud refuses asks the link's
+ * page why: the act ended meanwhile (410) or the link was withdrawn (403, 404), and the page says so and stops.
+ * The home patient's `media-up` (call.ts) is said again at each admission, and on a timer, until the cloud
+ * says it is stored (`media-up-stored`): one said just before a crash of the cloud is not lost.
  * body[data-step] goes waiting → admitted | refused | removed | ended | reconnecting | lost, for the page and the tests.
  */
 import { Backoff, byId, MediaUpWord } from '@telecart/ui/browser';
@@ -74,7 +76,7 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
       if (media && !call) {
         call = startCall(t, send, media.iceServersUrl, word, () => room.mediaChanged());
         call.hold(roomCarries);
-      }
+      } else call?.again();
       // Said before and not stored yet (the cloud crashed meanwhile): said again on this socket.
       if (media) word.again();
     } else if (type === 'refused') {
@@ -111,11 +113,11 @@ export function startWaiting(t: TextsOf<typeof home>, media: { iceServersUrl: st
     socket.addEventListener('message', onMessage);
     socket.addEventListener('close', () => {
       if (ws !== socket) return;
-      // The conversation's peer is signaled on this socket: a new one comes with the next admission.
-      call?.stop();
-      call = null;
+      // The conversation's peer goes on without its signaling (the next admission says `ready` with it).
       room.pause();
       if (final()) {
+        call?.stop();
+        call = null;
         room.stop();
         return;
       }
