@@ -10,7 +10,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 # dbus-daemon: private buses for the BlueZ look-alike; build tools: better-sqlite3 compiles from source on
 # Node 20; chromium: the browser tests (playwright-core drives the Debian build, never a downloaded one);
 # socat: pseudo-terminal pairs for the serial simulators; mosquitto and postgresql: the external broker
-# and the cloud's PostgreSQL store (tests start their own instances on free ports); nftables, iproute2:
+# and the cloud's PostgreSQL store (tests start their own instances on free ports); mosquitto-clients:
+# mosquitto_pub/_sub, outside clients of the embedded broker in the tests; nftables, iproute2:
 # network namespaces and impaired links in the fault tests; GStreamer (+ dev headers for the Node
 # bindings) and flac: stethoscope and camera media.
 DEB_PACKAGES=(
@@ -22,6 +23,7 @@ DEB_PACKAGES=(
   rabbitmq-server # clustered MQTT broker (its MQTT plugin) for the cluster tests: tests start their own nodes on loopback
   ffmpeg onvif-tools # outside tools the simulated camera is tested with: ffmpeg plays its RTSP stream, onvif-util (libonvif) reads its ONVIF replies
   procps # sysctl: .ci/run raises net.core.rmem_max for the forwarding unit's UDP receive buffers
+  sqlite3 # the sqlite3 command: an outside reader of the cloud's SQLite file in the in-process ingest's test
   nginx-light # a load balancer (WebSocket upgrade proxied) in front of two cloud instances in the multi-instance test; the test starts its own on loopback
 )
 # The system packages install in the background while npm installs and builds (neither needs them: the

@@ -228,19 +228,20 @@ export async function startCloud(opts: StartCloudOptions): Promise<Cloud> {
     // aedes has no shared subscriptions: a $share filter would silently match nothing.
     if (broker && opts.ingestShared) logger.warn('cloud: ingestShared ignored with the embedded broker');
     const shared = broker === undefined && (opts.ingestShared ?? false);
-    const ingestOpts: IngestOptions = {
+    const ingestSettings = { store, logger: logger.child({ part: 'ingest' }) };
+    // The ingest as an MQTT client, with its client certificate (issued on first use, so not in the in-process layout).
+    const ingestOpts = async (): Promise<IngestOptions> => ({
+      ...ingestSettings,
       brokerUrl,
-      store,
-      logger: logger.child({ part: 'ingest' }),
       shared,
       mqttOptions: await ingestMqttOptions(security, opts.mqttVersion),
-    };
+    });
     // The embedded layout: the ingest in the broker's process, without a second MQTT/TLS hop per batch and ack.
     const ingest = opts.ingestFactory
-      ? await opts.ingestFactory(ingestOpts)
+      ? await opts.ingestFactory(await ingestOpts())
       : broker && opts.embeddedIngest !== 'mqtt'
-        ? await startInProcessIngest(broker.inProcessClient(), ingestOpts)
-        : await startIngest(ingestOpts);
+        ? await startInProcessIngest(broker.inProcessClient(), ingestSettings)
+        : await startIngest(await ingestOpts());
     undo.push(() => ingest.stop());
     const alerts = await startAlertEngine({
       store,

@@ -1,0 +1,49 @@
+// The SQLite intake's CPU per reading (docs/region.md, « Where the 10,000 storm's CPU goes »): a fresh
+// cloud file (migrated by SqliteStore), then GATEWAYS gateways' 100 readings each, as 2 batches of 50
+// from the fleet simulator's reading maker, stored through SqliteIntake (the code the intake thread runs)
+// in rounds of ROUND batches on one connection: each round one transaction and one fsync, as in a storm.
+// The machine is shared: note the load. Usage (after npm run build):
+//   node bench/intake-cost.mjs [gateways=2000] [round=100]
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeReading } from '../cli/dist/commands/fleet/readings.js';
+import { openSqliteFile } from '../cloud/dist/store/sqlite-file.js';
+import { SqliteIntake } from '../cloud/dist/store/sqlite-intake.js';
+import { SqliteStore } from '../cloud/dist/store/sqlite-store.js';
+
+const G = Number(process.argv[2] ?? 2000);
+const ROUND = Number(process.argv[3] ?? 100);
+const dir = mkdtempSync(join(tmpdir(), 'telecart-intake-cost-'));
+const file = join(dir, 'cloud.db');
+try {
+  const store = new SqliteStore({ file, sqliteIntakeThread: false });
+  await store.upsertPatients(
+    Array.from({ length: G }, (_, i) => ({ id: `p-${i}`, family: 'BENCH', given: `G${i}`, gateways: [`gw-${i}`] })),
+  );
+  await store.close();
+  const batches = [];
+  for (let g = 0; g < G; g++)
+    for (let h = 0; h < 2; h++) {
+      const ctx = { gatewayId: `gw-${g}`, patientId: `p-${g}`, kind: 'home-kit' };
+      const observations = Array.from({ length: 50 }, (_, i) => makeReading(ctx, 1 + i + h * 50, 'spot', Date.now()));
+      batches.push({ v: 1, batchId: randomUUID(), gatewayId: ctx.gatewayId, lane: 'spot', sentAt: new Date().toISOString(), observations });
+    }
+  const db = openSqliteFile(file);
+  const intake = new SqliteIntake(db);
+  const load0 = loadavg()[0];
+  const u0 = process.cpuUsage();
+  const w0 = performance.now();
+  for (let i = 0; i < batches.length; i += ROUND) intake.intake(batches.slice(i, i + ROUND), [], new Date().toISOString());
+  const u = process.cpuUsage(u0);
+  const cpu = (u.user + u.system) / 1000;
+  const wall = performance.now() - w0;
+  db.close();
+  console.log(
+    `${G} gateways × 100 readings, rounds of ${ROUND} batches: CPU ${(cpu / G).toFixed(2)} ms a gateway ` +
+      `(${((cpu * 1000) / (G * 100)).toFixed(1)} µs a reading), wall ${(wall / G).toFixed(2)} ms a gateway (load ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)})`,
+  );
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
