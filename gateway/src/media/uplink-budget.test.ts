@@ -27,10 +27,10 @@ const report = fc.record({
 describe('UplinkBudget', () => {
   it('gives way in clinical order: the room camera, then the PTZ video, then lighter audio; never the audio while a video is sent', () => {
     expect(UPLINK_LEVELS.map(planFor)).toEqual([
-      { level: 'full', roomVideo: true, ptzVideo: true, probe: false, ...FULL_AUDIO },
-      { level: 'room-paused', roomVideo: false, ptzVideo: true, probe: false, ...FULL_AUDIO },
-      { level: 'ptz-paused', roomVideo: false, ptzVideo: false, probe: false, ...FULL_AUDIO },
-      { level: 'lean-audio', roomVideo: false, ptzVideo: false, probe: false, ...LEAN_AUDIO },
+      { level: 'full', roomVideo: true, ptzVideo: true, probe: false, probeKbps: 0, ...FULL_AUDIO },
+      { level: 'room-paused', roomVideo: false, ptzVideo: true, probe: false, probeKbps: 0, ...FULL_AUDIO },
+      { level: 'ptz-paused', roomVideo: false, ptzVideo: false, probe: false, probeKbps: 0, ...FULL_AUDIO },
+      { level: 'lean-audio', roomVideo: false, ptzVideo: false, probe: false, probeKbps: 0, ...LEAN_AUDIO },
     ]);
   });
 
@@ -53,7 +53,7 @@ describe('UplinkBudget', () => {
     }
     // 35 s: the probe (the PTZ video beside the lean audio); 39 s: the audio raised; then the videos, 15 s apart.
     expect(changes).toEqual([35_000, 39_000, 55_000, 71_000]);
-    expect(plans[0]).toEqual({ ...planFor('lean-audio'), ptzVideo: true, probe: true });
+    expect(plans[0]).toEqual({ ...planFor('lean-audio'), ptzVideo: true, probe: true, probeKbps: 60 });
     expect(plans.map((p) => p.level)).toEqual(['lean-audio', 'ptz-paused', 'room-paused', 'full']);
   });
 
@@ -142,7 +142,7 @@ describe('UplinkBudget', () => {
     run(b, Array(12).fill(CONGESTED));
     run(b, Array(16).fill(CLEAN), 12_000);
     // 15 s clean: the probe, the lean audio kept.
-    expect(b.plan).toEqual({ ...planFor('lean-audio'), ptzVideo: true, probe: true });
+    expect(b.plan).toEqual({ ...planFor('lean-audio'), ptzVideo: true, probe: true, probeKbps: 60 });
     // The PTZ video's first report shows the link does not carry it: back at once to lean audio alone.
     b.report('gateway', CLEAN, 28_000);
     expect(b.tick(28_000)).toBeNull();
@@ -298,7 +298,7 @@ describe('UplinkBudget', () => {
         });
         for (const p of plans) {
           // The probe: the PTZ video beside the lean audio, the room camera still paused.
-          if (p.probe) expect(p).toEqual({ ...planFor('lean-audio'), ptzVideo: true, probe: true });
+          if (p.probe) expect(p).toEqual({ ...planFor('lean-audio'), ptzVideo: true, probe: true, probeKbps: 60 });
           else if (p.roomVideo || p.ptzVideo) {
             expect(p.voiceKbps).toBe(FULL_AUDIO.voiceKbps);
             expect(p.stethKbps).toBe(FULL_AUDIO.stethKbps);

@@ -58,6 +58,8 @@ export interface UplinkPlan {
    * lean audio kept. The level (told to the pages) does not change; the audio is raised only after a clean probe.
    */
   probe: boolean;
+  /** The PTZ video's rate for the probe, kbit/s (0 when none): what raising the audio adds on the wire. */
+  probeKbps: number;
   /** Caps of the two Opus streams, kbit/s, and their frame lengths (the voice's: the nurse page renegotiates `a=ptime`). */
   voiceKbps: number;
   voiceFrameMs: 20 | 60;
@@ -71,12 +73,26 @@ export const LEAN_AUDIO = { voiceKbps: 12, voiceFrameMs: 60, stethKbps: 16, stet
 
 export function planFor(level: UplinkLevel): UplinkPlan {
   const i = UPLINK_LEVELS.indexOf(level);
-  return { level, roomVideo: i < 1, ptzVideo: i < 2, probe: false, ...(i < 3 ? FULL_AUDIO : LEAN_AUDIO) };
+  return { level, roomVideo: i < 1, ptzVideo: i < 2, probe: false, probeKbps: 0, ...(i < 3 ? FULL_AUDIO : LEAN_AUDIO) };
 }
 
-/** A level's plan with the PTZ video sent as the probe of the link (the level's audio kept). */
-function probePlan(level: UplinkLevel): UplinkPlan {
-  return { ...planFor(level), ptzVideo: true, probe: true };
+/** Headers of each audio packet on the wire (IP, UDP, RTP and its extensions, SRTP's tag): ~45 bytes. */
+const PACKET_HEADER_BYTES = 45;
+
+/** The two Opus streams of a plan on the wire, kbit/s, at their caps (Opus's VBR often sends less). */
+export function audioWireKbps(p: Pick<UplinkPlan, 'voiceKbps' | 'voiceFrameMs' | 'stethKbps' | 'stethFrameMs'>): number {
+  const headers = (frameMs: number) => ((1000 / frameMs) * PACKET_HEADER_BYTES * 8) / 1000;
+  return p.voiceKbps + headers(p.voiceFrameMs) + p.stethKbps + headers(p.stethFrameMs);
+}
+
+/**
+ * A level's plan with the PTZ video sent as the probe of the link (the level's audio kept), at what the step up's
+ * audio adds on the wire (lean to full: ~60 kbit/s).
+ */
+export function probePlan(level: UplinkLevel): UplinkPlan {
+  const here = planFor(level);
+  const up = planFor(UPLINK_LEVELS[UPLINK_LEVELS.indexOf(level) - 1] ?? level);
+  return { ...here, ptzVideo: true, probe: true, probeKbps: Math.round(audioWireKbps(up) - audioWireKbps(here)) };
 }
 
 /** Raising the audio (the step up out of `lean-audio`) is preceded by a probe: the voice and the stethoscope never probe. */
