@@ -261,7 +261,8 @@ describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the n
       const kbps = gw.teleconsult.status().peer?.stats.audioKbps ?? stethKbps;
       if (plan?.probe && now - probedAt > 1000) probes++;
       if (plan?.probe) probedAt = now;
-      if (kbps > stethKbps && now - probedAt > 3000)
+      // Raised while probing (the probe is the stethoscope's), or with no probe in the 3 s before (the try is).
+      if (kbps > stethKbps && (plan?.probe || now - probedAt > 3000))
         unprobedRises.push(`${Math.round((now - shapedAt) / 1000)} s ${stethKbps} → ${kbps} kbit/s`);
       stethKbps = kbps;
       if (path.at(-1)?.endsWith(` ${l}`)) return;
@@ -277,10 +278,7 @@ describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the n
     phase('settled');
     const slow = await measure(STEP);
     phase('window');
-    clearInterval(track);
     console.log(`figures the budget's levels since ${STEP} up: ${path.join(', ')}; ${probes} probes`);
-    // The stethoscope never raised for a try upward without a clean probe before it.
-    expect(unprobedRises).toEqual([]);
     // Both of the cart's peers up to the end of the window (the gateway's used to lose its ICE consent here).
     expect(gw.teleconsult.status().peer?.state).toBe('connected');
     expect(await nurse.locator('#convo').getAttribute('data-state')).toBe('connected');
@@ -327,9 +325,16 @@ describe.skipIf(skipReason !== null || !inside)('the uplink budget, inside the n
         what: 'the room camera back on the nurse page',
       },
     ).catch((e: unknown) => {
-      throw new Error(`${String(e)}; the budget's levels since unshaped: ${climb.join(', ')}; load ${load()}`);
+      throw new Error(
+        `${String(e)}; the budget's levels since unshaped: ${climb.join(', ')}; since shaped: ${path.join(', ')}; load ${load()}`,
+      );
     });
     phase('climbed back');
+    // From the shaping to the climb back done (the climb raises the stethoscope in every run): its rate never rose
+    // but after a clean probe with the PTZ video. A budget whose try upward raises it fails here.
+    clearInterval(track);
+    console.log(`figures the levels until climbed back: ${path.join(', ')}; ${probes} probes`);
+    expect(unprobedRises).toEqual([]);
     await grows({ 'the room camera back': (s) => s.room.frames });
     await expect.poll(() => specialist.locator('#convo-remote-state').getAttribute('data-link'), { timeout: 20_000 }).toBe('full');
     phase('end');
