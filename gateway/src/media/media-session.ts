@@ -379,14 +379,15 @@ export class MediaSession {
    * started again on a keyframe), the stethoscope's Opus rate and frame length (the encoder restarted, the
    * stream continuous). The ECG is never touched.
    */
-  applyPlan(plan: Pick<UplinkPlan, 'ptzVideo' | 'stethKbps' | 'stethFrameMs'>): void {
+  applyPlan(plan: Pick<UplinkPlan, 'ptzVideo' | 'stethKbps' | 'stethFrameMs' | 'probeKbps'>): void {
     if (this.closed) return;
     const pause = !plan.ptzVideo;
     if (pause !== this.videoPaused) {
       this.videoPaused = pause;
       // Back from a pause, the video starts at its floor (the passed-through camera's own rate could be ten
-      // times what the link just allowed) and grows as the receiver reports allow.
-      if (!pause) this.bitrate.restartAt(this.o.media.video.minBitrateKbps, this.clock.now());
+      // times what the link just allowed) and grows as the receiver reports allow; as the budget's probe of the
+      // link, at what raising the audio would add (uplink-budget.ts).
+      if (!pause) this.bitrate.restartAt(Math.max(this.o.media.video.minBitrateKbps, plan.probeKbps), this.clock.now());
       if (!pause && this.passThrough) this.passThrough = false;
       const relay = this.videoRelay;
       if (relay) this.restarting = this.restarting.then(() => (this.closed ? undefined : pause ? relay.pause() : relay.resume()));
@@ -398,7 +399,10 @@ export class MediaSession {
       const relay = this.audioRelay;
       if (relay) this.restarting = this.restarting.then(() => (this.closed ? undefined : relay.restart()));
     }
-    this.logger.info({ ptzVideo: plan.ptzVideo, stethKbps: kbps, stethFrameMs: plan.stethFrameMs }, 'uplink budget applied');
+    this.logger.info(
+      { ptzVideo: plan.ptzVideo, probeKbps: plan.probeKbps, stethKbps: kbps, stethFrameMs: plan.stethFrameMs },
+      'uplink budget applied',
+    );
   }
 
   private sendEcg(c: EcgChunk): void {

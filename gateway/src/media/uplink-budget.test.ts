@@ -27,22 +27,34 @@ const report = fc.record({
 describe('UplinkBudget', () => {
   it('gives way in clinical order: the room camera, then the PTZ video, then lighter audio; never the audio while a video is sent', () => {
     expect(UPLINK_LEVELS.map(planFor)).toEqual([
-      { level: 'full', roomVideo: true, ptzVideo: true, ...FULL_AUDIO },
-      { level: 'room-paused', roomVideo: false, ptzVideo: true, ...FULL_AUDIO },
-      { level: 'ptz-paused', roomVideo: false, ptzVideo: false, ...FULL_AUDIO },
-      { level: 'lean-audio', roomVideo: false, ptzVideo: false, ...LEAN_AUDIO },
+      { level: 'full', roomVideo: true, ptzVideo: true, probe: false, probeKbps: 0, ...FULL_AUDIO },
+      { level: 'room-paused', roomVideo: false, ptzVideo: true, probe: false, probeKbps: 0, ...FULL_AUDIO },
+      { level: 'ptz-paused', roomVideo: false, ptzVideo: false, probe: false, probeKbps: 0, ...FULL_AUDIO },
+      { level: 'lean-audio', roomVideo: false, ptzVideo: false, probe: false, probeKbps: 0, ...LEAN_AUDIO },
     ]);
   });
 
-  it('steps down after 2 s of congestion, 4 s apart; up after 15 s clean (counted afresh after each change)', () => {
+  it('steps down after 2 s of congestion, 4 s apart; up after 15 s clean (counted afresh after each change), the audio after a 4 s probe', () => {
     const b = new UplinkBudget();
     const down = run(b, Array(20).fill(CONGESTED));
     // Congested from 0: 2 s to step, then 4 s between steps.
     expect(down.changes).toEqual([2000, 6000, 10_000]);
     expect(b.plan.level).toBe('lean-audio');
-    const up = run(b, Array(60).fill(CLEAN), 20_000);
-    expect(up.changes).toEqual([35_000, 51_000, 67_000]);
-    expect(b.plan.level).toBe('full');
+    const plans: ReturnType<typeof planFor>[] = [];
+    const changes: number[] = [];
+    for (let t = 20_000; t < 80_000; t += 1000) {
+      b.report('gateway', CLEAN, t);
+      b.report('page', CLEAN, t);
+      const p = b.tick(t);
+      if (p) {
+        changes.push(t);
+        plans.push(p);
+      }
+    }
+    // 35 s: the probe (the PTZ video beside the lean audio); 39 s: the audio raised; then the videos, 15 s apart.
+    expect(changes).toEqual([35_000, 39_000, 55_000, 71_000]);
+    expect(plans[0]).toEqual({ ...planFor('lean-audio'), ptzVideo: true, probe: true, probeKbps: 60 });
+    expect(plans.map((p) => p.level)).toEqual(['lean-audio', 'ptz-paused', 'room-paused', 'full']);
   });
 
   it('a step up the link does not take doubles the hold (probed less often), and one that holds resets it', () => {
@@ -108,7 +120,8 @@ describe('UplinkBudget', () => {
     });
     const { changes } = run(b, loaded, 12_000);
     expect(b.plan.level).toBe('full');
-    expect(changes).toEqual([27_000, 43_000, 59_000]);
+    // 27 s the probe, 31 s the audio raised, then the videos.
+    expect(changes).toEqual([27_000, 31_000, 47_000, 63_000]);
   });
 
   it("each peer's queue is measured from its own smallest round trip (werift's carry the gateway's event loop)", () => {
@@ -122,6 +135,95 @@ describe('UplinkBudget', () => {
       b.tick(t);
     }
     expect(b.plan.level).toBe('full');
+  });
+
+  it('the probe out of lean audio is abandoned at the first congested report; the audio never rose, the hold doubles', () => {
+    const b = new UplinkBudget();
+    run(b, Array(12).fill(CONGESTED));
+    run(b, Array(16).fill(CLEAN), 12_000);
+    // 15 s clean: the probe, the lean audio kept.
+    expect(b.plan).toEqual({ ...planFor('lean-audio'), ptzVideo: true, probe: true, probeKbps: 60 });
+    // The PTZ video's first report shows the link does not carry it: back at once to lean audio alone.
+    b.report('gateway', CLEAN, 28_000);
+    expect(b.tick(28_000)).toBeNull();
+    b.report('gateway', { loss: 0.12, rttMs: 20 }, 29_000);
+    expect(b.tick(29_000)).toEqual(planFor('lean-audio'));
+    expect(b.holdMs).toBe(30_000);
+    // The next probe waits the doubled hold (30 s clean from the next report on).
+    const probes: number[] = [];
+    for (let t = 30_000; t < 90_000; t += 1000) {
+      b.report('gateway', CLEAN, t);
+      if (b.tick(t)?.probe) probes.push(t);
+    }
+    expect(probes[0]).toBe(60_000);
+  });
+
+  it('a step up is a try: the first congested report takes it back (not 2 s later, not 4 s after the change)', () => {
+    const b = new UplinkBudget();
+    run(b, Array(5).fill(CONGESTED));
+    expect(b.plan.level).toBe('room-paused');
+    run(b, Array(20).fill(CLEAN), 5000);
+    expect(b.plan.level).toBe('full');
+    b.report('page', CONGESTED, 25_000);
+    expect(b.tick(25_000)?.level).toBe('room-paused');
+    expect(b.holdMs).toBe(30_000);
+  });
+
+  it("each step up has its own hold: a failed PTZ try doubles the PTZ step's, not the audio's", () => {
+    const b = new UplinkBudget();
+    run(b, Array(12).fill(CONGESTED));
+    // A link that carries the full audio (and the probe) but not the PTZ video.
+    const feed = (from: number, to: number, lossy: (p: ReturnType<typeof planFor>) => boolean) => {
+      const changes: string[] = [];
+      for (let t = from; t < to; t += 1000) {
+        const r = lossy(b.plan) ? CONGESTED : CLEAN;
+        b.report('gateway', r, t);
+        b.report('page', r, t);
+        const p = b.tick(t);
+        if (p) changes.push(`${t / 1000} ${p.level}${p.probe ? ' probe' : ''}`);
+      }
+      return changes;
+    };
+    const noPtz = (p: ReturnType<typeof planFor>) => p.ptzVideo && !p.probe;
+    expect(feed(12_000, 78_000, noPtz)).toEqual(['27 lean-audio probe', '31 ptz-paused', '47 room-paused', '48 ptz-paused']);
+    expect(b.holdMs).toBe(30_000);
+    // Congested again down to lean audio: its own step (the probe) waits its 15 s, not the PTZ's 30.
+    feed(78_000, 90_000, () => true);
+    expect(b.plan.level).toBe('lean-audio');
+    expect(b.holdMs).toBe(15_000);
+  });
+
+  it('property: the voice and the stethoscope never probe: raised only after a probe of 4 s whose reports lost < 2 % on average and none ≥ 5 %', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(report, fc.integer({ min: 1, max: 20 })), { minLength: 1, maxLength: 80 }), (runs) => {
+        const b = new UplinkBudget();
+        const reports = runs.flatMap(([r, n]) => Array<LinkReport>(n).fill(r));
+        let probe: { since: number; losses: number[] } | null = null;
+        let stethKbps = b.plan.stethKbps;
+        reports.forEach((r, i) => {
+          const now = i * 1000;
+          b.report('gateway', r, now);
+          b.report('page', r, now);
+          if (probe) probe.losses.push(r.loss, r.loss);
+          b.tick(now);
+          if (b.plan.stethKbps > stethKbps || b.plan.voiceKbps > LEAN_AUDIO.voiceKbps) {
+            if (stethKbps === LEAN_AUDIO.stethKbps) {
+              // Raised from lean audio: a probe just ended, clean.
+              expect(probe).not.toBeNull();
+              const p = probe ?? { since: now, losses: [] };
+              expect(now - p.since).toBeGreaterThanOrEqual(4000);
+              expect(p.losses.every((l) => l < 0.05)).toBe(true);
+              expect(p.losses.reduce((x, y) => x + y, 0)).toBeLessThan(0.02 * p.losses.length);
+            }
+          }
+          stethKbps = b.plan.stethKbps;
+          if (b.plan.probe) probe ??= { since: now, losses: [] };
+          else probe = null;
+          // Probing, the audio stays lean.
+          if (b.plan.probe) expect(b.plan.stethKbps).toBe(LEAN_AUDIO.stethKbps);
+        });
+      }),
+    );
   });
 
   it('property: a round trip rising with no loss never steps down, whatever it does', () => {
@@ -177,12 +279,16 @@ describe('UplinkBudget', () => {
     );
   });
 
-  it('property: audio at its full rate whenever a video is sent, changes at least 4 s apart and at most 7 a minute', () => {
+  it('property: audio at its full rate whenever a video is sent (but the probe), levels 4 s apart (but a try taken back), at most 7 a minute', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(report, fc.integer({ min: 1, max: 20 })), { minLength: 1, maxLength: 80 }), (runs) => {
         const b = new UplinkBudget();
         const reports = runs.flatMap(([r, n]) => Array<LinkReport>(n).fill(r));
-        const { changes } = run(b, reports);
+        const { levels } = run(b, reports);
+        const changes = levels.flatMap((l, i) => (i > 0 && l !== levels[i - 1] ? [i * 1000] : []));
+        const ups = new Set(
+          levels.flatMap((l, i) => (i > 0 && UPLINK_LEVELS.indexOf(l) < UPLINK_LEVELS.indexOf(levels[i - 1] ?? l) ? [i * 1000] : [])),
+        );
         const plans: ReturnType<typeof planFor>[] = [];
         const b2 = new UplinkBudget();
         reports.forEach((r, i) => {
@@ -191,14 +297,17 @@ describe('UplinkBudget', () => {
           plans.push(b2.plan);
         });
         for (const p of plans) {
-          if (p.roomVideo || p.ptzVideo) {
+          // The probe: the PTZ video beside the lean audio, the room camera still paused.
+          if (p.probe) expect(p).toEqual({ ...planFor('lean-audio'), ptzVideo: true, probe: true, probeKbps: 60 });
+          else if (p.roomVideo || p.ptzVideo) {
             expect(p.voiceKbps).toBe(FULL_AUDIO.voiceKbps);
             expect(p.stethKbps).toBe(FULL_AUDIO.stethKbps);
           }
           // The room camera never goes on while the PTZ is paused (clinical order).
           expect(p.roomVideo && !p.ptzVideo).toBe(false);
         }
-        for (let i = 1; i < changes.length; i++) expect((changes[i] ?? 0) - (changes[i - 1] ?? 0)).toBeGreaterThanOrEqual(4000);
+        for (let i = 1; i < changes.length; i++)
+          if (!ups.has(changes[i - 1] ?? 0)) expect((changes[i] ?? 0) - (changes[i - 1] ?? 0)).toBeGreaterThanOrEqual(4000);
         for (const t of changes) expect(changes.filter((c) => c >= t && c < t + 60_000).length).toBeLessThanOrEqual(7);
       }),
     );

@@ -31,9 +31,15 @@
  * sooner than the hold after the last change: a report now and then at 2–5 % lost or with a queue (a loaded
  * machine's bursts) neither steps down nor starts the hold again (when every report had to be clean, the
  * budget once had not climbed back 120 s after the link was unshaped, at load 26–42). Each peer's latest
- * report stands 5 s at most (an audio report covers several seconds): one losing ≥ 5 % can step down alone. A step up that brings
- * congestion back within 30 s doubles the hold (up to 4 min): the link is probed less and less often instead
- * of flapping; a step up that holds 30 s resets it.
+ * report stands 5 s at most (an audio report covers several seconds): one losing ≥ 5 % can step down alone.
+ *
+ * The try upward costs no more than it must, and never the stethoscope's sound: a step up is a try for 30 s, taken
+ * back at the first congested report (not after 2 s of congestion, nor 4 s after the change); the step out of
+ * `lean-audio`, the only one that raises the audio, is preceded by a probe: the PTZ video (the lowest-priority
+ * stream the gateway sends) resumed at its floor beside the lean audio for 4 s, abandoned at the first congested
+ * report, the audio raised only once the probe's reports (3 of the gateway's at least) lost < 2 % on average. A
+ * failed try or probe doubles the hold of that step (up to 4 min), not the others': the link is tried less and
+ * less often instead of flapping; a step up that holds 30 s resets it.
  */
 
 import { LINK_CONGESTION, type LinkVerdict, linkVerdict, UPLINK_LEVELS, type UplinkLevel } from '@telecart/protocol';
@@ -45,8 +51,15 @@ export interface UplinkPlan {
   level: UplinkLevel;
   /** The nurse page's room camera (its conversation video) is sent. */
   roomVideo: boolean;
-  /** The gateway's PTZ video is sent. */
+  /** The gateway's PTZ video is sent (at `lean-audio`, only as the probe below). */
   ptzVideo: boolean;
+  /**
+   * The try upward out of `lean-audio`: the PTZ video resumed at its floor as a probe of the link, the level's
+   * lean audio kept. The level (told to the pages) does not change; the audio is raised only after a clean probe.
+   */
+  probe: boolean;
+  /** The PTZ video's rate for the probe, kbit/s (0 when none): what raising the audio adds on the wire. */
+  probeKbps: number;
   /** Caps of the two Opus streams, kbit/s, and their frame lengths (the voice's: the nurse page renegotiates `a=ptime`). */
   voiceKbps: number;
   voiceFrameMs: 20 | 60;
@@ -60,7 +73,32 @@ export const LEAN_AUDIO = { voiceKbps: 12, voiceFrameMs: 60, stethKbps: 16, stet
 
 export function planFor(level: UplinkLevel): UplinkPlan {
   const i = UPLINK_LEVELS.indexOf(level);
-  return { level, roomVideo: i < 1, ptzVideo: i < 2, ...(i < 3 ? FULL_AUDIO : LEAN_AUDIO) };
+  return { level, roomVideo: i < 1, ptzVideo: i < 2, probe: false, probeKbps: 0, ...(i < 3 ? FULL_AUDIO : LEAN_AUDIO) };
+}
+
+/** Headers of each audio packet on the wire (IP, UDP, RTP and its extensions, SRTP's tag): ~45 bytes. */
+const PACKET_HEADER_BYTES = 45;
+
+/** The two Opus streams of a plan on the wire, kbit/s, at their caps (Opus's VBR often sends less). */
+export function audioWireKbps(p: Pick<UplinkPlan, 'voiceKbps' | 'voiceFrameMs' | 'stethKbps' | 'stethFrameMs'>): number {
+  const headers = (frameMs: number) => ((1000 / frameMs) * PACKET_HEADER_BYTES * 8) / 1000;
+  return p.voiceKbps + headers(p.voiceFrameMs) + p.stethKbps + headers(p.stethFrameMs);
+}
+
+/**
+ * A level's plan with the PTZ video sent as the probe of the link (the level's audio kept), at what the step up's
+ * audio adds on the wire (lean to full: ~60 kbit/s).
+ */
+export function probePlan(level: UplinkLevel): UplinkPlan {
+  const here = planFor(level);
+  const up = planFor(UPLINK_LEVELS[UPLINK_LEVELS.indexOf(level) - 1] ?? level);
+  return { ...here, ptzVideo: true, probe: true, probeKbps: Math.round(audioWireKbps(up) - audioWireKbps(here)) };
+}
+
+/** Raising the audio (the step up out of `lean-audio`) is preceded by a probe: the voice and the stethoscope never probe. */
+function raisesAudio(from: UplinkLevel, to: UplinkLevel): boolean {
+  const [a, b] = [planFor(from), planFor(to)];
+  return b.voiceKbps > a.voiceKbps || b.stethKbps > a.stethKbps || b.stethFrameMs < a.stethFrameMs || b.voiceFrameMs < a.voiceFrameMs;
 }
 
 /** One peer's receiver report on what the cart sends. */
@@ -89,6 +127,12 @@ export interface UplinkBudgetOptions {
   /** Clean this long steps up (doubled after a failed step up, up to maxHoldMs). */
   holdMs?: number;
   maxHoldMs?: number;
+  /** The probe lasts at least this long, and ends there once it has its clean reports. */
+  probeMs?: number;
+  /** Reports from the gateway losing < cleanLoss (the PTZ video's, ~1 a second) a probe needs to succeed. */
+  probeReports?: number;
+  /** A probe without its clean reports by then is abandoned. */
+  probeMaxMs?: number;
 }
 
 const DEFAULTS: Required<UplinkBudgetOptions> = {
@@ -102,6 +146,9 @@ const DEFAULTS: Required<UplinkBudgetOptions> = {
   minIntervalMs: LINK_CONGESTION.minGapMs,
   holdMs: LINK_CONGESTION.holdMs,
   maxHoldMs: LINK_CONGESTION.maxHoldMs,
+  probeMs: 4000,
+  probeReports: 3,
+  probeMaxMs: 8000,
 };
 
 /** A step up that brings congestion back within this doubles the hold; one that lasts it resets the hold. */
@@ -123,20 +170,43 @@ export class UplinkBudget {
   private run = { n: 0, clean: 0, loss: 0 };
   private changedAt = Number.NEGATIVE_INFINITY;
   private upAt = Number.NEGATIVE_INFINITY;
-  private hold: number;
+  /**
+   * The hold before each step up, per level stepped up from: a failed step (or probe) doubles its own, not the others'
+   * (a link that does not carry the full audio may carry the videos once it does).
+   */
+  private readonly holds: number[];
+  /** The probe under way (the PTZ video sent at the level's lean audio): since when, its reports (as a climb's `run`). */
+  private probe: { since: number; clean: number; n: number; loss: number } | null = null;
+  /** When the last probe was abandoned: the next waits the hold from there. */
+  private probeEndedAt = Number.NEGATIVE_INFINITY;
 
   constructor(o: UplinkBudgetOptions = {}) {
     this.o = { ...DEFAULTS, ...o };
-    this.hold = this.o.holdMs;
+    this.holds = UPLINK_LEVELS.map(() => this.o.holdMs);
   }
 
   get plan(): UplinkPlan {
-    return planFor(UPLINK_LEVELS[this.level] ?? 'full');
+    const level = UPLINK_LEVELS[this.level] ?? 'full';
+    return this.probe ? probePlan(level) : planFor(level);
   }
 
-  /** The hold before the next step up, ms (grows after failed steps up). */
+  /** A probe of the link is under way (the PTZ video sent at the level's lean audio). */
+  get probing(): boolean {
+    return this.probe !== null;
+  }
+
+  /** The hold before the next step up from the level now, ms (grows after that step failed). */
   get holdMs(): number {
     return this.hold;
+  }
+
+  private get hold(): number {
+    return this.holds[this.level] ?? this.o.holdMs;
+  }
+
+  /** Doubles the hold of the step up from `level` (up to maxHoldMs). */
+  private doubleHold(level: number): void {
+    this.holds[level] = Math.min((this.holds[level] ?? this.o.holdMs) * 2, this.o.maxHoldMs);
   }
 
   /** A peer's report, as it arrives; out-of-range values are ignored. */
@@ -159,7 +229,7 @@ export class UplinkBudget {
     return v.every((x) => x === 'clean') ? 'clean' : 'neither';
   }
 
-  /** Called about once a second: the new plan when the level changes, else null. */
+  /** Called about once a second: the new plan when it changes (the level, or a probe begun or ended), else null. */
   tick(now: number): UplinkPlan | null {
     const s = this.state(now);
     const reports = this.pending;
@@ -183,18 +253,22 @@ export class UplinkBudget {
         if (r.verdict === 'clean') this.run.clean++;
         this.run.loss += r.loss;
       }
-    if (this.changedAt === this.upAt && now - this.upAt >= RESET_AFTER_MS) this.hold = this.o.holdMs;
+    if (this.probe) return this.probeTick(s, reports, now);
+    // The last step up held: its hold back to the base.
+    if (this.changedAt === this.upAt && now - this.upAt >= RESET_AFTER_MS) this.holds[this.level + 1] = this.o.holdMs;
     const since = now - this.changedAt;
     const top = UPLINK_LEVELS.length - 1;
+    // A step up not yet settled is a try: the first congested report takes it back, without waiting 2 s of
+    // congestion or 4 s since the change (each second of a failed try is lost on every track).
+    const trying = this.changedAt === this.upAt && since < FAILED_UP_MS;
+    const tryFailed = trying && reports.some((r) => r.verdict === 'congested');
     if (
       s === 'congested' &&
-      this.congestedSince !== null &&
       this.level < top &&
-      now - this.congestedSince >= this.o.downAfterMs &&
-      since >= this.o.minIntervalMs
+      (tryFailed || (this.congestedSince !== null && now - this.congestedSince >= this.o.downAfterMs && since >= this.o.minIntervalMs))
     ) {
-      // The last change was a step up, and the link did not take it: probe less often.
-      if (this.changedAt === this.upAt && since < FAILED_UP_MS) this.hold = Math.min(this.hold * 2, this.o.maxHoldMs);
+      // The last change was a step up, and the link did not take it: try less often.
+      if (trying) this.doubleHold(this.level + 1);
       return this.change(this.level + 1, now);
     }
     if (
@@ -203,19 +277,66 @@ export class UplinkBudget {
       this.level > 0 &&
       now - this.cleanSince >= this.hold &&
       since >= this.hold &&
+      now - this.probeEndedAt >= this.hold &&
       this.run.loss < this.o.cleanLoss * this.run.n &&
       this.run.clean >= this.o.cleanShare * this.run.n
     ) {
-      const plan = this.change(this.level - 1, now);
-      this.upAt = now;
-      return plan;
+      const from = UPLINK_LEVELS[this.level] ?? 'full';
+      const to = UPLINK_LEVELS[this.level - 1] ?? 'full';
+      // The audio is raised only once the link carried a probe of the PTZ video beside the lean audio.
+      if (raisesAudio(from, to)) {
+        this.probe = { since: now, clean: 0, n: 0, loss: 0 };
+        return this.plan;
+      }
+      return this.stepUp(now);
     }
     return null;
+  }
+
+  /**
+   * A probe's tick: abandoned at the first congested report, the hold doubled; once it lasted probeMs with
+   * probeReports from the gateway losing < cleanLoss (the PTZ video's own, ~1 a second), judged on its reports'
+   * mean loss (< cleanLoss): a success steps up (a try as any step up: the hold
+   * resets once it held 30 s), a failure doubles the hold; abandoned at probeMaxMs without its clean reports.
+   */
+  private probeTick(
+    s: LinkVerdict | 'unknown',
+    reports: readonly { source: ReportSource; verdict: LinkVerdict; loss: number }[],
+    now: number,
+  ): UplinkPlan | null {
+    const p = this.probe;
+    if (!p) return null;
+    for (const r of reports) {
+      p.n++;
+      p.loss += r.loss;
+      // Judged on loss: werift's round trips carry the gateway's event loop, and a loaded machine's kept every
+      // probe from its clean reports (the climb back stalled 120 s at load 27–34).
+      if (r.loss < this.o.cleanLoss && r.source === 'gateway') p.clean++;
+    }
+    const age = now - p.since;
+    let failed = s === 'congested' || reports.some((r) => r.verdict === 'congested');
+    if (!failed && age >= this.o.probeMs && p.clean >= this.o.probeReports) {
+      if (p.loss < this.o.cleanLoss * p.n) return this.stepUp(now);
+      failed = true;
+    }
+    if (!failed && age < this.o.probeMaxMs) return null;
+    if (failed) this.doubleHold(this.level);
+    this.probe = null;
+    this.probeEndedAt = now;
+    this.cleanSince = null;
+    return this.plan;
+  }
+
+  private stepUp(now: number): UplinkPlan {
+    const plan = this.change(this.level - 1, now);
+    this.upAt = now;
+    return plan;
   }
 
   private change(level: number, now: number): UplinkPlan {
     this.level = level;
     this.changedAt = now;
+    this.probe = null;
     // Reports measured at the old rates say little about the new ones: judge afresh.
     this.congestedSince = null;
     this.cleanSince = null;

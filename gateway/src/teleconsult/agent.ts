@@ -503,10 +503,12 @@ export class TeleconsultAgent extends EventEmitter<{
       if (!b || b.sessionId !== sessionId) return;
       const plan = b.budget.tick(this.clock.now());
       if (!plan) return;
+      const levelChanged = plan.level !== b.plan.level;
       b.plan = plan;
-      this.logger.info({ sessionId, uplink: plan.level, holdMs: b.budget.holdMs }, 'uplink budget changed');
+      this.logger.info({ sessionId, uplink: plan.level, probe: plan.probe, holdMs: b.budget.holdMs }, 'uplink budget changed');
       if (this.live?.sessionId === sessionId) this.live.media.applyPlan(plan);
-      this.tellUplink(b);
+      // A probe (the PTZ video sent at the same level) is the gateway's own: the pages keep the level they were told.
+      if (levelChanged) this.tellUplink(b);
     }, BUDGET_TICK_MS);
     timer.unref();
     this.budget = { sessionId, budget, plan: planFor('full'), timer };

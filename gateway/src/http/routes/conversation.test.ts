@@ -213,7 +213,17 @@ describe('the conversation routes', () => {
     const seen = await events;
     expect(seen.filter((e) => e.event === 'uplink').at(-1)?.data).toEqual({
       sessionId: sid,
-      plan: { level: 'room-paused', roomVideo: false, ptzVideo: true, voiceKbps: 32, voiceFrameMs: 20, stethKbps: 32, stethFrameMs: 20 },
+      plan: {
+        level: 'room-paused',
+        roomVideo: false,
+        ptzVideo: true,
+        probe: false,
+        probeKbps: 0,
+        voiceKbps: 32,
+        voiceFrameMs: 20,
+        stethKbps: 32,
+        stethFrameMs: 20,
+      },
     });
     expect(link.ups.filter((u) => u.type === 'convo')).toEqual([
       { v: 1, type: 'convo', sessionId: sid, signal: { kind: 'uplink', level: 'room-paused' } },
