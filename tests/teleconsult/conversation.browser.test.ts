@@ -50,6 +50,7 @@ import {
   specialistVoiceSent,
   streamFigures,
   transportFigures,
+  unitSentFigures,
 } from './cart-downlink.js';
 import { type ConsultChain, startConsultChain } from './chain.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats, uplinkBytes } from './page-media.js';
@@ -512,6 +513,7 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
                   .join(', ')}` +
                 `; tbf passed ${(((q1.bytes - q0.bytes) * 8) / ms).toFixed(0)} kbit/s, dropped ${q1.dropped - q0.dropped} of ${q1.packets - q0.packets + q1.dropped - q0.dropped} packets` +
                 `; unit: cart estimate ${cartM?.downlinkEstimate == null ? 'none' : `${(cartM.downlinkEstimate / 1000).toFixed(0)} kbit/s`}, videos held from ${cartM?.videoPausedFrom.length ?? 0}, ${(u1?.dropped.videoPaused ?? 0) - (u0?.dropped.videoPaused ?? 0)} packets held back` +
+                `; the unit sent the cart: ${unitSentFigures(u0?.members.cart, cartM, ms)}` +
                 `; the specialist's camera toward the cart ${towardCart}; shown at the cart: specialist ${shown.specialist}, ${shown.guests.join(', ')}; the cart's uplink budget ${shown.link}` +
                 `; states: direct ${r1.direct.state}, room ${r1.room.state}, gateway peer ${gw1.state} (${gw1.ptzFrames - gw0.ptzFrames} PTZ frames at the specialist)`,
             );

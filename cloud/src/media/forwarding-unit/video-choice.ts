@@ -58,6 +58,11 @@ export class VideoChooser {
     this.waitMs = probe.initialMs;
   }
 
+  /** The slot on trial (a probe), if any. */
+  probingSlot(): number | undefined {
+    return this.probing?.slot;
+  }
+
   /** The slots forwarded after the last choice. */
   current(): ReadonlySet<number> {
     return this.forwarded;
