@@ -48,6 +48,7 @@ import { ActiveSpeaker, type ActiveSpeakerOptions } from './active-speaker.js';
 import { DownlinkEstimate, LOW_LOSS } from './downlink-estimate.js';
 import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
 import { startsKeyframe } from './keyframe-start.js';
+import { RetransmitBudget, type RetransmitOptions } from './retransmit-budget.js';
 import { emptyRoomStats, ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment } from './room-messages.js';
 import { type Assignment, RoomPlan } from './room-plan.js';
 import { RtpRewriter } from './rtp-rewriter.js';
@@ -88,6 +89,8 @@ export interface ForwardingRoomOptions {
   adaptIntervalMs?: number;
   /** When a viewer on voice alone tries a video again (video-choice.ts). */
   probe?: ProbeOptions;
+  /** What a viewer's NACKs get sent again (retransmit-budget.ts). */
+  retransmit?: Partial<RetransmitOptions>;
   schedule?: KeyframeRequesterOptions['schedule'];
   /**
    * A participant's peer is up, or no longer: connected and heard from within `silentMs` (default 2000 ms;
@@ -225,6 +228,8 @@ interface Member {
   live: boolean;
   /** NACKed packets not sent again, by slot mid. */
   refused: Map<string, number>;
+  /** Which of its NACKed packets go again. */
+  retransmits: RetransmitBudget;
   probes: { started: number; mediaPackets: number; mediaBytes: number };
 }
 
@@ -322,6 +327,7 @@ export class ForwardingRoom {
       heardAt: this.clock.now(),
       live: false,
       refused: new Map(),
+      retransmits: new RetransmitBudget(this.o.retransmit),
       probes: { started: 0, mediaPackets: 0, mediaBytes: 0 },
     };
     let answer: string;
@@ -421,9 +427,20 @@ export class ForwardingRoom {
     return Object.fromEntries([...this.members.values()].map((m) => [m.id, m.peer.diagnostics()]));
   }
 
-  /** A viewer's NACK on a slot: the packets it lost, sent again as far as the room allows. */
+  /**
+   * A viewer's NACK on a slot: the packets it lost that the unit still has, sent again as far as its budget allows
+   * (retransmit-budget.ts): none into a slot whose video is held back, waits for a key frame or carries nobody.
+   */
   private onNack(v: Member, slot: Slot, seqs: number[]): void {
-    const sent = v.peer.retransmit(slot, seqs);
+    const fw = v.forwards.get(`${slot.index}:${slot.kind}`);
+    const held = !fw || fw.source === null || fw.awaitingKeyframe !== null || (slot.kind === 'video' && v.paused.has(slot.index));
+    const packets: { seq: number; bytes: number }[] = [];
+    for (const seq of seqs) {
+      const bytes = v.peer.kept(slot, seq);
+      if (bytes !== undefined) packets.push({ seq, bytes });
+    }
+    const allowed = v.retransmits.answer({ now: this.clock.now(), slot: slot.mid, held, estimate: v.downlink.value, packets });
+    const sent = allowed.length > 0 ? v.peer.retransmit(slot, allowed) : [];
     v.refused.set(slot.mid, (v.refused.get(slot.mid) ?? 0) + seqs.length - sent.length);
   }
 

@@ -178,8 +178,8 @@ export class UnitPeer {
   private readonly sent = new Map<string, { packets: number; octets: number }>();
   /** What went toward the participant, per slot (by mid) and in all. */
   private readonly out: { rtcp: Count; slots: Map<string, SlotSent> } = { rtcp: { packets: 0, bytes: 0 }, slots: new Map() };
-  /** Each slot's last packets as sent (werift's header: this peer's SSRC, numbers, extensions), by sequence number. */
-  private readonly history = new Map<string, (RtpPacket | undefined)[]>();
+  /** Each slot's last packets as sent (werift's header: this peer's SSRC, numbers, extensions) and their size, by sequence number. */
+  private readonly history = new Map<string, ({ packet: RtpPacket; bytes: number } | undefined)[]>();
 
   constructor(private readonly o: UnitPeerOptions) {
     const confined = o.hostAddresses !== undefined;
@@ -365,7 +365,7 @@ export class UnitPeer {
     if (!history || !counts || transport.state !== 'connected') return [];
     const done: number[] = [];
     for (const seq of sequenceNumbers) {
-      const p = history[seq % RETRANSMIT_HISTORY];
+      const p = history[seq % RETRANSMIT_HISTORY]?.packet;
       if (!p || p.header.sequenceNumber !== seq) continue;
       const before = transport.bytesSent;
       void transport.sendRtp(p.payload, p.header);
@@ -376,9 +376,10 @@ export class UnitPeer {
     return done;
   }
 
-  /** Whether the unit still has this packet of the slot to send again. */
-  has(slot: Slot, sequenceNumber: number): boolean {
-    return this.history.get(slot.mid)?.[sequenceNumber % RETRANSMIT_HISTORY]?.header.sequenceNumber === sequenceNumber;
+  /** The size (bytes, as sent) of this packet of the slot if the unit still has it to send again. */
+  kept(slot: Slot, sequenceNumber: number): number | undefined {
+    const h = this.history.get(slot.mid)?.[sequenceNumber % RETRANSMIT_HISTORY];
+    return h?.packet.header.sequenceNumber === sequenceNumber ? h.bytes : undefined;
   }
 
   /** What the unit sent toward the participant so far. */
@@ -419,11 +420,12 @@ export class UnitPeer {
     // werift writes its header (SSRC, numbers, extensions) into `packet` and encrypts it before its first await.
     const sending = slot.transceiver.sender.sendRtp(packet);
     const counts = this.out.slots.get(slot.mid);
-    if (counts && transport.bytesSent !== before) {
+    const bytes = transport.bytesSent - before;
+    if (counts && bytes > 0) {
       counts.media.packets++;
-      counts.media.bytes += transport.bytesSent - before;
+      counts.media.bytes += bytes;
       const history = this.history.get(slot.mid);
-      if (history) history[packet.header.sequenceNumber % RETRANSMIT_HISTORY] = packet;
+      if (history) history[packet.header.sequenceNumber % RETRANSMIT_HISTORY] = { packet, bytes };
     }
     await sending;
   }
