@@ -234,6 +234,10 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
     nurse.on('console', (m) => {
       if (m.type() === 'error') problems.push(`nurse console: ${m.text()}`);
     });
+    // Which request a « Failed to load resource » was (the console says only its status).
+    nurse.on('response', (r) => {
+      if (r.status() >= 400) console.log(`nurse request refused: ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+    });
     await nurse.addInitScript(CAPTURE_PEER);
     await nurse.goto(`${gw.httpUrl}/`);
     await signIn(specialist);
