@@ -175,3 +175,44 @@ export function specialistVoiceSent(specialist: Page): Promise<{ packets: number
     return out;
   });
 }
+
+/** What the unit sent one viewer (`room.stats().members[viewer]`), the parts the window reads. */
+export interface UnitSentTo {
+  sent: {
+    transport: { packets: number; bytes: number };
+    rtcp: { packets: number; bytes: number };
+    slotsBy: {
+      mid: string;
+      kind: string;
+      source: string | null;
+      held: boolean;
+      media: { packets: number; bytes: number };
+      retransmitted: { packets: number; bytes: number };
+      nacked: number;
+      refused: number;
+    }[];
+  };
+  probes: { started: number; mediaPackets: number; mediaBytes: number };
+}
+
+/**
+ * What the unit sent a viewer over a window, per slot (media, sent again on a NACK, NACKed and refused) and in all
+ * (its transport, RTCP, the probes of held-back videos); kbit/s of SRTP/SRTCP as they leave the socket (tbf counts
+ * 42 bytes more a packet) and packets/s.
+ */
+export function unitSentFigures(a: UnitSentTo | undefined, b: UnitSentTo | undefined, ms: number): string {
+  if (!b) return 'no stats';
+  const rate = (bytes: number, packets: number) => `${((bytes * 8) / ms).toFixed(0)} kbit/s ${((1000 * packets) / ms).toFixed(1)} pkt/s`;
+  const slots = b.sent.slotsBy
+    .filter((s) => s.source !== null)
+    .map((s) => {
+      const o = a?.sent.slotsBy.find((x) => x.mid === s.mid);
+      const media = rate(s.media.bytes - (o?.media.bytes ?? 0), s.media.packets - (o?.media.packets ?? 0));
+      const again = rate(s.retransmitted.bytes - (o?.retransmitted.bytes ?? 0), s.retransmitted.packets - (o?.retransmitted.packets ?? 0));
+      return `${s.source} ${s.kind}${s.held ? ' (held)' : ''}: media ${media}, sent again ${again}, NACKed ${s.nacked - (o?.nacked ?? 0)}, refused ${s.refused - (o?.refused ?? 0)}`;
+    });
+  const t = rate(b.sent.transport.bytes - (a?.sent.transport.bytes ?? 0), b.sent.transport.packets - (a?.sent.transport.packets ?? 0));
+  const rtcp = rate(b.sent.rtcp.bytes - (a?.sent.rtcp.bytes ?? 0), b.sent.rtcp.packets - (a?.sent.rtcp.packets ?? 0));
+  const probes = `${b.probes.started - (a?.probes.started ?? 0)} probes, ${rate(b.probes.mediaBytes - (a?.probes.mediaBytes ?? 0), b.probes.mediaPackets - (a?.probes.mediaPackets ?? 0))} of probe media`;
+  return `${slots.join('; ')}; in all ${t}, of it RTCP ${rtcp}; ${probes}`;
+}

@@ -50,6 +50,7 @@ import {
   specialistVoiceSent,
   streamFigures,
   transportFigures,
+  unitSentFigures,
 } from './cart-downlink.js';
 import { type ConsultChain, startConsultChain } from './chain.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats, uplinkBytes } from './page-media.js';
@@ -232,6 +233,10 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
     nurse.on('pageerror', (e) => problems.push(`nurse pageerror: ${e.message}`));
     nurse.on('console', (m) => {
       if (m.type() === 'error') problems.push(`nurse console: ${m.text()}`);
+    });
+    // Which request a « Failed to load resource » was (the console says only its status).
+    nurse.on('response', (r) => {
+      if (r.status() >= 400) console.log(`nurse request refused: ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
     });
     await nurse.addInitScript(CAPTURE_PEER);
     await nurse.goto(`${gw.httpUrl}/`);
@@ -512,6 +517,7 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
                   .join(', ')}` +
                 `; tbf passed ${(((q1.bytes - q0.bytes) * 8) / ms).toFixed(0)} kbit/s, dropped ${q1.dropped - q0.dropped} of ${q1.packets - q0.packets + q1.dropped - q0.dropped} packets` +
                 `; unit: cart estimate ${cartM?.downlinkEstimate == null ? 'none' : `${(cartM.downlinkEstimate / 1000).toFixed(0)} kbit/s`}, videos held from ${cartM?.videoPausedFrom.length ?? 0}, ${(u1?.dropped.videoPaused ?? 0) - (u0?.dropped.videoPaused ?? 0)} packets held back` +
+                `; the unit sent the cart: ${unitSentFigures(u0?.members.cart, cartM, ms)}` +
                 `; the specialist's camera toward the cart ${towardCart}; shown at the cart: specialist ${shown.specialist}, ${shown.guests.join(', ')}; the cart's uplink budget ${shown.link}` +
                 `; states: direct ${r1.direct.state}, room ${r1.room.state}, gateway peer ${gw1.state} (${gw1.ptzFrames - gw0.ptzFrames} PTZ frames at the specialist)`,
             );

@@ -48,10 +48,11 @@ import { ActiveSpeaker, type ActiveSpeakerOptions } from './active-speaker.js';
 import { DownlinkEstimate, LOW_LOSS } from './downlink-estimate.js';
 import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
 import { startsKeyframe } from './keyframe-start.js';
+import { RetransmitBudget, type RetransmitOptions } from './retransmit-budget.js';
 import { emptyRoomStats, ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment } from './room-messages.js';
 import { type Assignment, RoomPlan } from './room-plan.js';
 import { RtpRewriter } from './rtp-rewriter.js';
-import { type IceCandidateInit, type Kind, type PeerDiagnostics, type Slot, UnitPeer } from './unit-peer.js';
+import { type IceCandidateInit, type Kind, type PeerDiagnostics, type PeerSent, type Slot, UnitPeer } from './unit-peer.js';
 import { ArrivalLoss, downlinkLoss } from './upstream-loss.js';
 import { type ProbeOptions, sourceRemb, type VideoCandidate, VideoChooser } from './video-choice.js';
 
@@ -88,6 +89,8 @@ export interface ForwardingRoomOptions {
   adaptIntervalMs?: number;
   /** When a viewer on voice alone tries a video again (video-choice.ts). */
   probe?: ProbeOptions;
+  /** What a viewer's NACKs get sent again (retransmit-budget.ts). */
+  retransmit?: Partial<RetransmitOptions>;
   schedule?: KeyframeRequesterOptions['schedule'];
   /**
    * A participant's peer is up, or no longer: connected and heard from within `silentMs` (default 2000 ms;
@@ -151,6 +154,25 @@ export interface MemberStats {
   videoOrder: string[];
   /** Its peer is up: connected and heard from within `silentMs` (onLive). */
   live: boolean;
+  /**
+   * What the unit sent it (SRTP/SRTCP bytes as they leave the socket): in all, its RTCP, and per slot (by mid, with
+   * the source the slot carries now and its kind) each packet once, sent again on a NACK, NACKed, refused.
+   */
+  sent: PeerSent & { slotsBy: SlotSentStats[] };
+  /** Probes of a held-back video (video-choice.ts) started toward it, and media packets sent while a slot was one. */
+  probes: { started: number; mediaPackets: number; mediaBytes: number };
+}
+
+export interface SlotSentStats {
+  mid: string;
+  kind: Kind;
+  source: string | null;
+  held: boolean;
+  media: { packets: number; bytes: number };
+  retransmitted: { packets: number; bytes: number };
+  nacked: number;
+  /** NACKed packets not sent again (held back, over the budget, asked again too soon or too often, no longer kept). */
+  refused: number;
 }
 
 interface Source {
@@ -204,6 +226,11 @@ interface Member {
   heardAt: number;
   /** Connected and heard from within `silentMs` (told through onLive when it changes). */
   live: boolean;
+  /** NACKed packets not sent again, by slot mid. */
+  refused: Map<string, number>;
+  /** Which of its NACKed packets go again. */
+  retransmits: RetransmitBudget;
+  probes: { started: number; mediaPackets: number; mediaBytes: number };
 }
 
 const DEFAULT_RECEIVE_BUFFER = 4 * 1024 * 1024;
@@ -274,6 +301,7 @@ export class ForwardingRoom {
           m.remb = bps;
           m.downlink.onRemb(bps);
         },
+        onNack: (slot, seqs) => this.onNack(m, slot, seqs),
         onLoss: (slot, fraction) => {
           // What the viewer's own link lost: the stream's loss before the unit taken out (upstream-loss.ts).
           const source = this.plan.sourceIn(m.id, slot.index);
@@ -298,6 +326,9 @@ export class ForwardingRoom {
       heardPackets: 0,
       heardAt: this.clock.now(),
       live: false,
+      refused: new Map(),
+      retransmits: new RetransmitBudget(this.o.retransmit),
+      probes: { started: 0, mediaPackets: 0, mediaBytes: 0 },
     };
     let answer: string;
     try {
@@ -367,14 +398,50 @@ export class ForwardingRoom {
           .map((c) => this.plan.sourceIn(m.id, c.slot))
           .filter((x) => x !== null),
         live: m.live,
+        sent: { ...m.peer.sentCounts(), slotsBy: this.slotsSent(m) },
+        probes: { ...m.probes },
       };
     }
     return s;
   }
 
+  private slotsSent(m: Member): SlotSentStats[] {
+    const counts = m.peer.sentCounts().slots;
+    return m.peer.slots.map((slot) => {
+      const c = counts[slot.mid];
+      return {
+        mid: slot.mid,
+        kind: slot.kind,
+        source: this.plan.sourceIn(m.id, slot.index),
+        held: slot.kind === 'video' && m.paused.has(slot.index),
+        media: c?.media ?? { packets: 0, bytes: 0 },
+        retransmitted: c?.retransmitted ?? { packets: 0, bytes: 0 },
+        nacked: c?.nacked ?? 0,
+        refused: m.refused.get(slot.mid) ?? 0,
+      };
+    });
+  }
+
   /** Each participant's transport (ICE, DTLS, SRTP counts): which layer stopped, when media do not flow. */
   diagnostics(): Record<string, PeerDiagnostics> {
     return Object.fromEntries([...this.members.values()].map((m) => [m.id, m.peer.diagnostics()]));
+  }
+
+  /**
+   * A viewer's NACK on a slot: the packets it lost that the unit still has, sent again as far as its budget allows
+   * (retransmit-budget.ts): none into a slot whose video is held back, waits for a key frame or carries nobody.
+   */
+  private onNack(v: Member, slot: Slot, seqs: number[]): void {
+    const fw = v.forwards.get(`${slot.index}:${slot.kind}`);
+    const held = !fw || fw.source === null || fw.awaitingKeyframe !== null || (slot.kind === 'video' && v.paused.has(slot.index));
+    const packets: { seq: number; bytes: number }[] = [];
+    for (const seq of seqs) {
+      const bytes = v.peer.kept(slot, seq);
+      if (bytes !== undefined) packets.push({ seq, bytes });
+    }
+    const allowed = v.retransmits.answer({ now: this.clock.now(), slot: slot.mid, held, estimate: v.downlink.value, packets });
+    const sent = allowed.length > 0 ? v.peer.retransmit(slot, allowed) : [];
+    v.refused.set(slot.mid, (v.refused.get(slot.mid) ?? 0) + seqs.length - sent.length);
   }
 
   private onTrack(m: Member, kind: Kind, track: MediaStreamTrack, codecs: { payloadType: number; name: string }[]): void {
@@ -472,6 +539,10 @@ export class ForwardingRoom {
       v.rtpOutBytes += size;
       v.sentBytes += size;
       v.sentPackets++;
+      if (kind === 'video' && v.chooser.probingSlot() === slot) {
+        v.probes.mediaPackets++;
+        v.probes.mediaBytes += size;
+      }
       v.peer.send(fw.slot, r.forward, rtp.header.marker, rtp.payload).catch((e: unknown) => {
         this.counters.sendErrors++;
         this.o.onError?.(viewer, e);
@@ -700,7 +771,10 @@ export class ForwardingRoom {
 
   private chooseVideos(v: Member, now: number, congested: boolean): void {
     const candidates = this.videoCandidates(v);
+    const wasProbing = v.chooser.probingSlot();
     const chosen = v.chooser.choose({ estimate: v.downlink.value, audioBitsPerSecond: this.audioTo(v), candidates, congested, now });
+    const probing = v.chooser.probingSlot();
+    if (probing !== undefined && probing !== wasProbing) v.probes.started++;
     const paused = new Set(candidates.filter((c) => !chosen.has(c.slot)).map((c) => c.slot));
     let changed = false;
     for (const k of v.paused) {

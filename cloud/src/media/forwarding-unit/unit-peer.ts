@@ -7,7 +7,7 @@
  *
  * What the unit negotiates and why (docs/conversation.md, « More than two »):
  * - VP8 with nack, pli and goog-remb feedback; Opus. No RTX (a loss is repaired by the unit's own
- *   retransmission of what it sent, from werift's per-sender cache) and no transport-cc (werift's
+ *   retransmission of what it sent, from its per-slot history, as the room allows: `retransmit`) and no transport-cc (werift's
  *   feedback held the browsers' video near 50 kbit/s); the unit sends REMB to each source instead,
  *   and reads each viewer's REMB (goog-remb with abs-send-time: the browser's receive-side estimate).
  * - Header extensions: mid (the browser routes each forwarded stream by it) and abs-send-time,
@@ -22,6 +22,7 @@
  */
 import { Socket } from 'node:dgram';
 import {
+  GenericNack,
   type MediaStreamTrack,
   PictureLossIndication,
   ReceiverEstimatedMaxBitrate,
@@ -33,6 +34,7 @@ import {
   RtcpRrPacket,
   RtcpSenderInfo,
   RtcpSrPacket,
+  RtcpTransportLayerFeedback,
   RtpHeader,
   RtpPacket,
   useAbsSendTime,
@@ -70,7 +72,41 @@ export interface UnitPeerOptions {
   onRemb?: (bitsPerSecond: number) => void;
   /** The participant's browser's receiver report on a stream the unit sends it: the fraction lost (0..1). */
   onLoss?: (slot: Slot, fractionLost: number) => void;
+  /**
+   * The participant's browser asks again for packets of `slot` it lost (a generic NACK: their sequence numbers
+   * as the unit sent them). The unit answers only with `retransmit`: werift's own answer is turned off.
+   */
+  onNack?: (slot: Slot, sequenceNumbers: number[]) => void;
 }
+
+/** Packets and bytes (SRTP or SRTCP, as they leave the socket: UDP and IP headers not counted). */
+export interface Count {
+  packets: number;
+  bytes: number;
+}
+
+/** What the unit sent into one slot. */
+export interface SlotSent {
+  /** Each packet once, as forwarded. */
+  media: Count;
+  /** Sent again on a NACK. */
+  retransmitted: Count;
+  /** Sequence numbers NACKed by the participant's browser (each time it asked). */
+  nacked: number;
+}
+
+/** What the unit sent toward one participant: everything on its transport, the RTCP of it, per slot. */
+export interface PeerSent {
+  /** Every SRTP and SRTCP packet (ICE's STUN answers not counted). */
+  transport: Count;
+  /** SRTCP: the slots' sender reports, and what the unit's receivers of the participant's own tracks send it (receiver reports, NACKs, PLIs, REMB). */
+  rtcp: Count;
+  /** By the slot's m-line (mid). */
+  slots: Record<string, SlotSent>;
+}
+
+/** How many of a slot's last packets the unit keeps to send again (werift's own history: 128). */
+export const RETRANSMIT_HISTORY = 128;
 
 /** A receive-only m-line of the participant: where one other participant's track is sent. */
 export interface Slot {
@@ -140,6 +176,10 @@ export class UnitPeer {
   readonly published = new Map<Kind, RTCRtpTransceiver>();
   /** RTP packets and payload octets sent into each slot (by mid), for its sender reports. */
   private readonly sent = new Map<string, { packets: number; octets: number }>();
+  /** What went toward the participant, per slot (by mid) and in all. */
+  private readonly out: { rtcp: Count; slots: Map<string, SlotSent> } = { rtcp: { packets: 0, bytes: 0 }, slots: new Map() };
+  /** Each slot's last packets as sent (werift's header: this peer's SSRC, numbers, extensions) and their size, by sequence number. */
+  private readonly history = new Map<string, ({ packet: RtpPacket; bytes: number } | undefined)[]>();
 
   constructor(private readonly o: UnitPeerOptions) {
     const confined = o.hostAddresses !== undefined;
@@ -184,7 +224,11 @@ export class UnitPeer {
       // sources' are passed on instead (sendSenderReport).
       slot.transceiver.sender.rtcpRunning = true;
       this.sent.set(slot.mid, { packets: 0, octets: 0 });
+      this.out.slots.set(slot.mid, { media: { packets: 0, bytes: 0 }, retransmitted: { packets: 0, bytes: 0 }, nacked: 0 });
+      this.history.set(slot.mid, []);
+      this.answerNacksHere(slot);
     }
+    this.countRtcp();
     this.enlargeReceiveBuffers();
     this.watchFeedback();
     const local = this.pc.localDescription?.sdp;
@@ -245,6 +289,14 @@ export class UnitPeer {
     if (!transport) return;
     const bySsrc = (ssrc: number) => this.slots.find((s) => s.transceiver.sender.ssrc === ssrc);
     transport.onRtcp.subscribe((p) => {
+      if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack) {
+        const slot = bySsrc(p.feedback.mediaSourceSsrc);
+        const counts = slot && this.out.slots.get(slot.mid);
+        if (!slot || !counts || p.feedback.lost.length === 0) return;
+        counts.nacked += p.feedback.lost.length;
+        this.o.onNack?.(slot, p.feedback.lost);
+        return;
+      }
       if (p instanceof RtcpRrPacket || p instanceof RtcpSrPacket) {
         for (const r of p.reports) {
           const slot = bySsrc(r.ssrc);
@@ -269,6 +321,77 @@ export class UnitPeer {
     });
   }
 
+  /**
+   * werift's sender answers every NACK from its own history, each time the browser asks (Chromium asks a lost
+   * packet up to ten times, a round trip apart), whatever the link: turned off for the slots; the unit answers
+   * through `retransmit`, with what the room allows (retransmit-budget.ts). Its other feedback goes on to werift.
+   */
+  private answerNacksHere(slot: Slot): void {
+    const sender = slot.transceiver.sender;
+    const werift = sender.handleRtcpPacket.bind(sender);
+    sender.handleRtcpPacket = (p) => {
+      if (p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack) return;
+      werift(p);
+    };
+  }
+
+  /** Counts the SRTCP packets toward the participant (one transport, BUNDLE): werift counts them with the SRTP ones. */
+  private countRtcp(): void {
+    const transport = this.transport();
+    if (!transport) return;
+    const send = transport.sendRtcp.bind(transport);
+    transport.sendRtcp = (packets) => {
+      const before = transport.bytesSent;
+      // werift encrypts and counts before its first await: the bytes are known on return.
+      const sending = send(packets);
+      this.out.rtcp.packets++;
+      this.out.rtcp.bytes += transport.bytesSent - before;
+      return sending;
+    };
+  }
+
+  private transport() {
+    return this.slots[0]?.transceiver.dtlsTransport ?? [...this.published.values()][0]?.dtlsTransport;
+  }
+
+  /**
+   * Sends again these packets of a slot, if the unit still has them (its last RETRANSMIT_HISTORY): the same
+   * packet, SSRC and sequence number (no RTX negotiated). Returns the numbers sent.
+   */
+  retransmit(slot: Slot, sequenceNumbers: readonly number[]): number[] {
+    const history = this.history.get(slot.mid);
+    const counts = this.out.slots.get(slot.mid);
+    const transport = slot.transceiver.dtlsTransport;
+    if (!history || !counts || transport.state !== 'connected') return [];
+    const done: number[] = [];
+    for (const seq of sequenceNumbers) {
+      const p = history[seq % RETRANSMIT_HISTORY]?.packet;
+      if (!p || p.header.sequenceNumber !== seq) continue;
+      const before = transport.bytesSent;
+      void transport.sendRtp(p.payload, p.header);
+      counts.retransmitted.packets++;
+      counts.retransmitted.bytes += transport.bytesSent - before;
+      done.push(seq);
+    }
+    return done;
+  }
+
+  /** The size (bytes, as sent) of this packet of the slot if the unit still has it to send again. */
+  kept(slot: Slot, sequenceNumber: number): number | undefined {
+    const h = this.history.get(slot.mid)?.[sequenceNumber % RETRANSMIT_HISTORY];
+    return h?.packet.header.sequenceNumber === sequenceNumber ? h.bytes : undefined;
+  }
+
+  /** What the unit sent toward the participant so far. */
+  sentCounts(): PeerSent {
+    const t = this.transport();
+    return {
+      transport: { packets: t?.packetsSent ?? 0, bytes: t?.bytesSent ?? 0 },
+      rtcp: { ...this.out.rtcp },
+      slots: Object.fromEntries([...this.out.slots].map(([mid, c]) => [mid, structuredClone(c)])),
+    };
+  }
+
   async addIceCandidate(c: IceCandidateInit): Promise<void> {
     await this.pc.addIceCandidate({ candidate: c.candidate, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined });
   }
@@ -276,7 +399,7 @@ export class UnitPeer {
   /**
    * Sends a rewritten packet into a slot. A fresh header: only the rewritten numbers and the marker;
    * werift adds this peer's extensions (mid, abs-send-time) with this peer's ids and keeps the packet
-   * for retransmission on a NACK.
+   * for retransmission on a NACK (`retransmit`).
    */
   async send(slot: Slot, out: RtpOut, marker: boolean, payload: Buffer): Promise<void> {
     const header = new RtpHeader({
@@ -291,7 +414,20 @@ export class UnitPeer {
       sent.packets = (sent.packets + 1) % 2 ** 32;
       sent.octets = (sent.octets + payload.length) % 2 ** 32;
     }
-    await slot.transceiver.sender.sendRtp(new RtpPacket(header, payload));
+    const packet = new RtpPacket(header, payload);
+    const transport = slot.transceiver.dtlsTransport;
+    const before = transport.bytesSent;
+    // werift writes its header (SSRC, numbers, extensions) into `packet` and encrypts it before its first await.
+    const sending = slot.transceiver.sender.sendRtp(packet);
+    const counts = this.out.slots.get(slot.mid);
+    const bytes = transport.bytesSent - before;
+    if (counts && bytes > 0) {
+      counts.media.packets++;
+      counts.media.bytes += bytes;
+      const history = this.history.get(slot.mid);
+      if (history) history[packet.header.sequenceNumber % RETRANSMIT_HISTORY] = { packet, bytes };
+    }
+    await sending;
   }
 
   /**

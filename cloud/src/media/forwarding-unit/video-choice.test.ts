@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RESUME_MARGIN, sourceRemb, type VideoCandidate, VideoChooser } from './video-choice.js';
+import { CLEAN_BEFORE_PROBE_MS, RESUME_MARGIN, sourceRemb, type VideoCandidate, VideoChooser } from './video-choice.js';
 
 const NEVER = { initialMs: 1e12, maxMs: 1e12, holdMs: 5_000 };
 const candidates = fc
@@ -84,6 +84,39 @@ describe('VideoChooser', () => {
     expect(at(30_000, 260_000)).toEqual([0]); // held 5 s and fits: kept, the wait back to 8 s
     expect(at(37_000, 260_000)).toEqual([0]);
     expect(at(38_000, 260_000)).toEqual([0, 1]); // probe of the next one, 8 s after
+  });
+});
+
+describe('VideoChooser probes', () => {
+  it('never starts a probe within 4 s of a measure that lost packets, and a link losing every few seconds gets none', () => {
+    fc.assert(
+      fc.property(
+        candidates,
+        fc.array(fc.tuple(fc.integer({ min: 100, max: 3_000 }), estimate, audio, fc.boolean()), { minLength: 1, maxLength: 40 }),
+        (cs, steps) => {
+          const chooser = new VideoChooser({ initialMs: 1_000, maxMs: 4_000, holdMs: 2_000 });
+          let now = 0;
+          let lostAt: number | undefined;
+          for (const [gap, e, a, congested] of steps) {
+            now += gap;
+            if (congested) lostAt = now;
+            const before = chooser.probingSlot();
+            chooser.choose({ estimate: e, audioBitsPerSecond: a, candidates: cs, congested, now });
+            const after = chooser.probingSlot();
+            if (after !== undefined && after !== before) {
+              expect(lostAt === undefined || now - lostAt >= CLEAN_BEFORE_PROBE_MS).toBe(true);
+            }
+          }
+        },
+      ),
+    );
+    // Voice alone on a link that loses a packet every 3 s: no probe in a minute.
+    const chooser = new VideoChooser();
+    const cs = [{ slot: 0, bitsPerSecond: 150_000 }];
+    for (let t = 0; t <= 60_000; t += 1_000) {
+      chooser.choose({ estimate: 60_000, audioBitsPerSecond: 55_000, candidates: cs, congested: t % 3_000 === 0, now: t });
+      expect(chooser.probingSlot()).toBeUndefined();
+    }
   });
 });
 

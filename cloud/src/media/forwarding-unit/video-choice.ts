@@ -12,7 +12,9 @@
  * pause the next paused slot is tried anyway (a probe), kept for `probe.holdMs` unless the link
  * loses packets meanwhile; then it must fit as any other. A probe paused again (the link could not
  * take it) doubles the wait, up to `probe.maxMs`; a probe
- * that holds resets the wait.
+ * that holds resets the wait. A probe starts only on a link that lost nothing for `probe.cleanMs`: on a
+ * link that keeps losing (a cart's downlink at 100 kbit/s, full with its voices) a probe's key frame, several
+ * times what the link's queue holds, cost the voices a second or two each time and never held.
  *
  * The estimate is undefined until the viewer's browser reported one: every video is forwarded
  * meanwhile (what the unit did before it chose per viewer).
@@ -41,9 +43,13 @@ export interface ProbeOptions {
   initialMs: number;
   maxMs: number;
   holdMs: number;
+  /** A probe starts only this long (ms) after the link last lost packets (default CLEAN_BEFORE_PROBE_MS). */
+  cleanMs?: number;
 }
 
-export const DEFAULT_PROBE: ProbeOptions = { initialMs: 8_000, maxMs: 64_000, holdMs: 5_000 };
+export const CLEAN_BEFORE_PROBE_MS = 4_000;
+
+export const DEFAULT_PROBE: ProbeOptions = { initialMs: 8_000, maxMs: 64_000, holdMs: 5_000, cleanMs: CLEAN_BEFORE_PROBE_MS };
 
 /** A paused slot resumes only if its rate times this fits. */
 export const RESUME_MARGIN = 1.25;
@@ -53,9 +59,16 @@ export class VideoChooser {
   private probing: { slot: number; since: number } | undefined;
   private waitMs: number;
   private nextProbeAt: number | undefined;
+  /** When the viewer's link last lost packets (a congested choice). */
+  private lostAt: number | undefined;
 
   constructor(private readonly probe: ProbeOptions = DEFAULT_PROBE) {
     this.waitMs = probe.initialMs;
+  }
+
+  /** The slot on trial (a probe), if any. */
+  probingSlot(): number | undefined {
+    return this.probing?.slot;
   }
 
   /** The slots forwarded after the last choice. */
@@ -71,6 +84,7 @@ export class VideoChooser {
       this.nextProbeAt = undefined;
       return new Set(this.forwarded);
     }
+    if (i.congested) this.lostAt = i.now;
     const budget = i.estimate - i.audioBitsPerSecond;
     const next = new Set<number>();
     let used = 0;
@@ -101,7 +115,8 @@ export class VideoChooser {
     }
     if (firstLeftOut) {
       this.nextProbeAt ??= i.now + this.waitMs;
-      if (!this.probing && i.now >= this.nextProbeAt && !this.forwarded.has(firstLeftOut.slot)) {
+      const clean = this.lostAt === undefined || i.now - this.lostAt >= (this.probe.cleanMs ?? CLEAN_BEFORE_PROBE_MS);
+      if (!this.probing && clean && i.now >= this.nextProbeAt && !this.forwarded.has(firstLeftOut.slot)) {
         next.add(firstLeftOut.slot);
         this.probing = { slot: firstLeftOut.slot, since: i.now };
         this.nextProbeAt = undefined;
