@@ -1344,8 +1344,7 @@ export class TeleconsultRelay {
       if (this.homeActs.joined(sid)?.id === peer.specialist.id)
         for (const e of this.participants.of(sid)) {
           if (e.role !== 'patient' || e.state !== 'admitted' || this.participantSignals.hasPage(e.id)) continue;
-          this.participantSignals.admitted(peer, sid, e.id);
-          e.send({ type: 'specialist-back' });
+          this.participantSignals.takeBack(peer, sid, e.id);
         }
     }
     if (change.added.length > 0) this.homeActs.presenceChanged(sessionId);
@@ -1504,7 +1503,8 @@ export class TeleconsultRelay {
 
   /**
    * A page of the specialist who admitted a home patient opened (a reload, a second login after the
-   * first socket closed): it takes the conversation back, and the patient's page offers it `ready` again.
+   * first socket closed): it takes the conversation back, and the patient's page offers it `ready` again
+   * (or the `ready` they said while no page talked with them is given to it: participant-signaling.ts).
    */
   private takeBackHomeActs(peer: RelayPeer): void {
     this.homeActs.presenceChangedAll();
@@ -1512,8 +1512,7 @@ export class TeleconsultRelay {
       if (this.homeActs.joined(v.sessionId)?.id !== peer.specialist.id) continue;
       for (const e of this.participants.of(v.sessionId)) {
         if (e.role !== 'patient' || e.state !== 'admitted' || this.participantSignals.hasPage(e.id)) continue;
-        this.participantSignals.admitted(peer, v.sessionId, e.id);
-        e.send({ type: 'specialist-back' });
+        this.participantSignals.takeBack(peer, v.sessionId, e.id);
       }
     }
   }
