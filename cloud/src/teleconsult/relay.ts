@@ -244,6 +244,12 @@ export class TeleconsultRelay {
   private readonly announced = new Map<string, string>();
   /** Owner side: pages of a home act's specialist on other instances, stood for here while this one keeps the act. */
   private readonly remotePages: RemotePages;
+  /**
+   * Owner side: home acts being handed to the instance that asked for them (homeWanted, between its decision
+   * and the lease given): no page of that instance is stood for meanwhile, so no patient of the act is given to
+   * a stand-in about to close (its `ready` would be lost with it, and the page would see a patient who leaves).
+   */
+  private readonly handingOver = new Set<string>();
 
   private constructor(
     private readonly client: MqttClient,
@@ -1329,6 +1335,8 @@ export class TeleconsultRelay {
    * specialist is stood for here (the participants' list, the conversation), the others no longer.
    */
   private remotePagesNow(sessionId: string, from: string, pages: readonly AnnouncedPage[]): void {
+    // Being handed over: the asking instance's pages will have the act itself (if the lease is not given, its next `want` says them again).
+    if (this.handingOver.has(sessionId)) return;
     const rec = this.homeActs.record(sessionId);
     const valid: { id: string; specialist: Specialist }[] = [];
     if (rec)
@@ -1388,9 +1396,16 @@ export class TeleconsultRelay {
       this.remotePagesNow(sessionId, from, pages);
       return null;
     }
-    // The act's last changes in the store before the other instance reads it.
-    await this.writes;
-    if (!this.homeActs.has(sessionId) || !(await this.leases.give(sessionId, from))) return 'a home act asked for is no longer held here';
+    // Asked again while it is being handed over (the asking instance's next tick): the first asking decides.
+    if (this.handingOver.has(sessionId)) return null;
+    this.handingOver.add(sessionId);
+    try {
+      // The act's last changes in the store before the other instance reads it.
+      await this.writes;
+      if (!this.homeActs.has(sessionId) || !(await this.leases.give(sessionId, from))) return 'a home act asked for is no longer held here';
+    } finally {
+      this.handingOver.delete(sessionId);
+    }
     this.homeActs.letGo(sessionId);
     this.closeStandIns(this.remotePages.dropAct(sessionId));
     this.opts.logger.info({ sessionId, to: from }, 'teleconsult: home act handed over to the instance with its specialist’s page');
