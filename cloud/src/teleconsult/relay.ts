@@ -1665,7 +1665,11 @@ export class TeleconsultRelay {
           continue;
         }
         // One instance (SQLite) at its start: a lease not lapsed is its former run's, taken at once as before.
-        if (await (how === 'restart' && this.single ? this.leases.handOver(sid) : this.leases.take(sid))) this.restoreHome(rec, how);
+        // A lease of this instance, not lapsed, of an act not followed here: handed here, its `given` not handled yet
+        // (this look came first): a hand-over, audited as such.
+        const given = how === 'take-over' && lease !== undefined && lease.mine && !lease.lapsed;
+        if (await (how === 'restart' && this.single ? this.leases.handOver(sid) : this.leases.take(sid)))
+          this.restoreHome(rec, given ? 'hand-over' : how);
         else {
           const now = await this.leases.holder(sid);
           if (now !== null && now !== this.leases.instanceId) remoteHome.set(sid, { owner: now, rec });
