@@ -152,14 +152,31 @@ describe('the home patient’s conversation signaling', () => {
       ['dr-blanc', 'offer from dr-blanc: another page admitted them'],
     ]);
 
-    // The page that admitted them goes: the patient's signals have nowhere to go.
+    // The page that admitted them goes: what belongs to its peer connection has nowhere to go, but the patient's
+    // `ready` (« offer me ») is kept for the page that takes them next.
     await doctor.close();
+    await until(() => c.cloud.teleconsult.relay.metrics().openPages === 2);
     const b2 = p.got.length;
     p.send({ type: 'signal', signal: { kind: 'ready' } });
+    p.send({ type: 'signal', signal: { kind: 'answer', pc: 'pc-1', sdp: SDP } });
+    // (In order: a refusal of the `ready` would have come before the answer's.)
     expect((await p.next((m) => m.type === 'error', b2)).message).toBe('the specialist is not connected');
+    expect(count(p.got, 'error', b2)).toBe(1);
+    // The specialist's next page takes them: told of the admission, then given the kept `ready` (so it offers);
+    // the patient's page is not asked to say it again.
+    const third = await PageSocket.open(c.cloud.httpUrl, blanc);
+    expect(await third.next((m) => m.type === 'participant-admitted')).toMatchObject({ sessionId: l.id, participantId });
+    expect((await third.next((m) => m.type === 'participant-signal')).signal).toEqual({ kind: 'ready' });
+    expect(third.received.findIndex((m) => m.type === 'participant-admitted')).toBeLessThan(
+      third.received.findIndex((m) => m.type === 'participant-signal'),
+    );
+    third.send({ type: 'participant-signal', sessionId: l.id, participantId, signal: { kind: 'offer', pc: 'pc-3', sdp: SDP } });
+    expect((await p.next((m) => m.type === 'signal' && (m.signal as Json).pc === 'pc-3')).signal).toMatchObject({ kind: 'offer' });
+    expect(p.got.some((m) => m.type === 'specialist-back')).toBe(false);
     p.ws.close();
     await other.close();
     await second.close();
+    await third.close();
   });
 
   it('a patient’s specialist-only messages are refused and audited by type; the socket stays open; nothing reaches the cart', async () => {

@@ -8,7 +8,13 @@
  * The rules: a participant's signal goes only to the page that admitted them, and only once
  * admitted; a page's signal only to a participant that page admitted (so only the act's own
  * specialist). A participant reconnecting is a new participant (a new id): the old one's signals
- * have nowhere to go. Guests' media are the forwarding unit's (not here): their signals are refused.
+ * have nowhere to go. An admitted patient's `ready` (« offer me ») that finds no page talking with
+ * them yet — let in again at once on a new socket, or after a hand-over, before the relay has
+ * given them their specialist's page; or between two pages of the specialist — is kept, and the
+ * page that takes them is given it right after `participant-admitted`; a page that takes them with
+ * no `ready` kept tells their page `specialist-back` (it says `ready` again). Their other signals
+ * (answer, candidates, media state) belong to a peer connection of a page that is gone: refused.
+ * Guests' media are the forwarding unit's (not here): their signals are refused.
  * Anything else a participant sends (a specialist's message: join, hangup, PTZ, report…) is refused
  * to that socket with an audit line `participant-message-refused`; the socket stays open.
  */
@@ -50,15 +56,34 @@ export class ParticipantSignaling {
   /** Participant id → the page that admitted them: the only one their signals reach. */
   private readonly pages = new Map<string, SignalingPage>();
   private readonly refusals = new Map<string, number>();
+  /** Admitted patients whose `ready` came while no page talked with them: given to the page that takes them. */
+  private readonly readyKept = new Set<string>();
 
   constructor(private readonly opts: ParticipantSignalingOptions) {}
 
-  /** This page admitted this home patient: it gets the act's ICE servers and is the one they talk with (not a guest's: the unit's). */
-  admitted(page: SignalingPage, sessionId: string, participantId: string): void {
+  /**
+   * This page admitted this home patient (or takes them: let in again, a page back): it gets the act's ICE
+   * servers and is the one they talk with (not a guest's: the unit's); their `ready` kept meanwhile follows.
+   * Returns whether it took them, and whether a kept `ready` was given to it.
+   */
+  admitted(page: SignalingPage, sessionId: string, participantId: string): { taken: boolean; ready: boolean } {
     const e = this.opts.room.find(participantId);
-    if (e?.state !== 'admitted' || e.sessionId !== sessionId || e.role !== 'patient') return;
+    if (e?.state !== 'admitted' || e.sessionId !== sessionId || e.role !== 'patient') return { taken: false, ready: false };
     this.pages.set(participantId, page);
     page.send({ type: 'participant-admitted', sessionId, participantId, iceServers: this.opts.iceServers(sessionId) });
+    const ready = this.readyKept.delete(participantId);
+    if (ready) page.send({ type: 'participant-signal', sessionId, participantId, signal: { kind: 'ready' } });
+    return { taken: true, ready };
+  }
+
+  /**
+   * A page of the act's specialist takes back an admitted patient no page talks with (it opened, or
+   * another instance's page is stood for): their `ready` kept meanwhile is given to it, else their page
+   * is told `specialist-back` and says `ready` again.
+   */
+  takeBack(page: SignalingPage, sessionId: string, participantId: string): void {
+    const { taken, ready } = this.admitted(page, sessionId, participantId);
+    if (taken && !ready) this.opts.room.find(participantId)?.send({ type: 'specialist-back' });
   }
 
   /** Whether a page talks with this participant now (none: a page of the act's specialist may take them back). */
@@ -70,6 +95,7 @@ export class ParticipantSignaling {
   gone(participantId: string): void {
     this.pages.delete(participantId);
     this.refusals.delete(participantId);
+    this.readyKept.delete(participantId);
   }
 
   /** A page closed: the participants it admitted have nobody to signal to until the next admission. */
@@ -158,6 +184,11 @@ export class ParticipantSignaling {
       return;
     }
     const page = this.pages.get(participantId);
+    if (!page && signal.kind === 'ready') {
+      // No page talks with them yet (a new socket let in at once, a hand-over): the page that takes them gets it.
+      this.readyKept.add(participantId);
+      return;
+    }
     if (!page) {
       this.refuse(
         e,

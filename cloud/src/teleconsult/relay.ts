@@ -244,6 +244,12 @@ export class TeleconsultRelay {
   private readonly announced = new Map<string, string>();
   /** Owner side: pages of a home act's specialist on other instances, stood for here while this one keeps the act. */
   private readonly remotePages: RemotePages;
+  /**
+   * Owner side: home acts being handed to the instance that asked for them (homeWanted, between its decision
+   * and the lease given): no page of that instance is stood for meanwhile, so no patient of the act is given to
+   * a stand-in about to close (its `ready` would be lost with it, and the page would see a patient who leaves).
+   */
+  private readonly handingOver = new Set<string>();
 
   private constructor(
     private readonly client: MqttClient,
@@ -1329,6 +1335,8 @@ export class TeleconsultRelay {
    * specialist is stood for here (the participants' list, the conversation), the others no longer.
    */
   private remotePagesNow(sessionId: string, from: string, pages: readonly AnnouncedPage[]): void {
+    // Being handed over: the asking instance's pages will have the act itself (if the lease is not given, its next `want` says them again).
+    if (this.handingOver.has(sessionId)) return;
     const rec = this.homeActs.record(sessionId);
     const valid: { id: string; specialist: Specialist }[] = [];
     if (rec)
@@ -1344,8 +1352,7 @@ export class TeleconsultRelay {
       if (this.homeActs.joined(sid)?.id === peer.specialist.id)
         for (const e of this.participants.of(sid)) {
           if (e.role !== 'patient' || e.state !== 'admitted' || this.participantSignals.hasPage(e.id)) continue;
-          this.participantSignals.admitted(peer, sid, e.id);
-          e.send({ type: 'specialist-back' });
+          this.participantSignals.takeBack(peer, sid, e.id);
         }
     }
     if (change.added.length > 0) this.homeActs.presenceChanged(sessionId);
@@ -1389,9 +1396,16 @@ export class TeleconsultRelay {
       this.remotePagesNow(sessionId, from, pages);
       return null;
     }
-    // The act's last changes in the store before the other instance reads it.
-    await this.writes;
-    if (!this.homeActs.has(sessionId) || !(await this.leases.give(sessionId, from))) return 'a home act asked for is no longer held here';
+    // Asked again while it is being handed over (the asking instance's next tick): the first asking decides.
+    if (this.handingOver.has(sessionId)) return null;
+    this.handingOver.add(sessionId);
+    try {
+      // The act's last changes in the store before the other instance reads it.
+      await this.writes;
+      if (!this.homeActs.has(sessionId) || !(await this.leases.give(sessionId, from))) return 'a home act asked for is no longer held here';
+    } finally {
+      this.handingOver.delete(sessionId);
+    }
     this.homeActs.letGo(sessionId);
     this.closeStandIns(this.remotePages.dropAct(sessionId));
     this.opts.logger.info({ sessionId, to: from }, 'teleconsult: home act handed over to the instance with its specialist’s page');
@@ -1504,7 +1518,8 @@ export class TeleconsultRelay {
 
   /**
    * A page of the specialist who admitted a home patient opened (a reload, a second login after the
-   * first socket closed): it takes the conversation back, and the patient's page offers it `ready` again.
+   * first socket closed): it takes the conversation back, and the patient's page offers it `ready` again
+   * (or the `ready` they said while no page talked with them is given to it: participant-signaling.ts).
    */
   private takeBackHomeActs(peer: RelayPeer): void {
     this.homeActs.presenceChangedAll();
@@ -1512,8 +1527,7 @@ export class TeleconsultRelay {
       if (this.homeActs.joined(v.sessionId)?.id !== peer.specialist.id) continue;
       for (const e of this.participants.of(v.sessionId)) {
         if (e.role !== 'patient' || e.state !== 'admitted' || this.participantSignals.hasPage(e.id)) continue;
-        this.participantSignals.admitted(peer, v.sessionId, e.id);
-        e.send({ type: 'specialist-back' });
+        this.participantSignals.takeBack(peer, v.sessionId, e.id);
       }
     }
   }
@@ -1651,7 +1665,11 @@ export class TeleconsultRelay {
           continue;
         }
         // One instance (SQLite) at its start: a lease not lapsed is its former run's, taken at once as before.
-        if (await (how === 'restart' && this.single ? this.leases.handOver(sid) : this.leases.take(sid))) this.restoreHome(rec, how);
+        // A lease of this instance, not lapsed, of an act not followed here: handed here, its `given` not handled yet
+        // (this look came first): a hand-over, audited as such.
+        const given = how === 'take-over' && lease !== undefined && lease.mine && !lease.lapsed;
+        if (await (how === 'restart' && this.single ? this.leases.handOver(sid) : this.leases.take(sid)))
+          this.restoreHome(rec, given ? 'hand-over' : how);
         else {
           const now = await this.leases.holder(sid);
           if (now !== null && now !== this.leases.instanceId) remoteHome.set(sid, { owner: now, rec });
