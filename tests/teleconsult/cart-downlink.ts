@@ -5,6 +5,7 @@
  * of its direct pair, the gateway's werift socket, and the unit's socket of the cart's room peer.
  */
 import type { Page } from 'playwright-core';
+import type { MemberStats } from '../../cloud/src/media/forwarding-unit/forwarding-room.js';
 
 /** One received stream's counters (cumulative, getStats). */
 export interface Received {
@@ -177,23 +178,7 @@ export function specialistVoiceSent(specialist: Page): Promise<{ packets: number
 }
 
 /** What the unit sent one viewer (`room.stats().members[viewer]`), the parts the window reads. */
-export interface UnitSentTo {
-  sent: {
-    transport: { packets: number; bytes: number };
-    rtcp: { packets: number; bytes: number };
-    slotsBy: {
-      mid: string;
-      kind: string;
-      source: string | null;
-      held: boolean;
-      media: { packets: number; bytes: number };
-      retransmitted: { packets: number; bytes: number };
-      nacked: number;
-      refused: number;
-    }[];
-  };
-  probes: { started: number; mediaPackets: number; mediaBytes: number };
-}
+export type UnitSentTo = Pick<MemberStats, 'sent' | 'probes'>;
 
 /**
  * What the unit sent a viewer over a window, per slot (media, sent again on a NACK, NACKed and refused) and in all

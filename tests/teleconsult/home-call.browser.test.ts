@@ -24,7 +24,7 @@ import { CHROMIUM, chromiumArgs } from '../support/chromium.js';
 import { type Coturn, startCoturn } from '../support/coturn.js';
 import { expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, rerunInNamespace } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
-import { CAPTURE_PEER } from './page-media.js';
+import { CAPTURE_PEER, CAPTURE_WS } from './page-media.js';
 import { openHomeAct } from './participant-support.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
 
@@ -83,25 +83,6 @@ async function energyOver(page: Page, seconds: number): Promise<number> {
     { timeoutMs: 20_000, what: `${seconds} s of audio received` },
   );
   return b.audioEnergy - a.audioEnergy;
-}
-
-/** Init script: the messages the page's WebSockets receive, parsed. */
-function CAPTURE_WS(): void {
-  const w = window as unknown as { __wsIn: { type?: string }[]; WebSocket: typeof WebSocket };
-  const Base = w.WebSocket;
-  w.__wsIn = [];
-  w.WebSocket = class extends Base {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols);
-      this.addEventListener('message', (e) => {
-        try {
-          w.__wsIn.push(JSON.parse(String(e.data)) as { type?: string });
-        } catch {
-          /* not JSON */
-        }
-      });
-    }
-  };
 }
 
 describe.skipIf(skipReason !== null || !inside)('the home act’s conversation, inside the namespace', () => {

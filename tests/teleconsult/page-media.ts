@@ -1,6 +1,6 @@
 /**
  * What the browser tests read of the consultation page's media: the RTCPeerConnections it makes
- * (captured by an init script: the page keeps them in a closure), decoded frames and audio samples
+ * (captured by an init script: the page keeps them in a closure) and the messages its WebSockets receive, decoded frames and audio samples
  * from getStats, the ECG canvas state, the gst-launch children left in this process, and per m-line
  * what a page receives through the act's room on the forwarding unit (by the tile the unit labelled).
  */
@@ -42,6 +42,25 @@ export function CAPTURE_PEER(): void {
     override addIceCandidate(c?: RTCIceCandidateInit | null): Promise<void> {
       if (c?.candidate) w.__remote.push(c.candidate);
       return super.addIceCandidate(c ?? undefined);
+    }
+  };
+}
+
+/** Init script: the messages the page's WebSockets receive, parsed, kept in `window.__wsIn`. */
+export function CAPTURE_WS(): void {
+  const w = window as unknown as { __wsIn: unknown[]; WebSocket: typeof WebSocket };
+  const Base = w.WebSocket;
+  w.__wsIn = [];
+  w.WebSocket = class extends Base {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols);
+      this.addEventListener('message', (e) => {
+        try {
+          w.__wsIn.push(JSON.parse(String(e.data)));
+        } catch {
+          /* not JSON */
+        }
+      });
     }
   };
 }

@@ -49,7 +49,7 @@ import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
 import { expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, rerunInNamespace } from '../support/netns-media.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
-import { CAPTURE_PEER, receives, tileOf, unitStats, uplinkBytes } from './page-media.js';
+import { CAPTURE_PEER, CAPTURE_WS, receives, tileOf, unitStats, uplinkBytes } from './page-media.js';
 import { participantSocket } from './participant-support.js';
 import { actRow, bookHomeAct, HOME_PATIENT, startRoomRestartCloud } from './room-restart-support.js';
 import { PASSWORDS, PATIENT_CONSENT } from './support.js';
@@ -107,25 +107,6 @@ function callStats(page: Page, from: number): Promise<{ state: string; frames: n
     });
     return out;
   }, from);
-}
-
-/** Init script: the messages the page's WebSockets receive, parsed. */
-function CAPTURE_WS(): void {
-  const w = window as unknown as { __wsIn: { type?: string; signal?: { kind?: string; pc?: string } }[]; WebSocket: typeof WebSocket };
-  const Base = w.WebSocket;
-  w.__wsIn = [];
-  w.WebSocket = class extends Base {
-    constructor(url: string | URL, protocols?: string | string[]) {
-      super(url, protocols);
-      this.addEventListener('message', (e) => {
-        try {
-          w.__wsIn.push(JSON.parse(String(e.data)) as { type?: string });
-        } catch {
-          /* not JSON */
-        }
-      });
-    }
-  };
 }
 
 /** The page's live direct conversation peer (the newest sending its own tracks): its index, state, frames decoded, audio energy and level. */
