@@ -6,6 +6,7 @@ export * from './ecg-wire.js';
 export * from './end-mqtt-client.js';
 export * from './link-congestion.js';
 export * from './nurse-pin.js';
+export * from './retransmit-budget.js';
 export * from './schemas/agenda.js';
 export * from './schemas/batch.js';
 export * from './schemas/cart-patients.js';

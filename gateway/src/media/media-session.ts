@@ -11,6 +11,10 @@
  * - Bitrate: receiver reports and REMB → bitrate.ts → encoder restarted at the new rate. A camera
  *   passed through cannot change its rate: when the link needs less than `start` the gateway
  *   switches to transcoding it (H.264 → H.264 at the target rate).
+ * - NACKs: werift answers every one from its history, each time Chromium asks (up to ten times a
+ *   lost packet); on a 100 kbit/s uplink that offered 1.2–1.5 Mbit/s. The PTZ video's are answered
+ *   within protocol's retransmit-budget.ts (none while paused; each packet twice at most; a tenth
+ *   of the video's target rate), as the forwarding unit answers its viewers'.
  * - Priorities: audio and ECG are small and constant (≈ 32 + 10 kbit/s); the video target leaves
  *   them room, and video is the only stream whose rate changes.
  * - ICE: host candidates only on the configured addresses when given (the interfaces of the cart
@@ -19,8 +23,9 @@
  *   no longer makes werift count every consent answer lost and fail the peer.
  */
 import { type Clock, systemClock } from '@telecart/devices';
-import { ECG_CHANNEL, type EcgChunk, encodeEcgChunk, type IceCandidate, PTZ_CHANNEL } from '@telecart/protocol';
+import { ECG_CHANNEL, type EcgChunk, encodeEcgChunk, type IceCandidate, PTZ_CHANNEL, RetransmitBudget } from '@telecart/protocol';
 import {
+  GenericNack,
   MediaStreamTrack,
   ReceiverEstimatedMaxBitrate,
   type RTCDataChannel,
@@ -32,6 +37,7 @@ import {
   RtcpPayloadSpecificFeedback,
   RtcpRrPacket,
   RtcpSrPacket,
+  RtcpTransportLayerFeedback,
   useAbsSendTime,
 } from 'werift';
 import type { GstExit } from '../audio/gst.js';
@@ -86,6 +92,9 @@ export interface MediaSessionStats {
   videoPaused: boolean;
   audioKbps: number;
   audioFrameMs: 20 | 60;
+  /** The PTZ video's packets the browser asked again (NACKs), and those not sent again (retransmit-budget.ts). */
+  nacked: number;
+  nackRefused: number;
 }
 
 const H264 = 'profile-level-id=42e01f;packetization-mode=1;level-asymmetry-allowed=1';
@@ -94,6 +103,11 @@ const ECG_MAX_BUFFERED = 64 * 1024;
 const AUDIO_RESERVE_KBPS = 16;
 /** An ECG chunk lost this many times more is abandoned (the page counts the gap) instead of retransmitted again. */
 const ECG_MAX_RETRANSMITS = 1;
+/**
+ * What a PTZ video packet is taken to weigh when a NACK asks it again (werift keeps the packets, not their
+ * count): a full one, so the budget errs toward sending fewer.
+ */
+const NACKED_PACKET_BYTES = 1_200;
 
 function videoCodecs(codec: MediaConfig['video']['codec']): RTCRtpCodecParameters[] {
   const fb = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'goog-remb' }];
@@ -138,6 +152,9 @@ export class MediaSession {
   private videoPaused = false;
   private audio: { kbps: number; frameMs: 20 | 60 };
   private readonly consent = new ConsentWait();
+  private readonly retransmits = new RetransmitBudget();
+  private nacked = 0;
+  private nackRefused = 0;
 
   constructor(private readonly o: MediaSessionOptions) {
     this.logger = o.logger ?? silentLogger;
@@ -191,6 +208,7 @@ export class MediaSession {
       this.videoTx = this.pc.addTransceiver(this.videoTrack, { direction: 'sendonly' });
       this.videoTx.sender.onPictureLossIndication.subscribe(() => this.onPli());
       this.videoTx.sender.onRtcp.subscribe((p) => this.onVideoRtcp(p));
+      this.boundNackAnswers(this.videoTx.sender);
     }
     if (o.want.audio && o.media.audio.source !== 'none') {
       this.audioTrack = new MediaStreamTrack({ kind: 'audio' });
@@ -356,6 +374,35 @@ export class MediaSession {
     if (target !== null) this.applyBitrate(target);
   }
 
+  /**
+   * werift's sender answers every NACK from its history; here only what the budget allows reaches it: nothing
+   * while the video is paused (a browser starting again waits for a key frame), each packet twice at most, a
+   * tenth of the video's target rate. Its other feedback goes to werift unchanged.
+   */
+  private boundNackAnswers(sender: RTCRtpSender): void {
+    const werift = sender.handleRtcpPacket.bind(sender);
+    sender.handleRtcpPacket = (p) => {
+      if (!(p instanceof RtcpTransportLayerFeedback && p.feedback instanceof GenericNack)) return werift(p);
+      const asked = p.feedback.lost;
+      const lost = this.retransmits.answer({
+        now: this.clock.now(),
+        slot: 'ptz',
+        held: this.videoPaused,
+        estimate: this.bitrate.currentKbps * 1000,
+        packets: asked.map((seq) => ({ seq, bytes: NACKED_PACKET_BYTES })),
+      });
+      this.nacked += asked.length;
+      this.nackRefused += asked.length - lost.length;
+      if (lost.length === 0) return;
+      const f = p.feedback;
+      werift(
+        new RtcpTransportLayerFeedback({
+          feedback: new GenericNack({ senderSsrc: f.senderSsrc, mediaSourceSsrc: f.mediaSourceSsrc, lost }),
+        }),
+      );
+    };
+  }
+
   private applyBitrate(kbps: number): void {
     const startKbps = this.o.media.video.startBitrateKbps;
     // The camera's stream has its own rate: below the start rate, transcode it to follow the link;
@@ -451,6 +498,8 @@ export class MediaSession {
       videoPaused: this.videoPaused,
       audioKbps: this.audio.kbps,
       audioFrameMs: this.audio.frameMs,
+      nacked: this.nacked,
+      nackRefused: this.nackRefused,
     };
   }
 

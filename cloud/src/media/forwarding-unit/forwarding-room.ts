@@ -43,12 +43,12 @@
  */
 import { Value } from '@sinclair/typebox/value';
 import { type Clock, systemClock } from '@telecart/devices';
+import { RetransmitBudget, type RetransmitOptions } from '@telecart/protocol';
 import { type MediaStreamTrack, type RTCIceServer, RTP_EXTENSION_URI, RtcpSrPacket, type RtpPacket } from 'werift';
 import { ActiveSpeaker, type ActiveSpeakerOptions } from './active-speaker.js';
 import { DownlinkEstimate, LOW_LOSS } from './downlink-estimate.js';
 import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
 import { startsKeyframe } from './keyframe-start.js';
-import { RetransmitBudget, type RetransmitOptions } from './retransmit-budget.js';
 import { emptyRoomStats, ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment } from './room-messages.js';
 import { type Assignment, RoomPlan } from './room-plan.js';
 import { RtpRewriter } from './rtp-rewriter.js';

@@ -324,7 +324,7 @@ export class UnitPeer {
   /**
    * werift's sender answers every NACK from its own history, each time the browser asks (Chromium asks a lost
    * packet up to ten times, a round trip apart), whatever the link: turned off for the slots; the unit answers
-   * through `retransmit`, with what the room allows (retransmit-budget.ts). Its other feedback goes on to werift.
+   * through `retransmit`, with what the room allows (protocol's retransmit-budget.ts). Its other feedback goes on to werift.
    */
   private answerNacksHere(slot: Slot): void {
     const sender = slot.transceiver.sender;

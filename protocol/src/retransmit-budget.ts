@@ -1,6 +1,7 @@
 /**
- * Which packets the unit sends a viewer again when its browser reports them lost (a generic NACK; pure; one
- * per viewer, over all its slots). werift answered every NACK from its history, each time the browser asked:
+ * Which packets a sender sends again when the receiving browser reports them lost (a generic NACK; pure): the
+ * forwarding unit keeps one per viewer, over all its slots; the gateway one for its PTZ video, whose `estimate`
+ * is the video's target rate. werift answered every NACK from its history, each time the browser asked:
  * Chromium asks a lost packet again every round trip, up to ten times, so on a link that drops most of what it
  * is offered (a cart's downlink at 100 kbit/s behind a 400 ms queue) each loss came back several times over
  * and the retransmissions, lost in turn, were asked again: the unit offered the cart ~1 Mbit/s of old video
