@@ -224,14 +224,10 @@ export class MediaSession {
       });
     });
     if (o.want.ecg && o.live) {
-      // Each chunk sent twice at most (PR-SCTP): a live trace wants the newest samples, and on a lossy link
-      // werift's SCTP resent every chunk in flight at each timeout — on a 100 kbit/s uplink this peer offered
-      // 102 kbit/s for ~35 kbit/s of stethoscope and ECG (nft count, docs/conversation.md). Unordered: the
-      // page puts chunks back in order by seq and skips one that never comes (ecg.ts). Ordered, one chunk
-      // werift gave up on without telling the browser (its `maybeAbandon` marks the sent queue's first DATA
-      // chunk, not the one over its limit, until a later timeout) held back every later one: the live trace
-      // stopped for a whole 20 s window in 1 of 4 shaped runs.
-      const ecg = this.pc.createDataChannel(ECG_CHANNEL, { ordered: false, maxRetransmits: ECG_MAX_RETRANSMITS });
+      // Ordered, each chunk sent twice at most (PR-SCTP): a live trace wants the newest samples, and on a
+      // lossy link werift's SCTP resent every chunk in flight at each timeout — on a 100 kbit/s uplink this
+      // peer offered 102 kbit/s for ~35 kbit/s of stethoscope and ECG (nft count, docs/conversation.md).
+      const ecg = this.pc.createDataChannel(ECG_CHANNEL, { ordered: true, maxRetransmits: ECG_MAX_RETRANSMITS });
       this.ecg = ecg;
       this.chunker = new EcgChunker({ onChunk: (c) => this.sendEcg(c) });
       o.live.on('samples', this.onSamples);
