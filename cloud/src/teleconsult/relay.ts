@@ -61,7 +61,7 @@ import {
   ParticipantRelay,
   type ParticipantSocket,
 } from './participant-relay.js';
-import { ParticipantSignaling } from './participant-signaling.js';
+import { ParticipantSignaling, type SignalingPage } from './participant-signaling.js';
 import { type ParticipantEntry, ParticipantRoom } from './participants.js';
 import { RemotePages, type StandIn } from './remote-pages.js';
 import type { Specialist, SpecialistDirectory } from './specialists.js';
@@ -1349,11 +1349,7 @@ export class TeleconsultRelay {
     for (const { peer, sessionId: sid } of change.added) {
       for (const v of this.participants.viewsFor(peer.specialist)) if (v.sessionId === sid) peer.send({ type: 'participants', ...v });
       // Its admitted patient talking with no page: this one takes the conversation (as a page opening here).
-      if (this.homeActs.joined(sid)?.id === peer.specialist.id)
-        for (const e of this.participants.of(sid)) {
-          if (e.role !== 'patient' || e.state !== 'admitted' || this.participantSignals.hasPage(e.id)) continue;
-          this.participantSignals.takeBack(peer, sid, e.id);
-        }
+      if (this.homeActs.joined(sid)?.id === peer.specialist.id) this.takeBackPatients(peer, sid);
     }
     if (change.added.length > 0) this.homeActs.presenceChanged(sessionId);
   }
@@ -1524,11 +1520,15 @@ export class TeleconsultRelay {
   private takeBackHomeActs(peer: RelayPeer): void {
     this.homeActs.presenceChangedAll();
     for (const v of this.participants.viewsFor(peer.specialist)) {
-      if (this.homeActs.joined(v.sessionId)?.id !== peer.specialist.id) continue;
-      for (const e of this.participants.of(v.sessionId)) {
-        if (e.role !== 'patient' || e.state !== 'admitted' || this.participantSignals.hasPage(e.id)) continue;
-        this.participantSignals.takeBack(peer, v.sessionId, e.id);
-      }
+      if (this.homeActs.joined(v.sessionId)?.id === peer.specialist.id) this.takeBackPatients(peer, v.sessionId);
+    }
+  }
+
+  /** The act's admitted patients no page talks with go to this page of their specialist (participant-signaling.ts `takeBack`). */
+  private takeBackPatients(page: SignalingPage, sessionId: string): void {
+    for (const e of this.participants.of(sessionId)) {
+      if (e.role !== 'patient' || e.state !== 'admitted' || this.participantSignals.hasPage(e.id)) continue;
+      this.participantSignals.takeBack(page, sessionId, e.id);
     }
   }
 

@@ -197,10 +197,6 @@ export class UplinkBudget {
 
   /** The hold before the next step up from the level now, ms (grows after that step failed). */
   get holdMs(): number {
-    return this.hold;
-  }
-
-  private get hold(): number {
     return this.holds[this.level] ?? this.o.holdMs;
   }
 
@@ -275,9 +271,9 @@ export class UplinkBudget {
       this.cleanSince !== null &&
       s !== 'congested' &&
       this.level > 0 &&
-      now - this.cleanSince >= this.hold &&
-      since >= this.hold &&
-      now - this.probeEndedAt >= this.hold &&
+      now - this.cleanSince >= this.holdMs &&
+      since >= this.holdMs &&
+      now - this.probeEndedAt >= this.holdMs &&
       this.run.loss < this.o.cleanLoss * this.run.n &&
       this.run.clean >= this.o.cleanShare * this.run.n
     ) {

@@ -237,6 +237,11 @@ export class ConversationPeer {
     pc.onconnectionstatechange = () => o.onState(pc.connectionState);
   }
 
+  /** Still carries, or may carry again, the conversation: neither failed nor closed (kept while the sockets come back). */
+  get alive(): boolean {
+    return this.pc.connectionState !== 'failed' && this.pc.connectionState !== 'closed';
+  }
+
   get id(): string {
     return this.o.id;
   }

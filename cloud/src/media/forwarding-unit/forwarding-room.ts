@@ -52,7 +52,16 @@ import { startsKeyframe } from './keyframe-start.js';
 import { emptyRoomStats, ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment } from './room-messages.js';
 import { type Assignment, RoomPlan } from './room-plan.js';
 import { RtpRewriter } from './rtp-rewriter.js';
-import { type IceCandidateInit, type Kind, type PeerDiagnostics, type PeerSent, type Slot, UnitPeer } from './unit-peer.js';
+import {
+  type Count,
+  type IceCandidateInit,
+  type Kind,
+  type PeerDiagnostics,
+  type PeerSent,
+  type Slot,
+  type SlotSent,
+  UnitPeer,
+} from './unit-peer.js';
 import { ArrivalLoss, downlinkLoss } from './upstream-loss.js';
 import { type ProbeOptions, sourceRemb, type VideoCandidate, VideoChooser } from './video-choice.js';
 
@@ -168,8 +177,8 @@ export interface SlotSentStats {
   kind: Kind;
   source: string | null;
   held: boolean;
-  media: { packets: number; bytes: number };
-  retransmitted: { packets: number; bytes: number };
+  media: Count;
+  retransmitted: Count;
   nacked: number;
   /** NACKed packets not sent again (held back, over the budget, asked again too soon or too often, no longer kept). */
   refused: number;
@@ -398,28 +407,30 @@ export class ForwardingRoom {
           .map((c) => this.plan.sourceIn(m.id, c.slot))
           .filter((x) => x !== null),
         live: m.live,
-        sent: { ...m.peer.sentCounts(), slotsBy: this.slotsSent(m) },
+        sent: this.sentTo(m),
         probes: { ...m.probes },
       };
     }
     return s;
   }
 
-  private slotsSent(m: Member): SlotSentStats[] {
-    const counts = m.peer.sentCounts().slots;
-    return m.peer.slots.map((slot) => {
-      const c = counts[slot.mid];
-      return {
-        mid: slot.mid,
-        kind: slot.kind,
-        source: this.plan.sourceIn(m.id, slot.index),
-        held: slot.kind === 'video' && m.paused.has(slot.index),
-        media: c?.media ?? { packets: 0, bytes: 0 },
-        retransmitted: c?.retransmitted ?? { packets: 0, bytes: 0 },
-        nacked: c?.nacked ?? 0,
-        refused: m.refused.get(slot.mid) ?? 0,
-      };
-    });
+  /** What the unit sent a member: its peer's counts, and per slot with what the room knows of it. */
+  private sentTo(m: Member): MemberStats['sent'] {
+    const sent = m.peer.sentCounts();
+    return { ...sent, slotsBy: m.peer.slots.map((slot) => this.slotSent(m, slot, sent.slots[slot.mid])) };
+  }
+
+  private slotSent(m: Member, slot: Slot, c: SlotSent | undefined): SlotSentStats {
+    return {
+      mid: slot.mid,
+      kind: slot.kind,
+      source: this.plan.sourceIn(m.id, slot.index),
+      held: slot.kind === 'video' && m.paused.has(slot.index),
+      media: c?.media ?? { packets: 0, bytes: 0 },
+      retransmitted: c?.retransmitted ?? { packets: 0, bytes: 0 },
+      nacked: c?.nacked ?? 0,
+      refused: m.refused.get(slot.mid) ?? 0,
+    };
   }
 
   /** Each participant's transport (ICE, DTLS, SRTP counts): which layer stopped, when media do not flow. */

@@ -285,7 +285,7 @@ export class UnitPeer {
    * receiver reports' loss on the slots are what the unit knows of its downlink (downlink-estimate.ts).
    */
   private watchFeedback(): void {
-    const transport = this.slots[0]?.transceiver.dtlsTransport ?? [...this.published.values()][0]?.dtlsTransport;
+    const transport = this.transport();
     if (!transport) return;
     const bySsrc = (ssrc: number) => this.slots.find((s) => s.transceiver.sender.ssrc === ssrc);
     transport.onRtcp.subscribe((p) => {

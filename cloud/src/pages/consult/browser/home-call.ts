@@ -56,7 +56,7 @@ interface HomeCall {
 
 /** A peer that still carries (or may carry) the conversation: kept while the sockets come back. */
 function alive(p: ConversationPeer | null): p is ConversationPeer {
-  return p !== null && p.pc.connectionState !== 'failed' && p.pc.connectionState !== 'closed';
+  return p?.alive === true;
 }
 
 let call: HomeCall | null = null;

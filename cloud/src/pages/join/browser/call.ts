@@ -87,7 +87,6 @@ export function startCall(
   const watch = new PeerWatch(() => {
     if (opened && !stopped) post({ kind: 'ready' });
   });
-  const alive = (p: ConversationPeer | null) => p !== null && p.pc.connectionState !== 'failed' && p.pc.connectionState !== 'closed';
   const sendState = () => {
     if (opened) post({ kind: 'media', ...opened.state() });
     onMedia();
@@ -196,7 +195,7 @@ export function startCall(
     },
     again() {
       if (opened && !stopped) {
-        post(peer && alive(peer) ? { kind: 'ready', pc: peer.id } : { kind: 'ready' });
+        post(peer?.alive ? { kind: 'ready', pc: peer.id } : { kind: 'ready' });
         sendState();
       }
     },
