@@ -11,7 +11,14 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RTCDataChannel, RTCPeerConnection } from 'werift';
-import { correctWeriftSctp, overLimit, type SentDataChunk, WERIFT_SCTP_SOURCE_SHA256, WeriftSctpChanged } from './werift-sctp-fix.js';
+import {
+  abandonOrHold,
+  correctWeriftSctp,
+  overLimit,
+  type SentDataChunk,
+  WERIFT_SCTP_SOURCE_SHA256,
+  WeriftSctpChanged,
+} from './werift-sctp-fix.js';
 
 const CORRECT = process.env.UNFIXED !== '1';
 const MESSAGES = 40;
@@ -247,6 +254,31 @@ describe("werift's SCTP on an ordered channel with one resend at most (the ECG's
     expect(after).toEqual([...Array(MESSAGES - first).keys()].map((k) => first + k));
     expect(await drained(run.sender)).toBe(0);
   }, 60_000);
+
+  it("abandons a fragmented message's fragments, only them; holds back a gap-acked chunk without abandoning it", () => {
+    const chunk = (tsn: number, flags: number, sentCount = 1): SentDataChunk => ({
+      tsn,
+      flags,
+      streamId: 1,
+      streamSeqNum: tsn,
+      sentCount,
+      maxRetransmits: 1,
+      acked: false,
+      abandoned: false,
+      retransmit: false,
+    });
+    // A (one fragment: B and E flags), then B in three fragments (B, -, E), then C.
+    const queue = [chunk(1, 0b11), chunk(2, 0b10), chunk(3, 0b00, 2), chunk(4, 0b01), chunk(5, 0b11)];
+    const over = queue[2];
+    if (!over) throw new Error('no chunk');
+    expect(abandonOrHold(queue, over, 0)).toBe(true);
+    expect(queue.map((c) => c.abandoned)).toEqual([false, true, true, true, false]);
+    const held = chunk(6, 0b11);
+    held.acked = true;
+    expect(abandonOrHold([held], held, 0)).toBe(true);
+    expect(held.abandoned).toBe(false);
+    expect(abandonOrHold([chunk(7, 0b11)], chunk(7, 0b11), 0)).toBe(false);
+  });
 
   it('refuses a werift whose SCTP is not the one it corrects', () => {
     class Other {}

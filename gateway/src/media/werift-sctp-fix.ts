@@ -127,7 +127,8 @@ export function correctWeriftSctp(association: object): void {
   const lastForward = new WeakMap<SctpAssociation, { cumulativeTsn: number }>();
 
   const maybeAbandon: AbandonMethod = function (chunk) {
-    // werift's own clock for `expiry` (seconds since the epoch).
+    // werift compares `expiry` with seconds since the epoch (and sets it in ms + s: a channel's
+    // maxPacketLifeTime never expires, here as in werift; the gateway uses none).
     return abandonOrHold(this.sentQueue, chunk, Date.now() / 1000);
   };
   const updateAdvancedPeerAckPoint: AdvanceMethod = function () {
