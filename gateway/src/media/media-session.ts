@@ -52,6 +52,7 @@ import { type AudioInput, audioArgs, type VideoCodec, type VideoInput, videoArgs
 import { RtpRelay } from './rtp-relay.js';
 import { checkAnswerSdp } from './sdp-check.js';
 import { FULL_AUDIO, type LinkReport, type UplinkPlan } from './uplink-budget.js';
+import { correctWeriftSctp } from './werift-sctp-fix.js';
 
 export type PeerState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
@@ -217,6 +218,10 @@ export class MediaSession {
       this.audioTx.sender.onRtcp.subscribe((p) => this.onAudioRtcp(p));
     }
     const ptz = this.pc.createDataChannel(PTZ_CHANNEL, { ordered: true });
+    // The channels' SCTP association now exists: werift 0.24.4's partial reliability corrected (it stalled
+    // the ECG's ordered channel; throws if werift's SCTP is not the code corrected).
+    const association = this.pc.sctpTransport?.sctp;
+    if (association) correctWeriftSctp(association);
     ptz.onMessage.subscribe((data) => {
       const text = typeof data === 'string' ? data : data.toString('utf8');
       o.onPtz?.(text, (reply) => {
