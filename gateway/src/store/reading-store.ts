@@ -291,6 +291,8 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   private readonly db: Database.Database;
   private readonly clock: Clock;
   private readonly newId: IdGenerator;
+  /** The last id given out (meta.last_id, written with last_seq): the generator resumes after it. */
+  private lastId = '';
   private readonly q;
   /**
    * One reading's work inside an open transaction: its row goes to `rows`, written by flush() before
@@ -327,7 +329,6 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     super();
     this.gatewayId = opts.gatewayId;
     this.clock = opts.clock ?? systemClock;
-    this.newId = uuidV7Generator(this.clock);
     this.alarmRule = opts.alarmRule;
     this.maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
     const ratio = opts.waveformStopRatio ?? 0.8;
@@ -353,6 +354,8 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     this.q = {
       lastSeq: db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'last_seq'`),
       setLastSeq: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'last_seq'`),
+      lastId: db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'last_id'`),
+      setLastId: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'last_id'`),
       byKey: db.prepare<[string], ReadingRow>(`SELECT * FROM readings WHERE content_key = ?`),
       syncedKey: db.prepare<[string], { seq: number; id: string }>(`SELECT seq, id FROM synced_keys WHERE content_key = ?`),
       knownKey: db.prepare<[string, string], [number, string, string | null]>(KNOWN_KEY_SQL).raw(),
@@ -395,6 +398,8 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     this.level = this.levelFor(this.usedBytes());
     this.seq = Number(this.q.lastSeq.get()?.value ?? '0');
     this.committedSeq = this.seq;
+    this.lastId = this.q.lastId.get()?.value ?? '';
+    this.newId = uuidV7Generator(this.clock, this.lastId === '' ? undefined : this.lastId);
 
     this.recordBody = (input: RecordInput): RecordResult => {
       const key = input.contentKey;
@@ -419,7 +424,9 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
         if (alarm !== null) extra.push(alarm);
         flags = finishFlags(extra);
       }
-      const observation: LocalObservation = { id: this.newId(), seq, gatewayId: this.gatewayId, ...input, flags, lane };
+      const id = this.newId();
+      this.lastId = id;
+      const observation: LocalObservation = { id, seq, gatewayId: this.gatewayId, ...input, flags, lane };
       const json = validated(observation);
       const bytes = Buffer.byteLength(json);
       this.checkRoom(lane, bytes);
@@ -435,9 +442,12 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       return { duplicate: false, observation };
     };
 
-    // meta.last_seq is written once per transaction, before its commit: a seq is never reused.
+    // meta.last_seq and last_id are written once per transaction, before its commit: a seq is never
+    // reused, and an id is always greater than the ones before it (the ids' uniqueness: no index holds it).
     const saveSeq = () => {
-      if (this.seq !== this.committedSeq) this.q.setLastSeq.run(String(this.seq));
+      if (this.seq === this.committedSeq) return;
+      this.q.setLastSeq.run(String(this.seq));
+      this.q.setLastId.run(this.lastId);
     };
     this.recordTx = db.transaction((input: RecordInput): RecordResult => {
       const r = this.recordBody(input);
