@@ -2,8 +2,8 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock, PATIENT_A, type TempDir, tempDir, weightInput } from '../testing/fixtures.js';
-import { ACK_DELETE_SQL, ACK_TALLY_SQL, InvalidReadingError, NO_PATIENT_FLAG, REMEMBER_KEYS_SQL, ReadingStore } from './reading-store.js';
 import { uuidV7Text } from './ids.js';
+import { ACK_DELETE_SQL, ACK_TALLY_SQL, InvalidReadingError, NO_PATIENT_FLAG, REMEMBER_KEYS_SQL, ReadingStore } from './reading-store.js';
 import { migrate, SCHEMA_VERSION } from './schema.js';
 
 describe('ReadingStore', () => {
@@ -85,7 +85,17 @@ describe('ReadingStore', () => {
     const before = rows.map((r) => {
       const { contentKey: _k, ...input } = weightInput(r.seq, { patient: r.patient });
       const json = JSON.stringify({ id: idAt(T + 60_000, r.seq), seq: r.seq, gatewayId: 'cart-1', ...input });
-      insert.run(r.seq, idAt(T + 60_000, r.seq), r.key, 'spot', r.state, json, Buffer.byteLength(json), T, r.state === 'rejected' ? 'bad' : null);
+      insert.run(
+        r.seq,
+        idAt(T + 60_000, r.seq),
+        r.key,
+        'spot',
+        r.state,
+        json,
+        Buffer.byteLength(json),
+        T,
+        r.state === 'rejected' ? 'bad' : null,
+      );
       return json;
     });
     const syncedId = idAt(T + 120_000, 9);
@@ -98,7 +108,12 @@ describe('ReadingStore', () => {
     const check = new Database(s.file, { readonly: true });
     try {
       const indexes = check.prepare<[], { name: string; unique: number }>('PRAGMA index_list(readings)').all();
-      const columns = indexes.map((i) => check.prepare<[], { name: string }>(`PRAGMA index_info(${i.name})`).all().map((c) => c.name));
+      const columns = indexes.map((i) =>
+        check
+          .prepare<[], { name: string }>(`PRAGMA index_info(${i.name})`)
+          .all()
+          .map((c) => c.name),
+      );
       // 3 B-trees: the table, the content key's UNIQUE, the (state, lane_rank, seq) index.
       expect(columns.sort()).toEqual([['content_key'], ['state', 'lane_rank', 'seq']]);
       expect(check.prepare('SELECT observation FROM readings ORDER BY seq').pluck().all()).toEqual(before);
