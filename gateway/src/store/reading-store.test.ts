@@ -3,7 +3,15 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock, PATIENT_A, type TempDir, tempDir, weightInput } from '../testing/fixtures.js';
 import { uuidV7Text } from './ids.js';
-import { ACK_DELETE_SQL, ACK_TALLY_SQL, InvalidReadingError, NO_PATIENT_FLAG, REMEMBER_KEYS_SQL, ReadingStore } from './reading-store.js';
+import {
+  ACK_DELETE_SQL,
+  ACK_TALLY_SQL,
+  InvalidReadingError,
+  NO_PATIENT_FLAG,
+  REMEMBER_KEYS_SQL,
+  ReadingStore,
+  type RecordInput,
+} from './reading-store.js';
 import { migrate, SCHEMA_VERSION } from './schema.js';
 
 describe('ReadingStore', () => {
@@ -136,6 +144,29 @@ describe('ReadingStore', () => {
     const r2 = s2.record(weightInput(5));
     if (r2.duplicate) throw new Error('unexpected duplicate');
     expect(r2.observation.id > r.observation.id).toBe(true);
+  });
+
+  it('keeps an input with empty identity slots as the observation itself; copies any other input, leaving it unchanged', () => {
+    const s = openStore();
+    const slotted: RecordInput = { id: '', seq: 0, gatewayId: '', ...weightInput(1, { keyed: true }) };
+    const r1 = s.record(slotted);
+    if (r1.duplicate) throw new Error('unexpected duplicate');
+    expect(r1.observation).toBe(slotted);
+    expect(Object.keys(r1.observation).slice(0, 3)).toEqual(['id', 'seq', 'gatewayId']);
+    expect(r1.observation).toMatchObject({ seq: 1, gatewayId: 'cart-1' });
+    // Recorded again without its key: a new reading, copied; the first one is not changed.
+    const { contentKey: _k, ...again } = slotted;
+    const r2 = s.record(again);
+    if (r2.duplicate) throw new Error('unexpected duplicate');
+    expect(r2.observation).not.toBe(again);
+    expect(again.seq).toBe(1);
+    expect(r2.observation.seq).toBe(2);
+    const plain = weightInput(3);
+    const r3 = s.record(plain);
+    expect(r3.duplicate ? null : r3.observation).not.toBe(plain);
+    expect(plain).toEqual(weightInput(3));
+    expect(s.get(1)?.observation).toEqual(r1.observation);
+    expect(Object.keys(s.get(3)?.observation ?? {}).slice(0, 3)).toEqual(['id', 'seq', 'gatewayId']);
   });
 
   it('refuses a data dir that belongs to another gateway', () => {

@@ -30,8 +30,17 @@ export const LocalObservation = Type.Object(
 );
 export type LocalObservation = Static<typeof LocalObservation>;
 
-/** What the device manager hands over; the store adds id, seq and gatewayId. */
-export type RecordInput = Omit<LocalObservation, 'id' | 'seq' | 'gatewayId'>;
+/**
+ * What the device manager hands over; the store gives it id, seq and gatewayId. An input whose
+ * `id` slot is the empty string (the pipeline's: `id: '', seq: 0, gatewayId: ''` first, in the wire
+ * order) becomes the stored observation itself, its slots and its lane and flags filled in: one
+ * object per reading instead of an input and its copy. Any other input (already recorded once, or
+ * without the slots) is copied, never changed.
+ */
+export type RecordInput = Omit<LocalObservation, 'id' | 'seq' | 'gatewayId'> & { id?: string; seq?: number; gatewayId?: string };
+
+/** The observation a RecordInput becomes when the store takes it as is (its slots filled). */
+type Claimed = { -readonly [K in keyof LocalObservation]: LocalObservation[K] };
 
 export type RecordResult =
   | { duplicate: false; observation: LocalObservation }
@@ -426,7 +435,21 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       }
       const id = this.newId();
       this.lastId = id;
-      const observation: LocalObservation = { id, seq, gatewayId: this.gatewayId, ...input, flags, lane };
+      let observation: LocalObservation;
+      if (input.id === '') {
+        // The pipeline's fresh input: it becomes the observation (a refused one is never reused:
+        // its id slot is no longer empty, so a retry is copied).
+        const claimed = input as Claimed;
+        claimed.id = id;
+        claimed.seq = seq;
+        claimed.gatewayId = this.gatewayId;
+        claimed.flags = flags;
+        claimed.lane = lane;
+        observation = claimed;
+      } else {
+        const { id: _id, seq: _seq, gatewayId: _gatewayId, ...fields } = input;
+        observation = { id, seq, gatewayId: this.gatewayId, ...fields, flags, lane };
+      }
       const json = validated(observation);
       const bytes = Buffer.byteLength(json);
       this.checkRoom(lane, bytes);
