@@ -72,8 +72,7 @@ export interface Batch {
   readonly observations: Observation[];
   /**
    * The stored JSON texts of the observations, in `seqs` order, joined by commas: the inside of the
-   * wire's `observations` array, read from SQLite as one string per run of seqs (group_concat)
-   * rather than one string per reading.
+   * wire's `observations` array (read with the seqs in nextBatch's one pass over the lane's index).
    */
   json: string;
   seqs: number[];
@@ -371,17 +370,11 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       // A recordMany() inside group() that throws: its rows already flushed (a reader in between) leave again.
       dropAfter: db.prepare<[number]>(`DELETE FROM readings WHERE seq > ?`),
       // Pending readings of a lane from the (state, lane_rank, seq) index, oldest first, after a seq
-      // (nextBatch re-seeks past runs of readings already in flight instead of stepping over them).
+      // (nextBatch re-seeks past runs of readings already in flight instead of stepping over them),
+      // with their texts: one pass, each row read once (its bytes and its JSON from the same table row).
       pendingInLane: db
-        .prepare<[number, number], [number, number]>(
-          `SELECT seq, bytes FROM readings WHERE state = 'pending' AND lane_rank = ? AND seq > ? ORDER BY seq`,
-        )
-        .raw(),
-      // The texts of a run nextBatch chose (every pending reading of the lane between its ends), and their count.
-      runText: db
-        .prepare<[number, number, number], [number, string]>(
-          `SELECT COUNT(*), group_concat(observation, ',' ORDER BY seq) FROM readings
-            WHERE seq BETWEEN ? AND ? AND +state = 'pending' AND +lane_rank = ?`,
+        .prepare<[number, number], [number, number, string]>(
+          `SELECT seq, bytes, observation FROM readings WHERE state = 'pending' AND lane_rank = ? AND seq > ? ORDER BY seq`,
         )
         .raw(),
       rememberKeys: db.prepare<[number, number, number]>(REMEMBER_KEYS_SQL),
@@ -680,19 +673,15 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       if (!lanes.includes(lane) || this.tally[lane].pending.n === 0) continue;
       const limit = Math.min(maxBytes, opts.maxBytesByLane?.[lane] ?? maxBytes);
       const seqs: number[] = [];
-      // The chosen seqs as runs [first, last, first, last, …]: a run is broken by a reading skipped (in flight).
-      const runs: number[] = [];
-      let inRun = false;
+      const texts: string[] = [];
       let bytes = 0;
       const exclude = opts.exclude;
       let after = 0;
       let full = false;
       while (!full) {
         let reseek = false;
-        inRun = false;
-        for (const [seq, size] of this.q.pendingInLane.iterate(LANE_RANK[lane], after)) {
+        for (const [seq, size, text] of this.q.pendingInLane.iterate(LANE_RANK[lane], after)) {
           if (exclude?.has(seq)) {
-            inRun = false;
             // In-flight readings come in runs of consecutive seqs (whole batches): probing the set
             // is far cheaper than stepping the index over each (8 batches of 1,000 on a drain).
             let next = seq + 1;
@@ -708,33 +697,15 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
             full = true;
             break;
           }
-          if (inRun) runs[runs.length - 1] = seq;
-          else runs.push(seq, seq);
-          inRun = true;
           seqs.push(seq);
+          texts.push(text);
           bytes += size;
         }
         if (!reseek) break;
       }
-      if (seqs.length > 0) return lazyBatch(lane, this.runsText(lane, runs, seqs.length), seqs, bytes);
+      if (seqs.length > 0) return lazyBatch(lane, texts.join(','), seqs, bytes);
     }
     return null;
-  }
-
-  /**
-   * The JSON texts of the runs nextBatch chose, comma-joined: one string per run from SQLite (every
-   * pending reading of the lane between the run's ends was chosen). A count that differs throws.
-   */
-  private runsText(lane: Lane, runs: readonly number[], count: number): string {
-    let text = '';
-    let n = 0;
-    for (let i = 0; i < runs.length; i += 2) {
-      const [k, part] = this.q.runText.get(runs[i] as number, runs[i + 1] as number, LANE_RANK[lane]) ?? [0, ''];
-      n += k;
-      text = i === 0 ? part : `${text},${part}`;
-    }
-    if (n !== count) throw new Error(`batch of ${count} ${lane} readings read ${n} texts`);
-    return text;
   }
 
   /** The cloud durably stored these: delete them, remembering their content keys. Returns how many left. */
