@@ -145,13 +145,16 @@ export class ReadingPipeline {
 
   /**
    * Built by assignment in the wire order rather than by spreading `{}`-or-`{ key }` objects: one
-   * object of a stable shape per reading instead of up to six temporaries (the burst path's CPU).
+   * object of a stable shape per reading instead of up to six temporaries (the burst path's CPU),
+   * and the same object the store keeps as the observation.
    * What the drafts of one notification (a BP panel and its pulse rate) have in common is worked
    * out once and shared, not copied: the time of a device time, the patient of a device user, the
    * draft's flags (readings are never changed once built: the store builds a new list to add its own).
    */
   private inputOf(batch: ReadingBatch, draft: PipelineDraft, shared: Shared): RecordInput {
-    const input: { -readonly [K in keyof RecordInput]?: RecordInput[K] } = {};
+    // The identity slots first, empty: the store fills them in this object, which becomes the
+    // stored observation (no copy), and the JSON keeps the wire order.
+    const input: { -readonly [K in keyof RecordInput]?: RecordInput[K] } = { id: '', seq: 0, gatewayId: '' };
     const contentKey = draft.contentKey ?? contentKeyOf(batch.device.id, draft);
     if (contentKey !== undefined) input.contentKey = contentKey;
     input.code = draft.code;

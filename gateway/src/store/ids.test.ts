@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { v7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
 import { manualClock } from '../testing/fixtures.js';
-import { uuidV7Generator, uuidV7Text } from './ids.js';
+import { uuidV7Generator, uuidV7Parts, uuidV7Text } from './ids.js';
 
 describe('UUIDv7 ids', () => {
   it('writes the text uuid v7 writes for the same millisecond, counter and random bytes (property)', () => {
@@ -30,5 +30,25 @@ describe('UUIDv7 ids', () => {
     expect([...ids].sort()).toEqual(ids);
     expect(new Set(ids).size).toBe(ids.length);
     expect(Number.parseInt((ids[599] as string).replace(/-/g, '').slice(0, 12), 16)).toBe(clock.now());
+  });
+
+  it('resumes after a given id: its millisecond and counter read back, the next ids greater even with the clock behind (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 48 - 20_000 }),
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.integer({ min: -10_000, max: 10_000 }),
+        (ms, seq, random, skew) => {
+          const last = uuidV7Text(ms, seq, random);
+          expect(uuidV7Parts(last)).toEqual({ ms, seq });
+          const next = uuidV7Generator(manualClock(Math.max(0, ms + skew)), last);
+          const a = next();
+          const b = next();
+          expect(a > last && b > a).toBe(true);
+        },
+      ),
+    );
+    expect(uuidV7Parts('not-an-id')).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 /**
- * UUIDv7 from the injected clock, strictly increasing within a process: in the same millisecond
- * (or if the clock steps back) the 32-bit counter is incremented instead, as RFC 9562 §6.2 allows.
+ * UUIDv7 from the injected clock, strictly increasing within a process and, resumed after the last
+ * id given (the store's meta.last_id), across restarts: in the same millisecond (or if the clock
+ * steps back) the 32-bit counter is incremented instead, as RFC 9562 §6.2 allows.
  * The text is the one `uuid`'s v7({ msecs, seq, random }) gives (a test holds them equal), built
  * from strings made once: the millisecond's 14 characters once per millisecond, the random tail
  * from one hex conversion per 256 ids. Under --lite-mode every per-id operation is interpreted:
@@ -37,10 +38,24 @@ export function uuidV7Text(ms: number, seq: number, random: Uint8Array): string 
   return msText(ms) + tailText(seq, random, Buffer.from(random.buffer, random.byteOffset, 16).toString('hex'), 0);
 }
 
-export function uuidV7Generator(clock: Clock): IdGenerator {
-  let lastMs = -1;
-  let lastMsText = '';
-  let seq = 0;
+/** The millisecond and the 32-bit counter of an id this module wrote; undefined for any other text. */
+export function uuidV7Parts(id: string): { ms: number; seq: number } | undefined {
+  const h = id.replace(/-/g, '');
+  if (!/^[0-9a-f]{12}7[0-9a-f]{3}[89ab][0-9a-f]{15}$/.test(h)) return undefined;
+  const byte = (i: number) => Number.parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  const seq = ((byte(6) & 0x0f) << 28) | (byte(7) << 20) | ((byte(8) & 0x3f) << 14) | (byte(9) << 6) | (byte(10) >>> 2);
+  return { ms: Number.parseInt(h.slice(0, 12), 16), seq: seq >>> 0 };
+}
+
+/**
+ * `after`: the last id given before (the store keeps it across restarts): every id then is greater
+ * than it, even when the clock stepped back meanwhile, so the store's ids are unique by construction.
+ */
+export function uuidV7Generator(clock: Clock, after?: string): IdGenerator {
+  const resumed = after === undefined ? undefined : uuidV7Parts(after);
+  let lastMs = resumed?.ms ?? -1;
+  let lastMsText = resumed ? msText(resumed.ms) : '';
+  let seq = resumed?.seq ?? 0;
   const pool = Buffer.alloc(16 * POOL_IDS);
   let poolHex = '';
   let next = POOL_IDS;

@@ -2,8 +2,17 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ManualClock, manualClock, PATIENT_A, type TempDir, tempDir, weightInput } from '../testing/fixtures.js';
-import { ACK_DELETE_SQL, ACK_TALLY_SQL, InvalidReadingError, NO_PATIENT_FLAG, REMEMBER_KEYS_SQL, ReadingStore } from './reading-store.js';
-import { SCHEMA_VERSION } from './schema.js';
+import { uuidV7Text } from './ids.js';
+import {
+  ACK_DELETE_SQL,
+  ACK_TALLY_SQL,
+  InvalidReadingError,
+  NO_PATIENT_FLAG,
+  REMEMBER_KEYS_SQL,
+  ReadingStore,
+  type RecordInput,
+} from './reading-store.js';
+import { migrate, SCHEMA_VERSION } from './schema.js';
 
 describe('ReadingStore', () => {
   let dir: TempDir;
@@ -63,6 +72,101 @@ describe('ReadingStore', () => {
     const r = s2.record(weightInput(9));
     expect(r.duplicate).toBe(false);
     if (!r.duplicate) expect(r.observation.seq).toBe(5);
+  });
+
+  it('migrates a v1 store file (UNIQUE on readings.id) to v2 without it, keeping every row, and gives ids greater than any it holds', () => {
+    const T = clock.now();
+    // A v1 store as the previous release left it: a pending keyed reading, a held one, a rejected
+    // one, a synced key; their ids from a clock ahead of this one (it stepped back since).
+    const idAt = (ms: number, n: number) => uuidV7Text(ms, n, new Uint8Array(16).fill(n));
+    const db = new Database(`${dir.path}/gateway.sqlite`);
+    migrate(db, 1);
+    db.prepare(`INSERT INTO meta (key, value) VALUES ('gateway_id', 'cart-1')`).run();
+    const insert = db.prepare(
+      'INSERT INTO readings (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at, reject_reason) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?)',
+    );
+    const rows = [
+      { seq: 1, state: 'pending', key: 'k1', patient: PATIENT_A },
+      { seq: 2, state: 'held', key: null, patient: null },
+      { seq: 3, state: 'rejected', key: null, patient: PATIENT_A },
+    ] as const;
+    const before = rows.map((r) => {
+      const { contentKey: _k, ...input } = weightInput(r.seq, { patient: r.patient });
+      const json = JSON.stringify({ id: idAt(T + 60_000, r.seq), seq: r.seq, gatewayId: 'cart-1', ...input });
+      insert.run(
+        r.seq,
+        idAt(T + 60_000, r.seq),
+        r.key,
+        'spot',
+        r.state,
+        json,
+        Buffer.byteLength(json),
+        T,
+        r.state === 'rejected' ? 'bad' : null,
+      );
+      return json;
+    });
+    const syncedId = idAt(T + 120_000, 9);
+    db.prepare('INSERT INTO synced_keys (content_key, seq, id, synced_at) VALUES (?, 0, ?, ?)').run('k0', syncedId, T);
+    db.prepare(`UPDATE meta SET value = '3' WHERE key = 'last_seq'`).run();
+    db.close();
+
+    const s = openStore();
+    expect(s.pragma('user_version')).toBe(SCHEMA_VERSION);
+    const check = new Database(s.file, { readonly: true });
+    try {
+      const indexes = check.prepare<[], { name: string; unique: number }>('PRAGMA index_list(readings)').all();
+      const columns = indexes.map((i) =>
+        check
+          .prepare<[], { name: string }>(`PRAGMA index_info(${i.name})`)
+          .all()
+          .map((c) => c.name),
+      );
+      // 3 B-trees: the table, the content key's UNIQUE, the (state, lane_rank, seq) index.
+      expect(columns.sort()).toEqual([['content_key'], ['state', 'lane_rank', 'seq']]);
+      expect(check.prepare('SELECT observation FROM readings ORDER BY seq').pluck().all()).toEqual(before);
+    } finally {
+      check.close();
+    }
+    expect(s.stats()).toMatchObject({ pending: 1, held: 1, rejected: 1 });
+    expect(s.get(3)?.rejectReason).toBe('bad');
+    expect(s.record(weightInput(1, { contentKey: 'k1' }))).toMatchObject({ duplicate: true, seq: 1, synced: false });
+    expect(s.record(weightInput(0, { contentKey: 'k0' }))).toMatchObject({ duplicate: true, id: syncedId, synced: true });
+    const r = s.record(weightInput(4));
+    if (r.duplicate) throw new Error('unexpected duplicate');
+    expect(r.observation.seq).toBe(4);
+    expect(r.observation.id > syncedId).toBe(true);
+    s.close();
+
+    // The clock steps back again across a restart: the next id is still greater than the last one given.
+    clock.set(T - 3_600_000);
+    const s2 = openStore();
+    const r2 = s2.record(weightInput(5));
+    if (r2.duplicate) throw new Error('unexpected duplicate');
+    expect(r2.observation.id > r.observation.id).toBe(true);
+  });
+
+  it('keeps an input with empty identity slots as the observation itself; copies any other input, leaving it unchanged', () => {
+    const s = openStore();
+    const slotted: RecordInput = { id: '', seq: 0, gatewayId: '', ...weightInput(1, { keyed: true }) };
+    const r1 = s.record(slotted);
+    if (r1.duplicate) throw new Error('unexpected duplicate');
+    expect(r1.observation).toBe(slotted);
+    expect(Object.keys(r1.observation).slice(0, 3)).toEqual(['id', 'seq', 'gatewayId']);
+    expect(r1.observation).toMatchObject({ seq: 1, gatewayId: 'cart-1' });
+    // Recorded again without its key: a new reading, copied; the first one is not changed.
+    const { contentKey: _k, ...again } = slotted;
+    const r2 = s.record(again);
+    if (r2.duplicate) throw new Error('unexpected duplicate');
+    expect(r2.observation).not.toBe(again);
+    expect(again.seq).toBe(1);
+    expect(r2.observation.seq).toBe(2);
+    const plain = weightInput(3);
+    const r3 = s.record(plain);
+    expect(r3.duplicate ? null : r3.observation).not.toBe(plain);
+    expect(plain).toEqual(weightInput(3));
+    expect(s.get(1)?.observation).toEqual(r1.observation);
+    expect(Object.keys(s.get(3)?.observation ?? {}).slice(0, 3)).toEqual(['id', 'seq', 'gatewayId']);
   });
 
   it('refuses a data dir that belongs to another gateway', () => {

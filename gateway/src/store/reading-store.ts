@@ -30,8 +30,17 @@ export const LocalObservation = Type.Object(
 );
 export type LocalObservation = Static<typeof LocalObservation>;
 
-/** What the device manager hands over; the store adds id, seq and gatewayId. */
-export type RecordInput = Omit<LocalObservation, 'id' | 'seq' | 'gatewayId'>;
+/**
+ * What the device manager hands over; the store gives it id, seq and gatewayId. An input whose
+ * `id` slot is the empty string (the pipeline's: `id: '', seq: 0, gatewayId: ''` first, in the wire
+ * order) becomes the stored observation itself, its slots and its lane and flags filled in: one
+ * object per reading instead of an input and its copy. Any other input (already recorded once, or
+ * without the slots) is copied, never changed.
+ */
+export type RecordInput = Omit<LocalObservation, 'id' | 'seq' | 'gatewayId'> & { id?: string; seq?: number; gatewayId?: string };
+
+/** The observation a RecordInput becomes when the store takes it as is (its slots filled). */
+type Claimed = { -readonly [K in keyof LocalObservation]: LocalObservation[K] };
 
 export type RecordResult =
   | { duplicate: false; observation: LocalObservation }
@@ -63,8 +72,7 @@ export interface Batch {
   readonly observations: Observation[];
   /**
    * The stored JSON texts of the observations, in `seqs` order, joined by commas: the inside of the
-   * wire's `observations` array, read from SQLite as one string per run of seqs (group_concat)
-   * rather than one string per reading.
+   * wire's `observations` array (read with the seqs in nextBatch's one pass over the lane's index).
    */
   json: string;
   seqs: number[];
@@ -291,6 +299,8 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
   private readonly db: Database.Database;
   private readonly clock: Clock;
   private readonly newId: IdGenerator;
+  /** The last id given out (meta.last_id, written with last_seq): the generator resumes after it. */
+  private lastId = '';
   private readonly q;
   /**
    * One reading's work inside an open transaction: its row goes to `rows`, written by flush() before
@@ -327,7 +337,6 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     super();
     this.gatewayId = opts.gatewayId;
     this.clock = opts.clock ?? systemClock;
-    this.newId = uuidV7Generator(this.clock);
     this.alarmRule = opts.alarmRule;
     this.maxBytes = opts.maxBytes ?? Number.POSITIVE_INFINITY;
     const ratio = opts.waveformStopRatio ?? 0.8;
@@ -353,23 +362,19 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     this.q = {
       lastSeq: db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'last_seq'`),
       setLastSeq: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'last_seq'`),
+      lastId: db.prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'last_id'`),
+      setLastId: db.prepare<[string]>(`UPDATE meta SET value = ? WHERE key = 'last_id'`),
       byKey: db.prepare<[string], ReadingRow>(`SELECT * FROM readings WHERE content_key = ?`),
       syncedKey: db.prepare<[string], { seq: number; id: string }>(`SELECT seq, id FROM synced_keys WHERE content_key = ?`),
       knownKey: db.prepare<[string, string], [number, string, string | null]>(KNOWN_KEY_SQL).raw(),
       // A recordMany() inside group() that throws: its rows already flushed (a reader in between) leave again.
       dropAfter: db.prepare<[number]>(`DELETE FROM readings WHERE seq > ?`),
       // Pending readings of a lane from the (state, lane_rank, seq) index, oldest first, after a seq
-      // (nextBatch re-seeks past runs of readings already in flight instead of stepping over them).
+      // (nextBatch re-seeks past runs of readings already in flight instead of stepping over them),
+      // with their texts: one pass, each row read once (its bytes and its JSON from the same table row).
       pendingInLane: db
-        .prepare<[number, number], [number, number]>(
-          `SELECT seq, bytes FROM readings WHERE state = 'pending' AND lane_rank = ? AND seq > ? ORDER BY seq`,
-        )
-        .raw(),
-      // The texts of a run nextBatch chose (every pending reading of the lane between its ends), and their count.
-      runText: db
-        .prepare<[number, number, number], [number, string]>(
-          `SELECT COUNT(*), group_concat(observation, ',' ORDER BY seq) FROM readings
-            WHERE seq BETWEEN ? AND ? AND +state = 'pending' AND +lane_rank = ?`,
+        .prepare<[number, number], [number, number, string]>(
+          `SELECT seq, bytes, observation FROM readings WHERE state = 'pending' AND lane_rank = ? AND seq > ? ORDER BY seq`,
         )
         .raw(),
       rememberKeys: db.prepare<[number, number, number]>(REMEMBER_KEYS_SQL),
@@ -395,6 +400,8 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
     this.level = this.levelFor(this.usedBytes());
     this.seq = Number(this.q.lastSeq.get()?.value ?? '0');
     this.committedSeq = this.seq;
+    this.lastId = this.q.lastId.get()?.value ?? '';
+    this.newId = uuidV7Generator(this.clock, this.lastId === '' ? undefined : this.lastId);
 
     this.recordBody = (input: RecordInput): RecordResult => {
       const key = input.contentKey;
@@ -419,7 +426,23 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
         if (alarm !== null) extra.push(alarm);
         flags = finishFlags(extra);
       }
-      const observation: LocalObservation = { id: this.newId(), seq, gatewayId: this.gatewayId, ...input, flags, lane };
+      const id = this.newId();
+      this.lastId = id;
+      let observation: LocalObservation;
+      if (input.id === '') {
+        // The pipeline's fresh input: it becomes the observation (a refused one is never reused:
+        // its id slot is no longer empty, so a retry is copied).
+        const claimed = input as Claimed;
+        claimed.id = id;
+        claimed.seq = seq;
+        claimed.gatewayId = this.gatewayId;
+        claimed.flags = flags;
+        claimed.lane = lane;
+        observation = claimed;
+      } else {
+        const { id: _id, seq: _seq, gatewayId: _gatewayId, ...fields } = input;
+        observation = { id, seq, gatewayId: this.gatewayId, ...fields, flags, lane };
+      }
       const json = validated(observation);
       const bytes = Buffer.byteLength(json);
       this.checkRoom(lane, bytes);
@@ -435,9 +458,12 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       return { duplicate: false, observation };
     };
 
-    // meta.last_seq is written once per transaction, before its commit: a seq is never reused.
+    // meta.last_seq and last_id are written once per transaction, before its commit: a seq is never
+    // reused, and an id is always greater than the ones before it (the ids' uniqueness: no index holds it).
     const saveSeq = () => {
-      if (this.seq !== this.committedSeq) this.q.setLastSeq.run(String(this.seq));
+      if (this.seq === this.committedSeq) return;
+      this.q.setLastSeq.run(String(this.seq));
+      this.q.setLastId.run(this.lastId);
     };
     this.recordTx = db.transaction((input: RecordInput): RecordResult => {
       const r = this.recordBody(input);
@@ -647,19 +673,15 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       if (!lanes.includes(lane) || this.tally[lane].pending.n === 0) continue;
       const limit = Math.min(maxBytes, opts.maxBytesByLane?.[lane] ?? maxBytes);
       const seqs: number[] = [];
-      // The chosen seqs as runs [first, last, first, last, …]: a run is broken by a reading skipped (in flight).
-      const runs: number[] = [];
-      let inRun = false;
+      const texts: string[] = [];
       let bytes = 0;
       const exclude = opts.exclude;
       let after = 0;
       let full = false;
       while (!full) {
         let reseek = false;
-        inRun = false;
-        for (const [seq, size] of this.q.pendingInLane.iterate(LANE_RANK[lane], after)) {
+        for (const [seq, size, text] of this.q.pendingInLane.iterate(LANE_RANK[lane], after)) {
           if (exclude?.has(seq)) {
-            inRun = false;
             // In-flight readings come in runs of consecutive seqs (whole batches): probing the set
             // is far cheaper than stepping the index over each (8 batches of 1,000 on a drain).
             let next = seq + 1;
@@ -675,33 +697,15 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
             full = true;
             break;
           }
-          if (inRun) runs[runs.length - 1] = seq;
-          else runs.push(seq, seq);
-          inRun = true;
           seqs.push(seq);
+          texts.push(text);
           bytes += size;
         }
         if (!reseek) break;
       }
-      if (seqs.length > 0) return lazyBatch(lane, this.runsText(lane, runs, seqs.length), seqs, bytes);
+      if (seqs.length > 0) return lazyBatch(lane, texts.join(','), seqs, bytes);
     }
     return null;
-  }
-
-  /**
-   * The JSON texts of the runs nextBatch chose, comma-joined: one string per run from SQLite (every
-   * pending reading of the lane between the run's ends was chosen). A count that differs throws.
-   */
-  private runsText(lane: Lane, runs: readonly number[], count: number): string {
-    let text = '';
-    let n = 0;
-    for (let i = 0; i < runs.length; i += 2) {
-      const [k, part] = this.q.runText.get(runs[i] as number, runs[i + 1] as number, LANE_RANK[lane]) ?? [0, ''];
-      n += k;
-      text = i === 0 ? part : `${text},${part}`;
-    }
-    if (n !== count) throw new Error(`batch of ${count} ${lane} readings read ${n} texts`);
-    return text;
   }
 
   /** The cloud durably stored these: delete them, remembering their content keys. Returns how many left. */

@@ -32,16 +32,42 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX synced_keys_by_time ON synced_keys (synced_at);
   INSERT INTO meta (key, value) VALUES ('last_seq', '0');
   `,
+  // v2: no UNIQUE on readings.id (3 B-trees per reading instead of 4). Ids are unique because the
+  // store makes them itself, strictly increasing: its UUIDv7 generator resumes after meta.last_id
+  // (written with last_seq in each transaction), so even a clock stepped back across a restart
+  // gives a greater id. last_id starts at the greatest id the store still holds.
+  `
+  CREATE TABLE readings_v2 (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    content_key TEXT UNIQUE,
+    lane TEXT NOT NULL CHECK (lane IN ('alarm', 'spot', 'waveform')),
+    lane_rank INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('held', 'pending', 'rejected')),
+    observation TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    reject_reason TEXT
+  );
+  INSERT INTO readings_v2 (seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at, reject_reason)
+    SELECT seq, id, content_key, lane, lane_rank, state, observation, bytes, created_at, reject_reason FROM readings ORDER BY seq;
+  DROP TABLE readings;
+  ALTER TABLE readings_v2 RENAME TO readings;
+  CREATE INDEX readings_by_state ON readings (state, lane_rank, seq);
+  INSERT INTO meta (key, value)
+    SELECT 'last_id', COALESCE(MAX(id), '') FROM (SELECT MAX(id) AS id FROM readings UNION ALL SELECT MAX(id) FROM synced_keys);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-export function migrate(db: Database.Database): void {
+/** Brings the store to `target` (default: this gateway's version; a lower one builds an old store for the migration tests). */
+export function migrate(db: Database.Database, target = SCHEMA_VERSION): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > SCHEMA_VERSION) {
     throw new Error(`store schema v${current} is newer than this gateway understands (v${SCHEMA_VERSION}); refusing to open it`);
   }
-  for (let v = current; v < SCHEMA_VERSION; v++) {
+  for (let v = current; v < Math.min(target, SCHEMA_VERSION); v++) {
     const sql = MIGRATIONS[v] as string;
     db.transaction(() => {
       db.exec(sql);
