@@ -173,7 +173,8 @@ export class UnitCall {
     await this.pc.setRemoteDescription(this.ptime.remote(sdp));
     const mic = this.pc.getTransceivers().find((t) => t.sender.track?.kind === 'audio')?.mid;
     this.roomVoiceBps = mic ? answeredVoiceRate(sdp, mic) : undefined;
-    if (this.roomVoiceBps !== undefined) this.setUplink(this.uplink).catch((e: unknown) => this.o.onError(`voice cap not applied: ${String(e)}`));
+    if (this.roomVoiceBps !== undefined)
+      this.setUplink(this.uplink).catch((e: unknown) => this.o.onError(`voice cap not applied: ${String(e)}`));
     for (const c of this.pending.splice(0)) this.pc.addIceCandidate(c).catch(() => undefined /* stale */);
     for (const m of this.outgoing?.splice(0) ?? []) this.o.send(m);
     this.outgoing = null;
