@@ -45,6 +45,20 @@ export const LINK_CONGESTION: LinkThresholds & LinkTimings = {
   settleMs: 30_000,
 };
 
+/**
+ * The longest round trip a link report carries (the nurse page's to the gateway, POST /api/teleconsult/uplink): a
+ * report says at most this, as the route refuses more. Round trips beyond it are real: a starved forwarding unit's
+ * socket buffer (4 MiB, « The cart's downlink ») held the cart's packets 60–94 s at load 29, and the page's reports
+ * were refused (400) with their loss (docs/conversation.md « The cart's downlink »).
+ */
+export const MAX_REPORTED_RTT_MS = 60_000;
+
+/** A measured round trip as a report carries it: whole ms within 0..MAX_REPORTED_RTT_MS, null when none is known. */
+export function reportedRttMs(ms: number | undefined): number | null {
+  if (ms === undefined || !Number.isFinite(ms)) return null;
+  return Math.min(MAX_REPORTED_RTT_MS, Math.max(0, Math.round(ms)));
+}
+
 export type LinkVerdict = 'congested' | 'clean' | 'neither';
 
 /**

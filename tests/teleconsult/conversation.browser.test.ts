@@ -236,7 +236,12 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
     });
     // Which request a « Failed to load resource » was (the console says only its status).
     nurse.on('response', (r) => {
-      if (r.status() >= 400) console.log(`nurse request refused: ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`);
+      if (r.status() < 400) return;
+      const what = `nurse request refused: ${r.status()} ${r.request().method()} ${new URL(r.url()).pathname}`;
+      void r
+        .text()
+        .catch(() => '?')
+        .then((answer) => console.log(`${what} ${(r.request().postData() ?? '').slice(0, 300)} → ${answer.slice(0, 300)}`));
     });
     await nurse.addInitScript(CAPTURE_PEER);
     await nurse.goto(`${gw.httpUrl}/`);

@@ -22,6 +22,7 @@
 import { CONVO_CAPS, type ConvoCandidate, type ConvoUplink, capSender, type LocalMedia } from './conversation.js';
 import { el } from './dom.js';
 import { VoicePtime } from './voice-ptime.js';
+import { answeredVoiceRate } from './voice-rate.js';
 
 export type UnitOut =
   | { type: 'unit-offer'; sdp: string }
@@ -83,6 +84,8 @@ export class UnitCall {
   /** The voice's frame length toward the unit (the cart's uplink budget), renegotiated locally. */
   private readonly ptime: VoicePtime;
   private uplink: ConvoUplink = { video: true, voiceKbps: CONVO_CAPS.audioMaxBitrate / 1000 };
+  /** The Opus rate the unit's answer asks of this page's voice (voice-rate.ts): its cap, below the conversation's. */
+  private roomVoiceBps: number | undefined;
   private params: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: UnitCallOptions) {
@@ -168,6 +171,10 @@ export class UnitCall {
   async accept(sdp: string): Promise<void> {
     if (this.pc.signalingState !== 'have-local-offer') return;
     await this.pc.setRemoteDescription(this.ptime.remote(sdp));
+    const mic = this.pc.getTransceivers().find((t) => t.sender.track?.kind === 'audio')?.mid;
+    this.roomVoiceBps = mic ? answeredVoiceRate(sdp, mic) : undefined;
+    if (this.roomVoiceBps !== undefined)
+      this.setUplink(this.uplink).catch((e: unknown) => this.o.onError(`voice cap not applied: ${String(e)}`));
     for (const c of this.pending.splice(0)) this.pc.addIceCandidate(c).catch(() => undefined /* stale */);
     for (const m of this.outgoing?.splice(0) ?? []) this.o.send(m);
     this.outgoing = null;
@@ -192,7 +199,9 @@ export class UnitCall {
         for (const s of this.pc.getSenders()) {
           if (!s.track) continue;
           const audio = s.track.kind === 'audio';
-          const cap = audio ? Math.min(CONVO_CAPS.audioMaxBitrate, u.voiceKbps * 1000) : undefined;
+          const cap = audio
+            ? Math.min(CONVO_CAPS.audioMaxBitrate, u.voiceKbps * 1000, this.roomVoiceBps ?? Number.POSITIVE_INFINITY)
+            : undefined;
           const active = audio || u.video;
           const p = s.getParameters();
           if (!p.encodings?.length || p.encodings.every((e) => e.active === active && (cap === undefined || e.maxBitrate === cap)))

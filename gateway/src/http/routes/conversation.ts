@@ -22,6 +22,7 @@ import {
   type ConvoFromSpecialist,
   compile,
   formatIssues,
+  MAX_REPORTED_RTT_MS,
   SseStreams,
   UnitFromCart,
   type UnitToCart,
@@ -42,7 +43,9 @@ const UplinkBody = Type.Object(
   {
     sessionId: Uuid,
     loss: Type.Number({ minimum: 0, maximum: 1, description: 'fraction of packets lost since the last report' }),
-    rttMs: Type.Union([Type.Number({ minimum: 0, maximum: 60_000 }), Type.Null()], { description: 'round trip, ms; null: not known' }),
+    rttMs: Type.Union([Type.Number({ minimum: 0, maximum: MAX_REPORTED_RTT_MS }), Type.Null()], {
+      description: 'round trip, ms; null: not known',
+    }),
   },
   { additionalProperties: false },
 );
