@@ -22,7 +22,7 @@
  * (the cloud refuses the socket, the link's page answers 410), says the consultation is over and stops;
  * the cart's page was told `closed` and left the room.
  *
- * A home act, the same way (the same child cloud and browsers, once the cart's act is over): the patient opens the join link in Chromium, passes the
+ * A home act, the same way (its own child cloud): the patient opens the join link in Chromium, passes the
  * device check and the date of birth, the specialist lets them in, both pages decode each other and say so
  * (the act's media up). SIGKILL; the patient's page says « Connexion perdue, reconnexion… », the
  * specialist's that its socket is lost; all the while the cloud is down both pages go on decoding each other's
@@ -164,8 +164,6 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
   let browsers: Browser[] = [];
   const closing: (() => unknown)[] = [];
   const problems: string[] = [];
-  /** The cloud's URL and the auditor's and Dr Blanc's sessions (the store keeps them across restarts), for the home act. */
-  let signedIn: { http: string; auditor: string; blanc: string } | undefined;
 
   afterAll(async () => {
     for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
@@ -206,16 +204,8 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
   it('SIGKILL mid-act: both pages reconnect and decode each other again, the guest is not sent back to wait, the removed one stays out', async () => {
     dir = await cloudChildDir('room-restart');
     const folder = dir;
-    // With the home kits' site and Dr Blanc: the home act below takes this cloud on once this act is over.
-    const {
-      cloud: first,
-      http,
-      cookie,
-      auditor,
-      blanc,
-    } = await startRoomRestartCloud(folder, { ...PATIENT, gateways: [CART] }, { home: true });
+    const { cloud: first, http, cookie, auditor } = await startRoomRestartCloud(folder, { ...PATIENT, gateways: [CART] });
     cloud = first;
-    signedIn = { http, auditor, blanc };
     // The cart: the gateway (test sources for its own peer) on the cloud's broker, which it reconnects to.
     const g = await startGateway({
       config: resolveGatewayConfig({
@@ -382,27 +372,17 @@ describe.skipIf(skipReason !== null || !inside)('the act’s room across a cloud
   }, 280_000);
 
   it('a home act: the patient’s page reconnects by itself, is let back in at once and both pages decode each other again; the act and its trail are right', async () => {
-    // The cart's act above is over: its pages and the gateway go. This act takes its cloud on (started again once
-    // there, on the same store and ports) and its two browsers, in new contexts: one cloud child and two Chromium
-    // fewer to start. Should the cart's act have failed before its cloud was up again, this act starts its own.
-    for (const b of browsers) for (const context of b.contexts()) await context.close().catch(() => undefined);
-    await gw?.stop();
-    gw = undefined;
-    if (!(dir && signedIn && cloud?.alive() && browsers.length === 2)) {
-      for (const b of browsers.splice(0)) await b.close().catch(() => undefined);
-      await cloud?.stop();
-      dir?.remove();
-      dir = await cloudChildDir('home-restart');
-      const started = await startRoomRestartCloud(dir, { ...PATIENT, gateways: [CART] }, { home: true });
-      cloud = started.cloud;
-      signedIn = started;
-      browsers = [await launchChromium({ webrtc: true }), await launchChromium({ webrtc: true })];
-    }
+    // The cart's act above is over: its browsers and cloud go, this act has its own.
+    for (const b of browsers.splice(0)) await b.close().catch(() => undefined);
+    await cloud?.stop();
+    dir?.remove();
+    dir = await cloudChildDir('home-restart');
     const folder = dir;
-    const { http, auditor, blanc } = signedIn;
-    const [first, sb, pb] = [cloud, browsers[0], browsers[1]];
-    if (!first || !sb || !pb) throw new Error('no cloud or browsers for the home act');
+    const { cloud: first, http, auditor, blanc } = await startRoomRestartCloud(folder, { ...PATIENT, gateways: [CART] }, { home: true });
+    cloud = first;
     const act = await bookHomeAct(folder, http, blanc, 10);
+    const [sb, pb] = [await launchChromium({ webrtc: true }), await launchChromium({ webrtc: true })];
+    browsers = [sb, pb];
 
     const specialist = await newPage(sb, 'specialist');
     await specialist.addInitScript(CAPTURE_WS);
