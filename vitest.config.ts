@@ -15,13 +15,12 @@ const OUT_OF_PROCESS = ['*/src/**/*.e2e.test.ts', '*/src/**/*.browser.test.ts'];
  * they assert frames decoded and send rates over a window, which needs the CPU to itself. They run one
  * at a time after the rest (group 1); everything else runs on two workers (group 0). A new test that
  * measures live media belongs here; a Chromium test that only drives a page (join-waiting.browser.test.ts:
- * its device check's verdicts are not asserted) does not.
+ * its device check's verdicts are not asserted) does not, nor one re-run in a namespace that measures nothing
+ * of the media (NAMESPACED_NOT_MEASURING, below).
  */
 export const LIVE_MEDIA = [
   'tests/teleconsult/consult-e2e.browser.test.ts',
-  'tests/teleconsult/consult-ptz.browser.test.ts',
   'tests/teleconsult/consult-rejoin.browser.test.ts',
-  'tests/teleconsult/conversation-simulated.browser.test.ts',
   'tests/teleconsult/conversation.browser.test.ts',
   'tests/teleconsult/ecg-serial.test.ts',
   'tests/teleconsult/forwarding-unit.browser.test.ts',
@@ -32,6 +31,17 @@ export const LIVE_MEDIA = [
   'tests/teleconsult/media.test.ts',
   'tests/teleconsult/room-restart.browser.test.ts',
   'tests/teleconsult/uplink-budget.browser.test.ts',
+];
+
+/**
+ * Files that re-run in a network namespace (WebRTC) yet measure no live media, so they run in `e2e` on two
+ * workers: consult-ptz drives the page over data channels only (PTZ commands, ECG chunks sent by the test),
+ * conversation-simulated waits for a loose sign of the cart's media (more than 10 frames and some sound
+ * within 20 s). Neither asserts a rate, a frame rate, a concealment or a device-check verdict.
+ */
+export const NAMESPACED_NOT_MEASURING = [
+  'tests/teleconsult/consult-ptz.browser.test.ts',
+  'tests/teleconsult/conversation-simulated.browser.test.ts',
 ];
 
 /** End-to-end files that need a process no other file ran in: they mock a module, or look at process-wide module state. */

@@ -285,14 +285,20 @@ export function chromiumInNetns(dir: string, ns: string, chromium = '/usr/bin/ch
 
 // ── The specialist's side for WebRTC tests: a page in Chromium and direct signaling ──
 
+/**
+ * The command line of a test file's run inside a namespace. The inner vitest is a new process: without the
+ * module cache on disk it transforms again every source the outer runs already did (cloud, gateway,
+ * werift…); the cache is keyed by content.
+ */
+export function innerVitest(file: string): string[] {
+  return [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', file, '--experimental.fsModuleCache'];
+}
+
 /** A test file that must run inside a namespace re-runs itself there; resolves with the inner run's output. */
 export async function rerunInNamespace(file: string, prefix: string): Promise<{ code: number | null; output: string }> {
   const ns = await createNamespaces(`${prefix}${process.pid % 100_000}`);
   try {
-    // The inner vitest is a new process: without the module cache on disk it transforms again every
-    // source the outer runs already did (cloud, gateway, werift…); the cache is keyed by content.
-    const argv = [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', file, '--experimental.fsModuleCache'];
-    return await runIn(ns.main, argv, {
+    return await runIn(ns.main, innerVitest(file), {
       [IN_NETNS_ENV]: ns.main,
       [PEER_NETNS_ENV]: ns.peer,
     });

@@ -35,7 +35,7 @@ import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoIceAddresses } from '../../cli/src/commands/demo.js';
 import { CHROMIUM_FLAGS } from '../support/chromium.js';
-import { createNamespaces, expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
+import { createNamespaces, expectInnerRun, IN_NETNS_ENV, innerVitest, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, specialistCloud, startConsultChain } from './chain.js';
 import { CAPTURE_PEER, ecgState, grows, gstChildren, mediaStats } from './page-media.js';
@@ -57,7 +57,7 @@ describe.skipIf(skipReason !== null || inside)('teleconsultation end to end (re-
   it('the whole chain, in a namespace with only lo', async () => {
     const ns = await createNamespaces(`tce${process.pid % 100_000}`);
     try {
-      const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], {
+      const r = await runIn(ns.main, innerVitest(FILE), {
         [IN_NETNS_ENV]: ns.main,
         [MODE_ENV]: 'chain',
       });
@@ -79,7 +79,7 @@ describe.skipIf(skipReason !== null || inside)('teleconsultation end to end (re-
       await ip('ip', ['-n', ns.main, 'link', 'set', 'va', 'up']);
       await ip('ip', ['-n', ns.main, 'link', 'set', 'vb', 'up']);
       await ip('ip', ['-n', ns.main, 'route', 'add', 'default', 'via', '10.233.0.2', 'dev', 'va']);
-      const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], {
+      const r = await runIn(ns.main, innerVitest(FILE), {
         [IN_NETNS_ENV]: ns.main,
         [MODE_ENV]: 'desktop',
       });

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RTCDataChannel, RTCPeerConnection } from 'werift';
 import { EcgSyn } from '../../firmware-sim/src/signals/ecgsyn.js';
 import { hasChromium, launchChromium } from '../support/chromium.js';
-import { canUseNetns, createNamespaces, expectInnerRun, IN_NETNS_ENV, runIn } from '../support/netns-media.js';
+import { canUseNetns, createNamespaces, expectInnerRun, IN_NETNS_ENV, innerVitest, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultCloud, PASSWORDS, startConsultCloud, TestCart } from './support.js';
 
@@ -28,13 +28,9 @@ describe.skipIf(!usable || inside)('consultation page with a WebRTC cart (re-run
   it('passes inside the namespace', async () => {
     const ns = await createNamespaces(`tcp${process.pid % 100_000}`);
     try {
-      const r = await runIn(
-        ns.main,
-        [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', 'tests/teleconsult/consult-ptz.browser.test.ts'],
-        {
-          [IN_NETNS_ENV]: ns.main,
-        },
-      );
+      const r = await runIn(ns.main, innerVitest('tests/teleconsult/consult-ptz.browser.test.ts'), {
+        [IN_NETNS_ENV]: ns.main,
+      });
       expectInnerRun(r);
     } finally {
       await ns.destroy();

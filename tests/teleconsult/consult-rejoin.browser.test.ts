@@ -25,7 +25,7 @@ import { type Gateway, resolveGatewayConfig, startGateway } from '@telecart/gate
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
-import { createNamespaces, expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
+import { createNamespaces, expectInnerRun, IN_NETNS_ENV, innerVitest, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, specialistCloud, startConsultChain } from './chain.js';
 import { ecgState, grows, gstChildren, mediaStats } from './page-media.js';
@@ -42,7 +42,7 @@ describe.skipIf(skipReason !== null || inside)('specialist rejoin (re-run inside
   it('passes inside the namespace', async () => {
     const ns = await createNamespaces(`tcr${process.pid % 100_000}`);
     try {
-      const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
+      const r = await runIn(ns.main, innerVitest(FILE), { [IN_NETNS_ENV]: ns.main });
       // The inner run must have run, not skipped.
       expectInnerRun(r, { passed: 6 });
     } finally {

@@ -9,7 +9,7 @@
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, CHROMIUM_FLAGS } from '../support/chromium.js';
-import { createNamespaces, expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
+import { createNamespaces, expectInnerRun, IN_NETNS_ENV, innerVitest, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 import { type ConsultChain, startConsultChain } from './chain.js';
 import { CAPTURE_PEER } from './page-media.js';
@@ -41,7 +41,7 @@ describe.skipIf(skipReason !== null || inside)('the simulated conversation devic
   it('in a namespace with only lo', async () => {
     const ns = await createNamespaces(`tcs${process.pid % 100_000}`);
     try {
-      const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
+      const r = await runIn(ns.main, innerVitest(FILE), { [IN_NETNS_ENV]: ns.main });
       expectInnerRun(r, { passed: 1 });
     } finally {
       await ns.destroy();

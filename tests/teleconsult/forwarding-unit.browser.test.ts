@@ -24,7 +24,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForwardingRoom, type IceCandidateInit, type SlotAssignment } from '../../cloud/src/media/forwarding-unit/index.js';
 import { launchChromium } from '../support/chromium.js';
-import { createNamespaces, expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
+import { createNamespaces, expectInnerRun, IN_NETNS_ENV, innerVitest, namespacedChromiumSkip, runIn } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
 
 const FILE = 'tests/teleconsult/forwarding-unit.browser.test.ts';
@@ -36,7 +36,7 @@ describe.skipIf(skipReason !== null || inside)('the forwarding unit with four br
   it('in a namespace with only lo', async () => {
     const ns = await createNamespaces(`tfu${process.pid % 100_000}`);
     try {
-      const r = await runIn(ns.main, [process.execPath, 'node_modules/vitest/vitest.mjs', 'run', FILE], { [IN_NETNS_ENV]: ns.main });
+      const r = await runIn(ns.main, innerVitest(FILE), { [IN_NETNS_ENV]: ns.main });
       expectInnerRun(r, { passed: INNER_TESTS });
     } finally {
       await ns.destroy();
