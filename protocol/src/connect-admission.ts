@@ -32,13 +32,15 @@ export interface ConnectError {
 export const CONNACK_SERVER_UNAVAILABLE_CODE = 3;
 
 /**
- * Whether an attempt's error is the broker's load shedding. With TLS the broker accepted the TCP
- * connection and closed it before the handshake: Node reports a reset « before secure TLS connection
- * was established ». No broker listening (ECONNREFUSED), a name not resolved, a timeout or a refused
- * certificate are `failed`. Pure.
+ * Whether the error of an attempt that never connected is the broker's load shedding. With TLS the
+ * broker accepted the TCP connection and closed it before the handshake: Node reports ECONNRESET,
+ * « Client network socket disconnected before secure TLS connection was established » when the
+ * close came before the ClientHello was in, « read ECONNRESET » when it was there unread (the broker
+ * held the connection, then refused it: the kernel answers unread data with a reset). No broker
+ * listening (ECONNREFUSED), a name not resolved, a connect timeout or a refused certificate are
+ * `failed`. Pure.
  */
 export function connectEnd(err: ConnectError): ConnectEnd {
-  if (err.code === CONNACK_SERVER_UNAVAILABLE_CODE) return 'shed';
-  if (err.code === 'ECONNRESET' && /before secure TLS connection was established/i.test(err.message)) return 'shed';
+  if (err.code === CONNACK_SERVER_UNAVAILABLE_CODE || err.code === 'ECONNRESET') return 'shed';
   return 'failed';
 }

@@ -11,9 +11,16 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
 });
 
-/** A loopback listener that does what the broker's shedding does with TLS: accept unread, close before any handshake. */
-async function shedding(): Promise<number> {
-  const s = createServer({ pauseOnConnect: true }, (socket) => socket.destroy());
+/**
+ * A loopback listener that does what the broker's shedding does with TLS: accept unread, close before
+ * any handshake — at once (the queue full), or after holding it (its wait over: the ClientHello is in
+ * unread, and the close is a reset).
+ */
+async function shedding(holdMs: number): Promise<number> {
+  const s = createServer({ pauseOnConnect: true }, (socket) => {
+    if (holdMs === 0) socket.destroy();
+    else setTimeout(() => socket.destroy(), holdMs);
+  });
   servers.push(s);
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const a = s.address();
@@ -47,7 +54,12 @@ function firstClose(url: string) {
 
 describe('attachReconnectBackoff', () => {
   it('waits afterShedMs when the broker closed the connection before its TLS handshake (shed)', async () => {
-    const port = await shedding();
+    const port = await shedding(0);
+    expect(await firstClose(`mqtts://127.0.0.1:${port}`)).toEqual({ end: 'shed', delayMs: RECONNECT_DEFAULTS.afterShedMs });
+  });
+
+  it('waits afterShedMs when the broker held the connection, then refused it (a reset)', async () => {
+    const port = await shedding(300);
     expect(await firstClose(`mqtts://127.0.0.1:${port}`)).toEqual({ end: 'shed', delayMs: RECONNECT_DEFAULTS.afterShedMs });
   });
 
