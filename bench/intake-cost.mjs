@@ -3,7 +3,9 @@
 // from the fleet simulator's reading maker, stored through SqliteIntake (the code the intake thread runs)
 // in rounds of ROUND batches on one connection: each round one transaction and one fsync, as in a storm.
 // The machine is shared: note the load. Usage (after npm run build):
-//   node bench/intake-cost.mjs [gateways=2000] [round=100]
+//   node bench/intake-cost.mjs [gateways=2000] [round=100] [indexes]
+// `indexes`: `built` (default: the migrations' indexes), `+patient-code` (observations_patient_code_time
+// made if missing: the "before" of docs/region.md « Fewer index entries »), `-patient-code` (dropped if there).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -15,6 +17,8 @@ import { SqliteStore } from '../cloud/dist/store/sqlite-store.js';
 
 const G = Number(process.argv[2] ?? 2000);
 const ROUND = Number(process.argv[3] ?? 100);
+const INDEXES = process.argv[4] ?? 'built';
+if (!['built', '+patient-code', '-patient-code'].includes(INDEXES)) throw new Error(`unknown indexes variant ${INDEXES}`);
 const dir = mkdtempSync(join(tmpdir(), 'telecart-intake-cost-'));
 const file = join(dir, 'cloud.db');
 try {
@@ -31,6 +35,10 @@ try {
       batches.push({ v: 1, batchId: randomUUID(), gatewayId: ctx.gatewayId, lane: 'spot', sentAt: new Date().toISOString(), observations });
     }
   const db = openSqliteFile(file);
+  if (INDEXES === '+patient-code')
+    db.exec('CREATE INDEX IF NOT EXISTS observations_patient_code_time ON observations (patient_id, loinc, effective_ms DESC)');
+  if (INDEXES === '-patient-code') db.exec('DROP INDEX IF EXISTS observations_patient_code_time');
+  const indexes = db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'observations'").pluck().get();
   const intake = new SqliteIntake(db);
   const load0 = loadavg()[0];
   const u0 = process.cpuUsage();
@@ -41,7 +49,7 @@ try {
   const wall = performance.now() - w0;
   db.close();
   console.log(
-    `${G} gateways × 100 readings, rounds of ${ROUND} batches: CPU ${(cpu / G).toFixed(2)} ms a gateway ` +
+    `${G} gateways × 100 readings, rounds of ${ROUND} batches, ${indexes} indexes on observations (${INDEXES}): CPU ${(cpu / G).toFixed(2)} ms a gateway ` +
       `(${((cpu * 1000) / (G * 100)).toFixed(1)} µs a reading), wall ${(wall / G).toFixed(2)} ms a gateway (load ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)})`,
   );
 } finally {

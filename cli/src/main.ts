@@ -23,6 +23,11 @@ function positiveInt(v: string): number {
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive whole number');
   return n;
 }
+function wholeNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+}
 function fraction(v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError('expected a number from 0 to 1');
@@ -227,6 +232,12 @@ program.commands
     new Option('--reconnect-spread <f>', 'jitter of each reconnect delay, ± this fraction (default: the gateway’s)').argParser(fraction),
   )
   .addOption(
+    new Option(
+      '--reconnect-after-shed <ms>',
+      'least reconnect delay after an attempt the broker shed, before its jitter (default: the gateway’s; 0: as after any failure)',
+    ).argParser(wholeNumber),
+  )
+  .addOption(
     new Option('--max-connecting <n>', 'gateways trying their first connection at once (default 64: the broker sheds beyond)').argParser(
       positiveInt,
     ),
@@ -245,6 +256,18 @@ program.commands
   .option(
     '--cloud-ingest-over-mqtt',
     "the cloud started here runs its ingest as an MQTT client of its broker's internal listener, not in the broker's process (before/after)",
+  )
+  .addOption(
+    new Option(
+      '--cloud-connect-hold <ms>',
+      'the cloud started here holds a connection it cannot admit yet at most this long (default: the broker’s, 25 s)',
+    ).argParser(positiveInt),
+  )
+  .addOption(
+    new Option(
+      '--cloud-connect-queue <n>',
+      'the cloud started here holds at most this many connections, fixed (default: the admission rate × the hold, 2,000–10,000)',
+    ).argParser(wholeNumber),
   )
   .option('--no-tls-resumption', 'the gateways offer no TLS session ticket on reconnect: every handshake full (before/after)')
   .addOption(
@@ -274,6 +297,9 @@ program.commands
         ...(o.reconnectBase !== undefined ? { reconnectBaseMs: o.reconnectBase } : {}),
         ...(o.reconnectMax !== undefined ? { reconnectMaxMs: o.reconnectMax } : {}),
         ...(o.reconnectSpread !== undefined ? { reconnectSpread: o.reconnectSpread } : {}),
+        ...(o.reconnectAfterShed !== undefined ? { reconnectAfterShedMs: o.reconnectAfterShed } : {}),
+        ...(o.cloudConnectHold !== undefined ? { cloudConnectHoldMs: o.cloudConnectHold } : {}),
+        ...(o.cloudConnectQueue !== undefined ? { cloudConnectQueue: o.cloudConnectQueue } : {}),
         idPrefix: o.idPrefix,
         seed: o.fleetSeed,
         ...(o.identities ? { identities: o.identities } : {}),

@@ -131,6 +131,42 @@ export const CloudConfig = Type.Object(
         },
       ),
     ),
+    brokerConnectRate: Type.Optional(
+      Type.Union(
+        [
+          Type.Literal(false),
+          Type.Object(
+            {
+              perSecond: Type.Number({ exclusiveMinimum: 0, description: 'gateway connections admitted per second, sustained' }),
+              burst: Type.Integer({ minimum: 1, description: 'connections admitted at once after a quiet period' }),
+              maxPending: Type.Optional(
+                Type.Integer({ minimum: 1, description: 'admitted connections still in their TLS handshake at most' }),
+              ),
+              maxQueued: Type.Optional(
+                Type.Integer({ minimum: 0, description: 'connections held unread (before any handshake) at most, waiting their turn' }),
+              ),
+              minQueued: Type.Optional(
+                Type.Integer({
+                  minimum: 0,
+                  description: 'size the queue by the admissions of the last 10 s × maxWaitMs, never below this (unset: maxQueued fixed)',
+                }),
+              ),
+              maxWaitMs: Type.Optional(
+                Type.Integer({
+                  minimum: 1,
+                  description: 'a held connection not admitted within this is refused (keep it under the gateways’ 30 s connect timeout)',
+                }),
+              ),
+            },
+            { additionalProperties: false },
+          ),
+        ],
+        {
+          description:
+            'embedded broker: load shedding at the door in a reconnect storm (default { perSecond: 800, burst: 400, maxPending: 64, maxQueued: 10000, minQueued: 2000, maxWaitMs: 25000 }; false: no bound)',
+        },
+      ),
+    ),
     host: Type.String({ minLength: 1, default: '127.0.0.1', description: 'address the broker and the HTTP server listen on' }),
     mqttPort: Type.Optional(
       CloneType(Port, { description: 'embedded broker port (0 = any free port); default 1883, 8883 with tls.enabled' }),

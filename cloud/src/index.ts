@@ -1,5 +1,6 @@
 export { EnrollmentError, PROGRAMME_RULES, TelemonitoringConfig, TelemonitoringEnrollment } from './alerts/config.js';
 export { AlertEngine, type AlertEvent, type Scheduler } from './alerts/engine.js';
+export { type ConnectRateOptions, DEFAULT_CONNECT_RATE } from './broker/connect-gate.js';
 export {
   type BrokerAuthorizer,
   type BrokerClientInfo,

@@ -2,6 +2,7 @@ export * from './asyncapi.js';
 export * from './broker-urls.js';
 export * from './codec.js';
 export * from './config-validation.js';
+export * from './connect-admission.js';
 export * from './ecg-wire.js';
 export * from './end-mqtt-client.js';
 export * from './link-congestion.js';

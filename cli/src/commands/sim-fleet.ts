@@ -8,7 +8,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CLOUD_DB_FILE, openCloudStore } from '@telecart/cloud';
+import { CLOUD_DB_FILE, type ConnectRateOptions, DEFAULT_CONNECT_RATE, openCloudStore } from '@telecart/cloud';
 import { RECONNECT_DEFAULTS } from '@telecart/gateway';
 import { type FleetCloud, startFleetCloud } from './fleet/cloud-process.js';
 import { cachedIdentities, enrollFleet, type Identity, makeTokens } from './fleet/identities.js';
@@ -42,6 +42,12 @@ export interface FleetOptions {
   reconnectMaxMs?: number;
   /** ± fraction of each reconnect delay drawn at random. */
   reconnectSpread?: number;
+  /** Least reconnect delay after an attempt the broker shed (0: as after any failure). */
+  reconnectAfterShedMs?: number;
+  /** The cloud started here holds a connection it cannot admit yet at most this long (before/after of the longer hold). */
+  cloudConnectHoldMs?: number;
+  /** The cloud started here holds at most this many connections, a fixed bound (before/after of the queue sized by the admission rate). */
+  cloudConnectQueue?: number;
   idPrefix: string;
   seed: number;
   /** Keep the cloud CA and the enrolled identities here between runs (own cloud only). */
@@ -64,6 +70,16 @@ export interface FleetOptions {
    * than the handshakes themselves).
    */
   maxConnecting?: number;
+}
+
+/** The broker's connect gate with another hold or a fixed queue (the "before" of « Fewer refusals »: 5 s, 2,000). */
+function connectRateFor(holdMs: number | undefined, queue: number | undefined): ConnectRateOptions {
+  const { minQueued, ...rest } = DEFAULT_CONNECT_RATE;
+  return {
+    ...rest,
+    ...(queue === undefined ? (minQueued === undefined ? {} : { minQueued }) : { maxQueued: queue }),
+    ...(holdMs === undefined ? {} : { maxWaitMs: holdMs }),
+  };
 }
 
 /** The embedded broker's bound on unfinished TLS handshakes (cloud DEFAULT_CONNECT_RATE.maxPending). */
@@ -167,6 +183,9 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
           ...(o.cloudIntakeOnLoop ? { sqliteIntakeThread: false } : {}),
           ...(o.cloudNoUplinkCredit ? { brokerUplinkCredit: false as const } : {}),
           ...(o.cloudIngestOverMqtt ? { embeddedIngest: 'mqtt' as const } : {}),
+          ...(o.cloudConnectHoldMs !== undefined || o.cloudConnectQueue !== undefined
+            ? { brokerConnectRate: connectRateFor(o.cloudConnectHoldMs, o.cloudConnectQueue) }
+            : {}),
         },
       );
     }
@@ -214,6 +233,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         baseMs: o.reconnectBaseMs ?? RECONNECT_DEFAULTS.baseMs,
         maxMs: o.reconnectMaxMs ?? RECONNECT_DEFAULTS.maxMs,
         spread: o.reconnectSpread ?? RECONNECT_DEFAULTS.spread,
+        afterShedMs: o.reconnectAfterShedMs ?? RECONNECT_DEFAULTS.afterShedMs,
       },
       tlsResumption: !o.noTlsResumption,
       gateways: identities.map((id, i) => {
@@ -343,6 +363,7 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         tlsResumed: after.tlsResumed - before.tlsResumed,
         backSinceRestartS: { p50: backAt[0] ?? null, p90: backAt[1] ?? null, p99: backAt[2] ?? null },
         failedAttemptsSinceRestart: after.connectFailures - before.connectFailures,
+        shedAttemptsSinceRestart: after.shedAttempts - before.shedAttempts,
         backoffWhileAway: waitsBetween(atStop, before),
         backoffSinceRestart: waitsBetween(before, after),
       };

@@ -246,6 +246,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
         {
           shed: gate?.shedCount(),
           waiting: gate?.queued(),
+          queueLimit: gate?.queueLimit(),
           uplinksInFlight: credit?.inFlight(),
           uplinkLimit: credit?.limit(),
           connected: sockets.size,

@@ -1,3 +1,4 @@
+import { VITALS } from '@telecart/devices';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
@@ -11,7 +12,7 @@ import { nurseStoreSuite } from './nurse-suite.js';
 import { openCloudStore } from './open-store.js';
 import { outboxStoreSuite } from './outbox-suite.js';
 import { PG_MIGRATIONS } from './postgres-migrations.js';
-import { PostgresStore } from './postgres-store.js';
+import { PG_OBSERVATION_READS, PostgresStore, pgObservationWhere } from './postgres-store.js';
 import { reportStoreSuite } from './report-suite.js';
 import { siteStoreSuite } from './site-suite.js';
 import { cloudStoreSuite, oneDatabasePerTest, type StoreHarness } from './store-suite.js';
@@ -92,6 +93,95 @@ describe('PostgresStore server side', () => {
       ).toBeGreaterThan(0);
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+      await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await client.end();
+    }
+  });
+
+  it("pins each reading listing's plan to an index of observations, as the SQLite store's (no sequential scan of the readings)", async () => {
+    const schema = freshSchema();
+    await (await PostgresStore.open({ url, schema, poolSize: 1 })).close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // With sequential scans priced out, a listing left without its index still shows one: the plan says so.
+      await client.query(`SET search_path TO "${schema}"; SET enable_seqscan = off`);
+      const plan = async (text: string, params: unknown[]) =>
+        (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, params)).rows.map((r) => r['QUERY PLAN']).join(' ; ');
+      const t0 = new Date('2026-01-01T00:00:00Z');
+      const t1 = new Date('2026-02-01T00:00:00Z');
+      const listings: [string, Parameters<typeof pgObservationWhere>[0], string][] = [
+        ['all', {}, 'observations_time'],
+        ['a patient', { patientId: 'p-1' }, 'observations_patient_time'],
+        ['a patient and codes', { patientId: 'p-1', loinc: ['8867-4', '59408-5'] }, 'observations_patient_time'],
+        ['a patient since', { patientId: 'p-1', from: t0 }, 'observations_patient_time'],
+        ['codes', { loinc: ['8867-4'] }, 'observations_code_time'],
+        ['a time range', { from: t0, to: t1 }, 'observations_time'],
+      ];
+      for (const [name, q, index] of listings) {
+        const w = pgObservationWhere(q);
+        for (const p of [
+          await plan(PG_OBSERVATION_READS.page(w.sql, w.params.length), [...w.params, 50, 0]),
+          await plan(PG_OBSERVATION_READS.count(w.sql), w.params),
+        ]) {
+          expect(p, name).toMatch(new RegExp(`(Index (Only )?Scan using ${index} on observations|Bitmap Index Scan on ${index})`));
+          expect(p, name).not.toContain('Seq Scan on observations');
+        }
+      }
+      expect(await plan(PG_OBSERVATION_READS.latestVitals, ['p-1'])).toContain(
+        'Index Scan using observations_patient_time on observations',
+      );
+      expect(await plan(PG_OBSERVATION_READS.patientSelect, [])).toContain(
+        'Index Only Scan using observations_patient_time on observations o',
+      );
+      const indexes = await client.query<{ indexname: string }>(
+        'SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND tablename = $2 ORDER BY indexname',
+        [schema, 'observations'],
+      );
+      expect(indexes.rows.map((r) => r.indexname)).toEqual([
+        'observations_code_time',
+        'observations_content_key',
+        'observations_gateway_seq',
+        'observations_patient_time',
+        'observations_pkey',
+        'observations_time',
+      ]);
+    } finally {
+      await client.query(`DROP SCHEMA "${schema}" CASCADE`);
+      await client.end();
+    }
+  });
+
+  it('migrates an existing schema to one index less (34): its readings kept and listed as before', async () => {
+    const schema = freshSchema();
+    const first = await PostgresStore.open({ url, schema, poolSize: 1 });
+    await first.storeBatch(
+      batchOf([
+        reading('pulse', { seq: 1, at: '2026-11-23T09:00:00.000Z' }),
+        reading('spo2', { seq: 2, at: '2026-11-23T09:01:00.000Z' }),
+        reading('pulse', { seq: 3, at: '2026-11-23T09:02:00.000Z' }),
+      ]),
+    );
+    await first.close();
+    // Back to the schema as release 33 left it: the index there, migration 34 not recorded.
+    await sql(`SET search_path TO "${schema}";
+      CREATE INDEX observations_patient_code_time ON observations (patient_id, loinc, effective_ms DESC);
+      DELETE FROM schema_migrations WHERE version = 34`);
+    const store = await PostgresStore.open({ url, schema, poolSize: 1 });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const pulse = [VITALS.pulseRateNonInvasive.loinc];
+      expect((await store.getObservations({ patientId: 'p-001', loinc: pulse })).map((o) => o.seq)).toEqual([3, 1]);
+      expect(await store.countObservations({ patientId: 'p-001', loinc: pulse })).toBe(2);
+      expect(await store.countObservations({})).toBe(3);
+      const left = await client.query('SELECT 1 FROM pg_indexes WHERE schemaname = $1 AND indexname = $2', [
+        schema,
+        'observations_patient_code_time',
+      ]);
+      expect(left.rowCount).toBe(0);
+    } finally {
+      await store.close();
       await client.query(`DROP SCHEMA "${schema}" CASCADE`);
       await client.end();
     }

@@ -74,7 +74,7 @@ const MAX_ATTEMPTS = 5;
 /** First half of the advisory lock of a throttle key (the second is the key's hash). */
 const THROTTLE_LOCK_CLASS = 0x7e1e7401;
 
-type SqlParam = string | number | boolean | Date | null | readonly (string | number | null)[];
+export type SqlParam = string | number | boolean | Date | null | readonly (string | number | null)[];
 
 interface PatientRow {
   id: string;
@@ -161,8 +161,22 @@ const SQL = {
   gatewayStatus: gatewayStatusUpsert((n) => `$${n}`),
 } as const;
 
+/**
+ * The readings' reads, each served by an index of observations (their plans are pinned in
+ * postgres-store.e2e.test.ts, as the SQLite store's are).
+ */
+export const PG_OBSERVATION_READS = {
+  byId: 'SELECT json FROM observations WHERE id = CASE WHEN $1 ~ $2 THEN $1::uuid END',
+  /** `where` and its `n` parameters from pgObservationWhere(); then LIMIT and OFFSET. */
+  page: (where: string, n: number) =>
+    `SELECT id, json FROM observations ${where} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
+  count: (where: string) => `SELECT COUNT(*) AS n FROM observations ${where}`,
+  latestVitals: SQL.latestVitals,
+  patientSelect: SQL.patientSelect,
+} as const;
+
 /** WHERE clause with $n placeholders numbered from `first`; lists go as one array parameter. */
-function whereClause(q: ObservationQuery, first = 1): { sql: string; params: SqlParam[] } {
+export function pgObservationWhere(q: ObservationQuery, first = 1): { sql: string; params: SqlParam[] } {
   const conds: string[] = [];
   const params: SqlParam[] = [];
   const add = (cond: (p: string) => string, value: SqlParam) => {
@@ -523,7 +537,7 @@ export class PostgresStore extends TablesStore implements CloudStore {
 
   async getObservation(id: string): Promise<Observation | null> {
     // uuid rejects a malformed id with an error; the contract answers "not found".
-    const res = await this.pool.query<{ json: unknown }>('SELECT json FROM observations WHERE id = CASE WHEN $1 ~ $2 THEN $1::uuid END', [
+    const res = await this.pool.query<{ json: unknown }>(PG_OBSERVATION_READS.byId, [
       id,
       '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
     ]);
@@ -532,18 +546,19 @@ export class PostgresStore extends TablesStore implements CloudStore {
   }
 
   async getObservations(query: ObservationPage): Promise<Observation[]> {
-    const { sql, params } = whereClause(query);
+    const { sql, params } = pgObservationWhere(query);
     const n = params.length;
-    const res = await this.pool.query<{ id: string; json: unknown }>(
-      `SELECT id, json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT $${n + 1} OFFSET $${n + 2}`,
-      [...params, clampLimit(query.limit), clampOffset(query.offset)],
-    );
+    const res = await this.pool.query<{ id: string; json: unknown }>(PG_OBSERVATION_READS.page(sql, n), [
+      ...params,
+      clampLimit(query.limit),
+      clampOffset(query.offset),
+    ]);
     return this.rows.observations(res.rows);
   }
 
   async countObservations(query: ObservationQuery): Promise<number> {
-    const { sql, params } = whereClause(query);
-    const res = await this.pool.query<{ n: string }>(`SELECT COUNT(*) AS n FROM observations ${sql}`, params);
+    const { sql, params } = pgObservationWhere(query);
+    const res = await this.pool.query<{ n: string }>(PG_OBSERVATION_READS.count(sql), params);
     return Number(res.rows[0]?.n ?? 0);
   }
 

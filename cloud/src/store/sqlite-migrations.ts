@@ -667,6 +667,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 34,
+    name: 'a reading costs one index entry less: observations_patient_code_time dropped',
+    sql: `
+      -- docs/region.md « Fewer index entries »: every listing of a patient's readings (with codes or not), their
+      -- count and the patient's latest vitals walk observations_patient_time, one patient's range (their plans
+      -- are pinned in the store's tests); the (patient, code, time) index only spared a count its walk.
+      DROP INDEX IF EXISTS observations_patient_code_time;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database, now: () => Date): number[] {

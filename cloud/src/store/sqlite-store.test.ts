@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { VITALS } from '@telecart/devices';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { batchOf, reading } from '../testing/observations.js';
@@ -17,7 +18,7 @@ import type { UnreadableRow } from './row-decoder.js';
 import { siteStoreSuite } from './site-suite.js';
 import { CACHE_KIB, openSqliteFile } from './sqlite-file.js';
 import { MIGRATIONS } from './sqlite-migrations.js';
-import { SqliteStore } from './sqlite-store.js';
+import { OBSERVATION_READS, observationWhere, SqliteStore } from './sqlite-store.js';
 import { cloudStoreSuite, oneDatabasePerTest, type StoreHarness } from './store-suite.js';
 import { teleconsultStoreSuite } from './teleconsult-suite.js';
 import { throttleStoreSuite } from './throttle-suite.js';
@@ -61,6 +62,87 @@ describe('SqliteStore file', () => {
   let dir: string | undefined;
   afterEach(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("pins each reading listing's plan to an index of observations (a dropped index fails here, not in production)", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'telecart-cloud-store-'));
+    await new SqliteStore({ file: join(dir, 'cloud.db') }).close();
+    const raw = new Database(join(dir, 'cloud.db'));
+    const plan = (sql: string, params: unknown[]) =>
+      (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' ; ');
+    const t0 = new Date('2026-01-01T00:00:00Z');
+    const t1 = new Date('2026-02-01T00:00:00Z');
+    // Each filter the API lists by, with the index its page and its count walk (docs/cloud-store.md).
+    const listings: [string, Parameters<typeof observationWhere>[0], string][] = [
+      ['all', {}, 'observations_time'],
+      ['a patient', { patientId: 'p-1' }, 'observations_patient_time (patient_id=?)'],
+      ['a patient and codes', { patientId: 'p-1', loinc: ['8867-4', '59408-5'] }, 'observations_patient_time (patient_id=?)'],
+      ['a patient since', { patientId: 'p-1', from: t0 }, 'observations_patient_time (patient_id=? AND effective_ms>?)'],
+      ['codes', { loinc: ['8867-4'] }, 'observations_code_time (loinc=?)'],
+      ['a time range', { from: t0, to: t1 }, 'observations_time (effective_ms>? AND effective_ms<?)'],
+    ];
+    for (const [name, q, index] of listings) {
+      const w = observationWhere(q);
+      for (const p of [plan(OBSERVATION_READS.page(w.sql), [...w.params, 50, 0]), plan(OBSERVATION_READS.count(w.sql), w.params)]) {
+        expect(
+          [`USING INDEX ${index}`, `USING COVERING INDEX ${index}`].some((u) => p.includes(u)),
+          `${name}: ${p}`,
+        ).toBe(true);
+        expect(p, name).not.toMatch(/\bSCAN observations(?! USING)/);
+      }
+    }
+    // A patient's latest vitals and last reading: one patient's range, never the table.
+    expect(plan(OBSERVATION_READS.latestVitals, ['p-1'])).toMatch(
+      /^SEARCH observations USING INDEX observations_patient_time \(patient_id=\?\)/,
+    );
+    expect(plan(OBSERVATION_READS.patientSelect, [])).toContain('SEARCH o USING COVERING INDEX observations_patient_time (patient_id=?)');
+    expect(plan(OBSERVATION_READS.byId, ['x'])).toMatch(/^SEARCH observations USING INDEX sqlite_autoindex_observations_1 \(id=\?\)$/);
+    // An MDC code alone has no index of its own (no listing asks for it without a patient or a time): a scan, known.
+    const mdc = observationWhere({ mdc: [150_456] });
+    expect(plan(OBSERVATION_READS.count(mdc.sql), mdc.params)).toMatch(/^SCAN observations\b/);
+    // The six index entries a reading costs (docs/region.md « Fewer index entries »): its id, its gateway's seq,
+    // its content key (partial: spot readings without one cost none), three read indexes.
+    expect(
+      raw.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'observations' ORDER BY name").pluck().all(),
+    ).toEqual([
+      'observations_code_time',
+      'observations_content_key',
+      'observations_gateway_seq',
+      'observations_patient_time',
+      'observations_time',
+      'sqlite_autoindex_observations_1',
+    ]);
+    raw.close();
+  });
+
+  it('migrates an existing store file to one index less (34): its readings kept and listed as before', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'telecart-cloud-store-'));
+    const file = join(dir, 'cloud.db');
+    const first = new SqliteStore({ file });
+    await first.storeBatch(
+      batchOf([
+        reading('pulse', { seq: 1, at: '2026-11-23T09:00:00.000Z' }),
+        reading('spo2', { seq: 2, at: '2026-11-23T09:01:00.000Z' }),
+        reading('pulse', { seq: 3, at: '2026-11-23T09:02:00.000Z' }),
+      ]),
+    );
+    await first.close();
+    // Back to the file as release 33 left it: the index there, migration 34 not recorded.
+    const old = new Database(file);
+    old.exec('CREATE INDEX observations_patient_code_time ON observations (patient_id, loinc, effective_ms DESC)');
+    old.prepare('DELETE FROM schema_migrations WHERE version = 34').run();
+    old.close();
+    const store = new SqliteStore({ file });
+    const pulse = [VITALS.pulseRateNonInvasive.loinc];
+    const pulses = await store.getObservations({ patientId: 'p-001', loinc: pulse });
+    expect(pulses.map((o) => o.seq)).toEqual([3, 1]);
+    expect(await store.countObservations({ patientId: 'p-001', loinc: pulse })).toBe(2);
+    expect(await store.countObservations({})).toBe(3);
+    await store.close();
+    const raw = new Database(file);
+    expect(raw.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'observations_patient_code_time'").pluck().get()).toBe(0);
+    expect(raw.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(34);
+    raw.close();
   });
 
   it('uses WAL and records its migrations', async () => {

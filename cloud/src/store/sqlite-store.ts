@@ -85,10 +85,28 @@ interface GatewayRow {
   last_batch_at: string | null;
 }
 
-type SqlParam = string | number | null;
+export type SqlParam = string | number | null;
+
+/**
+ * The readings' reads, each served by an index of observations (their plans are pinned in
+ * sqlite-store.test.ts: a dropped index cannot silently turn one into a scan of the table).
+ */
+export const OBSERVATION_READS = {
+  byId: 'SELECT json FROM observations WHERE id = ?',
+  /** `where` from observationWhere(); then LIMIT and OFFSET. */
+  page: (where: string) => `SELECT id, json FROM observations ${where} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT ? OFFSET ?`,
+  count: (where: string) => `SELECT COUNT(*) FROM observations ${where}`,
+  // SQLite returns the bare column from the row holding MAX(): one index walk per code.
+  // json_extract fails on text that is not JSON: json_valid keeps one corrupt row from failing the summary.
+  latestVitals: `SELECT id, json, MAX(effective_ms) AS m FROM observations WHERE patient_id = ?
+         AND CASE WHEN json_valid(json) THEN json_extract(json, '$.status') END = 'final'
+       GROUP BY loinc ORDER BY loinc`,
+  patientSelect: `SELECT p.*, (SELECT MAX(effective_ms) FROM observations o WHERE o.patient_id = p.id) AS last_ms
+    FROM patients p`,
+} as const;
 
 /** WHERE clause and parameters for an observation query; lists go through json_each so one statement fits any length. */
-function whereClause(q: ObservationQuery): { sql: string; params: SqlParam[] } {
+export function observationWhere(q: ObservationQuery): { sql: string; params: SqlParam[] } {
   const conds: string[] = [];
   const params: SqlParam[] = [];
   if (q.patientId !== undefined) {
@@ -251,8 +269,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
     };
   }
 
-  private static readonly PATIENT_SELECT = `SELECT p.*, (SELECT MAX(effective_ms) FROM observations o WHERE o.patient_id = p.id) AS last_ms
-    FROM patients p`;
+  private static readonly PATIENT_SELECT = OBSERVATION_READS.patientSelect;
 
   async listPatients(): Promise<PatientRecord[]> {
     const rows = this.prepared
@@ -267,7 +284,7 @@ export class SqliteStore extends TablesStore implements CloudStore {
   }
 
   async getObservation(id: string): Promise<Observation | null> {
-    const json = this.prepared.get('SELECT json FROM observations WHERE id = ?').pluck().get(id) as string | undefined;
+    const json = this.prepared.get(OBSERVATION_READS.byId).pluck().get(id) as string | undefined;
     return json === undefined ? null : this.rows.observation(id, json);
   }
 
@@ -299,33 +316,26 @@ export class SqliteStore extends TablesStore implements CloudStore {
   }
 
   async getObservations(query: ObservationPage): Promise<Observation[]> {
-    const { sql, params } = whereClause(query);
-    const rows = this.prepared
-      .get(`SELECT id, json FROM observations ${sql} ORDER BY effective_ms DESC, gateway_id, seq DESC LIMIT ? OFFSET ?`)
-      .all(...params, clampLimit(query.limit), clampOffset(query.offset)) as { id: string; json: string }[];
+    const { sql, params } = observationWhere(query);
+    const rows = this.prepared.get(OBSERVATION_READS.page(sql)).all(...params, clampLimit(query.limit), clampOffset(query.offset)) as {
+      id: string;
+      json: string;
+    }[];
     return this.rows.observations(rows);
   }
 
   async countObservations(query: ObservationQuery): Promise<number> {
-    const { sql, params } = whereClause(query);
+    const { sql, params } = observationWhere(query);
     return Number(
       this.prepared
-        .get(`SELECT COUNT(*) FROM observations ${sql}`)
+        .get(OBSERVATION_READS.count(sql))
         .pluck()
         .get(...params),
     );
   }
 
   async latestVitals(patientId: string): Promise<Observation[]> {
-    // SQLite returns the bare column from the row holding MAX(): one index walk per code.
-    // json_extract fails on text that is not JSON: json_valid keeps one corrupt row from failing the summary.
-    const rows = this.prepared
-      .get(
-        `SELECT id, json, MAX(effective_ms) AS m FROM observations WHERE patient_id = ?
-         AND CASE WHEN json_valid(json) THEN json_extract(json, '$.status') END = 'final'
-       GROUP BY loinc ORDER BY loinc`,
-      )
-      .all(patientId) as { id: string; json: string }[];
+    const rows = this.prepared.get(OBSERVATION_READS.latestVitals).all(patientId) as { id: string; json: string }[];
     return this.rows.observations(rows);
   }
 

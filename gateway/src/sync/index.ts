@@ -1,4 +1,5 @@
 export { type BackoffOptions, RECONNECT_DEFAULTS, reconnectDelay } from './backoff.js';
+export { attachReconnectBackoff, type ReconnectBackoff } from './reconnect-backoff.js';
 export {
   type AppliedAck,
   type IgnoredAckReason,

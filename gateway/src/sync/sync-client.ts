@@ -41,7 +41,8 @@ import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { type Logger, silentLogger } from '../logger.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { ReadingStore } from '../store/reading-store.js';
-import { RECONNECT_DEFAULTS, reconnectDelay } from './backoff.js';
+import { RECONNECT_DEFAULTS } from './backoff.js';
+import { attachReconnectBackoff } from './reconnect-backoff.js';
 import { attachTlsSessions, type TlsSessionCounts, TlsSessions } from './tls-session.js';
 
 export interface SyncOptions {
@@ -214,7 +215,9 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     const target = brokerConnectArgs(o.url);
     const client = connect(target.url, {
       ...(target.servers ? { servers: target.servers } : {}),
-      connectTimeout: 10_000,
+      // Longer than the broker holds a connection it cannot admit yet (protocol BROKER_CONNECT_HOLD_MS):
+      // a gateway held in a storm is admitted, not timed out into another attempt.
+      connectTimeout: RECONNECT_DEFAULTS.connectTimeoutMs,
       keepalive: 30,
       // mqtt-packet otherwise builds, at the first packet, a Buffer for each of the 65,536 2-byte
       // numbers: 6.6 MiB of heap held for the process's life (docs/footprint.md); making the few a
@@ -231,20 +234,14 @@ export class SyncClient extends EventEmitter<SyncClientEvents> {
     // The newest session ticket is offered on reconnect: a cloud restart costs a resumed handshake.
     attachTlsSessions(client, this.tlsSessions);
     client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
-    let attempts = 0;
     const base = o.reconnectPeriodMs ?? RECONNECT_DEFAULTS.baseMs;
     const max = Math.max(base, o.reconnectMaxMs ?? RECONNECT_DEFAULTS.maxMs);
+    // Exponential backoff, jittered so a fleet of carts does not reconnect in lockstep after a cloud
+    // restart, and longer after the broker shed an attempt (the same policy as the fleet simulator's).
+    attachReconnectBackoff(client, { baseMs: base, maxMs: max }, this.random);
     client.on('reconnect', () => {
       // The will is sent in the CONNECT packet: refresh its timestamp for this attempt.
       client.options.will = this.will();
-      // mqtt.js reads reconnectPeriod for each new timer: exponential backoff, jittered so a fleet
-      // of carts does not reconnect in lockstep after a cloud restart.
-      attempts++;
-      client.options.reconnectPeriod = reconnectDelay(attempts, { baseMs: base, maxMs: max }, this.random);
-    });
-    client.on('connect', () => {
-      attempts = 0;
-      client.options.reconnectPeriod = base;
     });
     client.on('close', () => {
       if (this.lastConnectedAt !== null && !this.stopping) this.emit('disconnected');

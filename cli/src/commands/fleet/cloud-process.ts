@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ConnectRateOptions } from '@telecart/cloud';
 import { type StartedChild, startChild, stopChildren } from '../../runtime/children.js';
 
 export interface FleetCloud {
@@ -36,7 +37,12 @@ export async function startFleetCloud(
   patients: FleetPatient[],
   securityDir?: string,
   cpuProfileDir?: string,
-  settings: { sqliteIntakeThread?: boolean; brokerUplinkCredit?: false; embeddedIngest?: 'mqtt' } = {},
+  settings: {
+    sqliteIntakeThread?: boolean;
+    brokerUplinkCredit?: false;
+    embeddedIngest?: 'mqtt';
+    brokerConnectRate?: ConnectRateOptions;
+  } = {},
 ): Promise<FleetCloud> {
   const configFile = join(dataDir, 'cloud.json');
   const tls = { enabled: true, enrollPort: 0, ...(securityDir ? { dir: securityDir } : {}) };

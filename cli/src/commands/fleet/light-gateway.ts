@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
-import { attachTlsSessions, type BackoffOptions, reconnectDelay, TlsSessions } from '@telecart/gateway';
+import { attachReconnectBackoff, attachTlsSessions, type BackoffOptions, RECONNECT_DEFAULTS, TlsSessions } from '@telecart/gateway';
 import { decodeAck, encodeJsonText, encodePayload, type GatewayStatus, type Lane, PROTOCOL_VERSION, topics } from '@telecart/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { LatencyHistogram } from './latency.js';
@@ -29,6 +29,8 @@ export interface FleetCounters {
   tlsResumed: number;
   /** Connection attempts that failed (refused, shed, reset, timed out). */
   connectFailures: number;
+  /** Of those, the attempts the broker shed (closed before the TLS handshake, or CONNACK 3): protocol `connectEnd`. */
+  shedAttempts: number;
   /** Waits of the reconnect backoff begun (one at each lost connection or failed attempt), and their sum in ms. */
   backoffWaits: number;
   backoffWaitMs: number;
@@ -52,6 +54,7 @@ export function newCounters(): FleetCounters {
     connects: 0,
     tlsResumed: 0,
     connectFailures: 0,
+    shedAttempts: 0,
     backoffWaits: 0,
     backoffWaitMs: 0,
     generated: 0,
@@ -144,23 +147,18 @@ export class LightGateway {
       clientId: o.gatewayId,
       clean: false,
       keepalive: 60,
-      connectTimeout: 30_000,
+      connectTimeout: RECONNECT_DEFAULTS.connectTimeoutMs,
       reconnectPeriod: o.backoff.baseMs,
       will: { topic: topics.status(o.gatewayId), payload: encodePayload(this.status(false)), qos: 1, retain: true },
     });
     this.client = client;
     // As the real gateway does: the newest session ticket offered on reconnect (a resumed handshake).
     if (o.tlsResumption !== false) attachTlsSessions(client, this.tlsSessions);
-    let attempts = 0;
     let up = false;
-    client.on('reconnect', () => {
-      attempts++;
-      client.options.reconnectPeriod = reconnectDelay(attempts, o.backoff, this.random);
-    });
+    // The gateway's own policy: jittered exponential backoff, longer after the broker shed an attempt.
+    const backoff = attachReconnectBackoff(client, o.backoff, this.random);
     client.on('connect', (connack) => {
-      attempts = 0;
       up = true;
-      client.options.reconnectPeriod = o.backoff.baseMs;
       o.counters.connects++;
       if (client.stream instanceof TLSSocket && client.stream.isSessionReused()) o.counters.tlsResumed++;
       o.counters.connectedNow++;
@@ -184,7 +182,10 @@ export class LightGateway {
       if (up) {
         up = false;
         o.counters.connectedNow--;
-      } else if (!this.closing) o.counters.connectFailures++;
+      } else if (!this.closing) {
+        o.counters.connectFailures++;
+        if (backoff.lastEnd() === 'shed') o.counters.shedAttempts++;
+      }
     });
     client.on('error', () => undefined); // counted on 'close'; mqtt.js retries by itself
     client.on('message', (_topic, payload) => this.onAck(payload));

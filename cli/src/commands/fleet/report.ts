@@ -89,6 +89,8 @@ export const FleetReport = Type.Object(
           Type.Object({ p50: Nullable(Type.Number()), p90: Nullable(Type.Number()), p99: Nullable(Type.Number()) }),
         ),
         failedAttemptsSinceRestart: Type.Optional(Count),
+        /** Of those, the attempts the broker shed (its admission queue full, or held to the end of its hold). */
+        shedAttemptsSinceRestart: Type.Optional(Count),
         backoffWhileAway: Type.Optional(Type.Object({ waits: Count, meanMs: Nullable(Type.Number()) })),
         backoffSinceRestart: Type.Optional(Type.Object({ waits: Count, meanMs: Nullable(Type.Number()) })),
       }),

@@ -6,6 +6,7 @@
  * own socket and TLS context.
  */
 import { type ChildProcess, fork } from 'node:child_process';
+import type { BackoffOptions } from '@telecart/gateway';
 import { compile, formatIssues } from '@telecart/protocol';
 import { LatencyHistogram } from './latency.js';
 import { type FleetCounters, newCounters } from './light-gateway.js';
@@ -19,7 +20,7 @@ export interface PoolPlan {
   url: string;
   ca: string;
   seed: number;
-  backoff: { baseMs: number; maxMs: number; spread?: number };
+  backoff: BackoffOptions;
   /** Whether the gateways offer their kept TLS session ticket on reconnect, as the real gateway does. */
   tlsResumption: boolean;
   /** Gateway i goes to worker i mod N: carts and home kits are spread evenly. */
