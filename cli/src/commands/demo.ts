@@ -438,15 +438,23 @@ export async function runDemo(o: DemoOptions): Promise<void> {
 
     // The virtual nurse signs in before each act (the cart locks after a while): her PIN, or the first
     // time on this cart her password, choosing the PIN (checked by the cloud, which sends the cart her PIN's verifier).
-    const nurseCookie = () => signInDemoNurse(gwUrl);
+    // One act at a time, as one nurse does them: a sign-in starts a new session on the cart, so two acts signing
+    // in together (the call and a room change both fall at one minute) would leave the first with a closed session.
+    let nurseBusy: Promise<unknown> = Promise.resolve();
+    const asNurse = <T>(act: (cookie: string) => Promise<T>): Promise<T> => {
+      const done = nurseBusy.then(() => signInDemoNurse(gwUrl)).then(act);
+      nurseBusy = done.catch(() => undefined);
+      return done;
+    };
     // The virtual nurse: one room after the other, as on a morning round.
     let room = 0;
     const visit = async () => {
       const r = residents[room % residents.length];
       room++;
       if (!r) return;
-      const cookie = await nurseCookie();
-      await json(`${gwUrl}/api/context/patient`, { method: 'PUT', body: JSON.stringify({ patientId: r.id }), headers: { cookie } });
+      await asNurse((cookie) =>
+        json(`${gwUrl}/api/context/patient`, { method: 'PUT', body: JSON.stringify({ patientId: r.id }), headers: { cookie } }),
+      );
       process.stdout.write(`nurse: now with ${name(r)}; readings go to this patient\n`);
     };
     await visit();
@@ -456,22 +464,20 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     const callAfterMs = o.callAfterMs ?? 60_000;
     if (callAfterMs > 0) {
       setTimeout(() => {
-        nurseCookie()
-          .then((cookie) =>
-            json<{ sessionId: string }>(`${gwUrl}/api/teleconsult/call`, {
-              method: 'POST',
-              headers: { cookie },
-              // The virtual nurse has collected the resident's oral consent (CSP R.6316-2) before calling.
-              body: JSON.stringify({ reason: 'Avis cardiologique (démo)', consent: { by: 'patient', method: 'oral' } }),
-            }),
-          )
-          .then(
-            () =>
-              process.stdout.write(
-                `nurse: called the specialist; the act waits at ${String(cloud.info.httpUrl)}/consult (login ${DEMO_SPECIALIST.id})\n`,
-              ),
-            (e: Error) => process.stdout.write(`nurse: the call failed: ${e.message}\n`),
-          );
+        asNurse((cookie) =>
+          json<{ sessionId: string }>(`${gwUrl}/api/teleconsult/call`, {
+            method: 'POST',
+            headers: { cookie },
+            // The virtual nurse has collected the resident's oral consent (CSP R.6316-2) before calling.
+            body: JSON.stringify({ reason: 'Avis cardiologique (démo)', consent: { by: 'patient', method: 'oral' } }),
+          }),
+        ).then(
+          () =>
+            process.stdout.write(
+              `nurse: called the specialist; the act waits at ${String(cloud.info.httpUrl)}/consult (login ${DEMO_SPECIALIST.id})\n`,
+            ),
+          (e: Error) => process.stdout.write(`nurse: the call failed: ${e.message}\n`),
+        );
       }, callAfterMs).unref();
     }
 
