@@ -75,6 +75,10 @@ export default defineConfig({
     sequence: { groupOrder: 0 },
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // A failed test runs once more before it fails the run (failing twice fails CI). On the
+    // 2-core host a few tests still fail now and then on causes not yet established (docs/testing.md « Retried
+    // once »): they stay open there, not hidden by this.
+    retry: 1,
     reporters: ['default'],
     projects: [
       {
@@ -116,12 +120,6 @@ export default defineConfig({
           // yet imported the gateway, Playwright and werift again for each of the 12 files: 86 s of a
           // 644 s media group. One worker keeps them from file to file, as in `unit` and `e2e`.
           isolate: false,
-          // A failed live-media test runs once more before it fails the run: on a quiet 2-core host two of them
-          // still fail now and then on defects not yet understood (uplink-budget: the room camera sending 7 frames
-          // in the lean-audio window, ~1 run in 7; room-restart: the home patient's `ready` naming its peer not seen
-          // within 60 s, 1 run in 5; docs/testing.md « Retried once »). The retry is printed, and either defect
-          // failing twice in a row still fails CI.
-          retry: 1,
         },
       },
     ],
