@@ -9,6 +9,7 @@ import { appointmentStoreSuite } from './appointment-suite.js';
 import { directoryStoreSuite } from './directory-suite.js';
 import { enrolmentStoreSuite } from './enrolment-suite.js';
 import { nurseStoreSuite } from './nurse-suite.js';
+import { OBSERVATION_LISTINGS } from './observation-listings.js';
 import { openCloudStore } from './open-store.js';
 import { outboxStoreSuite } from './outbox-suite.js';
 import { PG_MIGRATIONS } from './postgres-migrations.js';
@@ -110,15 +111,7 @@ describe('PostgresStore server side', () => {
         (await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${text}`, params)).rows.map((r) => r['QUERY PLAN']).join(' ; ');
       const t0 = new Date('2026-01-01T00:00:00Z');
       const t1 = new Date('2026-02-01T00:00:00Z');
-      const listings: [string, Parameters<typeof pgObservationWhere>[0], string][] = [
-        ['all', {}, 'observations_time'],
-        ['a patient', { patientId: 'p-1' }, 'observations_patient_time'],
-        ['a patient and codes', { patientId: 'p-1', loinc: ['8867-4', '59408-5'] }, 'observations_patient_time'],
-        ['a patient since', { patientId: 'p-1', from: t0 }, 'observations_patient_time'],
-        ['codes', { loinc: ['8867-4'] }, 'observations_code_time'],
-        ['a time range', { from: t0, to: t1 }, 'observations_time'],
-      ];
-      for (const [name, q, index] of listings) {
+      for (const { name, q, index } of OBSERVATION_LISTINGS(t0, t1)) {
         const w = pgObservationWhere(q);
         for (const p of [
           await plan(PG_OBSERVATION_READS.page(w.sql, w.params.length), [...w.params, 50, 0]),

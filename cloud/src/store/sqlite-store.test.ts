@@ -12,6 +12,7 @@ import { appointmentStoreSuite } from './appointment-suite.js';
 import { directoryStoreSuite } from './directory-suite.js';
 import { enrolmentStoreSuite } from './enrolment-suite.js';
 import { nurseStoreSuite } from './nurse-suite.js';
+import { OBSERVATION_LISTINGS } from './observation-listings.js';
 import { outboxStoreSuite } from './outbox-suite.js';
 import { reportStoreSuite } from './report-suite.js';
 import type { UnreadableRow } from './row-decoder.js';
@@ -72,16 +73,8 @@ describe('SqliteStore file', () => {
       (raw.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join(' ; ');
     const t0 = new Date('2026-01-01T00:00:00Z');
     const t1 = new Date('2026-02-01T00:00:00Z');
-    // Each filter the API lists by, with the index its page and its count walk (docs/cloud-store.md).
-    const listings: [string, Parameters<typeof observationWhere>[0], string][] = [
-      ['all', {}, 'observations_time'],
-      ['a patient', { patientId: 'p-1' }, 'observations_patient_time (patient_id=?)'],
-      ['a patient and codes', { patientId: 'p-1', loinc: ['8867-4', '59408-5'] }, 'observations_patient_time (patient_id=?)'],
-      ['a patient since', { patientId: 'p-1', from: t0 }, 'observations_patient_time (patient_id=? AND effective_ms>?)'],
-      ['codes', { loinc: ['8867-4'] }, 'observations_code_time (loinc=?)'],
-      ['a time range', { from: t0, to: t1 }, 'observations_time (effective_ms>? AND effective_ms<?)'],
-    ];
-    for (const [name, q, index] of listings) {
+    for (const { name, q, index: base, sqliteSearch } of OBSERVATION_LISTINGS(t0, t1)) {
+      const index = `${base}${sqliteSearch}`;
       const w = observationWhere(q);
       for (const p of [plan(OBSERVATION_READS.page(w.sql), [...w.params, 50, 0]), plan(OBSERVATION_READS.count(w.sql), w.params)]) {
         expect(
