@@ -18,6 +18,8 @@ import { SqliteStore } from '../cloud/dist/store/sqlite-store.js';
 const G = Number(process.argv[2] ?? 2000);
 const ROUND = Number(process.argv[3] ?? 100);
 const INDEXES = process.argv[4] ?? 'built';
+// PRAGMA wal_autocheckpoint of the intake's connection (pages; SQLite's default 1000), for a before/after.
+const CHECKPOINT = process.argv[5] === undefined ? null : Number(process.argv[5]);
 if (!['built', '+patient-code', '-patient-code'].includes(INDEXES)) throw new Error(`unknown indexes variant ${INDEXES}`);
 const dir = mkdtempSync(join(tmpdir(), 'telecart-intake-cost-'));
 const file = join(dir, 'cloud.db');
@@ -39,6 +41,13 @@ try {
     db.exec('CREATE INDEX IF NOT EXISTS observations_patient_code_time ON observations (patient_id, loinc, effective_ms DESC)');
   if (INDEXES === '-patient-code') db.exec('DROP INDEX IF EXISTS observations_patient_code_time');
   const indexes = db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'observations'").pluck().get();
+  if (CHECKPOINT !== null) db.pragma(`wal_autocheckpoint = ${CHECKPOINT}`);
+  // Before/after of the connection's page cache and memory map (MiB), from the environment.
+  if (process.env.BENCH_CACHE_MIB) db.pragma(`cache_size = -${Number(process.env.BENCH_CACHE_MIB) * 1024}`);
+  if (process.env.BENCH_MMAP_MIB) db.pragma(`mmap_size = ${Number(process.env.BENCH_MMAP_MIB) * 1024 * 1024}`);
+  const cacheMiB = -db.pragma('cache_size', { simple: true }) / 1024;
+  const mmapMiB = db.pragma('mmap_size', { simple: true }) / 1024 / 1024;
+  const walAutocheckpoint = db.pragma('wal_autocheckpoint', { simple: true });
   const intake = new SqliteIntake(db);
   const load0 = loadavg()[0];
   const u0 = process.cpuUsage();
@@ -49,7 +58,7 @@ try {
   const wall = performance.now() - w0;
   db.close();
   console.log(
-    `${G} gateways × 100 readings, rounds of ${ROUND} batches, ${indexes} indexes on observations (${INDEXES}): CPU ${(cpu / G).toFixed(2)} ms a gateway ` +
+    `${G} gateways × 100 readings, rounds of ${ROUND} batches, ${indexes} indexes on observations (${INDEXES}), wal_autocheckpoint ${walAutocheckpoint}, cache ${cacheMiB} MiB, mmap ${mmapMiB} MiB: CPU ${(cpu / G).toFixed(2)} ms a gateway ` +
       `(${((cpu * 1000) / (G * 100)).toFixed(1)} µs a reading), wall ${(wall / G).toFixed(2)} ms a gateway (load ${load0.toFixed(1)} → ${loadavg()[0].toFixed(1)})`,
   );
 } finally {

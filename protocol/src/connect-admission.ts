@@ -44,3 +44,18 @@ export function connectEnd(err: ConnectError): ConnectEnd {
   if (err.code === CONNACK_SERVER_UNAVAILABLE_CODE || err.code === 'ECONNRESET') return 'shed';
   return 'failed';
 }
+
+/**
+ * What ended an attempt that did not connect, for a storm's counts (docs/region.md): `shed` as above;
+ * `refused`, no broker listening (ECONNREFUSED: a cloud still restarting); `timeout`, no CONNACK within
+ * the gateway's connect timeout (mqtt.js « connack timeout ») or a TCP timeout; `other`, anything else
+ * (a certificate refused, a name not resolved). The reconnect policy reads only `connectEnd`. Pure.
+ */
+export type ConnectFailure = 'shed' | 'refused' | 'timeout' | 'other';
+
+export function connectFailure(err: ConnectError): ConnectFailure {
+  if (connectEnd(err) === 'shed') return 'shed';
+  if (err.code === 'ECONNREFUSED') return 'refused';
+  if (err.code === 'ETIMEDOUT' || /connack timeout/i.test(err.message)) return 'timeout';
+  return 'other';
+}

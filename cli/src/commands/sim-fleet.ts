@@ -364,6 +364,12 @@ export async function runFleet(o: FleetOptions, io: FleetIo): Promise<FleetRepor
         backSinceRestartS: { p50: backAt[0] ?? null, p90: backAt[1] ?? null, p99: backAt[2] ?? null },
         failedAttemptsSinceRestart: after.connectFailures - before.connectFailures,
         shedAttemptsSinceRestart: after.shedAttempts - before.shedAttempts,
+        otherFailedSinceRestart: {
+          refused: after.refusedAttempts - before.refusedAttempts,
+          timedOut: after.timedOutAttempts - before.timedOutAttempts,
+          closed: after.closedAttempts - before.closedAttempts,
+          other: after.otherFailedAttempts - before.otherFailedAttempts,
+        },
         backoffWhileAway: waitsBetween(atStop, before),
         backoffSinceRestart: waitsBetween(before, after),
       };

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RECONNECT_DEFAULTS } from './backoff.js';
@@ -6,8 +6,10 @@ import { attachReconnectBackoff } from './reconnect-backoff.js';
 
 const servers: Server[] = [];
 const clients: mqtt.MqttClient[] = [];
+const held: Socket[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) await c.endAsync(true);
+  for (const s of held.splice(0)) s.destroy();
   for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
 });
 
@@ -39,14 +41,14 @@ async function closedPort(): Promise<number> {
 }
 
 /** Connects with the policy attached; resolves at the first close, with the delay mqtt.js will wait. */
-function firstClose(url: string) {
-  const client = mqtt.connect(url, { rejectUnauthorized: false, reconnectPeriod: 1, connectTimeout: 5000 });
+function firstClose(url: string, connectTimeout = 5000) {
+  const client = mqtt.connect(url, { rejectUnauthorized: false, reconnectPeriod: 1, connectTimeout });
   clients.push(client);
   const backoff = attachReconnectBackoff(client, { baseMs: RECONNECT_DEFAULTS.baseMs, maxMs: RECONNECT_DEFAULTS.maxMs }, () => 0.5);
   client.on('error', () => undefined);
-  return new Promise<{ end: string | null; delayMs: number | undefined }>((resolve) =>
+  return new Promise<{ end: string | null; failure: string | null; delayMs: number | undefined }>((resolve) =>
     client.once('close', () => {
-      resolve({ end: backoff.lastEnd(), delayMs: client.options.reconnectPeriod });
+      resolve({ end: backoff.lastEnd(), failure: backoff.lastFailure(), delayMs: client.options.reconnectPeriod });
       client.end(true);
     }),
   );
@@ -55,16 +57,41 @@ function firstClose(url: string) {
 describe('attachReconnectBackoff', () => {
   it('waits afterShedMs when the broker closed the connection before its TLS handshake (shed)', async () => {
     const port = await shedding(0);
-    expect(await firstClose(`mqtts://127.0.0.1:${port}`)).toEqual({ end: 'shed', delayMs: RECONNECT_DEFAULTS.afterShedMs });
+    expect(await firstClose(`mqtts://127.0.0.1:${port}`)).toEqual({
+      end: 'shed',
+      failure: 'shed',
+      delayMs: RECONNECT_DEFAULTS.afterShedMs,
+    });
   });
 
   it('waits afterShedMs when the broker held the connection, then refused it (a reset)', async () => {
     const port = await shedding(300);
-    expect(await firstClose(`mqtts://127.0.0.1:${port}`)).toEqual({ end: 'shed', delayMs: RECONNECT_DEFAULTS.afterShedMs });
+    expect(await firstClose(`mqtts://127.0.0.1:${port}`)).toEqual({
+      end: 'shed',
+      failure: 'shed',
+      delayMs: RECONNECT_DEFAULTS.afterShedMs,
+    });
   });
 
   it('keeps the exponential schedule when nobody listens (the cloud restarting)', async () => {
     const port = await closedPort();
-    expect(await firstClose(`mqtts://127.0.0.1:${port}`)).toEqual({ end: 'failed', delayMs: RECONNECT_DEFAULTS.baseMs });
+    expect(await firstClose(`mqtts://127.0.0.1:${port}`)).toEqual({
+      end: 'failed',
+      failure: 'refused',
+      delayMs: RECONNECT_DEFAULTS.baseMs,
+    });
+  });
+
+  it('tells an attempt with no CONNACK in time (a broker that accepts and never answers) from a shed', async () => {
+    const s = createServer((socket) => held.push(socket)); // reads the CONNECT, answers nothing
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const a = s.address();
+    if (a === null || typeof a === 'string') throw new Error('no port');
+    expect(await firstClose(`mqtt://127.0.0.1:${a.port}`, 200)).toEqual({
+      end: 'failed',
+      failure: 'timeout',
+      delayMs: RECONNECT_DEFAULTS.baseMs,
+    });
   });
 });

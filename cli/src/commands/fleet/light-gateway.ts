@@ -8,7 +8,16 @@
 import { randomUUID } from 'node:crypto';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
 import { attachReconnectBackoff, attachTlsSessions, type BackoffOptions, RECONNECT_DEFAULTS, TlsSessions } from '@telecart/gateway';
-import { decodeAck, encodeJsonText, encodePayload, type GatewayStatus, type Lane, PROTOCOL_VERSION, topics } from '@telecart/protocol';
+import {
+  type ConnectFailure,
+  decodeAck,
+  encodeJsonText,
+  encodePayload,
+  type GatewayStatus,
+  type Lane,
+  PROTOCOL_VERSION,
+  topics,
+} from '@telecart/protocol';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { LatencyHistogram } from './latency.js';
 import { makeReading, type ReadingContext } from './readings.js';
@@ -31,6 +40,14 @@ export interface FleetCounters {
   connectFailures: number;
   /** Of those, the attempts the broker shed (closed before the TLS handshake, or CONNACK 3): protocol `connectEnd`. */
   shedAttempts: number;
+  /**
+   * The others by cause (protocol `connectFailure`): no broker listening (ECONNREFUSED), no CONNACK in time,
+   * closed with no error, anything else.
+   */
+  refusedAttempts: number;
+  timedOutAttempts: number;
+  closedAttempts: number;
+  otherFailedAttempts: number;
   /** Waits of the reconnect backoff begun (one at each lost connection or failed attempt), and their sum in ms. */
   backoffWaits: number;
   backoffWaitMs: number;
@@ -55,6 +72,10 @@ export function newCounters(): FleetCounters {
     tlsResumed: 0,
     connectFailures: 0,
     shedAttempts: 0,
+    refusedAttempts: 0,
+    timedOutAttempts: 0,
+    closedAttempts: 0,
+    otherFailedAttempts: 0,
     backoffWaits: 0,
     backoffWaitMs: 0,
     generated: 0,
@@ -184,7 +205,7 @@ export class LightGateway {
         o.counters.connectedNow--;
       } else if (!this.closing) {
         o.counters.connectFailures++;
-        if (backoff.lastEnd() === 'shed') o.counters.shedAttempts++;
+        countFailure(o.counters, backoff.lastFailure());
       }
     });
     client.on('error', () => undefined); // counted on 'close'; mqtt.js retries by itself
@@ -315,4 +336,13 @@ export class LightGateway {
       ]);
     await client.endAsync(true).catch(() => undefined);
   }
+}
+
+/** One failed attempt, counted by what ended it. */
+export function countFailure(c: FleetCounters, cause: ConnectFailure | null): void {
+  if (cause === 'shed') c.shedAttempts++;
+  else if (cause === 'refused') c.refusedAttempts++;
+  else if (cause === 'timeout') c.timedOutAttempts++;
+  else if (cause === null) c.closedAttempts++;
+  else c.otherFailedAttempts++;
 }

@@ -91,6 +91,10 @@ export const FleetReport = Type.Object(
         failedAttemptsSinceRestart: Type.Optional(Count),
         /** Of those, the attempts the broker shed (its admission queue full, or held to the end of its hold). */
         shedAttemptsSinceRestart: Type.Optional(Count),
+        /** The other failed attempts by cause: no broker listening (ECONNREFUSED), no CONNACK in time, closed with no error, anything else. */
+        otherFailedSinceRestart: Type.Optional(
+          Type.Object({ refused: Count, timedOut: Count, closed: Count, other: Count }, { additionalProperties: false }),
+        ),
         backoffWhileAway: Type.Optional(Type.Object({ waits: Count, meanMs: Nullable(Type.Number()) })),
         backoffSinceRestart: Type.Optional(Type.Object({ waits: Count, meanMs: Nullable(Type.Number()) })),
       }),
@@ -141,6 +145,7 @@ export function formatReport(r: FleetReport): string {
       ],
       ['TLS sessions resumed', `${r.storm.tlsResumed ?? '—'} of ${r.storm.reconnects ?? '—'} reconnections`],
       ['all drained', r.storm.drainedS === null ? 'not all' : fmt(r.storm.drainedS, ' s after restart')],
+      ['failed attempts since restart', failedSinceRestart(r.storm)],
       [
         'since the restart began',
         `all back ${fmt(r.storm.reconnectedSinceRestartS ?? null, ' s')}, all drained ${fmt(r.storm.drainedSinceRestartS ?? null, ' s')}`,
@@ -148,4 +153,12 @@ export function formatReport(r: FleetReport): string {
     );
   const w = Math.max(...rows.map(([k]) => k.length));
   return `${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}\n`;
+}
+
+function failedSinceRestart(s: NonNullable<FleetReport['storm']>): string {
+  const by = s.otherFailedSinceRestart;
+  const causes = by
+    ? `shed ${s.shedAttemptsSinceRestart ?? '—'}, refused ${by.refused}, no CONNACK ${by.timedOut}, closed ${by.closed}, other ${by.other}`
+    : `shed ${s.shedAttemptsSinceRestart ?? '—'}`;
+  return `${s.failedAttemptsSinceRestart ?? '—'} (${causes})`;
 }
