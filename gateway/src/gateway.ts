@@ -29,6 +29,7 @@ import { CartPatientList } from './patient/cart-patients.js';
 import { PatientContext } from './patient/context.js';
 import { SerialService } from './serial/serial-service.js';
 import { ReadingStore } from './store/reading-store.js';
+import type { StoreMigration } from './store/schema.js';
 import { SyncClient } from './sync/sync-client.js';
 import { TeleconsultAgent } from './teleconsult/agent.js';
 import { mqttSignalingLink } from './teleconsult/mqtt-link.js';
@@ -46,6 +47,8 @@ export interface StartGatewayOptions {
   clock?: Clock;
   /** Tests: the uplink budget's timings (media.uplinkBudget turns it on or off). */
   uplinkBudget?: UplinkBudgetOptions;
+  /** The store's schema migration at open, before and after (logged too): a parent waiting for the start is told (the CLI). */
+  onStoreMigration?: (m: StoreMigration) => void;
 }
 
 export interface Gateway {
@@ -107,6 +110,20 @@ export async function startGateway(opts: StartGatewayOptions): Promise<Gateway> 
     maxBytes: config.store.maxBytes,
     waveformStopRatio: config.store.waveformStopRatio,
     alarmRule: criticalVitals,
+    onMigration: (m) => {
+      // Logged before the rebuild holds the event loop (pino writes synchronously): the journal says why the start waits.
+      if (m.phase === 'start')
+        logger.warn(
+          { from: m.from, to: m.to, readings: m.readings },
+          `store: migrating schema v${m.from} → v${m.to} over ${m.readings} readings before the gateway is ready (20–98 s per million readings measured; stopping it now only starts it over)`,
+        );
+      else
+        logger.info(
+          { from: m.from, to: m.to, readings: m.readings, ms: m.ms },
+          `store: schema v${m.to} ready in ${(m.ms / 1000).toFixed(1)} s`,
+        );
+      opts.onStoreMigration?.(m);
+    },
   });
   const metrics = new GatewayMetrics();
   metrics.observeBacklog(() => store.stats(), clock);

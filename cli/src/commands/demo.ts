@@ -394,7 +394,11 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       'gateway',
       // The port and data directory come from the generated config (as for `telecart gateway status`).
       ['gateway', '--config', gatewayConfig, '--cloud', String(cloud.info.mqttUrl), '--ble-bus', String(sim.info.busAddress)],
-      { logFile: join(logs, 'gateway.log'), nodeFlags: demoGatewayNodeFlags() },
+      {
+        logFile: join(logs, 'gateway.log'),
+        nodeFlags: demoGatewayNodeFlags(),
+        onStarting: (detail) => process.stdout.write(`telecart demo: the gateway is ${detail}; waiting for it…\n`),
+      },
     );
     children.push(gateway);
 

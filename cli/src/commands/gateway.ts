@@ -7,7 +7,7 @@ import { BleCentral, type Clock, systemClock, useProcessTimeZone } from '@teleca
 import { bleWatchRules, type GatewayConfig, startGateway, validateGatewayConfig } from '@telecart/gateway';
 import { ConfigError, loadConfigFile } from '../config/load-config.js';
 import { createLogger } from '../runtime/logger.js';
-import { runService } from '../runtime/service.js';
+import { runService, sayStarting } from '../runtime/service.js';
 
 export interface GatewayCommandOptions {
   config?: string;
@@ -89,7 +89,18 @@ export async function runGatewayCommand(o: GatewayCommandOptions): Promise<void>
             },
           })
         : undefined;
-      const gateway = await startGateway({ config, dataDir, cloudUrl, logger, clock, ...(central ? { frames: central } : {}) });
+      const gateway = await startGateway({
+        config,
+        dataDir,
+        cloudUrl,
+        logger,
+        clock,
+        ...(central ? { frames: central } : {}),
+        // A parent waiting for `ready` (the demo) is told before the migration holds the event loop.
+        onStoreMigration: (m) => {
+          if (m.phase === 'start') sayStarting('gateway', `migrating its store (schema v${m.from} → v${m.to}, ${m.readings} readings)`);
+        },
+      });
       if (killAfterReadings !== undefined) {
         let committed = 0;
         gateway.store.on('recorded', () => {

@@ -1,12 +1,13 @@
 /**
- * Starts telecart services as child processes and waits for their IPC "ready" message.
+ * Starts telecart services as child processes and waits for their IPC "ready" message (60 s, or
+ * without a deadline once the child said it is `starting` a long step: the gateway's store migration).
  * Logs go to files so the demo's terminal stays readable; a child that dies before it is
  * ready fails the start with the tail of its log.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ReadyMessage } from './service.js';
+import type { ReadyMessage, StartingMessage } from './service.js';
 
 export const MAIN_JS = fileURLToPath(new URL('../main.js', import.meta.url));
 
@@ -28,7 +29,16 @@ function tail(file: string, lines = 15): string {
 export function startChild(
   name: string,
   args: string[],
-  opts: { logFile: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; main?: string; nodeFlags?: readonly string[] },
+  opts: {
+    logFile: string;
+    env?: NodeJS.ProcessEnv;
+    /** Until `ready`; default 60 s. A child that says it is `starting` (a long known step) is waited for without it. */
+    timeoutMs?: number;
+    main?: string;
+    nodeFlags?: readonly string[];
+    /** The child said why its start takes long. */
+    onStarting?: (detail: string) => void;
+  },
 ): Promise<StartedChild> {
   const fd = openSync(opts.logFile, 'a');
   const proc = spawn(process.execPath, [...(opts.nodeFlags ?? []), opts.main ?? MAIN_JS, ...args], {
@@ -45,7 +55,13 @@ export function startChild(
       reject(new Error(`${name} was not ready within ${(opts.timeoutMs ?? 60_000) / 1000} s; log ${opts.logFile}:\n${tail(opts.logFile)}`));
     }, opts.timeoutMs ?? 60_000);
     proc.on('message', (m: unknown) => {
-      const msg = m as Partial<ReadyMessage>;
+      const msg = m as Partial<ReadyMessage> | Partial<StartingMessage>;
+      if (msg && msg.type === 'starting') {
+        // A known long step (the gateway's store migration), not a hung start: waited for, without a deadline.
+        clearTimeout(timer);
+        opts.onStarting?.(typeof msg.detail === 'string' ? msg.detail.slice(0, 300) : 'starting');
+        return;
+      }
       if (msg && msg.type === 'ready') {
         clearTimeout(timer);
         resolve({ name, proc, info: msg.info ?? {}, logFile: opts.logFile });

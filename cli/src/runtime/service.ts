@@ -13,6 +13,21 @@ export interface ReadyMessage {
   info: Record<string, unknown>;
 }
 
+/**
+ * A service still starting says why it takes long (the gateway's store migration: minutes for a large
+ * backlog): its parent's wait for `ready` no longer times out (children.ts); its exit still fails the start.
+ */
+export interface StartingMessage {
+  type: 'starting';
+  service: string;
+  detail: string;
+}
+
+/** Tells the parent (when there is one) why the start takes long. */
+export function sayStarting(service: string, detail: string): void {
+  if (process.send) process.send({ type: 'starting', service, detail } satisfies StartingMessage);
+}
+
 export async function runService<S extends RunningService>(
   name: string,
   start: () => Promise<S>,

@@ -36,6 +36,14 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * The tests whose worker dies start two workers one after the other (the dying one, the resend's). A start
+ * compiles the worker's modules in a new isolate: ~350 ms of CPU, 0.5–1 s on a quiet host, 10–20 s at load
+ * 35–50 on this 2-core host, where the default 30 s ran out (docs/testing.md « Retried once »). A bound on the
+ * wait, not on speed.
+ */
+const TWO_WORKER_STARTS_MS = 120_000;
+
 function open(dieAt?: IntakeDeath): { store: SqliteStore; deaths: Error[] } {
   const deaths: Error[] = [];
   const store = new SqliteStore({ file, intakeThread: { onExit: (e) => deaths.push(e), ...(dieAt ? { dieAt } : {}) } });
@@ -124,7 +132,9 @@ describe('SQLite intake thread', () => {
     expect((await store.listAlerts({})).alerts.map((a) => a.count)).toEqual([1]);
   });
 
-  it('a worker dead mid-round (rows written, not committed): nothing answered, nothing stored; the resend is stored once by a new worker', async () => {
+  it('a worker dead mid-round (rows written, not committed): nothing answered, nothing stored; the resend is stored once by a new worker', {
+    timeout: TWO_WORKER_STARTS_MS,
+  }, async () => {
     const { store, deaths } = open('before-commit');
     const b = fifty();
     await expect(store.storeIntake([b], [statusOf('cart-1', true, 50)])).rejects.toBeInstanceOf(IntakeThreadDied);
@@ -136,7 +146,9 @@ describe('SQLite intake thread', () => {
     expect(committed().readings).toBe(50);
   });
 
-  it('a worker dead after its commit, before its answer: not acked; the resend is 50 duplicates, nothing stored twice', async () => {
+  it('a worker dead after its commit, before its answer: not acked; the resend is 50 duplicates, nothing stored twice', {
+    timeout: TWO_WORKER_STARTS_MS,
+  }, async () => {
     const { store, deaths } = open('after-commit');
     const b = fifty();
     await expect(store.storeBatch(b)).rejects.toBeInstanceOf(IntakeThreadDied);
@@ -147,7 +159,9 @@ describe('SQLite intake thread', () => {
     expect(committed().readings).toBe(50);
   });
 
-  it('the ingest over a dying thread: the batch is not acked; the gateway resends it and gets its ack, stored once', async () => {
+  it('the ingest over a dying thread: the batch is not acked; the gateway resends it and gets its ack, stored once', {
+    timeout: TWO_WORKER_STARTS_MS,
+  }, async () => {
     const logger = pino({ level: 'silent' });
     const { store } = open('after-commit');
     await store.upsertPatients([{ id: 'p-1', family: 'THREAD', given: 'A', gateways: ['cart-1'], localId: 'p-001' }]);
@@ -160,8 +174,8 @@ describe('SQLite intake thread', () => {
       const b = fifty();
       void gw.send(b).catch(() => undefined);
       const ing = ingest;
-      // A bound on the wait, not on speed: a worker thread takes about a second to start on a loaded host.
-      await expect.poll(() => ing.metrics().storeErrors, { timeout: 20_000 }).toBe(1);
+      // A bound on the wait, not on speed: a worker thread takes 10–20 s to start at load 35–50 (TWO_WORKER_STARTS_MS).
+      await expect.poll(() => ing.metrics().storeErrors, { timeout: 90_000 }).toBe(1);
       expect(gw.acks).toEqual([]);
       expect(committed().readings).toBe(50);
       // What the gateway does when no ack came: the same batch again.

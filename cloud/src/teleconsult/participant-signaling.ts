@@ -8,9 +8,10 @@
  * The rules: a participant's signal goes only to the page that admitted them, and only once
  * admitted; a page's signal only to a participant that page admitted (so only the act's own
  * specialist). A participant reconnecting is a new participant (a new id): the old one's signals
- * have nowhere to go. An admitted patient's `ready` (« offer me ») that finds no page talking with
- * them yet — let in again at once on a new socket, or after a hand-over, before the relay has
- * given them their specialist's page; or between two pages of the specialist — is kept, and the
+ * have nowhere to go. An admitted patient's `ready` (« offer me », or « keep peer `pc` ») that finds no page
+ * talking with them yet — let in again at once on a new socket, or after a hand-over, before the
+ * relay has given them their specialist's page; or between two pages of the specialist; or after a
+ * cloud restart, their page back before the specialist's — is kept as said (its `pc` too), and the
  * page that takes them is given it right after `participant-admitted`; a page that takes them with
  * no `ready` kept tells their page `specialist-back` (it says `ready` again). Their other signals
  * (answer, candidates, media state) belong to a peer connection of a page that is gone: refused.
@@ -51,13 +52,18 @@ export interface ParticipantSignalingOptions {
 }
 
 type PageSignal = Extract<BrowserMessage, { type: 'participant-signal' }>;
+/** A patient's `ready`, as they said it: with `pc`, the peer their page still holds (the page keeps it, no new offer). */
+type ReadySignal = Extract<Extract<ParticipantMessage, { type: 'signal' }>['signal'], { kind: 'ready' }>;
 
 export class ParticipantSignaling {
   /** Participant id → the page that admitted them: the only one their signals reach. */
   private readonly pages = new Map<string, SignalingPage>();
   private readonly refusals = new Map<string, number>();
-  /** Admitted patients whose `ready` came while no page talked with them: given to the page that takes them. */
-  private readonly readyKept = new Set<string>();
+  /**
+   * Admitted patients whose `ready` came while no page talked with them, as said (its `pc` too: after a cloud
+   * restart the two pages still hold their peer): given to the page that takes them.
+   */
+  private readonly readyKept = new Map<string, ReadySignal>();
 
   constructor(private readonly opts: ParticipantSignalingOptions) {}
 
@@ -71,9 +77,10 @@ export class ParticipantSignaling {
     if (e?.state !== 'admitted' || e.sessionId !== sessionId || e.role !== 'patient') return { taken: false, ready: false };
     this.pages.set(participantId, page);
     page.send({ type: 'participant-admitted', sessionId, participantId, iceServers: this.opts.iceServers(sessionId) });
-    const ready = this.readyKept.delete(participantId);
-    if (ready) page.send({ type: 'participant-signal', sessionId, participantId, signal: { kind: 'ready' } });
-    return { taken: true, ready };
+    const ready = this.readyKept.get(participantId);
+    this.readyKept.delete(participantId);
+    if (ready) page.send({ type: 'participant-signal', sessionId, participantId, signal: ready });
+    return { taken: true, ready: ready !== undefined };
   }
 
   /**
@@ -186,7 +193,7 @@ export class ParticipantSignaling {
     const page = this.pages.get(participantId);
     if (!page && signal.kind === 'ready') {
       // No page talks with them yet (a new socket let in at once, a hand-over): the page that takes them gets it.
-      this.readyKept.add(participantId);
+      this.readyKept.set(participantId, signal);
       return;
     }
     if (!page) {

@@ -27,5 +27,5 @@ export {
   StoreFullError,
   type StoreStats,
 } from './reading-store.js';
-export { SCHEMA_VERSION } from './schema.js';
+export { SCHEMA_VERSION, type StoreMigration } from './schema.js';
 export { readStoreStatus, type StoreStatusSnapshot } from './store-status.js';

@@ -12,14 +12,14 @@ import {
   ReadingStore,
   type RecordInput,
 } from './reading-store.js';
-import { migrate, SCHEMA_VERSION } from './schema.js';
+import { migrate, SCHEMA_VERSION, type StoreMigration } from './schema.js';
 
 describe('ReadingStore', () => {
   let dir: TempDir;
   let clock: ManualClock;
   const open: ReadingStore[] = [];
-  const openStore = () => {
-    const s = new ReadingStore({ dataDir: dir.path, gatewayId: 'cart-1', clock });
+  const openStore = (onMigration?: (m: StoreMigration) => void) => {
+    const s = new ReadingStore({ dataDir: dir.path, gatewayId: 'cart-1', clock, ...(onMigration ? { onMigration } : {}) });
     open.push(s);
     return s;
   };
@@ -34,10 +34,13 @@ describe('ReadingStore', () => {
   });
 
   it('opens with WAL, synchronous=FULL and the current schema version', () => {
-    const s = openStore();
+    const said: StoreMigration[] = [];
+    const s = openStore((m) => said.push(m));
     expect(s.pragma('journal_mode')).toBe('wal');
     expect(s.pragma('synchronous')).toBe(2);
     expect(s.pragma('user_version')).toBe(SCHEMA_VERSION);
+    // A new file is made, not migrated: no readings to rebuild, nothing said.
+    expect(said).toEqual([]);
   });
 
   it('records readings with a UUIDv7 and increasing sequence numbers', () => {
@@ -111,8 +114,14 @@ describe('ReadingStore', () => {
     db.prepare(`UPDATE meta SET value = '3' WHERE key = 'last_seq'`).run();
     db.close();
 
-    const s = openStore();
+    // The migration is said before and after it runs (the gateway logs it, and tells a parent waiting for its start).
+    const said: StoreMigration[] = [];
+    const s = openStore((m) => said.push(m));
     expect(s.pragma('user_version')).toBe(SCHEMA_VERSION);
+    expect(said.map((m) => ({ ...m, ...(m.phase === 'done' ? { ms: typeof m.ms } : {}) }))).toEqual([
+      { from: 1, to: 2, readings: 3, phase: 'start' },
+      { from: 1, to: 2, readings: 3, phase: 'done', ms: 'number' },
+    ]);
     const check = new Database(s.file, { readonly: true });
     try {
       const indexes = check.prepare<[], { name: string; unique: number }>('PRAGMA index_list(readings)').all();
@@ -140,7 +149,9 @@ describe('ReadingStore', () => {
 
     // The clock steps back again across a restart: the next id is still greater than the last one given.
     clock.set(T - 3_600_000);
-    const s2 = openStore();
+    const s2 = openStore((m) => said.push(m));
+    // Migrated already: nothing to say.
+    expect(said).toHaveLength(2);
     const r2 = s2.record(weightInput(5));
     if (r2.duplicate) throw new Error('unexpected duplicate');
     expect(r2.observation.id > r.observation.id).toBe(true);

@@ -19,7 +19,7 @@ import { type Clock, finishFlags, systemClock } from '@telecart/devices';
 import { compile, formatIssues, LANES, type Lane, Observation, PatientRef, type SeqRanges, type ValidationIssue } from '@telecart/protocol';
 import Database from 'better-sqlite3';
 import { type IdGenerator, uuidV7Generator } from './ids.js';
-import { migrate } from './schema.js';
+import { migrate, type StoreMigration } from './schema.js';
 
 const { patient: _patient, ...observationFields } = Observation.properties;
 
@@ -131,6 +131,8 @@ export interface ReadingStoreOptions {
   waveformStopRatio?: number;
   /** A reading this rule names (e.g. a critical vital sign) is moved to the alarm lane with the returned flag. */
   alarmRule?: AlarmRule;
+  /** A schema migration of a store holding readings, before and after it (the gateway logs it: it may take minutes). */
+  onMigration?: (m: StoreMigration) => void;
 }
 
 /** Returns the flag of the alarm a reading raises (e.g. 'alarm:spo2-low'), or null. */
@@ -352,7 +354,7 @@ export class ReadingStore extends EventEmitter<ReadingStoreEvents> {
       db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
-      migrate(db);
+      migrate(db, undefined, opts.onMigration);
       this.claimGatewayId();
     } catch (e) {
       db.close();

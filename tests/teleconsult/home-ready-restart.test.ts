@@ -1,0 +1,112 @@
+/**
+ * A home patient's `ready` naming the peer their page holds, across a real crash of the cloud, in both
+ * orders of the two pages coming back (docs/teleconsultation.md, « The conversation after admission »): the
+ * built CLI runs the cloud (SQLite file) as a child process, SIGKILLed and started again on the same store and
+ * ports; the specialist's page and the patient's page are WebSockets of the test, saying what the real pages say.
+ *   - the patient's page back first: let in at once, it says `ready` with its peer's id while no page talks
+ *     with them; the cloud keeps it as said, and the specialist's page, back next, gets it with that id (so it
+ *     keeps the peer both browsers still hold: no new offer). The order that lost the id
+ *     (room-restart.browser.test.ts, the home act: the `ready` naming the peer never reached the page);
+ *   - the specialist's page back first: the patient's `ready` reaches it with the id too, whether the relay
+ *     had given them the page yet or kept the `ready` meanwhile.
+ */
+import { afterAll, expect, it } from 'vitest';
+import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
+import type { ServiceChild } from '../support/service-child.js';
+import { confirmIdentity, type ParticipantSocket, participantSocket } from './participant-support.js';
+import { bookHomeAct, HOME_PATIENT, startRoomRestartCloud } from './room-restart-support.js';
+import { type Json, PageSocket } from './support.js';
+
+let dir: CloudChildDir | undefined;
+let cloud: ServiceChild | undefined;
+const closing: (() => unknown)[] = [];
+
+afterAll(async () => {
+  for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
+  await cloud?.stop();
+  dir?.remove();
+});
+
+/** The peer both browsers hold across the restarts (its id is the patient's page's word; the cloud only carries it). */
+const HELD = { kind: 'ready', pc: 'pc-held-1' };
+
+it('the patient’s `ready` naming the peer they hold reaches the specialist’s page after a restart, whichever page is back first', {
+  timeout: 120_000,
+}, async () => {
+  dir = await cloudChildDir('home-ready-restart');
+  const folder = dir;
+  const started = await startRoomRestartCloud(
+    folder,
+    { id: 'ehpad-r3', family: 'MARTIN', given: 'Jeanne', gateways: ['cart-1'] },
+    { home: true },
+  );
+  cloud = started.cloud;
+  const { blanc } = started;
+  const http = () => String(cloud?.info.httpUrl);
+  const act = await bookHomeAct(folder, http(), blanc, 10);
+  const opened = await fetch(act.url);
+  expect(opened.status).toBe(200);
+  const device = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  await confirmIdentity({ id: act.id, url: act.url, cookie: device }, HOME_PATIENT.birthDate);
+
+  /** A page of Dr Blanc's, once the cloud attached it (its `hello`). */
+  const page = async () => {
+    const p = await PageSocket.open(http(), blanc);
+    closing.push(() => p.close());
+    await p.next((m) => m.type === 'hello');
+    return p;
+  };
+  /** The patient's socket, let in (at once after the first admission: `admitted` is its first message). */
+  const patient = async () => {
+    const s = await participantSocket(http(), act.url, device);
+    if (typeof s === 'number') throw new Error(`the patient's socket refused: ${s}`);
+    closing.push(() => s.ws.close());
+    return s;
+  };
+  const readyAt = (p: PageSocket, from = 0) =>
+    p.next((m) => m.type === 'participant-signal' && (m.signal as Json).kind === 'ready', from) as Promise<Json & { signal: Json }>;
+  const crash = async () => {
+    await cloud?.kill('SIGKILL');
+    cloud = await folder.start();
+  };
+
+  // The act in progress: the patient let in, their page's first `ready` (no peer yet) reaches the page.
+  const doctor = await page();
+  const p1: ParticipantSocket = await patient();
+  const list = await doctor.next(
+    (m) => m.type === 'participants' && (m.participants as Json[]).some((x) => x.name === 'Jeanne Martin' && x.state === 'waiting'),
+  );
+  doctor.send({ type: 'admit', sessionId: act.id, participantId: (list.participants as Json[])[0]?.id });
+  await p1.next((m) => m.type === 'admitted');
+  p1.send({ type: 'signal', signal: { kind: 'ready' } });
+  expect((await readyAt(doctor)).signal).toEqual({ kind: 'ready' });
+
+  // 1. The patient's page back first: let in at once, its `ready` finds no page.
+  await crash();
+  const p2 = await patient();
+  expect(await p2.next(() => true)).toEqual({ type: 'admitted', by: 'Dr Marc Blanc' });
+  p2.send({ type: 'signal', signal: HELD });
+  // Taken in order on the socket: once the media state after it is refused, the `ready` was kept (not refused: no error before).
+  p2.send({ type: 'signal', signal: { kind: 'media', mic: true, camera: true } });
+  const refused = await p2.next((m) => m.type === 'error');
+  expect(refused.message).toBe('the specialist is not connected');
+  expect(p2.got.filter((m) => m.type === 'error')).toHaveLength(1);
+  const doctor2 = await page();
+  const admitted2 = await doctor2.next((m) => m.type === 'participant-admitted');
+  const ready2 = await readyAt(doctor2);
+  expect(ready2).toMatchObject({ sessionId: act.id, participantId: admitted2.participantId });
+  expect(ready2.signal).toEqual(HELD);
+  expect(doctor2.received.indexOf(admitted2)).toBeLessThan(doctor2.received.indexOf(ready2));
+  // The `ready` was given: the patient's page is not asked to say it again.
+  expect(p2.got.some((m) => m.type === 'specialist-back')).toBe(false);
+
+  // 2. The specialist's page back first, then the patient's: its `ready` with the id reaches the page.
+  await crash();
+  const doctor3 = await page();
+  const p3 = await patient();
+  expect(await p3.next(() => true)).toEqual({ type: 'admitted', by: 'Dr Marc Blanc' });
+  p3.send({ type: 'signal', signal: HELD });
+  const ready3 = await readyAt(doctor3);
+  expect(ready3.signal).toEqual(HELD);
+  expect(ready3.participantId).toBe((await doctor3.next((m) => m.type === 'participant-admitted')).participantId);
+});
