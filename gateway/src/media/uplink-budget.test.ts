@@ -149,13 +149,13 @@ describe('UplinkBudget', () => {
     b.report('gateway', { loss: 0.12, rttMs: 20 }, 29_000);
     expect(b.tick(29_000)).toEqual(planFor('lean-audio'));
     expect(b.holdMs).toBe(30_000);
-    // The next probe waits the doubled hold (30 s clean from the next report on).
+    // The next probe waits the doubled hold from the abandoned one (the link clean for the base hold meanwhile).
     const probes: number[] = [];
     for (let t = 30_000; t < 90_000; t += 1000) {
       b.report('gateway', CLEAN, t);
       if (b.tick(t)?.probe) probes.push(t);
     }
-    expect(probes[0]).toBe(60_000);
+    expect(probes[0]).toBe(59_000);
   });
 
   it('a step up is a try: the first congested report takes it back (not 2 s later, not 4 s after the change)', () => {
@@ -191,6 +191,40 @@ describe('UplinkBudget', () => {
     feed(78_000, 90_000, () => true);
     expect(b.plan.level).toBe('lean-audio');
     expect(b.holdMs).toBe(15_000);
+  });
+
+  it('property: after a spell congested even at lean audio, a freed link is probed once clean for the base hold; the probes of a weak spell still grow apart', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 60, max: 600 }), fc.integer({ min: 240, max: 600 }), (weakSeconds, severeSeconds) => {
+        const b = new UplinkBudget();
+        run(b, Array(12).fill(CONGESTED));
+        let now = 12_000;
+        const feed = (seconds: number, link: (p: ReturnType<typeof planFor>) => LinkReport) => {
+          const probes: number[] = [];
+          for (const end = now + seconds * 1000; now < end; now += 1000) {
+            const r = link(b.plan);
+            b.report('gateway', r, now);
+            b.report('page', r, now);
+            if (b.tick(now)?.probe) probes.push(now);
+          }
+          return probes;
+        };
+        // A weak link: lean audio goes, the probe does not. Each failed probe lengthens the wait for the next.
+        const probes = feed(weakSeconds, (p) => (p.probe || p.level !== 'lean-audio' ? CONGESTED : CLEAN));
+        const gaps = probes.slice(1).map((t, i) => t - (probes[i] ?? 0));
+        for (let i = 1; i < gaps.length; i++) expect(gaps[i] ?? 0).toBeGreaterThanOrEqual(Math.min(gaps[i - 1] ?? 0, 240_000));
+        expect(b.plan.level).toBe('lean-audio');
+        // Then nothing goes, lean audio included (no probe), for longer than the longest hold; then the link is freed.
+        expect(feed(severeSeconds, () => CONGESTED)).toEqual([]);
+        const freed = now;
+        const climb = feed(120, () => CLEAN);
+        // Clean for the base hold (15 s; the last congested reports stand 5 s at most): the probe; then the audio and
+        // the videos, a base hold each. Before, the clean run had to last the doubled hold too: up to 4 min.
+        expect(climb[0]).toBeLessThanOrEqual(freed + 16_000);
+        expect(b.plan.level).toBe('full');
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('property: the voice and the stethoscope never probe: raised only after a probe of 4 s whose reports lost < 2 % on average and none ≥ 5 %', () => {

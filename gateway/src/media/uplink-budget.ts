@@ -26,12 +26,13 @@
  * The specialist's guard of the cart's downlink reads its link by the same definition.
  *
  * Down one step when a congested report comes 2 s or more after the first of a congested run (no clean report
- * between), never sooner than 4 s after the last change. Up one step after the hold (15 s) since the first
- * clean report, with no congested one since, three in four of them clean and their mean loss < 2 %, never
- * sooner than the hold after the last change: a report now and then at 2–5 % lost or with a queue (a loaded
- * machine's bursts) neither steps down nor starts the hold again (when every report had to be clean, the
- * budget once had not climbed back 120 s after the link was unshaped, at load 26–42). Each peer's latest
- * report stands 5 s at most (an audio report covers several seconds): one losing ≥ 5 % can step down alone.
+ * between), never sooner than 4 s after the last change. Up one step after 15 s since the first clean report,
+ * with no congested one since, three in four of them clean and their mean loss < 2 %, never sooner than the
+ * step's hold (15 s, doubled by each failed try) after the last change and the last abandoned probe: a report
+ * now and then at 2–5 % lost or with a queue (a loaded machine's bursts) neither steps down nor starts the clean
+ * run again (when every report had to be clean, the budget once had not climbed back 120 s after the link was
+ * unshaped, at load 26–42). Each peer's latest report stands 5 s at most (an audio report covers several
+ * seconds): one losing ≥ 5 % can step down alone.
  *
  * The try upward costs no more than it must, and never the stethoscope's sound: a step up is a try for 30 s, taken
  * back at the first congested report (not after 2 s of congestion, nor 4 s after the change); the step out of
@@ -271,7 +272,10 @@ export class UplinkBudget {
       this.cleanSince !== null &&
       s !== 'congested' &&
       this.level > 0 &&
-      now - this.cleanSince >= this.holdMs &&
+      // The link clean for the base hold: that is the evidence. The step's own hold (doubled by each failed try)
+      // spaces the tries, from the last change and the last abandoned probe: asked of the clean run too, it kept a
+      // freed link waiting up to 4 min after a long weak spell.
+      now - this.cleanSince >= this.o.holdMs &&
       since >= this.holdMs &&
       now - this.probeEndedAt >= this.holdMs &&
       this.run.loss < this.o.cleanLoss * this.run.n &&
