@@ -183,12 +183,13 @@ function applyTowardCart(): void {
 
 /**
  * The forwarding unit grants this page the next probe of the cart's downlink: its camera toward the cart resumes if
- * the guard paused it. Answered with what this page sends now (`downlink {videoPaused}`, which the relay passes to the
+ * the guard paused it (not at the cart's `lean-audio`, when it would not go anyway). Answered with what this page sends now (`downlink {videoPaused}`, which the relay passes to the
  * unit as well as to the cart), whether or not it resumed: the unit's turn goes on from there.
  */
 export function onDirectProbe(id: string): void {
   if (id !== sessionId || !peer || !downlinkWatch) return;
-  downlinkWatch.probe();
+  // At `lean-audio` the camera does not go toward the cart whatever its downlink: nothing to probe, the guard stays paused.
+  if (cartLink !== 'lean-audio') downlinkWatch.probe();
   sayDownlink();
 }
 
