@@ -198,6 +198,8 @@ export function unitSentFigures(a: UnitSentTo | undefined, b: UnitSentTo | undef
     });
   const t = rate(b.sent.transport.bytes - (a?.sent.transport.bytes ?? 0), b.sent.transport.packets - (a?.sent.transport.packets ?? 0));
   const rtcp = rate(b.sent.rtcp.bytes - (a?.sent.rtcp.bytes ?? 0), b.sent.rtcp.packets - (a?.sent.rtcp.packets ?? 0));
-  const probes = `${b.probes.started - (a?.probes.started ?? 0)} probes, ${rate(b.probes.mediaBytes - (a?.probes.mediaBytes ?? 0), b.probes.mediaPackets - (a?.probes.mediaPackets ?? 0))} of probe media`;
+  const probes =
+    `${b.probes.started - (a?.probes.started ?? 0)} probes, ${rate(b.probes.mediaBytes - (a?.probes.mediaBytes ?? 0), b.probes.mediaPackets - (a?.probes.mediaPackets ?? 0))} of probe media` +
+    `, ${b.probes.directGranted - (a?.probes.directGranted ?? 0)} direct probes granted (the direct video ${b.probes.direct} at the end)`;
   return `${slots.join('; ')}; in all ${t}, of it RTCP ${rtcp}; ${probes}`;
 }

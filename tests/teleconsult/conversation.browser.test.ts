@@ -549,8 +549,9 @@ describe.skipIf(skipReason !== null || !inside)('the conversation, inside the na
             await shaped.remove();
           }
           if (measuring) continue;
-          // Unshaped: the specialist's camera back toward the cart (its page's hold: 15 s clean) and the guests' videos (the
-          // unit's next try), shown again; the cart's uplink budget climbs back too (it read the queue as its own).
+          // Unshaped: the specialist's camera back toward the cart (the unit's grant, the link clean for 30 s: it owns the
+          // probes of the cart's downlink) and the guests' videos (the unit's next try), shown again; the cart's uplink
+          // budget climbs back too (it read the queue as its own).
           await expect.poll(() => nurse.locator('#convo-remote-state').getAttribute('data-link'), { timeout: 60_000 }).toBe('full');
           await expect.poll(() => nurse.locator('#convo').getAttribute('data-link'), { timeout: 60_000 }).toBe('full');
           await convoGrows(nurse, 'framesDecoded', 'the specialist’s camera at the cart, unshaped');

@@ -9,7 +9,7 @@ import { RTCPeerConnection } from 'werift';
 import { ForwardingUnitError } from '../media/forwarding-unit/index.js';
 import { unitCodecs } from '../media/forwarding-unit/unit-peer.js';
 import { unitPagePeer } from '../testing/unit-page-peer.js';
-import { ActRooms, deferredRoom, SPECIALIST_MEMBER, type UnitToPage } from './act-rooms.js';
+import { ActRooms, CART_MEMBER, deferredRoom, SPECIALIST_MEMBER, type UnitToPage } from './act-rooms.js';
 
 const ACT = '0b7e3d5c-3c9e-4a8e-9d55-5b7c1f0e2a11';
 
@@ -155,5 +155,49 @@ describe('deferredRoom: the unit built once werift is loaded', () => {
     });
     await expect(broken.join('guest-2', { offer: 'v=0 offer body' })).rejects.toThrow(/werift could not be loaded/);
     await expect(broken.close()).rejects.toThrow(/werift could not be loaded/);
+  });
+});
+
+describe('the probes of the cart’s downlink: the room owns them, the specialist’s page takes its turn', () => {
+  it('tells the room what the page said of its camera toward the cart (kept until the cart joins), and the page the room’s grant', async () => {
+    const told: { member: string; m: UnitToPage }[] = [];
+    const said: [string, boolean][] = [];
+    let grant: ((viewer: string) => void) | undefined;
+    const rooms = new ActRooms({
+      deliver: (_sessionId, member, m) => told.push({ member, m }),
+      createRoom: (hooks) => {
+        grant = hooks.onDirectProbe;
+        return {
+          join: async () => ({ answer: 'v=0 answer' }),
+          addIceCandidate: async () => undefined,
+          leave: async () => undefined,
+          close: async () => undefined,
+          pin: () => undefined,
+          directVideo: (viewer, paused) => {
+            said.push([viewer, paused]);
+          },
+          stats: () => deferredRoom(() => new Promise(() => undefined)).stats(),
+        };
+      },
+    });
+    rooms.open(ACT);
+    await rooms.join(ACT, SPECIALIST_MEMBER, 'Dr Marc Blanc', 'v=0 offer');
+    // Said before the cart is in the room: kept, and told at its join.
+    await rooms.directVideo(ACT, CART_MEMBER, true);
+    expect(said).toEqual([]);
+    await rooms.join(ACT, CART_MEMBER, 'Chariot 3', 'v=0 offer', { specialistDirect: true });
+    expect(said).toEqual([[CART_MEMBER, true]]);
+    await rooms.directVideo(ACT, CART_MEMBER, false);
+    expect(said).toEqual([
+      [CART_MEMBER, true],
+      [CART_MEMBER, false],
+    ]);
+    // The room grants the cart's direct sender its probe: the specialist's page is told; a viewer with no direct sender is not one.
+    grant?.(CART_MEMBER);
+    grant?.('g-1');
+    expect(told.filter((t) => t.m.type === 'unit-direct-probe')).toEqual([{ member: SPECIALIST_MEMBER, m: { type: 'unit-direct-probe' } }]);
+    // Another act: nothing.
+    await rooms.directVideo('another-act', CART_MEMBER, true);
+    expect(said).toHaveLength(2);
   });
 });

@@ -58,21 +58,31 @@ export type UnitToPage =
    * To a `specialistDirect` member (the cart, the home patient): whether the specialist's peer with the room
    * is up, so that the room carries them to the specialist (their page holds its direct senders only then).
    */
-  | { type: 'unit-specialist'; inRoom: boolean };
+  | { type: 'unit-specialist'; inRoom: boolean }
+  /**
+   * To the specialist's page: the unit, which owns the probes of the cart's downlink, grants it the next one: its
+   * camera toward the cart, paused for that downlink, may resume now (docs/conversation.md « One owner for the
+   * cart's probes »). The page answers with `downlink {videoPaused}` on its conversation, which the relay passes on.
+   */
+  | { type: 'unit-direct-probe' };
 
 /** The part of a forwarding room this module uses (the real one in the cloud, the same in tests). */
 export type Room = Pick<ForwardingRoom, 'join' | 'addIceCandidate' | 'leave' | 'close' | 'stats'> & {
   /** ForwardingRoom.pin, once the room is built (a deferred room waits for it). */
   pin(viewerId: string, mid: string | null): void | Promise<void>;
+  /** ForwardingRoom.directVideo (absent: a room that owns no probes). */
+  directVideo?(viewerId: string, paused: boolean): void | Promise<void>;
 };
 
 export interface ActRoomsOptions {
   /** A member's page gets a message of the unit (its answer comes back from join() too). */
   deliver(sessionId: string, memberId: string, message: UnitToPage): void;
   /** Builds an act's room (default: a ForwardingRoom with `room` options). */
-  createRoom?: (o: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'apart' | 'onLive'>) => Room;
+  createRoom?: (
+    o: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'apart' | 'onLive' | 'onDirectProbe'>,
+  ) => Room;
   /** Options of the default room (hostAddresses in tests, receive buffers). */
-  room?: Omit<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'onTracks' | 'apart' | 'onLive'>;
+  room?: Omit<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'onTracks' | 'apart' | 'onLive' | 'onDirectProbe'>;
   onError?: (sessionId: string, memberId: string, e: unknown) => void;
 }
 
@@ -90,6 +100,8 @@ interface ActRoom {
   slots: Map<string, SlotAssignment[]>;
   /** The specialist's peer with the room is up (the unit's onLive): what `specialistDirect` members are told. */
   specialistLive: { value: boolean };
+  /** What the specialist's page last said of its camera toward each `specialistDirect` member (paused): told to the room again at a join. */
+  direct: Map<string, boolean>;
 }
 
 /**
@@ -111,6 +123,7 @@ export function deferredRoom(make: () => Promise<Room>): Room {
     leave: async (id) => (await ready).leave(id),
     close: async () => (await ready).close(),
     pin: async (id, mid) => (await ready).pin(id, mid),
+    directVideo: async (id, paused) => (await ready).directVideo?.(id, paused),
     stats: (): ForwardingRoomStats => real?.stats() ?? emptyRoomStats(),
   };
 }
@@ -128,13 +141,16 @@ export class ActRooms {
     const media = new Map<string, MediaOnOff>();
     const last = new Map<string, SlotAssignment[]>();
     const specialistLive = { value: false };
-    const hooks: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'apart' | 'onLive'> = {
+    const hooks: Pick<ForwardingRoomOptions, 'onIceCandidate' | 'onAssignments' | 'onError' | 'apart' | 'onLive' | 'onDirectProbe'> = {
       onIceCandidate: (id, candidate) => this.o.deliver(sessionId, id, { type: 'unit-ice', candidate }),
       onAssignments: (viewer, slots) => {
         last.set(viewer, slots);
         this.o.deliver(sessionId, viewer, { type: 'unit-slots', slots: label(slots, names, media) });
       },
       onError: (id, e) => this.o.onError?.(sessionId, id, e),
+      onDirectProbe: (viewer) => {
+        if (specialistDirect.has(viewer)) this.o.deliver(sessionId, SPECIALIST_MEMBER, { type: 'unit-direct-probe' });
+      },
       apart: (viewer, source) => source === SPECIALIST_MEMBER && specialistDirect.has(viewer),
       onLive: (id, live) => {
         if (id !== SPECIALIST_MEMBER || specialistLive.value === live) return;
@@ -148,7 +164,7 @@ export class ActRooms {
           const { ForwardingRoom } = await import('../media/forwarding-unit/forwarding-room.js');
           return new ForwardingRoom({ ...this.o.room, ...hooks });
         });
-    this.rooms.set(sessionId, { room, names, joining: new Map(), specialistDirect, media, slots: last, specialistLive });
+    this.rooms.set(sessionId, { room, names, joining: new Map(), specialistDirect, media, slots: last, specialistLive, direct: new Map() });
   }
 
   isOpen(sessionId: string): boolean {
@@ -178,6 +194,8 @@ export class ActRooms {
     r.joining.set(memberId, joined);
     try {
       const { answer } = await joined;
+      const paused = r.direct.get(memberId);
+      if (o.specialistDirect && paused !== undefined) await r.room.directVideo?.(memberId, paused);
       // Where the specialist stands now; told again each time it changes.
       if (o.specialistDirect) this.o.deliver(sessionId, memberId, { type: 'unit-specialist', inRoom: r.specialistLive.value });
       return answer;
@@ -219,6 +237,19 @@ export class ActRooms {
       if (slots.some((s) => s.source === memberId))
         this.o.deliver(sessionId, viewer, { type: 'unit-slots', slots: label(slots, r.names, r.media) });
     }
+  }
+
+  /**
+   * The specialist's page says its camera toward a `specialistDirect` member (the cart) paused for that member's
+   * downlink, or sent again (its conversation's `downlink {videoPaused}`): the room's probes of that downlink take
+   * turns with it (probe-owner.ts). Kept for a member not in yet, told again at its join.
+   */
+  async directVideo(sessionId: string, memberId: string, paused: boolean): Promise<void> {
+    const r = this.rooms.get(sessionId);
+    if (!r) return;
+    r.direct.set(memberId, paused);
+    if (!r.names.has(memberId) || r.joining.has(memberId)) return;
+    await r.room.directVideo?.(memberId, paused);
   }
 
   /**

@@ -52,6 +52,7 @@ import type { InstanceChannel } from '../store/instance-channel.js';
 import type { AuditEventInput, ConsentRecord, RelayState, TeleconsultationRecord } from '../store/teleconsult-records.js';
 import { summarizeVitals } from '../vitals/summary.js';
 import { ActLeases } from './act-lease.js';
+import { CART_MEMBER } from './act-rooms.js';
 import type { TeleconsultConfig } from './config.js';
 import { type HomeActClock, HomeActs } from './home-acts.js';
 import {
@@ -1037,6 +1038,13 @@ export class TeleconsultRelay {
           return;
         }
         this.toGateway(l.rec.gatewayId, { v: 1, type: 'convo', sessionId: msg.sessionId, signal: msg.signal });
+        // The act's room owns the probes of the cart's downlink: it hears of the specialist's camera toward the cart.
+        if (msg.signal.kind === 'downlink')
+          this.unit.rooms
+            .directVideo(msg.sessionId, CART_MEMBER, msg.signal.videoPaused)
+            .catch((e: unknown) =>
+              this.opts.logger.warn({ err: e, sessionId: msg.sessionId }, 'teleconsult: the act’s room did not hear of the direct video'),
+            );
         return;
     }
   }

@@ -429,6 +429,7 @@ export class UnitSignaling {
         });
       } else if (m.type === 'unit-slots') this.o.toCart(cart.gatewayId, sessionId, { kind: 'slots', slots: m.slots });
       else if (m.type === 'unit-specialist') this.o.toCart(cart.gatewayId, sessionId, { kind: 'specialist', inRoom: m.inRoom });
+      else if (m.type === 'unit-direct-probe') return;
       else this.o.toCart(cart.gatewayId, sessionId, { kind: 'answer', sdp: m.sdp });
     } else this.o.participants.find(member)?.send(m);
   }

@@ -204,4 +204,46 @@ describe('DownlinkGuard', () => {
       }),
     );
   });
+
+  it('owned by the unit: never resumes on its own, only on a grant, which puts it on trial (fast-check)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(report, fc.boolean()), { maxLength: 200 }), (xs) => {
+        const g = new DownlinkGuard();
+        g.setOwned(true);
+        let on = g.video;
+        xs.forEach(([r, grant], i) => {
+          const now = (i + 1) * 1000;
+          const ticked = g.tick(now, r);
+          // A tick never resumes an owned guard.
+          if (!on) expect(ticked).toBe(false);
+          on = ticked;
+          if (grant) {
+            const before = on;
+            on = g.probe(now);
+            if (!before && on) expect(g.settling).toBe(true);
+          }
+        });
+      }),
+    );
+  });
+
+  it('owned: a steady clean link after a pause stays paused until the grant; the grant waits the 4 s gap after the pause', () => {
+    const g = new DownlinkGuard();
+    g.setOwned(true);
+    run([CLEAN, ...Array<LinkReport>(3).fill(CONGESTED), ...Array<LinkReport>(60).fill(CLEAN)], g);
+    expect(g.video).toBe(false);
+    const fresh = new DownlinkGuard();
+    fresh.setOwned(true);
+    run([CLEAN, ...Array<LinkReport>(3).fill(CONGESTED)], fresh); // paused at 4 s
+    expect(fresh.probe(6_000)).toBe(false);
+    expect(fresh.probe(8_000)).toBe(true);
+    expect(fresh.settling).toBe(true);
+    // No longer owned (the cart left the room): its own hold applies again, 15 s after the pause.
+    const own = new DownlinkGuard();
+    own.setOwned(true);
+    run([CLEAN, ...Array<LinkReport>(3).fill(CONGESTED), ...Array<LinkReport>(10).fill(CLEAN)], own); // paused at 4 s
+    own.setOwned(false);
+    expect(own.tick(18_000, CLEAN)).toBe(false);
+    expect(own.tick(19_000, CLEAN)).toBe(true);
+  });
 });

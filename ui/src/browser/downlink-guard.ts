@@ -19,6 +19,9 @@
  * - **After a probe**, congestion must last `probeGraceMs` (6 s) to pause again, time for the unit to give way (it
  *   reacts to a second's losses); a probe paused again within 30 s doubles the hold (to 4 min at most): the link
  *   could not take it. A resume that holds 30 s resets the hold and the 2 s rule applies again.
+ * - **Owned**: while the cart is in the act's room, the forwarding unit owns the probes of its downlink (it has the
+ *   estimate and forwards the guests' videos: cloud/src/media/forwarding-unit/probe-owner.ts): the guard still pauses
+ *   on its own, but resumes only when the unit grants the probe (`probe`), never on its hold.
  * Reports that say nothing new (none arrived, or the video's own stands still while it is paused) change nothing.
  */
 
@@ -45,6 +48,7 @@ export class DownlinkGuard {
   private minRtt = Number.POSITIVE_INFINITY;
   private hold: number;
   private resumedAt: number | undefined;
+  private owned = false;
 
   constructor(private readonly o: DownlinkGuardOptions = DOWNLINK_GUARD) {
     this.hold = o.holdMs;
@@ -66,6 +70,23 @@ export class DownlinkGuard {
   /** The hold before the next resume (ms). */
   get holdMs(): number {
     return this.hold;
+  }
+
+  /** Whether the forwarding unit owns the probes of this downlink: no resume but on its grant (`probe`). */
+  setOwned(owned: boolean): void {
+    this.owned = owned;
+  }
+
+  /**
+   * The probe owner's grant: a paused video resumes now, on trial as after its own hold (`settling`; congestion must
+   * last `probeGraceMs` to pause it again). Not sooner than `minGapMs` after the pause. Returns whether the video goes on.
+   */
+  probe(now: number): boolean {
+    if (!this.on && now - this.lastChange >= this.o.minGapMs) {
+      this.resumedAt = now;
+      this.set(true, now);
+    }
+    return this.on;
   }
 
   /** One tick (about a second): the fresh reports since the last one. Returns whether the video goes on. */
@@ -97,7 +118,7 @@ export class DownlinkGuard {
       }
       return this.on;
     }
-    if (verdict !== 'congested' && now - this.lastChange >= this.hold) {
+    if (!this.owned && verdict !== 'congested' && now - this.lastChange >= this.hold) {
       this.resumedAt = now;
       this.set(true, now);
     }

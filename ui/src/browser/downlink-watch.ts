@@ -3,7 +3,8 @@
  * once a second, the receiver reports that arrived since the last look (remote-inbound-rtp whose round-trip
  * measurement count grew: a paused video's last report stands still and says nothing new), fed to a DownlinkGuard;
  * `onChange` hears when the guard pauses or resumes the video, or a resumed video's trial ends (`settling`). One watch
- * per peer connection; `stop()` ends it.
+ * per peer connection; `stop()` ends it. `owned(true)`: the forwarding unit owns the probes of that downlink, the video
+ * resumes only on its grant, `probe()` (downlink-guard.ts).
  */
 import { DownlinkGuard, type LinkReport } from './downlink-guard.js';
 
@@ -24,11 +25,19 @@ export function freshReport(stats: RTCStatsReport, seen: Map<string, number>): L
   return { fractionLost, rttMs };
 }
 
+export interface DownlinkWatch {
+  stop(): void;
+  /** The forwarding unit owns the probes of this downlink (or no longer). */
+  owned(owned: boolean): void;
+  /** The unit's grant: resume a paused video now. Returns whether the video goes on. */
+  probe(): boolean;
+}
+
 export function watchDownlink(
   pc: RTCPeerConnection,
   onChange: (video: boolean, settling: boolean) => void,
   intervalMs = 1000,
-): { stop(): void } {
+): DownlinkWatch {
   const guard = new DownlinkGuard();
   const seen = new Map<string, number>();
   const timer = setInterval(() => {
@@ -44,5 +53,14 @@ export function watchDownlink(
       })
       .catch(() => undefined /* closed meanwhile */);
   }, intervalMs);
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => clearInterval(timer),
+    owned: (owned) => guard.setOwned(owned),
+    probe: () => {
+      const [video, settling] = [guard.video, guard.settling];
+      guard.probe(performance.now());
+      if (guard.video !== video || guard.settling !== settling) onChange(guard.video, guard.settling);
+      return guard.video;
+    },
+  };
 }

@@ -29,7 +29,7 @@ export {
 } from './device-check.js';
 export { byId, el, readJson } from './dom.js';
 export { DOWNLINK_GUARD, DownlinkGuard, type DownlinkGuardOptions, type LinkReport } from './downlink-guard.js';
-export { freshReport, watchDownlink } from './downlink-watch.js';
+export { type DownlinkWatch, freshReport, watchDownlink } from './downlink-watch.js';
 export { MediaFlow, MediaUpWord, type Received, received } from './media-flow.js';
 export { type CartDownlink, FULL_VOICE, towardCart, WEAK_DOWNLINK_VOICE } from './toward-cart.js';
 export { UnitCall, type UnitCallOptions, type UnitOut, type UnitSlot } from './unit-call.js';

@@ -49,6 +49,7 @@ import { ActiveSpeaker, type ActiveSpeakerOptions } from './active-speaker.js';
 import { DownlinkEstimate, LOW_LOSS } from './downlink-estimate.js';
 import { KeyframeRequester, type KeyframeRequesterOptions, timerScheduler } from './keyframe-requests.js';
 import { startsKeyframe } from './keyframe-start.js';
+import { type DirectVideo, ProbeOwner } from './probe-owner.js';
 import { emptyRoomStats, ForwardingUnitError, IceCandidateBody, JoinRequest, type SlotAssignment } from './room-messages.js';
 import { type Assignment, RoomPlan } from './room-plan.js';
 import { RtpRewriter } from './rtp-rewriter.js';
@@ -112,6 +113,11 @@ export interface ForwardingRoomOptions {
   onIceCandidate: (participantId: string, c: IceCandidateInit) => void;
   onTracks?: (participantId: string, kinds: Kind[]) => void;
   onAssignments?: (viewerId: string, slots: SlotAssignment[]) => void;
+  /**
+   * The unit grants the viewer's direct sender (the specialist's page, on its direct peer with the cart) the probe of
+   * the viewer's downlink: its paused video may resume now (probe-owner.ts; told of it through `directVideo`).
+   */
+  onDirectProbe?: (viewerId: string) => void;
   onError?: (participantId: string, e: unknown) => void;
 }
 
@@ -168,8 +174,11 @@ export interface MemberStats {
    * the source the slot carries now and its kind) each packet once, sent again on a NACK, NACKed, refused.
    */
   sent: PeerSent & { slotsBy: SlotSentStats[] };
-  /** Probes of a held-back video (video-choice.ts) started toward it, and media packets sent while a slot was one. */
-  probes: { started: number; mediaPackets: number; mediaBytes: number };
+  /**
+   * Probes of a held-back video (video-choice.ts) started toward it, and media packets sent while a slot was one; the
+   * probes granted its direct sender, and that sender's video as the unit knows it (probe-owner.ts).
+   */
+  probes: { started: number; mediaPackets: number; mediaBytes: number; directGranted: number; direct: DirectVideo };
 }
 
 export interface SlotSentStats {
@@ -240,6 +249,8 @@ interface Member {
   /** Which of its NACKed packets go again. */
   retransmits: RetransmitBudget;
   probes: { started: number; mediaPackets: number; mediaBytes: number };
+  /** Whose turn it is to probe its downlink: the unit's or its direct sender's. */
+  probeOwner: ProbeOwner;
 }
 
 const DEFAULT_RECEIVE_BUFFER = 4 * 1024 * 1024;
@@ -248,6 +259,15 @@ const CLOCK_RATE: Record<Kind, number> = { audio: 48_000, video: 90_000 };
 
 /** What a packet costs on the link beyond its RTP header and payload: SRTP tag (10), UDP (8), IPv4 (20). */
 const PACKET_OVERHEAD_BYTES = 38;
+
+/**
+ * What a viewer's voices need beyond those the unit forwards (bits/s, as the estimate counts them): the feedback on
+ * its transports (RTCP, STUN, SCTP acknowledgements: ~16 kbit/s measured toward the cart), and its direct sender's
+ * voice once that sender spoke (the specialist's toward a weak cart, 60 ms frames at 16 kbit/s: ~19 kbit/s).
+ * docs/conversation.md « What fills 100 kbit/s, counted ».
+ */
+const FEEDBACK_BPS = 16_000;
+const DIRECT_VOICE_BPS = 20_000;
 
 export class ForwardingRoom {
   private readonly members = new Map<string, Member>();
@@ -338,6 +358,7 @@ export class ForwardingRoom {
       refused: new Map(),
       retransmits: new RetransmitBudget(this.o.retransmit),
       probes: { started: 0, mediaPackets: 0, mediaBytes: 0 },
+      probeOwner: new ProbeOwner(),
     };
     let answer: string;
     try {
@@ -368,6 +389,14 @@ export class ForwardingRoom {
     if (!Value.Check(IceCandidateBody, candidate))
       throw new ForwardingUnitError(`ICE candidate of ${participantId} refused: not a candidate`);
     await m.peer.addIceCandidate({ candidate: candidate.candidate, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex });
+  }
+
+  /**
+   * The viewer's direct sender (the specialist's page toward the cart) says its video toward the viewer paused for
+   * the viewer's downlink, or sent again: the unit's probes wait their turn (probe-owner.ts). Unknown viewer: nothing.
+   */
+  directVideo(viewerId: string, paused: boolean): void {
+    this.members.get(viewerId)?.probeOwner.directSaid(paused, this.clock.now());
   }
 
   async leave(participantId: string): Promise<void> {
@@ -408,7 +437,7 @@ export class ForwardingRoom {
           .filter((x) => x !== null),
         live: m.live,
         sent: this.sentTo(m),
-        probes: { ...m.probes },
+        probes: { ...m.probes, directGranted: m.probeOwner.granted, direct: m.probeOwner.direct },
       };
     }
     return s;
@@ -783,7 +812,24 @@ export class ForwardingRoom {
   private chooseVideos(v: Member, now: number, congested: boolean): void {
     const candidates = this.videoCandidates(v);
     const wasProbing = v.chooser.probingSlot();
-    const chosen = v.chooser.choose({ estimate: v.downlink.value, audioBitsPerSecond: this.audioTo(v), candidates, congested, now });
+    const audio = this.audioTo(v);
+    const voices = audio + FEEDBACK_BPS + (v.probeOwner.direct === 'absent' ? 0 : DIRECT_VOICE_BPS);
+    const turn = v.probeOwner.step({
+      now,
+      estimate: v.downlink.value,
+      voicesBitsPerSecond: voices,
+      congested,
+      unitProbing: wasProbing !== undefined,
+    });
+    if (turn.grantDirect) this.o.onDirectProbe?.(v.id);
+    const chosen = v.chooser.choose({
+      estimate: v.downlink.value,
+      audioBitsPerSecond: audio,
+      candidates,
+      congested,
+      now,
+      mayProbe: turn.unitMayProbe,
+    });
     const probing = v.chooser.probingSlot();
     if (probing !== undefined && probing !== wasProbing) v.probes.started++;
     const paused = new Set(candidates.filter((c) => !chosen.has(c.slot)).map((c) => c.slot));

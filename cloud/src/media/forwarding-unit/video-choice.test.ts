@@ -120,6 +120,39 @@ describe('VideoChooser probes', () => {
   });
 });
 
+describe('VideoChooser and the probe owner', () => {
+  it('starts no probe while the owner does not allow one, and keeps the one on trial', () => {
+    fc.assert(
+      fc.property(
+        candidates,
+        fc.array(fc.tuple(fc.integer({ min: 100, max: 3_000 }), estimate, audio, fc.boolean(), fc.boolean()), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        (cs, steps) => {
+          const chooser = new VideoChooser({ initialMs: 1_000, maxMs: 4_000, holdMs: 2_000, cleanMs: 0 });
+          let now = 0;
+          for (const [gap, e, a, congested, mayProbe] of steps) {
+            now += gap;
+            const before = chooser.probingSlot();
+            chooser.choose({ estimate: e, audioBitsPerSecond: a, candidates: cs, congested, now, mayProbe });
+            const after = chooser.probingSlot();
+            if (!mayProbe && after !== undefined) expect(after).toBe(before);
+          }
+        },
+      ),
+    );
+    // The same link, the probe refused then allowed: it starts at the first allowed measure.
+    const chooser = new VideoChooser({ initialMs: 1_000, maxMs: 4_000, holdMs: 2_000, cleanMs: 0 });
+    const cs = [{ slot: 0, bitsPerSecond: 150_000 }];
+    const at = (now: number, mayProbe: boolean) =>
+      chooser.choose({ estimate: 60_000, audioBitsPerSecond: 40_000, candidates: cs, congested: false, now, mayProbe });
+    for (let t = 0; t <= 10_000; t += 1_000) expect(at(t, false).has(0)).toBe(false);
+    expect(at(11_000, true).has(0)).toBe(true);
+    expect(chooser.probingSlot()).toBe(0);
+  });
+});
+
 describe('sourceRemb', () => {
   it('is what the best-placed viewer has room for, between the floor and the ceiling', () => {
     fc.assert(

@@ -14,7 +14,9 @@
  * take it) doubles the wait, up to `probe.maxMs`; a probe
  * that holds resets the wait. A probe starts only on a link that lost nothing for `probe.cleanMs`: on a
  * link that keeps losing (a cart's downlink at 100 kbit/s, full with its voices) a probe's key frame, several
- * times what the link's queue holds, cost the voices a second or two each time and never held.
+ * times what the link's queue holds, cost the voices a second or two each time and never held. And only when the
+ * viewer's probe owner allows it (`mayProbe`, probe-owner.ts: one probe at a time with a direct sender's, none
+ * while the voices fill the link).
  *
  * The estimate is undefined until the viewer's browser reported one: every video is forwarded
  * meanwhile (what the unit did before it chose per viewer).
@@ -37,6 +39,11 @@ export interface VideoChoiceInput {
   /** The viewer's link lost packets since the last choice (a probe ends at once). */
   congested: boolean;
   now: number;
+  /**
+   * Whether a probe may start now (default true): the viewer's probes have one owner, which also hears of the
+   * direct sender's (probe-owner.ts); a probe on trial goes on.
+   */
+  mayProbe?: boolean;
 }
 
 export interface ProbeOptions {
@@ -116,7 +123,8 @@ export class VideoChooser {
     if (firstLeftOut) {
       this.nextProbeAt ??= i.now + this.waitMs;
       const clean = this.lostAt === undefined || i.now - this.lostAt >= (this.probe.cleanMs ?? CLEAN_BEFORE_PROBE_MS);
-      if (!this.probing && clean && i.now >= this.nextProbeAt && !this.forwarded.has(firstLeftOut.slot)) {
+      const allowed = i.mayProbe !== false;
+      if (!this.probing && allowed && clean && i.now >= this.nextProbeAt && !this.forwarded.has(firstLeftOut.slot)) {
         next.add(firstLeftOut.slot);
         this.probing = { slot: firstLeftOut.slot, since: i.now };
         this.nextProbeAt = undefined;

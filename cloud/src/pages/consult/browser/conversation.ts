@@ -17,6 +17,7 @@ import {
   ConversationPeer,
   type ConvoSignal,
   convoMediaTexts,
+  type DownlinkWatch,
   LocalMedia,
   renderMediaControls,
   towardCart,
@@ -45,7 +46,12 @@ let cartLink = 'full';
 let downlinkPaused = false;
 /** The camera resumed toward the cart on trial (the guard's `settling`): the voice stays lighter meanwhile. */
 let downlinkSettling = false;
-let downlinkWatch: { stop(): void } | null = null;
+/**
+ * The guard of the cart's downlink on this peer. While the room carries the cart, the forwarding unit owns the probes
+ * of that downlink (docs/conversation.md « One owner for the cart's probes »): the guard pauses on its own and resumes
+ * only on the unit's grant (`unit-direct-probe`, onDirectProbe).
+ */
+let downlinkWatch: DownlinkWatch | null = null;
 /** What this page last told the cart of its camera toward it (null: nothing on this peer yet). */
 let toldCart: boolean | null = null;
 /** The room carries the cart to this page: its tile there replaces #convo-video. */
@@ -155,6 +161,7 @@ async function answer(id: string, pc: string, sdp: string): Promise<void> {
     applyTowardCart();
     renderConvo();
   });
+  downlinkWatch.owned(roomCarries);
   void p.setUplink(towardCart(cartLink, { videoPaused: downlinkPaused, settling: downlinkSettling }));
   await p.answer(sdp);
   toldCart = null;
@@ -172,6 +179,25 @@ function applyTowardCart(): void {
   if (toldCart === paused || (toldCart === null && !paused)) return;
   toldCart = paused;
   post({ kind: 'downlink', videoPaused: paused });
+}
+
+/**
+ * The forwarding unit grants this page the next probe of the cart's downlink: its camera toward the cart resumes if
+ * the guard paused it (not at the cart's `lean-audio`, when it would not go anyway). Answered with what this page sends now (`downlink {videoPaused}`, which the relay passes to the
+ * unit as well as to the cart), whether or not it resumed: the unit's turn goes on from there.
+ */
+export function onDirectProbe(id: string): void {
+  if (id !== sessionId || !peer || !downlinkWatch) return;
+  // At `lean-audio` the camera does not go toward the cart whatever its downlink: nothing to probe, the guard stays paused.
+  if (cartLink !== 'lean-audio') downlinkWatch.probe();
+  sayDownlink();
+}
+
+/** Whether this page's camera goes toward the cart now, said again (the relay passes it to the cart and the act's room). */
+function sayDownlink(): void {
+  const plan = towardCart(cartLink, { videoPaused: downlinkPaused, settling: downlinkSettling });
+  toldCart = !plan.video;
+  post({ kind: 'downlink', videoPaused: !plan.video });
 }
 
 /** A conversation message of the cart's page, for the act on screen. */
@@ -228,7 +254,11 @@ export function renderConvo(): void {
 
 export function initConversation(): void {
   onRoomCarries((members) => {
+    const was = roomCarries;
     roomCarries = members.has(CART_MEMBER);
+    downlinkWatch?.owned(roomCarries);
+    // The unit takes the probes over: it hears where this page's camera toward the cart stands (paused before the room opened).
+    if (roomCarries && !was && peer) sayDownlink();
     renderConvo();
   });
   direct = watchDirectAudio(() => peer?.pc, renderConvo);

@@ -8,7 +8,7 @@ import { byId } from '@telecart/ui/browser';
 import { format } from '@telecart/ui/i18n';
 import { actLive, currentAct, dropAct, initAct, join, markAway, onActMessage, renderAct, resumeAct } from './act.js';
 import { api } from './api.js';
-import { initConversation, renderConvo } from './conversation.js';
+import { initConversation, onDirectProbe, renderConvo } from './conversation.js';
 import { ecgTrace } from './ecg.js';
 import { initEcgCalibration, showEcgInfo, storedScale } from './ecg-calibration.js';
 import { NOMINAL_CSS_PX_PER_MM } from './ecg-paper.js';
@@ -74,6 +74,10 @@ function onMessage(m: CloudMessage): void {
   }
   if (m.type === 'home-media-up-stored') {
     homeMediaStored(m.sessionId);
+    return;
+  }
+  if (m.type === 'unit-direct-probe') {
+    onDirectProbe(m.sessionId);
     return;
   }
   if (m.type.startsWith('unit-')) {

@@ -62,6 +62,8 @@ export type CloudMessage =
   | { type: 'home-media-up-stored'; sessionId: string }
   /** The act's room on the forwarding unit (unit-room.ts): ready, answer, ice, slots, closed. */
   | { type: 'unit-ready' | 'unit-answer' | 'unit-ice' | 'unit-slots' | 'unit-closed'; sessionId: string; [k: string]: unknown }
+  /** The unit owns the probes of the cart's downlink and grants this page the next one (conversation.ts onDirectProbe). */
+  | { type: 'unit-direct-probe'; sessionId: string }
   | { type: 'error'; message: string; sessionId?: string };
 
 /** Who waits to be let into an act from their link (cloud teleconsult/participants.ts). */
