@@ -23,9 +23,9 @@ import { afterAll, expect, it } from 'vitest';
 import { type CloudChildDir, cloudChildDir, exitSignal } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
-import { confirmIdentity, type ParticipantSocket, participantSocket } from './participant-support.js';
-import { actRow, bookHomeAct, HOME_PATIENT, startRoomRestartCloud } from './room-restart-support.js';
-import { type Json, PageSocket } from './support.js';
+import { type ParticipantSocket, participantSocket } from './participant-support.js';
+import { actRow, admitHomePatient, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
+import { PageSocket } from './support.js';
 
 let dir: CloudChildDir | undefined;
 let cloud: ServiceChild | undefined;
@@ -53,12 +53,9 @@ it('a half said just before a crash is said again and kept once; one kept but no
   cloud = started.cloud;
   const { auditor, blanc } = started;
   const http = () => String(cloud?.info.httpUrl);
-  const act = await bookHomeAct(folder, http(), blanc, 10);
   // The patient's device opens the link (bound to it) and confirms who they are.
-  const opened = await fetch(act.url);
-  expect(opened.status).toBe(200);
-  const device = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  await confirmIdentity({ id: act.id, url: act.url, cookie: device }, HOME_PATIENT.birthDate);
+  const act = await openedHomeAct(folder, http(), blanc, 10);
+  const device = act.device;
 
   const page = async () => {
     const p = await PageSocket.open(http(), blanc);
@@ -85,11 +82,7 @@ it('a half said just before a crash is said again and kept once; one kept but no
   // The act in progress, the patient let in.
   const doctor = await page();
   const p1: ParticipantSocket = await patient();
-  const list = await doctor.next(
-    (m) => m.type === 'participants' && (m.participants as Json[]).some((x) => x.name === 'Jeanne Martin' && x.state === 'waiting'),
-  );
-  doctor.send({ type: 'admit', sessionId: act.id, participantId: (list.participants as Json[])[0]?.id });
-  await p1.next((m) => m.type === 'admitted');
+  await admitHomePatient(doctor, p1, act.id);
 
   // Run 1: the specialist's half arrives, the process dies before writing anything: the page is never told.
   let dying = exitSignal(cloud);

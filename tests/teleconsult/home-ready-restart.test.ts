@@ -13,8 +13,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
-import { confirmIdentity, type ParticipantSocket, participantSocket } from './participant-support.js';
-import { bookHomeAct, HOME_PATIENT, startRoomRestartCloud } from './room-restart-support.js';
+import { type ParticipantSocket, participantSocket } from './participant-support.js';
+import { admitHomePatient, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
 import { type Json, PageSocket } from './support.js';
 
 let dir: CloudChildDir | undefined;
@@ -43,11 +43,8 @@ it('the patient’s `ready` naming the peer they hold reaches the specialist’s
   cloud = started.cloud;
   const { blanc } = started;
   const http = () => String(cloud?.info.httpUrl);
-  const act = await bookHomeAct(folder, http(), blanc, 10);
-  const opened = await fetch(act.url);
-  expect(opened.status).toBe(200);
-  const device = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  await confirmIdentity({ id: act.id, url: act.url, cookie: device }, HOME_PATIENT.birthDate);
+  const act = await openedHomeAct(folder, http(), blanc, 10);
+  const device = act.device;
 
   /** A page of Dr Blanc's, once the cloud attached it (its `hello`). */
   const page = async () => {
@@ -73,11 +70,7 @@ it('the patient’s `ready` naming the peer they hold reaches the specialist’s
   // The act in progress: the patient let in, their page's first `ready` (no peer yet) reaches the page.
   const doctor = await page();
   const p1: ParticipantSocket = await patient();
-  const list = await doctor.next(
-    (m) => m.type === 'participants' && (m.participants as Json[]).some((x) => x.name === 'Jeanne Martin' && x.state === 'waiting'),
-  );
-  doctor.send({ type: 'admit', sessionId: act.id, participantId: (list.participants as Json[])[0]?.id });
-  await p1.next((m) => m.type === 'admitted');
+  await admitHomePatient(doctor, p1, act.id);
   p1.send({ type: 'signal', signal: { kind: 'ready' } });
   expect((await readyAt(doctor)).signal).toEqual({ kind: 'ready' });
 

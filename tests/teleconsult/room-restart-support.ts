@@ -10,7 +10,8 @@ import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-r
 import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/teleconsult/join-links.js';
 import type { CloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
-import { bookHomeAppointment, login, PASSWORDS } from './support.js';
+import { confirmIdentity, type ParticipantSocket } from './participant-support.js';
+import { bookHomeAppointment, type Json, login, PASSWORDS, type PageSocket } from './support.js';
 
 /** The home patient of a home act (on the kit home-7), and the date of birth the join page asks. */
 export const HOME_PATIENT = { id: 'p-home', family: 'Martin', given: 'Jeanne', birthDate: '1941-03-02', gateways: ['home-7'] };
@@ -88,6 +89,34 @@ export async function bookHomeAct(
     return issueJoinLink({ store, key, appointment, publicBaseUrl: http, now: new Date() });
   });
   return { id, url: new URL(url) };
+}
+
+/**
+ * A home act booked (`bookHomeAct`), its link opened by the patient's device (which binds it to that device)
+ * and the patient's identity confirmed: the act and the device's cookie.
+ */
+export async function openedHomeAct(
+  folder: CloudChildDir,
+  http: string,
+  blanc: string,
+  minutesAhead: number,
+): Promise<{ id: string; url: URL; device: string }> {
+  const act = await bookHomeAct(folder, http, blanc, minutesAhead);
+  const opened = await fetch(act.url);
+  if (opened.status !== 200) throw new Error(`the join link answered ${opened.status}`);
+  const device = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  await confirmIdentity({ id: act.id, url: act.url, cookie: device }, HOME_PATIENT.birthDate);
+  return { ...act, device };
+}
+
+/** The doctor's page admits the home patient waiting in its list; resolves once the patient's socket is told. */
+export async function admitHomePatient(doctor: PageSocket, patient: ParticipantSocket, sessionId: string): Promise<void> {
+  const name = `${HOME_PATIENT.given} ${HOME_PATIENT.family}`;
+  const list = await doctor.next(
+    (m) => m.type === 'participants' && (m.participants as Json[]).some((x) => x.name === name && x.state === 'waiting'),
+  );
+  doctor.send({ type: 'admit', sessionId, participantId: (list.participants as Json[])[0]?.id });
+  await patient.next((m) => m.type === 'admitted');
 }
 
 /** The act's row as the child cloud last wrote it. */
