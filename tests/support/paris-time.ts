@@ -27,3 +27,9 @@ export function sameParisDay(lead: number, span: number): { start: Date; later: 
   const move = Math.max(1, Math.min(span, Math.floor(minutesToParisMidnight(start)) - 1));
   return { start, later: new Date(start.getTime() + move * 60_000) };
 }
+
+/** The Paris day (YYYY-MM-DD) of `d`, not rounded: the day a thing done now is filed under. */
+export function parisDay(d: Date = new Date()): string {
+  const w = wallClock(d, PARIS);
+  return `${w.year}-${w.month}-${w.day}`;
+}

@@ -11,7 +11,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/chromium.js';
 import { otherLanguageMessages } from '../support/language-mix.js';
-import { PARIS, parisLocal } from '../support/paris-time.js';
+import { PARIS, parisDay, parisLocal } from '../support/paris-time.js';
 import { type ConsultCloud, login, startConsultCloud, TestCart } from './support.js';
 
 const TZ = PARIS;
@@ -87,7 +87,10 @@ describe.skipIf(!hasChromium)('agenda and acts pages', () => {
     const [booked] = await c.cloud.store.listAppointments({});
     expect(booked).toMatchObject({ start: slot.iso, patientId: 'p-001', gatewayId: 'cart-1', specialistId: 'dr-roux' });
 
-    // The cart calls the patient by its own id: the act is the appointment, waiting.
+    // The cart calls the patient by its own id: the act is the appointment, waiting. The list of acts is asked
+    // from the Paris day of the call: five minutes before midnight the slot is tomorrow, the call still today
+    // (a run at 23:55 Paris found no act from the slot's day).
+    const callDay = parisDay();
     const cart = await TestCart.connect(c.cloud.mqttUrl, 'cart-1');
     const sessionId = randomUUID();
     try {
@@ -100,7 +103,7 @@ describe.skipIf(!hasChromium)('agenda and acts pages', () => {
     await page.reload();
     expect(await page.locator('#agenda tbody tr').getAttribute('data-status')).toBe('waiting');
 
-    await page.goto(`${c.cloud.httpUrl}/acts?lang=fr&from=${day}&status=waiting&specialist=`);
+    await page.goto(`${c.cloud.httpUrl}/acts?lang=fr&from=${callDay}&status=waiting&specialist=`);
     const act = page.locator(`#acts tbody tr[data-act="${sessionId}"]`);
     expect(await act.locator('td').allTextContents()).toEqual([
       expect.any(String),
@@ -112,7 +115,7 @@ describe.skipIf(!hasChromium)('agenda and acts pages', () => {
       'en salle d’attente',
     ]);
     const href = (await page.locator('#acts-export').getAttribute('href')) ?? '';
-    expect(href).toBe(`/api/acts.csv?from=${day}&status=waiting&lang=fr`);
+    expect(href).toBe(`/api/acts.csv?from=${callDay}&status=waiting&lang=fr`);
     const csv = await page.evaluate(async (u) => (await fetch(u)).text(), href);
     expect(csv).toContain(sessionId);
     await page.goto(`${c.cloud.httpUrl}/acts?lang=fr&status=completed`);
