@@ -89,7 +89,7 @@ describe.skipIf(!hasChromium)('agenda and acts pages', () => {
 
     // The cart calls the patient by its own id: the act is the appointment, waiting. The list of acts is asked
     // from the Paris day of the call: five minutes before midnight the slot is tomorrow, the call still today
-    // (a run at 23:55 Paris found no act from the slot's day).
+    // (a run minutes before midnight in Paris found no act from the slot's day).
     const callDay = parisDay();
     const cart = await TestCart.connect(c.cloud.mqttUrl, 'cart-1');
     const sessionId = randomUUID();
