@@ -23,8 +23,8 @@ import { afterAll, expect, it } from 'vitest';
 import { type CloudChildDir, cloudChildDir, exitSignal } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
-import { type ParticipantSocket, participantSocket } from './participant-support.js';
-import { actRow, admitHomePatient, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
+import type { ParticipantSocket } from './participant-support.js';
+import { actRow, admitHomePatient, homePatientSocket, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
 import { PageSocket } from './support.js';
 
 let dir: CloudChildDir | undefined;
@@ -55,7 +55,6 @@ it('a half said just before a crash is said again and kept once; one kept but no
   const http = () => String(cloud?.info.httpUrl);
   // The patient's device opens the link (bound to it) and confirms who they are.
   const act = await openedHomeAct(folder, http(), blanc, 10);
-  const device = act.device;
 
   const page = async () => {
     const p = await PageSocket.open(http(), blanc);
@@ -63,8 +62,7 @@ it('a half said just before a crash is said again and kept once; one kept but no
     return p;
   };
   const patient = async () => {
-    const s = await participantSocket(http(), act.url, device);
-    if (typeof s === 'number') throw new Error(`the patient's socket refused: ${s}`);
+    const s = await homePatientSocket(http(), act);
     closing.push(() => s.ws.close());
     return s;
   };

@@ -13,8 +13,8 @@
 import { afterAll, expect, it } from 'vitest';
 import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
-import { type ParticipantSocket, participantSocket } from './participant-support.js';
-import { admitHomePatient, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
+import type { ParticipantSocket } from './participant-support.js';
+import { admitHomePatient, homePatientSocket, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
 import { type Json, PageSocket } from './support.js';
 
 let dir: CloudChildDir | undefined;
@@ -44,7 +44,6 @@ it('the patient’s `ready` naming the peer they hold reaches the specialist’s
   const { blanc } = started;
   const http = () => String(cloud?.info.httpUrl);
   const act = await openedHomeAct(folder, http(), blanc, 10);
-  const device = act.device;
 
   /** A page of Dr Blanc's, once the cloud attached it (its `hello`). */
   const page = async () => {
@@ -55,8 +54,7 @@ it('the patient’s `ready` naming the peer they hold reaches the specialist’s
   };
   /** The patient's socket, let in (at once after the first admission: `admitted` is its first message). */
   const patient = async () => {
-    const s = await participantSocket(http(), act.url, device);
-    if (typeof s === 'number') throw new Error(`the patient's socket refused: ${s}`);
+    const s = await homePatientSocket(http(), act);
     closing.push(() => s.ws.close());
     return s;
   };

@@ -10,7 +10,7 @@ import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-r
 import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/teleconsult/join-links.js';
 import type { CloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
-import { confirmIdentity, type ParticipantSocket } from './participant-support.js';
+import { confirmIdentity, type ParticipantSocket, participantSocket } from './participant-support.js';
 import { bookHomeAppointment, type Json, login, PASSWORDS, type PageSocket } from './support.js';
 
 /** The home patient of a home act (on the kit home-7), and the date of birth the join page asks. */
@@ -107,6 +107,13 @@ export async function openedHomeAct(
   const device = (opened.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
   await confirmIdentity({ id: act.id, url: act.url, cookie: device }, HOME_PATIENT.birthDate);
   return { ...act, device };
+}
+
+/** The home patient's socket under their act's link, from their device; a refused upgrade throws with its status. */
+export async function homePatientSocket(http: string, act: { url: URL; device: string }): Promise<ParticipantSocket> {
+  const s = await participantSocket(http, act.url, act.device);
+  if (typeof s === 'number') throw new Error(`the patient's socket refused: ${s}`);
+  return s;
 }
 
 /** The doctor's page admits the home patient waiting in its list; resolves once the patient's socket is told. */
