@@ -24,6 +24,7 @@ DEB_PACKAGES=(
   ffmpeg onvif-tools # outside tools the simulated camera is tested with: ffmpeg plays its RTSP stream, onvif-util (libonvif) reads its ONVIF replies
   procps # sysctl: .ci/run raises net.core.rmem_max for the forwarding unit's UDP receive buffers
   sqlite3 # the sqlite3 command: an outside reader of the cloud's SQLite file in the in-process ingest's test
+  curl # an outside HTTP client of the gateway's link report (gateway/src/http/routes/uplink-curl.test.ts); python3 above is the act sockets' outside WebSocket client
   nginx-light # a load balancer (WebSocket upgrade proxied) in front of two cloud instances in the multi-instance test; the test starts its own on loopback
 )
 # The system packages install in the background while npm installs and builds (neither needs them: the

@@ -12,10 +12,18 @@
  *   decides and audits once;
  * - the specialist's page says it decoded the patient on A, then moves to B: A hands the act over; the
  *   patient's page, placed again with B, says it decoded the specialist: the media are up (the first
- *   half was kept in the store, not asked again).
+ *   half was kept in the store, not asked again);
+ * - A's page, stood for by B, closes while the instances lost touch (their channel connections cut, no
+ *   new connection to the database for a moment), so A's word that it closed is lost: the patient's next
+ *   signal to it reaches A, which finds no such page and says so (`page-gone`); B lets the stand-in go and
+ *   tells the patient the specialist is not connected (audited); her `ready` is kept for the page that
+ *   takes her next (before: her signals went to A and were dropped there, without a word, until B's
+ *   stand-in expired three lease ticks later).
  */
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHANNEL_APPLICATION } from '../../cloud/src/store/pg-instance-channel.js';
 import { waitFor } from '../support/wait.js';
 import {
   confirmIdentity,
@@ -32,10 +40,13 @@ let two: TwoConsultClouds | undefined;
 const clouds: ConsultCloud[] = [];
 const closing: (() => unknown)[] = [];
 const [A, B] = [0, 1];
+/** What each cloud logged (JSON lines), A's first. */
+const logs: string[][] = [[], []];
 
 beforeAll(async () => {
   two = await startTwoConsultClouds({
     dbName: `home_pages_${randomUUID().slice(0, 8)}`,
+    logs,
     teleconsult: { leaseSeconds: 600, rejoinGraceSeconds: 120, forwardingUnit: { hostAddresses: ['127.0.0.1'] } },
   });
   clouds.push(...two.clouds);
@@ -212,5 +223,76 @@ it('a home act handed over after the specialist’s half of the media up: the pa
     'dr-blanc',
     'link:patient',
   ]);
+  await onB.close();
+});
+
+it('a page closed on A while the instances lost touch: the patient’s next signal to it is answered, her ready kept for the next page', {
+  timeout: 90_000,
+}, async () => {
+  const blanc = await login(http(A), 'dr-blanc', PASSWORDS['dr-blanc']);
+  const onA = await page(A, blanc);
+  const onB = await page(B, blanc);
+  const l = through(B, await openHomeAct(at(A), blanc, 210, 'p-001'));
+  await confirmIdentity(l, '1938-04-02');
+  // B takes the act (the patient's socket there), keeps it for its own page and stands for A's.
+  const p = await socket(B, l);
+  await p.next((m) => m.type === 'waiting');
+  await waitFor(() => relay(B).homeActs.has(l.id) || undefined, { what: 'B following the act' });
+  const list = await lists(onA, l.id, 'Jeanne Martin', 'waiting');
+  const participantId = ((list.participants as Json[]).find((x) => x.state === 'waiting') as Json).id;
+  onA.send({ type: 'admit', sessionId: l.id, participantId });
+  await p.next((m) => m.type === 'admitted');
+  await onA.next((m) => m.type === 'participant-admitted' && m.participantId === participantId);
+  p.send({ type: 'signal', signal: { kind: 'ready' } });
+  await onA.next((m) => m.type === 'participant-signal');
+
+  // The instances lose touch while A's page closes: A's `pages` update cannot be sent, B still stands for the page.
+  const server = new URL(two?.db ?? '');
+  const dbName = server.pathname.slice(1);
+  server.pathname = '/postgres';
+  const admin = new pg.Client({ connectionString: server.toString() });
+  await admin.connect();
+  closing.push(() => admin.end());
+  const mark = logs[A]?.length ?? 0;
+  await admin.query(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS false`);
+  try {
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [CHANNEL_APPLICATION]);
+    await onA.close();
+    await waitFor(
+      () => logs[A]?.slice(mark).some((line) => line.includes('could not be sent') && line.includes('"kind":"pages"')) || undefined,
+      {
+        what: 'A’s word that its page closed, lost',
+      },
+    );
+  } finally {
+    await admin.query(`ALTER DATABASE ${dbName} WITH ALLOW_CONNECTIONS true`);
+  }
+  await waitFor(
+    async () => {
+      const r = await admin.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = $2 AND state = 'idle'
+           AND (query LIKE 'LISTEN%instances%' OR query LIKE '%pg_notify%')`,
+        [CHANNEL_APPLICATION, dbName],
+      );
+      return (r.rows[0] as { n: number }).n === 2 || undefined;
+    },
+    { what: 'both channels listening again', timeoutMs: 20_000 },
+  );
+
+  // Her answer goes to A's page as B knows it: A has no such page and says so; B tells her, and lets the stand-in go.
+  const SDP = 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n';
+  p.send({ type: 'signal', signal: { kind: 'answer', pc: 'pc-1', sdp: SDP } });
+  const told = await waitFor(() => p.got.find((m) => m.type === 'error'), { what: 'the patient told her signal found no page' });
+  expect(told).toEqual({ type: 'error', message: 'the specialist is not connected' });
+  // Her `ready` now finds no page: kept, and given to the page of her specialist that opens next (on A: stood for by B).
+  p.send({ type: 'signal', signal: { kind: 'ready' } });
+  const again = await page(A, blanc);
+  await again.next((m) => m.type === 'participant-admitted' && m.participantId === participantId);
+  expect((await again.next((m) => m.type === 'participant-signal')).signal).toEqual({ kind: 'ready' });
+  expect(onB.received.some((m) => m.type === 'participant-signal')).toBe(false);
+  expect((await audit(l.id)).filter(([action]) => action === 'participant-signal-refused')).toEqual([
+    ['participant-signal-refused', expect.any(String), "answer: the specialist's page was gone"],
+  ]);
+  await again.close();
   await onB.close();
 });

@@ -95,6 +95,17 @@ export const RelayedMessage = Type.Union([
     },
     { additionalProperties: false },
   ),
+  // the instance of a page the owner stands for → the owner: a `page-to` found no such page here (it closed before the
+  // owner heard so); `message`: the one it carried when it was a participant's signal, for the owner to answer its sender
+  Type.Object(
+    {
+      ...head,
+      kind: Type.Literal('page-gone'),
+      pageId: Id,
+      message: Type.Optional(Type.Object({ type: Type.String({ minLength: 1, maxLength: 40 }) })),
+    },
+    { additionalProperties: false },
+  ),
   // an instance with a page of a home act's specialist → the act's owner: « give it to me if no page of theirs is with you »;
   // `pages`: those pages, stood for by the owner while it keeps the act (remote-pages.ts)
   Type.Object(
@@ -173,8 +184,13 @@ export interface ParticipantRelayOptions {
   pages(sessionId: string, from: string, pages: readonly AnnouncedPage[]): void;
   /** Owner side: a message of a page stood for here (relay.fromRemotePage); why refused, or null. */
   pageFrom(from: string, pageId: string, specialist: string, sessionId: string, data: string): string | null;
-  /** The owner sends a message to a page of this instance that it stands for. */
-  pageTo(pageId: string, message: { type: string }): void;
+  /** The owner sends a message to a page of this instance that it stands for; false: no such page here (closed). */
+  pageTo(pageId: string, message: { type: string }): boolean;
+  /**
+   * Owner side: the instance of a page stood for here says it is gone (a message to it found none); `message`, a
+   * participant's signal it carried. Why refused, or null.
+   */
+  pageGone(from: string, pageId: string, message: { type: string } | undefined): string | null;
   /** Another instance follows this home act and its patient entered the waiting room there (relay.homeWaitingElsewhere). */
   waitingElsewhere(sessionId: string, owner: string): Promise<void>;
   /** The former owner handed this home act's lease to this instance (relay.homeGiven: checked against the store); why not taken, or null. */
@@ -516,8 +532,21 @@ export class ParticipantRelay {
         return;
       }
       case 'page-to':
-        this.o.pageTo(m.pageId, m.message);
+        // The page closed before the owner heard so (its `pages` update in flight, or lost): the owner is told at once.
+        if (!this.o.pageTo(m.pageId, m.message))
+          this.send(m.from, {
+            v: 1,
+            from: this.o.me,
+            kind: 'page-gone',
+            pageId: m.pageId,
+            ...(m.message.type === 'participant-signal' ? { message: m.message } : {}),
+          });
         return;
+      case 'page-gone': {
+        const why = this.o.pageGone(m.from, m.pageId, m.message);
+        if (why !== null) this.refuse(why, { from: m.from, kind: m.kind });
+        return;
+      }
       case 'want':
         void this.o.wanted(m.sessionId, m.from, m.pages ?? []).then(
           (why) => {

@@ -19,7 +19,8 @@
  * Anything else a participant sends (a specialist's message: join, hangup, PTZ, report…) is refused
  * to that socket with an audit line `participant-message-refused`; the socket stays open.
  */
-import { compile, formatIssues } from '@telecart/protocol';
+import { Type } from '@sinclair/typebox';
+import { ConvoFromSpecialist, compile, formatIssues } from '@telecart/protocol';
 import type { MediaWord } from './home-acts.js';
 import type { ParticipantEntry, ParticipantRoom } from './participants.js';
 import type { Specialist } from './specialists.js';
@@ -32,6 +33,14 @@ export const MAX_PARTICIPANT_FRAME = 128 * 1024;
 const MAX_REFUSAL_LINES = 20;
 
 const checkParticipant = compile(ParticipantMessage);
+/** A participant's signal as sent to a page (CloudMessage `participant-signal`), handed back when that page was gone. */
+const UndeliveredSignal = Type.Object({
+  type: Type.Literal('participant-signal'),
+  sessionId: Type.String({ minLength: 1, maxLength: 64 }),
+  participantId: Type.String({ minLength: 1, maxLength: 64 }),
+  signal: ConvoFromSpecialist,
+});
+const checkUndelivered = compile(UndeliveredSignal);
 /** The participant's own message types: a malformed one is told what was wrong in it. */
 const OWN_TYPES = new Set(['signal', 'unit-offer', 'unit-ice', 'unit-media', 'unit-pin', 'media-up']);
 
@@ -108,6 +117,31 @@ export class ParticipantSignaling {
   /** A page closed: the participants it admitted have nobody to signal to until the next admission. */
   pageClosed(page: SignalingPage): void {
     for (const [id, p] of this.pages) if (p === page) this.pages.delete(id);
+  }
+
+  /**
+   * A participant's signal sent to a page that was gone (another instance's page, closed before this owner heard so):
+   * answered as if no page talked with them then — a `ready` kept for the page that takes them, anything else refused
+   * to them (« the specialist is not connected », audited). Nothing when they left, or when a page talks with them
+   * now (it took them since, and asked them again). Why the message was not taken, or null.
+   */
+  undelivered(message: unknown): string | null {
+    const v = checkUndelivered.validate(message);
+    if (!v.ok) return `not a participant's signal: ${formatIssues(v.issues).slice(0, 200)}`;
+    const { sessionId, participantId, signal } = v.value;
+    const e = this.opts.room.find(participantId);
+    if (!e || e.sessionId !== sessionId || e.role !== 'patient') return null;
+    if (e.state !== 'admitted' || this.pages.has(participantId)) return null;
+    if (signal.kind === 'ready') this.readyKept.set(participantId, signal);
+    else
+      this.refuse(
+        e,
+        'participant-signal-refused',
+        `${signal.kind}: the specialist's page was gone`,
+        (m) => e.send(m),
+        'the specialist is not connected',
+      );
+    return null;
   }
 
   /** A raw text frame from a participant's socket; `reply` answers that socket only. */

@@ -362,7 +362,12 @@ export class TeleconsultRelay {
       wanted: (sessionId, from, pages) => this.homeWanted(sessionId, from, pages),
       pages: (sessionId, from, pages) => this.remotePagesNow(sessionId, from, pages),
       pageFrom: (from, pageId, specialist, sessionId, data) => this.fromRemotePage(from, pageId, specialist, sessionId, data),
-      pageTo: (pageId, message) => this.pagesById.get(pageId)?.send(message as CloudMessage),
+      pageTo: (pageId, message) => {
+        const page = this.pagesById.get(pageId);
+        page?.send(message as CloudMessage);
+        return page !== undefined;
+      },
+      pageGone: (from, pageId, message) => this.remotePageGone(from, pageId, message),
       given: (sessionId, from) => this.homeGiven(sessionId, from),
       waitingElsewhere: (sessionId, owner) => this.homeWaitingElsewhere(sessionId, owner),
       logger: opts.logger,
@@ -1375,6 +1380,21 @@ export class TeleconsultRelay {
     if (about !== sessionId) return 'a page message about another act';
     this.fromPage(peer, data);
     return null;
+  }
+
+  /**
+   * Owner side: instance `from` says its page `pageId`, stood for here, is gone (a message sent to it found none: its
+   * `pages` update still on the way, or lost with the channel). No longer stood for, as if its instance had said so;
+   * a participant's signal that went to it is answered as with no page (participant-signaling.ts `undelivered`).
+   */
+  private remotePageGone(from: string, pageId: string, message: { type: string } | undefined): string | null {
+    const peer = this.remotePages.pageGone(from, pageId);
+    if (peer) this.closeStandIns([peer]);
+    if (!message) return null;
+    const sessionId = (message as Record<string, unknown>).sessionId;
+    if (typeof sessionId !== 'string' || !this.remotePages.wasStoodFor(from, pageId, sessionId))
+      return 'a signal sent to a page not stood for here';
+    return this.participantSignals.undelivered(message);
   }
 
   /** Pages stood for here that are gone (their instance said so, went silent, or the act left): as a page closing here. */

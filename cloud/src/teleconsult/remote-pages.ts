@@ -7,7 +7,9 @@
  * would get about that act (the participants' list, `participant-admitted`, the conversation's
  * signals, errors), relayed back to its instance, and what it sends about that act (admit, refuse,
  * the conversation, the media up, the hang-up) is handled here as from a page of this instance: the
- * owner decides and audits, once. Owner side only; pure of transports (send is injected).
+ * owner decides and audits, once. A page its instance says is gone (`page-gone`: a message sent to it
+ * found none) is let go at once, and known as one that was for GONE_KEPT_MS. Owner side only; pure of
+ * transports (send is injected).
  */
 
 import type { Specialist } from './specialists.js';
@@ -35,6 +37,14 @@ export interface RemotePagesOptions {
   now: () => number;
 }
 
+/**
+ * How long a page no longer stood for is still known as one that was (`wasStoodFor`): its instance's word
+ * that it is gone (`page-gone`) may answer a message sent just before, and come after its `pages` update.
+ */
+export const GONE_KEPT_MS = 60_000;
+/** Pages remembered as gone at most (each instance's, each act's): a flood of closings cannot grow this. */
+const MAX_GONE = 1000;
+
 /** What a sync changed: stand-ins new to an act (to be brought up to date), and those gone for good. */
 export interface PagesChange {
   added: { peer: StandIn; sessionId: string }[];
@@ -43,6 +53,8 @@ export interface PagesChange {
 
 export class RemotePages {
   private readonly entries = new Map<string, Entry>();
+  /** `from/pageId/sessionId` of stand-ins let go lately → when. */
+  private readonly gone = new Map<string, number>();
 
   constructor(private readonly o: RemotePagesOptions) {}
 
@@ -70,7 +82,7 @@ export class RemotePages {
       let e = this.entries.get(key);
       if (e && e.peer.specialist.id !== p.specialist.id) {
         change.closed.push(e.peer);
-        this.entries.delete(key);
+        this.letGo(key, e);
         e = undefined;
       }
       if (!e) {
@@ -98,7 +110,10 @@ export class RemotePages {
       }
     }
     for (const [key, e] of this.entries)
-      if (e.from === from && !listed.has(e.pageId) && e.sessions.delete(sessionId) && e.sessions.size === 0) {
+      if (e.from === from && !listed.has(e.pageId) && e.sessions.has(sessionId)) {
+        this.remember(e, sessionId);
+        e.sessions.delete(sessionId);
+        if (e.sessions.size > 0) continue;
         this.entries.delete(key);
         change.closed.push(e.peer);
       }
@@ -109,7 +124,10 @@ export class RemotePages {
   dropAct(sessionId: string): StandIn[] {
     const closed: StandIn[] = [];
     for (const [key, e] of this.entries)
-      if (e.sessions.delete(sessionId) && e.sessions.size === 0) {
+      if (e.sessions.has(sessionId)) {
+        this.remember(e, sessionId);
+        e.sessions.delete(sessionId);
+        if (e.sessions.size > 0) continue;
         this.entries.delete(key);
         closed.push(e.peer);
       }
@@ -122,7 +140,7 @@ export class RemotePages {
     const closed: StandIn[] = [];
     for (const [key, e] of this.entries)
       if (t - e.seen > silentMs) {
-        this.entries.delete(key);
+        this.letGo(key, e);
         closed.push(e.peer);
       }
     return closed;
@@ -133,9 +151,41 @@ export class RemotePages {
     const closed: StandIn[] = [];
     for (const [key, e] of this.entries)
       if (e.from === from) {
-        this.entries.delete(key);
+        this.letGo(key, e);
         closed.push(e.peer);
       }
     return closed;
+  }
+
+  /**
+   * Instance `from` says its page `pageId` is gone (a message sent to it found none): no longer stood for, for any
+   * act; returns its stand-in, or undefined when none was stood for (gone already, or never).
+   */
+  pageGone(from: string, pageId: string): StandIn | undefined {
+    const key = `${from}/${pageId}`;
+    const e = this.entries.get(key);
+    if (!e) return undefined;
+    this.letGo(key, e);
+    return e.peer;
+  }
+
+  /** Whether page `pageId` of instance `from` is stood for `sessionId`, or was within GONE_KEPT_MS. */
+  wasStoodFor(from: string, pageId: string, sessionId: string): boolean {
+    if (this.find(from, pageId, sessionId)) return true;
+    const at = this.gone.get(`${from}/${pageId}/${sessionId}`);
+    return at !== undefined && this.o.now() - at <= GONE_KEPT_MS;
+  }
+
+  /** No longer stood for: remembered as gone for each of its acts; its stand-in, if still held somewhere, sends nothing. */
+  private letGo(key: string, e: Entry): void {
+    for (const sid of e.sessions) this.remember(e, sid);
+    e.sessions.clear();
+    this.entries.delete(key);
+  }
+
+  private remember(e: Entry, sessionId: string): void {
+    const t = this.o.now();
+    for (const [k, at] of this.gone) if (t - at > GONE_KEPT_MS || this.gone.size >= MAX_GONE) this.gone.delete(k);
+    this.gone.set(`${e.from}/${e.pageId}/${sessionId}`, t);
   }
 }
