@@ -3,9 +3,9 @@
  * cart page's encoder made and its sender sent, what the specialist's page received and decoded, from each page's
  * getStats; and a trace of them second by second over a window, said when a count moved.
  *
- * The two ends differ by what the link lost: at the step to `room-paused` the last 2–3 s of frames the cart page sent
+ * The two ends differ by what the link lost: at the step to `room-paused` the last seconds of frames the cart page sent
  * are lost in the full queue, and Chromium keeps their packets in its send history, which it sends again as padding
- * (RTX) long after the encoder stopped: the specialist then decodes frames encoded before the pause
+ * (RTX) and on NACKs long after the encoder stopped: the specialist then decodes frames encoded before the pause
  * (docs/conversation.md « The room camera's late frames »).
  */
 import type { Page } from 'playwright-core';
