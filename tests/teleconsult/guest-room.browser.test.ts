@@ -33,11 +33,13 @@
  * `lo` (root needed; skipped otherwise, with the reason).
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium.js';
 import { expectInnerRun, IN_NETNS_ENV, namespacedChromiumSkip, rerunInNamespace, shapeLoopbackPort } from '../support/netns-media.js';
 import { waitFor } from '../support/wait.js';
+import { cameraKeyframes, JOIN_TIMELINE, type PageFirsts, pageFirsts, since, watchUnitJoin } from './join-timeline.js';
 import { CAPTURE_PEER, receives, tileOf, unitStats, uplinkBytes } from './page-media.js';
 import { confirmIdentity, openHomeAct, type ParticipantSocket, participantSocket } from './participant-support.js';
 import { type ConsultCloud, login, PASSWORDS, startConsultCloud } from './support.js';
@@ -135,15 +137,25 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
     if (c) rmSync(c.dir, { recursive: true, force: true });
   });
 
-  /** The specialist invites `name`, who opens the link in `browser` and waits; then is let in. */
-  async function guestIn(browser: Browser, specialist: Page, sessionId: string, name: string): Promise<{ page: Page; id: string }> {
+  /**
+   * The specialist invites `name`, who opens the link in `browser` and waits; then is let in. `invited` is called once
+   * the link is made, before the guest's page opens; `clickedAt`: « Faire entrer » clicked.
+   */
+  async function guestIn(
+    browser: Browser,
+    specialist: Page,
+    sessionId: string,
+    name: string,
+    invited: () => void = () => undefined,
+  ): Promise<{ page: Page; id: string; clickedAt: number }> {
     const r = await fetch(`${c.cloud.httpUrl}/api/teleconsult/acts/${sessionId}/guests`, {
       method: 'POST',
       headers: { cookie: blanc, 'content-type': 'application/json' },
       body: JSON.stringify({ name }),
     });
     expect(r.status).toBe(201);
-    const invited = (await r.json()) as { url: string; guest: { id: string } };
+    const link = (await r.json()) as { url: string; guest: { id: string } };
+    invited();
     const page = await (await browser.newContext({ locale: 'fr-FR' })).newPage();
     page.on('pageerror', (e) => problems.push(`${name} pageerror: ${e.message}`));
     page.on('console', (m) => {
@@ -152,14 +164,17 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
     await page.addInitScript(CAPTURE_PEER);
     await page.addInitScript(CAPTURE_CLOSE);
     await page.addInitScript(KEEP_PEERS);
-    await page.goto(invited.url);
+    await page.addInitScript(JOIN_TIMELINE);
+    await page.goto(link.url);
     await page.waitForFunction(() => document.body.dataset.step === 'waiting');
-    await specialist
+    const admit = specialist
       .locator('#participants-list li[data-state="waiting"]', { hasText: name })
-      .locator('button[data-action="admit"]')
-      .click();
+      .locator('button[data-action="admit"]');
+    await admit.waitFor();
+    const clickedAt = Date.now();
+    await admit.click();
     await page.waitForFunction(() => document.body.dataset.step === 'admitted');
-    return { page, id: invited.guest.id };
+    return { page, id: link.guest.id, clickedAt };
   }
 
   /** Uplink of each page, CPU of each browser and of the cloud process, and the unit's traffic, over a window. */
@@ -190,6 +205,55 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
     );
   }
 
+  /**
+   * The second guest's join, from « Faire entrer » (docs/conversation.md « A newcomer, late »): the unit's side
+   * (joined, peer up, first packets each way), each page's (tile labelled, first frame decoded and presented, first
+   * voice), the key frames asked and decoded meanwhile. Printed with the load, not asserted.
+   */
+  async function logJoin(
+    t0: number,
+    load0: number,
+    unitJoin: ReturnType<typeof watchUnitJoin> | undefined,
+    pages: { specialist: Page; guest: Page; guest2: Page },
+  ): Promise<void> {
+    const u = await unitJoin?.stop();
+    const f = u?.firsts;
+    // The room's member ids: the second guest's as the unit saw it join, the first guest's as the specialist's tile names it.
+    const o = {
+      guest2Id: f?.member ?? '',
+      guestId:
+        (await pages.specialist
+          .locator('#unit-room-tiles figure', { has: pages.specialist.locator('figcaption', { hasText: GUEST }) })
+          .getAttribute('data-participant')) ?? '',
+    };
+    const atSpecialist = await pageFirsts(pages.specialist);
+    const atGuest = await pageFirsts(pages.guest);
+    const atGuest2 = await pageFirsts(pages.guest2);
+    const at = (x: PageFirsts | undefined) =>
+      `tile ${since(t0, x?.labelled)}, first frame decoded ${since(t0, x?.decoded)}, presented ${since(t0, x?.shown)}, voice ${since(t0, x?.audio)} (key frames decoded ${x?.keyFrames ?? '—'}, PLIs sent ${x?.plis ?? '—'}, freezes ${x?.freezes ?? '—'})`;
+    const k0 = u?.before?.keyframeWaits;
+    const k1 = u?.after?.keyframeWaits;
+    const plis = (u?.after?.keyframeRequests.plisToSources ?? 0) - (u?.before?.keyframeRequests.plisToSources ?? 0);
+    // What each viewer's slot of the newcomer's video asked again and got: a key frame lost at the viewer waits on these.
+    const repairs = Object.entries(u?.after?.members ?? {}).flatMap(([id, m]) =>
+      m.sent.slotsBy
+        .filter((x) => x.source === o.guest2Id && x.kind === 'video')
+        .map(
+          (x) =>
+            `${id === o.guestId ? 'first guest' : id} ${x.media.packets} sent, ${x.nacked} NACKed, ${x.retransmitted.packets} sent again, ${x.refused} refused (estimate ${m.downlinkEstimate === null ? '—' : `${Math.round(m.downlinkEstimate / 1000)} kbit/s`}, held back ${x.held})`,
+        ),
+    );
+    const paused = (u?.after?.dropped.videoPaused ?? 0) - (u?.before?.dropped.videoPaused ?? 0);
+    const cam = await cameraKeyframes(pages.guest2);
+    console.log(
+      `guest-room: the second guest's join (load ${load0.toFixed(1)}–${(loadavg()[0] ?? 0).toFixed(1)}), from « Faire entrer »: ` +
+        `the unit: joined ${since(t0, f?.joined)}, its peer up ${since(t0, f?.live)}, its video to the specialist ${since(t0, f?.videoTo.specialist)} / to the first guest ${since(t0, f?.videoTo[o.guestId])}, its voice to them ${since(t0, f?.audioTo.specialist)} / ${since(t0, f?.audioTo[o.guestId])}, the specialist's video to it ${since(t0, f?.videoFrom.specialist)}, the first guest's ${since(t0, f?.videoFrom[o.guestId])}; ` +
+        `at the specialist: ${at(atSpecialist[o.guest2Id])}; at the first guest: ${at(atGuest[o.guest2Id])}; ` +
+        `at the second guest, the specialist: ${at(atGuest2.specialist)}, the first guest: ${at(atGuest2[o.guestId])}; ` +
+        `key frame waits meanwhile ${(k1?.started ?? 0) - (k0?.started ?? 0)} started, ${(k1?.keyframe ?? 0) - (k0?.keyframe ?? 0)} on a key frame, ${(k1?.timedOut ?? 0) - (k0?.timedOut ?? 0)} timed out, ${(k1?.askedAgain ?? 0) - (k0?.askedAgain ?? 0)} asked again, longest so far ${k1?.longestMs} ms; PLIs to sources ${plis}; video packets held back for want of downlink ${paused}; the second guest's video: ${repairs.join('; ')}; its camera so far: ${cam.keyFrames} key frames encoded, ${cam.plis} PLIs received, ${cam.resolutionChanges} resolution changes, ${cam.width} wide`,
+    );
+  }
+
   it('specialist and guests see and hear each other through the unit; a removed guest stops receiving and is closed', async () => {
     // Each its own browser (as on three machines), launched in this order (browserTicks sorts by pid).
     const sb = await launchChromium({ webrtc: true });
@@ -199,6 +263,7 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
     const specialist = await sb.newPage({ locale: 'fr-FR' });
     specialist.on('pageerror', (e) => problems.push(`specialist pageerror: ${e.message}`));
     await specialist.addInitScript(CAPTURE_PEER);
+    await specialist.addInitScript(JOIN_TIMELINE);
     await specialist.goto(`${c.cloud.httpUrl}/consult?lang=fr`);
     await specialist.fill('#login-id', 'dr-blanc');
     await specialist.fill('#login-password', PASSWORDS['dr-blanc']);
@@ -231,12 +296,17 @@ describe.skipIf(skipReason !== null || !inside)('a guest through the forwarding 
     );
 
     // A second guest: three parties, each decoding the two others.
-    const { page: guest2 } = await guestIn(gb2, specialist, l.id, SECOND);
+    const load0 = loadavg()[0] ?? 0;
+    let unitJoin: ReturnType<typeof watchUnitJoin> | undefined;
+    const { page: guest2, clickedAt } = await guestIn(gb2, specialist, l.id, SECOND, () => {
+      unitJoin = watchUnitJoin(() => c.cloud.teleconsult.relay.unit.rooms.stats(l.id));
+    });
     await receives(guest2, await tileOf(guest2, '#guest-room-tiles', 'Dr Marc Blanc'), 20, 'the second guest from the specialist');
     await receives(guest2, await tileOf(guest2, '#guest-room-tiles', GUEST), 20, 'the second guest from the first');
     await receives(specialist, await tileOf(specialist, '#unit-room-tiles', SECOND), 20, 'the specialist from the second guest');
     const secondAtGuest = await tileOf(guest, '#guest-room-tiles', SECOND);
     await receives(guest, secondAtGuest, 20, 'the first guest from the second');
+    await logJoin(clickedAt, load0, unitJoin, { specialist, guest, guest2 });
     await measure(
       'three parties',
       l.id,

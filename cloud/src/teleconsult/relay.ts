@@ -1532,11 +1532,9 @@ export class TeleconsultRelay {
       const page = this.allPages()
         .reverse()
         .find((p) => p.specialist.id === by.id);
-      if (page) {
-        this.participantSignals.admitted(page, e.sessionId, e.id);
-        // Guests in: back into the act's room too.
-        this.unit.admitted(page, e.sessionId, e.id);
-      }
+      if (page) this.participantSignals.admitted(page, e.sessionId, e.id);
+      // Guests in: back into the act's room too, a page of the specialist's open or not (unit-signaling.ts).
+      this.unit.patientAdmitted(e.sessionId, e.id);
     });
   }
 

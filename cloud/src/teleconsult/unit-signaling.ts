@@ -112,11 +112,7 @@ export class UnitSignaling {
     const e = this.o.participants.find(participantId);
     if (e?.state !== 'admitted' || e.sessionId !== sessionId) return;
     if (e.role === 'patient') {
-      // A home patient let in (again) while guests are in: into the room too (rebuilt first after a restart).
-      void this.ensureOpen(sessionId).then((r) => {
-        if (r === 'open' && this.o.participants.find(e.id))
-          e.send({ type: 'unit-ready', iceServers: this.o.iceServers(sessionId, 'patient') });
-      });
+      this.patientAdmitted(sessionId, participantId);
       return;
     }
     if (e.role !== 'guest') return;
@@ -150,6 +146,21 @@ export class UnitSignaling {
       page.send({ type: 'unit-ready', sessionId, iceServers: this.o.iceServers(sessionId, 'specialist') });
     }
     e.send({ type: 'unit-ready', iceServers: this.o.iceServers(sessionId, 'guest') });
+  }
+
+  /**
+   * A home patient let in (again) while guests are in: into the act's room too, rebuilt first after a restart. No page
+   * of the specialist's is needed: after a restart the room may be rebuilt by a guest back before any page, and the
+   * page that comes later is told only of itself (`pageOpened`): a patient back meanwhile would never be told to offer.
+   */
+  patientAdmitted(sessionId: string, participantId: string): void {
+    const e = this.o.participants.find(participantId);
+    if (e?.state !== 'admitted' || e.sessionId !== sessionId || e.role !== 'patient') return;
+    void this.ensureOpen(sessionId).then((r) => {
+      // 'reopened' told every admitted party already.
+      if (r === 'open' && this.o.participants.find(e.id))
+        e.send({ type: 'unit-ready', iceServers: this.o.iceServers(sessionId, 'patient') });
+    });
   }
 
   /**

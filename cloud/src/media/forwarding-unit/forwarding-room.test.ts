@@ -560,3 +560,78 @@ describe('the forwarding unit asks again for a key frame that does not come', ()
     expect(w.longestMs).toBeLessThan(8_000);
   }, 60_000);
 });
+
+describe('a newcomer’s video starts on its own first key frame', () => {
+  const closing: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of closing.splice(0)) await c().catch(() => undefined);
+  });
+
+  it('asks a new source for no second key frame when its stream starts on one (a browser’s first frame is), whatever its viewers', async () => {
+    const room = new ForwardingRoom({ hostAddresses: ['127.0.0.1'], onIceCandidate: () => undefined });
+    closing.push(() => room.close());
+    // Two viewers in the room first (the second's request for the newcomer's key frame waits out the PLI interval).
+    const viewers = [loopbackUnitPeer(), loopbackUnitPeer()];
+    const source = loopbackUnitPeer();
+    closing.push(...[...viewers, source].map((pc) => () => pc.close()));
+    const cam = source.addTransceiver('video', { direction: 'sendonly' });
+    // The camera answers a PLI with a key frame, as a browser's encoder does.
+    let plis = 0;
+    let keyAsked = true;
+    cam.sender.onRtcp.subscribe((p) => {
+      if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof PictureLossIndication) {
+        plis++;
+        keyAsked = true;
+      }
+    });
+    /** Per viewer, whether each video packet it got starts a key frame. */
+    const keys: boolean[][] = viewers.map(() => []);
+    for (const [i, viewer] of viewers.entries()) {
+      // Two slots: the other viewer (who sends nothing) takes one, the source the other.
+      for (let k = 0; k < 2; k++) {
+        viewer.addTransceiver('audio', { direction: 'recvonly' });
+        viewer.addTransceiver('video', { direction: 'recvonly' });
+      }
+      for (const t of viewer.getTransceivers()) {
+        const onTrack = (track: { onReceiveRtp: { subscribe: (f: (p: RtpPacket) => void) => unknown } }) =>
+          track.onReceiveRtp.subscribe((p) => {
+            if (t.kind === 'video') keys[i]?.push(startsVp8Keyframe(p.payload));
+          });
+        for (const track of t.receiver.tracks) onTrack(track);
+        t.onTrack.subscribe((track) => onTrack(track));
+      }
+      await viewer.setLocalDescription(await viewer.createOffer());
+      const { answer } = await room.join(`viewer-${i}`, { offer: viewer.localDescription?.sdp ?? '' });
+      await viewer.setRemoteDescription({ type: 'answer', sdp: answer });
+    }
+    await until(() => (viewers.every((v) => v.connectionState === 'connected') ? true : undefined), 'the viewers connected');
+    // The source joins the running room (a guest let in).
+    await source.setLocalDescription(await source.createOffer());
+    await source.setRemoteDescription({
+      type: 'answer',
+      sdp: (await room.join('source', { offer: source.localDescription?.sdp ?? '' })).answer,
+    });
+    await until(() => (source.connectionState === 'connected' ? true : undefined), 'the source connected');
+    // Its first frame a key frame, then delta frames every 40 ms (a key frame when one is asked for).
+    let n = 1;
+    const timer = setInterval(() => {
+      const k = n++;
+      cam.sender
+        .sendRtp(
+          new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: k, timestamp: k * 3600, marker: true }), vp8Packet(k, keyAsked)),
+        )
+        .catch(() => undefined);
+      keyAsked = false;
+    }, 40);
+    closing.push(async () => clearInterval(timer));
+    // Past the key frame requester's interval (500 ms) after the first packet: a request then would have gone by now.
+    await until(() => (keys.every((k) => k.length > 30) ? true : undefined), 'video at both viewers');
+    for (const k of keys) {
+      expect(k[0], 'each viewer’s video starts on the source’s first key frame').toBe(true);
+      expect(k.filter(Boolean)).toHaveLength(1);
+    }
+    expect(plis).toBe(0);
+    expect(room.stats().keyframeRequests.plisToSources).toBe(0);
+    expect(room.stats().keyframeWaits).toMatchObject({ keyframe: 2, timedOut: 0, askedAgain: 0 });
+  }, 60_000);
+});

@@ -24,7 +24,8 @@
  * (`room.pin(viewer, mid)`, a slot of its own by its m-line; `pinned` in its slots).
  *
  * A video that starts for a viewer (a new viewer, a new source in a slot, a paused video resumed)
- * starts on a key frame: the unit asks the source for one and holds that video's packets for that
+ * starts on a key frame: the unit asks the source for one (not a source whose stream has not started yet, nor one
+ * whose new stream starts on a key frame: a browser's first frame is one) and holds that video's packets for that
  * viewer until a packet starts a key frame (keyframe-start.ts), at most `keyframeWaitMs`, after
  * which it forwards anyway and asks again. A key frame not there `keyframeAskAgainMs` after the unit asked
  * is asked again (a PLI is RTCP: lost on a lossy link, or dropped by the source's browser, which answers at
@@ -538,7 +539,9 @@ export class ForwardingRoom {
     if (source.ssrc !== rtp.header.ssrc) {
       source.arrival.restart();
       source.ssrc = rtp.header.ssrc;
-      if (kind === 'video') src.keyframes?.request();
+      // A new stream: its viewers need a key frame, unless it starts on one (a browser's first frame is). Asked anyway,
+      // a newcomer's encoder sent a second key frame within its first second, when its rate is lowest.
+      if (kind === 'video' && !startsKeyframe(source.codecNames.get(rtp.header.payloadType), rtp.payload)) src.keyframes?.request();
     }
     source.arrival.onPacket(rtp.header.sequenceNumber);
     const now = this.clock.now();
@@ -650,7 +653,11 @@ export class ForwardingRoom {
     if (fw.awaitingKeyframe === null) this.counters.keyframeWaits.started++;
     fw.awaitingKeyframe = this.clock.now();
     fw.keyframeAskedAt = this.clock.now();
-    if (v.connected) this.members.get(source)?.keyframes?.request();
+    // A source whose video has not started (a newcomer still connecting) is not asked: its stream starts on a key frame,
+    // or is asked for one then (forward). Asked now, the request waited out the PLI interval behind the first viewer's
+    // and reached the newcomer's encoder just after its first key frame: a second one, at its lowest rate.
+    const src = this.members.get(source);
+    if (v.connected && src?.sources.get('video')?.ssrc !== undefined) src.keyframes?.request();
   }
 
   /** A viewer's PLI or FIR on a video slot: a key frame from the source the slot carries now. */
