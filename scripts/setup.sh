@@ -60,65 +60,10 @@ node -e 'const [M]=process.versions.node.split(".").map(Number); if (M < 20) { c
 # node_modules is current so a second run changes nothing. The lockfile must be committed exactly as
 # `npm install` writes it, every platform's optional binaries included (biome's @biomejs/cli-*):
 # one that lacks some is rewritten here and leaves the work tree dirty (.ci/run fails on that).
-# Its install scripts run apart: npm runs them one at a time on a 2-core machine (its limit is the cores
-# less one), and the two SQLite addons each compile SQLite's amalgamation (~50 s each,
-# docs/sqlite-binding.md). The other packages' scripts run first, as npm would have run them (allowScripts
-# applies to `npm rebuild` too); the addons then build side by side, beside the TypeScript build.
-SQLITE_ADDONS=(better-sqlite3 sqlite3)
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund --ignore-scripts
-  scripted=$(node -e '
-    const addons = new Set(process.argv.slice(1));
-    const { packages } = require("./node_modules/.package-lock.json");
-    const names = new Set();
-    for (const [path, p] of Object.entries(packages)) {
-      const name = path.slice(path.lastIndexOf("node_modules/") + "node_modules/".length);
-      if (p.hasInstallScript && path.startsWith("node_modules/") && !addons.has(name)) names.add(name);
-    }
-    console.log([...names].join(" "));' "${SQLITE_ADDONS[@]}")
-  # shellcheck disable=SC2086 # package names: no spaces
-  if [ -n "$scripted" ]; then npm rebuild --no-audit --no-fund $scripted; fi
+  npm install --no-audit --no-fund
 fi
-
-# Whether an addon's binary loads (better-sqlite3 loads it on its first database).
-addon_loads() {
-  node -e 'const m = require(process.argv[1]); if (process.argv[1] === "better-sqlite3") new m(":memory:").close();' "$1" 2>/dev/null
-}
-# Each addon is built by its own install script when it does not load: after a fresh install, an
-# interrupted setup, another Node ABI. Each one's output goes to a log, shown whole if it fails.
-addon_names=()
-addon_pids=()
-addon_logs=()
-for a in "${SQLITE_ADDONS[@]}"; do
-  if ! addon_loads "$a"; then
-    log=$(mktemp)
-    npm rebuild --no-audit --no-fund --foreground-scripts "$a" >"$log" 2>&1 &
-    addon_names+=("$a")
-    addon_pids+=($!)
-    addon_logs+=("$log")
-  fi
-done
-if [ "${#addon_names[@]}" -gt 0 ]; then echo "setup: building ${addon_names[*]} (SQLite addons, side by side)"; fi
-
-build_status=0
-npm run build --silent || build_status=$?
-
-addons_failed=0
-for i in "${!addon_names[@]}"; do
-  if wait "${addon_pids[$i]}" && addon_loads "${addon_names[$i]}"; then
-    rm -f "${addon_logs[$i]}"
-    continue
-  fi
-  echo "setup: building the ${addon_names[$i]} addon failed:" >&2
-  cat "${addon_logs[$i]}" >&2
-  rm -f "${addon_logs[$i]}"
-  addons_failed=1
-done
-if [ "$build_status" -ne 0 ]; then
-  echo "setup: npm run build failed (exit $build_status)" >&2
-  exit "$build_status"
-fi
-if [ "$addons_failed" -ne 0 ]; then exit 1; fi
+npm run build --silent
 
 if [ -n "$apt_pid" ]; then
   if ! wait "$apt_pid"; then
