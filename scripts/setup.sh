@@ -61,8 +61,12 @@ node -e 'const [M]=process.versions.node.split(".").map(Number); if (M < 20) { c
 # node_modules is current so a second run changes nothing. The lockfile must be committed exactly as
 # `npm install` writes it, every platform's optional binaries included (biome's @biomejs/cli-*):
 # one that lacks some is rewritten here and leaves the work tree dirty (.ci/run fails on that).
+# JOBS=max: node-gyp's make runs a job per core, so each SQLite addon (better-sqlite3, sqlite3) compiles its C++
+# beside SQLite's amalgamation. npm still runs the two packages' install scripts one after the other (its
+# limit is the cores less one); running them side by side with `--ignore-scripts` and `npm rebuild` was
+# tried and lost npm's handling of an optional package whose script fails (docs/testing.md, sixth round).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm install --no-audit --no-fund
+  JOBS=max npm install --no-audit --no-fund
 fi
 npm run build --silent
 

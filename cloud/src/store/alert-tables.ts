@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type ColumnType, type CompiledQuery, type Expression, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
+import type { AlertFieldReader, AlertJsonFields } from './alert-fields.js';
 import {
   type AckResult,
   type AlertPage,
@@ -16,7 +17,6 @@ import {
   MAX_TRIGGER_IDS,
 } from './alert-records.js';
 import { clampLimit, clampOffset } from './query.js';
-import type { AlertJsonFields, RowDecoder } from './row-decoder.js';
 import type { StoreDialect } from './store-dialect.js';
 
 /** Written as ISO text; read back as that text (SQLite) or a Date (PostgreSQL timestamptz). */
@@ -24,7 +24,7 @@ type Time = ColumnType<string | Date, string, string>;
 type NullableTime = ColumnType<string | Date | null, string | null, string | null>;
 /** SQLite only: the epoch-ms twin of a time (absent on PostgreSQL: written as undefined, skipped). */
 type Ms = ColumnType<number, number | undefined, number | undefined>;
-/** Written as JSON text; read back as that text (SQLite) or parsed (PostgreSQL json): RowDecoder checks it. */
+/** Written as JSON text; read back as that text (SQLite) or parsed (PostgreSQL json): the AlertFieldReader checks it. */
 type Json = ColumnType<unknown, string, string>;
 
 export interface AlertsTable {
@@ -60,7 +60,7 @@ export class AlertTables {
   constructor(
     private readonly db: Kysely<AlertDatabase>,
     private readonly d: StoreDialect,
-    private readonly rows: RowDecoder,
+    private readonly rows: AlertFieldReader,
   ) {}
 
   /**

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Value } from '@sinclair/typebox/value';
 import type { ColumnType, CompiledQuery, Expression, ExpressionBuilder, Kysely, Selectable, SqlBool } from 'kysely';
+import { alertEscalationInsert } from './alert-escalation-insert.js';
 import {
   type AlertEscalation,
   type EscalationStep,
@@ -91,11 +92,7 @@ export class OutboxTables {
 
   /** Escalation row of a newly opened alert: level 1 due at once. */
   escalationInsert(alertId: string, at: Date): CompiledQuery {
-    return this.db
-      .insertInto('alert_escalations')
-      .values({ alert_id: alertId, level: 1, due_ms: at.getTime() })
-      .onConflict((oc) => oc.column('alert_id').doNothing())
-      .compile();
+    return alertEscalationInsert(this.db, alertId, at);
   }
 
   /** Compare-and-set of a step: changes one row only if the escalation is still at `fromLevel`. */

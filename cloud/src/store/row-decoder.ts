@@ -6,6 +6,7 @@
  * answers "not found"), counted, and reported once per row to the listener (the cloud logs it).
  */
 import { compile, formatIssues, GatewayStatus, Observation } from '@telecart/protocol';
+import { type AlertFieldReader, type AlertJsonFields, alertJsonFields } from './alert-fields.js';
 
 const observationCheck = compile(Observation);
 const gatewayChecks = { backlog: compile(GatewayStatus.properties.backlog), devices: compile(GatewayStatus.properties.devices) };
@@ -25,33 +26,14 @@ export type UnreadableRowListener = (row: UnreadableRow) => void;
 /** Skips so far, by table (since this store was opened). */
 export type UnreadableRowCounts = Record<StoredTable, number>;
 
-export interface AlertJsonFields {
-  firstObservationIds: string[];
-  lastObservationIds: string[];
-  values: Record<string, number | string>;
-}
-
 function parsed(v: unknown): unknown {
   return typeof v === 'string' ? JSON.parse(v) : v;
-}
-
-function isIdList(v: unknown): v is string[] {
-  return Array.isArray(v) && v.every((x) => typeof x === 'string');
-}
-
-function isAlertValues(v: unknown): v is Record<string, number | string> {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    !Array.isArray(v) &&
-    Object.values(v).every((x) => typeof x === 'number' || typeof x === 'string')
-  );
 }
 
 /** Past this many distinct bad rows, new ones are only counted (bounded memory, bounded log). */
 const MAX_REPORTED = 10_000;
 
-export class RowDecoder {
+export class RowDecoder implements AlertFieldReader {
   private readonly counts: UnreadableRowCounts = { observations: 0, alerts: 0, gateways: 0 };
   private readonly reported = new Set<string>();
 
@@ -88,12 +70,7 @@ export class RowDecoder {
    */
   alertFields(id: string, raw: { first: unknown; last: unknown; values: unknown }): AlertJsonFields | null {
     try {
-      const first = parsed(raw.first);
-      const last = parsed(raw.last);
-      const values = parsed(raw.values);
-      if (!isIdList(first) || !isIdList(last)) throw new Error('trigger observation ids are not a list of strings');
-      if (!isAlertValues(values)) throw new Error('values are not an object of numbers and strings');
-      return { firstObservationIds: first, lastObservationIds: last, values };
+      return alertJsonFields(raw);
     } catch (e) {
       return this.skip({ table: 'alerts', id, error: (e as Error).message });
     }

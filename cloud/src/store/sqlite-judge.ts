@@ -17,7 +17,8 @@ export class SqliteJudge {
   constructor(
     private readonly db: Database.Database,
     private readonly alerts: AlertTables,
-    private readonly outbox: OutboxTables,
+    // Only the escalation row of an opened alert: the intake worker gives it without the outbox's schemas.
+    private readonly outbox: Pick<OutboxTables, 'escalationInsert'>,
   ) {
     this.prepared = new PreparedStatements(db);
   }
