@@ -5,7 +5,8 @@
 // The machine is shared: note the load. Usage (after npm run build):
 //   node bench/intake-cost.mjs [gateways=2000] [round=100] [indexes]
 // `indexes`: `built` (default: the migrations' indexes), `+patient-code` (observations_patient_code_time
-// made if missing: the "before" of docs/region.md « Fewer index entries »), `-patient-code` (dropped if there).
+// made if missing: the "before" of docs/region.md « Fewer index entries »), `-patient-code` (dropped if there),
+// `-observations_NAME` (that index dropped: what one index costs). STORM=1: the storm's order (« What the intake waits on »).
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
