@@ -21,7 +21,8 @@ const ROUND = Number(process.argv[3] ?? 100);
 const INDEXES = process.argv[4] ?? 'built';
 // PRAGMA wal_autocheckpoint of the intake's connection (pages; SQLite's default 1000), for a before/after.
 const CHECKPOINT = process.argv[5] === undefined ? null : Number(process.argv[5]);
-if (!['built', '+patient-code', '-patient-code'].includes(INDEXES) && !/^-observations_[a-z_]+$/.test(INDEXES)) throw new Error(`unknown indexes variant ${INDEXES}`);
+if (!['built', '+patient-code', '-patient-code'].includes(INDEXES) && !/^-observations_[a-z_]+$/.test(INDEXES))
+  throw new Error(`unknown indexes variant ${INDEXES}`);
 const dir = mkdtempSync(join(tmpdir(), 'telecart-intake-cost-'));
 const file = join(dir, 'cloud.db');
 try {
@@ -49,7 +50,10 @@ try {
   if (storm) {
     // A gateway's two batches stay in order; the gateways are shuffled (a fixed seed: runs compare).
     let seed = 1;
-    const rnd = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const rnd = () => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
     const order = Array.from({ length: G }, (_, g) => g);
     for (let i = G - 1; i > 0; i--) {
       const j = Math.floor(rnd() * (i + 1));
@@ -75,7 +79,14 @@ try {
   const walAutocheckpoint = db.pragma('wal_autocheckpoint', { simple: true });
   const intake = new SqliteIntake(db);
   // Bytes the process wrote through system calls (the WAL and the checkpoints) and those that reached the disk.
-  const io = () => Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\n').map((l) => l.split(': ')).map(([k, v]) => [k, Number(v)]));
+  const io = () =>
+    Object.fromEntries(
+      readFileSync('/proc/self/io', 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => l.split(': '))
+        .map(([k, v]) => [k, Number(v)]),
+    );
   const io0 = io();
   const load0 = loadavg()[0];
   const u0 = process.cpuUsage();
