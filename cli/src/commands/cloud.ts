@@ -45,7 +45,7 @@ export async function runCloudCommand(o: CloudCommandOptions): Promise<void> {
   // Workers, TLS or MQTT 5 set in the file (not only on the command line) take the scaled path too.
   if ((config.ingestWorkers ?? 1) > 1 || config.tls.enabled || config.mqttVersion === 5) {
     const { runScaledCloud } = await import('./ingest-workers.js');
-    await runScaledCloud(o);
+    await runScaledCloud(o, config);
     return;
   }
   const logger = createLogger('cloud');

@@ -26,8 +26,8 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-export function resolveScaledConfig(o: ScaledCloudOptions): CloudConfig {
-  const base = resolveCloudConfig(o);
+/** `base`: the file and the common options already resolved (`telecart cloud` read the file once). */
+export function resolveScaledConfig(o: ScaledCloudOptions, base: CloudConfig = resolveCloudConfig(o)): CloudConfig {
   const merged = {
     ...base,
     ...(o.ingestWorkers !== undefined ? { ingestWorkers: o.ingestWorkers } : {}),
@@ -41,10 +41,10 @@ export function resolveScaledConfig(o: ScaledCloudOptions): CloudConfig {
 }
 
 /** The cloud with its extra options; used by `telecart cloud` when --ingest-workers, --mqtt-version or --tls is given. */
-export async function runScaledCloud(o: ScaledCloudOptions): Promise<void> {
+export async function runScaledCloud(o: ScaledCloudOptions, base?: CloudConfig): Promise<void> {
   let config: CloudConfig;
   try {
-    config = resolveScaledConfig(o);
+    config = resolveScaledConfig(o, base);
   } catch (e) {
     if (e instanceof ConfigError) fail(e.message);
     throw e;

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { validateConfig } from '@telecart/protocol';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfigText } from './load-config.js';
+import { ConfigError, jsonValue, parseConfigText } from './load-config.js';
 
 const Schema = Type.Object(
   {
@@ -64,5 +64,24 @@ describe('config loader', () => {
 
   it('the error message starts with the file name', () => {
     expect(() => parseConfigText(validate, 'x: 1', 'cart.yaml')).toThrow(/^cart\.yaml: invalid configuration/);
+  });
+
+  it('reads a JSON file as YAML would, and names the line of its problems', () => {
+    const json = '{"gatewayId": "cart-1", "patients": [{"id": "a\\":b"}, {"id": "c"}]}';
+    expect(parseConfigText(validate, json, 'cart.json')).toEqual(parseConfigText(validate, 'gatewayId: cart-1\npatients: [{id: "a\\":b"}, {id: c}]\n', 'cart.yaml'));
+    expect(parseConfigText(validate, json, 'cart.json').patients[0]?.id).toBe('a":b');
+    expect(problems('{\n  "gatewayId": "cart-1",\n  "sync": {"batchMaxCount": "ten"}\n}\n')).toEqual([
+      expect.stringMatching(/^line 3: sync\.batchMaxCount: expected integer/),
+    ]);
+  });
+
+  it('refuses a JSON member name repeated in an object, with its line, as YAML does', () => {
+    const twice = '{\n  "gatewayId": "cart-1",\n  "gatewayId": "cart-2"\n}\n';
+    expect(jsonValue(twice)).toBeUndefined();
+    expect(problems(twice)).toEqual([expect.stringMatching(/^line 3: .*unique/i)]);
+    // The same name in two objects, a name-like string as a value, escaped quotes: not repeats.
+    expect(jsonValue('{"a": {"x": 1}, "b": {"x": ":"}, "c": ["\\"d\\":", "e"]}')).toEqual({ a: { x: 1 }, b: { x: ':' }, c: ['"d":', 'e'] });
+    expect(jsonValue('gatewayId: cart-1\n')).toBeUndefined();
+    expect(jsonValue('{"gatewayId": "cart-1",}')).toBeUndefined();
   });
 });
