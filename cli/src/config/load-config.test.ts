@@ -68,7 +68,9 @@ describe('config loader', () => {
 
   it('reads a JSON file as YAML would, and names the line of its problems', () => {
     const json = '{"gatewayId": "cart-1", "patients": [{"id": "a\\":b"}, {"id": "c"}]}';
-    expect(parseConfigText(validate, json, 'cart.json')).toEqual(parseConfigText(validate, 'gatewayId: cart-1\npatients: [{id: "a\\":b"}, {id: c}]\n', 'cart.yaml'));
+    expect(parseConfigText(validate, json, 'cart.json')).toEqual(
+      parseConfigText(validate, 'gatewayId: cart-1\npatients: [{id: "a\\":b"}, {id: c}]\n', 'cart.yaml'),
+    );
     expect(parseConfigText(validate, json, 'cart.json').patients[0]?.id).toBe('a":b');
     expect(problems('{\n  "gatewayId": "cart-1",\n  "sync": {"batchMaxCount": "ten"}\n}\n')).toEqual([
       expect.stringMatching(/^line 3: sync\.batchMaxCount: expected integer/),
