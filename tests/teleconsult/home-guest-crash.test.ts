@@ -18,8 +18,8 @@ import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
 import { openGuestLink, type ParticipantSocket, participantSocket } from './participant-support.js';
-import { admitHomePatient, HOME_PATIENT, homePatientSocket, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
-import { type Json, PageSocket } from './support.js';
+import { admitHomePatient, HOME_PATIENT, homeActSockets, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
+import type { Json, PageSocket } from './support.js';
 
 const GUEST = 'Paul, petit-fils';
 const PATIENT = `${HOME_PATIENT.given} ${HOME_PATIENT.family}`;
@@ -112,16 +112,7 @@ it('a home act with a guest: after a SIGKILL, whichever of the guest, the patien
   const http = () => String(cloud?.info.httpUrl);
   const act = await openedHomeAct(folder, http(), blanc, 10);
 
-  const page = async () => {
-    const p = await PageSocket.open(http(), blanc);
-    closing.push(() => p.close());
-    return p;
-  };
-  const patient = async () => {
-    const s = await homePatientSocket(http(), act);
-    closing.push(() => s.ws.close());
-    return s;
-  };
+  const { page, patient } = homeActSockets(http, blanc, act, closing);
   let guestLink: { url: URL; cookie: string } | undefined;
   const guest = async () => {
     if (!guestLink) throw new Error('no guest invited yet');

@@ -24,8 +24,8 @@ import { type CloudChildDir, cloudChildDir, exitSignal } from '../support/cloud-
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
 import type { ParticipantSocket } from './participant-support.js';
-import { actRow, admitHomePatient, homePatientSocket, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
-import { PageSocket } from './support.js';
+import { actRow, admitHomePatient, homeActSockets, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
+import type { PageSocket } from './support.js';
 
 let dir: CloudChildDir | undefined;
 let cloud: ServiceChild | undefined;
@@ -56,16 +56,7 @@ it('a half said just before a crash is said again and kept once; one kept but no
   // The patient's device opens the link (bound to it) and confirms who they are.
   const act = await openedHomeAct(folder, http(), blanc, 10);
 
-  const page = async () => {
-    const p = await PageSocket.open(http(), blanc);
-    closing.push(() => p.close());
-    return p;
-  };
-  const patient = async () => {
-    const s = await homePatientSocket(http(), act);
-    closing.push(() => s.ws.close());
-    return s;
-  };
+  const { page, patient } = homeActSockets(http, blanc, act, closing);
   const storedAt = (p: PageSocket) => p.next((m) => m.type === 'home-media-up-stored' && m.sessionId === act.id);
   const trail = async () => {
     const r = await fetch(`${http()}/api/audit?session=${act.id}`, { headers: { cookie: auditor } });

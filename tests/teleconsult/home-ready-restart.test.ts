@@ -14,8 +14,8 @@ import { afterAll, expect, it } from 'vitest';
 import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import type { ParticipantSocket } from './participant-support.js';
-import { admitHomePatient, homePatientSocket, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
-import { type Json, PageSocket } from './support.js';
+import { admitHomePatient, homeActSockets, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
+import type { Json, PageSocket } from './support.js';
 
 let dir: CloudChildDir | undefined;
 let cloud: ServiceChild | undefined;
@@ -45,19 +45,15 @@ it('the patient’s `ready` naming the peer they hold reaches the specialist’s
   const http = () => String(cloud?.info.httpUrl);
   const act = await openedHomeAct(folder, http(), blanc, 10);
 
+  const sockets = homeActSockets(http, blanc, act, closing);
   /** A page of Dr Blanc's, once the cloud attached it (its `hello`). */
   const page = async () => {
-    const p = await PageSocket.open(http(), blanc);
-    closing.push(() => p.close());
+    const p = await sockets.page();
     await p.next((m) => m.type === 'hello');
     return p;
   };
   /** The patient's socket, let in (at once after the first admission: `admitted` is its first message). */
-  const patient = async () => {
-    const s = await homePatientSocket(http(), act);
-    closing.push(() => s.ws.close());
-    return s;
-  };
+  const patient = sockets.patient;
   const readyAt = (p: PageSocket, from = 0) =>
     p.next((m) => m.type === 'participant-signal' && (m.signal as Json).kind === 'ready', from) as Promise<Json & { signal: Json }>;
   const crash = async () => {

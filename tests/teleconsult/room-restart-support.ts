@@ -11,7 +11,7 @@ import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/telec
 import type { CloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { confirmIdentity, type ParticipantSocket, participantSocket } from './participant-support.js';
-import { bookHomeAppointment, type Json, login, PASSWORDS, type PageSocket } from './support.js';
+import { bookHomeAppointment, type Json, login, PASSWORDS, PageSocket } from './support.js';
 
 /** The home patient of a home act (on the kit home-7), and the date of birth the join page asks. */
 export const HOME_PATIENT = { id: 'p-home', family: 'Martin', given: 'Jeanne', birthDate: '1941-03-02', gateways: ['home-7'] };
@@ -114,6 +114,30 @@ export async function homePatientSocket(http: string, act: { url: URL; device: s
   const s = await participantSocket(http, act.url, act.device);
   if (typeof s === 'number') throw new Error(`the patient's socket refused: ${s}`);
   return s;
+}
+
+/**
+ * Openers of the doctor's page socket and the home patient's socket for a cloud that restarts (`http()` read at each
+ * open), each closed at the test's end through `closing`.
+ */
+export function homeActSockets(
+  http: () => string,
+  blanc: string,
+  act: { url: URL; device: string },
+  closing: (() => unknown)[],
+): { page(): Promise<PageSocket>; patient(): Promise<ParticipantSocket> } {
+  return {
+    async page() {
+      const p = await PageSocket.open(http(), blanc);
+      closing.push(() => p.close());
+      return p;
+    },
+    async patient() {
+      const s = await homePatientSocket(http(), act);
+      closing.push(() => s.ws.close());
+      return s;
+    },
+  };
 }
 
 /** The doctor's page admits the home patient waiting in its list; resolves once the patient's socket is told. */
