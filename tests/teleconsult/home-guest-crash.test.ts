@@ -12,13 +12,21 @@
  *   told the specialist's room peer is up, and the voices go through the unit again, each on the slot labelled
  *   with its speaker; the audit trail has the room reopened and both back in it, no waiting room.
  */
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { type UnitPagePeer, unitPagePeer } from '../../cloud/src/testing/unit-page-peer.js';
-import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
+import { cloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { waitFor } from '../support/wait.js';
 import { openGuestLink, type ParticipantSocket, participantSocket } from './participant-support.js';
-import { admitHomePatient, HOME_PATIENT, homeActSockets, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
+import {
+  admitHomePatient,
+  CART_PATIENT,
+  childCloudScope,
+  HOME_PATIENT,
+  homeActSockets,
+  openedHomeAct,
+  startRoomRestartCloud,
+} from './room-restart-support.js';
 import type { Json, PageSocket } from './support.js';
 
 const GUEST = 'Paul, petit-fils';
@@ -27,15 +35,8 @@ const DOCTOR = 'Dr Marc Blanc';
 
 type Slots = { participantId: string | null; name: string | null; audioMid: string | null }[];
 
-let dir: CloudChildDir | undefined;
-let cloud: ServiceChild | undefined;
-const closing: (() => unknown)[] = [];
-
-afterAll(async () => {
-  for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
-  await cloud?.stop();
-  dir?.remove();
-});
+const scope = childCloudScope();
+const { closing } = scope;
 
 /** One party in the room: how its page's messages are read and sent, and its werift peer. */
 interface Party {
@@ -99,17 +100,13 @@ async function roomUp(parties: Party[], expected: Record<string, string[]>, voic
 it('a home act with a guest: after a SIGKILL, whichever of the guest, the patient and the specialist comes back first, all three are in the rebuilt room and hear each other', {
   timeout: 150_000,
 }, async () => {
-  dir = await cloudChildDir('home-guest-crash');
-  const folder = dir;
-  const started = await startRoomRestartCloud(
-    folder,
-    { id: 'ehpad-r3', family: 'MARTIN', given: 'Jeanne', gateways: ['cart-1'] },
-    { home: true },
-  );
+  scope.dir = await cloudChildDir('home-guest-crash');
+  const folder = scope.dir;
+  const started = await startRoomRestartCloud(folder, CART_PATIENT, { home: true });
   const first = started.cloud;
-  cloud = first;
+  scope.cloud = first;
   const { auditor, blanc } = started;
-  const http = () => String(cloud?.info.httpUrl);
+  const http = () => String(scope.cloud?.info.httpUrl);
   const act = await openedHomeAct(folder, http(), blanc, 10);
 
   const { page, patient } = homeActSockets(http, blanc, act, closing);
@@ -180,9 +177,9 @@ it('a home act with a guest: after a SIGKILL, whichever of the guest, the patien
   let dying: ServiceChild = first;
   for (const order of orders) {
     await dying.kill('SIGKILL');
-    for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
+    await scope.closeOpened();
     dying = await folder.start();
-    cloud = dying;
+    scope.cloud = dying;
     const back: { page?: PageSocket; patient?: ParticipantSocket; guest?: ParticipantSocket } = {};
     for (const who of order) {
       if (who === 'page') {

@@ -19,40 +19,36 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLOUD_DB_FILE } from '@telecart/cloud';
 import Database from 'better-sqlite3';
-import { afterAll, expect, it } from 'vitest';
-import { type CloudChildDir, cloudChildDir, exitSignal } from '../support/cloud-child.js';
-import type { ServiceChild } from '../support/service-child.js';
+import { expect, it } from 'vitest';
+import { cloudChildDir, exitSignal } from '../support/cloud-child.js';
 import { waitFor } from '../support/wait.js';
 import type { ParticipantSocket } from './participant-support.js';
-import { actRow, admitHomePatient, homeActSockets, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
+import {
+  actRow,
+  admitHomePatient,
+  CART_PATIENT,
+  childCloudScope,
+  homeActSockets,
+  openedHomeAct,
+  startRoomRestartCloud,
+} from './room-restart-support.js';
 import type { PageSocket } from './support.js';
 
-let dir: CloudChildDir | undefined;
-let cloud: ServiceChild | undefined;
-const closing: (() => unknown)[] = [];
-
-afterAll(async () => {
-  for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
-  await cloud?.stop();
-  dir?.remove();
-});
+const scope = childCloudScope();
+const { closing } = scope;
 
 it('a half said just before a crash is said again and kept once; one kept but not acknowledged is not written twice; both kept, the media up is written at the next start', {
   timeout: 120_000,
 }, async () => {
-  dir = await cloudChildDir('home-media-crash');
-  const folder = dir;
-  const started = await startRoomRestartCloud(
-    folder,
-    { id: 'ehpad-r3', family: 'MARTIN', given: 'Jeanne', gateways: ['cart-1'] },
-    {
-      home: true,
-      killAt: 'home-media-said',
-    },
-  );
-  cloud = started.cloud;
+  scope.dir = await cloudChildDir('home-media-crash');
+  const folder = scope.dir;
+  const started = await startRoomRestartCloud(folder, CART_PATIENT, {
+    home: true,
+    killAt: 'home-media-said',
+  });
+  scope.cloud = started.cloud;
   const { auditor, blanc } = started;
-  const http = () => String(cloud?.info.httpUrl);
+  const http = () => String(scope.cloud?.info.httpUrl);
   // The patient's device opens the link (bound to it) and confirms who they are.
   const act = await openedHomeAct(folder, http(), blanc, 10);
 
@@ -65,7 +61,7 @@ it('a half said just before a crash is said again and kept once; one kept but no
   /** The pages' next run: the crashed process gone, a new one on the same store (`killAt` armed or not). */
   const restart = async (dying: Promise<NodeJS.Signals | null>, killAt?: string) => {
     expect(await dying).toBe('SIGKILL');
-    cloud = await folder.start(killAt ? { killAt } : {});
+    scope.cloud = await folder.start(killAt ? { killAt } : {});
   };
 
   // The act in progress, the patient let in.
@@ -74,13 +70,13 @@ it('a half said just before a crash is said again and kept once; one kept but no
   await admitHomePatient(doctor, p1, act.id);
 
   // Run 1: the specialist's half arrives, the process dies before writing anything: the page is never told.
-  let dying = exitSignal(cloud);
+  let dying = exitSignal(scope.cloud);
   doctor.send({ type: 'home-media-up', sessionId: act.id });
   await restart(dying, 'home-media-kept');
   expect(doctor.received.some((m) => m.type === 'home-media-up-stored')).toBe(false);
 
   // Run 2: the page's new socket says it again; written, the process dies before the page is told.
-  dying = exitSignal(cloud);
+  dying = exitSignal(scope.cloud);
   const doctor2 = await page();
   doctor2.send({ type: 'home-media-up', sessionId: act.id });
   await restart(dying, 'home-media-up');
@@ -88,7 +84,7 @@ it('a half said just before a crash is said again and kept once; one kept but no
   expect((await trail()).filter((e) => e.action === 'media-received').map((e) => e.actor)).toEqual(['dr-blanc']);
 
   // Run 3: said again, nothing new written, the page told; the patient's half written, the process dies before the media up.
-  dying = exitSignal(cloud);
+  dying = exitSignal(scope.cloud);
   const doctor3 = await page();
   doctor3.send({ type: 'home-media-up', sessionId: act.id });
   await storedAt(doctor3);

@@ -10,22 +10,21 @@
  *   - the specialist's page back first: the patient's `ready` reaches it with the id too, whether the relay
  *     had given them the page yet or kept the `ready` meanwhile.
  */
-import { afterAll, expect, it } from 'vitest';
-import { type CloudChildDir, cloudChildDir } from '../support/cloud-child.js';
-import type { ServiceChild } from '../support/service-child.js';
+import { expect, it } from 'vitest';
+import { cloudChildDir } from '../support/cloud-child.js';
 import type { ParticipantSocket } from './participant-support.js';
-import { admitHomePatient, homeActSockets, openedHomeAct, startRoomRestartCloud } from './room-restart-support.js';
+import {
+  admitHomePatient,
+  CART_PATIENT,
+  childCloudScope,
+  homeActSockets,
+  openedHomeAct,
+  startRoomRestartCloud,
+} from './room-restart-support.js';
 import type { Json, PageSocket } from './support.js';
 
-let dir: CloudChildDir | undefined;
-let cloud: ServiceChild | undefined;
-const closing: (() => unknown)[] = [];
-
-afterAll(async () => {
-  for (const f of closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
-  await cloud?.stop();
-  dir?.remove();
-});
+const scope = childCloudScope();
+const { closing } = scope;
 
 /** The peer both browsers hold across the restarts (its id is the patient's page's word; the cloud only carries it). */
 const HELD = { kind: 'ready', pc: 'pc-held-1' };
@@ -33,16 +32,12 @@ const HELD = { kind: 'ready', pc: 'pc-held-1' };
 it('the patient’s `ready` naming the peer they hold reaches the specialist’s page after a restart, whichever page is back first', {
   timeout: 120_000,
 }, async () => {
-  dir = await cloudChildDir('home-ready-restart');
-  const folder = dir;
-  const started = await startRoomRestartCloud(
-    folder,
-    { id: 'ehpad-r3', family: 'MARTIN', given: 'Jeanne', gateways: ['cart-1'] },
-    { home: true },
-  );
-  cloud = started.cloud;
+  scope.dir = await cloudChildDir('home-ready-restart');
+  const folder = scope.dir;
+  const started = await startRoomRestartCloud(folder, CART_PATIENT, { home: true });
+  scope.cloud = started.cloud;
   const { blanc } = started;
-  const http = () => String(cloud?.info.httpUrl);
+  const http = () => String(scope.cloud?.info.httpUrl);
   const act = await openedHomeAct(folder, http(), blanc, 10);
 
   const sockets = homeActSockets(http, blanc, act, closing);
@@ -57,8 +52,8 @@ it('the patient’s `ready` naming the peer they hold reaches the specialist’s
   const readyAt = (p: PageSocket, from = 0) =>
     p.next((m) => m.type === 'participant-signal' && (m.signal as Json).kind === 'ready', from) as Promise<Json & { signal: Json }>;
   const crash = async () => {
-    await cloud?.kill('SIGKILL');
-    cloud = await folder.start();
+    await scope.cloud?.kill('SIGKILL');
+    scope.cloud = await folder.start();
   };
 
   // The act in progress: the patient let in, their page's first `ready` (no peer yet) reaches the page.

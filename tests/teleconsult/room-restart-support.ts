@@ -6,12 +6,41 @@
  */
 import { join } from 'node:path';
 import { CLOUD_DB_FILE, hashPassword, SqliteStore } from '@telecart/cloud';
+import { afterAll } from 'vitest';
 import type { TeleconsultationRecord } from '../../cloud/src/store/teleconsult-records.js';
 import { issueJoinLink, JOIN_KEY_FILE, loadJoinKey } from '../../cloud/src/teleconsult/join-links.js';
 import type { CloudChildDir } from '../support/cloud-child.js';
 import type { ServiceChild } from '../support/service-child.js';
 import { confirmIdentity, type ParticipantSocket, participantSocket } from './participant-support.js';
 import { bookHomeAppointment, type Json, login, PASSWORDS, PageSocket } from './support.js';
+
+/** The cart's patient of the home-act restart tests (the cloud's patients besides the home one). */
+export const CART_PATIENT = { id: 'ehpad-r3', family: 'MARTIN', given: 'Jeanne', gateways: ['cart-1'] };
+
+/** A restart test's state: its folder, the cloud running now (replaced at each restart), what it opened. */
+export interface ChildCloudScope {
+  dir?: CloudChildDir;
+  cloud?: ServiceChild;
+  readonly closing: (() => unknown)[];
+  /** Closes what was opened, newest first (a crash test's sockets of the dead process); failures ignored. */
+  closeOpened(): Promise<void>;
+}
+
+/** A restart test's scope, torn down after the file's tests: what it opened closed, the cloud stopped, the folder removed. */
+export function childCloudScope(): ChildCloudScope {
+  const scope: ChildCloudScope = {
+    closing: [],
+    async closeOpened() {
+      for (const f of scope.closing.splice(0).reverse()) await Promise.resolve(f()).catch(() => undefined);
+    },
+  };
+  afterAll(async () => {
+    await scope.closeOpened();
+    await scope.cloud?.stop();
+    scope.dir?.remove();
+  });
+  return scope;
+}
 
 /** The home patient of a home act (on the kit home-7), and the date of birth the join page asks. */
 export const HOME_PATIENT = { id: 'p-home', family: 'Martin', given: 'Jeanne', birthDate: '1941-03-02', gateways: ['home-7'] };

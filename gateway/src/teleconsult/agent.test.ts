@@ -4,14 +4,12 @@
  * with a browser is tested in tests/teleconsult/media.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { Value } from '@sinclair/typebox/value';
 import type { RtcUp } from '@telecart/protocol';
 import { describe, expect, it } from 'vitest';
 import { RTCPeerConnection } from 'werift';
 import type { Logger } from '../logger.js';
-import { MediaConfig } from '../media/config.js';
+import { loopbackAgent } from '../testing/loopback-agent.js';
 import { RecordingLink as Link } from '../testing/recording-link.js';
-import { TeleconsultAgent } from './agent.js';
 import { mqttSignalingLink } from './mqtt-link.js';
 
 function agentRig() {
@@ -23,14 +21,7 @@ function agentRig() {
     warn: (o) => warnings.push(JSON.stringify(o)),
     error: () => undefined,
   };
-  const agent = new TeleconsultAgent({
-    gatewayId: 'cart-unit',
-    link,
-    media: Value.Default(MediaConfig, { audio: { source: 'none' }, ice: { hostAddresses: ['127.0.0.1'] } }) as MediaConfig,
-    camera: { deadManMs: 500 },
-    stethoscope: {},
-    logger,
-  });
+  const agent = loopbackAgent(link, { logger });
   return { link, agent, warnings };
 }
 

@@ -13,11 +13,10 @@
  * Real Fastify on loopback and a real TeleconsultAgent on a recording signaling link.
  */
 import { randomUUID } from 'node:crypto';
-import { Value } from '@sinclair/typebox/value';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MediaConfig } from '../../media/config.js';
-import { TeleconsultAgent } from '../../teleconsult/agent.js';
+import type { TeleconsultAgent } from '../../teleconsult/agent.js';
+import { loopbackAgent } from '../../testing/loopback-agent.js';
 import { RecordingLink as Link } from '../../testing/recording-link.js';
 import { registerConversationRoutes } from './conversation.js';
 
@@ -64,14 +63,7 @@ describe('the conversation routes', () => {
 
   beforeEach(async () => {
     link = new Link();
-    agent = new TeleconsultAgent({
-      gatewayId: 'cart-unit',
-      link,
-      media: Value.Default(MediaConfig, { audio: { source: 'none' }, ice: { hostAddresses: ['127.0.0.1'] } }) as MediaConfig,
-      camera: { deadManMs: 500 },
-      stethoscope: {},
-      clock: { now: () => now },
-    });
+    agent = loopbackAgent(link, { clock: { now: () => now } });
     app = Fastify({ logger: false });
     registerConversationRoutes(app, agent);
     url = await app.listen({ host: '127.0.0.1', port: 0 });

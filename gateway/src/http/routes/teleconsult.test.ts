@@ -1,15 +1,8 @@
-/**
- * POST /api/teleconsult/call at its trust boundary: the consent is required and checked (400 with a
- * clear message, nothing sent to the cloud), then stamped with the gateway's time and carried by the
- * RtcUp call (validated against the contract, as mqtt-link does). A call the cloud refuses reaches
- * the nurse's view with its reason. Real Fastify (inject) and a real TeleconsultAgent.
- */
-import { Value } from '@sinclair/typebox/value';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MediaConfig } from '../../media/config.js';
 import { PatientContext } from '../../patient/context.js';
-import { TeleconsultAgent } from '../../teleconsult/agent.js';
+import type { TeleconsultAgent } from '../../teleconsult/agent.js';
+import { loopbackAgent } from '../../testing/loopback-agent.js';
 import { RecordingLink as Link } from '../../testing/recording-link.js';
 import { registerTeleconsultRoutes } from './teleconsult.js';
 
@@ -21,13 +14,7 @@ describe('POST /api/teleconsult/call — consent', () => {
   let agent: TeleconsultAgent;
   beforeEach(async () => {
     link = new Link();
-    agent = new TeleconsultAgent({
-      gatewayId: 'cart-unit',
-      link,
-      media: Value.Default(MediaConfig, { audio: { source: 'none' }, ice: { hostAddresses: ['127.0.0.1'] } }) as MediaConfig,
-      camera: { deadManMs: 500 },
-      stethoscope: {},
-    });
+    agent = loopbackAgent(link);
     const patients = new PatientContext({
       mode: 'cart',
       patients: [{ id: 'p-001', family: 'Durand', given: 'Jeanne' }],

@@ -10,16 +10,15 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { Value } from '@sinclair/typebox/value';
 import { MAX_REPORTED_RTT_MS } from '@telecart/protocol';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../logger.js';
-import { MediaConfig } from '../../media/config.js';
 import { FullSignIn } from '../../nurses/full-sign-in.js';
 import { NurseRoster } from '../../nurses/roster.js';
 import { NURSE_COOKIE, NurseSessions } from '../../nurses/sessions.js';
-import { TeleconsultAgent } from '../../teleconsult/agent.js';
+import type { TeleconsultAgent } from '../../teleconsult/agent.js';
+import { loopbackAgent } from '../../testing/loopback-agent.js';
 import { RecordingLink } from '../../testing/recording-link.js';
 import { registerConversationRoutes } from './conversation.js';
 import { registerNurseRoutes } from './nurse.js';
@@ -45,14 +44,7 @@ describe('the link report from outside (curl)', () => {
 
   beforeAll(async () => {
     link = new RecordingLink();
-    agent = new TeleconsultAgent({
-      gatewayId: 'cart-unit',
-      link,
-      media: Value.Default(MediaConfig, { audio: { source: 'none' }, ice: { hostAddresses: ['127.0.0.1'] } }) as MediaConfig,
-      camera: { deadManMs: 500 },
-      stethoscope: {},
-      clock: { now: () => now },
-    });
+    agent = loopbackAgent(link, { clock: { now: () => now } });
     const sessions = new NurseSessions(600_000);
     const store = new Map<string, string>();
     const sync = { route: () => () => undefined, publishOther: async () => undefined, connected: false };
