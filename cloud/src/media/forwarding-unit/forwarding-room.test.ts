@@ -18,6 +18,7 @@ import {
   PictureLossIndication,
   ReceiverEstimatedMaxBitrate,
   RTCPeerConnection,
+  type RTCRtpTransceiver,
   RtcpPayloadSpecificFeedback,
   RtcpReceiverInfo,
   RtcpRrPacket,
@@ -46,6 +47,38 @@ function vp8Packet(pictureId: number, key: boolean): Buffer {
   const b = Buffer.alloc(960, 2);
   Buffer.from([...head, ...tag]).copy(b);
   return b;
+}
+
+/** Records, for each video packet `pc` receives (on any of its transceivers), whether it starts a VP8 key frame. */
+function recordVideoKeys(pc: RTCPeerConnection, keys: boolean[]): void {
+  for (const t of pc.getTransceivers()) {
+    const onTrack = (track: { onReceiveRtp: { subscribe: (f: (p: RtpPacket) => void) => unknown } }) =>
+      track.onReceiveRtp.subscribe((p) => {
+        if (t.kind === 'video') keys.push(startsVp8Keyframe(p.payload));
+      });
+    for (const track of t.receiver.tracks) onTrack(track);
+    t.onTrack.subscribe((track) => onTrack(track));
+  }
+}
+
+/**
+ * A camera's frames: one every 40 ms on `cam`, a key frame when `takeKeyAsked()` says one was asked for (it clears
+ * the ask), else a delta frame. Returns the stop.
+ */
+function sendVp8Frames(cam: RTCRtpTransceiver, takeKeyAsked: () => boolean): () => Promise<void> {
+  let n = 1;
+  const timer = setInterval(() => {
+    const k = n++;
+    cam.sender
+      .sendRtp(
+        new RtpPacket(
+          new RtpHeader({ payloadType: 96, sequenceNumber: k, timestamp: k * 3600, marker: true }),
+          vp8Packet(k, takeKeyAsked()),
+        ),
+      )
+      .catch(() => undefined);
+  }, 40);
+  return async () => clearInterval(timer);
 }
 
 async function until<T>(probe: () => T | undefined, what: string): Promise<T> {
@@ -519,14 +552,7 @@ describe('the forwarding unit asks again for a key frame that does not come', ()
       if (p instanceof RtcpPayloadSpecificFeedback && p.feedback instanceof PictureLossIndication && ++plis >= 2) keyAsked = true;
     });
     const keys: boolean[] = [];
-    for (const t of viewer.getTransceivers()) {
-      const onTrack = (track: { onReceiveRtp: { subscribe: (f: (p: RtpPacket) => void) => unknown } }) =>
-        track.onReceiveRtp.subscribe((p) => {
-          if (t.kind === 'video') keys.push(startsVp8Keyframe(p.payload));
-        });
-      for (const track of t.receiver.tracks) onTrack(track);
-      t.onTrack.subscribe((track) => onTrack(track));
-    }
+    recordVideoKeys(viewer, keys);
     for (const [id, pc] of [
       ['viewer', viewer],
       ['source', source],
@@ -540,17 +566,13 @@ describe('the forwarding unit asks again for a key frame that does not come', ()
       'both connected',
     );
     // Delta frames every 40 ms, a key frame when one was asked for (and not dropped).
-    let n = 1;
-    const timer = setInterval(() => {
-      const k = n++;
-      cam.sender
-        .sendRtp(
-          new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: k, timestamp: k * 3600, marker: true }), vp8Packet(k, keyAsked)),
-        )
-        .catch(() => undefined);
-      keyAsked = false;
-    }, 40);
-    closing.push(async () => clearInterval(timer));
+    closing.push(
+      sendVp8Frames(cam, () => {
+        const asked = keyAsked;
+        keyAsked = false;
+        return asked;
+      }),
+    );
     await until(() => (keys.length > 3 ? true : undefined), 'video at the viewer');
     const w = room.stats().keyframeWaits;
     expect(keys[0], 'the viewer’s video starts on a key frame').toBe(true);
@@ -592,14 +614,7 @@ describe('a newcomer’s video starts on its own first key frame', () => {
         viewer.addTransceiver('audio', { direction: 'recvonly' });
         viewer.addTransceiver('video', { direction: 'recvonly' });
       }
-      for (const t of viewer.getTransceivers()) {
-        const onTrack = (track: { onReceiveRtp: { subscribe: (f: (p: RtpPacket) => void) => unknown } }) =>
-          track.onReceiveRtp.subscribe((p) => {
-            if (t.kind === 'video') keys[i]?.push(startsVp8Keyframe(p.payload));
-          });
-        for (const track of t.receiver.tracks) onTrack(track);
-        t.onTrack.subscribe((track) => onTrack(track));
-      }
+      recordVideoKeys(viewer, keys[i] ?? []);
       await viewer.setLocalDescription(await viewer.createOffer());
       const { answer } = await room.join(`viewer-${i}`, { offer: viewer.localDescription?.sdp ?? '' });
       await viewer.setRemoteDescription({ type: 'answer', sdp: answer });
@@ -613,17 +628,13 @@ describe('a newcomer’s video starts on its own first key frame', () => {
     });
     await until(() => (source.connectionState === 'connected' ? true : undefined), 'the source connected');
     // Its first frame a key frame, then delta frames every 40 ms (a key frame when one is asked for).
-    let n = 1;
-    const timer = setInterval(() => {
-      const k = n++;
-      cam.sender
-        .sendRtp(
-          new RtpPacket(new RtpHeader({ payloadType: 96, sequenceNumber: k, timestamp: k * 3600, marker: true }), vp8Packet(k, keyAsked)),
-        )
-        .catch(() => undefined);
-      keyAsked = false;
-    }, 40);
-    closing.push(async () => clearInterval(timer));
+    closing.push(
+      sendVp8Frames(cam, () => {
+        const asked = keyAsked;
+        keyAsked = false;
+        return asked;
+      }),
+    );
     // Past the key frame requester's interval (500 ms) after the first packet: a request then would have gone by now.
     await until(() => (keys.every((k) => k.length > 30) ? true : undefined), 'video at both viewers');
     for (const k of keys) {
